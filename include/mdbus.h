@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdbus.h: the public contract of libmdbus, the mdbus market-data bus.
+ *
+ * One writer process (feedd, mdbus-replay, a benchmark) creates a named
+ * shared-memory segment at /dev/shm/mdbus-NAME and publishes fixed 56-byte
+ * ticks into a lossy broadcast ring of 64-byte slots. Any number of reader
+ * processes map the segment read-only and follow the ring at their own pace.
+ * The writer never waits for a reader; a reader that falls a whole ring
+ * behind is told exactly how many ticks it missed.
+ *
+ * Conventions (liburing style): every function returns 0, a count, or a
+ * negative errno value and never sets errno; results come back through
+ * out-parameters; mdbus_strerror() turns a return value into text. All
+ * objects are opaque; *_close(NULL) is a no-op.
+ *
+ * This header compiles as C11 and as C++ (no _Atomic, no VLAs here); the
+ * shared-memory byte map lives in libmdbus/layout.h.
+ */
+#ifndef MDBUS_H
+#define MDBUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- versions and limits ------------------------------------------------ */
+
+#define MDBUS_ABI_VERSION 1u /* bumped on any change of the byte map */
+#define MDBUS_BUS_DEFAULT "default"
+#define MDBUS_BUS_ENV "MDBUS_BUS" /* env var overriding the default bus name */
+#define MDBUS_BUS_NAME_MAX 64     /* [A-Za-z0-9_.-], not starting with '.' */
+#define MDBUS_VENUE_MAX 16        /* includes the terminating NUL */
+#define MDBUS_SYMBOL_MAX 32       /* includes the terminating NUL */
+#define MDBUS_DECIMALS_MAX 18     /* 10^18 still fits an int64 mantissa */
+#define MDBUS_DECIMAL_STR_MAX 24  /* "-9223372036854775808" + '.' + NUL */
+
+/* ---- ticks ----------------------------------------------------------------- */
+
+enum mdbus_kind {
+	MDBUS_KIND_TRADE = 1,
+	MDBUS_KIND_BBO = 2,
+	MDBUS_KIND_L2 = 3,	   /* one price level changed (qty 0 = removed) */
+	MDBUS_KIND_STATUS = 4, /* the instrument's session went up/down/stale */
+};
+
+/* Tick flags. A trade's side is the aggressor's; an L2 delta's is the book
+ * side (BUY = bid, SELL = ask). Neither side bit set = side unknown. */
+#define MDBUS_FLAG_BUY 0x01u
+#define MDBUS_FLAG_SELL 0x02u
+#define MDBUS_FLAG_SNAPSHOT 0x04u /* part of a book snapshot, not a delta */
+#define MDBUS_FLAG_GAP 0x08u	  /* data before this tick may be missing */
+
+/* Status tick codes (payload.status.code). */
+enum mdbus_status_code {
+	MDBUS_STATUS_UP = 1,	/* session live again: expect the GAP flag next */
+	MDBUS_STATUS_DOWN = 2,	/* session lost its connection */
+	MDBUS_STATUS_STALE = 3, /* no market data within stale_timeout */
+	MDBUS_STATUS_FAILED = 4 /* retries exhausted: the session stays down */
+};
+
+/*
+ * A normalized tick: exactly 56 bytes so that it fits one 64-byte slot with
+ * the slot's 8-byte sequence number.
+ *
+ * Prices and quantities are exact decimals: value = mantissa / 10^decimals,
+ * with decimals from the instrument (price_decimals, qty_decimals). They are
+ * never floats and are never rounded: a venue value with more significant
+ * decimals than the instrument's scale is rejected as a parse error.
+ *
+ *   off size field
+ *     0    4 instrument       id from the instrument table
+ *     4    1 kind             enum mdbus_kind
+ *     5    1 flags            MDBUS_FLAG_*
+ *     6    2 reserved         0
+ *     8    8 exch_ts          exchange timestamp, ns since the Unix epoch
+ *    16    8 recv_ts          local receive timestamp, CLOCK_REALTIME ns
+ *    24   32 payload          by kind, below
+ */
+struct mdbus_trade {
+	int64_t price;
+	int64_t qty;
+	uint64_t trade_id;
+	uint64_t reserved;
+};
+
+struct mdbus_bbo {
+	int64_t bid_px;
+	int64_t bid_qty;
+	int64_t ask_px;
+	int64_t ask_qty;
+};
+
+struct mdbus_l2 {
+	int64_t price;
+	int64_t qty; /* 0 removes the level */
+	uint64_t update_id;
+	uint64_t reserved;
+};
+
+struct mdbus_status {
+	uint32_t code;	  /* enum mdbus_status_code */
+	uint32_t session; /* session index in the health region */
+	uint32_t reason;  /* error class of the last error, 0 = none */
+	uint32_t reserved;
+	uint64_t reserved2[2];
+};
+
+struct mdbus_tick {
+	uint32_t instrument;
+	uint8_t kind;
+	uint8_t flags;
+	uint16_t reserved;
+	int64_t exch_ts;
+	int64_t recv_ts;
+	union {
+		struct mdbus_trade trade;
+		struct mdbus_bbo bbo;
+		struct mdbus_l2 l2;
+		struct mdbus_status status;
+		uint64_t raw[4];
+	} u;
+};
+
+/* ---- instruments ------------------------------------------------------------ */
+
+struct mdbus_instrument {
+	uint32_t id;		/* assigned by the writer, dense from 0 */
+	uint8_t price_decimals; /* price = mantissa / 10^price_decimals */
+	uint8_t qty_decimals;	/* qty = mantissa / 10^qty_decimals */
+	char venue[MDBUS_VENUE_MAX];   /* "binance" */
+	char symbol[MDBUS_SYMBOL_MAX]; /* normalized BASE-QUOTE: "BTC-USDT" */
+	char native[MDBUS_SYMBOL_MAX]; /* the venue's own name: "BTCUSDT" */
+};
+
+/* ---- writer state (published in the segment header) ----------------------- */
+
+enum mdbus_writer_state {
+	MDBUS_WRITER_STARTING = 1,
+	MDBUS_WRITER_RUNNING = 2,
+	MDBUS_WRITER_STOPPED = 3,  /* closed cleanly */
+	MDBUS_WRITER_REPLACED = 4, /* a newer writer took the name over */
+};
+
+/* ---- bus names ---------------------------------------------------------------- */
+
+/* Resolves the bus name: `name` if non-NULL and non-empty, else $MDBUS_BUS,
+ * else "default"; validates it and writes "/dev/shm/mdbus-NAME" to path.
+ * Returns 0, -EINVAL for a bad name, -ENAMETOOLONG. */
+int mdbus_bus_path(const char *name, char *path, size_t len);
+
+/* Writes the resolved bus name (see mdbus_bus_path) into out. */
+int mdbus_bus_name(const char *name, char *out, size_t len);
+
+/* ---- writer ------------------------------------------------------------------- */
+
+typedef struct mdbus_writer mdbus_writer;
+
+struct mdbus_writer_opts {
+	const char *bus;	 /* NULL: $MDBUS_BUS or "default" */
+	uint32_t slots;		 /* ring slots, a power of two >= 64; 0 = 65536 */
+	uint32_t max_instruments; /* instrument table capacity; 0 = 4096 */
+	uint32_t max_sessions;	  /* health session records; 0 = 64 */
+	mode_t mode;		  /* 0 = 0640 */
+	gid_t group;		  /* (gid_t)-1 = the writer's group */
+	char *errbuf;		  /* optional: a one-line reason on failure */
+	size_t errlen;
+};
+
+/*
+ * Creates the bus and becomes its only writer. The segment is built under a
+ * temporary name, pre-faulted (MAP_POPULATE) and published by rename(), so a
+ * reader never maps a half-built segment. A previous segment whose writer is
+ * dead is taken over (it is marked REPLACED first, so its readers re-attach).
+ * Returns 0; -EBUSY if a live writer owns the name; -EINVAL for bad geometry;
+ * other -errno from the system.
+ */
+int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts);
+
+/* Adds an instrument (id is assigned) or returns the id of the existing one
+ * with the same venue and symbol. Readers see it as soon as this returns.
+ * Returns 0; -ENOSPC when the table is full; -EINVAL for empty or too long
+ * names or decimals > MDBUS_DECIMALS_MAX; -EEXIST if venue+symbol exists
+ * with different decimals. */
+int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *in,
+				uint32_t *id);
+
+/* Publishes one tick; its sequence number (1, 2, ...) goes to *seq if non-NULL.
+ * No syscall, no allocation. Returns 0, or -EINVAL for an unknown instrument. */
+int mdbus_writer_publish(mdbus_writer *w, const struct mdbus_tick *t, uint64_t *seq);
+
+/* Publishes n ticks; returns n or -EINVAL (nothing published). */
+int mdbus_writer_publish_batch(mdbus_writer *w, const struct mdbus_tick *t, size_t n);
+
+/* Wakes readers blocked in mdbus_reader_wait(). At most one futex syscall,
+ * and none if nothing was published since the previous call: call it once per
+ * batch (e.g. once per event-loop iteration), never per tick. */
+void mdbus_writer_wake(mdbus_writer *w);
+
+/* Sets the writer state in the header (RUNNING after start-up, STOPPED on
+ * close is done by mdbus_writer_close). */
+void mdbus_writer_set_state(mdbus_writer *w, enum mdbus_writer_state s);
+
+/* The health region, for the watchdog (libmdbus/health.c). */
+void *mdbus_writer_health(mdbus_writer *w, size_t *size);
+
+uint64_t mdbus_writer_epoch(const mdbus_writer *w);
+uint64_t mdbus_writer_seq(const mdbus_writer *w); /* last published, 0 = none */
+
+/* Marks the segment STOPPED, wakes readers, unmaps, releases the name lock.
+ * With unlink_bus the segment file is removed too. */
+void mdbus_writer_close(mdbus_writer *w, int unlink_bus);
+
+/* ---- reader ------------------------------------------------------------------- */
+
+typedef struct mdbus_reader mdbus_reader;
+
+enum mdbus_start {
+	MDBUS_START_LATEST = 0, /* only ticks published after open */
+	MDBUS_START_OLDEST = 1, /* the oldest tick still in the ring */
+};
+
+struct mdbus_reader_opts {
+	const char *bus; /* NULL: $MDBUS_BUS or "default" */
+	enum mdbus_start start;
+	char *errbuf; /* optional: a one-line reason on failure */
+	size_t errlen;
+};
+
+/*
+ * Opens a bus read-only (O_RDONLY + PROT_READ: a reader cannot write to it)
+ * and validates every header field against the file size before trusting it.
+ * Returns 0; -ENOENT no such bus; -EAGAIN not yet initialised; -EBADMSG wrong
+ * magic; -EPROTONOSUPPORT other ABI version; -EMSGSIZE truncated file;
+ * -ERANGE a region or geometry pointing outside the file or inconsistent.
+ */
+int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts);
+
+/*
+ * Reads the next tick. Returns 1 with *t (and *seq if non-NULL) filled;
+ * 0 if nothing new; -ESTALE if the writer was replaced (call
+ * mdbus_reader_reattach); -ESHUTDOWN if the writer closed and everything was
+ * read; -EOWNERDEAD if the writer died in the middle of publishing the next
+ * tick (it is skipped and counted; re-attach when a new writer appears).
+ * *missed (if non-NULL) is set to the number of ticks overwritten before
+ * this one could be read (a lap): reading resumes at the oldest tick still
+ * in the ring, and missed + read always equals what was published.
+ */
+int mdbus_reader_next(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seq, uint64_t *missed);
+
+/* Reads up to max ticks; returns the count (0 = nothing new) or the same
+ * errors as mdbus_reader_next when no tick was read. seqs may be NULL;
+ * *missed is the total lost inside this batch. */
+int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int max,
+		      uint64_t *missed);
+
+/* Blocks until a tick may be available, the writer state changes, or
+ * timeout_ms passes (-1 = forever). Returns 0 (data may be ready), -ETIMEDOUT,
+ * -EINTR, -ESTALE or -ESHUTDOWN. Uses a futex on the shared mapping. */
+int mdbus_reader_wait(mdbus_reader *r, int timeout_ms);
+
+/* Re-opens the bus after -ESTALE/-ESHUTDOWN/-EOWNERDEAD, starting at the
+ * oldest tick of the new segment. Returns 0, or an open error (-ENOENT...). */
+int mdbus_reader_reattach(mdbus_reader *r);
+
+/* Instruments: by id, and by venue + normalized symbol. -ENOENT if absent. */
+int mdbus_reader_instrument(mdbus_reader *r, uint32_t id, struct mdbus_instrument *out);
+int mdbus_reader_lookup(mdbus_reader *r, const char *venue, const char *symbol, uint32_t *id);
+uint32_t mdbus_reader_instrument_count(mdbus_reader *r);
+
+/* Segment facts. */
+struct mdbus_info {
+	uint64_t epoch;
+	uint64_t total_size;
+	uint64_t write_seq; /* last published sequence */
+	uint32_t slots;
+	uint32_t max_instruments;
+	uint32_t max_sessions;
+	uint32_t writer_pid;
+	uint32_t writer_state; /* enum mdbus_writer_state */
+	uint32_t abi_version;
+	int64_t created_ns; /* CLOCK_REALTIME */
+};
+int mdbus_reader_info(mdbus_reader *r, struct mdbus_info *out);
+
+/* Is the writer process alive? Uses the writer's name lock (no pid reuse
+ * races). Returns 1 alive, 0 dead, or -errno. A syscall: slow path only. */
+int mdbus_reader_writer_alive(mdbus_reader *r);
+
+/* The read-only health region (see mdbus_health_* in mdbus_health.h). */
+const void *mdbus_reader_health(mdbus_reader *r, size_t *size);
+
+/* Counters of this reader. */
+struct mdbus_reader_stats {
+	uint64_t read;	   /* ticks returned */
+	uint64_t missed;   /* ticks lost to laps */
+	uint64_t laps;	   /* lap events */
+	uint64_t torn;	   /* ticks skipped because the writer died mid-publish */
+	uint64_t retries;  /* reads that raced the writer and were retried */
+};
+void mdbus_reader_stats(const mdbus_reader *r, struct mdbus_reader_stats *out);
+
+uint64_t mdbus_reader_epoch(const mdbus_reader *r);
+void mdbus_reader_close(mdbus_reader *r);
+
+/* ---- decimals ------------------------------------------------------------------- */
+
+/* Parses an exact decimal string ("65000.1", "-0.00012", "1e-3" is NOT
+ * accepted) into a mantissa at `decimals` places. Returns 0; -EINVAL for a
+ * malformed string; -ERANGE on overflow; -EDOM if a non-zero digit lies
+ * beyond `decimals` places (never rounds). */
+int mdbus_decimal_parse(const char *s, size_t len, unsigned decimals, int64_t *out);
+
+/* Formats mantissa / 10^decimals exactly, without trailing zeros ("65000.1",
+ * "0.00012", "5"). Returns the string length or -ENOSPC. */
+int mdbus_decimal_format(int64_t mantissa, unsigned decimals, char *buf, size_t len);
+
+/* ---- errors ------------------------------------------------------------------------ */
+
+/* Text for a value returned by any mdbus function (0 or -errno). */
+const char *mdbus_strerror(int err);
+
+/* Names: "trade", "bbo", "l2", "status"; NULL for unknown. */
+const char *mdbus_kind_name(unsigned kind);
+int mdbus_kind_parse(const char *name); /* kind, or -EINVAL */
+
+#ifdef __cplusplus
+}
+#endif
+
+#include "mdbus_health.h"
+
+#endif /* MDBUS_H */

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * layout.h: the byte map of an mdbus segment (/dev/shm/mdbus-NAME).
+ * Private to libmdbus and its tests: C11 only (uses _Atomic).
+ *
+ * Segment (all offsets from the start of the file, all regions 64-byte
+ * aligned, every offset and size recorded in the header and validated by
+ * readers against the file size before use):
+ *
+ *   0            +-------------------------------+
+ *                | struct mdbus_seg_header  4096 |  magic written last
+ *   instr_off    +-------------------------------+
+ *                | instr_capacity x 128 B        |  struct mdbus_seg_instr
+ *   health_off   +-------------------------------+
+ *                | health region (health_size)   |  see mdbus_health.h
+ *   ring_off     +-------------------------------+
+ *                | slots x 64 B                  |  struct mdbus_slot
+ *   total_size   +-------------------------------+
+ *
+ * Header (struct mdbus_seg_header), one 4096-byte page:
+ *
+ *   off  size field
+ *     0     8 magic            MDBUS_MAGIC, stored LAST with release order
+ *     8     4 abi_version      MDBUS_ABI_VERSION
+ *    12     4 header_size      4096
+ *    16     8 total_size       file size in bytes
+ *    24     8 epoch            random, new for every segment a writer makes
+ *    32     8 created_ns       CLOCK_REALTIME at creation
+ *    40     8 instr_off
+ *    48     8 instr_size       instr_capacity * 128
+ *    56     8 health_off
+ *    64     8 health_size
+ *    72     8 ring_off
+ *    80     8 ring_size        slots * 64
+ *    88     4 slots            power of two
+ *    92     4 slot_size        64
+ *    96     4 instr_capacity
+ *   100     4 instr_entry_size 128
+ *   104     4 max_sessions
+ *   108     4 reserved0
+ *   112    16 bus name (NUL-terminated, informational)
+ *   128     4 writer_pid       atomic
+ *   132     4 writer_state     atomic, enum mdbus_writer_state
+ *   136     4 instr_count      atomic: entries [0, instr_count) are valid
+ *   140 .. 191 reserved
+ *   192     8 write_seq        atomic: last fully published sequence (own line)
+ *   200 .. 255 pad
+ *   256     4 wake_seq         atomic futex word, bumped by mdbus_writer_wake
+ *   260 .. 4095 reserved
+ *
+ * Ring slot (struct mdbus_slot), one cache line:
+ *
+ *   off  size field
+ *     0     8 seq   atomic: (n << 1) = tick n complete; (n << 1) | 1 = tick n
+ *                   being written; 0 = never written. n starts at 1.
+ *     8    56 words tick payload as 7 relaxed-atomic uint64 words
+ *
+ * Seqlock protocol (Boehm 2012), writer publishing tick n into slot n&mask:
+ *   slot.seq = (n<<1)|1          relaxed
+ *   atomic_thread_fence(release) -- orders the odd marker before the words
+ *   words[i] = ...               relaxed stores
+ *   slot.seq = n<<1              release: pairs with the reader's acquire
+ *   write_seq = n                release (once per publish/batch)
+ * Reader wanting tick n:
+ *   s0 = slot.seq                acquire
+ *   copy words                   relaxed loads
+ *   atomic_thread_fence(acquire) -- orders the copy before the re-check
+ *   s1 = slot.seq                relaxed
+ *   valid iff s0 == s1 == n<<1; s0 > n<<1 (or s1 != s0) means lapped.
+ *
+ * Instrument entry (struct mdbus_seg_instr), 128 bytes, immutable once
+ * published: the writer fills entry k, then stores instr_count = k + 1 with
+ * release; readers load instr_count with acquire and read only entries below.
+ *
+ *   off  size field
+ *     0     4 id
+ *     4     1 price_decimals
+ *     5     1 qty_decimals
+ *     6     2 reserved
+ *     8    16 venue
+ *    24    32 symbol (normalized)
+ *    56    32 native
+ *    88    40 reserved
+ */
+#ifndef MDBUS_LAYOUT_H
+#define MDBUS_LAYOUT_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdbus.h"
+
+#define MDBUS_MAGIC 0x5355424d444d0a31ull /* "1\nMDMBUS" little-endian-ish tag */
+#define MDBUS_HEADER_SIZE 4096u
+#define MDBUS_SLOT_SIZE 64u
+#define MDBUS_INSTR_ENTRY_SIZE 128u
+#define MDBUS_TICK_WORDS 7u
+
+/* Health region size: a 4096-byte header, then one record per session and
+ * one per instrument. The record layouts are defined in mdbus_health.h and
+ * must fit these sizes (asserted there). */
+#define MDBUS_HEALTH_HDR_SIZE 4096u
+#define MDBUS_HEALTH_SESSION_SIZE 1024u
+#define MDBUS_HEALTH_INSTR_SIZE 256u
+#define MDBUS_HEALTH_SIZE(max_sessions, max_instr)                                          \
+	((uint64_t)MDBUS_HEALTH_HDR_SIZE + (uint64_t)(max_sessions)*MDBUS_HEALTH_SESSION_SIZE + \
+	 (uint64_t)(max_instr)*MDBUS_HEALTH_INSTR_SIZE)
+
+struct mdbus_seg_header {
+	_Atomic uint64_t magic;
+	uint32_t abi_version;
+	uint32_t header_size;
+	uint64_t total_size;
+	uint64_t epoch;
+	int64_t created_ns;
+	uint64_t instr_off;
+	uint64_t instr_size;
+	uint64_t health_off;
+	uint64_t health_size;
+	uint64_t ring_off;
+	uint64_t ring_size;
+	uint32_t slots;
+	uint32_t slot_size;
+	uint32_t instr_capacity;
+	uint32_t instr_entry_size;
+	uint32_t max_sessions;
+	uint32_t reserved0;
+	char bus[16];
+	_Atomic uint32_t writer_pid;
+	_Atomic uint32_t writer_state;
+	_Atomic uint32_t instr_count;
+	uint8_t reserved1[192 - 140];
+	alignas(64) _Atomic uint64_t write_seq;
+	uint8_t pad0[56];
+	alignas(64) _Atomic uint32_t wake_seq;
+	uint8_t reserved2[MDBUS_HEADER_SIZE - 260];
+};
+
+_Static_assert(offsetof(struct mdbus_seg_header, magic) == 0, "magic");
+_Static_assert(offsetof(struct mdbus_seg_header, abi_version) == 8, "abi_version");
+_Static_assert(offsetof(struct mdbus_seg_header, header_size) == 12, "header_size");
+_Static_assert(offsetof(struct mdbus_seg_header, total_size) == 16, "total_size");
+_Static_assert(offsetof(struct mdbus_seg_header, epoch) == 24, "epoch");
+_Static_assert(offsetof(struct mdbus_seg_header, created_ns) == 32, "created_ns");
+_Static_assert(offsetof(struct mdbus_seg_header, instr_off) == 40, "instr_off");
+_Static_assert(offsetof(struct mdbus_seg_header, instr_size) == 48, "instr_size");
+_Static_assert(offsetof(struct mdbus_seg_header, health_off) == 56, "health_off");
+_Static_assert(offsetof(struct mdbus_seg_header, health_size) == 64, "health_size");
+_Static_assert(offsetof(struct mdbus_seg_header, ring_off) == 72, "ring_off");
+_Static_assert(offsetof(struct mdbus_seg_header, ring_size) == 80, "ring_size");
+_Static_assert(offsetof(struct mdbus_seg_header, slots) == 88, "slots");
+_Static_assert(offsetof(struct mdbus_seg_header, slot_size) == 92, "slot_size");
+_Static_assert(offsetof(struct mdbus_seg_header, instr_capacity) == 96, "instr_capacity");
+_Static_assert(offsetof(struct mdbus_seg_header, instr_entry_size) == 100, "instr_entry");
+_Static_assert(offsetof(struct mdbus_seg_header, max_sessions) == 104, "max_sessions");
+_Static_assert(offsetof(struct mdbus_seg_header, bus) == 112, "bus");
+_Static_assert(offsetof(struct mdbus_seg_header, writer_pid) == 128, "writer_pid");
+_Static_assert(offsetof(struct mdbus_seg_header, writer_state) == 132, "writer_state");
+_Static_assert(offsetof(struct mdbus_seg_header, instr_count) == 136, "instr_count");
+_Static_assert(offsetof(struct mdbus_seg_header, write_seq) == 192, "write_seq");
+_Static_assert(offsetof(struct mdbus_seg_header, wake_seq) == 256, "wake_seq");
+_Static_assert(sizeof(struct mdbus_seg_header) == MDBUS_HEADER_SIZE, "header size");
+
+struct mdbus_slot {
+	_Atomic uint64_t seq;
+	_Atomic uint64_t words[MDBUS_TICK_WORDS];
+};
+_Static_assert(offsetof(struct mdbus_slot, seq) == 0, "slot seq");
+_Static_assert(offsetof(struct mdbus_slot, words) == 8, "slot words");
+_Static_assert(sizeof(struct mdbus_slot) == MDBUS_SLOT_SIZE, "slot size");
+_Static_assert(sizeof(struct mdbus_tick) == MDBUS_TICK_WORDS * 8, "tick fits a slot");
+_Static_assert(offsetof(struct mdbus_tick, exch_ts) == 8, "tick exch_ts");
+_Static_assert(offsetof(struct mdbus_tick, recv_ts) == 16, "tick recv_ts");
+_Static_assert(offsetof(struct mdbus_tick, u) == 24, "tick payload");
+
+struct mdbus_seg_instr {
+	uint32_t id;
+	uint8_t price_decimals;
+	uint8_t qty_decimals;
+	uint16_t reserved;
+	char venue[MDBUS_VENUE_MAX];
+	char symbol[MDBUS_SYMBOL_MAX];
+	char native[MDBUS_SYMBOL_MAX];
+	uint8_t reserved2[40];
+};
+_Static_assert(offsetof(struct mdbus_seg_instr, venue) == 8, "instr venue");
+_Static_assert(offsetof(struct mdbus_seg_instr, symbol) == 24, "instr symbol");
+_Static_assert(offsetof(struct mdbus_seg_instr, native) == 56, "instr native");
+_Static_assert(sizeof(struct mdbus_seg_instr) == MDBUS_INSTR_ENTRY_SIZE, "instr size");
+
+#endif /* MDBUS_LAYOUT_H */

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds mdbus three ways and runs every test:
+#   build/       default (-Werror, debugoptimized): suites unit, stress, e2e, valgrind, smoke
+#   build-asan/  ASan + UBSan: every suite but stress and valgrind (too slow / incompatible)
+#   build-tsan/  ThreadSanitizer: suite tsan (ring logic with threads)
+# Ends with one line "N passed, N failed". Exit 0 only if nothing failed.
+# MDBUS_TEST_QUICK=1 skips the sanitizer builds (for quick local loops).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-debian.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+
+count_results() { # $1 = build dir
+	local log="$1/meson-logs/testlog.json"
+	[ -f "$log" ] || return 0
+	local p f
+	p=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(sum(1 for x in r if x["result"] in ("OK","EXPECTEDFAIL")))' "$log")
+	f=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(sum(1 for x in r if x["result"] not in ("OK","EXPECTEDFAIL","SKIP")))' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+run_build() { # $1 = dir, $2 = meson setup options, rest = meson test args
+	local dir="$1" opts="$2"
+	shift 2
+	echo "== $dir: configure and build"
+	if [ ! -f "$dir/build.ninja" ]; then
+		# shellcheck disable=SC2086
+		meson setup "$dir" $opts >"$dir.setup.log" 2>&1 || {
+			cat "$dir.setup.log"; failed=$((failed + 1)); return; }
+	fi
+	if ! ninja -C "$dir" >"$dir.ninja.log" 2>&1; then
+		tail -50 "$dir.ninja.log"
+		echo "== $dir: BUILD FAILED"
+		failed=$((failed + 1))
+		return
+	fi
+	rm -f "$dir/meson-logs/testlog.json"
+	echo "== $dir: test $*"
+	meson test -C "$dir" --print-errorlogs "$@"
+	count_results "$dir"
+}
+
+run_build build "" --no-suite tsan
+if [ "${MDBUS_TEST_QUICK:-0}" != 1 ]; then
+	run_build build-asan "-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug" \
+		--no-suite stress --no-suite valgrind --no-suite tsan --no-suite smoke
+	run_build build-tsan "-Db_sanitize=thread -Db_lundef=false" --suite tsan
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
