@@ -20,6 +20,7 @@
 #ifndef MDBUS_H
 #define MDBUS_H
 
+#include <errno.h> /* the E* codes every function returns negated */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,30 +31,30 @@ extern "C" {
 
 /* ---- versions and limits ------------------------------------------------ */
 
-#define MDBUS_ABI_VERSION 1u /* bumped on any change of the byte map */
-#define MDBUS_BUS_DEFAULT "default"
-#define MDBUS_BUS_ENV "MDBUS_BUS" /* env var overriding the default bus name */
-#define MDBUS_BUS_NAME_MAX 64     /* [A-Za-z0-9_.-], not starting with '.' */
-#define MDBUS_VENUE_MAX 16        /* includes the terminating NUL */
-#define MDBUS_SYMBOL_MAX 32       /* includes the terminating NUL */
-#define MDBUS_DECIMALS_MAX 18     /* 10^18 still fits an int64 mantissa */
-#define MDBUS_DECIMAL_STR_MAX 24  /* "-9223372036854775808" + '.' + NUL */
+#define MDBUS_ABI_VERSION     1u /* bumped on any change of the byte map */
+#define MDBUS_BUS_DEFAULT     "default"
+#define MDBUS_BUS_ENV	      "MDBUS_BUS" /* env var overriding the default bus name */
+#define MDBUS_BUS_NAME_MAX    64	  /* [A-Za-z0-9_.-], not starting with '.' */
+#define MDBUS_VENUE_MAX	      16	  /* includes the terminating NUL */
+#define MDBUS_SYMBOL_MAX      32	  /* includes the terminating NUL */
+#define MDBUS_DECIMALS_MAX    18	  /* 10^18 still fits an int64 mantissa */
+#define MDBUS_DECIMAL_STR_MAX 24	  /* "-9223372036854775808" + '.' + NUL */
 
 /* ---- ticks ----------------------------------------------------------------- */
 
 enum mdbus_kind {
 	MDBUS_KIND_TRADE = 1,
 	MDBUS_KIND_BBO = 2,
-	MDBUS_KIND_L2 = 3,	   /* one price level changed (qty 0 = removed) */
+	MDBUS_KIND_L2 = 3,     /* one price level changed (qty 0 = removed) */
 	MDBUS_KIND_STATUS = 4, /* the instrument's session went up/down/stale */
 };
 
 /* Tick flags. A trade's side is the aggressor's; an L2 delta's is the book
  * side (BUY = bid, SELL = ask). Neither side bit set = side unknown. */
-#define MDBUS_FLAG_BUY 0x01u
-#define MDBUS_FLAG_SELL 0x02u
+#define MDBUS_FLAG_BUY	    0x01u
+#define MDBUS_FLAG_SELL	    0x02u
 #define MDBUS_FLAG_SNAPSHOT 0x04u /* part of a book snapshot, not a delta */
-#define MDBUS_FLAG_GAP 0x08u	  /* data before this tick may be missing */
+#define MDBUS_FLAG_GAP	    0x08u /* data before this tick may be missing */
 
 /* Status tick codes (payload.status.code). */
 enum mdbus_status_code {
@@ -129,9 +130,9 @@ struct mdbus_tick {
 /* ---- instruments ------------------------------------------------------------ */
 
 struct mdbus_instrument {
-	uint32_t id;		/* assigned by the writer, dense from 0 */
-	uint8_t price_decimals; /* price = mantissa / 10^price_decimals */
-	uint8_t qty_decimals;	/* qty = mantissa / 10^qty_decimals */
+	uint32_t id;		       /* assigned by the writer, dense from 0 */
+	uint8_t price_decimals;	       /* price = mantissa / 10^price_decimals */
+	uint8_t qty_decimals;	       /* qty = mantissa / 10^qty_decimals */
 	char venue[MDBUS_VENUE_MAX];   /* "binance" */
 	char symbol[MDBUS_SYMBOL_MAX]; /* normalized BASE-QUOTE: "BTC-USDT" */
 	char native[MDBUS_SYMBOL_MAX]; /* the venue's own name: "BTCUSDT" */
@@ -150,7 +151,10 @@ enum mdbus_writer_state {
 
 /* Resolves the bus name: `name` if non-NULL and non-empty, else $MDBUS_BUS,
  * else "default"; validates it and writes "/dev/shm/mdbus-NAME" to path.
- * Returns 0, -EINVAL for a bad name, -ENAMETOOLONG. */
+ * A name has 1..MDBUS_BUS_NAME_MAX-1 characters of [A-Za-z0-9_.-], does not
+ * start with '.' and does not end in ".lock" or ".tmp" (the writer's helper
+ * files /dev/shm/mdbus-NAME.lock and .tmp would collide with another bus).
+ * Returns 0, -EINVAL for a bad name, -ENAMETOOLONG (name or buffer). */
 int mdbus_bus_path(const char *name, char *path, size_t len);
 
 /* Writes the resolved bus name (see mdbus_bus_path) into out. */
@@ -161,12 +165,12 @@ int mdbus_bus_name(const char *name, char *out, size_t len);
 typedef struct mdbus_writer mdbus_writer;
 
 struct mdbus_writer_opts {
-	const char *bus;	 /* NULL: $MDBUS_BUS or "default" */
-	uint32_t slots;		 /* ring slots, a power of two >= 64; 0 = 65536 */
+	const char *bus;	  /* NULL: $MDBUS_BUS or "default" */
+	uint32_t slots;		  /* ring slots, a power of two >= 64; 0 = 65536 */
 	uint32_t max_instruments; /* instrument table capacity; 0 = 4096 */
 	uint32_t max_sessions;	  /* health session records; 0 = 64 */
 	mode_t mode;		  /* 0 = 0640 */
-	gid_t group;		  /* (gid_t)-1 = the writer's group */
+	gid_t group;		  /* 0 or (gid_t)-1 = the writer's group */
 	char *errbuf;		  /* optional: a one-line reason on failure */
 	size_t errlen;
 };
@@ -176,8 +180,11 @@ struct mdbus_writer_opts {
  * temporary name, pre-faulted (MAP_POPULATE) and published by rename(), so a
  * reader never maps a half-built segment. A previous segment whose writer is
  * dead is taken over (it is marked REPLACED first, so its readers re-attach).
- * Returns 0; -EBUSY if a live writer owns the name; -EINVAL for bad geometry;
- * other -errno from the system.
+ * The name lock is the file /dev/shm/mdbus-NAME.lock (flock, held for the
+ * writer's life). The new segment's state is RUNNING when this returns.
+ * opts may be NULL (all defaults).
+ * Returns 0; -EBUSY if a live writer owns the name (its pid in errbuf);
+ * -EINVAL for a bad name or geometry; other -errno from the system.
  */
 int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts);
 
@@ -186,8 +193,7 @@ int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts);
  * Returns 0; -ENOSPC when the table is full; -EINVAL for empty or too long
  * names or decimals > MDBUS_DECIMALS_MAX; -EEXIST if venue+symbol exists
  * with different decimals. */
-int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *in,
-				uint32_t *id);
+int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *in, uint32_t *id);
 
 /* Publishes one tick; its sequence number (1, 2, ...) goes to *seq if non-NULL.
  * No syscall, no allocation. Returns 0, or -EINVAL for an unknown instrument. */
@@ -201,8 +207,10 @@ int mdbus_writer_publish_batch(mdbus_writer *w, const struct mdbus_tick *t, size
  * batch (e.g. once per event-loop iteration), never per tick. */
 void mdbus_writer_wake(mdbus_writer *w);
 
-/* Sets the writer state in the header (RUNNING after start-up, STOPPED on
- * close is done by mdbus_writer_close). */
+/* Sets the writer state in the header and wakes blocked readers (a syscall:
+ * not for the hot path). mdbus_writer_open leaves RUNNING; a writer may show
+ * STARTING while it sets up and RUNNING after. STOPPED is stored by
+ * mdbus_writer_close. */
 void mdbus_writer_set_state(mdbus_writer *w, enum mdbus_writer_state s);
 
 /* The health region, for the watchdog (libmdbus/health.c). */
@@ -264,7 +272,9 @@ int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int
 int mdbus_reader_wait(mdbus_reader *r, int timeout_ms);
 
 /* Re-opens the bus after -ESTALE/-ESHUTDOWN/-EOWNERDEAD, starting at the
- * oldest tick of the new segment. Returns 0, or an open error (-ENOENT...). */
+ * oldest tick of the new segment (if the name still holds the same segment,
+ * same epoch, reading continues where it was). On failure the reader keeps
+ * its old segment. Returns 0, or an open error (-ENOENT...). */
 int mdbus_reader_reattach(mdbus_reader *r);
 
 /* Instruments: by id, and by venue + normalized symbol. -ENOENT if absent. */
@@ -296,11 +306,11 @@ const void *mdbus_reader_health(mdbus_reader *r, size_t *size);
 
 /* Counters of this reader. */
 struct mdbus_reader_stats {
-	uint64_t read;	   /* ticks returned */
-	uint64_t missed;   /* ticks lost to laps */
-	uint64_t laps;	   /* lap events */
-	uint64_t torn;	   /* ticks skipped because the writer died mid-publish */
-	uint64_t retries;  /* reads that raced the writer and were retried */
+	uint64_t read;	  /* ticks returned */
+	uint64_t missed;  /* ticks lost to laps */
+	uint64_t laps;	  /* lap events */
+	uint64_t torn;	  /* ticks skipped because the writer died mid-publish */
+	uint64_t retries; /* reads that raced the writer and were retried */
 };
 void mdbus_reader_stats(const mdbus_reader *r, struct mdbus_reader_stats *out);
 

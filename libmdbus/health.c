@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * health.c: the watchdog health region (byte map in include/mdbus_health.h,
+ * atomic view in health_layout.h). One writer (feedd's watchdog) publishes
+ * whole records under a per-record seqlock; readers copy them with relaxed
+ * atomic word loads and re-validate, giving up with -EAGAIN after a bounded
+ * number of attempts. Nothing here allocates; only the mdbus_reader helpers
+ * make a syscall (mdbus_reader_writer_alive).
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "mdbus.h"
+#include "layout.h"
+#include "health_layout.h"
+
+/* GCC cannot instrument atomic_thread_fence under -fsanitize=thread and
+ * warns (-Wtsan). Every access to shared memory in this file is atomic, so
+ * ThreadSanitizer still checks what matters here (no plain access races a
+ * writer); the fences only order the relaxed word copies. */
+#if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+
+/* ---- seqlock copies ------------------------------------------------------- */
+
+/* Writer half. seq must be even on entry (single writer). */
+static void health_seq_write(_Atomic uint64_t *seq, _Atomic uint64_t *words, const void *src,
+			     size_t nwords)
+{
+	uint64_t s = atomic_load_explicit(seq, memory_order_relaxed);
+	uint64_t w;
+
+	atomic_store_explicit(seq, s + 1, memory_order_relaxed);
+	/* The odd marker must be visible before any payload word changes:
+	 * pairs with the reader's acquire fence before its re-check. */
+	atomic_thread_fence(memory_order_release);
+	for (size_t i = 0; i < nwords; i++) {
+		memcpy(&w, (const char *)src + i * 8, 8);
+		atomic_store_explicit(&words[i], w, memory_order_relaxed);
+	}
+	/* Release: a reader that acquires s + 2 sees every word above. */
+	atomic_store_explicit(seq, s + 2, memory_order_release);
+}
+
+/* Reader half: 0, -ENODATA (never written), -EAGAIN (kept changing). */
+static int health_seq_read(const _Atomic uint64_t *seq, const _Atomic uint64_t *words, void *dst,
+			   size_t nwords)
+{
+	for (int attempt = 0; attempt < MDBUS_HEALTH_RETRIES; attempt++) {
+		/* Acquire: pairs with the writer's final release store, so the
+		 * words of version s0 (or newer) are visible below. */
+		uint64_t s0 = atomic_load_explicit((_Atomic uint64_t *)seq, memory_order_acquire);
+		if (s0 == 0)
+			return -ENODATA;
+		if (s0 & 1)
+			continue;
+		for (size_t i = 0; i < nwords; i++) {
+			uint64_t w = atomic_load_explicit((_Atomic uint64_t *)&words[i],
+							  memory_order_relaxed);
+			memcpy((char *)dst + i * 8, &w, 8);
+		}
+		/* The word loads above must complete before seq is re-read:
+		 * pairs with the writer's release fence after its odd store. */
+		atomic_thread_fence(memory_order_acquire);
+		uint64_t s1 = atomic_load_explicit((_Atomic uint64_t *)seq, memory_order_relaxed);
+		if (s0 == s1)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+/* ---- geometry --------------------------------------------------------------- */
+
+static struct mdbus_health_srec *health_srec(struct mdbus_health_hdr *h, uint32_t idx)
+{
+	return (struct mdbus_health_srec *)((char *)h + MDBUS_HEALTH_REGION_HDR +
+					    (size_t)idx * MDBUS_HEALTH_SESSION_REC);
+}
+
+static struct mdbus_health_irec *health_irec(struct mdbus_health_hdr *h, uint32_t id)
+{
+	return (struct mdbus_health_irec *)((char *)h + MDBUS_HEALTH_REGION_HDR +
+					    (size_t)h->max_sessions * MDBUS_HEALTH_SESSION_REC +
+					    (size_t)id * MDBUS_HEALTH_INSTR_REC);
+}
+
+int mdbus_health_check(const void *region, size_t size, struct mdbus_health_geom *g)
+{
+	const struct mdbus_health_hdr *h = region;
+
+	if (!region || size < MDBUS_HEALTH_REGION_HDR)
+		return -EINVAL;
+	/* Acquire: pairs with the release store of the magic in
+	 * mdbus_health_writer_init, so the geometry below is complete. */
+	uint64_t magic = atomic_load_explicit((_Atomic uint64_t *)&h->magic, memory_order_acquire);
+	if (magic == 0)
+		return -EAGAIN;
+	if (magic != MDBUS_HEALTH_MAGIC)
+		return -EBADMSG;
+	if (h->version != MDBUS_HEALTH_VERSION)
+		return -EPROTONOSUPPORT;
+	if (h->header_size != MDBUS_HEALTH_REGION_HDR ||
+	    h->session_size != MDBUS_HEALTH_SESSION_REC ||
+	    h->instr_size != MDBUS_HEALTH_INSTR_REC ||
+	    h->feed_payload != sizeof(struct mdbus_health_feed) ||
+	    h->session_payload != sizeof(struct mdbus_health_session) ||
+	    h->instr_payload != sizeof(struct mdbus_health_instr))
+		return -ERANGE;
+	/* 32-bit counts times small strides cannot overflow 64 bits. */
+	if (h->region_size != mdbus_health__region_size(h->max_sessions, h->max_instr) ||
+	    h->region_size > size)
+		return -ERANGE;
+	if (g) {
+		uint32_t n = atomic_load_explicit((_Atomic uint32_t *)&h->session_count,
+						  memory_order_acquire);
+		g->version = h->version;
+		g->max_sessions = h->max_sessions;
+		g->max_instr = h->max_instr;
+		g->session_count = n < h->max_sessions ? n : h->max_sessions;
+		g->region_size = h->region_size;
+	}
+	return 0;
+}
+
+/* The writer trusts its own region but still refuses one never initialised. */
+static struct mdbus_health_hdr *health_writer_hdr(void *region)
+{
+	struct mdbus_health_hdr *h = region;
+
+	if (!h || atomic_load_explicit(&h->magic, memory_order_relaxed) != MDBUS_HEALTH_MAGIC)
+		return NULL;
+	return h;
+}
+
+/* ---- writer ----------------------------------------------------------------- */
+
+int mdbus_health_writer_init(void *region, size_t size, uint32_t max_sessions, uint32_t max_instr)
+{
+	struct mdbus_health_hdr *h = region;
+	uint64_t need = mdbus_health__region_size(max_sessions, max_instr);
+
+	if (!region || need > size)
+		return -EINVAL;
+	/* max_sessions is a minimum: whole session records left in the slice
+	 * become usable too, so a caller that counted its sessions too early
+	 * still gets the reservation layout.h made (size is exact there). */
+	uint64_t spare = (size - need) / MDBUS_HEALTH_SESSION_REC;
+	if (spare > UINT32_MAX - max_sessions)
+		spare = UINT32_MAX - max_sessions;
+	max_sessions += (uint32_t)spare;
+	need += spare * MDBUS_HEALTH_SESSION_REC;
+	/* Readers that see magic 0 treat the region as "not ready" and touch
+	 * nothing else, so the reset below is invisible to them. */
+	atomic_store_explicit(&h->magic, 0, memory_order_seq_cst);
+	memset((char *)region + 8, 0, need - 8);
+	h->version = MDBUS_HEALTH_VERSION;
+	h->header_size = MDBUS_HEALTH_REGION_HDR;
+	h->session_size = MDBUS_HEALTH_SESSION_REC;
+	h->instr_size = MDBUS_HEALTH_INSTR_REC;
+	h->max_sessions = max_sessions;
+	h->max_instr = max_instr;
+	h->region_size = need;
+	h->feed_payload = sizeof(struct mdbus_health_feed);
+	h->session_payload = sizeof(struct mdbus_health_session);
+	h->instr_payload = sizeof(struct mdbus_health_instr);
+	/* Release: the geometry above is visible to any reader that acquires
+	 * the magic (mdbus_health_check). */
+	atomic_store_explicit(&h->magic, MDBUS_HEALTH_MAGIC, memory_order_release);
+	return 0;
+}
+
+int mdbus_health_publish_feed(void *region, const struct mdbus_health_feed *f)
+{
+	struct mdbus_health_hdr *h = health_writer_hdr(region);
+
+	if (!h || !f)
+		return -EINVAL;
+	health_seq_write(&h->feed_seq, h->feed_words, f, MDBUS_HEALTH_FEED_WORDS);
+	return 0;
+}
+
+int mdbus_health_set_session_count(void *region, uint32_t n)
+{
+	struct mdbus_health_hdr *h = health_writer_hdr(region);
+
+	if (!h)
+		return -EINVAL;
+	if (n > h->max_sessions)
+		return -ERANGE;
+	/* Release: records below n were published before the count. */
+	atomic_store_explicit(&h->session_count, n, memory_order_release);
+	return 0;
+}
+
+int mdbus_health_publish_session(void *region, uint32_t idx, const struct mdbus_health_session *s)
+{
+	struct mdbus_health_hdr *h = health_writer_hdr(region);
+
+	if (!h || !s)
+		return -EINVAL;
+	if (idx >= h->max_sessions)
+		return -ERANGE;
+	struct mdbus_health_srec *r = health_srec(h, idx);
+	health_seq_write(&r->seq, r->words, s, MDBUS_HEALTH_SESSION_WORDS);
+	if (atomic_load_explicit(&h->session_count, memory_order_relaxed) <= idx)
+		/* Release: pairs with the reader's acquire of session_count. */
+		atomic_store_explicit(&h->session_count, idx + 1, memory_order_release);
+	return 0;
+}
+
+int mdbus_health_publish_instr(void *region, uint32_t id, const struct mdbus_health_instr *in)
+{
+	struct mdbus_health_hdr *h = health_writer_hdr(region);
+	struct mdbus_health_instr copy;
+
+	if (!h || !in)
+		return -EINVAL;
+	if (id >= h->max_instr)
+		return -ERANGE;
+	struct mdbus_health_irec *r = health_irec(h, id);
+	copy = *in;
+	copy.id = id;
+	if (in->status != MDBUS_HEALTH_INSTR_UNKNOWN)
+		/* Release: pairs with the acquire in mdbus_health_read_instr_status. */
+		atomic_store_explicit(&r->status, in->status, memory_order_release);
+	copy.status = atomic_load_explicit(&r->status, memory_order_relaxed);
+	health_seq_write(&r->seq, r->words, &copy, MDBUS_HEALTH_INSTR_WORDS);
+	return 0;
+}
+
+int mdbus_health_set_instr_status(void *region, uint32_t id, uint32_t status)
+{
+	struct mdbus_health_hdr *h = health_writer_hdr(region);
+
+	if (!h)
+		return -EINVAL;
+	if (id >= h->max_instr)
+		return -ERANGE;
+	/* Release: pairs with the acquire in mdbus_health_read_instr_status
+	 * (nothing else is ordered by it; it is a standalone word). */
+	atomic_store_explicit(&health_irec(h, id)->status, status, memory_order_release);
+	return 0;
+}
+
+/* ---- readers on a raw region ------------------------------------------------- */
+
+int mdbus_health_read_feed(const void *region, size_t size, struct mdbus_health_feed *out)
+{
+	int err = mdbus_health_check(region, size, NULL);
+	const struct mdbus_health_hdr *h = region;
+
+	if (err)
+		return err;
+	if (!out)
+		return -EINVAL;
+	return health_seq_read(&h->feed_seq, h->feed_words, out, MDBUS_HEALTH_FEED_WORDS);
+}
+
+int mdbus_health_read_session(const void *region, size_t size, uint32_t idx,
+			      struct mdbus_health_session *out)
+{
+	struct mdbus_health_geom g;
+	int err = mdbus_health_check(region, size, &g);
+
+	if (err)
+		return err;
+	if (!out)
+		return -EINVAL;
+	if (idx >= g.max_sessions)
+		return -ERANGE;
+	if (idx >= g.session_count)
+		return -ENOENT;
+	const struct mdbus_health_srec *r = health_srec((struct mdbus_health_hdr *)region, idx);
+	return health_seq_read(&r->seq, r->words, out, MDBUS_HEALTH_SESSION_WORDS);
+}
+
+int mdbus_health_read_instr(const void *region, size_t size, uint32_t id,
+			    struct mdbus_health_instr *out)
+{
+	struct mdbus_health_geom g;
+	int err = mdbus_health_check(region, size, &g);
+
+	if (err)
+		return err;
+	if (!out)
+		return -EINVAL;
+	if (id >= g.max_instr)
+		return -ERANGE;
+	const struct mdbus_health_irec *r = health_irec((struct mdbus_health_hdr *)region, id);
+	err = health_seq_read(&r->seq, r->words, out, MDBUS_HEALTH_INSTR_WORDS);
+	if (err)
+		return err;
+	/* The word may be newer than the record: report the current status. */
+	out->status = atomic_load_explicit((_Atomic uint32_t *)&r->status, memory_order_acquire);
+	return 0;
+}
+
+int mdbus_health_read_instr_status(const void *region, size_t size, uint32_t id)
+{
+	struct mdbus_health_geom g;
+	int err = mdbus_health_check(region, size, &g);
+
+	if (err)
+		return err;
+	if (id >= g.max_instr)
+		return -ERANGE;
+	const struct mdbus_health_irec *r = health_irec((struct mdbus_health_hdr *)region, id);
+	/* Acquire: pairs with the writer's release store of the word. */
+	uint32_t st = atomic_load_explicit((_Atomic uint32_t *)&r->status, memory_order_acquire);
+	return st > 0x7fffffffu ? -ERANGE : (int)st;
+}
+
+/* ---- verdict ------------------------------------------------------------------ */
+
+#define HEALTH_DEFAULT_STALE_MS 30000
+
+int mdbus_health_session_verdict(const struct mdbus_health_session *s, int64_t now_ns, char *reason,
+				 size_t len)
+{
+	char dummy[1];
+	int v;
+
+	if (!reason || len == 0) {
+		reason = dummy;
+		len = sizeof(dummy);
+	}
+	if (!s) {
+		snprintf(reason, len, "no record");
+		return MDBUS_HEALTH_DOWN;
+	}
+	const char *err = mdbus_health_err_name(s->last_error_class);
+	int has_err = s->last_error_class != MDBUS_HEALTH_ERR_NONE;
+	/* The text is in shared memory written by another process: bound it. */
+	int tlen = (int)strnlen(s->last_error, sizeof(s->last_error));
+
+	switch (s->state) {
+	case MDBUS_HEALTH_ST_LIVE: {
+		int64_t stale_ns = (int64_t)(s->stale_timeout_ms ? s->stale_timeout_ms
+								 : HEALTH_DEFAULT_STALE_MS) *
+				   1000000;
+		int64_t ref = s->last_msg_ns ? s->last_msg_ns : s->state_since_ns;
+		if (ref && now_ns - ref > stale_ns) {
+			snprintf(reason, len, "no message for %.1f s",
+				 (double)(now_ns - ref) / 1e9);
+			v = MDBUS_HEALTH_DEGRADED;
+		} else if (s->streams && s->subscriptions < s->streams) {
+			snprintf(reason, len, "%u/%u streams subscribed", s->subscriptions,
+				 s->streams);
+			v = MDBUS_HEALTH_DEGRADED;
+		} else {
+			snprintf(reason, len, "live");
+			v = MDBUS_HEALTH_HEALTHY;
+		}
+		break;
+	}
+	case MDBUS_HEALTH_ST_STALE: {
+		int64_t ref = s->last_msg_ns ? s->last_msg_ns : s->state_since_ns;
+		if (ref)
+			snprintf(reason, len, "stale: no message for %.1f s",
+				 (double)(now_ns - ref) / 1e9);
+		else
+			snprintf(reason, len, "stale");
+		v = MDBUS_HEALTH_DEGRADED;
+		break;
+	}
+	case MDBUS_HEALTH_ST_BACKOFF: {
+		int64_t in = s->next_reconnect_ns ? s->next_reconnect_ns - now_ns : 0;
+		if (in < 0)
+			in = 0;
+		if (has_err)
+			snprintf(reason, len, "backoff after %s: %.*s, retry in %.1f s", err, tlen,
+				 s->last_error, (double)in / 1e9);
+		else
+			snprintf(reason, len, "backoff, retry in %.1f s", (double)in / 1e9);
+		v = MDBUS_HEALTH_DOWN;
+		break;
+	}
+	default:
+		if (s->state >= MDBUS_HEALTH_ST__COUNT)
+			snprintf(reason, len, "unknown state %u", s->state);
+		else if (has_err && s->state != MDBUS_HEALTH_ST_STOPPED)
+			snprintf(reason, len, "%s after %s: %.*s",
+				 mdbus_health_state_name(s->state), err, tlen, s->last_error);
+		else
+			snprintf(reason, len, "%s", mdbus_health_state_name(s->state));
+		v = MDBUS_HEALTH_DOWN;
+		break;
+	}
+	return v;
+}
+
+/* ---- readers on an mdbus_reader ------------------------------------------------ */
+
+static const void *health_region(mdbus_reader *r, size_t *size)
+{
+	*size = 0;
+	return r ? mdbus_reader_health(r, size) : NULL;
+}
+
+int mdbus_health_geometry(mdbus_reader *r, struct mdbus_health_geom *g)
+{
+	size_t size;
+	const void *p = health_region(r, &size);
+
+	return mdbus_health_check(p, size, g);
+}
+
+int mdbus_health_session_count(mdbus_reader *r)
+{
+	struct mdbus_health_geom g;
+	int err = mdbus_health_geometry(r, &g);
+
+	return err ? err : (int)g.session_count;
+}
+
+int mdbus_health_snapshot_feed(mdbus_reader *r, struct mdbus_health_feed *out)
+{
+	size_t size;
+	const void *p = health_region(r, &size);
+
+	return mdbus_health_read_feed(p, size, out);
+}
+
+int mdbus_health_snapshot_session(mdbus_reader *r, uint32_t idx, struct mdbus_health_session *out)
+{
+	size_t size;
+	const void *p = health_region(r, &size);
+
+	return mdbus_health_read_session(p, size, idx, out);
+}
+
+int mdbus_health_snapshot_instr(mdbus_reader *r, uint32_t id, struct mdbus_health_instr *out)
+{
+	size_t size;
+	const void *p = health_region(r, &size);
+
+	return mdbus_health_read_instr(p, size, id, out);
+}
+
+int mdbus_health_instr_status(mdbus_reader *r, uint32_t id)
+{
+	size_t size;
+	const void *p = health_region(r, &size);
+
+	return mdbus_health_read_instr_status(p, size, id);
+}
+
+int mdbus_health_find_session(mdbus_reader *r, const char *name, uint32_t *idx)
+{
+	struct mdbus_health_session s;
+	int n = mdbus_health_session_count(r);
+
+	if (!name)
+		return -EINVAL;
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		int err = mdbus_health_snapshot_session(r, (uint32_t)i, &s);
+		if (err == -ENODATA)
+			continue;
+		if (err)
+			return err;
+		if (strncmp(s.name, name, sizeof(s.name)) == 0) {
+			if (idx)
+				*idx = (uint32_t)i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int mdbus_health_feed_alive(mdbus_reader *r, int max_age_ms)
+{
+	struct mdbus_health_feed f;
+	int alive = r ? mdbus_reader_writer_alive(r) : -EINVAL;
+
+	if (alive <= 0)
+		return alive;
+	int err = mdbus_health_snapshot_feed(r, &f);
+	if (err == -ENODATA)
+		return 0;
+	if (err)
+		return err;
+	if (f.state == MDBUS_HEALTH_FEED_STOPPED)
+		return 0;
+	int64_t age = mdbus_health_mono_ns() - f.heartbeat_mono_ns;
+	return age <= (int64_t)max_age_ms * 1000000 ? 1 : 0;
+}
+
+int mdbus_health_session_healthy(mdbus_reader *r, const char *name)
+{
+	struct mdbus_health_session s;
+	uint32_t idx;
+	int err = mdbus_health_find_session(r, name, &idx);
+
+	if (err)
+		return err;
+	err = mdbus_health_snapshot_session(r, idx, &s);
+	if (err)
+		return err;
+	return mdbus_health_session_verdict(&s, mdbus_health_mono_ns(), NULL, 0) ==
+	       MDBUS_HEALTH_HEALTHY;
+}
+
+/* ---- names and clocks ------------------------------------------------------------ */
+
+static const char *const health_state_names[MDBUS_HEALTH_ST__COUNT] = {
+	"disconnected", "resolving", "connecting", "tls_handshake", "ws_handshake", "subscribing",
+	"live",		"stale",     "closing",	   "backoff",	    "failed",	    "stopped",
+};
+
+static const char *const health_err_names[MDBUS_HEALTH_ERR__COUNT] = {
+	"none",	 "dns",		 "tcp",	 "tls",	    "http",	"ws",	    "protocol",
+	"stale", "server_close", "pong", "timeout", "lifetime", "shutdown", "internal",
+};
+
+static const char *const health_verdict_names[] = {"unknown", "healthy", "degraded", "down"};
+static const char *const health_instr_names[] = {"unknown", "live", "stale", "gap", "down"};
+static const char *const health_feed_names[] = {"unknown", "starting", "running", "stopping",
+						"stopped"};
+
+#define HEALTH_NAME(tab, v) ((v) < sizeof(tab) / sizeof((tab)[0]) ? (tab)[v] : "unknown")
+
+const char *mdbus_health_state_name(uint32_t state)
+{
+	return HEALTH_NAME(health_state_names, state);
+}
+
+const char *mdbus_health_err_name(uint32_t cls)
+{
+	return HEALTH_NAME(health_err_names, cls);
+}
+
+const char *mdbus_health_verdict_name(uint32_t verdict)
+{
+	return HEALTH_NAME(health_verdict_names, verdict);
+}
+
+const char *mdbus_health_instr_status_name(uint32_t status)
+{
+	return HEALTH_NAME(health_instr_names, status);
+}
+
+const char *mdbus_health_feed_state_name(uint32_t state)
+{
+	return HEALTH_NAME(health_feed_names, state);
+}
+
+static int64_t health_clock(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t mdbus_health_mono_ns(void)
+{
+	return health_clock(CLOCK_MONOTONIC);
+}
+
+int64_t mdbus_health_rt_ns(void)
+{
+	return health_clock(CLOCK_REALTIME);
+}

@@ -67,6 +67,17 @@
  *   atomic_thread_fence(acquire) -- orders the copy before the re-check
  *   s1 = slot.seq                relaxed
  *   valid iff s0 == s1 == n<<1; s0 > n<<1 (or s1 != s0) means lapped.
+ *   s0 < n<<1: not yet written. s0 == (n<<1)|1: being written (spin a
+ *   little; if the writer is dead per its lock, the tick is torn: skip it).
+ * Lap: tick n is lost; so is every tick below write_seq - slots + 1, so the
+ * reader resumes at max(n + 1, write_seq - slots + 1) and reports the
+ * difference as missed: read + missed (+ torn) == published, exactly.
+ *
+ * Files: /dev/shm/mdbus-NAME (this segment, built as mdbus-NAME.tmp and
+ * renamed into place) and mdbus-NAME.lock (the writer holds flock LOCK_EX on
+ * it for its life; readers probe it with LOCK_SH|LOCK_NB for liveness).
+ * The ring starts on a 4096-byte boundary (writers align ring_off; readers
+ * only require 64).
  *
  * Instrument entry (struct mdbus_seg_instr), 128 bytes, immutable once
  * published: the writer fills entry k, then stores instr_count = k + 1 with
@@ -92,20 +103,37 @@
 
 #include "mdbus.h"
 
-#define MDBUS_MAGIC 0x5355424d444d0a31ull /* "1\nMDMBUS" little-endian-ish tag */
-#define MDBUS_HEADER_SIZE 4096u
-#define MDBUS_SLOT_SIZE 64u
+/*
+ * ThreadSanitizer does not model atomic_thread_fence (GCC 12 rejects it with
+ * -Wtsan under -Werror). Under TSan the seqlock therefore stores each payload
+ * word with release and loads it with acquire instead of using the two
+ * fences: strictly stronger orderings that TSan does understand, so the TSan
+ * build checks the same protocol. Normal builds use the fences (Boehm 2012).
+ */
+#if defined(__SANITIZE_THREAD__)
+#define MDBUS_SEQ_WORD_STORE   memory_order_release
+#define MDBUS_SEQ_WORD_LOAD    memory_order_acquire
+#define MDBUS_SEQ_FENCE(order) ((void)0)
+#else
+#define MDBUS_SEQ_WORD_STORE   memory_order_relaxed
+#define MDBUS_SEQ_WORD_LOAD    memory_order_relaxed
+#define MDBUS_SEQ_FENCE(order) atomic_thread_fence(order)
+#endif
+
+#define MDBUS_MAGIC	       0x5355424d444d0a31ull /* "1\nMDMBUS" little-endian-ish tag */
+#define MDBUS_HEADER_SIZE      4096u
+#define MDBUS_SLOT_SIZE	       64u
 #define MDBUS_INSTR_ENTRY_SIZE 128u
-#define MDBUS_TICK_WORDS 7u
+#define MDBUS_TICK_WORDS       7u
 
 /* Health region size: a 4096-byte header, then one record per session and
  * one per instrument. The record layouts are defined in mdbus_health.h and
  * must fit these sizes (asserted there). */
-#define MDBUS_HEALTH_HDR_SIZE 4096u
+#define MDBUS_HEALTH_HDR_SIZE	  4096u
 #define MDBUS_HEALTH_SESSION_SIZE 1024u
-#define MDBUS_HEALTH_INSTR_SIZE 256u
-#define MDBUS_HEALTH_SIZE(max_sessions, max_instr)                                          \
-	((uint64_t)MDBUS_HEALTH_HDR_SIZE + (uint64_t)(max_sessions)*MDBUS_HEALTH_SESSION_SIZE + \
+#define MDBUS_HEALTH_INSTR_SIZE	  256u
+#define MDBUS_HEALTH_SIZE(max_sessions, max_instr)                                                 \
+	((uint64_t)MDBUS_HEALTH_HDR_SIZE + (uint64_t)(max_sessions)*MDBUS_HEALTH_SESSION_SIZE +    \
 	 (uint64_t)(max_instr)*MDBUS_HEALTH_INSTR_SIZE)
 
 struct mdbus_seg_header {

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h: feedd's configuration file (INI, parsed with libinih).
+ *
+ *   [bus]              name, slots
+ *   [feed]             shutdown_timeout, connect_rate, and any session key as
+ *                      a default for every session (whatever its position
+ *                      in the file)
+ *   [session NAME]     venue, symbols (required); url, channels, timeouts,
+ *                      reconnect_*, max_lifetime, max_message, ca_file,
+ *                      tls_verify, price_decimals, qty_decimals
+ *
+ * Durations take a unit: ms, s, m, h ("250ms", "20s", "1m", "23h"); sizes
+ * take an optional k/K/M suffix (KiB, MiB). Every error names the file and
+ * line: "feedd.ini:12: unknown key 'x' in [session a]". A missing required
+ * key names the line of the section header.
+ *
+ * Loading allocates (symbol arrays); nothing here runs on the hot path.
+ */
+#ifndef FEED_CONFIG_H
+#define FEED_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdbus.h"
+
+/* ---- limits -------------------------------------------------------------- */
+
+#define FEED_SESSION_NAME_MAX 48 /* includes the NUL; [A-Za-z0-9_.-] */
+#define FEED_HOST_MAX	      256
+#define FEED_PATH_MAX	      512
+#define FEED_FILE_MAX	      512 /* ca_file, config path */
+#define FEED_SESSIONS_MAX     64  /* = the health region's default max_sessions */
+
+/* Channel bits (feed_session_config.channels). */
+#define FEED_CH_TRADES 0x01u
+#define FEED_CH_BBO    0x02u
+#define FEED_CH_L2     0x04u
+#define FEED_CH_ALL    (FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2)
+
+/* ---- URLs ----------------------------------------------------------------- */
+
+/* A parsed ws:// or wss:// URL. IPv6 literals are stored without brackets. */
+struct feed_url {
+	int tls;		  /* 1 for wss:// */
+	uint16_t port;		  /* default 443 (wss) / 80 (ws) */
+	char host[FEED_HOST_MAX]; /* "stream.binance.com", "::1" */
+	char path[FEED_PATH_MAX]; /* "/ws", default "/"; includes ?query */
+};
+
+/* Parses "wss://host[:port][/path]" (host may be "[v6]").
+ * Returns 0, -EINVAL (bad scheme/host/port; a reason goes to err if non-NULL)
+ * or -ENAMETOOLONG. */
+int feed_url_parse(const char *s, struct feed_url *out, char *err, size_t errlen);
+
+/* ---- sessions ---------------------------------------------------------------- */
+
+struct feed_session_config {
+	char name[FEED_SESSION_NAME_MAX];
+	char venue[MDBUS_VENUE_MAX];	   /* a name known to feed_venue_find() */
+	struct feed_url url;		   /* the venue's default_url unless set */
+	char (*symbols)[MDBUS_SYMBOL_MAX]; /* normalized "BASE-QUOTE", unique */
+	size_t nsymbols;
+	uint32_t channels;		/* FEED_CH_*, default trades|bbo */
+	int64_t ping_interval_ms;	/* 20s: WS ping (or venue ping) period */
+	int64_t pong_timeout_ms;	/* 10s: no pong => half-open, reconnect */
+	int64_t stale_timeout_ms;	/* 30s: no data => STALE */
+	int64_t handshake_timeout_ms;	/* 10s: connect + TLS + upgrade + subscribe */
+	int64_t reconnect_initial_ms;	/* 1s */
+	int64_t reconnect_max_ms;	/* 60s */
+	double reconnect_multiplier;	/* 2.0 (>= 1) */
+	double reconnect_jitter;	/* 0.25 = +-25% (0 <= j < 1) */
+	uint32_t reconnect_max_retries; /* 0 = forever */
+	int64_t reconnect_reset_ms;	/* 30s of continuous LIVE resets the backoff */
+	int64_t max_lifetime_ms;	/* 23h: planned reconnect (Binance cuts at 24h) */
+	size_t max_message;		/* 1 MiB: largest WS message accepted */
+	char ca_file[FEED_FILE_MAX];	/* "" = OpenSSL default paths */
+	int tls_verify;			/* 1 (default); 0 is loudly logged */
+	int price_decimals;		/* 0..18; default: the venue's */
+	int qty_decimals;
+	int line; /* line of the [session NAME] header */
+};
+
+/* ---- the whole file ------------------------------------------------------------ */
+
+struct feed_config {
+	char path[FEED_FILE_MAX];	      /* the file loaded */
+	char bus[MDBUS_BUS_NAME_MAX];	      /* [bus] name; "" = $MDBUS_BUS or "default" */
+	uint32_t slots;			      /* [bus] slots, power of two >= 64; default 1048576 */
+	int64_t shutdown_timeout_ms;	      /* [feed] shutdown_timeout, default 2s */
+	double connect_rate;		      /* [feed] connect_rate, new connections per
+						 second over all sessions ("5/s"), default 5 */
+	struct feed_session_config *sessions; /* at least one */
+	size_t nsessions;
+};
+
+/*
+ * Loads and validates path into *out (zeroed first; free it with
+ * feed_config_free, even after an error). Returns 0; -EINVAL for any
+ * content error, with "FILE:LINE: reason" in err; -errno if the file cannot
+ * be read ("FILE: strerror" in err); -ENOMEM.
+ */
+int feed_config_load(const char *path, struct feed_config *out, char *err, size_t errlen);
+
+/* Same, from a NUL-terminated string; `name` stands for the file in errors
+ * (tests). */
+int feed_config_load_string(const char *text, const char *name, struct feed_config *out, char *err,
+			    size_t errlen);
+
+/* Frees what feed_config_load allocated; the struct can be loaded again.
+ * NULL is a no-op. */
+void feed_config_free(struct feed_config *c);
+
+/* Parses a duration with a unit (ms, s, m, h) into milliseconds.
+ * Returns 0 or -EINVAL (no unit, bad number, negative) / -ERANGE. */
+int feed_duration_parse(const char *s, int64_t *ms);
+
+/* Is s a normalized symbol: BASE-QUOTE, [A-Z0-9] parts, one '-'? 1/0. */
+int feed_symbol_valid(const char *s);
+
+#endif /* FEED_CONFIG_H */

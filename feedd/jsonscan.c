@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * jsonscan.c: bounded, allocation-free JSON scanning (jsonscan.h).
+ *
+ * Every index is checked against n before the byte is read, so the scanner
+ * may be handed a message cut at any offset. Nested values are validated by
+ * recursive descent with a depth limit (FEED_JSON_DEPTH_MAX), so the stack
+ * use is bounded whatever the input.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "jsonscan.h"
+
+static inline size_t json_ws(const char *p, size_t n, size_t i)
+{
+	/* One compare in the common case: every JSON whitespace is <= ' '. */
+	while (i < n && (unsigned char)p[i] <= ' ' &&
+	       (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
+		i++;
+	return i;
+}
+
+static inline int json_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Bytes that end the plain run of a string: '"', '\\' and control
+ * characters. One table load per byte instead of three compares. */
+static const uint8_t json_str_stop[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+	[0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+	[0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
+};
+
+/* p[*pos] is the opening quote. On success *pos is past the closing quote
+ * and val spans the bytes between the quotes. */
+static int json_string(const char *p, size_t n, size_t *pos, struct feed_json_val *val)
+{
+	size_t i = *pos + 1, start = i;
+	int esc = 0;
+
+	for (;;) {
+		/* Fast path: plain bytes (venue strings are short, so no SIMD). */
+		while (i < n && !json_str_stop[(unsigned char)p[i]])
+			i++;
+		if (i >= n)
+			return -EINVAL; /* truncated */
+		if (p[i] == '"')
+			break;
+		if ((unsigned char)p[i] < 0x20)
+			return -EINVAL; /* raw control character */
+		/* backslash */
+		esc = 1;
+		if (i + 1 >= n)
+			return -EINVAL;
+		switch (p[i + 1]) {
+		case '"':
+		case '\\':
+		case '/':
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't':
+			i += 2;
+			break;
+		case 'u':
+			if (i + 6 > n)
+				return -EINVAL;
+			if (json_hex(p[i + 2]) < 0 || json_hex(p[i + 3]) < 0 ||
+			    json_hex(p[i + 4]) < 0 || json_hex(p[i + 5]) < 0)
+				return -EINVAL;
+			i += 6;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	val->p = p + start;
+	val->n = i - start;
+	val->type = FEED_JSON_STRING;
+	val->escaped = (uint8_t)esc;
+	*pos = i + 1;
+	return 0;
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int json_number(const char *p, size_t n, size_t *pos, struct feed_json_val *val)
+{
+	size_t i = *pos, start = i, d;
+
+	if (i < n && p[i] == '-')
+		i++;
+	if (i >= n)
+		return -EINVAL;
+	if (p[i] == '0') {
+		i++;
+	} else if (p[i] >= '1' && p[i] <= '9') {
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	} else {
+		return -EINVAL;
+	}
+	if (i < n && p[i] == '.') {
+		d = ++i;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i == d)
+			return -EINVAL;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		d = i;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i == d)
+			return -EINVAL;
+	}
+	/* A number cut by the end of input is only complete if the caller's
+	 * span really ends there; the container check (a ',' '}' ']' must
+	 * follow) catches truncation inside objects. */
+	val->p = p + start;
+	val->n = i - start;
+	val->type = FEED_JSON_NUMBER;
+	val->escaped = 0;
+	*pos = i;
+	return 0;
+}
+
+static int json_literal(const char *p, size_t n, size_t *pos, const char *lit, size_t len,
+			uint8_t type, struct feed_json_val *val)
+{
+	if (n - *pos < len || memcmp(p + *pos, lit, len) != 0)
+		return -EINVAL;
+	val->p = p + *pos;
+	val->n = len;
+	val->type = type;
+	val->escaped = 0;
+	*pos += len;
+	return 0;
+}
+
+static int json_value_depth(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
+			    unsigned depth);
+
+static int json_container(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
+			  unsigned depth)
+{
+	struct feed_json_iter it;
+	struct feed_json_val k, v;
+	int rc;
+
+	if (depth >= FEED_JSON_DEPTH_MAX)
+		return -EINVAL;
+	rc = feed_json_iter_init(&it, p + *pos, n - *pos);
+	if (rc < 0)
+		return rc;
+	it.depth = (uint8_t)(depth + 1);
+	while ((rc = feed_json_iter_next(&it, &k, &v)) == 1)
+		;
+	if (rc < 0)
+		return rc;
+	val->p = p + *pos;
+	val->n = feed_json_iter_end(&it);
+	val->type = it.array ? FEED_JSON_ARRAY : FEED_JSON_OBJECT;
+	val->escaped = 0;
+	*pos += val->n;
+	return 0;
+}
+
+static int json_value_depth(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
+			    unsigned depth)
+{
+	size_t i = json_ws(p, n, *pos);
+
+	*pos = i;
+	if (i >= n)
+		return -EINVAL;
+	switch (p[i]) {
+	case '"':
+		return json_string(p, n, pos, val);
+	case '{':
+	case '[':
+		return json_container(p, n, pos, val, depth);
+	case 't':
+		return json_literal(p, n, pos, "true", 4, FEED_JSON_TRUE, val);
+	case 'f':
+		return json_literal(p, n, pos, "false", 5, FEED_JSON_FALSE, val);
+	case 'n':
+		return json_literal(p, n, pos, "null", 4, FEED_JSON_NULL, val);
+	default:
+		return json_number(p, n, pos, val);
+	}
+}
+
+int feed_json_value(const char *p, size_t n, size_t *pos, struct feed_json_val *val)
+{
+	return json_value_depth(p, n, pos, val, 0);
+}
+
+int feed_json_iter_init(struct feed_json_iter *it, const char *p, size_t n)
+{
+	size_t i = json_ws(p, n, 0);
+
+	memset(it, 0, sizeof(*it));
+	it->p = p;
+	it->n = n;
+	if (i >= n || (p[i] != '{' && p[i] != '[')) {
+		it->state = 2;
+		return -EINVAL;
+	}
+	it->array = p[i] == '[';
+	it->pos = i + 1;
+	return 0;
+}
+
+static int json_iter_fail(struct feed_json_iter *it)
+{
+	it->state = 2;
+	return -EINVAL;
+}
+
+int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
+			struct feed_json_val *val)
+{
+	const char *p = it->p;
+	size_t n = it->n, i;
+	char close = it->array ? ']' : '}';
+
+	if (it->state == 1)
+		return 0;
+	if (it->state == 2)
+		return -EINVAL;
+	i = json_ws(p, n, it->pos);
+	if (i >= n)
+		return json_iter_fail(it);
+	if (p[i] == close) {
+		it->pos = i + 1;
+		it->state = 1;
+		return 0;
+	}
+	if (it->count > 0) {
+		if (p[i] != ',')
+			return json_iter_fail(it);
+		i = json_ws(p, n, i + 1);
+		if (i >= n || p[i] == close)
+			return json_iter_fail(it); /* truncated, or a trailing comma */
+	}
+	if (it->array) {
+		if (key)
+			memset(key, 0, sizeof(*key));
+	} else {
+		struct feed_json_val k;
+
+		if (p[i] != '"')
+			return json_iter_fail(it); /* also rejects a trailing comma */
+		if (json_string(p, n, &i, &k) < 0)
+			return json_iter_fail(it);
+		if (key)
+			*key = k;
+		i = json_ws(p, n, i);
+		if (i >= n || p[i] != ':')
+			return json_iter_fail(it);
+		i++;
+	}
+	/* Strings are most values in venue messages: skip the dispatch. */
+	i = json_ws(p, n, i);
+	if (i >= n)
+		return json_iter_fail(it);
+	if (p[i] == '"') {
+		if (json_string(p, n, &i, val) < 0)
+			return json_iter_fail(it);
+	} else if (json_value_depth(p, n, &i, val, it->depth) < 0) {
+		return json_iter_fail(it);
+	}
+	/* A value must be followed by ',' or the closing bracket: this is what
+	 * rejects a number cut short by truncation ("1" of "12}"). */
+	i = json_ws(p, n, i);
+	if (i >= n || (p[i] != ',' && p[i] != close))
+		return json_iter_fail(it);
+	it->pos = i;
+	it->count++;
+	return 1;
+}
+
+size_t feed_json_iter_end(const struct feed_json_iter *it)
+{
+	return it->pos;
+}
+
+int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
+		   struct feed_json_val *vals)
+{
+	struct feed_json_iter it;
+	struct feed_json_val k, v;
+	size_t j;
+	int rc, found = 0;
+
+	for (j = 0; j < nkeys; j++)
+		vals[j].type = FEED_JSON_NONE;
+	if (feed_json_iter_init(&it, p, n) < 0 || it.array)
+		return -EINVAL;
+	while ((rc = feed_json_iter_next(&it, &k, &v)) == 1) {
+		if (k.n == 0)
+			continue;
+		for (j = 0; j < nkeys; j++) {
+			/* length and first byte first: most keys differ there */
+			if (keys[j].len == k.n && keys[j].name[0] == k.p[0] &&
+			    memcmp(keys[j].name, k.p, k.n) == 0) {
+				if (vals[j].type == FEED_JSON_NONE)
+					found++;
+				vals[j] = v;
+				break;
+			}
+		}
+	}
+	if (rc < 0)
+		return -EINVAL;
+	if (json_ws(p, n, feed_json_iter_end(&it)) != n)
+		return -EINVAL; /* garbage after the object */
+	return found;
+}
+
+/* ---- value helpers ---------------------------------------------------------- */
+
+int feed_json_str_eq(const struct feed_json_val *v, const char *s, size_t len)
+{
+	return v->type == FEED_JSON_STRING && !v->escaped && v->n == len &&
+	       memcmp(v->p, s, len) == 0;
+}
+
+static int json_put_utf8(char *buf, size_t len, size_t *o, uint32_t cp)
+{
+	unsigned char tmp[4];
+	size_t k, m;
+
+	if (cp < 0x80) {
+		tmp[0] = (unsigned char)cp;
+		m = 1;
+	} else if (cp < 0x800) {
+		tmp[0] = (unsigned char)(0xc0 | (cp >> 6));
+		tmp[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		m = 2;
+	} else if (cp < 0x10000) {
+		tmp[0] = (unsigned char)(0xe0 | (cp >> 12));
+		tmp[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		tmp[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		m = 3;
+	} else {
+		tmp[0] = (unsigned char)(0xf0 | (cp >> 18));
+		tmp[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		tmp[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		tmp[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		m = 4;
+	}
+	if (*o + m >= len)
+		return -ENOSPC;
+	for (k = 0; k < m; k++)
+		buf[(*o)++] = (char)tmp[k];
+	return 0;
+}
+
+static int json_u4(const char *p, uint32_t *out)
+{
+	uint32_t v = 0;
+	int k, h;
+
+	for (k = 0; k < 4; k++) {
+		h = json_hex(p[k]);
+		if (h < 0)
+			return -EINVAL;
+		v = v << 4 | (uint32_t)h;
+	}
+	*out = v;
+	return 0;
+}
+
+int feed_json_unescape(const struct feed_json_val *v, char *buf, size_t len)
+{
+	const char *p = v->p;
+	size_t n = v->n, i = 0, o = 0;
+	uint32_t cp, lo;
+	char c;
+
+	if (v->type != FEED_JSON_STRING || len == 0)
+		return -EINVAL;
+	while (i < n) {
+		if (p[i] != '\\') {
+			if (o + 1 >= len)
+				return -ENOSPC;
+			buf[o++] = p[i++];
+			continue;
+		}
+		if (i + 1 >= n)
+			return -EINVAL;
+		c = p[i + 1];
+		i += 2;
+		switch (c) {
+		case '"':
+		case '\\':
+		case '/':
+			break;
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
+		case 'u':
+			if (i + 4 > n || json_u4(p + i, &cp) < 0)
+				return -EINVAL;
+			i += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				/* High surrogate: a low one must follow. */
+				if (i + 6 > n || p[i] != '\\' || p[i + 1] != 'u' ||
+				    json_u4(p + i + 2, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+					return -EINVAL;
+				i += 6;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+				return -EINVAL; /* lone low surrogate */
+			}
+			if (json_put_utf8(buf, len, &o, cp) < 0)
+				return -ENOSPC;
+			continue;
+		default:
+			return -EINVAL;
+		}
+		if (o + 1 >= len)
+			return -ENOSPC;
+		buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return (int)o;
+}
+
+static int json_digits_u64(const char *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+	unsigned d;
+
+	if (n == 0 || (n > 1 && p[0] == '0'))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -EINVAL;
+		d = (unsigned)(p[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int feed_json_u64(const struct feed_json_val *v, uint64_t *out)
+{
+	if (v->type != FEED_JSON_NUMBER && !(v->type == FEED_JSON_STRING && !v->escaped))
+		return -EINVAL;
+	return json_digits_u64(v->p, v->n, out);
+}
+
+int feed_json_i64(const struct feed_json_val *v, int64_t *out)
+{
+	const char *p = v->p;
+	size_t n = v->n;
+	uint64_t u;
+	int neg = 0, rc;
+
+	if (v->type != FEED_JSON_NUMBER && !(v->type == FEED_JSON_STRING && !v->escaped))
+		return -EINVAL;
+	if (n > 0 && p[0] == '-') {
+		neg = 1;
+		p++;
+		n--;
+	}
+	rc = json_digits_u64(p, n, &u);
+	if (rc < 0)
+		return rc;
+	if (neg) {
+		if (u > (uint64_t)INT64_MAX + 1)
+			return -ERANGE;
+		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+	} else {
+		if (u > (uint64_t)INT64_MAX)
+			return -ERANGE;
+		*out = (int64_t)u;
+	}
+	return 0;
+}
+
+int feed_json_bool(const struct feed_json_val *v, int *out)
+{
+	if (v->type == FEED_JSON_TRUE)
+		*out = 1;
+	else if (v->type == FEED_JSON_FALSE)
+		*out = 0;
+	else
+		return -EINVAL;
+	return 0;
+}

@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: MIT */
+/* session.c: one session's connection life cycle over the io_uring loop:
+ * attempts, socket ops and completions, closing, backoff, start/stop. The
+ * live side (subscriptions, messages, keepalive, timers) is session_live.c. */
+#include "session.h"
+#include "session_int.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#define MS FEED_MS
+
+const char *feed_sess__name(const struct feed_session *s)
+{
+	return s->cfg->name;
+}
+
+/* ---- state changes and errors ------------------------------------------ */
+
+/* Every state change goes through the table; one log line each. */
+int feed_sess__to(struct feed_session *s, enum feed_state to, enum feed_err_class cls,
+		  const char *why, int64_t now)
+{
+	enum feed_state from = s->fsm.state;
+	int rc = feed_fsm_transition(&s->fsm, to, now);
+
+	if (rc < 0) {
+		feed_log(feed_sess__name(s), "bug: transition %s -> %s rejected",
+			 feed_state_name(from), feed_state_name(to));
+		return rc;
+	}
+	if (cls != FEED_ERR_NONE && why)
+		feed_log(feed_sess__name(s), "state %s -> %s (%s: %s)", feed_state_name(from),
+			 feed_state_name(to), feed_err_class_name(cls), why);
+	else
+		feed_log(feed_sess__name(s), "state %s -> %s", feed_state_name(from),
+			 feed_state_name(to));
+	return 0;
+}
+
+static int sess_handshaking(enum feed_state st)
+{
+	return st >= FEED_ST_RESOLVING && st <= FEED_ST_SUBSCRIBING;
+}
+
+/* Records the error and ends the connection (see feed_sess__drop). */
+void feed_sess__fail(struct feed_session *s, enum feed_err_class cls, int64_t now, const char *fmt,
+		     ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->last_err, sizeof(s->last_err), fmt, ap);
+	va_end(ap);
+	s->last_cls = cls;
+	s->st.last_error_ns = now;
+	if (sess_handshaking(s->fsm.state) && (unsigned)cls < FEED_ERR__COUNT)
+		s->st.hs_fail[cls]++;
+	feed_sess__drop(s, cls, s->last_err, now);
+}
+
+/* ---- socket and ops ------------------------------------------------------- */
+
+static uint64_t sess_ud(const struct feed_session *s, unsigned op)
+{
+	return feed_ud_make(op, s->index, s->gen);
+}
+
+static void sess_clear_deadlines(struct feed_session *s)
+{
+	s->dl_handshake = s->dl_ping = s->dl_pong = s->dl_stale = 0;
+	s->dl_lifetime = s->dl_close = s->dl_sub = 0;
+	s->ping_sent_ns = 0;
+}
+
+/* Closes the socket: ops in flight are cancelled and, carrying the old
+ * generation, ignored when they complete. Their buffers (rx, the conn's
+ * output) stay allocated until the session is freed after the ring. */
+static void sess_teardown(struct feed_session *s)
+{
+	struct feed_loop *l = &s->d->loop;
+
+	feed_resolve_cancel(&s->res);
+	if (s->fd >= 0) {
+		if (s->connect_inflight)
+			feed_loop_cancel(l, sess_ud(s, FEED_OP_CONNECT));
+		if (s->recv_inflight)
+			feed_loop_cancel(l, sess_ud(s, FEED_OP_RECV));
+		if (s->send_inflight)
+			feed_loop_cancel(l, sess_ud(s, FEED_OP_SEND));
+		close(s->fd);
+		s->fd = -1;
+	}
+	s->gen = (s->gen + 1) & FEED_UD_GEN_MASK;
+	sess_clear_deadlines(s);
+}
+
+static void sess_recv(struct feed_session *s)
+{
+	struct io_uring_sqe *sqe;
+
+	if (s->fd < 0 || s->recv_inflight)
+		return;
+	sqe = feed_loop_sqe(&s->d->loop);
+	if (!sqe)
+		return; /* ring broken: the handshake/stale deadline ends it */
+	io_uring_prep_recv(sqe, s->fd, s->rx, FEED_RX_BUF, 0);
+	io_uring_sqe_set_data64(sqe, sess_ud(s, FEED_OP_RECV));
+	s->recv_inflight = 1;
+}
+
+/* One send in flight: TLS records must leave in order. The conn keeps the
+ * bytes behind the pointer unchanged until feed_conn_consume. */
+void feed_sess__flush(struct feed_session *s)
+{
+	struct io_uring_sqe *sqe;
+	const uint8_t *p;
+	size_t n;
+
+	if (s->fd < 0 || s->send_inflight || s->connect_inflight)
+		return;
+	n = feed_conn_output(&s->conn, &p);
+	if (n == 0)
+		return;
+	sqe = feed_loop_sqe(&s->d->loop);
+	if (!sqe)
+		return;
+	io_uring_prep_send(sqe, s->fd, p, n, MSG_NOSIGNAL);
+	io_uring_sqe_set_data64(sqe, sess_ud(s, FEED_OP_SEND));
+	s->send_inflight = 1;
+}
+
+/* ---- closing and backoff ---------------------------------------------------- */
+
+/* The connection is gone: stop, rotate, back off or fail. `why` non-NULL
+ * means the error was not logged yet (it goes on the transition line). */
+static void sess_after_close(struct feed_session *s, enum feed_err_class cls, const char *why,
+			     int64_t now)
+{
+	int64_t delay = 0;
+	int rc;
+
+	if (s->stopping) {
+		feed_sess__to(s, FEED_ST_STOPPED, cls, why, now);
+		return;
+	}
+	if (s->planned && s->fsm.state == FEED_ST_CLOSING) {
+		feed_sess__to(s, FEED_ST_DISCONNECTED, FEED_ERR_NONE, NULL, now);
+		feed_sess__attempt(s, now);
+		return;
+	}
+	if (feed_sess__to(s, FEED_ST_BACKOFF, cls, why, now) < 0)
+		return;
+	rc = feed_backoff_next(&s->backoff, &s->d->rng, &delay);
+	if (rc == -ETIMEDOUT) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "retries exhausted after %u attempts",
+			 s->backoff.cfg.max_retries);
+		feed_sess__to(s, FEED_ST_FAILED, s->last_cls != FEED_ERR_NONE ? s->last_cls : cls,
+			      msg, now);
+		feed_log(feed_sess__name(s), "failed: stays down (last error %s: %s)",
+			 feed_err_class_name(s->last_cls), s->last_err);
+		feed_daemon_status(s->d, s, MDBUS_STATUS_FAILED, s->last_cls, now);
+		return;
+	}
+	if (rc < 0)
+		delay = s->cfg->reconnect_max_ms;
+	s->dl_attempt = now + delay * MS;
+	s->st.next_reconnect_ns = s->dl_attempt;
+	feed_log(feed_sess__name(s), "backoff delay_ms=%lld attempt=%u", (long long)delay,
+		 s->backoff.attempt);
+}
+
+void feed_sess__finish_close(struct feed_session *s, int64_t now)
+{
+	sess_teardown(s);
+	sess_after_close(s, s->close_cls, NULL, now);
+}
+
+/* In CLOSING: done once the conn is CLOSED and its last bytes are sent. */
+static void sess_check_closed(struct feed_session *s, int64_t now)
+{
+	const uint8_t *p;
+
+	if (s->fsm.state != FEED_ST_CLOSING)
+		return;
+	if (feed_conn_phase(&s->conn) == FEED_CONN_CLOSED && !s->send_inflight &&
+	    feed_conn_output(&s->conn, &p) == 0)
+		feed_sess__finish_close(s, now);
+}
+
+/* Ends the current connection because of cls: status DOWN for readers if it
+ * was up; a polite WebSocket close when the socket can still carry one,
+ * else the socket is closed now. */
+void feed_sess__drop(struct feed_session *s, enum feed_err_class cls, const char *why, int64_t now)
+{
+	int64_t grace;
+
+	if (s->fsm.state == FEED_ST_CLOSING) {
+		/* Already closing: an error now just ends it. */
+		feed_sess__finish_close(s, now);
+		return;
+	}
+	if (s->up) {
+		s->up = 0;
+		feed_daemon_status(s->d, s, MDBUS_STATUS_DOWN, cls, now);
+	}
+	feed_resolve_cancel(&s->res);
+	/* Only a WebSocket that was opened has a close handshake to do; a
+	 * refused upgrade or a failed TLS handshake just closes the socket. */
+	if (s->fd >= 0 && cls != FEED_ERR_TCP && s->ws_open &&
+	    feed_fsm_allowed(s->fsm.state, FEED_ST_CLOSING)) {
+		s->close_cls = cls;
+		if (feed_sess__to(s, FEED_ST_CLOSING, cls, why, now) < 0)
+			goto hard;
+		sess_clear_deadlines(s);
+		feed_conn_close(&s->conn, cls == FEED_ERR_SHUTDOWN ? 1001 : 1000,
+				feed_err_class_name(cls));
+		feed_sess__flush(s);
+		grace = now + FEED_CLOSE_GRACE_MS * MS;
+		if (s->stopping && s->d->stop_deadline && s->d->stop_deadline < grace)
+			grace = s->d->stop_deadline;
+		s->dl_close = grace;
+		sess_check_closed(s, now);
+		return;
+	}
+hard:
+	sess_teardown(s);
+	sess_after_close(s, cls, why, now);
+}
+
+/* ---- connecting ------------------------------------------------------------ */
+
+static void sess_connect(struct feed_session *s, int64_t now)
+{
+	struct io_uring_sqe *sqe;
+	int one = 1;
+	int fd;
+
+	fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		feed_sess__fail(s, FEED_ERR_TCP, now, "socket: %s", strerror(errno));
+		return;
+	}
+	/* Small frames (pongs, subscribes) must not wait for Nagle. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s->fd = fd;
+	if (feed_sess__to(s, FEED_ST_CONNECTING, FEED_ERR_NONE, NULL, now) < 0)
+		return;
+	sqe = feed_loop_sqe(&s->d->loop);
+	if (!sqe) {
+		feed_sess__fail(s, FEED_ERR_INTERNAL, now, "io_uring submission queue unavailable");
+		return;
+	}
+	io_uring_prep_connect(sqe, fd, (struct sockaddr *)&s->addr, s->addrlen);
+	io_uring_sqe_set_data64(sqe, sess_ud(s, FEED_OP_CONNECT));
+	s->connect_inflight = 1;
+}
+
+static void sess_resolved(void *ud, int err, const struct sockaddr *sa, socklen_t salen,
+			  const char *reason)
+{
+	struct feed_session *s = ud;
+	int64_t now = feed_now_ns();
+
+	if (s->fsm.state != FEED_ST_RESOLVING)
+		return;
+	if (err < 0) {
+		feed_sess__fail(s, FEED_ERR_DNS, now, "%s: %s", s->cfg->url.host,
+				reason ? reason : strerror(-err));
+		return;
+	}
+	memcpy(&s->addr, sa, salen);
+	s->addrlen = salen;
+	sess_connect(s, now);
+}
+
+/* Starts an attempt from DISCONNECTED or BACKOFF, if the connect rate and
+ * the previous connection's draining ops allow; otherwise arms dl_attempt. */
+void feed_sess__attempt(struct feed_session *s, int64_t now)
+{
+	int64_t ready = 0;
+	int rc;
+
+	s->dl_attempt = 0;
+	if (s->stopping)
+		return;
+	if (s->connect_inflight || s->recv_inflight || s->send_inflight) {
+		/* The old recv may still write into rx: never share it. */
+		s->dl_attempt = now + FEED_DRAIN_RETRY_MS * MS;
+		return;
+	}
+	if (feed_daemon_connect_token(s->d, now, &ready) < 0) {
+		if (s->fsm.state == FEED_ST_BACKOFF)
+			feed_sess__to(s, FEED_ST_DISCONNECTED, FEED_ERR_NONE, NULL, now);
+		feed_log(feed_sess__name(s), "connect_rate wait_ms=%lld",
+			 (long long)((ready - now + MS - 1) / MS));
+		s->dl_attempt = ready;
+		return;
+	}
+	s->attempts++;
+	s->st.connects++;
+	if (s->attempts > 1) {
+		s->st.reconnects++;
+		feed_conn_reset(&s->conn);
+	}
+	s->planned = 0;
+	s->subs_sent = 0;
+	s->ws_open = 0;
+	s->st.next_reconnect_ns = 0;
+	s->st.subscriptions = 0;
+	s->gen = (s->gen + 1) & FEED_UD_GEN_MASK;
+	s->dl_handshake = now + s->cfg->handshake_timeout_ms * MS;
+	if (feed_sess__to(s, FEED_ST_RESOLVING, FEED_ERR_NONE, NULL, now) < 0)
+		return;
+	/* May answer synchronously (numeric host, hosts file). */
+	rc = feed_resolve_start(&s->res, s->cfg->url.host, s->cfg->url.port);
+	if (rc < 0)
+		feed_sess__fail(s, FEED_ERR_DNS, now, "%s: %s", s->cfg->url.host, strerror(-rc));
+}
+
+/* ---- completions --------------------------------------------------------------- */
+
+static void sess_conn_error(struct feed_session *s, int rc, int64_t now)
+{
+	enum feed_err_class cls = FEED_ERR_NONE;
+	const char *e = feed_conn_error(&s->conn, &cls);
+	int status = feed_conn_http_status(&s->conn);
+	int64_t ra = feed_conn_retry_after_ms(&s->conn);
+
+	if (cls == FEED_ERR_NONE)
+		cls = FEED_ERR_INTERNAL;
+	if (ra >= 0 && (status == 429 || status == 503)) {
+		feed_backoff_retry_after(&s->backoff, ra);
+		feed_log(feed_sess__name(s), "retry_after ms=%lld http=%d", (long long)ra, status);
+	}
+	feed_sess__fail(s, cls, now, "%s", *e ? e : strerror(-rc));
+}
+
+static void sess_on_connect(struct feed_session *s, int res, int64_t now)
+{
+	int rc;
+
+	if (res < 0) {
+		feed_sess__fail(s, FEED_ERR_TCP, now, "connect %s:%u: %s", s->cfg->url.host,
+				s->cfg->url.port, strerror(-res));
+		return;
+	}
+	if (feed_sess__to(s, s->cfg->url.tls ? FEED_ST_TLS_HANDSHAKE : FEED_ST_WS_HANDSHAKE,
+			  FEED_ERR_NONE, NULL, now) < 0)
+		return;
+	rc = feed_conn_start(&s->conn);
+	if (rc < 0) {
+		sess_conn_error(s, rc, now);
+		return;
+	}
+	sess_recv(s);
+	feed_sess__flush(s);
+}
+
+static void sess_on_recv(struct feed_session *s, int res, int64_t now)
+{
+	uint64_t gen = s->gen;
+	int rc;
+
+	if (res < 0) {
+		feed_sess__fail(s, FEED_ERR_TCP, now, "recv: %s", strerror(-res));
+		return;
+	}
+	if (res == 0) {
+		if (s->fsm.state == FEED_ST_CLOSING) {
+			feed_sess__finish_close(s, now);
+			return;
+		}
+		if (feed_conn_phase(&s->conn) >= FEED_CONN_CLOSING)
+			feed_sess__fail(s, FEED_ERR_SERVER_CLOSE, now, "connection closed by peer");
+		else
+			feed_sess__fail(s, FEED_ERR_TCP, now, "connection closed by peer in %s",
+					feed_state_name(s->fsm.state));
+		return;
+	}
+	FEED_KERNEL_WROTE(s->rx, (size_t)res);
+	s->st.bytes += (uint64_t)res;
+	s->rx_mono = now;
+	s->rx_wall = feed_wall_ns();
+	rc = feed_conn_input(&s->conn, s->rx, (size_t)res);
+	if (s->gen != gen)
+		return; /* a callback ended this connection */
+	if (rc < 0) {
+		if (s->fsm.state == FEED_ST_CLOSING) {
+			feed_sess__finish_close(s, now);
+			return;
+		}
+		sess_conn_error(s, rc, now);
+		return;
+	}
+	if (s->fsm.state == FEED_ST_TLS_HANDSHAKE && feed_conn_phase(&s->conn) != FEED_CONN_TLS)
+		feed_sess__to(s, FEED_ST_WS_HANDSHAKE, FEED_ERR_NONE, NULL, now);
+	/* Answers (pongs, TLS records) go out after every input. */
+	feed_sess__flush(s);
+	sess_check_closed(s, now);
+	if (s->gen == gen)
+		sess_recv(s);
+}
+
+static void sess_on_send(struct feed_session *s, int res, int64_t now)
+{
+	if (res < 0) {
+		if (s->fsm.state == FEED_ST_CLOSING) {
+			feed_sess__finish_close(s, now);
+			return;
+		}
+		feed_sess__fail(s, FEED_ERR_TCP, now, "send: %s", strerror(-res));
+		return;
+	}
+	feed_conn_consume(&s->conn, (size_t)res);
+	feed_sess__flush(s);
+	sess_check_closed(s, now);
+}
+
+void feed_session_on_cqe(struct feed_session *s, uint64_t ud, int res, int64_t now)
+{
+	unsigned op = feed_ud_op(ud);
+	int current = feed_ud_gen(ud) == s->gen && s->fd >= 0;
+
+	switch (op) {
+	case FEED_OP_CONNECT:
+		s->connect_inflight = 0;
+		if (current)
+			sess_on_connect(s, res, now);
+		break;
+	case FEED_OP_RECV:
+		s->recv_inflight = 0;
+		if (current)
+			sess_on_recv(s, res, now);
+		break;
+	case FEED_OP_SEND:
+		s->send_inflight = 0;
+		if (current)
+			sess_on_send(s, res, now);
+		break;
+	case FEED_OP_DNS_POLL:
+		feed_resolve_on_poll(&s->res, ud, res);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- start, stop -------------------------------------------------------------------- */
+
+void feed_session_start(struct feed_session *s, int64_t now)
+{
+	feed_sess__attempt(s, now);
+}
+
+void feed_session_stop(struct feed_session *s, int64_t now)
+{
+	enum feed_state st = s->fsm.state;
+
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	s->dl_attempt = 0;
+	s->planned = 0;
+	if (st == FEED_ST_STOPPED)
+		return;
+	if (st == FEED_ST_CLOSING) {
+		if (!s->dl_close || s->dl_close > s->d->stop_deadline)
+			s->dl_close = s->d->stop_deadline;
+		return;
+	}
+	if (st == FEED_ST_LIVE || st == FEED_ST_STALE || st == FEED_ST_SUBSCRIBING ||
+	    st == FEED_ST_WS_HANDSHAKE || st == FEED_ST_TLS_HANDSHAKE) {
+		/* Polite if the WebSocket is open, immediate otherwise. */
+		feed_sess__drop(s, FEED_ERR_SHUTDOWN, "shutting down", now);
+		return;
+	}
+	if (s->up) {
+		s->up = 0;
+		feed_daemon_status(s->d, s, MDBUS_STATUS_DOWN, FEED_ERR_SHUTDOWN, now);
+	}
+	sess_teardown(s);
+	s->dl_attempt = 0;
+	feed_sess__to(s, FEED_ST_STOPPED, FEED_ERR_NONE, NULL, now);
+}
+
+void feed_session_force(struct feed_session *s, int64_t now)
+{
+	s->stopping = 1;
+	s->dl_attempt = 0;
+	if (s->up) {
+		s->up = 0;
+		feed_daemon_status(s->d, s, MDBUS_STATUS_DOWN, FEED_ERR_SHUTDOWN, now);
+	}
+	sess_teardown(s);
+	if (s->fsm.state != FEED_ST_STOPPED)
+		feed_sess__to(s, FEED_ST_STOPPED, FEED_ERR_NONE, NULL, now);
+}
+
+int feed_session_done(const struct feed_session *s)
+{
+	return s->fsm.state == FEED_ST_STOPPED && !s->connect_inflight && !s->recv_inflight &&
+	       !s->send_inflight;
+}
+
+/* ---- init, free ------------------------------------------------------------------------ */
+
+int feed_session_init(struct feed_session *s, struct feed_daemon *d, unsigned index,
+		      const struct feed_session_config *cfg, char *err, size_t errlen)
+{
+	const struct feed_venue_ops *ops;
+	struct feed_backoff_cfg bc;
+	struct feed_conn_cfg cc;
+	int64_t now = feed_now_ns();
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->d = d;
+	s->index = index;
+	s->cfg = cfg;
+	s->fd = -1;
+	feed_fsm_init(&s->fsm, now);
+	feed_resolve_init(&s->res, &d->loop, index, sess_resolved, s);
+
+	ops = feed_venue_find(cfg->venue);
+	if (!ops) {
+		snprintf(err, errlen, "unknown venue '%s'", cfg->venue);
+		return -EINVAL;
+	}
+	rc = feed_venue_ctx_init(&s->venue, ops, cfg, err, errlen);
+	if (rc < 0)
+		return rc;
+	s->venue_ok = 1;
+
+	bc.initial_ms = cfg->reconnect_initial_ms;
+	bc.max_ms = cfg->reconnect_max_ms;
+	bc.multiplier = cfg->reconnect_multiplier;
+	bc.jitter = cfg->reconnect_jitter;
+	bc.max_retries = cfg->reconnect_max_retries;
+	bc.reset_ms = cfg->reconnect_reset_ms;
+	rc = feed_backoff_init(&s->backoff, &bc);
+	if (rc < 0) {
+		snprintf(err, errlen, "bad reconnect settings");
+		goto fail;
+	}
+
+	if (cfg->url.tls) {
+		rc = feed_tls_ctx_new(&s->ssl_ctx, cfg->ca_file[0] ? cfg->ca_file : NULL,
+				      cfg->tls_verify, err, errlen);
+		if (rc < 0)
+			goto fail;
+	}
+	memset(&cc, 0, sizeof(cc));
+	cc.host = cfg->url.host;
+	cc.port = cfg->url.port;
+	cc.path = cfg->url.path;
+	cc.use_tls = cfg->url.tls;
+	cc.ssl_ctx = s->ssl_ctx;
+	cc.verify = cfg->tls_verify;
+	cc.max_message = cfg->max_message;
+	cc.now_ns = now;
+	rc = feed_conn_init(&s->conn, &cc, &feed_sess__conn_cb, s);
+	if (rc < 0) {
+		snprintf(err, errlen, "connection buffers: %s", strerror(-rc));
+		goto fail;
+	}
+	s->conn_ok = 1;
+	rc = feed_resolve_prepare(&s->res, cfg->url.host);
+	if (rc < 0) {
+		snprintf(err, errlen, "resolver: %s", strerror(-rc));
+		goto fail;
+	}
+	s->rx = malloc(FEED_RX_BUF);
+	if (!s->rx) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	feed_session_free(s);
+	return rc;
+}
+
+int feed_session_add_instruments(struct feed_session *s)
+{
+	struct mdbus_instrument ins;
+	int rc;
+
+	for (uint32_t i = 0; i < s->venue.nsyms; i++) {
+		rc = feed_venue_ctx_instrument(&s->venue, i, &ins);
+		if (rc < 0)
+			return rc;
+		rc = mdbus_writer_add_instrument(s->d->w, &ins, &s->venue.syms[i].instrument);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void feed_session_free(struct feed_session *s)
+{
+	feed_resolve_free(&s->res);
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	if (s->conn_ok) {
+		feed_conn_free(&s->conn);
+		s->conn_ok = 0;
+	}
+	if (s->ssl_ctx) {
+		SSL_CTX_free(s->ssl_ctx);
+		s->ssl_ctx = NULL;
+	}
+	if (s->venue_ok) {
+		feed_venue_ctx_free(&s->venue);
+		s->venue_ok = 0;
+	}
+	free(s->rx);
+	s->rx = NULL;
+}

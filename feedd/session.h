@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session.h: one feed session: the driver that moves a TLS WebSocket
+ * connection (proto/conn.h) through the state machine (fsm.h), feeds its
+ * messages to the venue adapter (venues/venue.h) and publishes the ticks.
+ *
+ * All I/O goes through the daemon's io_uring loop: the session prepares
+ * SQEs (connect, recv into its fixed buffer, one send at a time) tagged with
+ * its index and connection generation; the daemon routes completions back
+ * with feed_session_on_cqe. Time is a set of deadlines the daemon folds into
+ * its one loop timer (feed_session_deadline / feed_session_on_timer).
+ *
+ * Lifetime of one connection attempt:
+ *   DISCONNECTED|BACKOFF -> RESOLVING (c-ares or numeric) -> CONNECTING
+ *   (IORING_OP_CONNECT) -> TLS_HANDSHAKE -> WS_HANDSHAKE -> SUBSCRIBING
+ *   (subscribe messages sent, stale clock started) -> LIVE (all acked, or
+ *   first data) ... any error -> [CLOSING ->] BACKOFF -> RESOLVING ...
+ * Ticks are published only in LIVE, i.e. after the upgrade succeeded and the
+ * subscriptions were sent: a half-built connection never publishes.
+ */
+#ifndef FEED_SESSION_H
+#define FEED_SESSION_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "backoff.h"
+#include "config.h"
+#include "conn.h"
+#include "errclass.h"
+#include "fsm.h"
+#include "resolve.h"
+#include "venue.h"
+
+struct feed_daemon;
+
+#define FEED_RX_BUF	   (64 * 1024) /* one recv's worth of ciphertext */
+#define FEED_SUB_BUF	   8192	       /* one subscribe message */
+#define FEED_SESSION_TICKS 256	       /* ticks one message may produce */
+
+/* Per-session counters: plain fields, copied to the health region by the
+ * watchdog (single thread: no atomics needed here). */
+struct feed_session_stats {
+	uint64_t connects;		   /* attempts started */
+	uint64_t reconnects;		   /* attempts after the first */
+	uint64_t hs_fail[FEED_ERR__COUNT]; /* attempts that died before LIVE, by class */
+	uint64_t messages;		   /* WebSocket messages received */
+	uint64_t bytes;			   /* bytes received from the socket */
+	uint64_t ticks;			   /* ticks published */
+	uint64_t parse_errors;		   /* venue ERROR messages */
+	uint64_t gaps;			   /* reconnect + sequence gaps */
+	int64_t last_msg_ns;		   /* monotonic, 0 = never */
+	int64_t rtt_ns;			   /* last ping round trip */
+	int64_t next_reconnect_ns;	   /* monotonic, while in BACKOFF */
+	uint32_t subscriptions;		   /* streams acked on this connection */
+	int64_t last_error_ns;		   /* monotonic */
+};
+
+struct feed_session {
+	struct feed_daemon *d;
+	unsigned index; /* in the daemon's array and the health region */
+	const struct feed_session_config *cfg;
+	struct feed_fsm fsm;
+	struct feed_backoff backoff;
+	struct feed_conn conn;
+	int conn_ok; /* conn initialised */
+	SSL_CTX *ssl_ctx;
+	struct feed_venue_ctx venue;
+	int venue_ok;
+	struct feed_resolve res;
+
+	/* the current connection */
+	int fd;			      /* -1 = none */
+	uint64_t gen;		      /* connection generation (user_data) */
+	struct sockaddr_storage addr; /* resolved address */
+	socklen_t addrlen;
+	int connect_inflight, recv_inflight, send_inflight; /* any generation */
+	int attempts;					    /* attempts started, ever */
+	int up;						    /* UP status published, DOWN not yet */
+	int planned;		       /* closing for a max_lifetime rotation */
+	int subs_sent;		       /* every subscribe message of this connection sent */
+	int ws_open;		       /* on_open fired on this connection */
+	int stopping;		       /* shutdown requested */
+	int64_t live_since_ns;	       /* LIVE entered (backoff reset) */
+	int64_t ping_sent_ns;	       /* outstanding ping, 0 = none */
+	enum feed_err_class close_cls; /* why we are in CLOSING */
+
+	/* deadlines, CLOCK_MONOTONIC ns, 0 = not armed */
+	int64_t dl_attempt;   /* backoff over / connect-rate token ready */
+	int64_t dl_handshake; /* whole handshake incl. subscription acks */
+	int64_t dl_ping;      /* next keepalive */
+	int64_t dl_pong;      /* keepalive answer due */
+	int64_t dl_stale;     /* market data due */
+	int64_t dl_lifetime;  /* planned rotation */
+	int64_t dl_close;     /* polite close gives up */
+	int64_t dl_sub;	      /* next subscribe message (venue rate limit) */
+
+	/* the last error, with its class */
+	enum feed_err_class last_cls;
+	char last_err[256];
+
+	struct feed_session_stats st;
+	int64_t rx_mono, rx_wall;		     /* receive time of the current input */
+	uint64_t err_logged;			     /* venue ERROR messages logged (rate limit) */
+	uint8_t *rx;				     /* FEED_RX_BUF bytes */
+	struct mdbus_tick ticks[FEED_SESSION_TICKS]; /* venue output */
+	char subbuf[FEED_SUB_BUF];
+};
+
+/* Builds everything the session needs once (venue ctx, conn buffers, TLS
+ * context, resolver, receive buffer). Returns 0 or -errno with a reason in
+ * err; on error what was built is freed. */
+int feed_session_init(struct feed_session *s, struct feed_daemon *d, unsigned index,
+		      const struct feed_session_config *cfg, char *err, size_t errlen);
+
+/* Registers the session's instruments on the bus (ids into the venue ctx).
+ * Returns 0 or -errno. */
+int feed_session_add_instruments(struct feed_session *s);
+
+/* First connection attempt (subject to the connect rate). */
+void feed_session_start(struct feed_session *s, int64_t now_ns);
+
+/* Routes a completion (its user_data and result) to the session. */
+void feed_session_on_cqe(struct feed_session *s, uint64_t ud, int res, int64_t now_ns);
+
+/* Earliest armed deadline, 0 if none. */
+int64_t feed_session_deadline(struct feed_session *s, int64_t now_ns);
+
+/* Runs whatever is due at now_ns. */
+void feed_session_on_timer(struct feed_session *s, int64_t now_ns);
+
+/* Shutdown: no more reconnects; a polite WS close for open connections,
+ * everything else torn down now. Ends in STOPPED. */
+void feed_session_stop(struct feed_session *s, int64_t now_ns);
+
+/* Shutdown deadline passed (or second signal): tear down now -> STOPPED. */
+void feed_session_force(struct feed_session *s, int64_t now_ns);
+
+/* STOPPED and no operation of any generation in flight. */
+int feed_session_done(const struct feed_session *s);
+
+/* Frees everything (after the ring is gone). Safe after a failed init. */
+void feed_session_free(struct feed_session *s);
+
+#endif /* FEED_SESSION_H */

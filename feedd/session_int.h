@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session_int.h: what session.c (connection life cycle, socket ops, closing,
+ * backoff) and session_live.c (subscribing, messages, keepalive, timers)
+ * share. Private to those two files; internal names carry a double
+ * underscore.
+ */
+#ifndef FEED_SESSION_INT_H
+#define FEED_SESSION_INT_H
+
+#include "session.h"
+
+#define FEED_MS		    (INT64_C(1000000)) /* ns per ms */
+#define FEED_CLOSE_GRACE_MS 1000	       /* polite WS close waits this long at most */
+#define FEED_DRAIN_RETRY_MS 10		       /* old ops still completing: retry the attempt */
+#define FEED_ERR_LOG_FIRST  10		       /* venue errors logged one by one, then 1 in 1000 */
+
+const char *feed_sess__name(const struct feed_session *s);
+
+/* Every state change goes through the table; one log line each (with
+ * "(class: why)" when cls != NONE). Returns 0 or -EINVAL (logged as a bug). */
+int feed_sess__to(struct feed_session *s, enum feed_state to, enum feed_err_class cls,
+		  const char *why, int64_t now);
+
+/* Records the last error (class + text) and ends the connection. */
+void feed_sess__fail(struct feed_session *s, enum feed_err_class cls, int64_t now, const char *fmt,
+		     ...) __attribute__((format(printf, 4, 5)));
+
+/* Ends the connection: polite WS close if it was open, else now; then
+ * backoff / rotation / stop. */
+void feed_sess__drop(struct feed_session *s, enum feed_err_class cls, const char *why, int64_t now);
+
+/* Closes the socket after CLOSING and moves on (backoff, rotation, stop). */
+void feed_sess__finish_close(struct feed_session *s, int64_t now);
+
+/* Queues the conn's pending output (one send in flight). */
+void feed_sess__flush(struct feed_session *s);
+
+/* Starts a connection attempt if the connect rate allows. */
+void feed_sess__attempt(struct feed_session *s, int64_t now);
+
+/* The conn callbacks (session_live.c). */
+extern const struct feed_conn_cb feed_sess__conn_cb;
+
+#endif /* FEED_SESSION_INT_H */

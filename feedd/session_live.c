@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/* session_live.c: a session once the WebSocket is open: subscriptions,
+ * messages to ticks, keepalive pings, and every deadline (stale, pong,
+ * handshake, lifetime, close grace, backoff end). */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "session_int.h"
+
+#define MS FEED_MS
+
+/* ---- going live -------------------------------------------------------------- */
+
+static void sess_go_live(struct feed_session *s, int64_t now)
+{
+	uint32_t acked = feed_venue_streams_acked(&s->venue);
+	uint32_t rejected = feed_venue_streams_rejected(&s->venue);
+
+	if (feed_sess__to(s, FEED_ST_LIVE, FEED_ERR_NONE, NULL, now) < 0)
+		return;
+	s->dl_handshake = 0;
+	s->live_since_ns = now;
+	s->st.subscriptions = acked;
+	feed_log(feed_sess__name(s), "subscribed streams=%u rejected=%u", acked, rejected);
+	s->up = 1;
+	feed_daemon_status(s->d, s, MDBUS_STATUS_UP, FEED_ERR_NONE, now);
+}
+
+/* SUBSCRIBING: everything sent and answered (or data seen) => LIVE. */
+static void sess_maybe_live(struct feed_session *s, int64_t now)
+{
+	if (s->fsm.state != FEED_ST_SUBSCRIBING || !s->subs_sent)
+		return;
+	if (!feed_venue_sub_complete(&s->venue))
+		return;
+	if (feed_venue_streams_acked(&s->venue) == 0 && s->venue.nstreams > 0) {
+		feed_sess__fail(s, FEED_ERR_PROTOCOL, now, "all %u streams rejected",
+				s->venue.nstreams);
+		return;
+	}
+	sess_go_live(s, now);
+}
+
+/* Sends subscribe messages: all at once, or one per sub_interval_ms. */
+static void sess_subscribe(struct feed_session *s, int64_t now)
+{
+	uint32_t interval = s->venue.ops->sub_interval_ms;
+	size_t n = 0;
+	int rc;
+
+	s->dl_sub = 0;
+	for (;;) {
+		rc = feed_venue_subscribe_next(&s->venue, s->subbuf, sizeof(s->subbuf), &n);
+		if (rc == 0) {
+			s->subs_sent = 1;
+			break;
+		}
+		if (rc < 0) {
+			feed_sess__fail(s, FEED_ERR_INTERNAL, now, "subscribe: %s", strerror(-rc));
+			return;
+		}
+		rc = feed_conn_send_text(&s->conn, s->subbuf, n);
+		if (rc < 0) {
+			enum feed_err_class cls = FEED_ERR_INTERNAL;
+			const char *e = feed_conn_error(&s->conn, &cls);
+
+			feed_sess__fail(s, cls != FEED_ERR_NONE ? cls : FEED_ERR_INTERNAL, now,
+					"subscribe send: %s", *e ? e : strerror(-rc));
+			return;
+		}
+		feed_log(feed_sess__name(s), "subscribe sent bytes=%zu", n);
+		if (interval > 0) {
+			s->dl_sub = now + (int64_t)interval * MS;
+			break;
+		}
+	}
+	feed_sess__flush(s);
+	sess_maybe_live(s, now);
+}
+
+/* ---- conn callbacks (run inside feed_conn_input) ------------------------------ */
+
+static void sess_on_open(void *ud)
+{
+	struct feed_session *s = ud;
+	int64_t now = s->rx_mono;
+
+	/* TLS and the upgrade may finish within the same input. */
+	if (s->fsm.state == FEED_ST_TLS_HANDSHAKE &&
+	    feed_sess__to(s, FEED_ST_WS_HANDSHAKE, FEED_ERR_NONE, NULL, now) < 0)
+		return;
+	if (s->fsm.state != FEED_ST_WS_HANDSHAKE)
+		return;
+	s->ws_open = 1;
+	feed_venue_ctx_reset(&s->venue);
+	if (feed_sess__to(s, FEED_ST_SUBSCRIBING, FEED_ERR_NONE, NULL, now) < 0)
+		return;
+	/* The stale clock starts with the subscriptions. */
+	s->dl_stale = now + s->cfg->stale_timeout_ms * MS;
+	s->dl_ping = now + s->cfg->ping_interval_ms * MS;
+	if (s->cfg->max_lifetime_ms > 0)
+		s->dl_lifetime = now + s->cfg->max_lifetime_ms * MS;
+	sess_subscribe(s, now);
+}
+
+static void sess_pong(struct feed_session *s, int64_t now)
+{
+	if (!s->ping_sent_ns)
+		return;
+	s->st.rtt_ns = now - s->ping_sent_ns;
+	s->ping_sent_ns = 0;
+	s->dl_pong = 0;
+}
+
+static void sess_on_pong(void *ud, const uint8_t *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	sess_pong(ud, ((struct feed_session *)ud)->rx_mono);
+}
+
+static void sess_log_reject(struct feed_session *s, const struct feed_venue_out *out)
+{
+	uint32_t first = out->sym_first;
+	const char *sym = first < s->venue.nsyms ? s->venue.syms[first].norm : "?";
+
+	feed_log(feed_sess__name(s), "subscription rejected id=%llu symbols=%u first=%s reason=%s",
+		 (unsigned long long)out->req_id, out->sym_count, sym,
+		 out->reason ? out->reason : "");
+}
+
+static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
+{
+	struct feed_session *s = ud;
+	int64_t now = s->rx_mono;
+	struct feed_venue_out out;
+	enum feed_state st;
+
+	s->st.messages++;
+	s->st.last_msg_ns = now;
+	memset(&out, 0, sizeof(out));
+	out.ticks = s->ticks;
+	out.cap = FEED_SESSION_TICKS;
+	if (feed_venue_on_message(&s->venue, p, n, binary, s->rx_wall, &out) < 0)
+		out.cls = FEED_MSG_ERROR;
+	st = s->fsm.state;
+	if (st != FEED_ST_SUBSCRIBING && st != FEED_ST_LIVE && st != FEED_ST_STALE)
+		return; /* closing: nothing is published any more */
+	switch (out.cls) {
+	case FEED_MSG_DATA:
+		/* Only market data proves the stream is alive. */
+		s->dl_stale = now + s->cfg->stale_timeout_ms * MS;
+		if (st == FEED_ST_SUBSCRIBING)
+			sess_go_live(s, now); /* a venue that does not ack */
+		if (s->fsm.state == FEED_ST_LIVE && out.n > 0 &&
+		    feed_daemon_publish(s->d, s, out.ticks, out.n, now) == 0)
+			s->st.ticks += out.n;
+		break;
+	case FEED_MSG_ACK:
+	case FEED_MSG_REJECT:
+		if (out.cls == FEED_MSG_REJECT)
+			sess_log_reject(s, &out);
+		if (st == FEED_ST_SUBSCRIBING)
+			sess_maybe_live(s, now);
+		else
+			s->st.subscriptions = feed_venue_streams_acked(&s->venue);
+		break;
+	case FEED_MSG_HEARTBEAT:
+		sess_pong(s, now); /* a venue-level pong; not market data */
+		break;
+	case FEED_MSG_REPLY:
+		if (out.reply && out.reply_len)
+			feed_conn_send_text(&s->conn, out.reply, out.reply_len);
+		break;
+	case FEED_MSG_ERROR:
+		s->st.parse_errors++;
+		if (s->err_logged < FEED_ERR_LOG_FIRST || s->st.parse_errors % 1000 == 0) {
+			s->err_logged++;
+			feed_log(feed_sess__name(s),
+				 "bad message skipped parse_errors=%llu reason=%s",
+				 (unsigned long long)s->st.parse_errors,
+				 out.reason ? out.reason : "?");
+		}
+		break;
+	case FEED_MSG_RECONNECT:
+		feed_sess__fail(s, FEED_ERR_SERVER_CLOSE, now, "venue asked to reconnect: %s",
+				out.reason ? out.reason : "");
+		break;
+	default:
+		break;
+	}
+}
+
+static void sess_on_close(void *ud, uint16_t code, const char *reason)
+{
+	struct feed_session *s = ud;
+
+	if (s->fsm.state == FEED_ST_CLOSING)
+		return; /* the answer to our close: finished after the flush */
+	feed_sess__fail(s, FEED_ERR_SERVER_CLOSE, s->rx_mono, "close code=%u reason=%s", code,
+			reason ? reason : "");
+}
+
+/* ---- timers ---------------------------------------------------------------------- */
+
+static int64_t dl_min(int64_t a, int64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+int64_t feed_session_deadline(struct feed_session *s, int64_t now)
+{
+	int64_t t = 0;
+
+	t = dl_min(t, s->dl_attempt);
+	t = dl_min(t, s->dl_handshake);
+	t = dl_min(t, s->dl_ping);
+	t = dl_min(t, s->dl_pong);
+	t = dl_min(t, s->dl_stale);
+	t = dl_min(t, s->dl_lifetime);
+	t = dl_min(t, s->dl_close);
+	t = dl_min(t, s->dl_sub);
+	t = dl_min(t, feed_resolve_deadline(&s->res, now));
+	return t;
+}
+
+static int due(int64_t dl, int64_t now)
+{
+	return dl && now >= dl;
+}
+
+static void sess_ping(struct feed_session *s, int64_t now)
+{
+	size_t n = 0;
+	uint8_t stamp[8];
+	int rc;
+
+	s->dl_ping = now + s->cfg->ping_interval_ms * MS;
+	if (s->ping_sent_ns)
+		return; /* the previous one is still within pong_timeout */
+	rc = feed_venue_ping(&s->venue, s->subbuf, sizeof(s->subbuf), &n, now);
+	if (rc == 0 && n > 0) {
+		rc = feed_conn_send_text(&s->conn, s->subbuf, n);
+	} else {
+		memcpy(stamp, &now, sizeof(stamp));
+		rc = feed_conn_ping(&s->conn, stamp, sizeof(stamp));
+	}
+	if (rc < 0)
+		return; /* not open (yet): nothing to time */
+	s->ping_sent_ns = now;
+	s->dl_pong = now + s->cfg->pong_timeout_ms * MS;
+	feed_sess__flush(s);
+}
+
+void feed_session_on_timer(struct feed_session *s, int64_t now)
+{
+	enum feed_state st;
+
+	if (due(s->dl_attempt, now)) {
+		s->dl_attempt = 0;
+		st = s->fsm.state;
+		if (st == FEED_ST_BACKOFF || st == FEED_ST_DISCONNECTED)
+			feed_sess__attempt(s, now);
+	}
+	if (s->res.active && due(feed_resolve_deadline(&s->res, now), now))
+		feed_resolve_on_timer(&s->res);
+	if (due(s->dl_close, now)) {
+		s->dl_close = 0;
+		if (s->fsm.state == FEED_ST_CLOSING) {
+			feed_log(feed_sess__name(s), "close timeout: closing the socket");
+			feed_sess__finish_close(s, now);
+		}
+	}
+	if (due(s->dl_handshake, now))
+		feed_sess__fail(
+			s, FEED_ERR_TIMEOUT, now, "handshake not complete within %lld ms (in %s)",
+			(long long)s->cfg->handshake_timeout_ms, feed_state_name(s->fsm.state));
+	if (due(s->dl_sub, now))
+		sess_subscribe(s, now);
+	if (due(s->dl_pong, now))
+		feed_sess__fail(s, FEED_ERR_PONG, now, "no pong within %lld ms",
+				(long long)s->cfg->pong_timeout_ms);
+	if (due(s->dl_stale, now)) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "no market data for %lld ms",
+			 (long long)s->cfg->stale_timeout_ms);
+		s->dl_stale = 0;
+		if (s->fsm.state == FEED_ST_LIVE) {
+			feed_sess__to(s, FEED_ST_STALE, FEED_ERR_STALE, why, now);
+			feed_daemon_status(s->d, s, MDBUS_STATUS_STALE, FEED_ERR_STALE, now);
+		}
+		feed_sess__fail(s, FEED_ERR_STALE, now, "%s", why);
+	}
+	if (due(s->dl_ping, now))
+		sess_ping(s, now);
+	if (due(s->dl_lifetime, now)) {
+		s->dl_lifetime = 0;
+		if (s->fsm.state == FEED_ST_LIVE) {
+			s->planned = 1;
+			s->last_cls = FEED_ERR_LIFETIME;
+			snprintf(s->last_err, sizeof(s->last_err), "max_lifetime %lld ms reached",
+				 (long long)s->cfg->max_lifetime_ms);
+			s->st.last_error_ns = now;
+			feed_sess__drop(s, FEED_ERR_LIFETIME, s->last_err, now);
+		}
+	}
+	if (s->fsm.state == FEED_ST_LIVE)
+		feed_backoff_live_for(&s->backoff, (now - s->live_since_ns) / MS);
+}
+
+const struct feed_conn_cb feed_sess__conn_cb = {
+	.on_open = sess_on_open,
+	.on_message = sess_on_message,
+	.on_pong = sess_on_pong,
+	.on_close = sess_on_close,
+};

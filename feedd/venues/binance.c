@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * binance.c: Binance spot market streams (wss://stream.binance.com:9443/ws).
+ *
+ * Streams: <symbol lower case>@trade (trades), <symbol>@bookTicker (bbo),
+ * subscribed with {"method":"SUBSCRIBE","params":[...],"id":N}; the answer
+ * is {"result":null,"id":N} or an error carrying the id. The server sends
+ * WebSocket pings (answered by the proto layer), so we need no venue ping.
+ * Limits: 1024 streams per connection, 5 incoming messages per second.
+ *
+ *   trade:      {"e":"trade","E":..,"s":"BTCUSDT","t":12345,"p":"65000.10",
+ *                "q":"0.0012","T":1700000000000,"m":true,...}
+ *               m = buyer is the maker => the aggressor sold (SELL).
+ *   bookTicker: {"u":400900217,"s":"BNBUSDT","b":"25.35","B":"31.21",
+ *                "a":"25.36","A":"40.66"}  (no timestamp on spot: exch_ts 0)
+ *   combined:   {"stream":"btcusdt@trade","data":{...}} (the /stream URL)
+ *
+ * Every field is validated; a bad message never becomes a tick.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonscan.h"
+#include "venue.h"
+
+#define BN_SUB_TAIL 48 /* room for "],\"id\":<20 digits>}" */
+
+/* ---- symbols ----------------------------------------------------------------- */
+
+static int binance_native_symbol(const char *norm, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	if (!feed_symbol_valid(norm))
+		return -EINVAL;
+	for (i = 0; norm[i]; i++) {
+		if (norm[i] == '-')
+			continue;
+		if (o + 1 >= len)
+			return -ENAMETOOLONG;
+		out[o++] = norm[i];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* ---- subscribe ----------------------------------------------------------------- */
+
+static size_t binance_stream_name(const struct feed_venue_ctx *v, uint32_t s, char *buf, size_t len)
+{
+	uint32_t sym, ch;
+	const char *suffix;
+	size_t i, n, sl;
+
+	feed_venue_stream(v, s, &sym, &ch);
+	suffix = ch == FEED_CH_TRADES ? "@trade" : "@bookTicker";
+	n = strlen(v->syms[sym].native);
+	sl = strlen(suffix);
+	if (n + sl + 3 > len) /* quotes and a comma */
+		return 0;
+	buf[0] = '"';
+	for (i = 0; i < n; i++) {
+		char c = v->syms[sym].native[i];
+		buf[1 + i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+	}
+	memcpy(buf + 1 + n, suffix, sl);
+	buf[1 + n + sl] = '"';
+	return n + sl + 2;
+}
+
+static int binance_subscribe(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
+{
+	static const char head[] = "{\"method\":\"SUBSCRIBE\",\"params\":[";
+	uint32_t first = v->sub_next, s, max = v->ops->max_streams_per_msg;
+	size_t o = sizeof(head) - 1, w;
+	uint64_t id;
+	int k, rc;
+
+	if (len < sizeof(head) + BN_SUB_TAIL)
+		return -ENOBUFS;
+	memcpy(buf, head, o);
+	for (s = first; s < v->nstreams && s - first < max; s++) {
+		if (s > first) {
+			if (o + 1 + BN_SUB_TAIL >= len)
+				break;
+			buf[o++] = ',';
+		}
+		w = binance_stream_name(v, s, buf + o, len - o - BN_SUB_TAIL);
+		if (w == 0) {
+			if (s > first)
+				o--; /* take the comma back */
+			break;
+		}
+		o += w;
+	}
+	if (s == first)
+		return -ENOBUFS;
+	rc = feed_venue_req_add(v, first, s - first, &id);
+	if (rc < 0)
+		return rc;
+	k = snprintf(buf + o, len - o, "],\"id\":%llu}", (unsigned long long)id);
+	if (k < 0 || (size_t)k >= len - o)
+		return -ENOBUFS; /* cannot happen: BN_SUB_TAIL was kept free */
+	v->sub_next = s;
+	*n = o + (size_t)k;
+	return 1;
+}
+
+/* ---- messages -------------------------------------------------------------------- */
+
+enum {
+	K_E,
+	K_S,
+	K_P,
+	K_Q,
+	K_TT,
+	K_T,
+	K_M,
+	K_U,
+	K_B,
+	K_BB,
+	K_A,
+	K_AA,
+	K_RESULT,
+	K_ID,
+	K_ERROR,
+	K_CODE,
+	K_MSG,
+	K_DATA,
+	K__COUNT
+};
+
+static const struct feed_json_key binance_keys[K__COUNT] = {
+	[K_E] = FEED_JSON_KEY("e"),	      [K_S] = FEED_JSON_KEY("s"),
+	[K_P] = FEED_JSON_KEY("p"),	      [K_Q] = FEED_JSON_KEY("q"),
+	[K_TT] = FEED_JSON_KEY("T"),	      [K_T] = FEED_JSON_KEY("t"),
+	[K_M] = FEED_JSON_KEY("m"),	      [K_U] = FEED_JSON_KEY("u"),
+	[K_B] = FEED_JSON_KEY("b"),	      [K_BB] = FEED_JSON_KEY("B"),
+	[K_A] = FEED_JSON_KEY("a"),	      [K_AA] = FEED_JSON_KEY("A"),
+	[K_RESULT] = FEED_JSON_KEY("result"), [K_ID] = FEED_JSON_KEY("id"),
+	[K_ERROR] = FEED_JSON_KEY("error"),   [K_CODE] = FEED_JSON_KEY("code"),
+	[K_MSG] = FEED_JSON_KEY("msg"),	      [K_DATA] = FEED_JSON_KEY("data"),
+};
+
+static const char *binance_dec_err(int rc)
+{
+	switch (rc) {
+	case -EDOM:
+		return "more decimals than the scale";
+	case -ERANGE:
+		return "out of range";
+	default:
+		return "not a decimal";
+	}
+}
+
+/* Parses a decimal string field; on failure formats the reason and returns
+ * the error. Negative prices/quantities never come from Binance: refused. */
+static int binance_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,
+			   const struct feed_json_val *f, const char *what, unsigned dec,
+			   int64_t *val)
+{
+	int rc;
+
+	if (f->type == FEED_JSON_NONE) {
+		feed_venue_error(v, out, sym, "%s %s: missing field", v->syms[sym].native, what);
+		return -EINVAL;
+	}
+	if (f->type != FEED_JSON_STRING || f->escaped) {
+		feed_venue_error(v, out, sym, "%s %s: not a string", v->syms[sym].native, what);
+		return -EINVAL;
+	}
+	rc = mdbus_decimal_parse(f->p, f->n, dec, val);
+	if (rc == 0 && *val < 0) {
+		feed_venue_error(v, out, sym, "%s %s '%.*s': negative", v->syms[sym].native, what,
+				 (int)(f->n > 40 ? 40 : f->n), f->p);
+		return -EINVAL;
+	}
+	if (rc < 0) {
+		feed_venue_error(v, out, sym, "%s %s '%.*s': %s (scale %u)", v->syms[sym].native,
+				 what, (int)(f->n > 40 ? 40 : f->n), f->p, binance_dec_err(rc),
+				 dec);
+		return rc;
+	}
+	return 0;
+}
+
+/* The symbol field "s" -> index, or an ERROR. */
+static int binance_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
+			  const struct feed_json_val *s, uint32_t *idx)
+{
+	if (s->type != FEED_JSON_STRING || s->escaped) {
+		feed_venue_error(v, out, UINT32_MAX, "missing or bad symbol field 's'");
+		return -EINVAL;
+	}
+	if (feed_venue_lookup(v, s->p, s->n, idx) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "unknown symbol '%.*s'",
+				 (int)(s->n > 32 ? 32 : s->n), s->p);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
+			  struct feed_venue_out *out)
+{
+	struct feed_venue_sym *sym;
+	struct mdbus_tick *t = &out->ticks[0];
+	int64_t price, qty;
+	uint64_t tid, tms;
+	uint32_t i;
+	int maker;
+
+	if (binance_symbol(v, out, &f[K_S], &i) < 0)
+		return;
+	sym = &v->syms[i];
+	if (binance_decimal(v, out, i, &f[K_P], "trade price", sym->price_decimals, &price) < 0 ||
+	    binance_decimal(v, out, i, &f[K_Q], "trade qty", sym->qty_decimals, &qty) < 0)
+		return;
+	if (f[K_TT].type != FEED_JSON_NUMBER || feed_json_u64(&f[K_TT], &tms) < 0 ||
+	    tms > (uint64_t)INT64_MAX / 1000000) {
+		feed_venue_error(v, out, i, "%s trade: missing or bad trade time 'T'", sym->native);
+		return;
+	}
+	if (f[K_T].type != FEED_JSON_NUMBER || feed_json_u64(&f[K_T], &tid) < 0) {
+		feed_venue_error(v, out, i, "%s trade: missing or bad trade id 't'", sym->native);
+		return;
+	}
+	if (feed_json_bool(&f[K_M], &maker) < 0) {
+		feed_venue_error(v, out, i, "%s trade: missing or bad maker flag 'm'", sym->native);
+		return;
+	}
+	memset(t, 0, sizeof(*t));
+	t->instrument = sym->instrument;
+	t->kind = MDBUS_KIND_TRADE;
+	/* m: the buyer was the maker, so the taker (aggressor) sold. */
+	t->flags =
+		(uint8_t)((maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY) | feed_venue_take_flags(v, i));
+	t->exch_ts = (int64_t)tms * 1000000;
+	t->recv_ts = recv_ns;
+	t->u.trade.price = price;
+	t->u.trade.qty = qty;
+	t->u.trade.trade_id = tid;
+	/* Trade ids are per symbol; kept for the sequence hook but not
+	 * treated as contiguous (Binance does not promise it on the stream). */
+	sym->seq[0] = tid;
+	sym->ticks++;
+	sym->last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_DATA;
+	out->sym = i;
+	out->n = 1;
+}
+
+static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json_val *f,
+				int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_venue_sym *sym;
+	struct mdbus_tick *t = &out->ticks[0];
+	int64_t bp, bq, ap, aq;
+	uint64_t u;
+	uint32_t i;
+
+	if (binance_symbol(v, out, &f[K_S], &i) < 0)
+		return;
+	sym = &v->syms[i];
+	if (binance_decimal(v, out, i, &f[K_B], "bid price", sym->price_decimals, &bp) < 0 ||
+	    binance_decimal(v, out, i, &f[K_BB], "bid qty", sym->qty_decimals, &bq) < 0 ||
+	    binance_decimal(v, out, i, &f[K_A], "ask price", sym->price_decimals, &ap) < 0 ||
+	    binance_decimal(v, out, i, &f[K_AA], "ask qty", sym->qty_decimals, &aq) < 0)
+		return;
+	if (feed_json_u64(&f[K_U], &u) < 0 || f[K_U].type != FEED_JSON_NUMBER) {
+		feed_venue_error(v, out, i, "%s bookTicker: missing or bad update id 'u'",
+				 sym->native);
+		return;
+	}
+	memset(t, 0, sizeof(*t));
+	t->instrument = sym->instrument;
+	t->kind = MDBUS_KIND_BBO;
+	t->flags = feed_venue_take_flags(v, i);
+	t->exch_ts = 0; /* spot bookTicker carries no time */
+	t->recv_ts = recv_ns;
+	t->u.bbo.bid_px = bp;
+	t->u.bbo.bid_qty = bq;
+	t->u.bbo.ask_px = ap;
+	t->u.bbo.ask_qty = aq;
+	/* u only increases but skips values (only top-of-book changes are
+	 * sent): not a contiguous sequence, so stored, not gap-checked. */
+	sym->seq[1] = u;
+	sym->ticks++;
+	sym->last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_DATA;
+	out->sym = i;
+	out->n = 1;
+}
+
+/* {"result":null,"id":N}, {"error":{"code":2,"msg":"..."},"id":N} or the
+ * older {"code":2,"msg":"...","id":N}. */
+static void binance_reply(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			  struct feed_venue_out *out)
+{
+	struct feed_json_val ef[2];
+	const struct feed_json_val *code = &f[K_CODE], *msg = &f[K_MSG];
+	uint64_t id;
+	int64_t c = 0;
+	int ok = f[K_ERROR].type == FEED_JSON_NONE && f[K_CODE].type == FEED_JSON_NONE;
+
+	if (f[K_ID].type != FEED_JSON_NUMBER || feed_json_u64(&f[K_ID], &id) < 0) {
+		if (ok) {
+			out->cls = FEED_MSG_UNKNOWN;
+			out->reason = "reply without a numeric id";
+		} else {
+			feed_venue_error(v, out, UINT32_MAX, "venue error without request id");
+		}
+		return;
+	}
+	if (ok && f[K_RESULT].type != FEED_JSON_NULL) {
+		/* A reply to something we did not send (LIST_SUBSCRIPTIONS...). */
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "non-null result";
+		out->req_id = id;
+		return;
+	}
+	if (f[K_ERROR].type == FEED_JSON_OBJECT) {
+		static const struct feed_json_key ek[2] = {FEED_JSON_KEY("code"),
+							   FEED_JSON_KEY("msg")};
+		if (feed_json_scan(f[K_ERROR].p, f[K_ERROR].n, ek, 2, ef) >= 0) {
+			code = &ef[0];
+			msg = &ef[1];
+		}
+	}
+	if (feed_venue_req_done(v, id, ok, out) < 0) {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "reply to an unknown request id";
+		out->req_id = id;
+		return;
+	}
+	if (ok)
+		return;
+	/* REJECT: keep the venue's words for the log. */
+	(void)feed_json_i64(code, &c);
+	{
+		char m[FEED_VENUE_REASON_MAX - 32];
+		if (msg->type != FEED_JSON_STRING || feed_json_unescape(msg, m, sizeof(m)) < 0)
+			strcpy(m, "(no message)");
+		snprintf(v->reason, sizeof(v->reason), "code %lld: %s", (long long)c, m);
+	}
+	out->reason = v->reason;
+}
+
+static int binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
+			      int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val f[K__COUNT];
+	const char *s = (const char *)p;
+	int depth;
+
+	if (binary) {
+		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
+		return 0;
+	}
+	/* At most one level of {"stream":..,"data":{..}} wrapping. */
+	for (depth = 0;; depth++) {
+		if (feed_json_scan(s, n, binance_keys, K__COUNT, f) < 0) {
+			feed_venue_error(v, out, UINT32_MAX, "invalid JSON (%zu bytes)", n);
+			return 0;
+		}
+		if (f[K_DATA].type != FEED_JSON_OBJECT || depth > 0)
+			break;
+		s = f[K_DATA].p;
+		n = f[K_DATA].n;
+	}
+	if (f[K_E].type != FEED_JSON_NONE) {
+		if (feed_json_str_eq(&f[K_E], "trade", 5)) {
+			binance_trade(v, f, recv_ns, out);
+		} else {
+			out->cls = FEED_MSG_UNKNOWN;
+			out->reason = "unknown event type";
+		}
+		return 0;
+	}
+	if (f[K_ID].type != FEED_JSON_NONE || f[K_RESULT].type != FEED_JSON_NONE ||
+	    f[K_ERROR].type != FEED_JSON_NONE) {
+		binance_reply(v, f, out);
+		return 0;
+	}
+	if (f[K_U].type != FEED_JSON_NONE && f[K_S].type != FEED_JSON_NONE) {
+		binance_book_ticker(v, f, recv_ns, out);
+		return 0;
+	}
+	out->cls = FEED_MSG_UNKNOWN;
+	out->reason = "unrecognised message";
+	return 0;
+}
+
+const struct feed_venue_ops feed_venue_binance = {
+	.name = "binance",
+	.default_url = "wss://stream.binance.com:9443/ws",
+	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.max_streams_per_conn = 1024,
+	/* Binance takes more, but small messages keep one rejection from
+	 * sinking every stream and stay far below any frame limit. */
+	.max_streams_per_msg = 200,
+	/* 5 incoming messages per second (pongs included): stay under it. */
+	.sub_interval_ms = 250,
+	.price_decimals = 8,
+	.qty_decimals = 8,
+	.flags = 0,
+	.native_symbol = binance_native_symbol,
+	.subscribe = binance_subscribe,
+	.on_message = binance_on_message,
+	.ping = NULL,
+};

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h: helpers shared by the libmdbus core files (names, segment,
+ * writer, reader). Not installed. Exported-but-internal names carry a double
+ * underscore (mdbus__*), so tests may call them through mdbus_dep.
+ */
+#ifndef MDBUS_INTERNAL_H
+#define MDBUS_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "layout.h"
+
+/* "/dev/shm/mdbus-" + name + ".lock" + NUL, with room to spare. */
+#define MDBUS__PATH_MAX 128
+
+/* Formats a one-line reason into errbuf (if any); returns err unchanged so
+ * callers can write `return mdbus__errf(buf, len, -EINVAL, "...")`. */
+int mdbus__errf(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Resolves and validates the bus name and builds the segment path and the
+ * writer's lock-file path ("<path>.lock"). Returns 0 or -EINVAL/-ENAMETOOLONG. */
+int mdbus__bus_paths(const char *name, char *bus, char *path, char *lock_path);
+
+/* Segment geometry computed by the writer from its options. */
+struct mdbus__geom {
+	uint64_t instr_off, instr_size;
+	uint64_t health_off, health_size;
+	uint64_t ring_off, ring_size;
+	uint64_t total_size;
+	uint32_t slots, instr_capacity, max_sessions;
+};
+
+/* Checks the writer's requested geometry and computes the offsets.
+ * Returns 0 or -EINVAL (reason in errbuf). */
+int mdbus__geom_compute(uint32_t slots, uint32_t max_instr, uint32_t max_sessions,
+			struct mdbus__geom *g, char *errbuf, size_t errlen);
+
+/* Validates a mapped segment of file_size bytes before a reader trusts any
+ * field of it. Pure (no I/O): the tests drive it with scripted bytes.
+ * Returns 0; -EMSGSIZE file shorter than the header or than total_size;
+ * -EAGAIN magic still 0; -EBADMSG wrong magic; -EPROTONOSUPPORT other ABI;
+ * -ERANGE an inconsistent size, offset, alignment, overlap or count. */
+int mdbus__seg_validate(const void *base, uint64_t file_size, char *errbuf, size_t errlen);
+
+/* Is somebody holding the writer lock (LOCK_EX) on this open lock file?
+ * Takes LOCK_SH|LOCK_NB and drops it at once. 1 held, 0 free, -errno. */
+int mdbus__lock_probe(int lock_fd);
+
+/* Shared (non-PRIVATE) futex operations on a word of a MAP_SHARED mapping:
+ * FUTEX_WAIT only reads the word, so it works on a read-only mapping. */
+int mdbus__futex_wait(const _Atomic uint32_t *addr, uint32_t expected, int timeout_ms);
+void mdbus__futex_wake_all(_Atomic uint32_t *addr);
+
+/* Test hooks. A reader on memory the caller mapped (or scripted bytes):
+ * validated like mdbus_reader_open, never unmapped by close; bus (may be
+ * NULL) names the lock file used for the writer liveness probe. Lets the
+ * ThreadSanitizer test run reader threads on the writer's own mapping, so
+ * every access of the protocol is seen on one address. */
+int mdbus__reader_attach_mem(mdbus_reader **out, const void *base, size_t size, const char *bus,
+			     enum mdbus_start start, char *errbuf, size_t errlen);
+/* The writer's whole mapping (test-only). */
+void *mdbus__writer_map(mdbus_writer *w, size_t *size);
+
+/* Realtime clock in ns. */
+int64_t mdbus__realtime_ns(void);
+
+#endif /* MDBUS_INTERNAL_H */

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The mdbus demo: an exchange simulator (mdbus-sim, TLS WebSocket, Binance
+# dialect) feeds feedd, which publishes normalized ticks on a shared-memory
+# bus that mdbus-tail prints. Halfway through, the simulator resets the
+# connection: feedd logs the error, backs off, reconnects, resubscribes, and
+# ticks flow again (the first ones flagged "gap"). Then everything stops
+# cleanly with SIGTERM.
+#
+#   bash scripts/demo.sh            (as root on a fresh Debian 12: installs packages)
+#   DEMO_SECONDS=20 bash scripts/demo.sh    ticks shown before the reset (default 10)
+#   DEMO_BUILD=build-x                      build directory (default build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECS=${DEMO_SECONDS:-10}
+BUILD=${DEMO_BUILD:-build}
+AFTER=$(( SECS / 2 > 3 ? SECS / 2 : 3 ))
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "packages (scripts/setup-debian.sh)"
+bash scripts/setup-debian.sh
+say "build ($BUILD)"
+[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
+if ! ninja -C "$BUILD" >"$BUILD/demo-ninja.log" 2>&1; then
+	tail -30 "$BUILD/demo-ninja.log" >&2
+	echo "demo: build failed (full log: $BUILD/demo-ninja.log)" >&2
+	exit 1
+fi
+
+SIM=$BUILD/tools/sim/mdbus-sim
+FEEDD=$BUILD/feedd/feedd
+TAIL=$BUILD/tools/tail/mdbus-tail
+for p in "$SIM" "$FEEDD" "$TAIL"; do
+	[ -x "$p" ] || { echo "demo: $p was not built" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d /tmp/mdbus-demo.XXXXXX)
+bus="demo-$$"
+sim_pid="" feedd_pid="" tail_pid=""
+cleanup() {
+	# only the processes this script started, by pid
+	for p in $tail_pid $feedd_pid $sim_pid; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in $tail_pid $feedd_pid $sim_pid; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+	rm -f "/dev/shm/mdbus-$bus"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Waits up to $2 seconds for a line matching regex $1 in file $3.
+wait_for() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		grep -qE "$1" "$3" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "demo: timed out waiting for /$1/ in $3" >&2
+	return 1
+}
+
+say "test certificates (a private CA) in $tmp/certs"
+"$SIM" --make-certs "$tmp/certs"
+
+say "mdbus-sim on loopback"
+"$SIM" --listen 127.0.0.1:0 --cert "$tmp/certs/server.pem" --key "$tmp/certs/server.key" \
+	--control "$tmp/sim.ctl" --rate 2 --ping-interval 5s >"$tmp/sim.out" 2>"$tmp/sim.log" &
+sim_pid=$!
+wait_for '^listening ' 10 "$tmp/sim.out"
+port=$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/sim.out")
+echo "listening on 127.0.0.1:$port (wss://localhost:$port/ws)"
+
+cat >"$tmp/feedd.ini" <<EOF
+[bus]
+name = $bus
+slots = 65536
+
+[feed]
+shutdown_timeout = 2s
+ca_file = $tmp/certs/ca.pem
+
+[session sim-binance]
+venue = binance
+url = wss://localhost:$port/ws
+symbols = BTC-USDT, ETH-USDT
+channels = trades, bbo
+ping_interval = 5s
+reconnect_initial = 500ms
+EOF
+say "feedd config"
+cat "$tmp/feedd.ini"
+
+say "feedd -c feedd.ini (its log is shown with a 'feedd |' prefix)"
+: >"$tmp/feedd.log"
+# The log goes to a file (to wait on it) and, prefixed, to the terminal; the
+# tee/sed pair ends by itself when feedd closes its stderr.
+"$FEEDD" -c "$tmp/feedd.ini" 2> >(tee -a "$tmp/feedd.log" | sed -u 's/^/  feedd | /' >&2) &
+feedd_pid=$!
+wait_for 'state [A-Z_]+ -> LIVE' 20 "$tmp/feedd.log"
+
+say "mdbus-tail --bus $bus for ${SECS}s"
+"$TAIL" --bus "$bus" --timeout "$SECS" || true
+
+say "fault injection: the exchange resets the TCP connection (ticks keep printing:"
+echo "   status down/up ticks and the [\"gap\"] flag on the first ticks after it mark the hole)"
+"$TAIL" --bus "$bus" --timeout "$((AFTER + 1))" &
+tail_pid=$!
+sleep 1
+"$SIM" --ctl "$tmp/sim.ctl" reset
+wait "$tail_pid" || true
+tail_pid=""
+
+say "SIGTERM to feedd"
+kill -TERM "$feedd_pid"
+rc=0
+wait "$feedd_pid" || rc=$?
+feedd_pid=""
+echo "feedd exited with status $rc"
+sleep 0.2
+say "simulator statistics"
+"$SIM" --ctl "$tmp/sim.ctl" stats
+say "done"
+exit "$rc"

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Smoke test of mdbus-bench: a short run of one mode, JSON checked for sanity.
+
+usage: smoke.py MDBUS_BENCH MODE   (MODE: mdbus uds zmq iceoryx wait compare feed)
+
+Checks what must hold whatever the speed of the machine: every tick is
+accounted for (received + missed == published), counts are positive,
+percentiles are monotonic, no latency is negative, and a transport that
+cannot run says why. Exit 0 pass, 1 fail.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+PCTS = ["min", "p50", "p90", "p99", "p99.9", "p99.99", "max"]
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+    return cond
+
+
+def run(args, timeout):
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=timeout)
+    sys.stderr.write(p.stderr)
+    return p
+
+
+def check_latency(lat, where, count):
+    vals = [lat[k] for k in PCTS]
+    check(all(isinstance(v, int) and v >= 0 for v in vals), f"{where}: negative latency {vals}")
+    check(vals == sorted(vals), f"{where}: percentiles not monotonic {vals}")
+    check(lat["count"] == count, f"{where}: histogram count {lat['count']} != received {count}")
+    check(lat["min"] <= lat["mean"] <= lat["max"], f"{where}: mean outside [min, max]")
+
+
+def check_run(r, allow_skip):
+    name = r["transport"]
+    if r["skipped"]:
+        check(allow_skip, f"{name}: skipped: {r['reason']}")
+        check(isinstance(r["reason"], str) and len(r["reason"]) > 5,
+              f"{name}: skipped without a reason")
+        print(f"{name}: skipped: {r['reason']}")
+        return
+    check(not r["failed"], f"{name}: failed: {r['reason']}")
+    pub = r["publisher"]
+    check(pub["published"] > 0, f"{name}: nothing published")
+    check(len(r["consumers"]) == r["config"]["consumers"], f"{name}: consumer count")
+    total_rx = 0
+    for c in r["consumers"]:
+        where = f"{name} consumer {c['index']}"
+        check(c["ok"], f"{where}: {c['error']}")
+        check(c["end_seen"], f"{where}: END marker never arrived")
+        check(c["published"] == pub["published"],
+              f"{where}: saw total {c['published']} != published {pub['published']}")
+        check(c["received"] > 0, f"{where}: received nothing")
+        check(c["received"] + c["missed"] == c["published"],
+              f"{where}: received {c['received']} + missed {c['missed']} != {c['published']}")
+        check(c["missed"] == c["gap_missed"] + c["tail_missed"], f"{where}: missed split")
+        check(c["negative"] == 0, f"{where}: {c['negative']} negative latencies")
+        check(c["out_of_order"] == 0, f"{where}: {c['out_of_order']} out of order")
+        check(c["cpu_user_s"] + c["cpu_sys_s"] > 0, f"{where}: no CPU time measured")
+        if name == "mdbus":
+            # the ring's own loss report must agree with the sequence holes
+            check(c["transport_missed"] >= c["gap_missed"],
+                  f"{where}: ring reported {c['transport_missed']} < holes {c['gap_missed']}")
+        check_latency(c["latency_ns"], where, c["received"])
+        total_rx += c["received"]
+    check(r["accounted"], f"{name}: accounting flag false")
+    check(r["missed"] == sum(c["missed"] for c in r["consumers"]), f"{name}: missed total")
+    # loss-adjusted percentiles: null (= among the lost ticks) sorts last,
+    # and counting losses can only make a percentile worse
+    inf = float("inf")
+    lossy = [inf if r["latency_lossy_ns"][k] is None else r["latency_lossy_ns"][k]
+             for k in PCTS[1:-1]]
+    check(lossy == sorted(lossy), f"{name}: loss-adjusted percentiles not monotonic {lossy}")
+    check(all(lossy[i] >= r["latency_ns"][k] for i, k in enumerate(PCTS[1:-1])),
+          f"{name}: loss-adjusted percentile below the plain one")
+    if r["missed"] == 0:
+        check(all(lossy[i] == r["latency_ns"][k] for i, k in enumerate(PCTS[1:-1])),
+              f"{name}: no loss but loss-adjusted percentiles differ")
+    check_latency(r["latency_ns"], f"{name} all", total_rx)
+    lat = r["latency_ns"]
+    print(f"{name}: published {pub['published']}, p50 {lat['p50']} ns, p99 {lat['p99']} ns, "
+          f"max {lat['max']} ns")
+
+
+def main():
+    bench, mode = sys.argv[1], sys.argv[2]
+    base = [bench, "--json", "--duration", "2s", "--rate", "100k"]
+    with tempfile.TemporaryDirectory() as tmp:
+        if mode in ("mdbus", "uds", "zmq", "iceoryx"):
+            n = "2" if mode == "mdbus" else "1"
+            p = run(base + ["--transport", mode, "--consumers", n], 80)
+            check(p.returncode == 0, f"exit status {p.returncode}")
+            doc = json.loads(p.stdout)
+            check(doc["clock"]["name"] == "CLOCK_MONOTONIC", "clock not reported")
+            check(doc["machine"]["cores"] > 0 and doc["machine"]["cpu_model"], "machine")
+            check(len(doc["runs"]) == 1 and doc["runs"][0]["transport"] == mode, "one run")
+            # zmq/iceoryx may be unavailable (not built, RouDi cannot start):
+            # then the reason must be there and in the table output too
+            allow_skip = mode in ("zmq", "iceoryx")
+            check_run(doc["runs"][0], allow_skip)
+            if doc["runs"][0]["skipped"]:
+                t = run([bench, "--duration", "100ms", "--transport", mode], 60)
+                check("skipped: " in t.stdout, "table lacks 'skipped: reason'")
+        elif mode == "wait":
+            p = run(base + ["--transport", "mdbus", "--wait", "--rate", "20k"], 80)
+            check(p.returncode == 0, f"exit status {p.returncode}")
+            doc = json.loads(p.stdout)
+            check(doc["runs"][0]["config"]["wait"] is True, "wait not recorded")
+            check_run(doc["runs"][0], False)
+        elif mode == "compare":
+            png = os.path.join(tmp, "cmp.png")
+            p = run(base + ["--compare", "--plot", png], 170)
+            check(p.returncode == 0, f"exit status {p.returncode}")
+            doc = json.loads(p.stdout)
+            names = [r["transport"] for r in doc["runs"]]
+            check(names == ["mdbus", "uds", "zmq", "iceoryx"], f"compare ran {names}")
+            for r in doc["runs"]:
+                check_run(r, r["transport"] in ("zmq", "iceoryx"))
+            summary = doc.get("summary", {})
+            check(set(summary) == set(names), f"summary covers {sorted(summary)}")
+            for t, q in summary.items():
+                if not q["skipped"]:
+                    check(q["runs"] == 1 and q["p50_min"] <= q["p50_median"] <= q["p50_max"],
+                          f"summary {t}: {q}")
+            ratios = doc.get("ratios_vs_mdbus", {})
+            for r in doc["runs"][1:]:
+                if not r["skipped"]:
+                    check(r["transport"] in ratios, f"no ratio for {r['transport']}")
+                    q = ratios.get(r["transport"], {})
+                    check(all(q.get(k, 0) > 0 for k in ("p50", "p99")), f"ratio {q}")
+            with open(png, "rb") as f:
+                check(f.read(8) == b"\x89PNG\r\n\x1a\n", "plot is not a PNG")
+        elif mode == "feed":
+            p = run([bench, "feed", "--json", "--messages", "200000"], 80)
+            check(p.returncode == 0, f"exit status {p.returncode}")
+            doc = json.loads(p.stdout)
+            check(doc["mode"] == "feed", "mode")
+            venues = doc.get("venues", [])
+            check(any(v["venue"] == "binance" and not v["skipped"] for v in venues),
+                  "binance not measured")
+            for v in venues:
+                where = f"feed {v['venue']}"
+                if v["skipped"]:
+                    check(len(v.get("reason", "")) > 5, f"{where}: skipped without a reason")
+                    print(f"{where}: skipped: {v['reason']}")
+                    continue
+                check(v["error"] is None, f"{where}: {v['error']}")
+                check(v["messages"] >= 200000 and v["ticks"] == v["messages"],
+                      f"{where}: {v['ticks']} ticks from {v['messages']} messages")
+                check(v["errors"] == 0, f"{where}: {v['errors']} errors")
+                check(v["ns_per_msg"] > 0 and v["venue_only_ns_per_msg"] > 0,
+                      f"{where}: ns/message")
+                check(v["published"] == v["ticks"], f"{where}: published != ticks")
+                check(v["allocs_setup"] > 0, f"{where}: the malloc counter saw nothing at setup")
+                check(v["allocs_steady"] == 0,
+                      f"{where}: {v['allocs_steady']} allocations in steady state")
+                print(f"{where}: {v['ns_per_msg']:.1f} ns/message, "
+                      f"{v['allocs_per_msg']:.3f} allocs/message")
+        else:
+            check(False, f"unknown mode {mode}")
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,537 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""feedd end to end: mdbus-sim (TLS WebSocket, Binance dialect, fault
+injection) -> feedd -> the bus -> mdbus-tail --json.
+
+usage: test_feedd.py SCENARIO
+Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL (meson sets them). Each
+scenario uses a private bus (pid in the name), a random port, its own temp
+dir, a hard time limit, and kills every child it started.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as E  # noqa: E402
+from e2elib import check, log  # noqa: E402
+
+SESSION = "sim"
+LIVE = rf"(?i)^feedd: {SESSION}: state \S+ -> LIVE\b"
+ERR_LINE = rf"(?i)^feedd: {SESSION}: state \S+ -> \S+ \((\w+): (.*)\)\s*$"
+
+# Fast timers so faults are detected in seconds, not the production minutes.
+FAST = {"reconnect_initial": "200ms", "reconnect_max": "1s", "reconnect_jitter": "0.1",
+        "handshake_timeout": "5s"}
+
+
+def session_keys(extra):
+    """FAST merged with a scenario's "key = value" lines (theirs win)."""
+    keys = dict(FAST)
+    for line in extra.splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            keys[k.strip()] = v.strip()
+    return "".join(f"{k} = {v}\n" for k, v in keys.items())
+
+
+class Rig:
+    """certs + sim + config + feedd on a private bus."""
+
+    def __init__(self, tag, cert="server", sim_extra=(), session_extra="", feed_extra="",
+                 symbols="BTC-USDT, ETH-USDT", start_feedd=True, pre_ctl=(), wrap=None,
+                 shutdown_timeout="2s"):
+        self.d = E.make_certs(E.tmpdir(tag))
+        self.bus = E.bus_name(tag)
+        self.sim = E.Sim(self.d, cert=cert, extra=["--rate", "20"] + list(sim_extra))
+        for cmd in pre_ctl:
+            check(self.sim.ctl(*cmd).startswith("ok"), f"sim ctl {cmd}")
+        self.config = E.write_config(self.d, self.bus, self.sim.port,
+                                     os.path.join(self.d, "ca.pem"), symbols=symbols,
+                                     session=SESSION, feed_extra=feed_extra,
+                                     session_extra=session_keys(session_extra),
+                                     shutdown_timeout=shutdown_timeout)
+        self.wrap = wrap
+        self.feedd = None
+        if start_feedd:
+            self.start()
+
+    def start(self):
+        self.feedd = E.Feedd(self.config, wrap=self.wrap)
+        return self.feedd
+
+    def wait(self, pattern, timeout, start=0):
+        return self.feedd.proc.wait_line(pattern, timeout, start)
+
+    def live(self, timeout=15, start=0):
+        i, _ = self.wait(LIVE, timeout, start)
+        return i
+
+    def ticks(self, seconds=1.0, from_start=True):
+        out, r = E.tail_json(self.bus, seconds, extra=["--from-start"] if from_start else [])
+        check(r.returncode == 0, f"mdbus-tail exit {r.returncode}: {r.stderr[:300]!r}")
+        return out
+
+    def stop(self, sig=signal.SIGTERM, want=0, limit=3.0):
+        t0 = time.monotonic()
+        self.feedd.proc.signal(sig)
+        rc = self.feedd.proc.wait(limit + 30)
+        dt = time.monotonic() - t0
+        check(rc == want, f"feedd exit status {rc} after {signal.Signals(sig).name}, "
+                          f"expected {want}")
+        check(dt <= limit, f"feedd took {dt:.2f}s to exit (limit {limit}s)")
+        return dt
+
+
+def data_ticks(ticks):
+    return [t for t in ticks if t.get("kind") in ("trade", "bbo")]
+
+
+def no_live(rig):
+    check(not rig.feedd.proc.find(LIVE), "feedd reached LIVE although it must not")
+
+
+# ---- scenarios ---------------------------------------------------------------------
+
+REPLAY = [
+    # (message, expected tick fields)
+    ('{"e":"trade","E":1700000000001,"s":"BTCUSDT","t":101,"p":"65000.12345678",'
+     '"q":"0.00100000","T":1700000000001,"m":true,"M":true}',
+     {"symbol": "BTC-USDT", "kind": "trade", "price": "65000.12345678", "qty": "0.001",
+      "side": "sell", "trade_id": 101}),
+    ('{"u":900001,"s":"BTCUSDT","b":"65000.00000001","B":"1.50000000",'
+     '"a":"65000.10000000","A":"2.00000000"}',
+     {"symbol": "BTC-USDT", "kind": "bbo", "bid_px": "65000.00000001", "bid_qty": "1.5",
+      "ask_px": "65000.1", "ask_qty": "2"}),
+    ('{"e":"trade","E":1700000000002,"s":"ETHUSDT","t":202,"p":"3500.5",'
+     '"q":"12.00000001","T":1700000000002,"m":false,"M":true}',
+     {"symbol": "ETH-USDT", "kind": "trade", "price": "3500.5", "qty": "12.00000001",
+      "side": "buy", "trade_id": 202}),
+    ('{"u":900002,"s":"ETHUSDT","b":"3499.99000000","B":"0.00000001",'
+     '"a":"3500.01000000","A":"99999.99999999"}',
+     {"symbol": "ETH-USDT", "kind": "bbo", "bid_px": "3499.99", "bid_qty": "0.00000001",
+      "ask_px": "3500.01", "ask_qty": "99999.99999999"}),
+    ('{"e":"trade","E":1700000000003,"s":"BTCUSDT","t":103,"p":"0.00000001",'
+     '"q":"1000.00000000","T":1700000000003,"m":false,"M":true}',
+     {"symbol": "BTC-USDT", "kind": "trade", "price": "0.00000001", "qty": "1000",
+      "side": "buy", "trade_id": 103}),
+]
+
+
+def same_tick(got, want):
+    for k, v in want.items():
+        g = got.get(k)
+        if k in ("price", "qty", "bid_px", "bid_qty", "ask_px", "ask_qty"):
+            # exact decimal equality: "1.5" == "1.50000000", never via float
+            if g is None or Decimal(str(g)) != Decimal(v):
+                return False
+        elif g != v:
+            return False
+    return True
+
+
+def scenario_ticks():
+    d = E.make_certs(E.tmpdir("ticks"))
+    rp = os.path.join(d, "replay.jsonl")
+    with open(rp, "w") as f:
+        f.write("\n".join(m for m, _ in REPLAY) + "\n")
+    bus = E.bus_name("ticks")
+    sim = E.Sim(d, extra=["--replay", rp, "--rate", "25"])
+    cfg = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"), session=SESSION,
+                         session_extra=session_keys(""))
+    feedd = E.Feedd(cfg)
+    feedd.proc.wait_line(LIVE, 15)
+    time.sleep(1.5)  # the 5 lines loop every 0.2 s
+    st = sim.stats()
+    check(st["subscriptions"] == 4, f"feedd must subscribe 2 symbols x (trade, bbo): {st}")
+    ticks, r = E.tail_json(bus, 1.0, extra=["--from-start"])
+    data = data_ticks(ticks)
+    check(len(data) >= 10, f"only {len(data)} data ticks on the bus")
+    for t in data:
+        check(any(same_tick(t, w) for _, w in REPLAY),
+              f"tick on the bus matches nothing the sim sent: {t}")
+        check(t.get("venue") == "binance", f"venue {t.get('venue')}")
+    for m, w in REPLAY:
+        check(any(same_tick(t, w) for t in data), f"never published: {w}")
+    # exchange timestamps: trade T (ms) -> ns
+    for t in data:
+        if t["kind"] == "trade":
+            src = json.loads(next(m for m, w in REPLAY if w.get("trade_id") == t["trade_id"]))
+            check(t["exch_ts"] == src["T"] * 1000000, f"exch_ts {t['exch_ts']} vs T {src['T']}")
+            check(t["recv_ts"] > 0, "recv_ts missing")
+    feedd.proc.signal(signal.SIGTERM)
+    check(feedd.proc.wait(5) == 0, "feedd exit status after SIGTERM")
+
+
+def reconnect_common(tag, fault, err_classes):
+    rig = Rig(tag)
+    rig.live()
+    time.sleep(0.5)
+    check(len(data_ticks(rig.ticks(0.3))) > 0, "no ticks before the fault")
+    mark = rig.feedd.proc.count()
+    check(rig.sim.ctl(*fault).startswith("ok"), f"ctl {fault}")
+    i, m = rig.wait(ERR_LINE, 10, mark)
+    check(m.group(1).lower() in err_classes,
+          f"error class {m.group(1)!r} for {fault}, expected one of {err_classes}")
+    j = rig.live(15, i)
+    rig.wait(rf"^feedd: {SESSION}: subscribed\b", 10, j - 5 if j > 5 else 0)
+    time.sleep(1.0)
+    st = rig.sim.stats()
+    check(st["open"] == 1 and st["subscriptions"] == 4,
+          f"subscriptions not restored after reconnect: {st}")
+    ticks = rig.ticks(0.5)
+    # status down then up, and the first data tick per symbol after "up" has the gap flag
+    downs = [k for k, t in enumerate(ticks) if t.get("kind") == "status" and
+             t.get("status") == "down"]
+    ups = [k for k, t in enumerate(ticks) if t.get("kind") == "status" and
+           t.get("status") == "up" and downs and k > downs[0]]
+    check(downs, "no status 'down' tick after the connection was lost")
+    check(ups, "no status 'up' tick after reconnecting")
+    up = ups[0]
+    first = {}
+    for t in ticks[up + 1:]:
+        if t.get("kind") in ("trade", "bbo") and t["symbol"] not in first:
+            first[t["symbol"]] = t
+    check(set(first) == {"BTC-USDT", "ETH-USDT"}, f"ticks after reconnect: {list(first)}")
+    for sym, t in first.items():
+        check("gap" in t.get("flags", []), f"first {sym} tick after reconnect lacks the gap "
+                                           f"flag: {t}")
+    later = [t for t in ticks[up + 1:] if t.get("kind") in ("trade", "bbo")]
+    check(len(later) > len(first), "ticks do not keep flowing after reconnect")
+    rig.stop()
+    state = E.segment_writer_state(rig.bus)
+    check(state in (None, E.WRITER_STOPPED), f"writer_state {state} after SIGTERM")
+
+
+def scenario_close():
+    reconnect_common("close", ("close", 1000), {"server_close", "ws"})
+
+
+def scenario_reset():
+    reconnect_common("reset", ("reset",), {"tcp", "tls"})
+
+
+def scenario_stall():
+    rig = Rig("stall", session_extra="stale_timeout = 2s\nping_interval = 20s\n"
+                                      "pong_timeout = 20s\n")
+    rig.live()
+    time.sleep(0.5)
+    mark = rig.feedd.proc.count()
+    rig.sim.ctl("stall")
+    t0 = time.monotonic()
+    i, m = rig.wait(ERR_LINE, 8, mark)
+    dt = rig.feedd.proc.times[i] - t0
+    check(m.group(1).lower() == "stale", f"stall must be detected as stale, got {m.group(0)}")
+    check(1.5 <= dt <= 2 + 1.5, f"stale detected after {dt:.2f}s (stale_timeout 2s)")
+    rig.live(15, i)
+    rig.stop()
+
+
+def scenario_noping():
+    rig = Rig("noping", session_extra="ping_interval = 1s\npong_timeout = 1s\n"
+                                      "stale_timeout = 30s\n")
+    rig.live()
+    time.sleep(0.5)
+    mark = rig.feedd.proc.count()
+    rig.sim.ctl("noping")
+    t0 = time.monotonic()
+    i, m = rig.wait(ERR_LINE, 8, mark)
+    dt = rig.feedd.proc.times[i] - t0
+    check(m.group(1).lower() in ("pong", "timeout", "stale"),
+          f"missing pongs must be detected, got {m.group(0)}")
+    check("pong" in m.group(0).lower(), f"reason must name the pong: {m.group(0)}")
+    check(dt <= 1 + 1 + 1.5, f"pong timeout detected after {dt:.2f}s")
+    rig.live(15, i)
+    check(rig.sim.stats()["pings_received"] >= 1, "feedd never pinged")
+    rig.stop()
+
+
+def scenario_refuse():
+    rig = Rig("refuse", pre_ctl=[("refuse", 503, 2)])
+    i, m = rig.wait(ERR_LINE, 10)
+    check(m.group(1).lower() == "http" and "503" in m.group(0),
+          f"503 must be an http error naming the status: {m.group(0)}")
+    k, _ = rig.sim.proc.wait_line(r"upgrade refused status=503", 5)
+    t_refused = rig.sim.proc.times[k]
+    rig.sim.ctl("normal")
+    mark = len(rig.sim.proc.lines)
+    k2, _ = rig.sim.proc.wait_line(r"conn \d+: accepted", 10, mark)
+    gap = rig.sim.proc.times[k2] - t_refused
+    check(gap >= 1.9, f"next attempt {gap:.2f}s after a 503 with Retry-After: 2")
+    b = rig.feedd.proc.find(r"backoff delay_ms=(\d+)")
+    check(b and int(re.search(r"delay_ms=(\d+)", b[0]).group(1)) >= 2000,
+          f"backoff must honour Retry-After: {b[:2]}")
+    rig.live(10)
+    rig.stop()
+
+
+def scenario_badaccept():
+    rig = Rig("badaccept", pre_ctl=[("badaccept",)])
+    i, m = rig.wait(ERR_LINE, 10)
+    check(m.group(1).lower() == "http", f"bad accept key must be class http: {m.group(0)}")
+    rig.wait(ERR_LINE, 10, i + 1)  # it retries, and fails the same way
+    time.sleep(0.5)
+    no_live(rig)
+    ticks = rig.ticks(0.3)
+    check(not data_ticks(ticks), f"ticks published without a valid handshake: {ticks[:3]}")
+    rig.stop()
+
+
+def scenario_handshake_timeout():
+    rig = Rig("hstimeout", pre_ctl=[("delay_handshake", 4000)],
+              session_extra="handshake_timeout = 1s\n")
+    t0 = time.monotonic()
+    i, m = rig.wait(ERR_LINE, 10)
+    dt = rig.feedd.proc.times[i] - t0
+    check(m.group(1).lower() == "timeout" or "timeout" in m.group(0).lower(),
+          f"a slow upgrade must be a timeout: {m.group(0)}")
+    check(dt <= 1 + 1.5, f"handshake timeout after {dt:.2f}s (handshake_timeout 1s)")
+    no_live(rig)
+    rig.sim.ctl("normal")
+    rig.live(15, i)
+    rig.stop()
+
+
+def scenario_badinput():
+    rig = Rig("badinput")
+    rig.live()
+    time.sleep(0.5)
+    mark = rig.feedd.proc.count()
+    check(rig.sim.ctl("badjson") == "ok sent 1", "badjson")
+    check(rig.sim.ctl("badprecision").startswith("ok sent"), "badprecision")
+    # the sim logs each bad trade id before its "control: ... -> ok" line
+    rig.sim.proc.wait_line(r"control: badprecision -> ok", 5)
+    bad_ids = [int(x) for x in re.findall(r"t=(\d+)", "\n".join(
+        rig.sim.proc.find(r"badprecision \w+ t=\d+")))]
+    check(bad_ids, "sim did not report the bad trade ids")
+    time.sleep(1.5)
+    changes = rig.feedd.proc.find(rf"^feedd: {SESSION}: state ", mark)
+    check(not changes, f"bad input must not drop the session: {changes}")
+    ticks = rig.ticks(0.3)
+    data = data_ticks(ticks)
+    check(not [t for t in data if t["kind"] == "trade" and t.get("trade_id") in bad_ids],
+          "the over-precise trade reached the bus (rounded or truncated)")
+    before = rig.sim.stats()["messages_sent"]
+    time.sleep(0.5)
+    check(len(data_ticks(rig.ticks(0.3))) > len(data), "stream did not continue")
+    check(rig.sim.stats()["messages_sent"] > before, "sim stopped sending")
+    check(rig.feedd.proc.find(r"(?i)pars|json|precision|invalid|skip", mark),
+          "bad messages must be reported (counted) somewhere in the log")
+    rig.stop()
+
+
+def scenario_oversize():
+    rig = Rig("oversize", session_extra="max_message = 64k\n")
+    rig.live()
+    time.sleep(0.3)
+    mark = rig.feedd.proc.count()
+    check(rig.sim.ctl("oversize", 100000) == "ok sent 1", "oversize")
+    i, m = rig.wait(ERR_LINE, 10, mark)
+    check(m.group(1).lower() in ("ws", "protocol"), f"oversize must be a ws error: {m.group(0)}")
+    rig.sim.proc.wait_line(r"close received code=1009", 5)
+    rig.live(15, i)
+    rig.stop()
+
+
+def cert_fail(tag, cert):
+    rig = Rig(tag, cert=cert)
+    i, m = rig.wait(ERR_LINE, 10)
+    check(m.group(1).lower() == "tls", f"{cert} certificate must be a tls error: {m.group(0)}")
+    time.sleep(0.5)
+    no_live(rig)
+    rig.stop()
+
+
+def scenario_cert_expired():
+    cert_fail("expired", "expired")
+
+
+def scenario_cert_wronghost():
+    cert_fail("wronghost", "wronghost")
+
+
+def scenario_cert_noverify():
+    rig = Rig("noverify", cert="selfsigned", session_extra="tls_verify = no\n")
+    rig.live()
+    check(rig.feedd.proc.find(r"(?i)tls_verify|verif"), "tls_verify = no must be logged")
+    time.sleep(0.5)
+    check(data_ticks(rig.ticks(0.3)), "no ticks with tls_verify = no")
+    rig.stop()
+
+
+def sigterm_common(tag, prepare, want_state_re, sig=signal.SIGTERM, want=0, **kw):
+    rig = Rig(tag, **kw)
+    prepare(rig)
+    rig.wait(want_state_re, 15)
+    time.sleep(0.3)
+    rig.stop(sig, want, limit=2.0 + 1.0)
+    state = E.segment_writer_state(rig.bus)
+    check(state == E.WRITER_STOPPED, f"segment writer_state {state}, expected STOPPED (3)")
+    check(not rig.feedd.proc.find(r"(?i)leak|sanitizer|runtime error"), "sanitizer output")
+
+
+def scenario_sigterm_live():
+    sigterm_common("sigterm-live", lambda r: None, LIVE)
+
+
+def scenario_sigterm_backoff():
+    sigterm_common("sigterm-backoff", lambda r: None,
+                   rf"(?i)^feedd: {SESSION}: state \S+ -> BACKOFF\b",
+                   pre_ctl=[("refuse", 503, 30)])
+
+
+def scenario_sigterm_handshake():
+    sigterm_common("sigterm-hs", lambda r: r.sim.proc.wait_line(r"upgrade response delayed", 10),
+                   rf"(?i)^feedd: {SESSION}: state \S+ -> WS_HANDSHAKE\b",
+                   pre_ctl=[("delay_handshake", 20000)],
+                   session_extra="handshake_timeout = 30s\n")
+
+
+def scenario_sigint():
+    sigterm_common("sigint", lambda r: None, LIVE, sig=signal.SIGINT, want=130)
+
+
+def scenario_sigterm_stalled():
+    """The peer never answers our close: the shutdown deadline must win."""
+    rig = Rig("sigterm-stalled", session_extra="stale_timeout = 60s\nping_interval = 60s\n")
+    rig.live()
+    time.sleep(0.3)
+    check(rig.sim.ctl("stall") == "ok stalled 1", "stall")
+    time.sleep(0.2)
+    dt = rig.stop(limit=2.0 + 1.0)
+    log(f"exit {dt:.2f}s after SIGTERM with a stalled peer")
+    state = E.segment_writer_state(rig.bus)
+    check(state == E.WRITER_STOPPED, f"segment writer_state {state}, expected STOPPED (3)")
+
+
+def scenario_double_signal():
+    """A second signal exits at once, without waiting for shutdown_timeout."""
+    rig = Rig("double", session_extra="stale_timeout = 60s\nping_interval = 60s\n",
+              shutdown_timeout="20s")
+    rig.live()
+    time.sleep(0.3)
+    check(rig.sim.ctl("stall") == "ok stalled 1", "stall")
+    time.sleep(0.2)
+    rig.feedd.proc.signal(signal.SIGTERM)
+    time.sleep(0.5)
+    check(rig.feedd.proc.p.poll() is None,
+          "feedd exited before shutdown_timeout although the peer never closed")
+    t0 = time.monotonic()
+    rig.feedd.proc.signal(signal.SIGTERM)
+    rc = rig.feedd.proc.wait(10)
+    dt = time.monotonic() - t0
+    check(rc is not None and dt < 1.0, f"second SIGTERM: exit {rc} after {dt:.2f}s")
+
+
+def scenario_second_instance():
+    rig = Rig("second")
+    rig.live()
+    r = subprocess.run([E.TOOLS.feedd, "-c", rig.config], capture_output=True, timeout=15)
+    err = r.stderr.decode(errors="replace").strip().splitlines()
+    check(r.returncode == 1, f"second feedd on the same bus exit {r.returncode}")
+    errs = [l for l in err if re.search(r"(?i)error", l)]
+    check(len(errs) == 1 and errs[0].startswith("feedd: error:") and rig.bus in errs[0],
+          f"second feedd must print exactly one 'feedd: error:' line naming the bus, "
+          f"got {err}")
+    check(rig.feedd.proc.p.poll() is None, "the first feedd died")
+    time.sleep(0.3)
+    check(data_ticks(rig.ticks(0.3)), "first feedd stopped publishing")
+    rig.stop()
+
+
+BAD_CONFIGS = [
+    # (text, line that must be named)
+    ("[bus]\nname = x\n[session a]\nvenue = binance\nsymbols = BTC-USDT\nbogus = 1\n", 6),
+    ("[bus]\nname = x\n[session a]\nvenue = binance\nsymbols = BTC-USDT\n"
+     "ping_interval = 20 parsecs\n", 6),
+    ("[bus]\nname = x\n\n[session a]\nvenue = nosuchvenue\nsymbols = BTC-USDT\n", 5),
+    ("[bus]\nname = x\n[session a]\nvenue = binance\nsymbols = BTCUSDT\n", 5),
+    ("[bus]\nname = x\n[session a]\nvenue = binance\nsymbols = BTC-USDT\n"
+     "url = http://example.com/\n", 6),
+    ("[bus]\nname = x\nslots = 1000\n[session a]\nvenue = binance\nsymbols = BTC-USDT\n", 3),
+    ("[bus]\nname = x\n[session a]\nsymbols = BTC-USDT\n", 3),  # missing venue: the header
+]
+
+
+def scenario_check_config():
+    d = E.tmpdir("check")
+    good = os.path.join(d, "good.ini")
+    with open(good, "w") as f:
+        f.write("[bus]\nname = x\n[feed]\nshutdown_timeout = 2s\n[session a]\n"
+                "venue = binance\nsymbols = BTC-USDT, ETH-USDT\nchannels = trades, bbo\n"
+                "ping_interval = 20s\n")
+    r = subprocess.run([E.TOOLS.feedd, "--check", good], capture_output=True, timeout=10)
+    check(r.returncode == 0, f"--check on a good config: {r.returncode} {r.stderr!r}")
+    for n, (text, line) in enumerate(BAD_CONFIGS):
+        p = os.path.join(d, f"bad{n}.ini")
+        with open(p, "w") as f:
+            f.write(text)
+        r = subprocess.run([E.TOOLS.feedd, "--check", p], capture_output=True, timeout=10)
+        err = r.stderr.decode(errors="replace")
+        check(r.returncode == 1, f"bad{n}.ini: exit {r.returncode}, expected 1")
+        check(f"{p}:{line}:" in err, f"bad{n}.ini: error must name {p}:{line}: got {err!r}")
+    r = subprocess.run([E.TOOLS.feedd, "--check", os.path.join(d, "missing.ini")],
+                       capture_output=True, timeout=10)
+    check(r.returncode == 1 and b"missing.ini" in r.stderr, f"missing file: {r}")
+
+
+def scenario_valgrind():
+    """feedd under memcheck: live, a reset fault, reconnect, SIGTERM."""
+    rig = Rig("valgrind", wrap=E.VALGRIND)
+    rig.live(60)
+    time.sleep(1.0)
+    mark = rig.feedd.proc.count()
+    rig.sim.ctl("reset")
+    i, _ = rig.wait(ERR_LINE, 20, mark)
+    rig.live(60, i)
+    time.sleep(1.0)
+    check(data_ticks(rig.ticks(0.5)), "no ticks under valgrind")
+    t0 = time.monotonic()
+    rig.feedd.proc.signal(signal.SIGTERM)
+    rc = rig.feedd.proc.wait(60)
+    log(f"feedd under valgrind exited {rc} after {time.monotonic() - t0:.2f}s")
+    check(rc == 0, f"exit status {rc} under valgrind (99 = memcheck errors)")
+    fds = E.valgrind_fd_leaks(rig.feedd.proc)
+    check(not fds, f"feedd leaked descriptors: {fds}")
+
+
+SCENARIOS = {
+    "ticks": scenario_ticks,
+    "close": scenario_close,
+    "reset": scenario_reset,
+    "stall": scenario_stall,
+    "noping": scenario_noping,
+    "refuse": scenario_refuse,
+    "badaccept": scenario_badaccept,
+    "handshake_timeout": scenario_handshake_timeout,
+    "badinput": scenario_badinput,
+    "oversize": scenario_oversize,
+    "cert_expired": scenario_cert_expired,
+    "cert_wronghost": scenario_cert_wronghost,
+    "cert_noverify": scenario_cert_noverify,
+    "sigterm_live": scenario_sigterm_live,
+    "sigterm_backoff": scenario_sigterm_backoff,
+    "sigterm_handshake": scenario_sigterm_handshake,
+    "sigint": scenario_sigint,
+    "sigterm_stalled": scenario_sigterm_stalled,
+    "double_signal": scenario_double_signal,
+    "second_instance": scenario_second_instance,
+    "check_config": scenario_check_config,
+    "valgrind": scenario_valgrind,
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] in SCENARIOS:
+        if not E.TOOLS.have_feedd():
+            print(f"feedd not built ({E.TOOLS.feedd}): cannot run", file=sys.stderr)
+            sys.exit(1)
+        if not E.TOOLS.have_tail() and sys.argv[1] not in ("check_config",):
+            print(f"mdbus-tail not built ({E.TOOLS.tail})", file=sys.stderr)
+            sys.exit(1)
+    sys.exit(E.main(SCENARIOS, sys.argv))

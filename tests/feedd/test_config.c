@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_config.c: feedd's configuration loader. A full file (argv[1]) with
+ * every key; [feed] defaults; durations and URLs; and each error kind with
+ * its exact "FILE:LINE: reason".
+ */
+#include <errno.h>
+#include <math.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "helpers.h"
+
+static char ca_path[512];
+
+/* Loads text, expects failure with exactly `msg`. */
+static void expect_err(const char *text, const char *msg, int line)
+{
+	struct feed_config c;
+	char err[512];
+	int rc = feed_config_load_string(text, "t.ini", &c, err, sizeof(err));
+
+	if (rc != -EINVAL || strcmp(err, msg) != 0) {
+		fprintf(stderr, "line %d: rc %d, error \"%s\"\n   expected \"%s\"\n", line, rc, err,
+			msg);
+		feed_test_failures++;
+	}
+	feed_config_free(&c);
+}
+#define EXPECT_ERR(text, msg) expect_err(text, msg, __LINE__)
+
+static int load_ok(const char *text, struct feed_config *c, int line)
+{
+	char err[512];
+	int rc = feed_config_load_string(text, "t.ini", c, err, sizeof(err));
+
+	if (rc != 0) {
+		fprintf(stderr, "line %d: unexpected error %d: %s\n", line, rc, err);
+		feed_test_failures++;
+	}
+	return rc;
+}
+#define LOAD_OK(text, c) load_ok(text, c, __LINE__)
+
+#define MIN_SESSION "[session a]\nvenue = binance\nsymbols = BTC-USDT\n"
+
+static void test_full_file(const char *path)
+{
+	struct feed_config c;
+	struct feed_session_config *s;
+	char err[512];
+
+	CHECK_EQ_INT(feed_config_load(path, &c, err, sizeof(err)), 0);
+	if (c.nsessions != 2) {
+		fprintf(stderr, "full file: %s\n", err);
+		feed_test_failures++;
+		feed_config_free(&c);
+		return;
+	}
+	CHECK_STR(c.path, path);
+	CHECK_STR(c.bus, "feedtest.bus");
+	CHECK_EQ_INT(c.slots, 4096);
+	CHECK_EQ_INT(c.shutdown_timeout_ms, 3000);
+	CHECK(fabs(c.connect_rate - 0.5) < 1e-9);
+
+	s = &c.sessions[0];
+	CHECK_STR(s->name, "binance-spot");
+	CHECK_EQ_INT(s->line, 6);
+	CHECK_STR(s->venue, "binance");
+	CHECK_EQ_INT(s->url.tls, 1);
+	CHECK_STR(s->url.host, "stream.binance.com");
+	CHECK_EQ_INT(s->url.port, 9443);
+	CHECK_STR(s->url.path, "/ws");
+	CHECK_EQ_INT(s->nsymbols, 3);
+	CHECK_STR(s->symbols[0], "BTC-USDT");
+	CHECK_STR(s->symbols[1], "ETH-USDT");
+	CHECK_STR(s->symbols[2], "SOL-USDT"); /* from the continuation line */
+	CHECK_EQ_INT(s->channels, FEED_CH_TRADES | FEED_CH_BBO);
+	CHECK_EQ_INT(s->ping_interval_ms, 15000);
+	CHECK_EQ_INT(s->pong_timeout_ms, 5000);
+	CHECK_EQ_INT(s->stale_timeout_ms, 60000); /* its own value beats [feed] */
+	CHECK_EQ_INT(s->handshake_timeout_ms, 7500);
+	CHECK_EQ_INT(s->reconnect_initial_ms, 500);
+	CHECK_EQ_INT(s->reconnect_max_ms, 120000);
+	CHECK(fabs(s->reconnect_multiplier - 1.5) < 1e-12);
+	CHECK(fabs(s->reconnect_jitter - 0.10) < 1e-12);
+	CHECK_EQ_INT(s->reconnect_max_retries, 12);
+	CHECK_EQ_INT(s->reconnect_reset_ms, 45000);
+	CHECK_EQ_INT(s->max_lifetime_ms, 12LL * 3600 * 1000);
+	CHECK_EQ_INT(s->max_message, 2 << 20);
+	CHECK_EQ_INT(s->tls_verify, 0);
+	CHECK_EQ_INT(s->price_decimals, 2);
+	CHECK_EQ_INT(s->qty_decimals, 6);
+
+	s = &c.sessions[1];
+	CHECK_STR(s->name, "local");
+	CHECK_EQ_INT(s->url.tls, 0);
+	CHECK_STR(s->url.host, "::1");
+	CHECK_EQ_INT(s->url.port, 8080);
+	CHECK_STR(s->url.path, "/stream?streams=x");
+	CHECK_EQ_INT(s->stale_timeout_ms, 20000);  /* [feed] default */
+	CHECK_EQ_INT(s->channels, FEED_CH_TRADES); /* [feed] default */
+	CHECK_EQ_INT(s->ping_interval_ms, 20000);  /* built-in defaults: */
+	CHECK_EQ_INT(s->pong_timeout_ms, 10000);
+	CHECK_EQ_INT(s->handshake_timeout_ms, 10000);
+	CHECK_EQ_INT(s->reconnect_initial_ms, 1000);
+	CHECK_EQ_INT(s->reconnect_max_ms, 60000);
+	CHECK(fabs(s->reconnect_multiplier - 2.0) < 1e-12);
+	CHECK(fabs(s->reconnect_jitter - 0.25) < 1e-12);
+	CHECK_EQ_INT(s->reconnect_max_retries, 0);
+	CHECK_EQ_INT(s->reconnect_reset_ms, 30000);
+	CHECK_EQ_INT(s->max_lifetime_ms, 23LL * 3600 * 1000);
+	CHECK_EQ_INT(s->max_message, 1 << 20);
+	CHECK_EQ_INT(s->tls_verify, 1);
+	CHECK_EQ_INT(s->price_decimals, 8); /* the venue's */
+	CHECK_EQ_INT(s->qty_decimals, 8);
+	CHECK_STR(s->ca_file, "");
+	feed_config_free(&c);
+	feed_config_free(&c); /* idempotent */
+
+	/* A missing file. */
+	CHECK_EQ_INT(feed_config_load("/nonexistent/feedd.ini", &c, err, sizeof(err)), -ENOENT);
+	CHECK_STR(err, "/nonexistent/feedd.ini: No such file or directory");
+	feed_config_free(&c);
+}
+
+static void test_defaults(void)
+{
+	struct feed_config c;
+	char text[2048];
+
+	/* Minimal file: built-in defaults, the venue's URL. */
+	if (LOAD_OK(MIN_SESSION, &c) == 0) {
+		CHECK_STR(c.bus, "");
+		CHECK_EQ_INT(c.slots, 1 << 20);
+		CHECK_EQ_INT(c.shutdown_timeout_ms, 2000);
+		CHECK(fabs(c.connect_rate - 5.0) < 1e-9);
+		CHECK_EQ_INT(c.sessions[0].url.tls, 1);
+		CHECK_STR(c.sessions[0].url.host, "stream.binance.com");
+		CHECK_EQ_INT(c.sessions[0].url.port, 9443);
+		CHECK_STR(c.sessions[0].url.path, "/ws");
+		CHECK_EQ_INT(c.sessions[0].channels, FEED_CH_TRADES | FEED_CH_BBO);
+	}
+	feed_config_free(&c);
+
+	/* [feed] before and after, venue/symbols/ca_file/tls_verify from
+	 * [feed], overridden per session. */
+	snprintf(text, sizeof(text),
+		 "[feed]\nvenue = binance\nca_file = %s\ntls_verify = off\n"
+		 "[session a]\nsymbols = BTC-USDT\n"
+		 "[session b]\nsymbols = ETH-USDT\ntls_verify = yes\nping_interval = 0\n"
+		 "[feed]\nping_interval = 250ms\n",
+		 ca_path);
+	/* Two [feed] sections are fine as long as keys are not repeated. */
+	if (LOAD_OK(text, &c) == 0) {
+		CHECK_EQ_INT(c.nsessions, 2);
+		CHECK_STR(c.sessions[0].venue, "binance");
+		CHECK_STR(c.sessions[0].ca_file, ca_path);
+		CHECK_EQ_INT(c.sessions[0].tls_verify, 0);
+		CHECK_EQ_INT(c.sessions[0].ping_interval_ms, 250);
+		CHECK_STR(c.sessions[1].ca_file, ca_path);
+		CHECK_EQ_INT(c.sessions[1].tls_verify, 1);
+		CHECK_EQ_INT(c.sessions[1].ping_interval_ms, 0);
+	}
+	feed_config_free(&c);
+
+	/* Symbols given in [feed] are copied into each session. */
+	if (LOAD_OK("[feed]\nsymbols = BTC-USDT, ETH-BTC\n[session a]\nvenue = binance\n"
+		    "[session b]\nvenue = binance\nsymbols = XRP-USDT\n",
+		    &c) == 0) {
+		CHECK_EQ_INT(c.sessions[0].nsymbols, 2);
+		CHECK_STR(c.sessions[0].symbols[1], "ETH-BTC");
+		CHECK_EQ_INT(c.sessions[1].nsymbols, 1);
+		CHECK_STR(c.sessions[1].symbols[0], "XRP-USDT");
+	}
+	feed_config_free(&c);
+}
+
+static void test_durations_and_urls(void)
+{
+	struct feed_url u;
+	int64_t ms;
+	char err[256];
+
+	CHECK_EQ_INT(feed_duration_parse("250ms", &ms), 0);
+	CHECK_EQ_INT(ms, 250);
+	CHECK_EQ_INT(feed_duration_parse("20s", &ms), 0);
+	CHECK_EQ_INT(ms, 20000);
+	CHECK_EQ_INT(feed_duration_parse("2m", &ms), 0);
+	CHECK_EQ_INT(ms, 120000);
+	CHECK_EQ_INT(feed_duration_parse("23h", &ms), 0);
+	CHECK_EQ_INT(ms, 82800000);
+	CHECK_EQ_INT(feed_duration_parse("0", &ms), 0);
+	CHECK_EQ_INT(ms, 0);
+	CHECK_EQ_INT(feed_duration_parse("5", &ms), -EINVAL);
+	CHECK_EQ_INT(feed_duration_parse("5x", &ms), -EINVAL);
+	CHECK_EQ_INT(feed_duration_parse("-1s", &ms), -EINVAL);
+	CHECK_EQ_INT(feed_duration_parse("1.5s", &ms), -EINVAL);
+	CHECK_EQ_INT(feed_duration_parse("s", &ms), -EINVAL);
+	CHECK_EQ_INT(feed_duration_parse("5 s", &ms), -EINVAL);
+	CHECK_EQ_INT(feed_duration_parse("99999999999999999999h", &ms), -ERANGE);
+	CHECK_EQ_INT(feed_duration_parse("9999999999h", &ms), -ERANGE);
+
+	CHECK_EQ_INT(feed_url_parse("wss://example.com", &u, err, sizeof(err)), 0);
+	CHECK(u.tls == 1 && u.port == 443 && !strcmp(u.path, "/") &&
+	      !strcmp(u.host, "example.com"));
+	CHECK_EQ_INT(feed_url_parse("ws://127.0.0.1", &u, err, sizeof(err)), 0);
+	CHECK(u.tls == 0 && u.port == 80 && !strcmp(u.path, "/") && !strcmp(u.host, "127.0.0.1"));
+	CHECK_EQ_INT(feed_url_parse("wss://[2001:db8::1]/ws/x", &u, err, sizeof(err)), 0);
+	CHECK(u.port == 443 && !strcmp(u.host, "2001:db8::1") && !strcmp(u.path, "/ws/x"));
+	CHECK_EQ_INT(feed_url_parse("wss://h:1?a=b", &u, err, sizeof(err)), 0);
+	CHECK(u.port == 1 && !strcmp(u.path, "/?a=b"));
+	CHECK_EQ_INT(feed_url_parse("https://h/", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://:443/", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://h:0/", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://h:65536/", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://h:12x/", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://[::1/", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://[]/", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://[::1]x/", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://h o/", &u, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(feed_url_parse("wss://user@h/", &u, err, sizeof(err)), -EINVAL);
+
+	CHECK(feed_symbol_valid("BTC-USDT"));
+	CHECK(feed_symbol_valid("1000SHIB-USDT"));
+	CHECK(!feed_symbol_valid("btc-usdt"));
+	CHECK(!feed_symbol_valid("BTCUSDT"));
+	CHECK(!feed_symbol_valid("BTC-USDT-X"));
+	CHECK(!feed_symbol_valid("-USDT"));
+	CHECK(!feed_symbol_valid("BTC-"));
+	CHECK(!feed_symbol_valid("BTC_USDT"));
+}
+
+static void test_errors(void)
+{
+	char text[8192], long_line[300];
+	size_t o;
+	int i;
+
+	EXPECT_ERR(MIN_SESSION "foo = 1\n", "t.ini:4: unknown key 'foo' in [session a]");
+	EXPECT_ERR("[bus]\nname = x\nslot = 64\n", "t.ini:3: unknown key 'slot' in [bus]");
+	EXPECT_ERR("[feed]\nbogus = 1\n" MIN_SESSION, "t.ini:2: unknown key 'bogus' in [feed]");
+	EXPECT_ERR(MIN_SESSION "ping_interval = 5x\n",
+		   "t.ini:4: bad duration '5x' for ping_interval (use ms, s, m, h)");
+	EXPECT_ERR(MIN_SESSION "pong_timeout = 0\n", "t.ini:4: pong_timeout must be more than 0");
+	/* missing required keys name the section header's line */
+	EXPECT_ERR("[feed]\n\n[session a]\nsymbols = BTC-USDT\n",
+		   "t.ini:3: missing required key 'venue' in [session a]");
+	EXPECT_ERR(MIN_SESSION "\n; comment\n[session bb]\nvenue = binance\n",
+		   "t.ini:6: missing required key 'symbols' in [session bb]");
+	EXPECT_ERR(MIN_SESSION "[session b]\nvenue=binance\nsymbols=ETH-USDT\n[session a]\n",
+		   "t.ini:7: duplicate session 'a' (first at line 1)");
+	EXPECT_ERR("[session a]\nvenue = krakken\nsymbols = BTC-USDT\n",
+		   "t.ini:2: unknown venue 'krakken'");
+	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USDT, btc-eth\n",
+		   "t.ini:3: bad symbol 'btc-eth' (use upper-case BASE-QUOTE, e.g. BTC-USDT)");
+	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTCUSDT\n",
+		   "t.ini:3: bad symbol 'BTCUSDT' (use upper-case BASE-QUOTE, e.g. BTC-USDT)");
+	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USDT, ETH-USDT,\n  BTC-USDT\n",
+		   "t.ini:4: symbol 'BTC-USDT' listed twice");
+	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = ,\n", "t.ini:3: empty symbol list");
+	EXPECT_ERR(MIN_SESSION "venue = binance\n",
+		   "t.ini:4: duplicate key 'venue' in [session a] (first at line 2)");
+	EXPECT_ERR(MIN_SESSION "url = http://x/\n",
+		   "t.ini:4: bad url 'http://x/' (use wss://host[:port]/path or ws://...)");
+	EXPECT_ERR(MIN_SESSION "url = wss://h:70000/\n",
+		   "t.ini:4: bad port in url 'wss://h:70000/'");
+	EXPECT_ERR(MIN_SESSION "channels = trades, l2\n",
+		   "t.ini:4: venue binance does not support channel l2 in [session a]");
+	EXPECT_ERR("[feed]\nchannels = bbo, l2\n" MIN_SESSION,
+		   "t.ini:2: venue binance does not support channel l2 in [session a]");
+	EXPECT_ERR(MIN_SESSION "channels = trades, book\n",
+		   "t.ini:4: unknown channel 'book' (use trades, bbo, l2)");
+	EXPECT_ERR(MIN_SESSION "reconnect_jitter = 1.5\n",
+		   "t.ini:4: bad reconnect_jitter '1.5' (0 <= jitter < 1, or a percentage)");
+	EXPECT_ERR(MIN_SESSION "reconnect_multiplier = 0.5\n",
+		   "t.ini:4: bad reconnect_multiplier '0.5' (a number from 1 to 100)");
+	EXPECT_ERR(MIN_SESSION "reconnect_max_retries = -1\n",
+		   "t.ini:4: bad reconnect_max_retries '-1' (a whole number, 0 = forever)");
+	EXPECT_ERR(MIN_SESSION "reconnect_initial = 10s\nreconnect_max = 5s\n",
+		   "t.ini:5: reconnect_max is below reconnect_initial in [session a]");
+	EXPECT_ERR(MIN_SESSION "max_message = 10\n",
+		   "t.ini:4: bad max_message '10' (1K to 64M; suffix k or M)");
+	EXPECT_ERR(MIN_SESSION "tls_verify = maybe\n",
+		   "t.ini:4: bad tls_verify 'maybe' (yes or no)");
+	EXPECT_ERR(MIN_SESSION "price_decimals = 19\n",
+		   "t.ini:4: bad price_decimals '19' (0 to 18)");
+	EXPECT_ERR(MIN_SESSION "ca_file = /nonexistent/ca.pem\n",
+		   "t.ini:4: ca_file '/nonexistent/ca.pem': No such file or directory");
+	EXPECT_ERR("[bus]\nslots = 1000\n" MIN_SESSION,
+		   "t.ini:2: bad slots '1000' (a power of two, 64 to 2^30)");
+	EXPECT_ERR("[bus]\nname = a/b\n" MIN_SESSION,
+		   "t.ini:2: bad bus name 'a/b' (1-63 chars of A-Z a-z 0-9 . _ -, not starting "
+		   "with '.')");
+	EXPECT_ERR("[feed]\nshutdown_timeout = 2\n" MIN_SESSION,
+		   "t.ini:2: bad duration '2' for shutdown_timeout (use ms, s, m, h)");
+	EXPECT_ERR("[feed]\nconnect_rate = 5/h\n" MIN_SESSION,
+		   "t.ini:2: bad connect_rate '5/h' (e.g. 5/s or 30/m)");
+	EXPECT_ERR("[feed]\nping_interval = 1y\n" MIN_SESSION,
+		   "t.ini:2: bad duration '1y' for ping_interval (use ms, s, m, h)");
+	EXPECT_ERR("[sessions a]\n", "t.ini:1: unknown section [sessions a] (use [bus], [feed], "
+				     "[session NAME])");
+	EXPECT_ERR("[session]\n", "t.ini:1: bad session name '' in [session] (1-47 chars of A-Z "
+				  "a-z 0-9 . _ -)");
+	EXPECT_ERR("[session a b]\n", "t.ini:1: bad session name 'a b' in [session a b] (1-47 "
+				      "chars of A-Z a-z 0-9 . _ -)");
+	EXPECT_ERR("venue = binance\n" MIN_SESSION, "t.ini:1: key 'venue' outside any section");
+	EXPECT_ERR(MIN_SESSION "this line has no equals sign\n",
+		   "t.ini:4: syntax error (expected 'key = value' or '[section]')");
+	EXPECT_ERR(MIN_SESSION "[session b\n", "t.ini:4: section header without ']'");
+	EXPECT_ERR("[bus]\nname = x\n", "t.ini:2: no [session NAME] section");
+	EXPECT_ERR(MIN_SESSION "ping_interval = 5s\n  pong_timeout = 1s\n",
+		   "t.ini:5: indented line continues 'ping_interval' (only symbols and channels "
+		   "span lines; do not indent keys)");
+	/* An error is reported at its own line even when later lines are bad too. */
+	EXPECT_ERR(MIN_SESSION "a = 1\nb = 2\n", "t.ini:4: unknown key 'a' in [session a]");
+	/* CRLF line endings count lines the same way. */
+	EXPECT_ERR("[session a]\r\nvenue = binance\r\nsymbols = BTC-USDT\r\nx = 1\r\n",
+		   "t.ini:4: unknown key 'x' in [session a]");
+
+	/* A line longer than inih's buffer is refused, not split. */
+	memset(long_line, 'A', sizeof(long_line));
+	long_line[sizeof(long_line) - 1] = '\0';
+	snprintf(text, sizeof(text), MIN_SESSION "; %s\n", long_line);
+	EXPECT_ERR(text, "t.ini:4: line too long (301 chars, max 197): continue a symbols list "
+			 "on indented lines");
+
+	/* 513 symbols x 2 channels = 1026 streams > 1024 (symbols over many
+	 * continuation lines: also proves continuation works at scale). */
+	o = (size_t)snprintf(text, sizeof(text), "[session a]\nvenue = binance\nsymbols = S0-USDT");
+	for (i = 1; i < 513; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      i % 10 == 0 ? ",\n  S%d-USDT" : ", S%d-USDT", i);
+	snprintf(text + o, sizeof(text) - o, "\n");
+	EXPECT_ERR(text, "t.ini:3: 1026 streams (symbols x channels) exceed binance's limit of "
+			 "1024 per connection in [session a]");
+	{
+		/* 512 is exactly the limit: accepted, all symbols read. */
+		struct feed_config c;
+		char *nl = strstr(text, ", S512-USDT");
+		if (nl) {
+			strcpy(nl, "\n");
+			if (LOAD_OK(text, &c) == 0) {
+				CHECK_EQ_INT(c.sessions[0].nsymbols, 512);
+				CHECK_STR(c.sessions[0].symbols[511], "S511-USDT");
+			}
+			feed_config_free(&c);
+		} else {
+			feed_test_failures++;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_config FULL.ini\n");
+		return 1;
+	}
+	if (!realpath(argv[0], ca_path))
+		snprintf(ca_path, sizeof(ca_path), "%s", argv[1]);
+	test_full_file(argv[1]);
+	test_defaults();
+	test_durations_and_urls();
+	test_errors();
+	return feed_test_done("test_config");
+}

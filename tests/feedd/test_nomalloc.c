@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_nomalloc.c: the hot path allocates nothing. Linked with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: every call from our code
+ * (the adapter, the JSON scanner, libmdbus's decimal parser) goes through
+ * the counters below. The message handler runs over every class of message
+ * (trades, book tickers, acks, rejects, bad values, garbage) and the
+ * counters must not move. A control allocation proves the wrap is active.
+ */
+#include <stdint.h>
+
+#include "config.h"
+#include "helpers.h"
+#include "venue.h"
+
+static unsigned long allocs;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+	allocs++;
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	allocs++;
+	return __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	allocs++;
+	return __real_realloc(p, n);
+}
+
+static const char *const msgs[] = {
+	"{\"result\":null,\"id\":1}",
+	"{\"error\":{\"code\":2,\"msg\":\"Invalid request\"},\"id\":2}",
+	"{\"e\":\"trade\",\"E\":1700000000123,\"s\":\"BTCUSDT\",\"t\":12345,\"p\":\"65000.10\","
+	"\"q\":\"0.00120000\",\"T\":1700000000120,\"m\":true,\"M\":true}",
+	"{\"u\":400900217,\"s\":\"ETHUSDT\",\"b\":\"25.35190000\",\"B\":\"31.21000000\","
+	"\"a\":\"25.36520000\",\"A\":\"40.66000000\"}",
+	"{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\","
+	"\"t\":1,\"p\":\"1\",\"q\":\"1\",\"T\":1,\"m\":false}}",
+	"{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":1,\"p\":\"65000.123456789\",\"q\":\"1\","
+	"\"T\":1,\"m\":true}",
+	"{\"e\":\"trade\",\"E\":1,\"s\":\"XRPUSDT\",\"t\":1,\"p\":\"1\",\"q\":\"1\",\"T\":1,"
+	"\"m\":true}",
+	"{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":1,\"p\":\"1\",",
+	"{\"e\":\"aggTrade\",\"s\":\"BTCUSDT\"}",
+	"garbage",
+};
+
+int main(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	unsigned long before, classes = 0;
+	char buf[1024], err[128];
+	size_t n, i;
+	int round, rc;
+	void *p;
+	void *(*volatile mallocp)(size_t) = malloc;
+	struct feed_venue_ops ops = *feed_venue_find("binance");
+
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = -1;
+	/* Set-up may allocate (once per session). */
+	/* One symbol per subscribe message: round 0 sends ids 1 and 2, so the
+	 * script below has both an ack (1) and a rejection (2). */
+	ops.max_streams_per_msg = 2;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, &sc, err, sizeof(err)), 0);
+	CHECK(allocs > 0);
+
+	/* Control: the wrap is active in this binary (through a volatile
+	 * pointer so that the compiler cannot elide the pair). */
+	before = allocs;
+	p = mallocp(16);
+	CHECK_EQ_INT(allocs, before + 1);
+	free(p);
+
+	before = allocs;
+	for (round = 0; round < 1000; round++) {
+		/* A reconnection, its subscriptions, then every message kind. */
+		feed_venue_ctx_reset(&v);
+		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
+			;
+		CHECK_EQ_INT(rc, 0);
+		for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+			rc = feed_venue_on_message(&v, (const uint8_t *)msgs[i], strlen(msgs[i]), 0,
+						   (int64_t)round, &out);
+			if (rc != 0)
+				feed_test_failures++;
+			if (round == 0)
+				classes |= 1ul << out.cls;
+		}
+		/* Later rounds send new ids: their ack/reject messages become
+		 * UNKNOWN ("unknown request id"), also without allocating. */
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	/* Every interesting class was exercised. */
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
+	CHECK_EQ_INT(v.st.ticks, 3000);
+	feed_venue_ctx_free(&v);
+	printf("allocations in %d x %zu messages: %lu\n", 1000, sizeof(msgs) / sizeof(msgs[0]),
+	       allocs - before);
+	return feed_test_done("test_nomalloc");
+}

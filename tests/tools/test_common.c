@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_common.c: tools/common and the replay loader, driven with scripted
+ * strings (no bus): option-value parsing, JSON format -> parse round trips
+ * at every decimal scale and at the int64 extremes, each rejection reason,
+ * and the loader's instrument table.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "replay_load.h"
+#include "tools_cli.h"
+#include "tools_tick.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+static void test_numbers(void)
+{
+	uint64_t v = 0;
+	int64_t ns = 0;
+
+	CHECK(tools_parse_u64("123", UINT64_MAX, &v) == 0 && v == 123);
+	CHECK(tools_parse_u64("250k", UINT64_MAX, &v) == 0 && v == 250000);
+	CHECK(tools_parse_u64("1M", UINT64_MAX, &v) == 0 && v == 1000000);
+	CHECK(tools_parse_u64("2G", UINT64_MAX, &v) == 0 && v == 2000000000);
+	CHECK(tools_parse_u64("18446744073709551615", UINT64_MAX, &v) == 0 && v == UINT64_MAX);
+	CHECK(tools_parse_u64("18446744073709551616", UINT64_MAX, &v) == -ERANGE);
+	CHECK(tools_parse_u64("20000000000G", UINT64_MAX, &v) == -ERANGE);
+	CHECK(tools_parse_u64("65", 64, &v) == -ERANGE);
+	CHECK(tools_parse_u64("", 64, &v) == -EINVAL);
+	CHECK(tools_parse_u64("-1", UINT64_MAX, &v) == -EINVAL);
+	CHECK(tools_parse_u64("12x", UINT64_MAX, &v) == -EINVAL);
+	CHECK(tools_parse_u64("1kk", UINT64_MAX, &v) == -EINVAL);
+	CHECK(tools_parse_u64(" 1", UINT64_MAX, &v) == -EINVAL);
+
+	CHECK(tools_parse_duration("2", &ns) == 0 && ns == 2000000000);
+	CHECK(tools_parse_duration("0.25", &ns) == 0 && ns == 250000000);
+	CHECK(tools_parse_duration(".5", &ns) == 0 && ns == 500000000);
+	CHECK(tools_parse_duration("1.5s", &ns) == 0 && ns == 1500000000);
+	CHECK(tools_parse_duration("200ms", &ns) == 0 && ns == 200000000);
+	CHECK(tools_parse_duration("10us", &ns) == 0 && ns == 10000);
+	CHECK(tools_parse_duration("7ns", &ns) == 0 && ns == 7);
+	CHECK(tools_parse_duration("1.5m", &ns) == 0 && ns == 90000000000LL);
+	CHECK(tools_parse_duration("1h", &ns) == 0 && ns == 3600000000000LL);
+	CHECK(tools_parse_duration("0.0000000019", &ns) == 0 && ns == 1);
+	CHECK(tools_parse_duration("9223372036.854775807", &ns) == 0 && ns == INT64_MAX);
+	CHECK(tools_parse_duration("9223372037", &ns) == -ERANGE);
+	CHECK(tools_parse_duration("", &ns) == -EINVAL);
+	CHECK(tools_parse_duration(".", &ns) == -EINVAL);
+	CHECK(tools_parse_duration("-1", &ns) == -EINVAL);
+	CHECK(tools_parse_duration("1x", &ns) == -EINVAL);
+	CHECK(tools_parse_duration("1 s", &ns) == -EINVAL);
+}
+
+static void test_names(void)
+{
+	unsigned mask = 0;
+	uint32_t code = 0;
+	char name[MDBUS_BUS_NAME_MAX + 1];
+
+	CHECK(tools_parse_kinds("trade,bbo", &mask) == 0);
+	CHECK(mask == ((1u << MDBUS_KIND_TRADE) | (1u << MDBUS_KIND_BBO)));
+	CHECK(tools_parse_kinds("status", &mask) == 0); /* repeatable: ORs in */
+	CHECK(mask ==
+	      ((1u << MDBUS_KIND_TRADE) | (1u << MDBUS_KIND_BBO) | (1u << MDBUS_KIND_STATUS)));
+	mask = 0;
+	CHECK(tools_parse_kinds("trade,", &mask) == -EINVAL);
+	CHECK(tools_parse_kinds("trade,,l2", &mask) == -EINVAL);
+	CHECK(tools_parse_kinds("quote", &mask) == -EINVAL);
+	CHECK(tools_parse_kinds("", &mask) == -EINVAL);
+	CHECK(mask == 0); /* nothing ORed in on failure */
+
+	CHECK(strcmp(tools_status_name(MDBUS_STATUS_STALE), "stale") == 0);
+	CHECK(tools_status_name(0) == NULL && tools_status_name(99) == NULL);
+	CHECK(tools_status_parse("failed", &code) == 0 && code == MDBUS_STATUS_FAILED);
+	CHECK(tools_status_parse("sideways", &code) == -EINVAL);
+
+	{
+		unsigned bit = 0;
+		char hex[8];
+
+		CHECK(tools_flag_parse("snapshot", &bit) == 0 && bit == MDBUS_FLAG_SNAPSHOT);
+		CHECK(tools_flag_parse("0x40", &bit) == 0 && bit == 0x40);
+		CHECK(tools_flag_parse("0x01", &bit) == -EINVAL); /* that bit is "buy" */
+		CHECK(tools_flag_parse("0x4", &bit) == -EINVAL);
+		CHECK(tools_flag_parse("0x30", &bit) == -EINVAL); /* one bit per name */
+		CHECK(tools_flag_parse("Buy", &bit) == -EINVAL);
+		CHECK(strcmp(tools_flag_name(MDBUS_FLAG_GAP, hex, sizeof(hex)), "gap") == 0);
+		CHECK(strcmp(tools_flag_name(0x80, hex, sizeof(hex)), "0x80") == 0);
+	}
+	CHECK(tools_bus_resolve("unit-bus_1.x", name, sizeof(name)) == 0);
+	CHECK(strcmp(name, "unit-bus_1.x") == 0);
+	CHECK(tools_bus_resolve("bad/name", name, sizeof(name)) < 0);
+}
+
+static struct mdbus_instrument test_instr(const char *venue, const char *sym, unsigned pd,
+					  unsigned qd)
+{
+	struct mdbus_instrument in;
+
+	memset(&in, 0, sizeof(in));
+	snprintf(in.venue, sizeof(in.venue), "%s", venue);
+	snprintf(in.symbol, sizeof(in.symbol), "%s", sym);
+	snprintf(in.native, sizeof(in.native), "%s_n", sym);
+	in.price_decimals = (uint8_t)pd;
+	in.qty_decimals = (uint8_t)qd;
+	return in;
+}
+
+/* Formats t, parses it back and demands the identical 56 bytes. */
+static void roundtrip(const struct mdbus_tick *t, const struct mdbus_instrument *in, uint64_t seq)
+{
+	char line[TOOLS_TICK_LINE_MAX], err[256];
+	struct mdbus_instrument in2;
+	struct mdbus_tick t2;
+	uint64_t seq2 = 0;
+	int n = tools_tick_json(t, seq, in, line, sizeof(line));
+
+	CHECK(n > 0 && (size_t)n == strlen(line));
+	if (n <= 0)
+		return;
+	CHECK(tools_tick_parse_json(line, (size_t)n, &t2, &in2, &seq2, err, sizeof(err)) == 0);
+	if (err[0])
+		fprintf(stderr, "parse error: %s\n  line: %s\n", err, line);
+	t2.instrument = t->instrument;
+	if (memcmp(&t2, t, sizeof(t2)) != 0)
+		fprintf(stderr, "tick mismatch for line %s\n", line);
+	CHECK(memcmp(&t2, t, sizeof(t2)) == 0);
+	CHECK(seq2 == seq);
+	CHECK(strcmp(in2.venue, in->venue) == 0 && strcmp(in2.symbol, in->symbol) == 0 &&
+	      strcmp(in2.native, in->native) == 0);
+	CHECK(in2.price_decimals == in->price_decimals && in2.qty_decimals == in->qty_decimals);
+}
+
+/* -x without the INT64_MIN overflow (UBSan watches). */
+static int64_t test_neg(int64_t x)
+{
+	return x == INT64_MIN ? INT64_MAX : -x;
+}
+
+static void test_roundtrip(void)
+{
+	static const int64_t mants[] = {
+		0, 1, -1, 5, -120000, 65000123, INT64_MAX, INT64_MIN, 999999999999999999LL};
+	struct mdbus_tick t;
+
+	for (unsigned pd = 0; pd <= MDBUS_DECIMALS_MAX; pd++) {
+		unsigned qd = MDBUS_DECIMALS_MAX - pd;
+		struct mdbus_instrument in = test_instr("venue", "AAA-BBB", pd, qd);
+
+		for (size_t i = 0; i < sizeof(mants) / sizeof(mants[0]); i++) {
+			int64_t m = mants[i], m2 = mants[(i + 3) % 9];
+
+			memset(&t, 0, sizeof(t));
+			t.instrument = 7;
+			t.exch_ts = 1700000000123456789LL + (int64_t)i;
+			t.recv_ts = -(int64_t)i; /* odd but legal: must survive */
+			t.kind = MDBUS_KIND_TRADE;
+			t.flags = (uint8_t)(i & 0x0f);
+			t.u.trade.price = m;
+			t.u.trade.qty = m2;
+			t.u.trade.trade_id = i == 5 ? UINT64_MAX : i * 1000003;
+			roundtrip(&t, &in, i + 1);
+
+			memset(&t.u, 0, sizeof(t.u));
+			t.kind = MDBUS_KIND_BBO;
+			t.flags = i == 2 ? 0x90 : 0; /* bits without a name too */
+			t.u.bbo.bid_px = m;
+			t.u.bbo.bid_qty = m2;
+			t.u.bbo.ask_px = test_neg(m2);
+			t.u.bbo.ask_qty = test_neg(m);
+			roundtrip(&t, &in, UINT64_C(1) << 40);
+
+			memset(&t.u, 0, sizeof(t.u));
+			t.kind = MDBUS_KIND_L2;
+			t.flags = (uint8_t)(MDBUS_FLAG_SELL | (i & 1 ? MDBUS_FLAG_SNAPSHOT : 0));
+			t.u.l2.price = m2;
+			t.u.l2.qty = m;
+			t.u.l2.update_id = (uint64_t)INT64_MAX + i;
+			roundtrip(&t, &in, 3);
+		}
+	}
+	memset(&t, 0, sizeof(t));
+	t.kind = MDBUS_KIND_STATUS;
+	t.flags = MDBUS_FLAG_GAP;
+	t.u.status.code = MDBUS_STATUS_DOWN;
+	t.u.status.session = 3;
+	t.u.status.reason = 42;
+	{
+		struct mdbus_instrument in = test_instr("ven\"q\\", "X-Y", 2, 8);
+
+		roundtrip(&t, &in, 9); /* names needing escapes */
+		t.u.status.code = 77;  /* unknown code written as an integer */
+		roundtrip(&t, &in, 10);
+	}
+}
+
+static void test_format(void)
+{
+	struct mdbus_instrument in = test_instr("binance", "BTC-USDT", 2, 8);
+	struct mdbus_tick t;
+	char line[TOOLS_TICK_LINE_MAX];
+
+	memset(&t, 0, sizeof(t));
+	t.kind = MDBUS_KIND_TRADE;
+	t.flags = MDBUS_FLAG_BUY | MDBUS_FLAG_GAP;
+	t.exch_ts = 1700000000123456789LL; /* 22:13:20.123456789 UTC */
+	t.u.trade.price = 6500010;	   /* 65000.1 */
+	t.u.trade.qty = 50000000;	   /* 0.5 */
+	t.u.trade.trade_id = 991;
+	CHECK(tools_tick_json(&t, 12, &in, line, sizeof(line)) > 0);
+	CHECK(strstr(line, "\"price\":\"65000.1\"") != NULL);
+	CHECK(strstr(line, "\"qty\":\"0.5\"") != NULL);
+	CHECK(strstr(line, "\"flags\":[\"buy\",\"gap\"]") != NULL);
+	CHECK(strstr(line, "\"side\":\"buy\"") != NULL);
+	CHECK(strstr(line, "\"seq\":12,") != NULL);
+	CHECK(strstr(line, "\"trade_id\":991") != NULL);
+	CHECK(tools_tick_text(&t, 12, &in, line, sizeof(line)) > 0);
+	CHECK(strncmp(line, "22:13:20.123456789 binance ", 27) == 0);
+	CHECK(strstr(line, "0.5 @ 65000.1") != NULL);
+	CHECK(strstr(line, "\"gap\"") != NULL);
+	/* too small a buffer is an error, never a truncated line */
+	CHECK(tools_tick_json(&t, 12, &in, line, 40) == -ENOSPC);
+	CHECK(tools_flags_json(0, line, sizeof(line)) == 2 && strcmp(line, "[]") == 0);
+}
+
+static void expect_bad(const char *line, const char *why)
+{
+	struct mdbus_instrument in;
+	struct mdbus_tick t;
+	char err[256];
+	int rc = tools_tick_parse_json(line, strlen(line), &t, &in, NULL, err, sizeof(err));
+
+	CHECK(rc == -EINVAL);
+	if (rc != -EINVAL || !strstr(err, why)) {
+		fprintf(stderr, "line %s\n  expected error containing '%s', got rc %d '%s'\n", line,
+			why, rc, err);
+		failures += rc == -EINVAL;
+	}
+}
+
+#define HEAD "{\"venue\":\"v\",\"symbol\":\"S-T\",\"price_decimals\":2,\"qty_decimals\":3,"
+#define TS   "\"exch_ts\":1,\"recv_ts\":2,"
+
+static void test_parse_errors(void)
+{
+	struct mdbus_instrument in;
+	struct mdbus_tick t;
+	char err[256];
+	const char *ok = "{\"venue\":\"v\",\"symbol\":\"S-T\",\"kind\":\"trade\"," TS
+			 "\"price\":\"1.5\",\"qty\":\"2\",\"side\":\"sell\"}";
+
+	/* defaults: native = symbol, decimals 8/8, side without flags */
+	CHECK(tools_tick_parse_json(ok, strlen(ok), &t, &in, NULL, err, sizeof(err)) == 0);
+	CHECK(in.price_decimals == 8 && in.qty_decimals == 8 && strcmp(in.native, "S-T") == 0);
+	CHECK(t.u.trade.price == 150000000 && t.u.trade.qty == 200000000);
+	CHECK(t.flags == MDBUS_FLAG_SELL);
+
+	expect_bad("{\"venue\":", "invalid JSON");
+	expect_bad("[1,2]", "not a JSON object");
+	expect_bad(HEAD TS "\"price\":\"1\",\"qty\":\"1\"}", "missing kind");
+	expect_bad(HEAD TS "\"kind\":\"quote\"}", "unknown kind");
+	expect_bad(HEAD "\"kind\":\"trade\",\"recv_ts\":2,\"price\":\"1\",\"qty\":\"1\"}",
+		   "missing exch_ts");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"price\":1.5,\"qty\":\"1\"}", "JSON float");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"price\":\"1.234\",\"qty\":\"1\"}",
+		   "more than 2 decimal places");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"price\":\"1e3\",\"qty\":\"1\"}", "not a decimal");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"price\":\"92233720368547758.08\",\"qty\":\"1\"}",
+		   "out of range");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"price\":\"1\"}", "missing qty");
+	expect_bad(HEAD TS "\"kind\":\"bbo\",\"bid_px\":\"1\",\"bid_qty\":\"1\",\"ask_px\":\"1\"}",
+		   "missing ask_qty");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"flags\":[\"buy\",\"hot\"],\"price\":\"1\","
+			   "\"qty\":\"1\"}",
+		   "unknown flag \"hot\"");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"flags\":[\"0x03\"],\"price\":\"1\",\"qty\":\"1\"}",
+		   "unknown flag");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"flags\":[\"buy\"],\"side\":\"sell\","
+			   "\"price\":\"1\",\"qty\":\"1\"}",
+		   "contradicts flags");
+	expect_bad(HEAD TS "\"kind\":\"l2\",\"side\":\"up\",\"price\":\"1\",\"qty\":\"1\"}",
+		   "bad side");
+	expect_bad(HEAD TS "\"kind\":\"status\",\"status\":\"sideways\"}", "bad status");
+	expect_bad(HEAD TS "\"kind\":\"status\",\"status\":\"up\",\"session\":-1}", "session");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"price\":\"1\",\"qty\":\"1\",\"trade_id\":-4}",
+		   "negative");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"price\":\"1\",\"qty\":\"1\","
+			   "\"trade_id\":\"18446744073709551616\"}",
+		   "trade_id");
+	expect_bad("{\"venue\":\"a-venue-name-too-long\",\"symbol\":\"S\",\"kind\":\"trade\"," TS
+		   "\"price\":\"1\",\"qty\":\"1\"}",
+		   "bad venue");
+	expect_bad("{\"venue\":\"v\",\"symbol\":\"S\",\"price_decimals\":19,\"kind\":\"trade\"," TS
+		   "\"price\":\"1\",\"qty\":\"1\"}",
+		   "price_decimals 19 out of range");
+	expect_bad(HEAD TS "\"kind\":\"trade\",\"kind\":\"bbo\"}", "invalid JSON");
+}
+
+static void test_loader(void)
+{
+	struct replay_data d = {0};
+	char err[256];
+	const char *a = HEAD TS "\"kind\":\"trade\",\"price\":\"1.5\",\"qty\":\"2\"}";
+	const char *b = "{\"venue\":\"w\",\"symbol\":\"S-T\",\"kind\":\"l2\"," TS
+			"\"price\":\"1\",\"qty\":\"0\"}";
+	const char *conflict =
+		"{\"venue\":\"v\",\"symbol\":\"S-T\",\"price_decimals\":4,"
+		"\"qty_decimals\":3,\"kind\":\"trade\"," TS "\"price\":\"1\",\"qty\":\"1\"}";
+
+	CHECK(replay_data_add_line(&d, a, strlen(a), err, sizeof(err)) == 1);
+	CHECK(replay_data_add_line(&d, "  \r\n", 4, err, sizeof(err)) == 0);
+	CHECK(replay_data_add_line(&d, b, strlen(b), err, sizeof(err)) == 1);
+	CHECK(replay_data_add_line(&d, a, strlen(a), err, sizeof(err)) == 1);
+	CHECK(replay_data_add_line(&d, conflict, strlen(conflict), err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "redefined") != NULL);
+	CHECK(replay_data_add_line(&d, "nope", 4, err, sizeof(err)) == -EINVAL);
+	CHECK(d.nticks == 3 && d.ninstr == 2 && d.bad == 2 && d.lines == 6);
+	CHECK(d.ticks[0].instrument == 0 && d.ticks[1].instrument == 1 &&
+	      d.ticks[2].instrument == 0);
+	CHECK(d.ticks[0].u.trade.price == 150 && d.ticks[0].u.trade.qty == 2000);
+
+	/* many instruments: the hash table grows and every name stays unique */
+	for (int i = 0; i < 5000; i++) {
+		char line[256];
+		int n = snprintf(line, sizeof(line),
+				 "{\"venue\":\"v%d\",\"symbol\":\"S%d\",\"kind\":\"l2\"," TS
+				 "\"price\":\"1\",\"qty\":\"0\"}",
+				 i % 5, i % 1000);
+
+		CHECK(replay_data_add_line(&d, line, (size_t)n, err, sizeof(err)) == 1);
+	}
+	CHECK(d.ninstr == 2 + 1000); /* i % 1000 determines i % 5: 1000 distinct pairs */
+	replay_data_free(&d);
+}
+
+int main(void)
+{
+	test_numbers();
+	test_names();
+	test_roundtrip();
+	test_format();
+	test_parse_errors();
+	test_loader();
+	if (failures) {
+		fprintf(stderr, "test_common: %d failure(s)\n", failures);
+		return 1;
+	}
+	printf("test_common: ok\n");
+	return 0;
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.h: shared types of mdbus-bench, the fan-out latency benchmark.
+ *
+ * Process model: the parent only orchestrates. It forks N consumer
+ * processes and one publisher process, which meet in a control block
+ * (struct bench_ctl) mapped MAP_SHARED|MAP_ANONYMOUS before the forks; every
+ * child writes its result (counters + latency histogram) into its own slot
+ * there and the parent reads them after waitpid(), which orders the child's
+ * writes before the parent's reads. A transport that crashes or hangs
+ * (iceoryx's runtime aborts the process when RouDi is missing) only takes a
+ * child down; the parent reports it.
+ *
+ * Every message is 64 bytes: a struct mdbus_tick (56 bytes, what mdbus
+ * publishes) whose payload carries the publisher's CLOCK_MONOTONIC stamp
+ * and the benchmark sequence number, plus 8 bytes of padding that the
+ * socket/ZeroMQ/iceoryx transports send too.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "hist.h"
+#include "mdbus.h"
+
+#define BENCH_MAX_CONSUMERS 64
+#define BENCH_ERR_MAX	    200
+
+/* ---- the message ------------------------------------------------------- */
+
+enum bench_msg_type {
+	BENCH_MSG_DATA = 0,   /* a measured tick */
+	BENCH_MSG_WARMUP = 1, /* sent until every consumer has seen one */
+	BENCH_MSG_END = 2,    /* carries the number of DATA ticks published */
+};
+
+struct bench_msg {
+	struct mdbus_tick tick; /* u.raw[0] stamp ns, [1] seq, [2] type, [3] total */
+	uint64_t pad;
+};
+_Static_assert(sizeof(struct mdbus_tick) == 56, "mdbus tick is 56 bytes");
+_Static_assert(sizeof(struct bench_msg) == 64, "bench messages are 64 bytes");
+
+#define BENCH_STAMP(m) ((m)->tick.u.raw[0])
+#define BENCH_SEQ(m)   ((m)->tick.u.raw[1])
+#define BENCH_TYPE(m)  ((m)->tick.u.raw[2])
+#define BENCH_TOTAL(m) ((m)->tick.u.raw[3])
+
+/* The one clock of the benchmark: CLOCK_MONOTONIC through the vDSO (no
+ * syscall when the kernel clocksource is tsc or kvm-clock; sysinfo reports
+ * which). Both ends read the same system-wide clock, so one-way latency
+ * needs no calibration. */
+static inline int64_t bench_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- configuration ----------------------------------------------------- */
+
+struct bench_cfg {
+	unsigned consumers; /* 1 .. BENCH_MAX_CONSUMERS */
+	int64_t duration_ns;
+	uint64_t rate;			   /* ticks/s, 0 = flat out */
+	int wait;			   /* consumers block instead of spinning */
+	int ncpus;			   /* entries in cpus[]; 0 = no pinning */
+	int cpus[BENCH_MAX_CONSUMERS + 1]; /* publisher first, then consumers round robin */
+	uint32_t slots;			   /* mdbus ring slots */
+	int verbose;
+};
+
+/* ---- results ------------------------------------------------------------- */
+
+struct bench_sub_result {
+	int ok;			      /* 1 when the consumer finished normally */
+	char err[BENCH_ERR_MAX];      /* why not */
+	int cpu;		      /* pinned CPU or -1 */
+	int end_seen;		      /* got the END marker (else stopped by deadline) */
+	uint64_t received;	      /* DATA ticks read */
+	uint64_t gap_missed;	      /* holes in the sequence seen while reading */
+	uint64_t tail_missed;	      /* published after the last tick read */
+	uint64_t api_missed;	      /* missed as reported by the transport (mdbus laps) */
+	uint64_t laps;		      /* lap events reported by the transport */
+	uint64_t out_of_order;	      /* sequence went backwards (must be 0) */
+	uint64_t negative;	      /* latency < 0 (clock went backwards; must be 0) */
+	uint64_t published;	      /* total from the END marker */
+	int64_t first_ns, last_ns;    /* receive time of the first and last DATA tick */
+	double cpu_user_s, cpu_sys_s; /* getrusage over the run */
+	double wall_s;		      /* wall time the CPU figures cover */
+	uint64_t invol_switches;      /* preempted (ru_nivcsw): CPU contention */
+	uint64_t vol_switches;	      /* blocked (ru_nvcsw): --wait sleeps */
+	struct bench_hist hist;	      /* one-way latency, ns */
+};
+
+struct bench_pub_result {
+	int ok;
+	char err[BENCH_ERR_MAX];
+	int cpu;
+	uint64_t published; /* DATA ticks */
+	uint64_t dropped;   /* sends the transport refused (socket full), summed over consumers */
+	int64_t start_ns, end_ns;
+	int64_t max_behind_ns; /* worst lateness against the absolute schedule */
+	double cpu_user_s, cpu_sys_s;
+};
+
+/* The control block shared by the parent and every child. */
+struct bench_ctl {
+	atomic_int pub_ready; /* publisher endpoint exists: consumers may connect */
+	atomic_int stop;      /* parent: give up now (deadline) */
+	atomic_int sub_ready[BENCH_MAX_CONSUMERS]; /* consumer connected */
+	atomic_int sub_warm[BENCH_MAX_CONSUMERS];  /* consumer received a WARMUP */
+	atomic_int sub_done[BENCH_MAX_CONSUMERS];  /* consumer finished */
+	struct bench_pub_result pub;
+	struct bench_sub_result sub[BENCH_MAX_CONSUMERS];
+};
+
+/* ---- transports ------------------------------------------------------------ */
+
+struct bench_run;
+
+struct bench_transport {
+	const char *name;
+	/* Parent, before the forks: start daemons, create socket pairs. On
+	 * failure writes why the transport cannot run and returns -errno: the
+	 * run is reported "skipped: why". May be NULL. */
+	int (*setup)(struct bench_run *run, char *why, size_t len);
+	/* Parent, after every child was forked: close what only children use. */
+	void (*after_fork)(struct bench_run *run);
+	/* Parent, after every child exited. */
+	void (*teardown)(struct bench_run *run);
+	int (*pub_open)(struct bench_run *run, void **pub, char *err, size_t len);
+	/* Sends m to every consumer. Returns 0 or -errno; a consumer that cannot
+	 * take it (full socket) is counted in *dropped, not an error. */
+	int (*pub_send)(void *pub, const struct bench_msg *m, uint64_t *dropped);
+	void (*pub_flush)(void *pub); /* once per batch in --wait mode; may be NULL */
+	void (*pub_close)(void *pub);
+	int (*sub_open)(struct bench_run *run, unsigned idx, void **sub, char *err, size_t len);
+	/* Returns 1 with *m, 0 if nothing arrived (within wait_ms when > 0),
+	 * -ESHUTDOWN when the publisher is gone, other -errno on failure.
+	 * missed and laps grow by what the transport itself reports lost. */
+	int (*sub_recv)(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
+			uint64_t *laps);
+	void (*sub_close)(void *sub);
+};
+
+extern const struct bench_transport bench_transport_mdbus;
+extern const struct bench_transport bench_transport_uds;
+extern const struct bench_transport bench_transport_zmq;
+extern const struct bench_transport bench_transport_iox;
+
+/* By name ("mdbus", "uds", "zmq", "iceoryx"); NULL if unknown. */
+const struct bench_transport *bench_transport_find(const char *name);
+
+/* One run: the state of one transport for one configuration. */
+struct bench_run {
+	const struct bench_cfg *cfg;
+	const struct bench_transport *t;
+	struct bench_ctl *ctl;
+	char id[48]; /* unique per run: "bench-PID-N", names buses, sockets, services */
+	int uds_fds[BENCH_MAX_CONSUMERS][2]; /* socket pairs: [0] publisher, [1] consumer */
+	pid_t roudi_pid;		     /* iox-roudi we started, 0 = none */
+	char roudi_log[128];
+};
+
+/* What the parent reports for one run. */
+struct bench_result {
+	char transport[16];
+	int skipped; /* transport could not run: see why */
+	int failed;  /* ran but a child failed: see why */
+	char why[BENCH_ERR_MAX * 2];
+	char warning[BENCH_ERR_MAX * 2]; /* measured fine, but something else went wrong */
+	struct bench_cfg cfg;
+	int oversubscribed; /* more busy processes than cores */
+	struct bench_pub_result pub;
+	unsigned nsub;
+	struct bench_sub_result *sub; /* nsub entries (malloc'd by bench_run) */
+	struct bench_hist all;	      /* every consumer merged */
+};
+
+/* Runs one transport with cfg; fills res (free with bench_result_free).
+ * index (unique within the process) names the run's bus, sockets and
+ * services: "bench-PID-INDEX". Returns 0 (also when skipped or failed: see
+ * res) or -errno for an internal error. */
+int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, unsigned index,
+		  struct bench_result *res);
+void bench_result_free(struct bench_result *res);
+
+/* Pins the calling process to cpu (sched_setaffinity). Returns 0 or -errno. */
+int bench_pin(int cpu);
+
+/* CPU of role: -1 = publisher... consumers 0..N-1; -1 if unpinned. */
+int bench_cpu_for(const struct bench_cfg *cfg, int consumer);
+
+#endif /* BENCH_H */

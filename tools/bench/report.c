@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: MIT */
+/* report.c: tables, JSON and plots; no measurement happens here. */
+#include "report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+const double bench_pcts[BENCH_NPCT] = {50.0, 90.0, 99.0, 99.9, 99.99};
+const char *const bench_pct_names[BENCH_NPCT] = {"p50", "p90", "p99", "p99.9", "p99.99"};
+
+void bench_fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 10000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 10000000)
+		snprintf(buf, len, "%.2fus", (double)ns / 1e3);
+	else if (ns < 10000000000ull)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+}
+
+static void bench_fmt_rate(uint64_t rate, char *buf, size_t len)
+{
+	if (rate == 0)
+		snprintf(buf, len, "max");
+	else if (rate % 1000000 == 0)
+		snprintf(buf, len, "%lluM/s", (unsigned long long)(rate / 1000000));
+	else if (rate % 1000 == 0)
+		snprintf(buf, len, "%lluk/s", (unsigned long long)(rate / 1000));
+	else
+		snprintf(buf, len, "%llu/s", (unsigned long long)rate);
+}
+
+int bench_result_accounted(const struct bench_result *r)
+{
+	for (unsigned i = 0; i < r->nsub; i++) {
+		const struct bench_sub_result *s = &r->sub[i];
+		if (!s->end_seen || s->received + s->gap_missed + s->tail_missed != s->published)
+			return 0;
+	}
+	return 1;
+}
+
+uint64_t bench_lossy_percentile(const struct bench_hist *h, uint64_t missed, double p)
+{
+	uint64_t total = h->count + missed;
+	if (total == 0)
+		return 0;
+	double rank = p / 100.0 * (double)total;
+	if (rank > (double)h->count)
+		return UINT64_MAX;
+	return bench_hist_percentile(h, 100.0 * rank / (double)(h->count ? h->count : 1));
+}
+
+uint64_t bench_result_missed(const struct bench_result *r)
+{
+	uint64_t m = 0;
+	for (unsigned i = 0; i < r->nsub; i++)
+		m += r->sub[i].gap_missed + r->sub[i].tail_missed;
+	return m;
+}
+
+static void bench_fmt_lossy(uint64_t v, char *buf, size_t len)
+{
+	if (v == UINT64_MAX)
+		snprintf(buf, len, "lost");
+	else
+		bench_fmt_ns(v, buf, len);
+}
+
+static double bench_cpu_pct(const struct bench_sub_result *s)
+{
+	return s->wall_s > 0 ? 100.0 * (s->cpu_user_s + s->cpu_sys_s) / s->wall_s : 0.0;
+}
+
+void bench_report_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg)
+{
+	char rate[32];
+	bench_fmt_rate(cfg->rate, rate, sizeof(rate));
+	fprintf(f, "machine: %d cores online (%d usable), %s\n", si->cores, si->allowed,
+		si->cpu_model);
+	fprintf(f, "kernel:  %s; clocksource %s\n", si->kernel, si->clocksource);
+	fprintf(f,
+		"clock:   CLOCK_MONOTONIC (vDSO), %.1f ns per read; the publisher stamps right "
+		"before publishing, the consumer reads it right after receiving\n",
+		si->clock_cost_ns);
+	fprintf(f, "run:     %u consumer(s), %.2f s, rate %s, consumers %s, 64-byte messages\n",
+		cfg->consumers, (double)cfg->duration_ns / 1e9, rate,
+		cfg->wait ? "block (--wait)" : "spin");
+	if (cfg->ncpus == 0) {
+		fprintf(f, "pinning: none (the scheduler places processes)\n");
+	} else {
+		fprintf(f, "pinning: publisher -> cpu %d", bench_cpu_for(cfg, -1));
+		for (unsigned i = 0; i < cfg->consumers; i++)
+			fprintf(f, ", consumer %u -> cpu %d", i, bench_cpu_for(cfg, (int)i));
+		fprintf(f, " (sched_setaffinity)\n");
+	}
+}
+
+static void bench_row(FILE *f, const char *label, const struct bench_hist *h, uint64_t received,
+		      uint64_t missed, double cpu_pct)
+{
+	char b[BENCH_NPCT + 2][24];
+	bench_fmt_ns(h->count ? h->min : 0, b[0], sizeof(b[0]));
+	for (int i = 0; i < BENCH_NPCT; i++)
+		bench_fmt_ns(bench_hist_percentile(h, bench_pcts[i]), b[i + 1], sizeof(b[i + 1]));
+	bench_fmt_ns(h->max, b[BENCH_NPCT + 1], sizeof(b[0]));
+	fprintf(f, "  %-9s %9s %9s %9s %9s %9s %9s %9s %11llu %9llu", label, b[0], b[1], b[2], b[3],
+		b[4], b[5], b[6], (unsigned long long)received, (unsigned long long)missed);
+	if (cpu_pct >= 0)
+		fprintf(f, " %5.0f%%", cpu_pct);
+	fputc('\n', f);
+}
+
+void bench_report_run(FILE *f, const struct bench_result *r)
+{
+	fprintf(f, "\n[%s]", r->transport);
+	if (r->skipped) {
+		fprintf(f, " skipped: %s\n", r->why);
+		return;
+	}
+	if (r->failed)
+		fprintf(f, " FAILED: %s", r->why);
+	if (r->oversubscribed)
+		fprintf(f, " (oversubscribed: %u spinning consumers + publisher > cores)", r->nsub);
+	fputc('\n', f);
+	const struct bench_pub_result *p = &r->pub;
+	double secs = (double)(p->end_ns - p->start_ns) / 1e9;
+	char behind[24];
+	bench_fmt_ns((uint64_t)p->max_behind_ns, behind, sizeof(behind));
+	fprintf(f,
+		"  published %llu in %.2f s = %.0f ticks/s; publisher cpu %.2f s; worst lateness "
+		"vs "
+		"schedule %s; sends refused %llu\n",
+		(unsigned long long)p->published, secs,
+		secs > 0 ? (double)p->published / secs : 0.0, p->cpu_user_s + p->cpu_sys_s, behind,
+		(unsigned long long)p->dropped);
+	fprintf(f, "  %-9s %9s %9s %9s %9s %9s %9s %9s %11s %9s %6s\n", "consumer", "min", "p50",
+		"p90", "p99", "p99.9", "p99.99", "max", "received", "missed", "cpu");
+	uint64_t rx = 0, miss = 0;
+	for (unsigned i = 0; i < r->nsub; i++) {
+		const struct bench_sub_result *s = &r->sub[i];
+		char label[16];
+		snprintf(label, sizeof(label), "%u", i);
+		if (!s->ok) {
+			fprintf(f, "  %-9s failed: %s\n", label, s->err);
+			continue;
+		}
+		uint64_t m = s->gap_missed + s->tail_missed;
+		bench_row(f, label, &s->hist, s->received, m, bench_cpu_pct(s));
+		rx += s->received;
+		miss += m;
+	}
+	if (r->nsub > 1)
+		bench_row(f, "all", &r->all, rx, miss, -1);
+	for (unsigned i = 0; i < r->nsub; i++) {
+		const struct bench_sub_result *s = &r->sub[i];
+		if (s->api_missed || s->laps || s->out_of_order || s->negative || !s->end_seen)
+			fprintf(f,
+				"  consumer %u: transport-reported missed %llu in %llu laps; out "
+				"of "
+				"order %llu; negative latencies %llu%s\n",
+				i, (unsigned long long)s->api_missed, (unsigned long long)s->laps,
+				(unsigned long long)s->out_of_order,
+				(unsigned long long)s->negative,
+				s->end_seen ? "" : "; END marker never arrived");
+	}
+	for (unsigned i = 0; i < r->nsub; i++) {
+		const struct bench_sub_result *s = &r->sub[i];
+		double pct = bench_cpu_pct(s);
+		if (s->ok && !r->cfg.wait && pct < 90.0)
+			fprintf(f,
+				"  warning: spinning consumer %u ran only %.0f%% of the time (%llu "
+				"involuntary context switches): other processes share its CPU, so "
+				"the "
+				"tail measures the scheduler, not the transport\n",
+				i, pct, (unsigned long long)s->invol_switches);
+	}
+	uint64_t missed = bench_result_missed(r);
+	if (missed) {
+		char a[24], b[24];
+		bench_fmt_lossy(bench_lossy_percentile(&r->all, missed, 50), a, sizeof(a));
+		bench_fmt_lossy(bench_lossy_percentile(&r->all, missed, 99), b, sizeof(b));
+		fprintf(f,
+			"  lost %.1f%% of the ticks; counting a lost tick as slower than any "
+			"delivered one: p50 %s, p99 %s\n",
+			100.0 * (double)missed / (double)(missed + r->all.count), a, b);
+	}
+	if (r->warning[0])
+		fprintf(f, "  warning: %s\n", r->warning);
+	fprintf(f, "  accounting: received + missed == published for every consumer: %s\n",
+		bench_result_accounted(r) ? "yes" : "NO");
+}
+
+static int bench_u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Lower median of v[0..n), sorting v. */
+static uint64_t bench_median(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), bench_u64_cmp);
+	return v[(n - 1) / 2];
+}
+
+size_t bench_summarize(const struct bench_result *r, size_t n, struct bench_summary *out,
+		       size_t cap)
+{
+	size_t ng = 0;
+	uint64_t *v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t g;
+		for (g = 0; g < ng; g++)
+			if (strcmp(out[g].transport, r[i].transport) == 0)
+				break;
+		if (g < ng || ng == cap)
+			continue;
+		/* a new transport: gather all its runs */
+		struct bench_summary *s = &out[ng++];
+		memset(s, 0, sizeof(*s));
+		snprintf(s->transport, sizeof(s->transport), "%s", r[i].transport);
+		const struct bench_result *use[256];
+		size_t k = 0;
+		for (size_t j = i; j < n && k < 256; j++) {
+			if (strcmp(r[j].transport, s->transport) != 0)
+				continue;
+			if (r[j].skipped || (r[j].failed && !r[j].all.count) || !r[j].all.count) {
+				if (!s->why[0])
+					snprintf(s->why, sizeof(s->why), "%s%s",
+						 r[j].skipped ? "skipped: " : "failed: ", r[j].why);
+				continue;
+			}
+			use[k++] = &r[j];
+		}
+		s->runs = (unsigned)k;
+		if (k == 0) {
+			s->skipped = 1;
+			continue;
+		}
+#define BENCH_MED(field, expr)                                                                     \
+	do {                                                                                       \
+		for (size_t q = 0; q < k; q++)                                                     \
+			v[q] = (expr);                                                             \
+		s->field = bench_median(v, k);                                                     \
+	} while (0)
+		BENCH_MED(p50, bench_hist_percentile(&use[q]->all, 50));
+		s->p50_min = v[0];
+		s->p50_max = v[k - 1];
+		BENCH_MED(p99, bench_hist_percentile(&use[q]->all, 99));
+		BENCH_MED(p9999, bench_hist_percentile(&use[q]->all, 99.99));
+		BENCH_MED(p50_lossy,
+			  bench_lossy_percentile(&use[q]->all, bench_result_missed(use[q]), 50));
+		BENCH_MED(p99_lossy,
+			  bench_lossy_percentile(&use[q]->all, bench_result_missed(use[q]), 99));
+		/* lost share in parts per million, for the same median helper */
+		BENCH_MED(lost_pct,
+			  (uint64_t)(1e6 * (double)bench_result_missed(use[q]) /
+				     (double)(bench_result_missed(use[q]) + use[q]->all.count)));
+#undef BENCH_MED
+		s->lost_pct = (double)bench_median(v, k) / 1e4;
+	}
+	free(v);
+	return ng;
+}
+
+static const struct bench_summary *bench_find_summary(const struct bench_summary *s, size_t n,
+						      const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s[i].transport, name) == 0 && !s[i].skipped)
+			return &s[i];
+	return NULL;
+}
+
+void bench_report_compare(FILE *f, const struct bench_result *r, size_t n)
+{
+	struct bench_summary sum[8];
+	size_t ns = bench_summarize(r, n, sum, 8);
+	const struct bench_summary *m = bench_find_summary(sum, ns, "mdbus");
+	unsigned reps = ns ? (unsigned)(n / ns) : 0;
+	fprintf(f,
+		"\ncomparison (all consumers merged; median over %u run(s) per transport, "
+		"interleaved;\n  ratio = transport / mdbus, >1 = mdbus is faster; p50*/p99* count "
+		"lost ticks as slower than any delivered one)\n",
+		reps);
+	fprintf(f, "  %-9s %9s %9s %9s %10s %10s %7s %9s %9s  %s\n", "transport", "p50", "p99",
+		"p99.99", "p50 ratio", "p99 ratio", "lost", "p50*", "p99*", "p50 range");
+	for (size_t i = 0; i < ns; i++) {
+		const struct bench_summary *s = &sum[i];
+		if (s->skipped) {
+			fprintf(f, "  %-9s %s\n", s->transport, s->why);
+			continue;
+		}
+		char a[24], b[24], c[24], d[24], e[24], lo[24], hi[24];
+		char r50[16] = "-", r99[16] = "-";
+		bench_fmt_ns(s->p50, a, sizeof(a));
+		bench_fmt_ns(s->p99, b, sizeof(b));
+		bench_fmt_ns(s->p9999, c, sizeof(c));
+		bench_fmt_lossy(s->p50_lossy, d, sizeof(d));
+		bench_fmt_lossy(s->p99_lossy, e, sizeof(e));
+		bench_fmt_ns(s->p50_min, lo, sizeof(lo));
+		bench_fmt_ns(s->p50_max, hi, sizeof(hi));
+		if (m && m->p50 && m->p99) {
+			snprintf(r50, sizeof(r50), "%.1fx", (double)s->p50 / (double)m->p50);
+			snprintf(r99, sizeof(r99), "%.1fx", (double)s->p99 / (double)m->p99);
+		}
+		fprintf(f, "  %-9s %9s %9s %9s %10s %10s %6.1f%% %9s %9s  %s..%s\n", s->transport,
+			a, b, c, r50, r99, s->lost_pct, d, e, lo, hi);
+	}
+}
+
+void bench_report_sweep(FILE *f, const struct bench_result *r, size_t n)
+{
+	fprintf(f, "\nsweep (all consumers merged)\n");
+	fprintf(f, "  %-9s %9s %8s %9s %9s %9s %12s %9s  %s\n", "transport", "consumers", "rate",
+		"p50", "p99", "p99.99", "ticks/s", "missed", "note");
+	for (size_t i = 0; i < n; i++) {
+		char rate[24], a[24], b[24], c[24];
+		uint64_t miss = 0;
+		bench_fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
+		if (r[i].skipped) {
+			fprintf(f, "  %-9s %9u %8s skipped: %s\n", r[i].transport, r[i].nsub, rate,
+				r[i].why);
+			continue;
+		}
+		for (unsigned k = 0; k < r[i].nsub; k++)
+			miss += r[i].sub[k].gap_missed + r[i].sub[k].tail_missed;
+		bench_fmt_ns(bench_hist_percentile(&r[i].all, 50), a, sizeof(a));
+		bench_fmt_ns(bench_hist_percentile(&r[i].all, 99), b, sizeof(b));
+		bench_fmt_ns(bench_hist_percentile(&r[i].all, 99.99), c, sizeof(c));
+		double secs = (double)(r[i].pub.end_ns - r[i].pub.start_ns) / 1e9;
+		fprintf(f, "  %-9s %9u %8s %9s %9s %9s %12.0f %9llu  %s%s%s\n", r[i].transport,
+			r[i].nsub, rate, a, b, c,
+			secs > 0 ? (double)r[i].pub.published / secs : 0.0,
+			(unsigned long long)miss, r[i].oversubscribed ? "oversubscribed " : "",
+			r[i].failed ? "FAILED: " : "", r[i].failed ? r[i].why : "");
+	}
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void bench_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void bench_json_hist(FILE *f, const struct bench_hist *h)
+{
+	fprintf(f, "{\"count\": %llu, \"min\": %llu, ", (unsigned long long)h->count,
+		(unsigned long long)(h->count ? h->min : 0));
+	for (int i = 0; i < BENCH_NPCT; i++)
+		fprintf(f, "\"%s\": %llu, ", bench_pct_names[i],
+			(unsigned long long)bench_hist_percentile(h, bench_pcts[i]));
+	fprintf(f, "\"max\": %llu, \"mean\": %.1f}", (unsigned long long)h->max,
+		bench_hist_mean(h));
+}
+
+static void bench_json_run(FILE *f, const struct bench_result *r)
+{
+	const struct bench_pub_result *p = &r->pub;
+	fprintf(f, "    {\"transport\": ");
+	bench_json_str(f, r->transport);
+	fprintf(f, ", \"skipped\": %s, \"failed\": %s, \"reason\": ", r->skipped ? "true" : "false",
+		r->failed ? "true" : "false");
+	if (r->skipped || r->failed)
+		bench_json_str(f, r->why);
+	else
+		fprintf(f, "null");
+	fprintf(f, ", \"warning\": ");
+	if (r->warning[0])
+		bench_json_str(f, r->warning);
+	else
+		fprintf(f, "null");
+	fprintf(f,
+		",\n     \"config\": {\"consumers\": %u, \"duration_s\": %.3f, \"rate\": %llu, "
+		"\"wait\": %s, \"oversubscribed\": %s, \"pinned\": %s}",
+		r->cfg.consumers, (double)r->cfg.duration_ns / 1e9, (unsigned long long)r->cfg.rate,
+		r->cfg.wait ? "true" : "false", r->oversubscribed ? "true" : "false",
+		r->cfg.ncpus ? "true" : "false");
+	if (r->skipped) {
+		fprintf(f, "}");
+		return;
+	}
+	double secs = (double)(p->end_ns - p->start_ns) / 1e9;
+	fprintf(f,
+		",\n     \"publisher\": {\"cpu\": %d, \"published\": %llu, \"seconds\": %.3f, "
+		"\"ticks_per_s\": %.0f, \"refused\": %llu, \"max_behind_ns\": %lld, \"cpu_s\": "
+		"%.3f}",
+		p->cpu, (unsigned long long)p->published, secs,
+		secs > 0 ? (double)p->published / secs : 0.0, (unsigned long long)p->dropped,
+		(long long)p->max_behind_ns, p->cpu_user_s + p->cpu_sys_s);
+	fprintf(f, ",\n     \"consumers\": [");
+	for (unsigned i = 0; i < r->nsub; i++) {
+		const struct bench_sub_result *s = &r->sub[i];
+		double span = (double)(s->last_ns - s->first_ns) / 1e9;
+		fprintf(f, "%s\n       {\"index\": %u, \"ok\": %s, \"error\": ", i ? "," : "", i,
+			s->ok ? "true" : "false");
+		if (s->ok)
+			fprintf(f, "null");
+		else
+			bench_json_str(f, s->err);
+		fprintf(f,
+			", \"cpu\": %d, \"end_seen\": %s, \"published\": %llu, \"received\": %llu, "
+			"\"missed\": %llu, \"gap_missed\": %llu, \"tail_missed\": %llu, "
+			"\"transport_missed\": %llu, \"laps\": %llu, \"out_of_order\": %llu, "
+			"\"negative\": %llu, \"ticks_per_s\": %.0f, \"cpu_user_s\": %.3f, "
+			"\"cpu_sys_s\": %.3f, \"cpu_pct\": %.1f, \"invol_switches\": %llu, "
+			"\"vol_switches\": %llu,\n        \"latency_ns\": ",
+			s->cpu, s->end_seen ? "true" : "false", (unsigned long long)s->published,
+			(unsigned long long)s->received,
+			(unsigned long long)(s->gap_missed + s->tail_missed),
+			(unsigned long long)s->gap_missed, (unsigned long long)s->tail_missed,
+			(unsigned long long)s->api_missed, (unsigned long long)s->laps,
+			(unsigned long long)s->out_of_order, (unsigned long long)s->negative,
+			span > 0 ? (double)s->received / span : 0.0, s->cpu_user_s, s->cpu_sys_s,
+			bench_cpu_pct(s), (unsigned long long)s->invol_switches,
+			(unsigned long long)s->vol_switches);
+		bench_json_hist(f, &s->hist);
+		fprintf(f, "}");
+	}
+	fprintf(f, "],\n     \"accounted\": %s, \"latency_ns\": ",
+		bench_result_accounted(r) ? "true" : "false");
+	bench_json_hist(f, &r->all);
+	/* loss-adjusted: null = the percentile falls among the lost ticks */
+	uint64_t missed = bench_result_missed(r);
+	fprintf(f, ",\n     \"missed\": %llu, \"latency_lossy_ns\": {", (unsigned long long)missed);
+	for (int i = 0; i < BENCH_NPCT; i++) {
+		uint64_t v = bench_lossy_percentile(&r->all, missed, bench_pcts[i]);
+		if (v == UINT64_MAX)
+			fprintf(f, "%s\"%s\": null", i ? ", " : "", bench_pct_names[i]);
+		else
+			fprintf(f, "%s\"%s\": %llu", i ? ", " : "", bench_pct_names[i],
+				(unsigned long long)v);
+	}
+	fprintf(f, "}}");
+}
+
+void bench_report_json(FILE *f, const struct bench_sysinfo *si, const char *mode,
+		       const struct bench_result *r, size_t n)
+{
+	fprintf(f,
+		"{\n  \"tool\": \"mdbus-bench\", \"version\": \"%s\", \"mode\": ", MDBUS_VERSION);
+	bench_json_str(f, mode);
+	fprintf(f, ",\n  \"machine\": {\"cores\": %d, \"usable\": %d, \"cpu_model\": ", si->cores,
+		si->allowed);
+	bench_json_str(f, si->cpu_model);
+	fprintf(f, ", \"kernel\": ");
+	bench_json_str(f, si->kernel);
+	fprintf(f, ", \"clocksource\": ");
+	bench_json_str(f, si->clocksource);
+	fprintf(f, ", \"date\": ");
+	bench_json_str(f, si->date);
+	fprintf(f, "},\n  \"clock\": {\"name\": \"CLOCK_MONOTONIC\", \"read_ns\": %.1f},\n",
+		si->clock_cost_ns);
+	fprintf(f, "  \"runs\": [\n");
+	for (size_t i = 0; i < n; i++) {
+		bench_json_run(f, &r[i]);
+		fprintf(f, "%s\n", i + 1 < n ? "," : "");
+	}
+	fprintf(f, "  ]");
+	if (strcmp(mode, "compare") == 0) {
+		struct bench_summary sum[8];
+		size_t ns = bench_summarize(r, n, sum, 8);
+		const struct bench_summary *m = bench_find_summary(sum, ns, "mdbus");
+		fprintf(f, ",\n  \"summary\": {");
+		for (size_t i = 0; i < ns; i++) {
+			const struct bench_summary *s = &sum[i];
+			fprintf(f, "%s\n    \"%s\": {\"runs\": %u, \"skipped\": %s", i ? "," : "",
+				s->transport, s->runs, s->skipped ? "true" : "false");
+			if (!s->skipped)
+				fprintf(f,
+					", \"p50_median\": %llu, \"p99_median\": %llu, "
+					"\"p99.99_median\": %llu, \"p50_min\": %llu, \"p50_max\": "
+					"%llu, "
+					"\"lost_pct\": %.3f",
+					(unsigned long long)s->p50, (unsigned long long)s->p99,
+					(unsigned long long)s->p9999,
+					(unsigned long long)s->p50_min,
+					(unsigned long long)s->p50_max, s->lost_pct);
+			fprintf(f, "}");
+		}
+		fprintf(f, "\n  }");
+		if (m && m->p50 && m->p99) {
+			fprintf(f, ",\n  \"ratios_vs_mdbus\": {");
+			int first = 1;
+			for (size_t i = 0; i < ns; i++) {
+				if (&sum[i] == m || sum[i].skipped)
+					continue;
+				fprintf(f, "%s\"%s\": {\"p50\": %.2f, \"p99\": %.2f}",
+					first ? "" : ", ", sum[i].transport,
+					(double)sum[i].p50 / (double)m->p50,
+					(double)sum[i].p99 / (double)m->p99);
+				first = 0;
+			}
+			fprintf(f, "}");
+		}
+	}
+	fprintf(f, "\n}\n");
+}
+
+/* ---- plot ------------------------------------------------------------------ */
+
+int bench_report_plot(const char *path, const struct bench_sysinfo *si,
+		      const struct bench_result *r, size_t n, char *err, size_t len)
+{
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "gnuplot");
+	FILE *g = popen(cmd, "w");
+	if (!g) {
+		snprintf(err, len, "cannot run gnuplot: %s", strerror(errno));
+		return -errno;
+	}
+	/* x = 1/(1-p): 2 = p50, 10 = p90, 100 = p99 ... on a log axis, the
+	 * usual HdrHistogram percentile plot. */
+	fprintf(g, "set terminal pngcairo size 1000,620 noenhanced\n");
+	fprintf(g, "set output '%s'\n", path);
+	fprintf(g, "set title 'mdbus-bench one-way latency, %d cores, %s'\n", si->cores,
+		si->cpu_model);
+	fprintf(g, "set logscale x\nset logscale y\nset grid\n");
+	fprintf(g, "set xlabel 'percentile'\nset ylabel 'latency (ns)'\n");
+	/* tic labels are gnuplot format strings: "%%%%" prints one percent sign */
+	fprintf(g, "set xtics ('0%%%%' 1, '50%%%%' 2, '90%%%%' 10, '99%%%%' 100, '99.9%%%%' 1000, "
+		   "'99.99%%%%' 10000, '99.999%%%%' 100000, '99.9999%%%%' 1000000)\n");
+	fprintf(g, "set key top left\n");
+	size_t curves = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].skipped || !r[i].all.count)
+			continue;
+		fprintf(g, "$d%zu << EOD\n", i);
+		/* 20 points per decade of 1/(1-p), up to the last value */
+		for (int k = 0; k <= 120; k++) {
+			double x = pow(10.0, k / 20.0);
+			double p = 100.0 * (1.0 - 1.0 / x);
+			if (x > (double)r[i].all.count)
+				break;
+			uint64_t v = bench_hist_percentile(&r[i].all, p);
+			fprintf(g, "%.4f %llu\n", x, (unsigned long long)(v ? v : 1));
+		}
+		fprintf(g, "EOD\n");
+		curves++;
+	}
+	if (curves == 0) {
+		pclose(g);
+		snprintf(err, len, "nothing to plot");
+		return -ENODATA;
+	}
+	fprintf(g, "plot ");
+	size_t done = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].skipped || !r[i].all.count)
+			continue;
+		char rate[24];
+		bench_fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
+		fprintf(g, "%s$d%zu using 1:2 with linespoints title '%s, %u consumer(s), %s'",
+			done ? ", " : "", i, r[i].transport, r[i].nsub, rate);
+		done++;
+	}
+	fprintf(g, "\n");
+	int st = pclose(g);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		snprintf(err, len, "gnuplot failed (status %d) writing %s", st, path);
+		return -EIO;
+	}
+	return 0;
+}

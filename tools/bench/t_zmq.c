@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * t_zmq.c: baseline 2, ZeroMQ PUB/SUB over ipc:// (a Unix-domain socket
+ * underneath, plus libzmq's I/O thread in every process). High-water marks
+ * are raised so that, as with the other transports, loss only happens when
+ * a consumer really falls behind; PUB drops silently then, and the
+ * sequence numbers count it.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef BENCH_HAVE_ZMQ
+#include <zmq.h>
+
+#define BENCH_ZMQ_HWM 100000
+
+struct bench_zmq {
+	void *ctx;
+	void *sock;
+	char path[96];
+	int is_pub;
+};
+
+static void bench_zmq_endpoint(const struct bench_run *run, char *ep, size_t len, char *path,
+			       size_t plen)
+{
+	snprintf(path, plen, "/tmp/mdbus-%s.zmq", run->id);
+	snprintf(ep, len, "ipc://%s", path);
+}
+
+static void bench_zmq_free(struct bench_zmq *z)
+{
+	if (!z)
+		return;
+	if (z->sock) {
+		int linger = 0;
+		zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof(linger));
+		zmq_close(z->sock);
+	}
+	if (z->ctx)
+		zmq_ctx_term(z->ctx);
+	if (z->is_pub && z->path[0])
+		unlink(z->path);
+	free(z);
+}
+
+static int bench_zmq_open(struct bench_run *run, int pub, struct bench_zmq **out, char *err,
+			  size_t len)
+{
+	char ep[128];
+	struct bench_zmq *z = calloc(1, sizeof(*z));
+	int hwm = BENCH_ZMQ_HWM;
+	if (!z) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	z->is_pub = pub;
+	bench_zmq_endpoint(run, ep, sizeof(ep), z->path, sizeof(z->path));
+	z->ctx = zmq_ctx_new();
+	if (!z->ctx)
+		goto err;
+	z->sock = zmq_socket(z->ctx, pub ? ZMQ_PUB : ZMQ_SUB);
+	if (!z->sock)
+		goto err;
+	if (zmq_setsockopt(z->sock, pub ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0)
+		goto err;
+	if (pub) {
+		if (zmq_bind(z->sock, ep) < 0)
+			goto err;
+	} else {
+		if (zmq_setsockopt(z->sock, ZMQ_SUBSCRIBE, "", 0) < 0 ||
+		    zmq_connect(z->sock, ep) < 0)
+			goto err;
+	}
+	*out = z;
+	return 0;
+err:;
+	int e = zmq_errno();
+	snprintf(err, len, "zmq %s %s: %s", pub ? "bind" : "connect", ep, zmq_strerror(e));
+	if (!pub)
+		z->path[0] = 0;
+	bench_zmq_free(z);
+	return -e;
+}
+
+static int bench_zmq_pub_open(struct bench_run *run, void **out, char *err, size_t len)
+{
+	return bench_zmq_open(run, 1, (struct bench_zmq **)out, err, len);
+}
+
+static int bench_zmq_pub_send(void *pub, const struct bench_msg *m, uint64_t *dropped)
+{
+	struct bench_zmq *z = pub;
+	(void)dropped; /* PUB drops at the HWM without telling: sequence holes show it */
+	if (zmq_send(z->sock, m, sizeof(*m), ZMQ_DONTWAIT) < 0 && zmq_errno() != EAGAIN)
+		return -zmq_errno();
+	return 0;
+}
+
+static void bench_zmq_close(void *p)
+{
+	bench_zmq_free(p);
+}
+
+static int bench_zmq_sub_open(struct bench_run *run, unsigned idx, void **out, char *err,
+			      size_t len)
+{
+	(void)idx;
+	return bench_zmq_open(run, 0, (struct bench_zmq **)out, err, len);
+}
+
+static int bench_zmq_sub_recv(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
+			      uint64_t *laps)
+{
+	struct bench_zmq *z = sub;
+	(void)missed;
+	(void)laps;
+	if (wait_ms > 0) {
+		zmq_pollitem_t it = {.socket = z->sock, .events = ZMQ_POLLIN};
+		int r = zmq_poll(&it, 1, wait_ms);
+		if (r < 0)
+			return zmq_errno() == EINTR ? 0 : -zmq_errno();
+		if (r == 0)
+			return 0;
+	}
+	int r = zmq_recv(z->sock, m, sizeof(*m), ZMQ_DONTWAIT);
+	if (r == (int)sizeof(*m))
+		return 1;
+	if (r >= 0)
+		return -EBADMSG;
+	if (zmq_errno() == EAGAIN || zmq_errno() == EINTR)
+		return 0;
+	return -zmq_errno();
+}
+
+const struct bench_transport bench_transport_zmq = {
+	.name = "zmq",
+	.pub_open = bench_zmq_pub_open,
+	.pub_send = bench_zmq_pub_send,
+	.pub_close = bench_zmq_close,
+	.sub_open = bench_zmq_sub_open,
+	.sub_recv = bench_zmq_sub_recv,
+	.sub_close = bench_zmq_close,
+};
+
+#else /* !BENCH_HAVE_ZMQ */
+
+static int bench_zmq_unavailable(struct bench_run *run, char *why, size_t len)
+{
+	(void)run;
+	snprintf(why, len, "built without libzmq (pkg-config libzmq not found at configure time)");
+	return -ENOTSUP;
+}
+
+const struct bench_transport bench_transport_zmq = {
+	.name = "zmq",
+	.setup = bench_zmq_unavailable,
+};
+
+#endif

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/* tickfmt.c: a tick as a JSON line or as aligned text (see tools_tick.h).
+ * No allocation: mdbus-tail formats every tick through here. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tools_cli.h"
+#include "tools_tick.h"
+
+/* An output cursor: appends never overrun; the first failure sticks. */
+struct tools_out {
+	char *buf;
+	size_t len;
+	size_t pos;
+	int err;
+};
+
+static void tools_out_printf(struct tools_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void tools_out_printf(struct tools_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->err)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->len - o->pos) {
+		o->err = -ENOSPC;
+		return;
+	}
+	o->pos += (size_t)n;
+}
+
+static void tools_out_char(struct tools_out *o, char c)
+{
+	if (o->err)
+		return;
+	if (o->pos + 1 >= o->len) {
+		o->err = -ENOSPC;
+		return;
+	}
+	o->buf[o->pos++] = c;
+	o->buf[o->pos] = '\0';
+}
+
+/* A JSON string from a fixed-size C string field (which may lack its NUL if
+ * a writer filled it to the brim). Control characters, quotes and
+ * backslashes are escaped; other bytes pass through. */
+static void tools_out_jstr(struct tools_out *o, const char *s, size_t max)
+{
+	tools_out_char(o, '"');
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			tools_out_char(o, '\\');
+			tools_out_char(o, (char)c);
+		} else if (c < 0x20) {
+			tools_out_printf(o, "\\u%04x", c);
+		} else {
+			tools_out_char(o, (char)c);
+		}
+	}
+	tools_out_char(o, '"');
+}
+
+/* An exact decimal, as a JSON string or bare for text. */
+static void tools_out_dec(struct tools_out *o, int64_t m, unsigned decimals, int quoted)
+{
+	char d[MDBUS_DECIMAL_STR_MAX + 8];
+	int n = mdbus_decimal_format(m, decimals, d, sizeof(d));
+
+	if (n < 0) {
+		if (!o->err)
+			o->err = n;
+		return;
+	}
+	tools_out_printf(o, quoted ? "\"%s\"" : "%s", d);
+}
+
+/* uint64 ids: bare integers up to INT64_MAX, strings above (tools_tick.h). */
+static void tools_out_id(struct tools_out *o, uint64_t id)
+{
+	tools_out_printf(o, id > (uint64_t)INT64_MAX ? "\"%" PRIu64 "\"" : "%" PRIu64, id);
+}
+
+int tools_flags_json(unsigned flags, char *buf, size_t len)
+{
+	struct tools_out o = {buf, len, 0, 0};
+	char hex[8];
+	int first = 1;
+
+	if (len)
+		buf[0] = '\0';
+	tools_out_char(&o, '[');
+	for (unsigned b = 0; b < 8; b++) {
+		if (!(flags & (1u << b)))
+			continue;
+		if (!first)
+			tools_out_char(&o, ',');
+		first = 0;
+		tools_out_printf(&o, "\"%s\"", tools_flag_name(1u << b, hex, sizeof(hex)));
+	}
+	tools_out_char(&o, ']');
+	return o.err ? o.err : (int)o.pos;
+}
+
+static const char *tools_side_name(unsigned flags)
+{
+	switch (flags & (MDBUS_FLAG_BUY | MDBUS_FLAG_SELL)) {
+	case MDBUS_FLAG_BUY:
+		return "buy";
+	case MDBUS_FLAG_SELL:
+		return "sell";
+	default:
+		/* both bits set is not a side either; flags keep the truth */
+		return "unknown";
+	}
+}
+
+/* For text only: an L2 delta's side is the book side (mdbus.h). */
+static const char *tools_book_side_name(unsigned flags)
+{
+	const char *s = tools_side_name(flags);
+
+	return s[0] == 'b' ? "bid" : s[0] == 's' ? "ask" : s;
+}
+
+int tools_tick_json(const struct mdbus_tick *t, uint64_t seq, const struct mdbus_instrument *in,
+		    char *buf, size_t len)
+{
+	struct tools_out o = {buf, len, 0, 0};
+	unsigned pd = in->price_decimals, qd = in->qty_decimals;
+	const char *kind = mdbus_kind_name(t->kind);
+	char flags[128];
+	int n;
+
+	if (len)
+		buf[0] = '\0';
+	if (pd > MDBUS_DECIMALS_MAX || qd > MDBUS_DECIMALS_MAX)
+		return -ERANGE;
+	n = tools_flags_json(t->flags, flags, sizeof(flags));
+	if (n < 0)
+		return n;
+	tools_out_printf(&o, "{\"seq\":%" PRIu64 ",\"venue\":", seq);
+	tools_out_jstr(&o, in->venue, sizeof(in->venue));
+	tools_out_printf(&o, ",\"symbol\":");
+	tools_out_jstr(&o, in->symbol, sizeof(in->symbol));
+	tools_out_printf(&o, ",\"native\":");
+	tools_out_jstr(&o, in->native, sizeof(in->native));
+	tools_out_printf(&o, ",\"price_decimals\":%u,\"qty_decimals\":%u,", pd, qd);
+	if (kind)
+		tools_out_printf(&o, "\"kind\":\"%s\"", kind);
+	else
+		tools_out_printf(&o, "\"kind\":%u", t->kind);
+	tools_out_printf(&o, ",\"exch_ts\":%" PRId64 ",\"recv_ts\":%" PRId64 ",\"flags\":%s",
+			 t->exch_ts, t->recv_ts, flags);
+	switch (t->kind) {
+	case MDBUS_KIND_TRADE:
+		tools_out_printf(&o, ",\"price\":");
+		tools_out_dec(&o, t->u.trade.price, pd, 1);
+		tools_out_printf(&o, ",\"qty\":");
+		tools_out_dec(&o, t->u.trade.qty, qd, 1);
+		tools_out_printf(&o, ",\"side\":\"%s\",\"trade_id\":", tools_side_name(t->flags));
+		tools_out_id(&o, t->u.trade.trade_id);
+		break;
+	case MDBUS_KIND_BBO:
+		tools_out_printf(&o, ",\"bid_px\":");
+		tools_out_dec(&o, t->u.bbo.bid_px, pd, 1);
+		tools_out_printf(&o, ",\"bid_qty\":");
+		tools_out_dec(&o, t->u.bbo.bid_qty, qd, 1);
+		tools_out_printf(&o, ",\"ask_px\":");
+		tools_out_dec(&o, t->u.bbo.ask_px, pd, 1);
+		tools_out_printf(&o, ",\"ask_qty\":");
+		tools_out_dec(&o, t->u.bbo.ask_qty, qd, 1);
+		break;
+	case MDBUS_KIND_L2:
+		tools_out_printf(&o, ",\"price\":");
+		tools_out_dec(&o, t->u.l2.price, pd, 1);
+		tools_out_printf(&o, ",\"qty\":");
+		tools_out_dec(&o, t->u.l2.qty, qd, 1);
+		tools_out_printf(&o, ",\"side\":\"%s\",\"update_id\":", tools_side_name(t->flags));
+		tools_out_id(&o, t->u.l2.update_id);
+		break;
+	case MDBUS_KIND_STATUS: {
+		const char *st = tools_status_name(t->u.status.code);
+
+		if (st)
+			tools_out_printf(&o, ",\"status\":\"%s\"", st);
+		else
+			tools_out_printf(&o, ",\"status\":%" PRIu32, t->u.status.code);
+		tools_out_printf(&o, ",\"session\":%" PRIu32 ",\"reason\":%" PRIu32,
+				 t->u.status.session, t->u.status.reason);
+		break;
+	}
+	default:
+		break; /* unknown kind: the header fields are all we can say */
+	}
+	tools_out_char(&o, '}');
+	return o.err ? o.err : (int)o.pos;
+}
+
+/* Venue and symbol columns: wide enough for common names, never truncated
+ * (a longer name just shifts the rest of that line). */
+#define TOOLS_TEXT_VENUE_W  10
+#define TOOLS_TEXT_SYMBOL_W 14
+
+int tools_tick_text(const struct mdbus_tick *t, uint64_t seq, const struct mdbus_instrument *in,
+		    char *buf, size_t len)
+{
+	struct tools_out o = {buf, len, 0, 0};
+	unsigned pd = in->price_decimals, qd = in->qty_decimals;
+	int64_t ts = t->exch_ts ? t->exch_ts : t->recv_ts;
+	int64_t day_ns = ts % (86400LL * 1000000000);
+	const char *kind = mdbus_kind_name(t->kind);
+
+	(void)seq; /* text is for humans; --json carries seq */
+	if (len)
+		buf[0] = '\0';
+	if (day_ns < 0)
+		day_ns += 86400LL * 1000000000;
+	tools_out_printf(&o, "%02d:%02d:%02d.%09d %-*.*s %-*.*s %-6s ",
+			 (int)(day_ns / 3600000000000LL), (int)(day_ns / 60000000000LL % 60),
+			 (int)(day_ns / 1000000000 % 60), (int)(day_ns % 1000000000),
+			 TOOLS_TEXT_VENUE_W, (int)strnlen(in->venue, sizeof(in->venue)), in->venue,
+			 TOOLS_TEXT_SYMBOL_W, (int)strnlen(in->symbol, sizeof(in->symbol)),
+			 in->symbol, kind ? kind : "?");
+	switch (t->kind) {
+	case MDBUS_KIND_TRADE:
+		tools_out_printf(&o, "%-7s ", tools_side_name(t->flags));
+		tools_out_dec(&o, t->u.trade.qty, qd, 0);
+		tools_out_printf(&o, " @ ");
+		tools_out_dec(&o, t->u.trade.price, pd, 0);
+		tools_out_printf(&o, "  id=%" PRIu64, t->u.trade.trade_id);
+		break;
+	case MDBUS_KIND_BBO:
+		tools_out_printf(&o, "bid ");
+		tools_out_dec(&o, t->u.bbo.bid_qty, qd, 0);
+		tools_out_printf(&o, " @ ");
+		tools_out_dec(&o, t->u.bbo.bid_px, pd, 0);
+		tools_out_printf(&o, "  ask ");
+		tools_out_dec(&o, t->u.bbo.ask_qty, qd, 0);
+		tools_out_printf(&o, " @ ");
+		tools_out_dec(&o, t->u.bbo.ask_px, pd, 0);
+		break;
+	case MDBUS_KIND_L2:
+		tools_out_printf(&o, "%-7s ", tools_book_side_name(t->flags));
+		tools_out_dec(&o, t->u.l2.qty, qd, 0);
+		tools_out_printf(&o, " @ ");
+		tools_out_dec(&o, t->u.l2.price, pd, 0);
+		tools_out_printf(&o, "  upd=%" PRIu64, t->u.l2.update_id);
+		break;
+	case MDBUS_KIND_STATUS: {
+		const char *st = tools_status_name(t->u.status.code);
+
+		if (st)
+			tools_out_printf(&o, "%-7s", st);
+		else
+			tools_out_printf(&o, "code=%-2" PRIu32, t->u.status.code);
+		tools_out_printf(&o, " session=%" PRIu32 " reason=%" PRIu32, t->u.status.session,
+				 t->u.status.reason);
+		break;
+	}
+	default:
+		tools_out_printf(&o, "kind=%u", t->kind);
+		break;
+	}
+	if (t->flags & (MDBUS_FLAG_SNAPSHOT | MDBUS_FLAG_GAP | 0xf0u)) {
+		char flags[128];
+
+		if (tools_flags_json(t->flags, flags, sizeof(flags)) > 0)
+			tools_out_printf(&o, "  %s", flags);
+	}
+	return o.err ? o.err : (int)o.pos;
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdbus-replay FILE: publishes the ticks of a JSON-lines file (the
+ * mdbus-tail --json format) onto a bus, flat out or at --rate ticks/s on an
+ * absolute schedule, optionally in a --loop. The file is loaded and checked
+ * first: every malformed line is reported as "FILE:LINE: reason", counted
+ * and skipped, and the exit status is 1 if there was any.
+ *
+ * The bus segment is kept at exit (state STOPPED) so that readers can drain
+ * it; --unlink removes it. --hold keeps the writer open after the last tick
+ * so late readers can still attach to a live bus.
+ *
+ * Exit status: 0 all published; 1 bad lines skipped or a runtime error;
+ * 2 usage error, unreadable file, or a bus that cannot be created (busy).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "replay_load.h"
+#include "tools_cli.h"
+#include "tools_run.h"
+
+#define REPLAY_BATCH 256 /* ticks per publish_batch + wake */
+#define NS_PER_S     1000000000LL
+
+struct replay_opts {
+	const char *bus;
+	const char *file;
+	uint64_t rate; /* ticks/s, 0 = flat out */
+	uint64_t slots;
+	int loop;
+	int unlink_bus;
+	int64_t hold_ns; /* INT64_MAX = until a signal */
+};
+
+static void replay_usage(FILE *f)
+{
+	fprintf(f, "usage: mdbus-replay [options] FILE\n"
+		   "Publishes the ticks of a JSON-lines file (mdbus-tail --json format; FILE '-'\n"
+		   "is stdin) onto a bus it creates.\n\n" TOOLS_BUS_USAGE
+		   "      --rate N        N ticks/s on an absolute schedule (250k, 1M ok);\n"
+		   "                      default: as fast as possible\n"
+		   "      --loop          repeat the file until interrupted\n"
+		   "      --slots N       ring slots, a power of two >= 64 (default 65536)\n"
+		   "      --hold DUR      keep the bus open DUR after the last tick (seconds,\n"
+		   "                      500ms..., or 'forever' until SIGINT/SIGTERM)\n"
+		   "      --keep          keep the segment file at exit (the default: readers can\n"
+		   "                      drain it; its state says STOPPED)\n"
+		   "      --unlink        remove the segment file at exit\n"
+		   "  -h, --help          this text\n\n"
+		   "Bad lines are reported as FILE:LINE: reason and skipped.\n"
+		   "Exit: 0 all published; 1 bad lines or runtime error; 2 usage error,\n"
+		   "unreadable file or bus busy.\n");
+}
+
+enum {
+	OPT_RATE = 256,
+	OPT_LOOP,
+	OPT_SLOTS,
+	OPT_HOLD,
+	OPT_KEEP,
+	OPT_UNLINK,
+};
+
+static int replay_parse_args(int argc, char **argv, struct replay_opts *o)
+{
+	static const struct option longopts[] = {
+		{"bus", required_argument, NULL, 'b'},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"loop", no_argument, NULL, OPT_LOOP},
+		{"slots", required_argument, NULL, OPT_SLOTS},
+		{"hold", required_argument, NULL, OPT_HOLD},
+		{"keep", no_argument, NULL, OPT_KEEP},
+		{"unlink", no_argument, NULL, OPT_UNLINK},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->bus = optarg;
+			break;
+		case OPT_RATE:
+			if (tools_parse_u64(optarg, NS_PER_S, &o->rate) < 0) {
+				fprintf(stderr,
+					"mdbus-replay: --rate %s: expected ticks/s from 0 to 1G "
+					"(0 = flat out)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_LOOP:
+			o->loop = 1;
+			break;
+		case OPT_SLOTS:
+			if (tools_parse_u64(optarg, UINT32_MAX, &o->slots) < 0) {
+				fprintf(stderr, "mdbus-replay: --slots %s: expected an integer\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_HOLD:
+			if (strcmp(optarg, "forever") == 0 || strcmp(optarg, "inf") == 0) {
+				o->hold_ns = INT64_MAX;
+			} else if (tools_parse_duration(optarg, &o->hold_ns) < 0) {
+				fprintf(stderr,
+					"mdbus-replay: --hold %s: expected seconds (e.g. 2.5), a "
+					"duration (500ms) or 'forever'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_KEEP:
+			o->unlink_bus = 0;
+			break;
+		case OPT_UNLINK:
+			o->unlink_bus = 1;
+			break;
+		case 'h':
+			replay_usage(stdout);
+			exit(0);
+		default:
+			replay_usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "mdbus-replay: %s\n",
+			optind < argc ? "one FILE only" : "missing FILE");
+		replay_usage(stderr);
+		return 2;
+	}
+	o->file = argv[optind];
+	return 0;
+}
+
+/* Deadline of the k-th tick since t0 at `rate` ticks/s: computed from k
+ * each time, never accumulated, so rounding never drifts. */
+static int64_t replay_deadline(int64_t t0, uint64_t k, uint64_t rate)
+{
+	return t0 + (int64_t)((unsigned __int128)k * NS_PER_S / rate);
+}
+
+/* How many ticks are due at `now` counting from tick k (at least 1). */
+static uint64_t replay_due(int64_t t0, uint64_t k, uint64_t rate, int64_t now)
+{
+	uint64_t upto = (uint64_t)((unsigned __int128)(uint64_t)(now - t0) * rate / NS_PER_S) + 1;
+
+	return upto > k ? upto - k : 1;
+}
+
+/* Publishes d's ticks (instrument fields already writer ids). Returns 0, or
+ * -EINTR when a stop was requested, or a publish error. *published counts. */
+static int replay_publish(mdbus_writer *w, const struct replay_data *d, const struct replay_opts *o,
+			  uint64_t *published, uint64_t *passes)
+{
+	int64_t t0 = tools_now_ns(CLOCK_MONOTONIC);
+	uint64_t k = 0; /* ticks published so far: the schedule's index */
+	int rc;
+
+	do {
+		size_t i = 0;
+
+		while (i < d->nticks) {
+			size_t n = d->nticks - i;
+
+			if (tools_stop_requested())
+				return -EINTR;
+			if (n > REPLAY_BATCH)
+				n = REPLAY_BATCH;
+			if (o->rate) {
+				int64_t next = replay_deadline(t0, k, o->rate);
+				int64_t now = tools_now_ns(CLOCK_MONOTONIC);
+				uint64_t due;
+
+				if (next > now) {
+					rc = tools_sleep_until(CLOCK_MONOTONIC, next);
+					if (rc < 0)
+						return rc;
+					now = tools_now_ns(CLOCK_MONOTONIC);
+				}
+				/* Everything already due goes out in one batch: at
+				 * high rates we publish in bursts between sleeps
+				 * but stay on schedule. */
+				due = replay_due(t0, k, o->rate, now);
+				if (due < n)
+					n = (size_t)due;
+			}
+			rc = mdbus_writer_publish_batch(w, d->ticks + i, n);
+			if (rc < 0)
+				return rc;
+			mdbus_writer_wake(w);
+			i += n;
+			k += n;
+			*published = k;
+		}
+		(*passes)++;
+	} while (o->loop);
+	return 0;
+}
+
+/* Registers the file's instruments and rewrites each tick's instrument
+ * index to the writer's id. Returns 0 or an mdbus error (printed). */
+static int replay_register(mdbus_writer *w, struct replay_data *d)
+{
+	uint32_t *ids = calloc(d->ninstr ? d->ninstr : 1, sizeof(*ids));
+	int rc = 0;
+
+	if (!ids)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->ninstr && rc == 0; i++) {
+		rc = mdbus_writer_add_instrument(w, &d->instr[i], &ids[i]);
+		if (rc < 0)
+			fprintf(stderr, "mdbus-replay: instrument %s/%s: %s\n", d->instr[i].venue,
+				d->instr[i].symbol, mdbus_strerror(rc));
+	}
+	if (rc == 0)
+		for (size_t i = 0; i < d->nticks; i++)
+			d->ticks[i].instrument = ids[d->ticks[i].instrument];
+	free(ids);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct replay_opts o = {0};
+	struct replay_data d = {0};
+	char bus[MDBUS_BUS_NAME_MAX + 1], err[256] = "";
+	struct mdbus_writer_opts wo = {0};
+	mdbus_writer *w = NULL;
+	uint64_t published = 0, passes = 0;
+	int64_t t_start;
+	FILE *f;
+	int rc, status = 0;
+
+	rc = replay_parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	rc = tools_bus_resolve(o.bus, bus, sizeof(bus));
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-replay: bad bus name '%s': %s\n",
+			o.bus ? o.bus : getenv(MDBUS_BUS_ENV), mdbus_strerror(rc));
+		return 2;
+	}
+	rc = tools_signals_init();
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-replay: signals: %s\n", mdbus_strerror(rc));
+		return 1;
+	}
+
+	f = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
+	if (!f) {
+		fprintf(stderr, "mdbus-replay: %s: %s\n", o.file, strerror(errno));
+		return 2;
+	}
+	rc = replay_data_load(&d, f, o.file, stderr);
+	if (f != stdin)
+		fclose(f);
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-replay: %s: %s\n", o.file, mdbus_strerror(rc));
+		replay_data_free(&d);
+		return 2;
+	}
+	if (d.bad)
+		status = 1;
+	if (d.nticks == 0) {
+		fprintf(stderr, "mdbus-replay: %s: no ticks to replay (%" PRIu64 " bad lines)\n",
+			o.file, d.bad);
+		replay_data_free(&d);
+		return 1;
+	}
+
+	wo.bus = bus;
+	wo.slots = (uint32_t)o.slots;
+	wo.max_instruments = d.ninstr > 4096 ? d.ninstr : 0;
+	wo.group = (gid_t)-1;
+	wo.errbuf = err;
+	wo.errlen = sizeof(err);
+	rc = mdbus_writer_open(&w, &wo);
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-replay: bus '%s': %s\n", bus,
+			err[0] ? err : mdbus_strerror(rc));
+		replay_data_free(&d);
+		return 2;
+	}
+	rc = replay_register(w, &d);
+	if (rc < 0) {
+		status = 1;
+		goto out;
+	}
+	mdbus_writer_set_state(w, MDBUS_WRITER_RUNNING);
+
+	t_start = tools_now_ns(CLOCK_MONOTONIC);
+	rc = replay_publish(w, &d, &o, &published, &passes);
+	if (rc < 0 && rc != -EINTR) {
+		fprintf(stderr, "mdbus-replay: publish: %s\n", mdbus_strerror(rc));
+		status = 1;
+	}
+	{
+		double secs = (double)(tools_now_ns(CLOCK_MONOTONIC) - t_start) / 1e9;
+
+		fprintf(stderr,
+			"mdbus-replay: %s: %" PRIu64 " ticks published on bus '%s' (%" PRIu64
+			" pass%s, %" PRIu32 " instrument%s) in %.3f s%s; %" PRIu64
+			" bad line%s skipped\n",
+			o.file, published, bus, passes, passes == 1 ? "" : "es", d.ninstr,
+			d.ninstr == 1 ? "" : "s", secs, rc == -EINTR ? " (interrupted)" : "", d.bad,
+			d.bad == 1 ? "" : "s");
+	}
+	if (rc == 0 && o.hold_ns > 0) {
+		int64_t now = tools_now_ns(CLOCK_MONOTONIC);
+		int64_t until = o.hold_ns > INT64_MAX - now ? INT64_MAX : now + o.hold_ns;
+
+		tools_sleep_until(CLOCK_MONOTONIC, until); /* a signal ends it early */
+	}
+out:
+	mdbus_writer_close(w, o.unlink_bus);
+	replay_data_free(&d);
+	return status;
+}

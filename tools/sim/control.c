@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control.c: fault injection commands of mdbus-sim, one line each on the
+ * control socket, answered "ok ..." or "error ...".
+ *
+ * Connection faults (stall, noping, silent, close, reset) act on the clients
+ * connected now; a client that reconnects afterwards is served normally,
+ * which is what a reconnection test needs. Handshake faults (refuse,
+ * badaccept, delay_handshake) act on future upgrades until `normal`.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+#define CONTROL_HELP                                                                               \
+	"commands: close [CODE] | reset | stall | noping | silent | refuse STATUS [RETRY_AFTER] "  \
+	"| badaccept | delay_handshake MS | badjson | badprecision | oversize BYTES | normal | "   \
+	"stats | rate N | help"
+
+/* Parses a whole decimal integer in [lo, hi]. */
+static int control_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s)
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Sets one per-connection fault flag on every open client; returns how many. */
+static int control_flag(struct sim_server *s, size_t field)
+{
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < SIM_MAX_CONNS; i++) {
+		struct sim_conn *c = s->conns[i];
+		if (c && c->state == SIM_CS_OPEN) {
+			*(int *)((char *)c + field) = 1;
+			n++;
+		}
+	}
+	return n;
+}
+
+static void control_stats(struct sim_server *s, char *reply, size_t len)
+{
+	const struct sim_stats *st = &s->stats;
+	uint64_t clients = 0, open = 0, subs = 0;
+	size_t i, k;
+
+	for (i = 0; i < SIM_MAX_CONNS; i++) {
+		const struct sim_conn *c = s->conns[i];
+		if (!c)
+			continue;
+		clients++;
+		if (c->state != SIM_CS_OPEN)
+			continue;
+		open++;
+		for (k = 0; k < SIM_MAX_SYMBOLS; k++)
+			subs += (uint64_t)__builtin_popcount(c->subs[k]);
+	}
+	snprintf(reply, len,
+		 "{\"accepted\":%" PRIu64 ",\"clients\":%" PRIu64 ",\"open\":%" PRIu64
+		 ",\"subscriptions\":%" PRIu64 ",\"messages_sent\":%" PRIu64
+		 ",\"trades_sent\":%" PRIu64 ",\"bbo_sent\":%" PRIu64 ",\"pings_sent\":%" PRIu64
+		 ",\"pongs_received\":%" PRIu64 ",\"pings_received\":%" PRIu64
+		 ",\"pongs_sent\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"closes_received\":%" PRIu64
+		 ",\"upgrades\":%" PRIu64 ",\"refused\":%" PRIu64 ",\"tls_failed\":%" PRIu64
+		 ",\"resets\":%" PRIu64 ",\"rate\":%g}",
+		 st->accepted, clients, open, subs, st->messages_sent, st->trades_sent,
+		 st->bbo_sent, st->pings_sent, st->pongs_received, st->pings_received,
+		 st->pongs_sent, st->requests, st->closes_received, st->upgrades, st->refused,
+		 st->tls_failed, st->resets, s->rate);
+}
+
+/* One trade with 4 digits more than the venue's 8, for each symbol someone
+ * follows trades of: the feed must count it as a parse error, not round it. */
+static int control_badprecision(struct sim_server *s)
+{
+	int sent = 0;
+	uint32_t i;
+	size_t k;
+
+	for (i = 0; i < s->venue.nsym; i++) {
+		int n, any = 0;
+
+		for (k = 0; k < SIM_MAX_CONNS; k++) {
+			const struct sim_conn *c = s->conns[k];
+			if (c && c->state == SIM_CS_OPEN && c->subs[i] & SIM_STREAM_TRADE)
+				any = 1;
+		}
+		if (!any)
+			continue;
+		n = sim_venue_trade(&s->venue, i, sim_wall_ms(), 4, s->scratch, sizeof(s->scratch));
+		/* tests look for this trade id, which must never reach the bus */
+		fprintf(stderr, "mdbus-sim: badprecision %s t=%" PRIu64 "\n",
+			s->venue.sym[i].native, s->venue.sym[i].trade_id);
+		if (n > 0)
+			sent += sim_server_broadcast(s, (int)i, SIM_STREAM_TRADE, s->scratch,
+						     (size_t)n);
+	}
+	return sent;
+}
+
+/* A syntactically valid JSON object of exactly `bytes` bytes. */
+static int control_oversize(struct sim_server *s, long bytes)
+{
+	static const char head[] = "{\"e\":\"oversize\",\"pad\":\"";
+	size_t hl = sizeof(head) - 1, n = (size_t)bytes;
+	char *m = malloc(n);
+	int sent;
+
+	if (!m)
+		return -ENOMEM;
+	memcpy(m, head, hl);
+	memset(m + hl, 'x', n - hl - 2);
+	memcpy(m + n - 2, "\"}", 2);
+	sent = sim_server_broadcast(s, -1, 0, m, n);
+	free(m);
+	return sent;
+}
+
+void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len)
+{
+	char cmd[64] = "", a1[64] = "", a2[64] = "";
+	int64_t now = sim_now_ns();
+	int nargs = sscanf(line, "%63s %63s %63s", cmd, a1, a2);
+	long v = 0, v2 = 0;
+	int n = 0;
+	size_t i;
+
+	if (nargs < 1) {
+		snprintf(reply, len, "error empty command; %s", CONTROL_HELP);
+		return;
+	}
+	if (strcmp(cmd, "close") == 0) {
+		if (nargs >= 2 && control_int(a1, 1000, 4999, &v) < 0) {
+			snprintf(reply, len, "error close: CODE must be 1000..4999");
+			return;
+		}
+		for (i = 0; i < SIM_MAX_CONNS; i++) {
+			struct sim_conn *c = s->conns[i];
+			if (c && c->state == SIM_CS_OPEN) {
+				sim_conn_send_close(c, nargs >= 2 ? (uint16_t)v : 1000,
+						    "closed by mdbus-sim", now);
+				n++;
+			}
+		}
+		snprintf(reply, len, "ok closed %d", n);
+	} else if (strcmp(cmd, "reset") == 0) {
+		for (i = 0; i < SIM_MAX_CONNS; i++) {
+			if (s->conns[i]) {
+				sim_conn_free(s->conns[i], 1);
+				s->conns[i] = NULL;
+				n++;
+			}
+		}
+		s->stats.resets += (uint64_t)n;
+		snprintf(reply, len, "ok reset %d", n);
+	} else if (strcmp(cmd, "stall") == 0) {
+		snprintf(reply, len, "ok stalled %d",
+			 control_flag(s, offsetof(struct sim_conn, stalled)));
+	} else if (strcmp(cmd, "noping") == 0) {
+		snprintf(reply, len, "ok noping %d",
+			 control_flag(s, offsetof(struct sim_conn, noping)));
+	} else if (strcmp(cmd, "silent") == 0) {
+		snprintf(reply, len, "ok silent %d",
+			 control_flag(s, offsetof(struct sim_conn, silent)));
+	} else if (strcmp(cmd, "refuse") == 0) {
+		if (control_int(a1, 200, 599, &v) < 0 || v == 101 ||
+		    (nargs >= 3 && control_int(a2, 0, 86400, &v2) < 0)) {
+			snprintf(reply, len, "error refuse: STATUS 200..599 [RETRY_AFTER seconds]");
+			return;
+		}
+		s->faults.refuse_status = (int)v;
+		s->faults.refuse_retry_after = (int)v2;
+		snprintf(reply, len, "ok refusing upgrades with %ld", v);
+	} else if (strcmp(cmd, "badaccept") == 0) {
+		s->faults.badaccept = 1;
+		snprintf(reply, len, "ok badaccept");
+	} else if (strcmp(cmd, "delay_handshake") == 0) {
+		if (control_int(a1, 0, 3600000, &v) < 0) {
+			snprintf(reply, len, "error delay_handshake: MS 0..3600000");
+			return;
+		}
+		s->faults.delay_handshake_ms = v;
+		snprintf(reply, len, "ok delay_handshake %ld", v);
+	} else if (strcmp(cmd, "badjson") == 0) {
+		static const char bad[] = "{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"p\":\"1.0\",";
+		snprintf(reply, len, "ok sent %d",
+			 sim_server_broadcast(s, -1, 0, bad, sizeof(bad) - 1));
+	} else if (strcmp(cmd, "badprecision") == 0) {
+		snprintf(reply, len, "ok sent %d", control_badprecision(s));
+	} else if (strcmp(cmd, "oversize") == 0) {
+		if (control_int(a1, 64, (long)SIM_OUT_MAX / 2, &v) < 0) {
+			snprintf(reply, len, "error oversize: BYTES 64..%u", SIM_OUT_MAX / 2);
+			return;
+		}
+		n = control_oversize(s, v);
+		if (n < 0)
+			snprintf(reply, len, "error oversize: out of memory");
+		else
+			snprintf(reply, len, "ok sent %d", n);
+	} else if (strcmp(cmd, "normal") == 0) {
+		memset(&s->faults, 0, sizeof(s->faults));
+		for (i = 0; i < SIM_MAX_CONNS; i++) {
+			struct sim_conn *c = s->conns[i];
+			if (c)
+				c->stalled = c->noping = c->silent = 0;
+		}
+		snprintf(reply, len, "ok normal");
+	} else if (strcmp(cmd, "stats") == 0) {
+		control_stats(s, reply, len);
+	} else if (strcmp(cmd, "rate") == 0) {
+		char *end;
+		double r = strtod(a1, &end);
+		if (nargs < 2 || *end || r < 0 || r > 1e6) {
+			snprintf(reply, len, "error rate: N ticks/s per stream, 0..1000000");
+			return;
+		}
+		sim_server_set_rate(s, r, now);
+		snprintf(reply, len, "ok rate %g", r);
+	} else if (strcmp(cmd, "help") == 0) {
+		snprintf(reply, len, "ok %s", CONTROL_HELP);
+	} else {
+		snprintf(reply, len, "error unknown command '%s'; %s", cmd, CONTROL_HELP);
+	}
+}
+
+int sim_control_client(const char *path, int argc, char **argv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char line[1024], reply[4096];
+	size_t off = 0, got = 0;
+	int fd, i;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "mdbus-sim: %s: path too long\n", path);
+		return 1;
+	}
+	strcpy(sa.sun_path, path);
+	for (i = 0; i < argc && off < sizeof(line) - 2; i++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off - 1, "%s%s", i ? " " : "",
+					argv[i]);
+	line[off++] = '\n';
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "mdbus-sim: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	if (write(fd, line, off) != (ssize_t)off) {
+		fprintf(stderr, "mdbus-sim: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	while (got < sizeof(reply) - 1) {
+		ssize_t n = read(fd, reply + got, sizeof(reply) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(reply, '\n', got))
+			break;
+	}
+	close(fd);
+	reply[got] = '\0';
+	fputs(reply, stdout);
+	return strncmp(reply, "ok", 2) == 0 || reply[0] == '{' ? 0 : 1;
+}

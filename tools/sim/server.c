@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.c: mdbus-sim's poll() loop: accepts clients and control
+ * connections, drives each connection's I/O and timers, and emits market
+ * data on a fixed schedule (rate steps per second, each step one event per
+ * subscribed symbol-stream, or one replay line).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "sim.h"
+
+#define SERVER_MAX_STEPS 100 /* emission steps caught up per wake-up */
+
+int64_t sim_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t sim_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- set-up ------------------------------------------------------------------------- */
+
+static int server_listen(struct sim_server *s, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char host[128], *colon;
+	const char *port;
+	int one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	snprintf(host, sizeof(host), "%s", s->opt.listen);
+	colon = strrchr(host, ':');
+	if (!colon) {
+		snprintf(err, errlen, "--listen %s: expected HOST:PORT", s->opt.listen);
+		return -EINVAL;
+	}
+	*colon = '\0';
+	port = colon + 1;
+	if (host[0] == '[') { /* [::1]:PORT */
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		ss.ss_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)atoi(port));
+		sl = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		ss.ss_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)atoi(port));
+		sl = sizeof(struct sockaddr_in6);
+	} else {
+		snprintf(err, errlen, "--listen %s: not a numeric address", s->opt.listen);
+		return -EINVAL;
+	}
+	s->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0)
+		goto fail;
+	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->lfd, (struct sockaddr *)&ss, sl) < 0 || listen(s->lfd, 64) < 0)
+		goto fail;
+	sl = sizeof(ss);
+	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) < 0)
+		goto fail;
+	/* Tests read this line to learn the port chosen for --listen HOST:0. */
+	printf("listening %s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", host,
+	       ss.ss_family == AF_INET6 ? "]" : "",
+	       ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					     : ((struct sockaddr_in6 *)&ss)->sin6_port));
+	fflush(stdout);
+	return 0;
+fail:
+	snprintf(err, errlen, "--listen %s: %s", s->opt.listen, strerror(errno));
+	return -errno;
+}
+
+static int server_control(struct sim_server *s, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	if (strlen(s->opt.control) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "--control %s: path too long", s->opt.control);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, s->opt.control);
+	unlink(s->opt.control); /* a stale socket of a previous run */
+	s->cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->cfd < 0 || bind(s->cfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(s->cfd, 8) < 0) {
+		snprintf(err, errlen, "--control %s: %s", s->opt.control, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int server_tls(struct sim_server *s, char *err, size_t errlen)
+{
+	s->ssl_ctx = SSL_CTX_new(TLS_server_method());
+	if (!s->ssl_ctx)
+		goto fail;
+	SSL_CTX_set_min_proto_version(s->ssl_ctx, TLS1_2_VERSION);
+	/* SSL_write may return after part of the buffer and be retried with
+	 * the (moved) rest: our out buffer compacts between calls. */
+	SSL_CTX_set_mode(s->ssl_ctx,
+			 SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (SSL_CTX_use_certificate_chain_file(s->ssl_ctx, s->opt.cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(s->ssl_ctx, s->opt.key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(s->ssl_ctx) != 1)
+		goto fail;
+	return 0;
+fail : {
+	char buf[256];
+	ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+	ERR_clear_error();
+	snprintf(err, errlen, "TLS set-up (%s, %s): %s", s->opt.cert, s->opt.key, buf);
+	return -EINVAL;
+}
+}
+
+static int server_load_replay(struct sim_server *s, char *err, size_t errlen)
+{
+	FILE *f = fopen(s->opt.replay, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "--replay %s: %s", s->opt.replay, strerror(errno));
+		return -errno;
+	}
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		char **l;
+		size_t *ll;
+
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		l = realloc(s->replay, (s->nreplay + 1) * sizeof(*l));
+		if (!l)
+			break;
+		s->replay = l;
+		ll = realloc(s->replay_len, (s->nreplay + 1) * sizeof(*ll));
+		if (!ll)
+			break;
+		s->replay_len = ll;
+		s->replay[s->nreplay] = strdup(line);
+		if (!s->replay[s->nreplay])
+			break;
+		s->replay_len[s->nreplay++] = (size_t)n;
+	}
+	free(line);
+	fclose(f);
+	if (s->nreplay == 0) {
+		snprintf(err, errlen, "--replay %s: no messages", s->opt.replay);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *err, size_t errlen)
+{
+	sigset_t mask;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->opt = *opt;
+	s->lfd = s->cfd = s->sigfd = -1;
+	for (r = 0; r < SIM_MAX_CTL; r++)
+		s->ctl[r] = -1;
+	r = sim_venue_init(&s->venue, opt->symbols, opt->seed, err, errlen);
+	if (r < 0)
+		return r;
+	if (opt->replay && (r = server_load_replay(s, err, errlen)) < 0)
+		return r;
+	if (!opt->plain && (r = server_tls(s, err, errlen)) < 0)
+		return r;
+	/* Signals arrive as readable data in the loop: no handler races. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	if (opt->control && (r = server_control(s, err, errlen)) < 0)
+		return r;
+	r = server_listen(s, err, errlen);
+	if (r < 0)
+		return r;
+	sim_server_set_rate(s, opt->rate, sim_now_ns());
+	return 0;
+}
+
+void sim_server_free(struct sim_server *s)
+{
+	size_t i;
+
+	for (i = 0; i < SIM_MAX_CONNS; i++) {
+		sim_conn_free(s->conns[i], 0);
+		s->conns[i] = NULL;
+	}
+	for (i = 0; i < SIM_MAX_CTL; i++) {
+		if (s->ctl[i] >= 0)
+			close(s->ctl[i]);
+		sim_buf_free(&s->ctl_in[i]);
+	}
+	if (s->cfd >= 0) {
+		close(s->cfd);
+		unlink(s->opt.control);
+	}
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	for (i = 0; i < s->nreplay; i++)
+		free(s->replay[i]);
+	free(s->replay);
+	free(s->replay_len);
+	SSL_CTX_free(s->ssl_ctx);
+	s->ssl_ctx = NULL;
+}
+
+/* ---- market data -------------------------------------------------------------------- */
+
+void sim_server_set_rate(struct sim_server *s, double rate, int64_t now_ns)
+{
+	s->rate = rate < 0 ? 0 : rate;
+	s->emit_start_ns = now_ns;
+	s->emitted = 0;
+}
+
+static int server_wants(const struct sim_conn *c, int sym, uint8_t kind)
+{
+	if (!c || c->state != SIM_CS_OPEN || c->stalled || c->silent)
+		return 0;
+	if (sym < 0) {
+		size_t i;
+		for (i = 0; i < SIM_MAX_SYMBOLS; i++)
+			if (c->subs[i])
+				return 1;
+		return 0;
+	}
+	return kind ? (c->subs[sym] & kind) != 0 : c->subs[sym] != 0;
+}
+
+int sim_server_broadcast(struct sim_server *s, int sym, uint8_t kind, const char *p, size_t n)
+{
+	int sent = 0;
+	size_t i;
+
+	for (i = 0; i < SIM_MAX_CONNS; i++) {
+		struct sim_conn *c = s->conns[i];
+
+		if (!server_wants(c, sym, kind))
+			continue;
+		if (c->combined && sym >= 0 && kind) {
+			/* combined streams wrap each event with its stream name */
+			char name[SIM_NATIVE_MAX + 16];
+			size_t k, m;
+			struct sim_buf w = {0};
+
+			for (k = 0; s->venue.sym[sym].native[k]; k++)
+				name[k] = (char)(s->venue.sym[sym].native[k] | 0x20);
+			snprintf(name + k, sizeof(name) - k, "@%s",
+				 kind == SIM_STREAM_TRADE ? "trade" : "bookTicker");
+			m = strlen(name);
+			if (sim_buf_append(&w, "{\"stream\":\"", 11) == 0 &&
+			    sim_buf_append(&w, name, m) == 0 &&
+			    sim_buf_append(&w, "\",\"data\":", 9) == 0 &&
+			    sim_buf_append(&w, p, n) == 0 && sim_buf_append(&w, "}", 1) == 0)
+				sim_conn_send_frame(c, WSLAY_TEXT_FRAME, w.p, w.len);
+			sim_buf_free(&w);
+		} else {
+			sim_conn_send_frame(c, WSLAY_TEXT_FRAME, p, n);
+		}
+		s->stats.messages_sent++;
+		if (kind == SIM_STREAM_TRADE)
+			s->stats.trades_sent++;
+		else if (kind == SIM_STREAM_BBO)
+			s->stats.bbo_sent++;
+		sent++;
+	}
+	return sent;
+}
+
+static void server_emit_step(struct sim_server *s)
+{
+	uint32_t i;
+	size_t k;
+
+	if (s->nreplay) {
+		const char *m = s->replay[s->replay_pos];
+		size_t n = s->replay_len[s->replay_pos];
+		uint8_t kind = 0;
+		int sym = sim_venue_classify(&s->venue, m, n, &kind);
+
+		sim_server_broadcast(s, sym < 0 ? -1 : sym, sym < 0 ? 0 : kind, m, n);
+		s->replay_pos = (s->replay_pos + 1) % s->nreplay;
+		return;
+	}
+	for (i = 0; i < s->venue.nsym; i++) {
+		uint8_t want = 0;
+		int n;
+
+		for (k = 0; k < SIM_MAX_CONNS; k++)
+			if (server_wants(s->conns[k], (int)i, 0))
+				want |= s->conns[k]->subs[i];
+		if (want & SIM_STREAM_TRADE) {
+			n = sim_venue_trade(&s->venue, i, sim_wall_ms(), 0, s->scratch,
+					    sizeof(s->scratch));
+			if (n > 0)
+				sim_server_broadcast(s, (int)i, SIM_STREAM_TRADE, s->scratch,
+						     (size_t)n);
+		}
+		if (want & SIM_STREAM_BBO) {
+			n = sim_venue_bbo(&s->venue, i, s->scratch, sizeof(s->scratch));
+			if (n > 0)
+				sim_server_broadcast(s, (int)i, SIM_STREAM_BBO, s->scratch,
+						     (size_t)n);
+		}
+	}
+}
+
+/* Runs the emission steps that are due; returns ns until the next one. */
+static int64_t server_emit(struct sim_server *s, int64_t now_ns)
+{
+	uint64_t due;
+	int64_t next;
+
+	if (s->rate <= 0)
+		return INT64_MAX;
+	due = (uint64_t)((double)(now_ns - s->emit_start_ns) * s->rate / 1e9);
+	if (due > s->emitted + SERVER_MAX_STEPS)
+		s->emitted = due - SERVER_MAX_STEPS; /* fell behind: skip, never burst */
+	while (s->emitted < due) {
+		server_emit_step(s);
+		s->emitted++;
+	}
+	next = s->emit_start_ns + (int64_t)((double)(s->emitted + 1) * 1e9 / s->rate);
+	return next > now_ns ? next - now_ns : 0;
+}
+
+/* ---- control connections ------------------------------------------------------------ */
+
+static void server_ctl_accept(struct sim_server *s)
+{
+	int fd, i;
+
+	while ((fd = accept4(s->cfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		for (i = 0; i < SIM_MAX_CTL && s->ctl[i] >= 0; i++)
+			;
+		if (i == SIM_MAX_CTL) {
+			close(fd);
+			continue;
+		}
+		s->ctl[i] = fd;
+	}
+}
+
+static void server_ctl_read(struct sim_server *s, int i)
+{
+	char buf[1024], reply[4096];
+	struct sim_buf *b = &s->ctl_in[i];
+	ssize_t n = recv(s->ctl[i], buf, sizeof(buf), 0);
+	uint8_t *nl;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || sim_buf_append(b, buf, (size_t)n) < 0 || b->len > 4096) {
+		close(s->ctl[i]);
+		s->ctl[i] = -1;
+		sim_buf_free(b);
+		return;
+	}
+	while ((nl = memchr(b->p + b->off, '\n', b->len)) != NULL) {
+		size_t len = (size_t)(nl - (b->p + b->off));
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, (const char *)b->p + b->off);
+		sim_buf_consume(b, len + 1);
+		sim_control_exec(s, line, reply, sizeof(reply) - 1);
+		fprintf(stderr, "mdbus-sim: control: %s -> %s\n", line, reply);
+		strcat(reply, "\n");
+		/* replies are short; a client that does not read them loses them */
+		if (send(s->ctl[i], reply, strlen(reply), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			close(s->ctl[i]);
+			s->ctl[i] = -1;
+			sim_buf_free(b);
+			return;
+		}
+	}
+}
+
+/* ---- loop --------------------------------------------------------------------------- */
+
+static void server_accept(struct sim_server *s)
+{
+	int fd;
+
+	while ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		struct sim_conn *c = NULL;
+		size_t i;
+
+		for (i = 0; i < SIM_MAX_CONNS && s->conns[i]; i++)
+			;
+		if (i == SIM_MAX_CONNS || sim_conn_new(s, fd, &c) < 0) {
+			fprintf(stderr, "mdbus-sim: connection refused: %s\n",
+				i == SIM_MAX_CONNS ? "too many clients" : "out of memory");
+			close(fd);
+			continue;
+		}
+		s->conns[i] = c;
+		s->stats.accepted++;
+		fprintf(stderr, "mdbus-sim: conn %" PRIu64 ": accepted\n", c->id);
+	}
+}
+
+static void server_stop_all(struct sim_server *s)
+{
+	size_t i;
+	int64_t now = sim_now_ns();
+
+	/* Best effort "going away" for open clients, then plain closes. */
+	for (i = 0; i < SIM_MAX_CONNS; i++) {
+		struct sim_conn *c = s->conns[i];
+		if (c && c->state == SIM_CS_OPEN && !c->stalled) {
+			sim_conn_send_close(c, 1001, "server shutting down", now);
+			sim_conn_flush(c);
+		}
+		sim_conn_free(c, 0);
+		s->conns[i] = NULL;
+	}
+}
+
+int sim_server_run(struct sim_server *s)
+{
+	struct pollfd pfd[3 + SIM_MAX_CTL + SIM_MAX_CONNS];
+	int cidx[SIM_MAX_CONNS], tidx[SIM_MAX_CTL];
+
+	while (!s->stop) {
+		int64_t now = sim_now_ns(), wait_ns = server_emit(s, now), t;
+		size_t i, n = 0;
+		int timeout;
+
+		for (i = 0; i < SIM_MAX_CONNS; i++) {
+			struct sim_conn *c = s->conns[i];
+			if (!c)
+				continue;
+			if (c->state == SIM_CS_DELAY || c->state == SIM_CS_CLOSING)
+				t = c->deadline_ns - now;
+			else if (c->state == SIM_CS_OPEN && !c->stalled)
+				t = c->next_ping_ns - now;
+			else
+				continue;
+			if (t < wait_ns)
+				wait_ns = t < 0 ? 0 : t;
+		}
+		pfd[n++] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = s->cfd, .events = POLLIN}; /* -1 is ignored */
+		for (i = 0; i < SIM_MAX_CTL; i++) {
+			tidx[i] = -1;
+			if (s->ctl[i] >= 0) {
+				tidx[i] = (int)n;
+				pfd[n++] = (struct pollfd){.fd = s->ctl[i], .events = POLLIN};
+			}
+		}
+		for (i = 0; i < SIM_MAX_CONNS; i++) {
+			struct sim_conn *c = s->conns[i];
+			short ev;
+
+			cidx[i] = -1;
+			if (!c)
+				continue;
+			/* A stalled connection is not read at all (the peer's
+			 * window fills, as behind a dead middlebox); only its
+			 * full close is noticed, to free it. */
+			ev = c->stalled ? POLLRDHUP
+					: (short)(POLLIN |
+						  (c->out.len || c->want_write ? POLLOUT : 0));
+			cidx[i] = (int)n;
+			pfd[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+		}
+		timeout = wait_ns == INT64_MAX ? 1000 : (int)((wait_ns + 999999) / 1000000);
+		if (timeout > 1000)
+			timeout = 1000;
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
+			fprintf(stderr, "mdbus-sim: poll: %s\n", strerror(errno));
+			return 1;
+		}
+		now = sim_now_ns();
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				fprintf(stderr, "mdbus-sim: signal %u: stopping\n", si.ssi_signo);
+				s->stop = 1;
+			}
+		}
+		if (pfd[1].revents & POLLIN)
+			server_accept(s);
+		if (s->cfd >= 0 && pfd[2].revents & POLLIN)
+			server_ctl_accept(s);
+		for (i = 0; i < SIM_MAX_CTL; i++)
+			if (tidx[i] >= 0 && s->ctl[i] >= 0 && pfd[tidx[i]].revents)
+				server_ctl_read(s, (int)i);
+		for (i = 0; i < SIM_MAX_CONNS; i++) {
+			struct sim_conn *c = s->conns[i];
+			short re;
+
+			if (!c || cidx[i] < 0)
+				continue;
+			re = pfd[cidx[i]].revents;
+			if (c->stalled) {
+				if (re & (POLLRDHUP | POLLHUP | POLLERR))
+					c->state = SIM_CS_DEAD;
+			} else if (re & (POLLIN | POLLHUP | POLLERR) ||
+				   (re & POLLOUT && c->state == SIM_CS_TLS)) {
+				sim_conn_on_readable(c, now);
+			}
+		}
+		server_emit(s, now);
+		for (i = 0; i < SIM_MAX_CONNS; i++) {
+			struct sim_conn *c = s->conns[i];
+			if (!c)
+				continue;
+			if (c->state != SIM_CS_DEAD)
+				sim_conn_on_timer(c, now);
+			if (c->state != SIM_CS_DEAD && !c->stalled)
+				sim_conn_flush(c);
+			if (c->state == SIM_CS_DEAD) {
+				fprintf(stderr, "mdbus-sim: conn %" PRIu64 ": closed\n", c->id);
+				sim_conn_free(c, 0);
+				s->conns[i] = NULL;
+			}
+		}
+	}
+	server_stop_all(s);
+	return 0;
+}

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim.h: mdbus-sim, a TLS WebSocket exchange simulator for tests and the demo.
+ *
+ * One thread, one poll() loop (server.c) owning every socket: the listening
+ * socket, the control socket (control.c) and the client connections
+ * (conn.c: TLS on the socket fd, HTTP/1.1 upgrade, WebSocket frames through
+ * wslay's wslay_frame_* API). The venue dialect (binance.c) does no I/O: it
+ * turns subscribe requests into replies and random walks into JSON text.
+ * This is a test tool, not the product's hot path: it allocates per
+ * connection and grows buffers freely.
+ */
+#ifndef MDBUS_SIM_H
+#define MDBUS_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+#include <wslay/wslay.h>
+
+#define SIM_MAX_CONNS	   128	       /* client connections at once */
+#define SIM_MAX_CTL	   16	       /* control connections at once */
+#define SIM_MAX_SYMBOLS	   256	       /* distinct symbols the venue knows */
+#define SIM_NATIVE_MAX	   32	       /* "BTCUSDT" + NUL */
+#define SIM_REQ_MAX	   8192	       /* HTTP upgrade request limit */
+#define SIM_OUT_MAX	   (64u << 20) /* a client further behind is dropped */
+#define SIM_IN_MSG_MAX	   (1u << 20)  /* largest client message accepted */
+#define SIM_CLOSE_GRACE_NS 2000000000  /* wait for the peer's close frame */
+
+/* Stream kinds a connection can subscribe to, per symbol (bit mask). */
+#define SIM_STREAM_TRADE 0x01u
+#define SIM_STREAM_BBO	 0x02u
+
+/* ---- growable byte buffer ----------------------------------------------------------- */
+
+struct sim_buf {
+	uint8_t *p;
+	size_t len; /* bytes held, starting at p + off */
+	size_t off; /* bytes already consumed at the front */
+	size_t cap;
+};
+
+int sim_buf_append(struct sim_buf *b, const void *p, size_t n);
+void sim_buf_consume(struct sim_buf *b, size_t n);
+void sim_buf_free(struct sim_buf *b);
+
+/* ---- venue (binance.c): no I/O ------------------------------------------------------ */
+
+struct sim_symbol {
+	char native[SIM_NATIVE_MAX]; /* "BTCUSDT" */
+	int64_t px;		     /* mid price, 8 decimals */
+	int64_t tick;		     /* price step, 8 decimals */
+	uint64_t trade_id;
+	uint64_t update_id;
+};
+
+struct sim_venue {
+	struct sim_symbol sym[SIM_MAX_SYMBOLS];
+	uint32_t nsym;
+	int fixed;    /* 1: only --symbols are valid; 0: any plausible symbol */
+	uint64_t rng; /* xorshift state */
+};
+
+/* Seeds the venue; symbols is the --symbols list ("BTC-USDT,ETH-USDT") or
+ * NULL. Returns 0 or -EINVAL naming the bad symbol in err. */
+int sim_venue_init(struct sim_venue *v, const char *symbols, uint64_t seed, char *err,
+		   size_t errlen);
+
+/* Finds (or, for a non-fixed venue, creates) the symbol for a lower-case
+ * native name. Returns the index or -ENOENT for an unknown/implausible one. */
+int sim_venue_symbol(struct sim_venue *v, const char *lower, size_t n);
+
+/* Parses one client text message. For SUBSCRIBE/UNSUBSCRIBE the stream
+ * changes go to subs (per symbol index, SIM_STREAM_* bits) and the reply
+ * text to reply. Returns 0, or -EINVAL when the message is not a request
+ * (the reply then holds the venue's error text). */
+int sim_venue_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs, char *reply,
+		      size_t replylen, uint32_t *nsubscribed);
+
+/* Formats the next trade / bookTicker of symbol i (advancing its random
+ * walk) into buf. Returns the length or -ENOSPC. extra_decimals != 0 adds
+ * that many digits to the price (the badprecision fault). */
+int sim_venue_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals, char *buf,
+		    size_t len);
+int sim_venue_bbo(struct sim_venue *v, uint32_t i, char *buf, size_t len);
+
+/* Stream kind and symbol index a replayed message belongs to (for routing
+ * to subscribers); -ENOENT if it names no known symbol. */
+int sim_venue_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind);
+
+/* ---- connections (conn.c) ----------------------------------------------------------- */
+
+enum sim_conn_state {
+	SIM_CS_TLS,	/* TLS handshake in progress */
+	SIM_CS_HTTP,	/* reading the upgrade request */
+	SIM_CS_DELAY,	/* request read, response held back (delay_handshake) */
+	SIM_CS_OPEN,	/* WebSocket open */
+	SIM_CS_CLOSING, /* close frame sent or received; flush then close */
+	SIM_CS_DEAD,	/* to be freed by the loop */
+};
+
+struct sim_server;
+
+struct sim_conn {
+	int fd;
+	uint64_t id;
+	SSL *ssl; /* NULL with --plain */
+	enum sim_conn_state state;
+	struct sim_buf in;  /* plaintext received, not yet parsed */
+	struct sim_buf out; /* plaintext waiting to be written */
+	wslay_frame_context_ptr wf;
+	struct sim_buf msg;  /* WebSocket message being reassembled */
+	uint64_t frame_got;  /* payload bytes of the current frame so far */
+	uint8_t ctrl[125];   /* control frame payload being received */
+	int combined;	     /* /stream?streams=: wrap events as {"stream":..,"data":..} */
+	int stalled;	     /* fault: ignore input, send nothing */
+	int noping;	     /* fault: do not answer pings */
+	int silent;	     /* fault: no market data */
+	int close_after_out; /* close the socket once out is flushed */
+	int want_write;	     /* TLS needs POLLOUT to progress */
+	int64_t deadline_ns; /* SIM_CS_DELAY: answer at; SIM_CS_CLOSING: give up at */
+	int64_t next_ping_ns;
+	char req_path[256];
+	char req_key[64];
+	uint8_t subs[SIM_MAX_SYMBOLS]; /* SIM_STREAM_* per symbol */
+	struct sim_server *srv;
+};
+
+/* Creates a connection for an accepted socket (non-blocking). */
+int sim_conn_new(struct sim_server *s, int fd, struct sim_conn **out);
+/* Frees everything; with rst the socket is reset (SO_LINGER 0). */
+void sim_conn_free(struct sim_conn *c, int rst);
+/* Socket readable / writable / timer. Errors mark the connection DEAD. */
+void sim_conn_on_readable(struct sim_conn *c, int64_t now_ns);
+void sim_conn_flush(struct sim_conn *c);
+void sim_conn_on_timer(struct sim_conn *c, int64_t now_ns);
+/* Queues one WebSocket frame (server frames are unmasked). */
+int sim_conn_send_frame(struct sim_conn *c, uint8_t opcode, const void *p, size_t n);
+int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns);
+
+/* ---- server (server.c) -------------------------------------------------------------- */
+
+struct sim_options {
+	const char *listen; /* "127.0.0.1:PORT" */
+	const char *cert;
+	const char *key;
+	const char *venue;   /* "binance" */
+	const char *symbols; /* NULL: whatever clients subscribe to */
+	const char *control; /* unix socket path or NULL */
+	const char *replay;  /* file of raw messages or NULL */
+	int plain;
+	double rate; /* ticks/s per symbol-stream (replay: lines/s) */
+	int64_t ping_interval_ms;
+	uint64_t seed;
+};
+
+struct sim_stats {
+	uint64_t accepted;
+	uint64_t tls_failed;
+	uint64_t upgrades;
+	uint64_t refused;
+	uint64_t messages_sent; /* data messages (trade, bbo, replay, faults) */
+	uint64_t trades_sent;
+	uint64_t bbo_sent;
+	uint64_t pings_sent;
+	uint64_t pongs_received;
+	uint64_t pings_received;
+	uint64_t pongs_sent;
+	uint64_t requests;
+	uint64_t closes_received;
+	uint64_t resets;
+};
+
+struct sim_faults {
+	int refuse_status; /* 0 = accept upgrades */
+	int refuse_retry_after;
+	int badaccept;
+	int64_t delay_handshake_ms;
+};
+
+struct sim_server {
+	struct sim_options opt;
+	SSL_CTX *ssl_ctx;
+	int lfd;   /* listening TCP socket */
+	int cfd;   /* control listening socket, -1 if none */
+	int sigfd; /* signalfd for SIGTERM/SIGINT */
+	struct sim_conn *conns[SIM_MAX_CONNS];
+	int ctl[SIM_MAX_CTL];
+	struct sim_buf ctl_in[SIM_MAX_CTL];
+	uint64_t next_id;
+	struct sim_venue venue;
+	struct sim_faults faults;
+	struct sim_stats stats;
+	double rate;
+	int64_t emit_start_ns; /* emission schedule origin */
+	uint64_t emitted;      /* emission steps done since emit_start_ns */
+	char **replay;	       /* replay lines */
+	size_t *replay_len;
+	size_t nreplay;
+	size_t replay_pos;
+	int stop; /* exit status + 1 once a signal arrived */
+	char scratch[1 << 16];
+};
+
+int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *err, size_t errlen);
+int sim_server_run(struct sim_server *s); /* returns the exit status */
+void sim_server_free(struct sim_server *s);
+void sim_server_set_rate(struct sim_server *s, double rate, int64_t now_ns);
+/* Sends one data message to every open, non-silent, non-stalled connection
+ * subscribed to (sym, kind); sym < 0 = every subscribed connection. */
+int sim_server_broadcast(struct sim_server *s, int sym, uint8_t kind, const char *p, size_t n);
+int64_t sim_now_ns(void);  /* CLOCK_MONOTONIC */
+int64_t sim_wall_ms(void); /* CLOCK_REALTIME */
+
+/* ---- control (control.c) ------------------------------------------------------------ */
+
+/* Executes one command line; writes "ok ..." or "error ..." into reply. */
+void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len);
+/* Client mode: sends one command to PATH, prints the reply; exit status. */
+int sim_control_client(const char *path, int argc, char **argv);
+
+/* ---- certificates (certs.c) --------------------------------------------------------- */
+
+/* Writes ca.pem, server.{pem,key}, expired.{pem,key}, wronghost.{pem,key},
+ * selfsigned.{pem,key} into dir. Returns 0 or -errno with a reason in err. */
+int sim_certs_make(const char *dir, char *err, size_t errlen);
+
+#endif /* MDBUS_SIM_H */

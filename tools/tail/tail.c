@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdbus-tail: prints the ticks of a bus, one per line, as aligned text or
+ * JSON lines (the format mdbus-replay reads back; see tools_common's
+ * tools_tick.h). Blocks in mdbus_reader_wait when idle (no busy spin),
+ * reports laps on stderr with their size, and follows the bus across writer
+ * restarts: when the writer stops, is replaced or dies, it says so and
+ * attaches to the next writer's segment (new epoch) as soon as one appears.
+ *
+ * Exit status: 0 after --count ticks, after --timeout, on SIGINT/SIGTERM, or
+ * when stdout is closed (EPIPE); 1 on a runtime error; 2 on a usage error or
+ * a bus that does not exist (unless --wait-bus).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tail_filter.h"
+#include "tail_out.h"
+#include "tools_cli.h"
+#include "tools_run.h"
+#include "tools_tick.h"
+
+#define TAIL_BATCH   256
+#define TAIL_POLL_MS 100  /* re-attach / --wait-bus polling period */
+#define TAIL_IDLE_MS 1000 /* longest futex wait: liveness is checked this often */
+
+struct tail_opts {
+	const char *bus;
+	struct tail_filter filter;
+	int json;
+	int from_start;
+	int wait_bus;
+	uint64_t count;	    /* 0 = unlimited */
+	int64_t timeout_ns; /* -1 = none */
+};
+
+struct tail_state {
+	struct tail_opts o;
+	char bus[MDBUS_BUS_NAME_MAX + 1];
+	mdbus_reader *r;
+	uint64_t epoch;
+	int64_t deadline; /* CLOCK_MONOTONIC ns, INT64_MAX = none */
+	uint64_t printed;
+	uint64_t next_seq; /* the sequence we expect next; 0 = unknown (LATEST) */
+	struct tail_cache cache;
+	struct mdbus_tick ticks[TAIL_BATCH]; /* one read batch */
+	uint64_t seqs[TAIL_BATCH];
+	struct tail_out out; /* stdout */
+};
+
+static void tail_usage(FILE *f)
+{
+	fprintf(f, "usage: mdbus-tail [options]\n"
+		   "Prints the ticks of an mdbus bus, one per line.\n\n" TOOLS_BUS_USAGE
+		   "      --json          JSON lines (the format mdbus-replay reads)\n"
+		   "      --venue V[,V]   only these venues (repeatable)\n"
+		   "      --symbol S[,S]  only these symbols, normalized or native (repeatable)\n"
+		   "      --kind K[,K]    only these kinds: trade, bbo, l2, status (repeatable)\n"
+		   "      --from-start    start at the oldest tick still in the ring\n"
+		   "      --count N       exit 0 after printing N ticks\n"
+		   "      --timeout DUR   exit 0 after DUR (seconds, fractional ok, or 250ms...)\n"
+		   "      --wait-bus      wait for the bus to appear instead of failing\n"
+		   "  -h, --help          this text\n\n"
+		   "Laps (ticks overwritten before they were read) and writer restarts are\n"
+		   "reported on stderr; tail follows the bus to the next writer.\n"
+		   "Exit: 0 done (count, timeout, signal, closed stdout); 1 runtime error;\n"
+		   "2 usage error or no such bus (without --wait-bus).\n");
+}
+
+enum {
+	OPT_JSON = 256,
+	OPT_VENUE,
+	OPT_SYMBOL,
+	OPT_KIND,
+	OPT_FROM_START,
+	OPT_COUNT,
+	OPT_TIMEOUT,
+	OPT_WAIT_BUS,
+};
+
+static int tail_parse_args(int argc, char **argv, struct tail_opts *o)
+{
+	static const struct option longopts[] = {
+		{"bus", required_argument, NULL, 'b'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"venue", required_argument, NULL, OPT_VENUE},
+		{"symbol", required_argument, NULL, OPT_SYMBOL},
+		{"kind", required_argument, NULL, OPT_KIND},
+		{"from-start", no_argument, NULL, OPT_FROM_START},
+		{"count", required_argument, NULL, OPT_COUNT},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"wait-bus", no_argument, NULL, OPT_WAIT_BUS},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, rc;
+
+	o->timeout_ns = -1;
+	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->bus = optarg;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_VENUE:
+		case OPT_SYMBOL:
+			rc = tail_filter_add_names(&o->filter, c == OPT_VENUE, optarg);
+			if (rc < 0) {
+				fprintf(stderr, "mdbus-tail: --%s %s: %s\n",
+					c == OPT_VENUE ? "venue" : "symbol", optarg,
+					rc == -E2BIG ? "too many names" : "bad name list");
+				return 2;
+			}
+			break;
+		case OPT_KIND:
+			if (tools_parse_kinds(optarg, &o->filter.kinds) < 0) {
+				fprintf(stderr,
+					"mdbus-tail: --kind %s: expected a list of trade, bbo, l2, "
+					"status\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_FROM_START:
+			o->from_start = 1;
+			break;
+		case OPT_COUNT:
+			rc = tools_parse_u64(optarg, UINT64_MAX, &o->count);
+			if (rc < 0 || o->count == 0) {
+				fprintf(stderr,
+					"mdbus-tail: --count %s: expected an integer >= 1\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_TIMEOUT:
+			if (tools_parse_duration(optarg, &o->timeout_ns) < 0) {
+				fprintf(stderr,
+					"mdbus-tail: --timeout %s: expected seconds (e.g. 2.5) or "
+					"a duration (e.g. 500ms)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_WAIT_BUS:
+			o->wait_bus = 1;
+			break;
+		case 'h':
+			tail_usage(stdout);
+			exit(0);
+		default:
+			tail_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mdbus-tail: unexpected argument '%s'\n", argv[optind]);
+		tail_usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+/* Milliseconds to wait: at most `cap`, never past the deadline. */
+static int tail_wait_ms(const struct tail_state *s, int cap)
+{
+	int64_t left;
+
+	if (s->deadline == INT64_MAX)
+		return cap;
+	left = s->deadline - tools_now_ns(CLOCK_MONOTONIC);
+	if (left <= 0)
+		return 0;
+	left = (left + 999999) / 1000000;
+	return left < cap ? (int)left : cap;
+}
+
+static int tail_done(const struct tail_state *s)
+{
+	return tools_stop_requested() || tools_now_ns(CLOCK_MONOTONIC) >= s->deadline;
+}
+
+static void tail_sleep_ms(const struct tail_state *s, int cap)
+{
+	int ms = tail_wait_ms(s, cap);
+
+	if (ms > 0)
+		tools_sleep_until(CLOCK_MONOTONIC,
+				  tools_now_ns(CLOCK_MONOTONIC) + (int64_t)ms * 1000000);
+}
+
+/* Per-segment state after (re-)attaching: instrument ids and sequence
+ * numbers start over with every segment. Returns 0 or -errno (printed). */
+static int tail_attached(struct tail_state *s, enum mdbus_start start)
+{
+	int rc = tail_cache_reset(&s->cache, s->r);
+
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-tail: %s\n", mdbus_strerror(rc));
+		return rc;
+	}
+	s->epoch = mdbus_reader_epoch(s->r);
+	/* From the oldest tick, the stream should start at sequence 1: what
+	 * the ring already overwrote before we attached is a gap too. */
+	s->next_seq = start == MDBUS_START_OLDEST ? 1 : 0;
+	return 0;
+}
+
+/*
+ * Opens the reader. With --wait-bus a bus that does not exist yet (or is not
+ * initialised yet) is polled for. Returns 0 attached, 1 gave up (deadline or
+ * signal), 2 fatal (message printed).
+ */
+static int tail_open(struct tail_state *s)
+{
+	char err[256] = "";
+	struct mdbus_reader_opts ro = {
+		.bus = s->bus,
+		.start = s->o.from_start ? MDBUS_START_OLDEST : MDBUS_START_LATEST,
+		.errbuf = err,
+		.errlen = sizeof(err),
+	};
+	int rc;
+
+	for (;;) {
+		rc = mdbus_reader_open(&s->r, &ro);
+		if (rc == 0)
+			return tail_attached(s, ro.start) < 0 ? 2 : 0;
+		if (!s->o.wait_bus || (rc != -ENOENT && rc != -EAGAIN)) {
+			/* errbuf says it all when set; strerror otherwise */
+			fprintf(stderr, "mdbus-tail: bus '%s': %s\n", s->bus,
+				err[0] ? err : mdbus_strerror(rc));
+			if (rc == -ENOENT)
+				fprintf(stderr, "mdbus-tail: (start a writer such as feedd or "
+						"mdbus-replay, or pass --wait-bus)\n");
+			return 2;
+		}
+		if (tail_done(s))
+			return 1;
+		tail_sleep_ms(s, TAIL_POLL_MS);
+		if (tail_done(s))
+			return 1;
+	}
+}
+
+/*
+ * Explains why the stream stopped and waits for the next writer: re-attach
+ * until the name holds a segment with another epoch (re-attaching to the same
+ * segment just continues where we were, so a STOPPED segment is never read
+ * twice). Returns 0 attached, 1 gave up (deadline or signal), 2 fatal.
+ */
+static int tail_follow(struct tail_state *s, int why)
+{
+	const char *what = why == -ESTALE	? "writer replaced"
+			   : why == -ESHUTDOWN	? "writer stopped"
+			   : why == -EOWNERDEAD ? "writer died"
+						: mdbus_strerror(why);
+
+	fprintf(stderr, "mdbus-tail: bus '%s': %s; waiting for a new writer\n", s->bus, what);
+	for (;;) {
+		if (mdbus_reader_reattach(s->r) == 0 && mdbus_reader_epoch(s->r) != s->epoch) {
+			if (tail_attached(s, MDBUS_START_OLDEST) < 0)
+				return 2;
+			fprintf(stderr,
+				"mdbus-tail: bus '%s': attached to a new writer (epoch %016" PRIx64
+				")\n",
+				s->bus, s->epoch);
+			return 0;
+		}
+		if (tail_done(s))
+			return 1;
+		tail_sleep_ms(s, TAIL_POLL_MS);
+	}
+}
+
+/* Reports ticks lost before this batch: the library's lap count, or the
+ * sequence jump when it is larger (ticks overwritten before we attached).
+ * With missed + read == published, both agree on an ordinary lap. */
+static void tail_account(struct tail_state *s, const uint64_t *seqs, int n, uint64_t missed)
+{
+	uint64_t lost = missed;
+
+	if (n > 0) {
+		uint64_t span = seqs[n - 1] + 1 - s->next_seq; /* ticks from next_seq on */
+
+		if (s->next_seq && seqs[n - 1] + 1 >= s->next_seq + (uint64_t)n &&
+		    span - (uint64_t)n > lost)
+			lost = span - (uint64_t)n;
+		s->next_seq = seqs[n - 1] + 1;
+	} else if (s->next_seq) {
+		s->next_seq += missed;
+	}
+	if (lost)
+		fprintf(stderr, "mdbus-tail: gap: %" PRIu64 " ticks missed\n", lost);
+}
+
+/* Formats and writes one batch. Returns 0 to go on, 1 when --count was
+ * reached or stdout is gone, -errno on a write error. */
+static int tail_print(struct tail_state *s, const struct mdbus_tick *t, const uint64_t *seqs, int n)
+{
+	char line[TOOLS_TICK_LINE_MAX];
+	const struct mdbus_instrument *in;
+	int len, rc, done = 0;
+
+	for (int i = 0; i < n; i++) {
+		rc = tail_cache_match(&s->cache, s->r, &s->o.filter, &t[i], &in);
+		if (rc == 0)
+			continue;
+		if (rc < 0) {
+			fprintf(stderr,
+				"mdbus-tail: tick %" PRIu64 ": unknown instrument %" PRIu32
+				", skipped\n",
+				seqs[i], t[i].instrument);
+			continue;
+		}
+		len = s->o.json ? tools_tick_json(&t[i], seqs[i], in, line, sizeof(line))
+				: tools_tick_text(&t[i], seqs[i], in, line, sizeof(line));
+		if (len < 0) {
+			fprintf(stderr, "mdbus-tail: tick %" PRIu64 ": %s, skipped\n", seqs[i],
+				mdbus_strerror(len));
+			continue;
+		}
+		line[len++] = '\n';
+		rc = tail_out_line(&s->out, line, (size_t)len);
+		if (rc)
+			return rc;
+		if (s->o.count && ++s->printed >= s->o.count) {
+			done = 1;
+			break;
+		}
+	}
+	/* One flush per batch: pipes see ticks promptly without a write per
+	 * line when the bus is busy. */
+	rc = tail_out_flush(&s->out);
+	if (rc)
+		return rc;
+	return done;
+}
+
+static int tail_run(struct tail_state *s)
+{
+	int64_t last_alive_check = tools_now_ns(CLOCK_MONOTONIC);
+	uint64_t missed;
+	int n, rc, ended = 0; /* why the writer is gone, once we know */
+
+	for (;;) {
+		if (tail_done(s))
+			return 0;
+		missed = 0;
+		n = mdbus_reader_read(s->r, s->ticks, s->seqs, TAIL_BATCH, &missed);
+		if (n >= 0)
+			tail_account(s, s->seqs, n, missed);
+		if (n > 0) {
+			rc = tail_print(s, s->ticks, s->seqs, n);
+			if (rc < 0)
+				fprintf(stderr, "mdbus-tail: stdout: %s\n", strerror(-rc));
+			if (rc != 0)
+				return rc > 0 ? 0 : 1;
+			continue;
+		}
+		if (n == 0 && ended)
+			n = ended; /* the writer is gone and its last tick was read */
+		if (n == 0) {
+			rc = mdbus_reader_wait(s->r, tail_wait_ms(s, TAIL_IDLE_MS));
+			if (rc == -ETIMEDOUT) {
+				/* A writer killed while idle never says so: ask its
+				 * name lock now and then (a syscall, slow path). */
+				int64_t now = tools_now_ns(CLOCK_MONOTONIC);
+
+				if (now - last_alive_check >= TAIL_IDLE_MS * 1000000LL) {
+					last_alive_check = now;
+					if (mdbus_reader_writer_alive(s->r) == 0)
+						ended = -EOWNERDEAD;
+				}
+				continue;
+			}
+			if (rc == -ESTALE || rc == -ESHUTDOWN) {
+				/* Read once more before following: ticks published
+				 * just before the writer went are still ours. */
+				ended = rc;
+				continue;
+			}
+			if (rc == 0 || rc == -EINTR)
+				continue;
+			n = rc;
+		}
+		if (n == -ESTALE || n == -ESHUTDOWN || n == -EOWNERDEAD) {
+			ended = 0;
+			rc = tail_follow(s, n);
+			if (rc == 0)
+				continue;
+			return rc == 1 ? 0 : 1;
+		}
+		fprintf(stderr, "mdbus-tail: bus '%s': %s\n", s->bus, mdbus_strerror(n));
+		return 1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct tail_state s; /* zeroed; big enough to keep off the stack */
+	int rc;
+
+	rc = tail_parse_args(argc, argv, &s.o);
+	if (rc)
+		return rc;
+	rc = tools_bus_resolve(s.o.bus, s.bus, sizeof(s.bus));
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-tail: bad bus name '%s': %s\n",
+			s.o.bus ? s.o.bus : getenv(MDBUS_BUS_ENV), mdbus_strerror(rc));
+		return 2;
+	}
+	rc = tools_signals_init();
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-tail: signals: %s\n", mdbus_strerror(rc));
+		return 1;
+	}
+	s.out.fd = STDOUT_FILENO;
+	s.deadline =
+		s.o.timeout_ns < 0 ? INT64_MAX : tools_now_ns(CLOCK_MONOTONIC) + s.o.timeout_ns;
+	rc = tail_open(&s);
+	if (rc == 0)
+		rc = tail_run(&s);
+	else if (rc == 1)
+		rc = 0; /* --wait-bus ran into --timeout or a signal */
+	mdbus_reader_close(s.r);
+	tail_cache_free(&s.cache);
+	return rc;
+}

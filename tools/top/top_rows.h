@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * top_rows.h: the text of mdbus-top's header lines and table rows, shared
+ * by the --once printer and the ncurses view so both show the same columns.
+ * Rows are plain text; the curses view colours the state cell afterwards at
+ * the column given here.
+ */
+#ifndef TOP_ROWS_H
+#define TOP_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "top_snap.h"
+
+#define TOP_SESS_STATE_COL   15 /* the STATE cell: column and width */
+#define TOP_SESS_STATE_W     13
+#define TOP_INSTR_STATUS_COL 18
+#define TOP_INSTR_STATUS_W   7
+
+enum top_sess_sort {
+	TOP_SS_NAME,
+	TOP_SS_STATE,
+	TOP_SS_MSGS,
+	TOP_SS_TICKS,
+	TOP_SS_RECON,
+	TOP_SS_AGE,
+	TOP_SS__COUNT
+};
+enum top_instr_sort {
+	TOP_IS_ID,
+	TOP_IS_SYMBOL,
+	TOP_IS_STATUS,
+	TOP_IS_TICKS,
+	TOP_IS_AGE,
+	TOP_IS__COUNT
+};
+
+const char *top_sess_sort_name(int col);
+const char *top_instr_sort_name(int col);
+
+/* Header line n (0..2) into buf: bus/feed/liveness, ring, totals. */
+void top_hdr_line(const struct top_state *st, int n, char *buf, size_t len);
+
+/* "DEAD", "ALIVE", "NO HEALTH", "STOPPED", "NOT READY": the liveness word of
+ * line 0 and whether it is bad (for red). */
+const char *top_liveness(const struct top_snap *s, int *bad);
+
+void top_sess_heading(char *buf, size_t len, int width);
+void top_sess_row(const struct top_snap *s, const struct top_session *t, char *buf, size_t len,
+		  int width);
+void top_instr_heading(char *buf, size_t len, int width);
+void top_instr_row(const struct top_snap *s, const struct top_instr *t, char *buf, size_t len,
+		   int width);
+
+/* Fills idx[0..n) with the display order for a sort column. */
+void top_sort_sessions(const struct top_snap *s, int col, uint32_t *idx);
+void top_sort_instruments(const struct top_snap *s, int col, uint32_t *idx);
+
+#endif /* TOP_ROWS_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* top_text.c: mdbus-top --once, the same lines as the full-screen view as
+ * plain text, both tables, in id / name order, without truncation. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "top_out.h"
+#include "top_rows.h"
+
+#define TOP_TEXT_WIDTH 200
+
+int top_print_text(FILE *out, const struct top_state *st)
+{
+	const struct top_snap *s = &st->cur;
+	char line[512];
+
+	for (int n = 0; n < 3; n++) {
+		top_hdr_line(st, n, line, sizeof(line));
+		if (line[0])
+			fprintf(out, "%s\n", line);
+	}
+	if (s->attached) {
+		uint32_t *idx = malloc(((size_t)s->nsess + s->ninstr + 1) * sizeof(*idx));
+		if (!idx)
+			return -ENOMEM;
+		fprintf(out, "\n");
+		top_sess_heading(line, sizeof(line), TOP_TEXT_WIDTH);
+		fprintf(out, "%s\n", line);
+		top_sort_sessions(s, TOP_SS_NAME, idx);
+		for (uint32_t i = 0; i < s->nsess; i++) {
+			top_sess_row(s, &s->sess[idx[i]], line, sizeof(line), TOP_TEXT_WIDTH);
+			fprintf(out, "%s\n", line);
+		}
+		fprintf(out, "\n");
+		top_instr_heading(line, sizeof(line), TOP_TEXT_WIDTH);
+		fprintf(out, "%s\n", line);
+		for (uint32_t i = 0; i < s->ninstr; i++) {
+			top_instr_row(s, &s->instr[i], line, sizeof(line), TOP_TEXT_WIDTH);
+			fprintf(out, "%s\n", line);
+		}
+		free(idx);
+	}
+	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
+}
