@@ -44,7 +44,8 @@ static const uint8_t json_str_stop[256] = {
 
 /* p[*pos] is the opening quote. On success *pos is past the closing quote
  * and val spans the bytes between the quotes. */
-static int json_string(const char *p, size_t n, size_t *pos, struct feed_json_val *val)
+static inline __attribute__((always_inline)) int json_string(const char *p, size_t n, size_t *pos,
+							     struct feed_json_val *val)
 {
 	size_t i = *pos + 1, start = i;
 	int esc = 0;
@@ -95,7 +96,8 @@ static int json_string(const char *p, size_t n, size_t *pos, struct feed_json_va
 }
 
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static int json_number(const char *p, size_t n, size_t *pos, struct feed_json_val *val)
+static inline __attribute__((always_inline)) int json_number(const char *p, size_t n, size_t *pos,
+							     struct feed_json_val *val)
 {
 	size_t i = *pos, start = i, d;
 
@@ -275,12 +277,16 @@ int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
 			return json_iter_fail(it);
 		i++;
 	}
-	/* Strings are most values in venue messages: skip the dispatch. */
+	/* Strings and numbers are most values in venue messages: skip the
+	 * dispatch (and the call) for them. */
 	i = json_ws(p, n, i);
 	if (i >= n)
 		return json_iter_fail(it);
 	if (p[i] == '"') {
 		if (json_string(p, n, &i, val) < 0)
+			return json_iter_fail(it);
+	} else if ((p[i] >= '0' && p[i] <= '9') || p[i] == '-') {
+		if (json_number(p, n, &i, val) < 0)
 			return json_iter_fail(it);
 	} else if (json_value_depth(p, n, &i, val, it->depth) < 0) {
 		return json_iter_fail(it);

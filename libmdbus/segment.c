@@ -73,7 +73,11 @@ static int mdbus_region_check(const char *what, uint64_t off, uint64_t size, uin
 	if (off % 64 != 0)
 		return mdbus__errf(errbuf, errlen, -ERANGE, "%s offset %llu is not 64-byte aligned",
 				   what, (unsigned long long)off);
-	if (off < MDBUS_HEADER_SIZE || off > total || size > total - off)
+	if (off < MDBUS_HEADER_SIZE)
+		return mdbus__errf(errbuf, errlen, -ERANGE,
+				   "%s region offset %llu overlaps the %u-byte header", what,
+				   (unsigned long long)off, MDBUS_HEADER_SIZE);
+	if (off > total || size > total - off)
 		return mdbus__errf(errbuf, errlen, -ERANGE,
 				   "%s region [%llu, +%llu) lies outside the %llu-byte segment",
 				   what, (unsigned long long)off, (unsigned long long)size,

@@ -47,7 +47,7 @@ cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	rm -rf "$tmp"
-	rm -f "/dev/shm/mdbus-$bus"
+	rm -f "/dev/shm/mdbus-$bus" "/dev/shm/mdbus-$bus.lock"
 }
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -425,6 +425,8 @@ void feed_conn_reset(struct feed_conn *c)
 
 void feed_conn_free(struct feed_conn *c)
 {
+	if (!c)
+		return;
 	feed_tls_free(&c->tls);
 	feed_ws_free(&c->ws);
 	free(c->block);

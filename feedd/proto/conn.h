@@ -163,7 +163,7 @@ int64_t feed_conn_retry_after_ms(const struct feed_conn *c);
 /* Prepare for the next attempt with the same cfg: no buffer reallocation. */
 void feed_conn_reset(struct feed_conn *c);
 
-/* Release everything; safe on a zeroed struct and twice. */
+/* Release everything; safe on a zeroed struct, twice, and on NULL. */
 void feed_conn_free(struct feed_conn *c);
 
 /* TLS context helper, same as tls.h's (re-declared here for the core's convenience). */

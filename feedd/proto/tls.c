@@ -289,6 +289,8 @@ int feed_tls_shutdown(struct feed_tls *t)
 
 void feed_tls_free(struct feed_tls *t)
 {
+	if (!t)
+		return;
 	if (t->ssl) {
 		SSL_free(t->ssl); /* frees rbio and wbio too */
 	} else {

@@ -69,7 +69,7 @@ size_t feed_tls_out_take(struct feed_tls *t, uint8_t *buf, size_t cap);
 /* Queue close_notify (once).  0 or -EPROTO. */
 int feed_tls_shutdown(struct feed_tls *t);
 
-/* Free the SSL and BIOs; t may be reused with feed_tls_init.  Safe on a zeroed t. */
+/* Free the SSL and BIOs; t may be reused with feed_tls_init.  Safe on a zeroed t and NULL. */
 void feed_tls_free(struct feed_tls *t);
 
 #endif /* FEED_TLS_H */

@@ -18,6 +18,9 @@
 
 #include <openssl/rand.h>
 
+/* wslay masks outgoing payload in 4096-byte pieces after a header of up to 14 bytes. */
+_Static_assert(FEED_WS_OBUF >= 4096 + 14, "obuf must hold a frame header and one mask chunk");
+
 /* wslay recv callback: give it as much of the pending input as fits. */
 static ssize_t feed_ws_recv_cb(uint8_t *buf, size_t len, int flags, void *user_data)
 {
@@ -145,6 +148,8 @@ void feed_ws_reset(struct feed_ws *w)
 
 void feed_ws_free(struct feed_ws *w)
 {
+	if (!w)
+		return;
 	if (w->fctx)
 		wslay_frame_context_free(w->fctx);
 	w->fctx = NULL;

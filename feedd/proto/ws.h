@@ -90,6 +90,7 @@ int feed_ws_send(struct feed_ws *w, uint8_t opcode, const uint8_t *p, size_t n);
 /* Send a close frame once (reason truncated to fit 125 bytes).  -EALREADY if already sent. */
 int feed_ws_close(struct feed_ws *w, uint16_t code, const char *reason);
 
+/* Free wslay's context; safe on a zeroed w and NULL. */
 void feed_ws_free(struct feed_ws *w);
 
 #endif /* FEED_WS_H */

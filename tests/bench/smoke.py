@@ -71,6 +71,12 @@ def check_run(r, allow_skip):
             check(c["transport_missed"] >= c["gap_missed"],
                   f"{where}: ring reported {c['transport_missed']} < holes {c['gap_missed']}")
         check_latency(c["latency_ns"], where, c["received"])
+        ready = c["latency_ready_ns"]
+        check(ready["count"] <= c["received"], f"{where}: more ready ticks than received")
+        if ready["count"]:
+            check_latency(ready, where + " ready", ready["count"])
+            check(ready["min"] >= c["latency_ns"]["min"] and
+                  ready["max"] <= c["latency_ns"]["max"], f"{where}: ready outside [min, max]")
         total_rx += c["received"]
     check(r["accounted"], f"{name}: accounting flag false")
     check(r["missed"] == sum(c["missed"] for c in r["consumers"]), f"{name}: missed total")
@@ -86,6 +92,8 @@ def check_run(r, allow_skip):
         check(all(lossy[i] == r["latency_ns"][k] for i, k in enumerate(PCTS[1:-1])),
               f"{name}: no loss but loss-adjusted percentiles differ")
     check_latency(r["latency_ns"], f"{name} all", total_rx)
+    check(r["latency_ready_ns"]["count"] == sum(c["latency_ready_ns"]["count"]
+                                                for c in r["consumers"]), f"{name}: ready merge")
     lat = r["latency_ns"]
     print(f"{name}: published {pub['published']}, p50 {lat['p50']} ns, p99 {lat['p99']} ns, "
           f"max {lat['max']} ns")
@@ -137,6 +145,7 @@ def main():
                     check(r["transport"] in ratios, f"no ratio for {r['transport']}")
                     q = ratios.get(r["transport"], {})
                     check(all(q.get(k, 0) > 0 for k in ("p50", "p99")), f"ratio {q}")
+                    check("ready_p50" in q and "ready_p99" in q, f"ready ratios {q}")
             with open(png, "rb") as f:
                 check(f.read(8) == b"\x89PNG\r\n\x1a\n", "plot is not a PNG")
         elif mode == "feed":

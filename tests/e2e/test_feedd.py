@@ -136,7 +136,7 @@ def same_tick(got, want):
     return True
 
 
-def scenario_ticks():
+def scenario_ticks(path="/ws"):
     d = E.make_certs(E.tmpdir("ticks"))
     rp = os.path.join(d, "replay.jsonl")
     with open(rp, "w") as f:
@@ -144,7 +144,7 @@ def scenario_ticks():
     bus = E.bus_name("ticks")
     sim = E.Sim(d, extra=["--replay", rp, "--rate", "25"])
     cfg = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"), session=SESSION,
-                         session_extra=session_keys(""))
+                         session_extra=session_keys(""), path=path)
     feedd = E.Feedd(cfg)
     feedd.proc.wait_line(LIVE, 15)
     time.sleep(1.5)  # the 5 lines loop every 0.2 s
@@ -167,6 +167,11 @@ def scenario_ticks():
             check(t["recv_ts"] > 0, "recv_ts missing")
     feedd.proc.signal(signal.SIGTERM)
     check(feedd.proc.wait(5) == 0, "feedd exit status after SIGTERM")
+
+
+def scenario_combined():
+    """The /stream endpoint: events wrapped as {"stream":...,"data":{...}}."""
+    scenario_ticks("/stream")
 
 
 def reconnect_common(tag, fault, err_classes):
@@ -503,6 +508,7 @@ def scenario_valgrind():
 
 SCENARIOS = {
     "ticks": scenario_ticks,
+    "combined": scenario_combined,
     "close": scenario_close,
     "reset": scenario_reset,
     "stall": scenario_stall,

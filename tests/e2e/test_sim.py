@@ -301,6 +301,15 @@ def scenario_replay():
     m = json.loads(c.recv_text())
     check(m == {"stream": "ethusdt@trade", "data": json.loads(lines[2])}, f"combined {m}")
     c.close()
+    # /stream without streams: SUBSCRIBE as usual, events still wrapped
+    c = E.WSClient("127.0.0.1", sim.port, tls=False, path="/stream")
+    subscribe(c, ["btcusdt@bookTicker"])
+    m = json.loads(c.recv_text())
+    check(m == {"stream": "btcusdt@bookTicker", "data": json.loads(lines[1])}, f"combined {m}")
+    c.close()
+    c = E.WSClient("127.0.0.1", sim.port, tls=False, path="/nope")
+    check(c.status == 404, f"unknown path must be 404: {c.response!r}")
+    c.close()
     stop(sim)
 
 

@@ -46,7 +46,8 @@ def cleanup():
                 pass
     for f in glob.glob(os.path.join(TMP, "*")):
         os.unlink(f)
-    os.rmdir(TMP)
+    if os.path.isdir(TMP):
+        os.rmdir(TMP)
 
 
 def fail(msg):
@@ -620,15 +621,17 @@ def case_valgrind():
     case_follow()
 
 
-CASES = {"valgrind": case_valgrind, "follow": case_follow, "roundtrip": case_roundtrip, "filters": case_filters,
+CASES = {"roundtrip": case_roundtrip, "filters": case_filters,
          "count_timeout": case_count_timeout, "badline": case_badline,
-         "missingbus": case_missingbus, "lap": case_lap}
+         "missingbus": case_missingbus, "follow": case_follow, "lap": case_lap,
+         "valgrind": case_valgrind}
 
 if __name__ == "__main__":
     try:
         CASES[CASE]()
     except subprocess.TimeoutExpired as e:
         fail("timed out: %s" % (e,))
-    cleanup()
+    finally:
+        cleanup()  # also after an unexpected exception (which then fails the test)
     print("ok: " + CASE)
     sys.exit(0)

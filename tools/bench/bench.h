@@ -96,6 +96,7 @@ struct bench_sub_result {
 	uint64_t invol_switches;      /* preempted (ru_nivcsw): CPU contention */
 	uint64_t vol_switches;	      /* blocked (ru_nvcsw): --wait sleeps */
 	struct bench_hist hist;	      /* one-way latency, ns */
+	struct bench_hist ready;      /* the same, only ticks that found the consumer idle */
 };
 
 struct bench_pub_result {
@@ -181,6 +182,7 @@ struct bench_result {
 	unsigned nsub;
 	struct bench_sub_result *sub; /* nsub entries (malloc'd by bench_run) */
 	struct bench_hist all;	      /* every consumer merged */
+	struct bench_hist all_ready;  /* every consumer's `ready` merged */
 };
 
 /* Runs one transport with cfg; fills res (free with bench_result_free).

@@ -158,6 +158,12 @@ void bench_report_run(FILE *f, const struct bench_result *r)
 	}
 	if (r->nsub > 1)
 		bench_row(f, "all", &r->all, rx, miss, -1);
+	/* the ticks that found their consumer idle: the transport's own cost */
+	bench_row(f, "ready", &r->all_ready, r->all_ready.count, 0, -1);
+	fprintf(f,
+		"  (ready = the %.1f%% of received ticks that found their consumer idle: its "
+		"previous poll was empty; no backlog, no preemption in the way)\n",
+		rx ? 100.0 * (double)r->all_ready.count / (double)rx : 0.0);
 	for (unsigned i = 0; i < r->nsub; i++) {
 		const struct bench_sub_result *s = &r->sub[i];
 		if (s->api_missed || s->laps || s->out_of_order || s->negative || !s->end_seen)
@@ -265,8 +271,14 @@ size_t bench_summarize(const struct bench_result *r, size_t n, struct bench_summ
 		BENCH_MED(lost_pct,
 			  (uint64_t)(1e6 * (double)bench_result_missed(use[q]) /
 				     (double)(bench_result_missed(use[q]) + use[q]->all.count)));
-#undef BENCH_MED
 		s->lost_pct = (double)bench_median(v, k) / 1e4;
+		BENCH_MED(ready_p50, bench_hist_percentile(&use[q]->all_ready, 50));
+		BENCH_MED(ready_p99, bench_hist_percentile(&use[q]->all_ready, 99));
+		BENCH_MED(ready_pct,
+			  (uint64_t)(1e6 * (double)use[q]->all_ready.count /
+				     (double)(use[q]->all.count ? use[q]->all.count : 1)));
+		s->ready_pct = (double)bench_median(v, k) / 1e4;
+#undef BENCH_MED
 	}
 	free(v);
 	return ng;
@@ -315,6 +327,26 @@ void bench_report_compare(FILE *f, const struct bench_result *r, size_t n)
 		}
 		fprintf(f, "  %-9s %9s %9s %9s %10s %10s %6.1f%% %9s %9s  %s..%s\n", s->transport,
 			a, b, c, r50, r99, s->lost_pct, d, e, lo, hi);
+	}
+	fprintf(f, "\n  ticks that found their consumer idle (the transport's own hand-over "
+		   "cost, without backlog)\n");
+	fprintf(f, "  %-9s %7s %9s %9s %10s %10s\n", "transport", "share", "p50", "p99",
+		"p50 ratio", "p99 ratio");
+	for (size_t i = 0; i < ns; i++) {
+		const struct bench_summary *s = &sum[i];
+		if (s->skipped)
+			continue;
+		char a[24], b[24], r50[16] = "-", r99[16] = "-";
+		bench_fmt_ns(s->ready_p50, a, sizeof(a));
+		bench_fmt_ns(s->ready_p99, b, sizeof(b));
+		if (m && m->ready_p50 && m->ready_p99) {
+			snprintf(r50, sizeof(r50), "%.1fx",
+				 (double)s->ready_p50 / (double)m->ready_p50);
+			snprintf(r99, sizeof(r99), "%.1fx",
+				 (double)s->ready_p99 / (double)m->ready_p99);
+		}
+		fprintf(f, "  %-9s %6.1f%% %9s %9s %10s %10s\n", s->transport, s->ready_pct, a, b,
+			r50, r99);
 	}
 }
 
@@ -435,11 +467,15 @@ static void bench_json_run(FILE *f, const struct bench_result *r)
 			bench_cpu_pct(s), (unsigned long long)s->invol_switches,
 			(unsigned long long)s->vol_switches);
 		bench_json_hist(f, &s->hist);
+		fprintf(f, ",\n        \"latency_ready_ns\": ");
+		bench_json_hist(f, &s->ready);
 		fprintf(f, "}");
 	}
 	fprintf(f, "],\n     \"accounted\": %s, \"latency_ns\": ",
 		bench_result_accounted(r) ? "true" : "false");
 	bench_json_hist(f, &r->all);
+	fprintf(f, ",\n     \"latency_ready_ns\": ");
+	bench_json_hist(f, &r->all_ready);
 	/* loss-adjusted: null = the percentile falls among the lost ticks */
 	uint64_t missed = bench_result_missed(r);
 	fprintf(f, ",\n     \"missed\": %llu, \"latency_lossy_ns\": {", (unsigned long long)missed);
@@ -491,11 +527,14 @@ void bench_report_json(FILE *f, const struct bench_sysinfo *si, const char *mode
 					", \"p50_median\": %llu, \"p99_median\": %llu, "
 					"\"p99.99_median\": %llu, \"p50_min\": %llu, \"p50_max\": "
 					"%llu, "
-					"\"lost_pct\": %.3f",
+					"\"lost_pct\": %.3f, \"ready_p50_median\": %llu, "
+					"\"ready_p99_median\": %llu, \"ready_pct\": %.2f",
 					(unsigned long long)s->p50, (unsigned long long)s->p99,
 					(unsigned long long)s->p9999,
 					(unsigned long long)s->p50_min,
-					(unsigned long long)s->p50_max, s->lost_pct);
+					(unsigned long long)s->p50_max, s->lost_pct,
+					(unsigned long long)s->ready_p50,
+					(unsigned long long)s->ready_p99, s->ready_pct);
 			fprintf(f, "}");
 		}
 		fprintf(f, "\n  }");
@@ -505,10 +544,18 @@ void bench_report_json(FILE *f, const struct bench_sysinfo *si, const char *mode
 			for (size_t i = 0; i < ns; i++) {
 				if (&sum[i] == m || sum[i].skipped)
 					continue;
-				fprintf(f, "%s\"%s\": {\"p50\": %.2f, \"p99\": %.2f}",
+				fprintf(f,
+					"%s\"%s\": {\"p50\": %.2f, \"p99\": %.2f, \"ready_p50\": "
+					"%.2f, \"ready_p99\": %.2f}",
 					first ? "" : ", ", sum[i].transport,
 					(double)sum[i].p50 / (double)m->p50,
-					(double)sum[i].p99 / (double)m->p99);
+					(double)sum[i].p99 / (double)m->p99,
+					m->ready_p50
+						? (double)sum[i].ready_p50 / (double)m->ready_p50
+						: 0.0,
+					m->ready_p99
+						? (double)sum[i].ready_p99 / (double)m->ready_p99
+						: 0.0);
 				first = 0;
 			}
 			fprintf(f, "}");
@@ -541,39 +588,74 @@ int bench_report_plot(const char *path, const struct bench_sysinfo *si,
 	fprintf(g, "set xtics ('0%%%%' 1, '50%%%%' 2, '90%%%%' 10, '99%%%%' 100, '99.9%%%%' 1000, "
 		   "'99.99%%%%' 10000, '99.999%%%%' 100000, '99.9999%%%%' 1000000)\n");
 	fprintf(g, "set key top left\n");
-	size_t curves = 0;
+	/* One curve per (transport, consumers, rate), repeated runs merged;
+	 * solid = every tick, dashed = ticks that found the consumer idle. */
+	struct bench_hist *acc = calloc(2 * (n ? n : 1), sizeof(*acc));
+	size_t *key = calloc(n ? n : 1, sizeof(*key)); /* first run index of each group */
+	size_t ng = 0;
+	if (!acc || !key) {
+		free(acc);
+		free(key);
+		pclose(g);
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (r[i].skipped || !r[i].all.count)
 			continue;
-		fprintf(g, "$d%zu << EOD\n", i);
+		size_t k;
+		for (k = 0; k < ng; k++) {
+			const struct bench_result *q = &r[key[k]];
+			if (strcmp(q->transport, r[i].transport) == 0 && q->nsub == r[i].nsub &&
+			    q->cfg.rate == r[i].cfg.rate)
+				break;
+		}
+		if (k == ng) {
+			key[ng++] = i;
+			bench_hist_reset(&acc[2 * k]);
+			bench_hist_reset(&acc[2 * k + 1]);
+		}
+		bench_hist_merge(&acc[2 * k], &r[i].all);
+		bench_hist_merge(&acc[2 * k + 1], &r[i].all_ready);
+	}
+	for (size_t c = 0; c < 2 * ng; c++) {
+		const struct bench_hist *h = &acc[c];
+		fprintf(g, "$d%zu << EOD\n", c);
 		/* 20 points per decade of 1/(1-p), up to the last value */
 		for (int k = 0; k <= 120; k++) {
 			double x = pow(10.0, k / 20.0);
 			double p = 100.0 * (1.0 - 1.0 / x);
-			if (x > (double)r[i].all.count)
+			if (x > (double)h->count)
 				break;
-			uint64_t v = bench_hist_percentile(&r[i].all, p);
+			uint64_t v = bench_hist_percentile(h, p);
 			fprintf(g, "%.4f %llu\n", x, (unsigned long long)(v ? v : 1));
 		}
 		fprintf(g, "EOD\n");
-		curves++;
 	}
-	if (curves == 0) {
+	if (ng == 0) {
+		free(acc);
+		free(key);
 		pclose(g);
 		snprintf(err, len, "nothing to plot");
 		return -ENODATA;
 	}
 	fprintf(g, "plot ");
-	size_t done = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (r[i].skipped || !r[i].all.count)
-			continue;
+	for (size_t k = 0; k < ng; k++) {
+		const struct bench_result *q = &r[key[k]];
 		char rate[24];
-		bench_fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
-		fprintf(g, "%s$d%zu using 1:2 with linespoints title '%s, %u consumer(s), %s'",
-			done ? ", " : "", i, r[i].transport, r[i].nsub, rate);
-		done++;
+		bench_fmt_rate(q->cfg.rate, rate, sizeof(rate));
+		fprintf(g,
+			"%s$d%zu using 1:2 with linespoints lc %zu dt 1 title '%s, %u consumer(s), "
+			"%s'",
+			k ? ", " : "", 2 * k, k + 1, q->transport, q->nsub, rate);
+		if (acc[2 * k + 1].count)
+			fprintf(g,
+				", $d%zu using 1:2 with lines lc %zu dt 2 title '%s, idle "
+				"consumer'",
+				2 * k + 1, k + 1, q->transport);
 	}
+	free(acc);
+	free(key);
 	fprintf(g, "\n");
 	int st = pclose(g);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {

@@ -32,6 +32,8 @@ struct bench_summary {
 	uint64_t p50_min, p50_max;     /* spread of p50 over the runs */
 	uint64_t p50_lossy, p99_lossy; /* medians; UINT64_MAX = among the lost */
 	double lost_pct;	       /* median */
+	uint64_t ready_p50, ready_p99; /* medians over ticks that found the consumer idle */
+	double ready_pct;	       /* median share of such ticks */
 };
 
 /* Groups r by transport (first-seen order); returns the number of groups. */

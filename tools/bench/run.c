@@ -252,6 +252,7 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 	int rc;
 
 	bench_hist_reset(&res->hist);
+	bench_hist_reset(&res->ready);
 	res->cpu = bench_cpu_for(cfg, (int)idx);
 	if (res->cpu >= 0 && (rc = bench_pin(res->cpu)) < 0) {
 		snprintf(res->err, sizeof(res->err), "consumer %u: pin to cpu %d: %s", idx,
@@ -275,10 +276,21 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 	/* release: pairs with the publisher's acquire in bench_all_set */
 	atomic_store_explicit(&ctl->sub_ready[idx], 1, memory_order_release);
 
+	/* "Ready" ticks found the consumer idle: its previous poll came back
+	 * empty (spinning) or it was about to block (--wait). Their latency is
+	 * the transport's own hand-over cost, without the backlog a preempted
+	 * consumer builds up: on a shared machine the plain histogram mostly
+	 * measures the scheduler. */
 	const int wait_ms = cfg->wait ? 100 : 0;
 	uint64_t last = 0, idle = 0;
+	int was_idle = 0;
 	for (;;) {
-		rc = t->sub_recv(sub, &m, wait_ms, &res->api_missed, &res->laps);
+		rc = t->sub_recv(sub, &m, 0, &res->api_missed, &res->laps);
+		if (rc == 0) {
+			was_idle = 1;
+			if (wait_ms)
+				rc = t->sub_recv(sub, &m, wait_ms, &res->api_missed, &res->laps);
+		}
 		if (rc == 0) {
 			/* Nothing new: look at the stop flag now and then (it is a
 			 * shared cache line the publisher never writes). */
@@ -297,6 +309,8 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 		}
 		int64_t now = bench_now_ns();
 		uint64_t type = BENCH_TYPE(&m);
+		int ready = was_idle;
+		was_idle = 0;
 		if (type == BENCH_MSG_DATA) {
 			int64_t lat = now - (int64_t)BENCH_STAMP(&m);
 			if (lat < 0) {
@@ -304,6 +318,8 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 				lat = 0;
 			}
 			bench_hist_record(&res->hist, (uint64_t)lat);
+			if (ready)
+				bench_hist_record(&res->ready, (uint64_t)lat);
 			uint64_t seq = BENCH_SEQ(&m);
 			if (seq <= last) {
 				res->out_of_order++;
@@ -399,6 +415,7 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 	res->cfg = *cfg;
 	res->nsub = n;
 	bench_hist_reset(&res->all);
+	bench_hist_reset(&res->all_ready);
 	res->oversubscribed = !cfg->wait && (long)n + 1 > cores;
 	res->sub = calloc(n, sizeof(*res->sub));
 	if (!res->sub)
@@ -453,6 +470,7 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 	for (unsigned i = 0; i < n; i++) {
 		res->sub[i] = run.ctl->sub[i];
 		bench_hist_merge(&res->all, &res->sub[i].hist);
+		bench_hist_merge(&res->all_ready, &res->sub[i].ready);
 	}
 	int all_ok = res->pub.ok;
 	for (unsigned i = 0; i < n; i++)

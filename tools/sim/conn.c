@@ -458,6 +458,8 @@ static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
 	}
 	if (strcmp(target, "/ws") == 0 || strcmp(target, "/ws/") == 0) {
 		/* streams come with SUBSCRIBE requests */
+	} else if (strcmp(target, "/stream") == 0) {
+		c->combined = 1; /* same, but events come wrapped */
 	} else if (strncmp(target, "/ws/", 4) == 0) {
 		if (conn_path_streams(c, target + 4) < 0) {
 			conn_http_error(c, 400, 0, "invalid stream\n");

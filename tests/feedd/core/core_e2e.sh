@@ -56,8 +56,9 @@ run() {
 	WAITED_MS=$((($(date +%s%N) - t0) / 1000000))
 }
 expect_log() { grep -qF -- "$1" "$LOG" || fail "$CASE: log lacks '$1'"; }
-fds_clean() {
+fds_clean() { # also: no sanitizer report in the log
 	local l
+	grep -q "runtime error\|Sanitizer\|LeakSanitizer" "$LOG" && fail "$CASE: sanitizer report"
 	l=$(grep -o 'exit fds=[0-9]* start_fds=[0-9]*' "$LOG") || fail "$CASE: no fd report"
 	set -- $(echo "$l" | tr -dc '0-9 ')
 	[ "$1" = "$2" ] || fail "$CASE: fds at exit $1 != at start $2"
@@ -158,6 +159,7 @@ expect_log "s1: state WS_HANDSHAKE -> BACKOFF (http:"
 expect_log "s1: retry_after ms=1000 http=429"
 expect_log "s1: state BACKOFF -> FAILED"
 expect_log "s1: state FAILED -> STOPPED"
+fds_clean
 d=$(grep -o 'backoff delay_ms=[0-9]*' "$LOG" | head -1 | tr -dc 0-9)
 [ "$d" -ge 1000 ] || fail "$CASE: Retry-After not honoured: delay $d"
 SUM=$("$BUSREAD" "$BUS-failed")
