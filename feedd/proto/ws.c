@@ -266,6 +266,12 @@ static int feed_ws_control(struct feed_ws *w, uint8_t opcode)
 			if (rl > sizeof(w->close_reason) - 1)
 				rl = sizeof(w->close_reason) - 1;
 			memcpy(w->close_reason, w->ctl + 2, rl);
+			/* The reason ends up in log lines: no control characters. */
+			for (size_t i = 0; i < rl; i++) {
+				unsigned char ch = (unsigned char)w->close_reason[i];
+				if (ch < 0x20 || ch == 0x7f)
+					w->close_reason[i] = '?';
+			}
 		}
 		w->close_reason[rl] = '\0';
 		w->close_received = 1;

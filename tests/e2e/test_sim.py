@@ -181,7 +181,7 @@ def scenario_faults():
     # silent: no market data
     sim.ctl("normal")
     check(sim.ctl("silent") == "ok silent 1", "silent")
-    time.sleep(0.1)
+    time.sleep(0.3)
     c.sock.settimeout(0.1)
     try:  # drain what was in flight
         while True:

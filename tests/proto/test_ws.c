@@ -221,7 +221,7 @@ static void test_close(int bytewise)
 
 	/* server-initiated: echo the code, report it */
 	setup(&w, 1024);
-	n = th_frame(in, 1, 0x8, 0, "\x03\xe9going away", 13);
+	n = th_frame(in, 1, 0x8, 0, "\x03\xe9going away", 12);
 	n += th_frame(in + n, 1, 0x1, 0, "late", 4); /* ignored after close */
 	CHECK(feed(&w, in, n, bytewise) == 0);
 	CHECK(cap.closes == 1 && cap.close_code == 1001);
@@ -230,6 +230,18 @@ static void test_close(int bytewise)
 	expect_close_out(1001);
 	CHECK(w.close_sent && w.close_received);
 	CHECK(feed_ws_send(&w, WSLAY_TEXT_FRAME, (const uint8_t *)"x", 1) == -EPIPE);
+	feed_ws_free(&w);
+
+	/* control characters in the reason are neutralised (it goes to logs) */
+	setup(&w, 1024);
+	n = th_frame(in, 1, 0x8, 0,
+		     "\x0f\xa0"
+		     "bad\nline\x1b"
+		     "[31m",
+		     15);
+	CHECK(feed(&w, in, n, bytewise) == 0);
+	CHECK(cap.closes == 1 && cap.close_code == 4000);
+	CHECK(strcmp(cap.close_reason, "bad?line?[31m") == 0);
 	feed_ws_free(&w);
 
 	/* no status code: report 1005, answer 1000 */

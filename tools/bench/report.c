@@ -65,6 +65,12 @@ uint64_t bench_result_missed(const struct bench_result *r)
 	return m;
 }
 
+/* "7.8x", "0.05x": two significant digits below 1 */
+static void bench_fmt_ratio(double x, char *buf, size_t len)
+{
+	snprintf(buf, len, x < 1.0 ? "%.2gx" : "%.1fx", x);
+}
+
 static void bench_fmt_lossy(uint64_t v, char *buf, size_t len)
 {
 	if (v == UINT64_MAX)
@@ -322,8 +328,8 @@ void bench_report_compare(FILE *f, const struct bench_result *r, size_t n)
 		bench_fmt_ns(s->p50_min, lo, sizeof(lo));
 		bench_fmt_ns(s->p50_max, hi, sizeof(hi));
 		if (m && m->p50 && m->p99) {
-			snprintf(r50, sizeof(r50), "%.1fx", (double)s->p50 / (double)m->p50);
-			snprintf(r99, sizeof(r99), "%.1fx", (double)s->p99 / (double)m->p99);
+			bench_fmt_ratio((double)s->p50 / (double)m->p50, r50, sizeof(r50));
+			bench_fmt_ratio((double)s->p99 / (double)m->p99, r99, sizeof(r99));
 		}
 		fprintf(f, "  %-9s %9s %9s %9s %10s %10s %6.1f%% %9s %9s  %s..%s\n", s->transport,
 			a, b, c, r50, r99, s->lost_pct, d, e, lo, hi);
@@ -340,10 +346,10 @@ void bench_report_compare(FILE *f, const struct bench_result *r, size_t n)
 		bench_fmt_ns(s->ready_p50, a, sizeof(a));
 		bench_fmt_ns(s->ready_p99, b, sizeof(b));
 		if (m && m->ready_p50 && m->ready_p99) {
-			snprintf(r50, sizeof(r50), "%.1fx",
-				 (double)s->ready_p50 / (double)m->ready_p50);
-			snprintf(r99, sizeof(r99), "%.1fx",
-				 (double)s->ready_p99 / (double)m->ready_p99);
+			bench_fmt_ratio((double)s->ready_p50 / (double)m->ready_p50, r50,
+					sizeof(r50));
+			bench_fmt_ratio((double)s->ready_p99 / (double)m->ready_p99, r99,
+					sizeof(r99));
 		}
 		fprintf(f, "  %-9s %6.1f%% %9s %9s %10s %10s\n", s->transport, s->ready_pct, a, b,
 			r50, r99);
@@ -352,11 +358,13 @@ void bench_report_compare(FILE *f, const struct bench_result *r, size_t n)
 
 void bench_report_sweep(FILE *f, const struct bench_result *r, size_t n)
 {
-	fprintf(f, "\nsweep (all consumers merged)\n");
-	fprintf(f, "  %-9s %9s %8s %9s %9s %9s %12s %9s  %s\n", "transport", "consumers", "rate",
-		"p50", "p99", "p99.99", "ticks/s", "missed", "note");
+	fprintf(f,
+		"\nsweep (all consumers merged; ready = ticks that found their consumer idle)\n");
+	fprintf(f, "  %-9s %9s %8s %9s %9s %9s %12s %9s %9s %9s  %s\n", "transport", "consumers",
+		"rate", "p50", "p99", "p99.99", "ticks/s", "missed", "ready p50", "ready p99",
+		"note");
 	for (size_t i = 0; i < n; i++) {
-		char rate[24], a[24], b[24], c[24];
+		char rate[24], a[24], b[24], c[24], d[24], e[24];
 		uint64_t miss = 0;
 		bench_fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
 		if (r[i].skipped) {
@@ -369,12 +377,15 @@ void bench_report_sweep(FILE *f, const struct bench_result *r, size_t n)
 		bench_fmt_ns(bench_hist_percentile(&r[i].all, 50), a, sizeof(a));
 		bench_fmt_ns(bench_hist_percentile(&r[i].all, 99), b, sizeof(b));
 		bench_fmt_ns(bench_hist_percentile(&r[i].all, 99.99), c, sizeof(c));
+		bench_fmt_ns(bench_hist_percentile(&r[i].all_ready, 50), d, sizeof(d));
+		bench_fmt_ns(bench_hist_percentile(&r[i].all_ready, 99), e, sizeof(e));
 		double secs = (double)(r[i].pub.end_ns - r[i].pub.start_ns) / 1e9;
-		fprintf(f, "  %-9s %9u %8s %9s %9s %9s %12.0f %9llu  %s%s%s\n", r[i].transport,
-			r[i].nsub, rate, a, b, c,
+		fprintf(f, "  %-9s %9u %8s %9s %9s %9s %12.0f %9llu %9s %9s  %s%s%s\n",
+			r[i].transport, r[i].nsub, rate, a, b, c,
 			secs > 0 ? (double)r[i].pub.published / secs : 0.0,
-			(unsigned long long)miss, r[i].oversubscribed ? "oversubscribed " : "",
-			r[i].failed ? "FAILED: " : "", r[i].failed ? r[i].why : "");
+			(unsigned long long)miss, d, e,
+			r[i].oversubscribed ? "oversubscribed " : "", r[i].failed ? "FAILED: " : "",
+			r[i].failed ? r[i].why : "");
 	}
 }
 
@@ -578,7 +589,7 @@ int bench_report_plot(const char *path, const struct bench_sysinfo *si,
 	}
 	/* x = 1/(1-p): 2 = p50, 10 = p90, 100 = p99 ... on a log axis, the
 	 * usual HdrHistogram percentile plot. */
-	fprintf(g, "set terminal pngcairo size 1000,620 noenhanced\n");
+	fprintf(g, "set terminal pngcairo size 1280,640 noenhanced\n");
 	fprintf(g, "set output '%s'\n", path);
 	fprintf(g, "set title 'mdbus-bench one-way latency, %d cores, %s'\n", si->cores,
 		si->cpu_model);
@@ -587,7 +598,7 @@ int bench_report_plot(const char *path, const struct bench_sysinfo *si,
 	/* tic labels are gnuplot format strings: "%%%%" prints one percent sign */
 	fprintf(g, "set xtics ('0%%%%' 1, '50%%%%' 2, '90%%%%' 10, '99%%%%' 100, '99.9%%%%' 1000, "
 		   "'99.99%%%%' 10000, '99.999%%%%' 100000, '99.9999%%%%' 1000000)\n");
-	fprintf(g, "set key top left\n");
+	fprintf(g, "set key outside right top\n");
 	/* One curve per (transport, consumers, rate), repeated runs merged;
 	 * solid = every tick, dashed = ticks that found the consumer idle. */
 	struct bench_hist *acc = calloc(2 * (n ? n : 1), sizeof(*acc));
