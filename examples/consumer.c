@@ -10,7 +10,7 @@ int main(int argc, char **argv)
 {
 	struct mdbus_reader_opts o = {.bus = argc > 1 ? argv[1] : NULL,
 				      .start = MDBUS_START_OLDEST};
-	long count = argc > 2 ? atol(argv[2]) : -1;
+	long count = argc > 2 ? strtol(argv[2], NULL, 10) : -1;
 	char err[256] = "";
 	o.errbuf = err, o.errlen = sizeof(err);
 	mdbus_reader *r;

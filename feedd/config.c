@@ -64,6 +64,8 @@ struct cfg_key {
 static const struct cfg_key cfg_keys[] = {
 	SK("venue", CT_VENUE, venue),
 	SK("url", CT_URL, url),
+	/* symbols is a pointer: its size is never used (cfg_copy special-cases CT_SYMBOLS). */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	SK("symbols", CT_SYMBOLS, symbols),
 	SK("channels", CT_CHANNELS, channels),
 	SK("ping_interval", CT_DURATION0, ping_interval_ms),
@@ -184,7 +186,7 @@ int feed_duration_parse(const char *s, int64_t *ms)
 	rc = cfg_u64(s, &u, &v);
 	if (rc < 0)
 		return rc;
-	if (strcmp(u, "ms") == 0)
+	if (strcmp(u, "ms") == 0 || (*u == '\0' && v == 0)) /* a bare 0 needs no unit */
 		mul = 1;
 	else if (strcmp(u, "s") == 0)
 		mul = 1000;
@@ -192,8 +194,6 @@ int feed_duration_parse(const char *s, int64_t *ms)
 		mul = 60000;
 	else if (strcmp(u, "h") == 0)
 		mul = 3600000;
-	else if (*u == '\0' && v == 0)
-		mul = 1; /* a bare 0 needs no unit */
 	else
 		return -EINVAL;
 	if (v > (uint64_t)INT64_MAX / mul / 1000000) /* must still fit in ns */
@@ -230,7 +230,7 @@ static int cfg_size(const char *s, size_t *out)
 	else if (!strcmp(u, "k") || !strcmp(u, "K") || !strcmp(u, "KiB"))
 		mul = 1024;
 	else if (!strcmp(u, "M") || !strcmp(u, "MiB"))
-		mul = 1024 * 1024;
+		mul = 1024ULL * 1024;
 	else
 		return -EINVAL;
 	if (v > SIZE_MAX / mul)
@@ -625,7 +625,7 @@ static void cfg_section(struct cfg_parse *ps, char *body)
 		ps->feed_line = ps->line;
 		return;
 	}
-	if (strncmp(body, "session", 7) || (body[7] != ' ' && body[7] != '\t' && body[7])) {
+	if (strncmp(body, "session", 7) != 0 || (body[7] != ' ' && body[7] != '\t' && body[7])) {
 		cfg_error(ps, ps->line, "unknown section [%s] (use [bus], [feed], [session NAME])",
 			  body);
 		return;

@@ -157,6 +157,8 @@ static int json_literal(const char *p, size_t n, size_t *pos, const char *lit, s
 static int json_value_depth(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
 			    unsigned depth);
 
+/* Recursion is bounded: json_container fails at FEED_JSON_DEPTH_MAX. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static int json_container(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
 			  unsigned depth)
 {
@@ -182,6 +184,8 @@ static int json_container(const char *p, size_t n, size_t *pos, struct feed_json
 	return 0;
 }
 
+/* Recursion is bounded: json_container fails at FEED_JSON_DEPTH_MAX. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static int json_value_depth(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
 			    unsigned depth)
 {
@@ -234,6 +238,8 @@ static int json_iter_fail(struct feed_json_iter *it)
 	return -EINVAL;
 }
 
+/* Recursion is bounded: json_container fails at FEED_JSON_DEPTH_MAX. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
 			struct feed_json_val *val)
 {

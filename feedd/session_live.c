@@ -70,6 +70,10 @@ static void sess_subscribe(struct feed_session *s, int64_t now)
 			return;
 		}
 		feed_log(feed_sess__name(s), "subscribe sent bytes=%zu", n);
+		if (s->venue.sub_next >= s->venue.nstreams) {
+			s->subs_sent = 1; /* that was the last one */
+			break;
+		}
 		if (interval > 0) {
 			s->dl_sub = now + (int64_t)interval * MS;
 			break;

@@ -198,7 +198,7 @@ struct mdbus_slot {
 _Static_assert(offsetof(struct mdbus_slot, seq) == 0, "slot seq");
 _Static_assert(offsetof(struct mdbus_slot, words) == 8, "slot words");
 _Static_assert(sizeof(struct mdbus_slot) == MDBUS_SLOT_SIZE, "slot size");
-_Static_assert(sizeof(struct mdbus_tick) == MDBUS_TICK_WORDS * 8, "tick fits a slot");
+_Static_assert(sizeof(struct mdbus_tick) == (size_t)MDBUS_TICK_WORDS * 8, "tick fits a slot");
 _Static_assert(offsetof(struct mdbus_tick, exch_ts) == 8, "tick exch_ts");
 _Static_assert(offsetof(struct mdbus_tick, recv_ts) == 16, "tick recv_ts");
 _Static_assert(offsetof(struct mdbus_tick, u) == 24, "tick payload");

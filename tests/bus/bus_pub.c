@@ -12,7 +12,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mdbus_writer *w = th_writer(argv[1], 64);
-	long count = atol(argv[3]);
+	long count = strtol(argv[3], NULL, 10);
 	for (long i = 0; i < count; i++) {
 		struct mdbus_tick t = {.instrument = 0, .kind = MDBUS_KIND_TRADE};
 		CHECK_RC(mdbus_decimal_parse("65000.1", 7, 2, &t.u.trade.price), 0);
@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 		CHECK_RC(mdbus_writer_publish(w, &t, NULL), 0);
 	}
 	mdbus_writer_wake(w);
-	usleep((useconds_t)(atof(argv[2]) * 1e6));
+	usleep((useconds_t)(strtod(argv[2], NULL) * 1e6));
 	mdbus_writer_close(w, 1);
 	return 0;
 }

@@ -30,11 +30,11 @@ int main(void)
 	char err[200];
 	CHECK_RC(mdbus__geom_compute(0, 0, 0, &g, err, sizeof(err)), 0);
 	CHECK(g.slots == 65536 && g.instr_capacity == 4096 && g.max_sessions == 64);
-	CHECK(g.instr_off == 4096 && g.instr_size == 4096u * 128u);
+	CHECK(g.instr_off == 4096 && g.instr_size == 4096ULL * 128u);
 	CHECK(g.health_off == g.instr_off + g.instr_size);
 	CHECK(g.health_size == MDBUS_HEALTH_SIZE(64, 4096));
 	CHECK(g.ring_off % 4096 == 0 && g.ring_off >= g.health_off + g.health_size);
-	CHECK(g.ring_size == 65536u * 64u);
+	CHECK(g.ring_size == 65536ULL * 64u);
 	CHECK(g.total_size == g.ring_off + g.ring_size);
 
 	CHECK_RC(mdbus__geom_compute(100, 0, 0, &g, err, sizeof(err)), -EINVAL);

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--reads") == 0 && i + 1 < argc)
 			reads = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--readers") == 0 && i + 1 < argc)
-			readers = atoi(argv[++i]);
+			readers = (int)strtol(argv[++i], NULL, 10);
 		else {
 			fprintf(stderr, "usage: %s [--reads N] [--readers K]\n", argv[0]);
 			return 1;

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		FEED_JSON_KEY("e"), FEED_JSON_KEY("s"), FEED_JSON_KEY("p"), FEED_JSON_KEY("q"),
 		FEED_JSON_KEY("T"), FEED_JSON_KEY("t"), FEED_JSON_KEY("m"),
 	};
-	long n = argc > 1 ? atol(argv[1]) : 1000000, i;
+	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 1000000, i;
 	uint64_t sink = 0;
 	int64_t t0, t1, t2, t3, t4;
 	int k;

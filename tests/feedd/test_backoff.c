@@ -78,7 +78,7 @@ int main(void)
 				feed_test_failures++;
 				break;
 			}
-			if (d > (int64_t)ceil(cfg.max_ms * (1 + cfg.jitter)))
+			if (d > (int64_t)ceil((double)cfg.max_ms * (1 + cfg.jitter)))
 				feed_test_failures++;
 			if (k == 1)
 				sum += (double)d;
@@ -89,8 +89,8 @@ int main(void)
 					maxseen = d;
 				if (d < minseen)
 					minseen = d;
-				below += d < 60000 * 0.80;
-				above += d > 60000 * 1.20;
+				below += (double)d < 60000 * 0.80;
+				above += (double)d > 60000 * 1.20;
 			}
 		}
 	}

@@ -182,13 +182,13 @@ static void directive(char *d)
 			FAILF("subscribe rc %d: %.*s", rc, (int)n, buf);
 		}
 	} else if (!strncmp(d, "subdone ", 8)) {
-		if (feed_venue_sub_complete(&ctx) != atoi(d + 8))
+		if (feed_venue_sub_complete(&ctx) != (int)strtol(d + 8, NULL, 10))
 			FAILF("sub_complete %d", feed_venue_sub_complete(&ctx));
 	} else if (!strncmp(d, "acked ", 6)) {
-		if (feed_venue_streams_acked(&ctx) != (uint32_t)atoi(d + 6))
+		if (feed_venue_streams_acked(&ctx) != (uint32_t)strtol(d + 6, NULL, 10))
 			FAILF("acked %u", feed_venue_streams_acked(&ctx));
 	} else if (!strncmp(d, "rejected ", 9)) {
-		if (feed_venue_streams_rejected(&ctx) != (uint32_t)atoi(d + 9))
+		if (feed_venue_streams_rejected(&ctx) != (uint32_t)strtol(d + 9, NULL, 10))
 			FAILF("rejected %u", feed_venue_streams_rejected(&ctx));
 	} else if (!strncmp(d, "symstat ", 8)) {
 		char name[32], key[32], val[64], *p = d + 8;

@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 					   .connects = 3,
 					   .reconnects = 2,
 					   .last_error_class = MDBUS_HEALTH_ERR_TLS,
-					   .last_error_ns = t0 - 5000000000ll,
+					   .last_error_ns = t0 - 5000000000LL,
 					   .rtt_ns = 12500000,
 					   .subscriptions = 4,
 					   .streams = 4,
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	snprintf(sb.host, sizeof(sb.host), "testnet.binance.vision");
 	if (degraded) {
 		sb.state = MDBUS_HEALTH_ST_STALE;
-		sb.last_msg_ns = t0 - 10000000000ll;
+		sb.last_msg_ns = t0 - 10000000000LL;
 	}
 	if (down) {
 		sb.state = MDBUS_HEALTH_ST_BACKOFF;
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 			sb.last_msg_ns = now;
 		}
 		if (down)
-			sb.next_reconnect_ns = now + 3000000000ll;
+			sb.next_reconnect_ns = now + 3000000000LL;
 		sa_.verdict = (uint32_t)mdbus_health_session_verdict(&sa_, now, sa_.verdict_reason,
 								     sizeof(sa_.verdict_reason));
 		sb.verdict = (uint32_t)mdbus_health_session_verdict(&sb, now, sb.verdict_reason,

@@ -122,7 +122,7 @@ int main(void)
 	CHECK(mdbus_health_snapshot_feed(r, &f) == 0 && f.pid == (uint32_t)getpid());
 
 	/* A heartbeat older than max_age: dead although the process lives. */
-	fill(region, mdbus_health_mono_ns() - 2000000000ll);
+	fill(region, mdbus_health_mono_ns() - 2000000000LL);
 	CHECK(mdbus_health_feed_alive(r, 1000) == 0);
 	CHECK(mdbus_health_feed_alive(r, 5000) == 1);
 	CHECK(mdbus_health_session_healthy(r, "alpha") == 1); /* 2 s < stale 5 s */

@@ -70,7 +70,7 @@ static int64_t now_ms(void)
 int main(int argc, char **argv)
 {
 	int use_threads = argc > 1 && strcmp(argv[1], "threads") == 0;
-	int64_t dur = argc > 2 ? atoll(argv[2]) : 1000;
+	int64_t dur = argc > 2 ? strtoll(argv[2], NULL, 10) : 1000;
 	uint64_t last_feed = 0, last_sess[NSESS] = {0}, last_instr[NINSTR] = {0};
 	uint64_t ok = 0, busy = 0, torn = 0, back = 0, nodata = 0, badstatus = 0;
 	pthread_t th;

@@ -5,7 +5,7 @@
 
 #include "mdbus.h"
 
-#define SEC 1000000000ll
+#define SEC 1000000000LL
 
 static int failures;
 

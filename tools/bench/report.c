@@ -247,8 +247,9 @@ size_t bench_summarize(const struct bench_result *r, size_t n, struct bench_summ
 				continue;
 			if (r[j].skipped || (r[j].failed && !r[j].all.count) || !r[j].all.count) {
 				if (!s->why[0])
-					snprintf(s->why, sizeof(s->why), "%s%s",
-						 r[j].skipped ? "skipped: " : "failed: ", r[j].why);
+					snprintf(s->why, sizeof(s->why), "%s%.*s",
+						 r[j].skipped ? "skipped: " : "failed: ",
+						 (int)sizeof(s->why) - 16, r[j].why);
 				continue;
 			}
 			use[k++] = &r[j];

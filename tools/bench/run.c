@@ -131,6 +131,10 @@ static int bench_publisher(struct bench_run *run)
 
 	int64_t deadline = bench_now_ns() + BENCH_READY_TIMEOUT_NS;
 	while (!bench_all_set(ctl->sub_ready, n)) {
+		if ((bad = bench_sub_failed(ctl, n))) {
+			snprintf(res->err, sizeof(res->err), "%s", ctl->sub[bad - 1].err);
+			goto fail;
+		}
 		if (bench_stopped(ctl) || bench_now_ns() > deadline) {
 			snprintf(res->err, sizeof(res->err),
 				 "publisher: consumers did not connect");
@@ -179,9 +183,11 @@ static int bench_publisher(struct bench_run *run)
 		int64_t now = bench_now_ns();
 		if (rate) {
 			/* Tick seq is due at start + seq/rate (exact integer math: no
-			 * drift over long runs). Busy-poll: a sleep would add the
-			 * scheduler's wake-up latency to the schedule. */
-			int64_t due = start + (int64_t)((seq * 1000000000ull) / rate);
+			 * drift over long runs; split so seq * 1e9 cannot overflow).
+			 * Busy-poll: a sleep would add the scheduler's wake-up latency
+			 * to the schedule. */
+			int64_t due = start + (int64_t)((seq / rate) * 1000000000ull +
+							((seq % rate) * 1000000000ull) / rate);
 			while (now < due)
 				now = bench_now_ns();
 			if (now - due > max_behind)

@@ -24,8 +24,24 @@
 #define BENCH_ROUDI_READY "RouDi is ready for clients"
 
 #ifdef BENCH_HAVE_IOX
-/* Reads the RouDi log; 1 if it says ready. Copies its last line to last. */
-static int bench_roudi_log(const char *path, char *last, size_t len)
+/* Copies line [p, p + n) to out without ANSI colour sequences. */
+static void bench_roudi_line(const char *p, size_t n, char *out, size_t len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		if (p[i] == '\033') { /* ESC [ ... m */
+			while (i < n && p[i] != 'm')
+				i++;
+			continue;
+		}
+		out[o++] = p[i];
+	}
+	out[o] = 0;
+}
+
+/* Reads the RouDi log; 1 if it says ready. Otherwise puts its most telling
+ * line (the first "Fatal", else "Error", else the last line) in why. */
+static int bench_roudi_log(const char *path, char *why, size_t len)
 {
 	char buf[8192];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -36,17 +52,28 @@ static int bench_roudi_log(const char *path, char *last, size_t len)
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	/* the last non-empty line, for a "skipped: ..." reason */
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = 0;
-	char *nl = strrchr(buf, '\n');
-	const char *src = nl ? nl + 1 : buf;
-	size_t l = strlen(src);
-	if (l >= len)
-		l = len - 1;
-	memcpy(last, src, l);
-	last[l] = 0;
-	return strstr(buf, BENCH_ROUDI_READY) != NULL;
+	if (strstr(buf, BENCH_ROUDI_READY))
+		return 1;
+	const char *best = NULL, *last = NULL;
+	size_t best_len = 0, last_len = 0;
+	int best_rank = 0;
+	for (const char *p = buf; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		if (l) {
+			int rank = memmem(p, l, "Fatal", 5) ? 2 : memmem(p, l, "Error", 5) ? 1 : 0;
+			if (rank > best_rank) {
+				best = p, best_len = l, best_rank = rank;
+			}
+			last = p, last_len = l;
+		}
+		p = nl ? nl + 1 : p + l;
+	}
+	if (!best)
+		best = last, best_len = last_len;
+	if (best)
+		bench_roudi_line(best, best_len, why, len);
+	return 0;
 }
 #endif
 

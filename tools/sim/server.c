@@ -48,8 +48,9 @@ static int server_listen(struct sim_server *s, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char host[128], *colon;
+	char host[128], *colon, *end;
 	const char *port;
+	long pnum;
 	int one = 1;
 
 	memset(&ss, 0, sizeof(ss));
@@ -61,17 +62,23 @@ static int server_listen(struct sim_server *s, char *err, size_t errlen)
 	}
 	*colon = '\0';
 	port = colon + 1;
+	errno = 0;
+	pnum = strtol(port, &end, 10);
+	if (end == port || *end != '\0' || errno != 0 || pnum < 0 || pnum > 65535) {
+		snprintf(err, errlen, "--listen %s: bad port", s->opt.listen);
+		return -EINVAL;
+	}
 	if (host[0] == '[') { /* [::1]:PORT */
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
 	}
 	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
 		ss.ss_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)atoi(port));
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)pnum);
 		sl = sizeof(struct sockaddr_in);
 	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
 		ss.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)atoi(port));
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)pnum);
 		sl = sizeof(struct sockaddr_in6);
 	} else {
 		snprintf(err, errlen, "--listen %s: not a numeric address", s->opt.listen);
@@ -503,9 +510,8 @@ int sim_server_run(struct sim_server *s)
 			/* A stalled connection is not read at all (the peer's
 			 * window fills, as behind a dead middlebox); only its
 			 * full close is noticed, to free it. */
-			ev = c->stalled ? POLLRDHUP
-					: (short)(POLLIN |
-						  (c->out.len || c->want_write ? POLLOUT : 0));
+			ev = (short)(c->stalled ? POLLRDHUP
+						: (POLLIN | (c->out.len || c->want_write ? POLLOUT : 0)));
 			cidx[i] = (int)n;
 			pfd[n++] = (struct pollfd){.fd = c->fd, .events = ev};
 		}

@@ -20,7 +20,7 @@
 #include "top_out.h"
 
 #define TOP_EX_USAGE	   64
-#define TOP_RATE_WINDOW_NS 200000000ll /* batch: second sample for rates */
+#define TOP_RATE_WINDOW_NS 200000000LL /* batch: second sample for rates */
 
 static void top_usage(FILE *f)
 {
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *bus_opt = NULL;
-	int64_t delay_ns = 1000000000ll;
+	int64_t delay_ns = 1000000000LL;
 	uint64_t count = 1, max_age = 1000;
 	int mode = 0, c, rc;
 	char bus[MDBUS_BUS_NAME_MAX];

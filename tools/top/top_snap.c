@@ -251,9 +251,9 @@ const char *top_fmt_age(char *buf, size_t len, int64_t ns)
 {
 	if (ns < 0) {
 		snprintf(buf, len, "-");
-	} else if (ns < 1000000000ll) {
+	} else if (ns < 1000000000LL) {
 		snprintf(buf, len, "%" PRId64 "ms", ns / 1000000);
-	} else if (ns < 60000000000ll) {
+	} else if (ns < 60000000000LL) {
 		snprintf(buf, len, "%.1fs", (double)ns / 1e9);
 	} else {
 		int64_t s = ns / 1000000000;

@@ -91,9 +91,9 @@ static void top_draw(struct top_tui *u, const struct top_state *st)
 		 u->view == TOP_VIEW_SESSIONS ? "sessions" : "instruments",
 		 u->view == TOP_VIEW_SESSIONS ? top_sess_sort_name(u->sess_sort)
 					      : top_instr_sort_name(u->instr_sort),
-		 since >= 0 && since < 10000000000ll ? "   re-attached to a new writer " : "",
-		 since >= 0 && since < 10000000000ll ? top_fmt_age(age, sizeof(age), since) : "");
-	if (since >= 0 && since < 10000000000ll)
+		 since >= 0 && since < 10000000000LL ? "   re-attached to a new writer " : "",
+		 since >= 0 && since < 10000000000LL ? top_fmt_age(age, sizeof(age), since) : "");
+	if (since >= 0 && since < 10000000000LL)
 		strncat(line, " ago", sizeof(line) - strlen(line) - 1);
 	top_put(3, line);
 

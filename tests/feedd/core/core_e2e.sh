@@ -24,10 +24,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem
 
 start_server() { # args: wsserver options
 	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	python3 "$WSSERVER" --cert "$T/cert.pem" --key "$T/key.pem" "$@" >"$T/srv.out" 2>"$T/srv.err" &
+	# A fresh file each time: the child truncates it only after the fork,
+	# so polling a reused name could read the previous server's port.
+	NSRV=$((${NSRV:-0} + 1))
+	python3 "$WSSERVER" --cert "$T/cert.pem" --key "$T/key.pem" "$@" >"$T/srv$NSRV.out" \
+		2>"$T/srv.err" &
 	SRV=$!
-	for _ in $(seq 50); do grep -q PORT "$T/srv.out" 2>/dev/null && break; sleep 0.1; done
-	PORT=$(awk '/PORT/ {print $2}' "$T/srv.out")
+	PORT=
+	for _ in $(seq 100); do
+		PORT=$(awk '/PORT/ {print $2}' "$T/srv$NSRV.out" 2>/dev/null)
+		[ -n "$PORT" ] && break
+		sleep 0.1
+	done
 	[ -n "$PORT" ] || fail "server did not start"
 }
 
@@ -186,7 +194,7 @@ CASE=resolve
 config res "wss://feedd-core-test.invalid:9443/ws" "handshake_timeout = 10s"
 run res 0.3 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC"
-[ "$WAITED_MS" -lt 1500 ] || fail "$CASE: shutdown took $WAITED_MS ms"
+[ "$WAITED_MS" -lt 2500 ] || fail "$CASE: shutdown took $WAITED_MS ms"
 fds_clean
 
 CASE=unreachable
@@ -215,7 +223,7 @@ config dl "wss://127.0.0.1:$PORT/ws"
 sed -i 's/^shutdown_timeout = .*/shutdown_timeout = 400ms/' "$T/dl.ini"
 run dl 1 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC"
-[ "$WAITED_MS" -ge 300 ] && [ "$WAITED_MS" -lt 1500 ] || fail "$CASE: took $WAITED_MS ms"
+[ "$WAITED_MS" -ge 300 ] && [ "$WAITED_MS" -lt 2500 ] || fail "$CASE: took $WAITED_MS ms"
 expect_log "s1: state LIVE -> CLOSING (shutdown:"
 expect_log "s1: state CLOSING -> STOPPED"
 fds_clean
@@ -234,7 +242,7 @@ wait $pid
 RC=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$RC" = 130 ] || fail "$CASE: exit $RC, want 130 (the first signal's)"
-[ "$ms" -lt 500 ] || fail "$CASE: second signal took $ms ms"
+[ "$ms" -lt 1000 ] || fail "$CASE: second signal took $ms ms"
 expect_log "second signal SIGTERM: exiting now"
 fds_clean
 SUM=$("$BUSREAD" "$BUS-dl")

@@ -23,8 +23,12 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem
 python3 "$WSSERVER" --cert "$T/cert.pem" --key "$T/key.pem" --drop-after 40 \
 	>"$T/srv.out" 2>"$T/srv.err" &
 SRV=$!
-for _ in $(seq 50); do grep -q PORT "$T/srv.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(awk '/PORT/ {print $2}' "$T/srv.out")
+PORT=
+for _ in $(seq 100); do
+	PORT=$(awk '/PORT/ {print $2}' "$T/srv.out" 2>/dev/null)
+	[ -n "$PORT" ] && break
+	sleep 0.1
+done
 [ -n "$PORT" ] || fail "server did not start"
 cat >"$T/vg.ini" <<INI
 [bus]
