@@ -86,44 +86,81 @@ int feed_daemon_publish(struct feed_daemon *d, struct feed_session *s, const str
 	return 0;
 }
 
+static uint32_t feed_daemon_health_word(uint32_t code)
+{
+	switch (code) {
+	case MDBUS_STATUS_UP:
+		return MDBUS_HEALTH_INSTR_LIVE;
+	case MDBUS_STATUS_STALE:
+		return MDBUS_HEALTH_INSTR_STALE;
+	default:
+		return MDBUS_HEALTH_INSTR_DOWN; /* down, failed, rejected */
+	}
+}
+
+static const char *feed_daemon_status_name(uint32_t code)
+{
+	return code == MDBUS_STATUS_UP	   ? "up"
+	       : code == MDBUS_STATUS_DOWN  ? "down"
+	       : code == MDBUS_STATUS_STALE ? "stale"
+					    : "failed";
+}
+
+static void feed_daemon_publish_status(struct feed_daemon *d, struct feed_session *s, uint32_t i,
+				       uint32_t code, enum feed_err_class reason, int64_t wall)
+{
+	struct mdbus_tick t;
+
+	memset(&t, 0, sizeof(t));
+	t.instrument = s->venue.syms[i].instrument;
+	t.kind = MDBUS_KIND_STATUS;
+	t.recv_ts = wall;
+	t.u.status.code = code;
+	t.u.status.session = s->index;
+	t.u.status.reason = (uint32_t)reason;
+	if (mdbus_writer_publish(d->w, &t, NULL) == 0)
+		d->published = 1;
+	feed_watchdog_instr_status(d, t.instrument, feed_daemon_health_word(code));
+}
+
 void feed_daemon_status(struct feed_daemon *d, struct feed_session *s, uint32_t code,
 			enum feed_err_class reason, int64_t mono_ns)
 {
-	struct mdbus_tick t;
-	uint32_t hs;
 	int64_t wall = feed_wall_ns();
+	uint32_t n = 0;
 
 	(void)mono_ns;
-	switch (code) {
-	case MDBUS_STATUS_UP:
-		hs = MDBUS_HEALTH_INSTR_LIVE;
-		break;
-	case MDBUS_STATUS_STALE:
-		hs = MDBUS_HEALTH_INSTR_STALE;
-		break;
-	default:
-		hs = MDBUS_HEALTH_INSTR_DOWN;
-		break;
-	}
 	for (uint32_t i = 0; i < s->venue.nsyms; i++) {
-		memset(&t, 0, sizeof(t));
-		t.instrument = s->venue.syms[i].instrument;
-		t.kind = MDBUS_KIND_STATUS;
-		t.recv_ts = wall;
-		t.u.status.code = code;
-		t.u.status.session = s->index;
-		t.u.status.reason = (uint32_t)reason;
-		if (mdbus_writer_publish(d->w, &t, NULL) == 0)
-			d->published = 1;
-		feed_watchdog_instr_status(d, t.instrument, hs);
+		/* A rejected symbol has its own FAILED status already: the
+		 * session's ups and downs are not its. */
+		if (s->venue.syms[i].dead)
+			continue;
+		feed_daemon_publish_status(d, s, i, code, reason, wall);
+		n++;
 	}
-	feed_log(s->cfg->name, "status %s instruments=%u%s%s",
-		 code == MDBUS_STATUS_UP      ? "up"
-		 : code == MDBUS_STATUS_DOWN  ? "down"
-		 : code == MDBUS_STATUS_STALE ? "stale"
-					      : "failed",
-		 s->venue.nsyms, reason != FEED_ERR_NONE ? " reason=" : "",
+	feed_log(s->cfg->name, "status %s instruments=%u%s%s", feed_daemon_status_name(code), n,
+		 reason != FEED_ERR_NONE ? " reason=" : "",
 		 reason != FEED_ERR_NONE ? feed_err_class_name(reason) : "");
+}
+
+void feed_daemon_sym_status(struct feed_daemon *d, struct feed_session *s, uint32_t i,
+			    uint32_t code, enum feed_err_class reason, int64_t mono_ns)
+{
+	(void)mono_ns;
+	if (i >= s->venue.nsyms)
+		return;
+	feed_daemon_publish_status(d, s, i, code, reason, feed_wall_ns());
+	feed_log(s->cfg->name, "status %s symbol=%s%s%s", feed_daemon_status_name(code),
+		 s->venue.syms[i].norm, reason != FEED_ERR_NONE ? " reason=" : "",
+		 reason != FEED_ERR_NONE ? feed_err_class_name(reason) : "");
+}
+
+uint32_t feed_daemon_sym_health(const struct feed_daemon *d, const struct feed_session *s,
+				uint32_t i)
+{
+	uint32_t id = i < s->venue.nsyms ? s->venue.syms[i].instrument : UINT32_MAX;
+
+	return id < d->ninstr ? d->istats[id].status : MDBUS_HEALTH_INSTR_UNKNOWN;
 }
 
 /* ---- start-up ------------------------------------------------------------------- */

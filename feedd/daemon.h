@@ -81,9 +81,18 @@ int feed_daemon_publish(struct feed_daemon *d, struct feed_session *s, const str
 			uint32_t n, int64_t mono_ns);
 
 /* A STATUS tick (enum mdbus_status_code) for every instrument of s, and
- * the instruments' health status word. */
+ * the instruments' health status word. Symbols rejected by the venue
+ * (venue sym.dead) are left alone: their status is their own. */
 void feed_daemon_status(struct feed_daemon *d, struct feed_session *s, uint32_t code,
 			enum feed_err_class reason, int64_t mono_ns);
+
+/* The same for symbol i of s only (a rejected or late-acked subscription). */
+void feed_daemon_sym_status(struct feed_daemon *d, struct feed_session *s, uint32_t i,
+			    uint32_t code, enum feed_err_class reason, int64_t mono_ns);
+
+/* Symbol i's health status word (enum mdbus_health_instr_status). */
+uint32_t feed_daemon_sym_health(const struct feed_daemon *d, const struct feed_session *s,
+				uint32_t i);
 
 /* Logging (stderr, one line per call): "feedd: <session>: <text>". */
 void feed_log(const char *session, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -159,6 +159,16 @@ static void sess_after_close(struct feed_session *s, enum feed_err_class cls, co
 	}
 	if (feed_sess__to(s, FEED_ST_BACKOFF, cls, why, now) < 0)
 		return;
+	if (s->fatal) {
+		/* A config error (every symbol rejected): reconnecting cannot
+		 * fix it, so the session stays down. FAILED is only reachable
+		 * from BACKOFF, hence the detour. */
+		feed_sess__to(s, FEED_ST_FAILED, s->last_cls, s->last_err, now);
+		feed_log(feed_sess__name(s), "failed: stays down (last error %s: %s)",
+			 feed_err_class_name(s->last_cls), s->last_err);
+		feed_daemon_status(s->d, s, MDBUS_STATUS_FAILED, s->last_cls, now);
+		return;
+	}
 	rc = feed_backoff_next(&s->backoff, &s->d->rng, &delay);
 	if (rc == -ETIMEDOUT) {
 		char msg[96];

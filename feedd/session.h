@@ -81,6 +81,8 @@ struct feed_session {
 	int subs_sent;		       /* every subscribe message of this connection sent */
 	int ws_open;		       /* on_open fired on this connection */
 	int stopping;		       /* shutdown requested */
+	int fatal;		       /* every symbol rejected: FAILED after this close */
+	int64_t sub_last_ns;	       /* last subscribe message sent (venue rate limit) */
 	int64_t live_since_ns;	       /* LIVE entered (backoff reset) */
 	int64_t ping_sent_ns;	       /* outstanding ping, 0 = none */
 	enum feed_err_class close_cls; /* why we are in CLOSING */

@@ -22,7 +22,8 @@ static void sess_go_live(struct feed_session *s, int64_t now)
 	s->dl_handshake = 0;
 	s->live_since_ns = now;
 	s->st.subscriptions = acked;
-	feed_log(feed_sess__name(s), "subscribed streams=%u rejected=%u", acked, rejected);
+	feed_log(feed_sess__name(s), "subscribed streams=%u rejected=%u symbols_rejected=%u", acked,
+		 rejected, feed_venue_syms_dead(&s->venue));
 	s->up = 1;
 	feed_daemon_status(s->d, s, MDBUS_STATUS_UP, FEED_ERR_NONE, now);
 }
@@ -34,6 +35,15 @@ static void sess_maybe_live(struct feed_session *s, int64_t now)
 		return;
 	if (!feed_venue_sub_complete(&s->venue))
 		return;
+	if (s->venue.nsyms > 0 && feed_venue_syms_dead(&s->venue) == s->venue.nsyms) {
+		/* Each was rejected on its own: the config names no symbol the
+		 * venue knows. Reconnecting would only repeat it. */
+		s->fatal = 1;
+		feed_sess__fail(s, FEED_ERR_PROTOCOL, now,
+				"every symbol rejected by the venue (%u): check the symbols",
+				s->venue.nsyms);
+		return;
+	}
 	if (feed_venue_streams_acked(&s->venue) == 0 && s->venue.nstreams > 0) {
 		feed_sess__fail(s, FEED_ERR_PROTOCOL, now, "all %u streams rejected",
 				s->venue.nstreams);
@@ -70,7 +80,8 @@ static void sess_subscribe(struct feed_session *s, int64_t now)
 			return;
 		}
 		feed_log(feed_sess__name(s), "subscribe sent bytes=%zu", n);
-		if (s->venue.sub_next >= s->venue.nstreams) {
+		s->sub_last_ns = now;
+		if (!feed_venue_sub_pending(&s->venue)) {
 			s->subs_sent = 1; /* that was the last one */
 			break;
 		}
@@ -124,14 +135,66 @@ static void sess_on_pong(void *ud, const uint8_t *p, size_t n)
 	sess_pong(ud, ((struct feed_session *)ud)->rx_mono);
 }
 
-static void sess_log_reject(struct feed_session *s, const struct feed_venue_out *out)
+static int64_t ts_max(int64_t a, int64_t b)
 {
-	uint32_t first = out->sym_first;
-	const char *sym = first < s->venue.nsyms ? s->venue.syms[first].norm : "?";
+	return a > b ? a : b;
+}
 
-	feed_log(feed_sess__name(s), "subscription rejected id=%llu symbols=%u first=%s reason=%s",
-		 (unsigned long long)out->req_id, out->sym_count, sym,
-		 out->reason ? out->reason : "");
+/* A multi-symbol request was rejected: its symbols go again one request
+ * each, at the venue's subscribe rate. The extra round trips extend the
+ * handshake and stale clocks while still SUBSCRIBING. */
+static void sess_resubscribe(struct feed_session *s, int64_t now)
+{
+	int64_t interval = (int64_t)s->venue.ops->sub_interval_ms * MS;
+	int64_t extra = (int64_t)s->venue.alone_queued * interval;
+
+	s->subs_sent = 0;
+	if (!s->dl_sub)
+		s->dl_sub = ts_max(now, s->sub_last_ns + interval);
+	if (s->fsm.state != FEED_ST_SUBSCRIBING)
+		return;
+	if (s->dl_handshake)
+		s->dl_handshake = ts_max(s->dl_handshake,
+					 now + extra + s->cfg->handshake_timeout_ms * MS);
+	if (s->dl_stale)
+		s->dl_stale = ts_max(s->dl_stale, now + extra + s->cfg->stale_timeout_ms * MS);
+}
+
+/* A subscribe answer: a split request is retried symbol by symbol; a
+ * symbol rejected on its own is failed alone (its instrument's STATUS
+ * FAILED, health DOWN) while the others carry on; a symbol acked after the
+ * session went LIVE (retried alone) is up. */
+static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out *out, int64_t now)
+{
+	uint32_t end = out->sym_first + out->sym_count;
+	const char *reason = out->reason ? out->reason : "";
+
+	if (end > s->venue.nsyms)
+		end = s->venue.nsyms;
+	if (out->cls == FEED_MSG_REJECT && out->split) {
+		feed_log(feed_sess__name(s),
+			 "subscribe request rejected id=%llu symbols=%u reason=%s: "
+			 "subscribing each symbol alone",
+			 (unsigned long long)out->req_id, out->sym_count, reason);
+		sess_resubscribe(s, now);
+	} else if (out->cls == FEED_MSG_REJECT) {
+		for (uint32_t i = out->sym_first; i < end; i++) {
+			feed_log(feed_sess__name(s),
+				 "subscription rejected id=%llu symbol=%s reason=%s",
+				 (unsigned long long)out->req_id, s->venue.syms[i].norm, reason);
+			feed_daemon_sym_status(s->d, s, i, MDBUS_STATUS_FAILED, FEED_ERR_PROTOCOL,
+					       now);
+		}
+	} else if (s->fsm.state == FEED_ST_LIVE && s->up) {
+		for (uint32_t i = out->sym_first; i < end; i++)
+			if (feed_daemon_sym_health(s->d, s, i) != MDBUS_HEALTH_INSTR_LIVE)
+				feed_daemon_sym_status(s->d, s, i, MDBUS_STATUS_UP,
+						       FEED_ERR_NONE, now);
+	}
+	if (s->fsm.state == FEED_ST_SUBSCRIBING)
+		sess_maybe_live(s, now);
+	else
+		s->st.subscriptions = feed_venue_streams_acked(&s->venue);
 }
 
 static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
@@ -163,12 +226,7 @@ static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 		break;
 	case FEED_MSG_ACK:
 	case FEED_MSG_REJECT:
-		if (out.cls == FEED_MSG_REJECT)
-			sess_log_reject(s, &out);
-		if (st == FEED_ST_SUBSCRIBING)
-			sess_maybe_live(s, now);
-		else
-			s->st.subscriptions = feed_venue_streams_acked(&s->venue);
+		sess_sub_answer(s, &out, now);
 		break;
 	case FEED_MSG_HEARTBEAT:
 		sess_pong(s, now); /* a venue-level pong; not market data */

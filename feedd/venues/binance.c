@@ -236,7 +236,7 @@ static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *
 	t->kind = MDBUS_KIND_TRADE;
 	/* m: the buyer was the maker, so the taker (aggressor) sold. */
 	t->flags =
-		(uint8_t)((maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY) | feed_venue_take_flags(v, i));
+		(uint8_t)((maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY) | feed_venue_take_flags(v, i, FEED_CH_TRADES));
 	t->exch_ts = (int64_t)tms * 1000000;
 	t->recv_ts = recv_ns;
 	t->u.trade.price = price;
@@ -277,7 +277,7 @@ static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json
 	memset(t, 0, sizeof(*t));
 	t->instrument = sym->instrument;
 	t->kind = MDBUS_KIND_BBO;
-	t->flags = feed_venue_take_flags(v, i);
+	t->flags = feed_venue_take_flags(v, i, FEED_CH_BBO);
 	t->exch_ts = 0; /* spot bookTicker carries no time */
 	t->recv_ts = recv_ns;
 	t->u.bbo.bid_px = bp;

@@ -161,8 +161,9 @@ int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *o
 	for (size = 8; size < 2 * v->nsyms; size <<= 1)
 		;
 	v->map_mask = size - 1;
-	/* Worst case one stream per message; a few spare for venue extras. */
-	v->reqs_cap = v->nstreams + 4;
+	/* Worst case one stream per message, plus one message per symbol sent
+	 * alone after a rejected request; a few spare for venue extras. */
+	v->reqs_cap = v->nstreams + v->nsyms + 4;
 	v->syms = calloc(v->nsyms, sizeof(*v->syms));
 	v->map = calloc(size, sizeof(*v->map));
 	v->reqs = calloc(v->reqs_cap, sizeof(*v->reqs));
@@ -242,18 +243,26 @@ void feed_venue_ctx_reset(struct feed_venue_ctx *v)
 	v->sub_next = 0;
 	v->nreqs = 0;
 	v->reqs_pending = 0;
+	v->alone_queued = 0;
+	v->alone_pos = 0;
 	v->st.connections++;
 	for (i = 0; i < v->nsyms; i++) {
 		struct feed_venue_sym *s = &v->syms[i];
 
 		s->acked = 0;
 		s->rejected = 0;
+		/* A symbol rejected before gets one more try per connection, in
+		 * a request of its own so it cannot sink the others'. */
+		s->alone = s->dead ? FEED_ALONE_QUEUED : FEED_ALONE_NO;
+		if (s->dead)
+			v->alone_queued++;
 		memset(s->seq, 0, sizeof(s->seq));
 		/* Ticks published during the outage are lost: the first tick
-		 * of every symbol on a reconnection says so. The very first
-		 * connection has no "before" on this bus. */
+		 * of every kind of every symbol on a reconnection says so (a
+		 * BBO-only reader must learn it too). The very first connection
+		 * has no "before" on this bus. */
 		if (v->st.connections > 1) {
-			s->gap_pending = 1;
+			s->gap_pending = (uint8_t)v->channels;
 			s->gaps++;
 			v->st.gaps++;
 		}
@@ -308,6 +317,7 @@ int feed_venue_req_add(struct feed_venue_ctx *v, uint32_t first, uint32_t count,
 	r->first = first;
 	r->count = count;
 	r->state = FEED_REQ_SENT;
+	r->alone = 0;
 	v->reqs_pending++;
 	*id = r->id;
 	return 0;
@@ -317,6 +327,7 @@ int feed_venue_req_done(struct feed_venue_ctx *v, uint64_t id, int ok, struct fe
 {
 	struct feed_venue_req *r = NULL;
 	uint32_t i, s, sym = 0, ch, first_sym = UINT32_MAX, last_sym = 0;
+	int split;
 
 	for (i = 0; i < v->nreqs; i++) {
 		if (v->reqs[i].id == id && v->reqs[i].state == FEED_REQ_SENT) {
@@ -330,35 +341,124 @@ int feed_venue_req_done(struct feed_venue_ctx *v, uint64_t id, int ok, struct fe
 	v->reqs_pending--;
 	for (s = r->first; s < r->first + r->count && s < v->nstreams; s++) {
 		feed_venue_stream(v, s, &sym, &ch);
-		if (ok) {
-			v->syms[sym].acked |= (uint8_t)ch;
-			v->syms[sym].rejected &= (uint8_t)~ch;
-		} else {
-			v->syms[sym].rejected |= (uint8_t)ch;
-			v->syms[sym].acked &= (uint8_t)~ch;
-		}
 		if (first_sym == UINT32_MAX)
 			first_sym = sym;
 		last_sym = sym;
+	}
+	/* Binance rejects a whole request for one unknown symbol: a rejected
+	 * request naming several symbols says nothing about any one of them.
+	 * Each goes again in a request of its own (subscribe_next); only a
+	 * rejection of one symbol is that symbol's. */
+	split = !ok && first_sym != UINT32_MAX && last_sym > first_sym;
+	for (s = r->first; s < r->first + r->count && s < v->nstreams; s++) {
+		feed_venue_stream(v, s, &sym, &ch);
+		if (ok) {
+			v->syms[sym].acked |= (uint8_t)ch;
+			v->syms[sym].rejected &= (uint8_t)~ch;
+		} else if (!split) {
+			v->syms[sym].rejected |= (uint8_t)ch;
+			v->syms[sym].acked &= (uint8_t)~ch;
+		}
+	}
+	for (sym = first_sym; first_sym != UINT32_MAX && sym <= last_sym; sym++) {
+		struct feed_venue_sym *y = &v->syms[sym];
+
+		if (!split) {
+			y->dead = (uint8_t)!ok; /* an ack revives a symbol rejected before */
+		} else if (y->alone == FEED_ALONE_NO) {
+			y->alone = FEED_ALONE_QUEUED;
+			v->alone_queued++;
+		}
 	}
 	out->cls = ok ? FEED_MSG_ACK : FEED_MSG_REJECT;
 	out->req_id = id;
 	out->sym_first = first_sym == UINT32_MAX ? 0 : first_sym;
 	out->sym_count = first_sym == UINT32_MAX ? 0 : last_sym - first_sym + 1;
+	out->split = (uint8_t)split;
+	out->alone = r->alone;
 	return 0;
+}
+
+/* One adapter message for streams [first, end): the adapter builds from
+ * v->sub_next up to v->nstreams, so both are narrowed for the call; *next
+ * is where it stopped. */
+static int venue_sub_window(struct feed_venue_ctx *v, uint32_t first, uint32_t end, char *buf,
+			    size_t len, size_t *n, uint32_t *next)
+{
+	uint32_t saved_next = v->sub_next, saved_total = v->nstreams;
+	int rc;
+
+	v->sub_next = first;
+	v->nstreams = end;
+	rc = v->ops->subscribe(v, buf, len, n);
+	*next = v->sub_next;
+	v->sub_next = saved_next;
+	v->nstreams = saved_total;
+	return rc;
 }
 
 int feed_venue_subscribe_next(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
 {
+	uint32_t nch = v->nch, sym, end, next, i;
+	int rc;
+
 	*n = 0;
-	if (v->sub_next >= v->nstreams)
-		return 0;
-	return v->ops->subscribe(v, buf, len, n);
+	/* Shared messages: runs of symbols, cut where a symbol goes alone. */
+	while (v->sub_next < v->nstreams) {
+		sym = v->sub_next / nch;
+		if (v->syms[sym].alone != FEED_ALONE_NO) {
+			v->sub_next = (sym + 1) * nch;
+			continue;
+		}
+		for (end = sym + 1; end < v->nsyms && v->syms[end].alone == FEED_ALONE_NO; end++)
+			;
+		rc = venue_sub_window(v, v->sub_next, end * nch, buf, len, n, &next);
+		if (rc == 1)
+			v->sub_next = next;
+		return rc;
+	}
+	/* Then one message per queued symbol (rare: a linear scan is fine). */
+	for (i = 0; i < v->nsyms && v->alone_queued > 0; i++) {
+		struct feed_venue_sym *s = &v->syms[i];
+		uint32_t first = i * nch;
+
+		if (s->alone != FEED_ALONE_QUEUED)
+			continue;
+		if (v->alone_pos > first && v->alone_pos < first + nch)
+			first = v->alone_pos; /* the buffer cut this symbol's streams */
+		rc = venue_sub_window(v, first, (i + 1) * nch, buf, len, n, &next);
+		if (rc != 1)
+			return rc;
+		v->reqs[v->nreqs - 1].alone = 1;
+		if (next >= (i + 1) * nch) {
+			s->alone = FEED_ALONE_SENT;
+			v->alone_queued--;
+			v->alone_pos = 0;
+		} else {
+			v->alone_pos = next;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int feed_venue_sub_pending(const struct feed_venue_ctx *v)
+{
+	return v->sub_next < v->nstreams || v->alone_queued > 0;
 }
 
 int feed_venue_sub_complete(const struct feed_venue_ctx *v)
 {
-	return v->sub_next >= v->nstreams && v->reqs_pending == 0;
+	return v->sub_next >= v->nstreams && v->alone_queued == 0 && v->reqs_pending == 0;
+}
+
+uint32_t feed_venue_syms_dead(const struct feed_venue_ctx *v)
+{
+	uint32_t i, c = 0;
+
+	for (i = 0; i < v->nsyms; i++)
+		c += v->syms[i].dead;
+	return c;
 }
 
 uint32_t feed_venue_streams_acked(const struct feed_venue_ctx *v)
@@ -434,17 +534,17 @@ int feed_venue_seq_check(struct feed_venue_ctx *v, uint32_t i, uint32_t ch, uint
 		gap = contiguous ? seq != last + 1 : seq <= last;
 	s->seq[k] = seq;
 	if (gap) {
-		s->gap_pending = 1;
+		s->gap_pending |= (uint8_t)ch;
 		s->gaps++;
 		v->st.gaps++;
 	}
 	return gap;
 }
 
-uint8_t feed_venue_take_flags(struct feed_venue_ctx *v, uint32_t i)
+uint8_t feed_venue_take_flags(struct feed_venue_ctx *v, uint32_t i, uint32_t ch)
 {
-	if (v->syms[i].gap_pending) {
-		v->syms[i].gap_pending = 0;
+	if (v->syms[i].gap_pending & ch) {
+		v->syms[i].gap_pending &= (uint8_t)~ch;
 		return MDBUS_FLAG_GAP;
 	}
 	return 0;

@@ -18,10 +18,15 @@
  *               feed_venue_ctx_instrument(v, i, &ins);
  *               mdbus_writer_add_instrument(w, &ins, &v->syms[i].instrument);
  *   connected:  feed_venue_ctx_reset(v) (each new connection: every symbol's
- *               next tick carries MDBUS_FLAG_GAP);
+ *               next tick of each kind carries MDBUS_FLAG_GAP);
  *               while feed_venue_subscribe_next(v, buf, len, &n) == 1: send
  *               buf as a text frame, at most one per ops->sub_interval_ms;
  *               LIVE once feed_venue_sub_complete(v) (all acked/rejected).
+ *               A REJECT with out.split set re-queued its symbols one
+ *               request each: feed_venue_sub_pending(v) says more messages
+ *               wait (same rate limit). A REJECT without split rejects its
+ *               symbols for good on this connection (sym.dead; retried
+ *               alone once on the next connection).
  *   per message: feed_venue_on_message(v, p, n, binary, recv_ns, &out):
  *               DATA -> publish out.ticks[0..n); REPLY -> send out.reply;
  *               HEARTBEAT -> liveness; ACK/REJECT -> log the symbols;
@@ -42,7 +47,8 @@
  *   - stream limits: max_streams_per_conn (checked at init), per message
  *     max_streams_per_msg, rate limit sub_interval_ms.
  *   - sequence numbers: feed_venue_seq_check() flags a gap on one symbol
- *     only (its next tick gets MDBUS_FLAG_GAP, its gap counter grows).
+ *     and channel only (its next tick of that kind gets MDBUS_FLAG_GAP, its
+ *     gap counter grows).
  */
 #ifndef FEED_VENUE_H
 #define FEED_VENUE_H
@@ -77,6 +83,11 @@ enum feed_msg_class {
 #define FEED_VENUE_F_GZIP      0x02u /* frames are gzip/deflate: decode into scratch */
 #define FEED_VENUE_F_TEXT_PING 0x04u /* keepalive is a venue text ping, not WS ping */
 
+/* A symbol subscribed in a request of its own: after a multi-symbol request
+ * was rejected (one bad symbol sinks the whole request on Binance), and on
+ * each reconnection for symbols rejected before (dead). */
+enum feed_alone { FEED_ALONE_NO = 0, FEED_ALONE_QUEUED, FEED_ALONE_SENT };
+
 /* Per-request state (subscription messages in flight). */
 enum feed_req_state { FEED_REQ_FREE = 0, FEED_REQ_SENT, FEED_REQ_ACKED, FEED_REQ_REJECTED };
 
@@ -85,6 +96,7 @@ struct feed_venue_req {
 	uint32_t first; /* first stream index (see feed_venue_stream) */
 	uint32_t count; /* streams in this request */
 	uint8_t state;	/* enum feed_req_state */
+	uint8_t alone;	/* one symbol, sent as a single-symbol (re)try */
 };
 
 /* One subscribed symbol. */
@@ -94,9 +106,12 @@ struct feed_venue_sym {
 	uint32_t instrument;	       /* bus instrument id: set by the session */
 	uint8_t price_decimals;
 	uint8_t qty_decimals;
-	uint8_t gap_pending;	     /* the next tick carries MDBUS_FLAG_GAP */
+	uint8_t gap_pending;	     /* FEED_CH_*: the next tick of that kind carries GAP */
 	uint8_t acked;		     /* FEED_CH_* acked on this connection */
 	uint8_t rejected;	     /* FEED_CH_* rejected on this connection */
+	uint8_t alone;		     /* enum feed_alone: subscribed in a request of its own */
+	uint8_t dead;		     /* rejected on its own: a config error, not retried
+					on this connection (once per reconnect) */
 	uint64_t seq[FEED_CH_COUNT]; /* last venue sequence per channel, 0 = none */
 	uint64_t ticks;		     /* produced */
 	uint64_t errors;	     /* bad messages for this symbol */
@@ -128,6 +143,8 @@ struct feed_venue_ctx {
 	uint32_t nreqs, reqs_cap;
 	uint32_t sub_next;     /* next stream to subscribe on this connection */
 	uint32_t reqs_pending; /* sent, not yet acked/rejected */
+	uint32_t alone_queued; /* symbols FEED_ALONE_QUEUED */
+	uint32_t alone_pos;    /* stream where the next single-symbol message resumes */
 	uint64_t next_req_id;  /* ids keep growing over reconnects */
 	void *priv;	       /* ops->priv_size bytes, zeroed */
 	uint8_t *scratch;      /* ops->scratch_size bytes (decoding) */
@@ -148,6 +165,9 @@ struct feed_venue_out {
 	uint64_t req_id;    /* ACK/REJECT */
 	uint32_t sym_first; /* ACK/REJECT: symbols [sym_first, sym_first + sym_count) */
 	uint32_t sym_count;
+	uint8_t split;	   /* REJECT of a multi-symbol request: nothing is rejected
+			      yet, each symbol is queued for a request of its own */
+	uint8_t alone;	   /* ACK/REJECT of a single-symbol (re)try */
 	const char *reply; /* REPLY: text to send back (in ctx->reply) */
 	size_t reply_len;
 };
@@ -211,7 +231,8 @@ int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *o
 void feed_venue_ctx_free(struct feed_venue_ctx *v);
 
 /* A new connection: nothing subscribed, no request in flight, every
- * symbol's next tick flagged MDBUS_FLAG_GAP. */
+ * symbol's next tick of each kind flagged MDBUS_FLAG_GAP; dead symbols are
+ * queued to be tried alone once more. */
 void feed_venue_ctx_reset(struct feed_venue_ctx *v);
 
 /* Fills an instrument record for symbol i (for mdbus_writer_add_instrument).
@@ -219,10 +240,18 @@ void feed_venue_ctx_reset(struct feed_venue_ctx *v);
 int feed_venue_ctx_instrument(const struct feed_venue_ctx *v, uint32_t i,
 			      struct mdbus_instrument *out);
 
-/* Wrappers the session calls (they keep the counters): */
+/* Wrappers the session calls (they keep the counters). subscribe_next
+ * sends the symbols in adapter-built messages, except those queued to go
+ * alone (see enum feed_alone), which then get one message each. The
+ * adapter's `subscribe` sees a window: v->sub_next .. v->nstreams narrowed
+ * to the streams that message may carry. */
 int feed_venue_subscribe_next(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n);
+/* 1 while subscribe_next has a message to build. */
+int feed_venue_sub_pending(const struct feed_venue_ctx *v);
 /* 1 when every stream was sent and every request answered. */
 int feed_venue_sub_complete(const struct feed_venue_ctx *v);
+/* Symbols rejected on their own (dead). */
+uint32_t feed_venue_syms_dead(const struct feed_venue_ctx *v);
 /* Streams acked / rejected on this connection. */
 uint32_t feed_venue_streams_acked(const struct feed_venue_ctx *v);
 uint32_t feed_venue_streams_rejected(const struct feed_venue_ctx *v);
@@ -245,8 +274,11 @@ void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym
  * id (returned in *id). Returns 0 or -ENOSPC. */
 int feed_venue_req_add(struct feed_venue_ctx *v, uint32_t first, uint32_t count, uint64_t *id);
 /* Marks request id answered (ok = 1 acked, 0 rejected), updates the
- * symbols' acked/rejected bits and fills out's req fields. Returns 0 or
- * -ENOENT (unknown or already answered id). */
+ * symbols' acked/rejected bits and fills out's req fields. A rejected
+ * request naming several symbols rejects none of them: they are queued to
+ * be subscribed one request each (out->split). A rejected request of one
+ * symbol marks it dead. Returns 0 or -ENOENT (unknown or already answered
+ * id). */
 int feed_venue_req_done(struct feed_venue_ctx *v, uint64_t id, int ok, struct feed_venue_out *out);
 
 /* Sequence hook: `seq` for symbol i, channel ch must be last + 1 (when
@@ -255,8 +287,10 @@ int feed_venue_req_done(struct feed_venue_ctx *v, uint64_t id, int ok, struct fe
 int feed_venue_seq_check(struct feed_venue_ctx *v, uint32_t i, uint32_t ch, uint64_t seq,
 			 int contiguous);
 
-/* Flags for symbol i's next tick (MDBUS_FLAG_GAP once after a gap). */
-uint8_t feed_venue_take_flags(struct feed_venue_ctx *v, uint32_t i);
+/* Flags for symbol i's next tick of channel ch (FEED_CH_*): MDBUS_FLAG_GAP
+ * once per kind after a gap, so a consumer of one kind (BBO only, trades
+ * only) learns of every reconnection. */
+uint8_t feed_venue_take_flags(struct feed_venue_ctx *v, uint32_t i, uint32_t ch);
 
 /* Sets out->cls = ERROR with a formatted reason (in v->reason). */
 void feed_venue_error(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,

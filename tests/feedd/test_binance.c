@@ -134,15 +134,16 @@ static void check_expect(char *line)
 				      val);
 		} else if (!strcmp(key, "sym")) {
 			const char *s = out.sym < ctx.nsyms ? ctx.syms[out.sym].native : "-";
-			if (strcmp(s, val))
+			if (strcmp(s, val) != 0)
 				FAILF("sym %s, expected %s", s, val);
 		} else if (!strcmp(key, "kind")) {
-			if (strcmp(mdbus_kind_name(t->kind) ? mdbus_kind_name(t->kind) : "?", val))
+			if (strcmp(mdbus_kind_name(t->kind) ? mdbus_kind_name(t->kind) : "?",
+				   val) != 0)
 				FAILF("kind %u, expected %s", t->kind, val);
 			if (t->recv_ts != RECV_TS)
 				FAILF("recv_ts %lld", (long long)t->recv_ts);
 		} else if (!strcmp(key, "flags")) {
-			if (strcmp(flags_str(t->flags, fb), val))
+			if (strcmp(flags_str(t->flags, fb), val) != 0)
 				FAILF("flags %s, expected %s", flags_str(t->flags, fb), val);
 		} else if (!strcmp(key, "req")) {
 			if (out.req_id != strtoull(val, NULL, 10))
@@ -408,11 +409,14 @@ static void test_split(void)
  * on one symbol flags that symbol's next tick only. */
 static void test_seq_hook(void)
 {
-	uint64_t gaps0 = ctx.st.gaps, g1 = ctx.syms[1].gaps;
+	uint64_t gaps0, g1;
 
 	feed_venue_ctx_reset(&ctx);
-	(void)feed_venue_take_flags(&ctx, 0); /* clear the reconnect gaps */
-	(void)feed_venue_take_flags(&ctx, 1);
+	/* clear the reconnect gaps: every kind of every symbol has one */
+	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0, FEED_CH_TRADES), MDBUS_FLAG_GAP);
+	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0, FEED_CH_BBO), MDBUS_FLAG_GAP);
+	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0, FEED_CH_BBO), 0);
+	(void)feed_venue_take_flags(&ctx, 1, FEED_CH_TRADES | FEED_CH_BBO);
 	g1 = ctx.syms[1].gaps;
 	gaps0 = ctx.st.gaps;
 	/* contiguous: 10, 11, 12 fine; 14 is a gap */
@@ -420,11 +424,12 @@ static void test_seq_hook(void)
 	CHECK_EQ_INT(feed_venue_seq_check(&ctx, 0, FEED_CH_L2, 11, 1), 0);
 	CHECK_EQ_INT(feed_venue_seq_check(&ctx, 1, FEED_CH_L2, 500, 1), 0);
 	CHECK_EQ_INT(feed_venue_seq_check(&ctx, 0, FEED_CH_L2, 12, 1), 0);
-	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0), 0);
+	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0, FEED_CH_L2), 0);
 	CHECK_EQ_INT(feed_venue_seq_check(&ctx, 1, FEED_CH_L2, 502, 1), 1);
-	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0), 0); /* symbol 0 untouched */
-	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 1), MDBUS_FLAG_GAP);
-	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 1), 0); /* once */
+	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0, FEED_CH_L2), 0); /* symbol 0 untouched */
+	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 1, FEED_CH_TRADES), 0); /* other kinds too */
+	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 1, FEED_CH_L2), MDBUS_FLAG_GAP);
+	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 1, FEED_CH_L2), 0); /* once */
 	CHECK_EQ_INT(ctx.syms[1].gaps, g1 + 1);
 	CHECK_EQ_INT(ctx.st.gaps, gaps0 + 1);
 	/* channels are independent; increasing-only mode accepts jumps */

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	int unlink_bus = argc > 3 && strcmp(argv[3], "--unlink") == 0;
 	int degraded = !strcmp(sc, "degraded"), down = !strcmp(sc, "down");
 	int noinit = !strcmp(sc, "noinit"), corrupt = !strcmp(sc, "corrupt");
-	if (!degraded && !down && !noinit && !corrupt && strcmp(sc, "healthy")) {
+	if (!degraded && !down && !noinit && !corrupt && strcmp(sc, "healthy") != 0) {
 		fprintf(stderr, "health_writer: unknown scenario %s\n", sc);
 		return 64;
 	}

@@ -118,11 +118,11 @@ int main(void)
 			fprintf(stderr, "FAIL state name %u\n", i);
 			failures++;
 		}
-	if (strcmp(mdbus_health_err_name(MDBUS_HEALTH_ERR_SERVER_CLOSE), "server_close") ||
-	    strcmp(mdbus_health_err_name(1000), "unknown") ||
-	    strcmp(mdbus_health_instr_status_name(MDBUS_HEALTH_INSTR_GAP), "gap") ||
-	    strcmp(mdbus_health_verdict_name(MDBUS_HEALTH_DEGRADED), "degraded") ||
-	    strcmp(mdbus_health_feed_state_name(MDBUS_HEALTH_FEED_STOPPING), "stopping")) {
+	if (strcmp(mdbus_health_err_name(MDBUS_HEALTH_ERR_SERVER_CLOSE), "server_close") != 0 ||
+	    strcmp(mdbus_health_err_name(1000), "unknown") != 0 ||
+	    strcmp(mdbus_health_instr_status_name(MDBUS_HEALTH_INSTR_GAP), "gap") != 0 ||
+	    strcmp(mdbus_health_verdict_name(MDBUS_HEALTH_DEGRADED), "degraded") != 0 ||
+	    strcmp(mdbus_health_feed_state_name(MDBUS_HEALTH_FEED_STOPPING), "stopping") != 0) {
 		fprintf(stderr, "FAIL names\n");
 		failures++;
 	}

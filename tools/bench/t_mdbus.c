@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct bench_mdbus_pub {
 	mdbus_writer *w;
@@ -116,8 +117,21 @@ static void bench_mdbus_sub_close(void *sub)
 	mdbus_reader_close(sub);
 }
 
+/* Parent, after every child exited: a publisher that died (killed at the
+ * deadline) leaves the run's private bus behind; the name is ours alone. */
+static void bench_mdbus_teardown(struct bench_run *run)
+{
+	char path[256];
+	if (mdbus_bus_path(run->id, path, sizeof(path)) < 0)
+		return;
+	unlink(path);
+	strncat(path, ".lock", sizeof(path) - strlen(path) - 1);
+	unlink(path);
+}
+
 const struct bench_transport bench_transport_mdbus = {
 	.name = "mdbus",
+	.teardown = bench_mdbus_teardown,
 	.pub_open = bench_mdbus_pub_open,
 	.pub_send = bench_mdbus_pub_send,
 	.pub_flush = bench_mdbus_pub_flush,

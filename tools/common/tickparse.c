@@ -203,7 +203,7 @@ static int tools_get_side(json_t *o, unsigned *flags, int flags_present, struct 
 static int tools_get_status(json_t *o, struct mdbus_status *st, struct tools_perr *e)
 {
 	json_t *v = json_object_get(o, "status");
-	int64_t x;
+	int64_t x = 0; /* tools_fail is variadic: the analyzer cannot see it returns < 0 */
 
 	if (!v)
 		return tools_fail(e, "missing status");
@@ -229,7 +229,7 @@ static int tools_parse_obj(json_t *o, struct mdbus_tick *t, struct mdbus_instrum
 			   uint64_t *seq, struct tools_perr *e)
 {
 	json_t *kv;
-	int64_t x;
+	int64_t x = 0; /* tools_fail is variadic: the analyzer cannot see it returns < 0 */
 	unsigned pd, qd, flags;
 	int k, rc, flags_present;
 

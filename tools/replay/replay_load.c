@@ -58,10 +58,10 @@ static int replay_instr_intern(struct replay_data *d, const struct mdbus_instrum
 	for (k = replay_hash(in) & (d->hash_cap - 1); d->hash[k]; k = (k + 1) & (d->hash_cap - 1)) {
 		const struct mdbus_instrument *x = &d->instr[d->hash[k] - 1];
 
-		if (strcmp(x->venue, in->venue) || strcmp(x->symbol, in->symbol))
+		if (strcmp(x->venue, in->venue) != 0 || strcmp(x->symbol, in->symbol) != 0)
 			continue;
 		if (x->price_decimals != in->price_decimals ||
-		    x->qty_decimals != in->qty_decimals || strcmp(x->native, in->native))
+		    x->qty_decimals != in->qty_decimals || strcmp(x->native, in->native) != 0)
 			return -EEXIST;
 		*idx = d->hash[k] - 1;
 		return 0;
@@ -110,11 +110,16 @@ int replay_data_add_line(struct replay_data *d, const char *line, size_t len, ch
 				if (!strcmp(d->instr[i].venue, in.venue) &&
 				    !strcmp(d->instr[i].symbol, in.symbol))
 					x = &d->instr[i];
-			snprintf(err, errlen,
-				 "instrument %s/%s redefined: native \"%s\" decimals %u/%u here, "
-				 "\"%s\" %u/%u on its first line",
-				 in.venue, in.symbol, in.native, in.price_decimals, in.qty_decimals,
-				 x->native, x->price_decimals, x->qty_decimals);
+			if (x)
+				snprintf(err, errlen,
+					 "instrument %s/%s redefined: native \"%s\" decimals %u/%u "
+					 "here, \"%s\" %u/%u on its first line",
+					 in.venue, in.symbol, in.native, in.price_decimals,
+					 in.qty_decimals, x->native, x->price_decimals,
+					 x->qty_decimals);
+			else /* not reached: -EEXIST means a same-named entry exists */
+				snprintf(err, errlen, "instrument %s/%s redefined", in.venue,
+					 in.symbol);
 			rc = -EINVAL;
 		}
 	}

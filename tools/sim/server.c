@@ -511,7 +511,8 @@ int sim_server_run(struct sim_server *s)
 			 * window fills, as behind a dead middlebox); only its
 			 * full close is noticed, to free it. */
 			ev = (short)(c->stalled ? POLLRDHUP
-						: (POLLIN | (c->out.len || c->want_write ? POLLOUT : 0)));
+						: (POLLIN |
+						   (c->out.len || c->want_write ? POLLOUT : 0)));
 			cidx[i] = (int)n;
 			pfd[n++] = (struct pollfd){.fd = c->fd, .events = ev};
 		}

@@ -105,6 +105,8 @@ static void top_draw(struct top_tui *u, const struct top_state *st)
 		u->idx = p;
 		u->idx_cap = need;
 	}
+	if (!u->idx) /* not reached (idx_cap > 0 implies idx); tells the analyzer so */
+		goto out;
 	int y = 4, last = LINES - 2, shown = 0, total;
 	if (u->view == TOP_VIEW_SESSIONS) {
 		top_sess_heading(line, sizeof(line), COLS);
