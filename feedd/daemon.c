@@ -131,9 +131,12 @@ void feed_daemon_status(struct feed_daemon *d, struct feed_session *s, uint32_t 
 
 	(void)mono_ns;
 	for (uint32_t i = 0; i < s->venue.nsyms; i++) {
+		const struct feed_venue_sym *y = &s->venue.syms[i];
+
 		/* A rejected symbol has its own FAILED status already: the
-		 * session's ups and downs are not its. */
-		if (s->venue.syms[i].dead)
+		 * session's ups and downs are not its. One still waiting for
+		 * the answer to its own request is up when that ack comes. */
+		if (y->dead || (code == MDBUS_STATUS_UP && y->alone != FEED_ALONE_NO && !y->acked))
 			continue;
 		feed_daemon_publish_status(d, s, i, code, reason, wall);
 		n++;

@@ -191,10 +191,16 @@ static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out 
 				feed_daemon_sym_status(s->d, s, i, MDBUS_STATUS_UP,
 						       FEED_ERR_NONE, now);
 	}
-	if (s->fsm.state == FEED_ST_SUBSCRIBING)
+	if (s->fsm.state == FEED_ST_SUBSCRIBING) {
 		sess_maybe_live(s, now);
-	else
-		s->st.subscriptions = feed_venue_streams_acked(&s->venue);
+		return;
+	}
+	s->st.subscriptions = feed_venue_streams_acked(&s->venue);
+	/* Data made the session LIVE before the retried symbols' answers. */
+	if (out->alone && feed_venue_sub_complete(&s->venue))
+		feed_log(feed_sess__name(s), "subscribed streams=%u rejected=%u symbols_rejected=%u",
+			 s->st.subscriptions, feed_venue_streams_rejected(&s->venue),
+			 feed_venue_syms_dead(&s->venue));
 }
 
 static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)

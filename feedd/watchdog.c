@@ -23,7 +23,10 @@ int feed_watchdog_init(struct feed_daemon *d)
 {
 	if (!d->health)
 		return -EINVAL;
-	return mdbus_health_writer_init(d->health, d->health_size, d->nsess, d->max_instr);
+	/* Called before the sessions are built (d->nsess is still 0): the
+	 * config says how many session records the region must hold. */
+	return mdbus_health_writer_init(d->health, d->health_size, (uint32_t)d->cfg->nsessions,
+					d->max_instr);
 }
 
 /* Truncating copy: names and errors may be longer than their record field. */

@@ -31,6 +31,7 @@ fi
 SIM=$BUILD/tools/sim/mdbus-sim
 FEEDD=$BUILD/feedd/feedd
 TAIL=$BUILD/tools/tail/mdbus-tail
+TOP=$BUILD/tools/top/mdbus-top
 for p in "$SIM" "$FEEDD" "$TAIL"; do
 	[ -x "$p" ] || { echo "demo: $p was not built" >&2; exit 1; }
 done
@@ -114,6 +115,9 @@ sleep 1
 "$SIM" --ctl "$tmp/sim.ctl" reset
 wait "$tail_pid" || true
 tail_pid=""
+
+say "mdbus-top --once: the watchdog's view (feed heartbeat, session state and counters, instruments)"
+"$TOP" --bus "$bus" --once || true
 
 say "SIGTERM to feedd"
 kill -TERM "$feedd_pid"

@@ -10,7 +10,7 @@ PKGS=(
   libjansson-dev libncurses-dev zlib1g-dev libc-ares-dev
   libzmq3-dev iceoryx libiceoryx-binding-c-dev libiceoryx-posh-dev
   libiceoryx-hoofs-dev
-  gnuplot-nox tmux valgrind python3 procps iproute2 util-linux
+  gnuplot-nox tmux valgrind python3 python3-websockets procps iproute2 util-linux
 )
 
 missing=()

@@ -199,14 +199,21 @@ def reconnect_common(tag, fault, err_classes):
     check(downs, "no status 'down' tick after the connection was lost")
     check(ups, "no status 'up' tick after reconnecting")
     up = ups[0]
-    first = {}
+    # per instrument AND per kind: a BBO-only reader must learn of the gap too
+    first, gapped = {}, []
     for t in ticks[up + 1:]:
-        if t.get("kind") in ("trade", "bbo") and t["symbol"] not in first:
-            first[t["symbol"]] = t
-    check(set(first) == {"BTC-USDT", "ETH-USDT"}, f"ticks after reconnect: {list(first)}")
-    for sym, t in first.items():
-        check("gap" in t.get("flags", []), f"first {sym} tick after reconnect lacks the gap "
-                                           f"flag: {t}")
+        if t.get("kind") in ("trade", "bbo"):
+            key = (t["symbol"], t["kind"])
+            if key not in first:
+                first[key] = t
+            elif "gap" in t.get("flags", []):
+                gapped.append(t)
+    check(set(first) == {(s, k) for s in ("BTC-USDT", "ETH-USDT") for k in ("trade", "bbo")},
+          f"ticks after reconnect: {sorted(first)}")
+    for (sym, kind), t in first.items():
+        check("gap" in t.get("flags", []), f"first {sym} {kind} tick after reconnect lacks "
+                                           f"the gap flag: {t}")
+    check(not gapped, f"gap flag after the first tick of a kind: {gapped[:2]}")
     later = [t for t in ticks[up + 1:] if t.get("kind") in ("trade", "bbo")]
     check(len(later) > len(first), "ticks do not keep flowing after reconnect")
     rig.stop()
@@ -450,6 +457,81 @@ def scenario_second_instance():
     rig.stop()
 
 
+def scenario_reject_symbol():
+    """One unknown symbol among good ones: the venue (like Binance) rejects the
+    whole multi-symbol request; feedd re-subscribes symbol by symbol, fails
+    only the bad one and stays connected and live with the others."""
+    rig = Rig("reject", symbols="BTC-USDT, NOPE-USDT, ETH-USDT",
+              sim_extra=["--symbols", "BTC-USDT,ETH-USDT"])
+    i = rig.live(15)
+    rig.wait(rf"^feedd: {SESSION}: subscription rejected .*\bsymbol=NOPE-USDT\b", 10)
+    time.sleep(2.0)  # a reconnect loop would show within reconnect_initial (200 ms)
+    lines = rig.feedd.proc.find(rf"^feedd: {SESSION}: ")
+    check(not rig.feedd.proc.find(rf"^feedd: {SESSION}: state \S+ -> (BACKOFF|CLOSING|FAILED)"),
+          f"a rejected symbol must not end the connection: {lines[-15:]}")
+    check(len(rig.feedd.proc.find(LIVE)) == 1, "LIVE entered more than once")
+    check(not rig.feedd.proc.find(rf"^feedd: {SESSION}: subscription rejected .*"
+                                  rf"symbol=(BTC|ETH)-USDT"), "a good symbol was rejected")
+    st = rig.sim.stats()
+    check(st["accepted"] == 1 and st["open"] == 1, f"feedd reconnected: {st}")
+    check(st["subscriptions"] == 4, f"BTC and ETH must both be subscribed: {st}")
+    ticks = rig.ticks(0.5)
+    data = data_ticks(ticks)
+    for sym in ("BTC-USDT", "ETH-USDT"):
+        for kind in ("trade", "bbo"):
+            check([t for t in data if t["symbol"] == sym and t["kind"] == kind],
+                  f"no {kind} ticks for {sym}")
+    check(not [t for t in data if t["symbol"] == "NOPE-USDT"], "ticks for the rejected symbol")
+    nope = [t for t in ticks if t.get("kind") == "status" and t.get("symbol") == "NOPE-USDT"]
+    check([t for t in nope if t.get("status") == "failed"],
+          f"no STATUS failed tick for the rejected symbol: {nope}")
+    check(not [t for t in nope if t.get("status") == "up"], f"rejected symbol marked up: {nope}")
+    for sym in ("BTC-USDT", "ETH-USDT"):
+        st_ticks = [t.get("status") for t in ticks if t.get("kind") == "status" and
+                    t.get("symbol") == sym]
+        check(st_ticks == ["up"], f"{sym} status ticks {st_ticks}, expected one 'up'")
+    # After a reconnection the rejected symbol is tried once more, alone,
+    # so it cannot sink the others' request: no rejected batch this time.
+    mark = rig.feedd.proc.count()
+    check(rig.sim.ctl("reset").startswith("ok"), "reset")
+    j, _ = rig.wait(ERR_LINE, 10, mark)
+    rig.live(15, j)
+    rig.wait(rf"^feedd: {SESSION}: subscription rejected .*\bsymbol=NOPE-USDT\b", 10, j)
+    time.sleep(1.0)
+    check(not rig.feedd.proc.find(r"subscribe request rejected", j),
+          "after a reconnect the known-bad symbol must go alone, not in the shared request")
+    st = rig.sim.stats()
+    check(st["accepted"] == 2 and st["open"] == 1 and st["subscriptions"] == 4,
+          f"one reconnect, BTC and ETH subscribed again: {st}")
+    later = rig.ticks(0.5, from_start=False)
+    check({t["symbol"] for t in data_ticks(later)} == {"BTC-USDT", "ETH-USDT"},
+          "ticks do not flow for BTC and ETH after the reconnect")
+    rig.stop()
+
+
+def scenario_reject_all():
+    """Every symbol unknown: a config error that reconnecting cannot fix, so
+    the session goes to FAILED once, with a reason, and stays there."""
+    rig = Rig("rejectall", symbols="NOPE-USDT, NADA-USDT",
+              sim_extra=["--symbols", "BTC-USDT,ETH-USDT"])
+    i, m = rig.wait(rf"^feedd: {SESSION}: state \S+ -> FAILED \((\w+): (.*)\)", 15)
+    check(m.group(1) == "protocol" and "rejected" in m.group(2),
+          f"FAILED must name the rejections: {m.group(0)}")
+    for sym in ("NOPE-USDT", "NADA-USDT"):
+        check(rig.feedd.proc.find(rf"subscription rejected .*\bsymbol={sym}\b"),
+              f"{sym} rejection not logged")
+    time.sleep(1.5)
+    check(rig.sim.stats()["accepted"] == 1, "feedd reconnected after every symbol was rejected")
+    check(not rig.feedd.proc.find(LIVE), "LIVE without any symbol")
+    check(not rig.feedd.proc.find(rf"state \S+ -> RESOLVING", i), "reconnect after FAILED")
+    ticks = rig.ticks(0.3)
+    check(not data_ticks(ticks), "data ticks without a subscription")
+    failed = {t["symbol"] for t in ticks if t.get("kind") == "status" and
+              t.get("status") == "failed"}
+    check(failed == {"NOPE-USDT", "NADA-USDT"}, f"failed status ticks for {failed}")
+    rig.stop()
+
+
 BAD_CONFIGS = [
     # (text, line that must be named)
     ("[bus]\nname = x\n[session a]\nvenue = binance\nsymbols = BTC-USDT\nbogus = 1\n", 6),
@@ -529,6 +611,8 @@ SCENARIOS = {
     "double_signal": scenario_double_signal,
     "second_instance": scenario_second_instance,
     "check_config": scenario_check_config,
+    "reject_symbol": scenario_reject_symbol,
+    "reject_all": scenario_reject_all,
     "valgrind": scenario_valgrind,
 }
 

@@ -405,6 +405,119 @@ static void test_split(void)
 	CHECK(feed_venue_at(1) == NULL);
 }
 
+/* One message through ctx v into the file's `out`. */
+static void feed_msg(struct feed_venue_ctx *v, const char *m)
+{
+	CHECK_EQ_INT(feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, RECV_TS, &out), 0);
+}
+
+static void expect_sub(struct feed_venue_ctx *v, const char *want)
+{
+	char buf[1024];
+	size_t n = 0;
+	int rc = feed_venue_subscribe_next(v, buf, sizeof(buf), &n);
+
+	if (!want) {
+		CHECK_EQ_INT(rc, 0);
+		return;
+	}
+	CHECK_EQ_INT(rc, 1);
+	if (n != strlen(want) || memcmp(buf, want, n) != 0) {
+		fprintf(stderr, "subscribe: got %.*s\n    expected %s\n", (int)n, buf, want);
+		feed_test_failures++;
+	}
+}
+
+#define SUB(list, id) "{\"method\":\"SUBSCRIBE\",\"params\":[" list "],\"id\":" #id "}"
+#define STREAMS(s) "\"" s "@trade\",\"" s "@bookTicker\""
+#define INVALID(id) "{\"error\":{\"code\":2,\"msg\":\"Invalid symbol\"},\"id\":" #id "}"
+#define ACK(id) "{\"result\":null,\"id\":" #id "}"
+
+/* Binance (and mdbus-sim) reject a whole request for one unknown symbol:
+ * the symbols of a rejected multi-symbol request go again one request
+ * each; only the one rejected alone is dead; on the next connection it is
+ * tried once more alone, outside the shared messages. */
+static void test_reject_split(void)
+{
+	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "NOPE-USDT", "ETH-USDT"};
+	struct feed_session_config sc = session(syms, 3);
+	const struct feed_venue_ops *ops = feed_venue_find("binance");
+	struct feed_venue_ctx v;
+	char err[256];
+
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	expect_sub(&v, SUB(STREAMS("btcusdt") "," STREAMS("nopeusdt") "," STREAMS("ethusdt"), 1));
+	CHECK_EQ_INT(feed_venue_sub_pending(&v), 0);
+	expect_sub(&v, NULL);
+	feed_msg(&v, INVALID(1));
+	CHECK_EQ_INT(out.cls, FEED_MSG_REJECT);
+	CHECK_EQ_INT(out.split, 1);
+	CHECK_EQ_INT(out.sym_first, 0);
+	CHECK_EQ_INT(out.sym_count, 3);
+	CHECK_EQ_INT(feed_venue_streams_rejected(&v), 0); /* nobody's fault yet */
+	CHECK_EQ_INT(feed_venue_syms_dead(&v), 0);
+	CHECK_EQ_INT(feed_venue_sub_pending(&v), 1);
+	CHECK_EQ_INT(feed_venue_sub_complete(&v), 0);
+	expect_sub(&v, SUB(STREAMS("btcusdt"), 2));
+	expect_sub(&v, SUB(STREAMS("nopeusdt"), 3));
+	expect_sub(&v, SUB(STREAMS("ethusdt"), 4));
+	CHECK_EQ_INT(feed_venue_sub_pending(&v), 0);
+	expect_sub(&v, NULL);
+	feed_msg(&v, ACK(2));
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	CHECK_EQ_INT(out.alone, 1);
+	feed_msg(&v, INVALID(3));
+	CHECK_EQ_INT(out.cls, FEED_MSG_REJECT);
+	CHECK_EQ_INT(out.split, 0);
+	CHECK_EQ_INT(out.alone, 1);
+	CHECK_EQ_INT(out.sym_first, 1);
+	CHECK_EQ_INT(out.sym_count, 1);
+	CHECK_EQ_INT(v.syms[1].dead, 1);
+	CHECK_EQ_INT(feed_venue_sub_complete(&v), 0);
+	feed_msg(&v, ACK(4));
+	CHECK_EQ_INT(feed_venue_sub_complete(&v), 1);
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 4);
+	CHECK_EQ_INT(feed_venue_streams_rejected(&v), 2);
+	CHECK_EQ_INT(feed_venue_syms_dead(&v), 1);
+
+	/* Reconnection: the good symbols share messages around the dead
+	 * one, which then goes alone; an ack revives it. */
+	feed_venue_ctx_reset(&v);
+	CHECK_EQ_INT(feed_venue_syms_dead(&v), 1);
+	expect_sub(&v, SUB(STREAMS("btcusdt"), 5));
+	expect_sub(&v, SUB(STREAMS("ethusdt"), 6));
+	expect_sub(&v, SUB(STREAMS("nopeusdt"), 7));
+	expect_sub(&v, NULL);
+	feed_msg(&v, ACK(5));
+	feed_msg(&v, ACK(6));
+	CHECK_EQ_INT(feed_venue_sub_complete(&v), 0);
+	feed_msg(&v, ACK(7));
+	CHECK_EQ_INT(out.alone, 1);
+	CHECK_EQ_INT(feed_venue_sub_complete(&v), 1);
+	CHECK_EQ_INT(feed_venue_syms_dead(&v), 0);
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 6);
+	feed_venue_ctx_free(&v);
+
+	/* Every symbol bad: all dead (the session fails for good). */
+	snprintf(syms[0], sizeof(syms[0]), "BAD-USDT");
+	snprintf(syms[1], sizeof(syms[1]), "WORSE-USDT");
+	sc = session(syms, 2);
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	expect_sub(&v, SUB(STREAMS("badusdt") "," STREAMS("worseusdt"), 1));
+	feed_msg(&v, INVALID(1));
+	CHECK_EQ_INT(out.split, 1);
+	expect_sub(&v, SUB(STREAMS("badusdt"), 2));
+	expect_sub(&v, SUB(STREAMS("worseusdt"), 3));
+	feed_msg(&v, INVALID(3));
+	feed_msg(&v, INVALID(2));
+	CHECK_EQ_INT(feed_venue_sub_complete(&v), 1);
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 0);
+	CHECK_EQ_INT(feed_venue_syms_dead(&v), 2);
+	feed_venue_ctx_free(&v);
+}
+
 /* The per-symbol sequence hook (for venues with sequence numbers): a gap
  * on one symbol flags that symbol's next tick only. */
 static void test_seq_hook(void)
@@ -521,11 +634,12 @@ int main(int argc, char **argv)
 	msgs = run_script(argv[1]);
 	CHECK(msgs >= 50); /* the script really ran */
 	CHECK_EQ_INT(ctx.st.msgs, (uint64_t)msgs);
-	CHECK_EQ_INT(ctx.st.cls[FEED_MSG_DATA], 10);
-	CHECK_EQ_INT(ctx.st.ticks, 10);
+	CHECK_EQ_INT(ctx.st.cls[FEED_MSG_DATA], 14);
+	CHECK_EQ_INT(ctx.st.ticks, 14);
 	CHECK_EQ_INT(ctx.st.connections, 2);
 	test_split();
 	test_seq_hook();
+	test_reject_split();
 	test_mutations();
 	feed_venue_ctx_free(&ctx);
 	return feed_test_done("test_binance");

@@ -264,8 +264,15 @@ int tools_tick_text(const struct mdbus_tick *t, uint64_t seq, const struct mdbus
 			tools_out_printf(&o, "%-7s", st);
 		else
 			tools_out_printf(&o, "code=%-2" PRIu32, t->u.status.code);
-		tools_out_printf(&o, " session=%" PRIu32 " reason=%" PRIu32, t->u.status.session,
-				 t->u.status.reason);
+		/* The reason is feedd's error class; its names are the health
+		 * region's (mdbus_health.h), shared by every tool. */
+		const char *why = mdbus_health_err_name(t->u.status.reason);
+		if (why)
+			tools_out_printf(&o, " session=%" PRIu32 " reason=%s", t->u.status.session,
+					 why);
+		else
+			tools_out_printf(&o, " session=%" PRIu32 " reason=%" PRIu32,
+					 t->u.status.session, t->u.status.reason);
 		break;
 	}
 	default:
