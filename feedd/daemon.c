@@ -100,7 +100,7 @@ static uint32_t feed_daemon_health_word(uint32_t code)
 
 static const char *feed_daemon_status_name(uint32_t code)
 {
-	return code == MDBUS_STATUS_UP	   ? "up"
+	return code == MDBUS_STATUS_UP	    ? "up"
 	       : code == MDBUS_STATUS_DOWN  ? "down"
 	       : code == MDBUS_STATUS_STALE ? "stale"
 					    : "failed";
@@ -194,7 +194,7 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 	sigset_t sigs;
 	size_t total = 0;
 	unsigned entries;
-	int rc;
+	int rc, hrc;
 
 	memset(d, 0, sizeof(*d));
 	d->fds_at_start = feed_daemon_count_fds();
@@ -245,12 +245,9 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 		return 1;
 	}
 	d->health = mdbus_writer_health(d->w, &d->health_size);
-	rc = feed_watchdog_init(d);
-	if (rc < 0) {
-		feed_log(NULL, "warning: health region unavailable (%s): no watchdog records",
-			 strerror(-rc));
-		d->health = NULL;
-	}
+	hrc = feed_watchdog_init(d);
+	if (hrc < 0)
+		d->health = NULL; /* warned once the start succeeded */
 	d->istats = calloc(d->max_instr, sizeof(*d->istats));
 	d->sess = calloc(cfg->nsessions, sizeof(*d->sess));
 	if (!d->istats || !d->sess) {
@@ -267,9 +264,6 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 			return 1;
 		}
 		d->nsess++;
-		if (sc->url.tls && !sc->tls_verify)
-			feed_log(sc->name, "WARNING: tls_verify = no: the server certificate and "
-					   "host name are NOT verified");
 		rc = feed_session_add_instruments(&d->sess[i]);
 		if (rc < 0) {
 			feed_log_error("session %s: adding instruments: %s", sc->name,
@@ -286,9 +280,19 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 			}
 		}
 	}
+	/* Warnings only now: a failed start prints its one error line alone. */
+	if (hrc < 0)
+		feed_log(NULL, "warning: health region unavailable (%s): no watchdog records",
+			 strerror(-hrc));
+	for (size_t i = 0; i < cfg->nsessions; i++)
+		if (cfg->sessions[i].url.tls && !cfg->sessions[i].tls_verify)
+			feed_log(cfg->sessions[i].name,
+				 "WARNING: tls_verify = no: the server certificate and "
+				 "host name are NOT verified");
 	if (d->health)
 		feed_watchdog_run(d, feed_now_ns(), MDBUS_HEALTH_FEED_STARTING);
 	mdbus_writer_set_state(d->w, MDBUS_WRITER_RUNNING);
+	d->started = 1;
 	feed_log(NULL, "started bus=%s sessions=%u instruments=%u pid=%u", cfg->bus, d->nsess,
 		 d->ninstr, d->pid);
 	return 0;
@@ -481,6 +485,9 @@ void feed_daemon_free(struct feed_daemon *d)
 		mdbus_writer_close(d->w, 0);
 		d->w = NULL;
 	}
-	/* Debug aid for the "no fd left" rule: both numbers must match. */
-	feed_log(NULL, "exit fds=%d start_fds=%d", feed_daemon_count_fds(), d->fds_at_start);
+	/* Debug aid for the "no fd left" rule: both numbers must match. Not
+	 * after a failed start, whose one line is its error. */
+	if (d->started)
+		feed_log(NULL, "exit fds=%d start_fds=%d", feed_daemon_count_fds(),
+			 d->fds_at_start);
 }

@@ -51,6 +51,7 @@ struct feed_daemon {
 	int64_t start_mono_ns, start_rt_ns;
 	uint32_t pid;		    /* getpid() once: it is a real syscall */
 	int fds_at_start;	    /* open descriptors before init (leak check at exit) */
+	int started;		    /* init succeeded: the exit report is printed */
 	int64_t wd_next;	    /* next watchdog run */
 	uint64_t wd_count;	    /* watchdog runs */
 	uint64_t rate_seq;	    /* ring seq at the last rate sample */
@@ -60,8 +61,9 @@ struct feed_daemon {
 };
 
 /* Builds the daemon from a loaded config: ring + signalfd, bus, sessions,
- * instruments. Returns 0, or 1 after logging "feedd: error: ..." (the
- * process exit code). d is freed with feed_daemon_free in both cases. */
+ * instruments. Returns 0, or 1 after logging one "feedd: error: ..." line,
+ * the only line a failed start prints (the process exit code). d is freed
+ * with feed_daemon_free in both cases. */
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg);
 
 /* Runs until shut down; returns the exit code (0 SIGTERM, 130 SIGINT,
@@ -69,7 +71,8 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg);
 int feed_daemon_run(struct feed_daemon *d);
 
 /* Releases everything: ring first (cancels what is in flight), then the
- * sessions, then the bus (marked STOPPED, the file kept for readers). */
+ * sessions, then the bus (marked STOPPED, the file kept for readers).
+ * After a successful init it reports "exit fds=N start_fds=M". */
 void feed_daemon_free(struct feed_daemon *d);
 
 /* Takes a connect token: 0, or -EAGAIN with *ready_ns. */

@@ -78,7 +78,7 @@ static int feed_run(const char *path)
 {
 	struct feed_config cfg;
 	struct feed_daemon d;
-	int code;
+	int code, started;
 
 	/* Validate fully before touching the bus. */
 	if (feed_check(path, 1) != 0)
@@ -96,10 +96,13 @@ static int feed_run(const char *path)
 	code = feed_daemon_init(&d, &cfg);
 	if (code == 0)
 		code = feed_daemon_run(&d);
+	started = d.started;
 	feed_daemon_free(&d);
 	feed_resolve_library_cleanup();
 	feed_config_free(&cfg);
-	feed_log(NULL, "exit code=%d", code);
+	/* A fatal start-up error has printed its one "feedd: error:" line. */
+	if (started)
+		feed_log(NULL, "exit code=%d", code);
 	return code;
 }
 

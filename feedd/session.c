@@ -211,9 +211,30 @@ static void sess_check_closed(struct feed_session *s, int64_t now)
 /* Ends the current connection because of cls: status DOWN for readers if it
  * was up; a polite WebSocket close when the socket can still carry one,
  * else the socket is closed now. */
-void feed_sess__drop(struct feed_session *s, enum feed_err_class cls, const char *why, int64_t now)
+/* Enters CLOSING: what the conn still has to say goes out (one send at a
+ * time through the ring), then sess_check_closed finishes; the close grace
+ * (or the shutdown deadline) bounds the wait. */
+static int sess_linger(struct feed_session *s, enum feed_err_class cls, const char *why,
+		       int64_t now)
 {
 	int64_t grace;
+
+	s->close_cls = cls;
+	if (feed_sess__to(s, FEED_ST_CLOSING, cls, why, now) < 0)
+		return -EINVAL;
+	sess_clear_deadlines(s);
+	feed_sess__flush(s);
+	grace = now + FEED_CLOSE_GRACE_MS * MS;
+	if (s->stopping && s->d->stop_deadline && s->d->stop_deadline < grace)
+		grace = s->d->stop_deadline;
+	s->dl_close = grace;
+	sess_check_closed(s, now);
+	return 0;
+}
+
+void feed_sess__drop(struct feed_session *s, enum feed_err_class cls, const char *why, int64_t now)
+{
+	const uint8_t *p;
 
 	if (s->fsm.state == FEED_ST_CLOSING) {
 		/* Already closing: an error now just ends it. */
@@ -229,19 +250,21 @@ void feed_sess__drop(struct feed_session *s, enum feed_err_class cls, const char
 	 * refused upgrade or a failed TLS handshake just closes the socket. */
 	if (s->fd >= 0 && cls != FEED_ERR_TCP && s->ws_open &&
 	    feed_fsm_allowed(s->fsm.state, FEED_ST_CLOSING)) {
-		s->close_cls = cls;
-		if (feed_sess__to(s, FEED_ST_CLOSING, cls, why, now) < 0)
-			goto hard;
-		sess_clear_deadlines(s);
 		feed_conn_close(&s->conn, cls == FEED_ERR_SHUTDOWN ? 1001 : 1000,
 				feed_err_class_name(cls));
-		feed_sess__flush(s);
-		grace = now + FEED_CLOSE_GRACE_MS * MS;
-		if (s->stopping && s->d->stop_deadline && s->d->stop_deadline < grace)
-			grace = s->d->stop_deadline;
-		s->dl_close = grace;
-		sess_check_closed(s, now);
-		return;
+		if (sess_linger(s, cls, why, now) == 0)
+			return;
+		goto hard;
+	}
+	/* A failed TLS handshake left its alert (bad certificate, ...) in the
+	 * conn; a refused upgrade gets our close_notify. Sent once, best
+	 * effort, so the peer learns why instead of seeing a bare EOF. */
+	if (s->fd >= 0 && (cls == FEED_ERR_TLS || cls == FEED_ERR_HTTP) &&
+	    feed_fsm_allowed(s->fsm.state, FEED_ST_CLOSING)) {
+		if (cls == FEED_ERR_HTTP)
+			feed_conn_shutdown(&s->conn);
+		if (feed_conn_output(&s->conn, &p) > 0 && sess_linger(s, cls, why, now) == 0)
+			return;
 	}
 hard:
 	sess_teardown(s);

@@ -1,7 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* session_live.c: a session once the WebSocket is open: subscriptions,
  * messages to ticks, keepalive pings, and every deadline (stale, pong,
- * handshake, lifetime, close grace, backoff end). */
+ * handshake, lifetime, close grace, backoff end).
+ *
+ * Rejected subscriptions: a venue may reject a whole request for one bad
+ * symbol (Binance, mdbus-sim). Such a request's symbols are subscribed
+ * again one request each (at the venue's sub_interval_ms); a symbol
+ * rejected on its own is logged ("subscription rejected ... symbol=X"),
+ * its instrument gets STATUS FAILED (health DOWN) and the session carries
+ * on with the others: no reconnect for it. Only when every symbol is
+ * rejected does the session go to FAILED (a config error). A rejected
+ * symbol is tried once more, alone, on each later connection (a listing
+ * may appear; a transient rejection must not disable it for good); an ack
+ * brings it back up. */
 #include <stdio.h>
 #include <string.h>
 
@@ -128,11 +139,17 @@ static void sess_pong(struct feed_session *s, int64_t now)
 	s->dl_pong = 0;
 }
 
+/* Only the answer to our outstanding ping counts: it echoes the ping's
+ * payload, the send time stamp (RFC 6455 5.5.3). An unsolicited pong (a
+ * peer's one-way heartbeat) proves nothing about our pings reaching it. */
 static void sess_on_pong(void *ud, const uint8_t *p, size_t n)
 {
-	(void)p;
-	(void)n;
-	sess_pong(ud, ((struct feed_session *)ud)->rx_mono);
+	struct feed_session *s = ud;
+
+	if (!s->ping_sent_ns || n != sizeof(s->ping_sent_ns) ||
+	    memcmp(p, &s->ping_sent_ns, sizeof(s->ping_sent_ns)) != 0)
+		return;
+	sess_pong(s, s->rx_mono);
 }
 
 static int64_t ts_max(int64_t a, int64_t b)
@@ -154,8 +171,8 @@ static void sess_resubscribe(struct feed_session *s, int64_t now)
 	if (s->fsm.state != FEED_ST_SUBSCRIBING)
 		return;
 	if (s->dl_handshake)
-		s->dl_handshake = ts_max(s->dl_handshake,
-					 now + extra + s->cfg->handshake_timeout_ms * MS);
+		s->dl_handshake =
+			ts_max(s->dl_handshake, now + extra + s->cfg->handshake_timeout_ms * MS);
 	if (s->dl_stale)
 		s->dl_stale = ts_max(s->dl_stale, now + extra + s->cfg->stale_timeout_ms * MS);
 }
@@ -188,8 +205,8 @@ static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out 
 	} else if (s->fsm.state == FEED_ST_LIVE && s->up) {
 		for (uint32_t i = out->sym_first; i < end; i++)
 			if (feed_daemon_sym_health(s->d, s, i) != MDBUS_HEALTH_INSTR_LIVE)
-				feed_daemon_sym_status(s->d, s, i, MDBUS_STATUS_UP,
-						       FEED_ERR_NONE, now);
+				feed_daemon_sym_status(s->d, s, i, MDBUS_STATUS_UP, FEED_ERR_NONE,
+						       now);
 	}
 	if (s->fsm.state == FEED_ST_SUBSCRIBING) {
 		sess_maybe_live(s, now);
@@ -198,7 +215,8 @@ static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out 
 	s->st.subscriptions = feed_venue_streams_acked(&s->venue);
 	/* Data made the session LIVE before the retried symbols' answers. */
 	if (out->alone && feed_venue_sub_complete(&s->venue))
-		feed_log(feed_sess__name(s), "subscribed streams=%u rejected=%u symbols_rejected=%u",
+		feed_log(feed_sess__name(s),
+			 "subscribed streams=%u rejected=%u symbols_rejected=%u",
 			 s->st.subscriptions, feed_venue_streams_rejected(&s->venue),
 			 feed_venue_syms_dead(&s->venue));
 }

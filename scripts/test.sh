@@ -44,6 +44,11 @@ run_build() { # $1 = dir, $2 = meson setup options, rest = meson test args
 	count_results "$dir"
 }
 
+# Any sanitizer report fails the test that produced it: UBSan does not stop by
+# default, so make it; ASan's leak checker stays on.
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export ASAN_OPTIONS="detect_leaks=1"
+
 run_build build "" --no-suite tsan
 if [ "${MDBUS_TEST_QUICK:-0}" != 1 ]; then
 	run_build build-asan "-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug" \

@@ -235,8 +235,8 @@ static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *
 	t->instrument = sym->instrument;
 	t->kind = MDBUS_KIND_TRADE;
 	/* m: the buyer was the maker, so the taker (aggressor) sold. */
-	t->flags =
-		(uint8_t)((maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY) | feed_venue_take_flags(v, i, FEED_CH_TRADES));
+	t->flags = (uint8_t)((maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY) |
+			     feed_venue_take_flags(v, i, FEED_CH_TRADES));
 	t->exch_ts = (int64_t)tms * 1000000;
 	t->recv_ts = recv_ns;
 	t->u.trade.price = price;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Smoke test of mdbus-bench: a short run of one mode, JSON checked for sanity.
 
-usage: smoke.py MDBUS_BENCH MODE   (MODE: mdbus uds zmq iceoryx wait compare feed)
+usage: smoke.py MDBUS_BENCH MODE
+       (MODE: mdbus uds zmq iceoryx wait compare feed throughput)
 
 Checks what must hold whatever the speed of the machine: every tick is
 accounted for (received + missed == published), counts are positive,
@@ -99,6 +100,60 @@ def check_run(r, allow_skip):
           f"max {lat['max']} ns")
 
 
+def check_throughput(bench):
+    """`mdbus-bench throughput`, about 2 s: 9 cases x (after, before) x 100 ms."""
+    rate = 5000000
+    p = run([bench, "throughput", "--json", "--duration", "100ms", "--repeat", "1",
+             "--before-after", "--rates", str(rate)], 80)
+    check(p.returncode == 0, f"exit status {p.returncode}")
+    doc = json.loads(p.stdout)
+    check(doc["mode"] == "throughput", "mode")
+    check(doc["machine"]["cores"] > 0, "machine")
+    cfg = doc["config"]
+    check(cfg["writer_cpu"] >= 0 and cfg["reader_cpu"] >= 0, "pinned CPUs not reported")
+    cases = doc["cases"]
+    names = [(c["name"], c["impl"]) for c in cases]
+    want = [(n, i) for n in ["publish", "publish_batch16", "publish_batch", "local_next",
+                             "local_read", "flat_next", "flat_read", "paced_next", "paced_read"]
+            for i in ["after", "before"]]
+    check(names == want, f"cases {names}")
+    for c in cases:
+        where = f"throughput {c['name']} ({c['impl']})"
+        check(len(c["runs"]) == 1, f"{where}: runs")
+        m = c["median"]
+        check(m["ok_runs"] == 1, f"{where}: failed run {c['runs']}")
+        check(m["publish_per_s"] > 0 and m["publish_ns_per_tick"] > 0, f"{where}: publish rate")
+        check(abs(m["publish_ns_per_tick"] * m["publish_per_s"] - 1e9) < 1e6,
+              f"{where}: ns/tick does not match the rate")
+        for r in c["runs"]:
+            check(r["ok"] and r["error"] is None, f"{where}: {r['error']}")
+            check(r["published"] > 0 and r["publish_ns"] > 0, f"{where}: nothing published")
+        if c["kind"] == "local":
+            # one process taking turns: nothing can be lost
+            check(all(r["missed"] == 0 and r["read"] == r["published"] for r in c["runs"]),
+                  f"{where}: lost ticks without a second process")
+        if c["kind"] == "paced":
+            # an absolute schedule can fall behind but never run ahead
+            check(m["publish_per_s"] <= rate * 1.05, f"{where}: paced above {rate}/s")
+        if c["reader_api"] is None:
+            check(c["kind"] == "publish", f"{where}: no reader")
+            continue
+        check(m["read_per_s"] > 0 and m["read_ns_per_tick"] > 0, f"{where}: read rate")
+        check(c["accounted"], f"{where}: not accounted")
+        for r in c["runs"]:
+            check(r["read"] > 0, f"{where}: read nothing")
+            check(r["read"] + r["missed"] == r["published"],
+                  f"{where}: read {r['read']} + missed {r['missed']} != {r['published']}")
+            check(r["gaps"] == r["missed"], f"{where}: holes {r['gaps']} != missed {r['missed']}")
+            check(r["missed"] == 0 or r["laps"] > 0, f"{where}: missed without a lap")
+            check(r["bad"] == 0, f"{where}: {r['bad']} ticks failed the checksum")
+            check(r["out_of_order"] == 0, f"{where}: out of order")
+            check(r["last_seq"] == r["published"], f"{where}: last tick not read")
+            check(r["accounted"], f"{where}: run not accounted")
+        print(f"{where}: published {m['publish_per_s'] / 1e6:.1f} M/s, "
+              f"read {m['read_per_s'] / 1e6:.1f} M/s, missed {m['missed']:.0f}")
+
+
 def main():
     bench, mode = sys.argv[1], sys.argv[2]
     base = [bench, "--json", "--duration", "2s", "--rate", "100k"]
@@ -174,6 +229,8 @@ def main():
                       f"{where}: {v['allocs_steady']} allocations in steady state")
                 print(f"{where}: {v['ns_per_msg']:.1f} ns/message, "
                       f"{v['allocs_per_msg']:.3f} allocs/message")
+        elif mode == "throughput":
+            check_throughput(bench)
         else:
             check(False, f"unknown mode {mode}")
     for f in failures:

@@ -429,9 +429,9 @@ static void expect_sub(struct feed_venue_ctx *v, const char *want)
 }
 
 #define SUB(list, id) "{\"method\":\"SUBSCRIBE\",\"params\":[" list "],\"id\":" #id "}"
-#define STREAMS(s) "\"" s "@trade\",\"" s "@bookTicker\""
-#define INVALID(id) "{\"error\":{\"code\":2,\"msg\":\"Invalid symbol\"},\"id\":" #id "}"
-#define ACK(id) "{\"result\":null,\"id\":" #id "}"
+#define STREAMS(s)    "\"" s "@trade\",\"" s "@bookTicker\""
+#define INVALID(id)   "{\"error\":{\"code\":2,\"msg\":\"Invalid symbol\"},\"id\":" #id "}"
+#define ACK(id)	      "{\"result\":null,\"id\":" #id "}"
 
 /* Binance (and mdbus-sim) reject a whole request for one unknown symbol:
  * the symbols of a rejected multi-symbol request go again one request
@@ -539,7 +539,7 @@ static void test_seq_hook(void)
 	CHECK_EQ_INT(feed_venue_seq_check(&ctx, 0, FEED_CH_L2, 12, 1), 0);
 	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0, FEED_CH_L2), 0);
 	CHECK_EQ_INT(feed_venue_seq_check(&ctx, 1, FEED_CH_L2, 502, 1), 1);
-	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0, FEED_CH_L2), 0); /* symbol 0 untouched */
+	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 0, FEED_CH_L2), 0);	 /* symbol 0 untouched */
 	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 1, FEED_CH_TRADES), 0); /* other kinds too */
 	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 1, FEED_CH_L2), MDBUS_FLAG_GAP);
 	CHECK_EQ_INT(feed_venue_take_flags(&ctx, 1, FEED_CH_L2), 0); /* once */

@@ -46,6 +46,7 @@ clang-format)
 		echo "clang-format not found (scripts/setup-debian.sh installs it)" >&2
 		exit 1
 	}
+	# shellcheck disable=SC2086 # split on purpose: a list of directory names
 	[ $# -gt 0 ] || set -- $LINT_DIRS
 	cd "$root" || exit 1
 	# Tracked files plus new, not-ignored ones (so a file is checked before its first
@@ -64,7 +65,7 @@ clang-format)
 		exit 1
 	fi
 	# One process per 20 files: fast, and the diagnostics name each file.
-	if ! xargs -n 20 "$fmt" --dry-run --Werror <"$tmp/files" >"$tmp/out" 2>&1; then
+	if ! xargs -d '\n' -n 20 "$fmt" --dry-run --Werror <"$tmp/files" >"$tmp/out" 2>&1; then
 		cat "$tmp/out"
 		echo "clang-format: $(grep -c 'error:' "$tmp/out") places in" \
 			"$(grep -o '^[^:]*:[0-9]*:[0-9]*: error' "$tmp/out" | cut -d: -f1 | sort -u | wc -l)" \
@@ -90,6 +91,7 @@ clang-tidy)
 		echo "$build/compile_commands.json missing: run meson setup first" >&2
 		exit 1
 	}
+	# shellcheck disable=SC2086 # split on purpose: a list of directory names
 	[ $# -gt 0 ] || set -- $LINT_DIRS
 	# Files of compile_commands.json under the given paths (each once), and a header filter
 	# that matches our headers however the build dir spells them (../include/x.h from a
@@ -127,6 +129,7 @@ EOF
 	# Each file's output goes to its own log so parallel runs do not interleave; a file
 	# with a finding (or that failed to parse) is listed in $tmp/failed.
 	export LINT_TIDY="$tidy" LINT_BUILD="$build" LINT_FILTER="$filter" LINT_TMP="$tmp"
+	# shellcheck disable=SC2016 # the inner sh expands these, not this one
 	xargs -d '\n' -n 1 -P "$jobs" sh -c '
 		log="$LINT_TMP/$(echo "$1" | tr / _).log"
 		"$LINT_TIDY" -p "$LINT_BUILD" --quiet --header-filter="$LINT_FILTER" "$1" \
@@ -138,14 +141,21 @@ EOF
 			grep -vE '^[0-9]+ (warning|error)s? (and [0-9]+ (warning|error)s? )?generated\.$' \
 				"$tmp/$(echo "$f" | tr / _).log"
 		done
-		# A header finding shows once per file that includes it: count each place once.
-		cat "$tmp"/*.log | grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error): ' |
-			sed -e "s|^$root/||" -e 's|^\(\.\./\)*||' |
-			sort -u >"$tmp/findings"
+		# A header finding shows once per file that includes it: count each place once. A
+		# message may span lines (optin.performance.Padding); its [check] ends the last one.
+		cat "$tmp"/*.log | sed -e "s|^$build/||" -e "s|^$root/||" -e 's|^\(\.\./\)*||' |
+			awk '/^[^ ]+:[0-9]+:[0-9]+: (warning|error): / { loc = $1 }
+			     loc != "" && match($0, /\[[A-Za-z0-9.,_-]+\]$/) {
+				c = substr($0, RSTART + 1, RLENGTH - 2)
+				sub(/,-warnings-as-errors$/, "", c)
+				print loc " " c
+				loc = ""
+			     }' | sort -u >"$tmp/findings"
 		echo "clang-tidy: $(wc -l <"$tmp/findings") findings; $(wc -l <"$tmp/failed") of $n" \
 			"files failed (${secs}s, $jobs jobs). By check:" >&2
-		grep -oE '\[[^]]+\]$' "$tmp/findings" | sed 's/,-warnings-as-errors//' | sort |
-			uniq -c | sort -rn >&2
+		awk '{ print $2 }' "$tmp/findings" | sort | uniq -c | sort -rn >&2
+		echo "By file:" >&2
+		sed 's/:.*//' "$tmp/findings" | sort | uniq -c >&2
 		exit 1
 	fi
 	echo "clang-tidy: $n files clean (${secs}s, $jobs jobs)"

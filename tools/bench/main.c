@@ -8,6 +8,7 @@
 #include "feed.h"
 #include "report.h"
 #include "sysinfo.h"
+#include "thru.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +43,8 @@ static void bench_usage(FILE *f)
 		"consumers\n"
 		"       mdbus-bench feed [options]       feedd cost per venue message (see "
 		"feed --help)\n"
+		"       mdbus-bench throughput [options] publish and single-reader ticks/s (see "
+		"throughput --help)\n"
 		"options:\n"
 		"  -t, --transport T   mdbus (default), uds, zmq, iceoryx\n"
 		"  -n, --consumers N   consumer processes, 1..%d (default 1)\n"
@@ -188,6 +191,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "feed") == 0)
 		return bench_feed_main(argc - 1, argv + 1);
+	if (argc > 1 && (strcmp(argv[1], "throughput") == 0 || strcmp(argv[1], "--throughput") == 0))
+		return bench_thru_main(argc - 1, argv + 1);
 
 	static const struct option opts[] = {
 		{"transport", required_argument, NULL, 't'},

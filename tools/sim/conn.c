@@ -433,6 +433,8 @@ static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
 	uint8_t *end;
 	size_t n;
 
+	if (c->in.len == 0)
+		return; /* nothing yet (and c->in.p may still be NULL) */
 	end = memmem(c->in.p + c->in.off, c->in.len, "\r\n\r\n", 4);
 	if (!end) {
 		if (c->in.len > SIM_REQ_MAX)

@@ -1,0 +1,491 @@
+/* Before/after reference for `mdbus-bench throughput --before-after`: a verbatim copy
+ * of libmdbus/reader.c as it was before the throughput changes of 2026-11-25, built with
+ * every exported name renamed (ref_names.h, -include) so both versions link into one
+ * binary. Not used by anything else; do not fix bugs here. */
+/* SPDX-License-Identifier: MIT */
+/*
+ * reader.c: following a bus read-only.
+ *
+ * The segment is opened O_RDONLY and mapped PROT_READ: a reader cannot
+ * corrupt the bus. Every header field is validated against the file size
+ * once (mdbus__seg_validate) and the geometry is then cached here, so a
+ * writer that later scribbles on its header cannot make us read out of
+ * bounds; instr_count, the only growing field, is clamped on every use.
+ *
+ * Hot path (mdbus_reader_next): one acquire load of the slot's seq, seven
+ * relaxed loads, an acquire fence and one relaxed re-load. No syscall unless
+ * the writer looks stuck in the middle of a publish (liveness probe).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "mdbus.h"
+
+/* Busy-wait iterations on a slot the writer is filling before asking the
+ * kernel whether the writer is still alive. A publish takes ~20 ns. */
+#define MDBUS_TORN_SPINS 4096
+
+struct mdbus_reader {
+	const uint8_t *base; /* PROT_READ mapping of the whole file */
+	size_t map_size;
+	const struct mdbus_seg_header *hdr;
+	const struct mdbus_seg_instr *instr;
+	const struct mdbus_slot *ring;
+	const void *health;
+	size_t health_size;
+	uint64_t mask; /* slots - 1 (cached, validated) */
+	uint64_t slots;
+	uint32_t instr_capacity; /* cached, validated */
+	uint64_t pos;		 /* sequence of the next tick to read */
+	uint64_t epoch;
+	int lock_fd;  /* O_RDONLY on the writer's lock file, or -1 */
+	int pending;  /* an error swallowed by mdbus_reader_read, reported next */
+	int owns_map; /* 0: mdbus__reader_attach_mem, the caller's memory */
+	enum mdbus_start start;
+	struct mdbus_reader_stats stats;
+	char bus[MDBUS_BUS_NAME_MAX];
+};
+
+static inline void mdbus_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static void mdbus_reader_setup(struct mdbus_reader *r, const void *base, size_t size);
+
+/* Maps and validates the bus into the mapping fields of r (not the cursor). */
+static int mdbus_reader_map(struct mdbus_reader *r, const char *name, char *eb, size_t el)
+{
+	char path[MDBUS__PATH_MAX], lock_path[MDBUS__PATH_MAX];
+	int rc = mdbus__bus_paths(name, r->bus, path, lock_path);
+	if (rc < 0)
+		return mdbus__errf(eb, el, rc, "bad bus name '%s': %s", name ? name : "(env)",
+				   mdbus_strerror(rc));
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		rc = -errno;
+		if (rc == -ENOENT)
+			return mdbus__errf(eb, el, rc,
+					   "no bus: %s does not exist (no writer for '%s')", path,
+					   r->bus);
+		return mdbus__errf(eb, el, rc, "open %s: %s", path, strerror(-rc));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		rc = mdbus__errf(eb, el, -errno, "fstat %s: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return mdbus__errf(eb, el, -EBADMSG, "%s is not a regular file", path);
+	}
+	if ((uint64_t)st.st_size < MDBUS_HEADER_SIZE) {
+		close(fd);
+		return mdbus__errf(eb, el, -EMSGSIZE,
+				   "%s is %lld bytes, shorter than the %u-byte header", path,
+				   (long long)st.st_size, MDBUS_HEADER_SIZE);
+	}
+	void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (base == MAP_FAILED)
+		return mdbus__errf(eb, el, -errno, "mmap %s: %s", path, strerror(errno));
+	char why[200];
+	rc = mdbus__seg_validate(base, (uint64_t)st.st_size, why, sizeof(why));
+	if (rc < 0) {
+		munmap(base, (size_t)st.st_size);
+		return mdbus__errf(eb, el, rc, "%s: %s", path, why);
+	}
+	mdbus_reader_setup(r, base, (size_t)st.st_size);
+	r->owns_map = 1;
+	/* The lock file may be missing (bus copied by hand): treat as no writer. */
+	r->lock_fd = open(lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return 0;
+}
+
+/* Caches the geometry of a validated segment. */
+static void mdbus_reader_setup(struct mdbus_reader *r, const void *base, size_t size)
+{
+	const struct mdbus_seg_header *h = base;
+	r->base = base;
+	r->map_size = size;
+	r->hdr = h;
+	r->instr = (const struct mdbus_seg_instr *)(r->base + h->instr_off);
+	r->health = r->base + h->health_off;
+	r->health_size = h->health_size;
+	r->ring = (const struct mdbus_slot *)(r->base + h->ring_off);
+	r->slots = h->slots;
+	r->mask = h->slots - 1u;
+	r->instr_capacity = h->instr_capacity;
+	r->epoch = h->epoch;
+}
+
+static void mdbus_reader_unmap(struct mdbus_reader *r)
+{
+	if (r->base != NULL && r->owns_map)
+		munmap((void *)r->base, r->map_size);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	r->base = NULL;
+	r->lock_fd = -1;
+}
+
+static uint64_t mdbus_reader_oldest(const struct mdbus_reader *r, uint64_t ws)
+{
+	return ws >= r->slots ? ws - r->slots + 1 : 1;
+}
+
+static void mdbus_reader_set_start(struct mdbus_reader *r, enum mdbus_start start)
+{
+	/* Acquire: pairs with the writer's release of write_seq. */
+	uint64_t ws = atomic_load_explicit(&r->hdr->write_seq, memory_order_acquire);
+	r->pos = start == MDBUS_START_OLDEST ? mdbus_reader_oldest(r, ws) : ws + 1;
+	r->pending = 0;
+}
+
+int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts)
+{
+	static const struct mdbus_reader_opts defaults = {0};
+	if (out == NULL)
+		return -EINVAL;
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	struct mdbus_reader *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return mdbus__errf(opts->errbuf, opts->errlen, -ENOMEM, "out of memory");
+	r->lock_fd = -1;
+	int rc = mdbus_reader_map(r, opts->bus, opts->errbuf, opts->errlen);
+	if (rc < 0) {
+		free(r);
+		return rc;
+	}
+	r->start = opts->start;
+	mdbus_reader_set_start(r, opts->start);
+	*out = r;
+	return 0;
+}
+
+int mdbus__reader_attach_mem(mdbus_reader **out, const void *base, size_t size, const char *bus,
+			     enum mdbus_start start, char *errbuf, size_t errlen)
+{
+	*out = NULL;
+	int rc = mdbus__seg_validate(base, size, errbuf, errlen);
+	if (rc < 0)
+		return rc;
+	struct mdbus_reader *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	r->lock_fd = -1;
+	mdbus_reader_setup(r, base, size);
+	if (bus != NULL) {
+		char path[MDBUS__PATH_MAX], lock_path[MDBUS__PATH_MAX];
+		if (mdbus__bus_paths(bus, r->bus, path, lock_path) == 0)
+			r->lock_fd = open(lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	r->start = start;
+	mdbus_reader_set_start(r, start);
+	*out = r;
+	return 0;
+}
+
+void mdbus_reader_close(mdbus_reader *r)
+{
+	if (r == NULL)
+		return;
+	mdbus_reader_unmap(r);
+	free(r);
+}
+
+int mdbus_reader_reattach(mdbus_reader *r)
+{
+	/* Map the new segment first: on failure the old one stays usable. */
+	struct mdbus_reader n = {.lock_fd = -1};
+	int rc = mdbus_reader_map(&n, r->bus, NULL, 0);
+	if (rc < 0)
+		return rc;
+	/* The same segment (a writer that stopped and was not replaced): keep
+	 * our place rather than deliver its ticks twice. */
+	int same = n.epoch == r->epoch;
+	uint64_t pos = r->pos;
+	mdbus_reader_unmap(r);
+	n.stats = r->stats;
+	n.start = r->start;
+	*r = n;
+	mdbus_reader_set_start(r, MDBUS_START_OLDEST);
+	if (same && pos > r->pos)
+		r->pos = pos;
+	return 0;
+}
+
+int mdbus_reader_writer_alive(mdbus_reader *r)
+{
+	uint32_t st = atomic_load_explicit(&r->hdr->writer_state, memory_order_acquire);
+	if (st == MDBUS_WRITER_REPLACED || st == MDBUS_WRITER_STOPPED)
+		return 0; /* our writer is gone even if a successor holds the lock */
+	if (r->lock_fd < 0) {
+		/* No readable lock file (permissions, or a segment copied by
+		 * hand): fall back to the recorded pid, racy against pid reuse
+		 * but never calling a live writer dead. */
+		pid_t pid = (pid_t)atomic_load_explicit(&r->hdr->writer_pid, memory_order_relaxed);
+		if (pid <= 0)
+			return 0;
+		return kill(pid, 0) == 0 || errno == EPERM ? 1 : 0;
+	}
+	return mdbus__lock_probe(r->lock_fd);
+}
+
+/* Nothing to read at r->pos: is that the end of this segment? */
+static int mdbus_reader_idle(struct mdbus_reader *r, const struct mdbus_slot *s, uint64_t want)
+{
+	/* Acquire: pairs with the release store of STOPPED/REPLACED, which the
+	 * writer makes after its last publish, so the re-check below sees it. */
+	uint32_t st = atomic_load_explicit(&r->hdr->writer_state, memory_order_acquire);
+	if (st != MDBUS_WRITER_STOPPED && st != MDBUS_WRITER_REPLACED)
+		return 0;
+	if (atomic_load_explicit(&s->seq, memory_order_relaxed) >= want)
+		return 1; /* a last tick arrived: the caller retries */
+	return st == MDBUS_WRITER_REPLACED ? -ESTALE : -ESHUTDOWN;
+}
+
+/* Copies tick r->pos or accounts for why it cannot: returns 1 (copied), 0
+ * nothing yet, or -errno; *missed accumulates ticks lost to laps. */
+static int mdbus_reader_next1(struct mdbus_reader *r, uint64_t words[MDBUS_TICK_WORDS],
+			      uint64_t *missed)
+{
+	unsigned spins = 0;
+	for (;;) {
+		uint64_t n = r->pos;
+		const struct mdbus_slot *s = &r->ring[n & r->mask];
+		const uint64_t want = n << 1;
+		/* Acquire: pairs with the writer's release store of the even
+		 * marker; the payload words of tick n are visible after it. */
+		uint64_t s0 = atomic_load_explicit(&s->seq, memory_order_acquire);
+		if (s0 == want) {
+			for (unsigned i = 0; i < MDBUS_TICK_WORDS; i++)
+				words[i] = atomic_load_explicit(&s->words[i], MDBUS_SEQ_WORD_LOAD);
+			/* Acquire fence: the copy is ordered before the re-check,
+			 * so a word from a newer tick implies a changed seq. */
+			MDBUS_SEQ_FENCE(memory_order_acquire);
+			uint64_t s1 = atomic_load_explicit(&s->seq, memory_order_relaxed);
+			if (s1 == s0) {
+				r->pos = n + 1;
+				r->stats.read++;
+				return 1;
+			}
+			r->stats.retries++;
+			/* The writer came round again while we copied: lapped. */
+		} else if (s0 < want) {
+			int rc = mdbus_reader_idle(r, s, want);
+			if (rc == 1)
+				continue;
+			return rc;
+		} else if (s0 == (want | 1u)) {
+			/* The writer is filling tick n right now. */
+			if (++spins < MDBUS_TORN_SPINS) {
+				mdbus_cpu_relax();
+				continue;
+			}
+			spins = 0;
+			if (mdbus_reader_writer_alive(r) == 1)
+				return 0; /* slow writer: try again later */
+			if (atomic_load_explicit(&s->seq, memory_order_acquire) != s0)
+				continue; /* it finished after all */
+			/* The writer died mid-publish: this tick never completes. */
+			r->pos = n + 1;
+			r->stats.torn++;
+			return -EOWNERDEAD;
+		}
+		/* Lapped: slot n holds (or is being filled with) a newer tick, so
+		 * tick n is lost. Every tick below write_seq - slots + 1 is lost
+		 * too (overwritten by a completed tick), so resume at the oldest
+		 * that may still be there. A stale write_seq only makes us jump
+		 * short; the next try detects the lap again. */
+		uint64_t ws = atomic_load_explicit(&r->hdr->write_seq, memory_order_acquire);
+		uint64_t np = mdbus_reader_oldest(r, ws);
+		if (np < n + 1)
+			np = n + 1;
+		*missed += np - n;
+		r->stats.missed += np - n;
+		r->stats.laps++;
+		r->pos = np;
+		spins = 0;
+	}
+}
+
+int mdbus_reader_next(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seq, uint64_t *missed)
+{
+	uint64_t lost = 0;
+	int rc;
+	if (r->pending != 0) {
+		rc = r->pending;
+		r->pending = 0;
+	} else {
+		uint64_t words[MDBUS_TICK_WORDS];
+		rc = mdbus_reader_next1(r, words, &lost);
+		if (rc == 1) {
+			memcpy(t, words, sizeof(*t));
+			if (seq != NULL)
+				*seq = r->pos - 1;
+		}
+	}
+	if (missed != NULL)
+		*missed = lost;
+	return rc;
+}
+
+int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int max,
+		      uint64_t *missed)
+{
+	uint64_t lost = 0;
+	int count = 0, rc = 0;
+	if (r->pending != 0) {
+		rc = r->pending;
+		r->pending = 0;
+	}
+	while (rc == 0 && count < max) {
+		uint64_t words[MDBUS_TICK_WORDS];
+		rc = mdbus_reader_next1(r, words, &lost);
+		if (rc != 1)
+			break;
+		memcpy(&t[count], words, sizeof(*t));
+		if (seqs != NULL)
+			seqs[count] = r->pos - 1;
+		count++;
+		rc = 0;
+	}
+	if (missed != NULL)
+		*missed = lost;
+	if (count > 0) {
+		/* Keep a one-shot error (a torn tick) for the next call. */
+		if (rc == -EOWNERDEAD)
+			r->pending = rc;
+		return count;
+	}
+	return rc;
+}
+
+int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
+{
+	/* Acquire: pairs with the release fetch_add in mdbus_writer_wake; a
+	 * wake_seq value that hides no tick is what we sleep on. */
+	uint32_t w0 = atomic_load_explicit(&r->hdr->wake_seq, memory_order_acquire);
+	if (r->pending != 0)
+		return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct mdbus_slot *s = &r->ring[r->pos & r->mask];
+		uint64_t want = r->pos << 1;
+		uint64_t sq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		if (sq == (want | 1u)) {
+			/* Being written: not data yet. A live writer wakes us when
+			 * it finishes; a dead one never will, so let next() report
+			 * the torn tick. (A syscall, but we are about to sleep.) */
+			if (mdbus_reader_writer_alive(r) != 1 || pass == 1)
+				return 0;
+		} else if (sq >= want) {
+			return 0; /* a tick, or a lap, is there */
+		} else {
+			int rc = mdbus_reader_idle(r, s, want);
+			if (rc < 0)
+				return rc;
+			if (rc == 1 || pass == 1)
+				return 0;
+		}
+		/* The kernel sleeps only if wake_seq still equals w0, so a wake
+		 * issued after our load is never lost. */
+		int rc = mdbus__futex_wait(&r->hdr->wake_seq, w0, timeout_ms);
+		if (rc == -ETIMEDOUT || rc == -EINTR)
+			return rc;
+		/* Woken: report a state change if that is what woke us. */
+	}
+	return 0;
+}
+
+int mdbus_reader_instrument(mdbus_reader *r, uint32_t id, struct mdbus_instrument *out)
+{
+	if (id >= mdbus_reader_instrument_count(r))
+		return -ENOENT;
+	/* Entries below instr_count are immutable once published. */
+	const struct mdbus_seg_instr *e = &r->instr[id];
+	memset(out, 0, sizeof(*out));
+	out->id = id;
+	out->price_decimals = e->price_decimals;
+	out->qty_decimals = e->qty_decimals;
+	/* Bounded copies: a scribbled entry cannot make us run off the end. */
+	memcpy(out->venue, e->venue, sizeof(out->venue) - 1);
+	memcpy(out->symbol, e->symbol, sizeof(out->symbol) - 1);
+	memcpy(out->native, e->native, sizeof(out->native) - 1);
+	return 0;
+}
+
+int mdbus_reader_lookup(mdbus_reader *r, const char *venue, const char *symbol, uint32_t *id)
+{
+	if (venue == NULL || symbol == NULL)
+		return -EINVAL;
+	uint32_t n = mdbus_reader_instrument_count(r);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct mdbus_seg_instr *e = &r->instr[i];
+		if (strncmp(e->venue, venue, sizeof(e->venue)) == 0 &&
+		    strncmp(e->symbol, symbol, sizeof(e->symbol)) == 0 &&
+		    strnlen(venue, sizeof(e->venue)) < sizeof(e->venue) &&
+		    strnlen(symbol, sizeof(e->symbol)) < sizeof(e->symbol)) {
+			if (id != NULL)
+				*id = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+uint32_t mdbus_reader_instrument_count(mdbus_reader *r)
+{
+	/* Acquire: pairs with the writer's release after filling the entry.
+	 * Clamped: the header is not trusted after open. */
+	uint32_t n = atomic_load_explicit(&r->hdr->instr_count, memory_order_acquire);
+	return n < r->instr_capacity ? n : r->instr_capacity;
+}
+
+int mdbus_reader_info(mdbus_reader *r, struct mdbus_info *out)
+{
+	const struct mdbus_seg_header *h = r->hdr;
+	memset(out, 0, sizeof(*out));
+	out->epoch = r->epoch;
+	out->total_size = r->map_size;
+	out->write_seq = atomic_load_explicit(&h->write_seq, memory_order_acquire);
+	out->slots = (uint32_t)r->slots;
+	out->max_instruments = r->instr_capacity;
+	out->max_sessions = h->max_sessions;
+	out->writer_pid = atomic_load_explicit(&h->writer_pid, memory_order_relaxed);
+	out->writer_state = atomic_load_explicit(&h->writer_state, memory_order_acquire);
+	out->abi_version = h->abi_version;
+	out->created_ns = h->created_ns;
+	return 0;
+}
+
+const void *mdbus_reader_health(mdbus_reader *r, size_t *size)
+{
+	if (size != NULL)
+		*size = r->health_size;
+	return r->health;
+}
+
+void mdbus_reader_stats(const mdbus_reader *r, struct mdbus_reader_stats *out)
+{
+	*out = r->stats;
+}
+
+uint64_t mdbus_reader_epoch(const mdbus_reader *r)
+{
+	return r->epoch;
+}

@@ -1,0 +1,440 @@
+/* Before/after reference for `mdbus-bench throughput --before-after`: a verbatim copy
+ * of libmdbus/writer.c as it was before the throughput changes of 2026-11-25, built with
+ * every exported name renamed (ref_names.h, -include) so both versions link into one
+ * binary. Not used by anything else; do not fix bugs here. */
+/* SPDX-License-Identifier: MIT */
+/*
+ * writer.c: creating a bus and publishing into it.
+ *
+ * Start-up (slow path, syscalls allowed):
+ *   1. take LOCK_EX|LOCK_NB on /dev/shm/mdbus-NAME.lock for the writer's life
+ *      (a dead writer's lock is free: the kernel drops it with the process);
+ *   2. mark a previous segment of the name REPLACED so its readers re-attach;
+ *   3. build the new segment at mdbus-NAME.tmp (ftruncate, MAP_POPULATE so
+ *      publishing never page-faults, header, empty tables, zeroed ring),
+ *      store magic last with release, chmod/chown, rename() over the name.
+ * Publishing (hot path): no syscall, no allocation, only stores to the ring.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "mdbus.h"
+
+struct mdbus_writer {
+	struct mdbus_seg_header *hdr; /* start of the RW mapping */
+	struct mdbus_seg_instr *instr;
+	struct mdbus_slot *ring;
+	void *health;
+	size_t health_size;
+	size_t map_size;
+	uint64_t mask;	      /* slots - 1 */
+	uint64_t seq;	      /* last published sequence (only this writer stores it) */
+	uint64_t woken_seq;   /* write_seq at the last futex wake */
+	uint32_t instr_count; /* private copy of hdr->instr_count */
+	uint32_t instr_capacity;
+	uint64_t epoch;
+	int lock_fd;
+	char bus[MDBUS_BUS_NAME_MAX];
+	char path[MDBUS__PATH_MAX];
+	char lock_path[MDBUS__PATH_MAX];
+};
+
+/* Takes the name lock. A reader's liveness probe holds LOCK_SH for a few
+ * microseconds, so a failed LOCK_EX is retried briefly before we conclude a
+ * live writer owns the name. The lock file may be unlinked by a writer that
+ * closes with unlink_bus between our open() and flock(): then we hold a lock
+ * on an orphan inode, so we check the path still names our inode. */
+static int mdbus_writer_lock(struct mdbus_writer *w, mode_t mode, char *errbuf, size_t errlen)
+{
+	for (int attempt = 0; attempt < 200; attempt++) {
+		int fd = open(w->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd < 0)
+			return mdbus__errf(errbuf, errlen, -errno, "open %s: %s", w->lock_path,
+					   strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+			if (e != EWOULDBLOCK) {
+				close(fd);
+				return mdbus__errf(errbuf, errlen, -e, "flock %s: %s", w->lock_path,
+						   strerror(e));
+			}
+			if (attempt >= 20) { /* ~20 ms of retries: a real owner */
+				char pid[32] = "?";
+				ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+				if (n > 0) {
+					pid[n] = '\0';
+					pid[strcspn(pid, "\n")] = '\0';
+				}
+				close(fd);
+				return mdbus__errf(errbuf, errlen, -EBUSY,
+						   "bus '%s' already has a live writer (pid %s)",
+						   w->bus, pid);
+			}
+			close(fd);
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		struct stat a, b;
+		if (fstat(fd, &a) == 0 && stat(w->lock_path, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev) {
+			char pid[32];
+			int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+			/* The pid is informational (for the -EBUSY message). */
+			if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) != n) {
+				/* ignore: the lock itself is what matters */
+			}
+			w->lock_fd = fd;
+			return 0;
+		}
+		close(fd); /* lost a race with an unlink: try the new file */
+	}
+	return mdbus__errf(errbuf, errlen, -EBUSY, "could not take the lock %s", w->lock_path);
+}
+
+/* Marks the previous segment of this name (if it is a valid one) REPLACED and
+ * wakes its blocked readers, so they drain it and re-attach to ours. */
+static void mdbus_writer_retire_old(struct mdbus_writer *w)
+{
+	int fd = open(w->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= MDBUS_HEADER_SIZE) {
+		struct mdbus_seg_header *h =
+			mmap(NULL, MDBUS_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (h != MAP_FAILED) {
+			if (atomic_load_explicit(&h->magic, memory_order_acquire) == MDBUS_MAGIC &&
+			    h->abi_version == MDBUS_ABI_VERSION) {
+				/* Release: readers that see REPLACED (acquire) also
+				 * see every tick the dead writer completed. */
+				atomic_store_explicit(&h->writer_state, MDBUS_WRITER_REPLACED,
+						      memory_order_release);
+				/* Release: pairs with the acquire load of wake_seq
+				 * in mdbus_reader_wait. */
+				atomic_fetch_add_explicit(&h->wake_seq, 1, memory_order_release);
+				mdbus__futex_wake_all(&h->wake_seq);
+			}
+			munmap(h, MDBUS_HEADER_SIZE);
+		}
+	}
+	close(fd);
+}
+
+static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *g, mode_t mode,
+			      gid_t group, char *errbuf, size_t errlen)
+{
+	char tmp[MDBUS__PATH_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", w->path);
+	/* We hold the name lock, so a leftover .tmp is from a dead writer. */
+	unlink(tmp);
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return mdbus__errf(errbuf, errlen, -errno, "create %s: %s", tmp, strerror(errno));
+	int rc;
+	void *base = MAP_FAILED;
+	if (ftruncate(fd, (off_t)g->total_size) < 0) {
+		rc = mdbus__errf(errbuf, errlen, -errno, "ftruncate %s to %llu: %s", tmp,
+				 (unsigned long long)g->total_size, strerror(errno));
+		goto err;
+	}
+	base = mmap(NULL, g->total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (base == MAP_FAILED) {
+		rc = mdbus__errf(errbuf, errlen, -errno, "mmap %s (%llu bytes): %s", tmp,
+				 (unsigned long long)g->total_size, strerror(errno));
+		goto err;
+	}
+	uint64_t epoch = 0;
+	while (epoch == 0) { /* 0 is never a valid epoch */
+		if (getrandom(&epoch, sizeof(epoch), 0) != (ssize_t)sizeof(epoch)) {
+			rc = mdbus__errf(errbuf, errlen, -errno, "getrandom: %s", strerror(errno));
+			goto err;
+		}
+	}
+	/* A fresh ftruncate()d file reads as zeros: ring, tables and health
+	 * region are already empty. Only the header needs filling. */
+	struct mdbus_seg_header *h = base;
+	h->abi_version = MDBUS_ABI_VERSION;
+	h->header_size = MDBUS_HEADER_SIZE;
+	h->total_size = g->total_size;
+	h->epoch = epoch;
+	h->created_ns = mdbus__realtime_ns();
+	h->instr_off = g->instr_off;
+	h->instr_size = g->instr_size;
+	h->health_off = g->health_off;
+	h->health_size = g->health_size;
+	h->ring_off = g->ring_off;
+	h->ring_size = g->ring_size;
+	h->slots = g->slots;
+	h->slot_size = MDBUS_SLOT_SIZE;
+	h->instr_capacity = g->instr_capacity;
+	h->instr_entry_size = MDBUS_INSTR_ENTRY_SIZE;
+	h->max_sessions = g->max_sessions;
+	/* Informational and truncated to its 15 characters. */
+	memcpy(h->bus, w->bus, strnlen(w->bus, sizeof(h->bus) - 1));
+	atomic_store_explicit(&h->writer_pid, (uint32_t)getpid(), memory_order_relaxed);
+	atomic_store_explicit(&h->writer_state, MDBUS_WRITER_STARTING, memory_order_relaxed);
+	atomic_store_explicit(&h->instr_count, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->write_seq, 0, memory_order_relaxed);
+	/* Release: a reader that loads the magic with acquire sees every header
+	 * field above; before this store it sees 0 = "not ready". */
+	atomic_store_explicit(&h->magic, MDBUS_MAGIC, memory_order_release);
+
+	if (fchmod(fd, mode) < 0) {
+		rc = mdbus__errf(errbuf, errlen, -errno, "chmod %s %o: %s", tmp, (unsigned)mode,
+				 strerror(errno));
+		goto err;
+	}
+	/* Readers must be able to open the lock file for their liveness probe:
+	 * it gets the segment's mode even if an older writer created it. Best
+	 * effort: a lock file owned by another user keeps its mode. */
+	if (fchmod(w->lock_fd, mode) < 0) {
+		/* readers without access fall back to the writer_pid check */
+	}
+	if (group != (gid_t)-1 && group != getegid()) {
+		if (fchown(fd, (uid_t)-1, group) < 0 || fchown(w->lock_fd, (uid_t)-1, group) < 0) {
+			rc = mdbus__errf(errbuf, errlen, -errno, "chown %s to group %u: %s", tmp,
+					 (unsigned)group, strerror(errno));
+			goto err;
+		}
+	}
+	if (rename(tmp, w->path) < 0) {
+		rc = mdbus__errf(errbuf, errlen, -errno, "rename %s -> %s: %s", tmp, w->path,
+				 strerror(errno));
+		goto err;
+	}
+	close(fd); /* the mapping keeps the segment alive */
+	w->hdr = h;
+	w->map_size = g->total_size;
+	w->instr = (struct mdbus_seg_instr *)((char *)base + g->instr_off);
+	w->health = (char *)base + g->health_off;
+	w->health_size = g->health_size;
+	w->ring = (struct mdbus_slot *)((char *)base + g->ring_off);
+	w->mask = g->slots - 1u;
+	w->instr_capacity = g->instr_capacity;
+	w->epoch = epoch;
+	return 0;
+err:
+	if (base != MAP_FAILED)
+		munmap(base, g->total_size);
+	close(fd);
+	unlink(tmp);
+	return rc;
+}
+
+int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts)
+{
+	static const struct mdbus_writer_opts defaults = {.group = (gid_t)-1};
+	if (out == NULL)
+		return -EINVAL;
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	char *eb = opts->errbuf;
+	size_t el = opts->errlen;
+	struct mdbus__geom g;
+	int rc = mdbus__geom_compute(opts->slots, opts->max_instruments, opts->max_sessions, &g, eb,
+				     el);
+	if (rc < 0)
+		return rc;
+	mode_t mode = opts->mode ? opts->mode : 0640;
+	/* 0 and -1 both mean "the writer's group": a zero-initialised opts
+	 * struct must not silently ask for the root group. */
+	gid_t group = opts->group == 0 ? (gid_t)-1 : opts->group;
+
+	struct mdbus_writer *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return mdbus__errf(eb, el, -ENOMEM, "out of memory");
+	w->lock_fd = -1;
+	rc = mdbus__bus_paths(opts->bus, w->bus, w->path, w->lock_path);
+	if (rc < 0) {
+		mdbus__errf(eb, el, rc, "bad bus name '%s': %s", opts->bus ? opts->bus : "(env)",
+			    mdbus_strerror(rc));
+		goto err;
+	}
+	if ((rc = mdbus_writer_lock(w, mode, eb, el)) < 0)
+		goto err;
+	mdbus_writer_retire_old(w);
+	if ((rc = mdbus_writer_build(w, &g, mode, group, eb, el)) < 0)
+		goto err;
+	/* The segment is in place and consistent: readers may now follow it. */
+	atomic_store_explicit(&w->hdr->writer_state, MDBUS_WRITER_RUNNING, memory_order_release);
+	*out = w;
+	return 0;
+err:
+	if (w->lock_fd >= 0) {
+		/* Still under the lock: do not leave a lock file for a bus
+		 * that does not exist. */
+		if (access(w->path, F_OK) < 0 && errno == ENOENT)
+			unlink(w->lock_path);
+		close(w->lock_fd);
+	}
+	free(w);
+	return rc;
+}
+
+static int mdbus_copy_name(char *dst, const char *src, size_t max, int allow_empty)
+{
+	size_t n = strnlen(src, max);
+	if (n >= max || (n == 0 && !allow_empty))
+		return -EINVAL;
+	memset(dst, 0, max);
+	memcpy(dst, src, n);
+	return 0;
+}
+
+int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *in, uint32_t *id)
+{
+	if (w == NULL || in == NULL)
+		return -EINVAL;
+	if (in->price_decimals > MDBUS_DECIMALS_MAX || in->qty_decimals > MDBUS_DECIMALS_MAX)
+		return -EINVAL;
+	struct mdbus_seg_instr e;
+	memset(&e, 0, sizeof(e));
+	if (mdbus_copy_name(e.venue, in->venue, sizeof(e.venue), 0) < 0 ||
+	    mdbus_copy_name(e.symbol, in->symbol, sizeof(e.symbol), 0) < 0 ||
+	    mdbus_copy_name(e.native, in->native, sizeof(e.native), 1) < 0)
+		return -EINVAL;
+	/* Start-up path: a linear scan of our own table is fine. */
+	for (uint32_t i = 0; i < w->instr_count; i++) {
+		const struct mdbus_seg_instr *x = &w->instr[i];
+		if (strcmp(x->venue, e.venue) != 0 || strcmp(x->symbol, e.symbol) != 0)
+			continue;
+		if (id != NULL)
+			*id = i;
+		if (x->price_decimals != in->price_decimals || x->qty_decimals != in->qty_decimals)
+			return -EEXIST;
+		return 0;
+	}
+	if (w->instr_count >= w->instr_capacity)
+		return -ENOSPC;
+	uint32_t k = w->instr_count;
+	e.id = k;
+	e.price_decimals = in->price_decimals;
+	e.qty_decimals = in->qty_decimals;
+	w->instr[k] = e;
+	w->instr_count = k + 1;
+	/* Release: a reader that loads instr_count with acquire sees entry k
+	 * complete; entries are never modified after this. */
+	atomic_store_explicit(&w->hdr->instr_count, k + 1, memory_order_release);
+	if (id != NULL)
+		*id = k;
+	return 0;
+}
+
+/* The seqlock writer, exactly as in layout.h. */
+static inline void mdbus_writer_put(struct mdbus_writer *w, uint64_t n, const struct mdbus_tick *t)
+{
+	struct mdbus_slot *s = &w->ring[n & w->mask];
+	uint64_t words[MDBUS_TICK_WORDS];
+	memcpy(words, t, sizeof(words));
+	atomic_store_explicit(&s->seq, (n << 1) | 1u, memory_order_relaxed);
+	/* Release fence: the odd marker becomes visible before any payload word,
+	 * so a reader that copied a new word re-reads a changed seq. */
+	MDBUS_SEQ_FENCE(memory_order_release);
+	for (unsigned i = 0; i < MDBUS_TICK_WORDS; i++)
+		atomic_store_explicit(&s->words[i], words[i], MDBUS_SEQ_WORD_STORE);
+	/* Release: pairs with the reader's acquire load of seq; the payload is
+	 * visible before the even (complete) marker. */
+	atomic_store_explicit(&s->seq, n << 1, memory_order_release);
+}
+
+int mdbus_writer_publish(mdbus_writer *w, const struct mdbus_tick *t, uint64_t *seq)
+{
+	if (t->instrument >= w->instr_count)
+		return -EINVAL;
+	uint64_t n = w->seq + 1;
+	mdbus_writer_put(w, n, t);
+	w->seq = n;
+	/* Release: pairs with acquire loads of write_seq (START_LATEST, lap
+	 * recovery): slots up to n are complete when n is seen. */
+	atomic_store_explicit(&w->hdr->write_seq, n, memory_order_release);
+	if (seq != NULL)
+		*seq = n;
+	return 0;
+}
+
+int mdbus_writer_publish_batch(mdbus_writer *w, const struct mdbus_tick *t, size_t n)
+{
+	if (n > (size_t)INT32_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].instrument >= w->instr_count)
+			return -EINVAL;
+	uint64_t s = w->seq;
+	for (size_t i = 0; i < n; i++)
+		mdbus_writer_put(w, ++s, &t[i]);
+	w->seq = s;
+	/* Release, once per batch: see mdbus_writer_publish. */
+	atomic_store_explicit(&w->hdr->write_seq, s, memory_order_release);
+	return (int)n;
+}
+
+void mdbus_writer_wake(mdbus_writer *w)
+{
+	if (w->seq == w->woken_seq)
+		return;
+	w->woken_seq = w->seq;
+	/* Release: a reader whose acquire load of wake_seq sees this value also
+	 * sees the ticks published before it, so it cannot go to sleep on a
+	 * value that hides them. */
+	atomic_fetch_add_explicit(&w->hdr->wake_seq, 1, memory_order_release);
+	mdbus__futex_wake_all(&w->hdr->wake_seq);
+}
+
+void mdbus_writer_set_state(mdbus_writer *w, enum mdbus_writer_state s)
+{
+	/* Release: readers that see the new state see all earlier ticks. */
+	atomic_store_explicit(&w->hdr->writer_state, (uint32_t)s, memory_order_release);
+	atomic_fetch_add_explicit(&w->hdr->wake_seq, 1, memory_order_release);
+	mdbus__futex_wake_all(&w->hdr->wake_seq);
+}
+
+void *mdbus_writer_health(mdbus_writer *w, size_t *size)
+{
+	if (size != NULL)
+		*size = w->health_size;
+	return w->health;
+}
+
+void *mdbus__writer_map(mdbus_writer *w, size_t *size)
+{
+	*size = w->map_size;
+	return w->hdr;
+}
+
+uint64_t mdbus_writer_epoch(const mdbus_writer *w)
+{
+	return w->epoch;
+}
+
+uint64_t mdbus_writer_seq(const mdbus_writer *w)
+{
+	return w->seq;
+}
+
+void mdbus_writer_close(mdbus_writer *w, int unlink_bus)
+{
+	if (w == NULL)
+		return;
+	mdbus_writer_set_state(w, MDBUS_WRITER_STOPPED);
+	if (unlink_bus) {
+		/* Still under the lock: the names are ours to remove. */
+		unlink(w->path);
+		unlink(w->lock_path);
+	}
+	munmap(w->hdr, w->map_size);
+	close(w->lock_fd); /* releases the name lock */
+	free(w);
+}
