@@ -199,7 +199,11 @@ def main():
                 if not r["skipped"]:
                     check(r["transport"] in ratios, f"no ratio for {r['transport']}")
                     q = ratios.get(r["transport"], {})
-                    check(all(q.get(k, 0) > 0 for k in ("p50", "p99")), f"ratio {q}")
+                    # A smoke run checks that ratios are computed, not who wins: on a
+                    # loaded 2-core machine any transport may be slower (and a ratio
+                    # rounded to 2 decimals may print as 0.0). Speed lives in PERFORMANCE.md.
+                    check(all(isinstance(q.get(k), (int, float)) and q[k] >= 0
+                              for k in ("p50", "p99")), f"ratio {q}")
                     check("ready_p50" in q and "ready_p99" in q, f"ready ratios {q}")
             with open(png, "rb") as f:
                 check(f.read(8) == b"\x89PNG\r\n\x1a\n", "plot is not a PNG")

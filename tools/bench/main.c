@@ -191,7 +191,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "feed") == 0)
 		return bench_feed_main(argc - 1, argv + 1);
-	if (argc > 1 && (strcmp(argv[1], "throughput") == 0 || strcmp(argv[1], "--throughput") == 0))
+	if (argc > 1 &&
+	    (strcmp(argv[1], "throughput") == 0 || strcmp(argv[1], "--throughput") == 0))
 		return bench_thru_main(argc - 1, argv + 1);
 
 	static const struct option opts[] = {

@@ -60,7 +60,7 @@ static int bench_roudi_log(const char *path, char *why, size_t len)
 	for (const char *p = buf; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t l = nl ? (size_t)(nl - p) : strlen(p);
-		if (l) {
+		if (l && p) { /* p is never NULL; tells GCC's -Wnonnull so under UBSan */
 			int rank = memmem(p, l, "Fatal", 5) ? 2 : memmem(p, l, "Error", 5) ? 1 : 0;
 			if (rank > best_rank) {
 				best = p, best_len = l, best_rank = rank;

@@ -6,6 +6,8 @@
  * Cases (each repeated --repeat times, interleaved; medians reported):
  *   publish-only     mdbus_writer_publish, and mdbus_writer_publish_batch with
  *                    batches of 16 and --batch, no reader attached;
+ *   local            writer and reader in one process taking turns (a whole
+ *                    ring each): no second core, the instruction-bound ceiling;
  *   flat out         writer publishing batches flat out on one CPU, one reader
  *                    process on the other CPU draining with mdbus_reader_next
  *                    or mdbus_reader_read (--batch); the reader may be lapped;
@@ -39,12 +41,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define THRU_TARGET	  50000000.0 /* ticks/s, from the bus issue */
-#define THRU_MAX_REP	  50
-#define THRU_MAX_B	  1024
-#define THRU_TIMEOUT	  (20ll * 1000000000ll) /* beyond --duration: give up */
-#define THRU_MAX_RATES	  8
-#define THRU_MAX_CASES	  (7 + 2 * THRU_MAX_RATES)
+#define THRU_TARGET    50000000.0 /* ticks/s, from the bus issue */
+#define THRU_MAX_REP   50
+#define THRU_MAX_B     1024
+#define THRU_TIMEOUT   (20ll * 1000000000ll) /* beyond --duration: give up */
+#define THRU_MAX_RATES 8
+#define THRU_MAX_CASES (7 + 2 * THRU_MAX_RATES)
 
 /* The libmdbus entry points a run uses: the library itself, or (with
  * --before-after) the pre-change copy in ref/ renamed to mdbus_ref_*. Both
@@ -78,10 +80,10 @@ static const struct thru_api thru_apis[2] = {
 	{"after", mdbus_writer_open, mdbus_writer_add_instrument, mdbus_writer_publish,
 	 mdbus_writer_publish_batch, mdbus_writer_close, mdbus_reader_open, mdbus_reader_next,
 	 mdbus_reader_read, mdbus_reader_stats, mdbus_reader_close},
-	{"before", mdbus_ref_writer_open, mdbus_ref_writer_add_instrument,
-	 mdbus_ref_writer_publish, mdbus_ref_writer_publish_batch, mdbus_ref_writer_close,
-	 mdbus_ref_reader_open, mdbus_ref_reader_next, mdbus_ref_reader_read,
-	 mdbus_ref_reader_stats, mdbus_ref_reader_close},
+	{"before", mdbus_ref_writer_open, mdbus_ref_writer_add_instrument, mdbus_ref_writer_publish,
+	 mdbus_ref_writer_publish_batch, mdbus_ref_writer_close, mdbus_ref_reader_open,
+	 mdbus_ref_reader_next, mdbus_ref_reader_read, mdbus_ref_reader_stats,
+	 mdbus_ref_reader_close},
 };
 
 enum thru_kind { THRU_PUB, THRU_LOCAL, THRU_FLAT, THRU_PACED };
@@ -175,7 +177,8 @@ static int thru_writer(struct thru_ctl *ctl, const struct thru_opts *o, const st
 	struct thru_res *r = &ctl->res;
 	int rc;
 	if ((rc = bench_pin(o->cpus[0])) < 0) {
-		snprintf(r->w_err, sizeof(r->w_err), "pin to cpu %d: %s", o->cpus[0], strerror(-rc));
+		snprintf(r->w_err, sizeof(r->w_err), "pin to cpu %d: %s", o->cpus[0],
+			 strerror(-rc));
 		return 1;
 	}
 	struct mdbus_writer_opts wo = {
@@ -262,7 +265,8 @@ static int thru_reader(struct thru_ctl *ctl, const struct thru_opts *o, const st
 	struct thru_res *r = &ctl->res;
 	int rc;
 	if ((rc = bench_pin(o->cpus[1])) < 0) {
-		snprintf(r->r_err, sizeof(r->r_err), "pin to cpu %d: %s", o->cpus[1], strerror(-rc));
+		snprintf(r->r_err, sizeof(r->r_err), "pin to cpu %d: %s", o->cpus[1],
+			 strerror(-rc));
 		return 1;
 	}
 	if (thru_await(&ctl->bus_ready, &ctl->stop) < 0) {
@@ -309,7 +313,8 @@ static int thru_reader(struct thru_ctl *ctl, const struct thru_opts *o, const st
 			continue;
 		}
 		if (rc == 0) {
-			if ((++idle & 0xffff) == 0 && atomic_load_explicit(&ctl->stop, memory_order_relaxed)) {
+			if ((++idle & 0xffff) == 0 &&
+			    atomic_load_explicit(&ctl->stop, memory_order_relaxed)) {
 				snprintf(r->r_err, sizeof(r->r_err), "timed out (writer gone?)");
 				goto out;
 			}
@@ -354,7 +359,8 @@ static int thru_local(struct thru_ctl *ctl, const struct thru_opts *o, const str
 	const struct thru_api *api = c->api;
 	int rc;
 	if ((rc = bench_pin(o->cpus[0])) < 0) {
-		snprintf(r->w_err, sizeof(r->w_err), "pin to cpu %d: %s", o->cpus[0], strerror(-rc));
+		snprintf(r->w_err, sizeof(r->w_err), "pin to cpu %d: %s", o->cpus[0],
+			 strerror(-rc));
 		return 1;
 	}
 	struct mdbus_writer_opts wo = {
@@ -390,7 +396,8 @@ static int thru_local(struct thru_ctl *ctl, const struct thru_opts *o, const str
 				thru_fill(&tk[i], k + 1 + i);
 			}
 			if ((rc = api->w_batch(w, tk, b)) < 0) {
-				snprintf(r->w_err, sizeof(r->w_err), "publish: %s", mdbus_strerror(rc));
+				snprintf(r->w_err, sizeof(r->w_err), "publish: %s",
+					 mdbus_strerror(rc));
 				goto out;
 			}
 		}
@@ -593,7 +600,7 @@ static const char *thru_wapi(const struct thru_case *c)
 
 static const char *thru_rapi_name(const struct thru_case *c)
 {
-	return c->rapi == THRU_NEXT ? "mdbus_reader_next"
+	return c->rapi == THRU_NEXT   ? "mdbus_reader_next"
 	       : c->rapi == THRU_READ ? "mdbus_reader_read"
 				      : NULL;
 }
@@ -609,8 +616,9 @@ static void thru_report_json(FILE *f, const struct bench_sysinfo *si, const stru
 			     const struct thru_case *cs, int ncases,
 			     struct thru_res (*res)[THRU_MAX_REP], const struct thru_summary *sum)
 {
-	fprintf(f, "{\"mode\": \"throughput\",\n \"machine\": {\"cores\": %d, \"usable\": %d, "
-		   "\"cpu_model\": ",
+	fprintf(f,
+		"{\"mode\": \"throughput\",\n \"machine\": {\"cores\": %d, \"usable\": %d, "
+		"\"cpu_model\": ",
 		si->cores, si->allowed);
 	thru_json_str(f, si->cpu_model);
 	fprintf(f, ", \"kernel\": ");
@@ -631,9 +639,9 @@ static void thru_report_json(FILE *f, const struct bench_sysinfo *si, const stru
 			"\"writer_api\": \"%s\", \"writer_batch\": %u, \"rate\": %llu, "
 			"\"reader_api\": ",
 			ci ? "," : "", c->name, c->api->name,
-			c->kind == THRU_PUB     ? "publish"
+			c->kind == THRU_PUB	? "publish"
 			: c->kind == THRU_LOCAL ? "local"
-			: c->kind == THRU_FLAT  ? "flat"
+			: c->kind == THRU_FLAT	? "flat"
 						: "paced",
 			thru_wapi(c), c->wbatch, (unsigned long long)c->rate);
 		if (thru_rapi_name(c))
@@ -659,15 +667,17 @@ static void thru_report_json(FILE *f, const struct bench_sysinfo *si, const stru
 				(unsigned long long)r->w_preempt);
 			if (c->rapi != THRU_NONE)
 				fprintf(f,
-					", \"read\": %llu, \"read_ns\": %lld, \"read_per_s\": %.0f, "
+					", \"read\": %llu, \"read_ns\": %lld, \"read_per_s\": "
+					"%.0f, "
 					"\"missed\": %llu, \"laps\": %llu, \"gaps\": %llu, "
-					"\"bad\": %llu, \"out_of_order\": %llu, \"last_seq\": %llu, "
+					"\"bad\": %llu, \"out_of_order\": %llu, \"last_seq\": "
+					"%llu, "
 					"\"accounted\": %s, \"reader_preempted\": %llu",
 					(unsigned long long)r->read, (long long)r->read_ns,
-					thru_rate(r->read, r->read_ns), (unsigned long long)r->missed,
-					(unsigned long long)r->laps, (unsigned long long)r->gaps,
-					(unsigned long long)r->bad, (unsigned long long)r->order,
-					(unsigned long long)r->last,
+					thru_rate(r->read, r->read_ns),
+					(unsigned long long)r->missed, (unsigned long long)r->laps,
+					(unsigned long long)r->gaps, (unsigned long long)r->bad,
+					(unsigned long long)r->order, (unsigned long long)r->last,
 					thru_accounted(r) ? "true" : "false",
 					(unsigned long long)r->r_preempt);
 			fprintf(f, "}");
@@ -676,15 +686,16 @@ static void thru_report_json(FILE *f, const struct bench_sysinfo *si, const stru
 			"],\n   \"median\": {\"ok_runs\": %u, \"publish_per_s\": %.0f, "
 			"\"publish_ns_per_tick\": %.3f, \"publish_min_per_s\": %.0f, "
 			"\"publish_max_per_s\": %.0f",
-			s->ok_runs, s->pub_rate, s->pub_rate > 0 ? 1e9 / s->pub_rate : 0, s->pub_min,
-			s->pub_max);
+			s->ok_runs, s->pub_rate, s->pub_rate > 0 ? 1e9 / s->pub_rate : 0,
+			s->pub_min, s->pub_max);
 		if (c->rapi != THRU_NONE)
 			fprintf(f,
 				", \"read_per_s\": %.0f, \"read_ns_per_tick\": %.3f, "
-				"\"read_min_per_s\": %.0f, \"read_max_per_s\": %.0f, \"missed\": %.0f, "
+				"\"read_min_per_s\": %.0f, \"read_max_per_s\": %.0f, \"missed\": "
+				"%.0f, "
 				"\"missed_fraction\": %.6f",
-				s->read_rate, s->read_rate > 0 ? 1e9 / s->read_rate : 0, s->read_min,
-				s->read_max, s->missed, s->lapped_frac);
+				s->read_rate, s->read_rate > 0 ? 1e9 / s->read_rate : 0,
+				s->read_min, s->read_max, s->missed, s->lapped_frac);
 		fprintf(f, "},\n   \"accounted\": %s, \"target_met\": %s}",
 			s->accounted ? "true" : "false", thru_met(c, s) ? "true" : "false");
 	}
@@ -733,19 +744,25 @@ static void thru_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mdbus-bench throughput [options]\n"
-		"  publish-only rate (mdbus_writer_publish, _publish_batch x16 and x--batch); then\n"
-		"  one writer + one reader process pinned to two CPUs: writer flat out (the reader\n"
-		"  may be lapped) and writer paced at each --rates value (nothing should be lost);\n"
+		"  publish-only rate (mdbus_writer_publish, _publish_batch x16 and x--batch); "
+		"then\n"
+		"  one writer + one reader process pinned to two CPUs: writer flat out (the "
+		"reader\n"
+		"  may be lapped) and writer paced at each --rates value (nothing should be "
+		"lost);\n"
 		"  readers use mdbus_reader_next and mdbus_reader_read (x--batch)\n"
 		"options:\n"
 		"  -d, --duration D    per run: 1, 500ms (default 1s)\n"
 		"      --repeat N      runs per case, medians reported (default 5)\n"
-		"  -b, --batch N       writer batch and mdbus_reader_read batch, 2..%d (default 64)\n"
+		"  -b, --batch N       writer batch and mdbus_reader_read batch, 2..%d (default "
+		"64)\n"
 		"  -s, --slots N       ring slots, power of two (default 65536)\n"
 		"  -c, --cpus A,B      writer CPU, reader CPU (default: the first two usable)\n"
 		"  -r, --rates LIST    paced writer rates, e.g. 20M,50M (default 50M, the target)\n"
-		"      --before-after  also run libmdbus's pre-change writer/reader (tools/bench/ref)\n"
-		"      --only PREFIX   only the cases whose name starts with PREFIX (publish, local,\n"
+		"      --before-after  also run libmdbus's pre-change writer/reader "
+		"(tools/bench/ref)\n"
+		"      --only PREFIX   only the cases whose name starts with PREFIX (publish, "
+		"local,\n"
 		"                      flat, paced, flat_read...)\n"
 		"  -j, --json          JSON on stdout\n",
 		THRU_MAX_B);
@@ -797,9 +814,10 @@ static int thru_cases(const struct thru_opts *o, struct thru_case *cs)
 			if (k < 3) {
 				c->kind = THRU_PUB;
 				c->wbatch = k == 0 ? 1 : k == 1 ? 16 : o->batch;
-				snprintf(c->name, sizeof(c->name), "%s", k == 0 ? "publish"
-									 : k == 1 ? "publish_batch16"
-										  : "publish_batch");
+				snprintf(c->name, sizeof(c->name), "%s",
+					 k == 0	  ? "publish"
+					 : k == 1 ? "publish_batch16"
+						  : "publish_batch");
 				if (o->only && strncmp(c->name, o->only, strlen(o->only)) != 0)
 					n--;
 				continue;
