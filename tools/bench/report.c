@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* report.c: tables, JSON and plots; no measurement happens here. */
+/*
+ * report.c: the readable tables (header, one run, --compare, --sweep) and
+ * the figures they share with report_json.c and report_plot.c; no
+ * measurement happens here.
+ */
 #include "report.h"
+#include "report_int.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 const double bench_pcts[BENCH_NPCT] = {50.0, 90.0, 99.0, 99.9, 99.99};
 const char *const bench_pct_names[BENCH_NPCT] = {"p50", "p90", "p99", "p99.9", "p99.99"};
@@ -24,7 +26,7 @@ void bench_fmt_ns(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
 }
 
-static void bench_fmt_rate(uint64_t rate, char *buf, size_t len)
+void bench_report__fmt_rate(uint64_t rate, char *buf, size_t len)
 {
 	if (rate == 0)
 		snprintf(buf, len, "max");
@@ -79,7 +81,7 @@ static void bench_fmt_lossy(uint64_t v, char *buf, size_t len)
 		bench_fmt_ns(v, buf, len);
 }
 
-static double bench_cpu_pct(const struct bench_sub_result *s)
+double bench_report__cpu_pct(const struct bench_sub_result *s)
 {
 	return s->wall_s > 0 ? 100.0 * (s->cpu_user_s + s->cpu_sys_s) / s->wall_s : 0.0;
 }
@@ -87,7 +89,7 @@ static double bench_cpu_pct(const struct bench_sub_result *s)
 void bench_report_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg)
 {
 	char rate[32];
-	bench_fmt_rate(cfg->rate, rate, sizeof(rate));
+	bench_report__fmt_rate(cfg->rate, rate, sizeof(rate));
 	fprintf(f, "machine: %d cores online (%d usable), %s\n", si->cores, si->allowed,
 		si->cpu_model);
 	fprintf(f, "kernel:  %s; clocksource %s\n", si->kernel, si->clocksource);
@@ -158,7 +160,7 @@ void bench_report_run(FILE *f, const struct bench_result *r)
 			continue;
 		}
 		uint64_t m = s->gap_missed + s->tail_missed;
-		bench_row(f, label, &s->hist, s->received, m, bench_cpu_pct(s));
+		bench_row(f, label, &s->hist, s->received, m, bench_report__cpu_pct(s));
 		rx += s->received;
 		miss += m;
 	}
@@ -184,7 +186,7 @@ void bench_report_run(FILE *f, const struct bench_result *r)
 	}
 	for (unsigned i = 0; i < r->nsub; i++) {
 		const struct bench_sub_result *s = &r->sub[i];
-		double pct = bench_cpu_pct(s);
+		double pct = bench_report__cpu_pct(s);
 		if (s->ok && !r->cfg.wait && pct < 90.0)
 			fprintf(f,
 				"  warning: spinning consumer %u ran only %.0f%% of the time (%llu "
@@ -291,8 +293,8 @@ size_t bench_summarize(const struct bench_result *r, size_t n, struct bench_summ
 	return ng;
 }
 
-static const struct bench_summary *bench_find_summary(const struct bench_summary *s, size_t n,
-						      const char *name)
+const struct bench_summary *bench_report__find_summary(const struct bench_summary *s, size_t n,
+						       const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(s[i].transport, name) == 0 && !s[i].skipped)
@@ -304,7 +306,7 @@ void bench_report_compare(FILE *f, const struct bench_result *r, size_t n)
 {
 	struct bench_summary sum[8];
 	size_t ns = bench_summarize(r, n, sum, 8);
-	const struct bench_summary *m = bench_find_summary(sum, ns, "mdbus");
+	const struct bench_summary *m = bench_report__find_summary(sum, ns, "mdbus");
 	unsigned reps = ns ? (unsigned)(n / ns) : 0;
 	fprintf(f,
 		"\ncomparison (all consumers merged; median over %u run(s) per transport, "
@@ -367,7 +369,7 @@ void bench_report_sweep(FILE *f, const struct bench_result *r, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char rate[24], a[24], b[24], c[24], d[24], e[24];
 		uint64_t miss = 0;
-		bench_fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
+		bench_report__fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
 		if (r[i].skipped) {
 			fprintf(f, "  %-9s %9u %8s skipped: %s\n", r[i].transport, r[i].nsub, rate,
 				r[i].why);
@@ -388,291 +390,4 @@ void bench_report_sweep(FILE *f, const struct bench_result *r, size_t n)
 			r[i].oversubscribed ? "oversubscribed " : "", r[i].failed ? "FAILED: " : "",
 			r[i].failed ? r[i].why : "");
 	}
-}
-
-/* ---- JSON ------------------------------------------------------------------ */
-
-static void bench_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void bench_json_hist(FILE *f, const struct bench_hist *h)
-{
-	fprintf(f, "{\"count\": %llu, \"min\": %llu, ", (unsigned long long)h->count,
-		(unsigned long long)(h->count ? h->min : 0));
-	for (int i = 0; i < BENCH_NPCT; i++)
-		fprintf(f, "\"%s\": %llu, ", bench_pct_names[i],
-			(unsigned long long)bench_hist_percentile(h, bench_pcts[i]));
-	fprintf(f, "\"max\": %llu, \"mean\": %.1f}", (unsigned long long)h->max,
-		bench_hist_mean(h));
-}
-
-static void bench_json_run(FILE *f, const struct bench_result *r)
-{
-	const struct bench_pub_result *p = &r->pub;
-	fprintf(f, "    {\"transport\": ");
-	bench_json_str(f, r->transport);
-	fprintf(f, ", \"skipped\": %s, \"failed\": %s, \"reason\": ", r->skipped ? "true" : "false",
-		r->failed ? "true" : "false");
-	if (r->skipped || r->failed)
-		bench_json_str(f, r->why);
-	else
-		fprintf(f, "null");
-	fprintf(f, ", \"warning\": ");
-	if (r->warning[0])
-		bench_json_str(f, r->warning);
-	else
-		fprintf(f, "null");
-	fprintf(f,
-		",\n     \"config\": {\"consumers\": %u, \"duration_s\": %.3f, \"rate\": %llu, "
-		"\"wait\": %s, \"oversubscribed\": %s, \"pinned\": %s}",
-		r->cfg.consumers, (double)r->cfg.duration_ns / 1e9, (unsigned long long)r->cfg.rate,
-		r->cfg.wait ? "true" : "false", r->oversubscribed ? "true" : "false",
-		r->cfg.ncpus ? "true" : "false");
-	if (r->skipped) {
-		fprintf(f, "}");
-		return;
-	}
-	double secs = (double)(p->end_ns - p->start_ns) / 1e9;
-	fprintf(f,
-		",\n     \"publisher\": {\"cpu\": %d, \"published\": %llu, \"seconds\": %.3f, "
-		"\"ticks_per_s\": %.0f, \"refused\": %llu, \"max_behind_ns\": %lld, \"cpu_s\": "
-		"%.3f}",
-		p->cpu, (unsigned long long)p->published, secs,
-		secs > 0 ? (double)p->published / secs : 0.0, (unsigned long long)p->dropped,
-		(long long)p->max_behind_ns, p->cpu_user_s + p->cpu_sys_s);
-	fprintf(f, ",\n     \"consumers\": [");
-	for (unsigned i = 0; i < r->nsub; i++) {
-		const struct bench_sub_result *s = &r->sub[i];
-		double span = (double)(s->last_ns - s->first_ns) / 1e9;
-		fprintf(f, "%s\n       {\"index\": %u, \"ok\": %s, \"error\": ", i ? "," : "", i,
-			s->ok ? "true" : "false");
-		if (s->ok)
-			fprintf(f, "null");
-		else
-			bench_json_str(f, s->err);
-		fprintf(f,
-			", \"cpu\": %d, \"end_seen\": %s, \"published\": %llu, \"received\": %llu, "
-			"\"missed\": %llu, \"gap_missed\": %llu, \"tail_missed\": %llu, "
-			"\"transport_missed\": %llu, \"laps\": %llu, \"out_of_order\": %llu, "
-			"\"negative\": %llu, \"ticks_per_s\": %.0f, \"cpu_user_s\": %.3f, "
-			"\"cpu_sys_s\": %.3f, \"cpu_pct\": %.1f, \"invol_switches\": %llu, "
-			"\"vol_switches\": %llu,\n        \"latency_ns\": ",
-			s->cpu, s->end_seen ? "true" : "false", (unsigned long long)s->published,
-			(unsigned long long)s->received,
-			(unsigned long long)(s->gap_missed + s->tail_missed),
-			(unsigned long long)s->gap_missed, (unsigned long long)s->tail_missed,
-			(unsigned long long)s->api_missed, (unsigned long long)s->laps,
-			(unsigned long long)s->out_of_order, (unsigned long long)s->negative,
-			span > 0 ? (double)s->received / span : 0.0, s->cpu_user_s, s->cpu_sys_s,
-			bench_cpu_pct(s), (unsigned long long)s->invol_switches,
-			(unsigned long long)s->vol_switches);
-		bench_json_hist(f, &s->hist);
-		fprintf(f, ",\n        \"latency_ready_ns\": ");
-		bench_json_hist(f, &s->ready);
-		fprintf(f, "}");
-	}
-	fprintf(f, "],\n     \"accounted\": %s, \"latency_ns\": ",
-		bench_result_accounted(r) ? "true" : "false");
-	bench_json_hist(f, &r->all);
-	fprintf(f, ",\n     \"latency_ready_ns\": ");
-	bench_json_hist(f, &r->all_ready);
-	/* loss-adjusted: null = the percentile falls among the lost ticks */
-	uint64_t missed = bench_result_missed(r);
-	fprintf(f, ",\n     \"missed\": %llu, \"latency_lossy_ns\": {", (unsigned long long)missed);
-	for (int i = 0; i < BENCH_NPCT; i++) {
-		uint64_t v = bench_lossy_percentile(&r->all, missed, bench_pcts[i]);
-		if (v == UINT64_MAX)
-			fprintf(f, "%s\"%s\": null", i ? ", " : "", bench_pct_names[i]);
-		else
-			fprintf(f, "%s\"%s\": %llu", i ? ", " : "", bench_pct_names[i],
-				(unsigned long long)v);
-	}
-	fprintf(f, "}}");
-}
-
-void bench_report_json(FILE *f, const struct bench_sysinfo *si, const char *mode,
-		       const struct bench_result *r, size_t n)
-{
-	fprintf(f,
-		"{\n  \"tool\": \"mdbus-bench\", \"version\": \"%s\", \"mode\": ", MDBUS_VERSION);
-	bench_json_str(f, mode);
-	fprintf(f, ",\n  \"machine\": {\"cores\": %d, \"usable\": %d, \"cpu_model\": ", si->cores,
-		si->allowed);
-	bench_json_str(f, si->cpu_model);
-	fprintf(f, ", \"kernel\": ");
-	bench_json_str(f, si->kernel);
-	fprintf(f, ", \"clocksource\": ");
-	bench_json_str(f, si->clocksource);
-	fprintf(f, ", \"date\": ");
-	bench_json_str(f, si->date);
-	fprintf(f, "},\n  \"clock\": {\"name\": \"CLOCK_MONOTONIC\", \"read_ns\": %.1f},\n",
-		si->clock_cost_ns);
-	fprintf(f, "  \"runs\": [\n");
-	for (size_t i = 0; i < n; i++) {
-		bench_json_run(f, &r[i]);
-		fprintf(f, "%s\n", i + 1 < n ? "," : "");
-	}
-	fprintf(f, "  ]");
-	if (strcmp(mode, "compare") == 0) {
-		struct bench_summary sum[8];
-		size_t ns = bench_summarize(r, n, sum, 8);
-		const struct bench_summary *m = bench_find_summary(sum, ns, "mdbus");
-		fprintf(f, ",\n  \"summary\": {");
-		for (size_t i = 0; i < ns; i++) {
-			const struct bench_summary *s = &sum[i];
-			fprintf(f, "%s\n    \"%s\": {\"runs\": %u, \"skipped\": %s", i ? "," : "",
-				s->transport, s->runs, s->skipped ? "true" : "false");
-			if (!s->skipped)
-				fprintf(f,
-					", \"p50_median\": %llu, \"p99_median\": %llu, "
-					"\"p99.99_median\": %llu, \"p50_min\": %llu, \"p50_max\": "
-					"%llu, "
-					"\"lost_pct\": %.3f, \"ready_p50_median\": %llu, "
-					"\"ready_p99_median\": %llu, \"ready_pct\": %.2f",
-					(unsigned long long)s->p50, (unsigned long long)s->p99,
-					(unsigned long long)s->p9999,
-					(unsigned long long)s->p50_min,
-					(unsigned long long)s->p50_max, s->lost_pct,
-					(unsigned long long)s->ready_p50,
-					(unsigned long long)s->ready_p99, s->ready_pct);
-			fprintf(f, "}");
-		}
-		fprintf(f, "\n  }");
-		if (m && m->p50 && m->p99) {
-			fprintf(f, ",\n  \"ratios_vs_mdbus\": {");
-			int first = 1;
-			for (size_t i = 0; i < ns; i++) {
-				if (&sum[i] == m || sum[i].skipped)
-					continue;
-				fprintf(f,
-					"%s\"%s\": {\"p50\": %.2f, \"p99\": %.2f, \"ready_p50\": "
-					"%.2f, \"ready_p99\": %.2f}",
-					first ? "" : ", ", sum[i].transport,
-					(double)sum[i].p50 / (double)m->p50,
-					(double)sum[i].p99 / (double)m->p99,
-					m->ready_p50
-						? (double)sum[i].ready_p50 / (double)m->ready_p50
-						: 0.0,
-					m->ready_p99
-						? (double)sum[i].ready_p99 / (double)m->ready_p99
-						: 0.0);
-				first = 0;
-			}
-			fprintf(f, "}");
-		}
-	}
-	fprintf(f, "\n}\n");
-}
-
-/* ---- plot ------------------------------------------------------------------ */
-
-int bench_report_plot(const char *path, const struct bench_sysinfo *si,
-		      const struct bench_result *r, size_t n, char *err, size_t len)
-{
-	char cmd[64];
-	snprintf(cmd, sizeof(cmd), "gnuplot");
-	FILE *g = popen(cmd, "w");
-	if (!g) {
-		snprintf(err, len, "cannot run gnuplot: %s", strerror(errno));
-		return -errno;
-	}
-	/* x = 1/(1-p): 2 = p50, 10 = p90, 100 = p99 ... on a log axis, the
-	 * usual HdrHistogram percentile plot. */
-	fprintf(g, "set terminal pngcairo size 1280,640 noenhanced\n");
-	fprintf(g, "set output '%s'\n", path);
-	fprintf(g, "set title 'mdbus-bench one-way latency, %d cores, %s'\n", si->cores,
-		si->cpu_model);
-	fprintf(g, "set logscale x\nset logscale y\nset grid\n");
-	fprintf(g, "set xlabel 'percentile'\nset ylabel 'latency (ns)'\n");
-	/* tic labels are gnuplot format strings: "%%%%" prints one percent sign */
-	fprintf(g, "set xtics ('0%%%%' 1, '50%%%%' 2, '90%%%%' 10, '99%%%%' 100, '99.9%%%%' 1000, "
-		   "'99.99%%%%' 10000, '99.999%%%%' 100000, '99.9999%%%%' 1000000)\n");
-	fprintf(g, "set key outside right top\n");
-	/* One curve per (transport, consumers, rate), repeated runs merged;
-	 * solid = every tick, dashed = ticks that found the consumer idle. */
-	struct bench_hist *acc = calloc(2 * (n ? n : 1), sizeof(*acc));
-	size_t *key = calloc(n ? n : 1, sizeof(*key)); /* first run index of each group */
-	size_t ng = 0;
-	if (!acc || !key) {
-		free(acc);
-		free(key);
-		pclose(g);
-		snprintf(err, len, "out of memory");
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (r[i].skipped || !r[i].all.count)
-			continue;
-		size_t k;
-		for (k = 0; k < ng; k++) {
-			const struct bench_result *q = &r[key[k]];
-			if (strcmp(q->transport, r[i].transport) == 0 && q->nsub == r[i].nsub &&
-			    q->cfg.rate == r[i].cfg.rate)
-				break;
-		}
-		if (k == ng) {
-			key[ng++] = i;
-			bench_hist_reset(&acc[2 * k]);
-			bench_hist_reset(&acc[2 * k + 1]);
-		}
-		bench_hist_merge(&acc[2 * k], &r[i].all);
-		bench_hist_merge(&acc[2 * k + 1], &r[i].all_ready);
-	}
-	for (size_t c = 0; c < 2 * ng; c++) {
-		const struct bench_hist *h = &acc[c];
-		fprintf(g, "$d%zu << EOD\n", c);
-		/* 20 points per decade of 1/(1-p), up to the last value */
-		for (int k = 0; k <= 120; k++) {
-			double x = pow(10.0, k / 20.0);
-			double p = 100.0 * (1.0 - 1.0 / x);
-			if (x > (double)h->count)
-				break;
-			uint64_t v = bench_hist_percentile(h, p);
-			fprintf(g, "%.4f %llu\n", x, (unsigned long long)(v ? v : 1));
-		}
-		fprintf(g, "EOD\n");
-	}
-	if (ng == 0) {
-		free(acc);
-		free(key);
-		pclose(g);
-		snprintf(err, len, "nothing to plot");
-		return -ENODATA;
-	}
-	fprintf(g, "plot ");
-	for (size_t k = 0; k < ng; k++) {
-		const struct bench_result *q = &r[key[k]];
-		char rate[24];
-		bench_fmt_rate(q->cfg.rate, rate, sizeof(rate));
-		fprintf(g,
-			"%s$d%zu using 1:2 with linespoints lc %zu dt 1 title '%s, %u consumer(s), "
-			"%s'",
-			k ? ", " : "", 2 * k, k + 1, q->transport, q->nsub, rate);
-		if (acc[2 * k + 1].count)
-			fprintf(g,
-				", $d%zu using 1:2 with lines lc %zu dt 2 title '%s, idle "
-				"consumer'",
-				2 * k + 1, k + 1, q->transport);
-	}
-	free(acc);
-	free(key);
-	fprintf(g, "\n");
-	int st = pclose(g);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		snprintf(err, len, "gnuplot failed (status %d) writing %s", st, path);
-		return -EIO;
-	}
-	return 0;
 }
