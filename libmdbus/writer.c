@@ -333,7 +333,7 @@ int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *
 static inline uint64_t mdbus_tick_word(const struct mdbus_tick *t, unsigned i)
 {
 	uint64_t v;
-	memcpy(&v, (const unsigned char *)t + 8u * i, sizeof(v));
+	memcpy(&v, (const unsigned char *)t + (size_t)8 * i, sizeof(v));
 	return v;
 }
 
