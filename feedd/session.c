@@ -153,8 +153,15 @@ static void sess_after_close(struct feed_session *s, enum feed_err_class cls, co
 		return;
 	}
 	if (s->planned && s->fsm.state == FEED_ST_CLOSING) {
+		/* A planned rotation reconnects at once, but through the loop
+		 * (a deadline that is already due: the loop's absolute timer
+		 * fires immediately) rather than by calling feed_sess__attempt
+		 * here. An attempt that fails synchronously (socket, resolver,
+		 * submission queue) comes back to this function through
+		 * fail -> drop; the deferral keeps that a loop iteration, not
+		 * a recursion. */
 		feed_sess__to(s, FEED_ST_DISCONNECTED, FEED_ERR_NONE, NULL, now);
-		feed_sess__attempt(s, now);
+		s->dl_attempt = now;
 		return;
 	}
 	if (feed_sess__to(s, FEED_ST_BACKOFF, cls, why, now) < 0)

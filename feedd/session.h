@@ -34,9 +34,9 @@
 
 struct feed_daemon;
 
-#define FEED_RX_BUF	   (64 * 1024) /* one recv's worth of ciphertext */
-#define FEED_SUB_BUF	   8192	       /* one subscribe message */
-#define FEED_SESSION_TICKS 256	       /* ticks one message may produce */
+#define FEED_RX_BUF	   ((size_t)64 * 1024) /* one recv's worth of ciphertext */
+#define FEED_SUB_BUF	   8192		       /* one subscribe message */
+#define FEED_SESSION_TICKS 256		       /* ticks one message may produce */
 
 /* Per-session counters: plain fields, copied to the health region by the
  * watchdog (single thread: no atomics needed here). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds mdbus three ways and runs every test:
-#   build/       default (-Werror, debugoptimized): suites unit, stress, e2e, valgrind, smoke
-#   build-asan/  ASan + UBSan: every suite but stress and valgrind (too slow / incompatible)
+#   build/       default (-Werror, debugoptimized): suites unit, stress, e2e, valgrind, smoke, lint
+#   build-asan/  ASan + UBSan: unit and e2e (stress/smoke too slow, valgrind incompatible,
+#                lint needs to run once only)
 #   build-tsan/  ThreadSanitizer: suite tsan (ring logic with threads)
 # Ends with one line "N passed, N failed". Exit 0 only if nothing failed.
 # MDBUS_TEST_QUICK=1 skips the sanitizer builds (for quick local loops).
@@ -52,7 +53,7 @@ export ASAN_OPTIONS="detect_leaks=1"
 run_build build "" --no-suite tsan
 if [ "${MDBUS_TEST_QUICK:-0}" != 1 ]; then
 	run_build build-asan "-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug" \
-		--no-suite stress --no-suite valgrind --no-suite tsan --no-suite smoke
+		--no-suite stress --no-suite valgrind --no-suite tsan --no-suite smoke --no-suite lint
 	run_build build-tsan "-Db_sanitize=thread -Db_lundef=false" --suite tsan
 fi
 

@@ -166,7 +166,4 @@ void feed_conn_reset(struct feed_conn *c);
 /* Release everything; safe on a zeroed struct, twice, and on NULL. */
 void feed_conn_free(struct feed_conn *c);
 
-/* TLS context helper, same as tls.h's (re-declared here for the core's convenience). */
-int feed_tls_ctx_new(SSL_CTX **out, const char *ca_file, int verify, char *err, size_t errlen);
-
 #endif /* FEED_CONN_H */

@@ -360,7 +360,7 @@ static int feed_ws_frame_start(struct feed_ws *w, const struct wslay_frame_iocb 
 	w->fr_len = io->payload_length;
 	w->fr_got = 0;
 	if (!(op & 0x8) && !w->discard && io->payload_length > w->msg_cap - w->msg_len)
-		return feed_ws_toobig(w, (unsigned long long)(w->msg_len + io->payload_length));
+		return feed_ws_toobig(w, (unsigned long long)w->msg_len + io->payload_length);
 	return 0;
 }
 

@@ -10,6 +10,8 @@
  * in the benchmark. */
 static atomic_uint_fast64_t bench_allocs;
 
+/* ld --wrap=malloc fixes these names; they cannot be renamed. */
+/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
 void *__real_realloc(void *p, size_t n);
@@ -34,6 +36,7 @@ void *__wrap_realloc(void *p, size_t n)
 	atomic_fetch_add_explicit(&bench_allocs, 1, memory_order_relaxed);
 	return __real_realloc(p, n);
 }
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
 
 uint64_t bench_alloc_count(void)
 {

@@ -64,10 +64,11 @@ static inline int64_t bench_now_ns(void)
 
 /* ---- configuration ----------------------------------------------------- */
 
+/* 64-bit fields first: no padding holes. */
 struct bench_cfg {
-	unsigned consumers; /* 1 .. BENCH_MAX_CONSUMERS */
 	int64_t duration_ns;
 	uint64_t rate;			   /* ticks/s, 0 = flat out */
+	unsigned consumers;		   /* 1 .. BENCH_MAX_CONSUMERS */
 	int wait;			   /* consumers block instead of spinning */
 	int ncpus;			   /* entries in cpus[]; 0 = no pinning */
 	int cpus[BENCH_MAX_CONSUMERS + 1]; /* publisher first, then consumers round robin */

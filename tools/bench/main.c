@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 {
 	struct bench_cfg cfg = {
 		.consumers = 1,
-		.duration_ns = 5000000000ll,
+		.duration_ns = 5000000000LL,
 		.rate = 1000000,
 		.slots = 65536,
 	};

@@ -23,9 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BENCH_READY_TIMEOUT_NS (20ll * 1000000000) /* consumers connect, RouDi answers */
-#define BENCH_WARM_TIMEOUT_NS  (10ll * 1000000000) /* subscriptions propagate */
-#define BENCH_END_TIMEOUT_NS   (3ll * 1000000000)  /* consumers drain after the end */
+#define BENCH_READY_TIMEOUT_NS (20LL * 1000000000) /* consumers connect, RouDi answers */
+#define BENCH_WARM_TIMEOUT_NS  (10LL * 1000000000) /* subscriptions propagate */
+#define BENCH_END_TIMEOUT_NS   (3LL * 1000000000)  /* consumers drain after the end */
 #define BENCH_WARM_PERIOD_NS   200000		   /* one WARMUP every 200 us */
 #define BENCH_END_PERIOD_NS    1000000		   /* one END every 1 ms */
 
@@ -398,7 +398,7 @@ static int bench_reap(struct bench_ctl *ctl, pid_t *pids, int *status, unsigned 
 			atomic_store_explicit(&ctl->stop, 1, memory_order_relaxed);
 			stopped = 1;
 		}
-		if (!killed && now > deadline + 2000000000ll) {
+		if (!killed && now > deadline + 2000000000LL) {
 			bench_kill_all(pids, n);
 			killed = 1;
 		}
@@ -467,7 +467,7 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 	if (t->after_fork)
 		t->after_fork(&run);
 	int64_t deadline = bench_now_ns() + BENCH_READY_TIMEOUT_NS + BENCH_WARM_TIMEOUT_NS +
-			   cfg->duration_ns + BENCH_END_TIMEOUT_NS + 2000000000ll;
+			   cfg->duration_ns + BENCH_END_TIMEOUT_NS + 2000000000LL;
 	int bad = bench_reap(run.ctl, pids, status, forked, deadline);
 	if (t->teardown)
 		t->teardown(&run);

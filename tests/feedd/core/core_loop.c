@@ -81,9 +81,9 @@ int main(void)
 	/* A later deadline does not replace the armed one; an earlier one
 	 * does, and the replaced timer's completion is recognised as stale. */
 	t0 = feed_now_ns();
-	CHECK(feed_loop_set_timer(&l, t0 + 10 * 1000 * MS) == 0);
-	CHECK(feed_loop_set_timer(&l, t0 + 20 * 1000 * MS) == 0);
-	CHECK(l.timer_at == t0 + 10 * 1000 * MS);
+	CHECK(feed_loop_set_timer(&l, t0 + 10000 * MS) == 0);
+	CHECK(feed_loop_set_timer(&l, t0 + 20000 * MS) == 0);
+	CHECK(l.timer_at == t0 + 10000 * MS);
 	CHECK(feed_loop_set_timer(&l, t0 + 20 * MS) == 0);
 	CHECK(l.timer_at == t0 + 20 * MS);
 	for (;;) {

@@ -69,7 +69,7 @@ static int peer_read_frame(int fd, uint8_t *op, char *buf, size_t cap, size_t *l
 	if (plen && recv(fd, buf, plen, MSG_WAITALL) != (ssize_t)plen)
 		return -1;
 	for (n = 0; n < plen; n++)
-		buf[n] ^= (char)h[10 + (n & 3)];
+		buf[n] = (char)(buf[n] ^ h[10 + (n & 3)]);
 	*op = h[0] & 0x0f;
 	*len = plen;
 	return 0;
