@@ -69,30 +69,42 @@ static int thru_await(atomic_int *flag, atomic_int *stop)
 	return 0;
 }
 
-static int thru_writer(struct thru_ctl *ctl, const struct thru_opts *o, const struct thru_case *c,
-		       const char *bus, uint64_t rate)
+/* Pins to the writer's CPU, creates the private bus and its one instrument
+ * (id 0). Returns 0, or -1 with r->w_err saying why (nothing left open). */
+static int thru_writer_setup(struct thru_res *r, const struct thru_opts *o, const char *bus,
+			     mdbus_writer **out)
 {
-	struct thru_res *r = &ctl->res;
 	int rc;
 	if ((rc = bench_pin(o->cpus[0])) < 0) {
 		snprintf(r->w_err, sizeof(r->w_err), "pin to cpu %d: %s", o->cpus[0],
 			 strerror(-rc));
-		return 1;
+		return -1;
 	}
 	struct mdbus_writer_opts wo = {
 		.bus = bus, .slots = o->slots, .errbuf = r->w_err, .errlen = sizeof(r->w_err)};
 	mdbus_writer *w;
 	if (mdbus_writer_open(&w, &wo) < 0) /* wo.errbuf says why */
-		return 1;
+		return -1;
 	struct mdbus_instrument in = {.price_decimals = 2, .qty_decimals = 8};
 	snprintf(in.venue, sizeof(in.venue), "bench");
 	snprintf(in.symbol, sizeof(in.symbol), "THRU-TEST");
-	uint32_t id;
+	uint32_t id = 0;
 	if ((rc = mdbus_writer_add_instrument(w, &in, &id)) < 0 || id != 0) {
 		snprintf(r->w_err, sizeof(r->w_err), "add instrument: %s", mdbus_strerror(rc));
 		mdbus_writer_close(w, 1);
-		return 1;
+		return -1;
 	}
+	*out = w;
+	return 0;
+}
+
+static int thru_writer(struct thru_ctl *ctl, const struct thru_opts *o, const struct thru_case *c,
+		       const char *bus, uint64_t rate)
+{
+	struct thru_res *r = &ctl->res;
+	mdbus_writer *w;
+	if (thru_writer_setup(r, o, bus, &w) < 0)
+		return 1;
 	/* release: the bus is complete before the reader opens it */
 	atomic_store_explicit(&ctl->bus_ready, 1, memory_order_release);
 	if (c->rapi != THRU_NONE && thru_await(&ctl->reader_ready, &ctl->stop) < 0) {
@@ -112,8 +124,8 @@ static int thru_writer(struct thru_ctl *ctl, const struct thru_opts *o, const st
 	for (unsigned it = 1;; it++) {
 		for (unsigned i = 0; i < b; i++)
 			thru_fill(&tk[i], k + 1 + i);
-		rc = b == 1 ? mdbus_writer_publish(w, tk, NULL)
-			    : mdbus_writer_publish_batch(w, tk, b);
+		int rc = b == 1 ? mdbus_writer_publish(w, tk, NULL)
+				: mdbus_writer_publish_batch(w, tk, b);
 		if (rc < 0) {
 			snprintf(r->w_err, sizeof(r->w_err), "publish: %s", mdbus_strerror(rc));
 			mdbus_writer_close(w, 1);
@@ -253,21 +265,10 @@ static int thru_local(struct thru_ctl *ctl, const struct thru_opts *o, const str
 		      const char *bus)
 {
 	struct thru_res *r = &ctl->res;
-	int rc;
-	if ((rc = bench_pin(o->cpus[0])) < 0) {
-		snprintf(r->w_err, sizeof(r->w_err), "pin to cpu %d: %s", o->cpus[0],
-			 strerror(-rc));
-		return 1;
-	}
-	struct mdbus_writer_opts wo = {
-		.bus = bus, .slots = o->slots, .errbuf = r->w_err, .errlen = sizeof(r->w_err)};
+	int rc = 0;
 	mdbus_writer *w;
-	if ((rc = mdbus_writer_open(&w, &wo)) < 0)
+	if (thru_writer_setup(r, o, bus, &w) < 0)
 		return 1;
-	struct mdbus_instrument in = {.price_decimals = 2, .qty_decimals = 8};
-	snprintf(in.venue, sizeof(in.venue), "bench");
-	snprintf(in.symbol, sizeof(in.symbol), "THRU-TEST");
-	uint32_t id;
 	struct mdbus_reader_opts ro = {.bus = bus,
 				       .start = MDBUS_START_OLDEST,
 				       .errbuf = r->r_err,
@@ -275,8 +276,7 @@ static int thru_local(struct thru_ctl *ctl, const struct thru_opts *o, const str
 	mdbus_reader *rd = NULL;
 	struct mdbus_tick *tk = calloc(THRU_MAX_B, sizeof(*tk));
 	uint64_t *seqs = calloc(THRU_MAX_B, sizeof(*seqs));
-	if (!tk || !seqs || (rc = mdbus_writer_add_instrument(w, &in, &id)) < 0 || id != 0 ||
-	    (rc = mdbus_reader_open(&rd, &ro)) < 0) {
+	if (!tk || !seqs || (rc = mdbus_reader_open(&rd, &ro)) < 0) {
 		snprintf(r->w_err, sizeof(r->w_err), "setup: %s", mdbus_strerror(rc));
 		goto out;
 	}
