@@ -3,7 +3,7 @@
 """Smoke test of mdbus-bench: a short run of one mode, JSON checked for sanity.
 
 usage: smoke.py MDBUS_BENCH MODE
-       (MODE: mdbus uds zmq iceoryx wait compare feed throughput)
+       (MODE: mdbus uds zmq iceoryx wait compare feed throughput stalls noise)
 
 Checks what must hold whatever the speed of the machine: every tick is
 accounted for (received + missed == published), counts are positive,
@@ -100,6 +100,60 @@ def check_run(r, allow_skip):
           f"max {lat['max']} ns")
 
 
+def check_floor(r, duration_s, rate):
+    """An mdbus run carries its floor; any other transport says why not."""
+    name, fl = r["transport"], r["floor"]
+    if name != "mdbus" or r["skipped"]:
+        check(not fl["ok"] and len(fl["reason"] or "") > 5, f"{name}: floor without a reason")
+        return
+    if not check(fl["ok"], f"mdbus: no floor: {fl['reason']}"):
+        return
+    check(len(fl["roles"]) == 1 + r["config"]["consumers"], f"floor roles {fl['roles']}")
+    check([x["role"] for x in fl["roles"]][0] == "publisher", "floor: publisher first")
+    for x in fl["roles"]:
+        check(0 <= x["away_pct"] < 100 and x["stalls_per_s"] >= 0 and x["longest_ns"] >= 0,
+              f"floor role {x}")
+        check(x["stalls_per_s"] > 0 or x["longest_ns"] == 0, f"floor role {x}: longest, no stall")
+    lat = fl["latency_ns"]
+    vals = [lat[k] for k in PCTS]
+    check(vals == sorted(vals), f"floor percentiles not monotonic {vals}")
+    # the replay covers the whole schedule, once per consumer
+    want = int(duration_s * rate) * r["config"]["consumers"]
+    check(lat["count"] == want, f"floor replayed {lat['count']} ticks, want {want}")
+    print(f"mdbus floor: p99 {lat['p99']} ns vs measured p99 {r['latency_ns']['p99']} ns; away "
+          + ", ".join(f"{x['role']} {x['away_pct']:.2f}%" for x in fl["roles"]))
+
+
+def check_noise(bench):
+    """`mdbus-bench noise`: 300 ms on every usable CPU."""
+    p = run([bench, "noise", "--json", "--duration", "300ms", "--rate", "1M"], 60)
+    check(p.returncode == 0, f"exit status {p.returncode}")
+    doc = json.loads(p.stdout)
+    check(doc["mode"] == "noise" and doc["stall_min_ns"] > 0, "mode")
+    cpus = doc["cpus"]
+    check(len(cpus) == len(os.sched_getaffinity(0)), f"probed {len(cpus)} CPUs")
+    for i, c in enumerate(cpus):
+        where = f"noise cpu {c['cpu']}"
+        if not check(c["ok"], f"{where}: failed"):
+            continue
+        check(0.29 < c["seconds"] < 5, f"{where}: probed {c['seconds']} s")
+        check(0 <= c["away_pct"] < 100, f"{where}: away {c['away_pct']}")
+        check(c["stall_ns"]["count"] == c["stalls"], f"{where}: stall histogram count")
+        check(c["stalls"] == 0 or c["stall_ns"]["min"] > doc["stall_min_ns"],
+              f"{where}: a stall below the threshold")
+        check(c["longest_ns"] == c["stall_ns"]["max"], f"{where}: longest != histogram max")
+        check((c["shared_pct"] is None) == (i == 0), f"{where}: shared_pct {c['shared_pct']}")
+        if i:
+            check(0 <= c["shared_pct"] <= 100, f"{where}: shared {c['shared_pct']}")
+        alone = c["alone_latency_ns"]
+        check(alone["count"] >= 300000, f"{where}: replayed {alone['count']} ticks")
+        check(alone["max"] <= c["longest_ns"], f"{where}: waited longer than the longest stall")
+        print(f"{where}: away {c['away_pct']:.2f}%, {c['stalls']} stalls, "
+              f"alone p99 {alone['p99']} ns")
+    bad = run([bench, "noise", "--cpus", "9999"], 10)
+    check(bad.returncode == 2 and "--cpus" in bad.stderr, "a bad --cpus is not refused")
+
+
 def check_throughput(bench):
     """`mdbus-bench throughput`, about 1 s: 9 cases x 100 ms."""
     rate = 5000000
@@ -187,6 +241,7 @@ def main():
             check(names == ["mdbus", "uds", "zmq", "iceoryx"], f"compare ran {names}")
             for r in doc["runs"]:
                 check_run(r, r["transport"] in ("zmq", "iceoryx"))
+                check_floor(r, 2, 100000)
             summary = doc.get("summary", {})
             check(set(summary) == set(names), f"summary covers {sorted(summary)}")
             for t, q in summary.items():
@@ -234,6 +289,18 @@ def main():
                       f"{v['allocs_per_msg']:.3f} allocs/message")
         elif mode == "throughput":
             check_throughput(bench)
+        elif mode == "stalls":
+            p = run(base + ["--transport", "mdbus", "--consumers", "2"], 80)
+            check(p.returncode == 0, f"exit status {p.returncode}")
+            doc = json.loads(p.stdout)
+            check_run(doc["runs"][0], False)
+            check_floor(doc["runs"][0], 2, 100000)
+            t = run([bench, "--duration", "100ms", "--rate", "0"], 60)
+            check("floor: not traced: flat out" in t.stdout, "flat out: no reason in the table")
+            t = run([bench, "--duration", "100ms", "--no-stalls"], 60)
+            check("floor: not traced (--no-stalls)" in t.stdout, "--no-stalls: no reason")
+        elif mode == "noise":
+            check_noise(bench)
         else:
             check(False, f"unknown mode {mode}")
     for f in failures:

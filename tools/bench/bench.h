@@ -28,6 +28,8 @@
 #include "hist.h"
 #include "mdbus.h"
 
+struct bench_noise_cpu; /* noise.h */
+
 #define BENCH_MAX_CONSUMERS 64
 #define BENCH_ERR_MAX	    200
 
@@ -74,6 +76,7 @@ struct bench_cfg {
 	int cpus[BENCH_MAX_CONSUMERS + 1]; /* publisher first, then consumers round robin */
 	uint32_t slots;			   /* mdbus ring slots */
 	int verbose;
+	int stalls; /* trace when each process was away (default; mdbus, spinning) */
 };
 
 /* ---- results ------------------------------------------------------------- */
@@ -118,6 +121,10 @@ struct bench_ctl {
 	atomic_int sub_ready[BENCH_MAX_CONSUMERS]; /* consumer connected */
 	atomic_int sub_warm[BENCH_MAX_CONSUMERS];  /* consumer received a WARMUP */
 	atomic_int sub_done[BENCH_MAX_CONSUMERS];  /* consumer finished */
+	/* stall recorders in their own shared mapping, NULL when off; the
+	 * parent sets them before the forks and reads them after waitpid() */
+	struct bench_noise_cpu *stall_pub;
+	struct bench_noise_cpu *stall_sub; /* one per consumer */
 	struct bench_pub_result pub;
 	struct bench_sub_result sub[BENCH_MAX_CONSUMERS];
 };
@@ -167,8 +174,43 @@ struct bench_run {
 	char id[48]; /* unique per run: "bench-PID-N", names buses, sockets, services */
 	int uds_fds[BENCH_MAX_CONSUMERS][2]; /* socket pairs: [0] publisher, [1] consumer */
 	pid_t roudi_pid;		     /* iox-roudi we started, 0 = none */
+	void *stall_map;		     /* stall recorders (floor.c) */
+	size_t stall_len;
 	char roudi_log[128];
 };
+
+/* Unless --no-stalls: while a run is measured, its publisher and consumers note every
+ * gap longer than BENCH_STALL_MIN_NS between two of their clock reads (the
+ * CPU ran something else), and the parent replays the run's schedule
+ * through a zero-cost transport over those stalls (noise.h, floor.c). */
+#define BENCH_STALL_MIN_NS 1000 /* above a tick's own read, below the p99 target */
+
+struct bench_floor_cpu {
+	int cpu;	     /* -1 when unpinned */
+	int truncated;	     /* more stalls than the trace keeps: the floor is too low */
+	double away_pct;     /* share of the run the process was away */
+	double stalls_per_s; /* gaps > BENCH_STALL_MIN_NS */
+	int64_t longest_ns;
+};
+
+struct bench_floor {
+	int ok;		/* traced and replayed */
+	char why[160];	/* why not */
+	unsigned nrole; /* role[0] publisher, then each consumer */
+	struct bench_floor_cpu role[BENCH_MAX_CONSUMERS + 1];
+	struct bench_hist hist; /* zero-cost transport latency, every consumer merged */
+};
+
+/* Parent, before the forks: shared stall recorders for run (when
+ * cfg->stalls), or says in fl why the run cannot be traced. Returns 0 or
+ * -errno (fl->why set). */
+int bench_stalls_map(struct bench_run *run, struct bench_floor *fl);
+/* Parent, after the children exited: the floor from what they recorded. */
+void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl);
+void bench_stalls_unmap(struct bench_run *run);
+
+/* `mdbus-bench noise`: the probe on its own. */
+int bench_noise_main(int argc, char **argv);
 
 /* What the parent reports for one run. */
 struct bench_result {
@@ -184,6 +226,7 @@ struct bench_result {
 	struct bench_sub_result *sub; /* nsub entries (malloc'd by bench_run) */
 	struct bench_hist all;	      /* every consumer merged */
 	struct bench_hist all_ready;  /* every consumer's `ready` merged */
+	struct bench_floor floor;     /* the floor of this very run (floor.c) */
 };
 
 /* Runs one transport with cfg; fills res (free with bench_result_free).
@@ -193,6 +236,14 @@ struct bench_result {
 int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, unsigned index,
 		  struct bench_result *res);
 void bench_result_free(struct bench_result *res);
+
+/* Command-line values (parse.c); each returns 0 or -errno. */
+/* "250k", "1M", "1000": unsigned with a 1000-based suffix, at most max. */
+int bench_parse_u64(const char *s, uint64_t max, uint64_t *out);
+/* "5", "2s", "500ms", "1.5s", "100us" (at most an hour). */
+int bench_parse_duration(const char *s, int64_t *ns);
+/* "0,1", "0-3", "2,4-5" into cfg->cpus; -ENODEV for a CPU outside our mask. */
+int bench_parse_cpus(const char *s, struct bench_cfg *cfg);
 
 /* Pins the calling process to cpu (sched_setaffinity). Returns 0 or -errno. */
 int bench_pin(int cpu);

@@ -45,6 +45,8 @@ static void bench_usage(FILE *f)
 		"feed --help)\n"
 		"       mdbus-bench throughput [options] publish and single-reader ticks/s (see "
 		"throughput --help)\n"
+		"       mdbus-bench noise [options]      how often the machine takes a CPU away "
+		"(see noise --help)\n"
 		"options:\n"
 		"  -t, --transport T   mdbus (default), uds, zmq, iceoryx\n"
 		"  -n, --consumers N   consumer processes, 1..%d (default 1)\n"
@@ -65,95 +67,17 @@ static void bench_usage(FILE *f)
 		"      --sweep-rates L rates for --sweep (default 10k,100k,1M)\n"
 		"  -j, --json          JSON on stdout instead of tables\n"
 		"  -p, --plot FILE.png latency percentile curves (gnuplot)\n"
+		"      --no-stalls     do not trace stalls; by default an mdbus run whose "
+		"consumers\n"
+		"                      spin notes when each process was away (one more clock "
+		"read\n"
+		"                      per empty poll) and replays the run through a zero-cost\n"
+		"                      transport: the floor row, which no transport can beat\n"
 		"  -v, --verbose       keep iox-roudi logs, more detail\n"
 		"  -h, --help\n"
 		"Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right "
 		"before publish.\n",
 		BENCH_MAX_CONSUMERS);
-}
-
-/* "250k", "1M", "1000": unsigned with a 1000-based suffix. */
-static int bench_parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	uint64_t mul = 1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000, end++;
-	else if (*end == 'M')
-		mul = 1000000, end++;
-	else if (*end == 'G')
-		mul = 1000000000, end++;
-	if (*end)
-		return -EINVAL;
-	if (v > max / mul)
-		return -ERANGE;
-	*out = v * mul;
-	return 0;
-}
-
-/* "5", "2s", "500ms", "1.5s", "100us". */
-static int bench_parse_duration(const char *s, int64_t *ns)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || v < 0 || s[0] == '-')
-		return -EINVAL;
-	double mul = 1e9;
-	if (strcmp(end, "ms") == 0)
-		mul = 1e6;
-	else if (strcmp(end, "us") == 0)
-		mul = 1e3;
-	else if (strcmp(end, "m") == 0)
-		mul = 60e9;
-	else if (*end && strcmp(end, "s") != 0)
-		return -EINVAL;
-	if (v * mul > 3600e9)
-		return -ERANGE;
-	*ns = (int64_t)(v * mul);
-	return 0;
-}
-
-/* "0,1", "0-3", "2,4-5". Each CPU must be in our affinity mask. */
-static int bench_parse_cpus(const char *s, struct bench_cfg *cfg)
-{
-	const char *p = s;
-	cfg->ncpus = 0;
-	while (*p) {
-		char *end;
-		long a = strtol(p, &end, 10), b;
-		if (end == p || a < 0 || a >= CPU_SETSIZE)
-			return -EINVAL;
-		b = a;
-		p = end;
-		if (*p == '-') {
-			b = strtol(p + 1, &end, 10);
-			if (end == p + 1 || b < a || b >= CPU_SETSIZE)
-				return -EINVAL;
-			p = end;
-		}
-		for (long c = a; c <= b; c++) {
-			if (cfg->ncpus >= (int)(sizeof(cfg->cpus) / sizeof(cfg->cpus[0])))
-				return -E2BIG;
-			cfg->cpus[cfg->ncpus++] = (int)c;
-		}
-		if (*p == ',')
-			p++;
-		else if (*p)
-			return -EINVAL;
-	}
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		for (int i = 0; i < cfg->ncpus; i++)
-			if (!CPU_ISSET(cfg->cpus[i], &set))
-				return -ENODEV;
-	return cfg->ncpus ? 0 : -EINVAL;
 }
 
 static int bench_parse_rates(const char *s, uint64_t *rates, size_t cap, size_t *n)
@@ -173,7 +97,7 @@ static int bench_parse_rates(const char *s, uint64_t *rates, size_t cap, size_t 
 	return *n ? 0 : -EINVAL;
 }
 
-enum { OPT_COMPARE = 256, OPT_SWEEP, OPT_SWEEP_RATES, OPT_REPEAT };
+enum { OPT_COMPARE = 256, OPT_SWEEP, OPT_SWEEP_RATES, OPT_REPEAT, OPT_NO_STALLS };
 
 int main(int argc, char **argv)
 {
@@ -182,6 +106,7 @@ int main(int argc, char **argv)
 		.duration_ns = 5000000000LL,
 		.rate = 1000000,
 		.slots = 65536,
+		.stalls = 1,
 	};
 	const char *transport = "mdbus", *plot = NULL;
 	int json = 0, compare = 0, sweep = 0, rc;
@@ -191,6 +116,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "feed") == 0)
 		return bench_feed_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "noise") == 0)
+		return bench_noise_main(argc - 1, argv + 1);
 	if (argc > 1 &&
 	    (strcmp(argv[1], "throughput") == 0 || strcmp(argv[1], "--throughput") == 0))
 		return bench_thru_main(argc - 1, argv + 1);
@@ -207,6 +134,7 @@ int main(int argc, char **argv)
 		{"sweep", no_argument, NULL, OPT_SWEEP},
 		{"sweep-rates", required_argument, NULL, OPT_SWEEP_RATES},
 		{"repeat", required_argument, NULL, OPT_REPEAT},
+		{"no-stalls", no_argument, NULL, OPT_NO_STALLS},
 		{"json", no_argument, NULL, 'j'},
 		{"plot", required_argument, NULL, 'p'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -291,6 +219,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			repeat = (unsigned)v;
+			break;
+		case OPT_NO_STALLS:
+			cfg.stalls = 0;
 			break;
 		case OPT_SWEEP_RATES:
 			if (bench_parse_rates(optarg, rates, 8, &nrates) < 0) {

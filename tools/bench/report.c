@@ -125,6 +125,33 @@ static void bench_row(FILE *f, const char *label, const struct bench_hist *h, ui
 	fputc('\n', f);
 }
 
+/* The floor row and the stalls behind it (floor.c). */
+static void bench_report_floor(FILE *f, const struct bench_floor *fl)
+{
+	if (!fl->ok) {
+		fprintf(f, "  floor: %s\n", fl->why);
+		return;
+	}
+	bench_row(f, "floor", &fl->hist, fl->hist.count, 0, -1);
+	fprintf(f,
+		"  (floor = a zero-cost transport replayed over this run's stalls, gaps > %d ns "
+		"between two clock reads:",
+		BENCH_STALL_MIN_NS);
+	for (unsigned i = 0; i < fl->nrole; i++) {
+		const struct bench_floor_cpu *c = &fl->role[i];
+		char who[32], lg[24];
+		if (i == 0)
+			snprintf(who, sizeof(who), "publisher");
+		else
+			snprintf(who, sizeof(who), "consumer %u", i - 1);
+		bench_fmt_ns((uint64_t)c->longest_ns, lg, sizeof(lg));
+		fprintf(f, "%s %s away %.2f%% in %.0f stalls/s, longest %s%s", i ? ";" : "", who,
+			c->away_pct, c->stalls_per_s, lg,
+			c->truncated ? " (trace truncated: floor too low)" : "");
+	}
+	fprintf(f, ")\n");
+}
+
 void bench_report_run(FILE *f, const struct bench_result *r)
 {
 	fprintf(f, "\n[%s]", r->transport);
@@ -172,6 +199,7 @@ void bench_report_run(FILE *f, const struct bench_result *r)
 		"  (ready = the %.1f%% of received ticks that found their consumer idle: its "
 		"previous poll was empty; no backlog, no preemption in the way)\n",
 		rx ? 100.0 * (double)r->all_ready.count / (double)rx : 0.0);
+	bench_report_floor(f, &r->floor);
 	for (unsigned i = 0; i < r->nsub; i++) {
 		const struct bench_sub_result *s = &r->sub[i];
 		if (s->api_missed || s->laps || s->out_of_order || s->negative || !s->end_seen)
@@ -287,6 +315,18 @@ size_t bench_summarize(const struct bench_result *r, size_t n, struct bench_summ
 			  (uint64_t)(1e6 * (double)use[q]->all_ready.count /
 				     (double)(use[q]->all.count ? use[q]->all.count : 1)));
 		s->ready_pct = (double)bench_median(v, k) / 1e4;
+		/* the floor, over the runs that probed one */
+		size_t kf = 0;
+		for (size_t q = 0; q < k; q++)
+			if (use[q]->floor.ok)
+				use[kf++] = use[q];
+		s->floor_runs = (unsigned)kf;
+		if (kf) {
+			k = kf; /* the last figures: the floor's medians */
+			BENCH_MED(floor_p50, bench_hist_percentile(&use[q]->floor.hist, 50));
+			BENCH_MED(floor_p99, bench_hist_percentile(&use[q]->floor.hist, 99));
+			BENCH_MED(floor_p9999, bench_hist_percentile(&use[q]->floor.hist, 99.99));
+		}
 #undef BENCH_MED
 	}
 	free(v);
@@ -336,6 +376,17 @@ void bench_report_compare(FILE *f, const struct bench_result *r, size_t n)
 		}
 		fprintf(f, "  %-9s %9s %9s %9s %10s %10s %6.1f%% %9s %9s  %s..%s\n", s->transport,
 			a, b, c, r50, r99, s->lost_pct, d, e, lo, hi);
+	}
+	/* the floor: only mdbus runs are traced (floor.c) */
+	if (m && m->floor_runs) {
+		char a[24], b[24], c[24];
+		bench_fmt_ns(m->floor_p50, a, sizeof(a));
+		bench_fmt_ns(m->floor_p99, b, sizeof(b));
+		bench_fmt_ns(m->floor_p9999, c, sizeof(c));
+		fprintf(f,
+			"  %-9s %9s %9s %9s  (zero-cost transport through the stalls of "
+			"the %u traced mdbus run(s); nothing measures lower)\n",
+			"floor", a, b, c, m->floor_runs);
 	}
 	fprintf(f, "\n  ticks that found their consumer idle (the transport's own hand-over "
 		   "cost, without backlog)\n");

@@ -16,6 +16,12 @@ extern const char *const bench_pct_names[BENCH_NPCT];
 /* "182ns", "1.25us", "3.40ms". */
 void bench_fmt_ns(uint64_t ns, char *buf, size_t len);
 
+/* s as a JSON string, quoted and escaped. */
+void bench_json_str(FILE *f, const char *s);
+
+/* h as a JSON object: count, min, the report's percentiles, max, mean. */
+void bench_json_hist(FILE *f, const struct bench_hist *h);
+
 /* Machine, clock and the run settings (pinning included). */
 void bench_report_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg);
 
@@ -34,6 +40,8 @@ struct bench_summary {
 	double lost_pct;	       /* median */
 	uint64_t ready_p50, ready_p99; /* medians over ticks that found the consumer idle */
 	double ready_pct;	       /* median share of such ticks */
+	unsigned floor_runs;	       /* runs that probed the machine's floor */
+	uint64_t floor_p50, floor_p99, floor_p9999; /* medians over those runs */
 };
 
 /* Groups r by transport (first-seen order); returns the number of groups. */

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void bench_json_str(FILE *f, const char *s)
+void bench_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -22,7 +22,7 @@ static void bench_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void bench_json_hist(FILE *f, const struct bench_hist *h)
+void bench_json_hist(FILE *f, const struct bench_hist *h)
 {
 	fprintf(f, "{\"count\": %llu, \"min\": %llu, ", (unsigned long long)h->count,
 		(unsigned long long)(h->count ? h->min : 0));
@@ -31,6 +31,30 @@ static void bench_json_hist(FILE *f, const struct bench_hist *h)
 			(unsigned long long)bench_hist_percentile(h, bench_pcts[i]));
 	fprintf(f, "\"max\": %llu, \"mean\": %.1f}", (unsigned long long)h->max,
 		bench_hist_mean(h));
+}
+
+/* The stalls each process saw and the zero-cost transport's
+ * latency over them, or why there is none. */
+static void bench_json_floor(FILE *f, const struct bench_floor *fl)
+{
+	fprintf(f, "{\"ok\": %s, \"reason\": ", fl->ok ? "true" : "false");
+	if (!fl->ok) {
+		bench_json_str(f, fl->why);
+		fprintf(f, "}");
+		return;
+	}
+	fprintf(f, "null, \"stall_min_ns\": %d, \"roles\": [", BENCH_STALL_MIN_NS);
+	for (unsigned i = 0; i < fl->nrole; i++)
+		fprintf(f,
+			"%s{\"role\": \"%s\", \"cpu\": %d, \"away_pct\": %.4f, "
+			"\"stalls_per_s\": %.1f, \"longest_ns\": %lld, \"truncated\": %s}",
+			i ? ", " : "", i ? "consumer" : "publisher", fl->role[i].cpu,
+			fl->role[i].away_pct, fl->role[i].stalls_per_s,
+			(long long)fl->role[i].longest_ns,
+			fl->role[i].truncated ? "true" : "false");
+	fprintf(f, "],\n       \"latency_ns\": ");
+	bench_json_hist(f, &fl->hist);
+	fprintf(f, "}");
 }
 
 static void bench_json_run(FILE *f, const struct bench_result *r)
@@ -98,7 +122,9 @@ static void bench_json_run(FILE *f, const struct bench_result *r)
 		bench_json_hist(f, &s->ready);
 		fprintf(f, "}");
 	}
-	fprintf(f, "],\n     \"accounted\": %s, \"latency_ns\": ",
+	fprintf(f, "],\n     \"floor\": ");
+	bench_json_floor(f, &r->floor);
+	fprintf(f, ",\n     \"accounted\": %s, \"latency_ns\": ",
 		bench_result_accounted(r) ? "true" : "false");
 	bench_json_hist(f, &r->all);
 	fprintf(f, ",\n     \"latency_ready_ns\": ");
@@ -162,6 +188,13 @@ void bench_report_json(FILE *f, const struct bench_sysinfo *si, const char *mode
 					(unsigned long long)s->p50_max, s->lost_pct,
 					(unsigned long long)s->ready_p50,
 					(unsigned long long)s->ready_p99, s->ready_pct);
+			if (!s->skipped && s->floor_runs)
+				fprintf(f,
+					", \"floor_runs\": %u, \"floor_p50_median\": %llu, "
+					"\"floor_p99_median\": %llu, \"floor_p99.99_median\": %llu",
+					s->floor_runs, (unsigned long long)s->floor_p50,
+					(unsigned long long)s->floor_p99,
+					(unsigned long long)s->floor_p9999);
 			fprintf(f, "}");
 		}
 		fprintf(f, "\n  }");

@@ -36,8 +36,10 @@ int bench_report_plot(const char *path, const struct bench_sysinfo *si,
 		   "'99.99%%%%' 10000, '99.999%%%%' 100000, '99.9999%%%%' 1000000)\n");
 	fprintf(g, "set key outside right top\n");
 	/* One curve per (transport, consumers, rate), repeated runs merged;
-	 * solid = every tick, dashed = ticks that found the consumer idle. */
-	struct bench_hist *acc = calloc(2 * (n ? n : 1), sizeof(*acc));
+	 * solid = every tick, dashed = ticks that found the consumer idle,
+	 * dotted = the floor (a zero-cost transport through the
+	 * run's stalls). */
+	struct bench_hist *acc = calloc(3 * (n ? n : 1), sizeof(*acc));
 	size_t *key = calloc(n ? n : 1, sizeof(*key)); /* first run index of each group */
 	size_t ng = 0;
 	if (!acc || !key) {
@@ -59,13 +61,16 @@ int bench_report_plot(const char *path, const struct bench_sysinfo *si,
 		}
 		if (k == ng) {
 			key[ng++] = i;
-			bench_hist_reset(&acc[2 * k]);
-			bench_hist_reset(&acc[2 * k + 1]);
+			bench_hist_reset(&acc[3 * k]);
+			bench_hist_reset(&acc[3 * k + 1]);
+			bench_hist_reset(&acc[3 * k + 2]);
 		}
-		bench_hist_merge(&acc[2 * k], &r[i].all);
-		bench_hist_merge(&acc[2 * k + 1], &r[i].all_ready);
+		bench_hist_merge(&acc[3 * k], &r[i].all);
+		bench_hist_merge(&acc[3 * k + 1], &r[i].all_ready);
+		if (r[i].floor.ok)
+			bench_hist_merge(&acc[3 * k + 2], &r[i].floor.hist);
 	}
-	for (size_t c = 0; c < 2 * ng; c++) {
+	for (size_t c = 0; c < 3 * ng; c++) {
 		const struct bench_hist *h = &acc[c];
 		fprintf(g, "$d%zu << EOD\n", c);
 		/* 20 points per decade of 1/(1-p), up to the last value */
@@ -94,12 +99,18 @@ int bench_report_plot(const char *path, const struct bench_sysinfo *si,
 		fprintf(g,
 			"%s$d%zu using 1:2 with linespoints lc %zu dt 1 title '%s, %u consumer(s), "
 			"%s'",
-			k ? ", " : "", 2 * k, k + 1, q->transport, q->nsub, rate);
-		if (acc[2 * k + 1].count)
+			k ? ", " : "", 3 * k, k + 1, q->transport, q->nsub, rate);
+		if (acc[3 * k + 1].count)
 			fprintf(g,
 				", $d%zu using 1:2 with lines lc %zu dt 2 title '%s, idle "
 				"consumer'",
-				2 * k + 1, k + 1, q->transport);
+				3 * k + 1, k + 1, q->transport);
+		if (acc[3 * k + 2].count)
+			fprintf(g,
+				", $d%zu using 1:2 with lines lc rgb 'black' dt 3 lw 2 title '%s, "
+				"floor "
+				"(zero-cost transport, same stalls)'",
+				3 * k + 2, q->transport);
 	}
 	free(acc);
 	free(key);

@@ -11,6 +11,7 @@
  * received + holes + tail == published, whatever the transport.
  */
 #include "bench.h"
+#include "noise.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -169,12 +170,19 @@ static int bench_publisher(struct bench_run *run)
 			sched_yield();
 	}
 
-	/* The measured phase. */
+	/* The measured phase. Traced runs note every gap between two clock reads
+	 * (the recorder is touched now, not in the measured phase). */
+	struct bench_noise_cpu *tr = ctl->stall_pub;
+	if (tr)
+		bench_noise_begin(tr, 0);
 	bench_rusage(&u0, &s0, &iv0, &v0);
 	dropped = 0;
 	bench_msg_init(&m, BENCH_MSG_DATA);
 	const int64_t start = bench_now_ns();
 	const int64_t end = start + cfg->duration_ns;
+	int64_t prev = start;
+	if (tr)
+		tr->start_ns = start;
 	const uint64_t rate = cfg->rate;
 	const int flush_each = cfg->wait && t->pub_flush;
 	int64_t max_behind = 0;
@@ -188,8 +196,11 @@ static int bench_publisher(struct bench_run *run)
 			 * to the schedule. */
 			int64_t due = start + (int64_t)((seq / rate) * 1000000000ull +
 							((seq % rate) * 1000000000ull) / rate);
-			while (now < due)
+			while (now < due) {
 				now = bench_now_ns();
+				if (tr)
+					bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, now);
+			}
 			if (now - due > max_behind)
 				max_behind = now - due;
 		}
@@ -198,6 +209,8 @@ static int bench_publisher(struct bench_run *run)
 		seq++;
 		BENCH_SEQ(&m) = seq;
 		BENCH_STAMP(&m) = (uint64_t)bench_now_ns();
+		if (tr)
+			bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, (int64_t)BENCH_STAMP(&m));
 		if ((rc = t->pub_send(pub, &m, &dropped)) < 0) {
 			snprintf(res->err, sizeof(res->err), "publisher: send: %s", strerror(-rc));
 			goto fail;
@@ -209,6 +222,8 @@ static int bench_publisher(struct bench_run *run)
 	}
 	res->start_ns = start;
 	res->end_ns = bench_now_ns();
+	if (tr)
+		bench_noise_end(tr, end); /* the schedule's end: what the replay covers */
 	res->published = seq;
 	res->dropped = dropped;
 	res->max_behind_ns = max_behind;
@@ -277,8 +292,14 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 	}
 	if (t->sub_open(run, idx, &sub, res->err, sizeof(res->err)) < 0)
 		goto out;
+	/* traced: one more clock read per empty poll, to see gaps */
+	struct bench_noise_cpu *tr = ctl->stall_sub ? &ctl->stall_sub[idx] : NULL;
+	if (tr)
+		bench_noise_begin(tr, 0);
 	bench_rusage(&u0, &s0, &iv0, &v0);
-	int64_t w0 = bench_now_ns();
+	int64_t w0 = bench_now_ns(), prev = w0;
+	if (tr)
+		tr->start_ns = w0;
 	/* release: pairs with the publisher's acquire in bench_all_set */
 	atomic_store_explicit(&ctl->sub_ready[idx], 1, memory_order_release);
 
@@ -293,6 +314,8 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 	for (;;) {
 		rc = t->sub_recv(sub, &m, 0, &res->api_missed, &res->laps);
 		if (rc == 0) {
+			if (tr)
+				bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, bench_now_ns());
 			was_idle = 1;
 			if (wait_ms)
 				rc = t->sub_recv(sub, &m, wait_ms, &res->api_missed, &res->laps);
@@ -314,6 +337,8 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 			goto out;
 		}
 		int64_t now = bench_now_ns();
+		if (tr)
+			bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, now);
 		uint64_t type = BENCH_TYPE(&m);
 		int ready = was_idle;
 		was_idle = 0;
@@ -352,6 +377,8 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 	res->invol_switches = iv1 - iv0;
 	res->vol_switches = v1 - v0;
 	res->wall_s = (double)(bench_now_ns() - w0) / 1e9;
+	if (tr)
+		bench_noise_end(tr, prev);
 	if (res->end_seen && res->published >= last)
 		res->tail_missed = res->published - last;
 	res->ok = 1;
@@ -439,8 +466,15 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 		return -errno;
 	/* MAP_ANONYMOUS memory is zero: every flag starts at 0 */
 
+	if (bench_stalls_map(&run, &res->floor) < 0) {
+		res->failed = 1;
+		snprintf(res->why, sizeof(res->why), "stall trace: %s", res->floor.why);
+		munmap(run.ctl, sizeof(*run.ctl));
+		return 0;
+	}
 	if (t->setup && t->setup(&run, res->why, sizeof(res->why)) < 0) {
 		res->skipped = 1;
+		bench_stalls_unmap(&run);
 		munmap(run.ctl, sizeof(*run.ctl));
 		return 0;
 	}
@@ -518,6 +552,8 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 		snprintf(res->warning, sizeof(res->warning), "after delivering its results, %s",
 			 exit_note);
 	}
+	bench_stalls_floor(&run, &res->floor);
+	bench_stalls_unmap(&run);
 	munmap(run.ctl, sizeof(*run.ctl));
 	return 0;
 }
