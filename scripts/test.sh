@@ -4,6 +4,8 @@
 #   build-asan/  ASan + UBSan: unit and e2e (stress/smoke too slow, valgrind incompatible,
 #                lint needs to run once only)
 #   build-tsan/  ThreadSanitizer: suite tsan (ring logic with threads)
+#   build-release/  a packager's -Dbuildtype=release (-O3, NDEBUG): suite unit
+#   build-plain/    -Dbuildtype=plain with Debian's default CFLAGS: must compile (-Werror)
 # Ends with one line "N passed, N failed". Exit 0 only if nothing failed.
 # MDBUS_TEST_QUICK=1 skips the sanitizer builds (for quick local loops).
 set -uo pipefail
@@ -24,7 +26,7 @@ count_results() { # $1 = build dir
 	failed=$((failed + f))
 }
 
-run_build() { # $1 = dir, $2 = meson setup options, rest = meson test args
+run_build() { # $1 = dir, $2 = meson setup options, rest = meson test args (none: build only)
 	local dir="$1" opts="$2"
 	shift 2
 	echo "== $dir: configure and build"
@@ -37,6 +39,11 @@ run_build() { # $1 = dir, $2 = meson setup options, rest = meson test args
 		tail -50 "$dir.ninja.log"
 		echo "== $dir: BUILD FAILED"
 		failed=$((failed + 1))
+		return
+	fi
+	if [ $# -eq 0 ]; then
+		echo "== $dir: build OK"
+		passed=$((passed + 1))
 		return
 	fi
 	rm -f "$dir/meson-logs/testlog.json"
@@ -55,6 +62,10 @@ if [ "${MDBUS_TEST_QUICK:-0}" != 1 ]; then
 	run_build build-asan "-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug" \
 		--no-suite stress --no-suite valgrind --no-suite tsan --no-suite smoke --no-suite lint
 	run_build build-tsan "-Db_sanitize=thread -Db_lundef=false" --suite tsan
+	# What a packager builds must compile warning-free and pass the unit tests.
+	run_build build-release "-Dbuildtype=release" --suite unit
+	CFLAGS="-O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2" \
+		run_build build-plain "-Dbuildtype=plain"
 fi
 
 echo "$passed passed, $failed failed"

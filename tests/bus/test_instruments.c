@@ -9,7 +9,9 @@ static struct mdbus_instrument mk(const char *venue, const char *sym, unsigned p
 	memset(&in, 0, sizeof(in));
 	snprintf(in.venue, sizeof(in.venue), "%s", venue);
 	snprintf(in.symbol, sizeof(in.symbol), "%s", sym);
-	snprintf(in.native, sizeof(in.native), "N%s", sym);
+	/* Checked, not assumed: a long sym would cut the native name short. */
+	int n = snprintf(in.native, sizeof(in.native), "N%s", sym);
+	CHECK(n > 0 && (size_t)n < sizeof(in.native));
 	in.price_decimals = (uint8_t)pd;
 	in.qty_decimals = (uint8_t)qd;
 	return in;
