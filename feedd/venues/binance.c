@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "jsonscan.h"
+#include "symbol.h"
 #include "venue.h"
 
 #define BN_SUB_TAIL 48 /* room for "],\"id\":<20 digits>}" */
