@@ -275,7 +275,11 @@ static void test_grammar(void)
 		CHECK_EQ_INT(c.sessions[0].price_decimals, 0);
 	}
 	feed_config_free(&c);
+}
 
+/* ... and refuses everything else, naming the file and line. */
+static void test_grammar_errors(void)
+{
 #define BAD_DURATION(v)                                                                            \
 	"t.ini:4: bad duration '" v "' for ping_interval (e.g. 250ms, 2s, 1.5m, 23h; a bare "      \
 	"number is seconds)"
@@ -475,6 +479,7 @@ int main(int argc, char **argv)
 	test_full_file(argv[1]);
 	test_defaults();
 	test_grammar();
+	test_grammar_errors();
 	test_urls_and_symbols();
 	test_errors();
 	return feed_test_done("test_config");
