@@ -168,7 +168,7 @@ static int cfg_channels(uint32_t *mask, char *v, int append, char *why, size_t w
 		tok = feed_cfg_trim(tok);
 		if (!*tok)
 			continue;
-		for (i = 0; i < 3 && strcmp(tok, names[i]); i++)
+		for (i = 0; i < 3 && strcmp(tok, names[i]) != 0; i++)
 			;
 		if (i == 3) {
 			snprintf(why, wl, "unknown channel '%s' (use trades, bbo, l2)", tok);

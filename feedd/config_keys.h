@@ -86,7 +86,7 @@ static inline unsigned feed_cfg_key_id(const struct feed_cfg_key *k)
 /* Parses v (modified) into k's field of base; append continues a list.
  * Returns 0 or -errno with the reason in why. */
 int feed_cfg_value(const struct feed_cfg_key *k, void *base, char *v, int append, char *why,
-		   size_t whylen);
+		   size_t wl);
 
 /* Copies k's value from the [feed] defaults src into the session dst. */
 int feed_cfg_copy(const struct feed_cfg_key *k, struct feed_session_config *dst,
@@ -94,7 +94,7 @@ int feed_cfg_copy(const struct feed_cfg_key *k, struct feed_session_config *dst,
 
 /* Sets every key of `where` in base to its default (a session is zeroed
  * first). Returns 0 or -errno with why (a bad row: a bug). */
-int feed_cfg_defaults(enum feed_cfg_where where, void *base, char *why, size_t whylen);
+int feed_cfg_defaults(enum feed_cfg_where where, void *base, char *why, size_t wl);
 
 /* Strips blanks (and CR/LF at the end) in place. */
 char *feed_cfg_trim(char *s);

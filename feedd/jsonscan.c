@@ -238,10 +238,12 @@ static int json_iter_fail(struct feed_json_iter *it)
 	return -EINVAL;
 }
 
+/* The iterator's steps: always inlined, so splitting them costs nothing. */
+#define JSON_HOT static inline __attribute__((always_inline))
+
 /* Before a member: the separator after the previous one. i is at the first
  * non-blank byte; returns the index of the member, or n on error. */
-static inline __attribute__((always_inline)) size_t json_iter_sep(const struct feed_json_iter *it,
-								  size_t i, char close)
+JSON_HOT size_t json_iter_sep(const struct feed_json_iter *it, size_t i, char close)
 {
 	const char *p = it->p;
 	size_t n = it->n;
@@ -257,8 +259,7 @@ static inline __attribute__((always_inline)) size_t json_iter_sep(const struct f
 }
 
 /* An object member's "key" and ':'; returns the index after ':', or n. */
-static inline __attribute__((always_inline)) size_t
-json_iter_key(const struct feed_json_iter *it, size_t i, struct feed_json_val *key)
+JSON_HOT size_t json_iter_key(const struct feed_json_iter *it, size_t i, struct feed_json_val *key)
 {
 	const char *p = it->p;
 	size_t n = it->n;
@@ -278,8 +279,7 @@ json_iter_key(const struct feed_json_iter *it, size_t i, struct feed_json_val *k
 
 /* The value at i (blanks first); returns the index after it, or n. */
 /* NOLINTNEXTLINE(misc-no-recursion) */
-static inline __attribute__((always_inline)) size_t
-json_iter_val(const struct feed_json_iter *it, size_t i, struct feed_json_val *val)
+JSON_HOT size_t json_iter_val(const struct feed_json_iter *it, size_t i, struct feed_json_val *val)
 {
 	const char *p = it->p;
 	size_t n = it->n;
@@ -481,7 +481,7 @@ int feed_json_unescape(const struct feed_json_val *v, char *buf, size_t len)
 		return -EINVAL;
 	while (i < n) {
 		if (p[i] != '\\') {
-			c = p[i++];
+			c = (unsigned char)p[i++];
 		} else if (i + 1 >= n) {
 			return -EINVAL;
 		} else if (p[i + 1] == 'u') {
