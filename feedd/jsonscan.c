@@ -308,26 +308,34 @@ int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
 	size_t n = it->n, i;
 	char close = it->array ? ']' : '}';
 
-	if (it->state != 0)
-		return it->state == 1 ? 0 : -EINVAL;
+	if (it->state == 1)
+		return 0;
+	if (it->state == 2)
+		return -EINVAL;
 	i = json_ws(p, n, it->pos);
-	if (i < n && p[i] == close) {
+	if (i >= n)
+		return json_iter_fail(it);
+	if (p[i] == close) {
 		it->pos = i + 1;
 		it->state = 1;
 		return 0;
 	}
-	if (i < n)
-		i = json_iter_sep(it, i, close);
-	if (i < n && it->array && key)
-		memset(key, 0, sizeof(*key));
-	else if (i < n && !it->array)
+	i = json_iter_sep(it, i, close);
+	if (i >= n)
+		return json_iter_fail(it);
+	if (!it->array) {
 		i = json_iter_key(it, i, key);
-	if (i < n)
-		i = json_iter_val(it, i, val);
+		if (i >= n)
+			return json_iter_fail(it);
+	} else if (key) {
+		memset(key, 0, sizeof(*key));
+	}
+	i = json_iter_val(it, i, val);
+	if (i >= n)
+		return json_iter_fail(it);
 	/* A value must be followed by ',' or the closing bracket: this is what
 	 * rejects a number cut short by truncation ("1" of "12}"). */
-	if (i < n)
-		i = json_ws(p, n, i);
+	i = json_ws(p, n, i);
 	if (i >= n || (p[i] != ',' && p[i] != close))
 		return json_iter_fail(it);
 	it->pos = i;
