@@ -205,6 +205,22 @@ static void test_defaults(void)
 	}
 	feed_config_free(&c);
 
+	/* A url from [feed] is the session's: the venue's default does not
+	 * replace it. Loading alone leaves url and decimals to the venue check. */
+	if (feed_config_load_string("[feed]\nurl = ws://127.0.0.1:1/x\n" MIN_SESSION, "t.ini", &c,
+				    text, sizeof(text)) == 0) {
+		CHECK_STR(c.sessions[0].url.host, "127.0.0.1");
+		CHECK_EQ_INT(c.sessions[0].price_decimals, -1);
+		CHECK_EQ_INT(feed_venue_check(&c, text, sizeof(text)), 0);
+		CHECK_STR(c.sessions[0].url.host, "127.0.0.1");
+		CHECK_STR(c.sessions[0].url.path, "/x");
+		CHECK_EQ_INT(c.sessions[0].price_decimals, 8);
+	} else {
+		fprintf(stderr, "[feed] url: %s\n", text);
+		feed_test_failures++;
+	}
+	feed_config_free(&c);
+
 	/* Symbols given in [feed] are copied into each session. */
 	if (LOAD_OK("[feed]\nsymbols = BTC-USDT, ETH-BTC\n[session a]\nvenue = binance\n"
 		    "[session b]\nvenue = binance\nsymbols = XRP-USDT\n",
@@ -367,6 +383,14 @@ static void test_errors(void)
 		   "t.ini:7: duplicate session 'a' (first at line 1)");
 	EXPECT_ERR("[session a]\nvenue = krakken\nsymbols = BTC-USDT\n",
 		   "t.ini:2: unknown venue 'krakken'");
+	/* Venue errors name the key's line, also when it came from [feed]. */
+	EXPECT_ERR("[feed]\nvenue = krakken\n[session a]\nsymbols = BTC-USDT\n",
+		   "t.ini:2: unknown venue 'krakken'");
+	EXPECT_ERR("[session a]\nvenue = bin/ance\nsymbols = BTC-USDT\n",
+		   "t.ini:2: bad venue 'bin/ance' (1-15 chars of A-Z a-z 0-9 . _ -)");
+	/* Two normalized symbols, one native name: only the venue can tell. */
+	EXPECT_ERR("[session a]\nvenue = binance\n\nsymbols = AB-C, A-BC\n",
+		   "t.ini:4: symbol 'A-BC' listed twice (binance name 'ABC') in [session a]");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USDT, btc-eth\n",
 		   "t.ini:3: bad symbol 'btc-eth' (use upper-case BASE-QUOTE, e.g. BTC-USDT)");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTCUSDT\n",
