@@ -10,10 +10,17 @@
  *                      reconnect_*, max_lifetime, max_message, ca_file,
  *                      tls_verify, price_decimals, qty_decimals
  *
- * Durations take a unit: ms, s, m, h ("250ms", "20s", "1m", "23h"); sizes
- * take an optional k/K/M suffix (KiB, MiB). Every error names the file and
- * line: "feedd.ini:12: unknown key 'x' in [session a]". A missing required
- * key names the line of the section header.
+ * Durations and counts are read with mdbus's one grammar (mdbus_units.h):
+ * "250ms", "2s", "1.5m", "30" (bare = seconds); "64Ki", "1MiB", "250k"
+ * (k/M/G = 10^n, Ki/Mi/Gi = 2^n). A duration must be a whole number of
+ * milliseconds. Every error names the file and line: "feedd.ini:12:
+ * unknown key 'x' in [session a]". A missing required key names the line of
+ * the section header.
+ *
+ * This layer checks SYNTAX only and knows no venue: whether the venue
+ * exists, supports the channels, names every symbol and takes that many
+ * streams is checked by the venue layer (feed_venue_check in venue.h), which
+ * also fills in the venue's defaults (url, decimals). Run it after loading.
  *
  * Loading allocates (symbol arrays); nothing here runs on the hot path.
  */
@@ -58,8 +65,9 @@ int feed_url_parse(const char *s, struct feed_url *out, char *err, size_t errlen
 
 struct feed_session_config {
 	char name[FEED_SESSION_NAME_MAX];
-	char venue[MDBUS_VENUE_MAX];	   /* a name known to feed_venue_find() */
-	struct feed_url url;		   /* the venue's default_url unless set */
+	char venue[MDBUS_VENUE_MAX];	   /* syntax only; feed_venue_check resolves it */
+	struct feed_url url;		   /* zero until feed_venue_check sets the venue's
+					      default_url, unless the file set one */
 	char (*symbols)[MDBUS_SYMBOL_MAX]; /* normalized "BASE-QUOTE", unique */
 	size_t nsymbols;
 	uint32_t channels;		/* FEED_CH_*, default trades|bbo */
@@ -77,9 +85,15 @@ struct feed_session_config {
 	size_t max_message;		/* 1 MiB: largest WS message accepted */
 	char ca_file[FEED_FILE_MAX];	/* "" = OpenSSL default paths */
 	int tls_verify;			/* 1 (default); 0 is loudly logged */
-	int price_decimals;		/* 0..18; default: the venue's */
+	int price_decimals;		/* 0..18; -1 = the venue's (feed_venue_check) */
 	int qty_decimals;
 	int line; /* line of the [session NAME] header */
+	/* Lines where keys the venue layer checks were set (in this section or
+	 * in [feed]); 0 = not set, errors then name `line`. */
+	int venue_line;
+	int url_line;
+	int symbols_line;
+	int channels_line;
 };
 
 /* ---- the whole file ------------------------------------------------------------ */
@@ -111,12 +125,5 @@ int feed_config_load_string(const char *text, const char *name, struct feed_conf
 /* Frees what feed_config_load allocated; the struct can be loaded again.
  * NULL is a no-op. */
 void feed_config_free(struct feed_config *c);
-
-/* Parses a duration with a unit (ms, s, m, h) into milliseconds.
- * Returns 0 or -EINVAL (no unit, bad number, negative) / -ERANGE. */
-int feed_duration_parse(const char *s, int64_t *ms);
-
-/* Is s a normalized symbol: BASE-QUOTE, [A-Z0-9] parts, one '-'? 1/0. */
-int feed_symbol_valid(const char *s);
 
 #endif /* FEED_CONFIG_H */

@@ -238,6 +238,67 @@ static int json_iter_fail(struct feed_json_iter *it)
 	return -EINVAL;
 }
 
+/* The iterator's steps: always inlined, so splitting them costs nothing. */
+#define JSON_HOT static inline __attribute__((always_inline))
+
+/* Before a member: the separator after the previous one. i is at the first
+ * non-blank byte; returns the index of the member, or n on error. */
+JSON_HOT size_t json_iter_sep(const struct feed_json_iter *it, size_t i, char close)
+{
+	const char *p = it->p;
+	size_t n = it->n;
+
+	if (it->count == 0)
+		return i;
+	if (p[i] != ',')
+		return n;
+	i = json_ws(p, n, i + 1);
+	if (i >= n || p[i] == close)
+		return n; /* truncated, or a trailing comma */
+	return i;
+}
+
+/* An object member's "key" and ':'; returns the index after ':', or n. */
+JSON_HOT size_t json_iter_key(const struct feed_json_iter *it, size_t i, struct feed_json_val *key)
+{
+	const char *p = it->p;
+	size_t n = it->n;
+	struct feed_json_val k;
+
+	if (p[i] != '"')
+		return n; /* also rejects a trailing comma */
+	if (json_string(p, n, &i, &k) < 0)
+		return n;
+	if (key)
+		*key = k;
+	i = json_ws(p, n, i);
+	if (i >= n || p[i] != ':')
+		return n;
+	return i + 1;
+}
+
+/* The value at i (blanks first); returns the index after it, or n. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+JSON_HOT size_t json_iter_val(const struct feed_json_iter *it, size_t i, struct feed_json_val *val)
+{
+	const char *p = it->p;
+	size_t n = it->n;
+	int rc;
+
+	i = json_ws(p, n, i);
+	if (i >= n)
+		return n;
+	/* Strings and numbers are most values in venue messages: skip the
+	 * dispatch (and the call) for them. */
+	if (p[i] == '"')
+		rc = json_string(p, n, &i, val);
+	else if ((p[i] >= '0' && p[i] <= '9') || p[i] == '-')
+		rc = json_number(p, n, &i, val);
+	else
+		rc = json_value_depth(p, n, &i, val, it->depth);
+	return rc < 0 ? n : i;
+}
+
 /* Recursion is bounded: json_container fails at FEED_JSON_DEPTH_MAX. */
 /* NOLINTNEXTLINE(misc-no-recursion) */
 int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
@@ -259,44 +320,19 @@ int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
 		it->state = 1;
 		return 0;
 	}
-	if (it->count > 0) {
-		if (p[i] != ',')
-			return json_iter_fail(it);
-		i = json_ws(p, n, i + 1);
-		if (i >= n || p[i] == close)
-			return json_iter_fail(it); /* truncated, or a trailing comma */
-	}
-	if (it->array) {
-		if (key)
-			memset(key, 0, sizeof(*key));
-	} else {
-		struct feed_json_val k;
-
-		if (p[i] != '"')
-			return json_iter_fail(it); /* also rejects a trailing comma */
-		if (json_string(p, n, &i, &k) < 0)
-			return json_iter_fail(it);
-		if (key)
-			*key = k;
-		i = json_ws(p, n, i);
-		if (i >= n || p[i] != ':')
-			return json_iter_fail(it);
-		i++;
-	}
-	/* Strings and numbers are most values in venue messages: skip the
-	 * dispatch (and the call) for them. */
-	i = json_ws(p, n, i);
+	i = json_iter_sep(it, i, close);
 	if (i >= n)
 		return json_iter_fail(it);
-	if (p[i] == '"') {
-		if (json_string(p, n, &i, val) < 0)
+	if (!it->array) {
+		i = json_iter_key(it, i, key);
+		if (i >= n)
 			return json_iter_fail(it);
-	} else if ((p[i] >= '0' && p[i] <= '9') || p[i] == '-') {
-		if (json_number(p, n, &i, val) < 0)
-			return json_iter_fail(it);
-	} else if (json_value_depth(p, n, &i, val, it->depth) < 0) {
-		return json_iter_fail(it);
+	} else if (key) {
+		memset(key, 0, sizeof(*key));
 	}
+	i = json_iter_val(it, i, val);
+	if (i >= n)
+		return json_iter_fail(it);
 	/* A value must be followed by ',' or the closing bracket: this is what
 	 * rejects a number cut short by truncation ("1" of "12}"). */
 	i = json_ws(p, n, i);
@@ -399,69 +435,78 @@ static int json_u4(const char *p, uint32_t *out)
 	return 0;
 }
 
+/* The byte a one-letter escape stands for ('\\n' -> '\n'), or -1. */
+static int json_escape_char(char c)
+{
+	switch (c) {
+	case '"':
+	case '\\':
+	case '/':
+		return c;
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case 't':
+		return '\t';
+	}
+	return -1;
+}
+
+/* "\uXXXX" (a surrogate pair: two of them) at p[*i - 2]; *i is past 'u'.
+ * Appends the UTF-8 bytes at buf[*o]. */
+static int json_unescape_u(const char *p, size_t n, size_t *i, char *buf, size_t len, size_t *o)
+{
+	uint32_t cp, lo;
+
+	if (*i + 4 > n || json_u4(p + *i, &cp) < 0)
+		return -EINVAL;
+	*i += 4;
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		/* High surrogate: a low one must follow. */
+		if (*i + 6 > n || p[*i] != '\\' || p[*i + 1] != 'u' ||
+		    json_u4(p + *i + 2, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+			return -EINVAL;
+		*i += 6;
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+	} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+		return -EINVAL; /* lone low surrogate */
+	}
+	return json_put_utf8(buf, len, o, cp);
+}
+
 int feed_json_unescape(const struct feed_json_val *v, char *buf, size_t len)
 {
 	const char *p = v->p;
 	size_t n = v->n, i = 0, o = 0;
-	uint32_t cp, lo;
-	char c;
+	int c, rc;
 
 	if (v->type != FEED_JSON_STRING || len == 0)
 		return -EINVAL;
 	while (i < n) {
 		if (p[i] != '\\') {
-			if (o + 1 >= len)
-				return -ENOSPC;
-			buf[o++] = p[i++];
-			continue;
-		}
-		if (i + 1 >= n)
+			c = (unsigned char)p[i++];
+		} else if (i + 1 >= n) {
 			return -EINVAL;
-		c = p[i + 1];
-		i += 2;
-		switch (c) {
-		case '"':
-		case '\\':
-		case '/':
-			break;
-		case 'b':
-			c = '\b';
-			break;
-		case 'f':
-			c = '\f';
-			break;
-		case 'n':
-			c = '\n';
-			break;
-		case 'r':
-			c = '\r';
-			break;
-		case 't':
-			c = '\t';
-			break;
-		case 'u':
-			if (i + 4 > n || json_u4(p + i, &cp) < 0)
+		} else if (p[i + 1] == 'u') {
+			i += 2;
+			rc = json_unescape_u(p, n, &i, buf, len, &o);
+			if (rc < 0)
+				return rc;
+			continue;
+		} else {
+			c = json_escape_char(p[i + 1]);
+			if (c < 0)
 				return -EINVAL;
-			i += 4;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				/* High surrogate: a low one must follow. */
-				if (i + 6 > n || p[i] != '\\' || p[i + 1] != 'u' ||
-				    json_u4(p + i + 2, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
-					return -EINVAL;
-				i += 6;
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
-				return -EINVAL; /* lone low surrogate */
-			}
-			if (json_put_utf8(buf, len, &o, cp) < 0)
-				return -ENOSPC;
-			continue;
-		default:
-			return -EINVAL;
+			i += 2;
 		}
 		if (o + 1 >= len)
 			return -ENOSPC;
-		buf[o++] = c;
+		buf[o++] = (char)c;
 	}
 	buf[o] = '\0';
 	return (int)o;

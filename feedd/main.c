@@ -31,47 +31,34 @@ static void feed_usage(FILE *f)
 		   "shutdown_timeout; a second signal exits at once)\n");
 }
 
-/* Everything --check can verify without the network: the file, then each
- * session's venue settings (channels, symbols, stream limits). */
-static int feed_check(const char *path, int quiet)
+/* Loads path and validates it against the venues: everything that can be
+ * checked without the network. 0, or 1 with the error logged. */
+static int feed_load(const char *path, struct feed_config *cfg)
 {
-	struct feed_config cfg;
 	char err[512];
-	size_t ninstr = 0;
-	int rc;
 
 	err[0] = '\0';
-	rc = feed_config_load(path, &cfg, err, sizeof(err));
-	if (rc < 0) {
-		feed_log_error("%s", err[0] ? err : path);
-		feed_config_free(&cfg);
-		return 1;
-	}
-	for (size_t i = 0; i < cfg.nsessions; i++) {
-		const struct feed_session_config *sc = &cfg.sessions[i];
-		const struct feed_venue_ops *ops = feed_venue_find(sc->venue);
-		struct feed_venue_ctx v;
+	if (feed_config_load(path, cfg, err, sizeof(err)) == 0 &&
+	    feed_venue_check(cfg, err, sizeof(err)) == 0)
+		return 0;
+	feed_log_error("%s", err[0] ? err : path);
+	return 1;
+}
 
-		if (!ops) {
-			feed_log_error("%s:%d: unknown venue '%s'", path, sc->line, sc->venue);
-			feed_config_free(&cfg);
-			return 1;
-		}
-		memset(&v, 0, sizeof(v));
-		err[0] = '\0';
-		if (feed_venue_ctx_init(&v, ops, sc, err, sizeof(err)) < 0) {
-			feed_log_error("%s:%d: session %s: %s", path, sc->line, sc->name, err);
-			feed_config_free(&cfg);
-			return 1;
-		}
-		feed_venue_ctx_free(&v);
-		ninstr += sc->nsymbols;
-	}
-	if (!quiet)
+static int feed_check(const char *path)
+{
+	struct feed_config cfg;
+	size_t ninstr = 0;
+	int rc = feed_load(path, &cfg);
+
+	if (rc == 0) {
+		for (size_t i = 0; i < cfg.nsessions; i++)
+			ninstr += cfg.sessions[i].nsymbols;
 		printf("%s: OK: bus %s, %zu sessions, %zu instruments\n", path, cfg.bus,
 		       cfg.nsessions, ninstr);
+	}
 	feed_config_free(&cfg);
-	return 0;
+	return rc;
 }
 
 static int feed_run(const char *path)
@@ -81,10 +68,7 @@ static int feed_run(const char *path)
 	int code, started;
 
 	/* Validate fully before touching the bus. */
-	if (feed_check(path, 1) != 0)
-		return 1;
-	if (feed_config_load(path, &cfg, NULL, 0) < 0) {
-		feed_log_error("%s: cannot reload", path);
+	if (feed_load(path, &cfg) != 0) {
 		feed_config_free(&cfg);
 		return 1;
 	}
@@ -117,7 +101,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "--check"))
-		return feed_check(argv[2], 0);
+		return feed_check(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "-c"))
 		return feed_run(argv[2]);
 	feed_usage(stderr);

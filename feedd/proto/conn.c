@@ -115,31 +115,29 @@ int feed_conn_init(struct feed_conn *c, const struct feed_conn_cfg *cfg,
 	c->ud = ud;
 	strcpy(c->host, cfg->host);
 	strcpy(c->path, cfg->path && *cfg->path ? cfg->path : "/");
-	c->port = cfg->port;
-	c->use_tls = cfg->use_tls;
-	c->verify = cfg->verify;
-	c->ssl_ctx = cfg->ssl_ctx;
-	c->max_message = cfg->max_message;
+	c->cfg = *cfg;
+	c->cfg.host = c->host; /* the copies, not the caller's strings */
+	c->cfg.path = c->path;
 	c->start_ns = cfg->now_ns;
 
 	/* One block: plain | out | hdr | msg.  Sized now, never grown. */
 	c->plain_cap = FEED_CONN_PLAIN_CAP;
 	c->out_cap = FEED_CONN_OUT_CAP;
-	total = c->plain_cap + c->out_cap + FEED_UPGRADE_HDR_MAX + c->max_message;
+	total = c->plain_cap + c->out_cap + FEED_UPGRADE_HDR_MAX + c->cfg.max_message;
 	c->block = malloc(total);
 	if (!c->block)
 		return -ENOMEM;
 	c->plain = c->block;
 	c->out = c->plain + c->plain_cap;
 	feed_upgrade_init(&c->up, (char *)(c->out + c->out_cap), FEED_UPGRADE_HDR_MAX);
-	r = feed_ws_init(&c->ws, c->out + c->out_cap + FEED_UPGRADE_HDR_MAX, c->max_message, &wcb,
-			 c);
+	r = feed_ws_init(&c->ws, c->out + c->out_cap + FEED_UPGRADE_HDR_MAX, c->cfg.max_message,
+			 &wcb, c);
 	if (r < 0) {
 		free(c->block);
 		c->block = NULL;
 		return r;
 	}
-	c->phase = c->use_tls ? FEED_CONN_TLS : FEED_CONN_UPGRADE;
+	c->phase = c->cfg.use_tls ? FEED_CONN_TLS : FEED_CONN_UPGRADE;
 	return 0;
 }
 
@@ -149,8 +147,8 @@ static int feed_conn_send_request(struct feed_conn *c)
 	size_t n;
 	int r;
 
-	r = feed_upgrade_request(&c->up, c->host, c->port, c->use_tls, c->path, req, sizeof(req),
-				 &n);
+	r = feed_upgrade_request(&c->up, c->host, c->cfg.port, c->cfg.use_tls, c->path, req,
+				 sizeof(req), &n);
 	if (r < 0)
 		return feed_conn_fail(c, FEED_ERR_INTERNAL, r, "cannot build upgrade request");
 	r = feed_tls_write(&c->tls, (const uint8_t *)req, n);
@@ -169,11 +167,11 @@ int feed_conn_start(struct feed_conn *c)
 		return -EINVAL;
 	if (c->tls.wbio) /* started before without a reset */
 		feed_conn_reset(c);
-	r = feed_tls_init(&c->tls, c->ssl_ctx, c->host, c->verify, c->use_tls);
+	r = feed_tls_init(&c->tls, c->cfg.ssl_ctx, c->host, c->cfg.verify, c->cfg.use_tls);
 	if (r < 0)
 		return feed_conn_fail(c, r == -ENOMEM ? FEED_ERR_INTERNAL : FEED_ERR_TLS, r, "%s",
 				      c->tls.err);
-	if (!c->use_tls)
+	if (!c->cfg.use_tls)
 		return feed_conn_send_request(c);
 	c->phase = FEED_CONN_TLS;
 	r = feed_tls_handshake(&c->tls); /* queues the ClientHello */
@@ -238,9 +236,9 @@ int feed_conn_input(struct feed_conn *c, const uint8_t *p, size_t n)
 		return -ENOTCONN;
 	/* After close: only look for the peer's close_notify, never restart a handshake. */
 	if (c->phase == FEED_CONN_CLOSED &&
-	    (!c->use_tls || c->tls.peer_closed || !c->tls.handshake_done))
+	    (!c->cfg.use_tls || c->tls.peer_closed || !c->tls.handshake_done))
 		return 0;
-	if (!c->use_tls) {
+	if (!c->cfg.use_tls) {
 		r = feed_conn_plain(c, p, n);
 		return r < 0 ? r : c->failed; /* a callback's send may have failed */
 	}
@@ -420,7 +418,7 @@ void feed_conn_reset(struct feed_conn *c)
 	c->ws_failed = 0;
 	c->err_cls = FEED_ERR_NONE;
 	c->err[0] = '\0';
-	c->phase = c->use_tls ? FEED_CONN_TLS : FEED_CONN_UPGRADE;
+	c->phase = c->cfg.use_tls ? FEED_CONN_TLS : FEED_CONN_UPGRADE;
 }
 
 void feed_conn_free(struct feed_conn *c)

@@ -75,11 +75,7 @@ struct feed_conn {
 	void *ud;
 	char host[FEED_CONN_HOST_MAX];
 	char path[FEED_CONN_PATH_MAX];
-	uint16_t port;
-	int use_tls;
-	int verify;
-	SSL_CTX *ssl_ctx;
-	size_t max_message;
+	struct feed_conn_cfg cfg; /* as given; cfg.host and cfg.path point at the copies */
 	int64_t start_ns;
 
 	enum feed_conn_phase phase;

@@ -176,21 +176,28 @@ int feed_tls_handshake(struct feed_tls *t)
 	return feed_tls_fail(t, r, "TLS handshake failed");
 }
 
-int feed_tls_push(struct feed_tls *t, const uint8_t *p, size_t n)
+/* All of p into a memory BIO (in chunks BIO_write's int can take). */
+static int feed_tls_bio_put(struct feed_tls *t, BIO *b, const uint8_t *p, size_t n,
+			    const char *what)
 {
-	if (!t->use_tls || !t->rbio)
-		return -EINVAL;
 	while (n > 0) {
 		int chunk = n > (size_t)(1 << 30) ? 1 << 30 : (int)n;
-		int w = BIO_write(t->rbio, p, chunk);
+		int w = BIO_write(b, p, chunk);
 		if (w <= 0) {
-			snprintf(t->err, sizeof(t->err), "out of memory buffering TLS input");
+			snprintf(t->err, sizeof(t->err), "out of memory %s", what);
 			return -ENOMEM;
 		}
 		p += w;
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int feed_tls_push(struct feed_tls *t, const uint8_t *p, size_t n)
+{
+	if (!t->use_tls || !t->rbio)
+		return -EINVAL;
+	return feed_tls_bio_put(t, t->rbio, p, n, "buffering TLS input");
 }
 
 int feed_tls_read(struct feed_tls *t, uint8_t *buf, size_t cap, size_t *got)
@@ -222,19 +229,8 @@ int feed_tls_write(struct feed_tls *t, const uint8_t *p, size_t n)
 {
 	if (!t->wbio)
 		return -EINVAL;
-	if (!t->use_tls) {
-		while (n > 0) {
-			int chunk = n > (size_t)(1 << 30) ? 1 << 30 : (int)n;
-			int w = BIO_write(t->wbio, p, chunk);
-			if (w <= 0) {
-				snprintf(t->err, sizeof(t->err), "out of memory queueing output");
-				return -ENOMEM;
-			}
-			p += w;
-			n -= (size_t)w;
-		}
-		return 0;
-	}
+	if (!t->use_tls)
+		return feed_tls_bio_put(t, t->wbio, p, n, "queueing output");
 	if (!t->handshake_done || t->shutdown_sent) {
 		snprintf(t->err, sizeof(t->err), "TLS write while %s",
 			 t->shutdown_sent ? "closed" : "handshaking");

@@ -128,109 +128,157 @@ static int feed_upgrade_fail(struct feed_upgrade *u, const char *fmt, const char
 	return -EPROTO;
 }
 
-/* Validate the complete header block hdr[0, len) (ends with CRLF CRLF). */
-static int feed_upgrade_check(struct feed_upgrade *u, size_t len)
-{
-	const char *p = u->hdr, *end = u->hdr + len - 2; /* stop before the final CRLF */
-	const char *eol, *reason, *reason_end;
-	int have_upgrade = 0, have_conn = 0, have_accept = 0, accept_ok = 0;
-	char extra[160] = "";
+/* What the header lines said (feed_upgrade_header). */
+struct feed_upgrade_seen {
+	int upgrade; /* 1 websocket, -1 something else, 0 absent */
+	int conn;
+	int accept;
+	int accept_ok;
+	char extra[160]; /* an extension or protocol we did not ask for */
+};
 
-	/* Status line: HTTP/1.x SP 3DIGIT [SP reason] */
-	eol = strstr(p, "\r\n");
+/* Copies up to 40 chars of the line, non-printables as '?', for a message. */
+static void feed_upgrade_printable(char *dst, const char *p, const char *eol)
+{
+	size_t l = eol ? (size_t)(eol - p) : strnlen(p, 40);
+
+	if (l > 40)
+		l = 40;
+	memcpy(dst, p, l);
+	dst[l] = '\0';
+	for (size_t i = 0; i < l; i++)
+		if ((unsigned char)dst[i] < 0x20 || (unsigned char)dst[i] > 0x7e)
+			dst[i] = '?';
+}
+
+/* Status line: HTTP/1.x SP 3DIGIT [SP reason]. Sets u->status, the reason
+ * [*rs, *re) and *next (the first header line). */
+static int feed_upgrade_status(struct feed_upgrade *u, const char **rs, const char **re,
+			       const char **next)
+{
+	const char *p = u->hdr, *eol = strstr(p, "\r\n");
+	char line[64];
+
 	if (!eol || eol - p < 12 || strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ' || p[9] < '1' ||
 	    p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
 	    (eol - p > 12 && p[12] != ' ')) {
-		char line[64];
-		size_t l = eol ? (size_t)(eol - p) : strnlen(p, 40);
-		if (l > 40)
-			l = 40;
-		memcpy(line, p, l);
-		line[l] = '\0';
-		for (size_t i = 0; i < l; i++)
-			if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)
-				line[i] = '?';
+		feed_upgrade_printable(line, p, eol);
 		return feed_upgrade_fail(u, "bad HTTP status line \"%s\"", line);
 	}
 	u->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-	reason = eol - p > 12 ? p + 13 : eol;
-	reason_end = eol;
-	p = eol + 2;
+	*rs = eol - p > 12 ? p + 13 : eol;
+	*re = eol;
+	*next = eol + 2;
+	return 0;
+}
 
-	while (p < end) {
-		const char *colon, *vs, *ve, *ns = p, *ne;
+/* Retry-After: delta-seconds only; an HTTP-date is ignored (the backoff applies). */
+static void feed_upgrade_retry_after(struct feed_upgrade *u, const char *vs, const char *ve)
+{
+	long long v = 0;
+	const char *q = vs;
+
+	for (; q < ve && *q >= '0' && *q <= '9' && v < 100000000; q++)
+		v = v * 10 + (*q - '0');
+	if (q == ve && q > vs)
+		u->retry_after_ms = v * 1000;
+}
+
+/* One header: name [ns, ne), trimmed value [vs, ve). */
+static void feed_upgrade_header(struct feed_upgrade *u, struct feed_upgrade_seen *seen,
+				const char *ns, const char *ne, const char *vs, const char *ve)
+{
+	if (feed_upgrade_ieq(ns, ne, "Upgrade")) {
+		seen->upgrade = feed_upgrade_ieq(vs, ve, "websocket") ? 1 : -1;
+	} else if (feed_upgrade_ieq(ns, ne, "Connection")) {
+		if (feed_upgrade_has_token(vs, ve, "upgrade"))
+			seen->conn = 1;
+	} else if (feed_upgrade_ieq(ns, ne, "Sec-WebSocket-Accept")) {
+		seen->accept = 1;
+		seen->accept_ok = feed_upgrade_ieq(vs, ve, u->accept) &&
+				  strncmp(vs, u->accept, 28) == 0; /* base64 is case-sensitive */
+	} else if (feed_upgrade_ieq(ns, ne, "Retry-After")) {
+		feed_upgrade_retry_after(u, vs, ve);
+	} else if ((feed_upgrade_ieq(ns, ne, "Sec-WebSocket-Extensions") ||
+		    feed_upgrade_ieq(ns, ne, "Sec-WebSocket-Protocol")) &&
+		   ve > vs) {
+		/* We asked for neither: RFC 6455 4.1 says fail the connection. */
+		snprintf(seen->extra, sizeof(seen->extra), "%.*s not requested", (int)(ne - ns),
+			 ns);
+	}
+}
+
+/* The header lines from p up to end. */
+static int feed_upgrade_headers(struct feed_upgrade *u, const char *p, const char *end,
+				struct feed_upgrade_seen *seen)
+{
+	const char *eol;
+
+	for (; p < end; p = eol + 2) {
+		const char *colon, *vs, *ve;
+
 		eol = strstr(p, "\r\n");
 		if (!eol || eol > end)
 			eol = end;
 		colon = memchr(p, ':', (size_t)(eol - p));
 		if (!colon || colon == p) {
 			/* A refusal with junk headers is still reported by its status. */
-			if (u->status != 101) {
-				p = eol + 2;
-				continue;
-			}
-			return feed_upgrade_fail(u, "malformed HTTP header line%s", "");
+			if (u->status == 101)
+				return feed_upgrade_fail(u, "malformed HTTP header line%s", "");
+		} else {
+			vs = colon + 1;
+			ve = eol;
+			feed_upgrade_trim(&vs, &ve);
+			feed_upgrade_header(u, seen, p, colon, vs, ve);
 		}
-		ne = colon;
-		vs = colon + 1;
-		ve = eol;
-		feed_upgrade_trim(&vs, &ve);
-		if (feed_upgrade_ieq(ns, ne, "Upgrade")) {
-			have_upgrade = 1;
-			if (!feed_upgrade_ieq(vs, ve, "websocket"))
-				have_upgrade = -1;
-		} else if (feed_upgrade_ieq(ns, ne, "Connection")) {
-			if (feed_upgrade_has_token(vs, ve, "upgrade"))
-				have_conn = 1;
-		} else if (feed_upgrade_ieq(ns, ne, "Sec-WebSocket-Accept")) {
-			have_accept = 1;
-			accept_ok = feed_upgrade_ieq(vs, ve, u->accept) &&
-				    strncmp(vs, u->accept, 28) == 0; /* base64 is case-sensitive */
-		} else if (feed_upgrade_ieq(ns, ne, "Retry-After")) {
-			long long v = 0;
-			const char *q = vs;
-			for (; q < ve && *q >= '0' && *q <= '9' && v < 100000000; q++)
-				v = v * 10 + (*q - '0');
-			/* Delta-seconds only; an HTTP-date is ignored (the backoff applies). */
-			if (q == ve && q > vs)
-				u->retry_after_ms = v * 1000;
-		} else if ((feed_upgrade_ieq(ns, ne, "Sec-WebSocket-Extensions") ||
-			    feed_upgrade_ieq(ns, ne, "Sec-WebSocket-Protocol")) &&
-			   ve > vs) {
-			/* We asked for neither: RFC 6455 4.1 says fail the connection. */
-			snprintf(extra, sizeof(extra), "%.*s not requested", (int)(ne - ns), ns);
-		}
-		p = eol + 2;
 	}
+	return 0;
+}
 
-	if (u->status != 101) {
-		char ra[48] = "";
-		int rl = (int)(reason_end - reason);
-		if (rl > 64)
-			rl = 64;
-		if (u->retry_after_ms >= 0)
-			snprintf(ra, sizeof(ra), " (Retry-After %lld)",
-				 (long long)(u->retry_after_ms / 1000));
-		snprintf(u->err, sizeof(u->err), "upgrade refused: HTTP %d%s%.*s%s", u->status,
-			 rl > 0 ? " " : "", rl, reason, ra);
-		for (char *c = u->err; *c; c++)
-			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
-				*c = '?';
+/* "upgrade refused: HTTP 503 Service Unavailable (Retry-After 2)". */
+static int feed_upgrade_refused(struct feed_upgrade *u, const char *reason, const char *reason_end)
+{
+	char ra[48] = "";
+	int rl = (int)(reason_end - reason);
+
+	if (rl > 64)
+		rl = 64;
+	if (u->retry_after_ms >= 0)
+		snprintf(ra, sizeof(ra), " (Retry-After %lld)",
+			 (long long)(u->retry_after_ms / 1000));
+	snprintf(u->err, sizeof(u->err), "upgrade refused: HTTP %d%s%.*s%s", u->status,
+		 rl > 0 ? " " : "", rl, reason, ra);
+	for (char *c = u->err; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
+	return -EPROTO;
+}
+
+/* Validate the complete header block hdr[0, len) (ends with CRLF CRLF). */
+static int feed_upgrade_check(struct feed_upgrade *u, size_t len)
+{
+	const char *end = u->hdr + len - 2; /* stop before the final CRLF */
+	const char *reason, *reason_end, *p;
+	struct feed_upgrade_seen seen = {0};
+
+	if (feed_upgrade_status(u, &reason, &reason_end, &p) < 0 ||
+	    feed_upgrade_headers(u, p, end, &seen) < 0)
 		return -EPROTO;
-	}
-	if (have_upgrade == 0)
+	if (u->status != 101)
+		return feed_upgrade_refused(u, reason, reason_end);
+	if (seen.upgrade == 0)
 		return feed_upgrade_fail(u, "upgrade response lacks \"Upgrade: websocket\"%s", "");
-	if (have_upgrade < 0)
+	if (seen.upgrade < 0)
 		return feed_upgrade_fail(u, "upgrade response has Upgrade other than websocket%s",
 					 "");
-	if (!have_conn)
+	if (!seen.conn)
 		return feed_upgrade_fail(u, "upgrade response lacks \"Connection: upgrade\"%s", "");
-	if (!have_accept)
+	if (!seen.accept)
 		return feed_upgrade_fail(u, "upgrade response lacks Sec-WebSocket-Accept%s", "");
-	if (!accept_ok)
+	if (!seen.accept_ok)
 		return feed_upgrade_fail(u, "bad Sec-WebSocket-Accept%s", "");
-	if (extra[0])
-		return feed_upgrade_fail(u, "upgrade response: %s", extra);
+	if (seen.extra[0])
+		return feed_upgrade_fail(u, "upgrade response: %s", seen.extra);
 	u->done = 1;
 	return 1;
 }

@@ -364,6 +364,37 @@ static int feed_ws_frame_start(struct feed_ws *w, const struct wslay_frame_iocb 
 	return 0;
 }
 
+/* One chunk of the current frame: buffer it; a complete frame is a control
+ * frame to answer or, with FIN, the end of a message to deliver. */
+static int feed_ws_chunk(struct feed_ws *w, const struct wslay_frame_iocb *io)
+{
+	int r;
+
+	if (w->fr_opcode & 0x8) {
+		memcpy(w->ctl + w->ctl_len, io->data, io->data_length);
+		w->ctl_len += io->data_length;
+	} else if (!w->discard) {
+		memcpy(w->msg + w->msg_len, io->data, io->data_length);
+		w->msg_len += io->data_length;
+	}
+	w->fr_got += io->data_length;
+	if (w->fr_got < w->fr_len)
+		return 0;
+	w->fr_active = 0;
+	if (w->fr_opcode & 0x8) {
+		r = feed_ws_control(w, w->fr_opcode);
+		return r < 0 ? r : 0;
+	}
+	if (w->fr_fin) {
+		w->in_msg = 0;
+		if (w->cb.on_message && !w->discard)
+			w->cb.on_message(w->ud, w->msg, w->msg_len,
+					 w->msg_opcode == WSLAY_BINARY_FRAME);
+		w->msg_len = 0;
+	}
+	return 0;
+}
+
 int feed_ws_input(struct feed_ws *w, const uint8_t *p, size_t n)
 {
 	struct wslay_frame_iocb io;
@@ -385,38 +416,15 @@ int feed_ws_input(struct feed_ws *w, const uint8_t *p, size_t n)
 			return feed_ws_fail(w, FEED_WS_CLOSE_PROTOCOL, -EPROTO,
 					    "bad frame header (oversized or fragmented control "
 					    "frame, or non-minimal length)");
-		if (!w->fr_active) {
-			r = feed_ws_frame_start(w, &io);
-			if (r == -EMSGSIZE)
-				ret = r; /* reported at the end; the rest is parsed and dropped */
-			else if (r < 0)
-				return r;
-			else if (r == 1)
-				goto next;
-		}
-		if (w->fr_opcode & 0x8) {
-			memcpy(w->ctl + w->ctl_len, io.data, io.data_length);
-			w->ctl_len += io.data_length;
-		} else if (!w->discard) {
-			memcpy(w->msg + w->msg_len, io.data, io.data_length);
-			w->msg_len += io.data_length;
-		}
-		w->fr_got += io.data_length;
-		if (w->fr_got < w->fr_len)
-			continue;
-		w->fr_active = 0;
-		if (w->fr_opcode & 0x8) {
-			r = feed_ws_control(w, w->fr_opcode);
-			if (r < 0)
-				return r;
-		} else if (w->fr_fin) {
-			w->in_msg = 0;
-			if (w->cb.on_message && !w->discard)
-				w->cb.on_message(w->ud, w->msg, w->msg_len,
-						 w->msg_opcode == WSLAY_BINARY_FRAME);
-			w->msg_len = 0;
-		}
-	next:
+		r = w->fr_active ? 0 : feed_ws_frame_start(w, &io);
+		if (r == -EMSGSIZE)
+			ret = r; /* reported at the end; the rest is parsed and dropped */
+		else if (r < 0)
+			return r;
+		if (r != 1) /* 1: delivered whole from wslay's buffer */
+			r = feed_ws_chunk(w, &io);
+		if (r < 0)
+			return r;
 		if (w->failed)
 			return -EPROTO;
 		if (w->close_received)

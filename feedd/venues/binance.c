@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "jsonscan.h"
+#include "symbol.h"
 #include "venue.h"
 
 #define BN_SUB_TAIL 48 /* room for "],\"id\":<20 digits>}" */
@@ -202,11 +203,35 @@ static int binance_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
 	return 0;
 }
 
+/* Fills out's one tick for symbol i, all but the payload (the caller's),
+ * and counts it. */
+static inline struct mdbus_tick *binance_emit(struct feed_venue_ctx *v, struct feed_venue_out *out,
+					      uint32_t i, uint8_t kind, uint8_t side,
+					      int64_t exch_ts, int64_t recv_ns)
+{
+	struct feed_venue_sym *sym = &v->syms[i];
+	struct mdbus_tick *t = &out->ticks[0];
+	uint32_t ch = kind == MDBUS_KIND_TRADE ? FEED_CH_TRADES : FEED_CH_BBO;
+
+	memset(t, 0, sizeof(*t));
+	t->instrument = sym->instrument;
+	t->kind = kind;
+	t->flags = (uint8_t)(side | feed_venue_take_flags(v, i, ch));
+	t->exch_ts = exch_ts;
+	t->recv_ts = recv_ns;
+	sym->ticks++;
+	sym->last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_DATA;
+	out->sym = i;
+	out->n = 1;
+	return t;
+}
+
 static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
 			  struct feed_venue_out *out)
 {
 	struct feed_venue_sym *sym;
-	struct mdbus_tick *t = &out->ticks[0];
+	struct mdbus_tick *t;
 	int64_t price, qty;
 	uint64_t tid, tms;
 	uint32_t i;
@@ -231,32 +256,22 @@ static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *
 		feed_venue_error(v, out, i, "%s trade: missing or bad maker flag 'm'", sym->native);
 		return;
 	}
-	memset(t, 0, sizeof(*t));
-	t->instrument = sym->instrument;
-	t->kind = MDBUS_KIND_TRADE;
 	/* m: the buyer was the maker, so the taker (aggressor) sold. */
-	t->flags = (uint8_t)((maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY) |
-			     feed_venue_take_flags(v, i, FEED_CH_TRADES));
-	t->exch_ts = (int64_t)tms * 1000000;
-	t->recv_ts = recv_ns;
+	t = binance_emit(v, out, i, MDBUS_KIND_TRADE, maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY,
+			 (int64_t)tms * 1000000, recv_ns);
 	t->u.trade.price = price;
 	t->u.trade.qty = qty;
 	t->u.trade.trade_id = tid;
 	/* Trade ids are per symbol; kept for the sequence hook but not
 	 * treated as contiguous (Binance does not promise it on the stream). */
 	sym->seq[0] = tid;
-	sym->ticks++;
-	sym->last_recv_ns = recv_ns;
-	out->cls = FEED_MSG_DATA;
-	out->sym = i;
-	out->n = 1;
 }
 
 static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json_val *f,
 				int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_venue_sym *sym;
-	struct mdbus_tick *t = &out->ticks[0];
+	struct mdbus_tick *t;
 	int64_t bp, bq, ap, aq;
 	uint64_t u;
 	uint32_t i;
@@ -274,12 +289,8 @@ static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json
 				 sym->native);
 		return;
 	}
-	memset(t, 0, sizeof(*t));
-	t->instrument = sym->instrument;
-	t->kind = MDBUS_KIND_BBO;
-	t->flags = feed_venue_take_flags(v, i, FEED_CH_BBO);
-	t->exch_ts = 0; /* spot bookTicker carries no time */
-	t->recv_ts = recv_ns;
+	/* exch_ts 0: spot bookTicker carries no time. */
+	t = binance_emit(v, out, i, MDBUS_KIND_BBO, 0, 0, recv_ns);
 	t->u.bbo.bid_px = bp;
 	t->u.bbo.bid_qty = bq;
 	t->u.bbo.ask_px = ap;
@@ -287,11 +298,6 @@ static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json
 	/* u only increases but skips values (only top-of-book changes are
 	 * sent): not a contiguous sequence, so stored, not gap-checked. */
 	sym->seq[1] = u;
-	sym->ticks++;
-	sym->last_recv_ns = recv_ns;
-	out->cls = FEED_MSG_DATA;
-	out->sym = i;
-	out->n = 1;
 }
 
 /* {"result":null,"id":N}, {"error":{"code":2,"msg":"..."},"id":N} or the

@@ -296,4 +296,16 @@ uint8_t feed_venue_take_flags(struct feed_venue_ctx *v, uint32_t i, uint32_t ch)
 void feed_venue_error(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* ---- config validation (check.c) ------------------------------------------ */
+
+/*
+ * Everything about a loaded config (feed_config_load: syntax only) that
+ * depends on the venue: the venue exists, supports the channels, has a
+ * native name for every symbol, takes that many streams. Fills in the
+ * venue's defaults (url, decimals, its canonical name). Called by
+ * `feedd --check` and at start-up, before the daemon is built. Returns 0 or
+ * -EINVAL with "FILE:LINE: reason" (the line of the offending key) in err.
+ */
+int feed_venue_check(struct feed_config *c, char *err, size_t errlen);
+
 #endif /* FEED_VENUE_H */

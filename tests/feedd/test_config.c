@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_config.c: feedd's configuration loader. A full file (argv[1]) with
- * every key; [feed] defaults; durations and URLs; and each error kind with
- * its exact "FILE:LINE: reason".
+ * test_config.c: feedd's configuration loader and the venue check behind
+ * it. A full file (argv[1]) with every key; [feed] defaults; the one
+ * duration/count grammar; URLs; and each error kind with its exact
+ * "FILE:LINE: reason".
  */
 #include <errno.h>
 #include <math.h>
@@ -10,15 +11,25 @@
 
 #include "config.h"
 #include "helpers.h"
+#include "symbol.h"
+#include "venue.h"
 
 static char ca_path[512];
+
+/* What feedd does with a file: load (syntax), then check against the venues. */
+static int load_checked(const char *text, struct feed_config *c, char *err, size_t errlen)
+{
+	int rc = feed_config_load_string(text, "t.ini", c, err, errlen);
+
+	return rc < 0 ? rc : feed_venue_check(c, err, errlen);
+}
 
 /* Loads text, expects failure with exactly `msg`. */
 static void expect_err(const char *text, const char *msg, int line)
 {
 	struct feed_config c;
 	char err[512];
-	int rc = feed_config_load_string(text, "t.ini", &c, err, sizeof(err));
+	int rc = load_checked(text, &c, err, sizeof(err));
 
 	if (rc != -EINVAL || strcmp(err, msg) != 0) {
 		fprintf(stderr, "line %d: rc %d, error \"%s\"\n   expected \"%s\"\n", line, rc, err,
@@ -32,7 +43,7 @@ static void expect_err(const char *text, const char *msg, int line)
 static int load_ok(const char *text, struct feed_config *c, int line)
 {
 	char err[512];
-	int rc = feed_config_load_string(text, "t.ini", c, err, sizeof(err));
+	int rc = load_checked(text, c, err, sizeof(err));
 
 	if (rc != 0) {
 		fprintf(stderr, "line %d: unexpected error %d: %s\n", line, rc, err);
@@ -44,6 +55,35 @@ static int load_ok(const char *text, struct feed_config *c, int line)
 
 #define MIN_SESSION "[session a]\nvenue = binance\nsymbols = BTC-USDT\n"
 
+/* A session's timing and size keys, compared as one. */
+struct want_timing {
+	int64_t ping, pong, stale, handshake, rinit, rmax, rreset, lifetime;
+	double mult, jitter;
+	uint32_t retries;
+	size_t max_message;
+};
+
+static void check_timing(const struct feed_session_config *s, struct want_timing w, int line)
+{
+	int before = feed_test_failures;
+
+	CHECK_EQ_INT(s->ping_interval_ms, w.ping);
+	CHECK_EQ_INT(s->pong_timeout_ms, w.pong);
+	CHECK_EQ_INT(s->stale_timeout_ms, w.stale);
+	CHECK_EQ_INT(s->handshake_timeout_ms, w.handshake);
+	CHECK_EQ_INT(s->reconnect_initial_ms, w.rinit);
+	CHECK_EQ_INT(s->reconnect_max_ms, w.rmax);
+	CHECK(fabs(s->reconnect_multiplier - w.mult) < 1e-12);
+	CHECK(fabs(s->reconnect_jitter - w.jitter) < 1e-12);
+	CHECK_EQ_INT(s->reconnect_max_retries, w.retries);
+	CHECK_EQ_INT(s->reconnect_reset_ms, w.rreset);
+	CHECK_EQ_INT(s->max_lifetime_ms, w.lifetime);
+	CHECK_EQ_INT(s->max_message, w.max_message);
+	if (feed_test_failures != before)
+		fprintf(stderr, "  (session %s, checked at line %d)\n", s->name, line);
+}
+#define CHECK_TIMING(s, w) check_timing(s, w, __LINE__)
+
 static void test_full_file(const char *path)
 {
 	struct feed_config c;
@@ -51,6 +91,7 @@ static void test_full_file(const char *path)
 	char err[512];
 
 	CHECK_EQ_INT(feed_config_load(path, &c, err, sizeof(err)), 0);
+	CHECK_EQ_INT(feed_venue_check(&c, err, sizeof(err)), 0);
 	if (c.nsessions != 2) {
 		fprintf(stderr, "full file: %s\n", err);
 		feed_test_failures++;
@@ -76,18 +117,18 @@ static void test_full_file(const char *path)
 	CHECK_STR(s->symbols[1], "ETH-USDT");
 	CHECK_STR(s->symbols[2], "SOL-USDT"); /* from the continuation line */
 	CHECK_EQ_INT(s->channels, FEED_CH_TRADES | FEED_CH_BBO);
-	CHECK_EQ_INT(s->ping_interval_ms, 15000);
-	CHECK_EQ_INT(s->pong_timeout_ms, 5000);
-	CHECK_EQ_INT(s->stale_timeout_ms, 60000); /* its own value beats [feed] */
-	CHECK_EQ_INT(s->handshake_timeout_ms, 7500);
-	CHECK_EQ_INT(s->reconnect_initial_ms, 500);
-	CHECK_EQ_INT(s->reconnect_max_ms, 120000);
-	CHECK(fabs(s->reconnect_multiplier - 1.5) < 1e-12);
-	CHECK(fabs(s->reconnect_jitter - 0.10) < 1e-12);
-	CHECK_EQ_INT(s->reconnect_max_retries, 12);
-	CHECK_EQ_INT(s->reconnect_reset_ms, 45000);
-	CHECK_EQ_INT(s->max_lifetime_ms, 12LL * 3600 * 1000);
-	CHECK_EQ_INT(s->max_message, 2 << 20);
+	CHECK_TIMING(s, ((struct want_timing){.ping = 15000,
+					      .pong = 5000,
+					      .stale = 60000, /* its own value beats [feed] */
+					      .handshake = 7500,
+					      .rinit = 500,
+					      .rmax = 120000,
+					      .mult = 1.5,
+					      .jitter = 0.10,
+					      .retries = 12,
+					      .rreset = 45000,
+					      .lifetime = 12LL * 3600 * 1000,
+					      .max_message = 2 << 20}));
 	CHECK_EQ_INT(s->tls_verify, 0);
 	CHECK_EQ_INT(s->price_decimals, 2);
 	CHECK_EQ_INT(s->qty_decimals, 6);
@@ -98,19 +139,19 @@ static void test_full_file(const char *path)
 	CHECK_STR(s->url.host, "::1");
 	CHECK_EQ_INT(s->url.port, 8080);
 	CHECK_STR(s->url.path, "/stream?streams=x");
-	CHECK_EQ_INT(s->stale_timeout_ms, 20000);  /* [feed] default */
-	CHECK_EQ_INT(s->channels, FEED_CH_TRADES); /* [feed] default */
-	CHECK_EQ_INT(s->ping_interval_ms, 20000);  /* built-in defaults: */
-	CHECK_EQ_INT(s->pong_timeout_ms, 10000);
-	CHECK_EQ_INT(s->handshake_timeout_ms, 10000);
-	CHECK_EQ_INT(s->reconnect_initial_ms, 1000);
-	CHECK_EQ_INT(s->reconnect_max_ms, 60000);
-	CHECK(fabs(s->reconnect_multiplier - 2.0) < 1e-12);
-	CHECK(fabs(s->reconnect_jitter - 0.25) < 1e-12);
-	CHECK_EQ_INT(s->reconnect_max_retries, 0);
-	CHECK_EQ_INT(s->reconnect_reset_ms, 30000);
-	CHECK_EQ_INT(s->max_lifetime_ms, 23LL * 3600 * 1000);
-	CHECK_EQ_INT(s->max_message, 1 << 20);
+	CHECK_EQ_INT(s->channels, FEED_CH_TRADES);	     /* [feed] default */
+	CHECK_TIMING(s, ((struct want_timing){.ping = 20000, /* built-in defaults but */
+					      .pong = 10000,
+					      .stale = 20000, /* [feed] default */
+					      .handshake = 10000,
+					      .rinit = 1000,
+					      .rmax = 60000,
+					      .mult = 2.0,
+					      .jitter = 0.25,
+					      .retries = 0,
+					      .rreset = 30000,
+					      .lifetime = 23LL * 3600 * 1000,
+					      .max_message = 1 << 20}));
 	CHECK_EQ_INT(s->tls_verify, 1);
 	CHECK_EQ_INT(s->price_decimals, 8); /* the venue's */
 	CHECK_EQ_INT(s->qty_decimals, 8);
@@ -164,6 +205,22 @@ static void test_defaults(void)
 	}
 	feed_config_free(&c);
 
+	/* A url from [feed] is the session's: the venue's default does not
+	 * replace it. Loading alone leaves url and decimals to the venue check. */
+	if (feed_config_load_string("[feed]\nurl = ws://127.0.0.1:1/x\n" MIN_SESSION, "t.ini", &c,
+				    text, sizeof(text)) == 0) {
+		CHECK_STR(c.sessions[0].url.host, "127.0.0.1");
+		CHECK_EQ_INT(c.sessions[0].price_decimals, -1);
+		CHECK_EQ_INT(feed_venue_check(&c, text, sizeof(text)), 0);
+		CHECK_STR(c.sessions[0].url.host, "127.0.0.1");
+		CHECK_STR(c.sessions[0].url.path, "/x");
+		CHECK_EQ_INT(c.sessions[0].price_decimals, 8);
+	} else {
+		fprintf(stderr, "[feed] url: %s\n", text);
+		feed_test_failures++;
+	}
+	feed_config_free(&c);
+
 	/* Symbols given in [feed] are copied into each session. */
 	if (LOAD_OK("[feed]\nsymbols = BTC-USDT, ETH-BTC\n[session a]\nvenue = binance\n"
 		    "[session b]\nvenue = binance\nsymbols = XRP-USDT\n",
@@ -176,30 +233,105 @@ static void test_defaults(void)
 	feed_config_free(&c);
 }
 
-static void test_durations_and_urls(void)
+/* MIN_SESSION plus one line (line 4), loaded and checked. */
+static int load_with(const char *extra, struct feed_config *c, int line)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), MIN_SESSION "%s\n", extra);
+	return load_ok(text, c, line);
+}
+
+/* The config reads exactly mdbus_units.h's forms: durations into whole
+ * milliseconds, counts with decimal (k, M) and binary (Ki, MiB) multipliers. */
+static void test_grammar(void)
+{
+	static const struct {
+		const char *v;
+		int64_t ms;
+	} dur[] = {{"250ms", 250},   {"2s", 2000},	{"1.5m", 90000}, {"30", 30000},
+		   {"0", 0},	     {"23h", 82800000}, {"0.5s", 500},	 {"1000us", 1},
+		   {"2000000ns", 2}, {"0.1s", 100}};
+	static const struct {
+		const char *v;
+		uint64_t n;
+	} cnt[] = {{"1MiB", 1u << 20}, {"64Ki", 65536}, {"64k", 64000},	     {"1M", 1000000},
+		   {"1.5Ki", 1536},    {"4096", 4096},	{"64Mi", 64u << 20}, {"2KiB", 2048}};
+	struct feed_config c;
+	char line[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(dur) / sizeof(dur[0]); i++) {
+		snprintf(line, sizeof(line), "ping_interval = %s", dur[i].v);
+		if (load_with(line, &c, __LINE__) == 0 &&
+		    c.sessions[0].ping_interval_ms != dur[i].ms) {
+			fprintf(stderr, "%s: %lld ms, expected %lld\n", line,
+				(long long)c.sessions[0].ping_interval_ms, (long long)dur[i].ms);
+			feed_test_failures++;
+		}
+		feed_config_free(&c);
+	}
+	for (i = 0; i < sizeof(cnt) / sizeof(cnt[0]); i++) {
+		snprintf(line, sizeof(line), "max_message = %s", cnt[i].v);
+		if (load_with(line, &c, __LINE__) == 0 && c.sessions[0].max_message != cnt[i].n) {
+			fprintf(stderr, "%s: %zu, expected %llu\n", line, c.sessions[0].max_message,
+				(unsigned long long)cnt[i].n);
+			feed_test_failures++;
+		}
+		feed_config_free(&c);
+	}
+	/* Global keys read the same grammar. */
+	if (LOAD_OK("[bus]\nslots = 64Ki\n[feed]\nshutdown_timeout = 1.5\n" MIN_SESSION, &c) == 0) {
+		CHECK_EQ_INT(c.slots, 65536);
+		CHECK_EQ_INT(c.shutdown_timeout_ms, 1500);
+	}
+	feed_config_free(&c);
+	if (LOAD_OK(MIN_SESSION "reconnect_max_retries = 1k\nprice_decimals = 0\n", &c) == 0) {
+		CHECK_EQ_INT(c.sessions[0].reconnect_max_retries, 1000);
+		CHECK_EQ_INT(c.sessions[0].price_decimals, 0);
+	}
+	feed_config_free(&c);
+}
+
+/* ... and refuses everything else, naming the file and line. */
+static void test_grammar_errors(void)
+{
+#define BAD_DURATION(v)                                                                            \
+	"t.ini:4: bad duration '" v "' for ping_interval (e.g. 250ms, 2s, 1.5m, 23h; a bare "      \
+	"number is seconds)"
+	EXPECT_ERR(MIN_SESSION "ping_interval = 5x\n", BAD_DURATION("5x"));
+	EXPECT_ERR(MIN_SESSION "ping_interval = -1s\n", BAD_DURATION("-1s"));
+	EXPECT_ERR(MIN_SESSION "ping_interval = 5 s\n", BAD_DURATION("5 s"));
+	EXPECT_ERR(MIN_SESSION "ping_interval = s\n", BAD_DURATION("s"));
+	EXPECT_ERR(MIN_SESSION "ping_interval = 1S\n", BAD_DURATION("1S"));
+	EXPECT_ERR(MIN_SESSION "ping_interval = 99999999999999999999h\n",
+		   BAD_DURATION("99999999999999999999h"));
+	EXPECT_ERR(MIN_SESSION "ping_interval = 1.5ms\n",
+		   "t.ini:4: ping_interval '1.5ms' is not a whole number of milliseconds");
+	EXPECT_ERR(MIN_SESSION "ping_interval = 100us\n",
+		   "t.ini:4: ping_interval '100us' is not a whole number of milliseconds");
+	EXPECT_ERR(MIN_SESSION "handshake_timeout = 0ms\n",
+		   "t.ini:4: handshake_timeout must be more than 0");
+#undef BAD_DURATION
+#define BAD_SIZE(v) "t.ini:4: bad max_message '" v "' (1Ki to 64Mi bytes, e.g. 64Ki or 1MiB)"
+	EXPECT_ERR(MIN_SESSION "max_message = 1.5\n", BAD_SIZE("1.5"));
+	EXPECT_ERR(MIN_SESSION "max_message = 64KB\n", BAD_SIZE("64KB"));
+	EXPECT_ERR(MIN_SESSION "max_message = 1 MiB\n", BAD_SIZE("1 MiB"));
+	EXPECT_ERR(MIN_SESSION "max_message = 65Mi\n", BAD_SIZE("65Mi"));
+	EXPECT_ERR(MIN_SESSION "max_message = 1000\n", BAD_SIZE("1000"));
+	EXPECT_ERR(MIN_SESSION "max_message = -1Ki\n", BAD_SIZE("-1Ki"));
+#undef BAD_SIZE
+	/* 1M is 10^6 now, not a power of two. */
+	EXPECT_ERR("[bus]\nslots = 1M\n" MIN_SESSION,
+		   "t.ini:2: bad slots '1M' (a power of two, 64 to 2^30)");
+	EXPECT_ERR("[bus]\nslots = 2Gi\n" MIN_SESSION,
+		   "t.ini:2: bad slots '2Gi' (a power of two, 64 to 2^30)");
+}
+
+static void test_urls_and_symbols(void)
 {
 	struct feed_url u;
-	int64_t ms;
 	char err[256];
-
-	CHECK_EQ_INT(feed_duration_parse("250ms", &ms), 0);
-	CHECK_EQ_INT(ms, 250);
-	CHECK_EQ_INT(feed_duration_parse("20s", &ms), 0);
-	CHECK_EQ_INT(ms, 20000);
-	CHECK_EQ_INT(feed_duration_parse("2m", &ms), 0);
-	CHECK_EQ_INT(ms, 120000);
-	CHECK_EQ_INT(feed_duration_parse("23h", &ms), 0);
-	CHECK_EQ_INT(ms, 82800000);
-	CHECK_EQ_INT(feed_duration_parse("0", &ms), 0);
-	CHECK_EQ_INT(ms, 0);
-	CHECK_EQ_INT(feed_duration_parse("5", &ms), -EINVAL);
-	CHECK_EQ_INT(feed_duration_parse("5x", &ms), -EINVAL);
-	CHECK_EQ_INT(feed_duration_parse("-1s", &ms), -EINVAL);
-	CHECK_EQ_INT(feed_duration_parse("1.5s", &ms), -EINVAL);
-	CHECK_EQ_INT(feed_duration_parse("s", &ms), -EINVAL);
-	CHECK_EQ_INT(feed_duration_parse("5 s", &ms), -EINVAL);
-	CHECK_EQ_INT(feed_duration_parse("99999999999999999999h", &ms), -ERANGE);
-	CHECK_EQ_INT(feed_duration_parse("9999999999h", &ms), -ERANGE);
 
 	CHECK_EQ_INT(feed_url_parse("wss://example.com", &u, err, sizeof(err)), 0);
 	CHECK(u.tls == 1 && u.port == 443 && !strcmp(u.path, "/") &&
@@ -241,8 +373,6 @@ static void test_errors(void)
 	EXPECT_ERR(MIN_SESSION "foo = 1\n", "t.ini:4: unknown key 'foo' in [session a]");
 	EXPECT_ERR("[bus]\nname = x\nslot = 64\n", "t.ini:3: unknown key 'slot' in [bus]");
 	EXPECT_ERR("[feed]\nbogus = 1\n" MIN_SESSION, "t.ini:2: unknown key 'bogus' in [feed]");
-	EXPECT_ERR(MIN_SESSION "ping_interval = 5x\n",
-		   "t.ini:4: bad duration '5x' for ping_interval (use ms, s, m, h)");
 	EXPECT_ERR(MIN_SESSION "pong_timeout = 0\n", "t.ini:4: pong_timeout must be more than 0");
 	/* missing required keys name the section header's line */
 	EXPECT_ERR("[feed]\n\n[session a]\nsymbols = BTC-USDT\n",
@@ -253,6 +383,14 @@ static void test_errors(void)
 		   "t.ini:7: duplicate session 'a' (first at line 1)");
 	EXPECT_ERR("[session a]\nvenue = krakken\nsymbols = BTC-USDT\n",
 		   "t.ini:2: unknown venue 'krakken'");
+	/* Venue errors name the key's line, also when it came from [feed]. */
+	EXPECT_ERR("[feed]\nvenue = krakken\n[session a]\nsymbols = BTC-USDT\n",
+		   "t.ini:2: unknown venue 'krakken'");
+	EXPECT_ERR("[session a]\nvenue = bin/ance\nsymbols = BTC-USDT\n",
+		   "t.ini:2: bad venue 'bin/ance' (1-15 chars of A-Z a-z 0-9 . _ -)");
+	/* Two normalized symbols, one native name: only the venue can tell. */
+	EXPECT_ERR("[session a]\nvenue = binance\n\nsymbols = AB-C, A-BC\n",
+		   "t.ini:4: symbol 'A-BC' listed twice (binance name 'ABC') in [session a]");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USDT, btc-eth\n",
 		   "t.ini:3: bad symbol 'btc-eth' (use upper-case BASE-QUOTE, e.g. BTC-USDT)");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTCUSDT\n",
@@ -281,7 +419,7 @@ static void test_errors(void)
 	EXPECT_ERR(MIN_SESSION "reconnect_initial = 10s\nreconnect_max = 5s\n",
 		   "t.ini:5: reconnect_max is below reconnect_initial in [session a]");
 	EXPECT_ERR(MIN_SESSION "max_message = 10\n",
-		   "t.ini:4: bad max_message '10' (1K to 64M; suffix k or M)");
+		   "t.ini:4: bad max_message '10' (1Ki to 64Mi bytes, e.g. 64Ki or 1MiB)");
 	EXPECT_ERR(MIN_SESSION "tls_verify = maybe\n",
 		   "t.ini:4: bad tls_verify 'maybe' (yes or no)");
 	EXPECT_ERR(MIN_SESSION "price_decimals = 19\n",
@@ -293,12 +431,14 @@ static void test_errors(void)
 	EXPECT_ERR("[bus]\nname = a/b\n" MIN_SESSION,
 		   "t.ini:2: bad bus name 'a/b' (1-63 chars of A-Z a-z 0-9 . _ -, not starting "
 		   "with '.')");
-	EXPECT_ERR("[feed]\nshutdown_timeout = 2\n" MIN_SESSION,
-		   "t.ini:2: bad duration '2' for shutdown_timeout (use ms, s, m, h)");
+	EXPECT_ERR("[feed]\nshutdown_timeout = 2sec\n" MIN_SESSION,
+		   "t.ini:2: bad duration '2sec' for shutdown_timeout (e.g. 250ms, 2s, 1.5m, 23h; "
+		   "a bare number is seconds)");
 	EXPECT_ERR("[feed]\nconnect_rate = 5/h\n" MIN_SESSION,
 		   "t.ini:2: bad connect_rate '5/h' (e.g. 5/s or 30/m)");
 	EXPECT_ERR("[feed]\nping_interval = 1y\n" MIN_SESSION,
-		   "t.ini:2: bad duration '1y' for ping_interval (use ms, s, m, h)");
+		   "t.ini:2: bad duration '1y' for ping_interval (e.g. 250ms, 2s, 1.5m, 23h; a "
+		   "bare number is seconds)");
 	EXPECT_ERR("[sessions a]\n", "t.ini:1: unknown section [sessions a] (use [bus], [feed], "
 				     "[session NAME])");
 	EXPECT_ERR("[session]\n", "t.ini:1: bad session name '' in [session] (1-47 chars of A-Z "
@@ -362,7 +502,9 @@ int main(int argc, char **argv)
 		snprintf(ca_path, sizeof(ca_path), "%s", argv[1]);
 	test_full_file(argv[1]);
 	test_defaults();
-	test_durations_and_urls();
+	test_grammar();
+	test_grammar_errors();
+	test_urls_and_symbols();
 	test_errors();
 	return feed_test_done("test_config");
 }

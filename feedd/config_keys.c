@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config_keys.c: the key table and one small parser per value type
+ * (config_keys.h). Durations and counts go through mdbus_units.h, the
+ * grammar every mdbus tool reads; nothing here knows a venue.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config_keys.h"
+#include "mdbus_units.h"
+#include "symbol.h"
+
+#define NS_PER_MS 1000000LL
+
+#define SK(id, n, t, f, d, lo, hi, h)                                                              \
+	[id] = {n,                                                                                 \
+		CW_SESSION,                                                                        \
+		t,                                                                                 \
+		offsetof(struct feed_session_config, f),                                           \
+		sizeof(((struct feed_session_config *)0)->f),                                      \
+		d,                                                                                 \
+		lo,                                                                                \
+		hi,                                                                                \
+		h}
+#define GK(id, w, n, t, f, d, lo, hi, h)                                                           \
+	[id] =                                                                                     \
+		{n,                                                                                \
+		 w,                                                                                \
+		 t,                                                                                \
+		 offsetof(struct feed_config, f),                                                  \
+		 sizeof(((struct feed_config *)0)->f),                                             \
+		 d,                                                                                \
+		 lo,                                                                               \
+		 hi,                                                                               \
+		 h}
+
+const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
+	SK(K_VENUE, "venue", CT_NAME, venue, NULL, 0, 0, NULL),
+	SK(K_URL, "url", CT_URL, url, NULL, 0, 0, NULL),
+	/* symbols is a pointer: its size is never used (feed_cfg_copy special-cases it). */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
+	SK(K_SYMBOLS, "symbols", CT_SYMBOLS, symbols, NULL, 0, 0, NULL),
+	SK(K_CHANNELS, "channels", CT_CHANNELS, channels, "trades, bbo", 0, 0, NULL),
+	SK(K_PING, "ping_interval", CT_DURATION, ping_interval_ms, "20s", 0, 0, NULL),
+	SK(K_PONG, "pong_timeout", CT_DURATION, pong_timeout_ms, "10s", 1, 0, NULL),
+	SK(K_STALE, "stale_timeout", CT_DURATION, stale_timeout_ms, "30s", 0, 0, NULL),
+	SK(K_HANDSHAKE, "handshake_timeout", CT_DURATION, handshake_timeout_ms, "10s", 1, 0, NULL),
+	SK(K_RINIT, "reconnect_initial", CT_DURATION, reconnect_initial_ms, "1s", 1, 0, NULL),
+	SK(K_RMAX, "reconnect_max", CT_DURATION, reconnect_max_ms, "60s", 1, 0, NULL),
+	SK(K_RMULT, "reconnect_multiplier", CT_MULT, reconnect_multiplier, "2", 0, 0, NULL),
+	SK(K_RJITTER, "reconnect_jitter", CT_JITTER, reconnect_jitter, "0.25", 0, 0, NULL),
+	SK(K_RRETRIES, "reconnect_max_retries", CT_COUNT, reconnect_max_retries, "0", 0, UINT32_MAX,
+	   "a whole number, 0 = forever"),
+	SK(K_RRESET, "reconnect_reset", CT_DURATION, reconnect_reset_ms, "30s", 0, 0, NULL),
+	SK(K_LIFETIME, "max_lifetime", CT_DURATION, max_lifetime_ms, "23h", 0, 0, NULL),
+	SK(K_MAXMSG, "max_message", CT_COUNT, max_message, "1MiB", 1024, 64u << 20,
+	   "1Ki to 64Mi bytes, e.g. 64Ki or 1MiB"),
+	SK(K_CAFILE, "ca_file", CT_FILE, ca_file, NULL, 0, 0, NULL),
+	SK(K_TLSVERIFY, "tls_verify", CT_BOOL, tls_verify, "yes", 0, 0, NULL),
+	SK(K_PDEC, "price_decimals", CT_COUNT, price_decimals, NULL, 0, MDBUS_DECIMALS_MAX,
+	   "0 to 18"),
+	SK(K_QDEC, "qty_decimals", CT_COUNT, qty_decimals, NULL, 0, MDBUS_DECIMALS_MAX, "0 to 18"),
+	GK(K_BUSNAME, CW_BUS, "name", CT_BUS, bus, NULL, 0, 0, NULL),
+	GK(K_SLOTS, CW_BUS, "slots", CT_POW2, slots, "1Mi", 64, 1u << 30,
+	   "a power of two, 64 to 2^30"),
+	GK(K_SHUTDOWN, CW_FEED, "shutdown_timeout", CT_DURATION, shutdown_timeout_ms, "2s", 1, 0,
+	   NULL),
+	GK(K_RATE, CW_FEED, "connect_rate", CT_RATE, connect_rate, "5/s", 0, 0, NULL),
+};
+
+_Static_assert(MDBUS_DECIMALS_MAX == 18, "the decimals hint says 0 to 18");
+
+const struct feed_cfg_key *feed_cfg_key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CFG_NKEYS; i++)
+		if (!strcmp(feed_cfg_keys[i].name, name))
+			return &feed_cfg_keys[i];
+	return NULL;
+}
+
+char *feed_cfg_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/* ---- lists ---------------------------------------------------------------- */
+
+static int cfg_add_symbol(struct feed_session_config *s, const char *sym)
+{
+	char(*n)[MDBUS_SYMBOL_MAX];
+	size_t i;
+
+	for (i = 0; i < s->nsymbols; i++)
+		if (!strcmp(s->symbols[i], sym))
+			return -EEXIST;
+	/* Grow by doubling: capacity is the next power of two >= nsymbols. */
+	if ((s->nsymbols & (s->nsymbols - 1)) == 0) {
+		n = realloc(s->symbols, (s->nsymbols ? 2 * s->nsymbols : 4) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		s->symbols = n;
+	}
+	strcpy(s->symbols[s->nsymbols++], sym);
+	return 0;
+}
+
+/* Appends a comma list to the session's symbols (or replaces them). */
+static int cfg_symbols(struct feed_session_config *s, char *v, int append, char *why, size_t wl)
+{
+	char *tok, *save = NULL;
+	int rc, any = 0;
+
+	if (!append) {
+		free(s->symbols);
+		s->symbols = NULL;
+		s->nsymbols = 0;
+	}
+	for (tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok = feed_cfg_trim(tok);
+		if (!*tok)
+			continue;
+		if (!feed_symbol_valid(tok)) {
+			snprintf(why, wl,
+				 "bad symbol '%s' (use upper-case BASE-QUOTE, e.g. BTC-USDT)", tok);
+			return -EINVAL;
+		}
+		rc = cfg_add_symbol(s, tok);
+		if (rc == -EEXIST) {
+			snprintf(why, wl, "symbol '%s' listed twice", tok);
+			return -EINVAL;
+		}
+		if (rc < 0) {
+			snprintf(why, wl, "out of memory");
+			return rc;
+		}
+		any = 1;
+	}
+	if (!any) {
+		snprintf(why, wl, "empty symbol list");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cfg_channels(uint32_t *mask, char *v, int append, char *why, size_t wl)
+{
+	static const char *const names[] = {"trades", "bbo", "l2"};
+	static const uint32_t bits[] = {FEED_CH_TRADES, FEED_CH_BBO, FEED_CH_L2};
+	char *tok, *save = NULL;
+	uint32_t m = append ? *mask : 0;
+	size_t i;
+
+	for (tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok = feed_cfg_trim(tok);
+		if (!*tok)
+			continue;
+		for (i = 0; i < 3 && strcmp(tok, names[i]) != 0; i++)
+			;
+		if (i == 3) {
+			snprintf(why, wl, "unknown channel '%s' (use trades, bbo, l2)", tok);
+			return -EINVAL;
+		}
+		m |= bits[i];
+	}
+	if (!m) {
+		snprintf(why, wl, "empty channel list");
+		return -EINVAL;
+	}
+	*mask = m;
+	return 0;
+}
+
+/* ---- numbers ---------------------------------------------------------------- */
+
+/* The one duration grammar, then whole milliseconds and the row's minimum. */
+static int cfg_duration(const struct feed_cfg_key *k, const char *v, int64_t *ms, char *why,
+			size_t wl)
+{
+	int64_t ns;
+
+	if (mdbus_units_parse_duration(v, &ns) < 0) {
+		snprintf(why, wl,
+			 "bad duration '%s' for %s (e.g. 250ms, 2s, 1.5m, 23h; a bare number is "
+			 "seconds)",
+			 v, k->name);
+		return -EINVAL;
+	}
+	if (ns % NS_PER_MS) {
+		snprintf(why, wl, "%s '%s' is not a whole number of milliseconds", k->name, v);
+		return -EINVAL;
+	}
+	if ((uint64_t)(ns / NS_PER_MS) < k->min) {
+		snprintf(why, wl, "%s must be more than 0", k->name);
+		return -EINVAL;
+	}
+	*ms = ns / NS_PER_MS;
+	return 0;
+}
+
+/* The one count grammar into an unsigned (or, for decimals, int) field. */
+static int cfg_count(const struct feed_cfg_key *k, const char *v, void *f, char *why, size_t wl)
+{
+	uint64_t u;
+
+	if (mdbus_units_parse_count(v, k->max, &u) < 0 || u < k->min ||
+	    (k->type == CT_POW2 && (u & (u - 1)))) {
+		snprintf(why, wl, "bad %s '%s' (%s)", k->name, v, k->hint);
+		return -EINVAL;
+	}
+	if (k->size == sizeof(uint32_t)) {
+		uint32_t x = (uint32_t)u; /* max <= UINT32_MAX (or INT_MAX for int fields) */
+		memcpy(f, &x, sizeof(x));
+	} else {
+		memcpy(f, &u, sizeof(u));
+	}
+	return 0;
+}
+
+_Static_assert(sizeof(int) == sizeof(uint32_t) && sizeof(size_t) == sizeof(uint64_t),
+	       "cfg_count stores 4- and 8-byte fields");
+
+static int cfg_double(const char *s, double *out)
+{
+	char *end;
+	double d;
+
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || end == s || *end || d != d)
+		return -EINVAL;
+	*out = d;
+	return 0;
+}
+
+static int cfg_mult(const struct feed_cfg_key *k, const char *v, double *out, char *why, size_t wl)
+{
+	double d;
+
+	if (cfg_double(v, &d) < 0 || d < 1.0 || d > 100.0) {
+		snprintf(why, wl, "bad %s '%s' (a number from 1 to 100)", k->name, v);
+		return -EINVAL;
+	}
+	*out = d;
+	return 0;
+}
+
+/* "0.1" or "10%". */
+static int cfg_jitter(const struct feed_cfg_key *k, char *v, double *out, char *why, size_t wl)
+{
+	size_t n = strlen(v);
+	int pct = n > 0 && v[n - 1] == '%';
+	double d;
+
+	if (pct)
+		v[n - 1] = '\0';
+	if (cfg_double(feed_cfg_trim(v), &d) < 0 || (pct && (d /= 100.0, 0)) || d < 0.0 ||
+	    d >= 1.0) {
+		snprintf(why, wl, "bad %s '%s%s' (0 <= jitter < 1, or a percentage)", k->name, v,
+			 pct ? "%" : "");
+		return -EINVAL;
+	}
+	*out = d;
+	return 0;
+}
+
+/* "5/s", "30/m" or a bare number per second. */
+static int cfg_rate(const struct feed_cfg_key *k, char *v, double *out, char *why, size_t wl)
+{
+	char *slash = strchr(v, '/');
+	double d, per = 1.0;
+
+	if (slash) {
+		*slash = '\0';
+		per = !strcmp(slash + 1, "s") ? 1.0 : !strcmp(slash + 1, "m") ? 60.0 : -1.0;
+	}
+	if (per < 0 || cfg_double(feed_cfg_trim(v), &d) < 0 || !(d > 0) || d > 1e6) {
+		if (slash)
+			*slash = '/';
+		snprintf(why, wl, "bad %s '%s' (e.g. 5/s or 30/m)", k->name, v);
+		return -EINVAL;
+	}
+	*out = d / per;
+	return 0;
+}
+
+/* ---- words ------------------------------------------------------------------ */
+
+static int cfg_bool(const struct feed_cfg_key *k, const char *v, int *out, char *why, size_t wl)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
+			*out = !strcasecmp(v, yes[i]);
+			return 0;
+		}
+	}
+	snprintf(why, wl, "bad %s '%s' (yes or no)", k->name, v);
+	return -EINVAL;
+}
+
+static int cfg_name(const struct feed_cfg_key *k, const char *v, char *f, char *why, size_t wl)
+{
+	size_t i, n = strlen(v);
+
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '_' || v[i] == '.'))
+			break;
+	if (n == 0 || i < n || n >= k->size) {
+		snprintf(why, wl, "bad %s '%s' (1-%zu chars of A-Z a-z 0-9 . _ -)", k->name, v,
+			 k->size - 1);
+		return -EINVAL;
+	}
+	memcpy(f, v, n + 1);
+	return 0;
+}
+
+static int cfg_bus(const char *v, char *f, size_t size, char *why, size_t wl)
+{
+	if (!*v || mdbus_bus_name(v, f, size) < 0) {
+		snprintf(why, wl,
+			 "bad bus name '%s' (1-%d chars of A-Z a-z 0-9 . _ -, not starting with "
+			 "'.')",
+			 v, MDBUS_BUS_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cfg_file(const struct feed_cfg_key *k, const char *v, char *f, char *why, size_t wl)
+{
+	if (!*v || strlen(v) >= k->size) {
+		snprintf(why, wl, "bad %s '%s'", k->name, v);
+		return -EINVAL;
+	}
+	if (access(v, R_OK) < 0) {
+		snprintf(why, wl, "%s '%s': %s", k->name, v, strerror(errno));
+		return -EINVAL;
+	}
+	strcpy(f, v);
+	return 0;
+}
+
+/* ---- the table's entry points ------------------------------------------------------ */
+
+int feed_cfg_value(const struct feed_cfg_key *k, void *base, char *v, int append, char *why,
+		   size_t wl)
+{
+	void *f = (char *)base + k->off;
+
+	switch (k->type) {
+	case CT_NAME:
+		return cfg_name(k, v, f, why, wl);
+	case CT_URL:
+		return feed_url_parse(v, f, why, wl);
+	case CT_SYMBOLS:
+		return cfg_symbols(base, v, append, why, wl);
+	case CT_CHANNELS:
+		return cfg_channels(f, v, append, why, wl);
+	case CT_DURATION:
+		return cfg_duration(k, v, f, why, wl);
+	case CT_COUNT:
+	case CT_POW2:
+		return cfg_count(k, v, f, why, wl);
+	case CT_MULT:
+		return cfg_mult(k, v, f, why, wl);
+	case CT_JITTER:
+		return cfg_jitter(k, v, f, why, wl);
+	case CT_FILE:
+		return cfg_file(k, v, f, why, wl);
+	case CT_BOOL:
+		return cfg_bool(k, v, f, why, wl);
+	case CT_BUS:
+		return cfg_bus(v, f, k->size, why, wl);
+	case CT_RATE:
+		return cfg_rate(k, v, f, why, wl);
+	}
+	return -EINVAL;
+}
+
+int feed_cfg_copy(const struct feed_cfg_key *k, struct feed_session_config *dst,
+		  const struct feed_session_config *src)
+{
+	size_t i;
+
+	if (k->type == CT_SYMBOLS) {
+		for (i = 0; i < src->nsymbols; i++)
+			if (cfg_add_symbol(dst, src->symbols[i]) < 0)
+				return -ENOMEM;
+		return 0;
+	}
+	memcpy((char *)dst + k->off, (const char *)src + k->off, k->size);
+	return 0;
+}
+
+int feed_cfg_defaults(enum feed_cfg_where where, void *base, char *why, size_t wl)
+{
+	char v[64];
+	size_t i;
+
+	if (where == CW_SESSION) {
+		struct feed_session_config *s = base;
+		memset(s, 0, sizeof(*s));
+		s->price_decimals = -1; /* the venue's, filled in by feed_venue_check */
+		s->qty_decimals = -1;
+	}
+	for (i = 0; i < CFG_NKEYS; i++) {
+		const struct feed_cfg_key *k = &feed_cfg_keys[i];
+
+		if (k->where != where || !k->def)
+			continue;
+		snprintf(v, sizeof(v), "%s", k->def);
+		if (feed_cfg_value(k, base, v, 0, why, wl) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check.c: validates a loaded config against its venues (feed_venue_check
+ * in venue.h). The config layer checks syntax and knows no venue; this is
+ * the one place venue knowledge meets the file, so its errors still name
+ * the file and the line of the key at fault.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "venue.h"
+
+static int check_fail(const struct feed_config *c, int line, char *err, size_t errlen,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* "FILE:LINE: reason"; always -EINVAL. */
+static int check_fail(const struct feed_config *c, int line, char *err, size_t errlen,
+		      const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (err && errlen)
+		snprintf(err, errlen, "%s:%d: %s", c->path, line, msg);
+	return -EINVAL;
+}
+
+static int check_line(const struct feed_session_config *s, int key_line)
+{
+	return key_line > 0 ? key_line : s->line;
+}
+
+static const char *check_channel_name(uint32_t bits)
+{
+	return (bits & FEED_CH_TRADES) ? "trades" : (bits & FEED_CH_BBO) ? "bbo" : "l2";
+}
+
+/* The venue's own limits on what the session asks for. */
+static int check_limits(const struct feed_config *c, const struct feed_session_config *s,
+			const struct feed_venue_ops *ops, char *err, size_t errlen)
+{
+	uint32_t extra = s->channels & ~ops->channels, streams;
+
+	if (extra)
+		return check_fail(c, check_line(s, s->channels_line), err, errlen,
+				  "venue %s does not support channel %s in [session %s]", ops->name,
+				  check_channel_name(extra), s->name);
+	streams = (uint32_t)s->nsymbols * (uint32_t)__builtin_popcount(s->channels);
+	if (ops->max_streams_per_conn && streams > ops->max_streams_per_conn)
+		return check_fail(c, check_line(s, s->symbols_line), err, errlen,
+				  "%u streams (symbols x channels) exceed %s's limit of %u per "
+				  "connection in [session %s]",
+				  streams, ops->name, ops->max_streams_per_conn, s->name);
+	return 0;
+}
+
+/* Builds the session's venue context once: native names, duplicates under
+ * them, and whatever else the adapter refuses, exactly as start-up will. */
+static int check_symbols(const struct feed_config *c, const struct feed_session_config *s,
+			 const struct feed_venue_ops *ops, char *err, size_t errlen)
+{
+	struct feed_venue_ctx v;
+	char why[FEED_VENUE_REASON_MAX + 64];
+
+	memset(&v, 0, sizeof(v));
+	why[0] = '\0';
+	if (feed_venue_ctx_init(&v, ops, s, why, sizeof(why)) < 0)
+		return check_fail(c, check_line(s, s->symbols_line), err, errlen,
+				  "%s in [session %s]", why[0] ? why : "venue setup failed",
+				  s->name);
+	feed_venue_ctx_free(&v);
+	return 0;
+}
+
+/* The venue's defaults for what the file left out. */
+static int check_defaults(const struct feed_config *c, struct feed_session_config *s,
+			  const struct feed_venue_ops *ops, char *err, size_t errlen)
+{
+	char why[256];
+
+	memcpy(s->venue, ops->name, strlen(ops->name) + 1);
+	if (s->price_decimals < 0)
+		s->price_decimals = ops->price_decimals;
+	if (s->qty_decimals < 0)
+		s->qty_decimals = ops->qty_decimals;
+	if (s->url_line == 0 && feed_url_parse(ops->default_url, &s->url, why, sizeof(why)) < 0)
+		return check_fail(c, s->line, err, errlen, "venue %s: %s", ops->name, why);
+	return 0;
+}
+
+int feed_venue_check(struct feed_config *c, char *err, size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->nsessions; i++) {
+		struct feed_session_config *s = &c->sessions[i];
+		const struct feed_venue_ops *ops = feed_venue_find(s->venue);
+
+		if (!ops || strlen(ops->name) >= sizeof(s->venue))
+			return check_fail(c, check_line(s, s->venue_line), err, errlen,
+					  "unknown venue '%s'", s->venue);
+		rc = check_defaults(c, s, ops, err, errlen);
+		if (rc == 0)
+			rc = check_limits(c, s, ops, err, errlen);
+		if (rc == 0)
+			rc = check_symbols(c, s, ops, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
