@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "mdbus_units.h"
 #include "tools_cli.h"
 #include "tools_tick.h"
 
@@ -96,9 +97,9 @@ static int tools_get_id(json_t *o, const char *key, uint64_t *out, struct tools_
 		return 0;
 	}
 	if (json_is_string(v)) {
-		/* digits only: tools_parse_u64 alone would take "5k" */
+		/* digits only: the count grammar alone would take "5k" */
 		if (strspn(json_string_value(v), "0123456789") != json_string_length(v) ||
-		    tools_parse_u64(json_string_value(v), UINT64_MAX, out) < 0)
+		    mdbus_units_parse_count(json_string_value(v), UINT64_MAX, out) < 0)
 			return tools_fail(e, "bad %s \"%s\": not an unsigned integer", key,
 					  json_string_value(v));
 		return 0;

@@ -14,7 +14,7 @@
  * 2 usage error, unreadable file, or a bus that cannot be created (busy).
  */
 #include <errno.h>
-#include <getopt.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,9 @@
 #include <time.h>
 
 #include "replay_load.h"
+#include "mdbus_units.h"
 #include "tools_cli.h"
+#include "tools_opt.h"
 #include "tools_run.h"
 
 #define REPLAY_BATCH 256 /* ticks per publish_batch + wake */
@@ -43,10 +45,10 @@ static void replay_usage(FILE *f)
 	fprintf(f, "usage: mdbus-replay [options] FILE\n"
 		   "Publishes the ticks of a JSON-lines file (mdbus-tail --json format; FILE '-'\n"
 		   "is stdin) onto a bus it creates.\n\n" TOOLS_BUS_USAGE
-		   "      --rate N        N ticks/s on an absolute schedule (250k, 1M ok);\n"
+		   "      --rate N        N ticks/s on an absolute schedule (250k, 1.5M ok);\n"
 		   "                      default: as fast as possible\n"
 		   "      --loop          repeat the file until interrupted\n"
-		   "      --slots N       ring slots, a power of two >= 64 (default 65536)\n"
+		   "      --slots N       ring slots, a power of two >= 64 (default 64Ki = 65536)\n"
 		   "      --hold DUR      keep the bus open DUR after the last tick (seconds,\n"
 		   "                      500ms..., or 'forever' until SIGINT/SIGTERM)\n"
 		   "      --keep          keep the segment file at exit (the default: readers can\n"
@@ -58,84 +60,46 @@ static void replay_usage(FILE *f)
 		   "unreadable file or bus busy.\n");
 }
 
-enum {
-	OPT_RATE = 256,
-	OPT_LOOP,
-	OPT_SLOTS,
-	OPT_HOLD,
-	OPT_KEEP,
-	OPT_UNLINK,
-};
-
-static int replay_parse_args(int argc, char **argv, struct replay_opts *o)
+static const char *replay_opt_hold(void *hold_ns, const char *arg)
 {
-	static const struct option longopts[] = {
-		{"bus", required_argument, NULL, 'b'},
-		{"rate", required_argument, NULL, OPT_RATE},
-		{"loop", no_argument, NULL, OPT_LOOP},
-		{"slots", required_argument, NULL, OPT_SLOTS},
-		{"hold", required_argument, NULL, OPT_HOLD},
-		{"keep", no_argument, NULL, OPT_KEEP},
-		{"unlink", no_argument, NULL, OPT_UNLINK},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
+	if (strcmp(arg, "forever") == 0 || strcmp(arg, "inf") == 0)
+		*(int64_t *)hold_ns = INT64_MAX;
+	else if (mdbus_units_parse_duration(arg, hold_ns) < 0)
+		return "expected seconds (e.g. 2.5), a duration (500ms) or 'forever'";
+	return NULL;
+}
 
-	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			o->bus = optarg;
-			break;
-		case OPT_RATE:
-			if (tools_parse_u64(optarg, NS_PER_S, &o->rate) < 0) {
-				fprintf(stderr,
-					"mdbus-replay: --rate %s: expected ticks/s from 0 to 1G "
-					"(0 = flat out)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_LOOP:
-			o->loop = 1;
-			break;
-		case OPT_SLOTS:
-			if (tools_parse_u64(optarg, UINT32_MAX, &o->slots) < 0) {
-				fprintf(stderr, "mdbus-replay: --slots %s: expected an integer\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_HOLD:
-			if (strcmp(optarg, "forever") == 0 || strcmp(optarg, "inf") == 0) {
-				o->hold_ns = INT64_MAX;
-			} else if (tools_parse_duration(optarg, &o->hold_ns) < 0) {
-				fprintf(stderr,
-					"mdbus-replay: --hold %s: expected seconds (e.g. 2.5), a "
-					"duration (500ms) or 'forever'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_KEEP:
-			o->unlink_bus = 0;
-			break;
-		case OPT_UNLINK:
-			o->unlink_bus = 1;
-			break;
-		case 'h':
-			replay_usage(stdout);
-			exit(0);
-		default:
-			replay_usage(stderr);
-			return 2;
-		}
-	}
+/* Returns 0 to go on, or 1 with the exit status in *status. */
+static int replay_parse_args(int argc, char **argv, struct replay_opts *o, int *status)
+{
+	static const struct tools_cmd cmd = {"mdbus-replay", MDBUS_VERSION, replay_usage, 2, ""};
+	const struct tools_opt opts[] = {
+		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &o->bus},
+		{.name = "rate",
+		 .kind = TOOLS_OPT_COUNT,
+		 .out = &o->rate,
+		 .max = NS_PER_S,
+		 .bad = "expected ticks/s from 0 to 1G (0 = flat out)"},
+		{.name = "loop", .kind = TOOLS_OPT_SET, .out = &o->loop, .val = 1},
+		{.name = "slots",
+		 .kind = TOOLS_OPT_COUNT,
+		 .out = &o->slots,
+		 .max = UINT32_MAX,
+		 .bad = "expected an integer"},
+		{.name = "hold", .kind = TOOLS_OPT_FN, .out = &o->hold_ns, .fn = replay_opt_hold},
+		{.name = "keep", .kind = TOOLS_OPT_SET, .out = &o->unlink_bus, .val = 0},
+		{.name = "unlink", .kind = TOOLS_OPT_SET, .out = &o->unlink_bus, .val = 1},
+		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
+	};
+
+	if (tools_opt_parse(&cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
+		return 1;
 	if (argc - optind != 1) {
 		fprintf(stderr, "mdbus-replay: %s\n",
 			optind < argc ? "one FILE only" : "missing FILE");
 		replay_usage(stderr);
-		return 2;
+		*status = 2;
+		return 1;
 	}
 	o->file = argv[optind];
 	return 0;
@@ -240,8 +204,7 @@ int main(int argc, char **argv)
 	FILE *f;
 	int rc, status = 0;
 
-	rc = replay_parse_args(argc, argv, &o);
-	if (rc)
+	if (replay_parse_args(argc, argv, &o, &rc))
 		return rc;
 	rc = tools_bus_resolve(o.bus, bus, sizeof(bus));
 	if (rc < 0) {

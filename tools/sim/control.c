@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "mdbus_units.h"
 #include "sim.h"
 
 #define CONTROL_HELP                                                                               \
@@ -24,19 +25,14 @@
 	"| badaccept | delay_handshake MS | badjson | badprecision | oversize BYTES | normal | "   \
 	"stats | rate N | help"
 
-/* Parses a whole decimal integer in [lo, hi]. */
+/* A whole number in [lo, hi], in the tools' count grammar (mdbus_units.h). */
 static int control_int(const char *s, long lo, long hi, long *out)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	if (!s)
+	if (!s || mdbus_units_parse_count(s, (uint64_t)hi, &v) < 0 || v < (uint64_t)lo)
 		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -EINVAL;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 
