@@ -192,17 +192,87 @@ static int replay_register(mdbus_writer *w, struct replay_data *d)
 	return rc;
 }
 
+/* Loads and checks the whole file. Returns 0, or the exit status (2
+ * unreadable, 1 nothing to replay) after saying why. */
+static int replay_load_file(const char *file, struct replay_data *d)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	int rc;
+
+	if (!f) {
+		fprintf(stderr, "mdbus-replay: %s: %s\n", file, strerror(errno));
+		return 2;
+	}
+	rc = replay_data_load(d, f, file, stderr);
+	if (f != stdin)
+		fclose(f);
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-replay: %s: %s\n", file, mdbus_strerror(rc));
+		return 2;
+	}
+	if (d->nticks == 0) {
+		fprintf(stderr, "mdbus-replay: %s: no ticks to replay (%" PRIu64 " bad lines)\n",
+			file, d->bad);
+		return 1;
+	}
+	return 0;
+}
+
+/* Creates the bus sized for d. Returns 0 or an mdbus error (printed). */
+static int replay_open_bus(mdbus_writer **w, const char *bus, const struct replay_opts *o,
+			   const struct replay_data *d)
+{
+	char err[256] = "";
+	struct mdbus_writer_opts wo = {
+		.bus = bus,
+		.slots = (uint32_t)o->slots,
+		.max_instruments = d->ninstr > 4096 ? d->ninstr : 0,
+		.group = (gid_t)-1,
+		.errbuf = err,
+		.errlen = sizeof(err),
+	};
+	int rc = mdbus_writer_open(w, &wo);
+
+	if (rc < 0)
+		fprintf(stderr, "mdbus-replay: bus '%s': %s\n", bus,
+			err[0] ? err : mdbus_strerror(rc));
+	return rc;
+}
+
+/* Publishes, says how it went on stderr, then holds the bus if asked.
+ * Returns 0, or 1 after a publish error. */
+static int replay_run(mdbus_writer *w, const char *bus, const struct replay_opts *o,
+		      const struct replay_data *d)
+{
+	int64_t t_start = tools_now_ns(CLOCK_MONOTONIC);
+	uint64_t published = 0, passes = 0;
+	int rc = replay_publish(w, d, o, &published, &passes);
+	double secs = (double)(tools_now_ns(CLOCK_MONOTONIC) - t_start) / 1e9;
+
+	if (rc < 0 && rc != -EINTR)
+		fprintf(stderr, "mdbus-replay: publish: %s\n", mdbus_strerror(rc));
+	fprintf(stderr,
+		"mdbus-replay: %s: %" PRIu64 " ticks published on bus '%s' (%" PRIu64
+		" pass%s, %" PRIu32 " instrument%s) in %.3f s%s; %" PRIu64 " bad line%s skipped\n",
+		o->file, published, bus, passes, passes == 1 ? "" : "es", d->ninstr,
+		d->ninstr == 1 ? "" : "s", secs, rc == -EINTR ? " (interrupted)" : "", d->bad,
+		d->bad == 1 ? "" : "s");
+	if (rc == 0 && o->hold_ns > 0) {
+		int64_t now = tools_now_ns(CLOCK_MONOTONIC);
+		int64_t until = o->hold_ns > INT64_MAX - now ? INT64_MAX : now + o->hold_ns;
+
+		tools_sleep_until(CLOCK_MONOTONIC, until); /* a signal ends it early */
+	}
+	return rc < 0 && rc != -EINTR ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct replay_opts o = {0};
 	struct replay_data d = {0};
-	char bus[MDBUS_BUS_NAME_MAX + 1], err[256] = "";
-	struct mdbus_writer_opts wo = {0};
+	char bus[MDBUS_BUS_NAME_MAX + 1];
 	mdbus_writer *w = NULL;
-	uint64_t published = 0, passes = 0;
-	int64_t t_start;
-	FILE *f;
-	int rc, status = 0;
+	int rc, status;
 
 	if (replay_parse_args(argc, argv, &o, &rc))
 		return rc;
@@ -217,73 +287,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mdbus-replay: signals: %s\n", mdbus_strerror(rc));
 		return 1;
 	}
-
-	f = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
-	if (!f) {
-		fprintf(stderr, "mdbus-replay: %s: %s\n", o.file, strerror(errno));
-		return 2;
-	}
-	rc = replay_data_load(&d, f, o.file, stderr);
-	if (f != stdin)
-		fclose(f);
-	if (rc < 0) {
-		fprintf(stderr, "mdbus-replay: %s: %s\n", o.file, mdbus_strerror(rc));
+	status = replay_load_file(o.file, &d);
+	if (status == 0 && replay_open_bus(&w, bus, &o, &d) < 0)
+		status = 2;
+	if (status) {
 		replay_data_free(&d);
-		return 2;
+		return status;
 	}
-	if (d.bad)
+	status = d.bad ? 1 : 0;
+	if (replay_register(w, &d) < 0)
 		status = 1;
-	if (d.nticks == 0) {
-		fprintf(stderr, "mdbus-replay: %s: no ticks to replay (%" PRIu64 " bad lines)\n",
-			o.file, d.bad);
-		replay_data_free(&d);
-		return 1;
+	else {
+		mdbus_writer_set_state(w, MDBUS_WRITER_RUNNING);
+		status |= replay_run(w, bus, &o, &d);
 	}
-
-	wo.bus = bus;
-	wo.slots = (uint32_t)o.slots;
-	wo.max_instruments = d.ninstr > 4096 ? d.ninstr : 0;
-	wo.group = (gid_t)-1;
-	wo.errbuf = err;
-	wo.errlen = sizeof(err);
-	rc = mdbus_writer_open(&w, &wo);
-	if (rc < 0) {
-		fprintf(stderr, "mdbus-replay: bus '%s': %s\n", bus,
-			err[0] ? err : mdbus_strerror(rc));
-		replay_data_free(&d);
-		return 2;
-	}
-	rc = replay_register(w, &d);
-	if (rc < 0) {
-		status = 1;
-		goto out;
-	}
-	mdbus_writer_set_state(w, MDBUS_WRITER_RUNNING);
-
-	t_start = tools_now_ns(CLOCK_MONOTONIC);
-	rc = replay_publish(w, &d, &o, &published, &passes);
-	if (rc < 0 && rc != -EINTR) {
-		fprintf(stderr, "mdbus-replay: publish: %s\n", mdbus_strerror(rc));
-		status = 1;
-	}
-	{
-		double secs = (double)(tools_now_ns(CLOCK_MONOTONIC) - t_start) / 1e9;
-
-		fprintf(stderr,
-			"mdbus-replay: %s: %" PRIu64 " ticks published on bus '%s' (%" PRIu64
-			" pass%s, %" PRIu32 " instrument%s) in %.3f s%s; %" PRIu64
-			" bad line%s skipped\n",
-			o.file, published, bus, passes, passes == 1 ? "" : "es", d.ninstr,
-			d.ninstr == 1 ? "" : "s", secs, rc == -EINTR ? " (interrupted)" : "", d.bad,
-			d.bad == 1 ? "" : "s");
-	}
-	if (rc == 0 && o.hold_ns > 0) {
-		int64_t now = tools_now_ns(CLOCK_MONOTONIC);
-		int64_t until = o.hold_ns > INT64_MAX - now ? INT64_MAX : now + o.hold_ns;
-
-		tools_sleep_until(CLOCK_MONOTONIC, until); /* a signal ends it early */
-	}
-out:
 	mdbus_writer_close(w, o.unlink_bus);
 	replay_data_free(&d);
 	return status;
