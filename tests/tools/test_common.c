@@ -311,6 +311,50 @@ static void test_format(void)
 	CHECK(tools_flags_json(0, line, sizeof(line)) == 2 && strcmp(line, "[]") == 0);
 }
 
+/* The text line of every kind, whole: the field table's order and prefixes. */
+static void test_text_kinds(void)
+{
+	static const char *const want[] = {
+		"22:13:20.123456789 binance    BTC-USDT       trade  sell    0.5 @ 65000.1  id=7",
+		"22:13:20.123456789 binance    BTC-USDT       bbo    bid 1.25 @ 64999.5  ask "
+		"0.00000002 "
+		"@ 65001",
+		"22:13:20.123456789 binance    BTC-USDT       l2     bid     0 @ 64000  upd=9  "
+		"[\"buy\",\"snapshot\"]",
+		"22:13:20.123456789 binance    BTC-USDT       status stale   session=3 reason=tls",
+		"22:13:20.123456789 binance    BTC-USDT       status code=9  session=0 reason=unknown",
+	};
+	struct mdbus_instrument in = test_instr("binance", "BTC-USDT", 2, 8);
+	struct mdbus_tick t[5];
+	char line[TOOLS_TICK_LINE_MAX];
+
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 5; i++)
+		t[i].exch_ts = 1700000000123456789LL;
+	t[0].kind = MDBUS_KIND_TRADE;
+	t[0].flags = MDBUS_FLAG_SELL;
+	t[0].u.trade = (struct mdbus_trade){.price = 6500010, .qty = 50000000, .trade_id = 7};
+	t[1].kind = MDBUS_KIND_BBO;
+	t[1].u.bbo = (struct mdbus_bbo){6499950, 125000000, 6500100, 2};
+	t[2].kind = MDBUS_KIND_L2;
+	t[2].flags = MDBUS_FLAG_BUY | MDBUS_FLAG_SNAPSHOT;
+	t[2].u.l2 = (struct mdbus_l2){.price = 6400000, .qty = 0, .update_id = 9};
+	t[3].kind = t[4].kind = MDBUS_KIND_STATUS;
+	t[3].u.status = (struct mdbus_status){
+		.code = MDBUS_STATUS_STALE, .session = 3, .reason = MDBUS_HEALTH_ERR_TLS};
+	t[4].u.status = (struct mdbus_status){.code = 9, .reason = 77};
+	for (int i = 0; i < 5; i++) {
+		CHECK(tools_tick_text(&t[i], 1, &in, line, sizeof(line)) == (int)strlen(want[i]));
+		if (strcmp(line, want[i]) != 0) {
+			fprintf(stderr, "text %d:\n  got  '%s'\n  want '%s'\n", i, line, want[i]);
+			failures++;
+		}
+	}
+	/* and the JSON of the unknown status code: the integer */
+	CHECK(tools_tick_json(&t[4], 1, &in, line, sizeof(line)) > 0);
+	CHECK(strstr(line, ",\"status\":9,\"session\":0,\"reason\":77}") != NULL);
+}
+
 static void expect_bad(const char *line, const char *why)
 {
 	struct mdbus_instrument in;
@@ -427,6 +471,7 @@ int main(void)
 	test_names();
 	test_roundtrip();
 	test_format();
+	test_text_kinds();
 	test_parse_errors();
 	test_loader();
 	if (failures) {

@@ -26,8 +26,8 @@ enum tools_field_type {
 struct tools_field {
 	const char *key; /* JSON key */
 	enum tools_field_type type;
-	size_t off;	  /* offset in struct mdbus_tick (unused for sides) */
 	unsigned rank;	  /* position in the text line, 0 first */
+	size_t off;	  /* offset in struct mdbus_tick (unused for sides) */
 	const char *text; /* printed before the value in the text line */
 };
 

@@ -8,33 +8,33 @@
 #define TOOLS_OFF(member) offsetof(struct mdbus_tick, u.member)
 
 static const struct tools_field tools_trade_fields[] = {
-	{"price", TOOLS_F_PRICE, TOOLS_OFF(trade.price), 2, " @ "},
-	{"qty", TOOLS_F_QTY, TOOLS_OFF(trade.qty), 1, " "},
+	{"price", TOOLS_F_PRICE, 2, TOOLS_OFF(trade.price), " @ "},
+	{"qty", TOOLS_F_QTY, 1, TOOLS_OFF(trade.qty), " "},
 	{"side", TOOLS_F_SIDE, 0, 0, ""},
-	{"trade_id", TOOLS_F_ID, TOOLS_OFF(trade.trade_id), 3, "  id="},
+	{"trade_id", TOOLS_F_ID, 3, TOOLS_OFF(trade.trade_id), "  id="},
 };
 
 static const struct tools_field tools_bbo_fields[] = {
-	{"bid_px", TOOLS_F_PRICE, TOOLS_OFF(bbo.bid_px), 1, " @ "},
-	{"bid_qty", TOOLS_F_QTY, TOOLS_OFF(bbo.bid_qty), 0, "bid "},
-	{"ask_px", TOOLS_F_PRICE, TOOLS_OFF(bbo.ask_px), 3, " @ "},
-	{"ask_qty", TOOLS_F_QTY, TOOLS_OFF(bbo.ask_qty), 2, "  ask "},
+	{"bid_px", TOOLS_F_PRICE, 1, TOOLS_OFF(bbo.bid_px), " @ "},
+	{"bid_qty", TOOLS_F_QTY, 0, TOOLS_OFF(bbo.bid_qty), "bid "},
+	{"ask_px", TOOLS_F_PRICE, 3, TOOLS_OFF(bbo.ask_px), " @ "},
+	{"ask_qty", TOOLS_F_QTY, 2, TOOLS_OFF(bbo.ask_qty), "  ask "},
 };
 
 static const struct tools_field tools_l2_fields[] = {
-	{"price", TOOLS_F_PRICE, TOOLS_OFF(l2.price), 2, " @ "},
-	{"qty", TOOLS_F_QTY, TOOLS_OFF(l2.qty), 1, " "},
+	{"price", TOOLS_F_PRICE, 2, TOOLS_OFF(l2.price), " @ "},
+	{"qty", TOOLS_F_QTY, 1, TOOLS_OFF(l2.qty), " "},
 	{"side", TOOLS_F_BOOK_SIDE, 0, 0, ""},
-	{"update_id", TOOLS_F_ID, TOOLS_OFF(l2.update_id), 3, "  upd="},
+	{"update_id", TOOLS_F_ID, 3, TOOLS_OFF(l2.update_id), "  upd="},
 };
 
 static const struct tools_field tools_status_fields[] = {
-	{"status", TOOLS_F_STATUS, TOOLS_OFF(status.code), 0, ""},
-	{"session", TOOLS_F_U32, TOOLS_OFF(status.session), 1, " session="},
-	{"reason", TOOLS_F_REASON, TOOLS_OFF(status.reason), 2, " reason="},
+	{"status", TOOLS_F_STATUS, 0, TOOLS_OFF(status.code), ""},
+	{"session", TOOLS_F_U32, 1, TOOLS_OFF(status.session), " session="},
+	{"reason", TOOLS_F_REASON, 2, TOOLS_OFF(status.reason), " reason="},
 };
 
-#define TOOLS_KIND(k, t) [k] = {t, sizeof(t) / sizeof(t[0])}
+#define TOOLS_KIND(k, t) [k] = {(t), sizeof(t) / sizeof((t)[0])}
 
 static const struct {
 	const struct tools_field *f;
