@@ -322,7 +322,8 @@ static void test_text_kinds(void)
 		"22:13:20.123456789 binance    BTC-USDT       l2     bid     0 @ 64000  upd=9  "
 		"[\"buy\",\"snapshot\"]",
 		"22:13:20.123456789 binance    BTC-USDT       status stale   session=3 reason=tls",
-		"22:13:20.123456789 binance    BTC-USDT       status code=9  session=0 reason=unknown",
+		"22:13:20.123456789 binance    BTC-USDT       status code=9  session=0 "
+		"reason=unknown",
 	};
 	struct mdbus_instrument in = test_instr("binance", "BTC-USDT", 2, 8);
 	struct mdbus_tick t[5];
