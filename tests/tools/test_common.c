@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_common.c: tools/common and the replay loader, driven with scripted
- * strings (no bus): option-value parsing, JSON format -> parse round trips
- * at every decimal scale and at the int64 extremes, each rejection reason,
- * and the loader's instrument table.
+ * strings (no bus): option tables (counts and durations in the units
+ * grammar), JSON format -> parse round trips at every decimal scale and at
+ * the int64 extremes, each rejection reason, and the loader's instrument
+ * table.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "replay_load.h"
 #include "tools_cli.h"
+#include "tools_opt.h"
 #include "tools_tick.h"
 
 static int failures;
@@ -24,42 +28,115 @@ static int failures;
 		}                                                                                  \
 	} while (0)
 
-static void test_numbers(void)
+/* ---- option tables: the tools' use of the mdbus_units.h grammar ------------------------
+ * (the grammar's own cases are tests/bus/test_units.c) */
+
+static int test_usage_calls;
+
+static void test_usage(FILE *f)
 {
-	uint64_t v = 0;
-	int64_t ns = 0;
+	(void)f;
+	test_usage_calls++;
+}
 
-	CHECK(tools_parse_u64("123", UINT64_MAX, &v) == 0 && v == 123);
-	CHECK(tools_parse_u64("250k", UINT64_MAX, &v) == 0 && v == 250000);
-	CHECK(tools_parse_u64("1M", UINT64_MAX, &v) == 0 && v == 1000000);
-	CHECK(tools_parse_u64("2G", UINT64_MAX, &v) == 0 && v == 2000000000);
-	CHECK(tools_parse_u64("18446744073709551615", UINT64_MAX, &v) == 0 && v == UINT64_MAX);
-	CHECK(tools_parse_u64("18446744073709551616", UINT64_MAX, &v) == -ERANGE);
-	CHECK(tools_parse_u64("20000000000G", UINT64_MAX, &v) == -ERANGE);
-	CHECK(tools_parse_u64("65", 64, &v) == -ERANGE);
-	CHECK(tools_parse_u64("", 64, &v) == -EINVAL);
-	CHECK(tools_parse_u64("-1", UINT64_MAX, &v) == -EINVAL);
-	CHECK(tools_parse_u64("12x", UINT64_MAX, &v) == -EINVAL);
-	CHECK(tools_parse_u64("1kk", UINT64_MAX, &v) == -EINVAL);
-	CHECK(tools_parse_u64(" 1", UINT64_MAX, &v) == -EINVAL);
+struct test_args {
+	const char *bus;
+	uint64_t count;
+	int64_t timeout_ns;
+	int json;
+	unsigned mask;
+};
 
-	CHECK(tools_parse_duration("2", &ns) == 0 && ns == 2000000000);
-	CHECK(tools_parse_duration("0.25", &ns) == 0 && ns == 250000000);
-	CHECK(tools_parse_duration(".5", &ns) == 0 && ns == 500000000);
-	CHECK(tools_parse_duration("1.5s", &ns) == 0 && ns == 1500000000);
-	CHECK(tools_parse_duration("200ms", &ns) == 0 && ns == 200000000);
-	CHECK(tools_parse_duration("10us", &ns) == 0 && ns == 10000);
-	CHECK(tools_parse_duration("7ns", &ns) == 0 && ns == 7);
-	CHECK(tools_parse_duration("1.5m", &ns) == 0 && ns == 90000000000LL);
-	CHECK(tools_parse_duration("1h", &ns) == 0 && ns == 3600000000000LL);
-	CHECK(tools_parse_duration("0.0000000019", &ns) == 0 && ns == 1);
-	CHECK(tools_parse_duration("9223372036.854775807", &ns) == 0 && ns == INT64_MAX);
-	CHECK(tools_parse_duration("9223372037", &ns) == -ERANGE);
-	CHECK(tools_parse_duration("", &ns) == -EINVAL);
-	CHECK(tools_parse_duration(".", &ns) == -EINVAL);
-	CHECK(tools_parse_duration("-1", &ns) == -EINVAL);
-	CHECK(tools_parse_duration("1x", &ns) == -EINVAL);
-	CHECK(tools_parse_duration("1 s", &ns) == -EINVAL);
+static const char *test_opt_kinds(void *mask, const char *arg)
+{
+	return tools_parse_kinds(arg, mask) == 0 ? NULL : "bad kinds";
+}
+
+/* Runs one scripted command line (NULL-terminated) through a tail-like
+ * table; returns tools_opt_parse's result, *status, and optind in *first. */
+static int test_parse(const char *mode, struct test_args *a, int *status, int *first, ...)
+{
+	static const struct tools_cmd cmd_plain = {"t", "9.9", test_usage, 64, ""};
+	static const struct tools_cmd cmd_plus = {"t", "9.9", test_usage, 64, "+"};
+	const struct tools_opt opts[] = {
+		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &a->bus},
+		{.name = "count",
+		 .kind = TOOLS_OPT_COUNT,
+		 .out = &a->count,
+		 .min = 1,
+		 .max = 1000000,
+		 .bad = "need 1..1M"},
+		{.name = "timeout",
+		 .short_name = 'd',
+		 .kind = TOOLS_OPT_DURATION,
+		 .out = &a->timeout_ns,
+		 .min = 10000000,
+		 .bad = "need >= 10ms",
+		 .spell = "-d"},
+		{.name = "json", .kind = TOOLS_OPT_SET, .out = &a->json, .val = 7},
+		{.name = "kind", .kind = TOOLS_OPT_FN, .out = &a->mask, .fn = test_opt_kinds},
+		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
+		{.name = "version", .kind = TOOLS_OPT_VERSION},
+	};
+	char *argv[16] = {"t"};
+	int argc = 1, rc;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *w; argc < 15 && (w = va_arg(ap, const char *)) != NULL;)
+		argv[argc++] = (char *)w;
+	va_end(ap);
+	memset(a, 0, sizeof(*a));
+	a->timeout_ns = -1;
+	*status = -1;
+	optind = 0; /* glibc: start a fresh scan */
+	rc = tools_opt_parse(mode[0] ? &cmd_plus : &cmd_plain, opts, sizeof(opts) / sizeof(opts[0]),
+			     argc, argv, status);
+	*first = optind;
+	return rc;
+}
+
+static void test_options(void)
+{
+	struct test_args a;
+	int st, first;
+
+	/* the grammar end to end: counts and durations with their units */
+	CHECK(test_parse("", &a, &st, &first, "--timeout", "250ms", "--count", "1k", "-b", "x",
+			 "--json", "--kind", "trade,bbo", "FILE", NULL) == 0);
+	CHECK(a.timeout_ns == 250000000 && a.count == 1000 && a.json == 7);
+	CHECK(a.bus && strcmp(a.bus, "x") == 0 && first == 10 && st == -1);
+	CHECK(a.mask == ((1u << MDBUS_KIND_TRADE) | (1u << MDBUS_KIND_BBO)));
+	CHECK(test_parse("", &a, &st, &first, "--count", "64Ki", "-d", "1.5m", NULL) == 0);
+	CHECK(a.count == 65536 && a.timeout_ns == 90000000000LL);
+	CHECK(test_parse("", &a, &st, &first, "--count", "1.5k", "--timeout", "2", NULL) == 0);
+	CHECK(a.count == 1500 && a.timeout_ns == 2000000000LL);
+	CHECK(test_parse("", &a, &st, &first, "--count", "1M", NULL) == 0 && a.count == 1000000);
+	CHECK(a.timeout_ns == -1); /* untouched when absent */
+
+	/* bad values: the tool's usage status, the option left as it was */
+	CHECK(test_parse("", &a, &st, &first, "--count", "0", NULL) == 1 && st == 64);
+	CHECK(test_parse("", &a, &st, &first, "--count", "1000001", NULL) == 1 && st == 64);
+	CHECK(test_parse("", &a, &st, &first, "--count", "1.5", NULL) == 1 && st == 64);
+	CHECK(test_parse("", &a, &st, &first, "--count", "2x", NULL) == 1 && a.count == 0);
+	CHECK(test_parse("", &a, &st, &first, "--timeout", "9ms", NULL) == 1 && st == 64);
+	CHECK(test_parse("", &a, &st, &first, "-d", "1 s", NULL) == 1 && a.timeout_ns == -1);
+	CHECK(test_parse("", &a, &st, &first, "--kind", "quote", NULL) == 1 && st == 64);
+
+	/* help, version, unknown options */
+	test_usage_calls = 0;
+	CHECK(test_parse("", &a, &st, &first, "-h", NULL) == 1 && st == 0);
+	CHECK(test_usage_calls == 1);
+	CHECK(test_parse("", &a, &st, &first, "--version", NULL) == 1 && st == 0);
+	CHECK(test_parse("", &a, &st, &first, "--bogus", NULL) == 1 && st == 64);
+	CHECK(test_usage_calls == 2);
+	CHECK(test_parse("", &a, &st, &first, "--count", NULL) == 1 && st == 64);
+
+	/* "+": options end at the first operand (mdbus-sim --ctl PATH CMD ...) */
+	CHECK(test_parse("+", &a, &st, &first, "-b", "y", "close", "--json", NULL) == 0);
+	CHECK(first == 3 && a.json == 0);
+	CHECK(test_parse("", &a, &st, &first, "-b", "y", "close", "--json", NULL) == 0);
+	CHECK(a.json == 7); /* permuted without "+" */
 }
 
 static void test_names(void)
@@ -234,6 +311,51 @@ static void test_format(void)
 	CHECK(tools_flags_json(0, line, sizeof(line)) == 2 && strcmp(line, "[]") == 0);
 }
 
+/* The text line of every kind, whole: the field table's order and prefixes. */
+static void test_text_kinds(void)
+{
+	static const char *const want[] = {
+		"22:13:20.123456789 binance    BTC-USDT       trade  sell    0.5 @ 65000.1  id=7",
+		"22:13:20.123456789 binance    BTC-USDT       bbo    bid 1.25 @ 64999.5  ask "
+		"0.00000002 "
+		"@ 65001",
+		"22:13:20.123456789 binance    BTC-USDT       l2     bid     0 @ 64000  upd=9  "
+		"[\"buy\",\"snapshot\"]",
+		"22:13:20.123456789 binance    BTC-USDT       status stale   session=3 reason=tls",
+		"22:13:20.123456789 binance    BTC-USDT       status code=9  session=0 "
+		"reason=unknown",
+	};
+	struct mdbus_instrument in = test_instr("binance", "BTC-USDT", 2, 8);
+	struct mdbus_tick t[5];
+	char line[TOOLS_TICK_LINE_MAX];
+
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 5; i++)
+		t[i].exch_ts = 1700000000123456789LL;
+	t[0].kind = MDBUS_KIND_TRADE;
+	t[0].flags = MDBUS_FLAG_SELL;
+	t[0].u.trade = (struct mdbus_trade){.price = 6500010, .qty = 50000000, .trade_id = 7};
+	t[1].kind = MDBUS_KIND_BBO;
+	t[1].u.bbo = (struct mdbus_bbo){6499950, 125000000, 6500100, 2};
+	t[2].kind = MDBUS_KIND_L2;
+	t[2].flags = MDBUS_FLAG_BUY | MDBUS_FLAG_SNAPSHOT;
+	t[2].u.l2 = (struct mdbus_l2){.price = 6400000, .qty = 0, .update_id = 9};
+	t[3].kind = t[4].kind = MDBUS_KIND_STATUS;
+	t[3].u.status = (struct mdbus_status){
+		.code = MDBUS_STATUS_STALE, .session = 3, .reason = MDBUS_HEALTH_ERR_TLS};
+	t[4].u.status = (struct mdbus_status){.code = 9, .reason = 77};
+	for (int i = 0; i < 5; i++) {
+		CHECK(tools_tick_text(&t[i], 1, &in, line, sizeof(line)) == (int)strlen(want[i]));
+		if (strcmp(line, want[i]) != 0) {
+			fprintf(stderr, "text %d:\n  got  '%s'\n  want '%s'\n", i, line, want[i]);
+			failures++;
+		}
+	}
+	/* and the JSON of the unknown status code: the integer */
+	CHECK(tools_tick_json(&t[4], 1, &in, line, sizeof(line)) > 0);
+	CHECK(strstr(line, ",\"status\":9,\"session\":0,\"reason\":77}") != NULL);
+}
+
 static void expect_bad(const char *line, const char *why)
 {
 	struct mdbus_instrument in;
@@ -346,10 +468,11 @@ static void test_loader(void)
 
 int main(void)
 {
-	test_numbers();
+	test_options();
 	test_names();
 	test_roundtrip();
 	test_format();
+	test_text_kinds();
 	test_parse_errors();
 	test_loader();
 	if (failures) {

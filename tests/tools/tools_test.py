@@ -351,6 +351,13 @@ def case_count_timeout():
     rc, out, err = tail(b, "--json", "--from-start", "--count", "7")
     check(rc == 0 and len(out) == 7, "--count 7: rc %d, %d lines" % (rc, len(out)))
     compare(ticks[:7], out)
+    # counts in the units grammar (mdbus_units.h): 1k, 1.5k, 1Ki
+    for spell, n in (("1k", 1000), ("1.5k", 1500), ("1Ki", 1024)):
+        rc, out, err = tail(b, "--json", "--from-start", "--count", spell)
+        check(rc == 0 and len(out) == n, "--count %s: rc %d, %d lines" % (spell, rc, len(out)))
+    compare(ticks[:1024], out)
+    rc, out, err = tail(b, "--count", "1.5")
+    check(rc == 2 and "--count 1.5" in err, "--count 1.5: rc %d %r" % (rc, err))
     # live bus, no new ticks: --timeout ends a blocked wait, prints nothing
     t0 = time.monotonic()
     rc, out, err = tail(b, "--timeout", "0.4")

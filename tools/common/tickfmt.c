@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tick_fields.h"
 #include "tools_cli.h"
 #include "tools_tick.h"
 
@@ -112,19 +113,6 @@ int tools_flags_json(unsigned flags, char *buf, size_t len)
 	return o.err ? o.err : (int)o.pos;
 }
 
-static const char *tools_side_name(unsigned flags)
-{
-	switch (flags & (MDBUS_FLAG_BUY | MDBUS_FLAG_SELL)) {
-	case MDBUS_FLAG_BUY:
-		return "buy";
-	case MDBUS_FLAG_SELL:
-		return "sell";
-	default:
-		/* both bits set is not a side either; flags keep the truth */
-		return "unknown";
-	}
-}
-
 /* For text only: an L2 delta's side is the book side (mdbus.h). */
 static const char *tools_book_side_name(unsigned flags)
 {
@@ -133,18 +121,101 @@ static const char *tools_book_side_name(unsigned flags)
 	return s[0] == 'b' ? "bid" : s[0] == 's' ? "ask" : s;
 }
 
+/* One field as ,"key":value. */
+static void tools_json_field(struct tools_out *o, const struct mdbus_tick *t,
+			     const struct tools_field *f, const struct mdbus_instrument *in)
+{
+	int side = f->type == TOOLS_F_SIDE || f->type == TOOLS_F_BOOK_SIDE;
+	uint64_t v = side ? 0 : tools_field_get(t, f);
+	const char *name;
+
+	tools_out_printf(o, ",\"%s\":", f->key);
+	switch (f->type) {
+	case TOOLS_F_PRICE:
+		tools_out_dec(o, (int64_t)v, in->price_decimals, 1);
+		break;
+	case TOOLS_F_QTY:
+		tools_out_dec(o, (int64_t)v, in->qty_decimals, 1);
+		break;
+	case TOOLS_F_SIDE:
+	case TOOLS_F_BOOK_SIDE:
+		tools_out_printf(o, "\"%s\"", tools_side_name(t->flags));
+		break;
+	case TOOLS_F_ID:
+		tools_out_id(o, v);
+		break;
+	case TOOLS_F_STATUS:
+		name = tools_status_name((uint32_t)v);
+		if (name) {
+			tools_out_printf(o, "\"%s\"", name);
+			break;
+		}
+		tools_out_printf(o, "%" PRIu64, v); /* unknown code: the integer */
+		break;
+	default:
+		tools_out_printf(o, "%" PRIu64, v);
+		break;
+	}
+}
+
+/* One field of the text line: its prefix, then the value. */
+static void tools_text_field(struct tools_out *o, const struct mdbus_tick *t,
+			     const struct tools_field *f, const struct mdbus_instrument *in)
+{
+	int side = f->type == TOOLS_F_SIDE || f->type == TOOLS_F_BOOK_SIDE;
+	uint64_t v = side ? 0 : tools_field_get(t, f);
+	const char *name;
+
+	tools_out_printf(o, "%s", f->text);
+	switch (f->type) {
+	case TOOLS_F_PRICE:
+		tools_out_dec(o, (int64_t)v, in->price_decimals, 0);
+		break;
+	case TOOLS_F_QTY:
+		tools_out_dec(o, (int64_t)v, in->qty_decimals, 0);
+		break;
+	case TOOLS_F_SIDE:
+		tools_out_printf(o, "%-7s", tools_side_name(t->flags));
+		break;
+	case TOOLS_F_BOOK_SIDE:
+		tools_out_printf(o, "%-7s", tools_book_side_name(t->flags));
+		break;
+	case TOOLS_F_STATUS:
+		name = tools_status_name((uint32_t)v);
+		if (name)
+			tools_out_printf(o, "%-7s", name);
+		else
+			tools_out_printf(o, "code=%-2" PRIu64, v);
+		break;
+	case TOOLS_F_REASON:
+		/* feedd's error class: its names are the health region's
+		 * (mdbus_health.h), shared by every tool. */
+		name = mdbus_health_err_name((uint32_t)v);
+		if (name) {
+			tools_out_printf(o, "%s", name);
+			break;
+		}
+		tools_out_printf(o, "%" PRIu64, v);
+		break;
+	default:
+		tools_out_printf(o, "%" PRIu64, v);
+		break;
+	}
+}
+
 int tools_tick_json(const struct mdbus_tick *t, uint64_t seq, const struct mdbus_instrument *in,
 		    char *buf, size_t len)
 {
 	struct tools_out o = {buf, len, 0, 0};
-	unsigned pd = in->price_decimals, qd = in->qty_decimals;
 	const char *kind = mdbus_kind_name(t->kind);
+	const struct tools_field *f;
+	size_t nf = tools_tick_fields(t->kind, &f);
 	char flags[128];
 	int n;
 
 	if (len)
 		buf[0] = '\0';
-	if (pd > MDBUS_DECIMALS_MAX || qd > MDBUS_DECIMALS_MAX)
+	if (in->price_decimals > MDBUS_DECIMALS_MAX || in->qty_decimals > MDBUS_DECIMALS_MAX)
 		return -ERANGE;
 	n = tools_flags_json(t->flags, flags, sizeof(flags));
 	if (n < 0)
@@ -155,54 +226,17 @@ int tools_tick_json(const struct mdbus_tick *t, uint64_t seq, const struct mdbus
 	tools_out_jstr(&o, in->symbol, sizeof(in->symbol));
 	tools_out_printf(&o, ",\"native\":");
 	tools_out_jstr(&o, in->native, sizeof(in->native));
-	tools_out_printf(&o, ",\"price_decimals\":%u,\"qty_decimals\":%u,", pd, qd);
+	tools_out_printf(&o, ",\"price_decimals\":%u,\"qty_decimals\":%u,",
+			 (unsigned)in->price_decimals, (unsigned)in->qty_decimals);
 	if (kind)
 		tools_out_printf(&o, "\"kind\":\"%s\"", kind);
 	else
 		tools_out_printf(&o, "\"kind\":%u", t->kind);
 	tools_out_printf(&o, ",\"exch_ts\":%" PRId64 ",\"recv_ts\":%" PRId64 ",\"flags\":%s",
 			 t->exch_ts, t->recv_ts, flags);
-	switch (t->kind) {
-	case MDBUS_KIND_TRADE:
-		tools_out_printf(&o, ",\"price\":");
-		tools_out_dec(&o, t->u.trade.price, pd, 1);
-		tools_out_printf(&o, ",\"qty\":");
-		tools_out_dec(&o, t->u.trade.qty, qd, 1);
-		tools_out_printf(&o, ",\"side\":\"%s\",\"trade_id\":", tools_side_name(t->flags));
-		tools_out_id(&o, t->u.trade.trade_id);
-		break;
-	case MDBUS_KIND_BBO:
-		tools_out_printf(&o, ",\"bid_px\":");
-		tools_out_dec(&o, t->u.bbo.bid_px, pd, 1);
-		tools_out_printf(&o, ",\"bid_qty\":");
-		tools_out_dec(&o, t->u.bbo.bid_qty, qd, 1);
-		tools_out_printf(&o, ",\"ask_px\":");
-		tools_out_dec(&o, t->u.bbo.ask_px, pd, 1);
-		tools_out_printf(&o, ",\"ask_qty\":");
-		tools_out_dec(&o, t->u.bbo.ask_qty, qd, 1);
-		break;
-	case MDBUS_KIND_L2:
-		tools_out_printf(&o, ",\"price\":");
-		tools_out_dec(&o, t->u.l2.price, pd, 1);
-		tools_out_printf(&o, ",\"qty\":");
-		tools_out_dec(&o, t->u.l2.qty, qd, 1);
-		tools_out_printf(&o, ",\"side\":\"%s\",\"update_id\":", tools_side_name(t->flags));
-		tools_out_id(&o, t->u.l2.update_id);
-		break;
-	case MDBUS_KIND_STATUS: {
-		const char *st = tools_status_name(t->u.status.code);
-
-		if (st)
-			tools_out_printf(&o, ",\"status\":\"%s\"", st);
-		else
-			tools_out_printf(&o, ",\"status\":%" PRIu32, t->u.status.code);
-		tools_out_printf(&o, ",\"session\":%" PRIu32 ",\"reason\":%" PRIu32,
-				 t->u.status.session, t->u.status.reason);
-		break;
-	}
-	default:
-		break; /* unknown kind: the header fields are all we can say */
-	}
+	/* an unknown kind has no fields: the header is all we can say */
+	for (size_t i = 0; i < nf; i++)
+		tools_json_field(&o, t, &f[i], in);
 	tools_out_char(&o, '}');
 	return o.err ? o.err : (int)o.pos;
 }
@@ -216,10 +250,11 @@ int tools_tick_text(const struct mdbus_tick *t, uint64_t seq, const struct mdbus
 		    char *buf, size_t len)
 {
 	struct tools_out o = {buf, len, 0, 0};
-	unsigned pd = in->price_decimals, qd = in->qty_decimals;
 	int64_t ts = t->exch_ts ? t->exch_ts : t->recv_ts;
 	int64_t day_ns = ts % (86400LL * 1000000000);
 	const char *kind = mdbus_kind_name(t->kind);
+	const struct tools_field *f;
+	size_t nf = tools_tick_fields(t->kind, &f);
 
 	(void)seq; /* text is for humans; --json carries seq */
 	if (len)
@@ -232,53 +267,12 @@ int tools_tick_text(const struct mdbus_tick *t, uint64_t seq, const struct mdbus
 			 TOOLS_TEXT_VENUE_W, (int)strnlen(in->venue, sizeof(in->venue)), in->venue,
 			 TOOLS_TEXT_SYMBOL_W, (int)strnlen(in->symbol, sizeof(in->symbol)),
 			 in->symbol, kind ? kind : "?");
-	switch (t->kind) {
-	case MDBUS_KIND_TRADE:
-		tools_out_printf(&o, "%-7s ", tools_side_name(t->flags));
-		tools_out_dec(&o, t->u.trade.qty, qd, 0);
-		tools_out_printf(&o, " @ ");
-		tools_out_dec(&o, t->u.trade.price, pd, 0);
-		tools_out_printf(&o, "  id=%" PRIu64, t->u.trade.trade_id);
-		break;
-	case MDBUS_KIND_BBO:
-		tools_out_printf(&o, "bid ");
-		tools_out_dec(&o, t->u.bbo.bid_qty, qd, 0);
-		tools_out_printf(&o, " @ ");
-		tools_out_dec(&o, t->u.bbo.bid_px, pd, 0);
-		tools_out_printf(&o, "  ask ");
-		tools_out_dec(&o, t->u.bbo.ask_qty, qd, 0);
-		tools_out_printf(&o, " @ ");
-		tools_out_dec(&o, t->u.bbo.ask_px, pd, 0);
-		break;
-	case MDBUS_KIND_L2:
-		tools_out_printf(&o, "%-7s ", tools_book_side_name(t->flags));
-		tools_out_dec(&o, t->u.l2.qty, qd, 0);
-		tools_out_printf(&o, " @ ");
-		tools_out_dec(&o, t->u.l2.price, pd, 0);
-		tools_out_printf(&o, "  upd=%" PRIu64, t->u.l2.update_id);
-		break;
-	case MDBUS_KIND_STATUS: {
-		const char *st = tools_status_name(t->u.status.code);
-
-		if (st)
-			tools_out_printf(&o, "%-7s", st);
-		else
-			tools_out_printf(&o, "code=%-2" PRIu32, t->u.status.code);
-		/* The reason is feedd's error class; its names are the health
-		 * region's (mdbus_health.h), shared by every tool. */
-		const char *why = mdbus_health_err_name(t->u.status.reason);
-		if (why)
-			tools_out_printf(&o, " session=%" PRIu32 " reason=%s", t->u.status.session,
-					 why);
-		else
-			tools_out_printf(&o, " session=%" PRIu32 " reason=%" PRIu32,
-					 t->u.status.session, t->u.status.reason);
-		break;
-	}
-	default:
+	if (nf == 0)
 		tools_out_printf(&o, "kind=%u", t->kind);
-		break;
-	}
+	for (unsigned rank = 0; rank < nf; rank++) /* the text's own order */
+		for (size_t i = 0; i < nf; i++)
+			if (f[i].rank == rank)
+				tools_text_field(&o, t, &f[i], in);
 	if (t->flags & (MDBUS_FLAG_SNAPSHOT | MDBUS_FLAG_GAP | 0xf0u)) {
 		char flags[128];
 

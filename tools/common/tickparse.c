@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "mdbus_units.h"
+#include "tick_fields.h"
 #include "tools_cli.h"
 #include "tools_tick.h"
 
@@ -33,20 +35,28 @@ static int tools_fail(struct tools_perr *e, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* Looks key up: 0 with *v, 1 when absent and optional, -EINVAL (with the
+ * reason) when absent and required. */
+static int tools_get_key(json_t *o, const char *key, int required, json_t **v, struct tools_perr *e)
+{
+	*v = json_object_get(o, key);
+	if (*v)
+		return 0;
+	return required ? tools_fail(e, "missing %s", key) : 1;
+}
+
 /* A string field copied into a fixed buffer; `required` decides whether a
  * missing key is an error (returns 1 when absent and optional). */
 static int tools_get_name(json_t *o, const char *key, char *out, size_t max, int required,
 			  struct tools_perr *e)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
 	const char *s;
 	size_t n;
+	int rc = tools_get_key(o, key, required, &v, e);
 
-	if (!v) {
-		if (required)
-			return tools_fail(e, "missing %s", key);
-		return 1;
-	}
+	if (rc)
+		return rc;
 	if (!json_is_string(v))
 		return tools_fail(e, "%s must be a string", key);
 	s = json_string_value(v);
@@ -62,14 +72,13 @@ static int tools_get_name(json_t *o, const char *key, char *out, size_t max, int
 static int tools_get_int(json_t *o, const char *key, int64_t min, int64_t max, int required,
 			 int64_t def, int64_t *out, struct tools_perr *e)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
 	json_int_t x;
+	int rc = tools_get_key(o, key, required, &v, e);
 
-	if (!v) {
-		if (required)
-			return tools_fail(e, "missing %s", key);
+	if (rc) {
 		*out = def;
-		return 0;
+		return rc < 0 ? rc : 0;
 	}
 	if (!json_is_integer(v))
 		return tools_fail(e, "%s must be an integer", key);
@@ -84,10 +93,10 @@ static int tools_get_int(json_t *o, const char *key, int64_t min, int64_t max, i
 /* A uint64 id: integer, or decimal string above INT64_MAX; 0 when absent. */
 static int tools_get_id(json_t *o, const char *key, uint64_t *out, struct tools_perr *e)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
 
 	*out = 0;
-	if (!v)
+	if (tools_get_key(o, key, 0, &v, e))
 		return 0;
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0)
@@ -96,9 +105,9 @@ static int tools_get_id(json_t *o, const char *key, uint64_t *out, struct tools_
 		return 0;
 	}
 	if (json_is_string(v)) {
-		/* digits only: tools_parse_u64 alone would take "5k" */
+		/* digits only: the count grammar alone would take "5k" */
 		if (strspn(json_string_value(v), "0123456789") != json_string_length(v) ||
-		    tools_parse_u64(json_string_value(v), UINT64_MAX, out) < 0)
+		    mdbus_units_parse_count(json_string_value(v), UINT64_MAX, out) < 0)
 			return tools_fail(e, "bad %s \"%s\": not an unsigned integer", key,
 					  json_string_value(v));
 		return 0;
@@ -111,14 +120,14 @@ static int tools_get_id(json_t *o, const char *key, uint64_t *out, struct tools_
 static int tools_get_dec(json_t *o, const char *key, unsigned decimals, int64_t *out,
 			 struct tools_perr *e)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
 	char tmp[32];
 	const char *s;
 	size_t n;
 	int rc;
 
-	if (!v)
-		return tools_fail(e, "missing %s", key);
+	if (tools_get_key(o, key, 1, &v, e) < 0)
+		return -EINVAL;
 	if (json_is_string(v)) {
 		s = json_string_value(v);
 		n = json_string_length(v);
@@ -200,41 +209,71 @@ static int tools_get_side(json_t *o, unsigned *flags, int flags_present, struct 
 	return 0;
 }
 
-static int tools_get_status(json_t *o, struct mdbus_status *st, struct tools_perr *e)
+/* A status code: its name, or the integer. */
+static int tools_get_status(json_t *o, const char *key, uint32_t *code, struct tools_perr *e)
 {
-	json_t *v = json_object_get(o, "status");
+	json_t *v;
 	int64_t x = 0; /* tools_fail is variadic: the analyzer cannot see it returns < 0 */
 
-	if (!v)
-		return tools_fail(e, "missing status");
+	if (tools_get_key(o, key, 1, &v, e) < 0)
+		return -EINVAL;
 	if (json_is_string(v)) {
-		if (tools_status_parse(json_string_value(v), &st->code) < 0)
+		if (tools_status_parse(json_string_value(v), code) < 0)
 			return tools_fail(e, "bad status \"%s\" (up, down, stale, failed)",
 					  json_string_value(v));
-	} else {
-		if (tools_get_int(o, "status", 0, UINT32_MAX, 1, 0, &x, e) < 0)
-			return -EINVAL;
-		st->code = (uint32_t)x;
+		return 0;
 	}
-	if (tools_get_int(o, "session", 0, UINT32_MAX, 0, 0, &x, e) < 0)
+	if (tools_get_int(o, key, 0, UINT32_MAX, 1, 0, &x, e) < 0)
 		return -EINVAL;
-	st->session = (uint32_t)x;
-	if (tools_get_int(o, "reason", 0, UINT32_MAX, 0, 0, &x, e) < 0)
-		return -EINVAL;
-	st->reason = (uint32_t)x;
+	*code = (uint32_t)x;
 	return 0;
 }
 
-static int tools_parse_obj(json_t *o, struct mdbus_tick *t, struct mdbus_instrument *in,
-			   uint64_t *seq, struct tools_perr *e)
+/* One field of the kind's table into the tick; sides come with the flags. */
+static int tools_get_field(json_t *o, const struct tools_field *f,
+			   const struct mdbus_instrument *in, struct mdbus_tick *t,
+			   struct tools_perr *e)
 {
-	json_t *kv;
-	int64_t x = 0; /* tools_fail is variadic: the analyzer cannot see it returns < 0 */
-	unsigned pd, qd, flags;
-	int k, rc, flags_present;
+	int64_t x = 0;
+	uint64_t id = 0;
+	uint32_t code = 0;
 
-	if (!json_is_object(o))
-		return tools_fail(e, "not a JSON object");
+	switch (f->type) {
+	case TOOLS_F_PRICE:
+	case TOOLS_F_QTY:
+		if (tools_get_dec(o, f->key,
+				  f->type == TOOLS_F_PRICE ? in->price_decimals : in->qty_decimals,
+				  &x, e) < 0)
+			return -EINVAL;
+		tools_field_set(t, f, (uint64_t)x);
+		return 0;
+	case TOOLS_F_ID:
+		if (tools_get_id(o, f->key, &id, e) < 0)
+			return -EINVAL;
+		tools_field_set(t, f, id);
+		return 0;
+	case TOOLS_F_STATUS:
+		if (tools_get_status(o, f->key, &code, e) < 0)
+			return -EINVAL;
+		tools_field_set(t, f, code);
+		return 0;
+	case TOOLS_F_U32:
+	case TOOLS_F_REASON:
+		if (tools_get_int(o, f->key, 0, UINT32_MAX, 0, 0, &x, e) < 0)
+			return -EINVAL;
+		tools_field_set(t, f, (uint64_t)x);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* venue, symbol, native (default: the symbol) and the decimals (default 8). */
+static int tools_parse_instr(json_t *o, struct mdbus_instrument *in, struct tools_perr *e)
+{
+	int64_t pd = 0, qd = 0; /* tools_fail is variadic: see tools_get_status */
+	int rc;
+
 	if (tools_get_name(o, "venue", in->venue, sizeof(in->venue), 1, e) < 0 ||
 	    tools_get_name(o, "symbol", in->symbol, sizeof(in->symbol), 1, e) < 0)
 		return -EINVAL;
@@ -243,23 +282,39 @@ static int tools_parse_obj(json_t *o, struct mdbus_tick *t, struct mdbus_instrum
 		return rc;
 	if (rc == 1)
 		memcpy(in->native, in->symbol, sizeof(in->native));
-	if (tools_get_int(o, "price_decimals", 0, MDBUS_DECIMALS_MAX, 0, 8, &x, e) < 0)
+	if (tools_get_int(o, "price_decimals", 0, MDBUS_DECIMALS_MAX, 0, 8, &pd, e) < 0 ||
+	    tools_get_int(o, "qty_decimals", 0, MDBUS_DECIMALS_MAX, 0, 8, &qd, e) < 0)
 		return -EINVAL;
-	pd = (unsigned)x;
-	if (tools_get_int(o, "qty_decimals", 0, MDBUS_DECIMALS_MAX, 0, 8, &x, e) < 0)
-		return -EINVAL;
-	qd = (unsigned)x;
 	in->price_decimals = (uint8_t)pd;
 	in->qty_decimals = (uint8_t)qd;
+	return 0;
+}
+
+/* Does the kind's table carry a side (trade, l2)? */
+static int tools_kind_has_side(const struct tools_field *f, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++)
+		if (f[i].type == TOOLS_F_SIDE || f[i].type == TOOLS_F_BOOK_SIDE)
+			return 1;
+	return 0;
+}
+
+/* seq, kind, timestamps, flags and side: everything but the kind's fields. */
+static int tools_parse_head(json_t *o, struct mdbus_tick *t, uint64_t *seq, struct tools_perr *e)
+{
+	const struct tools_field *f;
+	json_t *kv;
+	int64_t x = 0; /* tools_fail is variadic: see tools_get_status */
+	unsigned flags;
+	size_t nf;
+	int k, flags_present;
 
 	if (tools_get_int(o, "seq", 0, INT64_MAX, 0, 0, &x, e) < 0)
 		return -EINVAL;
 	if (seq)
 		*seq = (uint64_t)x;
-
-	kv = json_object_get(o, "kind");
-	if (!kv)
-		return tools_fail(e, "missing kind");
+	if (tools_get_key(o, "kind", 1, &kv, e) < 0)
+		return -EINVAL;
 	if (!json_is_string(kv))
 		return tools_fail(e, "kind must be a string (trade, bbo, l2, status)");
 	k = mdbus_kind_parse(json_string_value(kv));
@@ -267,46 +322,33 @@ static int tools_parse_obj(json_t *o, struct mdbus_tick *t, struct mdbus_instrum
 		return tools_fail(e, "unknown kind \"%s\" (trade, bbo, l2, status)",
 				  json_string_value(kv));
 	t->kind = (uint8_t)k;
-
 	if (tools_get_int(o, "exch_ts", INT64_MIN, INT64_MAX, 1, 0, &t->exch_ts, e) < 0 ||
-	    tools_get_int(o, "recv_ts", INT64_MIN, INT64_MAX, 1, 0, &t->recv_ts, e) < 0)
+	    tools_get_int(o, "recv_ts", INT64_MIN, INT64_MAX, 1, 0, &t->recv_ts, e) < 0 ||
+	    tools_get_flags(o, &flags, &flags_present, e) < 0)
 		return -EINVAL;
-
-	if (tools_get_flags(o, &flags, &flags_present, e) < 0)
+	nf = tools_tick_fields((unsigned)k, &f);
+	if (tools_kind_has_side(f, nf) && tools_get_side(o, &flags, flags_present, e) < 0)
 		return -EINVAL;
-	if (k == MDBUS_KIND_TRADE || k == MDBUS_KIND_L2) {
-		if (tools_get_side(o, &flags, flags_present, e) < 0)
-			return -EINVAL;
-	}
 	t->flags = (uint8_t)flags;
+	return 0;
+}
 
-	switch (k) {
-	case MDBUS_KIND_TRADE:
-		if (tools_get_dec(o, "price", pd, &t->u.trade.price, e) < 0 ||
-		    tools_get_dec(o, "qty", qd, &t->u.trade.qty, e) < 0 ||
-		    tools_get_id(o, "trade_id", &t->u.trade.trade_id, e) < 0)
+static int tools_parse_obj(json_t *o, struct mdbus_tick *t, struct mdbus_instrument *in,
+			   uint64_t *seq, struct tools_perr *e)
+{
+	const struct tools_field *f;
+	size_t nf;
+
+	if (!json_is_object(o))
+		return tools_fail(e, "not a JSON object");
+	if (tools_parse_instr(o, in, e) < 0 || tools_parse_head(o, t, seq, e) < 0)
+		return -EINVAL;
+	nf = tools_tick_fields(t->kind, &f);
+	if (nf == 0)
+		return tools_fail(e, "unknown kind %d", t->kind);
+	for (size_t i = 0; i < nf; i++)
+		if (tools_get_field(o, &f[i], in, t, e) < 0)
 			return -EINVAL;
-		break;
-	case MDBUS_KIND_BBO:
-		if (tools_get_dec(o, "bid_px", pd, &t->u.bbo.bid_px, e) < 0 ||
-		    tools_get_dec(o, "bid_qty", qd, &t->u.bbo.bid_qty, e) < 0 ||
-		    tools_get_dec(o, "ask_px", pd, &t->u.bbo.ask_px, e) < 0 ||
-		    tools_get_dec(o, "ask_qty", qd, &t->u.bbo.ask_qty, e) < 0)
-			return -EINVAL;
-		break;
-	case MDBUS_KIND_L2:
-		if (tools_get_dec(o, "price", pd, &t->u.l2.price, e) < 0 ||
-		    tools_get_dec(o, "qty", qd, &t->u.l2.qty, e) < 0 ||
-		    tools_get_id(o, "update_id", &t->u.l2.update_id, e) < 0)
-			return -EINVAL;
-		break;
-	case MDBUS_KIND_STATUS:
-		if (tools_get_status(o, &t->u.status, e) < 0)
-			return -EINVAL;
-		break;
-	default:
-		return tools_fail(e, "unknown kind %d", k);
-	}
 	return 0;
 }
 

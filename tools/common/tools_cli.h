@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tools_cli.h: command-line helpers shared by every mdbus tool (tail,
- * replay, top, bench): bus name resolution, strict number and duration
- * parsing, kind lists.
+ * replay, top, sim): bus name resolution, kind lists, flag and status names.
+ * Counts and durations are read with mdbus_units.h (the grammar feedd's
+ * configuration uses too), through tools_opt.h's option tables.
  *
  * Conventions as in mdbus.h: functions return 0 or -errno, results come
  * back through out-parameters, nothing here prints or exits; callers say
@@ -28,21 +29,6 @@
  * -ENAMETOOLONG.
  */
 int tools_bus_resolve(const char *opt, char *out, size_t len);
-
-/*
- * Parses an unsigned decimal integer, all of `s`, with an optional
- * 1000-based suffix k, M or G ("250k", "1M"). No sign, no spaces, no hex.
- * Returns 0; -EINVAL if malformed; -ERANGE if above max.
- */
-int tools_parse_u64(const char *s, uint64_t max, uint64_t *out);
-
-/*
- * Parses a non-negative duration into nanoseconds: a decimal number with an
- * optional fraction and an optional unit ns, us, ms, s (default), m, h:
- * "2", "0.25", "1.5s", "200ms". Digits below 1 ns are truncated.
- * Exact integer arithmetic, no floats. Returns 0; -EINVAL; -ERANGE.
- */
-int tools_parse_duration(const char *s, int64_t *ns);
 
 /*
  * Parses a comma-separated list of kind names ("trade,bbo") and ORs

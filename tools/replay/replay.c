@@ -14,7 +14,7 @@
  * 2 usage error, unreadable file, or a bus that cannot be created (busy).
  */
 #include <errno.h>
-#include <getopt.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,9 @@
 #include <time.h>
 
 #include "replay_load.h"
+#include "mdbus_units.h"
 #include "tools_cli.h"
+#include "tools_opt.h"
 #include "tools_run.h"
 
 #define REPLAY_BATCH 256 /* ticks per publish_batch + wake */
@@ -43,10 +45,10 @@ static void replay_usage(FILE *f)
 	fprintf(f, "usage: mdbus-replay [options] FILE\n"
 		   "Publishes the ticks of a JSON-lines file (mdbus-tail --json format; FILE '-'\n"
 		   "is stdin) onto a bus it creates.\n\n" TOOLS_BUS_USAGE
-		   "      --rate N        N ticks/s on an absolute schedule (250k, 1M ok);\n"
+		   "      --rate N        N ticks/s on an absolute schedule (250k, 1.5M ok);\n"
 		   "                      default: as fast as possible\n"
 		   "      --loop          repeat the file until interrupted\n"
-		   "      --slots N       ring slots, a power of two >= 64 (default 65536)\n"
+		   "      --slots N       ring slots, a power of two >= 64 (default 64Ki = 65536)\n"
 		   "      --hold DUR      keep the bus open DUR after the last tick (seconds,\n"
 		   "                      500ms..., or 'forever' until SIGINT/SIGTERM)\n"
 		   "      --keep          keep the segment file at exit (the default: readers can\n"
@@ -58,84 +60,46 @@ static void replay_usage(FILE *f)
 		   "unreadable file or bus busy.\n");
 }
 
-enum {
-	OPT_RATE = 256,
-	OPT_LOOP,
-	OPT_SLOTS,
-	OPT_HOLD,
-	OPT_KEEP,
-	OPT_UNLINK,
-};
-
-static int replay_parse_args(int argc, char **argv, struct replay_opts *o)
+static const char *replay_opt_hold(void *hold_ns, const char *arg)
 {
-	static const struct option longopts[] = {
-		{"bus", required_argument, NULL, 'b'},
-		{"rate", required_argument, NULL, OPT_RATE},
-		{"loop", no_argument, NULL, OPT_LOOP},
-		{"slots", required_argument, NULL, OPT_SLOTS},
-		{"hold", required_argument, NULL, OPT_HOLD},
-		{"keep", no_argument, NULL, OPT_KEEP},
-		{"unlink", no_argument, NULL, OPT_UNLINK},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
+	if (strcmp(arg, "forever") == 0 || strcmp(arg, "inf") == 0)
+		*(int64_t *)hold_ns = INT64_MAX;
+	else if (mdbus_units_parse_duration(arg, hold_ns) < 0)
+		return "expected seconds (e.g. 2.5), a duration (500ms) or 'forever'";
+	return NULL;
+}
 
-	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			o->bus = optarg;
-			break;
-		case OPT_RATE:
-			if (tools_parse_u64(optarg, NS_PER_S, &o->rate) < 0) {
-				fprintf(stderr,
-					"mdbus-replay: --rate %s: expected ticks/s from 0 to 1G "
-					"(0 = flat out)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_LOOP:
-			o->loop = 1;
-			break;
-		case OPT_SLOTS:
-			if (tools_parse_u64(optarg, UINT32_MAX, &o->slots) < 0) {
-				fprintf(stderr, "mdbus-replay: --slots %s: expected an integer\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_HOLD:
-			if (strcmp(optarg, "forever") == 0 || strcmp(optarg, "inf") == 0) {
-				o->hold_ns = INT64_MAX;
-			} else if (tools_parse_duration(optarg, &o->hold_ns) < 0) {
-				fprintf(stderr,
-					"mdbus-replay: --hold %s: expected seconds (e.g. 2.5), a "
-					"duration (500ms) or 'forever'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_KEEP:
-			o->unlink_bus = 0;
-			break;
-		case OPT_UNLINK:
-			o->unlink_bus = 1;
-			break;
-		case 'h':
-			replay_usage(stdout);
-			exit(0);
-		default:
-			replay_usage(stderr);
-			return 2;
-		}
-	}
+/* Returns 0 to go on, or 1 with the exit status in *status. */
+static int replay_parse_args(int argc, char **argv, struct replay_opts *o, int *status)
+{
+	static const struct tools_cmd cmd = {"mdbus-replay", MDBUS_VERSION, replay_usage, 2, ""};
+	const struct tools_opt opts[] = {
+		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &o->bus},
+		{.name = "rate",
+		 .kind = TOOLS_OPT_COUNT,
+		 .out = &o->rate,
+		 .max = NS_PER_S,
+		 .bad = "expected ticks/s from 0 to 1G (0 = flat out)"},
+		{.name = "loop", .kind = TOOLS_OPT_SET, .out = &o->loop, .val = 1},
+		{.name = "slots",
+		 .kind = TOOLS_OPT_COUNT,
+		 .out = &o->slots,
+		 .max = UINT32_MAX,
+		 .bad = "expected an integer"},
+		{.name = "hold", .kind = TOOLS_OPT_FN, .out = &o->hold_ns, .fn = replay_opt_hold},
+		{.name = "keep", .kind = TOOLS_OPT_SET, .out = &o->unlink_bus, .val = 0},
+		{.name = "unlink", .kind = TOOLS_OPT_SET, .out = &o->unlink_bus, .val = 1},
+		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
+	};
+
+	if (tools_opt_parse(&cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
+		return 1;
 	if (argc - optind != 1) {
 		fprintf(stderr, "mdbus-replay: %s\n",
 			optind < argc ? "one FILE only" : "missing FILE");
 		replay_usage(stderr);
-		return 2;
+		*status = 2;
+		return 1;
 	}
 	o->file = argv[optind];
 	return 0;
@@ -228,20 +192,89 @@ static int replay_register(mdbus_writer *w, struct replay_data *d)
 	return rc;
 }
 
+/* Loads and checks the whole file. Returns 0, or the exit status (2
+ * unreadable, 1 nothing to replay) after saying why. */
+static int replay_load_file(const char *file, struct replay_data *d)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	int rc;
+
+	if (!f) {
+		fprintf(stderr, "mdbus-replay: %s: %s\n", file, strerror(errno));
+		return 2;
+	}
+	rc = replay_data_load(d, f, file, stderr);
+	if (f != stdin)
+		fclose(f);
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-replay: %s: %s\n", file, mdbus_strerror(rc));
+		return 2;
+	}
+	if (d->nticks == 0) {
+		fprintf(stderr, "mdbus-replay: %s: no ticks to replay (%" PRIu64 " bad lines)\n",
+			file, d->bad);
+		return 1;
+	}
+	return 0;
+}
+
+/* Creates the bus sized for d. Returns 0 or an mdbus error (printed). */
+static int replay_open_bus(mdbus_writer **w, const char *bus, const struct replay_opts *o,
+			   const struct replay_data *d)
+{
+	char err[256] = "";
+	struct mdbus_writer_opts wo = {
+		.bus = bus,
+		.slots = (uint32_t)o->slots,
+		.max_instruments = d->ninstr > 4096 ? d->ninstr : 0,
+		.group = (gid_t)-1,
+		.errbuf = err,
+		.errlen = sizeof(err),
+	};
+	int rc = mdbus_writer_open(w, &wo);
+
+	if (rc < 0)
+		fprintf(stderr, "mdbus-replay: bus '%s': %s\n", bus,
+			err[0] ? err : mdbus_strerror(rc));
+	return rc;
+}
+
+/* Publishes, says how it went on stderr, then holds the bus if asked.
+ * Returns 0, or 1 after a publish error. */
+static int replay_run(mdbus_writer *w, const char *bus, const struct replay_opts *o,
+		      const struct replay_data *d)
+{
+	int64_t t_start = tools_now_ns(CLOCK_MONOTONIC);
+	uint64_t published = 0, passes = 0;
+	int rc = replay_publish(w, d, o, &published, &passes);
+	double secs = (double)(tools_now_ns(CLOCK_MONOTONIC) - t_start) / 1e9;
+
+	if (rc < 0 && rc != -EINTR)
+		fprintf(stderr, "mdbus-replay: publish: %s\n", mdbus_strerror(rc));
+	fprintf(stderr,
+		"mdbus-replay: %s: %" PRIu64 " ticks published on bus '%s' (%" PRIu64
+		" pass%s, %" PRIu32 " instrument%s) in %.3f s%s; %" PRIu64 " bad line%s skipped\n",
+		o->file, published, bus, passes, passes == 1 ? "" : "es", d->ninstr,
+		d->ninstr == 1 ? "" : "s", secs, rc == -EINTR ? " (interrupted)" : "", d->bad,
+		d->bad == 1 ? "" : "s");
+	if (rc == 0 && o->hold_ns > 0) {
+		int64_t now = tools_now_ns(CLOCK_MONOTONIC);
+		int64_t until = o->hold_ns > INT64_MAX - now ? INT64_MAX : now + o->hold_ns;
+
+		tools_sleep_until(CLOCK_MONOTONIC, until); /* a signal ends it early */
+	}
+	return rc < 0 && rc != -EINTR ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct replay_opts o = {0};
 	struct replay_data d = {0};
-	char bus[MDBUS_BUS_NAME_MAX + 1], err[256] = "";
-	struct mdbus_writer_opts wo = {0};
+	char bus[MDBUS_BUS_NAME_MAX + 1];
 	mdbus_writer *w = NULL;
-	uint64_t published = 0, passes = 0;
-	int64_t t_start;
-	FILE *f;
-	int rc, status = 0;
+	int rc, status;
 
-	rc = replay_parse_args(argc, argv, &o);
-	if (rc)
+	if (replay_parse_args(argc, argv, &o, &rc))
 		return rc;
 	rc = tools_bus_resolve(o.bus, bus, sizeof(bus));
 	if (rc < 0) {
@@ -254,73 +287,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mdbus-replay: signals: %s\n", mdbus_strerror(rc));
 		return 1;
 	}
-
-	f = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
-	if (!f) {
-		fprintf(stderr, "mdbus-replay: %s: %s\n", o.file, strerror(errno));
-		return 2;
-	}
-	rc = replay_data_load(&d, f, o.file, stderr);
-	if (f != stdin)
-		fclose(f);
-	if (rc < 0) {
-		fprintf(stderr, "mdbus-replay: %s: %s\n", o.file, mdbus_strerror(rc));
+	status = replay_load_file(o.file, &d);
+	if (status == 0 && replay_open_bus(&w, bus, &o, &d) < 0)
+		status = 2;
+	if (status) {
 		replay_data_free(&d);
-		return 2;
+		return status;
 	}
-	if (d.bad)
+	status = d.bad ? 1 : 0;
+	if (replay_register(w, &d) < 0)
 		status = 1;
-	if (d.nticks == 0) {
-		fprintf(stderr, "mdbus-replay: %s: no ticks to replay (%" PRIu64 " bad lines)\n",
-			o.file, d.bad);
-		replay_data_free(&d);
-		return 1;
+	else {
+		mdbus_writer_set_state(w, MDBUS_WRITER_RUNNING);
+		status |= replay_run(w, bus, &o, &d);
 	}
-
-	wo.bus = bus;
-	wo.slots = (uint32_t)o.slots;
-	wo.max_instruments = d.ninstr > 4096 ? d.ninstr : 0;
-	wo.group = (gid_t)-1;
-	wo.errbuf = err;
-	wo.errlen = sizeof(err);
-	rc = mdbus_writer_open(&w, &wo);
-	if (rc < 0) {
-		fprintf(stderr, "mdbus-replay: bus '%s': %s\n", bus,
-			err[0] ? err : mdbus_strerror(rc));
-		replay_data_free(&d);
-		return 2;
-	}
-	rc = replay_register(w, &d);
-	if (rc < 0) {
-		status = 1;
-		goto out;
-	}
-	mdbus_writer_set_state(w, MDBUS_WRITER_RUNNING);
-
-	t_start = tools_now_ns(CLOCK_MONOTONIC);
-	rc = replay_publish(w, &d, &o, &published, &passes);
-	if (rc < 0 && rc != -EINTR) {
-		fprintf(stderr, "mdbus-replay: publish: %s\n", mdbus_strerror(rc));
-		status = 1;
-	}
-	{
-		double secs = (double)(tools_now_ns(CLOCK_MONOTONIC) - t_start) / 1e9;
-
-		fprintf(stderr,
-			"mdbus-replay: %s: %" PRIu64 " ticks published on bus '%s' (%" PRIu64
-			" pass%s, %" PRIu32 " instrument%s) in %.3f s%s; %" PRIu64
-			" bad line%s skipped\n",
-			o.file, published, bus, passes, passes == 1 ? "" : "es", d.ninstr,
-			d.ninstr == 1 ? "" : "s", secs, rc == -EINTR ? " (interrupted)" : "", d.bad,
-			d.bad == 1 ? "" : "s");
-	}
-	if (rc == 0 && o.hold_ns > 0) {
-		int64_t now = tools_now_ns(CLOCK_MONOTONIC);
-		int64_t until = o.hold_ns > INT64_MAX - now ? INT64_MAX : now + o.hold_ns;
-
-		tools_sleep_until(CLOCK_MONOTONIC, until); /* a signal ends it early */
-	}
-out:
 	mdbus_writer_close(w, o.unlink_bus);
 	replay_data_free(&d);
 	return status;

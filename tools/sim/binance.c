@@ -177,16 +177,91 @@ static int venue_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *b
 	return *sym < 0 ? -ENOENT : 0;
 }
 
+/* The request's id as JSON text for the reply: an integer, a short string,
+ * else null. */
+static void venue_request_id(json_t *root, char *id, size_t len)
+{
+	json_t *jid = json_object_get(root, "id");
+
+	if (json_is_integer(jid))
+		snprintf(id, len, "%" JSON_INTEGER_FORMAT, json_integer_value(jid));
+	else if (json_is_string(jid) && json_string_length(jid) < 40)
+		snprintf(id, len, "\"%s\"", json_string_value(jid));
+}
+
+/* SUBSCRIBE (on) / UNSUBSCRIBE: all or nothing, a request naming one bad
+ * stream changes nothing. Returns 0 or -EINVAL (error reply written). */
+static int venue_subscribe(struct sim_venue *v, json_t *params, int on, uint8_t *subs, char *reply,
+			   size_t replylen, const char *id)
+{
+	uint8_t next[SIM_MAX_SYMBOLS];
+
+	if (!json_is_array(params)) {
+		venue_error(reply, replylen, 2, "Invalid request: params must be an array", id);
+		return -EINVAL;
+	}
+	memcpy(next, subs, sizeof(next));
+	for (size_t i = 0; i < json_array_size(params); i++) {
+		const char *s = json_string_value(json_array_get(params, i));
+		uint8_t bit = 0;
+		int sym = -1;
+		int e = s ? venue_stream(v, s, &sym, &bit) : -EINVAL;
+
+		if (e < 0) {
+			venue_error(reply, replylen, 2,
+				    e == -ENOENT ? "Invalid symbol"
+						 : "Invalid request: bad stream name",
+				    id);
+			return -EINVAL;
+		}
+		if (on)
+			next[sym] |= bit;
+		else
+			next[sym] &= (uint8_t)~bit;
+	}
+	memcpy(subs, next, sizeof(next));
+	snprintf(reply, replylen, "{\"result\":null,\"id\":%s}", id);
+	return 0;
+}
+
+/* LIST_SUBSCRIPTIONS: the streams in subs, lower-case as Binance names them. */
+static void venue_list(const struct sim_venue *v, const uint8_t *subs, char *reply, size_t replylen,
+		       const char *id)
+{
+	static const struct {
+		uint8_t bit;
+		const char *suffix;
+	} streams[] = {{SIM_STREAM_TRADE, "trade"}, {SIM_STREAM_BBO, "bookTicker"}};
+	size_t off = (size_t)snprintf(reply, replylen, "{\"result\":[");
+	const char *sep = "";
+
+	for (uint32_t k = 0; k < v->nsym && off < replylen; k++) {
+		char lower[SIM_NATIVE_MAX];
+		size_t j;
+
+		for (j = 0; v->sym[k].native[j]; j++)
+			lower[j] = (char)tolower((unsigned char)v->sym[k].native[j]);
+		lower[j] = '\0';
+		for (size_t t = 0; t < sizeof(streams) / sizeof(streams[0]); t++) {
+			if (subs[k] & streams[t].bit && off < replylen) {
+				off += (size_t)snprintf(reply + off, replylen - off, "%s\"%s@%s\"",
+							sep, lower, streams[t].suffix);
+				sep = ",";
+			}
+		}
+	}
+	if (off < replylen)
+		snprintf(reply + off, replylen - off, "],\"id\":%s}", id);
+}
+
 int sim_venue_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs, char *reply,
 		      size_t replylen, uint32_t *nsubscribed)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(msg, n, 0, &jerr);
-	json_t *jid, *params;
 	const char *method;
 	char id[64] = "null";
-	int r = -EINVAL;
-	size_t i;
+	int r = 0;
 
 	*nsubscribed = 0;
 	if (!root || !json_is_object(root)) {
@@ -194,88 +269,25 @@ int sim_venue_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *s
 		json_decref(root);
 		return -EINVAL;
 	}
-	jid = json_object_get(root, "id");
-	if (json_is_integer(jid))
-		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, json_integer_value(jid));
-	else if (json_is_string(jid) && json_string_length(jid) < 40)
-		snprintf(id, sizeof(id), "\"%s\"", json_string_value(jid));
+	venue_request_id(root, id, sizeof(id));
 	method = json_string_value(json_object_get(root, "method"));
-	params = json_object_get(root, "params");
 	if (!method) {
 		venue_error(reply, replylen, 2, "Invalid request: missing method", id);
-		goto out;
-	}
-	if (strcmp(method, "SUBSCRIBE") == 0 || strcmp(method, "UNSUBSCRIBE") == 0) {
-		int on = method[0] == 'S';
-		uint8_t next[SIM_MAX_SYMBOLS];
-
-		if (!json_is_array(params)) {
-			venue_error(reply, replylen, 2, "Invalid request: params must be an array",
-				    id);
-			goto out;
-		}
-		/* All or nothing: a request naming one bad stream changes nothing. */
-		memcpy(next, subs, sizeof(next));
-		for (i = 0; i < json_array_size(params); i++) {
-			const char *s = json_string_value(json_array_get(params, i));
-			uint8_t bit = 0;
-			int sym = -1;
-			int e = s ? venue_stream(v, s, &sym, &bit) : -EINVAL;
-
-			if (e == -ENOENT) {
-				venue_error(reply, replylen, 2, "Invalid symbol", id);
-				goto out;
-			}
-			if (e < 0) {
-				venue_error(reply, replylen, 2, "Invalid request: bad stream name",
-					    id);
-				goto out;
-			}
-			if (on)
-				next[sym] |= bit;
-			else
-				next[sym] &= (uint8_t)~bit;
-		}
-		memcpy(subs, next, sizeof(next));
-		snprintf(reply, replylen, "{\"result\":null,\"id\":%s}", id);
-		r = 0;
+		r = -EINVAL;
+	} else if (strcmp(method, "SUBSCRIBE") == 0 || strcmp(method, "UNSUBSCRIBE") == 0) {
+		r = venue_subscribe(v, json_object_get(root, "params"), method[0] == 'S', subs,
+				    reply, replylen, id);
 	} else if (strcmp(method, "LIST_SUBSCRIPTIONS") == 0) {
-		size_t off = (size_t)snprintf(reply, replylen, "{\"result\":[");
-		const char *sep = "";
-		uint32_t k;
-
-		for (k = 0; k < v->nsym && off < replylen; k++) {
-			char lower[SIM_NATIVE_MAX];
-			size_t j;
-
-			for (j = 0; v->sym[k].native[j]; j++)
-				lower[j] = (char)tolower((unsigned char)v->sym[k].native[j]);
-			lower[j] = '\0';
-			if (subs[k] & SIM_STREAM_TRADE && off < replylen) {
-				off += (size_t)snprintf(reply + off, replylen - off,
-							"%s\"%s@trade\"", sep, lower);
-				sep = ",";
-			}
-			if (subs[k] & SIM_STREAM_BBO && off < replylen) {
-				off += (size_t)snprintf(reply + off, replylen - off,
-							"%s\"%s@bookTicker\"", sep, lower);
-				sep = ",";
-			}
-		}
-		if (off < replylen)
-			snprintf(reply + off, replylen - off, "],\"id\":%s}", id);
-		r = 0;
+		venue_list(v, subs, reply, replylen, id);
 	} else if (strcmp(method, "SET_PROPERTY") == 0) {
 		snprintf(reply, replylen, "{\"result\":null,\"id\":%s}", id);
-		r = 0;
 	} else if (strcmp(method, "GET_PROPERTY") == 0) {
 		snprintf(reply, replylen, "{\"result\":false,\"id\":%s}", id);
-		r = 0;
 	} else {
 		venue_error(reply, replylen, 2, "Invalid request: unknown method", id);
+		r = -EINVAL;
 	}
-out:
-	for (i = 0; i < SIM_MAX_SYMBOLS; i++)
+	for (size_t i = 0; i < SIM_MAX_SYMBOLS; i++)
 		*nsubscribed += (uint32_t)__builtin_popcount(subs[i]);
 	json_decref(root);
 	return r;

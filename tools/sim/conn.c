@@ -238,7 +238,7 @@ static void conn_shutdown(struct sim_conn *c)
 	c->close_after_out = 2;
 	if (c->state != SIM_CS_CLOSING) {
 		c->state = SIM_CS_CLOSING;
-		c->deadline_ns = sim_now_ns() + SIM_CLOSE_GRACE_NS;
+		c->deadline_ns = tools_now_ns(CLOCK_MONOTONIC) + SIM_CLOSE_GRACE_NS;
 	}
 }
 
@@ -326,7 +326,7 @@ static void conn_http_error(struct sim_conn *c, int status, int retry_after, con
 	conn_log(c, "upgrade refused status=%d %s", status, conn_reason(status));
 	c->close_after_out = 1;
 	c->state = SIM_CS_CLOSING;
-	c->deadline_ns = sim_now_ns() + SIM_CLOSE_GRACE_NS;
+	c->deadline_ns = tools_now_ns(CLOCK_MONOTONIC) + SIM_CLOSE_GRACE_NS;
 }
 
 static int conn_accept_key(const char *key, int wrong, char *out, size_t len)
@@ -426,6 +426,32 @@ static void conn_http_respond(struct sim_conn *c, int64_t now_ns)
 		 s->faults.badaccept ? " (wrong Sec-WebSocket-Accept)" : "");
 }
 
+/* The upgrade's path: /ws, /stream (combined), or either with streams named
+ * in it. Returns 0, or -1 after answering with an HTTP error. */
+static int conn_http_route(struct sim_conn *c, const char *target)
+{
+	int combined = strncmp(target, "/stream", 7) == 0;
+	const char *streams = NULL;
+
+	if (strcmp(target, "/ws") == 0 || strcmp(target, "/ws/") == 0 ||
+	    strcmp(target, "/stream") == 0) {
+		/* streams come with SUBSCRIBE requests */
+	} else if (strncmp(target, "/ws/", 4) == 0) {
+		streams = target + 4;
+	} else if (strncmp(target, "/stream?streams=", 16) == 0) {
+		streams = target + 16;
+	} else {
+		conn_http_error(c, 404, 0, "unknown path\n");
+		return -1;
+	}
+	if (streams && conn_path_streams(c, streams) < 0) {
+		conn_http_error(c, 400, 0, "invalid stream\n");
+		return -1;
+	}
+	c->combined = combined; /* the same streams, but events come wrapped */
+	return 0;
+}
+
 static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
 {
 	struct sim_server *s = c->srv;
@@ -460,25 +486,8 @@ static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
 		conn_http_error(c, 400, 0, "not a websocket upgrade\n");
 		return;
 	}
-	if (strcmp(target, "/ws") == 0 || strcmp(target, "/ws/") == 0) {
-		/* streams come with SUBSCRIBE requests */
-	} else if (strcmp(target, "/stream") == 0) {
-		c->combined = 1; /* same, but events come wrapped */
-	} else if (strncmp(target, "/ws/", 4) == 0) {
-		if (conn_path_streams(c, target + 4) < 0) {
-			conn_http_error(c, 400, 0, "invalid stream\n");
-			return;
-		}
-	} else if (strncmp(target, "/stream?streams=", 16) == 0) {
-		if (conn_path_streams(c, target + 16) < 0) {
-			conn_http_error(c, 400, 0, "invalid stream\n");
-			return;
-		}
-		c->combined = 1;
-	} else {
-		conn_http_error(c, 404, 0, "unknown path\n");
+	if (conn_http_route(c, target) < 0)
 		return;
-	}
 	if (s->faults.delay_handshake_ms > 0) {
 		c->state = SIM_CS_DELAY;
 		c->deadline_ns = now_ns + s->faults.delay_handshake_ms * 1000000;
@@ -671,7 +680,7 @@ void sim_conn_on_timer(struct sim_conn *c, int64_t now_ns)
 		c->state = SIM_CS_DEAD;
 	} else if (c->state == SIM_CS_OPEN && !c->stalled && now_ns >= c->next_ping_ns) {
 		char p[32];
-		int n = snprintf(p, sizeof(p), "%" PRId64, sim_wall_ms());
+		int n = snprintf(p, sizeof(p), "%" PRId64, tools_now_ns(CLOCK_REALTIME) / 1000000);
 		sim_conn_send_frame(c, WSLAY_PING, p, (size_t)n);
 		s->stats.pings_sent++;
 		c->next_ping_ns = now_ns + s->opt.ping_interval_ms * 1000000;

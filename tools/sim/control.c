@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "mdbus_units.h"
 #include "sim.h"
 
 #define CONTROL_HELP                                                                               \
@@ -24,19 +25,14 @@
 	"| badaccept | delay_handshake MS | badjson | badprecision | oversize BYTES | normal | "   \
 	"stats | rate N | help"
 
-/* Parses a whole decimal integer in [lo, hi]. */
+/* A whole number in [lo, hi], in the tools' count grammar (mdbus_units.h). */
 static int control_int(const char *s, long lo, long hi, long *out)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	if (!s)
+	if (!s || mdbus_units_parse_count(s, (uint64_t)hi, &v) < 0 || v < (uint64_t)lo)
 		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -EINVAL;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 
@@ -105,7 +101,8 @@ static int control_badprecision(struct sim_server *s)
 		}
 		if (!any)
 			continue;
-		n = sim_venue_trade(&s->venue, i, sim_wall_ms(), 4, s->scratch, sizeof(s->scratch));
+		n = sim_venue_trade(&s->venue, i, tools_now_ns(CLOCK_REALTIME) / 1000000, 4,
+				    s->scratch, sizeof(s->scratch));
 		/* tests look for this trade id, which must never reach the bus */
 		fprintf(stderr, "mdbus-sim: badprecision %s t=%" PRIu64 "\n",
 			s->venue.sym[i].native, s->venue.sym[i].trade_id);
@@ -136,111 +133,222 @@ static int control_oversize(struct sim_server *s, long bytes)
 	return sent;
 }
 
+/* One parsed command line: the words after the command. */
+struct control_cmd {
+	int nargs; /* words, the command included */
+	const char *a1, *a2;
+	int64_t now;
+};
+
+static void control_close(struct sim_server *s, const struct control_cmd *c, char *reply,
+			  size_t len)
+{
+	long code = 1000;
+	int n = 0;
+
+	if (c->nargs >= 2 && control_int(c->a1, 1000, 4999, &code) < 0) {
+		snprintf(reply, len, "error close: CODE must be 1000..4999");
+		return;
+	}
+	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
+		struct sim_conn *k = s->conns[i];
+		if (k && k->state == SIM_CS_OPEN) {
+			sim_conn_send_close(k, (uint16_t)code, "closed by mdbus-sim", c->now);
+			n++;
+		}
+	}
+	snprintf(reply, len, "ok closed %d", n);
+}
+
+static void control_reset(struct sim_server *s, const struct control_cmd *c, char *reply,
+			  size_t len)
+{
+	int n = 0;
+
+	(void)c;
+	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
+		if (s->conns[i]) {
+			sim_conn_free(s->conns[i], 1);
+			s->conns[i] = NULL;
+			n++;
+		}
+	}
+	s->stats.resets += (uint64_t)n;
+	snprintf(reply, len, "ok reset %d", n);
+}
+
+/* stall, noping, silent: one per-connection flag each, named by the reply. */
+static void control_conn_flag(struct sim_server *s, const struct control_cmd *c, char *reply,
+			      size_t len, size_t field, const char *done)
+{
+	(void)c;
+	snprintf(reply, len, "ok %s %d", done, control_flag(s, field));
+}
+
+static void control_stall(struct sim_server *s, const struct control_cmd *c, char *reply,
+			  size_t len)
+{
+	control_conn_flag(s, c, reply, len, offsetof(struct sim_conn, stalled), "stalled");
+}
+
+static void control_noping(struct sim_server *s, const struct control_cmd *c, char *reply,
+			   size_t len)
+{
+	control_conn_flag(s, c, reply, len, offsetof(struct sim_conn, noping), "noping");
+}
+
+static void control_silent(struct sim_server *s, const struct control_cmd *c, char *reply,
+			   size_t len)
+{
+	control_conn_flag(s, c, reply, len, offsetof(struct sim_conn, silent), "silent");
+}
+
+static void control_refuse(struct sim_server *s, const struct control_cmd *c, char *reply,
+			   size_t len)
+{
+	long v = 0, v2 = 0;
+
+	if (control_int(c->a1, 200, 599, &v) < 0 ||
+	    (c->nargs >= 3 && control_int(c->a2, 0, 86400, &v2) < 0)) {
+		snprintf(reply, len, "error refuse: STATUS 200..599 [RETRY_AFTER seconds]");
+		return;
+	}
+	s->faults.refuse_status = (int)v;
+	s->faults.refuse_retry_after = (int)v2;
+	snprintf(reply, len, "ok refusing upgrades with %ld", v);
+}
+
+static void control_badaccept(struct sim_server *s, const struct control_cmd *c, char *reply,
+			      size_t len)
+{
+	(void)c;
+	s->faults.badaccept = 1;
+	snprintf(reply, len, "ok badaccept");
+}
+
+static void control_delay(struct sim_server *s, const struct control_cmd *c, char *reply,
+			  size_t len)
+{
+	long v = 0;
+
+	if (control_int(c->a1, 0, 3600000, &v) < 0) {
+		snprintf(reply, len, "error delay_handshake: MS 0..3600000");
+		return;
+	}
+	s->faults.delay_handshake_ms = v;
+	snprintf(reply, len, "ok delay_handshake %ld", v);
+}
+
+static void control_badjson(struct sim_server *s, const struct control_cmd *c, char *reply,
+			    size_t len)
+{
+	static const char bad[] = "{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"p\":\"1.0\",";
+
+	(void)c;
+	snprintf(reply, len, "ok sent %d", sim_server_broadcast(s, -1, 0, bad, sizeof(bad) - 1));
+}
+
+static void control_badprec(struct sim_server *s, const struct control_cmd *c, char *reply,
+			    size_t len)
+{
+	(void)c;
+	snprintf(reply, len, "ok sent %d", control_badprecision(s));
+}
+
+static void control_oversize_cmd(struct sim_server *s, const struct control_cmd *c, char *reply,
+				 size_t len)
+{
+	long v = 0;
+	int n;
+
+	if (control_int(c->a1, 64, (long)SIM_OUT_MAX / 2, &v) < 0) {
+		snprintf(reply, len, "error oversize: BYTES 64..%u", SIM_OUT_MAX / 2);
+		return;
+	}
+	n = control_oversize(s, v);
+	if (n < 0)
+		snprintf(reply, len, "error oversize: out of memory");
+	else
+		snprintf(reply, len, "ok sent %d", n);
+}
+
+static void control_normal(struct sim_server *s, const struct control_cmd *c, char *reply,
+			   size_t len)
+{
+	(void)c;
+	memset(&s->faults, 0, sizeof(s->faults));
+	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
+		struct sim_conn *k = s->conns[i];
+		if (k)
+			k->stalled = k->noping = k->silent = 0;
+	}
+	snprintf(reply, len, "ok normal");
+}
+
+static void control_stats_cmd(struct sim_server *s, const struct control_cmd *c, char *reply,
+			      size_t len)
+{
+	(void)c;
+	control_stats(s, reply, len);
+}
+
+static void control_rate(struct sim_server *s, const struct control_cmd *c, char *reply, size_t len)
+{
+	long r = 0;
+
+	if (c->nargs < 2 || control_int(c->a1, 0, 1000000, &r) < 0) {
+		snprintf(reply, len, "error rate: N ticks/s per stream, 0..1000000");
+		return;
+	}
+	sim_server_set_rate(s, (double)r, c->now);
+	snprintf(reply, len, "ok rate %g", (double)r);
+}
+
+static void control_help(struct sim_server *s, const struct control_cmd *c, char *reply, size_t len)
+{
+	(void)s;
+	(void)c;
+	snprintf(reply, len, "ok %s", CONTROL_HELP);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(struct sim_server *s, const struct control_cmd *c, char *reply, size_t len);
+} control_cmds[] = {
+	{"close", control_close},
+	{"reset", control_reset},
+	{"stall", control_stall},
+	{"noping", control_noping},
+	{"silent", control_silent},
+	{"refuse", control_refuse},
+	{"badaccept", control_badaccept},
+	{"delay_handshake", control_delay},
+	{"badjson", control_badjson},
+	{"badprecision", control_badprec},
+	{"oversize", control_oversize_cmd},
+	{"normal", control_normal},
+	{"stats", control_stats_cmd},
+	{"rate", control_rate},
+	{"help", control_help},
+};
+
 void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len)
 {
 	char cmd[64] = "", a1[64] = "", a2[64] = "";
-	int64_t now = sim_now_ns();
-	int nargs = sscanf(line, "%63s %63s %63s", cmd, a1, a2);
-	long v = 0, v2 = 0;
-	int n = 0;
-	size_t i;
+	struct control_cmd c = {.a1 = a1, .a2 = a2, .now = tools_now_ns(CLOCK_MONOTONIC)};
 
-	if (nargs < 1) {
+	c.nargs = sscanf(line, "%63s %63s %63s", cmd, a1, a2);
+	if (c.nargs < 1) {
 		snprintf(reply, len, "error empty command; %s", CONTROL_HELP);
 		return;
 	}
-	if (strcmp(cmd, "close") == 0) {
-		if (nargs >= 2 && control_int(a1, 1000, 4999, &v) < 0) {
-			snprintf(reply, len, "error close: CODE must be 1000..4999");
+	for (size_t i = 0; i < sizeof(control_cmds) / sizeof(control_cmds[0]); i++) {
+		if (strcmp(cmd, control_cmds[i].name) == 0) {
+			control_cmds[i].run(s, &c, reply, len);
 			return;
 		}
-		for (i = 0; i < SIM_MAX_CONNS; i++) {
-			struct sim_conn *c = s->conns[i];
-			if (c && c->state == SIM_CS_OPEN) {
-				sim_conn_send_close(c, nargs >= 2 ? (uint16_t)v : 1000,
-						    "closed by mdbus-sim", now);
-				n++;
-			}
-		}
-		snprintf(reply, len, "ok closed %d", n);
-	} else if (strcmp(cmd, "reset") == 0) {
-		for (i = 0; i < SIM_MAX_CONNS; i++) {
-			if (s->conns[i]) {
-				sim_conn_free(s->conns[i], 1);
-				s->conns[i] = NULL;
-				n++;
-			}
-		}
-		s->stats.resets += (uint64_t)n;
-		snprintf(reply, len, "ok reset %d", n);
-	} else if (strcmp(cmd, "stall") == 0) {
-		snprintf(reply, len, "ok stalled %d",
-			 control_flag(s, offsetof(struct sim_conn, stalled)));
-	} else if (strcmp(cmd, "noping") == 0) {
-		snprintf(reply, len, "ok noping %d",
-			 control_flag(s, offsetof(struct sim_conn, noping)));
-	} else if (strcmp(cmd, "silent") == 0) {
-		snprintf(reply, len, "ok silent %d",
-			 control_flag(s, offsetof(struct sim_conn, silent)));
-	} else if (strcmp(cmd, "refuse") == 0) {
-		if (control_int(a1, 200, 599, &v) < 0 || v == 101 ||
-		    (nargs >= 3 && control_int(a2, 0, 86400, &v2) < 0)) {
-			snprintf(reply, len, "error refuse: STATUS 200..599 [RETRY_AFTER seconds]");
-			return;
-		}
-		s->faults.refuse_status = (int)v;
-		s->faults.refuse_retry_after = (int)v2;
-		snprintf(reply, len, "ok refusing upgrades with %ld", v);
-	} else if (strcmp(cmd, "badaccept") == 0) {
-		s->faults.badaccept = 1;
-		snprintf(reply, len, "ok badaccept");
-	} else if (strcmp(cmd, "delay_handshake") == 0) {
-		if (control_int(a1, 0, 3600000, &v) < 0) {
-			snprintf(reply, len, "error delay_handshake: MS 0..3600000");
-			return;
-		}
-		s->faults.delay_handshake_ms = v;
-		snprintf(reply, len, "ok delay_handshake %ld", v);
-	} else if (strcmp(cmd, "badjson") == 0) {
-		static const char bad[] = "{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"p\":\"1.0\",";
-		snprintf(reply, len, "ok sent %d",
-			 sim_server_broadcast(s, -1, 0, bad, sizeof(bad) - 1));
-	} else if (strcmp(cmd, "badprecision") == 0) {
-		snprintf(reply, len, "ok sent %d", control_badprecision(s));
-	} else if (strcmp(cmd, "oversize") == 0) {
-		if (control_int(a1, 64, (long)SIM_OUT_MAX / 2, &v) < 0) {
-			snprintf(reply, len, "error oversize: BYTES 64..%u", SIM_OUT_MAX / 2);
-			return;
-		}
-		n = control_oversize(s, v);
-		if (n < 0)
-			snprintf(reply, len, "error oversize: out of memory");
-		else
-			snprintf(reply, len, "ok sent %d", n);
-	} else if (strcmp(cmd, "normal") == 0) {
-		memset(&s->faults, 0, sizeof(s->faults));
-		for (i = 0; i < SIM_MAX_CONNS; i++) {
-			struct sim_conn *c = s->conns[i];
-			if (c)
-				c->stalled = c->noping = c->silent = 0;
-		}
-		snprintf(reply, len, "ok normal");
-	} else if (strcmp(cmd, "stats") == 0) {
-		control_stats(s, reply, len);
-	} else if (strcmp(cmd, "rate") == 0) {
-		char *end;
-		double r = strtod(a1, &end);
-		if (nargs < 2 || *end || r < 0 || r > 1e6) {
-			snprintf(reply, len, "error rate: N ticks/s per stream, 0..1000000");
-			return;
-		}
-		sim_server_set_rate(s, r, now);
-		snprintf(reply, len, "ok rate %g", r);
-	} else if (strcmp(cmd, "help") == 0) {
-		snprintf(reply, len, "ok %s", CONTROL_HELP);
-	} else {
-		snprintf(reply, len, "error unknown command '%s'; %s", cmd, CONTROL_HELP);
 	}
+	snprintf(reply, len, "error unknown command '%s'; %s", cmd, CONTROL_HELP);
 }
 
 int sim_control_client(const char *path, int argc, char **argv)

@@ -4,14 +4,15 @@
  * (--make-certs) or send one control command (--ctl).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "mdbus_units.h"
 #include "sim.h"
+#include "tools_opt.h"
 
 static void main_usage(FILE *f)
 {
@@ -26,12 +27,13 @@ static void main_usage(FILE *f)
 		"A TLS WebSocket exchange simulator (Binance spot dialect) for tests and demos.\n"
 		"  --listen HOST:PORT   port 0 picks one; prints \"listening HOST:PORT\" on "
 		"stdout\n"
-		"  --rate N             events/s per subscribed symbol-stream (default 10);\n"
+		"  --rate N             events/s per subscribed symbol-stream (default 10; 1k "
+		"ok);\n"
 		"                       with --replay: replay lines/s\n"
 		"  --symbols LIST       the only valid symbols (default: any plausible one)\n"
 		"  --control PATH       unix socket for fault injection (see --ctl PATH help)\n"
 		"  --replay FILE        send these raw messages (one a line) in a loop\n"
-		"  --ping-interval DUR  server WebSocket pings (default 20s; ms/s/m suffixes)\n"
+		"  --ping-interval DUR  server WebSocket pings (default 20s; 300ms, 1.5m...)\n"
 		"  --plain              no TLS (ws://)\n"
 		"  --make-certs DIR     ca.pem, server.{pem,key} (localhost, 127.0.0.1, ::1), and\n"
 		"                       expired, wronghost, selfsigned .{pem,key} for fault tests\n"
@@ -50,153 +52,80 @@ static void main_usage(FILE *f)
 		"SIGTERM or SIGINT: closes every connection and exits 0.\n");
 }
 
-/* "250ms", "2s", "1m", "5" (seconds). Returns ms or -1. */
-static int64_t main_duration_ms(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
+struct main_args {
+	struct sim_options o;
+	int64_t ping_ns;
+	const char *make; /* --make-certs DIR */
+	const char *ctl;  /* --ctl PATH */
+};
 
-	if (end == s || v < 0)
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		return (int64_t)v;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return (int64_t)(v * 1000);
-	if (strcmp(end, "m") == 0)
-		return (int64_t)(v * 60000);
-	return -1;
+static const char *main_opt_rate(void *rate, const char *arg)
+{
+	uint64_t v;
+
+	if (mdbus_units_parse_count(arg, 1000000000, &v) < 0)
+		return "expected events/s from 0 to 1G";
+	*(double *)rate = (double)v;
+	return NULL;
 }
 
-int main(int argc, char **argv)
+/* Returns 0 to go on, or 1 with the exit status in *status. */
+static int main_parse_args(int argc, char **argv, struct main_args *a, int *status)
 {
-	enum {
-		O_CERT = 256,
-		O_KEY,
-		O_VENUE,
-		O_SYMBOLS,
-		O_REPLAY,
-		O_PLAIN,
-		O_PING,
-		O_SEED,
-		O_MAKE,
-		O_CTL,
-		O_VERSION
+	/* "+": the words after --ctl PATH are its command, not options */
+	static const struct tools_cmd cmd = {"mdbus-sim", MDBUS_VERSION, main_usage, 2, "+"};
+	struct sim_options *o = &a->o;
+	const struct tools_opt opts[] = {
+		{.name = "listen", .short_name = 'l', .kind = TOOLS_OPT_STR, .out = &o->listen},
+		{.name = "cert", .kind = TOOLS_OPT_STR, .out = &o->cert},
+		{.name = "key", .kind = TOOLS_OPT_STR, .out = &o->key},
+		{.name = "venue", .kind = TOOLS_OPT_STR, .out = &o->venue},
+		{.name = "rate",
+		 .short_name = 'r',
+		 .kind = TOOLS_OPT_FN,
+		 .out = &o->rate,
+		 .fn = main_opt_rate},
+		{.name = "symbols", .kind = TOOLS_OPT_STR, .out = &o->symbols},
+		{.name = "control", .short_name = 'c', .kind = TOOLS_OPT_STR, .out = &o->control},
+		{.name = "replay", .kind = TOOLS_OPT_STR, .out = &o->replay},
+		{.name = "plain", .kind = TOOLS_OPT_SET, .out = &o->plain, .val = 1},
+		{.name = "ping-interval",
+		 .kind = TOOLS_OPT_DURATION,
+		 .out = &a->ping_ns,
+		 .min = 1000000,
+		 .bad = "bad duration"},
+		{.name = "seed",
+		 .kind = TOOLS_OPT_COUNT,
+		 .out = &o->seed,
+		 .bad = "expected an integer"},
+		{.name = "make-certs", .kind = TOOLS_OPT_STR, .out = &a->make},
+		{.name = "ctl", .kind = TOOLS_OPT_STR, .out = &a->ctl},
+		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
+		{.name = "version", .kind = TOOLS_OPT_VERSION},
 	};
-	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
-					     {"cert", required_argument, NULL, O_CERT},
-					     {"key", required_argument, NULL, O_KEY},
-					     {"venue", required_argument, NULL, O_VENUE},
-					     {"rate", required_argument, NULL, 'r'},
-					     {"symbols", required_argument, NULL, O_SYMBOLS},
-					     {"control", required_argument, NULL, 'c'},
-					     {"replay", required_argument, NULL, O_REPLAY},
-					     {"plain", no_argument, NULL, O_PLAIN},
-					     {"ping-interval", required_argument, NULL, O_PING},
-					     {"seed", required_argument, NULL, O_SEED},
-					     {"make-certs", required_argument, NULL, O_MAKE},
-					     {"ctl", required_argument, NULL, O_CTL},
-					     {"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, O_VERSION},
-					     {NULL, 0, NULL, 0}};
-	struct sim_options o = {.venue = "binance", .rate = 10, .ping_interval_ms = 20000};
-	static struct sim_server srv; /* large (buffers): not on the stack */
-	const char *make = NULL, *ctl = NULL;
-	char err[512];
-	char *end;
-	int c, r;
 
-	o.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((c = getopt_long(argc, argv, "+l:r:c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			o.listen = optarg;
-			break;
-		case O_CERT:
-			o.cert = optarg;
-			break;
-		case O_KEY:
-			o.key = optarg;
-			break;
-		case O_VENUE:
-			o.venue = optarg;
-			break;
-		case 'r':
-			o.rate = strtod(optarg, &end);
-			if (*end || o.rate < 0) {
-				fprintf(stderr, "mdbus-sim: --rate %s: not a number >= 0\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case O_SYMBOLS:
-			o.symbols = optarg;
-			break;
-		case 'c':
-			o.control = optarg;
-			break;
-		case O_REPLAY:
-			o.replay = optarg;
-			break;
-		case O_PLAIN:
-			o.plain = 1;
-			break;
-		case O_PING:
-			o.ping_interval_ms = main_duration_ms(optarg);
-			if (o.ping_interval_ms <= 0) {
-				fprintf(stderr, "mdbus-sim: --ping-interval %s: bad duration\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case O_SEED:
-			o.seed = strtoull(optarg, NULL, 0);
-			break;
-		case O_MAKE:
-			make = optarg;
-			break;
-		case O_CTL:
-			ctl = optarg;
-			break;
-		case 'h':
-			main_usage(stdout);
-			return 0;
-		case O_VERSION:
-			printf("mdbus-sim %s\n", MDBUS_VERSION);
-			return 0;
-		default:
-			main_usage(stderr);
-			return 2;
-		}
-	}
-	if (ctl) {
-		if (optind >= argc) {
-			fprintf(stderr, "mdbus-sim: --ctl PATH needs a COMMAND\n");
-			return 2;
-		}
-		return sim_control_client(ctl, argc - optind, argv + optind);
-	}
-	if (make) {
-		r = sim_certs_make(make, err, sizeof(err));
-		if (r < 0) {
-			fprintf(stderr, "mdbus-sim: --make-certs: %s\n", err);
-			return 1;
-		}
-		printf("certificates written to %s\n", make);
-		return 0;
-	}
-	if (optind < argc || !o.listen) {
-		main_usage(stderr);
+	if (tools_opt_parse(&cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
+		return 1;
+	o->ping_interval_ms = a->ping_ns / 1000000;
+	return 0;
+}
+
+/* --listen: checks the options, then serves until a signal; exit status. */
+static int main_serve(const struct sim_options *o)
+{
+	static struct sim_server srv; /* large (buffers): not on the stack */
+	char err[512];
+	int r;
+
+	if (strcmp(o->venue, "binance") != 0) {
+		fprintf(stderr, "mdbus-sim: --venue %s: only binance is simulated\n", o->venue);
 		return 2;
 	}
-	if (strcmp(o.venue, "binance") != 0) {
-		fprintf(stderr, "mdbus-sim: --venue %s: only binance is simulated\n", o.venue);
-		return 2;
-	}
-	if (!o.plain && (!o.cert || !o.key)) {
+	if (!o->plain && (!o->cert || !o->key)) {
 		fprintf(stderr, "mdbus-sim: --cert and --key are required (or --plain)\n");
 		return 2;
 	}
-	r = sim_server_init(&srv, &o, err, sizeof(err));
+	r = sim_server_init(&srv, o, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "mdbus-sim: %s\n", err);
 		sim_server_free(&srv);
@@ -205,4 +134,43 @@ int main(int argc, char **argv)
 	r = sim_server_run(&srv);
 	sim_server_free(&srv);
 	return r;
+}
+
+static int main_make_certs(const char *dir)
+{
+	char err[512];
+
+	if (sim_certs_make(dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mdbus-sim: --make-certs: %s\n", err);
+		return 1;
+	}
+	printf("certificates written to %s\n", dir);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct main_args a = {
+		.o = {.venue = "binance", .rate = 10},
+		.ping_ns = 20000000000LL,
+	};
+	int status;
+
+	a.o.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (main_parse_args(argc, argv, &a, &status))
+		return status;
+	if (a.ctl) {
+		if (optind >= argc) {
+			fprintf(stderr, "mdbus-sim: --ctl PATH needs a COMMAND\n");
+			return 2;
+		}
+		return sim_control_client(a.ctl, argc - optind, argv + optind);
+	}
+	if (a.make)
+		return main_make_certs(a.make);
+	if (optind < argc || !a.o.listen) {
+		main_usage(stderr);
+		return 2;
+	}
+	return main_serve(&a.o);
 }

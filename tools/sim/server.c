@@ -26,22 +26,6 @@
 
 #define SERVER_MAX_STEPS 100 /* emission steps caught up per wake-up */
 
-int64_t sim_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int64_t sim_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- set-up ------------------------------------------------------------------------- */
 
 static int server_listen(struct sim_server *s, char *err, size_t errlen)
@@ -222,7 +206,7 @@ int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *e
 	r = server_listen(s, err, errlen);
 	if (r < 0)
 		return r;
-	sim_server_set_rate(s, opt->rate, sim_now_ns());
+	sim_server_set_rate(s, opt->rate, tools_now_ns(CLOCK_MONOTONIC));
 	return 0;
 }
 
@@ -341,8 +325,8 @@ static void server_emit_step(struct sim_server *s)
 			if (server_wants(s->conns[k], (int)i, 0))
 				want |= s->conns[k]->subs[i];
 		if (want & SIM_STREAM_TRADE) {
-			n = sim_venue_trade(&s->venue, i, sim_wall_ms(), 0, s->scratch,
-					    sizeof(s->scratch));
+			n = sim_venue_trade(&s->venue, i, tools_now_ns(CLOCK_REALTIME) / 1000000, 0,
+					    s->scratch, sizeof(s->scratch));
 			if (n > 0)
 				sim_server_broadcast(s, (int)i, SIM_STREAM_TRADE, s->scratch,
 						     (size_t)n);
@@ -453,7 +437,7 @@ static void server_accept(struct sim_server *s)
 static void server_stop_all(struct sim_server *s)
 {
 	size_t i;
-	int64_t now = sim_now_ns();
+	int64_t now = tools_now_ns(CLOCK_MONOTONIC);
 
 	/* Best effort "going away" for open clients, then plain closes. */
 	for (i = 0; i < SIM_MAX_CONNS; i++) {
@@ -467,107 +451,147 @@ static void server_stop_all(struct sim_server *s)
 	}
 }
 
+/* One poll() round's descriptors and where each connection landed. */
+struct server_pollset {
+	struct pollfd pfd[3 + SIM_MAX_CTL + SIM_MAX_CONNS];
+	int cidx[SIM_MAX_CONNS], tidx[SIM_MAX_CTL]; /* index in pfd, -1 = none */
+	size_t n;
+};
+
+/* poll()'s timeout in ms: the next emission step (wait_ns), handshake
+ * delay, close grace or ping, whichever is first; at most a second. */
+static int server_timeout_ms(const struct sim_server *s, int64_t now, int64_t wait_ns)
+{
+	int64_t t;
+	int ms;
+
+	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
+		const struct sim_conn *c = s->conns[i];
+		if (!c)
+			continue;
+		if (c->state == SIM_CS_DELAY || c->state == SIM_CS_CLOSING)
+			t = c->deadline_ns - now;
+		else if (c->state == SIM_CS_OPEN && !c->stalled)
+			t = c->next_ping_ns - now;
+		else
+			continue;
+		if (t < wait_ns)
+			wait_ns = t < 0 ? 0 : t;
+	}
+	ms = wait_ns == INT64_MAX ? 1000 : (int)((wait_ns + 999999) / 1000000);
+	return ms > 1000 ? 1000 : ms;
+}
+
+/* Signal, listener, control listener, control clients, connections. */
+static void server_pollset_fill(const struct sim_server *s, struct server_pollset *ps)
+{
+	size_t i, n = 0;
+
+	ps->pfd[n++] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
+	ps->pfd[n++] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
+	ps->pfd[n++] = (struct pollfd){.fd = s->cfd, .events = POLLIN}; /* -1 is ignored */
+	for (i = 0; i < SIM_MAX_CTL; i++) {
+		ps->tidx[i] = -1;
+		if (s->ctl[i] >= 0) {
+			ps->tidx[i] = (int)n;
+			ps->pfd[n++] = (struct pollfd){.fd = s->ctl[i], .events = POLLIN};
+		}
+	}
+	for (i = 0; i < SIM_MAX_CONNS; i++) {
+		const struct sim_conn *c = s->conns[i];
+		short ev;
+
+		ps->cidx[i] = -1;
+		if (!c)
+			continue;
+		/* A stalled connection is not read at all (the peer's window
+		 * fills, as behind a dead middlebox); only its full close is
+		 * noticed, to free it. */
+		ev = (short)(c->stalled ? POLLRDHUP
+					: (POLLIN | (c->out.len || c->want_write ? POLLOUT : 0)));
+		ps->cidx[i] = (int)n;
+		ps->pfd[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+	}
+	ps->n = n;
+}
+
+static void server_on_signal(struct sim_server *s)
+{
+	struct signalfd_siginfo si;
+
+	if (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		fprintf(stderr, "mdbus-sim: signal %u: stopping\n", si.ssi_signo);
+		s->stop = 1;
+	}
+}
+
+/* Acts on what poll() reported. */
+static void server_on_events(struct sim_server *s, const struct server_pollset *ps, int64_t now)
+{
+	size_t i;
+
+	if (ps->pfd[0].revents & POLLIN)
+		server_on_signal(s);
+	if (ps->pfd[1].revents & POLLIN)
+		server_accept(s);
+	if (s->cfd >= 0 && ps->pfd[2].revents & POLLIN)
+		server_ctl_accept(s);
+	for (i = 0; i < SIM_MAX_CTL; i++)
+		if (ps->tidx[i] >= 0 && s->ctl[i] >= 0 && ps->pfd[ps->tidx[i]].revents)
+			server_ctl_read(s, (int)i);
+	for (i = 0; i < SIM_MAX_CONNS; i++) {
+		struct sim_conn *c = s->conns[i];
+		short re;
+
+		if (!c || ps->cidx[i] < 0)
+			continue;
+		re = ps->pfd[ps->cidx[i]].revents;
+		if (c->stalled) {
+			if (re & (POLLRDHUP | POLLHUP | POLLERR))
+				c->state = SIM_CS_DEAD;
+		} else if (re & (POLLIN | POLLHUP | POLLERR) ||
+			   (re & POLLOUT && c->state == SIM_CS_TLS)) {
+			sim_conn_on_readable(c, now);
+		}
+	}
+}
+
+/* Timers and output of every connection; frees the dead ones. */
+static void server_tend(struct sim_server *s, int64_t now)
+{
+	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
+		struct sim_conn *c = s->conns[i];
+		if (!c)
+			continue;
+		if (c->state != SIM_CS_DEAD)
+			sim_conn_on_timer(c, now);
+		if (c->state != SIM_CS_DEAD && !c->stalled)
+			sim_conn_flush(c);
+		if (c->state == SIM_CS_DEAD) {
+			fprintf(stderr, "mdbus-sim: conn %" PRIu64 ": closed\n", c->id);
+			sim_conn_free(c, 0);
+			s->conns[i] = NULL;
+		}
+	}
+}
+
 int sim_server_run(struct sim_server *s)
 {
-	struct pollfd pfd[3 + SIM_MAX_CTL + SIM_MAX_CONNS];
-	int cidx[SIM_MAX_CONNS], tidx[SIM_MAX_CTL];
+	struct server_pollset ps;
 
 	while (!s->stop) {
-		int64_t now = sim_now_ns(), wait_ns = server_emit(s, now), t;
-		size_t i, n = 0;
-		int timeout;
+		int64_t now = tools_now_ns(CLOCK_MONOTONIC);
+		int timeout = server_timeout_ms(s, now, server_emit(s, now));
 
-		for (i = 0; i < SIM_MAX_CONNS; i++) {
-			struct sim_conn *c = s->conns[i];
-			if (!c)
-				continue;
-			if (c->state == SIM_CS_DELAY || c->state == SIM_CS_CLOSING)
-				t = c->deadline_ns - now;
-			else if (c->state == SIM_CS_OPEN && !c->stalled)
-				t = c->next_ping_ns - now;
-			else
-				continue;
-			if (t < wait_ns)
-				wait_ns = t < 0 ? 0 : t;
-		}
-		pfd[n++] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
-		pfd[n++] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
-		pfd[n++] = (struct pollfd){.fd = s->cfd, .events = POLLIN}; /* -1 is ignored */
-		for (i = 0; i < SIM_MAX_CTL; i++) {
-			tidx[i] = -1;
-			if (s->ctl[i] >= 0) {
-				tidx[i] = (int)n;
-				pfd[n++] = (struct pollfd){.fd = s->ctl[i], .events = POLLIN};
-			}
-		}
-		for (i = 0; i < SIM_MAX_CONNS; i++) {
-			struct sim_conn *c = s->conns[i];
-			short ev;
-
-			cidx[i] = -1;
-			if (!c)
-				continue;
-			/* A stalled connection is not read at all (the peer's
-			 * window fills, as behind a dead middlebox); only its
-			 * full close is noticed, to free it. */
-			ev = (short)(c->stalled ? POLLRDHUP
-						: (POLLIN |
-						   (c->out.len || c->want_write ? POLLOUT : 0)));
-			cidx[i] = (int)n;
-			pfd[n++] = (struct pollfd){.fd = c->fd, .events = ev};
-		}
-		timeout = wait_ns == INT64_MAX ? 1000 : (int)((wait_ns + 999999) / 1000000);
-		if (timeout > 1000)
-			timeout = 1000;
-		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
+		server_pollset_fill(s, &ps);
+		if (poll(ps.pfd, ps.n, timeout) < 0 && errno != EINTR) {
 			fprintf(stderr, "mdbus-sim: poll: %s\n", strerror(errno));
 			return 1;
 		}
-		now = sim_now_ns();
-		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				fprintf(stderr, "mdbus-sim: signal %u: stopping\n", si.ssi_signo);
-				s->stop = 1;
-			}
-		}
-		if (pfd[1].revents & POLLIN)
-			server_accept(s);
-		if (s->cfd >= 0 && pfd[2].revents & POLLIN)
-			server_ctl_accept(s);
-		for (i = 0; i < SIM_MAX_CTL; i++)
-			if (tidx[i] >= 0 && s->ctl[i] >= 0 && pfd[tidx[i]].revents)
-				server_ctl_read(s, (int)i);
-		for (i = 0; i < SIM_MAX_CONNS; i++) {
-			struct sim_conn *c = s->conns[i];
-			short re;
-
-			if (!c || cidx[i] < 0)
-				continue;
-			re = pfd[cidx[i]].revents;
-			if (c->stalled) {
-				if (re & (POLLRDHUP | POLLHUP | POLLERR))
-					c->state = SIM_CS_DEAD;
-			} else if (re & (POLLIN | POLLHUP | POLLERR) ||
-				   (re & POLLOUT && c->state == SIM_CS_TLS)) {
-				sim_conn_on_readable(c, now);
-			}
-		}
+		now = tools_now_ns(CLOCK_MONOTONIC);
+		server_on_events(s, &ps, now);
 		server_emit(s, now);
-		for (i = 0; i < SIM_MAX_CONNS; i++) {
-			struct sim_conn *c = s->conns[i];
-			if (!c)
-				continue;
-			if (c->state != SIM_CS_DEAD)
-				sim_conn_on_timer(c, now);
-			if (c->state != SIM_CS_DEAD && !c->stalled)
-				sim_conn_flush(c);
-			if (c->state == SIM_CS_DEAD) {
-				fprintf(stderr, "mdbus-sim: conn %" PRIu64 ": closed\n", c->id);
-				sim_conn_free(c, 0);
-				s->conns[i] = NULL;
-			}
-		}
+		server_tend(s, now);
 	}
 	server_stop_all(s);
 	return 0;

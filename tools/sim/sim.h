@@ -19,6 +19,8 @@
 #include <openssl/ssl.h>
 #include <wslay/wslay.h>
 
+#include "tools_run.h" /* tools_now_ns: the clocks */
+
 #define SIM_MAX_CONNS	   128	       /* client connections at once */
 #define SIM_MAX_CTL	   16	       /* control connections at once */
 #define SIM_MAX_SYMBOLS	   256	       /* distinct symbols the venue knows */
@@ -210,8 +212,6 @@ void sim_server_set_rate(struct sim_server *s, double rate, int64_t now_ns);
 /* Sends one data message to every open, non-silent, non-stalled connection
  * subscribed to (sym, kind); sym < 0 = every subscribed connection. */
 int sim_server_broadcast(struct sim_server *s, int sym, uint8_t kind, const char *p, size_t n);
-int64_t sim_now_ns(void);  /* CLOCK_MONOTONIC */
-int64_t sim_wall_ms(void); /* CLOCK_REALTIME */
 
 /* ---- control (control.c) ------------------------------------------------------------ */
 

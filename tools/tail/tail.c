@@ -12,7 +12,6 @@
  * a bus that does not exist (unless --wait-bus).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "tail_filter.h"
 #include "tail_out.h"
 #include "tools_cli.h"
+#include "tools_opt.h"
 #include "tools_run.h"
 #include "tools_tick.h"
 
@@ -73,98 +73,61 @@ static void tail_usage(FILE *f)
 		   "2 usage error or no such bus (without --wait-bus).\n");
 }
 
-enum {
-	OPT_JSON = 256,
-	OPT_VENUE,
-	OPT_SYMBOL,
-	OPT_KIND,
-	OPT_FROM_START,
-	OPT_COUNT,
-	OPT_TIMEOUT,
-	OPT_WAIT_BUS,
-};
-
-static int tail_parse_args(int argc, char **argv, struct tail_opts *o)
+static const char *tail_opt_venue(void *filter, const char *arg)
 {
-	static const struct option longopts[] = {
-		{"bus", required_argument, NULL, 'b'},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"venue", required_argument, NULL, OPT_VENUE},
-		{"symbol", required_argument, NULL, OPT_SYMBOL},
-		{"kind", required_argument, NULL, OPT_KIND},
-		{"from-start", no_argument, NULL, OPT_FROM_START},
-		{"count", required_argument, NULL, OPT_COUNT},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"wait-bus", no_argument, NULL, OPT_WAIT_BUS},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	int rc = tail_filter_add_names(filter, 1, arg);
+
+	return rc == 0 ? NULL : rc == -E2BIG ? "too many names" : "bad name list";
+}
+
+static const char *tail_opt_symbol(void *filter, const char *arg)
+{
+	int rc = tail_filter_add_names(filter, 0, arg);
+
+	return rc == 0 ? NULL : rc == -E2BIG ? "too many names" : "bad name list";
+}
+
+static const char *tail_opt_kind(void *mask, const char *arg)
+{
+	return tools_parse_kinds(arg, mask) == 0 ? NULL
+						 : "expected a list of trade, bbo, l2, status";
+}
+
+/* Returns 0 to go on, or 1 with the exit status in *status. */
+static int tail_parse_args(int argc, char **argv, struct tail_opts *o, int *status)
+{
+	static const struct tools_cmd cmd = {"mdbus-tail", MDBUS_VERSION, tail_usage, 2, ""};
+	const struct tools_opt opts[] = {
+		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &o->bus},
+		{.name = "json", .kind = TOOLS_OPT_SET, .out = &o->json, .val = 1},
+		{.name = "venue", .kind = TOOLS_OPT_FN, .out = &o->filter, .fn = tail_opt_venue},
+		{.name = "symbol", .kind = TOOLS_OPT_FN, .out = &o->filter, .fn = tail_opt_symbol},
+		{.name = "kind",
+		 .kind = TOOLS_OPT_FN,
+		 .out = &o->filter.kinds,
+		 .fn = tail_opt_kind},
+		{.name = "from-start", .kind = TOOLS_OPT_SET, .out = &o->from_start, .val = 1},
+		{.name = "count",
+		 .kind = TOOLS_OPT_COUNT,
+		 .out = &o->count,
+		 .min = 1,
+		 .bad = "expected an integer >= 1"},
+		{.name = "timeout",
+		 .kind = TOOLS_OPT_DURATION,
+		 .out = &o->timeout_ns,
+		 .bad = "expected seconds (e.g. 2.5) or a duration (e.g. 500ms)"},
+		{.name = "wait-bus", .kind = TOOLS_OPT_SET, .out = &o->wait_bus, .val = 1},
+		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
 	};
-	int c, rc;
 
 	o->timeout_ns = -1;
-	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			o->bus = optarg;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case OPT_VENUE:
-		case OPT_SYMBOL:
-			rc = tail_filter_add_names(&o->filter, c == OPT_VENUE, optarg);
-			if (rc < 0) {
-				fprintf(stderr, "mdbus-tail: --%s %s: %s\n",
-					c == OPT_VENUE ? "venue" : "symbol", optarg,
-					rc == -E2BIG ? "too many names" : "bad name list");
-				return 2;
-			}
-			break;
-		case OPT_KIND:
-			if (tools_parse_kinds(optarg, &o->filter.kinds) < 0) {
-				fprintf(stderr,
-					"mdbus-tail: --kind %s: expected a list of trade, bbo, l2, "
-					"status\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_FROM_START:
-			o->from_start = 1;
-			break;
-		case OPT_COUNT:
-			rc = tools_parse_u64(optarg, UINT64_MAX, &o->count);
-			if (rc < 0 || o->count == 0) {
-				fprintf(stderr,
-					"mdbus-tail: --count %s: expected an integer >= 1\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_TIMEOUT:
-			if (tools_parse_duration(optarg, &o->timeout_ns) < 0) {
-				fprintf(stderr,
-					"mdbus-tail: --timeout %s: expected seconds (e.g. 2.5) or "
-					"a duration (e.g. 500ms)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_WAIT_BUS:
-			o->wait_bus = 1;
-			break;
-		case 'h':
-			tail_usage(stdout);
-			exit(0);
-		default:
-			tail_usage(stderr);
-			return 2;
-		}
-	}
+	if (tools_opt_parse(&cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
+		return 1;
 	if (optind < argc) {
 		fprintf(stderr, "mdbus-tail: unexpected argument '%s'\n", argv[optind]);
 		tail_usage(stderr);
-		return 2;
+		*status = 2;
+		return 1;
 	}
 	return 0;
 }
@@ -409,8 +372,7 @@ int main(int argc, char **argv)
 	static struct tail_state s; /* zeroed; big enough to keep off the stack */
 	int rc;
 
-	rc = tail_parse_args(argc, argv, &s.o);
-	if (rc)
+	if (tail_parse_args(argc, argv, &s.o, &rc))
 		return rc;
 	rc = tools_bus_resolve(s.o.bus, s.bus, sizeof(s.bus));
 	if (rc < 0) {

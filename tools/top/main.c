@@ -9,13 +9,14 @@
  * 64 usage error. The full-screen view exits 0 on q.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tools_cli.h"
+#include "tools_opt.h"
 #include "tools_run.h"
 #include "top_out.h"
 
@@ -27,7 +28,7 @@ static void top_usage(FILE *f)
 	fprintf(f,
 		"usage: mdbus-top [options]\n"
 		"Live health view of an mdbus bus: feedd, sessions, instruments.\n" TOOLS_BUS_USAGE
-		"  -d, --delay SECONDS refresh period (default 1; \"0.5\", \"250ms\")\n"
+		"  -d, --delay DUR     refresh period (default 1 s; \"0.5\", \"250ms\")\n"
 		"      --once          print one plain-text snapshot and exit\n"
 		"      --json          print one JSON document and exit\n"
 		"  -n, --count N       with --once/--json: N snapshots, one per period\n"
@@ -39,115 +40,120 @@ static void top_usage(FILE *f)
 		"      2 no bus, 64 usage error.\n");
 }
 
-int main(int argc, char **argv)
-{
-	enum { OPT_ONCE = 256, OPT_JSON, OPT_MAXAGE, OPT_VERSION };
-	static const struct option opts[] = {
-		{"bus", required_argument, NULL, 'b'},
-		{"delay", required_argument, NULL, 'd'},
-		{"once", no_argument, NULL, OPT_ONCE},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"count", required_argument, NULL, 'n'},
-		{"max-age", required_argument, NULL, OPT_MAXAGE},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
-	};
-	const char *bus_opt = NULL;
-	int64_t delay_ns = 1000000000LL;
-	uint64_t count = 1, max_age = 1000;
-	int mode = 0, c, rc;
-	char bus[MDBUS_BUS_NAME_MAX];
+enum { TOP_MODE_TUI, TOP_MODE_ONCE, TOP_MODE_JSON };
 
-	while ((c = getopt_long(argc, argv, "b:d:n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			bus_opt = optarg;
-			break;
-		case 'd':
-			if (tools_parse_duration(optarg, &delay_ns) < 0 || delay_ns < 10000000) {
-				fprintf(stderr, "mdbus-top: -d %s: need a duration >= 10ms\n",
-					optarg);
-				return TOP_EX_USAGE;
-			}
-			break;
-		case OPT_ONCE:
-		case OPT_JSON:
-			mode = c;
-			break;
-		case 'n':
-			if (tools_parse_u64(optarg, 1000000, &count) < 0 || count == 0) {
-				fprintf(stderr, "mdbus-top: --count %s: need 1..1000000\n", optarg);
-				return TOP_EX_USAGE;
-			}
-			break;
-		case OPT_MAXAGE:
-			if (tools_parse_u64(optarg, 3600000, &max_age) < 0 || max_age == 0) {
-				fprintf(stderr, "mdbus-top: --max-age %s: need 1..3600000 ms\n",
-					optarg);
-				return TOP_EX_USAGE;
-			}
-			break;
-		case 'h':
-			top_usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("mdbus-top %s\n", MDBUS_VERSION);
-			return 0;
-		default:
-			top_usage(stderr);
-			return TOP_EX_USAGE;
-		}
-	}
+struct top_opts {
+	const char *bus;
+	int64_t delay_ns;
+	uint64_t count;
+	uint64_t max_age; /* ms */
+	int mode;	  /* TOP_MODE_... */
+};
+
+/* Returns 0 to go on, or 1 with the exit status in *status. */
+static int top_parse_args(int argc, char **argv, struct top_opts *o, int *status)
+{
+	static const struct tools_cmd cmd = {"mdbus-top", MDBUS_VERSION, top_usage, TOP_EX_USAGE,
+					     ""};
+	const struct tools_opt opts[] = {
+		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &o->bus},
+		{.name = "delay",
+		 .short_name = 'd',
+		 .kind = TOOLS_OPT_DURATION,
+		 .out = &o->delay_ns,
+		 .min = 10000000,
+		 .bad = "need a duration >= 10ms",
+		 .spell = "-d"},
+		{.name = "once", .kind = TOOLS_OPT_SET, .out = &o->mode, .val = TOP_MODE_ONCE},
+		{.name = "json", .kind = TOOLS_OPT_SET, .out = &o->mode, .val = TOP_MODE_JSON},
+		{.name = "count",
+		 .short_name = 'n',
+		 .kind = TOOLS_OPT_COUNT,
+		 .out = &o->count,
+		 .min = 1,
+		 .max = 1000000,
+		 .bad = "need 1..1000000"},
+		{.name = "max-age",
+		 .kind = TOOLS_OPT_COUNT,
+		 .out = &o->max_age,
+		 .min = 1,
+		 .max = 3600000,
+		 .bad = "need 1..3600000 ms"},
+		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
+		{.name = "version", .kind = TOOLS_OPT_VERSION},
+	};
+
+	if (tools_opt_parse(&cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
+		return 1;
 	if (optind < argc) {
 		fprintf(stderr, "mdbus-top: unexpected argument '%s'\n", argv[optind]);
-		return TOP_EX_USAGE;
+		*status = TOP_EX_USAGE;
+		return 1;
 	}
-	if ((rc = tools_bus_resolve(bus_opt, bus, sizeof(bus))) < 0) {
+	return 0;
+}
+
+/* The full-screen view; its exit status. */
+static int top_run_tui(struct top_state *st, const struct top_opts *o)
+{
+	int rc = top_tui_run(st, o->delay_ns);
+
+	if (rc == -ENOTTY)
+		fprintf(stderr, "mdbus-top: not a terminal (use --once or --json)\n");
+	else if (rc < 0)
+		fprintf(stderr, "mdbus-top: %s\n", mdbus_strerror(rc));
+	return rc < 0 ? 1 : 0;
+}
+
+/* --once / --json: count snapshots, one per period; the last one's status. */
+static int top_run_batch(struct top_state *st, const struct top_opts *o)
+{
+	/* A first sample so the printed one has rates over a short window. */
+	int64_t next = tools_now_ns(CLOCK_MONOTONIC) + TOP_RATE_WINDOW_NS;
+	int rc = top_state_sample(st), code = 0;
+
+	for (uint64_t i = 0; i < o->count && rc >= 0; i++) {
+		if (tools_sleep_until(CLOCK_MONOTONIC, next) == -EINTR)
+			break;
+		next += o->delay_ns;
+		if ((rc = top_state_sample(st)) < 0)
+			break;
+		rc = o->mode == TOP_MODE_JSON ? top_print_json(stdout, st)
+					      : top_print_text(stdout, st);
+		if (o->mode == TOP_MODE_ONCE && i + 1 < o->count)
+			printf("\n");
+		code = top_snap_exit_code(&st->cur);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "mdbus-top: %s\n", mdbus_strerror(rc));
+		code = 1;
+	}
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct top_opts o = {.delay_ns = 1000000000LL, .count = 1, .max_age = 1000};
+	struct top_state st;
+	char bus[MDBUS_BUS_NAME_MAX];
+	int rc, code;
+
+	if (top_parse_args(argc, argv, &o, &code))
+		return code;
+	if ((rc = tools_bus_resolve(o.bus, bus, sizeof(bus))) < 0) {
 		fprintf(stderr, "mdbus-top: bad bus name: %s\n", mdbus_strerror(rc));
 		return TOP_EX_USAGE;
 	}
 	tools_signals_init();
-
-	struct top_state st;
-	rc = top_state_open(&st, bus, (int)max_age);
+	rc = top_state_open(&st, bus, (int)o.max_age);
 	if (rc < 0) {
 		fprintf(stderr, "mdbus-top: bus %s: %s\n", bus, mdbus_strerror(rc));
-		if (mode == OPT_JSON)
+		if (o.mode == TOP_MODE_JSON)
 			top_print_json(stdout, &st);
 		top_state_close(&st);
 		return 2;
 	}
-
-	int code = 0;
-	if (mode == 0) {
-		rc = top_tui_run(&st, delay_ns);
-		if (rc == -ENOTTY)
-			fprintf(stderr, "mdbus-top: not a terminal (use --once or --json)\n");
-		else if (rc < 0)
-			fprintf(stderr, "mdbus-top: %s\n", mdbus_strerror(rc));
-		code = rc < 0 ? 1 : 0;
-	} else {
-		/* A first sample so the printed one has rates over a short window. */
-		int64_t next = tools_now_ns(CLOCK_MONOTONIC) + TOP_RATE_WINDOW_NS;
-		rc = top_state_sample(&st);
-		for (uint64_t i = 0; i < count && rc >= 0; i++) {
-			if (tools_sleep_until(CLOCK_MONOTONIC, next) == -EINTR)
-				break;
-			next += delay_ns;
-			if ((rc = top_state_sample(&st)) < 0)
-				break;
-			rc = mode == OPT_JSON ? top_print_json(stdout, &st)
-					      : top_print_text(stdout, &st);
-			if (mode == OPT_ONCE && i + 1 < count)
-				printf("\n");
-			code = top_snap_exit_code(&st.cur);
-		}
-		if (rc < 0) {
-			fprintf(stderr, "mdbus-top: %s\n", mdbus_strerror(rc));
-			code = 1;
-		}
-	}
+	code = o.mode == TOP_MODE_TUI ? top_run_tui(&st, &o) : top_run_batch(&st, &o);
 	top_state_close(&st);
 	return code;
 }

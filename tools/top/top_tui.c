@@ -63,97 +63,132 @@ static void top_put(int y, const char *s)
 		mvaddnstr(y, 0, s, w);
 }
 
-static void top_draw(struct top_tui *u, const struct top_state *st)
+/* Lines 0-3: the header, the liveness word painted, the view and sort. */
+static void top_draw_header(const struct top_tui *u, const struct top_state *st, char *line,
+			    size_t len)
 {
 	const struct top_snap *s = &st->cur;
-	char line[512];
+	int64_t since = st->reattach_mono_ns ? s->now_mono_ns - st->reattach_mono_ns : -1;
+	int recent = since >= 0 && since < 10000000000LL; /* re-attached within 10 s */
+	char age[32];
 	int bad;
 
-	werase(stdscr);
-	if (LINES < 6 || COLS < 20) {
-		top_put(0, "mdbus-top: terminal too small");
-		goto out;
-	}
 	for (int n = 0; n < 3; n++) {
-		top_hdr_line(st, n, line, sizeof(line));
+		top_hdr_line(st, n, line, len);
 		top_put(n, line);
 	}
 	const char *live = top_liveness(s, &bad);
-	top_hdr_line(st, 0, line, sizeof(line));
+	top_hdr_line(st, 0, line, len);
 	char *at = strstr(line, live);
 	if (at)
 		top_paint(u, 0, (int)(at - line), (int)strlen(live),
 			  bad ? TOP_PAIR_BAD : TOP_PAIR_OK, A_BOLD);
 
-	int64_t since = st->reattach_mono_ns ? s->now_mono_ns - st->reattach_mono_ns : -1;
-	char age[32];
-	snprintf(line, sizeof(line), "[%s]  sort: %s%s%s",
+	snprintf(line, len, "[%s]  sort: %s%s%s",
 		 u->view == TOP_VIEW_SESSIONS ? "sessions" : "instruments",
 		 u->view == TOP_VIEW_SESSIONS ? top_sess_sort_name(u->sess_sort)
 					      : top_instr_sort_name(u->instr_sort),
-		 since >= 0 && since < 10000000000LL ? "   re-attached to a new writer " : "",
-		 since >= 0 && since < 10000000000LL ? top_fmt_age(age, sizeof(age), since) : "");
-	if (since >= 0 && since < 10000000000LL)
-		strncat(line, " ago", sizeof(line) - strlen(line) - 1);
+		 recent ? "   re-attached to a new writer " : "",
+		 recent ? top_fmt_age(age, sizeof(age), since) : "");
+	if (recent)
+		strncat(line, " ago", len - strlen(line) - 1);
 	top_put(3, line);
+}
 
+/* Row i of the current view into line; returns the colour pair of its
+ * state cell (0: leave it plain) and the cell's column and width. */
+static int top_view_row(const struct top_tui *u, const struct top_snap *s, uint32_t i, char *line,
+			size_t len, int *col, int *w)
+{
+	if (u->view == TOP_VIEW_SESSIONS) {
+		const struct top_session *t = &s->sess[i];
+
+		top_sess_row(s, t, line, len, COLS);
+		*col = TOP_SESS_STATE_COL;
+		*w = TOP_SESS_STATE_W;
+		return top_verdict_pair(t->verdict);
+	}
+	const struct top_instr *t = &s->instr[i];
+
+	top_instr_row(s, t, line, len, COLS);
+	*col = TOP_INSTR_STATUS_COL;
+	*w = TOP_INSTR_STATUS_W;
+	return t->h.status ? top_status_pair(t->h.status) : 0;
+}
+
+/* The view's heading at line 4, then its sorted rows while they fit. */
+static void top_draw_table(const struct top_tui *u, const struct top_snap *s, char *line,
+			   size_t len)
+{
+	int y = 4, last = LINES - 2, shown = 0, total;
+
+	if (u->view == TOP_VIEW_SESSIONS) {
+		top_sess_heading(line, len, COLS);
+		top_sort_sessions(s, u->sess_sort, u->idx);
+		total = (int)s->nsess;
+	} else {
+		top_instr_heading(line, len, COLS);
+		top_sort_instruments(s, u->instr_sort, u->idx);
+		total = (int)s->ninstr;
+	}
+	top_put(y, line);
+	top_paint(u, y++, 0, COLS, TOP_PAIR_HEAD, u->color ? 0 : A_REVERSE);
+	for (; shown < total && y <= last; shown++, y++) {
+		int col, w, pair = top_view_row(u, s, u->idx[shown], line, len, &col, &w);
+
+		top_put(y, line);
+		if (pair)
+			top_paint(u, y, col, w, pair, 0);
+	}
+	if (shown < total) {
+		snprintf(line, len, "... %d more", total - shown);
+		top_put(last, line);
+	}
+}
+
+/* Room in u->idx for one index per session and instrument. */
+static int top_idx_reserve(struct top_tui *u, const struct top_snap *s)
+{
 	size_t need = (size_t)s->nsess + s->ninstr + 1;
+
 	if (need > u->idx_cap) {
 		uint32_t *p = realloc(u->idx, need * sizeof(*p));
 		if (!p)
-			goto out;
+			return -ENOMEM;
 		u->idx = p;
 		u->idx_cap = need;
 	}
-	if (!u->idx) /* not reached (idx_cap > 0 implies idx); tells the analyzer so */
-		goto out;
-	int y = 4, last = LINES - 2, shown = 0, total;
-	if (u->view == TOP_VIEW_SESSIONS) {
-		top_sess_heading(line, sizeof(line), COLS);
-		top_put(y, line);
-		top_paint(u, y++, 0, COLS, TOP_PAIR_HEAD, u->color ? 0 : A_REVERSE);
-		top_sort_sessions(s, u->sess_sort, u->idx);
-		total = (int)s->nsess;
-		for (; shown < total && y <= last; shown++, y++) {
-			const struct top_session *t = &s->sess[u->idx[shown]];
-			top_sess_row(s, t, line, sizeof(line), COLS);
-			top_put(y, line);
-			top_paint(u, y, TOP_SESS_STATE_COL, TOP_SESS_STATE_W,
-				  top_verdict_pair(t->verdict), 0);
-		}
+	return 0;
+}
+
+static void top_draw(struct top_tui *u, const struct top_state *st)
+{
+	char line[512];
+
+	werase(stdscr);
+	if (LINES < 6 || COLS < 20) {
+		top_put(0, "mdbus-top: terminal too small");
 	} else {
-		top_instr_heading(line, sizeof(line), COLS);
-		top_put(y, line);
-		top_paint(u, y++, 0, COLS, TOP_PAIR_HEAD, u->color ? 0 : A_REVERSE);
-		top_sort_instruments(s, u->instr_sort, u->idx);
-		total = (int)s->ninstr;
-		for (; shown < total && y <= last; shown++, y++) {
-			const struct top_instr *t = &s->instr[u->idx[shown]];
-			top_instr_row(s, t, line, sizeof(line), COLS);
-			top_put(y, line);
-			if (t->h.status)
-				top_paint(u, y, TOP_INSTR_STATUS_COL, TOP_INSTR_STATUS_W,
-					  top_status_pair(t->h.status), 0);
+		top_draw_header(u, st, line, sizeof(line));
+		/* idx is non-NULL once reserved: tells the analyzer so */
+		if (top_idx_reserve(u, &st->cur) == 0 && u->idx) {
+			top_draw_table(u, &st->cur, line, sizeof(line));
+			snprintf(line, sizeof(line),
+				 "q quit  s sort  i instruments  t sessions  refresh %.1fs",
+				 (double)u->refresh_ns / 1e9);
+			top_put(LINES - 1, line);
+			top_paint(u, LINES - 1, 0, COLS - 1, TOP_PAIR_HEAD,
+				  u->color ? 0 : A_REVERSE);
 		}
 	}
-	if (shown < total) {
-		snprintf(line, sizeof(line), "... %d more", total - shown);
-		top_put(last, line);
-	}
-	snprintf(line, sizeof(line), "q quit  s sort  i instruments  t sessions  refresh %.1fs",
-		 (double)u->refresh_ns / 1e9);
-	top_put(LINES - 1, line);
-	top_paint(u, LINES - 1, 0, COLS - 1, TOP_PAIR_HEAD, u->color ? 0 : A_REVERSE);
-out:
 	wnoutrefresh(stdscr);
 	doupdate();
 }
 
-int top_tui_run(struct top_state *st, int64_t refresh_ns)
+/* Curses set-up: raw keys, no cursor, colours when the terminal has them.
+ * Returns 0 or -ENOTTY. */
+static int top_tui_init(struct top_tui *u)
 {
-	struct top_tui u = {.refresh_ns = refresh_ns};
-	int rc = 0;
-
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -ENOTTY;
 	setlocale(LC_ALL, "");
@@ -169,10 +204,47 @@ int top_tui_run(struct top_state *st, int64_t refresh_ns)
 		init_pair(TOP_PAIR_WARN, COLOR_YELLOW, -1);
 		init_pair(TOP_PAIR_BAD, COLOR_RED, -1);
 		init_pair(TOP_PAIR_HEAD, COLOR_BLACK, COLOR_CYAN);
-		u.color = 1;
+		u->color = 1;
 	}
+	return 0;
+}
 
-	int64_t next = tools_now_ns(CLOCK_MONOTONIC);
+/* One key; returns 1 to quit. */
+static int top_tui_key(struct top_tui *u, int ch)
+{
+	switch (ch) {
+	case 'q':
+	case 'Q':
+		return 1;
+	case 's':
+	case 'S':
+		if (u->view == TOP_VIEW_SESSIONS)
+			u->sess_sort = (u->sess_sort + 1) % TOP_SS__COUNT;
+		else
+			u->instr_sort = (u->instr_sort + 1) % TOP_IS__COUNT;
+		return 0;
+	case 'i':
+	case 'I':
+		u->view = TOP_VIEW_INSTRUMENTS;
+		return 0;
+	case 't':
+	case 'T':
+		u->view = TOP_VIEW_SESSIONS;
+		return 0;
+	default: /* KEY_RESIZE: curses already knows the new size */
+		return 0;
+	}
+}
+
+int top_tui_run(struct top_state *st, int64_t refresh_ns)
+{
+	struct top_tui u = {.refresh_ns = refresh_ns};
+	int64_t next;
+	int rc = top_tui_init(&u);
+
+	if (rc < 0)
+		return rc;
+	next = tools_now_ns(CLOCK_MONOTONIC);
 	for (;;) {
 		int64_t now = tools_now_ns(CLOCK_MONOTONIC);
 		if (now >= next) {
@@ -188,29 +260,8 @@ int top_tui_run(struct top_state *st, int64_t refresh_ns)
 		int64_t wait_ms = (next - tools_now_ns(CLOCK_MONOTONIC)) / 1000000;
 		timeout(wait_ms < 1 ? 1 : (int)wait_ms);
 		int ch = getch();
-		if (tools_stop_requested())
+		if (tools_stop_requested() || top_tui_key(&u, ch))
 			break;
-		if (ch == 'q' || ch == 'Q')
-			break;
-		switch (ch) {
-		case 's':
-		case 'S':
-			if (u.view == TOP_VIEW_SESSIONS)
-				u.sess_sort = (u.sess_sort + 1) % TOP_SS__COUNT;
-			else
-				u.instr_sort = (u.instr_sort + 1) % TOP_IS__COUNT;
-			break;
-		case 'i':
-		case 'I':
-			u.view = TOP_VIEW_INSTRUMENTS;
-			break;
-		case 't':
-		case 'T':
-			u.view = TOP_VIEW_SESSIONS;
-			break;
-		default: /* KEY_RESIZE: curses already knows the new size */
-			break;
-		}
 	}
 	endwin();
 	free(u.idx);
