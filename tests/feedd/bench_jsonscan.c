@@ -29,6 +29,7 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(int argc, char **argv)
 {
 	static const struct feed_json_key keys[] = {

@@ -290,6 +290,7 @@ static struct feed_session_config session(char (*syms)[MDBUS_SYMBOL_MAX], size_t
 
 /* 150 symbols x 2 = 300 streams: messages of 200 + 100 with the real ops;
  * with a small buffer, more and smaller messages; every stream exactly once. */
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_split(void)
 {
 	static char syms[600][MDBUS_SYMBOL_MAX];
@@ -437,6 +438,7 @@ static void expect_sub(struct feed_venue_ctx *v, const char *want)
  * the symbols of a rejected multi-symbol request go again one request
  * each; only the one rejected alone is dead; on the next connection it is
  * tried once more alone, outside the shared messages. */
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_reject_split(void)
 {
 	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "NOPE-USDT", "ETH-USDT"};

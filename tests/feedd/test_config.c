@@ -84,6 +84,7 @@ static void check_timing(const struct feed_session_config *s, struct want_timing
 }
 #define CHECK_TIMING(s, w) check_timing(s, w, __LINE__)
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_full_file(const char *path)
 {
 	struct feed_config c;
@@ -165,6 +166,7 @@ static void test_full_file(const char *path)
 	feed_config_free(&c);
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_defaults(void)
 {
 	struct feed_config c;
@@ -364,6 +366,7 @@ static void test_urls_and_symbols(void)
 	CHECK(!feed_symbol_valid("BTC_USDT"));
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_errors(void)
 {
 	char text[8192], long_line[300];

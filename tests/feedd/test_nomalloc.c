@@ -58,6 +58,7 @@ static const char *const msgs[] = {
 	"garbage",
 };
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};

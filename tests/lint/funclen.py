@@ -40,7 +40,7 @@ def c_files(root, paths):
 def signature_start(lines, brace):
     """Index of the first line of the signature that ends just above the brace."""
     i = brace - 1
-    while i > 0 and lines[i - 1].strip() and lines[i - 1][0] in " \t":
+    while i > 0 and lines[i][:1] in (" ", "\t"):
         i -= 1  # continuation lines of a long parameter list
     return i
 

@@ -201,6 +201,7 @@ static int conn_up(struct feed_conn *c, SSL_CTX *sctx, int bytewise)
 	return 0;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_session(SSL_CTX *cctx, SSL_CTX *sctx, int bytewise)
 {
 	struct feed_conn c;

@@ -170,6 +170,7 @@ static int deliver(struct feed_conn *c, struct th_server *srv, const uint8_t *p,
 }
 
 /* One connection at the given TLS version; prints and checks the counts. */
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void run(int tls_version, const char *name)
 {
 	struct th_pki pki;
@@ -281,6 +282,7 @@ static void run(int tls_version, const char *name)
 }
 
 /* ws:// : the same traffic without TLS, so the frame layer alone is measured. */
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void run_plain(void)
 {
 	static const struct feed_conn_cb cbs = {on_open, on_message, on_pong, on_close};

@@ -114,6 +114,7 @@ static void test_data_and_close(SSL_CTX *cctx, SSL_CTX *sctx)
 	th_server_free(&s);
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	struct th_pki good, other, expired;

@@ -126,6 +126,7 @@ static void expect_fail(const char *resp, const char *why)
 	CHECK_STR_HAS(u.err, why);
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_refusals(void)
 {
 	struct feed_upgrade u;

@@ -107,6 +107,7 @@ static void expect_close_out(uint16_t code)
 	CHECK((cframes[0].data[0] << 8 | cframes[0].data[1]) == code);
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_messages(int bytewise)
 {
 	struct feed_ws w;
