@@ -9,10 +9,16 @@
  * The writer never waits for a reader; a reader that falls a whole ring
  * behind is told exactly how many ticks it missed.
  *
- * Conventions (liburing style): every function returns 0, a count, or a
- * negative errno value and never sets errno; results come back through
- * out-parameters; mdbus_strerror() turns a return value into text. All
- * objects are opaque; *_close(NULL) is a no-op.
+ * Conventions (liburing style): a function returns a negative errno value on
+ * failure and never sets errno; results come back through out-parameters;
+ * mdbus_strerror() turns a return value into text. On success it returns 0,
+ * with one rule for the exceptions: a call whose job is to move items
+ * returns how many it moved (mdbus_writer_publish_batch, mdbus_reader_read,
+ * and mdbus_reader_next, whose 1 or 0 is "a tick" or "nothing yet"); a
+ * question returns 1 or 0 (mdbus_reader_writer_alive). mdbus_writer_publish
+ * moves exactly one tick or fails, so it returns 0. Functions that return a
+ * value that cannot fail (sequence numbers, epochs) say so. All objects are
+ * opaque; *_close(NULL) is a no-op.
  *
  * This header compiles as C11 and as C++ (no _Atomic, no VLAs here); the
  * shared-memory byte map lives in libmdbus/layout.h.

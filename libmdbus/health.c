@@ -17,57 +17,40 @@
 #include "layout.h"
 #include "health_layout.h"
 
-/* GCC cannot instrument atomic_thread_fence under -fsanitize=thread and
- * warns (-Wtsan). Every access to shared memory in this file is atomic, so
- * ThreadSanitizer still checks what matters here (no plain access races a
- * writer); the fences only order the relaxed word copies. */
-#if defined(__SANITIZE_THREAD__) && defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wtsan"
-#endif
-
 /* ---- seqlock copies ------------------------------------------------------- */
 
-/* Writer half. seq must be even on entry (single writer). */
+/* Writer half (seqlock.h). seq must be even on entry (single writer). */
 static void health_seq_write(_Atomic uint64_t *seq, _Atomic uint64_t *words, const void *src,
 			     size_t nwords)
 {
 	uint64_t s = atomic_load_explicit(seq, memory_order_relaxed);
 	uint64_t w;
 
-	atomic_store_explicit(seq, s + 1, memory_order_relaxed);
-	/* The odd marker must be visible before any payload word changes:
-	 * pairs with the reader's acquire fence before its re-check. */
-	atomic_thread_fence(memory_order_release);
+	mdbus_seq_begin(seq, s + 1);
 	for (size_t i = 0; i < nwords; i++) {
 		memcpy(&w, (const char *)src + i * 8, 8);
-		atomic_store_explicit(&words[i], w, memory_order_relaxed);
+		mdbus_seq_store(&words[i], w);
 	}
-	/* Release: a reader that acquires s + 2 sees every word above. */
-	atomic_store_explicit(seq, s + 2, memory_order_release);
+	mdbus_seq_end(seq, s + 2);
 }
 
-/* Reader half: 0, -ENODATA (never written), -EAGAIN (kept changing). */
+/* Reader half (seqlock.h): 0, -ENODATA (never written), -EAGAIN (kept
+ * changing: a writer that died mid-copy leaves seq odd, so retries are
+ * bounded). */
 static int health_seq_read(const _Atomic uint64_t *seq, const _Atomic uint64_t *words, void *dst,
 			   size_t nwords)
 {
 	for (int attempt = 0; attempt < MDBUS_HEALTH_RETRIES; attempt++) {
-		/* Acquire: pairs with the writer's final release store, so the
-		 * words of version s0 (or newer) are visible below. */
-		uint64_t s0 = atomic_load_explicit((_Atomic uint64_t *)seq, memory_order_acquire);
+		uint64_t s0 = mdbus_seq_load(seq);
 		if (s0 == 0)
 			return -ENODATA;
 		if (s0 & 1)
 			continue;
 		for (size_t i = 0; i < nwords; i++) {
-			uint64_t w = atomic_load_explicit((_Atomic uint64_t *)&words[i],
-							  memory_order_relaxed);
+			uint64_t w = mdbus_seq_word(&words[i]);
 			memcpy((char *)dst + i * 8, &w, 8);
 		}
-		/* The word loads above must complete before seq is re-read:
-		 * pairs with the writer's release fence after its odd store. */
-		atomic_thread_fence(memory_order_acquire);
-		uint64_t s1 = atomic_load_explicit((_Atomic uint64_t *)seq, memory_order_relaxed);
-		if (s0 == s1)
+		if (mdbus_seq_recheck(seq) == s0)
 			return 0;
 	}
 	return -EAGAIN;

@@ -103,22 +103,7 @@
 
 #include "mdbus.h"
 
-/*
- * ThreadSanitizer does not model atomic_thread_fence (GCC 12 rejects it with
- * -Wtsan under -Werror). Under TSan the seqlock therefore stores each payload
- * word with release and loads it with acquire instead of using the two
- * fences: strictly stronger orderings that TSan does understand, so the TSan
- * build checks the same protocol. Normal builds use the fences (Boehm 2012).
- */
-#if defined(__SANITIZE_THREAD__)
-#define MDBUS_SEQ_WORD_STORE   memory_order_release
-#define MDBUS_SEQ_WORD_LOAD    memory_order_acquire
-#define MDBUS_SEQ_FENCE(order) ((void)0)
-#else
-#define MDBUS_SEQ_WORD_STORE   memory_order_relaxed
-#define MDBUS_SEQ_WORD_LOAD    memory_order_relaxed
-#define MDBUS_SEQ_FENCE(order) atomic_thread_fence(order)
-#endif
+#include "seqlock.h" /* the slot protocol and its TSan strategy */
 
 #define MDBUS_MAGIC	       0x5355424d444d0a31ull /* "1\nMDMBUS" little-endian-ish tag */
 #define MDBUS_HEADER_SIZE      4096u

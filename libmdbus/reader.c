@@ -269,17 +269,13 @@ static int mdbus_reader_next1(struct mdbus_reader *r, uint64_t words[MDBUS_TICK_
 		uint64_t n = r->pos;
 		const struct mdbus_slot *s = &r->ring[n & r->mask];
 		const uint64_t want = n << 1;
-		/* Acquire: pairs with the writer's release store of the even
-		 * marker; the payload words of tick n are visible after it. */
-		uint64_t s0 = atomic_load_explicit(&s->seq, memory_order_acquire);
+		/* The seqlock read (seqlock.h): tick n is valid if its even
+		 * marker is there before and after the copy. */
+		uint64_t s0 = mdbus_seq_load(&s->seq);
 		if (s0 == want) {
 			for (unsigned i = 0; i < MDBUS_TICK_WORDS; i++)
-				words[i] = atomic_load_explicit(&s->words[i], MDBUS_SEQ_WORD_LOAD);
-			/* Acquire fence: the copy is ordered before the re-check,
-			 * so a word from a newer tick implies a changed seq. */
-			MDBUS_SEQ_FENCE(memory_order_acquire);
-			uint64_t s1 = atomic_load_explicit(&s->seq, memory_order_relaxed);
-			if (s1 == s0) {
+				words[i] = mdbus_seq_word(&s->words[i]);
+			if (mdbus_seq_recheck(&s->seq) == s0) {
 				r->pos = n + 1;
 				r->stats.read++;
 				return 1;
@@ -327,34 +323,34 @@ static int mdbus_reader_next1(struct mdbus_reader *r, uint64_t words[MDBUS_TICK_
 /*
  * The common case of mdbus_reader_next1, inlined into the read loops: tick
  * r->pos is complete and stays so while we copy it (same protocol, same
- * orderings as mdbus_reader_next1). Returns 1 copied; 0 when the slow path
- * must decide (not yet written, being written, lapped); -1 when the writer
- * overwrote the slot during the copy (the slow path then sees the lap).
+ * orderings as mdbus_reader_next1). Returns MDBUS_FAST_COPIED;
+ * MDBUS_FAST_NOT_YET when the slow path must decide (not yet written, being
+ * written, lapped); MDBUS_FAST_RACED when the writer overwrote the slot
+ * during the copy (the slow path then sees the lap). Not errno values.
  */
+enum { MDBUS_FAST_NOT_YET = 0, MDBUS_FAST_COPIED = 1, MDBUS_FAST_RACED = 2 };
+
 static inline int mdbus_reader_fast(struct mdbus_reader *r, struct mdbus_tick *t)
 {
 	const uint64_t n = r->pos;
 	const struct mdbus_slot *s = &r->ring[n & r->mask];
-	/* Acquire: pairs with the writer's release store of the even marker. */
-	uint64_t s0 = atomic_load_explicit(&s->seq, memory_order_acquire);
+	uint64_t s0 = mdbus_seq_load(&s->seq); /* seqlock.h */
 	if (s0 != n << 1)
-		return 0;
+		return MDBUS_FAST_NOT_YET;
 	uint64_t w[MDBUS_TICK_WORDS];
 	_Static_assert(MDBUS_TICK_WORDS == 7, "unrolled below");
-	w[0] = atomic_load_explicit(&s->words[0], MDBUS_SEQ_WORD_LOAD);
-	w[1] = atomic_load_explicit(&s->words[1], MDBUS_SEQ_WORD_LOAD);
-	w[2] = atomic_load_explicit(&s->words[2], MDBUS_SEQ_WORD_LOAD);
-	w[3] = atomic_load_explicit(&s->words[3], MDBUS_SEQ_WORD_LOAD);
-	w[4] = atomic_load_explicit(&s->words[4], MDBUS_SEQ_WORD_LOAD);
-	w[5] = atomic_load_explicit(&s->words[5], MDBUS_SEQ_WORD_LOAD);
-	w[6] = atomic_load_explicit(&s->words[6], MDBUS_SEQ_WORD_LOAD);
-	/* Acquire fence: the copy is ordered before the re-check. */
-	MDBUS_SEQ_FENCE(memory_order_acquire);
-	if (atomic_load_explicit(&s->seq, memory_order_relaxed) != s0)
-		return -1;
+	w[0] = mdbus_seq_word(&s->words[0]);
+	w[1] = mdbus_seq_word(&s->words[1]);
+	w[2] = mdbus_seq_word(&s->words[2]);
+	w[3] = mdbus_seq_word(&s->words[3]);
+	w[4] = mdbus_seq_word(&s->words[4]);
+	w[5] = mdbus_seq_word(&s->words[5]);
+	w[6] = mdbus_seq_word(&s->words[6]);
+	if (mdbus_seq_recheck(&s->seq) != s0)
+		return MDBUS_FAST_RACED;
 	memcpy(t, w, sizeof(*t));
 	r->pos = n + 1;
-	return 1;
+	return MDBUS_FAST_COPIED;
 }
 
 /*
@@ -396,11 +392,11 @@ int mdbus_reader_next(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seq, uint
 		r->pending = 0;
 	} else {
 		rc = mdbus_reader_fast(r, t);
-		if (rc == 1) {
+		if (rc == MDBUS_FAST_COPIED) {
 			r->stats.read++;
 		} else {
 			uint64_t words[MDBUS_TICK_WORDS];
-			if (rc < 0)
+			if (rc == MDBUS_FAST_RACED)
 				r->stats.retries++;
 			rc = mdbus_reader_next1(r, words, &lost);
 			if (rc == 1)
@@ -429,11 +425,11 @@ int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int
 	uint64_t fast = 0;
 	while (rc == 0 && count < max) {
 		int f = mdbus_reader_fast(r, &t[count]);
-		if (f == 1) {
+		if (f == MDBUS_FAST_COPIED) {
 			fast++;
 		} else {
 			uint64_t words[MDBUS_TICK_WORDS];
-			if (f < 0)
+			if (f == MDBUS_FAST_RACED)
 				r->stats.retries++;
 			rc = mdbus_reader_next1(r, words, &lost);
 			if (rc != 1)
