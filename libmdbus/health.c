@@ -301,11 +301,71 @@ int mdbus_health_read_instr_status(const void *region, size_t size, uint32_t id)
 
 #define HEALTH_DEFAULT_STALE_MS 30000
 
+/* LIVE: degraded when silent past stale_timeout or not fully subscribed. */
+static int health_verdict_live(const struct mdbus_health_session *s, int64_t now_ns, char *reason,
+			       size_t len)
+{
+	int64_t stale_ns =
+		(int64_t)(s->stale_timeout_ms ? s->stale_timeout_ms : HEALTH_DEFAULT_STALE_MS) *
+		1000000;
+	int64_t ref = s->last_msg_ns ? s->last_msg_ns : s->state_since_ns;
+
+	if (ref && now_ns - ref > stale_ns) {
+		snprintf(reason, len, "no message for %.1f s", (double)(now_ns - ref) / 1e9);
+		return MDBUS_HEALTH_DEGRADED;
+	}
+	if (s->streams && s->subscriptions < s->streams) {
+		snprintf(reason, len, "%u/%u streams subscribed", s->subscriptions, s->streams);
+		return MDBUS_HEALTH_DEGRADED;
+	}
+	snprintf(reason, len, "live");
+	return MDBUS_HEALTH_HEALTHY;
+}
+
+static int health_verdict_stale(const struct mdbus_health_session *s, int64_t now_ns, char *reason,
+				size_t len)
+{
+	int64_t ref = s->last_msg_ns ? s->last_msg_ns : s->state_since_ns;
+
+	if (ref)
+		snprintf(reason, len, "stale: no message for %.1f s", (double)(now_ns - ref) / 1e9);
+	else
+		snprintf(reason, len, "stale");
+	return MDBUS_HEALTH_DEGRADED;
+}
+
+/* Every other state is down; the reason names the last error if any. The
+ * text is in shared memory written by another process: bounded. */
+static int health_verdict_down(const struct mdbus_health_session *s, int64_t now_ns, char *reason,
+			       size_t len)
+{
+	const char *err = mdbus_health_err_name(s->last_error_class);
+	int has_err = s->last_error_class != MDBUS_HEALTH_ERR_NONE;
+	int tlen = (int)strnlen(s->last_error, sizeof(s->last_error));
+
+	if (s->state == MDBUS_HEALTH_ST_BACKOFF) {
+		int64_t in = s->next_reconnect_ns ? s->next_reconnect_ns - now_ns : 0;
+		double in_s = (double)(in < 0 ? 0 : in) / 1e9;
+		if (has_err)
+			snprintf(reason, len, "backoff after %s: %.*s, retry in %.1f s", err, tlen,
+				 s->last_error, in_s);
+		else
+			snprintf(reason, len, "backoff, retry in %.1f s", in_s);
+	} else if (s->state >= MDBUS_HEALTH_ST__COUNT) {
+		snprintf(reason, len, "unknown state %u", s->state);
+	} else if (has_err && s->state != MDBUS_HEALTH_ST_STOPPED) {
+		snprintf(reason, len, "%s after %s: %.*s", mdbus_health_state_name(s->state), err,
+			 tlen, s->last_error);
+	} else {
+		snprintf(reason, len, "%s", mdbus_health_state_name(s->state));
+	}
+	return MDBUS_HEALTH_DOWN;
+}
+
 int mdbus_health_session_verdict(const struct mdbus_health_session *s, int64_t now_ns, char *reason,
 				 size_t len)
 {
 	char dummy[1];
-	int v;
 
 	if (!reason || len == 0) {
 		reason = dummy;
@@ -315,65 +375,11 @@ int mdbus_health_session_verdict(const struct mdbus_health_session *s, int64_t n
 		snprintf(reason, len, "no record");
 		return MDBUS_HEALTH_DOWN;
 	}
-	const char *err = mdbus_health_err_name(s->last_error_class);
-	int has_err = s->last_error_class != MDBUS_HEALTH_ERR_NONE;
-	/* The text is in shared memory written by another process: bound it. */
-	int tlen = (int)strnlen(s->last_error, sizeof(s->last_error));
-
-	switch (s->state) {
-	case MDBUS_HEALTH_ST_LIVE: {
-		int64_t stale_ns = (int64_t)(s->stale_timeout_ms ? s->stale_timeout_ms
-								 : HEALTH_DEFAULT_STALE_MS) *
-				   1000000;
-		int64_t ref = s->last_msg_ns ? s->last_msg_ns : s->state_since_ns;
-		if (ref && now_ns - ref > stale_ns) {
-			snprintf(reason, len, "no message for %.1f s",
-				 (double)(now_ns - ref) / 1e9);
-			v = MDBUS_HEALTH_DEGRADED;
-		} else if (s->streams && s->subscriptions < s->streams) {
-			snprintf(reason, len, "%u/%u streams subscribed", s->subscriptions,
-				 s->streams);
-			v = MDBUS_HEALTH_DEGRADED;
-		} else {
-			snprintf(reason, len, "live");
-			v = MDBUS_HEALTH_HEALTHY;
-		}
-		break;
-	}
-	case MDBUS_HEALTH_ST_STALE: {
-		int64_t ref = s->last_msg_ns ? s->last_msg_ns : s->state_since_ns;
-		if (ref)
-			snprintf(reason, len, "stale: no message for %.1f s",
-				 (double)(now_ns - ref) / 1e9);
-		else
-			snprintf(reason, len, "stale");
-		v = MDBUS_HEALTH_DEGRADED;
-		break;
-	}
-	case MDBUS_HEALTH_ST_BACKOFF: {
-		int64_t in = s->next_reconnect_ns ? s->next_reconnect_ns - now_ns : 0;
-		if (in < 0)
-			in = 0;
-		if (has_err)
-			snprintf(reason, len, "backoff after %s: %.*s, retry in %.1f s", err, tlen,
-				 s->last_error, (double)in / 1e9);
-		else
-			snprintf(reason, len, "backoff, retry in %.1f s", (double)in / 1e9);
-		v = MDBUS_HEALTH_DOWN;
-		break;
-	}
-	default:
-		if (s->state >= MDBUS_HEALTH_ST__COUNT)
-			snprintf(reason, len, "unknown state %u", s->state);
-		else if (has_err && s->state != MDBUS_HEALTH_ST_STOPPED)
-			snprintf(reason, len, "%s after %s: %.*s",
-				 mdbus_health_state_name(s->state), err, tlen, s->last_error);
-		else
-			snprintf(reason, len, "%s", mdbus_health_state_name(s->state));
-		v = MDBUS_HEALTH_DOWN;
-		break;
-	}
-	return v;
+	if (s->state == MDBUS_HEALTH_ST_LIVE)
+		return health_verdict_live(s, now_ns, reason, len);
+	if (s->state == MDBUS_HEALTH_ST_STALE)
+		return health_verdict_stale(s, now_ns, reason, len);
+	return health_verdict_down(s, now_ns, reason, len);
 }
 
 /* ---- readers on an mdbus_reader ------------------------------------------------ */

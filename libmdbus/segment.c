@@ -91,13 +91,10 @@ static int mdbus_overlap(uint64_t a_off, uint64_t a_size, uint64_t b_off, uint64
 	return a_off < b_off + b_size && b_off < a_off + a_size;
 }
 
-int mdbus__seg_validate(const void *base, uint64_t file_size, char *errbuf, size_t errlen)
+/* Magic, ABI, header size and the file size the header claims. */
+static int mdbus_seg_check_identity(const struct mdbus_seg_header *h, uint64_t file_size,
+				    char *errbuf, size_t errlen)
 {
-	if (file_size < MDBUS_HEADER_SIZE)
-		return mdbus__errf(errbuf, errlen, -EMSGSIZE,
-				   "segment file is %llu bytes, shorter than its %u-byte header",
-				   (unsigned long long)file_size, MDBUS_HEADER_SIZE);
-	const struct mdbus_seg_header *h = base;
 	/* Acquire: pairs with the writer's release store of magic, which it
 	 * makes last, so every other header field read below is complete. */
 	uint64_t magic = atomic_load_explicit(&h->magic, memory_order_acquire);
@@ -124,6 +121,12 @@ int mdbus__seg_validate(const void *base, uint64_t file_size, char *errbuf, size
 		return mdbus__errf(errbuf, errlen, -ERANGE,
 				   "header total_size %llu differs from the file size %llu",
 				   (unsigned long long)total, (unsigned long long)file_size);
+	return 0;
+}
+
+/* Record sizes and the geometry they imply. */
+static int mdbus_seg_check_geometry(const struct mdbus_seg_header *h, char *errbuf, size_t errlen)
+{
 	if (h->slot_size != MDBUS_SLOT_SIZE)
 		return mdbus__errf(errbuf, errlen, -ERANGE, "slot_size %u (want %u)", h->slot_size,
 				   MDBUS_SLOT_SIZE);
@@ -146,6 +149,13 @@ int mdbus__seg_validate(const void *base, uint64_t file_size, char *errbuf, size
 				   "health_size %llu does not match %u sessions and %u instruments",
 				   (unsigned long long)h->health_size, h->max_sessions,
 				   h->instr_capacity);
+	return 0;
+}
+
+/* Every region inside the file, none overlapping, instr_count in range. */
+static int mdbus_seg_check_regions(const struct mdbus_seg_header *h, uint64_t total, char *errbuf,
+				   size_t errlen)
+{
 	int rc;
 	if ((rc = mdbus_region_check("instrument", h->instr_off, h->instr_size, total, errbuf,
 				     errlen)) < 0 ||
@@ -167,6 +177,21 @@ int mdbus__seg_validate(const void *base, uint64_t file_size, char *errbuf, size
 				   "instr_count %u exceeds instr_capacity %u", count,
 				   h->instr_capacity);
 	return 0;
+}
+
+int mdbus__seg_validate(const void *base, uint64_t file_size, char *errbuf, size_t errlen)
+{
+	if (file_size < MDBUS_HEADER_SIZE)
+		return mdbus__errf(errbuf, errlen, -EMSGSIZE,
+				   "segment file is %llu bytes, shorter than its %u-byte header",
+				   (unsigned long long)file_size, MDBUS_HEADER_SIZE);
+	const struct mdbus_seg_header *h = base;
+	int rc = mdbus_seg_check_identity(h, file_size, errbuf, errlen);
+	if (rc == 0)
+		rc = mdbus_seg_check_geometry(h, errbuf, errlen);
+	if (rc == 0)
+		rc = mdbus_seg_check_regions(h, h->total_size, errbuf, errlen);
+	return rc;
 }
 
 int mdbus__lock_probe(int lock_fd)
