@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,39 +129,40 @@ static void mdbus_writer_retire_old(struct mdbus_writer *w)
 	close(fd);
 }
 
-static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *g, mode_t mode,
-			      gid_t group, char *errbuf, size_t errlen)
+/*
+ * Reserves every byte of the segment now. tmpfs hands out pages lazily, so a
+ * plain ftruncate on a /dev/shm that is full or small (a container's 64 MiB
+ * default) would only fail later, as SIGBUS in the writer and every reader
+ * when the ring reaches a page that cannot be backed.
+ */
+static int mdbus_writer_reserve(const struct mdbus_writer *w, int fd, const char *tmp,
+				uint64_t size, char *errbuf, size_t errlen)
 {
-	char tmp[MDBUS__PATH_MAX + 8];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", w->path);
-	/* We hold the name lock, so a leftover .tmp is from a dead writer. */
-	unlink(tmp);
-	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return mdbus__errf(errbuf, errlen, -errno, "create %s: %s", tmp, strerror(errno));
-	int rc;
-	void *base = MAP_FAILED;
-	if (ftruncate(fd, (off_t)g->total_size) < 0) {
-		rc = mdbus__errf(errbuf, errlen, -errno, "ftruncate %s to %llu: %s", tmp,
-				 (unsigned long long)g->total_size, strerror(errno));
-		goto err;
+	if (ftruncate(fd, (off_t)size) < 0)
+		return mdbus__errf(errbuf, errlen, -errno, "ftruncate %s to %llu: %s", tmp,
+				   (unsigned long long)size, strerror(errno));
+	int e = posix_fallocate(fd, 0, (off_t)size);
+	if (e == 0)
+		return 0;
+	if (e == ENOSPC) {
+		struct statvfs sv;
+		unsigned long long free_mib = 0;
+		if (fstatvfs(fd, &sv) == 0)
+			free_mib = (unsigned long long)sv.f_bavail * sv.f_frsize >> 20;
+		return mdbus__errf(errbuf, errlen, -ENOSPC,
+				   "bus %s: /dev/shm has %llu MiB free, the segment needs %llu MiB "
+				   "(lower slots or enlarge /dev/shm)",
+				   w->bus, free_mib,
+				   (unsigned long long)((size + (1u << 20) - 1) >> 20));
 	}
-	base = mmap(NULL, g->total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
-	if (base == MAP_FAILED) {
-		rc = mdbus__errf(errbuf, errlen, -errno, "mmap %s (%llu bytes): %s", tmp,
-				 (unsigned long long)g->total_size, strerror(errno));
-		goto err;
-	}
-	uint64_t epoch = 0;
-	while (epoch == 0) { /* 0 is never a valid epoch */
-		if (getrandom(&epoch, sizeof(epoch), 0) != (ssize_t)sizeof(epoch)) {
-			rc = mdbus__errf(errbuf, errlen, -errno, "getrandom: %s", strerror(errno));
-			goto err;
-		}
-	}
-	/* A fresh ftruncate()d file reads as zeros: ring, tables and health
-	 * region are already empty. Only the header needs filling. */
-	struct mdbus_seg_header *h = base;
+	return mdbus__errf(errbuf, errlen, -e, "reserve %llu bytes for %s: %s",
+			   (unsigned long long)size, tmp, strerror(e));
+}
+
+/* The header of a new segment, its magic stored last (release). */
+static void mdbus_writer_fill_header(struct mdbus_seg_header *h, const struct mdbus__geom *g,
+				     const char *bus, uint64_t epoch)
+{
 	h->abi_version = MDBUS_ABI_VERSION;
 	h->header_size = MDBUS_HEADER_SIZE;
 	h->total_size = g->total_size;
@@ -178,7 +180,7 @@ static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *
 	h->instr_entry_size = MDBUS_INSTR_ENTRY_SIZE;
 	h->max_sessions = g->max_sessions;
 	/* Informational and truncated to its 15 characters. */
-	memcpy(h->bus, w->bus, strnlen(w->bus, sizeof(h->bus) - 1));
+	memcpy(h->bus, bus, strnlen(bus, sizeof(h->bus) - 1));
 	atomic_store_explicit(&h->writer_pid, (uint32_t)getpid(), memory_order_relaxed);
 	atomic_store_explicit(&h->writer_state, MDBUS_WRITER_STARTING, memory_order_relaxed);
 	atomic_store_explicit(&h->instr_count, 0, memory_order_relaxed);
@@ -186,11 +188,15 @@ static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *
 	/* Release: a reader that loads the magic with acquire sees every header
 	 * field above; before this store it sees 0 = "not ready". */
 	atomic_store_explicit(&h->magic, MDBUS_MAGIC, memory_order_release);
+}
 
+/* Mode and group of the new segment and of the lock file. */
+static int mdbus_writer_set_perms(struct mdbus_writer *w, int fd, const char *tmp, mode_t mode,
+				  gid_t group, char *errbuf, size_t errlen)
+{
 	if (fchmod(fd, mode) < 0) {
-		rc = mdbus__errf(errbuf, errlen, -errno, "chmod %s %o: %s", tmp, (unsigned)mode,
-				 strerror(errno));
-		goto err;
+		return mdbus__errf(errbuf, errlen, -errno, "chmod %s %o: %s", tmp, (unsigned)mode,
+				   strerror(errno));
 	}
 	/* Readers must be able to open the lock file for their liveness probe:
 	 * it gets the segment's mode even if an older writer created it. Best
@@ -200,11 +206,48 @@ static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *
 	}
 	if (group != (gid_t)-1 && group != getegid()) {
 		if (fchown(fd, (uid_t)-1, group) < 0 || fchown(w->lock_fd, (uid_t)-1, group) < 0) {
-			rc = mdbus__errf(errbuf, errlen, -errno, "chown %s to group %u: %s", tmp,
-					 (unsigned)group, strerror(errno));
+			return mdbus__errf(errbuf, errlen, -errno, "chown %s to group %u: %s", tmp,
+					   (unsigned)group, strerror(errno));
+		}
+	}
+	return 0;
+}
+
+static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *g, mode_t mode,
+			      gid_t group, char *errbuf, size_t errlen)
+{
+	char tmp[MDBUS__PATH_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", w->path);
+	/* We hold the name lock, so a leftover .tmp is from a dead writer. */
+	unlink(tmp);
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return mdbus__errf(errbuf, errlen, -errno, "create %s: %s", tmp, strerror(errno));
+	int rc;
+	void *base = MAP_FAILED;
+	rc = mdbus_writer_reserve(w, fd, tmp, g->total_size, errbuf, errlen);
+	if (rc < 0)
+		goto err;
+	base = mmap(NULL, g->total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (base == MAP_FAILED) {
+		rc = mdbus__errf(errbuf, errlen, -errno, "mmap %s (%llu bytes): %s", tmp,
+				 (unsigned long long)g->total_size, strerror(errno));
+		goto err;
+	}
+	uint64_t epoch = 0;
+	while (epoch == 0) { /* 0 is never a valid epoch */
+		if (getrandom(&epoch, sizeof(epoch), 0) != (ssize_t)sizeof(epoch)) {
+			rc = mdbus__errf(errbuf, errlen, -errno, "getrandom: %s", strerror(errno));
 			goto err;
 		}
 	}
+	/* A fresh file reads as zeros: ring, tables and health region are
+	 * already empty. Only the header needs filling, magic last. */
+	struct mdbus_seg_header *h = base;
+	mdbus_writer_fill_header(h, g, w->bus, epoch);
+	rc = mdbus_writer_set_perms(w, fd, tmp, mode, group, errbuf, errlen);
+	if (rc < 0)
+		goto err;
 	if (rename(tmp, w->path) < 0) {
 		rc = mdbus__errf(errbuf, errlen, -errno, "rename %s -> %s: %s", tmp, w->path,
 				 strerror(errno));
