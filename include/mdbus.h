@@ -238,11 +238,18 @@ enum mdbus_start {
 	MDBUS_START_OLDEST = 1, /* the oldest tick still in the ring */
 };
 
+/* Accept a segment that is writable by others or owned by another user than
+ * its writer's lock file (refused by default: /dev/shm is world-writable, so
+ * such a segment may be forged). The reason is still left in errbuf, as a
+ * warning, when the open succeeds. */
+#define MDBUS_READER_INSECURE 0x1u
+
 struct mdbus_reader_opts {
 	const char *bus; /* NULL: $MDBUS_BUS or "default" */
 	enum mdbus_start start;
-	char *errbuf; /* optional: a one-line reason on failure */
+	char *errbuf; /* optional: a one-line reason on failure (or a warning) */
 	size_t errlen;
+	unsigned flags; /* MDBUS_READER_* */
 };
 
 /*
@@ -250,7 +257,11 @@ struct mdbus_reader_opts {
  * and validates every header field against the file size before trusting it.
  * Returns 0; -ENOENT no such bus; -EAGAIN not yet initialised; -EBADMSG wrong
  * magic; -EPROTONOSUPPORT other ABI version; -EMSGSIZE truncated file;
- * -ERANGE a region or geometry pointing outside the file or inconsistent.
+ * -ERANGE a region or geometry pointing outside the file or inconsistent;
+ * -EBADMSG also for anything at the bus path that is not a regular file (a
+ * FIFO or device never blocks the open; a symlink is not followed); -EPERM a
+ * segment writable by others or owned by another user than its writer's
+ * lock file (see MDBUS_READER_INSECURE).
  */
 int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts);
 
@@ -263,6 +274,10 @@ int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts);
  * *missed (if non-NULL) is set to the number of ticks overwritten before
  * this one could be read (a lap): reading resumes at the oldest tick still
  * in the ring, and missed + read always equals what was published.
+ * -EBADMSG: the ring breaks the protocol no sane writer breaks (a slot
+ * beyond write_seq, more laps than slots): the segment is corrupt; counted
+ * in stats.corrupt and returned by every read until mdbus_reader_reattach.
+ * Every call does bounded work and returns.
  */
 int mdbus_reader_next(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seq, uint64_t *missed);
 
@@ -317,6 +332,7 @@ struct mdbus_reader_stats {
 	uint64_t laps;	  /* lap events */
 	uint64_t torn;	  /* ticks skipped because the writer died mid-publish */
 	uint64_t retries; /* reads that raced the writer and were retried */
+	uint64_t corrupt; /* reads refused because the ring broke the protocol */
 };
 void mdbus_reader_stats(const mdbus_reader *r, struct mdbus_reader_stats *out);
 

@@ -45,9 +45,11 @@ struct mdbus_reader {
 	uint64_t seen_ws;	 /* a write_seq we loaded: slots up to it are complete */
 	uint64_t pf;		 /* next sequence to prefetch */
 	uint64_t epoch;
-	int lock_fd;  /* O_RDONLY on the writer's lock file, or -1 */
-	int pending;  /* an error swallowed by mdbus_reader_read, reported next */
-	int owns_map; /* 0: mdbus__reader_attach_mem, the caller's memory */
+	int lock_fd;	/* O_RDONLY on the writer's lock file, or -1 */
+	int pending;	/* an error swallowed by mdbus_reader_read, reported next */
+	int corrupt;	/* the ring was found corrupt: every read fails until reattach */
+	unsigned flags; /* MDBUS_READER_* from the open options */
+	int owns_map;	/* 0: mdbus__reader_attach_mem, the caller's memory */
 	enum mdbus_start start;
 	struct mdbus_reader_stats stats;
 	char bus[MDBUS_BUS_NAME_MAX];
@@ -64,6 +66,27 @@ static inline void mdbus_cpu_relax(void)
 
 static void mdbus_reader_setup(struct mdbus_reader *r, const void *base, size_t size);
 
+/*
+ * /dev/shm is writable by every local user: a segment anyone may write, or
+ * one owned by another user than the writer's name lock, may be a forgery.
+ * Refused with -EPERM unless MDBUS_READER_INSECURE, which accepts it and
+ * leaves the same text in the error buffer as a warning.
+ */
+static int mdbus_reader_trust(const struct mdbus_reader *r, const char *path, const char *lock_path,
+			      const struct stat *st, char *eb, size_t el)
+{
+	struct stat ls;
+	int rc = 0;
+	if (st->st_mode & S_IWOTH)
+		rc = mdbus__errf(eb, el, -EPERM, "%s is writable by others (mode %04o): refused",
+				 path, (unsigned)(st->st_mode & 07777));
+	else if (lstat(lock_path, &ls) == 0 && S_ISREG(ls.st_mode) && ls.st_uid != st->st_uid)
+		rc = mdbus__errf(eb, el, -EPERM,
+				 "%s is owned by uid %u but its writer's lock by uid %u: refused",
+				 path, (unsigned)st->st_uid, (unsigned)ls.st_uid);
+	return rc < 0 && (r->flags & MDBUS_READER_INSECURE) ? 0 : rc;
+}
+
 /* Maps and validates the bus into the mapping fields of r (not the cursor). */
 static int mdbus_reader_map(struct mdbus_reader *r, const char *name, char *eb, size_t el)
 {
@@ -72,7 +95,9 @@ static int mdbus_reader_map(struct mdbus_reader *r, const char *name, char *eb, 
 	if (rc < 0)
 		return mdbus__errf(eb, el, rc, "bad bus name '%s': %s", name ? name : "(env)",
 				   mdbus_strerror(rc));
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted at the name must not block us in open();
+	 * O_NOFOLLOW: nor may a symlink redirect us. Both are refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		rc = -errno;
 		if (rc == -ENOENT)
@@ -90,6 +115,11 @@ static int mdbus_reader_map(struct mdbus_reader *r, const char *name, char *eb, 
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return mdbus__errf(eb, el, -EBADMSG, "%s is not a regular file", path);
+	}
+	rc = mdbus_reader_trust(r, path, lock_path, &st, eb, el);
+	if (rc < 0) {
+		close(fd);
+		return rc;
 	}
 	if ((uint64_t)st.st_size < MDBUS_HEADER_SIZE) {
 		close(fd);
@@ -166,6 +196,9 @@ int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts)
 	if (r == NULL)
 		return mdbus__errf(opts->errbuf, opts->errlen, -ENOMEM, "out of memory");
 	r->lock_fd = -1;
+	r->flags = opts->flags;
+	if (opts->errbuf && opts->errlen)
+		opts->errbuf[0] = '\0';
 	int rc = mdbus_reader_map(r, opts->bus, opts->errbuf, opts->errlen);
 	if (rc < 0) {
 		free(r);
@@ -211,7 +244,7 @@ void mdbus_reader_close(mdbus_reader *r)
 int mdbus_reader_reattach(mdbus_reader *r)
 {
 	/* Map the new segment first: on failure the old one stays usable. */
-	struct mdbus_reader n = {.lock_fd = -1};
+	struct mdbus_reader n = {.lock_fd = -1, .flags = r->flags};
 	int rc = mdbus_reader_map(&n, r->bus, NULL, 0);
 	if (rc < 0)
 		return rc;
@@ -259,12 +292,52 @@ static int mdbus_reader_idle(struct mdbus_reader *r, const struct mdbus_slot *s,
 	return st == MDBUS_WRITER_REPLACED ? -ESTALE : -ESHUTDOWN;
 }
 
+/*
+ * Slot n holds (or is being filled with) a newer tick s0, so tick n is lost.
+ * Every tick below write_seq - slots + 1 is lost too (overwritten by a
+ * completed tick), so the cursor resumes at the oldest that may still be
+ * there; a stale write_seq only makes us jump short and the next try sees
+ * the lap again. What no sane writer produces is corruption, and it ends
+ * the walk (-EBADMSG, sticky until mdbus_reader_reattach) instead of
+ * looping for ever: a slot claiming a tick beyond write_seq + 1, a cursor
+ * beyond it, or more laps in one call than the ring has slots.
+ */
+static int mdbus_reader_lap(struct mdbus_reader *r, uint64_t n, uint64_t s0, uint64_t *missed,
+			    uint64_t *laps)
+{
+	uint64_t ws = atomic_load_explicit(&r->hdr->write_seq, memory_order_acquire);
+	/* The writer marks slot ws + 1 before it stores write_seq = ws + 1,
+	 * and we loaded write_seq after the slot: ws + 1 is the limit. A relaxed
+	 * odd marker may be seen before an older write_seq on a weak machine,
+	 * so the limit is checked again after a short spin. */
+	for (unsigned i = 0; (s0 >> 1) > ws + 1 && i < 64; i++) {
+		mdbus_cpu_relax();
+		ws = atomic_load_explicit(&r->hdr->write_seq, memory_order_acquire);
+	}
+	if ((s0 >> 1) > ws + 1 || n > ws + 1 || ++*laps > r->slots) {
+		r->corrupt = 1;
+		r->stats.corrupt++;
+		return -EBADMSG;
+	}
+	uint64_t np = mdbus_reader_oldest(r, ws);
+	if (np < n + 1)
+		np = n + 1;
+	*missed += np - n;
+	r->stats.missed += np - n;
+	r->stats.laps++;
+	r->pos = np;
+	return 0;
+}
+
 /* Copies tick r->pos or accounts for why it cannot: returns 1 (copied), 0
  * nothing yet, or -errno; *missed accumulates ticks lost to laps. */
 static int mdbus_reader_next1(struct mdbus_reader *r, uint64_t words[MDBUS_TICK_WORDS],
 			      uint64_t *missed)
 {
 	unsigned spins = 0;
+	uint64_t laps = 0;
+	if (r->corrupt)
+		return -EBADMSG;
 	for (;;) {
 		uint64_t n = r->pos;
 		const struct mdbus_slot *s = &r->ring[n & r->mask];
@@ -303,19 +376,9 @@ static int mdbus_reader_next1(struct mdbus_reader *r, uint64_t words[MDBUS_TICK_
 			r->stats.torn++;
 			return -EOWNERDEAD;
 		}
-		/* Lapped: slot n holds (or is being filled with) a newer tick, so
-		 * tick n is lost. Every tick below write_seq - slots + 1 is lost
-		 * too (overwritten by a completed tick), so resume at the oldest
-		 * that may still be there. A stale write_seq only makes us jump
-		 * short; the next try detects the lap again. */
-		uint64_t ws = atomic_load_explicit(&r->hdr->write_seq, memory_order_acquire);
-		uint64_t np = mdbus_reader_oldest(r, ws);
-		if (np < n + 1)
-			np = n + 1;
-		*missed += np - n;
-		r->stats.missed += np - n;
-		r->stats.laps++;
-		r->pos = np;
+		int rc = mdbus_reader_lap(r, n, s0, missed, &laps);
+		if (rc < 0)
+			return rc;
 		spins = 0;
 	}
 }
@@ -459,6 +522,8 @@ int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
 	/* Acquire: pairs with the release fetch_add in mdbus_writer_wake; a
 	 * wake_seq value that hides no tick is what we sleep on. */
 	uint32_t w0 = atomic_load_explicit(&r->hdr->wake_seq, memory_order_acquire);
+	if (r->corrupt)
+		return -EBADMSG;
 	if (r->pending != 0)
 		return 0;
 	for (int pass = 0; pass < 2; pass++) {
