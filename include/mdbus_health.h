@@ -197,7 +197,8 @@ enum mdbus_health_instr_status {
  *    64    4 ring_slots
  *    68    4 sessions            configured sessions
  *    72    4 instruments         registered instruments
- *    76    4 reserved0
+ *    76    4 heartbeat_period_ms  the watchdog's period: a heartbeat older
+ *                               than 3 periods means the feed is dead
  *    80  128 config              config file path/name, NUL-terminated
  *   208   32 version             build version ("0.1.0"), NUL-terminated
  *   240   64 reserved            0
@@ -215,7 +216,7 @@ struct mdbus_health_feed {
 	uint32_t ring_slots;
 	uint32_t sessions;
 	uint32_t instruments;
-	uint32_t reserved0;
+	uint32_t heartbeat_period_ms; /* 0: not declared, MDBUS_HEALTH_PERIOD_DEFAULT_MS */
 	char config[128];
 	char version[32];
 	uint64_t reserved[8];
@@ -328,6 +329,7 @@ struct mdbus_health_instr {
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, heartbeat_mono_ns) == 24, "feed hb");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, ring_write_seq) == 48, "feed seq");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, ring_slots) == 64, "feed slots");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, heartbeat_period_ms) == 76, "feed period");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, config) == 80, "feed config");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, version) == 208, "feed version");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, reserved) == 240, "feed reserved");
@@ -453,13 +455,37 @@ int mdbus_health_session_count(mdbus_reader *r); /* count or -errno */
 int mdbus_health_snapshot_feed(mdbus_reader *r, struct mdbus_health_feed *out);
 int mdbus_health_snapshot_session(mdbus_reader *r, uint32_t idx, struct mdbus_health_session *out);
 int mdbus_health_snapshot_instr(mdbus_reader *r, uint32_t id, struct mdbus_health_instr *out);
-int mdbus_health_instr_status(mdbus_reader *r, uint32_t id); /* one load */
+
+/*
+ * Gating trading on these calls is safe: each folds in the writer's
+ * liveness, so a dead feed never reads as live. The feed is dead when its
+ * heartbeat is older than 3 x its declared heartbeat_period_ms (or it never
+ * beat, or it said STOPPED), or -- in the calls that may make a syscall --
+ * when its writer's name lock is free (SIGKILL is seen at once).
+ *
+ * mdbus_health_instr_status: the fast one (no syscall, no lock: two status
+ *   loads, two feed-record word loads and the vDSO coarse monotonic clock;
+ *   see tests/health/bench_health_status.c). Returns the status word, but
+ *   MDBUS_HEALTH_INSTR_DOWN for every instrument of a dead feed.
+ * mdbus_health_snapshot_session: the record, with verdict DOWN and
+ *   verdict_reason "feed dead" when the feed is dead (heartbeat or lock).
+ * mdbus_health_session_healthy: 0 for every session of a dead feed.
+ * mdbus_health_feed_alive: the feed verdict itself.
+ *
+ * NOT safe to gate on: the raw-region readers above (mdbus_health_read_*),
+ * which return what the writer last stored, for tools and tests.
+ */
+#define MDBUS_HEALTH_PERIOD_DEFAULT_MS 100 /* a feed record that declares none */
+#define MDBUS_HEALTH_DEAD_PERIODS      3
+
+int mdbus_health_instr_status(mdbus_reader *r, uint32_t id);
 
 /* Finds a session by name: 0 and *idx, or -ENOENT. */
 int mdbus_health_find_session(mdbus_reader *r, const char *name, uint32_t *idx);
 
 /*
- * 1 if the feed is alive: heartbeat younger than max_age_ms (monotonic) AND
+ * 1 if the feed is alive: heartbeat younger than max_age_ms (monotonic; 0 or
+ * less: 3 x the feed's declared heartbeat period) AND
  * the writer process alive (mdbus_reader_writer_alive: a SIGKILLed feedd is
  * dead at once) AND not STOPPED; 0 if dead; -errno (no bus, corrupt region,
  * never published is 0: dead).

@@ -414,12 +414,19 @@ int mdbus_health_snapshot_feed(mdbus_reader *r, struct mdbus_health_feed *out)
 	return mdbus_health_read_feed(p, size, out);
 }
 
+static int health_feed_live(mdbus_reader *r);
+
 int mdbus_health_snapshot_session(mdbus_reader *r, uint32_t idx, struct mdbus_health_session *out)
 {
 	size_t size;
 	const void *p = health_region(r, &size);
+	int err = mdbus_health_read_session(p, size, idx, out);
 
-	return mdbus_health_read_session(p, size, idx, out);
+	if (err == 0 && !health_feed_live(r)) {
+		out->verdict = MDBUS_HEALTH_DOWN;
+		snprintf(out->verdict_reason, sizeof(out->verdict_reason), "feed dead");
+	}
+	return err;
 }
 
 int mdbus_health_snapshot_instr(mdbus_reader *r, uint32_t id, struct mdbus_health_instr *out)
@@ -430,12 +437,65 @@ int mdbus_health_snapshot_instr(mdbus_reader *r, uint32_t id, struct mdbus_healt
 	return mdbus_health_read_instr(p, size, id, out);
 }
 
+/* A 4-byte field of the feed payload, read from its word (the payload was
+ * stored as bytes in words, so this is endian-neutral). */
+static uint32_t health_feed_u32(const struct mdbus_health_hdr *h, size_t off)
+{
+	uint64_t w = atomic_load_explicit((_Atomic uint64_t *)&h->feed_words[off / 8],
+					  memory_order_relaxed);
+	uint32_t v;
+
+	memcpy(&v, (const char *)&w + off % 8, sizeof(v));
+	return v;
+}
+
+/*
+ * The feed's heartbeat is fresh: no syscall (the coarse monotonic clock is
+ * a vDSO read; it lags by at most one tick, which only delays the verdict by
+ * that much). Single word loads, no seqlock: the heartbeat only grows, so a
+ * word from a record being rewritten is either the old or the new beat.
+ */
+static int health_feed_fresh(const struct mdbus_health_hdr *h)
+{
+	struct timespec ts;
+	int64_t hb = (int64_t)atomic_load_explicit(
+		(_Atomic uint64_t *)&h
+			->feed_words[offsetof(struct mdbus_health_feed, heartbeat_mono_ns) / 8],
+		memory_order_relaxed);
+	uint32_t period =
+		health_feed_u32(h, offsetof(struct mdbus_health_feed, heartbeat_period_ms));
+	uint32_t state = health_feed_u32(h, offsetof(struct mdbus_health_feed, state));
+
+	if (hb == 0 || state == MDBUS_HEALTH_FEED_STOPPED)
+		return 0;
+	if (period == 0)
+		period = MDBUS_HEALTH_PERIOD_DEFAULT_MS;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return now - hb <= (int64_t)period * MDBUS_HEALTH_DEAD_PERIODS * 1000000;
+}
+
 int mdbus_health_instr_status(mdbus_reader *r, uint32_t id)
 {
 	size_t size;
 	const void *p = health_region(r, &size);
+	int st = mdbus_health_read_instr_status(p, size, id);
 
-	return mdbus_health_read_instr_status(p, size, id);
+	/* A dead writer can never clear its words: the reader does. */
+	if (st > MDBUS_HEALTH_INSTR_UNKNOWN && st != MDBUS_HEALTH_INSTR_DOWN &&
+	    !health_feed_fresh(p))
+		return MDBUS_HEALTH_INSTR_DOWN;
+	return st;
+}
+
+/* Fresh heartbeat and a held writer lock (a syscall: not the fast path). */
+static int health_feed_live(mdbus_reader *r)
+{
+	size_t size;
+	const void *p = health_region(r, &size);
+
+	return mdbus_health_check(p, size, NULL) == 0 && health_feed_fresh(p) &&
+	       mdbus_reader_writer_alive(r) == 1;
 }
 
 int mdbus_health_find_session(mdbus_reader *r, const char *name, uint32_t *idx)
@@ -476,6 +536,10 @@ int mdbus_health_feed_alive(mdbus_reader *r, int max_age_ms)
 		return err;
 	if (f.state == MDBUS_HEALTH_FEED_STOPPED)
 		return 0;
+	if (max_age_ms <= 0)
+		max_age_ms = (int)(f.heartbeat_period_ms ? f.heartbeat_period_ms
+							 : MDBUS_HEALTH_PERIOD_DEFAULT_MS) *
+			     MDBUS_HEALTH_DEAD_PERIODS;
 	int64_t age = mdbus_health_mono_ns() - f.heartbeat_mono_ns;
 	return age <= (int64_t)max_age_ms * 1000000 ? 1 : 0;
 }
@@ -491,6 +555,8 @@ int mdbus_health_session_healthy(mdbus_reader *r, const char *name)
 	err = mdbus_health_snapshot_session(r, idx, &s);
 	if (err)
 		return err;
+	if (s.verdict == MDBUS_HEALTH_DOWN && strcmp(s.verdict_reason, "feed dead") == 0)
+		return 0;
 	return mdbus_health_session_verdict(&s, mdbus_health_mono_ns(), NULL, 0) ==
 	       MDBUS_HEALTH_HEALTHY;
 }

@@ -125,7 +125,27 @@ int main(void)
 	fill(region, mdbus_health_mono_ns() - 2000000000LL);
 	CHECK(mdbus_health_feed_alive(r, 1000) == 0);
 	CHECK(mdbus_health_feed_alive(r, 5000) == 1);
-	CHECK(mdbus_health_session_healthy(r, "alpha") == 1); /* 2 s < stale 5 s */
+	/* ... and so is everything the strategy gates on (the regression: a
+	 * dead feed's words said "live" for ever): 2 s > 3 x the 100 ms default
+	 * period, though 2 s < the session's own 5 s stale timeout. */
+	CHECK(mdbus_health_session_healthy(r, "alpha") == 0);
+	CHECK(mdbus_health_instr_status(r, 0) == MDBUS_HEALTH_INSTR_DOWN);
+	struct mdbus_health_session ss;
+	CHECK(mdbus_health_snapshot_session(r, 0, &ss) == 0 && ss.verdict == MDBUS_HEALTH_DOWN &&
+	      strcmp(ss.verdict_reason, "feed dead") == 0);
+	/* A feed that declares a 1 s period is alive at 2 s. */
+	struct mdbus_health_feed f1 = {.pid = (uint32_t)getpid(),
+				       .state = MDBUS_HEALTH_FEED_RUNNING,
+				       .heartbeat_mono_ns = mdbus_health_mono_ns() - 2000000000LL,
+				       .heartbeat_period_ms = 1000};
+	mdbus_health_publish_feed(region, &f1);
+	CHECK(mdbus_health_feed_alive(r, 0) == 1);
+	CHECK(mdbus_health_session_healthy(r, "alpha") == 1);
+	CHECK(mdbus_health_instr_status(r, 0) == MDBUS_HEALTH_INSTR_LIVE);
+	f1.state = MDBUS_HEALTH_FEED_STOPPED; /* a feed that stopped is not live either */
+	mdbus_health_publish_feed(region, &f1);
+	CHECK(mdbus_health_instr_status(r, 0) == MDBUS_HEALTH_INSTR_DOWN);
+	fill(region, mdbus_health_mono_ns() - 2000000000LL);
 
 	/* A corrupted region is refused by every helper. */
 	uint64_t magic;
@@ -177,6 +197,19 @@ int main(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	CHECK(alive == 0);
 	CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 100);
+	/* kill -9 left every word saying "live": the strategy-facing calls must
+	 * say dead at once (lock) or within 3 heartbeat periods (fast path). */
+	CHECK(mdbus_health_session_healthy(r, "alpha") == 0);
+	struct mdbus_health_session ks;
+	CHECK(mdbus_health_snapshot_session(r, 0, &ks) == 0 && ks.verdict == MDBUS_HEALTH_DOWN);
+	int64_t dl = mdbus_health_mono_ns() + 1000000000LL;
+	while (mdbus_health_instr_status(r, 0) != MDBUS_HEALTH_INSTR_DOWN &&
+	       mdbus_health_mono_ns() < dl)
+		usleep(5000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(mdbus_health_instr_status(r, 0) == MDBUS_HEALTH_INSTR_DOWN);
+	/* 3 x 100 ms default period, plus the coarse clock's tick */
+	CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 400);
 	mdbus_reader_close(r);
 
 	if (failures)
