@@ -467,6 +467,7 @@ int mdbus_health_snapshot_instr(mdbus_reader *r, uint32_t id, struct mdbus_healt
  *   loads, two feed-record word loads and the vDSO coarse monotonic clock;
  *   see tests/health/bench_health_status.c). Returns the status word, but
  *   MDBUS_HEALTH_INSTR_DOWN for every instrument of a dead feed.
+ * mdbus_health_snapshot_instr: the record, its status folded the same way.
  * mdbus_health_snapshot_session: the record, with verdict DOWN and
  *   verdict_reason "feed dead" when the feed is dead (heartbeat or lock).
  * mdbus_health_session_healthy: 0 for every session of a dead feed.

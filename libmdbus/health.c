@@ -429,12 +429,18 @@ int mdbus_health_snapshot_session(mdbus_reader *r, uint32_t idx, struct mdbus_he
 	return err;
 }
 
+static int health_feed_fresh(const struct mdbus_health_hdr *h);
+
 int mdbus_health_snapshot_instr(mdbus_reader *r, uint32_t id, struct mdbus_health_instr *out)
 {
 	size_t size;
 	const void *p = health_region(r, &size);
+	int err = mdbus_health_read_instr(p, size, id, out);
 
-	return mdbus_health_read_instr(p, size, id, out);
+	/* The same fold as mdbus_health_instr_status. */
+	if (err == 0 && out->status != MDBUS_HEALTH_INSTR_UNKNOWN && !health_feed_fresh(p))
+		out->status = MDBUS_HEALTH_INSTR_DOWN;
+	return err;
 }
 
 /* A 4-byte field of the feed payload, read from its word (the payload was

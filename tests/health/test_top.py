@@ -236,6 +236,16 @@ def test_dead():
         dt = time.monotonic() - t0
         check(doc.get("alive") is False and rc == 1, "after SIGKILL: %d alive=%s" % (rc, doc.get("alive")))
         check(dt < 3.0, "fresh mdbus-top --json after %.2f s" % dt)
+        # The regression: the dead feed's own words still say running/live/
+        # healthy; nothing that reads them may repeat it.
+        check(doc.get("feed", {}).get("state") == "dead", "feed.state %s" % doc.get("feed"))
+        sess = doc.get("sessions", [])
+        check(sess and all(x.get("verdict") == "down" and x.get("reason") == "feed dead"
+                           for x in sess), "sessions after SIGKILL: %s" %
+              [(x.get("verdict"), x.get("reason")) for x in sess])
+        ins = doc.get("instruments", [])
+        check(ins and all(x.get("status") == "down" for x in ins),
+              "instruments after SIGKILL: %s" % [x.get("status") for x in ins])
         print("SIGKILL -> fresh mdbus-top --json says dead in %.3f s" % dt)
         time.sleep(0.5)
         w2 = Writer(bus, "healthy")

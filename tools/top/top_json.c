@@ -35,13 +35,17 @@ static json_t *top_j_feed(const struct top_snap *s)
 
 	if (s->feed_err)
 		return json_pack("{s:s}", "error", mdbus_strerror(s->feed_err));
-	return json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "pid", (json_int_t)f->pid,
-			 "state", mdbus_health_feed_state_name(f->state), "uptime_ms",
-			 (json_int_t)((s->now_rt_ns - f->start_rt_ns) / 1000000),
-			 "heartbeat_age_ms",
-			 (json_int_t)((s->now_mono_ns - f->heartbeat_mono_ns) / 1000000),
-			 "heartbeat_count", (json_int_t)f->heartbeat_count, "start_rt_ns",
-			 (json_int_t)f->start_rt_ns, "config", f->config, "version", f->version);
+	/* A feed that did not say STOPPED but is not alive was killed or hangs:
+	 * its record still says "running", which must not be shown as such. */
+	const char *state = s->alive != 1 && f->state != MDBUS_HEALTH_FEED_STOPPED
+				    ? "dead"
+				    : mdbus_health_feed_state_name(f->state);
+	return json_pack(
+		"{s:I, s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "pid", (json_int_t)f->pid, "state",
+		state, "uptime_ms", (json_int_t)((s->now_rt_ns - f->start_rt_ns) / 1000000),
+		"heartbeat_age_ms", (json_int_t)((s->now_mono_ns - f->heartbeat_mono_ns) / 1000000),
+		"heartbeat_count", (json_int_t)f->heartbeat_count, "start_rt_ns",
+		(json_int_t)f->start_rt_ns, "config", f->config, "version", f->version);
 }
 
 static json_t *top_j_session(const struct top_snap *s, const struct top_session *t)

@@ -111,6 +111,11 @@ static int top_sample_sessions(struct top_state *st, struct top_snap *s, uint32_
 		TOP_CLEAN(t->h.verdict_reason);
 		t->verdict = mdbus_health_session_verdict(&t->h, s->now_mono_ns, t->reason,
 							  sizeof(t->reason));
+		if (s->alive != 1) {
+			/* The record is what a feed that is gone last wrote. */
+			t->verdict = MDBUS_HEALTH_DOWN;
+			snprintf(t->reason, sizeof(t->reason), "feed dead");
+		}
 		TOP_CLEAN(t->reason);
 		s->tot.healthy += t->verdict == MDBUS_HEALTH_HEALTHY;
 		s->tot.degraded += t->verdict == MDBUS_HEALTH_DEGRADED;
