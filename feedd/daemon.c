@@ -1,170 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* daemon.c: start-up, the event loop's dispatch, publishing, shutdown. */
+/* daemon.c: start-up, the event loop's dispatch, shutdown. */
 #include "daemon.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "watchdog.h"
+#include "mdbus_health.h"
 
 #define MS (INT64_C(1000000))
-
-/* ---- logging -------------------------------------------------------------- */
-
-/* One fprintf per line: stderr is unbuffered, glibc formats the whole call
- * into one write, so lines from one process never interleave. */
-void feed_log(const char *session, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (session)
-		fprintf(stderr, "feedd: %s: %s\n", session, line);
-	else
-		fprintf(stderr, "feedd: %s\n", line);
-}
-
-void feed_log_error(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "feedd: error: %s\n", line);
-}
-
-/* ---- publishing (hot path) ---------------------------------------------------- */
-
-int feed_daemon_connect_token(struct feed_daemon *d, int64_t now_ns, int64_t *ready_ns)
-{
-	return feed_rate_take(&d->rate, now_ns, ready_ns);
-}
-
-int feed_daemon_publish(struct feed_daemon *d, struct feed_session *s, const struct mdbus_tick *t,
-			uint32_t n, int64_t mono_ns)
-{
-	int rc = mdbus_writer_publish_batch(d->w, t, n);
-
-	(void)s;
-	if (rc < 0)
-		return rc;
-	d->published = 1;
-	for (uint32_t i = 0; i < n; i++) {
-		struct feed_instr_stats *is;
-
-		if (t[i].instrument >= d->ninstr)
-			continue;
-		is = &d->istats[t[i].instrument];
-		is->ticks++;
-		is->last_update_ns = mono_ns;
-		if (t[i].exch_ts)
-			is->last_exch_ts = t[i].exch_ts;
-		if (t[i].flags & MDBUS_FLAG_GAP)
-			is->gaps++;
-		if (t[i].kind == MDBUS_KIND_TRADE) {
-			is->last_price = t[i].u.trade.price;
-			is->last_qty = t[i].u.trade.qty;
-			is->last_trade_ns = mono_ns;
-		} else if (t[i].kind == MDBUS_KIND_BBO) {
-			is->bid_px = t[i].u.bbo.bid_px;
-			is->bid_qty = t[i].u.bbo.bid_qty;
-			is->ask_px = t[i].u.bbo.ask_px;
-			is->ask_qty = t[i].u.bbo.ask_qty;
-		}
-	}
-	return 0;
-}
-
-static uint32_t feed_daemon_health_word(uint32_t code)
-{
-	switch (code) {
-	case MDBUS_STATUS_UP:
-		return MDBUS_HEALTH_INSTR_LIVE;
-	case MDBUS_STATUS_STALE:
-		return MDBUS_HEALTH_INSTR_STALE;
-	default:
-		return MDBUS_HEALTH_INSTR_DOWN; /* down, failed, rejected */
-	}
-}
-
-static const char *feed_daemon_status_name(uint32_t code)
-{
-	return code == MDBUS_STATUS_UP	    ? "up"
-	       : code == MDBUS_STATUS_DOWN  ? "down"
-	       : code == MDBUS_STATUS_STALE ? "stale"
-					    : "failed";
-}
-
-static void feed_daemon_publish_status(struct feed_daemon *d, struct feed_session *s, uint32_t i,
-				       uint32_t code, enum feed_err_class reason, int64_t wall)
-{
-	struct mdbus_tick t;
-
-	memset(&t, 0, sizeof(t));
-	t.instrument = s->venue.syms[i].instrument;
-	t.kind = MDBUS_KIND_STATUS;
-	t.recv_ts = wall;
-	t.u.status.code = code;
-	t.u.status.session = s->index;
-	t.u.status.reason = (uint32_t)reason;
-	if (mdbus_writer_publish(d->w, &t, NULL) == 0)
-		d->published = 1;
-	feed_watchdog_instr_status(d, t.instrument, feed_daemon_health_word(code));
-}
-
-void feed_daemon_status(struct feed_daemon *d, struct feed_session *s, uint32_t code,
-			enum feed_err_class reason, int64_t mono_ns)
-{
-	int64_t wall = feed_wall_ns();
-	uint32_t n = 0;
-
-	(void)mono_ns;
-	for (uint32_t i = 0; i < s->venue.nsyms; i++) {
-		const struct feed_venue_sym *y = &s->venue.syms[i];
-
-		/* A rejected symbol has its own FAILED status already: the
-		 * session's ups and downs are not its. One still waiting for
-		 * the answer to its own request is up when that ack comes. */
-		if (y->dead || (code == MDBUS_STATUS_UP && y->alone != FEED_ALONE_NO && !y->acked))
-			continue;
-		feed_daemon_publish_status(d, s, i, code, reason, wall);
-		n++;
-	}
-	feed_log(s->cfg->name, "status %s instruments=%u%s%s", feed_daemon_status_name(code), n,
-		 reason != FEED_ERR_NONE ? " reason=" : "",
-		 reason != FEED_ERR_NONE ? feed_err_class_name(reason) : "");
-}
-
-void feed_daemon_sym_status(struct feed_daemon *d, struct feed_session *s, uint32_t i,
-			    uint32_t code, enum feed_err_class reason, int64_t mono_ns)
-{
-	(void)mono_ns;
-	if (i >= s->venue.nsyms)
-		return;
-	feed_daemon_publish_status(d, s, i, code, reason, feed_wall_ns());
-	feed_log(s->cfg->name, "status %s symbol=%s%s%s", feed_daemon_status_name(code),
-		 s->venue.syms[i].norm, reason != FEED_ERR_NONE ? " reason=" : "",
-		 reason != FEED_ERR_NONE ? feed_err_class_name(reason) : "");
-}
-
-uint32_t feed_daemon_sym_health(const struct feed_daemon *d, const struct feed_session *s,
-				uint32_t i)
-{
-	uint32_t id = i < s->venue.nsyms ? s->venue.syms[i].instrument : UINT32_MAX;
-
-	return id < d->ninstr ? d->istats[id].status : MDBUS_HEALTH_INSTR_UNKNOWN;
-}
 
 /* ---- start-up ------------------------------------------------------------------- */
 
@@ -187,14 +35,140 @@ static void feed_daemon_busy(const struct feed_config *cfg)
 	feed_log_error("bus '%s' is owned by live writer pid %ld", cfg->bus, pid);
 }
 
+/* The ring and the signalfd read through it. */
+static int daemon_init_loop(struct feed_daemon *d)
+{
+	unsigned entries = 64;
+	sigset_t sigs;
+	int rc;
+
+	/* Never killed by a peer's reset while sending (MSG_NOSIGNAL too). */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	/* Room for ~4 ops per session plus DNS polls, cancels and the timer. */
+	while (entries < 8u * (unsigned)d->cfg->nsessions + 32u && entries < 4096)
+		entries *= 2;
+	rc = feed_loop_init(&d->loop, entries, &sigs);
+	if (rc < 0) {
+		feed_log_error("io_uring: %s", strerror(-rc));
+		return rc;
+	}
+	d->loop_ok = 1;
+	return 0;
+}
+
+/* The bus writer, its sink and the health region's watchdog. */
+static int daemon_open_bus(struct feed_daemon *d)
+{
+	const struct feed_config *cfg = d->cfg;
+	struct mdbus_writer_opts wo;
+	struct feed_watchdog_cfg wc;
+	uint32_t max_instr;
+	size_t total = 0;
+	char err[512];
+	int rc;
+
+	for (size_t i = 0; i < cfg->nsessions; i++)
+		total += cfg->sessions[i].nsymbols;
+	max_instr = total > 4096 ? (uint32_t)total : 4096;
+	memset(&wo, 0, sizeof(wo));
+	wo.bus = cfg->bus;
+	wo.slots = cfg->slots;
+	wo.max_instruments = max_instr;
+	wo.max_sessions = (uint32_t)cfg->nsessions;
+	wo.group = (gid_t)-1;
+	err[0] = '\0';
+	wo.errbuf = err;
+	wo.errlen = sizeof(err);
+	rc = mdbus_writer_open(&d->w, &wo);
+	if (rc == -EBUSY) {
+		feed_daemon_busy(cfg);
+		return rc;
+	}
+	if (rc < 0) {
+		feed_log_error("bus '%s': %s%s%s", cfg->bus, mdbus_strerror(rc), err[0] ? ": " : "",
+			       err);
+		return rc;
+	}
+	rc = feed_sink_init(&d->sink, d->w, max_instr);
+	if (rc < 0) {
+		feed_log_error("out of memory");
+		return rc;
+	}
+	memset(&wc, 0, sizeof(wc));
+	wc.health = mdbus_writer_health(d->w, &wc.health_size);
+	wc.w = d->w;
+	wc.sink = &d->sink;
+	wc.max_sessions = (uint32_t)cfg->nsessions;
+	wc.max_instr = max_instr;
+	wc.pid = d->pid;
+	wc.start_mono_ns = d->start_mono_ns;
+	wc.start_rt_ns = d->start_rt_ns;
+	wc.ring_slots = cfg->slots;
+	wc.config_path = cfg->path;
+	d->health_rc = feed_watchdog_init(&d->wd, &wc);
+	if (d->health_rc == 0)
+		feed_sink_set_health(&d->sink, wc.health);
+	return 0;
+}
+
+/* Session i with its host interface (the shared TLS context for its
+ * settings) and its instruments. */
+static int daemon_add_session(struct feed_daemon *d, unsigned i)
+{
+	const struct feed_session_config *sc = &d->cfg->sessions[i];
+	struct feed_session_host host = {
+		.loop = &d->loop,
+		.rng = &d->rng,
+		.rate = &d->rate,
+		.sink = &d->sink,
+	};
+	char err[512];
+	int rc;
+
+	err[0] = '\0';
+	if (sc->url.tls) {
+		rc = feed_tlsctx_get(&d->tls, sc->ca_file, sc->tls_verify, &host.ssl_ctx, err,
+				     sizeof(err));
+		if (rc < 0) {
+			feed_log_error("session %s: %s", sc->name, err[0] ? err : strerror(-rc));
+			return rc;
+		}
+	}
+	rc = feed_session_init(&d->sess[i], &host, i, sc, err, sizeof(err));
+	if (rc < 0) {
+		feed_log_error("session %s: %s", sc->name, err[0] ? err : strerror(-rc));
+		return rc;
+	}
+	d->nsess++;
+	rc = feed_session_add_instruments(&d->sess[i]);
+	if (rc < 0)
+		feed_log_error("session %s: adding instruments: %s", sc->name, mdbus_strerror(rc));
+	return rc;
+}
+
+/* Warnings only once the start succeeded: a failed start prints its one
+ * error line alone. */
+static void daemon_warn(const struct feed_daemon *d)
+{
+	const struct feed_config *cfg = d->cfg;
+
+	if (d->health_rc < 0)
+		feed_log(NULL, "warning: health region unavailable (%s): no watchdog records",
+			 strerror(-d->health_rc));
+	for (size_t i = 0; i < cfg->nsessions; i++)
+		if (cfg->sessions[i].url.tls && !cfg->sessions[i].tls_verify)
+			feed_log(cfg->sessions[i].name,
+				 "WARNING: tls_verify = no: the server certificate and "
+				 "host name are NOT verified");
+}
+
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 {
-	struct mdbus_writer_opts wo;
-	char err[512];
-	sigset_t sigs;
-	size_t total = 0;
-	unsigned entries;
-	int rc, hrc;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->fds_at_start = feed_daemon_count_fds();
@@ -204,97 +178,27 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 	d->start_rt_ns = feed_wall_ns();
 	feed_rate_init(&d->rate, cfg->connect_rate, d->start_mono_ns);
 	feed_rng_seed(&d->rng, (uint64_t)d->start_rt_ns ^ ((uint64_t)d->pid << 32));
-
-	/* Never killed by a peer's reset while sending (MSG_NOSIGNAL too). */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	/* Room for ~4 ops per session plus DNS polls, cancels and the timer. */
-	entries = 64;
-	while (entries < 8u * (unsigned)cfg->nsessions + 32u && entries < 4096)
-		entries *= 2;
-	rc = feed_loop_init(&d->loop, entries, &sigs);
-	if (rc < 0) {
-		feed_log_error("io_uring: %s", strerror(-rc));
-		return 1;
-	}
-	d->loop_ok = 1;
-
-	for (size_t i = 0; i < cfg->nsessions; i++)
-		total += cfg->sessions[i].nsymbols;
-	d->max_instr = total > 4096 ? (uint32_t)total : 4096;
-	memset(&wo, 0, sizeof(wo));
-	wo.bus = cfg->bus;
-	wo.slots = cfg->slots;
-	wo.max_instruments = d->max_instr;
-	wo.max_sessions = (uint32_t)cfg->nsessions;
-	wo.group = (gid_t)-1;
-	err[0] = '\0';
-	wo.errbuf = err;
-	wo.errlen = sizeof(err);
-	rc = mdbus_writer_open(&d->w, &wo);
-	if (rc == -EBUSY) {
-		feed_daemon_busy(cfg);
-		return 1;
-	}
-	if (rc < 0) {
-		feed_log_error("bus '%s': %s%s%s", cfg->bus, mdbus_strerror(rc), err[0] ? ": " : "",
-			       err);
-		return 1;
-	}
-	d->health = mdbus_writer_health(d->w, &d->health_size);
-	hrc = feed_watchdog_init(d);
-	if (hrc < 0)
-		d->health = NULL; /* warned once the start succeeded */
-	d->istats = calloc(d->max_instr, sizeof(*d->istats));
-	d->sess = calloc(cfg->nsessions, sizeof(*d->sess));
-	if (!d->istats || !d->sess) {
+	rc = daemon_init_loop(d);
+	if (rc == 0)
+		rc = daemon_open_bus(d);
+	if (rc < 0)
+		return rc;
+	d->sess = calloc(cfg->nsessions ? cfg->nsessions : 1, sizeof(*d->sess));
+	if (!d->sess || feed_tlsctx_init(&d->tls, (unsigned)cfg->nsessions) < 0) {
 		feed_log_error("out of memory");
-		return 1;
+		return -ENOMEM;
 	}
-	for (size_t i = 0; i < cfg->nsessions; i++) {
-		const struct feed_session_config *sc = &cfg->sessions[i];
-
-		err[0] = '\0';
-		rc = feed_session_init(&d->sess[i], d, (unsigned)i, sc, err, sizeof(err));
-		if (rc < 0) {
-			feed_log_error("session %s: %s", sc->name, err[0] ? err : strerror(-rc));
-			return 1;
-		}
-		d->nsess++;
-		rc = feed_session_add_instruments(&d->sess[i]);
-		if (rc < 0) {
-			feed_log_error("session %s: adding instruments: %s", sc->name,
-				       mdbus_strerror(rc));
-			return 1;
-		}
-		for (uint32_t k = 0; k < d->sess[i].venue.nsyms; k++) {
-			uint32_t id = d->sess[i].venue.syms[k].instrument;
-
-			if (id < d->max_instr) {
-				d->istats[id].session = (uint32_t)i;
-				if (id + 1 > d->ninstr)
-					d->ninstr = id + 1;
-			}
-		}
+	for (unsigned i = 0; i < cfg->nsessions; i++) {
+		rc = daemon_add_session(d, i);
+		if (rc < 0)
+			return rc;
 	}
-	/* Warnings only now: a failed start prints its one error line alone. */
-	if (hrc < 0)
-		feed_log(NULL, "warning: health region unavailable (%s): no watchdog records",
-			 strerror(-hrc));
-	for (size_t i = 0; i < cfg->nsessions; i++)
-		if (cfg->sessions[i].url.tls && !cfg->sessions[i].tls_verify)
-			feed_log(cfg->sessions[i].name,
-				 "WARNING: tls_verify = no: the server certificate and "
-				 "host name are NOT verified");
-	if (d->health)
-		feed_watchdog_run(d, feed_now_ns(), MDBUS_HEALTH_FEED_STARTING);
+	daemon_warn(d);
+	feed_watchdog_run(&d->wd, d->sess, d->nsess, feed_now_ns(), MDBUS_HEALTH_FEED_STARTING);
 	mdbus_writer_set_state(d->w, MDBUS_WRITER_RUNNING);
 	d->started = 1;
 	feed_log(NULL, "started bus=%s sessions=%u instruments=%u pid=%u", cfg->bus, d->nsess,
-		 d->ninstr, d->pid);
+		 d->sink.ninstr, d->pid);
 	return 0;
 }
 
@@ -308,7 +212,7 @@ static void feed_daemon_stop(struct feed_daemon *d, int sig, int64_t now)
 	feed_log(NULL, "shutdown signal=%s timeout_ms=%lld", sig == SIGINT ? "SIGINT" : "SIGTERM",
 		 (long long)d->cfg->shutdown_timeout_ms);
 	for (unsigned i = 0; i < d->nsess; i++)
-		feed_session_stop(&d->sess[i], now);
+		feed_session_stop(&d->sess[i], now, d->stop_deadline);
 }
 
 static void feed_daemon_force(struct feed_daemon *d, int64_t now)
@@ -392,7 +296,6 @@ int feed_daemon_run(struct feed_daemon *d)
 	}
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_start(&d->sess[i], now);
-	d->wd_next = now;
 	for (;;) {
 		now = feed_now_ns();
 		for (unsigned i = 0; i < d->nsess; i++)
@@ -402,20 +305,15 @@ int feed_daemon_run(struct feed_daemon *d)
 			feed_daemon_force(d, now);
 			d->stop_deadline = INT64_MAX;
 		}
-		if (now >= d->wd_next) {
-			feed_watchdog_run(d, now,
+		if (feed_watchdog_due(&d->wd, now))
+			feed_watchdog_run(&d->wd, d->sess, d->nsess, now,
 					  d->stopping ? MDBUS_HEALTH_FEED_STOPPING
 						      : MDBUS_HEALTH_FEED_RUNNING);
-			d->wd_next = now + FEED_WATCHDOG_MS * MS;
-		}
 		/* One futex wake per iteration at most, none if idle. */
-		if (d->published) {
-			mdbus_writer_wake(d->w);
-			d->published = 0;
-		}
+		feed_sink_wake(&d->sink);
 		if (d->stopping && feed_daemon_all_done(d))
 			break;
-		next = d->wd_next;
+		next = feed_watchdog_deadline(&d->wd);
 		for (unsigned i = 0; i < d->nsess; i++) {
 			int64_t t = feed_session_deadline(&d->sess[i], now);
 
@@ -457,15 +355,13 @@ static int feed_daemon_count_fds(void)
 
 void feed_daemon_free(struct feed_daemon *d)
 {
-	if (d->w && d->health && d->sess) {
+	if (d->w && d->sess) {
 		for (unsigned i = 0; i < d->nsess; i++)
-			if (d->sess[i].up)
-				feed_daemon_status(d, &d->sess[i], MDBUS_STATUS_DOWN,
-						   FEED_ERR_SHUTDOWN, feed_now_ns());
-		feed_watchdog_run(d, feed_now_ns(), MDBUS_HEALTH_FEED_STOPPED);
+			feed_session_down(&d->sess[i], FEED_ERR_SHUTDOWN, feed_now_ns());
+		feed_watchdog_run(&d->wd, d->sess, d->nsess, feed_now_ns(),
+				  MDBUS_HEALTH_FEED_STOPPED);
 	}
-	if (d->w && d->published)
-		mdbus_writer_wake(d->w);
+	feed_sink_wake(&d->sink);
 	/* Ring first: the kernel drops every op still in flight, so the
 	 * buffers below are no longer referenced when they are freed. */
 	if (d->loop_ok) {
@@ -477,8 +373,9 @@ void feed_daemon_free(struct feed_daemon *d)
 	free(d->sess);
 	d->sess = NULL;
 	d->nsess = 0;
-	free(d->istats);
-	d->istats = NULL;
+	/* After the sessions: their connections referenced these. */
+	feed_tlsctx_free(&d->tls);
+	feed_sink_free(&d->sink);
 	if (d->w) {
 		/* The segment stays (STOPPED) so readers can drain what is left;
 		 * the next feedd takes the name over. */

@@ -11,7 +11,8 @@
 	}
 
 /*
- * Every allowed edge, grouped by source state. Anything not listed is a bug
+ * Every allowed edge (34), grouped by source state; each one is taken by the
+ * session code, none is kept "just in case". Anything not listed is a bug
  * in the caller. Kept as a list (not a matrix literal) so a reviewer can
  * read each edge; feed_fsm_allowed() builds the matrix view lazily-free by
  * scanning it (the list is short and transitions are rare, not per tick).
@@ -34,19 +35,20 @@ static const struct feed_fsm_edge feed_fsm_edge_list[] = {
 	E(TLS_HANDSHAKE, STOPPED),
 	/* HTTP upgrade */
 	E(WS_HANDSHAKE, SUBSCRIBING),
-	E(WS_HANDSHAKE, LIVE),	  /* a venue with nothing to subscribe (URL-encoded streams) */
 	E(WS_HANDSHAKE, BACKOFF), /* non-101, bad accept key, 429 with Retry-After */
 	E(WS_HANDSHAKE, CLOSING), E(WS_HANDSHAKE, STOPPED),
-	/* subscriptions */
+	/* subscriptions: LIVE when answered (venues/subs.h) */
 	E(SUBSCRIBING, LIVE), E(SUBSCRIBING, CLOSING), /* everything rejected, shutdown, timeout */
 	E(SUBSCRIBING, BACKOFF),		       /* transport error */
 	E(SUBSCRIBING, STOPPED),
 	/* data */
-	E(LIVE, STALE), E(LIVE, SUBSCRIBING), /* re-subscribing on the same connection */
-	E(LIVE, CLOSING),		  /* max_lifetime, pong timeout, shutdown, venue asked */
-	E(LIVE, BACKOFF),		  /* transport error, peer vanished */
-	E(LIVE, STOPPED), E(STALE, LIVE), /* data again */
-	E(STALE, CLOSING), E(STALE, BACKOFF), E(STALE, STOPPED),
+	E(LIVE, STALE),	  /* no market data within stale_timeout */
+	E(LIVE, CLOSING), /* max_lifetime, pong timeout, shutdown, venue asked */
+	E(LIVE, BACKOFF), /* transport error, peer vanished */
+	E(LIVE, STOPPED),
+	/* STALE is left at once, in the call that entered it: the stale
+	 * connection is closed politely and replaced. */
+	E(STALE, CLOSING),
 	/* closing */
 	E(CLOSING, BACKOFF),	  /* reconnect after an error */
 	E(CLOSING, DISCONNECTED), /* planned reconnect: no delay */

@@ -77,9 +77,7 @@ static int feed_run(const char *path)
 		feed_config_free(&cfg);
 		return 1;
 	}
-	code = feed_daemon_init(&d, &cfg);
-	if (code == 0)
-		code = feed_daemon_run(&d);
+	code = feed_daemon_init(&d, &cfg) == 0 ? feed_daemon_run(&d) : 1;
 	started = d.started;
 	feed_daemon_free(&d);
 	feed_resolve_library_cleanup();

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "log.h"
 
 #define MS FEED_MS
 
@@ -86,7 +86,7 @@ static void sess_clear_deadlines(struct feed_session *s)
  * output) stay allocated until the session is freed after the ring. */
 static void sess_teardown(struct feed_session *s)
 {
-	struct feed_loop *l = &s->d->loop;
+	struct feed_loop *l = s->host.loop;
 
 	feed_resolve_cancel(&s->res);
 	if (s->fd >= 0) {
@@ -109,7 +109,7 @@ static void sess_recv(struct feed_session *s)
 
 	if (s->fd < 0 || s->recv_inflight)
 		return;
-	sqe = feed_loop_sqe(&s->d->loop);
+	sqe = feed_loop_sqe(s->host.loop);
 	if (!sqe)
 		return; /* ring broken: the handshake/stale deadline ends it */
 	io_uring_prep_recv(sqe, s->fd, s->rx, FEED_RX_BUF, 0);
@@ -130,7 +130,7 @@ void feed_sess__flush(struct feed_session *s)
 	n = feed_conn_output(&s->conn, &p);
 	if (n == 0)
 		return;
-	sqe = feed_loop_sqe(&s->d->loop);
+	sqe = feed_loop_sqe(s->host.loop);
 	if (!sqe)
 		return;
 	io_uring_prep_send(sqe, s->fd, p, n, MSG_NOSIGNAL);
@@ -139,6 +139,16 @@ void feed_sess__flush(struct feed_session *s)
 }
 
 /* ---- closing and backoff ---------------------------------------------------- */
+
+/* BACKOFF -> FAILED: the session stays down until shutdown. */
+static void sess_fail_for_good(struct feed_session *s, enum feed_err_class cls, const char *why,
+			       int64_t now)
+{
+	feed_sess__to(s, FEED_ST_FAILED, cls, why, now);
+	feed_log(feed_sess__name(s), "failed: stays down (last error %s: %s)",
+		 feed_err_class_name(s->last_cls), s->last_err);
+	feed_sess__status(s, MDBUS_STATUS_FAILED, s->last_cls, now);
+}
 
 /* The connection is gone: stop, rotate, back off or fail. `why` non-NULL
  * means the error was not logged yet (it goes on the transition line). */
@@ -170,23 +180,16 @@ static void sess_after_close(struct feed_session *s, enum feed_err_class cls, co
 		/* A config error (every symbol rejected): reconnecting cannot
 		 * fix it, so the session stays down. FAILED is only reachable
 		 * from BACKOFF, hence the detour. */
-		feed_sess__to(s, FEED_ST_FAILED, s->last_cls, s->last_err, now);
-		feed_log(feed_sess__name(s), "failed: stays down (last error %s: %s)",
-			 feed_err_class_name(s->last_cls), s->last_err);
-		feed_daemon_status(s->d, s, MDBUS_STATUS_FAILED, s->last_cls, now);
+		sess_fail_for_good(s, s->last_cls, s->last_err, now);
 		return;
 	}
-	rc = feed_backoff_next(&s->backoff, &s->d->rng, &delay);
+	rc = feed_backoff_next(&s->backoff, s->host.rng, &delay);
 	if (rc == -ETIMEDOUT) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "retries exhausted after %u attempts",
 			 s->backoff.cfg.max_retries);
-		feed_sess__to(s, FEED_ST_FAILED, s->last_cls != FEED_ERR_NONE ? s->last_cls : cls,
-			      msg, now);
-		feed_log(feed_sess__name(s), "failed: stays down (last error %s: %s)",
-			 feed_err_class_name(s->last_cls), s->last_err);
-		feed_daemon_status(s->d, s, MDBUS_STATUS_FAILED, s->last_cls, now);
+		sess_fail_for_good(s, s->last_cls != FEED_ERR_NONE ? s->last_cls : cls, msg, now);
 		return;
 	}
 	if (rc < 0)
@@ -232,8 +235,8 @@ static int sess_linger(struct feed_session *s, enum feed_err_class cls, const ch
 	sess_clear_deadlines(s);
 	feed_sess__flush(s);
 	grace = now + FEED_CLOSE_GRACE_MS * MS;
-	if (s->stopping && s->d->stop_deadline && s->d->stop_deadline < grace)
-		grace = s->d->stop_deadline;
+	if (s->stopping && s->stop_deadline && s->stop_deadline < grace)
+		grace = s->stop_deadline;
 	s->dl_close = grace;
 	sess_check_closed(s, now);
 	return 0;
@@ -248,10 +251,7 @@ void feed_sess__drop(struct feed_session *s, enum feed_err_class cls, const char
 		feed_sess__finish_close(s, now);
 		return;
 	}
-	if (s->up) {
-		s->up = 0;
-		feed_daemon_status(s->d, s, MDBUS_STATUS_DOWN, cls, now);
-	}
+	feed_session_down(s, cls, now);
 	feed_resolve_cancel(&s->res);
 	/* Only a WebSocket that was opened has a close handshake to do; a
 	 * refused upgrade or a failed TLS handshake just closes the socket. */
@@ -296,7 +296,7 @@ static void sess_connect(struct feed_session *s, int64_t now)
 	s->fd = fd;
 	if (feed_sess__to(s, FEED_ST_CONNECTING, FEED_ERR_NONE, NULL, now) < 0)
 		return;
-	sqe = feed_loop_sqe(&s->d->loop);
+	sqe = feed_loop_sqe(s->host.loop);
 	if (!sqe) {
 		feed_sess__fail(s, FEED_ERR_INTERNAL, now, "io_uring submission queue unavailable");
 		return;
@@ -339,7 +339,7 @@ void feed_sess__attempt(struct feed_session *s, int64_t now)
 		s->dl_attempt = now + FEED_DRAIN_RETRY_MS * MS;
 		return;
 	}
-	if (feed_daemon_connect_token(s->d, now, &ready) < 0) {
+	if (feed_rate_take(s->host.rate, now, &ready) < 0) {
 		if (s->fsm.state == FEED_ST_BACKOFF)
 			feed_sess__to(s, FEED_ST_DISCONNECTED, FEED_ERR_NONE, NULL, now);
 		feed_log(feed_sess__name(s), "connect_rate wait_ms=%lld",
@@ -503,20 +503,21 @@ void feed_session_start(struct feed_session *s, int64_t now)
 	feed_sess__attempt(s, now);
 }
 
-void feed_session_stop(struct feed_session *s, int64_t now)
+void feed_session_stop(struct feed_session *s, int64_t now, int64_t deadline)
 {
 	enum feed_state st = s->fsm.state;
 
 	if (s->stopping)
 		return;
 	s->stopping = 1;
+	s->stop_deadline = deadline;
 	s->dl_attempt = 0;
 	s->planned = 0;
 	if (st == FEED_ST_STOPPED)
 		return;
 	if (st == FEED_ST_CLOSING) {
-		if (!s->dl_close || s->dl_close > s->d->stop_deadline)
-			s->dl_close = s->d->stop_deadline;
+		if (!s->dl_close || s->dl_close > deadline)
+			s->dl_close = deadline;
 		return;
 	}
 	if (st == FEED_ST_LIVE || st == FEED_ST_STALE || st == FEED_ST_SUBSCRIBING ||
@@ -525,10 +526,7 @@ void feed_session_stop(struct feed_session *s, int64_t now)
 		feed_sess__drop(s, FEED_ERR_SHUTDOWN, "shutting down", now);
 		return;
 	}
-	if (s->up) {
-		s->up = 0;
-		feed_daemon_status(s->d, s, MDBUS_STATUS_DOWN, FEED_ERR_SHUTDOWN, now);
-	}
+	feed_session_down(s, FEED_ERR_SHUTDOWN, now);
 	sess_teardown(s);
 	s->dl_attempt = 0;
 	feed_sess__to(s, FEED_ST_STOPPED, FEED_ERR_NONE, NULL, now);
@@ -538,10 +536,7 @@ void feed_session_force(struct feed_session *s, int64_t now)
 {
 	s->stopping = 1;
 	s->dl_attempt = 0;
-	if (s->up) {
-		s->up = 0;
-		feed_daemon_status(s->d, s, MDBUS_STATUS_DOWN, FEED_ERR_SHUTDOWN, now);
-	}
+	feed_session_down(s, FEED_ERR_SHUTDOWN, now);
 	sess_teardown(s);
 	if (s->fsm.state != FEED_ST_STOPPED)
 		feed_sess__to(s, FEED_ST_STOPPED, FEED_ERR_NONE, NULL, now);
@@ -553,26 +548,49 @@ int feed_session_done(const struct feed_session *s)
 	       !s->send_inflight;
 }
 
+void feed_session_down(struct feed_session *s, enum feed_err_class cls, int64_t now)
+{
+	if (!s->up)
+		return;
+	s->up = 0;
+	feed_sess__status(s, MDBUS_STATUS_DOWN, cls, now);
+}
+
+void feed_session_snapshot(const struct feed_session *s, struct feed_session_snap *snap)
+{
+	snap->name = s->cfg->name;
+	snap->venue = s->cfg->venue;
+	snap->host = s->cfg->url.host;
+	snap->last_error = s->last_err;
+	snap->state = s->fsm.state;
+	snap->state_since_ns = s->fsm.entered_ns;
+	snap->last_cls = s->last_cls;
+	snap->st = s->st;
+	/* Gaps are counted where they are flagged: per symbol in the venue. */
+	snap->st.gaps = s->venue.st.gaps;
+	if (s->fsm.state != FEED_ST_BACKOFF)
+		snap->st.next_reconnect_ns = 0;
+	snap->streams = s->venue.nstreams;
+	snap->stale_timeout_ms = s->cfg->stale_timeout_ms;
+	snap->backoff_attempt = s->backoff.attempt;
+}
+
 /* ---- init, free ------------------------------------------------------------------------ */
 
-int feed_session_init(struct feed_session *s, struct feed_daemon *d, unsigned index,
-		      const struct feed_session_config *cfg, char *err, size_t errlen)
+static int sess_init_venue(struct feed_session *s, char *err, size_t errlen)
 {
-	const struct feed_venue_ops *ops;
-	struct feed_backoff_cfg bc;
-	struct feed_conn_cfg cc;
-	int64_t now = feed_now_ns();
+	const struct feed_session_config *cfg = s->cfg;
+	const struct feed_venue_ops *ops = feed_venue_find(cfg->venue);
+	struct feed_backoff_cfg bc = {
+		.initial_ms = cfg->reconnect_initial_ms,
+		.max_ms = cfg->reconnect_max_ms,
+		.multiplier = cfg->reconnect_multiplier,
+		.jitter = cfg->reconnect_jitter,
+		.max_retries = cfg->reconnect_max_retries,
+		.reset_ms = cfg->reconnect_reset_ms,
+	};
 	int rc;
 
-	memset(s, 0, sizeof(*s));
-	s->d = d;
-	s->index = index;
-	s->cfg = cfg;
-	s->fd = -1;
-	feed_fsm_init(&s->fsm, now);
-	feed_resolve_init(&s->res, &d->loop, index, sess_resolved, s);
-
-	ops = feed_venue_find(cfg->venue);
 	if (!ops) {
 		snprintf(err, errlen, "unknown venue '%s'", cfg->venue);
 		return -EINVAL;
@@ -581,54 +599,70 @@ int feed_session_init(struct feed_session *s, struct feed_daemon *d, unsigned in
 	if (rc < 0)
 		return rc;
 	s->venue_ok = 1;
-
-	bc.initial_ms = cfg->reconnect_initial_ms;
-	bc.max_ms = cfg->reconnect_max_ms;
-	bc.multiplier = cfg->reconnect_multiplier;
-	bc.jitter = cfg->reconnect_jitter;
-	bc.max_retries = cfg->reconnect_max_retries;
-	bc.reset_ms = cfg->reconnect_reset_ms;
 	rc = feed_backoff_init(&s->backoff, &bc);
-	if (rc < 0) {
+	if (rc < 0)
 		snprintf(err, errlen, "bad reconnect settings");
-		goto fail;
-	}
+	return rc;
+}
 
-	if (cfg->url.tls) {
-		rc = feed_tls_ctx_new(&s->ssl_ctx, cfg->ca_file[0] ? cfg->ca_file : NULL,
-				      cfg->tls_verify, err, errlen);
-		if (rc < 0)
-			goto fail;
+static int sess_init_conn(struct feed_session *s, int64_t now, char *err, size_t errlen)
+{
+	const struct feed_session_config *cfg = s->cfg;
+	struct feed_conn_cfg cc = {
+		.host = cfg->url.host,
+		.port = cfg->url.port,
+		.path = cfg->url.path,
+		.use_tls = cfg->url.tls,
+		.ssl_ctx = s->host.ssl_ctx,
+		.verify = cfg->tls_verify,
+		.max_message = cfg->max_message,
+		.now_ns = now,
+	};
+	int rc;
+
+	if (cfg->url.tls && !s->host.ssl_ctx) {
+		snprintf(err, errlen, "no TLS context");
+		return -EINVAL;
 	}
-	memset(&cc, 0, sizeof(cc));
-	cc.host = cfg->url.host;
-	cc.port = cfg->url.port;
-	cc.path = cfg->url.path;
-	cc.use_tls = cfg->url.tls;
-	cc.ssl_ctx = s->ssl_ctx;
-	cc.verify = cfg->tls_verify;
-	cc.max_message = cfg->max_message;
-	cc.now_ns = now;
 	rc = feed_conn_init(&s->conn, &cc, &feed_sess__conn_cb, s);
 	if (rc < 0) {
 		snprintf(err, errlen, "connection buffers: %s", strerror(-rc));
-		goto fail;
+		return rc;
 	}
 	s->conn_ok = 1;
-	rc = feed_resolve_prepare(&s->res, cfg->url.host);
-	if (rc < 0) {
-		snprintf(err, errlen, "resolver: %s", strerror(-rc));
-		goto fail;
-	}
-	s->rx = malloc(FEED_RX_BUF);
-	if (!s->rx) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
 	return 0;
-fail:
-	feed_session_free(s);
+}
+
+int feed_session_init(struct feed_session *s, const struct feed_session_host *host, unsigned index,
+		      const struct feed_session_config *cfg, char *err, size_t errlen)
+{
+	int64_t now = feed_now_ns();
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->host = *host;
+	s->index = index;
+	s->cfg = cfg;
+	s->fd = -1;
+	feed_fsm_init(&s->fsm, now);
+	feed_resolve_init(&s->res, host->loop, index, sess_resolved, s);
+	rc = sess_init_venue(s, err, errlen);
+	if (rc == 0)
+		rc = sess_init_conn(s, now, err, errlen);
+	if (rc == 0) {
+		rc = feed_resolve_prepare(&s->res, cfg->url.host);
+		if (rc < 0)
+			snprintf(err, errlen, "resolver: %s", strerror(-rc));
+	}
+	if (rc == 0) {
+		s->rx = malloc(FEED_RX_BUF);
+		if (!s->rx) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+		}
+	}
+	if (rc < 0)
+		feed_session_free(s);
 	return rc;
 }
 
@@ -641,7 +675,8 @@ int feed_session_add_instruments(struct feed_session *s)
 		rc = feed_venue_ctx_instrument(&s->venue, i, &ins);
 		if (rc < 0)
 			return rc;
-		rc = mdbus_writer_add_instrument(s->d->w, &ins, &s->venue.syms[i].instrument);
+		rc = feed_sink_add_instrument(s->host.sink, &ins, s->index,
+					      &s->venue.syms[i].instrument);
 		if (rc < 0)
 			return rc;
 	}
@@ -658,10 +693,6 @@ void feed_session_free(struct feed_session *s)
 	if (s->conn_ok) {
 		feed_conn_free(&s->conn);
 		s->conn_ok = 0;
-	}
-	if (s->ssl_ctx) {
-		SSL_CTX_free(s->ssl_ctx);
-		s->ssl_ctx = NULL;
 	}
 	if (s->venue_ok) {
 		feed_venue_ctx_free(&s->venue);

@@ -4,19 +4,27 @@
  * connection (proto/conn.h) through the state machine (fsm.h), feeds its
  * messages to the venue adapter (venues/venue.h) and publishes the ticks.
  *
- * All I/O goes through the daemon's io_uring loop: the session prepares
- * SQEs (connect, recv into its fixed buffer, one send at a time) tagged with
- * its index and connection generation; the daemon routes completions back
- * with feed_session_on_cqe. Time is a set of deadlines the daemon folds into
- * its one loop timer (feed_session_deadline / feed_session_on_timer).
+ * A session knows nothing of the daemon. It gets a narrow host interface
+ * (struct feed_session_host): the io_uring loop its ops go through, the
+ * backoff jitter state, the connect-rate bucket, the sink its ticks and
+ * status go to, and the shared TLS context. Data flows one way: the daemon
+ * drives sessions (start, completions, timers, stop), sessions push into
+ * the sink, the watchdog reads feed_session_snapshot.
+ *
+ * All I/O goes through the loop: the session prepares SQEs (connect, recv
+ * into its fixed buffer, one send at a time) tagged with its index and
+ * connection generation; the daemon routes completions back with
+ * feed_session_on_cqe. Time is a set of deadlines the daemon folds into its
+ * one loop timer (feed_session_deadline / feed_session_on_timer).
  *
  * Lifetime of one connection attempt:
  *   DISCONNECTED|BACKOFF -> RESOLVING (c-ares or numeric) -> CONNECTING
  *   (IORING_OP_CONNECT) -> TLS_HANDSHAKE -> WS_HANDSHAKE -> SUBSCRIBING
- *   (subscribe messages sent, stale clock started) -> LIVE (all acked, or
- *   first data) ... any error -> [CLOSING ->] BACKOFF -> RESOLVING ...
+ *   (subscribe messages sent, stale clock started) -> LIVE (every request
+ *   answered; first data for a venue without acks: venues/subs.h) ... any
+ *   error -> [CLOSING ->] BACKOFF -> RESOLVING ...
  * Ticks are published only in LIVE, i.e. after the upgrade succeeded and the
- * subscriptions were sent: a half-built connection never publishes.
+ * subscriptions were answered: a half-built connection never publishes.
  */
 #ifndef FEED_SESSION_H
 #define FEED_SESSION_H
@@ -29,10 +37,10 @@
 #include "conn.h"
 #include "errclass.h"
 #include "fsm.h"
+#include "rate.h"
 #include "resolve.h"
+#include "sink.h"
 #include "venue.h"
-
-struct feed_daemon;
 
 #define FEED_RX_BUF	   ((size_t)64 * 1024) /* one recv's worth of ciphertext */
 #define FEED_SUB_BUF	   8192		       /* one subscribe message */
@@ -56,15 +64,38 @@ struct feed_session_stats {
 	int64_t last_error_ns;		   /* monotonic */
 };
 
+/* What a session uses of its surroundings; nothing else reaches it. */
+struct feed_session_host {
+	struct feed_loop *loop; /* every socket op, DNS poll and cancel */
+	uint64_t *rng;		/* backoff jitter (feed_rng_seed state) */
+	struct feed_rate *rate; /* connect tokens, shared by all sessions */
+	struct feed_sink *sink; /* instruments, ticks, status */
+	SSL_CTX *ssl_ctx;	/* for this session's TLS settings; not owned */
+};
+
+/* A copy of what the watchdog publishes about a session (the strings point
+ * into the config and the session: valid until the next session call). */
+struct feed_session_snap {
+	const char *name, *venue, *host;
+	const char *last_error;
+	enum feed_state state;
+	int64_t state_since_ns;
+	enum feed_err_class last_cls;
+	struct feed_session_stats st; /* st.gaps: reconnect + sequence gaps;
+					 st.next_reconnect_ns: 0 unless BACKOFF */
+	uint32_t streams;	      /* subscribed per connection */
+	int64_t stale_timeout_ms;
+	uint32_t backoff_attempt;
+};
+
 struct feed_session {
-	struct feed_daemon *d;
+	struct feed_session_host host;
 	unsigned index; /* in the daemon's array and the health region */
 	const struct feed_session_config *cfg;
 	struct feed_fsm fsm;
 	struct feed_backoff backoff;
 	struct feed_conn conn;
 	int conn_ok; /* conn initialised */
-	SSL_CTX *ssl_ctx;
 	struct feed_venue_ctx venue;
 	int venue_ok;
 	struct feed_resolve res;
@@ -81,6 +112,7 @@ struct feed_session {
 	int subs_sent;		       /* every subscribe message of this connection sent */
 	int ws_open;		       /* on_open fired on this connection */
 	int stopping;		       /* shutdown requested */
+	int64_t stop_deadline;	       /* shutdown forced after this (0 = not stopping) */
 	int fatal;		       /* every symbol rejected: FAILED after this close */
 	int64_t sub_last_ns;	       /* last subscribe message sent (venue rate limit) */
 	int64_t live_since_ns;	       /* LIVE entered (backoff reset) */
@@ -109,14 +141,14 @@ struct feed_session {
 	char subbuf[FEED_SUB_BUF];
 };
 
-/* Builds everything the session needs once (venue ctx, conn buffers, TLS
- * context, resolver, receive buffer). Returns 0 or -errno with a reason in
- * err; on error what was built is freed. */
-int feed_session_init(struct feed_session *s, struct feed_daemon *d, unsigned index,
+/* Builds everything the session needs once (venue ctx, conn buffers,
+ * resolver, receive buffer); host is copied. Returns 0 or -errno with a
+ * reason in err; on error what was built is freed. */
+int feed_session_init(struct feed_session *s, const struct feed_session_host *host, unsigned index,
 		      const struct feed_session_config *cfg, char *err, size_t errlen);
 
-/* Registers the session's instruments on the bus (ids into the venue ctx).
- * Returns 0 or -errno. */
+/* Registers the session's instruments through the sink (ids into the venue
+ * ctx). Returns 0 or -errno. */
 int feed_session_add_instruments(struct feed_session *s);
 
 /* First connection attempt (subject to the connect rate). */
@@ -131,15 +163,23 @@ int64_t feed_session_deadline(struct feed_session *s, int64_t now_ns);
 /* Runs whatever is due at now_ns. */
 void feed_session_on_timer(struct feed_session *s, int64_t now_ns);
 
-/* Shutdown: no more reconnects; a polite WS close for open connections,
- * everything else torn down now. Ends in STOPPED. */
-void feed_session_stop(struct feed_session *s, int64_t now_ns);
+/* Shutdown: no more reconnects; a polite WS close for open connections
+ * (bounded by deadline_ns, when the daemon forces), everything else torn
+ * down now. Ends in STOPPED. */
+void feed_session_stop(struct feed_session *s, int64_t now_ns, int64_t deadline_ns);
 
 /* Shutdown deadline passed (or second signal): tear down now -> STOPPED. */
 void feed_session_force(struct feed_session *s, int64_t now_ns);
 
 /* STOPPED and no operation of any generation in flight. */
 int feed_session_done(const struct feed_session *s);
+
+/* If the session's UP status is out, a DOWN status (reason cls) for its
+ * instruments. */
+void feed_session_down(struct feed_session *s, enum feed_err_class cls, int64_t now_ns);
+
+/* Fills snap for the watchdog. */
+void feed_session_snapshot(const struct feed_session *s, struct feed_session_snap *snap);
 
 /* Frees everything (after the ring is gone). Safe after a failed init. */
 void feed_session_free(struct feed_session *s);

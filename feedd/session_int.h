@@ -8,6 +8,7 @@
 #ifndef FEED_SESSION_INT_H
 #define FEED_SESSION_INT_H
 
+#include "log.h"
 #include "session.h"
 
 #define FEED_MS		    (INT64_C(1000000)) /* ns per ms */
@@ -38,6 +39,11 @@ void feed_sess__flush(struct feed_session *s);
 
 /* Starts a connection attempt if the connect rate allows. */
 void feed_sess__attempt(struct feed_session *s, int64_t now);
+
+/* A STATUS (enum mdbus_status_code) for each of the session's symbols that
+ * follows the session's status (venues/subs.h), one log line. */
+void feed_sess__status(struct feed_session *s, uint32_t code, enum feed_err_class reason,
+		       int64_t now);
 
 /* The conn callbacks (session_live.c). */
 extern const struct feed_conn_cb feed_sess__conn_cb;

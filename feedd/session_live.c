@@ -1,25 +1,60 @@
 /* SPDX-License-Identifier: MIT */
 /* session_live.c: a session once the WebSocket is open: subscriptions,
- * messages to ticks, keepalive pings, and every deadline (stale, pong,
- * handshake, lifetime, close grace, backoff end).
+ * messages to ticks, keepalive pings, status, and every deadline (stale,
+ * pong, handshake, lifetime, close grace, backoff end).
  *
- * Rejected subscriptions: a venue may reject a whole request for one bad
- * symbol (Binance, mdbus-sim). Such a request's symbols are subscribed
- * again one request each (at the venue's sub_interval_ms); a symbol
- * rejected on its own is logged ("subscription rejected ... symbol=X"),
- * its instrument gets STATUS FAILED (health DOWN) and the session carries
- * on with the others: no reconnect for it. Only when every symbol is
- * rejected does the session go to FAILED (a config error). A rejected
- * symbol is tried once more, alone, on each later connection (a listing
- * may appear; a transient rejection must not disable it for good); an ack
- * brings it back up. */
+ * What a subscribe answer means and when the session may go LIVE is the
+ * subscription policy's (venues/subs.h); this file sends the messages it
+ * builds, at the venue's rate, logs the answers ("subscription rejected ...
+ * symbol=X") and publishes the status it names. */
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon.h"
 #include "session_int.h"
+#include "subs.h"
 
 #define MS FEED_MS
+
+/* ---- status ------------------------------------------------------------------- */
+
+static void sess_log_status(const struct feed_session *s, const char *what, uint32_t code,
+			    enum feed_err_class reason)
+{
+	feed_log(feed_sess__name(s), "status %s %s%s%s", feed_sink_status_name(code), what,
+		 reason != FEED_ERR_NONE ? " reason=" : "",
+		 reason != FEED_ERR_NONE ? feed_err_class_name(reason) : "");
+}
+
+void feed_sess__status(struct feed_session *s, uint32_t code, enum feed_err_class reason,
+		       int64_t now)
+{
+	int64_t wall = feed_wall_ns();
+	char what[32];
+	uint32_t n = 0;
+
+	(void)now;
+	for (uint32_t i = 0; i < s->venue.nsyms; i++) {
+		if (!feed_subs_follows_session(&s->venue, i, code))
+			continue;
+		feed_sink_status(s->host.sink, s->venue.syms[i].instrument, s->index, code, reason,
+				 wall);
+		n++;
+	}
+	snprintf(what, sizeof(what), "instruments=%u", n);
+	sess_log_status(s, what, code, reason);
+}
+
+/* The same for symbol i alone (a rejected subscription). */
+static void sess_sym_status(struct feed_session *s, uint32_t i, uint32_t code,
+			    enum feed_err_class reason)
+{
+	char what[16 + MDBUS_SYMBOL_MAX];
+
+	feed_sink_status(s->host.sink, s->venue.syms[i].instrument, s->index, code, reason,
+			 feed_wall_ns());
+	snprintf(what, sizeof(what), "symbol=%s", s->venue.syms[i].norm);
+	sess_log_status(s, what, code, reason);
+}
 
 /* ---- going live -------------------------------------------------------------- */
 
@@ -36,31 +71,33 @@ static void sess_go_live(struct feed_session *s, int64_t now)
 	feed_log(feed_sess__name(s), "subscribed streams=%u rejected=%u symbols_rejected=%u", acked,
 		 rejected, feed_venue_syms_dead(&s->venue));
 	s->up = 1;
-	feed_daemon_status(s->d, s, MDBUS_STATUS_UP, FEED_ERR_NONE, now);
+	feed_sess__status(s, MDBUS_STATUS_UP, FEED_ERR_NONE, now);
 }
 
-/* SUBSCRIBING: everything sent and answered (or data seen) => LIVE. */
-static void sess_maybe_live(struct feed_session *s, int64_t now)
+/* SUBSCRIBING: LIVE, wait, or give up, as the subscription policy says. */
+static void sess_maybe_live(struct feed_session *s, int data_seen, int64_t now)
 {
 	if (s->fsm.state != FEED_ST_SUBSCRIBING || !s->subs_sent)
 		return;
-	if (!feed_venue_sub_complete(&s->venue))
-		return;
-	if (s->venue.nsyms > 0 && feed_venue_syms_dead(&s->venue) == s->venue.nsyms) {
+	switch (feed_subs_state(&s->venue, data_seen)) {
+	case FEED_SUBS_READY:
+		sess_go_live(s, now);
+		break;
+	case FEED_SUBS_FATAL:
 		/* Each was rejected on its own: the config names no symbol the
 		 * venue knows. Reconnecting would only repeat it. */
 		s->fatal = 1;
 		feed_sess__fail(s, FEED_ERR_PROTOCOL, now,
 				"every symbol rejected by the venue (%u): check the symbols",
 				s->venue.nsyms);
-		return;
-	}
-	if (feed_venue_streams_acked(&s->venue) == 0 && s->venue.nstreams > 0) {
+		break;
+	case FEED_SUBS_REJECTED:
 		feed_sess__fail(s, FEED_ERR_PROTOCOL, now, "all %u streams rejected",
 				s->venue.nstreams);
-		return;
+		break;
+	default: /* pending */
+		break;
 	}
-	sess_go_live(s, now);
 }
 
 /* Sends subscribe messages: all at once, or one per sub_interval_ms. */
@@ -102,7 +139,7 @@ static void sess_subscribe(struct feed_session *s, int64_t now)
 		}
 	}
 	feed_sess__flush(s);
-	sess_maybe_live(s, now);
+	sess_maybe_live(s, 0, now);
 }
 
 /* ---- conn callbacks (run inside feed_conn_input) ------------------------------ */
@@ -177,10 +214,10 @@ static void sess_resubscribe(struct feed_session *s, int64_t now)
 		s->dl_stale = ts_max(s->dl_stale, now + extra + s->cfg->stale_timeout_ms * MS);
 }
 
-/* A subscribe answer: a split request is retried symbol by symbol; a
- * symbol rejected on its own is failed alone (its instrument's STATUS
- * FAILED, health DOWN) while the others carry on; a symbol acked after the
- * session went LIVE (retried alone) is up. */
+/* A subscribe answer, already applied by the policy (feed_venue_req_done):
+ * a split request is subscribed again symbol by symbol; a symbol rejected
+ * on its own gets its STATUS FAILED (health DOWN) while the others carry
+ * on. Answers come while SUBSCRIBING: LIVE waits for all of them. */
 static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out *out, int64_t now)
 {
 	uint32_t end = out->sym_first + out->sym_count;
@@ -199,26 +236,11 @@ static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out 
 			feed_log(feed_sess__name(s),
 				 "subscription rejected id=%llu symbol=%s reason=%s",
 				 (unsigned long long)out->req_id, s->venue.syms[i].norm, reason);
-			feed_daemon_sym_status(s->d, s, i, MDBUS_STATUS_FAILED, FEED_ERR_PROTOCOL,
-					       now);
+			sess_sym_status(s, i, MDBUS_STATUS_FAILED, FEED_ERR_PROTOCOL);
 		}
-	} else if (s->fsm.state == FEED_ST_LIVE && s->up) {
-		for (uint32_t i = out->sym_first; i < end; i++)
-			if (feed_daemon_sym_health(s->d, s, i) != MDBUS_HEALTH_INSTR_LIVE)
-				feed_daemon_sym_status(s->d, s, i, MDBUS_STATUS_UP, FEED_ERR_NONE,
-						       now);
-	}
-	if (s->fsm.state == FEED_ST_SUBSCRIBING) {
-		sess_maybe_live(s, now);
-		return;
 	}
 	s->st.subscriptions = feed_venue_streams_acked(&s->venue);
-	/* Data made the session LIVE before the retried symbols' answers. */
-	if (out->alone && feed_venue_sub_complete(&s->venue))
-		feed_log(feed_sess__name(s),
-			 "subscribed streams=%u rejected=%u symbols_rejected=%u",
-			 s->st.subscriptions, feed_venue_streams_rejected(&s->venue),
-			 feed_venue_syms_dead(&s->venue));
+	sess_maybe_live(s, 0, now);
 }
 
 static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
@@ -242,10 +264,11 @@ static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 	case FEED_MSG_DATA:
 		/* Only market data proves the stream is alive. */
 		s->dl_stale = now + s->cfg->stale_timeout_ms * MS;
-		if (st == FEED_ST_SUBSCRIBING)
-			sess_go_live(s, now); /* a venue that does not ack */
+		/* A venue without acks goes LIVE on it; for one that acks,
+		 * data before the last answer is not published. */
+		sess_maybe_live(s, 1, now);
 		if (s->fsm.state == FEED_ST_LIVE && out.n > 0 &&
-		    feed_daemon_publish(s->d, s, out.ticks, out.n, now) == 0)
+		    feed_sink_publish(s->host.sink, out.ticks, out.n, now) == 0)
 			s->st.ticks += out.n;
 		break;
 	case FEED_MSG_ACK:
@@ -379,7 +402,7 @@ void feed_session_on_timer(struct feed_session *s, int64_t now)
 		s->dl_stale = 0;
 		if (s->fsm.state == FEED_ST_LIVE) {
 			feed_sess__to(s, FEED_ST_STALE, FEED_ERR_STALE, why, now);
-			feed_daemon_status(s->d, s, MDBUS_STATUS_STALE, FEED_ERR_STALE, now);
+			feed_sess__status(s, MDBUS_STATUS_STALE, FEED_ERR_STALE, now);
 		}
 		feed_sess__fail(s, FEED_ERR_STALE, now, "%s", why);
 	}

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* watchdog.c: feedd counters -> health region (seqlock copies in libmdbus). */
+/* watchdog.c: session snapshots and instrument counters -> health region
+ * (seqlock copies in libmdbus). */
 #include "watchdog.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "loop.h"
+#include "mdbus_health.h"
+
+#define MS (INT64_C(1000000))
 
 /* feedd stores its enums as is: the health header mirrors them. */
 _Static_assert((int)FEED_ST__COUNT == (int)MDBUS_HEALTH_ST__COUNT, "state enums in step");
@@ -19,14 +22,30 @@ _Static_assert((int)FEED_ERR_INTERNAL == (int)MDBUS_HEALTH_ERR_INTERNAL, "err va
  * so one run stays short. */
 #define FEED_WD_INSTR_PER_RUN 1024u
 
-int feed_watchdog_init(struct feed_daemon *d)
+int feed_watchdog_init(struct feed_watchdog *wd, const struct feed_watchdog_cfg *cfg)
 {
-	if (!d->health)
+	int rc;
+
+	memset(wd, 0, sizeof(*wd));
+	wd->c = *cfg;
+	if (!cfg->health)
 		return -EINVAL;
-	/* Called before the sessions are built (d->nsess is still 0): the
-	 * config says how many session records the region must hold. */
-	return mdbus_health_writer_init(d->health, d->health_size, (uint32_t)d->cfg->nsessions,
-					d->max_instr);
+	/* Sized from the config, not from the sessions built so far: they
+	 * come later, and each must find its record. */
+	rc = mdbus_health_writer_init(cfg->health, cfg->health_size, cfg->max_sessions,
+				      cfg->max_instr);
+	wd->ok = rc == 0;
+	return rc;
+}
+
+int feed_watchdog_due(const struct feed_watchdog *wd, int64_t now)
+{
+	return now >= wd->next;
+}
+
+int64_t feed_watchdog_deadline(const struct feed_watchdog *wd)
+{
+	return wd->next;
 }
 
 /* Truncating copy: names and errors may be longer than their record field. */
@@ -39,49 +58,51 @@ static void wd_copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
-static void wd_session(struct feed_daemon *d, struct feed_session *s, int64_t now)
+static void wd_session(struct feed_watchdog *wd, const struct feed_session *s, int64_t now)
 {
 	struct mdbus_health_session r;
-	const struct feed_session_stats *st = &s->st;
+	struct feed_session_snap sn;
 
+	feed_session_snapshot(s, &sn);
 	memset(&r, 0, sizeof(r));
-	wd_copy(r.name, sizeof(r.name), s->cfg->name);
-	wd_copy(r.venue, sizeof(r.venue), s->cfg->venue);
-	wd_copy(r.host, sizeof(r.host), s->cfg->url.host);
-	r.state = (uint32_t)s->fsm.state;
-	r.last_error_class = (uint32_t)s->last_cls;
-	r.state_since_ns = s->fsm.entered_ns;
-	r.last_error_ns = st->last_error_ns;
-	wd_copy(r.last_error, sizeof(r.last_error), s->last_err);
-	r.connects = st->connects;
-	r.reconnects = st->reconnects;
-	for (unsigned i = 0; i < FEED_ERR__COUNT; i++)
-		r.handshake_failures[i] = st->hs_fail[i];
-	r.messages = st->messages;
-	r.bytes = st->bytes;
-	r.ticks = st->ticks;
-	r.parse_errors = st->parse_errors;
-	r.gaps = s->venue.st.gaps;
-	r.last_msg_ns = st->last_msg_ns;
-	r.rtt_ns = st->rtt_ns;
-	r.next_reconnect_ns = s->fsm.state == FEED_ST_BACKOFF ? st->next_reconnect_ns : 0;
-	r.subscriptions = st->subscriptions;
-	r.streams = s->venue.nstreams;
-	r.stale_timeout_ms = (uint32_t)s->cfg->stale_timeout_ms;
-	r.backoff_attempt = s->backoff.attempt;
+	wd_copy(r.name, sizeof(r.name), sn.name);
+	wd_copy(r.venue, sizeof(r.venue), sn.venue);
+	wd_copy(r.host, sizeof(r.host), sn.host);
+	wd_copy(r.last_error, sizeof(r.last_error), sn.last_error);
+	r.state = (uint32_t)sn.state;
+	r.last_error_class = (uint32_t)sn.last_cls;
+	r.state_since_ns = sn.state_since_ns;
+	r.last_error_ns = sn.st.last_error_ns;
+	r.connects = sn.st.connects;
+	r.reconnects = sn.st.reconnects;
+	memcpy(r.handshake_failures, sn.st.hs_fail, sizeof(sn.st.hs_fail));
+	r.messages = sn.st.messages;
+	r.bytes = sn.st.bytes;
+	r.ticks = sn.st.ticks;
+	r.parse_errors = sn.st.parse_errors;
+	r.gaps = sn.st.gaps;
+	r.last_msg_ns = sn.st.last_msg_ns;
+	r.rtt_ns = sn.st.rtt_ns;
+	r.next_reconnect_ns = sn.st.next_reconnect_ns;
+	r.subscriptions = sn.st.subscriptions;
+	r.streams = sn.streams;
+	r.stale_timeout_ms = (uint32_t)sn.stale_timeout_ms;
+	r.backoff_attempt = sn.backoff_attempt;
 	r.verdict = (uint32_t)mdbus_health_session_verdict(&r, now, r.verdict_reason,
 							   sizeof(r.verdict_reason));
-	mdbus_health_publish_session(d->health, s->index, &r);
+	mdbus_health_publish_session(wd->c.health, s->index, &r);
 }
 
-static void wd_instr(struct feed_daemon *d, uint32_t id)
+static void wd_instr(struct feed_watchdog *wd, uint32_t id)
 {
-	const struct feed_instr_stats *is = &d->istats[id];
+	const struct feed_instr_stats *is = feed_sink_instr(wd->c.sink, id);
 	struct mdbus_health_instr r;
 
+	if (!is)
+		return;
 	memset(&r, 0, sizeof(r));
 	r.id = id;
-	r.status = 0; /* keep the word: it is stored at once on each change */
+	r.status = 0; /* keep the word: the sink stores it at once on each change */
 	r.session = is->session;
 	r.ticks = is->ticks;
 	r.gaps = is->gaps;
@@ -94,57 +115,56 @@ static void wd_instr(struct feed_daemon *d, uint32_t id)
 	r.last_trade_ns = is->last_trade_ns;
 	r.last_update_ns = is->last_update_ns;
 	r.last_exch_ts = is->last_exch_ts;
-	mdbus_health_publish_instr(d->health, id, &r);
+	mdbus_health_publish_instr(wd->c.health, id, &r);
 }
 
-void feed_watchdog_run(struct feed_daemon *d, int64_t now, uint32_t feed_state)
+static void wd_feed(struct feed_watchdog *wd, unsigned nsess, uint32_t ninstr, int64_t now,
+		    uint32_t feed_state)
 {
+	uint64_t seq = mdbus_writer_seq(wd->c.w);
 	struct mdbus_health_feed f;
-	uint64_t seq;
-	unsigned n;
 
-	if (!d->health)
-		return;
-	d->wd_count++;
-	seq = mdbus_writer_seq(d->w);
-	if (!d->rate_at || now - d->rate_at >= 1000000000) {
-		if (d->rate_at)
-			d->ring_rate =
-				(seq - d->rate_seq) * 1000000000ull / (uint64_t)(now - d->rate_at);
-		d->rate_seq = seq;
-		d->rate_at = now;
+	if (!wd->rate_at || now - wd->rate_at >= 1000 * MS) {
+		if (wd->rate_at)
+			wd->ring_rate = (seq - wd->rate_seq) * 1000000000ull /
+					(uint64_t)(now - wd->rate_at);
+		wd->rate_seq = seq;
+		wd->rate_at = now;
 	}
 	memset(&f, 0, sizeof(f));
-	f.pid = d->pid;
+	f.pid = wd->c.pid;
 	f.state = feed_state;
-	f.start_rt_ns = d->start_rt_ns;
-	f.start_mono_ns = d->start_mono_ns;
+	f.start_rt_ns = wd->c.start_rt_ns;
+	f.start_mono_ns = wd->c.start_mono_ns;
 	f.heartbeat_mono_ns = now;
 	f.heartbeat_rt_ns = feed_wall_ns();
-	f.heartbeat_count = d->wd_count;
+	f.heartbeat_count = wd->count;
 	f.ring_write_seq = seq;
-	f.ring_rate = d->ring_rate;
-	f.ring_slots = d->cfg->slots;
-	f.sessions = d->nsess;
-	f.instruments = d->ninstr;
-	wd_copy(f.config, sizeof(f.config), d->cfg->path);
+	f.ring_rate = wd->ring_rate;
+	f.ring_slots = wd->c.ring_slots;
+	f.sessions = nsess;
+	f.instruments = ninstr;
+	wd_copy(f.config, sizeof(f.config), wd->c.config_path);
 	wd_copy(f.version, sizeof(f.version), MDBUS_VERSION);
-	mdbus_health_publish_feed(d->health, &f);
-
-	for (unsigned i = 0; i < d->nsess; i++)
-		wd_session(d, &d->sess[i], now);
-
-	n = d->ninstr < FEED_WD_INSTR_PER_RUN ? d->ninstr : FEED_WD_INSTR_PER_RUN;
-	for (unsigned k = 0; k < n; k++) {
-		wd_instr(d, d->health_instr_next);
-		d->health_instr_next = (d->health_instr_next + 1) % d->ninstr;
-	}
+	mdbus_health_publish_feed(wd->c.health, &f);
 }
 
-void feed_watchdog_instr_status(struct feed_daemon *d, uint32_t id, uint32_t status)
+void feed_watchdog_run(struct feed_watchdog *wd, const struct feed_session *sess, unsigned nsess,
+		       int64_t now, uint32_t feed_state)
 {
-	if (id < d->ninstr)
-		d->istats[id].status = status;
-	if (d->health)
-		mdbus_health_set_instr_status(d->health, id, status);
+	uint32_t ninstr = wd->c.sink ? wd->c.sink->ninstr : 0;
+	unsigned n;
+
+	wd->next = now + FEED_WATCHDOG_MS * MS;
+	if (!wd->ok)
+		return;
+	wd->count++;
+	wd_feed(wd, nsess, ninstr, now, feed_state);
+	for (unsigned i = 0; i < nsess; i++)
+		wd_session(wd, &sess[i], now);
+	n = ninstr < FEED_WD_INSTR_PER_RUN ? ninstr : FEED_WD_INSTR_PER_RUN;
+	for (unsigned k = 0; k < n; k++) {
+		wd_instr(wd, wd->instr_next);
+		wd->instr_next = (wd->instr_next + 1) % ninstr;
+	}
 }

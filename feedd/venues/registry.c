@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * registry.c: the list of venue adapters and the venue-independent half of
- * the per-session context: symbol table, native-name hash, subscription
- * requests, sequence/gap bookkeeping and counters (venue.h).
+ * the per-session context: symbol table, native-name hash, sequence/gap
+ * bookkeeping and counters (venue.h). Subscriptions and their rejection
+ * policy are subs.c's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "subs.h"
 #include "venue.h"
 
 extern const struct feed_venue_ops feed_venue_binance;
@@ -122,28 +124,22 @@ static void venue_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *ops,
-			const struct feed_session_config *sc, char *err, size_t errlen)
+static const char *venue_channel_name(uint32_t ch)
 {
-	uint32_t i, size, ch;
-	int rc;
+	return ch == FEED_CH_TRADES ? "trades" : ch == FEED_CH_BBO ? "bbo" : "l2";
+}
 
-	memset(v, 0, sizeof(*v));
-	v->ops = ops;
-	v->next_req_id = 1;
-	if (!ops || !sc) {
-		venue_err(err, errlen, "no venue");
-		return -EINVAL;
-	}
+/* Channels and stream counts from the config, checked against the venue. */
+static int venue_ctx_size(struct feed_venue_ctx *v, const struct feed_session_config *sc, char *err,
+			  size_t errlen)
+{
+	const struct feed_venue_ops *ops = v->ops;
+	uint32_t bad = sc->channels & ~ops->channels;
+
 	v->channels = sc->channels;
-	if (v->channels & ~ops->channels) {
-		for (ch = 0; ch < FEED_CH_COUNT; ch++)
-			if ((v->channels & ~ops->channels) & (1u << ch))
-				break;
+	if (bad) {
 		venue_err(err, errlen, "venue %s does not support channel %s", ops->name,
-			  ch == 0   ? "trades"
-			  : ch == 1 ? "bbo"
-				    : "l2");
+			  venue_channel_name(bad & (0u - bad)));
 		return -EINVAL;
 	}
 	if (!v->channels || sc->nsymbols == 0 || sc->nsymbols > UINT32_MAX / FEED_CH_COUNT) {
@@ -158,6 +154,15 @@ int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *o
 			  v->nstreams, ops->name, ops->max_streams_per_conn);
 		return -E2BIG;
 	}
+	return 0;
+}
+
+/* Every array the ctx needs, allocated once. */
+static int venue_ctx_alloc(struct feed_venue_ctx *v, char *err, size_t errlen)
+{
+	const struct feed_venue_ops *ops = v->ops;
+	uint32_t size;
+
 	for (size = 8; size < 2 * v->nsyms; size <<= 1)
 		;
 	v->map_mask = size - 1;
@@ -175,47 +180,70 @@ int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *o
 	}
 	if (!v->syms || !v->map || !v->reqs || (ops->priv_size && !v->priv) ||
 	    (ops->scratch_size && !v->scratch)) {
-		rc = -ENOMEM;
 		venue_err(err, errlen, "out of memory");
-		goto err;
-	}
-	for (i = 0; i < v->nsyms; i++) {
-		struct feed_venue_sym *s = &v->syms[i];
-		int pd = sc->price_decimals, qd = sc->qty_decimals;
-
-		if (strlen(sc->symbols[i]) >= sizeof(s->norm)) {
-			rc = -ENAMETOOLONG;
-			venue_err(err, errlen, "symbol too long");
-			goto err;
-		}
-		strcpy(s->norm, sc->symbols[i]);
-		rc = ops->native_symbol(s->norm, s->native, sizeof(s->native));
-		if (rc < 0) {
-			venue_err(err, errlen, "symbol '%s' has no %s name", s->norm, ops->name);
-			goto err;
-		}
-		s->price_decimals =
-			(uint8_t)(pd >= 0 && pd <= MDBUS_DECIMALS_MAX ? pd : ops->price_decimals);
-		s->qty_decimals =
-			(uint8_t)(qd >= 0 && qd <= MDBUS_DECIMALS_MAX ? qd : ops->qty_decimals);
-		s->instrument = UINT32_MAX;
-		rc = venue_map_insert(v, i);
-		if (rc < 0) {
-			rc = -EINVAL;
-			venue_err(err, errlen, "symbol '%s' listed twice (%s name '%s')", s->norm,
-				  ops->name, s->native);
-			goto err;
-		}
-	}
-	if (ops->init) {
-		rc = ops->init(v);
-		if (rc < 0) {
-			venue_err(err, errlen, "%s adapter init failed", ops->name);
-			goto err;
-		}
+		return -ENOMEM;
 	}
 	return 0;
-err:
+}
+
+static uint8_t venue_decimals(int cfg, uint8_t dflt)
+{
+	return (uint8_t)(cfg >= 0 && cfg <= MDBUS_DECIMALS_MAX ? cfg : dflt);
+}
+
+/* Symbol i from the config: names, decimals, hash entry. */
+static int venue_ctx_sym(struct feed_venue_ctx *v, const struct feed_session_config *sc, uint32_t i,
+			 char *err, size_t errlen)
+{
+	const struct feed_venue_ops *ops = v->ops;
+	struct feed_venue_sym *s = &v->syms[i];
+	int rc;
+
+	if (strlen(sc->symbols[i]) >= sizeof(s->norm)) {
+		venue_err(err, errlen, "symbol too long");
+		return -ENAMETOOLONG;
+	}
+	strcpy(s->norm, sc->symbols[i]);
+	rc = ops->native_symbol(s->norm, s->native, sizeof(s->native));
+	if (rc < 0) {
+		venue_err(err, errlen, "symbol '%s' has no %s name", s->norm, ops->name);
+		return rc;
+	}
+	s->price_decimals = venue_decimals(sc->price_decimals, ops->price_decimals);
+	s->qty_decimals = venue_decimals(sc->qty_decimals, ops->qty_decimals);
+	s->instrument = UINT32_MAX;
+	if (venue_map_insert(v, i) < 0) {
+		venue_err(err, errlen, "symbol '%s' listed twice (%s name '%s')", s->norm,
+			  ops->name, s->native);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *ops,
+			const struct feed_session_config *sc, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	v->ops = ops;
+	v->next_req_id = 1;
+	if (!ops || !sc) {
+		venue_err(err, errlen, "no venue");
+		return -EINVAL;
+	}
+	rc = venue_ctx_size(v, sc, err, errlen);
+	if (rc == 0)
+		rc = venue_ctx_alloc(v, err, errlen);
+	for (uint32_t i = 0; rc == 0 && i < v->nsyms; i++)
+		rc = venue_ctx_sym(v, sc, i, err, errlen);
+	if (rc == 0 && ops->init) {
+		rc = ops->init(v);
+		if (rc < 0)
+			venue_err(err, errlen, "%s adapter init failed", ops->name);
+	}
+	if (rc == 0)
+		return 0;
 	/* fini must not run: init did not (or failed itself). */
 	v->ops = NULL;
 	feed_venue_ctx_free(v);
@@ -238,24 +266,11 @@ void feed_venue_ctx_free(struct feed_venue_ctx *v)
 
 void feed_venue_ctx_reset(struct feed_venue_ctx *v)
 {
-	uint32_t i;
-
-	v->sub_next = 0;
-	v->nreqs = 0;
-	v->reqs_pending = 0;
-	v->alone_queued = 0;
-	v->alone_pos = 0;
 	v->st.connections++;
-	for (i = 0; i < v->nsyms; i++) {
+	feed_subs_reset(v);
+	for (uint32_t i = 0; i < v->nsyms; i++) {
 		struct feed_venue_sym *s = &v->syms[i];
 
-		s->acked = 0;
-		s->rejected = 0;
-		/* A symbol rejected before gets one more try per connection, in
-		 * a request of its own so it cannot sink the others'. */
-		s->alone = s->dead ? FEED_ALONE_QUEUED : FEED_ALONE_NO;
-		if (s->dead)
-			v->alone_queued++;
 		memset(s->seq, 0, sizeof(s->seq));
 		/* Ticks published during the outage are lost: the first tick
 		 * of every kind of every symbol on a reconnection says so (a
@@ -304,179 +319,6 @@ void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym
 			break;
 	}
 	*ch = 1u << bit;
-}
-
-int feed_venue_req_add(struct feed_venue_ctx *v, uint32_t first, uint32_t count, uint64_t *id)
-{
-	struct feed_venue_req *r;
-
-	if (v->nreqs >= v->reqs_cap)
-		return -ENOSPC;
-	r = &v->reqs[v->nreqs++];
-	r->id = v->next_req_id++;
-	r->first = first;
-	r->count = count;
-	r->state = FEED_REQ_SENT;
-	r->alone = 0;
-	v->reqs_pending++;
-	*id = r->id;
-	return 0;
-}
-
-int feed_venue_req_done(struct feed_venue_ctx *v, uint64_t id, int ok, struct feed_venue_out *out)
-{
-	struct feed_venue_req *r = NULL;
-	uint32_t i, s, sym = 0, ch, first_sym = UINT32_MAX, last_sym = 0;
-	int split;
-
-	for (i = 0; i < v->nreqs; i++) {
-		if (v->reqs[i].id == id && v->reqs[i].state == FEED_REQ_SENT) {
-			r = &v->reqs[i];
-			break;
-		}
-	}
-	if (!r)
-		return -ENOENT;
-	r->state = ok ? FEED_REQ_ACKED : FEED_REQ_REJECTED;
-	v->reqs_pending--;
-	for (s = r->first; s < r->first + r->count && s < v->nstreams; s++) {
-		feed_venue_stream(v, s, &sym, &ch);
-		if (first_sym == UINT32_MAX)
-			first_sym = sym;
-		last_sym = sym;
-	}
-	/* Binance rejects a whole request for one unknown symbol: a rejected
-	 * request naming several symbols says nothing about any one of them.
-	 * Each goes again in a request of its own (subscribe_next); only a
-	 * rejection of one symbol is that symbol's. */
-	split = !ok && first_sym != UINT32_MAX && last_sym > first_sym;
-	for (s = r->first; s < r->first + r->count && s < v->nstreams; s++) {
-		feed_venue_stream(v, s, &sym, &ch);
-		if (ok) {
-			v->syms[sym].acked |= (uint8_t)ch;
-			v->syms[sym].rejected &= (uint8_t)~ch;
-		} else if (!split) {
-			v->syms[sym].rejected |= (uint8_t)ch;
-			v->syms[sym].acked &= (uint8_t)~ch;
-		}
-	}
-	for (sym = first_sym; first_sym != UINT32_MAX && sym <= last_sym; sym++) {
-		struct feed_venue_sym *y = &v->syms[sym];
-
-		if (!split) {
-			y->dead = (uint8_t)!ok; /* an ack revives a symbol rejected before */
-		} else if (y->alone == FEED_ALONE_NO) {
-			y->alone = FEED_ALONE_QUEUED;
-			v->alone_queued++;
-		}
-	}
-	out->cls = ok ? FEED_MSG_ACK : FEED_MSG_REJECT;
-	out->req_id = id;
-	out->sym_first = first_sym == UINT32_MAX ? 0 : first_sym;
-	out->sym_count = first_sym == UINT32_MAX ? 0 : last_sym - first_sym + 1;
-	out->split = (uint8_t)split;
-	out->alone = r->alone;
-	return 0;
-}
-
-/* One adapter message for streams [first, end): the adapter builds from
- * v->sub_next up to v->nstreams, so both are narrowed for the call; *next
- * is where it stopped. */
-static int venue_sub_window(struct feed_venue_ctx *v, uint32_t first, uint32_t end, char *buf,
-			    size_t len, size_t *n, uint32_t *next)
-{
-	uint32_t saved_next = v->sub_next, saved_total = v->nstreams;
-	int rc;
-
-	v->sub_next = first;
-	v->nstreams = end;
-	rc = v->ops->subscribe(v, buf, len, n);
-	*next = v->sub_next;
-	v->sub_next = saved_next;
-	v->nstreams = saved_total;
-	return rc;
-}
-
-int feed_venue_subscribe_next(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
-{
-	uint32_t nch = v->nch, sym, end, next, i;
-	int rc;
-
-	*n = 0;
-	/* Shared messages: runs of symbols, cut where a symbol goes alone. */
-	while (v->sub_next < v->nstreams) {
-		sym = v->sub_next / nch;
-		if (v->syms[sym].alone != FEED_ALONE_NO) {
-			v->sub_next = (sym + 1) * nch;
-			continue;
-		}
-		for (end = sym + 1; end < v->nsyms && v->syms[end].alone == FEED_ALONE_NO; end++)
-			;
-		rc = venue_sub_window(v, v->sub_next, end * nch, buf, len, n, &next);
-		if (rc == 1)
-			v->sub_next = next;
-		return rc;
-	}
-	/* Then one message per queued symbol (rare: a linear scan is fine). */
-	for (i = 0; i < v->nsyms && v->alone_queued > 0; i++) {
-		struct feed_venue_sym *s = &v->syms[i];
-		uint32_t first = i * nch;
-
-		if (s->alone != FEED_ALONE_QUEUED)
-			continue;
-		if (v->alone_pos > first && v->alone_pos < first + nch)
-			first = v->alone_pos; /* the buffer cut this symbol's streams */
-		rc = venue_sub_window(v, first, (i + 1) * nch, buf, len, n, &next);
-		if (rc != 1)
-			return rc;
-		v->reqs[v->nreqs - 1].alone = 1;
-		if (next >= (i + 1) * nch) {
-			s->alone = FEED_ALONE_SENT;
-			v->alone_queued--;
-			v->alone_pos = 0;
-		} else {
-			v->alone_pos = next;
-		}
-		return 1;
-	}
-	return 0;
-}
-
-int feed_venue_sub_pending(const struct feed_venue_ctx *v)
-{
-	return v->sub_next < v->nstreams || v->alone_queued > 0;
-}
-
-int feed_venue_sub_complete(const struct feed_venue_ctx *v)
-{
-	return v->sub_next >= v->nstreams && v->alone_queued == 0 && v->reqs_pending == 0;
-}
-
-uint32_t feed_venue_syms_dead(const struct feed_venue_ctx *v)
-{
-	uint32_t i, c = 0;
-
-	for (i = 0; i < v->nsyms; i++)
-		c += v->syms[i].dead;
-	return c;
-}
-
-uint32_t feed_venue_streams_acked(const struct feed_venue_ctx *v)
-{
-	uint32_t i, c = 0;
-
-	for (i = 0; i < v->nsyms; i++)
-		c += (uint32_t)__builtin_popcount(v->syms[i].acked);
-	return c;
-}
-
-uint32_t feed_venue_streams_rejected(const struct feed_venue_ctx *v)
-{
-	uint32_t i, c = 0;
-
-	for (i = 0; i < v->nsyms; i++)
-		c += (uint32_t)__builtin_popcount(v->syms[i].rejected);
-	return c;
 }
 
 /* ---- messages ------------------------------------------------------------------ */

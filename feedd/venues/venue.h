@@ -21,7 +21,7 @@
  *               next tick of each kind carries MDBUS_FLAG_GAP);
  *               while feed_venue_subscribe_next(v, buf, len, &n) == 1: send
  *               buf as a text frame, at most one per ops->sub_interval_ms;
- *               LIVE once feed_venue_sub_complete(v) (all acked/rejected).
+ *               LIVE when subs.h's feed_subs_state(v, data_seen) says so.
  *               A REJECT with out.split set re-queued its symbols one
  *               request each: feed_venue_sub_pending(v) says more messages
  *               wait (same rate limit). A REJECT without split rejects its
@@ -82,10 +82,15 @@ enum feed_msg_class {
 #define FEED_VENUE_F_BINARY    0x01u /* data arrives in binary frames */
 #define FEED_VENUE_F_GZIP      0x02u /* frames are gzip/deflate: decode into scratch */
 #define FEED_VENUE_F_TEXT_PING 0x04u /* keepalive is a venue text ping, not WS ping */
+/* Subscription facts (the policy that uses them is subs.h's). Zero is the
+ * Binance behaviour: every request is answered (ack or reject), and one
+ * unknown symbol sinks a whole multi-symbol request. */
+#define FEED_VENUE_F_NO_ACKS	  0x08u /* requests are never answered: LIVE on first data */
+#define FEED_VENUE_F_REJECT_EXACT 0x10u /* a rejected request's symbols are all bad: no split */
 
 /* A symbol subscribed in a request of its own: after a multi-symbol request
- * was rejected (one bad symbol sinks the whole request on Binance), and on
- * each reconnection for symbols rejected before (dead). */
+ * was rejected as a whole (see FEED_VENUE_F_REJECT_EXACT), and on each
+ * reconnection for symbols rejected before (dead). */
 enum feed_alone { FEED_ALONE_NO = 0, FEED_ALONE_QUEUED, FEED_ALONE_SENT };
 
 /* Per-request state (subscription messages in flight). */
@@ -240,6 +245,8 @@ void feed_venue_ctx_reset(struct feed_venue_ctx *v);
 int feed_venue_ctx_instrument(const struct feed_venue_ctx *v, uint32_t i,
 			      struct mdbus_instrument *out);
 
+/* ---- subscriptions (subs.c; the policy is described in subs.h) -------------- */
+
 /* Wrappers the session calls (they keep the counters). subscribe_next
  * sends the symbols in adapter-built messages, except those queued to go
  * alone (see enum feed_alone), which then get one message each. The
@@ -255,6 +262,9 @@ uint32_t feed_venue_syms_dead(const struct feed_venue_ctx *v);
 /* Streams acked / rejected on this connection. */
 uint32_t feed_venue_streams_acked(const struct feed_venue_ctx *v);
 uint32_t feed_venue_streams_rejected(const struct feed_venue_ctx *v);
+
+/* ---- messages and keepalive ------------------------------------------------- */
+
 int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			  int64_t recv_ns, struct feed_venue_out *out);
 int feed_venue_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns);
@@ -271,14 +281,14 @@ int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t
 void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym, uint32_t *ch);
 
 /* Registers a request covering streams [first, first + count) with a new
- * id (returned in *id). Returns 0 or -ENOSPC. */
+ * id (returned in *id). Returns 0 or -ENOSPC. (subs.c) */
 int feed_venue_req_add(struct feed_venue_ctx *v, uint32_t first, uint32_t count, uint64_t *id);
 /* Marks request id answered (ok = 1 acked, 0 rejected), updates the
  * symbols' acked/rejected bits and fills out's req fields. A rejected
- * request naming several symbols rejects none of them: they are queued to
- * be subscribed one request each (out->split). A rejected request of one
- * symbol marks it dead. Returns 0 or -ENOENT (unknown or already answered
- * id). */
+ * request naming several symbols rejects none of them (unless the venue
+ * sets FEED_VENUE_F_REJECT_EXACT): they are queued to be subscribed one
+ * request each (out->split). A rejected request of one symbol marks it
+ * dead. Returns 0 or -ENOENT (unknown or already answered id). (subs.c) */
 int feed_venue_req_done(struct feed_venue_ctx *v, uint64_t id, int ok, struct feed_venue_out *out);
 
 /* Sequence hook: `seq` for symbol i, channel ch must be last + 1 (when

@@ -248,9 +248,7 @@ int main(void)
 	CHECK(feed_config_load_string(cfgtext, "core_session.ini", &cfg, err, sizeof(err)) == 0);
 	CHECK(pthread_create(&th, NULL, peer_main, &pe) == 0);
 	CHECK(feed_resolve_library_init() == 0);
-	code = feed_daemon_init(&d, &cfg);
-	if (code == 0)
-		code = feed_daemon_run(&d);
+	code = feed_daemon_init(&d, &cfg) == 0 ? feed_daemon_run(&d) : 1;
 	feed_daemon_free(&d);
 	feed_resolve_library_cleanup();
 	pthread_join(th, NULL);

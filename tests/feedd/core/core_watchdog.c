@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * core_watchdog: feed_watchdog_init reserves the health region for the
- * configured sessions. It runs before the sessions are built (d->nsess is
- * still 0), so it must size from the config: a region too small for the
+ * configured sessions. It runs before the sessions are built, so it must
+ * size from the config's count: a region too small for the
  * configured sessions is refused (no silent -ERANGE on every later session
  * publish), and a region that fits gives each session a record.
  */
@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
 #include "mdbus_health.h"
 #include "watchdog.h"
 
@@ -25,22 +24,20 @@
 
 static int run(uint32_t nsessions, uint32_t room, int want_rc)
 {
-	struct feed_config cfg;
-	struct feed_daemon d;
+	struct feed_watchdog_cfg wc;
+	struct feed_watchdog wd;
 	struct mdbus_health_geom g;
 	size_t size = (size_t)MDBUS_HEALTH_REGION_BYTES(room, 16);
 	void *region = aligned_alloc(64, size);
 
 	CHECK(region);
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&d, 0, sizeof(d));
-	cfg.nsessions = nsessions;
-	d.cfg = &cfg;
-	d.nsess = 0; /* as in feed_daemon_init: sessions come later */
-	d.max_instr = 16;
-	d.health = region;
-	d.health_size = size;
-	CHECK(feed_watchdog_init(&d) == want_rc);
+	memset(&wc, 0, sizeof(wc));
+	wc.max_sessions = nsessions; /* the config's count: sessions come later */
+	wc.max_instr = 16;
+	wc.health = region;
+	wc.health_size = size;
+	CHECK(feed_watchdog_init(&wd, &wc) == want_rc);
+	CHECK(wd.ok == (want_rc == 0));
 	if (want_rc == 0) {
 		CHECK(mdbus_health_check(region, size, &g) == 0);
 		CHECK(g.max_sessions >= nsessions);

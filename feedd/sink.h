@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sink.h: where sessions put what they produce. The sink owns the bus
+ * writer's publishing side: market-data ticks, STATUS ticks, the
+ * per-instrument counters (copied to the health region by the watchdog,
+ * through feed_sink_instr) and the instruments' health status words.
+ *
+ * Hot path: feed_sink_publish never allocates and never calls the kernel;
+ * it only notes that something was published. The daemon calls
+ * feed_sink_wake once per loop iteration: one futex wake at most, none if
+ * nothing was published.
+ */
+#ifndef FEED_SINK_H
+#define FEED_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errclass.h"
+#include "mdbus.h"
+
+/* Per-instrument counters (index = bus instrument id): plain fields updated
+ * on the hot path, read by the watchdog. */
+struct feed_instr_stats {
+	uint32_t session;
+	uint32_t status; /* enum mdbus_health_instr_status */
+	uint64_t ticks;
+	uint64_t gaps;
+	int64_t last_price, last_qty;
+	int64_t bid_px, bid_qty, ask_px, ask_qty;
+	int64_t last_trade_ns;	/* monotonic */
+	int64_t last_update_ns; /* monotonic */
+	int64_t last_exch_ts;
+};
+
+struct feed_sink {
+	mdbus_writer *w;
+	void *health; /* health region, NULL if unavailable */
+	struct feed_instr_stats *istats;
+	uint32_t ninstr;    /* instruments registered (ids < ninstr) */
+	uint32_t max_instr; /* capacity: ids >= max_instr are published, not counted */
+	int published;	    /* ticks published since the last wake */
+};
+
+/* Counters for max_instr instruments on writer w. Returns 0 or -ENOMEM. */
+int feed_sink_init(struct feed_sink *k, mdbus_writer *w, uint32_t max_instr);
+
+/* The health region whose instrument status words the sink keeps (NULL:
+ * none). Set once the region is formatted. */
+void feed_sink_set_health(struct feed_sink *k, void *health);
+
+/* Frees the counters. Safe on a zeroed sink. */
+void feed_sink_free(struct feed_sink *k);
+
+/* Registers an instrument on the bus for session `session`; its id goes to
+ * *id. Returns 0 or -errno (mdbus_writer_add_instrument). */
+int feed_sink_add_instrument(struct feed_sink *k, const struct mdbus_instrument *ins,
+			     uint32_t session, uint32_t *id);
+
+/* Hot path: publishes n ticks, updates their instruments' counters.
+ * Returns 0 or -errno. */
+int feed_sink_publish(struct feed_sink *k, const struct mdbus_tick *t, uint32_t n, int64_t mono_ns);
+
+/* A STATUS tick (enum mdbus_status_code) for instrument id of session
+ * `session`, stamped wall_ns, and the instrument's health status word. */
+void feed_sink_status(struct feed_sink *k, uint32_t id, uint32_t session, uint32_t code,
+		      enum feed_err_class reason, int64_t wall_ns);
+
+/* Instrument id's health status word (enum mdbus_health_instr_status). */
+uint32_t feed_sink_instr_health(const struct feed_sink *k, uint32_t id);
+
+/* Instrument id's counters, NULL if id >= ninstr. */
+const struct feed_instr_stats *feed_sink_instr(const struct feed_sink *k, uint32_t id);
+
+/* The futex wake for readers, if anything was published since the last. */
+void feed_sink_wake(struct feed_sink *k);
+
+/* "up", "down", "stale", "failed": a status code's name in log lines. */
+const char *feed_sink_status_name(uint32_t code);
+
+#endif /* FEED_SINK_H */
