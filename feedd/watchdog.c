@@ -137,6 +137,7 @@ static void wd_feed(struct feed_watchdog *wd, unsigned nsess, uint32_t ninstr, i
 	f.start_rt_ns = wd->c.start_rt_ns;
 	f.start_mono_ns = wd->c.start_mono_ns;
 	f.heartbeat_mono_ns = now;
+	f.heartbeat_period_ms = FEED_WATCHDOG_MS; /* readers call us dead after 3 of these */
 	f.heartbeat_rt_ns = feed_wall_ns();
 	f.heartbeat_count = wd->count;
 	f.ring_write_seq = seq;

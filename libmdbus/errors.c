@@ -20,7 +20,8 @@ const char *mdbus_strerror(int err)
 	case -EAGAIN:
 		return "bus not ready: the segment is still being initialised";
 	case -EBADMSG:
-		return "corrupt or foreign segment: not an mdbus segment, or its ring breaks the protocol";
+		return "corrupt or foreign segment: not an mdbus segment, or its ring breaks the "
+		       "protocol";
 	case -EPROTONOSUPPORT:
 		return "bus segment has an unsupported ABI version";
 	case -EMSGSIZE:

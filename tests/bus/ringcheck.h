@@ -25,6 +25,7 @@ struct rc_result {
 /* Reads until `target` ticks were read or *stop is set. batch > 1 uses
  * mdbus_reader_read (checking per-batch accounting), 1 mdbus_reader_next.
  * use_wait: block in mdbus_reader_wait when idle instead of spinning. */
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static inline void rc_read(mdbus_reader *r, uint64_t target, int batch, int use_wait,
 			   _Atomic int *stop, struct rc_result *res)
 {

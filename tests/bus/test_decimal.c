@@ -24,6 +24,7 @@ static void fmt(int64_t m, unsigned d, const char *want)
 	CHECK(parse(buf, d, 0) == m);
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	/* header examples */

@@ -17,6 +17,7 @@ static struct mdbus_instrument mk(const char *venue, const char *sym, unsigned p
 	return in;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	char name[64], err[256];

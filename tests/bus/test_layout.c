@@ -6,6 +6,7 @@
 #include "helpers.h"
 #include "internal.h"
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	CHECK(sizeof(struct mdbus_tick) == 56);

@@ -46,6 +46,7 @@ static void test_shutdown(void)
 	th_bus_cleanup(name);
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_busy_and_takeover(void)
 {
 	char name[64], err[256] = "";
@@ -198,6 +199,7 @@ static void test_torn(void)
 	th_bus_cleanup(name);
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_modes(void)
 {
 	char name[64], p[256];

@@ -2,6 +2,7 @@
 /* Bus names, $MDBUS_BUS, error texts and kind names. */
 #include "helpers.h"
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	char p[256], n[128];

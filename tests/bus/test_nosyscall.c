@@ -11,6 +11,7 @@
 
 #include "helpers.h"
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	char name[64];

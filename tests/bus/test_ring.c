@@ -37,6 +37,7 @@ static uint64_t drain(mdbus_reader *r, uint64_t *first, uint64_t *missed_total)
 	}
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	char name[64];

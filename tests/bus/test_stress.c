@@ -20,6 +20,7 @@ struct shared {
 	struct rc_result res[MAX_READERS];
 };
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(int argc, char **argv)
 {
 	uint64_t reads = 50000000ull;

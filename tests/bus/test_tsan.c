@@ -59,6 +59,7 @@ static void *adder_main(void *p)
 	return NULL;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(int argc, char **argv)
 {
 	uint64_t per = 200000;

@@ -3,6 +3,7 @@
  * another process, and the end-of-segment errors (-ESHUTDOWN, -ESTALE). */
 #include "helpers.h"
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	char name[64];

@@ -19,6 +19,7 @@ static int64_t expected_base(const struct feed_backoff_cfg *c, uint32_t attempt)
 	return b > (double)c->max_ms ? c->max_ms : (int64_t)b;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	struct feed_backoff_cfg cfg = {

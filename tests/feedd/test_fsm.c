@@ -60,6 +60,7 @@ static int is_expected(int from, int to)
 	return 0;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	const struct feed_fsm_edge *edges;

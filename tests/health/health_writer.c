@@ -37,6 +37,7 @@ static void hw_sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Long: the whole scenario table written out, as the mdbus-top tests read it. */
 int main(int argc, char **argv)
 {
 	if (argc < 3) {

@@ -79,6 +79,7 @@ static void fill(void *region, int64_t hb)
 	mdbus_health_publish_instr(region, 0, &in);
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	mdbus_writer *w;

@@ -71,6 +71,7 @@ static void expect_refused(void *r, size_t size, int want, const char *what)
 		}
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	size_t size = MDBUS_HEALTH_SIZE(NS, NI);

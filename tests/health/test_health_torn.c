@@ -67,6 +67,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(int argc, char **argv)
 {
 	int use_threads = argc > 1 && strcmp(argv[1], "threads") == 0;

@@ -35,6 +35,7 @@ static void base(struct mdbus_health_session *s)
 	s->subscriptions = 4;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	struct mdbus_health_session s;

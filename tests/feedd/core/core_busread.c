@@ -14,6 +14,7 @@
 
 #include "mdbus.h"
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(int argc, char **argv)
 {
 	struct mdbus_reader_opts o;

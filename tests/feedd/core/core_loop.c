@@ -40,6 +40,7 @@ static int next_event(struct feed_loop *l, uint64_t *ud, int *res)
 	}
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	struct feed_loop l;

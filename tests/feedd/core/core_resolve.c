@@ -82,6 +82,7 @@ static void drive(struct feed_loop *l, struct feed_resolve *r, struct answer *a,
 	}
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	struct sockaddr_storage ss;

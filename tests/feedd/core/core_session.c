@@ -215,6 +215,7 @@ static void *peer_main(void *arg)
 	return NULL;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	char cfgtext[1024], err[512], bus[64];
