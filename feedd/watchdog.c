@@ -137,7 +137,10 @@ static void wd_feed(struct feed_watchdog *wd, unsigned nsess, uint32_t ninstr, i
 	f.start_rt_ns = wd->c.start_rt_ns;
 	f.start_mono_ns = wd->c.start_mono_ns;
 	f.heartbeat_mono_ns = now;
-	f.heartbeat_period_ms = FEED_WATCHDOG_MS; /* readers call us dead after 3 of these */
+	/* Declared as the documented bound (every <= 100 ms), not the 50 ms we aim
+	 * for: readers call a feed dead after 3 periods, and a loaded machine (or
+	 * valgrind) may delay a beat; 300 ms is still what a consumer must see. */
+	f.heartbeat_period_ms = 2 * FEED_WATCHDOG_MS;
 	f.heartbeat_rt_ns = feed_wall_ns();
 	f.heartbeat_count = wd->count;
 	f.ring_write_seq = seq;
