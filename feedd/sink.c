@@ -44,7 +44,7 @@ int feed_sink_add_instrument(struct feed_sink *k, const struct mdbus_instrument 
 	return 0;
 }
 
-static void sink_count(struct feed_instr_stats *is, const struct mdbus_tick *t, int64_t mono_ns)
+static void sink_count(struct mdbus_health_instr *is, const struct mdbus_tick *t, int64_t mono_ns)
 {
 	is->ticks++;
 	is->last_update_ns = mono_ns;
@@ -125,7 +125,7 @@ uint32_t feed_sink_instr_health(const struct feed_sink *k, uint32_t id)
 	return id < k->ninstr ? k->istats[id].status : MDBUS_HEALTH_INSTR_UNKNOWN;
 }
 
-const struct feed_instr_stats *feed_sink_instr(const struct feed_sink *k, uint32_t id)
+const struct mdbus_health_instr *feed_sink_instr(const struct feed_sink *k, uint32_t id)
 {
 	return id < k->ninstr ? &k->istats[id] : NULL;
 }

@@ -19,24 +19,13 @@
 #include "errclass.h"
 #include "mdbus.h"
 
-/* Per-instrument counters (index = bus instrument id): plain fields updated
- * on the hot path, read by the watchdog. */
-struct feed_instr_stats {
-	uint32_t session;
-	uint32_t status; /* enum mdbus_health_instr_status */
-	uint64_t ticks;
-	uint64_t gaps;
-	int64_t last_price, last_qty;
-	int64_t bid_px, bid_qty, ask_px, ask_qty;
-	int64_t last_trade_ns;	/* monotonic */
-	int64_t last_update_ns; /* monotonic */
-	int64_t last_exch_ts;
-};
-
 struct feed_sink {
 	mdbus_writer *w;
 	void *health; /* health region, NULL if unavailable */
-	struct feed_instr_stats *istats;
+	/* Per-instrument counters (index = bus instrument id), kept in the
+	 * health record's own layout: plain fields updated on the hot path,
+	 * copied whole into the region by the watchdog. */
+	struct mdbus_health_instr *istats;
 	uint32_t ninstr;    /* instruments registered (ids < ninstr) */
 	uint32_t max_instr; /* capacity: ids >= max_instr are published, not counted */
 	int published;	    /* ticks published since the last wake */
@@ -70,7 +59,7 @@ void feed_sink_status(struct feed_sink *k, uint32_t id, uint32_t session, uint32
 uint32_t feed_sink_instr_health(const struct feed_sink *k, uint32_t id);
 
 /* Instrument id's counters, NULL if id >= ninstr. */
-const struct feed_instr_stats *feed_sink_instr(const struct feed_sink *k, uint32_t id);
+const struct mdbus_health_instr *feed_sink_instr(const struct feed_sink *k, uint32_t id);
 
 /* The futex wake for readers, if anything was published since the last. */
 void feed_sink_wake(struct feed_sink *k);

@@ -95,26 +95,14 @@ static void wd_session(struct feed_watchdog *wd, const struct feed_session *s, i
 
 static void wd_instr(struct feed_watchdog *wd, uint32_t id)
 {
-	const struct feed_instr_stats *is = feed_sink_instr(wd->c.sink, id);
+	const struct mdbus_health_instr *is = feed_sink_instr(wd->c.sink, id);
 	struct mdbus_health_instr r;
 
 	if (!is)
 		return;
-	memset(&r, 0, sizeof(r));
+	r = *is; /* the sink counts straight into the record's layout */
 	r.id = id;
 	r.status = 0; /* keep the word: the sink stores it at once on each change */
-	r.session = is->session;
-	r.ticks = is->ticks;
-	r.gaps = is->gaps;
-	r.last_price = is->last_price;
-	r.last_qty = is->last_qty;
-	r.bid_px = is->bid_px;
-	r.bid_qty = is->bid_qty;
-	r.ask_px = is->ask_px;
-	r.ask_qty = is->ask_qty;
-	r.last_trade_ns = is->last_trade_ns;
-	r.last_update_ns = is->last_update_ns;
-	r.last_exch_ts = is->last_exch_ts;
 	mdbus_health_publish_instr(wd->c.health, id, &r);
 }
 

@@ -243,16 +243,23 @@ int mdbus_health_read_feed(const void *region, size_t size, struct mdbus_health_
 	return health_seq_read(&h->feed_seq, h->feed_words, out, MDBUS_HEALTH_FEED_WORDS);
 }
 
+/* A readable region and somewhere to copy to. */
+static int health_check_out(const void *region, size_t size, struct mdbus_health_geom *g,
+			    const void *out)
+{
+	int err = mdbus_health_check(region, size, g);
+
+	return err ? err : out ? 0 : -EINVAL;
+}
+
 int mdbus_health_read_session(const void *region, size_t size, uint32_t idx,
 			      struct mdbus_health_session *out)
 {
 	struct mdbus_health_geom g;
-	int err = mdbus_health_check(region, size, &g);
+	int err = health_check_out(region, size, &g, out);
 
 	if (err)
 		return err;
-	if (!out)
-		return -EINVAL;
 	if (idx >= g.max_sessions)
 		return -ERANGE;
 	if (idx >= g.session_count)
@@ -265,12 +272,10 @@ int mdbus_health_read_instr(const void *region, size_t size, uint32_t id,
 			    struct mdbus_health_instr *out)
 {
 	struct mdbus_health_geom g;
-	int err = mdbus_health_check(region, size, &g);
+	int err = health_check_out(region, size, &g, out);
 
 	if (err)
 		return err;
-	if (!out)
-		return -EINVAL;
 	if (id >= g.max_instr)
 		return -ERANGE;
 	const struct mdbus_health_irec *r = health_irec((struct mdbus_health_hdr *)region, id);

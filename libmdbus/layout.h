@@ -111,15 +111,10 @@
 #define MDBUS_INSTR_ENTRY_SIZE 128u
 #define MDBUS_TICK_WORDS       7u
 
-/* Health region size: a 4096-byte header, then one record per session and
- * one per instrument. The record layouts are defined in mdbus_health.h and
- * must fit these sizes (asserted there). */
-#define MDBUS_HEALTH_HDR_SIZE	  4096u
-#define MDBUS_HEALTH_SESSION_SIZE 1024u
-#define MDBUS_HEALTH_INSTR_SIZE	  256u
+/* Health region size: one definition, the public one (mdbus.h includes
+ * mdbus_health.h, whose byte map and records it sizes). */
 #define MDBUS_HEALTH_SIZE(max_sessions, max_instr)                                                 \
-	((uint64_t)MDBUS_HEALTH_HDR_SIZE + (uint64_t)(max_sessions)*MDBUS_HEALTH_SESSION_SIZE +    \
-	 (uint64_t)(max_instr)*MDBUS_HEALTH_INSTR_SIZE)
+	MDBUS_HEALTH_REGION_BYTES(max_sessions, max_instr)
 
 struct mdbus_seg_header {
 	_Atomic uint64_t magic;
