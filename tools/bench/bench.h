@@ -2,14 +2,12 @@
 /*
  * bench.h: shared types of mdbus-bench, the fan-out latency benchmark.
  *
- * Process model: the parent only orchestrates. It forks N consumer
- * processes and one publisher process, which meet in a control block
- * (struct bench_ctl) mapped MAP_SHARED|MAP_ANONYMOUS before the forks; every
- * child writes its result (counters + latency histogram) into its own slot
- * there and the parent reads them after waitpid(), which orders the child's
- * writes before the parent's reads. A transport that crashes or hangs
- * (iceoryx's runtime aborts the process when RouDi is missing) only takes a
- * child down; the parent reports it.
+ * The parent only orchestrates: through the process harness (proc.h) it
+ * forks N consumers and one publisher, which write their results (counters
+ * + latency histograms) into a control block (struct bench_ctl) in the
+ * shared mapping. A transport that crashes or hangs (iceoryx's runtime
+ * aborts the process when RouDi is missing) only takes a child down; the
+ * parent reports it.
  *
  * Every message is 64 bytes: a struct mdbus_tick (56 bytes, what mdbus
  * publishes) whose payload carries the publisher's CLOCK_MONOTONIC stamp
@@ -19,9 +17,9 @@
 #ifndef BENCH_H
 #define BENCH_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -32,8 +30,6 @@ struct bench_noise_cpu; /* noise.h */
 
 #define BENCH_MAX_CONSUMERS 64
 #define BENCH_ERR_MAX	    200
-
-/* ---- the message ------------------------------------------------------- */
 
 enum bench_msg_type {
 	BENCH_MSG_DATA = 0,   /* a measured tick */
@@ -64,8 +60,6 @@ static inline int64_t bench_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* ---- configuration ----------------------------------------------------- */
-
 /* 64-bit fields first: no padding holes. */
 struct bench_cfg {
 	int64_t duration_ns;
@@ -74,12 +68,13 @@ struct bench_cfg {
 	int wait;			   /* consumers block instead of spinning */
 	int ncpus;			   /* entries in cpus[]; 0 = no pinning */
 	int cpus[BENCH_MAX_CONSUMERS + 1]; /* publisher first, then consumers round robin */
-	uint32_t slots;			   /* mdbus ring slots */
+	unsigned slots;			   /* mdbus ring slots */
 	int verbose;
 	int stalls; /* trace when each process was away (default; mdbus, spinning) */
 };
 
-/* ---- results ------------------------------------------------------------- */
+/* CPU of consumer (-1 = the publisher); -1 if unpinned. */
+int bench_cpu_for(const struct bench_cfg *cfg, int consumer);
 
 struct bench_sub_result {
 	int ok;			      /* 1 when the consumer finished normally */
@@ -114,22 +109,13 @@ struct bench_pub_result {
 	double cpu_user_s, cpu_sys_s;
 };
 
-/* The control block shared by the parent and every child. */
+/* The results in the shared mapping; stall recorders follow it (floor.c). */
 struct bench_ctl {
-	atomic_int pub_ready; /* publisher endpoint exists: consumers may connect */
-	atomic_int stop;      /* parent: give up now (deadline) */
-	atomic_int sub_ready[BENCH_MAX_CONSUMERS]; /* consumer connected */
-	atomic_int sub_warm[BENCH_MAX_CONSUMERS];  /* consumer received a WARMUP */
-	atomic_int sub_done[BENCH_MAX_CONSUMERS];  /* consumer finished */
-	/* stall recorders in their own shared mapping, NULL when off; the
-	 * parent sets them before the forks and reads them after waitpid() */
-	struct bench_noise_cpu *stall_pub;
+	struct bench_noise_cpu *stall_pub; /* NULL when not traced */
 	struct bench_noise_cpu *stall_sub; /* one per consumer */
 	struct bench_pub_result pub;
 	struct bench_sub_result sub[BENCH_MAX_CONSUMERS];
 };
-
-/* ---- transports ------------------------------------------------------------ */
 
 struct bench_run;
 
@@ -139,10 +125,8 @@ struct bench_transport {
 	 * failure writes why the transport cannot run and returns -errno: the
 	 * run is reported "skipped: why". May be NULL. */
 	int (*setup)(struct bench_run *run, char *why, size_t len);
-	/* Parent, after every child was forked: close what only children use. */
-	void (*after_fork)(struct bench_run *run);
-	/* Parent, after every child exited. */
-	void (*teardown)(struct bench_run *run);
+	void (*after_fork)(struct bench_run *run); /* parent: close what only children use */
+	void (*teardown)(struct bench_run *run);   /* parent, after every child exited */
 	int (*pub_open)(struct bench_run *run, void **pub, char *err, size_t len);
 	/* Sends m to every consumer. Returns 0 or -errno; a consumer that cannot
 	 * take it (full socket) is counted in *dropped, not an error. */
@@ -163,26 +147,22 @@ extern const struct bench_transport bench_transport_uds;
 extern const struct bench_transport bench_transport_zmq;
 extern const struct bench_transport bench_transport_iox;
 
-/* By name ("mdbus", "uds", "zmq", "iceoryx"); NULL if unknown. */
-const struct bench_transport *bench_transport_find(const char *name);
-
 /* One run: the state of one transport for one configuration. */
 struct bench_run {
 	const struct bench_cfg *cfg;
 	const struct bench_transport *t;
 	struct bench_ctl *ctl;
+	struct bench_proc *proc;
 	char id[48]; /* unique per run: "bench-PID-N", names buses, sockets, services */
 	int uds_fds[BENCH_MAX_CONSUMERS][2]; /* socket pairs: [0] publisher, [1] consumer */
 	pid_t roudi_pid;		     /* iox-roudi we started, 0 = none */
-	void *stall_map;		     /* stall recorders (floor.c) */
-	size_t stall_len;
 	char roudi_log[128];
 };
 
-/* Unless --no-stalls: while a run is measured, its publisher and consumers note every
- * gap longer than BENCH_STALL_MIN_NS between two of their clock reads (the
- * CPU ran something else), and the parent replays the run's schedule
- * through a zero-cost transport over those stalls (noise.h, floor.c). */
+/* Unless --no-stalls: while a run is measured, its publisher and consumers
+ * note every gap longer than BENCH_STALL_MIN_NS between two of their clock
+ * reads (the CPU ran something else), and the parent replays the run's
+ * schedule through a zero-cost transport over those stalls (floor.c). */
 #define BENCH_STALL_MIN_NS 1000 /* above a tick's own read, below the p99 target */
 
 struct bench_floor_cpu {
@@ -201,16 +181,13 @@ struct bench_floor {
 	struct bench_hist hist; /* zero-cost transport latency, every consumer merged */
 };
 
-/* Parent, before the forks: shared stall recorders for run (when
- * cfg->stalls), or says in fl why the run cannot be traced. Returns 0 or
- * -errno (fl->why set). */
-int bench_stalls_map(struct bench_run *run, struct bench_floor *fl);
+/* Bytes of stall traces run needs after its bench_ctl; 0 (fl->why set)
+ * when it is not traced. */
+size_t bench_stalls_len(const struct bench_run *run, struct bench_floor *fl);
+/* Points run->ctl at the traces that follow it (parent, before the forks). */
+void bench_stalls_place(struct bench_run *run);
 /* Parent, after the children exited: the floor from what they recorded. */
 void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl);
-void bench_stalls_unmap(struct bench_run *run);
-
-/* `mdbus-bench noise`: the probe on its own. */
-int bench_noise_main(int argc, char **argv);
 
 /* What the parent reports for one run. */
 struct bench_result {
@@ -223,7 +200,7 @@ struct bench_result {
 	int oversubscribed; /* more busy processes than cores */
 	struct bench_pub_result pub;
 	unsigned nsub;
-	struct bench_sub_result *sub; /* nsub entries (malloc'd by bench_run) */
+	struct bench_sub_result *sub; /* nsub entries (malloc'd by bench_run_one) */
 	struct bench_hist all;	      /* every consumer merged */
 	struct bench_hist all_ready;  /* every consumer's `ready` merged */
 	struct bench_floor floor;     /* the floor of this very run (floor.c) */
@@ -237,18 +214,29 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 		  struct bench_result *res);
 void bench_result_free(struct bench_result *res);
 
-/* Command-line values (parse.c); each returns 0 or -errno. */
-/* "250k", "1M", "1000": unsigned with a 1000-based suffix, at most max. */
-int bench_parse_u64(const char *s, uint64_t max, uint64_t *out);
-/* "5", "2s", "500ms", "1.5s", "100us" (at most an hour). */
-int bench_parse_duration(const char *s, int64_t *ns);
-/* "0,1", "0-3", "2,4-5" into cfg->cpus; -ENODEV for a CPU outside our mask. */
-int bench_parse_cpus(const char *s, struct bench_cfg *cfg);
+/* ---- reports of fan-out latency runs (report_lat.c) ---------------------- */
 
-/* Pins the calling process to cpu (sched_setaffinity). Returns 0 or -errno. */
-int bench_pin(int cpu);
+struct bench_sysinfo;
 
-/* CPU of role: -1 = publisher... consumers 0..N-1; -1 if unpinned. */
-int bench_cpu_for(const struct bench_cfg *cfg, int consumer);
+/* Machine, clock and the run settings (pinning included). */
+void bench_lat_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg);
+/* One run: per-consumer rows, "all", "ready" and floor rows. */
+void bench_lat_run(FILE *f, const struct bench_result *r);
+/* --compare / --repeat: medians per transport, ratios vs mdbus. */
+void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n);
+/* --sweep: p50/p99 per (transport, consumers, rate). */
+void bench_lat_sweep(FILE *f, const struct bench_result *r, size_t n);
+/* Everything as one JSON document; mode "run", "compare" or "sweep". */
+void bench_lat_json(FILE *f, const struct bench_sysinfo *si, const char *mode,
+		    const struct bench_result *r, size_t n);
+/* Percentile curves per (transport, consumers, rate). 0 or -errno, err set. */
+int bench_lat_plot(const char *path, const struct bench_sysinfo *si, const struct bench_result *r,
+		   size_t n, char *err, size_t len);
+
+/* The modes besides fan-out latency: argv[0] is the mode's name; each
+ * returns the process exit status. */
+int bench_feed_main(int argc, char **argv);
+int bench_noise_main(int argc, char **argv);
+int bench_thru_main(int argc, char **argv);
 
 #endif /* BENCH_H */

@@ -18,16 +18,15 @@
  *       mdbus-bench feed --messages 200000
  * and divide the Ir total by the message count (docs/PERFORMANCE.md).
  */
-#include "feed.h"
-
 #include "alloc.h"
 #include "bench.h"
+#include "opt.h"
+#include "report.h"
 #include "sysinfo.h"
 #include "venue.h"
 #include "ws.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,13 +93,6 @@ static inline void bench_feed_handle(struct bench_feed *b, const uint8_t *p, siz
 static void bench_feed_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 {
 	bench_feed_handle(ud, p, n, binary);
-}
-
-static void bench_feed_on_pong(void *ud, const uint8_t *p, size_t n)
-{
-	(void)ud;
-	(void)p;
-	(void)n;
 }
 
 static void bench_feed_on_close(void *ud, uint16_t code, const char *reason)
@@ -249,7 +241,6 @@ static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *o
 	if (!b->wsbuf)
 		return -ENOMEM;
 	struct feed_ws_cb cb = {.on_message = bench_feed_on_message,
-				.on_pong = bench_feed_on_pong,
 				.on_close = bench_feed_on_close,
 				.sink = bench_feed_sink};
 	rc = feed_ws_init(&b->ws, b->wsbuf, BENCH_FEED_MAX_MSG, &cb, b);
@@ -363,67 +354,105 @@ static void bench_feed_usage(FILE *f)
 		   "  -j, --json        JSON output\n");
 }
 
+static int bench_feed_venue(const char *arg, void *dst)
+{
+	*(const char **)dst = arg;
+	return feed_venue_find(arg) ? 0 : -EINVAL;
+}
+
+static void bench_feed_json(const struct bench_sysinfo *si, const struct bench_feed_result *res,
+			    unsigned n)
+{
+	struct bench_json j = {.f = stdout};
+	bench_j_open(&j, NULL, '{');
+	bench_j(&j, "tool:s mode:s", "mdbus-bench", "feed");
+	bench_j_machine(&j, si);
+	char method[200];
+	snprintf(method, sizeof(method),
+		 "16 KiB chunks of server WebSocket frames -> feed_ws_input -> venue on_message -> "
+		 "mdbus_writer_publish_batch; clock CLOCK_MONOTONIC around each pass of %d "
+		 "messages",
+		 BENCH_FEED_DISTINCT);
+	bench_j(&j, "method:s", method);
+	bench_j_open(&j, "venues", '[');
+	for (unsigned i = 0; i < n; i++) {
+		const struct bench_feed_result *r = &res[i];
+		bench_j_open(&j, NULL, '{');
+		bench_j(&j, "venue:s skipped:b", r->venue, r->skip != NULL);
+		if (r->skip)
+			bench_j(&j, "reason:s", r->skip);
+		else
+			bench_j(&j,
+				"error:s messages:u ticks:u published:u errors:u other:u "
+				"bytes_per_msg:f1 ns_per_msg:f1 best_pass_ns_per_msg:f1 "
+				"venue_only_ns_per_msg:f1 allocs_setup:u allocs_steady:u "
+				"allocs_per_msg:f6 measured_fn_messages:u",
+				r->err[0] ? r->err : NULL, r->messages, r->ticks, r->published,
+				r->errors, r->other, r->bytes_per_msg, r->ns_per_msg,
+				r->best_pass_ns_per_msg, r->venue_only_ns_per_msg, r->allocs_setup,
+				r->allocs_steady,
+				r->messages ? (double)r->allocs_steady / (double)r->messages : 0.0,
+				r->fn_messages);
+		bench_j_close(&j);
+	}
+	bench_j_close(&j);
+	bench_j_close(&j);
+}
+
+static void bench_feed_table(const struct bench_sysinfo *si, const struct bench_feed_result *res,
+			     unsigned n)
+{
+	bench_report_machine(stdout, si);
+	printf("feed: WebSocket frames (16 KiB records) -> venue adapter -> mdbus publish, %d "
+	       "distinct messages replayed\n",
+	       BENCH_FEED_DISTINCT);
+	printf("  %-9s %10s %9s %11s %12s %13s %8s %13s\n", "venue", "messages", "bytes", "ns/msg",
+	       "best ns/msg", "venue-only ns", "errors", "allocs steady");
+	for (unsigned i = 0; i < n; i++) {
+		const struct bench_feed_result *r = &res[i];
+		if (r->skip) {
+			printf("  %-9s skipped: %s\n", r->venue, r->skip);
+			continue;
+		}
+		printf("  %-9s %10llu %9.1f %11.1f %12.1f %13.1f %8llu %13llu%s%s\n", r->venue,
+		       (unsigned long long)r->messages, r->bytes_per_msg, r->ns_per_msg,
+		       r->best_pass_ns_per_msg, r->venue_only_ns_per_msg,
+		       (unsigned long long)r->errors, (unsigned long long)r->allocs_steady,
+		       r->err[0] ? "  error: " : "", r->err);
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (!res[i].skip)
+			printf("  %s: setup allocations (not per message) %llu; "
+			       "bench_feed_measured "
+			       "handled %llu messages (warm-up included: divide callgrind's Ir by "
+			       "this)\n",
+			       res[i].venue, (unsigned long long)res[i].allocs_setup,
+			       (unsigned long long)res[i].fn_messages);
+}
+
 int bench_feed_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"messages", required_argument, NULL, 'm'},
-		{"venue", required_argument, NULL, 'V'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	uint64_t messages = 1000000;
 	const char *only = NULL;
-	int json = 0, c, failed = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:V:jh", opts, NULL)) != -1) {
-		char *end;
-		switch (c) {
-		case 'm':
-			errno = 0;
-			messages = strtoull(optarg, &end, 10);
-			if (errno || *end || messages == 0 || optarg[0] == '-' ||
-			    messages > 1000000000ull) {
-				fprintf(stderr,
-					"mdbus-bench feed: --messages: want 1..1e9, got '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'V':
-			if (!feed_venue_find(optarg)) {
-				fprintf(stderr, "mdbus-bench feed: --venue: unknown venue '%s'\n",
-					optarg);
-				return 2;
-			}
-			only = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			bench_feed_usage(stdout);
-			return 0;
-		default:
-			bench_feed_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "mdbus-bench feed: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	int json = 0, failed = 0;
+	const struct bench_opt opts[] = {
+		BENCH_OPT_N("messages", 'm', BENCH_OPT_U64, &messages, 1, 1000000000, "1..1e9"),
+		BENCH_OPT_FUN("venue", 'V', &only, "a registered venue", bench_feed_venue),
+		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json),
+		BENCH_OPT_END,
+	};
+	int rc = bench_opt_parse("mdbus-bench feed", opts, bench_feed_usage, argc, argv);
+	if (rc)
+		return rc > 0 ? 0 : 2;
 	struct bench_sysinfo si;
-	bench_sysinfo_get(&si);
 	struct bench_feed_result res[16];
 	unsigned n = 0;
-	for (unsigned i = 0; n < 16; i++) {
+	bench_sysinfo_get(&si);
+	for (unsigned i = 0; n < 16 && feed_venue_at(i); i++) {
 		const struct feed_venue_ops *ops = feed_venue_at(i);
-		if (!ops)
-			break;
 		if (only && strcmp(only, ops->name) != 0)
 			continue;
-		int rc = bench_feed_run(ops, messages, &res[n]);
+		rc = bench_feed_run(ops, messages, &res[n]);
 		if (rc < 0 || res[n].errors || res[n].allocs_steady) {
 			failed = 1;
 			if (!res[n].err[0] && rc < 0)
@@ -431,72 +460,9 @@ int bench_feed_main(int argc, char **argv)
 		}
 		n++;
 	}
-	if (json) {
-		printf("{\n  \"tool\": \"mdbus-bench\", \"mode\": \"feed\",\n");
-		printf("  \"machine\": {\"cores\": %d, \"cpu_model\": \"%s\", \"kernel\": "
-		       "\"%s\"},\n",
-		       si.cores, si.cpu_model, si.kernel);
-		printf("  \"method\": \"16 KiB chunks of server WebSocket frames -> feed_ws_input "
-		       "-> "
-		       "venue on_message -> mdbus_writer_publish_batch; clock CLOCK_MONOTONIC "
-		       "around "
-		       "each pass of %d messages\",\n",
-		       BENCH_FEED_DISTINCT);
-		printf("  \"venues\": [");
-		for (unsigned i = 0; i < n; i++) {
-			struct bench_feed_result *r = &res[i];
-			printf("%s\n    {\"venue\": \"%s\", ", i ? "," : "", r->venue);
-			if (r->skip) {
-				printf("\"skipped\": true, \"reason\": \"%s\"}", r->skip);
-				continue;
-			}
-			printf("\"skipped\": false, \"error\": ");
-			if (r->err[0])
-				printf("\"%s\"", r->err);
-			else
-				printf("null");
-			printf(", \"messages\": %llu, \"ticks\": %llu, \"published\": %llu, "
-			       "\"errors\": %llu, \"other\": %llu, \"bytes_per_msg\": %.1f, "
-			       "\"ns_per_msg\": %.1f, \"best_pass_ns_per_msg\": %.1f, "
-			       "\"venue_only_ns_per_msg\": %.1f, \"allocs_setup\": %llu, "
-			       "\"allocs_steady\": %llu, \"allocs_per_msg\": %.6f, "
-			       "\"measured_fn_messages\": %llu}",
-			       (unsigned long long)r->messages, (unsigned long long)r->ticks,
-			       (unsigned long long)r->published, (unsigned long long)r->errors,
-			       (unsigned long long)r->other, r->bytes_per_msg, r->ns_per_msg,
-			       r->best_pass_ns_per_msg, r->venue_only_ns_per_msg,
-			       (unsigned long long)r->allocs_setup,
-			       (unsigned long long)r->allocs_steady,
-			       r->messages ? (double)r->allocs_steady / (double)r->messages : 0.0,
-			       (unsigned long long)r->fn_messages);
-		}
-		printf("\n  ]\n}\n");
-	} else {
-		printf("machine: %d cores, %s; %s\n", si.cores, si.cpu_model, si.kernel);
-		printf("feed: WebSocket frames (16 KiB records) -> venue adapter -> mdbus publish, "
-		       "%d distinct messages replayed\n",
-		       BENCH_FEED_DISTINCT);
-		printf("  %-9s %10s %9s %11s %12s %13s %8s %13s\n", "venue", "messages", "bytes",
-		       "ns/msg", "best ns/msg", "venue-only ns", "errors", "allocs steady");
-		for (unsigned i = 0; i < n; i++) {
-			struct bench_feed_result *r = &res[i];
-			if (r->skip) {
-				printf("  %-9s skipped: %s\n", r->venue, r->skip);
-				continue;
-			}
-			printf("  %-9s %10llu %9.1f %11.1f %12.1f %13.1f %8llu %13llu%s%s\n",
-			       r->venue, (unsigned long long)r->messages, r->bytes_per_msg,
-			       r->ns_per_msg, r->best_pass_ns_per_msg, r->venue_only_ns_per_msg,
-			       (unsigned long long)r->errors, (unsigned long long)r->allocs_steady,
-			       r->err[0] ? "  error: " : "", r->err);
-		}
-		for (unsigned i = 0; i < n; i++)
-			if (!res[i].skip)
-				printf("  %s: setup allocations (not per message) %llu; "
-				       "bench_feed_measured handled %llu messages (warm-up "
-				       "included: divide callgrind's Ir by this)\n",
-				       res[i].venue, (unsigned long long)res[i].allocs_setup,
-				       (unsigned long long)res[i].fn_messages);
-	}
+	if (json)
+		bench_feed_json(&si, res, n);
+	else
+		bench_feed_table(&si, res, n);
 	return failed ? 1 : 0;
 }

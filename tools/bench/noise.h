@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "hist.h"
+#include "proc.h"
 
 #define BENCH_NOISE_MIN_NS     200	  /* a shorter gap is just a slow loop turn */
 #define BENCH_NOISE_MAX_STALLS (1u << 18) /* per CPU; more are counted, not kept */
@@ -48,7 +49,7 @@ struct bench_noise_cpu {
 
 /* Notes the gap from *prev to now in c when it is longer than min_ns (a
  * stall), then moves *prev to now. Inline: the benchmark's publisher and
- * consumer call it on every clock read of a traced run (the default; --no-stalls turns it off). */
+ * consumer call it on every clock read of a traced run (unless --no-stalls). */
 static inline void bench_noise_note(struct bench_noise_cpu *c, int64_t min_ns, int64_t *prev,
 				    int64_t now)
 {
@@ -76,8 +77,8 @@ void bench_noise_end(struct bench_noise_cpu *c, int64_t end_ns);
 struct bench_noise {
 	unsigned n;		     /* distinct CPUs probed */
 	struct bench_noise_cpu *cpu; /* n entries, shared with the children */
-	void *map;		     /* everything, one mapping */
-	unsigned long map_len;
+	int64_t duration_ns;
+	struct bench_proc proc; /* the probe processes and their mapping */
 };
 
 /*

@@ -1,81 +1,62 @@
 /* SPDX-License-Identifier: MIT */
-/* report.h: readable tables, JSON and gnuplot output of benchmark results. */
+/*
+ * report.h: the one reporter of every mdbus-bench mode: number formats,
+ * medians, a JSON writer, the machine header and gnuplot percentile
+ * curves. No measurement happens here.
+ */
 #ifndef BENCH_REPORT_H
 #define BENCH_REPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
-#include "bench.h"
+#include "hist.h"
 #include "sysinfo.h"
 
-/* The percentiles every report shows. */
+/* The percentiles every report shows besides min and max. */
 #define BENCH_NPCT 5
 extern const double bench_pcts[BENCH_NPCT]; /* 50, 90, 99, 99.9, 99.99 */
 extern const char *const bench_pct_names[BENCH_NPCT];
 
 /* "182ns", "1.25us", "3.40ms". */
 void bench_fmt_ns(uint64_t ns, char *buf, size_t len);
+/* "max" (0 = flat out), "100k/s", "1M/s", "1234/s". */
+void bench_fmt_rate(uint64_t rate, char *buf, size_t len);
+/* Median of v[0..n), sorting v: the lower middle value, or with mean set
+ * the mean of the two middle ones. 0 when n == 0. */
+double bench_median(double *v, unsigned n, int mean);
 
-/* s as a JSON string, quoted and escaped. */
-void bench_json_str(FILE *f, const char *s);
+/* "machine: ..." and "kernel: ..." lines. */
+void bench_report_machine(FILE *f, const struct bench_sysinfo *si);
 
-/* h as a JSON object: count, min, the report's percentiles, max, mean. */
-void bench_json_hist(FILE *f, const struct bench_hist *h);
-
-/* Machine, clock and the run settings (pinning included). */
-void bench_report_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg);
-
-/* One run: per-consumer rows and an "all" row. */
-void bench_report_run(FILE *f, const struct bench_result *r);
-
-/* Per transport over its repeated runs (--repeat): medians of each figure. */
-struct bench_summary {
-	char transport[16];
-	unsigned runs; /* runs that produced latencies */
-	int skipped;   /* every run skipped or failed: why */
-	char why[BENCH_ERR_MAX * 2];
-	uint64_t p50, p99, p9999;      /* medians over the runs */
-	uint64_t p50_min, p50_max;     /* spread of p50 over the runs */
-	uint64_t p50_lossy, p99_lossy; /* medians; UINT64_MAX = among the lost */
-	double lost_pct;	       /* median */
-	uint64_t ready_p50, ready_p99; /* medians over ticks that found the consumer idle */
-	double ready_pct;	       /* median share of such ticks */
-	unsigned floor_runs;	       /* runs that probed the machine's floor */
-	uint64_t floor_p50, floor_p99, floor_p9999; /* medians over those runs */
+/* JSON, one value per line: bench_j_open(j, key, '{') ... bench_j_close.
+ * key is NULL inside arrays. */
+struct bench_json {
+	FILE *f;
+	int depth;
+	int items[8]; /* values written at each depth: when a comma is due */
+	char close[8];
 };
+void bench_j_open(struct bench_json *j, const char *key, char brace);
+void bench_j_close(struct bench_json *j);
+/* Members by a spec "key:T key:T ...", T one of u (uint64_t), i (int64_t),
+ * d (int or unsigned), b (int, as true/false), s (const char *, NULL =
+ * null), f0..f9 (double with that many decimals); the values follow. */
+void bench_j(struct bench_json *j, const char *spec, ...);
+/* h as {count, min, p50 .. p99.99, max, mean}. */
+void bench_j_hist(struct bench_json *j, const char *key, const struct bench_hist *h);
+/* "machine": {cores, usable, cpu_model, kernel, clocksource, date}. */
+void bench_j_machine(struct bench_json *j, const struct bench_sysinfo *si);
 
-/* Groups r by transport (first-seen order); returns the number of groups. */
-size_t bench_summarize(const struct bench_result *r, size_t n, struct bench_summary *out,
-		       size_t cap);
-
-/* --compare: one line per transport, p50/p99 ratios vs mdbus (medians). */
-void bench_report_compare(FILE *f, const struct bench_result *r, size_t n);
-
-/* --sweep: p50/p99 per (transport, consumers, rate). */
-void bench_report_sweep(FILE *f, const struct bench_result *r, size_t n);
-
-/* Everything as one JSON document. mode: "run", "compare" or "sweep". */
-void bench_report_json(FILE *f, const struct bench_sysinfo *si, const char *mode,
-		       const struct bench_result *r, size_t n);
-
-/* Latency percentile curves (one per run) into a PNG with gnuplot.
- * Returns 0 or -errno with err set. */
-int bench_report_plot(const char *path, const struct bench_sysinfo *si,
-		      const struct bench_result *r, size_t n, char *err, size_t len);
-
-/*
- * Loss-adjusted percentile: the p-th percentile over every tick published
- * to the consumers, a lost tick counting as slower than any delivered one.
- * A transport that drops what it cannot deliver quickly (a full socket, a
- * 256-entry iceoryx queue) otherwise looks fast by only timing survivors.
- * Returns UINT64_MAX when the percentile falls among the lost ticks.
- */
-uint64_t bench_lossy_percentile(const struct bench_hist *h, uint64_t missed, double p);
-
-/* Ticks lost by all consumers of r. */
-uint64_t bench_result_missed(const struct bench_result *r);
-
-/* received + holes + tail == published for every consumer? */
-int bench_result_accounted(const struct bench_result *r);
+/* One curve of a percentile plot; style is gnuplot's ("with lines dt 2"). */
+struct bench_curve {
+	const struct bench_hist *h;
+	char style[64];
+	char title[128];
+};
+/* Percentile curves (x = 1/(1-p) on a log axis, the HdrHistogram plot)
+ * into a PNG with gnuplot. Returns 0 or -errno with err set. */
+int bench_plot(const char *path, const char *title, const struct bench_curve *c, size_t n,
+	       char *err, size_t len);
 
 #endif

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * thru.c: `mdbus-bench throughput`: how many ticks per second one writer
- * publishes, and one reader reads, through the mdbus ring. This file holds
- * the options, the case list and the order of the runs; thru_cases.c runs
- * one case, thru_report.c prints the medians.
+ * publishes, and one reader reads, through the mdbus ring: options, the
+ * case list, the interleaved repetitions and their medians. thru_cases.c
+ * runs one case.
  *
  * Cases (each repeated --repeat times, interleaved; medians reported):
  *   publish-only     mdbus_writer_publish, and mdbus_writer_publish_batch with
@@ -18,14 +18,23 @@
  *                    that keeps up reads every tick published.
  */
 #include "thru.h"
-#include "thru_int.h"
+
+#include "opt.h"
+#include "report.h"
+#include "sysinfo.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+/* One case over its repetitions: medians of the runs that worked. */
+struct thru_summary {
+	unsigned ok_runs;
+	int accounted; /* every run */
+	double pub_rate, read_rate, missed, lapped_frac;
+	double pub_min, pub_max, read_min, read_max;
+};
 
 static void thru_usage(FILE *f)
 {
@@ -53,248 +62,309 @@ static void thru_usage(FILE *f)
 		THRU_MAX_B);
 }
 
-static int thru_parse_u(const char *s, unsigned long long max, unsigned long long *v)
+static int thru_opt_rates(const char *arg, void *dst)
 {
-	char *end;
-	errno = 0;
-	double d = strtod(s, &end);
-	if (errno || end == s || d < 0)
-		return -EINVAL;
-	if (*end == 'k')
-		d *= 1e3, end++;
-	else if (*end == 'M')
-		d *= 1e6, end++;
-	if (*end || d > (double)max)
-		return -EINVAL;
-	*v = (unsigned long long)d;
-	return 0;
+	struct thru_opts *o = dst;
+	return bench_parse_list(arg, 1, 1000000000, o->rates, THRU_MAX_RATES, &o->nrates);
 }
 
-static int thru_parse_rates(const char *s, struct thru_opts *o)
+static int thru_opt_cpus(const char *arg, void *dst)
 {
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", s);
-	o->nrates = 0;
-	for (char *sv = NULL, *tok = strtok_r(buf, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
-		unsigned long long v;
-		if (o->nrates >= THRU_MAX_RATES || thru_parse_u(tok, 1000000000ULL, &v) < 0 ||
-		    v == 0)
-			return -EINVAL;
-		o->rates[o->nrates++] = v;
-	}
-	return o->nrates ? 0 : -EINVAL;
+	struct thru_opts *o = dst;
+	int rc = bench_parse_cpus(arg, o->cpus, 2, &o->ncpus);
+	return rc < 0 || o->ncpus != 2 ? -EINVAL : 0;
 }
 
-/* "A,B": the writer's and the reader's CPU. */
-static int thru_parse_cpus(const char *s, int cpus[2])
-{
-	char *end;
-	errno = 0;
-	long a = strtol(s, &end, 10);
-	if (errno || end == s || *end != ',')
-		return -EINVAL;
-	const char *t = end + 1;
-	long b = strtol(t, &end, 10);
-	if (errno || end == t || *end || a < 0 || b < 0 || a >= CPU_SETSIZE || b >= CPU_SETSIZE)
-		return -EINVAL;
-	cpus[0] = (int)a;
-	cpus[1] = (int)b;
-	return 0;
-}
-
-/* The case list: publish-only x3, local x2, flat x2, paced x2 per rate. */
+/* The case list: publish-only x3, local x2, flat x2, paced x2 per rate;
+ * --only filters by name prefix. */
 static int thru_case_list(const struct thru_opts *o, struct thru_case *cs)
 {
+	static const char *const pub[] = {"publish", "publish_batch16", "publish_batch"};
+	static const char *const kinds[] = {"local", "flat", "paced"};
 	int n = 0;
 	for (unsigned k = 0; k < 7 + 2 * o->nrates; k++) {
-		struct thru_case *c = &cs[n++];
+		struct thru_case *c = &cs[n];
 		memset(c, 0, sizeof(*c));
-		c->wbatch = o->batch;
+		c->wbatch = k == 0 ? 1 : k == 1 ? 16 : o->batch;
 		if (k < 3) {
-			c->kind = THRU_PUB;
-			c->wbatch = k == 0 ? 1 : k == 1 ? 16 : o->batch;
-			snprintf(c->name, sizeof(c->name), "%s",
-				 k == 0	  ? "publish"
-				 : k == 1 ? "publish_batch16"
-					  : "publish_batch");
-			if (o->only && strncmp(c->name, o->only, strlen(o->only)) != 0)
-				n--;
-			continue;
-		}
-		c->rapi = (k - 3) % 2 == 0 ? THRU_NEXT : THRU_READ;
-		c->rbatch = c->rapi == THRU_READ ? o->batch : 1;
-		if (k < 5) {
-			c->kind = THRU_LOCAL;
-			snprintf(c->name, sizeof(c->name), "local_%s",
-				 c->rapi == THRU_NEXT ? "next" : "read");
-		} else if (k < 7) {
-			c->kind = THRU_FLAT;
-			snprintf(c->name, sizeof(c->name), "flat_%s",
-				 c->rapi == THRU_NEXT ? "next" : "read");
+			snprintf(c->name, sizeof(c->name), "%s", pub[k]);
 		} else {
-			c->kind = THRU_PACED;
-			c->rate = o->rates[(k - 7) / 2];
-			snprintf(c->name, sizeof(c->name), "paced_%s",
+			unsigned g = k < 5 ? 0 : k < 7 ? 1 : 2;
+			c->kind = g == 0 ? THRU_LOCAL : g == 1 ? THRU_FLAT : THRU_PACED;
+			c->rapi = (k - 3) % 2 == 0 ? THRU_NEXT : THRU_READ;
+			c->rbatch = c->rapi == THRU_READ ? o->batch : 1;
+			c->rate = g == 2 ? o->rates[(k - 7) / 2] : 0;
+			snprintf(c->name, sizeof(c->name), "%s_%s", kinds[g],
 				 c->rapi == THRU_NEXT ? "next" : "read");
 		}
-		if (o->only && strncmp(c->name, o->only, strlen(o->only)) != 0)
-			n--; /* filtered out: the slot is reused */
+		n += !o->only || strncmp(c->name, o->only, strlen(o->only)) == 0;
 	}
 	return n;
 }
 
+static int thru_ok(const struct thru_case *c, const struct thru_res *r)
+{
+	return r->w_ok && (c->rapi == THRU_NONE || r->r_ok);
+}
+
+/* read + missed == published, holes == reported misses, every tick intact. */
+static int thru_accounted(const struct thru_res *r)
+{
+	return r->read + r->missed == r->published && r->gaps == r->missed && r->bad == 0 &&
+	       r->order == 0 && r->last == r->published;
+}
+
+static double thru_rate(uint64_t n, int64_t ns)
+{
+	return ns > 0 ? (double)n * 1e9 / (double)ns : 0;
+}
+
+static void thru_summarize(const struct thru_case *c, const struct thru_res *rs, unsigned n,
+			   struct thru_summary *s)
+{
+	double pr[THRU_MAX_REP], rr[THRU_MAX_REP], mi[THRU_MAX_REP], lf[THRU_MAX_REP];
+	memset(s, 0, sizeof(*s));
+	s->accounted = 1;
+	for (unsigned i = 0; i < n; i++) {
+		if (!thru_ok(c, &rs[i])) {
+			s->accounted = 0;
+			continue;
+		}
+		unsigned k = s->ok_runs++;
+		pr[k] = thru_rate(rs[i].published, rs[i].pub_ns);
+		rr[k] = thru_rate(rs[i].read, rs[i].read_ns);
+		mi[k] = (double)rs[i].missed;
+		lf[k] = rs[i].published ? (double)rs[i].missed / (double)rs[i].published : 0;
+		if (c->rapi != THRU_NONE && !thru_accounted(&rs[i]))
+			s->accounted = 0;
+	}
+	if (s->ok_runs == 0)
+		return;
+	s->pub_rate = bench_median(pr, s->ok_runs, 1);
+	s->pub_min = pr[0], s->pub_max = pr[s->ok_runs - 1];
+	s->read_rate = bench_median(rr, s->ok_runs, 1);
+	s->read_min = rr[0], s->read_max = rr[s->ok_runs - 1];
+	s->missed = bench_median(mi, s->ok_runs, 1);
+	s->lapped_frac = bench_median(lf, s->ok_runs, 1);
+}
+
+static const char *thru_rapi_name(const struct thru_case *c)
+{
+	return c->rapi == THRU_NEXT   ? "mdbus_reader_next"
+	       : c->rapi == THRU_READ ? "mdbus_reader_read"
+				      : NULL;
+}
+
+static int thru_met(const struct thru_case *c, const struct thru_summary *s)
+{
+	return s->pub_rate >= THRU_TARGET &&
+	       (c->rapi == THRU_NONE || (s->read_rate >= THRU_TARGET && s->missed == 0));
+}
+
+static void thru_json_case(struct bench_json *j, const struct thru_opts *o,
+			   const struct thru_case *c, const struct thru_res *res,
+			   const struct thru_summary *s)
+{
+	static const char *const kind[] = {"publish", "local", "flat", "paced"};
+	int reader = c->rapi != THRU_NONE;
+	bench_j_open(j, NULL, '{');
+	bench_j(j, "name:s kind:s writer_api:s writer_batch:d rate:u reader_api:s", c->name,
+		kind[c->kind],
+		c->wbatch == 1 ? "mdbus_writer_publish" : "mdbus_writer_publish_batch", c->wbatch,
+		c->rate, thru_rapi_name(c));
+	if (reader)
+		bench_j(j, "reader_batch:d", c->rapi == THRU_READ ? c->rbatch : 1);
+	else
+		bench_j(j, "reader_batch:s", NULL);
+	bench_j_open(j, "runs", '[');
+	for (unsigned k = 0; k < o->repeat; k++) {
+		const struct thru_res *r = &res[k];
+		int ok = thru_ok(c, r);
+		bench_j_open(j, NULL, '{');
+		bench_j(j,
+			"ok:b error:s published:u publish_ns:i publish_per_s:f0 writer_preempted:u",
+			ok,
+			ok	  ? NULL
+			: r->w_ok ? r->r_err
+				  : r->w_err,
+			r->published, r->pub_ns, thru_rate(r->published, r->pub_ns), r->w_preempt);
+		if (reader)
+			bench_j(j,
+				"read:u read_ns:i read_per_s:f0 missed:u laps:u gaps:u bad:u "
+				"out_of_order:u last_seq:u accounted:b reader_preempted:u",
+				r->read, r->read_ns, thru_rate(r->read, r->read_ns), r->missed,
+				r->laps, r->gaps, r->bad, r->order, r->last, thru_accounted(r),
+				r->r_preempt);
+		bench_j_close(j);
+	}
+	bench_j_close(j);
+	bench_j_open(j, "median", '{');
+	bench_j(j,
+		"ok_runs:d publish_per_s:f0 publish_ns_per_tick:f3 publish_min_per_s:f0 "
+		"publish_max_per_s:f0",
+		s->ok_runs, s->pub_rate, s->pub_rate > 0 ? 1e9 / s->pub_rate : 0, s->pub_min,
+		s->pub_max);
+	if (reader)
+		bench_j(j,
+			"read_per_s:f0 read_ns_per_tick:f3 read_min_per_s:f0 read_max_per_s:f0 "
+			"missed:f0 missed_fraction:f6",
+			s->read_rate, s->read_rate > 0 ? 1e9 / s->read_rate : 0, s->read_min,
+			s->read_max, s->missed, s->lapped_frac);
+	bench_j_close(j);
+	bench_j(j, "accounted:b target_met:b", s->accounted, thru_met(c, s));
+	bench_j_close(j);
+}
+
+static void thru_report_json(const struct bench_sysinfo *si, const struct thru_opts *o,
+			     const struct thru_case *cs, int ncases,
+			     struct thru_res (*res)[THRU_MAX_REP], const struct thru_summary *sum)
+{
+	struct bench_json j = {.f = stdout};
+	bench_j_open(&j, NULL, '{');
+	bench_j(&j, "mode:s", "throughput");
+	bench_j_machine(&j, si);
+	bench_j_open(&j, "config", '{');
+	bench_j(&j,
+		"duration_s:f3 repeat:d slots:d batch:d writer_cpu:d reader_cpu:d "
+		"target_ticks_per_s:f0",
+		(double)o->duration_ns / 1e9, o->repeat, o->slots, o->batch, o->cpus[0], o->cpus[1],
+		THRU_TARGET);
+	bench_j_close(&j);
+	bench_j_open(&j, "cases", '[');
+	for (int ci = 0; ci < ncases; ci++)
+		thru_json_case(&j, o, &cs[ci], res[ci], &sum[ci]);
+	bench_j_close(&j);
+	bench_j_close(&j);
+}
+
+static void thru_report_table(const struct thru_opts *o, const struct thru_case *cs, int ncases,
+			      const struct thru_summary *sum)
+{
+	printf("\nmedians of %u run(s) of %.2f s; M ticks/s [min..max]; ns/tick of the median; "
+	       "target %.0f M/s published and read\n",
+	       o->repeat, (double)o->duration_ns / 1e9, THRU_TARGET / 1e6);
+	printf("%-18s %-14s %-22s %6s  %-22s %6s %7s %s\n", "case", "writer", "published", "ns/t",
+	       "read", "ns/t", "missed", "verified");
+	for (int ci = 0; ci < ncases; ci++) {
+		const struct thru_case *c = &cs[ci];
+		const struct thru_summary *s = &sum[ci];
+		char wr[32], pub[40], rd[40];
+		if (c->kind == THRU_PACED)
+			snprintf(wr, sizeof(wr), "%.0fM/s x%u", (double)c->rate / 1e6, c->wbatch);
+		else
+			snprintf(wr, sizeof(wr), "%s x%u", c->wbatch == 1 ? "publish" : "batch",
+				 c->wbatch);
+		if (s->ok_runs == 0) {
+			printf("%-18s %-14s failed\n", c->name, wr);
+			continue;
+		}
+		snprintf(pub, sizeof(pub), "%.1f [%.1f..%.1f]", s->pub_rate / 1e6, s->pub_min / 1e6,
+			 s->pub_max / 1e6);
+		printf("%-18s %-14s %-22s %6.2f  ", c->name, wr, pub,
+		       s->pub_rate > 0 ? 1e9 / s->pub_rate : 0);
+		if (c->rapi == THRU_NONE) {
+			printf("%-22s %6s %7s %s\n", "-", "-", "-", "-");
+			continue;
+		}
+		snprintf(rd, sizeof(rd), "%.1f [%.1f..%.1f]", s->read_rate / 1e6, s->read_min / 1e6,
+			 s->read_max / 1e6);
+		printf("%-22s %6.2f %6.2f%% %s\n", rd, s->read_rate > 0 ? 1e9 / s->read_rate : 0,
+		       100.0 * s->lapped_frac, s->accounted ? "ok" : "FAILED");
+	}
+}
+
+/* Defaults the CPUs to the first two usable (the same one if only one). */
+static void thru_default_cpus(struct thru_opts *o)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		CPU_ZERO(&set);
+	for (int c = 0; c < CPU_SETSIZE && o->ncpus < 2; c++)
+		if (CPU_ISSET(c, &set))
+			o->cpus[o->ncpus++] = c;
+	if (o->ncpus == 0)
+		o->cpus[0] = 0;
+	if (o->ncpus < 2)
+		o->cpus[1] = o->cpus[0];
+}
+
+/* Repetitions interleaved over all cases, so the machine's load drifts hit
+ * every case alike. Returns the exit status. */
+static int thru_execute(const struct thru_opts *o, const struct thru_case *cs, int ncases)
+{
+	static struct thru_res res[THRU_MAX_CASES][THRU_MAX_REP];
+	static struct thru_summary sum[THRU_MAX_CASES];
+	struct bench_sysinfo si;
+	unsigned idx = 0;
+	int failed = 0;
+	bench_sysinfo_get(&si);
+	if (!o->json) {
+		bench_report_machine(stdout, &si);
+		printf("pinned (sched_setaffinity): writer on CPU %d, reader on CPU %d%s\n",
+		       o->cpus[0], o->cpus[1],
+		       o->cpus[0] == o->cpus[1] ? " (the SAME CPU: not a core pair)" : "");
+		printf("ring %u slots; writer batch %u; mdbus_reader_read batch %u; every tick "
+		       "verified (sequence + checksum word)\n",
+		       o->slots, o->batch, o->batch);
+		fflush(stdout);
+	}
+	for (unsigned k = 0; k < o->repeat; k++) {
+		for (int ci = 0; ci < ncases; ci++) {
+			struct thru_res *r = &res[ci][k];
+			if (!o->json)
+				fprintf(stderr, "run %u/%u: %s\n", k + 1, o->repeat, cs[ci].name);
+			int rc = bench_thru_run(o, &cs[ci], idx++, r);
+			if (rc < 0) {
+				fprintf(stderr, "mdbus-bench throughput: %s\n", strerror(-rc));
+				return 1;
+			}
+			if (!thru_ok(&cs[ci], r))
+				fprintf(stderr, "mdbus-bench throughput: %s: %s\n", cs[ci].name,
+					r->w_ok ? r->r_err : r->w_err);
+		}
+	}
+	for (int ci = 0; ci < ncases; ci++) {
+		thru_summarize(&cs[ci], res[ci], o->repeat, &sum[ci]);
+		failed |= sum[ci].ok_runs != o->repeat || !sum[ci].accounted;
+	}
+	if (o->json)
+		thru_report_json(&si, o, cs, ncases, res, sum);
+	else
+		thru_report_table(o, cs, ncases, sum);
+	return failed;
+}
+
 int bench_thru_main(int argc, char **argv)
 {
+	static struct thru_case cs[THRU_MAX_CASES];
 	struct thru_opts o = {.duration_ns = 1000000000LL,
 			      .repeat = 5,
 			      .slots = 65536,
 			      .batch = 64,
 			      .rates = {50000000},
-			      .nrates = 1,
-			      .cpus = {-1, -1}};
-	enum { OPT_REPEAT = 256, OPT_ONLY };
-	static const struct option lo[] = {
-		{"duration", required_argument, NULL, 'd'},
-		{"repeat", required_argument, NULL, OPT_REPEAT},
-		{"batch", required_argument, NULL, 'b'},
-		{"slots", required_argument, NULL, 's'},
-		{"cpus", required_argument, NULL, 'c'},
-		{"rates", required_argument, NULL, 'r'},
-		{"rate", required_argument, NULL, 'r'},
-		{"only", required_argument, NULL, OPT_ONLY},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+			      .nrates = 1};
+	const struct bench_opt opts[] = {
+		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &o.duration_ns, 1000000, 600000000000LL,
+			    "1ms..600s like 1 or 500ms"),
+		BENCH_OPT_N("repeat", 0, BENCH_OPT_UINT, &o.repeat, 1, THRU_MAX_REP, "1..50"),
+		BENCH_OPT_N("batch", 'b', BENCH_OPT_UINT, &o.batch, 2, THRU_MAX_B, "2..1024"),
+		BENCH_OPT_FUN("slots", 's', &o.slots, "a power of two >= 64", bench_opt_pow2),
+		BENCH_OPT_FUN("cpus", 'c', &o, "A,B: two CPUs we may run on", thru_opt_cpus),
+		BENCH_OPT_FUN("rates", 'r', &o, "e.g. 20M,50M", thru_opt_rates),
+		BENCH_OPT_FUN("rate", 0, &o, "e.g. 20M,50M", thru_opt_rates),
+		BENCH_OPT_F("only", 0, BENCH_OPT_STR, &o.only),
+		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &o.json),
+		BENCH_OPT_END,
 	};
-	int opt;
-	unsigned long long v;
-	char *end;
-	double d;
-	while ((opt = getopt_long(argc, argv, "d:b:s:c:r:jh", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			d = strtod(optarg, &end);
-			if (end == optarg || d <= 0)
-				goto bad;
-			if (strcmp(end, "ms") == 0)
-				d *= 1e6;
-			else if (*end == '\0' || strcmp(end, "s") == 0)
-				d *= 1e9;
-			else
-				goto bad;
-			if (d < 1e6 || d > 600e9)
-				goto bad;
-			o.duration_ns = (int64_t)d;
-			break;
-		case OPT_REPEAT:
-			if (thru_parse_u(optarg, THRU_MAX_REP, &v) < 0 || v == 0)
-				goto bad;
-			o.repeat = (unsigned)v;
-			break;
-		case 'b':
-			if (thru_parse_u(optarg, THRU_MAX_B, &v) < 0 || v < 2)
-				goto bad;
-			o.batch = (unsigned)v;
-			break;
-		case 's':
-			if (thru_parse_u(optarg, 1u << 30, &v) < 0 || v < 64 || (v & (v - 1)))
-				goto bad;
-			o.slots = (uint32_t)v;
-			break;
-		case 'c':
-			if (thru_parse_cpus(optarg, o.cpus) < 0)
-				goto bad;
-			break;
-		case 'r':
-			if (thru_parse_rates(optarg, &o) < 0)
-				goto bad;
-			break;
-		case OPT_ONLY:
-			o.only = optarg;
-			break;
-		case 'j':
-			o.json = 1;
-			break;
-		case 'h':
-			thru_usage(stdout);
-			return 0;
-		default:
-			thru_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "mdbus-bench throughput: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) < 0)
-		CPU_ZERO(&set);
-	if (o.cpus[0] < 0) { /* the first two usable CPUs (the same one if only one) */
-		for (int c = 0, n = 0; c < CPU_SETSIZE && n < 2; c++)
-			if (CPU_ISSET(c, &set))
-				o.cpus[n++] = c;
-		if (o.cpus[1] < 0)
-			o.cpus[1] = o.cpus[0];
-		if (o.cpus[0] < 0)
-			o.cpus[0] = o.cpus[1] = 0;
-	} else if (!CPU_ISSET(o.cpus[0], &set) || !CPU_ISSET(o.cpus[1], &set)) {
-		fprintf(stderr, "mdbus-bench throughput: --cpus: a CPU we may not run on\n");
-		return 2;
-	}
-
-	static struct thru_case cs[THRU_MAX_CASES];
-	static struct thru_res res[THRU_MAX_CASES][THRU_MAX_REP];
-	static struct thru_summary sum[THRU_MAX_CASES];
+	int rc = bench_opt_parse("mdbus-bench throughput", opts, thru_usage, argc, argv);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	if (o.ncpus == 0)
+		thru_default_cpus(&o);
 	int ncases = thru_case_list(&o, cs);
 	if (ncases == 0) {
 		fprintf(stderr, "mdbus-bench throughput: --only '%s' matches no case\n", o.only);
 		return 2;
 	}
-	struct bench_sysinfo si;
-	bench_sysinfo_get(&si);
-	if (!o.json) {
-		printf("machine: %d cores online (%d usable), %s; kernel %s; %s\n", si.cores,
-		       si.allowed, si.cpu_model, si.kernel, si.date);
-		printf("pinned (sched_setaffinity): writer on CPU %d, reader on CPU %d%s\n",
-		       o.cpus[0], o.cpus[1],
-		       o.cpus[0] == o.cpus[1] ? " (the SAME CPU: not a core pair)" : "");
-		printf("ring %u slots; writer batch %u; mdbus_reader_read batch %u; every tick "
-		       "verified (sequence + checksum word)\n",
-		       o.slots, o.batch, o.batch);
-		fflush(stdout);
-	}
-	/* Repetitions interleaved over all cases, so the machine's load drifts
-	 * hit every case alike. */
-	unsigned idx = 0;
-	for (unsigned k = 0; k < o.repeat; k++) {
-		for (int ci = 0; ci < ncases; ci++) {
-			const struct thru_case *c = &cs[ci];
-			if (!o.json)
-				fprintf(stderr, "run %u/%u: %s\n", k + 1, o.repeat, c->name);
-			int rc = bench_thru__run(&o, c, c->rate, idx++, &res[ci][k]);
-			if (rc < 0) {
-				fprintf(stderr, "mdbus-bench throughput: %s\n", strerror(-rc));
-				return 1;
-			}
-			if (!bench_thru__ok(c, &res[ci][k]))
-				fprintf(stderr, "mdbus-bench throughput: %s: %s\n", c->name,
-					res[ci][k].w_ok ? res[ci][k].r_err : res[ci][k].w_err);
-		}
-	}
-	int failed = 0;
-	for (int ci = 0; ci < ncases; ci++) {
-		bench_thru__summarize(&cs[ci], res[ci], o.repeat, &sum[ci]);
-		if (sum[ci].ok_runs != o.repeat || !sum[ci].accounted)
-			failed = 1;
-	}
-	if (o.json)
-		bench_thru__report_json(stdout, &si, &o, cs, ncases, res, sum);
-	else
-		bench_thru__report_table(stdout, &o, cs, ncases, sum);
-	return failed ? 1 : 0;
-bad:
-	fprintf(stderr, "mdbus-bench throughput: bad value '%s'\n", optarg);
-	thru_usage(stderr);
-	return 2;
+	return thru_execute(&o, cs, ncases) ? 1 : 0;
 }

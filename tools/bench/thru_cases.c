@@ -1,33 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * thru_cases.c: one run of one `mdbus-bench throughput` case. The writer and
- * the reader each work in a forked child pinned with sched_setaffinity (the
- * "local" case: one child doing both in turns); the parent only waits and
- * reads the results from a shared page after waitpid() (which orders the
- * children's writes before its reads).
+ * the reader each work in a child pinned by the process harness (proc.h;
+ * the "local" case: one child doing both in turns); the parent only waits
+ * and reads the results from the shared mapping.
  *
  * Honesty: every tick carries its bus sequence and a checksum word derived
  * from it, which the reader verifies; sequence holes must equal the misses
  * the ring reports, and read + missed must equal published exactly.
  */
-#include "thru_int.h"
+#include "proc.h"
+#include "thru.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-/* The page one run's parent and children share (MAP_SHARED | MAP_ANONYMOUS). */
-struct thru_ctl {
-	atomic_int bus_ready;	 /* writer: the bus exists */
-	atomic_int reader_ready; /* reader: attached, writer may start */
-	atomic_int stop;	 /* parent: give up */
-	struct thru_res res;
+/* Where the writer and the reader meet (proc.h stage counters). */
+enum { TH_BUS, TH_ATTACHED };
+
+/* What the children of one run read. */
+struct thru_ctx {
+	const struct thru_opts *o;
+	const struct thru_case *c;
+	char bus[48];
 };
 
 /* The checksum word the reader verifies: any bit of the sequence changes it. */
@@ -57,29 +56,12 @@ static uint64_t thru_preempted(void)
 	return (uint64_t)ru.ru_nivcsw;
 }
 
-/* Spins until *flag is set; 0, or -ETIMEDOUT when the parent says stop. */
-static int thru_await(atomic_int *flag, atomic_int *stop)
-{
-	/* acquire: pairs with the release store of the flag by the other child */
-	while (!atomic_load_explicit(flag, memory_order_acquire)) {
-		if (atomic_load_explicit(stop, memory_order_relaxed))
-			return -ETIMEDOUT;
-		thru_relax();
-	}
-	return 0;
-}
-
-/* Pins to the writer's CPU, creates the private bus and its one instrument
- * (id 0). Returns 0, or -1 with r->w_err saying why (nothing left open). */
+/* Creates the private bus and its one instrument (id 0). Returns 0, or -1
+ * with r->w_err saying why (nothing left open). */
 static int thru_writer_setup(struct thru_res *r, const struct thru_opts *o, const char *bus,
 			     mdbus_writer **out)
 {
 	int rc;
-	if ((rc = bench_pin(o->cpus[0])) < 0) {
-		snprintf(r->w_err, sizeof(r->w_err), "pin to cpu %d: %s", o->cpus[0],
-			 strerror(-rc));
-		return -1;
-	}
 	struct mdbus_writer_opts wo = {
 		.bus = bus, .slots = o->slots, .errbuf = r->w_err, .errlen = sizeof(r->w_err)};
 	mdbus_writer *w;
@@ -98,16 +80,17 @@ static int thru_writer_setup(struct thru_res *r, const struct thru_opts *o, cons
 	return 0;
 }
 
-static int thru_writer(struct thru_ctl *ctl, const struct thru_opts *o, const struct thru_case *c,
-		       const char *bus, uint64_t rate)
+static int thru_writer(struct bench_proc *p, const struct thru_ctx *x)
 {
-	struct thru_res *r = &ctl->res;
+	const struct thru_opts *o = x->o;
+	const struct thru_case *c = x->c;
+	const uint64_t rate = c->rate;
+	struct thru_res *r = p->shared;
 	mdbus_writer *w;
-	if (thru_writer_setup(r, o, bus, &w) < 0)
+	if (thru_writer_setup(r, o, x->bus, &w) < 0)
 		return 1;
-	/* release: the bus is complete before the reader opens it */
-	atomic_store_explicit(&ctl->bus_ready, 1, memory_order_release);
-	if (c->rapi != THRU_NONE && thru_await(&ctl->reader_ready, &ctl->stop) < 0) {
+	bench_proc_arrive(p, TH_BUS); /* the bus is complete before the reader opens it */
+	if (c->rapi != THRU_NONE && bench_proc_await(p, TH_ATTACHED, 1) < 0) {
 		snprintf(r->w_err, sizeof(r->w_err), "reader never attached");
 		mdbus_writer_close(w, 1);
 		return 1;
@@ -169,17 +152,13 @@ static inline void thru_verify1(struct thru_verify *v, const struct mdbus_tick *
 		v->bad++;
 }
 
-static int thru_reader(struct thru_ctl *ctl, const struct thru_opts *o, const struct thru_case *c,
-		       const char *bus)
+static int thru_reader(struct bench_proc *p, const struct thru_ctx *x)
 {
-	struct thru_res *r = &ctl->res;
+	const struct thru_case *c = x->c;
+	const char *bus = x->bus;
+	struct thru_res *r = p->shared;
 	int rc;
-	if ((rc = bench_pin(o->cpus[1])) < 0) {
-		snprintf(r->r_err, sizeof(r->r_err), "pin to cpu %d: %s", o->cpus[1],
-			 strerror(-rc));
-		return 1;
-	}
-	if (thru_await(&ctl->bus_ready, &ctl->stop) < 0) {
+	if (bench_proc_await(p, TH_BUS, 1) < 0) {
 		snprintf(r->r_err, sizeof(r->r_err), "bus never appeared");
 		return 1;
 	}
@@ -196,8 +175,7 @@ static int thru_reader(struct thru_ctl *ctl, const struct thru_opts *o, const st
 		snprintf(r->r_err, sizeof(r->r_err), "out of memory");
 		goto out;
 	}
-	/* release: we are attached before the writer publishes tick 1 */
-	atomic_store_explicit(&ctl->reader_ready, 1, memory_order_release);
+	bench_proc_arrive(p, TH_ATTACHED); /* before the writer publishes tick 1 */
 	struct thru_verify v = {0};
 	uint64_t read = 0, missed = 0, idle = 0, pre0 = thru_preempted();
 	int64_t t0 = 0, t1 = 0;
@@ -222,8 +200,7 @@ static int thru_reader(struct thru_ctl *ctl, const struct thru_opts *o, const st
 			continue;
 		}
 		if (rc == 0) {
-			if ((++idle & 0xffff) == 0 &&
-			    atomic_load_explicit(&ctl->stop, memory_order_relaxed)) {
+			if ((++idle & 0xffff) == 0 && bench_proc_stopped(p)) {
 				snprintf(r->r_err, sizeof(r->r_err), "timed out (writer gone?)");
 				goto out;
 			}
@@ -261,10 +238,12 @@ out:
  * contention: the instruction-bound ceiling of each side (and the case to run
  * under callgrind for instructions per tick).
  */
-static int thru_local(struct thru_ctl *ctl, const struct thru_opts *o, const struct thru_case *c,
-		      const char *bus)
+static int thru_local(struct bench_proc *p, const struct thru_ctx *x)
 {
-	struct thru_res *r = &ctl->res;
+	const struct thru_opts *o = x->o;
+	const struct thru_case *c = x->c;
+	const char *bus = x->bus;
+	struct thru_res *r = p->shared;
 	int rc = 0;
 	mdbus_writer *w;
 	if (thru_writer_setup(r, o, bus, &w) < 0)
@@ -342,65 +321,48 @@ out:
 	return r->w_ok ? 0 : 1;
 }
 
-/* Forks the writer (and the reader), waits for both; fills *out. */
-int bench_thru__run(const struct thru_opts *o, const struct thru_case *c, uint64_t rate,
-		    unsigned idx, struct thru_res *out)
+static int thru_child(struct bench_proc *p, unsigned idx, int pin_rc)
 {
-	struct thru_ctl *ctl =
-		mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (ctl == MAP_FAILED)
-		return -errno;
-	memset(ctl, 0, sizeof(*ctl));
-	char bus[48];
-	snprintf(bus, sizeof(bus), "thru-%ld-%u", (long)getpid(), idx);
-	fflush(NULL);
-	pid_t pids[2] = {-1, -1};
-	const int nproc = c->kind == THRU_PUB || c->kind == THRU_LOCAL ? 1 : 2;
-	for (int role = 0; role < nproc; role++) {
-		pids[role] = fork();
-		if (pids[role] < 0) {
-			atomic_store(&ctl->stop, 1);
-			break;
-		}
-		if (pids[role] == 0)
-			_exit(c->kind == THRU_LOCAL ? thru_local(ctl, o, c, bus)
-			      : role == 0	    ? thru_writer(ctl, o, c, bus, rate)
-						    : thru_reader(ctl, o, c, bus));
+	const struct thru_ctx *x = p->arg;
+	struct thru_res *r = p->shared;
+	if (pin_rc < 0) {
+		snprintf(idx ? r->r_err : r->w_err, BENCH_ERR_MAX, "pin to cpu %d: %s", p->cpu[idx],
+			 strerror(-pin_rc));
+		bench_proc_stop(p);
+		return 1;
 	}
-	int64_t start = bench_now_ns();
-	int alive = (pids[0] > 0) + (pids[1] > 0), killed = 0;
-	while (alive > 0) {
-		for (int role = 0; role < 2; role++) {
-			if (pids[role] <= 0)
-				continue;
-			int status;
-			if (waitpid(pids[role], &status, WNOHANG) == pids[role]) {
-				pids[role] = -1;
-				alive--;
-			}
-		}
-		int64_t el = bench_now_ns() - start;
-		if (el > o->duration_ns + THRU_TIMEOUT)
-			atomic_store(&ctl->stop, 1);
-		if (el > o->duration_ns + THRU_TIMEOUT + 5000000000LL && !killed) {
-			for (int role = 0; role < 2; role++)
-				if (pids[role] > 0)
-					kill(pids[role], SIGKILL);
-			killed = 1;
-		}
-		struct timespec ts = {0, 2000000};
-		nanosleep(&ts, NULL);
-	}
-	*out = ctl->res;
-	out->rate = rate;
+	if (x->c->kind == THRU_LOCAL)
+		return thru_local(p, x);
+	return idx == 0 ? thru_writer(p, x) : thru_reader(p, x);
+}
+
+int bench_thru_run(const struct thru_opts *o, const struct thru_case *c, unsigned idx,
+		   struct thru_res *out)
+{
+	struct thru_ctx x = {.o = o, .c = c};
+	struct bench_proc p = {
+		.n = c->kind == THRU_PUB || c->kind == THRU_LOCAL ? 1 : 2,
+		.cpu = {o->cpus[0], o->cpus[1]},
+		.child = thru_child,
+		.arg = &x,
+		.timeout_ns = o->duration_ns + THRU_TIMEOUT,
+	};
+	int rc = bench_proc_map(&p, sizeof(struct thru_res));
+	if (rc < 0)
+		return rc;
+	snprintf(x.bus, sizeof(x.bus), "thru-%ld-%u", (long)getpid(), idx);
+	bench_proc_start(&p); /* a failed fork raises the stop flag: the run fails */
+	bench_proc_wait(&p);
+	*out = *(struct thru_res *)p.shared;
+	out->rate = c->rate;
 	if (!out->w_ok && !out->w_err[0])
 		snprintf(out->w_err, sizeof(out->w_err), "writer died");
 	if (c->rapi != THRU_NONE && !out->r_ok && !out->r_err[0])
 		snprintf(out->r_err, sizeof(out->r_err), "reader died");
-	munmap(ctl, sizeof(*ctl));
+	bench_proc_unmap(&p);
 	/* a killed writer leaves its files behind */
 	char path[128];
-	if (mdbus_bus_path(bus, path, sizeof(path)) == 0) {
+	if (mdbus_bus_path(x.bus, path, sizeof(path)) == 0) {
 		unlink(path);
 		strncat(path, ".lock", sizeof(path) - strlen(path) - 1);
 		unlink(path);
