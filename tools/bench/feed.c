@@ -192,28 +192,10 @@ struct bench_feed_result {
 	uint64_t fn_messages; /* through bench_feed_measured, warm-up included (callgrind) */
 };
 
-static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *ops, char *err,
-			    size_t len)
+/* The private bus the ticks go to, with the venue's instruments. */
+static int bench_feed_bus(struct bench_feed *b, char *err, size_t len)
 {
-	struct feed_session_config sc;
-	char why[160] = "";
-	int rc;
-
-	memset(&sc, 0, sizeof(sc));
-	snprintf(sc.name, sizeof(sc.name), "bench");
-	snprintf(sc.venue, sizeof(sc.venue), "%s", ops->name);
-	for (unsigned i = 0; i < BENCH_FEED_NSYM; i++)
-		snprintf(b->syms[i], sizeof(b->syms[i]), "%s", bench_feed_syms[i]);
-	sc.symbols = b->syms;
-	sc.nsymbols = BENCH_FEED_NSYM;
-	sc.channels = FEED_CH_TRADES;
-	sc.price_decimals = -1; /* the venue's default (8 for Binance) */
-	sc.qty_decimals = -1;
-	sc.max_message = BENCH_FEED_MAX_MSG;
-	rc = feed_venue_ctx_init(&b->v, ops, &sc, err, len);
-	if (rc < 0)
-		return rc;
-	char bus[64];
+	char bus[64], why[160] = "";
 	snprintf(bus, sizeof(bus), "bench-feed-%d", (int)getpid());
 	struct mdbus_writer_opts o = {.bus = bus,
 				      .slots = 65536,
@@ -223,7 +205,7 @@ static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *o
 				      .group = (gid_t)-1,
 				      .errbuf = why,
 				      .errlen = sizeof(why)};
-	rc = mdbus_writer_open(&b->w, &o);
+	int rc = mdbus_writer_open(&b->w, &o);
 	if (rc < 0) {
 		snprintf(err, len, "mdbus_writer_open(%s): %s %s", bus, mdbus_strerror(rc), why);
 		return rc;
@@ -236,21 +218,38 @@ static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *o
 			return rc;
 		}
 	}
-	feed_venue_ctx_reset(&b->v);
-	b->wsbuf = malloc(BENCH_FEED_MAX_MSG);
-	if (!b->wsbuf)
-		return -ENOMEM;
+	return 0;
+}
+
+static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *ops, char *err,
+			    size_t len)
+{
+	struct feed_session_config sc = {.symbols = b->syms,
+					 .nsymbols = BENCH_FEED_NSYM,
+					 .channels = FEED_CH_TRADES,
+					 .price_decimals =
+						 -1, /* the venue's default (8 for Binance) */
+					 .qty_decimals = -1,
+					 .max_message = BENCH_FEED_MAX_MSG};
 	struct feed_ws_cb cb = {.on_message = bench_feed_on_message,
 				.on_close = bench_feed_on_close,
 				.sink = bench_feed_sink};
-	rc = feed_ws_init(&b->ws, b->wsbuf, BENCH_FEED_MAX_MSG, &cb, b);
-	if (rc < 0) {
+	snprintf(sc.name, sizeof(sc.name), "bench");
+	snprintf(sc.venue, sizeof(sc.venue), "%s", ops->name);
+	for (unsigned i = 0; i < BENCH_FEED_NSYM; i++)
+		snprintf(b->syms[i], sizeof(b->syms[i]), "%s", bench_feed_syms[i]);
+	int rc = feed_venue_ctx_init(&b->v, ops, &sc, err, len);
+	if (rc < 0 || (rc = bench_feed_bus(b, err, len)) < 0)
+		return rc;
+	feed_venue_ctx_reset(&b->v);
+	if (!(b->wsbuf = malloc(BENCH_FEED_MAX_MSG)))
+		return -ENOMEM;
+	if ((rc = feed_ws_init(&b->ws, b->wsbuf, BENCH_FEED_MAX_MSG, &cb, b)) < 0) {
 		snprintf(err, len, "feed_ws_init: %s", strerror(-rc));
 		b->ws.fctx = NULL;
 		return rc;
 	}
-	rc = bench_feed_generate(b);
-	if (rc < 0)
+	if ((rc = bench_feed_generate(b)) < 0)
 		snprintf(err, len, "cannot build the synthetic messages: %s", strerror(-rc));
 	return rc;
 }
@@ -271,46 +270,27 @@ static void bench_feed_zero_counts(struct bench_feed *b)
 	b->msgs = b->ticks_n = b->published = b->errors = b->other = 0;
 }
 
-static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
-			  struct bench_feed_result *r)
+/* The timed passes, after a warm-up pass of each path (caches, branch
+ * predictors, page faults of the ring). Returns 0 or the error of
+ * feed_ws_input. */
+static int bench_feed_time(struct bench_feed *b, uint64_t passes, struct bench_feed_result *r)
 {
-	struct bench_feed *b = calloc(1, sizeof(*b));
-	int rc;
-	memset(r, 0, sizeof(*r));
-	r->venue = ops->name;
-	if (strcmp(ops->name, "binance") != 0) {
-		r->skip = "no synthetic message generator for this venue yet";
-		free(b);
-		return 0;
-	}
-	if (!b)
-		return -ENOMEM;
-	uint64_t a0 = bench_alloc_count();
-	rc = bench_feed_setup(b, ops, r->err, sizeof(r->err));
-	r->allocs_setup = bench_alloc_count() - a0;
-	if (rc < 0)
-		goto out;
-
-	/* warm-up: one pass of each path (caches, branch predictors, page
-	 * faults of the ring) */
-	if ((rc = bench_feed_measured(b, 1)) < 0)
-		goto ws_err;
-	bench_feed_venue_only(b, 1);
-
-	uint64_t passes = (messages + BENCH_FEED_DISTINCT - 1) / BENCH_FEED_DISTINCT;
-	bench_feed_zero_counts(b);
-	uint64_t a1 = bench_alloc_count();
 	int64_t best = INT64_MAX, total = 0;
+	int rc = bench_feed_measured(b, 1);
+	if (rc < 0)
+		return rc;
+	bench_feed_venue_only(b, 1);
+	bench_feed_zero_counts(b);
+	uint64_t a = bench_alloc_count();
 	for (uint64_t i = 0; i < passes; i++) {
 		int64_t t0 = bench_now_ns();
 		if ((rc = bench_feed_measured(b, 1)) < 0)
-			goto ws_err;
+			return rc;
 		int64_t dt = bench_now_ns() - t0;
 		total += dt;
-		if (dt < best)
-			best = dt;
+		best = dt < best ? dt : best;
 	}
-	r->allocs_steady = bench_alloc_count() - a1;
+	r->allocs_steady = bench_alloc_count() - a;
 	r->fn_messages = b->msgs + BENCH_FEED_DISTINCT;
 	r->messages = b->msgs;
 	r->ticks = b->ticks_n;
@@ -320,39 +300,50 @@ static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
 	r->ns_per_msg = b->msgs ? (double)total / (double)b->msgs : 0;
 	r->best_pass_ns_per_msg = (double)best / BENCH_FEED_DISTINCT;
 	r->bytes_per_msg = (double)b->frames_len / BENCH_FEED_DISTINCT;
-
-	uint64_t a2 = bench_alloc_count();
+	a = bench_alloc_count();
 	bench_feed_zero_counts(b);
 	int64_t t0 = bench_now_ns();
 	bench_feed_venue_only(b, passes);
-	int64_t dt = bench_now_ns() - t0;
-	r->allocs_steady += bench_alloc_count() - a2;
-	r->venue_only_ns_per_msg = b->msgs ? (double)dt / (double)b->msgs : 0;
+	r->venue_only_ns_per_msg = b->msgs ? (double)(bench_now_ns() - t0) / (double)b->msgs : 0;
+	r->allocs_steady += bench_alloc_count() - a;
 	if (b->errors && !r->errors)
 		r->errors = b->errors;
-	if (b->pub_err) {
+	return 0;
+}
+
+static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
+			  struct bench_feed_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->venue = ops->name;
+	if (strcmp(ops->name, "binance") != 0) {
+		r->skip = "no synthetic message generator for this venue yet";
+		return 0;
+	}
+	struct bench_feed *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	uint64_t a0 = bench_alloc_count();
+	int rc = bench_feed_setup(b, ops, r->err, sizeof(r->err));
+	r->allocs_setup = bench_alloc_count() - a0;
+	if (rc == 0 &&
+	    (rc = bench_feed_time(b, (messages + BENCH_FEED_DISTINCT - 1) / BENCH_FEED_DISTINCT,
+				  r)) < 0)
+		snprintf(r->err, sizeof(r->err), "feed_ws_input: %s (%s)", strerror(-rc),
+			 b->ws.err);
+	if (rc == 0 && b->pub_err) {
 		snprintf(r->err, sizeof(r->err), "publish: %s", mdbus_strerror(b->pub_err));
 		rc = b->pub_err;
 	}
-	goto out;
-ws_err:
-	snprintf(r->err, sizeof(r->err), "feed_ws_input: %s (%s)", strerror(-rc), b->ws.err);
-out:
 	bench_feed_free(b);
 	free(b);
 	return rc;
 }
 
-static void bench_feed_usage(FILE *f)
-{
-	fprintf(f, "usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n"
-		   "  measures feedd's cost per message: WebSocket frames -> venue adapter -> "
-		   "mdbus publish,\n"
-		   "  ns/message and allocations/message (must be 0 after warm-up).\n"
-		   "  -m, --messages N  messages to measure (default 1000000)\n"
-		   "  -V, --venue NAME  only this venue adapter (default: every registered one)\n"
-		   "  -j, --json        JSON output\n");
-}
+static const char bench_feed_synopsis[] =
+	"usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n"
+	"  measures feedd's cost per message: WebSocket frames -> venue adapter -> mdbus "
+	"publish,\n  ns/message and allocations/message (must be 0 after warm-up).\n";
 
 static int bench_feed_venue(const char *arg, void *dst)
 {
@@ -436,12 +427,14 @@ int bench_feed_main(int argc, char **argv)
 	const char *only = NULL;
 	int json = 0, failed = 0;
 	const struct bench_opt opts[] = {
-		BENCH_OPT_N("messages", 'm', BENCH_OPT_U64, &messages, 1, 1000000000, "1..1e9"),
-		BENCH_OPT_FUN("venue", 'V', &only, "a registered venue", bench_feed_venue),
-		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json),
+		BENCH_OPT_N("messages", 'm', BENCH_OPT_U64, &messages, 1, 1000000000, "1..1e9",
+			    "N\tmessages to measure (default 1000000)"),
+		BENCH_OPT_FUN("venue", 'V', &only, "a registered venue", bench_feed_venue,
+			      "NAME\tonly this venue adapter (default: every registered one)"),
+		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json, "JSON output"),
 		BENCH_OPT_END,
 	};
-	int rc = bench_opt_parse("mdbus-bench feed", opts, bench_feed_usage, argc, argv);
+	int rc = bench_opt_parse("mdbus-bench feed", bench_feed_synopsis, opts, argc, argv);
 	if (rc)
 		return rc > 0 ? 0 : 2;
 	struct bench_sysinfo si;

@@ -104,20 +104,10 @@ void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl)
 
 /* ---- mdbus-bench noise ---------------------------------------------------- */
 
-static void bench_noise_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: mdbus-bench noise [options]   how often this machine takes a CPU away\n"
-		"  -c, --cpus LIST     CPUs to probe, all at once (default: every usable CPU)\n"
-		"  -d, --duration D    probe length (default 5s)\n"
-		"  -r, --rate R        ticks/s of the zero-cost consumer replayed over each CPU's "
-		"stalls (default 1M)\n"
-		"  -j, --json          JSON on stdout\n"
-		"  -h, --help\n"
-		"A stall is a gap of more than %d ns between two clock reads of a spinning, "
-		"pinned process.\n",
-		BENCH_NOISE_MIN_NS);
-}
+static const char bench_noise_synopsis[] =
+	"usage: mdbus-bench noise [options]   how often this machine takes a CPU away\n"
+	"A stall is a gap of more than 200 ns between two clock reads of a spinning, pinned "
+	"process.\n";
 
 static int bench_noise_cpus(const char *arg, void *dst)
 {
@@ -213,15 +203,16 @@ int bench_noise_main(int argc, char **argv)
 	int json = 0, rc;
 	const struct bench_opt opts[] = {
 		BENCH_OPT_FUN("cpus", 'c', &cfg, "a list of CPUs we may run on like 0,1",
-			      bench_noise_cpus),
+			      bench_noise_cpus, "LIST\tCPUs to probe, all at once (default: all)"),
 		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &cfg.duration_ns, 1000000,
-			    60000000000LL, "1ms..60s"),
+			    60000000000LL, "1ms..60s", "D\tprobe length (default 5s)"),
 		BENCH_OPT_N("rate", 'r', BENCH_OPT_U64, &cfg.rate, 1, 1000000000,
-			    "ticks/s > 0 like 100k or 1M"),
-		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json),
+			    "ticks/s > 0 like 100k or 1M",
+			    "R\tticks/s of the zero-cost consumer replayed (default 1M)"),
+		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json, "JSON on stdout"),
 		BENCH_OPT_END,
 	};
-	if ((rc = bench_opt_parse("mdbus-bench noise", opts, bench_noise_usage, argc, argv)))
+	if ((rc = bench_opt_parse("mdbus-bench noise", bench_noise_synopsis, opts, argc, argv)))
 		return rc > 0 ? 0 : 2;
 	cpu_set_t set;
 	if (cfg.ncpus == 0 && sched_getaffinity(0, sizeof(set), &set) == 0)

@@ -24,48 +24,13 @@ static const struct bench_transport *const bench_transports[] = {
 };
 #define BENCH_NTRANSPORTS (sizeof(bench_transports) / sizeof(bench_transports[0]))
 
-static void bench_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: mdbus-bench [options]            fan-out latency, one publisher -> N "
-		"consumers\n"
-		"       mdbus-bench feed [options]       feedd cost per venue message (see "
-		"feed --help)\n"
-		"       mdbus-bench throughput [options] publish and single-reader ticks/s (see "
-		"throughput --help)\n"
-		"       mdbus-bench noise [options]      how often the machine takes a CPU away "
-		"(see noise --help)\n"
-		"options:\n"
-		"  -t, --transport T   mdbus (default), uds, zmq, iceoryx\n"
-		"  -n, --consumers N   consumer processes, 1..%d (default 1)\n"
-		"  -d, --duration D    measured time per run: 5, 2s, 500ms (default 5s)\n"
-		"  -r, --rate R        ticks/s on an absolute schedule, 0 = flat out; k/M "
-		"suffixes (default 1M)\n"
-		"  -w, --wait          consumers block (mdbus_reader_wait...) instead of spinning\n"
-		"  -c, --cpus LIST     pin: first CPU = publisher, the rest round robin to "
-		"consumers (e.g. 0,1 or 0-3)\n"
-		"  -s, --slots N       mdbus ring slots, power of two (default 65536)\n"
-		"      --compare       run every transport back to back, print ratios vs mdbus\n"
-		"      --repeat N      run each configuration N times (interleaved with "
-		"--compare);\n"
-		"                      the comparison uses medians (default 1)\n"
-		"      --sweep         consumers 1,2,4.. up to the cores (+2 oversubscribed) x "
-		"rates\n"
-		"      --sweep-rates L rates for --sweep (default 10k,100k,1M)\n"
-		"  -j, --json          JSON on stdout instead of tables\n"
-		"  -p, --plot FILE.png latency percentile curves (gnuplot)\n"
-		"      --no-stalls     do not trace stalls; by default an mdbus run whose "
-		"consumers\n"
-		"                      spin notes when each process was away (one more clock "
-		"read\n"
-		"                      per empty poll) and replays the run through a zero-cost\n"
-		"                      transport: the floor row, which no transport can beat\n"
-		"  -v, --verbose       keep iox-roudi logs, more detail\n"
-		"  -h, --help\n"
-		"Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right "
-		"before publish.\n",
-		BENCH_MAX_CONSUMERS);
-}
+static const char bench_synopsis[] =
+	"usage: mdbus-bench [options]            fan-out latency, one publisher -> N consumers\n"
+	"       mdbus-bench feed [options]       feedd cost per venue message (feed --help)\n"
+	"       mdbus-bench throughput [options] publish and single-reader ticks/s\n"
+	"       mdbus-bench noise [options]      how often the machine takes a CPU away\n"
+	"Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right before "
+	"publish.\n";
 
 static int bench_opt_transport(const char *arg, void *dst)
 {
@@ -190,7 +155,7 @@ static int bench_execute(const struct bench_plan *pl)
 	return failed;
 }
 
-int main(int argc, char **argv)
+int main(int argc, char **argv) /* long: the one table of every option */
 {
 	struct bench_plan pl = {
 		.cfg = {.consumers = 1,
@@ -212,28 +177,41 @@ int main(int argc, char **argv)
 		return bench_thru_main(argc - 1, argv + 1);
 	const struct bench_opt opts[] = {
 		BENCH_OPT_FUN("transport", 't', &pl.t, "mdbus, uds, zmq or iceoryx",
-			      bench_opt_transport),
+			      bench_opt_transport, "T\tmdbus (default), uds, zmq, iceoryx"),
 		BENCH_OPT_N("consumers", 'n', BENCH_OPT_UINT, &pl.cfg.consumers, 1,
-			    BENCH_MAX_CONSUMERS, "1..64"),
+			    BENCH_MAX_CONSUMERS, "1..64",
+			    "N\tconsumer processes, 1..64 (default 1)"),
 		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &pl.cfg.duration_ns, 1000000,
-			    3600000000000LL, "e.g. 5, 2s, 500ms (>= 1ms, <= 1h)"),
+			    3600000000000LL, "e.g. 5, 2s, 500ms (>= 1ms, <= 1h)",
+			    "D\tmeasured time per run: 5, 2s, 500ms (default 5s)"),
 		BENCH_OPT_N("rate", 'r', BENCH_OPT_U64, &pl.cfg.rate, 0, 1000000000,
-			    "ticks/s like 100000, 250k, 1M (0 = flat out)"),
-		BENCH_OPT_F("wait", 'w', BENCH_OPT_SET, &pl.cfg.wait),
+			    "ticks/s like 100000, 250k, 1M (0 = flat out)",
+			    "R\tticks/s on an absolute schedule, 0 = flat out (default 1M)"),
+		BENCH_OPT_F("wait", 'w', BENCH_OPT_SET, &pl.cfg.wait,
+			    "consumers block (mdbus_reader_wait...) instead of spinning"),
 		BENCH_OPT_FUN("cpus", 'c', &pl.cfg, "CPUs we may run on, e.g. 0,1 or 0-3",
-			      bench_opt_cpus),
-		BENCH_OPT_FUN("slots", 's', &pl.cfg.slots, "a power of two >= 64", bench_opt_pow2),
-		BENCH_OPT_F("compare", 0, BENCH_OPT_SET, &pl.compare),
-		BENCH_OPT_F("sweep", 0, BENCH_OPT_SET, &pl.sweep),
-		BENCH_OPT_FUN("sweep-rates", 0, &pl, "e.g. 10k,100k,1M", bench_opt_rates),
-		BENCH_OPT_N("repeat", 0, BENCH_OPT_UINT, &pl.repeat, 1, 50, "1..50"),
-		BENCH_OPT_F("no-stalls", 0, BENCH_OPT_CLEAR, &pl.cfg.stalls),
-		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &pl.json),
-		BENCH_OPT_F("plot", 'p', BENCH_OPT_STR, &pl.plot),
-		BENCH_OPT_F("verbose", 'v', BENCH_OPT_SET, &pl.cfg.verbose),
+			      bench_opt_cpus, "LIST\tpin: publisher, then consumers round robin"),
+		BENCH_OPT_FUN("slots", 's', &pl.cfg.slots, "a power of two >= 64", bench_opt_pow2,
+			      "N\tmdbus ring slots, power of two (default 65536)"),
+		BENCH_OPT_F("compare", 0, BENCH_OPT_SET, &pl.compare,
+			    "every transport back to back, ratios vs mdbus"),
+		BENCH_OPT_N("repeat", 0, BENCH_OPT_UINT, &pl.repeat, 1, 50, "1..50",
+			    "N\truns per configuration (interleaved), medians compared"),
+		BENCH_OPT_F("sweep", 0, BENCH_OPT_SET, &pl.sweep,
+			    "consumers 1,2,4.. up to the cores (+2 oversubscribed) x rates"),
+		BENCH_OPT_FUN("sweep-rates", 0, &pl, "e.g. 10k,100k,1M", bench_opt_rates,
+			      "L\trates for --sweep (default 10k,100k,1M)"),
+		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &pl.json,
+			    "JSON on stdout instead of tables"),
+		BENCH_OPT_F("plot", 'p', BENCH_OPT_STR, &pl.plot,
+			    "PNG\tlatency percentile curves (gnuplot)"),
+		BENCH_OPT_F("no-stalls", 0, BENCH_OPT_CLEAR, &pl.cfg.stalls,
+			    "no stall trace, no floor row (a zero-cost transport over them)"),
+		BENCH_OPT_F("verbose", 'v', BENCH_OPT_SET, &pl.cfg.verbose,
+			    "keep iox-roudi logs, more detail"),
 		BENCH_OPT_END,
 	};
-	int rc = bench_opt_parse("mdbus-bench", opts, bench_usage, argc, argv);
+	int rc = bench_opt_parse("mdbus-bench", bench_synopsis, opts, argc, argv);
 	if (rc)
 		return rc > 0 ? 0 : 2;
 	return bench_execute(&pl) ? 1 : 0;

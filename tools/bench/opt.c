@@ -45,7 +45,21 @@ static int bench_opt_value(const struct bench_opt *o, const char *arg)
 	return -EINVAL;
 }
 
-int bench_opt_parse(const char *prog, const struct bench_opt *t, void (*usage)(FILE *), int argc,
+static void bench_opt_usage(FILE *f, const char *synopsis, const struct bench_opt *t)
+{
+	fprintf(f, "%soptions:\n", synopsis);
+	for (; t->name; t++) {
+		char left[40];
+		const char *tab = strchr(t->help, '\t');
+		snprintf(left, sizeof(left), "--%s %.*s", t->name, tab ? (int)(tab - t->help) : 0,
+			 t->help);
+		fprintf(f, "  %c%c%c %-19s %s\n", t->key ? '-' : ' ', t->key ? t->key : ' ',
+			t->key ? ',' : ' ', left, tab ? tab + 1 : t->help);
+	}
+	fprintf(f, "  -h, --help\n");
+}
+
+int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_opt *t, int argc,
 		    char **argv)
 {
 	struct option lo[BENCH_OPT_MAX + 2];
@@ -69,13 +83,9 @@ int bench_opt_parse(const char *prog, const struct bench_opt *t, void (*usage)(F
 		int k = 0;
 		while (k < n && (t[k].key ? t[k].key : 256 + k) != c)
 			k++;
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (k == n) {
-			usage(stderr);
-			return -1;
+		if (c == 'h' || k == n) {
+			bench_opt_usage(c == 'h' ? stdout : stderr, synopsis, t);
+			return c == 'h' ? 1 : -1;
 		}
 		if (bench_opt_value(&t[k], optarg) < 0) {
 			fprintf(stderr, "%s: --%s: want %s, got '%s'\n", prog, t[k].name, t[k].want,

@@ -28,30 +28,25 @@ struct bench_opt {
 	uint64_t min, max;
 	const char *want; /* "mdbus-bench: --name: want WANT, got 'arg'" */
 	int (*fn)(const char *arg, void *dst);
+	const char *help; /* "ARG\tdescription" (no ARG for flags) for --help */
 };
 
 /* Table entries: a flag or a string; a number in min..max; a function. */
-#define BENCH_OPT_F(name, key, kind, dst)                                                          \
-	{                                                                                          \
-		name, key, kind, dst, 0, 0, NULL, NULL                                             \
-	}
-#define BENCH_OPT_N(name, key, kind, dst, min, max, want)                                          \
-	{                                                                                          \
-		name, key, kind, dst, min, max, want, NULL                                         \
-	}
-#define BENCH_OPT_FUN(name, key, dst, want, fn)                                                    \
-	{                                                                                          \
-		name, key, BENCH_OPT_FN, dst, 0, 0, want, fn                                       \
-	}
-#define BENCH_OPT_END                                                                              \
-	{                                                                                          \
-		NULL, 0, BENCH_OPT_SET, NULL, 0, 0, NULL, NULL                                     \
-	}
+// clang-format off
+/* clang-format would spread each one-line entry over four */
+#define BENCH_OPT_F(name, key, kind, dst, help) {name, key, kind, dst, 0, 0, NULL, NULL, help}
+#define BENCH_OPT_N(name, key, kind, dst, min, max, want, help) \
+	{name, key, kind, dst, min, max, want, NULL, help}
+#define BENCH_OPT_FUN(name, key, dst, want, fn, help) \
+	{name, key, BENCH_OPT_FN, dst, 0, 0, want, fn, help}
+#define BENCH_OPT_END {NULL, 0, BENCH_OPT_SET, NULL, 0, 0, NULL, NULL, NULL}
+// clang-format on
 
 /* Parses argv[1..] by the table t (ended by a NULL name); -h/--help prints
- * usage(stdout). Returns 0 to go on, 1 after --help, -1 after an error was
- * printed (exit status 2). */
-int bench_opt_parse(const char *prog, const struct bench_opt *t, void (*usage)(FILE *), int argc,
+ * the usage (synopsis, then one line per option) on stdout, a bad option on
+ * stderr. Returns 0 to go on, 1 after --help, -1 after an error was printed
+ * (exit status 2). */
+int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_opt *t, int argc,
 		    char **argv);
 
 /* For BENCH_OPT_FN: a power of two in 64..2^30 into *(unsigned *)dst. */

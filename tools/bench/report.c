@@ -14,7 +14,9 @@ const char *const bench_pct_names[BENCH_NPCT] = {"p50", "p90", "p99", "p99.9", "
 
 void bench_fmt_ns(uint64_t ns, char *buf, size_t len)
 {
-	if (ns < 10000)
+	if (ns == UINT64_MAX)
+		snprintf(buf, len, "lost");
+	else if (ns < 10000)
 		snprintf(buf, len, "%lluns", (unsigned long long)ns);
 	else if (ns < 10000000)
 		snprintf(buf, len, "%.2fus", (double)ns / 1e3);

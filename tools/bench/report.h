@@ -18,7 +18,7 @@
 extern const double bench_pcts[BENCH_NPCT]; /* 50, 90, 99, 99.9, 99.99 */
 extern const char *const bench_pct_names[BENCH_NPCT];
 
-/* "182ns", "1.25us", "3.40ms". */
+/* "182ns", "1.25us", "3.40ms"; UINT64_MAX is "lost". */
 void bench_fmt_ns(uint64_t ns, char *buf, size_t len);
 /* "max" (0 = flat out), "100k/s", "1M/s", "1234/s". */
 void bench_fmt_rate(uint64_t rate, char *buf, size_t len);

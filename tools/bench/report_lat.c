@@ -7,24 +7,22 @@
 #include "bench.h"
 #include "report.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BENCH_LAT_MAXRUNS 256
 
-/* Per transport over its repeated runs: medians of each figure. */
+/* The figures a summary takes the median of, per transport over its runs. */
+enum { P50, P99, P9999, L50, L99, LOST, R50, R99, RPCT, F50, F99, F9999, NFIG };
+
 struct bench_summary {
 	const char *transport;
-	unsigned runs; /* runs that produced latencies */
-	int skipped;   /* every run skipped or failed: why */
+	unsigned runs, floor_runs; /* runs with latencies; those that traced a floor */
+	int skipped;		   /* every run skipped or failed: why */
 	char why[BENCH_ERR_MAX * 2];
-	uint64_t p50, p99, p9999, p50_min, p50_max;
-	uint64_t p50_lossy, p99_lossy; /* UINT64_MAX = among the lost */
-	double lost_pct;
-	uint64_t ready_p50, ready_p99; /* ticks that found the consumer idle */
-	double ready_pct;
-	unsigned floor_runs; /* runs that traced their floor */
-	uint64_t floor_p50, floor_p99, floor_p9999;
+	double med[NFIG]; /* L50/L99 at UINT64_MAX: among the lost */
+	double p50_min, p50_max;
 };
 
 static uint64_t bench_missed(const struct bench_result *r)
@@ -46,19 +44,15 @@ static int bench_accounted(const struct bench_result *r)
 	return 1;
 }
 
-/*
- * Loss-adjusted percentile: the p-th percentile over every tick published
- * to the consumers, a lost tick counting as slower than any delivered one.
- * A transport that drops what it cannot deliver quickly (a full socket, a
- * 256-entry iceoryx queue) otherwise looks fast by only timing survivors.
- * UINT64_MAX when the percentile falls among the lost ticks.
- */
+/* Loss-adjusted percentile: over every tick published, a lost tick counting
+ * as slower than any delivered one (a transport that drops what it cannot
+ * deliver quickly otherwise looks fast by only timing survivors).
+ * UINT64_MAX when the percentile falls among the lost ticks. */
 static uint64_t bench_lossy(const struct bench_hist *h, uint64_t missed, double p)
 {
-	uint64_t total = h->count + missed;
-	if (total == 0)
+	double rank = p / 100.0 * (double)(h->count + missed);
+	if (h->count + missed == 0)
 		return 0;
-	double rank = p / 100.0 * (double)total;
 	if (rank > (double)h->count)
 		return UINT64_MAX;
 	return bench_hist_percentile(h, 100.0 * rank / (double)(h->count ? h->count : 1));
@@ -75,69 +69,35 @@ static double bench_pub_rate(const struct bench_pub_result *p)
 	return secs > 0 ? (double)p->published / secs : 0.0;
 }
 
-static void bench_fmt_lossy(uint64_t v, char *buf, size_t len)
+static uint64_t bench_u(double v)
 {
-	if (v == UINT64_MAX)
-		snprintf(buf, len, "lost");
-	else
-		bench_fmt_ns(v, buf, len);
+	return v >= 1.8e19 ? UINT64_MAX : (uint64_t)v; /* "lost" survives the median */
 }
 
 /* "7.8x", "0.05x": two significant digits below 1; "-" without a base */
-static void bench_fmt_ratio(uint64_t x, uint64_t base, char *buf, size_t len)
+static void bench_fmt_ratio(double x, double base, char *buf, size_t len)
 {
-	double q = base ? (double)x / (double)base : 0;
-	if (!base)
-		snprintf(buf, len, "-");
+	if (base > 0)
+		snprintf(buf, len, x / base < 1.0 ? "%.2gx" : "%.1fx", x / base);
 	else
-		snprintf(buf, len, q < 1.0 ? "%.2gx" : "%.1fx", q);
+		snprintf(buf, len, "-");
 }
 
-static uint64_t bench_u64(double v)
+static double bench_figure(const struct bench_result *r, int f)
 {
-	return v >= 1.8e19 ? UINT64_MAX : (uint64_t)v; /* a lossy "lost" survives the median */
-}
-
-/* Medians over the k runs use[] of one transport. */
-static void bench_summary_fill(struct bench_summary *s, const struct bench_result **use, unsigned k)
-{
-	enum { P50, P99, P9999, L50, L99, LOST, R50, R99, RPCT, F50, F99, F9999, NF };
-	static double v[NF][BENCH_LAT_MAXRUNS];
-	unsigned kf = 0;
-	for (unsigned q = 0; q < k; q++) {
-		const struct bench_result *r = use[q];
-		uint64_t m = bench_missed(r);
-		v[P50][q] = (double)bench_hist_percentile(&r->all, 50);
-		v[P99][q] = (double)bench_hist_percentile(&r->all, 99);
-		v[P9999][q] = (double)bench_hist_percentile(&r->all, 99.99);
-		v[L50][q] = (double)bench_lossy(&r->all, m, 50);
-		v[L99][q] = (double)bench_lossy(&r->all, m, 99);
-		v[LOST][q] = 100.0 * (double)m / (double)(m + r->all.count);
-		v[R50][q] = (double)bench_hist_percentile(&r->all_ready, 50);
-		v[R99][q] = (double)bench_hist_percentile(&r->all_ready, 99);
-		v[RPCT][q] = 100.0 * (double)r->all_ready.count / (double)r->all.count;
-		if (!r->floor.ok)
-			continue;
-		v[F50][kf] = (double)bench_hist_percentile(&r->floor.hist, 50);
-		v[F99][kf] = (double)bench_hist_percentile(&r->floor.hist, 99);
-		v[F9999][kf++] = (double)bench_hist_percentile(&r->floor.hist, 99.99);
-	}
-	s->runs = k;
-	s->p50 = (uint64_t)bench_median(v[P50], k, 0);
-	s->p50_min = (uint64_t)v[P50][0];
-	s->p50_max = (uint64_t)v[P50][k - 1];
-	s->p99 = (uint64_t)bench_median(v[P99], k, 0);
-	s->p9999 = (uint64_t)bench_median(v[P9999], k, 0);
-	s->p50_lossy = bench_u64(bench_median(v[L50], k, 0));
-	s->p99_lossy = bench_u64(bench_median(v[L99], k, 0));
-	s->lost_pct = bench_median(v[LOST], k, 0);
-	s->ready_p50 = (uint64_t)bench_median(v[R50], k, 0);
-	s->ready_p99 = (uint64_t)bench_median(v[R99], k, 0);
-	s->ready_pct = bench_median(v[RPCT], k, 0);
-	s->floor_runs = kf;
-	s->floor_p50 = (uint64_t)bench_median(v[F50], kf, 0);
-	s->floor_p99 = (uint64_t)bench_median(v[F99], kf, 0);
-	s->floor_p9999 = (uint64_t)bench_median(v[F9999], kf, 0);
+	static const double pct[NFIG] = {50, 99, 99.99, 50, 99, 0, 50, 99, 0, 50, 99, 99.99};
+	uint64_t m = bench_missed(r);
+	if (f <= P9999)
+		return (double)bench_hist_percentile(&r->all, pct[f]);
+	if (f <= L99)
+		return (double)bench_lossy(&r->all, m, pct[f]);
+	if (f == LOST)
+		return 100.0 * (double)m / (double)(m + r->all.count);
+	if (f <= R99)
+		return (double)bench_hist_percentile(&r->all_ready, pct[f]);
+	if (f == RPCT)
+		return 100.0 * (double)r->all_ready.count / (double)r->all.count;
+	return (double)bench_hist_percentile(&r->floor.hist, pct[f]);
 }
 
 /* Groups r by transport (first-seen order); returns the number of groups. */
@@ -145,32 +105,41 @@ static size_t bench_summarize(const struct bench_result *r, size_t n, struct ben
 			      size_t cap)
 {
 	const struct bench_result *use[BENCH_LAT_MAXRUNS];
+	double v[BENCH_LAT_MAXRUNS];
 	size_t ng = 0;
 	for (size_t i = 0; i < n && ng < cap; i++) {
-		size_t g = 0;
-		while (g < ng && strcmp(out[g].transport, r[i].transport) != 0)
-			g++;
-		if (g < ng)
-			continue;
-		struct bench_summary *s = &out[ng++];
+		struct bench_summary *s = out;
 		unsigned k = 0;
+		while (s < out + ng && strcmp(s->transport, r[i].transport) != 0)
+			s++;
+		if (s < out + ng)
+			continue; /* seen */
+		s = &out[ng++];
 		memset(s, 0, sizeof(*s));
 		s->transport = r[i].transport;
 		for (size_t j = i; j < n && k < BENCH_LAT_MAXRUNS; j++) {
 			if (strcmp(r[j].transport, s->transport) != 0)
 				continue;
-			if (r[j].skipped || !r[j].all.count) {
-				if (!s->why[0])
-					snprintf(s->why, sizeof(s->why), "%s%.*s",
-						 r[j].skipped ? "skipped: " : "failed: ",
-						 (int)sizeof(s->why) - 16, r[j].why);
-				continue;
-			}
-			use[k++] = &r[j];
+			if (!r[j].skipped && r[j].all.count)
+				use[k++] = &r[j];
+			else if (!s->why[0])
+				snprintf(s->why, sizeof(s->why), "%s%.*s",
+					 r[j].skipped ? "skipped: " : "failed: ",
+					 (int)sizeof(s->why) - 16, r[j].why);
 		}
-		if (k)
-			bench_summary_fill(s, use, k);
+		s->runs = k;
 		s->skipped = k == 0;
+		for (int f = 0; f < NFIG && k; f++) {
+			unsigned m = 0;
+			for (unsigned q = 0; q < k; q++)
+				if (f < F50 || use[q]->floor.ok)
+					v[m++] = bench_figure(use[q], f);
+			s->med[f] = bench_median(v, m, 0);
+			if (f == P50)
+				s->p50_min = v[0], s->p50_max = v[m - 1];
+			if (f == F50)
+				s->floor_runs = m;
+		}
 	}
 	return ng;
 }
@@ -247,6 +216,7 @@ static void bench_report_floor(FILE *f, const struct bench_floor *fl)
 /* The notes under a run's table: odd counters, busy CPUs, losses. */
 static void bench_report_notes(FILE *f, const struct bench_result *r)
 {
+	uint64_t missed = bench_missed(r);
 	for (unsigned i = 0; i < r->nsub; i++) {
 		const struct bench_sub_result *s = &r->sub[i];
 		if (s->api_missed || s->laps || s->out_of_order || s->negative || !s->end_seen)
@@ -268,11 +238,10 @@ static void bench_report_notes(FILE *f, const struct bench_result *r)
 				"tail measures the scheduler, not the transport\n",
 				i, bench_cpu_pct(&r->sub[i]),
 				(unsigned long long)r->sub[i].invol_switches);
-	uint64_t missed = bench_missed(r);
 	if (missed) {
 		char a[24], b[24];
-		bench_fmt_lossy(bench_lossy(&r->all, missed, 50), a, sizeof(a));
-		bench_fmt_lossy(bench_lossy(&r->all, missed, 99), b, sizeof(b));
+		bench_fmt_ns(bench_lossy(&r->all, missed, 50), a, sizeof(a));
+		bench_fmt_ns(bench_lossy(&r->all, missed, 99), b, sizeof(b));
 		fprintf(f,
 			"  lost %.1f%% of the ticks; counting a lost tick as slower than any "
 			"delivered one: p50 %s, p99 %s\n",
@@ -287,6 +256,7 @@ static void bench_report_notes(FILE *f, const struct bench_result *r)
 void bench_lat_run(FILE *f, const struct bench_result *r)
 {
 	const struct bench_pub_result *p = &r->pub;
+	uint64_t rx = 0;
 	char behind[24];
 	fprintf(f, "\n[%s]", r->transport);
 	if (r->skipped) {
@@ -306,7 +276,6 @@ void bench_lat_run(FILE *f, const struct bench_result *r)
 		(unsigned long long)p->dropped);
 	fprintf(f, "  %-9s %9s %9s %9s %9s %9s %9s %9s %11s %9s %6s\n", "consumer", "min", "p50",
 		"p90", "p99", "p99.9", "p99.99", "max", "received", "missed", "cpu");
-	uint64_t rx = 0;
 	for (unsigned i = 0; i < r->nsub; i++) {
 		const struct bench_sub_result *s = &r->sub[i];
 		char label[16];
@@ -331,6 +300,13 @@ void bench_lat_run(FILE *f, const struct bench_result *r)
 	bench_report_notes(f, r);
 }
 
+/* Three figures of a summary as nanoseconds. */
+static void bench_fmt3(const struct bench_summary *s, const int *fig, char (*b)[24])
+{
+	for (int i = 0; i < 3; i++)
+		bench_fmt_ns(bench_u(s->med[fig[i]]), b[i], sizeof(b[i]));
+}
+
 /* The "ticks that found their consumer idle" part of --compare. */
 static void bench_compare_ready(FILE *f, const struct bench_summary *sum, size_t ns,
 				const struct bench_summary *m)
@@ -341,16 +317,15 @@ static void bench_compare_ready(FILE *f, const struct bench_summary *sum, size_t
 		"p50 ratio", "p99 ratio");
 	for (size_t i = 0; i < ns; i++) {
 		const struct bench_summary *s = &sum[i];
-		char a[24], b[24], r50[16], r99[16];
+		char b[3][24], r50[16], r99[16];
+		int base = m && m->med[R50] > 0 && m->med[R99] > 0;
 		if (s->skipped)
 			continue;
-		bench_fmt_ns(s->ready_p50, a, sizeof(a));
-		bench_fmt_ns(s->ready_p99, b, sizeof(b));
-		int base = m && m->ready_p50 && m->ready_p99;
-		bench_fmt_ratio(s->ready_p50, base ? m->ready_p50 : 0, r50, sizeof(r50));
-		bench_fmt_ratio(s->ready_p99, base ? m->ready_p99 : 0, r99, sizeof(r99));
-		fprintf(f, "  %-9s %6.1f%% %9s %9s %10s %10s\n", s->transport, s->ready_pct, a, b,
-			r50, r99);
+		bench_fmt3(s, (const int[]){R50, R99, R99}, b);
+		bench_fmt_ratio(s->med[R50], base ? m->med[R50] : 0, r50, sizeof(r50));
+		bench_fmt_ratio(s->med[R99], base ? m->med[R99] : 0, r99, sizeof(r99));
+		fprintf(f, "  %-9s %6.1f%% %9s %9s %10s %10s\n", s->transport, s->med[RPCT], b[0],
+			b[1], r50, r99);
 	}
 }
 
@@ -359,6 +334,7 @@ void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n)
 	struct bench_summary sum[8];
 	size_t ns = bench_summarize(r, n, sum, 8);
 	const struct bench_summary *m = bench_mdbus_summary(sum, ns);
+	int base = m && m->med[P50] > 0 && m->med[P99] > 0;
 	fprintf(f,
 		"\ncomparison (all consumers merged; median over %u run(s) per transport, "
 		"interleaved;\n  ratio = transport / mdbus, >1 = mdbus is faster; p50*/p99* count "
@@ -368,33 +344,27 @@ void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n)
 		"p99.99", "p50 ratio", "p99 ratio", "lost", "p50*", "p99*", "p50 range");
 	for (size_t i = 0; i < ns; i++) {
 		const struct bench_summary *s = &sum[i];
-		char a[24], b[24], c[24], d[24], e[24], lo[24], hi[24], r50[16], r99[16];
+		char b[3][24], l[3][24], lo[24], hi[24], r50[16], r99[16];
 		if (s->skipped) {
 			fprintf(f, "  %-9s %s\n", s->transport, s->why);
 			continue;
 		}
-		bench_fmt_ns(s->p50, a, sizeof(a));
-		bench_fmt_ns(s->p99, b, sizeof(b));
-		bench_fmt_ns(s->p9999, c, sizeof(c));
-		bench_fmt_lossy(s->p50_lossy, d, sizeof(d));
-		bench_fmt_lossy(s->p99_lossy, e, sizeof(e));
-		bench_fmt_ns(s->p50_min, lo, sizeof(lo));
-		bench_fmt_ns(s->p50_max, hi, sizeof(hi));
-		int base = m && m->p50 && m->p99;
-		bench_fmt_ratio(s->p50, base ? m->p50 : 0, r50, sizeof(r50));
-		bench_fmt_ratio(s->p99, base ? m->p99 : 0, r99, sizeof(r99));
+		bench_fmt3(s, (const int[]){P50, P99, P9999}, b);
+		bench_fmt3(s, (const int[]){L50, L99, L99}, l);
+		bench_fmt_ns((uint64_t)s->p50_min, lo, sizeof(lo));
+		bench_fmt_ns((uint64_t)s->p50_max, hi, sizeof(hi));
+		bench_fmt_ratio(s->med[P50], base ? m->med[P50] : 0, r50, sizeof(r50));
+		bench_fmt_ratio(s->med[P99], base ? m->med[P99] : 0, r99, sizeof(r99));
 		fprintf(f, "  %-9s %9s %9s %9s %10s %10s %6.1f%% %9s %9s  %s..%s\n", s->transport,
-			a, b, c, r50, r99, s->lost_pct, d, e, lo, hi);
+			b[0], b[1], b[2], r50, r99, s->med[LOST], l[0], l[1], lo, hi);
 	}
 	if (m && m->floor_runs) { /* only mdbus runs are traced (floor.c) */
-		char a[24], b[24], c[24];
-		bench_fmt_ns(m->floor_p50, a, sizeof(a));
-		bench_fmt_ns(m->floor_p99, b, sizeof(b));
-		bench_fmt_ns(m->floor_p9999, c, sizeof(c));
+		char b[3][24];
+		bench_fmt3(m, (const int[]){F50, F99, F9999}, b);
 		fprintf(f,
 			"  %-9s %9s %9s %9s  (zero-cost transport through the stalls of the %u "
 			"traced mdbus run(s); nothing measures lower)\n",
-			"floor", a, b, c, m->floor_runs);
+			"floor", b[0], b[1], b[2], m->floor_runs);
 	}
 	bench_compare_ready(f, sum, ns, m);
 }
@@ -407,23 +377,21 @@ void bench_lat_sweep(FILE *f, const struct bench_result *r, size_t n)
 		"rate", "p50", "p99", "p99.99", "ticks/s", "missed", "ready p50", "ready p99",
 		"note");
 	for (size_t i = 0; i < n; i++) {
-		char rate[24], a[24], b[24], c[24], d[24], e[24];
+		char rate[24], b[5][24];
+		static const int fig[5] = {P50, P99, P9999, R50, R99};
 		bench_fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
 		if (r[i].skipped) {
 			fprintf(f, "  %-9s %9u %8s skipped: %s\n", r[i].transport, r[i].nsub, rate,
 				r[i].why);
 			continue;
 		}
-		bench_fmt_ns(bench_hist_percentile(&r[i].all, 50), a, sizeof(a));
-		bench_fmt_ns(bench_hist_percentile(&r[i].all, 99), b, sizeof(b));
-		bench_fmt_ns(bench_hist_percentile(&r[i].all, 99.99), c, sizeof(c));
-		bench_fmt_ns(bench_hist_percentile(&r[i].all_ready, 50), d, sizeof(d));
-		bench_fmt_ns(bench_hist_percentile(&r[i].all_ready, 99), e, sizeof(e));
+		for (int k = 0; k < 5; k++)
+			bench_fmt_ns((uint64_t)bench_figure(&r[i], fig[k]), b[k], sizeof(b[k]));
 		fprintf(f, "  %-9s %9u %8s %9s %9s %9s %12.0f %9llu %9s %9s  %s%s%s\n",
-			r[i].transport, r[i].nsub, rate, a, b, c, bench_pub_rate(&r[i].pub),
-			(unsigned long long)bench_missed(&r[i]), d, e,
-			r[i].oversubscribed ? "oversubscribed " : "", r[i].failed ? "FAILED: " : "",
-			r[i].failed ? r[i].why : "");
+			r[i].transport, r[i].nsub, rate, b[0], b[1], b[2],
+			bench_pub_rate(&r[i].pub), (unsigned long long)bench_missed(&r[i]), b[3],
+			b[4], r[i].oversubscribed ? "oversubscribed " : "",
+			r[i].failed ? "FAILED: " : "", r[i].failed ? r[i].why : "");
 	}
 }
 
@@ -474,6 +442,7 @@ static void bench_json_sub(struct bench_json *j, unsigned i, const struct bench_
 static void bench_json_run(struct bench_json *j, const struct bench_result *r)
 {
 	const struct bench_pub_result *p = &r->pub;
+	uint64_t missed = bench_missed(r);
 	bench_j_open(j, NULL, '{');
 	bench_j(j, "transport:s skipped:b failed:b reason:s warning:s", r->transport, r->skipped,
 		r->failed, r->skipped || r->failed ? r->why : NULL,
@@ -483,38 +452,35 @@ static void bench_json_run(struct bench_json *j, const struct bench_result *r)
 		r->cfg.consumers, (double)r->cfg.duration_ns / 1e9, r->cfg.rate, r->cfg.wait,
 		r->oversubscribed, r->cfg.ncpus > 0);
 	bench_j_close(j);
-	if (!r->skipped) {
-		uint64_t missed = bench_missed(r);
-		bench_j_open(j, "publisher", '{');
-		bench_j(j,
-			"cpu:d published:u seconds:f3 ticks_per_s:f0 refused:u max_behind_ns:i "
-			"cpu_s:f3",
-			p->cpu, p->published, (double)(p->end_ns - p->start_ns) / 1e9,
-			bench_pub_rate(p), p->dropped, p->max_behind_ns,
-			p->cpu_user_s + p->cpu_sys_s);
+	if (r->skipped) {
 		bench_j_close(j);
-		bench_j_open(j, "consumers", '[');
-		for (unsigned i = 0; i < r->nsub; i++)
-			bench_json_sub(j, i, &r->sub[i]);
-		bench_j_close(j);
-		bench_json_floor(j, &r->floor);
-		bench_j(j, "accounted:b", bench_accounted(r));
-		bench_j_hist(j, "latency_ns", &r->all);
-		bench_j_hist(j, "latency_ready_ns", &r->all_ready);
-		bench_j(j, "missed:u", missed);
-		bench_j_open(j, "latency_lossy_ns", '{'); /* null = among the lost ticks */
-		for (int i = 0; i < BENCH_NPCT; i++) {
-			char spec[16];
-			uint64_t v = bench_lossy(&r->all, missed, bench_pcts[i]);
-			snprintf(spec, sizeof(spec), "%s:%c", bench_pct_names[i],
-				 v == UINT64_MAX ? 's' : 'u');
-			if (v == UINT64_MAX)
-				bench_j(j, spec, NULL);
-			else
-				bench_j(j, spec, v);
-		}
-		bench_j_close(j);
+		return;
 	}
+	bench_j_open(j, "publisher", '{');
+	bench_j(j, "cpu:d published:u seconds:f3 ticks_per_s:f0 refused:u max_behind_ns:i cpu_s:f3",
+		p->cpu, p->published, (double)(p->end_ns - p->start_ns) / 1e9, bench_pub_rate(p),
+		p->dropped, p->max_behind_ns, p->cpu_user_s + p->cpu_sys_s);
+	bench_j_close(j);
+	bench_j_open(j, "consumers", '[');
+	for (unsigned i = 0; i < r->nsub; i++)
+		bench_json_sub(j, i, &r->sub[i]);
+	bench_j_close(j);
+	bench_json_floor(j, &r->floor);
+	bench_j(j, "accounted:b missed:u", bench_accounted(r), missed);
+	bench_j_hist(j, "latency_ns", &r->all);
+	bench_j_hist(j, "latency_ready_ns", &r->all_ready);
+	bench_j_open(j, "latency_lossy_ns", '{'); /* null = among the lost ticks */
+	for (int i = 0; i < BENCH_NPCT; i++) {
+		char spec[16];
+		uint64_t v = bench_lossy(&r->all, missed, bench_pcts[i]);
+		snprintf(spec, sizeof(spec), "%s:%c", bench_pct_names[i],
+			 v == UINT64_MAX ? 's' : 'u');
+		if (v == UINT64_MAX)
+			bench_j(j, spec, NULL);
+		else
+			bench_j(j, spec, v);
+	}
+	bench_j_close(j);
 	bench_j_close(j);
 }
 
@@ -526,35 +492,36 @@ static void bench_json_summary(struct bench_json *j, const struct bench_result *
 	const struct bench_summary *m = bench_mdbus_summary(sum, ns);
 	bench_j_open(j, "summary", '{');
 	for (size_t i = 0; i < ns; i++) {
-		const struct bench_summary *s = &sum[i];
-		bench_j_open(j, s->transport, '{');
-		bench_j(j, "runs:d skipped:b", s->runs, s->skipped);
-		if (!s->skipped)
+		const double *v = sum[i].med;
+		bench_j_open(j, sum[i].transport, '{');
+		bench_j(j, "runs:d skipped:b", sum[i].runs, sum[i].skipped);
+		if (!sum[i].skipped)
 			bench_j(j,
 				"p50_median:u p99_median:u p99.99_median:u p50_min:u p50_max:u "
 				"lost_pct:f3 ready_p50_median:u ready_p99_median:u ready_pct:f2",
-				s->p50, s->p99, s->p9999, s->p50_min, s->p50_max, s->lost_pct,
-				s->ready_p50, s->ready_p99, s->ready_pct);
-		if (!s->skipped && s->floor_runs)
+				bench_u(v[P50]), bench_u(v[P99]), bench_u(v[P9999]),
+				bench_u(sum[i].p50_min), bench_u(sum[i].p50_max), v[LOST],
+				bench_u(v[R50]), bench_u(v[R99]), v[RPCT]);
+		if (!sum[i].skipped && sum[i].floor_runs)
 			bench_j(j,
 				"floor_runs:d floor_p50_median:u floor_p99_median:u "
 				"floor_p99.99_median:u",
-				s->floor_runs, s->floor_p50, s->floor_p99, s->floor_p9999);
+				sum[i].floor_runs, bench_u(v[F50]), bench_u(v[F99]),
+				bench_u(v[F9999]));
 		bench_j_close(j);
 	}
 	bench_j_close(j);
-	if (!m || !m->p50 || !m->p99)
+	if (!m || m->med[P50] <= 0 || m->med[P99] <= 0)
 		return;
 	bench_j_open(j, "ratios_vs_mdbus", '{');
 	for (size_t i = 0; i < ns; i++) {
-		const struct bench_summary *s = &sum[i];
-		if (s == m || s->skipped)
+		const double *v = sum[i].med, *b = m->med;
+		if (&sum[i] == m || sum[i].skipped)
 			continue;
-		bench_j_open(j, s->transport, '{');
-		bench_j(j, "p50:f2 p99:f2 ready_p50:f2 ready_p99:f2",
-			(double)s->p50 / (double)m->p50, (double)s->p99 / (double)m->p99,
-			m->ready_p50 ? (double)s->ready_p50 / (double)m->ready_p50 : 0.0,
-			m->ready_p99 ? (double)s->ready_p99 / (double)m->ready_p99 : 0.0);
+		bench_j_open(j, sum[i].transport, '{');
+		bench_j(j, "p50:f2 p99:f2 ready_p50:f2 ready_p99:f2", v[P50] / b[P50],
+			v[P99] / b[P99], b[R50] > 0 ? v[R50] / b[R50] : 0.0,
+			b[R99] > 0 ? v[R99] / b[R99] : 0.0);
 		bench_j_close(j);
 	}
 	bench_j_close(j);
@@ -579,29 +546,34 @@ void bench_lat_json(FILE *f, const struct bench_sysinfo *si, const char *mode,
 	bench_j_close(&j);
 }
 
+/* One curve per kind (every tick, idle consumer, floor) of a group. */
+static void bench_curve(struct bench_curve *c, const struct bench_hist *h, const char *style,
+			const char *title)
+{
+	c->h = h;
+	snprintf(c->style, sizeof(c->style), "%s", style);
+	snprintf(c->title, sizeof(c->title), "%.127s", title);
+}
+
 int bench_lat_plot(const char *path, const struct bench_sysinfo *si, const struct bench_result *r,
 		   size_t n, char *err, size_t len)
 {
 	/* One group per (transport, consumers, rate), repeated runs merged:
 	 * solid = every tick, dashed = ticks that found the consumer idle,
 	 * dotted = the floor (a zero-cost transport through the run's stalls). */
-	struct bench_hist *acc = calloc(3 * (n ? n : 1), sizeof(*acc));
-	struct bench_curve *c = calloc(3 * (n ? n : 1), sizeof(*c));
-	size_t *key = calloc(n ? n : 1, sizeof(*key)), ng = 0, nc = 0;
-	char title[256];
+	struct bench_hist *acc = calloc(3 * n + 1, sizeof(*acc));
+	struct bench_curve *c = calloc(3 * n + 1, sizeof(*c));
+	size_t key[BENCH_LAT_MAXRUNS], ng = 0, nc = 0;
+	char t[256], style[64];
 	int rc = -ENOMEM;
-	if (!acc || !c || !key) {
-		snprintf(err, len, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; acc && c && i < n; i++) {
 		size_t k = 0;
-		if (r[i].skipped || !r[i].all.count)
-			continue;
 		while (k < ng &&
 		       (strcmp(r[key[k]].transport, r[i].transport) != 0 ||
 			r[key[k]].nsub != r[i].nsub || r[key[k]].cfg.rate != r[i].cfg.rate))
 			k++;
+		if (r[i].skipped || !r[i].all.count)
+			continue;
 		if (k == ng) {
 			key[ng++] = i;
 			for (int q = 0; q < 3; q++)
@@ -612,34 +584,30 @@ int bench_lat_plot(const char *path, const struct bench_sysinfo *si, const struc
 		if (r[i].floor.ok)
 			bench_hist_merge(&acc[3 * k + 2], &r[i].floor.hist);
 	}
-	for (size_t k = 0; k < ng; k++) {
+	for (size_t k = 0; acc && c && k < ng; k++) {
 		const struct bench_result *q = &r[key[k]];
 		char rate[24];
 		bench_fmt_rate(q->cfg.rate, rate, sizeof(rate));
-		c[nc] = (struct bench_curve){.h = &acc[3 * k]};
-		snprintf(c[nc].style, sizeof(c[nc].style), "with linespoints lc %zu dt 1", k + 1);
-		snprintf(c[nc++].title, sizeof(c[0].title), "%s, %u consumer(s), %s", q->transport,
-			 q->nsub, rate);
-		if (acc[3 * k + 1].count) {
-			c[nc] = (struct bench_curve){.h = &acc[3 * k + 1]};
-			snprintf(c[nc].style, sizeof(c[nc].style), "with lines lc %zu dt 2", k + 1);
-			snprintf(c[nc++].title, sizeof(c[0].title), "%s, idle consumer",
-				 q->transport);
-		}
-		if (acc[3 * k + 2].count) {
-			c[nc] = (struct bench_curve){.h = &acc[3 * k + 2],
-						     .style =
-							     "with lines lc rgb 'black' dt 3 lw 2"};
-			snprintf(c[nc++].title, sizeof(c[0].title),
-				 "%s, floor (zero-cost transport, same stalls)", q->transport);
-		}
+		snprintf(style, sizeof(style), "with linespoints lc %zu dt 1", k + 1);
+		snprintf(t, sizeof(t), "%s, %u consumer(s), %s", q->transport, q->nsub, rate);
+		bench_curve(&c[nc++], &acc[3 * k], style, t);
+		snprintf(style, sizeof(style), "with lines lc %zu dt 2", k + 1);
+		snprintf(t, sizeof(t), "%s, idle consumer", q->transport);
+		if (acc[3 * k + 1].count)
+			bench_curve(&c[nc++], &acc[3 * k + 1], style, t);
+		snprintf(t, sizeof(t), "%s, floor (zero-cost transport, same stalls)",
+			 q->transport);
+		if (acc[3 * k + 2].count)
+			bench_curve(&c[nc++], &acc[3 * k + 2],
+				    "with lines lc rgb 'black' dt 3 lw 2", t);
 	}
-	snprintf(title, sizeof(title), "mdbus-bench one-way latency, %d cores, %s", si->cores,
+	snprintf(t, sizeof(t), "mdbus-bench one-way latency, %d cores, %s", si->cores,
 		 si->cpu_model);
-	rc = bench_plot(path, title, c, nc, err, len);
-out:
+	if (acc && c)
+		rc = bench_plot(path, t, c, nc, err, len);
+	else
+		snprintf(err, len, "out of memory");
 	free(acc);
 	free(c);
-	free(key);
 	return rc;
 }

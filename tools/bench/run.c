@@ -109,7 +109,7 @@ static int bench_pub_until(struct bench_run *run, void *pub, unsigned stage, int
 /* The measured phase: the hot loop every transport is timed by. Traced
  * runs note every gap between two clock reads (the recorder was touched
  * before, not now). Returns 0 or 1 with res->err set. */
-static int bench_pub_measure(struct bench_run *run, void *pub)
+static int bench_pub_measure(struct bench_run *run, void *pub) /* long: the hot loop, kept whole */
 {
 	const struct bench_cfg *cfg = run->cfg;
 	const struct bench_transport *t = run->t;
@@ -199,18 +199,12 @@ static int bench_publisher(struct bench_run *run, int pin_rc)
 	double u0, s0, u1, s1;
 	uint64_t iv, v;
 	int bad = 1;
-
 	res->cpu = bench_cpu_for(run->cfg, -1);
-	if (pin_rc < 0) {
+	if (pin_rc < 0)
 		snprintf(res->err, sizeof(res->err), "publisher: pin to cpu %d: %s", res->cpu,
 			 strerror(-pin_rc));
-		bench_proc_stop(run->proc);
-		return 1;
-	}
-	if (run->t->pub_open(run, &pub, res->err, sizeof(res->err)) < 0) {
-		bench_proc_stop(run->proc);
-		return 1;
-	}
+	if (pin_rc < 0 || run->t->pub_open(run, &pub, res->err, sizeof(res->err)) < 0)
+		goto out;
 	bench_proc_arrive(run->proc, ST_PUB_READY); /* the endpoint exists */
 	/* Warm-up: subscriptions (ZeroMQ, iceoryx) take effect asynchronously;
 	 * WARMUP ticks until every consumer has seen one. */
@@ -243,6 +237,7 @@ out:
 
 /* Reads until END, the publisher's end or the stop flag: the hot loop.
  * Returns 0, or -1 with res->err set. */
+/* long: the consumer hot loop, kept whole as it is timed */
 static int bench_sub_measure(struct bench_run *run, unsigned idx, void *sub, int64_t *prev_io,
 			     uint64_t *last_io)
 {
@@ -333,7 +328,6 @@ static int bench_consumer(struct bench_run *run, unsigned idx, int pin_rc)
 	void *sub = NULL;
 	double u0, s0, u1, s1;
 	uint64_t iv0, v0, iv1, v1, last = 0;
-
 	bench_hist_reset(&res->hist);
 	bench_hist_reset(&res->ready);
 	res->cpu = bench_cpu_for(run->cfg, (int)idx);

@@ -24,55 +24,36 @@
 #define BENCH_ROUDI_READY "RouDi is ready for clients"
 
 #ifdef BENCH_HAVE_IOX
-/* Copies line [p, p + n) to out without ANSI colour sequences. */
-static void bench_roudi_line(const char *p, size_t n, char *out, size_t len)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 1 < len; i++) {
-		if (p[i] == '\033') { /* ESC [ ... m */
-			while (i < n && p[i] != 'm')
-				i++;
-			continue;
-		}
-		out[o++] = p[i];
-	}
-	out[o] = 0;
-}
-
 /* Reads the RouDi log; 1 if it says ready. Otherwise puts its most telling
- * line (the first "Fatal", else "Error", else the last line) in why. */
+ * line (the first "Fatal", else "Error", else the last line) in why,
+ * without ANSI colour sequences. */
 static int bench_roudi_log(const char *path, char *why, size_t len)
 {
-	char buf[8192];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	char buf[8192], *best = NULL, *line, *save = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rank = -1;
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
 	if (strstr(buf, BENCH_ROUDI_READY))
 		return 1;
-	const char *best = NULL, *last = NULL;
-	size_t best_len = 0, last_len = 0;
-	int best_rank = 0;
-	for (const char *p = buf; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t l = nl ? (size_t)(nl - p) : strlen(p);
-		if (l && p) { /* p is never NULL; tells GCC's -Wnonnull so under UBSan */
-			int rank = memmem(p, l, "Fatal", 5) ? 2 : memmem(p, l, "Error", 5) ? 1 : 0;
-			if (rank > best_rank) {
-				best = p, best_len = l, best_rank = rank;
-			}
-			last = p, last_len = l;
-		}
-		p = nl ? nl + 1 : p + l;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int r = strstr(line, "Fatal") ? 2 : strstr(line, "Error") ? 1 : 0;
+		if (r > rank || (r == 0 && rank == 0))
+			best = line, rank = r;
 	}
-	if (!best)
-		best = last, best_len = last_len;
+	size_t o = 0;
+	for (const char *p = best; p && *p && o + 1 < len; p++) {
+		if (*p == '\033') /* ESC [ ... m */
+			while (p[1] && *p != 'm')
+				p++;
+		else
+			why[o++] = *p;
+	}
 	if (best)
-		bench_roudi_line(best, best_len, why, len);
+		why[o] = 0;
 	return 0;
 }
 #endif

@@ -16,32 +16,27 @@ struct bench_mdbus_pub {
 static int bench_mdbus_pub_open(struct bench_run *run, void **out, char *err, size_t len)
 {
 	struct bench_mdbus_pub *p = calloc(1, sizeof(*p));
+	struct mdbus_instrument in = {.price_decimals = 8, .qty_decimals = 8};
 	char why[160] = "";
-	if (!p)
-		return -ENOMEM;
-	struct mdbus_writer_opts o = {
-		.bus = run->id,
-		.slots = run->cfg->slots,
-		.max_instruments = 64,
-		.max_sessions = 4,
-		.mode = 0600,
-		.group = (gid_t)-1,
-		.errbuf = why,
-		.errlen = sizeof(why),
-	};
-	int rc = mdbus_writer_open(&p->w, &o);
+	struct mdbus_writer_opts o = {.bus = run->id,
+				      .slots = run->cfg->slots,
+				      .max_instruments = 64,
+				      .max_sessions = 4,
+				      .mode = 0600,
+				      .group = (gid_t)-1,
+				      .errbuf = why,
+				      .errlen = sizeof(why)};
+	int rc = p ? mdbus_writer_open(&p->w, &o) : -ENOMEM;
 	if (rc < 0) {
 		snprintf(err, len, "mdbus_writer_open(%s): %s %s", run->id, mdbus_strerror(rc),
 			 why);
 		free(p);
 		return rc;
 	}
-	struct mdbus_instrument in = {.price_decimals = 8, .qty_decimals = 8};
 	snprintf(in.venue, sizeof(in.venue), "bench");
 	snprintf(in.symbol, sizeof(in.symbol), "BENCH-TICK");
 	snprintf(in.native, sizeof(in.native), "BENCHTICK");
-	rc = mdbus_writer_add_instrument(p->w, &in, &p->instrument);
-	if (rc < 0) {
+	if ((rc = mdbus_writer_add_instrument(p->w, &in, &p->instrument)) < 0) {
 		snprintf(err, len, "mdbus_writer_add_instrument: %s", mdbus_strerror(rc));
 		mdbus_writer_close(p->w, 1);
 		free(p);
@@ -65,35 +60,28 @@ static int bench_mdbus_pub_send(void *pub, const struct bench_msg *m, uint64_t *
 
 static void bench_mdbus_pub_flush(void *pub)
 {
-	struct bench_mdbus_pub *p = pub;
-	mdbus_writer_wake(p->w);
+	mdbus_writer_wake(((struct bench_mdbus_pub *)pub)->w);
 }
 
 static void bench_mdbus_pub_close(void *pub)
 {
 	struct bench_mdbus_pub *p = pub;
-	if (!p)
-		return;
-	/* unlink: the bus is private to this run */
-	mdbus_writer_close(p->w, 1);
+	if (p)
+		mdbus_writer_close(p->w, 1); /* unlink: the bus is private to this run */
 	free(p);
 }
 
 static int bench_mdbus_sub_open(struct bench_run *run, unsigned idx, void **out, char *err,
 				size_t len)
 {
-	mdbus_reader *r = NULL;
 	char why[160] = "";
 	struct mdbus_reader_opts o = {
 		.bus = run->id, .start = MDBUS_START_LATEST, .errbuf = why, .errlen = sizeof(why)};
-	int rc = mdbus_reader_open(&r, &o);
-	if (rc < 0) {
+	int rc = mdbus_reader_open((mdbus_reader **)out, &o);
+	if (rc < 0)
 		snprintf(err, len, "consumer %u: mdbus_reader_open(%s): %s %s", idx, run->id,
 			 mdbus_strerror(rc), why);
-		return rc;
-	}
-	*out = r;
-	return 0;
+	return rc;
 }
 
 static int bench_mdbus_sub_recv(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,

@@ -36,31 +36,12 @@ struct thru_summary {
 	double pub_min, pub_max, read_min, read_max;
 };
 
-static void thru_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: mdbus-bench throughput [options]\n"
-		"  publish-only rate (mdbus_writer_publish, _publish_batch x16 and x--batch); "
-		"then\n"
-		"  one writer + one reader process pinned to two CPUs: writer flat out (the "
-		"reader\n"
-		"  may be lapped) and writer paced at each --rates value (nothing should be "
-		"lost);\n"
-		"  readers use mdbus_reader_next and mdbus_reader_read (x--batch)\n"
-		"options:\n"
-		"  -d, --duration D    per run: 1, 500ms (default 1s)\n"
-		"      --repeat N      runs per case, medians reported (default 5)\n"
-		"  -b, --batch N       writer batch and mdbus_reader_read batch, 2..%d (default "
-		"64)\n"
-		"  -s, --slots N       ring slots, power of two (default 65536)\n"
-		"  -c, --cpus A,B      writer CPU, reader CPU (default: the first two usable)\n"
-		"  -r, --rates LIST    paced writer rates, e.g. 20M,50M (default 50M, the target)\n"
-		"      --only PREFIX   only the cases whose name starts with PREFIX (publish, "
-		"local,\n"
-		"                      flat, paced, flat_read...)\n"
-		"  -j, --json          JSON on stdout\n",
-		THRU_MAX_B);
-}
+static const char thru_synopsis[] =
+	"usage: mdbus-bench throughput [options]\n"
+	"  publish-only rate (mdbus_writer_publish, _publish_batch x16 and x--batch); then\n"
+	"  one writer + one reader process pinned to two CPUs: writer flat out (the reader\n"
+	"  may be lapped) and writer paced at each --rates value (nothing should be lost);\n"
+	"  readers use mdbus_reader_next and mdbus_reader_read (x--batch)\n";
 
 static int thru_opt_rates(const char *arg, void *dst)
 {
@@ -345,18 +326,24 @@ int bench_thru_main(int argc, char **argv)
 			      .nrates = 1};
 	const struct bench_opt opts[] = {
 		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &o.duration_ns, 1000000, 600000000000LL,
-			    "1ms..600s like 1 or 500ms"),
-		BENCH_OPT_N("repeat", 0, BENCH_OPT_UINT, &o.repeat, 1, THRU_MAX_REP, "1..50"),
-		BENCH_OPT_N("batch", 'b', BENCH_OPT_UINT, &o.batch, 2, THRU_MAX_B, "2..1024"),
-		BENCH_OPT_FUN("slots", 's', &o.slots, "a power of two >= 64", bench_opt_pow2),
-		BENCH_OPT_FUN("cpus", 'c', &o, "A,B: two CPUs we may run on", thru_opt_cpus),
-		BENCH_OPT_FUN("rates", 'r', &o, "e.g. 20M,50M", thru_opt_rates),
-		BENCH_OPT_FUN("rate", 0, &o, "e.g. 20M,50M", thru_opt_rates),
-		BENCH_OPT_F("only", 0, BENCH_OPT_STR, &o.only),
-		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &o.json),
+			    "1ms..600s like 1 or 500ms", "D\tper run: 1, 500ms (default 1s)"),
+		BENCH_OPT_N("repeat", 0, BENCH_OPT_UINT, &o.repeat, 1, THRU_MAX_REP, "1..50",
+			    "N\truns per case, medians reported (default 5)"),
+		BENCH_OPT_N("batch", 'b', BENCH_OPT_UINT, &o.batch, 2, THRU_MAX_B, "2..1024",
+			    "N\twriter and mdbus_reader_read batch, 2..1024 (default 64)"),
+		BENCH_OPT_FUN("slots", 's', &o.slots, "a power of two >= 64", bench_opt_pow2,
+			      "N\tring slots, power of two (default 65536)"),
+		BENCH_OPT_FUN("cpus", 'c', &o, "A,B: two CPUs we may run on", thru_opt_cpus,
+			      "A,B\twriter CPU, reader CPU (default: the first two usable)"),
+		BENCH_OPT_FUN("rates", 'r', &o, "e.g. 20M,50M", thru_opt_rates,
+			      "LIST\tpaced writer rates, e.g. 20M,50M (default 50M, the target)"),
+		BENCH_OPT_FUN("rate", 0, &o, "e.g. 20M,50M", thru_opt_rates, "LIST\tthe same"),
+		BENCH_OPT_F("only", 0, BENCH_OPT_STR, &o.only,
+			    "PREFIX\tonly the cases named so (publish, local, flat, paced...)"),
+		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &o.json, "JSON on stdout"),
 		BENCH_OPT_END,
 	};
-	int rc = bench_opt_parse("mdbus-bench throughput", opts, thru_usage, argc, argv);
+	int rc = bench_opt_parse("mdbus-bench throughput", thru_synopsis, opts, argc, argv);
 	if (rc)
 		return rc > 0 ? 0 : 2;
 	if (o.ncpus == 0)

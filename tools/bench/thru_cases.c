@@ -152,7 +152,7 @@ static inline void thru_verify1(struct thru_verify *v, const struct mdbus_tick *
 		v->bad++;
 }
 
-static int thru_reader(struct bench_proc *p, const struct thru_ctx *x)
+static int thru_reader(struct bench_proc *p, const struct thru_ctx *x) /* long: the hot loop */
 {
 	const struct thru_case *c = x->c;
 	const char *bus = x->bus;
@@ -238,7 +238,7 @@ out:
  * contention: the instruction-bound ceiling of each side (and the case to run
  * under callgrind for instructions per tick).
  */
-static int thru_local(struct bench_proc *p, const struct thru_ctx *x)
+static int thru_local(struct bench_proc *p, const struct thru_ctx *x) /* long: the hot loop */
 {
 	const struct thru_opts *o = x->o;
 	const struct thru_case *c = x->c;
