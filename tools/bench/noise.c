@@ -108,6 +108,7 @@ int bench_noise_probe(const int *cpus, unsigned ncpus, int64_t duration_ns, stru
 	while (rc == 0 && bench_proc_count(p, NZ_READY) < p->forked && bench_now_ns() < deadline)
 		usleep(1000);
 	bench_proc_arrive(p, NZ_GO); /* they start within a cache-line move */
+	p->quiet_ns = duration_ns;   /* no parent wakeups on the probed CPUs */
 	bench_proc_wait(p);
 	if (rc < 0) {
 		bench_noise_free(out);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BENCH_PROC_HEAD 256 /* the head, rounded up: the mode's part stays cache-aligned */
@@ -72,6 +73,9 @@ int bench_proc_wait(struct bench_proc *p)
 {
 	unsigned left = p->forked;
 	int bad = 0, killed = 0;
+	struct timespec quiet = {p->quiet_ns / 1000000000, p->quiet_ns % 1000000000};
+	while (nanosleep(&quiet, &quiet) < 0 && errno == EINTR)
+		;
 	while (left) {
 		for (unsigned i = 0; i < p->forked; i++) {
 			if (p->pid[i] > 0 &&

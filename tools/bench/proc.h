@@ -33,6 +33,7 @@ struct bench_proc {
 	bench_proc_fn child;
 	void *arg;	    /* the mode's context, read by the children */
 	int64_t timeout_ns; /* from the start until the stop flag goes up */
+	int64_t quiet_ns;   /* the parent sleeps this long before it polls: no wakeups */
 	struct bench_proc_head *head;
 	void *shared; /* the mode's part of the mapping, zeroed */
 	size_t map_len;
