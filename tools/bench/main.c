@@ -5,9 +5,6 @@
  * See docs/PERFORMANCE.md for the method and results.
  */
 #include "bench.h"
-#include "opt.h"
-#include "report.h"
-#include "sysinfo.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* opt.c: the option tables of every mode into getopt_long (see opt.h). */
-#include "opt.h"
+/* opt.c: the option tables of every mode into getopt_long (see bench.h). */
+#include "bench.h"
 
 #include "tools_cli.h"
 
@@ -154,4 +154,15 @@ int bench_parse_list(const char *s, uint64_t min, uint64_t max, uint64_t *v, uns
 		if (*n >= cap || tools_parse_u64(tok, max, &v[*n]) < 0 || v[(*n)++] < min)
 			return -EINVAL;
 	return *n ? 0 : -EINVAL;
+}
+
+int bench_usable_cpus(int *cpus, int cap)
+{
+	cpu_set_t set;
+	int n = 0;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int k = 0; k < CPU_SETSIZE && n < cap; k++)
+			if (CPU_ISSET(k, &set))
+				cpus[n++] = k;
+	return n;
 }

@@ -14,9 +14,27 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define BENCH_PROC_MAX	  66 /* a publisher, 64 consumers, a spare */
 #define BENCH_PROC_STAGES 8
+
+/* The one clock of the benchmark: CLOCK_MONOTONIC through the vDSO (no
+ * syscall with the tsc or kvm-clock clocksource). Every process reads the
+ * same system-wide clock, so one-way latency needs no calibration. */
+static inline int64_t bench_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline void bench_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
 
 struct bench_proc_head {
 	atomic_int stop;		      /* give up now: parent (deadline) or a child */
@@ -52,12 +70,12 @@ void bench_proc_unmap(struct bench_proc *p);
 int bench_proc_start(struct bench_proc *p);
 /* Reaps every child (see above). Returns how many did not exit with 0. */
 int bench_proc_wait(struct bench_proc *p);
-/* Pins the caller to cpu. Returns 0 or -errno. */
-int bench_pin(int cpu);
+/* Spins until stage has count arrivals: 0, or -ETIMEDOUT once stopped. */
+int bench_proc_await(struct bench_proc *p, unsigned stage, unsigned count);
 
+/* relaxed: a flag without payload; the others look at it when idle */
 static inline void bench_proc_stop(struct bench_proc *p)
 {
-	/* relaxed: a flag without payload; the others look at it when idle */
 	atomic_store_explicit(&p->head->stop, 1, memory_order_relaxed);
 }
 
@@ -78,7 +96,13 @@ static inline unsigned bench_proc_count(struct bench_proc *p, unsigned stage)
 	return atomic_load_explicit(&p->head->stage[stage], memory_order_acquire);
 }
 
-/* Spins until stage has count arrivals: 0, or -ETIMEDOUT once stopped. */
-int bench_proc_await(struct bench_proc *p, unsigned stage, unsigned count);
+/* The caller's CPU seconds and context switches so far (getrusage). */
+struct bench_usage {
+	double user_s, sys_s;
+	uint64_t invol, vol; /* preempted (CPU contention); blocked (--wait sleeps) */
+};
+void bench_usage(struct bench_usage *u);
+/* Removes a private bus left behind by a writer killed at the deadline. */
+void bench_bus_unlink(const char *bus);
 
 #endif

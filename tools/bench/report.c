@@ -1,16 +1,74 @@
 /* SPDX-License-Identifier: MIT */
-/* report.c: formats, medians, JSON and plots for every mode (see report.h). */
-#include "report.h"
+/* report.c: machine facts, formats, medians, JSON and plots for every mode. */
+#include "bench.h"
 
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 const double bench_pcts[BENCH_NPCT] = {50.0, 90.0, 99.0, 99.9, 99.99};
 const char *const bench_pct_names[BENCH_NPCT] = {"p50", "p90", "p99", "p99.9", "p99.99"};
+
+/* The first line of path starting with prefix (all of it for ""), after
+ * the prefix's ": " part; "unknown" if none. */
+static void bench_read_field(const char *path, const char *prefix, char *out, size_t len)
+{
+	char line[256];
+	FILE *f = fopen(path, "re");
+	snprintf(out, len, "unknown");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+		if (strncmp(line, prefix, strlen(prefix)) != 0)
+			continue;
+		c = *prefix && c ? c + 1 + strspn(c + 1, " \t") : line;
+		c[strcspn(c, "\n")] = 0;
+		snprintf(out, len, "%.127s", c);
+		break;
+	}
+	if (f)
+		fclose(f);
+}
+
+void bench_sysinfo_get(struct bench_sysinfo *si)
+{
+	struct utsname u;
+	cpu_set_t set;
+	memset(si, 0, sizeof(*si));
+	si->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		si->allowed = CPU_COUNT(&set);
+	bench_read_field("/proc/cpuinfo", "model name", si->cpu_model, sizeof(si->cpu_model));
+	snprintf(si->kernel, sizeof(si->kernel), "unknown");
+	if (uname(&u) == 0)
+		snprintf(si->kernel, sizeof(si->kernel), "%s %s %s", u.sysname, u.release,
+			 u.machine);
+	bench_read_field("/sys/devices/system/clocksource/clocksource0/current_clocksource", "",
+			 si->clocksource, sizeof(si->clocksource));
+	/* the cost of one stamp: part of every latency (once on each side) */
+	enum { N = 200000 };
+	volatile int64_t sink = 0; /* keeps the loop */
+	int64_t t0 = bench_now_ns();
+	for (int i = 0; i < N; i++)
+		sink += bench_now_ns();
+	si->clock_cost_ns = (double)(bench_now_ns() - t0) / N;
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(si->date, sizeof(si->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void bench_report_machine(FILE *f, const struct bench_sysinfo *si)
+{
+	fprintf(f, "machine: %d cores online (%d usable), %s\n", si->cores, si->allowed,
+		si->cpu_model);
+	fprintf(f, "kernel:  %s; clocksource %s\n", si->kernel, si->clocksource);
+}
 
 void bench_fmt_ns(uint64_t ns, char *buf, size_t len)
 {
@@ -54,13 +112,6 @@ double bench_median(double *v, unsigned n, int mean)
 	return mean ? v[n / 2] : v[(n - 1) / 2];
 }
 
-void bench_report_machine(FILE *f, const struct bench_sysinfo *si)
-{
-	fprintf(f, "machine: %d cores online (%d usable), %s\n", si->cores, si->allowed,
-		si->cpu_model);
-	fprintf(f, "kernel:  %s; clocksource %s\n", si->kernel, si->clocksource);
-}
-
 static void bench_j_key(struct bench_json *j, const char *key)
 {
 	if (j->depth > 0 && j->items[j->depth - 1]++)
@@ -87,48 +138,23 @@ void bench_j_close(struct bench_json *j)
 		fputc('\n', j->f);
 }
 
-static void bench_j_u(struct bench_json *j, const char *key, uint64_t v)
+static void bench_j_str(FILE *f, const char *s)
 {
-	bench_j_key(j, key);
-	fprintf(j->f, "%llu", (unsigned long long)v);
-}
-
-static void bench_j_i(struct bench_json *j, const char *key, int64_t v)
-{
-	bench_j_key(j, key);
-	fprintf(j->f, "%lld", (long long)v);
-}
-
-static void bench_j_f(struct bench_json *j, const char *key, int decimals, double v)
-{
-	bench_j_key(j, key);
-	fprintf(j->f, "%.*f", decimals, v);
-}
-
-static void bench_j_b(struct bench_json *j, const char *key, int v)
-{
-	bench_j_key(j, key);
-	fputs(v ? "true" : "false", j->f);
-}
-
-static void bench_j_s(struct bench_json *j, const char *key, const char *s)
-{
-	bench_j_key(j, key);
 	if (!s) {
-		fputs("null", j->f);
+		fputs("null", f);
 		return;
 	}
-	fputc('"', j->f);
+	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
-			fprintf(j->f, "\\%c", c);
+			fprintf(f, "\\%c", c);
 		else if (c < 0x20)
-			fprintf(j->f, "\\u%04x", c);
+			fprintf(f, "\\u%04x", c);
 		else
-			fputc(c, j->f);
+			fputc(c, f);
 	}
-	fputc('"', j->f);
+	fputc('"', f);
 }
 
 void bench_j(struct bench_json *j, const char *spec, ...)
@@ -140,21 +166,21 @@ void bench_j(struct bench_json *j, const char *spec, ...)
 		size_t n = strcspn(p, ":");
 		char t = p[n + 1];
 		snprintf(key, sizeof(key), "%.*s", (int)n, p);
+		bench_j_key(j, key);
 		if (t == 'u')
-			bench_j_u(j, key, va_arg(ap, uint64_t));
+			fprintf(j->f, "%llu", (unsigned long long)va_arg(ap, uint64_t));
 		else if (t == 'i')
-			bench_j_i(j, key, va_arg(ap, int64_t));
+			fprintf(j->f, "%lld", (long long)va_arg(ap, int64_t));
 		else if (t == 'd')
-			bench_j_i(j, key, va_arg(ap, int));
+			fprintf(j->f, "%d", va_arg(ap, int));
 		else if (t == 'b')
-			bench_j_b(j, key, va_arg(ap, int));
+			fputs(va_arg(ap, int) ? "true" : "false", j->f);
 		else if (t == 's')
-			bench_j_s(j, key, va_arg(ap, const char *));
+			bench_j_str(j->f, va_arg(ap, const char *));
 		else if (t == 'f')
-			bench_j_f(j, key, p[n + 2] - '0', va_arg(ap, double));
+			fprintf(j->f, "%.*f", p[n + 2] - '0', va_arg(ap, double));
 		p += n + 2 + (t == 'f');
-		while (*p == ' ')
-			p++;
+		p += strspn(p, " ");
 	}
 	va_end(ap);
 }
@@ -163,14 +189,19 @@ void bench_j_hist(struct bench_json *j, const char *key, const struct bench_hist
 {
 	bench_j_open(j, key, '{');
 	bench_j(j, "count:u min:u", h->count, h->count ? h->min : 0);
-	for (int i = 0; i < BENCH_NPCT; i++)
-		bench_j_u(j, bench_pct_names[i], bench_hist_percentile(h, bench_pcts[i]));
+	for (int i = 0; i < BENCH_NPCT; i++) {
+		char spec[16];
+		snprintf(spec, sizeof(spec), "%s:u", bench_pct_names[i]);
+		bench_j(j, spec, bench_hist_percentile(h, bench_pcts[i]));
+	}
 	bench_j(j, "max:u mean:f1", h->max, bench_hist_mean(h));
 	bench_j_close(j);
 }
 
-void bench_j_machine(struct bench_json *j, const struct bench_sysinfo *si)
+void bench_j_doc(struct bench_json *j, const struct bench_sysinfo *si, const char *mode)
 {
+	bench_j_open(j, NULL, '{');
+	bench_j(j, "tool:s version:s mode:s", "mdbus-bench", MDBUS_VERSION, mode);
 	bench_j_open(j, "machine", '{');
 	bench_j(j, "cores:d usable:d cpu_model:s kernel:s clocksource:s date:s", si->cores,
 		si->allowed, si->cpu_model, si->kernel, si->clocksource, si->date);
@@ -180,30 +211,26 @@ void bench_j_machine(struct bench_json *j, const struct bench_sysinfo *si)
 int bench_plot(const char *path, const char *title, const struct bench_curve *c, size_t n,
 	       char *err, size_t len)
 {
-	if (n == 0) {
-		snprintf(err, len, "nothing to plot");
-		return -ENODATA;
-	}
 	/* The shell finds gnuplot on PATH; the command is a constant, no input
 	 * reaches it. NOLINTNEXTLINE(cert-env33-c) */
-	FILE *g = popen("gnuplot", "w");
+	FILE *g = n ? popen("gnuplot", "w") : NULL;
 	if (!g) {
-		snprintf(err, len, "cannot run gnuplot: %s", strerror(errno));
-		return -errno;
+		snprintf(err, len, n ? "cannot run gnuplot: %s" : "nothing to plot",
+			 strerror(errno));
+		return n ? -errno : -ENODATA;
 	}
 	fprintf(g, "set terminal pngcairo size 1280,640 noenhanced\nset output '%s'\n", path);
 	fprintf(g, "set title '%s'\nset logscale x\nset logscale y\nset grid\n", title);
-	fprintf(g,
-		"set xlabel 'percentile'\nset ylabel 'latency (ns)'\nset key outside right top\n");
+	fprintf(g, "set xlabel 'percentile'\nset ylabel 'latency (ns)'\nset key outside\n");
 	/* tic labels are gnuplot format strings: "%%%%" prints one percent sign */
 	fprintf(g, "set xtics ('0%%%%' 1, '50%%%%' 2, '90%%%%' 10, '99%%%%' 100, '99.9%%%%' 1000, "
 		   "'99.99%%%%' 10000, '99.999%%%%' 100000, '99.9999%%%%' 1000000)\n");
 	for (size_t k = 0; k < n; k++) {
 		fprintf(g, "$d%zu << EOD\n", k);
 		/* 20 points per decade of 1/(1-p), up to the last value */
-		for (int i = 0; i <= 120 && pow(10.0, i / 20.0) <= (double)c[k].h->count; i++) {
+		for (int i = 0; i <= 120 && pow(10.0, i / 20.0) <= (double)c[k].h.count; i++) {
 			double x = pow(10.0, i / 20.0);
-			uint64_t v = bench_hist_percentile(c[k].h, 100.0 * (1.0 - 1.0 / x));
+			uint64_t v = bench_hist_percentile(&c[k].h, 100.0 * (1.0 - 1.0 / x));
 			fprintf(g, "%.4f %llu\n", x, (unsigned long long)(v ? v : 1));
 		}
 		fprintf(g, "EOD\n");

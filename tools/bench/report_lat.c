@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report_lat.c: what fan-out latency runs print: tables (one run,
- * --compare, --sweep), the JSON document and the plot's curves, through
- * the shared reporter (report.h).
+ * --compare, --sweep), the JSON document and the plot's curves. Every
+ * figure of a run is one entry of bench_figs, computed by bench_figure();
+ * the comparison takes their medians over the runs of each transport, and
+ * its tables are lists of columns over those figures.
  */
 #include "bench.h"
-#include "report.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,16 +14,29 @@
 
 #define BENCH_LAT_MAXRUNS 256
 
-/* The figures a summary takes the median of, per transport over its runs. */
-enum { P50, P99, P9999, L50, L99, LOST, R50, R99, RPCT, F50, F99, F9999, NFIG };
+/* The figures of one run. L* count lost ticks as slower than any delivered
+ * one; R* are the ready ticks; F* the floor. */
+enum { P50, P99, P9999, L50, L99, LOST, R50, R99, RPCT, F50, F99, F9999, RATE, MISSED, NFIG };
 
-struct bench_summary {
-	const char *transport;
-	unsigned runs, floor_runs; /* runs with latencies; those that traced a floor */
-	int skipped;		   /* every run skipped or failed: why */
-	char why[BENCH_ERR_MAX * 2];
-	double med[NFIG]; /* L50/L99 at UINT64_MAX: among the lost */
-	double p50_min, p50_max;
+static const struct {
+	double pct;	  /* the percentile of a latency figure */
+	const char *json; /* the --compare summary's key of the median, NULL = none */
+	int decimals;	  /* -1: an integer ns figure, "lost" as UINT64_MAX */
+} bench_figs[NFIG] = {
+	{50, "p50_median", -1},
+	{99, "p99_median", -1},
+	{99.99, "p99.99_median", -1},
+	{50, NULL, -1},
+	{99, NULL, -1},
+	{0, "lost_pct", 3},
+	{50, "ready_p50_median", -1},
+	{99, "ready_p99_median", -1},
+	{0, "ready_pct", 2},
+	{50, "floor_p50_median", -1},
+	{99, "floor_p99_median", -1},
+	{99.99, "floor_p99.99_median", -1},
+	{0, NULL, 0},
+	{0, NULL, 0},
 };
 
 static uint64_t bench_missed(const struct bench_result *r)
@@ -44,10 +58,9 @@ static int bench_accounted(const struct bench_result *r)
 	return 1;
 }
 
-/* Loss-adjusted percentile: over every tick published, a lost tick counting
- * as slower than any delivered one (a transport that drops what it cannot
- * deliver quickly otherwise looks fast by only timing survivors).
- * UINT64_MAX when the percentile falls among the lost ticks. */
+/* Loss-adjusted percentile over every tick published, a lost one slower than
+ * any delivered (a transport that drops what it cannot deliver quickly
+ * otherwise looks fast); UINT64_MAX when it falls among the lost. */
 static uint64_t bench_lossy(const struct bench_hist *h, uint64_t missed, double p)
 {
 	double rank = p / 100.0 * (double)(h->count + missed);
@@ -74,68 +87,69 @@ static uint64_t bench_u(double v)
 	return v >= 1.8e19 ? UINT64_MAX : (uint64_t)v; /* "lost" survives the median */
 }
 
-/* "7.8x", "0.05x": two significant digits below 1; "-" without a base */
-static void bench_fmt_ratio(double x, double base, char *buf, size_t len)
-{
-	if (base > 0)
-		snprintf(buf, len, x / base < 1.0 ? "%.2gx" : "%.1fx", x / base);
-	else
-		snprintf(buf, len, "-");
-}
-
 static double bench_figure(const struct bench_result *r, int f)
 {
-	static const double pct[NFIG] = {50, 99, 99.99, 50, 99, 0, 50, 99, 0, 50, 99, 99.99};
 	uint64_t m = bench_missed(r);
-	if (f <= P9999)
-		return (double)bench_hist_percentile(&r->all, pct[f]);
-	if (f <= L99)
-		return (double)bench_lossy(&r->all, m, pct[f]);
-	if (f == LOST)
+	double p = bench_figs[f].pct;
+	switch (f) {
+	case L50:
+	case L99:
+		return (double)bench_lossy(&r->all, m, p);
+	case LOST:
 		return 100.0 * (double)m / (double)(m + r->all.count);
-	if (f <= R99)
-		return (double)bench_hist_percentile(&r->all_ready, pct[f]);
-	if (f == RPCT)
+	case R50:
+	case R99:
+		return (double)bench_hist_percentile(&r->all_ready, p);
+	case RPCT:
 		return 100.0 * (double)r->all_ready.count / (double)r->all.count;
-	return (double)bench_hist_percentile(&r->floor.hist, pct[f]);
+	case F50:
+	case F99:
+	case F9999:
+		return (double)bench_hist_percentile(&r->floor.hist, p);
+	case RATE:
+		return bench_pub_rate(&r->pub);
+	case MISSED:
+		return (double)m;
+	}
+	return (double)bench_hist_percentile(&r->all, p);
 }
+
+/* One transport over its runs: the median of every figure. */
+struct bench_summary {
+	const char *transport;
+	unsigned runs, floor_runs;   /* runs with latencies; those that traced a floor */
+	char why[BENCH_ERR_MAX * 2]; /* every run skipped or failed (runs == 0): why */
+	double med[NFIG], p50_min, p50_max;
+};
 
 /* Groups r by transport (first-seen order); returns the number of groups. */
 static size_t bench_summarize(const struct bench_result *r, size_t n, struct bench_summary *out,
 			      size_t cap)
 {
-	const struct bench_result *use[BENCH_LAT_MAXRUNS];
 	double v[BENCH_LAT_MAXRUNS];
 	size_t ng = 0;
 	for (size_t i = 0; i < n && ng < cap; i++) {
-		struct bench_summary *s = out;
-		unsigned k = 0;
-		while (s < out + ng && strcmp(s->transport, r[i].transport) != 0)
-			s++;
-		if (s < out + ng)
+		size_t g = 0;
+		while (g < ng && strcmp(out[g].transport, r[i].t->name) != 0)
+			g++;
+		if (g < ng)
 			continue; /* seen */
-		s = &out[ng++];
+		struct bench_summary *s = &out[ng++];
 		memset(s, 0, sizeof(*s));
-		s->transport = r[i].transport;
-		for (size_t j = i; j < n && k < BENCH_LAT_MAXRUNS; j++) {
-			if (strcmp(r[j].transport, s->transport) != 0)
-				continue;
-			if (!r[j].skipped && r[j].all.count)
-				use[k++] = &r[j];
-			else if (!s->why[0])
-				snprintf(s->why, sizeof(s->why), "%s%.*s",
-					 r[j].skipped ? "skipped: " : "failed: ",
-					 (int)sizeof(s->why) - 16, r[j].why);
-		}
-		s->runs = k;
-		s->skipped = k == 0;
-		for (int f = 0; f < NFIG && k; f++) {
+		s->transport = r[i].t->name;
+		for (int f = 0; f < NFIG; f++) {
 			unsigned m = 0;
-			for (unsigned q = 0; q < k; q++)
-				if (f < F50 || use[q]->floor.ok)
-					v[m++] = bench_figure(use[q], f);
+			for (size_t j = i; j < n && m < BENCH_LAT_MAXRUNS; j++) {
+				int use = r[j].t == r[i].t && !r[j].skipped && r[j].all.count;
+				if (f == 0 && r[j].t == r[i].t && !use && !s->why[0])
+					snprintf(s->why, sizeof(s->why), "%s%.*s",
+						 r[j].skipped ? "skipped: " : "failed: ",
+						 (int)sizeof(s->why) - 16, r[j].why);
+				if (use && (f < F50 || f > F9999 || r[j].floor.ok))
+					v[m++] = bench_figure(&r[j], f);
+			}
 			s->med[f] = bench_median(v, m, 0);
-			if (f == P50)
+			if (f == P50 && (s->runs = m))
 				s->p50_min = v[0], s->p50_max = v[m - 1];
 			if (f == F50)
 				s->floor_runs = m;
@@ -147,9 +161,40 @@ static size_t bench_summarize(const struct bench_result *r, size_t n, struct ben
 static const struct bench_summary *bench_mdbus_summary(const struct bench_summary *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(s[i].transport, "mdbus") == 0 && !s[i].skipped)
+		if (strcmp(s[i].transport, "mdbus") == 0 && s[i].runs)
 			return &s[i];
 	return NULL;
+}
+
+/* A table column over a figure: 'n' ns, 'r' ratio to mdbus, '%' percent,
+ * 'f' plain number. */
+struct bench_col {
+	const char *head;
+	int fig;
+	char kind;
+	int width;
+};
+
+/* Prints the header (v NULL) or a row of the columns, figures from v. */
+static void bench_cols(FILE *f, const struct bench_col *c, const double *v, const double *base)
+{
+	for (; c->head; c++) {
+		char b[32];
+		double x = v ? v[c->fig] : 0, y = base ? base[c->fig] : 0;
+		if (!v)
+			snprintf(b, sizeof(b), "%s", c->head);
+		else if (c->kind == 'n')
+			bench_fmt_ns(bench_u(x), b, sizeof(b));
+		else if (c->kind == '%')
+			snprintf(b, sizeof(b), "%.1f%%", x);
+		else if (c->kind == 'f')
+			snprintf(b, sizeof(b), "%.0f", x);
+		else if (y > 0) /* "7.8x", "0.05x": two significant digits below 1 */
+			snprintf(b, sizeof(b), x / y < 1.0 ? "%.2gx" : "%.1fx", x / y);
+		else
+			snprintf(b, sizeof(b), "-");
+		fprintf(f, " %*s", c->width, b);
+	}
 }
 
 void bench_lat_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg)
@@ -174,22 +219,26 @@ void bench_lat_header(FILE *f, const struct bench_sysinfo *si, const struct benc
 	fprintf(f, " (sched_setaffinity)\n");
 }
 
+/* A row of the one-run table; cpu_pct < 0: none. */
 static void bench_row(FILE *f, const char *label, const struct bench_hist *h, uint64_t received,
 		      uint64_t missed, double cpu_pct)
 {
-	char b[BENCH_NPCT + 2][24];
-	bench_fmt_ns(h->count ? h->min : 0, b[0], sizeof(b[0]));
-	for (int i = 0; i < BENCH_NPCT; i++)
-		bench_fmt_ns(bench_hist_percentile(h, bench_pcts[i]), b[i + 1], sizeof(b[i + 1]));
-	bench_fmt_ns(h->max, b[BENCH_NPCT + 1], sizeof(b[0]));
-	fprintf(f, "  %-9s %9s %9s %9s %9s %9s %9s %9s %11llu %9llu", label, b[0], b[1], b[2], b[3],
-		b[4], b[5], b[6], (unsigned long long)received, (unsigned long long)missed);
+	char b[24];
+	fprintf(f, "  %-9s", label);
+	for (int i = -1; i <= BENCH_NPCT; i++) {
+		bench_fmt_ns(i < 0	       ? (h->count ? h->min : 0)
+			     : i == BENCH_NPCT ? h->max
+					       : bench_hist_percentile(h, bench_pcts[i]),
+			     b, sizeof(b));
+		fprintf(f, " %9s", b);
+	}
+	fprintf(f, " %11llu %9llu", (unsigned long long)received, (unsigned long long)missed);
 	if (cpu_pct >= 0)
 		fprintf(f, " %5.0f%%", cpu_pct);
 	fputc('\n', f);
 }
 
-/* The floor row and the stalls behind it (floor.c). */
+/* The floor row and the stalls behind it, or why there is none. */
 static void bench_report_floor(FILE *f, const struct bench_floor *fl)
 {
 	if (!fl->ok) {
@@ -197,9 +246,7 @@ static void bench_report_floor(FILE *f, const struct bench_floor *fl)
 		return;
 	}
 	bench_row(f, "floor", &fl->hist, fl->hist.count, 0, -1);
-	fprintf(f,
-		"  (floor = a zero-cost transport replayed over this run's stalls, gaps > %d ns "
-		"between two clock reads:",
+	fprintf(f, "  (floor = a zero-cost transport over this run's stalls > %d ns:",
 		BENCH_STALL_MIN_NS);
 	for (unsigned i = 0; i < fl->nrole; i++) {
 		const struct bench_floor_cpu *c = &fl->role[i];
@@ -207,16 +254,14 @@ static void bench_report_floor(FILE *f, const struct bench_floor *fl)
 		snprintf(who, sizeof(who), i ? "consumer %u" : "publisher", i - 1);
 		bench_fmt_ns((uint64_t)c->longest_ns, lg, sizeof(lg));
 		fprintf(f, "%s %s away %.2f%% in %.0f stalls/s, longest %s%s", i ? ";" : "", who,
-			c->away_pct, c->stalls_per_s, lg,
-			c->truncated ? " (trace truncated: floor too low)" : "");
+			c->away_pct, c->stalls_per_s, lg, c->truncated ? " (truncated)" : "");
 	}
 	fprintf(f, ")\n");
 }
 
-/* The notes under a run's table: odd counters, busy CPUs, losses. */
+/* The lines under a run's table: odd counters, busy CPUs, losses. */
 static void bench_report_notes(FILE *f, const struct bench_result *r)
 {
-	uint64_t missed = bench_missed(r);
 	for (unsigned i = 0; i < r->nsub; i++) {
 		const struct bench_sub_result *s = &r->sub[i];
 		if (s->api_missed || s->laps || s->out_of_order || s->negative || !s->end_seen)
@@ -228,24 +273,20 @@ static void bench_report_notes(FILE *f, const struct bench_result *r)
 				(unsigned long long)s->out_of_order,
 				(unsigned long long)s->negative,
 				s->end_seen ? "" : "; END marker never arrived");
-	}
-	for (unsigned i = 0; i < r->nsub; i++)
-		if (r->sub[i].ok && !r->cfg.wait && bench_cpu_pct(&r->sub[i]) < 90.0)
+		if (s->ok && !r->cfg.wait && bench_cpu_pct(s) < 90.0)
 			fprintf(f,
-				"  warning: spinning consumer %u ran only %.0f%% of the time (%llu "
-				"involuntary context switches): other processes share its CPU, so "
-				"the "
-				"tail measures the scheduler, not the transport\n",
-				i, bench_cpu_pct(&r->sub[i]),
-				(unsigned long long)r->sub[i].invol_switches);
-	if (missed) {
+				"  warning: spinning consumer %u ran %.0f%% of the time (%llu "
+				"involuntary context switches): the tail measures the scheduler\n",
+				i, bench_cpu_pct(s), (unsigned long long)s->invol_switches);
+	}
+	if (bench_missed(r)) {
 		char a[24], b[24];
-		bench_fmt_ns(bench_lossy(&r->all, missed, 50), a, sizeof(a));
-		bench_fmt_ns(bench_lossy(&r->all, missed, 99), b, sizeof(b));
+		bench_fmt_ns(bench_u(bench_figure(r, L50)), a, sizeof(a));
+		bench_fmt_ns(bench_u(bench_figure(r, L99)), b, sizeof(b));
 		fprintf(f,
-			"  lost %.1f%% of the ticks; counting a lost tick as slower than any "
-			"delivered one: p50 %s, p99 %s\n",
-			100.0 * (double)missed / (double)(missed + r->all.count), a, b);
+			"  lost %.1f%% of the ticks; a lost tick counted as slowest: p50 %s, "
+			"p99 %s\n",
+			bench_figure(r, LOST), a, b);
 	}
 	if (r->warning[0])
 		fprintf(f, "  warning: %s\n", r->warning);
@@ -258,7 +299,7 @@ void bench_lat_run(FILE *f, const struct bench_result *r)
 	const struct bench_pub_result *p = &r->pub;
 	uint64_t rx = 0;
 	char behind[24];
-	fprintf(f, "\n[%s]", r->transport);
+	fprintf(f, "\n[%s]", r->t->name);
 	if (r->skipped) {
 		fprintf(f, " skipped: %s\n", r->why);
 		return;
@@ -290,107 +331,91 @@ void bench_lat_run(FILE *f, const struct bench_result *r)
 	}
 	if (r->nsub > 1)
 		bench_row(f, "all", &r->all, rx, bench_missed(r), -1);
-	/* the ticks that found their consumer idle: the transport's own cost */
 	bench_row(f, "ready", &r->all_ready, r->all_ready.count, 0, -1);
-	fprintf(f,
-		"  (ready = the %.1f%% of received ticks that found their consumer idle: its "
-		"previous poll was empty; no backlog, no preemption in the way)\n",
+	fprintf(f, "  (ready = the %.1f%% of received ticks that found their consumer idle)\n",
 		rx ? 100.0 * (double)r->all_ready.count / (double)rx : 0.0);
 	bench_report_floor(f, &r->floor);
 	bench_report_notes(f, r);
 }
 
-/* Three figures of a summary as nanoseconds. */
-static void bench_fmt3(const struct bench_summary *s, const int *fig, char (*b)[24])
-{
-	for (int i = 0; i < 3; i++)
-		bench_fmt_ns(bench_u(s->med[fig[i]]), b[i], sizeof(b[i]));
-}
-
-/* The "ticks that found their consumer idle" part of --compare. */
-static void bench_compare_ready(FILE *f, const struct bench_summary *sum, size_t ns,
-				const struct bench_summary *m)
-{
-	fprintf(f, "\n  ticks that found their consumer idle (the transport's own hand-over "
-		   "cost, without backlog)\n");
-	fprintf(f, "  %-9s %7s %9s %9s %10s %10s\n", "transport", "share", "p50", "p99",
-		"p50 ratio", "p99 ratio");
-	for (size_t i = 0; i < ns; i++) {
-		const struct bench_summary *s = &sum[i];
-		char b[3][24], r50[16], r99[16];
-		int base = m && m->med[R50] > 0 && m->med[R99] > 0;
-		if (s->skipped)
-			continue;
-		bench_fmt3(s, (const int[]){R50, R99, R99}, b);
-		bench_fmt_ratio(s->med[R50], base ? m->med[R50] : 0, r50, sizeof(r50));
-		bench_fmt_ratio(s->med[R99], base ? m->med[R99] : 0, r99, sizeof(r99));
-		fprintf(f, "  %-9s %6.1f%% %9s %9s %10s %10s\n", s->transport, s->med[RPCT], b[0],
-			b[1], r50, r99);
-	}
-}
+static const struct bench_col bench_cmp_cols[] = {
+	{"p50", P50, 'n', 9},	     {"p99", P99, 'n', 9},	  {"p99.99", P9999, 'n', 9},
+	{"p50 ratio", P50, 'r', 10}, {"p99 ratio", P99, 'r', 10}, {"lost", LOST, '%', 7},
+	{"p50*", L50, 'n', 9},	     {"p99*", L99, 'n', 9},	  {NULL, 0, 0, 0},
+};
+static const struct bench_col bench_ready_cols[] = {
+	{"share", RPCT, '%', 7},     {"p50", R50, 'n', 9},	  {"p99", R99, 'n', 9},
+	{"p50 ratio", R50, 'r', 10}, {"p99 ratio", R99, 'r', 10}, {NULL, 0, 0, 0},
+};
+static const struct bench_col bench_floor_cols[] = {
+	{"p50", F50, 'n', 9}, {"p99", F99, 'n', 9}, {"p99.99", F9999, 'n', 9}, {NULL, 0, 0, 0}};
 
 void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n)
 {
 	struct bench_summary sum[8];
 	size_t ns = bench_summarize(r, n, sum, 8);
 	const struct bench_summary *m = bench_mdbus_summary(sum, ns);
-	int base = m && m->med[P50] > 0 && m->med[P99] > 0;
 	fprintf(f,
 		"\ncomparison (all consumers merged; median over %u run(s) per transport, "
 		"interleaved;\n  ratio = transport / mdbus, >1 = mdbus is faster; p50*/p99* count "
 		"lost ticks as slower than any delivered one)\n",
 		ns ? (unsigned)(n / ns) : 0);
-	fprintf(f, "  %-9s %9s %9s %9s %10s %10s %7s %9s %9s  %s\n", "transport", "p50", "p99",
-		"p99.99", "p50 ratio", "p99 ratio", "lost", "p50*", "p99*", "p50 range");
-	for (size_t i = 0; i < ns; i++) {
-		const struct bench_summary *s = &sum[i];
-		char b[3][24], l[3][24], lo[24], hi[24], r50[16], r99[16];
-		if (s->skipped) {
-			fprintf(f, "  %-9s %s\n", s->transport, s->why);
-			continue;
+	for (int part = 0; part < 2; part++) {
+		const struct bench_col *cols = part ? bench_ready_cols : bench_cmp_cols;
+		if (part)
+			fprintf(f, "\n  ticks that found their consumer idle (the transport's own "
+				   "hand-over cost, without backlog)\n");
+		fprintf(f, "  %-9s", "transport");
+		bench_cols(f, cols, NULL, NULL);
+		fprintf(f, part ? "\n" : "  p50 range\n");
+		for (size_t i = 0; i < ns; i++) {
+			char lo[24], hi[24];
+			if (!sum[i].runs && !part)
+				fprintf(f, "  %-9s %s\n", sum[i].transport, sum[i].why);
+			if (!sum[i].runs)
+				continue;
+			fprintf(f, "  %-9s", sum[i].transport);
+			bench_cols(f, cols, sum[i].med, m ? m->med : NULL);
+			bench_fmt_ns((uint64_t)sum[i].p50_min, lo, sizeof(lo));
+			bench_fmt_ns((uint64_t)sum[i].p50_max, hi, sizeof(hi));
+			fprintf(f, part ? "\n" : "  %s..%s\n", lo, hi);
 		}
-		bench_fmt3(s, (const int[]){P50, P99, P9999}, b);
-		bench_fmt3(s, (const int[]){L50, L99, L99}, l);
-		bench_fmt_ns((uint64_t)s->p50_min, lo, sizeof(lo));
-		bench_fmt_ns((uint64_t)s->p50_max, hi, sizeof(hi));
-		bench_fmt_ratio(s->med[P50], base ? m->med[P50] : 0, r50, sizeof(r50));
-		bench_fmt_ratio(s->med[P99], base ? m->med[P99] : 0, r99, sizeof(r99));
-		fprintf(f, "  %-9s %9s %9s %9s %10s %10s %6.1f%% %9s %9s  %s..%s\n", s->transport,
-			b[0], b[1], b[2], r50, r99, s->med[LOST], l[0], l[1], lo, hi);
+		if (!part && m && m->floor_runs) { /* only mdbus runs are traced (floor.c) */
+			fprintf(f, "  %-9s", "floor");
+			bench_cols(f, bench_floor_cols, m->med, NULL);
+			fprintf(f, "  (zero-cost transport, stalls of %u mdbus run(s))\n",
+				m->floor_runs);
+		}
 	}
-	if (m && m->floor_runs) { /* only mdbus runs are traced (floor.c) */
-		char b[3][24];
-		bench_fmt3(m, (const int[]){F50, F99, F9999}, b);
-		fprintf(f,
-			"  %-9s %9s %9s %9s  (zero-cost transport through the stalls of the %u "
-			"traced mdbus run(s); nothing measures lower)\n",
-			"floor", b[0], b[1], b[2], m->floor_runs);
-	}
-	bench_compare_ready(f, sum, ns, m);
 }
+
+static const struct bench_col bench_sweep_cols[] = {
+	{"p50", P50, 'n', 9},	    {"p99", P99, 'n', 9},
+	{"p99.99", P9999, 'n', 9},  {"ticks/s", RATE, 'f', 12},
+	{"missed", MISSED, 'f', 9}, {"ready p50", R50, 'n', 9},
+	{"ready p99", R99, 'n', 9}, {NULL, 0, 0, 0},
+};
 
 void bench_lat_sweep(FILE *f, const struct bench_result *r, size_t n)
 {
 	fprintf(f,
 		"\nsweep (all consumers merged; ready = ticks that found their consumer idle)\n");
-	fprintf(f, "  %-9s %9s %8s %9s %9s %9s %12s %9s %9s %9s  %s\n", "transport", "consumers",
-		"rate", "p50", "p99", "p99.99", "ticks/s", "missed", "ready p50", "ready p99",
-		"note");
+	fprintf(f, "  %-9s %9s %8s", "transport", "consumers", "rate");
+	bench_cols(f, bench_sweep_cols, NULL, NULL);
+	fprintf(f, "  note\n");
 	for (size_t i = 0; i < n; i++) {
-		char rate[24], b[5][24];
-		static const int fig[5] = {P50, P99, P9999, R50, R99};
+		char rate[24];
+		double v[NFIG];
 		bench_fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
+		fprintf(f, "  %-9s %9u %8s", r[i].t->name, r[i].nsub, rate);
 		if (r[i].skipped) {
-			fprintf(f, "  %-9s %9u %8s skipped: %s\n", r[i].transport, r[i].nsub, rate,
-				r[i].why);
+			fprintf(f, " skipped: %s\n", r[i].why);
 			continue;
 		}
-		for (int k = 0; k < 5; k++)
-			bench_fmt_ns((uint64_t)bench_figure(&r[i], fig[k]), b[k], sizeof(b[k]));
-		fprintf(f, "  %-9s %9u %8s %9s %9s %9s %12.0f %9llu %9s %9s  %s%s%s\n",
-			r[i].transport, r[i].nsub, rate, b[0], b[1], b[2],
-			bench_pub_rate(&r[i].pub), (unsigned long long)bench_missed(&r[i]), b[3],
-			b[4], r[i].oversubscribed ? "oversubscribed " : "",
+		for (int k = 0; k < NFIG; k++)
+			v[k] = bench_figure(&r[i], k);
+		bench_cols(f, bench_sweep_cols, v, NULL);
+		fprintf(f, "  %s%s%s\n", r[i].oversubscribed ? "oversubscribed " : "",
 			r[i].failed ? "FAILED: " : "", r[i].failed ? r[i].why : "");
 	}
 }
@@ -444,7 +469,7 @@ static void bench_json_run(struct bench_json *j, const struct bench_result *r)
 	const struct bench_pub_result *p = &r->pub;
 	uint64_t missed = bench_missed(r);
 	bench_j_open(j, NULL, '{');
-	bench_j(j, "transport:s skipped:b failed:b reason:s warning:s", r->transport, r->skipped,
+	bench_j(j, "transport:s skipped:b failed:b reason:s warning:s", r->t->name, r->skipped,
 		r->failed, r->skipped || r->failed ? r->why : NULL,
 		r->warning[0] ? r->warning : NULL);
 	bench_j_open(j, "config", '{');
@@ -452,35 +477,36 @@ static void bench_json_run(struct bench_json *j, const struct bench_result *r)
 		r->cfg.consumers, (double)r->cfg.duration_ns / 1e9, r->cfg.rate, r->cfg.wait,
 		r->oversubscribed, r->cfg.ncpus > 0);
 	bench_j_close(j);
-	if (r->skipped) {
+	if (!r->skipped) {
+		bench_j_open(j, "publisher", '{');
+		bench_j(j,
+			"cpu:d published:u seconds:f3 ticks_per_s:f0 refused:u max_behind_ns:i "
+			"cpu_s:f3",
+			p->cpu, p->published, (double)(p->end_ns - p->start_ns) / 1e9,
+			bench_pub_rate(p), p->dropped, p->max_behind_ns,
+			p->cpu_user_s + p->cpu_sys_s);
 		bench_j_close(j);
-		return;
+		bench_j_open(j, "consumers", '[');
+		for (unsigned i = 0; i < r->nsub; i++)
+			bench_json_sub(j, i, &r->sub[i]);
+		bench_j_close(j);
+		bench_json_floor(j, &r->floor);
+		bench_j(j, "accounted:b missed:u", bench_accounted(r), missed);
+		bench_j_hist(j, "latency_ns", &r->all);
+		bench_j_hist(j, "latency_ready_ns", &r->all_ready);
+		bench_j_open(j, "latency_lossy_ns", '{'); /* null = among the lost ticks */
+		for (int i = 0; i < BENCH_NPCT; i++) {
+			char spec[16];
+			uint64_t v = bench_lossy(&r->all, missed, bench_pcts[i]);
+			snprintf(spec, sizeof(spec), "%s:%c", bench_pct_names[i],
+				 v == UINT64_MAX ? 's' : 'u');
+			if (v == UINT64_MAX)
+				bench_j(j, spec, NULL);
+			else
+				bench_j(j, spec, v);
+		}
+		bench_j_close(j);
 	}
-	bench_j_open(j, "publisher", '{');
-	bench_j(j, "cpu:d published:u seconds:f3 ticks_per_s:f0 refused:u max_behind_ns:i cpu_s:f3",
-		p->cpu, p->published, (double)(p->end_ns - p->start_ns) / 1e9, bench_pub_rate(p),
-		p->dropped, p->max_behind_ns, p->cpu_user_s + p->cpu_sys_s);
-	bench_j_close(j);
-	bench_j_open(j, "consumers", '[');
-	for (unsigned i = 0; i < r->nsub; i++)
-		bench_json_sub(j, i, &r->sub[i]);
-	bench_j_close(j);
-	bench_json_floor(j, &r->floor);
-	bench_j(j, "accounted:b missed:u", bench_accounted(r), missed);
-	bench_j_hist(j, "latency_ns", &r->all);
-	bench_j_hist(j, "latency_ready_ns", &r->all_ready);
-	bench_j_open(j, "latency_lossy_ns", '{'); /* null = among the lost ticks */
-	for (int i = 0; i < BENCH_NPCT; i++) {
-		char spec[16];
-		uint64_t v = bench_lossy(&r->all, missed, bench_pcts[i]);
-		snprintf(spec, sizeof(spec), "%s:%c", bench_pct_names[i],
-			 v == UINT64_MAX ? 's' : 'u');
-		if (v == UINT64_MAX)
-			bench_j(j, spec, NULL);
-		else
-			bench_j(j, spec, v);
-	}
-	bench_j_close(j);
 	bench_j_close(j);
 }
 
@@ -490,33 +516,37 @@ static void bench_json_summary(struct bench_json *j, const struct bench_result *
 	struct bench_summary sum[8];
 	size_t ns = bench_summarize(r, n, sum, 8);
 	const struct bench_summary *m = bench_mdbus_summary(sum, ns);
+	const double *b = m ? m->med : NULL;
 	bench_j_open(j, "summary", '{');
 	for (size_t i = 0; i < ns; i++) {
-		const double *v = sum[i].med;
 		bench_j_open(j, sum[i].transport, '{');
-		bench_j(j, "runs:d skipped:b", sum[i].runs, sum[i].skipped);
-		if (!sum[i].skipped)
-			bench_j(j,
-				"p50_median:u p99_median:u p99.99_median:u p50_min:u p50_max:u "
-				"lost_pct:f3 ready_p50_median:u ready_p99_median:u ready_pct:f2",
-				bench_u(v[P50]), bench_u(v[P99]), bench_u(v[P9999]),
-				bench_u(sum[i].p50_min), bench_u(sum[i].p50_max), v[LOST],
-				bench_u(v[R50]), bench_u(v[R99]), v[RPCT]);
-		if (!sum[i].skipped && sum[i].floor_runs)
-			bench_j(j,
-				"floor_runs:d floor_p50_median:u floor_p99_median:u "
-				"floor_p99.99_median:u",
-				sum[i].floor_runs, bench_u(v[F50]), bench_u(v[F99]),
-				bench_u(v[F9999]));
+		bench_j(j, "runs:d skipped:b", sum[i].runs, !sum[i].runs);
+		if (sum[i].runs)
+			bench_j(j, "p50_min:u p50_max:u", bench_u(sum[i].p50_min),
+				bench_u(sum[i].p50_max));
+		for (int f = 0; f < NFIG && sum[i].runs; f++) {
+			char spec[40];
+			int d = bench_figs[f].decimals;
+			if (!bench_figs[f].json || (f >= F50 && f <= F9999 && !sum[i].floor_runs))
+				continue;
+			snprintf(spec, sizeof(spec), "%s:%c%c", bench_figs[f].json,
+				 d < 0 ? 'u' : 'f', d < 0 ? 0 : '0' + d);
+			if (d < 0)
+				bench_j(j, spec, bench_u(sum[i].med[f]));
+			else
+				bench_j(j, spec, sum[i].med[f]);
+		}
+		if (sum[i].floor_runs)
+			bench_j(j, "floor_runs:d", sum[i].floor_runs);
 		bench_j_close(j);
 	}
 	bench_j_close(j);
-	if (!m || m->med[P50] <= 0 || m->med[P99] <= 0)
+	if (!m || b[P50] <= 0 || b[P99] <= 0)
 		return;
 	bench_j_open(j, "ratios_vs_mdbus", '{');
 	for (size_t i = 0; i < ns; i++) {
-		const double *v = sum[i].med, *b = m->med;
-		if (&sum[i] == m || sum[i].skipped)
+		const double *v = sum[i].med;
+		if (&sum[i] == m || !sum[i].runs)
 			continue;
 		bench_j_open(j, sum[i].transport, '{');
 		bench_j(j, "p50:f2 p99:f2 ready_p50:f2 ready_p99:f2", v[P50] / b[P50],
@@ -531,9 +561,7 @@ void bench_lat_json(FILE *f, const struct bench_sysinfo *si, const char *mode,
 		    const struct bench_result *r, size_t n)
 {
 	struct bench_json j = {.f = f};
-	bench_j_open(&j, NULL, '{');
-	bench_j(&j, "tool:s version:s mode:s", "mdbus-bench", MDBUS_VERSION, mode);
-	bench_j_machine(&j, si);
+	bench_j_doc(&j, si, mode);
 	bench_j_open(&j, "clock", '{');
 	bench_j(&j, "name:s read_ns:f1", "CLOCK_MONOTONIC", si->clock_cost_ns);
 	bench_j_close(&j);
@@ -546,68 +574,51 @@ void bench_lat_json(FILE *f, const struct bench_sysinfo *si, const char *mode,
 	bench_j_close(&j);
 }
 
-/* One curve per kind (every tick, idle consumer, floor) of a group. */
-static void bench_curve(struct bench_curve *c, const struct bench_hist *h, const char *style,
-			const char *title)
-{
-	c->h = h;
-	snprintf(c->style, sizeof(c->style), "%s", style);
-	snprintf(c->title, sizeof(c->title), "%.127s", title);
-}
-
 int bench_lat_plot(const char *path, const struct bench_sysinfo *si, const struct bench_result *r,
 		   size_t n, char *err, size_t len)
 {
-	/* One group per (transport, consumers, rate), repeated runs merged:
-	 * solid = every tick, dashed = ticks that found the consumer idle,
-	 * dotted = the floor (a zero-cost transport through the run's stalls). */
-	struct bench_hist *acc = calloc(3 * n + 1, sizeof(*acc));
+	/* Per (transport, consumers, rate), repeated runs merged: solid = every
+	 * tick, dashed = ticks that found the consumer idle, dotted = the floor. */
 	struct bench_curve *c = calloc(3 * n + 1, sizeof(*c));
 	size_t key[BENCH_LAT_MAXRUNS], ng = 0, nc = 0;
-	char t[256], style[64];
-	int rc = -ENOMEM;
-	for (size_t i = 0; acc && c && i < n; i++) {
+	char t[256];
+	if (!c) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
 		size_t k = 0;
-		while (k < ng &&
-		       (strcmp(r[key[k]].transport, r[i].transport) != 0 ||
-			r[key[k]].nsub != r[i].nsub || r[key[k]].cfg.rate != r[i].cfg.rate))
+		while (k < ng && (r[key[k]].t != r[i].t || r[key[k]].nsub != r[i].nsub ||
+				  r[key[k]].cfg.rate != r[i].cfg.rate))
 			k++;
 		if (r[i].skipped || !r[i].all.count)
 			continue;
 		if (k == ng) {
+			char rate[24];
+			bench_fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
 			key[ng++] = i;
-			for (int q = 0; q < 3; q++)
-				bench_hist_reset(&acc[3 * k + q]);
+			for (int q = 0; q < 3; q++) {
+				struct bench_curve *cv = &c[3 * k + q];
+				bench_hist_reset(&cv->h);
+				snprintf(cv->style, sizeof(cv->style), "%s lc %zu dt %d",
+					 q ? "with lines" : "with linespoints", k + 1, q + 1);
+				snprintf(cv->title, sizeof(cv->title), "%s, %s", r[i].t->name,
+					 q == 1 ? "idle consumer" : "floor (zero-cost transport)");
+			}
+			snprintf(c[3 * k].title, sizeof(c[3 * k].title), "%s, %u consumer(s), %s",
+				 r[i].t->name, r[i].nsub, rate);
 		}
-		bench_hist_merge(&acc[3 * k], &r[i].all);
-		bench_hist_merge(&acc[3 * k + 1], &r[i].all_ready);
+		bench_hist_merge(&c[3 * k].h, &r[i].all);
+		bench_hist_merge(&c[3 * k + 1].h, &r[i].all_ready);
 		if (r[i].floor.ok)
-			bench_hist_merge(&acc[3 * k + 2], &r[i].floor.hist);
+			bench_hist_merge(&c[3 * k + 2].h, &r[i].floor.hist);
 	}
-	for (size_t k = 0; acc && c && k < ng; k++) {
-		const struct bench_result *q = &r[key[k]];
-		char rate[24];
-		bench_fmt_rate(q->cfg.rate, rate, sizeof(rate));
-		snprintf(style, sizeof(style), "with linespoints lc %zu dt 1", k + 1);
-		snprintf(t, sizeof(t), "%s, %u consumer(s), %s", q->transport, q->nsub, rate);
-		bench_curve(&c[nc++], &acc[3 * k], style, t);
-		snprintf(style, sizeof(style), "with lines lc %zu dt 2", k + 1);
-		snprintf(t, sizeof(t), "%s, idle consumer", q->transport);
-		if (acc[3 * k + 1].count)
-			bench_curve(&c[nc++], &acc[3 * k + 1], style, t);
-		snprintf(t, sizeof(t), "%s, floor (zero-cost transport, same stalls)",
-			 q->transport);
-		if (acc[3 * k + 2].count)
-			bench_curve(&c[nc++], &acc[3 * k + 2],
-				    "with lines lc rgb 'black' dt 3 lw 2", t);
-	}
+	for (size_t k = 0; k < 3 * ng; k++) /* drop the empty curves */
+		if (c[k].h.count)
+			memmove(&c[nc++], &c[k], sizeof(*c));
 	snprintf(t, sizeof(t), "mdbus-bench one-way latency, %d cores, %s", si->cores,
 		 si->cpu_model);
-	if (acc && c)
-		rc = bench_plot(path, t, c, nc, err, len);
-	else
-		snprintf(err, len, "out of memory");
-	free(acc);
+	int rc = bench_plot(path, t, c, nc, err, len);
 	free(c);
 	return rc;
 }

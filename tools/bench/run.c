@@ -12,22 +12,17 @@
  */
 #include "bench.h"
 #include "noise.h"
-#include "proc.h"
 
 #include <errno.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define BENCH_READY_TIMEOUT_NS (20LL * 1000000000) /* consumers connect, RouDi answers */
 #define BENCH_WARM_TIMEOUT_NS  (10LL * 1000000000) /* subscriptions propagate */
 #define BENCH_END_TIMEOUT_NS   (3LL * 1000000000)  /* consumers drain after the end */
-#define BENCH_WARM_PERIOD_NS   200000		   /* one WARMUP every 200 us */
-#define BENCH_END_PERIOD_NS    1000000		   /* one END every 1 ms */
 
 /* Where the children of a run meet (proc.h stage counters). */
 enum { ST_PUB_READY, ST_SUB_READY, ST_SUB_WARM, ST_SUB_DONE, ST_SUB_FAILED };
@@ -41,17 +36,16 @@ int bench_cpu_for(const struct bench_cfg *cfg, int consumer)
 	return cfg->cpus[1 + consumer % (cfg->ncpus - 1)];
 }
 
-static void bench_rusage(double *user, double *sys, uint64_t *invol, uint64_t *vol)
+static void bench_msg_init(struct bench_msg *m, uint64_t type)
 {
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	*user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
-	*sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	*invol = (uint64_t)ru.ru_nivcsw;
-	*vol = (uint64_t)ru.ru_nvcsw;
+	memset(m, 0, sizeof(*m));
+	m->tick.kind = MDBUS_KIND_TRADE;
+	BENCH_TYPE(m) = type;
 }
 
-/* The error of a consumer that gave up before being ready/warm, or NULL. */
+/* ---- publisher process --------------------------------------------------- */
+
+/* The error of a consumer that gave up before being ready or warm, or NULL. */
 static const char *bench_sub_failed(struct bench_run *run)
 {
 	if (!bench_proc_count(run->proc, ST_SUB_FAILED))
@@ -62,46 +56,40 @@ static const char *bench_sub_failed(struct bench_run *run)
 	return "a consumer failed";
 }
 
-static void bench_msg_init(struct bench_msg *m, uint64_t type)
-{
-	memset(m, 0, sizeof(*m));
-	m->tick.instrument = 0;
-	m->tick.kind = MDBUS_KIND_TRADE;
-	BENCH_TYPE(m) = type;
-}
-
-/* ---- publisher process --------------------------------------------------- */
-
-/* Until every consumer arrived at stage, sends a `type` message (none if
- * type < 0) every period_ns. 0, or 1 with the publisher's err set. */
+/* Until every consumer arrived at stage, a `type` message (none if < 0)
+ * every period_ns. 0, or 1 with the publisher's err set to late (or the
+ * consumer's error); late NULL: giving up is no error, nor is a failed send. */
 static int bench_pub_until(struct bench_run *run, void *pub, unsigned stage, int type,
 			   int64_t period_ns, int64_t timeout_ns, const char *late)
 {
 	struct bench_pub_result *res = &run->ctl->pub;
+	const unsigned n = run->cfg->consumers;
 	int64_t deadline = bench_now_ns() + timeout_ns;
 	uint64_t dropped = 0;
 	struct bench_msg m;
 	int rc;
-	while (bench_proc_count(run->proc, stage) < run->cfg->consumers) {
+	while (bench_proc_count(run->proc, stage) < n) {
 		int64_t now = bench_now_ns();
-		const char *bad = bench_sub_failed(run);
+		const char *bad = late ? bench_sub_failed(run) : NULL;
 		if (bad || bench_proc_stopped(run->proc) || now > deadline) {
-			snprintf(res->err, sizeof(res->err), "%s", bad ? bad : late);
-			return 1;
+			if (late)
+				snprintf(res->err, sizeof(res->err), "%s", bad ? bad : late);
+			return late != NULL;
 		}
 		if (type >= 0) {
 			bench_msg_init(&m, (uint64_t)type);
-			if ((rc = run->t->pub_send(pub, &m, &dropped)) < 0) {
+			BENCH_TOTAL(&m) = res->published;
+			if ((rc = run->t->send(pub, &m, &dropped)) < 0 && late) {
 				snprintf(res->err, sizeof(res->err), "publisher: send: %s",
 					 strerror(-rc));
 				return 1;
 			}
-			if (run->t->pub_flush)
-				run->t->pub_flush(pub);
+			if (run->t->flush)
+				run->t->flush(pub);
 		}
 		do
 			sched_yield();
-		while (bench_now_ns() - now < period_ns);
+		while (bench_now_ns() - now < period_ns && bench_proc_count(run->proc, stage) < n);
 	}
 	return 0;
 }
@@ -125,7 +113,7 @@ static int bench_pub_measure(struct bench_run *run, void *pub) /* long: the hot 
 	if (tr)
 		tr->start_ns = start;
 	const uint64_t rate = cfg->rate;
-	const int flush_each = cfg->wait && t->pub_flush;
+	const int flush_each = cfg->wait && t->flush;
 	int64_t max_behind = 0;
 	uint64_t seq = 0;
 	for (;;) {
@@ -152,14 +140,14 @@ static int bench_pub_measure(struct bench_run *run, void *pub) /* long: the hot 
 		BENCH_STAMP(&m) = (uint64_t)bench_now_ns();
 		if (tr)
 			bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, (int64_t)BENCH_STAMP(&m));
-		if ((rc = t->pub_send(pub, &m, &dropped)) < 0) {
+		if ((rc = t->send(pub, &m, &dropped)) < 0) {
 			snprintf(res->err, sizeof(res->err), "publisher: send: %s", strerror(-rc));
 			return 1;
 		}
 		/* --wait: one wake per batch; paced, a batch is one tick; flat
 		 * out, 64 ticks. */
 		if (flush_each && (rate || (seq & 63) == 0))
-			t->pub_flush(pub);
+			t->flush(pub);
 	}
 	res->start_ns = start;
 	res->end_ns = bench_now_ns();
@@ -171,66 +159,43 @@ static int bench_pub_measure(struct bench_run *run, void *pub) /* long: the hot 
 	return 0;
 }
 
-/* END until every consumer is done (lossy transports may drop some). */
-static void bench_pub_end(struct bench_run *run, void *pub)
-{
-	struct bench_msg m;
-	unsigned n = run->cfg->consumers;
-	int64_t deadline = bench_now_ns() + BENCH_END_TIMEOUT_NS;
-	while (bench_proc_count(run->proc, ST_SUB_DONE) < n && !bench_proc_stopped(run->proc) &&
-	       bench_now_ns() < deadline) {
-		int64_t now = bench_now_ns();
-		uint64_t d = 0;
-		bench_msg_init(&m, BENCH_MSG_END);
-		BENCH_TOTAL(&m) = run->ctl->pub.published;
-		(void)run->t->pub_send(pub, &m, &d);
-		if (run->t->pub_flush)
-			run->t->pub_flush(pub);
-		while (bench_now_ns() - now < BENCH_END_PERIOD_NS &&
-		       bench_proc_count(run->proc, ST_SUB_DONE) < n)
-			sched_yield();
-	}
-}
-
 static int bench_publisher(struct bench_run *run, int pin_rc)
 {
 	struct bench_pub_result *res = &run->ctl->pub;
+	struct bench_usage u0, u1;
 	void *pub = NULL;
-	double u0, s0, u1, s1;
-	uint64_t iv, v;
-	int bad = 1;
 	res->cpu = bench_cpu_for(run->cfg, -1);
 	if (pin_rc < 0)
 		snprintf(res->err, sizeof(res->err), "publisher: pin to cpu %d: %s", res->cpu,
 			 strerror(-pin_rc));
-	if (pin_rc < 0 || run->t->pub_open(run, &pub, res->err, sizeof(res->err)) < 0)
+	if (pin_rc < 0 || run->t->open(run, -1, &pub, res->err, sizeof(res->err)) < 0)
 		goto out;
 	bench_proc_arrive(run->proc, ST_PUB_READY); /* the endpoint exists */
 	/* Warm-up: subscriptions (ZeroMQ, iceoryx) take effect asynchronously;
 	 * WARMUP ticks until every consumer has seen one. */
 	if (bench_pub_until(run, pub, ST_SUB_READY, -1, 0, BENCH_READY_TIMEOUT_NS,
 			    "publisher: consumers did not connect") ||
-	    bench_pub_until(run, pub, ST_SUB_WARM, BENCH_MSG_WARMUP, BENCH_WARM_PERIOD_NS,
-			    BENCH_WARM_TIMEOUT_NS,
+	    bench_pub_until(run, pub, ST_SUB_WARM, BENCH_MSG_WARMUP, 200000, BENCH_WARM_TIMEOUT_NS,
 			    "publisher: consumers saw no warm-up tick in 10 s"))
 		goto out;
 	if (run->ctl->stall_pub)
 		bench_noise_begin(run->ctl->stall_pub, 0);
-	bench_rusage(&u0, &s0, &iv, &v);
+	bench_usage(&u0);
 	if (bench_pub_measure(run, pub))
 		goto out;
-	bench_rusage(&u1, &s1, &iv, &v);
-	res->cpu_user_s = u1 - u0;
-	res->cpu_sys_s = s1 - s0;
-	bench_pub_end(run, pub);
+	bench_usage(&u1);
+	res->cpu_user_s = u1.user_s - u0.user_s;
+	res->cpu_sys_s = u1.sys_s - u0.sys_s;
+	/* END, with the total, until every consumer is done */
+	bench_pub_until(run, pub, ST_SUB_DONE, BENCH_MSG_END, 1000000, BENCH_END_TIMEOUT_NS, NULL);
 	res->ok = 1;
-	bad = 0;
 out:
 	/* A consumer still without END will not get it: it stops once it has
 	 * drained what it holds (it looks at the flag only when idle). */
 	bench_proc_stop(run->proc);
-	run->t->pub_close(pub);
-	return bad;
+	if (pub)
+		run->t->close(pub, -1);
+	return !res->ok;
 }
 
 /* ---- consumer process --------------------------------------------------- */
@@ -258,13 +223,13 @@ static int bench_sub_measure(struct bench_run *run, unsigned idx, void *sub, int
 		*prev_io; /* locals in the loop: a store through the trace cannot alias them */
 	int was_idle = 0;
 	for (;;) {
-		rc = t->sub_recv(sub, &m, 0, &res->api_missed, &res->laps);
+		rc = t->recv(sub, &m, 0, &res->api_missed, &res->laps);
 		if (rc == 0) {
 			if (tr)
 				bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, bench_now_ns());
 			was_idle = 1;
 			if (wait_ms)
-				rc = t->sub_recv(sub, &m, wait_ms, &res->api_missed, &res->laps);
+				rc = t->recv(sub, &m, wait_ms, &res->api_missed, &res->laps);
 		}
 		if (rc == 0) {
 			/* Nothing new: look at the stop flag now and then (it is a
@@ -321,122 +286,106 @@ static int bench_sub_measure(struct bench_run *run, unsigned idx, void *sub, int
 	return 0;
 }
 
-static int bench_consumer(struct bench_run *run, unsigned idx, int pin_rc)
+/* Waits for the publisher's endpoint, opens, measures: 0 or -1 with err. */
+static int bench_consumer(struct bench_run *run, unsigned idx, void **sub)
 {
 	struct bench_sub_result *res = &run->ctl->sub[idx];
 	struct bench_noise_cpu *tr = run->ctl->stall_sub ? &run->ctl->stall_sub[idx] : NULL;
-	void *sub = NULL;
-	double u0, s0, u1, s1;
-	uint64_t iv0, v0, iv1, v1, last = 0;
-	bench_hist_reset(&res->hist);
-	bench_hist_reset(&res->ready);
-	res->cpu = bench_cpu_for(run->cfg, (int)idx);
-	if (pin_rc < 0) {
-		snprintf(res->err, sizeof(res->err), "consumer %u: pin to cpu %d: %s", idx,
-			 res->cpu, strerror(-pin_rc));
-		goto out;
-	}
+	struct bench_usage u0, u1;
+	uint64_t last = 0;
 	int64_t deadline = bench_now_ns() + BENCH_READY_TIMEOUT_NS;
 	while (!bench_proc_count(run->proc, ST_PUB_READY)) {
 		if (bench_proc_stopped(run->proc) || bench_now_ns() > deadline) {
 			snprintf(res->err, sizeof(res->err), "consumer %u: publisher never ready",
 				 idx);
-			goto out;
+			return -1;
 		}
 		usleep(1000); /* start-up only, not measured */
 	}
-	if (run->t->sub_open(run, idx, &sub, res->err, sizeof(res->err)) < 0)
-		goto out;
-	/* traced: one more clock read per empty poll, to see gaps */
-	if (tr)
+	if (run->t->open(run, (int)idx, sub, res->err, sizeof(res->err)) < 0)
+		return -1;
+	if (tr) /* traced: one more clock read per empty poll, to see gaps */
 		bench_noise_begin(tr, 0);
-	bench_rusage(&u0, &s0, &iv0, &v0);
+	bench_usage(&u0);
 	int64_t w0 = bench_now_ns(), prev = w0;
 	if (tr)
 		tr->start_ns = w0;
 	bench_proc_arrive(run->proc, ST_SUB_READY);
-	if (bench_sub_measure(run, idx, sub, &prev, &last) < 0)
-		goto out;
-	bench_rusage(&u1, &s1, &iv1, &v1);
-	res->cpu_user_s = u1 - u0;
-	res->cpu_sys_s = s1 - s0;
-	res->invol_switches = iv1 - iv0;
-	res->vol_switches = v1 - v0;
+	if (bench_sub_measure(run, idx, *sub, &prev, &last) < 0)
+		return -1;
+	bench_usage(&u1);
+	res->cpu_user_s = u1.user_s - u0.user_s;
+	res->cpu_sys_s = u1.sys_s - u0.sys_s;
+	res->invol_switches = u1.invol - u0.invol;
+	res->vol_switches = u1.vol - u0.vol;
 	res->wall_s = (double)(bench_now_ns() - w0) / 1e9;
 	if (tr)
 		bench_noise_end(tr, prev);
 	if (res->end_seen && res->published >= last)
 		res->tail_missed = res->published - last;
-	res->ok = 1;
-out:
+	return 0;
+}
+
+static int bench_child(struct bench_proc *p, unsigned idx, int pin_rc)
+{
+	struct bench_run *run = p->arg;
+	struct bench_sub_result *res = &run->ctl->sub[idx];
+	void *sub = NULL;
+	if (idx == run->cfg->consumers)
+		return bench_publisher(run, pin_rc);
+	bench_hist_reset(&res->hist);
+	bench_hist_reset(&res->ready);
+	res->cpu = bench_cpu_for(run->cfg, (int)idx);
+	if (pin_rc < 0)
+		snprintf(res->err, sizeof(res->err), "consumer %u: pin to cpu %d: %s", idx,
+			 res->cpu, strerror(-pin_rc));
+	res->ok = pin_rc == 0 && bench_consumer(run, idx, &sub) == 0;
 	if (sub)
-		run->t->sub_close(sub);
+		run->t->close(sub, (int)idx);
 	if (!res->ok) {
 		if (!res->err[0])
 			snprintf(res->err, sizeof(res->err), "consumer %u failed", idx);
 		bench_proc_arrive(run->proc, ST_SUB_FAILED);
 	}
 	bench_proc_arrive(run->proc, ST_SUB_DONE); /* the result above is complete */
-	return res->ok ? 0 : 1;
-}
-
-static int bench_child(struct bench_proc *p, unsigned idx, int pin_rc)
-{
-	struct bench_run *run = p->arg;
-	return idx < run->cfg->consumers ? bench_consumer(run, idx, pin_rc)
-					 : bench_publisher(run, pin_rc);
+	return !res->ok;
 }
 
 /* ---- parent ------------------------------------------------------------- */
 
-/* Which child did not exit cleanly, and how, into note ("" if none). */
-static void bench_exit_note(const struct bench_proc *p, unsigned n, char *note, size_t len)
-{
-	note[0] = 0;
-	for (unsigned i = 0; i < p->forked && !note[0]; i++) {
-		int st = p->status[i];
-		char who[32];
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-			continue;
-		snprintf(who, sizeof(who), i < n ? "consumer %u" : "publisher", i);
-		if (WIFSIGNALED(st))
-			snprintf(note, len, "%s died of signal %d (%s)", who, WTERMSIG(st),
-				 strsignal(WTERMSIG(st)));
-		else
-			snprintf(note, len, "%s exited with status %d", who, WEXITSTATUS(st));
-	}
-}
-
 /* The children's results into res, and whether the run stands. */
 static void bench_verdict(const struct bench_run *run, int bad, struct bench_result *res)
 {
-	unsigned n = res->nsub;
-	char note[BENCH_ERR_MAX];
-	int all_ok = run->ctl->pub.ok;
+	const struct bench_proc *p = run->proc;
+	char note[BENCH_ERR_MAX] = "", who[32];
+	const char *why = run->ctl->pub.ok	 ? NULL
+			  : run->ctl->pub.err[0] ? run->ctl->pub.err
+						 : "publisher died";
 	res->pub = run->ctl->pub;
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < res->nsub; i++) {
 		res->sub[i] = run->ctl->sub[i];
 		bench_hist_merge(&res->all, &res->sub[i].hist);
 		bench_hist_merge(&res->all_ready, &res->sub[i].ready);
-		all_ok &= res->sub[i].ok;
+		if (!why && !res->sub[i].ok)
+			why = res->sub[i].err[0] ? res->sub[i].err : "consumer died";
 	}
-	bench_exit_note(run->proc, n, note, sizeof(note));
-	if (!res->failed && !all_ok) {
+	for (unsigned i = 0; i < p->forked && !note[0]; i++) { /* which child exited badly */
+		int st = p->status[i];
+		snprintf(who, sizeof(who), i < res->nsub ? "consumer %u" : "publisher", i);
+		if (WIFSIGNALED(st))
+			snprintf(note, sizeof(note), "%s died of signal %d (%s)", who, WTERMSIG(st),
+				 strsignal(WTERMSIG(st)));
+		else if (WEXITSTATUS(st))
+			snprintf(note, sizeof(note), "%s exited with status %d", who,
+				 WEXITSTATUS(st));
+	}
+	if (!res->failed && why) {
 		res->failed = 1;
-		if (!res->pub.ok)
-			snprintf(res->why, sizeof(res->why), "%s",
-				 res->pub.err[0] ? res->pub.err : "publisher died");
-		for (unsigned i = 0; i < n && !res->why[0]; i++)
-			if (!res->sub[i].ok)
-				snprintf(res->why, sizeof(res->why), "%s",
-					 res->sub[i].err[0] ? res->sub[i].err : "consumer died");
-		if (!res->why[0])
-			snprintf(res->why, sizeof(res->why), "%s",
-				 note[0] ? note : "a child exited abnormally");
-	} else if (bad && note[0]) {
+		snprintf(res->why, sizeof(res->why), "%s", why);
+	} else if (!res->failed && bad && note[0]) {
 		/* Every child delivered complete results and only its exit went
-		 * wrong (seen once with iceoryx's runtime teardown under heavy
-		 * load): the measurement stands, the report says so. */
+		 * wrong (seen with iceoryx's runtime teardown under heavy load):
+		 * the measurement stands, the report says so. */
 		snprintf(res->warning, sizeof(res->warning), "after delivering its results, %s",
 			 note);
 	}
@@ -449,9 +398,8 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 	struct bench_run run = {.cfg = cfg, .t = t};
 	struct bench_proc proc = {.n = n + 1, .child = bench_child, .arg = &run};
 	int rc;
-
 	memset(res, 0, sizeof(*res));
-	snprintf(res->transport, sizeof(res->transport), "%s", t->name);
+	res->t = t;
 	res->cfg = *cfg;
 	res->nsub = n;
 	bench_hist_reset(&res->all);

@@ -2,14 +2,12 @@
 /*
  * t_zmq.c: baseline 2, ZeroMQ PUB/SUB over ipc:// (a Unix-domain socket
  * underneath, plus libzmq's I/O thread in every process). High-water marks
- * are raised so that, as with the other transports, loss only happens when
- * a consumer really falls behind; PUB drops silently then, and the
- * sequence numbers count it.
+ * are raised so that loss only happens when a consumer really falls behind;
+ * PUB drops silently then, and the sequence numbers count it.
  */
 #include "bench.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,83 +15,67 @@
 #ifdef BENCH_HAVE_ZMQ
 #include <zmq.h>
 
-#define BENCH_ZMQ_HWM 100000
-
 struct bench_zmq {
 	void *ctx, *sock;
 	char path[128]; /* the publisher's socket file, unlinked on close */
 };
 
-static void bench_zmq_close(void *p)
+static void bench_zmq_close(void *h, int idx)
 {
-	struct bench_zmq *z = p;
+	struct bench_zmq *z = h;
 	int linger = 0;
-	if (z && z->sock) {
+	(void)idx;
+	if (z->sock) {
 		zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof(linger));
 		zmq_close(z->sock);
 	}
-	if (z && z->ctx)
+	if (z->ctx)
 		zmq_ctx_term(z->ctx);
-	if (z && z->path[0])
+	if (z->path[0])
 		unlink(z->path);
 	free(z);
 }
 
-static int bench_zmq_open(struct bench_run *run, int pub, void **out, char *err, size_t len)
+static int bench_zmq_open(struct bench_run *run, int idx, void **h, char *err, size_t len)
 {
 	struct bench_zmq *z = calloc(1, sizeof(*z));
-	int hwm = BENCH_ZMQ_HWM, rc = 0;
+	int hwm = 100000, pub = idx < 0, rc = -1;
 	char ep[128];
 	snprintf(ep, sizeof(ep), "ipc:///tmp/mdbus-%s.zmq", run->id);
-	if (!z || !(z->ctx = zmq_ctx_new()) ||
-	    !(z->sock = zmq_socket(z->ctx, pub ? ZMQ_PUB : ZMQ_SUB)))
-		rc = -1;
-	else if (zmq_setsockopt(z->sock, pub ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0)
-		rc = -1;
-	else if (pub)
-		rc = zmq_bind(z->sock, ep);
-	else if ((rc = zmq_setsockopt(z->sock, ZMQ_SUBSCRIBE, "", 0)) == 0)
-		rc = zmq_connect(z->sock, ep);
+	if (z && (z->ctx = zmq_ctx_new()) &&
+	    (z->sock = zmq_socket(z->ctx, pub ? ZMQ_PUB : ZMQ_SUB)) &&
+	    zmq_setsockopt(z->sock, pub ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof(hwm)) == 0)
+		rc = pub					     ? zmq_bind(z->sock, ep)
+		     : zmq_setsockopt(z->sock, ZMQ_SUBSCRIBE, "", 0) ? -1
+								     : zmq_connect(z->sock, ep);
 	if (rc < 0) {
 		int e = z ? zmq_errno() : ENOMEM;
 		snprintf(err, len, "zmq %s %s: %s", pub ? "bind" : "connect", ep, zmq_strerror(e));
-		bench_zmq_close(z);
+		if (z)
+			bench_zmq_close(z, idx);
 		return -e;
 	}
 	if (pub)
 		snprintf(z->path, sizeof(z->path), "%s", ep + strlen("ipc://"));
-	*out = z;
+	*h = z;
 	return 0;
 }
 
-static int bench_zmq_pub_open(struct bench_run *run, void **out, char *err, size_t len)
+/* The signature is bench_transport.send's; PUB drops at the HWM without
+ * telling: sequence holes show it. NOLINTNEXTLINE(readability-non-const-parameter) */
+static int bench_zmq_send(void *pub, const struct bench_msg *m, uint64_t *dropped)
 {
-	return bench_zmq_open(run, 1, out, err, len);
-}
-
-/* The signature is bench_transport.pub_send's; this transport has no drop count to report. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int bench_zmq_pub_send(void *pub, const struct bench_msg *m, uint64_t *dropped)
-{
-	struct bench_zmq *z = pub;
-	(void)dropped; /* PUB drops at the HWM without telling: sequence holes show it */
-	if (zmq_send(z->sock, m, sizeof(*m), ZMQ_DONTWAIT) < 0 && zmq_errno() != EAGAIN)
+	(void)dropped;
+	if (zmq_send(((struct bench_zmq *)pub)->sock, m, sizeof(*m), ZMQ_DONTWAIT) < 0 &&
+	    zmq_errno() != EAGAIN)
 		return -zmq_errno();
 	return 0;
 }
 
-static int bench_zmq_sub_open(struct bench_run *run, unsigned idx, void **out, char *err,
-			      size_t len)
-{
-	(void)idx;
-	return bench_zmq_open(run, 0, out, err, len);
-}
-
-/* The signature is bench_transport.sub_recv's; this transport has no loss count to report. */
-/* NOLINTBEGIN(readability-non-const-parameter) */
-static int bench_zmq_sub_recv(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
-			      uint64_t *laps)
-/* NOLINTEND(readability-non-const-parameter) */
+/* The signature is bench_transport.recv's; no loss count to report.
+ * NOLINTNEXTLINE(readability-non-const-parameter) */
+static int bench_zmq_recv(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
+			  uint64_t *laps)
 {
 	struct bench_zmq *z = sub;
 	(void)missed;
@@ -114,12 +96,10 @@ static int bench_zmq_sub_recv(void *sub, struct bench_msg *m, int wait_ms, uint6
 
 const struct bench_transport bench_transport_zmq = {
 	.name = "zmq",
-	.pub_open = bench_zmq_pub_open,
-	.pub_send = bench_zmq_pub_send,
-	.pub_close = bench_zmq_close,
-	.sub_open = bench_zmq_sub_open,
-	.sub_recv = bench_zmq_sub_recv,
-	.sub_close = bench_zmq_close,
+	.open = bench_zmq_open,
+	.close = bench_zmq_close,
+	.send = bench_zmq_send,
+	.recv = bench_zmq_recv,
 };
 
 #else /* !BENCH_HAVE_ZMQ */
