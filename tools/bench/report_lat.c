@@ -383,7 +383,9 @@ void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n)
 		if (!part && m && m->floor_runs) { /* only mdbus runs are traced (floor.c) */
 			fprintf(f, "  %-9s", "floor");
 			bench_cols(f, bench_floor_cols, m->med, NULL);
-			fprintf(f, "  (zero-cost transport, stalls of %u mdbus run(s))\n",
+			fprintf(f,
+				"  (zero-cost transport through the stalls of the %u traced mdbus "
+				"run(s); nothing measures lower)\n",
 				m->floor_runs);
 		}
 	}
