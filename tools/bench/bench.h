@@ -243,11 +243,11 @@ void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl);
 struct bench_result {
 	const struct bench_transport *t;
 	int skipped, failed, oversubscribed; /* see why; more busy processes than cores */
+	unsigned nsub;
 	char why[BENCH_ERR_MAX * 2];
 	char warning[BENCH_ERR_MAX * 2]; /* measured fine, but a child's exit went wrong */
 	struct bench_cfg cfg;
 	struct bench_pub_result pub;
-	unsigned nsub;
 	struct bench_sub_result *sub; /* nsub entries, malloc'd */
 	struct bench_hist all, all_ready;
 	struct bench_floor floor;

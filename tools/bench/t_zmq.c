@@ -72,10 +72,11 @@ static int bench_zmq_send(void *pub, const struct bench_msg *m, uint64_t *droppe
 	return 0;
 }
 
-/* The signature is bench_transport.recv's; no loss count to report.
- * NOLINTNEXTLINE(readability-non-const-parameter) */
+/* The signature is bench_transport.recv's; no loss count to report. */
+/* NOLINTBEGIN(readability-non-const-parameter) */
 static int bench_zmq_recv(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
 			  uint64_t *laps)
+/* NOLINTEND(readability-non-const-parameter) */
 {
 	struct bench_zmq *z = sub;
 	(void)missed;
