@@ -185,7 +185,7 @@ static void test_probe(void)
 		      (unsigned long long)h.max, (long long)c->longest_ns);
 	}
 	bench_noise_free(&nz);
-	CHECK(nz.map == NULL, "not freed");
+	CHECK(nz.cpu == NULL && nz.proc.head == NULL, "not freed");
 }
 
 int main(void)

@@ -1,195 +1,226 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench.h: shared types of mdbus-bench, the fan-out latency benchmark.
- *
- * Process model: the parent only orchestrates. It forks N consumer
- * processes and one publisher process, which meet in a control block
- * (struct bench_ctl) mapped MAP_SHARED|MAP_ANONYMOUS before the forks; every
- * child writes its result (counters + latency histogram) into its own slot
- * there and the parent reads them after waitpid(), which orders the child's
- * writes before the parent's reads. A transport that crashes or hangs
- * (iceoryx's runtime aborts the process when RouDi is missing) only takes a
- * child down; the parent reports it.
- *
- * Every message is 64 bytes: a struct mdbus_tick (56 bytes, what mdbus
- * publishes) whose payload carries the publisher's CLOCK_MONOTONIC stamp
- * and the benchmark sequence number, plus 8 bytes of padding that the
- * socket/ZeroMQ/iceoryx transports send too.
+ * bench.h: what the files of mdbus-bench share: option tables (opt.c), the
+ * reporter (report.c), and the fan-out latency runs (run.c, t_*.c, floor.c,
+ * report_lat.c). The parent only orchestrates: through the process harness
+ * (proc.h) it forks N consumers and one publisher, which write their
+ * results into a control block (struct bench_ctl) in the shared mapping; a
+ * transport that crashes or hangs only takes a child down.
  */
 #ifndef BENCH_H
 #define BENCH_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
-#include <time.h>
 
 #include "hist.h"
 #include "mdbus.h"
-
-struct bench_noise_cpu; /* noise.h */
+#include "proc.h"
 
 #define BENCH_MAX_CONSUMERS 64
 #define BENCH_ERR_MAX	    200
 
-/* ---- the message ------------------------------------------------------- */
+/* ---- option tables (opt.c) ----------------------------------------------- */
 
-enum bench_msg_type {
-	BENCH_MSG_DATA = 0,   /* a measured tick */
-	BENCH_MSG_WARMUP = 1, /* sent until every consumer has seen one */
-	BENCH_MSG_END = 2,    /* carries the number of DATA ticks published */
+enum bench_opt_kind {
+	BENCH_OPT_SET,	 /* flag: *(int *)dst = 1 */
+	BENCH_OPT_CLEAR, /* flag: *(int *)dst = 0 */
+	BENCH_OPT_U64,	 /* *(uint64_t *)dst, min..max, k/M/G suffixes */
+	BENCH_OPT_UINT,	 /* *(unsigned *)dst, min..max */
+	BENCH_OPT_DUR,	 /* *(int64_t *)dst in ns, min..max */
+	BENCH_OPT_STR,	 /* *(const char **)dst */
+	BENCH_OPT_FN,	 /* fn(arg, dst) < 0: refused */
 };
 
+struct bench_opt {
+	const char *name; /* --name */
+	char key;	  /* -k, 0 = none */
+	enum bench_opt_kind kind;
+	void *dst;
+	uint64_t min, max;
+	const char *want; /* "mdbus-bench: --name: want WANT, got 'arg'" */
+	int (*fn)(const char *arg, void *dst);
+	const char *help; /* "ARG\tdescription" (no ARG for flags) for --help */
+};
+
+// clang-format off
+/* clang-format would spread each one-line entry over four */
+#define BENCH_OPT_F(name, key, kind, dst, help) {name, key, kind, dst, 0, 0, NULL, NULL, help}
+#define BENCH_OPT_N(name, key, kind, dst, min, max, want, help) \
+	{name, key, kind, dst, min, max, want, NULL, help}
+#define BENCH_OPT_FUN(name, key, dst, want, fn, help) \
+	{name, key, BENCH_OPT_FN, dst, 0, 0, want, fn, help}
+#define BENCH_OPT_END {NULL, 0, BENCH_OPT_SET, NULL, 0, 0, NULL, NULL, NULL}
+// clang-format on
+
+/* Parses argv[1..] by the table t; -h/--help prints the usage on stdout, a
+ * bad option on stderr. Returns 0 to go on, 1 after --help, -1 after an
+ * error was printed (exit status 2). */
+int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_opt *t, int argc,
+		    char **argv);
+/* For BENCH_OPT_FN: a power of two in 64..2^30 into *(unsigned *)dst. */
+int bench_opt_pow2(const char *arg, void *dst);
+/* "0,1", "0-3", "2,4-5" into cpus[0..*n); -ENODEV for a CPU outside our mask. */
+int bench_parse_cpus(const char *s, int *cpus, int cap, int *n);
+/* "10k,100k,1M" into v[0..*n), each min..max. */
+int bench_parse_list(const char *s, uint64_t min, uint64_t max, uint64_t *v, unsigned cap,
+		     unsigned *n);
+/* The first cap CPUs of our affinity mask into cpus; returns how many. */
+int bench_usable_cpus(int *cpus, int cap);
+
+/* ---- the reporter (report.c): formats, JSON, plots; no measuring -------- */
+
+struct bench_sysinfo {
+	int cores, allowed;   /* online CPUs; CPUs in our affinity mask */
+	char cpu_model[128];  /* /proc/cpuinfo "model name" */
+	char kernel[256];     /* uname -srm */
+	char clocksource[32]; /* tsc = clock_gettime in the vDSO */
+	double clock_cost_ns; /* one clock_gettime(CLOCK_MONOTONIC) */
+	char date[32];	      /* UTC, ISO 8601 */
+};
+void bench_sysinfo_get(struct bench_sysinfo *si);
+/* "machine: ..." and "kernel: ..." lines. */
+void bench_report_machine(FILE *f, const struct bench_sysinfo *si);
+
+#define BENCH_NPCT 5 /* the percentiles every report shows besides min and max */
+extern const double bench_pcts[BENCH_NPCT];
+extern const char *const bench_pct_names[BENCH_NPCT]; /* "p50" .. "p99.99" */
+
+/* "182ns", "1.25us", "3.40ms"; UINT64_MAX is "lost". */
+void bench_fmt_ns(uint64_t ns, char *buf, size_t len);
+/* "max" (0 = flat out), "100k/s", "1M/s", "1234/s". */
+void bench_fmt_rate(uint64_t rate, char *buf, size_t len);
+/* Median of v[0..n), sorting v: the lower middle one, or with mean set the
+ * mean of the two middle ones. */
+double bench_median(double *v, unsigned n, int mean);
+
+/* JSON, one value per line: bench_j_open(j, key, '{') .. bench_j_close;
+ * key NULL inside arrays. */
+struct bench_json {
+	FILE *f;
+	int depth;
+	int items[8]; /* values written at each depth: when a comma is due */
+	char close[8];
+};
+void bench_j_open(struct bench_json *j, const char *key, char brace);
+void bench_j_close(struct bench_json *j);
+/* Members by a spec "key:T key:T ...", T one of u (uint64_t), i (int64_t),
+ * d (int or unsigned), b (int as bool), s (const char *, NULL = null),
+ * f0..f9 (double with that many decimals); the values follow. */
+void bench_j(struct bench_json *j, const char *spec, ...);
+/* h as {count, min, p50 .. p99.99, max, mean}. */
+void bench_j_hist(struct bench_json *j, const char *key, const struct bench_hist *h);
+/* {"tool": "mdbus-bench", "mode": mode, "machine": {...}, opened. */
+void bench_j_doc(struct bench_json *j, const struct bench_sysinfo *si, const char *mode);
+
+/* Percentile curves (x = 1/(1-p) on a log axis) into a PNG with gnuplot;
+ * style is gnuplot's. 0 or -errno with err set. */
+struct bench_curve {
+	struct bench_hist h;
+	char style[64];
+	char title[128];
+};
+int bench_plot(const char *path, const char *title, const struct bench_curve *c, size_t n,
+	       char *err, size_t len);
+
+/* ---- fan-out latency runs ------------------------------------------------ */
+
+/* Every message is 64 bytes: the struct mdbus_tick mdbus publishes, whose
+ * payload carries the stamp and sequence, plus the padding the other
+ * transports send too. */
 struct bench_msg {
 	struct mdbus_tick tick; /* u.raw[0] stamp ns, [1] seq, [2] type, [3] total */
 	uint64_t pad;
 };
-_Static_assert(sizeof(struct mdbus_tick) == 56, "mdbus tick is 56 bytes");
 _Static_assert(sizeof(struct bench_msg) == 64, "bench messages are 64 bytes");
-
+enum { BENCH_MSG_DATA, BENCH_MSG_WARMUP, BENCH_MSG_END }; /* END carries the total */
 #define BENCH_STAMP(m) ((m)->tick.u.raw[0])
 #define BENCH_SEQ(m)   ((m)->tick.u.raw[1])
 #define BENCH_TYPE(m)  ((m)->tick.u.raw[2])
 #define BENCH_TOTAL(m) ((m)->tick.u.raw[3])
 
-/* The one clock of the benchmark: CLOCK_MONOTONIC through the vDSO (no
- * syscall when the kernel clocksource is tsc or kvm-clock; sysinfo reports
- * which). Both ends read the same system-wide clock, so one-way latency
- * needs no calibration. */
-static inline int64_t bench_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ---- configuration ----------------------------------------------------- */
-
-/* 64-bit fields first: no padding holes. */
 struct bench_cfg {
 	int64_t duration_ns;
 	uint64_t rate;			   /* ticks/s, 0 = flat out */
-	unsigned consumers;		   /* 1 .. BENCH_MAX_CONSUMERS */
-	int wait;			   /* consumers block instead of spinning */
-	int ncpus;			   /* entries in cpus[]; 0 = no pinning */
-	int cpus[BENCH_MAX_CONSUMERS + 1]; /* publisher first, then consumers round robin */
-	uint32_t slots;			   /* mdbus ring slots */
-	int verbose;
-	int stalls; /* trace when each process was away (default; mdbus, spinning) */
+	unsigned consumers, slots;	   /* slots: of the mdbus ring */
+	int wait, verbose, stalls;	   /* block; keep logs; trace stalls (floor.c) */
+	int ncpus;			   /* 0 = no pinning */
+	int cpus[BENCH_MAX_CONSUMERS + 1]; /* publisher, then consumers round robin */
 };
-
-/* ---- results ------------------------------------------------------------- */
+/* CPU of consumer (-1 = the publisher); -1 if unpinned. */
+int bench_cpu_for(const struct bench_cfg *cfg, int consumer);
 
 struct bench_sub_result {
-	int ok;			      /* 1 when the consumer finished normally */
-	char err[BENCH_ERR_MAX];      /* why not */
-	int cpu;		      /* pinned CPU or -1 */
-	int end_seen;		      /* got the END marker (else stopped by deadline) */
-	uint64_t received;	      /* DATA ticks read */
-	uint64_t gap_missed;	      /* holes in the sequence seen while reading */
-	uint64_t tail_missed;	      /* published after the last tick read */
-	uint64_t api_missed;	      /* missed as reported by the transport (mdbus laps) */
-	uint64_t laps;		      /* lap events reported by the transport */
-	uint64_t out_of_order;	      /* sequence went backwards (must be 0) */
-	uint64_t negative;	      /* latency < 0 (clock went backwards; must be 0) */
-	uint64_t published;	      /* total from the END marker */
-	int64_t first_ns, last_ns;    /* receive time of the first and last DATA tick */
-	double cpu_user_s, cpu_sys_s; /* getrusage over the run */
-	double wall_s;		      /* wall time the CPU figures cover */
-	uint64_t invol_switches;      /* preempted (ru_nivcsw): CPU contention */
-	uint64_t vol_switches;	      /* blocked (ru_nvcsw): --wait sleeps */
-	struct bench_hist hist;	      /* one-way latency, ns */
-	struct bench_hist ready;      /* the same, only ticks that found the consumer idle */
+	int ok, cpu, end_seen; /* end_seen: got END (else stopped by deadline) */
+	char err[BENCH_ERR_MAX];
+	uint64_t received, published;	  /* DATA ticks read; the total from END */
+	uint64_t gap_missed, tail_missed; /* holes seen; published after the last read */
+	uint64_t api_missed, laps;	  /* as the transport reports them (mdbus laps) */
+	uint64_t out_of_order, negative;  /* must be 0 */
+	int64_t first_ns, last_ns;	  /* receive time of the first and last DATA tick */
+	double cpu_user_s, cpu_sys_s, wall_s;
+	uint64_t invol_switches, vol_switches;
+	struct bench_hist hist;	 /* one-way latency, ns */
+	struct bench_hist ready; /* only ticks that found the consumer idle */
 };
 
 struct bench_pub_result {
-	int ok;
+	int ok, cpu;
 	char err[BENCH_ERR_MAX];
-	int cpu;
-	uint64_t published; /* DATA ticks */
-	uint64_t dropped;   /* sends the transport refused (socket full), summed over consumers */
-	int64_t start_ns, end_ns;
-	int64_t max_behind_ns; /* worst lateness against the absolute schedule */
+	uint64_t published, dropped; /* dropped: sends refused (full socket), all consumers */
+	int64_t start_ns, end_ns, max_behind_ns; /* max_behind: worst lateness vs schedule */
 	double cpu_user_s, cpu_sys_s;
 };
 
-/* The control block shared by the parent and every child. */
+/* The results in the shared mapping; stall recorders follow it (floor.c). */
 struct bench_ctl {
-	atomic_int pub_ready; /* publisher endpoint exists: consumers may connect */
-	atomic_int stop;      /* parent: give up now (deadline) */
-	atomic_int sub_ready[BENCH_MAX_CONSUMERS]; /* consumer connected */
-	atomic_int sub_warm[BENCH_MAX_CONSUMERS];  /* consumer received a WARMUP */
-	atomic_int sub_done[BENCH_MAX_CONSUMERS];  /* consumer finished */
-	/* stall recorders in their own shared mapping, NULL when off; the
-	 * parent sets them before the forks and reads them after waitpid() */
-	struct bench_noise_cpu *stall_pub;
+	struct bench_noise_cpu *stall_pub; /* NULL when not traced */
 	struct bench_noise_cpu *stall_sub; /* one per consumer */
 	struct bench_pub_result pub;
 	struct bench_sub_result sub[BENCH_MAX_CONSUMERS];
 };
-
-/* ---- transports ------------------------------------------------------------ */
-
-struct bench_run;
-
-struct bench_transport {
-	const char *name;
-	/* Parent, before the forks: start daemons, create socket pairs. On
-	 * failure writes why the transport cannot run and returns -errno: the
-	 * run is reported "skipped: why". May be NULL. */
-	int (*setup)(struct bench_run *run, char *why, size_t len);
-	/* Parent, after every child was forked: close what only children use. */
-	void (*after_fork)(struct bench_run *run);
-	/* Parent, after every child exited. */
-	void (*teardown)(struct bench_run *run);
-	int (*pub_open)(struct bench_run *run, void **pub, char *err, size_t len);
-	/* Sends m to every consumer. Returns 0 or -errno; a consumer that cannot
-	 * take it (full socket) is counted in *dropped, not an error. */
-	int (*pub_send)(void *pub, const struct bench_msg *m, uint64_t *dropped);
-	void (*pub_flush)(void *pub); /* once per batch in --wait mode; may be NULL */
-	void (*pub_close)(void *pub);
-	int (*sub_open)(struct bench_run *run, unsigned idx, void **sub, char *err, size_t len);
-	/* Returns 1 with *m, 0 if nothing arrived (within wait_ms when > 0),
-	 * -ESHUTDOWN when the publisher is gone, other -errno on failure.
-	 * missed and laps grow by what the transport itself reports lost. */
-	int (*sub_recv)(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
-			uint64_t *laps);
-	void (*sub_close)(void *sub);
-};
-
-extern const struct bench_transport bench_transport_mdbus;
-extern const struct bench_transport bench_transport_uds;
-extern const struct bench_transport bench_transport_zmq;
-extern const struct bench_transport bench_transport_iox;
-
-/* By name ("mdbus", "uds", "zmq", "iceoryx"); NULL if unknown. */
-const struct bench_transport *bench_transport_find(const char *name);
 
 /* One run: the state of one transport for one configuration. */
 struct bench_run {
 	const struct bench_cfg *cfg;
 	const struct bench_transport *t;
 	struct bench_ctl *ctl;
-	char id[48]; /* unique per run: "bench-PID-N", names buses, sockets, services */
+	struct bench_proc *proc;
+	char id[48];			     /* "bench-PID-N", names buses, sockets, services */
 	int uds_fds[BENCH_MAX_CONSUMERS][2]; /* socket pairs: [0] publisher, [1] consumer */
 	pid_t roudi_pid;		     /* iox-roudi we started, 0 = none */
-	void *stall_map;		     /* stall recorders (floor.c) */
-	size_t stall_len;
 	char roudi_log[128];
 };
 
-/* Unless --no-stalls: while a run is measured, its publisher and consumers note every
- * gap longer than BENCH_STALL_MIN_NS between two of their clock reads (the
- * CPU ran something else), and the parent replays the run's schedule
- * through a zero-cost transport over those stalls (noise.h, floor.c). */
+struct bench_transport {
+	const char *name;
+	/* Parent, before the forks (may be NULL): -errno with why = skipped. */
+	int (*setup)(struct bench_run *run, char *why, size_t len);
+	void (*after_fork)(struct bench_run *run); /* parent: close what children use */
+	void (*teardown)(struct bench_run *run);   /* parent, after every child exited */
+	/* idx: the consumer, or -1 for the publisher. 0 or -errno with err. */
+	int (*open)(struct bench_run *run, int idx, void **h, char *err, size_t len);
+	void (*close)(void *h, int idx);
+	/* To every consumer: 0 or -errno; a full consumer counts in *dropped. */
+	int (*send)(void *pub, const struct bench_msg *m, uint64_t *dropped);
+	void (*flush)(void *pub); /* once per batch in --wait mode; may be NULL */
+	/* 1 with *m, 0 if nothing (within wait_ms when > 0), -ESHUTDOWN when the
+	 * publisher is gone; missed and laps grow by what the transport lost. */
+	int (*recv)(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed, uint64_t *laps);
+};
+extern const struct bench_transport bench_transport_mdbus, bench_transport_uds, bench_transport_zmq,
+	bench_transport_iox;
+
+/* Unless --no-stalls, a run's publisher and consumers note every gap longer
+ * than BENCH_STALL_MIN_NS between two of their clock reads, and the parent
+ * replays the schedule through a zero-cost transport over them (floor.c). */
 #define BENCH_STALL_MIN_NS 1000 /* above a tick's own read, below the p99 target */
 
 struct bench_floor_cpu {
-	int cpu;	     /* -1 when unpinned */
-	int truncated;	     /* more stalls than the trace keeps: the floor is too low */
-	double away_pct;     /* share of the run the process was away */
-	double stalls_per_s; /* gaps > BENCH_STALL_MIN_NS */
+	int cpu, truncated; /* truncated: more stalls than kept, the floor is too low */
+	double away_pct, stalls_per_s;
 	int64_t longest_ns;
 };
 
@@ -198,57 +229,50 @@ struct bench_floor {
 	char why[160];	/* why not */
 	unsigned nrole; /* role[0] publisher, then each consumer */
 	struct bench_floor_cpu role[BENCH_MAX_CONSUMERS + 1];
-	struct bench_hist hist; /* zero-cost transport latency, every consumer merged */
+	struct bench_hist hist; /* zero-cost transport latency, consumers merged */
 };
 
-/* Parent, before the forks: shared stall recorders for run (when
- * cfg->stalls), or says in fl why the run cannot be traced. Returns 0 or
- * -errno (fl->why set). */
-int bench_stalls_map(struct bench_run *run, struct bench_floor *fl);
+/* Bytes of stall traces after the bench_ctl; 0 with fl->why when untraced. */
+size_t bench_stalls_len(const struct bench_run *run, struct bench_floor *fl);
+/* Points run->ctl at the traces that follow it (parent, before the forks). */
+void bench_stalls_place(struct bench_run *run);
 /* Parent, after the children exited: the floor from what they recorded. */
 void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl);
-void bench_stalls_unmap(struct bench_run *run);
-
-/* `mdbus-bench noise`: the probe on its own. */
-int bench_noise_main(int argc, char **argv);
 
 /* What the parent reports for one run. */
 struct bench_result {
-	char transport[16];
-	int skipped; /* transport could not run: see why */
-	int failed;  /* ran but a child failed: see why */
-	char why[BENCH_ERR_MAX * 2];
-	char warning[BENCH_ERR_MAX * 2]; /* measured fine, but something else went wrong */
-	struct bench_cfg cfg;
-	int oversubscribed; /* more busy processes than cores */
-	struct bench_pub_result pub;
+	const struct bench_transport *t;
+	int skipped, failed, oversubscribed; /* see why; more busy processes than cores */
 	unsigned nsub;
-	struct bench_sub_result *sub; /* nsub entries (malloc'd by bench_run) */
-	struct bench_hist all;	      /* every consumer merged */
-	struct bench_hist all_ready;  /* every consumer's `ready` merged */
-	struct bench_floor floor;     /* the floor of this very run (floor.c) */
+	char why[BENCH_ERR_MAX * 2];
+	char warning[BENCH_ERR_MAX * 2]; /* measured fine, but a child's exit went wrong */
+	struct bench_cfg cfg;
+	struct bench_pub_result pub;
+	struct bench_sub_result *sub; /* nsub entries, malloc'd */
+	struct bench_hist all, all_ready;
+	struct bench_floor floor;
 };
 
-/* Runs one transport with cfg; fills res (free with bench_result_free).
- * index (unique within the process) names the run's bus, sockets and
- * services: "bench-PID-INDEX". Returns 0 (also when skipped or failed: see
- * res) or -errno for an internal error. */
+/* Runs t with cfg into res (free with bench_result_free); index names the
+ * run's bus, sockets, services. 0 (also skipped/failed) or -errno. */
 int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, unsigned index,
 		  struct bench_result *res);
 void bench_result_free(struct bench_result *res);
 
-/* Command-line values (parse.c); each returns 0 or -errno. */
-/* "250k", "1M", "1000": unsigned with a 1000-based suffix, at most max. */
-int bench_parse_u64(const char *s, uint64_t max, uint64_t *out);
-/* "5", "2s", "500ms", "1.5s", "100us" (at most an hour). */
-int bench_parse_duration(const char *s, int64_t *ns);
-/* "0,1", "0-3", "2,4-5" into cfg->cpus; -ENODEV for a CPU outside our mask. */
-int bench_parse_cpus(const char *s, struct bench_cfg *cfg);
+/* report_lat.c: the header; one run; --compare/--repeat medians; --sweep;
+ * JSON (mode "run", "compare" or "sweep"); percentile curves. */
+void bench_lat_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg);
+void bench_lat_run(FILE *f, const struct bench_result *r);
+void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n);
+void bench_lat_sweep(FILE *f, const struct bench_result *r, size_t n);
+void bench_lat_json(FILE *f, const struct bench_sysinfo *si, const char *mode,
+		    const struct bench_result *r, size_t n);
+int bench_lat_plot(const char *path, const struct bench_sysinfo *si, const struct bench_result *r,
+		   size_t n, char *err, size_t len);
 
-/* Pins the calling process to cpu (sched_setaffinity). Returns 0 or -errno. */
-int bench_pin(int cpu);
-
-/* CPU of role: -1 = publisher... consumers 0..N-1; -1 if unpinned. */
-int bench_cpu_for(const struct bench_cfg *cfg, int consumer);
+/* ---- the other modes: argv[0] is the mode; each returns the exit status -- */
+int bench_feed_main(int argc, char **argv);
+int bench_noise_main(int argc, char **argv);
+int bench_thru_main(int argc, char **argv);
 
 #endif /* BENCH_H */

@@ -3,45 +3,72 @@
  * feed.c: `mdbus-bench feed`: what feedd spends per venue message, from
  * decrypted bytes to a published tick, with no network and no TLS.
  *
- * A buffer of synthetic server WebSocket frames (Binance trade messages,
- * several symbols, varying prices/quantities/ids) goes through the same
- * code feedd runs after SSL_read: feed_ws_input (wslay frame parsing and
- * reassembly) in 16 KiB pieces (one TLS record each, one recv timestamp
- * each), the venue adapter's on_message (JSON scan, exact decimal parse,
- * normalization) and mdbus_writer_publish_batch into a private bus. A second
- * figure times the venue adapter + publish alone on pre-split messages.
- * Allocations are counted by the --wrap=malloc wrappers (alloc.c): after a
- * warm-up pass the steady state must allocate nothing.
+ * Synthetic server WebSocket frames (Binance trades, several symbols,
+ * varying prices, quantities and ids) go through the code feedd runs after
+ * SSL_read: feed_ws_input (wslay framing) in 16 KiB pieces (one TLS record,
+ * one recv timestamp each), the venue adapter's on_message (JSON scan,
+ * exact decimals, normalization) and mdbus_writer_publish_batch into a
+ * private bus. A second figure times the adapter + publish alone. The
+ * binary is linked with --wrap=malloc,calloc,realloc: every allocation by
+ * code linked into it (not inside shared libraries such as libwslay.so) is
+ * counted, and after a warm-up pass the steady state must allocate nothing.
  *
- * Instructions per message: run the measured function alone under callgrind
+ * Instructions per message: run the measured function under callgrind
  *   valgrind --tool=callgrind --toggle-collect=bench_feed_measured \
  *       mdbus-bench feed --messages 200000
  * and divide the Ir total by the message count (docs/PERFORMANCE.md).
  */
-#include "feed.h"
-
-#include "alloc.h"
 #include "bench.h"
-#include "sysinfo.h"
 #include "venue.h"
 #include "ws.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BENCH_FEED_DISTINCT 4096  /* distinct messages, replayed to reach --messages */
 #define BENCH_FEED_CHUNK    16384 /* one TLS record of plaintext */
 #define BENCH_FEED_MAX_MSG  65536
+#define BENCH_FEED_NSYM	    4
 
-static const char *const bench_feed_syms[] = {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"};
-static const char *const bench_feed_native[] = {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"};
-static const unsigned bench_feed_px[] = {65000, 3400, 150, 600};
-#define BENCH_FEED_NSYM 4
+/* The one process-wide counter: a linker wrapper has no context to carry
+ * it. Relaxed: a count read by the thread that allocates. */
+static atomic_uint_fast64_t bench_allocs;
+
+/* ld --wrap=malloc fixes these names; they cannot be renamed. */
+/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+	atomic_fetch_add_explicit(&bench_allocs, 1, memory_order_relaxed);
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	atomic_fetch_add_explicit(&bench_allocs, 1, memory_order_relaxed);
+	return __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	atomic_fetch_add_explicit(&bench_allocs, 1, memory_order_relaxed);
+	return __real_realloc(p, n);
+}
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
+
+static uint64_t bench_alloc_count(void)
+{
+	return atomic_load_explicit(&bench_allocs, memory_order_relaxed);
+}
 
 struct bench_feed {
 	struct feed_venue_ctx v;
@@ -53,11 +80,18 @@ struct bench_feed {
 	int64_t recv_ns;
 	uint64_t msgs, ticks_n, published, errors, other;
 	int pub_err;
-	/* the synthetic input */
 	uint8_t *frames; /* BENCH_FEED_DISTINCT server frames back to back */
 	size_t frames_len;
 	const uint8_t *payload[BENCH_FEED_DISTINCT]; /* message bodies inside frames */
 	size_t payload_len[BENCH_FEED_DISTINCT];
+};
+
+struct bench_feed_result {
+	const char *venue, *skip; /* skip: why not measured */
+	char err[256];
+	uint64_t messages, ticks, published, errors, other, allocs_setup, allocs_steady;
+	uint64_t fn_messages; /* through bench_feed_measured, warm-up included (callgrind) */
+	double ns_per_msg, best_pass_ns_per_msg, venue_only_ns_per_msg, bytes_per_msg;
 };
 
 static int64_t bench_realtime_ns(void)
@@ -96,13 +130,6 @@ static void bench_feed_on_message(void *ud, const uint8_t *p, size_t n, int bina
 	bench_feed_handle(ud, p, n, binary);
 }
 
-static void bench_feed_on_pong(void *ud, const uint8_t *p, size_t n)
-{
-	(void)ud;
-	(void)p;
-	(void)n;
-}
-
 static void bench_feed_on_close(void *ud, uint16_t code, const char *reason)
 {
 	(void)code;
@@ -118,38 +145,34 @@ static int bench_feed_sink(void *ud, const uint8_t *p, size_t n)
 	return 0; /* nothing is sent in this benchmark (no pings arrive) */
 }
 
-/* Builds BENCH_FEED_DISTINCT trade messages as unmasked server text frames. */
+/* BENCH_FEED_DISTINCT trade messages as unmasked server text frames. */
 static int bench_feed_generate(struct bench_feed *b)
 {
-	size_t cap = (size_t)BENCH_FEED_DISTINCT * 256;
-	char msg[240];
-	b->frames = malloc(cap);
-	if (!b->frames)
-		return -ENOMEM;
-	size_t off = 0;
+	static const char *const native[] = {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"};
+	static const unsigned px[] = {65000, 3400, 150, 600};
 	uint64_t tid[BENCH_FEED_NSYM] = {3000000000ull, 1200000000ull, 400000000ull, 800000000ull};
+	size_t cap = (size_t)BENCH_FEED_DISTINCT * 256, off = 0;
+	char msg[240];
+	if (!(b->frames = malloc(cap)))
+		return -ENOMEM;
 	for (unsigned k = 0; k < BENCH_FEED_DISTINCT; k++) {
 		unsigned s = k % BENCH_FEED_NSYM;
 		unsigned long long t = 1732550400000ull + k;
-		/* prices with 2 decimals, quantities with 5, both padded to
-		 * Binance's 8 decimals */
+		/* prices with 2 decimals, quantities with 5, both padded to 8 */
 		int n = snprintf(msg, sizeof(msg),
 				 "{\"e\":\"trade\",\"E\":%llu,\"s\":\"%s\",\"t\":%llu,\"p\":\"%u.%"
-				 "02u000000\","
-				 "\"q\":\"%u.%05u000\",\"T\":%llu,\"m\":%s,\"M\":true}",
-				 t + 3, bench_feed_native[s], (unsigned long long)tid[s]++,
-				 bench_feed_px[s] + (k * 7) % 97, (k * 13) % 100, (k * 3) % 5,
+				 "02u000000\",\"q\":\"%u.%05u000\",\"T\":%llu,\"m\":%s,\"M\":true}",
+				 t + 3, native[s], (unsigned long long)tid[s]++,
+				 px[s] + (k * 7) % 97, (k * 13) % 100, (k * 3) % 5,
 				 (k * 7919) % 100000, t, (k & 1) ? "true" : "false");
 		if (n <= 0 || (size_t)n >= sizeof(msg) || off + (size_t)n + 4 > cap)
 			return -EOVERFLOW;
 		b->frames[off++] = 0x81; /* FIN + text */
-		if (n < 126) {
-			b->frames[off++] = (uint8_t)n;
-		} else {
+		if (n >= 126) {
 			b->frames[off++] = 126;
 			b->frames[off++] = (uint8_t)(n >> 8);
-			b->frames[off++] = (uint8_t)n;
 		}
+		b->frames[off++] = (uint8_t)n;
 		memcpy(b->frames + off, msg, (size_t)n);
 		b->payload[k] = b->frames + off;
 		b->payload_len[k] = (size_t)n;
@@ -159,8 +182,8 @@ static int bench_feed_generate(struct bench_feed *b)
 	return 0;
 }
 
-/* The measured work: `passes` replays of the frame buffer through the
- * WebSocket layer, the venue adapter and the bus. Not inlined: callgrind's
+/* The measured work: `passes` replays of the frames through the WebSocket
+ * layer, the venue adapter and the bus. Not inlined: callgrind's
  * --toggle-collect names it. */
 __attribute__((noinline)) int bench_feed_measured(struct bench_feed *b, uint64_t passes);
 __attribute__((noinline)) int bench_feed_measured(struct bench_feed *b, uint64_t passes)
@@ -189,40 +212,22 @@ __attribute__((noinline)) static void bench_feed_venue_only(struct bench_feed *b
 	}
 }
 
-struct bench_feed_result {
-	const char *venue;
-	const char *skip; /* non-NULL: why not measured */
-	char err[256];
-	uint64_t messages, ticks, published, errors, other;
-	double ns_per_msg, best_pass_ns_per_msg, venue_only_ns_per_msg;
-	double bytes_per_msg;
-	uint64_t allocs_setup, allocs_steady;
-	uint64_t fn_messages; /* through bench_feed_measured, warm-up included (callgrind) */
-};
-
+/* The venue context, the private bus with its instruments, the WebSocket
+ * layer and the frames. 0 or -errno with err. */
 static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *ops, char *err,
 			    size_t len)
 {
-	struct feed_session_config sc;
-	char why[160] = "";
-	int rc;
-
-	memset(&sc, 0, sizeof(sc));
-	snprintf(sc.name, sizeof(sc.name), "bench");
-	snprintf(sc.venue, sizeof(sc.venue), "%s", ops->name);
-	for (unsigned i = 0; i < BENCH_FEED_NSYM; i++)
-		snprintf(b->syms[i], sizeof(b->syms[i]), "%s", bench_feed_syms[i]);
-	sc.symbols = b->syms;
-	sc.nsymbols = BENCH_FEED_NSYM;
-	sc.channels = FEED_CH_TRADES;
-	sc.price_decimals = -1; /* the venue's default (8 for Binance) */
-	sc.qty_decimals = -1;
-	sc.max_message = BENCH_FEED_MAX_MSG;
-	rc = feed_venue_ctx_init(&b->v, ops, &sc, err, len);
-	if (rc < 0)
-		return rc;
-	char bus[64];
-	snprintf(bus, sizeof(bus), "bench-feed-%d", (int)getpid());
+	static const char *const syms[] = {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"};
+	struct feed_session_config sc = {.symbols = b->syms,
+					 .nsymbols = BENCH_FEED_NSYM,
+					 .channels = FEED_CH_TRADES,
+					 .price_decimals = -1, /* the venue's default */
+					 .qty_decimals = -1,
+					 .max_message = BENCH_FEED_MAX_MSG};
+	struct feed_ws_cb cb = {.on_message = bench_feed_on_message,
+				.on_close = bench_feed_on_close,
+				.sink = bench_feed_sink};
+	char bus[64], why[160] = "";
 	struct mdbus_writer_opts o = {.bus = bus,
 				      .slots = 65536,
 				      .max_instruments = 64,
@@ -231,48 +236,33 @@ static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *o
 				      .group = (gid_t)-1,
 				      .errbuf = why,
 				      .errlen = sizeof(why)};
-	rc = mdbus_writer_open(&b->w, &o);
-	if (rc < 0) {
+	snprintf(bus, sizeof(bus), "bench-feed-%d", (int)getpid());
+	snprintf(sc.name, sizeof(sc.name), "bench");
+	snprintf(sc.venue, sizeof(sc.venue), "%s", ops->name);
+	for (unsigned i = 0; i < BENCH_FEED_NSYM; i++)
+		snprintf(b->syms[i], sizeof(b->syms[i]), "%s", syms[i]);
+	int rc = feed_venue_ctx_init(&b->v, ops, &sc, err, len);
+	if (rc == 0 && (rc = mdbus_writer_open(&b->w, &o)) < 0)
 		snprintf(err, len, "mdbus_writer_open(%s): %s %s", bus, mdbus_strerror(rc), why);
-		return rc;
-	}
-	for (uint32_t i = 0; i < b->v.nsyms; i++) {
+	for (uint32_t i = 0; rc == 0 && i < b->v.nsyms; i++) {
 		struct mdbus_instrument in;
 		if ((rc = feed_venue_ctx_instrument(&b->v, i, &in)) < 0 ||
-		    (rc = mdbus_writer_add_instrument(b->w, &in, &b->v.syms[i].instrument)) < 0) {
+		    (rc = mdbus_writer_add_instrument(b->w, &in, &b->v.syms[i].instrument)) < 0)
 			snprintf(err, len, "instrument %u: %s", i, mdbus_strerror(rc));
-			return rc;
-		}
 	}
+	if (rc < 0)
+		return rc;
 	feed_venue_ctx_reset(&b->v);
-	b->wsbuf = malloc(BENCH_FEED_MAX_MSG);
-	if (!b->wsbuf)
+	if (!(b->wsbuf = malloc(BENCH_FEED_MAX_MSG)))
 		return -ENOMEM;
-	struct feed_ws_cb cb = {.on_message = bench_feed_on_message,
-				.on_pong = bench_feed_on_pong,
-				.on_close = bench_feed_on_close,
-				.sink = bench_feed_sink};
-	rc = feed_ws_init(&b->ws, b->wsbuf, BENCH_FEED_MAX_MSG, &cb, b);
-	if (rc < 0) {
+	if ((rc = feed_ws_init(&b->ws, b->wsbuf, BENCH_FEED_MAX_MSG, &cb, b)) < 0) {
 		snprintf(err, len, "feed_ws_init: %s", strerror(-rc));
 		b->ws.fctx = NULL;
 		return rc;
 	}
-	rc = bench_feed_generate(b);
-	if (rc < 0)
+	if ((rc = bench_feed_generate(b)) < 0)
 		snprintf(err, len, "cannot build the synthetic messages: %s", strerror(-rc));
 	return rc;
-}
-
-static void bench_feed_free(struct bench_feed *b)
-{
-	if (b->ws.fctx)
-		feed_ws_free(&b->ws);
-	free(b->wsbuf);
-	free(b->frames);
-	if (b->w)
-		mdbus_writer_close(b->w, 1);
-	feed_venue_ctx_free(&b->v);
 }
 
 static void bench_feed_zero_counts(struct bench_feed *b)
@@ -280,46 +270,26 @@ static void bench_feed_zero_counts(struct bench_feed *b)
 	b->msgs = b->ticks_n = b->published = b->errors = b->other = 0;
 }
 
-static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
-			  struct bench_feed_result *r)
+/* The timed passes, after a warm-up pass of each path (caches, branch
+ * predictors, the ring's page faults). 0 or the error of feed_ws_input. */
+static int bench_feed_time(struct bench_feed *b, uint64_t passes, struct bench_feed_result *r)
 {
-	struct bench_feed *b = calloc(1, sizeof(*b));
-	int rc;
-	memset(r, 0, sizeof(*r));
-	r->venue = ops->name;
-	if (strcmp(ops->name, "binance") != 0) {
-		r->skip = "no synthetic message generator for this venue yet";
-		free(b);
-		return 0;
-	}
-	if (!b)
-		return -ENOMEM;
-	uint64_t a0 = bench_alloc_count();
-	rc = bench_feed_setup(b, ops, r->err, sizeof(r->err));
-	r->allocs_setup = bench_alloc_count() - a0;
-	if (rc < 0)
-		goto out;
-
-	/* warm-up: one pass of each path (caches, branch predictors, page
-	 * faults of the ring) */
-	if ((rc = bench_feed_measured(b, 1)) < 0)
-		goto ws_err;
-	bench_feed_venue_only(b, 1);
-
-	uint64_t passes = (messages + BENCH_FEED_DISTINCT - 1) / BENCH_FEED_DISTINCT;
-	bench_feed_zero_counts(b);
-	uint64_t a1 = bench_alloc_count();
 	int64_t best = INT64_MAX, total = 0;
+	int rc = bench_feed_measured(b, 1);
+	if (rc < 0)
+		return rc;
+	bench_feed_venue_only(b, 1);
+	bench_feed_zero_counts(b);
+	uint64_t a = bench_alloc_count();
 	for (uint64_t i = 0; i < passes; i++) {
 		int64_t t0 = bench_now_ns();
 		if ((rc = bench_feed_measured(b, 1)) < 0)
-			goto ws_err;
+			return rc;
 		int64_t dt = bench_now_ns() - t0;
 		total += dt;
-		if (dt < best)
-			best = dt;
+		best = dt < best ? dt : best;
 	}
-	r->allocs_steady = bench_alloc_count() - a1;
+	r->allocs_steady = bench_alloc_count() - a;
 	r->fn_messages = b->msgs + BENCH_FEED_DISTINCT;
 	r->messages = b->msgs;
 	r->ticks = b->ticks_n;
@@ -329,174 +299,155 @@ static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
 	r->ns_per_msg = b->msgs ? (double)total / (double)b->msgs : 0;
 	r->best_pass_ns_per_msg = (double)best / BENCH_FEED_DISTINCT;
 	r->bytes_per_msg = (double)b->frames_len / BENCH_FEED_DISTINCT;
-
-	uint64_t a2 = bench_alloc_count();
+	a = bench_alloc_count();
 	bench_feed_zero_counts(b);
 	int64_t t0 = bench_now_ns();
 	bench_feed_venue_only(b, passes);
-	int64_t dt = bench_now_ns() - t0;
-	r->allocs_steady += bench_alloc_count() - a2;
-	r->venue_only_ns_per_msg = b->msgs ? (double)dt / (double)b->msgs : 0;
+	r->venue_only_ns_per_msg = b->msgs ? (double)(bench_now_ns() - t0) / (double)b->msgs : 0;
+	r->allocs_steady += bench_alloc_count() - a;
 	if (b->errors && !r->errors)
 		r->errors = b->errors;
-	if (b->pub_err) {
+	return 0;
+}
+
+static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
+			  struct bench_feed_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->venue = ops->name;
+	if (strcmp(ops->name, "binance") != 0) {
+		r->skip = "no synthetic message generator for this venue yet";
+		return 0;
+	}
+	struct bench_feed *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	uint64_t a0 = bench_alloc_count();
+	int rc = bench_feed_setup(b, ops, r->err, sizeof(r->err));
+	r->allocs_setup = bench_alloc_count() - a0;
+	if (rc == 0 &&
+	    (rc = bench_feed_time(b, (messages + BENCH_FEED_DISTINCT - 1) / BENCH_FEED_DISTINCT,
+				  r)) < 0)
+		snprintf(r->err, sizeof(r->err), "feed_ws_input: %s (%s)", strerror(-rc),
+			 b->ws.err);
+	if (rc == 0 && b->pub_err) {
 		snprintf(r->err, sizeof(r->err), "publish: %s", mdbus_strerror(b->pub_err));
 		rc = b->pub_err;
 	}
-	goto out;
-ws_err:
-	snprintf(r->err, sizeof(r->err), "feed_ws_input: %s (%s)", strerror(-rc), b->ws.err);
-out:
-	bench_feed_free(b);
+	if (b->ws.fctx)
+		feed_ws_free(&b->ws);
+	free(b->wsbuf);
+	free(b->frames);
+	if (b->w)
+		mdbus_writer_close(b->w, 1);
+	feed_venue_ctx_free(&b->v);
 	free(b);
 	return rc;
 }
 
-static void bench_feed_usage(FILE *f)
+static void bench_feed_json(const struct bench_sysinfo *si, const struct bench_feed_result *res,
+			    unsigned n)
 {
-	fprintf(f, "usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n"
-		   "  measures feedd's cost per message: WebSocket frames -> venue adapter -> "
-		   "mdbus publish,\n"
-		   "  ns/message and allocations/message (must be 0 after warm-up).\n"
-		   "  -m, --messages N  messages to measure (default 1000000)\n"
-		   "  -V, --venue NAME  only this venue adapter (default: every registered one)\n"
-		   "  -j, --json        JSON output\n");
+	struct bench_json j = {.f = stdout};
+	bench_j_doc(&j, si, "feed");
+	bench_j(&j, "method:s",
+		"16 KiB chunks of server WebSocket frames -> feed_ws_input -> venue on_message -> "
+		"mdbus_writer_publish_batch; clock CLOCK_MONOTONIC around each pass of 4096 "
+		"messages");
+	bench_j_open(&j, "venues", '[');
+	for (unsigned i = 0; i < n; i++) {
+		const struct bench_feed_result *r = &res[i];
+		bench_j_open(&j, NULL, '{');
+		bench_j(&j, "venue:s skipped:b", r->venue, r->skip != NULL);
+		if (r->skip)
+			bench_j(&j, "reason:s", r->skip);
+		else
+			bench_j(&j,
+				"error:s messages:u ticks:u published:u errors:u other:u "
+				"bytes_per_msg:f1 ns_per_msg:f1 best_pass_ns_per_msg:f1 "
+				"venue_only_ns_per_msg:f1 allocs_setup:u allocs_steady:u "
+				"allocs_per_msg:f6 measured_fn_messages:u",
+				r->err[0] ? r->err : NULL, r->messages, r->ticks, r->published,
+				r->errors, r->other, r->bytes_per_msg, r->ns_per_msg,
+				r->best_pass_ns_per_msg, r->venue_only_ns_per_msg, r->allocs_setup,
+				r->allocs_steady,
+				r->messages ? (double)r->allocs_steady / (double)r->messages : 0.0,
+				r->fn_messages);
+		bench_j_close(&j);
+	}
+	bench_j_close(&j);
+	bench_j_close(&j);
+}
+
+static void bench_feed_table(const struct bench_sysinfo *si, const struct bench_feed_result *res,
+			     unsigned n)
+{
+	bench_report_machine(stdout, si);
+	printf("feed: WebSocket frames (16 KiB records) -> venue adapter -> mdbus publish, %d "
+	       "distinct messages replayed\n",
+	       BENCH_FEED_DISTINCT);
+	printf("  %-9s %10s %9s %11s %12s %13s %8s %13s %12s %12s\n", "venue", "messages", "bytes",
+	       "ns/msg", "best ns/msg", "venue-only ns", "errors", "allocs steady", "allocs setup",
+	       "measured fn");
+	for (unsigned i = 0; i < n; i++) {
+		const struct bench_feed_result *r = &res[i];
+		if (r->skip) {
+			printf("  %-9s skipped: %s\n", r->venue, r->skip);
+			continue;
+		}
+		printf("  %-9s %10llu %9.1f %11.1f %12.1f %13.1f %8llu %13llu %12llu %12llu%s%s\n",
+		       r->venue, (unsigned long long)r->messages, r->bytes_per_msg, r->ns_per_msg,
+		       r->best_pass_ns_per_msg, r->venue_only_ns_per_msg,
+		       (unsigned long long)r->errors, (unsigned long long)r->allocs_steady,
+		       (unsigned long long)r->allocs_setup, (unsigned long long)r->fn_messages,
+		       r->err[0] ? "  error: " : "", r->err);
+	}
+	printf("  (measured fn: messages through bench_feed_measured, warm-up included: divide "
+	       "callgrind's Ir by it)\n");
+}
+
+static int bench_feed_venue(const char *arg, void *dst)
+{
+	*(const char **)dst = arg;
+	return feed_venue_find(arg) ? 0 : -EINVAL;
 }
 
 int bench_feed_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"messages", required_argument, NULL, 'm'},
-		{"venue", required_argument, NULL, 'V'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	uint64_t messages = 1000000;
 	const char *only = NULL;
-	int json = 0, c, failed = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:V:jh", opts, NULL)) != -1) {
-		char *end;
-		switch (c) {
-		case 'm':
-			errno = 0;
-			messages = strtoull(optarg, &end, 10);
-			if (errno || *end || messages == 0 || optarg[0] == '-' ||
-			    messages > 1000000000ull) {
-				fprintf(stderr,
-					"mdbus-bench feed: --messages: want 1..1e9, got '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'V':
-			if (!feed_venue_find(optarg)) {
-				fprintf(stderr, "mdbus-bench feed: --venue: unknown venue '%s'\n",
-					optarg);
-				return 2;
-			}
-			only = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			bench_feed_usage(stdout);
-			return 0;
-		default:
-			bench_feed_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "mdbus-bench feed: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	int json = 0, failed = 0;
+	const struct bench_opt opts[] = {
+		BENCH_OPT_N("messages", 'm', BENCH_OPT_U64, &messages, 1, 1000000000, "1..1e9",
+			    "N\tmessages to measure (default 1000000)"),
+		BENCH_OPT_FUN("venue", 'V', &only, "a registered venue", bench_feed_venue,
+			      "NAME\tonly this venue adapter (default: every registered one)"),
+		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json, "JSON output"),
+		BENCH_OPT_END,
+	};
+	int rc = bench_opt_parse("mdbus-bench feed",
+				 "usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n"
+				 "  feedd's cost per message: WebSocket frames -> venue adapter -> "
+				 "mdbus publish\n",
+				 opts, argc, argv);
+	if (rc)
+		return rc > 0 ? 0 : 2;
 	struct bench_sysinfo si;
-	bench_sysinfo_get(&si);
 	struct bench_feed_result res[16];
 	unsigned n = 0;
-	for (unsigned i = 0; n < 16; i++) {
-		const struct feed_venue_ops *ops = feed_venue_at(i);
-		if (!ops)
-			break;
-		if (only && strcmp(only, ops->name) != 0)
+	bench_sysinfo_get(&si);
+	for (unsigned i = 0; n < 16 && feed_venue_at(i); i++) {
+		if (only && strcmp(only, feed_venue_at(i)->name) != 0)
 			continue;
-		int rc = bench_feed_run(ops, messages, &res[n]);
-		if (rc < 0 || res[n].errors || res[n].allocs_steady) {
-			failed = 1;
-			if (!res[n].err[0] && rc < 0)
-				snprintf(res[n].err, sizeof(res[n].err), "%s", strerror(-rc));
-		}
+		rc = bench_feed_run(feed_venue_at(i), messages, &res[n]);
+		if (rc < 0 && !res[n].err[0])
+			snprintf(res[n].err, sizeof(res[n].err), "%s", strerror(-rc));
+		failed |= rc < 0 || res[n].errors || res[n].allocs_steady;
 		n++;
 	}
-	if (json) {
-		printf("{\n  \"tool\": \"mdbus-bench\", \"mode\": \"feed\",\n");
-		printf("  \"machine\": {\"cores\": %d, \"cpu_model\": \"%s\", \"kernel\": "
-		       "\"%s\"},\n",
-		       si.cores, si.cpu_model, si.kernel);
-		printf("  \"method\": \"16 KiB chunks of server WebSocket frames -> feed_ws_input "
-		       "-> "
-		       "venue on_message -> mdbus_writer_publish_batch; clock CLOCK_MONOTONIC "
-		       "around "
-		       "each pass of %d messages\",\n",
-		       BENCH_FEED_DISTINCT);
-		printf("  \"venues\": [");
-		for (unsigned i = 0; i < n; i++) {
-			struct bench_feed_result *r = &res[i];
-			printf("%s\n    {\"venue\": \"%s\", ", i ? "," : "", r->venue);
-			if (r->skip) {
-				printf("\"skipped\": true, \"reason\": \"%s\"}", r->skip);
-				continue;
-			}
-			printf("\"skipped\": false, \"error\": ");
-			if (r->err[0])
-				printf("\"%s\"", r->err);
-			else
-				printf("null");
-			printf(", \"messages\": %llu, \"ticks\": %llu, \"published\": %llu, "
-			       "\"errors\": %llu, \"other\": %llu, \"bytes_per_msg\": %.1f, "
-			       "\"ns_per_msg\": %.1f, \"best_pass_ns_per_msg\": %.1f, "
-			       "\"venue_only_ns_per_msg\": %.1f, \"allocs_setup\": %llu, "
-			       "\"allocs_steady\": %llu, \"allocs_per_msg\": %.6f, "
-			       "\"measured_fn_messages\": %llu}",
-			       (unsigned long long)r->messages, (unsigned long long)r->ticks,
-			       (unsigned long long)r->published, (unsigned long long)r->errors,
-			       (unsigned long long)r->other, r->bytes_per_msg, r->ns_per_msg,
-			       r->best_pass_ns_per_msg, r->venue_only_ns_per_msg,
-			       (unsigned long long)r->allocs_setup,
-			       (unsigned long long)r->allocs_steady,
-			       r->messages ? (double)r->allocs_steady / (double)r->messages : 0.0,
-			       (unsigned long long)r->fn_messages);
-		}
-		printf("\n  ]\n}\n");
-	} else {
-		printf("machine: %d cores, %s; %s\n", si.cores, si.cpu_model, si.kernel);
-		printf("feed: WebSocket frames (16 KiB records) -> venue adapter -> mdbus publish, "
-		       "%d distinct messages replayed\n",
-		       BENCH_FEED_DISTINCT);
-		printf("  %-9s %10s %9s %11s %12s %13s %8s %13s\n", "venue", "messages", "bytes",
-		       "ns/msg", "best ns/msg", "venue-only ns", "errors", "allocs steady");
-		for (unsigned i = 0; i < n; i++) {
-			struct bench_feed_result *r = &res[i];
-			if (r->skip) {
-				printf("  %-9s skipped: %s\n", r->venue, r->skip);
-				continue;
-			}
-			printf("  %-9s %10llu %9.1f %11.1f %12.1f %13.1f %8llu %13llu%s%s\n",
-			       r->venue, (unsigned long long)r->messages, r->bytes_per_msg,
-			       r->ns_per_msg, r->best_pass_ns_per_msg, r->venue_only_ns_per_msg,
-			       (unsigned long long)r->errors, (unsigned long long)r->allocs_steady,
-			       r->err[0] ? "  error: " : "", r->err);
-		}
-		for (unsigned i = 0; i < n; i++)
-			if (!res[i].skip)
-				printf("  %s: setup allocations (not per message) %llu; "
-				       "bench_feed_measured handled %llu messages (warm-up "
-				       "included: divide callgrind's Ir by this)\n",
-				       res[i].venue, (unsigned long long)res[i].allocs_setup,
-				       (unsigned long long)res[i].fn_messages);
-	}
-	return failed ? 1 : 0;
+	if (json)
+		bench_feed_json(&si, res, n);
+	else
+		bench_feed_table(&si, res, n);
+	return failed;
 }

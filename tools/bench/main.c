@@ -1,22 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mdbus-bench: fan-out latency of the mdbus ring against Unix-domain
- * sockets, ZeroMQ and iceoryx, and (`mdbus-bench feed`) feedd's cost per
- * venue message. See docs/PERFORMANCE.md for the method and results.
+ * sockets, ZeroMQ and iceoryx, and the modes feed, throughput and noise.
+ * See docs/PERFORMANCE.md for the method and results.
  */
 #include "bench.h"
-#include "feed.h"
-#include "report.h"
-#include "sysinfo.h"
-#include "thru.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#define BENCH_MAX_RUNS 256
 
 static const struct bench_transport *const bench_transports[] = {
 	&bench_transport_mdbus,
@@ -26,328 +21,195 @@ static const struct bench_transport *const bench_transports[] = {
 };
 #define BENCH_NTRANSPORTS (sizeof(bench_transports) / sizeof(bench_transports[0]))
 
-const struct bench_transport *bench_transport_find(const char *name)
+static const char bench_synopsis[] =
+	"usage: mdbus-bench [options]            fan-out latency, one publisher -> N consumers\n"
+	"       mdbus-bench feed [options]       feedd cost per venue message (feed --help)\n"
+	"       mdbus-bench throughput [options] publish and single-reader ticks/s\n"
+	"       mdbus-bench noise [options]      how often the machine takes a CPU away\n"
+	"Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right before "
+	"publish.\n";
+
+static int bench_opt_transport(const char *arg, void *dst)
 {
-	for (size_t i = 0; i < BENCH_NTRANSPORTS; i++)
-		if (strcmp(bench_transports[i]->name, name) == 0)
-			return bench_transports[i];
-	if (strcmp(name, "iox") == 0)
-		return &bench_transport_iox;
-	return NULL;
-}
-
-static void bench_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: mdbus-bench [options]            fan-out latency, one publisher -> N "
-		"consumers\n"
-		"       mdbus-bench feed [options]       feedd cost per venue message (see "
-		"feed --help)\n"
-		"       mdbus-bench throughput [options] publish and single-reader ticks/s (see "
-		"throughput --help)\n"
-		"       mdbus-bench noise [options]      how often the machine takes a CPU away "
-		"(see noise --help)\n"
-		"options:\n"
-		"  -t, --transport T   mdbus (default), uds, zmq, iceoryx\n"
-		"  -n, --consumers N   consumer processes, 1..%d (default 1)\n"
-		"  -d, --duration D    measured time per run: 5, 2s, 500ms (default 5s)\n"
-		"  -r, --rate R        ticks/s on an absolute schedule, 0 = flat out; k/M "
-		"suffixes (default 1M)\n"
-		"  -w, --wait          consumers block (mdbus_reader_wait...) instead of spinning\n"
-		"  -c, --cpus LIST     pin: first CPU = publisher, the rest round robin to "
-		"consumers "
-		"(e.g. 0,1 or 0-3)\n"
-		"  -s, --slots N       mdbus ring slots, power of two (default 65536)\n"
-		"      --compare       run every transport back to back, print ratios vs mdbus\n"
-		"      --repeat N      run each configuration N times (interleaved with "
-		"--compare);\n"
-		"                      the comparison uses medians (default 1)\n"
-		"      --sweep         consumers 1,2,4.. up to the cores (+2 oversubscribed) x "
-		"rates\n"
-		"      --sweep-rates L rates for --sweep (default 10k,100k,1M)\n"
-		"  -j, --json          JSON on stdout instead of tables\n"
-		"  -p, --plot FILE.png latency percentile curves (gnuplot)\n"
-		"      --no-stalls     do not trace stalls; by default an mdbus run whose "
-		"consumers\n"
-		"                      spin notes when each process was away (one more clock "
-		"read\n"
-		"                      per empty poll) and replays the run through a zero-cost\n"
-		"                      transport: the floor row, which no transport can beat\n"
-		"  -v, --verbose       keep iox-roudi logs, more detail\n"
-		"  -h, --help\n"
-		"Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right "
-		"before publish.\n",
-		BENCH_MAX_CONSUMERS);
-}
-
-static int bench_parse_rates(const char *s, uint64_t *rates, size_t cap, size_t *n)
-{
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", s);
-	*n = 0;
-	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (*n >= cap)
-			return -E2BIG;
-		int rc = bench_parse_u64(tok, 1000000000ull, &rates[*n]);
-		if (rc < 0)
-			return rc;
-		(*n)++;
-	}
-	return *n ? 0 : -EINVAL;
-}
-
-enum { OPT_COMPARE = 256, OPT_SWEEP, OPT_SWEEP_RATES, OPT_REPEAT, OPT_NO_STALLS };
-
-int main(int argc, char **argv)
-{
-	struct bench_cfg cfg = {
-		.consumers = 1,
-		.duration_ns = 5000000000LL,
-		.rate = 1000000,
-		.slots = 65536,
-		.stalls = 1,
-	};
-	const char *transport = "mdbus", *plot = NULL;
-	int json = 0, compare = 0, sweep = 0, rc;
-	unsigned repeat = 1;
-	uint64_t rates[8] = {10000, 100000, 1000000};
-	size_t nrates = 3;
-
-	if (argc > 1 && strcmp(argv[1], "feed") == 0)
-		return bench_feed_main(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "noise") == 0)
-		return bench_noise_main(argc - 1, argv + 1);
-	if (argc > 1 &&
-	    (strcmp(argv[1], "throughput") == 0 || strcmp(argv[1], "--throughput") == 0))
-		return bench_thru_main(argc - 1, argv + 1);
-
-	static const struct option opts[] = {
-		{"transport", required_argument, NULL, 't'},
-		{"consumers", required_argument, NULL, 'n'},
-		{"duration", required_argument, NULL, 'd'},
-		{"rate", required_argument, NULL, 'r'},
-		{"wait", no_argument, NULL, 'w'},
-		{"cpus", required_argument, NULL, 'c'},
-		{"slots", required_argument, NULL, 's'},
-		{"compare", no_argument, NULL, OPT_COMPARE},
-		{"sweep", no_argument, NULL, OPT_SWEEP},
-		{"sweep-rates", required_argument, NULL, OPT_SWEEP_RATES},
-		{"repeat", required_argument, NULL, OPT_REPEAT},
-		{"no-stalls", no_argument, NULL, OPT_NO_STALLS},
-		{"json", no_argument, NULL, 'j'},
-		{"plot", required_argument, NULL, 'p'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
-	uint64_t v;
-	while ((c = getopt_long(argc, argv, "t:n:d:r:wc:s:jp:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (!bench_transport_find(optarg)) {
-				fprintf(stderr,
-					"mdbus-bench: --transport: unknown '%s' (mdbus, uds, zmq, "
-					"iceoryx)\n",
-					optarg);
-				return 2;
-			}
-			transport = optarg;
-			break;
-		case 'n':
-			if (bench_parse_u64(optarg, BENCH_MAX_CONSUMERS, &v) < 0 || v == 0) {
-				fprintf(stderr, "mdbus-bench: --consumers: want 1..%d, got '%s'\n",
-					BENCH_MAX_CONSUMERS, optarg);
-				return 2;
-			}
-			cfg.consumers = (unsigned)v;
-			break;
-		case 'd':
-			if (bench_parse_duration(optarg, &cfg.duration_ns) < 0 ||
-			    cfg.duration_ns < 1000000) {
-				fprintf(stderr,
-					"mdbus-bench: --duration: want e.g. 5, 2s, 500ms (>= 1ms, "
-					"<= "
-					"1h), got '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'r':
-			if (bench_parse_u64(optarg, 1000000000ull, &cfg.rate) < 0) {
-				fprintf(stderr,
-					"mdbus-bench: --rate: want ticks/s like 100000, 250k, 1M "
-					"(0 = "
-					"flat out), got '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'w':
-			cfg.wait = 1;
-			break;
-		case 'c':
-			if ((rc = bench_parse_cpus(optarg, &cfg)) < 0) {
-				fprintf(stderr,
-					"mdbus-bench: --cpus: %s in '%s' (want e.g. 0,1 or 0-3)\n",
-					rc == -ENODEV ? "a CPU we may not run on" : "bad list",
-					optarg);
-				return 2;
-			}
-			break;
-		case 's':
-			if (bench_parse_u64(optarg, 1u << 30, &v) < 0 || v < 64 || (v & (v - 1))) {
-				fprintf(stderr,
-					"mdbus-bench: --slots: want a power of two >= 64, got "
-					"'%s'\n",
-					optarg);
-				return 2;
-			}
-			cfg.slots = (uint32_t)v;
-			break;
-		case OPT_COMPARE:
-			compare = 1;
-			break;
-		case OPT_SWEEP:
-			sweep = 1;
-			break;
-		case OPT_REPEAT:
-			if (bench_parse_u64(optarg, 50, &v) < 0 || v == 0) {
-				fprintf(stderr, "mdbus-bench: --repeat: want 1..50, got '%s'\n",
-					optarg);
-				return 2;
-			}
-			repeat = (unsigned)v;
-			break;
-		case OPT_NO_STALLS:
-			cfg.stalls = 0;
-			break;
-		case OPT_SWEEP_RATES:
-			if (bench_parse_rates(optarg, rates, 8, &nrates) < 0) {
-				fprintf(stderr,
-					"mdbus-bench: --sweep-rates: want e.g. 10k,100k,1M, got "
-					"'%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'p':
-			plot = optarg;
-			break;
-		case 'v':
-			cfg.verbose = 1;
-			break;
-		case 'h':
-			bench_usage(stdout);
+	for (size_t i = 0; i < BENCH_NTRANSPORTS; i++) {
+		if (strcmp(bench_transports[i]->name, arg) == 0 ||
+		    (bench_transports[i] == &bench_transport_iox && strcmp(arg, "iox") == 0)) {
+			*(const struct bench_transport **)dst = bench_transports[i];
 			return 0;
-		default:
-			bench_usage(stderr);
-			return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "mdbus-bench: unexpected argument '%s'\n", argv[optind]);
-		return 2;
+	return -EINVAL;
+}
+
+static int bench_opt_cpus(const char *arg, void *dst)
+{
+	struct bench_cfg *cfg = dst;
+	return bench_parse_cpus(arg, cfg->cpus, BENCH_MAX_CONSUMERS + 1, &cfg->ncpus);
+}
+
+struct bench_plan {
+	struct bench_cfg cfg;
+	const struct bench_transport *t;
+	const char *plot;
+	int json, compare, sweep;
+	unsigned repeat, nrates;
+	uint64_t rates[8];
+};
+
+static int bench_opt_rates(const char *arg, void *dst)
+{
+	struct bench_plan *pl = dst;
+	return bench_parse_list(arg, 0, 1000000000, pl->rates, 8, &pl->nrates);
+}
+
+/* --sweep: consumers 1, 2, 4 .. up to the cores, then two oversubscribed. */
+static unsigned bench_sweep_counts(const struct bench_sysinfo *si, unsigned *counts)
+{
+	unsigned nc = 0;
+	int cores = si->allowed > 0 ? si->allowed : si->cores;
+	for (unsigned k = 1; k <= BENCH_MAX_CONSUMERS; k *= 2) {
+		counts[nc++] = k;
+		if ((int)k >= cores)
+			break;
 	}
+	for (int extra = 0; extra < 2 && counts[nc - 1] * 2 <= BENCH_MAX_CONSUMERS; extra++) {
+		counts[nc] = counts[nc - 1] * 2;
+		nc++;
+	}
+	return nc;
+}
 
-	struct bench_sysinfo si;
-	bench_sysinfo_get(&si);
-
-	/* The list of runs. */
-	struct bench_cfg runs_cfg[256];
-	const struct bench_transport *runs_t[256];
-	size_t nruns = 0;
-	if (sweep) {
-		unsigned counts[16], nc = 0;
-		int cores = si.allowed > 0 ? si.allowed : si.cores;
-		for (unsigned k = 1; k <= BENCH_MAX_CONSUMERS && nc < 16; k *= 2) {
-			counts[nc++] = k;
-			if ((int)k >= cores)
-				break;
-		}
-		/* a couple above the cores, flagged oversubscribed in the table */
-		for (int extra = 0; extra < 2 && nc < 16; extra++) {
-			unsigned k = counts[nc - 1] * 2;
-			if (k > BENCH_MAX_CONSUMERS)
-				break;
-			counts[nc++] = k;
-		}
-		size_t nt = compare ? BENCH_NTRANSPORTS : 1;
+/* The list of runs; --compare interleaves the transports, so slow drifts
+ * of the machine's load hit every transport alike. */
+static size_t bench_plan_runs(const struct bench_plan *pl, const struct bench_sysinfo *si,
+			      struct bench_cfg *cfg, const struct bench_transport **t)
+{
+	unsigned counts[16], nc = pl->sweep ? bench_sweep_counts(si, counts) : 1;
+	size_t n = 0, nt = pl->compare ? BENCH_NTRANSPORTS : 1;
+	unsigned reps = pl->sweep ? 1 : pl->repeat, nr = pl->sweep ? pl->nrates : 1;
+	for (unsigned k = 0; k < reps; k++)
 		for (size_t ti = 0; ti < nt; ti++)
-			for (size_t ri = 0; ri < nrates; ri++)
-				for (unsigned ci = 0; ci < nc && nruns < 256; ci++) {
-					runs_cfg[nruns] = cfg;
-					runs_cfg[nruns].consumers = counts[ci];
-					runs_cfg[nruns].rate = rates[ri];
-					runs_t[nruns++] = compare ? bench_transports[ti]
-								  : bench_transport_find(transport);
+			for (unsigned ri = 0; ri < nr; ri++)
+				for (unsigned ci = 0; ci < nc && n < BENCH_MAX_RUNS; ci++, n++) {
+					cfg[n] = pl->cfg;
+					t[n] = pl->compare ? bench_transports[ti] : pl->t;
+					if (pl->sweep) {
+						cfg[n].consumers = counts[ci];
+						cfg[n].rate = pl->rates[ri];
+					}
 				}
-	} else if (compare) {
-		/* interleaved, so slow drifts of the machine's load hit every
-		 * transport alike */
-		for (unsigned k = 0; k < repeat; k++)
-			for (size_t ti = 0; ti < BENCH_NTRANSPORTS; ti++) {
-				runs_cfg[nruns] = cfg;
-				runs_t[nruns++] = bench_transports[ti];
-			}
-	} else {
-		for (unsigned k = 0; k < repeat; k++) {
-			runs_cfg[nruns] = cfg;
-			runs_t[nruns++] = bench_transport_find(transport);
-		}
-	}
+	return n;
+}
 
-	struct bench_result *res = calloc(nruns, sizeof(*res));
-	if (!res) {
-		fprintf(stderr, "mdbus-bench: out of memory\n");
-		return 1;
-	}
-	if (!json)
-		bench_report_header(stdout, &si, &cfg);
-	int failed = 0;
-	for (size_t i = 0; i < nruns; i++) {
-		if (!json && nruns > 1)
+/* Runs the plan and reports as asked. Returns the exit status. */
+static int bench_execute(const struct bench_plan *pl)
+{
+	static struct bench_cfg cfg[BENCH_MAX_RUNS];
+	static const struct bench_transport *t[BENCH_MAX_RUNS];
+	static struct bench_result res[BENCH_MAX_RUNS];
+	struct bench_sysinfo si;
+	int failed = 0, rc;
+	bench_sysinfo_get(&si);
+	size_t n = bench_plan_runs(pl, &si, cfg, t);
+	if (!pl->json)
+		bench_lat_header(stdout, &si, &pl->cfg);
+	for (size_t i = 0; i < n; i++) {
+		if (!pl->json && n > 1)
 			fprintf(stderr, "mdbus-bench: run %zu/%zu: %s, %u consumer(s), rate %llu\n",
-				i + 1, nruns, runs_t[i]->name, runs_cfg[i].consumers,
-				(unsigned long long)runs_cfg[i].rate);
-		rc = bench_run_one(&runs_cfg[i], runs_t[i], (unsigned)i, &res[i]);
-		if (rc < 0) {
-			fprintf(stderr, "mdbus-bench: %s: %s\n", runs_t[i]->name, strerror(-rc));
+				i + 1, n, t[i]->name, cfg[i].consumers,
+				(unsigned long long)cfg[i].rate);
+		if ((rc = bench_run_one(&cfg[i], t[i], (unsigned)i, &res[i])) < 0) {
+			fprintf(stderr, "mdbus-bench: %s: %s\n", t[i]->name, strerror(-rc));
 			failed = 1;
 			continue;
 		}
-		if (res[i].failed)
-			failed = 1;
-		if (!json && !sweep) {
-			bench_report_run(stdout, &res[i]);
+		failed |= res[i].failed;
+		if (!pl->json && !pl->sweep) {
+			bench_lat_run(stdout, &res[i]);
 			fflush(stdout); /* keep the order with the progress lines on stderr */
 		}
 	}
-	const char *mode = sweep ? "sweep" : compare ? "compare" : "run";
-	if (json) {
-		bench_report_json(stdout, &si, mode, res, nruns);
-	} else {
-		if (sweep)
-			bench_report_sweep(stdout, res, nruns);
-		else if (compare || repeat > 1)
-			bench_report_compare(stdout, res, nruns);
-	}
-	if (plot) {
-		char err[256];
-		if (bench_report_plot(plot, &si, res, nruns, err, sizeof(err)) < 0) {
-			fprintf(stderr, "mdbus-bench: --plot: %s\n", err);
-			failed = 1;
-		} else if (!json) {
-			printf("plot: %s\n", plot);
-		}
+	if (pl->json)
+		bench_lat_json(stdout, &si,
+			       pl->sweep     ? "sweep"
+			       : pl->compare ? "compare"
+					     : "run",
+			       res, n);
+	else if (pl->sweep)
+		bench_lat_sweep(stdout, res, n);
+	else if (pl->compare || pl->repeat > 1)
+		bench_lat_compare(stdout, res, n);
+	char err[256];
+	if (pl->plot && bench_lat_plot(pl->plot, &si, res, n, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mdbus-bench: --plot: %s\n", err);
+		failed = 1;
+	} else if (pl->plot && !pl->json) {
+		printf("plot: %s\n", pl->plot);
 	}
 	fflush(stdout);
-	for (size_t i = 0; i < nruns; i++)
+	for (size_t i = 0; i < n; i++)
 		bench_result_free(&res[i]);
-	free(res);
-	return failed ? 1 : 0;
+	return failed;
+}
+
+int main(int argc, char **argv) /* long: the one table of every option */
+{
+	struct bench_plan pl = {
+		.cfg = {.consumers = 1,
+			.duration_ns = 5000000000LL,
+			.rate = 1000000,
+			.slots = 65536,
+			.stalls = 1},
+		.t = &bench_transport_mdbus,
+		.repeat = 1,
+		.rates = {10000, 100000, 1000000},
+		.nrates = 3,
+	};
+	const char *cmd = argc > 1 ? argv[1] : "";
+	if (strcmp(cmd, "feed") == 0)
+		return bench_feed_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "noise") == 0)
+		return bench_noise_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "throughput") == 0 || strcmp(cmd, "--throughput") == 0)
+		return bench_thru_main(argc - 1, argv + 1);
+	const struct bench_opt opts[] = {
+		BENCH_OPT_FUN("transport", 't', &pl.t, "mdbus, uds, zmq or iceoryx",
+			      bench_opt_transport, "T\tmdbus (default), uds, zmq, iceoryx"),
+		BENCH_OPT_N("consumers", 'n', BENCH_OPT_UINT, &pl.cfg.consumers, 1,
+			    BENCH_MAX_CONSUMERS, "1..64",
+			    "N\tconsumer processes, 1..64 (default 1)"),
+		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &pl.cfg.duration_ns, 1000000,
+			    3600000000000LL, "e.g. 5, 2s, 500ms (>= 1ms, <= 1h)",
+			    "D\tmeasured time per run: 5, 2s, 500ms (default 5s)"),
+		BENCH_OPT_N("rate", 'r', BENCH_OPT_U64, &pl.cfg.rate, 0, 1000000000,
+			    "ticks/s like 100000, 250k, 1M (0 = flat out)",
+			    "R\tticks/s on an absolute schedule, 0 = flat out (default 1M)"),
+		BENCH_OPT_F("wait", 'w', BENCH_OPT_SET, &pl.cfg.wait,
+			    "consumers block (mdbus_reader_wait...) instead of spinning"),
+		BENCH_OPT_FUN("cpus", 'c', &pl.cfg, "CPUs we may run on, e.g. 0,1 or 0-3",
+			      bench_opt_cpus, "LIST\tpin: publisher, then consumers round robin"),
+		BENCH_OPT_FUN("slots", 's', &pl.cfg.slots, "a power of two >= 64", bench_opt_pow2,
+			      "N\tmdbus ring slots, power of two (default 65536)"),
+		BENCH_OPT_F("compare", 0, BENCH_OPT_SET, &pl.compare,
+			    "every transport back to back, ratios vs mdbus"),
+		BENCH_OPT_N("repeat", 0, BENCH_OPT_UINT, &pl.repeat, 1, 50, "1..50",
+			    "N\truns per configuration (interleaved), medians compared"),
+		BENCH_OPT_F("sweep", 0, BENCH_OPT_SET, &pl.sweep,
+			    "consumers 1,2,4.. up to the cores (+2 oversubscribed) x rates"),
+		BENCH_OPT_FUN("sweep-rates", 0, &pl, "e.g. 10k,100k,1M", bench_opt_rates,
+			      "L\trates for --sweep (default 10k,100k,1M)"),
+		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &pl.json,
+			    "JSON on stdout instead of tables"),
+		BENCH_OPT_F("plot", 'p', BENCH_OPT_STR, &pl.plot,
+			    "PNG\tlatency percentile curves (gnuplot)"),
+		BENCH_OPT_F("no-stalls", 0, BENCH_OPT_CLEAR, &pl.cfg.stalls,
+			    "no stall trace, no floor row (a zero-cost transport over them)"),
+		BENCH_OPT_F("verbose", 'v', BENCH_OPT_SET, &pl.cfg.verbose,
+			    "keep iox-roudi logs, more detail"),
+		BENCH_OPT_END,
+	};
+	int rc = bench_opt_parse("mdbus-bench", bench_synopsis, opts, argc, argv);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	return bench_execute(&pl) ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * run.c: one benchmark run: fork the consumers and the publisher, let them
- * meet in the shared control block, collect their results.
+ * run.c: one fan-out latency run: the publisher and consumer processes
+ * (forked and pinned by proc.c), and the parent's verdict on them.
  *
  * The publisher paces ticks on an absolute schedule (tick i is due at
  * start + i/rate; it busy-polls the clock, never sleeps, and when late it
@@ -15,30 +15,17 @@
 
 #include <errno.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define BENCH_READY_TIMEOUT_NS (20LL * 1000000000) /* consumers connect, RouDi answers */
 #define BENCH_WARM_TIMEOUT_NS  (10LL * 1000000000) /* subscriptions propagate */
 #define BENCH_END_TIMEOUT_NS   (3LL * 1000000000)  /* consumers drain after the end */
-#define BENCH_WARM_PERIOD_NS   200000		   /* one WARMUP every 200 us */
-#define BENCH_END_PERIOD_NS    1000000		   /* one END every 1 ms */
 
-int bench_pin(int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		return -errno;
-	return 0;
-}
+/* Where the children of a run meet (proc.h stage counters). */
+enum { ST_PUB_READY, ST_SUB_READY, ST_SUB_WARM, ST_SUB_DONE, ST_SUB_FAILED };
 
 int bench_cpu_for(const struct bench_cfg *cfg, int consumer)
 {
@@ -49,134 +36,76 @@ int bench_cpu_for(const struct bench_cfg *cfg, int consumer)
 	return cfg->cpus[1 + consumer % (cfg->ncpus - 1)];
 }
 
-static void bench_rusage(double *user, double *sys, uint64_t *invol, uint64_t *vol)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	*user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
-	*sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	*invol = (uint64_t)ru.ru_nivcsw;
-	*vol = (uint64_t)ru.ru_nvcsw;
-}
-
-/* A consumer gave up before being ready/warm: no point waiting for it. */
-static int bench_sub_failed(struct bench_ctl *ctl, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		/* acquire pairs with the consumer's release of sub_done: its
-		 * result (ok = 0) is visible */
-		if (atomic_load_explicit(&ctl->sub_done[i], memory_order_acquire) &&
-		    !ctl->sub[i].ok)
-			return (int)i + 1;
-	return 0;
-}
-
-static void bench_stop_all(struct bench_ctl *ctl)
-{
-	/* relaxed: a flag without payload; consumers look at it when idle */
-	atomic_store_explicit(&ctl->stop, 1, memory_order_relaxed);
-}
-
-static int bench_all_set(atomic_int *flags, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		/* acquire pairs with the consumer's release store of its flag */
-		if (!atomic_load_explicit(&flags[i], memory_order_acquire))
-			return 0;
-	return 1;
-}
-
-static int bench_stopped(struct bench_ctl *ctl)
-{
-	/* relaxed: the stop flag carries no data, only "give up" */
-	return atomic_load_explicit(&ctl->stop, memory_order_relaxed);
-}
-
-/* ---- publisher process --------------------------------------------------- */
-
 static void bench_msg_init(struct bench_msg *m, uint64_t type)
 {
 	memset(m, 0, sizeof(*m));
-	m->tick.instrument = 0;
 	m->tick.kind = MDBUS_KIND_TRADE;
 	BENCH_TYPE(m) = type;
 }
 
-static int bench_publisher(struct bench_run *run)
+/* ---- publisher process --------------------------------------------------- */
+
+/* The error of a consumer that gave up before being ready or warm, or NULL. */
+static const char *bench_sub_failed(struct bench_run *run)
+{
+	if (!bench_proc_count(run->proc, ST_SUB_FAILED))
+		return NULL;
+	for (unsigned i = 0; i < run->cfg->consumers; i++)
+		if (run->ctl->sub[i].err[0])
+			return run->ctl->sub[i].err;
+	return "a consumer failed";
+}
+
+/* Until every consumer arrived at stage, a `type` message (none if < 0)
+ * every period_ns. 0, or 1 with the publisher's err set to late (or the
+ * consumer's error); late NULL: giving up is no error, nor is a failed send. */
+static int bench_pub_until(struct bench_run *run, void *pub, unsigned stage, int type,
+			   int64_t period_ns, int64_t timeout_ns, const char *late)
+{
+	struct bench_pub_result *res = &run->ctl->pub;
+	const unsigned n = run->cfg->consumers;
+	int64_t deadline = bench_now_ns() + timeout_ns;
+	uint64_t dropped = 0;
+	struct bench_msg m;
+	int rc;
+	while (bench_proc_count(run->proc, stage) < n) {
+		int64_t now = bench_now_ns();
+		const char *bad = late ? bench_sub_failed(run) : NULL;
+		if (bad || bench_proc_stopped(run->proc) || now > deadline) {
+			if (late)
+				snprintf(res->err, sizeof(res->err), "%s", bad ? bad : late);
+			return late != NULL;
+		}
+		if (type >= 0) {
+			bench_msg_init(&m, (uint64_t)type);
+			BENCH_TOTAL(&m) = res->published;
+			if ((rc = run->t->send(pub, &m, &dropped)) < 0 && late) {
+				snprintf(res->err, sizeof(res->err), "publisher: send: %s",
+					 strerror(-rc));
+				return 1;
+			}
+			if (run->t->flush)
+				run->t->flush(pub);
+		}
+		do
+			sched_yield();
+		while (bench_now_ns() - now < period_ns && bench_proc_count(run->proc, stage) < n);
+	}
+	return 0;
+}
+
+/* The measured phase: the hot loop every transport is timed by. Traced
+ * runs note every gap between two clock reads (the recorder was touched
+ * before, not now). Returns 0 or 1 with res->err set. */
+static int bench_pub_measure(struct bench_run *run, void *pub) /* long: the hot loop, kept whole */
 {
 	const struct bench_cfg *cfg = run->cfg;
-	struct bench_ctl *ctl = run->ctl;
-	struct bench_pub_result *res = &ctl->pub;
 	const struct bench_transport *t = run->t;
-	unsigned n = cfg->consumers;
-	void *pub = NULL;
+	struct bench_pub_result *res = &run->ctl->pub;
+	struct bench_noise_cpu *tr = run->ctl->stall_pub;
 	struct bench_msg m;
-	double u0, s0, u1, s1;
-	uint64_t iv0, v0, iv1, v1;
-	int rc, bad;
-
-	res->cpu = bench_cpu_for(cfg, -1);
-	if (res->cpu >= 0 && (rc = bench_pin(res->cpu)) < 0) {
-		snprintf(res->err, sizeof(res->err), "publisher: pin to cpu %d: %s", res->cpu,
-			 strerror(-rc));
-		bench_stop_all(ctl);
-		return 1;
-	}
-	rc = t->pub_open(run, &pub, res->err, sizeof(res->err));
-	if (rc < 0) {
-		bench_stop_all(ctl);
-		return 1;
-	}
-	/* release: the endpoint exists before a consumer tries to connect */
-	atomic_store_explicit(&ctl->pub_ready, 1, memory_order_release);
-
-	int64_t deadline = bench_now_ns() + BENCH_READY_TIMEOUT_NS;
-	while (!bench_all_set(ctl->sub_ready, n)) {
-		if ((bad = bench_sub_failed(ctl, n))) {
-			snprintf(res->err, sizeof(res->err), "%s", ctl->sub[bad - 1].err);
-			goto fail;
-		}
-		if (bench_stopped(ctl) || bench_now_ns() > deadline) {
-			snprintf(res->err, sizeof(res->err),
-				 "publisher: consumers did not connect");
-			goto fail;
-		}
-		sched_yield();
-	}
-
-	/* Warm-up: subscriptions (ZeroMQ, iceoryx) take effect asynchronously;
-	 * send WARMUP ticks until every consumer has seen one. */
 	uint64_t dropped = 0;
-	deadline = bench_now_ns() + BENCH_WARM_TIMEOUT_NS;
-	while (!bench_all_set(ctl->sub_warm, n)) {
-		int64_t now = bench_now_ns();
-		if ((bad = bench_sub_failed(ctl, n))) {
-			snprintf(res->err, sizeof(res->err), "%s", ctl->sub[bad - 1].err);
-			goto fail;
-		}
-		if (bench_stopped(ctl) || now > deadline) {
-			snprintf(res->err, sizeof(res->err),
-				 "publisher: consumers saw no warm-up tick in 10 s");
-			goto fail;
-		}
-		bench_msg_init(&m, BENCH_MSG_WARMUP);
-		if ((rc = t->pub_send(pub, &m, &dropped)) < 0) {
-			snprintf(res->err, sizeof(res->err), "publisher: send: %s", strerror(-rc));
-			goto fail;
-		}
-		if (t->pub_flush)
-			t->pub_flush(pub);
-		while (bench_now_ns() - now < BENCH_WARM_PERIOD_NS)
-			sched_yield();
-	}
-
-	/* The measured phase. Traced runs note every gap between two clock reads
-	 * (the recorder is touched now, not in the measured phase). */
-	struct bench_noise_cpu *tr = ctl->stall_pub;
-	if (tr)
-		bench_noise_begin(tr, 0);
-	bench_rusage(&u0, &s0, &iv0, &v0);
-	dropped = 0;
+	int rc;
 	bench_msg_init(&m, BENCH_MSG_DATA);
 	const int64_t start = bench_now_ns();
 	const int64_t end = start + cfg->duration_ns;
@@ -184,7 +113,7 @@ static int bench_publisher(struct bench_run *run)
 	if (tr)
 		tr->start_ns = start;
 	const uint64_t rate = cfg->rate;
-	const int flush_each = cfg->wait && t->pub_flush;
+	const int flush_each = cfg->wait && t->flush;
 	int64_t max_behind = 0;
 	uint64_t seq = 0;
 	for (;;) {
@@ -211,14 +140,14 @@ static int bench_publisher(struct bench_run *run)
 		BENCH_STAMP(&m) = (uint64_t)bench_now_ns();
 		if (tr)
 			bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, (int64_t)BENCH_STAMP(&m));
-		if ((rc = t->pub_send(pub, &m, &dropped)) < 0) {
+		if ((rc = t->send(pub, &m, &dropped)) < 0) {
 			snprintf(res->err, sizeof(res->err), "publisher: send: %s", strerror(-rc));
-			goto fail;
+			return 1;
 		}
 		/* --wait: one wake per batch; paced, a batch is one tick; flat
 		 * out, 64 ticks. */
 		if (flush_each && (rate || (seq & 63) == 0))
-			t->pub_flush(pub);
+			t->flush(pub);
 	}
 	res->start_ns = start;
 	res->end_ns = bench_now_ns();
@@ -227,104 +156,86 @@ static int bench_publisher(struct bench_run *run)
 	res->published = seq;
 	res->dropped = dropped;
 	res->max_behind_ns = max_behind;
-	bench_rusage(&u1, &s1, &iv1, &v1);
-	res->cpu_user_s = u1 - u0;
-	res->cpu_sys_s = s1 - s0;
+	return 0;
+}
 
-	/* END until every consumer is done (lossy transports may drop some). */
-	deadline = bench_now_ns() + BENCH_END_TIMEOUT_NS;
-	while (!bench_all_set(ctl->sub_done, n) && !bench_stopped(ctl) &&
-	       bench_now_ns() < deadline) {
-		int64_t now = bench_now_ns();
-		bench_msg_init(&m, BENCH_MSG_END);
-		BENCH_TOTAL(&m) = seq;
-		uint64_t d = 0;
-		(void)t->pub_send(pub, &m, &d);
-		if (t->pub_flush)
-			t->pub_flush(pub);
-		while (bench_now_ns() - now < BENCH_END_PERIOD_NS &&
-		       !bench_all_set(ctl->sub_done, n))
-			sched_yield();
-	}
+static int bench_publisher(struct bench_run *run, int pin_rc)
+{
+	struct bench_pub_result *res = &run->ctl->pub;
+	struct bench_usage u0, u1;
+	void *pub = NULL;
+	res->cpu = bench_cpu_for(run->cfg, -1);
+	if (pin_rc < 0)
+		snprintf(res->err, sizeof(res->err), "publisher: pin to cpu %d: %s", res->cpu,
+			 strerror(-pin_rc));
+	if (pin_rc < 0 || run->t->open(run, -1, &pub, res->err, sizeof(res->err)) < 0)
+		goto out;
+	bench_proc_arrive(run->proc, ST_PUB_READY); /* the endpoint exists */
+	/* Warm-up: subscriptions (ZeroMQ, iceoryx) take effect asynchronously;
+	 * WARMUP ticks until every consumer has seen one. */
+	if (bench_pub_until(run, pub, ST_SUB_READY, -1, 0, BENCH_READY_TIMEOUT_NS,
+			    "publisher: consumers did not connect") ||
+	    bench_pub_until(run, pub, ST_SUB_WARM, BENCH_MSG_WARMUP, 200000, BENCH_WARM_TIMEOUT_NS,
+			    "publisher: consumers saw no warm-up tick in 10 s"))
+		goto out;
+	if (run->ctl->stall_pub)
+		bench_noise_begin(run->ctl->stall_pub, 0);
+	bench_usage(&u0);
+	if (bench_pub_measure(run, pub))
+		goto out;
+	bench_usage(&u1);
+	res->cpu_user_s = u1.user_s - u0.user_s;
+	res->cpu_sys_s = u1.sys_s - u0.sys_s;
+	/* END, with the total, until every consumer is done */
+	bench_pub_until(run, pub, ST_SUB_DONE, BENCH_MSG_END, 1000000, BENCH_END_TIMEOUT_NS, NULL);
+	res->ok = 1;
+out:
 	/* A consumer still without END will not get it: it stops once it has
 	 * drained what it holds (it looks at the flag only when idle). */
-	bench_stop_all(ctl);
-	t->pub_close(pub);
-	res->ok = 1;
-	return 0;
-fail:
-	bench_stop_all(ctl);
-	t->pub_close(pub);
-	return 1;
+	bench_proc_stop(run->proc);
+	if (pub)
+		run->t->close(pub, -1);
+	return !res->ok;
 }
 
 /* ---- consumer process --------------------------------------------------- */
 
-static int bench_consumer(struct bench_run *run, unsigned idx)
+/* Reads until END, the publisher's end or the stop flag: the hot loop.
+ * Returns 0, or -1 with res->err set. */
+/* long: the consumer hot loop, kept whole as it is timed */
+static int bench_sub_measure(struct bench_run *run, unsigned idx, void *sub, int64_t *prev_io,
+			     uint64_t *last_io)
 {
-	const struct bench_cfg *cfg = run->cfg;
-	struct bench_ctl *ctl = run->ctl;
-	struct bench_sub_result *res = &ctl->sub[idx];
 	const struct bench_transport *t = run->t;
-	void *sub = NULL;
+	struct bench_sub_result *res = &run->ctl->sub[idx];
+	struct bench_noise_cpu *tr = run->ctl->stall_sub ? &run->ctl->stall_sub[idx] : NULL;
+	atomic_int *stop = &run->proc->head->stop;
 	struct bench_msg m;
-	double u0, s0, u1, s1;
-	uint64_t iv0, v0, iv1, v1;
-	int rc;
-
-	bench_hist_reset(&res->hist);
-	bench_hist_reset(&res->ready);
-	res->cpu = bench_cpu_for(cfg, (int)idx);
-	if (res->cpu >= 0 && (rc = bench_pin(res->cpu)) < 0) {
-		snprintf(res->err, sizeof(res->err), "consumer %u: pin to cpu %d: %s", idx,
-			 res->cpu, strerror(-rc));
-		goto out;
-	}
-	int64_t deadline = bench_now_ns() + BENCH_READY_TIMEOUT_NS;
-	/* acquire pairs with the publisher's release: its endpoint exists */
-	while (!atomic_load_explicit(&ctl->pub_ready, memory_order_acquire)) {
-		if (bench_stopped(ctl) || bench_now_ns() > deadline) {
-			snprintf(res->err, sizeof(res->err), "consumer %u: publisher never ready",
-				 idx);
-			goto out;
-		}
-		usleep(1000); /* start-up only, not measured */
-	}
-	if (t->sub_open(run, idx, &sub, res->err, sizeof(res->err)) < 0)
-		goto out;
-	/* traced: one more clock read per empty poll, to see gaps */
-	struct bench_noise_cpu *tr = ctl->stall_sub ? &ctl->stall_sub[idx] : NULL;
-	if (tr)
-		bench_noise_begin(tr, 0);
-	bench_rusage(&u0, &s0, &iv0, &v0);
-	int64_t w0 = bench_now_ns(), prev = w0;
-	if (tr)
-		tr->start_ns = w0;
-	/* release: pairs with the publisher's acquire in bench_all_set */
-	atomic_store_explicit(&ctl->sub_ready[idx], 1, memory_order_release);
-
+	int rc, warm = 0;
 	/* "Ready" ticks found the consumer idle: its previous poll came back
 	 * empty (spinning) or it was about to block (--wait). Their latency is
 	 * the transport's own hand-over cost, without the backlog a preempted
 	 * consumer builds up: on a shared machine the plain histogram mostly
 	 * measures the scheduler. */
-	const int wait_ms = cfg->wait ? 100 : 0;
-	uint64_t last = 0, idle = 0;
+	const int wait_ms = run->cfg->wait ? 100 : 0;
+	uint64_t idle = 0, last = 0;
+	int64_t prev =
+		*prev_io; /* locals in the loop: a store through the trace cannot alias them */
 	int was_idle = 0;
 	for (;;) {
-		rc = t->sub_recv(sub, &m, 0, &res->api_missed, &res->laps);
+		rc = t->recv(sub, &m, 0, &res->api_missed, &res->laps);
 		if (rc == 0) {
 			if (tr)
 				bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, bench_now_ns());
 			was_idle = 1;
 			if (wait_ms)
-				rc = t->sub_recv(sub, &m, wait_ms, &res->api_missed, &res->laps);
+				rc = t->recv(sub, &m, wait_ms, &res->api_missed, &res->laps);
 		}
 		if (rc == 0) {
 			/* Nothing new: look at the stop flag now and then (it is a
 			 * shared cache line the publisher never writes). */
 			if ((++idle & 1023) == 0 || wait_ms) {
-				if (bench_stopped(ctl))
+				if (atomic_load_explicit(stop, memory_order_relaxed))
 					break;
 			}
 			continue;
@@ -334,7 +245,7 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 		if (rc < 0) {
 			snprintf(res->err, sizeof(res->err), "consumer %u: receive: %s", idx,
 				 strerror(-rc));
-			goto out;
+			return -1;
 		}
 		int64_t now = bench_now_ns();
 		if (tr)
@@ -362,199 +273,170 @@ static int bench_consumer(struct bench_run *run, unsigned idx)
 				res->first_ns = now;
 			res->last_ns = now;
 		} else if (type == BENCH_MSG_WARMUP) {
-			if (!atomic_load_explicit(&ctl->sub_warm[idx], memory_order_relaxed))
-				/* release: pairs with the publisher's acquire */
-				atomic_store_explicit(&ctl->sub_warm[idx], 1, memory_order_release);
+			if (!warm++)
+				bench_proc_arrive(run->proc, ST_SUB_WARM);
 		} else if (type == BENCH_MSG_END) {
 			res->end_seen = 1;
 			res->published = BENCH_TOTAL(&m);
 			break;
 		}
 	}
-	bench_rusage(&u1, &s1, &iv1, &v1);
-	res->cpu_user_s = u1 - u0;
-	res->cpu_sys_s = s1 - s0;
-	res->invol_switches = iv1 - iv0;
-	res->vol_switches = v1 - v0;
+	*prev_io = prev;
+	*last_io = last;
+	return 0;
+}
+
+/* Waits for the publisher's endpoint, opens, measures: 0 or -1 with err. */
+static int bench_consumer(struct bench_run *run, unsigned idx, void **sub)
+{
+	struct bench_sub_result *res = &run->ctl->sub[idx];
+	struct bench_noise_cpu *tr = run->ctl->stall_sub ? &run->ctl->stall_sub[idx] : NULL;
+	struct bench_usage u0, u1;
+	uint64_t last = 0;
+	int64_t deadline = bench_now_ns() + BENCH_READY_TIMEOUT_NS;
+	while (!bench_proc_count(run->proc, ST_PUB_READY)) {
+		if (bench_proc_stopped(run->proc) || bench_now_ns() > deadline) {
+			snprintf(res->err, sizeof(res->err), "consumer %u: publisher never ready",
+				 idx);
+			return -1;
+		}
+		usleep(1000); /* start-up only, not measured */
+	}
+	if (run->t->open(run, (int)idx, sub, res->err, sizeof(res->err)) < 0)
+		return -1;
+	if (tr) /* traced: one more clock read per empty poll, to see gaps */
+		bench_noise_begin(tr, 0);
+	bench_usage(&u0);
+	int64_t w0 = bench_now_ns(), prev = w0;
+	if (tr)
+		tr->start_ns = w0;
+	bench_proc_arrive(run->proc, ST_SUB_READY);
+	if (bench_sub_measure(run, idx, *sub, &prev, &last) < 0)
+		return -1;
+	bench_usage(&u1);
+	res->cpu_user_s = u1.user_s - u0.user_s;
+	res->cpu_sys_s = u1.sys_s - u0.sys_s;
+	res->invol_switches = u1.invol - u0.invol;
+	res->vol_switches = u1.vol - u0.vol;
 	res->wall_s = (double)(bench_now_ns() - w0) / 1e9;
 	if (tr)
 		bench_noise_end(tr, prev);
 	if (res->end_seen && res->published >= last)
 		res->tail_missed = res->published - last;
-	res->ok = 1;
-out:
+	return 0;
+}
+
+static int bench_child(struct bench_proc *p, unsigned idx, int pin_rc)
+{
+	struct bench_run *run = p->arg;
+	struct bench_sub_result *res = &run->ctl->sub[idx];
+	void *sub = NULL;
+	if (idx == run->cfg->consumers)
+		return bench_publisher(run, pin_rc);
+	bench_hist_reset(&res->hist);
+	bench_hist_reset(&res->ready);
+	res->cpu = bench_cpu_for(run->cfg, (int)idx);
+	if (pin_rc < 0)
+		snprintf(res->err, sizeof(res->err), "consumer %u: pin to cpu %d: %s", idx,
+			 res->cpu, strerror(-pin_rc));
+	res->ok = pin_rc == 0 && bench_consumer(run, idx, &sub) == 0;
 	if (sub)
-		t->sub_close(sub);
-	/* release: the result above is complete before the publisher sees done */
-	atomic_store_explicit(&ctl->sub_done[idx], 1, memory_order_release);
-	return res->ok ? 0 : 1;
+		run->t->close(sub, (int)idx);
+	if (!res->ok) {
+		if (!res->err[0])
+			snprintf(res->err, sizeof(res->err), "consumer %u failed", idx);
+		bench_proc_arrive(run->proc, ST_SUB_FAILED);
+	}
+	bench_proc_arrive(run->proc, ST_SUB_DONE); /* the result above is complete */
+	return !res->ok;
 }
 
 /* ---- parent ------------------------------------------------------------- */
 
-static void bench_kill_all(pid_t *pids, unsigned n)
+/* The children's results into res, and whether the run stands. */
+static void bench_verdict(const struct bench_run *run, int bad, struct bench_result *res)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGKILL);
-}
-
-/* Waits for every child; after `deadline` it raises the stop flag, then
- * (one second later) kills what is left. Returns the number of children
- * that did not exit with status 0. */
-static int bench_reap(struct bench_ctl *ctl, pid_t *pids, int *status, unsigned n, int64_t deadline)
-{
-	unsigned left = n;
-	int bad = 0, stopped = 0, killed = 0;
-	while (left) {
-		for (unsigned i = 0; i < n; i++) {
-			if (pids[i] <= 0)
-				continue;
-			pid_t r = waitpid(pids[i], &status[i], WNOHANG);
-			if (r == pids[i]) {
-				if (!WIFEXITED(status[i]) || WEXITSTATUS(status[i]) != 0)
-					bad++;
-				pids[i] = 0;
-				left--;
-			}
-		}
-		if (!left)
-			break;
-		int64_t now = bench_now_ns();
-		if (!stopped && now > deadline) {
-			atomic_store_explicit(&ctl->stop, 1, memory_order_relaxed);
-			stopped = 1;
-		}
-		if (!killed && now > deadline + 2000000000LL) {
-			bench_kill_all(pids, n);
-			killed = 1;
-		}
-		usleep(2000); /* the parent is idle: it must not steal a core */
+	const struct bench_proc *p = run->proc;
+	char note[BENCH_ERR_MAX] = "", who[32];
+	const char *why = run->ctl->pub.ok	 ? NULL
+			  : run->ctl->pub.err[0] ? run->ctl->pub.err
+						 : "publisher died";
+	res->pub = run->ctl->pub;
+	for (unsigned i = 0; i < res->nsub; i++) {
+		res->sub[i] = run->ctl->sub[i];
+		bench_hist_merge(&res->all, &res->sub[i].hist);
+		bench_hist_merge(&res->all_ready, &res->sub[i].ready);
+		if (!why && !res->sub[i].ok)
+			why = res->sub[i].err[0] ? res->sub[i].err : "consumer died";
 	}
-	return bad;
+	for (unsigned i = 0; i < p->forked && !note[0]; i++) { /* which child exited badly */
+		int st = p->status[i];
+		snprintf(who, sizeof(who), i < res->nsub ? "consumer %u" : "publisher", i);
+		if (WIFSIGNALED(st))
+			snprintf(note, sizeof(note), "%s died of signal %d (%s)", who, WTERMSIG(st),
+				 strsignal(WTERMSIG(st)));
+		else if (WEXITSTATUS(st))
+			snprintf(note, sizeof(note), "%s exited with status %d", who,
+				 WEXITSTATUS(st));
+	}
+	if (!res->failed && why) {
+		res->failed = 1;
+		snprintf(res->why, sizeof(res->why), "%s", why);
+	} else if (!res->failed && bad && note[0]) {
+		/* Every child delivered complete results and only its exit went
+		 * wrong (seen with iceoryx's runtime teardown under heavy load):
+		 * the measurement stands, the report says so. */
+		snprintf(res->warning, sizeof(res->warning), "after delivering its results, %s",
+			 note);
+	}
 }
 
 int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, unsigned index,
 		  struct bench_result *res)
 {
-	struct bench_run run;
 	unsigned n = cfg->consumers;
-	pid_t pids[BENCH_MAX_CONSUMERS + 1];
-	int status[BENCH_MAX_CONSUMERS + 1] = {0};
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-
+	struct bench_run run = {.cfg = cfg, .t = t};
+	struct bench_proc proc = {.n = n + 1, .child = bench_child, .arg = &run};
+	int rc;
 	memset(res, 0, sizeof(*res));
-	snprintf(res->transport, sizeof(res->transport), "%s", t->name);
+	res->t = t;
 	res->cfg = *cfg;
 	res->nsub = n;
 	bench_hist_reset(&res->all);
 	bench_hist_reset(&res->all_ready);
-	res->oversubscribed = !cfg->wait && (long)n + 1 > cores;
-	res->sub = calloc(n, sizeof(*res->sub));
-	if (!res->sub)
+	res->oversubscribed = !cfg->wait && (long)n + 1 > sysconf(_SC_NPROCESSORS_ONLN);
+	if (!(res->sub = calloc(n, sizeof(*res->sub))))
 		return -ENOMEM;
-
-	memset(&run, 0, sizeof(run));
-	run.cfg = cfg;
-	run.t = t;
 	snprintf(run.id, sizeof(run.id), "bench-%d-%u", (int)getpid(), index);
-	for (unsigned i = 0; i < BENCH_MAX_CONSUMERS; i++)
-		run.uds_fds[i][0] = run.uds_fds[i][1] = -1;
-	run.ctl = mmap(NULL, sizeof(*run.ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		       -1, 0);
-	if (run.ctl == MAP_FAILED)
-		return -errno;
-	/* MAP_ANONYMOUS memory is zero: every flag starts at 0 */
-
-	if (bench_stalls_map(&run, &res->floor) < 0) {
-		res->failed = 1;
-		snprintf(res->why, sizeof(res->why), "stall trace: %s", res->floor.why);
-		munmap(run.ctl, sizeof(*run.ctl));
-		return 0;
-	}
+	memset(run.uds_fds, -1, sizeof(run.uds_fds));
+	size_t stalls = bench_stalls_len(&run, &res->floor);
+	if ((rc = bench_proc_map(&proc, sizeof(struct bench_ctl) + stalls)) < 0)
+		return rc;
+	run.ctl = proc.shared;
+	run.proc = &proc;
+	if (stalls)
+		bench_stalls_place(&run);
+	for (unsigned i = 0; i <= n; i++)
+		proc.cpu[i] = bench_cpu_for(cfg, i < n ? (int)i : -1);
+	proc.timeout_ns = BENCH_READY_TIMEOUT_NS + BENCH_WARM_TIMEOUT_NS + cfg->duration_ns +
+			  BENCH_END_TIMEOUT_NS + 2000000000LL;
 	if (t->setup && t->setup(&run, res->why, sizeof(res->why)) < 0) {
 		res->skipped = 1;
-		bench_stalls_unmap(&run);
-		munmap(run.ctl, sizeof(*run.ctl));
+		bench_proc_unmap(&proc);
 		return 0;
 	}
-
-	fflush(NULL); /* children must not flush the parent's buffered output */
-	unsigned forked = 0;
-	for (unsigned i = 0; i <= n; i++) {
-		pid_t p = fork();
-		if (p < 0) {
-			snprintf(res->why, sizeof(res->why), "fork: %s", strerror(errno));
-			res->failed = 1;
-			atomic_store_explicit(&run.ctl->stop, 1, memory_order_relaxed);
-			break;
-		}
-		if (p == 0) {
-			int rc = i < n ? bench_consumer(&run, i) : bench_publisher(&run);
-			/* exit(), not _exit(): iceoryx unregisters from RouDi in a
-			 * static destructor; stdio was flushed before the fork. */
-			exit(rc);
-		}
-		pids[i] = p;
-		forked++;
+	if ((rc = bench_proc_start(&proc)) < 0) {
+		snprintf(res->why, sizeof(res->why), "fork: %s", strerror(-rc));
+		res->failed = 1;
 	}
 	if (t->after_fork)
 		t->after_fork(&run);
-	int64_t deadline = bench_now_ns() + BENCH_READY_TIMEOUT_NS + BENCH_WARM_TIMEOUT_NS +
-			   cfg->duration_ns + BENCH_END_TIMEOUT_NS + 2000000000LL;
-	int bad = bench_reap(run.ctl, pids, status, forked, deadline);
+	int bad = bench_proc_wait(&proc);
 	if (t->teardown)
 		t->teardown(&run);
-
-	res->pub = run.ctl->pub;
-	for (unsigned i = 0; i < n; i++) {
-		res->sub[i] = run.ctl->sub[i];
-		bench_hist_merge(&res->all, &res->sub[i].hist);
-		bench_hist_merge(&res->all_ready, &res->sub[i].ready);
-	}
-	int all_ok = res->pub.ok;
-	for (unsigned i = 0; i < n; i++)
-		all_ok &= res->sub[i].ok;
-	/* Which child did not exit cleanly, and how. */
-	char exit_note[BENCH_ERR_MAX] = "";
-	for (unsigned i = 0; i < forked && !exit_note[0]; i++) {
-		int st = status[i];
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-			continue;
-		char who[32];
-		if (i < n)
-			snprintf(who, sizeof(who), "consumer %u", i);
-		else
-			snprintf(who, sizeof(who), "publisher");
-		if (WIFSIGNALED(st))
-			snprintf(exit_note, sizeof(exit_note), "%s died of signal %d (%s)", who,
-				 WTERMSIG(st), strsignal(WTERMSIG(st)));
-		else
-			snprintf(exit_note, sizeof(exit_note), "%s exited with status %d", who,
-				 WEXITSTATUS(st));
-	}
-	if (!res->failed && !all_ok) {
-		res->failed = 1;
-		if (!res->pub.ok)
-			snprintf(res->why, sizeof(res->why), "%s",
-				 res->pub.err[0] ? res->pub.err : "publisher died");
-		for (unsigned i = 0; i < n && !res->why[0]; i++)
-			if (!res->sub[i].ok)
-				snprintf(res->why, sizeof(res->why), "%s",
-					 res->sub[i].err[0] ? res->sub[i].err : "consumer died");
-		if (!res->why[0])
-			snprintf(res->why, sizeof(res->why), "%s",
-				 exit_note[0] ? exit_note : "a child exited abnormally");
-	} else if (bad && exit_note[0]) {
-		/* Every child delivered complete results and only its exit went
-		 * wrong (seen once with iceoryx's runtime teardown under heavy
-		 * load): the measurement stands, the report says so. */
-		snprintf(res->warning, sizeof(res->warning), "after delivering its results, %s",
-			 exit_note);
-	}
+	bench_verdict(&run, bad, res);
 	bench_stalls_floor(&run, &res->floor);
-	bench_stalls_unmap(&run);
-	munmap(run.ctl, sizeof(*run.ctl));
+	bench_proc_unmap(&proc);
 	return 0;
 }
 

@@ -3,101 +3,79 @@
 #include "bench.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+/* The publisher's handle; a consumer's is its mdbus_reader itself. */
 struct bench_mdbus_pub {
 	mdbus_writer *w;
 	uint32_t instrument;
 };
 
-static int bench_mdbus_pub_open(struct bench_run *run, void **out, char *err, size_t len)
+static int bench_mdbus_open(struct bench_run *run, int idx, void **h, char *err, size_t len)
 {
-	struct bench_mdbus_pub *p = calloc(1, sizeof(*p));
+	struct mdbus_instrument in = {.price_decimals = 8,
+				      .qty_decimals = 8,
+				      .venue = "bench",
+				      .symbol = "BENCH-TICK",
+				      .native = "BENCHTICK"};
 	char why[160] = "";
-	if (!p)
-		return -ENOMEM;
-	struct mdbus_writer_opts o = {
-		.bus = run->id,
-		.slots = run->cfg->slots,
-		.max_instruments = 64,
-		.max_sessions = 4,
-		.mode = 0600,
-		.group = (gid_t)-1,
-		.errbuf = why,
-		.errlen = sizeof(why),
-	};
-	int rc = mdbus_writer_open(&p->w, &o);
-	if (rc < 0) {
-		snprintf(err, len, "mdbus_writer_open(%s): %s %s", run->id, mdbus_strerror(rc),
-			 why);
-		free(p);
-		return rc;
-	}
-	struct mdbus_instrument in = {.price_decimals = 8, .qty_decimals = 8};
-	snprintf(in.venue, sizeof(in.venue), "bench");
-	snprintf(in.symbol, sizeof(in.symbol), "BENCH-TICK");
-	snprintf(in.native, sizeof(in.native), "BENCHTICK");
-	rc = mdbus_writer_add_instrument(p->w, &in, &p->instrument);
-	if (rc < 0) {
-		snprintf(err, len, "mdbus_writer_add_instrument: %s", mdbus_strerror(rc));
-		mdbus_writer_close(p->w, 1);
-		free(p);
-		return rc;
-	}
-	mdbus_writer_set_state(p->w, MDBUS_WRITER_RUNNING);
-	*out = p;
-	return 0;
+	struct mdbus_writer_opts wo = {.bus = run->id,
+				       .slots = run->cfg->slots,
+				       .max_instruments = 64,
+				       .max_sessions = 4,
+				       .mode = 0600,
+				       .group = (gid_t)-1,
+				       .errbuf = why,
+				       .errlen = sizeof(why)};
+	struct mdbus_reader_opts ro = {
+		.bus = run->id, .start = MDBUS_START_LATEST, .errbuf = why, .errlen = sizeof(why)};
+	struct bench_mdbus_pub *p = idx < 0 ? calloc(1, sizeof(*p)) : NULL;
+	int rc = idx >= 0 ? mdbus_reader_open((mdbus_reader **)h, &ro)
+		 : p	  ? mdbus_writer_open(&p->w, &wo)
+			  : -ENOMEM;
+	if (p && rc == 0 && (rc = mdbus_writer_add_instrument(p->w, &in, &p->instrument)) < 0)
+		snprintf(why, sizeof(why), "(adding the instrument)");
+	if (p && rc == 0)
+		mdbus_writer_set_state(p->w, MDBUS_WRITER_RUNNING);
+	if (idx < 0)
+		*h = p; /* closed by the caller even when rc < 0 */
+	if (rc < 0)
+		snprintf(err, len, "%s: mdbus %s(%s): %s %s", idx < 0 ? "publisher" : "consumer",
+			 idx < 0 ? "writer" : "reader", run->id, mdbus_strerror(rc), why);
+	return rc;
 }
 
-/* The signature is bench_transport.pub_send's; this transport has no drop count to report. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int bench_mdbus_pub_send(void *pub, const struct bench_msg *m, uint64_t *dropped)
+static void bench_mdbus_close(void *h, int idx)
+{
+	struct bench_mdbus_pub *p = h;
+	if (idx >= 0) {
+		mdbus_reader_close(h);
+		return;
+	}
+	if (p && p->w)
+		mdbus_writer_close(p->w, 1); /* unlink: the bus is private to this run */
+	free(p);
+}
+
+/* The signature is bench_transport.send's; the ring never refuses: slow
+ * readers lap instead. NOLINTNEXTLINE(readability-non-const-parameter) */
+static int bench_mdbus_send(void *pub, const struct bench_msg *m, uint64_t *dropped)
 {
 	struct bench_mdbus_pub *p = pub;
-	(void)dropped; /* the ring never refuses: slow readers lap instead */
+	(void)dropped;
 	struct mdbus_tick t = m->tick;
 	t.instrument = p->instrument;
 	return mdbus_writer_publish(p->w, &t, NULL);
 }
 
-static void bench_mdbus_pub_flush(void *pub)
+static void bench_mdbus_flush(void *pub)
 {
-	struct bench_mdbus_pub *p = pub;
-	mdbus_writer_wake(p->w);
+	mdbus_writer_wake(((struct bench_mdbus_pub *)pub)->w);
 }
 
-static void bench_mdbus_pub_close(void *pub)
-{
-	struct bench_mdbus_pub *p = pub;
-	if (!p)
-		return;
-	/* unlink: the bus is private to this run */
-	mdbus_writer_close(p->w, 1);
-	free(p);
-}
-
-static int bench_mdbus_sub_open(struct bench_run *run, unsigned idx, void **out, char *err,
-				size_t len)
-{
-	mdbus_reader *r = NULL;
-	char why[160] = "";
-	struct mdbus_reader_opts o = {
-		.bus = run->id, .start = MDBUS_START_LATEST, .errbuf = why, .errlen = sizeof(why)};
-	int rc = mdbus_reader_open(&r, &o);
-	if (rc < 0) {
-		snprintf(err, len, "consumer %u: mdbus_reader_open(%s): %s %s", idx, run->id,
-			 mdbus_strerror(rc), why);
-		return rc;
-	}
-	*out = r;
-	return 0;
-}
-
-static int bench_mdbus_sub_recv(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
-				uint64_t *laps)
+static int bench_mdbus_recv(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
+			    uint64_t *laps)
 {
 	mdbus_reader *r = sub;
 	uint64_t lost = 0;
@@ -114,31 +92,18 @@ static int bench_mdbus_sub_recv(void *sub, struct bench_msg *m, int wait_ms, uin
 	return rc;
 }
 
-static void bench_mdbus_sub_close(void *sub)
-{
-	mdbus_reader_close(sub);
-}
-
-/* Parent, after every child exited: a publisher that died (killed at the
- * deadline) leaves the run's private bus behind; the name is ours alone. */
+/* A publisher killed at the deadline leaves the run's private bus behind. */
 static void bench_mdbus_teardown(struct bench_run *run)
 {
-	char path[256];
-	if (mdbus_bus_path(run->id, path, sizeof(path)) < 0)
-		return;
-	unlink(path);
-	strncat(path, ".lock", sizeof(path) - strlen(path) - 1);
-	unlink(path);
+	bench_bus_unlink(run->id);
 }
 
 const struct bench_transport bench_transport_mdbus = {
 	.name = "mdbus",
 	.teardown = bench_mdbus_teardown,
-	.pub_open = bench_mdbus_pub_open,
-	.pub_send = bench_mdbus_pub_send,
-	.pub_flush = bench_mdbus_pub_flush,
-	.pub_close = bench_mdbus_pub_close,
-	.sub_open = bench_mdbus_sub_open,
-	.sub_recv = bench_mdbus_sub_recv,
-	.sub_close = bench_mdbus_sub_close,
+	.open = bench_mdbus_open,
+	.close = bench_mdbus_close,
+	.send = bench_mdbus_send,
+	.flush = bench_mdbus_flush,
+	.recv = bench_mdbus_recv,
 };

@@ -2,14 +2,12 @@
 /*
  * t_zmq.c: baseline 2, ZeroMQ PUB/SUB over ipc:// (a Unix-domain socket
  * underneath, plus libzmq's I/O thread in every process). High-water marks
- * are raised so that, as with the other transports, loss only happens when
- * a consumer really falls behind; PUB drops silently then, and the
- * sequence numbers count it.
+ * are raised so that loss only happens when a consumer really falls behind;
+ * PUB drops silently then, and the sequence numbers count it.
  */
 #include "bench.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,109 +15,67 @@
 #ifdef BENCH_HAVE_ZMQ
 #include <zmq.h>
 
-#define BENCH_ZMQ_HWM 100000
-
 struct bench_zmq {
-	void *ctx;
-	void *sock;
-	char path[96];
-	int is_pub;
+	void *ctx, *sock;
+	char path[128]; /* the publisher's socket file, unlinked on close */
 };
 
-static void bench_zmq_endpoint(const struct bench_run *run, char *ep, size_t len, char *path,
-			       size_t plen)
+static void bench_zmq_close(void *h, int idx)
 {
-	snprintf(path, plen, "/tmp/mdbus-%s.zmq", run->id);
-	snprintf(ep, len, "ipc://%s", path);
-}
-
-static void bench_zmq_free(struct bench_zmq *z)
-{
-	if (!z)
-		return;
+	struct bench_zmq *z = h;
+	int linger = 0;
+	(void)idx;
 	if (z->sock) {
-		int linger = 0;
 		zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof(linger));
 		zmq_close(z->sock);
 	}
 	if (z->ctx)
 		zmq_ctx_term(z->ctx);
-	if (z->is_pub && z->path[0])
+	if (z->path[0])
 		unlink(z->path);
 	free(z);
 }
 
-static int bench_zmq_open(struct bench_run *run, int pub, struct bench_zmq **out, char *err,
-			  size_t len)
+static int bench_zmq_open(struct bench_run *run, int idx, void **h, char *err, size_t len)
 {
-	char ep[128];
 	struct bench_zmq *z = calloc(1, sizeof(*z));
-	int hwm = BENCH_ZMQ_HWM;
-	if (!z) {
-		snprintf(err, len, "out of memory");
-		return -ENOMEM;
+	int hwm = 100000, pub = idx < 0, rc = -1;
+	char ep[128];
+	snprintf(ep, sizeof(ep), "ipc:///tmp/mdbus-%s.zmq", run->id);
+	if (z && (z->ctx = zmq_ctx_new()) &&
+	    (z->sock = zmq_socket(z->ctx, pub ? ZMQ_PUB : ZMQ_SUB)) &&
+	    zmq_setsockopt(z->sock, pub ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof(hwm)) == 0)
+		rc = pub					     ? zmq_bind(z->sock, ep)
+		     : zmq_setsockopt(z->sock, ZMQ_SUBSCRIBE, "", 0) ? -1
+								     : zmq_connect(z->sock, ep);
+	if (rc < 0) {
+		int e = z ? zmq_errno() : ENOMEM;
+		snprintf(err, len, "zmq %s %s: %s", pub ? "bind" : "connect", ep, zmq_strerror(e));
+		if (z)
+			bench_zmq_close(z, idx);
+		return -e;
 	}
-	z->is_pub = pub;
-	bench_zmq_endpoint(run, ep, sizeof(ep), z->path, sizeof(z->path));
-	z->ctx = zmq_ctx_new();
-	if (!z->ctx)
-		goto err;
-	z->sock = zmq_socket(z->ctx, pub ? ZMQ_PUB : ZMQ_SUB);
-	if (!z->sock)
-		goto err;
-	if (zmq_setsockopt(z->sock, pub ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0)
-		goto err;
-	if (pub) {
-		if (zmq_bind(z->sock, ep) < 0)
-			goto err;
-	} else {
-		if (zmq_setsockopt(z->sock, ZMQ_SUBSCRIBE, "", 0) < 0 ||
-		    zmq_connect(z->sock, ep) < 0)
-			goto err;
-	}
-	*out = z;
+	if (pub)
+		snprintf(z->path, sizeof(z->path), "%s", ep + strlen("ipc://"));
+	*h = z;
 	return 0;
-err:;
-	int e = zmq_errno();
-	snprintf(err, len, "zmq %s %s: %s", pub ? "bind" : "connect", ep, zmq_strerror(e));
-	if (!pub)
-		z->path[0] = 0;
-	bench_zmq_free(z);
-	return -e;
 }
 
-static int bench_zmq_pub_open(struct bench_run *run, void **out, char *err, size_t len)
+/* The signature is bench_transport.send's; PUB drops at the HWM without
+ * telling: sequence holes show it. NOLINTNEXTLINE(readability-non-const-parameter) */
+static int bench_zmq_send(void *pub, const struct bench_msg *m, uint64_t *dropped)
 {
-	return bench_zmq_open(run, 1, (struct bench_zmq **)out, err, len);
-}
-
-/* The signature is bench_transport.pub_send's; this transport has no drop count to report. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int bench_zmq_pub_send(void *pub, const struct bench_msg *m, uint64_t *dropped)
-{
-	struct bench_zmq *z = pub;
-	(void)dropped; /* PUB drops at the HWM without telling: sequence holes show it */
-	if (zmq_send(z->sock, m, sizeof(*m), ZMQ_DONTWAIT) < 0 && zmq_errno() != EAGAIN)
+	(void)dropped;
+	if (zmq_send(((struct bench_zmq *)pub)->sock, m, sizeof(*m), ZMQ_DONTWAIT) < 0 &&
+	    zmq_errno() != EAGAIN)
 		return -zmq_errno();
 	return 0;
 }
 
-static void bench_zmq_close(void *p)
-{
-	bench_zmq_free(p);
-}
-
-static int bench_zmq_sub_open(struct bench_run *run, unsigned idx, void **out, char *err,
-			      size_t len)
-{
-	(void)idx;
-	return bench_zmq_open(run, 0, (struct bench_zmq **)out, err, len);
-}
-
-/* The signature is bench_transport.sub_recv's; this transport has no loss count to report. */
+/* The signature is bench_transport.recv's; no loss count to report. */
 /* NOLINTBEGIN(readability-non-const-parameter) */
-static int bench_zmq_sub_recv(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
-			      uint64_t *laps)
+static int bench_zmq_recv(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed,
+			  uint64_t *laps)
 /* NOLINTEND(readability-non-const-parameter) */
 {
 	struct bench_zmq *z = sub;
@@ -128,29 +84,23 @@ static int bench_zmq_sub_recv(void *sub, struct bench_msg *m, int wait_ms, uint6
 	if (wait_ms > 0) {
 		zmq_pollitem_t it = {.socket = z->sock, .events = ZMQ_POLLIN};
 		int r = zmq_poll(&it, 1, wait_ms);
-		if (r < 0)
-			return zmq_errno() == EINTR ? 0 : -zmq_errno();
-		if (r == 0)
-			return 0;
+		if (r <= 0)
+			return r == 0 || zmq_errno() == EINTR ? 0 : -zmq_errno();
 	}
 	int r = zmq_recv(z->sock, m, sizeof(*m), ZMQ_DONTWAIT);
 	if (r == (int)sizeof(*m))
 		return 1;
 	if (r >= 0)
 		return -EBADMSG;
-	if (zmq_errno() == EAGAIN || zmq_errno() == EINTR)
-		return 0;
-	return -zmq_errno();
+	return zmq_errno() == EAGAIN || zmq_errno() == EINTR ? 0 : -zmq_errno();
 }
 
 const struct bench_transport bench_transport_zmq = {
 	.name = "zmq",
-	.pub_open = bench_zmq_pub_open,
-	.pub_send = bench_zmq_pub_send,
-	.pub_close = bench_zmq_close,
-	.sub_open = bench_zmq_sub_open,
-	.sub_recv = bench_zmq_sub_recv,
-	.sub_close = bench_zmq_close,
+	.open = bench_zmq_open,
+	.close = bench_zmq_close,
+	.send = bench_zmq_send,
+	.recv = bench_zmq_recv,
 };
 
 #else /* !BENCH_HAVE_ZMQ */

@@ -1,300 +1,668 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * thru.c: `mdbus-bench throughput`: how many ticks per second one writer
- * publishes, and one reader reads, through the mdbus ring. This file holds
- * the options, the case list and the order of the runs; thru_cases.c runs
- * one case, thru_report.c prints the medians.
+ * thru.c: `mdbus-bench throughput`: ticks/s one writer publishes and one
+ * reader reads through the mdbus ring. Cases, each run --repeat times
+ * interleaved over all cases (medians reported): publish-only (x1, x16,
+ * x--batch, no reader); local (writer and reader taking turns in one
+ * process: no second core, the instruction-bound ceiling); flat (writer flat
+ * out on one CPU, a reader process on the other, which may be lapped);
+ * paced (the writer on an absolute schedule at each --rates value).
  *
- * Cases (each repeated --repeat times, interleaved; medians reported):
- *   publish-only     mdbus_writer_publish, and mdbus_writer_publish_batch with
- *                    batches of 16 and --batch, no reader attached;
- *   local            writer and reader in one process taking turns (a whole
- *                    ring each): no second core, the instruction-bound ceiling;
- *   flat out         writer publishing batches flat out on one CPU, one reader
- *                    process on the other CPU draining with mdbus_reader_next
- *                    or mdbus_reader_read (--batch); the reader may be lapped;
- *   paced            the same writer on an absolute schedule at each --rates
- *                    value (default 50 M/s, the target), so that a reader
- *                    that keeps up reads every tick published.
+ * Every tick carries its bus sequence and a checksum word derived from it,
+ * which the reader verifies; sequence holes must equal the misses the ring
+ * reports, and read + missed must equal published exactly.
  */
-#include "thru.h"
-#include "thru_int.h"
+#include "bench.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static void thru_usage(FILE *f)
+#define THRU_TARGET    50000000.0 /* ticks/s, from the bus issue */
+#define THRU_MAX_REP   50
+#define THRU_MAX_B     1024
+#define THRU_MAX_RATES 8
+#define THRU_MAX_CASES (7 + 2 * THRU_MAX_RATES)
+
+enum thru_kind { THRU_PUB, THRU_LOCAL, THRU_FLAT, THRU_PACED };
+enum thru_rapi { THRU_NONE, THRU_NEXT, THRU_READ };
+static const char *const thru_kinds[] = {"publish", "local", "flat", "paced"};
+
+struct thru_case {
+	char name[32];
+	enum thru_kind kind;
+	unsigned wbatch; /* 1 = mdbus_writer_publish, else _publish_batch */
+	enum thru_rapi rapi;
+	unsigned rbatch; /* ticks per mdbus_reader_read */
+	uint64_t rate;	 /* paced: ticks/s */
+};
+
+/* The cases; batch 0 = --batch; paced ones repeat per --rates value. */
+static const struct thru_case thru_table[] = {
+	{"publish", THRU_PUB, 1, THRU_NONE, 0, 0},
+	{"publish_batch16", THRU_PUB, 16, THRU_NONE, 0, 0},
+	{"publish_batch", THRU_PUB, 0, THRU_NONE, 0, 0},
+	{"local_next", THRU_LOCAL, 0, THRU_NEXT, 1, 0},
+	{"local_read", THRU_LOCAL, 0, THRU_READ, 0, 0},
+	{"flat_next", THRU_FLAT, 0, THRU_NEXT, 1, 0},
+	{"flat_read", THRU_FLAT, 0, THRU_READ, 0, 0},
+	{"paced_next", THRU_PACED, 0, THRU_NEXT, 1, 0},
+	{"paced_read", THRU_PACED, 0, THRU_READ, 0, 0},
+};
+
+struct thru_opts {
+	int64_t duration_ns;
+	unsigned repeat, slots, batch, nrates;
+	uint64_t rates[THRU_MAX_RATES];
+	const char *only; /* run only the cases whose name starts with this */
+	int cpus[2], ncpus, json;
+};
+
+/* What the reader counts, every tick verified. */
+struct thru_count {
+	uint64_t read, missed, last, gaps, bad, order;
+};
+
+/* One repetition of one case, written by the children into the shared page. */
+struct thru_res {
+	int w_ok, r_ok;
+	char w_err[BENCH_ERR_MAX], r_err[BENCH_ERR_MAX];
+	uint64_t published, laps, w_preempt, r_preempt; /* preempt: involuntary switches */
+	int64_t pub_ns, read_ns;
+	struct thru_count n;
+};
+
+/* What the children of one run read; the stages where they meet. */
+struct thru_ctx {
+	const struct thru_opts *o;
+	const struct thru_case *c;
+	char bus[48];
+};
+enum { TH_BUS, TH_ATTACHED };
+
+/* The checksum word the reader verifies: any bit of the sequence changes it. */
+static inline uint64_t thru_check(uint64_t seq)
 {
-	fprintf(f,
-		"usage: mdbus-bench throughput [options]\n"
-		"  publish-only rate (mdbus_writer_publish, _publish_batch x16 and x--batch); "
-		"then\n"
-		"  one writer + one reader process pinned to two CPUs: writer flat out (the "
-		"reader\n"
-		"  may be lapped) and writer paced at each --rates value (nothing should be "
-		"lost);\n"
-		"  readers use mdbus_reader_next and mdbus_reader_read (x--batch)\n"
-		"options:\n"
-		"  -d, --duration D    per run: 1, 500ms (default 1s)\n"
-		"      --repeat N      runs per case, medians reported (default 5)\n"
-		"  -b, --batch N       writer batch and mdbus_reader_read batch, 2..%d (default "
-		"64)\n"
-		"  -s, --slots N       ring slots, power of two (default 65536)\n"
-		"  -c, --cpus A,B      writer CPU, reader CPU (default: the first two usable)\n"
-		"  -r, --rates LIST    paced writer rates, e.g. 20M,50M (default 50M, the target)\n"
-		"      --only PREFIX   only the cases whose name starts with PREFIX (publish, "
-		"local,\n"
-		"                      flat, paced, flat_read...)\n"
-		"  -j, --json          JSON on stdout\n",
-		THRU_MAX_B);
+	return (seq * 0x9e3779b97f4a7c15ULL) ^ 0x5bd1e9955bd1e995ULL;
 }
 
-static int thru_parse_u(const char *s, unsigned long long max, unsigned long long *v)
+/* Ticks k+1 .. k+b into tk[0..b), published. */
+static inline int thru_publish(mdbus_writer *w, struct mdbus_tick *tk, unsigned b, uint64_t k)
 {
-	char *end;
-	errno = 0;
-	double d = strtod(s, &end);
-	if (errno || end == s || d < 0)
-		return -EINVAL;
-	if (*end == 'k')
-		d *= 1e3, end++;
-	else if (*end == 'M')
-		d *= 1e6, end++;
-	if (*end || d > (double)max)
-		return -EINVAL;
-	*v = (unsigned long long)d;
-	return 0;
-}
-
-static int thru_parse_rates(const char *s, struct thru_opts *o)
-{
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", s);
-	o->nrates = 0;
-	for (char *sv = NULL, *tok = strtok_r(buf, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
-		unsigned long long v;
-		if (o->nrates >= THRU_MAX_RATES || thru_parse_u(tok, 1000000000ULL, &v) < 0 ||
-		    v == 0)
-			return -EINVAL;
-		o->rates[o->nrates++] = v;
+	for (unsigned i = 0; i < b; i++) {
+		uint64_t seq = k + 1 + i;
+		tk[i].exch_ts = (int64_t)seq;
+		tk[i].u.raw[0] = seq;
+		tk[i].u.raw[1] = thru_check(seq);
 	}
-	return o->nrates ? 0 : -EINVAL;
+	return b == 1 ? mdbus_writer_publish(w, tk, NULL) : mdbus_writer_publish_batch(w, tk, b);
 }
 
-/* "A,B": the writer's and the reader's CPU. */
-static int thru_parse_cpus(const char *s, int cpus[2])
+static inline void thru_verify(struct thru_count *v, const struct mdbus_tick *t, uint64_t seq)
 {
-	char *end;
-	errno = 0;
-	long a = strtol(s, &end, 10);
-	if (errno || end == s || *end != ',')
-		return -EINVAL;
-	const char *t = end + 1;
-	long b = strtol(t, &end, 10);
-	if (errno || end == t || *end || a < 0 || b < 0 || a >= CPU_SETSIZE || b >= CPU_SETSIZE)
-		return -EINVAL;
-	cpus[0] = (int)a;
-	cpus[1] = (int)b;
+	if (seq <= v->last)
+		v->order++;
+	else
+		v->gaps += seq - v->last - 1;
+	v->last = seq;
+	if (t->u.raw[0] != seq || t->u.raw[1] != thru_check(seq) || t->exch_ts != (int64_t)seq ||
+	    t->instrument != 0)
+		v->bad++;
+}
+
+/* One mdbus_reader_next or _read, its ticks verified; the reader's rc. */
+static inline int thru_read(mdbus_reader *rd, const struct thru_case *c, struct mdbus_tick *tk,
+			    uint64_t *seqs, struct thru_count *v)
+{
+	uint64_t m = 0;
+	int rc;
+	if (c->rapi == THRU_NEXT) {
+		uint64_t seq;
+		rc = mdbus_reader_next(rd, tk, &seq, &m);
+		if (rc == 1)
+			thru_verify(v, tk, seq);
+	} else {
+		rc = mdbus_reader_read(rd, tk, seqs, (int)c->rbatch, &m);
+		for (int i = 0; i < rc; i++)
+			thru_verify(v, &tk[i], seqs[i]);
+	}
+	v->missed += m; /* also counted when nothing could be read */
+	return rc;
+}
+
+static uint64_t thru_preempted(void)
+{
+	struct bench_usage u;
+	bench_usage(&u);
+	return u.invol;
+}
+
+/* The private bus and its one instrument (id 0): 0, or -1 with w_err set. */
+static int thru_bus(struct thru_res *r, const struct thru_ctx *x, mdbus_writer **w,
+		    mdbus_reader **rd)
+{
+	struct mdbus_writer_opts wo = {.bus = x->bus,
+				       .slots = x->o->slots,
+				       .errbuf = r->w_err,
+				       .errlen = sizeof(r->w_err)};
+	struct mdbus_reader_opts ro = {.bus = x->bus,
+				       .start = MDBUS_START_OLDEST,
+				       .errbuf = r->r_err,
+				       .errlen = sizeof(r->r_err)};
+	struct mdbus_instrument in = {
+		.price_decimals = 2, .qty_decimals = 8, .venue = "bench", .symbol = "THRU-TEST"};
+	uint32_t id = 0;
+	int rc;
+	if (w && mdbus_writer_open(w, &wo) < 0) /* wo.errbuf says why */
+		return -1;
+	if (w && ((rc = mdbus_writer_add_instrument(*w, &in, &id)) < 0 || id != 0)) {
+		snprintf(r->w_err, sizeof(r->w_err), "add instrument: %s", mdbus_strerror(rc));
+		mdbus_writer_close(*w, 1);
+		return -1;
+	}
+	if (rd && mdbus_reader_open(rd, &ro) < 0) { /* ro.errbuf says why */
+		if (w)
+			mdbus_writer_close(*w, 1);
+		return -1;
+	}
 	return 0;
 }
 
-/* The case list: publish-only x3, local x2, flat x2, paced x2 per rate. */
-static int thru_case_list(const struct thru_opts *o, struct thru_case *cs)
+static int thru_writer(struct bench_proc *p, const struct thru_ctx *x)
+{
+	const struct thru_case *c = x->c;
+	const uint64_t rate = c->rate;
+	struct thru_res *r = p->shared;
+	mdbus_writer *w;
+	if (thru_bus(r, x, &w, NULL) < 0)
+		return 1;
+	bench_proc_arrive(p, TH_BUS); /* the bus is complete before the reader opens it */
+	if (c->rapi != THRU_NONE && bench_proc_await(p, TH_ATTACHED, 1) < 0) {
+		snprintf(r->w_err, sizeof(r->w_err), "reader never attached");
+		mdbus_writer_close(w, 1);
+		return 1;
+	}
+	struct mdbus_tick tk[THRU_MAX_B] = {0};
+	for (unsigned i = 0; i < THRU_MAX_B; i++)
+		tk[i].kind = MDBUS_KIND_TRADE;
+	const unsigned b = c->wbatch;
+	const unsigned check_every = b >= 4096 ? 1 : 4096 / b; /* batches per clock read */
+	const double ns_per_tick = rate ? 1e9 / (double)rate : 0;
+	uint64_t k = 0, pre0 = thru_preempted();
+	int64_t t0 = bench_now_ns(), t1 = 0; /* set before every break below */
+	for (unsigned it = 1;; it++) {
+		int rc = thru_publish(w, tk, b, k);
+		if (rc < 0) {
+			snprintf(r->w_err, sizeof(r->w_err), "publish: %s", mdbus_strerror(rc));
+			mdbus_writer_close(w, 1);
+			return 1;
+		}
+		k += b;
+		if (rate) {
+			/* absolute schedule: batch j+1 is due at t0 + (j+1)*b/rate */
+			int64_t due = t0 + (int64_t)((double)k * ns_per_tick);
+			while ((t1 = bench_now_ns()) < due)
+				bench_relax();
+			if (t1 - t0 >= x->o->duration_ns)
+				break;
+		} else if (it % check_every == 0) {
+			t1 = bench_now_ns();
+			if (t1 - t0 >= x->o->duration_ns)
+				break;
+		}
+	}
+	r->published = k;
+	r->pub_ns = t1 - t0;
+	r->w_preempt = thru_preempted() - pre0;
+	r->w_ok = 1;
+	mdbus_writer_close(w, 1); /* STOPPED: the reader drains and sees -ESHUTDOWN */
+	return 0;
+}
+
+/* Drains until the writer stopped: the reader process's hot loop. */
+static int thru_reader(struct bench_proc *p, const struct thru_ctx *x, mdbus_reader *rd,
+		       struct mdbus_tick *tk, uint64_t *seqs)
+{
+	struct thru_res *r = p->shared;
+	struct thru_count v = {0};
+	uint64_t idle = 0, pre0 = thru_preempted();
+	int64_t t0 = 0;
+	bench_proc_arrive(p, TH_ATTACHED); /* before the writer publishes tick 1 */
+	for (;;) {
+		int rc = thru_read(rd, x->c, tk, seqs, &v);
+		if (rc > 0) {
+			if (v.read == 0)
+				t0 = bench_now_ns();
+			v.read += (uint64_t)rc;
+		} else if (rc == 0) {
+			if ((++idle & 0xffff) == 0 && bench_proc_stopped(p)) {
+				snprintf(r->r_err, sizeof(r->r_err), "timed out (writer gone?)");
+				return 1;
+			}
+		} else if (rc == -ESHUTDOWN) { /* the writer closed and everything was read */
+			r->read_ns = v.read ? bench_now_ns() - t0 : 0;
+			break;
+		} else {
+			snprintf(r->r_err, sizeof(r->r_err), "read: %s", mdbus_strerror(rc));
+			return 1;
+		}
+	}
+	struct mdbus_reader_stats st;
+	mdbus_reader_stats(rd, &st);
+	r->laps = st.laps;
+	r->n = v;
+	r->r_preempt = thru_preempted() - pre0;
+	r->r_ok = 1;
+	return 0;
+}
+
+/* Writer and reader in one process, taking turns: publish a whole ring,
+ * then read it all back (the case to run under callgrind). */
+static int thru_local(struct bench_proc *p, const struct thru_ctx *x, mdbus_writer *w,
+		      mdbus_reader *rd, struct mdbus_tick *rk, uint64_t *seqs)
+{
+	struct thru_res *r = p->shared;
+	struct thru_count v = {0};
+	struct mdbus_tick tk[THRU_MAX_B] = {0};
+	uint64_t k = 0, pre0 = thru_preempted();
+	int64_t pub_ns = 0, read_ns = 0;
+	const unsigned b = x->c->wbatch;
+	int rc;
+	for (unsigned i = 0; i < THRU_MAX_B; i++)
+		tk[i].kind = MDBUS_KIND_TRADE;
+	while (pub_ns + read_ns < x->o->duration_ns) {
+		int64_t t0 = bench_now_ns();
+		for (uint64_t end = k + x->o->slots; k < end; k += b)
+			if ((rc = thru_publish(w, tk, b, k)) < 0) {
+				snprintf(r->w_err, sizeof(r->w_err), "publish: %s",
+					 mdbus_strerror(rc));
+				return 1;
+			}
+		int64_t t1 = bench_now_ns();
+		while ((rc = thru_read(rd, x->c, rk, seqs, &v)) > 0)
+			v.read += (uint64_t)rc;
+		int64_t t2 = bench_now_ns();
+		if (rc < 0) {
+			snprintf(r->r_err, sizeof(r->r_err), "read: %s", mdbus_strerror(rc));
+			return 1;
+		}
+		pub_ns += t1 - t0;
+		read_ns += t2 - t1;
+	}
+	r->published = k;
+	r->pub_ns = pub_ns;
+	r->read_ns = read_ns;
+	r->n = v;
+	r->w_preempt = r->r_preempt = thru_preempted() - pre0;
+	r->w_ok = r->r_ok = 1;
+	return 0;
+}
+
+static int thru_child(struct bench_proc *p, unsigned idx, int pin_rc)
+{
+	const struct thru_ctx *x = p->arg;
+	struct thru_res *r = p->shared;
+	mdbus_writer *w = NULL;
+	mdbus_reader *rd = NULL;
+	int local = x->c->kind == THRU_LOCAL, bad = 1;
+	if (pin_rc < 0) {
+		snprintf(idx ? r->r_err : r->w_err, BENCH_ERR_MAX, "pin to cpu %d: %s", p->cpu[idx],
+			 strerror(-pin_rc));
+		bench_proc_stop(p);
+		return 1;
+	}
+	if (idx == 0 && !local)
+		return thru_writer(p, x);
+	if (!local && bench_proc_await(p, TH_BUS, 1) < 0) {
+		snprintf(r->r_err, sizeof(r->r_err), "bus never appeared");
+		return 1;
+	}
+	if (thru_bus(r, x, local ? &w : NULL, &rd) < 0)
+		return 1;
+	struct mdbus_tick *tk = calloc(THRU_MAX_B, sizeof(*tk));
+	uint64_t *seqs = calloc(THRU_MAX_B, sizeof(*seqs));
+	if (!tk || !seqs)
+		snprintf(r->r_err, sizeof(r->r_err), "out of memory");
+	else
+		bad = local ? thru_local(p, x, w, rd, tk, seqs) : thru_reader(p, x, rd, tk, seqs);
+	free(tk);
+	free(seqs);
+	mdbus_reader_close(rd);
+	if (w)
+		mdbus_writer_close(w, 1);
+	return bad;
+}
+
+/* Forks the writer (and the reader) of case c and waits for them. Returns
+ * 0 (the run's own errors are in *out) or -errno. */
+static int thru_run(const struct thru_opts *o, const struct thru_case *c, unsigned idx,
+		    struct thru_res *out)
+{
+	struct thru_ctx x = {.o = o, .c = c};
+	struct bench_proc p = {
+		.n = c->kind == THRU_PUB || c->kind == THRU_LOCAL ? 1 : 2,
+		.cpu = {o->cpus[0], o->cpus[1]},
+		.child = thru_child,
+		.arg = &x,
+		.timeout_ns = o->duration_ns + 20LL * 1000000000,
+	};
+	int rc = bench_proc_map(&p, sizeof(struct thru_res));
+	if (rc < 0)
+		return rc;
+	snprintf(x.bus, sizeof(x.bus), "thru-%ld-%u", (long)getpid(), idx);
+	bench_proc_start(&p); /* a failed fork raises the stop flag: the run fails */
+	bench_proc_wait(&p);
+	*out = *(struct thru_res *)p.shared;
+	if (!out->w_ok && !out->w_err[0])
+		snprintf(out->w_err, sizeof(out->w_err), "writer died");
+	if (c->rapi != THRU_NONE && !out->r_ok && !out->r_err[0])
+		snprintf(out->r_err, sizeof(out->r_err), "reader died");
+	bench_proc_unmap(&p);
+	bench_bus_unlink(x.bus); /* a killed writer leaves its files behind */
+	return 0;
+}
+
+/* ---- cases, medians, report ---------------------------------------------- */
+
+/* One case over its repetitions: medians [min..max] of the runs that worked. */
+struct thru_summary {
+	unsigned ok_runs;
+	int accounted; /* every run */
+	double pub[3], rd[3], missed, lapped_frac;
+};
+
+static int thru_ok(const struct thru_case *c, const struct thru_res *r)
+{
+	return r->w_ok && (c->rapi == THRU_NONE || r->r_ok);
+}
+
+static const char *thru_err(const struct thru_res *r)
+{
+	return r->w_ok ? r->r_err : r->w_err;
+}
+
+/* read + missed == published, holes == reported misses, every tick intact. */
+static int thru_accounted(const struct thru_res *r)
+{
+	const struct thru_count *n = &r->n;
+	return n->read + n->missed == r->published && n->gaps == n->missed && n->bad == 0 &&
+	       n->order == 0 && n->last == r->published;
+}
+
+static double thru_rate(uint64_t n, int64_t ns)
+{
+	return ns > 0 ? (double)n * 1e9 / (double)ns : 0;
+}
+
+static double thru_ns(double rate)
+{
+	return rate > 0 ? 1e9 / rate : 0;
+}
+
+static void thru_summarize(const struct thru_case *c, const struct thru_res *rs, unsigned n,
+			   struct thru_summary *s)
+{
+	double pr[THRU_MAX_REP], rr[THRU_MAX_REP], mi[THRU_MAX_REP], lf[THRU_MAX_REP];
+	unsigned k = 0;
+	memset(s, 0, sizeof(*s));
+	s->accounted = 1;
+	for (unsigned i = 0; i < n; i++) {
+		const struct thru_res *r = &rs[i];
+		if (!thru_ok(c, r) || (c->rapi != THRU_NONE && !thru_accounted(r)))
+			s->accounted = 0;
+		if (!thru_ok(c, r))
+			continue;
+		pr[k] = thru_rate(r->published, r->pub_ns);
+		rr[k] = thru_rate(r->n.read, r->read_ns);
+		mi[k] = (double)r->n.missed;
+		lf[k++] = r->published ? (double)r->n.missed / (double)r->published : 0;
+	}
+	if ((s->ok_runs = k) == 0)
+		return;
+	s->pub[0] = bench_median(pr, k, 1), s->pub[1] = pr[0], s->pub[2] = pr[k - 1];
+	s->rd[0] = bench_median(rr, k, 1), s->rd[1] = rr[0], s->rd[2] = rr[k - 1];
+	s->missed = bench_median(mi, k, 1);
+	s->lapped_frac = bench_median(lf, k, 1);
+}
+
+static const char *thru_rapi(const struct thru_case *c)
+{
+	return c->rapi == THRU_NONE   ? NULL
+	       : c->rapi == THRU_NEXT ? "mdbus_reader_next"
+				      : "mdbus_reader_read";
+}
+
+static void thru_json_case(struct bench_json *j, unsigned repeat, const struct thru_case *c,
+			   const struct thru_res *res, const struct thru_summary *s)
+{
+	int rd = c->rapi != THRU_NONE;
+	bench_j_open(j, NULL, '{');
+	bench_j(j, "name:s kind:s writer_api:s writer_batch:d rate:u reader_api:s", c->name,
+		thru_kinds[c->kind],
+		c->wbatch == 1 ? "mdbus_writer_publish" : "mdbus_writer_publish_batch", c->wbatch,
+		c->rate, thru_rapi(c));
+	if (rd)
+		bench_j(j, "reader_batch:d", c->rbatch);
+	else
+		bench_j(j, "reader_batch:s", NULL);
+	bench_j_open(j, "runs", '[');
+	for (unsigned k = 0; k < repeat; k++) {
+		const struct thru_res *r = &res[k];
+		const struct thru_count *n = &r->n;
+		bench_j_open(j, NULL, '{');
+		bench_j(j,
+			"ok:b error:s published:u publish_ns:i publish_per_s:f0 writer_preempted:u",
+			thru_ok(c, r), thru_ok(c, r) ? NULL : thru_err(r), r->published, r->pub_ns,
+			thru_rate(r->published, r->pub_ns), r->w_preempt);
+		if (rd)
+			bench_j(j,
+				"read:u read_ns:i read_per_s:f0 missed:u laps:u gaps:u bad:u "
+				"out_of_order:u last_seq:u accounted:b reader_preempted:u",
+				n->read, r->read_ns, thru_rate(n->read, r->read_ns), n->missed,
+				r->laps, n->gaps, n->bad, n->order, n->last, thru_accounted(r),
+				r->r_preempt);
+		bench_j_close(j);
+	}
+	bench_j_close(j);
+	bench_j_open(j, "median", '{');
+	bench_j(j,
+		"ok_runs:d publish_per_s:f0 publish_ns_per_tick:f3 publish_min_per_s:f0 "
+		"publish_max_per_s:f0",
+		s->ok_runs, s->pub[0], thru_ns(s->pub[0]), s->pub[1], s->pub[2]);
+	if (rd)
+		bench_j(j,
+			"read_per_s:f0 read_ns_per_tick:f3 read_min_per_s:f0 read_max_per_s:f0 "
+			"missed:f0 missed_fraction:f6",
+			s->rd[0], thru_ns(s->rd[0]), s->rd[1], s->rd[2], s->missed, s->lapped_frac);
+	bench_j_close(j);
+	bench_j(j, "accounted:b target_met:b", s->accounted,
+		s->pub[0] >= THRU_TARGET && (!rd || (s->rd[0] >= THRU_TARGET && s->missed == 0)));
+	bench_j_close(j);
+}
+
+static void thru_json(const struct bench_sysinfo *si, const struct thru_opts *o,
+		      const struct thru_case *cs, int ncases, struct thru_res (*res)[THRU_MAX_REP],
+		      const struct thru_summary *sum)
+{
+	struct bench_json j = {.f = stdout};
+	bench_j_doc(&j, si, "throughput");
+	bench_j_open(&j, "config", '{');
+	bench_j(&j,
+		"duration_s:f3 repeat:d slots:d batch:d writer_cpu:d reader_cpu:d "
+		"target_ticks_per_s:f0",
+		(double)o->duration_ns / 1e9, o->repeat, o->slots, o->batch, o->cpus[0], o->cpus[1],
+		THRU_TARGET);
+	bench_j_close(&j);
+	bench_j_open(&j, "cases", '[');
+	for (int ci = 0; ci < ncases; ci++)
+		thru_json_case(&j, o->repeat, &cs[ci], res[ci], &sum[ci]);
+	bench_j_close(&j);
+	bench_j_close(&j);
+}
+
+/* "M/s [min..max]" and ns/tick of the median, or "-". */
+static void thru_cell(const double *v, int show)
+{
+	char mm[48];
+	snprintf(mm, sizeof(mm), "%.1f [%.1f..%.1f]", v[0] / 1e6, v[1] / 1e6, v[2] / 1e6);
+	if (show)
+		printf("%-22s %6.2f", mm, thru_ns(v[0]));
+	else
+		printf("%-22s %6s", "-", "-");
+}
+
+static void thru_print(const struct thru_opts *o, const struct thru_case *cs, int ncases,
+		       const struct thru_summary *sum)
+{
+	printf("\nmedians of %u run(s) of %.2f s; M ticks/s [min..max]; ns/tick of the median; "
+	       "target %.0f M/s published and read\n",
+	       o->repeat, (double)o->duration_ns / 1e9, THRU_TARGET / 1e6);
+	printf("%-18s %-14s %-22s %6s  %-22s %6s %7s %s\n", "case", "writer", "published", "ns/t",
+	       "read", "ns/t", "missed", "verified");
+	for (int ci = 0; ci < ncases; ci++) {
+		const struct thru_case *c = &cs[ci];
+		const struct thru_summary *s = &sum[ci];
+		char wr[32], miss[16] = "      -";
+		if (c->kind == THRU_PACED)
+			snprintf(wr, sizeof(wr), "%.0fM/s x%u", (double)c->rate / 1e6, c->wbatch);
+		else
+			snprintf(wr, sizeof(wr), "%s x%u", c->wbatch == 1 ? "publish" : "batch",
+				 c->wbatch);
+		if (s->ok_runs == 0) {
+			printf("%-18s %-14s failed\n", c->name, wr);
+			continue;
+		}
+		printf("%-18s %-14s ", c->name, wr);
+		thru_cell(s->pub, 1);
+		printf("  ");
+		thru_cell(s->rd, c->rapi != THRU_NONE);
+		if (c->rapi != THRU_NONE)
+			snprintf(miss, sizeof(miss), "%6.2f%%", 100.0 * s->lapped_frac);
+		printf(" %s %s\n", miss,
+		       c->rapi == THRU_NONE ? "-"
+		       : s->accounted	    ? "ok"
+					    : "FAILED");
+	}
+}
+
+/* Repetitions interleaved over all cases, so drifts of the machine's load
+ * hit every case alike. Returns the exit status. */
+static int thru_execute(const struct thru_opts *o, const struct thru_case *cs, int ncases)
+{
+	static struct thru_res res[THRU_MAX_CASES][THRU_MAX_REP];
+	static struct thru_summary sum[THRU_MAX_CASES];
+	struct bench_sysinfo si;
+	unsigned idx = 0;
+	int failed = 0;
+	bench_sysinfo_get(&si);
+	if (!o->json) {
+		bench_report_machine(stdout, &si);
+		printf("pinned (sched_setaffinity): writer on CPU %d, reader on CPU %d%s\n",
+		       o->cpus[0], o->cpus[1],
+		       o->cpus[0] == o->cpus[1] ? " (the SAME CPU: not a core pair)" : "");
+		printf("ring %u slots; writer batch %u; mdbus_reader_read batch %u; every tick "
+		       "verified (sequence + checksum word)\n",
+		       o->slots, o->batch, o->batch);
+		fflush(stdout);
+	}
+	for (unsigned k = 0; k < o->repeat; k++)
+		for (int ci = 0; ci < ncases; ci++) {
+			struct thru_res *r = &res[ci][k];
+			if (!o->json)
+				fprintf(stderr, "run %u/%u: %s\n", k + 1, o->repeat, cs[ci].name);
+			int rc = thru_run(o, &cs[ci], idx++, r);
+			if (rc < 0) {
+				fprintf(stderr, "mdbus-bench throughput: %s\n", strerror(-rc));
+				return 1;
+			}
+			if (!thru_ok(&cs[ci], r))
+				fprintf(stderr, "mdbus-bench throughput: %s: %s\n", cs[ci].name,
+					thru_err(r));
+		}
+	for (int ci = 0; ci < ncases; ci++) {
+		thru_summarize(&cs[ci], res[ci], o->repeat, &sum[ci]);
+		failed |= sum[ci].ok_runs != o->repeat || !sum[ci].accounted;
+	}
+	if (o->json)
+		thru_json(&si, o, cs, ncases, res, sum);
+	else
+		thru_print(o, cs, ncases, sum);
+	return failed;
+}
+
+static int thru_opt_rates(const char *arg, void *dst)
+{
+	struct thru_opts *o = dst;
+	return bench_parse_list(arg, 1, 1000000000, o->rates, THRU_MAX_RATES, &o->nrates);
+}
+
+static int thru_opt_cpus(const char *arg, void *dst)
+{
+	struct thru_opts *o = dst;
+	int rc = bench_parse_cpus(arg, o->cpus, 2, &o->ncpus);
+	return rc < 0 || o->ncpus != 2 ? -EINVAL : 0;
+}
+
+/* The case table expanded (paced per rate), filtered by --only. */
+static int thru_cases(const struct thru_opts *o, struct thru_case *cs)
 {
 	int n = 0;
 	for (unsigned k = 0; k < 7 + 2 * o->nrates; k++) {
-		struct thru_case *c = &cs[n++];
-		memset(c, 0, sizeof(*c));
-		c->wbatch = o->batch;
-		if (k < 3) {
-			c->kind = THRU_PUB;
-			c->wbatch = k == 0 ? 1 : k == 1 ? 16 : o->batch;
-			snprintf(c->name, sizeof(c->name), "%s",
-				 k == 0	  ? "publish"
-				 : k == 1 ? "publish_batch16"
-					  : "publish_batch");
-			if (o->only && strncmp(c->name, o->only, strlen(o->only)) != 0)
-				n--;
-			continue;
-		}
-		c->rapi = (k - 3) % 2 == 0 ? THRU_NEXT : THRU_READ;
-		c->rbatch = c->rapi == THRU_READ ? o->batch : 1;
-		if (k < 5) {
-			c->kind = THRU_LOCAL;
-			snprintf(c->name, sizeof(c->name), "local_%s",
-				 c->rapi == THRU_NEXT ? "next" : "read");
-		} else if (k < 7) {
-			c->kind = THRU_FLAT;
-			snprintf(c->name, sizeof(c->name), "flat_%s",
-				 c->rapi == THRU_NEXT ? "next" : "read");
-		} else {
-			c->kind = THRU_PACED;
-			c->rate = o->rates[(k - 7) / 2];
-			snprintf(c->name, sizeof(c->name), "paced_%s",
-				 c->rapi == THRU_NEXT ? "next" : "read");
-		}
-		if (o->only && strncmp(c->name, o->only, strlen(o->only)) != 0)
-			n--; /* filtered out: the slot is reused */
+		cs[n] = thru_table[k < 7 ? k : 7 + (k - 7) % 2];
+		cs[n].rate = k < 7 ? 0 : o->rates[(k - 7) / 2];
+		cs[n].wbatch = cs[n].wbatch ? cs[n].wbatch : o->batch;
+		cs[n].rbatch = cs[n].rapi == THRU_READ ? o->batch : cs[n].rbatch;
+		n += !o->only || strncmp(cs[n].name, o->only, strlen(o->only)) == 0;
 	}
 	return n;
 }
 
 int bench_thru_main(int argc, char **argv)
 {
+	static struct thru_case cs[THRU_MAX_CASES];
 	struct thru_opts o = {.duration_ns = 1000000000LL,
 			      .repeat = 5,
 			      .slots = 65536,
 			      .batch = 64,
 			      .rates = {50000000},
-			      .nrates = 1,
-			      .cpus = {-1, -1}};
-	enum { OPT_REPEAT = 256, OPT_ONLY };
-	static const struct option lo[] = {
-		{"duration", required_argument, NULL, 'd'},
-		{"repeat", required_argument, NULL, OPT_REPEAT},
-		{"batch", required_argument, NULL, 'b'},
-		{"slots", required_argument, NULL, 's'},
-		{"cpus", required_argument, NULL, 'c'},
-		{"rates", required_argument, NULL, 'r'},
-		{"rate", required_argument, NULL, 'r'},
-		{"only", required_argument, NULL, OPT_ONLY},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+			      .nrates = 1};
+	const struct bench_opt opts[] = {
+		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &o.duration_ns, 1000000, 600000000000LL,
+			    "1ms..600s like 1 or 500ms", "D\tper run: 1, 500ms (default 1s)"),
+		BENCH_OPT_N("repeat", 0, BENCH_OPT_UINT, &o.repeat, 1, THRU_MAX_REP, "1..50",
+			    "N\truns per case, medians reported (default 5)"),
+		BENCH_OPT_N("batch", 'b', BENCH_OPT_UINT, &o.batch, 2, THRU_MAX_B, "2..1024",
+			    "N\twriter and mdbus_reader_read batch, 2..1024 (default 64)"),
+		BENCH_OPT_FUN("slots", 's', &o.slots, "a power of two >= 64", bench_opt_pow2,
+			      "N\tring slots, power of two (default 65536)"),
+		BENCH_OPT_FUN("cpus", 'c', &o, "A,B: two CPUs we may run on", thru_opt_cpus,
+			      "A,B\twriter CPU, reader CPU (default: the first two usable)"),
+		BENCH_OPT_FUN("rates", 'r', &o, "e.g. 20M,50M", thru_opt_rates,
+			      "LIST\tpaced writer rates, e.g. 20M,50M (default 50M, the target)"),
+		BENCH_OPT_FUN("rate", 0, &o, "e.g. 20M,50M", thru_opt_rates, "LIST\tthe same"),
+		BENCH_OPT_F("only", 0, BENCH_OPT_STR, &o.only,
+			    "PREFIX\tonly the cases named so (publish, local, flat, paced...)"),
+		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &o.json, "JSON on stdout"),
+		BENCH_OPT_END,
 	};
-	int opt;
-	unsigned long long v;
-	char *end;
-	double d;
-	while ((opt = getopt_long(argc, argv, "d:b:s:c:r:jh", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			d = strtod(optarg, &end);
-			if (end == optarg || d <= 0)
-				goto bad;
-			if (strcmp(end, "ms") == 0)
-				d *= 1e6;
-			else if (*end == '\0' || strcmp(end, "s") == 0)
-				d *= 1e9;
-			else
-				goto bad;
-			if (d < 1e6 || d > 600e9)
-				goto bad;
-			o.duration_ns = (int64_t)d;
-			break;
-		case OPT_REPEAT:
-			if (thru_parse_u(optarg, THRU_MAX_REP, &v) < 0 || v == 0)
-				goto bad;
-			o.repeat = (unsigned)v;
-			break;
-		case 'b':
-			if (thru_parse_u(optarg, THRU_MAX_B, &v) < 0 || v < 2)
-				goto bad;
-			o.batch = (unsigned)v;
-			break;
-		case 's':
-			if (thru_parse_u(optarg, 1u << 30, &v) < 0 || v < 64 || (v & (v - 1)))
-				goto bad;
-			o.slots = (uint32_t)v;
-			break;
-		case 'c':
-			if (thru_parse_cpus(optarg, o.cpus) < 0)
-				goto bad;
-			break;
-		case 'r':
-			if (thru_parse_rates(optarg, &o) < 0)
-				goto bad;
-			break;
-		case OPT_ONLY:
-			o.only = optarg;
-			break;
-		case 'j':
-			o.json = 1;
-			break;
-		case 'h':
-			thru_usage(stdout);
-			return 0;
-		default:
-			thru_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "mdbus-bench throughput: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) < 0)
-		CPU_ZERO(&set);
-	if (o.cpus[0] < 0) { /* the first two usable CPUs (the same one if only one) */
-		for (int c = 0, n = 0; c < CPU_SETSIZE && n < 2; c++)
-			if (CPU_ISSET(c, &set))
-				o.cpus[n++] = c;
-		if (o.cpus[1] < 0)
-			o.cpus[1] = o.cpus[0];
-		if (o.cpus[0] < 0)
-			o.cpus[0] = o.cpus[1] = 0;
-	} else if (!CPU_ISSET(o.cpus[0], &set) || !CPU_ISSET(o.cpus[1], &set)) {
-		fprintf(stderr, "mdbus-bench throughput: --cpus: a CPU we may not run on\n");
-		return 2;
-	}
-
-	static struct thru_case cs[THRU_MAX_CASES];
-	static struct thru_res res[THRU_MAX_CASES][THRU_MAX_REP];
-	static struct thru_summary sum[THRU_MAX_CASES];
-	int ncases = thru_case_list(&o, cs);
+	int rc = bench_opt_parse("mdbus-bench throughput",
+				 "usage: mdbus-bench throughput [options]\n"
+				 "  publish-only, local, flat-out and paced writer/reader cases "
+				 "(docs/PERFORMANCE.md, section I)\n",
+				 opts, argc, argv);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	if (o.ncpus == 0) /* the first two usable CPUs (the same one twice if only one) */
+		o.ncpus = bench_usable_cpus(o.cpus, 2);
+	if (o.ncpus < 2)
+		o.cpus[1] = o.cpus[0];
+	int ncases = thru_cases(&o, cs);
 	if (ncases == 0) {
 		fprintf(stderr, "mdbus-bench throughput: --only '%s' matches no case\n", o.only);
 		return 2;
 	}
-	struct bench_sysinfo si;
-	bench_sysinfo_get(&si);
-	if (!o.json) {
-		printf("machine: %d cores online (%d usable), %s; kernel %s; %s\n", si.cores,
-		       si.allowed, si.cpu_model, si.kernel, si.date);
-		printf("pinned (sched_setaffinity): writer on CPU %d, reader on CPU %d%s\n",
-		       o.cpus[0], o.cpus[1],
-		       o.cpus[0] == o.cpus[1] ? " (the SAME CPU: not a core pair)" : "");
-		printf("ring %u slots; writer batch %u; mdbus_reader_read batch %u; every tick "
-		       "verified (sequence + checksum word)\n",
-		       o.slots, o.batch, o.batch);
-		fflush(stdout);
-	}
-	/* Repetitions interleaved over all cases, so the machine's load drifts
-	 * hit every case alike. */
-	unsigned idx = 0;
-	for (unsigned k = 0; k < o.repeat; k++) {
-		for (int ci = 0; ci < ncases; ci++) {
-			const struct thru_case *c = &cs[ci];
-			if (!o.json)
-				fprintf(stderr, "run %u/%u: %s\n", k + 1, o.repeat, c->name);
-			int rc = bench_thru__run(&o, c, c->rate, idx++, &res[ci][k]);
-			if (rc < 0) {
-				fprintf(stderr, "mdbus-bench throughput: %s\n", strerror(-rc));
-				return 1;
-			}
-			if (!bench_thru__ok(c, &res[ci][k]))
-				fprintf(stderr, "mdbus-bench throughput: %s: %s\n", c->name,
-					res[ci][k].w_ok ? res[ci][k].r_err : res[ci][k].w_err);
-		}
-	}
-	int failed = 0;
-	for (int ci = 0; ci < ncases; ci++) {
-		bench_thru__summarize(&cs[ci], res[ci], o.repeat, &sum[ci]);
-		if (sum[ci].ok_runs != o.repeat || !sum[ci].accounted)
-			failed = 1;
-	}
-	if (o.json)
-		bench_thru__report_json(stdout, &si, &o, cs, ncases, res, sum);
-	else
-		bench_thru__report_table(stdout, &o, cs, ncases, sum);
-	return failed ? 1 : 0;
-bad:
-	fprintf(stderr, "mdbus-bench throughput: bad value '%s'\n", optarg);
-	thru_usage(stderr);
-	return 2;
+	return thru_execute(&o, cs, ncases) ? 1 : 0;
 }
