@@ -2,6 +2,7 @@
 /* opt.c: the option tables of every mode into getopt_long (see bench.h). */
 #include "bench.h"
 
+#include "mdbus_units.h"
 #include "tools_cli.h"
 
 #include <errno.h>
@@ -23,7 +24,7 @@ static int bench_opt_value(const struct bench_opt *o, const char *arg)
 		return 0;
 	case BENCH_OPT_U64:
 	case BENCH_OPT_UINT:
-		if (tools_parse_u64(arg, o->max, &v) < 0 || v < o->min)
+		if (mdbus_units_parse_count(arg, o->max, &v) < 0 || v < o->min)
 			return -EINVAL;
 		if (o->kind == BENCH_OPT_U64)
 			*(uint64_t *)o->dst = v;
@@ -31,7 +32,7 @@ static int bench_opt_value(const struct bench_opt *o, const char *arg)
 			*(unsigned *)o->dst = (unsigned)v;
 		return 0;
 	case BENCH_OPT_DUR:
-		if (tools_parse_duration(arg, &ns) < 0 || ns < (int64_t)o->min ||
+		if (mdbus_units_parse_duration(arg, &ns) < 0 || ns < (int64_t)o->min ||
 		    ns > (int64_t)o->max)
 			return -EINVAL;
 		*(int64_t *)o->dst = ns;
@@ -103,7 +104,7 @@ int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_o
 int bench_opt_pow2(const char *arg, void *dst)
 {
 	uint64_t v;
-	if (tools_parse_u64(arg, 1u << 30, &v) < 0 || v < 64 || (v & (v - 1)))
+	if (mdbus_units_parse_count(arg, 1u << 30, &v) < 0 || v < 64 || (v & (v - 1)))
 		return -EINVAL;
 	*(unsigned *)dst = (unsigned)v;
 	return 0;
@@ -151,7 +152,7 @@ int bench_parse_list(const char *s, uint64_t min, uint64_t max, uint64_t *v, uns
 	snprintf(buf, sizeof(buf), "%s", s);
 	*n = 0;
 	for (char *sv = NULL, *tok = strtok_r(buf, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv))
-		if (*n >= cap || tools_parse_u64(tok, max, &v[*n]) < 0 || v[(*n)++] < min)
+		if (*n >= cap || mdbus_units_parse_count(tok, max, &v[*n]) < 0 || v[(*n)++] < min)
 			return -EINVAL;
 	return *n ? 0 : -EINVAL;
 }
