@@ -52,6 +52,7 @@ static void check_value(uint64_t v)
 	CHECK(width == 1 || worst < 0.01, "bucket %u width %" PRIu64 " at %" PRIu64, i, width, lo);
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
 	/* 1. every value up to 2^20 exactly, then random values up to 2^40 and

@@ -22,7 +22,7 @@ import sys
 LIMIT = 60
 DIRS = ["feedd", "libmdbus", "include", "tools", "tests", "examples"]
 NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
-REASON = re.compile(r"^\s*(/\*|//)\s*Long:\s*\S")
+REASON = re.compile(r"^\s*(/\*|//)\s*Long:\s*\S", re.IGNORECASE)
 
 
 def c_files(root, paths):
