@@ -299,22 +299,22 @@ static int mdbus_reader_idle(struct mdbus_reader *r, const struct mdbus_slot *s,
  * there; a stale write_seq only makes us jump short and the next try sees
  * the lap again. What no sane writer produces is corruption, and it ends
  * the walk (-EBADMSG, sticky until mdbus_reader_reattach) instead of
- * looping for ever: a slot claiming a tick beyond write_seq + 1, a cursor
- * beyond it, or more laps in one call than the ring has slots.
+ * looping for ever: a slot claiming a tick more than a ring ahead of
+ * write_seq, a cursor that far ahead, or a tick in a slot that is not its
+ * own (tick & mask). With a finite write_seq the walk is then at most
+ * 2 x slots + 1 steps. (More laps in
+ * one call are not corruption: a slow reader behind a fast writer may be
+ * lapped again and again, and each step still lands inside the ring.)
  */
-static int mdbus_reader_lap(struct mdbus_reader *r, uint64_t n, uint64_t s0, uint64_t *missed,
-			    uint64_t *laps)
+static int mdbus_reader_lap(struct mdbus_reader *r, uint64_t n, uint64_t s0, uint64_t *missed)
 {
 	uint64_t ws = atomic_load_explicit(&r->hdr->write_seq, memory_order_acquire);
-	/* The writer marks slot ws + 1 before it stores write_seq = ws + 1,
-	 * and we loaded write_seq after the slot: ws + 1 is the limit. A relaxed
-	 * odd marker may be seen before an older write_seq on a weak machine,
-	 * so the limit is checked again after a short spin. */
-	for (unsigned i = 0; (s0 >> 1) > ws + 1 && i < 64; i++) {
-		mdbus_cpu_relax();
-		ws = atomic_load_explicit(&r->hdr->write_seq, memory_order_acquire);
-	}
-	if ((s0 >> 1) > ws + 1 || n > ws + 1 || ++*laps > r->slots) {
+	/* A writer in the middle of a batch marks up to `slots` slots before it
+	 * stores write_seq (publish_batch stores it at least once per ring's
+	 * worth), and we loaded write_seq after the slot: ws + slots is the
+	 * limit for a slot and for the cursor. */
+	uint64_t lim = ws + r->slots;
+	if ((s0 >> 1) > lim || n > lim || ((s0 >> 1) & r->mask) != (n & r->mask)) {
 		r->corrupt = 1;
 		r->stats.corrupt++;
 		return -EBADMSG;
@@ -335,7 +335,6 @@ static int mdbus_reader_next1(struct mdbus_reader *r, uint64_t words[MDBUS_TICK_
 			      uint64_t *missed)
 {
 	unsigned spins = 0;
-	uint64_t laps = 0;
 	if (r->corrupt)
 		return -EBADMSG;
 	for (;;) {
@@ -376,7 +375,7 @@ static int mdbus_reader_next1(struct mdbus_reader *r, uint64_t words[MDBUS_TICK_
 			r->stats.torn++;
 			return -EOWNERDEAD;
 		}
-		int rc = mdbus_reader_lap(r, n, s0, missed, &laps);
+		int rc = mdbus_reader_lap(r, n, s0, missed);
 		if (rc < 0)
 			return rc;
 		spins = 0;

@@ -427,11 +427,17 @@ int mdbus_writer_publish_batch(mdbus_writer *w, const struct mdbus_tick *t, size
 	uint64_t s = w->seq;
 	struct mdbus_slot *ring = w->ring;
 	const uint64_t mask = w->mask;
-	for (size_t i = 0; i < n; i++)
-		mdbus_writer_put(ring, mask, ++s, &t[i]);
+	/* Release, once per batch (see mdbus_writer_publish), and at least once
+	 * per ring's worth of ticks: no slot ever runs more than `slots` ticks
+	 * ahead of write_seq, which is how readers tell a corrupt ring from a
+	 * writer mid-batch (reader.c, mdbus_reader_lap). */
+	for (size_t i = 0; i < n;) {
+		size_t end = n - i > mask + 1 ? i + mask + 1 : n;
+		for (; i < end; i++)
+			mdbus_writer_put(ring, mask, ++s, &t[i]);
+		atomic_store_explicit(&w->hdr->write_seq, s, memory_order_release);
+	}
 	w->seq = s;
-	/* Release, once per batch: see mdbus_writer_publish. */
-	atomic_store_explicit(&w->hdr->write_seq, s, memory_order_release);
 	return (int)n;
 }
 
