@@ -275,7 +275,8 @@ int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts);
  * this one could be read (a lap): reading resumes at the oldest tick still
  * in the ring, and missed + read always equals what was published.
  * -EBADMSG: the ring breaks the protocol no sane writer breaks (a slot
- * beyond write_seq, more laps than slots): the segment is corrupt; counted
+ * holding another slot's tick, a tick or cursor more than a ring ahead of
+ * write_seq): the segment is corrupt; counted
  * in stats.corrupt and returned by every read until mdbus_reader_reattach.
  * Every call does bounded work and returns.
  */
