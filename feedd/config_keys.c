@@ -17,27 +17,14 @@
 
 #define NS_PER_MS 1000000LL
 
+/* One row of the table: the key's name, where it may stand, its type, the
+ * field it fills (offset and size in struct st), default, bounds, hint. */
+#define CFG_KEY(id, w, st, n, t, f, d, lo, hi, h)                                                  \
+	[id] = {n, w, t, offsetof(struct st, f), sizeof(((struct st *)0)->f), d, lo, hi, h}
+/* A session key (also allowed in [feed] as a default) and a global key. */
 #define SK(id, n, t, f, d, lo, hi, h)                                                              \
-	[id] = {n,                                                                                 \
-		CW_SESSION,                                                                        \
-		t,                                                                                 \
-		offsetof(struct feed_session_config, f),                                           \
-		sizeof(((struct feed_session_config *)0)->f),                                      \
-		d,                                                                                 \
-		lo,                                                                                \
-		hi,                                                                                \
-		h}
-#define GK(id, w, n, t, f, d, lo, hi, h)                                                           \
-	[id] =                                                                                     \
-		{n,                                                                                \
-		 w,                                                                                \
-		 t,                                                                                \
-		 offsetof(struct feed_config, f),                                                  \
-		 sizeof(((struct feed_config *)0)->f),                                             \
-		 d,                                                                                \
-		 lo,                                                                               \
-		 hi,                                                                               \
-		 h}
+	CFG_KEY(id, CW_SESSION, feed_session_config, n, t, f, d, lo, hi, h)
+#define GK(id, w, n, t, f, d, lo, hi, h) CFG_KEY(id, w, feed_config, n, t, f, d, lo, hi, h)
 
 const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	SK(K_VENUE, "venue", CT_NAME, venue, NULL, 0, 0, NULL),
