@@ -61,16 +61,26 @@ static int units_lookup(const struct units_mul *t, size_t nt, const char *suffix
 	return -EINVAL;
 }
 
-/* n * mul, exactly: 0 with *out, -ERANGE above max; *exact says whether the
- * fraction left no remainder. */
-static int units_scale(const struct units_num *n, uint64_t mul, uint64_t max, uint64_t *out,
-		       int *exact)
+/* Parses number + suffix against table t and scales it, exactly: 0 with
+ * *out, -EINVAL (no number, unknown suffix), -ERANGE (above max). *exact
+ * says whether the fraction left no remainder. */
+static int units_parse(const char *s, const struct units_mul *t, size_t nt, uint64_t max,
+		       uint64_t *out, int *exact)
 {
-	unsigned __int128 v = (unsigned __int128)n->ip * mul;
-	unsigned __int128 f = (unsigned __int128)n->frac * mul;
+	struct units_num n;
+	uint64_t mul;
+	int rc = units_number(s, &n);
 
-	*exact = f % n->fscale == 0;
-	v += f / n->fscale;
+	if (rc < 0)
+		return rc;
+	rc = units_lookup(t, nt, n.end, &mul);
+	if (rc < 0)
+		return rc;
+	unsigned __int128 v = (unsigned __int128)n.ip * mul;
+	unsigned __int128 f = (unsigned __int128)n.frac * mul;
+
+	*exact = f % n.fscale == 0;
+	v += f / n.fscale;
 	if (v > max)
 		return -ERANGE;
 	*out = (uint64_t)v;
@@ -88,20 +98,14 @@ int mdbus_units_parse_duration(const char *s, int64_t *ns)
 		{"m", UINT64_C(60000000000)},
 		{"h", UINT64_C(3600000000000)},
 	};
-	struct units_num n;
-	uint64_t mul, v;
-	int rc, exact;
+	uint64_t v;
+	int exact;
 
 	if (!s || !ns)
 		return -EINVAL;
-	rc = units_number(s, &n);
-	if (rc < 0)
-		return rc;
-	rc = units_lookup(units, sizeof(units) / sizeof(units[0]), n.end, &mul);
-	if (rc < 0)
-		return rc;
 	/* Below a nanosecond is truncated: no unit is that fine. */
-	rc = units_scale(&n, mul, (uint64_t)INT64_MAX, &v, &exact);
+	int rc = units_parse(s, units, sizeof(units) / sizeof(units[0]), (uint64_t)INT64_MAX, &v,
+			     &exact);
 	if (rc < 0)
 		return rc;
 	*ns = (int64_t)v;
@@ -123,19 +127,12 @@ int mdbus_units_parse_count(const char *s, uint64_t max, uint64_t *out)
 		{"Gi", UINT64_C(1) << 30},
 		{"GiB", UINT64_C(1) << 30},
 	};
-	struct units_num n;
-	uint64_t mul, v;
-	int rc, exact;
+	uint64_t v;
+	int exact;
 
 	if (!s || !out)
 		return -EINVAL;
-	rc = units_number(s, &n);
-	if (rc < 0)
-		return rc;
-	rc = units_lookup(muls, sizeof(muls) / sizeof(muls[0]), n.end, &mul);
-	if (rc < 0)
-		return rc;
-	rc = units_scale(&n, mul, max, &v, &exact);
+	int rc = units_parse(s, muls, sizeof(muls) / sizeof(muls[0]), max, &v, &exact);
 	if (rc < 0)
 		return rc;
 	/* A count is whole: "1.5k" is 1500, "1.5" or "1.0001k" is a typo. */

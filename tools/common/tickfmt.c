@@ -121,85 +121,50 @@ static const char *tools_book_side_name(unsigned flags)
 	return s[0] == 'b' ? "bid" : s[0] == 's' ? "ask" : s;
 }
 
-/* One field as ,"key":value. */
-static void tools_json_field(struct tools_out *o, const struct mdbus_tick *t,
-			     const struct tools_field *f, const struct mdbus_instrument *in)
+/* A field shown as a name, or NULL to show its integer. JSON keeps the
+ * trade-side words for an L2 delta and the reason as its integer. */
+static const char *tools_field_name(const struct mdbus_tick *t, const struct tools_field *f,
+				    uint64_t v, int json)
 {
-	int side = f->type == TOOLS_F_SIDE || f->type == TOOLS_F_BOOK_SIDE;
-	uint64_t v = side ? 0 : tools_field_get(t, f);
-	const char *name;
-
-	tools_out_printf(o, ",\"%s\":", f->key);
 	switch (f->type) {
-	case TOOLS_F_PRICE:
-		tools_out_dec(o, (int64_t)v, in->price_decimals, 1);
-		break;
-	case TOOLS_F_QTY:
-		tools_out_dec(o, (int64_t)v, in->qty_decimals, 1);
-		break;
 	case TOOLS_F_SIDE:
+		return tools_side_name(t->flags);
 	case TOOLS_F_BOOK_SIDE:
-		tools_out_printf(o, "\"%s\"", tools_side_name(t->flags));
-		break;
-	case TOOLS_F_ID:
-		tools_out_id(o, v);
-		break;
+		return json ? tools_side_name(t->flags) : tools_book_side_name(t->flags);
 	case TOOLS_F_STATUS:
-		name = tools_status_name((uint32_t)v);
-		if (name) {
-			tools_out_printf(o, "\"%s\"", name);
-			break;
-		}
-		tools_out_printf(o, "%" PRIu64, v); /* unknown code: the integer */
-		break;
-	default:
-		tools_out_printf(o, "%" PRIu64, v);
-		break;
-	}
-}
-
-/* One field of the text line: its prefix, then the value. */
-static void tools_text_field(struct tools_out *o, const struct mdbus_tick *t,
-			     const struct tools_field *f, const struct mdbus_instrument *in)
-{
-	int side = f->type == TOOLS_F_SIDE || f->type == TOOLS_F_BOOK_SIDE;
-	uint64_t v = side ? 0 : tools_field_get(t, f);
-	const char *name;
-
-	tools_out_printf(o, "%s", f->text);
-	switch (f->type) {
-	case TOOLS_F_PRICE:
-		tools_out_dec(o, (int64_t)v, in->price_decimals, 0);
-		break;
-	case TOOLS_F_QTY:
-		tools_out_dec(o, (int64_t)v, in->qty_decimals, 0);
-		break;
-	case TOOLS_F_SIDE:
-		tools_out_printf(o, "%-7s", tools_side_name(t->flags));
-		break;
-	case TOOLS_F_BOOK_SIDE:
-		tools_out_printf(o, "%-7s", tools_book_side_name(t->flags));
-		break;
-	case TOOLS_F_STATUS:
-		name = tools_status_name((uint32_t)v);
-		if (name)
-			tools_out_printf(o, "%-7s", name);
-		else
-			tools_out_printf(o, "code=%-2" PRIu64, v);
-		break;
+		return tools_status_name((uint32_t)v);
 	case TOOLS_F_REASON:
 		/* feedd's error class: its names are the health region's
 		 * (mdbus_health.h), shared by every tool. */
-		name = mdbus_health_err_name((uint32_t)v);
-		if (name) {
-			tools_out_printf(o, "%s", name);
-			break;
-		}
-		tools_out_printf(o, "%" PRIu64, v);
-		break;
+		return json ? NULL : mdbus_health_err_name((uint32_t)v);
 	default:
+		return NULL;
+	}
+}
+
+/* One field's value, as JSON (decimals quoted, names quoted) or as text
+ * (sides and statuses padded to a column). */
+static void tools_field_value(struct tools_out *o, const struct mdbus_tick *t,
+			      const struct tools_field *f, const struct mdbus_instrument *in,
+			      int json)
+{
+	int side = f->type == TOOLS_F_SIDE || f->type == TOOLS_F_BOOK_SIDE;
+	uint64_t v = side ? 0 : tools_field_get(t, f);
+	const char *name = tools_field_name(t, f, v, json);
+
+	if (f->type == TOOLS_F_PRICE || f->type == TOOLS_F_QTY) {
+		unsigned dec = f->type == TOOLS_F_PRICE ? in->price_decimals : in->qty_decimals;
+		tools_out_dec(o, (int64_t)v, dec, json);
+	} else if (name && json) {
+		tools_out_printf(o, "\"%s\"", name);
+	} else if (name) {
+		tools_out_printf(o, f->type == TOOLS_F_REASON ? "%s" : "%-7s", name);
+	} else if (json && f->type == TOOLS_F_ID) {
+		tools_out_id(o, v);
+	} else if (!json && f->type == TOOLS_F_STATUS) {
+		tools_out_printf(o, "code=%-2" PRIu64, v); /* unknown code */
+	} else {
 		tools_out_printf(o, "%" PRIu64, v);
-		break;
 	}
 }
 
@@ -235,8 +200,10 @@ int tools_tick_json(const struct mdbus_tick *t, uint64_t seq, const struct mdbus
 	tools_out_printf(&o, ",\"exch_ts\":%" PRId64 ",\"recv_ts\":%" PRId64 ",\"flags\":%s",
 			 t->exch_ts, t->recv_ts, flags);
 	/* an unknown kind has no fields: the header is all we can say */
-	for (size_t i = 0; i < nf; i++)
-		tools_json_field(&o, t, &f[i], in);
+	for (size_t i = 0; i < nf; i++) {
+		tools_out_printf(&o, ",\"%s\":", f[i].key);
+		tools_field_value(&o, t, &f[i], in, 1);
+	}
 	tools_out_char(&o, '}');
 	return o.err ? o.err : (int)o.pos;
 }
@@ -271,8 +238,10 @@ int tools_tick_text(const struct mdbus_tick *t, uint64_t seq, const struct mdbus
 		tools_out_printf(&o, "kind=%u", t->kind);
 	for (unsigned rank = 0; rank < nf; rank++) /* the text's own order */
 		for (size_t i = 0; i < nf; i++)
-			if (f[i].rank == rank)
-				tools_text_field(&o, t, &f[i], in);
+			if (f[i].rank == rank) {
+				tools_out_printf(&o, "%s", f[i].text);
+				tools_field_value(&o, t, &f[i], in, 0);
+			}
 	if (t->flags & (MDBUS_FLAG_SNAPSHOT | MDBUS_FLAG_GAP | 0xf0u)) {
 		char flags[128];
 
