@@ -4,6 +4,7 @@
  * live side (subscriptions, messages, keepalive, timers) is session_live.c. */
 #include "session.h"
 #include "session_int.h"
+#include "subs.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -306,8 +307,8 @@ static void sess_connect(struct feed_session *s, int64_t now)
 	s->connect_inflight = 1;
 }
 
-static void sess_resolved(void *ud, int err, const struct sockaddr *sa, socklen_t salen,
-			  const char *reason)
+void feed_sess__resolved(void *ud, int err, const struct sockaddr *sa, socklen_t salen,
+			 const char *reason)
 {
 	struct feed_session *s = ud;
 	int64_t now = feed_now_ns();
@@ -575,129 +576,42 @@ void feed_session_snapshot(const struct feed_session *s, struct feed_session_sna
 	snap->backoff_attempt = s->backoff.attempt;
 }
 
-/* ---- init, free ------------------------------------------------------------------------ */
+/* ---- status ------------------------------------------------------------------- */
 
-static int sess_init_venue(struct feed_session *s, char *err, size_t errlen)
+static void sess_log_status(const struct feed_session *s, const char *what, uint32_t code,
+			    enum feed_err_class reason)
 {
-	const struct feed_session_config *cfg = s->cfg;
-	const struct feed_venue_ops *ops = feed_venue_find(cfg->venue);
-	struct feed_backoff_cfg bc = {
-		.initial_ms = cfg->reconnect_initial_ms,
-		.max_ms = cfg->reconnect_max_ms,
-		.multiplier = cfg->reconnect_multiplier,
-		.jitter = cfg->reconnect_jitter,
-		.max_retries = cfg->reconnect_max_retries,
-		.reset_ms = cfg->reconnect_reset_ms,
-	};
-	int rc;
-
-	if (!ops) {
-		snprintf(err, errlen, "unknown venue '%s'", cfg->venue);
-		return -EINVAL;
-	}
-	rc = feed_venue_ctx_init(&s->venue, ops, cfg, err, errlen);
-	if (rc < 0)
-		return rc;
-	s->venue_ok = 1;
-	rc = feed_backoff_init(&s->backoff, &bc);
-	if (rc < 0)
-		snprintf(err, errlen, "bad reconnect settings");
-	return rc;
+	feed_log(feed_sess__name(s), "status %s %s%s%s", feed_sink_status_name(code), what,
+		 reason != FEED_ERR_NONE ? " reason=" : "",
+		 reason != FEED_ERR_NONE ? feed_err_class_name(reason) : "");
 }
 
-static int sess_init_conn(struct feed_session *s, int64_t now, char *err, size_t errlen)
+void feed_sess__status(struct feed_session *s, uint32_t code, enum feed_err_class reason,
+		       int64_t now)
 {
-	const struct feed_session_config *cfg = s->cfg;
-	struct feed_conn_cfg cc = {
-		.host = cfg->url.host,
-		.port = cfg->url.port,
-		.path = cfg->url.path,
-		.use_tls = cfg->url.tls,
-		.ssl_ctx = s->host.ssl_ctx,
-		.verify = cfg->tls_verify,
-		.max_message = cfg->max_message,
-		.now_ns = now,
-	};
-	int rc;
+	int64_t wall = feed_wall_ns();
+	char what[32];
+	uint32_t n = 0;
 
-	if (cfg->url.tls && !s->host.ssl_ctx) {
-		snprintf(err, errlen, "no TLS context");
-		return -EINVAL;
-	}
-	rc = feed_conn_init(&s->conn, &cc, &feed_sess__conn_cb, s);
-	if (rc < 0) {
-		snprintf(err, errlen, "connection buffers: %s", strerror(-rc));
-		return rc;
-	}
-	s->conn_ok = 1;
-	return 0;
-}
-
-int feed_session_init(struct feed_session *s, const struct feed_session_host *host, unsigned index,
-		      const struct feed_session_config *cfg, char *err, size_t errlen)
-{
-	int64_t now = feed_now_ns();
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	s->host = *host;
-	s->index = index;
-	s->cfg = cfg;
-	s->fd = -1;
-	feed_fsm_init(&s->fsm, now);
-	feed_resolve_init(&s->res, host->loop, index, sess_resolved, s);
-	rc = sess_init_venue(s, err, errlen);
-	if (rc == 0)
-		rc = sess_init_conn(s, now, err, errlen);
-	if (rc == 0) {
-		rc = feed_resolve_prepare(&s->res, cfg->url.host);
-		if (rc < 0)
-			snprintf(err, errlen, "resolver: %s", strerror(-rc));
-	}
-	if (rc == 0) {
-		s->rx = malloc(FEED_RX_BUF);
-		if (!s->rx) {
-			rc = -ENOMEM;
-			snprintf(err, errlen, "out of memory");
-		}
-	}
-	if (rc < 0)
-		feed_session_free(s);
-	return rc;
-}
-
-int feed_session_add_instruments(struct feed_session *s)
-{
-	struct mdbus_instrument ins;
-	int rc;
-
+	(void)now;
 	for (uint32_t i = 0; i < s->venue.nsyms; i++) {
-		rc = feed_venue_ctx_instrument(&s->venue, i, &ins);
-		if (rc < 0)
-			return rc;
-		rc = feed_sink_add_instrument(s->host.sink, &ins, s->index,
-					      &s->venue.syms[i].instrument);
-		if (rc < 0)
-			return rc;
+		if (!feed_subs_follows_session(&s->venue, i, code))
+			continue;
+		feed_sink_status(s->host.sink, s->venue.syms[i].instrument, s->index, code, reason,
+				 wall);
+		n++;
 	}
-	return 0;
+	snprintf(what, sizeof(what), "instruments=%u", n);
+	sess_log_status(s, what, code, reason);
 }
 
-void feed_session_free(struct feed_session *s)
+void feed_sess__sym_status(struct feed_session *s, uint32_t i, uint32_t code,
+			   enum feed_err_class reason)
 {
-	feed_resolve_free(&s->res);
-	if (s->fd >= 0) {
-		close(s->fd);
-		s->fd = -1;
-	}
-	if (s->conn_ok) {
-		feed_conn_free(&s->conn);
-		s->conn_ok = 0;
-	}
-	if (s->venue_ok) {
-		feed_venue_ctx_free(&s->venue);
-		s->venue_ok = 0;
-	}
-	free(s->rx);
-	s->rx = NULL;
+	char what[16 + MDBUS_SYMBOL_MAX];
+
+	feed_sink_status(s->host.sink, s->venue.syms[i].instrument, s->index, code, reason,
+			 feed_wall_ns());
+	snprintf(what, sizeof(what), "symbol=%s", s->venue.syms[i].norm);
+	sess_log_status(s, what, code, reason);
 }

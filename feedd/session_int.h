@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * session_int.h: what session.c (connection life cycle, socket ops, closing,
- * backoff) and session_live.c (subscribing, messages, keepalive, timers)
- * share. Private to those two files; internal names carry a double
- * underscore.
+ * backoff, status), session_live.c (subscribing, messages, keepalive,
+ * timers) and session_init.c (set-up, free) share. Calls go one way:
+ * session_init.c -> session_live.c -> session.c. Private to those three
+ * files; internal names carry a double underscore.
  */
 #ifndef FEED_SESSION_INT_H
 #define FEED_SESSION_INT_H
@@ -44,6 +45,14 @@ void feed_sess__attempt(struct feed_session *s, int64_t now);
  * follows the session's status (venues/subs.h), one log line. */
 void feed_sess__status(struct feed_session *s, uint32_t code, enum feed_err_class reason,
 		       int64_t now);
+
+/* The same for symbol i alone (a rejected subscription). */
+void feed_sess__sym_status(struct feed_session *s, uint32_t i, uint32_t code,
+			   enum feed_err_class reason);
+
+/* The resolver's completion (session.c): connects, or fails the attempt. */
+void feed_sess__resolved(void *ud, int err, const struct sockaddr *sa, socklen_t salen,
+			 const char *reason);
 
 /* The conn callbacks (session_live.c). */
 extern const struct feed_conn_cb feed_sess__conn_cb;

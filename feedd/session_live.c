@@ -15,47 +15,6 @@
 
 #define MS FEED_MS
 
-/* ---- status ------------------------------------------------------------------- */
-
-static void sess_log_status(const struct feed_session *s, const char *what, uint32_t code,
-			    enum feed_err_class reason)
-{
-	feed_log(feed_sess__name(s), "status %s %s%s%s", feed_sink_status_name(code), what,
-		 reason != FEED_ERR_NONE ? " reason=" : "",
-		 reason != FEED_ERR_NONE ? feed_err_class_name(reason) : "");
-}
-
-void feed_sess__status(struct feed_session *s, uint32_t code, enum feed_err_class reason,
-		       int64_t now)
-{
-	int64_t wall = feed_wall_ns();
-	char what[32];
-	uint32_t n = 0;
-
-	(void)now;
-	for (uint32_t i = 0; i < s->venue.nsyms; i++) {
-		if (!feed_subs_follows_session(&s->venue, i, code))
-			continue;
-		feed_sink_status(s->host.sink, s->venue.syms[i].instrument, s->index, code, reason,
-				 wall);
-		n++;
-	}
-	snprintf(what, sizeof(what), "instruments=%u", n);
-	sess_log_status(s, what, code, reason);
-}
-
-/* The same for symbol i alone (a rejected subscription). */
-static void sess_sym_status(struct feed_session *s, uint32_t i, uint32_t code,
-			    enum feed_err_class reason)
-{
-	char what[16 + MDBUS_SYMBOL_MAX];
-
-	feed_sink_status(s->host.sink, s->venue.syms[i].instrument, s->index, code, reason,
-			 feed_wall_ns());
-	snprintf(what, sizeof(what), "symbol=%s", s->venue.syms[i].norm);
-	sess_log_status(s, what, code, reason);
-}
-
 /* ---- going live -------------------------------------------------------------- */
 
 static void sess_go_live(struct feed_session *s, int64_t now)
@@ -236,7 +195,7 @@ static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out 
 			feed_log(feed_sess__name(s),
 				 "subscription rejected id=%llu symbol=%s reason=%s",
 				 (unsigned long long)out->req_id, s->venue.syms[i].norm, reason);
-			sess_sym_status(s, i, MDBUS_STATUS_FAILED, FEED_ERR_PROTOCOL);
+			feed_sess__sym_status(s, i, MDBUS_STATUS_FAILED, FEED_ERR_PROTOCOL);
 		}
 	}
 	s->st.subscriptions = feed_venue_streams_acked(&s->venue);

@@ -304,23 +304,6 @@ int feed_venue_ctx_instrument(const struct feed_venue_ctx *v, uint32_t i,
 	return 0;
 }
 
-/* ---- subscriptions ----------------------------------------------------------- */
-
-void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym, uint32_t *ch)
-{
-	uint32_t k = s % v->nch, bit;
-
-	*sym = s / v->nch;
-	/* k-th set bit of channels */
-	for (bit = 0; bit < FEED_CH_COUNT; bit++) {
-		if (!(v->channels & (1u << bit)))
-			continue;
-		if (k-- == 0)
-			break;
-	}
-	*ch = 1u << bit;
-}
-
 /* ---- messages ------------------------------------------------------------------ */
 
 int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,

@@ -16,6 +16,22 @@ int feed_subs_acks(const struct feed_venue_ctx *v)
 	return !(v->ops->flags & FEED_VENUE_F_NO_ACKS);
 }
 
+/* Stream s is symbol-major: (s / channels, the (s % channels)-th channel). */
+void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym, uint32_t *ch)
+{
+	uint32_t k = s % v->nch, bit;
+
+	*sym = s / v->nch;
+	/* k-th set bit of channels */
+	for (bit = 0; bit < FEED_CH_COUNT; bit++) {
+		if (!(v->channels & (1u << bit)))
+			continue;
+		if (k-- == 0)
+			break;
+	}
+	*ch = 1u << bit;
+}
+
 int feed_venue_req_add(struct feed_venue_ctx *v, uint32_t first, uint32_t count, uint64_t *id)
 {
 	struct feed_venue_req *r;

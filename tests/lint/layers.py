@@ -35,7 +35,7 @@ LAYERS = [
     ("venues", ["venues/*"]),
     ("tlsctx", ["tlsctx.h", "tlsctx.c"]),
     ("sink", ["sink.h", "sink.c"]),
-    ("session", ["session.h", "session_int.h", "session.c", "session_live.c"]),
+    ("session", ["session.h", "session_int.h", "session.c", "session_live.c", "session_init.c"]),
     ("watchdog", ["watchdog.h", "watchdog.c"]),
     ("daemon", ["daemon.h", "daemon.c"]),
     ("main", ["main.c"]),
