@@ -56,8 +56,8 @@ struct bench_opt {
 // clang-format on
 
 /* Parses argv[1..] by the table t; -h/--help prints the usage on stdout, a
- * bad option on stderr. Returns 0 to go on, 1 after --help, -1 after an
- * error was printed (exit status 2). */
+ * bad option on stderr. Returns -1 to go on, else the exit status: 0 after
+ * --help, 2 after a bad option. */
 int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_opt *t, int argc,
 		    char **argv);
 /* For BENCH_OPT_FN: a power of two in 64..2^30 into *(unsigned *)dst. */

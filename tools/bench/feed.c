@@ -406,13 +406,14 @@ int bench_feed_main(int argc, char **argv)
 		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json, "JSON output"),
 		BENCH_OPT_END,
 	};
-	int rc = bench_opt_parse("mdbus-bench feed",
-				 "usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n"
-				 "  feedd's cost per message: WebSocket frames -> venue adapter -> "
-				 "mdbus publish\n",
-				 opts, argc, argv);
-	if (rc)
-		return rc > 0 ? 0 : 2;
+	int rc =
+		bench_opt_parse("mdbus-bench feed",
+				"usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n  "
+				"feedd's cost per message: WebSocket frames -> venue adapter -> "
+				"mdbus publish\n",
+				opts, argc, argv);
+	if (rc >= 0)
+		return rc;
 	struct bench_sysinfo si;
 	struct bench_feed_result res[16];
 	unsigned n = 0;

@@ -195,8 +195,8 @@ int bench_noise_main(int argc, char **argv)
 	if ((rc = bench_opt_parse("mdbus-bench noise",
 				  "usage: mdbus-bench noise [options]   how often this machine "
 				  "takes a CPU away\n",
-				  opts, argc, argv)))
-		return rc > 0 ? 0 : 2;
+				  opts, argc, argv)) >= 0)
+		return rc;
 	if (cfg.ncpus == 0)
 		cfg.ncpus = bench_usable_cpus(cfg.cpus, BENCH_NOISE_MAX_CPUS);
 	bench_sysinfo_get(&si);

@@ -94,19 +94,19 @@ int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_o
 			k++;
 		if (c == 'h' || k == n) {
 			bench_opt_usage(c == 'h' ? stdout : stderr, synopsis, t);
-			return c == 'h' ? 1 : -1;
+			return c == 'h' ? 0 : 2;
 		}
 		if (bench_opt_value(&t[k], optarg) < 0) {
 			fprintf(stderr, "%s: --%s: want %s, got '%s'\n", prog, t[k].name, t[k].want,
 				optarg);
-			return -1;
+			return 2;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
-		return -1;
+		return 2;
 	}
-	return 0;
+	return -1;
 }
 
 int bench_opt_pow2(const char *arg, void *dst)
@@ -363,7 +363,5 @@ int main(int argc, char **argv) /* long: the one table of every option */
 		BENCH_OPT_END,
 	};
 	int rc = bench_opt_parse("mdbus-bench", bench_synopsis, opts, argc, argv);
-	if (rc)
-		return rc > 0 ? 0 : 2;
-	return bench_execute(&pl) ? 1 : 0;
+	return rc >= 0 ? rc : bench_execute(&pl);
 }

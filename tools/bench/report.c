@@ -193,13 +193,11 @@ void bench_j(struct bench_json *j, const char *spec, ...)
 void bench_j_hist(struct bench_json *j, const char *key, const struct bench_hist *h)
 {
 	bench_j_open(j, key, '{');
-	bench_j(j, "count:u min:u", h->count, h->count ? h->min : 0);
-	for (int i = 0; i < BENCH_NPCT; i++) {
-		char spec[16];
-		snprintf(spec, sizeof(spec), "%s:u", bench_pct_names[i]);
-		bench_j(j, spec, bench_hist_percentile(h, bench_pcts[i]));
-	}
-	bench_j(j, "max:u mean:f1", h->max, bench_hist_mean(h));
+	_Static_assert(BENCH_NPCT == 5, "the spec below names every percentile");
+	bench_j(j, "count:u min:u p50:u p90:u p99:u p99.9:u p99.99:u max:u mean:f1", h->count,
+		h->count ? h->min : 0, bench_hist_percentile(h, 50), bench_hist_percentile(h, 90),
+		bench_hist_percentile(h, 99), bench_hist_percentile(h, 99.9),
+		bench_hist_percentile(h, 99.99), h->max, bench_hist_mean(h));
 	bench_j_close(j);
 }
 

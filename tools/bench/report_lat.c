@@ -99,9 +99,10 @@ struct bench_summary {
 	double med[NSUM];
 };
 
-/* Groups r by transport (first-seen order); returns the number of groups. */
+/* Groups r by transport (first-seen order); returns the number of groups,
+ * mdbus's in *base if it measured (what the ratios divide by). */
 static size_t bench_summarize(const struct bench_result *r, size_t n, struct bench_summary *out,
-			      size_t cap)
+			      size_t cap, const struct bench_summary **base)
 {
 	double v[BENCH_LAT_MAXRUNS], x;
 	size_t ng = 0;
@@ -132,15 +133,11 @@ static size_t bench_summarize(const struct bench_result *r, size_t n, struct ben
 				s->floor_runs = m;
 		}
 	}
+	*base = NULL;
+	for (size_t g = 0; g < ng; g++)
+		if (out[g].t == &bench_transport_mdbus && out[g].runs)
+			*base = &out[g];
 	return ng;
-}
-
-static const struct bench_summary *bench_mdbus_summary(const struct bench_summary *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i].t == &bench_transport_mdbus && s[i].runs)
-			return &s[i];
-	return NULL;
 }
 
 void bench_lat_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg)
@@ -320,8 +317,8 @@ static const struct bench_col bench_sweep_cols[] = {
 void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n)
 {
 	struct bench_summary sum[8];
-	size_t ns = bench_summarize(r, n, sum, 8);
-	const struct bench_summary *m = bench_mdbus_summary(sum, ns);
+	const struct bench_summary *m;
+	size_t ns = bench_summarize(r, n, sum, 8, &m);
 	fprintf(f,
 		"\ncomparison (all consumers merged; median over %u run(s) per transport, "
 		"interleaved;\n  ratio = transport / mdbus, >1 = mdbus is faster; p50*/p99* count "
@@ -426,11 +423,24 @@ static void bench_json_sub(struct bench_json *j, unsigned i, const struct bench_
 	bench_j_close(j);
 }
 
-/* A run's publisher, consumers, floor and merged latencies. */
-static void bench_json_measured(struct bench_json *j, const struct bench_result *r)
+/* long: one run as JSON, its members in order */
+static void bench_json_run(struct bench_json *j, const struct bench_result *r)
 {
 	const struct bench_pub_result *p = &r->pub;
 	uint64_t missed = bench_missed(r);
+	bench_j_open(j, NULL, '{');
+	bench_j(j, "transport:s skipped:b failed:b reason:s warning:s", r->t->name, r->skipped,
+		r->failed, r->skipped || r->failed ? r->why : NULL,
+		r->warning[0] ? r->warning : NULL);
+	bench_j_open(j, "config", '{');
+	bench_j(j, "consumers:d duration_s:f3 rate:u wait:b oversubscribed:b pinned:b",
+		r->cfg.consumers, (double)r->cfg.duration_ns / 1e9, r->cfg.rate, r->cfg.wait,
+		r->oversubscribed, r->cfg.ncpus > 0);
+	bench_j_close(j);
+	if (r->skipped) {
+		bench_j_close(j);
+		return;
+	}
 	bench_j_open(j, "publisher", '{');
 	bench_j(j, "cpu:d published:u seconds:f3 ticks_per_s:f0 refused:u max_behind_ns:i cpu_s:f3",
 		p->cpu, p->published, (double)(p->end_ns - p->start_ns) / 1e9, bench_pub_rate(p),
@@ -456,21 +466,6 @@ static void bench_json_measured(struct bench_json *j, const struct bench_result 
 			bench_j(j, spec, v);
 	}
 	bench_j_close(j);
-}
-
-static void bench_json_run(struct bench_json *j, const struct bench_result *r)
-{
-	bench_j_open(j, NULL, '{');
-	bench_j(j, "transport:s skipped:b failed:b reason:s warning:s", r->t->name, r->skipped,
-		r->failed, r->skipped || r->failed ? r->why : NULL,
-		r->warning[0] ? r->warning : NULL);
-	bench_j_open(j, "config", '{');
-	bench_j(j, "consumers:d duration_s:f3 rate:u wait:b oversubscribed:b pinned:b",
-		r->cfg.consumers, (double)r->cfg.duration_ns / 1e9, r->cfg.rate, r->cfg.wait,
-		r->oversubscribed, r->cfg.ncpus > 0);
-	bench_j_close(j);
-	if (!r->skipped)
-		bench_json_measured(j, r);
 	bench_j_close(j);
 }
 
@@ -478,8 +473,8 @@ static void bench_json_run(struct bench_json *j, const struct bench_result *r)
 static void bench_json_summary(struct bench_json *j, const struct bench_result *r, size_t n)
 {
 	struct bench_summary sum[8];
-	size_t ns = bench_summarize(r, n, sum, 8);
-	const struct bench_summary *m = bench_mdbus_summary(sum, ns);
+	const struct bench_summary *m;
+	size_t ns = bench_summarize(r, n, sum, 8, &m);
 	static const struct bench_col range[] = {{NULL, "p50_min", P50LO, 'n', 0, 0},
 						 {NULL, "p50_max", P50HI, 'n', 0, 0},
 						 BENCH_COL_END};

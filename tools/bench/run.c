@@ -435,6 +435,7 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 	int bad = bench_proc_wait(&proc);
 	if (t->teardown)
 		t->teardown(&run);
+	bench_bus_unlink(run.id); /* an mdbus publisher killed at the deadline leaves it */
 	bench_verdict(&run, bad, res);
 	bench_stalls_floor(&run, &res->floor);
 	bench_proc_unmap(&proc);

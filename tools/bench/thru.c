@@ -283,17 +283,17 @@ static int thru_child(struct bench_proc *p, unsigned idx, int pin_rc)
 		bench_proc_stop(p);
 	} else if (!b) {
 		snprintf(idx ? r->r_err : r->w_err, BENCH_ERR_MAX, "out of memory");
-	} else if (idx == 0 &&
-		   bench_bus_open(&w, x->bus, x->o->slots, &in, r->w_err, BENCH_ERR_MAX) < 0) {
-		bad = 1;
-	} else if (idx == 0 && !local) {
-		bad = thru_writer(p, x, w, b->w);
-	} else if (!local && bench_proc_await(p, TH_BUS, 1) < 0) {
-		snprintf(r->r_err, sizeof(r->r_err), "bus never appeared");
-	} else if (mdbus_reader_open(&rd, &ro) == 0) { /* else ro.errbuf says why */
-		bad = local ? thru_local(p, x, w, rd, b) : thru_reader(p, x, rd, b);
-		mdbus_reader_close(rd);
+	} else if (idx > 0 || bench_bus_open(&w, x->bus, x->o->slots, &in, r->w_err,
+					     BENCH_ERR_MAX) == 0) { /* else w_err says why */
+		if (idx == 0 && !local)
+			bad = thru_writer(p, x, w, b->w);
+		else if (!local && bench_proc_await(p, TH_BUS, 1) < 0)
+			snprintf(r->r_err, sizeof(r->r_err), "bus never appeared");
+		else if (mdbus_reader_open(&rd, &ro) == 0) /* else ro.errbuf says why */
+			bad = local ? thru_local(p, x, w, rd, b) : thru_reader(p, x, rd, b);
 	}
+	if (rd)
+		mdbus_reader_close(rd);
 	if (w)
 		mdbus_writer_close(w, 1);
 	free(b);
@@ -582,6 +582,11 @@ static int thru_cases(const struct thru_opts *o, struct thru_case *cs)
 	return n;
 }
 
+static const char thru_synopsis[] =
+	"usage: mdbus-bench throughput [options]\n"
+	"  publish-only, local, flat-out and paced writer/reader cases (docs/PERFORMANCE.md, "
+	"section I)\n";
+
 int bench_thru_main(int argc, char **argv)
 {
 	static struct thru_case cs[THRU_MAX_CASES];
@@ -610,13 +615,9 @@ int bench_thru_main(int argc, char **argv)
 		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &o.json, "JSON on stdout"),
 		BENCH_OPT_END,
 	};
-	int rc = bench_opt_parse("mdbus-bench throughput",
-				 "usage: mdbus-bench throughput [options]\n"
-				 "  publish-only, local, flat-out and paced writer/reader cases "
-				 "(docs/PERFORMANCE.md, section I)\n",
-				 opts, argc, argv);
-	if (rc)
-		return rc > 0 ? 0 : 2;
+	int rc = bench_opt_parse("mdbus-bench throughput", thru_synopsis, opts, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (o.ncpus == 0) /* the first two usable CPUs (the same one twice if only one) */
 		o.ncpus = bench_usable_cpus(o.cpus, 2);
 	if (o.ncpus < 2)
@@ -626,5 +627,5 @@ int bench_thru_main(int argc, char **argv)
 		fprintf(stderr, "mdbus-bench throughput: --only '%s' matches no case\n", o.only);
 		return 2;
 	}
-	return thru_execute(&o, cs, ncases) ? 1 : 0;
+	return thru_execute(&o, cs, ncases);
 }

@@ -78,15 +78,8 @@ static void bench_mdbus_lost(void *sub, uint64_t *missed, uint64_t *laps)
 	*laps = st.laps;
 }
 
-/* A publisher killed at the deadline leaves the run's private bus behind. */
-static void bench_mdbus_teardown(struct bench_run *run)
-{
-	bench_bus_unlink(run->id);
-}
-
 const struct bench_transport bench_transport_mdbus = {
 	.name = "mdbus",
-	.teardown = bench_mdbus_teardown,
 	.open = bench_mdbus_open,
 	.close = bench_mdbus_close,
 	.send = bench_mdbus_send,
