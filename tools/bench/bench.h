@@ -126,10 +126,9 @@ struct bench_col {
 	char fmt;	/* 'n' ns (an integer in JSON), 'f' fixed, '%' percent, 'r' v / base[fig] */
 	int width, dec; /* table width; decimals of 'f', '%' and of 'r' in JSON */
 };
-#define BENCH_COL_END                                                                              \
-	{                                                                                          \
-		NULL, NULL, 0, 0, 0, 0                                                             \
-	}
+// clang-format off
+#define BENCH_COL_END {NULL, NULL, 0, 0, 0, 0} /* clang-format would spread it over four lines */
+// clang-format on
 /* The headings (v NULL) or a row's cells, then nothing else: no newline. */
 void bench_cols(FILE *f, const struct bench_col *c, const double *v, const double *base);
 void bench_cols_json(struct bench_json *j, const struct bench_col *c, const double *v,
