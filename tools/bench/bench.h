@@ -60,8 +60,10 @@ struct bench_opt {
  * --help, 2 after a bad option. */
 int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_opt *t, int argc,
 		    char **argv);
-/* For BENCH_OPT_FN: a power of two in 64..2^30 into *(unsigned *)dst. */
+/* For BENCH_OPT_FN: a power of two in 64..2^30 into *(unsigned *)dst; a
+ * CPU list (bench_parse_cpus) into the struct bench_cfg dst. */
 int bench_opt_pow2(const char *arg, void *dst);
+int bench_opt_cpus(const char *arg, void *dst);
 /* "0,1", "0-3", "2,4-5" into cpus[0..*n); -ENODEV for a CPU outside our mask. */
 int bench_parse_cpus(const char *s, int *cpus, int cap, int *n);
 /* "10k,100k,1M" into v[0..*n), each min..max. */

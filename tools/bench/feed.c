@@ -12,11 +12,7 @@
  * binary is linked with --wrap=malloc,calloc,realloc: every allocation by
  * code linked into it (not inside shared libraries such as libwslay.so) is
  * counted, and after a warm-up pass the steady state must allocate nothing.
- *
- * Instructions per message: run the measured function under callgrind
- *   valgrind --tool=callgrind --toggle-collect=bench_feed_measured \
- *       mdbus-bench feed --messages 200000
- * and divide the Ir total by the message count (docs/PERFORMANCE.md).
+ * Instructions per message: callgrind on bench_feed_measured (docs/PERFORMANCE.md, H).
  */
 #include "bench.h"
 #include "venue.h"

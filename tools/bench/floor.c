@@ -169,11 +169,7 @@ static void bench_noise_print(const struct bench_sysinfo *si, const struct bench
 	}
 }
 
-static int bench_noise_cpus(const char *arg, void *dst)
-{
-	struct bench_cfg *cfg = dst;
-	return bench_parse_cpus(arg, cfg->cpus, BENCH_NOISE_MAX_CPUS, &cfg->ncpus);
-}
+_Static_assert(BENCH_NOISE_MAX_CPUS == BENCH_MAX_CONSUMERS + 1, "--cpus fills bench_cfg.cpus");
 
 int bench_noise_main(int argc, char **argv)
 {
@@ -183,7 +179,7 @@ int bench_noise_main(int argc, char **argv)
 	int json = 0, failed = 0, rc;
 	const struct bench_opt opts[] = {
 		BENCH_OPT_FUN("cpus", 'c', &cfg, "a list of CPUs we may run on like 0,1",
-			      bench_noise_cpus, "LIST\tCPUs to probe, all at once (default: all)"),
+			      bench_opt_cpus, "LIST\tCPUs to probe, all at once (default: all)"),
 		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &cfg.duration_ns, 1000000,
 			    60000000000LL, "1ms..60s", "D\tprobe length (default 5s)"),
 		BENCH_OPT_N("rate", 'r', BENCH_OPT_U64, &cfg.rate, 1, 1000000000,

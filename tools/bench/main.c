@@ -195,7 +195,7 @@ static int bench_opt_transport(const char *arg, void *dst)
 	return -EINVAL;
 }
 
-static int bench_opt_cpus(const char *arg, void *dst)
+int bench_opt_cpus(const char *arg, void *dst)
 {
 	struct bench_cfg *cfg = dst;
 	return bench_parse_cpus(arg, cfg->cpus, BENCH_MAX_CONSUMERS + 1, &cfg->ncpus);
