@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench.h: what the files of mdbus-bench share: option tables (opt.c), the
- * reporter (report.c), and the fan-out latency runs (run.c, t_*.c, floor.c,
- * report_lat.c). The parent only orchestrates: through the process harness
- * (proc.h) it forks N consumers and one publisher, which write their
+ * bench.h: what the files of mdbus-bench share: option tables (main.c), the
+ * reporter (report.c), and the fan-out latency runs (run.c, transport.c,
+ * floor.c, report_lat.c). The parent only orchestrates: through the process
+ * harness (proc.h) it forks N consumers and one publisher, which write their
  * results into a control block (struct bench_ctl) in the shared mapping; a
  * transport that crashes or hangs only takes a child down.
  */
@@ -22,7 +22,7 @@
 #define BENCH_MAX_CONSUMERS 64
 #define BENCH_ERR_MAX	    200
 
-/* ---- option tables (opt.c) ----------------------------------------------- */
+/* ---- option tables (main.c) ---------------------------------------------- */
 
 enum bench_opt_kind {
 	BENCH_OPT_SET,	 /* flag: *(int *)dst = 1 */
@@ -56,12 +56,14 @@ struct bench_opt {
 // clang-format on
 
 /* Parses argv[1..] by the table t; -h/--help prints the usage on stdout, a
- * bad option on stderr. Returns 0 to go on, 1 after --help, -1 after an
- * error was printed (exit status 2). */
+ * bad option on stderr. Returns -1 to go on, else the exit status: 0 after
+ * --help, 2 after a bad option. */
 int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_opt *t, int argc,
 		    char **argv);
-/* For BENCH_OPT_FN: a power of two in 64..2^30 into *(unsigned *)dst. */
+/* For BENCH_OPT_FN: a power of two in 64..2^30 into *(unsigned *)dst; a
+ * CPU list (bench_parse_cpus) into the struct bench_cfg dst. */
 int bench_opt_pow2(const char *arg, void *dst);
+int bench_opt_cpus(const char *arg, void *dst);
 /* "0,1", "0-3", "2,4-5" into cpus[0..*n); -ENODEV for a CPU outside our mask. */
 int bench_parse_cpus(const char *s, int *cpus, int cap, int *n);
 /* "10k,100k,1M" into v[0..*n), each min..max. */
@@ -95,6 +97,8 @@ void bench_fmt_rate(uint64_t rate, char *buf, size_t len);
 /* Median of v[0..n), sorting v: the lower middle one, or with mean set the
  * mean of the two middle ones. */
 double bench_median(double *v, unsigned n, int mean);
+/* A figure kept in a double back to an integer: 1.8e19 and up is "lost". */
+uint64_t bench_u(double v);
 
 /* JSON, one value per line: bench_j_open(j, key, '{') .. bench_j_close;
  * key NULL inside arrays. */
@@ -114,6 +118,23 @@ void bench_j(struct bench_json *j, const char *spec, ...);
 void bench_j_hist(struct bench_json *j, const char *key, const struct bench_hist *h);
 /* {"tool": "mdbus-bench", "mode": mode, "machine": {...}, opened. */
 void bench_j_doc(struct bench_json *j, const struct bench_sysinfo *si, const char *mode);
+
+/* A column of a report over a row of figures v[]: a table cell (" %*s"), a
+ * JSON member, or both. A NaN figure is "-" in a table and null in JSON. */
+struct bench_col {
+	const char *head; /* table heading; NULL: JSON only */
+	const char *key;  /* JSON key; NULL: table only */
+	int fig;	  /* v[fig] */
+	char fmt;	/* 'n' ns (an integer in JSON), 'f' fixed, '%' percent, 'r' v / base[fig] */
+	int width, dec; /* table width; decimals of 'f', '%' and of 'r' in JSON */
+};
+// clang-format off
+#define BENCH_COL_END {NULL, NULL, 0, 0, 0, 0} /* clang-format would spread it over four lines */
+// clang-format on
+/* The headings (v NULL) or a row's cells, then nothing else: no newline. */
+void bench_cols(FILE *f, const struct bench_col *c, const double *v, const double *base);
+void bench_cols_json(struct bench_json *j, const struct bench_col *c, const double *v,
+		     const double *base);
 
 /* Percentile curves (x = 1/(1-p) on a log axis) into a PNG with gnuplot;
  * style is gnuplot's. 0 or -errno with err set. */
@@ -176,8 +197,7 @@ struct bench_pub_result {
 
 /* The results in the shared mapping; stall recorders follow it (floor.c). */
 struct bench_ctl {
-	struct bench_noise_cpu *stall_pub; /* NULL when not traced */
-	struct bench_noise_cpu *stall_sub; /* one per consumer */
+	struct bench_noise_cpu *stall; /* publisher, then each consumer; NULL: not traced */
 	struct bench_pub_result pub;
 	struct bench_sub_result sub[BENCH_MAX_CONSUMERS];
 };
@@ -196,6 +216,7 @@ struct bench_run {
 
 struct bench_transport {
 	const char *name;
+	const char *missing; /* not built in: why (every run is skipped) */
 	/* Parent, before the forks (may be NULL): -errno with why = skipped. */
 	int (*setup)(struct bench_run *run, char *why, size_t len);
 	void (*after_fork)(struct bench_run *run); /* parent: close what children use */
@@ -203,12 +224,14 @@ struct bench_transport {
 	/* idx: the consumer, or -1 for the publisher. 0 or -errno with err. */
 	int (*open)(struct bench_run *run, int idx, void **h, char *err, size_t len);
 	void (*close)(void *h, int idx);
-	/* To every consumer: 0 or -errno; a full consumer counts in *dropped. */
-	int (*send)(void *pub, const struct bench_msg *m, uint64_t *dropped);
+	/* To every consumer: how many refused it (full), or -errno. */
+	int (*send)(void *pub, const struct bench_msg *m);
 	void (*flush)(void *pub); /* once per batch in --wait mode; may be NULL */
 	/* 1 with *m, 0 if nothing (within wait_ms when > 0), -ESHUTDOWN when the
-	 * publisher is gone; missed and laps grow by what the transport lost. */
-	int (*recv)(void *sub, struct bench_msg *m, int wait_ms, uint64_t *missed, uint64_t *laps);
+	 * publisher is gone. */
+	int (*recv)(void *sub, struct bench_msg *m, int wait_ms);
+	/* What the transport itself counted as lost (may be NULL). */
+	void (*lost)(void *sub, uint64_t *missed, uint64_t *laps);
 };
 extern const struct bench_transport bench_transport_mdbus, bench_transport_uds, bench_transport_zmq,
 	bench_transport_iox;

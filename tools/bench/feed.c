@@ -12,11 +12,7 @@
  * binary is linked with --wrap=malloc,calloc,realloc: every allocation by
  * code linked into it (not inside shared libraries such as libwslay.so) is
  * counted, and after a warm-up pass the steady state must allocate nothing.
- *
- * Instructions per message: run the measured function under callgrind
- *   valgrind --tool=callgrind --toggle-collect=bench_feed_measured \
- *       mdbus-bench feed --messages 200000
- * and divide the Ir total by the message count (docs/PERFORMANCE.md).
+ * Instructions per message: callgrind on bench_feed_measured (docs/PERFORMANCE.md, H).
  */
 #include "bench.h"
 #include "venue.h"
@@ -37,33 +33,21 @@
  * it. Relaxed: a count read by the thread that allocates. */
 static atomic_uint_fast64_t bench_allocs;
 
-/* ld --wrap=malloc fixes these names; they cannot be renamed. */
-/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-	atomic_fetch_add_explicit(&bench_allocs, 1, memory_order_relaxed);
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	atomic_fetch_add_explicit(&bench_allocs, 1, memory_order_relaxed);
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	atomic_fetch_add_explicit(&bench_allocs, 1, memory_order_relaxed);
-	return __real_realloc(p, n);
-}
-/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
+/* ld --wrap=NAME sends every call to NAME in code linked into the binary to
+ * __wrap_NAME, which counts it and calls the real one; ld fixes the names.
+ * NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,bugprone-macro-parentheses) */
+#define BENCH_WRAP(name, params, args)                                                             \
+	void *__real_##name params;                                                                \
+	void *__wrap_##name params;                                                                \
+	void *__wrap_##name params                                                                 \
+	{                                                                                          \
+		atomic_fetch_add_explicit(&bench_allocs, 1, memory_order_relaxed);                 \
+		return __real_##name args;                                                         \
+	}
+BENCH_WRAP(malloc, (size_t n), (n))
+BENCH_WRAP(calloc, (size_t n, size_t m), (n, m))
+BENCH_WRAP(realloc, (void *p, size_t n), (p, n))
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c,bugprone-macro-parentheses) */
 
 static uint64_t bench_alloc_count(void)
 {
@@ -86,12 +70,30 @@ struct bench_feed {
 	size_t payload_len[BENCH_FEED_DISTINCT];
 };
 
+/* The figures of one venue; FN: messages through bench_feed_measured,
+ * warm-up included (divide callgrind's Ir by it). */
+enum { MSGS, TICKS, PUB, BYTES, NS, BEST, VONLY, ERRS, OTHER, STEADY, SETUP, PERMSG, FN, NFD };
+static const struct bench_col bench_feed_cols[] = {
+	{"messages", "messages", MSGS, 'f', 10, 0},
+	{NULL, "ticks", TICKS, 'f', 0, 0},
+	{NULL, "published", PUB, 'f', 0, 0},
+	{"bytes", "bytes_per_msg", BYTES, 'f', 9, 1},
+	{"ns/msg", "ns_per_msg", NS, 'f', 11, 1},
+	{"best ns/msg", "best_pass_ns_per_msg", BEST, 'f', 12, 1},
+	{"venue-only ns", "venue_only_ns_per_msg", VONLY, 'f', 13, 1},
+	{"errors", "errors", ERRS, 'f', 8, 0},
+	{NULL, "other", OTHER, 'f', 0, 0},
+	{"allocs steady", "allocs_steady", STEADY, 'f', 13, 0},
+	{"allocs setup", "allocs_setup", SETUP, 'f', 12, 0},
+	{NULL, "allocs_per_msg", PERMSG, 'f', 0, 6},
+	{"measured fn", "measured_fn_messages", FN, 'f', 12, 0},
+	BENCH_COL_END,
+};
+
 struct bench_feed_result {
 	const char *venue, *skip; /* skip: why not measured */
 	char err[256];
-	uint64_t messages, ticks, published, errors, other, allocs_setup, allocs_steady;
-	uint64_t fn_messages; /* through bench_feed_measured, warm-up included (callgrind) */
-	double ns_per_msg, best_pass_ns_per_msg, venue_only_ns_per_msg, bytes_per_msg;
+	double v[NFD];
 };
 
 static int64_t bench_realtime_ns(void)
@@ -102,8 +104,9 @@ static int64_t bench_realtime_ns(void)
 }
 
 /* One message into the venue adapter and, for data, onto the bus. */
-static inline void bench_feed_handle(struct bench_feed *b, const uint8_t *p, size_t n, int binary)
+static void bench_feed_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 {
+	struct bench_feed *b = ud;
 	struct feed_venue_out out = {.ticks = b->ticks, .cap = FEED_VENUE_TICKS_MIN};
 	b->msgs++;
 	if (feed_venue_on_message(&b->v, p, n, binary, b->recv_ns, &out) < 0 ||
@@ -123,11 +126,6 @@ static inline void bench_feed_handle(struct bench_feed *b, const uint8_t *p, siz
 		else
 			b->published += (uint64_t)rc;
 	}
-}
-
-static void bench_feed_on_message(void *ud, const uint8_t *p, size_t n, int binary)
-{
-	bench_feed_handle(ud, p, n, binary);
 }
 
 static void bench_feed_on_close(void *ud, uint16_t code, const char *reason)
@@ -208,7 +206,7 @@ __attribute__((noinline)) static void bench_feed_venue_only(struct bench_feed *b
 	for (uint64_t i = 0; i < passes; i++) {
 		b->recv_ns = bench_realtime_ns();
 		for (unsigned k = 0; k < BENCH_FEED_DISTINCT; k++)
-			bench_feed_handle(b, b->payload[k], b->payload_len[k], 0);
+			bench_feed_on_message(b, b->payload[k], b->payload_len[k], 0);
 	}
 }
 
@@ -227,23 +225,15 @@ static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *o
 	struct feed_ws_cb cb = {.on_message = bench_feed_on_message,
 				.on_close = bench_feed_on_close,
 				.sink = bench_feed_sink};
-	char bus[64], why[160] = "";
-	struct mdbus_writer_opts o = {.bus = bus,
-				      .slots = 65536,
-				      .max_instruments = 64,
-				      .max_sessions = 4,
-				      .mode = 0600,
-				      .group = (gid_t)-1,
-				      .errbuf = why,
-				      .errlen = sizeof(why)};
+	char bus[64];
 	snprintf(bus, sizeof(bus), "bench-feed-%d", (int)getpid());
 	snprintf(sc.name, sizeof(sc.name), "bench");
 	snprintf(sc.venue, sizeof(sc.venue), "%s", ops->name);
 	for (unsigned i = 0; i < BENCH_FEED_NSYM; i++)
 		snprintf(b->syms[i], sizeof(b->syms[i]), "%s", syms[i]);
 	int rc = feed_venue_ctx_init(&b->v, ops, &sc, err, len);
-	if (rc == 0 && (rc = mdbus_writer_open(&b->w, &o)) < 0)
-		snprintf(err, len, "mdbus_writer_open(%s): %s %s", bus, mdbus_strerror(rc), why);
+	if (rc == 0)
+		rc = bench_bus_open(&b->w, bus, 65536, NULL, err, len);
 	for (uint32_t i = 0; rc == 0 && i < b->v.nsyms; i++) {
 		struct mdbus_instrument in;
 		if ((rc = feed_venue_ctx_instrument(&b->v, i, &in)) < 0 ||
@@ -272,7 +262,7 @@ static void bench_feed_zero_counts(struct bench_feed *b)
 
 /* The timed passes, after a warm-up pass of each path (caches, branch
  * predictors, the ring's page faults). 0 or the error of feed_ws_input. */
-static int bench_feed_time(struct bench_feed *b, uint64_t passes, struct bench_feed_result *r)
+static int bench_feed_time(struct bench_feed *b, uint64_t passes, double *v)
 {
 	int64_t best = INT64_MAX, total = 0;
 	int rc = bench_feed_measured(b, 1);
@@ -289,24 +279,25 @@ static int bench_feed_time(struct bench_feed *b, uint64_t passes, struct bench_f
 		total += dt;
 		best = dt < best ? dt : best;
 	}
-	r->allocs_steady = bench_alloc_count() - a;
-	r->fn_messages = b->msgs + BENCH_FEED_DISTINCT;
-	r->messages = b->msgs;
-	r->ticks = b->ticks_n;
-	r->published = b->published;
-	r->errors = b->errors;
-	r->other = b->other;
-	r->ns_per_msg = b->msgs ? (double)total / (double)b->msgs : 0;
-	r->best_pass_ns_per_msg = (double)best / BENCH_FEED_DISTINCT;
-	r->bytes_per_msg = (double)b->frames_len / BENCH_FEED_DISTINCT;
+	v[STEADY] = (double)(bench_alloc_count() - a);
+	v[FN] = (double)(b->msgs + BENCH_FEED_DISTINCT);
+	v[MSGS] = (double)b->msgs;
+	v[TICKS] = (double)b->ticks_n;
+	v[PUB] = (double)b->published;
+	v[ERRS] = (double)b->errors;
+	v[OTHER] = (double)b->other;
+	v[NS] = b->msgs ? (double)total / (double)b->msgs : 0;
+	v[BEST] = (double)best / BENCH_FEED_DISTINCT;
+	v[BYTES] = (double)b->frames_len / BENCH_FEED_DISTINCT;
 	a = bench_alloc_count();
 	bench_feed_zero_counts(b);
 	int64_t t0 = bench_now_ns();
 	bench_feed_venue_only(b, passes);
-	r->venue_only_ns_per_msg = b->msgs ? (double)(bench_now_ns() - t0) / (double)b->msgs : 0;
-	r->allocs_steady += bench_alloc_count() - a;
-	if (b->errors && !r->errors)
-		r->errors = b->errors;
+	v[VONLY] = b->msgs ? (double)(bench_now_ns() - t0) / (double)b->msgs : 0;
+	v[STEADY] += (double)(bench_alloc_count() - a);
+	v[PERMSG] = v[MSGS] > 0 ? v[STEADY] / v[MSGS] : 0.0;
+	if (b->errors && !v[ERRS])
+		v[ERRS] = (double)b->errors;
 	return 0;
 }
 
@@ -324,10 +315,10 @@ static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
 		return -ENOMEM;
 	uint64_t a0 = bench_alloc_count();
 	int rc = bench_feed_setup(b, ops, r->err, sizeof(r->err));
-	r->allocs_setup = bench_alloc_count() - a0;
+	r->v[SETUP] = (double)(bench_alloc_count() - a0);
 	if (rc == 0 &&
 	    (rc = bench_feed_time(b, (messages + BENCH_FEED_DISTINCT - 1) / BENCH_FEED_DISTINCT,
-				  r)) < 0)
+				  r->v)) < 0)
 		snprintf(r->err, sizeof(r->err), "feed_ws_input: %s (%s)", strerror(-rc),
 			 b->ws.err);
 	if (rc == 0 && b->pub_err) {
@@ -345,65 +336,51 @@ static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
 	return rc;
 }
 
-static void bench_feed_json(const struct bench_sysinfo *si, const struct bench_feed_result *res,
-			    unsigned n)
+static void bench_feed_print(const struct bench_sysinfo *si, const struct bench_feed_result *res,
+			     unsigned n, int json)
 {
 	struct bench_json j = {.f = stdout};
-	bench_j_doc(&j, si, "feed");
-	bench_j(&j, "method:s",
-		"16 KiB chunks of server WebSocket frames -> feed_ws_input -> venue on_message -> "
-		"mdbus_writer_publish_batch; clock CLOCK_MONOTONIC around each pass of 4096 "
-		"messages");
-	bench_j_open(&j, "venues", '[');
-	for (unsigned i = 0; i < n; i++) {
-		const struct bench_feed_result *r = &res[i];
-		bench_j_open(&j, NULL, '{');
-		bench_j(&j, "venue:s skipped:b", r->venue, r->skip != NULL);
-		if (r->skip)
-			bench_j(&j, "reason:s", r->skip);
-		else
-			bench_j(&j,
-				"error:s messages:u ticks:u published:u errors:u other:u "
-				"bytes_per_msg:f1 ns_per_msg:f1 best_pass_ns_per_msg:f1 "
-				"venue_only_ns_per_msg:f1 allocs_setup:u allocs_steady:u "
-				"allocs_per_msg:f6 measured_fn_messages:u",
-				r->err[0] ? r->err : NULL, r->messages, r->ticks, r->published,
-				r->errors, r->other, r->bytes_per_msg, r->ns_per_msg,
-				r->best_pass_ns_per_msg, r->venue_only_ns_per_msg, r->allocs_setup,
-				r->allocs_steady,
-				r->messages ? (double)r->allocs_steady / (double)r->messages : 0.0,
-				r->fn_messages);
-		bench_j_close(&j);
+	if (json) {
+		bench_j_doc(&j, si, "feed");
+		bench_j(&j, "method:s",
+			"16 KiB chunks of server WebSocket frames -> feed_ws_input -> venue "
+			"on_message -> mdbus_writer_publish_batch; clock CLOCK_MONOTONIC around "
+			"each pass of 4096 messages");
+		bench_j_open(&j, "venues", '[');
+	} else {
+		bench_report_machine(stdout, si);
+		printf("feed: WebSocket frames (16 KiB records) -> venue adapter -> mdbus publish, "
+		       "%d distinct messages replayed\n  %-9s",
+		       BENCH_FEED_DISTINCT, "venue");
+		bench_cols(stdout, bench_feed_cols, NULL, NULL);
+		printf("\n");
 	}
-	bench_j_close(&j);
-	bench_j_close(&j);
-}
-
-static void bench_feed_table(const struct bench_sysinfo *si, const struct bench_feed_result *res,
-			     unsigned n)
-{
-	bench_report_machine(stdout, si);
-	printf("feed: WebSocket frames (16 KiB records) -> venue adapter -> mdbus publish, %d "
-	       "distinct messages replayed\n",
-	       BENCH_FEED_DISTINCT);
-	printf("  %-9s %10s %9s %11s %12s %13s %8s %13s %12s %12s\n", "venue", "messages", "bytes",
-	       "ns/msg", "best ns/msg", "venue-only ns", "errors", "allocs steady", "allocs setup",
-	       "measured fn");
-	for (unsigned i = 0; i < n; i++) {
-		const struct bench_feed_result *r = &res[i];
-		if (r->skip) {
+	for (const struct bench_feed_result *r = res; r < res + n; r++) {
+		if (json) {
+			bench_j_open(&j, NULL, '{');
+			bench_j(&j, "venue:s skipped:b", r->venue, r->skip != NULL);
+			bench_j(&j, r->skip ? "reason:s" : "error:s",
+				r->skip	    ? r->skip
+				: r->err[0] ? r->err
+					    : NULL);
+			if (!r->skip)
+				bench_cols_json(&j, bench_feed_cols, r->v, NULL);
+			bench_j_close(&j);
+		} else if (r->skip) {
 			printf("  %-9s skipped: %s\n", r->venue, r->skip);
-			continue;
+		} else {
+			printf("  %-9s", r->venue);
+			bench_cols(stdout, bench_feed_cols, r->v, NULL);
+			printf("%s%s\n", r->err[0] ? "  error: " : "", r->err);
 		}
-		printf("  %-9s %10llu %9.1f %11.1f %12.1f %13.1f %8llu %13llu %12llu %12llu%s%s\n",
-		       r->venue, (unsigned long long)r->messages, r->bytes_per_msg, r->ns_per_msg,
-		       r->best_pass_ns_per_msg, r->venue_only_ns_per_msg,
-		       (unsigned long long)r->errors, (unsigned long long)r->allocs_steady,
-		       (unsigned long long)r->allocs_setup, (unsigned long long)r->fn_messages,
-		       r->err[0] ? "  error: " : "", r->err);
 	}
-	printf("  (measured fn: messages through bench_feed_measured, warm-up included: divide "
-	       "callgrind's Ir by it)\n");
+	if (json) {
+		bench_j_close(&j);
+		bench_j_close(&j);
+	} else {
+		printf("  (measured fn: messages through bench_feed_measured, warm-up included: "
+		       "divide callgrind's Ir by it)\n");
+	}
 }
 
 static int bench_feed_venue(const char *arg, void *dst)
@@ -425,13 +402,14 @@ int bench_feed_main(int argc, char **argv)
 		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json, "JSON output"),
 		BENCH_OPT_END,
 	};
-	int rc = bench_opt_parse("mdbus-bench feed",
-				 "usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n"
-				 "  feedd's cost per message: WebSocket frames -> venue adapter -> "
-				 "mdbus publish\n",
-				 opts, argc, argv);
-	if (rc)
-		return rc > 0 ? 0 : 2;
+	int rc =
+		bench_opt_parse("mdbus-bench feed",
+				"usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n  "
+				"feedd's cost per message: WebSocket frames -> venue adapter -> "
+				"mdbus publish\n",
+				opts, argc, argv);
+	if (rc >= 0)
+		return rc;
 	struct bench_sysinfo si;
 	struct bench_feed_result res[16];
 	unsigned n = 0;
@@ -442,12 +420,9 @@ int bench_feed_main(int argc, char **argv)
 		rc = bench_feed_run(feed_venue_at(i), messages, &res[n]);
 		if (rc < 0 && !res[n].err[0])
 			snprintf(res[n].err, sizeof(res[n].err), "%s", strerror(-rc));
-		failed |= rc < 0 || res[n].errors || res[n].allocs_steady;
+		failed |= rc < 0 || res[n].v[ERRS] > 0 || res[n].v[STEADY] > 0;
 		n++;
 	}
-	if (json)
-		bench_feed_json(&si, res, n);
-	else
-		bench_feed_table(&si, res, n);
+	bench_feed_print(&si, res, n, json);
 	return failed;
 }

@@ -16,15 +16,8 @@
 #include "noise.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
-
-#define BENCH_TRACE_LEN (BENCH_NOISE_MAX_STALLS * sizeof(struct bench_stall))
-
-/* The recorders, rounded up to a cache line: the traces follow. */
-static size_t bench_stalls_head(const struct bench_cfg *cfg)
-{
-	return ((cfg->consumers + 1) * sizeof(struct bench_noise_cpu) + 63) & ~(size_t)63;
-}
 
 size_t bench_stalls_len(const struct bench_run *run, struct bench_floor *fl)
 {
@@ -40,26 +33,20 @@ size_t bench_stalls_len(const struct bench_run *run, struct bench_floor *fl)
 	memset(fl, 0, sizeof(*fl));
 	bench_hist_reset(&fl->hist);
 	snprintf(fl->why, sizeof(fl->why), "%s", why ? why : "");
-	return why ? 0 : bench_stalls_head(cfg) + (cfg->consumers + 1) * BENCH_TRACE_LEN;
+	return why ? 0 : bench_noise_size(cfg->consumers + 1);
 }
 
 void bench_stalls_place(struct bench_run *run)
 {
-	/* the recorders follow the control block; each child touches only its own trace */
-	char *base = (char *)(run->ctl + 1);
-	struct bench_noise_cpu *rec = (struct bench_noise_cpu *)base;
-	for (unsigned i = 0; i <= run->cfg->consumers; i++) {
-		rec[i].cpu = bench_cpu_for(run->cfg, (int)i - 1);
-		rec[i].trace = (struct bench_stall *)(base + bench_stalls_head(run->cfg) +
-						      i * BENCH_TRACE_LEN);
-	}
-	run->ctl->stall_pub = &rec[0];
-	run->ctl->stall_sub = &rec[1];
+	/* the recorders follow the control block */
+	run->ctl->stall = bench_noise_place(run->ctl + 1, run->cfg->consumers + 1);
+	for (unsigned i = 0; i <= run->cfg->consumers; i++)
+		run->ctl->stall[i].cpu = bench_cpu_for(run->cfg, (int)i - 1);
 }
 
 void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl)
 {
-	const struct bench_noise_cpu *rec = run->ctl->stall_pub; /* publisher, then consumers */
+	const struct bench_noise_cpu *rec = run->ctl->stall; /* publisher, then consumers */
 	unsigned n = run->cfg->consumers;
 	if (!rec)
 		return;
@@ -73,12 +60,14 @@ void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl)
 	for (unsigned i = 0; i <= n; i++) {
 		const struct bench_noise_cpu *c = &rec[i];
 		double span = (double)(c->end_ns - c->start_ns) / 1e9;
-		fl->role[i] =
-			(struct bench_floor_cpu){c->cpu,
-						 c->kept<c->stalls, bench_noise_away_pct(c), span> 0
-							 ? (double)c->stalls / span
-							 : 0.0,
-						 c->longest_ns};
+		fl->role[i] = (struct bench_floor_cpu){
+			.cpu = c->cpu,
+			.truncated = c->kept<c->stalls, .away_pct = bench_noise_away_pct(c),
+					     .stalls_per_s = span> 0
+					     ? (double)c->stalls / span
+					     : 0.0,
+			.longest_ns = c->longest_ns,
+		};
 		if (i)
 			bench_noise_floor(rec, c, run->cfg->rate, &fl->hist);
 	}
@@ -88,38 +77,56 @@ void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl)
 
 /* ---- mdbus-bench noise ---------------------------------------------------- */
 
-/* One probed CPU: its stalls and a zero-cost consumer alone on it (its
- * publisher never away), as a table row or JSON members. */
+/* The figures of one probed CPU: its stalls, and a zero-cost consumer alone
+ * on it (its publisher never away). */
+enum { NZ_SEC, NZ_AWAY, NZ_RATE, NZ_N, NZ_P50, NZ_P99, NZ_LONG, NZ_SHARED, NZ_A99, NZ_A999, NZ_NF };
+static const struct bench_col bench_noise_cols[] = {
+	{"seconds", NULL, NZ_SEC, 'f', 7, 2},
+	{NULL, "seconds", NZ_SEC, 'f', 0, 3},
+	{"away", NULL, NZ_AWAY, '%', 7, 2},
+	{NULL, "away_pct", NZ_AWAY, 'f', 0, 4},
+	{"stalls/s", NULL, NZ_RATE, 'f', 9, 0},
+	{NULL, "stalls", NZ_N, 'f', 0, 0},
+	{"p50", NULL, NZ_P50, 'n', 9, 0},
+	{"p99", NULL, NZ_P99, 'n', 9, 0},
+	{"longest", NULL, NZ_LONG, 'n', 9, 0},
+	{"shared", NULL, NZ_SHARED, '%', 7, 0},
+	{"alone p99", NULL, NZ_A99, 'n', 10, 0},
+	{"alone p99.9", NULL, NZ_A999, 'n', 10, 0},
+	BENCH_COL_END,
+};
+
 static void bench_noise_row(struct bench_json *j, const struct bench_noise_cpu *c,
 			    const struct bench_noise_cpu *ref, uint64_t rate)
 {
 	struct bench_hist h;
-	double span = (double)(c->end_ns - c->start_ns) / 1e9;
-	double shared = c != ref && ref->ok ? bench_noise_shared_pct(c, ref) : 0.0;
-	char b[5][24], sh[16] = "-";
+	double v[NZ_NF], span = (double)(c->end_ns - c->start_ns) / 1e9;
 	bench_hist_reset(&h);
 	bench_noise_floor(NULL, c, rate, &h);
-	if (j) {
-		bench_j(j, "seconds:f3 away_pct:f4 stalls:u truncated:b longest_ns:i", span,
-			bench_noise_away_pct(c), c->stalls, c->kept < c->stalls, c->longest_ns);
-		if (c != ref)
-			bench_j(j, "shared_pct:f2", shared);
-		else
-			bench_j(j, "shared_pct:s", NULL);
-		bench_j_hist(j, "stall_ns", &c->len);
-		bench_j_hist(j, "alone_latency_ns", &h);
+	v[NZ_SEC] = span;
+	v[NZ_AWAY] = bench_noise_away_pct(c);
+	v[NZ_RATE] = span > 0 ? (double)c->stalls / span : 0.0;
+	v[NZ_N] = (double)c->stalls;
+	v[NZ_P50] = (double)bench_hist_percentile(&c->len, 50);
+	v[NZ_P99] = (double)bench_hist_percentile(&c->len, 99);
+	v[NZ_LONG] = (double)c->longest_ns;
+	v[NZ_SHARED] = c == ref ? NAN : ref->ok ? bench_noise_shared_pct(c, ref) : 0.0; /* "-" */
+	v[NZ_A99] = (double)bench_hist_percentile(&h, 99);
+	v[NZ_A999] = (double)bench_hist_percentile(&h, 99.9);
+	if (!j) {
+		printf("  %-4d", c->cpu);
+		bench_cols(stdout, bench_noise_cols, v, NULL);
+		printf("%s\n", c->kept < c->stalls ? " (truncated)" : "");
 		return;
 	}
-	const uint64_t v[5] = {bench_hist_percentile(&c->len, 50),
-			       bench_hist_percentile(&c->len, 99), (uint64_t)c->longest_ns,
-			       bench_hist_percentile(&h, 99), bench_hist_percentile(&h, 99.9)};
-	for (int i = 0; i < 5; i++)
-		bench_fmt_ns(v[i], b[i], sizeof(b[i]));
-	if (c != ref)
-		snprintf(sh, sizeof(sh), "%.0f%%", shared);
-	printf("  %-4d %7.2f %6.2f%% %9.0f %9s %9s %9s %7s %10s %10s%s\n", c->cpu, span,
-	       bench_noise_away_pct(c), span > 0 ? (double)c->stalls / span : 0.0, b[0], b[1], b[2],
-	       sh, b[3], b[4], c->kept < c->stalls ? " (truncated)" : "");
+	bench_cols_json(j, bench_noise_cols, v, NULL);
+	bench_j(j, "truncated:b longest_ns:i", c->kept < c->stalls, c->longest_ns);
+	if (c == ref)
+		bench_j(j, "shared_pct:s", NULL);
+	else
+		bench_j(j, "shared_pct:f2", v[NZ_SHARED]);
+	bench_j_hist(j, "stall_ns", &c->len);
+	bench_j_hist(j, "alone_latency_ns", &h);
 }
 
 static void bench_noise_print(const struct bench_sysinfo *si, const struct bench_noise *nz,
@@ -134,10 +141,10 @@ static void bench_noise_print(const struct bench_sysinfo *si, const struct bench
 	} else {
 		bench_report_machine(stdout, si);
 		printf("probe:   one spinning process pinned on each CPU, all at once; a stall is "
-		       "a gap > %d ns between two clock reads (%.1f ns per clock read)\n\n",
-		       BENCH_NOISE_MIN_NS, si->clock_cost_ns);
-		printf("  %-4s %7s %7s %9s %9s %9s %9s %7s %10s %10s\n", "cpu", "seconds", "away",
-		       "stalls/s", "p50", "p99", "longest", "shared", "alone p99", "alone p99.9");
+		       "a gap > %d ns between two clock reads (%.1f ns per clock read)\n\n  %-4s",
+		       BENCH_NOISE_MIN_NS, si->clock_cost_ns, "cpu");
+		bench_cols(stdout, bench_noise_cols, NULL, NULL);
+		printf("\n");
 	}
 	for (unsigned i = 0; i < nz->n; i++) {
 		const struct bench_noise_cpu *c = &nz->cpu[i];
@@ -162,11 +169,7 @@ static void bench_noise_print(const struct bench_sysinfo *si, const struct bench
 	}
 }
 
-static int bench_noise_cpus(const char *arg, void *dst)
-{
-	struct bench_cfg *cfg = dst;
-	return bench_parse_cpus(arg, cfg->cpus, BENCH_NOISE_MAX_CPUS, &cfg->ncpus);
-}
+_Static_assert(BENCH_NOISE_MAX_CPUS == BENCH_MAX_CONSUMERS + 1, "--cpus fills bench_cfg.cpus");
 
 int bench_noise_main(int argc, char **argv)
 {
@@ -176,7 +179,7 @@ int bench_noise_main(int argc, char **argv)
 	int json = 0, failed = 0, rc;
 	const struct bench_opt opts[] = {
 		BENCH_OPT_FUN("cpus", 'c', &cfg, "a list of CPUs we may run on like 0,1",
-			      bench_noise_cpus, "LIST\tCPUs to probe, all at once (default: all)"),
+			      bench_opt_cpus, "LIST\tCPUs to probe, all at once (default: all)"),
 		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &cfg.duration_ns, 1000000,
 			    60000000000LL, "1ms..60s", "D\tprobe length (default 5s)"),
 		BENCH_OPT_N("rate", 'r', BENCH_OPT_U64, &cfg.rate, 1, 1000000000,
@@ -188,8 +191,8 @@ int bench_noise_main(int argc, char **argv)
 	if ((rc = bench_opt_parse("mdbus-bench noise",
 				  "usage: mdbus-bench noise [options]   how often this machine "
 				  "takes a CPU away\n",
-				  opts, argc, argv)))
-		return rc > 0 ? 0 : 2;
+				  opts, argc, argv)) >= 0)
+		return rc;
 	if (cfg.ncpus == 0)
 		cfg.ncpus = bench_usable_cpus(cfg.cpus, BENCH_NOISE_MAX_CPUS);
 	bench_sysinfo_get(&si);

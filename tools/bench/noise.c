@@ -13,7 +13,27 @@
 
 enum { NZ_READY, NZ_GO }; /* where the probe processes meet */
 
-#define BENCH_NOISE_TRACE ((BENCH_NOISE_MAX_STALLS * sizeof(struct bench_stall) + 63) & ~63ul)
+#define BENCH_NOISE_TRACE (BENCH_NOISE_MAX_STALLS * sizeof(struct bench_stall))
+
+/* The recorders, rounded up to a cache line: the traces follow. */
+static size_t bench_noise_head(unsigned n)
+{
+	return (n * sizeof(struct bench_noise_cpu) + 63) & ~(size_t)63;
+}
+
+size_t bench_noise_size(unsigned n)
+{
+	return bench_noise_head(n) + n * BENCH_NOISE_TRACE;
+}
+
+struct bench_noise_cpu *bench_noise_place(void *mem, unsigned n)
+{
+	struct bench_noise_cpu *c = mem;
+	for (unsigned i = 0; i < n; i++) /* each process touches only its own trace */
+		c[i].trace = (struct bench_stall *)((char *)mem + bench_noise_head(n) +
+						    i * BENCH_NOISE_TRACE);
+	return c;
+}
 
 void bench_noise_begin(struct bench_noise_cpu *c, int64_t start_ns)
 {
@@ -64,20 +84,17 @@ int bench_noise_probe(const int *cpus, unsigned ncpus, int64_t duration_ns, stru
 		if (k == n)
 			p->cpu[n++] = cpus[i];
 	}
-	size_t res = (n * sizeof(struct bench_noise_cpu) + 63) & ~63ul;
-	int rc = n && duration_ns > 0 ? bench_proc_map(p, res + n * BENCH_NOISE_TRACE) : -EINVAL;
+	int rc = n && duration_ns > 0 ? bench_proc_map(p, bench_noise_size(n)) : -EINVAL;
 	if (rc < 0)
 		return rc;
 	out->n = p->n = n;
-	out->cpu = p->shared;
+	out->cpu = bench_noise_place(p->shared, n);
 	out->duration_ns = duration_ns;
 	p->child = bench_noise_child;
 	p->arg = out;
 	p->timeout_ns = duration_ns + 20LL * 1000000000;
 	for (unsigned i = 0; i < n; i++) {
 		out->cpu[i].cpu = p->cpu[i];
-		out->cpu[i].trace =
-			(struct bench_stall *)((char *)p->shared + res + i * BENCH_NOISE_TRACE);
 		snprintf(out->cpu[i].err, sizeof(out->cpu[i].err), "probe process died");
 	}
 	rc = bench_proc_start(p);
@@ -100,14 +117,6 @@ void bench_noise_free(struct bench_noise *nz)
 {
 	bench_proc_unmap(&nz->proc);
 	memset(nz, 0, sizeof(*nz));
-}
-
-const struct bench_noise_cpu *bench_noise_find(const struct bench_noise *nz, int cpu)
-{
-	for (unsigned i = 0; i < nz->n; i++)
-		if (nz->cpu[i].cpu == cpu && nz->cpu[i].ok)
-			return &nz->cpu[i];
-	return NULL;
 }
 
 double bench_noise_away_pct(const struct bench_noise_cpu *c)
@@ -141,9 +150,7 @@ uint64_t bench_noise_floor(const struct bench_noise_cpu *pub, const struct bench
 		end = pub->end_ns;
 	uint64_t kp = 0, ks = 0, i = 0;
 	for (;; i++) {
-		/* exact integer schedule, as the publisher's (run.c) */
-		int64_t due = start + (int64_t)((i / rate) * 1000000000ull +
-						((i % rate) * 1000000000ull) / rate);
+		int64_t due = bench_due(start, i, rate); /* the publisher's schedule */
 		if (due >= end)
 			break;
 		int64_t sent = bench_noise_back_at(pub, &kp, due);

@@ -57,6 +57,11 @@ static inline void bench_noise_note(struct bench_noise_cpu *c, int64_t min_ns, i
 	*prev = now;
 }
 
+/* Bytes of n recorders followed by their traces, and the recorders placed
+ * in such memory (each pointed at its trace). */
+size_t bench_noise_size(unsigned n);
+struct bench_noise_cpu *bench_noise_place(void *mem, unsigned n);
+
 /* Empties c and touches its whole trace (a page's first touch is itself a
  * stall); the span starts at start_ns. */
 void bench_noise_begin(struct bench_noise_cpu *c, int64_t start_ns);
@@ -77,8 +82,6 @@ struct bench_noise {
 int bench_noise_probe(const int *cpus, unsigned ncpus, int64_t duration_ns,
 		      struct bench_noise *out);
 void bench_noise_free(struct bench_noise *nz);
-/* The probe entry of CPU cpu that ran, or NULL. */
-const struct bench_noise_cpu *bench_noise_find(const struct bench_noise *nz, int cpu);
 
 /* Share of the span the CPU was away, in percent. */
 double bench_noise_away_pct(const struct bench_noise_cpu *c);

@@ -116,6 +116,30 @@ void bench_usage(struct bench_usage *u)
 	u->vol = (uint64_t)ru.ru_nvcsw;
 }
 
+int bench_bus_open(mdbus_writer **w, const char *bus, unsigned slots,
+		   const struct mdbus_instrument *in, char *err, size_t len)
+{
+	char why[160] = "";
+	uint32_t id = 0;
+	struct mdbus_writer_opts o = {.bus = bus,
+				      .slots = slots,
+				      .max_instruments = 64,
+				      .max_sessions = 4,
+				      .mode = 0600,
+				      .errbuf = why,
+				      .errlen = sizeof(why)};
+	int rc = mdbus_writer_open(w, &o); /* NULL on failure */
+	if (rc == 0 && in && (rc = mdbus_writer_add_instrument(*w, in, &id)) == 0 && id != 0)
+		rc = -EEXIST; /* not the bus's first instrument */
+	if (rc < 0) {
+		snprintf(err, len, "mdbus writer(%s): %s %s", bus, mdbus_strerror(rc), why);
+		if (*w)
+			mdbus_writer_close(*w, 1);
+		*w = NULL;
+	}
+	return rc;
+}
+
 void bench_bus_unlink(const char *bus)
 {
 	char path[256];

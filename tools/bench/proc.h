@@ -16,6 +16,9 @@
 #include <sys/types.h>
 #include <time.h>
 
+struct mdbus_writer;
+struct mdbus_instrument;
+
 #define BENCH_PROC_MAX	  66 /* a publisher, 64 consumers, a spare */
 #define BENCH_PROC_STAGES 8
 
@@ -27,6 +30,13 @@ static inline int64_t bench_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* When tick i of a schedule at rate ticks/s from start is due: exact integer
+ * math, no drift over long runs; split so i * 1e9 cannot overflow. */
+static inline int64_t bench_due(int64_t start, uint64_t i, uint64_t rate)
+{
+	return start + (int64_t)((i / rate) * 1000000000ull + ((i % rate) * 1000000000ull) / rate);
 }
 
 static inline void bench_relax(void)
@@ -102,6 +112,10 @@ struct bench_usage {
 	uint64_t invol, vol; /* preempted (CPU contention); blocked (--wait sleeps) */
 };
 void bench_usage(struct bench_usage *u);
+/* The private bus of a run: created with slots (0 = the default) and, if
+ * in, that one instrument (id 0). 0 or -errno with err; *w NULL then. */
+int bench_bus_open(struct mdbus_writer **w, const char *bus, unsigned slots,
+		   const struct mdbus_instrument *in, char *err, size_t len);
 /* Removes a private bus left behind by a writer killed at the deadline. */
 void bench_bus_unlink(const char *bus);
 

@@ -96,6 +96,11 @@ void bench_fmt_rate(uint64_t rate, char *buf, size_t len)
 		snprintf(buf, len, "%llu/s", (unsigned long long)rate);
 }
 
+uint64_t bench_u(double v)
+{
+	return v >= 1.8e19 ? UINT64_MAX : (uint64_t)v; /* "lost" survives the median */
+}
+
 static int bench_cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -188,14 +193,57 @@ void bench_j(struct bench_json *j, const char *spec, ...)
 void bench_j_hist(struct bench_json *j, const char *key, const struct bench_hist *h)
 {
 	bench_j_open(j, key, '{');
-	bench_j(j, "count:u min:u", h->count, h->count ? h->min : 0);
-	for (int i = 0; i < BENCH_NPCT; i++) {
-		char spec[16];
-		snprintf(spec, sizeof(spec), "%s:u", bench_pct_names[i]);
-		bench_j(j, spec, bench_hist_percentile(h, bench_pcts[i]));
-	}
-	bench_j(j, "max:u mean:f1", h->max, bench_hist_mean(h));
+	_Static_assert(BENCH_NPCT == 5, "the spec below names every percentile");
+	bench_j(j, "count:u min:u p50:u p90:u p99:u p99.9:u p99.99:u max:u mean:f1", h->count,
+		h->count ? h->min : 0, bench_hist_percentile(h, 50), bench_hist_percentile(h, 90),
+		bench_hist_percentile(h, 99), bench_hist_percentile(h, 99.9),
+		bench_hist_percentile(h, 99.99), h->max, bench_hist_mean(h));
 	bench_j_close(j);
+}
+
+/* One cell of column c: its heading (v NULL) or its figure. */
+static void bench_cell(const struct bench_col *c, const double *v, const double *base, char *b,
+		       size_t len)
+{
+	double x = v ? v[c->fig] : 0, y = base ? base[c->fig] : 0;
+	if (!v)
+		snprintf(b, len, "%s", c->head);
+	else if (isnan(x) || (c->fmt == 'r' && !(y > 0)))
+		snprintf(b, len, "-");
+	else if (c->fmt == 'n')
+		bench_fmt_ns(bench_u(x), b, len);
+	else if (c->fmt == 'r') /* "7.8x", "0.05x": two significant digits below 1 */
+		snprintf(b, len, x / y < 1.0 ? "%.2gx" : "%.1fx", x / y);
+	else
+		snprintf(b, len, c->fmt == '%' ? "%.*f%%" : "%.*f", c->dec, x);
+}
+
+void bench_cols(FILE *f, const struct bench_col *c, const double *v, const double *base)
+{
+	char b[48];
+	for (; c->fmt; c++)
+		if (c->head) {
+			bench_cell(c, v, base, b, sizeof(b));
+			fprintf(f, " %*s", c->width, b);
+		}
+}
+
+void bench_cols_json(struct bench_json *j, const struct bench_col *c, const double *v,
+		     const double *base)
+{
+	for (; c->fmt; c++) {
+		if (!c->key)
+			continue;
+		double x = v[c->fig], y = c->fmt == 'r' ? base[c->fig] : 1;
+		x = y > 0 ? x / y : 0;
+		bench_j_key(j, c->key);
+		if (isnan(x))
+			fputs("null", j->f);
+		else if (c->fmt == 'n')
+			fprintf(j->f, "%llu", (unsigned long long)bench_u(x));
+		else
+			fprintf(j->f, "%.*f", c->dec, x);
+	}
 }
 
 void bench_j_doc(struct bench_json *j, const struct bench_sysinfo *si, const char *mode)

@@ -2,42 +2,24 @@
 /*
  * report_lat.c: what fan-out latency runs print: tables (one run,
  * --compare, --sweep), the JSON document and the plot's curves. Every
- * figure of a run is one entry of bench_figs, computed by bench_figure();
- * the comparison takes their medians over the runs of each transport, and
- * its tables are lists of columns over those figures.
+ * figure of a run is computed by bench_figure(); the comparison takes their
+ * medians over the runs of each transport, and its tables and JSON summary
+ * are lists of columns (report.c) over those figures.
  */
 #include "bench.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BENCH_LAT_MAXRUNS 256
 
 /* The figures of one run. L* count lost ticks as slower than any delivered
- * one; R* are the ready ticks; F* the floor. */
+ * one; R* are the ready ticks; F* the floor (NaN when there is none). The
+ * p50 range (P50LO, P50HI) is the comparison's. */
 enum { P50, P99, P9999, L50, L99, LOST, R50, R99, RPCT, F50, F99, F9999, RATE, MISSED, NFIG };
-
-static const struct {
-	double pct;	  /* the percentile of a latency figure */
-	const char *json; /* the --compare summary's key of the median, NULL = none */
-	int decimals;	  /* -1: an integer ns figure, "lost" as UINT64_MAX */
-} bench_figs[NFIG] = {
-	{50, "p50_median", -1},
-	{99, "p99_median", -1},
-	{99.99, "p99.99_median", -1},
-	{50, NULL, -1},
-	{99, NULL, -1},
-	{0, "lost_pct", 3},
-	{50, "ready_p50_median", -1},
-	{99, "ready_p99_median", -1},
-	{0, "ready_pct", 2},
-	{50, "floor_p50_median", -1},
-	{99, "floor_p99_median", -1},
-	{99.99, "floor_p99.99_median", -1},
-	{0, NULL, 0},
-	{0, NULL, 0},
-};
+enum { P50LO = NFIG, P50HI, NSUM };
 
 static uint64_t bench_missed(const struct bench_result *r)
 {
@@ -82,119 +64,80 @@ static double bench_pub_rate(const struct bench_pub_result *p)
 	return secs > 0 ? (double)p->published / secs : 0.0;
 }
 
-static uint64_t bench_u(double v)
-{
-	return v >= 1.8e19 ? UINT64_MAX : (uint64_t)v; /* "lost" survives the median */
-}
-
 static double bench_figure(const struct bench_result *r, int f)
 {
+	static const double pct[NFIG] = {50, 99, 99.99, 50, 99, 0, 50, 99, 0, 50, 99, 99.99};
 	uint64_t m = bench_missed(r);
-	double p = bench_figs[f].pct;
 	switch (f) {
 	case L50:
 	case L99:
-		return (double)bench_lossy(&r->all, m, p);
+		return (double)bench_lossy(&r->all, m, pct[f]);
 	case LOST:
 		return 100.0 * (double)m / (double)(m + r->all.count);
 	case R50:
 	case R99:
-		return (double)bench_hist_percentile(&r->all_ready, p);
+		return (double)bench_hist_percentile(&r->all_ready, pct[f]);
 	case RPCT:
 		return 100.0 * (double)r->all_ready.count / (double)r->all.count;
 	case F50:
 	case F99:
 	case F9999:
-		return (double)bench_hist_percentile(&r->floor.hist, p);
+		return r->floor.ok ? (double)bench_hist_percentile(&r->floor.hist, pct[f]) : NAN;
 	case RATE:
 		return bench_pub_rate(&r->pub);
 	case MISSED:
 		return (double)m;
 	}
-	return (double)bench_hist_percentile(&r->all, p);
+	return (double)bench_hist_percentile(&r->all, pct[f]);
 }
 
 /* One transport over its runs: the median of every figure. */
 struct bench_summary {
-	const char *transport;
+	const struct bench_transport *t;
 	unsigned runs, floor_runs;   /* runs with latencies; those that traced a floor */
 	char why[BENCH_ERR_MAX * 2]; /* every run skipped or failed (runs == 0): why */
-	double med[NFIG], p50_min, p50_max;
+	double med[NSUM];
 };
 
-/* Groups r by transport (first-seen order); returns the number of groups. */
+/* Groups r by transport (first-seen order); returns the number of groups,
+ * mdbus's in *base if it measured (what the ratios divide by). */
 static size_t bench_summarize(const struct bench_result *r, size_t n, struct bench_summary *out,
-			      size_t cap)
+			      size_t cap, const struct bench_summary **base)
 {
-	double v[BENCH_LAT_MAXRUNS];
+	double v[BENCH_LAT_MAXRUNS], x;
 	size_t ng = 0;
 	for (size_t i = 0; i < n && ng < cap; i++) {
 		size_t g = 0;
-		while (g < ng && strcmp(out[g].transport, r[i].t->name) != 0)
+		while (g < ng && out[g].t != r[i].t)
 			g++;
 		if (g < ng)
 			continue; /* seen */
 		struct bench_summary *s = &out[ng++];
 		memset(s, 0, sizeof(*s));
-		s->transport = r[i].t->name;
+		s->t = r[i].t;
+		for (size_t j = n; j-- > i;) /* the first run that did not measure */
+			if (r[j].t == s->t && (r[j].skipped || !r[j].all.count))
+				snprintf(s->why, sizeof(s->why), "%s%.*s",
+					 r[j].skipped ? "skipped: " : "failed: ",
+					 (int)sizeof(s->why) - 16, r[j].why);
 		for (int f = 0; f < NFIG; f++) {
 			unsigned m = 0;
-			for (size_t j = i; j < n && m < BENCH_LAT_MAXRUNS; j++) {
-				int use = r[j].t == r[i].t && !r[j].skipped && r[j].all.count;
-				if (f == 0 && r[j].t == r[i].t && !use && !s->why[0])
-					snprintf(s->why, sizeof(s->why), "%s%.*s",
-						 r[j].skipped ? "skipped: " : "failed: ",
-						 (int)sizeof(s->why) - 16, r[j].why);
-				if (use && (f < F50 || f > F9999 || r[j].floor.ok))
-					v[m++] = bench_figure(&r[j], f);
-			}
+			for (size_t j = i; j < n && m < BENCH_LAT_MAXRUNS; j++)
+				if (r[j].t == s->t && !r[j].skipped && r[j].all.count &&
+				    !isnan(x = bench_figure(&r[j], f)))
+					v[m++] = x;
 			s->med[f] = bench_median(v, m, 0);
 			if (f == P50 && (s->runs = m))
-				s->p50_min = v[0], s->p50_max = v[m - 1];
+				s->med[P50LO] = v[0], s->med[P50HI] = v[m - 1];
 			if (f == F50)
 				s->floor_runs = m;
 		}
 	}
+	*base = NULL;
+	for (size_t g = 0; g < ng; g++)
+		if (out[g].t == &bench_transport_mdbus && out[g].runs)
+			*base = &out[g];
 	return ng;
-}
-
-static const struct bench_summary *bench_mdbus_summary(const struct bench_summary *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(s[i].transport, "mdbus") == 0 && s[i].runs)
-			return &s[i];
-	return NULL;
-}
-
-/* A table column over a figure: 'n' ns, 'r' ratio to mdbus, '%' percent,
- * 'f' plain number. */
-struct bench_col {
-	const char *head;
-	int fig;
-	char kind;
-	int width;
-};
-
-/* Prints the header (v NULL) or a row of the columns, figures from v. */
-static void bench_cols(FILE *f, const struct bench_col *c, const double *v, const double *base)
-{
-	for (; c->head; c++) {
-		char b[32];
-		double x = v ? v[c->fig] : 0, y = base ? base[c->fig] : 0;
-		if (!v)
-			snprintf(b, sizeof(b), "%s", c->head);
-		else if (c->kind == 'n')
-			bench_fmt_ns(bench_u(x), b, sizeof(b));
-		else if (c->kind == '%')
-			snprintf(b, sizeof(b), "%.1f%%", x);
-		else if (c->kind == 'f')
-			snprintf(b, sizeof(b), "%.0f", x);
-		else if (y > 0) /* "7.8x", "0.05x": two significant digits below 1 */
-			snprintf(b, sizeof(b), x / y < 1.0 ? "%.2gx" : "%.1fx", x / y);
-		else
-			snprintf(b, sizeof(b), "-");
-		fprintf(f, " %*s", c->width, b);
-	}
 }
 
 void bench_lat_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg)
@@ -284,8 +227,8 @@ static void bench_report_notes(FILE *f, const struct bench_result *r)
 		bench_fmt_ns(bench_u(bench_figure(r, L50)), a, sizeof(a));
 		bench_fmt_ns(bench_u(bench_figure(r, L99)), b, sizeof(b));
 		fprintf(f,
-			"  lost %.1f%% of the ticks; a lost tick counted as slowest: p50 %s, "
-			"p99 %s\n",
+			"  lost %.1f%% of the ticks; a lost tick counted as slowest: p50 %s, p99 "
+			"%s\n",
 			bench_figure(r, LOST), a, b);
 	}
 	if (r->warning[0])
@@ -338,23 +281,44 @@ void bench_lat_run(FILE *f, const struct bench_result *r)
 	bench_report_notes(f, r);
 }
 
-static const struct bench_col bench_cmp_cols[] = {
-	{"p50", P50, 'n', 9},	     {"p99", P99, 'n', 9},	  {"p99.99", P9999, 'n', 9},
-	{"p50 ratio", P50, 'r', 10}, {"p99 ratio", P99, 'r', 10}, {"lost", LOST, '%', 7},
-	{"p50*", L50, 'n', 9},	     {"p99*", L99, 'n', 9},	  {NULL, 0, 0, 0},
-};
+static const struct bench_col bench_cmp_cols[] = {{"p50", "p50_median", P50, 'n', 9, 0},
+						  {"p99", "p99_median", P99, 'n', 9, 0},
+						  {"p99.99", "p99.99_median", P9999, 'n', 9, 0},
+						  {"p50 ratio", NULL, P50, 'r', 10, 0},
+						  {"p99 ratio", NULL, P99, 'r', 10, 0},
+						  {"lost", NULL, LOST, '%', 7, 1},
+						  {NULL, "lost_pct", LOST, 'f', 0, 3},
+						  {"p50*", NULL, L50, 'n', 9, 0},
+						  {"p99*", NULL, L99, 'n', 9, 0},
+						  {NULL, "ready_p50_median", R50, 'n', 0, 0},
+						  {NULL, "ready_p99_median", R99, 'n', 0, 0},
+						  {NULL, "ready_pct", RPCT, 'f', 0, 2},
+						  BENCH_COL_END};
 static const struct bench_col bench_ready_cols[] = {
-	{"share", RPCT, '%', 7},     {"p50", R50, 'n', 9},	  {"p99", R99, 'n', 9},
-	{"p50 ratio", R50, 'r', 10}, {"p99 ratio", R99, 'r', 10}, {NULL, 0, 0, 0},
-};
+	{"share", NULL, RPCT, '%', 7, 1},     {"p50", NULL, R50, 'n', 9, 0},
+	{"p99", NULL, R99, 'n', 9, 0},	      {"p50 ratio", NULL, R50, 'r', 10, 0},
+	{"p99 ratio", NULL, R99, 'r', 10, 0}, BENCH_COL_END};
 static const struct bench_col bench_floor_cols[] = {
-	{"p50", F50, 'n', 9}, {"p99", F99, 'n', 9}, {"p99.99", F9999, 'n', 9}, {NULL, 0, 0, 0}};
+	{"p50", "floor_p50_median", F50, 'n', 9, 0},
+	{"p99", "floor_p99_median", F99, 'n', 9, 0},
+	{"p99.99", "floor_p99.99_median", F9999, 'n', 9, 0},
+	BENCH_COL_END};
+static const struct bench_col bench_ratio_cols[] = {{NULL, "p50", P50, 'r', 0, 2},
+						    {NULL, "p99", P99, 'r', 0, 2},
+						    {NULL, "ready_p50", R50, 'r', 0, 2},
+						    {NULL, "ready_p99", R99, 'r', 0, 2},
+						    BENCH_COL_END};
+static const struct bench_col bench_sweep_cols[] = {
+	{"p50", NULL, P50, 'n', 9, 0},	     {"p99", NULL, P99, 'n', 9, 0},
+	{"p99.99", NULL, P9999, 'n', 9, 0},  {"ticks/s", NULL, RATE, 'f', 12, 0},
+	{"missed", NULL, MISSED, 'f', 9, 0}, {"ready p50", NULL, R50, 'n', 9, 0},
+	{"ready p99", NULL, R99, 'n', 9, 0}, BENCH_COL_END};
 
 void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n)
 {
 	struct bench_summary sum[8];
-	size_t ns = bench_summarize(r, n, sum, 8);
-	const struct bench_summary *m = bench_mdbus_summary(sum, ns);
+	const struct bench_summary *m;
+	size_t ns = bench_summarize(r, n, sum, 8, &m);
 	fprintf(f,
 		"\ncomparison (all consumers merged; median over %u run(s) per transport, "
 		"interleaved;\n  ratio = transport / mdbus, >1 = mdbus is faster; p50*/p99* count "
@@ -371,13 +335,13 @@ void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n)
 		for (size_t i = 0; i < ns; i++) {
 			char lo[24], hi[24];
 			if (!sum[i].runs && !part)
-				fprintf(f, "  %-9s %s\n", sum[i].transport, sum[i].why);
+				fprintf(f, "  %-9s %s\n", sum[i].t->name, sum[i].why);
 			if (!sum[i].runs)
 				continue;
-			fprintf(f, "  %-9s", sum[i].transport);
+			fprintf(f, "  %-9s", sum[i].t->name);
 			bench_cols(f, cols, sum[i].med, m ? m->med : NULL);
-			bench_fmt_ns((uint64_t)sum[i].p50_min, lo, sizeof(lo));
-			bench_fmt_ns((uint64_t)sum[i].p50_max, hi, sizeof(hi));
+			bench_fmt_ns((uint64_t)sum[i].med[P50LO], lo, sizeof(lo));
+			bench_fmt_ns((uint64_t)sum[i].med[P50HI], hi, sizeof(hi));
 			fprintf(f, part ? "\n" : "  %s..%s\n", lo, hi);
 		}
 		if (!part && m && m->floor_runs) { /* only mdbus runs are traced (floor.c) */
@@ -390,13 +354,6 @@ void bench_lat_compare(FILE *f, const struct bench_result *r, size_t n)
 		}
 	}
 }
-
-static const struct bench_col bench_sweep_cols[] = {
-	{"p50", P50, 'n', 9},	    {"p99", P99, 'n', 9},
-	{"p99.99", P9999, 'n', 9},  {"ticks/s", RATE, 'f', 12},
-	{"missed", MISSED, 'f', 9}, {"ready p50", R50, 'n', 9},
-	{"ready p99", R99, 'n', 9}, {NULL, 0, 0, 0},
-};
 
 void bench_lat_sweep(FILE *f, const struct bench_result *r, size_t n)
 {
@@ -466,6 +423,7 @@ static void bench_json_sub(struct bench_json *j, unsigned i, const struct bench_
 	bench_j_close(j);
 }
 
+/* long: one run as JSON, its members in order */
 static void bench_json_run(struct bench_json *j, const struct bench_result *r)
 {
 	const struct bench_pub_result *p = &r->pub;
@@ -479,36 +437,35 @@ static void bench_json_run(struct bench_json *j, const struct bench_result *r)
 		r->cfg.consumers, (double)r->cfg.duration_ns / 1e9, r->cfg.rate, r->cfg.wait,
 		r->oversubscribed, r->cfg.ncpus > 0);
 	bench_j_close(j);
-	if (!r->skipped) {
-		bench_j_open(j, "publisher", '{');
-		bench_j(j,
-			"cpu:d published:u seconds:f3 ticks_per_s:f0 refused:u max_behind_ns:i "
-			"cpu_s:f3",
-			p->cpu, p->published, (double)(p->end_ns - p->start_ns) / 1e9,
-			bench_pub_rate(p), p->dropped, p->max_behind_ns,
-			p->cpu_user_s + p->cpu_sys_s);
+	if (r->skipped) {
 		bench_j_close(j);
-		bench_j_open(j, "consumers", '[');
-		for (unsigned i = 0; i < r->nsub; i++)
-			bench_json_sub(j, i, &r->sub[i]);
-		bench_j_close(j);
-		bench_json_floor(j, &r->floor);
-		bench_j(j, "accounted:b missed:u", bench_accounted(r), missed);
-		bench_j_hist(j, "latency_ns", &r->all);
-		bench_j_hist(j, "latency_ready_ns", &r->all_ready);
-		bench_j_open(j, "latency_lossy_ns", '{'); /* null = among the lost ticks */
-		for (int i = 0; i < BENCH_NPCT; i++) {
-			char spec[16];
-			uint64_t v = bench_lossy(&r->all, missed, bench_pcts[i]);
-			snprintf(spec, sizeof(spec), "%s:%c", bench_pct_names[i],
-				 v == UINT64_MAX ? 's' : 'u');
-			if (v == UINT64_MAX)
-				bench_j(j, spec, NULL);
-			else
-				bench_j(j, spec, v);
-		}
-		bench_j_close(j);
+		return;
 	}
+	bench_j_open(j, "publisher", '{');
+	bench_j(j, "cpu:d published:u seconds:f3 ticks_per_s:f0 refused:u max_behind_ns:i cpu_s:f3",
+		p->cpu, p->published, (double)(p->end_ns - p->start_ns) / 1e9, bench_pub_rate(p),
+		p->dropped, p->max_behind_ns, p->cpu_user_s + p->cpu_sys_s);
+	bench_j_close(j);
+	bench_j_open(j, "consumers", '[');
+	for (unsigned i = 0; i < r->nsub; i++)
+		bench_json_sub(j, i, &r->sub[i]);
+	bench_j_close(j);
+	bench_json_floor(j, &r->floor);
+	bench_j(j, "accounted:b missed:u", bench_accounted(r), missed);
+	bench_j_hist(j, "latency_ns", &r->all);
+	bench_j_hist(j, "latency_ready_ns", &r->all_ready);
+	bench_j_open(j, "latency_lossy_ns", '{'); /* null = among the lost ticks */
+	for (int i = 0; i < BENCH_NPCT; i++) {
+		char spec[16];
+		uint64_t v = bench_lossy(&r->all, missed, bench_pcts[i]);
+		snprintf(spec, sizeof(spec), "%s:%c", bench_pct_names[i],
+			 v == UINT64_MAX ? 's' : 'u');
+		if (v == UINT64_MAX)
+			bench_j(j, spec, NULL);
+		else
+			bench_j(j, spec, v);
+	}
+	bench_j_close(j);
 	bench_j_close(j);
 }
 
@@ -516,44 +473,34 @@ static void bench_json_run(struct bench_json *j, const struct bench_result *r)
 static void bench_json_summary(struct bench_json *j, const struct bench_result *r, size_t n)
 {
 	struct bench_summary sum[8];
-	size_t ns = bench_summarize(r, n, sum, 8);
-	const struct bench_summary *m = bench_mdbus_summary(sum, ns);
-	const double *b = m ? m->med : NULL;
+	const struct bench_summary *m;
+	size_t ns = bench_summarize(r, n, sum, 8, &m);
+	static const struct bench_col range[] = {{NULL, "p50_min", P50LO, 'n', 0, 0},
+						 {NULL, "p50_max", P50HI, 'n', 0, 0},
+						 BENCH_COL_END};
 	bench_j_open(j, "summary", '{');
 	for (size_t i = 0; i < ns; i++) {
-		bench_j_open(j, sum[i].transport, '{');
+		bench_j_open(j, sum[i].t->name, '{');
 		bench_j(j, "runs:d skipped:b", sum[i].runs, !sum[i].runs);
-		if (sum[i].runs)
-			bench_j(j, "p50_min:u p50_max:u", bench_u(sum[i].p50_min),
-				bench_u(sum[i].p50_max));
-		for (int f = 0; f < NFIG && sum[i].runs; f++) {
-			char spec[40];
-			int d = bench_figs[f].decimals;
-			if (!bench_figs[f].json || (f >= F50 && f <= F9999 && !sum[i].floor_runs))
-				continue;
-			snprintf(spec, sizeof(spec), "%s:%c%c", bench_figs[f].json,
-				 d < 0 ? 'u' : 'f', d < 0 ? 0 : '0' + d);
-			if (d < 0)
-				bench_j(j, spec, bench_u(sum[i].med[f]));
-			else
-				bench_j(j, spec, sum[i].med[f]);
+		if (sum[i].runs) {
+			bench_cols_json(j, range, sum[i].med, NULL);
+			bench_cols_json(j, bench_cmp_cols, sum[i].med, NULL);
 		}
-		if (sum[i].floor_runs)
+		if (sum[i].floor_runs) {
+			bench_cols_json(j, bench_floor_cols, sum[i].med, NULL);
 			bench_j(j, "floor_runs:d", sum[i].floor_runs);
+		}
 		bench_j_close(j);
 	}
 	bench_j_close(j);
-	if (!m || b[P50] <= 0 || b[P99] <= 0)
+	if (!m || m->med[P50] <= 0 || m->med[P99] <= 0)
 		return;
 	bench_j_open(j, "ratios_vs_mdbus", '{');
 	for (size_t i = 0; i < ns; i++) {
-		const double *v = sum[i].med;
 		if (&sum[i] == m || !sum[i].runs)
 			continue;
-		bench_j_open(j, sum[i].transport, '{');
-		bench_j(j, "p50:f2 p99:f2 ready_p50:f2 ready_p99:f2", v[P50] / b[P50],
-			v[P99] / b[P99], b[R50] > 0 ? v[R50] / b[R50] : 0.0,
-			b[R99] > 0 ? v[R99] / b[R99] : 0.0);
+		bench_j_open(j, sum[i].t->name, '{');
+		bench_cols_json(j, bench_ratio_cols, sum[i].med, m->med);
 		bench_j_close(j);
 	}
 	bench_j_close(j);
@@ -582,7 +529,8 @@ int bench_lat_plot(const char *path, const struct bench_sysinfo *si, const struc
 	/* Per (transport, consumers, rate), repeated runs merged: solid = every
 	 * tick, dashed = ticks that found the consumer idle, dotted = the floor. */
 	struct bench_curve *c = calloc(3 * n + 1, sizeof(*c));
-	size_t key[BENCH_LAT_MAXRUNS], ng = 0, nc = 0;
+	const struct bench_result *key[BENCH_LAT_MAXRUNS];
+	size_t ng = 0, nc = 0;
 	char t[256];
 	if (!c) {
 		snprintf(err, len, "out of memory");
@@ -590,15 +538,15 @@ int bench_lat_plot(const char *path, const struct bench_sysinfo *si, const struc
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t k = 0;
-		while (k < ng && (r[key[k]].t != r[i].t || r[key[k]].nsub != r[i].nsub ||
-				  r[key[k]].cfg.rate != r[i].cfg.rate))
+		while (k < ng && (key[k]->t != r[i].t || key[k]->nsub != r[i].nsub ||
+				  key[k]->cfg.rate != r[i].cfg.rate))
 			k++;
 		if (r[i].skipped || !r[i].all.count)
 			continue;
 		if (k == ng) {
 			char rate[24];
 			bench_fmt_rate(r[i].cfg.rate, rate, sizeof(rate));
-			key[ng++] = i;
+			key[ng++] = &r[i];
 			for (int q = 0; q < 3; q++) {
 				struct bench_curve *cv = &c[3 * k + q];
 				bench_hist_reset(&cv->h);

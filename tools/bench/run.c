@@ -36,6 +36,12 @@ int bench_cpu_for(const struct bench_cfg *cfg, int consumer)
 	return cfg->cpus[1 + consumer % (cfg->ncpus - 1)];
 }
 
+/* The stall recorder of a consumer (-1: the publisher), NULL if untraced. */
+static struct bench_noise_cpu *bench_tracer(const struct bench_run *run, int idx)
+{
+	return run->ctl->stall ? &run->ctl->stall[idx + 1] : NULL;
+}
+
 static void bench_msg_init(struct bench_msg *m, uint64_t type)
 {
 	memset(m, 0, sizeof(*m));
@@ -65,7 +71,6 @@ static int bench_pub_until(struct bench_run *run, void *pub, unsigned stage, int
 	struct bench_pub_result *res = &run->ctl->pub;
 	const unsigned n = run->cfg->consumers;
 	int64_t deadline = bench_now_ns() + timeout_ns;
-	uint64_t dropped = 0;
 	struct bench_msg m;
 	int rc;
 	while (bench_proc_count(run->proc, stage) < n) {
@@ -79,7 +84,7 @@ static int bench_pub_until(struct bench_run *run, void *pub, unsigned stage, int
 		if (type >= 0) {
 			bench_msg_init(&m, (uint64_t)type);
 			BENCH_TOTAL(&m) = res->published;
-			if ((rc = run->t->send(pub, &m, &dropped)) < 0 && late) {
+			if ((rc = run->t->send(pub, &m)) < 0 && late) {
 				snprintf(res->err, sizeof(res->err), "publisher: send: %s",
 					 strerror(-rc));
 				return 1;
@@ -102,9 +107,8 @@ static int bench_pub_measure(struct bench_run *run, void *pub) /* long: the hot 
 	const struct bench_cfg *cfg = run->cfg;
 	const struct bench_transport *t = run->t;
 	struct bench_pub_result *res = &run->ctl->pub;
-	struct bench_noise_cpu *tr = run->ctl->stall_pub;
+	struct bench_noise_cpu *tr = bench_tracer(run, -1);
 	struct bench_msg m;
-	uint64_t dropped = 0;
 	int rc;
 	bench_msg_init(&m, BENCH_MSG_DATA);
 	const int64_t start = bench_now_ns();
@@ -115,16 +119,13 @@ static int bench_pub_measure(struct bench_run *run, void *pub) /* long: the hot 
 	const uint64_t rate = cfg->rate;
 	const int flush_each = cfg->wait && t->flush;
 	int64_t max_behind = 0;
-	uint64_t seq = 0;
+	uint64_t seq = 0, dropped = 0;
 	for (;;) {
 		int64_t now = bench_now_ns();
 		if (rate) {
-			/* Tick seq is due at start + seq/rate (exact integer math: no
-			 * drift over long runs; split so seq * 1e9 cannot overflow).
-			 * Busy-poll: a sleep would add the scheduler's wake-up latency
-			 * to the schedule. */
-			int64_t due = start + (int64_t)((seq / rate) * 1000000000ull +
-							((seq % rate) * 1000000000ull) / rate);
+			/* Busy-poll: a sleep would add the scheduler's wake-up
+			 * latency to the schedule. */
+			int64_t due = bench_due(start, seq, rate);
 			while (now < due) {
 				now = bench_now_ns();
 				if (tr)
@@ -140,10 +141,11 @@ static int bench_pub_measure(struct bench_run *run, void *pub) /* long: the hot 
 		BENCH_STAMP(&m) = (uint64_t)bench_now_ns();
 		if (tr)
 			bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, (int64_t)BENCH_STAMP(&m));
-		if ((rc = t->send(pub, &m, &dropped)) < 0) {
+		if ((rc = t->send(pub, &m)) < 0) {
 			snprintf(res->err, sizeof(res->err), "publisher: send: %s", strerror(-rc));
 			return 1;
 		}
+		dropped += (uint64_t)rc;
 		/* --wait: one wake per batch; paced, a batch is one tick; flat
 		 * out, 64 ticks. */
 		if (flush_each && (rate || (seq & 63) == 0))
@@ -178,8 +180,8 @@ static int bench_publisher(struct bench_run *run, int pin_rc)
 	    bench_pub_until(run, pub, ST_SUB_WARM, BENCH_MSG_WARMUP, 200000, BENCH_WARM_TIMEOUT_NS,
 			    "publisher: consumers saw no warm-up tick in 10 s"))
 		goto out;
-	if (run->ctl->stall_pub)
-		bench_noise_begin(run->ctl->stall_pub, 0);
+	if (bench_tracer(run, -1))
+		bench_noise_begin(bench_tracer(run, -1), 0);
 	bench_usage(&u0);
 	if (bench_pub_measure(run, pub))
 		goto out;
@@ -203,12 +205,11 @@ out:
 /* Reads until END, the publisher's end or the stop flag: the hot loop.
  * Returns 0, or -1 with res->err set. */
 /* long: the consumer hot loop, kept whole as it is timed */
-static int bench_sub_measure(struct bench_run *run, unsigned idx, void *sub, int64_t *prev_io,
-			     uint64_t *last_io)
+static int bench_sub_measure(struct bench_run *run, unsigned idx, void *sub, int64_t start)
 {
 	const struct bench_transport *t = run->t;
 	struct bench_sub_result *res = &run->ctl->sub[idx];
-	struct bench_noise_cpu *tr = run->ctl->stall_sub ? &run->ctl->stall_sub[idx] : NULL;
+	struct bench_noise_cpu *tr = bench_tracer(run, (int)idx);
 	atomic_int *stop = &run->proc->head->stop;
 	struct bench_msg m;
 	int rc, warm = 0;
@@ -219,17 +220,16 @@ static int bench_sub_measure(struct bench_run *run, unsigned idx, void *sub, int
 	 * measures the scheduler. */
 	const int wait_ms = run->cfg->wait ? 100 : 0;
 	uint64_t idle = 0, last = 0;
-	int64_t prev =
-		*prev_io; /* locals in the loop: a store through the trace cannot alias them */
+	int64_t prev = start; /* a local: a store through the trace cannot alias it */
 	int was_idle = 0;
 	for (;;) {
-		rc = t->recv(sub, &m, 0, &res->api_missed, &res->laps);
+		rc = t->recv(sub, &m, 0);
 		if (rc == 0) {
 			if (tr)
 				bench_noise_note(tr, BENCH_STALL_MIN_NS, &prev, bench_now_ns());
 			was_idle = 1;
 			if (wait_ms)
-				rc = t->recv(sub, &m, wait_ms, &res->api_missed, &res->laps);
+				rc = t->recv(sub, &m, wait_ms);
 		}
 		if (rc == 0) {
 			/* Nothing new: look at the stop flag now and then (it is a
@@ -281,8 +281,10 @@ static int bench_sub_measure(struct bench_run *run, unsigned idx, void *sub, int
 			break;
 		}
 	}
-	*prev_io = prev;
-	*last_io = last;
+	if (tr)
+		bench_noise_end(tr, prev);
+	if (res->end_seen && res->published >= last)
+		res->tail_missed = res->published - last;
 	return 0;
 }
 
@@ -290,9 +292,8 @@ static int bench_sub_measure(struct bench_run *run, unsigned idx, void *sub, int
 static int bench_consumer(struct bench_run *run, unsigned idx, void **sub)
 {
 	struct bench_sub_result *res = &run->ctl->sub[idx];
-	struct bench_noise_cpu *tr = run->ctl->stall_sub ? &run->ctl->stall_sub[idx] : NULL;
+	struct bench_noise_cpu *tr = bench_tracer(run, (int)idx);
 	struct bench_usage u0, u1;
-	uint64_t last = 0;
 	int64_t deadline = bench_now_ns() + BENCH_READY_TIMEOUT_NS;
 	while (!bench_proc_count(run->proc, ST_PUB_READY)) {
 		if (bench_proc_stopped(run->proc) || bench_now_ns() > deadline) {
@@ -307,11 +308,11 @@ static int bench_consumer(struct bench_run *run, unsigned idx, void **sub)
 	if (tr) /* traced: one more clock read per empty poll, to see gaps */
 		bench_noise_begin(tr, 0);
 	bench_usage(&u0);
-	int64_t w0 = bench_now_ns(), prev = w0;
+	int64_t w0 = bench_now_ns();
 	if (tr)
 		tr->start_ns = w0;
 	bench_proc_arrive(run->proc, ST_SUB_READY);
-	if (bench_sub_measure(run, idx, *sub, &prev, &last) < 0)
+	if (bench_sub_measure(run, idx, *sub, w0) < 0)
 		return -1;
 	bench_usage(&u1);
 	res->cpu_user_s = u1.user_s - u0.user_s;
@@ -319,10 +320,8 @@ static int bench_consumer(struct bench_run *run, unsigned idx, void **sub)
 	res->invol_switches = u1.invol - u0.invol;
 	res->vol_switches = u1.vol - u0.vol;
 	res->wall_s = (double)(bench_now_ns() - w0) / 1e9;
-	if (tr)
-		bench_noise_end(tr, prev);
-	if (res->end_seen && res->published >= last)
-		res->tail_missed = res->published - last;
+	if (run->t->lost)
+		run->t->lost(*sub, &res->api_missed, &res->laps);
 	return 0;
 }
 
@@ -420,7 +419,9 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 		proc.cpu[i] = bench_cpu_for(cfg, i < n ? (int)i : -1);
 	proc.timeout_ns = BENCH_READY_TIMEOUT_NS + BENCH_WARM_TIMEOUT_NS + cfg->duration_ns +
 			  BENCH_END_TIMEOUT_NS + 2000000000LL;
-	if (t->setup && t->setup(&run, res->why, sizeof(res->why)) < 0) {
+	if (t->missing)
+		snprintf(res->why, sizeof(res->why), "%s", t->missing);
+	if (t->missing || (t->setup && t->setup(&run, res->why, sizeof(res->why)) < 0)) {
 		res->skipped = 1;
 		bench_proc_unmap(&proc);
 		return 0;
@@ -434,6 +435,7 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 	int bad = bench_proc_wait(&proc);
 	if (t->teardown)
 		t->teardown(&run);
+	bench_bus_unlink(run.id); /* an mdbus publisher killed at the deadline leaves it */
 	bench_verdict(&run, bad, res);
 	bench_stalls_floor(&run, &res->floor);
 	bench_proc_unmap(&proc);

@@ -15,7 +15,6 @@
 #include "bench.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,32 +25,33 @@
 #define THRU_MAX_B     1024
 #define THRU_MAX_RATES 8
 #define THRU_MAX_CASES (7 + 2 * THRU_MAX_RATES)
+#define THRU_BATCH     0 /* in the case table: --batch */
 
 enum thru_kind { THRU_PUB, THRU_LOCAL, THRU_FLAT, THRU_PACED };
-enum thru_rapi { THRU_NONE, THRU_NEXT, THRU_READ };
 static const char *const thru_kinds[] = {"publish", "local", "flat", "paced"};
 
 struct thru_case {
 	char name[32];
 	enum thru_kind kind;
 	unsigned wbatch; /* 1 = mdbus_writer_publish, else _publish_batch */
-	enum thru_rapi rapi;
-	unsigned rbatch; /* ticks per mdbus_reader_read */
+	int reader;	 /* 0 none, 1 mdbus_reader_next, 2 mdbus_reader_read */
+	unsigned rbatch; /* ticks per read */
 	uint64_t rate;	 /* paced: ticks/s */
 };
 
-/* The cases; batch 0 = --batch; paced ones repeat per --rates value. */
+/* The cases; paced ones repeat per --rates value. */
 static const struct thru_case thru_table[] = {
-	{"publish", THRU_PUB, 1, THRU_NONE, 0, 0},
-	{"publish_batch16", THRU_PUB, 16, THRU_NONE, 0, 0},
-	{"publish_batch", THRU_PUB, 0, THRU_NONE, 0, 0},
-	{"local_next", THRU_LOCAL, 0, THRU_NEXT, 1, 0},
-	{"local_read", THRU_LOCAL, 0, THRU_READ, 0, 0},
-	{"flat_next", THRU_FLAT, 0, THRU_NEXT, 1, 0},
-	{"flat_read", THRU_FLAT, 0, THRU_READ, 0, 0},
-	{"paced_next", THRU_PACED, 0, THRU_NEXT, 1, 0},
-	{"paced_read", THRU_PACED, 0, THRU_READ, 0, 0},
+	{"publish", THRU_PUB, 1, 0, 0, 0},
+	{"publish_batch16", THRU_PUB, 16, 0, 0, 0},
+	{"publish_batch", THRU_PUB, THRU_BATCH, 0, 0, 0},
+	{"local_next", THRU_LOCAL, THRU_BATCH, 1, 1, 0},
+	{"local_read", THRU_LOCAL, THRU_BATCH, 2, THRU_BATCH, 0},
+	{"flat_next", THRU_FLAT, THRU_BATCH, 1, 1, 0},
+	{"flat_read", THRU_FLAT, THRU_BATCH, 2, THRU_BATCH, 0},
+	{"paced_next", THRU_PACED, THRU_BATCH, 1, 1, 0},
+	{"paced_read", THRU_PACED, THRU_BATCH, 2, THRU_BATCH, 0},
 };
+static const char *const thru_rapi[] = {NULL, "mdbus_reader_next", "mdbus_reader_read"};
 
 struct thru_opts {
 	int64_t duration_ns;
@@ -82,6 +82,12 @@ struct thru_ctx {
 	char bus[48];
 };
 enum { TH_BUS, TH_ATTACHED };
+
+/* A child's tick buffers: what the writer publishes, what the reader reads. */
+struct thru_buf {
+	struct mdbus_tick w[THRU_MAX_B], r[THRU_MAX_B];
+	uint64_t seqs[THRU_MAX_B];
+};
 
 /* The checksum word the reader verifies: any bit of the sequence changes it. */
 static inline uint64_t thru_check(uint64_t seq)
@@ -114,20 +120,19 @@ static inline void thru_verify(struct thru_count *v, const struct mdbus_tick *t,
 }
 
 /* One mdbus_reader_next or _read, its ticks verified; the reader's rc. */
-static inline int thru_read(mdbus_reader *rd, const struct thru_case *c, struct mdbus_tick *tk,
-			    uint64_t *seqs, struct thru_count *v)
+static inline int thru_read(mdbus_reader *rd, const struct thru_case *c, struct thru_buf *b,
+			    struct thru_count *v)
 {
 	uint64_t m = 0;
 	int rc;
-	if (c->rapi == THRU_NEXT) {
-		uint64_t seq;
-		rc = mdbus_reader_next(rd, tk, &seq, &m);
+	if (c->reader == 1) {
+		rc = mdbus_reader_next(rd, b->r, b->seqs, &m);
 		if (rc == 1)
-			thru_verify(v, tk, seq);
+			thru_verify(v, b->r, b->seqs[0]);
 	} else {
-		rc = mdbus_reader_read(rd, tk, seqs, (int)c->rbatch, &m);
+		rc = mdbus_reader_read(rd, b->r, b->seqs, (int)c->rbatch, &m);
 		for (int i = 0; i < rc; i++)
-			thru_verify(v, &tk[i], seqs[i]);
+			thru_verify(v, &b->r[i], b->seqs[i]);
 	}
 	v->missed += m; /* also counted when nothing could be read */
 	return rc;
@@ -140,91 +145,55 @@ static uint64_t thru_preempted(void)
 	return u.invol;
 }
 
-/* The private bus and its one instrument (id 0): 0, or -1 with w_err set. */
-static int thru_bus(struct thru_res *r, const struct thru_ctx *x, mdbus_writer **w,
-		    mdbus_reader **rd)
+/* A failed publish or read into err; the child's exit status. */
+static int thru_fail(char *err, const char *what, int rc)
 {
-	struct mdbus_writer_opts wo = {.bus = x->bus,
-				       .slots = x->o->slots,
-				       .errbuf = r->w_err,
-				       .errlen = sizeof(r->w_err)};
-	struct mdbus_reader_opts ro = {.bus = x->bus,
-				       .start = MDBUS_START_OLDEST,
-				       .errbuf = r->r_err,
-				       .errlen = sizeof(r->r_err)};
-	struct mdbus_instrument in = {
-		.price_decimals = 2, .qty_decimals = 8, .venue = "bench", .symbol = "THRU-TEST"};
-	uint32_t id = 0;
-	int rc;
-	if (w && mdbus_writer_open(w, &wo) < 0) /* wo.errbuf says why */
-		return -1;
-	if (w && ((rc = mdbus_writer_add_instrument(*w, &in, &id)) < 0 || id != 0)) {
-		snprintf(r->w_err, sizeof(r->w_err), "add instrument: %s", mdbus_strerror(rc));
-		mdbus_writer_close(*w, 1);
-		return -1;
-	}
-	if (rd && mdbus_reader_open(rd, &ro) < 0) { /* ro.errbuf says why */
-		if (w)
-			mdbus_writer_close(*w, 1);
-		return -1;
-	}
-	return 0;
+	snprintf(err, BENCH_ERR_MAX, "%s: %s", what, mdbus_strerror(rc));
+	return 1;
 }
 
-static int thru_writer(struct bench_proc *p, const struct thru_ctx *x)
+static int thru_writer(struct bench_proc *p, const struct thru_ctx *x, mdbus_writer *w,
+		       struct mdbus_tick *tk)
 {
 	const struct thru_case *c = x->c;
-	const uint64_t rate = c->rate;
 	struct thru_res *r = p->shared;
-	mdbus_writer *w;
-	if (thru_bus(r, x, &w, NULL) < 0)
-		return 1;
 	bench_proc_arrive(p, TH_BUS); /* the bus is complete before the reader opens it */
-	if (c->rapi != THRU_NONE && bench_proc_await(p, TH_ATTACHED, 1) < 0) {
+	if (c->reader && bench_proc_await(p, TH_ATTACHED, 1) < 0) {
 		snprintf(r->w_err, sizeof(r->w_err), "reader never attached");
-		mdbus_writer_close(w, 1);
 		return 1;
 	}
-	struct mdbus_tick tk[THRU_MAX_B] = {0};
-	for (unsigned i = 0; i < THRU_MAX_B; i++)
-		tk[i].kind = MDBUS_KIND_TRADE;
 	const unsigned b = c->wbatch;
 	const unsigned check_every = b >= 4096 ? 1 : 4096 / b; /* batches per clock read */
-	const double ns_per_tick = rate ? 1e9 / (double)rate : 0;
+	const double ns_per_tick = c->rate ? 1e9 / (double)c->rate : 0;
 	uint64_t k = 0, pre0 = thru_preempted();
 	int64_t t0 = bench_now_ns(), t1 = 0; /* set before every break below */
 	for (unsigned it = 1;; it++) {
 		int rc = thru_publish(w, tk, b, k);
-		if (rc < 0) {
-			snprintf(r->w_err, sizeof(r->w_err), "publish: %s", mdbus_strerror(rc));
-			mdbus_writer_close(w, 1);
-			return 1;
-		}
+		if (rc < 0)
+			return thru_fail(r->w_err, "publish", rc);
 		k += b;
-		if (rate) {
+		if (c->rate) {
 			/* absolute schedule: batch j+1 is due at t0 + (j+1)*b/rate */
 			int64_t due = t0 + (int64_t)((double)k * ns_per_tick);
 			while ((t1 = bench_now_ns()) < due)
 				bench_relax();
 			if (t1 - t0 >= x->o->duration_ns)
 				break;
-		} else if (it % check_every == 0) {
-			t1 = bench_now_ns();
-			if (t1 - t0 >= x->o->duration_ns)
-				break;
+		} else if (it % check_every == 0 &&
+			   (t1 = bench_now_ns()) - t0 >= x->o->duration_ns) {
+			break;
 		}
 	}
 	r->published = k;
 	r->pub_ns = t1 - t0;
 	r->w_preempt = thru_preempted() - pre0;
 	r->w_ok = 1;
-	mdbus_writer_close(w, 1); /* STOPPED: the reader drains and sees -ESHUTDOWN */
-	return 0;
+	return 0; /* the caller closes: STOPPED, the reader drains and sees -ESHUTDOWN */
 }
 
 /* Drains until the writer stopped: the reader process's hot loop. */
 static int thru_reader(struct bench_proc *p, const struct thru_ctx *x, mdbus_reader *rd,
-		       struct mdbus_tick *tk, uint64_t *seqs)
+		       struct thru_buf *b)
 {
 	struct thru_res *r = p->shared;
 	struct thru_count v = {0};
@@ -232,7 +201,7 @@ static int thru_reader(struct bench_proc *p, const struct thru_ctx *x, mdbus_rea
 	int64_t t0 = 0;
 	bench_proc_arrive(p, TH_ATTACHED); /* before the writer publishes tick 1 */
 	for (;;) {
-		int rc = thru_read(rd, x->c, tk, seqs, &v);
+		int rc = thru_read(rd, x->c, b, &v);
 		if (rc > 0) {
 			if (v.read == 0)
 				t0 = bench_now_ns();
@@ -246,8 +215,7 @@ static int thru_reader(struct bench_proc *p, const struct thru_ctx *x, mdbus_rea
 			r->read_ns = v.read ? bench_now_ns() - t0 : 0;
 			break;
 		} else {
-			snprintf(r->r_err, sizeof(r->r_err), "read: %s", mdbus_strerror(rc));
-			return 1;
+			return thru_fail(r->r_err, "read", rc);
 		}
 	}
 	struct mdbus_reader_stats st;
@@ -262,33 +230,24 @@ static int thru_reader(struct bench_proc *p, const struct thru_ctx *x, mdbus_rea
 /* Writer and reader in one process, taking turns: publish a whole ring,
  * then read it all back (the case to run under callgrind). */
 static int thru_local(struct bench_proc *p, const struct thru_ctx *x, mdbus_writer *w,
-		      mdbus_reader *rd, struct mdbus_tick *rk, uint64_t *seqs)
+		      mdbus_reader *rd, struct thru_buf *b)
 {
 	struct thru_res *r = p->shared;
 	struct thru_count v = {0};
-	struct mdbus_tick tk[THRU_MAX_B] = {0};
 	uint64_t k = 0, pre0 = thru_preempted();
 	int64_t pub_ns = 0, read_ns = 0;
-	const unsigned b = x->c->wbatch;
 	int rc;
-	for (unsigned i = 0; i < THRU_MAX_B; i++)
-		tk[i].kind = MDBUS_KIND_TRADE;
 	while (pub_ns + read_ns < x->o->duration_ns) {
 		int64_t t0 = bench_now_ns();
-		for (uint64_t end = k + x->o->slots; k < end; k += b)
-			if ((rc = thru_publish(w, tk, b, k)) < 0) {
-				snprintf(r->w_err, sizeof(r->w_err), "publish: %s",
-					 mdbus_strerror(rc));
-				return 1;
-			}
+		for (uint64_t end = k + x->o->slots; k < end; k += x->c->wbatch)
+			if ((rc = thru_publish(w, b->w, x->c->wbatch, k)) < 0)
+				return thru_fail(r->w_err, "publish", rc);
 		int64_t t1 = bench_now_ns();
-		while ((rc = thru_read(rd, x->c, rk, seqs, &v)) > 0)
+		while ((rc = thru_read(rd, x->c, b, &v)) > 0)
 			v.read += (uint64_t)rc;
 		int64_t t2 = bench_now_ns();
-		if (rc < 0) {
-			snprintf(r->r_err, sizeof(r->r_err), "read: %s", mdbus_strerror(rc));
-			return 1;
-		}
+		if (rc < 0)
+			return thru_fail(r->r_err, "read", rc);
 		pub_ns += t1 - t0;
 		read_ns += t2 - t1;
 	}
@@ -301,38 +260,43 @@ static int thru_local(struct bench_proc *p, const struct thru_ctx *x, mdbus_writ
 	return 0;
 }
 
+/* Child 0 writes (and in the local case reads too), child 1 reads. */
 static int thru_child(struct bench_proc *p, unsigned idx, int pin_rc)
 {
+	static const struct mdbus_instrument in = {
+		.price_decimals = 2, .qty_decimals = 8, .venue = "bench", .symbol = "THRU-TEST"};
 	const struct thru_ctx *x = p->arg;
 	struct thru_res *r = p->shared;
+	struct mdbus_reader_opts ro = {.bus = x->bus,
+				       .start = MDBUS_START_OLDEST,
+				       .errbuf = r->r_err,
+				       .errlen = sizeof(r->r_err)};
+	struct thru_buf *b = calloc(1, sizeof(*b));
 	mdbus_writer *w = NULL;
 	mdbus_reader *rd = NULL;
 	int local = x->c->kind == THRU_LOCAL, bad = 1;
+	for (unsigned i = 0; b && i < THRU_MAX_B; i++)
+		b->w[i].kind = MDBUS_KIND_TRADE;
 	if (pin_rc < 0) {
 		snprintf(idx ? r->r_err : r->w_err, BENCH_ERR_MAX, "pin to cpu %d: %s", p->cpu[idx],
 			 strerror(-pin_rc));
 		bench_proc_stop(p);
-		return 1;
+	} else if (!b) {
+		snprintf(idx ? r->r_err : r->w_err, BENCH_ERR_MAX, "out of memory");
+	} else if (idx > 0 || bench_bus_open(&w, x->bus, x->o->slots, &in, r->w_err,
+					     BENCH_ERR_MAX) == 0) { /* else w_err says why */
+		if (idx == 0 && !local)
+			bad = thru_writer(p, x, w, b->w);
+		else if (!local && bench_proc_await(p, TH_BUS, 1) < 0)
+			snprintf(r->r_err, sizeof(r->r_err), "bus never appeared");
+		else if (mdbus_reader_open(&rd, &ro) == 0) /* else ro.errbuf says why */
+			bad = local ? thru_local(p, x, w, rd, b) : thru_reader(p, x, rd, b);
 	}
-	if (idx == 0 && !local)
-		return thru_writer(p, x);
-	if (!local && bench_proc_await(p, TH_BUS, 1) < 0) {
-		snprintf(r->r_err, sizeof(r->r_err), "bus never appeared");
-		return 1;
-	}
-	if (thru_bus(r, x, local ? &w : NULL, &rd) < 0)
-		return 1;
-	struct mdbus_tick *tk = calloc(THRU_MAX_B, sizeof(*tk));
-	uint64_t *seqs = calloc(THRU_MAX_B, sizeof(*seqs));
-	if (!tk || !seqs)
-		snprintf(r->r_err, sizeof(r->r_err), "out of memory");
-	else
-		bad = local ? thru_local(p, x, w, rd, tk, seqs) : thru_reader(p, x, rd, tk, seqs);
-	free(tk);
-	free(seqs);
-	mdbus_reader_close(rd);
+	if (rd)
+		mdbus_reader_close(rd);
 	if (w)
 		mdbus_writer_close(w, 1);
+	free(b);
 	return bad;
 }
 
@@ -358,7 +322,7 @@ static int thru_run(const struct thru_opts *o, const struct thru_case *c, unsign
 	*out = *(struct thru_res *)p.shared;
 	if (!out->w_ok && !out->w_err[0])
 		snprintf(out->w_err, sizeof(out->w_err), "writer died");
-	if (c->rapi != THRU_NONE && !out->r_ok && !out->r_err[0])
+	if (c->reader && !out->r_ok && !out->r_err[0])
 		snprintf(out->r_err, sizeof(out->r_err), "reader died");
 	bench_proc_unmap(&p);
 	bench_bus_unlink(x.bus); /* a killed writer leaves its files behind */
@@ -376,7 +340,7 @@ struct thru_summary {
 
 static int thru_ok(const struct thru_case *c, const struct thru_res *r)
 {
-	return r->w_ok && (c->rapi == THRU_NONE || r->r_ok);
+	return r->w_ok && (!c->reader || r->r_ok);
 }
 
 static const char *thru_err(const struct thru_res *r)
@@ -402,6 +366,14 @@ static double thru_ns(double rate)
 	return rate > 0 ? 1e9 / rate : 0;
 }
 
+/* The median, min and max of v[0..n) into m[0..3). */
+static void thru_spread(double *v, unsigned n, double *m)
+{
+	m[0] = bench_median(v, n, 1); /* sorts v */
+	m[1] = v[0];
+	m[2] = v[n - 1];
+}
+
 static void thru_summarize(const struct thru_case *c, const struct thru_res *rs, unsigned n,
 			   struct thru_summary *s)
 {
@@ -411,7 +383,7 @@ static void thru_summarize(const struct thru_case *c, const struct thru_res *rs,
 	s->accounted = 1;
 	for (unsigned i = 0; i < n; i++) {
 		const struct thru_res *r = &rs[i];
-		if (!thru_ok(c, r) || (c->rapi != THRU_NONE && !thru_accounted(r)))
+		if (!thru_ok(c, r) || (c->reader && !thru_accounted(r)))
 			s->accounted = 0;
 		if (!thru_ok(c, r))
 			continue;
@@ -422,29 +394,21 @@ static void thru_summarize(const struct thru_case *c, const struct thru_res *rs,
 	}
 	if ((s->ok_runs = k) == 0)
 		return;
-	s->pub[0] = bench_median(pr, k, 1), s->pub[1] = pr[0], s->pub[2] = pr[k - 1];
-	s->rd[0] = bench_median(rr, k, 1), s->rd[1] = rr[0], s->rd[2] = rr[k - 1];
+	thru_spread(pr, k, s->pub);
+	thru_spread(rr, k, s->rd);
 	s->missed = bench_median(mi, k, 1);
 	s->lapped_frac = bench_median(lf, k, 1);
-}
-
-static const char *thru_rapi(const struct thru_case *c)
-{
-	return c->rapi == THRU_NONE   ? NULL
-	       : c->rapi == THRU_NEXT ? "mdbus_reader_next"
-				      : "mdbus_reader_read";
 }
 
 static void thru_json_case(struct bench_json *j, unsigned repeat, const struct thru_case *c,
 			   const struct thru_res *res, const struct thru_summary *s)
 {
-	int rd = c->rapi != THRU_NONE;
 	bench_j_open(j, NULL, '{');
 	bench_j(j, "name:s kind:s writer_api:s writer_batch:d rate:u reader_api:s", c->name,
 		thru_kinds[c->kind],
 		c->wbatch == 1 ? "mdbus_writer_publish" : "mdbus_writer_publish_batch", c->wbatch,
-		c->rate, thru_rapi(c));
-	if (rd)
+		c->rate, thru_rapi[c->reader]);
+	if (c->reader)
 		bench_j(j, "reader_batch:d", c->rbatch);
 	else
 		bench_j(j, "reader_batch:s", NULL);
@@ -457,7 +421,7 @@ static void thru_json_case(struct bench_json *j, unsigned repeat, const struct t
 			"ok:b error:s published:u publish_ns:i publish_per_s:f0 writer_preempted:u",
 			thru_ok(c, r), thru_ok(c, r) ? NULL : thru_err(r), r->published, r->pub_ns,
 			thru_rate(r->published, r->pub_ns), r->w_preempt);
-		if (rd)
+		if (c->reader)
 			bench_j(j,
 				"read:u read_ns:i read_per_s:f0 missed:u laps:u gaps:u bad:u "
 				"out_of_order:u last_seq:u accounted:b reader_preempted:u",
@@ -472,14 +436,15 @@ static void thru_json_case(struct bench_json *j, unsigned repeat, const struct t
 		"ok_runs:d publish_per_s:f0 publish_ns_per_tick:f3 publish_min_per_s:f0 "
 		"publish_max_per_s:f0",
 		s->ok_runs, s->pub[0], thru_ns(s->pub[0]), s->pub[1], s->pub[2]);
-	if (rd)
+	if (c->reader)
 		bench_j(j,
 			"read_per_s:f0 read_ns_per_tick:f3 read_min_per_s:f0 read_max_per_s:f0 "
 			"missed:f0 missed_fraction:f6",
 			s->rd[0], thru_ns(s->rd[0]), s->rd[1], s->rd[2], s->missed, s->lapped_frac);
 	bench_j_close(j);
 	bench_j(j, "accounted:b target_met:b", s->accounted,
-		s->pub[0] >= THRU_TARGET && (!rd || (s->rd[0] >= THRU_TARGET && s->missed == 0)));
+		s->pub[0] >= THRU_TARGET &&
+			(!c->reader || (s->rd[0] >= THRU_TARGET && s->missed == 0)));
 	bench_j_close(j);
 }
 
@@ -538,13 +503,10 @@ static void thru_print(const struct thru_opts *o, const struct thru_case *cs, in
 		printf("%-18s %-14s ", c->name, wr);
 		thru_cell(s->pub, 1);
 		printf("  ");
-		thru_cell(s->rd, c->rapi != THRU_NONE);
-		if (c->rapi != THRU_NONE)
+		thru_cell(s->rd, c->reader);
+		if (c->reader)
 			snprintf(miss, sizeof(miss), "%6.2f%%", 100.0 * s->lapped_frac);
-		printf(" %s %s\n", miss,
-		       c->rapi == THRU_NONE ? "-"
-		       : s->accounted	    ? "ok"
-					    : "FAILED");
+		printf(" %s %s\n", miss, !c->reader ? "-" : s->accounted ? "ok" : "FAILED");
 	}
 }
 
@@ -613,12 +575,17 @@ static int thru_cases(const struct thru_opts *o, struct thru_case *cs)
 	for (unsigned k = 0; k < 7 + 2 * o->nrates; k++) {
 		cs[n] = thru_table[k < 7 ? k : 7 + (k - 7) % 2];
 		cs[n].rate = k < 7 ? 0 : o->rates[(k - 7) / 2];
-		cs[n].wbatch = cs[n].wbatch ? cs[n].wbatch : o->batch;
-		cs[n].rbatch = cs[n].rapi == THRU_READ ? o->batch : cs[n].rbatch;
+		cs[n].wbatch = cs[n].wbatch == THRU_BATCH ? o->batch : cs[n].wbatch;
+		cs[n].rbatch = cs[n].reader == 2 ? o->batch : cs[n].rbatch;
 		n += !o->only || strncmp(cs[n].name, o->only, strlen(o->only)) == 0;
 	}
 	return n;
 }
+
+static const char thru_synopsis[] =
+	"usage: mdbus-bench throughput [options]\n"
+	"  publish-only, local, flat-out and paced writer/reader cases (docs/PERFORMANCE.md, "
+	"section I)\n";
 
 int bench_thru_main(int argc, char **argv)
 {
@@ -648,13 +615,9 @@ int bench_thru_main(int argc, char **argv)
 		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &o.json, "JSON on stdout"),
 		BENCH_OPT_END,
 	};
-	int rc = bench_opt_parse("mdbus-bench throughput",
-				 "usage: mdbus-bench throughput [options]\n"
-				 "  publish-only, local, flat-out and paced writer/reader cases "
-				 "(docs/PERFORMANCE.md, section I)\n",
-				 opts, argc, argv);
-	if (rc)
-		return rc > 0 ? 0 : 2;
+	int rc = bench_opt_parse("mdbus-bench throughput", thru_synopsis, opts, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (o.ncpus == 0) /* the first two usable CPUs (the same one twice if only one) */
 		o.ncpus = bench_usable_cpus(o.cpus, 2);
 	if (o.ncpus < 2)
@@ -664,5 +627,5 @@ int bench_thru_main(int argc, char **argv)
 		fprintf(stderr, "mdbus-bench throughput: --only '%s' matches no case\n", o.only);
 		return 2;
 	}
-	return thru_execute(&o, cs, ncases) ? 1 : 0;
+	return thru_execute(&o, cs, ncases);
 }

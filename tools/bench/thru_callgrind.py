@@ -22,9 +22,8 @@ import tempfile
 def incl(path, fn):
     out = subprocess.run(["callgrind_annotate", "--inclusive=yes", path],
                          capture_output=True, text=True, check=True).stdout
-    for line in out.splitlines():
-        m = re.match(r"\s*([\d,]+) .*:(\S+) \[", line)
-        if m and m.group(2) == fn:
+    for m in re.finditer(r"^\s*([\d,]+) .*:(\S+) \[", out, re.M):
+        if m.group(2) == fn:
             return int(m.group(1).replace(",", ""))
     return None
 
@@ -41,18 +40,14 @@ def main():
                             bench, "throughput", "--json", "--only", only, "--repeat", "1",
                             "--duration", "200ms", "--slots", "16384"],
                            capture_output=True, text=True, check=True)
-        doc = json.loads(p.stdout)
         files = sorted(glob.glob(prefix + ".*"), key=lambda f: int(f.rsplit(".", 1)[1]))
-        children = files[1:]  # the first pid is the parent (orchestration only)
-        for case, path in zip(doc["cases"], children):
+        # the first pid is the parent (orchestration only), then one child per case
+        for case, path in zip(json.loads(p.stdout)["cases"], files[1:]):
             run = case["runs"][0]
-            wfn = case["writer_api"]
-            n = incl(path, wfn)
-            print(f"{case['name']:16} {wfn:32} {n / run['published']:10.1f}")
-            if case["reader_api"]:
-                rfn = case["reader_api"]
-                n = incl(path, rfn)
-                print(f"{case['name']:16} {rfn:32} {n / run['read']:10.1f}")
+            for fn, n in ((case["writer_api"], run["published"]),
+                          (case["reader_api"], run.get("read"))):
+                if fn:
+                    print(f"{case['name']:16} {fn:32} {incl(path, fn) / n:10.1f}")
     return 0
 
 
