@@ -27,15 +27,6 @@
 /* Where the children of a run meet (proc.h stage counters). */
 enum { ST_PUB_READY, ST_SUB_READY, ST_SUB_WARM, ST_SUB_DONE, ST_SUB_FAILED };
 
-int bench_cpu_for(const struct bench_cfg *cfg, int consumer)
-{
-	if (cfg->ncpus == 0)
-		return -1;
-	if (consumer < 0 || cfg->ncpus == 1)
-		return cfg->cpus[0];
-	return cfg->cpus[1 + consumer % (cfg->ncpus - 1)];
-}
-
 /* The stall recorder of a consumer (-1: the publisher), NULL if untraced. */
 static struct bench_noise_cpu *bench_tracer(const struct bench_run *run, int idx)
 {
