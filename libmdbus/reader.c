@@ -146,8 +146,7 @@ static int mdbus_reader_map(struct mdbus_reader *r, const char *name, char *eb, 
 	}
 	mdbus_reader_setup(r, base, (size_t)st.st_size);
 	r->owns_map = 1;
-	/* Kept open to notice a truncation (mdbus_reader_shrunk). */
-	r->seg_fd = fd;
+	r->seg_fd = fd; /* kept: mdbus_reader_shrunk */
 	r->seg_dev = st.st_dev;
 	r->seg_ino = st.st_ino;
 	/* The lock file may be missing (bus copied by hand): treat as no writer. */

@@ -37,7 +37,8 @@ from e2elib import check, log  # noqa: E402
 CONSUMER = os.environ.get("REL_CONSUMER", "rel_consumer")
 WRITER = os.environ.get("REL_WRITER", "rel_writer")
 DOWN_MS = 300         # the spec: a consumer sees `down` within 300 ms of the kill
-INSTR_DOWN_MS = 400   # heartbeat-only path: 3 x 100 ms after the last beat + poll + clock tick
+INSTR_DOWN_MS = 500   # heartbeat-only path: 3 x 100 ms after the last beat, + a poll, a clock
+                      # tick and scheduling on a loaded machine (measured 290-310 ms)
 MAX_CALL_NS = 1e9     # any single library call
 MAX_CPU = 0.20        # consumer CPU / wall time while nothing valid is there
 ESTALE, EBADMSG = 116, 74

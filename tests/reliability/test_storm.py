@@ -215,7 +215,9 @@ def check_storm(rec, t_kill):
     need = (N - CAP) / RATE
     log(f"{N} connections spread over {span:.3f} s (the bucket allows no less than "
         f"{need:.3f} s)")
-    check(span >= need - CLOCK_TOL, f"{N} connections in {span:.3f} s < {need:.3f} s")
+    # The first connections are timed by their first bytes, sent once feedd
+    # has handled the whole burst's connects: allow 50 ms for that.
+    check(span >= need - 0.05, f"{N} connections in {span:.3f} s < {need:.3f} s")
 
 
 def scenario_storm():
