@@ -9,8 +9,8 @@
 2. The simulator is SIGKILLed. At once a recorder (this script) binds the same
    port and accepts every retry, holding it open (no TLS answer), so each
    session connects exactly once in this phase. Each connection's time is the
-   kernel's (TCP_INFO last_ack_recv at accept: when the handshake completed,
-   to a jiffy), not the time our accept loop ran.
+   kernel's (TCP_INFO last_ack_recv at accept: when its first bytes, the TLS
+   ClientHello, arrived, to a jiffy), not the time our accept loop ran.
    - every session logged `backoff delay_ms=D attempt=1` with D inside
      reconnect_initial x (1 +- reconnect_jitter): the jitter histogram;
    - no connection came earlier than kill + initial x (1 - jitter);
