@@ -17,7 +17,8 @@
    - no 1-second window holds more than connect_rate + the bucket's burst
      (feedd/rate.c: a bucket of max(1, rate) tokens, so cap + rate), and the
      200 connections span at least (200 - cap) / rate seconds;
-   - the limit did act (`connect_rate wait_ms` lines).
+   - the limit did act (`connect_rate wait_ms` lines), about once per
+     session (each waiter is given its own turn, no herd at every token).
 3. The recorder drops its connections and a real simulator comes back on the
    same port: every session is live again (second backoff step first).
 
@@ -252,6 +253,9 @@ def scenario_storm():
     waits = sum(1 for line in storm_lines if "connect_rate wait_ms=" in line)
     log(f"connect_rate deferred an attempt {waits} times")
     check(waits > 0, "the connect-rate limit never acted: not a storm")
+    # Each waiting session is given its own turn (feed_rate_take_turn): about
+    # one deferral per session, not one per session per token (was 2861).
+    check(waits <= N, f"{waits} deferrals for {N} sessions: waiters woken in a herd")
 
     mark2 = feedd.proc.count()
     rec.drop_all()
