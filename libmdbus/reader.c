@@ -46,17 +46,18 @@ struct mdbus_reader {
 	uint64_t pf;		 /* next sequence to prefetch */
 	uint64_t epoch;
 	int lock_fd;	/* O_RDONLY on the writer's lock file, or -1 */
-	int seg_fd;	/* O_RDONLY on the mapped segment (its size), or -1 */
-	dev_t seg_dev;	/* the mapped segment's file, to notice a new one at */
-	ino_t seg_ino;	/* the bus path */
 	int pending;	/* an error swallowed by mdbus_reader_read, reported next */
 	int corrupt;	/* the ring was found corrupt: every read fails until reattach */
-	int cut;	/* the file shrank: the mapping is zero pages now */
 	unsigned flags; /* MDBUS_READER_* from the open options */
 	int owns_map;	/* 0: mdbus__reader_attach_mem, the caller's memory */
 	enum mdbus_start start;
 	struct mdbus_reader_stats stats;
 	char bus[MDBUS_BUS_NAME_MAX];
+	/* Cold, kept after the fields the read path touches: */
+	int seg_fd;    /* O_RDONLY on the mapped segment (its size), or -1 */
+	int cut;       /* the file shrank: the mapping is zero pages now */
+	dev_t seg_dev; /* the mapped segment's file, to notice another one */
+	ino_t seg_ino; /* put at the bus path */
 };
 
 static inline void mdbus_cpu_relax(void)
