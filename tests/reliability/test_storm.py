@@ -12,7 +12,8 @@
    kernel's (TCP_INFO last_ack_recv at accept: when its first bytes, the TLS
    ClientHello, arrived, to a jiffy), not the time our accept loop ran.
    - every session logged `backoff delay_ms=D attempt=1` with D inside
-     reconnect_initial x (1 +- reconnect_jitter): the jitter histogram;
+     reconnect_initial x (1 +- reconnect_jitter): the jitter histogram; and
+     left backoff no earlier than D after that line (log timestamps);
    - no connection came earlier than kill + initial x (1 - jitter);
    - no 1-second window holds more than connect_rate + the bucket's burst
      (feedd/rate.c: a bucket of max(1, rate) tokens, so cap + rate), and the
@@ -49,6 +50,9 @@ MULT = 2.0           # reconnect_multiplier
 CLOCK_TOL = 0.011    # error of a kernel connection time: a jiffy (<= 10 ms) + ms truncation
 LIVE = re.compile(r"^feedd: (s\d+): state subscribing -> live\b", re.I)
 BACKOFF = re.compile(r"^feedd: (s\d+): backoff delay_ms=(\d+) attempt=(\d+)")
+LEFT_BACKOFF = re.compile(r"^feedd: (s\d+): state backoff -> ", re.I)
+PIPE_TOL = 0.25      # feedd's log lines are timed when read from its pipe (a burst
+                     # of 600 lines at the kill is read up to tens of ms late)
 
 
 def storm_config(d, bus, port, ca):
@@ -192,6 +196,29 @@ def check_backoff(lines):
     # Uniformity, loosely (a broken jitter piles everything in one or two bins).
     check(max(counts) <= 3 * N / 10 and min(counts) >= N / 10 / 4,
           f"jitter histogram far from uniform: {counts}")
+    return first
+
+
+def check_own_delay(lines, times, first):
+    """Each session left backoff no earlier than its own delay after it
+    logged it. Times are when this script read each line from feedd's pipe:
+    a burst of lines may be read late, which only shortens the measured
+    wait, so PIPE_TOL is allowed that way."""
+    logged, margins, seen = {}, [], set()
+    for line, t in zip(lines, times):
+        m = BACKOFF.match(line)
+        if m and m.group(3) == "1":
+            logged.setdefault(m.group(1), t)
+            continue
+        m = LEFT_BACKOFF.match(line)
+        if m and m.group(1) in logged and m.group(1) not in seen:
+            seen.add(m.group(1))
+            margins.append((m.group(1), t - logged[m.group(1)] - first[m.group(1)] / 1000.0))
+    check(len(margins) == N, f"{len(margins)} sessions left backoff, want {N}")
+    worst = min(margins, key=lambda x: x[1])
+    log(f"each session's retry vs its own delay: smallest margin {1000 * worst[1]:.1f} ms "
+        f"({worst[0]}; feedd's pipe timestamps)")
+    check(worst[1] >= -PIPE_TOL, f"{worst[0]} retried {-1000 * worst[1]:.0f} ms before its delay")
 
 
 def check_storm(rec, t_kill):
@@ -248,7 +275,8 @@ def scenario_storm():
     rec.close_listener()
     with feedd.proc.cv:
         storm_lines = feedd.proc.lines[mark:]
-    check_backoff(storm_lines)
+        storm_times = feedd.proc.times[mark:]
+    check_own_delay(storm_lines, storm_times, check_backoff(storm_lines))
     check_storm(rec, t_kill)
     waits = sum(1 for line in storm_lines if "connect_rate wait_ms=" in line)
     log(f"connect_rate deferred an attempt {waits} times")
