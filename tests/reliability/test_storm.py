@@ -5,7 +5,8 @@
   test_storm.py storm
 
 1. mdbus-sim (TLS) and feedd with 200 sessions; all go live (the health
-   region holds 200 session records: mdbus-top --json lists them all).
+   region holds 200 session records: mdbus-top --json lists them all), though
+   feedd starts with a soft descriptor limit of 128 (it raises its own).
 2. The simulator is SIGKILLed. At once a recorder (this script) binds the same
    port and accepts every retry, holding it open (no TLS answer), so each
    session connects exactly once in this phase. Each connection's time is the
@@ -51,6 +52,7 @@ CLOCK_TOL = 0.011    # error of a kernel connection time: a jiffy (<= 10 ms) + m
 LIVE = re.compile(r"^feedd: (s\d+): state subscribing -> live\b", re.I)
 BACKOFF = re.compile(r"^feedd: (s\d+): backoff delay_ms=(\d+) attempt=(\d+)")
 LEFT_BACKOFF = re.compile(r"^feedd: (s\d+): state backoff -> ", re.I)
+NOFILE_SOFT = 128    # feedd starts with this soft RLIMIT_NOFILE
 PIPE_TOL = 0.25      # feedd's log lines are timed when read from its pipe (a burst
                      # of 600 lines at the kill is read up to tens of ms late)
 
@@ -255,7 +257,9 @@ def scenario_storm():
     bus = E.bus_name("storm")
     sim = E.Sim(d, extra=["--rate", "2"])
     port = sim.port
-    feedd = E.Feedd(storm_config(d, bus, port, os.path.join(d, "ca.pem")))
+    # A soft descriptor limit too low for 200 sockets: feedd raises it itself.
+    feedd = E.Feedd(storm_config(d, bus, port, os.path.join(d, "ca.pem")),
+                    wrap=["prlimit", f"--nofile={NOFILE_SOFT}:", "--"])
     feedd.wait(r"^feedd: started bus=\S+ sessions=" + str(N) + r"\b", 30)
     t0 = time.monotonic()
     wait_all_live(feedd, 0, 120, "start-up")
