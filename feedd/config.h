@@ -37,8 +37,8 @@
 #define FEED_SESSION_NAME_MAX 48 /* includes the NUL; [A-Za-z0-9_.-] */
 #define FEED_HOST_MAX	      256
 #define FEED_PATH_MAX	      512
-#define FEED_FILE_MAX	      512 /* ca_file, config path */
-#define FEED_SESSIONS_MAX     64  /* = the health region's default max_sessions */
+#define FEED_FILE_MAX	      512  /* ca_file, config path */
+#define FEED_SESSIONS_MAX     1024 /* feedd sizes the health region for its count */
 
 /* Channel bits (feed_session_config.channels). */
 #define FEED_CH_TRADES 0x01u

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mdbus_health.h"
@@ -166,6 +167,23 @@ static void daemon_warn(const struct feed_daemon *d)
 				 "host name are NOT verified");
 }
 
+/* A socket per session plus the ring, signalfd, bus, DNS and stdio: raise
+ * the soft descriptor limit toward the hard one when the sessions need more
+ * than it allows (1024 by default on most systems). feedd never calls
+ * select(), so a limit above FD_SETSIZE is safe. */
+static void daemon_raise_nofile(size_t nsessions)
+{
+	rlim_t need = (rlim_t)nsessions * 2 + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < need)
+		feed_log(NULL, "warning: %zu sessions want %llu descriptors, the limit is %llu",
+			 nsessions, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+}
+
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 {
 	int rc;
@@ -173,6 +191,7 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->fds_at_start = feed_daemon_count_fds();
 	d->cfg = cfg;
+	daemon_raise_nofile(cfg->nsessions);
 	d->pid = (uint32_t)getpid();
 	d->start_mono_ns = feed_now_ns();
 	d->start_rt_ns = feed_wall_ns();

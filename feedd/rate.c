@@ -10,6 +10,7 @@ void feed_rate_init(struct feed_rate *r, double per_sec, int64_t now_ns)
 	r->cap = per_sec > 1.0 ? per_sec : 1.0;
 	r->tokens = r->cap;
 	r->last_ns = now_ns;
+	r->turn_ns = 0;
 }
 
 static void feed_rate_refill(struct feed_rate *r, int64_t now_ns)
@@ -35,4 +36,18 @@ int feed_rate_take(struct feed_rate *r, int64_t now_ns, int64_t *ready_ns)
 	 * a caller retrying at *ready_ns never sees 0.99999 tokens. */
 	*ready_ns = now_ns + (int64_t)((1.0 - r->tokens) / r->rate * 1e9) + 1;
 	return -EAGAIN;
+}
+
+int feed_rate_take_turn(struct feed_rate *r, int64_t now_ns, int64_t *ready_ns)
+{
+	int rc = feed_rate_take(r, now_ns, ready_ns);
+
+	if (rc < 0) {
+		/* Behind the waiters already given a time, one refill each: the
+		 * bucket refills continuously, so the k-th finds its token then. */
+		if (r->turn_ns >= *ready_ns)
+			*ready_ns = r->turn_ns + (int64_t)(1e9 / r->rate) + 1;
+		r->turn_ns = *ready_ns;
+	}
+	return rc;
 }

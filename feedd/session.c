@@ -340,7 +340,7 @@ void feed_sess__attempt(struct feed_session *s, int64_t now)
 		s->dl_attempt = now + FEED_DRAIN_RETRY_MS * MS;
 		return;
 	}
-	if (feed_rate_take(s->host.rate, now, &ready) < 0) {
+	if (feed_rate_take_turn(s->host.rate, now, &ready) < 0) {
 		if (s->fsm.state == FEED_ST_BACKOFF)
 			feed_sess__to(s, FEED_ST_DISCONNECTED, FEED_ERR_NONE, NULL, now);
 		feed_log(feed_sess__name(s), "connect_rate wait_ms=%lld",

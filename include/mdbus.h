@@ -290,13 +290,26 @@ int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int
 
 /* Blocks until a tick may be available, the writer state changes, or
  * timeout_ms passes (-1 = forever). Returns 0 (data may be ready), -ETIMEDOUT,
- * -EINTR, -ESTALE or -ESHUTDOWN. Uses a futex on the shared mapping. */
+ * -EINTR, -ESTALE or -ESHUTDOWN. Uses a futex on the shared mapping.
+ * When a wait of timeout_ms > 0 times out, the segment file is checked (two
+ * syscalls, while idle only): -ESTALE if the bus name no longer holds it
+ * (unlinked or replaced without being marked REPLACED: re-attach), -EBADMSG
+ * if the file was truncated (see mdbus_reader_reattach). */
 int mdbus_reader_wait(mdbus_reader *r, int timeout_ms);
 
 /* Re-opens the bus after -ESTALE/-ESHUTDOWN/-EOWNERDEAD, starting at the
  * oldest tick of the new segment (if the name still holds the same segment,
- * same epoch, reading continues where it was). On failure the reader keeps
- * its old segment. Returns 0, or an open error (-ENOENT...). */
+ * same epoch, reading continues where it was: a caller waiting for a new
+ * writer compares mdbus_reader_epoch and pauses between tries, as this
+ * returns at once). On failure the reader keeps its old segment. Returns 0,
+ * or an open error (-ENOENT...).
+ * A segment file truncated under the reader (only its writer's uid or root
+ * can: segments are 0640 and refused if writable by others) is noticed here,
+ * at an idle wait timeout and when the writer is found dead: the mapping is
+ * then replaced by zero pages, so no call touches a cut page, and every read
+ * returns -EBADMSG until a re-attach succeeds. A page cut while a call is
+ * reading it raises SIGBUS: a library cannot catch that without a signal
+ * handler of its own, which it must not install. */
 int mdbus_reader_reattach(mdbus_reader *r);
 
 /* Instruments: by id, and by venue + normalized symbol. -ENOENT if absent. */

@@ -53,6 +53,11 @@ struct mdbus_reader {
 	enum mdbus_start start;
 	struct mdbus_reader_stats stats;
 	char bus[MDBUS_BUS_NAME_MAX];
+	/* Cold, kept after the fields the read path touches: */
+	int seg_fd;    /* O_RDONLY on the mapped segment (its size), or -1 */
+	int cut;       /* the file shrank: the mapping is zero pages now */
+	dev_t seg_dev; /* the mapped segment's file, to notice another one */
+	ino_t seg_ino; /* put at the bus path */
 };
 
 static inline void mdbus_cpu_relax(void)
@@ -128,17 +133,23 @@ static int mdbus_reader_map(struct mdbus_reader *r, const char *name, char *eb, 
 				   (long long)st.st_size, MDBUS_HEADER_SIZE);
 	}
 	void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (base == MAP_FAILED)
-		return mdbus__errf(eb, el, -errno, "mmap %s: %s", path, strerror(errno));
+	if (base == MAP_FAILED) {
+		rc = mdbus__errf(eb, el, -errno, "mmap %s: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
 	char why[200];
 	rc = mdbus__seg_validate(base, (uint64_t)st.st_size, why, sizeof(why));
 	if (rc < 0) {
 		munmap(base, (size_t)st.st_size);
+		close(fd);
 		return mdbus__errf(eb, el, rc, "%s: %s", path, why);
 	}
 	mdbus_reader_setup(r, base, (size_t)st.st_size);
 	r->owns_map = 1;
+	r->seg_fd = fd; /* kept: mdbus_reader_shrunk */
+	r->seg_dev = st.st_dev;
+	r->seg_ino = st.st_ino;
 	/* The lock file may be missing (bus copied by hand): treat as no writer. */
 	r->lock_fd = open(lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	return 0;
@@ -167,8 +178,58 @@ static void mdbus_reader_unmap(struct mdbus_reader *r)
 		munmap((void *)r->base, r->map_size);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
+	if (r->seg_fd >= 0)
+		close(r->seg_fd);
 	r->base = NULL;
 	r->lock_fd = -1;
+	r->seg_fd = -1;
+}
+
+/*
+ * Has our segment file shrunk under us? Only the writer's uid (or root) can
+ * truncate it (0640, owned by the writer), and libmdbus never does, but a
+ * page cut from a file raises SIGBUS in whoever touches it. Called where a
+ * syscall is free (a wait that timed out, a dead writer, a re-attach): the
+ * mapping is then replaced by zero pages at the same address, so no later
+ * call (nor a pointer from mdbus_reader_health) can touch a cut page, and
+ * every read returns -EBADMSG until a re-attach. A page cut while a call
+ * is reading it cannot be caught without a signal handler, which a library
+ * must not install: that SIGBUS is the limit.
+ */
+static int mdbus_reader_shrunk(struct mdbus_reader *r)
+{
+	struct stat st;
+	if (r->cut)
+		return 1;
+	if (r->seg_fd < 0 || r->base == NULL || !r->owns_map)
+		return 0;
+	if (fstat(r->seg_fd, &st) < 0 || (uint64_t)st.st_size >= r->map_size)
+		return 0;
+	/* MAP_FIXED replaces the pages atomically: no window without a mapping. */
+	(void)mmap((void *)r->base, r->map_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		   -1, 0);
+	r->cut = 1;
+	r->corrupt = 1;
+	r->stats.corrupt++;
+	return 1;
+}
+
+/* After a wait timed out: -EBADMSG if our file shrank; -ESTALE if the bus
+ * path no longer names our file (unlinked, or another file put there without
+ * marking ours REPLACED: re-attach, which keeps ours if nothing valid is
+ * there); else 0. A successor writer holding the name lock does not make
+ * ours alive: only the path tells that our segment was orphaned. */
+static int mdbus_reader_check_file(struct mdbus_reader *r)
+{
+	char bus[MDBUS_BUS_NAME_MAX], path[MDBUS__PATH_MAX], lock_path[MDBUS__PATH_MAX];
+	struct stat st;
+	if (mdbus_reader_shrunk(r))
+		return -EBADMSG;
+	if (r->seg_fd < 0 || mdbus__bus_paths(r->bus, bus, path, lock_path) < 0)
+		return 0;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? -ESTALE : 0;
+	return st.st_dev != r->seg_dev || st.st_ino != r->seg_ino ? -ESTALE : 0;
 }
 
 static uint64_t mdbus_reader_oldest(const struct mdbus_reader *r, uint64_t ws)
@@ -196,6 +257,7 @@ int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts)
 	if (r == NULL)
 		return mdbus__errf(opts->errbuf, opts->errlen, -ENOMEM, "out of memory");
 	r->lock_fd = -1;
+	r->seg_fd = -1;
 	r->flags = opts->flags;
 	if (opts->errbuf && opts->errlen)
 		opts->errbuf[0] = '\0';
@@ -221,6 +283,7 @@ int mdbus__reader_attach_mem(mdbus_reader **out, const void *base, size_t size, 
 	if (r == NULL)
 		return -ENOMEM;
 	r->lock_fd = -1;
+	r->seg_fd = -1;
 	mdbus_reader_setup(r, base, size);
 	if (bus != NULL) {
 		char path[MDBUS__PATH_MAX], lock_path[MDBUS__PATH_MAX];
@@ -243,14 +306,16 @@ void mdbus_reader_close(mdbus_reader *r)
 
 int mdbus_reader_reattach(mdbus_reader *r)
 {
+	/* Our own file cut short: stop touching it whatever happens next. */
+	mdbus_reader_shrunk(r);
 	/* Map the new segment first: on failure the old one stays usable. */
-	struct mdbus_reader n = {.lock_fd = -1, .flags = r->flags};
+	struct mdbus_reader n = {.lock_fd = -1, .seg_fd = -1, .flags = r->flags};
 	int rc = mdbus_reader_map(&n, r->bus, NULL, 0);
 	if (rc < 0)
 		return rc;
 	/* The same segment (a writer that stopped and was not replaced): keep
 	 * our place rather than deliver its ticks twice. */
-	int same = n.epoch == r->epoch;
+	int same = n.epoch == r->epoch && !r->cut;
 	uint64_t pos = r->pos;
 	mdbus_reader_unmap(r);
 	n.stats = r->stats;
@@ -267,6 +332,8 @@ int mdbus_reader_writer_alive(mdbus_reader *r)
 	uint32_t st = atomic_load_explicit(&r->hdr->writer_state, memory_order_acquire);
 	if (st == MDBUS_WRITER_REPLACED || st == MDBUS_WRITER_STOPPED)
 		return 0; /* our writer is gone even if a successor holds the lock */
+	if (r->cut)
+		return 0; /* our mapping is gone (truncated): no writer of ours */
 	if (r->lock_fd < 0) {
 		/* No readable lock file (permissions, or a segment copied by
 		 * hand): fall back to the recorded pid, racy against pid reuse
@@ -276,7 +343,10 @@ int mdbus_reader_writer_alive(mdbus_reader *r)
 			return 0;
 		return kill(pid, 0) == 0 || errno == EPERM ? 1 : 0;
 	}
-	return mdbus__lock_probe(r->lock_fd);
+	int alive = mdbus__lock_probe(r->lock_fd);
+	if (alive == 0)
+		mdbus_reader_shrunk(r);
+	return alive;
 }
 
 /* Nothing to read at r->pos: is that the end of this segment? */
@@ -547,6 +617,11 @@ int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
 		/* The kernel sleeps only if wake_seq still equals w0, so a wake
 		 * issued after our load is never lost. */
 		int rc = mdbus__futex_wait(&r->hdr->wake_seq, w0, timeout_ms);
+		if (rc == -ETIMEDOUT && timeout_ms != 0) {
+			/* Idle for a while: a syscall or two is free here. */
+			int frc = mdbus_reader_check_file(r);
+			return frc < 0 ? frc : rc;
+		}
 		if (rc == -ETIMEDOUT || rc == -EINTR)
 			return rc;
 		/* Woken: report a state change if that is what woke us. */

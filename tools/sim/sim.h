@@ -21,7 +21,7 @@
 
 #include "tools_run.h" /* tools_now_ns: the clocks */
 
-#define SIM_MAX_CONNS	   128	       /* client connections at once */
+#define SIM_MAX_CONNS	   256	       /* client connections at once */
 #define SIM_MAX_CTL	   16	       /* control connections at once */
 #define SIM_MAX_SYMBOLS	   256	       /* distinct symbols the venue knows */
 #define SIM_NATIVE_MAX	   32	       /* "BTCUSDT" + NUL */
