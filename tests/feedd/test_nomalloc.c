@@ -82,7 +82,7 @@ int main(void)
 	/* Set-up may allocate (once per session). */
 	/* One symbol per subscribe message: round 0 sends ids 1 and 2, so the
 	 * script below has both an ack (1) and a rejection (2). */
-	ops.max_streams_per_msg = 2;
+	ops.limits.streams_per_req = 2;
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, &sc, err, sizeof(err)), 0);
 	CHECK(allocs > 0);
 
