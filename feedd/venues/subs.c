@@ -223,7 +223,8 @@ int feed_venue_req_oldest(const struct feed_venue_ctx *v, uint64_t *id)
 
 /* Stream s answered: acked, rejected (exact: it is the stream's fault), or
  * (split) back to unsent, its symbol queued to go alone. */
-static void subs_answer(struct feed_venue_ctx *v, uint32_t s, int ok, int split)
+static void subs_answer(struct feed_venue_ctx *v, uint32_t s, int ok, int split,
+			struct feed_venue_out *out)
 {
 	struct feed_venue_stream *st = &v->streams[s];
 	struct feed_venue_sym *y = &v->syms[st->sym];
@@ -245,7 +246,12 @@ static void subs_answer(struct feed_venue_ctx *v, uint32_t s, int ok, int split)
 		y->acked &= (uint8_t)~st->ch;
 		y->dead = y->acked == 0;
 	}
-	v->answered[v->nanswered++] = s;
+	/* A fresh out starts the list; answers of one message accumulate. */
+	if (out->streams != v->answered)
+		v->nanswered = 0;
+	out->streams = v->answered;
+	if (v->nanswered < v->nstreams)
+		v->answered[v->nanswered++] = s;
 }
 
 /* Request r has one stream fewer waiting. */
@@ -299,7 +305,11 @@ int feed_venue_req_done(struct feed_venue_ctx *v, uint64_t id, int ok, struct fe
 		uint32_t s = v->req_streams[r->off + k];
 
 		if (v->streams[s].state == FEED_SS_SENT && v->streams[s].req == ri)
-			subs_answer(v, s, ok, split);
+			subs_answer(v, s, ok, split, out);
+	}
+	if (out->streams != v->answered) { /* nothing was open: an empty answer */
+		v->nanswered = 0;
+		out->streams = v->answered;
 	}
 	if (r->open > 0 && v->reqs_pending > 0)
 		v->reqs_pending--;
@@ -327,7 +337,7 @@ int feed_venue_stream_done(struct feed_venue_ctx *v, uint64_t req_id, const char
 	r = &v->reqs[v->streams[s].req];
 	if (req_id && r->id != req_id)
 		return -ENOENT;
-	subs_answer(v, s, ok, 0);
+	subs_answer(v, s, ok, 0, out);
 	subs_req_close(v, r, 1, ok);
 	subs_out(v, r, ok, out);
 	return 0;

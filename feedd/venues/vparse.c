@@ -213,7 +213,8 @@ int feed_ts_rfc3339(const char *s, size_t n, int64_t *ns)
 	/* A leap second (:60) reads as the first second of the next minute. */
 	secs = vparse_days((int64_t)f[0], (unsigned)f[1], (unsigned)f[2]) * 86400 +
 	       (int64_t)(f[3] * 3600 + f[4] * 60 + f[5]) - off;
-	if (secs < 0 || secs > VP_NS_MAX / 1000000000 - 1)
+	if (secs < 0 || secs > VP_NS_MAX / 1000000000 ||
+	    secs * 1000000000 > VP_NS_MAX - (int64_t)frac)
 		return -ERANGE;
 	*ns = secs * 1000000000 + (int64_t)frac;
 	return 0;
