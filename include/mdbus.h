@@ -220,7 +220,8 @@ int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts);
 /* Adds an instrument (id is assigned) or returns the id of the existing one
  * with the same venue and symbol. Readers see it as soon as this returns.
  * Returns 0; -ENOSPC when the table is full; -EINVAL for empty or too long
- * names or decimals > MDBUS_DECIMALS_MAX; -EEXIST if venue+symbol exists
+ * names, decimals > MDBUS_DECIMALS_MAX, an unknown market or qty_unit, a
+ * negative contract_size; -EEXIST if venue+symbol exists
  * with different decimals. */
 int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *in, uint32_t *id);
 

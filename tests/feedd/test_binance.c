@@ -406,6 +406,12 @@ static void test_split(void)
 		CHECK_STR(ins.native, "ETHUSDT");
 		CHECK_EQ_INT(ins.price_decimals, 8);
 		CHECK_EQ_INT(ins.id, 101);
+		CHECK_EQ_INT(ins.market, MDBUS_MARKET_SPOT);
+		CHECK_EQ_INT(ins.qty_unit, MDBUS_QTY_BASE);
+		CHECK_EQ_INT(ins.contract_size, 0);
+		CHECK_EQ_INT(ins.expiry, 0);
+		/* Binance spot lists no contracts. */
+		CHECK_EQ_INT(ops->native_symbol("BTC-USDT-PERP", nat, sizeof(nat)), -EINVAL);
 		CHECK_EQ_INT(feed_venue_ctx_instrument(&ctx, 3, &ins), -EINVAL);
 	}
 	CHECK(feed_venue_find("nope") == NULL);
