@@ -88,11 +88,11 @@ struct feed_session_config {
 	int tls_verify;			/* 1 (default); 0 is loudly logged */
 	int price_decimals;		/* 0..18; -1 = the venue's (feed_venue_check) */
 	int qty_decimals;
-	int64_t contract_size;		/* perp/future symbols: base units per contract,
-					   mantissa (0 = not set) ... */
-	int contract_decimals;		/* ... / 10^this */
-	int qty_unit;			/* enum mdbus_qty_unit; -1 = the venue's */
-	int line; /* line of the [session NAME] header */
+	int64_t contract_size; /* perp/future symbols: base units per contract,
+				  mantissa (0 = not set) ... */
+	int contract_decimals; /* ... / 10^this */
+	int qty_unit;	       /* enum mdbus_qty_unit; -1 = the venue's */
+	int line;	       /* line of the [session NAME] header */
 	/* Lines where keys the venue layer checks were set (in this section or
 	 * in [feed]); 0 = not set, errors then name `line`. */
 	int venue_line;

@@ -375,8 +375,7 @@ static int cfg_contract(const struct feed_cfg_key *k, const char *v, struct feed
 	return 0;
 }
 
-static int cfg_qty_unit(const struct feed_cfg_key *k, const char *v, int *out, char *why,
-			size_t wl)
+static int cfg_qty_unit(const struct feed_cfg_key *k, const char *v, int *out, char *why, size_t wl)
 {
 	if (!strcasecmp(v, "contracts")) {
 		*out = MDBUS_QTY_CONTRACTS;

@@ -18,10 +18,10 @@
 #include <stdint.h>
 
 struct feed_symbol_info {
-	uint8_t market;	   /* enum mdbus_market */
-	uint32_t expiry;   /* futures: YYYYMMDD, else 0 */
-	size_t base_len;   /* BASE is s[0 .. base_len) */
-	size_t quote_len;  /* QUOTE is s[base_len + 1 ..][0 .. quote_len) */
+	uint8_t market;	  /* enum mdbus_market */
+	uint32_t expiry;  /* futures: YYYYMMDD, else 0 */
+	size_t base_len;  /* BASE is s[0 .. base_len) */
+	size_t quote_len; /* QUOTE is s[base_len + 1 ..][0 .. quote_len) */
 };
 
 /* Parses a normalized symbol. Returns 0 with *info (may be NULL), or

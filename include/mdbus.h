@@ -57,10 +57,10 @@ enum mdbus_kind {
 
 /* Tick flags. A trade's side is the aggressor's; an L2 delta's is the book
  * side (BUY = bid, SELL = ask). Neither side bit set = side unknown. */
-#define MDBUS_FLAG_BUY	    0x01u
-#define MDBUS_FLAG_SELL	    0x02u
-#define MDBUS_FLAG_SNAPSHOT 0x04u /* part of a book snapshot, not a delta */
-#define MDBUS_FLAG_GAP	    0x08u /* data before this tick may be missing */
+#define MDBUS_FLAG_BUY	      0x01u
+#define MDBUS_FLAG_SELL	      0x02u
+#define MDBUS_FLAG_SNAPSHOT   0x04u /* part of a book snapshot, not a delta */
+#define MDBUS_FLAG_GAP	      0x08u /* data before this tick may be missing */
 #define MDBUS_FLAG_NO_EXCH_TS 0x10u /* the venue sends no time: exch_ts is 0, not made up */
 #define MDBUS_FLAG_TID_HASH   0x20u /* trade_id is a 64-bit FNV-1a hash of a non-integer id */
 /* 0x40, 0x80: free. */

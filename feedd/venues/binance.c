@@ -136,9 +136,9 @@ static const struct feed_json_key binance_keys[K__COUNT] = {
 };
 
 /* A price or quantity: a plain decimal string, never negative on Binance. */
-static inline int binance_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,
-				  const struct feed_json_val *f, const char *what, unsigned dec,
-				  int64_t *val)
+static inline int binance_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out,
+				  uint32_t sym, const struct feed_json_val *f, const char *what,
+				  unsigned dec, int64_t *val)
 {
 	return feed_venue_decimal(v, out, sym, f, what, dec, 0, val);
 }
@@ -340,15 +340,16 @@ const struct feed_venue_ops feed_venue_binance = {
 	.default_url = "wss://stream.binance.com:9443/ws",
 	.channels = FEED_CH_TRADES | FEED_CH_BBO,
 	.markets = 1u << MDBUS_MARKET_SPOT,
-	.limits = {
-		.group = FEED_GROUP_ANY,
-		/* Binance takes more, but small requests keep one rejection
-		 * from sinking every stream and stay far below any frame limit. */
-		.streams_per_req = 200,
-		.streams_per_conn = 1024,
-		/* 5 incoming messages per second (pongs included): stay under it. */
-		.req_interval_ms = 250,
-	},
+	.limits =
+		{
+			.group = FEED_GROUP_ANY,
+			/* Binance takes more, but small requests keep one rejection
+			 * from sinking every stream and stay far below any frame limit. */
+			.streams_per_req = 200,
+			.streams_per_conn = 1024,
+			/* 5 incoming messages per second (pongs included): stay under it. */
+			.req_interval_ms = 250,
+		},
 	.price_decimals = 8,
 	.qty_decimals = 8,
 	.flags = 0,

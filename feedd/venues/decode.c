@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#define ZLIB_CONST /* next_in is const: no cast */
 #include <zlib.h>
 
 #include "venue.h"
@@ -74,7 +75,7 @@ int feed_venue_gunzip(struct feed_venue_ctx *v, const uint8_t *p, size_t n, cons
 	zs = decode_stream(v, decode_is_raw(p, n));
 	if (!zs)
 		return -ENOMEM;
-	zs->next_in = (Bytef *)(uintptr_t)p; /* zlib's API is not const */
+	zs->next_in = p;
 	zs->avail_in = (uInt)n;
 	zs->next_out = v->scratch;
 	zs->avail_out = (uInt)(v->scratch_size > UINT32_MAX ? UINT32_MAX : v->scratch_size);

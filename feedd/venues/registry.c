@@ -413,18 +413,20 @@ int feed_venue_ctx_instrument(const struct feed_venue_ctx *v, uint32_t i,
 
 /* The decode stage: the venue's hook, else gunzip for a GZIP venue's
  * binary frames, else the bytes as they came. */
-static int venue_decode(struct feed_venue_ctx *v, const uint8_t **p, size_t *n, int binary,
+static int venue_decode(struct feed_venue_ctx *v, const uint8_t **p, size_t *n, int *binary,
 			struct feed_venue_out *out)
 {
 	const struct feed_venue_ops *ops = v->ops;
 	int rc;
 
 	if (ops->decode)
-		rc = ops->decode(v, *p, *n, binary, p, n);
-	else if (binary && (ops->flags & FEED_VENUE_F_GZIP))
+		rc = ops->decode(v, *p, *n, *binary, p, n);
+	else if (*binary && (ops->flags & FEED_VENUE_F_GZIP))
 		rc = feed_venue_gunzip(v, *p, *n, p, n);
 	else
 		return 0;
+	if (rc == 0 && !ops->decode)
+		*binary = 0; /* gunzip gives the text the venue compressed */
 	if (rc < 0) {
 		v->st.decode_errors++;
 		feed_venue_error(v, out, UINT32_MAX, "cannot decode a %zu-byte frame: %s", *n,
@@ -466,11 +468,13 @@ int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 		/* The rest of a message that filled the tick array. */
 		p = v->cur_p;
 		n = v->cur_n;
+		binary = v->cur_binary;
 		v->st.pieces++;
 	} else {
-		memset(&v->cur, 0, sizeof(v->cur));
+		if (__builtin_expect(v->cur.active, 0)) /* a continuation cut short */
+			memset(&v->cur, 0, sizeof(v->cur));
 		v->st.msgs++;
-		if (venue_decode(v, &p, &n, binary, out) < 0) {
+		if (venue_decode(v, &p, &n, &binary, out) < 0) {
 			v->st.cls[out->cls]++;
 			return 0;
 		}
@@ -480,11 +484,16 @@ int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 		return rc;
 	if ((unsigned)out->cls >= FEED_MSG__COUNT)
 		out->cls = FEED_MSG_NONE;
-	v->cur.active = out->more;
-	v->cur_raw = out->more ? raw : NULL;
-	v->cur_raw_n = raw_n;
-	v->cur_p = p;
-	v->cur_n = n;
+	if (__builtin_expect(out->more, 0)) {
+		v->cur.active = 1;
+		v->cur_binary = (uint8_t)binary;
+		v->cur_raw = raw;
+		v->cur_raw_n = raw_n;
+		v->cur_p = p;
+		v->cur_n = n;
+	} else if (__builtin_expect(cont, 0)) {
+		memset(&v->cur, 0, sizeof(v->cur)); /* zero again for the next message */
+	}
 	if (!cont)
 		v->st.cls[out->cls]++;
 	v->st.ticks += out->n;

@@ -50,6 +50,7 @@
 
 #include "mdbus.h"
 #include "config.h"
+#include "jsonscan.h"
 
 #define FEED_VENUE_TICKS_MIN  16  /* out.cap must be at least this */
 #define FEED_VENUE_REASON_MAX 160 /* reason text, NUL included */
@@ -73,7 +74,8 @@ enum feed_msg_class {
 /* Venue flags (ops->flags). Zero is the Binance behaviour: text frames,
  * every request answered (ack or reject), one unknown symbol sinks a whole
  * multi-symbol request. */
-#define FEED_VENUE_F_GZIP	  0x01u /* binary frames are gzip/zlib/raw deflate:
+#define FEED_VENUE_F_GZIP                                                                          \
+	0x01u				/* binary frames are gzip/zlib/raw deflate:                \
 					   feed_venue_gunzip into the scratch first */
 #define FEED_VENUE_F_NO_ACKS	  0x02u /* requests are never answered: LIVE on first data */
 #define FEED_VENUE_F_REJECT_EXACT 0x04u /* a rejected request's streams are all bad: no split */
@@ -108,15 +110,15 @@ enum feed_req_state { FEED_REQ_FREE = 0, FEED_REQ_SENT, FEED_REQ_ACKED, FEED_REQ
 enum feed_stream_state { FEED_SS_NONE = 0, FEED_SS_SENT, FEED_SS_ACKED, FEED_SS_REJECTED };
 
 struct feed_venue_req {
-	uint64_t id;	   /* the venue-level request id we sent */
-	uint32_t off;	   /* its streams: v->req_streams[off .. off + count) */
-	uint32_t count;	   /* streams in this request */
-	uint32_t open;	   /* streams not answered yet */
-	uint32_t nsyms;	   /* distinct symbols in it */
-	uint16_t conn;	   /* connection index (always 0 for now) */
-	uint8_t state;	   /* enum feed_req_state */
-	uint8_t alone;	   /* one symbol, sent as a single-symbol (re)try */
-	uint8_t rejected;  /* some stream of it was rejected */
+	uint64_t id;	  /* the venue-level request id we sent */
+	uint32_t off;	  /* its streams: v->req_streams[off .. off + count) */
+	uint32_t count;	  /* streams in this request */
+	uint32_t open;	  /* streams not answered yet */
+	uint32_t nsyms;	  /* distinct symbols in it */
+	uint16_t conn;	  /* connection index (always 0 for now) */
+	uint8_t state;	  /* enum feed_req_state */
+	uint8_t alone;	  /* one symbol, sent as a single-symbol (re)try */
+	uint8_t rejected; /* some stream of it was rejected */
 };
 
 /* One stream: a symbol x one channel. */
@@ -165,7 +167,9 @@ struct feed_venue_stats {
 };
 
 /* Where a message split over several calls resumes (out.more). The
- * generic code keeps the message; the adapter keeps its place here. */
+ * generic code keeps the message; the adapter keeps its place here. It is
+ * all zero when a message starts (the generic code clears it after a
+ * continued message): an adapter writes it only when it sets out.more. */
 struct feed_venue_cursor {
 	size_t pos;	/* adapter's byte offset in the (decoded) message */
 	uint32_t item;	/* adapter's item counter */
@@ -191,8 +195,8 @@ struct feed_venue_ctx {
 	uint32_t nreqs, reqs_cap;
 	uint32_t *req_streams; /* the requests' stream sets */
 	uint32_t req_streams_n, req_streams_cap;
-	uint32_t *set;	       /* scratch: the set being built (nstreams) */
-	uint32_t *answered;    /* streams answered by the current message */
+	uint32_t *set;	    /* scratch: the set being built (nstreams) */
+	uint32_t *answered; /* streams answered by the current message */
 	uint32_t nanswered;
 	uint32_t sub_next;     /* next position in order[] on this connection */
 	uint32_t reqs_pending; /* sent, not yet answered */
@@ -205,8 +209,9 @@ struct feed_venue_ctx {
 	struct feed_venue_cursor cur;
 	const uint8_t *cur_raw; /* the message being continued (as given) */
 	size_t cur_raw_n;
-	const uint8_t *cur_p;	/* ... and as decoded */
+	const uint8_t *cur_p; /* ... and as decoded */
 	size_t cur_n;
+	uint8_t cur_binary; /* ... and its binary flag after decoding */
 	struct feed_venue_stats st;
 	char reason[FEED_VENUE_REASON_MAX];
 	char reply[FEED_VENUE_REPLY_MAX];
@@ -218,10 +223,10 @@ struct feed_venue_out {
 	uint32_t cap;		  /* >= FEED_VENUE_TICKS_MIN */
 	uint32_t n;		  /* DATA: ticks written */
 	enum feed_msg_class cls;
-	uint8_t more;	    /* call again with the same message: more ticks follow */
-	const char *reason; /* ERROR/REJECT/UNKNOWN: text valid until the next call */
-	uint32_t sym;	    /* ERROR/DATA: symbol index, UINT32_MAX if unknown */
-	uint64_t req_id;    /* ACK/REJECT: the request (0 if answered per stream) */
+	uint8_t more;		 /* call again with the same message: more ticks follow */
+	const char *reason;	 /* ERROR/REJECT/UNKNOWN: text valid until the next call */
+	uint32_t sym;		 /* ERROR/DATA: symbol index, UINT32_MAX if unknown */
+	uint64_t req_id;	 /* ACK/REJECT: the request (0 if answered per stream) */
 	const uint32_t *streams; /* ACK/REJECT: the streams answered (v->answered) */
 	uint32_t nstreams;
 	uint32_t sym_first; /* ACK/REJECT: first symbol answered */
@@ -234,17 +239,17 @@ struct feed_venue_out {
 };
 
 struct feed_venue_ops {
-	const char *name;	  /* "binance": the config's venue = */
-	const char *default_url;  /* used when the session has no url */
-	uint32_t channels;	  /* FEED_CH_* supported */
-	uint32_t markets;	  /* 1 << MDBUS_MARKET_*: the symbol forms it takes */
+	const char *name;	 /* "binance": the config's venue = */
+	const char *default_url; /* used when the session has no url */
+	uint32_t channels;	 /* FEED_CH_* supported */
+	uint32_t markets;	 /* 1 << MDBUS_MARKET_*: the symbol forms it takes */
 	struct feed_venue_limits limits;
-	uint8_t price_decimals;	  /* defaults when the config sets none */
+	uint8_t price_decimals; /* defaults when the config sets none */
 	uint8_t qty_decimals;
-	uint8_t qty_unit;	  /* default enum mdbus_qty_unit for contracts */
-	uint32_t flags;		  /* FEED_VENUE_F_* */
-	size_t priv_size;	  /* venue-private state in ctx->priv */
-	size_t scratch_size;	  /* decode buffer; 0 = none (required by GZIP/decode) */
+	uint8_t qty_unit;    /* default enum mdbus_qty_unit for contracts */
+	uint32_t flags;	     /* FEED_VENUE_F_* */
+	size_t priv_size;    /* venue-private state in ctx->priv */
+	size_t scratch_size; /* decode buffer; 0 = none (required by GZIP/decode) */
 
 	/* Optional: set up / tear down private state (once per session). */
 	int (*init)(struct feed_venue_ctx *v);
@@ -445,20 +450,30 @@ uint64_t feed_venue_tid_hash(const char *s, size_t n);
 
 /* ---- helpers for adapters: decimals and times (vparse.c) ------------------------ */
 
-struct feed_json_val;
-
 #define FEED_DEC_NEG 0x01u /* a negative value is allowed */
 #define FEED_DEC_NUM 0x02u /* a bare JSON number is allowed (its text, exactly) */
 #define FEED_DEC_EXP 0x04u /* a string may carry an exponent ("1.5e-05") */
+
+/* The general case of feed_venue_decimal, and every error. */
+int feed_venue_decimal_any(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			   const struct feed_json_val *f, const char *what, unsigned dec,
+			   unsigned opts, int64_t *val);
 
 /* Field f of symbol i as a decimal at `dec` places: a JSON string (plain
  * decimal, or with FEED_DEC_EXP an exponent form) or, with FEED_DEC_NUM, a
  * bare JSON number (exponent allowed). Never through a double; a value
  * not exact at that scale is refused. On failure out is an ERROR naming
- * `what` and the value. Returns 0 or a negative errno. */
-int feed_venue_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
-		       const struct feed_json_val *f, const char *what, unsigned dec,
-		       unsigned opts, int64_t *val);
+ * `what` and the value. Returns 0 or a negative errno. Inline: the plain
+ * string is every Binance field, on the hot path. */
+static inline int feed_venue_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out,
+				     uint32_t i, const struct feed_json_val *f, const char *what,
+				     unsigned dec, unsigned opts, int64_t *val)
+{
+	if (f->type == FEED_JSON_STRING && !f->escaped && !(opts & FEED_DEC_EXP) &&
+	    mdbus_decimal_parse(f->p, f->n, dec, val) == 0 && (*val >= 0 || (opts & FEED_DEC_NEG)))
+		return 0;
+	return feed_venue_decimal_any(v, out, i, f, what, dec, opts, val);
+}
 
 /* Timestamps to ns since the epoch; -ERANGE past int64 ns (year 2262). */
 int feed_ts_ms(uint64_t ms, int64_t *ns);

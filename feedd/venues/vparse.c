@@ -25,9 +25,9 @@ static const char *vparse_dec_err(int rc)
 	}
 }
 
-int feed_venue_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
-		       const struct feed_json_val *f, const char *what, unsigned dec,
-		       unsigned opts, int64_t *val)
+int feed_venue_decimal_any(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			   const struct feed_json_val *f, const char *what, unsigned dec,
+			   unsigned opts, int64_t *val)
 {
 	const char *nat = v->syms[i].native;
 	int rc, n = (int)(f->n > 40 ? 40 : f->n);

@@ -28,8 +28,8 @@ static void test_exponents(void)
 	CHECK(pexp("2e3", 0, 0) == 2000);
 	CHECK(pexp("0.5117", 4, 0) == 5117);
 	CHECK(pexp("40.0", 0, 0) == 40);
-	CHECK(pexp("123456789.123456789", 9, 0) == 123456789123456789ll);
-	CHECK(pexp("1234567891234.5678e-4", 8, 0) == 12345678912345678ll);
+	CHECK(pexp("123456789.123456789", 9, 0) == 123456789123456789LL);
+	CHECK(pexp("1234567891234.5678e-4", 8, 0) == 12345678912345678LL);
 	CHECK(pexp("0.000001e6", 0, 0) == 1);
 	CHECK(pexp("5e-18", 18, 0) == 5);
 	CHECK(pexp("0e999999999999", 2, 0) == 0);   /* a huge exponent of zero */
@@ -158,7 +158,7 @@ int main(void)
 	test_exponents();
 
 	/* a sweep of round trips at every scale */
-	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
 	for (unsigned d = 0; d <= MDBUS_DECIMALS_MAX; d++) {
 		for (int i = 0; i < 2000; i++) {
 			x = th_mix(x + (uint64_t)i);

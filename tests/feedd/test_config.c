@@ -393,34 +393,36 @@ static void test_urls_and_symbols(void)
 	CHECK(!feed_symbol_valid("-USDT"));
 	CHECK(!feed_symbol_valid("BTC-"));
 	CHECK(!feed_symbol_valid("BTC_USDT"));
-	/* The market forms: perpetual and dated future (a real calendar day). */
-	{
-		struct feed_symbol_info si;
+}
 
-		CHECK_EQ_INT(feed_symbol_parse("BTC-USDT", &si), 0);
-		CHECK_EQ_INT(si.market, MDBUS_MARKET_SPOT);
-		CHECK_EQ_INT(si.base_len, 3);
-		CHECK_EQ_INT(si.quote_len, 4);
-		CHECK_EQ_INT(feed_symbol_parse("BTC-USDT-PERP", &si), 0);
-		CHECK_EQ_INT(si.market, MDBUS_MARKET_PERP);
-		CHECK_EQ_INT(si.expiry, 0);
-		CHECK_EQ_INT(feed_symbol_parse("BTC-USD-20261225", &si), 0);
-		CHECK_EQ_INT(si.market, MDBUS_MARKET_FUTURE);
-		CHECK_EQ_INT(si.expiry, 20261225);
-		CHECK_EQ_INT(si.quote_len, 3);
-		CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20280229", &si), 0); /* leap year */
-		CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20270229", &si), -EINVAL);
-		CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20261301", &si), -EINVAL);
-		CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20261200", &si), -EINVAL);
-		CHECK_EQ_INT(feed_symbol_parse("ETH-USD-2026122", &si), -EINVAL);
-		CHECK_EQ_INT(feed_symbol_parse("ETH-USD-21000229", &si), -EINVAL); /* not leap */
-		CHECK_EQ_INT(feed_symbol_parse("ETH-USD-22630101", &si), -EINVAL); /* past ns */
-		CHECK(!feed_symbol_valid("BTC-USDT-perp"));
-		CHECK(!feed_symbol_valid("BTC-USDT-PERP-X"));
-		CHECK(!feed_symbol_valid("BTC--PERP"));
-		CHECK(!feed_symbol_valid("BTC-USDT-"));
-		CHECK(feed_symbol_valid("1000PEPE-USDT-PERP"));
-	}
+/* The market forms: perpetual and dated future (a real calendar day). */
+static void test_symbol_markets(void)
+{
+	struct feed_symbol_info si;
+
+	CHECK_EQ_INT(feed_symbol_parse("BTC-USDT", &si), 0);
+	CHECK_EQ_INT(si.market, MDBUS_MARKET_SPOT);
+	CHECK_EQ_INT(si.base_len, 3);
+	CHECK_EQ_INT(si.quote_len, 4);
+	CHECK_EQ_INT(feed_symbol_parse("BTC-USDT-PERP", &si), 0);
+	CHECK_EQ_INT(si.market, MDBUS_MARKET_PERP);
+	CHECK_EQ_INT(si.expiry, 0);
+	CHECK_EQ_INT(feed_symbol_parse("BTC-USD-20261225", &si), 0);
+	CHECK_EQ_INT(si.market, MDBUS_MARKET_FUTURE);
+	CHECK_EQ_INT(si.expiry, 20261225);
+	CHECK_EQ_INT(si.quote_len, 3);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20280229", &si), 0); /* leap year */
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20270229", &si), -EINVAL);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20261301", &si), -EINVAL);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20261200", &si), -EINVAL);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-2026122", &si), -EINVAL);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-21000229", &si), -EINVAL); /* not leap */
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-22630101", &si), -EINVAL); /* past ns */
+	CHECK(!feed_symbol_valid("BTC-USDT-perp"));
+	CHECK(!feed_symbol_valid("BTC-USDT-PERP-X"));
+	CHECK(!feed_symbol_valid("BTC--PERP"));
+	CHECK(!feed_symbol_valid("BTC-USDT-"));
+	CHECK(feed_symbol_valid("1000PEPE-USDT-PERP"));
 }
 
 /* Long: one test script of checks in order; each step builds on the state the last left. */
@@ -452,9 +454,11 @@ static void test_errors(void)
 	EXPECT_ERR("[session a]\nvenue = binance\n\nsymbols = AB-C, A-BC\n",
 		   "t.ini:4: symbol 'A-BC' listed twice (binance name 'ABC') in [session a]");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USDT, btc-eth\n",
-		   "t.ini:3: bad symbol 'btc-eth' (use upper-case BASE-QUOTE[-PERP|-YYYYMMDD], e.g. BTC-USDT)");
+		   "t.ini:3: bad symbol 'btc-eth' (use upper-case BASE-QUOTE[-PERP|-YYYYMMDD], "
+		   "e.g. BTC-USDT)");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTCUSDT\n",
-		   "t.ini:3: bad symbol 'BTCUSDT' (use upper-case BASE-QUOTE[-PERP|-YYYYMMDD], e.g. BTC-USDT)");
+		   "t.ini:3: bad symbol 'BTCUSDT' (use upper-case BASE-QUOTE[-PERP|-YYYYMMDD], "
+		   "e.g. BTC-USDT)");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USDT, ETH-USDT,\n  BTC-USDT\n",
 		   "t.ini:4: symbol 'BTC-USDT' listed twice");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = ,\n", "t.ini:3: empty symbol list");
@@ -565,6 +569,7 @@ int main(int argc, char **argv)
 	test_grammar();
 	test_grammar_errors();
 	test_urls_and_symbols();
+	test_symbol_markets();
 	test_errors();
 	return feed_test_done("test_config");
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#define ZLIB_CONST /* next_in is const: no cast */
 #include <zlib.h>
 
 #include "config.h"
@@ -75,16 +76,17 @@ static int fake_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n,
 	count = 0;
 	for (const char *q = c1 + 1; q < c2; q++)
 		count = count * 10 + (unsigned long)(*q - '0');
-	for (; v->cur.item < count; v->cur.item++) {
-		struct mdbus_tick *t = feed_venue_tick(v, out, i, MDBUS_KIND_TRADE,
-						       MDBUS_FLAG_BUY, 1000 + v->cur.item, recv_ns);
+	for (uint32_t k = v->cur.item; k < count; k++) {
+		struct mdbus_tick *t = feed_venue_tick(v, out, i, MDBUS_KIND_TRADE, MDBUS_FLAG_BUY,
+						       1000 + k, recv_ns);
 		if (!t) {
+			v->cur.item = k; /* resume here */
 			out->more = 1;
 			return 0;
 		}
 		t->u.trade.price = 1;
 		t->u.trade.qty = 1;
-		t->u.trade.trade_id = v->cur.item;
+		t->u.trade.trade_id = k;
 	}
 	out->cls = FEED_MSG_DATA;
 	return 0;
@@ -164,6 +166,7 @@ static unsigned plan(struct feed_venue_ctx *v, size_t buflen)
 	return reqs;
 }
 
+/* Long: one test script per grouping and limit, in order; each builds its own ctx. */
 static void test_groups(void)
 {
 	struct feed_venue_ops ops = fake_ops;
@@ -194,7 +197,8 @@ static void test_groups(void)
 		feed_venue_ctx_reset(&v);
 		CHECK(feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1);
 		CHECK_EQ_INT(n, strlen("{\"id\":5,\"sub\":[\"AA.t\",\"BB.t\",\"CC.t\",\"DD.t\"]}"));
-		CHECK(memcmp(buf, "{\"id\":5,\"sub\":[\"AA.t\",\"BB.t\",\"CC.t\",\"DD.t\"]}", n) == 0);
+		CHECK(memcmp(buf, "{\"id\":5,\"sub\":[\"AA.t\",\"BB.t\",\"CC.t\",\"DD.t\"]}", n) ==
+		      0);
 		feed_venue_ctx_free(&v);
 	}
 	ops.limits.group = FEED_GROUP_STREAM;
@@ -279,7 +283,7 @@ static void test_stream_answers(void)
 	memset(&out, 0, sizeof(out));
 	CHECK_EQ_INT(feed_venue_stream_done(&v, 0, "BB", 2, FEED_CH_BBO, 1, &out), 0);
 	CHECK_EQ_INT(v.syms[1].dead, 0);
-	memset(&out, 0, sizeof(out)); /* the next message */
+	memset(&out, 0, sizeof(out));			      /* the next message */
 	CHECK_EQ_INT(feed_venue_req_done(&v, 2, 1, &out), 0); /* the rest of it */
 	CHECK_EQ_INT(out.nstreams, 2);
 	CHECK_EQ_INT(out.sym_count, 2);
@@ -306,8 +310,8 @@ static void test_list_answers(void)
 	CHECK_EQ_INT(plan(&v, 1024), 3);
 	memset(&out, 0, sizeof(out));
 	for (int k = 0; k < 2; k++) { /* the list after the first request */
-		rc = feed_venue_stream_done(&v, 0, names[0], 2, k ? FEED_CH_BBO : FEED_CH_TRADES,
-					    1, &out);
+		rc = feed_venue_stream_done(&v, 0, names[0], 2, k ? FEED_CH_BBO : FEED_CH_TRADES, 1,
+					    &out);
 		CHECK_EQ_INT(rc, 0);
 	}
 	CHECK_EQ_INT(out.nstreams, 2);
@@ -343,7 +347,8 @@ static void test_continuation(void)
 		return;
 	v.syms[1].instrument = 7;
 	do {
-		CHECK_EQ_INT(feed_venue_on_message(&v, (const uint8_t *)m, strlen(m), 0, 5, &out), 0);
+		CHECK_EQ_INT(feed_venue_on_message(&v, (const uint8_t *)m, strlen(m), 0, 5, &out),
+			     0);
 		CHECK_EQ_INT(out.cls, FEED_MSG_DATA);
 		for (uint32_t k = 0; k < out.n; k++) {
 			CHECK_EQ_INT(ticks[k].u.trade.trade_id, next);
@@ -382,7 +387,7 @@ static size_t deflate_to(const char *src, int wb, uint8_t *dst, size_t cap)
 	memset(&zs, 0, sizeof(zs));
 	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, wb, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return 0;
-	zs.next_in = (Bytef *)(uintptr_t)src;
+	zs.next_in = (const Bytef *)src;
 	zs.avail_in = (uInt)strlen(src);
 	zs.next_out = dst;
 	zs.avail_out = (uInt)cap;
@@ -391,6 +396,7 @@ static size_t deflate_to(const char *src, int wb, uint8_t *dst, size_t cap)
 	return n;
 }
 
+/* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_gzip(void)
 {
 	struct feed_venue_ops ops = fake_ops;
@@ -460,9 +466,9 @@ static void test_gzip(void)
 /* FNV-1a 64 reference values; never 0. */
 static void test_tid_hash(void)
 {
-	CHECK_EQ_INT(feed_venue_tid_hash("", 0), 0xcbf29ce484222325ull);
+	CHECK_EQ_INT(feed_venue_tid_hash("", 0), 0xcbf29ce484222325ULL);
 	CHECK_EQ_INT(feed_venue_tid_hash("a", 1), 0xaf63dc4c8601ec8cull);
-	CHECK_EQ_INT(feed_venue_tid_hash("foobar", 6), 0x85944171f73967e8ull);
+	CHECK_EQ_INT(feed_venue_tid_hash("foobar", 6), 0x85944171f73967e8ULL);
 	CHECK(feed_venue_tid_hash("de0b1c2e-0000-4000-8000-000000000001", 36) !=
 	      feed_venue_tid_hash("de0b1c2e-0000-4000-8000-000000000002", 36));
 }
