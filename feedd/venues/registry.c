@@ -143,9 +143,14 @@ static int venue_ctx_size(struct feed_venue_ctx *v, const struct feed_session_co
 			  venue_channel_name(bad & (0u - bad)));
 		return -EINVAL;
 	}
-	if (!v->channels || sc->nsymbols == 0 || sc->nsymbols > UINT32_MAX / 8) {
+	if (!v->channels || sc->nsymbols == 0) {
 		venue_err(err, errlen, "nothing to subscribe");
 		return -EINVAL;
+	}
+	if (sc->nsymbols > FEED_VENUE_SYMS_MAX) { /* keeps every stream count in 32 bits */
+		venue_err(err, errlen, "%zu symbols: at most %u per session", sc->nsymbols,
+			  FEED_VENUE_SYMS_MAX);
+		return -E2BIG;
 	}
 	if ((ops->flags & FEED_VENUE_F_GZIP || ops->decode) && ops->scratch_size == 0) {
 		venue_err(err, errlen, "venue %s decodes but has no scratch", ops->name);

@@ -235,8 +235,10 @@ static void subs_answer(struct feed_venue_ctx *v, uint32_t s, int ok, int split,
 		y->rejected &= (uint8_t)~st->ch;
 		y->dead = 0; /* an ack revives a symbol rejected before */
 	} else if (split) {
+		/* Back to unsent; queued again even if the symbol already went
+		 * alone once (its other streams were in this shared request). */
 		st->state = FEED_SS_NONE;
-		if (y->alone == FEED_ALONE_NO) {
+		if (y->alone != FEED_ALONE_QUEUED) {
 			y->alone = FEED_ALONE_QUEUED;
 			v->alone_queued++;
 		}

@@ -52,10 +52,11 @@
 #include "config.h"
 #include "jsonscan.h"
 
-#define FEED_VENUE_TICKS_MIN  16  /* out.cap must be at least this */
-#define FEED_VENUE_REASON_MAX 160 /* reason text, NUL included */
-#define FEED_VENUE_REPLY_MAX  256 /* venue reply (pong) text */
-#define FEED_CH_COUNT	      3	  /* trades, bbo, l2: bit i of FEED_CH_* */
+#define FEED_VENUE_TICKS_MIN  16	 /* out.cap must be at least this */
+#define FEED_VENUE_REASON_MAX 160	 /* reason text, NUL included */
+#define FEED_VENUE_REPLY_MAX  256	 /* venue reply (pong) text */
+#define FEED_CH_COUNT	      3		 /* trades, bbo, l2: bit i of FEED_CH_* */
+#define FEED_VENUE_SYMS_MAX   (1u << 20) /* symbols per session */
 
 /* What a message was. */
 enum feed_msg_class {

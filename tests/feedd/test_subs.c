@@ -330,6 +330,46 @@ static void test_list_answers(void)
 	feed_venue_ctx_free(&v);
 }
 
+/* Two shared requests rejected as a whole share a symbol (a request cut
+ * mid-symbol): each of its streams goes again alone, none is lost. */
+static void test_split_twice(void)
+{
+	struct feed_venue_ops ops = fake_ops;
+	struct feed_venue_out out;
+	struct feed_venue_ctx v;
+	char buf[256];
+	size_t n;
+	uint64_t id;
+
+	ops.limits.streams_per_req = 3;
+	if (open_ctx(&v, &ops, 3) != 0)
+		return;
+	CHECK_EQ_INT(plan(&v, sizeof(buf)), 2); /* AA.t AA.b BB.t | BB.b CC.t CC.b */
+	memset(&out, 0, sizeof(out));
+	CHECK_EQ_INT(feed_venue_req_done(&v, 1, 0, &out), 0);
+	CHECK_EQ_INT(out.split, 1);
+	while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
+		; /* AA alone (2 streams), BB alone (BB.t: BB.b is still in request 2) */
+	CHECK_EQ_INT(v.nreqs, 4);
+	memset(&out, 0, sizeof(out));
+	CHECK_EQ_INT(feed_venue_req_done(&v, 2, 0, &out), 0);
+	CHECK_EQ_INT(out.split, 1);
+	CHECK_EQ_INT(feed_venue_sub_pending(&v), 1);
+	while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
+		; /* BB.b alone, CC alone */
+	CHECK_EQ_INT(v.nreqs, 6);
+	for (uint32_t s = 0; s < v.nstreams; s++)
+		CHECK_EQ_INT(v.streams[s].state, FEED_SS_SENT);
+	while (feed_venue_req_oldest(&v, &id) == 0) {
+		memset(&out, 0, sizeof(out));
+		CHECK_EQ_INT(feed_venue_req_done(&v, id, 1, &out), 0);
+		CHECK_EQ_INT(out.alone, 1);
+	}
+	CHECK_EQ_INT(feed_venue_sub_complete(&v), 1);
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 6);
+	feed_venue_ctx_free(&v);
+}
+
 /* ---- continuation ------------------------------------------------------------------ */
 
 /* A batch of 40 trades through a 16-tick array: three calls, every tick
@@ -478,6 +518,7 @@ int main(void)
 	test_groups();
 	test_stream_answers();
 	test_list_answers();
+	test_split_twice();
 	test_continuation();
 	test_gzip();
 	test_tid_hash();
