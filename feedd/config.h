@@ -8,7 +8,8 @@
  *                      in the file)
  *   [session NAME]     venue, symbols (required); url, channels, timeouts,
  *                      reconnect_*, max_lifetime, max_message, ca_file,
- *                      tls_verify, price_decimals, qty_decimals
+ *                      tls_verify, price_decimals, qty_decimals,
+ *                      contract_size, qty_unit (perp/future symbols)
  *
  * Durations and counts are read with mdbus's one grammar (mdbus_units.h):
  * "250ms", "2s", "1.5m", "30" (bare = seconds); "64Ki", "1MiB", "250k"
@@ -87,7 +88,11 @@ struct feed_session_config {
 	int tls_verify;			/* 1 (default); 0 is loudly logged */
 	int price_decimals;		/* 0..18; -1 = the venue's (feed_venue_check) */
 	int qty_decimals;
-	int line; /* line of the [session NAME] header */
+	int64_t contract_size; /* perp/future symbols: base units per contract,
+				  mantissa (0 = not set) ... */
+	int contract_decimals; /* ... / 10^this */
+	int qty_unit;	       /* enum mdbus_qty_unit; -1 = the venue's */
+	int line;	       /* line of the [session NAME] header */
 	/* Lines where keys the venue layer checks were set (in this section or
 	 * in [feed]); 0 = not set, errors then name `line`. */
 	int venue_line;

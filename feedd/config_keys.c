@@ -52,6 +52,9 @@ const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	SK(K_PDEC, "price_decimals", CT_COUNT, price_decimals, NULL, 0, MDBUS_DECIMALS_MAX,
 	   "0 to 18"),
 	SK(K_QDEC, "qty_decimals", CT_COUNT, qty_decimals, NULL, 0, MDBUS_DECIMALS_MAX, "0 to 18"),
+	SK(K_CONTRACT, "contract_size", CT_CONTRACT, contract_size, NULL, 0, 0,
+	   "a positive decimal, e.g. 0.001"),
+	SK(K_QTYUNIT, "qty_unit", CT_QTYUNIT, qty_unit, NULL, 0, 0, "contracts or base"),
 	GK(K_BUSNAME, CW_BUS, "name", CT_BUS, bus, NULL, 0, 0, NULL),
 	GK(K_SLOTS, CW_BUS, "slots", CT_POW2, slots, "1Mi", 64, 1u << 30,
 	   "a power of two, 64 to 2^30"),
@@ -122,7 +125,9 @@ static int cfg_symbols(struct feed_session_config *s, char *v, int append, char 
 			continue;
 		if (!feed_symbol_valid(tok)) {
 			snprintf(why, wl,
-				 "bad symbol '%s' (use upper-case BASE-QUOTE, e.g. BTC-USDT)", tok);
+				 "bad symbol '%s' (use upper-case BASE-QUOTE[-PERP|-YYYYMMDD], "
+				 "e.g. BTC-USDT)",
+				 tok);
 			return -EINVAL;
 		}
 		rc = cfg_add_symbol(s, tok);
@@ -347,6 +352,42 @@ static int cfg_file(const struct feed_cfg_key *k, const char *v, char *f, char *
 	return 0;
 }
 
+/* contract_size: exact, positive, at most MDBUS_DECIMALS_MAX places; the
+ * decimals that follow the field are its scale (trailing zeros dropped). */
+static int cfg_contract(const struct feed_cfg_key *k, const char *v, struct feed_session_config *s,
+			char *why, size_t wl)
+{
+	const char *dot = strchr(v, '.');
+	size_t len = strlen(v), dec = dot ? len - (size_t)(dot - v) - 1 : 0;
+	int64_t m = 0;
+
+	while (dot && dec > 0 && v[len - 1] == '0') {
+		len--;
+		dec--;
+	}
+	if (dec > MDBUS_DECIMALS_MAX || mdbus_decimal_parse(v, len, (unsigned)dec, &m) < 0 ||
+	    m <= 0) {
+		snprintf(why, wl, "bad %s '%s' (%s)", k->name, v, k->hint);
+		return -EINVAL;
+	}
+	s->contract_size = m;
+	s->contract_decimals = (int)dec;
+	return 0;
+}
+
+static int cfg_qty_unit(const struct feed_cfg_key *k, const char *v, int *out, char *why, size_t wl)
+{
+	if (!strcasecmp(v, "contracts")) {
+		*out = MDBUS_QTY_CONTRACTS;
+	} else if (!strcasecmp(v, "base")) {
+		*out = MDBUS_QTY_BASE;
+	} else {
+		snprintf(why, wl, "bad %s '%s' (%s)", k->name, v, k->hint);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* ---- the table's entry points ------------------------------------------------------ */
 
 int feed_cfg_value(const struct feed_cfg_key *k, void *base, char *v, int append, char *why,
@@ -380,6 +421,10 @@ int feed_cfg_value(const struct feed_cfg_key *k, void *base, char *v, int append
 		return cfg_bus(v, f, k->size, why, wl);
 	case CT_RATE:
 		return cfg_rate(k, v, f, why, wl);
+	case CT_CONTRACT:
+		return cfg_contract(k, v, base, why, wl);
+	case CT_QTYUNIT:
+		return cfg_qty_unit(k, v, f, why, wl);
 	}
 	return -EINVAL;
 }
@@ -395,6 +440,8 @@ int feed_cfg_copy(const struct feed_cfg_key *k, struct feed_session_config *dst,
 				return -ENOMEM;
 		return 0;
 	}
+	if (k->type == CT_CONTRACT)
+		dst->contract_decimals = src->contract_decimals;
 	memcpy((char *)dst + k->off, (const char *)src + k->off, k->size);
 	return 0;
 }
@@ -409,6 +456,7 @@ int feed_cfg_defaults(enum feed_cfg_where where, void *base, char *why, size_t w
 		memset(s, 0, sizeof(*s));
 		s->price_decimals = -1; /* the venue's, filled in by feed_venue_check */
 		s->qty_decimals = -1;
+		s->qty_unit = -1; /* the venue's */
 	}
 	for (i = 0; i < CFG_NKEYS; i++) {
 		const struct feed_cfg_key *k = &feed_cfg_keys[i];

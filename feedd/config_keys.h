@@ -31,6 +31,8 @@ enum feed_cfg_type {
 	CT_BOOL,     /* yes/no, true/false, on/off, 1/0 */
 	CT_BUS,	     /* bus name (mdbus_bus_name) */
 	CT_RATE,     /* "5/s", "30/m": per second, as a double */
+	CT_CONTRACT, /* contract_size: a positive exact decimal -> int64 + decimals after it */
+	CT_QTYUNIT,  /* "contracts" or "base" -> enum mdbus_qty_unit (int) */
 };
 
 struct feed_cfg_key {
@@ -65,6 +67,8 @@ enum feed_cfg_row {
 	K_TLSVERIFY,
 	K_PDEC,
 	K_QDEC,
+	K_CONTRACT,
+	K_QTYUNIT,
 	K_BUSNAME,
 	K_SLOTS,
 	K_SHUTDOWN,

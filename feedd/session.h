@@ -44,7 +44,7 @@
 
 #define FEED_RX_BUF	   ((size_t)64 * 1024) /* one recv's worth of ciphertext */
 #define FEED_SUB_BUF	   8192		       /* one subscribe message */
-#define FEED_SESSION_TICKS 256		       /* ticks one message may produce */
+#define FEED_SESSION_TICKS 256		       /* ticks per venue call (more: called again) */
 
 /* Per-session counters: plain fields, copied to the health region by the
  * watchdog (single thread: no atomics needed here). */

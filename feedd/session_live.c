@@ -62,7 +62,7 @@ static void sess_maybe_live(struct feed_session *s, int data_seen, int64_t now)
 /* Sends subscribe messages: all at once, or one per sub_interval_ms. */
 static void sess_subscribe(struct feed_session *s, int64_t now)
 {
-	uint32_t interval = s->venue.ops->sub_interval_ms;
+	uint32_t interval = s->venue.ops->limits.req_interval_ms;
 	size_t n = 0;
 	int rc;
 
@@ -158,7 +158,7 @@ static int64_t ts_max(int64_t a, int64_t b)
  * handshake and stale clocks while still SUBSCRIBING. */
 static void sess_resubscribe(struct feed_session *s, int64_t now)
 {
-	int64_t interval = (int64_t)s->venue.ops->sub_interval_ms * MS;
+	int64_t interval = (int64_t)s->venue.ops->limits.req_interval_ms * MS;
 	int64_t extra = (int64_t)s->venue.alone_queued * interval;
 
 	s->subs_sent = 0;
@@ -179,11 +179,9 @@ static void sess_resubscribe(struct feed_session *s, int64_t now)
  * on. Answers come while SUBSCRIBING: LIVE waits for all of them. */
 static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out *out, int64_t now)
 {
-	uint32_t end = out->sym_first + out->sym_count;
 	const char *reason = out->reason ? out->reason : "";
+	uint32_t last = UINT32_MAX;
 
-	if (end > s->venue.nsyms)
-		end = s->venue.nsyms;
 	if (out->cls == FEED_MSG_REJECT && out->split) {
 		feed_log(feed_sess__name(s),
 			 "subscribe request rejected id=%llu symbols=%u reason=%s: "
@@ -191,17 +189,78 @@ static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out 
 			 (unsigned long long)out->req_id, out->sym_count, reason);
 		sess_resubscribe(s, now);
 	} else if (out->cls == FEED_MSG_REJECT) {
-		for (uint32_t i = out->sym_first; i < end; i++) {
+		/* The streams answered, a symbol's adjacent: each rejected
+		 * symbol once (an acked stream of the same message is not). */
+		for (uint32_t k = 0; k < out->nstreams; k++) {
+			uint32_t i = s->venue.streams[out->streams[k]].sym;
+
+			if (i == last || i >= s->venue.nsyms ||
+			    s->venue.streams[out->streams[k]].state != FEED_SS_REJECTED)
+				continue;
+			last = i;
 			feed_log(feed_sess__name(s),
 				 "subscription rejected id=%llu symbol=%s reason=%s",
 				 (unsigned long long)out->req_id, s->venue.syms[i].norm, reason);
-			feed_sess__sym_status(s, i, MDBUS_STATUS_FAILED, FEED_ERR_PROTOCOL);
+			if (s->venue.syms[i].dead)
+				feed_sess__sym_status(s, i, MDBUS_STATUS_FAILED, FEED_ERR_PROTOCOL);
 		}
 	}
 	s->st.subscriptions = feed_venue_streams_acked(&s->venue);
 	sess_maybe_live(s, 0, now);
 }
 
+/* Market data: publish what the message gave (every piece of it). */
+static void sess_on_data(struct feed_session *s, struct feed_venue_out *out, int64_t now)
+{
+	/* Only market data proves the stream is alive. */
+	s->dl_stale = now + s->cfg->stale_timeout_ms * MS;
+	/* A venue without acks goes LIVE on it; for one that acks, data
+	 * before the last answer is not published. */
+	sess_maybe_live(s, 1, now);
+	if (s->fsm.state == FEED_ST_LIVE && out->n > 0 &&
+	    feed_sink_publish(s->host.sink, out->ticks, out->n, now) == 0)
+		s->st.ticks += out->n;
+}
+
+/* One classified message (or piece of one) and what the session does. */
+static void sess_on_out(struct feed_session *s, struct feed_venue_out *out, int64_t now)
+{
+	switch (out->cls) {
+	case FEED_MSG_DATA:
+		sess_on_data(s, out, now);
+		break;
+	case FEED_MSG_ACK:
+	case FEED_MSG_REJECT:
+		sess_sub_answer(s, out, now);
+		break;
+	case FEED_MSG_HEARTBEAT:
+		sess_pong(s, now); /* a venue-level pong; not market data */
+		break;
+	case FEED_MSG_REPLY:
+		if (out->reply && out->reply_len)
+			feed_conn_send_text(&s->conn, out->reply, out->reply_len);
+		break;
+	case FEED_MSG_ERROR:
+		s->st.parse_errors++;
+		if (s->err_logged < FEED_ERR_LOG_FIRST || s->st.parse_errors % 1000 == 0) {
+			s->err_logged++;
+			feed_log(feed_sess__name(s),
+				 "bad message skipped parse_errors=%llu reason=%s",
+				 (unsigned long long)s->st.parse_errors,
+				 out->reason ? out->reason : "?");
+		}
+		break;
+	case FEED_MSG_RECONNECT:
+		feed_sess__fail(s, FEED_ERR_SERVER_CLOSE, now, "venue asked to reconnect: %s",
+				out->reason ? out->reason : "");
+		break;
+	default:
+		break;
+	}
+}
+
+/* recv_ns is the wall time the bytes arrived (s->rx_wall, from the
+ * completion), the same for every piece of one message. */
 static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 {
 	struct feed_session *s = ud;
@@ -214,50 +273,17 @@ static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 	memset(&out, 0, sizeof(out));
 	out.ticks = s->ticks;
 	out.cap = FEED_SESSION_TICKS;
-	if (feed_venue_on_message(&s->venue, p, n, binary, s->rx_wall, &out) < 0)
-		out.cls = FEED_MSG_ERROR;
-	st = s->fsm.state;
-	if (st != FEED_ST_SUBSCRIBING && st != FEED_ST_LIVE && st != FEED_ST_STALE)
-		return; /* closing: nothing is published any more */
-	switch (out.cls) {
-	case FEED_MSG_DATA:
-		/* Only market data proves the stream is alive. */
-		s->dl_stale = now + s->cfg->stale_timeout_ms * MS;
-		/* A venue without acks goes LIVE on it; for one that acks,
-		 * data before the last answer is not published. */
-		sess_maybe_live(s, 1, now);
-		if (s->fsm.state == FEED_ST_LIVE && out.n > 0 &&
-		    feed_sink_publish(s->host.sink, out.ticks, out.n, now) == 0)
-			s->st.ticks += out.n;
-		break;
-	case FEED_MSG_ACK:
-	case FEED_MSG_REJECT:
-		sess_sub_answer(s, &out, now);
-		break;
-	case FEED_MSG_HEARTBEAT:
-		sess_pong(s, now); /* a venue-level pong; not market data */
-		break;
-	case FEED_MSG_REPLY:
-		if (out.reply && out.reply_len)
-			feed_conn_send_text(&s->conn, out.reply, out.reply_len);
-		break;
-	case FEED_MSG_ERROR:
-		s->st.parse_errors++;
-		if (s->err_logged < FEED_ERR_LOG_FIRST || s->st.parse_errors % 1000 == 0) {
-			s->err_logged++;
-			feed_log(feed_sess__name(s),
-				 "bad message skipped parse_errors=%llu reason=%s",
-				 (unsigned long long)s->st.parse_errors,
-				 out.reason ? out.reason : "?");
+	do {
+		if (feed_venue_on_message(&s->venue, p, n, binary, s->rx_wall, &out) < 0) {
+			out.cls = FEED_MSG_ERROR;
+			out.more = 0;
 		}
-		break;
-	case FEED_MSG_RECONNECT:
-		feed_sess__fail(s, FEED_ERR_SERVER_CLOSE, now, "venue asked to reconnect: %s",
-				out.reason ? out.reason : "");
-		break;
-	default:
-		break;
-	}
+		st = s->fsm.state;
+		/* Closing: nothing is published any more (the pieces left are
+		 * still taken, so the next message starts clean). */
+		if (st == FEED_ST_SUBSCRIBING || st == FEED_ST_LIVE || st == FEED_ST_STALE)
+			sess_on_out(s, &out, now);
+	} while (out.more);
 }
 
 static void sess_on_close(void *ud, uint16_t code, const char *reason)

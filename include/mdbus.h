@@ -57,10 +57,13 @@ enum mdbus_kind {
 
 /* Tick flags. A trade's side is the aggressor's; an L2 delta's is the book
  * side (BUY = bid, SELL = ask). Neither side bit set = side unknown. */
-#define MDBUS_FLAG_BUY	    0x01u
-#define MDBUS_FLAG_SELL	    0x02u
-#define MDBUS_FLAG_SNAPSHOT 0x04u /* part of a book snapshot, not a delta */
-#define MDBUS_FLAG_GAP	    0x08u /* data before this tick may be missing */
+#define MDBUS_FLAG_BUY	      0x01u
+#define MDBUS_FLAG_SELL	      0x02u
+#define MDBUS_FLAG_SNAPSHOT   0x04u /* part of a book snapshot, not a delta */
+#define MDBUS_FLAG_GAP	      0x08u /* data before this tick may be missing */
+#define MDBUS_FLAG_NO_EXCH_TS 0x10u /* the venue sends no time: exch_ts is 0, not made up */
+#define MDBUS_FLAG_TID_HASH   0x20u /* trade_id is a 64-bit FNV-1a hash of a non-integer id */
+/* 0x40, 0x80: free. */
 
 /* Status tick codes (payload.status.code). */
 enum mdbus_status_code {
@@ -135,13 +138,33 @@ struct mdbus_tick {
 
 /* ---- instruments ------------------------------------------------------------ */
 
+/* The market an instrument trades in; its normalized symbol says it:
+ * "BTC-USDT" spot, "BTC-USDT-PERP" perpetual swap, "BTC-USD-20261225" dated
+ * future (expiry YYYYMMDD). Zero is spot, so older segments read as spot. */
+enum mdbus_market {
+	MDBUS_MARKET_SPOT = 0,
+	MDBUS_MARKET_PERP = 1,
+	MDBUS_MARKET_FUTURE = 2,
+};
+
+/* What a contract instrument's quantities count. */
+enum mdbus_qty_unit {
+	MDBUS_QTY_BASE = 0,	 /* base currency units (spot always) */
+	MDBUS_QTY_CONTRACTS = 1, /* contracts of contract_size base units each */
+};
+
 struct mdbus_instrument {
 	uint32_t id;		       /* assigned by the writer, dense from 0 */
 	uint8_t price_decimals;	       /* price = mantissa / 10^price_decimals */
 	uint8_t qty_decimals;	       /* qty = mantissa / 10^qty_decimals */
 	char venue[MDBUS_VENUE_MAX];   /* "binance" */
-	char symbol[MDBUS_SYMBOL_MAX]; /* normalized BASE-QUOTE: "BTC-USDT" */
+	char symbol[MDBUS_SYMBOL_MAX]; /* normalized: "BTC-USDT", "BTC-USDT-PERP" */
 	char native[MDBUS_SYMBOL_MAX]; /* the venue's own name: "BTCUSDT" */
+	uint8_t market;		       /* enum mdbus_market */
+	uint8_t qty_unit;	       /* enum mdbus_qty_unit */
+	uint8_t contract_decimals;     /* contract size = contract_size / 10^this */
+	int64_t contract_size;	       /* base units per contract (mantissa); 0 = spot/unknown */
+	uint32_t expiry;	       /* futures: YYYYMMDD (UTC), else 0 */
 };
 
 /* ---- writer state (published in the segment header) ----------------------- */
@@ -197,7 +220,8 @@ int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts);
 /* Adds an instrument (id is assigned) or returns the id of the existing one
  * with the same venue and symbol. Readers see it as soon as this returns.
  * Returns 0; -ENOSPC when the table is full; -EINVAL for empty or too long
- * names or decimals > MDBUS_DECIMALS_MAX; -EEXIST if venue+symbol exists
+ * names, decimals > MDBUS_DECIMALS_MAX, an unknown market or qty_unit, a
+ * negative contract_size; -EEXIST if venue+symbol exists
  * with different decimals. */
 int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *in, uint32_t *id);
 
@@ -355,11 +379,16 @@ void mdbus_reader_close(mdbus_reader *r);
 
 /* ---- decimals ------------------------------------------------------------------- */
 
-/* Parses an exact decimal string ("65000.1", "-0.00012", "1e-3" is NOT
- * accepted) into a mantissa at `decimals` places. Returns 0; -EINVAL for a
- * malformed string; -ERANGE on overflow; -EDOM if a non-zero digit lies
- * beyond `decimals` places (never rounds). */
+/* Parses an exact decimal string ("65000.1", "-0.00012"; "1e-3" is NOT
+ * accepted here) into a mantissa at `decimals` places. Returns 0; -EINVAL
+ * for a malformed string; -ERANGE on overflow; -EDOM if a non-zero digit
+ * lies beyond `decimals` places (never rounds). */
 int mdbus_decimal_parse(const char *s, size_t len, unsigned decimals, int64_t *out);
+
+/* The same for the full JSON number grammar, exponent included
+ * ("1.5e-05", "2E+3", "-0.1e1"): the digits are scaled by the exponent
+ * exactly, never through a double. Same returns as mdbus_decimal_parse. */
+int mdbus_decimal_parse_exp(const char *s, size_t len, unsigned decimals, int64_t *out);
 
 /* Formats mantissa / 10^decimals exactly, without trailing zeros ("65000.1",
  * "0.00012", "5"). Returns the string length or -ENOSPC. */

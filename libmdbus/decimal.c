@@ -107,3 +107,99 @@ int mdbus_decimal_format(int64_t mantissa, unsigned decimals, char *buf, size_t 
 	buf[o] = '\0';
 	return (int)o;
 }
+
+/* The JSON number grammar, split: sign, digits before and after the point,
+ * the exponent (saturated: any larger one is out of range or all zeros). */
+struct mdbus_dec_parts {
+	size_t is, ni; /* integer digits s[is .. is + ni) */
+	size_t fs, nf; /* fraction digits s[fs .. fs + nf) */
+	long exp;
+	int neg;
+};
+
+#define MDBUS_EXP_SAT 100000L
+
+static int mdbus_dec_split(const char *s, size_t len, struct mdbus_dec_parts *d)
+{
+	size_t i = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (i < len && s[i] == '-') {
+		d->neg = 1;
+		i++;
+	}
+	for (d->is = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	d->ni = i - d->is;
+	if (d->ni == 0)
+		return -EINVAL;
+	if (i < len && s[i] == '.') {
+		for (d->fs = ++i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		d->nf = i - d->fs;
+		if (d->nf == 0)
+			return -EINVAL;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		int eneg = 0;
+		size_t e0;
+		if (++i < len && (s[i] == '+' || s[i] == '-'))
+			eneg = s[i++] == '-';
+		for (e0 = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			if (d->exp < MDBUS_EXP_SAT)
+				d->exp = d->exp * 10 + (s[i] - '0');
+		if (i == e0)
+			return -EINVAL;
+		if (eneg)
+			d->exp = -d->exp;
+	}
+	return i == len ? 0 : -EINVAL;
+}
+
+/* Digit k of the digit string (integer digits, then fraction digits). */
+static inline unsigned mdbus_dec_digit(const char *s, const struct mdbus_dec_parts *d, size_t k)
+{
+	return (unsigned)(k < d->ni ? s[d->is + k] : s[d->fs + (k - d->ni)]) - '0';
+}
+
+int mdbus_decimal_parse_exp(const char *s, size_t len, unsigned decimals, int64_t *out)
+{
+	struct mdbus_dec_parts d;
+	size_t nd, k, keep;
+	long cut;
+	int rc;
+
+	if (s == NULL || out == NULL || decimals > MDBUS_DECIMALS_MAX)
+		return -EINVAL;
+	rc = mdbus_dec_split(s, len, &d);
+	if (rc < 0)
+		return rc;
+	nd = d.ni + d.nf;
+	/* The mantissa at this scale is the digits left of position
+	 * cut = (digits before the point) + exp + decimals; every digit from
+	 * cut on must be zero (dropping it is exact). */
+	cut = (long)d.ni + d.exp + (long)decimals;
+	keep = cut <= 0 ? 0 : (size_t)cut < nd ? (size_t)cut : nd;
+	for (k = keep; k < nd; k++)
+		if (mdbus_dec_digit(s, &d, k) != 0)
+			return -EDOM;
+	const uint64_t limit = d.neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+	uint64_t m = 0;
+	for (k = 0; k < keep; k++) {
+		unsigned dg = mdbus_dec_digit(s, &d, k);
+		if (m > (limit - dg) / 10)
+			return -ERANGE;
+		m = m * 10 + dg;
+	}
+	/* Zeros past the last digit ("2E+3" at scale 2: 2 -> 200000). */
+	for (long z = (long)keep; m != 0 && z < cut; z++) {
+		if (m > limit / 10)
+			return -ERANGE;
+		m *= 10;
+	}
+	if (d.neg)
+		*out = m == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)m;
+	else
+		*out = (int64_t)m;
+	return 0;
+}

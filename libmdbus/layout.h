@@ -87,11 +87,15 @@
  *     0     4 id
  *     4     1 price_decimals
  *     5     1 qty_decimals
- *     6     2 reserved
+ *     6     1 market            enum mdbus_market (0 spot: older entries read as spot)
+ *     7     1 qty_unit          enum mdbus_qty_unit
  *     8    16 venue
- *    24    32 symbol (normalized)
+ *    24    32 symbol (normalized: BTC-USDT, BTC-USDT-PERP, BTC-USD-20261225)
  *    56    32 native
- *    88    40 reserved
+ *    88     8 contract_size     int64 mantissa, 0 = none (spot)
+ *    96     4 expiry            YYYYMMDD, 0 = none (not a dated future)
+ *   100     1 contract_decimals contract size = contract_size / 10^this
+ *   101    27 reserved          0
  */
 #ifndef MDBUS_LAYOUT_H
 #define MDBUS_LAYOUT_H
@@ -187,15 +191,28 @@ struct mdbus_seg_instr {
 	uint32_t id;
 	uint8_t price_decimals;
 	uint8_t qty_decimals;
-	uint16_t reserved;
+	uint8_t market;
+	uint8_t qty_unit;
 	char venue[MDBUS_VENUE_MAX];
 	char symbol[MDBUS_SYMBOL_MAX];
 	char native[MDBUS_SYMBOL_MAX];
-	uint8_t reserved2[40];
+	int64_t contract_size;
+	uint32_t expiry;
+	uint8_t contract_decimals;
+	uint8_t reserved2[27];
 };
+_Static_assert(offsetof(struct mdbus_seg_instr, id) == 0, "instr id");
+_Static_assert(offsetof(struct mdbus_seg_instr, price_decimals) == 4, "instr price_decimals");
+_Static_assert(offsetof(struct mdbus_seg_instr, qty_decimals) == 5, "instr qty_decimals");
+_Static_assert(offsetof(struct mdbus_seg_instr, market) == 6, "instr market");
+_Static_assert(offsetof(struct mdbus_seg_instr, qty_unit) == 7, "instr qty_unit");
 _Static_assert(offsetof(struct mdbus_seg_instr, venue) == 8, "instr venue");
 _Static_assert(offsetof(struct mdbus_seg_instr, symbol) == 24, "instr symbol");
 _Static_assert(offsetof(struct mdbus_seg_instr, native) == 56, "instr native");
+_Static_assert(offsetof(struct mdbus_seg_instr, contract_size) == 88, "instr contract_size");
+_Static_assert(offsetof(struct mdbus_seg_instr, expiry) == 96, "instr expiry");
+_Static_assert(offsetof(struct mdbus_seg_instr, contract_decimals) == 100, "instr contract_dec");
+_Static_assert(offsetof(struct mdbus_seg_instr, reserved2) == 101, "instr reserved");
 _Static_assert(sizeof(struct mdbus_seg_instr) == MDBUS_INSTR_ENTRY_SIZE, "instr size");
 
 #endif /* MDBUS_LAYOUT_H */

@@ -337,7 +337,9 @@ int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *
 {
 	if (w == NULL || in == NULL)
 		return -EINVAL;
-	if (in->price_decimals > MDBUS_DECIMALS_MAX || in->qty_decimals > MDBUS_DECIMALS_MAX)
+	if (in->price_decimals > MDBUS_DECIMALS_MAX || in->qty_decimals > MDBUS_DECIMALS_MAX ||
+	    in->market > MDBUS_MARKET_FUTURE || in->qty_unit > MDBUS_QTY_CONTRACTS ||
+	    in->contract_decimals > MDBUS_DECIMALS_MAX || in->contract_size < 0)
 		return -EINVAL;
 	struct mdbus_seg_instr e;
 	memset(&e, 0, sizeof(e));
@@ -362,6 +364,11 @@ int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *
 	e.id = k;
 	e.price_decimals = in->price_decimals;
 	e.qty_decimals = in->qty_decimals;
+	e.market = in->market;
+	e.qty_unit = in->qty_unit;
+	e.contract_size = in->contract_size;
+	e.contract_decimals = in->contract_decimals;
+	e.expiry = in->expiry;
 	w->instr[k] = e;
 	w->instr_count = k + 1;
 	/* Release: a reader that loads instr_count with acquire sees entry k

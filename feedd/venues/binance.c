@@ -31,9 +31,10 @@
 
 static int binance_native_symbol(const char *norm, char *out, size_t len)
 {
+	struct feed_symbol_info info;
 	size_t i, o = 0;
 
-	if (!feed_symbol_valid(norm))
+	if (feed_symbol_parse(norm, &info) < 0 || info.market != MDBUS_MARKET_SPOT)
 		return -EINVAL;
 	for (i = 0; norm[i]; i++) {
 		if (norm[i] == '-')
@@ -70,42 +71,32 @@ static size_t binance_stream_name(const struct feed_venue_ctx *v, uint32_t s, ch
 	return n + sl + 2;
 }
 
-static int binance_subscribe(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
+static int binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			     uint64_t req_id, char *buf, size_t len, size_t *out_len)
 {
 	static const char head[] = "{\"method\":\"SUBSCRIBE\",\"params\":[";
-	uint32_t first = v->sub_next, s, max = v->ops->max_streams_per_msg;
 	size_t o = sizeof(head) - 1, w;
-	uint64_t id;
-	int k, rc;
+	int k;
 
-	if (len < sizeof(head) + BN_SUB_TAIL)
+	if (n == 0 || len < sizeof(head) + BN_SUB_TAIL)
 		return -ENOBUFS;
 	memcpy(buf, head, o);
-	for (s = first; s < v->nstreams && s - first < max; s++) {
-		if (s > first) {
+	for (uint32_t i = 0; i < n; i++) {
+		if (i > 0) {
 			if (o + 1 + BN_SUB_TAIL >= len)
-				break;
+				return -ENOBUFS;
 			buf[o++] = ',';
 		}
-		w = binance_stream_name(v, s, buf + o, len - o - BN_SUB_TAIL);
-		if (w == 0) {
-			if (s > first)
-				o--; /* take the comma back */
-			break;
-		}
+		w = binance_stream_name(v, streams[i], buf + o, len - o - BN_SUB_TAIL);
+		if (w == 0)
+			return -ENOBUFS;
 		o += w;
 	}
-	if (s == first)
-		return -ENOBUFS;
-	rc = feed_venue_req_add(v, first, s - first, &id);
-	if (rc < 0)
-		return rc;
-	k = snprintf(buf + o, len - o, "],\"id\":%llu}", (unsigned long long)id);
+	k = snprintf(buf + o, len - o, "],\"id\":%llu}", (unsigned long long)req_id);
 	if (k < 0 || (size_t)k >= len - o)
 		return -ENOBUFS; /* cannot happen: BN_SUB_TAIL was kept free */
-	v->sub_next = s;
-	*n = o + (size_t)k;
-	return 1;
+	*out_len = o + (size_t)k;
+	return 0;
 }
 
 /* ---- messages -------------------------------------------------------------------- */
@@ -144,47 +135,12 @@ static const struct feed_json_key binance_keys[K__COUNT] = {
 	[K_MSG] = FEED_JSON_KEY("msg"),	      [K_DATA] = FEED_JSON_KEY("data"),
 };
 
-static const char *binance_dec_err(int rc)
+/* A price or quantity: a plain decimal string, never negative on Binance. */
+static inline int binance_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out,
+				  uint32_t sym, const struct feed_json_val *f, const char *what,
+				  unsigned dec, int64_t *val)
 {
-	switch (rc) {
-	case -EDOM:
-		return "more decimals than the scale";
-	case -ERANGE:
-		return "out of range";
-	default:
-		return "not a decimal";
-	}
-}
-
-/* Parses a decimal string field; on failure formats the reason and returns
- * the error. Negative prices/quantities never come from Binance: refused. */
-static int binance_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,
-			   const struct feed_json_val *f, const char *what, unsigned dec,
-			   int64_t *val)
-{
-	int rc;
-
-	if (f->type == FEED_JSON_NONE) {
-		feed_venue_error(v, out, sym, "%s %s: missing field", v->syms[sym].native, what);
-		return -EINVAL;
-	}
-	if (f->type != FEED_JSON_STRING || f->escaped) {
-		feed_venue_error(v, out, sym, "%s %s: not a string", v->syms[sym].native, what);
-		return -EINVAL;
-	}
-	rc = mdbus_decimal_parse(f->p, f->n, dec, val);
-	if (rc == 0 && *val < 0) {
-		feed_venue_error(v, out, sym, "%s %s '%.*s': negative", v->syms[sym].native, what,
-				 (int)(f->n > 40 ? 40 : f->n), f->p);
-		return -EINVAL;
-	}
-	if (rc < 0) {
-		feed_venue_error(v, out, sym, "%s %s '%.*s': %s (scale %u)", v->syms[sym].native,
-				 what, (int)(f->n > 40 ? 40 : f->n), f->p, binance_dec_err(rc),
-				 dec);
-		return rc;
-	}
-	return 0;
+	return feed_venue_decimal(v, out, sym, f, what, dec, 0, val);
 }
 
 /* The symbol field "s" -> index, or an ERROR. */
@@ -201,30 +157,6 @@ static int binance_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
 		return -ENOENT;
 	}
 	return 0;
-}
-
-/* Fills out's one tick for symbol i, all but the payload (the caller's),
- * and counts it. */
-static inline struct mdbus_tick *binance_emit(struct feed_venue_ctx *v, struct feed_venue_out *out,
-					      uint32_t i, uint8_t kind, uint8_t side,
-					      int64_t exch_ts, int64_t recv_ns)
-{
-	struct feed_venue_sym *sym = &v->syms[i];
-	struct mdbus_tick *t = &out->ticks[0];
-	uint32_t ch = kind == MDBUS_KIND_TRADE ? FEED_CH_TRADES : FEED_CH_BBO;
-
-	memset(t, 0, sizeof(*t));
-	t->instrument = sym->instrument;
-	t->kind = kind;
-	t->flags = (uint8_t)(side | feed_venue_take_flags(v, i, ch));
-	t->exch_ts = exch_ts;
-	t->recv_ts = recv_ns;
-	sym->ticks++;
-	sym->last_recv_ns = recv_ns;
-	out->cls = FEED_MSG_DATA;
-	out->sym = i;
-	out->n = 1;
-	return t;
 }
 
 static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
@@ -257,8 +189,10 @@ static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *
 		return;
 	}
 	/* m: the buyer was the maker, so the taker (aggressor) sold. */
-	t = binance_emit(v, out, i, MDBUS_KIND_TRADE, maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY,
-			 (int64_t)tms * 1000000, recv_ns);
+	t = feed_venue_tick(v, out, i, MDBUS_KIND_TRADE, maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY,
+			    (int64_t)tms * 1000000, recv_ns);
+	if (!t)
+		return; /* cannot happen: one tick per message, cap >= 16 */
 	t->u.trade.price = price;
 	t->u.trade.qty = qty;
 	t->u.trade.trade_id = tid;
@@ -289,8 +223,10 @@ static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json
 				 sym->native);
 		return;
 	}
-	/* exch_ts 0: spot bookTicker carries no time. */
-	t = binance_emit(v, out, i, MDBUS_KIND_BBO, 0, 0, recv_ns);
+	/* exch_ts 0 (+ MDBUS_FLAG_NO_EXCH_TS): spot bookTicker carries no time. */
+	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, 0, recv_ns);
+	if (!t)
+		return;
 	t->u.bbo.bid_px = bp;
 	t->u.bbo.bid_qty = bq;
 	t->u.bbo.ask_px = ap;
@@ -403,12 +339,17 @@ const struct feed_venue_ops feed_venue_binance = {
 	.name = "binance",
 	.default_url = "wss://stream.binance.com:9443/ws",
 	.channels = FEED_CH_TRADES | FEED_CH_BBO,
-	.max_streams_per_conn = 1024,
-	/* Binance takes more, but small messages keep one rejection from
-	 * sinking every stream and stay far below any frame limit. */
-	.max_streams_per_msg = 200,
-	/* 5 incoming messages per second (pongs included): stay under it. */
-	.sub_interval_ms = 250,
+	.markets = 1u << MDBUS_MARKET_SPOT,
+	.limits =
+		{
+			.group = FEED_GROUP_ANY,
+			/* Binance takes more, but small requests keep one rejection
+			 * from sinking every stream and stay far below any frame limit. */
+			.streams_per_req = 200,
+			.streams_per_conn = 1024,
+			/* 5 incoming messages per second (pongs included): stay under it. */
+			.req_interval_ms = 250,
+		},
 	.price_decimals = 8,
 	.qty_decimals = 8,
 	.flags = 0,

@@ -51,11 +51,11 @@ static int check_limits(const struct feed_config *c, const struct feed_session_c
 				  "venue %s does not support channel %s in [session %s]", ops->name,
 				  check_channel_name(extra), s->name);
 	streams = (uint32_t)s->nsymbols * (uint32_t)__builtin_popcount(s->channels);
-	if (ops->max_streams_per_conn && streams > ops->max_streams_per_conn)
+	if (ops->limits.streams_per_conn && streams > ops->limits.streams_per_conn)
 		return check_fail(c, check_line(s, s->symbols_line), err, errlen,
 				  "%u streams (symbols x channels) exceed %s's limit of %u per "
 				  "connection in [session %s]",
-				  streams, ops->name, ops->max_streams_per_conn, s->name);
+				  streams, ops->name, ops->limits.streams_per_conn, s->name);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "subs.h"
+#include "symbol.h"
 #include "venue.h"
 
 extern const struct feed_venue_ops feed_venue_binance;
@@ -134,7 +135,7 @@ static int venue_ctx_size(struct feed_venue_ctx *v, const struct feed_session_co
 			  size_t errlen)
 {
 	const struct feed_venue_ops *ops = v->ops;
-	uint32_t bad = sc->channels & ~ops->channels;
+	uint32_t bad = sc->channels & ~ops->channels, max = ops->limits.streams_per_conn;
 
 	v->channels = sc->channels;
 	if (bad) {
@@ -142,16 +143,27 @@ static int venue_ctx_size(struct feed_venue_ctx *v, const struct feed_session_co
 			  venue_channel_name(bad & (0u - bad)));
 		return -EINVAL;
 	}
-	if (!v->channels || sc->nsymbols == 0 || sc->nsymbols > UINT32_MAX / FEED_CH_COUNT) {
+	if (!v->channels || sc->nsymbols == 0) {
 		venue_err(err, errlen, "nothing to subscribe");
+		return -EINVAL;
+	}
+	if (sc->nsymbols > FEED_VENUE_SYMS_MAX) { /* keeps every stream count in 32 bits */
+		venue_err(err, errlen, "%zu symbols: at most %u per session", sc->nsymbols,
+			  FEED_VENUE_SYMS_MAX);
+		return -E2BIG;
+	}
+	if ((ops->flags & FEED_VENUE_F_GZIP || ops->decode) && ops->scratch_size == 0) {
+		venue_err(err, errlen, "venue %s decodes but has no scratch", ops->name);
 		return -EINVAL;
 	}
 	v->nch = (uint32_t)__builtin_popcount(v->channels);
 	v->nsyms = (uint32_t)sc->nsymbols;
 	v->nstreams = v->nsyms * v->nch;
-	if (ops->max_streams_per_conn && v->nstreams > ops->max_streams_per_conn) {
+	/* One connection per session for now: the connection planner will
+	 * spread streams over several instead (docs/VENUES.md). */
+	if (max && v->nstreams > max) {
 		venue_err(err, errlen, "%u streams exceed %s's limit of %u per connection",
-			  v->nstreams, ops->name, ops->max_streams_per_conn);
+			  v->nstreams, ops->name, max);
 		return -E2BIG;
 	}
 	return 0;
@@ -166,19 +178,26 @@ static int venue_ctx_alloc(struct feed_venue_ctx *v, char *err, size_t errlen)
 	for (size = 8; size < 2 * v->nsyms; size <<= 1)
 		;
 	v->map_mask = size - 1;
-	/* Worst case one stream per message, plus one message per symbol sent
-	 * alone after a rejected request; a few spare for venue extras. */
-	v->reqs_cap = v->nstreams + v->nsyms + 4;
+	/* Per connection each stream goes at most twice: in a shared request
+	 * and once more alone (split rejection or a dead symbol's retry). */
+	v->reqs_cap = 2 * v->nstreams + 4;
+	v->req_streams_cap = 2 * v->nstreams;
 	v->syms = calloc(v->nsyms, sizeof(*v->syms));
+	v->streams = calloc(v->nstreams, sizeof(*v->streams));
+	v->order = calloc(v->nstreams, sizeof(*v->order));
+	v->set = calloc(v->nstreams, sizeof(*v->set));
+	v->answered = calloc(v->nstreams, sizeof(*v->answered));
 	v->map = calloc(size, sizeof(*v->map));
 	v->reqs = calloc(v->reqs_cap, sizeof(*v->reqs));
+	v->req_streams = calloc(v->req_streams_cap, sizeof(*v->req_streams));
 	if (ops->priv_size)
 		v->priv = calloc(1, ops->priv_size);
 	if (ops->scratch_size) {
 		v->scratch = malloc(ops->scratch_size);
 		v->scratch_size = ops->scratch_size;
 	}
-	if (!v->syms || !v->map || !v->reqs || (ops->priv_size && !v->priv) ||
+	if (!v->syms || !v->streams || !v->order || !v->set || !v->answered || !v->map ||
+	    !v->reqs || !v->req_streams || (ops->priv_size && !v->priv) ||
 	    (ops->scratch_size && !v->scratch)) {
 		venue_err(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -186,12 +205,80 @@ static int venue_ctx_alloc(struct feed_venue_ctx *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* The stream table (symbol-major) and the order subs sends streams in:
+ * channel-major for a venue that takes one channel per request, so that
+ * a request's streams are adjacent. */
+static void venue_ctx_streams(struct feed_venue_ctx *v)
+{
+	uint32_t s = 0, o = 0;
+
+	for (uint32_t i = 0; i < v->nsyms; i++)
+		for (uint32_t bit = 0; bit < FEED_CH_COUNT; bit++)
+			if (v->channels & (1u << bit)) {
+				v->streams[s].sym = i;
+				v->streams[s].ch = (uint8_t)(1u << bit);
+				s++;
+			}
+	if (v->ops->limits.group == FEED_GROUP_CHANNEL) {
+		for (uint32_t k = 0; k < v->nch; k++)
+			for (uint32_t i = 0; i < v->nsyms; i++)
+				v->order[o++] = i * v->nch + k;
+	} else {
+		for (s = 0; s < v->nstreams; s++)
+			v->order[s] = s;
+	}
+}
+
+uint32_t feed_venue_stream_of(const struct feed_venue_ctx *v, uint32_t i, uint32_t ch)
+{
+	uint32_t k = 0;
+
+	if (i >= v->nsyms || !(v->channels & ch) || (ch & (ch - 1)))
+		return UINT32_MAX;
+	for (uint32_t bit = 1; bit < ch; bit <<= 1)
+		k += (v->channels & bit) != 0;
+	return i * v->nch + k;
+}
+
 static uint8_t venue_decimals(int cfg, uint8_t dflt)
 {
 	return (uint8_t)(cfg >= 0 && cfg <= MDBUS_DECIMALS_MAX ? cfg : dflt);
 }
 
-/* Symbol i from the config: names, decimals, hash entry. */
+/* Symbol i's market from its name, and the contract facts for contracts. */
+static int venue_ctx_market(struct feed_venue_ctx *v, const struct feed_session_config *sc,
+			    uint32_t i, char *err, size_t errlen)
+{
+	const struct feed_venue_ops *ops = v->ops;
+	struct feed_venue_sym *s = &v->syms[i];
+	struct feed_symbol_info info;
+
+	if (feed_symbol_parse(s->norm, &info) < 0) {
+		venue_err(err, errlen, "symbol '%s' is not BASE-QUOTE[-PERP|-YYYYMMDD]", s->norm);
+		return -EINVAL;
+	}
+	if (!(ops->markets & (1u << info.market))) {
+		venue_err(err, errlen, "venue %s has no %s market (symbol '%s')", ops->name,
+			  info.market == MDBUS_MARKET_PERP ? "perpetual" : "dated futures",
+			  s->norm);
+		return -EINVAL;
+	}
+	s->market = info.market;
+	s->expiry = info.expiry;
+	if (info.market == MDBUS_MARKET_SPOT)
+		return 0; /* spot: base units, no contract */
+	s->qty_unit = (uint8_t)(sc->qty_unit >= 0 ? sc->qty_unit : ops->qty_unit);
+	s->contract_size = sc->contract_size;
+	s->contract_decimals = (uint8_t)sc->contract_decimals;
+	if (s->qty_unit == MDBUS_QTY_CONTRACTS && s->contract_size <= 0) {
+		venue_err(err, errlen, "symbol '%s': quantities in contracts need contract_size",
+			  s->norm);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Symbol i from the config: names, decimals, market, hash entry. */
 static int venue_ctx_sym(struct feed_venue_ctx *v, const struct feed_session_config *sc, uint32_t i,
 			 char *err, size_t errlen)
 {
@@ -204,6 +291,9 @@ static int venue_ctx_sym(struct feed_venue_ctx *v, const struct feed_session_con
 		return -ENAMETOOLONG;
 	}
 	strcpy(s->norm, sc->symbols[i]);
+	rc = venue_ctx_market(v, sc, i, err, errlen);
+	if (rc < 0)
+		return rc;
 	rc = ops->native_symbol(s->norm, s->native, sizeof(s->native));
 	if (rc < 0) {
 		venue_err(err, errlen, "symbol '%s' has no %s name", s->norm, ops->name);
@@ -235,8 +325,15 @@ int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *o
 	rc = venue_ctx_size(v, sc, err, errlen);
 	if (rc == 0)
 		rc = venue_ctx_alloc(v, err, errlen);
+	if (rc == 0)
+		venue_ctx_streams(v);
 	for (uint32_t i = 0; rc == 0 && i < v->nsyms; i++)
 		rc = venue_ctx_sym(v, sc, i, err, errlen);
+	if (rc == 0 && (ops->flags & FEED_VENUE_F_GZIP)) {
+		rc = feed_venue_decode_init(v);
+		if (rc < 0)
+			venue_err(err, errlen, "out of memory");
+	}
 	if (rc == 0 && ops->init) {
 		rc = ops->init(v);
 		if (rc < 0)
@@ -256,9 +353,15 @@ void feed_venue_ctx_free(struct feed_venue_ctx *v)
 		return;
 	if (v->ops && v->ops->fini)
 		v->ops->fini(v);
+	feed_venue_decode_free(v);
 	free(v->syms);
+	free(v->streams);
+	free(v->order);
+	free(v->set);
+	free(v->answered);
 	free(v->map);
 	free(v->reqs);
+	free(v->req_streams);
 	free(v->priv);
 	free(v->scratch);
 	memset(v, 0, sizeof(*v));
@@ -267,6 +370,8 @@ void feed_venue_ctx_free(struct feed_venue_ctx *v)
 void feed_venue_ctx_reset(struct feed_venue_ctx *v)
 {
 	v->st.connections++;
+	memset(&v->cur, 0, sizeof(v->cur));
+	v->cur_raw = NULL;
 	feed_subs_reset(v);
 	for (uint32_t i = 0; i < v->nsyms; i++) {
 		struct feed_venue_sym *s = &v->syms[i];
@@ -301,33 +406,101 @@ int feed_venue_ctx_instrument(const struct feed_venue_ctx *v, uint32_t i,
 	strcpy(out->venue, v->ops->name);
 	strcpy(out->symbol, s->norm);
 	strcpy(out->native, s->native);
+	out->market = s->market;
+	out->qty_unit = s->qty_unit;
+	out->contract_size = s->contract_size;
+	out->contract_decimals = s->contract_decimals;
+	out->expiry = s->expiry;
 	return 0;
 }
 
 /* ---- messages ------------------------------------------------------------------ */
 
-int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
-			  int64_t recv_ns, struct feed_venue_out *out)
+/* The decode stage: the venue's hook, else gunzip for a GZIP venue's
+ * binary frames, else the bytes as they came. */
+static int venue_decode(struct feed_venue_ctx *v, const uint8_t **p, size_t *n, int *binary,
+			struct feed_venue_out *out)
 {
+	const struct feed_venue_ops *ops = v->ops;
 	int rc;
 
-	if (!out->ticks || out->cap < FEED_VENUE_TICKS_MIN || (!p && n))
-		return -EINVAL;
+	if (ops->decode)
+		rc = ops->decode(v, *p, *n, *binary, p, n);
+	else if (*binary && (ops->flags & FEED_VENUE_F_GZIP))
+		rc = feed_venue_gunzip(v, *p, *n, p, n);
+	else
+		return 0;
+	if (rc == 0 && !ops->decode)
+		*binary = 0; /* gunzip gives the text the venue compressed */
+	if (rc < 0) {
+		v->st.decode_errors++;
+		feed_venue_error(v, out, UINT32_MAX, "cannot decode a %zu-byte frame: %s", *n,
+				 rc == -EMSGSIZE ? "larger than the scratch buffer"
+				 : rc == -ENOMEM ? "out of memory"
+						 : "corrupt data");
+	}
+	return rc;
+}
+
+static void venue_out_clear(struct feed_venue_out *out)
+{
 	out->n = 0;
 	out->cls = FEED_MSG_NONE;
+	out->more = 0;
 	out->reason = NULL;
 	out->sym = UINT32_MAX;
 	out->req_id = 0;
+	out->streams = NULL;
+	out->nstreams = 0;
 	out->sym_first = out->sym_count = 0;
+	out->split = out->alone = 0;
 	out->reply = NULL;
 	out->reply_len = 0;
+}
+
+int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
+			  int64_t recv_ns, struct feed_venue_out *out)
+{
+	const uint8_t *raw = p;
+	size_t raw_n = n;
+	int rc, cont = v->cur.active && v->cur_raw == raw && v->cur_raw_n == raw_n;
+
+	if (!out->ticks || out->cap < FEED_VENUE_TICKS_MIN || (!p && n))
+		return -EINVAL;
+	venue_out_clear(out);
+	v->nanswered = 0;
+	if (cont) {
+		/* The rest of a message that filled the tick array. */
+		p = v->cur_p;
+		n = v->cur_n;
+		binary = v->cur_binary;
+		v->st.pieces++;
+	} else {
+		if (__builtin_expect(v->cur.active, 0)) /* a continuation cut short */
+			memset(&v->cur, 0, sizeof(v->cur));
+		v->st.msgs++;
+		if (venue_decode(v, &p, &n, &binary, out) < 0) {
+			v->st.cls[out->cls]++;
+			return 0;
+		}
+	}
 	rc = v->ops->on_message(v, p, n, binary, recv_ns, out);
 	if (rc < 0)
 		return rc;
 	if ((unsigned)out->cls >= FEED_MSG__COUNT)
 		out->cls = FEED_MSG_NONE;
-	v->st.msgs++;
-	v->st.cls[out->cls]++;
+	if (__builtin_expect(out->more, 0)) {
+		v->cur.active = 1;
+		v->cur_binary = (uint8_t)binary;
+		v->cur_raw = raw;
+		v->cur_raw_n = raw_n;
+		v->cur_p = p;
+		v->cur_n = n;
+	} else if (__builtin_expect(cont, 0)) {
+		memset(&v->cur, 0, sizeof(v->cur)); /* zero again for the next message */
+	}
+	if (!cont)
+		v->st.cls[out->cls]++;
 	v->st.ticks += out->n;
 	if (out->cls == FEED_MSG_ERROR && out->sym < v->nsyms)
 		v->syms[out->sym].errors++;
@@ -366,15 +539,6 @@ int feed_venue_seq_check(struct feed_venue_ctx *v, uint32_t i, uint32_t ch, uint
 	return gap;
 }
 
-uint8_t feed_venue_take_flags(struct feed_venue_ctx *v, uint32_t i, uint32_t ch)
-{
-	if (v->syms[i].gap_pending & ch) {
-		v->syms[i].gap_pending &= (uint8_t)~ch;
-		return MDBUS_FLAG_GAP;
-	}
-	return 0;
-}
-
 void feed_venue_error(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,
 		      const char *fmt, ...)
 {
@@ -387,4 +551,15 @@ void feed_venue_error(struct feed_venue_ctx *v, struct feed_venue_out *out, uint
 	out->reason = v->reason;
 	out->sym = sym;
 	out->n = 0;
+}
+
+uint64_t feed_venue_tid_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a 64 offset basis */
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull; /* FNV 64 prime */
+	}
+	return h ? h : 1; /* 0 reads as "no id" */
 }

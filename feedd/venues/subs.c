@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * subs.c: subscription requests and the rejection policy (subs.h): which
- * streams the next subscribe message carries, what a venue's answer does to
- * the symbols, and where subscribing stands.
+ * streams the next subscribe message carries (an explicit set, built within
+ * the venue's grouping and limits; the adapter only formats it), what a
+ * venue's answer does to the streams and symbols, and where subscribing
+ * stands.
  */
 #include "subs.h"
 
@@ -16,40 +18,190 @@ int feed_subs_acks(const struct feed_venue_ctx *v)
 	return !(v->ops->flags & FEED_VENUE_F_NO_ACKS);
 }
 
-/* Stream s is symbol-major: (s / channels, the (s % channels)-th channel). */
-void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym, uint32_t *ch)
-{
-	uint32_t k = s % v->nch, bit;
-
-	*sym = s / v->nch;
-	/* k-th set bit of channels */
-	for (bit = 0; bit < FEED_CH_COUNT; bit++) {
-		if (!(v->channels & (1u << bit)))
-			continue;
-		if (k-- == 0)
-			break;
-	}
-	*ch = 1u << bit;
-}
-
-int feed_venue_req_add(struct feed_venue_ctx *v, uint32_t first, uint32_t count, uint64_t *id)
+/* Registers the request for set[0..n) (already formatted with id). */
+static int subs_req_add(struct feed_venue_ctx *v, const uint32_t *set, uint32_t n, uint64_t id,
+			int alone)
 {
 	struct feed_venue_req *r;
+	uint32_t nsyms = 0, last = UINT32_MAX;
 
-	if (v->nreqs >= v->reqs_cap)
+	if (v->nreqs >= v->reqs_cap || v->req_streams_n + n > v->req_streams_cap)
 		return -ENOSPC;
-	r = &v->reqs[v->nreqs++];
-	r->id = v->next_req_id++;
-	r->first = first;
-	r->count = count;
+	r = &v->reqs[v->nreqs];
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->off = v->req_streams_n;
+	r->count = n;
+	r->alone = (uint8_t)alone;
 	r->state = FEED_REQ_SENT;
-	r->alone = 0;
+	r->conn = v->streams[set[0]].conn;
+	for (uint32_t k = 0; k < n; k++) {
+		struct feed_venue_stream *st = &v->streams[set[k]];
+
+		v->req_streams[v->req_streams_n++] = set[k];
+		st->state = FEED_SS_SENT;
+		st->req = v->nreqs;
+		/* Sets are built symbol- or channel-major: a symbol's streams
+		 * are adjacent, or each symbol appears once. */
+		nsyms += st->sym != last;
+		last = st->sym;
+	}
+	r->nsyms = nsyms;
 	/* A venue without acks never answers: nothing to wait for. */
-	if (feed_subs_acks(v))
+	r->open = feed_subs_acks(v) ? n : 0;
+	if (r->open)
 		v->reqs_pending++;
-	*id = r->id;
+	v->nreqs++;
+	v->next_req_id++;
 	return 0;
 }
+
+/* Formats the longest prefix of set[0..n) that fits the buffer (cut to
+ * limits.req_bytes) and registers it. Returns the streams taken (>= 1) or
+ * -ENOBUFS if not even one fits. The adapter has no side effects, so
+ * trying a shorter set is safe: all of it first, then a binary search. */
+static int subs_emit(struct feed_venue_ctx *v, uint32_t n, int alone, char *buf, size_t len,
+		     size_t *out_len)
+{
+	uint32_t max_bytes = v->ops->limits.req_bytes, lo = 0, hi = n, k = n;
+	uint64_t id = v->next_req_id;
+	size_t w = 0;
+	int rc;
+
+	if (max_bytes && len > max_bytes)
+		len = max_bytes;
+	if (v->ops->subscribe(v, v->set, n, id, buf, len, &w) < 0) {
+		/* Largest k in [1, n) that fits: lo fits (or 0), hi does not. */
+		while (hi - lo > 1) {
+			k = lo + (hi - lo) / 2;
+			if (v->ops->subscribe(v, v->set, k, id, buf, len, &w) == 0)
+				lo = k;
+			else
+				hi = k;
+		}
+		if (lo == 0)
+			return -ENOBUFS;
+		k = lo;
+		if (v->ops->subscribe(v, v->set, k, id, buf, len, &w) < 0)
+			return -ENOBUFS; /* an adapter that is not deterministic */
+	}
+	rc = subs_req_add(v, v->set, k, id, alone);
+	if (rc < 0)
+		return rc;
+	*out_len = w;
+	return (int)k;
+}
+
+/* May stream s join a set that starts with stream first (grouping,
+ * connection)? */
+static int subs_fits(const struct feed_venue_ctx *v, uint32_t first, uint32_t s)
+{
+	const struct feed_venue_stream *a = &v->streams[first], *b = &v->streams[s];
+
+	if (a->conn != b->conn)
+		return 0;
+	switch (v->ops->limits.group) {
+	case FEED_GROUP_SYMBOL:
+		return a->sym == b->sym;
+	case FEED_GROUP_CHANNEL:
+		return a->ch == b->ch;
+	case FEED_GROUP_STREAM:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static uint32_t subs_per_req(const struct feed_venue_ctx *v)
+{
+	uint32_t max = v->ops->limits.streams_per_req;
+
+	return max && max < v->nstreams ? max : v->nstreams;
+}
+
+/* The next shared request: streams in send order from sub_next, skipping
+ * symbols that go alone, within the grouping and limits. */
+static int subs_next_shared(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
+{
+	uint32_t max = subs_per_req(v), cnt = 0, pos, k;
+	int rc;
+
+	for (pos = v->sub_next; pos < v->nstreams && cnt < max; pos++) {
+		uint32_t s = v->order[pos];
+
+		if (v->syms[v->streams[s].sym].alone != FEED_ALONE_NO)
+			continue;
+		if (cnt > 0 && !subs_fits(v, v->set[0], s))
+			break;
+		v->set[cnt++] = s;
+	}
+	if (cnt == 0) {
+		v->sub_next = v->nstreams;
+		return 0;
+	}
+	rc = subs_emit(v, cnt, 0, buf, len, n);
+	if (rc < 0)
+		return rc;
+	/* Resume after the last stream taken (skipped ones stay skipped). */
+	for (k = 0, pos = v->sub_next; k < (uint32_t)rc; pos++)
+		k += v->order[pos] == v->set[k];
+	v->sub_next = pos;
+	return 1;
+}
+
+/* The next request for one symbol queued to go alone: its streams not
+ * sent yet on this connection, within the grouping and limits. A linear
+ * scan: rare (after a rejection), and bounded by nsyms. */
+static int subs_next_alone(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
+{
+	uint32_t max = subs_per_req(v), nch = v->nch;
+	int rc;
+
+	for (uint32_t i = 0; i < v->nsyms && v->alone_queued > 0; i++) {
+		struct feed_venue_sym *y = &v->syms[i];
+		uint32_t cnt = 0, left = 0;
+
+		if (y->alone != FEED_ALONE_QUEUED)
+			continue;
+		for (uint32_t s = i * nch; s < (i + 1) * nch; s++) {
+			if (v->streams[s].state != FEED_SS_NONE)
+				continue;
+			if (cnt < max && (cnt == 0 || subs_fits(v, v->set[0], s)))
+				v->set[cnt++] = s;
+			else
+				left++;
+		}
+		if (cnt == 0) { /* nothing left to send for it */
+			y->alone = FEED_ALONE_SENT;
+			v->alone_queued--;
+			continue;
+		}
+		rc = subs_emit(v, cnt, 1, buf, len, n);
+		if (rc < 0)
+			return rc;
+		if ((uint32_t)rc == cnt && left == 0) {
+			y->alone = FEED_ALONE_SENT;
+			v->alone_queued--;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int feed_venue_subscribe_next(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
+{
+	int rc;
+
+	*n = 0;
+	if (v->sub_next < v->nstreams) {
+		rc = subs_next_shared(v, buf, len, n);
+		if (rc != 0)
+			return rc;
+	}
+	return subs_next_alone(v, buf, len, n);
+}
+
+/* ---- answers ------------------------------------------------------------------ */
 
 static struct feed_venue_req *subs_req_find(struct feed_venue_ctx *v, uint64_t id)
 {
@@ -59,148 +211,138 @@ static struct feed_venue_req *subs_req_find(struct feed_venue_ctx *v, uint64_t i
 	return NULL;
 }
 
-/* The symbols [*first, *last] request r covers; 0 if none. */
-static int subs_req_syms(const struct feed_venue_ctx *v, const struct feed_venue_req *r,
-			 uint32_t *first, uint32_t *last)
+int feed_venue_req_oldest(const struct feed_venue_ctx *v, uint64_t *id)
 {
-	uint32_t end = r->first + r->count, sym, ch;
-
-	if (end > v->nstreams)
-		end = v->nstreams;
-	if (r->count == 0 || r->first >= end)
-		return 0;
-	feed_venue_stream(v, r->first, first, &ch);
-	feed_venue_stream(v, end - 1, &sym, &ch);
-	*last = sym;
-	return 1;
+	for (uint32_t i = 0; i < v->nreqs; i++)
+		if (v->reqs[i].state == FEED_REQ_SENT && v->reqs[i].open > 0) {
+			*id = v->reqs[i].id;
+			return 0;
+		}
+	return -ENOENT;
 }
 
-/* The streams of r: acked, or rejected unless the rejection is split. */
-static void subs_mark_streams(struct feed_venue_ctx *v, const struct feed_venue_req *r, int ok,
-			      int split)
+/* Stream s answered: acked, rejected (exact: it is the stream's fault), or
+ * (split) back to unsent, its symbol queued to go alone. */
+static void subs_answer(struct feed_venue_ctx *v, uint32_t s, int ok, int split,
+			struct feed_venue_out *out)
 {
-	uint32_t sym, ch;
+	struct feed_venue_stream *st = &v->streams[s];
+	struct feed_venue_sym *y = &v->syms[st->sym];
 
-	for (uint32_t s = r->first; s < r->first + r->count && s < v->nstreams; s++) {
-		feed_venue_stream(v, s, &sym, &ch);
-		if (ok) {
-			v->syms[sym].acked |= (uint8_t)ch;
-			v->syms[sym].rejected &= (uint8_t)~ch;
-		} else if (!split) {
-			v->syms[sym].rejected |= (uint8_t)ch;
-			v->syms[sym].acked &= (uint8_t)~ch;
+	if (ok) {
+		st->state = FEED_SS_ACKED;
+		y->acked |= st->ch;
+		y->rejected &= (uint8_t)~st->ch;
+		y->dead = 0; /* an ack revives a symbol rejected before */
+	} else if (split) {
+		/* Back to unsent; queued again even if the symbol already went
+		 * alone once (its other streams were in this shared request). */
+		st->state = FEED_SS_NONE;
+		if (y->alone != FEED_ALONE_QUEUED) {
+			y->alone = FEED_ALONE_QUEUED;
+			v->alone_queued++;
 		}
+	} else {
+		st->state = FEED_SS_REJECTED;
+		y->rejected |= st->ch;
+		y->acked &= (uint8_t)~st->ch;
+		y->dead = y->acked == 0;
 	}
+	/* A fresh out starts the list; answers of one message accumulate. */
+	if (out->streams != v->answered)
+		v->nanswered = 0;
+	out->streams = v->answered;
+	if (v->nanswered < v->nstreams)
+		v->answered[v->nanswered++] = s;
+}
+
+/* Request r has one stream fewer waiting. */
+static void subs_req_close(struct feed_venue_ctx *v, struct feed_venue_req *r, uint32_t k, int ok)
+{
+	if (!ok)
+		r->rejected = 1;
+	r->open -= k < r->open ? k : r->open;
+	if (r->open == 0) {
+		r->state = r->rejected ? FEED_REQ_REJECTED : FEED_REQ_ACKED;
+		if (v->reqs_pending > 0)
+			v->reqs_pending--;
+	}
+}
+
+/* out for the answers of this message so far (v->answered). */
+static void subs_out(struct feed_venue_ctx *v, const struct feed_venue_req *r, int ok,
+		     struct feed_venue_out *out)
+{
+	uint32_t last = UINT32_MAX, nsyms = 0;
+
+	if (!ok || out->cls != FEED_MSG_REJECT)
+		out->cls = ok ? FEED_MSG_ACK : FEED_MSG_REJECT;
+	out->req_id = r->id;
+	out->alone = r->alone;
+	out->streams = v->answered;
+	out->nstreams = v->nanswered;
+	for (uint32_t k = 0; k < v->nanswered; k++) {
+		uint32_t sym = v->streams[v->answered[k]].sym;
+		nsyms += sym != last;
+		last = sym;
+	}
+	out->sym_first = v->nanswered ? v->streams[v->answered[0]].sym : 0;
+	out->sym_count = nsyms;
 }
 
 int feed_venue_req_done(struct feed_venue_ctx *v, uint64_t id, int ok, struct feed_venue_out *out)
 {
 	struct feed_venue_req *r = subs_req_find(v, id);
-	uint32_t first = 0, last = 0;
-	int any, split;
+	uint32_t ri;
+	int split;
 
 	if (!r)
 		return -ENOENT;
-	r->state = ok ? FEED_REQ_ACKED : FEED_REQ_REJECTED;
-	if (v->reqs_pending > 0)
-		v->reqs_pending--;
-	any = subs_req_syms(v, r, &first, &last);
+	ri = (uint32_t)(r - v->reqs);
 	/* A rejected request of several symbols says nothing about any one of
 	 * them unless the venue's rejections are exact: each goes again in a
 	 * request of its own (subscribe_next). */
-	split = !ok && any && last > first && !(v->ops->flags & FEED_VENUE_F_REJECT_EXACT);
-	subs_mark_streams(v, r, ok, split);
-	for (uint32_t sym = first; any && sym <= last; sym++) {
-		struct feed_venue_sym *y = &v->syms[sym];
+	split = !ok && r->nsyms > 1 && !(v->ops->flags & FEED_VENUE_F_REJECT_EXACT);
+	for (uint32_t k = 0; k < r->count; k++) {
+		uint32_t s = v->req_streams[r->off + k];
 
-		if (!split) {
-			y->dead = (uint8_t)!ok; /* an ack revives a symbol rejected before */
-		} else if (y->alone == FEED_ALONE_NO) {
-			y->alone = FEED_ALONE_QUEUED;
-			v->alone_queued++;
-		}
+		if (v->streams[s].state == FEED_SS_SENT && v->streams[s].req == ri)
+			subs_answer(v, s, ok, split, out);
 	}
-	out->cls = ok ? FEED_MSG_ACK : FEED_MSG_REJECT;
-	out->req_id = id;
-	out->sym_first = any ? first : 0;
-	out->sym_count = any ? last - first + 1 : 0;
+	if (out->streams != v->answered) { /* nothing was open: an empty answer */
+		v->nanswered = 0;
+		out->streams = v->answered;
+	}
+	if (r->open > 0 && v->reqs_pending > 0)
+		v->reqs_pending--;
+	r->open = 0;
+	r->rejected = (uint8_t)!ok;
+	r->state = ok ? FEED_REQ_ACKED : FEED_REQ_REJECTED;
+	subs_out(v, r, ok, out);
 	out->split = (uint8_t)split;
-	out->alone = r->alone;
 	return 0;
 }
 
-/* ---- building messages --------------------------------------------------------- */
-
-/* One adapter message for streams [first, end): the adapter builds from
- * v->sub_next up to v->nstreams, so both are narrowed for the call; *next
- * is where it stopped. */
-static int subs_window(struct feed_venue_ctx *v, uint32_t first, uint32_t end, char *buf,
-		       size_t len, size_t *n, uint32_t *next)
+int feed_venue_stream_done(struct feed_venue_ctx *v, uint64_t req_id, const char *native,
+			   size_t len, uint32_t ch, int ok, struct feed_venue_out *out)
 {
-	uint32_t saved_next = v->sub_next, saved_total = v->nstreams;
-	int rc;
+	struct feed_venue_req *r;
+	uint32_t i, s;
 
-	v->sub_next = first;
-	v->nstreams = end;
-	rc = v->ops->subscribe(v, buf, len, n);
-	*next = v->sub_next;
-	v->sub_next = saved_next;
-	v->nstreams = saved_total;
-	return rc;
-}
-
-/* The next message for one symbol queued to go alone; 0 if none is. A
- * linear scan: rare (after a rejection), and bounded by nsyms. */
-static int subs_next_alone(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
-{
-	uint32_t nch = v->nch, next;
-	int rc;
-
-	for (uint32_t i = 0; i < v->nsyms && v->alone_queued > 0; i++) {
-		struct feed_venue_sym *s = &v->syms[i];
-		uint32_t first = i * nch;
-
-		if (s->alone != FEED_ALONE_QUEUED)
-			continue;
-		if (v->alone_pos > first && v->alone_pos < first + nch)
-			first = v->alone_pos; /* the buffer cut this symbol's streams */
-		rc = subs_window(v, first, (i + 1) * nch, buf, len, n, &next);
-		if (rc != 1)
-			return rc;
-		v->reqs[v->nreqs - 1].alone = 1;
-		if (next >= (i + 1) * nch) {
-			s->alone = FEED_ALONE_SENT;
-			v->alone_queued--;
-			v->alone_pos = 0;
-		} else {
-			v->alone_pos = next;
-		}
-		return 1;
-	}
+	if (feed_venue_lookup(v, native, len, &i) < 0)
+		return -ENOENT;
+	s = feed_venue_stream_of(v, i, ch);
+	if (s == UINT32_MAX)
+		return -ENOENT;
+	if (v->streams[s].state != FEED_SS_SENT)
+		return -EALREADY;
+	r = &v->reqs[v->streams[s].req];
+	if (req_id && r->id != req_id)
+		return -ENOENT;
+	subs_answer(v, s, ok, 0, out);
+	subs_req_close(v, r, 1, ok);
+	subs_out(v, r, ok, out);
 	return 0;
-}
-
-int feed_venue_subscribe_next(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
-{
-	uint32_t nch = v->nch, sym, end, next;
-	int rc;
-
-	*n = 0;
-	/* Shared messages: runs of symbols, cut where a symbol goes alone. */
-	while (v->sub_next < v->nstreams) {
-		sym = v->sub_next / nch;
-		if (v->syms[sym].alone != FEED_ALONE_NO) {
-			v->sub_next = (sym + 1) * nch;
-			continue;
-		}
-		for (end = sym + 1; end < v->nsyms && v->syms[end].alone == FEED_ALONE_NO; end++)
-			;
-		rc = subs_window(v, v->sub_next, end * nch, buf, len, n, &next);
-		if (rc == 1)
-			v->sub_next = next;
-		return rc;
-	}
-	return subs_next_alone(v, buf, len, n);
 }
 
 /* ---- where subscribing stands ------------------------------------------------------- */
@@ -273,9 +415,14 @@ void feed_subs_reset(struct feed_venue_ctx *v)
 {
 	v->sub_next = 0;
 	v->nreqs = 0;
+	v->req_streams_n = 0;
 	v->reqs_pending = 0;
 	v->alone_queued = 0;
-	v->alone_pos = 0;
+	v->nanswered = 0;
+	for (uint32_t s = 0; s < v->nstreams; s++) {
+		v->streams[s].state = FEED_SS_NONE;
+		v->streams[s].req = UINT32_MAX;
+	}
 	for (uint32_t i = 0; i < v->nsyms; i++) {
 		struct feed_venue_sym *s = &v->syms[i];
 

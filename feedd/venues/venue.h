@@ -5,13 +5,20 @@
  * name. An adapter does no I/O and no allocation per message: the session
  * hands it complete WebSocket messages and it turns them into ticks in the
  * caller's array, plus a class telling the session what happened.
+ * docs/VENUES.md is the guide ("How to add a venue").
  *
  * Per session there is one `struct feed_venue_ctx` (caller-allocated,
  * embedded in the session, its arrays allocated once by
  * feed_venue_ctx_init). It holds the symbol table (normalized -> native,
- * decimals, instrument id), a hash from native name to symbol for the hot
- * path, the subscription requests in flight, per-symbol sequence state and
- * counters, and optional venue-private state.
+ * decimals, market, instrument id), a hash from native name to symbol for
+ * the hot path, the stream table (symbol x channel), the subscription
+ * requests in flight, per-symbol sequence state and counters, the decode
+ * scratch and optional venue-private state.
+ *
+ * Streams: stream s is (syms[s / nch], the (s % nch)-th subscribed channel);
+ * v->streams[s] says which, and carries the connection it is planned on
+ * (always 0 until multi-connection sessions exist). Requests carry an
+ * explicit set of stream indices.
  *
  * Session usage:
  *   start-up:   feed_venue_ctx_init(); for each symbol i:
@@ -20,35 +27,20 @@
  *   connected:  feed_venue_ctx_reset(v) (each new connection: every symbol's
  *               next tick of each kind carries MDBUS_FLAG_GAP);
  *               while feed_venue_subscribe_next(v, buf, len, &n) == 1: send
- *               buf as a text frame, at most one per ops->sub_interval_ms;
+ *               buf as a text frame, at most one per limits.req_interval_ms;
  *               LIVE when subs.h's feed_subs_state(v, data_seen) says so.
  *               A REJECT with out.split set re-queued its symbols one
  *               request each: feed_venue_sub_pending(v) says more messages
- *               wait (same rate limit). A REJECT without split rejects its
- *               symbols for good on this connection (sym.dead; retried
- *               alone once on the next connection).
- *   per message: feed_venue_on_message(v, p, n, binary, recv_ns, &out):
+ *               wait (same rate limit).
+ *   per message: do feed_venue_on_message(v, p, n, binary, recv_ns, &out)
+ *               while out.more (the same p, n: a batch larger than the
+ *               tick array comes out in pieces, nothing is dropped):
  *               DATA -> publish out.ticks[0..n); REPLY -> send out.reply;
- *               HEARTBEAT -> liveness; ACK/REJECT -> log the symbols;
- *               ERROR/UNKNOWN -> counted (already), log rate-limited;
- *               RECONNECT -> the venue asked us to go away.
+ *               HEARTBEAT -> liveness; ACK/REJECT -> out.streams names the
+ *               streams answered; ERROR/UNKNOWN -> counted (already), log
+ *               rate-limited; RECONNECT -> the venue asked us to go away.
  *   ping timer: feed_venue_ping(v, buf, len, &n, now): n == 0 means "use a
  *               WebSocket ping frame".
- *
- * Hooks for later venues (only Binance is implemented now):
- *   - binary frames / gzip / deflate (BingX, Huobi) and protobuf (MEXC):
- *     on_message gets the `binary` flag and may decode into v->scratch
- *     (ops->scratch_size bytes, allocated at init; set flags FEED_VENUE_F_*);
- *     ops->init/fini set up e.g. a zlib stream once.
- *   - venue text pings both ways: the venue's ping -> class REPLY with the
- *     pong text; our ping -> ops->ping; its pong -> class HEARTBEAT.
- *   - acks and per-symbol rejects: requests carry ids; ACK/REJECT report the
- *     symbol range of the request.
- *   - stream limits: max_streams_per_conn (checked at init), per message
- *     max_streams_per_msg, rate limit sub_interval_ms.
- *   - sequence numbers: feed_venue_seq_check() flags a gap on one symbol
- *     and channel only (its next tick of that kind gets MDBUS_FLAG_GAP, its
- *     gap counter grows).
  */
 #ifndef FEED_VENUE_H
 #define FEED_VENUE_H
@@ -58,18 +50,20 @@
 
 #include "mdbus.h"
 #include "config.h"
+#include "jsonscan.h"
 
-#define FEED_VENUE_TICKS_MIN  16  /* out.cap must be at least this */
-#define FEED_VENUE_REASON_MAX 160 /* reason text, NUL included */
-#define FEED_VENUE_REPLY_MAX  256 /* venue reply (pong) text */
-#define FEED_CH_COUNT	      3	  /* trades, bbo, l2: bit i of FEED_CH_* */
+#define FEED_VENUE_TICKS_MIN  16	 /* out.cap must be at least this */
+#define FEED_VENUE_REASON_MAX 160	 /* reason text, NUL included */
+#define FEED_VENUE_REPLY_MAX  256	 /* venue reply (pong) text */
+#define FEED_CH_COUNT	      3		 /* trades, bbo, l2: bit i of FEED_CH_* */
+#define FEED_VENUE_SYMS_MAX   (1u << 20) /* symbols per session */
 
 /* What a message was. */
 enum feed_msg_class {
 	FEED_MSG_NONE = 0,
 	FEED_MSG_DATA,	    /* out.n ticks (0 is possible, e.g. an empty book update) */
-	FEED_MSG_ACK,	    /* subscription acknowledged: out.req_id, out.sym_first/sym_count */
-	FEED_MSG_REJECT,    /* subscription rejected: same fields + out.reason */
+	FEED_MSG_ACK,	    /* subscription acknowledged: out.streams[0..nstreams) */
+	FEED_MSG_REJECT,    /* some stream of out.streams rejected: + out.reason */
 	FEED_MSG_HEARTBEAT, /* venue-level pong/heartbeat: liveness only */
 	FEED_MSG_REPLY,	    /* send out.reply (text frame) back, e.g. venue ping -> pong */
 	FEED_MSG_UNKNOWN,   /* well-formed but of no interest: counted and skipped */
@@ -78,15 +72,32 @@ enum feed_msg_class {
 	FEED_MSG__COUNT
 };
 
-/* Venue capability flags. */
-#define FEED_VENUE_F_BINARY    0x01u /* data arrives in binary frames */
-#define FEED_VENUE_F_GZIP      0x02u /* frames are gzip/deflate: decode into scratch */
-#define FEED_VENUE_F_TEXT_PING 0x04u /* keepalive is a venue text ping, not WS ping */
-/* Subscription facts (the policy that uses them is subs.h's). Zero is the
- * Binance behaviour: every request is answered (ack or reject), and one
- * unknown symbol sinks a whole multi-symbol request. */
-#define FEED_VENUE_F_NO_ACKS	  0x08u /* requests are never answered: LIVE on first data */
-#define FEED_VENUE_F_REJECT_EXACT 0x10u /* a rejected request's symbols are all bad: no split */
+/* Venue flags (ops->flags). Zero is the Binance behaviour: text frames,
+ * every request answered (ack or reject), one unknown symbol sinks a whole
+ * multi-symbol request. */
+#define FEED_VENUE_F_GZIP                                                                          \
+	0x01u				/* binary frames are gzip/zlib/raw deflate:                \
+					   feed_venue_gunzip into the scratch first */
+#define FEED_VENUE_F_NO_ACKS	  0x02u /* requests are never answered: LIVE on first data */
+#define FEED_VENUE_F_REJECT_EXACT 0x04u /* a rejected request's streams are all bad: no split */
+
+/* How the venue groups streams in one subscribe request. */
+enum feed_sub_group {
+	FEED_GROUP_ANY = 0, /* any symbols x any channels (Binance, OKX, Bybit, MEXC) */
+	FEED_GROUP_SYMBOL,  /* one symbol, any of its channels */
+	FEED_GROUP_CHANNEL, /* one channel, many symbols (Kraken, Gate) */
+	FEED_GROUP_STREAM,  /* exactly one stream (BingX) */
+};
+
+/* Subscription limits. 0 = no limit. subs.c builds every request within
+ * them; an adapter only formats the set it is given. */
+struct feed_venue_limits {
+	uint8_t group;		   /* enum feed_sub_group */
+	uint32_t streams_per_req;  /* streams in one request */
+	uint32_t streams_per_conn; /* streams on one connection (checked by ctx_init) */
+	uint32_t req_interval_ms;  /* min gap between our requests (rate limit) */
+	uint32_t req_bytes;	   /* request text length (the adapter's buffer is cut to it) */
+};
 
 /* A symbol subscribed in a request of its own: after a multi-symbol request
  * was rejected as a whole (see FEED_VENUE_F_REJECT_EXACT), and on each
@@ -96,27 +107,48 @@ enum feed_alone { FEED_ALONE_NO = 0, FEED_ALONE_QUEUED, FEED_ALONE_SENT };
 /* Per-request state (subscription messages in flight). */
 enum feed_req_state { FEED_REQ_FREE = 0, FEED_REQ_SENT, FEED_REQ_ACKED, FEED_REQ_REJECTED };
 
+/* Per-stream state on the current connection. */
+enum feed_stream_state { FEED_SS_NONE = 0, FEED_SS_SENT, FEED_SS_ACKED, FEED_SS_REJECTED };
+
 struct feed_venue_req {
-	uint64_t id;	/* the venue-level request id we sent */
-	uint32_t first; /* first stream index (see feed_venue_stream) */
-	uint32_t count; /* streams in this request */
-	uint8_t state;	/* enum feed_req_state */
-	uint8_t alone;	/* one symbol, sent as a single-symbol (re)try */
+	uint64_t id;	  /* the venue-level request id we sent */
+	uint32_t off;	  /* its streams: v->req_streams[off .. off + count) */
+	uint32_t count;	  /* streams in this request */
+	uint32_t open;	  /* streams not answered yet */
+	uint32_t nsyms;	  /* distinct symbols in it */
+	uint16_t conn;	  /* connection index (always 0 for now) */
+	uint8_t state;	  /* enum feed_req_state */
+	uint8_t alone;	  /* one symbol, sent as a single-symbol (re)try */
+	uint8_t rejected; /* some stream of it was rejected */
+};
+
+/* One stream: a symbol x one channel. */
+struct feed_venue_stream {
+	uint32_t sym;  /* symbol index */
+	uint32_t req;  /* index in v->reqs of its last request (this connection) */
+	uint16_t conn; /* connection it is planned on (0 until a planner exists) */
+	uint8_t ch;    /* FEED_CH_* (one bit) */
+	uint8_t state; /* enum feed_stream_state, this connection */
 };
 
 /* One subscribed symbol. */
 struct feed_venue_sym {
-	char norm[MDBUS_SYMBOL_MAX];   /* "BTC-USDT" */
+	char norm[MDBUS_SYMBOL_MAX];   /* "BTC-USDT", "BTC-USDT-PERP", "BTC-USD-20261225" */
 	char native[MDBUS_SYMBOL_MAX]; /* as it appears in messages: "BTCUSDT" */
 	uint32_t instrument;	       /* bus instrument id: set by the session */
 	uint8_t price_decimals;
 	uint8_t qty_decimals;
+	uint8_t market;		     /* enum mdbus_market (from the name) */
+	uint8_t qty_unit;	     /* enum mdbus_qty_unit */
+	uint8_t contract_decimals;   /* contract size = contract_size / 10^this */
 	uint8_t gap_pending;	     /* FEED_CH_*: the next tick of that kind carries GAP */
 	uint8_t acked;		     /* FEED_CH_* acked on this connection */
 	uint8_t rejected;	     /* FEED_CH_* rejected on this connection */
 	uint8_t alone;		     /* enum feed_alone: subscribed in a request of its own */
 	uint8_t dead;		     /* rejected on its own: a config error, not retried
 					on this connection (once per reconnect) */
+	uint32_t expiry;	     /* futures: YYYYMMDD, else 0 */
+	int64_t contract_size;	     /* perp/future: mantissa, 0 = not set */
 	uint64_t seq[FEED_CH_COUNT]; /* last venue sequence per channel, 0 = none */
 	uint64_t ticks;		     /* produced */
 	uint64_t errors;	     /* bad messages for this symbol */
@@ -131,6 +163,20 @@ struct feed_venue_stats {
 	uint64_t cls[FEED_MSG__COUNT]; /* messages by class */
 	uint64_t gaps;		       /* per-symbol gaps flagged */
 	uint64_t connections;	       /* feed_venue_ctx_reset calls */
+	uint64_t decode_errors;	       /* frames the decode stage refused */
+	uint64_t pieces;	       /* continuation calls (out.more) */
+};
+
+/* Where a message split over several calls resumes (out.more). The
+ * generic code keeps the message; the adapter keeps its place here. It is
+ * all zero when a message starts (the generic code clears it after a
+ * continued message): an adapter writes it only when it sets out.more. */
+struct feed_venue_cursor {
+	size_t pos;	/* adapter's byte offset in the (decoded) message */
+	uint32_t item;	/* adapter's item counter */
+	uint32_t sym;	/* adapter's current symbol */
+	uint64_t aux;	/* adapter's own */
+	uint8_t active; /* 1 while a message is being continued */
 };
 
 struct feed_venue_ops;
@@ -141,19 +187,32 @@ struct feed_venue_ctx {
 	uint32_t nch;		     /* bits set in channels */
 	struct feed_venue_sym *syms; /* nsyms entries, config order */
 	uint32_t nsyms;
-	uint32_t nstreams; /* nsyms * nch */
-	uint32_t *map;	   /* open addressing: native hash -> index + 1 */
+	uint32_t nstreams;		   /* nsyms * nch */
+	struct feed_venue_stream *streams; /* nstreams entries, symbol-major */
+	uint32_t *order;		   /* stream indices in the order subs sends them */
+	uint32_t *map;			   /* open addressing: native hash -> index + 1 */
 	uint32_t map_mask;
 	struct feed_venue_req *reqs; /* one per subscribe message of a connection */
 	uint32_t nreqs, reqs_cap;
-	uint32_t sub_next;     /* next stream to subscribe on this connection */
-	uint32_t reqs_pending; /* sent, not yet acked/rejected */
+	uint32_t *req_streams; /* the requests' stream sets */
+	uint32_t req_streams_n, req_streams_cap;
+	uint32_t *set;	    /* scratch: the set being built (nstreams) */
+	uint32_t *answered; /* streams answered by the current message */
+	uint32_t nanswered;
+	uint32_t sub_next;     /* next position in order[] on this connection */
+	uint32_t reqs_pending; /* sent, not yet answered */
 	uint32_t alone_queued; /* symbols FEED_ALONE_QUEUED */
-	uint32_t alone_pos;    /* stream where the next single-symbol message resumes */
 	uint64_t next_req_id;  /* ids keep growing over reconnects */
 	void *priv;	       /* ops->priv_size bytes, zeroed */
-	uint8_t *scratch;      /* ops->scratch_size bytes (decoding) */
+	uint8_t *scratch;      /* ops->scratch_size bytes (decoding), allocated once */
 	size_t scratch_size;
+	void *zs; /* inflate state (FEED_VENUE_F_GZIP), made once */
+	struct feed_venue_cursor cur;
+	const uint8_t *cur_raw; /* the message being continued (as given) */
+	size_t cur_raw_n;
+	const uint8_t *cur_p; /* ... and as decoded */
+	size_t cur_n;
+	uint8_t cur_binary; /* ... and its binary flag after decoding */
 	struct feed_venue_stats st;
 	char reason[FEED_VENUE_REASON_MAX];
 	char reply[FEED_VENUE_REPLY_MAX];
@@ -165,30 +224,33 @@ struct feed_venue_out {
 	uint32_t cap;		  /* >= FEED_VENUE_TICKS_MIN */
 	uint32_t n;		  /* DATA: ticks written */
 	enum feed_msg_class cls;
-	const char *reason; /* ERROR/REJECT/UNKNOWN: text valid until the next call */
-	uint32_t sym;	    /* ERROR/DATA: symbol index, UINT32_MAX if unknown */
-	uint64_t req_id;    /* ACK/REJECT */
-	uint32_t sym_first; /* ACK/REJECT: symbols [sym_first, sym_first + sym_count) */
-	uint32_t sym_count;
-	uint8_t split;	   /* REJECT of a multi-symbol request: nothing is rejected
-			      yet, each symbol is queued for a request of its own */
-	uint8_t alone;	   /* ACK/REJECT of a single-symbol (re)try */
-	const char *reply; /* REPLY: text to send back (in ctx->reply) */
+	uint8_t more;		 /* call again with the same message: more ticks follow */
+	const char *reason;	 /* ERROR/REJECT/UNKNOWN: text valid until the next call */
+	uint32_t sym;		 /* ERROR/DATA: symbol index, UINT32_MAX if unknown */
+	uint64_t req_id;	 /* ACK/REJECT: the request (0 if answered per stream) */
+	const uint32_t *streams; /* ACK/REJECT: the streams answered (v->answered) */
+	uint32_t nstreams;
+	uint32_t sym_first; /* ACK/REJECT: first symbol answered */
+	uint32_t sym_count; /* ACK/REJECT: distinct symbols answered */
+	uint8_t split;	    /* REJECT of a multi-symbol request: nothing is rejected
+			       yet, each symbol is queued for a request of its own */
+	uint8_t alone;	    /* ACK/REJECT of a single-symbol (re)try */
+	const char *reply;  /* REPLY: text to send back (in ctx->reply) */
 	size_t reply_len;
 };
 
 struct feed_venue_ops {
-	const char *name;	       /* "binance": the config's venue = */
-	const char *default_url;       /* used when the session has no url */
-	uint32_t channels;	       /* FEED_CH_* supported */
-	uint32_t max_streams_per_conn; /* 0 = no limit; checked by ctx_init */
-	uint32_t max_streams_per_msg;  /* streams per subscribe message */
-	uint32_t sub_interval_ms;      /* min gap between our messages (rate limit) */
-	uint8_t price_decimals;	       /* defaults when the config sets none */
+	const char *name;	 /* "binance": the config's venue = */
+	const char *default_url; /* used when the session has no url */
+	uint32_t channels;	 /* FEED_CH_* supported */
+	uint32_t markets;	 /* 1 << MDBUS_MARKET_*: the symbol forms it takes */
+	struct feed_venue_limits limits;
+	uint8_t price_decimals; /* defaults when the config sets none */
 	uint8_t qty_decimals;
+	uint8_t qty_unit;    /* default enum mdbus_qty_unit for contracts */
 	uint32_t flags;	     /* FEED_VENUE_F_* */
 	size_t priv_size;    /* venue-private state in ctx->priv */
-	size_t scratch_size; /* decode buffer; 0 = none */
+	size_t scratch_size; /* decode buffer; 0 = none (required by GZIP/decode) */
 
 	/* Optional: set up / tear down private state (once per session). */
 	int (*init)(struct feed_venue_ctx *v);
@@ -196,15 +258,25 @@ struct feed_venue_ops {
 	/* Optional: a new connection starts (after the generic reset). */
 	void (*reset)(struct feed_venue_ctx *v);
 
-	/* "BTC-USDT" -> "BTCUSDT". Returns 0, -EINVAL, -ENAMETOOLONG. */
+	/* "BTC-USDT" -> "BTCUSDT". Returns 0, -EINVAL (includes a market the
+	 * venue does not list), -ENAMETOOLONG. */
 	int (*native_symbol)(const char *norm, char *out, size_t len);
-	/* Builds the next subscribe message from v->sub_next on, registering
-	 * the request (feed_venue_req_add). Returns 1 built, 0 nothing left,
-	 * -ENOBUFS if len is too small for even one stream. */
-	int (*subscribe)(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n);
-	/* Classifies one complete message; fills out (never allocates).
-	 * Returns 0; a bad message is out->cls = FEED_MSG_ERROR, not an error
-	 * return. -EINVAL only for caller misuse. */
+	/* Formats one subscribe request for streams[0..n) (indices into
+	 * v->streams, already within the limits and grouping) with request id
+	 * req_id. Returns 0 with *out_len, or -ENOBUFS if it does not fit len
+	 * (subs.c then tries fewer streams). No side effects. */
+	int (*subscribe)(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			 uint64_t req_id, char *buf, size_t len, size_t *out_len);
+	/* Optional decode stage (protobuf, a venue's own compression): turns
+	 * the frame into the bytes on_message parses, into v->scratch. Returns
+	 * 0 with *out and *out_n, or a negative errno (counted, class ERROR). */
+	int (*decode)(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
+		      const uint8_t **out, size_t *out_n);
+	/* Classifies one complete (decoded) message; fills out (never
+	 * allocates). When out->ticks is full with items left, set out->more
+	 * and keep the place in v->cur; the next call (v->cur.active set)
+	 * resumes. Returns 0; a bad message is out->cls = FEED_MSG_ERROR, not
+	 * an error return. -EINVAL only for caller misuse. */
 	int (*on_message)(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			  int64_t recv_ns, struct feed_venue_out *out);
 	/* Optional: our keepalive as venue text. NULL or *n = 0: WS ping. */
@@ -248,10 +320,12 @@ int feed_venue_ctx_instrument(const struct feed_venue_ctx *v, uint32_t i,
 /* ---- subscriptions (subs.c; the policy is described in subs.h) -------------- */
 
 /* Wrappers the session calls (they keep the counters). subscribe_next
- * sends the symbols in adapter-built messages, except those queued to go
- * alone (see enum feed_alone), which then get one message each. The
- * adapter's `subscribe` sees a window: v->sub_next .. v->nstreams narrowed
- * to the streams that message may carry. */
+ * builds the next request: a set of streams within ops->limits (grouping,
+ * streams per request, req_bytes; fewer if the adapter says -ENOBUFS),
+ * registers it and has the adapter format it. Symbols queued to go alone
+ * (see enum feed_alone) get requests of their own. Returns 1 built, 0
+ * nothing left, -ENOBUFS if not even one stream fits len, -ENOSPC if the
+ * request table is full (cannot happen within one connection). */
 int feed_venue_subscribe_next(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n);
 /* 1 while subscribe_next has a message to build. */
 int feed_venue_sub_pending(const struct feed_venue_ctx *v);
@@ -269,27 +343,51 @@ int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 			  int64_t recv_ns, struct feed_venue_out *out);
 int feed_venue_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns);
 
-/* ---- helpers for adapters ---------------------------------------------- */
+/* ---- helpers for adapters: symbols and streams ------------------------------- */
 
 /* Symbol index of a native name (exact bytes, not NUL-terminated).
  * Returns 0 with *idx, or -ENOENT. No allocation. */
 int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t len,
 		      uint32_t *idx);
 
-/* Stream index s -> symbol index and channel bit (FEED_CH_*). Streams are
- * ordered symbol-major: s = sym * nch + k-th subscribed channel. */
-void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym, uint32_t *ch);
+/* Stream index s -> symbol index and channel bit (FEED_CH_*). */
+static inline void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym,
+				     uint32_t *ch)
+{
+	*sym = v->streams[s].sym;
+	*ch = v->streams[s].ch;
+}
 
-/* Registers a request covering streams [first, first + count) with a new
- * id (returned in *id). Returns 0 or -ENOSPC. (subs.c) */
-int feed_venue_req_add(struct feed_venue_ctx *v, uint32_t first, uint32_t count, uint64_t *id);
-/* Marks request id answered (ok = 1 acked, 0 rejected), updates the
- * symbols' acked/rejected bits and fills out's req fields. A rejected
- * request naming several symbols rejects none of them (unless the venue
- * sets FEED_VENUE_F_REJECT_EXACT): they are queued to be subscribed one
- * request each (out->split). A rejected request of one symbol marks it
- * dead. Returns 0 or -ENOENT (unknown or already answered id). (subs.c) */
+/* Stream index of (symbol i, channel ch), or UINT32_MAX if ch is not
+ * subscribed. */
+uint32_t feed_venue_stream_of(const struct feed_venue_ctx *v, uint32_t i, uint32_t ch);
+
+/* ---- helpers for adapters: answers (subs.c) ---------------------------------- */
+
+/* Answers every open stream of request id (ok = 1 acked, 0 rejected) and
+ * fills out (class, streams answered, req fields). A rejected request
+ * naming several symbols rejects none of them (unless the venue sets
+ * FEED_VENUE_F_REJECT_EXACT): they are queued to be subscribed one request
+ * each (out->split). A rejected request of one symbol marks it dead.
+ * Returns 0 or -ENOENT (unknown or already answered id). */
 int feed_venue_req_done(struct feed_venue_ctx *v, uint64_t id, int ok, struct feed_venue_out *out);
+
+/* Answers one stream named by the venue: (native symbol, channel ch), in
+ * request req_id, or in whichever request holds it if req_id is 0 (venues
+ * without ids: Coinbase's subscription list, MEXC's echo). A rejection
+ * that names the stream is exact: the stream is rejected and its symbol
+ * dead unless another of its streams was acked. Several calls per message
+ * accumulate in out. Returns 0; -ENOENT (unknown symbol, channel not
+ * subscribed, req_id not the stream's request); -EALREADY (the stream
+ * is not waiting for an answer: e.g. a cumulative list repeats it). */
+int feed_venue_stream_done(struct feed_venue_ctx *v, uint64_t req_id, const char *native,
+			   size_t len, uint32_t ch, int ok, struct feed_venue_out *out);
+
+/* The oldest request still waiting for an answer (for a venue whose
+ * errors carry no id). Returns 0 with *id, or -ENOENT. */
+int feed_venue_req_oldest(const struct feed_venue_ctx *v, uint64_t *id);
+
+/* ---- helpers for adapters: ticks, flags, sequences ---------------------------- */
 
 /* Sequence hook: `seq` for symbol i, channel ch must be last + 1 (when
  * contiguous) or just > last (otherwise). A violation flags a gap on that
@@ -300,11 +398,109 @@ int feed_venue_seq_check(struct feed_venue_ctx *v, uint32_t i, uint32_t ch, uint
 /* Flags for symbol i's next tick of channel ch (FEED_CH_*): MDBUS_FLAG_GAP
  * once per kind after a gap, so a consumer of one kind (BBO only, trades
  * only) learns of every reconnection. */
-uint8_t feed_venue_take_flags(struct feed_venue_ctx *v, uint32_t i, uint32_t ch);
+static inline uint8_t feed_venue_take_flags(struct feed_venue_ctx *v, uint32_t i, uint32_t ch)
+{
+	if (__builtin_expect(v->syms[i].gap_pending & ch, 0)) {
+		v->syms[i].gap_pending &= (uint8_t)~ch;
+		return MDBUS_FLAG_GAP;
+	}
+	return 0;
+}
+
+/* The next tick of out for symbol i (kind MDBUS_KIND_*, flags = side and
+ * extra MDBUS_FLAG_* bits; GAP is added here), zeroed but for the header;
+ * counts it. exch_ts 0 sets MDBUS_FLAG_NO_EXCH_TS: the venue sent no time.
+ * NULL when out is full: set out->more, save the place in v->cur, return. */
+static inline struct mdbus_tick *feed_venue_tick(struct feed_venue_ctx *v,
+						 struct feed_venue_out *out, uint32_t i,
+						 uint8_t kind, uint8_t flags, int64_t exch_ts,
+						 int64_t recv_ns)
+{
+	struct feed_venue_sym *sym = &v->syms[i];
+	struct mdbus_tick *t;
+	uint32_t ch = kind == MDBUS_KIND_TRADE ? FEED_CH_TRADES
+		      : kind == MDBUS_KIND_BBO ? FEED_CH_BBO
+					       : FEED_CH_L2;
+
+	if (out->n >= out->cap)
+		return NULL;
+	t = &out->ticks[out->n++];
+	t->instrument = sym->instrument;
+	t->kind = kind;
+	t->flags = (uint8_t)(flags | feed_venue_take_flags(v, i, ch) |
+			     (exch_ts == 0 ? MDBUS_FLAG_NO_EXCH_TS : 0));
+	t->reserved = 0;
+	t->exch_ts = exch_ts;
+	t->recv_ts = recv_ns;
+	t->u.raw[3] = 0;
+	sym->ticks++;
+	sym->last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_DATA;
+	out->sym = i;
+	return t;
+}
 
 /* Sets out->cls = ERROR with a formatted reason (in v->reason). */
 void feed_venue_error(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A stable 64-bit id for a trade id that is not an integer (a UUID, a
+ * string with letters): FNV-1a 64 of its bytes. The tick then carries
+ * MDBUS_FLAG_TID_HASH. Never 0 for a non-empty id. */
+uint64_t feed_venue_tid_hash(const char *s, size_t n);
+
+/* ---- helpers for adapters: decimals and times (vparse.c) ------------------------ */
+
+#define FEED_DEC_NEG 0x01u /* a negative value is allowed */
+#define FEED_DEC_NUM 0x02u /* a bare JSON number is allowed (its text, exactly) */
+#define FEED_DEC_EXP 0x04u /* a string may carry an exponent ("1.5e-05") */
+
+/* The general case of feed_venue_decimal, and every error. */
+int feed_venue_decimal_any(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			   const struct feed_json_val *f, const char *what, unsigned dec,
+			   unsigned opts, int64_t *val);
+
+/* Field f of symbol i as a decimal at `dec` places: a JSON string (plain
+ * decimal, or with FEED_DEC_EXP an exponent form) or, with FEED_DEC_NUM, a
+ * bare JSON number (exponent allowed). Never through a double; a value
+ * not exact at that scale is refused. On failure out is an ERROR naming
+ * `what` and the value. Returns 0 or a negative errno. Inline: the plain
+ * string is every Binance field, on the hot path. */
+static inline int feed_venue_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out,
+				     uint32_t i, const struct feed_json_val *f, const char *what,
+				     unsigned dec, unsigned opts, int64_t *val)
+{
+	if (f->type == FEED_JSON_STRING && !f->escaped && !(opts & FEED_DEC_EXP) &&
+	    mdbus_decimal_parse(f->p, f->n, dec, val) == 0 && (*val >= 0 || (opts & FEED_DEC_NEG)))
+		return 0;
+	return feed_venue_decimal_any(v, out, i, f, what, dec, opts, val);
+}
+
+/* Timestamps to ns since the epoch; -ERANGE past int64 ns (year 2262). */
+int feed_ts_ms(uint64_t ms, int64_t *ns);
+int feed_ts_us(uint64_t us, int64_t *ns);
+int feed_ts_ns(uint64_t ns_in, int64_t *ns);
+/* "1700000000123" or "1700000000123.456" (ms with up to 6 fraction
+ * digits), exactly. Returns 0, -EINVAL, -ERANGE. */
+int feed_ts_ms_text(const char *s, size_t n, int64_t *ns);
+/* RFC 3339: "2023-09-25T07:49:37.708706Z", 0 to 9 fraction digits, 'Z' or
+ * "+hh:mm"/"-hh:mm", 't'/' ' as separator; years 1970..2262. Exact.
+ * Returns 0, -EINVAL, -ERANGE. */
+int feed_ts_rfc3339(const char *s, size_t n, int64_t *ns);
+
+/* ---- decoding (decode.c) ------------------------------------------------------ */
+
+/* gzip, zlib or raw deflate (detected from the header) in p[0..n) into
+ * v->scratch; the inflate state (feed_venue_decode_init) is reset per
+ * message. Returns 0 with *out and *out_n; -EMSGSIZE when the output exceeds
+ * the scratch; -EBADMSG for corrupt input; -ENOMEM (no decode_init). */
+int feed_venue_gunzip(struct feed_venue_ctx *v, const uint8_t *p, size_t n, const uint8_t **out,
+		      size_t *out_n);
+/* Makes the inflate state (ctx_init calls it for a GZIP venue; a decode
+ * hook may call it from ops->init). Returns 0 or -ENOMEM. */
+int feed_venue_decode_init(struct feed_venue_ctx *v);
+/* Frees the inflate state (ctx_free calls it). */
+void feed_venue_decode_free(struct feed_venue_ctx *v);
 
 /* ---- config validation (check.c) ------------------------------------------ */
 

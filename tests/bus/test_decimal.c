@@ -11,6 +11,69 @@ static int64_t parse(const char *s, unsigned d, int want_rc)
 	return v;
 }
 
+/* The JSON number grammar (exponents): mdbus_decimal_parse_exp. */
+static int64_t pexp(const char *s, unsigned d, int want_rc)
+{
+	int64_t v = 12345;
+	CHECK_RC(mdbus_decimal_parse_exp(s, strlen(s), d, &v), want_rc);
+	return v;
+}
+
+/* Long: one table of cases in order; each line is one input and its exact result. */
+static void test_exponents(void)
+{
+	/* many and few digits, both exponent signs, upper and lower e */
+	CHECK(pexp("1.5e-05", 8, 0) == 1500);
+	CHECK(pexp("2E+3", 2, 0) == 200000);
+	CHECK(pexp("2e3", 0, 0) == 2000);
+	CHECK(pexp("0.5117", 4, 0) == 5117);
+	CHECK(pexp("40.0", 0, 0) == 40);
+	CHECK(pexp("123456789.123456789", 9, 0) == 123456789123456789LL);
+	CHECK(pexp("1234567891234.5678e-4", 8, 0) == 12345678912345678LL);
+	CHECK(pexp("0.000001e6", 0, 0) == 1);
+	CHECK(pexp("5e-18", 18, 0) == 5);
+	CHECK(pexp("0e999999999999", 2, 0) == 0);   /* a huge exponent of zero */
+	CHECK(pexp("0.000e-999999999", 2, 0) == 0); /* and a tiny one */
+	CHECK(pexp("1.2300e1", 1, 0) == 123);	    /* trailing zeros past the scale */
+	/* negatives (the caller decides whether they are allowed) */
+	CHECK(pexp("-0.17", 2, 0) == -17);
+	CHECK(pexp("-1.5E1", 1, 0) == -150);
+	CHECK(pexp("-9223372036854775808", 0, 0) == INT64_MIN);
+	CHECK(pexp("-9.223372036854775808e18", 0, 0) == INT64_MIN);
+	/* largest and smallest values */
+	CHECK(pexp("9223372036854775807", 0, 0) == INT64_MAX);
+	CHECK(pexp("9.223372036854775807E+18", 0, 0) == INT64_MAX);
+	CHECK(pexp("9.223372036854775807", 18, 0) == INT64_MAX);
+	CHECK(pexp("1e-18", 18, 0) == 1);
+	pexp("9223372036854775808", 0, -ERANGE);
+	pexp("9.3e18", 0, -ERANGE);
+	pexp("1e19", 0, -ERANGE);
+	pexp("1e999999999999", 0, -ERANGE);
+	pexp("1e1", 18, -ERANGE);
+	/* not representable at the scale: refused, never rounded */
+	pexp("1e-9", 8, -EDOM);
+	pexp("1.5e-05", 5, -EDOM);
+	pexp("1e-999999999999", 18, -EDOM);
+	pexp("0.123456789", 8, -EDOM);
+	/* malformed */
+	pexp("", 2, -EINVAL);
+	pexp("e5", 2, -EINVAL);
+	pexp("1e", 2, -EINVAL);
+	pexp("1e+", 2, -EINVAL);
+	pexp("1.e5", 2, -EINVAL);
+	pexp(".5e1", 2, -EINVAL);
+	pexp("+1e1", 2, -EINVAL);
+	pexp("1e1.5", 2, -EINVAL);
+	pexp("1 ", 2, -EINVAL);
+	pexp("0x10", 2, -EINVAL);
+	pexp("1", MDBUS_DECIMALS_MAX + 1, -EINVAL);
+	/* the plain parser still refuses exponents */
+	parse("1e-3", 3, -EINVAL);
+	/* both parsers agree on every plain decimal */
+	CHECK(pexp("65000.10", 2, 0) == parse("65000.10", 2, 0));
+	CHECK(pexp("-0.00012", 5, 0) == parse("-0.00012", 5, 0));
+}
+
 static void fmt(int64_t m, unsigned d, const char *want)
 {
 	char buf[MDBUS_DECIMAL_STR_MAX];
@@ -92,8 +155,10 @@ int main(void)
 	char big[MDBUS_DECIMAL_STR_MAX];
 	CHECK(mdbus_decimal_format(INT64_MIN, 1, big, sizeof(big)) == 21);
 
+	test_exponents();
+
 	/* a sweep of round trips at every scale */
-	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
 	for (unsigned d = 0; d <= MDBUS_DECIMALS_MAX; d++) {
 		for (int i = 0; i < 2000; i++) {
 			x = th_mix(x + (uint64_t)i);
@@ -105,6 +170,9 @@ int main(void)
 			CHECK(n > 0 && (size_t)n == strlen(b));
 			int64_t back = 0;
 			CHECK_RC(mdbus_decimal_parse(b, (size_t)n, d, &back), 0);
+			CHECK(back == m);
+			back = 0;
+			CHECK_RC(mdbus_decimal_parse_exp(b, (size_t)n, d, &back), 0);
 			CHECK(back == m);
 		}
 	}

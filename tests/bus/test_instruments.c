@@ -17,6 +17,55 @@ static struct mdbus_instrument mk(const char *venue, const char *sym, unsigned p
 	return in;
 }
 
+/* Markets: a dated future's market, contract size and unit and expiry
+ * round-trip; spot reads as zeros; out-of-range values are refused. */
+static void test_markets(void)
+{
+	char name[64];
+	th_bus_name(name, sizeof(name), "instrm");
+	struct mdbus_writer_opts o = {.bus = name, .slots = 64, .max_instruments = 4};
+	mdbus_writer *w = NULL;
+	CHECK_RC(mdbus_writer_open(&w, &o), 0);
+	mdbus_reader *r = th_reader(name, MDBUS_START_OLDEST);
+	struct mdbus_instrument f = mk("okx", "BTC-USD-20261225", 1, 0), got;
+	uint32_t id = 9;
+	f.market = MDBUS_MARKET_FUTURE;
+	f.qty_unit = MDBUS_QTY_CONTRACTS;
+	f.contract_size = 100;
+	f.expiry = 20261225;
+	CHECK_RC(mdbus_writer_add_instrument(w, &f, &id), 0);
+	CHECK_RC(mdbus_reader_instrument(r, id, &got), 0);
+	CHECK(got.market == MDBUS_MARKET_FUTURE && got.qty_unit == MDBUS_QTY_CONTRACTS);
+	CHECK(got.contract_size == 100 && got.contract_decimals == 0 && got.expiry == 20261225);
+	f = mk("okx", "ETH-USDT-PERP", 1, 0);
+	f.market = MDBUS_MARKET_PERP;
+	f.contract_size = 1;
+	f.contract_decimals = 2; /* 0.01 ETH per contract, quantities in base */
+	CHECK_RC(mdbus_writer_add_instrument(w, &f, &id), 0);
+	CHECK_RC(mdbus_reader_instrument(r, id, &got), 0);
+	CHECK(got.market == MDBUS_MARKET_PERP && got.qty_unit == MDBUS_QTY_BASE);
+	CHECK(got.contract_size == 1 && got.contract_decimals == 2 && got.expiry == 0);
+	f = mk("okx", "SOL-USDT", 1, 0);
+	CHECK_RC(mdbus_writer_add_instrument(w, &f, &id), 0);
+	CHECK_RC(mdbus_reader_instrument(r, id, &got), 0);
+	CHECK(got.market == MDBUS_MARKET_SPOT && got.contract_size == 0 && got.expiry == 0);
+	f = mk("okx", "X-Y-PERP", 1, 0);
+	f.market = 3;
+	CHECK_RC(mdbus_writer_add_instrument(w, &f, &id), -EINVAL);
+	f.market = MDBUS_MARKET_PERP;
+	f.qty_unit = 2;
+	CHECK_RC(mdbus_writer_add_instrument(w, &f, &id), -EINVAL);
+	f.qty_unit = MDBUS_QTY_CONTRACTS;
+	f.contract_size = -1;
+	CHECK_RC(mdbus_writer_add_instrument(w, &f, &id), -EINVAL);
+	f.contract_size = 1;
+	f.contract_decimals = 19;
+	CHECK_RC(mdbus_writer_add_instrument(w, &f, &id), -EINVAL);
+	mdbus_reader_close(r);
+	mdbus_writer_close(w, 1);
+	th_bus_cleanup(name);
+}
+
 /* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
@@ -115,5 +164,6 @@ int main(void)
 	mdbus_reader_close(r);
 	mdbus_writer_close(w, 1);
 	th_bus_cleanup(name);
+	test_markets();
 	return 0;
 }

@@ -172,8 +172,18 @@ static void test_defaults(void)
 	struct feed_config c;
 	char text[2048];
 
+	/* Contract keys, inherited from [feed] like any session key. */
+	if (LOAD_OK("[feed]\ncontract_size = 0.0010\n" MIN_SESSION "qty_unit = Contracts\n", &c) ==
+	    0) {
+		CHECK_EQ_INT(c.sessions[0].contract_size, 1);
+		CHECK_EQ_INT(c.sessions[0].contract_decimals, 3);
+		CHECK_EQ_INT(c.sessions[0].qty_unit, MDBUS_QTY_CONTRACTS);
+		feed_config_free(&c);
+	}
 	/* Minimal file: built-in defaults, the venue's URL. */
 	if (LOAD_OK(MIN_SESSION, &c) == 0) {
+		CHECK_EQ_INT(c.sessions[0].contract_size, 0);
+		CHECK_EQ_INT(c.sessions[0].qty_unit, -1);
 		CHECK_STR(c.bus, "");
 		CHECK_EQ_INT(c.slots, 1 << 20);
 		CHECK_EQ_INT(c.shutdown_timeout_ms, 2000);
@@ -302,6 +312,25 @@ static void test_grammar_errors(void)
 	"t.ini:4: bad duration '" v "' for ping_interval (e.g. 250ms, 2s, 1.5m, 23h; a bare "      \
 	"number is seconds)"
 	EXPECT_ERR(MIN_SESSION "ping_interval = 5x\n", BAD_DURATION("5x"));
+	/* Contract keys: an exact positive decimal, and a unit name. */
+	EXPECT_ERR(MIN_SESSION "contract_size = 0\n",
+		   "t.ini:4: bad contract_size '0' (a positive decimal, e.g. 0.001)");
+	EXPECT_ERR(MIN_SESSION "contract_size = -1\n",
+		   "t.ini:4: bad contract_size '-1' (a positive decimal, e.g. 0.001)");
+	EXPECT_ERR(MIN_SESSION "contract_size = 1e-3\n",
+		   "t.ini:4: bad contract_size '1e-3' (a positive decimal, e.g. 0.001)");
+	EXPECT_ERR(MIN_SESSION "contract_size = 0.0000000000000000001\n",
+		   "t.ini:4: bad contract_size '0.0000000000000000001' (a positive decimal, e.g. "
+		   "0.001)");
+	EXPECT_ERR(MIN_SESSION "qty_unit = lots\n",
+		   "t.ini:4: bad qty_unit 'lots' (contracts or base)");
+	/* A market the venue does not list. */
+	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USDT-PERP\n",
+		   "t.ini:3: venue binance has no perpetual market (symbol 'BTC-USDT-PERP') in "
+		   "[session a]");
+	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USD-20261225\n",
+		   "t.ini:3: venue binance has no dated futures market (symbol "
+		   "'BTC-USD-20261225') in [session a]");
 	EXPECT_ERR(MIN_SESSION "ping_interval = -1s\n", BAD_DURATION("-1s"));
 	EXPECT_ERR(MIN_SESSION "ping_interval = 5 s\n", BAD_DURATION("5 s"));
 	EXPECT_ERR(MIN_SESSION "ping_interval = s\n", BAD_DURATION("s"));
@@ -366,6 +395,36 @@ static void test_urls_and_symbols(void)
 	CHECK(!feed_symbol_valid("BTC_USDT"));
 }
 
+/* The market forms: perpetual and dated future (a real calendar day). */
+static void test_symbol_markets(void)
+{
+	struct feed_symbol_info si;
+
+	CHECK_EQ_INT(feed_symbol_parse("BTC-USDT", &si), 0);
+	CHECK_EQ_INT(si.market, MDBUS_MARKET_SPOT);
+	CHECK_EQ_INT(si.base_len, 3);
+	CHECK_EQ_INT(si.quote_len, 4);
+	CHECK_EQ_INT(feed_symbol_parse("BTC-USDT-PERP", &si), 0);
+	CHECK_EQ_INT(si.market, MDBUS_MARKET_PERP);
+	CHECK_EQ_INT(si.expiry, 0);
+	CHECK_EQ_INT(feed_symbol_parse("BTC-USD-20261225", &si), 0);
+	CHECK_EQ_INT(si.market, MDBUS_MARKET_FUTURE);
+	CHECK_EQ_INT(si.expiry, 20261225);
+	CHECK_EQ_INT(si.quote_len, 3);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20280229", &si), 0); /* leap year */
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20270229", &si), -EINVAL);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20261301", &si), -EINVAL);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-20261200", &si), -EINVAL);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-2026122", &si), -EINVAL);
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-21000229", &si), -EINVAL); /* not leap */
+	CHECK_EQ_INT(feed_symbol_parse("ETH-USD-22630101", &si), -EINVAL); /* past ns */
+	CHECK(!feed_symbol_valid("BTC-USDT-perp"));
+	CHECK(!feed_symbol_valid("BTC-USDT-PERP-X"));
+	CHECK(!feed_symbol_valid("BTC--PERP"));
+	CHECK(!feed_symbol_valid("BTC-USDT-"));
+	CHECK(feed_symbol_valid("1000PEPE-USDT-PERP"));
+}
+
 /* Long: one test script of checks in order; each step builds on the state the last left. */
 static void test_errors(void)
 {
@@ -395,9 +454,11 @@ static void test_errors(void)
 	EXPECT_ERR("[session a]\nvenue = binance\n\nsymbols = AB-C, A-BC\n",
 		   "t.ini:4: symbol 'A-BC' listed twice (binance name 'ABC') in [session a]");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USDT, btc-eth\n",
-		   "t.ini:3: bad symbol 'btc-eth' (use upper-case BASE-QUOTE, e.g. BTC-USDT)");
+		   "t.ini:3: bad symbol 'btc-eth' (use upper-case BASE-QUOTE[-PERP|-YYYYMMDD], "
+		   "e.g. BTC-USDT)");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTCUSDT\n",
-		   "t.ini:3: bad symbol 'BTCUSDT' (use upper-case BASE-QUOTE, e.g. BTC-USDT)");
+		   "t.ini:3: bad symbol 'BTCUSDT' (use upper-case BASE-QUOTE[-PERP|-YYYYMMDD], "
+		   "e.g. BTC-USDT)");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = BTC-USDT, ETH-USDT,\n  BTC-USDT\n",
 		   "t.ini:4: symbol 'BTC-USDT' listed twice");
 	EXPECT_ERR("[session a]\nvenue = binance\nsymbols = ,\n", "t.ini:3: empty symbol list");
@@ -508,6 +569,7 @@ int main(int argc, char **argv)
 	test_grammar();
 	test_grammar_errors();
 	test_urls_and_symbols();
+	test_symbol_markets();
 	test_errors();
 	return feed_test_done("test_config");
 }

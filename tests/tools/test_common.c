@@ -309,6 +309,20 @@ static void test_format(void)
 	/* too small a buffer is an error, never a truncated line */
 	CHECK(tools_tick_json(&t, 12, &in, line, 40) == -ENOSPC);
 	CHECK(tools_flags_json(0, line, sizeof(line)) == 2 && strcmp(line, "[]") == 0);
+	/* the market, and for contracts their size, unit and expiry; new flag names */
+	CHECK(tools_tick_json(&t, 12, &in, line, sizeof(line)) > 0);
+	CHECK(strstr(line, "\"market\":\"spot\",\"kind\"") != NULL);
+	CHECK(strstr(line, "contract_size") == NULL);
+	in.market = MDBUS_MARKET_FUTURE;
+	in.qty_unit = MDBUS_QTY_CONTRACTS;
+	in.contract_size = 1;
+	in.contract_decimals = 2;
+	in.expiry = 20261225;
+	t.flags = MDBUS_FLAG_NO_EXCH_TS | MDBUS_FLAG_TID_HASH;
+	CHECK(tools_tick_json(&t, 12, &in, line, sizeof(line)) > 0);
+	CHECK(strstr(line, "\"market\":\"future\",\"contract_size\":\"0.01\","
+			   "\"qty_unit\":\"contracts\",\"expiry\":20261225,") != NULL);
+	CHECK(strstr(line, "\"flags\":[\"no_exch_ts\",\"tid_hash\"]") != NULL);
 }
 
 /* The text line of every kind, whole: the field table's order and prefixes. */

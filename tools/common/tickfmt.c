@@ -142,6 +142,24 @@ static const char *tools_field_name(const struct mdbus_tick *t, const struct too
 	}
 }
 
+/* The instrument's market; for contracts their size, unit and expiry. */
+static void tools_fmt_market(struct tools_out *o, const struct mdbus_instrument *in)
+{
+	static const char *const market[3] = {"spot", "perp", "future"};
+	char cs[MDBUS_DECIMAL_STR_MAX];
+
+	tools_out_printf(o, "\"market\":\"%s\",", in->market < 3 ? market[in->market] : "?");
+	if (in->market == MDBUS_MARKET_SPOT)
+		return;
+	if (in->contract_size > 0 &&
+	    mdbus_decimal_format(in->contract_size, in->contract_decimals, cs, sizeof(cs)) > 0)
+		tools_out_printf(o, "\"contract_size\":\"%s\",", cs);
+	tools_out_printf(o, "\"qty_unit\":\"%s\",",
+			 in->qty_unit == MDBUS_QTY_CONTRACTS ? "contracts" : "base");
+	if (in->expiry)
+		tools_out_printf(o, "\"expiry\":%u,", (unsigned)in->expiry);
+}
+
 /* One field's value, as JSON (decimals quoted, names quoted) or as text
  * (sides and statuses padded to a column). */
 static void tools_field_value(struct tools_out *o, const struct mdbus_tick *t,
@@ -193,6 +211,7 @@ int tools_tick_json(const struct mdbus_tick *t, uint64_t seq, const struct mdbus
 	tools_out_jstr(&o, in->native, sizeof(in->native));
 	tools_out_printf(&o, ",\"price_decimals\":%u,\"qty_decimals\":%u,",
 			 (unsigned)in->price_decimals, (unsigned)in->qty_decimals);
+	tools_fmt_market(&o, in);
 	if (kind)
 		tools_out_printf(&o, "\"kind\":\"%s\"", kind);
 	else

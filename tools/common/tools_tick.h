@@ -5,7 +5,7 @@
  * JSON lines (mdbus-tail --json, read by mdbus-replay). One object per tick:
  *
  *   {"seq":12,"venue":"binance","symbol":"BTC-USDT","native":"BTCUSDT",
- *    "price_decimals":2,"qty_decimals":8,"kind":"trade",
+ *    "price_decimals":2,"qty_decimals":8,"market":"spot","kind":"trade",
  *    "exch_ts":1700000000123456789,"recv_ts":1700000000123500000,
  *    "flags":["buy"],"price":"65000.1","qty":"0.5","side":"buy",
  *    "trade_id":991}
@@ -13,9 +13,14 @@
  *   - seq: the bus sequence number (informational; replay ignores it).
  *   - native, price_decimals, qty_decimals: what replay needs to recreate
  *     the instrument exactly.
+ *   - market: "spot", "perp" or "future"; contracts add "contract_size"
+ *     (a decimal string, when known), "qty_unit" ("contracts" or "base")
+ *     and futures "expiry" (YYYYMMDD). Written, not read back by replay
+ *     (a replayed instrument is spot).
  *   - exch_ts, recv_ts: integers, ns since the Unix epoch.
  *   - flags: ALWAYS an array of strings, in bit order: "buy", "sell",
- *     "snapshot", "gap"; a bit without a name is written as "0x10" etc. so
+ *     "snapshot", "gap", "no_exch_ts", "tid_hash"; a bit without a name is
+ *     written as "0x40" etc. so
  *     the byte round-trips exactly. [] when no flag is set.
  *   - by kind:
  *       trade:  price, qty (decimal strings), side, trade_id

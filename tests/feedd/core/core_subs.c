@@ -86,14 +86,17 @@ static int test_batch_reject(const struct feed_venue_ops *bn)
 	CHECK(feed_subs_follows_session(&v, 2, MDBUS_STATUS_DOWN));
 	CHECK(!feed_subs_follows_session(&v, 3, MDBUS_STATUS_DOWN)); /* out of range */
 	/* Next connection: the dead symbol is tried once more, alone, after
-	 * the shared messages around it; nothing is acked yet. */
+	 * a shared request of the others; nothing is acked yet. */
 	feed_venue_ctx_reset(&v);
 	CHECK(v.alone_queued == 1 && v.syms[1].alone == FEED_ALONE_QUEUED);
 	CHECK(!feed_subs_follows_session(&v, 0, MDBUS_STATUS_UP));
-	CHECK(send_all(&v) == 3);
-	CHECK(v.reqs[2].alone == 1 && v.reqs[2].first == 1 && v.reqs[2].count == 1);
-	CHECK(answer(&v, 5, 1, &out) == 0 && answer(&v, 6, 1, &out) == 0);
-	CHECK(answer(&v, 7, 1, &out) == 0 && out.alone == 1);
+	CHECK(send_all(&v) == 2); /* BTC + ETH shared, then NOPE alone */
+	CHECK(v.reqs[0].alone == 0 && v.reqs[0].count == 2 && v.reqs[0].nsyms == 2);
+	CHECK(v.reqs[1].alone == 1 && v.reqs[1].count == 1 &&
+	      v.streams[v.req_streams[v.reqs[1].off]].sym == 1);
+	CHECK(answer(&v, 5, 1, &out) == 0 && out.alone == 0 && out.sym_count == 2);
+	CHECK(feed_subs_state(&v, 0) == FEED_SUBS_PENDING);
+	CHECK(answer(&v, 6, 1, &out) == 0 && out.alone == 1);
 	CHECK(feed_venue_syms_dead(&v) == 0); /* an ack revives it */
 	CHECK(feed_subs_state(&v, 0) == FEED_SUBS_READY);
 	feed_venue_ctx_free(&v);
