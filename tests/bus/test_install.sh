@@ -33,9 +33,9 @@ echo "pkg-config: $flags"
 case "$flags" in *"$tmp/dest"*) ;; *) echo "FAIL: flags do not point into the destdir"; exit 1;; esac
 # Only the installed header and library: no -I into the source tree.
 cc -std=c11 -Wall -Wextra -Werror "$src/examples/consumer.c" $flags -o "$tmp/consumer"
-libdir=$(dirname "$(find "$tmp/dest" -name 'libmdbus.so.1' | head -n 1)")
+libdir=$(dirname "$(find "$tmp/dest" -name 'libmdbus.so.2' | head -n 1)")
 ldd_out=$(LD_LIBRARY_PATH="$libdir" ldd "$tmp/consumer")
-echo "$ldd_out" | grep -q "$tmp/dest.*libmdbus.so.1" || {
+echo "$ldd_out" | grep -q "$tmp/dest.*libmdbus.so.2" || {
 	echo "$ldd_out"; echo "FAIL: consumer does not use the installed libmdbus"; exit 1; }
 
 "$pub" "$bus" 5 3 &
