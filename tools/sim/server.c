@@ -78,10 +78,14 @@ int sim_server_listen(struct sim_server *s, char *err, size_t errlen)
 	sl = sizeof(ss);
 	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) < 0)
 		goto fail;
-	snprintf(s->listen_addr, sizeof(s->listen_addr), "%s%s%s:%u",
-		 ss.ss_family == AF_INET6 ? "[" : "", host, ss.ss_family == AF_INET6 ? "]" : "",
-		 ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					       : ((struct sockaddr_in6 *)&ss)->sin6_port));
+	if (snprintf(s->listen_addr, sizeof(s->listen_addr), "%s%s%s:%u",
+		     ss.ss_family == AF_INET6 ? "[" : "", host, ss.ss_family == AF_INET6 ? "]" : "",
+		     ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+						   : ((struct sockaddr_in6 *)&ss)->sin6_port)) >=
+	    (int)sizeof(s->listen_addr)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
 	/* Tests read this line to learn the port chosen for --listen HOST:0. */
 	printf("listening %s\n", s->listen_addr);
 	fflush(stdout);
