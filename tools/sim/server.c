@@ -28,6 +28,19 @@
 
 /* ---- set-up ------------------------------------------------------------------------- */
 
+/* Remembers the bound address (port included) for a restart. */
+static int server_listen_addr(struct sim_server *s, const struct sockaddr_storage *ss,
+			      const char *host)
+{
+	int v6 = ss->ss_family == AF_INET6;
+	unsigned port = ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+				 : ((const struct sockaddr_in *)ss)->sin_port);
+	int n = snprintf(s->listen_addr, sizeof(s->listen_addr), "%s%s%s:%u", v6 ? "[" : "", host,
+			 v6 ? "]" : "", port);
+
+	return n < 0 || (size_t)n >= sizeof(s->listen_addr) ? -ENAMETOOLONG : 0;
+}
+
 int sim_server_listen(struct sim_server *s, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -76,16 +89,9 @@ int sim_server_listen(struct sim_server *s, char *err, size_t errlen)
 	if (bind(s->lfd, (struct sockaddr *)&ss, sl) < 0 || listen(s->lfd, 64) < 0)
 		goto fail;
 	sl = sizeof(ss);
-	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) < 0)
+	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    (errno = -server_listen_addr(s, &ss, host)) != 0)
 		goto fail;
-	if (snprintf(s->listen_addr, sizeof(s->listen_addr), "%s%s%s:%u",
-		     ss.ss_family == AF_INET6 ? "[" : "", host, ss.ss_family == AF_INET6 ? "]" : "",
-		     ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-						   : ((struct sockaddr_in6 *)&ss)->sin6_port)) >=
-	    (int)sizeof(s->listen_addr)) {
-		errno = ENAMETOOLONG;
-		goto fail;
-	}
 	/* Tests read this line to learn the port chosen for --listen HOST:0. */
 	printf("listening %s\n", s->listen_addr);
 	fflush(stdout);
