@@ -70,10 +70,11 @@ def fault_table():
     f("close", [["close", "1000"]])
     f("close-1011", [["close", "1011"]])
     f("reset", [["reset"]])
-    f("stall", [["stall"]], hold=DETECT + 1, clear=True)
+    # held 2 s past detection: cleared earlier, the old connection would resume
+    f("stall", [["stall"]], hold=DETECT + 2, clear=True)
     f("blackhole", [["blackhole"]])
-    f("noping", [["noping"]], hold=DETECT + 1, clear=True)
-    f("silent", [["silent"]], hold=STALE + 1, clear=True)
+    f("noping", [["noping"]], hold=DETECT + 2, clear=True)
+    f("silent", [["silent"]], hold=STALE + 2, clear=True)
     f("refuse-404", [["refuse", "404"]], hold=3, clear=True, kick=True, hs=True)
     f("refuse-503", [["refuse", "503"]], hold=3, clear=True, kick=True, hs=True)
     f("refuse-429", [["refuse", "429", str(RETRY_AFTER)]], hold=3, clear=True, kick=True,
