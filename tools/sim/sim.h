@@ -3,10 +3,11 @@
  * sim.h: mdbus-sim, a TLS WebSocket exchange simulator for tests and the demo.
  *
  * One thread, one poll() loop (server.c) owning every socket: the listening
- * socket, the control socket (control.c) and the client connections
- * (conn.c: TLS on the socket fd, HTTP/1.1 upgrade, WebSocket frames through
- * wslay's wslay_frame_* API). The venue dialect (binance.c) does no I/O: it
- * turns subscribe requests into replies and random walks into JSON text.
+ * socket, the control socket (control.c; the protocol-level faults that
+ * write raw frames are in faults.c) and the client connections (conn.c: TLS
+ * on the socket fd, HTTP/1.1 upgrade, WebSocket frames through wslay's
+ * wslay_frame_* API). The venue dialect (binance.c) does no I/O: it turns
+ * subscribe requests into replies and random walks into JSON text.
  * This is a test tool, not the product's hot path: it allocates per
  * connection and grows buffers freely.
  */
