@@ -316,8 +316,9 @@ static void venue_walk(struct sim_venue *v, struct sim_symbol *s)
 		s->px = 10 * s->tick;
 }
 
-int sim_venue_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals, char *buf,
-		    size_t len)
+/* One trade of symbol i with trade id `id` (0: the symbol's next). */
+static int venue_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+		       uint64_t id, char *buf, size_t len)
 {
 	struct sim_symbol *s = &v->sym[i];
 	char px[40], qty[40];
@@ -341,8 +342,21 @@ int sim_venue_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_d
 	n = snprintf(buf, len,
 		     "{\"e\":\"trade\",\"E\":%" PRId64 ",\"s\":\"%s\",\"t\":%" PRIu64
 		     ",\"p\":\"%s\",\"q\":\"%s\",\"T\":%" PRId64 ",\"m\":%s,\"M\":true}",
-		     now_ms, s->native, ++s->trade_id, px, qty, now_ms, m ? "true" : "false");
+		     now_ms, s->native, id ? id : ++s->trade_id, px, qty, now_ms,
+		     m ? "true" : "false");
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+int sim_venue_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals, char *buf,
+		    size_t len)
+{
+	return venue_trade(v, i, now_ms, extra_decimals, 0, buf, len);
+}
+
+int sim_venue_trade_id(struct sim_venue *v, uint32_t i, int64_t now_ms, uint64_t id, char *buf,
+		       size_t len)
+{
+	return venue_trade(v, i, now_ms, 0, id, buf, len);
 }
 
 int sim_venue_bbo(struct sim_venue *v, uint32_t i, char *buf, size_t len)

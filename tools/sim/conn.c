@@ -151,7 +151,7 @@ int sim_conn_new(struct sim_server *s, int fd, struct sim_conn **out)
 	if (wslay_frame_context_init(&c->wf, &cbs, c) != 0)
 		goto err;
 	if (s->ssl_ctx) {
-		c->ssl = SSL_new(s->ssl_ctx);
+		c->ssl = SSL_new(s->faults.badcert && s->bad_ctx ? s->bad_ctx : s->ssl_ctx);
 		if (!c->ssl || !SSL_set_fd(c->ssl, fd))
 			goto err;
 		SSL_set_accept_state(c->ssl);
@@ -488,6 +488,14 @@ static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
 	}
 	if (conn_http_route(c, target) < 0)
 		return;
+	if (s->faults.endless_headers) {
+		static const char status[] = "HTTP/1.1 101 Switching Protocols\r\n";
+		sim_buf_append(&c->out, status, sizeof(status) - 1);
+		c->state = SIM_CS_DRIBBLE;
+		c->deadline_ns = now_ns + SIM_DRIBBLE_NS;
+		conn_log(c, "upgrade response: header lines without an end");
+		return;
+	}
 	if (s->faults.delay_handshake_ms > 0) {
 		c->state = SIM_CS_DELAY;
 		c->deadline_ns = now_ns + s->faults.delay_handshake_ms * 1000000;
@@ -676,6 +684,11 @@ void sim_conn_on_timer(struct sim_conn *c, int64_t now_ns)
 
 	if (c->state == SIM_CS_DELAY && now_ns >= c->deadline_ns) {
 		conn_http_respond(c, now_ns);
+	} else if (c->state == SIM_CS_DRIBBLE && now_ns >= c->deadline_ns) {
+		char h[64];
+		int n = snprintf(h, sizeof(h), "X-Mdbus-Sim-Dribble: %" PRId64 "\r\n", now_ns);
+		sim_buf_append(&c->out, h, (size_t)n);
+		c->deadline_ns = now_ns + SIM_DRIBBLE_NS;
 	} else if (c->state == SIM_CS_CLOSING && now_ns >= c->deadline_ns) {
 		c->state = SIM_CS_DEAD;
 	} else if (c->state == SIM_CS_OPEN && !c->stalled && now_ns >= c->next_ping_ns) {

@@ -23,10 +23,12 @@
 #define CONTROL_HELP                                                                               \
 	"commands: close [CODE] | reset | stall | noping | silent | refuse STATUS [RETRY_AFTER] "  \
 	"| badaccept | delay_handshake MS | badjson | badprecision | oversize BYTES | normal | "   \
-	"stats | rate N | help"
+	"stats | rate N | blackhole | badframe rsv|opcode|masked | hugeframe | badutf8 | "         \
+	"fragments N | pingflood N | endless_headers | restart MS | "                              \
+	"badcert expired|wronghost|selfsigned | help"
 
 /* A whole number in [lo, hi], in the tools' count grammar (mdbus_units.h). */
-static int control_int(const char *s, long lo, long hi, long *out)
+int sim_control_int(const char *s, long lo, long hi, long *out)
 {
 	uint64_t v;
 
@@ -133,20 +135,13 @@ static int control_oversize(struct sim_server *s, long bytes)
 	return sent;
 }
 
-/* One parsed command line: the words after the command. */
-struct control_cmd {
-	int nargs; /* words, the command included */
-	const char *a1, *a2;
-	int64_t now;
-};
-
-static void control_close(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_close(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			  size_t len)
 {
 	long code = 1000;
 	int n = 0;
 
-	if (c->nargs >= 2 && control_int(c->a1, 1000, 4999, &code) < 0) {
+	if (c->nargs >= 2 && sim_control_int(c->a1, 1000, 4999, &code) < 0) {
 		snprintf(reply, len, "error close: CODE must be 1000..4999");
 		return;
 	}
@@ -160,7 +155,7 @@ static void control_close(struct sim_server *s, const struct control_cmd *c, cha
 	snprintf(reply, len, "ok closed %d", n);
 }
 
-static void control_reset(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_reset(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			  size_t len)
 {
 	int n = 0;
@@ -178,38 +173,38 @@ static void control_reset(struct sim_server *s, const struct control_cmd *c, cha
 }
 
 /* stall, noping, silent: one per-connection flag each, named by the reply. */
-static void control_conn_flag(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_conn_flag(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			      size_t len, size_t field, const char *done)
 {
 	(void)c;
 	snprintf(reply, len, "ok %s %d", done, control_flag(s, field));
 }
 
-static void control_stall(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_stall(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			  size_t len)
 {
 	control_conn_flag(s, c, reply, len, offsetof(struct sim_conn, stalled), "stalled");
 }
 
-static void control_noping(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_noping(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			   size_t len)
 {
 	control_conn_flag(s, c, reply, len, offsetof(struct sim_conn, noping), "noping");
 }
 
-static void control_silent(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_silent(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			   size_t len)
 {
 	control_conn_flag(s, c, reply, len, offsetof(struct sim_conn, silent), "silent");
 }
 
-static void control_refuse(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_refuse(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			   size_t len)
 {
 	long v = 0, v2 = 0;
 
-	if (control_int(c->a1, 200, 599, &v) < 0 ||
-	    (c->nargs >= 3 && control_int(c->a2, 0, 86400, &v2) < 0)) {
+	if (sim_control_int(c->a1, 200, 599, &v) < 0 ||
+	    (c->nargs >= 3 && sim_control_int(c->a2, 0, 86400, &v2) < 0)) {
 		snprintf(reply, len, "error refuse: STATUS 200..599 [RETRY_AFTER seconds]");
 		return;
 	}
@@ -218,7 +213,7 @@ static void control_refuse(struct sim_server *s, const struct control_cmd *c, ch
 	snprintf(reply, len, "ok refusing upgrades with %ld", v);
 }
 
-static void control_badaccept(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_badaccept(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			      size_t len)
 {
 	(void)c;
@@ -226,12 +221,12 @@ static void control_badaccept(struct sim_server *s, const struct control_cmd *c,
 	snprintf(reply, len, "ok badaccept");
 }
 
-static void control_delay(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_delay(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			  size_t len)
 {
 	long v = 0;
 
-	if (control_int(c->a1, 0, 3600000, &v) < 0) {
+	if (sim_control_int(c->a1, 0, 3600000, &v) < 0) {
 		snprintf(reply, len, "error delay_handshake: MS 0..3600000");
 		return;
 	}
@@ -239,7 +234,7 @@ static void control_delay(struct sim_server *s, const struct control_cmd *c, cha
 	snprintf(reply, len, "ok delay_handshake %ld", v);
 }
 
-static void control_badjson(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_badjson(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			    size_t len)
 {
 	static const char bad[] = "{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"p\":\"1.0\",";
@@ -248,20 +243,20 @@ static void control_badjson(struct sim_server *s, const struct control_cmd *c, c
 	snprintf(reply, len, "ok sent %d", sim_server_broadcast(s, -1, 0, bad, sizeof(bad) - 1));
 }
 
-static void control_badprec(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_badprec(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			    size_t len)
 {
 	(void)c;
 	snprintf(reply, len, "ok sent %d", control_badprecision(s));
 }
 
-static void control_oversize_cmd(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_oversize_cmd(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 				 size_t len)
 {
 	long v = 0;
 	int n;
 
-	if (control_int(c->a1, 64, (long)SIM_OUT_MAX / 2, &v) < 0) {
+	if (sim_control_int(c->a1, 64, (long)SIM_OUT_MAX / 2, &v) < 0) {
 		snprintf(reply, len, "error oversize: BYTES 64..%u", SIM_OUT_MAX / 2);
 		return;
 	}
@@ -272,31 +267,32 @@ static void control_oversize_cmd(struct sim_server *s, const struct control_cmd 
 		snprintf(reply, len, "ok sent %d", n);
 }
 
-static void control_normal(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_normal(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			   size_t len)
 {
 	(void)c;
 	memset(&s->faults, 0, sizeof(s->faults));
 	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
 		struct sim_conn *k = s->conns[i];
-		if (k)
+		if (k && !k->blackhole) /* a black hole stays one */
 			k->stalled = k->noping = k->silent = 0;
 	}
 	snprintf(reply, len, "ok normal");
 }
 
-static void control_stats_cmd(struct sim_server *s, const struct control_cmd *c, char *reply,
+static void control_stats_cmd(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			      size_t len)
 {
 	(void)c;
 	control_stats(s, reply, len);
 }
 
-static void control_rate(struct sim_server *s, const struct control_cmd *c, char *reply, size_t len)
+static void control_rate(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			 size_t len)
 {
 	long r = 0;
 
-	if (c->nargs < 2 || control_int(c->a1, 0, 1000000, &r) < 0) {
+	if (c->nargs < 2 || sim_control_int(c->a1, 0, 1000000, &r) < 0) {
 		snprintf(reply, len, "error rate: N ticks/s per stream, 0..1000000");
 		return;
 	}
@@ -304,17 +300,15 @@ static void control_rate(struct sim_server *s, const struct control_cmd *c, char
 	snprintf(reply, len, "ok rate %g", (double)r);
 }
 
-static void control_help(struct sim_server *s, const struct control_cmd *c, char *reply, size_t len)
+static void control_help(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			 size_t len)
 {
 	(void)s;
 	(void)c;
 	snprintf(reply, len, "ok %s", CONTROL_HELP);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(struct sim_server *s, const struct control_cmd *c, char *reply, size_t len);
-} control_cmds[] = {
+static const struct sim_cmd control_cmds[] = {
 	{"close", control_close},
 	{"reset", control_reset},
 	{"stall", control_stall},
@@ -335,7 +329,7 @@ static const struct {
 void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len)
 {
 	char cmd[64] = "", a1[64] = "", a2[64] = "";
-	struct control_cmd c = {.a1 = a1, .a2 = a2, .now = tools_now_ns(CLOCK_MONOTONIC)};
+	struct sim_cmd_args c = {.a1 = a1, .a2 = a2, .now = tools_now_ns(CLOCK_MONOTONIC)};
 
 	c.nargs = sscanf(line, "%63s %63s %63s", cmd, a1, a2);
 	if (c.nargs < 1) {
@@ -345,6 +339,12 @@ void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_
 	for (size_t i = 0; i < sizeof(control_cmds) / sizeof(control_cmds[0]); i++) {
 		if (strcmp(cmd, control_cmds[i].name) == 0) {
 			control_cmds[i].run(s, &c, reply, len);
+			return;
+		}
+	}
+	for (size_t i = 0; i < sim_fault_ncmds; i++) {
+		if (strcmp(cmd, sim_fault_cmds[i].name) == 0) {
+			sim_fault_cmds[i].run(s, &c, reply, len);
 			return;
 		}
 	}

@@ -21,6 +21,7 @@ static void main_usage(FILE *f)
 		"                 [--venue binance] [--rate N] [--symbols BTC-USDT,ETH-USDT]\n"
 		"                 [--control PATH] [--replay FILE] [--ping-interval DUR] [--seed "
 		"N]\n"
+		"                 [--numbered]\n"
 		"       mdbus-sim --make-certs DIR\n"
 		"       mdbus-sim --ctl PATH COMMAND [ARGS...]\n"
 		"\n"
@@ -35,6 +36,8 @@ static void main_usage(FILE *f)
 		"  --replay FILE        send these raw messages (one a line) in a loop\n"
 		"  --ping-interval DUR  server WebSocket pings (default 20s; 300ms, 1.5m...)\n"
 		"  --plain              no TLS (ws://)\n"
+		"  --numbered           trade ids are (connection id << 32) | n, n = 1, 2, 3...\n"
+		"                       per connection and symbol (a reader checks order, loss)\n"
 		"  --make-certs DIR     ca.pem, server.{pem,key} (localhost, 127.0.0.1, ::1), and\n"
 		"                       expired, wronghost, selfsigned .{pem,key} for fault tests\n"
 		"\n"
@@ -48,6 +51,17 @@ static void main_usage(FILE *f)
 		"  badaccept      future upgrades get a wrong Sec-WebSocket-Accept\n"
 		"  delay_handshake MS            hold future upgrade responses back MS\n"
 		"  badjson | badprecision | oversize BYTES   send one bad message\n"
+		"  blackhole      current clients: stalled, and their close is never noticed\n"
+		"                 (no FIN, no RST: the socket is held 30 s)\n"
+		"  badframe rsv|opcode|masked   one invalid frame to every client\n"
+		"  hugeframe      a frame header claiming 2^63-1 bytes\n"
+		"  badutf8        a text frame that is not UTF-8\n"
+		"  fragments N    the next trade as one message in N frames\n"
+		"  pingflood N    N pings to every client\n"
+		"  endless_headers  future upgrades: header lines forever, never the end\n"
+		"  restart MS     close every connection and the listener, listen again after MS\n"
+		"  badcert expired|wronghost|selfsigned   future TLS handshakes use that\n"
+		"                 certificate (from --cert's directory)\n"
 		"  rate N | stats | normal (clears every fault) | help\n"
 		"SIGTERM or SIGINT: closes every connection and exits 0.\n");
 }
@@ -89,6 +103,7 @@ static int main_parse_args(int argc, char **argv, struct main_args *a, int *stat
 		{.name = "control", .short_name = 'c', .kind = TOOLS_OPT_STR, .out = &o->control},
 		{.name = "replay", .kind = TOOLS_OPT_STR, .out = &o->replay},
 		{.name = "plain", .kind = TOOLS_OPT_SET, .out = &o->plain, .val = 1},
+		{.name = "numbered", .kind = TOOLS_OPT_SET, .out = &o->numbered, .val = 1},
 		{.name = "ping-interval",
 		 .kind = TOOLS_OPT_DURATION,
 		 .out = &a->ping_ns,

@@ -28,17 +28,31 @@
 
 /* ---- set-up ------------------------------------------------------------------------- */
 
-static int server_listen(struct sim_server *s, char *err, size_t errlen)
+/* Remembers the bound address (port included) for a restart. */
+static int server_listen_addr(struct sim_server *s, const struct sockaddr_storage *ss,
+			      const char *host)
+{
+	int v6 = ss->ss_family == AF_INET6;
+	unsigned port = ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+				 : ((const struct sockaddr_in *)ss)->sin_port);
+	int n = snprintf(s->listen_addr, sizeof(s->listen_addr), "%s%s%s:%u", v6 ? "[" : "", host,
+			 v6 ? "]" : "", port);
+
+	return n < 0 || (size_t)n >= sizeof(s->listen_addr) ? -ENAMETOOLONG : 0;
+}
+
+int sim_server_listen(struct sim_server *s, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char host[128], *colon, *end;
+	char host[160], *colon, *end;
 	const char *port;
 	long pnum;
 	int one = 1;
 
 	memset(&ss, 0, sizeof(ss));
-	snprintf(host, sizeof(host), "%s", s->opt.listen);
+	/* a restart binds the port chosen the first time (--listen HOST:0) */
+	snprintf(host, sizeof(host), "%s", s->listen_addr[0] ? s->listen_addr : s->opt.listen);
 	colon = strrchr(host, ':');
 	if (!colon) {
 		snprintf(err, errlen, "--listen %s: expected HOST:PORT", s->opt.listen);
@@ -75,13 +89,11 @@ static int server_listen(struct sim_server *s, char *err, size_t errlen)
 	if (bind(s->lfd, (struct sockaddr *)&ss, sl) < 0 || listen(s->lfd, 64) < 0)
 		goto fail;
 	sl = sizeof(ss);
-	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) < 0)
+	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    (errno = -server_listen_addr(s, &ss, host)) != 0)
 		goto fail;
 	/* Tests read this line to learn the port chosen for --listen HOST:0. */
-	printf("listening %s%s%s:%u\n", ss.ss_family == AF_INET6 ? "[" : "", host,
-	       ss.ss_family == AF_INET6 ? "]" : "",
-	       ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					     : ((struct sockaddr_in6 *)&ss)->sin6_port));
+	printf("listening %s\n", s->listen_addr);
 	fflush(stdout);
 	return 0;
 fail:
@@ -203,7 +215,7 @@ int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *e
 	}
 	if (opt->control && (r = server_control(s, err, errlen)) < 0)
 		return r;
-	r = server_listen(s, err, errlen);
+	r = sim_server_listen(s, err, errlen);
 	if (r < 0)
 		return r;
 	sim_server_set_rate(s, opt->rate, tools_now_ns(CLOCK_MONOTONIC));
@@ -236,7 +248,8 @@ void sim_server_free(struct sim_server *s)
 	free(s->replay);
 	free(s->replay_len);
 	SSL_CTX_free(s->ssl_ctx);
-	s->ssl_ctx = NULL;
+	SSL_CTX_free(s->bad_ctx);
+	s->ssl_ctx = s->bad_ctx = NULL;
 }
 
 /* ---- market data -------------------------------------------------------------------- */
@@ -262,44 +275,76 @@ static int server_wants(const struct sim_conn *c, int sym, uint8_t kind)
 	return kind ? (c->subs[sym] & kind) != 0 : c->subs[sym] != 0;
 }
 
+/* Queues one data message to c, wrapped {"stream":..,"data":..} for a
+ * combined-streams connection, and counts it. */
+static void server_send_event(struct sim_server *s, struct sim_conn *c, int sym, uint8_t kind,
+			      const char *p, size_t n)
+{
+	if (c->combined && sym >= 0 && kind) {
+		char name[SIM_NATIVE_MAX + 16];
+		size_t k, m;
+		struct sim_buf w = {0};
+
+		for (k = 0; s->venue.sym[sym].native[k]; k++)
+			name[k] = (char)(s->venue.sym[sym].native[k] | 0x20);
+		snprintf(name + k, sizeof(name) - k, "@%s",
+			 kind == SIM_STREAM_TRADE ? "trade" : "bookTicker");
+		m = strlen(name);
+		if (sim_buf_append(&w, "{\"stream\":\"", 11) == 0 &&
+		    sim_buf_append(&w, name, m) == 0 &&
+		    sim_buf_append(&w, "\",\"data\":", 9) == 0 && sim_buf_append(&w, p, n) == 0 &&
+		    sim_buf_append(&w, "}", 1) == 0)
+			sim_conn_send_frame(c, WSLAY_TEXT_FRAME, w.p, w.len);
+		sim_buf_free(&w);
+	} else {
+		sim_conn_send_frame(c, WSLAY_TEXT_FRAME, p, n);
+	}
+	s->stats.messages_sent++;
+	if (kind == SIM_STREAM_TRADE)
+		s->stats.trades_sent++;
+	else if (kind == SIM_STREAM_BBO)
+		s->stats.bbo_sent++;
+}
+
 int sim_server_broadcast(struct sim_server *s, int sym, uint8_t kind, const char *p, size_t n)
 {
 	int sent = 0;
 	size_t i;
 
 	for (i = 0; i < SIM_MAX_CONNS; i++) {
-		struct sim_conn *c = s->conns[i];
-
-		if (!server_wants(c, sym, kind))
+		if (!server_wants(s->conns[i], sym, kind))
 			continue;
-		if (c->combined && sym >= 0 && kind) {
-			/* combined streams wrap each event with its stream name */
-			char name[SIM_NATIVE_MAX + 16];
-			size_t k, m;
-			struct sim_buf w = {0};
-
-			for (k = 0; s->venue.sym[sym].native[k]; k++)
-				name[k] = (char)(s->venue.sym[sym].native[k] | 0x20);
-			snprintf(name + k, sizeof(name) - k, "@%s",
-				 kind == SIM_STREAM_TRADE ? "trade" : "bookTicker");
-			m = strlen(name);
-			if (sim_buf_append(&w, "{\"stream\":\"", 11) == 0 &&
-			    sim_buf_append(&w, name, m) == 0 &&
-			    sim_buf_append(&w, "\",\"data\":", 9) == 0 &&
-			    sim_buf_append(&w, p, n) == 0 && sim_buf_append(&w, "}", 1) == 0)
-				sim_conn_send_frame(c, WSLAY_TEXT_FRAME, w.p, w.len);
-			sim_buf_free(&w);
-		} else {
-			sim_conn_send_frame(c, WSLAY_TEXT_FRAME, p, n);
-		}
-		s->stats.messages_sent++;
-		if (kind == SIM_STREAM_TRADE)
-			s->stats.trades_sent++;
-		else if (kind == SIM_STREAM_BBO)
-			s->stats.bbo_sent++;
+		server_send_event(s, s->conns[i], sym, kind, p, n);
 		sent++;
 	}
 	return sent;
+}
+
+int sim_server_trade(struct sim_server *s, struct sim_conn *c, uint32_t i)
+{
+	int64_t now_ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+
+	if (!s->opt.numbered)
+		return sim_venue_trade(&s->venue, i, now_ms, 0, s->scratch, sizeof(s->scratch));
+	/* connection id above, this connection's count of the symbol's trades
+	 * below: a reader sees each connection's trades numbered 1, 2, 3... */
+	return sim_venue_trade_id(&s->venue, i, now_ms, c->id << 32 | ++c->trade_seq[i], s->scratch,
+				  sizeof(s->scratch));
+}
+
+/* --numbered: every connection gets its own trade (its own numbering). */
+static void server_emit_numbered(struct sim_server *s, uint32_t i)
+{
+	for (size_t k = 0; k < SIM_MAX_CONNS; k++) {
+		struct sim_conn *c = s->conns[k];
+		int n;
+
+		if (!server_wants(c, (int)i, SIM_STREAM_TRADE))
+			continue;
+		n = sim_server_trade(s, c, i);
+		if (n > 0)
+			server_send_event(s, c, (int)i, SIM_STREAM_TRADE, s->scratch, (size_t)n);
+	}
 }
 
 static void server_emit_step(struct sim_server *s)
@@ -324,7 +369,9 @@ static void server_emit_step(struct sim_server *s)
 		for (k = 0; k < SIM_MAX_CONNS; k++)
 			if (server_wants(s->conns[k], (int)i, 0))
 				want |= s->conns[k]->subs[i];
-		if (want & SIM_STREAM_TRADE) {
+		if (want & SIM_STREAM_TRADE && s->opt.numbered) {
+			server_emit_numbered(s, i);
+		} else if (want & SIM_STREAM_TRADE) {
 			n = sim_venue_trade(&s->venue, i, tools_now_ns(CLOCK_REALTIME) / 1000000, 0,
 					    s->scratch, sizeof(s->scratch));
 			if (n > 0)
@@ -451,6 +498,32 @@ static void server_stop_all(struct sim_server *s)
 	}
 }
 
+void sim_server_restart(struct sim_server *s, int64_t delay_ms, int64_t now_ns)
+{
+	server_stop_all(s);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	s->lfd = -1;
+	s->relisten_ns = now_ns + delay_ms * 1000000;
+	fprintf(stderr, "mdbus-sim: restart: listening again in %" PRId64 " ms\n", delay_ms);
+}
+
+/* restart: the listener comes back once its delay is over. */
+static void server_relisten(struct sim_server *s, int64_t now)
+{
+	char err[256];
+
+	if (s->lfd >= 0 || now < s->relisten_ns)
+		return;
+	if (sim_server_listen(s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mdbus-sim: restart: %s; retrying\n", err);
+		if (s->lfd >= 0)
+			close(s->lfd);
+		s->lfd = -1;
+		s->relisten_ns = now + 100000000;
+	}
+}
+
 /* One poll() round's descriptors and where each connection landed. */
 struct server_pollset {
 	struct pollfd pfd[3 + SIM_MAX_CTL + SIM_MAX_CONNS];
@@ -469,7 +542,8 @@ static int server_timeout_ms(const struct sim_server *s, int64_t now, int64_t wa
 		const struct sim_conn *c = s->conns[i];
 		if (!c)
 			continue;
-		if (c->state == SIM_CS_DELAY || c->state == SIM_CS_CLOSING)
+		if (c->state == SIM_CS_DELAY || c->state == SIM_CS_CLOSING ||
+		    c->state == SIM_CS_DRIBBLE || c->blackhole)
 			t = c->deadline_ns - now;
 		else if (c->state == SIM_CS_OPEN && !c->stalled)
 			t = c->next_ping_ns - now;
@@ -478,6 +552,8 @@ static int server_timeout_ms(const struct sim_server *s, int64_t now, int64_t wa
 		if (t < wait_ns)
 			wait_ns = t < 0 ? 0 : t;
 	}
+	if (s->lfd < 0 && s->relisten_ns - now < wait_ns)
+		wait_ns = s->relisten_ns > now ? s->relisten_ns - now : 0;
 	ms = wait_ns == INT64_MAX ? 1000 : (int)((wait_ns + 999999) / 1000000);
 	return ms > 1000 ? 1000 : ms;
 }
@@ -502,8 +578,8 @@ static void server_pollset_fill(const struct sim_server *s, struct server_pollse
 		short ev;
 
 		ps->cidx[i] = -1;
-		if (!c)
-			continue;
+		if (!c || c->blackhole)
+			continue; /* a black hole does not even notice a close */
 		/* A stalled connection is not read at all (the peer's window
 		 * fills, as behind a dead middlebox); only its full close is
 		 * noticed, to free it. */
@@ -567,6 +643,8 @@ static void server_tend(struct sim_server *s, int64_t now)
 			sim_conn_on_timer(c, now);
 		if (c->state != SIM_CS_DEAD && !c->stalled)
 			sim_conn_flush(c);
+		if (c->blackhole && now >= c->deadline_ns)
+			c->state = SIM_CS_DEAD;
 		if (c->state == SIM_CS_DEAD) {
 			fprintf(stderr, "mdbus-sim: conn %" PRIu64 ": closed\n", c->id);
 			sim_conn_free(c, 0);
@@ -592,6 +670,7 @@ int sim_server_run(struct sim_server *s)
 		server_on_events(s, &ps, now);
 		server_emit(s, now);
 		server_tend(s, now);
+		server_relisten(s, now);
 	}
 	server_stop_all(s);
 	return 0;

@@ -3,10 +3,11 @@
  * sim.h: mdbus-sim, a TLS WebSocket exchange simulator for tests and the demo.
  *
  * One thread, one poll() loop (server.c) owning every socket: the listening
- * socket, the control socket (control.c) and the client connections
- * (conn.c: TLS on the socket fd, HTTP/1.1 upgrade, WebSocket frames through
- * wslay's wslay_frame_* API). The venue dialect (binance.c) does no I/O: it
- * turns subscribe requests into replies and random walks into JSON text.
+ * socket, the control socket (control.c; the protocol-level faults that
+ * write raw frames are in faults.c) and the client connections (conn.c: TLS
+ * on the socket fd, HTTP/1.1 upgrade, WebSocket frames through wslay's
+ * wslay_frame_* API). The venue dialect (binance.c) does no I/O: it turns
+ * subscribe requests into replies and random walks into JSON text.
  * This is a test tool, not the product's hot path: it allocates per
  * connection and grows buffers freely.
  */
@@ -29,6 +30,8 @@
 #define SIM_OUT_MAX	   (64u << 20) /* a client further behind is dropped */
 #define SIM_IN_MSG_MAX	   (1u << 20)  /* largest client message accepted */
 #define SIM_CLOSE_GRACE_NS 2000000000  /* wait for the peer's close frame */
+#define SIM_HOLE_NS	   30000000000 /* a black-holed socket is kept open this long */
+#define SIM_DRIBBLE_NS	   100000000   /* endless_headers: one header line per 100 ms */
 
 /* Stream kinds a connection can subscribe to, per symbol (bit mask). */
 #define SIM_STREAM_TRADE 0x01u
@@ -85,6 +88,9 @@ int sim_venue_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *s
  * that many digits to the price (the badprecision fault). */
 int sim_venue_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals, char *buf,
 		    size_t len);
+/* The same with trade id `id` (--numbered) instead of the symbol's next. */
+int sim_venue_trade_id(struct sim_venue *v, uint32_t i, int64_t now_ms, uint64_t id, char *buf,
+		       size_t len);
 int sim_venue_bbo(struct sim_venue *v, uint32_t i, char *buf, size_t len);
 
 /* Stream kind and symbol index a replayed message belongs to (for routing
@@ -97,6 +103,7 @@ enum sim_conn_state {
 	SIM_CS_TLS,	/* TLS handshake in progress */
 	SIM_CS_HTTP,	/* reading the upgrade request */
 	SIM_CS_DELAY,	/* request read, response held back (delay_handshake) */
+	SIM_CS_DRIBBLE, /* endless_headers: response header lines, never the end */
 	SIM_CS_OPEN,	/* WebSocket open */
 	SIM_CS_CLOSING, /* close frame sent or received; flush then close */
 	SIM_CS_DEAD,	/* to be freed by the loop */
@@ -119,13 +126,15 @@ struct sim_conn {
 	int stalled;	     /* fault: ignore input, send nothing */
 	int noping;	     /* fault: do not answer pings */
 	int silent;	     /* fault: no market data */
+	int blackhole;	     /* fault: stalled, and the peer's close is never noticed */
 	int close_after_out; /* close the socket once out is flushed */
 	int want_write;	     /* TLS needs POLLOUT to progress */
 	int64_t deadline_ns; /* SIM_CS_DELAY: answer at; SIM_CS_CLOSING: give up at */
 	int64_t next_ping_ns;
 	char req_path[256];
 	char req_key[64];
-	uint8_t subs[SIM_MAX_SYMBOLS]; /* SIM_STREAM_* per symbol */
+	uint8_t subs[SIM_MAX_SYMBOLS];	     /* SIM_STREAM_* per symbol */
+	uint32_t trade_seq[SIM_MAX_SYMBOLS]; /* --numbered: trades sent per symbol */
 	struct sim_server *srv;
 };
 
@@ -152,7 +161,8 @@ struct sim_options {
 	const char *control; /* unix socket path or NULL */
 	const char *replay;  /* file of raw messages or NULL */
 	int plain;
-	double rate; /* ticks/s per symbol-stream (replay: lines/s) */
+	int numbered; /* trade ids are (connection id << 32) | per-connection count */
+	double rate;  /* ticks/s per symbol-stream (replay: lines/s) */
 	int64_t ping_interval_ms;
 	uint64_t seed;
 };
@@ -179,14 +189,19 @@ struct sim_faults {
 	int refuse_retry_after;
 	int badaccept;
 	int64_t delay_handshake_ms;
+	int endless_headers; /* new upgrades: header lines forever */
+	int badcert;	     /* new connections: the server's bad_ctx certificate */
 };
 
 struct sim_server {
 	struct sim_options opt;
 	SSL_CTX *ssl_ctx;
-	int lfd;   /* listening TCP socket */
-	int cfd;   /* control listening socket, -1 if none */
-	int sigfd; /* signalfd for SIGTERM/SIGINT */
+	SSL_CTX *bad_ctx;      /* badcert: an expired/wrong-host/self-signed certificate */
+	int lfd;	       /* listening TCP socket, -1 while restarting */
+	int64_t relisten_ns;   /* restart: listen again at (monotonic) */
+	char listen_addr[160]; /* the address bound first, port included */
+	int cfd;	       /* control listening socket, -1 if none */
+	int sigfd;	       /* signalfd for SIGTERM/SIGINT */
 	struct sim_conn *conns[SIM_MAX_CONNS];
 	int ctl[SIM_MAX_CTL];
 	struct sim_buf ctl_in[SIM_MAX_CTL];
@@ -212,8 +227,33 @@ void sim_server_set_rate(struct sim_server *s, double rate, int64_t now_ns);
 /* Sends one data message to every open, non-silent, non-stalled connection
  * subscribed to (sym, kind); sym < 0 = every subscribed connection. */
 int sim_server_broadcast(struct sim_server *s, int sym, uint8_t kind, const char *p, size_t n);
+/* Formats connection c's next trade of symbol i (numbered with --numbered)
+ * into s->scratch; returns the length or -ENOSPC. */
+int sim_server_trade(struct sim_server *s, struct sim_conn *c, uint32_t i);
+/* Opens the listening socket on opt.listen (first time) or listen_addr. */
+int sim_server_listen(struct sim_server *s, char *err, size_t errlen);
+/* restart: closes every connection and the listener for delay_ms. */
+void sim_server_restart(struct sim_server *s, int64_t delay_ms, int64_t now_ns);
 
 /* ---- control (control.c) ------------------------------------------------------------ */
+
+/* One parsed command line: the words after the command. */
+struct sim_cmd_args {
+	int nargs; /* words, the command included */
+	const char *a1, *a2;
+	int64_t now;
+};
+
+struct sim_cmd {
+	const char *name;
+	void (*run)(struct sim_server *s, const struct sim_cmd_args *c, char *reply, size_t len);
+};
+
+/* The protocol-level faults (faults.c), looked up after control.c's. */
+extern const struct sim_cmd sim_fault_cmds[];
+extern const size_t sim_fault_ncmds;
+/* Number in [lo, hi] in the tools' count grammar; 0 or -EINVAL. */
+int sim_control_int(const char *s, long lo, long hi, long *out);
 
 /* Executes one command line; writes "ok ..." or "error ..." into reply. */
 void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len);
