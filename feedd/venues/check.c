@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "symbol.h"
 #include "venue.h"
 
 static int check_fail(const struct feed_config *c, int line, char *err, size_t errlen,
@@ -77,19 +78,59 @@ static int check_symbols(const struct feed_config *c, const struct feed_session_
 	return 0;
 }
 
-/* The venue's defaults for what the file left out. */
+/* The venue's endpoint for the session's symbols: every symbol's market
+ * must live at the same URL (one connection per session until sessions own
+ * several connections). */
+static int check_endpoint(const struct feed_config *c, const struct feed_session_config *s,
+			  const struct feed_venue_ops *ops, const char **url, char *err,
+			  size_t errlen)
+{
+	struct feed_symbol_info info;
+
+	*url = ops->default_url;
+	for (size_t i = 0; i < s->nsymbols; i++) {
+		const char *u;
+
+		if (feed_symbol_parse(s->symbols[i], &info) < 0 ||
+		    info.market > MDBUS_MARKET_FUTURE)
+			continue; /* check_symbols names it */
+		u = ops->market_url[info.market] ? ops->market_url[info.market] : ops->default_url;
+		if (i > 0 && strcmp(u, *url) != 0)
+			return check_fail(
+				c, check_line(s, s->symbols_line), err, errlen,
+				"venue %s serves %s and %s on different endpoints (%s, %s): "
+				"put them in separate sessions in [session %s]",
+				ops->name, s->symbols[0], s->symbols[i], *url, u, s->name);
+		*url = u;
+	}
+	return 0;
+}
+
+/* The venue's defaults for what the file left out. A url with no path
+ * ("wss://127.0.0.1:9443") points the venue elsewhere (a simulator, a
+ * testnet, a proxy) but keeps the venue's own path. */
 static int check_defaults(const struct feed_config *c, struct feed_session_config *s,
 			  const struct feed_venue_ops *ops, char *err, size_t errlen)
 {
+	struct feed_url venue_url;
+	const char *url;
 	char why[256];
+	int rc;
 
 	memcpy(s->venue, ops->name, strlen(ops->name) + 1);
 	if (s->price_decimals < 0)
 		s->price_decimals = ops->price_decimals;
 	if (s->qty_decimals < 0)
 		s->qty_decimals = ops->qty_decimals;
-	if (s->url_line == 0 && feed_url_parse(ops->default_url, &s->url, why, sizeof(why)) < 0)
+	rc = check_endpoint(c, s, ops, &url, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (feed_url_parse(url, &venue_url, why, sizeof(why)) < 0)
 		return check_fail(c, s->line, err, errlen, "venue %s: %s", ops->name, why);
+	if (s->url_line == 0)
+		s->url = venue_url;
+	else if (strcmp(s->url.path, "/") == 0)
+		memcpy(s->url.path, venue_url.path, sizeof(s->url.path));
 	return 0;
 }
 

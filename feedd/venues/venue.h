@@ -242,8 +242,11 @@ struct feed_venue_out {
 struct feed_venue_ops {
 	const char *name;	 /* "binance": the config's venue = */
 	const char *default_url; /* used when the session has no url */
-	uint32_t channels;	 /* FEED_CH_* supported */
-	uint32_t markets;	 /* 1 << MDBUS_MARKET_*: the symbol forms it takes */
+	/* Per enum mdbus_market, where that market lives when it is not
+	 * default_url (Bybit /linear, Gate's futures host); NULL = default_url. */
+	const char *market_url[MDBUS_MARKET_FUTURE + 1];
+	uint32_t channels; /* FEED_CH_* supported */
+	uint32_t markets;  /* 1 << MDBUS_MARKET_*: the symbol forms it takes */
 	struct feed_venue_limits limits;
 	uint8_t price_decimals; /* defaults when the config sets none */
 	uint8_t qty_decimals;

@@ -556,6 +556,35 @@ static void test_errors(void)
 	}
 }
 
+/* A url with only scheme, host and port keeps the venue's own path, so a
+ * whole venue can be pointed at a simulator or a proxy; a path given is
+ * kept as it is. */
+static void test_url_keeps_venue_path(void)
+{
+	static const struct {
+		const char *url, *host, *path;
+		uint16_t port;
+	} cases[] = {
+		{"wss://127.0.0.1:9443", "127.0.0.1", "/ws", 9443},
+		{"wss://127.0.0.1:9443/", "127.0.0.1", "/ws", 9443},
+		{"ws://localhost:8080/custom?x=1", "localhost", "/custom?x=1", 8080},
+	};
+	char text[256], err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct feed_config c;
+
+		snprintf(text, sizeof(text),
+			 "[session a]\nvenue = binance\nsymbols = BTC-USDT\nurl = %s\n",
+			 cases[i].url);
+		CHECK_EQ_INT(load_checked(text, &c, err, sizeof(err)), 0);
+		CHECK(!strcmp(c.sessions[0].url.host, cases[i].host));
+		CHECK(!strcmp(c.sessions[0].url.path, cases[i].path));
+		CHECK_EQ_INT(c.sessions[0].url.port, cases[i].port);
+		feed_config_free(&c);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -569,6 +598,7 @@ int main(int argc, char **argv)
 	test_grammar();
 	test_grammar_errors();
 	test_urls_and_symbols();
+	test_url_keeps_venue_path();
 	test_symbol_markets();
 	test_errors();
 	return feed_test_done("test_config");
