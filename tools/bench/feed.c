@@ -15,6 +15,7 @@
  * Instructions per message: callgrind on bench_feed_measured (docs/PERFORMANCE.md, H).
  */
 #include "bench.h"
+#include "feed_msgs.h"
 #include "venue.h"
 #include "ws.h"
 
@@ -27,7 +28,6 @@
 #define BENCH_FEED_DISTINCT 4096  /* distinct messages, replayed to reach --messages */
 #define BENCH_FEED_CHUNK    16384 /* one TLS record of plaintext */
 #define BENCH_FEED_MAX_MSG  65536
-#define BENCH_FEED_NSYM	    4
 
 /* The one process-wide counter: a linker wrapper has no context to carry
  * it. Relaxed: a count read by the thread that allocates. */
@@ -143,29 +143,31 @@ static int bench_feed_sink(void *ud, const uint8_t *p, size_t n)
 	return 0; /* nothing is sent in this benchmark (no pings arrive) */
 }
 
-/* BENCH_FEED_DISTINCT trade messages as unmasked server text frames. */
-static int bench_feed_generate(struct bench_feed *b)
+/* BENCH_FEED_DISTINCT trade messages, in the venue's own format, as
+ * unmasked server frames. */
+static int bench_feed_generate(struct bench_feed *b, const struct bench_feed_gen *g)
 {
-	static const char *const native[] = {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"};
 	static const unsigned px[] = {65000, 3400, 150, 600};
 	uint64_t tid[BENCH_FEED_NSYM] = {3000000000ull, 1200000000ull, 400000000ull, 800000000ull};
-	size_t cap = (size_t)BENCH_FEED_DISTINCT * 256, off = 0;
-	char msg[240];
+	size_t cap = (size_t)BENCH_FEED_DISTINCT * 512, off = 0;
+	char msg[480];
+	int binary;
 	if (!(b->frames = malloc(cap)))
 		return -ENOMEM;
 	for (unsigned k = 0; k < BENCH_FEED_DISTINCT; k++) {
 		unsigned s = k % BENCH_FEED_NSYM;
-		unsigned long long t = 1732550400000ull + k;
-		/* prices with 2 decimals, quantities with 5, both padded to 8 */
-		int n = snprintf(msg, sizeof(msg),
-				 "{\"e\":\"trade\",\"E\":%llu,\"s\":\"%s\",\"t\":%llu,\"p\":\"%u.%"
-				 "02u000000\",\"q\":\"%u.%05u000\",\"T\":%llu,\"m\":%s,\"M\":true}",
-				 t + 3, native[s], (unsigned long long)tid[s]++,
-				 px[s] + (k * 7) % 97, (k * 13) % 100, (k * 3) % 5,
-				 (k * 7919) % 100000, t, (k & 1) ? "true" : "false");
-		if (n <= 0 || (size_t)n >= sizeof(msg) || off + (size_t)n + 4 > cap)
+		struct bench_feed_trade t = {s,
+					     px[s] + (k * 7) % 97,
+					     (k * 13) % 100,
+					     (k * 3) % 5,
+					     (k * 7919) % 100000,
+					     tid[s]++,
+					     1732550400000ull + k,
+					     !(k & 1)};
+		int n = g->make(g, &t, msg, sizeof(msg), &binary);
+		if (n < 0 || off + (size_t)n + 4 > cap)
 			return -EOVERFLOW;
-		b->frames[off++] = 0x81; /* FIN + text */
+		b->frames[off++] = binary ? 0x82 : 0x81; /* FIN + binary / text */
 		if (n >= 126) {
 			b->frames[off++] = 126;
 			b->frames[off++] = (uint8_t)(n >> 8);
@@ -212,10 +214,9 @@ __attribute__((noinline)) static void bench_feed_venue_only(struct bench_feed *b
 
 /* The venue context, the private bus with its instruments, the WebSocket
  * layer and the frames. 0 or -errno with err. */
-static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *ops, char *err,
-			    size_t len)
+static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *ops,
+			    const struct bench_feed_gen *g, char *err, size_t len)
 {
-	static const char *const syms[] = {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"};
 	struct feed_session_config sc = {.symbols = b->syms,
 					 .nsymbols = BENCH_FEED_NSYM,
 					 .channels = FEED_CH_TRADES,
@@ -230,7 +231,7 @@ static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *o
 	snprintf(sc.name, sizeof(sc.name), "bench");
 	snprintf(sc.venue, sizeof(sc.venue), "%s", ops->name);
 	for (unsigned i = 0; i < BENCH_FEED_NSYM; i++)
-		snprintf(b->syms[i], sizeof(b->syms[i]), "%s", syms[i]);
+		snprintf(b->syms[i], sizeof(b->syms[i]), "%s", g->norm[i]);
 	int rc = feed_venue_ctx_init(&b->v, ops, &sc, err, len);
 	if (rc == 0)
 		rc = bench_bus_open(&b->w, bus, 65536, NULL, err, len);
@@ -250,7 +251,7 @@ static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *o
 		b->ws.fctx = NULL;
 		return rc;
 	}
-	if ((rc = bench_feed_generate(b)) < 0)
+	if ((rc = bench_feed_generate(b, g)) < 0)
 		snprintf(err, len, "cannot build the synthetic messages: %s", strerror(-rc));
 	return rc;
 }
@@ -306,15 +307,16 @@ static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
 {
 	memset(r, 0, sizeof(*r));
 	r->venue = ops->name;
-	if (strcmp(ops->name, "binance") != 0) {
-		r->skip = "no synthetic message generator for this venue yet";
+	const struct bench_feed_gen *g = bench_feed_gen_find(ops->name);
+	if (!g) {
+		r->skip = "no synthetic message generator for this venue (feed_msgs.c)";
 		return 0;
 	}
 	struct bench_feed *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	uint64_t a0 = bench_alloc_count();
-	int rc = bench_feed_setup(b, ops, r->err, sizeof(r->err));
+	int rc = bench_feed_setup(b, ops, g, r->err, sizeof(r->err));
 	r->v[SETUP] = (double)(bench_alloc_count() - a0);
 	if (rc == 0 &&
 	    (rc = bench_feed_time(b, (messages + BENCH_FEED_DISTINCT - 1) / BENCH_FEED_DISTINCT,
