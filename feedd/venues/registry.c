@@ -10,15 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "subs.h"
 #include "symbol.h"
 #include "venue.h"
 
 extern const struct feed_venue_ops feed_venue_binance;
+extern const struct feed_venue_ops feed_venue_gateio;
 
 static const struct feed_venue_ops *const feed_venues[] = {
 	&feed_venue_binance,
+	&feed_venue_gateio,
 };
 
 #define FEED_NVENUES (sizeof(feed_venues) / sizeof(feed_venues[0]))
@@ -507,11 +510,25 @@ int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 	return 0;
 }
 
+int64_t feed_venue_wall_now(struct feed_venue_ctx *v)
+{
+	struct timespec ts;
+
+	if (v->clock) {
+		v->wall_ns = v->clock();
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v->wall_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	return v->wall_ns;
+}
+
 int feed_venue_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
 {
 	*n = 0;
 	if (!v->ops->ping)
 		return 0;
+	(void)feed_venue_wall_now(v); /* a venue ping may carry the wall time */
 	return v->ops->ping(v, buf, len, n, now_ns);
 }
 

@@ -193,6 +193,7 @@ int feed_venue_subscribe_next(struct feed_venue_ctx *v, char *buf, size_t len, s
 	int rc;
 
 	*n = 0;
+	(void)feed_venue_wall_now(v); /* a request may carry the time (Gate) */
 	if (v->sub_next < v->nstreams) {
 		rc = subs_next_shared(v, buf, len, n);
 		if (rc != 0)

@@ -216,6 +216,12 @@ struct feed_venue_ctx {
 	struct feed_venue_stats st;
 	char reason[FEED_VENUE_REASON_MAX];
 	char reply[FEED_VENUE_REPLY_MAX];
+	/* Wall clock for requests that carry a time (Gate's "time", seconds,
+	 * within 60 s of the server's): feed_venue_subscribe_next and
+	 * feed_venue_ping set wall_ns from clock (NULL = CLOCK_REALTIME)
+	 * before the adapter formats. Tests set clock to fix the time. */
+	int64_t (*clock)(void);
+	int64_t wall_ns;
 };
 
 /* Filled by on_message. The caller sets ticks and cap; the rest is output. */
@@ -341,6 +347,10 @@ uint32_t feed_venue_streams_acked(const struct feed_venue_ctx *v);
 uint32_t feed_venue_streams_rejected(const struct feed_venue_ctx *v);
 
 /* ---- messages and keepalive ------------------------------------------------- */
+
+/* Wall-clock ns since the epoch: v->clock() if set, else CLOCK_REALTIME
+ * (vDSO, no syscall). Stored in v->wall_ns too. */
+int64_t feed_venue_wall_now(struct feed_venue_ctx *v);
 
 int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			  int64_t recv_ns, struct feed_venue_out *out);

@@ -101,6 +101,91 @@ static void test_gzip(const struct feed_session_config *sc)
 	feed_venue_ctx_free(&v);
 }
 
+/* Gate: spot and perp sessions (subscribe with the wall time, acks by id
+ * and by channel, trades, a futures batch larger than the tick array with
+ * its continuation, book tickers, pongs, errors) allocate nothing. */
+static const char *const gateio_msgs[] = {
+	"{\"time\":1,\"channel\":\"spot.trades\",\"event\":\"subscribe\",\"id\":1,\"error\":null,"
+	"\"result\":{\"status\":\"success\"}}",
+	"{\"time\":1,\"channel\":\"spot.book_ticker\",\"event\":\"subscribe\",\"id\":2,\"error\":{"
+	"\"code\":2,\"message\":\"Invalid argument provided\"},\"result\":null}",
+	"{\"time\":1,\"channel\":\"spot.book_ticker\",\"event\":\"subscribe\",\"error\":null,"
+	"\"result\":{\"status\":\"success\"}}",
+	"{\"time\":1606292218,\"channel\":\"spot.trades\",\"event\":\"update\",\"result\":{\"id\":"
+	"309143071,\"id_market\":2390902,\"create_time_ms\":\"1606292218213.4578\",\"side\":"
+	"\"sell\",\"currency_pair\":\"BTC_USDT\",\"amount\":\"16.47\",\"price\":\"0.4705\","
+	"\"id_market\":5736713}}",
+	"{\"time\":1,\"channel\":\"spot.book_ticker\",\"event\":\"update\",\"result\":{\"t\":"
+	"1606293275123,\"u\":48733182,\"s\":\"ETH_USDT\",\"b\":\"19177.79\",\"B\":\"0.00033415\","
+	"\"a\":\"19179.38\",\"A\":\"0.09\"}}",
+	"{\"time\":1,\"channel\":\"spot.pong\",\"event\":\"\",\"error\":null,\"result\":null}",
+	"{\"time\":1,\"channel\":\"\",\"event\":\"\",\"error\":{\"code\":1,\"message\":\"x\"}}",
+	"{\"time\":1,\"channel\":\"spot.trades\",\"event\":\"update\",\"result\":{\"id\":1,"
+	"\"create_time_ms\":\"1\",\"side\":\"up\",\"currency_pair\":\"BTC_USDT\"}}",
+	"{\"time\":1,\"channel\":\"spot.tickers\",\"event\":\"update\",\"result\":{}}",
+	"garbage",
+};
+
+static void test_gateio(void)
+{
+	char spot[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	char perp[1][MDBUS_SYMBOL_MAX] = {"BTC-USDT-PERP"};
+	const struct feed_venue_ops *ops = feed_venue_find("gateio");
+	struct feed_session_config sc;
+	struct feed_venue_ctx v, f;
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	char buf[4096], err[128];
+	unsigned long before;
+	size_t n, o;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = spot;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = -1;
+	sc.qty_unit = -1;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	sc.symbols = perp;
+	sc.nsymbols = 1;
+	sc.contract_size = 1;
+	sc.contract_decimals = 4;
+	CHECK_EQ_INT(feed_venue_ctx_init(&f, ops, &sc, err, sizeof(err)), 0);
+	/* 40 futures trades in one message: three pieces of at most 16 */
+	o = (size_t)snprintf(buf, sizeof(buf),
+			     "{\"channel\":\"futures.trades\",\"event\":"
+			     "\"update\",\"result\":[");
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+				      "%s{\"size\":-%d,\"id\":%d,\"create_time_ms\":1545136464123,"
+				      "\"price\":\"96.4\",\"contract\":\"BTC_USDT\"}",
+				      i ? "," : "", i + 1, i);
+	o += (size_t)snprintf(buf + o, sizeof(buf) - o, "]}");
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		char sub[1024];
+		feed_venue_ctx_reset(&v);
+		while (feed_venue_subscribe_next(&v, sub, sizeof(sub), &n) == 1)
+			;
+		CHECK_EQ_INT(feed_venue_ping(&v, sub, sizeof(sub), &n, round), 0);
+		for (size_t i = 0; i < sizeof(gateio_msgs) / sizeof(gateio_msgs[0]); i++)
+			CHECK_EQ_INT(feed_venue_on_message(&v, (const uint8_t *)gateio_msgs[i],
+							   strlen(gateio_msgs[i]), 0, round, &out),
+				     0);
+		do
+			CHECK_EQ_INT(
+				feed_venue_on_message(&f, (const uint8_t *)buf, o, 0, round, &out),
+				0);
+		while (out.more);
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(v.st.ticks, 2000);
+	CHECK_EQ_INT(f.st.ticks, 40000);
+	CHECK_EQ_INT(v.st.cls[FEED_MSG_ACK] > 0 && v.st.cls[FEED_MSG_REJECT] > 0, 1);
+	feed_venue_ctx_free(&v);
+	feed_venue_ctx_free(&f);
+}
+
 /* Long: one test script of checks in order; each step builds on the state the last left. */
 int main(void)
 {
@@ -166,5 +251,6 @@ int main(void)
 	printf("allocations in %d x %zu messages: %lu\n", 1000, sizeof(msgs) / sizeof(msgs[0]),
 	       allocs - before);
 	test_gzip(&sc);
+	test_gateio();
 	return feed_test_done("test_nomalloc");
 }
