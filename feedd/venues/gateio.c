@@ -86,8 +86,10 @@ static int gateio_native_symbol(const char *norm, char *out, size_t len)
 	}
 	if (n + 1 > len)
 		return -ENAMETOOLONG;
+	memcpy(out, norm, n);
 	for (size_t i = 0; i < n; i++)
-		out[i] = norm[i] == '-' ? '_' : norm[i];
+		if (out[i] == '-')
+			out[i] = '_';
 	out[n] = '\0';
 	return 0;
 }

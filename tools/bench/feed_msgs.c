@@ -28,11 +28,39 @@ static int bench_gen_binance(const struct bench_feed_gen *g, const struct bench_
 			      len);
 }
 
+/* Gate spot.trades: one trade per message, side = the taker's,
+ * create_time_ms a string with fractional ms (docs/venues/gateio.md). */
+static int bench_gen_gateio(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
+			    char *buf, size_t len, int *binary)
+{
+	*binary = 0;
+	return bench_fmt_done(
+		snprintf(
+			buf, len,
+			"{\"time\":%llu,\"time_ms\":%llu,\"channel\":\"spot.trades\",\"event\":"
+			"\"update\",\"result\":{\"id\":%llu,\"id_market\":%llu,\"create_time\":%"
+			"llu,"
+			"\"create_time_ms\":\"%llu.4578\",\"side\":\"%s\",\"currency_pair\":\"%s\","
+			"\"amount\":\"%u.%05u00000\",\"price\":\"%u.%02u00000000\",\"range\":"
+			"\"%llu-%llu\"}}",
+			(unsigned long long)t->ts_ms / 1000, (unsigned long long)t->ts_ms + 3,
+			(unsigned long long)t->id, (unsigned long long)t->id,
+			(unsigned long long)t->ts_ms / 1000, (unsigned long long)t->ts_ms,
+			t->buyer_is_taker ? "buy" : "sell", g->native[t->sym], t->qty_int,
+			t->qty_frac, t->px_int, t->px_frac, (unsigned long long)t->id,
+			(unsigned long long)t->id),
+		len);
+}
+
 static const struct bench_feed_gen bench_feed_gens[] = {
 	{"binance",
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"},
 	 bench_gen_binance},
+	{"gateio",
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 {"BTC_USDT", "ETH_USDT", "SOL_USDT", "BNB_USDT"},
+	 bench_gen_gateio},
 };
 
 const struct bench_feed_gen *bench_feed_gen_find(const char *venue)
