@@ -231,6 +231,10 @@ int mdbus_health_set_instr_status(void *region, uint32_t id, uint32_t status)
 
 /* ---- readers on a raw region ------------------------------------------------- */
 
+/* The texts of a copied record are NUL-terminated whatever the region holds:
+ * another process writes it, and a reader prints them with %s. */
+#define HEALTH_TERMINATE(a) ((a)[sizeof(a) - 1] = '\0')
+
 int mdbus_health_read_feed(const void *region, size_t size, struct mdbus_health_feed *out)
 {
 	int err = mdbus_health_check(region, size, NULL);
@@ -240,7 +244,12 @@ int mdbus_health_read_feed(const void *region, size_t size, struct mdbus_health_
 		return err;
 	if (!out)
 		return -EINVAL;
-	return health_seq_read(&h->feed_seq, h->feed_words, out, MDBUS_HEALTH_FEED_WORDS);
+	err = health_seq_read(&h->feed_seq, h->feed_words, out, MDBUS_HEALTH_FEED_WORDS);
+	if (err == 0) {
+		HEALTH_TERMINATE(out->config);
+		HEALTH_TERMINATE(out->version);
+	}
+	return err;
 }
 
 /* A readable region and somewhere to copy to. */
@@ -265,7 +274,15 @@ int mdbus_health_read_session(const void *region, size_t size, uint32_t idx,
 	if (idx >= g.session_count)
 		return -ENOENT;
 	const struct mdbus_health_srec *r = health_srec((struct mdbus_health_hdr *)region, idx);
-	return health_seq_read(&r->seq, r->words, out, MDBUS_HEALTH_SESSION_WORDS);
+	err = health_seq_read(&r->seq, r->words, out, MDBUS_HEALTH_SESSION_WORDS);
+	if (err == 0) {
+		HEALTH_TERMINATE(out->name);
+		HEALTH_TERMINATE(out->venue);
+		HEALTH_TERMINATE(out->host);
+		HEALTH_TERMINATE(out->last_error);
+		HEALTH_TERMINATE(out->verdict_reason);
+	}
+	return err;
 }
 
 int mdbus_health_read_instr(const void *region, size_t size, uint32_t id,

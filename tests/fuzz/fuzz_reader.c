@@ -18,13 +18,17 @@
  * grow; -EBADMSG is sticky; strings handed out are NUL-terminated.
  *
  * Input: byte 0 = options (bit 0 start OLDEST, bit 1 batch reads, bits 2-3
- * file size: same/shorter/longer, bit 4 INSECURE), then mutations of 1 + 2 +
- * up to 8 bytes (see fz_mutate); a 0xff byte switches to after-open ones.
+ * file size: same/shorter/longer, bit 4 INSECURE, bit 5 the writer's lock
+ * file exists, bit 6 it is held: writer liveness by lock or by pid), then
+ * mutations of 1 + 2 + up to 8 bytes (see fz_mutate); a 0xff byte switches
+ * to after-open ones.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,7 +46,8 @@
 static uint8_t *fz_tpl; /* the writer's segment, copied */
 static size_t fz_tpl_size;
 static char fz_bus[64], fz_path[MDBUS__PATH_MAX];
-static int fz_fd = -1;
+static char fz_lock[MDBUS__PATH_MAX], fz_lock_off[MDBUS__PATH_MAX + 8];
+static int fz_fd = -1, fz_lock_fd = -1, fz_lock_there;
 static uint8_t *fz_map; /* the bus file, writable, 2 x fz_tpl_size */
 static timer_t fz_timer;
 static const char *volatile fz_call = "(none)";
@@ -79,7 +84,7 @@ static void fz_fill_health(mdbus_writer *w)
 
 	FUZZ_CHECK(mdbus_health_writer_init(h, size, FZ_SESS, FZ_INSTR) == 0);
 	f.heartbeat_mono_ns = mdbus_health_mono_ns();
-	f.heartbeat_period_ms = 100;
+	f.heartbeat_period_ms = 100000000; /* a day: the snapshots see a live feed */
 	snprintf(f.config, sizeof(f.config), "/etc/mdbus/feedd.ini");
 	snprintf(f.version, sizeof(f.version), "fuzz");
 	FUZZ_CHECK(mdbus_health_publish_feed(h, &f) == 0);
@@ -89,7 +94,10 @@ static void fz_fill_health(mdbus_writer *w)
 		snprintf(s.venue, sizeof(s.venue), "binance");
 		snprintf(s.host, sizeof(s.host), "stream.binance.com");
 		snprintf(s.last_error, sizeof(s.last_error), "tls: handshake failed");
-		s.state = i + 1;
+		s.state = i == 0 ? MDBUS_HEALTH_ST_LIVE : MDBUS_HEALTH_ST_BACKOFF;
+		s.last_msg_ns = f.heartbeat_mono_ns;
+		s.next_reconnect_ns = f.heartbeat_mono_ns + 1000000000;
+		s.last_error_class = i;
 		s.streams = 4;
 		s.subscriptions = 4 - i;
 		FUZZ_CHECK(mdbus_health_publish_session(h, i, &s) == 0);
@@ -151,6 +159,10 @@ static void fz_cleanup(void)
 {
 	if (fz_fd >= 0)
 		unlink(fz_path);
+	if (fz_lock_fd >= 0) {
+		unlink(fz_lock);
+		unlink(fz_lock_off);
+	}
 }
 
 /* libFuzzer's signature. */
@@ -158,14 +170,19 @@ static void fz_cleanup(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2};
-	char lock[MDBUS__PATH_MAX], bus[MDBUS_BUS_NAME_MAX];
+	char bus[MDBUS_BUS_NAME_MAX];
 
 	(void)argc, (void)argv;
 	fz_template();
 	snprintf(fz_bus, sizeof(fz_bus), "fuzz-reader-%ld", (long)getpid());
-	FUZZ_CHECK(mdbus__bus_paths(fz_bus, bus, fz_path, lock) == 0);
+	FUZZ_CHECK(mdbus__bus_paths(fz_bus, bus, fz_path, fz_lock) == 0);
 	fz_fd = open(fz_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	FUZZ_CHECK(fz_fd >= 0);
+	/* The writer's lock file waits under another name until an input
+	 * asks for it (fz_lock_set). */
+	snprintf(fz_lock_off, sizeof(fz_lock_off), "%s.off", fz_lock);
+	fz_lock_fd = open(fz_lock_off, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	FUZZ_CHECK(fz_lock_fd >= 0);
 	atexit(fz_cleanup);
 	FUZZ_CHECK(ftruncate(fz_fd, (off_t)(2 * fz_tpl_size)) == 0);
 	fz_map = mmap(NULL, 2 * fz_tpl_size, PROT_READ | PROT_WRITE, MAP_SHARED, fz_fd, 0);
@@ -197,12 +214,13 @@ static const uint8_t fz_fields[][2] = {{0, 8},	 {8, 4},   {12, 4},  {16, 8},  {2
 /* Applies one mutation to the bus file of fsize bytes. op % 7 picks the
  * place: 0 header bytes, 1 a header field, 2 instrument table, 3 health
  * region, 4 ring bytes, 5 a forged slot seq near write_seq, 6 anywhere;
- * (op / 7) % 4 the width (1, 2, 4, 8); op / 28 the kind: 0 store val,
- * 1 add a small signed delta, 2 store a constant, 3 xor val. */
+ * (op / 7) % 4 the width (1, 2, 4, 8); (op / 28) % 5 the kind: 0 store val,
+ * 1 add a small signed delta, 2 store a constant, 3 xor val, 4 fill 64 bytes
+ * with val's low byte (e.g. a text field without its NUL). */
 static void fz_mutate(const struct fz_mut *m, size_t fsize)
 {
 	const struct mdbus_seg_header *h = (const struct mdbus_seg_header *)fz_tpl;
-	unsigned place = m->op % 7, width = 1u << ((m->op / 7) % 4), kind = (m->op / 28) % 4;
+	unsigned place = m->op % 7, width = 1u << ((m->op / 7) % 4), kind = (m->op / 28) % 5;
 	uint64_t base = 0, len = fz_tpl_size, v = m->val, old = 0;
 
 	switch (place) {
@@ -235,6 +253,11 @@ static void fz_mutate(const struct fz_mut *m, size_t fsize)
 		break;
 	}
 	uint64_t at = base + (place == 1 || place == 5 ? 0 : m->off % len);
+	if (kind == 4) {
+		size_t n = at + 64 <= fsize ? 64 : (at < fsize ? fsize - at : 0);
+		memset(fz_map + at, (int)(m->val & 0xff), n);
+		return;
+	}
 	if (at + width > fsize)
 		return;
 	memcpy(&old, fz_map + at, width);
@@ -308,9 +331,16 @@ static void fz_health_session(mdbus_reader *r, uint32_t idx)
 
 	FUZZ_CHECK(rc == 0 || fz_check_rc_ok(rc) || rc == -ENOENT || rc == -ENODATA);
 	if (rc == 0) {
+		char why[MDBUS_HEALTH_TEXT_MAX];
 		FUZZ_CHECK(FZ_TERMINATED(s.name) && FZ_TERMINATED(s.venue) &&
 			   FZ_TERMINATED(s.host));
 		FUZZ_CHECK(FZ_TERMINATED(s.last_error) && FZ_TERMINATED(s.verdict_reason));
+		/* The pure verdict on whatever the record holds. */
+		int v = FZ_CALL(
+			mdbus_health_session_verdict(&s, mdbus_health_mono_ns(), why, sizeof(why)));
+		FUZZ_CHECK(v == MDBUS_HEALTH_HEALTHY || v == MDBUS_HEALTH_DEGRADED ||
+			   v == MDBUS_HEALTH_DOWN);
+		FUZZ_CHECK(FZ_TERMINATED(why));
 	}
 }
 
@@ -373,6 +403,17 @@ static void fz_instruments(mdbus_reader *r)
 	FUZZ_CHECK(alive == 0 || alive == 1 || alive < 0);
 }
 
+/* The writer's lock file at its name or not, held (a live writer) or not. */
+static void fz_lock_set(int there, int held)
+{
+	if (there != fz_lock_there) {
+		FUZZ_CHECK(rename(there ? fz_lock_off : fz_lock, there ? fz_lock : fz_lock_off) ==
+			   0);
+		fz_lock_there = there;
+	}
+	FUZZ_CHECK(flock(fz_lock_fd, held ? LOCK_EX | LOCK_NB : LOCK_UN) == 0);
+}
+
 /* The bus file for this input: the template at the size bits 2-3 ask for. */
 static size_t fz_prepare(uint8_t opts, struct fuzz_in *in)
 {
@@ -412,6 +453,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	uint8_t opts = fuzz_take(&in);
 	size_t fsize = fz_prepare(opts, &in);
+	fz_lock_set(!!(opts & 0x20), !!(opts & 0x40));
 	while (in.n > 0 && nmut++ < FZ_MUTATIONS_MAX) {
 		struct fz_mut m;
 		m.op = fuzz_take(&in);
