@@ -64,7 +64,9 @@
  * server ping, a connection lifetime.
  *
  * Differences from the issue's table: none in substance; the ticker is
- * trade-driven (above), and the error form is the older docs' one.
+ * trade-driven (above), the error form is the older docs' one, and
+ * heartbeat's last_trade_id (the documented way to notice dropped
+ * matches) is not compared: the sequence check covers a drop.
  */
 #include <errno.h>
 #include <stdio.h>
