@@ -195,7 +195,11 @@ static inline int kraken_decimal(struct feed_venue_ctx *v, struct feed_venue_out
 				 const struct feed_json_val *f, const char *what, unsigned dec,
 				 int64_t *val)
 {
-	return feed_venue_decimal(v, e, i, f, what, dec, FEED_DEC_NUM, val);
+	/* The plain form ("0.5117", no exponent) first: the hot path. */
+	if (f->type == FEED_JSON_NUMBER && mdbus_decimal_parse(f->p, f->n, dec, val) == 0 &&
+	    *val >= 0)
+		return 0;
+	return feed_venue_decimal_any(v, e, i, f, what, dec, FEED_DEC_NUM, val);
 }
 
 /* The element's "timestamp" (RFC 3339) to ns; absent gives 0 when optional. */
