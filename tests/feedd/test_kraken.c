@@ -246,7 +246,8 @@ static void directive(char *d)
 			FAILF("on_message failed");
 	} else if (!strcmp(d, "ping")) {
 		if (feed_venue_ping(&ctx, buf, sizeof(buf), &n, 0) != 0 ||
-		    n != strlen("{\"method\":\"ping\"}") || memcmp(buf, "{\"method\":\"ping\"}", n))
+		    n != strlen("{\"method\":\"ping\"}") ||
+		    memcmp(buf, "{\"method\":\"ping\"}", n) != 0)
 			FAILF("ping %.*s", (int)n, buf);
 	} else if (!strncmp(d, "sub ", 4)) {
 		rc = feed_venue_subscribe_next(&ctx, buf, sizeof(buf), &n);

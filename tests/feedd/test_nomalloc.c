@@ -180,8 +180,8 @@ static void test_kraken(void)
 	CHECK(classes & (1ul << FEED_MSG_ERROR));
 	CHECK(classes & (1ul << FEED_MSG_HEARTBEAT));
 	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
-	CHECK_EQ_INT(v.st.ticks, 1000 * 42);
-	CHECK(v.st.pieces >= 1000 * 2);
+	CHECK_EQ_INT(v.st.ticks, 42000);
+	CHECK(v.st.pieces >= 2000u);
 	feed_venue_ctx_free(&v);
 }
 
