@@ -132,36 +132,55 @@ static int kraken_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *
 
 /* ---- message keys ------------------------------------------------------------------ */
 
+/* In the order the members arrive in the documented examples (data:
+ * channel type data; answers: method result success / error method success
+ * symbol ... req_id), so the scanner matches most keys with one compare. */
 enum {
 	K_CHANNEL,
 	K_TYPE,
 	K_DATA,
-	K_METHOD,
-	K_SUCCESS,
-	K_RESULT,
 	K_ERROR,
-	K_REQ_ID,
+	K_METHOD,
+	K_RESULT,
+	K_SUCCESS,
 	K_SYMBOL,
+	K_REQ_ID,
 	K__COUNT
 };
 
 static const struct feed_json_key kraken_keys[K__COUNT] = {
 	[K_CHANNEL] = FEED_JSON_KEY("channel"), [K_TYPE] = FEED_JSON_KEY("type"),
-	[K_DATA] = FEED_JSON_KEY("data"),	[K_METHOD] = FEED_JSON_KEY("method"),
-	[K_SUCCESS] = FEED_JSON_KEY("success"), [K_RESULT] = FEED_JSON_KEY("result"),
-	[K_ERROR] = FEED_JSON_KEY("error"),	[K_REQ_ID] = FEED_JSON_KEY("req_id"),
-	[K_SYMBOL] = FEED_JSON_KEY("symbol"),
+	[K_DATA] = FEED_JSON_KEY("data"),	[K_ERROR] = FEED_JSON_KEY("error"),
+	[K_METHOD] = FEED_JSON_KEY("method"),	[K_RESULT] = FEED_JSON_KEY("result"),
+	[K_SUCCESS] = FEED_JSON_KEY("success"), [K_SYMBOL] = FEED_JSON_KEY("symbol"),
+	[K_REQ_ID] = FEED_JSON_KEY("req_id"),
 };
 
-/* Keys of one data element (trade or ticker). */
-enum { E_SYMBOL, E_SIDE, E_PRICE, E_QTY, E_TID, E_TS, E_BID, E_BIDQ, E_ASK, E_ASKQ, E__COUNT };
+/* Keys of one data element, in arrival order: trade (symbol side price qty
+ * ord_type trade_id timestamp), then ticker's (symbol bid bid_qty ask
+ * ask_qty ... timestamp). ord_type is listed only for that order. */
+enum {
+	E_SYMBOL,
+	E_SIDE,
+	E_PRICE,
+	E_QTY,
+	E_ORD_TYPE,
+	E_TID,
+	E_TS,
+	E_BID,
+	E_BIDQ,
+	E_ASK,
+	E_ASKQ,
+	E__COUNT
+};
 
 static const struct feed_json_key kraken_elem_keys[E__COUNT] = {
-	[E_SYMBOL] = FEED_JSON_KEY("symbol"), [E_SIDE] = FEED_JSON_KEY("side"),
-	[E_PRICE] = FEED_JSON_KEY("price"),   [E_QTY] = FEED_JSON_KEY("qty"),
-	[E_TID] = FEED_JSON_KEY("trade_id"),  [E_TS] = FEED_JSON_KEY("timestamp"),
-	[E_BID] = FEED_JSON_KEY("bid"),	      [E_BIDQ] = FEED_JSON_KEY("bid_qty"),
-	[E_ASK] = FEED_JSON_KEY("ask"),	      [E_ASKQ] = FEED_JSON_KEY("ask_qty"),
+	[E_SYMBOL] = FEED_JSON_KEY("symbol"),	  [E_SIDE] = FEED_JSON_KEY("side"),
+	[E_PRICE] = FEED_JSON_KEY("price"),	  [E_QTY] = FEED_JSON_KEY("qty"),
+	[E_ORD_TYPE] = FEED_JSON_KEY("ord_type"), [E_TID] = FEED_JSON_KEY("trade_id"),
+	[E_TS] = FEED_JSON_KEY("timestamp"),	  [E_BID] = FEED_JSON_KEY("bid"),
+	[E_BIDQ] = FEED_JSON_KEY("bid_qty"),	  [E_ASK] = FEED_JSON_KEY("ask"),
+	[E_ASKQ] = FEED_JSON_KEY("ask_qty"),
 };
 
 /* One parsed data element, before it becomes a tick. */
