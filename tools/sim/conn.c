@@ -460,6 +460,8 @@ static void conn_on_message(struct sim_conn *c)
 		if (c->noping)
 			rep->n = 0;
 		s->stats.pongs_sent += rep->n ? 1 : 0;
+	} else if (r == SIM_REQ_PONG) {
+		s->stats.pongs_received++;
 	} else {
 		s->stats.requests++;
 		fprintf(stderr, "mdbus-sim: conn %" PRIu64 ": request %.*s -> %s (streams=%u)\n",

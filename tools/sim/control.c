@@ -370,8 +370,9 @@ static const struct sim_cmd control_cmds[] = {
 };
 
 /* "on L CMD...": CMD acts on listener L's clients only; L is its index in
- * --listen order or its venue name (the first listener of that venue). */
-static void control_on(struct sim_server *s, const char *line, char *reply, size_t len)
+ * --listen order or its venue name (the first listener of that venue).
+ * Sets s->only and returns where CMD starts, or NULL with an error reply. */
+static const char *control_on(struct sim_server *s, const char *line, char *reply, size_t len)
 {
 	char sel[64] = "";
 	int used = 0, k;
@@ -379,7 +380,7 @@ static void control_on(struct sim_server *s, const char *line, char *reply, size
 
 	if (sscanf(line, "on %63s %n", sel, &used) < 1 || used == 0 || !line[used]) {
 		snprintf(reply, len, "error on: LISTENER COMMAND...");
-		return;
+		return NULL;
 	}
 	if (sim_control_int(sel, 0, s->nlst - 1, &idx) < 0) {
 		for (k = 0; k < s->nlst && strcmp(s->lst[k].d->name, sel) != 0; k++)
@@ -389,22 +390,17 @@ static void control_on(struct sim_server *s, const char *line, char *reply, size
 	if (idx < 0 || idx >= s->nlst) {
 		snprintf(reply, len, "error on %s: no such listener (0..%d or a venue name)", sel,
 			 s->nlst - 1);
-		return;
+		return NULL;
 	}
 	s->only = &s->lst[idx];
-	sim_control_exec(s, line + used, reply, len);
-	s->only = NULL;
+	return line + used;
 }
 
-void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len)
+static void control_run(struct sim_server *s, const char *line, char *reply, size_t len)
 {
 	char cmd[64] = "", a1[64] = "", a2[64] = "";
 	struct sim_cmd_args c = {.a1 = a1, .a2 = a2, .now = tools_now_ns(CLOCK_MONOTONIC)};
 
-	if (strncmp(line, "on ", 3) == 0) {
-		control_on(s, line, reply, len);
-		return;
-	}
 	c.nargs = sscanf(line, "%63s %63s %63s", cmd, a1, a2);
 	if (c.nargs < 1) {
 		snprintf(reply, len, "error empty command; %s", CONTROL_HELP);
@@ -423,6 +419,14 @@ void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_
 		}
 	}
 	snprintf(reply, len, "error unknown command '%s'; %s", cmd, CONTROL_HELP);
+}
+
+void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len)
+{
+	if (strncmp(line, "on ", 3) == 0 && !(line = control_on(s, line, reply, len)))
+		return;
+	control_run(s, line, reply, len);
+	s->only = NULL;
 }
 
 int sim_control_client(const char *path, int argc, char **argv)

@@ -125,8 +125,9 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             the reply texts (0..SIM_REPLIES_MAX: one ack per request, or
  *             per symbol for venues that answer so). Returns 0, SIM_REQ_PING
  *             for the client's app-level ping (the replies are the pong,
- *             held back by the noping fault), or -EINVAL (replies hold the
- *             venue's error text).
+ *             held back by the noping fault), SIM_REQ_PONG for the client's
+ *             answer to the server's app-level ping (counted, no reply), or
+ *             -EINVAL (replies hold the venue's error text).
  *   trade     symbol i's next trade: calls sim_venue_next_trade (id != 0
  *             with --numbered) and prints it; extra_decimals > 0 prints the
  *             price with sim_price(px, extra_decimals) (badprecision).
@@ -146,6 +147,7 @@ uint32_t sim_subs_count(const uint8_t *subs);
 
 #define SIM_REPLIES_MAX 8
 #define SIM_REQ_PING	1
+#define SIM_REQ_PONG	2
 
 struct sim_replies {
 	uint32_t n;
