@@ -271,6 +271,12 @@ static void test_route(void)
 	CHECK(D->route(&v, "/ws/dogeusdt@trade", subs, &mode) == 400, "unknown stream in path");
 	CHECK(D->route(&v, "/ws/BTCUSDT@trade", subs, &mode) == 400, "upper-case stream");
 	CHECK(D->route(&v, "/v5/public/spot", subs, &mode) == 404, "foreign path");
+	CHECK(D->route(&v, "/public", subs, &mode) == 404 &&
+		      D->route(&v, "/private/ws", subs, &mode) == 404,
+	      "routed prefix without a stream path");
+	CHECK(D->route(&v, "/market/ws", subs, &mode) == 0 && mode == 0 &&
+		      D->route(&v, "/public/stream", subs, &mode) == 0 && mode != 0,
+	      "futures routed endpoints");
 	CHECK(subs[1] == SIM_STREAM_TRADE && subs[0] == 0, "a refused path changed subs");
 }
 
@@ -315,6 +321,15 @@ static void test_shared(void)
 	int k = 0;
 
 	CHECK(sim_dialect_find("binance") == D && sim_dialect_find("nasdaq") == NULL, "find");
+	for (k = 0; sim_dialect_get((size_t)k); k++)
+		CHECK(sim_dialect_get((size_t)k)->route && sim_dialect_get((size_t)k)->request &&
+			      sim_dialect_get((size_t)k)->trade &&
+			      sim_dialect_get((size_t)k)->bbo &&
+			      sim_dialect_get((size_t)k)->classify &&
+			      sim_dialect_get((size_t)k)->paths,
+		      "dialect %d lacks a required hook", k);
+	CHECK(k >= 1 && sim_dialect_get(0) == D, "table of %d", k);
+	k = 0;
 	sim_dialect_names(names, sizeof(names));
 	CHECK(strstr(names, "binance") != NULL, "names %s", names);
 	while (sim_reply_add(&r, "{\"id\":%d}", k) == 0)

@@ -10,7 +10,8 @@
  *             "q":"0.00100000","T":ms,"m":true,"M":true}
  *   bbo      {"u":id,"s":"BTCUSDT","b":"...","B":"...","a":"...","A":"..."}
  *   paths    /ws, /ws/STREAM/..., /stream (combined: events come as
- *            {"stream":"btcusdt@trade","data":{...}}), /stream?streams=A/B
+ *            {"stream":"btcusdt@trade","data":{...}}), /stream?streams=A/B;
+ *            each also under /public or /market (futures routed endpoints)
  *
  * Keepalive: WebSocket ping frames both ways (no app-level ping).
  */
@@ -194,11 +195,15 @@ static int binance_path_streams(struct sim_venue *v, const char *list, uint8_t *
 	return r;
 }
 
-/* /ws, /stream (combined), or either with streams named in it. */
+/* /ws, /stream (combined), or either with streams named in it; the futures
+ * routed endpoints put /public or /market in front (fstream's /market/ws). */
 static int binance_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
 {
 	const char *streams = NULL;
 
+	if ((strncmp(target, "/public/", 8) == 0 || strncmp(target, "/market/", 8) == 0) &&
+	    (strncmp(target + 7, "/ws", 3) == 0 || strncmp(target + 7, "/stream", 7) == 0))
+		target += 7;
 	if (strcmp(target, "/ws") == 0 || strcmp(target, "/ws/") == 0 ||
 	    strcmp(target, "/stream") == 0) {
 		/* streams come with SUBSCRIBE requests */
@@ -303,7 +308,7 @@ static int binance_frame(const struct sim_venue *v, int mode, int sym, uint8_t k
 
 const struct sim_dialect sim_dialect_binance = {
 	.name = "binance",
-	.paths = "/ws, /ws/STREAMS, /stream, /stream?streams=STREAMS",
+	.paths = "[/public|/market]/ws[/STREAMS], [/public|/market]/stream[?streams=STREAMS]",
 	.route = binance_route,
 	.request = binance_request,
 	.trade = binance_trade,

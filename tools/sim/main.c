@@ -14,6 +14,14 @@
 #include "sim.h"
 #include "tools_opt.h"
 
+/* The venues --venue knows, from the dialect table. */
+static void main_usage_venues(FILE *f)
+{
+	fprintf(f, "\nVenues (--venue NAME: the upgrade paths it serves):\n");
+	for (size_t i = 0; sim_dialect_get(i); i++)
+		fprintf(f, "  %-10s %s\n", sim_dialect_get(i)->name, sim_dialect_get(i)->paths);
+}
+
 static void main_usage(FILE *f)
 {
 	fprintf(f,
@@ -31,9 +39,8 @@ static void main_usage(FILE *f)
 		"  --listen HOST:PORT   port 0 picks one; prints \"listening HOST:PORT\" on "
 		"stdout\n"
 		"                       (one line per --listen, in order); may repeat\n"
-		"  --venue NAME         the dialect of the i-th --listen (default binance); "
-		"venues:\n"
-		"                       binance (/ws, /ws/STREAMS, /stream?streams=STREAMS)\n"
+		"  --venue NAME         the dialect of the i-th --listen (default binance; "
+		"Venues below)\n"
 		"  --rate N             events/s per subscribed symbol-stream (default 10; 1k "
 		"ok);\n"
 		"                       with --replay: replay lines/s\n"
@@ -73,6 +80,7 @@ static void main_usage(FILE *f)
 		"                 index in --listen order, or its venue name); handshake\n"
 		"                 faults and rate act on every listener\n"
 		"SIGTERM or SIGINT: closes every connection and exits 0.\n");
+	main_usage_venues(f);
 }
 
 struct main_args {

@@ -178,8 +178,10 @@ struct sim_dialect {
 };
 
 extern const struct sim_dialect sim_dialect_binance;
-/* The dialect called name, or NULL; sim_dialect_names lists them all. */
+/* The dialect called name, or NULL; the i-th one (NULL past the last);
+ * sim_dialect_names lists them all ("binance, ..."). */
 const struct sim_dialect *sim_dialect_find(const char *name);
+const struct sim_dialect *sim_dialect_get(size_t i);
 void sim_dialect_names(char *out, size_t len);
 
 /* ---- connections (conn.c) ----------------------------------------------------------- */

@@ -33,6 +33,11 @@ const struct sim_dialect *sim_dialect_find(const char *name)
 	return NULL;
 }
 
+const struct sim_dialect *sim_dialect_get(size_t i)
+{
+	return i < sizeof(sim_dialects) / sizeof(sim_dialects[0]) ? sim_dialects[i] : NULL;
+}
+
 void sim_dialect_names(char *out, size_t len)
 {
 	size_t off = 0;
