@@ -416,12 +416,11 @@ static void test_split(void)
 	}
 	CHECK(feed_venue_find("nope") == NULL);
 	CHECK(feed_venue_at(0) == ops);
-	{ /* the list ends (other adapters follow binance) */
-		unsigned k = 1;
-		while (k < 64 && feed_venue_at(k))
-			k++;
-		CHECK(k < 64 && feed_venue_at(k) == NULL);
-	}
+	/* the list ends, and every adapter in it is found by its name */
+	for (i = 0; feed_venue_at((unsigned)i); i++)
+		CHECK(feed_venue_find(feed_venue_at((unsigned)i)->name) ==
+		      feed_venue_at((unsigned)i));
+	CHECK(i >= 1 && i < 64);
 }
 
 /* One message through ctx v into the file's `out`. */
