@@ -157,7 +157,9 @@ static int gateio_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *
 
 /* ---- messages -------------------------------------------------------------------- */
 
-enum { K_CHANNEL, K_EVENT, K_RESULT, K_ERROR, K_ID, K__COUNT };
+/* Tables in the documented arrival order (jsonscan matches the next key
+ * first). */
+enum { K_CHANNEL, K_EVENT, K_ERROR, K_RESULT, K_ID, K__COUNT };
 
 static const struct feed_json_key gateio_keys[K__COUNT] = {
 	[K_CHANNEL] = FEED_JSON_KEY("channel"), [K_EVENT] = FEED_JSON_KEY("event"),
@@ -167,6 +169,7 @@ static const struct feed_json_key gateio_keys[K__COUNT] = {
 
 /* Fields of one trade (spot or futures) or one book ticker. */
 enum {
+	T_SIZE,
 	T_ID,
 	T_ID_MARKET,
 	T_TIME_MS,
@@ -174,7 +177,6 @@ enum {
 	T_PAIR,
 	T_AMOUNT,
 	T_PRICE,
-	T_SIZE,
 	T_CONTRACT,
 	T__COUNT
 };
