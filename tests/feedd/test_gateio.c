@@ -16,7 +16,7 @@
 #include "venue.h"
 
 #define RECV_TS	  777
-#define WALL_NS	  1700000000987654321ll /* the fixed clock: "time":1700000000 */
+#define WALL_NS	  1700000000987654321LL /* the fixed clock: "time":1700000000 */
 #define NSESSIONS 2
 
 static struct feed_venue_ctx ctxs[NSESSIONS]; /* spot, perp */
@@ -460,7 +460,7 @@ static void test_batch(void)
 			"%s{\"size\":%s%d,\"id\":%d,\"create_time\":1,"
 			"\"create_time_ms\":%lld,\"price\":\"%d.5\",\"contract\":\"%s\"}",
 			i ? "," : "", i % 2 ? "-" : "", i == 20 ? 0 : i + 1, 1000 + i,
-			1545136464000ll + i, 100 + i, i % 3 ? "BTC_USDT" : "ETH_USDT");
+			1545136464000LL + i, 100 + i, i % 3 ? "BTC_USDT" : "ETH_USDT");
 	o += (size_t)snprintf(m + o, sizeof(m) - o, "]}");
 	copy = malloc(o);
 	memcpy(copy, m, o);
@@ -472,10 +472,10 @@ static void test_batch(void)
 			const struct mdbus_tick *t = &ticks[k];
 			CHECK_EQ_INT(t->u.trade.trade_id, 1000 + i);
 			CHECK_EQ_INT(t->u.trade.qty, i + 1);
-			CHECK_EQ_INT(t->u.trade.price, (100 + i) * 100000000ll + 50000000);
+			CHECK_EQ_INT(t->u.trade.price, (100 + i) * 100000000LL + 50000000);
 			CHECK_EQ_INT(t->flags & (MDBUS_FLAG_BUY | MDBUS_FLAG_SELL),
 				     i % 2 ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY);
-			CHECK_EQ_INT(t->exch_ts, (1545136464000ll + i) * 1000000);
+			CHECK_EQ_INT(t->exch_ts, (1545136464000LL + i) * 1000000);
 			CHECK_EQ_INT(t->instrument, i % 3 ? 200 : 201);
 		}
 		pieces++;
