@@ -146,7 +146,7 @@ static int check_out_key(const char *key, const char *val, int contains)
 			FAILF("reason \"%s\", expected %s\"%s\"", r, contains ? "~" : "", val);
 	} else if (!strcmp(key, "reply")) {
 		if (!out.reply || out.reply_len != strlen(val) ||
-		    memcmp(out.reply, val, out.reply_len))
+		    memcmp(out.reply, val, out.reply_len) != 0)
 			FAILF("reply \"%.*s\", expected \"%s\"", (int)out.reply_len,
 			      out.reply ? out.reply : "", val);
 	} else if (!strcmp(key, "sym")) {
@@ -410,8 +410,9 @@ static void test_batch(void)
 		CHECK_EQ_INT(out.cls, FEED_MSG_DATA);
 		for (unsigned k = 0; k < out.n; k++, got++) {
 			CHECK_EQ_INT(ticks[k].u.trade.qty, (got + 1) * 10000);
-			CHECK_EQ_INT(ticks[k].u.trade.price, 300000000000 + (got % 10) * 10000000);
-			CHECK_EQ_INT(ticks[k].exch_ts, (1700000000ll + got) * 1000000);
+			CHECK_EQ_INT(ticks[k].u.trade.price,
+				     300000000000 + (int64_t)(got % 10) * 10000000);
+			CHECK_EQ_INT(ticks[k].exch_ts, (1700000000LL + got) * 1000000);
 			CHECK_EQ_INT(ticks[k].flags, got % 2 ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY);
 			CHECK_EQ_INT(ticks[k].u.trade.trade_id, 0); /* swap trades have no id */
 			CHECK_EQ_INT(ticks[k].instrument, 201);
