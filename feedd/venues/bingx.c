@@ -295,18 +295,18 @@ static void bingx_items(struct feed_venue_ctx *v, const struct feed_json_val *da
 		size_t pos = it.pos;
 		uint32_t count = it.count;
 
-		if (out->n >= out->cap) {
-			/* Full: resume at this element on the next call. */
-			v->cur.pos = pos;
-			v->cur.item = count;
-			out->more = 1;
-			return;
-		}
 		rc = feed_json_iter_next(&it, NULL, &e);
 		if (rc == 0)
 			break;
 		if (rc < 0) {
 			feed_venue_error(v, out, i, "bad data array");
+			return;
+		}
+		if (out->n >= out->cap) {
+			/* Full: resume at this element on the next call. */
+			v->cur.pos = pos;
+			v->cur.item = count;
+			out->more = 1;
 			return;
 		}
 		n0 = out->n;

@@ -425,6 +425,34 @@ static void test_batch(void)
 	/* the next message starts afresh */
 	CHECK_EQ_INT(feed_venue_on_message(&perp, (const uint8_t *)"Ping", 4, 0, RECV_TS, &out), 0);
 	CHECK_EQ_INT(out.cls, FEED_MSG_REPLY);
+}
+
+/* Batches at the edges: exactly two tick arrays' worth, and a bad element
+ * after a full array. */
+static void test_batch_edges(void)
+{
+	static char msg[8192];
+	uint8_t z[8192];
+	size_t o, zn;
+	unsigned got, calls;
+
+	/* exactly two arrays' worth: two calls, no empty third piece */
+	o = (size_t)snprintf(msg, sizeof(msg),
+			     "{\"code\":0,\"dataType\":\"ETH-USDT@trade\",\"data\":[");
+	for (unsigned k = 0; k < 2 * FEED_VENUE_TICKS_MIN; k++)
+		o += (size_t)snprintf(msg + o, sizeof(msg) - o,
+				      "%s{\"q\":\"1\",\"p\":\"2\",\"T\":1,\"m\":true}",
+				      k ? "," : "");
+	o += (size_t)snprintf(msg + o, sizeof(msg) - o, "]}");
+	zn = gz(msg, o, z, sizeof(z));
+	got = calls = 0;
+	do {
+		CHECK_EQ_INT(feed_venue_on_message(&perp, z, zn, 1, RECV_TS, &out), 0);
+		CHECK_EQ_INT(out.n, FEED_VENUE_TICKS_MIN);
+		got += out.n;
+	} while (out.more && ++calls < 10);
+	CHECK_EQ_INT(got, 2 * FEED_VENUE_TICKS_MIN);
+	CHECK_EQ_INT(calls, 1);
 
 	/* a bad element after a full array's worth: the piece is an ERROR */
 	o = (size_t)snprintf(msg, sizeof(msg),
@@ -658,6 +686,7 @@ int main(int argc, char **argv)
 	CHECK_EQ_INT(spot.st.msgs + perp.st.msgs, (uint64_t)msgs);
 	CHECK(spot.st.decode_errors >= 3);
 	test_batch();
+	test_batch_edges();
 	test_setup();
 	test_endpoints();
 	test_mutations();
