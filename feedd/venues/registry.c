@@ -18,6 +18,7 @@
 /* Every adapter, one line each (venue.h "How to add a venue"). */
 #define FEED_VENUE_LIST(X)                                                                         \
 	X(binance)                                                                                 \
+	X(bingx)                                                                                   \
 	X(coinbase)                                                                                \
 	X(kraken)
 

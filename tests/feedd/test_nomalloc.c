@@ -323,6 +323,107 @@ static void test_binance(struct feed_session_config *scp)
 	       allocs - before);
 }
 
+/* gzip (windowBits 31) of the text m into z; its length. */
+static size_t gzip_text(const char *m, uint8_t *z, size_t cap)
+{
+	z_stream zs;
+	size_t n;
+
+	memset(&zs, 0, sizeof(zs));
+	CHECK_EQ_INT(deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (const Bytef *)m;
+	zs.avail_in = (uInt)strlen(m);
+	zs.next_out = z;
+	zs.avail_out = (uInt)cap;
+	CHECK_EQ_INT(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = cap - zs.avail_out;
+	deflateEnd(&zs);
+	return n;
+}
+
+/* BingX frames, gzip'd as BingX sends every frame: acks, a reject,
+ * pings, trades, a BBO, bad values and a swap batch of 40 trades (more
+ * than the tick array) last, into z[0..BX_FRAMES). */
+#define BX_FRAMES 11
+static void bx_frames(uint8_t (*z)[1024], size_t *zn)
+{
+	static const char *const bx[] = {
+		"{\"id\":\"1\",\"code\":0,\"msg\":\"\"}",
+		"{\"id\":\"2\",\"code\":100400,\"msg\":\"ILLEGAL_ARGUMENT\"}",
+		"{\"ping\":\"2177c68e4d0e45679965f482929b59c2\",\"time\":\"2022-06-07T16:27:36.323+"
+		"0800\"}",
+		"Ping",
+		"{\"data\":{\"E\":1649832413551,\"T\":1649832413512,\"e\":\"trade\",\"p\":"
+		"\"40125.48\",\"q\":\"0.007146\",\"s\":\"BTC-USDT\",\"t\":\"33685717\"},"
+		"\"dataType\":\"BTC-USDT@trade\"}",
+		"{\"data\":{\"T\":1,\"m\":true,\"p\":\"1\",\"q\":\"1\",\"s\":\"BTC-USDT\","
+		"\"t\":\"x-1\"},\"dataType\":\"BTC-USDT@trade\"}",
+		"{\"code\":0,\"dataType\":\"ETH-USDT@bookTicker\",\"data\":{\"s\":\"ETH-USDT\","
+		"\"b\":\"1.5\",\"B\":\"2\",\"a\":\"3\",\"A\":\"4\",\"T\":1}}",
+		"{\"data\":{\"T\":1,\"m\":true,\"p\":\"-1\",\"q\":\"1\",\"s\":\"BTC-USDT\"},"
+		"\"dataType\":\"BTC-USDT@trade\"}",
+		"{\"dataType\":\"XRP-USDT@trade\",\"data\":{}}",
+		"garbage",
+	};
+	static char batch[4096];
+	size_t o = (size_t)snprintf(batch, sizeof(batch),
+				    "{\"code\":0,\"dataType\":\"BTC-USDT@trade\",\"data\":[");
+
+	for (int k = 0; k < 40; k++)
+		o += (size_t)snprintf(batch + o, sizeof(batch) - o,
+				      "%s{\"q\":\"0.5\",\"p\":\"100.1\",\"T\":%d,\"m\":true,"
+				      "\"s\":\"BTC-USDT\"}",
+				      k ? "," : "", k + 1);
+	snprintf(batch + o, sizeof(batch) - o, "]}");
+	for (size_t i = 0; i < BX_FRAMES; i++)
+		zn[i] = gzip_text(i + 1 < BX_FRAMES ? bx[i] : batch, z[i], sizeof(z[i]));
+}
+
+/* BingX through the real adapter: no frame allocates, the batch included. */
+static void test_bingx(void)
+{
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	static uint8_t z[BX_FRAMES][1024];
+	size_t zn[BX_FRAMES], n;
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	unsigned long before, classes = 0;
+	char buf[256], err[128];
+
+	bx_frames(z, zn);
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = -1;
+	sc.qty_unit = -1;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("bingx"), &sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		feed_venue_ctx_reset(&v);
+		while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
+			;
+		for (size_t i = 0; i < BX_FRAMES; i++) {
+			do {
+				if (feed_venue_on_message(&v, z[i], zn[i], 1, round, &out) != 0)
+					feed_test_failures++;
+				if (round == 0)
+					classes |= 1ul << out.cls;
+			} while (out.more);
+		}
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_REPLY));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK_EQ_INT(v.st.ticks, 1000 * (3 + 40));
+	feed_venue_ctx_free(&v);
+}
+
 int main(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
@@ -337,5 +438,6 @@ int main(void)
 	test_gzip(&sc);
 	test_coinbase();
 	test_kraken();
+	test_bingx();
 	return feed_test_done("test_nomalloc");
 }
