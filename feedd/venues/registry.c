@@ -16,9 +16,11 @@
 #include "venue.h"
 
 extern const struct feed_venue_ops feed_venue_binance;
+extern const struct feed_venue_ops feed_venue_bybit;
 
 static const struct feed_venue_ops *const feed_venues[] = {
 	&feed_venue_binance,
+	&feed_venue_bybit,
 };
 
 #define FEED_NVENUES (sizeof(feed_venues) / sizeof(feed_venues[0]))
