@@ -172,14 +172,8 @@ static const struct feed_json_key bybit_keys[K__COUNT] = {
 	[K_REQ_ID] = FEED_JSON_KEY("req_id"),
 };
 
-/* One publicTrade item. */
+/* One publicTrade item's fields (bybit_trade_key). */
 enum { T_TT, T_S, T_SIDE, T_V, T_P, T_I, T_SEQ, T__COUNT };
-
-static const struct feed_json_key bybit_trade_keys[T__COUNT] = {
-	[T_TT] = FEED_JSON_KEY("T"),	[T_S] = FEED_JSON_KEY("s"), [T_SIDE] = FEED_JSON_KEY("S"),
-	[T_V] = FEED_JSON_KEY("v"),	[T_P] = FEED_JSON_KEY("p"), [T_I] = FEED_JSON_KEY("i"),
-	[T_SEQ] = FEED_JSON_KEY("seq"),
-};
 
 /* The orderbook.1 data object. */
 enum { B_S, B_B, B_A, B_U, B__COUNT };
@@ -279,25 +273,18 @@ static void bybit_trade_seq(struct feed_venue_ctx *v, uint32_t i, uint64_t seq)
 		(void)feed_venue_seq_check(v, i, FEED_CH_TRADES, seq, 0);
 }
 
-/* One publicTrade item of symbol i: a tick, or an ERROR (out->n then 0;
- * the caller restores it). Returns 0 or -errno. */
-/* Long: one field after another, each with its own error; splitting would scatter them. */
+/* One publicTrade item of symbol i (its fields f): a tick, or an ERROR
+ * (out->n then 0; the caller restores it). Returns 0 or -errno. */
 static int bybit_trade_item(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
-			    const struct feed_json_val *item, int64_t recv_ns)
+			    const struct feed_json_val *f, int64_t recv_ns)
 {
 	struct feed_venue_sym *sym = &v->syms[i];
-	struct feed_json_val f[T__COUNT];
 	struct mdbus_tick *t;
 	int64_t price, qty, ts;
 	uint64_t tid, seq = 0;
 	uint8_t side;
 	int hashed;
 
-	if (item->type != FEED_JSON_OBJECT ||
-	    feed_json_scan(item->p, item->n, bybit_trade_keys, T__COUNT, f) < 0) {
-		feed_venue_error(v, out, i, "%s trade: item is not an object", sym->native);
-		return -EINVAL;
-	}
 	if (bybit_same_sym(v, out, i, &f[T_S], "trade") < 0)
 		return -EINVAL;
 	if (bybit_side(&f[T_SIDE], &side) < 0) {
@@ -349,47 +336,116 @@ static void bybit_batch_done(struct feed_venue_ctx *v, struct feed_venue_out *ou
 	}
 }
 
-/* publicTrade.<symbol>: every item of data[], continued through v->cur
- * when the tick array fills (pos/item: where the next item starts). */
+/* A trade item's key -> T_*, or -1 (L, BT, RPI... are not needed). */
+static int bybit_trade_key(const struct feed_json_val *k)
+{
+	if (k->n == 1) {
+		switch (k->p[0]) {
+		case 'T':
+			return T_TT;
+		case 's':
+			return T_S;
+		case 'S':
+			return T_SIDE;
+		case 'v':
+			return T_V;
+		case 'p':
+			return T_P;
+		case 'i':
+			return T_I;
+		default:
+			return -1;
+		}
+	}
+	return k->n == 3 && memcmp(k->p, "seq", 3) == 0 ? T_SEQ : -1;
+}
+
+/* The element at d[*o] of the data array (d[0..n) is the whole "[...]"):
+ * its fields in one pass when it is an object (returns 1), else skipped
+ * (returns 0); *o goes past it. -EINVAL for invalid JSON (cannot happen
+ * after the message's scan). */
+static int bybit_item_fields(const char *d, size_t n, size_t *o, struct feed_json_val *f)
+{
+	struct feed_json_iter it;
+	struct feed_json_val key, val;
+	int rc, k;
+
+	if (d[*o] != '{')
+		return feed_json_value(d, n, o, &val) < 0 ? -EINVAL : 0;
+	memset(f, 0, sizeof(*f) * T__COUNT);
+	if (feed_json_iter_init(&it, d + *o, n - *o) < 0)
+		return -EINVAL;
+	while ((rc = feed_json_iter_next(&it, &key, &val)) == 1)
+		if ((k = bybit_trade_key(&key)) >= 0)
+			f[k] = val; /* a later duplicate wins, as in feed_json_scan */
+	if (rc < 0)
+		return -EINVAL;
+	*o += feed_json_iter_end(&it);
+	return 1;
+}
+
+/* The start of the next element of d[0..n) from *o (past the ',' after
+ * the previous one: the scan validated the separators); 0 at the ']'. */
+static int bybit_next_elem(const char *d, size_t n, size_t *o)
+{
+	size_t k = *o;
+
+	while (k < n && (d[k] == ' ' || d[k] == '\t' || d[k] == '\n' || d[k] == '\r'))
+		k++;
+	if (k < n && d[k] == ',')
+		for (k++; k < n && (d[k] == ' ' || d[k] == '\t' || d[k] == '\n' || d[k] == '\r');)
+			k++;
+	if (k >= n || d[k] == ']')
+		return 0;
+	*o = k;
+	return 1;
+}
+
+/* publicTrade.<symbol>: every item of data[], each read in one pass, and
+ * continued through v->cur when the tick array fills (pos: where the next
+ * item starts in data, item: items done). */
 static void bybit_trades(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
 			 struct feed_venue_out *out)
 {
-	struct feed_json_iter it;
-	struct feed_json_val item;
-	uint32_t i, bad = 0;
+	struct feed_json_val tf[T__COUNT];
+	const char *d = f[K_DATA].p;
+	size_t dn = f[K_DATA].n, o = 1;
+	uint32_t i, bad = 0, count = 0;
 	int rc;
 
 	if (bybit_topic_sym(v, out, &f[K_TOPIC], sizeof(BB_TRADE_PFX) - 1, &i) < 0)
 		return;
-	if (f[K_DATA].type != FEED_JSON_ARRAY ||
-	    feed_json_iter_init(&it, f[K_DATA].p, f[K_DATA].n)) {
+	if (f[K_DATA].type != FEED_JSON_ARRAY) {
 		feed_venue_error(v, out, i, "%s publicTrade: 'data' is not an array",
 				 v->syms[i].native);
 		return;
 	}
 	if (v->cur.active) {
-		it.pos = v->cur.pos;
-		it.count = v->cur.item;
+		o = v->cur.pos;
+		count = v->cur.item;
 	}
 	out->cls = FEED_MSG_DATA; /* an empty array is data of 0 ticks */
 	out->sym = i;
-	for (;;) {
-		size_t pos = it.pos;
-		uint32_t count = it.count, n0 = out->n;
+	for (; bybit_next_elem(d, dn, &o); count++) {
+		uint32_t n0 = out->n;
 
-		rc = feed_json_iter_next(&it, NULL, &item);
-		if (rc <= 0)
-			break; /* the end (the scan validated the whole message) */
 		if (out->n >= out->cap) {
-			v->cur.pos = pos;
+			v->cur.pos = o;
 			v->cur.item = count;
 			out->more = 1;
 			break;
 		}
-		if (bybit_trade_item(v, out, i, &item, recv_ns) < 0) {
-			bad++;
-			out->n = n0;
+		rc = bybit_item_fields(d, dn, &o, tf);
+		if (rc < 0)
+			break; /* the scan validated the whole message */
+		if (rc == 0) {
+			feed_venue_error(v, out, i, "%s trade: item is not an object",
+					 v->syms[i].native);
+		} else if (bybit_trade_item(v, out, i, tf, recv_ns) == 0) {
+			continue;
 		}
+		bad++;
+		out->n = n0;
 	}
 	bybit_batch_done(v, out, i, bad);
 }
