@@ -303,7 +303,7 @@ static int bybit_trade_item(struct feed_venue_ctx *v, struct feed_venue_out *out
 		return -EINVAL;
 	}
 	if (f[T_SEQ].type != FEED_JSON_NONE &&
-	    (f[T_SEQ].type != FEED_JSON_NUMBER || feed_json_u64(&f[T_SEQ], &seq) < 0)) {
+	    feed_json_u64(&f[T_SEQ], &seq) < 0) { /* an integer (or its string) */
 		feed_venue_error(v, out, i, "%s trade: bad sequence 'seq'", sym->native);
 		return -EINVAL;
 	}
@@ -512,7 +512,7 @@ static void bybit_book(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 	    bybit_level(v, out, i, &b[B_B], "bid", &bp, &bq) < 0 ||
 	    bybit_level(v, out, i, &b[B_A], "ask", &ap, &aq) < 0)
 		return;
-	if (b[B_U].type != FEED_JSON_NUMBER || feed_json_u64(&b[B_U], &u) < 0 || u == 0) {
+	if (feed_json_u64(&b[B_U], &u) < 0 || u == 0) { /* an integer (or its string) */
 		feed_venue_error(v, out, i, "%s orderbook.1: missing or bad update id 'u'",
 				 sym->native);
 		return;

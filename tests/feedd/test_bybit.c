@@ -777,7 +777,7 @@ int main(int argc, char **argv)
 	CHECK(msgs >= 80); /* the script really ran */
 	CHECK_EQ_INT(ctx.st.msgs, (uint64_t)msgs);
 	CHECK_EQ_INT(ctx.st.connections, 2);
-	CHECK_EQ_INT(ctx.st.ticks, 23);
+	CHECK_EQ_INT(ctx.st.ticks, 24);
 	test_subscribe();
 	test_batches();
 	test_reject_split();
