@@ -161,15 +161,16 @@ static int bybit_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n
 
 /* ---- messages -------------------------------------------------------------------- */
 
-/* Top level of every message. */
-enum { K_TOPIC, K_TYPE, K_TS, K_CTS, K_DATA, K_OP, K_SUCCESS, K_RET_MSG, K_REQ_ID, K__COUNT };
+/* Top level of every message, in the order the venue sends the members
+ * (the scanner tries the entry after the last match first). */
+enum { K_TOPIC, K_TYPE, K_TS, K_DATA, K_CTS, K_SUCCESS, K_RET_MSG, K_REQ_ID, K_OP, K__COUNT };
 
 static const struct feed_json_key bybit_keys[K__COUNT] = {
 	[K_TOPIC] = FEED_JSON_KEY("topic"),	[K_TYPE] = FEED_JSON_KEY("type"),
-	[K_TS] = FEED_JSON_KEY("ts"),		[K_CTS] = FEED_JSON_KEY("cts"),
-	[K_DATA] = FEED_JSON_KEY("data"),	[K_OP] = FEED_JSON_KEY("op"),
-	[K_SUCCESS] = FEED_JSON_KEY("success"), [K_RET_MSG] = FEED_JSON_KEY("ret_msg"),
-	[K_REQ_ID] = FEED_JSON_KEY("req_id"),
+	[K_TS] = FEED_JSON_KEY("ts"),		[K_DATA] = FEED_JSON_KEY("data"),
+	[K_CTS] = FEED_JSON_KEY("cts"),		[K_SUCCESS] = FEED_JSON_KEY("success"),
+	[K_RET_MSG] = FEED_JSON_KEY("ret_msg"), [K_REQ_ID] = FEED_JSON_KEY("req_id"),
+	[K_OP] = FEED_JSON_KEY("op"),
 };
 
 /* One publicTrade item's fields (bybit_trade_key). */

@@ -17,10 +17,12 @@
 
 extern const struct feed_venue_ops feed_venue_binance;
 extern const struct feed_venue_ops feed_venue_bybit;
+extern const struct feed_venue_ops feed_venue_coinbase;
 
 static const struct feed_venue_ops *const feed_venues[] = {
 	&feed_venue_binance,
 	&feed_venue_bybit,
+	&feed_venue_coinbase,
 };
 
 #define FEED_NVENUES (sizeof(feed_venues) / sizeof(feed_venues[0]))
