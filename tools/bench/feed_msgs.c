@@ -74,6 +74,30 @@ static int bench_gen_coinbase(const struct bench_feed_gen *g, const struct bench
 		len);
 }
 
+/* Kraken spot v2 trade: a one-element data array, bare JSON numbers, side
+ * is the taker's, RFC 3339 time. */
+static int bench_gen_kraken(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
+			    char *buf, size_t len, int *binary)
+{
+	time_t sec = (time_t)(t->ts_ms / 1000);
+	struct tm tm;
+
+	*binary = 0;
+	if (!gmtime_r(&sec, &tm))
+		return -EINVAL;
+	return bench_fmt_done(
+		snprintf(buf, len,
+			 "{\"channel\":\"trade\",\"type\":\"update\",\"data\":[{\"symbol\":\"%s\","
+			 "\"side\":\"%s\",\"price\":%u.%02u,\"qty\":%u.%05u,\"ord_type\":\"limit\","
+			 "\"trade_id\":%llu,\"timestamp\":\"%04d-%02d-%02dT%02d:%02d:%02d.%"
+			 "03u000Z\"}]}",
+			 g->native[t->sym], t->buyer_is_taker ? "buy" : "sell", t->px_int,
+			 t->px_frac, t->qty_int, t->qty_frac, (unsigned long long)t->id,
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, (unsigned)(t->ts_ms % 1000)),
+		len);
+}
+
 static const struct bench_feed_gen bench_feed_gens[] = {
 	{"binance",
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
@@ -87,6 +111,10 @@ static const struct bench_feed_gen bench_feed_gens[] = {
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 bench_gen_coinbase},
+	{"kraken",
+	 {"BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"},
+	 {"BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD"},
+	 bench_gen_kraken},
 };
 
 const struct bench_feed_gen *bench_feed_gen_find(const char *venue)
