@@ -20,8 +20,9 @@
  *   {"success":true,"ret_msg":"","conn_id":"..","req_id":"N","op":"subscribe"}
  * echoes req_id (a string); success false rejects the whole request (the
  * docs show no failure example and name no topic, so the generic policy
- * splits it). An answer with an empty or absent req_id (the linear example)
- * goes to the oldest request waiting: one connection answers in order.
+ * splits it; a failure saying "already subscribed" is an ack). An answer
+ * with an empty or absent req_id (the linear example) goes to the oldest
+ * request waiting: one connection answers in order.
  *
  *   publicTrade: {"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":..,
  *                 "data":[{"T":ms,"s":"BTCUSDT","S":"Buy","v":"0.001",
@@ -541,10 +542,23 @@ static const char *bybit_ret_msg(struct feed_venue_ctx *v, const struct feed_jso
 {
 	char txt[FEED_VENUE_REASON_MAX - 16];
 
-	if (m->type != FEED_JSON_STRING || feed_json_unescape(m, txt, sizeof(txt)) < 0)
+	if (m->type != FEED_JSON_STRING)
 		snprintf(txt, sizeof(txt), "(no message)");
+	else if (feed_json_unescape(m, txt, sizeof(txt)) < 0) /* too long: the raw start */
+		snprintf(txt, sizeof(txt), "%.*s", (int)(m->n < 100 ? m->n : 100), m->p);
 	snprintf(v->reason, sizeof(v->reason), "ret_msg: %s", txt);
 	return v->reason;
+}
+
+/* A failure that says the topic is subscribed already ("error:already
+ * subscribed,topic:..."; the failure texts are not documented): after a
+ * request was rejected as a whole and its symbols go again alone, a venue
+ * that had taken the good topics of it says so, and they are live. */
+static int bybit_already(const struct feed_json_val *m)
+{
+	static const char w[] = "already subscribed";
+
+	return m->type == FEED_JSON_STRING && memmem(m->p, m->n, w, sizeof(w) - 1) != NULL;
 }
 
 /* {"success":..,"ret_msg":..,"conn_id":..,"req_id":"N","op":"subscribe"} */
@@ -559,6 +573,8 @@ static void bybit_answer(struct feed_venue_ctx *v, const struct feed_json_val *f
 		feed_venue_error(v, out, UINT32_MAX, "subscribe answer without 'success'");
 		return;
 	}
+	if (!ok && bybit_already(&f[K_RET_MSG]))
+		ok = 1;
 	out->cls = FEED_MSG_UNKNOWN;
 	if (rid->type == FEED_JSON_NONE || (rid->type == FEED_JSON_STRING && rid->n == 0)) {
 		/* No id echoed: the oldest request waiting (answers come in order). */

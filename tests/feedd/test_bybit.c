@@ -547,7 +547,12 @@ static void test_reject_split(void)
 	expect_sub(&v, SUB(3, TOPICS("NOPEUSDT")));
 	expect_sub(&v, SUB(4, TOPICS("ETHUSDT")));
 	expect_sub(&v, NULL);
-	feed_msg(&v, ANSWER(2, true));
+	/* "already subscribed": the venue took BTCUSDT from the first request */
+	feed_msg(&v, "{\"success\":false,\"ret_msg\":\"error:already subscribed,topic:"
+		     "publicTrade.BTCUSDT\",\"conn_id\":\"c\",\"req_id\":\"2\","
+		     "\"op\":\"subscribe\"}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	CHECK_EQ_INT(out.nstreams, 2);
 	feed_msg(&v, ANSWER(3, false));
 	CHECK_EQ_INT(out.cls, FEED_MSG_REJECT);
 	CHECK_EQ_INT(out.split, 0);
