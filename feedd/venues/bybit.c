@@ -29,12 +29,14 @@
  *                 "p":"16578.50","L":"PlusTick","i":"20f4..","BT":false,
  *                 "seq":1783284617},...]}
  *     up to 1024 trades per message (continued through v->cur). S is the
- *     taker (aggressor) side. i is a string: a pure integer ("229000..."
- *     on spot) is the trade id itself, anything else (the UUIDs of
- *     linear) is hashed with MDBUS_FLAG_TID_HASH. seq, the cross sequence,
- *     never goes back (several trades and messages may share one): a lower
- *     seq flags a gap. v is in base coin on spot and on linear (the
- *     venue's linear quantities are base-coin amounts), so qty_unit base.
+ *     taker (aggressor) side. i is a string whose format the docs do not
+ *     state (their example is a UUID): a pure integer is the trade id
+ *     itself, anything else is hashed with MDBUS_FLAG_TID_HASH, the same
+ *     rule for every message. seq, the cross sequence, never goes back
+ *     (several trades and messages may share one): a lower seq flags a
+ *     gap. v is in base coin on spot and on linear (Bybit's Derivatives
+ *     Trading Rules article gives BTCUSDT order sizes in BTC), so qty_unit
+ *     base.
  *   orderbook.1: {"topic":"orderbook.1.BTCUSDT","type":"snapshot","ts":..,
  *                 "data":{"s":..,"b":[["px","qty"]],"a":[["px","qty"]],
  *                 "u":N,"seq":N},"cts":ms}

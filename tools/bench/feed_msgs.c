@@ -30,7 +30,7 @@ static int bench_gen_binance(const struct bench_feed_gen *g, const struct bench_
 }
 
 /* Bybit v5 publicTrade (spot): one trade per message, S = the taker's side,
- * i an integer-looking string (spot), seq the cross sequence. */
+ * i a string (here a pure integer: kept as the id), seq the cross sequence. */
 static int bench_gen_bybit(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
 			   char *buf, size_t len, int *binary)
 {
