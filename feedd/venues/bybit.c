@@ -364,7 +364,7 @@ static int bybit_trade_key(const struct feed_json_val *k)
 	return k->n == 3 && memcmp(k->p, "seq", 3) == 0 ? T_SEQ : -1;
 }
 
-/* The element at d[*o] of the data array (d[0..n) is the whole "[...]"):
+/* The array element at d[*o] (d[0..n) holds the whole message):
  * its fields in one pass when it is an object (returns 1), else skipped
  * (returns 0); *o goes past it. -EINVAL for invalid JSON (cannot happen
  * after the message's scan). */
@@ -388,8 +388,9 @@ static int bybit_item_fields(const char *d, size_t n, size_t *o, struct feed_jso
 	return 1;
 }
 
-/* The start of the next element of d[0..n) from *o (past the ',' after
- * the previous one: the scan validated the separators); 0 at the ']'. */
+/* The start of the next element of an array in d[0..n) from *o (just
+ * inside its '[', or past the previous element: the scan validated the
+ * separators); 0 at its closing ']'. */
 static int bybit_next_elem(const char *d, size_t n, size_t *o)
 {
 	size_t k = *o;
@@ -405,41 +406,29 @@ static int bybit_next_elem(const char *d, size_t n, size_t *o)
 	return 1;
 }
 
-/* publicTrade.<symbol>: every item of data[], each read in one pass, and
- * continued through v->cur when the tick array fills (pos: where the next
- * item starts in data, item: items done). */
-static void bybit_trades(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
-			 struct feed_venue_out *out)
+/* The items of symbol i's trade message m[0..n) from offset o (the start
+ * of an item, or just after the '[' of data), each read in one pass. When
+ * the tick array fills, v->cur keeps the place (pos: the next item's
+ * offset in m, sym: i) and out->more is set. */
+static void bybit_trade_items(struct feed_venue_ctx *v, const char *m, size_t n, size_t o,
+			      uint32_t i, int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_json_val tf[T__COUNT];
-	const char *d = f[K_DATA].p;
-	size_t dn = f[K_DATA].n, o = 1;
-	uint32_t i, bad = 0, count = 0;
+	uint32_t bad = 0;
 	int rc;
 
-	if (bybit_topic_sym(v, out, &f[K_TOPIC], sizeof(BB_TRADE_PFX) - 1, &i) < 0)
-		return;
-	if (f[K_DATA].type != FEED_JSON_ARRAY) {
-		feed_venue_error(v, out, i, "%s publicTrade: 'data' is not an array",
-				 v->syms[i].native);
-		return;
-	}
-	if (v->cur.active) {
-		o = v->cur.pos;
-		count = v->cur.item;
-	}
 	out->cls = FEED_MSG_DATA; /* an empty array is data of 0 ticks */
 	out->sym = i;
-	for (; bybit_next_elem(d, dn, &o); count++) {
+	while (bybit_next_elem(m, n, &o)) {
 		uint32_t n0 = out->n;
 
 		if (out->n >= out->cap) {
 			v->cur.pos = o;
-			v->cur.item = count;
+			v->cur.sym = i;
 			out->more = 1;
 			break;
 		}
-		rc = bybit_item_fields(d, dn, &o, tf);
+		rc = bybit_item_fields(m, n, &o, tf);
 		if (rc < 0)
 			break; /* the scan validated the whole message */
 		if (rc == 0) {
@@ -452,6 +441,23 @@ static void bybit_trades(struct feed_venue_ctx *v, const struct feed_json_val *f
 		out->n = n0;
 	}
 	bybit_batch_done(v, out, i, bad);
+}
+
+/* publicTrade.<symbol>: the symbol and the data array of message m[0..n),
+ * then its items. */
+static void bybit_trades(struct feed_venue_ctx *v, const char *m, size_t n,
+			 const struct feed_json_val *f, int64_t recv_ns, struct feed_venue_out *out)
+{
+	uint32_t i;
+
+	if (bybit_topic_sym(v, out, &f[K_TOPIC], sizeof(BB_TRADE_PFX) - 1, &i) < 0)
+		return;
+	if (f[K_DATA].type != FEED_JSON_ARRAY) {
+		feed_venue_error(v, out, i, "%s publicTrade: 'data' is not an array",
+				 v->syms[i].native);
+		return;
+	}
+	bybit_trade_items(v, m, n, (size_t)(f[K_DATA].p - m) + 1, i, recv_ns, out);
 }
 
 /* The best level of a book side: [["px","qty"],...] -> the first; an empty
@@ -629,6 +635,11 @@ static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
 		return 0;
 	}
+	if (v->cur.active && v->cur.sym < v->nsyms && v->cur.pos < n) {
+		/* The rest of a trade batch: validated, its symbol known. */
+		bybit_trade_items(v, (const char *)p, n, v->cur.pos, v->cur.sym, recv_ns, out);
+		return 0;
+	}
 	if (feed_json_scan((const char *)p, n, bybit_keys, K__COUNT, f) < 0) {
 		feed_venue_error(v, out, UINT32_MAX, "invalid JSON (%zu bytes)", n);
 		return 0;
@@ -636,7 +647,7 @@ static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 	if (topic->type == FEED_JSON_STRING && !topic->escaped) {
 		if (topic->n > sizeof(BB_TRADE_PFX) - 1 &&
 		    memcmp(topic->p, BB_TRADE_PFX, sizeof(BB_TRADE_PFX) - 1) == 0)
-			bybit_trades(v, f, recv_ns, out);
+			bybit_trades(v, (const char *)p, n, f, recv_ns, out);
 		else if (topic->n > sizeof(BB_BOOK1_PFX) - 1 &&
 			 memcmp(topic->p, BB_BOOK1_PFX, sizeof(BB_BOOK1_PFX) - 1) == 0)
 			bybit_book(v, f, recv_ns, out);
