@@ -19,6 +19,7 @@
 #define FEED_VENUE_LIST(X)                                                                         \
 	X(binance)                                                                                 \
 	X(bingx)                                                                                   \
+	X(bybit)                                                                                   \
 	X(coinbase)                                                                                \
 	X(kraken)
 

@@ -7,6 +7,7 @@
  * (trades, book tickers, acks, rejects, bad values, garbage) and the
  * counters must not move. A control allocation proves the wrap is active.
  * The decode stage too: gzip frames through a GZIP venue's inflate state.
+ * Each venue adapter too (Bybit: batches continued over several calls).
  */
 #include <stdint.h>
 #define ZLIB_CONST
@@ -60,6 +61,90 @@ static const char *const msgs[] = {
 	"{\"e\":\"aggTrade\",\"s\":\"BTCUSDT\"}",
 	"garbage",
 };
+
+/* Bybit: acks matched by req_id, pongs, a BBO, the 3 s re-send, trades,
+ * a batch larger than the tick array (continued), bad values, garbage. */
+static const char *const bybit_msgs[] = {
+	"{\"success\":true,\"ret_msg\":\"subscribe\",\"conn_id\":\"c\",\"req_id\":\"1\","
+	"\"op\":\"subscribe\"}",
+	"{\"success\":false,\"ret_msg\":\"error:bad \\u00e9\",\"conn_id\":\"c\",\"req_id\":\"2\","
+	"\"op\":\"subscribe\"}",
+	"{\"success\":true,\"ret_msg\":\"pong\",\"conn_id\":\"c\",\"op\":\"ping\"}",
+	"{\"topic\":\"publicTrade.BTCUSDT\",\"type\":\"snapshot\",\"ts\":1672304486868,\"data\":"
+	"[{\"T\":1672304486865,\"s\":\"BTCUSDT\",\"S\":\"Buy\",\"v\":\"0.001\",\"p\":"
+	"\"16578.50\",\"L\":\"PlusTick\",\"i\":\"20f43950-d8dd-5b31-9112-a178eb6023af\","
+	"\"BT\":false,\"seq\":1783284617}]}",
+	"{\"topic\":\"orderbook.1.ETHUSDT\",\"ts\":1672304484978,\"type\":\"snapshot\",\"data\":"
+	"{\"s\":\"ETHUSDT\",\"b\":[[\"16493.50\",\"0.006\"]],\"a\":[[\"16611.00\",\"0.029\"]],"
+	"\"u\":18521288,\"seq\":7961638724},\"cts\":1672304484976}",
+	"{\"topic\":\"orderbook.1.ETHUSDT\",\"ts\":1672304487978,\"type\":\"snapshot\",\"data\":"
+	"{\"s\":\"ETHUSDT\",\"b\":[[\"16493.50\",\"0.006\"]],\"a\":[[\"16611.00\",\"0.029\"]],"
+	"\"u\":18521288,\"seq\":7961638724},\"cts\":1672304484976}",
+	"{\"topic\":\"publicTrade.BTCUSDT\",\"type\":\"snapshot\",\"ts\":1,\"data\":[{\"T\":1,"
+	"\"s\":\"BTCUSDT\",\"S\":\"Buy\",\"v\":\"1\",\"p\":\"1.000000001\",\"i\":\"1\"}]}",
+	"{\"topic\":\"publicTrade.XRPUSDT\",\"type\":\"snapshot\",\"ts\":1,\"data\":[]}",
+	"{\"topic\":\"tickers.BTCUSDT\",\"data\":{}}",
+	"{\"topic\":\"publicTrade.BTCUSDT\",",
+	"garbage",
+};
+
+/* The Bybit adapter over every class of message, and a 40-trade batch in
+ * pieces of the tick array: no allocation either. */
+/* Long: one test script of checks in order; each step builds on the state the last left. */
+static void test_bybit(const struct feed_session_config *sc)
+{
+	struct feed_venue_ops ops = *feed_venue_find("bybit");
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	struct feed_venue_ctx v;
+	static char batch[8192];
+	unsigned long before, classes = 0;
+	char buf[1024], err[128];
+	size_t n, o;
+	int rc;
+
+	o = (size_t)snprintf(batch, sizeof(batch),
+			     "{\"topic\":\"publicTrade.ETHUSDT\",\"type\":"
+			     "\"snapshot\",\"ts\":1,\"data\":[");
+	for (int k = 0; k < 40; k++)
+		o += (size_t)snprintf(batch + o, sizeof(batch) - o,
+				      "%s{\"T\":%d,\"s\":\"ETHUSDT\",\"S\":\"Sell\",\"v\":\"1\","
+				      "\"p\":\"2\",\"i\":\"%d\",\"seq\":%d}",
+				      k ? "," : "", k + 1, k + 1, k + 1);
+	o += (size_t)snprintf(batch + o, sizeof(batch) - o, "]}");
+	ops.limits.streams_per_req = 2; /* ids 1 and 2: an ack and a rejection */
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		feed_venue_ctx_reset(&v);
+		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
+			;
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(feed_venue_ping(&v, buf, sizeof(buf), &n, round), 0);
+		for (size_t i = 0; i < sizeof(bybit_msgs) / sizeof(bybit_msgs[0]); i++) {
+			if (feed_venue_on_message(&v, (const uint8_t *)bybit_msgs[i],
+						  strlen(bybit_msgs[i]), 0, round, &out) != 0)
+				feed_test_failures++;
+			if (round == 0)
+				classes |= 1ul << out.cls;
+		}
+		do {
+			if (feed_venue_on_message(&v, (const uint8_t *)batch, o, 0, round, &out) !=
+			    0)
+				feed_test_failures++;
+		} while (out.more);
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_HEARTBEAT));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
+	CHECK_EQ_INT(v.st.ticks, 1000 * (1 + 1 + 40)); /* a trade, a BBO, the batch */
+	CHECK_EQ_INT(v.st.pieces, 1000 * 2);
+	feed_venue_ctx_free(&v);
+}
 
 /* A gzip'd trade, inflated 1000 times by a GZIP variant of the adapter:
  * the inflate state is made at set-up, so no message allocates. */
@@ -436,6 +521,7 @@ int main(void)
 	sc.price_decimals = sc.qty_decimals = -1;
 	test_binance(&sc);
 	test_gzip(&sc);
+	test_bybit(&sc);
 	test_coinbase();
 	test_kraken();
 	test_bingx();

@@ -31,6 +31,25 @@ static int bench_gen_binance(const struct bench_feed_gen *g, const struct bench_
 			      len);
 }
 
+/* Bybit v5 publicTrade (spot): one trade per message, S = the taker's side,
+ * i a string (here a pure integer: kept as the id), seq the cross sequence. */
+static int bench_gen_bybit(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
+			   char *buf, size_t len, int *binary)
+{
+	*binary = 0;
+	return bench_fmt_done(
+		snprintf(buf, len,
+			 "{\"topic\":\"publicTrade.%s\",\"type\":\"snapshot\",\"ts\":%llu,"
+			 "\"data\":[{\"T\":%llu,\"s\":\"%s\",\"S\":\"%s\",\"v\":\"%u.%05u\","
+			 "\"p\":\"%u.%02u\",\"L\":\"PlusTick\",\"i\":\"%llu\",\"BT\":false,"
+			 "\"seq\":%llu}]}",
+			 g->native[t->sym], (unsigned long long)t->ts_ms + 3,
+			 (unsigned long long)t->ts_ms, g->native[t->sym],
+			 t->buyer_is_taker ? "Buy" : "Sell", t->qty_int, t->qty_frac, t->px_int,
+			 t->px_frac, (unsigned long long)t->id, (unsigned long long)t->id * 2),
+		len);
+}
+
 /* Coinbase Exchange `match`: side is the maker's, so "sell" = the taker
  * bought; the trade id doubles as the product's (contiguous) sequence;
  * RFC 3339 time with microseconds. */
@@ -122,6 +141,10 @@ static const struct bench_feed_gen bench_feed_gens[] = {
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 bench_gen_bingx},
+	{"bybit",
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"},
+	 bench_gen_bybit},
 	{"coinbase",
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
