@@ -16,9 +16,11 @@
 #include "venue.h"
 
 extern const struct feed_venue_ops feed_venue_binance;
+extern const struct feed_venue_ops feed_venue_okx;
 
 static const struct feed_venue_ops *const feed_venues[] = {
 	&feed_venue_binance,
+	&feed_venue_okx,
 };
 
 #define FEED_NVENUES (sizeof(feed_venues) / sizeof(feed_venues[0]))
@@ -336,7 +338,9 @@ int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *o
 	}
 	if (rc == 0 && ops->init) {
 		rc = ops->init(v);
-		if (rc < 0)
+		if (rc < 0 && v->reason[0]) /* the adapter's own reason */
+			venue_err(err, errlen, "%s", v->reason);
+		else if (rc < 0)
 			venue_err(err, errlen, "%s adapter init failed", ops->name);
 	}
 	if (rc == 0)
