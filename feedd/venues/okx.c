@@ -393,21 +393,111 @@ static int okx_bbo(struct feed_venue_ctx *v, struct feed_venue_out *out, struct 
 	return 0;
 }
 
-/* 1 if nothing but the closing bracket is left after iterator position. */
-static int okx_at_end(const struct feed_json_iter *it)
-{
-	for (size_t k = it->pos; k < it->n; k++) {
-		char c = it->p[k];
+/* The data array, walked by hand: the whole message was validated by the
+ * top-level scan already, so each item is read once, in place. pos is
+ * relative to the '[' at p. */
+struct okx_arr {
+	const char *p;
+	size_t n;
+	size_t pos;
+	uint32_t count; /* items started */
+};
 
-		if (c == ']')
-			return 1;
-		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-			return 0;
-	}
-	return 1;
+static size_t okx_ws(const struct okx_arr *a, size_t k)
+{
+	while (k < a->n &&
+	       (a->p[k] == ' ' || a->p[k] == '\t' || a->p[k] == '\r' || a->p[k] == '\n'))
+		k++;
+	return k;
 }
 
-/* Keeps the place (the item at iterator position pos, count) for the next
+/* 1 if nothing but the closing bracket is left. */
+static int okx_at_end(const struct okx_arr *a)
+{
+	size_t k = okx_ws(a, a->pos);
+
+	return k >= a->n || a->p[k] == ']';
+}
+
+/* The next item's first byte in *start: 1, 0 at the end, -EINVAL. */
+static int okx_arr_next(struct okx_arr *a, size_t *start)
+{
+	size_t k = okx_ws(a, a->pos);
+
+	if (k >= a->n)
+		return -EINVAL;
+	if (a->p[k] == ']')
+		return 0;
+	if (a->count > 0) {
+		if (a->p[k] != ',')
+			return -EINVAL;
+		k = okx_ws(a, k + 1);
+	}
+	*start = k;
+	a->count++;
+	return k < a->n ? 1 : -EINVAL;
+}
+
+/* Index in okx_item_keys of a raw key, T__COUNT if not one of them: by
+ * length and first byte, then one compare (the hot path). */
+static unsigned okx_item_key(const struct feed_json_val *k)
+{
+	unsigned j;
+
+	switch (k->n) {
+	case 2:
+		j = k->p[0] == 'p' ? T_PX : k->p[0] == 's' ? T_SZ : T_TS;
+		break;
+	case 4:
+		j = k->p[0] == 's' ? T_SIDE : k->p[0] == 'a' ? T_ASKS : T_BIDS;
+		break;
+	case 5:
+		j = k->p[0] == 'c' ? T_COUNT : T_SEQ;
+		break;
+	case 6:
+		j = T_INST;
+		break;
+	case 7:
+		j = T_TID;
+		break;
+	default:
+		return T__COUNT;
+	}
+	return memcmp(k->p, okx_item_keys[j].name, k->n) == 0 ? j : T__COUNT;
+}
+
+/* The item at a->p[start]: its fields into f, a->pos past it. Returns 0,
+ * -ENOMSG (not an object: skipped) or -EINVAL (broken: cannot go on). */
+static int okx_item(struct okx_arr *a, size_t start, struct feed_json_val *f)
+{
+	struct feed_json_val k, val;
+	struct feed_json_iter it;
+	size_t pos = start;
+	int rc;
+
+	for (unsigned j = 0; j < T__COUNT; j++)
+		f[j].type = FEED_JSON_NONE;
+	if (a->p[start] != '{') {
+		if (feed_json_value(a->p, a->n, &pos, &val) < 0)
+			return -EINVAL;
+		a->pos = pos;
+		return -ENOMSG;
+	}
+	if (feed_json_iter_init(&it, a->p + start, a->n - start) < 0)
+		return -EINVAL;
+	while ((rc = feed_json_iter_next(&it, &k, &val)) == 1) {
+		unsigned j = okx_item_key(&k);
+
+		if (j < T__COUNT)
+			f[j] = val;
+	}
+	if (rc < 0)
+		return -EINVAL;
+	a->pos = start + feed_json_iter_end(&it);
+	return 0;
+}
+
+/* Keeps the place (the array position and items started) for the next
  * call of the same message. */
 static void okx_save(struct feed_venue_ctx *v, struct feed_venue_out *out, size_t pos,
 		     uint32_t count, uint32_t i, uint64_t aux)
@@ -422,70 +512,67 @@ static void okx_save(struct feed_venue_ctx *v, struct feed_venue_out *out, size_
 /* One item failed (its reason in v->reason): the ticks before it go out
  * first; alone, it is an ERROR piece, and the rest of the batch follows. */
 static void okx_item_failed(struct feed_venue_ctx *v, struct feed_venue_out *out,
-			    const struct feed_json_iter *it, size_t before, uint32_t i,
-			    uint64_t aux)
+			    const struct okx_arr *a, size_t before, uint32_t i, uint64_t aux)
 {
 	if (out->n > 0) {
-		okx_save(v, out, before, it->count - 1, i, aux);
+		okx_save(v, out, before, a->count - 1, i, aux);
 		return;
 	}
 	out->cls = FEED_MSG_ERROR;
 	out->reason = v->reason;
 	out->sym = i;
-	if (!okx_at_end(it))
-		okx_save(v, out, it->pos, it->count, i, aux);
+	if (!okx_at_end(a))
+		okx_save(v, out, a->pos, a->count, i, aux);
 }
 
 /* Long: the data array from the saved place: one tick per item, pieces as the array fills. */
 static void okx_items(struct feed_venue_ctx *v, const char *p, size_t n, uint32_t i, uint64_t aux,
 		      int64_t recv_ns, struct feed_venue_out *out)
 {
-	size_t off = (size_t)(aux & ((1ull << OKX_CH_SHIFT) - 1));
+	size_t off = (size_t)(aux & ((1ull << OKX_CH_SHIFT) - 1)), before, start = 0;
 	uint32_t ch = (uint32_t)(aux >> OKX_CH_SHIFT);
-	struct feed_json_val f[T__COUNT], item;
+	struct okx_arr a = {.p = p + off, .n = n - off, .pos = 1, .count = 0};
+	struct feed_json_val f[T__COUNT];
 	struct feed_venue_out eo;
-	struct feed_json_iter it;
-	size_t before;
 	int rc;
 
-	if (off >= n || feed_json_iter_init(&it, p + off, n - off) < 0) {
+	if (off >= n || p[off] != '[') {
 		feed_venue_error(v, out, i, "%s: bad 'data'", v->syms[i].native);
 		return;
 	}
 	if (v->cur.active) {
-		it.pos = v->cur.pos;
-		it.count = v->cur.item;
+		a.pos = v->cur.pos;
+		a.count = v->cur.item;
 	}
 	out->cls = FEED_MSG_DATA;
 	out->sym = i;
 	for (;;) {
-		before = it.pos;
+		before = a.pos;
 		if (out->n >= out->cap) {
-			if (!okx_at_end(&it))
-				okx_save(v, out, before, it.count, i, aux);
+			if (!okx_at_end(&a))
+				okx_save(v, out, before, a.count, i, aux);
 			return;
 		}
-		rc = feed_json_iter_next(&it, NULL, &item);
+		rc = okx_arr_next(&a, &start);
 		if (rc == 0)
 			return;
 		memset(&eo, 0, sizeof(eo));
-		if (rc < 0 || item.type != FEED_JSON_OBJECT ||
-		    feed_json_scan(item.p, item.n, okx_item_keys, T__COUNT, f) < 0) {
-			if (rc < 0) { /* the array itself is broken: nothing more to read */
-				if (out->n == 0)
-					feed_venue_error(v, out, i, "%s: bad 'data' array",
-							 v->syms[i].native);
-				return;
-			}
-			feed_venue_error(v, &eo, i, "%s: a 'data' item is not an object",
-					 v->syms[i].native);
-			okx_item_failed(v, out, &it, before, i, aux);
+		rc = rc < 0 ? rc : okx_item(&a, start, f);
+		if (rc == -EINVAL) { /* cannot happen: the message was validated */
+			if (out->n == 0)
+				feed_venue_error(v, out, i, "%s: bad 'data' array",
+						 v->syms[i].native);
 			return;
 		}
-		rc = ch == FEED_CH_TRADES ? okx_trade(v, out, &eo, i, f, recv_ns)
-					  : okx_bbo(v, out, &eo, i, f, recv_ns);
+		if (rc == -ENOMSG) {
+			feed_venue_error(v, &eo, i, "%s: a 'data' item is not an object",
+					 v->syms[i].native);
+		} else {
+			rc = ch == FEED_CH_TRADES ? okx_trade(v, out, &eo, i, f, recv_ns)
+						  : okx_bbo(v, out, &eo, i, f, recv_ns);
+		}
 		if (rc < 0) {
-			okx_item_failed(v, out, &it, before, i, aux);
+			okx_item_failed(v, out, &a, before, i, aux);
 			return;
 		}
 	}
