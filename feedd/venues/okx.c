@@ -62,6 +62,13 @@
  * Every field is validated; a bad message never becomes a tick. A bad item
  * in a batch ends the piece before it (the good ticks go out), then is one
  * ERROR piece of its own, and the rest of the batch follows.
+ *
+ * One pass: the top-level object is walked by hand; once `arg` (sent
+ * first) names a stream of ours, the `data` array is read in place, each
+ * item once, and the rest of the object is then validated (invalid JSON
+ * after the array drops the piece's ticks). A batch larger than the tick
+ * array goes out before the end of the message is seen. With `data` before
+ * `arg` the array is read after the walk (two passes).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -149,12 +156,14 @@ static int okx_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint
 /* Our keepalive: the text "ping" (answered by the text "pong"). */
 static int okx_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
 {
+	static const char ping[4] = {'p', 'i', 'n', 'g'}; /* a text frame: no NUL */
+
 	(void)v;
 	(void)now_ns;
-	if (len < 4)
+	if (len < sizeof(ping))
 		return -ENOBUFS;
-	memcpy(buf, "ping", 4);
-	*n = 4;
+	memcpy(buf, ping, sizeof(ping));
+	*n = sizeof(ping);
 	return 0;
 }
 
@@ -343,13 +352,21 @@ static int okx_trade(struct feed_venue_ctx *v, struct feed_venue_out *out,
 	return 0;
 }
 
+/* A book side's names in errors: "bid", "bid price", "bid size". */
+struct okx_side {
+	const char *name, *price, *size;
+};
+
+static const struct okx_side okx_bid = {"bid", "bid price", "bid size"};
+static const struct okx_side okx_ask = {"ask", "ask price", "ask size"};
+
 /* The first level [px, sz, "0", orders] of a side; an empty side is 0, 0. */
 static int okx_level(struct feed_venue_ctx *v, struct feed_venue_out *eo, uint32_t i,
-		     const struct feed_json_val *side, const char *what, int64_t *px, int64_t *sz)
+		     const struct feed_json_val *side, const struct okx_side *w, int64_t *px,
+		     int64_t *sz)
 {
 	struct feed_json_iter it;
 	struct feed_json_val lvl, p, s;
-	char name[24];
 	int rc;
 
 	*px = *sz = 0;
@@ -361,13 +378,11 @@ static int okx_level(struct feed_venue_ctx *v, struct feed_venue_out *eo, uint32
 	if (rc < 0 || lvl.type != FEED_JSON_ARRAY || feed_json_iter_init(&it, lvl.p, lvl.n) < 0 ||
 	    feed_json_iter_next(&it, NULL, &p) != 1 || feed_json_iter_next(&it, NULL, &s) != 1)
 		goto bad;
-	snprintf(name, sizeof(name), "%s price", what);
-	if (feed_venue_decimal(v, eo, i, &p, name, v->syms[i].price_decimals, 0, px) < 0)
+	if (feed_venue_decimal(v, eo, i, &p, w->price, v->syms[i].price_decimals, 0, px) < 0)
 		return -EINVAL;
-	snprintf(name, sizeof(name), "%s size", what);
-	return okx_size(v, eo, i, &s, name, sz);
+	return okx_size(v, eo, i, &s, w->size, sz);
 bad:
-	feed_venue_error(v, eo, i, "%s bbo: missing or bad '%ss'", v->syms[i].native, what);
+	feed_venue_error(v, eo, i, "%s bbo: missing or bad '%ss'", v->syms[i].native, w->name);
 	return -EINVAL;
 }
 
@@ -378,8 +393,8 @@ static int okx_bbo(struct feed_venue_ctx *v, struct feed_venue_out *out, struct 
 	int64_t bp, bq, ap, aq, ts;
 	uint64_t seq;
 
-	if (okx_level(v, eo, i, &f[T_BIDS], "bid", &bp, &bq) < 0 ||
-	    okx_level(v, eo, i, &f[T_ASKS], "ask", &ap, &aq) < 0 ||
+	if (okx_level(v, eo, i, &f[T_BIDS], &okx_bid, &bp, &bq) < 0 ||
+	    okx_level(v, eo, i, &f[T_ASKS], &okx_ask, &ap, &aq) < 0 ||
 	    okx_ts(v, eo, i, &f[T_TS], &ts) < 0 || okx_seq(v, eo, i, &f[T_SEQ], &seq) < 0)
 		return -EINVAL;
 	okx_seq_store(v, i, FEED_CH_BBO, seq);
@@ -393,9 +408,9 @@ static int okx_bbo(struct feed_venue_ctx *v, struct feed_venue_out *out, struct 
 	return 0;
 }
 
-/* The data array, walked by hand: the whole message was validated by the
- * top-level scan already, so each item is read once, in place. pos is
- * relative to the '[' at p. */
+/* The data array (or the top-level object), walked by hand so that each
+ * item is read once, in place: its members are validated as they are
+ * read, the separators here. pos is relative to p. */
 struct okx_arr {
 	const char *p;
 	size_t n;
@@ -426,8 +441,10 @@ static int okx_arr_next(struct okx_arr *a, size_t *start)
 
 	if (k >= a->n)
 		return -EINVAL;
-	if (a->p[k] == ']')
+	if (a->p[k] == ']') {
+		a->pos = k + 1;
 		return 0;
+	}
 	if (a->count > 0) {
 		if (a->p[k] != ',')
 			return -EINVAL;
@@ -510,24 +527,32 @@ static void okx_save(struct feed_venue_ctx *v, struct feed_venue_out *out, size_
 }
 
 /* One item failed (its reason in v->reason): the ticks before it go out
- * first; alone, it is an ERROR piece, and the rest of the batch follows. */
-static void okx_item_failed(struct feed_venue_ctx *v, struct feed_venue_out *out,
-			    const struct okx_arr *a, size_t before, uint32_t i, uint64_t aux)
+ * first; alone, it is an ERROR piece, and the rest of the batch follows.
+ * Returns 1 (more follows) or 0 (the array is done: a->pos past it). */
+static int okx_item_failed(struct feed_venue_ctx *v, struct feed_venue_out *out, struct okx_arr *a,
+			   size_t before, uint32_t i, uint64_t aux)
 {
+	size_t start;
+
 	if (out->n > 0) {
 		okx_save(v, out, before, a->count - 1, i, aux);
-		return;
+		return 1;
 	}
 	out->cls = FEED_MSG_ERROR;
 	out->reason = v->reason;
 	out->sym = i;
-	if (!okx_at_end(a))
-		okx_save(v, out, a->pos, a->count, i, aux);
+	if (okx_at_end(a))
+		return okx_arr_next(a, &start) == 0 ? 0 : -EINVAL;
+	okx_save(v, out, a->pos, a->count, i, aux);
+	return 1;
 }
 
 /* Long: the data array from the saved place: one tick per item, pieces as the array fills. */
-static void okx_items(struct feed_venue_ctx *v, const char *p, size_t n, uint32_t i, uint64_t aux,
-		      int64_t recv_ns, struct feed_venue_out *out)
+/* Returns 1 (more: the place is saved), 0 (done: *end just past the
+ * array) or -EINVAL (a broken array: out is an ERROR unless it holds
+ * ticks). */
+static int okx_items(struct feed_venue_ctx *v, const char *p, size_t n, uint32_t i, uint64_t aux,
+		     int64_t recv_ns, struct feed_venue_out *out, size_t *end)
 {
 	size_t off = (size_t)(aux & ((1ull << OKX_CH_SHIFT) - 1)), before, start = 0;
 	uint32_t ch = (uint32_t)(aux >> OKX_CH_SHIFT);
@@ -536,10 +561,8 @@ static void okx_items(struct feed_venue_ctx *v, const char *p, size_t n, uint32_
 	struct feed_venue_out eo;
 	int rc;
 
-	if (off >= n || p[off] != '[') {
-		feed_venue_error(v, out, i, "%s: bad 'data'", v->syms[i].native);
-		return;
-	}
+	if (off >= n || p[off] != '[')
+		return -EINVAL;
 	if (v->cur.active) {
 		a.pos = v->cur.pos;
 		a.count = v->cur.item;
@@ -548,22 +571,17 @@ static void okx_items(struct feed_venue_ctx *v, const char *p, size_t n, uint32_
 	out->sym = i;
 	for (;;) {
 		before = a.pos;
-		if (out->n >= out->cap) {
-			if (!okx_at_end(&a))
-				okx_save(v, out, before, a.count, i, aux);
-			return;
+		if (out->n >= out->cap && !okx_at_end(&a)) {
+			okx_save(v, out, before, a.count, i, aux);
+			return 1;
 		}
 		rc = okx_arr_next(&a, &start);
 		if (rc == 0)
-			return;
+			break;
 		memset(&eo, 0, sizeof(eo));
 		rc = rc < 0 ? rc : okx_item(&a, start, f);
-		if (rc == -EINVAL) { /* cannot happen: the message was validated */
-			if (out->n == 0)
-				feed_venue_error(v, out, i, "%s: bad 'data' array",
-						 v->syms[i].native);
-			return;
-		}
+		if (rc == -EINVAL)
+			return -EINVAL;
 		if (rc == -ENOMSG) {
 			feed_venue_error(v, &eo, i, "%s: a 'data' item is not an object",
 					 v->syms[i].native);
@@ -571,11 +589,13 @@ static void okx_items(struct feed_venue_ctx *v, const char *p, size_t n, uint32_
 			rc = ch == FEED_CH_TRADES ? okx_trade(v, out, &eo, i, f, recv_ns)
 						  : okx_bbo(v, out, &eo, i, f, recv_ns);
 		}
-		if (rc < 0) {
-			okx_item_failed(v, out, &a, before, i, aux);
-			return;
-		}
+		if (rc < 0 && (rc = okx_item_failed(v, out, &a, before, i, aux)) != 0)
+			return rc;
+		if (out->cls == FEED_MSG_ERROR)
+			break; /* the bad last item */
 	}
+	*end = off + a.pos;
+	return 0;
 }
 
 /* ---- messages ---------------------------------------------------------------------- */
@@ -608,11 +628,26 @@ static int okx_arg(const struct feed_json_val *arg, struct feed_json_val *a, uin
 	return 0;
 }
 
+/* The stream `arg` names, if it is one of ours: 0 with *i and *ch. */
+static int okx_arg_stream(const struct feed_venue_ctx *v, const struct feed_json_val *arg,
+			  uint32_t *i, uint32_t *ch)
+{
+	struct feed_json_val a[A__COUNT];
+
+	if (okx_arg(arg, a, ch) < 0 || *ch == 0 ||
+	    feed_venue_lookup(v, a[A_INST].p, a[A_INST].n, i) < 0)
+		return -ENOENT;
+	return 0;
+}
+
+/* Data whose array was not read in place (an `arg` after it, or not ours):
+ * the reason, or the items now. */
 static void okx_data(struct feed_venue_ctx *v, const char *p, size_t n,
 		     const struct feed_json_val *f, int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_json_val a[A__COUNT];
 	uint32_t ch, i;
+	size_t end;
 
 	if (okx_arg(&f[K_ARG], a, &ch) < 0) {
 		feed_venue_error(v, out, UINT32_MAX, "data with a missing or bad 'arg'");
@@ -629,8 +664,84 @@ static void okx_data(struct feed_venue_ctx *v, const char *p, size_t n,
 				 (int)(a[A_INST].n > 32 ? 32 : a[A_INST].n), a[A_INST].p);
 		return;
 	}
-	okx_items(v, p, n, i, (uint64_t)(f[K_DATA].p - p) | (uint64_t)ch << OKX_CH_SHIFT, recv_ns,
-		  out);
+	if (okx_items(v, p, n, i, (uint64_t)(f[K_DATA].p - p) | (uint64_t)ch << OKX_CH_SHIFT,
+		      recv_ns, out, &end) < 0 &&
+	    out->n == 0)
+		feed_venue_error(v, out, i, "%s: bad 'data' array", v->syms[i].native);
+}
+
+/* Index in okx_keys of a raw key, K__COUNT if none. */
+static unsigned okx_top_key(const struct feed_json_val *k)
+{
+	for (unsigned j = 0; j < K__COUNT; j++)
+		if (k->n == okx_keys[j].len && memcmp(k->p, okx_keys[j].name, k->n) == 0)
+			return j;
+	return K__COUNT;
+}
+
+/* Reads the data array at s[*pos] in place when `arg` (already seen)
+ * names a stream of ours: 1 (read: *pos past it, or more pieces follow),
+ * 0 (not read), -EINVAL (broken). */
+static int okx_inline(struct feed_venue_ctx *v, const char *s, size_t n, size_t *pos,
+		      const struct feed_json_val *f, int64_t recv_ns, struct feed_venue_out *out)
+{
+	uint32_t i, ch;
+	size_t end = 0;
+	int rc;
+
+	if (s[*pos] != '[' || f[K_EVENT].type != FEED_JSON_NONE ||
+	    okx_arg_stream(v, &f[K_ARG], &i, &ch) < 0)
+		return 0;
+	rc = okx_items(v, s, n, i, (uint64_t)*pos | (uint64_t)ch << OKX_CH_SHIFT, recv_ns, out,
+		       &end);
+	if (rc == 0)
+		*pos = end;
+	return rc < 0 ? rc : 1;
+}
+
+/* Long: one pass over the top-level object (members into f); the data array is read in place. */
+/* Returns 1 when the data was read (out is filled), 0 when the message
+ * is for the caller (f filled), -EINVAL for invalid JSON. */
+static int okx_scan(struct feed_venue_ctx *v, const char *s, size_t n, struct feed_json_val *f,
+		    int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val key, val;
+	struct okx_arr t = {.p = s, .n = n, .pos = 0, .count = 0};
+	size_t pos = okx_ws(&t, 0);
+	int done = 0, rc;
+
+	for (unsigned j = 0; j < K__COUNT; j++)
+		f[j].type = FEED_JSON_NONE;
+	if (pos >= n || s[pos] != '{')
+		return -EINVAL;
+	for (pos++;; t.count++) {
+		pos = okx_ws(&t, pos);
+		if (pos < n && s[pos] == '}')
+			break;
+		if (t.count > 0 && (pos >= n || s[pos++] != ','))
+			return -EINVAL;
+		if (feed_json_value(s, n, &pos, &key) < 0 || key.type != FEED_JSON_STRING)
+			return -EINVAL;
+		pos = okx_ws(&t, pos);
+		if (pos >= n || s[pos++] != ':')
+			return -EINVAL;
+		pos = okx_ws(&t, pos);
+		if (pos >= n)
+			return -EINVAL;
+		unsigned j = okx_top_key(&key);
+		if (j == K_DATA && !done &&
+		    (rc = okx_inline(v, s, n, &pos, f, recv_ns, out)) != 0) {
+			if (rc < 0 || out->more)
+				return rc < 0 ? rc : 1; /* the rest with the next pieces */
+			done = 1;
+			continue;
+		}
+		if (feed_json_value(s, n, &pos, &val) < 0)
+			return -EINVAL;
+		if (j < K__COUNT)
+			f[j] = val;
+	}
+	return okx_ws(&t, pos + 1) == n ? done : -EINVAL;
 }
 
 /* The venue's words for the log: "code 60012: Invalid request". */
@@ -714,23 +825,36 @@ static int okx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 {
 	struct feed_json_val f[K__COUNT];
 	const char *s = (const char *)p;
+	int rc;
 
 	if (binary) {
 		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
 		return 0;
 	}
 	if (v->cur.active) { /* the rest of a batch: the place is kept */
-		okx_items(v, s, n, v->cur.sym, v->cur.aux, recv_ns, out);
+		size_t end;
+
+		if (okx_items(v, s, n, v->cur.sym, v->cur.aux, recv_ns, out, &end) < 0 &&
+		    out->n == 0)
+			feed_venue_error(v, out, v->cur.sym, "%s: bad 'data' array",
+					 v->syms[v->cur.sym].native);
 		return 0;
 	}
 	if (n == 4 && memcmp(s, "pong", 4) == 0) {
 		out->cls = FEED_MSG_HEARTBEAT;
 		return 0;
 	}
-	if (feed_json_scan(s, n, okx_keys, K__COUNT, f) < 0) {
-		feed_venue_error(v, out, UINT32_MAX, "invalid JSON (%zu bytes)", n);
+	rc = okx_scan(v, s, n, f, recv_ns, out);
+	if (rc < 0) { /* ticks read before the break are not published */
+		if (out->n > 0)
+			v->syms[out->sym].ticks -= out->n; /* all of that one symbol */
+		out->more = 0;
+		feed_venue_error(v, out, out->n ? out->sym : UINT32_MAX, "invalid JSON (%zu bytes)",
+				 n);
 		return 0;
 	}
+	if (rc == 1)
+		return 0;
 	if (f[K_DATA].type != FEED_JSON_NONE && f[K_EVENT].type == FEED_JSON_NONE) {
 		okx_data(v, s, n, f, recv_ns, out);
 		return 0;
