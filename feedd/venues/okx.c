@@ -557,7 +557,7 @@ static int okx_items(struct feed_venue_ctx *v, const char *p, size_t n, uint32_t
 	size_t off = (size_t)(aux & ((1ull << OKX_CH_SHIFT) - 1)), before, start = 0;
 	uint32_t ch = (uint32_t)(aux >> OKX_CH_SHIFT);
 	struct okx_arr a = {.p = p + off, .n = n - off, .pos = 1, .count = 0};
-	struct feed_json_val f[T__COUNT];
+	struct feed_json_val f[T__COUNT] = {{0}}; /* okx_item fills it; zeroed for the analyzer */
 	struct feed_venue_out eo;
 	int rc;
 
