@@ -154,13 +154,15 @@ static void cfg_section(struct cfg_parse *ps, char *body)
 
 /* ---- the reader: lines and section headers ------------------------------------ */
 
-/* Refuses what inih would misread; 0 = hand the line over. */
-static int cfg_line_ok(struct cfg_parse *ps, const char *p, size_t n, int num)
+/* Refuses what inih would misread; 0 = hand the line over, its length
+ * without the line end (every trailing '\r' and '\n') in *content_out. */
+static int cfg_line_ok(struct cfg_parse *ps, const char *p, size_t n, int num, size_t *content_out)
 {
 	size_t content = n;
 
 	while (content > 0 && (p[content - 1] == '\n' || p[content - 1] == '\r'))
 		content--;
+	*content_out = content;
 	if (memchr(p, '\0', n)) {
 		cfg_error(ps, ps->line, "NUL byte in line");
 		return -EINVAL;
@@ -212,7 +214,7 @@ static char *cfg_reader(char *str, int num, void *stream)
 {
 	struct cfg_parse *ps = stream;
 	const char *p, *nl;
-	size_t n;
+	size_t n, content;
 
 	if (ps->io_error || ps->pos >= ps->len)
 		return NULL;
@@ -220,12 +222,15 @@ static char *cfg_reader(char *str, int num, void *stream)
 	nl = memchr(p, '\n', ps->len - ps->pos);
 	n = nl ? (size_t)(nl - p) + 1 : ps->len - ps->pos;
 	ps->line++;
-	if (cfg_line_ok(ps, p, n, num) < 0) {
+	if (cfg_line_ok(ps, p, n, num, &content) < 0) {
 		ps->io_error = 1;
 		return NULL;
 	}
-	memcpy(str, p, n);
-	str[n] = '\0';
+	/* The text and one '\n': a run of trailing '\r's is not counted by the
+	 * length check and would overflow inih's num-byte line buffer. */
+	memcpy(str, p, content);
+	str[content] = '\n';
+	str[content + 1] = '\0';
 	ps->pos += n;
 	cfg_spot_header(ps, str);
 	return str;

@@ -348,37 +348,95 @@ size_t feed_json_iter_end(const struct feed_json_iter *it)
 	return it->pos;
 }
 
+/* Raw key bytes equal to keys[j]: length and first byte first, then the
+ * rest inline (keys are a few bytes: a libc memcmp call costs more). */
+JSON_HOT int json_key_eq(const struct feed_json_key *key, const struct feed_json_val *k)
+{
+	if (key->len != k->n || key->name[0] != k->p[0])
+		return 0;
+	for (size_t l = 1; l < k->n; l++)
+		if (key->name[l] != k->p[l])
+			return 0;
+	return 1;
+}
+
+/* The index of key k in keys, or nkeys. Messages of one kind list their
+ * members in one order: a table in that order matches at `hint` (the entry
+ * after the previous match) with one compare. */
+JSON_HOT size_t json_key_find(const struct feed_json_key *keys, size_t nkeys,
+			      const struct feed_json_val *k, size_t hint)
+{
+	if (k->n == 0)
+		return nkeys;
+	if (hint < nkeys && json_key_eq(&keys[hint], k))
+		return hint;
+	for (size_t j = 0; j < nkeys; j++)
+		if (json_key_eq(&keys[j], k))
+			return j;
+	return nkeys;
+}
+
+/* One member's value at i (after the ':'); the index after it, or n. */
+JSON_HOT size_t json_scan_value(const char *p, size_t n, size_t i, struct feed_json_val *v)
+{
+	int rc;
+
+	i = json_ws(p, n, i);
+	if (i >= n)
+		return n;
+	if (p[i] == '"')
+		rc = json_string(p, n, &i, v);
+	else if ((p[i] >= '0' && p[i] <= '9') || p[i] == '-')
+		rc = json_number(p, n, &i, v);
+	else
+		rc = json_value_depth(p, n, &i, v, 0);
+	return rc < 0 ? n : i;
+}
+
+/* The hot path of every venue: one straight pass over the members of the
+ * top-level object, validating as the iterator does (same grammar, same
+ * errors), without the iterator's per-member state. */
 int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
 		   struct feed_json_val *vals)
 {
-	struct feed_json_iter it;
 	struct feed_json_val k, v;
-	size_t j;
-	int rc, found = 0;
+	size_t i, j, hint = 0;
+	int found = 0;
 
 	for (j = 0; j < nkeys; j++)
 		vals[j].type = FEED_JSON_NONE;
-	if (feed_json_iter_init(&it, p, n) < 0 || it.array)
+	i = json_ws(p, n, 0);
+	if (i >= n || p[i] != '{')
 		return -EINVAL;
-	while ((rc = feed_json_iter_next(&it, &k, &v)) == 1) {
-		if (k.n == 0)
-			continue;
-		for (j = 0; j < nkeys; j++) {
-			/* length and first byte first: most keys differ there */
-			if (keys[j].len == k.n && keys[j].name[0] == k.p[0] &&
-			    memcmp(keys[j].name, k.p, k.n) == 0) {
-				if (vals[j].type == FEED_JSON_NONE)
-					found++;
-				vals[j] = v;
-				break;
-			}
+	i = json_ws(p, n, i + 1);
+	if (i < n && p[i] == '}')
+		return json_ws(p, n, i + 1) == n ? 0 : -EINVAL;
+	for (;;) {
+		/* "key" ':' value, then ',' or '}' (a trailing comma fails here) */
+		if (i >= n || p[i] != '"' || json_string(p, n, &i, &k) < 0)
+			return -EINVAL;
+		i = json_ws(p, n, i);
+		if (i >= n || p[i] != ':')
+			return -EINVAL;
+		i = json_scan_value(p, n, i + 1, &v);
+		if (i >= n)
+			return -EINVAL;
+		j = json_key_find(keys, nkeys, &k, hint);
+		if (j < nkeys) {
+			found += vals[j].type == FEED_JSON_NONE;
+			vals[j] = v; /* later duplicates win */
+			hint = j + 1;
 		}
+		i = json_ws(p, n, i);
+		if (i >= n)
+			return -EINVAL;
+		if (p[i] == '}')
+			break;
+		if (p[i] != ',')
+			return -EINVAL;
+		i = json_ws(p, n, i + 1);
 	}
-	if (rc < 0)
-		return -EINVAL;
-	if (json_ws(p, n, feed_json_iter_end(&it)) != n)
-		return -EINVAL; /* garbage after the object */
-	return found;
+	return json_ws(p, n, i + 1) == n ? found : -EINVAL; /* nothing after the object */
 }
 
 /* ---- value helpers ---------------------------------------------------------- */
@@ -520,6 +578,16 @@ static int json_digits_u64(const char *p, size_t n, uint64_t *out)
 
 	if (n == 0 || (n > 1 && p[0] == '0'))
 		return -EINVAL;
+	if (n <= 19) { /* 19 digits cannot overflow 64 bits: no check per digit */
+		for (i = 0; i < n; i++) {
+			d = (unsigned)(p[i] - '0');
+			if (d > 9)
+				return -EINVAL;
+			v = v * 10 + d;
+		}
+		*out = v;
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9')
 			return -EINVAL;

@@ -434,7 +434,8 @@ struct mdbus_health_geom {
  */
 int mdbus_health_check(const void *region, size_t size, struct mdbus_health_geom *g);
 
-/* Consistent copies (seqlock, bounded retries). Return 0; the check errors;
+/* Consistent copies (seqlock, bounded retries); their texts are always
+ * NUL-terminated, whatever the region holds. Return 0; the check errors;
  * -ERANGE index beyond the geometry; -ENOENT session idx >= session_count;
  * -ENODATA never published; -EAGAIN the writer kept changing it (or died in
  * the middle of a copy). */

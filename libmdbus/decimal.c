@@ -10,55 +10,21 @@
 
 #include "mdbus.h"
 
-/* Grammar: ['-'] digit+ [ '.' digit+ ]. No '+', no exponent, no spaces, no
- * bare "." or "5." or ".5": venue strings are always of this shape and
- * anything else is more likely garbage than a number. */
-int mdbus_decimal_parse(const char *s, size_t len, unsigned decimals, int64_t *out)
+/* The magnitude of int digits [is, ie) then `decimals` fraction digits
+ * (fraction [fs, fs + flen), zero-padded), checked against int64: the slow
+ * path, for values of more than 18 digits. */
+static int decimal_checked(const char *s, size_t is, size_t ie, size_t fs, size_t flen,
+			   unsigned decimals, int neg, int64_t *out)
 {
-	if (s == NULL || out == NULL || decimals > MDBUS_DECIMALS_MAX)
-		return -EINVAL;
-	size_t i = 0;
-	int neg = 0;
-	if (i < len && s[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	size_t int_start = i;
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++;
-	size_t int_end = i;
-	size_t frac_start = i, frac_end = i;
-	if (int_end == int_start)
-		return -EINVAL;
-	if (i < len && s[i] == '.') {
-		i++;
-		frac_start = i;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++;
-		frac_end = i;
-		if (frac_end == frac_start)
-			return -EINVAL;
-	}
-	if (i != len)
-		return -EINVAL;
-
-	/* Digits past the scale must all be zero: dropping them is exact. */
-	size_t frac_len = frac_end - frac_start;
-	for (size_t k = decimals; k < frac_len; k++)
-		if (s[frac_start + k] != '0')
-			return -EDOM;
-
 	/* The magnitude may reach 2^63 for a negative value (INT64_MIN). */
 	const uint64_t limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
 	uint64_t m = 0;
-	for (size_t k = int_start; k < int_end; k++) {
-		unsigned d = (unsigned)(s[k] - '0');
-		if (m > (limit - d) / 10)
-			return -ERANGE;
-		m = m * 10 + d;
-	}
-	for (unsigned k = 0; k < decimals; k++) {
-		unsigned d = k < frac_len ? (unsigned)(s[frac_start + k] - '0') : 0;
+
+	for (size_t k = is; k < ie + decimals; k++) {
+		size_t f = k - ie; /* index into the fraction once past the integer */
+		unsigned d = k < ie	? (unsigned)(s[k] - '0')
+			     : f < flen ? (unsigned)(s[fs + f] - '0')
+					: 0;
 		if (m > (limit - d) / 10)
 			return -ERANGE;
 		m = m * 10 + d;
@@ -67,6 +33,73 @@ int mdbus_decimal_parse(const char *s, size_t len, unsigned decimals, int64_t *o
 		*out = m == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)m;
 	else
 		*out = (int64_t)m;
+	return 0;
+}
+
+/* Grammar: ['-'] digit+ [ '.' digit+ ]. No '+', no exponent, no spaces, no
+ * bare "." or "5." or ".5": venue strings are always of this shape and
+ * anything else is more likely garbage than a number. One pass: every
+ * price and size a venue sends has at most 18 digits at its scale, which
+ * cannot overflow, so the digits are accumulated as they are validated
+ * (the hot path of every adapter); longer values take the checked path. */
+int mdbus_decimal_parse(const char *s, size_t len, unsigned decimals, int64_t *out)
+{
+	static const uint64_t pow10[MDBUS_DECIMALS_MAX + 1] = {1,
+							       10,
+							       100,
+							       1000,
+							       10000,
+							       100000,
+							       1000000,
+							       10000000,
+							       100000000,
+							       1000000000,
+							       10000000000,
+							       100000000000,
+							       1000000000000,
+							       10000000000000,
+							       100000000000000,
+							       1000000000000000,
+							       10000000000000000,
+							       100000000000000000,
+							       1000000000000000000};
+	size_t i = 0, is, ie, fs, flen = 0;
+	uint64_t m = 0;
+	unsigned d, kept = 0;
+	int neg = 0, edom = 0;
+
+	if (s == NULL || out == NULL || decimals > MDBUS_DECIMALS_MAX)
+		return -EINVAL;
+	if (i < len && s[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (is = i; i < len && (d = (unsigned)(s[i] - '0')) <= 9; i++)
+		m = m * 10 + d; /* wraps past 19 digits: then unused */
+	ie = fs = i;
+	if (ie == is)
+		return -EINVAL;
+	if (i < len && s[i] == '.') {
+		for (fs = ++i; i < len && (d = (unsigned)(s[i] - '0')) <= 9; i++) {
+			if (kept < decimals) {
+				m = m * 10 + d;
+				kept++;
+			} else {
+				edom |= d != 0; /* digits past the scale must all be zero */
+			}
+		}
+		flen = i - fs;
+		if (flen == 0)
+			return -EINVAL;
+	}
+	if (i != len)
+		return -EINVAL;
+	if (edom)
+		return -EDOM;
+	if ((ie - is) + decimals > 18)
+		return decimal_checked(s, is, ie, fs, flen, decimals, neg, out);
+	m *= pow10[decimals - kept];
+	*out = neg ? -(int64_t)m : (int64_t)m;
 	return 0;
 }
 

@@ -231,6 +231,10 @@ int mdbus_health_set_instr_status(void *region, uint32_t id, uint32_t status)
 
 /* ---- readers on a raw region ------------------------------------------------- */
 
+/* The texts of a copied record are NUL-terminated whatever the region holds:
+ * another process writes it, and a reader prints them with %s. */
+#define HEALTH_TERMINATE(a) ((a)[sizeof(a) - 1] = '\0')
+
 int mdbus_health_read_feed(const void *region, size_t size, struct mdbus_health_feed *out)
 {
 	int err = mdbus_health_check(region, size, NULL);
@@ -240,7 +244,12 @@ int mdbus_health_read_feed(const void *region, size_t size, struct mdbus_health_
 		return err;
 	if (!out)
 		return -EINVAL;
-	return health_seq_read(&h->feed_seq, h->feed_words, out, MDBUS_HEALTH_FEED_WORDS);
+	err = health_seq_read(&h->feed_seq, h->feed_words, out, MDBUS_HEALTH_FEED_WORDS);
+	if (err == 0) {
+		HEALTH_TERMINATE(out->config);
+		HEALTH_TERMINATE(out->version);
+	}
+	return err;
 }
 
 /* A readable region and somewhere to copy to. */
@@ -265,7 +274,15 @@ int mdbus_health_read_session(const void *region, size_t size, uint32_t idx,
 	if (idx >= g.session_count)
 		return -ENOENT;
 	const struct mdbus_health_srec *r = health_srec((struct mdbus_health_hdr *)region, idx);
-	return health_seq_read(&r->seq, r->words, out, MDBUS_HEALTH_SESSION_WORDS);
+	err = health_seq_read(&r->seq, r->words, out, MDBUS_HEALTH_SESSION_WORDS);
+	if (err == 0) {
+		HEALTH_TERMINATE(out->name);
+		HEALTH_TERMINATE(out->venue);
+		HEALTH_TERMINATE(out->host);
+		HEALTH_TERMINATE(out->last_error);
+		HEALTH_TERMINATE(out->verdict_reason);
+	}
+	return err;
 }
 
 int mdbus_health_read_instr(const void *region, size_t size, uint32_t id,
@@ -306,6 +323,17 @@ int mdbus_health_read_instr_status(const void *region, size_t size, uint32_t id)
 
 #define HEALTH_DEFAULT_STALE_MS 30000
 
+/* a - b for two times, saturated: the times come from shared memory another
+ * process writes, and a scribbled one must not overflow (undefined in C). */
+static int64_t health_diff(int64_t a, int64_t b)
+{
+	int64_t d;
+
+	if (!__builtin_sub_overflow(a, b, &d))
+		return d;
+	return a < b ? INT64_MIN : INT64_MAX;
+}
+
 /* LIVE: degraded when silent past stale_timeout or not fully subscribed. */
 static int health_verdict_live(const struct mdbus_health_session *s, int64_t now_ns, char *reason,
 			       size_t len)
@@ -315,8 +343,9 @@ static int health_verdict_live(const struct mdbus_health_session *s, int64_t now
 		1000000;
 	int64_t ref = s->last_msg_ns ? s->last_msg_ns : s->state_since_ns;
 
-	if (ref && now_ns - ref > stale_ns) {
-		snprintf(reason, len, "no message for %.1f s", (double)(now_ns - ref) / 1e9);
+	if (ref && health_diff(now_ns, ref) > stale_ns) {
+		snprintf(reason, len, "no message for %.1f s",
+			 (double)health_diff(now_ns, ref) / 1e9);
 		return MDBUS_HEALTH_DEGRADED;
 	}
 	if (s->streams && s->subscriptions < s->streams) {
@@ -333,7 +362,8 @@ static int health_verdict_stale(const struct mdbus_health_session *s, int64_t no
 	int64_t ref = s->last_msg_ns ? s->last_msg_ns : s->state_since_ns;
 
 	if (ref)
-		snprintf(reason, len, "stale: no message for %.1f s", (double)(now_ns - ref) / 1e9);
+		snprintf(reason, len, "stale: no message for %.1f s",
+			 (double)health_diff(now_ns, ref) / 1e9);
 	else
 		snprintf(reason, len, "stale");
 	return MDBUS_HEALTH_DEGRADED;
@@ -349,7 +379,7 @@ static int health_verdict_down(const struct mdbus_health_session *s, int64_t now
 	int tlen = (int)strnlen(s->last_error, sizeof(s->last_error));
 
 	if (s->state == MDBUS_HEALTH_ST_BACKOFF) {
-		int64_t in = s->next_reconnect_ns ? s->next_reconnect_ns - now_ns : 0;
+		int64_t in = s->next_reconnect_ns ? health_diff(s->next_reconnect_ns, now_ns) : 0;
 		double in_s = (double)(in < 0 ? 0 : in) / 1e9;
 		if (has_err)
 			snprintf(reason, len, "backoff after %s: %.*s, retry in %.1f s", err, tlen,
@@ -483,7 +513,7 @@ static int health_feed_fresh(const struct mdbus_health_hdr *h)
 		period = MDBUS_HEALTH_PERIOD_DEFAULT_MS;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	return now - hb <= (int64_t)period * MDBUS_HEALTH_DEAD_PERIODS * 1000000;
+	return health_diff(now, hb) <= (int64_t)period * MDBUS_HEALTH_DEAD_PERIODS * 1000000;
 }
 
 int mdbus_health_instr_status(mdbus_reader *r, uint32_t id)
@@ -547,12 +577,13 @@ int mdbus_health_feed_alive(mdbus_reader *r, int max_age_ms)
 		return err;
 	if (f.state == MDBUS_HEALTH_FEED_STOPPED)
 		return 0;
+	/* 64 bits: the period is a uint32 from shared memory. */
+	int64_t max_ns = (int64_t)max_age_ms * 1000000;
 	if (max_age_ms <= 0)
-		max_age_ms = (int)(f.heartbeat_period_ms ? f.heartbeat_period_ms
+		max_ns = (int64_t)(f.heartbeat_period_ms ? f.heartbeat_period_ms
 							 : MDBUS_HEALTH_PERIOD_DEFAULT_MS) *
-			     MDBUS_HEALTH_DEAD_PERIODS;
-	int64_t age = mdbus_health_mono_ns() - f.heartbeat_mono_ns;
-	return age <= (int64_t)max_age_ms * 1000000 ? 1 : 0;
+			 MDBUS_HEALTH_DEAD_PERIODS * 1000000;
+	return health_diff(mdbus_health_mono_ns(), f.heartbeat_mono_ns) <= max_ns ? 1 : 0;
 }
 
 int mdbus_health_session_healthy(mdbus_reader *r, const char *name)

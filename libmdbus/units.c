@@ -9,6 +9,7 @@ struct units_num {
 	uint64_t ip;	 /* integer part */
 	uint64_t frac;	 /* fraction digits as an integer ... */
 	uint64_t fscale; /* ... over this power of ten (1 = no fraction) */
+	int dropped;	 /* a non-zero fraction digit past the 18 kept */
 	const char *end; /* first byte after the number */
 };
 
@@ -18,7 +19,8 @@ struct units_mul {
 };
 
 /* Reads digits [. digits]. At most 18 fraction digits are kept: finer than
- * any unit needs, and frac * mul still fits 128 bits. Returns 0, -EINVAL
+ * any unit needs, and frac * mul still fits 128 bits. A non-zero digit past
+ * them makes the value inexact (a count refuses it; a duration truncates). Returns 0, -EINVAL
  * (no digit at all), -ERANGE (integer part beyond 64 bits). */
 static int units_number(const char *s, struct units_num *n)
 {
@@ -28,6 +30,7 @@ static int units_number(const char *s, struct units_num *n)
 	n->ip = 0;
 	n->frac = 0;
 	n->fscale = 1;
+	n->dropped = 0;
 	for (; *p >= '0' && *p <= '9'; p++, digits++) {
 		unsigned d = (unsigned)(*p - '0');
 
@@ -40,6 +43,8 @@ static int units_number(const char *s, struct units_num *n)
 			if (n->fscale < UINT64_C(1000000000000000000)) {
 				n->frac = n->frac * 10 + (uint64_t)(*p - '0');
 				n->fscale *= 10;
+			} else if (*p != '0') {
+				n->dropped = 1;
 			}
 		}
 	}
@@ -79,7 +84,7 @@ static int units_parse(const char *s, const struct units_mul *t, size_t nt, uint
 	unsigned __int128 v = (unsigned __int128)n.ip * mul;
 	unsigned __int128 f = (unsigned __int128)n.frac * mul;
 
-	*exact = f % n.fscale == 0;
+	*exact = f % n.fscale == 0 && !n.dropped;
 	v += f / n.fscale;
 	if (v > max)
 		return -ERANGE;

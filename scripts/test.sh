@@ -6,10 +6,13 @@
 #   build-tsan/  ThreadSanitizer: suite tsan (ring logic with threads)
 #   build-release/  a packager's -Dbuildtype=release (-O3, NDEBUG): suite unit
 #   build-plain/    -Dbuildtype=plain with Debian's default CFLAGS: must compile (-Werror)
+#   build-fuzz/     clang, libFuzzer, ASan + UBSan: every fuzz target of tests/fuzz for a short
+#                   bounded run (scripts/fuzz.sh --smoke; MDBUS_FUZZ_SECONDS, default 15), one
+#                   test each
 # Ends with one line "N passed, N failed". Exit 0 only if nothing failed.
 # MDBUS_TEST_QUICK=1 skips the sanitizer builds (for quick local loops).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 bash scripts/setup-debian.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -52,6 +55,22 @@ run_build() { # $1 = dir, $2 = meson setup options, rest = meson test args (none
 	count_results "$dir"
 }
 
+# Each libFuzzer target counts as one test: PASS, or FAIL on any crash or report.
+# A target without a verdict (build failure, script killed) counts as failed.
+run_fuzz_smoke() {
+	local out rc p f want
+	out=$(bash scripts/fuzz.sh --smoke all "${MDBUS_FUZZ_SECONDS:-15}" 2>&1)
+	rc=$?
+	echo "$out"
+	want=$(bash scripts/fuzz.sh --list | wc -l)
+	p=$(echo "$out" | grep -c '^fuzz-result .* PASS')
+	f=$(echo "$out" | grep -c '^fuzz-result .* FAIL')
+	[ $((p + f)) -ge "$want" ] || f=$((want - p))
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
 # Any sanitizer report fails the test that produced it: UBSan does not stop by
 # default, so make it; ASan's leak checker stays on.
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
@@ -66,6 +85,7 @@ if [ "${MDBUS_TEST_QUICK:-0}" != 1 ]; then
 	run_build build-release "-Dbuildtype=release" --suite unit
 	CFLAGS="-O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2" \
 		run_build build-plain "-Dbuildtype=plain"
+	run_fuzz_smoke
 fi
 
 echo "$passed passed, $failed failed"

@@ -101,15 +101,20 @@ static int binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, 
 
 /* ---- messages -------------------------------------------------------------------- */
 
+/* In the order the members arrive (trade: e E s t p q T m M; bookTicker:
+ * u s b B a A), so the scanner matches most keys with one compare; E and
+ * M are listed only for that. */
 enum {
 	K_E,
+	K_EE,
+	K_U,
 	K_S,
+	K_T,
 	K_P,
 	K_Q,
 	K_TT,
-	K_T,
 	K_M,
-	K_U,
+	K_MM,
 	K_B,
 	K_BB,
 	K_A,
@@ -124,10 +129,11 @@ enum {
 };
 
 static const struct feed_json_key binance_keys[K__COUNT] = {
-	[K_E] = FEED_JSON_KEY("e"),	      [K_S] = FEED_JSON_KEY("s"),
-	[K_P] = FEED_JSON_KEY("p"),	      [K_Q] = FEED_JSON_KEY("q"),
-	[K_TT] = FEED_JSON_KEY("T"),	      [K_T] = FEED_JSON_KEY("t"),
-	[K_M] = FEED_JSON_KEY("m"),	      [K_U] = FEED_JSON_KEY("u"),
+	[K_E] = FEED_JSON_KEY("e"),	      [K_EE] = FEED_JSON_KEY("E"),
+	[K_U] = FEED_JSON_KEY("u"),	      [K_S] = FEED_JSON_KEY("s"),
+	[K_T] = FEED_JSON_KEY("t"),	      [K_P] = FEED_JSON_KEY("p"),
+	[K_Q] = FEED_JSON_KEY("q"),	      [K_TT] = FEED_JSON_KEY("T"),
+	[K_M] = FEED_JSON_KEY("m"),	      [K_MM] = FEED_JSON_KEY("M"),
 	[K_B] = FEED_JSON_KEY("b"),	      [K_BB] = FEED_JSON_KEY("B"),
 	[K_A] = FEED_JSON_KEY("a"),	      [K_AA] = FEED_JSON_KEY("A"),
 	[K_RESULT] = FEED_JSON_KEY("result"), [K_ID] = FEED_JSON_KEY("id"),

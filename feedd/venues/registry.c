@@ -15,13 +15,18 @@
 #include "symbol.h"
 #include "venue.h"
 
-extern const struct feed_venue_ops feed_venue_binance;
-extern const struct feed_venue_ops feed_venue_okx;
+/* Every adapter, one line each (venue.h "How to add a venue"). */
+#define FEED_VENUE_LIST(X)                                                                         \
+	X(binance)                                                                                 \
+	X(coinbase)                                                                                \
+	X(kraken)                                                                                  \
+	X(okx)
 
-static const struct feed_venue_ops *const feed_venues[] = {
-	&feed_venue_binance,
-	&feed_venue_okx,
-};
+#define FEED_VENUE_EXTERN(name) extern const struct feed_venue_ops feed_venue_##name;
+#define FEED_VENUE_PTR(name)	&feed_venue_##name,
+FEED_VENUE_LIST(FEED_VENUE_EXTERN)
+
+static const struct feed_venue_ops *const feed_venues[] = {FEED_VENUE_LIST(FEED_VENUE_PTR)};
 
 #define FEED_NVENUES (sizeof(feed_venues) / sizeof(feed_venues[0]))
 

@@ -12,6 +12,7 @@ import re
 import signal
 import socket
 import ssl
+import subprocess
 import sys
 import time
 
@@ -384,12 +385,86 @@ def scenario_signal():
         check(not fds, f"fds left open at exit: {fds}")
 
 
+def data_frames(c, n, pred, what, limit=2000):
+    """Reads until n text frames satisfying pred arrived (pings answered)."""
+    got = []
+    for _ in range(limit):
+        op, p = c.recv_frame()
+        if op == 9:
+            c.send_frame(10, p)
+            continue
+        check(op == 1, f"{what}: unexpected opcode {op}")
+        m = json.loads(p)
+        if "id" in m:
+            continue  # a reply
+        check(pred(m), f"{what}: unexpected message {m}")
+        got.append(m)
+        if len(got) == n:
+            return got
+    raise E.TestFailure(f"{what}: {len(got)} of {n} messages")
+
+
+def scenario_listeners():
+    """One mdbus-sim, two listeners (both binance): a client on each port
+    gets its own streams; stats count per listener; "on L CMD" acts on one
+    listener's clients only; bad pairings are usage errors."""
+    d = E.make_certs(E.tmpdir("sim-listeners"))
+    ca = os.path.join(d, "ca.pem")
+    sim = start(d, extra=["--venue", "binance", "--listen", "127.0.0.1:0", "--venue", "binance",
+                          "--rate", "20", "--symbols", "BTC-USDT,ETH-USDT"])
+    i, _ = sim.proc.wait_line(r"^listening 127\.0\.0\.1:(\d+)$", 30, stdout=True)
+    _, m = sim.proc.wait_line(r"^listening 127\.0\.0\.1:(\d+)$", 30, start=i + 1, stdout=True)
+    port2 = int(m.group(1))
+    check(port2 != sim.port, f"two listeners, one port {port2}")
+    c1 = E.WSClient("127.0.0.1", sim.port, ca=ca)
+    check(c1.status == 101, f"upgrade on listener 0: {c1.response!r}")
+    ack = subscribe(c1, ["btcusdt@trade"])
+    check(ack == {"result": None, "id": 1}, f"ack on listener 0: {ack}")
+    c2 = E.WSClient("127.0.0.1", port2, ca=ca, path="/stream?streams=ethusdt@bookTicker")
+    check(c2.status == 101, f"upgrade on listener 1: {c2.response!r}")
+    data_frames(c1, 5, lambda m: m.get("e") == "trade" and m["s"] == "BTCUSDT"
+                and DEC8.match(m["p"]), "listener 0 trades")
+    data_frames(c2, 5, lambda m: m.get("stream") == "ethusdt@bookTicker"
+                and m["data"]["s"] == "ETHUSDT" and DEC8.match(m["data"]["b"]),
+                "listener 1 combined bbo")
+    st = sim.stats()
+    ls = st.get("listeners", [])
+    check(len(ls) == 2 and st["open"] == 2 and st["subscriptions"] == 2, f"stats {st}")
+    check([x["listen"] for x in ls] == [f"127.0.0.1:{sim.port}", f"127.0.0.1:{port2}"] and
+          all(x["venue"] == "binance" and x["open"] == 1 and x["subscriptions"] == 1 and
+              x["upgrades"] == 1 and x["messages_sent"] >= 5 for x in ls),
+          f"per-listener stats {ls}")
+    check(sim.ctl("on", 2, "close").startswith("error"), "on 2: only listeners 0 and 1")
+    check(sim.ctl("on", 1, "close", 4001) == "ok closed 1", "on 1 close: one client")
+    code = None
+    for _ in range(1000):
+        op, p = c2.recv_frame()
+        if op == 8:
+            code = int.from_bytes(p[:2], "big")
+            break
+    check(code == 4001, f"listener 1's client: close {code}")
+    data_frames(c1, 3, lambda m: m.get("e") == "trade", "listener 0 after on 1 close")
+    ls = sim.stats()["listeners"]
+    check(ls[0]["open"] == 1 and ls[1]["open"] == 0, f"after on 1 close: {ls}")
+    check(sim.ctl("on", "binance", "silent") == "ok silent 1", "on VENUE: the first listener")
+    c1.close()
+    c2.close()
+    stop(sim)
+    for argv, why in ((["--listen", "127.0.0.1:0", "--venue", "nasdaq"], "unknown venue"),
+                      (["--listen", "127.0.0.1:0", "--venue", "binance", "--venue", "binance"],
+                       "more --venue than --listen")):
+        r = subprocess.run([E.TOOLS.sim, "--plain"] + argv, capture_output=True, timeout=30)
+        check(r.returncode == 2 and b"listening" not in r.stdout,
+              f"{why}: exit {r.returncode} {r.stderr[-200:]!r}")
+
+
 SCENARIOS = {
     "basic": scenario_basic,
     "faults": scenario_faults,
     "replay": scenario_replay,
     "certs": scenario_certs,
     "signal": scenario_signal,
+    "listeners": scenario_listeners,
 }
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_sim_venue.c: mdbus-sim's Binance dialect (tools/sim/binance.c) with
- * scripted requests, no sockets: replies, the all-or-nothing subscribe, the
- * exact 8-decimal strings, the badprecision fault, replay classification.
+ * test_sim_venue.c: mdbus-sim's dialect interface (struct sim_dialect,
+ * sim.h) driven for Binance (tools/sim/binance.c) with scripted requests, no
+ * sockets: replies, the all-or-nothing subscribe, the exact 8-decimal
+ * strings (byte for byte against the output of the dialect before it became
+ * an interface), the badprecision fault, replay classification, the upgrade
+ * paths and the combined-stream framing; and the shared venue state
+ * (tools/sim/venue.c): symbol lookup, the reply list, the dialect table.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,10 +27,28 @@ static int failures;
 		}                                                                                  \
 	} while (0)
 
+static const struct sim_dialect *const D = &sim_dialect_binance;
+
+/* One request through the dialect: Binance answers every request with
+ * exactly one reply, copied into reply; n = streams now subscribed. */
 static int request(struct sim_venue *v, const char *msg, uint8_t *subs, char *reply, size_t len,
 		   uint32_t *n)
 {
-	return sim_venue_request(v, msg, strlen(msg), subs, reply, len, n);
+	static struct sim_replies rep;
+	int r;
+
+	memset(&rep, 0, sizeof(rep));
+	r = D->request(v, msg, strlen(msg), subs, &rep);
+	CHECK(rep.n == 1 && rep.len[0] == strlen(sim_reply(&rep, 0)), "%u replies to %s", rep.n,
+	      msg);
+	snprintf(reply, len, "%s", sim_reply(&rep, 0));
+	*n = sim_subs_count(subs);
+	return r;
+}
+
+static int trade(struct sim_venue *v, uint32_t i, int64_t ms, int extra, char *buf, size_t len)
+{
+	return D->trade(v, i, ms, extra, 0, buf, len);
 }
 
 /* Returns the value of "key":"..." in a flat JSON object, copied into out. */
@@ -143,7 +165,7 @@ static void test_events(void)
 	sim_venue_init(&v, "BTC-USDT", 7, err, sizeof(err));
 	for (i = 0; i < 1000; i++) {
 		last_px = v.sym[0].px;
-		n = sim_venue_trade(&v, 0, 1700000000000, 0, buf, sizeof(buf));
+		n = trade(&v, 0, 1700000000000, 0, buf, sizeof(buf));
 		CHECK(n > 0 && (size_t)n == strlen(buf), "trade length");
 		CHECK(field(buf, "p", p, sizeof(p)) == 0 && exact_decimal(p, 8), "price %s", p);
 		CHECK(field(buf, "q", q, sizeof(q)) == 0 && exact_decimal(q, 8), "qty %s", q);
@@ -157,7 +179,7 @@ static void test_events(void)
 			moved += d != 0;
 		}
 
-		n = sim_venue_bbo(&v, 0, buf, sizeof(buf));
+		n = D->bbo(&v, 0, 0, buf, sizeof(buf));
 		CHECK(n > 0, "bbo length");
 		CHECK(field(buf, "b", b, sizeof(b)) == 0 && exact_decimal(b, 8) &&
 			      field(buf, "a", a, sizeof(a)) == 0 && exact_decimal(a, 8),
@@ -166,12 +188,12 @@ static void test_events(void)
 	}
 	CHECK(moved > 500, "the price walk hardly moves (%d of 1000)", moved);
 	/* badprecision: 12 decimals, last one non-zero */
-	n = sim_venue_trade(&v, 0, 1, 4, buf, sizeof(buf));
+	n = trade(&v, 0, 1, 4, buf, sizeof(buf));
 	CHECK(n > 0 && field(buf, "p", p, sizeof(p)) == 0 && exact_decimal(p, 12) &&
 		      p[strlen(p) - 1] != '0',
 	      "badprecision price %s", p);
 	/* too small a buffer is an error, never a truncated message */
-	CHECK(sim_venue_trade(&v, 0, 1, 0, buf, 20) == -ENOSPC, "ENOSPC");
+	CHECK(trade(&v, 0, 1, 0, buf, 20) == -ENOSPC, "ENOSPC");
 }
 
 static void test_classify(void)
@@ -184,15 +206,153 @@ static void test_classify(void)
 		"{\"u\":1,\"s\":\"BTCUSDT\",\"b\":\"1\",\"B\":\"1\",\"a\":\"2\",\"A\":\"1\"}";
 
 	sim_venue_init(&v, "BTC-USDT,ETH-USDT", 1, err, sizeof(err));
-	CHECK(sim_venue_classify(&v, t, strlen(t), &kind) == 1 && kind == SIM_STREAM_TRADE,
+	CHECK(D->classify(&v, t, strlen(t), &kind) == 1 && kind == SIM_STREAM_TRADE,
 	      "trade kind %u", kind);
-	CHECK(sim_venue_classify(&v, bb, strlen(bb), &kind) == 0 && kind == SIM_STREAM_BBO,
-	      "bbo kind %u", kind);
-	CHECK(sim_venue_classify(&v, "{garbage", 8, &kind) < 0 && kind == 0, "garbage");
+	CHECK(D->classify(&v, bb, strlen(bb), &kind) == 0 && kind == SIM_STREAM_BBO, "bbo kind %u",
+	      kind);
+	CHECK(D->classify(&v, "{garbage", 8, &kind) < 0 && kind == 0, "garbage");
+}
+
+/* The exact bytes of the dialect before the interface (same seed, same
+ * calls): a re-cut must not change one digit of what the feed is fed. */
+static void test_golden(void)
+{
+	static struct sim_venue v;
+	char buf[1024], err[64];
+
+	sim_venue_init(&v, "BTC-USDT,ETH-USDT", 7, err, sizeof(err));
+	CHECK(D->trade(&v, 0, 1700000000000, 0, 0, buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "{\"e\":\"trade\",\"E\":1700000000000,\"s\":\"BTCUSDT\","
+				  "\"t\":1430899,\"p\":\"65000.14000000\",\"q\":\"0.75922000\","
+				  "\"T\":1700000000000,\"m\":false,\"M\":true}") == 0,
+	      "trade %s", buf);
+	CHECK(D->bbo(&v, 1, 0, buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "{\"u\":5332777,\"s\":\"ETHUSDT\",\"b\":\"3500.48000000\","
+				  "\"B\":\"4.51317000\",\"a\":\"3500.49000000\","
+				  "\"A\":\"0.48076000\"}") == 0,
+	      "bbo %s", buf);
+	/* --numbered: the id asked for, the symbol's own counter untouched */
+	CHECK(D->trade(&v, 1, 1700000000001, 0, 99, buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "{\"e\":\"trade\",\"E\":1700000000001,\"s\":\"ETHUSDT\","
+				  "\"t\":99,\"p\":\"3500.47000000\",\"q\":\"0.45032000\","
+				  "\"T\":1700000000001,\"m\":false,\"M\":true}") == 0,
+	      "numbered trade %s", buf);
+	CHECK(D->trade(&v, 0, 1, 4, 0, buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":1430900,"
+				  "\"p\":\"65000.120000000007\",\"q\":\"0.37656000\",\"T\":1,"
+				  "\"m\":true,\"M\":true}") == 0,
+	      "badprecision trade %s", buf);
+	CHECK(D->bbo(&v, 0, 0, buf, sizeof(buf)) > 0 &&
+		      strcmp(buf, "{\"u\":5518760,\"s\":\"BTCUSDT\",\"b\":\"65000.12000000\","
+				  "\"B\":\"2.88942000\",\"a\":\"65000.14000000\","
+				  "\"A\":\"1.03927000\"}") == 0,
+	      "bbo %s", buf);
+}
+
+/* The upgrade paths Binance serves, the streams they name, the mode. */
+static void test_route(void)
+{
+	static struct sim_venue v;
+	uint8_t subs[SIM_MAX_SYMBOLS] = {0};
+	char err[64];
+	int mode = -1;
+
+	sim_venue_init(&v, "BTC-USDT,ETH-USDT", 1, err, sizeof(err));
+	CHECK(D->route(&v, "/ws", subs, &mode) == 0 && mode == 0 && sim_subs_count(subs) == 0,
+	      "/ws mode %d", mode);
+	CHECK(D->route(&v, "/stream", subs, &mode) == 0 && mode != 0, "/stream mode %d", mode);
+	CHECK(D->route(&v, "/ws/btcusdt@trade/ethusdt@bookTicker", subs, &mode) == 0 && mode == 0 &&
+		      subs[0] == SIM_STREAM_TRADE && subs[1] == SIM_STREAM_BBO,
+	      "/ws/streams %x %x", subs[0], subs[1]);
+	memset(subs, 0, sizeof(subs));
+	CHECK(D->route(&v, "/stream?streams=ethusdt@trade", subs, &mode) == 0 && mode != 0 &&
+		      subs[1] == SIM_STREAM_TRADE && subs[0] == 0,
+	      "/stream?streams= %x", subs[1]);
+	CHECK(D->route(&v, "/ws/dogeusdt@trade", subs, &mode) == 400, "unknown stream in path");
+	CHECK(D->route(&v, "/ws/BTCUSDT@trade", subs, &mode) == 400, "upper-case stream");
+	CHECK(D->route(&v, "/v5/public/spot", subs, &mode) == 404, "foreign path");
+	CHECK(D->route(&v, "/public", subs, &mode) == 404 &&
+		      D->route(&v, "/private/ws", subs, &mode) == 404,
+	      "routed prefix without a stream path");
+	CHECK(D->route(&v, "/market/ws", subs, &mode) == 0 && mode == 0 &&
+		      D->route(&v, "/public/stream", subs, &mode) == 0 && mode != 0,
+	      "futures routed endpoints");
+	CHECK(subs[1] == SIM_STREAM_TRADE && subs[0] == 0, "a refused path changed subs");
+}
+
+/* Combined streams wrap events, never replies; plain connections send the
+ * event as it is (hook returns 0). */
+static void test_frame(void)
+{
+	static struct sim_venue v;
+	struct sim_buf out = {0};
+	char err[64];
+	const char *ev = "{\"e\":\"trade\"}";
+	uint8_t op = 0;
+	int mode = 0;
+	uint8_t subs[SIM_MAX_SYMBOLS] = {0};
+
+	sim_venue_init(&v, "ETH-USDT", 1, err, sizeof(err));
+	D->route(&v, "/stream", subs, &mode);
+	CHECK(D->frame(&v, mode, 0, SIM_STREAM_TRADE, ev, strlen(ev), &out, &op) == 1 &&
+		      op == WSLAY_TEXT_FRAME && out.len == strlen(ev) + 34 &&
+		      memcmp(out.p + out.off,
+			     "{\"stream\":\"ethusdt@trade\",\"data\":{\"e\":\"trade\"}}",
+			     out.len) == 0,
+	      "combined frame (%zu bytes)", out.len);
+	sim_buf_free(&out);
+	CHECK(D->frame(&v, mode, 0, SIM_STREAM_BBO, ev, strlen(ev), &out, &op) == 1 &&
+		      memmem(out.p + out.off, out.len, "\"ethusdt@bookTicker\"", 20) != NULL,
+	      "combined bbo");
+	sim_buf_free(&out);
+	CHECK(D->frame(&v, mode, -1, 0, ev, strlen(ev), &out, &op) == 0 && out.len == 0,
+	      "a reply is never wrapped");
+	CHECK(D->frame(&v, 0, 0, SIM_STREAM_TRADE, ev, strlen(ev), &out, &op) == 0 && out.len == 0,
+	      "plain connection");
+	CHECK(D->ping == NULL, "Binance keeps alive with WebSocket pings");
+}
+
+/* venue.c: the dialect table, the reply list, names in any spelling. */
+static void test_shared(void)
+{
+	static struct sim_venue v;
+	static struct sim_replies r;
+	char err[64], names[128];
+	int k = 0;
+
+	CHECK(sim_dialect_find("binance") == D && sim_dialect_find("nasdaq") == NULL, "find");
+	for (k = 0; sim_dialect_get((size_t)k); k++)
+		CHECK(sim_dialect_get((size_t)k)->route && sim_dialect_get((size_t)k)->request &&
+			      sim_dialect_get((size_t)k)->trade &&
+			      sim_dialect_get((size_t)k)->bbo &&
+			      sim_dialect_get((size_t)k)->classify &&
+			      sim_dialect_get((size_t)k)->paths,
+		      "dialect %d lacks a required hook", k);
+	CHECK(k >= 1 && sim_dialect_get(0) == D, "table of %d", k);
+	k = 0;
+	sim_dialect_names(names, sizeof(names));
+	CHECK(strstr(names, "binance") != NULL, "names %s", names);
+	while (sim_reply_add(&r, "{\"id\":%d}", k) == 0)
+		k++;
+	CHECK(k == SIM_REPLIES_MAX && r.n == SIM_REPLIES_MAX &&
+		      strcmp(sim_reply(&r, 3), "{\"id\":3}") == 0 && r.len[3] == 8,
+	      "replies %d", k);
+	sim_venue_init(&v, "BTC-USDT", 1, err, sizeof(err));
+	CHECK(strcmp(v.sym[0].norm, "BTC-USDT") == 0, "norm %s", v.sym[0].norm);
+	CHECK(sim_venue_symbol(&v, "BTC-USDT", 8) == 0 && sim_venue_symbol(&v, "BTCUSDT", 7) == 0 &&
+		      sim_venue_symbol(&v, "btc_usdt", 8) == 0,
+	      "spellings");
+	sim_venue_init(&v, NULL, 1, err, sizeof(err));
+	CHECK(sim_venue_symbol(&v, "solusdc", 7) == 0 && strcmp(v.sym[0].norm, "SOL-USDC") == 0,
+	      "open symbol norm %s", v.sym[0].norm);
 }
 
 int main(void)
 {
+	test_golden();
+	test_route();
+	test_frame();
+	test_shared();
 	test_fixed_symbols();
 	test_open_symbols();
 	test_events();

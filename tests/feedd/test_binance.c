@@ -416,7 +416,11 @@ static void test_split(void)
 	}
 	CHECK(feed_venue_find("nope") == NULL);
 	CHECK(feed_venue_at(0) == ops);
-	CHECK(feed_venue_at(64) == NULL); /* the list ends; other venues follow binance */
+	/* the list ends, and every adapter in it is found by its name */
+	for (i = 0; feed_venue_at((unsigned)i); i++)
+		CHECK(feed_venue_find(feed_venue_at((unsigned)i)->name) ==
+		      feed_venue_at((unsigned)i));
+	CHECK(i >= 1 && i < 64);
 }
 
 /* One message through ctx v into the file's `out`. */

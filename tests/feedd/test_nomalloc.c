@@ -187,7 +187,168 @@ static void test_gzip(const struct feed_session_config *sc)
 	feed_venue_ctx_free(&v);
 }
 
+/* Coinbase: subscriptions lists, id-less errors, match/last_match, ticker,
+ * heartbeat, sequence gaps, bad values, garbage: no allocation. */
+static const char *const cb_msgs[] = {
+	"{\"type\":\"subscriptions\",\"channels\":[{\"name\":\"matches\",\"product_ids\":"
+	"[\"BTC-USD\"]},{\"name\":\"ticker\",\"product_ids\":[\"BTC-USD\"]},"
+	"{\"name\":\"heartbeat\",\"product_ids\":[\"BTC-USD\"]}]}",
+	"{\"type\":\"error\",\"message\":\"Failed to subscribe\",\"reason\":\"ETH-USD is not a "
+	"valid product\"}",
+	"{\"type\":\"last_match\",\"trade_id\":9,\"sequence\":49,\"maker_order_id\":\"a\","
+	"\"taker_order_id\":\"b\",\"time\":\"2014-11-07T08:19:27.028459Z\",\"product_id\":"
+	"\"BTC-USD\",\"size\":\"5.23512\",\"price\":\"400.23\",\"side\":\"sell\"}",
+	"{\"type\":\"match\",\"trade_id\":10,\"sequence\":50,\"maker_order_id\":\"a\","
+	"\"taker_order_id\":\"b\",\"time\":\"2014-11-07T08:19:27.028459Z\",\"product_id\":"
+	"\"BTC-USD\",\"size\":\"5.23512\",\"price\":\"400.23\",\"side\":\"sell\"}",
+	"{\"type\":\"ticker\",\"sequence\":53,\"product_id\":\"BTC-USD\",\"price\":\"1285.22\","
+	"\"best_bid\":\"1285.04\",\"best_bid_size\":\"0.46688654\",\"best_ask\":\"1285.27\","
+	"\"best_ask_size\":\"1.56637040\",\"side\":\"buy\",\"time\":"
+	"\"2022-10-19T23:28:22.061769Z\",\"trade_id\":370843401,\"last_size\":\"11.4396987\"}",
+	"{\"type\":\"ticker\",\"sequence\":51,\"product_id\":\"BTC-USD\",\"best_bid\":\"1\","
+	"\"best_bid_size\":\"1\",\"best_ask\":\"2\",\"best_ask_size\":\"1\"}",
+	"{\"type\":\"heartbeat\",\"sequence\":53,\"last_trade_id\":10,\"product_id\":"
+	"\"BTC-USD\",\"time\":\"2014-11-07T08:19:28.464459Z\"}",
+	"{\"type\":\"match\",\"trade_id\":\"uuid-1\",\"sequence\":54,\"time\":"
+	"\"2014-11-07T08:19:27Z\",\"product_id\":\"BTC-USD\",\"size\":\"1\",\"price\":"
+	"\"400.123456789\",\"side\":\"buy\"}",
+	"{\"type\":\"match\",\"product_id\":\"XRP-USD\"}",
+	"{\"type\":\"l2update\",\"product_id\":\"BTC-USD\"}",
+	"{\"type\":\"match\",",
+};
+
+static void test_coinbase(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USD", "ETH-USD"};
+	const struct feed_venue_ops *ops = feed_venue_find("coinbase");
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	unsigned long before, classes = 0;
+	char buf[1024], err[128];
+	size_t n;
+	int rc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = -1;
+	CHECK(ops != NULL);
+	if (!ops)
+		return;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		feed_venue_ctx_reset(&v);
+		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
+			;
+		CHECK_EQ_INT(rc, 0);
+		for (size_t i = 0; i < sizeof(cb_msgs) / sizeof(cb_msgs[0]); i++) {
+			if (feed_venue_on_message(&v, (const uint8_t *)cb_msgs[i],
+						  strlen(cb_msgs[i]), 0, round, &out) != 0)
+				feed_test_failures++;
+			if (round == 0)
+				classes |= 1ul << out.cls;
+		}
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_HEARTBEAT));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
+	CHECK_EQ_INT(v.st.ticks, 3000); /* last_match, match, ticker 53 (51 is stale) */
+	CHECK(v.st.gaps >= 1000);	/* 50 -> 53 each round */
+	feed_venue_ctx_free(&v);
+}
+
 /* Long: one test script of checks in order; each step builds on the state the last left. */
+/* Kraken spot v2: per-symbol acks and rejects, batches (one larger than
+ * the tick array, so continuation runs), bbo, keepalive, bad values. */
+static const char *const kraken_msgs[] = {
+	"{\"method\":\"subscribe\",\"result\":{\"channel\":\"trade\",\"symbol\":\"BTC/USD\"},"
+	"\"success\":true,\"req_id\":1}",
+	"{\"error\":\"Currency pair not supported ETH/USD\",\"method\":\"subscribe\","
+	"\"success\":false,\"symbol\":\"ETH/USD\",\"req_id\":1}",
+	"{\"channel\":\"trade\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/USD\","
+	"\"side\":\"sell\",\"price\":65000.1,\"qty\":0.0012,\"ord_type\":\"market\","
+	"\"trade_id\":1,\"timestamp\":\"2023-09-25T07:49:37.708706Z\"}]}",
+	"{\"channel\":\"ticker\",\"type\":\"update\",\"data\":[{\"symbol\":\"ETH/USD\","
+	"\"bid\":0.10025,\"bid_qty\":740.0,\"ask\":0.10035,\"ask_qty\":7.4e2,"
+	"\"timestamp\":\"2023-09-25T09:04:31.742648Z\"}]}",
+	"{\"channel\":\"trade\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/USD\","
+	"\"side\":\"buy\",\"price\":1.123456789,\"qty\":1,\"trade_id\":2,"
+	"\"timestamp\":\"2023-09-25T07:49:37Z\"}]}",
+	"{\"channel\":\"heartbeat\"}",
+	"{\"method\":\"pong\",\"req_id\":3}",
+	"{\"channel\":\"status\",\"type\":\"update\",\"data\":[{\"system\":\"online\"}]}",
+	"{\"channel\":\"book\",\"data\":[]}",
+	"{\"error\":\"Malformed request\",\"method\":\"error\",\"success\":false}",
+	"{\"channel\":\"trade\",\"data\":[",
+};
+
+/* Long: one scripted loop and its checks. */
+static void test_kraken(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USD", "ETH-USD"};
+	static char batch[8192];
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	unsigned long before, classes = 0;
+	char buf[1024], err[128];
+	size_t n, o;
+	int rc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = -1;
+	o = (size_t)snprintf(batch, sizeof(batch), "{\"channel\":\"trade\",\"data\":[");
+	for (int k = 0; k < 40; k++)
+		o += (size_t)snprintf(
+			batch + o, sizeof(batch) - o,
+			"%s{\"symbol\":\"ETH/USD\",\"side\":\"buy\",\"price\":3000.%d,"
+			"\"qty\":1,\"trade_id\":%d,\"timestamp\":\"2023-09-25T07:49:37Z\"}",
+			k ? "," : "", k, k + 1);
+	snprintf(batch + o, sizeof(batch) - o, "]}");
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("kraken"), &sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		feed_venue_ctx_reset(&v);
+		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
+			;
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(feed_venue_ping(&v, buf, sizeof(buf), &n, 0), 0);
+		for (size_t i = 0; i <= sizeof(kraken_msgs) / sizeof(kraken_msgs[0]); i++) {
+			const char *m = i < sizeof(kraken_msgs) / sizeof(kraken_msgs[0])
+						? kraken_msgs[i]
+						: batch;
+			do {
+				if (feed_venue_on_message(&v, (const uint8_t *)m, strlen(m), 0,
+							  (int64_t)round, &out) != 0)
+					feed_test_failures++;
+				if (round == 0)
+					classes |= 1ul << out.cls;
+			} while (out.more);
+		}
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK(classes & (1ul << FEED_MSG_HEARTBEAT));
+	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
+	CHECK_EQ_INT(v.st.ticks, 42000);
+	CHECK(v.st.pieces >= 2000u);
+	feed_venue_ctx_free(&v);
+}
+
 int main(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
@@ -252,6 +413,8 @@ int main(void)
 	printf("allocations in %d x %zu messages: %lu\n", 1000, sizeof(msgs) / sizeof(msgs[0]),
 	       allocs - before);
 	test_gzip(&sc);
+	test_coinbase();
+	test_kraken();
 	test_okx(&sc);
 	return feed_test_done("test_nomalloc");
 }

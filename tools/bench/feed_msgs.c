@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int bench_fmt_done(int n, size_t len)
 {
@@ -26,6 +27,56 @@ static int bench_gen_binance(const struct bench_feed_gen *g, const struct bench_
 				       t->qty_frac, (unsigned long long)t->ts_ms,
 				       t->buyer_is_taker ? "false" : "true"),
 			      len);
+}
+
+/* Coinbase Exchange `match`: side is the maker's, so "sell" = the taker
+ * bought; the trade id doubles as the product's (contiguous) sequence;
+ * RFC 3339 time with microseconds. */
+static int bench_gen_coinbase(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
+			      char *buf, size_t len, int *binary)
+{
+	time_t sec = (time_t)(t->ts_ms / 1000);
+	struct tm tm;
+	char ts[32];
+
+	*binary = 0;
+	if (!gmtime_r(&sec, &tm) || strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return -ENOSPC;
+	return bench_fmt_done(
+		snprintf(buf, len,
+			 "{\"type\":\"match\",\"trade_id\":%llu,\"sequence\":%llu,"
+			 "\"maker_order_id\":\"ac928c66-ca53-498f-9c13-a110027a60e8\","
+			 "\"taker_order_id\":\"132fb6ae-456b-4654-b4e0-d681ac05cea1\","
+			 "\"time\":\"%s.%03u123Z\",\"product_id\":\"%s\",\"size\":\"%u.%05u\","
+			 "\"price\":\"%u.%02u\",\"side\":\"%s\"}",
+			 (unsigned long long)t->id, (unsigned long long)t->id, ts,
+			 (unsigned)(t->ts_ms % 1000), g->native[t->sym], t->qty_int, t->qty_frac,
+			 t->px_int, t->px_frac, t->buyer_is_taker ? "sell" : "buy"),
+		len);
+}
+
+/* Kraken spot v2 trade: a one-element data array, bare JSON numbers, side
+ * is the taker's, RFC 3339 time. */
+static int bench_gen_kraken(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
+			    char *buf, size_t len, int *binary)
+{
+	time_t sec = (time_t)(t->ts_ms / 1000);
+	struct tm tm;
+
+	*binary = 0;
+	if (!gmtime_r(&sec, &tm))
+		return -EINVAL;
+	return bench_fmt_done(
+		snprintf(buf, len,
+			 "{\"channel\":\"trade\",\"type\":\"update\",\"data\":[{\"symbol\":\"%s\","
+			 "\"side\":\"%s\",\"price\":%u.%02u,\"qty\":%u.%05u,\"ord_type\":\"limit\","
+			 "\"trade_id\":%llu,\"timestamp\":\"%04d-%02d-%02dT%02d:%02d:%02d.%"
+			 "03u000Z\"}]}",
+			 g->native[t->sym], t->buyer_is_taker ? "buy" : "sell", t->px_int,
+			 t->px_frac, t->qty_int, t->qty_frac, (unsigned long long)t->id,
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, (unsigned)(t->ts_ms % 1000)),
+		len);
 }
 
 /* OKX trades (docs/venues/okx.md): strings for ids, prices, sizes and ts;
@@ -51,6 +102,14 @@ static const struct bench_feed_gen bench_feed_gens[] = {
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"},
 	 bench_gen_binance},
+	{"coinbase",
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 bench_gen_coinbase},
+	{"kraken",
+	 {"BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"},
+	 {"BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD"},
+	 bench_gen_kraken},
 	{"okx",
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},

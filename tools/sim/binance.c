@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * binance.c: the Binance spot dialect of mdbus-sim. No I/O: requests in,
- * reply text out; random walks in, event JSON out.
+ * binance.c: the Binance spot dialect of mdbus-sim (struct sim_dialect, see
+ * sim.h). No I/O: requests in, reply text out; walk steps in, event JSON out.
  *
  *   request  {"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@bookTicker"],"id":1}
  *   ack      {"result":null,"id":1}
@@ -9,159 +9,33 @@
  *   trade    {"e":"trade","E":ms,"s":"BTCUSDT","t":id,"p":"65000.12000000",
  *             "q":"0.00100000","T":ms,"m":true,"M":true}
  *   bbo      {"u":id,"s":"BTCUSDT","b":"...","B":"...","a":"...","A":"..."}
+ *   paths    /ws, /ws/STREAM/..., /stream (combined: events come as
+ *            {"stream":"btcusdt@trade","data":{...}}), /stream?streams=A/B;
+ *            each also under /public or /market (futures routed endpoints)
  *
- * Prices and quantities are integers at 8 decimals printed exactly, so a
- * test can compare what the feed published digit for digit.
+ * Keepalive: WebSocket ping frames both ways (no app-level ping).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "sim.h"
 
-#define VENUE_SCALE 100000000LL /* 8 decimals */
+#define BINANCE_COMBINED 1 /* route mode: /stream, events wrapped */
 
-/* Quote assets that make a symbol plausible when no --symbols list is set;
- * anything else is answered with "Invalid symbol" so tests can provoke it. */
-static const char *const venue_quotes[] = {"usdt", "usdc", "fdusd", "busd", "btc",
-					   "eth",  "bnb",  "eur",   "try"};
-
-static uint64_t venue_rand(struct sim_venue *v)
-{
-	/* xorshift64*: deterministic for a given --seed, good enough for walks */
-	uint64_t x = v->rng;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	v->rng = x;
-	return x * 2685821657736338717ull;
-}
-
-static int venue_plausible(const char *lower, size_t n)
-{
-	size_t i;
-
-	if (n < 5 || n >= SIM_NATIVE_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!islower((unsigned char)lower[i]) && !isdigit((unsigned char)lower[i]))
-			return 0;
-	for (i = 0; i < sizeof(venue_quotes) / sizeof(venue_quotes[0]); i++) {
-		size_t q = strlen(venue_quotes[i]);
-		if (n > q + 1 && memcmp(lower + n - q, venue_quotes[i], q) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Adds a symbol (upper-case native name) with a plausible starting price. */
-static int venue_add(struct sim_venue *v, const char *upper)
-{
-	struct sim_symbol *s;
-	uint64_t h = 1469598103934665603ull;
-	const char *p;
-
-	if (v->nsym >= SIM_MAX_SYMBOLS)
-		return -ENOSPC;
-	s = &v->sym[v->nsym];
-	memset(s, 0, sizeof(*s));
-	snprintf(s->native, sizeof(s->native), "%s", upper);
-	for (p = upper; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	s->tick = VENUE_SCALE / 100; /* 0.01 */
-	if (strncmp(upper, "BTC", 3) == 0)
-		s->px = 6500012000000LL; /* 65000.12 */
-	else if (strncmp(upper, "ETH", 3) == 0)
-		s->px = 350050000000LL; /* 3500.50 */
-	else
-		s->px = (int64_t)(10 + h % 1000) * VENUE_SCALE + (int64_t)(h >> 32) % 100 * s->tick;
-	s->trade_id = 1000000 + h % 1000000;
-	s->update_id = 5000000 + (h >> 20) % 1000000;
-	return (int)v->nsym++;
-}
-
-static int venue_find(const struct sim_venue *v, const char *lower, size_t n)
-{
-	uint32_t i;
-	size_t k;
-
-	for (i = 0; i < v->nsym; i++) {
-		const char *u = v->sym[i].native;
-		if (strlen(u) != n)
-			continue;
-		for (k = 0; k < n; k++)
-			if (tolower((unsigned char)u[k]) != lower[k])
-				break;
-		if (k == n)
-			return (int)i;
-	}
-	return -ENOENT;
-}
-
-int sim_venue_symbol(struct sim_venue *v, const char *lower, size_t n)
-{
-	char upper[SIM_NATIVE_MAX];
-	size_t k;
-	int r = venue_find(v, lower, n);
-
-	if (r >= 0 || v->fixed || !venue_plausible(lower, n))
-		return r;
-	for (k = 0; k < n; k++)
-		upper[k] = (char)toupper((unsigned char)lower[k]);
-	upper[n] = '\0';
-	return venue_add(v, upper);
-}
-
-int sim_venue_init(struct sim_venue *v, const char *symbols, uint64_t seed, char *err,
-		   size_t errlen)
-{
-	memset(v, 0, sizeof(*v));
-	v->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
-	if (!symbols || !*symbols)
-		return 0;
-	v->fixed = 1;
-	/* "BTC-USDT,ETH-USDT": normalized names, the native one drops the dash */
-	while (*symbols) {
-		char upper[SIM_NATIVE_MAX];
-		size_t n = 0;
-
-		while (*symbols == ',' || *symbols == ' ')
-			symbols++;
-		if (!*symbols)
-			break;
-		while (*symbols && *symbols != ',') {
-			char ch = *symbols++;
-			if (ch == '-' || ch == ' ')
-				continue;
-			if (!isalnum((unsigned char)ch) || n + 1 >= sizeof(upper)) {
-				snprintf(err, errlen, "bad symbol in --symbols near '%c'", ch);
-				return -EINVAL;
-			}
-			upper[n++] = (char)toupper((unsigned char)ch);
-		}
-		upper[n] = '\0';
-		if (n == 0)
-			continue;
-		if (venue_add(v, upper) < 0) {
-			snprintf(err, errlen, "too many symbols (max %d)", SIM_MAX_SYMBOLS);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-static void venue_error(char *reply, size_t len, int code, const char *msg, const char *id)
+static void binance_error(char *reply, size_t len, int code, const char *msg, const char *id)
 {
 	snprintf(reply, len, "{\"error\":{\"code\":%d,\"msg\":\"%s\"},\"id\":%s}", code, msg, id);
 }
 
 /* "btcusdt@trade" -> symbol index + stream bit; -EINVAL bad stream name,
  * -ENOENT unknown symbol. */
-static int venue_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
+static int binance_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
 {
 	const char *at = strchr(s, '@');
 
@@ -173,13 +47,16 @@ static int venue_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *b
 		*bit = SIM_STREAM_BBO;
 	else
 		return -EINVAL;
+	for (const char *c = s; c < at; c++)
+		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c))
+			return -ENOENT; /* Binance names streams in lower case only */
 	*sym = sim_venue_symbol(v, s, (size_t)(at - s));
 	return *sym < 0 ? -ENOENT : 0;
 }
 
 /* The request's id as JSON text for the reply: an integer, a short string,
  * else null. */
-static void venue_request_id(json_t *root, char *id, size_t len)
+static void binance_request_id(json_t *root, char *id, size_t len)
 {
 	json_t *jid = json_object_get(root, "id");
 
@@ -191,13 +68,13 @@ static void venue_request_id(json_t *root, char *id, size_t len)
 
 /* SUBSCRIBE (on) / UNSUBSCRIBE: all or nothing, a request naming one bad
  * stream changes nothing. Returns 0 or -EINVAL (error reply written). */
-static int venue_subscribe(struct sim_venue *v, json_t *params, int on, uint8_t *subs, char *reply,
-			   size_t replylen, const char *id)
+static int binance_subscribe(struct sim_venue *v, json_t *params, int on, uint8_t *subs,
+			     char *reply, size_t replylen, const char *id)
 {
 	uint8_t next[SIM_MAX_SYMBOLS];
 
 	if (!json_is_array(params)) {
-		venue_error(reply, replylen, 2, "Invalid request: params must be an array", id);
+		binance_error(reply, replylen, 2, "Invalid request: params must be an array", id);
 		return -EINVAL;
 	}
 	memcpy(next, subs, sizeof(next));
@@ -205,13 +82,13 @@ static int venue_subscribe(struct sim_venue *v, json_t *params, int on, uint8_t 
 		const char *s = json_string_value(json_array_get(params, i));
 		uint8_t bit = 0;
 		int sym = -1;
-		int e = s ? venue_stream(v, s, &sym, &bit) : -EINVAL;
+		int e = s ? binance_stream(v, s, &sym, &bit) : -EINVAL;
 
 		if (e < 0) {
-			venue_error(reply, replylen, 2,
-				    e == -ENOENT ? "Invalid symbol"
-						 : "Invalid request: bad stream name",
-				    id);
+			binance_error(reply, replylen, 2,
+				      e == -ENOENT ? "Invalid symbol"
+						   : "Invalid request: bad stream name",
+				      id);
 			return -EINVAL;
 		}
 		if (on)
@@ -225,8 +102,8 @@ static int venue_subscribe(struct sim_venue *v, json_t *params, int on, uint8_t 
 }
 
 /* LIST_SUBSCRIPTIONS: the streams in subs, lower-case as Binance names them. */
-static void venue_list(const struct sim_venue *v, const uint8_t *subs, char *reply, size_t replylen,
-		       const char *id)
+static void binance_list(const struct sim_venue *v, const uint8_t *subs, char *reply,
+			 size_t replylen, const char *id)
 {
 	static const struct {
 		uint8_t bit;
@@ -254,131 +131,134 @@ static void venue_list(const struct sim_venue *v, const uint8_t *subs, char *rep
 		snprintf(reply + off, replylen - off, "],\"id\":%s}", id);
 }
 
-int sim_venue_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs, char *reply,
-		      size_t replylen, uint32_t *nsubscribed)
+static int binance_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			   struct sim_replies *out)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(msg, n, 0, &jerr);
 	const char *method;
-	char id[64] = "null";
+	char id[64] = "null", reply[4096];
 	int r = 0;
 
-	*nsubscribed = 0;
 	if (!root || !json_is_object(root)) {
-		venue_error(reply, replylen, 3, "Invalid JSON", "null");
+		binance_error(reply, sizeof(reply), 3, "Invalid JSON", "null");
 		json_decref(root);
+		sim_reply_add(out, "%s", reply);
 		return -EINVAL;
 	}
-	venue_request_id(root, id, sizeof(id));
+	binance_request_id(root, id, sizeof(id));
 	method = json_string_value(json_object_get(root, "method"));
 	if (!method) {
-		venue_error(reply, replylen, 2, "Invalid request: missing method", id);
+		binance_error(reply, sizeof(reply), 2, "Invalid request: missing method", id);
 		r = -EINVAL;
 	} else if (strcmp(method, "SUBSCRIBE") == 0 || strcmp(method, "UNSUBSCRIBE") == 0) {
-		r = venue_subscribe(v, json_object_get(root, "params"), method[0] == 'S', subs,
-				    reply, replylen, id);
+		r = binance_subscribe(v, json_object_get(root, "params"), method[0] == 'S', subs,
+				      reply, sizeof(reply), id);
 	} else if (strcmp(method, "LIST_SUBSCRIPTIONS") == 0) {
-		venue_list(v, subs, reply, replylen, id);
+		binance_list(v, subs, reply, sizeof(reply), id);
 	} else if (strcmp(method, "SET_PROPERTY") == 0) {
-		snprintf(reply, replylen, "{\"result\":null,\"id\":%s}", id);
+		snprintf(reply, sizeof(reply), "{\"result\":null,\"id\":%s}", id);
 	} else if (strcmp(method, "GET_PROPERTY") == 0) {
-		snprintf(reply, replylen, "{\"result\":false,\"id\":%s}", id);
+		snprintf(reply, sizeof(reply), "{\"result\":false,\"id\":%s}", id);
 	} else {
-		venue_error(reply, replylen, 2, "Invalid request: unknown method", id);
+		binance_error(reply, sizeof(reply), 2, "Invalid request: unknown method", id);
 		r = -EINVAL;
 	}
-	for (size_t i = 0; i < SIM_MAX_SYMBOLS; i++)
-		*nsubscribed += (uint32_t)__builtin_popcount(subs[i]);
 	json_decref(root);
+	sim_reply_add(out, "%s", reply);
 	return r;
 }
 
-/* Exact decimal text of mantissa / 10^decimals with all decimals printed. */
-static void venue_dec(int64_t m, int decimals, char *out, size_t len)
+/* Subscribes the streams named in the path ("a@trade/b@bookTicker"), all or
+ * nothing. Returns 0 or -ENOENT. */
+static int binance_path_streams(struct sim_venue *v, const char *list, uint8_t *subs)
 {
-	char digits[32];
-	int64_t a = m < 0 ? -m : m;
-	int n = snprintf(digits, sizeof(digits), "%0*" PRId64, decimals > 18 ? 19 : decimals + 1,
-			 a);
+	char req[1024];
+	size_t off = (size_t)snprintf(req, sizeof(req), "{\"method\":\"SUBSCRIBE\",\"params\":[");
+	const char *p = list;
+	struct sim_replies *rep = calloc(1, sizeof(*rep));
+	int r;
 
-	/* digits holds at least decimals + 1 characters: split before the last
-	 * `decimals` of them */
-	snprintf(out, len, "%s%.*s.%s", m < 0 ? "-" : "", n - decimals, digits,
-		 digits + n - decimals);
+	if (!rep)
+		return -ENOMEM;
+	while (*p && off < sizeof(req) - 64) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n)
+			off += (size_t)snprintf(req + off, sizeof(req) - off, "%s\"%.*s\"",
+						req[off - 1] == '[' ? "" : ",", (int)n, p);
+		p += n + (e ? 1 : 0);
+	}
+	off += (size_t)snprintf(req + off, sizeof(req) - off, "],\"id\":0}");
+	r = binance_request(v, req, off, subs, rep) == 0 ? 0 : -ENOENT;
+	free(rep);
+	return r;
 }
 
-static void venue_walk(struct sim_venue *v, struct sim_symbol *s)
+/* /ws, /stream (combined), or either with streams named in it; the futures
+ * routed endpoints put /public or /market in front (fstream's /market/ws). */
+static int binance_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
 {
-	int64_t step = (int64_t)(venue_rand(v) % 5) - 2;
+	const char *streams = NULL;
 
-	s->px += step * s->tick;
-	if (s->px < 10 * s->tick)
-		s->px = 10 * s->tick;
+	if ((strncmp(target, "/public/", 8) == 0 || strncmp(target, "/market/", 8) == 0) &&
+	    (strncmp(target + 7, "/ws", 3) == 0 || strncmp(target + 7, "/stream", 7) == 0))
+		target += 7;
+	if (strcmp(target, "/ws") == 0 || strcmp(target, "/ws/") == 0 ||
+	    strcmp(target, "/stream") == 0) {
+		/* streams come with SUBSCRIBE requests */
+	} else if (strncmp(target, "/ws/", 4) == 0) {
+		streams = target + 4;
+	} else if (strncmp(target, "/stream?streams=", 16) == 0) {
+		streams = target + 16;
+	} else {
+		return 404;
+	}
+	if (streams && binance_path_streams(v, streams, subs) < 0)
+		return 400;
+	/* the same streams, but events come wrapped */
+	*mode = strncmp(target, "/stream", 7) == 0 ? BINANCE_COMBINED : 0;
+	return 0;
 }
 
-/* One trade of symbol i with trade id `id` (0: the symbol's next). */
-static int venue_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
-		       uint64_t id, char *buf, size_t len)
+static int binance_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+			 uint64_t id, char *buf, size_t len)
 {
-	struct sim_symbol *s = &v->sym[i];
+	struct sim_trade t;
 	char px[40], qty[40];
-	int64_t q = (int64_t)(venue_rand(v) % 200000 + 100) * 1000; /* 0.001 .. 2.001 */
-	int m = (int)(venue_rand(v) & 1);
 	int n;
 
-	venue_walk(v, s);
-	if (extra_decimals > 0) {
-		/* More digits than the venue's 8, the last one never zero, so a
-		 * correct parser must reject it rather than round it away. */
-		int64_t mant = s->px;
-		int k;
-		for (k = 0; k < extra_decimals; k++)
-			mant = mant * 10 + (k == extra_decimals - 1 ? 7 : 0);
-		venue_dec(mant, 8 + extra_decimals, px, sizeof(px));
-	} else {
-		venue_dec(s->px, 8, px, sizeof(px));
-	}
-	venue_dec(q, 8, qty, sizeof(qty));
+	sim_venue_next_trade(v, i, id, &t);
+	sim_price(t.px, extra_decimals, px, sizeof(px));
+	sim_dec(t.qty, 8, qty, sizeof(qty));
 	n = snprintf(buf, len,
 		     "{\"e\":\"trade\",\"E\":%" PRId64 ",\"s\":\"%s\",\"t\":%" PRIu64
 		     ",\"p\":\"%s\",\"q\":\"%s\",\"T\":%" PRId64 ",\"m\":%s,\"M\":true}",
-		     now_ms, s->native, id ? id : ++s->trade_id, px, qty, now_ms,
-		     m ? "true" : "false");
+		     now_ms, v->sym[i].native, t.id, px, qty, now_ms,
+		     t.buyer_maker ? "true" : "false");
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
-int sim_venue_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals, char *buf,
-		    size_t len)
+static int binance_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	return venue_trade(v, i, now_ms, extra_decimals, 0, buf, len);
-}
-
-int sim_venue_trade_id(struct sim_venue *v, uint32_t i, int64_t now_ms, uint64_t id, char *buf,
-		       size_t len)
-{
-	return venue_trade(v, i, now_ms, 0, id, buf, len);
-}
-
-int sim_venue_bbo(struct sim_venue *v, uint32_t i, char *buf, size_t len)
-{
-	struct sim_symbol *s = &v->sym[i];
+	struct sim_bbo q;
 	char b[40], bq[40], a[40], aq[40];
-	int64_t spread = s->tick * (int64_t)(1 + venue_rand(v) % 3);
 	int n;
 
-	venue_walk(v, s);
-	venue_dec(s->px - s->tick, 8, b, sizeof(b));
-	venue_dec(s->px - s->tick + spread, 8, a, sizeof(a));
-	venue_dec((int64_t)(venue_rand(v) % 500000 + 1) * 1000, 8, bq, sizeof(bq));
-	venue_dec((int64_t)(venue_rand(v) % 500000 + 1) * 1000, 8, aq, sizeof(aq));
+	(void)now_ms;
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec(q.bid, 8, b, sizeof(b));
+	sim_dec(q.ask, 8, a, sizeof(a));
+	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
+	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
 	n = snprintf(buf, len,
 		     "{\"u\":%" PRIu64
 		     ",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",
-		     ++s->update_id, s->native, b, bq, a, aq);
+		     q.update_id, v->sym[i].native, b, bq, a, aq);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
-int sim_venue_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
+static int binance_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
 	static const char key[] = "\"s\":\"";
 	const char *p = memmem(msg, n, key, sizeof(key) - 1);
@@ -402,3 +282,38 @@ int sim_venue_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *
 		lower[k] = (char)tolower((unsigned char)p[k]);
 	return sim_venue_symbol(v, lower, k);
 }
+
+/* Combined streams: {"stream":"btcusdt@trade","data":EVENT}; replies and
+ * plain connections go out as they are. */
+static int binance_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
+			 size_t n, struct sim_buf *out, uint8_t *opcode)
+{
+	char name[SIM_NATIVE_MAX + 16];
+	size_t k;
+
+	if (mode != BINANCE_COMBINED || sym < 0 || !kind)
+		return 0;
+	for (k = 0; v->sym[sym].native[k]; k++)
+		name[k] = (char)(v->sym[sym].native[k] | 0x20);
+	snprintf(name + k, sizeof(name) - k, "@%s",
+		 kind == SIM_STREAM_TRADE ? "trade" : "bookTicker");
+	*opcode = WSLAY_TEXT_FRAME;
+	if (sim_buf_append(out, "{\"stream\":\"", 11) < 0 ||
+	    sim_buf_append(out, name, strlen(name)) < 0 ||
+	    sim_buf_append(out, "\",\"data\":", 9) < 0 || sim_buf_append(out, p, n) < 0 ||
+	    sim_buf_append(out, "}", 1) < 0)
+		return -ENOMEM;
+	return 1;
+}
+
+const struct sim_dialect sim_dialect_binance = {
+	.name = "binance",
+	.paths = "[/public|/market]/ws[/STREAMS], [/public|/market]/stream[?streams=STREAMS]",
+	.route = binance_route,
+	.request = binance_request,
+	.trade = binance_trade,
+	.bbo = binance_bbo,
+	.classify = binance_classify,
+	.ping = NULL, /* WebSocket ping frames */
+	.frame = binance_frame,
+};

@@ -29,50 +29,6 @@
 
 #define CONN_WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-/* ---- buffers ------------------------------------------------------------------------ */
-
-int sim_buf_append(struct sim_buf *b, const void *p, size_t n)
-{
-	if (b->off && b->off + b->len + n > b->cap) {
-		/* reclaim consumed space before growing */
-		memmove(b->p, b->p + b->off, b->len);
-		b->off = 0;
-	}
-	if (b->off + b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		uint8_t *q;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		q = realloc(b->p, cap);
-		if (!q)
-			return -ENOMEM;
-		b->p = q;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->off + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-void sim_buf_consume(struct sim_buf *b, size_t n)
-{
-	if (n >= b->len) {
-		b->len = 0;
-		b->off = 0;
-	} else {
-		b->off += n;
-		b->len -= n;
-	}
-}
-
-void sim_buf_free(struct sim_buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
-
 /* ---- wslay frame callbacks: memory only --------------------------------------------- */
 
 static ssize_t conn_ws_send(const uint8_t *data, size_t len, int flags, void *ud)
@@ -206,6 +162,21 @@ int sim_conn_send_frame(struct sim_conn *c, uint8_t opcode, const void *p, size_
 	r = wslay_frame_send(c->wf, &io);
 	/* conn_ws_send takes everything, so a frame always goes out whole */
 	return r < 0 || (size_t)r != n ? -EIO : 0;
+}
+
+int sim_conn_send_msg(struct sim_conn *c, int sym, uint8_t kind, const void *p, size_t n)
+{
+	const struct sim_dialect *d = c->l->d;
+	struct sim_buf out = {0};
+	uint8_t opcode = WSLAY_TEXT_FRAME;
+	int r = d->frame ? d->frame(&c->l->venue, c->mode, sym, kind, p, n, &out, &opcode) : 0;
+
+	if (r > 0)
+		r = sim_conn_send_frame(c, opcode, out.p ? out.p + out.off : NULL, out.len);
+	else if (r == 0)
+		r = sim_conn_send_frame(c, WSLAY_TEXT_FRAME, p, n);
+	sim_buf_free(&out);
+	return r;
 }
 
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns)
@@ -374,30 +345,6 @@ static int conn_header(const char *req, const char *name, char *out, size_t len)
 	return -ENOENT;
 }
 
-/* Subscribes the streams named in the path: /ws/a@trade/b@bookTicker or
- * /stream?streams=a@trade/b@bookTicker. Returns 0 or -ENOENT. */
-static int conn_path_streams(struct sim_conn *c, const char *list)
-{
-	char req[1024], reply[512];
-	size_t off = (size_t)snprintf(req, sizeof(req), "{\"method\":\"SUBSCRIBE\",\"params\":[");
-	const char *p = list;
-	uint32_t nsub;
-
-	while (*p && off < sizeof(req) - 64) {
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n)
-			off += (size_t)snprintf(req + off, sizeof(req) - off, "%s\"%.*s\"",
-						req[off - 1] == '[' ? "" : ",", (int)n, p);
-		p += n + (e ? 1 : 0);
-	}
-	off += (size_t)snprintf(req + off, sizeof(req) - off, "],\"id\":0}");
-	return sim_venue_request(&c->srv->venue, req, off, c->subs, reply, sizeof(reply), &nsub) ==
-			       0
-		       ? 0
-		       : -ENOENT;
-}
-
 static void conn_http_respond(struct sim_conn *c, int64_t now_ns)
 {
 	struct sim_server *s = c->srv;
@@ -422,34 +369,22 @@ static void conn_http_respond(struct sim_conn *c, int64_t now_ns)
 	c->state = SIM_CS_OPEN;
 	c->next_ping_ns = now_ns + s->opt.ping_interval_ms * 1000000;
 	s->stats.upgrades++;
+	c->l->upgrades++;
 	conn_log(c, "websocket open path=%s%s", c->req_path,
 		 s->faults.badaccept ? " (wrong Sec-WebSocket-Accept)" : "");
 }
 
-/* The upgrade's path: /ws, /stream (combined), or either with streams named
- * in it. Returns 0, or -1 after answering with an HTTP error. */
+/* The upgrade's path, as the listener's dialect routes it (and the streams
+ * it names). Returns 0, or -1 after answering with an HTTP error. */
 static int conn_http_route(struct sim_conn *c, const char *target)
 {
-	int combined = strncmp(target, "/stream", 7) == 0;
-	const char *streams = NULL;
+	struct sim_listener *l = c->l;
+	int status = l->d->route(&l->venue, target, c->subs, &c->mode);
 
-	if (strcmp(target, "/ws") == 0 || strcmp(target, "/ws/") == 0 ||
-	    strcmp(target, "/stream") == 0) {
-		/* streams come with SUBSCRIBE requests */
-	} else if (strncmp(target, "/ws/", 4) == 0) {
-		streams = target + 4;
-	} else if (strncmp(target, "/stream?streams=", 16) == 0) {
-		streams = target + 16;
-	} else {
-		conn_http_error(c, 404, 0, "unknown path\n");
-		return -1;
-	}
-	if (streams && conn_path_streams(c, streams) < 0) {
-		conn_http_error(c, 400, 0, "invalid stream\n");
-		return -1;
-	}
-	c->combined = combined; /* the same streams, but events come wrapped */
-	return 0;
+	if (status == 0)
+		return 0;
+	conn_http_error(c, status, 0, status == 404 ? "unknown path\n" : "invalid stream\n");
+	return -1;
 }
 
 static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
@@ -511,16 +446,32 @@ static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
 static void conn_on_message(struct sim_conn *c)
 {
 	struct sim_server *s = c->srv;
-	char reply[4096];
-	uint32_t nsub = 0;
+	struct sim_listener *l = c->l;
+	struct sim_replies *rep = calloc(1, sizeof(*rep));
+	int r;
 
-	s->stats.requests++;
-	sim_venue_request(&s->venue, (const char *)c->msg.p + c->msg.off, c->msg.len, c->subs,
-			  reply, sizeof(reply), &nsub);
-	fprintf(stderr, "mdbus-sim: conn %" PRIu64 ": request %.*s -> %s (streams=%u)\n", c->id,
-		(int)(c->msg.len > 300 ? 300 : c->msg.len), (const char *)c->msg.p + c->msg.off,
-		reply, nsub);
-	sim_conn_send_frame(c, WSLAY_TEXT_FRAME, reply, strlen(reply));
+	if (!rep) {
+		c->state = SIM_CS_DEAD;
+		return;
+	}
+	r = l->d->request(&l->venue, (const char *)c->msg.p + c->msg.off, c->msg.len, c->subs, rep);
+	if (r == SIM_REQ_PING) { /* the client's app-level ping */
+		s->stats.pings_received++;
+		if (c->noping)
+			rep->n = 0;
+		s->stats.pongs_sent += rep->n ? 1 : 0;
+	} else if (r == SIM_REQ_PONG) {
+		s->stats.pongs_received++;
+	} else {
+		s->stats.requests++;
+		fprintf(stderr, "mdbus-sim: conn %" PRIu64 ": request %.*s -> %s (streams=%u)\n",
+			c->id, (int)(c->msg.len > 300 ? 300 : c->msg.len),
+			(const char *)c->msg.p + c->msg.off, sim_reply(rep, 0),
+			sim_subs_count(c->subs));
+	}
+	for (uint32_t k = 0; k < rep->n; k++)
+		sim_conn_send_msg(c, -1, 0, sim_reply(rep, k), rep->len[k]);
+	free(rep);
 }
 
 static void conn_on_control(struct sim_conn *c, uint8_t op, const uint8_t *p, size_t n,
@@ -692,9 +643,18 @@ void sim_conn_on_timer(struct sim_conn *c, int64_t now_ns)
 	} else if (c->state == SIM_CS_CLOSING && now_ns >= c->deadline_ns) {
 		c->state = SIM_CS_DEAD;
 	} else if (c->state == SIM_CS_OPEN && !c->stalled && now_ns >= c->next_ping_ns) {
-		char p[32];
-		int n = snprintf(p, sizeof(p), "%" PRId64, tools_now_ns(CLOCK_REALTIME) / 1000000);
-		sim_conn_send_frame(c, WSLAY_PING, p, (size_t)n);
+		char p[128];
+		int64_t now_ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+		int n;
+
+		if (c->l->d->ping) { /* the venue's app-level keepalive */
+			n = c->l->d->ping(now_ms, p, sizeof(p));
+			if (n > 0)
+				sim_conn_send_msg(c, -1, 0, p, (size_t)n);
+		} else {
+			n = snprintf(p, sizeof(p), "%" PRId64, now_ms);
+			sim_conn_send_frame(c, WSLAY_PING, p, (size_t)n);
+		}
 		s->stats.pings_sent++;
 		c->next_ping_ns = now_ns + s->opt.ping_interval_ms * 1000000;
 	}

@@ -25,7 +25,7 @@
 	"| badaccept | delay_handshake MS | badjson | badprecision | oversize BYTES | normal | "   \
 	"stats | rate N | blackhole | badframe rsv|opcode|masked | hugeframe | badutf8 | "         \
 	"fragments N | pingflood N | endless_headers | restart MS | "                              \
-	"badcert expired|wronghost|selfsigned | help"
+	"badcert expired|wronghost|selfsigned | on LISTENER COMMAND | help"
 
 /* A whole number in [lo, hi], in the tools' count grammar (mdbus_units.h). */
 int sim_control_int(const char *s, long lo, long hi, long *out)
@@ -46,12 +46,44 @@ static int control_flag(struct sim_server *s, size_t field)
 
 	for (i = 0; i < SIM_MAX_CONNS; i++) {
 		struct sim_conn *c = s->conns[i];
-		if (c && c->state == SIM_CS_OPEN) {
+		if (c && c->state == SIM_CS_OPEN && sim_server_selected(s, c)) {
 			*(int *)((char *)c + field) = 1;
 			n++;
 		}
 	}
 	return n;
+}
+
+/* Replaces the closing brace of the stats object in reply with
+ * ,"listeners":[{...},...]} (one object per --listen, in order). */
+static void control_stats_listeners(const struct sim_server *s, char *reply, size_t len)
+{
+	size_t off = strlen(reply);
+
+	if (off == 0 || off + 16 >= len)
+		return;
+	off += (size_t)snprintf(reply + off - 1, len - off + 1, ",\"listeners\":[") - 1;
+	for (int k = 0; k < s->nlst && off < len; k++) {
+		const struct sim_listener *l = &s->lst[k];
+		uint64_t open = 0, subs = 0;
+
+		for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
+			const struct sim_conn *c = s->conns[i];
+			if (c && c->l == l && c->state == SIM_CS_OPEN) {
+				open++;
+				subs += sim_subs_count(c->subs);
+			}
+		}
+		off += (size_t)snprintf(
+			reply + off, len - off,
+			"%s{\"venue\":\"%s\",\"listen\":\"%s\",\"accepted\":%" PRIu64
+			",\"upgrades\":%" PRIu64 ",\"open\":%" PRIu64 ",\"subscriptions\":%" PRIu64
+			",\"messages_sent\":%" PRIu64 "}",
+			k ? "," : "", l->d->name, l->listen_addr, l->accepted, l->upgrades, open,
+			subs, l->messages_sent);
+	}
+	if (off < len)
+		snprintf(reply + off, len - off, "]}");
 }
 
 static void control_stats(struct sim_server *s, char *reply, size_t len)
@@ -83,35 +115,45 @@ static void control_stats(struct sim_server *s, char *reply, size_t len)
 		 st->bbo_sent, st->pings_sent, st->pongs_received, st->pings_received,
 		 st->pongs_sent, st->requests, st->closes_received, st->upgrades, st->refused,
 		 st->tls_failed, st->resets, s->rate);
+	control_stats_listeners(s, reply, len);
 }
 
 /* One trade with 4 digits more than the venue's 8, for each symbol someone
  * follows trades of: the feed must count it as a parse error, not round it. */
-static int control_badprecision(struct sim_server *s)
+static int control_badprecision_on(struct sim_server *s, struct sim_listener *l)
 {
 	int sent = 0;
-	uint32_t i;
-	size_t k;
 
-	for (i = 0; i < s->venue.nsym; i++) {
+	for (uint32_t i = 0; i < l->venue.nsym; i++) {
 		int n, any = 0;
 
-		for (k = 0; k < SIM_MAX_CONNS; k++) {
+		for (size_t k = 0; k < SIM_MAX_CONNS; k++) {
 			const struct sim_conn *c = s->conns[k];
-			if (c && c->state == SIM_CS_OPEN && c->subs[i] & SIM_STREAM_TRADE)
+			if (c && c->l == l && c->state == SIM_CS_OPEN &&
+			    c->subs[i] & SIM_STREAM_TRADE)
 				any = 1;
 		}
 		if (!any)
 			continue;
-		n = sim_venue_trade(&s->venue, i, tools_now_ns(CLOCK_REALTIME) / 1000000, 4,
-				    s->scratch, sizeof(s->scratch));
+		n = l->d->trade(&l->venue, i, tools_now_ns(CLOCK_REALTIME) / 1000000, 4, 0,
+				s->scratch, sizeof(s->scratch));
 		/* tests look for this trade id, which must never reach the bus */
 		fprintf(stderr, "mdbus-sim: badprecision %s t=%" PRIu64 "\n",
-			s->venue.sym[i].native, s->venue.sym[i].trade_id);
+			l->venue.sym[i].native, l->venue.sym[i].trade_id);
 		if (n > 0)
-			sent += sim_server_broadcast(s, (int)i, SIM_STREAM_TRADE, s->scratch,
+			sent += sim_server_broadcast(s, l, (int)i, SIM_STREAM_TRADE, s->scratch,
 						     (size_t)n);
 	}
+	return sent;
+}
+
+static int control_badprecision(struct sim_server *s)
+{
+	int sent = 0;
+
+	for (int k = 0; k < s->nlst; k++)
+		if (!s->only || s->only == &s->lst[k])
+			sent += control_badprecision_on(s, &s->lst[k]);
 	return sent;
 }
 
@@ -130,7 +172,7 @@ static int control_oversize(struct sim_server *s, long bytes)
 	/* m is a length-delimited frame payload, not a C string. */
 	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 	memcpy(m + n - 2, "\"}", 2);
-	sent = sim_server_broadcast(s, -1, 0, m, n);
+	sent = sim_server_broadcast(s, NULL, -1, 0, m, n);
 	free(m);
 	return sent;
 }
@@ -147,7 +189,7 @@ static void control_close(struct sim_server *s, const struct sim_cmd_args *c, ch
 	}
 	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
 		struct sim_conn *k = s->conns[i];
-		if (k && k->state == SIM_CS_OPEN) {
+		if (k && k->state == SIM_CS_OPEN && sim_server_selected(s, k)) {
 			sim_conn_send_close(k, (uint16_t)code, "closed by mdbus-sim", c->now);
 			n++;
 		}
@@ -162,7 +204,7 @@ static void control_reset(struct sim_server *s, const struct sim_cmd_args *c, ch
 
 	(void)c;
 	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
-		if (s->conns[i]) {
+		if (s->conns[i] && sim_server_selected(s, s->conns[i])) {
 			sim_conn_free(s->conns[i], 1);
 			s->conns[i] = NULL;
 			n++;
@@ -240,7 +282,8 @@ static void control_badjson(struct sim_server *s, const struct sim_cmd_args *c, 
 	static const char bad[] = "{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"p\":\"1.0\",";
 
 	(void)c;
-	snprintf(reply, len, "ok sent %d", sim_server_broadcast(s, -1, 0, bad, sizeof(bad) - 1));
+	snprintf(reply, len, "ok sent %d",
+		 sim_server_broadcast(s, NULL, -1, 0, bad, sizeof(bad) - 1));
 }
 
 static void control_badprec(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
@@ -274,7 +317,7 @@ static void control_normal(struct sim_server *s, const struct sim_cmd_args *c, c
 	memset(&s->faults, 0, sizeof(s->faults));
 	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
 		struct sim_conn *k = s->conns[i];
-		if (k && !k->blackhole) /* a black hole stays one */
+		if (k && !k->blackhole && sim_server_selected(s, k)) /* a black hole stays one */
 			k->stalled = k->noping = k->silent = 0;
 	}
 	snprintf(reply, len, "ok normal");
@@ -326,7 +369,34 @@ static const struct sim_cmd control_cmds[] = {
 	{"help", control_help},
 };
 
-void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len)
+/* "on L CMD...": CMD acts on listener L's clients only; L is its index in
+ * --listen order or its venue name (the first listener of that venue).
+ * Sets s->only and returns where CMD starts, or NULL with an error reply. */
+static const char *control_on(struct sim_server *s, const char *line, char *reply, size_t len)
+{
+	char sel[64] = "";
+	int used = 0, k;
+	long idx = -1;
+
+	if (sscanf(line, "on %63s %n", sel, &used) < 1 || used == 0 || !line[used]) {
+		snprintf(reply, len, "error on: LISTENER COMMAND...");
+		return NULL;
+	}
+	if (sim_control_int(sel, 0, s->nlst - 1, &idx) < 0) {
+		for (k = 0; k < s->nlst && strcmp(s->lst[k].d->name, sel) != 0; k++)
+			;
+		idx = k < s->nlst ? k : -1;
+	}
+	if (idx < 0 || idx >= s->nlst) {
+		snprintf(reply, len, "error on %s: no such listener (0..%d or a venue name)", sel,
+			 s->nlst - 1);
+		return NULL;
+	}
+	s->only = &s->lst[idx];
+	return line + used;
+}
+
+static void control_run(struct sim_server *s, const char *line, char *reply, size_t len)
 {
 	char cmd[64] = "", a1[64] = "", a2[64] = "";
 	struct sim_cmd_args c = {.a1 = a1, .a2 = a2, .now = tools_now_ns(CLOCK_MONOTONIC)};
@@ -349,6 +419,14 @@ void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_
 		}
 	}
 	snprintf(reply, len, "error unknown command '%s'; %s", cmd, CONTROL_HELP);
+}
+
+void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len)
+{
+	if (strncmp(line, "on ", 3) == 0 && !(line = control_on(s, line, reply, len)))
+		return;
+	control_run(s, line, reply, len);
+	s->only = NULL;
 }
 
 int sim_control_client(const char *path, int argc, char **argv)

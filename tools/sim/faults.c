@@ -61,7 +61,8 @@ static int faults_each(struct sim_server *s, int (*fn)(struct sim_conn *c, long 
 
 	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
 		struct sim_conn *c = s->conns[i];
-		if (c && c->state == SIM_CS_OPEN && !c->stalled && fn(c, arg) == 0)
+		if (c && c->state == SIM_CS_OPEN && !c->stalled && sim_server_selected(s, c) &&
+		    fn(c, arg) == 0)
 			n++;
 	}
 	return n;
@@ -147,9 +148,9 @@ static int faults_frag(struct sim_conn *c, long n)
 	int len = (int)strlen(p);
 	uint32_t i;
 
-	for (i = 0; i < s->venue.nsym && !(c->subs[i] & SIM_STREAM_TRADE); i++)
+	for (i = 0; i < c->l->venue.nsym && !(c->subs[i] & SIM_STREAM_TRADE); i++)
 		;
-	if (i < s->venue.nsym && (len = sim_server_trade(s, c, i)) > 0)
+	if (i < c->l->venue.nsym && (len = sim_server_trade(s, c, i)) > 0)
 		p = s->scratch;
 	if (len <= 0)
 		return -ENOSPC;

@@ -14,20 +14,33 @@
 #include "sim.h"
 #include "tools_opt.h"
 
+/* The venues --venue knows, from the dialect table. */
+static void main_usage_venues(FILE *f)
+{
+	fprintf(f, "\nVenues (--venue NAME: the upgrade paths it serves):\n");
+	for (size_t i = 0; sim_dialect_get(i); i++)
+		fprintf(f, "  %-10s %s\n", sim_dialect_get(i)->name, sim_dialect_get(i)->paths);
+}
+
 static void main_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mdbus-sim --listen HOST:PORT [--cert FILE --key FILE | --plain]\n"
-		"                 [--venue binance] [--rate N] [--symbols BTC-USDT,ETH-USDT]\n"
+		"usage: mdbus-sim --listen HOST:PORT [--venue NAME] [--listen ... --venue ...]\n"
+		"                 [--cert FILE --key FILE | --plain] [--rate N] [--symbols "
+		"BTC-USDT,ETH-USDT]\n"
 		"                 [--control PATH] [--replay FILE] [--ping-interval DUR] [--seed "
 		"N]\n"
 		"                 [--numbered]\n"
 		"       mdbus-sim --make-certs DIR\n"
 		"       mdbus-sim --ctl PATH COMMAND [ARGS...]\n"
 		"\n"
-		"A TLS WebSocket exchange simulator (Binance spot dialect) for tests and demos.\n"
+		"A TLS WebSocket exchange simulator for tests and demos; one process serves\n"
+		"several venues on several ports.\n"
 		"  --listen HOST:PORT   port 0 picks one; prints \"listening HOST:PORT\" on "
 		"stdout\n"
+		"                       (one line per --listen, in order); may repeat\n"
+		"  --venue NAME         the dialect of the i-th --listen (default binance; "
+		"Venues below)\n"
 		"  --rate N             events/s per subscribed symbol-stream (default 10; 1k "
 		"ok);\n"
 		"                       with --replay: replay lines/s\n"
@@ -63,7 +76,11 @@ static void main_usage(FILE *f)
 		"  badcert expired|wronghost|selfsigned   future TLS handshakes use that\n"
 		"                 certificate (from --cert's directory)\n"
 		"  rate N | stats | normal (clears every fault) | help\n"
+		"  on LISTENER CMD  CMD acts on one listener's clients only (LISTENER: its\n"
+		"                 index in --listen order, or its venue name); handshake\n"
+		"                 faults and rate act on every listener\n"
 		"SIGTERM or SIGINT: closes every connection and exits 0.\n");
+	main_usage_venues(f);
 }
 
 struct main_args {
@@ -72,6 +89,30 @@ struct main_args {
 	const char *make; /* --make-certs DIR */
 	const char *ctl;  /* --ctl PATH */
 };
+
+/* --listen and --venue may repeat: the i-th --venue goes with the i-th
+ * --listen, whatever their order. */
+static const char *main_opt_listen(void *out, const char *arg)
+{
+	struct sim_options *o = out;
+
+	if (o->nlisten >= SIM_MAX_LISTENERS)
+		return "too many listeners";
+	o->listen[o->nlisten++] = arg;
+	return NULL;
+}
+
+static const char *main_opt_venue(void *out, const char *arg)
+{
+	struct sim_options *o = out;
+
+	if (!sim_dialect_find(arg))
+		return "not a simulated venue (see --help)";
+	if (o->nvenue >= SIM_MAX_LISTENERS)
+		return "too many venues";
+	o->venue[o->nvenue++] = arg;
+	return NULL;
+}
 
 static const char *main_opt_rate(void *rate, const char *arg)
 {
@@ -90,10 +131,14 @@ static int main_parse_args(int argc, char **argv, struct main_args *a, int *stat
 	static const struct tools_cmd cmd = {"mdbus-sim", MDBUS_VERSION, main_usage, 2, "+"};
 	struct sim_options *o = &a->o;
 	const struct tools_opt opts[] = {
-		{.name = "listen", .short_name = 'l', .kind = TOOLS_OPT_STR, .out = &o->listen},
+		{.name = "listen",
+		 .short_name = 'l',
+		 .kind = TOOLS_OPT_FN,
+		 .out = o,
+		 .fn = main_opt_listen},
 		{.name = "cert", .kind = TOOLS_OPT_STR, .out = &o->cert},
 		{.name = "key", .kind = TOOLS_OPT_STR, .out = &o->key},
-		{.name = "venue", .kind = TOOLS_OPT_STR, .out = &o->venue},
+		{.name = "venue", .kind = TOOLS_OPT_FN, .out = o, .fn = main_opt_venue},
 		{.name = "rate",
 		 .short_name = 'r',
 		 .kind = TOOLS_OPT_FN,
@@ -132,8 +177,9 @@ static int main_serve(const struct sim_options *o)
 	char err[512];
 	int r;
 
-	if (strcmp(o->venue, "binance") != 0) {
-		fprintf(stderr, "mdbus-sim: --venue %s: only binance is simulated\n", o->venue);
+	if (o->nvenue > o->nlisten) {
+		fprintf(stderr, "mdbus-sim: %d --venue for %d --listen: one each, in order\n",
+			o->nvenue, o->nlisten);
 		return 2;
 	}
 	if (!o->plain && (!o->cert || !o->key)) {
@@ -166,7 +212,7 @@ static int main_make_certs(const char *dir)
 int main(int argc, char **argv)
 {
 	struct main_args a = {
-		.o = {.venue = "binance", .rate = 10},
+		.o = {.rate = 10},
 		.ping_ns = 20000000000LL,
 	};
 	int status;
@@ -183,7 +229,7 @@ int main(int argc, char **argv)
 	}
 	if (a.make)
 		return main_make_certs(a.make);
-	if (optind < argc || !a.o.listen) {
+	if (optind < argc || a.o.nlisten == 0) {
 		main_usage(stderr);
 		return 2;
 	}

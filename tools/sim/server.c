@@ -28,79 +28,6 @@
 
 /* ---- set-up ------------------------------------------------------------------------- */
 
-/* Remembers the bound address (port included) for a restart. */
-static int server_listen_addr(struct sim_server *s, const struct sockaddr_storage *ss,
-			      const char *host)
-{
-	int v6 = ss->ss_family == AF_INET6;
-	unsigned port = ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
-				 : ((const struct sockaddr_in *)ss)->sin_port);
-	int n = snprintf(s->listen_addr, sizeof(s->listen_addr), "%s%s%s:%u", v6 ? "[" : "", host,
-			 v6 ? "]" : "", port);
-
-	return n < 0 || (size_t)n >= sizeof(s->listen_addr) ? -ENAMETOOLONG : 0;
-}
-
-int sim_server_listen(struct sim_server *s, char *err, size_t errlen)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	char host[160], *colon, *end;
-	const char *port;
-	long pnum;
-	int one = 1;
-
-	memset(&ss, 0, sizeof(ss));
-	/* a restart binds the port chosen the first time (--listen HOST:0) */
-	snprintf(host, sizeof(host), "%s", s->listen_addr[0] ? s->listen_addr : s->opt.listen);
-	colon = strrchr(host, ':');
-	if (!colon) {
-		snprintf(err, errlen, "--listen %s: expected HOST:PORT", s->opt.listen);
-		return -EINVAL;
-	}
-	*colon = '\0';
-	port = colon + 1;
-	errno = 0;
-	pnum = strtol(port, &end, 10);
-	if (end == port || *end != '\0' || errno != 0 || pnum < 0 || pnum > 65535) {
-		snprintf(err, errlen, "--listen %s: bad port", s->opt.listen);
-		return -EINVAL;
-	}
-	if (host[0] == '[') { /* [::1]:PORT */
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)pnum);
-		sl = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		ss.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)pnum);
-		sl = sizeof(struct sockaddr_in6);
-	} else {
-		snprintf(err, errlen, "--listen %s: not a numeric address", s->opt.listen);
-		return -EINVAL;
-	}
-	s->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0)
-		goto fail;
-	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->lfd, (struct sockaddr *)&ss, sl) < 0 || listen(s->lfd, 64) < 0)
-		goto fail;
-	sl = sizeof(ss);
-	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) < 0 ||
-	    (errno = -server_listen_addr(s, &ss, host)) != 0)
-		goto fail;
-	/* Tests read this line to learn the port chosen for --listen HOST:0. */
-	printf("listening %s\n", s->listen_addr);
-	fflush(stdout);
-	return 0;
-fail:
-	snprintf(err, errlen, "--listen %s: %s", s->opt.listen, strerror(errno));
-	return -errno;
-}
-
 static int server_control(struct sim_server *s, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -185,6 +112,39 @@ static int server_load_replay(struct sim_server *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* One listener per --listen, with the i-th --venue's dialect (binance when
+ * there are fewer), and its own symbols and walks. */
+static int server_listeners(struct sim_server *s, char *err, size_t errlen)
+{
+	const struct sim_options *o = &s->opt;
+
+	if (o->nlisten < 1 || o->nlisten > SIM_MAX_LISTENERS || o->nvenue > o->nlisten) {
+		snprintf(err, errlen, "expected 1..%d --listen, and no more --venue than --listen",
+			 SIM_MAX_LISTENERS);
+		return -EINVAL;
+	}
+	for (int k = 0; k < o->nlisten; k++) {
+		struct sim_listener *l = &s->lst[k];
+		const char *name = k < o->nvenue ? o->venue[k] : "binance";
+		int r;
+
+		l->addr = o->listen[k];
+		l->lfd = -1;
+		l->d = sim_dialect_find(name);
+		if (!l->d) {
+			char names[256];
+			sim_dialect_names(names, sizeof(names));
+			snprintf(err, errlen, "--venue %s: not simulated (known: %s)", name, names);
+			return -EINVAL;
+		}
+		r = sim_venue_init(&l->venue, o->symbols, o->seed + (uint64_t)k, err, errlen);
+		if (r < 0)
+			return r;
+		s->nlst = k + 1;
+	}
+	return 0;
+}
+
 int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *err, size_t errlen)
 {
 	sigset_t mask;
@@ -192,10 +152,10 @@ int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *e
 
 	memset(s, 0, sizeof(*s));
 	s->opt = *opt;
-	s->lfd = s->cfd = s->sigfd = -1;
+	s->cfd = s->sigfd = -1;
 	for (r = 0; r < SIM_MAX_CTL; r++)
 		s->ctl[r] = -1;
-	r = sim_venue_init(&s->venue, opt->symbols, opt->seed, err, errlen);
+	r = server_listeners(s, err, errlen);
 	if (r < 0)
 		return r;
 	if (opt->replay && (r = server_load_replay(s, err, errlen)) < 0)
@@ -215,9 +175,9 @@ int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *e
 	}
 	if (opt->control && (r = server_control(s, err, errlen)) < 0)
 		return r;
-	r = sim_server_listen(s, err, errlen);
-	if (r < 0)
-		return r;
+	for (int k = 0; k < s->nlst; k++)
+		if ((r = sim_server_listen(&s->lst[k], err, errlen)) < 0)
+			return r;
 	sim_server_set_rate(s, opt->rate, tools_now_ns(CLOCK_MONOTONIC));
 	return 0;
 }
@@ -239,8 +199,9 @@ void sim_server_free(struct sim_server *s)
 		close(s->cfd);
 		unlink(s->opt.control);
 	}
-	if (s->lfd >= 0)
-		close(s->lfd);
+	for (int k = 0; k < s->nlst; k++)
+		if (s->lst[k].lfd >= 0)
+			close(s->lst[k].lfd);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	for (i = 0; i < s->nreplay; i++)
@@ -275,44 +236,34 @@ static int server_wants(const struct sim_conn *c, int sym, uint8_t kind)
 	return kind ? (c->subs[sym] & kind) != 0 : c->subs[sym] != 0;
 }
 
-/* Queues one data message to c, wrapped {"stream":..,"data":..} for a
- * combined-streams connection, and counts it. */
+/* Queues one data message to c (through its dialect's frame hook) and
+ * counts it. */
 static void server_send_event(struct sim_server *s, struct sim_conn *c, int sym, uint8_t kind,
 			      const char *p, size_t n)
 {
-	if (c->combined && sym >= 0 && kind) {
-		char name[SIM_NATIVE_MAX + 16];
-		size_t k, m;
-		struct sim_buf w = {0};
-
-		for (k = 0; s->venue.sym[sym].native[k]; k++)
-			name[k] = (char)(s->venue.sym[sym].native[k] | 0x20);
-		snprintf(name + k, sizeof(name) - k, "@%s",
-			 kind == SIM_STREAM_TRADE ? "trade" : "bookTicker");
-		m = strlen(name);
-		if (sim_buf_append(&w, "{\"stream\":\"", 11) == 0 &&
-		    sim_buf_append(&w, name, m) == 0 &&
-		    sim_buf_append(&w, "\",\"data\":", 9) == 0 && sim_buf_append(&w, p, n) == 0 &&
-		    sim_buf_append(&w, "}", 1) == 0)
-			sim_conn_send_frame(c, WSLAY_TEXT_FRAME, w.p, w.len);
-		sim_buf_free(&w);
-	} else {
-		sim_conn_send_frame(c, WSLAY_TEXT_FRAME, p, n);
-	}
+	sim_conn_send_msg(c, sym, kind, p, n);
 	s->stats.messages_sent++;
+	c->l->messages_sent++;
 	if (kind == SIM_STREAM_TRADE)
 		s->stats.trades_sent++;
 	else if (kind == SIM_STREAM_BBO)
 		s->stats.bbo_sent++;
 }
 
-int sim_server_broadcast(struct sim_server *s, int sym, uint8_t kind, const char *p, size_t n)
+int sim_server_selected(const struct sim_server *s, const struct sim_conn *c)
+{
+	return !s->only || c->l == s->only;
+}
+
+int sim_server_broadcast(struct sim_server *s, struct sim_listener *l, int sym, uint8_t kind,
+			 const char *p, size_t n)
 {
 	int sent = 0;
 	size_t i;
 
 	for (i = 0; i < SIM_MAX_CONNS; i++) {
-		if (!server_wants(s->conns[i], sym, kind))
+		if (!server_wants(s->conns[i], sym, kind) || (l && s->conns[i]->l != l) ||
+		    !sim_server_selected(s, s->conns[i]))
 			continue;
 		server_send_event(s, s->conns[i], sym, kind, p, n);
 		sent++;
@@ -323,23 +274,24 @@ int sim_server_broadcast(struct sim_server *s, int sym, uint8_t kind, const char
 int sim_server_trade(struct sim_server *s, struct sim_conn *c, uint32_t i)
 {
 	int64_t now_ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	struct sim_listener *l = c->l;
 
 	if (!s->opt.numbered)
-		return sim_venue_trade(&s->venue, i, now_ms, 0, s->scratch, sizeof(s->scratch));
+		return l->d->trade(&l->venue, i, now_ms, 0, 0, s->scratch, sizeof(s->scratch));
 	/* connection id above, this connection's count of the symbol's trades
 	 * below: a reader sees each connection's trades numbered 1, 2, 3... */
-	return sim_venue_trade_id(&s->venue, i, now_ms, c->id << 32 | ++c->trade_seq[i], s->scratch,
-				  sizeof(s->scratch));
+	return l->d->trade(&l->venue, i, now_ms, 0, c->id << 32 | ++c->trade_seq[i], s->scratch,
+			   sizeof(s->scratch));
 }
 
 /* --numbered: every connection gets its own trade (its own numbering). */
-static void server_emit_numbered(struct sim_server *s, uint32_t i)
+static void server_emit_numbered(struct sim_server *s, struct sim_listener *l, uint32_t i)
 {
 	for (size_t k = 0; k < SIM_MAX_CONNS; k++) {
 		struct sim_conn *c = s->conns[k];
 		int n;
 
-		if (!server_wants(c, (int)i, SIM_STREAM_TRADE))
+		if (!server_wants(c, (int)i, SIM_STREAM_TRADE) || c->l != l)
 			continue;
 		n = sim_server_trade(s, c, i);
 		if (n > 0)
@@ -347,44 +299,59 @@ static void server_emit_numbered(struct sim_server *s, uint32_t i)
 	}
 }
 
-static void server_emit_step(struct sim_server *s)
+/* One replay line to every listener, routed by that listener's dialect. */
+static void server_emit_replay(struct sim_server *s)
 {
-	uint32_t i;
-	size_t k;
+	const char *m = s->replay[s->replay_pos];
+	size_t n = s->replay_len[s->replay_pos];
 
-	if (s->nreplay) {
-		const char *m = s->replay[s->replay_pos];
-		size_t n = s->replay_len[s->replay_pos];
+	for (int k = 0; k < s->nlst; k++) {
+		struct sim_listener *l = &s->lst[k];
 		uint8_t kind = 0;
-		int sym = sim_venue_classify(&s->venue, m, n, &kind);
+		int sym = l->d->classify(&l->venue, m, n, &kind);
 
-		sim_server_broadcast(s, sym < 0 ? -1 : sym, sym < 0 ? 0 : kind, m, n);
-		s->replay_pos = (s->replay_pos + 1) % s->nreplay;
-		return;
+		sim_server_broadcast(s, l, sym < 0 ? -1 : sym, sym < 0 ? 0 : kind, m, n);
 	}
-	for (i = 0; i < s->venue.nsym; i++) {
+	s->replay_pos = (s->replay_pos + 1) % s->nreplay;
+}
+
+/* One event per subscribed symbol-stream of listener l. */
+static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
+{
+	int64_t now_ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+
+	for (uint32_t i = 0; i < l->venue.nsym; i++) {
 		uint8_t want = 0;
 		int n;
 
-		for (k = 0; k < SIM_MAX_CONNS; k++)
-			if (server_wants(s->conns[k], (int)i, 0))
+		for (size_t k = 0; k < SIM_MAX_CONNS; k++)
+			if (server_wants(s->conns[k], (int)i, 0) && s->conns[k]->l == l)
 				want |= s->conns[k]->subs[i];
 		if (want & SIM_STREAM_TRADE && s->opt.numbered) {
-			server_emit_numbered(s, i);
+			server_emit_numbered(s, l, i);
 		} else if (want & SIM_STREAM_TRADE) {
-			n = sim_venue_trade(&s->venue, i, tools_now_ns(CLOCK_REALTIME) / 1000000, 0,
-					    s->scratch, sizeof(s->scratch));
+			n = l->d->trade(&l->venue, i, now_ms, 0, 0, s->scratch, sizeof(s->scratch));
 			if (n > 0)
-				sim_server_broadcast(s, (int)i, SIM_STREAM_TRADE, s->scratch,
+				sim_server_broadcast(s, l, (int)i, SIM_STREAM_TRADE, s->scratch,
 						     (size_t)n);
 		}
 		if (want & SIM_STREAM_BBO) {
-			n = sim_venue_bbo(&s->venue, i, s->scratch, sizeof(s->scratch));
+			n = l->d->bbo(&l->venue, i, now_ms, s->scratch, sizeof(s->scratch));
 			if (n > 0)
-				sim_server_broadcast(s, (int)i, SIM_STREAM_BBO, s->scratch,
+				sim_server_broadcast(s, l, (int)i, SIM_STREAM_BBO, s->scratch,
 						     (size_t)n);
 		}
 	}
+}
+
+static void server_emit_step(struct sim_server *s)
+{
+	if (s->nreplay) {
+		server_emit_replay(s);
+		return;
+	}
+	for (int k = 0; k < s->nlst; k++)
+		server_emit_listener(s, &s->lst[k]);
 }
 
 /* Runs the emission steps that are due; returns ns until the next one. */
@@ -459,74 +426,9 @@ static void server_ctl_read(struct sim_server *s, int i)
 
 /* ---- loop --------------------------------------------------------------------------- */
 
-static void server_accept(struct sim_server *s)
-{
-	int fd;
-
-	while ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-		struct sim_conn *c = NULL;
-		size_t i;
-
-		for (i = 0; i < SIM_MAX_CONNS && s->conns[i]; i++)
-			;
-		if (i == SIM_MAX_CONNS || sim_conn_new(s, fd, &c) < 0) {
-			fprintf(stderr, "mdbus-sim: connection refused: %s\n",
-				i == SIM_MAX_CONNS ? "too many clients" : "out of memory");
-			close(fd);
-			continue;
-		}
-		s->conns[i] = c;
-		s->stats.accepted++;
-		fprintf(stderr, "mdbus-sim: conn %" PRIu64 ": accepted\n", c->id);
-	}
-}
-
-static void server_stop_all(struct sim_server *s)
-{
-	size_t i;
-	int64_t now = tools_now_ns(CLOCK_MONOTONIC);
-
-	/* Best effort "going away" for open clients, then plain closes. */
-	for (i = 0; i < SIM_MAX_CONNS; i++) {
-		struct sim_conn *c = s->conns[i];
-		if (c && c->state == SIM_CS_OPEN && !c->stalled) {
-			sim_conn_send_close(c, 1001, "server shutting down", now);
-			sim_conn_flush(c);
-		}
-		sim_conn_free(c, 0);
-		s->conns[i] = NULL;
-	}
-}
-
-void sim_server_restart(struct sim_server *s, int64_t delay_ms, int64_t now_ns)
-{
-	server_stop_all(s);
-	if (s->lfd >= 0)
-		close(s->lfd);
-	s->lfd = -1;
-	s->relisten_ns = now_ns + delay_ms * 1000000;
-	fprintf(stderr, "mdbus-sim: restart: listening again in %" PRId64 " ms\n", delay_ms);
-}
-
-/* restart: the listener comes back once its delay is over. */
-static void server_relisten(struct sim_server *s, int64_t now)
-{
-	char err[256];
-
-	if (s->lfd >= 0 || now < s->relisten_ns)
-		return;
-	if (sim_server_listen(s, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mdbus-sim: restart: %s; retrying\n", err);
-		if (s->lfd >= 0)
-			close(s->lfd);
-		s->lfd = -1;
-		s->relisten_ns = now + 100000000;
-	}
-}
-
 /* One poll() round's descriptors and where each connection landed. */
 struct server_pollset {
-	struct pollfd pfd[3 + SIM_MAX_CTL + SIM_MAX_CONNS];
+	struct pollfd pfd[2 + SIM_MAX_LISTENERS + SIM_MAX_CTL + SIM_MAX_CONNS];
 	int cidx[SIM_MAX_CONNS], tidx[SIM_MAX_CTL]; /* index in pfd, -1 = none */
 	size_t n;
 };
@@ -552,20 +454,24 @@ static int server_timeout_ms(const struct sim_server *s, int64_t now, int64_t wa
 		if (t < wait_ns)
 			wait_ns = t < 0 ? 0 : t;
 	}
-	if (s->lfd < 0 && s->relisten_ns - now < wait_ns)
-		wait_ns = s->relisten_ns > now ? s->relisten_ns - now : 0;
+	for (int k = 0; k < s->nlst; k++) {
+		const struct sim_listener *l = &s->lst[k];
+		if (l->lfd < 0 && l->relisten_ns - now < wait_ns)
+			wait_ns = l->relisten_ns > now ? l->relisten_ns - now : 0;
+	}
 	ms = wait_ns == INT64_MAX ? 1000 : (int)((wait_ns + 999999) / 1000000);
 	return ms > 1000 ? 1000 : ms;
 }
 
-/* Signal, listener, control listener, control clients, connections. */
+/* Signal, control listener, listeners, control clients, connections. */
 static void server_pollset_fill(const struct sim_server *s, struct server_pollset *ps)
 {
 	size_t i, n = 0;
 
 	ps->pfd[n++] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
-	ps->pfd[n++] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
 	ps->pfd[n++] = (struct pollfd){.fd = s->cfd, .events = POLLIN}; /* -1 is ignored */
+	for (int k = 0; k < s->nlst; k++)				/* pfd[2 + k] */
+		ps->pfd[n++] = (struct pollfd){.fd = s->lst[k].lfd, .events = POLLIN};
 	for (i = 0; i < SIM_MAX_CTL; i++) {
 		ps->tidx[i] = -1;
 		if (s->ctl[i] >= 0) {
@@ -608,10 +514,11 @@ static void server_on_events(struct sim_server *s, const struct server_pollset *
 
 	if (ps->pfd[0].revents & POLLIN)
 		server_on_signal(s);
-	if (ps->pfd[1].revents & POLLIN)
-		server_accept(s);
-	if (s->cfd >= 0 && ps->pfd[2].revents & POLLIN)
+	if (s->cfd >= 0 && ps->pfd[1].revents & POLLIN)
 		server_ctl_accept(s);
+	for (int k = 0; k < s->nlst; k++)
+		if (s->lst[k].lfd >= 0 && ps->pfd[2 + k].revents & POLLIN)
+			sim_server_accept(s, &s->lst[k]);
 	for (i = 0; i < SIM_MAX_CTL; i++)
 		if (ps->tidx[i] >= 0 && s->ctl[i] >= 0 && ps->pfd[ps->tidx[i]].revents)
 			server_ctl_read(s, (int)i);
@@ -670,8 +577,8 @@ int sim_server_run(struct sim_server *s)
 		server_on_events(s, &ps, now);
 		server_emit(s, now);
 		server_tend(s, now);
-		server_relisten(s, now);
+		sim_server_relisten(s, now);
 	}
-	server_stop_all(s);
+	sim_server_stop_all(s);
 	return 0;
 }

@@ -3,11 +3,13 @@
  * sim.h: mdbus-sim, a TLS WebSocket exchange simulator for tests and the demo.
  *
  * One thread, one poll() loop (server.c) owning every socket: the listening
- * socket, the control socket (control.c; the protocol-level faults that
- * write raw frames are in faults.c) and the client connections (conn.c: TLS
- * on the socket fd, HTTP/1.1 upgrade, WebSocket frames through wslay's
- * wslay_frame_* API). The venue dialect (binance.c) does no I/O: it turns
- * subscribe requests into replies and random walks into JSON text.
+ * sockets (one per --listen, each with its venue dialect), the control
+ * socket (control.c; the protocol-level faults that write raw frames are in
+ * faults.c) and the client connections (conn.c: TLS on the socket fd,
+ * HTTP/1.1 upgrade, WebSocket frames through wslay's wslay_frame_* API).
+ * The symbols and their random walks (venue.c) are shared by every dialect;
+ * a dialect (binance.c, see "How to add a venue" below) does no I/O: it
+ * turns subscribe requests into replies and walk steps into the venue's text.
  * This is a test tool, not the product's hot path: it allocates per
  * connection and grows buffers freely.
  */
@@ -25,6 +27,7 @@
 #define SIM_MAX_CONNS	   256	       /* client connections at once */
 #define SIM_MAX_CTL	   16	       /* control connections at once */
 #define SIM_MAX_SYMBOLS	   256	       /* distinct symbols the venue knows */
+#define SIM_MAX_LISTENERS  16	       /* --listen ADDR --venue NAME pairs */
 #define SIM_NATIVE_MAX	   32	       /* "BTCUSDT" + NUL */
 #define SIM_REQ_MAX	   8192	       /* HTTP upgrade request limit */
 #define SIM_OUT_MAX	   (64u << 20) /* a client further behind is dropped */
@@ -50,10 +53,11 @@ int sim_buf_append(struct sim_buf *b, const void *p, size_t n);
 void sim_buf_consume(struct sim_buf *b, size_t n);
 void sim_buf_free(struct sim_buf *b);
 
-/* ---- venue (binance.c): no I/O ------------------------------------------------------ */
+/* ---- venue state (venue.c): symbols and random walks, shared by every dialect --------- */
 
 struct sim_symbol {
-	char native[SIM_NATIVE_MAX]; /* "BTCUSDT" */
+	char native[SIM_NATIVE_MAX]; /* "BTCUSDT": upper case, no separator */
+	char norm[SIM_NATIVE_MAX];   /* "BTC-USDT" when the quote is known, else native */
 	int64_t px;		     /* mid price, 8 decimals */
 	int64_t tick;		     /* price step, 8 decimals */
 	uint64_t trade_id;
@@ -67,35 +71,118 @@ struct sim_venue {
 	uint64_t rng; /* xorshift state */
 };
 
+/* One step of a symbol's walk as a trade / a best bid and offer: integers
+ * at 8 decimals, for the dialect to print (sim_dec). */
+struct sim_trade {
+	int64_t px, qty;
+	int buyer_maker;
+	uint64_t id; /* the symbol's next trade id, or the one asked for */
+};
+
+struct sim_bbo {
+	int64_t bid, bid_qty, ask, ask_qty;
+	uint64_t update_id;
+};
+
 /* Seeds the venue; symbols is the --symbols list ("BTC-USDT,ETH-USDT") or
  * NULL. Returns 0 or -EINVAL naming the bad symbol in err. */
 int sim_venue_init(struct sim_venue *v, const char *symbols, uint64_t seed, char *err,
 		   size_t errlen);
+/* Finds (or, for a non-fixed venue, creates) the symbol for a native name
+ * in any case ("btcusdt", "BTCUSDT"; separators '-', '_', '/' ignored).
+ * Returns the index or -ENOENT for an unknown/implausible one. */
+int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n);
+/* Advances symbol i's walk by one trade (id 0: the symbol's next id). */
+void sim_venue_next_trade(struct sim_venue *v, uint32_t i, uint64_t id, struct sim_trade *t);
+void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b);
+/* Exact decimal text of m / 10^decimals, every decimal printed. */
+void sim_dec(int64_t m, int decimals, char *out, size_t len);
+/* A price at 8 decimals, or with extra_decimals more digits (the last one
+ * never zero: the badprecision fault a parser must reject, not round). */
+void sim_price(int64_t px, int extra_decimals, char *out, size_t len);
+/* Streams subscribed in subs (SIM_STREAM_* bits per symbol). */
+uint32_t sim_subs_count(const uint8_t *subs);
 
-/* Finds (or, for a non-fixed venue, creates) the symbol for a lower-case
- * native name. Returns the index or -ENOENT for an unknown/implausible one. */
-int sim_venue_symbol(struct sim_venue *v, const char *lower, size_t n);
+/* ---- dialects (binance.c, ...): no I/O --------------------------------------------- */
 
-/* Parses one client text message. For SUBSCRIBE/UNSUBSCRIBE the stream
- * changes go to subs (per symbol index, SIM_STREAM_* bits) and the reply
- * text to reply. Returns 0, or -EINVAL when the message is not a request
- * (the reply then holds the venue's error text). */
-int sim_venue_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs, char *reply,
-		      size_t replylen, uint32_t *nsubscribed);
+/*
+ * How to add a venue to the simulator
+ *
+ * A dialect is one file (tools/sim/VENUE.c) defining a `const struct
+ * sim_dialect sim_dialect_VENUE`, listed in venue.c's sim_dialects[] and in
+ * tools/sim/meson.build (and tests/e2e/meson.build for the unit test). It
+ * does no I/O and keeps no state of its own: the symbols and their random
+ * walks are the listener's struct sim_venue (venue.c); the dialect only
+ * turns requests into subscription changes and replies, and walk steps
+ * into the venue's text. The server calls, per listener:
+ *
+ *   route     at the HTTP upgrade: is this path served (Binance /ws,
+ *             /stream?streams=...), and which streams does it subscribe by
+ *             itself. Sets *mode (dialect-defined, 0 = plain; Binance 1 =
+ *             combined-stream wrapping). Returns 0 or an HTTP status (404...).
+ *   request   every client text message: applies (UN)SUBSCRIBE changes to
+ *             subs (SIM_STREAM_* per symbol index; all or nothing) and adds
+ *             the reply texts (0..SIM_REPLIES_MAX: one ack per request, or
+ *             per symbol for venues that answer so). Returns 0, SIM_REQ_PING
+ *             for the client's app-level ping (the replies are the pong,
+ *             held back by the noping fault), SIM_REQ_PONG for the client's
+ *             answer to the server's app-level ping (counted, no reply), or
+ *             -EINVAL (replies hold the venue's error text).
+ *   trade     symbol i's next trade: calls sim_venue_next_trade (id != 0
+ *             with --numbered) and prints it; extra_decimals > 0 prints the
+ *             price with sim_price(px, extra_decimals) (badprecision).
+ *             Returns the length or -ENOSPC, never a truncated message.
+ *   bbo       the same for sim_venue_next_bbo.
+ *   classify  a --replay line: stream kind and symbol index, or -ENOENT.
+ *   ping      optional: the app-level keepalive text the server sends every
+ *             --ping-interval ("ping", {"op":"ping"}...). NULL: WebSocket ping
+ *             frames, as Binance.
+ *   frame     optional: the payload and opcode of every server message
+ *             (data and replies; sym < 0 and kind 0 for a reply): Binance
+ *             wraps combined streams as {"stream":..,"data":..}; a gzip venue
+ *             deflates every message into a binary frame; a protobuf venue
+ *             encodes there. Returns 1 (out filled), 0 (send p as a text frame
+ *             unchanged) or -errno. NULL: text frames as they are.
+ */
 
-/* Formats the next trade / bookTicker of symbol i (advancing its random
- * walk) into buf. Returns the length or -ENOSPC. extra_decimals != 0 adds
- * that many digits to the price (the badprecision fault). */
-int sim_venue_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals, char *buf,
-		    size_t len);
-/* The same with trade id `id` (--numbered) instead of the symbol's next. */
-int sim_venue_trade_id(struct sim_venue *v, uint32_t i, int64_t now_ms, uint64_t id, char *buf,
-		       size_t len);
-int sim_venue_bbo(struct sim_venue *v, uint32_t i, char *buf, size_t len);
+#define SIM_REPLIES_MAX 8
+#define SIM_REQ_PING	1
+#define SIM_REQ_PONG	2
 
-/* Stream kind and symbol index a replayed message belongs to (for routing
- * to subscribers); -ENOENT if it names no known symbol. */
-int sim_venue_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind);
+struct sim_replies {
+	uint32_t n;
+	size_t off[SIM_REPLIES_MAX], len[SIM_REPLIES_MAX];
+	size_t used;
+	char text[16384];
+};
+
+/* Appends one reply (printf format); -ENOSPC when full. */
+__attribute__((format(printf, 2, 3))) int sim_reply_add(struct sim_replies *r, const char *fmt,
+							...);
+/* Reply k as a NUL-terminated string. */
+const char *sim_reply(const struct sim_replies *r, uint32_t k);
+
+struct sim_dialect {
+	const char *name;  /* --venue NAME */
+	const char *paths; /* the upgrade paths served, for the usage text */
+	int (*route)(struct sim_venue *v, const char *target, uint8_t *subs, int *mode);
+	int (*request)(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+		       struct sim_replies *out);
+	int (*trade)(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+		     uint64_t id, char *buf, size_t len);
+	int (*bbo)(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len);
+	int (*classify)(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind);
+	int (*ping)(int64_t now_ms, char *buf, size_t len);
+	int (*frame)(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
+		     size_t n, struct sim_buf *out, uint8_t *opcode);
+};
+
+extern const struct sim_dialect sim_dialect_binance;
+/* The dialect called name, or NULL; the i-th one (NULL past the last);
+ * sim_dialect_names lists them all ("binance, ..."). */
+const struct sim_dialect *sim_dialect_find(const char *name);
+const struct sim_dialect *sim_dialect_get(size_t i);
+void sim_dialect_names(char *out, size_t len);
 
 /* ---- connections (conn.c) ----------------------------------------------------------- */
 
@@ -122,7 +209,7 @@ struct sim_conn {
 	struct sim_buf msg;  /* WebSocket message being reassembled */
 	uint64_t frame_got;  /* payload bytes of the current frame so far */
 	uint8_t ctrl[125];   /* control frame payload being received */
-	int combined;	     /* /stream?streams=: wrap events as {"stream":..,"data":..} */
+	int mode;	     /* the dialect's route mode (Binance: 1 = combined streams) */
 	int stalled;	     /* fault: ignore input, send nothing */
 	int noping;	     /* fault: do not answer pings */
 	int silent;	     /* fault: no market data */
@@ -136,6 +223,7 @@ struct sim_conn {
 	uint8_t subs[SIM_MAX_SYMBOLS];	     /* SIM_STREAM_* per symbol */
 	uint32_t trade_seq[SIM_MAX_SYMBOLS]; /* --numbered: trades sent per symbol */
 	struct sim_server *srv;
+	struct sim_listener *l; /* the listener (dialect, venue) it came through */
 };
 
 /* Creates a connection for an accepted socket (non-blocking). */
@@ -148,15 +236,19 @@ void sim_conn_flush(struct sim_conn *c);
 void sim_conn_on_timer(struct sim_conn *c, int64_t now_ns);
 /* Queues one WebSocket frame (server frames are unmasked). */
 int sim_conn_send_frame(struct sim_conn *c, uint8_t opcode, const void *p, size_t n);
+/* Queues one message (data or reply) through the dialect's frame hook:
+ * sym/kind say which stream it belongs to (-1/0 for a reply). */
+int sim_conn_send_msg(struct sim_conn *c, int sym, uint8_t kind, const void *p, size_t n);
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns);
 
 /* ---- server (server.c) -------------------------------------------------------------- */
 
 struct sim_options {
-	const char *listen; /* "127.0.0.1:PORT" */
+	const char *listen[SIM_MAX_LISTENERS]; /* "127.0.0.1:PORT" */
+	const char *venue[SIM_MAX_LISTENERS];  /* the i-th --venue goes with the i-th --listen */
+	int nlisten, nvenue;		       /* a --listen without a --venue: binance */
 	const char *cert;
 	const char *key;
-	const char *venue;   /* "binance" */
 	const char *symbols; /* NULL: whatever clients subscribe to */
 	const char *control; /* unix socket path or NULL */
 	const char *replay;  /* file of raw messages or NULL */
@@ -193,20 +285,31 @@ struct sim_faults {
 	int badcert;	     /* new connections: the server's bad_ctx certificate */
 };
 
-struct sim_server {
-	struct sim_options opt;
-	SSL_CTX *ssl_ctx;
-	SSL_CTX *bad_ctx;      /* badcert: an expired/wrong-host/self-signed certificate */
+/* One --listen ADDR --venue NAME: a socket, a dialect and its own symbols
+ * and walks (seeded --seed + index). */
+struct sim_listener {
+	const char *addr; /* as given */
+	const struct sim_dialect *d;
 	int lfd;	       /* listening TCP socket, -1 while restarting */
 	int64_t relisten_ns;   /* restart: listen again at (monotonic) */
 	char listen_addr[160]; /* the address bound first, port included */
-	int cfd;	       /* control listening socket, -1 if none */
-	int sigfd;	       /* signalfd for SIGTERM/SIGINT */
+	struct sim_venue venue;
+	uint64_t accepted, upgrades, messages_sent;
+};
+
+struct sim_server {
+	struct sim_options opt;
+	SSL_CTX *ssl_ctx;
+	SSL_CTX *bad_ctx; /* badcert: an expired/wrong-host/self-signed certificate */
+	struct sim_listener lst[SIM_MAX_LISTENERS];
+	int nlst;
+	struct sim_listener *only; /* control "on L CMD": the listener CMD acts on */
+	int cfd;		   /* control listening socket, -1 if none */
+	int sigfd;		   /* signalfd for SIGTERM/SIGINT */
 	struct sim_conn *conns[SIM_MAX_CONNS];
 	int ctl[SIM_MAX_CTL];
 	struct sim_buf ctl_in[SIM_MAX_CTL];
 	uint64_t next_id;
-	struct sim_venue venue;
 	struct sim_faults faults;
 	struct sim_stats stats;
 	double rate;
@@ -225,15 +328,24 @@ int sim_server_run(struct sim_server *s); /* returns the exit status */
 void sim_server_free(struct sim_server *s);
 void sim_server_set_rate(struct sim_server *s, double rate, int64_t now_ns);
 /* Sends one data message to every open, non-silent, non-stalled connection
- * subscribed to (sym, kind); sym < 0 = every subscribed connection. */
-int sim_server_broadcast(struct sim_server *s, int sym, uint8_t kind, const char *p, size_t n);
+ * of listener l subscribed to (sym, kind); sym < 0 = every subscribed
+ * connection (of every listener when l is NULL). Honours s->only. */
+int sim_server_broadcast(struct sim_server *s, struct sim_listener *l, int sym, uint8_t kind,
+			 const char *p, size_t n);
+/* Whether a control command acts on c (no "on L" prefix, or c is L's). */
+int sim_server_selected(const struct sim_server *s, const struct sim_conn *c);
 /* Formats connection c's next trade of symbol i (numbered with --numbered)
  * into s->scratch; returns the length or -ENOSPC. */
 int sim_server_trade(struct sim_server *s, struct sim_conn *c, uint32_t i);
-/* Opens the listening socket on opt.listen (first time) or listen_addr. */
-int sim_server_listen(struct sim_server *s, char *err, size_t errlen);
-/* restart: closes every connection and the listener for delay_ms. */
+/* Opens l's listening socket on its address (first time) or listen_addr. */
+int sim_server_listen(struct sim_listener *l, char *err, size_t errlen);
+/* restart: closes every (selected) connection and listener for delay_ms. */
 void sim_server_restart(struct sim_server *s, int64_t delay_ms, int64_t now_ns);
+/* listen.c: accepts l's pending clients; closes every selected client
+ * ("going away"); reopens the listeners whose restart delay is over. */
+void sim_server_accept(struct sim_server *s, struct sim_listener *l);
+void sim_server_stop_all(struct sim_server *s);
+void sim_server_relisten(struct sim_server *s, int64_t now);
 
 /* ---- control (control.c) ------------------------------------------------------------ */
 

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kraken.c: Kraken spot WebSocket API v2, public market data
+ * (wss://ws.kraken.com/v2). Spot only: Kraken's futures live on another API.
+ *
+ * Checked against the venue's documentation on 2026-12-06:
+ *   https://docs.kraken.com/exchange/api-reference/spot-websocket
+ *   https://docs.kraken.com/exchange/guides/websockets/introduction
+ *   https://docs.kraken.com/exchange/api-reference/spot-websocket-v2/trade
+ *   https://docs.kraken.com/exchange/api-reference/spot-websocket-v2/ticker
+ *   https://docs.kraken.com/exchange/api-reference/spot-websocket-v2/heartbeat
+ *   https://docs.kraken.com/exchange/api-reference/spot-websocket-v2/ping
+ *   https://docs.kraken.com/exchange/api-reference/spot-websocket-v2/status
+ *   https://docs.kraken.com/exchange/guides/websockets/reconnection
+ * (details and what differs from the issue's table: docs/venues/kraken.md).
+ *
+ * Symbols: v2 names the pair "BTC/USD" (v1 said XBT/USD): BTC-USD <-> BTC/USD.
+ * One channel per request, many symbols (FEED_GROUP_CHANNEL):
+ *   {"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"],
+ *    "snapshot":false},"req_id":N}
+ *   {"method":"subscribe","params":{"channel":"ticker","symbol":["BTC/USD"],
+ *    "event_trigger":"bbo","snapshot":true},"req_id":N}
+ * (ticker's event_trigger defaults to "trades": "bbo" is sent explicitly; the
+ * trade snapshot, the last 50 trades, is not asked for: it would repeat
+ * trades already published before a reconnection.)
+ * Kraken answers each symbol on its own, under the request's req_id:
+ *   {"method":"subscribe","result":{"channel":"trade","symbol":"BTC/USD",..},
+ *    "success":true,"req_id":N,...}
+ *   {"error":"Currency pair not supported XBT/USDX","method":"subscribe",
+ *    "success":false,"symbol":"XBT/USDX","req_id":N,...}
+ * -> feed_venue_stream_done per symbol. An error naming no symbol answers the
+ * whole request (by req_id, else the oldest open one).
+ *
+ *   trade:  {"channel":"trade","type":"update","data":[{"symbol":"BTC/USD",
+ *            "side":"sell","price":0.5117,"qty":40.0,"ord_type":"market",
+ *            "trade_id":4665906,"timestamp":"2023-09-25T07:49:37.708706Z"},..]}
+ *           side is the taker's; prices and sizes are bare JSON numbers (taken
+ *           from their text exactly); trade_id is a per-book sequence number
+ *           ("Trade ID: sequential int"), checked as contiguous per symbol.
+ *   ticker: {"channel":"ticker","type":"update","data":[{"symbol":"ALGO/USD",
+ *            "bid":0.10025,"bid_qty":740.0,"ask":0.10035,"ask_qty":740.0,..,
+ *            "timestamp":"2023-09-25T09:04:31.742648Z"}]}
+ *   heartbeat {"channel":"heartbeat"} (about 1/s when nothing else was sent),
+ *   pong {"method":"pong",...}: HEARTBEAT. status {"channel":"status",
+ *   "data":[{"system":"online",..}]}: HEARTBEAT, or RECONNECT for
+ *   "maintenance". Our keepalive is the application ping {"method":"ping"}.
+ *
+ * Batches: the data array may hold many trades; when the caller's tick array
+ * is full the place in it is kept in v->cur (pos/item of the array iterator)
+ * and the rest comes on the next call. A bad element ends the piece before
+ * it (the good ticks go out first); it is then reported alone as an ERROR and
+ * the elements after it follow. Limits (symbols per request, message rate)
+ * are not documented: the values below are conservative choices.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonscan.h"
+#include "symbol.h"
+#include "venue.h"
+
+#define KR_SUB_TAIL 80 /* room for the params tail and ",\"req_id\":<20 digits>}" */
+
+/* ---- symbols ------------------------------------------------------------------ */
+
+static int kraken_native_symbol(const char *norm, char *out, size_t len)
+{
+	struct feed_symbol_info info;
+	size_t n;
+
+	if (feed_symbol_parse(norm, &info) < 0 || info.market != MDBUS_MARKET_SPOT)
+		return -EINVAL;
+	n = strlen(norm);
+	if (n + 1 > len)
+		return -ENAMETOOLONG;
+	memcpy(out, norm, n + 1);
+	out[info.base_len] = '/';
+	return 0;
+}
+
+/* ---- subscribe and ping ----------------------------------------------------------- */
+
+static int kraken_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			    uint64_t req_id, char *buf, size_t len, size_t *out_len)
+{
+	uint32_t sym, ch;
+	size_t o, w;
+	int k;
+
+	if (n == 0 || len < KR_SUB_TAIL + 64)
+		return -ENOBUFS;
+	feed_venue_stream(v, streams[0], &sym, &ch);
+	k = snprintf(buf, len,
+		     "{\"method\":\"subscribe\",\"params\":{\"channel\":\"%s\",\"symbol\":[",
+		     ch == FEED_CH_TRADES ? "trade" : "ticker");
+	o = (size_t)k;
+	for (uint32_t i = 0; i < n; i++) {
+		feed_venue_stream(v, streams[i], &sym, &ch);
+		w = strlen(v->syms[sym].native);
+		if (o + w + 3 + KR_SUB_TAIL >= len)
+			return -ENOBUFS;
+		if (i > 0)
+			buf[o++] = ',';
+		buf[o++] = '"';
+		memcpy(buf + o, v->syms[sym].native, w);
+		o += w;
+		buf[o++] = '"';
+	}
+	k = snprintf(buf + o, len - o, "],%s},\"req_id\":%llu}",
+		     ch == FEED_CH_TRADES ? "\"snapshot\":false"
+					  : "\"event_trigger\":\"bbo\",\"snapshot\":true",
+		     (unsigned long long)req_id);
+	if (k < 0 || (size_t)k >= len - o)
+		return -ENOBUFS; /* cannot happen: KR_SUB_TAIL was kept free */
+	*out_len = o + (size_t)k;
+	return 0;
+}
+
+static int kraken_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
+{
+	static const char ping[] = "{\"method\":\"ping\"}";
+
+	(void)v;
+	(void)now_ns;
+	if (len < sizeof(ping))
+		return -ENOBUFS;
+	memcpy(buf, ping, sizeof(ping));
+	*n = sizeof(ping) - 1;
+	return 0;
+}
+
+/* ---- message keys ------------------------------------------------------------------ */
+
+/* In the order the members arrive in the documented examples (data:
+ * channel type data; answers: method result success / error method success
+ * symbol ... req_id), so the scanner matches most keys with one compare. */
+enum {
+	K_CHANNEL,
+	K_TYPE,
+	K_DATA,
+	K_ERROR,
+	K_METHOD,
+	K_RESULT,
+	K_SUCCESS,
+	K_SYMBOL,
+	K_REQ_ID,
+	K__COUNT
+};
+
+static const struct feed_json_key kraken_keys[K__COUNT] = {
+	[K_CHANNEL] = FEED_JSON_KEY("channel"), [K_TYPE] = FEED_JSON_KEY("type"),
+	[K_DATA] = FEED_JSON_KEY("data"),	[K_ERROR] = FEED_JSON_KEY("error"),
+	[K_METHOD] = FEED_JSON_KEY("method"),	[K_RESULT] = FEED_JSON_KEY("result"),
+	[K_SUCCESS] = FEED_JSON_KEY("success"), [K_SYMBOL] = FEED_JSON_KEY("symbol"),
+	[K_REQ_ID] = FEED_JSON_KEY("req_id"),
+};
+
+/* Keys of one data element, in arrival order: trade (symbol side price qty
+ * ord_type trade_id timestamp), then ticker's (symbol bid bid_qty ask
+ * ask_qty ... timestamp). ord_type is listed only for that order. */
+enum {
+	E_SYMBOL,
+	E_SIDE,
+	E_PRICE,
+	E_QTY,
+	E_ORD_TYPE,
+	E_TID,
+	E_TS,
+	E_BID,
+	E_BIDQ,
+	E_ASK,
+	E_ASKQ,
+	E__COUNT
+};
+
+static const struct feed_json_key kraken_elem_keys[E__COUNT] = {
+	[E_SYMBOL] = FEED_JSON_KEY("symbol"),	  [E_SIDE] = FEED_JSON_KEY("side"),
+	[E_PRICE] = FEED_JSON_KEY("price"),	  [E_QTY] = FEED_JSON_KEY("qty"),
+	[E_ORD_TYPE] = FEED_JSON_KEY("ord_type"), [E_TID] = FEED_JSON_KEY("trade_id"),
+	[E_TS] = FEED_JSON_KEY("timestamp"),	  [E_BID] = FEED_JSON_KEY("bid"),
+	[E_BIDQ] = FEED_JSON_KEY("bid_qty"),	  [E_ASK] = FEED_JSON_KEY("ask"),
+	[E_ASKQ] = FEED_JSON_KEY("ask_qty"),
+};
+
+/* One parsed data element, before it becomes a tick. */
+struct kr_item {
+	uint32_t sym;
+	uint8_t flags;
+	int64_t ts;
+	int64_t a, b, c, d; /* trade: price, qty; bbo: bid, bid qty, ask, ask qty */
+	uint64_t tid;
+};
+
+/* ---- data elements ------------------------------------------------------------------- */
+
+static int kraken_symbol(struct feed_venue_ctx *v, struct feed_venue_out *e,
+			 const struct feed_json_val *s, uint32_t *idx)
+{
+	if (s->type != FEED_JSON_STRING || s->escaped) {
+		feed_venue_error(v, e, UINT32_MAX, "missing or bad field 'symbol'");
+		return -EINVAL;
+	}
+	if (feed_venue_lookup(v, s->p, s->n, idx) < 0) {
+		feed_venue_error(v, e, UINT32_MAX, "unknown symbol '%.*s'",
+				 (int)(s->n > 32 ? 32 : s->n), s->p);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* A price or size: a bare JSON number (exponent allowed), exact at the scale. */
+static inline int kraken_decimal(struct feed_venue_ctx *v, struct feed_venue_out *e, uint32_t i,
+				 const struct feed_json_val *f, const char *what, unsigned dec,
+				 int64_t *val)
+{
+	/* The plain form ("0.5117", no exponent) first: the hot path. */
+	if (f->type == FEED_JSON_NUMBER && mdbus_decimal_parse(f->p, f->n, dec, val) == 0 &&
+	    *val >= 0)
+		return 0;
+	return feed_venue_decimal_any(v, e, i, f, what, dec, FEED_DEC_NUM, val);
+}
+
+/* The element's "timestamp" (RFC 3339) to ns; absent gives 0 when optional. */
+static int kraken_ts(struct feed_venue_ctx *v, struct feed_venue_out *e, uint32_t i,
+		     const struct feed_json_val *f, int optional, int64_t *ns)
+{
+	*ns = 0;
+	if (f->type == FEED_JSON_NONE && optional)
+		return 0;
+	if (f->type != FEED_JSON_STRING || f->escaped || feed_ts_rfc3339(f->p, f->n, ns) < 0) {
+		feed_venue_error(v, e, i, "%s: missing or bad timestamp", v->syms[i].native);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int kraken_trade_item(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			     struct feed_venue_out *e, struct kr_item *it)
+{
+	struct feed_venue_sym *sym;
+
+	if (kraken_symbol(v, e, &f[E_SYMBOL], &it->sym) < 0)
+		return -EINVAL;
+	sym = &v->syms[it->sym];
+	if (kraken_decimal(v, e, it->sym, &f[E_PRICE], "trade price", sym->price_decimals, &it->a) <
+		    0 ||
+	    kraken_decimal(v, e, it->sym, &f[E_QTY], "trade qty", sym->qty_decimals, &it->b) < 0)
+		return -EINVAL;
+	/* side: "the side of the taker order", i.e. the aggressor. */
+	if (feed_json_str_eq(&f[E_SIDE], "buy", 3)) {
+		it->flags = MDBUS_FLAG_BUY;
+	} else if (feed_json_str_eq(&f[E_SIDE], "sell", 4)) {
+		it->flags = MDBUS_FLAG_SELL;
+	} else {
+		feed_venue_error(v, e, it->sym, "%s trade: missing or bad side", sym->native);
+		return -EINVAL;
+	}
+	if (f[E_TID].type != FEED_JSON_NUMBER || feed_json_u64(&f[E_TID], &it->tid) < 0) {
+		feed_venue_error(v, e, it->sym, "%s trade: missing or bad trade_id", sym->native);
+		return -EINVAL;
+	}
+	return kraken_ts(v, e, it->sym, &f[E_TS], 0, &it->ts);
+}
+
+static int kraken_bbo_item(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			   struct feed_venue_out *e, struct kr_item *it)
+{
+	struct feed_venue_sym *sym;
+
+	if (kraken_symbol(v, e, &f[E_SYMBOL], &it->sym) < 0)
+		return -EINVAL;
+	sym = &v->syms[it->sym];
+	if (kraken_decimal(v, e, it->sym, &f[E_BID], "bid price", sym->price_decimals, &it->a) <
+		    0 ||
+	    kraken_decimal(v, e, it->sym, &f[E_BIDQ], "bid qty", sym->qty_decimals, &it->b) < 0 ||
+	    kraken_decimal(v, e, it->sym, &f[E_ASK], "ask price", sym->price_decimals, &it->c) <
+		    0 ||
+	    kraken_decimal(v, e, it->sym, &f[E_ASKQ], "ask qty", sym->qty_decimals, &it->d) < 0)
+		return -EINVAL;
+	it->flags = 0;
+	it->tid = 0;
+	return kraken_ts(v, e, it->sym, &f[E_TS], 1, &it->ts);
+}
+
+/* Element el of a trade or ticker array -> item; errors go to e. */
+static int kraken_item(struct feed_venue_ctx *v, const struct feed_json_val *el, uint8_t kind,
+		       struct feed_venue_out *e, struct kr_item *it)
+{
+	struct feed_json_val f[E__COUNT];
+
+	if (el->type != FEED_JSON_OBJECT ||
+	    feed_json_scan(el->p, el->n, kraken_elem_keys, E__COUNT, f) < 0) {
+		feed_venue_error(v, e, UINT32_MAX, "data element is not an object");
+		return -EINVAL;
+	}
+	return kind == MDBUS_KIND_TRADE ? kraken_trade_item(v, f, e, it)
+					: kraken_bbo_item(v, f, e, it);
+}
+
+/* The item as a tick (the array has room: checked by the caller). */
+static void kraken_emit(struct feed_venue_ctx *v, const struct kr_item *it, uint8_t kind,
+			int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct mdbus_tick *t;
+
+	if (kind == MDBUS_KIND_TRADE) {
+		(void)feed_venue_seq_check(v, it->sym, FEED_CH_TRADES, it->tid, 1);
+		t = feed_venue_tick(v, out, it->sym, kind, it->flags, it->ts, recv_ns);
+		t->u.trade.price = it->a;
+		t->u.trade.qty = it->b;
+		t->u.trade.trade_id = it->tid;
+		return;
+	}
+	t = feed_venue_tick(v, out, it->sym, kind, 0, it->ts, recv_ns);
+	t->u.bbo.bid_px = it->a;
+	t->u.bbo.bid_qty = it->b;
+	t->u.bbo.ask_px = it->c;
+	t->u.bbo.ask_qty = it->d;
+}
+
+/* Saves the iterator's place (before or after an element) for the next call. */
+static void kraken_keep(struct feed_venue_ctx *v, struct feed_venue_out *out, size_t pos,
+			uint32_t count)
+{
+	out->more = 1;
+	v->cur.pos = pos;
+	v->cur.item = count;
+}
+
+/* The data array of a trade/ticker message: one tick per element, resuming
+ * at v->cur when this message was cut before. */
+static void kraken_data(struct feed_venue_ctx *v, const struct feed_json_val *data, uint8_t kind,
+			int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_iter it;
+	struct feed_json_val el;
+	struct feed_venue_out e = {0};
+	struct kr_item item;
+	size_t pos;
+	uint32_t count;
+	int rc;
+
+	if (data->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, data->p, data->n) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "missing or bad 'data' array");
+		return;
+	}
+	if (v->cur.active) {
+		it.pos = v->cur.pos;
+		it.count = v->cur.item;
+	}
+	out->cls = FEED_MSG_DATA; /* an empty array is data without ticks */
+	for (;;) {
+		pos = it.pos;
+		count = it.count;
+		rc = feed_json_iter_next(&it, NULL, &el);
+		if (rc <= 0)
+			break; /* the whole message was validated: rc < 0 cannot happen */
+		if (out->n >= out->cap) {
+			kraken_keep(v, out, pos, count);
+			return;
+		}
+		if (kraken_item(v, &el, kind, &e, &item) == 0) {
+			kraken_emit(v, &item, kind, recv_ns, out);
+			continue;
+		}
+		if (out->n > 0) { /* send the good ticks first; the bad one next call */
+			kraken_keep(v, out, pos, count);
+			return;
+		}
+		out->cls = FEED_MSG_ERROR;
+		out->reason = v->reason;
+		out->sym = e.sym;
+		pos = it.pos;
+		if (feed_json_iter_next(&it, NULL, &el) == 1) /* more after it */
+			kraken_keep(v, out, pos, count + 1);
+		return;
+	}
+}
+
+/* ---- status, answers ---------------------------------------------------------------- */
+
+/* {"channel":"status","data":[{"system":"online",...}]}: sent on connection
+ * and when the engine's state changes. Maintenance: the venue goes away. */
+static void kraken_status(struct feed_venue_ctx *v, const struct feed_json_val *data,
+			  struct feed_venue_out *out)
+{
+	static const struct feed_json_key sk[1] = {FEED_JSON_KEY("system")};
+	struct feed_json_iter it;
+	struct feed_json_val el, sys;
+
+	if (data->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, data->p, data->n) < 0 ||
+	    feed_json_iter_next(&it, NULL, &el) != 1 || el.type != FEED_JSON_OBJECT ||
+	    feed_json_scan(el.p, el.n, sk, 1, &sys) < 0 || sys.type != FEED_JSON_STRING) {
+		feed_venue_error(v, out, UINT32_MAX, "status without data[0].system");
+		return;
+	}
+	if (feed_json_str_eq(&sys, "maintenance", 11)) {
+		out->cls = FEED_MSG_RECONNECT;
+		out->reason = "status: system maintenance";
+		return;
+	}
+	/* online, cancel_only, post_only: market data flows; liveness only. */
+	out->cls = FEED_MSG_HEARTBEAT;
+}
+
+/* The venue's words for a REJECT's reason. */
+static void kraken_reason(struct feed_venue_ctx *v, const struct feed_json_val *err,
+			  struct feed_venue_out *out)
+{
+	char m[FEED_VENUE_REASON_MAX];
+
+	if (err->type != FEED_JSON_STRING || feed_json_unescape(err, m, sizeof(m)) < 0)
+		strcpy(m, "(no error text)");
+	snprintf(v->reason, sizeof(v->reason), "%s", m);
+	out->reason = v->reason;
+}
+
+/* Answers (native symbol s, channel named by ch or any subscribed one) in
+ * request id (0: whichever holds it). Returns the streams answered. */
+static int kraken_answer_sym(struct feed_venue_ctx *v, uint64_t id, const struct feed_json_val *s,
+			     const struct feed_json_val *ch, int ok, struct feed_venue_out *out)
+{
+	static const uint32_t chs[2] = {FEED_CH_TRADES, FEED_CH_BBO};
+	int done = 0;
+
+	for (unsigned k = 0; k < 2; k++) {
+		if (ch->type != FEED_JSON_NONE &&
+		    !feed_json_str_eq(ch, k == 0 ? "trade" : "ticker", k == 0 ? 5 : 6))
+			continue;
+		if (!(v->channels & chs[k]))
+			continue;
+		if (feed_venue_stream_done(v, id, s->p, s->n, chs[k], ok, out) == 0)
+			done++;
+	}
+	return done;
+}
+
+/* {"method":"subscribe","result":{"channel":..,"symbol":..},"success":true|false,
+ * "error":..,"symbol":..,"req_id":N}: one symbol answered; without any
+ * symbol, the whole request (by id, else the oldest open one). */
+static void kraken_sub_answer(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			      struct feed_venue_out *out)
+{
+	static const struct feed_json_key rk[2] = {FEED_JSON_KEY("channel"),
+						   FEED_JSON_KEY("symbol")};
+	struct feed_json_val r[2] = {{0}}, none = {0};
+	const struct feed_json_val *sym = &f[K_SYMBOL];
+	uint64_t id = 0;
+	int ok;
+
+	if (feed_json_bool(&f[K_SUCCESS], &ok) < 0 ||
+	    (f[K_REQ_ID].type != FEED_JSON_NONE && feed_json_u64(&f[K_REQ_ID], &id) < 0) ||
+	    (f[K_RESULT].type == FEED_JSON_OBJECT &&
+	     feed_json_scan(f[K_RESULT].p, f[K_RESULT].n, rk, 2, r) < 0)) {
+		feed_venue_error(v, out, UINT32_MAX, "subscribe answer without success/req_id");
+		return;
+	}
+	if (r[1].type == FEED_JSON_STRING)
+		sym = &r[1];
+	if (sym->type == FEED_JSON_STRING && !sym->escaped) {
+		if (kraken_answer_sym(v, id, sym, r[0].type == FEED_JSON_STRING ? &r[0] : &none, ok,
+				      out) == 0) {
+			out->cls = FEED_MSG_UNKNOWN;
+			out->reason = "answer for a stream not waiting for one";
+			return;
+		}
+	} else if (ok || (!id && feed_venue_req_oldest(v, &id) < 0) ||
+		   feed_venue_req_done(v, id, 0, out) < 0) {
+		out->cls = ok ? FEED_MSG_UNKNOWN : FEED_MSG_ERROR;
+		out->reason = ok ? "answer without a symbol" : "error for no open request";
+		return;
+	}
+	if (!ok)
+		kraken_reason(v, &f[K_ERROR], out);
+}
+
+/* An answer to another method: pong, or an error (a request-level
+ * rejection when it carries one of our subscribe ids). */
+static void kraken_method(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			  struct feed_venue_out *out)
+{
+	int ok = 1;
+	uint64_t id;
+
+	if (feed_json_str_eq(&f[K_METHOD], "subscribe", 9)) {
+		kraken_sub_answer(v, f, out);
+		return;
+	}
+	if (feed_json_str_eq(&f[K_METHOD], "pong", 4)) {
+		out->cls = FEED_MSG_HEARTBEAT;
+		return;
+	}
+	(void)feed_json_bool(&f[K_SUCCESS], &ok);
+	if (f[K_ERROR].type != FEED_JSON_NONE)
+		ok = 0;
+	if (!ok && feed_json_u64(&f[K_REQ_ID], &id) == 0 &&
+	    feed_venue_req_done(v, id, 0, out) == 0) {
+		kraken_reason(v, &f[K_ERROR], out);
+		return;
+	}
+	if (!ok) {
+		kraken_reason(v, &f[K_ERROR], out);
+		out->cls = FEED_MSG_ERROR;
+		out->sym = UINT32_MAX;
+		return;
+	}
+	out->cls = FEED_MSG_UNKNOWN; /* unsubscribe, ... */
+	out->reason = "answer to a method we do not use";
+}
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+static void kraken_channel(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
+			   struct feed_venue_out *out)
+{
+	const struct feed_json_val *c = &f[K_CHANNEL];
+
+	if (feed_json_str_eq(c, "trade", 5)) {
+		kraken_data(v, &f[K_DATA], MDBUS_KIND_TRADE, recv_ns, out);
+	} else if (feed_json_str_eq(c, "ticker", 6)) {
+		kraken_data(v, &f[K_DATA], MDBUS_KIND_BBO, recv_ns, out);
+	} else if (feed_json_str_eq(c, "heartbeat", 9)) {
+		out->cls = FEED_MSG_HEARTBEAT;
+	} else if (feed_json_str_eq(c, "status", 6)) {
+		kraken_status(v, &f[K_DATA], out);
+	} else {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "unknown channel";
+	}
+}
+
+static int kraken_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
+			     int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val f[K__COUNT];
+
+	if (binary) {
+		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
+		return 0;
+	}
+	if (feed_json_scan((const char *)p, n, kraken_keys, K__COUNT, f) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "invalid JSON (%zu bytes)", n);
+		return 0;
+	}
+	if (f[K_CHANNEL].type != FEED_JSON_NONE)
+		kraken_channel(v, f, recv_ns, out);
+	else if (f[K_METHOD].type != FEED_JSON_NONE)
+		kraken_method(v, f, out);
+	else {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "unrecognised message";
+	}
+	return 0;
+}
+
+const struct feed_venue_ops feed_venue_kraken = {
+	.name = "kraken",
+	.default_url = "wss://ws.kraken.com/v2",
+	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.markets = 1u << MDBUS_MARKET_SPOT,
+	.limits =
+		{
+			.group = FEED_GROUP_CHANNEL,
+			/* Not documented: modest requests keep each answer burst
+			 * small; one answer per symbol comes back anyway. */
+			.streams_per_req = 100,
+			.streams_per_conn = 0,
+			/* Not documented either ("Exceeded msg rate" exists): stay slow. */
+			.req_interval_ms = 250,
+			.req_bytes = 0,
+		},
+	.price_decimals = 8,
+	.qty_decimals = 8,
+	.flags = 0,
+	.native_symbol = kraken_native_symbol,
+	.subscribe = kraken_subscribe,
+	.on_message = kraken_on_message,
+	.ping = kraken_ping,
+};

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_kraken.c: the Kraken v2 adapter driven by a script of messages and
+ * expected results (data/kraken.txt, argv[1]; format in its header):
+ * batches of several ticks, continuation past the tick array, one ack per
+ * symbol, every reject form, keepalive; plus subscribe-message splitting,
+ * symbol names and seeded mutations.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "helpers.h"
+#include "jsonscan.h"
+#include "venue.h"
+
+#define RECV_TS 777
+
+static struct feed_venue_ops test_ops; /* kraken with 2 streams per message */
+static struct feed_venue_ctx ctx;
+static struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+static struct feed_venue_out out;
+static int lineno;
+static uint8_t *msg; /* the last message (kept for continuation calls) */
+static size_t msg_n;
+static uint32_t tick_at; /* "+" lines: the next tick index to check */
+
+#define FAILF(...)                                                                                 \
+	do {                                                                                       \
+		fprintf(stderr, "kraken.txt:%d: ", lineno);                                        \
+		fprintf(stderr, __VA_ARGS__);                                                      \
+		fputc('\n', stderr);                                                               \
+		feed_test_failures++;                                                              \
+	} while (0)
+
+/* Next "key=value" token; value may be "quoted" with \" escapes. */
+static int next_kv(char **s, char *key, size_t klen, char *val, size_t vlen, int *contains)
+{
+	char *p = *s;
+	size_t k = 0, v = 0;
+
+	while (*p == ' ')
+		p++;
+	if (!*p)
+		return 0;
+	while (*p && *p != '=' && *p != '~' && k + 1 < klen)
+		key[k++] = *p++;
+	key[k] = '\0';
+	*contains = *p == '~';
+	if (*p != '=' && *p != '~')
+		return -1;
+	p++;
+	if (*p == '"') {
+		p++;
+		while (*p && *p != '"' && v + 1 < vlen) {
+			if (*p == '\\' && p[1])
+				p++;
+			val[v++] = *p++;
+		}
+		if (*p == '"')
+			p++;
+	} else {
+		while (*p && *p != ' ' && v + 1 < vlen)
+			val[v++] = *p++;
+	}
+	val[v] = '\0';
+	*s = p;
+	return 1;
+}
+
+static const char *flags_str(uint8_t f, char *buf)
+{
+	buf[0] = '\0';
+	if (f & MDBUS_FLAG_BUY)
+		strcat(buf, "BUY,");
+	if (f & MDBUS_FLAG_SELL)
+		strcat(buf, "SELL,");
+	if (f & MDBUS_FLAG_GAP)
+		strcat(buf, "GAP,");
+	if (f & MDBUS_FLAG_NO_EXCH_TS)
+		strcat(buf, "NOEXCH,");
+	if (f & MDBUS_FLAG_TID_HASH)
+		strcat(buf, "TIDHASH,");
+	if (f & ~(MDBUS_FLAG_BUY | MDBUS_FLAG_SELL | MDBUS_FLAG_GAP | MDBUS_FLAG_NO_EXCH_TS |
+		  MDBUS_FLAG_TID_HASH))
+		strcat(buf, "OTHER,");
+	if (!buf[0])
+		return "-";
+	buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
+static int tick_field(const struct mdbus_tick *t, const char *k, long long *v)
+{
+	if (!strcmp(k, "inst"))
+		*v = t->instrument;
+	else if (!strcmp(k, "exch"))
+		*v = t->exch_ts;
+	else if (t->kind == MDBUS_KIND_TRADE && !strcmp(k, "px"))
+		*v = t->u.trade.price;
+	else if (t->kind == MDBUS_KIND_TRADE && !strcmp(k, "qty"))
+		*v = t->u.trade.qty;
+	else if (t->kind == MDBUS_KIND_TRADE && !strcmp(k, "tid"))
+		*v = (long long)t->u.trade.trade_id;
+	else if (t->kind == MDBUS_KIND_BBO && !strcmp(k, "bp"))
+		*v = t->u.bbo.bid_px;
+	else if (t->kind == MDBUS_KIND_BBO && !strcmp(k, "bq"))
+		*v = t->u.bbo.bid_qty;
+	else if (t->kind == MDBUS_KIND_BBO && !strcmp(k, "ap"))
+		*v = t->u.bbo.ask_px;
+	else if (t->kind == MDBUS_KIND_BBO && !strcmp(k, "aq"))
+		*v = t->u.bbo.ask_qty;
+	else
+		return -1;
+	return 0;
+}
+
+/* A tick key of tick t; 1 if key was one, 0 if not a tick key. */
+static int check_tick_kv(const struct mdbus_tick *t, const char *key, const char *val)
+{
+	char fb[32];
+	long long got;
+
+	if (!strcmp(key, "kind")) {
+		const char *k = mdbus_kind_name(t->kind);
+		if (strcmp(k ? k : "?", val) != 0)
+			FAILF("kind %u, expected %s", t->kind, val);
+		if (t->recv_ts != RECV_TS)
+			FAILF("recv_ts %lld", (long long)t->recv_ts);
+		return 1;
+	}
+	if (!strcmp(key, "flags")) {
+		if (strcmp(flags_str(t->flags, fb), val) != 0)
+			FAILF("flags %s, expected %s", flags_str(t->flags, fb), val);
+		return 1;
+	}
+	if (tick_field(t, key, &got) < 0)
+		return 0;
+	if (got != strtoll(val, NULL, 10))
+		FAILF("%s = %lld, expected %s", key, got, val);
+	return 1;
+}
+
+/* An out key; 1 if key was one. */
+static int check_out_kv(const char *key, const char *val, int contains)
+{
+	unsigned long long want = strtoull(val, NULL, 10);
+
+	if (!strcmp(key, "reason")) {
+		const char *r = out.reason ? out.reason : "";
+		if (contains ? !strstr(r, val) : strcmp(r, val) != 0)
+			FAILF("reason \"%s\", expected %s\"%s\"", r, contains ? "~" : "", val);
+	} else if (!strcmp(key, "sym")) {
+		const char *s = out.sym < ctx.nsyms ? ctx.syms[out.sym].native : "-";
+		if (strcmp(s, val) != 0)
+			FAILF("sym %s, expected %s", s, val);
+	} else if (!strcmp(key, "req")) {
+		if (out.req_id != want)
+			FAILF("req %llu, expected %s", (unsigned long long)out.req_id, val);
+	} else if (!strcmp(key, "first")) {
+		if (out.sym_first != want)
+			FAILF("first %u, expected %s", out.sym_first, val);
+	} else if (!strcmp(key, "count")) {
+		if (out.sym_count != want)
+			FAILF("count %u, expected %s", out.sym_count, val);
+	} else if (!strcmp(key, "streams")) {
+		if (out.nstreams != want)
+			FAILF("streams %u, expected %s", out.nstreams, val);
+	} else if (!strcmp(key, "split")) {
+		if (out.split != want)
+			FAILF("split %u, expected %s", out.split, val);
+	} else if (!strcmp(key, "more")) {
+		if (out.more != want)
+			FAILF("more %u, expected %s", out.more, val);
+	} else if (!strcmp(key, "n")) {
+		if (out.n != want)
+			FAILF("%u ticks, expected %s", out.n, val);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static void check_expect(char *line)
+{
+	char cls[32], key[32], val[256];
+	char *p = line;
+	size_t n = 0;
+	int contains, rc, has_n = 0;
+
+	while (*p && *p != ' ' && n + 1 < sizeof(cls))
+		cls[n++] = *p++;
+	cls[n] = '\0';
+	tick_at = 1;
+	if (strcasecmp(cls, feed_msg_class_name(out.cls)) != 0) {
+		FAILF("class %s (reason %s), expected %s", feed_msg_class_name(out.cls),
+		      out.reason ? out.reason : "-", cls);
+		return;
+	}
+	if (out.cls != FEED_MSG_DATA && out.n != 0)
+		FAILF("%u ticks on a non-data message", out.n);
+	while ((rc = next_kv(&p, key, sizeof(key), val, sizeof(val), &contains)) == 1) {
+		has_n |= !strcmp(key, "n");
+		if (!check_out_kv(key, val, contains) && !check_tick_kv(&ticks[0], key, val))
+			FAILF("unknown expectation key %s", key);
+	}
+	if (rc < 0)
+		FAILF("bad expectation syntax");
+	if (out.cls == FEED_MSG_DATA && !has_n && out.n != 1)
+		FAILF("%u ticks, expected 1", out.n);
+}
+
+/* "+ k=v ...": the next tick of the same result. */
+static void check_tick_line(char *p)
+{
+	char key[32], val[256];
+	int contains;
+
+	if (tick_at >= out.n) {
+		FAILF("no tick %u (%u ticks)", tick_at, out.n);
+		return;
+	}
+	while (next_kv(&p, key, sizeof(key), val, sizeof(val), &contains) == 1)
+		if (!check_tick_kv(&ticks[tick_at], key, val))
+			FAILF("unknown tick key %s", key);
+	tick_at++;
+}
+
+static void directive_count(const char *what, unsigned got, const char *want)
+{
+	if (got != (unsigned)strtoul(want, NULL, 10))
+		FAILF("%s %u, expected %s", what, got, want);
+}
+
+static void directive(char *d)
+{
+	char buf[4096];
+	size_t n = 0;
+	int rc;
+
+	if (!strcmp(d, "reset")) {
+		feed_venue_ctx_reset(&ctx);
+	} else if (!strcmp(d, "next")) {
+		/* the same message again: its continuation */
+		if (feed_venue_on_message(&ctx, msg, msg_n, 0, RECV_TS, &out) != 0)
+			FAILF("on_message failed");
+	} else if (!strcmp(d, "ping")) {
+		if (feed_venue_ping(&ctx, buf, sizeof(buf), &n, 0) != 0 ||
+		    n != strlen("{\"method\":\"ping\"}") ||
+		    memcmp(buf, "{\"method\":\"ping\"}", n) != 0)
+			FAILF("ping %.*s", (int)n, buf);
+	} else if (!strncmp(d, "sub ", 4)) {
+		rc = feed_venue_subscribe_next(&ctx, buf, sizeof(buf), &n);
+		if (!strcmp(d + 4, "-")) {
+			if (rc != 0)
+				FAILF("subscribe gave %d, expected nothing more", rc);
+		} else if (rc != 1 || n != strlen(d + 4) || memcmp(buf, d + 4, n) != 0) {
+			FAILF("subscribe rc %d: %.*s", rc, (int)n, buf);
+		}
+	} else if (!strncmp(d, "subdone ", 8)) {
+		directive_count("sub_complete", (unsigned)feed_venue_sub_complete(&ctx), d + 8);
+	} else if (!strncmp(d, "acked ", 6)) {
+		directive_count("acked", feed_venue_streams_acked(&ctx), d + 6);
+	} else if (!strncmp(d, "rejected ", 9)) {
+		directive_count("rejected", feed_venue_streams_rejected(&ctx), d + 9);
+	} else if (!strncmp(d, "dead ", 5)) {
+		directive_count("dead", feed_venue_syms_dead(&ctx), d + 5);
+	} else {
+		FAILF("unknown directive %s", d);
+	}
+}
+
+static void script_message(const char *m)
+{
+	free(msg);
+	msg_n = strlen(m);
+	/* Exactly-sized copy: an over-read is an ASan error. */
+	msg = malloc(msg_n ? msg_n : 1);
+	memcpy(msg, m, msg_n);
+	if (feed_venue_on_message(&ctx, msg, msg_n, 0, RECV_TS, &out) != 0)
+		FAILF("on_message failed");
+}
+
+static int run_script(const char *path)
+{
+	static char line[32768];
+	FILE *f = fopen(path, "r");
+	int pending = 0, msgs = 0;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+		lineno++;
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (!n || line[0] == '#')
+			continue;
+		if (pending && line[0] != '=') {
+			FAILF("message without expectation");
+			pending = 0;
+		}
+		if (line[0] == '!' && line[1] == ' ') {
+			directive(line + 2);
+			pending = !strcmp(line + 2, "next");
+		} else if (line[0] == '>') {
+			script_message(line[1] == ' ' ? line + 2 : line + 1);
+			pending = 1;
+			msgs++;
+		} else if (line[0] == '=' && line[1] == ' ') {
+			if (!pending)
+				FAILF("expectation without a message");
+			else
+				check_expect(line + 2);
+			pending = 0;
+		} else if (line[0] == '+' && line[1] == ' ') {
+			check_tick_line(line + 2);
+		} else {
+			FAILF("bad script line");
+		}
+	}
+	fclose(f);
+	free(msg);
+	msg = NULL;
+	return msgs;
+}
+
+static struct feed_session_config session(char (*syms)[MDBUS_SYMBOL_MAX], size_t n)
+{
+	struct feed_session_config sc;
+
+	memset(&sc, 0, sizeof(sc));
+	snprintf(sc.name, sizeof(sc.name), "test");
+	snprintf(sc.venue, sizeof(sc.venue), "kraken");
+	sc.symbols = syms;
+	sc.nsymbols = n;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = -1; /* venue defaults: 8/8 */
+	sc.qty_decimals = -1;
+	return sc;
+}
+
+/* 300 symbols x 2 channels with the real ops: channel-major, 100 symbols
+ * per message, each message one channel; with small buffers, more and
+ * smaller messages; every stream exactly once. */
+/* Long: one test of checks in order over three buffer sizes. */
+static void test_split(void)
+{
+	static char syms[300][MDBUS_SYMBOL_MAX];
+	static const struct feed_json_key keys[] = {
+		FEED_JSON_KEY("method"), FEED_JSON_KEY("params"), FEED_JSON_KEY("req_id")};
+	static const struct feed_json_key pk[] = {FEED_JSON_KEY("channel"),
+						  FEED_JSON_KEY("symbol")};
+	const struct feed_venue_ops *ops = feed_venue_find("kraken");
+	struct feed_session_config sc = session(syms, 300);
+	struct feed_venue_ctx v;
+	struct feed_json_val f[3], p[2], k, e;
+	struct feed_json_iter it;
+	char buf[8192], err[256];
+	size_t n, sizes[] = {sizeof(buf), 600, 200};
+	unsigned seen[2], msgs;
+	uint64_t id;
+	int rc;
+
+	for (int i = 0; i < 300; i++)
+		snprintf(syms[i], sizeof(syms[i]), "C%d-USD", i);
+	for (unsigned si = 0; si < 3; si++) {
+		CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+		feed_venue_ctx_reset(&v);
+		seen[0] = seen[1] = msgs = 0;
+		while ((rc = feed_venue_subscribe_next(&v, buf, sizes[si], &n)) == 1) {
+			unsigned c, count = 0;
+			CHECK(n < sizes[si]);
+			CHECK_EQ_INT(feed_json_scan(buf, n, keys, 3, f), 3);
+			CHECK(feed_json_str_eq(&f[0], "subscribe", 9));
+			CHECK_EQ_INT(feed_json_u64(&f[2], &id), 0);
+			CHECK_EQ_INT(id, msgs + 1);
+			CHECK(feed_json_scan(f[1].p, f[1].n, pk, 2, p) == 2);
+			c = feed_json_str_eq(&p[0], "ticker", 6);
+			CHECK(c || feed_json_str_eq(&p[0], "trade", 5));
+			CHECK_EQ_INT(feed_json_iter_init(&it, p[1].p, p[1].n), 0);
+			while (feed_json_iter_next(&it, &k, &e) == 1) {
+				char want[32];
+				snprintf(want, sizeof(want), "C%u/USD", seen[c] + count);
+				CHECK(feed_json_str_eq(&e, want, strlen(want)));
+				count++;
+			}
+			CHECK(count >= 1 && count <= 100);
+			if (si == 0)
+				CHECK_EQ_INT(count, 100);
+			seen[c] += count;
+			msgs++;
+		}
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(seen[0], 300);
+		CHECK_EQ_INT(seen[1], 300);
+		if (si == 0)
+			CHECK_EQ_INT(msgs, 6);
+		else
+			CHECK(msgs > 6);
+		feed_venue_ctx_free(&v);
+	}
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	CHECK_EQ_INT(feed_venue_subscribe_next(&v, buf, 60, &n), -ENOBUFS);
+	feed_venue_ctx_free(&v);
+}
+
+static void test_names(void)
+{
+	const struct feed_venue_ops *ops = feed_venue_find("kraken");
+	struct mdbus_instrument ins;
+	char nat[32];
+
+	CHECK(ops != NULL);
+	CHECK_EQ_INT(ops->native_symbol("BTC-USD", nat, sizeof(nat)), 0);
+	CHECK_STR(nat, "BTC/USD");
+	CHECK_EQ_INT(ops->native_symbol("MATIC-USDT", nat, sizeof(nat)), 0);
+	CHECK_STR(nat, "MATIC/USDT");
+	CHECK_EQ_INT(ops->native_symbol("btc-usd", nat, sizeof(nat)), -EINVAL);
+	CHECK_EQ_INT(ops->native_symbol("BTC-USD", nat, 7), -ENAMETOOLONG);
+	/* spot only */
+	CHECK_EQ_INT(ops->native_symbol("BTC-USD-PERP", nat, sizeof(nat)), -EINVAL);
+	CHECK_EQ_INT(ops->native_symbol("BTC-USD-20261225", nat, sizeof(nat)), -EINVAL);
+	CHECK_EQ_INT(feed_venue_ctx_instrument(&ctx, 1, &ins), 0);
+	CHECK_STR(ins.venue, "kraken");
+	CHECK_STR(ins.symbol, "MATIC-USD");
+	CHECK_STR(ins.native, "MATIC/USD");
+	CHECK_EQ_INT(ins.market, MDBUS_MARKET_SPOT);
+	CHECK_EQ_INT(ins.qty_unit, MDBUS_QTY_BASE);
+	CHECK_STR(ops->default_url, "wss://ws.kraken.com/v2");
+	CHECK_EQ_INT(ops->limits.group, FEED_GROUP_CHANNEL);
+}
+
+/* Seeded random mutations of good messages (exact-size copies). A DATA
+ * result carries only ticks of known instruments; every ERROR has a
+ * reason; continuations always end. */
+static void test_mutations(void)
+{
+	static const char *const good[] = {
+		"{\"channel\":\"trade\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/USD\","
+		"\"side\":\"sell\",\"price\":0.5117,\"qty\":40.0,\"ord_type\":\"market\","
+		"\"trade_id\":4665906,\"timestamp\":\"2023-09-25T07:49:37.708706Z\"},{\"symbol\":"
+		"\"MATIC/USD\",\"side\":\"buy\",\"price\":2.5e3,\"qty\":1,\"ord_type\":\"limit\","
+		"\"trade_id\":7,\"timestamp\":\"2023-09-25T07:49:37Z\"}]}",
+		"{\"channel\":\"ticker\",\"type\":\"update\",\"data\":[{\"symbol\":\"ALGO/USD\","
+		"\"bid\":0.10025,\"bid_qty\":740.0,\"ask\":0.10035,\"ask_qty\":740.0,\"last\":0.1,"
+		"\"timestamp\":\"2023-09-25T09:04:31.742648Z\"}]}",
+		"{\"method\":\"subscribe\",\"result\":{\"channel\":\"trade\",\"snapshot\":false,"
+		"\"symbol\":\"BTC/USD\"},\"success\":true,\"req_id\":1}",
+		"{\"error\":\"Currency pair not supported XBT/USDX\",\"method\":\"subscribe\","
+		"\"success\":false,\"symbol\":\"MATIC/USD\",\"req_id\":2}",
+		"{\"channel\":\"status\",\"type\":\"update\",\"data\":[{\"system\":\"online\"}]}",
+	};
+	static const char alphabet[] = "{}[]\",:\\ 0123456789-.eEtrufalsnBTCUSD/\x01\xff";
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int data = 0;
+
+	for (int round = 0; round < 20000; round++) {
+		const char *src = good[round % 5];
+		size_t n = strlen(src);
+		uint8_t *buf = malloc(n);
+		int pieces = 0;
+
+		memcpy(buf, src, n);
+		for (int k = 0; k < 2; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[x % n] = (uint8_t)alphabet[(x >> 40) % (sizeof(alphabet) - 1)];
+		}
+		if (round % 5 == 0)
+			n = (size_t)(x >> 20) % n;
+		do {
+			if (feed_venue_on_message(&ctx, buf, n, 0, RECV_TS, &out) != 0)
+				feed_test_failures++;
+			if (out.cls == FEED_MSG_DATA) {
+				data++;
+				for (uint32_t t = 0; t < out.n; t++)
+					if (ticks[t].instrument < 100 || ticks[t].instrument > 102)
+						feed_test_failures++;
+			}
+			if (out.cls == FEED_MSG_ERROR && (!out.reason || !out.reason[0]))
+				feed_test_failures++;
+		} while (out.more && ++pieces < 10);
+		CHECK(!out.more);
+		free(buf);
+	}
+	CHECK(data > 0);
+}
+
+int main(int argc, char **argv)
+{
+	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USD", "MATIC-USD", "ALGO-USD"};
+	struct feed_session_config sc = session(syms, 3);
+	char err[256];
+	int msgs;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_kraken data/kraken.txt\n");
+		return 1;
+	}
+	test_ops = *feed_venue_find("kraken");
+	test_ops.limits.streams_per_req = 2;
+	CHECK_EQ_INT(feed_venue_ctx_init(&ctx, &test_ops, &sc, err, sizeof(err)), 0);
+	for (uint32_t i = 0; i < ctx.nsyms; i++)
+		ctx.syms[i].instrument = 100 + i;
+	out.ticks = ticks;
+	out.cap = FEED_VENUE_TICKS_MIN;
+	msgs = run_script(argv[1]);
+	CHECK(msgs >= 40); /* the script really ran */
+	CHECK_EQ_INT(ctx.st.msgs, (uint64_t)msgs);
+	test_names();
+	test_split();
+	test_mutations();
+	feed_venue_ctx_free(&ctx);
+	return feed_test_done("test_kraken");
+}

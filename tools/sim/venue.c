@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * venue.c: what every dialect of mdbus-sim shares: the symbol table, each
+ * symbol's random walk (prices and quantities as integers at 8 decimals,
+ * printed exactly so a test can compare what the feed published digit for
+ * digit), the reply list, and the table of dialects.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define VENUE_SCALE 100000000LL /* 8 decimals */
+
+/* Every dialect --venue accepts; a new one is one line here. */
+static const struct sim_dialect *const sim_dialects[] = {&sim_dialect_binance};
+
+/* Quote assets that make a symbol plausible when no --symbols list is set;
+ * anything else is answered with the venue's "invalid symbol" so tests can
+ * provoke it. */
+static const char *const venue_quotes[] = {"usdt", "usdc", "fdusd", "busd", "btc",
+					   "eth",  "bnb",  "eur",   "try"};
+
+const struct sim_dialect *sim_dialect_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sim_dialects) / sizeof(sim_dialects[0]); i++)
+		if (strcmp(sim_dialects[i]->name, name) == 0)
+			return sim_dialects[i];
+	return NULL;
+}
+
+const struct sim_dialect *sim_dialect_get(size_t i)
+{
+	return i < sizeof(sim_dialects) / sizeof(sim_dialects[0]) ? sim_dialects[i] : NULL;
+}
+
+void sim_dialect_names(char *out, size_t len)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(sim_dialects) / sizeof(sim_dialects[0]) && off < len; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "",
+					sim_dialects[i]->name);
+}
+
+int sim_reply_add(struct sim_replies *r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room = sizeof(r->text) - r->used;
+	int n;
+
+	if (r->n >= SIM_REPLIES_MAX || room == 0)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	n = vsnprintf(r->text + r->used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		r->text[r->used] = '\0';
+		return -ENOSPC;
+	}
+	r->off[r->n] = r->used;
+	r->len[r->n++] = (size_t)n;
+	r->used += (size_t)n + 1;
+	return 0;
+}
+
+const char *sim_reply(const struct sim_replies *r, uint32_t k)
+{
+	return k < r->n ? r->text + r->off[k] : "";
+}
+
+uint32_t sim_subs_count(const uint8_t *subs)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < SIM_MAX_SYMBOLS; i++)
+		n += (uint32_t)__builtin_popcount(subs[i]);
+	return n;
+}
+
+static uint64_t venue_rand(struct sim_venue *v)
+{
+	/* xorshift64*: deterministic for a given --seed, good enough for walks */
+	uint64_t x = v->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	v->rng = x;
+	return x * 2685821657736338717ull;
+}
+
+/* The quote asset lower ends with (its length), 0 if none is known. */
+static size_t venue_quote(const char *lower, size_t n)
+{
+	for (size_t i = 0; i < sizeof(venue_quotes) / sizeof(venue_quotes[0]); i++) {
+		size_t q = strlen(venue_quotes[i]);
+		if (n > q + 1 && memcmp(lower + n - q, venue_quotes[i], q) == 0)
+			return q;
+	}
+	return 0;
+}
+
+static int venue_plausible(const char *lower, size_t n)
+{
+	if (n < 5 || n >= SIM_NATIVE_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)lower[i]) && !isdigit((unsigned char)lower[i]))
+			return 0;
+	return venue_quote(lower, n) != 0;
+}
+
+/* Adds a symbol (upper-case native name, norm "BASE-QUOTE" or NULL) with a
+ * plausible starting price. */
+static int venue_add(struct sim_venue *v, const char *upper, const char *norm)
+{
+	struct sim_symbol *s;
+	uint64_t h = 1469598103934665603ull;
+	const char *p;
+
+	if (v->nsym >= SIM_MAX_SYMBOLS)
+		return -ENOSPC;
+	s = &v->sym[v->nsym];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->native, sizeof(s->native), "%s", upper);
+	snprintf(s->norm, sizeof(s->norm), "%s", norm ? norm : upper);
+	for (p = upper; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	s->tick = VENUE_SCALE / 100; /* 0.01 */
+	if (strncmp(upper, "BTC", 3) == 0)
+		s->px = 6500012000000LL; /* 65000.12 */
+	else if (strncmp(upper, "ETH", 3) == 0)
+		s->px = 350050000000LL; /* 3500.50 */
+	else
+		s->px = (int64_t)(10 + h % 1000) * VENUE_SCALE + (int64_t)(h >> 32) % 100 * s->tick;
+	s->trade_id = 1000000 + h % 1000000;
+	s->update_id = 5000000 + (h >> 20) % 1000000;
+	return (int)v->nsym++;
+}
+
+static int venue_find(const struct sim_venue *v, const char *lower, size_t n)
+{
+	for (uint32_t i = 0; i < v->nsym; i++) {
+		const char *u = v->sym[i].native;
+		size_t k;
+
+		if (strlen(u) != n)
+			continue;
+		for (k = 0; k < n; k++)
+			if (tolower((unsigned char)u[k]) != lower[k])
+				break;
+		if (k == n)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n)
+{
+	char lower[SIM_NATIVE_MAX], upper[SIM_NATIVE_MAX], norm[SIM_NATIVE_MAX];
+	size_t k = 0, q;
+	int r;
+
+	for (size_t j = 0; j < n; j++) {
+		if (name[j] == '-' || name[j] == '_' || name[j] == '/')
+			continue;
+		if (k + 1 >= sizeof(lower))
+			return -ENOENT;
+		lower[k++] = (char)tolower((unsigned char)name[j]);
+	}
+	r = venue_find(v, lower, k);
+	if (r >= 0 || v->fixed || !venue_plausible(lower, k))
+		return r;
+	for (size_t j = 0; j < k; j++)
+		upper[j] = (char)toupper((unsigned char)lower[j]);
+	upper[k] = '\0';
+	q = venue_quote(lower, k);
+	snprintf(norm, sizeof(norm), "%.*s-%s", (int)(k - q), upper, upper + k - q);
+	return venue_add(v, upper, norm);
+}
+
+/* One name of the --symbols list: "BTC-USDT" -> native "BTCUSDT", norm
+ * "BTC-USDT". Returns the characters read or -EINVAL. */
+static int venue_parse_one(const char *p, char *upper, char *norm, char *bad)
+{
+	size_t n = 0, m = 0;
+	const char *s = p;
+
+	while (*s && *s != ',') {
+		char ch = *s++;
+		if (ch == ' ')
+			continue;
+		if ((ch != '-' && !isalnum((unsigned char)ch)) || m + 1 >= SIM_NATIVE_MAX) {
+			*bad = ch;
+			return -EINVAL;
+		}
+		norm[m++] = (char)toupper((unsigned char)ch);
+		if (ch != '-')
+			upper[n++] = (char)toupper((unsigned char)ch);
+	}
+	upper[n] = norm[m] = '\0';
+	return (int)(s - p);
+}
+
+int sim_venue_init(struct sim_venue *v, const char *symbols, uint64_t seed, char *err,
+		   size_t errlen)
+{
+	memset(v, 0, sizeof(*v));
+	v->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+	if (!symbols || !*symbols)
+		return 0;
+	v->fixed = 1;
+	/* "BTC-USDT,ETH-USDT": normalized names, the native one drops the dash */
+	while (*symbols) {
+		char upper[SIM_NATIVE_MAX], norm[SIM_NATIVE_MAX], bad = 0;
+		int r;
+
+		while (*symbols == ',' || *symbols == ' ')
+			symbols++;
+		if (!*symbols)
+			break;
+		r = venue_parse_one(symbols, upper, norm, &bad);
+		if (r < 0) {
+			snprintf(err, errlen, "bad symbol in --symbols near '%c'", bad);
+			return -EINVAL;
+		}
+		symbols += r;
+		if (upper[0] && venue_add(v, upper, norm) < 0) {
+			snprintf(err, errlen, "too many symbols (max %d)", SIM_MAX_SYMBOLS);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void sim_dec(int64_t m, int decimals, char *out, size_t len)
+{
+	char digits[32];
+	int64_t a = m < 0 ? -m : m;
+	int n = snprintf(digits, sizeof(digits), "%0*" PRId64, decimals > 18 ? 19 : decimals + 1,
+			 a);
+
+	/* digits holds at least decimals + 1 characters: split before the last
+	 * `decimals` of them */
+	snprintf(out, len, "%s%.*s.%s", m < 0 ? "-" : "", n - decimals, digits,
+		 digits + n - decimals);
+}
+
+void sim_price(int64_t px, int extra_decimals, char *out, size_t len)
+{
+	int64_t mant = px;
+
+	for (int k = 0; k < extra_decimals; k++)
+		mant = mant * 10 + (k == extra_decimals - 1 ? 7 : 0);
+	sim_dec(mant, 8 + (extra_decimals > 0 ? extra_decimals : 0), out, len);
+}
+
+static void venue_walk(struct sim_venue *v, struct sim_symbol *s)
+{
+	int64_t step = (int64_t)(venue_rand(v) % 5) - 2;
+
+	s->px += step * s->tick;
+	if (s->px < 10 * s->tick)
+		s->px = 10 * s->tick;
+}
+
+void sim_venue_next_trade(struct sim_venue *v, uint32_t i, uint64_t id, struct sim_trade *t)
+{
+	struct sim_symbol *s = &v->sym[i];
+
+	t->qty = (int64_t)(venue_rand(v) % 200000 + 100) * 1000; /* 0.001 .. 2.001 */
+	t->buyer_maker = (int)(venue_rand(v) & 1);
+	venue_walk(v, s);
+	t->px = s->px;
+	t->id = id ? id : ++s->trade_id;
+}
+
+void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b)
+{
+	struct sim_symbol *s = &v->sym[i];
+	int64_t spread = s->tick * (int64_t)(1 + venue_rand(v) % 3);
+
+	venue_walk(v, s);
+	b->bid = s->px - s->tick;
+	b->ask = s->px - s->tick + spread;
+	b->bid_qty = (int64_t)(venue_rand(v) % 500000 + 1) * 1000;
+	b->ask_qty = (int64_t)(venue_rand(v) % 500000 + 1) * 1000;
+	b->update_id = ++s->update_id;
+}
