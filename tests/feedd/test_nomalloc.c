@@ -349,10 +349,10 @@ static void test_kraken(void)
 	feed_venue_ctx_free(&v);
 }
 
-int main(void)
+/* Binance: acks, rejects, trades, BBO, errors over 1000 reconnections. */
+static void test_binance(struct feed_session_config *scp)
 {
-	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
-	struct feed_session_config sc;
+	struct feed_session_config sc = *scp;
 	struct feed_venue_ctx v;
 	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
 	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
@@ -364,11 +364,6 @@ int main(void)
 	void *(*volatile mallocp)(size_t) = malloc;
 	struct feed_venue_ops ops = *feed_venue_find("binance");
 
-	memset(&sc, 0, sizeof(sc));
-	sc.symbols = syms;
-	sc.nsymbols = 2;
-	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
-	sc.price_decimals = sc.qty_decimals = -1;
 	/* Set-up may allocate (once per session). */
 	/* One symbol per subscribe message: round 0 sends ids 1 and 2, so the
 	 * script below has both an ack (1) and a rejection (2). */
@@ -412,6 +407,19 @@ int main(void)
 	feed_venue_ctx_free(&v);
 	printf("allocations in %d x %zu messages: %lu\n", 1000, sizeof(msgs) / sizeof(msgs[0]),
 	       allocs - before);
+}
+
+int main(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	struct feed_session_config sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = -1;
+	test_binance(&sc);
 	test_gzip(&sc);
 	test_coinbase();
 	test_kraken();
