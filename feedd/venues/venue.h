@@ -350,6 +350,10 @@ int feed_venue_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, 
 
 /* ---- helpers for adapters: symbols and streams ------------------------------- */
 
+/* Adds symbol i's native name to the map (set-up only). Returns 0 or
+ * -EEXIST (two symbols with one native name). (symmap.c) */
+int feed_venue_map_insert(struct feed_venue_ctx *v, uint32_t i);
+
 /* Symbol index of a native name (exact bytes, not NUL-terminated).
  * Returns 0 with *idx, or -ENOENT. No allocation. */
 int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t len,
