@@ -21,7 +21,8 @@
 	X(bingx)                                                                                   \
 	X(bybit)                                                                                   \
 	X(coinbase)                                                                                \
-	X(kraken)
+	X(kraken)                                                                                  \
+	X(okx)
 
 #define FEED_VENUE_EXTERN(name) extern const struct feed_venue_ops feed_venue_##name;
 #define FEED_VENUE_PTR(name)	&feed_venue_##name,
@@ -282,7 +283,9 @@ int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *o
 	}
 	if (rc == 0 && ops->init) {
 		rc = ops->init(v);
-		if (rc < 0)
+		if (rc < 0 && v->reason[0]) /* the adapter's own reason */
+			venue_err(err, errlen, "%s", v->reason);
+		else if (rc < 0)
 			venue_err(err, errlen, "%s adapter init failed", ops->name);
 	}
 	if (rc == 0)

@@ -255,7 +255,9 @@ struct feed_venue_ops {
 	size_t priv_size;    /* venue-private state in ctx->priv */
 	size_t scratch_size; /* decode buffer; 0 = none (required by GZIP/decode) */
 
-	/* Optional: set up / tear down private state (once per session). */
+	/* Optional: set up / tear down private state (once per session). init
+	 * may refuse the session's set-up: a negative errno, with its reason in
+	 * v->reason (ctx_init reports it). */
 	int (*init)(struct feed_venue_ctx *v);
 	void (*fini)(struct feed_venue_ctx *v);
 	/* Optional: a new connection starts (after the generic reset). */

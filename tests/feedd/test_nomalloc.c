@@ -509,6 +509,92 @@ static void test_bingx(void)
 	feed_venue_ctx_free(&v);
 }
 
+/* OKX: acks per arg, a reject by id, trades (a batch of 20: pieces),
+ * bbo-tbt, pong, notice, bad values and garbage. */
+static const char *const okx_msgs[] = {
+	"{\"id\":\"1\",\"event\":\"subscribe\",\"arg\":{\"channel\":\"trades\","
+	"\"instId\":\"BTC-USDT\"},\"connId\":\"a4d3ae55\"}",
+	"{\"id\":\"1\",\"event\":\"subscribe\",\"arg\":{\"channel\":\"bbo-tbt\","
+	"\"instId\":\"BTC-USDT\"},\"connId\":\"a4d3ae55\"}",
+	"{\"id\":\"2\",\"event\":\"error\",\"code\":\"60012\",\"msg\":\"Invalid request\","
+	"\"connId\":\"a4d3ae55\"}",
+	"{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"instId\":"
+	"\"BTC-USDT\",\"tradeId\":\"130639474\",\"px\":\"42219.9\",\"sz\":\"0.12060306\","
+	"\"side\":\"buy\",\"ts\":\"1630048897897\",\"count\":\"3\",\"source\":\"0\","
+	"\"seqId\":1234}]}",
+	"{\"arg\":{\"channel\":\"bbo-tbt\",\"instId\":\"ETH-USDT\"},\"data\":[{\"asks\":"
+	"[[\"111.06\",\"55154\",\"0\",\"2\"]],\"bids\":[[\"111.05\",\"57745\",\"0\",\"2\"]],"
+	"\"ts\":\"1670324386802\",\"seqId\":363996337}]}",
+	"{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"instId\":"
+	"\"BTC-USDT\",\"tradeId\":\"x-1\",\"px\":\"-1\",\"sz\":\"1\",\"side\":\"buy\","
+	"\"ts\":\"1\",\"seqId\":1}]}",
+	"{\"arg\":{\"channel\":\"trades\",\"instId\":\"XRP-USDT\"},\"data\":[]}",
+	"{\"event\":\"notice\",\"code\":\"64008\",\"msg\":\"The connection will soon be "
+	"closed for a service upgrade. Please reconnect.\",\"connId\":\"a4d3ae55\"}",
+	"pong",
+	"{\"event\":\"unsubscribe\"}",
+	"garbage",
+};
+
+/* One OKX trade item (20 go in one message, more than the tick array). */
+#define OKX_ITEM                                                                                   \
+	"{\"instId\":\"ETH-USDT\",\"tradeId\":\"7\",\"px\":\"1.5\",\"sz\":\"2\",\"side\":"         \
+	"\"sell\",\"ts\":\"1630048897897\",\"count\":\"1\",\"source\":\"0\",\"seqId\":9}"
+#define OKX_ITEM4 OKX_ITEM "," OKX_ITEM "," OKX_ITEM "," OKX_ITEM
+
+/* The OKX adapter over every class of message, a batch in pieces, and
+ * its subscribe requests and pings: no allocation. */
+/* Long: one test script of checks in order; each step builds on the state the last left. */
+static void test_okx(const struct feed_session_config *spot)
+{
+	static const char batch[] =
+		"{\"arg\":{\"channel\":\"trades\",\"instId\":\"ETH-USDT\"},"
+		"\"data\":[" OKX_ITEM4 "," OKX_ITEM4 "," OKX_ITEM4 "," OKX_ITEM4 "," OKX_ITEM4 "]}";
+	struct feed_venue_ops ops = *feed_venue_find("okx");
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	struct feed_session_config sc = *spot;
+	struct feed_venue_ctx v;
+	unsigned long before, classes = 0;
+	char buf[1024], err[128];
+	size_t n;
+	int rc;
+
+	sc.qty_unit = -1;
+	ops.limits.streams_per_req = 2; /* ids 1 and 2: an ack and a reject */
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, &sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		feed_venue_ctx_reset(&v);
+		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
+			;
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(feed_venue_ping(&v, buf, sizeof(buf), &n, round), 0);
+		for (size_t i = 0; i < sizeof(okx_msgs) / sizeof(okx_msgs[0]); i++) {
+			if (feed_venue_on_message(&v, (const uint8_t *)okx_msgs[i],
+						  strlen(okx_msgs[i]), 0, round, &out) != 0)
+				feed_test_failures++;
+			if (round == 0)
+				classes |= 1ul << out.cls;
+		}
+		do {
+			if (feed_venue_on_message(&v, (const uint8_t *)batch, sizeof(batch) - 1, 0,
+						  round, &out) != 0)
+				feed_test_failures++;
+		} while (out.more);
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
+	CHECK(classes & (1ul << FEED_MSG_HEARTBEAT));
+	CHECK(classes & (1ul << FEED_MSG_RECONNECT));
+	CHECK_EQ_INT(v.st.ticks, 1000 * 22);
+	feed_venue_ctx_free(&v);
+}
+
 int main(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
@@ -525,5 +611,6 @@ int main(void)
 	test_coinbase();
 	test_kraken();
 	test_bingx();
+	test_okx(&sc);
 	return feed_test_done("test_nomalloc");
 }

@@ -132,6 +132,24 @@ static int bench_gen_bingx(const struct bench_feed_gen *g, const struct bench_fe
 	return n;
 }
 
+/* OKX trades (docs/venues/okx.md): strings for ids, prices, sizes and ts;
+ * side is the taker's; seqId a bare integer. */
+static int bench_gen_okx(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
+			 char *buf, size_t len, int *binary)
+{
+	*binary = 0;
+	return bench_fmt_done(
+		snprintf(buf, len,
+			 "{\"arg\":{\"channel\":\"trades\",\"instId\":\"%s\"},\"data\":[{"
+			 "\"instId\":\"%s\",\"tradeId\":\"%llu\",\"px\":\"%u.%02u\",\"sz\":"
+			 "\"%u.%05u\",\"side\":\"%s\",\"ts\":\"%llu\",\"count\":\"1\","
+			 "\"source\":\"0\",\"seqId\":%llu}]}",
+			 g->native[t->sym], g->native[t->sym], (unsigned long long)t->id, t->px_int,
+			 t->px_frac, t->qty_int, t->qty_frac, t->buyer_is_taker ? "buy" : "sell",
+			 (unsigned long long)t->ts_ms, (unsigned long long)t->id),
+		len);
+}
+
 static const struct bench_feed_gen bench_feed_gens[] = {
 	{"binance",
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
@@ -153,6 +171,10 @@ static const struct bench_feed_gen bench_feed_gens[] = {
 	 {"BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"},
 	 {"BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD"},
 	 bench_gen_kraken},
+	{"okx",
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 bench_gen_okx},
 };
 
 const struct bench_feed_gen *bench_feed_gen_find(const char *venue)
