@@ -19,9 +19,12 @@
 /* Every adapter, one line each (venue.h "How to add a venue"). */
 #define FEED_VENUE_LIST(X)                                                                         \
 	X(binance)                                                                                 \
+	X(bingx)                                                                                   \
+	X(bybit)                                                                                   \
 	X(coinbase)                                                                                \
 	X(gateio)                                                                                  \
-	X(kraken)
+	X(kraken)                                                                                  \
+	X(okx)
 
 #define FEED_VENUE_EXTERN(name) extern const struct feed_venue_ops feed_venue_##name;
 #define FEED_VENUE_PTR(name)	&feed_venue_##name,
@@ -64,57 +67,6 @@ const char *feed_msg_class_name(enum feed_msg_class c)
 	if ((unsigned)c >= FEED_MSG__COUNT)
 		return "?";
 	return names[c];
-}
-
-/* ---- native-name hash --------------------------------------------------- */
-
-/* FNV-1a: short keys, no allocation, good enough spread for a few thousand
- * symbols in a table kept at most half full. */
-static uint32_t venue_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static int venue_name_eq(const struct feed_venue_sym *sym, const char *s, size_t n)
-{
-	return n < MDBUS_SYMBOL_MAX && memcmp(sym->native, s, n) == 0 && sym->native[n] == '\0';
-}
-
-int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t len, uint32_t *idx)
-{
-	uint32_t h, e;
-
-	if (!v->map || len >= MDBUS_SYMBOL_MAX)
-		return -ENOENT;
-	for (h = venue_hash(native, len) & v->map_mask;; h = (h + 1) & v->map_mask) {
-		e = v->map[h];
-		if (e == 0)
-			return -ENOENT;
-		if (venue_name_eq(&v->syms[e - 1], native, len)) {
-			*idx = e - 1;
-			return 0;
-		}
-	}
-}
-
-static int venue_map_insert(struct feed_venue_ctx *v, uint32_t i)
-{
-	const char *s = v->syms[i].native;
-	size_t n = strlen(s);
-	uint32_t h;
-
-	for (h = venue_hash(s, n) & v->map_mask; v->map[h]; h = (h + 1) & v->map_mask)
-		if (venue_name_eq(&v->syms[v->map[h] - 1], s, n))
-			return -EEXIST;
-	v->map[h] = i + 1;
-	return 0;
 }
 
 /* ---- context -------------------------------------------------------------- */
@@ -237,17 +189,6 @@ static void venue_ctx_streams(struct feed_venue_ctx *v)
 	}
 }
 
-uint32_t feed_venue_stream_of(const struct feed_venue_ctx *v, uint32_t i, uint32_t ch)
-{
-	uint32_t k = 0;
-
-	if (i >= v->nsyms || !(v->channels & ch) || (ch & (ch - 1)))
-		return UINT32_MAX;
-	for (uint32_t bit = 1; bit < ch; bit <<= 1)
-		k += (v->channels & bit) != 0;
-	return i * v->nch + k;
-}
-
 static uint8_t venue_decimals(int cfg, uint8_t dflt)
 {
 	return (uint8_t)(cfg >= 0 && cfg <= MDBUS_DECIMALS_MAX ? cfg : dflt);
@@ -310,7 +251,7 @@ static int venue_ctx_sym(struct feed_venue_ctx *v, const struct feed_session_con
 	s->price_decimals = venue_decimals(sc->price_decimals, ops->price_decimals);
 	s->qty_decimals = venue_decimals(sc->qty_decimals, ops->qty_decimals);
 	s->instrument = UINT32_MAX;
-	if (venue_map_insert(v, i) < 0) {
+	if (feed_venue_map_insert(v, i) < 0) {
 		venue_err(err, errlen, "symbol '%s' listed twice (%s name '%s')", s->norm,
 			  ops->name, s->native);
 		return -EINVAL;
@@ -344,7 +285,9 @@ int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *o
 	}
 	if (rc == 0 && ops->init) {
 		rc = ops->init(v);
-		if (rc < 0)
+		if (rc < 0 && v->reason[0]) /* the adapter's own reason */
+			venue_err(err, errlen, "%s", v->reason);
+		else if (rc < 0)
 			venue_err(err, errlen, "%s adapter init failed", ops->name);
 	}
 	if (rc == 0)

@@ -11,6 +11,18 @@
 #include <errno.h>
 #include <string.h>
 
+/* Stream index of symbol i, channel bit ch (symbol-major), or UINT32_MAX. */
+uint32_t feed_venue_stream_of(const struct feed_venue_ctx *v, uint32_t i, uint32_t ch)
+{
+	uint32_t k = 0;
+
+	if (i >= v->nsyms || !(v->channels & ch) || (ch & (ch - 1)))
+		return UINT32_MAX;
+	for (uint32_t bit = 1; bit < ch; bit <<= 1)
+		k += (v->channels & bit) != 0;
+	return i * v->nch + k;
+}
+
 /* ---- requests ---------------------------------------------------------------- */
 
 int feed_subs_acks(const struct feed_venue_ctx *v)

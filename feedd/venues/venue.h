@@ -261,7 +261,9 @@ struct feed_venue_ops {
 	size_t priv_size;    /* venue-private state in ctx->priv */
 	size_t scratch_size; /* decode buffer; 0 = none (required by GZIP/decode) */
 
-	/* Optional: set up / tear down private state (once per session). */
+	/* Optional: set up / tear down private state (once per session). init
+	 * may refuse the session's set-up: a negative errno, with its reason in
+	 * v->reason (ctx_init reports it). */
 	int (*init)(struct feed_venue_ctx *v);
 	void (*fini)(struct feed_venue_ctx *v);
 	/* Optional: a new connection starts (after the generic reset). */
@@ -357,6 +359,10 @@ int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 int feed_venue_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns);
 
 /* ---- helpers for adapters: symbols and streams ------------------------------- */
+
+/* Adds symbol i's native name to the map (set-up only). Returns 0 or
+ * -EEXIST (two symbols with one native name). (symmap.c) */
+int feed_venue_map_insert(struct feed_venue_ctx *v, uint32_t i);
 
 /* Symbol index of a native name (exact bytes, not NUL-terminated).
  * Returns 0 with *idx, or -ENOENT. No allocation. */

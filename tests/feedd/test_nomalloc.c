@@ -7,6 +7,7 @@
  * (trades, book tickers, acks, rejects, bad values, garbage) and the
  * counters must not move. A control allocation proves the wrap is active.
  * The decode stage too: gzip frames through a GZIP venue's inflate state.
+ * Each venue adapter too (Bybit: batches continued over several calls).
  */
 #include <stdint.h>
 #define ZLIB_CONST
@@ -60,6 +61,90 @@ static const char *const msgs[] = {
 	"{\"e\":\"aggTrade\",\"s\":\"BTCUSDT\"}",
 	"garbage",
 };
+
+/* Bybit: acks matched by req_id, pongs, a BBO, the 3 s re-send, trades,
+ * a batch larger than the tick array (continued), bad values, garbage. */
+static const char *const bybit_msgs[] = {
+	"{\"success\":true,\"ret_msg\":\"subscribe\",\"conn_id\":\"c\",\"req_id\":\"1\","
+	"\"op\":\"subscribe\"}",
+	"{\"success\":false,\"ret_msg\":\"error:bad \\u00e9\",\"conn_id\":\"c\",\"req_id\":\"2\","
+	"\"op\":\"subscribe\"}",
+	"{\"success\":true,\"ret_msg\":\"pong\",\"conn_id\":\"c\",\"op\":\"ping\"}",
+	"{\"topic\":\"publicTrade.BTCUSDT\",\"type\":\"snapshot\",\"ts\":1672304486868,\"data\":"
+	"[{\"T\":1672304486865,\"s\":\"BTCUSDT\",\"S\":\"Buy\",\"v\":\"0.001\",\"p\":"
+	"\"16578.50\",\"L\":\"PlusTick\",\"i\":\"20f43950-d8dd-5b31-9112-a178eb6023af\","
+	"\"BT\":false,\"seq\":1783284617}]}",
+	"{\"topic\":\"orderbook.1.ETHUSDT\",\"ts\":1672304484978,\"type\":\"snapshot\",\"data\":"
+	"{\"s\":\"ETHUSDT\",\"b\":[[\"16493.50\",\"0.006\"]],\"a\":[[\"16611.00\",\"0.029\"]],"
+	"\"u\":18521288,\"seq\":7961638724},\"cts\":1672304484976}",
+	"{\"topic\":\"orderbook.1.ETHUSDT\",\"ts\":1672304487978,\"type\":\"snapshot\",\"data\":"
+	"{\"s\":\"ETHUSDT\",\"b\":[[\"16493.50\",\"0.006\"]],\"a\":[[\"16611.00\",\"0.029\"]],"
+	"\"u\":18521288,\"seq\":7961638724},\"cts\":1672304484976}",
+	"{\"topic\":\"publicTrade.BTCUSDT\",\"type\":\"snapshot\",\"ts\":1,\"data\":[{\"T\":1,"
+	"\"s\":\"BTCUSDT\",\"S\":\"Buy\",\"v\":\"1\",\"p\":\"1.000000001\",\"i\":\"1\"}]}",
+	"{\"topic\":\"publicTrade.XRPUSDT\",\"type\":\"snapshot\",\"ts\":1,\"data\":[]}",
+	"{\"topic\":\"tickers.BTCUSDT\",\"data\":{}}",
+	"{\"topic\":\"publicTrade.BTCUSDT\",",
+	"garbage",
+};
+
+/* The Bybit adapter over every class of message, and a 40-trade batch in
+ * pieces of the tick array: no allocation either. */
+/* Long: one test script of checks in order; each step builds on the state the last left. */
+static void test_bybit(const struct feed_session_config *sc)
+{
+	struct feed_venue_ops ops = *feed_venue_find("bybit");
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	struct feed_venue_ctx v;
+	static char batch[8192];
+	unsigned long before, classes = 0;
+	char buf[1024], err[128];
+	size_t n, o;
+	int rc;
+
+	o = (size_t)snprintf(batch, sizeof(batch),
+			     "{\"topic\":\"publicTrade.ETHUSDT\",\"type\":"
+			     "\"snapshot\",\"ts\":1,\"data\":[");
+	for (int k = 0; k < 40; k++)
+		o += (size_t)snprintf(batch + o, sizeof(batch) - o,
+				      "%s{\"T\":%d,\"s\":\"ETHUSDT\",\"S\":\"Sell\",\"v\":\"1\","
+				      "\"p\":\"2\",\"i\":\"%d\",\"seq\":%d}",
+				      k ? "," : "", k + 1, k + 1, k + 1);
+	o += (size_t)snprintf(batch + o, sizeof(batch) - o, "]}");
+	ops.limits.streams_per_req = 2; /* ids 1 and 2: an ack and a rejection */
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		feed_venue_ctx_reset(&v);
+		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
+			;
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(feed_venue_ping(&v, buf, sizeof(buf), &n, round), 0);
+		for (size_t i = 0; i < sizeof(bybit_msgs) / sizeof(bybit_msgs[0]); i++) {
+			if (feed_venue_on_message(&v, (const uint8_t *)bybit_msgs[i],
+						  strlen(bybit_msgs[i]), 0, round, &out) != 0)
+				feed_test_failures++;
+			if (round == 0)
+				classes |= 1ul << out.cls;
+		}
+		do {
+			if (feed_venue_on_message(&v, (const uint8_t *)batch, o, 0, round, &out) !=
+			    0)
+				feed_test_failures++;
+		} while (out.more);
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_HEARTBEAT));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
+	CHECK_EQ_INT(v.st.ticks, 1000 * (1 + 1 + 40)); /* a trade, a BBO, the batch */
+	CHECK_EQ_INT(v.st.pieces, 1000 * 2);
+	feed_venue_ctx_free(&v);
+}
 
 /* A gzip'd trade, inflated 1000 times by a GZIP variant of the adapter:
  * the inflate state is made at set-up, so no message allocates. */
@@ -348,10 +433,10 @@ static void test_kraken(void)
 	feed_venue_ctx_free(&v);
 }
 
-int main(void)
+/* Binance: acks, rejects, trades, BBO, errors over 1000 reconnections. */
+static void test_binance(struct feed_session_config *scp)
 {
-	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
-	struct feed_session_config sc;
+	struct feed_session_config sc = *scp;
 	struct feed_venue_ctx v;
 	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
 	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
@@ -363,11 +448,6 @@ int main(void)
 	void *(*volatile mallocp)(size_t) = malloc;
 	struct feed_venue_ops ops = *feed_venue_find("binance");
 
-	memset(&sc, 0, sizeof(sc));
-	sc.symbols = syms;
-	sc.nsymbols = 2;
-	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
-	sc.price_decimals = sc.qty_decimals = -1;
 	/* Set-up may allocate (once per session). */
 	/* One symbol per subscribe message: round 0 sends ids 1 and 2, so the
 	 * script below has both an ack (1) and a rejection (2). */
@@ -411,9 +491,212 @@ int main(void)
 	feed_venue_ctx_free(&v);
 	printf("allocations in %d x %zu messages: %lu\n", 1000, sizeof(msgs) / sizeof(msgs[0]),
 	       allocs - before);
+}
+
+/* gzip (windowBits 31) of the text m into z; its length. */
+static size_t gzip_text(const char *m, uint8_t *z, size_t cap)
+{
+	z_stream zs;
+	size_t n;
+
+	memset(&zs, 0, sizeof(zs));
+	CHECK_EQ_INT(deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (const Bytef *)m;
+	zs.avail_in = (uInt)strlen(m);
+	zs.next_out = z;
+	zs.avail_out = (uInt)cap;
+	CHECK_EQ_INT(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = cap - zs.avail_out;
+	deflateEnd(&zs);
+	return n;
+}
+
+/* BingX frames, gzip'd as BingX sends every frame: acks, a reject,
+ * pings, trades, a BBO, bad values and a swap batch of 40 trades (more
+ * than the tick array) last, into z[0..BX_FRAMES). */
+#define BX_FRAMES 11
+static void bx_frames(uint8_t (*z)[1024], size_t *zn)
+{
+	static const char *const bx[] = {
+		"{\"id\":\"1\",\"code\":0,\"msg\":\"\"}",
+		"{\"id\":\"2\",\"code\":100400,\"msg\":\"ILLEGAL_ARGUMENT\"}",
+		"{\"ping\":\"2177c68e4d0e45679965f482929b59c2\",\"time\":\"2022-06-07T16:27:36.323+"
+		"0800\"}",
+		"Ping",
+		"{\"data\":{\"E\":1649832413551,\"T\":1649832413512,\"e\":\"trade\",\"p\":"
+		"\"40125.48\",\"q\":\"0.007146\",\"s\":\"BTC-USDT\",\"t\":\"33685717\"},"
+		"\"dataType\":\"BTC-USDT@trade\"}",
+		"{\"data\":{\"T\":1,\"m\":true,\"p\":\"1\",\"q\":\"1\",\"s\":\"BTC-USDT\","
+		"\"t\":\"x-1\"},\"dataType\":\"BTC-USDT@trade\"}",
+		"{\"code\":0,\"dataType\":\"ETH-USDT@bookTicker\",\"data\":{\"s\":\"ETH-USDT\","
+		"\"b\":\"1.5\",\"B\":\"2\",\"a\":\"3\",\"A\":\"4\",\"T\":1}}",
+		"{\"data\":{\"T\":1,\"m\":true,\"p\":\"-1\",\"q\":\"1\",\"s\":\"BTC-USDT\"},"
+		"\"dataType\":\"BTC-USDT@trade\"}",
+		"{\"dataType\":\"XRP-USDT@trade\",\"data\":{}}",
+		"garbage",
+	};
+	static char batch[4096];
+	size_t o = (size_t)snprintf(batch, sizeof(batch),
+				    "{\"code\":0,\"dataType\":\"BTC-USDT@trade\",\"data\":[");
+
+	for (int k = 0; k < 40; k++)
+		o += (size_t)snprintf(batch + o, sizeof(batch) - o,
+				      "%s{\"q\":\"0.5\",\"p\":\"100.1\",\"T\":%d,\"m\":true,"
+				      "\"s\":\"BTC-USDT\"}",
+				      k ? "," : "", k + 1);
+	snprintf(batch + o, sizeof(batch) - o, "]}");
+	for (size_t i = 0; i < BX_FRAMES; i++)
+		zn[i] = gzip_text(i + 1 < BX_FRAMES ? bx[i] : batch, z[i], sizeof(z[i]));
+}
+
+/* BingX through the real adapter: no frame allocates, the batch included. */
+static void test_bingx(void)
+{
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	static uint8_t z[BX_FRAMES][1024];
+	size_t zn[BX_FRAMES], n;
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	unsigned long before, classes = 0;
+	char buf[256], err[128];
+
+	bx_frames(z, zn);
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = -1;
+	sc.qty_unit = -1;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("bingx"), &sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		feed_venue_ctx_reset(&v);
+		while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
+			;
+		for (size_t i = 0; i < BX_FRAMES; i++) {
+			do {
+				if (feed_venue_on_message(&v, z[i], zn[i], 1, round, &out) != 0)
+					feed_test_failures++;
+				if (round == 0)
+					classes |= 1ul << out.cls;
+			} while (out.more);
+		}
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_REPLY));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK_EQ_INT(v.st.ticks, 1000 * (3 + 40));
+	feed_venue_ctx_free(&v);
+}
+
+/* OKX: acks per arg, a reject by id, trades (a batch of 20: pieces),
+ * bbo-tbt, pong, notice, bad values and garbage. */
+static const char *const okx_msgs[] = {
+	"{\"id\":\"1\",\"event\":\"subscribe\",\"arg\":{\"channel\":\"trades\","
+	"\"instId\":\"BTC-USDT\"},\"connId\":\"a4d3ae55\"}",
+	"{\"id\":\"1\",\"event\":\"subscribe\",\"arg\":{\"channel\":\"bbo-tbt\","
+	"\"instId\":\"BTC-USDT\"},\"connId\":\"a4d3ae55\"}",
+	"{\"id\":\"2\",\"event\":\"error\",\"code\":\"60012\",\"msg\":\"Invalid request\","
+	"\"connId\":\"a4d3ae55\"}",
+	"{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"instId\":"
+	"\"BTC-USDT\",\"tradeId\":\"130639474\",\"px\":\"42219.9\",\"sz\":\"0.12060306\","
+	"\"side\":\"buy\",\"ts\":\"1630048897897\",\"count\":\"3\",\"source\":\"0\","
+	"\"seqId\":1234}]}",
+	"{\"arg\":{\"channel\":\"bbo-tbt\",\"instId\":\"ETH-USDT\"},\"data\":[{\"asks\":"
+	"[[\"111.06\",\"55154\",\"0\",\"2\"]],\"bids\":[[\"111.05\",\"57745\",\"0\",\"2\"]],"
+	"\"ts\":\"1670324386802\",\"seqId\":363996337}]}",
+	"{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"instId\":"
+	"\"BTC-USDT\",\"tradeId\":\"x-1\",\"px\":\"-1\",\"sz\":\"1\",\"side\":\"buy\","
+	"\"ts\":\"1\",\"seqId\":1}]}",
+	"{\"arg\":{\"channel\":\"trades\",\"instId\":\"XRP-USDT\"},\"data\":[]}",
+	"{\"event\":\"notice\",\"code\":\"64008\",\"msg\":\"The connection will soon be "
+	"closed for a service upgrade. Please reconnect.\",\"connId\":\"a4d3ae55\"}",
+	"pong",
+	"{\"event\":\"unsubscribe\"}",
+	"garbage",
+};
+
+/* One OKX trade item (20 go in one message, more than the tick array). */
+#define OKX_ITEM                                                                                   \
+	"{\"instId\":\"ETH-USDT\",\"tradeId\":\"7\",\"px\":\"1.5\",\"sz\":\"2\",\"side\":"         \
+	"\"sell\",\"ts\":\"1630048897897\",\"count\":\"1\",\"source\":\"0\",\"seqId\":9}"
+#define OKX_ITEM4 OKX_ITEM "," OKX_ITEM "," OKX_ITEM "," OKX_ITEM
+
+/* The OKX adapter over every class of message, a batch in pieces, and
+ * its subscribe requests and pings: no allocation. */
+/* Long: one test script of checks in order; each step builds on the state the last left. */
+static void test_okx(const struct feed_session_config *spot)
+{
+	static const char batch[] =
+		"{\"arg\":{\"channel\":\"trades\",\"instId\":\"ETH-USDT\"},"
+		"\"data\":[" OKX_ITEM4 "," OKX_ITEM4 "," OKX_ITEM4 "," OKX_ITEM4 "," OKX_ITEM4 "]}";
+	struct feed_venue_ops ops = *feed_venue_find("okx");
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	struct feed_session_config sc = *spot;
+	struct feed_venue_ctx v;
+	unsigned long before, classes = 0;
+	char buf[1024], err[128];
+	size_t n;
+	int rc;
+
+	sc.qty_unit = -1;
+	ops.limits.streams_per_req = 2; /* ids 1 and 2: an ack and a reject */
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, &sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		feed_venue_ctx_reset(&v);
+		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
+			;
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(feed_venue_ping(&v, buf, sizeof(buf), &n, round), 0);
+		for (size_t i = 0; i < sizeof(okx_msgs) / sizeof(okx_msgs[0]); i++) {
+			if (feed_venue_on_message(&v, (const uint8_t *)okx_msgs[i],
+						  strlen(okx_msgs[i]), 0, round, &out) != 0)
+				feed_test_failures++;
+			if (round == 0)
+				classes |= 1ul << out.cls;
+		}
+		do {
+			if (feed_venue_on_message(&v, (const uint8_t *)batch, sizeof(batch) - 1, 0,
+						  round, &out) != 0)
+				feed_test_failures++;
+		} while (out.more);
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
+	CHECK(classes & (1ul << FEED_MSG_HEARTBEAT));
+	CHECK(classes & (1ul << FEED_MSG_RECONNECT));
+	CHECK_EQ_INT(v.st.ticks, 1000 * 22);
+	feed_venue_ctx_free(&v);
+}
+
+int main(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	struct feed_session_config sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = -1;
+	test_binance(&sc);
 	test_gzip(&sc);
+	test_bybit(&sc);
 	test_coinbase();
 	test_gateio();
 	test_kraken();
+	test_bingx();
+	test_okx(&sc);
 	return feed_test_done("test_nomalloc");
 }

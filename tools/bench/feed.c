@@ -67,6 +67,7 @@ struct bench_feed {
 	uint8_t *frames; /* BENCH_FEED_DISTINCT server frames back to back */
 	size_t frames_len;
 	const uint8_t *payload[BENCH_FEED_DISTINCT]; /* message bodies inside frames */
+	uint8_t payload_bin[BENCH_FEED_DISTINCT]; /* ... sent as binary frames (gzip, protobuf) */
 	size_t payload_len[BENCH_FEED_DISTINCT];
 };
 
@@ -175,6 +176,7 @@ static int bench_feed_generate(struct bench_feed *b, const struct bench_feed_gen
 		b->frames[off++] = (uint8_t)n;
 		memcpy(b->frames + off, msg, (size_t)n);
 		b->payload[k] = b->frames + off;
+		b->payload_bin[k] = (uint8_t)binary;
 		b->payload_len[k] = (size_t)n;
 		off += (size_t)n;
 	}
@@ -208,7 +210,8 @@ __attribute__((noinline)) static void bench_feed_venue_only(struct bench_feed *b
 	for (uint64_t i = 0; i < passes; i++) {
 		b->recv_ns = bench_realtime_ns();
 		for (unsigned k = 0; k < BENCH_FEED_DISTINCT; k++)
-			bench_feed_on_message(b, b->payload[k], b->payload_len[k], 0);
+			bench_feed_on_message(b, b->payload[k], b->payload_len[k],
+					      b->payload_bin[k]);
 	}
 }
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#define ZLIB_CONST
+#include <zlib.h>
 
 static int bench_fmt_done(int n, size_t len)
 {
@@ -27,6 +29,25 @@ static int bench_gen_binance(const struct bench_feed_gen *g, const struct bench_
 				       t->qty_frac, (unsigned long long)t->ts_ms,
 				       t->buyer_is_taker ? "false" : "true"),
 			      len);
+}
+
+/* Bybit v5 publicTrade (spot): one trade per message, S = the taker's side,
+ * i a string (here a pure integer: kept as the id), seq the cross sequence. */
+static int bench_gen_bybit(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
+			   char *buf, size_t len, int *binary)
+{
+	*binary = 0;
+	return bench_fmt_done(
+		snprintf(buf, len,
+			 "{\"topic\":\"publicTrade.%s\",\"type\":\"snapshot\",\"ts\":%llu,"
+			 "\"data\":[{\"T\":%llu,\"s\":\"%s\",\"S\":\"%s\",\"v\":\"%u.%05u\","
+			 "\"p\":\"%u.%02u\",\"L\":\"PlusTick\",\"i\":\"%llu\",\"BT\":false,"
+			 "\"seq\":%llu}]}",
+			 g->native[t->sym], (unsigned long long)t->ts_ms + 3,
+			 (unsigned long long)t->ts_ms, g->native[t->sym],
+			 t->buyer_is_taker ? "Buy" : "Sell", t->qty_int, t->qty_frac, t->px_int,
+			 t->px_frac, (unsigned long long)t->id, (unsigned long long)t->id * 2),
+		len);
 }
 
 /* Coinbase Exchange `match`: side is the maker's, so "sell" = the taker
@@ -79,6 +100,56 @@ static int bench_gen_kraken(const struct bench_feed_gen *g, const struct bench_f
 		len);
 }
 
+/* BingX spot @trade (the documented push, t a string, with m as the
+ * current field list has it), gzip'd into a binary frame as BingX sends
+ * every frame: the adapter's time includes the inflate. */
+static int bench_gen_bingx(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
+			   char *buf, size_t len, int *binary)
+{
+	char text[320];
+	z_stream zs;
+	int n = snprintf(text, sizeof(text),
+			 "{\"code\":0,\"data\":{\"E\":%llu,\"T\":%llu,\"e\":\"trade\",\"m\":%s,"
+			 "\"p\":\"%u.%02u\",\"q\":\"%u.%05u\",\"s\":\"%s\",\"t\":\"%llu\"},"
+			 "\"dataType\":\"%s@trade\"}",
+			 (unsigned long long)t->ts_ms + 3, (unsigned long long)t->ts_ms,
+			 t->buyer_is_taker ? "false" : "true", t->px_int, t->px_frac, t->qty_int,
+			 t->qty_frac, g->native[t->sym], (unsigned long long)t->id,
+			 g->native[t->sym]);
+
+	*binary = 1;
+	if (bench_fmt_done(n, sizeof(text)) < 0)
+		return -ENOSPC;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = (const Bytef *)text;
+	zs.avail_in = (uInt)n;
+	zs.next_out = (Bytef *)buf;
+	zs.avail_out = (uInt)len;
+	n = deflate(&zs, Z_FINISH) == Z_STREAM_END ? (int)(len - zs.avail_out) : -ENOSPC;
+	deflateEnd(&zs);
+	return n;
+}
+
+/* OKX trades (docs/venues/okx.md): strings for ids, prices, sizes and ts;
+ * side is the taker's; seqId a bare integer. */
+static int bench_gen_okx(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
+			 char *buf, size_t len, int *binary)
+{
+	*binary = 0;
+	return bench_fmt_done(
+		snprintf(buf, len,
+			 "{\"arg\":{\"channel\":\"trades\",\"instId\":\"%s\"},\"data\":[{"
+			 "\"instId\":\"%s\",\"tradeId\":\"%llu\",\"px\":\"%u.%02u\",\"sz\":"
+			 "\"%u.%05u\",\"side\":\"%s\",\"ts\":\"%llu\",\"count\":\"1\","
+			 "\"source\":\"0\",\"seqId\":%llu}]}",
+			 g->native[t->sym], g->native[t->sym], (unsigned long long)t->id, t->px_int,
+			 t->px_frac, t->qty_int, t->qty_frac, t->buyer_is_taker ? "buy" : "sell",
+			 (unsigned long long)t->ts_ms, (unsigned long long)t->id),
+		len);
+}
+
 /* Gate spot.trades: one trade per message, side = the taker's,
  * create_time_ms a string with fractional ms (docs/venues/gateio.md). */
 static int bench_gen_gateio(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
@@ -108,6 +179,14 @@ static const struct bench_feed_gen bench_feed_gens[] = {
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"},
 	 bench_gen_binance},
+	{"bingx",
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 bench_gen_bingx},
+	{"bybit",
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"},
+	 bench_gen_bybit},
 	{"coinbase",
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
@@ -120,6 +199,10 @@ static const struct bench_feed_gen bench_feed_gens[] = {
 	 {"BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"},
 	 {"BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD"},
 	 bench_gen_kraken},
+	{"okx",
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
+	 bench_gen_okx},
 };
 
 const struct bench_feed_gen *bench_feed_gen_find(const char *venue)

@@ -215,75 +215,6 @@ void sim_server_free(struct sim_server *s)
 
 /* ---- market data -------------------------------------------------------------------- */
 
-void sim_server_set_rate(struct sim_server *s, double rate, int64_t now_ns)
-{
-	s->rate = rate < 0 ? 0 : rate;
-	s->emit_start_ns = now_ns;
-	s->emitted = 0;
-}
-
-static int server_wants(const struct sim_conn *c, int sym, uint8_t kind)
-{
-	if (!c || c->state != SIM_CS_OPEN || c->stalled || c->silent)
-		return 0;
-	if (sym < 0) {
-		size_t i;
-		for (i = 0; i < SIM_MAX_SYMBOLS; i++)
-			if (c->subs[i])
-				return 1;
-		return 0;
-	}
-	return kind ? (c->subs[sym] & kind) != 0 : c->subs[sym] != 0;
-}
-
-/* Queues one data message to c (through its dialect's frame hook) and
- * counts it. */
-static void server_send_event(struct sim_server *s, struct sim_conn *c, int sym, uint8_t kind,
-			      const char *p, size_t n)
-{
-	sim_conn_send_msg(c, sym, kind, p, n);
-	s->stats.messages_sent++;
-	c->l->messages_sent++;
-	if (kind == SIM_STREAM_TRADE)
-		s->stats.trades_sent++;
-	else if (kind == SIM_STREAM_BBO)
-		s->stats.bbo_sent++;
-}
-
-int sim_server_selected(const struct sim_server *s, const struct sim_conn *c)
-{
-	return !s->only || c->l == s->only;
-}
-
-int sim_server_broadcast(struct sim_server *s, struct sim_listener *l, int sym, uint8_t kind,
-			 const char *p, size_t n)
-{
-	int sent = 0;
-	size_t i;
-
-	for (i = 0; i < SIM_MAX_CONNS; i++) {
-		if (!server_wants(s->conns[i], sym, kind) || (l && s->conns[i]->l != l) ||
-		    !sim_server_selected(s, s->conns[i]))
-			continue;
-		server_send_event(s, s->conns[i], sym, kind, p, n);
-		sent++;
-	}
-	return sent;
-}
-
-int sim_server_trade(struct sim_server *s, struct sim_conn *c, uint32_t i)
-{
-	int64_t now_ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
-	struct sim_listener *l = c->l;
-
-	if (!s->opt.numbered)
-		return l->d->trade(&l->venue, i, now_ms, 0, 0, s->scratch, sizeof(s->scratch));
-	/* connection id above, this connection's count of the symbol's trades
-	 * below: a reader sees each connection's trades numbered 1, 2, 3... */
-	return l->d->trade(&l->venue, i, now_ms, 0, c->id << 32 | ++c->trade_seq[i], s->scratch,
-			   sizeof(s->scratch));
-}
-
 /* --numbered: every connection gets its own trade (its own numbering). */
 static void server_emit_numbered(struct sim_server *s, struct sim_listener *l, uint32_t i)
 {
@@ -291,11 +222,12 @@ static void server_emit_numbered(struct sim_server *s, struct sim_listener *l, u
 		struct sim_conn *c = s->conns[k];
 		int n;
 
-		if (!server_wants(c, (int)i, SIM_STREAM_TRADE) || c->l != l)
+		if (!sim_server_wants(c, (int)i, SIM_STREAM_TRADE) || c->l != l)
 			continue;
 		n = sim_server_trade(s, c, i);
 		if (n > 0)
-			server_send_event(s, c, (int)i, SIM_STREAM_TRADE, s->scratch, (size_t)n);
+			sim_server_send_event(s, c, (int)i, SIM_STREAM_TRADE, s->scratch,
+					      (size_t)n);
 	}
 }
 
@@ -325,7 +257,7 @@ static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
 		int n;
 
 		for (size_t k = 0; k < SIM_MAX_CONNS; k++)
-			if (server_wants(s->conns[k], (int)i, 0) && s->conns[k]->l == l)
+			if (sim_server_wants(s->conns[k], (int)i, 0) && s->conns[k]->l == l)
 				want |= s->conns[k]->subs[i];
 		if (want & SIM_STREAM_TRADE && s->opt.numbered) {
 			server_emit_numbered(s, l, i);

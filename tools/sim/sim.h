@@ -327,6 +327,11 @@ int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *e
 int sim_server_run(struct sim_server *s); /* returns the exit status */
 void sim_server_free(struct sim_server *s);
 void sim_server_set_rate(struct sim_server *s, double rate, int64_t now_ns);
+/* Does c take a data message of symbol sym (< 0: any) and kind (0: any)? */
+int sim_server_wants(const struct sim_conn *c, int sym, uint8_t kind);
+/* Queues one data message to c (through its dialect's frame hook), counted. */
+void sim_server_send_event(struct sim_server *s, struct sim_conn *c, int sym, uint8_t kind,
+			   const char *p, size_t n);
 /* Sends one data message to every open, non-silent, non-stalled connection
  * of listener l subscribed to (sym, kind); sym < 0 = every subscribed
  * connection (of every listener when l is NULL). Honours s->only. */

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bingx.c: BingX spot (wss://open-api-ws.bingx.com/market) and USDT-M
+ * perpetual swap (wss://open-api-swap.bingx.com/swap-market) market streams.
+ *
+ * Checked against the venue's documentation on 2026-12-06:
+ *   https://bingx-api.github.io/docs/#/en-us/spot/socket/market.html
+ *   https://bingx-api.github.io/docs/#/en-us/swapV2/socket/market.html
+ *   https://github.com/BingX-API/BingX-spot-api-doc/blob/main/WebSocket%20API.md
+ *   https://github.com/BingX-API/BingX-swap-api-v2-doc/blob/main/Perpetual_Swap_WebSocket_Market_Interface.md
+ * (facts and gaps in docs/venues/bingx.md).
+ *
+ * Encoding: every server frame is GZIP (acks and heartbeats included), so
+ * the adapter sets FEED_VENUE_F_GZIP and the generic decode stage inflates
+ * binary frames into the scratch; a text frame is taken as it is.
+ *
+ * Symbols: spot BTC-USDT and swap BTC-USDT-PERP are both "BTC-USDT" on the
+ * wire; the two markets live on different hosts (market_url), so a session
+ * holds one market only (check.c refuses a mix) and names never collide.
+ *
+ * Subscribe: one stream per request (FEED_GROUP_STREAM),
+ *   {"id":"17","reqType":"sub","dataType":"BTC-USDT@trade"}  (or @bookTicker)
+ * answered {"id":"17","code":0,"msg":""}; a non-zero code is the rejection
+ * of that stream (spot 100xxx codes, swap 80xxx). Limits: 200 topics per
+ * connection, "do not exceed 10/s" subscriptions (one per 110 ms keeps any
+ * one-second window at 10).
+ *
+ * Keepalive (server-initiated, every ~5 s):
+ *   spot: {"ping":"2177c68e...","time":"2022-06-07T16:27:36.323+0800"} is
+ *         answered {"pong":"2177c68e...","time":"2022-06-07T16:27:36.323+0800"}
+ *         (both values echoed exactly as sent: strings in the documents; a
+ *         number, as the issue's table has it, is echoed as a number);
+ *   swap: the text "Ping" is answered "Pong".
+ * We send no venue ping (WebSocket pings only). No maintenance or shutdown
+ * notice is documented: nothing is classed RECONNECT.
+ *
+ * Data: {"code":0,"dataType":"BTC-USDT@trade","data":{...}}; `data` is one
+ * object (the documented examples) or an array of them (swap trades are
+ * pushed as arrays): both are taken, with out->more for long arrays.
+ *   trade:  p, q (decimal strings), T (trade time, ms), s, m; spot adds
+ *           e, E and t (the trade id, a string in the example: an integer
+ *           string is kept as the integer, anything else hashed with
+ *           MDBUS_FLAG_TID_HASH). Swap trades carry no id: trade_id 0.
+ *           m = "the buyer is the market maker": true => the taker sold.
+ *           The older spot example has no m: side unknown (no side bit).
+ *   bookTicker: s, b, B, a, A (+ T or E in ms when present; none: exch_ts
+ *           0 and MDBUS_FLAG_NO_EXCH_TS). u, if sent, is not documented as
+ *           contiguous: not gap-checked.
+ * Spot trade ids are pushed by several threads and "cannot be guaranteed"
+ * ordered: no sequence check.
+ *
+ * Differences from the issue's table: the spot heartbeat carries strings
+ * ({"ping":"<hex>","time":"<time with offset>"}), not numbers; swap trades
+ * are an array in the issue but one object in the documented example.
+ * Swap quantity unit: not stated in the documents ("the number of
+ * transactions"); BingX USDT-M quantities are coin amounts, so the default
+ * is base units (qty_unit = contracts + contract_size in the config
+ * override it).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonscan.h"
+#include "symbol.h"
+#include "venue.h"
+
+#define BX_SWAP_URL "wss://open-api-swap.bingx.com/swap-market"
+
+/* ---- symbols ----------------------------------------------------------------- */
+
+/* BTC-USDT and BTC-USDT-PERP -> "BTC-USDT" (BASE-QUOTE as written). */
+static int bingx_native_symbol(const char *norm, char *out, size_t len)
+{
+	struct feed_symbol_info info;
+	size_t n;
+
+	if (feed_symbol_parse(norm, &info) < 0 ||
+	    (info.market != MDBUS_MARKET_SPOT && info.market != MDBUS_MARKET_PERP))
+		return -EINVAL;
+	n = info.base_len + 1 + info.quote_len;
+	if (n + 1 > len)
+		return -ENAMETOOLONG;
+	memcpy(out, norm, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* ---- subscribe ----------------------------------------------------------------- */
+
+static int bingx_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			   uint64_t req_id, char *buf, size_t len, size_t *out_len)
+{
+	uint32_t sym, ch;
+	int k;
+
+	if (n != 1) /* FEED_GROUP_STREAM: subs.c hands one stream */
+		return -ENOBUFS;
+	feed_venue_stream(v, streams[0], &sym, &ch);
+	k = snprintf(buf, len, "{\"id\":\"%llu\",\"reqType\":\"sub\",\"dataType\":\"%s@%s\"}",
+		     (unsigned long long)req_id, v->syms[sym].native,
+		     ch == FEED_CH_TRADES ? "trade" : "bookTicker");
+	if (k < 0 || (size_t)k >= len)
+		return -ENOBUFS;
+	*out_len = (size_t)k;
+	return 0;
+}
+
+/* ---- messages -------------------------------------------------------------------- */
+
+enum { M_ID, M_CODE, M_MSG, M_DTYPE, M_DATA, M_PING, M_PONG, M_TIME, M__COUNT };
+
+static const struct feed_json_key bingx_msg_keys[M__COUNT] = {
+	[M_ID] = FEED_JSON_KEY("id"),	  [M_CODE] = FEED_JSON_KEY("code"),
+	[M_MSG] = FEED_JSON_KEY("msg"),	  [M_DTYPE] = FEED_JSON_KEY("dataType"),
+	[M_DATA] = FEED_JSON_KEY("data"), [M_PING] = FEED_JSON_KEY("ping"),
+	[M_PONG] = FEED_JSON_KEY("pong"), [M_TIME] = FEED_JSON_KEY("time"),
+};
+
+enum { I_S, I_P, I_Q, I_TT, I_E, I_T, I_M, I_B, I_BB, I_A, I_AA, I__COUNT };
+
+static const struct feed_json_key bingx_item_keys[I__COUNT] = {
+	[I_S] = FEED_JSON_KEY("s"),  [I_P] = FEED_JSON_KEY("p"),  [I_Q] = FEED_JSON_KEY("q"),
+	[I_TT] = FEED_JSON_KEY("T"), [I_E] = FEED_JSON_KEY("E"),  [I_T] = FEED_JSON_KEY("t"),
+	[I_M] = FEED_JSON_KEY("m"),  [I_B] = FEED_JSON_KEY("b"),  [I_BB] = FEED_JSON_KEY("B"),
+	[I_A] = FEED_JSON_KEY("a"),  [I_AA] = FEED_JSON_KEY("A"),
+};
+
+/* Prices and quantities: decimal strings in every document; a bare number
+ * is taken exactly too. Never negative. */
+static inline int bingx_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+				const struct feed_json_val *f, const char *what, unsigned dec,
+				int64_t *val)
+{
+	return feed_venue_decimal(v, out, i, f, what, dec, FEED_DEC_NUM, val);
+}
+
+/* The exchange time of an item: T (trade/engine time, ms), else E (event
+ * time, ms), else 0 (none sent). Returns 0 or -EINVAL (bad value). */
+static int bingx_time(const struct feed_json_val *f, int64_t *ns)
+{
+	const struct feed_json_val *t = f[I_TT].type != FEED_JSON_NONE ? &f[I_TT] : &f[I_E];
+	uint64_t ms;
+
+	*ns = 0;
+	if (t->type == FEED_JSON_NONE)
+		return 0;
+	if ((t->type != FEED_JSON_NUMBER && t->type != FEED_JSON_STRING) ||
+	    feed_json_u64(t, &ms) < 0 || feed_ts_ms(ms, ns) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* The trade id t: absent (swap) 0; an integer or an integer string as is;
+ * any other string hashed (*flags gets MDBUS_FLAG_TID_HASH). */
+static int bingx_trade_id(const struct feed_json_val *t, uint64_t *tid, uint8_t *flags)
+{
+	*tid = 0;
+	if (t->type == FEED_JSON_NONE)
+		return 0;
+	if (t->type == FEED_JSON_NUMBER)
+		return feed_json_u64(t, tid) < 0 ? -EINVAL : 0;
+	if (t->type != FEED_JSON_STRING || t->n == 0)
+		return -EINVAL;
+	if (feed_json_u64(t, tid) == 0)
+		return 0;
+	*tid = feed_venue_tid_hash(t->p, t->n);
+	*flags |= MDBUS_FLAG_TID_HASH;
+	return 0;
+}
+
+static void bingx_trade(struct feed_venue_ctx *v, const struct feed_json_val *f, uint32_t i,
+			int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_venue_sym *sym = &v->syms[i];
+	struct mdbus_tick *t;
+	int64_t price, qty, ts;
+	uint64_t tid;
+	uint8_t flags = 0;
+	int maker;
+
+	if (bingx_decimal(v, out, i, &f[I_P], "trade price", sym->price_decimals, &price) < 0 ||
+	    bingx_decimal(v, out, i, &f[I_Q], "trade qty", sym->qty_decimals, &qty) < 0)
+		return;
+	if (bingx_time(f, &ts) < 0) {
+		feed_venue_error(v, out, i, "%s trade: bad trade time 'T'", sym->native);
+		return;
+	}
+	if (bingx_trade_id(&f[I_T], &tid, &flags) < 0) {
+		feed_venue_error(v, out, i, "%s trade: bad trade id 't'", sym->native);
+		return;
+	}
+	/* m: the buyer was the maker, so the taker (aggressor) sold. No m:
+	 * the side is unknown (neither bit). */
+	if (f[I_M].type != FEED_JSON_NONE) {
+		if (feed_json_bool(&f[I_M], &maker) < 0) {
+			feed_venue_error(v, out, i, "%s trade: bad maker flag 'm'", sym->native);
+			return;
+		}
+		flags |= maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY;
+	}
+	t = feed_venue_tick(v, out, i, MDBUS_KIND_TRADE, flags, ts, recv_ns);
+	if (!t)
+		return; /* cannot happen: room was checked before the item */
+	t->u.trade.price = price;
+	t->u.trade.qty = qty;
+	t->u.trade.trade_id = tid;
+}
+
+static void bingx_book_ticker(struct feed_venue_ctx *v, const struct feed_json_val *f, uint32_t i,
+			      int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_venue_sym *sym = &v->syms[i];
+	struct mdbus_tick *t;
+	int64_t bp, bq, ap, aq, ts;
+
+	if (bingx_decimal(v, out, i, &f[I_B], "bid price", sym->price_decimals, &bp) < 0 ||
+	    bingx_decimal(v, out, i, &f[I_BB], "bid qty", sym->qty_decimals, &bq) < 0 ||
+	    bingx_decimal(v, out, i, &f[I_A], "ask price", sym->price_decimals, &ap) < 0 ||
+	    bingx_decimal(v, out, i, &f[I_AA], "ask qty", sym->qty_decimals, &aq) < 0)
+		return;
+	if (bingx_time(f, &ts) < 0) {
+		feed_venue_error(v, out, i, "%s bookTicker: bad time 'T'/'E'", sym->native);
+		return;
+	}
+	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, ts, recv_ns);
+	if (!t)
+		return;
+	t->u.bbo.bid_px = bp;
+	t->u.bbo.bid_qty = bq;
+	t->u.bbo.ask_px = ap;
+	t->u.bbo.ask_qty = aq;
+}
+
+/* One item of data (an object) for symbol i. Returns 0 or -EINVAL (out is
+ * then an ERROR). */
+static int bingx_item(struct feed_venue_ctx *v, const struct feed_json_val *item, uint32_t i,
+		      uint8_t kind, int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val f[I__COUNT];
+	const struct feed_venue_sym *sym = &v->syms[i];
+
+	if (item->type != FEED_JSON_OBJECT ||
+	    feed_json_scan(item->p, item->n, bingx_item_keys, I__COUNT, f) < 0) {
+		feed_venue_error(v, out, i, "%s: data item is not an object", sym->native);
+		return -EINVAL;
+	}
+	/* s, when sent, must name the stream's symbol. */
+	if (f[I_S].type != FEED_JSON_NONE &&
+	    !feed_json_str_eq(&f[I_S], sym->native, strlen(sym->native))) {
+		feed_venue_error(v, out, i, "%s: item for symbol '%.*s'", sym->native,
+				 (int)(f[I_S].n > 32 ? 32 : f[I_S].n), f[I_S].p);
+		return -EINVAL;
+	}
+	if (kind == MDBUS_KIND_TRADE)
+		bingx_trade(v, f, i, recv_ns, out);
+	else
+		bingx_book_ticker(v, f, i, recv_ns, out);
+	return out->cls == FEED_MSG_ERROR ? -EINVAL : 0;
+}
+
+/* A bad element after n good ones of this piece: the whole piece is an
+ * ERROR (out->n is 0 already), so the n ticks were never published: take
+ * them off the symbol's count and give the GAP flag back if the first one
+ * had taken it. */
+static void bingx_rollback(struct feed_venue_ctx *v, const struct feed_venue_out *out, uint32_t i,
+			   uint8_t kind, uint32_t n)
+{
+	if (n == 0)
+		return;
+	v->syms[i].ticks -= n;
+	if (out->ticks[0].flags & MDBUS_FLAG_GAP)
+		v->syms[i].gap_pending |= kind == MDBUS_KIND_TRADE ? FEED_CH_TRADES : FEED_CH_BBO;
+}
+
+/* data as an array: one tick per element, resumable (v->cur.pos is the
+ * offset in the array after the last element done, v->cur.item how many). */
+static void bingx_items(struct feed_venue_ctx *v, const struct feed_json_val *data, uint32_t i,
+			uint8_t kind, int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_iter it;
+	struct feed_json_val e;
+	uint32_t n0;
+	int rc;
+
+	if (feed_json_iter_init(&it, data->p, data->n) < 0) {
+		feed_venue_error(v, out, i, "bad data array");
+		return;
+	}
+	if (v->cur.active) {
+		it.pos = v->cur.pos;
+		it.count = v->cur.item;
+	}
+	for (;;) {
+		size_t pos = it.pos;
+		uint32_t count = it.count;
+
+		rc = feed_json_iter_next(&it, NULL, &e);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			feed_venue_error(v, out, i, "bad data array");
+			return;
+		}
+		if (out->n >= out->cap) {
+			/* Full: resume at this element on the next call. */
+			v->cur.pos = pos;
+			v->cur.item = count;
+			out->more = 1;
+			return;
+		}
+		n0 = out->n;
+		if (bingx_item(v, &e, i, kind, recv_ns, out) < 0) {
+			bingx_rollback(v, out, i, kind, n0);
+			return;
+		}
+	}
+	if (out->n == 0) {
+		out->cls = FEED_MSG_DATA; /* an empty batch */
+		out->sym = i;
+	}
+}
+
+/* A push: dataType "<SYMBOL>@trade" or "<SYMBOL>@bookTicker". */
+static void bingx_push(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
+		       struct feed_venue_out *out)
+{
+	const struct feed_json_val *dt = &f[M_DTYPE];
+	const char *at = dt->escaped ? NULL : memchr(dt->p, '@', dt->n);
+	size_t sl, cl;
+	uint32_t i, ch;
+	uint8_t kind;
+	int64_t code = 0;
+
+	if (!at) {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "dataType without '@'";
+		return;
+	}
+	sl = (size_t)(at - dt->p);
+	cl = dt->n - sl - 1;
+	if (cl == 5 && memcmp(at + 1, "trade", 5) == 0) {
+		ch = FEED_CH_TRADES;
+		kind = MDBUS_KIND_TRADE;
+	} else if (cl == 10 && memcmp(at + 1, "bookTicker", 10) == 0) {
+		ch = FEED_CH_BBO;
+		kind = MDBUS_KIND_BBO;
+	} else {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "dataType of a channel we do not take";
+		return;
+	}
+	if (feed_venue_lookup(v, dt->p, sl, &i) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "unknown symbol '%.*s'",
+				 (int)(sl > 32 ? 32 : sl), dt->p);
+		return;
+	}
+	if (!(v->channels & ch)) {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "push for a channel not subscribed";
+		return;
+	}
+	if (f[M_CODE].type != FEED_JSON_NONE && (feed_json_i64(&f[M_CODE], &code) < 0 || code)) {
+		feed_venue_error(v, out, i, "%s: push with error code %.*s", v->syms[i].native,
+				 (int)(f[M_CODE].n > 20 ? 20 : f[M_CODE].n), f[M_CODE].p);
+		return;
+	}
+	if (f[M_DATA].type == FEED_JSON_ARRAY)
+		bingx_items(v, &f[M_DATA], i, kind, recv_ns, out);
+	else
+		(void)bingx_item(v, &f[M_DATA], i, kind, recv_ns, out);
+}
+
+/* {"id":"17","code":0,"msg":""}: our request 17 acked (code 0) or rejected. */
+static void bingx_answer(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			 struct feed_venue_out *out)
+{
+	char m[FEED_VENUE_REASON_MAX - 32];
+	uint64_t id;
+	int64_t code;
+
+	if (feed_json_u64(&f[M_ID], &id) < 0) {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "answer to an id we never send";
+		return;
+	}
+	if (f[M_CODE].type == FEED_JSON_NONE || feed_json_i64(&f[M_CODE], &code) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "answer to request %llu without a code",
+				 (unsigned long long)id);
+		return;
+	}
+	if (feed_venue_req_done(v, id, code == 0, out) < 0) {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "answer to an unknown request id";
+		out->req_id = id;
+		return;
+	}
+	if (code == 0)
+		return;
+	/* REJECT: keep the venue's words for the log. */
+	if (f[M_MSG].type != FEED_JSON_STRING || feed_json_unescape(&f[M_MSG], m, sizeof(m)) < 0)
+		strcpy(m, "(no message)");
+	snprintf(v->reason, sizeof(v->reason), "code %lld: %s", (long long)code, m);
+	out->reason = v->reason;
+}
+
+/* Spot heartbeat: echo ping's value (and time's) exactly, as pong. */
+static void bingx_ping(struct feed_venue_ctx *v, const struct feed_json_val *f,
+		       struct feed_venue_out *out)
+{
+	const struct feed_json_val *id = &f[M_PING], *tm = &f[M_TIME];
+	int qi = id->type == FEED_JSON_STRING, qt = tm->type == FEED_JSON_STRING, k;
+
+	if (!qi && id->type != FEED_JSON_NUMBER) {
+		feed_venue_error(v, out, UINT32_MAX, "ping without a string or number id");
+		return;
+	}
+	if (tm->type == FEED_JSON_NONE)
+		k = snprintf(v->reply, sizeof(v->reply), "{\"pong\":%s%.*s%s}", qi ? "\"" : "",
+			     (int)id->n, id->p, qi ? "\"" : "");
+	else if (qt || tm->type == FEED_JSON_NUMBER)
+		k = snprintf(v->reply, sizeof(v->reply), "{\"pong\":%s%.*s%s,\"time\":%s%.*s%s}",
+			     qi ? "\"" : "", (int)id->n, id->p, qi ? "\"" : "", qt ? "\"" : "",
+			     (int)tm->n, tm->p, qt ? "\"" : "");
+	else
+		k = -1;
+	if (k < 0 || (size_t)k >= sizeof(v->reply)) {
+		feed_venue_error(v, out, UINT32_MAX, "ping too long or with a bad time");
+		return;
+	}
+	out->cls = FEED_MSG_REPLY;
+	out->reply = v->reply;
+	out->reply_len = (size_t)k;
+}
+
+/* The swap heartbeat is the bare text Ping (answered Pong). */
+static int bingx_plain(struct feed_venue_ctx *v, const char *s, size_t n,
+		       struct feed_venue_out *out)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	if (n == 4 && memcmp(s, "Ping", 4) == 0) {
+		memcpy(v->reply, "Pong", 5);
+		out->cls = FEED_MSG_REPLY;
+		out->reply = v->reply;
+		out->reply_len = 4;
+		return 1;
+	}
+	if (n == 4 && memcmp(s, "Pong", 4) == 0) {
+		out->cls = FEED_MSG_HEARTBEAT;
+		return 1;
+	}
+	return 0;
+}
+
+static int bingx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
+			    int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val f[M__COUNT];
+	const char *s = (const char *)p;
+	int64_t code;
+
+	if (binary) { /* the decode stage turned every gzip frame into text */
+		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
+		return 0;
+	}
+	if (n && s[0] != '{' && bingx_plain(v, s, n, out))
+		return 0;
+	if (feed_json_scan(s, n, bingx_msg_keys, M__COUNT, f) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "invalid JSON (%zu bytes)", n);
+		return 0;
+	}
+	if (f[M_DTYPE].type == FEED_JSON_STRING && f[M_DTYPE].n > 0 &&
+	    (f[M_DATA].type == FEED_JSON_OBJECT || f[M_DATA].type == FEED_JSON_ARRAY)) {
+		bingx_push(v, f, recv_ns, out);
+	} else if (f[M_PING].type != FEED_JSON_NONE) {
+		bingx_ping(v, f, out);
+	} else if (f[M_PONG].type != FEED_JSON_NONE) {
+		out->cls = FEED_MSG_HEARTBEAT;
+	} else if (f[M_ID].type == FEED_JSON_STRING || f[M_ID].type == FEED_JSON_NUMBER) {
+		bingx_answer(v, f, out);
+	} else if (f[M_CODE].type != FEED_JSON_NONE &&
+		   (feed_json_i64(&f[M_CODE], &code) < 0 || code != 0)) {
+		feed_venue_error(v, out, UINT32_MAX, "venue error code %.*s without a request id",
+				 (int)(f[M_CODE].n > 20 ? 20 : f[M_CODE].n), f[M_CODE].p);
+	} else {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = "unrecognised message";
+	}
+	return 0;
+}
+
+const struct feed_venue_ops feed_venue_bingx = {
+	.name = "bingx",
+	.default_url = "wss://open-api-ws.bingx.com/market",
+	.market_url = {[MDBUS_MARKET_PERP] = BX_SWAP_URL},
+	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.markets = (1u << MDBUS_MARKET_SPOT) | (1u << MDBUS_MARKET_PERP),
+	.limits =
+		{
+			.group = FEED_GROUP_STREAM,
+			.streams_per_req = 1,
+			.streams_per_conn = 200, /* spot 100416, swap 80403 past it */
+			.req_interval_ms = 110,	 /* "do not exceed 10/s" */
+		},
+	.price_decimals = 8,
+	.qty_decimals = 8,
+	.qty_unit = MDBUS_QTY_BASE,
+	.flags = FEED_VENUE_F_GZIP,
+	.scratch_size = (size_t)256 * 1024, /* inflated frame; larger: a counted error */
+	.native_symbol = bingx_native_symbol,
+	.subscribe = bingx_subscribe,
+	.on_message = bingx_on_message,
+	.ping = NULL,
+};

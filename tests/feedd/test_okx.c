@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_okx.c: the OKX adapter driven by a script of the documented messages
+ * and expected results (data/okx.txt, argv[1]; format in its header): acks
+ * per arg, rejects by id and by arg, trades and bbo-tbt of spot and swap,
+ * batches in pieces, bad items, keepalive and notices. Then the subscribe
+ * requests for larger sets, native names, contract sizes (contracts and
+ * exact conversion to base units), the config check of a spot + swap
+ * session, the rejection split and random mutations.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "helpers.h"
+#include "jsonscan.h"
+#include "venue.h"
+
+#define RECV_TS 777
+
+static struct feed_venue_ops test_ops; /* okx with 2 streams per message */
+static struct feed_venue_ctx ctx;
+static struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+static struct feed_venue_out out;
+static int lineno;
+static uint8_t *last_msg; /* the script's last message, kept for "! again" */
+static size_t last_len;
+static int last_bin;
+
+#define FAILF(...)                                                                                 \
+	do {                                                                                       \
+		fprintf(stderr, "okx.txt:%d: ", lineno);                                           \
+		fprintf(stderr, __VA_ARGS__);                                                      \
+		fputc('\n', stderr);                                                               \
+		feed_test_failures++;                                                              \
+	} while (0)
+
+/* Next "key=value" token; value may be "quoted" with \" escapes. */
+static int next_kv(char **s, char *key, size_t klen, char *val, size_t vlen, int *contains)
+{
+	char *p = *s;
+	size_t k = 0, v = 0;
+
+	while (*p == ' ')
+		p++;
+	if (!*p)
+		return 0;
+	while (*p && *p != '=' && *p != '~' && k + 1 < klen)
+		key[k++] = *p++;
+	key[k] = '\0';
+	*contains = *p == '~'; /* key~"text": the value contains text */
+	if (*p != '=' && *p != '~')
+		return -1;
+	p++;
+	if (*p == '"') {
+		p++;
+		while (*p && *p != '"' && v + 1 < vlen) {
+			if (*p == '\\' && p[1])
+				p++;
+			val[v++] = *p++;
+		}
+		if (*p == '"')
+			p++;
+	} else {
+		while (*p && *p != ' ' && v + 1 < vlen)
+			val[v++] = *p++;
+	}
+	val[v] = '\0';
+	*s = p;
+	return 1;
+}
+
+static const char *flags_str(uint8_t f, char *buf)
+{
+	buf[0] = '\0';
+	if (f & MDBUS_FLAG_BUY)
+		strcat(buf, "BUY,");
+	if (f & MDBUS_FLAG_SELL)
+		strcat(buf, "SELL,");
+	if (f & MDBUS_FLAG_GAP)
+		strcat(buf, "GAP,");
+	if (f & MDBUS_FLAG_NO_EXCH_TS)
+		strcat(buf, "NOEXCH,");
+	if (f & MDBUS_FLAG_TID_HASH)
+		strcat(buf, "TIDHASH,");
+	if (f & ~(MDBUS_FLAG_BUY | MDBUS_FLAG_SELL | MDBUS_FLAG_GAP | MDBUS_FLAG_NO_EXCH_TS |
+		  MDBUS_FLAG_TID_HASH))
+		strcat(buf, "OTHER,");
+	if (!buf[0])
+		return "-";
+	buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
+static long long tick_field(const struct mdbus_tick *t, const char *k, int *ok)
+{
+	*ok = 1;
+	if (!strcmp(k, "inst"))
+		return t->instrument;
+	if (!strcmp(k, "exch"))
+		return t->exch_ts;
+	if (t->kind == MDBUS_KIND_TRADE) {
+		if (!strcmp(k, "px"))
+			return t->u.trade.price;
+		if (!strcmp(k, "qty"))
+			return t->u.trade.qty;
+		if (!strcmp(k, "tid"))
+			return (long long)t->u.trade.trade_id;
+	} else if (t->kind == MDBUS_KIND_BBO) {
+		if (!strcmp(k, "bp"))
+			return t->u.bbo.bid_px;
+		if (!strcmp(k, "bq"))
+			return t->u.bbo.bid_qty;
+		if (!strcmp(k, "ap"))
+			return t->u.bbo.ask_px;
+		if (!strcmp(k, "aq"))
+			return t->u.bbo.ask_qty;
+	}
+	*ok = 0;
+	return 0;
+}
+
+/* One expectation key about out itself; 0 if key is not one. */
+static int check_out_key(const char *key, const char *val, int contains, uint32_t *at)
+{
+	if (!strcmp(key, "reason")) {
+		const char *r = out.reason ? out.reason : "";
+		if (contains ? !strstr(r, val) : strcmp(r, val) != 0)
+			FAILF("reason \"%s\", expected %s\"%s\"", r, contains ? "~" : "", val);
+	} else if (!strcmp(key, "sym")) {
+		const char *s = out.sym < ctx.nsyms ? ctx.syms[out.sym].native : "-";
+		if (strcmp(s, val) != 0)
+			FAILF("sym %s, expected %s", s, val);
+	} else if (!strcmp(key, "req")) {
+		if (out.req_id != strtoull(val, NULL, 10))
+			FAILF("req %llu, expected %s", (unsigned long long)out.req_id, val);
+	} else if (!strcmp(key, "first")) {
+		if (out.sym_first != strtoul(val, NULL, 10))
+			FAILF("first %u, expected %s", out.sym_first, val);
+	} else if (!strcmp(key, "count")) {
+		if (out.sym_count != strtoul(val, NULL, 10))
+			FAILF("count %u, expected %s", out.sym_count, val);
+	} else if (!strcmp(key, "more")) {
+		if (out.more != strtoul(val, NULL, 10))
+			FAILF("more %u, expected %s", out.more, val);
+	} else if (!strcmp(key, "n")) {
+		/* checked by the caller */
+	} else if (!strcmp(key, "at")) {
+		*at = (uint32_t)strtoul(val, NULL, 10);
+		if (*at >= out.n)
+			FAILF("at=%u but only %u ticks", *at, out.n);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static void check_tick_key(const struct mdbus_tick *t, const char *key, const char *val)
+{
+	char fb[32];
+	int ok;
+
+	if (!strcmp(key, "kind")) {
+		if (strcmp(mdbus_kind_name(t->kind) ? mdbus_kind_name(t->kind) : "?", val) != 0)
+			FAILF("kind %u, expected %s", t->kind, val);
+		if (t->recv_ts != RECV_TS)
+			FAILF("recv_ts %lld", (long long)t->recv_ts);
+	} else if (!strcmp(key, "flags")) {
+		if (strcmp(flags_str(t->flags, fb), val) != 0)
+			FAILF("flags %s, expected %s", flags_str(t->flags, fb), val);
+	} else {
+		long long got = tick_field(t, key, &ok);
+		if (!ok)
+			FAILF("unknown expectation key %s", key);
+		else if (got != strtoll(val, NULL, 10))
+			FAILF("%s = %lld, expected %s", key, got, val);
+	}
+}
+
+static void check_expect(char *line)
+{
+	char cls[32], key[32], val[256];
+	char *p = line, *nkey;
+	size_t n = 0;
+	uint32_t at = 0, want_n;
+	int contains, rc;
+
+	while (*p && *p != ' ' && n + 1 < sizeof(cls))
+		cls[n++] = *p++;
+	cls[n] = '\0';
+	if (strcasecmp(cls, feed_msg_class_name(out.cls)) != 0) {
+		FAILF("class %s (reason %s), expected %s", feed_msg_class_name(out.cls),
+		      out.reason ? out.reason : "-", cls);
+		return;
+	}
+	nkey = strstr(p, " n=");
+	want_n = nkey ? (uint32_t)strtoul(nkey + 3, NULL, 10) : out.cls == FEED_MSG_DATA;
+	if (out.n != want_n) {
+		FAILF("%u ticks, expected %u", out.n, want_n);
+		return;
+	}
+	while ((rc = next_kv(&p, key, sizeof(key), val, sizeof(val), &contains)) == 1) {
+		if (check_out_key(key, val, contains, &at))
+			continue;
+		if (at < out.n)
+			check_tick_key(&ticks[at], key, val);
+		else
+			FAILF("tick key %s without a tick", key);
+	}
+	if (rc < 0)
+		FAILF("bad expectation syntax");
+}
+
+static void directive_count(const char *d)
+{
+	if (!strncmp(d, "subdone ", 8)) {
+		if (feed_venue_sub_complete(&ctx) != (int)strtol(d + 8, NULL, 10))
+			FAILF("sub_complete %d", feed_venue_sub_complete(&ctx));
+	} else if (!strncmp(d, "acked ", 6)) {
+		if (feed_venue_streams_acked(&ctx) != (uint32_t)strtol(d + 6, NULL, 10))
+			FAILF("acked %u", feed_venue_streams_acked(&ctx));
+	} else if (!strncmp(d, "rejected ", 9)) {
+		if (feed_venue_streams_rejected(&ctx) != (uint32_t)strtol(d + 9, NULL, 10))
+			FAILF("rejected %u", feed_venue_streams_rejected(&ctx));
+	} else {
+		FAILF("unknown directive %s", d);
+	}
+}
+
+static void directive_symstat(char *p)
+{
+	char name[32], key[32], val[64];
+	size_t n = strcspn(p, " ");
+	uint32_t i;
+	int contains;
+
+	snprintf(name, sizeof(name), "%.*s", (int)n, p);
+	p += n;
+	if (feed_venue_lookup(&ctx, name, strlen(name), &i) < 0) {
+		FAILF("no symbol %s", name);
+		return;
+	}
+	while (next_kv(&p, key, sizeof(key), val, sizeof(val), &contains) == 1) {
+		unsigned long long want = strtoull(val, NULL, 10), got;
+		if (!strcmp(key, "ticks"))
+			got = ctx.syms[i].ticks;
+		else if (!strcmp(key, "errors"))
+			got = ctx.syms[i].errors;
+		else if (!strcmp(key, "gaps"))
+			got = ctx.syms[i].gaps;
+		else {
+			FAILF("bad symstat key %s", key);
+			continue;
+		}
+		if (got != want)
+			FAILF("%s %s = %llu, expected %llu", name, key, got, want);
+	}
+}
+
+/* Returns 1 when the directive handed a message to the adapter. */
+static int directive(char *d)
+{
+	char buf[4096];
+	size_t n;
+	int rc;
+
+	if (!strcmp(d, "reset")) {
+		feed_venue_ctx_reset(&ctx);
+	} else if (!strcmp(d, "again")) {
+		if (!last_msg || !out.more)
+			FAILF("again without a message to continue");
+		else if (feed_venue_on_message(&ctx, last_msg, last_len, last_bin, RECV_TS, &out) !=
+			 0)
+			FAILF("on_message failed");
+		return 1;
+	} else if (!strncmp(d, "sub ", 4)) {
+		rc = feed_venue_subscribe_next(&ctx, buf, sizeof(buf), &n);
+		if (!strcmp(d + 4, "-")) {
+			if (rc != 0)
+				FAILF("subscribe gave %d, expected nothing more", rc);
+		} else if (rc != 1 || n != strlen(d + 4) || memcmp(buf, d + 4, n) != 0) {
+			FAILF("subscribe rc %d: %.*s", rc, (int)n, buf);
+		}
+	} else if (!strncmp(d, "symstat ", 8)) {
+		directive_symstat(d + 8);
+	} else {
+		directive_count(d);
+	}
+	return 0;
+}
+
+/* A message line: an exactly-sized copy (an over-read is an ASan error),
+ * kept until the next one for "! again". */
+static void script_message(const char *line)
+{
+	int bin = line[0] == 'B';
+	const char *m = line + 1 + bin;
+
+	if (*m == ' ')
+		m++;
+	free(last_msg);
+	last_len = strlen(m);
+	last_bin = bin;
+	last_msg = malloc(last_len ? last_len : 1);
+	memcpy(last_msg, m, last_len);
+	if (out.more)
+		FAILF("a new message while the last one has more pieces");
+	if (feed_venue_on_message(&ctx, last_msg, last_len, bin, RECV_TS, &out) != 0)
+		FAILF("on_message failed");
+}
+
+static int run_script(const char *path)
+{
+	static char line[16384];
+	FILE *f = fopen(path, "r");
+	int pending = 0, msgs = 0;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+		lineno++;
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (!n || line[0] == '#')
+			continue;
+		if (pending && line[0] != '=') {
+			FAILF("message without expectation");
+			pending = 0;
+		}
+		if (line[0] == '!' && line[1] == ' ') {
+			pending = directive(line + 2);
+		} else if (line[0] == '>' || (line[0] == 'B' && line[1] == '>')) {
+			script_message(line);
+			pending = 1;
+			msgs++;
+		} else if (line[0] == '=' && line[1] == ' ') {
+			if (!pending)
+				FAILF("expectation without a message");
+			else
+				check_expect(line + 2);
+			pending = 0;
+		} else {
+			FAILF("bad script line");
+		}
+	}
+	fclose(f);
+	free(last_msg);
+	last_msg = NULL;
+	return msgs;
+}
+
+/* Spot symbols and swaps; the swaps' contract size is 0.01. */
+static struct feed_session_config session(char (*syms)[MDBUS_SYMBOL_MAX], size_t n)
+{
+	struct feed_session_config sc;
+
+	memset(&sc, 0, sizeof(sc));
+	snprintf(sc.name, sizeof(sc.name), "test");
+	snprintf(sc.venue, sizeof(sc.venue), "okx");
+	sc.symbols = syms;
+	sc.nsymbols = n;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = -1; /* venue defaults: 8/8 */
+	sc.qty_decimals = -1;
+	sc.qty_unit = -1; /* the venue's: contracts */
+	sc.contract_size = 1;
+	sc.contract_decimals = 2;
+	return sc;
+}
+
+/* One message through ctx v into the file's `out`. */
+static void feed_msg(struct feed_venue_ctx *v, const char *m)
+{
+	CHECK_EQ_INT(feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, RECV_TS, &out), 0);
+}
+
+static void expect_sub(struct feed_venue_ctx *v, const char *want)
+{
+	char buf[1024];
+	size_t n = 0;
+	int rc = feed_venue_subscribe_next(v, buf, sizeof(buf), &n);
+
+	if (!want) {
+		CHECK_EQ_INT(rc, 0);
+		return;
+	}
+	CHECK_EQ_INT(rc, 1);
+	if (n != strlen(want) || memcmp(buf, want, n) != 0) {
+		fprintf(stderr, "subscribe: got %.*s\n    expected %s\n", (int)n, buf, want);
+		feed_test_failures++;
+	}
+}
+
+/* The args of one request: every stream in send order, from `total`. */
+static unsigned check_args(const struct feed_json_val *args, unsigned total)
+{
+	static const struct feed_json_key ak[2] = {FEED_JSON_KEY("channel"),
+						   FEED_JSON_KEY("instId")};
+	struct feed_json_val k, e, a[2];
+	struct feed_json_iter it;
+	unsigned count = 0;
+
+	CHECK_EQ_INT(feed_json_iter_init(&it, args->p, args->n), 0);
+	while (feed_json_iter_next(&it, &k, &e) == 1) {
+		char inst[32];
+		unsigned s = total + count;
+		const char *chan = s % 2 ? "bbo-tbt" : "trades";
+
+		CHECK_EQ_INT(feed_json_scan(e.p, e.n, ak, 2, a), 2);
+		snprintf(inst, sizeof(inst), "C%u-USDT%s", s / 2, s / 2 % 3 ? "" : "-SWAP");
+		CHECK(feed_json_str_eq(&a[0], chan, strlen(chan)));
+		CHECK(feed_json_str_eq(&a[1], inst, strlen(inst)));
+		count++;
+	}
+	return count;
+}
+
+/* 150 symbols (every third a swap) x 2 = 300 streams: requests of 200 +
+ * 100 with the real ops; with a small buffer, more and smaller ones; every
+ * stream exactly once, ids counting up as strings. */
+static void test_split(void)
+{
+	static char syms[150][MDBUS_SYMBOL_MAX];
+	static const struct feed_json_key keys[] = {FEED_JSON_KEY("id"), FEED_JSON_KEY("op"),
+						    FEED_JSON_KEY("args")};
+	const struct feed_venue_ops *ops = feed_venue_find("okx");
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	struct feed_json_val f[3];
+	char buf[16384], err[256];
+	size_t n, sizes[] = {sizeof(buf), 600, 120};
+	unsigned si, count, total, msgs;
+	uint64_t id;
+	int i, rc;
+
+	for (i = 0; i < 150; i++)
+		snprintf(syms[i], sizeof(syms[i]), "C%d-USDT%s", i, i % 3 ? "" : "-PERP");
+	sc = session(syms, 150);
+	for (si = 0; si < 3; si++) {
+		CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+		feed_venue_ctx_reset(&v);
+		total = msgs = 0;
+		while ((rc = feed_venue_subscribe_next(&v, buf, sizes[si], &n)) == 1) {
+			CHECK(n < sizes[si]);
+			CHECK_EQ_INT(feed_json_scan(buf, n, keys, 3, f), 3);
+			CHECK(feed_json_str_eq(&f[1], "subscribe", 9));
+			CHECK_EQ_INT(f[0].type, FEED_JSON_STRING);
+			CHECK_EQ_INT(feed_json_u64(&f[0], &id), 0);
+			CHECK_EQ_INT(id, msgs + 1);
+			count = check_args(&f[2], total);
+			CHECK(count >= 1 && count <= 200);
+			if (si == 0)
+				CHECK_EQ_INT(count, msgs == 0 ? 200 : 100);
+			total += count;
+			msgs++;
+		}
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(total, 300);
+		CHECK(si == 0 ? msgs == 2 : msgs > 2);
+		feed_venue_ctx_free(&v);
+	}
+	/* A buffer too small for even one stream. */
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	CHECK_EQ_INT(feed_venue_subscribe_next(&v, buf, 60, &n), -ENOBUFS);
+	CHECK_EQ_INT(feed_venue_subscribe_next(&v, buf, 80, &n), -ENOBUFS);
+	CHECK_EQ_INT(feed_venue_subscribe_next(&v, buf, 120, &n), 1);
+	feed_venue_ctx_free(&v);
+}
+
+/* Native names, markets, set-up errors, instrument records, keepalive. */
+static void test_names(void)
+{
+	static char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT-PERP", "ETH-USDT"};
+	const struct feed_venue_ops *ops = feed_venue_find("okx");
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	struct mdbus_instrument ins;
+	char nat[32], err[256];
+	size_t n;
+
+	CHECK_EQ_INT(ops->native_symbol("BTC-USDT", nat, sizeof(nat)), 0);
+	CHECK_STR(nat, "BTC-USDT");
+	CHECK_EQ_INT(ops->native_symbol("BTC-USDT-PERP", nat, sizeof(nat)), 0);
+	CHECK_STR(nat, "BTC-USDT-SWAP");
+	CHECK_EQ_INT(ops->native_symbol("BTC-USD-PERP", nat, sizeof(nat)), 0);
+	CHECK_STR(nat, "BTC-USD-SWAP");
+	CHECK_EQ_INT(ops->native_symbol("BTC-USDT-20261225", nat, sizeof(nat)), -EINVAL);
+	CHECK_EQ_INT(ops->native_symbol("btc-usdt", nat, sizeof(nat)), -EINVAL);
+	CHECK_EQ_INT(ops->native_symbol("BTC-USDT", nat, 8), -ENAMETOOLONG);
+	CHECK_EQ_INT(ops->native_symbol("BTC-USDT", nat, 9), 0);
+	CHECK_EQ_INT(ops->native_symbol("BTC-USDT-PERP", nat, 13), -ENAMETOOLONG);
+	CHECK_EQ_INT(ops->native_symbol("BTC-USDT-PERP", nat, 14), 0);
+	CHECK_STR(nat, "BTC-USDT-SWAP");
+
+	CHECK_EQ_INT(feed_venue_ctx_instrument(&ctx, 2, &ins), 0);
+	CHECK_STR(ins.venue, "okx");
+	CHECK_STR(ins.symbol, "BTC-USDT-PERP");
+	CHECK_STR(ins.native, "BTC-USDT-SWAP");
+	CHECK_EQ_INT(ins.market, MDBUS_MARKET_PERP);
+	CHECK_EQ_INT(ins.qty_unit, MDBUS_QTY_CONTRACTS);
+	CHECK_EQ_INT(ins.contract_size, 1);
+	CHECK_EQ_INT(ins.contract_decimals, 2);
+	CHECK_EQ_INT(feed_venue_ctx_instrument(&ctx, 0, &ins), 0);
+	CHECK_EQ_INT(ins.market, MDBUS_MARKET_SPOT);
+	CHECK_EQ_INT(ins.qty_unit, MDBUS_QTY_BASE);
+	CHECK_EQ_INT(ins.contract_size, 0);
+
+	/* Contracts need a contract size; so does converting them to base. */
+	sc = session(syms, 2);
+	sc.contract_size = 0;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "symbol 'BTC-USDT-PERP': quantities in contracts need contract_size");
+	sc.qty_unit = MDBUS_QTY_BASE;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "symbol 'BTC-USDT-PERP': okx sizes swaps in contracts; qty_unit = base "
+		       "needs contract_size");
+	sc = session(syms, 2);
+	sc.channels = FEED_CH_L2;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "venue okx does not support channel l2");
+
+	/* Our ping is the text "ping". */
+	CHECK_EQ_INT(feed_venue_ping(&ctx, nat, sizeof(nat), &n, 1), 0);
+	CHECK_EQ_INT(n, 4);
+	CHECK(memcmp(nat, "ping", 4) == 0);
+	CHECK_EQ_INT(feed_venue_ping(&ctx, nat, 3, &n, 1), -ENOBUFS);
+	CHECK(ops->default_url && !strcmp(ops->default_url, "wss://ws.okx.com:8443/ws/v5/public"));
+	CHECK(ops->market_url[MDBUS_MARKET_PERP] == NULL); /* one endpoint for both */
+}
+
+#define TRADE(inst, sz)                                                                            \
+	"{\"arg\":{\"channel\":\"trades\",\"instId\":\"" inst "\"},\"data\":[{\"instId\":\"" inst  \
+	"\",\"tradeId\":\"1\",\"px\":\"96000.5\",\"sz\":\"" sz "\",\"side\":\"buy\",\"ts\":"       \
+	"\"1733400000123\",\"count\":\"1\",\"source\":\"0\",\"seqId\":1}]}"
+
+/* qty_unit = base on a swap: each size in contracts times the contract
+ * size (0.01), exactly; a size that is not exact at the scale is refused. */
+static void test_base_units(void)
+{
+	static char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT-PERP", "BTC-USDT"};
+	const struct feed_venue_ops *ops = feed_venue_find("okx");
+	struct feed_session_config sc = session(syms, 2);
+	struct feed_venue_ctx v;
+	char err[256];
+
+	sc.qty_unit = MDBUS_QTY_BASE;
+	sc.qty_decimals = 4;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	feed_msg(&v, TRADE("BTC-USDT-SWAP", "12")); /* 12 contracts = 0.12 BTC */
+	CHECK_EQ_INT(out.cls, FEED_MSG_DATA);
+	CHECK_EQ_INT(ticks[0].u.trade.qty, 1200);
+	feed_msg(&v, TRADE("BTC-USDT-SWAP", "0.5")); /* 0.005 BTC */
+	CHECK_EQ_INT(ticks[0].u.trade.qty, 50);
+	feed_msg(&v, TRADE("BTC-USDT-SWAP", "0.01")); /* 0.0001 BTC: the scale's last digit */
+	CHECK_EQ_INT(ticks[0].u.trade.qty, 1);
+	feed_msg(&v, TRADE("BTC-USDT-SWAP", "0.00001")); /* already below the scale */
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK_STR(out.reason, "BTC-USDT-SWAP trade size '0.00001': more decimals than the scale "
+			      "(scale 4)");
+	feed_msg(&v, TRADE("BTC-USDT-SWAP", "0.0050")); /* 0.00005 BTC: not at scale 4 */
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK(out.reason && strstr(out.reason, "not exact in base units"));
+	feed_msg(&v, TRADE("BTC-USDT", "12")); /* spot: base units already */
+	CHECK_EQ_INT(ticks[0].u.trade.qty, 120000);
+	feed_msg(&v, "{\"arg\":{\"channel\":\"bbo-tbt\",\"instId\":\"BTC-USDT-SWAP\"},\"data\":[{"
+		     "\"asks\":[[\"111.06\",\"55154\",\"0\",\"2\"]],\"bids\":[[\"111.05\",\"3\","
+		     "\"0\",\"2\"]],\"ts\":\"1670324386802\",\"seqId\":363996337}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_DATA);
+	CHECK_EQ_INT(ticks[0].u.bbo.ask_qty, 5515400);
+	CHECK_EQ_INT(ticks[0].u.bbo.bid_qty, 300);
+	CHECK_EQ_INT(ticks[0].u.bbo.bid_px, 11105000000);
+	feed_venue_ctx_free(&v);
+}
+
+/* feedd --check: spot and swaps share the endpoint, so one session may
+ * hold both; a swap needs its contract size; no dated futures. */
+static void test_check(void)
+{
+	static const char ok[] = "[session o]\nvenue = okx\nsymbols = BTC-USDT, BTC-USDT-PERP\n"
+				 "contract_size = 0.01\n";
+	struct feed_config c;
+	char err[512];
+
+	CHECK_EQ_INT(feed_config_load_string(ok, "t.ini", &c, err, sizeof(err)), 0);
+	CHECK_EQ_INT(feed_venue_check(&c, err, sizeof(err)), 0);
+	CHECK_STR(c.sessions[0].url.host, "ws.okx.com");
+	CHECK_STR(c.sessions[0].url.path, "/ws/v5/public");
+	CHECK_EQ_INT(c.sessions[0].url.port, 8443);
+	feed_config_free(&c);
+	CHECK_EQ_INT(feed_config_load_string("[session o]\nvenue = okx\nsymbols = BTC-USDT-PERP\n",
+					     "t.ini", &c, err, sizeof(err)),
+		     0);
+	CHECK_EQ_INT(feed_venue_check(&c, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "t.ini:3: symbol 'BTC-USDT-PERP': quantities in contracts need "
+		       "contract_size in [session o]");
+	feed_config_free(&c);
+	CHECK_EQ_INT(
+		feed_config_load_string("[session o]\nvenue = okx\nsymbols = BTC-USD-20261225\n",
+					"t.ini", &c, err, sizeof(err)),
+		0);
+	CHECK_EQ_INT(feed_venue_check(&c, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "t.ini:3: venue okx has no dated futures market (symbol 'BTC-USD-20261225') "
+		       "in [session o]");
+	feed_config_free(&c);
+}
+
+#define OSUB(list, id) "{\"id\":\"" #id "\",\"op\":\"subscribe\",\"args\":[" list "]}"
+#define OARGS(s)                                                                                   \
+	"{\"channel\":\"trades\",\"instId\":\"" s "\"},{\"channel\":\"bbo-tbt\",\"instId\":\"" s   \
+	"\"}"
+#define OACK(id, ch, s)                                                                            \
+	"{\"id\":\"" #id "\",\"event\":\"subscribe\",\"arg\":{\"channel\":\"" ch                   \
+	"\",\"instId\":\"" s "\"},\"connId\":\"a4d3ae55\"}"
+#define OERR(id)                                                                                   \
+	"{\"id\":\"" #id "\",\"event\":\"error\",\"code\":\"60018\",\"msg\":\"Wrong URL or "       \
+	"channel\",\"connId\":\"a4d3ae55\"}"
+
+/* An error naming a request of several symbols: the streams already acked
+ * stay acked, the others go again one symbol per request; only the one
+ * rejected alone is dead. */
+static void test_reject_split(void)
+{
+	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "NOPE-USDT", "ETH-USDT"};
+	struct feed_session_config sc = session(syms, 3);
+	const struct feed_venue_ops *ops = feed_venue_find("okx");
+	struct feed_venue_ctx v;
+	char err[256];
+
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	expect_sub(&v, OSUB(OARGS("BTC-USDT") "," OARGS("NOPE-USDT") "," OARGS("ETH-USDT"), 1));
+	expect_sub(&v, NULL);
+	feed_msg(&v, OACK(1, "trades", "BTC-USDT"));
+	feed_msg(&v, OACK(1, "bbo-tbt", "BTC-USDT"));
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	feed_msg(&v, OERR(1));
+	CHECK_EQ_INT(out.cls, FEED_MSG_REJECT);
+	CHECK_EQ_INT(out.split, 1);
+	CHECK_EQ_INT(out.nstreams, 4); /* NOPE's and ETH's, not BTC's */
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 2);
+	expect_sub(&v, OSUB(OARGS("NOPE-USDT"), 2));
+	expect_sub(&v, OSUB(OARGS("ETH-USDT"), 3));
+	expect_sub(&v, NULL);
+	feed_msg(&v, OERR(2));
+	CHECK_EQ_INT(out.cls, FEED_MSG_REJECT);
+	CHECK_EQ_INT(out.split, 0);
+	CHECK_EQ_INT(v.syms[1].dead, 1);
+	feed_msg(&v, OACK(3, "trades", "ETH-USDT"));
+	feed_msg(&v, OACK(3, "bbo-tbt", "ETH-USDT"));
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	CHECK_EQ_INT(feed_venue_sub_complete(&v), 1);
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 4);
+	CHECK_EQ_INT(feed_venue_syms_dead(&v), 1);
+	feed_venue_ctx_free(&v);
+}
+
+/* Seeded random mutations of good messages through the whole adapter, in
+ * pieces (exact-size copies: an over-read is an ASan error). Whatever the
+ * bytes, DATA carries ticks of known instruments only and every ERROR has
+ * a reason. */
+/* Long: the mutation loop and its invariants in one place. */
+static void test_mutations(void)
+{
+	static const char *const good[] = {
+		TRADE("BTC-USDT", "0.5"),
+		"{\"arg\":{\"channel\":\"bbo-tbt\",\"instId\":\"BTC-USDT-SWAP\"},\"data\":[{"
+		"\"asks\":"
+		"[[\"111.06\",\"55154\",\"0\",\"2\"]],\"bids\":[[\"111.05\",\"57745\",\"0\",\"2\"]]"
+		","
+		"\"ts\":\"1670324386802\",\"seqId\":363996337}]}",
+		"{\"id\":\"1\",\"event\":\"error\",\"code\":\"60012\",\"msg\":\"bad \\u00e9\"}",
+		"{\"arg\":{\"channel\":\"trades\",\"instId\":\"ETH-USDT\"},\"data\":[{\"instId\":"
+		"\"ETH-USDT\",\"tradeId\":\"7\",\"px\":\"1\",\"sz\":\"1\",\"side\":\"sell\",\"ts\":"
+		"\"1\",\"seqId\":2},{\"instId\":\"ETH-USDT\",\"tradeId\":\"8\",\"px\":\"1\",\"sz\":"
+		"\"1\",\"side\":\"buy\",\"ts\":\"1\",\"seqId\":3}]}",
+		"{\"event\":\"notice\",\"code\":\"64008\",\"msg\":\"x\",\"connId\":\"a\"}",
+	};
+	static const char alphabet[] = "{}[]\",:\\ 0123456789-.eEtrufalsnBTCUSD\x01\xff";
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int round, data = 0;
+	size_t ng = sizeof(good) / sizeof(good[0]);
+
+	for (round = 0; round < 20000; round++) {
+		const char *src = good[(size_t)round % ng];
+		size_t n = strlen(src), k;
+		uint8_t *buf = malloc(n);
+		int pieces = 0;
+
+		memcpy(buf, src, n);
+		for (k = 0; k < 2; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[x % n] = (uint8_t)alphabet[(x >> 40) % (sizeof(alphabet) - 1)];
+		}
+		if (round % 5 == 0)
+			n = (size_t)(x >> 20) % n;
+		do {
+			if (feed_venue_on_message(&ctx, buf, n, 0, RECV_TS, &out) != 0)
+				feed_test_failures++;
+			if (out.cls == FEED_MSG_DATA) {
+				data++;
+				for (uint32_t t = 0; t < out.n; t++)
+					if (ticks[t].instrument < 100 || ticks[t].instrument > 102)
+						feed_test_failures++;
+			}
+			if (out.cls == FEED_MSG_ERROR && (!out.reason || !out.reason[0]))
+				feed_test_failures++;
+			if (out.cls != FEED_MSG_DATA && out.n != 0)
+				feed_test_failures++;
+		} while (out.more && ++pieces < 10);
+		CHECK_EQ_INT(out.more, 0);
+		free(buf);
+	}
+	CHECK(data > 0); /* some mutations stay valid (a digit for a digit) */
+}
+
+int main(int argc, char **argv)
+{
+	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT", "BTC-USDT-PERP"};
+	struct feed_session_config sc = session(syms, 3);
+	char err[256];
+	uint32_t i;
+	int msgs;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_okx data/okx.txt\n");
+		return 1;
+	}
+	test_ops = *feed_venue_find("okx");
+	test_ops.limits.streams_per_req = 2;
+	CHECK_EQ_INT(feed_venue_ctx_init(&ctx, &test_ops, &sc, err, sizeof(err)), 0);
+	for (i = 0; i < ctx.nsyms; i++)
+		ctx.syms[i].instrument = 100 + i;
+	out.ticks = ticks;
+	out.cap = FEED_VENUE_TICKS_MIN;
+
+	msgs = run_script(argv[1]);
+	printf("%d scripted messages, %llu ticks\n", msgs, (unsigned long long)ctx.st.ticks);
+	CHECK(msgs >= 70); /* the script really ran */
+	CHECK_EQ_INT(ctx.st.msgs, (uint64_t)msgs);
+	CHECK_EQ_INT(ctx.st.connections, 2);
+	CHECK_EQ_INT(ctx.st.pieces, 4); /* "! again" in the script */
+	CHECK_EQ_INT(ctx.st.cls[FEED_MSG_RECONNECT], 1);
+	CHECK_EQ_INT(ctx.st.cls[FEED_MSG_HEARTBEAT], 1);
+	test_names();
+	test_split();
+	test_base_units();
+	test_check();
+	test_reject_split();
+	test_mutations();
+	feed_venue_ctx_free(&ctx);
+	return feed_test_done("test_okx");
+}
