@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "helpers.h"
@@ -642,6 +643,31 @@ static void test_mutations(void)
 	CHECK(data > 0);
 }
 
+/* Without a fixed clock the request carries the real time (CLOCK_REALTIME),
+ * in seconds: within a minute of time(). */
+static void test_wall_clock(void)
+{
+	static const struct feed_json_key keys[1] = {FEED_JSON_KEY("time")};
+	char syms[1][MDBUS_SYMBOL_MAX] = {"BTC-USDT"};
+	struct feed_venue_ctx v;
+	struct feed_json_val f;
+	char buf[512];
+	uint64_t t;
+	size_t n;
+	long long now;
+
+	CHECK_EQ_INT(ctx_open(&v, syms, 1, 0), 0);
+	v.clock = NULL;
+	feed_venue_ctx_reset(&v);
+	now = (long long)time(NULL);
+	CHECK_EQ_INT(feed_venue_subscribe_next(&v, buf, sizeof(buf), &n), 1);
+	CHECK_EQ_INT(feed_json_scan(buf, n, keys, 1, &f), 1);
+	CHECK_EQ_INT(feed_json_u64(&f, &t), 0);
+	CHECK((long long)t >= now - 60 && (long long)t <= now + 60);
+	CHECK_EQ_INT(v.wall_ns / 1000000000, (int64_t)t);
+	feed_venue_ctx_free(&v);
+}
+
 int main(int argc, char **argv)
 {
 	char spot[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT", "GT-USDT"};
@@ -666,6 +692,7 @@ int main(int argc, char **argv)
 	CHECK_EQ_INT(ctxs[0].st.msgs + ctxs[1].st.msgs, (uint64_t)msgs);
 	test_duplicate_key();
 	test_split();
+	test_wall_clock();
 	test_batch();
 	test_base_units();
 	test_symbols();
