@@ -18,7 +18,7 @@
 #include "fuzz.h"
 #include "venue.h"
 
-#define FZ_TEXT_MAX (64 * 1024)
+#define FZ_TEXT_MAX ((size_t)64 * 1024)
 
 static char fz_text[FZ_TEXT_MAX + 1];
 

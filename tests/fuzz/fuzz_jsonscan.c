@@ -86,7 +86,9 @@ static void fz_helpers(const struct feed_json_val *v)
 }
 
 /* Walks one container with the iterator, recursing into nested ones up to
- * `depth` levels. Returns 0 (whole container valid) or -EINVAL. */
+ * `depth` levels. Returns 0 (whole container valid) or -EINVAL. Recursion
+ * is bounded by depth. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static int fz_walk(const char *base, size_t n, const char *p, size_t len, size_t *end,
 		   unsigned depth)
 {

@@ -113,7 +113,7 @@ static struct fz_venue *fz_pick(const uint8_t **p, size_t *n)
 			return &fz_v[i];
 		}
 	}
-	return &fz_v[(*n ? (*p)[0] : 0) % fz_nv];
+	return fz_nv ? &fz_v[(*n ? (*p)[0] : 0) % fz_nv] : NULL;
 }
 
 /* A new connection: reset and every subscribe message, each fitting. */
@@ -175,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_venue *f = fz_pick(&data, &size);
 	const uint8_t *p = data, *end = data + size;
 
-	if (!f->ok)
+	if (!f || !f->ok)
 		return 0;
 	fz_connect(f);
 	while (p < end) {
