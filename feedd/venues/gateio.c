@@ -106,7 +106,7 @@ static int gateio_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, u
 			    uint64_t req_id, char *buf, size_t len, size_t *out_len)
 {
 	uint32_t sym, ch;
-	size_t o, w;
+	size_t o;
 	int k;
 
 	if (n == 0)
@@ -121,19 +121,8 @@ static int gateio_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, u
 	if (k < 0 || (size_t)k + GT_SUB_TAIL >= len)
 		return -ENOBUFS;
 	o = (size_t)k;
-	for (uint32_t i = 0; i < n; i++) {
-		feed_venue_stream(v, streams[i], &sym, &ch);
-		w = strlen(v->syms[sym].native);
-		/* comma, two quotes, and the tail */
-		if (o + w + 3 + GT_SUB_TAIL >= len)
-			return -ENOBUFS;
-		if (i > 0)
-			buf[o++] = ',';
-		buf[o++] = '"';
-		memcpy(buf + o, v->syms[sym].native, w);
-		o += w;
-		buf[o++] = '"';
-	}
+	if (feed_venue_put_natives(v, streams, n, buf, len, &o, GT_SUB_TAIL) < 0)
+		return -ENOBUFS;
 	buf[o++] = ']';
 	buf[o++] = '}';
 	buf[o] = '\0';

@@ -85,7 +85,7 @@ static int kraken_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, u
 			    uint64_t req_id, char *buf, size_t len, size_t *out_len)
 {
 	uint32_t sym, ch;
-	size_t o, w;
+	size_t o;
 	int k;
 
 	if (n == 0 || len < KR_SUB_TAIL + 64)
@@ -95,18 +95,8 @@ static int kraken_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, u
 		     "{\"method\":\"subscribe\",\"params\":{\"channel\":\"%s\",\"symbol\":[",
 		     ch == FEED_CH_TRADES ? "trade" : "ticker");
 	o = (size_t)k;
-	for (uint32_t i = 0; i < n; i++) {
-		feed_venue_stream(v, streams[i], &sym, &ch);
-		w = strlen(v->syms[sym].native);
-		if (o + w + 3 + KR_SUB_TAIL >= len)
-			return -ENOBUFS;
-		if (i > 0)
-			buf[o++] = ',';
-		buf[o++] = '"';
-		memcpy(buf + o, v->syms[sym].native, w);
-		o += w;
-		buf[o++] = '"';
-	}
+	if (feed_venue_put_natives(v, streams, n, buf, len, &o, KR_SUB_TAIL) < 0)
+		return -ENOBUFS;
 	k = snprintf(buf + o, len - o, "],%s},\"req_id\":%llu}",
 		     ch == FEED_CH_TRADES ? "\"snapshot\":false"
 					  : "\"event_trigger\":\"bbo\",\"snapshot\":true",

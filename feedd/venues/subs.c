@@ -23,6 +23,28 @@ uint32_t feed_venue_stream_of(const struct feed_venue_ctx *v, uint32_t i, uint32
 	return i * v->nch + k;
 }
 
+int feed_venue_put_natives(const struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			   char *buf, size_t len, size_t *o, size_t tail)
+{
+	uint32_t sym, ch;
+	size_t p = *o, w;
+
+	for (uint32_t i = 0; i < n; i++) {
+		feed_venue_stream(v, streams[i], &sym, &ch);
+		w = strlen(v->syms[sym].native);
+		if (p + w + 3 + tail >= len) /* comma, two quotes, the tail */
+			return -ENOBUFS;
+		if (i > 0)
+			buf[p++] = ',';
+		buf[p++] = '"';
+		memcpy(buf + p, v->syms[sym].native, w);
+		p += w;
+		buf[p++] = '"';
+	}
+	*o = p;
+	return 0;
+}
+
 /* ---- requests ---------------------------------------------------------------- */
 
 int feed_subs_acks(const struct feed_venue_ctx *v)

@@ -381,6 +381,12 @@ static inline void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s,
  * subscribed. */
 uint32_t feed_venue_stream_of(const struct feed_venue_ctx *v, uint32_t i, uint32_t ch);
 
+/* Writes the native names of streams[0..n) at buf + *o as the body of a
+ * JSON list ("BTC/USD","ETH/USD"), keeping `tail` bytes free after it for
+ * the rest of the request. Returns 0 with *o advanced, or -ENOBUFS. (subs.c) */
+int feed_venue_put_natives(const struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			   char *buf, size_t len, size_t *o, size_t tail);
+
 /* ---- helpers for adapters: answers (subs.c) ---------------------------------- */
 
 /* Answers every open stream of request id (ok = 1 acked, 0 rejected) and
