@@ -125,6 +125,7 @@ enum {
 	K_CODE,
 	K_MSG,
 	K_DATA,
+	K_EVENT,
 	K__COUNT
 };
 
@@ -139,6 +140,7 @@ static const struct feed_json_key binance_keys[K__COUNT] = {
 	[K_RESULT] = FEED_JSON_KEY("result"), [K_ID] = FEED_JSON_KEY("id"),
 	[K_ERROR] = FEED_JSON_KEY("error"),   [K_CODE] = FEED_JSON_KEY("code"),
 	[K_MSG] = FEED_JSON_KEY("msg"),	      [K_DATA] = FEED_JSON_KEY("data"),
+	[K_EVENT] = FEED_JSON_KEY("event"),
 };
 
 /* A price or quantity: a plain decimal string, never negative on Binance. */
@@ -300,6 +302,7 @@ static int binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t
 			      int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_json_val f[K__COUNT];
+	const struct feed_json_val *inner;
 	const char *s = (const char *)p;
 	int depth;
 
@@ -313,14 +316,23 @@ static int binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t
 			feed_venue_error(v, out, UINT32_MAX, "invalid JSON (%zu bytes)", n);
 			return 0;
 		}
-		if (f[K_DATA].type != FEED_JSON_OBJECT || depth > 0)
+		/* {"stream":..,"data":{..}} (combined streams) or the
+		 * {"event":{..}} form of connection events. */
+		inner = f[K_DATA].type == FEED_JSON_OBJECT    ? &f[K_DATA]
+			: f[K_EVENT].type == FEED_JSON_OBJECT ? &f[K_EVENT]
+							      : NULL;
+		if (!inner || depth > 0)
 			break;
-		s = f[K_DATA].p;
-		n = f[K_DATA].n;
+		s = inner->p;
+		n = inner->n;
 	}
 	if (f[K_E].type != FEED_JSON_NONE) {
 		if (feed_json_str_eq(&f[K_E], "trade", 5)) {
 			binance_trade(v, f, recv_ns, out);
+		} else if (feed_json_str_eq(&f[K_E], "serverShutdown", 14)) {
+			/* "establish a new connection as soon as possible" */
+			out->cls = FEED_MSG_RECONNECT;
+			out->reason = "serverShutdown: the server is about to go away";
 		} else {
 			out->cls = FEED_MSG_UNKNOWN;
 			out->reason = "unknown event type";
