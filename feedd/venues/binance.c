@@ -15,7 +15,17 @@
  *                "a":"25.36","A":"40.66"}  (no timestamp on spot: exch_ts 0)
  *   combined:   {"stream":"btcusdt@trade","data":{...}} (the /stream URL)
  *
+ * serverShutdown:  {"e":"serverShutdown","E":..}, combined or inside
+ *                {"event":{..}}: reconnect at once (RECONNECT).
+ *
  * Every field is validated; a bad message never becomes a tick.
+ *
+ * Checked against the venue's documentation on 2026-12-06:
+ * developers.binance.com/docs/binance-spot-api-docs/web-socket-streams (and
+ * the spot API's connection-events page for serverShutdown), see
+ * docs/venues/binance.md. Everything in the issue's table holds; pong frames
+ * count against the 5 messages/s too, and unsolicited pongs do not keep a
+ * connection alive. Not used: the optional timeUnit=MICROSECOND.
  */
 #include <errno.h>
 #include <stdio.h>
