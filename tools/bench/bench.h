@@ -18,52 +18,29 @@
 #include "hist.h"
 #include "mdbus.h"
 #include "proc.h"
+#include "tools_opt.h"
 
 #define BENCH_MAX_CONSUMERS 64
 #define BENCH_ERR_MAX	    200
 
-/* ---- option tables (main.c) ---------------------------------------------- */
+/* ---- options (opt.c): every mode's table is tools_opt.h rows ---------- */
 
-enum bench_opt_kind {
-	BENCH_OPT_SET,	 /* flag: *(int *)dst = 1 */
-	BENCH_OPT_CLEAR, /* flag: *(int *)dst = 0 */
-	BENCH_OPT_U64,	 /* *(uint64_t *)dst, min..max, k/M/G suffixes */
-	BENCH_OPT_UINT,	 /* *(unsigned *)dst, min..max */
-	BENCH_OPT_DUR,	 /* *(int64_t *)dst in ns, min..max */
-	BENCH_OPT_STR,	 /* *(const char **)dst */
-	BENCH_OPT_FN,	 /* fn(arg, dst) < 0: refused */
-};
-
-struct bench_opt {
-	const char *name; /* --name */
-	char key;	  /* -k, 0 = none */
-	enum bench_opt_kind kind;
-	void *dst;
-	uint64_t min, max;
-	const char *want; /* "mdbus-bench: --name: want WANT, got 'arg'" */
-	int (*fn)(const char *arg, void *dst);
-	const char *help; /* "ARG\tdescription" (no ARG for flags) for --help */
-};
-
+/* tools_opt_parse with usage errors ending in status 2, operands refused.
+ * Returns -1 to go on, else the exit status: 0 after --help. */
+int bench_opts(const char *prog, void (*usage)(FILE *f), const struct tools_opt *o, size_t n,
+	       int argc, char **argv);
 // clang-format off
-/* clang-format would spread each one-line entry over four */
-#define BENCH_OPT_F(name, key, kind, dst, help) {name, key, kind, dst, 0, 0, NULL, NULL, help}
-#define BENCH_OPT_N(name, key, kind, dst, min, max, want, help) \
-	{name, key, kind, dst, min, max, want, NULL, help}
-#define BENCH_OPT_FUN(name, key, dst, want, fn, help) \
-	{name, key, BENCH_OPT_FN, dst, 0, 0, want, fn, help}
-#define BENCH_OPT_END {NULL, 0, BENCH_OPT_SET, NULL, 0, 0, NULL, NULL, NULL}
+/* Rows: a flag storing v, a checked count or duration, a reader fn; one line each. */
+#define BENCH_FLAG(name, key, dst, v) {name, key, TOOLS_OPT_SET, dst, 0, 0, v, NULL, NULL, NULL}
+#define BENCH_NUM(name, key, kind, dst, min, max, bad) \
+	{name, key, TOOLS_OPT_##kind, dst, min, max, 0, NULL, bad, NULL}
+#define BENCH_FN(name, key, dst, fn) {name, key, TOOLS_OPT_FN, dst, 0, 0, 0, fn, NULL, NULL}
+#define BENCH_HELP {"help", 'h', TOOLS_OPT_HELP, NULL, 0, 0, 0, NULL, NULL, NULL}
 // clang-format on
-
-/* Parses argv[1..] by the table t; -h/--help prints the usage on stdout, a
- * bad option on stderr. Returns -1 to go on, else the exit status: 0 after
- * --help, 2 after a bad option. */
-int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_opt *t, int argc,
-		    char **argv);
-/* For BENCH_OPT_FN: a power of two in 64..2^30 into *(unsigned *)dst; a
- * CPU list (bench_parse_cpus) into the struct bench_cfg dst. */
-int bench_opt_pow2(const char *arg, void *dst);
-int bench_opt_cpus(const char *arg, void *dst);
+/* TOOLS_OPT_FN readers: a power of two in 64..2^30 into *(unsigned *)dst;
+ * a CPU list (bench_parse_cpus) into the struct bench_cfg dst. */
+const char *bench_opt_pow2(void *dst, const char *arg);
+const char *bench_opt_cpus(void *dst, const char *arg);
 /* "0,1", "0-3", "2,4-5" into cpus[0..*n); -ENODEV for a CPU outside our mask. */
 int bench_parse_cpus(const char *s, int *cpus, int cap, int *n);
 /* "10k,100k,1M" into v[0..*n), each min..max. */
