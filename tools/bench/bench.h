@@ -63,19 +63,9 @@ void bench_sysinfo_get(struct bench_sysinfo *si);
 /* "machine: ..." and "kernel: ..." lines. */
 void bench_report_machine(FILE *f, const struct bench_sysinfo *si);
 
-#define BENCH_NPCT 5 /* the percentiles every report shows besides min and max */
-extern const double bench_pcts[BENCH_NPCT];
-extern const char *const bench_pct_names[BENCH_NPCT]; /* "p50" .. "p99.99" */
-
-/* "182ns", "1.25us", "3.40ms"; UINT64_MAX is "lost". */
-void bench_fmt_ns(uint64_t ns, char *buf, size_t len);
-/* "max" (0 = flat out), "100k/s", "1M/s", "1234/s". */
-void bench_fmt_rate(uint64_t rate, char *buf, size_t len);
 /* Median of v[0..n), sorting v: the lower middle one, or with mean set the
  * mean of the two middle ones. */
 double bench_median(double *v, unsigned n, int mean);
-/* A figure kept in a double back to an integer: 1.8e19 and up is "lost". */
-uint64_t bench_u(double v);
 
 /* JSON, one value per line: bench_j_open(j, key, '{') .. bench_j_close;
  * key NULL inside arrays. */
@@ -112,16 +102,6 @@ struct bench_col {
 void bench_cols(FILE *f, const struct bench_col *c, const double *v, const double *base);
 void bench_cols_json(struct bench_json *j, const struct bench_col *c, const double *v,
 		     const double *base);
-
-/* Percentile curves (x = 1/(1-p) on a log axis) into a PNG with gnuplot;
- * style is gnuplot's. 0 or -errno with err set. */
-struct bench_curve {
-	struct bench_hist h;
-	char style[64];
-	char title[128];
-};
-int bench_plot(const char *path, const char *title, const struct bench_curve *c, size_t n,
-	       char *err, size_t len);
 
 /* ---- fan-out latency runs ------------------------------------------------ */
 
@@ -259,7 +239,7 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 		  struct bench_result *res);
 void bench_result_free(struct bench_result *res);
 
-/* report_lat.c: the header; one run; --compare/--repeat medians; --sweep;
+/* report.c: the header; one run; --compare/--repeat medians; --sweep;
  * JSON (mode "run", "compare" or "sweep"); percentile curves. */
 void bench_lat_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg);
 void bench_lat_run(FILE *f, const struct bench_result *r);
