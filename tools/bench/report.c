@@ -244,8 +244,8 @@ void bench_cols_json(struct bench_json *j, const struct bench_col *c, const doub
 	for (; c->fmt; c++) {
 		if (!c->key)
 			continue;
-		double x = v[c->fig], y = c->fmt == 'r' ? base[c->fig] : 1;
-		x = y > 0 ? x / y : 0;
+		double x = v[c->fig], y = c->fmt != 'r' ? 1 : base ? base[c->fig] : 0;
+		x = y > 0 ? x / y : 0; /* a ratio without a base is 0 */
 		bench_j_key(j, c->key);
 		if (isnan(x))
 			fputs("null", j->f);
