@@ -16,6 +16,7 @@
  */
 #include "bench.h"
 #include "feed_msgs.h"
+#include "tools_run.h"
 #include "venue.h"
 #include "ws.h"
 
@@ -96,13 +97,6 @@ struct bench_feed_result {
 	char err[256];
 	double v[NFD];
 };
-
-static int64_t bench_realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* One message into the venue adapter and, for data, onto the bus. */
 static void bench_feed_on_message(void *ud, const uint8_t *p, size_t n, int binary)
@@ -195,7 +189,8 @@ __attribute__((noinline)) int bench_feed_measured(struct bench_feed *b, uint64_t
 			size_t n = b->frames_len - off;
 			if (n > BENCH_FEED_CHUNK)
 				n = BENCH_FEED_CHUNK;
-			b->recv_ns = bench_realtime_ns(); /* once per received record, as feedd */
+			b->recv_ns = tools_now_ns(
+				CLOCK_REALTIME); /* once per received record, as feedd */
 			int rc = feed_ws_input(&b->ws, b->frames + off, n);
 			if (rc < 0)
 				return rc;
@@ -208,7 +203,7 @@ __attribute__((noinline)) int bench_feed_measured(struct bench_feed *b, uint64_t
 __attribute__((noinline)) static void bench_feed_venue_only(struct bench_feed *b, uint64_t passes)
 {
 	for (uint64_t i = 0; i < passes; i++) {
-		b->recv_ns = bench_realtime_ns();
+		b->recv_ns = tools_now_ns(CLOCK_REALTIME);
 		for (unsigned k = 0; k < BENCH_FEED_DISTINCT; k++)
 			bench_feed_on_message(b, b->payload[k], b->payload_len[k],
 					      b->payload_bin[k]);
