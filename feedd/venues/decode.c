@@ -147,13 +147,14 @@ static void pb_free(void *data, void *p)
 int feed_venue_pb_unpack(struct feed_venue_ctx *v, const struct ProtobufCMessageDescriptor *d,
 			 const uint8_t *p, size_t n, struct ProtobufCMessage **msg)
 {
-	uintptr_t base = (uintptr_t)v->scratch, al = (base + PB_ALIGN - 1) & ~(PB_ALIGN - 1);
-	struct pb_arena a = {.base = (uint8_t *)al};
+	size_t skip = (PB_ALIGN - (uintptr_t)v->scratch % PB_ALIGN) % PB_ALIGN;
+	struct pb_arena a = {.base = NULL};
 	ProtobufCAllocator alloc = {.alloc = pb_alloc, .free = pb_free, .allocator_data = &a};
 
-	if (!v->scratch || v->scratch_size < al - base + PB_ALIGN)
+	if (!v->scratch || v->scratch_size < skip + PB_ALIGN)
 		return -EMSGSIZE;
-	a.size = v->scratch_size - (al - base);
+	a.base = v->scratch + skip;
+	a.size = v->scratch_size - skip;
 	*msg = protobuf_c_message_unpack(d, &alloc, n, p);
 	if (*msg)
 		return 0;

@@ -603,6 +603,7 @@ static void test_bingx(void)
  * unknown symbol, another body, corrupt bytes) and last a push of 40
  * deals (pieces). Returns the count; binary[i] says which are pushes. */
 #define MX_FRAMES 12
+/* Long: one table of frames, text then pushes, built in order. */
 static size_t mx_frames(uint8_t (*z)[2048], size_t *zn, int *binary)
 {
 	static const char *const text[] = {
