@@ -392,16 +392,24 @@ static size_t push_build(char kind, char *line, uint8_t *z, size_t zlen)
 	return mexc__push_data_v3_api_wrapper__pack(&m.w, z);
 }
 
-/* "X> hex": raw bytes as a binary frame. */
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* "X> hex": raw bytes (lower-case hex) as a binary frame. */
 static size_t hex_build(const char *s, uint8_t *z, size_t zlen)
 {
 	size_t n = 0;
-	unsigned b;
 
 	while (*s == ' ')
 		s++;
-	while (s[0] && s[1] && n < zlen && sscanf(s, "%2x", &b) == 1) {
-		z[n++] = (uint8_t)b;
+	while (n < zlen && hex_digit(s[0]) >= 0 && hex_digit(s[1]) >= 0) {
+		z[n++] = (uint8_t)(hex_digit(s[0]) << 4 | hex_digit(s[1]));
 		s += 2;
 	}
 	return n;
@@ -726,8 +734,12 @@ static void test_mutations(void)
 		int bin = round % 5 < 2;
 		const uint8_t *src = bin ? good[round % 2] : (const uint8_t *)text[round % 3];
 		size_t n = bin ? gn[round % 2] : strlen(text[round % 3]), k;
-		uint8_t *buf = malloc(n);
+		uint8_t *buf;
 
+		if (n == 0 || (buf = malloc(n)) == NULL) {
+			feed_test_failures++;
+			break;
+		}
 		memcpy(buf, src, n);
 		for (k = 0; k < 2; k++) {
 			x ^= x << 13;

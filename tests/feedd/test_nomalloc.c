@@ -606,10 +606,12 @@ static void test_bingx(void)
 /* Long: one table of frames, text then pushes, built in order. */
 static size_t mx_frames(uint8_t (*z)[2048], size_t *zn, int *binary)
 {
+	static const char refused[] =
+		"{\"id\":0,\"code\":0,\"msg\":\"Not Subscribed successfully! "
+		"[spot@public.aggre.bookTicker.v3.api.pb@100ms@ETHUSDT].  Reason： Blocked! \"}";
 	static const char *const text[] = {
 		"{\"id\":0,\"code\":0,\"msg\":\"spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT\"}",
-		"{\"id\":0,\"code\":0,\"msg\":\"Not Subscribed successfully! "
-		"[spot@public.aggre.bookTicker.v3.api.pb@100ms@ETHUSDT].  Reason： Blocked! \"}",
+		refused,
 		"{\"id\":0,\"code\":0,\"msg\":\"PONG\"}",
 		"{\"id\":0,\"code\":7,\"msg\":\"Invalid\"}",
 		"garbage",

@@ -10,8 +10,11 @@
  * arena never runs out and agrees with protobuf-c's allocator (the arena
  * changes nothing but where the memory is); what fits the small arena
  * also decodes in the large one, to the same encoding; a decoded message
- * lies inside its arena (strings and arrays), and packing it, unpacking
- * that and packing again gives the same bytes.
+ * lies inside its arena (strings and arrays), and, when it holds no
+ * unknown field, packing it, unpacking that and packing again gives the
+ * same bytes. (protobuf-c keeps unknown fields as read, an over-long tag
+ * 0 included, and writes that tag back in a form its reader refuses: a
+ * protobuf-c quirk, not the arena's.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -82,6 +85,21 @@ static void fz_check_inside(const Mexc__PushDataV3ApiWrapper *w, const struct fe
 	}
 }
 
+/* Any unknown field kept anywhere in the wrapper. */
+static int fz_unknown(const Mexc__PushDataV3ApiWrapper *w)
+{
+	int u = w->base.n_unknown_fields != 0;
+
+	if (w->body_case == MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_DEALS) {
+		u |= w->publicaggredeals->base.n_unknown_fields != 0;
+		for (size_t i = 0; i < w->publicaggredeals->n_deals; i++)
+			u |= w->publicaggredeals->deals[i]->base.n_unknown_fields != 0;
+	} else if (w->body_case == MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_BOOK_TICKER) {
+		u |= w->publicaggrebookticker->base.n_unknown_fields != 0;
+	}
+	return u;
+}
+
 /* pack(m) into fz_pack[k]; its length. */
 static size_t fz_packed(const ProtobufCMessage *m, int k)
 {
@@ -133,6 +151,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(k == nb && memcmp(fz_pack[0], fz_pack[1], nb) == 0);
 	}
 	/* pack, unpack, pack: the same bytes (fz_pack[0] is the first pack) */
+	if (fz_unknown((const Mexc__PushDataV3ApiWrapper *)mb))
+		return 0;
 	FUZZ_CHECK(feed_venue_pb_unpack(&big, d, fz_pack[0], nb, &mb) == 0);
 	k = fz_packed(mb, 1);
 	FUZZ_CHECK(k == nb && memcmp(fz_pack[0], fz_pack[1], nb) == 0);

@@ -1,0 +1,2 @@
+#include "sim.h"
+int main(void){return 0;}
