@@ -710,11 +710,13 @@ static void test_setup(void)
  * only, and every ERROR has a reason. */
 static void test_mutations(void)
 {
+	static const char refused[] =
+		"{\"id\":0,\"code\":0,\"msg\":\"Not Subscribed successfully! "
+		"[spot@public.aggre.bookTicker.v3.api.pb@100ms@ETHUSDT].  Reason： Blocked! \"}";
 	static const char *const text[] = {
 		"{\"id\":0,\"code\":0,\"msg\":\"spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT\"}",
 		"{\"id\":0,\"code\":0,\"msg\":\"PONG\"}",
-		"{\"id\":0,\"code\":0,\"msg\":\"Not Subscribed successfully! "
-		"[spot@public.aggre.bookTicker.v3.api.pb@100ms@ETHUSDT].  Reason： Blocked! \"}",
+		refused,
 	};
 	static uint8_t good[2][512];
 	static const char alphabet[] = "{}[]\",:\\ 0123456789-.@\x01\x08\x12\x1a\x22\xff\x80";
