@@ -18,19 +18,20 @@
  *
  * Symbols: spot only, BTC-USDT -> "BTCUSDT" (uppercase, no separator).
  *
- * Subscribe (any symbols x channels in one request, 30 streams per
- * connection):
- *   {"method":"SUBSCRIPTION","params":["spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT",
- *    "spot@public.aggre.bookTicker.v3.api.pb@100ms@BTCUSDT"],"id":7}
+ * Subscribe (one channel per request, as the documented example; 30
+ * streams per connection; 10 requests per second):
+ *   {"method":"SUBSCRIPTION","params":["spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT"],"id":7}
  * The documented request has no "id"; the answer carries one ("an
  * unsigned integer ... the unique identifier"), 0 in every example, so
  * answers are matched per stream by their msg, which echoes the channel:
  *   {"id":0,"code":0,"msg":"spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT"}
- * A msg naming several channels (comma-separated) acks each. The reject
- * form is not documented; MEXC answers a refused channel with code 0 and
+ * A msg naming several channels (comma-separated) answers each; an answer
+ * naming none of ours goes by its id when it echoes ours, else (naming no
+ * channel at all) to the oldest open request. The reject form is not
+ * documented; MEXC answers a refused channel with code 0 and
  *   "msg":"Not Subscribed successfully! [<channel>,...].  Reason： Blocked! "
- * which rejects the channels in the brackets; a non-zero code naming no
- * channel of ours rejects the oldest request still open.
+ * which rejects the channels in the brackets; a non-zero code is a
+ * refusal too.
  *
  * Keepalive: the venue drops a connection 30 s without a subscription and
  * 1 min without data; the client sends {"method":"PING"} (ops->ping), the
@@ -444,31 +445,54 @@ static uint32_t mexc_answer_list(struct feed_venue_ctx *v, const char *s, size_t
 	return done;
 }
 
-/* A refusal: the channels in "[...]" (or the whole text) rejected; none
- * of ours named: the oldest open request. */
-static void mexc_reject(struct feed_venue_ctx *v, const char *m, size_t n, int64_t code,
-			struct feed_venue_out *out)
+/* Our request id, when the answer echoes one (the documented answers carry
+ * 0): that request answered. Returns 1 if it was one of ours, open. */
+static int mexc_by_id(struct feed_venue_ctx *v, const struct feed_json_val *f, int ok,
+		      struct feed_venue_out *out)
 {
-	const char *lb = memchr(m, '[', n), *rb = lb ? memchr(lb, ']', n - (size_t)(lb - m)) : NULL;
-	uint32_t seen = 0, done;
 	uint64_t id;
 
-	done = lb && rb ? mexc_answer_list(v, lb + 1, (size_t)(rb - lb - 1), 0, &seen, out)
-			: mexc_answer_list(v, m, n, 0, &seen, out);
-	if (!done && seen) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "refusal of streams already answered";
-		return;
-	}
-	if (!done &&
-	    (feed_venue_req_oldest(v, &id) < 0 || feed_venue_req_done(v, id, 0, out) < 0)) {
+	return f[J_ID].type == FEED_JSON_NUMBER && feed_json_u64(&f[J_ID], &id) == 0 && id != 0 &&
+	       feed_venue_req_done(v, id, ok, out) == 0;
+}
+
+/* The oldest open request answered (an answer naming no channel). */
+static int mexc_oldest(struct feed_venue_ctx *v, int ok, struct feed_venue_out *out)
+{
+	uint64_t id;
+
+	return feed_venue_req_oldest(v, &id) == 0 && feed_venue_req_done(v, id, ok, out) == 0;
+}
+
+/* An ack (ok) or a refusal of msg m[0..n): the channels it names (a
+ * refusal's in "[...]"), else the request id it echoes, else, when it
+ * names no channel at all, the oldest open request. */
+static void mexc_settle(struct feed_venue_ctx *v, const struct feed_json_val *f, const char *m,
+			size_t n, int ok, int64_t code, struct feed_venue_out *out)
+{
+	const char *lb = ok ? NULL : memchr(m, '[', n);
+	const char *rb = lb ? memchr(lb, ']', n - (size_t)(lb - m)) : NULL;
+	uint32_t seen = 0;
+	int done;
+
+	done = lb && rb ? mexc_answer_list(v, lb + 1, (size_t)(rb - lb - 1), ok, &seen, out) != 0
+			: mexc_answer_list(v, m, n, ok, &seen, out) != 0;
+	if (!done && !seen)
+		done = mexc_by_id(v, f, ok, out);
+	if (!done && !seen && !memmem(m, n, "spot@", 5))
+		done = mexc_oldest(v, ok, out);
+	if (!done && !ok && !seen) {
 		feed_venue_error(v, out, UINT32_MAX, "venue error %lld: %.*s", (long long)code,
 				 (int)(n > 100 ? 100 : n), m);
-		return;
+	} else if (!done) {
+		out->cls = FEED_MSG_UNKNOWN;
+		out->reason = seen ? "answer for streams already answered"
+				   : "answer naming no stream we subscribe";
+	} else if (!ok) { /* REJECT: keep the venue's words for the log */
+		snprintf(v->reason, sizeof(v->reason), "code %lld: %.*s", (long long)code,
+			 (int)(n > 120 ? 120 : n), m);
+		out->reason = v->reason;
 	}
-	snprintf(v->reason, sizeof(v->reason), "code %lld: %.*s", (long long)code,
-		 (int)(n > 120 ? 120 : n), m);
-	out->reason = v->reason;
 }
 
 /* {"id":0,"code":0,"msg":...}: PONG, an ack (msg echoes the channels) or
@@ -480,7 +504,6 @@ static void mexc_answer(struct feed_venue_ctx *v, const struct feed_json_val *f,
 	const char *m = f[J_MSG].p;
 	size_t n = f[J_MSG].n;
 	int64_t code = 0;
-	uint32_t seen = 0;
 
 	if (f[J_CODE].type != FEED_JSON_NONE && feed_json_i64(&f[J_CODE], &code) < 0) {
 		feed_venue_error(v, out, UINT32_MAX, "answer with a bad code");
@@ -499,15 +522,8 @@ static void mexc_answer(struct feed_venue_ctx *v, const struct feed_json_val *f,
 		out->cls = FEED_MSG_HEARTBEAT;
 		return;
 	}
-	if (code != 0 || (n >= 14 && memmem(m, n, "Not Subscribed", 14))) {
-		mexc_reject(v, m, n, code, out);
-		return;
-	}
-	if (mexc_answer_list(v, m, n, 1, &seen, out) == 0) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = seen ? "ack of streams already answered"
-				   : "answer naming no stream we subscribe";
-	}
+	mexc_settle(v, f, m, n, code == 0 && !(n >= 14 && memmem(m, n, "Not Subscribed", 14)), code,
+		    out);
 }
 
 static int mexc_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
@@ -550,10 +566,14 @@ const struct feed_venue_ops feed_venue_mexc = {
 	.markets = 1u << MDBUS_MARKET_SPOT,
 	.limits =
 		{
-			.group = FEED_GROUP_ANY,
-			.streams_per_req = 30,	/* per request: not documented */
+			/* One channel per request, as the documented example:
+			 * its answer's msg then echoes exactly that channel,
+			 * whatever form a multi-channel answer takes (not
+			 * documented). */
+			.group = FEED_GROUP_STREAM,
+			.streams_per_req = 1,
 			.streams_per_conn = 30, /* "a maximum of 30 subscriptions" */
-			.req_interval_ms = 100, /* not documented: a polite gap */
+			.req_interval_ms = 100, /* not documented: 10 per second */
 		},
 	.price_decimals = 8,
 	.qty_decimals = 8,
