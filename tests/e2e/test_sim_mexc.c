@@ -194,6 +194,7 @@ static void test_pushes(struct sim_venue *sv, struct sim_venue *twin)
 	}
 	/* badprecision: an extra digit the adapter must refuse, not round */
 	n = D->trade(sv, 0, 1, 1, 0, msg, sizeof(msg));
+	CHECK(n > 0 && strstr(msg, "7\",\"quantity\"") != NULL, "badprecision %s", msg);
 	CHECK(to_feed(sv, 0, SIM_STREAM_TRADE, msg) == FEED_MSG_ERROR, "class %d: %s", out.cls,
 	      msg);
 	/* a --replay line that is no push goes out as text */
