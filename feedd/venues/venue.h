@@ -535,6 +535,16 @@ int feed_venue_decode_init(struct feed_venue_ctx *v);
 /* Frees the inflate state (ctx_free calls it). */
 void feed_venue_decode_free(struct feed_venue_ctx *v);
 
+struct ProtobufCMessageDescriptor; /* <protobuf-c/protobuf-c.h> */
+struct ProtobufCMessage;
+/* Unpacks the protobuf message p[0..n) of type d with protobuf-c into an
+ * arena over v->scratch (emptied at each call: the result lives until the
+ * next call, and is never freed). No malloc. Returns 0 with *msg; -EMSGSIZE
+ * when the unpacked form does not fit the scratch; -EBADMSG for input that
+ * is not a message of type d. */
+int feed_venue_pb_unpack(struct feed_venue_ctx *v, const struct ProtobufCMessageDescriptor *d,
+			 const uint8_t *p, size_t n, struct ProtobufCMessage **msg);
+
 /* ---- config validation (check.c) ------------------------------------------ */
 
 /*

@@ -178,6 +178,7 @@ struct sim_dialect {
 };
 
 extern const struct sim_dialect sim_dialect_binance;
+extern const struct sim_dialect sim_dialect_mexc;
 /* The dialect called name, or NULL; the i-th one (NULL past the last);
  * sim_dialect_names lists them all ("binance, ..."). */
 const struct sim_dialect *sim_dialect_find(const char *name);
