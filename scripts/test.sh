@@ -15,7 +15,8 @@
 #
 # Time: the end-to-end tests run one at a time and mostly wait on timers, so the CPU-bound
 # work (compiling the other five trees, clang-tidy, the TSan and release unit runs, fuzzing)
-# runs beside them at nice 19, where it barely delays a test's processes. The chaos suite runs
+# runs beside them at nice 19, where it barely delays a test's processes (clang-tidy gets
+# three times its timeout there). The chaos suite runs
 # in the ASan build only: the same invariants, plus memory errors and leaks.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -123,7 +124,7 @@ fi
 background() {
 	nice -n 19 bash -c "$(declare -f build build_others); logs=$logs; build_others" \
 		>"$logs/others.log" 2>&1
-	nice -n 19 meson test -C build --no-rebuild --print-errorlogs --suite lint --logbase lint \
+	nice -n 19 meson test -C build --no-rebuild --print-errorlogs --suite lint --logbase lint -t 3 \
 		>"$logs/lint.log" 2>&1
 	[ "$(cat "$logs/build-tsan.built")" = 0 ] &&
 		nice -n 19 meson test -C build-tsan --no-rebuild --print-errorlogs --suite tsan \
