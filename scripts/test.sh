@@ -16,8 +16,8 @@
 # Time: the end-to-end tests run one at a time and mostly wait on timers, so the CPU-bound
 # work (compiling the other five trees, clang-tidy, the TSan and release unit runs, fuzzing)
 # runs beside them at nice 19, where it barely delays a test's processes (clang-tidy gets
-# three times its timeout there). The chaos suite runs
-# in the ASan build only: the same invariants, plus memory errors and leaks.
+# three times its timeout there). The chaos suite runs in the ASan build only: the same
+# invariants, plus memory errors and leaks.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
