@@ -194,6 +194,13 @@ static const struct dialect_case cases[] = {
 				 "\"instId\":\"ETH-USDT\"}",
 				 NULL, 1},
 				{"{\"op\":\"login\"}", -1, 1, 0, "\"event\":\"error\"", NULL, 1},
+				/* a perpetual swap is an instrument of its own */
+				{"{\"op\":\"subscribe\",\"args\":[{\"channel\":\"trades\","
+				 "\"instId\":\"BTC-USDT-SWAP\"}]}",
+				 0, 1, 0,
+				 "{\"event\":\"subscribe\",\"arg\":{\"channel\":\"trades\","
+				 "\"instId\":\"BTC-USDT-SWAP\"}",
+				 NULL, 2},
 			},
 		.trade = "{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{"
 			 "\"instId\":\"BTC-USDT\",\"tradeId\":\"1430899\",\"px\":\"65000.14\","

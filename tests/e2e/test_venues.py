@@ -23,13 +23,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as E  # noqa: E402
 from e2elib import check, log  # noqa: E402
 
-# venue -> the symbol lists of its feedd sessions (one session per list: a
-# venue whose markets live on different paths needs one session per path).
+# venue -> its feedd sessions: a symbol list, or a dict of the symbols and
+# more session keys (a venue whose markets live on different paths needs
+# one session per path; swaps in contracts need their contract_size).
 VENUES = {
     "binance": [["BTC-USDT", "ETH-USDT"]],
     "coinbase": [["BTC-USDT", "ETH-USDT"]],
     "kraken": [["BTC-USDT", "ETH-USDT"]],
-    "okx": [["BTC-USDT", "ETH-USDT"]],
+    "okx": [["BTC-USDT", "ETH-USDT"], {"symbols": ["BTC-USDT-PERP"], "contract_size": "0.01"}],
 }
 
 RATE = 20  # events/s per subscribed symbol-stream
@@ -119,23 +120,29 @@ class VenueSim:
             return [json.loads(line) for line in f if line.strip()]
 
 
+def session_symbols(entry):
+    return entry["symbols"] if isinstance(entry, dict) else entry
+
+
 def sessions(venues):
-    """(session name, venue, symbols) of every feedd session."""
+    """(session name, venue, symbols, extra keys) of every feedd session."""
     out = []
     for v in venues:
-        for k, syms in enumerate(VENUES[v]):
-            out.append((f"{v}{k}", v, syms))
+        for k, entry in enumerate(VENUES[v]):
+            keys = {a: b for a, b in entry.items() if a != "symbols"} \
+                if isinstance(entry, dict) else {}
+            out.append((f"{v}{k}", v, session_symbols(entry), keys))
     return out
 
 
 def write_config(d, bus, sim, sess):
     text = f"[bus]\nname = {bus}\nslots = 65536\n\n[feed]\nshutdown_timeout = 2s\n" \
            f"ca_file = {os.path.join(d, 'ca.pem')}\n"
-    for name, venue, syms in sess:
+    for name, venue, syms, keys in sess:
         text += f"\n[session {name}]\nvenue = {venue}\n" \
                 f"url = wss://127.0.0.1:{sim.port[venue]}\n" \
                 f"symbols = {', '.join(syms)}\nchannels = trades, bbo\n"
-        text += "".join(f"{k} = {v}\n" for k, v in FAST.items())
+        text += "".join(f"{k} = {v}\n" for k, v in {**FAST, **keys}.items())
     p = os.path.join(d, "feedd.ini")
     with open(p, "w") as f:
         f.write(text)
@@ -184,7 +191,7 @@ def pause_and_compare(sim, bus, phase):
 def expected_streams(venue):
     """Subscriptions the simulator must count for the venue: trades and
     BBO of every symbol of every session."""
-    return 2 * sum(len(lst) for lst in VENUES[venue])
+    return 2 * sum(len(session_symbols(e)) for e in VENUES[venue])
 
 
 def check_resubscribed(sim, venue):
@@ -235,7 +242,7 @@ def run(venues, strict=False):
     sim = VenueSim(d, venues)
     sess = sessions(venues)
     feedd = E.Feedd(write_config(d, bus, sim, sess))
-    for name, _, _ in sess:
+    for name, _, _, _ in sess:
         feedd.wait(live_re(name), 20)
     for v in venues:
         st = sim.listener(v)
@@ -259,7 +266,7 @@ def run(venues, strict=False):
     mark = feedd.proc.count()
     for v in venues:
         check(sim.ctl("on", v, "reset").startswith("ok reset"), f"on {v} reset")
-    for name, _, _ in sess:
+    for name, _, _, _ in sess:
         feedd.wait(live_re(name), 30, mark)
     for v in venues:
         check_resubscribed(sim, v)

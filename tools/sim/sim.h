@@ -110,7 +110,8 @@ struct sim_bbo {
 int sim_venue_init(struct sim_venue *v, const char *symbols, uint64_t seed, char *err,
 		   size_t errlen);
 /* Finds (or, for a non-fixed venue, creates) the symbol for a native name
- * in any case ("btcusdt", "BTCUSDT"; separators '-', '_', '/' ignored).
+ * in any case ("btcusdt", "BTCUSDT"; separators '-', '_', '/' ignored); a
+ * trailing SWAP is a symbol of its own (OKX "BTC-USDT-SWAP": a perpetual).
  * Returns the index or -ENOENT for an unknown/implausible one. */
 int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n);
 /* Advances symbol i's walk by one trade (id 0: the symbol's next id). */
