@@ -279,12 +279,50 @@ def run(venues, strict=False):
     check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
 
 
+def run_reject(venues):
+    """One unknown symbol among good ones per venue, in the venue's own
+    reject form: feedd fails only that symbol, stays connected and LIVE, and
+    the good ones flow."""
+    d = E.make_certs(E.tmpdir("vreject"))
+    bus = E.bus_name("vreject")
+    sim = VenueSim(d, venues)
+    sess = [(f"{v}0", v, session_symbols(VENUES[v][0]) + ["NOPE-XYZ"], {}) for v in venues]
+    feedd = E.Feedd(write_config(d, bus, sim, sess))
+    for name, v, syms, _ in sess:
+        feedd.wait(live_re(name), 20)
+        feedd.wait(rf"^feedd: {name}: subscription rejected .*\bsymbol=NOPE-XYZ\b", 20)
+    check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
+    time.sleep(WINDOW)
+    for name, v, syms, _ in sess:
+        check(not feedd.proc.find(rf"^feedd: {name}: state \S+ -> (BACKOFF|CLOSING|FAILED)"),
+              f"{name}: a rejected symbol ended the connection")
+        check(not feedd.proc.find(rf"^feedd: {name}: subscription rejected .*symbol="
+                                  rf"(?!NOPE-XYZ\b)"), f"{name}: a good symbol was rejected")
+        st = sim.listener(v)
+        check(st["accepted"] == 1 and st["subscriptions"] == 2 * (len(syms) - 1),
+              f"{v}: good symbols not subscribed on one connection: {st}")
+    ticks, r = E.tail_json(bus, 1.0, extra=["--from-start"])
+    for name, v, syms, _ in sess:
+        mine = [t for t in ticks if t.get("venue") == v]
+        for sym in syms[:-1]:
+            for kind in ("trade", "bbo"):
+                check([t for t in mine if t["symbol"] == sym and t["kind"] == kind],
+                      f"{v}: no {kind} ticks for {sym}")
+        nope = [t.get("status") for t in mine if t["symbol"] == "NOPE-XYZ"]
+        check("failed" in nope and "up" not in nope and
+              not [t for t in mine if t["symbol"] == "NOPE-XYZ" and t["kind"] != "status"],
+              f"{v}: NOPE-XYZ ticks {nope}")
+    feedd.proc.signal(15)
+    check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
+
+
 def scenario(venue):
     return lambda: run([venue])
 
 
 SCENARIOS = {v: scenario(v) for v in VENUES}
 SCENARIOS["mix"] = lambda: run(list(VENUES))
+SCENARIOS["reject"] = lambda: run_reject(list(VENUES))
 # OKX sends each bbo-tbt snapshot right after that arg's ack, before the
 # last ack of the request: feedd drops it (no data before the last answer)
 # and with it the gap flag the first BBO after a reconnection must carry.
