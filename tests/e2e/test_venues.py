@@ -7,8 +7,9 @@ line per data message), field by field, nothing missing and nothing extra;
 then each venue's connection is reset and feedd must reconnect,
 resubscribe and flag the gap on the first tick of each stream.
 
-usage: test_venues.py VENUE|mix
-Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL (meson sets them).
+usage: test_venues.py VENUE|mix|reject|snapshot-gap
+Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL (meson sets them);
+E2E_VALGRIND=1 runs the simulator under memcheck and requires a clean exit.
 """
 import json
 import os
@@ -33,6 +34,7 @@ VENUES = {
     "okx": [["BTC-USDT", "ETH-USDT"], {"symbols": ["BTC-USDT-PERP"], "contract_size": "0.01"}],
 }
 
+VALGRIND = os.environ.get("E2E_VALGRIND") == "1"
 RATE = 20  # events/s per subscribed symbol-stream
 WINDOW = 2.5  # seconds of data per phase
 DRAIN = 1.5  # seconds for feedd to publish what is in flight once the sim pauses
@@ -99,17 +101,26 @@ class VenueSim:
                 "--key", os.path.join(d, "server.key")]
         for v in self.venues:
             argv += ["--listen", "127.0.0.1:0", "--venue", v]
-        self.proc = E.Proc("sim", argv)
+        self.proc = E.Proc("sim", (E.VALGRIND if VALGRIND else []) + argv)
         self.port = {}
         k = 0
         for v in self.venues:
-            k, m = self.proc.wait_line(r"^listening 127\.0\.0\.1:(\d+)$", 30, start=k,
+            k, m = self.proc.wait_line(r"^listening 127\.0\.0\.1:(\d+)$", 60, start=k,
                                        stdout=True)
             self.port[v] = int(m.group(1))
             k += 1
 
     def ctl(self, *cmd):
         return E.Sim.ctl(self, *cmd)
+
+    def stop(self):
+        """SIGTERM: exit 0, and under memcheck no error and no descriptor left."""
+        self.proc.signal(15)
+        rc = self.proc.wait(60 if VALGRIND else 10)
+        check(rc == 0, f"mdbus-sim exit status {rc} after SIGTERM (valgrind error = 99)")
+        if VALGRIND:
+            fds = E.valgrind_fd_leaks(self.proc)
+            check(not fds, f"mdbus-sim left descriptors open: {fds}")
 
     def listener(self, venue):
         st = json.loads(self.ctl("stats"))
@@ -277,6 +288,7 @@ def run(venues, strict=False):
         check_gaps(v, recs, ticks, old_conns, strict)
     feedd.proc.signal(15)
     check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
+    sim.stop()
 
 
 def run_reject(venues):
@@ -314,6 +326,7 @@ def run_reject(venues):
               f"{v}: NOPE-XYZ ticks {nope}")
     feedd.proc.signal(15)
     check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
+    sim.stop()
 
 
 def scenario(venue):

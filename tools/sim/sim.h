@@ -136,11 +136,13 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *
  * A dialect is one file (tools/sim/VENUE.c) defining a `const struct
  * sim_dialect sim_dialect_VENUE`, listed in venue.c's sim_dialects[] and in
- * tools/sim/meson.build (and tests/e2e/meson.build for the unit test). It
- * does no I/O and keeps no state of its own: the symbols and their random
- * walks are the listener's struct sim_venue (venue.c); the dialect only
- * turns requests into subscription changes and replies, and walk steps
- * into the venue's text. The server calls, per listener:
+ * tools/sim/meson.build's sim_dialect_files (the unit tests link them all).
+ * Its tests: a row of tests/e2e/test_sim_dialects.c, and a line in
+ * tests/e2e/test_venues.py's VENUES and tests/e2e/meson.build's venue list
+ * (feedd against it, every tick compared with --record). It does no I/O and keeps no state of its
+ * own: the symbols and their random walks are the listener's struct sim_venue (venue.c); the
+ * dialect only turns requests into subscription changes and replies, and walk steps into the
+ * venue's text. The server calls, per listener:
  *
  *   route     at the HTTP upgrade: is this path served (Binance /ws,
  *             /stream?streams=...), and which streams does it subscribe by
