@@ -329,6 +329,36 @@ def run_reject(venues):
     sim.stop()
 
 
+def run_faults(venues):
+    """The simulator's message faults in each venue's dialect: a bad JSON
+    message and an over-precise trade are counted and skipped (never
+    published, rounded or cut), a trade in 3 fragments is published like
+    any other; every other tick exactly as recorded; no session drops."""
+    d = E.make_certs(E.tmpdir("vfaults"))
+    bus = E.bus_name("vfaults")
+    sim = VenueSim(d, venues)
+    sess = sessions(venues)
+    feedd = E.Feedd(write_config(d, bus, sim, sess))
+    for name, _, _, _ in sess:
+        feedd.wait(live_re(name), 20)
+    check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
+    time.sleep(1.0)
+    mark = feedd.proc.count()
+    for cmd in (("badjson",), ("badprecision",), ("fragments", 3)):
+        check(sim.ctl(*cmd).startswith("ok "), f"sim {cmd}")
+    time.sleep(1.0)
+    recs, ticks = pause_and_compare(sim, bus, "faults")
+    for name, _, _, _ in sess:
+        check(not feedd.proc.find(rf"^feedd: {name}: state ", mark),
+              f"{name}: bad input dropped the session")
+        bad = feedd.proc.find(rf"^feedd: {name}: bad message skipped", mark)
+        check(len(bad) >= 2, f"{name}: bad JSON and the over-precise trade not both "
+                             f"counted: {bad}")
+    feedd.proc.signal(15)
+    check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
+    sim.stop()
+
+
 def scenario(venue):
     return lambda: run([venue])
 
@@ -336,6 +366,7 @@ def scenario(venue):
 SCENARIOS = {v: scenario(v) for v in VENUES}
 SCENARIOS["mix"] = lambda: run(list(VENUES))
 SCENARIOS["reject"] = lambda: run_reject(list(VENUES))
+SCENARIOS["faults"] = lambda: run_faults(list(VENUES))
 # OKX sends each bbo-tbt snapshot right after that arg's ack, before the
 # last ack of the request: feedd drops it (no data before the last answer)
 # and with it the gap flag the first BBO after a reconnection must carry.

@@ -294,6 +294,9 @@ int sim_conn_send_msg(struct sim_conn *c, int sym, uint8_t kind, const void *p, 
  * --record written there when e is the step it prints (same sym and kind). */
 int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p, size_t n,
 		       const struct sim_last *e);
+/* --record: one line for step e sent to c by other means (the fragments
+ * fault); nothing without --record or for kind 0. */
+void sim_conn_record(struct sim_conn *c, const struct sim_last *e);
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns);
 
 /* ---- server (server.c) -------------------------------------------------------------- */
