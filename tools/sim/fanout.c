@@ -42,17 +42,12 @@ int sim_server_wants(const struct sim_conn *c, int sym, uint8_t kind)
 }
 
 /* Queues one data message to c (through its dialect's frame hook) and
- * counts it. */
+ * counts it; records it when it is the venue's last walk step. */
 void sim_server_send_event(struct sim_server *s, struct sim_conn *c, int sym, uint8_t kind,
 			   const char *p, size_t n)
 {
-	sim_conn_send_msg(c, sym, kind, p, n);
-	s->stats.messages_sent++;
-	c->l->messages_sent++;
-	if (kind == SIM_STREAM_TRADE)
-		s->stats.trades_sent++;
-	else if (kind == SIM_STREAM_BBO)
-		s->stats.bbo_sent++;
+	(void)s;
+	sim_conn_send_data(c, sym, kind, p, n, &c->l->venue.last);
 }
 
 int sim_server_selected(const struct sim_server *s, const struct sim_conn *c)
@@ -81,10 +76,25 @@ int sim_server_trade(struct sim_server *s, struct sim_conn *c, uint32_t i)
 	int64_t now_ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
 	struct sim_listener *l = c->l;
 
+	int n;
+
 	if (!s->opt.numbered)
-		return l->d->trade(&l->venue, i, now_ms, 0, 0, s->scratch, sizeof(s->scratch));
+		return sim_server_step(s, l, i, SIM_STREAM_TRADE);
 	/* connection id above, this connection's count of the symbol's trades
 	 * below: a reader sees each connection's trades numbered 1, 2, 3... */
-	return l->d->trade(&l->venue, i, now_ms, 0, c->id << 32 | ++c->trade_seq[i], s->scratch,
-			   sizeof(s->scratch));
+	n = l->d->trade(&l->venue, i, now_ms, 0, c->id << 32 | ++c->trade_seq[i], s->scratch,
+			sizeof(s->scratch));
+	l->venue.last.ms = now_ms;
+	return n;
+}
+
+int sim_server_step(struct sim_server *s, struct sim_listener *l, uint32_t i, uint8_t kind)
+{
+	int64_t now_ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	int n = kind == SIM_STREAM_TRADE
+			? l->d->trade(&l->venue, i, now_ms, 0, 0, s->scratch, sizeof(s->scratch))
+			: l->d->bbo(&l->venue, i, now_ms, s->scratch, sizeof(s->scratch));
+
+	l->venue.last.ms = now_ms;
+	return n;
 }

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <openssl/ssl.h>
 #include <wslay/wslay.h>
@@ -39,6 +40,9 @@
 /* Stream kinds a connection can subscribe to, per symbol (bit mask). */
 #define SIM_STREAM_TRADE 0x01u
 #define SIM_STREAM_BBO	 0x02u
+#define SIM_STREAM_DATA	 0x03u	    /* the market data bits: what stats count */
+#define SIM_STREAM_AUX	 0x04u	    /* a dialect's own channel (Coinbase heartbeat): no data */
+#define SIM_BEAT_NS	 1000000000 /* the dialect's beat hook: once a second */
 
 /* ---- growable byte buffer ----------------------------------------------------------- */
 
@@ -62,10 +66,27 @@ struct sim_symbol {
 	int64_t tick;		     /* price step, 8 decimals */
 	uint64_t trade_id;
 	uint64_t update_id;
+	uint64_t seq; /* the venue's per-symbol message sequence (Coinbase, OKX seqId) */
+};
+
+/* The walk step a dialect printed last, for --record: venue.c fills it in
+ * sim_venue_next_trade/next_bbo; a dialect that prints the id or the time
+ * otherwise than in decimal / at now_ms says so here (id, no_ts). */
+struct sim_last {
+	uint8_t kind; /* SIM_STREAM_TRADE or _BBO; 0 = nothing to record */
+	uint32_t sym;
+	int64_t px, qty, bid, bid_qty, ask, ask_qty;
+	int buyer_maker;
+	uint64_t update_id;
+	char id[64];  /* the trade id as printed: the decimal id unless the dialect says */
+	int no_ts;    /* the message carries no exchange time */
+	int64_t ms;   /* the time it carries (the server's now_ms, set by the server) */
+	int snapshot; /* sent with a subscription's answer (sim_reply_data) */
 };
 
 struct sim_venue {
 	struct sim_symbol sym[SIM_MAX_SYMBOLS];
+	struct sim_last last; /* the last walk step printed (--record) */
 	uint32_t nsym;
 	int fixed;    /* 1: only --symbols are valid; 0: any plausible symbol */
 	uint64_t rng; /* xorshift state */
@@ -89,7 +110,8 @@ struct sim_bbo {
 int sim_venue_init(struct sim_venue *v, const char *symbols, uint64_t seed, char *err,
 		   size_t errlen);
 /* Finds (or, for a non-fixed venue, creates) the symbol for a native name
- * in any case ("btcusdt", "BTCUSDT"; separators '-', '_', '/' ignored).
+ * in any case ("btcusdt", "BTCUSDT"; separators '-', '_', '/' ignored); a
+ * trailing SWAP is a symbol of its own (OKX "BTC-USDT-SWAP": a perpetual).
  * Returns the index or -ENOENT for an unknown/implausible one. */
 int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n);
 /* Advances symbol i's walk by one trade (id 0: the symbol's next id). */
@@ -97,6 +119,10 @@ void sim_venue_next_trade(struct sim_venue *v, uint32_t i, uint64_t id, struct s
 void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b);
 /* Exact decimal text of m / 10^decimals, every decimal printed. */
 void sim_dec(int64_t m, int decimals, char *out, size_t len);
+/* The same without trailing zeros ("400.23", "2"), as most venues print. */
+void sim_dec_trim(int64_t m, int decimals, char *out, size_t len);
+/* RFC 3339 UTC with microseconds: "2026-12-06T23:28:22.061000Z". */
+void sim_rfc3339(int64_t ms, char *out, size_t len);
 /* A price at 8 decimals, or with extra_decimals more digits (the last one
  * never zero: the badprecision fault a parser must reject, not round). */
 void sim_price(int64_t px, int extra_decimals, char *out, size_t len);
@@ -110,11 +136,13 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *
  * A dialect is one file (tools/sim/VENUE.c) defining a `const struct
  * sim_dialect sim_dialect_VENUE`, listed in venue.c's sim_dialects[] and in
- * tools/sim/meson.build (and tests/e2e/meson.build for the unit test). It
- * does no I/O and keeps no state of its own: the symbols and their random
- * walks are the listener's struct sim_venue (venue.c); the dialect only
- * turns requests into subscription changes and replies, and walk steps
- * into the venue's text. The server calls, per listener:
+ * tools/sim/meson.build's sim_dialect_files (the unit tests link them all).
+ * Its tests: a row of tests/e2e/test_sim_dialects.c, and a line in
+ * tests/e2e/test_venues.py's VENUES and tests/e2e/meson.build's venue list
+ * (feedd against it, every tick compared with --record). It does no I/O and keeps no state of its
+ * own: the symbols and their random walks are the listener's struct sim_venue (venue.c); the
+ * dialect only turns requests into subscription changes and replies, and walk steps into the
+ * venue's text. The server calls, per listener:
  *
  *   route     at the HTTP upgrade: is this path served (Binance /ws,
  *             /stream?streams=...), and which streams does it subscribe by
@@ -133,6 +161,10 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             price with sim_price(px, extra_decimals) (badprecision).
  *             Returns the length or -ENOSPC, never a truncated message.
  *   bbo       the same for sim_venue_next_bbo.
+ *             Both leave the step in v->last for --record (price, qty,
+ *             side, id, time): a dialect printing the trade id otherwise
+ *             than in decimal copies the text it printed to v->last.id; one
+ *             whose message carries no time sets v->last.no_ts.
  *   classify  a --replay line: stream kind and symbol index, or -ENOENT.
  *   ping      optional: the app-level keepalive text the server sends every
  *             --ping-interval ("ping", {"op":"ping"}...). NULL: WebSocket ping
@@ -143,15 +175,26 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             deflates every message into a binary frame; a protobuf venue
  *             encodes there. Returns 1 (out filled), 0 (send p as a text frame
  *             unchanged) or -errno. NULL: text frames as they are.
+ *   beat      optional: once a second per open connection, the venue's own
+ *             periodic messages for what subs holds (Kraken's heartbeat
+ *             channel, Coinbase's heartbeat per product): replies, 0 or more.
+ *   hello     optional: what the venue sends as soon as a connection is
+ *             open (Kraken's status message): replies, 0 or more.
+ *
+ * A request may answer with data too (a venue's snapshot on subscribe):
+ * sim_reply_data adds it, printed from v->last, and it is sent, counted and
+ * recorded as market data. Bits above SIM_STREAM_DATA in subs are the
+ * dialect's own channels (heartbeat): never data, not counted.
  */
 
-#define SIM_REPLIES_MAX 8
+#define SIM_REPLIES_MAX 64 /* one ack per stream: 32 symbols x 2 */
 #define SIM_REQ_PING	1
 #define SIM_REQ_PONG	2
 
-struct sim_replies {
+struct sim_replies { /* large: allocate it */
 	uint32_t n;
 	size_t off[SIM_REPLIES_MAX], len[SIM_REPLIES_MAX];
+	struct sim_last data[SIM_REPLIES_MAX]; /* kind != 0: a data message (snapshot) */
 	size_t used;
 	char text[16384];
 };
@@ -159,6 +202,10 @@ struct sim_replies {
 /* Appends one reply (printf format); -ENOSPC when full. */
 __attribute__((format(printf, 2, 3))) int sim_reply_add(struct sim_replies *r, const char *fmt,
 							...);
+/* Appends a data message printed from v->last (a snapshot a venue sends on
+ * subscribe): sent, counted and recorded as market data, with time ms. */
+__attribute__((format(printf, 4, 5))) int
+sim_reply_data(struct sim_replies *r, const struct sim_venue *v, int64_t ms, const char *fmt, ...);
 /* Reply k as a NUL-terminated string. */
 const char *sim_reply(const struct sim_replies *r, uint32_t k);
 
@@ -175,9 +222,16 @@ struct sim_dialect {
 	int (*ping)(int64_t now_ms, char *buf, size_t len);
 	int (*frame)(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
 		     size_t n, struct sim_buf *out, uint8_t *opcode);
+	int (*beat)(struct sim_venue *v, const uint8_t *subs, int64_t now_ms,
+		    struct sim_replies *out);
+	int (*hello)(struct sim_venue *v, uint64_t conn_id, int64_t now_ms,
+		     struct sim_replies *out);
 };
 
 extern const struct sim_dialect sim_dialect_binance;
+extern const struct sim_dialect sim_dialect_coinbase;
+extern const struct sim_dialect sim_dialect_kraken;
+extern const struct sim_dialect sim_dialect_okx;
 extern const struct sim_dialect sim_dialect_mexc;
 /* The dialect called name, or NULL; the i-th one (NULL past the last);
  * sim_dialect_names lists them all ("binance, ..."). */
@@ -219,6 +273,7 @@ struct sim_conn {
 	int want_write;	     /* TLS needs POLLOUT to progress */
 	int64_t deadline_ns; /* SIM_CS_DELAY: answer at; SIM_CS_CLOSING: give up at */
 	int64_t next_ping_ns;
+	int64_t next_beat_ns; /* the dialect's beat hook */
 	char req_path[256];
 	char req_key[64];
 	uint8_t subs[SIM_MAX_SYMBOLS];	     /* SIM_STREAM_* per symbol */
@@ -240,6 +295,13 @@ int sim_conn_send_frame(struct sim_conn *c, uint8_t opcode, const void *p, size_
 /* Queues one message (data or reply) through the dialect's frame hook:
  * sym/kind say which stream it belongs to (-1/0 for a reply). */
 int sim_conn_send_msg(struct sim_conn *c, int sym, uint8_t kind, const void *p, size_t n);
+/* A data message: sent as sim_conn_send_msg, counted in the stats, and with
+ * --record written there when e is the step it prints (same sym and kind). */
+int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p, size_t n,
+		       const struct sim_last *e);
+/* --record: one line for step e sent to c by other means (the fragments
+ * fault); nothing without --record or for kind 0. */
+void sim_conn_record(struct sim_conn *c, const struct sim_last *e);
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns);
 
 /* ---- server (server.c) -------------------------------------------------------------- */
@@ -258,6 +320,7 @@ struct sim_options {
 	double rate;  /* ticks/s per symbol-stream (replay: lines/s) */
 	int64_t ping_interval_ms;
 	uint64_t seed;
+	const char *record; /* --record FILE: one JSON line per data message sent */
 };
 
 struct sim_stats {
@@ -320,7 +383,8 @@ struct sim_server {
 	size_t *replay_len;
 	size_t nreplay;
 	size_t replay_pos;
-	int stop; /* exit status + 1 once a signal arrived */
+	FILE *rec; /* --record */
+	int stop;  /* exit status + 1 once a signal arrived */
 	char scratch[1 << 16];
 };
 
@@ -330,7 +394,9 @@ void sim_server_free(struct sim_server *s);
 void sim_server_set_rate(struct sim_server *s, double rate, int64_t now_ns);
 /* Does c take a data message of symbol sym (< 0: any) and kind (0: any)? */
 int sim_server_wants(const struct sim_conn *c, int sym, uint8_t kind);
-/* Queues one data message to c (through its dialect's frame hook), counted. */
+/* Queues one data message to c (through its dialect's frame hook), counted;
+ * with --record, a message of c's venue's last walk step (v->last, same
+ * sym and kind) is written to the record as well. */
 void sim_server_send_event(struct sim_server *s, struct sim_conn *c, int sym, uint8_t kind,
 			   const char *p, size_t n);
 /* Sends one data message to every open, non-silent, non-stalled connection
@@ -343,6 +409,9 @@ int sim_server_selected(const struct sim_server *s, const struct sim_conn *c);
 /* Formats connection c's next trade of symbol i (numbered with --numbered)
  * into s->scratch; returns the length or -ENOSPC. */
 int sim_server_trade(struct sim_server *s, struct sim_conn *c, uint32_t i);
+/* Formats listener l's next event of symbol i and kind (not numbered) into
+ * s->scratch, its time noted for --record; returns the length or -ENOSPC. */
+int sim_server_step(struct sim_server *s, struct sim_listener *l, uint32_t i, uint8_t kind);
 /* Opens l's listening socket on its address (first time) or listen_addr. */
 int sim_server_listen(struct sim_listener *l, char *err, size_t errlen);
 /* restart: closes every (selected) connection and listener for delay_ms. */

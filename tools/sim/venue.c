@@ -11,13 +11,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "sim.h"
 
 #define VENUE_SCALE 100000000LL /* 8 decimals */
 
 /* Every dialect --venue accepts; a new one is one line here. */
-static const struct sim_dialect *const sim_dialects[] = {&sim_dialect_binance, &sim_dialect_mexc};
+static const struct sim_dialect *const sim_dialects[] = {
+	&sim_dialect_binance,
+	&sim_dialect_coinbase,
+	&sim_dialect_kraken,
+	&sim_dialect_okx,
+	&sim_dialect_mexc,
+};
 
 /* Quote assets that make a symbol plausible when no --symbols list is set;
  * anything else is answered with the venue's "invalid symbol" so tests can
@@ -69,6 +76,31 @@ int sim_reply_add(struct sim_replies *r, const char *fmt, ...)
 	return 0;
 }
 
+int sim_reply_data(struct sim_replies *r, const struct sim_venue *v, int64_t ms, const char *fmt,
+		   ...)
+{
+	va_list ap;
+	size_t room = sizeof(r->text) - r->used;
+	int n;
+
+	if (r->n >= SIM_REPLIES_MAX || room == 0)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	n = vsnprintf(r->text + r->used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		r->text[r->used] = '\0';
+		return -ENOSPC;
+	}
+	r->data[r->n] = v->last;
+	r->data[r->n].ms = ms;
+	r->data[r->n].snapshot = 1;
+	r->off[r->n] = r->used;
+	r->len[r->n++] = (size_t)n;
+	r->used += (size_t)n + 1;
+	return 0;
+}
+
 const char *sim_reply(const struct sim_replies *r, uint32_t k)
 {
 	return k < r->n ? r->text + r->off[k] : "";
@@ -79,7 +111,7 @@ uint32_t sim_subs_count(const uint8_t *subs)
 	uint32_t n = 0;
 
 	for (size_t i = 0; i < SIM_MAX_SYMBOLS; i++)
-		n += (uint32_t)__builtin_popcount(subs[i]);
+		n += (uint32_t)__builtin_popcount(subs[i] & SIM_STREAM_DATA);
 	return n;
 }
 
@@ -140,6 +172,7 @@ static int venue_add(struct sim_venue *v, const char *upper, const char *norm)
 		s->px = (int64_t)(10 + h % 1000) * VENUE_SCALE + (int64_t)(h >> 32) % 100 * s->tick;
 	s->trade_id = 1000000 + h % 1000000;
 	s->update_id = 5000000 + (h >> 20) % 1000000;
+	s->seq = 300000000 + (h >> 28) % 1000000;
 	return (int)v->nsym++;
 }
 
@@ -163,7 +196,7 @@ static int venue_find(const struct sim_venue *v, const char *lower, size_t n)
 int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n)
 {
 	char lower[SIM_NATIVE_MAX], upper[SIM_NATIVE_MAX], norm[SIM_NATIVE_MAX];
-	size_t k = 0, q;
+	size_t k = 0, q, m;
 	int r;
 
 	for (size_t j = 0; j < n; j++) {
@@ -174,13 +207,16 @@ int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n)
 		lower[k++] = (char)tolower((unsigned char)name[j]);
 	}
 	r = venue_find(v, lower, k);
-	if (r >= 0 || v->fixed || !venue_plausible(lower, k))
+	/* a perpetual swap names its market after the pair (OKX BTC-USDT-SWAP) */
+	m = k > 4 && memcmp(lower + k - 4, "swap", 4) == 0 ? 4 : 0;
+	if (r >= 0 || v->fixed || !venue_plausible(lower, k - m))
 		return r;
 	for (size_t j = 0; j < k; j++)
 		upper[j] = (char)toupper((unsigned char)lower[j]);
 	upper[k] = '\0';
-	q = venue_quote(lower, k);
-	snprintf(norm, sizeof(norm), "%.*s-%s", (int)(k - q), upper, upper + k - q);
+	q = venue_quote(lower, k - m);
+	snprintf(norm, sizeof(norm), "%.*s-%.*s%s", (int)(k - m - q), upper, (int)q,
+		 upper + k - m - q, m ? "-SWAP" : "");
 	return venue_add(v, upper, norm);
 }
 
@@ -251,6 +287,29 @@ void sim_dec(int64_t m, int decimals, char *out, size_t len)
 		 digits + n - decimals);
 }
 
+void sim_dec_trim(int64_t m, int decimals, char *out, size_t len)
+{
+	size_t n;
+
+	sim_dec(m, decimals, out, len);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+}
+
+void sim_rfc3339(int64_t ms, char *out, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char day[32];
+
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%03d000Z", day, (int)(ms % 1000));
+}
+
 void sim_price(int64_t px, int extra_decimals, char *out, size_t len)
 {
 	int64_t mant = px;
@@ -278,6 +337,12 @@ void sim_venue_next_trade(struct sim_venue *v, uint32_t i, uint64_t id, struct s
 	venue_walk(v, s);
 	t->px = s->px;
 	t->id = id ? id : ++s->trade_id;
+	v->last = (struct sim_last){.kind = SIM_STREAM_TRADE,
+				    .sym = i,
+				    .px = t->px,
+				    .qty = t->qty,
+				    .buyer_maker = t->buyer_maker};
+	snprintf(v->last.id, sizeof(v->last.id), "%" PRIu64, t->id);
 }
 
 void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b)
@@ -291,4 +356,11 @@ void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b)
 	b->bid_qty = (int64_t)(venue_rand(v) % 500000 + 1) * 1000;
 	b->ask_qty = (int64_t)(venue_rand(v) % 500000 + 1) * 1000;
 	b->update_id = ++s->update_id;
+	v->last = (struct sim_last){.kind = SIM_STREAM_BBO,
+				    .sym = i,
+				    .bid = b->bid,
+				    .bid_qty = b->bid_qty,
+				    .ask = b->ask,
+				    .ask_qty = b->ask_qty,
+				    .update_id = b->update_id};
 }
