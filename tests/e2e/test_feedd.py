@@ -592,6 +592,79 @@ def scenario_valgrind():
     check(not fds, f"feedd leaked descriptors: {fds}")
 
 
+CONN_SYMS = ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT", "ADA-USDT"]
+
+
+def top_session(bus):
+    """The session's record as mdbus-top --json shows it."""
+    top = os.environ.get("MDBUS_TOP", "mdbus-top")
+    r = subprocess.run([top, "--bus", bus, "--json"], capture_output=True, timeout=20)
+    check(r.returncode in (0, 1), f"mdbus-top exit {r.returncode}: {r.stderr[:300]!r}")
+    ss = [x for x in json.loads(r.stdout.decode()).get("sessions", [])
+          if x.get("name") == SESSION]
+    check(len(ss) == 1, f"mdbus-top: no session {SESSION}")
+    return ss[0]
+
+
+def conn_live(k):
+    return rf"^feedd: {SESSION}/{k}: state \S+ -> LIVE\b"
+
+
+def statuses(ticks, sym):
+    return [t.get("status") for t in ticks if t.get("kind") == "status" and
+            t.get("symbol") == sym]
+
+
+def scenario_conns():
+    """Five symbols x two channels with streams_per_conn = 4 (a test key that
+    may only lower the venue's limit): three connections (2, 2 and 1
+    symbols), each with its own state machine. A reset of the one carrying
+    SOL-USDT (and XRP-USDT) takes only those two down and back up, with the
+    gap flag on their next ticks; the other connections and their symbols
+    never go down."""
+    rig = Rig("conns", symbols=", ".join(CONN_SYMS), session_extra="streams_per_conn = 4")
+    rig.wait(rf"^feedd: {SESSION}: connections=3 streams_per_conn=4\b", 15)
+    for k in range(3):
+        rig.wait(conn_live(k), 20)
+    st = rig.sim.stats()
+    check(st["accepted"] == 3 and st["open"] == 3, f"three connections expected: {st}")
+    check(st["subscriptions"] == 10, f"ten streams subscribed over them: {st}")
+    top = top_session(rig.bus)
+    check(top["conns"] == 3 and top["conns_live"] == 3 and top["state"] == "live" and
+          [c["state"] for c in top["connections"]] == ["live"] * 3,
+          f"health record: {top}")
+    data = data_ticks(rig.ticks(0.5))
+    for sym in CONN_SYMS:
+        for kind in ("trade", "bbo"):
+            check([t for t in data if t["symbol"] == sym and t["kind"] == kind],
+                  f"no {kind} ticks for {sym}")
+    mark = rig.feedd.proc.count()
+    check(rig.sim.ctl("reset", "SOL-USDT") == "ok reset 1", "reset of one connection")
+    rig.wait(rf"^feedd: {SESSION}/1: state \S+ -> \S+ \((tcp|tls): ", 10, mark)
+    rig.wait(conn_live(1), 20, mark)
+    time.sleep(1.0)
+    others = rig.feedd.proc.find(rf"^feedd: {SESSION}/[02]: (state|status) ", mark)
+    check(not others, f"connections 0 and 2 changed although only 1 was reset: {others}")
+    st = rig.sim.stats()
+    check(st["accepted"] == 4 and st["open"] == 3, f"one reconnection expected: {st}")
+    ticks = rig.ticks(0.5)
+    for sym in ("SOL-USDT", "XRP-USDT"):
+        check(statuses(ticks, sym) == ["up", "down", "up"],
+              f"{sym} status ticks {statuses(ticks, sym)}, expected up, down, up")
+    for sym in ("BTC-USDT", "ETH-USDT", "ADA-USDT"):
+        check(statuses(ticks, sym) == ["up"],
+              f"{sym} status ticks {statuses(ticks, sym)}: it must never go down")
+    for sym in CONN_SYMS:
+        flagged = {t["kind"] for t in data_ticks(ticks) if t["symbol"] == sym and
+                   "gap" in t.get("flags", [])}
+        want = {"trade", "bbo"} if sym in ("SOL-USDT", "XRP-USDT") else set()
+        check(flagged == want, f"{sym}: gap flags on {flagged or 'nothing'}, expected "
+                               f"{want or 'none'}")
+    top = top_session(rig.bus)
+    check(top["conns_live"] == 3 and top["reconnects"] == 1, f"health record: {top}")
+    rig.stop()
+
+
 SCENARIOS = {
     "ticks": scenario_ticks,
     "combined": scenario_combined,
@@ -617,6 +690,7 @@ SCENARIOS = {
     "check_config": scenario_check_config,
     "reject_symbol": scenario_reject_symbol,
     "reject_all": scenario_reject_all,
+    "conns": scenario_conns,
     "valgrind": scenario_valgrind,
 }
 
