@@ -19,6 +19,7 @@
 /* Every adapter, one line each (venue.h "How to add a venue"). */
 #define FEED_VENUE_LIST(X)                                                                         \
 	X(binance)                                                                                 \
+	X(binance_futures)                                                                         \
 	X(bingx)                                                                                   \
 	X(bybit)                                                                                   \
 	X(coinbase)                                                                                \
