@@ -665,6 +665,55 @@ def scenario_conns():
     rig.stop()
 
 
+def scenario_futures():
+    """binance-futures against the simulator's binance-futures dialect, which
+    carries aggTrade only on /market and bookTicker only on /public (a stream
+    on the other path is acked and then silent, as on the venue): one session,
+    two routed connections, trades AND bbo for every symbol, bbo with the
+    venue's time. The URL names only the host: the routes give the paths."""
+    d = E.make_certs(E.tmpdir("futures"))
+    bus = E.bus_name("futures")
+    sim = E.Sim(d, extra=["--rate", "20", "--venue", "binance-futures"])
+    config = os.path.join(d, "futures.ini")
+    with open(config, "w") as f:
+        f.write(f"[bus]\nname = {bus}\nslots = 4096\n\n[feed]\nshutdown_timeout = 2s\n"
+                f"ca_file = {os.path.join(d, 'ca.pem')}\n\n[session {SESSION}]\n"
+                f"venue = binance-futures\nurl = wss://localhost:{sim.port}\n"
+                f"symbols = BTC-USDT-PERP, ETH-USDT-PERP\n" + session_keys(""))
+    feedd = E.Feedd(config)
+    feedd.proc.wait_line(rf"^feedd: {SESSION}: connections=2 streams_per_conn=1024\b", 15)
+    for k in range(2):
+        feedd.proc.wait_line(conn_live(k), 20)
+    st = sim.stats()
+    check(st["accepted"] == 2 and st["open"] == 2 and st["subscriptions"] == 4,
+          f"two connections, four streams: {st}")
+    out, r = E.tail_json(bus, 1.0, extra=["--from-start"])
+    check(r.returncode == 0, f"mdbus-tail exit {r.returncode}")
+    data = data_ticks(out)
+    for sym in ("BTC-USDT-PERP", "ETH-USDT-PERP"):
+        for kind in ("trade", "bbo"):
+            got = [t for t in data if t["symbol"] == sym and t["kind"] == kind]
+            check(got, f"no {kind} ticks for {sym}")
+            check(all("no_exch_ts" not in t.get("flags", []) for t in got),
+                  f"{sym} {kind} ticks without the venue's time")
+    for sym in ("BTC-USDT-PERP", "ETH-USDT-PERP"):
+        check(statuses(out, sym) == ["up"], f"{sym} status {statuses(out, sym)}")
+    # The dialect's routing is real: a client that puts aggTrade on /public
+    # is acknowledged and then gets nothing.
+    c = E.WSClient("127.0.0.1", sim.port, ca=os.path.join(d, "ca.pem"), path="/public/ws")
+    c.send_text('{"method":"SUBSCRIBE","params":["btcusdt@aggTrade"],"id":1}')
+    check(json.loads(c.recv_text()) == {"result": None, "id": 1}, "ack on the wrong path")
+    c.sock.settimeout(1.0)
+    try:
+        extra = c.recv_text()
+    except OSError:
+        extra = None
+    check(extra is None, f"aggTrade on /public must be silent, got {extra!r}")
+    c.close()
+    feedd.proc.signal(signal.SIGTERM)
+    check(feedd.proc.wait(30) == 0, "feedd exit status")
+
+
 SCENARIOS = {
     "ticks": scenario_ticks,
     "combined": scenario_combined,
@@ -691,6 +740,7 @@ SCENARIOS = {
     "reject_symbol": scenario_reject_symbol,
     "reject_all": scenario_reject_all,
     "conns": scenario_conns,
+    "futures": scenario_futures,
     "valgrind": scenario_valgrind,
 }
 

@@ -142,12 +142,16 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             wraps combined streams as {"stream":..,"data":..}; a gzip venue
  *             deflates every message into a binary frame; a protobuf venue
  *             encodes there. Returns 1 (out filled), 0 (send p as a text frame
- *             unchanged) or -errno. NULL: text frames as they are.
+ *             unchanged), SIM_FRAME_DROP (the venue sends nothing on this
+ *             connection: a stream subscribed on a path that does not carry
+ *             it, Binance USD-M's routes) or -errno. NULL: text frames as
+ *             they are.
  */
 
 #define SIM_REPLIES_MAX 8
 #define SIM_REQ_PING	1
 #define SIM_REQ_PONG	2
+#define SIM_FRAME_DROP	2 /* frame: this connection gets nothing */
 
 struct sim_replies {
 	uint32_t n;
@@ -178,6 +182,7 @@ struct sim_dialect {
 };
 
 extern const struct sim_dialect sim_dialect_binance;
+extern const struct sim_dialect sim_dialect_binance_futures;
 /* The dialect called name, or NULL; the i-th one (NULL past the last);
  * sim_dialect_names lists them all ("binance, ..."). */
 const struct sim_dialect *sim_dialect_find(const char *name);
