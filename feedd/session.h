@@ -96,20 +96,20 @@ struct feed_session_snap {
  * needs is its own, so a fault on one reconnects only it. */
 struct feed_sconn {
 	struct feed_session *sess;		 /* the owner */
-	unsigned k;				 /* index in sess->conns (and the plan) */
-	unsigned slot;				 /* daemon-wide connection slot: user_data index */
-	char name[FEED_SESSION_NAME_MAX + 12];	 /* log prefix: "NAME" or "NAME/k" */
 	const struct feed_venue_conn_plan *plan; /* its symbols, channels, path */
 	uint8_t *counted;			 /* per symbol: counted UP in sess->sym_up */
-	struct feed_session_host host;
+	unsigned k;				 /* index in sess->conns (and the plan) */
+	unsigned slot;				 /* daemon-wide connection slot: user_data index */
 	unsigned index; /* the session's, in the daemon's array and the health region */
+	int conn_ok;	/* conn initialised */
+	int venue_ok;	/* venue initialised */
+	char name[FEED_SESSION_NAME_MAX + 12]; /* log prefix: "NAME" or "NAME/k" */
+	struct feed_session_host host;
 	const struct feed_session_config *cfg;
 	struct feed_fsm fsm;
 	struct feed_backoff backoff;
 	struct feed_conn conn;
-	int conn_ok;		     /* conn initialised */
 	struct feed_venue_ctx venue; /* this connection's symbols and channels */
-	int venue_ok;
 	struct feed_resolve res;
 
 	/* the current connection */
