@@ -231,8 +231,9 @@ static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *
 	sym->seq[0] = tid;
 }
 
+/* futures: the USD-M form, with "e" and its transaction time T. */
 static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json_val *f,
-				int64_t recv_ns, struct feed_venue_out *out)
+				int futures, int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_venue_sym *sym;
 	struct mdbus_tick *t;
@@ -255,10 +256,10 @@ static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json
 	}
 	/* USD-M futures send the transaction time T; spot sends no time:
 	 * exch_ts 0 (+ MDBUS_FLAG_NO_EXCH_TS). */
-	if (f[K_TT].type != FEED_JSON_NONE &&
-	    (f[K_TT].type != FEED_JSON_NUMBER || feed_json_u64(&f[K_TT], &tms) < 0 ||
-	     tms > (uint64_t)INT64_MAX / 1000000)) {
-		feed_venue_error(v, out, i, "%s bookTicker: bad transaction time 'T'", sym->native);
+	if (futures && (f[K_TT].type != FEED_JSON_NUMBER || feed_json_u64(&f[K_TT], &tms) < 0 ||
+			tms > (uint64_t)INT64_MAX / 1000000)) {
+		feed_venue_error(v, out, i, "%s bookTicker: missing or bad transaction time 'T'",
+				 sym->native);
 		return;
 	}
 	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, (int64_t)tms * 1000000, recv_ns);
@@ -328,7 +329,7 @@ static void binance_reply(struct feed_venue_ctx *v, const struct feed_json_val *
 }
 
 int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
-			    int64_t recv_ns, struct feed_venue_out *out, int agg)
+			    int64_t recv_ns, struct feed_venue_out *out, int futures)
 {
 	struct feed_json_val f[K__COUNT];
 	const struct feed_json_val *inner;
@@ -356,11 +357,11 @@ int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		n = inner->n;
 	}
 	if (f[K_E].type != FEED_JSON_NONE) {
-		if (agg ? feed_json_str_eq(&f[K_E], "aggTrade", 8)
-			: feed_json_str_eq(&f[K_E], "trade", 5)) {
-			binance_trade(v, f, agg, recv_ns, out);
-		} else if (feed_json_str_eq(&f[K_E], "bookTicker", 10)) {
-			binance_book_ticker(v, f, recv_ns, out); /* futures: with "e" */
+		if (futures ? feed_json_str_eq(&f[K_E], "aggTrade", 8)
+			    : feed_json_str_eq(&f[K_E], "trade", 5)) {
+			binance_trade(v, f, futures, recv_ns, out);
+		} else if (futures && feed_json_str_eq(&f[K_E], "bookTicker", 10)) {
+			binance_book_ticker(v, f, 1, recv_ns, out);
 		} else if (feed_json_str_eq(&f[K_E], "serverShutdown", 14)) {
 			/* "establish a new connection as soon as possible" */
 			out->cls = FEED_MSG_RECONNECT;
@@ -377,7 +378,7 @@ int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		return 0;
 	}
 	if (f[K_U].type != FEED_JSON_NONE && f[K_S].type != FEED_JSON_NONE) {
-		binance_book_ticker(v, f, recv_ns, out);
+		binance_book_ticker(v, f, 0, recv_ns, out);
 		return 0;
 	}
 	out->cls = FEED_MSG_UNKNOWN;

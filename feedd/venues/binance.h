@@ -15,9 +15,11 @@ int feed_binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, ui
 			   uint64_t req_id, char *buf, size_t len, size_t *out_len,
 			   const char *trade);
 
-/* ops->on_message of both adapters; agg: the trades are "aggTrade" (id
- * 'a'), else "trade" (id 't'); the other kind is UNKNOWN (not subscribed). */
+/* ops->on_message of both adapters. futures: trades are "aggTrade" (id 'a')
+ * and bookTicker carries "e" and its transaction time "T" (the exchange
+ * time); spot: trades are "trade" (id 't'), bookTicker has no time. The
+ * other market's forms are UNKNOWN (not subscribed). */
 int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
-			    int64_t recv_ns, struct feed_venue_out *out, int agg);
+			    int64_t recv_ns, struct feed_venue_out *out, int futures);
 
 #endif /* FEED_VENUE_BINANCE_H */
