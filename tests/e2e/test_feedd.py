@@ -592,6 +592,25 @@ def scenario_valgrind():
     check(not fds, f"feedd leaked descriptors: {fds}")
 
 
+def scenario_valgrind_conns():
+    """feedd under memcheck with a session over two connections: both live,
+    one reset and reconnected alone, SIGTERM."""
+    rig = Rig("vgconns", wrap=E.VALGRIND, session_extra="streams_per_conn = 2")
+    for k in range(2):
+        rig.wait(conn_live(k), 60)
+    mark = rig.feedd.proc.count()
+    check(rig.sim.ctl("reset", "ETH-USDT") == "ok reset 1", "reset of one connection")
+    rig.wait(conn_live(1), 60, mark)
+    check(not rig.feedd.proc.find(rf"^feedd: {SESSION}/0: state ", mark),
+          "connection 0 changed state although only 1 was reset")
+    check(data_ticks(rig.ticks(0.5)), "no ticks under valgrind")
+    rig.feedd.proc.signal(signal.SIGTERM)
+    rc = rig.feedd.proc.wait(60)
+    check(rc == 0, f"exit status {rc} under valgrind (99 = memcheck errors)")
+    fds = E.valgrind_fd_leaks(rig.feedd.proc)
+    check(not fds, f"feedd leaked descriptors: {fds}")
+
+
 CONN_SYMS = ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT", "ADA-USDT"]
 
 
@@ -742,6 +761,7 @@ SCENARIOS = {
     "conns": scenario_conns,
     "futures": scenario_futures,
     "valgrind": scenario_valgrind,
+    "valgrind_conns": scenario_valgrind_conns,
 }
 
 if __name__ == "__main__":
