@@ -110,7 +110,7 @@ static int venue_ctx_size(struct feed_venue_ctx *v, const struct feed_venue_conn
 		return -EINVAL;
 	}
 	if (pc->sym_count > FEED_VENUE_SYMS_MAX) { /* keeps every stream count in 32 bits */
-		venue_err(err, errlen, "%u symbols: at most %u per session", pc->sym_count,
+		venue_err(err, errlen, "too many symbols: at most %u per session",
 			  FEED_VENUE_SYMS_MAX);
 		return -E2BIG;
 	}
