@@ -641,7 +641,10 @@ def scenario_conns():
     SOL-USDT (and XRP-USDT) takes only those two down and back up, with the
     gap flag on their next ticks; the other connections and their symbols
     never go down."""
-    rig = Rig("conns", symbols=", ".join(CONN_SYMS), session_extra="streams_per_conn = 4")
+    # --rate 5 (the last --rate wins): 50 ticks/s, so the 4096-slot ring keeps
+    # the whole run and its first status ticks even on a slow machine.
+    rig = Rig("conns", symbols=", ".join(CONN_SYMS), session_extra="streams_per_conn = 4",
+              sim_extra=["--rate", "5"])
     rig.wait(rf"^feedd: {SESSION}: connections=3 streams_per_conn=4\b", 15)
     for k in range(3):
         rig.wait(conn_live(k), 20)
