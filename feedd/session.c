@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* session.c: one session's connection life cycle over the io_uring loop:
- * attempts, socket ops and completions, closing, backoff, start/stop. The
+/* session.c: the life cycle of one connection of a session (struct
+ * feed_sconn) over the io_uring loop: attempts, socket ops and completions,
+ * closing, backoff, stop, and the per-instrument status it sends. The
  * live side (subscriptions, messages, keepalive, timers) is session_live.c. */
 #include "session.h"
 #include "session_int.h"
@@ -141,7 +142,8 @@ void feed_sess__flush(struct feed_sconn *s)
 
 /* ---- closing and backoff ---------------------------------------------------- */
 
-/* BACKOFF -> FAILED: the session stays down until shutdown. */
+/* BACKOFF -> FAILED: this connection stays down until shutdown (the
+ * session's other connections carry on). */
 static void sess_fail_for_good(struct feed_sconn *s, enum feed_err_class cls, const char *why,
 			       int64_t now)
 {

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * session.h: one feed session: the driver that moves a TLS WebSocket
- * connection (proto/conn.h) through the state machine (fsm.h), feeds its
- * messages to the venue adapter (venues/venue.h) and publishes the ticks.
+ * session.h: one feed session: the driver that moves its TLS WebSocket
+ * connections (proto/conn.h) through their state machines (fsm.h), feeds
+ * their messages to the venue adapter (venues/venue.h) and publishes the
+ * ticks. A session has as many connections as its plan needs
+ * (feed_venue_plan: one per route and per streams_per_conn), each a struct
+ * feed_sconn with everything of its own; what follows holds per connection.
  *
  * A session knows nothing of the daemon. It gets a narrow host interface
  * (struct feed_session_host): the io_uring loop its ops go through, the
@@ -11,9 +14,9 @@
  * drives sessions (start, completions, timers, stop), sessions push into
  * the sink, the watchdog reads feed_session_snapshot.
  *
- * All I/O goes through the loop: the session prepares SQEs (connect, recv
- * into its fixed buffer, one send at a time) tagged with its index and
- * connection generation; the daemon routes completions back with
+ * All I/O goes through the loop: a connection prepares SQEs (connect, recv
+ * into its fixed buffer, one send at a time) tagged with its slot and
+ * generation; the daemon routes completions back with
  * feed_session_on_cqe. Time is a set of deadlines the daemon folds into its
  * one loop timer (feed_session_deadline / feed_session_on_timer).
  *

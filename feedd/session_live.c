@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* session_live.c: a session once the WebSocket is open: subscriptions,
+/* session_live.c: a connection of a session once its WebSocket is open: subscriptions,
  * messages to ticks, keepalive pings, status, and every deadline (stale,
  * pong, handshake, lifetime, close grace, backoff end).
  *

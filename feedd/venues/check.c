@@ -92,8 +92,8 @@ static int check_symbols(const struct feed_config *c, const struct feed_session_
 }
 
 /* The venue's endpoint for the session's symbols: every symbol's market
- * must live at the same URL (one connection per session until sessions own
- * several connections). */
+ * must live at the same URL (the planner splits a session by channel route
+ * and by streams per connection, not by market). */
 static int check_endpoint(const struct feed_config *c, const struct feed_session_config *s,
 			  const struct feed_venue_ops *ops, const char **url, char *err,
 			  size_t errlen)

@@ -99,7 +99,7 @@ enum feed_sub_group {
 struct feed_venue_limits {
 	uint8_t group;		   /* enum feed_sub_group */
 	uint32_t streams_per_req;  /* streams in one request */
-	uint32_t streams_per_conn; /* streams on one connection (checked by ctx_init) */
+	uint32_t streams_per_conn; /* streams on one connection (feed_venue_plan) */
 	uint32_t req_interval_ms;  /* min gap between our requests (rate limit) */
 	uint32_t req_bytes;	   /* request text length (the adapter's buffer is cut to it) */
 };
