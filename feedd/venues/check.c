@@ -68,7 +68,7 @@ static int check_limits(const struct feed_config *c, const struct feed_session_c
 
 /* Builds a venue context of every symbol and channel once (start-up builds
  * one per planned connection from the same symbols): native names,
- * duplicates under them, and whatever else the adapter refuses. */
+ * two symbols under one native name, and whatever else the adapter refuses. */
 static int check_symbols(const struct feed_config *c, const struct feed_session_config *s,
 			 const struct feed_venue_ops *ops, char *err, size_t errlen)
 {
