@@ -210,7 +210,9 @@ static int venue_ctx_market(struct feed_venue_ctx *v, const struct feed_session_
 	}
 	if (!(ops->markets & (1u << info.market))) {
 		venue_err(err, errlen, "venue %s has no %s market (symbol '%s')", ops->name,
-			  info.market == MDBUS_MARKET_PERP ? "perpetual" : "dated futures",
+			  info.market == MDBUS_MARKET_SPOT   ? "spot"
+			  : info.market == MDBUS_MARKET_PERP ? "perpetual"
+							     : "dated futures",
 			  s->norm);
 		return -EINVAL;
 	}

@@ -249,6 +249,17 @@ static void test_symbols(void)
 	CHECK_EQ_INT(ops->native_symbol("BTC-USDT-20261225", n, sizeof(n)), -EINVAL);
 	CHECK_EQ_INT(ops->native_symbol("BTC-USDT-PERP", n, 7), -ENAMETOOLONG);
 	CHECK_EQ_INT(ops->qty_unit, MDBUS_QTY_BASE);
+	{
+		/* A spot symbol in a futures session: refused, naming the market. */
+		char spot[1][MDBUS_SYMBOL_MAX] = {"BTC-USDT"};
+		struct feed_session_config sc = session(1);
+		struct feed_venue_ctx v;
+		char err[160];
+
+		sc.symbols = spot;
+		CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
+		CHECK_STR(err, "venue binance-futures has no spot market (symbol 'BTC-USDT')");
+	}
 }
 
 /* Random byte flips of a good message: any class, never a crash, and a
