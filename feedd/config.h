@@ -84,6 +84,8 @@ struct feed_session_config {
 	int64_t reconnect_reset_ms;	/* 30s of continuous LIVE resets the backoff */
 	int64_t max_lifetime_ms;	/* 23h: planned reconnect (Binance cuts at 24h) */
 	size_t max_message;		/* 1 MiB: largest WS message accepted */
+	uint32_t streams_per_conn;	/* 0 = the venue's limit; may only lower it
+					   (tests force several connections) */
 	char ca_file[FEED_FILE_MAX];	/* "" = OpenSSL default paths */
 	int tls_verify;			/* 1 (default); 0 is loudly logged */
 	int price_decimals;		/* 0..18; -1 = the venue's (feed_venue_check) */

@@ -47,6 +47,8 @@ const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	SK(K_LIFETIME, "max_lifetime", CT_DURATION, max_lifetime_ms, "23h", 0, 0, NULL),
 	SK(K_MAXMSG, "max_message", CT_COUNT, max_message, "1MiB", 1024, 64u << 20,
 	   "1Ki to 64Mi bytes, e.g. 64Ki or 1MiB"),
+	SK(K_SPC, "streams_per_conn", CT_COUNT, streams_per_conn, "0", 0, UINT32_MAX,
+	   "a whole number, 0 = the venue's limit"),
 	SK(K_CAFILE, "ca_file", CT_FILE, ca_file, NULL, 0, 0, NULL),
 	SK(K_TLSVERIFY, "tls_verify", CT_BOOL, tls_verify, "yes", 0, 0, NULL),
 	SK(K_PDEC, "price_decimals", CT_COUNT, price_decimals, NULL, 0, MDBUS_DECIMALS_MAX,

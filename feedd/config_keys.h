@@ -63,6 +63,7 @@ enum feed_cfg_row {
 	K_RRESET,
 	K_LIFETIME,
 	K_MAXMSG,
+	K_SPC,
 	K_CAFILE,
 	K_TLSVERIFY,
 	K_PDEC,

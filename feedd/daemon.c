@@ -49,8 +49,8 @@ static int daemon_init_loop(struct feed_daemon *d)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
-	/* Room for ~4 ops per session plus DNS polls, cancels and the timer. */
-	while (entries < 8u * (unsigned)d->cfg->nsessions + 32u && entries < 4096)
+	/* Room for ~4 ops per connection plus DNS polls, cancels and the timer. */
+	while (entries < 8u * d->nslots + 32u && entries < 4096)
 		entries *= 2;
 	rc = feed_loop_init(&d->loop, entries, &sigs);
 	if (rc < 0) {
@@ -117,8 +117,9 @@ static int daemon_open_bus(struct feed_daemon *d)
 }
 
 /* Session i with its host interface (the shared TLS context for its
- * settings) and its instruments. */
-static int daemon_add_session(struct feed_daemon *d, unsigned i)
+ * settings) and its instruments; its connections take the user_data slots
+ * from *slot on. */
+static int daemon_add_session(struct feed_daemon *d, unsigned i, unsigned *slot)
 {
 	const struct feed_session_config *sc = &d->cfg->sessions[i];
 	struct feed_session_host host = {
@@ -139,12 +140,17 @@ static int daemon_add_session(struct feed_daemon *d, unsigned i)
 			return rc;
 		}
 	}
-	rc = feed_session_init(&d->sess[i], &host, i, sc, err, sizeof(err));
+	rc = feed_session_init(&d->sess[i], &host, i, *slot, sc, err, sizeof(err));
 	if (rc < 0) {
 		feed_log_error("session %s: %s", sc->name, err[0] ? err : strerror(-rc));
 		return rc;
 	}
 	d->nsess++;
+	for (unsigned k = 0; k < d->sess[i].nconns && *slot < d->nslots; k++)
+		d->slots[(*slot)++] = (i << 12) | k;
+	if (d->sess[i].nconns > 1)
+		feed_log(sc->name, "connections=%u streams_per_conn=%u", d->sess[i].nconns,
+			 feed_venue_conn_limit(d->sess[i].conns[0].venue.ops, sc));
 	rc = feed_session_add_instruments(&d->sess[i]);
 	if (rc < 0)
 		feed_log_error("session %s: adding instruments: %s", sc->name, mdbus_strerror(rc));
@@ -167,31 +173,65 @@ static void daemon_warn(const struct feed_daemon *d)
 				 "host name are NOT verified");
 }
 
-/* A socket per session plus the ring, signalfd, bus, DNS and stdio: raise
+/* A socket per connection plus the ring, signalfd, bus, DNS and stdio: raise
  * the soft descriptor limit toward the hard one when the sessions need more
  * than it allows (1024 by default on most systems). feedd never calls
  * select(), so a limit above FD_SETSIZE is safe. */
-static void daemon_raise_nofile(size_t nsessions)
+static void daemon_raise_nofile(size_t nconns)
 {
-	rlim_t need = (rlim_t)nsessions * 2 + 64;
+	rlim_t need = (rlim_t)nconns * 2 + 64;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
 		return;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < need)
-		feed_log(NULL, "warning: %zu sessions want %llu descriptors, the limit is %llu",
-			 nsessions, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+		feed_log(NULL, "warning: %zu connections want %llu descriptors, the limit is %llu",
+			 nconns, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+}
+
+/* Every session's planned connections: one user_data slot each. */
+static int daemon_count_slots(struct feed_daemon *d)
+{
+	const struct feed_config *cfg = d->cfg;
+	size_t total = 0;
+
+	for (size_t i = 0; i < cfg->nsessions; i++) {
+		int n = feed_session_plan_count(&cfg->sessions[i]);
+
+		if (n < 0) {
+			feed_log_error("session %s: no connection plan: %s", cfg->sessions[i].name,
+				       strerror(-n));
+			return n;
+		}
+		total += (size_t)n;
+	}
+	if (total >= FEED_UD_LOOP || cfg->nsessions > (FEED_UD_LOOP >> 4)) {
+		feed_log_error("%zu connections: at most %u over all sessions", total,
+			       FEED_UD_LOOP - 1);
+		return -E2BIG;
+	}
+	d->nslots = (unsigned)total;
+	d->slots = calloc(total ? total : 1, sizeof(*d->slots));
+	if (!d->slots) {
+		feed_log_error("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 {
+	unsigned slot = 0;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->fds_at_start = feed_daemon_count_fds();
 	d->cfg = cfg;
-	daemon_raise_nofile(cfg->nsessions);
+	rc = daemon_count_slots(d);
+	if (rc < 0)
+		return rc;
+	daemon_raise_nofile(d->nslots);
 	d->pid = (uint32_t)getpid();
 	d->start_mono_ns = feed_now_ns();
 	d->start_rt_ns = feed_wall_ns();
@@ -208,7 +248,7 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < cfg->nsessions; i++) {
-		rc = daemon_add_session(d, i);
+		rc = daemon_add_session(d, i, &slot);
 		if (rc < 0)
 			return rc;
 	}
@@ -237,8 +277,7 @@ static void feed_daemon_stop(struct feed_daemon *d, int sig, int64_t now)
 static void feed_daemon_force(struct feed_daemon *d, int64_t now)
 {
 	for (unsigned i = 0; i < d->nsess; i++)
-		if (d->sess[i].fsm.state != FEED_ST_STOPPED)
-			feed_session_force(&d->sess[i], now);
+		feed_session_force(&d->sess[i], now);
 }
 
 /* Returns 1 when the loop must end now (second signal). */
@@ -292,8 +331,9 @@ static int feed_daemon_reap(struct feed_daemon *d)
 		case FEED_OP_RECV:
 		case FEED_OP_SEND:
 		case FEED_OP_DNS_POLL:
-			if (idx < d->nsess)
-				feed_session_on_cqe(&d->sess[idx], ud, res, now);
+			if (idx < d->nslots && (d->slots[idx] >> 12) < d->nsess)
+				feed_session_on_cqe(&d->sess[d->slots[idx] >> 12],
+						    d->slots[idx] & 0xfffu, ud, res, now);
 			break;
 		default: /* cancels, removes: nothing to do */
 			break;
@@ -392,6 +432,9 @@ void feed_daemon_free(struct feed_daemon *d)
 	free(d->sess);
 	d->sess = NULL;
 	d->nsess = 0;
+	free(d->slots);
+	d->slots = NULL;
+	d->nslots = 0;
 	/* After the sessions: their connections referenced these. */
 	feed_tlsctx_free(&d->tls);
 	feed_sink_free(&d->sink);

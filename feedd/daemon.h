@@ -33,6 +33,8 @@ struct feed_daemon {
 	int health_rc; /* feed_watchdog_init's result (warned after the start) */
 	struct feed_session *sess;
 	unsigned nsess;
+	uint32_t *slots; /* user_data index -> (session << 12) | connection */
+	unsigned nslots; /* connections of every session */
 	struct feed_rate rate;
 	uint64_t rng; /* backoff jitter */
 

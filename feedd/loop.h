@@ -16,8 +16,9 @@
  *   | generation (40 bits)        | index (16)    | op (8) |
  *   +-----------------------------+---------------+--------+
  *
- * index is the session (FEED_UD_LOOP for loop-wide ops); generation is the
- * session's connection generation (or the timer's / poll slot's), so a
+ * index is the connection slot (the daemon maps it to a session and one of
+ * its connections; FEED_UD_LOOP for loop-wide ops); generation is the
+ * connection's generation (or the timer's / poll slot's), so a
  * completion that belongs to a connection already torn down is recognised
  * and ignored.
  */

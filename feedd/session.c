@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* session.c: one session's connection life cycle over the io_uring loop:
- * attempts, socket ops and completions, closing, backoff, start/stop. The
+/* session.c: the life cycle of one connection of a session (struct
+ * feed_sconn) over the io_uring loop: attempts, socket ops and completions,
+ * closing, backoff, stop, and the per-instrument status it sends. The
  * live side (subscriptions, messages, keepalive, timers) is session_live.c. */
 #include "session.h"
 #include "session_int.h"
@@ -19,15 +20,15 @@
 
 #define MS FEED_MS
 
-const char *feed_sess__name(const struct feed_session *s)
+const char *feed_sess__name(const struct feed_sconn *s)
 {
-	return s->cfg->name;
+	return s->name;
 }
 
 /* ---- state changes and errors ------------------------------------------ */
 
 /* Every state change goes through the table; one log line each. */
-int feed_sess__to(struct feed_session *s, enum feed_state to, enum feed_err_class cls,
+int feed_sess__to(struct feed_sconn *s, enum feed_state to, enum feed_err_class cls,
 		  const char *why, int64_t now)
 {
 	enum feed_state from = s->fsm.state;
@@ -53,7 +54,7 @@ static int sess_handshaking(enum feed_state st)
 }
 
 /* Records the error and ends the connection (see feed_sess__drop). */
-void feed_sess__fail(struct feed_session *s, enum feed_err_class cls, int64_t now, const char *fmt,
+void feed_sess__fail(struct feed_sconn *s, enum feed_err_class cls, int64_t now, const char *fmt,
 		     ...)
 {
 	va_list ap;
@@ -70,12 +71,12 @@ void feed_sess__fail(struct feed_session *s, enum feed_err_class cls, int64_t no
 
 /* ---- socket and ops ------------------------------------------------------- */
 
-static uint64_t sess_ud(const struct feed_session *s, unsigned op)
+static uint64_t sess_ud(const struct feed_sconn *s, unsigned op)
 {
-	return feed_ud_make(op, s->index, s->gen);
+	return feed_ud_make(op, s->slot, s->gen);
 }
 
-static void sess_clear_deadlines(struct feed_session *s)
+static void sess_clear_deadlines(struct feed_sconn *s)
 {
 	s->dl_handshake = s->dl_ping = s->dl_pong = s->dl_stale = 0;
 	s->dl_lifetime = s->dl_close = s->dl_sub = 0;
@@ -85,7 +86,7 @@ static void sess_clear_deadlines(struct feed_session *s)
 /* Closes the socket: ops in flight are cancelled and, carrying the old
  * generation, ignored when they complete. Their buffers (rx, the conn's
  * output) stay allocated until the session is freed after the ring. */
-static void sess_teardown(struct feed_session *s)
+static void sess_teardown(struct feed_sconn *s)
 {
 	struct feed_loop *l = s->host.loop;
 
@@ -104,7 +105,7 @@ static void sess_teardown(struct feed_session *s)
 	sess_clear_deadlines(s);
 }
 
-static void sess_recv(struct feed_session *s)
+static void sess_recv(struct feed_sconn *s)
 {
 	struct io_uring_sqe *sqe;
 
@@ -120,7 +121,7 @@ static void sess_recv(struct feed_session *s)
 
 /* One send in flight: TLS records must leave in order. The conn keeps the
  * bytes behind the pointer unchanged until feed_conn_consume. */
-void feed_sess__flush(struct feed_session *s)
+void feed_sess__flush(struct feed_sconn *s)
 {
 	struct io_uring_sqe *sqe;
 	const uint8_t *p;
@@ -141,8 +142,9 @@ void feed_sess__flush(struct feed_session *s)
 
 /* ---- closing and backoff ---------------------------------------------------- */
 
-/* BACKOFF -> FAILED: the session stays down until shutdown. */
-static void sess_fail_for_good(struct feed_session *s, enum feed_err_class cls, const char *why,
+/* BACKOFF -> FAILED: this connection stays down until shutdown (the
+ * session's other connections carry on). */
+static void sess_fail_for_good(struct feed_sconn *s, enum feed_err_class cls, const char *why,
 			       int64_t now)
 {
 	feed_sess__to(s, FEED_ST_FAILED, cls, why, now);
@@ -153,7 +155,7 @@ static void sess_fail_for_good(struct feed_session *s, enum feed_err_class cls, 
 
 /* The connection is gone: stop, rotate, back off or fail. `why` non-NULL
  * means the error was not logged yet (it goes on the transition line). */
-static void sess_after_close(struct feed_session *s, enum feed_err_class cls, const char *why,
+static void sess_after_close(struct feed_sconn *s, enum feed_err_class cls, const char *why,
 			     int64_t now)
 {
 	int64_t delay = 0;
@@ -201,14 +203,14 @@ static void sess_after_close(struct feed_session *s, enum feed_err_class cls, co
 		 s->backoff.attempt);
 }
 
-void feed_sess__finish_close(struct feed_session *s, int64_t now)
+void feed_sess__finish_close(struct feed_sconn *s, int64_t now)
 {
 	sess_teardown(s);
 	sess_after_close(s, s->close_cls, NULL, now);
 }
 
 /* In CLOSING: done once the conn is CLOSED and its last bytes are sent. */
-static void sess_check_closed(struct feed_session *s, int64_t now)
+static void sess_check_closed(struct feed_sconn *s, int64_t now)
 {
 	const uint8_t *p;
 
@@ -225,8 +227,7 @@ static void sess_check_closed(struct feed_session *s, int64_t now)
 /* Enters CLOSING: what the conn still has to say goes out (one send at a
  * time through the ring), then sess_check_closed finishes; the close grace
  * (or the shutdown deadline) bounds the wait. */
-static int sess_linger(struct feed_session *s, enum feed_err_class cls, const char *why,
-		       int64_t now)
+static int sess_linger(struct feed_sconn *s, enum feed_err_class cls, const char *why, int64_t now)
 {
 	int64_t grace;
 
@@ -243,7 +244,7 @@ static int sess_linger(struct feed_session *s, enum feed_err_class cls, const ch
 	return 0;
 }
 
-void feed_sess__drop(struct feed_session *s, enum feed_err_class cls, const char *why, int64_t now)
+void feed_sess__drop(struct feed_sconn *s, enum feed_err_class cls, const char *why, int64_t now)
 {
 	const uint8_t *p;
 
@@ -252,7 +253,7 @@ void feed_sess__drop(struct feed_session *s, enum feed_err_class cls, const char
 		feed_sess__finish_close(s, now);
 		return;
 	}
-	feed_session_down(s, cls, now);
+	feed_sconn_down(s, cls, now);
 	feed_resolve_cancel(&s->res);
 	/* Only a WebSocket that was opened has a close handshake to do; a
 	 * refused upgrade or a failed TLS handshake just closes the socket. */
@@ -281,7 +282,7 @@ hard:
 
 /* ---- connecting ------------------------------------------------------------ */
 
-static void sess_connect(struct feed_session *s, int64_t now)
+static void sess_connect(struct feed_sconn *s, int64_t now)
 {
 	struct io_uring_sqe *sqe;
 	int one = 1;
@@ -310,7 +311,7 @@ static void sess_connect(struct feed_session *s, int64_t now)
 void feed_sess__resolved(void *ud, int err, const struct sockaddr *sa, socklen_t salen,
 			 const char *reason)
 {
-	struct feed_session *s = ud;
+	struct feed_sconn *s = ud;
 	int64_t now = feed_now_ns();
 
 	if (s->fsm.state != FEED_ST_RESOLVING)
@@ -327,7 +328,7 @@ void feed_sess__resolved(void *ud, int err, const struct sockaddr *sa, socklen_t
 
 /* Starts an attempt from DISCONNECTED or BACKOFF, if the connect rate and
  * the previous connection's draining ops allow; otherwise arms dl_attempt. */
-void feed_sess__attempt(struct feed_session *s, int64_t now)
+void feed_sess__attempt(struct feed_sconn *s, int64_t now)
 {
 	int64_t ready = 0;
 	int rc;
@@ -371,7 +372,7 @@ void feed_sess__attempt(struct feed_session *s, int64_t now)
 
 /* ---- completions --------------------------------------------------------------- */
 
-static void sess_conn_error(struct feed_session *s, int rc, int64_t now)
+static void sess_conn_error(struct feed_sconn *s, int rc, int64_t now)
 {
 	enum feed_err_class cls = FEED_ERR_NONE;
 	const char *e = feed_conn_error(&s->conn, &cls);
@@ -387,7 +388,7 @@ static void sess_conn_error(struct feed_session *s, int rc, int64_t now)
 	feed_sess__fail(s, cls, now, "%s", *e ? e : strerror(-rc));
 }
 
-static void sess_on_connect(struct feed_session *s, int res, int64_t now)
+static void sess_on_connect(struct feed_sconn *s, int res, int64_t now)
 {
 	int rc;
 
@@ -408,7 +409,7 @@ static void sess_on_connect(struct feed_session *s, int res, int64_t now)
 	feed_sess__flush(s);
 }
 
-static void sess_on_recv(struct feed_session *s, int res, int64_t now)
+static void sess_on_recv(struct feed_sconn *s, int res, int64_t now)
 {
 	uint64_t gen = s->gen;
 	int rc;
@@ -453,7 +454,7 @@ static void sess_on_recv(struct feed_session *s, int res, int64_t now)
 		sess_recv(s);
 }
 
-static void sess_on_send(struct feed_session *s, int res, int64_t now)
+static void sess_on_send(struct feed_sconn *s, int res, int64_t now)
 {
 	if (res < 0) {
 		if (s->fsm.state == FEED_ST_CLOSING) {
@@ -468,7 +469,7 @@ static void sess_on_send(struct feed_session *s, int res, int64_t now)
 	sess_check_closed(s, now);
 }
 
-void feed_session_on_cqe(struct feed_session *s, uint64_t ud, int res, int64_t now)
+void feed_sconn_on_cqe(struct feed_sconn *s, uint64_t ud, int res, int64_t now)
 {
 	unsigned op = feed_ud_op(ud);
 	int current = feed_ud_gen(ud) == s->gen && s->fd >= 0;
@@ -497,14 +498,9 @@ void feed_session_on_cqe(struct feed_session *s, uint64_t ud, int res, int64_t n
 	}
 }
 
-/* ---- start, stop -------------------------------------------------------------------- */
+/* ---- stop -------------------------------------------------------------------- */
 
-void feed_session_start(struct feed_session *s, int64_t now)
-{
-	feed_sess__attempt(s, now);
-}
-
-void feed_session_stop(struct feed_session *s, int64_t now, int64_t deadline)
+void feed_sconn_stop(struct feed_sconn *s, int64_t now, int64_t deadline)
 {
 	enum feed_state st = s->fsm.state;
 
@@ -527,29 +523,29 @@ void feed_session_stop(struct feed_session *s, int64_t now, int64_t deadline)
 		feed_sess__drop(s, FEED_ERR_SHUTDOWN, "shutting down", now);
 		return;
 	}
-	feed_session_down(s, FEED_ERR_SHUTDOWN, now);
+	feed_sconn_down(s, FEED_ERR_SHUTDOWN, now);
 	sess_teardown(s);
 	s->dl_attempt = 0;
 	feed_sess__to(s, FEED_ST_STOPPED, FEED_ERR_NONE, NULL, now);
 }
 
-void feed_session_force(struct feed_session *s, int64_t now)
+void feed_sconn_force(struct feed_sconn *s, int64_t now)
 {
 	s->stopping = 1;
 	s->dl_attempt = 0;
-	feed_session_down(s, FEED_ERR_SHUTDOWN, now);
+	feed_sconn_down(s, FEED_ERR_SHUTDOWN, now);
 	sess_teardown(s);
 	if (s->fsm.state != FEED_ST_STOPPED)
 		feed_sess__to(s, FEED_ST_STOPPED, FEED_ERR_NONE, NULL, now);
 }
 
-int feed_session_done(const struct feed_session *s)
+int feed_sconn_done(const struct feed_sconn *s)
 {
 	return s->fsm.state == FEED_ST_STOPPED && !s->connect_inflight && !s->recv_inflight &&
 	       !s->send_inflight;
 }
 
-void feed_session_down(struct feed_session *s, enum feed_err_class cls, int64_t now)
+void feed_sconn_down(struct feed_sconn *s, enum feed_err_class cls, int64_t now)
 {
 	if (!s->up)
 		return;
@@ -557,28 +553,9 @@ void feed_session_down(struct feed_session *s, enum feed_err_class cls, int64_t 
 	feed_sess__status(s, MDBUS_STATUS_DOWN, cls, now);
 }
 
-void feed_session_snapshot(const struct feed_session *s, struct feed_session_snap *snap)
-{
-	snap->name = s->cfg->name;
-	snap->venue = s->cfg->venue;
-	snap->host = s->cfg->url.host;
-	snap->last_error = s->last_err;
-	snap->state = s->fsm.state;
-	snap->state_since_ns = s->fsm.entered_ns;
-	snap->last_cls = s->last_cls;
-	snap->st = s->st;
-	/* Gaps are counted where they are flagged: per symbol in the venue. */
-	snap->st.gaps = s->venue.st.gaps;
-	if (s->fsm.state != FEED_ST_BACKOFF)
-		snap->st.next_reconnect_ns = 0;
-	snap->streams = s->venue.nstreams;
-	snap->stale_timeout_ms = s->cfg->stale_timeout_ms;
-	snap->backoff_attempt = s->backoff.attempt;
-}
-
 /* ---- status ------------------------------------------------------------------- */
 
-static void sess_log_status(const struct feed_session *s, const char *what, uint32_t code,
+static void sess_log_status(const struct feed_sconn *s, const char *what, uint32_t code,
 			    enum feed_err_class reason)
 {
 	feed_log(feed_sess__name(s), "status %s %s%s%s", feed_sink_status_name(code), what,
@@ -586,8 +563,28 @@ static void sess_log_status(const struct feed_session *s, const char *what, uint
 		 reason != FEED_ERR_NONE ? feed_err_class_name(reason) : "");
 }
 
-void feed_sess__status(struct feed_session *s, uint32_t code, enum feed_err_class reason,
-		       int64_t now)
+/* Symbol i of this connection is (no longer) UP here. Returns 1 when the
+ * instrument's status changes with it: it is UP only while every
+ * connection carrying one of its streams has it UP. */
+static int sess_count_up(struct feed_sconn *s, uint32_t i, int up)
+{
+	struct feed_session *ss = s->sess;
+	uint32_t g = s->plan->sym_first + i;
+
+	if (up) {
+		if (s->counted[i])
+			return 0;
+		s->counted[i] = 1;
+		return ++ss->sym_up[g] == ss->sym_conns[g];
+	}
+	if (s->counted[i]) {
+		s->counted[i] = 0;
+		ss->sym_up[g]--;
+	}
+	return 1;
+}
+
+void feed_sess__status(struct feed_sconn *s, uint32_t code, enum feed_err_class reason, int64_t now)
 {
 	int64_t wall = feed_wall_ns();
 	char what[32];
@@ -595,7 +592,8 @@ void feed_sess__status(struct feed_session *s, uint32_t code, enum feed_err_clas
 
 	(void)now;
 	for (uint32_t i = 0; i < s->venue.nsyms; i++) {
-		if (!feed_subs_follows_session(&s->venue, i, code))
+		if (!feed_subs_follows_session(&s->venue, i, code) ||
+		    !sess_count_up(s, i, code == MDBUS_STATUS_UP))
 			continue;
 		feed_sink_status(s->host.sink, s->venue.syms[i].instrument, s->index, code, reason,
 				 wall);
@@ -605,11 +603,13 @@ void feed_sess__status(struct feed_session *s, uint32_t code, enum feed_err_clas
 	sess_log_status(s, what, code, reason);
 }
 
-void feed_sess__sym_status(struct feed_session *s, uint32_t i, uint32_t code,
+void feed_sess__sym_status(struct feed_sconn *s, uint32_t i, uint32_t code,
 			   enum feed_err_class reason)
 {
 	char what[16 + MDBUS_SYMBOL_MAX];
 
+	if (!sess_count_up(s, i, code == MDBUS_STATUS_UP))
+		return;
 	feed_sink_status(s->host.sink, s->venue.syms[i].instrument, s->index, code, reason,
 			 feed_wall_ns());
 	snprintf(what, sizeof(what), "symbol=%s", s->venue.syms[i].norm);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * session.h: one feed session: the driver that moves a TLS WebSocket
- * connection (proto/conn.h) through the state machine (fsm.h), feeds its
- * messages to the venue adapter (venues/venue.h) and publishes the ticks.
+ * session.h: one feed session: the driver that moves its TLS WebSocket
+ * connections (proto/conn.h) through their state machines (fsm.h), feeds
+ * their messages to the venue adapter (venues/venue.h) and publishes the
+ * ticks. A session has as many connections as its plan needs
+ * (feed_venue_plan: one per route and per streams_per_conn), each a struct
+ * feed_sconn with everything of its own; what follows holds per connection.
  *
  * A session knows nothing of the daemon. It gets a narrow host interface
  * (struct feed_session_host): the io_uring loop its ops go through, the
@@ -11,9 +14,9 @@
  * drives sessions (start, completions, timers, stop), sessions push into
  * the sink, the watchdog reads feed_session_snapshot.
  *
- * All I/O goes through the loop: the session prepares SQEs (connect, recv
- * into its fixed buffer, one send at a time) tagged with its index and
- * connection generation; the daemon routes completions back with
+ * All I/O goes through the loop: a connection prepares SQEs (connect, recv
+ * into its fixed buffer, one send at a time) tagged with its slot and
+ * generation; the daemon routes completions back with
  * feed_session_on_cqe. Time is a set of deadlines the daemon folds into its
  * one loop timer (feed_session_deadline / feed_session_on_timer).
  *
@@ -42,9 +45,10 @@
 #include "sink.h"
 #include "venue.h"
 
-#define FEED_RX_BUF	   ((size_t)64 * 1024) /* one recv's worth of ciphertext */
-#define FEED_SUB_BUF	   8192		       /* one subscribe message */
-#define FEED_SESSION_TICKS 256		       /* ticks per venue call (more: called again) */
+#define FEED_RX_BUF		((size_t)64 * 1024) /* one recv's worth of ciphertext */
+#define FEED_SUB_BUF		8192		    /* one subscribe message */
+#define FEED_SESSION_TICKS	256		    /* ticks per venue call (more: called again) */
+#define FEED_SESSION_SNAP_CONNS 32		    /* connections shown one by one in a snapshot */
 
 /* Per-session counters: plain fields, copied to the health region by the
  * watchdog (single thread: no atomics needed here). */
@@ -83,21 +87,32 @@ struct feed_session_snap {
 	enum feed_err_class last_cls;
 	struct feed_session_stats st; /* st.gaps: reconnect + sequence gaps;
 					 st.next_reconnect_ns: 0 unless BACKOFF */
-	uint32_t streams;	      /* subscribed per connection */
+	uint32_t streams;	      /* wanted, all connections */
 	int64_t stale_timeout_ms;
 	uint32_t backoff_attempt;
+	uint32_t conns, conns_live;		     /* connections, of which LIVE */
+	uint8_t conn_state[FEED_SESSION_SNAP_CONNS]; /* the first connections' enum feed_state */
+	uint8_t conn_err[FEED_SESSION_SNAP_CONNS];   /* ... and last error class */
 };
 
-struct feed_session {
+/* One connection of a session (its plan's k-th): everything a connection
+ * needs is its own, so a fault on one reconnects only it. */
+struct feed_sconn {
+	struct feed_session *sess;		 /* the owner */
+	const struct feed_venue_conn_plan *plan; /* its symbols, channels, path */
+	uint8_t *counted;			 /* per symbol: counted UP in sess->sym_up */
+	unsigned k;				 /* index in sess->conns (and the plan) */
+	unsigned slot;				 /* daemon-wide connection slot: user_data index */
+	unsigned index; /* the session's, in the daemon's array and the health region */
+	int conn_ok;	/* conn initialised */
+	int venue_ok;	/* venue initialised */
+	char name[FEED_SESSION_NAME_MAX + 12]; /* log prefix: "NAME" or "NAME/k" */
 	struct feed_session_host host;
-	unsigned index; /* in the daemon's array and the health region */
 	const struct feed_session_config *cfg;
 	struct feed_fsm fsm;
 	struct feed_backoff backoff;
 	struct feed_conn conn;
-	int conn_ok; /* conn initialised */
-	struct feed_venue_ctx venue;
-	int venue_ok;
+	struct feed_venue_ctx venue; /* this connection's symbols and channels */
 	struct feed_resolve res;
 
 	/* the current connection */
@@ -141,11 +156,32 @@ struct feed_session {
 	char subbuf[FEED_SUB_BUF];
 };
 
-/* Builds everything the session needs once (venue ctx, conn buffers,
- * resolver, receive buffer); host is copied. Returns 0 or -errno with a
+/* A session: one venue, one config section, the connections its plan
+ * needs (feed_venue_plan: routes, then streams per connection). Its status
+ * is UP only while every connection is live; an instrument is UP while
+ * every connection carrying one of its streams is. */
+struct feed_session {
+	struct feed_session_host host;
+	unsigned index; /* in the daemon's array and the health region */
+	const struct feed_session_config *cfg;
+	struct feed_venue_conn_plan *plan; /* nconns entries */
+	struct feed_sconn *conns;	   /* nconns entries */
+	unsigned nconns;
+	uint16_t *sym_conns; /* per config symbol: connections carrying it */
+	uint16_t *sym_up;    /* ... of which have it UP */
+};
+
+/* Builds everything the session needs once: the connection plan, and per
+ * connection its venue ctx, conn buffers, resolver and receive buffer; host
+ * is copied. Connection k's operations carry user_data index
+ * first_slot + k (daemon-wide, see feed_ud_make). Returns 0 or -errno with a
  * reason in err; on error what was built is freed. */
 int feed_session_init(struct feed_session *s, const struct feed_session_host *host, unsigned index,
-		      const struct feed_session_config *cfg, char *err, size_t errlen);
+		      unsigned first_slot, const struct feed_session_config *cfg, char *err,
+		      size_t errlen);
+
+/* Connections the session's plan needs (feed_venue_plan), or -errno. */
+int feed_session_plan_count(const struct feed_session_config *cfg);
 
 /* Registers the session's instruments through the sink (ids into the venue
  * ctx). Returns 0 or -errno. */
@@ -154,8 +190,8 @@ int feed_session_add_instruments(struct feed_session *s);
 /* First connection attempt (subject to the connect rate). */
 void feed_session_start(struct feed_session *s, int64_t now_ns);
 
-/* Routes a completion (its user_data and result) to the session. */
-void feed_session_on_cqe(struct feed_session *s, uint64_t ud, int res, int64_t now_ns);
+/* Routes a completion (its user_data and result) to connection k. */
+void feed_session_on_cqe(struct feed_session *s, unsigned k, uint64_t ud, int res, int64_t now_ns);
 
 /* Earliest armed deadline, 0 if none. */
 int64_t feed_session_deadline(struct feed_session *s, int64_t now_ns);
@@ -171,11 +207,11 @@ void feed_session_stop(struct feed_session *s, int64_t now_ns, int64_t deadline_
 /* Shutdown deadline passed (or second signal): tear down now -> STOPPED. */
 void feed_session_force(struct feed_session *s, int64_t now_ns);
 
-/* STOPPED and no operation of any generation in flight. */
+/* Every connection STOPPED and no operation of any generation in flight. */
 int feed_session_done(const struct feed_session *s);
 
-/* If the session's UP status is out, a DOWN status (reason cls) for its
- * instruments. */
+/* For each connection whose UP status is out, a DOWN status (reason cls)
+ * for its instruments. */
 void feed_session_down(struct feed_session *s, enum feed_err_class cls, int64_t now_ns);
 
 /* Fills snap for the watchdog. */

@@ -4,7 +4,9 @@
  * backoff, status), session_live.c (subscribing, messages, keepalive,
  * timers) and session_init.c (set-up, free) share. Calls go one way:
  * session_init.c -> session_live.c -> session.c. Private to those three
- * files; internal names carry a double underscore.
+ * files; internal names carry a double underscore. Each works on one
+ * connection of a session (struct feed_sconn); session_init.c holds the
+ * session-wide calls, which run over the connections.
  */
 #ifndef FEED_SESSION_INT_H
 #define FEED_SESSION_INT_H
@@ -17,42 +19,53 @@
 #define FEED_DRAIN_RETRY_MS 10		       /* old ops still completing: retry the attempt */
 #define FEED_ERR_LOG_FIRST  10		       /* venue errors logged one by one, then 1 in 1000 */
 
-const char *feed_sess__name(const struct feed_session *s);
+const char *feed_sess__name(const struct feed_sconn *s);
 
 /* Every state change goes through the table; one log line each (with
  * "(class: why)" when cls != NONE). Returns 0 or -EINVAL (logged as a bug). */
-int feed_sess__to(struct feed_session *s, enum feed_state to, enum feed_err_class cls,
+int feed_sess__to(struct feed_sconn *s, enum feed_state to, enum feed_err_class cls,
 		  const char *why, int64_t now);
 
 /* Records the last error (class + text) and ends the connection. */
-void feed_sess__fail(struct feed_session *s, enum feed_err_class cls, int64_t now, const char *fmt,
+void feed_sess__fail(struct feed_sconn *s, enum feed_err_class cls, int64_t now, const char *fmt,
 		     ...) __attribute__((format(printf, 4, 5)));
 
 /* Ends the connection: polite WS close if it was open, else now; then
  * backoff / rotation / stop. */
-void feed_sess__drop(struct feed_session *s, enum feed_err_class cls, const char *why, int64_t now);
+void feed_sess__drop(struct feed_sconn *s, enum feed_err_class cls, const char *why, int64_t now);
 
 /* Closes the socket after CLOSING and moves on (backoff, rotation, stop). */
-void feed_sess__finish_close(struct feed_session *s, int64_t now);
+void feed_sess__finish_close(struct feed_sconn *s, int64_t now);
 
 /* Queues the conn's pending output (one send in flight). */
-void feed_sess__flush(struct feed_session *s);
+void feed_sess__flush(struct feed_sconn *s);
 
 /* Starts a connection attempt if the connect rate allows. */
-void feed_sess__attempt(struct feed_session *s, int64_t now);
+void feed_sess__attempt(struct feed_sconn *s, int64_t now);
 
 /* A STATUS (enum mdbus_status_code) for each of the session's symbols that
  * follows the session's status (venues/subs.h), one log line. */
-void feed_sess__status(struct feed_session *s, uint32_t code, enum feed_err_class reason,
+void feed_sess__status(struct feed_sconn *s, uint32_t code, enum feed_err_class reason,
 		       int64_t now);
 
 /* The same for symbol i alone (a rejected subscription). */
-void feed_sess__sym_status(struct feed_session *s, uint32_t i, uint32_t code,
+void feed_sess__sym_status(struct feed_sconn *s, uint32_t i, uint32_t code,
 			   enum feed_err_class reason);
 
 /* The resolver's completion (session.c): connects, or fails the attempt. */
 void feed_sess__resolved(void *ud, int err, const struct sockaddr *sa, socklen_t salen,
 			 const char *reason);
+
+/* One connection's share of the session calls of session.h (session.c:
+ * stop, force, done, down, completions; session_live.c: deadlines, timers);
+ * session_init.c runs them over every connection. */
+void feed_sconn_on_cqe(struct feed_sconn *s, uint64_t ud, int res, int64_t now);
+void feed_sconn_stop(struct feed_sconn *s, int64_t now, int64_t deadline);
+void feed_sconn_force(struct feed_sconn *s, int64_t now);
+int feed_sconn_done(const struct feed_sconn *s);
+void feed_sconn_down(struct feed_sconn *s, enum feed_err_class cls, int64_t now);
+int64_t feed_sconn_deadline(struct feed_sconn *s, int64_t now);
+void feed_sconn_on_timer(struct feed_sconn *s, int64_t now);
 
 /* The conn callbacks (session_live.c). */
 extern const struct feed_conn_cb feed_sess__conn_cb;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* session_live.c: a session once the WebSocket is open: subscriptions,
+/* session_live.c: a connection of a session once its WebSocket is open: subscriptions,
  * messages to ticks, keepalive pings, status, and every deadline (stale,
  * pong, handshake, lifetime, close grace, backoff end).
  *
@@ -17,7 +17,7 @@
 
 /* ---- going live -------------------------------------------------------------- */
 
-static void sess_go_live(struct feed_session *s, int64_t now)
+static void sess_go_live(struct feed_sconn *s, int64_t now)
 {
 	uint32_t acked = feed_venue_streams_acked(&s->venue);
 	uint32_t rejected = feed_venue_streams_rejected(&s->venue);
@@ -34,7 +34,7 @@ static void sess_go_live(struct feed_session *s, int64_t now)
 }
 
 /* SUBSCRIBING: LIVE, wait, or give up, as the subscription policy says. */
-static void sess_maybe_live(struct feed_session *s, int data_seen, int64_t now)
+static void sess_maybe_live(struct feed_sconn *s, int data_seen, int64_t now)
 {
 	if (s->fsm.state != FEED_ST_SUBSCRIBING || !s->subs_sent)
 		return;
@@ -60,7 +60,7 @@ static void sess_maybe_live(struct feed_session *s, int data_seen, int64_t now)
 }
 
 /* Sends subscribe messages: all at once, or one per sub_interval_ms. */
-static void sess_subscribe(struct feed_session *s, int64_t now)
+static void sess_subscribe(struct feed_sconn *s, int64_t now)
 {
 	uint32_t interval = s->venue.ops->limits.req_interval_ms;
 	size_t n = 0;
@@ -105,7 +105,7 @@ static void sess_subscribe(struct feed_session *s, int64_t now)
 
 static void sess_on_open(void *ud)
 {
-	struct feed_session *s = ud;
+	struct feed_sconn *s = ud;
 	int64_t now = s->rx_mono;
 
 	/* TLS and the upgrade may finish within the same input. */
@@ -126,7 +126,7 @@ static void sess_on_open(void *ud)
 	sess_subscribe(s, now);
 }
 
-static void sess_pong(struct feed_session *s, int64_t now)
+static void sess_pong(struct feed_sconn *s, int64_t now)
 {
 	if (!s->ping_sent_ns)
 		return;
@@ -140,7 +140,7 @@ static void sess_pong(struct feed_session *s, int64_t now)
  * peer's one-way heartbeat) proves nothing about our pings reaching it. */
 static void sess_on_pong(void *ud, const uint8_t *p, size_t n)
 {
-	struct feed_session *s = ud;
+	struct feed_sconn *s = ud;
 
 	if (!s->ping_sent_ns || n != sizeof(s->ping_sent_ns) ||
 	    memcmp(p, &s->ping_sent_ns, sizeof(s->ping_sent_ns)) != 0)
@@ -156,7 +156,7 @@ static int64_t ts_max(int64_t a, int64_t b)
 /* A multi-symbol request was rejected: its symbols go again one request
  * each, at the venue's subscribe rate. The extra round trips extend the
  * handshake and stale clocks while still SUBSCRIBING. */
-static void sess_resubscribe(struct feed_session *s, int64_t now)
+static void sess_resubscribe(struct feed_sconn *s, int64_t now)
 {
 	int64_t interval = (int64_t)s->venue.ops->limits.req_interval_ms * MS;
 	int64_t extra = (int64_t)s->venue.alone_queued * interval;
@@ -177,7 +177,7 @@ static void sess_resubscribe(struct feed_session *s, int64_t now)
  * a split request is subscribed again symbol by symbol; a symbol rejected
  * on its own gets its STATUS FAILED (health DOWN) while the others carry
  * on. Answers come while SUBSCRIBING: LIVE waits for all of them. */
-static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out *out, int64_t now)
+static void sess_sub_answer(struct feed_sconn *s, const struct feed_venue_out *out, int64_t now)
 {
 	const char *reason = out->reason ? out->reason : "";
 	uint32_t last = UINT32_MAX;
@@ -210,7 +210,7 @@ static void sess_sub_answer(struct feed_session *s, const struct feed_venue_out 
 }
 
 /* Market data: publish what the message gave (every piece of it). */
-static void sess_on_data(struct feed_session *s, struct feed_venue_out *out, int64_t now)
+static void sess_on_data(struct feed_sconn *s, struct feed_venue_out *out, int64_t now)
 {
 	/* Only market data proves the stream is alive. */
 	s->dl_stale = now + s->cfg->stale_timeout_ms * MS;
@@ -223,7 +223,7 @@ static void sess_on_data(struct feed_session *s, struct feed_venue_out *out, int
 }
 
 /* One classified message (or piece of one) and what the session does. */
-static void sess_on_out(struct feed_session *s, struct feed_venue_out *out, int64_t now)
+static void sess_on_out(struct feed_sconn *s, struct feed_venue_out *out, int64_t now)
 {
 	switch (out->cls) {
 	case FEED_MSG_DATA:
@@ -263,7 +263,7 @@ static void sess_on_out(struct feed_session *s, struct feed_venue_out *out, int6
  * completion), the same for every piece of one message. */
 static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 {
-	struct feed_session *s = ud;
+	struct feed_sconn *s = ud;
 	int64_t now = s->rx_mono;
 	struct feed_venue_out out;
 	enum feed_state st;
@@ -288,7 +288,7 @@ static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 
 static void sess_on_close(void *ud, uint16_t code, const char *reason)
 {
-	struct feed_session *s = ud;
+	struct feed_sconn *s = ud;
 
 	if (s->fsm.state == FEED_ST_CLOSING)
 		return; /* the answer to our close: finished after the flush */
@@ -307,7 +307,7 @@ static int64_t dl_min(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-int64_t feed_session_deadline(struct feed_session *s, int64_t now)
+int64_t feed_sconn_deadline(struct feed_sconn *s, int64_t now)
 {
 	int64_t t = 0;
 
@@ -328,7 +328,7 @@ static int due(int64_t dl, int64_t now)
 	return dl && now >= dl;
 }
 
-static void sess_ping(struct feed_session *s, int64_t now)
+static void sess_ping(struct feed_sconn *s, int64_t now)
 {
 	size_t n = 0;
 	uint8_t stamp[8];
@@ -351,7 +351,7 @@ static void sess_ping(struct feed_session *s, int64_t now)
 	feed_sess__flush(s);
 }
 
-void feed_session_on_timer(struct feed_session *s, int64_t now)
+void feed_sconn_on_timer(struct feed_sconn *s, int64_t now)
 {
 	enum feed_state st;
 

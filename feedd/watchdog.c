@@ -17,6 +17,7 @@ _Static_assert((int)FEED_ST_LIVE == (int)MDBUS_HEALTH_ST_LIVE, "state values in 
 _Static_assert((int)FEED_ST_STOPPED == (int)MDBUS_HEALTH_ST_STOPPED, "state values in step");
 _Static_assert((int)FEED_ERR__COUNT <= MDBUS_HEALTH_ERR_SLOTS, "error classes fit the slots");
 _Static_assert((int)FEED_ERR_INTERNAL == (int)MDBUS_HEALTH_ERR_INTERNAL, "err values in step");
+_Static_assert(FEED_SESSION_SNAP_CONNS == MDBUS_HEALTH_CONNS, "connections shown in step");
 
 /* Instrument records per run: a large table is refreshed over several runs
  * so one run stays short. */
@@ -88,6 +89,10 @@ static void wd_session(struct feed_watchdog *wd, const struct feed_session *s, i
 	r.streams = sn.streams;
 	r.stale_timeout_ms = (uint32_t)sn.stale_timeout_ms;
 	r.backoff_attempt = sn.backoff_attempt;
+	r.conns = sn.conns;
+	r.conns_live = sn.conns_live;
+	memcpy(r.conn_state, sn.conn_state, sizeof(r.conn_state));
+	memcpy(r.conn_error, sn.conn_err, sizeof(r.conn_error));
 	r.verdict = (uint32_t)mdbus_health_session_verdict(&r, now, r.verdict_reason,
 							   sizeof(r.verdict_reason));
 	mdbus_health_publish_session(wd->c.health, s->index, &r);

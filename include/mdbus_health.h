@@ -96,7 +96,7 @@ extern "C" {
 /* ---- versions and sizes ---------------------------------------------------- */
 
 #define MDBUS_HEALTH_MAGIC	 0x31484c54484d444dull /* "MDMHTLH1" as bytes */
-#define MDBUS_HEALTH_VERSION	 1u		       /* bumped on any byte-map change */
+#define MDBUS_HEALTH_VERSION	 2u /* bumped on any byte-map change (2: per-connection fields) */
 #define MDBUS_HEALTH_REGION_HDR	 4096u
 #define MDBUS_HEALTH_SESSION_REC 1024u
 #define MDBUS_HEALTH_INSTR_REC	 256u
@@ -108,6 +108,7 @@ extern "C" {
 #define MDBUS_HEALTH_RETRIES   256  /* snapshot attempts before -EAGAIN */
 #define MDBUS_HEALTH_TEXT_MAX  128  /* error / reason texts incl. NUL */
 #define MDBUS_HEALTH_ERR_SLOTS 16   /* per-class counter slots */
+#define MDBUS_HEALTH_CONNS     32   /* connections shown one by one per session */
 
 /* ---- codes -------------------------------------------------------------------- */
 
@@ -252,7 +253,15 @@ struct mdbus_health_feed {
  *   488    4 verdict             enum mdbus_health_verdict (writer's view)
  *   492    4 reserved0
  *   496  128 verdict_reason      text, NUL-terminated
- *   624   96 reserved            0
+ *   624    4 conns               the session's connections (feedd plans one
+ *                                per route and per streams_per_conn; 0 from
+ *                                a writer that predates them: read as 1)
+ *   628    4 conns_live          of which LIVE (the session is LIVE only
+ *                                while every one is)
+ *   632   32 conn_state          enum mdbus_health_state of connections
+ *                                0..31 (u8 each)
+ *   664   32 conn_error          their last error class (u8 each)
+ *   696   24 reserved            0
  */
 struct mdbus_health_session {
 	char name[32];
@@ -281,7 +290,11 @@ struct mdbus_health_session {
 	uint32_t verdict;
 	uint32_t reserved0;
 	char verdict_reason[MDBUS_HEALTH_TEXT_MAX];
-	uint64_t reserved[12];
+	uint32_t conns;
+	uint32_t conns_live;
+	uint8_t conn_state[MDBUS_HEALTH_CONNS];
+	uint8_t conn_error[MDBUS_HEALTH_CONNS];
+	uint64_t reserved[3];
 };
 
 /*
@@ -349,7 +362,11 @@ MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, next_reconnect_ns) == 
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, subscriptions) == 472, "sess subs");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, verdict) == 488, "sess verdict");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, verdict_reason) == 496, "sess reason");
-MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, reserved) == 624, "sess reserved");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, conns) == 624, "sess conns");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, conns_live) == 628, "sess conns_live");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, conn_state) == 632, "sess conn_state");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, conn_error) == 664, "sess conn_error");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, reserved) == 696, "sess reserved");
 MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_session) == 720, "session size");
 MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_session) + 8 <= MDBUS_HEALTH_SESSION_REC,
 		    "session fits its record");

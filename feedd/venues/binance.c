@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "binance.h"
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
@@ -59,14 +60,15 @@ static int binance_native_symbol(const char *norm, char *out, size_t len)
 
 /* ---- subscribe ----------------------------------------------------------------- */
 
-static size_t binance_stream_name(const struct feed_venue_ctx *v, uint32_t s, char *buf, size_t len)
+static size_t binance_stream_name(const struct feed_venue_ctx *v, uint32_t s, const char *trade,
+				  char *buf, size_t len)
 {
 	uint32_t sym, ch;
 	const char *suffix;
 	size_t i, n, sl;
 
 	feed_venue_stream(v, s, &sym, &ch);
-	suffix = ch == FEED_CH_TRADES ? "@trade" : "@bookTicker";
+	suffix = ch == FEED_CH_TRADES ? trade : "@bookTicker";
 	n = strlen(v->syms[sym].native);
 	sl = strlen(suffix);
 	if (n + sl + 3 > len) /* quotes and a comma */
@@ -81,8 +83,9 @@ static size_t binance_stream_name(const struct feed_venue_ctx *v, uint32_t s, ch
 	return n + sl + 2;
 }
 
-static int binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
-			     uint64_t req_id, char *buf, size_t len, size_t *out_len)
+int feed_binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			   uint64_t req_id, char *buf, size_t len, size_t *out_len,
+			   const char *trade)
 {
 	static const char head[] = "{\"method\":\"SUBSCRIBE\",\"params\":[";
 	size_t o = sizeof(head) - 1, w;
@@ -97,7 +100,7 @@ static int binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, 
 				return -ENOBUFS;
 			buf[o++] = ',';
 		}
-		w = binance_stream_name(v, streams[i], buf + o, len - o - BN_SUB_TAIL);
+		w = binance_stream_name(v, streams[i], trade, buf + o, len - o - BN_SUB_TAIL);
 		if (w == 0)
 			return -ENOBUFS;
 		o += w;
@@ -107,6 +110,12 @@ static int binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, 
 		return -ENOBUFS; /* cannot happen: BN_SUB_TAIL was kept free */
 	*out_len = o + (size_t)k;
 	return 0;
+}
+
+static int binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			     uint64_t req_id, char *buf, size_t len, size_t *out_len)
+{
+	return feed_binance_subscribe(v, streams, n, req_id, buf, len, out_len, "@trade");
 }
 
 /* ---- messages -------------------------------------------------------------------- */
@@ -177,9 +186,11 @@ static int binance_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
 	return 0;
 }
 
-static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
-			  struct feed_venue_out *out)
+/* A trade, or an aggregate trade (agg: its id is 'a', USD-M futures). */
+static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *f, int agg,
+			  int64_t recv_ns, struct feed_venue_out *out)
 {
+	const struct feed_json_val *id = agg ? &f[K_A] : &f[K_T];
 	struct feed_venue_sym *sym;
 	struct mdbus_tick *t;
 	int64_t price, qty;
@@ -198,8 +209,9 @@ static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *
 		feed_venue_error(v, out, i, "%s trade: missing or bad trade time 'T'", sym->native);
 		return;
 	}
-	if (f[K_T].type != FEED_JSON_NUMBER || feed_json_u64(&f[K_T], &tid) < 0) {
-		feed_venue_error(v, out, i, "%s trade: missing or bad trade id 't'", sym->native);
+	if (id->type != FEED_JSON_NUMBER || feed_json_u64(id, &tid) < 0) {
+		feed_venue_error(v, out, i, "%s trade: missing or bad trade id '%s'", sym->native,
+				 agg ? "a" : "t");
 		return;
 	}
 	if (feed_json_bool(&f[K_M], &maker) < 0) {
@@ -219,13 +231,14 @@ static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *
 	sym->seq[0] = tid;
 }
 
+/* futures: the USD-M form, with "e" and its transaction time T. */
 static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json_val *f,
-				int64_t recv_ns, struct feed_venue_out *out)
+				int futures, int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_venue_sym *sym;
 	struct mdbus_tick *t;
 	int64_t bp, bq, ap, aq;
-	uint64_t u;
+	uint64_t u, tms = 0;
 	uint32_t i;
 
 	if (binance_symbol(v, out, &f[K_S], &i) < 0)
@@ -241,8 +254,15 @@ static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json
 				 sym->native);
 		return;
 	}
-	/* exch_ts 0 (+ MDBUS_FLAG_NO_EXCH_TS): spot bookTicker carries no time. */
-	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, 0, recv_ns);
+	/* USD-M futures send the transaction time T; spot sends no time:
+	 * exch_ts 0 (+ MDBUS_FLAG_NO_EXCH_TS). */
+	if (futures && (f[K_TT].type != FEED_JSON_NUMBER || feed_json_u64(&f[K_TT], &tms) < 0 ||
+			tms > (uint64_t)INT64_MAX / 1000000)) {
+		feed_venue_error(v, out, i, "%s bookTicker: missing or bad transaction time 'T'",
+				 sym->native);
+		return;
+	}
+	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, (int64_t)tms * 1000000, recv_ns);
 	if (!t)
 		return;
 	t->u.bbo.bid_px = bp;
@@ -308,8 +328,8 @@ static void binance_reply(struct feed_venue_ctx *v, const struct feed_json_val *
 	out->reason = v->reason;
 }
 
-static int binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
-			      int64_t recv_ns, struct feed_venue_out *out)
+int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
+			    int64_t recv_ns, struct feed_venue_out *out, int futures)
 {
 	struct feed_json_val f[K__COUNT];
 	const struct feed_json_val *inner;
@@ -337,8 +357,11 @@ static int binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t
 		n = inner->n;
 	}
 	if (f[K_E].type != FEED_JSON_NONE) {
-		if (feed_json_str_eq(&f[K_E], "trade", 5)) {
-			binance_trade(v, f, recv_ns, out);
+		if (futures ? feed_json_str_eq(&f[K_E], "aggTrade", 8)
+			    : feed_json_str_eq(&f[K_E], "trade", 5)) {
+			binance_trade(v, f, futures, recv_ns, out);
+		} else if (futures && feed_json_str_eq(&f[K_E], "bookTicker", 10)) {
+			binance_book_ticker(v, f, 1, recv_ns, out);
 		} else if (feed_json_str_eq(&f[K_E], "serverShutdown", 14)) {
 			/* "establish a new connection as soon as possible" */
 			out->cls = FEED_MSG_RECONNECT;
@@ -355,12 +378,18 @@ static int binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t
 		return 0;
 	}
 	if (f[K_U].type != FEED_JSON_NONE && f[K_S].type != FEED_JSON_NONE) {
-		binance_book_ticker(v, f, recv_ns, out);
+		binance_book_ticker(v, f, 0, recv_ns, out);
 		return 0;
 	}
 	out->cls = FEED_MSG_UNKNOWN;
 	out->reason = "unrecognised message";
 	return 0;
+}
+
+static int binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
+			      int64_t recv_ns, struct feed_venue_out *out)
+{
+	return feed_binance_on_message(v, p, n, binary, recv_ns, out, 0);
 }
 
 const struct feed_venue_ops feed_venue_binance = {

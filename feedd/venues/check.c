@@ -45,32 +45,45 @@ static const char *check_channel_name(uint32_t bits)
 static int check_limits(const struct feed_config *c, const struct feed_session_config *s,
 			const struct feed_venue_ops *ops, char *err, size_t errlen)
 {
-	uint32_t extra = s->channels & ~ops->channels, streams;
+	uint32_t extra = s->channels & ~ops->channels;
+	uint32_t streams = (uint32_t)s->nsymbols * (uint32_t)__builtin_popcount(s->channels);
+	int conns;
 
 	if (extra)
 		return check_fail(c, check_line(s, s->channels_line), err, errlen,
 				  "venue %s does not support channel %s in [session %s]", ops->name,
 				  check_channel_name(extra), s->name);
-	streams = (uint32_t)s->nsymbols * (uint32_t)__builtin_popcount(s->channels);
-	if (ops->limits.streams_per_conn && streams > ops->limits.streams_per_conn)
+	/* More streams than one connection takes are spread over several
+	 * (feed_venue_plan); only a plan beyond the session's maximum is
+	 * refused. */
+	conns = feed_venue_plan(ops, s, NULL, 0);
+	if (conns == -E2BIG)
 		return check_fail(c, check_line(s, s->symbols_line), err, errlen,
-				  "%u streams (symbols x channels) exceed %s's limit of %u per "
-				  "connection in [session %s]",
-				  streams, ops->name, ops->limits.streams_per_conn, s->name);
+				  "%u streams (symbols x channels) need more than %u connections "
+				  "at %u per connection in [session %s]",
+				  streams, FEED_VENUE_CONNS_MAX, feed_venue_conn_limit(ops, s),
+				  s->name);
 	return 0;
 }
 
-/* Builds the session's venue context once: native names, duplicates under
- * them, and whatever else the adapter refuses, exactly as start-up will. */
+/* Builds a venue context of every symbol and channel once (start-up builds
+ * one per planned connection from the same symbols): native names,
+ * two symbols under one native name, and whatever else the adapter refuses. */
 static int check_symbols(const struct feed_config *c, const struct feed_session_config *s,
 			 const struct feed_venue_ops *ops, char *err, size_t errlen)
 {
+	struct feed_venue_conn_plan whole = {
+		.channels = s->channels,
+		.sym_count = (uint32_t)s->nsymbols,
+	};
 	struct feed_venue_ctx v;
 	char why[FEED_VENUE_REASON_MAX + 64];
 
 	memset(&v, 0, sizeof(v));
 	why[0] = '\0';
-	if (feed_venue_ctx_init(&v, ops, s, why, sizeof(why)) < 0)
+	if (s->nsymbols > FEED_VENUE_SYMS_MAX)
+		whole.sym_count = FEED_VENUE_SYMS_MAX + 1;
+	if (feed_venue_ctx_init_conn(&v, ops, s, &whole, 0, 0, why, sizeof(why)) < 0)
 		return check_fail(c, check_line(s, s->symbols_line), err, errlen,
 				  "%s in [session %s]", why[0] ? why : "venue setup failed",
 				  s->name);
@@ -79,8 +92,8 @@ static int check_symbols(const struct feed_config *c, const struct feed_session_
 }
 
 /* The venue's endpoint for the session's symbols: every symbol's market
- * must live at the same URL (one connection per session until sessions own
- * several connections). */
+ * must live at the same URL (the planner splits a session by channel route
+ * and by streams per connection, not by market). */
 static int check_endpoint(const struct feed_config *c, const struct feed_session_config *s,
 			  const struct feed_venue_ops *ops, const char **url, char *err,
 			  size_t errlen)

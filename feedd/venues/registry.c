@@ -19,6 +19,7 @@
 /* Every adapter, one line each (venue.h "How to add a venue"). */
 #define FEED_VENUE_LIST(X)                                                                         \
 	X(binance)                                                                                 \
+	X(binance_futures)                                                                         \
 	X(bingx)                                                                                   \
 	X(bybit)                                                                                   \
 	X(coinbase)                                                                                \
@@ -91,25 +92,26 @@ static const char *venue_channel_name(uint32_t ch)
 	return ch == FEED_CH_TRADES ? "trades" : ch == FEED_CH_BBO ? "bbo" : "l2";
 }
 
-/* Channels and stream counts from the config, checked against the venue. */
-static int venue_ctx_size(struct feed_venue_ctx *v, const struct feed_session_config *sc, char *err,
-			  size_t errlen)
+/* Channels and stream counts of one connection (pc), checked against the
+ * venue and the streams-per-connection bound. */
+static int venue_ctx_size(struct feed_venue_ctx *v, const struct feed_venue_conn_plan *pc,
+			  uint32_t max, char *err, size_t errlen)
 {
 	const struct feed_venue_ops *ops = v->ops;
-	uint32_t bad = sc->channels & ~ops->channels, max = ops->limits.streams_per_conn;
+	uint32_t bad = pc->channels & ~ops->channels;
 
-	v->channels = sc->channels;
+	v->channels = pc->channels;
 	if (bad) {
 		venue_err(err, errlen, "venue %s does not support channel %s", ops->name,
 			  venue_channel_name(bad & (0u - bad)));
 		return -EINVAL;
 	}
-	if (!v->channels || sc->nsymbols == 0) {
+	if (!v->channels || pc->sym_count == 0) {
 		venue_err(err, errlen, "nothing to subscribe");
 		return -EINVAL;
 	}
-	if (sc->nsymbols > FEED_VENUE_SYMS_MAX) { /* keeps every stream count in 32 bits */
-		venue_err(err, errlen, "%zu symbols: at most %u per session", sc->nsymbols,
+	if (pc->sym_count > FEED_VENUE_SYMS_MAX) { /* keeps every stream count in 32 bits */
+		venue_err(err, errlen, "too many symbols: at most %u per session",
 			  FEED_VENUE_SYMS_MAX);
 		return -E2BIG;
 	}
@@ -118,10 +120,9 @@ static int venue_ctx_size(struct feed_venue_ctx *v, const struct feed_session_co
 		return -EINVAL;
 	}
 	v->nch = (uint32_t)__builtin_popcount(v->channels);
-	v->nsyms = (uint32_t)sc->nsymbols;
+	v->nsyms = pc->sym_count;
 	v->nstreams = v->nsyms * v->nch;
-	/* One connection per session for now: the connection planner will
-	 * spread streams over several instead (docs/VENUES.md). */
+	/* The planner keeps each connection within the bound. */
 	if (max && v->nstreams > max) {
 		venue_err(err, errlen, "%u streams exceed %s's limit of %u per connection",
 			  v->nstreams, ops->name, max);
@@ -169,7 +170,7 @@ static int venue_ctx_alloc(struct feed_venue_ctx *v, char *err, size_t errlen)
 /* The stream table (symbol-major) and the order subs sends streams in:
  * channel-major for a venue that takes one channel per request, so that
  * a request's streams are adjacent. */
-static void venue_ctx_streams(struct feed_venue_ctx *v)
+static void venue_ctx_streams(struct feed_venue_ctx *v, uint32_t conn)
 {
 	uint32_t s = 0, o = 0;
 
@@ -178,6 +179,7 @@ static void venue_ctx_streams(struct feed_venue_ctx *v)
 			if (v->channels & (1u << bit)) {
 				v->streams[s].sym = i;
 				v->streams[s].ch = (uint8_t)(1u << bit);
+				v->streams[s].conn = (uint16_t)conn;
 				s++;
 			}
 	if (v->ops->limits.group == FEED_GROUP_CHANNEL) {
@@ -209,7 +211,9 @@ static int venue_ctx_market(struct feed_venue_ctx *v, const struct feed_session_
 	}
 	if (!(ops->markets & (1u << info.market))) {
 		venue_err(err, errlen, "venue %s has no %s market (symbol '%s')", ops->name,
-			  info.market == MDBUS_MARKET_PERP ? "perpetual" : "dated futures",
+			  info.market == MDBUS_MARKET_SPOT   ? "spot"
+			  : info.market == MDBUS_MARKET_PERP ? "perpetual"
+							     : "dated futures",
 			  s->norm);
 		return -EINVAL;
 	}
@@ -228,19 +232,20 @@ static int venue_ctx_market(struct feed_venue_ctx *v, const struct feed_session_
 	return 0;
 }
 
-/* Symbol i from the config: names, decimals, market, hash entry. */
+/* Symbol i from the config's symbol `cfg_i`: names, decimals, market, hash
+ * entry. */
 static int venue_ctx_sym(struct feed_venue_ctx *v, const struct feed_session_config *sc, uint32_t i,
-			 char *err, size_t errlen)
+			 uint32_t cfg_i, char *err, size_t errlen)
 {
 	const struct feed_venue_ops *ops = v->ops;
 	struct feed_venue_sym *s = &v->syms[i];
 	int rc;
 
-	if (strlen(sc->symbols[i]) >= sizeof(s->norm)) {
+	if (strlen(sc->symbols[cfg_i]) >= sizeof(s->norm)) {
 		venue_err(err, errlen, "symbol too long");
 		return -ENAMETOOLONG;
 	}
-	strcpy(s->norm, sc->symbols[i]);
+	strcpy(s->norm, sc->symbols[cfg_i]);
 	rc = venue_ctx_market(v, sc, i, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -263,22 +268,38 @@ static int venue_ctx_sym(struct feed_venue_ctx *v, const struct feed_session_con
 int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *ops,
 			const struct feed_session_config *sc, char *err, size_t errlen)
 {
+	struct feed_venue_conn_plan whole = {0};
+
+	if (sc) {
+		whole.channels = sc->channels;
+		whole.sym_count = sc->nsymbols > FEED_VENUE_SYMS_MAX ? FEED_VENUE_SYMS_MAX + 1
+								     : (uint32_t)sc->nsymbols;
+	}
+	return feed_venue_ctx_init_conn(v, ops, sc, &whole, 0,
+					ops ? ops->limits.streams_per_conn : 0, err, errlen);
+}
+
+int feed_venue_ctx_init_conn(struct feed_venue_ctx *v, const struct feed_venue_ops *ops,
+			     const struct feed_session_config *sc,
+			     const struct feed_venue_conn_plan *pc, uint32_t conn, uint32_t limit,
+			     char *err, size_t errlen)
+{
 	int rc;
 
 	memset(v, 0, sizeof(*v));
 	v->ops = ops;
 	v->next_req_id = 1;
-	if (!ops || !sc) {
+	if (!ops || !sc || !pc || (uint64_t)pc->sym_first + pc->sym_count > sc->nsymbols) {
 		venue_err(err, errlen, "no venue");
 		return -EINVAL;
 	}
-	rc = venue_ctx_size(v, sc, err, errlen);
+	rc = venue_ctx_size(v, pc, limit, err, errlen);
 	if (rc == 0)
 		rc = venue_ctx_alloc(v, err, errlen);
 	if (rc == 0)
-		venue_ctx_streams(v);
+		venue_ctx_streams(v, conn);
 	for (uint32_t i = 0; rc == 0 && i < v->nsyms; i++)
-		rc = venue_ctx_sym(v, sc, i, err, errlen);
+		rc = venue_ctx_sym(v, sc, i, pc->sym_first + i, err, errlen);
 	if (rc == 0 && (ops->flags & FEED_VENUE_F_GZIP)) {
 		rc = feed_venue_decode_init(v);
 		if (rc < 0)

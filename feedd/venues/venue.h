@@ -16,9 +16,14 @@
  * scratch and optional venue-private state.
  *
  * Streams: stream s is (syms[s / nch], the (s % nch)-th subscribed channel);
- * v->streams[s] says which, and carries the connection it is planned on
- * (always 0 until multi-connection sessions exist). Requests carry an
- * explicit set of stream indices.
+ * v->streams[s] says which, and carries the connection it is planned on.
+ * Requests carry an explicit set of stream indices.
+ *
+ * A session with several connections (feed_venue_plan: routes, then
+ * limits.streams_per_conn) has one ctx per connection, built by
+ * feed_venue_ctx_init_conn for that connection's symbols and channels, so
+ * each connection has its own subscription cursor, requests, answers, gap
+ * flags and dead symbols; feed_venue_ctx_init is the one-connection case.
  *
  * Session usage:
  *   start-up:   feed_venue_ctx_init(); for each symbol i:
@@ -94,7 +99,7 @@ enum feed_sub_group {
 struct feed_venue_limits {
 	uint8_t group;		   /* enum feed_sub_group */
 	uint32_t streams_per_req;  /* streams in one request */
-	uint32_t streams_per_conn; /* streams on one connection (checked by ctx_init) */
+	uint32_t streams_per_conn; /* streams on one connection (feed_venue_plan) */
 	uint32_t req_interval_ms;  /* min gap between our requests (rate limit) */
 	uint32_t req_bytes;	   /* request text length (the adapter's buffer is cut to it) */
 };
@@ -116,7 +121,7 @@ struct feed_venue_req {
 	uint32_t count;	  /* streams in this request */
 	uint32_t open;	  /* streams not answered yet */
 	uint32_t nsyms;	  /* distinct symbols in it */
-	uint16_t conn;	  /* connection index (always 0 for now) */
+	uint16_t conn;	  /* connection index in the session's plan */
 	uint8_t state;	  /* enum feed_req_state */
 	uint8_t alone;	  /* one symbol, sent as a single-symbol (re)try */
 	uint8_t rejected; /* some stream of it was rejected */
@@ -126,7 +131,7 @@ struct feed_venue_req {
 struct feed_venue_stream {
 	uint32_t sym;  /* symbol index */
 	uint32_t req;  /* index in v->reqs of its last request (this connection) */
-	uint16_t conn; /* connection it is planned on (0 until a planner exists) */
+	uint16_t conn; /* connection of the session it is planned on */
 	uint8_t ch;    /* FEED_CH_* (one bit) */
 	uint8_t state; /* enum feed_stream_state, this connection */
 };
@@ -251,6 +256,12 @@ struct feed_venue_ops {
 	/* Per enum mdbus_market, where that market lives when it is not
 	 * default_url (Bybit /linear, Gate's futures host); NULL = default_url. */
 	const char *market_url[MDBUS_MARKET_FUTURE + 1];
+	/* Per channel bit (0 trades, 1 bbo, 2 l2), the path of the host that
+	 * serves it when it is not the session URL's own (Binance USD-M
+	 * futures: @aggTrade on /market, @bookTicker on /public); NULL = the
+	 * URL's path. Channels on different paths go on different
+	 * connections (feed_venue_plan). */
+	const char *channel_path[FEED_CH_COUNT];
 	uint32_t channels; /* FEED_CH_* supported */
 	uint32_t markets;  /* 1 << MDBUS_MARKET_*: the symbol forms it takes */
 	struct feed_venue_limits limits;
@@ -314,6 +325,49 @@ const char *feed_msg_class_name(enum feed_msg_class c);
  */
 int feed_venue_ctx_init(struct feed_venue_ctx *v, const struct feed_venue_ops *ops,
 			const struct feed_session_config *sc, char *err, size_t errlen);
+
+/* ---- the connection plan (plan.c) ------------------------------------------ */
+
+/* One connection of a session: the channels it carries (all on one path)
+ * for a run of the config's symbols. */
+struct feed_venue_conn_plan {
+	uint32_t channels;  /* FEED_CH_* on this connection */
+	uint32_t sym_first; /* the config's symbols [sym_first, sym_first + sym_count) */
+	uint32_t sym_count;
+	uint32_t streams; /* sym_count x channels */
+	const char *path; /* ops->channel_path of its channels; NULL = the URL's path */
+};
+
+#define FEED_VENUE_CONNS_MAX 4096u /* connections per session */
+
+/* Streams one connection of this session may carry: the venue's
+ * limits.streams_per_conn, lowered by the session's streams_per_conn
+ * (never raised); 0 = no limit. */
+uint32_t feed_venue_conn_limit(const struct feed_venue_ops *ops,
+			       const struct feed_session_config *sc);
+
+/*
+ * Plans the session's connections: first by route (channels whose
+ * ops->channel_path differ go on different connections, routes in channel
+ * bit order), then by feed_venue_conn_limit: a route's symbols are cut
+ * into runs of limit / (its channels) symbols, so a symbol's streams of
+ * one route stay on one connection; only when one symbol's streams of a
+ * route exceed the limit does each channel get connections of its own.
+ * Fills out[0 .. min(count, cap)) and returns the count (call with cap 0
+ * to size the array), or -EINVAL (no symbols or channels) / -E2BIG (more
+ * than FEED_VENUE_CONNS_MAX connections).
+ */
+int feed_venue_plan(const struct feed_venue_ops *ops, const struct feed_session_config *sc,
+		    struct feed_venue_conn_plan *out, uint32_t cap);
+
+/* Builds the ctx of one planned connection (conn = its index in the plan,
+ * recorded in every stream's .conn): the symbols and channels of pc only,
+ * as feed_venue_ctx_init does for the whole session. limit is the
+ * streams-per-connection bound to check (0 = none). Same returns. */
+int feed_venue_ctx_init_conn(struct feed_venue_ctx *v, const struct feed_venue_ops *ops,
+			     const struct feed_session_config *sc,
+			     const struct feed_venue_conn_plan *pc, uint32_t conn, uint32_t limit,
+			     char *err, size_t errlen);
 
 /* Frees the arrays (and calls ops->fini). Zeroed ctx / NULL: no-op. */
 void feed_venue_ctx_free(struct feed_venue_ctx *v);

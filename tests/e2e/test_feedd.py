@@ -651,6 +651,150 @@ def scenario_valgrind():
     check(not fds, f"feedd leaked descriptors: {fds}")
 
 
+def scenario_valgrind_conns():
+    """feedd under memcheck with a session over two connections: both live,
+    one reset and reconnected alone, SIGTERM."""
+    rig = Rig("vgconns", wrap=E.VALGRIND, session_extra="streams_per_conn = 2")
+    for k in range(2):
+        rig.wait(conn_live(k), 60)
+    mark = rig.feedd.proc.count()
+    check(rig.sim.ctl("reset", "ETH-USDT") == "ok reset 1", "reset of one connection")
+    rig.wait(conn_live(1), 60, mark)
+    check(not rig.feedd.proc.find(rf"^feedd: {SESSION}/0: state ", mark),
+          "connection 0 changed state although only 1 was reset")
+    check(data_ticks(rig.ticks(0.5)), "no ticks under valgrind")
+    rig.feedd.proc.signal(signal.SIGTERM)
+    rc = rig.feedd.proc.wait(60)
+    check(rc == 0, f"exit status {rc} under valgrind (99 = memcheck errors)")
+    fds = E.valgrind_fd_leaks(rig.feedd.proc)
+    check(not fds, f"feedd leaked descriptors: {fds}")
+
+
+CONN_SYMS = ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT", "ADA-USDT"]
+
+
+def top_session(bus):
+    """The session's record as mdbus-top --json shows it."""
+    top = os.environ.get("MDBUS_TOP", "mdbus-top")
+    r = subprocess.run([top, "--bus", bus, "--json"], capture_output=True, timeout=20)
+    check(r.returncode in (0, 1), f"mdbus-top exit {r.returncode}: {r.stderr[:300]!r}")
+    ss = [x for x in json.loads(r.stdout.decode()).get("sessions", [])
+          if x.get("name") == SESSION]
+    check(len(ss) == 1, f"mdbus-top: no session {SESSION}")
+    return ss[0]
+
+
+def conn_live(k):
+    return rf"^feedd: {SESSION}/{k}: state \S+ -> LIVE\b"
+
+
+def statuses(ticks, sym):
+    return [t.get("status") for t in ticks if t.get("kind") == "status" and
+            t.get("symbol") == sym]
+
+
+def scenario_conns():
+    """Five symbols x two channels with streams_per_conn = 4 (a test key that
+    may only lower the venue's limit): three connections (2, 2 and 1
+    symbols), each with its own state machine. A reset of the one carrying
+    SOL-USDT (and XRP-USDT) takes only those two down and back up, with the
+    gap flag on their next ticks; the other connections and their symbols
+    never go down."""
+    # --rate 5 (the last --rate wins): 50 ticks/s, so the 4096-slot ring keeps
+    # the whole run and its first status ticks even on a slow machine.
+    rig = Rig("conns", symbols=", ".join(CONN_SYMS), session_extra="streams_per_conn = 4",
+              sim_extra=["--rate", "5"])
+    rig.wait(rf"^feedd: {SESSION}: connections=3 streams_per_conn=4\b", 15)
+    for k in range(3):
+        rig.wait(conn_live(k), 20)
+    st = rig.sim.stats()
+    check(st["accepted"] == 3 and st["open"] == 3, f"three connections expected: {st}")
+    check(st["subscriptions"] == 10, f"ten streams subscribed over them: {st}")
+    top = top_session(rig.bus)
+    check(top["conns"] == 3 and top["conns_live"] == 3 and top["state"] == "live" and
+          [c["state"] for c in top["connections"]] == ["live"] * 3,
+          f"health record: {top}")
+    data = data_ticks(rig.ticks(0.5))
+    for sym in CONN_SYMS:
+        for kind in ("trade", "bbo"):
+            check([t for t in data if t["symbol"] == sym and t["kind"] == kind],
+                  f"no {kind} ticks for {sym}")
+    mark = rig.feedd.proc.count()
+    check(rig.sim.ctl("reset", "SOL-USDT") == "ok reset 1", "reset of one connection")
+    rig.wait(rf"^feedd: {SESSION}/1: state \S+ -> \S+ \((tcp|tls): ", 10, mark)
+    rig.wait(conn_live(1), 20, mark)
+    time.sleep(1.0)
+    others = rig.feedd.proc.find(rf"^feedd: {SESSION}/[02]: (state|status) ", mark)
+    check(not others, f"connections 0 and 2 changed although only 1 was reset: {others}")
+    st = rig.sim.stats()
+    check(st["accepted"] == 4 and st["open"] == 3, f"one reconnection expected: {st}")
+    ticks = rig.ticks(0.5)
+    for sym in ("SOL-USDT", "XRP-USDT"):
+        check(statuses(ticks, sym) == ["up", "down", "up"],
+              f"{sym} status ticks {statuses(ticks, sym)}, expected up, down, up")
+    for sym in ("BTC-USDT", "ETH-USDT", "ADA-USDT"):
+        check(statuses(ticks, sym) == ["up"],
+              f"{sym} status ticks {statuses(ticks, sym)}: it must never go down")
+    for sym in CONN_SYMS:
+        flagged = {t["kind"] for t in data_ticks(ticks) if t["symbol"] == sym and
+                   "gap" in t.get("flags", [])}
+        want = {"trade", "bbo"} if sym in ("SOL-USDT", "XRP-USDT") else set()
+        check(flagged == want, f"{sym}: gap flags on {flagged or 'nothing'}, expected "
+                               f"{want or 'none'}")
+    top = top_session(rig.bus)
+    check(top["conns_live"] == 3 and top["reconnects"] == 1, f"health record: {top}")
+    rig.stop()
+
+
+def scenario_futures():
+    """binance-futures against the simulator's binance-futures dialect, which
+    carries aggTrade only on /market and bookTicker only on /public (a stream
+    on the other path is acked and then silent, as on the venue): one session,
+    two routed connections, trades AND bbo for every symbol, bbo with the
+    venue's time. The URL names only the host: the routes give the paths."""
+    d = E.make_certs(E.tmpdir("futures"))
+    bus = E.bus_name("futures")
+    sim = E.Sim(d, extra=["--rate", "20", "--venue", "binance-futures"])
+    config = os.path.join(d, "futures.ini")
+    with open(config, "w") as f:
+        f.write(f"[bus]\nname = {bus}\nslots = 4096\n\n[feed]\nshutdown_timeout = 2s\n"
+                f"ca_file = {os.path.join(d, 'ca.pem')}\n\n[session {SESSION}]\n"
+                f"venue = binance-futures\nurl = wss://localhost:{sim.port}\n"
+                f"symbols = BTC-USDT-PERP, ETH-USDT-PERP\n" + session_keys(""))
+    feedd = E.Feedd(config)
+    feedd.proc.wait_line(rf"^feedd: {SESSION}: connections=2 streams_per_conn=1024\b", 15)
+    for k in range(2):
+        feedd.proc.wait_line(conn_live(k), 20)
+    st = sim.stats()
+    check(st["accepted"] == 2 and st["open"] == 2 and st["subscriptions"] == 4,
+          f"two connections, four streams: {st}")
+    out, r = E.tail_json(bus, 1.0, extra=["--from-start"])
+    check(r.returncode == 0, f"mdbus-tail exit {r.returncode}")
+    data = data_ticks(out)
+    for sym in ("BTC-USDT-PERP", "ETH-USDT-PERP"):
+        for kind in ("trade", "bbo"):
+            got = [t for t in data if t["symbol"] == sym and t["kind"] == kind]
+            check(got, f"no {kind} ticks for {sym}")
+            check(all("no_exch_ts" not in t.get("flags", []) for t in got),
+                  f"{sym} {kind} ticks without the venue's time")
+    for sym in ("BTC-USDT-PERP", "ETH-USDT-PERP"):
+        check(statuses(out, sym) == ["up"], f"{sym} status {statuses(out, sym)}")
+    # The dialect's routing is real: a client that puts aggTrade on /public
+    # is acknowledged and then gets nothing.
+    c = E.WSClient("127.0.0.1", sim.port, ca=os.path.join(d, "ca.pem"), path="/public/ws")
+    c.send_text('{"method":"SUBSCRIBE","params":["btcusdt@aggTrade"],"id":1}')
+    check(json.loads(c.recv_text()) == {"result": None, "id": 1}, "ack on the wrong path")
+    c.sock.settimeout(1.0)
+    try:
+        extra = c.recv_text()
+    except OSError:
+        extra = None
+    check(extra is None, f"aggTrade on /public must be silent, got {extra!r}")
+    c.close()
+    feedd.proc.signal(signal.SIGTERM)
+    check(feedd.proc.wait(30) == 0, "feedd exit status")
+
+
 SCENARIOS = {
     "ticks": scenario_ticks,
     "combined": scenario_combined,
@@ -676,8 +820,11 @@ SCENARIOS = {
     "check_config": scenario_check_config,
     "reject_symbol": scenario_reject_symbol,
     "reject_all": scenario_reject_all,
+    "conns": scenario_conns,
+    "futures": scenario_futures,
     "valgrind": scenario_valgrind,
     "mexc": scenario_mexc,
+    "valgrind_conns": scenario_valgrind_conns,
 }
 
 if __name__ == "__main__":

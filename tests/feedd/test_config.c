@@ -530,17 +530,27 @@ static void test_errors(void)
 	EXPECT_ERR(text, "t.ini:4: line too long (301 chars, max 197): continue a symbols list "
 			 "on indented lines");
 
-	/* 513 symbols x 2 channels = 1026 streams > 1024 (symbols over many
-	 * continuation lines: also proves continuation works at scale). */
+	/* 513 symbols x 2 channels = 1026 streams > binance's 1024 per
+	 * connection (symbols over many continuation lines: also proves
+	 * continuation works at scale): accepted, planned on two connections. */
 	o = (size_t)snprintf(text, sizeof(text), "[session a]\nvenue = binance\nsymbols = S0-USDT");
 	for (i = 1; i < 513; i++)
 		o += (size_t)snprintf(text + o, sizeof(text) - o,
 				      i % 10 == 0 ? ",\n  S%d-USDT" : ", S%d-USDT", i);
 	snprintf(text + o, sizeof(text) - o, "\n");
-	EXPECT_ERR(text, "t.ini:3: 1026 streams (symbols x channels) exceed binance's limit of "
-			 "1024 per connection in [session a]");
 	{
-		/* 512 is exactly the limit: accepted, all symbols read. */
+		struct feed_config c;
+
+		if (LOAD_OK(text, &c) == 0) {
+			CHECK_EQ_INT(c.sessions[0].nsymbols, 513);
+			CHECK_EQ_INT(feed_venue_plan(feed_venue_find("binance"), &c.sessions[0],
+						     NULL, 0),
+				     2);
+		}
+		feed_config_free(&c);
+	}
+	{
+		/* 512 is exactly the limit: one connection, all symbols read. */
 		struct feed_config c;
 		char *nl = strstr(text, ", S512-USDT");
 		if (nl) {
@@ -548,11 +558,35 @@ static void test_errors(void)
 			if (LOAD_OK(text, &c) == 0) {
 				CHECK_EQ_INT(c.sessions[0].nsymbols, 512);
 				CHECK_STR(c.sessions[0].symbols[511], "S511-USDT");
+				CHECK_EQ_INT(feed_venue_plan(feed_venue_find("binance"),
+							     &c.sessions[0], NULL, 0),
+					     1);
 			}
 			feed_config_free(&c);
 		} else {
 			feed_test_failures++;
 		}
+	}
+	{
+		/* streams_per_conn lowers the venue's limit (never raises it). */
+		struct feed_config c;
+
+		if (LOAD_OK("[session a]\nvenue = binance\nstreams_per_conn = 2\n"
+			    "symbols = A-USDT, B-USDT, C-USDT\n",
+			    &c) == 0) {
+			CHECK_EQ_INT(c.sessions[0].streams_per_conn, 2);
+			CHECK_EQ_INT(
+				feed_venue_conn_limit(feed_venue_find("binance"), &c.sessions[0]),
+				2);
+			CHECK_EQ_INT(feed_venue_plan(feed_venue_find("binance"), &c.sessions[0],
+						     NULL, 0),
+				     3);
+			c.sessions[0].streams_per_conn = 5000;
+			CHECK_EQ_INT(
+				feed_venue_conn_limit(feed_venue_find("binance"), &c.sessions[0]),
+				1024);
+		}
+		feed_config_free(&c);
 	}
 }
 

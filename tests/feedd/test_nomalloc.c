@@ -819,6 +819,72 @@ static void test_okx(const struct feed_session_config *spot)
 	feed_venue_ctx_free(&v);
 }
 
+/* Binance USD-M futures: both planned connections (aggTrade on /market,
+ * bookTicker on /public), each its own ctx, over 1000 reconnections. */
+static const char *const bnf_msgs[2][3] = {
+	{"{\"result\":null,\"id\":1}",
+	 "{\"e\":\"aggTrade\",\"E\":1,\"s\":\"BTCUSDT\",\"a\":5,\"p\":\"65000.1\","
+	 "\"q\":\"0.002\",\"f\":1,\"l\":2,\"T\":1770000000000,\"m\":true}",
+	 "{\"e\":\"aggTrade\",\"s\":\"BTCUSDT\",\"a\":\"bad\"}"},
+	{"{\"error\":{\"code\":2,\"msg\":\"no\"},\"id\":1}",
+	 "{\"stream\":\"ethusdt@bookTicker\",\"data\":{\"e\":\"bookTicker\",\"u\":5,"
+	 "\"E\":2,\"T\":1,\"s\":\"ETHUSDT\",\"b\":\"3000\",\"B\":\"1\",\"a\":\"3000.01\","
+	 "\"A\":\"2\"}}",
+	 "{\"e\":\"trade\",\"s\":\"ETHUSDT\"}"},
+};
+
+static void test_binance_futures(void)
+{
+	const struct feed_venue_ops *ops = feed_venue_find("binance-futures");
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT-PERP", "ETH-USDT-PERP"};
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	struct feed_venue_conn_plan plan[2];
+	struct feed_session_config sc;
+	struct feed_venue_ctx v[2];
+	unsigned long before, classes = 0;
+	char buf[512], err[128];
+	size_t n;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = sc.qty_unit = -1;
+	CHECK_EQ_INT(feed_venue_plan(ops, &sc, plan, 2), 2);
+	for (uint32_t k = 0; k < 2; k++)
+		CHECK_EQ_INT(
+			feed_venue_ctx_init_conn(&v[k], ops, &sc, &plan[k], k, 0, err, sizeof(err)),
+			0);
+	if (!v[0].ops || !v[1].ops)
+		return;
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		for (int k = 0; k < 2; k++) {
+			feed_venue_ctx_reset(&v[k]);
+			while (feed_venue_subscribe_next(&v[k], buf, sizeof(buf), &n) == 1)
+				;
+			for (int i = 0; i < 3; i++) {
+				if (feed_venue_on_message(&v[k], (const uint8_t *)bnf_msgs[k][i],
+							  strlen(bnf_msgs[k][i]), 0, round,
+							  &out) != 0)
+					feed_test_failures++;
+				if (round == 0)
+					classes |= 1ul << out.cls;
+			}
+		}
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
+	CHECK_EQ_INT(v[0].st.ticks + v[1].st.ticks, 2000);
+	feed_venue_ctx_free(&v[0]);
+	feed_venue_ctx_free(&v[1]);
+}
+
 int main(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
@@ -838,5 +904,6 @@ int main(void)
 	test_bingx();
 	test_mexc();
 	test_okx(&sc);
+	test_binance_futures();
 	return feed_test_done("test_nomalloc");
 }

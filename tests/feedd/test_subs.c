@@ -224,7 +224,8 @@ static void test_groups(void)
 		CHECK_EQ_INT(feed_venue_subscribe_next(&v, buf, 20, &n), -ENOBUFS);
 		feed_venue_ctx_free(&v);
 	}
-	/* streams_per_conn is checked at set-up (one connection for now). */
+	/* A connection ctx refuses more streams than its bound (the planner
+	 * never builds one: test_plan.c). */
 	ops.limits.streams_per_conn = 9;
 	{
 		struct feed_session_config sc;

@@ -72,7 +72,13 @@ void hfill_session(struct mdbus_health_session *s, uint32_t idx, uint64_t k)
 	s->backoff_attempt = (uint32_t)hmix(k, 41);
 	s->verdict = (uint32_t)(k % 4);
 	memset(s->verdict_reason, 'A' + (int)(k % 26), sizeof(s->verdict_reason) - 1);
-	for (int i = 0; i < 12; i++)
+	s->conns = (uint32_t)hmix(k, 42);
+	s->conns_live = (uint32_t)hmix(k, 43);
+	for (size_t i = 0; i < sizeof(s->conn_state); i++) {
+		s->conn_state[i] = (uint8_t)hmix(k, 60 + (uint64_t)i);
+		s->conn_error[i] = (uint8_t)hmix(k, 100 + (uint64_t)i);
+	}
+	for (size_t i = 0; i < sizeof(s->reserved) / sizeof(s->reserved[0]); i++)
 		s->reserved[i] = hmix(k, 50 + (uint64_t)i);
 }
 

@@ -33,6 +33,26 @@ static int bench_gen_binance(const struct bench_feed_gen *g, const struct bench_
 			      len);
 }
 
+/* Binance USD-M futures @aggTrade (on /market): a the aggregate id, f/l
+ * the trades it covers, m = the buyer is the maker. */
+static int bench_gen_binance_futures(const struct bench_feed_gen *g,
+				     const struct bench_feed_trade *t, char *buf, size_t len,
+				     int *binary)
+{
+	*binary = 0;
+	return bench_fmt_done(
+		snprintf(buf, len,
+			 "{\"e\":\"aggTrade\",\"E\":%llu,\"s\":\"%s\",\"a\":%llu,\"p\":"
+			 "\"%u.%02u\",\"q\":\"%u.%03u\",\"f\":%llu,\"l\":%llu,\"T\":%llu,"
+			 "\"m\":%s}",
+			 (unsigned long long)t->ts_ms + 3, g->native[t->sym],
+			 (unsigned long long)t->id, t->px_int, t->px_frac, t->qty_int,
+			 t->qty_frac % 1000, (unsigned long long)t->id * 3,
+			 (unsigned long long)t->id * 3 + 2, (unsigned long long)t->ts_ms,
+			 t->buyer_is_taker ? "false" : "true"),
+		len);
+}
+
 /* Bybit v5 publicTrade (spot): one trade per message, S = the taker's side,
  * i a string (here a pure integer: kept as the id), seq the cross sequence. */
 static int bench_gen_bybit(const struct bench_feed_gen *g, const struct bench_feed_trade *t,
@@ -224,6 +244,10 @@ static const struct bench_feed_gen bench_feed_gens[] = {
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"},
 	 bench_gen_binance},
+	{"binance-futures",
+	 {"BTC-USDT-PERP", "ETH-USDT-PERP", "SOL-USDT-PERP", "BNB-USDT-PERP"},
+	 {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"},
+	 bench_gen_binance_futures},
 	{"bingx",
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},
 	 {"BTC-USDT", "ETH-USDT", "SOL-USDT", "BNB-USDT"},

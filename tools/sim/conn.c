@@ -171,7 +171,9 @@ int sim_conn_send_msg(struct sim_conn *c, int sym, uint8_t kind, const void *p, 
 	uint8_t opcode = WSLAY_TEXT_FRAME;
 	int r = d->frame ? d->frame(&c->l->venue, c->mode, sym, kind, p, n, &out, &opcode) : 0;
 
-	if (r > 0)
+	if (r == SIM_FRAME_DROP)
+		r = 0; /* silent on this connection */
+	else if (r > 0)
 		r = sim_conn_send_frame(c, opcode, out.p ? out.p + out.off : NULL, out.len);
 	else if (r == 0)
 		r = sim_conn_send_frame(c, WSLAY_TEXT_FRAME, p, n);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -21,7 +22,8 @@
 #include "sim.h"
 
 #define CONTROL_HELP                                                                               \
-	"commands: close [CODE] | reset | stall | noping | silent | refuse STATUS [RETRY_AFTER] "  \
+	"commands: close [CODE] | reset [SYMBOL] | stall | noping | silent | refuse STATUS "       \
+	"[RETRY_AFTER] "                                                                           \
 	"| badaccept | delay_handshake MS | badjson | badprecision | oversize BYTES | normal | "   \
 	"stats | rate N | blackhole | badframe rsv|opcode|masked | hugeframe | badutf8 | "         \
 	"fragments N | pingflood N | endless_headers | restart MS | "                              \
@@ -198,14 +200,29 @@ static void control_close(struct sim_server *s, const struct sim_cmd_args *c, ch
 	snprintf(reply, len, "ok closed %d", n);
 }
 
+/* Is connection k subscribed to a stream of the symbol called name
+ * (normalized or native, any case)? */
+static int control_conn_has(const struct sim_conn *k, const char *name)
+{
+	const struct sim_venue *v = &k->l->venue;
+
+	for (uint32_t i = 0; i < v->nsym && i < SIM_MAX_SYMBOLS; i++)
+		if (k->subs[i] &&
+		    (!strcasecmp(v->sym[i].native, name) || !strcasecmp(v->sym[i].norm, name)))
+			return 1;
+	return 0;
+}
+
+/* reset [SYMBOL]: every connection, or only those subscribed to SYMBOL (a
+ * client that spreads its symbols over several connections loses one). */
 static void control_reset(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			  size_t len)
 {
 	int n = 0;
 
-	(void)c;
 	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
-		if (s->conns[i] && sim_server_selected(s, s->conns[i])) {
+		if (s->conns[i] && sim_server_selected(s, s->conns[i]) &&
+		    (c->nargs < 2 || control_conn_has(s->conns[i], c->a1))) {
 			sim_conn_free(s->conns[i], 1);
 			s->conns[i] = NULL;
 			n++;

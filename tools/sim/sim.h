@@ -174,7 +174,10 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             wraps combined streams as {"stream":..,"data":..}; a gzip venue
  *             deflates every message into a binary frame; a protobuf venue
  *             encodes there. Returns 1 (out filled), 0 (send p as a text frame
- *             unchanged) or -errno. NULL: text frames as they are.
+ *             unchanged), SIM_FRAME_DROP (the venue sends nothing on this
+ *             connection: a stream subscribed on a path that does not carry
+ *             it, Binance USD-M's routes) or -errno. NULL: text frames as
+ *             they are.
  *   beat      optional: once a second per open connection, the venue's own
  *             periodic messages for what subs holds (Kraken's heartbeat
  *             channel, Coinbase's heartbeat per product): replies, 0 or more.
@@ -190,6 +193,7 @@ uint32_t sim_subs_count(const uint8_t *subs);
 #define SIM_REPLIES_MAX 64 /* one ack per stream: 32 symbols x 2 */
 #define SIM_REQ_PING	1
 #define SIM_REQ_PONG	2
+#define SIM_FRAME_DROP	2 /* frame: this connection gets nothing */
 
 struct sim_replies { /* large: allocate it */
 	uint32_t n;
@@ -233,6 +237,7 @@ extern const struct sim_dialect sim_dialect_coinbase;
 extern const struct sim_dialect sim_dialect_kraken;
 extern const struct sim_dialect sim_dialect_okx;
 extern const struct sim_dialect sim_dialect_mexc;
+extern const struct sim_dialect sim_dialect_binance_futures;
 /* The dialect called name, or NULL; the i-th one (NULL past the last);
  * sim_dialect_names lists them all ("binance, ..."). */
 const struct sim_dialect *sim_dialect_find(const char *name);

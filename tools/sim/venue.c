@@ -20,6 +20,7 @@
 /* Every dialect --venue accepts; a new one is one line here. */
 static const struct sim_dialect *const sim_dialects[] = {
 	&sim_dialect_binance,
+	&sim_dialect_binance_futures,
 	&sim_dialect_coinbase,
 	&sim_dialect_kraken,
 	&sim_dialect_okx,

@@ -48,6 +48,26 @@ static json_t *top_j_feed(const struct top_snap *s)
 		(json_int_t)f->start_rt_ns, "config", f->config, "version", f->version);
 }
 
+/* The session's connections: how many, how many LIVE, and the first
+ * MDBUS_HEALTH_CONNS one by one (state, last error class). A record from a
+ * writer without them (conns 0) had one connection. */
+static void top_j_conns(json_t *o, const struct mdbus_health_session *h)
+{
+	uint32_t n = h->conns ? h->conns : 1;
+	json_t *a = json_array();
+
+	for (uint32_t k = 0; h->conns && k < n && k < MDBUS_HEALTH_CONNS; k++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "state",
+						   mdbus_health_state_name(h->conn_state[k]),
+						   "last_error_class",
+						   mdbus_health_err_name(h->conn_error[k])));
+	json_object_set_new(o, "conns", json_integer(n));
+	json_object_set_new(
+		o, "conns_live",
+		json_integer(h->conns ? h->conns_live : h->state == MDBUS_HEALTH_ST_LIVE));
+	json_object_set_new(o, "connections", a);
+}
+
 static json_t *top_j_session(const struct top_snap *s, const struct top_session *t)
 {
 	const struct mdbus_health_session *h = &t->h;
@@ -95,6 +115,7 @@ static json_t *top_j_session(const struct top_snap *s, const struct top_session 
 	json_object_set_new(o, "backoff_attempt", json_integer(h->backoff_attempt));
 	json_object_set_new(o, "subscriptions", json_integer(h->subscriptions));
 	json_object_set_new(o, "streams", json_integer(h->streams));
+	top_j_conns(o, h);
 	json_object_set_new(o, "msgs_per_s", top_j_rate(t->msg_rate));
 	json_object_set_new(o, "ticks_per_s", top_j_rate(t->tick_rate));
 	return o;

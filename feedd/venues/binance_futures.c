@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * binance_futures.c: Binance USD-M futures (perpetuals) market streams on
+ * wss://fstream.binance.com, routed by channel: <symbol>@aggTrade lives on
+ * /market, <symbol>@bookTicker on /public. The unrouted URLs were retired on
+ * 2026-04-23: a connection on the wrong path is acknowledged and then
+ * silent for the streams of the other path (no error), so each channel
+ * goes on a connection to its own path (ops->channel_path, planned by
+ * feed_venue_plan: one session, two connections).
+ *
+ * The request, its answers, the combined-stream wrapper and the message
+ * shapes are spot's (binance.c, shared through binance.h):
+ *   aggTrade:   {"e":"aggTrade","E":..,"s":"BTCUSDT","a":5933014,"p":"0.001",
+ *                "q":"100","f":100,"l":105,"T":123456785,"m":true}
+ *               a = aggregate trade id (fills of one price and taking side
+ *               within 100 ms), T = trade time, m = buyer is the maker =>
+ *               the aggressor sold (SELL); q in base units.
+ *   bookTicker: {"e":"bookTicker","u":400900217,"E":1568014460893,
+ *                "T":1568014460891,"s":"BNBUSDT","b":"25.35","B":"31.21",
+ *                "a":"25.36","A":"40.66"}  exch_ts = T (transaction time).
+ * Symbols: BTC-USDT-PERP <-> BTCUSDT (perpetuals only: the same name is
+ * also the spot pair, and delivery contracts are named otherwise).
+ * Keepalive: the server pings every 3 minutes and disconnects after 10
+ * minutes without a pong (the proto layer answers pings; unsolicited pongs
+ * are allowed, so our own WebSocket pings are fine). A connection lives 24
+ * hours (max_lifetime 23 h rotates before). Limits: 10 incoming messages
+ * per second per connection (pings and pongs included), 1024 streams per
+ * connection.
+ *
+ * Checked against the venue's documentation on 2026-12-06: see
+ * docs/venues/binance-futures.md (the USD-M market streams pages and the
+ * "Base URL Split & Migration" notice). Not documented for futures and
+ * taken from spot: the SUBSCRIBE answer {"result":null,"id":N} and the
+ * error form.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "binance.h"
+#include "symbol.h"
+#include "venue.h"
+
+/* BTC-USDT-PERP -> BTCUSDT: base and quote, nothing between or after. */
+static int bnf_native_symbol(const char *norm, char *out, size_t len)
+{
+	struct feed_symbol_info info;
+
+	if (feed_symbol_parse(norm, &info) < 0 || info.market != MDBUS_MARKET_PERP)
+		return -EINVAL;
+	if (info.base_len + info.quote_len + 1 > len)
+		return -ENAMETOOLONG;
+	memcpy(out, norm, info.base_len);
+	memcpy(out + info.base_len, norm + info.base_len + 1, info.quote_len);
+	out[info.base_len + info.quote_len] = '\0';
+	return 0;
+}
+
+static int bnf_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			 uint64_t req_id, char *buf, size_t len, size_t *out_len)
+{
+	return feed_binance_subscribe(v, streams, n, req_id, buf, len, out_len, "@aggTrade");
+}
+
+static int bnf_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
+			  int64_t recv_ns, struct feed_venue_out *out)
+{
+	return feed_binance_on_message(v, p, n, binary, recv_ns, out, 1);
+}
+
+const struct feed_venue_ops feed_venue_binance_futures = {
+	.name = "binance-futures",
+	/* Every channel is routed: the URL names the host (a simulator's,
+	 * a proxy's), the paths come from channel_path. */
+	.default_url = "wss://fstream.binance.com",
+	.channel_path = {"/market/ws", "/public/ws", NULL},
+	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.markets = 1u << MDBUS_MARKET_PERP,
+	.limits =
+		{
+			.group = FEED_GROUP_ANY,
+			/* As spot: one rejection sinks at most 200 streams. */
+			.streams_per_req = 200,
+			.streams_per_conn = 1024,
+			/* 10 incoming messages per second (pings and pongs
+			 * included): one request per 200 ms leaves room. */
+			.req_interval_ms = 200,
+		},
+	.price_decimals = 8,
+	.qty_decimals = 8,
+	.qty_unit = MDBUS_QTY_BASE,
+	.flags = 0,
+	.native_symbol = bnf_native_symbol,
+	.subscribe = bnf_subscribe,
+	.on_message = bnf_on_message,
+	.ping = NULL,
+};

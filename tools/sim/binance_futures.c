@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * binance_futures.c: the Binance USD-M futures dialect of mdbus-sim (struct
+ * sim_dialect, see sim.h). Requests, answers, paths and combined streams
+ * are spot's (binance.c, called through sim_dialect_binance); what differs:
+ *
+ *   streams  <symbol>@aggTrade and <symbol>@bookTicker (spot's @trade is
+ *            refused as a bad stream name)
+ *   trade    {"e":"aggTrade","E":ms,"s":"BTCUSDT","a":id,"p":"..","q":"..",
+ *             "f":first,"l":last,"T":ms,"m":true}
+ *   bbo      {"e":"bookTicker","u":id,"E":ms,"T":ms,"s":"BTCUSDT","b":"..",
+ *             "B":"..","a":"..","A":".."}
+ *   routes   /market/ws|stream... carries @aggTrade, /public/ws|stream...
+ *            carries @bookTicker; the retired unrouted /ws|/stream carries
+ *            /public's streams only. A stream subscribed on a path that does
+ *            not carry it is acknowledged and then silent, as on the real
+ *            venue since 2026-04-23 (docs/venues/binance-futures.md).
+ *
+ * Keepalive: WebSocket ping frames, as spot.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define BNF_COMBINED 1 /* binance.c's route mode: /stream, events wrapped */
+#define BNF_MARKET   2 /* the connection came through /market */
+#define BNF_PUBLIC   4 /* ... through /public */
+
+/* Spot's request with @aggTrade in the place of @trade (the spot dialect
+ * knows the symbols, the methods and the answers). */
+static int bnf_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+		       struct sim_replies *out)
+{
+	char *req;
+	size_t o = 0;
+	int r;
+
+	if (memmem(msg, n, "@trade\"", 7)) {
+		sim_reply_add(out, "{\"error\":{\"code\":2,\"msg\":\"Invalid request: bad stream "
+				   "name\"},\"id\":null}");
+		return -EINVAL;
+	}
+	req = malloc(n + 1);
+	if (!req)
+		return -ENOMEM;
+	for (size_t i = 0; i < n;) {
+		if (n - i >= 9 && memcmp(msg + i, "@aggTrade", 9) == 0) {
+			memcpy(req + o, "@trade", 6);
+			o += 6;
+			i += 9;
+		} else {
+			req[o++] = msg[i++];
+		}
+	}
+	req[o] = '\0';
+	r = sim_dialect_binance.request(v, req, o, subs, out);
+	free(req);
+	return r;
+}
+
+/* Spot's paths (the /market and /public prefixes included), plus which
+ * route the connection came through. Streams named in the URL use the
+ * futures names. */
+static int bnf_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	char t[512];
+	size_t o = 0;
+	int r, route = strncmp(target, "/market/", 8) == 0   ? BNF_MARKET
+		       : strncmp(target, "/public/", 8) == 0 ? BNF_PUBLIC
+							     : 0;
+
+	for (size_t i = 0; target[i] && o + 1 < sizeof(t);) {
+		if (strncmp(target + i, "@aggTrade", 9) == 0) {
+			memcpy(t + o, "@trade", 6);
+			o += 6;
+			i += 9;
+		} else if (strncmp(target + i, "@trade", 6) == 0 &&
+			   (target[i + 6] == '/' || target[i + 6] == '\0')) {
+			return 400; /* not a futures stream */
+		} else {
+			t[o++] = target[i++];
+		}
+	}
+	t[o] = '\0';
+	r = sim_dialect_binance.route(v, t, subs, mode);
+	if (r == 0)
+		*mode |= route;
+	return r;
+}
+
+static int bnf_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+		     uint64_t id, char *buf, size_t len)
+{
+	struct sim_trade t;
+	char px[40], qty[40];
+	int n;
+
+	sim_venue_next_trade(v, i, id, &t);
+	sim_price(t.px, extra_decimals, px, sizeof(px));
+	sim_dec(t.qty, 8, qty, sizeof(qty));
+	n = snprintf(buf, len,
+		     "{\"e\":\"aggTrade\",\"E\":%" PRId64 ",\"s\":\"%s\",\"a\":%" PRIu64
+		     ",\"p\":\"%s\",\"q\":\"%s\",\"f\":%" PRIu64 ",\"l\":%" PRIu64 ",\"T\":%" PRId64
+		     ",\"m\":%s}",
+		     now_ms + 1, v->sym[i].native, t.id, px, qty, t.id * 2, t.id * 2 + 1, now_ms,
+		     t.buyer_maker ? "true" : "false");
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int bnf_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	struct sim_bbo q;
+	char b[40], bq[40], a[40], aq[40];
+	int n;
+
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec(q.bid, 8, b, sizeof(b));
+	sim_dec(q.ask, 8, a, sizeof(a));
+	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
+	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
+	n = snprintf(buf, len,
+		     "{\"e\":\"bookTicker\",\"u\":%" PRIu64 ",\"E\":%" PRId64 ",\"T\":%" PRId64
+		     ",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",
+		     q.update_id, now_ms + 1, now_ms, v->sym[i].native, b, bq, a, aq);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int bnf_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
+{
+	static const char key[] = "\"s\":\"";
+	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
+	char lower[SIM_NATIVE_MAX];
+	size_t k;
+
+	*kind = memmem(msg, n, "\"e\":\"aggTrade\"", 14)     ? SIM_STREAM_TRADE
+		: memmem(msg, n, "\"e\":\"bookTicker\"", 16) ? SIM_STREAM_BBO
+							     : 0;
+	if (!p)
+		return -ENOENT;
+	p += sizeof(key) - 1;
+	end = memchr(p, '"', n - (size_t)(p - msg));
+	if (!end || (size_t)(end - p) >= sizeof(lower))
+		return -ENOENT;
+	for (k = 0; p + k < end; k++)
+		lower[k] = (char)tolower((unsigned char)p[k]);
+	return sim_venue_symbol(v, lower, k);
+}
+
+/* Routing, then spot's combined-stream wrapper with the futures names. */
+static int bnf_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
+		     size_t n, struct sim_buf *out, uint8_t *opcode)
+{
+	char name[SIM_NATIVE_MAX + 16];
+	size_t k;
+
+	if (sym >= 0 && kind == SIM_STREAM_TRADE && !(mode & BNF_MARKET))
+		return SIM_FRAME_DROP; /* /market's stream on /public or unrouted */
+	if (sym >= 0 && kind == SIM_STREAM_BBO && (mode & BNF_MARKET))
+		return SIM_FRAME_DROP; /* /public's stream on /market */
+	if (!(mode & BNF_COMBINED) || sym < 0 || !kind)
+		return 0;
+	for (k = 0; v->sym[sym].native[k]; k++)
+		name[k] = (char)(v->sym[sym].native[k] | 0x20);
+	snprintf(name + k, sizeof(name) - k, "@%s",
+		 kind == SIM_STREAM_TRADE ? "aggTrade" : "bookTicker");
+	*opcode = WSLAY_TEXT_FRAME;
+	if (sim_buf_append(out, "{\"stream\":\"", 11) < 0 ||
+	    sim_buf_append(out, name, strlen(name)) < 0 ||
+	    sim_buf_append(out, "\",\"data\":", 9) < 0 || sim_buf_append(out, p, n) < 0 ||
+	    sim_buf_append(out, "}", 1) < 0)
+		return -ENOMEM;
+	return 1;
+}
+
+const struct sim_dialect sim_dialect_binance_futures = {
+	.name = "binance-futures",
+	.paths = "/market|/public[/ws[/STREAMS]|/stream[?streams=STREAMS]] (unrouted: /public's "
+		 "streams only)",
+	.route = bnf_route,
+	.request = bnf_request,
+	.trade = bnf_trade,
+	.bbo = bnf_bbo,
+	.classify = bnf_classify,
+	.ping = NULL, /* WebSocket ping frames */
+	.frame = bnf_frame,
+};
