@@ -153,6 +153,11 @@ struct feed_sconn {
 	uint64_t err_logged;			     /* venue ERROR messages logged (rate limit) */
 	uint8_t *rx;				     /* FEED_RX_BUF bytes */
 	struct mdbus_tick ticks[FEED_SESSION_TICKS]; /* venue output */
+	/* SUBSCRIBING: ticks of streams already acked (a venue's snapshot right
+	 * after its ack), published after the UP status when the connection
+	 * goes LIVE; a tick that does not fit re-arms its gap flag instead. */
+	struct mdbus_tick held[FEED_SESSION_TICKS];
+	uint32_t nheld;
 	char subbuf[FEED_SUB_BUF];
 };
 

@@ -31,6 +31,10 @@ static void sess_go_live(struct feed_sconn *s, int64_t now)
 		 rejected, feed_venue_syms_dead(&s->venue));
 	s->up = 1;
 	feed_sess__status(s, MDBUS_STATUS_UP, FEED_ERR_NONE, now);
+	/* What arrived between the acks and now, after the status it belongs to. */
+	if (s->nheld > 0 && feed_sink_publish(s->host.sink, s->held, s->nheld, now) == 0)
+		s->st.ticks += s->nheld;
+	s->nheld = 0;
 }
 
 /* SUBSCRIBING: LIVE, wait, or give up, as the subscription policy says. */
@@ -115,6 +119,7 @@ static void sess_on_open(void *ud)
 	if (s->fsm.state != FEED_ST_WS_HANDSHAKE)
 		return;
 	s->ws_open = 1;
+	s->nheld = 0;
 	feed_venue_ctx_reset(&s->venue);
 	if (feed_sess__to(s, FEED_ST_SUBSCRIBING, FEED_ERR_NONE, NULL, now) < 0)
 		return;
@@ -209,17 +214,48 @@ static void sess_sub_answer(struct feed_sconn *s, const struct feed_venue_out *o
 	sess_maybe_live(s, 0, now);
 }
 
+/* SUBSCRIBING: keeps the ticks of acked streams for sess_go_live (venues
+ * send a snapshot right after an ack: OKX bbo-tbt, Kraken ticker). A tick
+ * not kept is lost: the next tick of its kind carries the gap flag. Rare
+ * (a connection's first messages), so the symbol is found by a scan. */
+static void sess_hold(struct feed_sconn *s, const struct feed_venue_out *out)
+{
+	struct feed_venue_ctx *v = &s->venue;
+
+	for (uint32_t k = 0; k < out->n; k++) {
+		const struct mdbus_tick *t = &out->ticks[k];
+		uint32_t ch = t->kind == MDBUS_KIND_TRADE ? FEED_CH_TRADES
+			      : t->kind == MDBUS_KIND_BBO ? FEED_CH_BBO
+							  : FEED_CH_L2;
+		uint32_t i = 0;
+
+		while (i < v->nsyms && v->syms[i].instrument != t->instrument)
+			i++;
+		if (i == v->nsyms)
+			continue;
+		if ((v->syms[i].acked & ch) && s->nheld < FEED_SESSION_TICKS)
+			s->held[s->nheld++] = *t;
+		else
+			v->syms[i].gap_pending |= (uint8_t)ch;
+	}
+}
+
 /* Market data: publish what the message gave (every piece of it). */
 static void sess_on_data(struct feed_sconn *s, struct feed_venue_out *out, int64_t now)
 {
 	/* Only market data proves the stream is alive. */
 	s->dl_stale = now + s->cfg->stale_timeout_ms * MS;
 	/* A venue without acks goes LIVE on it; for one that acks, data
-	 * before the last answer is not published. */
+	 * before the last answer waits for it (sess_hold). */
 	sess_maybe_live(s, 1, now);
-	if (s->fsm.state == FEED_ST_LIVE && out->n > 0 &&
-	    feed_sink_publish(s->host.sink, out->ticks, out->n, now) == 0)
-		s->st.ticks += out->n;
+	if (out->n == 0)
+		return;
+	if (s->fsm.state == FEED_ST_LIVE) {
+		if (feed_sink_publish(s->host.sink, out->ticks, out->n, now) == 0)
+			s->st.ticks += out->n;
+	} else if (s->fsm.state == FEED_ST_SUBSCRIBING) {
+		sess_hold(s, out);
+	}
 }
 
 /* One classified message (or piece of one) and what the session does. */

@@ -7,7 +7,7 @@ line per data message), field by field, nothing missing and nothing extra;
 then each venue's connection is reset and feedd must reconnect,
 resubscribe and flag the gap on the first tick of each stream.
 
-usage: test_venues.py VENUE|mix|reject|faults|snapshot-gap
+usage: test_venues.py VENUE|mix|reject|faults
 Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL (meson sets them);
 E2E_VALGRIND=1 runs the simulator under memcheck and requires a clean exit.
 """
@@ -174,18 +174,18 @@ def bus_ticks(bus):
 
 def pause_and_compare(sim, bus, phase):
     """Stops the emission, lets feedd drain, then asserts the bus holds
-    exactly the ticks the record lists: every data message, and of the
-    snapshots a venue sends with its answers (marked in the record) those
-    that came after the last answer (feedd publishes nothing before it), no
-    tick that was never sent. Returns (records, ticks)."""
+    exactly the ticks the record lists: every data message, the snapshots a
+    venue sends with its answers (marked in the record) included (feedd holds
+    an acked stream's data until the connection is LIVE, then publishes it),
+    no tick that was never sent. Returns (records, ticks)."""
     check(sim.ctl("rate", 0).startswith("ok"), "sim rate 0")
     time.sleep(DRAIN)
     recs = sim.records()
     ticks = bus_ticks(bus)
-    want = Counter(record_tuple(r) for r in recs if not r["snapshot"])
+    want = Counter(record_tuple(r) for r in recs)
     snaps = Counter(record_tuple(r) for r in recs if r["snapshot"])
     got = Counter(tick_tuple(t) for t in ticks)
-    missing, extra = want - got, got - want - snaps
+    missing, extra = want - got, got - want
     log(f"{phase}: {len(recs)} records ({sum(snaps.values())} snapshots, "
         f"{sum((got & snaps).values())} of them published), {len(ticks)} data ticks")
     check(sum(want.values()) > 0, f"{phase}: the simulator recorded no data message")
@@ -216,38 +216,30 @@ def check_resubscribed(sim, venue):
         time.sleep(0.2)
 
 
-def check_gaps(venue, recs, ticks, old_conns, strict):
+def check_gaps(venue, recs, ticks, old_conns):
     """The first published tick of each (symbol, kind) of the new
-    connections carries the gap flag; no later one does. Not strict: a
-    stream whose snapshot came before feedd's last answer (not published)
-    is exempt on its first tick: feedd loses the gap flag with the dropped
-    snapshot (the venue-snapshot-gap test shows it)."""
+    connections carries the gap flag, a snapshot sent with an answer
+    included; no later one does."""
     by_tuple = {}
     for t in ticks:
         by_tuple.setdefault(tick_tuple(t), []).append(t)
-    first, dropped = set(), set()
+    first = set()
     for r in recs:
         tup = record_tuple(r)
         if r["venue"] != venue or r["conn"] in old_conns:
             continue
         key = (r["conn"], r["native"], r["kind"])
-        if tup not in by_tuple:
-            dropped.add(key)  # only snapshots may be missing (checked before)
-            continue
+        check(tup in by_tuple, f"{venue}: never published: {r}")
         is_first = key not in first
         first.add(key)
         for t in by_tuple[tup]:
-            if is_first and key in dropped and not strict and "gap" not in t.get("flags", []):
-                log(f"{venue}: first {key[1]} {key[2]} tick after the reset has no gap flag: "
-                    f"its snapshot was dropped before LIVE (known feedd issue)")
-                continue
             check(("gap" in t.get("flags", [])) == is_first,
                   f"{venue}: {'first' if is_first else 'later'} {key[1]} {key[2]} tick after "
                   f"the reset {'lacks' if is_first else 'has'} the gap flag: {t}")
     check(first, f"{venue}: no data after the reconnect")
 
 
-def run(venues, strict=False):
+def run(venues):
     """Exact ticks, a reset of every venue, exact ticks again and the gaps."""
     d = E.make_certs(E.tmpdir("venues"))
     bus = E.bus_name("venues")
@@ -286,7 +278,7 @@ def run(venues, strict=False):
     time.sleep(WINDOW)
     recs, ticks = pause_and_compare(sim, bus, "after the reset")
     for v in venues:
-        check_gaps(v, recs, ticks, old_conns, strict)
+        check_gaps(v, recs, ticks, old_conns)
     feedd.proc.signal(15)
     check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
     sim.stop()
@@ -368,10 +360,6 @@ SCENARIOS = {v: scenario(v) for v in VENUES}
 SCENARIOS["mix"] = lambda: run(list(VENUES))
 SCENARIOS["reject"] = lambda: run_reject(list(VENUES))
 SCENARIOS["faults"] = lambda: run_faults(list(VENUES))
-# OKX sends each bbo-tbt snapshot right after that arg's ack, before the
-# last ack of the request: feedd drops it (no data before the last answer)
-# and with it the gap flag the first BBO after a reconnection must carry.
-SCENARIOS["snapshot-gap"] = lambda: run(["okx"], strict=True)
 
 if __name__ == "__main__":
     if not (E.TOOLS.have_feedd() and E.TOOLS.have_tail()):
