@@ -32,6 +32,69 @@ static inline int json_hex(char c)
 	return -1;
 }
 
+const uint64_t feed_json_pow10[19] = {
+	1ULL,
+	10ULL,
+	100ULL,
+	1000ULL,
+	10000ULL,
+	100000ULL,
+	1000000ULL,
+	10000000ULL,
+	100000000ULL,
+	1000000000ULL,
+	10000000000ULL,
+	100000000000ULL,
+	1000000000000ULL,
+	10000000000000ULL,
+	100000000000000ULL,
+	1000000000000000ULL,
+	10000000000000000ULL,
+	100000000000000000ULL,
+	1000000000000000000ULL,
+};
+
+/* The end of the run of digits at p[i..n). */
+static inline size_t json_digit_run(const char *p, size_t n, size_t i)
+{
+	uint64_t m;
+
+	for (; n - i >= 8; i += 8) {
+		m = feed_json_nondigit8(feed_json_load8(p + i));
+		if (m)
+			return i + ((unsigned)__builtin_ctzll(m) >> 3);
+	}
+	while (i < n && (unsigned)(p[i] - '0') <= 9)
+		i++;
+	return i;
+}
+
+/* The value of the digits p[s..e) (all digits, at most 19), reading only
+ * bytes of p[0..n): a tail of r < 8 digits is one load whose other bytes
+ * are masked to leading zeros. */
+static inline uint64_t json_digits_value(const char *p, size_t n, size_t s, size_t e)
+{
+	uint64_t v = 0, x;
+	size_t r;
+
+	for (; e - s >= 8; s += 8)
+		v = v * 100000000 + feed_json_value8(feed_json_load8(p + s) & FEED_JSON_LOWS);
+	r = e - s;
+	if (r == 0)
+		return v;
+	if (n - s >= 8) /* the digits are the low r bytes: move them up */
+		x = feed_json_load8(p + s) << (8 * (8 - r));
+	else if (e >= 8) /* the digits are the high r bytes of the word ending at e */
+		x = feed_json_load8(p + e - 8) & ~((1ULL << (8 * (8 - r))) - 1);
+	else
+		goto bytes;
+	return v * feed_json_pow10[r] + feed_json_value8(x & FEED_JSON_LOWS);
+bytes:
+	for (; s < e; s++)
+		v = v * 10 + (unsigned)(p[s] - '0');
+	return v;
+}
+
 /* Bytes that end the plain run of a string: '"', '\\' and control
  * characters. One table load per byte instead of three compares. */
 static const uint8_t json_str_stop[256] = {
@@ -51,9 +114,18 @@ static inline __attribute__((always_inline)) int json_string(const char *p, size
 	int esc = 0;
 
 	for (;;) {
-		/* Fast path: plain bytes (venue strings are short, so no SIMD). */
+		/* Plain bytes, 8 at a time while 8 remain, then one by one. */
+		while (n - i >= 8) {
+			uint64_t m = feed_json_strstop8(feed_json_load8(p + i));
+			if (m) {
+				i += (unsigned)__builtin_ctzll(m) >> 3;
+				goto stop;
+			}
+			i += 8;
+		}
 		while (i < n && !json_str_stop[(unsigned char)p[i]])
 			i++;
+	stop:
 		if (i >= n)
 			return -EINVAL; /* truncated */
 		if (p[i] == '"')
@@ -108,15 +180,13 @@ static inline __attribute__((always_inline)) int json_number(const char *p, size
 	if (p[i] == '0') {
 		i++;
 	} else if (p[i] >= '1' && p[i] <= '9') {
-		while (i < n && p[i] >= '0' && p[i] <= '9')
-			i++;
+		i = json_digit_run(p, n, i + 1);
 	} else {
 		return -EINVAL;
 	}
 	if (i < n && p[i] == '.') {
 		d = ++i;
-		while (i < n && p[i] >= '0' && p[i] <= '9')
-			i++;
+		i = json_digit_run(p, n, i);
 		if (i == d)
 			return -EINVAL;
 	}
@@ -144,8 +214,11 @@ static inline __attribute__((always_inline)) int json_number(const char *p, size
 static int json_literal(const char *p, size_t n, size_t *pos, const char *lit, size_t len,
 			uint8_t type, struct feed_json_val *val)
 {
-	if (n - *pos < len || memcmp(p + *pos, lit, len) != 0)
+	if (n - *pos < len)
 		return -EINVAL;
+	for (size_t k = 0; k < len; k++) /* 4 or 5 bytes: no libc call */
+		if (p[*pos + k] != lit[k])
+			return -EINVAL;
 	val->p = p + *pos;
 	val->n = len;
 	val->type = type;
@@ -376,20 +449,72 @@ JSON_HOT size_t json_key_find(const struct feed_json_key *keys, size_t nkeys,
 	return nkeys;
 }
 
-/* One member's value at i (after the ':'); the index after it, or n. */
+/* Blanks at i, if any: one compare when there are none (the common case). */
+#define JSON_SKIP_WS(p, n, i)                                                                      \
+	do {                                                                                       \
+		if ((i) < (n) && (unsigned char)(p)[i] <= ' ')                                     \
+			(i) = json_ws((p), (n), (i));                                              \
+	} while (0)
+
+/* The member key whose opening quote is at p[*pos]: its index in keys (or
+ * nkeys if not there) with *pos past the closing quote, or -1 if the
+ * string is invalid. keys[hint] is first compared in place: a table name
+ * holds no '"', '\\' or control byte, so bytes equal to it followed by a
+ * quote are exactly the string the full scan would read. */
+JSON_HOT long json_scan_key(const char *p, size_t n, size_t *pos, const struct feed_json_key *keys,
+			    size_t nkeys, size_t hint)
+{
+	struct feed_json_val k;
+	size_t i = *pos + 1, l;
+
+	if (hint < nkeys) {
+		const struct feed_json_key *key = &keys[hint];
+		if (key->len < n - i && p[i + key->len] == '"') {
+			for (l = 0; l < key->len && key->name[l] == p[i + l]; l++)
+				;
+			if (l == key->len) {
+				*pos = i + l + 1;
+				return (long)hint;
+			}
+		}
+	}
+	if (json_string(p, n, pos, &k) < 0)
+		return -1;
+	return (long)json_key_find(keys, nkeys, &k, nkeys);
+}
+
+/* p[i..i+4) equals the 4 bytes at lit (the caller checked the length). */
+static inline int json_eq4(const char *p, const char *lit)
+{
+	uint32_t a, b;
+
+	memcpy(&a, p, 4);
+	memcpy(&b, lit, 4);
+	return a == b;
+}
+
+/* One member's value at i (after the ':'); the index after it, or n.
+ * Strings, numbers and true/false need no call. */
 JSON_HOT size_t json_scan_value(const char *p, size_t n, size_t i, struct feed_json_val *v)
 {
 	int rc;
 
-	i = json_ws(p, n, i);
+	JSON_SKIP_WS(p, n, i);
 	if (i >= n)
 		return n;
-	if (p[i] == '"')
+	if (p[i] == '"') {
 		rc = json_string(p, n, &i, v);
-	else if ((p[i] >= '0' && p[i] <= '9') || p[i] == '-')
+	} else if ((unsigned)(p[i] - '0') <= 9 || p[i] == '-') {
 		rc = json_number(p, n, &i, v);
-	else
+	} else if (p[i] == 't' && n - i >= 4 && json_eq4(p + i, "true")) {
+		*v = (struct feed_json_val){.p = p + i, .n = 4, .type = FEED_JSON_TRUE};
+		return i + 4;
+	} else if (p[i] == 'f' && n - i >= 5 && json_eq4(p + i + 1, "alse")) {
+		*v = (struct feed_json_val){.p = p + i, .n = 5, .type = FEED_JSON_FALSE};
+		return i + 5;
+	} else {
 		rc = json_value_depth(p, n, &i, v, 0);
+	}
 	return rc < 0 ? n : i;
 }
 
@@ -399,8 +524,9 @@ JSON_HOT size_t json_scan_value(const char *p, size_t n, size_t i, struct feed_j
 int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
 		   struct feed_json_val *vals)
 {
-	struct feed_json_val k, v;
+	struct feed_json_val v;
 	size_t i, j, hint = 0;
+	long kj;
 	int found = 0;
 
 	for (j = 0; j < nkeys; j++)
@@ -413,30 +539,84 @@ int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, si
 		return json_ws(p, n, i + 1) == n ? 0 : -EINVAL;
 	for (;;) {
 		/* "key" ':' value, then ',' or '}' (a trailing comma fails here) */
-		if (i >= n || p[i] != '"' || json_string(p, n, &i, &k) < 0)
+		if (i >= n || p[i] != '"' || (kj = json_scan_key(p, n, &i, keys, nkeys, hint)) < 0)
 			return -EINVAL;
-		i = json_ws(p, n, i);
+		JSON_SKIP_WS(p, n, i);
 		if (i >= n || p[i] != ':')
 			return -EINVAL;
 		i = json_scan_value(p, n, i + 1, &v);
 		if (i >= n)
 			return -EINVAL;
-		j = json_key_find(keys, nkeys, &k, hint);
+		j = (size_t)kj;
 		if (j < nkeys) {
 			found += vals[j].type == FEED_JSON_NONE;
 			vals[j] = v; /* later duplicates win */
 			hint = j + 1;
 		}
-		i = json_ws(p, n, i);
+		JSON_SKIP_WS(p, n, i);
 		if (i >= n)
 			return -EINVAL;
-		if (p[i] == '}')
-			break;
-		if (p[i] != ',')
+		if (p[i] == ',') {
+			i++;
+			JSON_SKIP_WS(p, n, i);
+			continue;
+		}
+		if (p[i] != '}')
 			return -EINVAL;
-		i = json_ws(p, n, i + 1);
+		break;
 	}
 	return json_ws(p, n, i + 1) == n ? found : -EINVAL; /* nothing after the object */
+}
+
+/* Whether p[i..) starts with the segment's bytes: 8 at a time, the last
+ * (or only) part with one masked load. */
+JSON_HOT int json_seg_eq(const char *p, size_t n, size_t i, const struct feed_json_seg *s)
+{
+	size_t off, r;
+	uint64_t x;
+
+	if (n - i < s->len)
+		return 0;
+	for (off = 0; s->len - off >= 8; off += 8)
+		if (feed_json_load8(p + i + off) != feed_json_load8(s->lit + off))
+			return 0;
+	r = s->len - off;
+	if (r == 0)
+		return 1;
+	if (n - i - off >= 8)
+		x = feed_json_load8(p + i + off);
+	else if (i + s->len >= 8) /* the word that ends with the segment */
+		x = feed_json_load8(p + i + s->len - 8) >> (8 * (8 - r));
+	else
+		return memcmp(p + i + off, s->lit + off, r) == 0;
+	return ((x ^ feed_json_load8(s->lit + off)) & ((1ULL << (8 * r)) - 1)) == 0;
+}
+
+int feed_json_scan_layout(const char *p, size_t n, const struct feed_json_seg *segs,
+			  struct feed_json_val *vals)
+{
+	struct feed_json_val v;
+	const struct feed_json_seg *s;
+	size_t i = 0;
+	int found = 0;
+
+	for (s = segs;; s++) {
+		if (!json_seg_eq(p, n, i, s))
+			return -EAGAIN;
+		i += s->len;
+		if (s->key == FEED_JSON_SEG_END)
+			break;
+		/* the same value grammar as feed_json_scan; the next segment's
+		 * ',' (or the last one's '}') is the check that follows it */
+		i = json_scan_value(p, n, i, &v);
+		if (i >= n)
+			return -EAGAIN;
+		if (s->key != FEED_JSON_SEG_SKIP) {
+			vals[s->key] = v;
+			found++;
+		}
+	}
+	return json_ws(p, n, i) == n ? found : -EAGAIN;
 }
 
 /* ---- value helpers ---------------------------------------------------------- */
@@ -578,14 +758,20 @@ static int json_digits_u64(const char *p, size_t n, uint64_t *out)
 
 	if (n == 0 || (n > 1 && p[0] == '0'))
 		return -EINVAL;
+	if (n >= 8 && n <= 16) { /* two loads, the second ending at p + n */
+		uint64_t w0 = feed_json_load8(p), w1 = feed_json_load8(p + n - 8);
+		/* the last n - 8 bytes of w1 (none for n == 8) */
+		uint64_t hi = n > 8 ? ~0ULL << (8 * (16 - n)) : 0;
+		if ((feed_json_nondigit8(w0) | (feed_json_nondigit8(w1) & hi)) != 0)
+			return -EINVAL;
+		*out = feed_json_value8(w0 & FEED_JSON_LOWS) * feed_json_pow10[n - 8] +
+		       feed_json_value8(w1 & hi & FEED_JSON_LOWS);
+		return 0;
+	}
 	if (n <= 19) { /* 19 digits cannot overflow 64 bits: no check per digit */
-		for (i = 0; i < n; i++) {
-			d = (unsigned)(p[i] - '0');
-			if (d > 9)
-				return -EINVAL;
-			v = v * 10 + d;
-		}
-		*out = v;
+		if (json_digit_run(p, n, 0) != n)
+			return -EINVAL;
+		*out = json_digits_value(p, n, 0, n);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -633,6 +819,74 @@ int feed_json_i64(const struct feed_json_val *v, int64_t *out)
 			return -ERANGE;
 		*out = (int64_t)u;
 	}
+	return 0;
+}
+
+/* Whether p[i..n) is all '0'. */
+static inline int json_zeros(const char *p, size_t n, size_t i)
+{
+	for (; n - i >= 8; i += 8)
+		if (feed_json_load8(p + i) != FEED_JSON_ONES * '0')
+			return 0;
+	for (; i < n; i++)
+		if (p[i] != '0')
+			return 0;
+	return 1;
+}
+
+/* The usual price or quantity: 8 to 16 bytes, 1 to 7 integer digits, '.',
+ * 1 to 8 fraction digits, no more of them than dec. Two loads: the integer
+ * digits from the first word, the fraction from the word ending at s + n. */
+static inline int json_decimal_short(const char *s, size_t n, unsigned dec, uint64_t *m)
+{
+	uint64_t w0 = feed_json_load8(s), w1 = feed_json_load8(s + n - 8),
+		 nd = feed_json_nondigit8(w0), fm;
+	size_t k, f;
+
+	if (nd == 0)
+		return -EAGAIN;
+	k = (unsigned)__builtin_ctzll(nd) >> 3; /* integer digits */
+	f = n - k - 1;
+	if (k == 0 || s[k] != '.' || f == 0 || f > 8 || f > dec || k + dec > 18)
+		return -EAGAIN;
+	fm = ~0ULL << (8 * (8 - f)); /* the fraction: the last f bytes of w1 */
+	if (feed_json_nondigit8(w1) & fm)
+		return -EAGAIN;
+	*m = feed_json_value8((w0 << (8 * (8 - k))) & FEED_JSON_LOWS) * feed_json_pow10[dec] +
+	     feed_json_value8(w1 & fm & FEED_JSON_LOWS) * feed_json_pow10[dec - f];
+	return 0;
+}
+
+int feed_json_decimal(const char *p, size_t n, unsigned dec, int64_t *out)
+{
+	size_t i = p && n > 0 && p[0] == '-', ie, fe, kept;
+	uint64_t m;
+
+	if (!p || dec > 18)
+		return -EAGAIN;
+	if (n - i >= 8 && n - i <= 16 && json_decimal_short(p + i, n - i, dec, &m) == 0) {
+		*out = i ? -(int64_t)m : (int64_t)m;
+		return 0;
+	}
+	ie = json_digit_run(p, n, i);
+	if (ie == i || ie - i + dec > 18)
+		return -EAGAIN; /* no digits, or may not fit: the checked parser decides */
+	m = json_digits_value(p, n, i, ie);
+	kept = 0;
+	if (ie < n) {
+		if (p[ie] != '.')
+			return -EAGAIN;
+		fe = json_digit_run(p, n, ie + 1);
+		if (fe != n || fe == ie + 1)
+			return -EAGAIN;
+		kept = fe - ie - 1 < dec ? fe - ie - 1 : dec;
+		/* digits past the scale must all be zero */
+		if (ie + 1 + kept < n && !json_zeros(p, n, ie + 1 + kept))
+			return -EAGAIN;
+		m = m * feed_json_pow10[kept] + json_digits_value(p, n, ie + 1, ie + 1 + kept);
+	}
+	m *= feed_json_pow10[dec - kept];
+	*out = i ? -(int64_t)m : (int64_t)m;
 	return 0;
 }
 
