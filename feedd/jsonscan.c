@@ -230,30 +230,103 @@ static int json_literal(const char *p, size_t n, size_t *pos, const char *lit, s
 static int json_value_depth(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
 			    unsigned depth);
 
-/* Recursion is bounded: json_container fails at FEED_JSON_DEPTH_MAX. */
+/* Always inlined, so splitting the hot steps costs nothing. */
+#define JSON_HOT static inline __attribute__((always_inline))
+
+/* Blanks at i, if any: one compare when there are none (the common case). */
+#define JSON_SKIP_WS(p, n, i)                                                                      \
+	do {                                                                                       \
+		if ((i) < (n) && (unsigned char)(p)[i] <= ' ')                                     \
+			(i) = json_ws((p), (n), (i));                                              \
+	} while (0)
+
+/* p[i..i+4) equals the 4 bytes at lit (the caller checked the length). */
+static inline int json_eq4(const char *p, const char *lit)
+{
+	uint32_t a, b;
+
+	memcpy(&a, p, 4);
+	memcpy(&b, lit, 4);
+	return a == b;
+}
+
+/* One member's value at i (after the ':', blanks first); the index after
+ * it, or n. Strings, numbers and true/false need no call; a container
+ * here is at `depth`. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+JSON_HOT size_t json_scan_value(const char *p, size_t n, size_t i, struct feed_json_val *v,
+				unsigned depth)
+{
+	int rc;
+
+	JSON_SKIP_WS(p, n, i);
+	if (i >= n)
+		return n;
+	if (p[i] == '"') {
+		rc = json_string(p, n, &i, v);
+	} else if ((unsigned)(p[i] - '0') <= 9 || p[i] == '-') {
+		rc = json_number(p, n, &i, v);
+	} else if (p[i] == 't' && n - i >= 4 && json_eq4(p + i, "true")) {
+		*v = (struct feed_json_val){.p = p + i, .n = 4, .type = FEED_JSON_TRUE};
+		return i + 4;
+	} else if (p[i] == 'f' && n - i >= 5 && json_eq4(p + i + 1, "alse")) {
+		*v = (struct feed_json_val){.p = p + i, .n = 5, .type = FEED_JSON_FALSE};
+		return i + 5;
+	} else {
+		rc = json_value_depth(p, n, &i, v, depth);
+	}
+	return rc < 0 ? n : i;
+}
+
+/* The object or array at p[*pos] ('{' or '['), validated member by member
+ * with the grammar of the iterator (same errors, no iterator state); its
+ * members' containers are at depth + 1. Recursion is bounded: it fails at
+ * FEED_JSON_DEPTH_MAX. */
 /* NOLINTNEXTLINE(misc-no-recursion) */
 static int json_container(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
 			  unsigned depth)
 {
-	struct feed_json_iter it;
 	struct feed_json_val k, v;
-	int rc;
+	size_t i = *pos;
+	int array = p[i] == '[';
+	char close = array ? ']' : '}';
 
 	if (depth >= FEED_JSON_DEPTH_MAX)
 		return -EINVAL;
-	rc = feed_json_iter_init(&it, p + *pos, n - *pos);
-	if (rc < 0)
-		return rc;
-	it.depth = (uint8_t)(depth + 1);
-	while ((rc = feed_json_iter_next(&it, &k, &v)) == 1)
-		;
-	if (rc < 0)
-		return rc;
+	i = json_ws(p, n, i + 1);
+	if (i < n && p[i] == close) {
+		i++;
+	} else {
+		for (;;) {
+			/* ["key" ':'] value, then ',' or the close (a trailing
+			 * comma fails at the next key or value) */
+			if (!array) {
+				if (i >= n || p[i] != '"' || json_string(p, n, &i, &k) < 0)
+					return -EINVAL;
+				JSON_SKIP_WS(p, n, i);
+				if (i >= n || p[i] != ':')
+					return -EINVAL;
+				i++;
+			}
+			i = json_scan_value(p, n, i, &v, depth + 1);
+			JSON_SKIP_WS(p, n, i);
+			if (i >= n)
+				return -EINVAL;
+			if (p[i] == close) {
+				i++;
+				break;
+			}
+			if (p[i] != ',')
+				return -EINVAL;
+			i++;
+			JSON_SKIP_WS(p, n, i);
+		}
+	}
 	val->p = p + *pos;
-	val->n = feed_json_iter_end(&it);
-	val->type = it.array ? FEED_JSON_ARRAY : FEED_JSON_OBJECT;
+	val->n = i - *pos;
+	val->type = array ? FEED_JSON_ARRAY : FEED_JSON_OBJECT;
 	val->escaped = 0;
-	*pos += val->n;
+	*pos = i;
 	return 0;
 }
 
@@ -311,9 +384,6 @@ static int json_iter_fail(struct feed_json_iter *it)
 	return -EINVAL;
 }
 
-/* The iterator's steps: always inlined, so splitting them costs nothing. */
-#define JSON_HOT static inline __attribute__((always_inline))
-
 /* Before a member: the separator after the previous one. i is at the first
  * non-blank byte; returns the index of the member, or n on error. */
 JSON_HOT size_t json_iter_sep(const struct feed_json_iter *it, size_t i, char close)
@@ -350,28 +420,6 @@ JSON_HOT size_t json_iter_key(const struct feed_json_iter *it, size_t i, struct 
 	return i + 1;
 }
 
-/* The value at i (blanks first); returns the index after it, or n. */
-/* NOLINTNEXTLINE(misc-no-recursion) */
-JSON_HOT size_t json_iter_val(const struct feed_json_iter *it, size_t i, struct feed_json_val *val)
-{
-	const char *p = it->p;
-	size_t n = it->n;
-	int rc;
-
-	i = json_ws(p, n, i);
-	if (i >= n)
-		return n;
-	/* Strings and numbers are most values in venue messages: skip the
-	 * dispatch (and the call) for them. */
-	if (p[i] == '"')
-		rc = json_string(p, n, &i, val);
-	else if ((p[i] >= '0' && p[i] <= '9') || p[i] == '-')
-		rc = json_number(p, n, &i, val);
-	else
-		rc = json_value_depth(p, n, &i, val, it->depth);
-	return rc < 0 ? n : i;
-}
-
 /* Recursion is bounded: json_container fails at FEED_JSON_DEPTH_MAX. */
 /* NOLINTNEXTLINE(misc-no-recursion) */
 int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
@@ -385,7 +433,8 @@ int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
 		return 0;
 	if (it->state == 2)
 		return -EINVAL;
-	i = json_ws(p, n, it->pos);
+	i = it->pos;
+	JSON_SKIP_WS(p, n, i);
 	if (i >= n)
 		return json_iter_fail(it);
 	if (p[i] == close) {
@@ -403,12 +452,12 @@ int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
 	} else if (key) {
 		memset(key, 0, sizeof(*key));
 	}
-	i = json_iter_val(it, i, val);
+	i = json_scan_value(p, n, i, val, it->depth);
 	if (i >= n)
 		return json_iter_fail(it);
 	/* A value must be followed by ',' or the closing bracket: this is what
 	 * rejects a number cut short by truncation ("1" of "12}"). */
-	i = json_ws(p, n, i);
+	JSON_SKIP_WS(p, n, i);
 	if (i >= n || (p[i] != ',' && p[i] != close))
 		return json_iter_fail(it);
 	it->pos = i;
@@ -449,13 +498,6 @@ JSON_HOT size_t json_key_find(const struct feed_json_key *keys, size_t nkeys,
 	return nkeys;
 }
 
-/* Blanks at i, if any: one compare when there are none (the common case). */
-#define JSON_SKIP_WS(p, n, i)                                                                      \
-	do {                                                                                       \
-		if ((i) < (n) && (unsigned char)(p)[i] <= ' ')                                     \
-			(i) = json_ws((p), (n), (i));                                              \
-	} while (0)
-
 /* The member key whose opening quote is at p[*pos]: its index in keys (or
  * nkeys if not there) with *pos past the closing quote, or -1 if the
  * string is invalid. keys[hint] is first compared in place: a table name
@@ -483,60 +525,101 @@ JSON_HOT long json_scan_key(const char *p, size_t n, size_t *pos, const struct f
 	return (long)json_key_find(keys, nkeys, &k, nkeys);
 }
 
-/* p[i..i+4) equals the 4 bytes at lit (the caller checked the length). */
-static inline int json_eq4(const char *p, const char *lit)
-{
-	uint32_t a, b;
+static int json_scan_obj(const char *p, size_t n, size_t *pos, const struct feed_json_key *keys,
+			 size_t nkeys, struct feed_json_val *vals, unsigned md,
+			 struct feed_json_sub *sub);
 
-	memcpy(&a, p, 4);
-	memcpy(&b, lit, 4);
-	return a == b;
-}
-
-/* One member's value at i (after the ':'); the index after it, or n.
- * Strings, numbers and true/false need no call. */
-JSON_HOT size_t json_scan_value(const char *p, size_t n, size_t i, struct feed_json_val *v)
+/* The array of the sub member at p[i] ('['), at depth 0 in the top-level
+ * object: validated as json_container does, its first element read with
+ * the sub keys if it is an object. The index after it, or n. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+static size_t json_sub_array(const char *p, size_t n, size_t i, struct feed_json_val *v,
+			     struct feed_json_sub *sub)
 {
+	struct feed_json_val e;
+	size_t start = i;
 	int rc;
 
+	i++;
 	JSON_SKIP_WS(p, n, i);
-	if (i >= n)
-		return n;
-	if (p[i] == '"') {
-		rc = json_string(p, n, &i, v);
-	} else if ((unsigned)(p[i] - '0') <= 9 || p[i] == '-') {
-		rc = json_number(p, n, &i, v);
-	} else if (p[i] == 't' && n - i >= 4 && json_eq4(p + i, "true")) {
-		*v = (struct feed_json_val){.p = p + i, .n = 4, .type = FEED_JSON_TRUE};
-		return i + 4;
-	} else if (p[i] == 'f' && n - i >= 5 && json_eq4(p + i + 1, "alse")) {
-		*v = (struct feed_json_val){.p = p + i, .n = 5, .type = FEED_JSON_FALSE};
-		return i + 5;
+	if (i < n && p[i] == ']') {
+		i++;
 	} else {
-		rc = json_value_depth(p, n, &i, v, 0);
+		for (;;) {
+			if (sub->items == 0 && i < n && p[i] == '{') {
+				/* an element is a container at depth 1 */
+				rc = json_scan_obj(p, n, &i, sub->keys, sub->nkeys, sub->vals, 2,
+						   NULL);
+				if (rc < 0)
+					return n;
+				sub->found = rc;
+			} else {
+				i = json_scan_value(p, n, i, &e, 1);
+			}
+			sub->items++;
+			JSON_SKIP_WS(p, n, i);
+			if (i >= n)
+				return n;
+			if (p[i] == ']') {
+				i++;
+				break;
+			}
+			if (p[i] != ',')
+				return n;
+			i++;
+			JSON_SKIP_WS(p, n, i);
+		}
 	}
-	return rc < 0 ? n : i;
+	*v = (struct feed_json_val){.p = p + start, .n = i - start, .type = FEED_JSON_ARRAY};
+	return i;
 }
 
-/* The hot path of every venue: one straight pass over the members of the
- * top-level object, validating as the iterator does (same grammar, same
- * errors), without the iterator's per-member state. */
-int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
-		   struct feed_json_val *vals)
+/* The value of the sub member at i: an object is read with the sub keys,
+ * an array through json_sub_array, anything else as usual. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+static size_t json_sub_value(const char *p, size_t n, size_t i, struct feed_json_val *v,
+			     struct feed_json_sub *sub)
+{
+	size_t start;
+	int rc;
+
+	sub->found = -1; /* a later duplicate starts again */
+	sub->items = 0;
+	JSON_SKIP_WS(p, n, i);
+	if (i < n && p[i] == '[')
+		return json_sub_array(p, n, i, v, sub);
+	if (i >= n || p[i] != '{')
+		return json_scan_value(p, n, i, v, 0);
+	start = i;
+	rc = json_scan_obj(p, n, &i, sub->keys, sub->nkeys, sub->vals, 1, NULL);
+	if (rc < 0)
+		return n;
+	sub->found = rc;
+	*v = (struct feed_json_val){.p = p + start, .n = i - start, .type = FEED_JSON_OBJECT};
+	return i;
+}
+
+/* The object at p[*pos] ('{', depth md - 1): one straight pass over its
+ * members, validating as the iterator does (same grammar, same errors),
+ * without the iterator's per-member state; containers in it are at depth
+ * md. Returns the keys found, *pos past the '}', or -EINVAL. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+static int json_scan_obj(const char *p, size_t n, size_t *pos, const struct feed_json_key *keys,
+			 size_t nkeys, struct feed_json_val *vals, unsigned md,
+			 struct feed_json_sub *sub)
 {
 	struct feed_json_val v;
-	size_t i, j, hint = 0;
+	size_t i = *pos + 1, j, hint = 0;
 	long kj;
 	int found = 0;
 
 	for (j = 0; j < nkeys; j++)
 		vals[j].type = FEED_JSON_NONE;
-	i = json_ws(p, n, 0);
-	if (i >= n || p[i] != '{')
-		return -EINVAL;
-	i = json_ws(p, n, i + 1);
-	if (i < n && p[i] == '}')
-		return json_ws(p, n, i + 1) == n ? 0 : -EINVAL;
+	JSON_SKIP_WS(p, n, i);
+	if (i < n && p[i] == '}') {
+		*pos = i + 1;
+		return 0;
+	}
 	for (;;) {
 		/* "key" ':' value, then ',' or '}' (a trailing comma fails here) */
 		if (i >= n || p[i] != '"' || (kj = json_scan_key(p, n, &i, keys, nkeys, hint)) < 0)
@@ -544,10 +627,13 @@ int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, si
 		JSON_SKIP_WS(p, n, i);
 		if (i >= n || p[i] != ':')
 			return -EINVAL;
-		i = json_scan_value(p, n, i + 1, &v);
+		j = (size_t)kj;
+		if (__builtin_expect(sub != NULL && j < nkeys && j == sub->key, 0))
+			i = json_sub_value(p, n, i + 1, &v, sub);
+		else
+			i = json_scan_value(p, n, i + 1, &v, md);
 		if (i >= n)
 			return -EINVAL;
-		j = (size_t)kj;
 		if (j < nkeys) {
 			found += vals[j].type == FEED_JSON_NONE;
 			vals[j] = v; /* later duplicates win */
@@ -556,16 +642,58 @@ int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, si
 		JSON_SKIP_WS(p, n, i);
 		if (i >= n)
 			return -EINVAL;
-		if (p[i] == ',') {
-			i++;
-			JSON_SKIP_WS(p, n, i);
-			continue;
-		}
-		if (p[i] != '}')
+		if (p[i] == '}')
+			break;
+		if (p[i] != ',')
 			return -EINVAL;
-		break;
+		i++;
+		JSON_SKIP_WS(p, n, i);
 	}
-	return json_ws(p, n, i + 1) == n ? found : -EINVAL; /* nothing after the object */
+	*pos = i + 1;
+	return found;
+}
+
+/* The top-level object alone (blanks around it). */
+static int json_scan_top(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
+			 struct feed_json_val *vals, struct feed_json_sub *sub)
+{
+	size_t i = json_ws(p, n, 0);
+	int found;
+
+	if (i >= n || p[i] != '{') {
+		for (size_t j = 0; j < nkeys; j++)
+			vals[j].type = FEED_JSON_NONE;
+		return -EINVAL;
+	}
+	found = json_scan_obj(p, n, &i, keys, nkeys, vals, 0, sub);
+	if (found < 0)
+		return found;
+	return json_ws(p, n, i) == n ? found : -EINVAL; /* nothing after the object */
+}
+
+int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
+		   struct feed_json_val *vals)
+{
+	return json_scan_top(p, n, keys, nkeys, vals, NULL);
+}
+
+int feed_json_scan_at(const char *p, size_t n, size_t *pos, const struct feed_json_key *keys,
+		      size_t nkeys, struct feed_json_val *vals)
+{
+	if (*pos >= n || p[*pos] != '{') {
+		for (size_t j = 0; j < nkeys; j++)
+			vals[j].type = FEED_JSON_NONE;
+		return -EINVAL;
+	}
+	return json_scan_obj(p, n, pos, keys, nkeys, vals, 0, NULL);
+}
+
+int feed_json_scan_sub(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
+		       struct feed_json_val *vals, struct feed_json_sub *sub)
+{
+	sub->found = -1;
+	sub->items = 0;
+	return json_scan_top(p, n, keys, nkeys, vals, sub);
 }
 
 /* Whether p[i..) starts with the segment's bytes: 8 at a time, the last
@@ -608,7 +736,7 @@ int feed_json_scan_layout(const char *p, size_t n, const struct feed_json_seg *s
 			break;
 		/* the same value grammar as feed_json_scan; the next segment's
 		 * ',' (or the last one's '}') is the check that follows it */
-		i = json_scan_value(p, n, i, &v);
+		i = json_scan_value(p, n, i, &v, 0);
 		if (i >= n)
 			return -EAGAIN;
 		if (s->key != FEED_JSON_SEG_SKIP) {

@@ -120,6 +120,35 @@ struct feed_json_seg {
 int feed_json_scan_layout(const char *p, size_t n, const struct feed_json_seg *segs,
 			  struct feed_json_val *vals);
 
+/* As feed_json_scan for the object at p[*pos] ('{') inside p[0..n) (an
+ * element of an array, say), whatever follows it: *pos goes past its '}'.
+ * Its containers count their depth from 0, as an iterator's. Returns the
+ * number of keys found or -EINVAL. */
+int feed_json_scan_at(const char *p, size_t n, size_t *pos, const struct feed_json_key *keys,
+		      size_t nkeys, struct feed_json_val *vals);
+
+/*
+ * One pass for a message whose data sits in one member: as feed_json_scan,
+ * and the member keys[sub->key], if it is an object (or an array whose
+ * first element is an object), is read with sub->keys into sub->vals in
+ * the same pass, as feed_json_scan of that object would read it, instead
+ * of being validated once and scanned again. vals[sub->key] still gets the
+ * member's span.
+ */
+struct feed_json_sub {
+	size_t key;			  /* in: index in keys of the member */
+	const struct feed_json_key *keys; /* in: the keys of its object */
+	size_t nkeys;
+	struct feed_json_val *vals; /* out: nkeys values, valid when found >= 0 */
+	int found;		    /* out: keys found; -1: not an object (or array of them) */
+	uint32_t items;		    /* out: an array's elements (the first one is in vals) */
+};
+
+/* Returns as feed_json_scan; sub->found and sub->items describe the last
+ * occurrence of the member. */
+int feed_json_scan_sub(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
+		       struct feed_json_val *vals, struct feed_json_sub *sub);
+
 /* Skips one value at p[*pos] (whitespace first); on success *pos is just
  * past it and *val describes it. Returns 0 or -EINVAL. */
 int feed_json_value(const char *p, size_t n, size_t *pos, struct feed_json_val *val);
