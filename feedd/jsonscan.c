@@ -696,57 +696,6 @@ int feed_json_scan_sub(const char *p, size_t n, const struct feed_json_key *keys
 	return json_scan_top(p, n, keys, nkeys, vals, sub);
 }
 
-/* Whether p[i..) starts with the segment's bytes: 8 at a time, the last
- * (or only) part with one masked load. */
-JSON_HOT int json_seg_eq(const char *p, size_t n, size_t i, const struct feed_json_seg *s)
-{
-	size_t off, r;
-	uint64_t x;
-
-	if (n - i < s->len)
-		return 0;
-	for (off = 0; s->len - off >= 8; off += 8)
-		if (feed_json_load8(p + i + off) != feed_json_load8(s->lit + off))
-			return 0;
-	r = s->len - off;
-	if (r == 0)
-		return 1;
-	if (n - i - off >= 8)
-		x = feed_json_load8(p + i + off);
-	else if (i + s->len >= 8) /* the word that ends with the segment */
-		x = feed_json_load8(p + i + s->len - 8) >> (8 * (8 - r));
-	else
-		return memcmp(p + i + off, s->lit + off, r) == 0;
-	return ((x ^ feed_json_load8(s->lit + off)) & ((1ULL << (8 * r)) - 1)) == 0;
-}
-
-int feed_json_scan_layout(const char *p, size_t n, const struct feed_json_seg *segs,
-			  struct feed_json_val *vals)
-{
-	struct feed_json_val v;
-	const struct feed_json_seg *s;
-	size_t i = 0;
-	int found = 0;
-
-	for (s = segs;; s++) {
-		if (!json_seg_eq(p, n, i, s))
-			return -EAGAIN;
-		i += s->len;
-		if (s->key == FEED_JSON_SEG_END)
-			break;
-		/* the same value grammar as feed_json_scan; the next segment's
-		 * ',' (or the last one's '}') is the check that follows it */
-		i = json_scan_value(p, n, i, &v, 0);
-		if (i >= n)
-			return -EAGAIN;
-		if (s->key != FEED_JSON_SEG_SKIP) {
-			vals[s->key] = v;
-			found++;
-		}
-	}
-	return json_ws(p, n, i) == n ? found : -EAGAIN;
-}
-
 /* ---- value helpers ---------------------------------------------------------- */
 
 int feed_json_str_eq(const struct feed_json_val *v, const char *s, size_t len)

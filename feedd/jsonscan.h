@@ -86,40 +86,6 @@ size_t feed_json_iter_end(const struct feed_json_iter *it);
 int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
 		   struct feed_json_val *vals);
 
-/*
- * A fixed layout: the members of one kind of message in the order a venue
- * sends them, without blanks, as segments of punctuation and keys each
- * followed by a value, e.g. for {"e":"trade","E":1,"s":"BTCUSDT"}:
- *   {FEED_JSON_SEG("{\"e\":", K_E), FEED_JSON_SEG(",\"E\":", K_EE),
- *    FEED_JSON_SEG(",\"s\":", K_S), FEED_JSON_SEG("}", FEED_JSON_SEG_END)}
- * The keys of one layout are distinct and every value is a placeholder (no
- * value in the literal text).
- */
-#define FEED_JSON_SEG_MAX  24	/* bytes of one segment */
-#define FEED_JSON_SEG_SKIP 0xfe /* key: the value is validated, not kept */
-#define FEED_JSON_SEG_END  0xff /* key: the last segment, no value follows */
-
-struct feed_json_seg {
-	char lit[FEED_JSON_SEG_MAX]; /* zero padded: read 8 bytes at a time */
-	uint8_t len;		     /* bytes of lit */
-	uint8_t key;		     /* vals[] index of the value after lit */
-};
-#define FEED_JSON_SEG(s, k)                                                                        \
-	{                                                                                          \
-		(s), sizeof(s) - 1, (k)                                                            \
-	}
-
-/*
- * The fast path for a message of a known layout: if p[0..n) is exactly the
- * layout's text with a valid JSON value at each placeholder (then only
- * whitespace), vals[key] gets each value, as feed_json_scan would give it,
- * and the number of values kept is returned. Other vals are not touched.
- * Anything else (another order, blanks, another kind of message, invalid
- * JSON) returns -EAGAIN: use feed_json_scan. Never reads past p + n.
- */
-int feed_json_scan_layout(const char *p, size_t n, const struct feed_json_seg *segs,
-			  struct feed_json_val *vals);
-
 /* As feed_json_scan for the object at p[*pos] ('{') inside p[0..n) (an
  * element of an array, say), whatever follows it: *pos goes past its '}'.
  * Its containers count their depth from 0, as an iterator's. Returns the
