@@ -173,15 +173,15 @@ static inline uint64_t feed_json_nondigit8(uint64_t x)
 }
 
 /* The high bit of bytes of x that end a string's plain run ('"', '\\',
- * control characters). The lowest flagged byte is always a true one (a
- * borrow only runs upward from a true one): use only it. */
+ * control characters). x ^ 0x02 turns '"' into 0x20 and keeps control
+ * bytes below it, so one "below 0x21" test finds both; a second finds
+ * '\\'. The lowest flagged byte is always a true one (a borrow only runs
+ * upward from a true one): use only it. */
 static inline uint64_t feed_json_strstop8(uint64_t x)
 {
-	uint64_t q = x ^ (FEED_JSON_ONES * '"'), b = x ^ (FEED_JSON_ONES * '\\');
+	uint64_t y = x ^ (FEED_JSON_ONES * 0x02), b = x ^ (FEED_JSON_ONES * '\\');
 
-	return (((q - FEED_JSON_ONES) & ~q) | ((b - FEED_JSON_ONES) & ~b) |
-		((x - FEED_JSON_ONES * 0x20) & ~x)) &
-	       FEED_JSON_HIGHS;
+	return (((y - FEED_JSON_ONES * 0x21) & ~y) | ((b - FEED_JSON_ONES) & ~b)) & FEED_JSON_HIGHS;
 }
 
 /* The value of 8 digits (each byte 0..9, the first digit in the low byte):
