@@ -30,7 +30,9 @@ static char *dup_exact(const char *s, size_t n)
 {
 	char *b = malloc(n ? n : 1);
 
-	if (b && n)
+	if (!b)
+		abort();
+	if (n)
 		memcpy(b, s, n);
 	return b;
 }
@@ -216,7 +218,7 @@ static void check_same_as_scan(const char *p, size_t n, const struct fast_trade 
 static void test_cursor(void)
 {
 	static const char alphabet[] = "0123456789.\"\\ ,:{}etrufalsx-E";
-	struct fast_trade t;
+	struct fast_trade t = {0};
 	size_t n = sizeof(trade) - 1;
 	char *b = dup_exact(trade, n);
 	int accepted = 0;
@@ -273,6 +275,7 @@ static void test_cursor(void)
 
 /* ---- one pass for a data member, an element in place ---------------------------- */
 
+/* NOLINTBEGIN(bugprone-suspicious-missing-comma): long messages span lines */
 static const char *const msgs[] = {
 	"{\"topic\":\"publicTrade.BTCUSDT\",\"ts\":1,\"data\":[{\"T\":1,\"s\":\"BTCUSDT\","
 	"\"p\":\"1.5\",\"seq\":2,\"x\":{\"y\":[1,{}]}}]}",
@@ -283,6 +286,7 @@ static const char *const msgs[] = {
 	"{\"data\":[]}",
 	" { \"data\" : [ { \"T\" : 1 , \"p\" : [ ] } ] , \"ts\" : 2 } ",
 };
+/* NOLINTEND(bugprone-suspicious-missing-comma) */
 
 static const struct feed_json_key top_keys[] = {FEED_JSON_KEY("topic"), FEED_JSON_KEY("data"),
 						FEED_JSON_KEY("result"), FEED_JSON_KEY("ts")};
