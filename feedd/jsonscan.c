@@ -32,6 +32,69 @@ static inline int json_hex(char c)
 	return -1;
 }
 
+const uint64_t feed_json_pow10[19] = {
+	1ULL,
+	10ULL,
+	100ULL,
+	1000ULL,
+	10000ULL,
+	100000ULL,
+	1000000ULL,
+	10000000ULL,
+	100000000ULL,
+	1000000000ULL,
+	10000000000ULL,
+	100000000000ULL,
+	1000000000000ULL,
+	10000000000000ULL,
+	100000000000000ULL,
+	1000000000000000ULL,
+	10000000000000000ULL,
+	100000000000000000ULL,
+	1000000000000000000ULL,
+};
+
+/* The end of the run of digits at p[i..n). */
+static inline size_t json_digit_run(const char *p, size_t n, size_t i)
+{
+	uint64_t m;
+
+	for (; n - i >= 8; i += 8) {
+		m = feed_json_nondigit8(feed_json_load8(p + i));
+		if (m)
+			return i + ((unsigned)__builtin_ctzll(m) >> 3);
+	}
+	while (i < n && (unsigned)(p[i] - '0') <= 9)
+		i++;
+	return i;
+}
+
+/* The value of the digits p[s..e) (all digits, at most 19), reading only
+ * bytes of p[0..n): a tail of r < 8 digits is one load whose other bytes
+ * are masked to leading zeros. */
+static inline uint64_t json_digits_value(const char *p, size_t n, size_t s, size_t e)
+{
+	uint64_t v = 0, x;
+	size_t r;
+
+	for (; e - s >= 8; s += 8)
+		v = v * 100000000 + feed_json_value8(feed_json_load8(p + s) & FEED_JSON_LOWS);
+	r = e - s;
+	if (r == 0)
+		return v;
+	if (n - s >= 8) /* the digits are the low r bytes: move them up */
+		x = feed_json_load8(p + s) << (8 * (8 - r));
+	else if (e >= 8) /* the digits are the high r bytes of the word ending at e */
+		x = feed_json_load8(p + e - 8) & ~((1ULL << (8 * (8 - r))) - 1);
+	else
+		goto bytes;
+	return v * feed_json_pow10[r] + feed_json_value8(x & FEED_JSON_LOWS);
+bytes:
+	for (; s < e; s++)
+		v = v * 10 + (unsigned)(p[s] - '0');
+	return v;
+}
+
 /* Bytes that end the plain run of a string: '"', '\\' and control
  * characters. One table load per byte instead of three compares. */
 static const uint8_t json_str_stop[256] = {
@@ -51,9 +114,18 @@ static inline __attribute__((always_inline)) int json_string(const char *p, size
 	int esc = 0;
 
 	for (;;) {
-		/* Fast path: plain bytes (venue strings are short, so no SIMD). */
+		/* Plain bytes, 8 at a time while 8 remain, then one by one. */
+		while (n - i >= 8) {
+			uint64_t m = feed_json_strstop8(feed_json_load8(p + i));
+			if (m) {
+				i += (unsigned)__builtin_ctzll(m) >> 3;
+				goto stop;
+			}
+			i += 8;
+		}
 		while (i < n && !json_str_stop[(unsigned char)p[i]])
 			i++;
+	stop:
 		if (i >= n)
 			return -EINVAL; /* truncated */
 		if (p[i] == '"')
@@ -108,15 +180,13 @@ static inline __attribute__((always_inline)) int json_number(const char *p, size
 	if (p[i] == '0') {
 		i++;
 	} else if (p[i] >= '1' && p[i] <= '9') {
-		while (i < n && p[i] >= '0' && p[i] <= '9')
-			i++;
+		i = json_digit_run(p, n, i + 1);
 	} else {
 		return -EINVAL;
 	}
 	if (i < n && p[i] == '.') {
 		d = ++i;
-		while (i < n && p[i] >= '0' && p[i] <= '9')
-			i++;
+		i = json_digit_run(p, n, i);
 		if (i == d)
 			return -EINVAL;
 	}
@@ -144,8 +214,11 @@ static inline __attribute__((always_inline)) int json_number(const char *p, size
 static int json_literal(const char *p, size_t n, size_t *pos, const char *lit, size_t len,
 			uint8_t type, struct feed_json_val *val)
 {
-	if (n - *pos < len || memcmp(p + *pos, lit, len) != 0)
+	if (n - *pos < len)
 		return -EINVAL;
+	for (size_t k = 0; k < len; k++) /* 4 or 5 bytes: no libc call */
+		if (p[*pos + k] != lit[k])
+			return -EINVAL;
 	val->p = p + *pos;
 	val->n = len;
 	val->type = type;
@@ -157,30 +230,103 @@ static int json_literal(const char *p, size_t n, size_t *pos, const char *lit, s
 static int json_value_depth(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
 			    unsigned depth);
 
-/* Recursion is bounded: json_container fails at FEED_JSON_DEPTH_MAX. */
+/* Always inlined, so splitting the hot steps costs nothing. */
+#define JSON_HOT static inline __attribute__((always_inline))
+
+/* Blanks at i, if any: one compare when there are none (the common case). */
+#define JSON_SKIP_WS(p, n, i)                                                                      \
+	do {                                                                                       \
+		if ((i) < (n) && (unsigned char)(p)[i] <= ' ')                                     \
+			(i) = json_ws((p), (n), (i));                                              \
+	} while (0)
+
+/* p[i..i+4) equals the 4 bytes at lit (the caller checked the length). */
+static inline int json_eq4(const char *p, const char *lit)
+{
+	uint32_t a, b;
+
+	memcpy(&a, p, 4);
+	memcpy(&b, lit, 4);
+	return a == b;
+}
+
+/* One member's value at i (after the ':', blanks first); the index after
+ * it, or n. Strings, numbers and true/false need no call; a container
+ * here is at `depth`. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+JSON_HOT size_t json_scan_value(const char *p, size_t n, size_t i, struct feed_json_val *v,
+				unsigned depth)
+{
+	int rc;
+
+	JSON_SKIP_WS(p, n, i);
+	if (i >= n)
+		return n;
+	if (p[i] == '"') {
+		rc = json_string(p, n, &i, v);
+	} else if ((unsigned)(p[i] - '0') <= 9 || p[i] == '-') {
+		rc = json_number(p, n, &i, v);
+	} else if (p[i] == 't' && n - i >= 4 && json_eq4(p + i, "true")) {
+		*v = (struct feed_json_val){.p = p + i, .n = 4, .type = FEED_JSON_TRUE};
+		return i + 4;
+	} else if (p[i] == 'f' && n - i >= 5 && json_eq4(p + i + 1, "alse")) {
+		*v = (struct feed_json_val){.p = p + i, .n = 5, .type = FEED_JSON_FALSE};
+		return i + 5;
+	} else {
+		rc = json_value_depth(p, n, &i, v, depth);
+	}
+	return rc < 0 ? n : i;
+}
+
+/* The object or array at p[*pos] ('{' or '['), validated member by member
+ * with the grammar of the iterator (same errors, no iterator state); its
+ * members' containers are at depth + 1. Recursion is bounded: it fails at
+ * FEED_JSON_DEPTH_MAX. */
 /* NOLINTNEXTLINE(misc-no-recursion) */
 static int json_container(const char *p, size_t n, size_t *pos, struct feed_json_val *val,
 			  unsigned depth)
 {
-	struct feed_json_iter it;
 	struct feed_json_val k, v;
-	int rc;
+	size_t i = *pos;
+	int array = p[i] == '[';
+	char close = array ? ']' : '}';
 
 	if (depth >= FEED_JSON_DEPTH_MAX)
 		return -EINVAL;
-	rc = feed_json_iter_init(&it, p + *pos, n - *pos);
-	if (rc < 0)
-		return rc;
-	it.depth = (uint8_t)(depth + 1);
-	while ((rc = feed_json_iter_next(&it, &k, &v)) == 1)
-		;
-	if (rc < 0)
-		return rc;
+	i = json_ws(p, n, i + 1);
+	if (i < n && p[i] == close) {
+		i++;
+	} else {
+		for (;;) {
+			/* ["key" ':'] value, then ',' or the close (a trailing
+			 * comma fails at the next key or value) */
+			if (!array) {
+				if (i >= n || p[i] != '"' || json_string(p, n, &i, &k) < 0)
+					return -EINVAL;
+				JSON_SKIP_WS(p, n, i);
+				if (i >= n || p[i] != ':')
+					return -EINVAL;
+				i++;
+			}
+			i = json_scan_value(p, n, i, &v, depth + 1);
+			JSON_SKIP_WS(p, n, i);
+			if (i >= n)
+				return -EINVAL;
+			if (p[i] == close) {
+				i++;
+				break;
+			}
+			if (p[i] != ',')
+				return -EINVAL;
+			i++;
+			JSON_SKIP_WS(p, n, i);
+		}
+	}
 	val->p = p + *pos;
-	val->n = feed_json_iter_end(&it);
-	val->type = it.array ? FEED_JSON_ARRAY : FEED_JSON_OBJECT;
+	val->n = i - *pos;
+	val->type = array ? FEED_JSON_ARRAY : FEED_JSON_OBJECT;
 	val->escaped = 0;
-	*pos += val->n;
+	*pos = i;
 	return 0;
 }
 
@@ -238,9 +384,6 @@ static int json_iter_fail(struct feed_json_iter *it)
 	return -EINVAL;
 }
 
-/* The iterator's steps: always inlined, so splitting them costs nothing. */
-#define JSON_HOT static inline __attribute__((always_inline))
-
 /* Before a member: the separator after the previous one. i is at the first
  * non-blank byte; returns the index of the member, or n on error. */
 JSON_HOT size_t json_iter_sep(const struct feed_json_iter *it, size_t i, char close)
@@ -277,28 +420,6 @@ JSON_HOT size_t json_iter_key(const struct feed_json_iter *it, size_t i, struct 
 	return i + 1;
 }
 
-/* The value at i (blanks first); returns the index after it, or n. */
-/* NOLINTNEXTLINE(misc-no-recursion) */
-JSON_HOT size_t json_iter_val(const struct feed_json_iter *it, size_t i, struct feed_json_val *val)
-{
-	const char *p = it->p;
-	size_t n = it->n;
-	int rc;
-
-	i = json_ws(p, n, i);
-	if (i >= n)
-		return n;
-	/* Strings and numbers are most values in venue messages: skip the
-	 * dispatch (and the call) for them. */
-	if (p[i] == '"')
-		rc = json_string(p, n, &i, val);
-	else if ((p[i] >= '0' && p[i] <= '9') || p[i] == '-')
-		rc = json_number(p, n, &i, val);
-	else
-		rc = json_value_depth(p, n, &i, val, it->depth);
-	return rc < 0 ? n : i;
-}
-
 /* Recursion is bounded: json_container fails at FEED_JSON_DEPTH_MAX. */
 /* NOLINTNEXTLINE(misc-no-recursion) */
 int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
@@ -312,7 +433,8 @@ int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
 		return 0;
 	if (it->state == 2)
 		return -EINVAL;
-	i = json_ws(p, n, it->pos);
+	i = it->pos;
+	JSON_SKIP_WS(p, n, i);
 	if (i >= n)
 		return json_iter_fail(it);
 	if (p[i] == close) {
@@ -330,12 +452,12 @@ int feed_json_iter_next(struct feed_json_iter *it, struct feed_json_val *key,
 	} else if (key) {
 		memset(key, 0, sizeof(*key));
 	}
-	i = json_iter_val(it, i, val);
+	i = json_scan_value(p, n, i, val, it->depth);
 	if (i >= n)
 		return json_iter_fail(it);
 	/* A value must be followed by ',' or the closing bracket: this is what
 	 * rejects a number cut short by truncation ("1" of "12}"). */
-	i = json_ws(p, n, i);
+	JSON_SKIP_WS(p, n, i);
 	if (i >= n || (p[i] != ',' && p[i] != close))
 		return json_iter_fail(it);
 	it->pos = i;
@@ -376,67 +498,202 @@ JSON_HOT size_t json_key_find(const struct feed_json_key *keys, size_t nkeys,
 	return nkeys;
 }
 
-/* One member's value at i (after the ':'); the index after it, or n. */
-JSON_HOT size_t json_scan_value(const char *p, size_t n, size_t i, struct feed_json_val *v)
+/* The member key whose opening quote is at p[*pos]: its index in keys (or
+ * nkeys if not there) with *pos past the closing quote, or -1 if the
+ * string is invalid. keys[hint] is first compared in place: a table name
+ * holds no '"', '\\' or control byte, so bytes equal to it followed by a
+ * quote are exactly the string the full scan would read. */
+JSON_HOT long json_scan_key(const char *p, size_t n, size_t *pos, const struct feed_json_key *keys,
+			    size_t nkeys, size_t hint)
 {
-	int rc;
+	struct feed_json_val k;
+	size_t i = *pos + 1, l;
 
-	i = json_ws(p, n, i);
-	if (i >= n)
-		return n;
-	if (p[i] == '"')
-		rc = json_string(p, n, &i, v);
-	else if ((p[i] >= '0' && p[i] <= '9') || p[i] == '-')
-		rc = json_number(p, n, &i, v);
-	else
-		rc = json_value_depth(p, n, &i, v, 0);
-	return rc < 0 ? n : i;
+	if (hint < nkeys) {
+		const struct feed_json_key *key = &keys[hint];
+		if (key->len < n - i && p[i + key->len] == '"') {
+			for (l = 0; l < key->len && key->name[l] == p[i + l]; l++)
+				;
+			if (l == key->len) {
+				*pos = i + l + 1;
+				return (long)hint;
+			}
+		}
+	}
+	if (json_string(p, n, pos, &k) < 0)
+		return -1;
+	return (long)json_key_find(keys, nkeys, &k, nkeys);
 }
 
-/* The hot path of every venue: one straight pass over the members of the
- * top-level object, validating as the iterator does (same grammar, same
- * errors), without the iterator's per-member state. */
-int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
-		   struct feed_json_val *vals)
+static int json_scan_obj(const char *p, size_t n, size_t *pos, const struct feed_json_key *keys,
+			 size_t nkeys, struct feed_json_val *vals, unsigned md,
+			 struct feed_json_sub *sub);
+
+/* The array of the sub member at p[i] ('['), at depth 0 in the top-level
+ * object: validated as json_container does, its first element read with
+ * the sub keys if it is an object. The index after it, or n. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+static size_t json_sub_array(const char *p, size_t n, size_t i, struct feed_json_val *v,
+			     struct feed_json_sub *sub)
 {
-	struct feed_json_val k, v;
-	size_t i, j, hint = 0;
+	struct feed_json_val e;
+	size_t start = i;
+	int rc;
+
+	i++;
+	JSON_SKIP_WS(p, n, i);
+	if (i < n && p[i] == ']') {
+		i++;
+	} else {
+		for (;;) {
+			if (sub->items == 0 && i < n && p[i] == '{') {
+				/* an element is a container at depth 1 */
+				rc = json_scan_obj(p, n, &i, sub->keys, sub->nkeys, sub->vals, 2,
+						   NULL);
+				if (rc < 0)
+					return n;
+				sub->found = rc;
+			} else {
+				i = json_scan_value(p, n, i, &e, 1);
+			}
+			sub->items++;
+			JSON_SKIP_WS(p, n, i);
+			if (i >= n)
+				return n;
+			if (p[i] == ']') {
+				i++;
+				break;
+			}
+			if (p[i] != ',')
+				return n;
+			i++;
+			JSON_SKIP_WS(p, n, i);
+		}
+	}
+	*v = (struct feed_json_val){.p = p + start, .n = i - start, .type = FEED_JSON_ARRAY};
+	return i;
+}
+
+/* The value of the sub member at i: an object is read with the sub keys,
+ * an array through json_sub_array, anything else as usual. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+static size_t json_sub_value(const char *p, size_t n, size_t i, struct feed_json_val *v,
+			     struct feed_json_sub *sub)
+{
+	size_t start;
+	int rc;
+
+	sub->found = -1; /* a later duplicate starts again */
+	sub->items = 0;
+	JSON_SKIP_WS(p, n, i);
+	if (i < n && p[i] == '[')
+		return json_sub_array(p, n, i, v, sub);
+	if (i >= n || p[i] != '{')
+		return json_scan_value(p, n, i, v, 0);
+	start = i;
+	rc = json_scan_obj(p, n, &i, sub->keys, sub->nkeys, sub->vals, 1, NULL);
+	if (rc < 0)
+		return n;
+	sub->found = rc;
+	*v = (struct feed_json_val){.p = p + start, .n = i - start, .type = FEED_JSON_OBJECT};
+	return i;
+}
+
+/* The object at p[*pos] ('{', depth md - 1): one straight pass over its
+ * members, validating as the iterator does (same grammar, same errors),
+ * without the iterator's per-member state; containers in it are at depth
+ * md. Returns the keys found, *pos past the '}', or -EINVAL. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
+static int json_scan_obj(const char *p, size_t n, size_t *pos, const struct feed_json_key *keys,
+			 size_t nkeys, struct feed_json_val *vals, unsigned md,
+			 struct feed_json_sub *sub)
+{
+	struct feed_json_val v;
+	size_t i = *pos + 1, j, hint = 0;
+	long kj;
 	int found = 0;
 
 	for (j = 0; j < nkeys; j++)
 		vals[j].type = FEED_JSON_NONE;
-	i = json_ws(p, n, 0);
-	if (i >= n || p[i] != '{')
-		return -EINVAL;
-	i = json_ws(p, n, i + 1);
-	if (i < n && p[i] == '}')
-		return json_ws(p, n, i + 1) == n ? 0 : -EINVAL;
+	JSON_SKIP_WS(p, n, i);
+	if (i < n && p[i] == '}') {
+		*pos = i + 1;
+		return 0;
+	}
 	for (;;) {
 		/* "key" ':' value, then ',' or '}' (a trailing comma fails here) */
-		if (i >= n || p[i] != '"' || json_string(p, n, &i, &k) < 0)
+		if (i >= n || p[i] != '"' || (kj = json_scan_key(p, n, &i, keys, nkeys, hint)) < 0)
 			return -EINVAL;
-		i = json_ws(p, n, i);
+		JSON_SKIP_WS(p, n, i);
 		if (i >= n || p[i] != ':')
 			return -EINVAL;
-		i = json_scan_value(p, n, i + 1, &v);
+		j = (size_t)kj;
+		if (__builtin_expect(sub != NULL && j < nkeys && j == sub->key, 0))
+			i = json_sub_value(p, n, i + 1, &v, sub);
+		else
+			i = json_scan_value(p, n, i + 1, &v, md);
 		if (i >= n)
 			return -EINVAL;
-		j = json_key_find(keys, nkeys, &k, hint);
 		if (j < nkeys) {
 			found += vals[j].type == FEED_JSON_NONE;
 			vals[j] = v; /* later duplicates win */
 			hint = j + 1;
 		}
-		i = json_ws(p, n, i);
+		JSON_SKIP_WS(p, n, i);
 		if (i >= n)
 			return -EINVAL;
 		if (p[i] == '}')
 			break;
 		if (p[i] != ',')
 			return -EINVAL;
-		i = json_ws(p, n, i + 1);
+		i++;
+		JSON_SKIP_WS(p, n, i);
 	}
-	return json_ws(p, n, i + 1) == n ? found : -EINVAL; /* nothing after the object */
+	*pos = i + 1;
+	return found;
+}
+
+/* The top-level object alone (blanks around it). */
+static int json_scan_top(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
+			 struct feed_json_val *vals, struct feed_json_sub *sub)
+{
+	size_t i = json_ws(p, n, 0);
+	int found;
+
+	if (i >= n || p[i] != '{') {
+		for (size_t j = 0; j < nkeys; j++)
+			vals[j].type = FEED_JSON_NONE;
+		return -EINVAL;
+	}
+	found = json_scan_obj(p, n, &i, keys, nkeys, vals, 0, sub);
+	if (found < 0)
+		return found;
+	return json_ws(p, n, i) == n ? found : -EINVAL; /* nothing after the object */
+}
+
+int feed_json_scan(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
+		   struct feed_json_val *vals)
+{
+	return json_scan_top(p, n, keys, nkeys, vals, NULL);
+}
+
+int feed_json_scan_at(const char *p, size_t n, size_t *pos, const struct feed_json_key *keys,
+		      size_t nkeys, struct feed_json_val *vals)
+{
+	if (*pos >= n || p[*pos] != '{') {
+		for (size_t j = 0; j < nkeys; j++)
+			vals[j].type = FEED_JSON_NONE;
+		return -EINVAL;
+	}
+	return json_scan_obj(p, n, pos, keys, nkeys, vals, 0, NULL);
+}
+
+int feed_json_scan_sub(const char *p, size_t n, const struct feed_json_key *keys, size_t nkeys,
+		       struct feed_json_val *vals, struct feed_json_sub *sub)
+{
+	sub->found = -1;
+	sub->items = 0;
+	return json_scan_top(p, n, keys, nkeys, vals, sub);
 }
 
 /* ---- value helpers ---------------------------------------------------------- */
@@ -578,14 +835,20 @@ static int json_digits_u64(const char *p, size_t n, uint64_t *out)
 
 	if (n == 0 || (n > 1 && p[0] == '0'))
 		return -EINVAL;
+	if (n >= 8 && n <= 16) { /* two loads, the second ending at p + n */
+		uint64_t w0 = feed_json_load8(p), w1 = feed_json_load8(p + n - 8);
+		/* the last n - 8 bytes of w1 (none for n == 8) */
+		uint64_t hi = n > 8 ? ~0ULL << (8 * (16 - n)) : 0;
+		if ((feed_json_nondigit8(w0) | (feed_json_nondigit8(w1) & hi)) != 0)
+			return -EINVAL;
+		*out = feed_json_value8(w0 & FEED_JSON_LOWS) * feed_json_pow10[n - 8] +
+		       feed_json_value8(w1 & hi & FEED_JSON_LOWS);
+		return 0;
+	}
 	if (n <= 19) { /* 19 digits cannot overflow 64 bits: no check per digit */
-		for (i = 0; i < n; i++) {
-			d = (unsigned)(p[i] - '0');
-			if (d > 9)
-				return -EINVAL;
-			v = v * 10 + d;
-		}
-		*out = v;
+		if (json_digit_run(p, n, 0) != n)
+			return -EINVAL;
+		*out = json_digits_value(p, n, 0, n);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -633,6 +896,74 @@ int feed_json_i64(const struct feed_json_val *v, int64_t *out)
 			return -ERANGE;
 		*out = (int64_t)u;
 	}
+	return 0;
+}
+
+/* Whether p[i..n) is all '0'. */
+static inline int json_zeros(const char *p, size_t n, size_t i)
+{
+	for (; n - i >= 8; i += 8)
+		if (feed_json_load8(p + i) != FEED_JSON_ONES * '0')
+			return 0;
+	for (; i < n; i++)
+		if (p[i] != '0')
+			return 0;
+	return 1;
+}
+
+/* The usual price or quantity: 8 to 16 bytes, 1 to 7 integer digits, '.',
+ * 1 to 8 fraction digits, no more of them than dec. Two loads: the integer
+ * digits from the first word, the fraction from the word ending at s + n. */
+static inline int json_decimal_short(const char *s, size_t n, unsigned dec, uint64_t *m)
+{
+	uint64_t w0 = feed_json_load8(s), w1 = feed_json_load8(s + n - 8),
+		 nd = feed_json_nondigit8(w0), fm;
+	size_t k, f;
+
+	if (nd == 0)
+		return -EAGAIN;
+	k = (unsigned)__builtin_ctzll(nd) >> 3; /* integer digits */
+	f = n - k - 1;
+	if (k == 0 || s[k] != '.' || f == 0 || f > 8 || f > dec || k + dec > 18)
+		return -EAGAIN;
+	fm = ~0ULL << (8 * (8 - f)); /* the fraction: the last f bytes of w1 */
+	if (feed_json_nondigit8(w1) & fm)
+		return -EAGAIN;
+	*m = feed_json_value8((w0 << (8 * (8 - k))) & FEED_JSON_LOWS) * feed_json_pow10[dec] +
+	     feed_json_value8(w1 & fm & FEED_JSON_LOWS) * feed_json_pow10[dec - f];
+	return 0;
+}
+
+int feed_json_decimal(const char *p, size_t n, unsigned dec, int64_t *out)
+{
+	size_t i = p && n > 0 && p[0] == '-', ie, fe, kept;
+	uint64_t m;
+
+	if (!p || dec > 18)
+		return -EAGAIN;
+	if (n - i >= 8 && n - i <= 16 && json_decimal_short(p + i, n - i, dec, &m) == 0) {
+		*out = i ? -(int64_t)m : (int64_t)m;
+		return 0;
+	}
+	ie = json_digit_run(p, n, i);
+	if (ie == i || ie - i + dec > 18)
+		return -EAGAIN; /* no digits, or may not fit: the checked parser decides */
+	m = json_digits_value(p, n, i, ie);
+	kept = 0;
+	if (ie < n) {
+		if (p[ie] != '.')
+			return -EAGAIN;
+		fe = json_digit_run(p, n, ie + 1);
+		if (fe != n || fe == ie + 1)
+			return -EAGAIN;
+		kept = fe - ie - 1 < dec ? fe - ie - 1 : dec;
+		/* digits past the scale must all be zero */
+		if (ie + 1 + kept < n && !json_zeros(p, n, ie + 1 + kept))
+			return -EAGAIN;
+		m = m * feed_json_pow10[kept] + json_digits_value(p, n, ie + 1, ie + 1 + kept);
+	}
+	m *= feed_json_pow10[dec - kept];
+	*out = i ? -(int64_t)m : (int64_t)m;
 	return 0;
 }
 

@@ -179,6 +179,14 @@ static const struct feed_json_key bybit_keys[K__COUNT] = {
 /* One publicTrade item's fields (bybit_trade_key). */
 enum { T_TT, T_S, T_SIDE, T_V, T_P, T_I, T_SEQ, T__COUNT };
 
+/* The same keys as a table (bybit_trade_key), in the order they arrive:
+ * the message's scan reads a one-trade data array with it. */
+static const struct feed_json_key bybit_trade_keys[T__COUNT] = {
+	[T_TT] = FEED_JSON_KEY("T"),	[T_S] = FEED_JSON_KEY("s"), [T_SIDE] = FEED_JSON_KEY("S"),
+	[T_V] = FEED_JSON_KEY("v"),	[T_P] = FEED_JSON_KEY("p"), [T_I] = FEED_JSON_KEY("i"),
+	[T_SEQ] = FEED_JSON_KEY("seq"),
+};
+
 /* The orderbook.1 data object. */
 enum { B_S, B_B, B_A, B_U, B__COUNT };
 
@@ -446,7 +454,8 @@ static void bybit_trade_items(struct feed_venue_ctx *v, const char *m, size_t n,
 /* publicTrade.<symbol>: the symbol and the data array of message m[0..n),
  * then its items. */
 static void bybit_trades(struct feed_venue_ctx *v, const char *m, size_t n,
-			 const struct feed_json_val *f, int64_t recv_ns, struct feed_venue_out *out)
+			 const struct feed_json_val *f, const struct feed_json_sub *sub,
+			 int64_t recv_ns, struct feed_venue_out *out)
 {
 	uint32_t i;
 
@@ -455,6 +464,16 @@ static void bybit_trades(struct feed_venue_ctx *v, const char *m, size_t n,
 	if (f[K_DATA].type != FEED_JSON_ARRAY) {
 		feed_venue_error(v, out, i, "%s publicTrade: 'data' is not an array",
 				 v->syms[i].native);
+		return;
+	}
+	if (sub->found >= 0 && sub->items == 1) {
+		/* one trade, read by the message's scan: as bybit_trade_items */
+		out->cls = FEED_MSG_DATA;
+		out->sym = i;
+		if (bybit_trade_item(v, out, i, sub->vals, recv_ns) != 0) {
+			out->n = 0;
+			bybit_batch_done(v, out, i, 1);
+		}
 		return;
 	}
 	bybit_trade_items(v, m, n, (size_t)(f[K_DATA].p - m) + 1, i, recv_ns, out);
@@ -628,8 +647,11 @@ static void bybit_op(struct feed_venue_ctx *v, const struct feed_json_val *f,
 static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			    int64_t recv_ns, struct feed_venue_out *out)
 {
-	struct feed_json_val f[K__COUNT];
+	struct feed_json_val f[K__COUNT], tf[T__COUNT] = {{0}}; /* absent: zero, as the loop's */
 	const struct feed_json_val *topic = &f[K_TOPIC];
+	/* A one-trade data array is read in the same pass. */
+	struct feed_json_sub sub = {
+		.key = K_DATA, .keys = bybit_trade_keys, .nkeys = T__COUNT, .vals = tf};
 
 	if (binary) {
 		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
@@ -640,14 +662,14 @@ static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		bybit_trade_items(v, (const char *)p, n, v->cur.pos, v->cur.sym, recv_ns, out);
 		return 0;
 	}
-	if (feed_json_scan((const char *)p, n, bybit_keys, K__COUNT, f) < 0) {
+	if (feed_json_scan_sub((const char *)p, n, bybit_keys, K__COUNT, f, &sub) < 0) {
 		feed_venue_error(v, out, UINT32_MAX, "invalid JSON (%zu bytes)", n);
 		return 0;
 	}
 	if (topic->type == FEED_JSON_STRING && !topic->escaped) {
 		if (topic->n > sizeof(BB_TRADE_PFX) - 1 &&
 		    memcmp(topic->p, BB_TRADE_PFX, sizeof(BB_TRADE_PFX) - 1) == 0)
-			bybit_trades(v, (const char *)p, n, f, recv_ns, out);
+			bybit_trades(v, (const char *)p, n, f, &sub, recv_ns, out);
 		else if (topic->n > sizeof(BB_BOOK1_PFX) - 1 &&
 			 memcmp(topic->p, BB_BOOK1_PFX, sizeof(BB_BOOK1_PFX) - 1) == 0)
 			bybit_book(v, f, recv_ns, out);

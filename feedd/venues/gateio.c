@@ -252,22 +252,17 @@ static int gateio_futures_side(struct feed_venue_ctx *v, struct feed_venue_out *
 	return 0;
 }
 
-/* One trade object. Returns 1 (a tick), 0 (the array is full: nothing
- * consumed), -errno (out is an ERROR). */
-static int gateio_trade(struct feed_venue_ctx *v, const char *p, size_t n, int futures,
-			int64_t recv_ns, struct feed_venue_out *out)
+/* One trade object's members (gateio_trade_keys). Returns 1 (a tick), 0
+ * (the array is full: nothing consumed), -errno (out is an ERROR). */
+static int gateio_trade_fields(struct feed_venue_ctx *v, const struct feed_json_val *f, int futures,
+			       int64_t recv_ns, struct feed_venue_out *out)
 {
-	struct feed_json_val f[T__COUNT];
 	struct mdbus_tick *t;
 	int64_t price, qty, ts;
 	uint64_t tid, idm;
 	uint8_t side;
 	uint32_t i;
 
-	if (feed_json_scan(p, n, gateio_trade_keys, T__COUNT, f) < 0) {
-		feed_venue_error(v, out, UINT32_MAX, "trade: not an object");
-		return -EINVAL;
-	}
 	if (gateio_symbol(v, out, &f[futures ? T_CONTRACT : T_PAIR],
 			  futures ? "contract" : "currency_pair", &i) < 0)
 		return -EINVAL;
@@ -303,6 +298,19 @@ static int gateio_trade(struct feed_venue_ctx *v, const char *p, size_t n, int f
 	t->u.trade.qty = qty;
 	t->u.trade.trade_id = tid;
 	return 1;
+}
+
+/* One trade object: as gateio_trade_fields. */
+static int gateio_trade(struct feed_venue_ctx *v, const char *p, size_t n, int futures,
+			int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val f[T__COUNT];
+
+	if (feed_json_scan(p, n, gateio_trade_keys, T__COUNT, f) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "trade: not an object");
+		return -EINVAL;
+	}
+	return gateio_trade_fields(v, f, futures, recv_ns, out);
 }
 
 /* A BBO price and size; an empty price string is an empty side (0, 0). */
@@ -523,7 +531,10 @@ static uint32_t gateio_channel(const struct feed_venue_ctx *v, const struct feed
 static int gateio_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			     int64_t recv_ns, struct feed_venue_out *out)
 {
-	struct feed_json_val f[K__COUNT];
+	struct feed_json_val f[K__COUNT], tf[T__COUNT];
+	/* A spot trade's result object is read in the same pass as the rest. */
+	struct feed_json_sub sub = {
+		.key = K_RESULT, .keys = gateio_trade_keys, .nkeys = T__COUNT, .vals = tf};
 	int futures = gateio_futures(v), pong;
 	uint32_t ch;
 
@@ -531,13 +542,15 @@ static int gateio_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t 
 		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
 		return 0;
 	}
-	if (feed_json_scan((const char *)p, n, gateio_keys, K__COUNT, f) < 0) {
+	if (feed_json_scan_sub((const char *)p, n, gateio_keys, K__COUNT, f, &sub) < 0) {
 		feed_venue_error(v, out, UINT32_MAX, "invalid JSON (%zu bytes)", n);
 		return 0;
 	}
 	ch = gateio_channel(v, &f[K_CHANNEL], &pong);
 	if (ch && feed_json_str_eq(&f[K_EVENT], "update", 6)) {
-		if (ch == FEED_CH_TRADES)
+		if (ch == FEED_CH_TRADES && f[K_RESULT].type == FEED_JSON_OBJECT && sub.found >= 0)
+			(void)gateio_trade_fields(v, tf, futures, recv_ns, out);
+		else if (ch == FEED_CH_TRADES)
 			gateio_trades(v, &f[K_RESULT], futures, recv_ns, out);
 		else
 			gateio_bbo(v, &f[K_RESULT], futures, recv_ns, out);

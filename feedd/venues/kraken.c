@@ -309,6 +309,26 @@ static void kraken_emit(struct feed_venue_ctx *v, const struct kr_item *it, uint
 	t->u.bbo.ask_qty = it->d;
 }
 
+/* A data array of one object, read by the message's scan (sub): its tick
+ * or its error, as kraken_data's loop gives them. */
+static void kraken_one(struct feed_venue_ctx *v, const struct feed_json_sub *sub, uint8_t kind,
+		       int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_venue_out e = {0};
+	struct kr_item item;
+	int rc = kind == MDBUS_KIND_TRADE ? kraken_trade_item(v, sub->vals, &e, &item)
+					  : kraken_bbo_item(v, sub->vals, &e, &item);
+
+	out->cls = FEED_MSG_DATA;
+	if (rc == 0) {
+		kraken_emit(v, &item, kind, recv_ns, out);
+		return;
+	}
+	out->cls = FEED_MSG_ERROR;
+	out->reason = v->reason;
+	out->sym = e.sym;
+}
+
 /* Saves the iterator's place (before or after an element) for the next call. */
 static void kraken_keep(struct feed_venue_ctx *v, struct feed_venue_out *out, size_t pos,
 			uint32_t count)
@@ -321,7 +341,8 @@ static void kraken_keep(struct feed_venue_ctx *v, struct feed_venue_out *out, si
 /* The data array of a trade/ticker message: one tick per element, resuming
  * at v->cur when this message was cut before. */
 static void kraken_data(struct feed_venue_ctx *v, const struct feed_json_val *data, uint8_t kind,
-			int64_t recv_ns, struct feed_venue_out *out)
+			const struct feed_json_sub *sub, int64_t recv_ns,
+			struct feed_venue_out *out)
 {
 	struct feed_json_iter it;
 	struct feed_json_val el;
@@ -331,6 +352,10 @@ static void kraken_data(struct feed_venue_ctx *v, const struct feed_json_val *da
 	uint32_t count;
 	int rc;
 
+	if (data->type == FEED_JSON_ARRAY && sub->found >= 0 && sub->items == 1 && !v->cur.active) {
+		kraken_one(v, sub, kind, recv_ns, out); /* the usual message: one trade */
+		return;
+	}
 	if (data->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, data->p, data->n) < 0) {
 		feed_venue_error(v, out, UINT32_MAX, "missing or bad 'data' array");
 		return;
@@ -501,15 +526,16 @@ static void kraken_method(struct feed_venue_ctx *v, const struct feed_json_val *
 
 /* ---- messages ------------------------------------------------------------------------ */
 
-static void kraken_channel(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
+static void kraken_channel(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			   const struct feed_json_sub *sub, int64_t recv_ns,
 			   struct feed_venue_out *out)
 {
 	const struct feed_json_val *c = &f[K_CHANNEL];
 
 	if (feed_json_str_eq(c, "trade", 5)) {
-		kraken_data(v, &f[K_DATA], MDBUS_KIND_TRADE, recv_ns, out);
+		kraken_data(v, &f[K_DATA], MDBUS_KIND_TRADE, sub, recv_ns, out);
 	} else if (feed_json_str_eq(c, "ticker", 6)) {
-		kraken_data(v, &f[K_DATA], MDBUS_KIND_BBO, recv_ns, out);
+		kraken_data(v, &f[K_DATA], MDBUS_KIND_BBO, sub, recv_ns, out);
 	} else if (feed_json_str_eq(c, "heartbeat", 9)) {
 		out->cls = FEED_MSG_HEARTBEAT;
 	} else if (feed_json_str_eq(c, "status", 6)) {
@@ -523,18 +549,21 @@ static void kraken_channel(struct feed_venue_ctx *v, const struct feed_json_val 
 static int kraken_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			     int64_t recv_ns, struct feed_venue_out *out)
 {
-	struct feed_json_val f[K__COUNT];
+	struct feed_json_val f[K__COUNT], ef[E__COUNT];
+	/* The data array's first element is read in the same pass. */
+	struct feed_json_sub sub = {
+		.key = K_DATA, .keys = kraken_elem_keys, .nkeys = E__COUNT, .vals = ef};
 
 	if (binary) {
 		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
 		return 0;
 	}
-	if (feed_json_scan((const char *)p, n, kraken_keys, K__COUNT, f) < 0) {
+	if (feed_json_scan_sub((const char *)p, n, kraken_keys, K__COUNT, f, &sub) < 0) {
 		feed_venue_error(v, out, UINT32_MAX, "invalid JSON (%zu bytes)", n);
 		return 0;
 	}
 	if (f[K_CHANNEL].type != FEED_JSON_NONE)
-		kraken_channel(v, f, recv_ns, out);
+		kraken_channel(v, f, &sub, recv_ns, out);
 	else if (f[K_METHOD].type != FEED_JSON_NONE)
 		kraken_method(v, f, out);
 	else {

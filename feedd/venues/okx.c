@@ -411,42 +411,12 @@ static int okx_arr_next(struct okx_arr *a, size_t *start)
 	return k < a->n ? 1 : -EINVAL;
 }
 
-/* Index in okx_item_keys of a raw key, T__COUNT if not one of them: by
- * length and first byte, then one compare (the hot path). */
-static unsigned okx_item_key(const struct feed_json_val *k)
-{
-	unsigned j;
-
-	switch (k->n) {
-	case 2:
-		j = k->p[0] == 'p' ? T_PX : k->p[0] == 's' ? T_SZ : T_TS;
-		break;
-	case 4:
-		j = k->p[0] == 's' ? T_SIDE : k->p[0] == 'a' ? T_ASKS : T_BIDS;
-		break;
-	case 5:
-		j = k->p[0] == 'c' ? T_COUNT : T_SEQ;
-		break;
-	case 6:
-		j = T_INST;
-		break;
-	case 7:
-		j = T_TID;
-		break;
-	default:
-		return T__COUNT;
-	}
-	return memcmp(k->p, okx_item_keys[j].name, k->n) == 0 ? j : T__COUNT;
-}
-
 /* The item at a->p[start]: its fields into f, a->pos past it. Returns 0,
  * -ENOMSG (not an object: skipped) or -EINVAL (broken: cannot go on). */
 static int okx_item(struct okx_arr *a, size_t start, struct feed_json_val *f)
 {
-	struct feed_json_val k, val;
-	struct feed_json_iter it;
+	struct feed_json_val val;
 	size_t pos = start;
-	int rc;
 
 	for (unsigned j = 0; j < T__COUNT; j++)
 		f[j].type = FEED_JSON_NONE;
@@ -456,17 +426,10 @@ static int okx_item(struct okx_arr *a, size_t start, struct feed_json_val *f)
 		a->pos = pos;
 		return -ENOMSG;
 	}
-	if (feed_json_iter_init(&it, a->p + start, a->n - start) < 0)
+	/* one pass, later duplicates winning */
+	if (feed_json_scan_at(a->p, a->n, &pos, okx_item_keys, T__COUNT, f) < 0)
 		return -EINVAL;
-	while ((rc = feed_json_iter_next(&it, &k, &val)) == 1) {
-		unsigned j = okx_item_key(&k);
-
-		if (j < T__COUNT)
-			f[j] = val;
-	}
-	if (rc < 0)
-		return -EINVAL;
-	a->pos = start + feed_json_iter_end(&it);
+	a->pos = pos;
 	return 0;
 }
 

@@ -544,13 +544,15 @@ int feed_venue_decimal_any(struct feed_venue_ctx *v, struct feed_venue_out *out,
  * bare JSON number (exponent allowed). Never through a double; a value
  * not exact at that scale is refused. On failure out is an ERROR naming
  * `what` and the value. Returns 0 or a negative errno. Inline: the plain
- * string is every Binance field, on the hot path. */
+ * decimal (every price and quantity of the venues we know) is taken by
+ * feed_json_decimal, which gives the same value as the general parsers. */
 static inline int feed_venue_decimal(struct feed_venue_ctx *v, struct feed_venue_out *out,
 				     uint32_t i, const struct feed_json_val *f, const char *what,
 				     unsigned dec, unsigned opts, int64_t *val)
 {
-	if (f->type == FEED_JSON_STRING && !f->escaped && !(opts & FEED_DEC_EXP) &&
-	    mdbus_decimal_parse(f->p, f->n, dec, val) == 0 && (*val >= 0 || (opts & FEED_DEC_NEG)))
+	if (((f->type == FEED_JSON_STRING && !f->escaped) ||
+	     (f->type == FEED_JSON_NUMBER && (opts & FEED_DEC_NUM))) &&
+	    feed_json_decimal(f->p, f->n, dec, val) == 0 && (*val >= 0 || (opts & FEED_DEC_NEG)))
 		return 0;
 	return feed_venue_decimal_any(v, out, i, f, what, dec, opts, val);
 }

@@ -655,8 +655,8 @@ int main(int argc, char **argv)
 	msgs = run_script(argv[1]);
 	CHECK(msgs >= 50); /* the script really ran */
 	CHECK_EQ_INT(ctx.st.msgs, (uint64_t)msgs);
-	CHECK_EQ_INT(ctx.st.cls[FEED_MSG_DATA], 14);
-	CHECK_EQ_INT(ctx.st.ticks, 14);
+	CHECK_EQ_INT(ctx.st.cls[FEED_MSG_DATA], 18);
+	CHECK_EQ_INT(ctx.st.ticks, 18);
 	CHECK_EQ_INT(ctx.st.connections, 2);
 	test_split();
 	test_seq_hook();

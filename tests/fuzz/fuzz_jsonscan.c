@@ -6,13 +6,16 @@
  * brackets), feed_json_scan accepts exactly what a walk of the top-level
  * object with the iterator accepts (plus nothing but whitespace after it),
  * and the value helpers return only their documented codes, unescape
- * NUL-terminated within its buffer.
+ * NUL-terminated within its buffer. The fast paths agree with the general
+ * ones: feed_json_decimal with both libmdbus parsers whenever it answers,
+ * feed_json_scan_sub with feed_json_scan (and with a scan of its member).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "jsonscan.h"
+#include "mdbus.h"
 
 static const struct feed_json_key fz_keys[] = {
 	FEED_JSON_KEY("e"),	 FEED_JSON_KEY("s"),	FEED_JSON_KEY("p"),
@@ -59,6 +62,54 @@ static void fz_span(const char *base, size_t n, const struct feed_json_val *v)
 		break;
 	default:
 		FUZZ_CHECK(0 && "unknown value type");
+	}
+}
+
+/* Whenever the fast decimal answers, both general parsers give its value. */
+static void fz_decimal(const struct feed_json_val *v)
+{
+	static const unsigned scales[] = {0, 2, 5, 8, 18};
+	int64_t a, b;
+
+	if (v->type != FEED_JSON_STRING && v->type != FEED_JSON_NUMBER)
+		return;
+	for (size_t k = 0; k < sizeof(scales) / sizeof(scales[0]); k++) {
+		if (feed_json_decimal(v->p, v->n, scales[k], &a) != 0)
+			continue;
+		FUZZ_CHECK(mdbus_decimal_parse(v->p, v->n, scales[k], &b) == 0 && a == b);
+		FUZZ_CHECK(mdbus_decimal_parse_exp(v->p, v->n, scales[k], &b) == 0 && a == b);
+	}
+}
+
+static int fz_same(const struct feed_json_val *a, const struct feed_json_val *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].type != b[i].type ||
+		    (a[i].type != FEED_JSON_NONE &&
+		     (a[i].p != b[i].p || a[i].n != b[i].n || a[i].escaped != b[i].escaped)))
+			return 0;
+	return 1;
+}
+
+/* feed_json_scan_sub on "data" against feed_json_scan (rc and vals), and its
+ * member's values against a scan of the member alone. */
+static void fz_sub(const char *p, size_t size, int rc, const struct feed_json_val *vals)
+{
+	struct feed_json_val f[FZ_NKEYS], sv[FZ_NKEYS], g[FZ_NKEYS];
+	struct feed_json_sub sub = {
+		.key = FZ_NKEYS - 1, .keys = fz_keys, .nkeys = FZ_NKEYS, .vals = sv};
+	int r = feed_json_scan_sub(p, size, fz_keys, FZ_NKEYS, f, &sub);
+
+	FUZZ_CHECK(r == rc);
+	if (r < 0)
+		return;
+	FUZZ_CHECK(fz_same(f, vals, FZ_NKEYS));
+	if (f[FZ_NKEYS - 1].type == FEED_JSON_OBJECT) {
+		FUZZ_CHECK(sub.found == feed_json_scan(f[FZ_NKEYS - 1].p, f[FZ_NKEYS - 1].n,
+						       fz_keys, FZ_NKEYS, g));
+		FUZZ_CHECK(fz_same(sv, g, FZ_NKEYS));
+	} else if (f[FZ_NKEYS - 1].type != FEED_JSON_ARRAY) {
+		FUZZ_CHECK(sub.found == -1);
 	}
 }
 
@@ -140,9 +191,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			found++;
 			fz_span(p, size, &vals[i]);
 			fz_helpers(&vals[i]);
+			fz_decimal(&vals[i]);
 		}
 		FUZZ_CHECK(found == rc);
 	}
+	fz_sub(p, size, rc, vals);
 
 	/* scan accepts an object iff the iterator walks it and only
 	 * whitespace follows. */
