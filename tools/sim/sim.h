@@ -178,6 +178,9 @@ struct sim_dialect {
 };
 
 extern const struct sim_dialect sim_dialect_binance;
+extern const struct sim_dialect sim_dialect_bybit;
+extern const struct sim_dialect sim_dialect_gateio;
+extern const struct sim_dialect sim_dialect_bingx;
 /* The dialect called name, or NULL; the i-th one (NULL past the last);
  * sim_dialect_names lists them all ("binance, ..."). */
 const struct sim_dialect *sim_dialect_find(const char *name);

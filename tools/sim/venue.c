@@ -17,7 +17,12 @@
 #define VENUE_SCALE 100000000LL /* 8 decimals */
 
 /* Every dialect --venue accepts; a new one is one line here. */
-static const struct sim_dialect *const sim_dialects[] = {&sim_dialect_binance};
+static const struct sim_dialect *const sim_dialects[] = {
+	&sim_dialect_binance,
+	&sim_dialect_bybit,
+	&sim_dialect_gateio,
+	&sim_dialect_bingx,
+};
 
 /* Quote assets that make a symbol plausible when no --symbols list is set;
  * anything else is answered with the venue's "invalid symbol" so tests can

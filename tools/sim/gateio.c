@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gateio.c: the Gate spot WebSocket v4 dialect of mdbus-sim (struct
+ * sim_dialect, see sim.h), as docs/venues/gateio.md records the venue's
+ * documentation (checked 2026-12-06). No I/O (it reads the wall clock for
+ * the answers' time and the request time check).
+ *
+ *   path     /ws/v4/
+ *   request  {"time":S,"id":N,"channel":"spot.trades","event":"subscribe",
+ *            "payload":["BTC_USDT","ETH_USDT"]}: one channel per request, its
+ *            pairs all or nothing; "unsubscribe" the same. time (seconds) is
+ *            required and must be within 60 s of the server's clock.
+ *   ack      {"time":S,"time_ms":MS,"id":N,"channel":"spot.trades",
+ *            "event":"subscribe","error":null,"result":{"status":"success"}}
+ *            (id only when the request had one)
+ *   reject   the same with "error":{"code":C,"message":".."},"result":null;
+ *            the codes are the documented ones (1 invalid request body, 2
+ *            invalid argument), the messages their documented meaning
+ *   ping     {"time":S,"channel":"spot.ping"} -> {"time":S,"channel":
+ *            "spot.pong","event":"","error":null,"result":null}; the server
+ *            itself sends WebSocket pings (protocol-level, as documented)
+ *   trade    {"time":S,"time_ms":MS,"channel":"spot.trades","event":"update",
+ *            "result":{"id":N,"id_market":N,"create_time":S,
+ *            "create_time_ms":"MS.000","side":"buy","currency_pair":"BTC_USDT",
+ *            "amount":"..","price":"..","range":"N-N"}}: side is the taker
+ *            side, one trade per message, id_market the pair's own counter
+ *   bbo      {"time":S,"time_ms":MS,"channel":"spot.book_ticker","event":
+ *            "update","result":{"t":MS,"u":N,"s":"BTC_USDT","b":"..","B":"..",
+ *            "a":"..","A":".."}}
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "sim.h"
+
+#define GATE_TIME_SKEW_S 60 /* request time vs server time */
+#define GATE_BAD_BODY	 1  /* "Invalid request body format" */
+#define GATE_BAD_ARG	 2  /* "Invalid argument provided" */
+
+/* Symbol i as Gate names it: BTC_USDT. */
+static void gate_pair(const struct sim_venue *v, uint32_t i, char *out, size_t len)
+{
+	size_t k;
+
+	for (k = 0; v->sym[i].norm[k] && k + 1 < len; k++)
+		out[k] = v->sym[i].norm[k] == '-' ? '_' : v->sym[i].norm[k];
+	out[k] = '\0';
+}
+
+/* The answer to a request of channel/event: an ack (code 0) or an error. */
+static void gate_answer(struct sim_replies *out, json_t *id, const char *channel, const char *event,
+			int code)
+{
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	char jid[48] = "";
+
+	if (json_is_integer(id))
+		snprintf(jid, sizeof(jid), "\"id\":%" JSON_INTEGER_FORMAT ",",
+			 json_integer_value(id));
+	if (code == 0)
+		sim_reply_add(
+			out,
+			"{\"time\":%" PRId64 ",\"time_ms\":%" PRId64 ",%s\"channel\":\"%.40s\","
+			"\"event\":\"%.20s\",\"error\":null,\"result\":{\"status\":\"success\"}}",
+			ms / 1000, ms, jid, channel, event);
+	else
+		sim_reply_add(out,
+			      "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+			      ",%s\"channel\":\"%.40s\","
+			      "\"event\":\"%.20s\",\"error\":{\"code\":%d,\"message\":\"%s\"},"
+			      "\"result\":null}",
+			      ms / 1000, ms, jid, channel, event, code,
+			      code == GATE_BAD_BODY ? "Invalid request body format"
+						    : "Invalid argument provided");
+}
+
+/* A pair as the client wrote it: known, and spelled exactly BTC_USDT. */
+static int gate_symbol(struct sim_venue *v, const char *name)
+{
+	char pair[SIM_NATIVE_MAX];
+	int sym = name ? sim_venue_symbol(v, name, strlen(name)) : -ENOENT;
+
+	if (sym < 0)
+		return -ENOENT;
+	gate_pair(v, (uint32_t)sym, pair, sizeof(pair));
+	return strcmp(pair, name) == 0 ? sym : -ENOENT;
+}
+
+/* subscribe/unsubscribe bit for every pair of payload, all or nothing.
+ * Returns 0 or the error code. */
+static int gate_subscribe(struct sim_venue *v, json_t *payload, uint8_t bit, int on, uint8_t *subs)
+{
+	uint8_t next[SIM_MAX_SYMBOLS];
+
+	if (!json_is_array(payload) || json_array_size(payload) == 0)
+		return GATE_BAD_ARG;
+	memcpy(next, subs, sizeof(next));
+	for (size_t k = 0; k < json_array_size(payload); k++) {
+		int sym = gate_symbol(v, json_string_value(json_array_get(payload, k)));
+
+		if (sym < 0)
+			return GATE_BAD_ARG;
+		next[sym] = on ? next[sym] | bit : next[sym] & (uint8_t)~bit;
+	}
+	memcpy(subs, next, sizeof(next));
+	return 0;
+}
+
+/* The channel's stream bit, 0 for a channel we do not serve. */
+static uint8_t gate_channel(const char *channel)
+{
+	if (strcmp(channel, "spot.trades") == 0)
+		return SIM_STREAM_TRADE;
+	if (strcmp(channel, "spot.book_ticker") == 0)
+		return SIM_STREAM_BBO;
+	return 0;
+}
+
+static int gate_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			struct sim_replies *out)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(msg, n, 0, &jerr);
+	const char *channel = json_string_value(json_object_get(root, "channel"));
+	const char *event = json_string_value(json_object_get(root, "event"));
+	json_t *t = json_object_get(root, "time");
+	int64_t now_s = tools_now_ns(CLOCK_REALTIME) / 1000000000;
+	int code = 0, r = 0;
+
+	if (channel && strcmp(channel, "spot.ping") == 0) {
+		sim_reply_add(out,
+			      "{\"time\":%" PRId64 ",\"channel\":\"spot.pong\",\"event\":\"\","
+			      "\"error\":null,\"result\":null}",
+			      now_s);
+		json_decref(root);
+		return SIM_REQ_PING;
+	}
+	if (!channel || !event || !json_is_integer(t))
+		code = GATE_BAD_BODY;
+	else if (llabs((long long)(json_integer_value(t) - now_s)) > GATE_TIME_SKEW_S ||
+		 !gate_channel(channel) ||
+		 (strcmp(event, "subscribe") != 0 && strcmp(event, "unsubscribe") != 0))
+		code = GATE_BAD_ARG;
+	else
+		code = gate_subscribe(v, json_object_get(root, "payload"), gate_channel(channel),
+				      event[0] == 's', subs);
+	if (code)
+		r = -EINVAL;
+	gate_answer(out, json_object_get(root, "id"), channel ? channel : "", event ? event : "",
+		    code);
+	json_decref(root);
+	return r;
+}
+
+static int gate_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	*mode = 0;
+	return strcmp(target, "/ws/v4/") == 0 || strcmp(target, "/ws/v4") == 0 ? 0 : 404;
+}
+
+static int gate_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+		      uint64_t id, char *buf, size_t len)
+{
+	struct sim_trade t;
+	char px[40], qty[40], pair[SIM_NATIVE_MAX];
+	int n;
+
+	sim_venue_next_trade(v, i, id, &t);
+	sim_price(t.px, extra_decimals, px, sizeof(px));
+	sim_dec(t.qty, 8, qty, sizeof(qty));
+	gate_pair(v, i, pair, sizeof(pair));
+	n = snprintf(buf, len,
+		     "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+		     ",\"channel\":\"spot.trades\",\"event\":\"update\",\"result\":{\"id\":%" PRIu64
+		     ",\"id_market\":%" PRIu64 ",\"create_time\":%" PRId64
+		     ",\"create_time_ms\":\"%" PRId64 ".000\",\"side\":\"%s\",\"currency_pair\":"
+		     "\"%s\",\"amount\":\"%s\",\"price\":\"%s\",\"range\":\"%" PRIu64 "-%" PRIu64
+		     "\"}}",
+		     now_ms / 1000, now_ms, t.id, t.id, now_ms / 1000, now_ms,
+		     t.buyer_maker ? "sell" : "buy", pair, qty, px, t.id, t.id);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int gate_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	struct sim_bbo q;
+	char b[40], bq[40], a[40], aq[40], pair[SIM_NATIVE_MAX];
+	int n;
+
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec(q.bid, 8, b, sizeof(b));
+	sim_dec(q.ask, 8, a, sizeof(a));
+	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
+	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
+	gate_pair(v, i, pair, sizeof(pair));
+	n = snprintf(
+		buf, len,
+		"{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+		",\"channel\":\"spot.book_ticker\",\"event\":\"update\",\"result\":{\"t\":%" PRId64
+		",\"u\":%" PRIu64 ",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\",\"a\":\"%s\","
+		"\"A\":\"%s\"}}",
+		now_ms / 1000, now_ms, now_ms, q.update_id, pair, b, bq, a, aq);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* A --replay line: the channel names the stream, currency_pair or s the pair. */
+static int gate_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
+{
+	static const char *const keys[] = {"\"currency_pair\":\"", "\"s\":\""};
+	char pair[SIM_NATIVE_MAX];
+
+	*kind = memmem(msg, n, "\"spot.trades\"", 13)	     ? SIM_STREAM_TRADE
+		: memmem(msg, n, "\"spot.book_ticker\"", 18) ? SIM_STREAM_BBO
+							     : 0;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *p = memmem(msg, n, keys[k], strlen(keys[k])), *end;
+
+		if (!p)
+			continue;
+		p += strlen(keys[k]);
+		end = memchr(p, '"', n - (size_t)(p - msg));
+		if (!end || (size_t)(end - p) >= sizeof(pair))
+			return -ENOENT;
+		memcpy(pair, p, (size_t)(end - p));
+		pair[end - p] = '\0';
+		return gate_symbol(v, pair);
+	}
+	return -ENOENT;
+}
+
+const struct sim_dialect sim_dialect_gateio = {
+	.name = "gateio",
+	.paths = "/ws/v4/",
+	.route = gate_route,
+	.request = gate_request,
+	.trade = gate_trade,
+	.bbo = gate_bbo,
+	.classify = gate_classify,
+	.ping = NULL, /* protocol-level pings; the client may send spot.ping */
+	.frame = NULL,
+};
