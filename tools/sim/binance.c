@@ -251,6 +251,7 @@ static int binance_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *bu
 	sim_dec(q.ask, 8, a, sizeof(a));
 	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
 	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
+	v->last.no_ts = 1; /* bookTicker carries no time */
 	n = snprintf(buf, len,
 		     "{\"u\":%" PRIu64
 		     ",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",

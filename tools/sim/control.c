@@ -137,6 +137,7 @@ static int control_badprecision_on(struct sim_server *s, struct sim_listener *l)
 			continue;
 		n = l->d->trade(&l->venue, i, tools_now_ns(CLOCK_REALTIME) / 1000000, 4, 0,
 				s->scratch, sizeof(s->scratch));
+		l->venue.last.kind = 0; /* a trade the feed must reject: not recorded */
 		/* tests look for this trade id, which must never reach the bus */
 		fprintf(stderr, "mdbus-sim: badprecision %s t=%" PRIu64 "\n",
 			l->venue.sym[i].native, l->venue.sym[i].trade_id);

@@ -30,7 +30,7 @@ static void main_usage(FILE *f)
 		"BTC-USDT,ETH-USDT]\n"
 		"                 [--control PATH] [--replay FILE] [--ping-interval DUR] [--seed "
 		"N]\n"
-		"                 [--numbered]\n"
+		"                 [--numbered] [--record FILE]\n"
 		"       mdbus-sim --make-certs DIR\n"
 		"       mdbus-sim --ctl PATH COMMAND [ARGS...]\n"
 		"\n"
@@ -51,6 +51,7 @@ static void main_usage(FILE *f)
 		"  --plain              no TLS (ws://)\n"
 		"  --numbered           trade ids are (connection id << 32) | n, n = 1, 2, 3...\n"
 		"                       per connection and symbol (a reader checks order, loss)\n"
+		"  --record FILE        one JSON line per trade/BBO sent to a client (tests)\n"
 		"  --make-certs DIR     ca.pem, server.{pem,key} (localhost, 127.0.0.1, ::1), and\n"
 		"                       expired, wronghost, selfsigned .{pem,key} for fault tests\n"
 		"\n"
@@ -147,6 +148,7 @@ static int main_parse_args(int argc, char **argv, struct main_args *a, int *stat
 		{.name = "symbols", .kind = TOOLS_OPT_STR, .out = &o->symbols},
 		{.name = "control", .short_name = 'c', .kind = TOOLS_OPT_STR, .out = &o->control},
 		{.name = "replay", .kind = TOOLS_OPT_STR, .out = &o->replay},
+		{.name = "record", .kind = TOOLS_OPT_STR, .out = &o->record},
 		{.name = "plain", .kind = TOOLS_OPT_SET, .out = &o->plain, .val = 1},
 		{.name = "numbered", .kind = TOOLS_OPT_SET, .out = &o->numbered, .val = 1},
 		{.name = "ping-interval",

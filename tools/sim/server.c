@@ -162,6 +162,10 @@ int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *e
 		return r;
 	if (!opt->plain && (r = server_tls(s, err, errlen)) < 0)
 		return r;
+	if (opt->record && !(s->rec = fopen(opt->record, "we"))) {
+		snprintf(err, errlen, "--record %s: %s", opt->record, strerror(errno));
+		return -errno;
+	}
 	/* Signals arrive as readable data in the loop: no handler races. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -208,6 +212,9 @@ void sim_server_free(struct sim_server *s)
 		free(s->replay[i]);
 	free(s->replay);
 	free(s->replay_len);
+	if (s->rec)
+		fclose(s->rec);
+	s->rec = NULL;
 	SSL_CTX_free(s->ssl_ctx);
 	SSL_CTX_free(s->bad_ctx);
 	s->ssl_ctx = s->bad_ctx = NULL;
@@ -250,8 +257,6 @@ static void server_emit_replay(struct sim_server *s)
 /* One event per subscribed symbol-stream of listener l. */
 static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
 {
-	int64_t now_ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
-
 	for (uint32_t i = 0; i < l->venue.nsym; i++) {
 		uint8_t want = 0;
 		int n;
@@ -262,13 +267,13 @@ static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
 		if (want & SIM_STREAM_TRADE && s->opt.numbered) {
 			server_emit_numbered(s, l, i);
 		} else if (want & SIM_STREAM_TRADE) {
-			n = l->d->trade(&l->venue, i, now_ms, 0, 0, s->scratch, sizeof(s->scratch));
+			n = sim_server_step(s, l, i, SIM_STREAM_TRADE);
 			if (n > 0)
 				sim_server_broadcast(s, l, (int)i, SIM_STREAM_TRADE, s->scratch,
 						     (size_t)n);
 		}
 		if (want & SIM_STREAM_BBO) {
-			n = l->d->bbo(&l->venue, i, now_ms, s->scratch, sizeof(s->scratch));
+			n = sim_server_step(s, l, i, SIM_STREAM_BBO);
 			if (n > 0)
 				sim_server_broadcast(s, l, (int)i, SIM_STREAM_BBO, s->scratch,
 						     (size_t)n);

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <openssl/ssl.h>
 #include <wslay/wslay.h>
@@ -64,8 +65,23 @@ struct sim_symbol {
 	uint64_t update_id;
 };
 
+/* The walk step a dialect printed last, for --record: venue.c fills it in
+ * sim_venue_next_trade/next_bbo; a dialect that prints the id or the time
+ * otherwise than in decimal / at now_ms says so here (id, no_ts). */
+struct sim_last {
+	uint8_t kind; /* SIM_STREAM_TRADE or _BBO; 0 = nothing to record */
+	uint32_t sym;
+	int64_t px, qty, bid, bid_qty, ask, ask_qty;
+	int buyer_maker;
+	uint64_t update_id;
+	char id[64]; /* the trade id as printed: the decimal id unless the dialect says */
+	int no_ts;   /* the message carries no exchange time */
+	int64_t ms;  /* the time it carries (the server's now_ms, set by the server) */
+};
+
 struct sim_venue {
 	struct sim_symbol sym[SIM_MAX_SYMBOLS];
+	struct sim_last last; /* the last walk step printed (--record) */
 	uint32_t nsym;
 	int fixed;    /* 1: only --symbols are valid; 0: any plausible symbol */
 	uint64_t rng; /* xorshift state */
@@ -133,6 +149,10 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             price with sim_price(px, extra_decimals) (badprecision).
  *             Returns the length or -ENOSPC, never a truncated message.
  *   bbo       the same for sim_venue_next_bbo.
+ *             Both leave the step in v->last for --record (price, qty,
+ *             side, id, time): a dialect printing the trade id otherwise
+ *             than in decimal copies the text it printed to v->last.id; one
+ *             whose message carries no time sets v->last.no_ts.
  *   classify  a --replay line: stream kind and symbol index, or -ENOENT.
  *   ping      optional: the app-level keepalive text the server sends every
  *             --ping-interval ("ping", {"op":"ping"}...). NULL: WebSocket ping
@@ -260,6 +280,7 @@ struct sim_options {
 	double rate;  /* ticks/s per symbol-stream (replay: lines/s) */
 	int64_t ping_interval_ms;
 	uint64_t seed;
+	const char *record; /* --record FILE: one JSON line per data message sent */
 };
 
 struct sim_stats {
@@ -322,7 +343,8 @@ struct sim_server {
 	size_t *replay_len;
 	size_t nreplay;
 	size_t replay_pos;
-	int stop; /* exit status + 1 once a signal arrived */
+	FILE *rec; /* --record */
+	int stop;  /* exit status + 1 once a signal arrived */
 	char scratch[1 << 16];
 };
 
@@ -332,7 +354,9 @@ void sim_server_free(struct sim_server *s);
 void sim_server_set_rate(struct sim_server *s, double rate, int64_t now_ns);
 /* Does c take a data message of symbol sym (< 0: any) and kind (0: any)? */
 int sim_server_wants(const struct sim_conn *c, int sym, uint8_t kind);
-/* Queues one data message to c (through its dialect's frame hook), counted. */
+/* Queues one data message to c (through its dialect's frame hook), counted;
+ * with --record, a message of c's venue's last walk step (v->last, same
+ * sym and kind) is written to the record as well. */
 void sim_server_send_event(struct sim_server *s, struct sim_conn *c, int sym, uint8_t kind,
 			   const char *p, size_t n);
 /* Sends one data message to every open, non-silent, non-stalled connection
@@ -345,6 +369,9 @@ int sim_server_selected(const struct sim_server *s, const struct sim_conn *c);
 /* Formats connection c's next trade of symbol i (numbered with --numbered)
  * into s->scratch; returns the length or -ENOSPC. */
 int sim_server_trade(struct sim_server *s, struct sim_conn *c, uint32_t i);
+/* Formats listener l's next event of symbol i and kind (not numbered) into
+ * s->scratch, its time noted for --record; returns the length or -ENOSPC. */
+int sim_server_step(struct sim_server *s, struct sim_listener *l, uint32_t i, uint8_t kind);
 /* Opens l's listening socket on its address (first time) or listen_addr. */
 int sim_server_listen(struct sim_listener *l, char *err, size_t errlen);
 /* restart: closes every (selected) connection and listener for delay_ms. */

@@ -283,6 +283,12 @@ void sim_venue_next_trade(struct sim_venue *v, uint32_t i, uint64_t id, struct s
 	venue_walk(v, s);
 	t->px = s->px;
 	t->id = id ? id : ++s->trade_id;
+	v->last = (struct sim_last){.kind = SIM_STREAM_TRADE,
+				    .sym = i,
+				    .px = t->px,
+				    .qty = t->qty,
+				    .buyer_maker = t->buyer_maker};
+	snprintf(v->last.id, sizeof(v->last.id), "%" PRIu64, t->id);
 }
 
 void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b)
@@ -296,4 +302,11 @@ void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b)
 	b->bid_qty = (int64_t)(venue_rand(v) % 500000 + 1) * 1000;
 	b->ask_qty = (int64_t)(venue_rand(v) % 500000 + 1) * 1000;
 	b->update_id = ++s->update_id;
+	v->last = (struct sim_last){.kind = SIM_STREAM_BBO,
+				    .sym = i,
+				    .bid = b->bid,
+				    .bid_qty = b->bid_qty,
+				    .ask = b->ask,
+				    .ask_qty = b->ask_qty,
+				    .update_id = b->update_id};
 }
