@@ -27,6 +27,9 @@ from e2elib import check, log  # noqa: E402
 # venue whose markets live on different paths needs one session per path).
 VENUES = {
     "binance": [["BTC-USDT", "ETH-USDT"]],
+    "bybit": [["BTC-USDT", "ETH-USDT"]],
+    "gateio": [["BTC-USDT", "ETH-USDT"]],
+    "bingx": [["BTC-USDT", "ETH-USDT"]],
 }
 
 RATE = 20  # events/s per subscribed symbol-stream
@@ -34,7 +37,8 @@ WINDOW = 2.5  # seconds of data per phase
 DRAIN = 1.5  # seconds for feedd to publish what is in flight once the sim pauses
 
 FAST = {"reconnect_initial": "200ms", "reconnect_max": "1s", "reconnect_jitter": "0.1",
-        "handshake_timeout": "5s"}
+        "handshake_timeout": "5s", "ping_interval": "1s"}
+PING = "1s"  # the simulator's own keepalive (WebSocket pings or the venue's)
 
 
 def fnv1a(text):
@@ -85,8 +89,9 @@ class VenueSim:
         self.venues = list(venues)
         self.ctl_path = os.path.join(d, "sim.ctl")
         self.record = os.path.join(d, "record.jsonl")
+        # no emission until every session is LIVE (see run())
         argv = [E.TOOLS.sim, "--control", self.ctl_path, "--record", self.record,
-                "--rate", str(RATE), "--cert", os.path.join(d, "server.pem"),
+                "--rate", "0", "--ping-interval", PING, "--cert", os.path.join(d, "server.pem"),
                 "--key", os.path.join(d, "server.key")]
         for v in self.venues:
             argv += ["--listen", "127.0.0.1:0", "--venue", v]
@@ -174,6 +179,15 @@ def expected_streams(venue):
     return 2 * sum(len(lst) for lst in VENUES[venue])
 
 
+def check_keepalive(sim):
+    """Keepalive both ways, in each venue's form: the simulator's pings
+    (WebSocket pings, or the venue's own heartbeat) answered by feedd, and
+    feedd's pings (WebSocket or the venue's app-level ping) answered."""
+    st = json.loads(sim.ctl("stats"))
+    check(st["pings_sent"] > 0 and st["pongs_received"] > 0, f"server pings unanswered: {st}")
+    check(st["pings_received"] > 0 and st["pongs_sent"] > 0, f"feedd sent no ping: {st}")
+
+
 def check_resubscribed(sim, venue):
     deadline = time.monotonic() + 15
     while True:
@@ -223,8 +237,13 @@ def run(venues):
     for v in venues:
         st = sim.listener(v)
         check(st["subscriptions"] == expected_streams(v), f"{v}: subscriptions {st}")
+    # Data starts once every session is LIVE: a venue that acks each stream
+    # (or channel) on its own would otherwise send data between its acks,
+    # which feedd does not publish before the last answer (session_live.c).
+    check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
     time.sleep(WINDOW)
     recs, _ = pause_and_compare(sim, bus, "before the reset")
+    check_keepalive(sim)
     for v in venues:
         check(any(r["venue"] == v for r in recs), f"{v}: no data recorded")
     old_conns = {r["conn"] for r in recs}
@@ -233,11 +252,11 @@ def run(venues):
     mark = feedd.proc.count()
     for v in venues:
         check(sim.ctl("on", v, "reset").startswith("ok reset"), f"on {v} reset")
-    check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
     for name, _, _ in sess:
         feedd.wait(live_re(name), 30, mark)
     for v in venues:
         check_resubscribed(sim, v)
+    check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")  # as above: after LIVE
     time.sleep(WINDOW)
     recs, ticks = pause_and_compare(sim, bus, "after the reset")
     for v in venues:
