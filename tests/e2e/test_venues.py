@@ -265,12 +265,38 @@ def run(venues):
     check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
 
 
+BAD = "FOO-XYZ"  # no simulated venue knows this quote: each answers with its reject form
+
+
+def run_reject(venues):
+    """Each venue rejects one symbol of the session in its own documented
+    form (a per-request error, a per-stream code...): feedd must mark that
+    symbol failed, go LIVE with the others and publish exactly their ticks."""
+    d = E.make_certs(E.tmpdir("venues-reject"))
+    bus = E.bus_name("venues-reject")
+    sim = VenueSim(d, venues)
+    sess = [(f"{v}0", v, [VENUES[v][0][0], BAD] + VENUES[v][0][1:]) for v in venues]
+    feedd = E.Feedd(write_config(d, bus, sim, sess))
+    for name, _, _ in sess:
+        feedd.wait(live_re(name), 30)
+        feedd.wait(rf"^feedd: {name}: status failed symbol={BAD}\b", 10)
+    for v in venues:
+        st = sim.listener(v)
+        check(st["subscriptions"] == 2 * len(VENUES[v][0]), f"{v}: subscriptions {st}")
+    check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
+    time.sleep(WINDOW)
+    pause_and_compare(sim, bus, "one symbol rejected")
+    feedd.proc.signal(15)
+    check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
+
+
 def scenario(venue):
     return lambda: run([venue])
 
 
 SCENARIOS = {v: scenario(v) for v in VENUES}
 SCENARIOS["mix"] = lambda: run(list(VENUES))
+SCENARIOS["reject"] = lambda: run_reject(list(VENUES))
 
 if __name__ == "__main__":
     if not (E.TOOLS.have_feedd() and E.TOOLS.have_tail()):
