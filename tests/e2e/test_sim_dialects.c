@@ -38,14 +38,29 @@ static int failures;
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* Glob match: '*' is any run of characters (possibly empty). */
+/* Glob match: '*' is any run of characters (possibly empty); on a
+ * mismatch the last '*' takes one more character. */
 static int glob(const char *pat, const char *s)
 {
-	if (!*pat)
-		return !*s;
-	if (*pat == '*')
-		return glob(pat + 1, s) || (*s && glob(pat, s + 1));
-	return *s == *pat && glob(pat + 1, s + 1);
+	const char *star = NULL, *mark = s;
+
+	while (*s) {
+		if (*pat == '*') {
+			star = pat++;
+			mark = s;
+		} else if (*pat == *s) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++mark;
+		} else {
+			return 0;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return !*pat;
 }
 
 /* The value at a path "data/0/p" (object keys and array indexes). */
