@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_sim_dialects.c: mdbus-sim's Bybit, Gate and BingX dialects
+ * test_sim_bybit_gateio_bingx.c: mdbus-sim's Bybit, Gate and BingX dialects
  * (tools/sim/bybit.c, gateio.c, bingx.c) driven through struct sim_dialect
  * with scripted requests, no sockets. Table-driven: the upgrade paths, a
  * request script per venue (acks, rejects, pings, pongs, all-or-nothing
