@@ -27,6 +27,9 @@ from e2elib import check, log  # noqa: E402
 # venue whose markets live on different paths needs one session per path).
 VENUES = {
     "binance": [["BTC-USDT", "ETH-USDT"]],
+    "coinbase": [["BTC-USDT", "ETH-USDT"]],
+    "kraken": [["BTC-USDT", "ETH-USDT"]],
+    "okx": [["BTC-USDT", "ETH-USDT"]],
     "bybit": [["BTC-USDT", "ETH-USDT"]],
     "gateio": [["BTC-USDT", "ETH-USDT"]],
     "bingx": [["BTC-USDT", "ETH-USDT"]],
@@ -36,9 +39,11 @@ RATE = 20  # events/s per subscribed symbol-stream
 WINDOW = 2.5  # seconds of data per phase
 DRAIN = 1.5  # seconds for feedd to publish what is in flight once the sim pauses
 
+# fast reconnection, and keepalive both ways within a phase: feedd pings
+# every second (the venue's app-level ping or a WebSocket ping), so does
+# the simulator (--ping-interval)
 FAST = {"reconnect_initial": "200ms", "reconnect_max": "1s", "reconnect_jitter": "0.1",
         "handshake_timeout": "5s", "ping_interval": "1s"}
-PING = "1s"  # the simulator's own keepalive (WebSocket pings or the venue's)
 
 
 def fnv1a(text):
@@ -89,9 +94,10 @@ class VenueSim:
         self.venues = list(venues)
         self.ctl_path = os.path.join(d, "sim.ctl")
         self.record = os.path.join(d, "record.jsonl")
-        # no emission until every session is LIVE (see run())
+        # no data until every session is LIVE: feedd publishes no data that
+        # comes before the last answer to its subscriptions
         argv = [E.TOOLS.sim, "--control", self.ctl_path, "--record", self.record,
-                "--rate", "0", "--ping-interval", PING, "--cert", os.path.join(d, "server.pem"),
+                "--rate", "0", "--ping-interval", "1s", "--cert", os.path.join(d, "server.pem"),
                 "--key", os.path.join(d, "server.key")]
         for v in self.venues:
             argv += ["--listen", "127.0.0.1:0", "--venue", v]
@@ -153,23 +159,28 @@ def bus_ticks(bus):
 
 def pause_and_compare(sim, bus, phase):
     """Stops the emission, lets feedd drain, then asserts the bus holds
-    exactly the ticks the record lists. Returns (records, ticks)."""
+    exactly the ticks the record lists: every data message, and of the
+    snapshots a venue sends with its answers (marked in the record) those
+    that came after the last answer (feedd publishes nothing before it), no
+    tick that was never sent. Returns (records, ticks)."""
     check(sim.ctl("rate", 0).startswith("ok"), "sim rate 0")
     time.sleep(DRAIN)
     recs = sim.records()
     ticks = bus_ticks(bus)
-    want = Counter(record_tuple(r) for r in recs)
+    want = Counter(record_tuple(r) for r in recs if not r["snapshot"])
+    snaps = Counter(record_tuple(r) for r in recs if r["snapshot"])
     got = Counter(tick_tuple(t) for t in ticks)
-    missing, extra = want - got, got - want
-    log(f"{phase}: {len(recs)} records, {len(ticks)} data ticks")
-    check(len(recs) > 0, f"{phase}: the simulator recorded no data message")
+    missing, extra = want - got, got - want - snaps
+    log(f"{phase}: {len(recs)} records ({sum(snaps.values())} snapshots, "
+        f"{sum((got & snaps).values())} of them published), {len(ticks)} data ticks")
+    check(sum(want.values()) > 0, f"{phase}: the simulator recorded no data message")
     check(not missing, f"{phase}: {sum(missing.values())} ticks sent but not published, "
                        f"e.g. {list(missing)[:3]}")
     check(not extra, f"{phase}: {sum(extra.values())} ticks published but never sent, "
                      f"e.g. {list(extra)[:3]}")
-    for (venue, sym, kind) in {(r["venue"], r["native"], r["kind"]) for r in recs}:
-        n = sum(1 for r in recs if (r["venue"], r["native"], r["kind"]) == (venue, sym, kind))
-        log(f"{phase}: {venue} {sym} {kind}: {n} ticks, all equal")
+    for key in sorted({(r["venue"], r["native"], r["kind"]) for r in recs}):
+        n = sum(1 for r in recs if (r["venue"], r["native"], r["kind"]) == key)
+        log(f"{phase}: {' '.join(key)}: {n} records, each published exactly")
     return recs, ticks
 
 
@@ -177,15 +188,6 @@ def expected_streams(venue):
     """Subscriptions the simulator must count for the venue: trades and
     BBO of every symbol of every session."""
     return 2 * sum(len(lst) for lst in VENUES[venue])
-
-
-def check_keepalive(sim):
-    """Keepalive both ways, in each venue's form: the simulator's pings
-    (WebSocket pings, or the venue's own heartbeat) answered by feedd, and
-    feedd's pings (WebSocket or the venue's app-level ping) answered."""
-    st = json.loads(sim.ctl("stats"))
-    check(st["pings_sent"] > 0 and st["pongs_received"] > 0, f"server pings unanswered: {st}")
-    check(st["pings_received"] > 0 and st["pongs_sent"] > 0, f"feedd sent no ping: {st}")
 
 
 def check_resubscribed(sim, venue):
@@ -199,34 +201,38 @@ def check_resubscribed(sim, venue):
         time.sleep(0.2)
 
 
-def check_gaps(venue, recs, ticks, old_conns):
-    """The first tick of each (symbol, kind) of the new connections carries
-    the gap flag; no later one does."""
-    first, later = {}, []
-    for r in recs:
-        if r["venue"] != venue or r["conn"] in old_conns:
-            continue
-        key = (r["conn"], r["native"], r["kind"])
-        if key in first:
-            later.append(record_tuple(r))
-        else:
-            first[key] = record_tuple(r)
-    check(first, f"{venue}: no data after the reconnect")
+def check_gaps(venue, recs, ticks, old_conns, strict):
+    """The first published tick of each (symbol, kind) of the new
+    connections carries the gap flag; no later one does. Not strict: a
+    stream whose snapshot came before feedd's last answer (not published)
+    is exempt on its first tick: feedd loses the gap flag with the dropped
+    snapshot (the venue-snapshot-gap test shows it)."""
     by_tuple = {}
     for t in ticks:
         by_tuple.setdefault(tick_tuple(t), []).append(t)
-    for key, tup in first.items():
+    first, dropped = set(), set()
+    for r in recs:
+        tup = record_tuple(r)
+        if r["venue"] != venue or r["conn"] in old_conns:
+            continue
+        key = (r["conn"], r["native"], r["kind"])
+        if tup not in by_tuple:
+            dropped.add(key)  # only snapshots may be missing (checked before)
+            continue
+        is_first = key not in first
+        first.add(key)
         for t in by_tuple[tup]:
-            check("gap" in t.get("flags", []),
-                  f"{venue}: first {key[1]} {key[2]} tick after the reset lacks the gap "
-                  f"flag: {t}")
-    for tup in later:
-        for t in by_tuple[tup]:
-            check("gap" not in t.get("flags", []),
-                  f"{venue}: gap flag on a later tick after the reset: {t}")
+            if is_first and key in dropped and not strict and "gap" not in t.get("flags", []):
+                log(f"{venue}: first {key[1]} {key[2]} tick after the reset has no gap flag: "
+                    f"its snapshot was dropped before LIVE (known feedd issue)")
+                continue
+            check(("gap" in t.get("flags", [])) == is_first,
+                  f"{venue}: {'first' if is_first else 'later'} {key[1]} {key[2]} tick after "
+                  f"the reset {'lacks' if is_first else 'has'} the gap flag: {t}")
+    check(first, f"{venue}: no data after the reconnect")
 
 
-def run(venues):
+def run(venues, strict=False):
     d = E.make_certs(E.tmpdir("venues"))
     bus = E.bus_name("venues")
     sim = VenueSim(d, venues)
@@ -237,18 +243,22 @@ def run(venues):
     for v in venues:
         st = sim.listener(v)
         check(st["subscriptions"] == expected_streams(v), f"{v}: subscriptions {st}")
-    # Data starts once every session is LIVE: a venue that acks each stream
-    # (or channel) on its own would otherwise send data between its acks,
-    # which feedd does not publish before the last answer (session_live.c).
     check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
     time.sleep(WINDOW)
     recs, _ = pause_and_compare(sim, bus, "before the reset")
-    check_keepalive(sim)
+    st = json.loads(sim.ctl("stats"))
+    check(st["pings_received"] > 0 and st["pongs_sent"] == st["pings_received"],
+          f"feedd's pings not all answered in the venue's form: {st}")
+    check(st["pings_sent"] > 0 and st["pongs_received"] > 0,
+          f"the simulator's pings not answered: {st}")
+    bad = feedd.proc.find(r"bad message skipped|parse_errors=[1-9]")
+    check(not bad, f"feedd could not parse messages of the simulator: {bad[:3]}")
     for v in venues:
         check(any(r["venue"] == v for r in recs), f"{v}: no data recorded")
     old_conns = {r["conn"] for r in recs}
     # reset each venue's connection(s) while the emission is paused: nothing
-    # is in flight, so every record still has its tick on the bus
+    # is in flight, so every record still has its tick on the bus; the
+    # emission resumes once every session is LIVE again
     mark = feedd.proc.count()
     for v in venues:
         check(sim.ctl("on", v, "reset").startswith("ok reset"), f"on {v} reset")
@@ -256,11 +266,11 @@ def run(venues):
         feedd.wait(live_re(name), 30, mark)
     for v in venues:
         check_resubscribed(sim, v)
-    check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")  # as above: after LIVE
+    check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
     time.sleep(WINDOW)
     recs, ticks = pause_and_compare(sim, bus, "after the reset")
     for v in venues:
-        check_gaps(v, recs, ticks, old_conns)
+        check_gaps(v, recs, ticks, old_conns, strict)
     feedd.proc.signal(15)
     check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
 
@@ -297,6 +307,10 @@ def scenario(venue):
 SCENARIOS = {v: scenario(v) for v in VENUES}
 SCENARIOS["mix"] = lambda: run(list(VENUES))
 SCENARIOS["reject"] = lambda: run_reject(list(VENUES))
+# OKX sends each bbo-tbt snapshot right after that arg's ack, before the
+# last ack of the request: feedd drops it (no data before the last answer)
+# and with it the gap flag the first BBO after a reconnection must carry.
+SCENARIOS["snapshot-gap"] = lambda: run(["okx"], strict=True)
 
 if __name__ == "__main__":
     if not (E.TOOLS.have_feedd() and E.TOOLS.have_tail()):

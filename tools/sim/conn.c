@@ -179,6 +179,59 @@ int sim_conn_send_msg(struct sim_conn *c, int sym, uint8_t kind, const void *p, 
 	return r;
 }
 
+/* --record: one JSON line for the message of step e sent to c. Exact
+ * decimals as strings; side is the taker's; exch_ts in ns or null. */
+static void conn_record(struct sim_conn *c, FILE *f, const struct sim_last *e)
+{
+	const struct sim_listener *l = c->l;
+	const struct sim_symbol *y = &l->venue.sym[e->sym];
+	char a[40], b[40], d[40], q[40], ts[32] = "null";
+
+	if (!e->no_ts)
+		snprintf(ts, sizeof(ts), "%" PRId64, e->ms * 1000000);
+	fprintf(f,
+		"{\"listener\":%d,\"venue\":\"%s\",\"conn\":%" PRIu64
+		",\"symbol\":\"%s\",\"native\":\"%s\",",
+		(int)(l - c->srv->lst), l->d->name, c->id, y->norm, y->native);
+	if (e->kind == SIM_STREAM_TRADE) {
+		sim_dec(e->px, 8, a, sizeof(a));
+		sim_dec(e->qty, 8, b, sizeof(b));
+		fprintf(f,
+			"\"kind\":\"trade\",\"price\":\"%s\",\"qty\":\"%s\",\"side\":\"%s\","
+			"\"trade_id\":\"%s\",\"exch_ts\":%s,\"snapshot\":%s}\n",
+			a, b, e->buyer_maker ? "sell" : "buy", e->id, ts,
+			e->snapshot ? "true" : "false");
+	} else {
+		sim_dec(e->bid, 8, a, sizeof(a));
+		sim_dec(e->bid_qty, 8, b, sizeof(b));
+		sim_dec(e->ask, 8, d, sizeof(d));
+		sim_dec(e->ask_qty, 8, q, sizeof(q));
+		fprintf(f,
+			"\"kind\":\"bbo\",\"bid_px\":\"%s\",\"bid_qty\":\"%s\",\"ask_px\":"
+			"\"%s\",\"ask_qty\":\"%s\",\"update_id\":%" PRIu64
+			",\"exch_ts\":%s,\"snapshot\":%s}\n",
+			a, b, d, q, e->update_id, ts, e->snapshot ? "true" : "false");
+	}
+	fflush(f);
+}
+
+int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p, size_t n,
+		       const struct sim_last *e)
+{
+	struct sim_server *s = c->srv;
+	int r = sim_conn_send_msg(c, sym, kind, p, n);
+
+	s->stats.messages_sent++;
+	c->l->messages_sent++;
+	if (kind == SIM_STREAM_TRADE)
+		s->stats.trades_sent++;
+	else if (kind == SIM_STREAM_BBO)
+		s->stats.bbo_sent++;
+	if (s->rec && e && kind && sym >= 0 && e->kind == kind && e->sym == (uint32_t)sym)
+		conn_record(c, s->rec, e);
+	return r;
+}
+
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns)
 {
 	uint8_t p[125];
@@ -368,6 +421,7 @@ static void conn_http_respond(struct sim_conn *c, int64_t now_ns)
 	sim_buf_append(&c->out, buf, (size_t)n);
 	c->state = SIM_CS_OPEN;
 	c->next_ping_ns = now_ns + s->opt.ping_interval_ms * 1000000;
+	c->next_beat_ns = now_ns + SIM_BEAT_NS;
 	s->stats.upgrades++;
 	c->l->upgrades++;
 	conn_log(c, "websocket open path=%s%s", c->req_path,
@@ -443,6 +497,20 @@ static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
 
 /* ---- WebSocket input ---------------------------------------------------------------- */
 
+/* Replies, and the data messages among them (snapshots: counted, recorded). */
+static void conn_send_replies(struct sim_conn *c, const struct sim_replies *rep)
+{
+	for (uint32_t k = 0; k < rep->n; k++) {
+		const struct sim_last *e = &rep->data[k];
+
+		if (e->kind)
+			sim_conn_send_data(c, (int)e->sym, e->kind, sim_reply(rep, k), rep->len[k],
+					   e);
+		else
+			sim_conn_send_msg(c, -1, 0, sim_reply(rep, k), rep->len[k]);
+	}
+}
+
 static void conn_on_message(struct sim_conn *c)
 {
 	struct sim_server *s = c->srv;
@@ -469,8 +537,7 @@ static void conn_on_message(struct sim_conn *c)
 			(const char *)c->msg.p + c->msg.off, sim_reply(rep, 0),
 			sim_subs_count(c->subs));
 	}
-	for (uint32_t k = 0; k < rep->n; k++)
-		sim_conn_send_msg(c, -1, 0, sim_reply(rep, k), rep->len[k]);
+	conn_send_replies(c, rep);
 	free(rep);
 }
 
@@ -629,6 +696,19 @@ void sim_conn_on_readable(struct sim_conn *c, int64_t now_ns)
 	}
 }
 
+/* The dialect's periodic messages (heartbeat channels), once a second. */
+static void conn_beat(struct sim_conn *c, int64_t now_ns)
+{
+	struct sim_replies *rep = calloc(1, sizeof(*rep));
+
+	c->next_beat_ns = now_ns + SIM_BEAT_NS;
+	if (!rep)
+		return;
+	if (c->l->d->beat(&c->l->venue, c->subs, tools_now_ns(CLOCK_REALTIME) / 1000000, rep) >= 0)
+		conn_send_replies(c, rep);
+	free(rep);
+}
+
 void sim_conn_on_timer(struct sim_conn *c, int64_t now_ns)
 {
 	struct sim_server *s = c->srv;
@@ -658,4 +738,6 @@ void sim_conn_on_timer(struct sim_conn *c, int64_t now_ns)
 		s->stats.pings_sent++;
 		c->next_ping_ns = now_ns + s->opt.ping_interval_ms * 1000000;
 	}
+	if (c->state == SIM_CS_OPEN && !c->stalled && c->l->d->beat && now_ns >= c->next_beat_ns)
+		conn_beat(c, now_ns);
 }

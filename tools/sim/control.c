@@ -101,7 +101,7 @@ static void control_stats(struct sim_server *s, char *reply, size_t len)
 			continue;
 		open++;
 		for (k = 0; k < SIM_MAX_SYMBOLS; k++)
-			subs += (uint64_t)__builtin_popcount(c->subs[k]);
+			subs += (uint64_t)__builtin_popcount(c->subs[k] & SIM_STREAM_DATA);
 	}
 	snprintf(reply, len,
 		 "{\"accepted\":%" PRIu64 ",\"clients\":%" PRIu64 ",\"open\":%" PRIu64

@@ -41,56 +41,13 @@ int sim_server_wants(const struct sim_conn *c, int sym, uint8_t kind)
 	return kind ? (c->subs[sym] & kind) != 0 : c->subs[sym] != 0;
 }
 
-/* --record: one JSON line for the message of step e sent to c. Exact
- * decimals as strings; side is the taker's; exch_ts in ns or null. */
-static void fanout_record(struct sim_server *s, const struct sim_conn *c, const struct sim_last *e)
-{
-	const struct sim_listener *l = c->l;
-	const struct sim_symbol *y = &l->venue.sym[e->sym];
-	char a[40], b[40], d[40], q[40], ts[32] = "null";
-
-	if (!e->no_ts)
-		snprintf(ts, sizeof(ts), "%" PRId64, e->ms * 1000000);
-	fprintf(s->rec,
-		"{\"listener\":%d,\"venue\":\"%s\",\"conn\":%" PRIu64
-		",\"symbol\":\"%s\",\"native\":\"%s\",",
-		(int)(l - s->lst), l->d->name, c->id, y->norm, y->native);
-	if (e->kind == SIM_STREAM_TRADE) {
-		sim_dec(e->px, 8, a, sizeof(a));
-		sim_dec(e->qty, 8, b, sizeof(b));
-		fprintf(s->rec,
-			"\"kind\":\"trade\",\"price\":\"%s\",\"qty\":\"%s\",\"side\":\"%s\","
-			"\"trade_id\":\"%s\",\"exch_ts\":%s}\n",
-			a, b, e->buyer_maker ? "sell" : "buy", e->id, ts);
-	} else {
-		sim_dec(e->bid, 8, a, sizeof(a));
-		sim_dec(e->bid_qty, 8, b, sizeof(b));
-		sim_dec(e->ask, 8, d, sizeof(d));
-		sim_dec(e->ask_qty, 8, q, sizeof(q));
-		fprintf(s->rec,
-			"\"kind\":\"bbo\",\"bid_px\":\"%s\",\"bid_qty\":\"%s\",\"ask_px\":"
-			"\"%s\",\"ask_qty\":\"%s\",\"update_id\":%" PRIu64 ",\"exch_ts\":%s}\n",
-			a, b, d, q, e->update_id, ts);
-	}
-	fflush(s->rec);
-}
-
 /* Queues one data message to c (through its dialect's frame hook) and
  * counts it; records it when it is the venue's last walk step. */
 void sim_server_send_event(struct sim_server *s, struct sim_conn *c, int sym, uint8_t kind,
 			   const char *p, size_t n)
 {
-	const struct sim_last *e = &c->l->venue.last;
-
-	sim_conn_send_msg(c, sym, kind, p, n);
-	if (s->rec && kind && sym >= 0 && e->kind == kind && e->sym == (uint32_t)sym)
-		fanout_record(s, c, e);
-	s->stats.messages_sent++;
-	c->l->messages_sent++;
-	if (kind == SIM_STREAM_TRADE)
-		s->stats.trades_sent++;
-	else if (kind == SIM_STREAM_BBO)
-		s->stats.bbo_sent++;
+	(void)s;
+	sim_conn_send_data(c, sym, kind, p, n, &c->l->venue.last);
 }
 
 int sim_server_selected(const struct sim_server *s, const struct sim_conn *c)

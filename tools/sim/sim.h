@@ -40,6 +40,9 @@
 /* Stream kinds a connection can subscribe to, per symbol (bit mask). */
 #define SIM_STREAM_TRADE 0x01u
 #define SIM_STREAM_BBO	 0x02u
+#define SIM_STREAM_DATA	 0x03u	    /* the market data bits: what stats count */
+#define SIM_STREAM_AUX	 0x04u	    /* a dialect's own channel (Coinbase heartbeat): no data */
+#define SIM_BEAT_NS	 1000000000 /* the dialect's beat hook: once a second */
 
 /* ---- growable byte buffer ----------------------------------------------------------- */
 
@@ -63,6 +66,7 @@ struct sim_symbol {
 	int64_t tick;		     /* price step, 8 decimals */
 	uint64_t trade_id;
 	uint64_t update_id;
+	uint64_t seq; /* the venue's per-symbol message sequence (Coinbase, OKX seqId) */
 };
 
 /* The walk step a dialect printed last, for --record: venue.c fills it in
@@ -74,9 +78,10 @@ struct sim_last {
 	int64_t px, qty, bid, bid_qty, ask, ask_qty;
 	int buyer_maker;
 	uint64_t update_id;
-	char id[64]; /* the trade id as printed: the decimal id unless the dialect says */
-	int no_ts;   /* the message carries no exchange time */
-	int64_t ms;  /* the time it carries (the server's now_ms, set by the server) */
+	char id[64];  /* the trade id as printed: the decimal id unless the dialect says */
+	int no_ts;    /* the message carries no exchange time */
+	int64_t ms;   /* the time it carries (the server's now_ms, set by the server) */
+	int snapshot; /* sent with a subscription's answer (sim_reply_data) */
 };
 
 struct sim_venue {
@@ -113,6 +118,10 @@ void sim_venue_next_trade(struct sim_venue *v, uint32_t i, uint64_t id, struct s
 void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b);
 /* Exact decimal text of m / 10^decimals, every decimal printed. */
 void sim_dec(int64_t m, int decimals, char *out, size_t len);
+/* The same without trailing zeros ("400.23", "2"), as most venues print. */
+void sim_dec_trim(int64_t m, int decimals, char *out, size_t len);
+/* RFC 3339 UTC with microseconds: "2026-12-06T23:28:22.061000Z". */
+void sim_rfc3339(int64_t ms, char *out, size_t len);
 /* A price at 8 decimals, or with extra_decimals more digits (the last one
  * never zero: the badprecision fault a parser must reject, not round). */
 void sim_price(int64_t px, int extra_decimals, char *out, size_t len);
@@ -163,15 +172,24 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             deflates every message into a binary frame; a protobuf venue
  *             encodes there. Returns 1 (out filled), 0 (send p as a text frame
  *             unchanged) or -errno. NULL: text frames as they are.
+ *   beat      optional: once a second per open connection, the venue's own
+ *             periodic messages for what subs holds (Kraken's heartbeat
+ *             channel, Coinbase's heartbeat per product): replies, 0 or more.
+ *
+ * A request may answer with data too (a venue's snapshot on subscribe):
+ * sim_reply_data adds it, printed from v->last, and it is sent, counted and
+ * recorded as market data. Bits above SIM_STREAM_DATA in subs are the
+ * dialect's own channels (heartbeat): never data, not counted.
  */
 
-#define SIM_REPLIES_MAX 8
+#define SIM_REPLIES_MAX 64 /* one ack per stream: 32 symbols x 2 */
 #define SIM_REQ_PING	1
 #define SIM_REQ_PONG	2
 
-struct sim_replies {
+struct sim_replies { /* large: allocate it */
 	uint32_t n;
 	size_t off[SIM_REPLIES_MAX], len[SIM_REPLIES_MAX];
+	struct sim_last data[SIM_REPLIES_MAX]; /* kind != 0: a data message (snapshot) */
 	size_t used;
 	char text[16384];
 };
@@ -179,6 +197,10 @@ struct sim_replies {
 /* Appends one reply (printf format); -ENOSPC when full. */
 __attribute__((format(printf, 2, 3))) int sim_reply_add(struct sim_replies *r, const char *fmt,
 							...);
+/* Appends a data message printed from v->last (a snapshot a venue sends on
+ * subscribe): sent, counted and recorded as market data, with time ms. */
+__attribute__((format(printf, 4, 5))) int
+sim_reply_data(struct sim_replies *r, const struct sim_venue *v, int64_t ms, const char *fmt, ...);
 /* Reply k as a NUL-terminated string. */
 const char *sim_reply(const struct sim_replies *r, uint32_t k);
 
@@ -195,9 +217,14 @@ struct sim_dialect {
 	int (*ping)(int64_t now_ms, char *buf, size_t len);
 	int (*frame)(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
 		     size_t n, struct sim_buf *out, uint8_t *opcode);
+	int (*beat)(struct sim_venue *v, const uint8_t *subs, int64_t now_ms,
+		    struct sim_replies *out);
 };
 
 extern const struct sim_dialect sim_dialect_binance;
+extern const struct sim_dialect sim_dialect_coinbase;
+extern const struct sim_dialect sim_dialect_kraken;
+extern const struct sim_dialect sim_dialect_okx;
 extern const struct sim_dialect sim_dialect_bybit;
 extern const struct sim_dialect sim_dialect_gateio;
 extern const struct sim_dialect sim_dialect_bingx;
@@ -241,6 +268,7 @@ struct sim_conn {
 	int want_write;	     /* TLS needs POLLOUT to progress */
 	int64_t deadline_ns; /* SIM_CS_DELAY: answer at; SIM_CS_CLOSING: give up at */
 	int64_t next_ping_ns;
+	int64_t next_beat_ns; /* the dialect's beat hook */
 	char req_path[256];
 	char req_key[64];
 	uint8_t subs[SIM_MAX_SYMBOLS];	     /* SIM_STREAM_* per symbol */
@@ -262,6 +290,10 @@ int sim_conn_send_frame(struct sim_conn *c, uint8_t opcode, const void *p, size_
 /* Queues one message (data or reply) through the dialect's frame hook:
  * sym/kind say which stream it belongs to (-1/0 for a reply). */
 int sim_conn_send_msg(struct sim_conn *c, int sym, uint8_t kind, const void *p, size_t n);
+/* A data message: sent as sim_conn_send_msg, counted in the stats, and with
+ * --record written there when e is the step it prints (same sym and kind). */
+int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p, size_t n,
+		       const struct sim_last *e);
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns);
 
 /* ---- server (server.c) -------------------------------------------------------------- */

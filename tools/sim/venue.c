@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "sim.h"
 
@@ -19,6 +20,9 @@
 /* Every dialect --venue accepts; a new one is one line here. */
 static const struct sim_dialect *const sim_dialects[] = {
 	&sim_dialect_binance,
+	&sim_dialect_coinbase,
+	&sim_dialect_kraken,
+	&sim_dialect_okx,
 	&sim_dialect_bybit,
 	&sim_dialect_gateio,
 	&sim_dialect_bingx,
@@ -74,6 +78,31 @@ int sim_reply_add(struct sim_replies *r, const char *fmt, ...)
 	return 0;
 }
 
+int sim_reply_data(struct sim_replies *r, const struct sim_venue *v, int64_t ms, const char *fmt,
+		   ...)
+{
+	va_list ap;
+	size_t room = sizeof(r->text) - r->used;
+	int n;
+
+	if (r->n >= SIM_REPLIES_MAX || room == 0)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	n = vsnprintf(r->text + r->used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		r->text[r->used] = '\0';
+		return -ENOSPC;
+	}
+	r->data[r->n] = v->last;
+	r->data[r->n].ms = ms;
+	r->data[r->n].snapshot = 1;
+	r->off[r->n] = r->used;
+	r->len[r->n++] = (size_t)n;
+	r->used += (size_t)n + 1;
+	return 0;
+}
+
 const char *sim_reply(const struct sim_replies *r, uint32_t k)
 {
 	return k < r->n ? r->text + r->off[k] : "";
@@ -84,7 +113,7 @@ uint32_t sim_subs_count(const uint8_t *subs)
 	uint32_t n = 0;
 
 	for (size_t i = 0; i < SIM_MAX_SYMBOLS; i++)
-		n += (uint32_t)__builtin_popcount(subs[i]);
+		n += (uint32_t)__builtin_popcount(subs[i] & SIM_STREAM_DATA);
 	return n;
 }
 
@@ -145,6 +174,7 @@ static int venue_add(struct sim_venue *v, const char *upper, const char *norm)
 		s->px = (int64_t)(10 + h % 1000) * VENUE_SCALE + (int64_t)(h >> 32) % 100 * s->tick;
 	s->trade_id = 1000000 + h % 1000000;
 	s->update_id = 5000000 + (h >> 20) % 1000000;
+	s->seq = 300000000 + (h >> 28) % 1000000;
 	return (int)v->nsym++;
 }
 
@@ -254,6 +284,29 @@ void sim_dec(int64_t m, int decimals, char *out, size_t len)
 	 * `decimals` of them */
 	snprintf(out, len, "%s%.*s.%s", m < 0 ? "-" : "", n - decimals, digits,
 		 digits + n - decimals);
+}
+
+void sim_dec_trim(int64_t m, int decimals, char *out, size_t len)
+{
+	size_t n;
+
+	sim_dec(m, decimals, out, len);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+}
+
+void sim_rfc3339(int64_t ms, char *out, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char day[32];
+
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%03d000Z", day, (int)(ms % 1000));
 }
 
 void sim_price(int64_t px, int extra_decimals, char *out, size_t len)

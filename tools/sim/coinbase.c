@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * coinbase.c: the Coinbase Exchange dialect of mdbus-sim (ws-feed, see
+ * docs/venues/coinbase.md). No I/O: requests in, reply text out.
+ *
+ *   path      / (one URL, no per-stream paths)
+ *   request   {"type":"subscribe","product_ids":[..],"channels":["matches",
+ *              {"name":"ticker","product_ids":[..]},"heartbeat"]}; unsubscribe
+ *             alike (a channel without products: all of them)
+ *   ack       {"type":"subscriptions","channels":[{"name":"matches",
+ *              "product_ids":[..]},...]}: every current subscription
+ *   error     {"type":"error","message":"Failed to subscribe","reason":
+ *              "BTC-XYZ is not a valid product"} (no id; all or nothing)
+ *   match     {"type":"match","trade_id":10,"sequence":50,"maker_order_id":
+ *              UUID,"taker_order_id":UUID,"time":RFC3339,"product_id":
+ *              "BTC-USDT","size":"5.23512","price":"400.23","side":"sell"}:
+ *             side is the MAKER's; the first one of a product after its
+ *             matches subscription is a last_match (sent with the ack)
+ *   ticker    {"type":"ticker","sequence":..,"product_id":..,"price":..,
+ *              "open_24h"..,"best_bid","best_bid_size","best_ask",
+ *              "best_ask_size","side","time","trade_id","last_size"}
+ *   heartbeat {"type":"heartbeat","sequence":90,"last_trade_id":20,
+ *              "product_id":..,"time":..} per subscribed product each second
+ *             (its sequence repeats the product's current one)
+ *
+ * Sequence: one per product, +1 for every match and ticker. Keepalive: no
+ * app-level ping is documented; the server sends WebSocket pings.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "sim.h"
+
+static const struct {
+	const char *name;
+	uint8_t bit;
+} cb_channels[] = {
+	{"matches", SIM_STREAM_TRADE},
+	{"ticker", SIM_STREAM_BBO},
+	{"heartbeat", SIM_STREAM_AUX},
+};
+
+#define CB_NCH (sizeof(cb_channels) / sizeof(cb_channels[0]))
+
+static int64_t cb_now_ms(void)
+{
+	return tools_now_ns(CLOCK_REALTIME) / 1000000;
+}
+
+static void cb_error(struct sim_replies *out, const char *reason, const char *what)
+{
+	sim_reply_add(
+		out,
+		"{\"type\":\"error\",\"message\":\"Failed to subscribe\",\"reason\":\"%.64s%s\"}",
+		what, reason);
+}
+
+/* Applies one channel's products (products NULL or empty on unsubscribe:
+ * every product) to next. Returns 0, -ENOENT (reason written) or -EINVAL. */
+static int cb_apply(struct sim_venue *v, uint8_t bit, json_t *products, int on, uint8_t *next,
+		    struct sim_replies *out)
+{
+	size_t k;
+	json_t *p;
+
+	if (!on && json_array_size(products) == 0) {
+		for (k = 0; k < SIM_MAX_SYMBOLS; k++)
+			next[k] &= (uint8_t)~bit;
+		return 0;
+	}
+	if (json_array_size(products) == 0) {
+		sim_reply_add(out,
+			      "{\"type\":\"error\",\"message\":\"Failed to subscribe\",\"reason\":"
+			      "\"You need to specify at least one product ID\"}");
+		return -EINVAL;
+	}
+	json_array_foreach(products, k, p)
+	{
+		const char *id = json_string_value(p);
+		int sym = id ? sim_venue_symbol(v, id, strlen(id)) : -ENOENT;
+
+		if (sym < 0) {
+			cb_error(out, " is not a valid product", id ? id : "?");
+			return -ENOENT;
+		}
+		if (on)
+			next[sym] |= bit;
+		else
+			next[sym] &= (uint8_t)~bit;
+	}
+	return 0;
+}
+
+/* The channels list: names (root product_ids) or {"name","product_ids"}. */
+static int cb_channels_apply(struct sim_venue *v, json_t *root, int on, uint8_t *next,
+			     struct sim_replies *out)
+{
+	json_t *chs = json_object_get(root, "channels"), *ch;
+	size_t k;
+
+	if (!json_is_array(chs) || json_array_size(chs) == 0) {
+		sim_reply_add(out,
+			      "{\"type\":\"error\",\"message\":\"Failed to subscribe\",\"reason\":"
+			      "\"channels must be a non-empty array\"}");
+		return -EINVAL;
+	}
+	json_array_foreach(chs, k, ch)
+	{
+		const char *name = json_is_string(ch)
+					   ? json_string_value(ch)
+					   : json_string_value(json_object_get(ch, "name"));
+		json_t *products = json_is_object(ch) ? json_object_get(ch, "product_ids")
+						      : json_object_get(root, "product_ids");
+		size_t c;
+
+		for (c = 0; c < CB_NCH && name; c++)
+			if (strcmp(name, cb_channels[c].name) == 0)
+				break;
+		if (!name || c == CB_NCH) {
+			cb_error(out, " is not a valid channel", name ? name : "?");
+			return -EINVAL;
+		}
+		if (cb_apply(v, cb_channels[c].bit, products, on, next, out) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* {"type":"subscriptions","channels":[...]}: every channel with products. */
+static void cb_subscriptions(const struct sim_venue *v, const uint8_t *subs,
+			     struct sim_replies *out)
+{
+	char text[8192];
+	size_t off =
+		(size_t)snprintf(text, sizeof(text), "{\"type\":\"subscriptions\",\"channels\":[");
+	const char *csep = "";
+
+	for (size_t c = 0; c < CB_NCH && off < sizeof(text); c++) {
+		const char *psep = "";
+
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"%s{\"name\":\"%s\",\"product_ids\":[", csep,
+					cb_channels[c].name);
+		for (uint32_t i = 0; i < v->nsym && off < sizeof(text); i++) {
+			if (!(subs[i] & cb_channels[c].bit))
+				continue;
+			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s\"%s\"", psep,
+						v->sym[i].norm);
+			psep = ",";
+		}
+		if (off < sizeof(text))
+			off += (size_t)snprintf(text + off, sizeof(text) - off, "]}");
+		csep = ",";
+	}
+	if (off < sizeof(text)) {
+		snprintf(text + off, sizeof(text) - off, "]}");
+		sim_reply_add(out, "%s", text);
+	}
+}
+
+/* A deterministic order id in UUID form, from the trade id and a salt. */
+static void cb_uuid(uint64_t id, uint64_t salt, char *out, size_t len)
+{
+	uint64_t h = (id ^ salt) * 0x9e3779b97f4a7c15ull, g = h * 0xbf58476d1ce4e5b9ull;
+
+	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64,
+		 h >> 32, (h >> 16) & 0xffff, h & 0xfff, (g >> 52) & 0xfff,
+		 g & (uint64_t)0xffffffffffff);
+}
+
+/* One match (type "match" or "last_match") of symbol i at ms. */
+static int cb_match_text(struct sim_venue *v, uint32_t i, const char *type, uint64_t seq,
+			 const struct sim_trade *t, int64_t ms, int extra, char *buf, size_t len)
+{
+	char px[48], qty[40], ts[40], maker[40], taker[40];
+	int n;
+
+	if (extra > 0) /* badprecision: more digits than the venue's 8 */
+		sim_price(t->px, extra, px, sizeof(px));
+	else
+		sim_dec_trim(t->px, 8, px, sizeof(px));
+	sim_dec_trim(t->qty, 8, qty, sizeof(qty));
+	sim_rfc3339(ms, ts, sizeof(ts));
+	cb_uuid(t->id, 1, maker, sizeof(maker));
+	cb_uuid(t->id, 2, taker, sizeof(taker));
+	n = snprintf(buf, len,
+		     "{\"type\":\"%s\",\"trade_id\":%" PRIu64 ",\"sequence\":%" PRIu64
+		     ",\"maker_order_id\":\"%s\",\"taker_order_id\":\"%s\",\"time\":\"%s\","
+		     "\"product_id\":\"%s\",\"size\":\"%s\",\"price\":\"%s\",\"side\":\"%s\"}",
+		     type, t->id, seq, maker, taker, ts, v->sym[i].norm, qty, px,
+		     t->buyer_maker ? "buy" : "sell"); /* the maker's side */
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* A new matches subscription starts with a last_match: the product's
+ * latest trade (a fresh step of its walk), sent as data with the ack. */
+static void cb_last_matches(struct sim_venue *v, const uint8_t *before, const uint8_t *after,
+			    struct sim_replies *out)
+{
+	for (uint32_t i = 0; i < v->nsym; i++) {
+		struct sim_trade t;
+		char text[1024];
+		int64_t ms = cb_now_ms();
+
+		if (!(after[i] & SIM_STREAM_TRADE) || before[i] & SIM_STREAM_TRADE)
+			continue;
+		sim_venue_next_trade(v, i, 0, &t);
+		if (cb_match_text(v, i, "last_match", v->sym[i].seq, &t, ms, 0, text,
+				  sizeof(text)) > 0)
+			sim_reply_data(out, v, ms, "%s", text);
+	}
+}
+
+static int cb_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+		      struct sim_replies *out)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(msg, n, 0, &jerr);
+	const char *type = json_string_value(json_object_get(root, "type"));
+	uint8_t next[SIM_MAX_SYMBOLS];
+	int on = type && strcmp(type, "subscribe") == 0;
+	int r = -EINVAL;
+
+	if (!root || !type || (!on && strcmp(type, "unsubscribe") != 0)) {
+		sim_reply_add(out,
+			      "{\"type\":\"error\",\"message\":\"Failed to subscribe\",\"reason\":"
+			      "\"%s\"}",
+			      root ? "type must be subscribe or unsubscribe" : "malformed JSON");
+		json_decref(root);
+		return -EINVAL;
+	}
+	memcpy(next, subs, sizeof(next));
+	if (cb_channels_apply(v, root, on, next, out) == 0) {
+		cb_subscriptions(v, next, out);
+		cb_last_matches(v, subs, next, out);
+		memcpy(subs, next, sizeof(next));
+		r = 0;
+	}
+	json_decref(root);
+	return r;
+}
+
+static int cb_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	*mode = 0;
+	return strcmp(target, "/") == 0 ? 0 : 404;
+}
+
+static int cb_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+		    uint64_t id, char *buf, size_t len)
+{
+	struct sim_trade t;
+
+	sim_venue_next_trade(v, i, id, &t);
+	return cb_match_text(v, i, "match", ++v->sym[i].seq, &t, now_ms, extra_decimals, buf, len);
+}
+
+static int cb_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	struct sim_bbo q;
+	const struct sim_symbol *s = &v->sym[i];
+	char b[40], bq[40], a[40], aq[40], px[40], ts[40];
+	int n;
+
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec_trim(q.bid, 8, b, sizeof(b));
+	sim_dec_trim(q.ask, 8, a, sizeof(a));
+	sim_dec_trim(q.bid_qty, 8, bq, sizeof(bq));
+	sim_dec_trim(q.ask_qty, 8, aq, sizeof(aq));
+	sim_dec_trim(s->px, 8, px, sizeof(px));
+	sim_rfc3339(now_ms, ts, sizeof(ts));
+	n = snprintf(
+		buf, len,
+		"{\"type\":\"ticker\",\"sequence\":%" PRIu64
+		",\"product_id\":\"%s\",\"price\":\"%s\",\"open_24h\":\"%s\","
+		"\"volume_24h\":\"12345.6789\",\"low_24h\":\"%s\",\"high_24h\":\"%s\","
+		"\"volume_30d\":\"370370.367\",\"best_bid\":\"%s\",\"best_bid_size\":\"%s\","
+		"\"best_ask\":\"%s\",\"best_ask_size\":\"%s\",\"side\":\"buy\",\"time\":\"%s\","
+		"\"trade_id\":%" PRIu64 ",\"last_size\":\"0.01\"}",
+		++v->sym[i].seq, s->norm, px, px, b, a, b, bq, a, aq, ts, s->trade_id);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* --replay lines: "product_id" names the symbol; match or ticker the kind. */
+static int cb_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
+{
+	static const char key[] = "\"product_id\":\"";
+	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
+
+	*kind = memmem(msg, n, "\"type\":\"ticker\"", 15) ? SIM_STREAM_BBO
+		: memmem(msg, n, "match\"", 6)		  ? SIM_STREAM_TRADE
+							  : 0;
+	if (!p)
+		return -ENOENT;
+	p += sizeof(key) - 1;
+	end = memchr(p, '"', n - (size_t)(p - msg));
+	return end ? sim_venue_symbol(v, p, (size_t)(end - p)) : -ENOENT;
+}
+
+/* One heartbeat per product subscribed to the heartbeat channel. */
+static int cb_beat(struct sim_venue *v, const uint8_t *subs, int64_t now_ms,
+		   struct sim_replies *out)
+{
+	char ts[40];
+
+	sim_rfc3339(now_ms, ts, sizeof(ts));
+	for (uint32_t i = 0; i < v->nsym; i++)
+		if (subs[i] & SIM_STREAM_AUX)
+			sim_reply_add(out,
+				      "{\"type\":\"heartbeat\",\"sequence\":%" PRIu64
+				      ",\"last_trade_id\":%" PRIu64
+				      ",\"product_id\":\"%s\",\"time\":\"%s\"}",
+				      v->sym[i].seq, v->sym[i].trade_id, v->sym[i].norm, ts);
+	return 0;
+}
+
+const struct sim_dialect sim_dialect_coinbase = {
+	.name = "coinbase",
+	.paths = "/",
+	.route = cb_route,
+	.request = cb_request,
+	.trade = cb_trade,
+	.bbo = cb_bbo,
+	.classify = cb_classify,
+	.ping = NULL, /* no app-level ping documented: WebSocket pings */
+	.frame = NULL,
+	.beat = cb_beat,
+};
