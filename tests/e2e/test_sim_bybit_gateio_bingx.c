@@ -38,7 +38,7 @@ static int failures;
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* Glob match: '*' is any run of characters (possibly empty); on a
+/* Glob match: '*' is any run of characters (possibly empty), '#' any one; on a
  * mismatch the last '*' takes one more character. */
 static int glob(const char *pat, const char *s)
 {
@@ -48,7 +48,7 @@ static int glob(const char *pat, const char *s)
 		if (*pat == '*') {
 			star = pat++;
 			mark = s;
-		} else if (*pat == *s) {
+		} else if (*pat == *s || *pat == '#') {
 			pat++;
 			s++;
 		} else if (star) {
@@ -126,11 +126,20 @@ static const struct {
 	const char *venue, *path;
 	int status;
 } routes[] = {
-	{"bybit", "/v5/public/spot", 0}, {"bybit", "/v5/public/spot/x", 404},
-	{"bybit", "/ws", 404},		 {"gateio", "/ws/v4/", 0},
-	{"gateio", "/ws/v4", 0},	 {"gateio", "/v4/ws/btc", 404},
-	{"bingx", "/market", 0},	 {"bingx", "/market/x", 404},
+	{"bybit", "/v5/public/spot", 0},
+	{"bybit", "/v5/public/spot/x", 404},
+	{"bybit", "/ws", 404},
+	{"gateio", "/ws/v4/", 0},
+	{"gateio", "/ws/v4", 0},
+	{"gateio", "/v4/ws/btc", 404},
+	{"bingx", "/market", 0},
+	{"bingx", "/market/x", 404},
 	{"bingx", "/ws", 404},
+	{"bybit-linear", "/v5/public/linear", 0},
+	{"bybit-linear", "/v5/public/spot", 404},
+	{"bybit", "/v5/public/linear", 404},
+	{"bingx-swap", "/swap-market", 0},
+	{"bingx-swap", "/market", 404},
 };
 
 static void test_routes(void)
@@ -245,6 +254,22 @@ static const struct step script[] = {
 	{"bingx", "Pong", SIM_REQ_PONG, 2, NULL},
 	{"bingx", "{\"id\":\"8\",\"reqType\":\"unsub\",\"dataType\":\"BTC-USDT@trade\"}", 0, 1,
 	 "{\"id\":\"8\",\"code\":0,\"msg\":\"\"}"},
+	/* Bybit linear: ret_msg "" and a req_id always, "" for none */
+	{"bybit-linear",
+	 "{\"req_id\":\"1\",\"op\":\"subscribe\",\"args\":[\"publicTrade.BTCUSDT\"]}", 0, 1,
+	 BYBIT_ACK("", "subscribe", "1")},
+	{"bybit-linear", "{\"op\":\"subscribe\",\"args\":[\"orderbook.1.BTCUSDT\"]}", 0, 2,
+	 BYBIT_ACK("", "subscribe", "")},
+	{"bybit-linear", "{\"op\":\"ping\"}", SIM_REQ_PING, 2, BYBIT_ACK("pong", "ping", "")},
+	{"bybit-linear", "{\"op\":\"subscribe\",\"args\":[\"publicTrade.DOGEUSDT\"]}", -EINVAL, 2,
+	 "{\"success\":false,\"ret_msg\":\"Invalid symbol :[publicTrade.DOGEUSDT]\",\"conn_id\":"
+	 "\"*\",\"req_id\":\"\",\"op\":\"subscribe\"}"},
+	/* BingX swap: code 1 for an error; the client answers Ping with Pong */
+	{"bingx-swap", "{\"id\":\"1\",\"reqType\":\"sub\",\"dataType\":\"BTC-USDT@trade\"}", 0, 1,
+	 "{\"id\":\"1\",\"code\":0,\"msg\":\"\"}"},
+	{"bingx-swap", "{\"id\":\"2\",\"reqType\":\"sub\",\"dataType\":\"DOGE-USDT@trade\"}",
+	 -EINVAL, 1, "{\"id\":\"2\",\"code\":1,\"msg\":\"ILLEGAL_ARGUMENT\"}"},
+	{"bingx-swap", "Pong", SIM_REQ_PONG, 1, NULL},
 };
 
 static void test_script(void)
@@ -318,6 +343,9 @@ struct layout {
 	const char *taker_buy, *taker_sell; /* the side field's text */
 	const char *ts_suffix;		    /* after the ms digits ("" or ".000") */
 	const char *b_sym, *b_bid, *b_bidq, *b_ask, *b_askq, *b_ts, *b_seq, *b_cross;
+	const char *id_glob; /* the id is not the decimal id: its shape (and --record's text) */
+	const char *t_dir;   /* Bybit linear's tick direction */
+	const char *t_const; /* a field that is always the same ("code":0) */
 };
 
 static const struct layout layouts[] = {
@@ -380,6 +408,47 @@ static const struct layout layouts[] = {
 	 .b_ask = "data/a",
 	 .b_askq = "data/A",
 	 .b_ts = "data/T"},
+	{.venue = "bybit-linear",
+	 .sym = {"BTCUSDT", "ETHUSDT"},
+	 .t_sym = "data/0/s",
+	 .t_px = "data/0/p",
+	 .t_qty = "data/0/v",
+	 .t_side = "data/0/S",
+	 .t_id = "data/0/i",
+	 .t_ts = "data/0/T",
+	 .t_ts2 = "ts",
+	 .t_seq = "data/0/seq",
+	 .taker_buy = "Buy",
+	 .taker_sell = "Sell",
+	 .ts_suffix = "",
+	 .b_sym = "data/s",
+	 .b_bid = "data/b/0/0",
+	 .b_bidq = "data/b/0/1",
+	 .b_ask = "data/a/0/0",
+	 .b_askq = "data/a/0/1",
+	 .b_ts = "cts",
+	 .b_seq = "data/u",
+	 .b_cross = "data/seq",
+	 .id_glob = "########-####-5###-9###-############",
+	 .t_dir = "data/0/L"},
+	{.venue = "bingx-swap",
+	 .sym = {"BTC-USDT", "ETH-USDT"},
+	 .t_sym = "data/s",
+	 .t_px = "data/p",
+	 .t_qty = "data/q",
+	 .t_side = "data/m",
+	 .t_ts = "data/T",
+	 .taker_buy = "false",
+	 .taker_sell = "true",
+	 .ts_suffix = "",
+	 .b_sym = "data/s",
+	 .b_bid = "data/b",
+	 .b_bidq = "data/B",
+	 .b_ask = "data/a",
+	 .b_askq = "data/A",
+	 .b_ts = "data/T",
+	 .id_glob = "", /* no trade id: --record says 0 */
+	 .t_const = "code"},
 };
 
 static json_t *parse(const char *venue, const char *buf, int n)
@@ -400,8 +469,9 @@ static int64_t check_trade(const struct sim_dialect *d, const struct layout *L, 
 	struct sim_trade t;
 	char buf[2048], want[64], ts[32];
 	json_t *j;
-	int64_t seq;
+	int64_t seq, before;
 
+	before = v->sym[i].px;
 	copy = *v;
 	sim_venue_next_trade(&copy, i, id, &t);
 	j = parse(L->venue, buf, d->trade(v, i, NOW_MS, 0, id, buf, sizeof(buf)));
@@ -413,8 +483,21 @@ static int64_t check_trade(const struct sim_dialect *d, const struct layout *L, 
 	sim_dec(t.qty, 8, want, sizeof(want));
 	expect(j, L->venue, L->t_qty, want);
 	expect(j, L->venue, L->t_side, t.buyer_maker ? L->taker_sell : L->taker_buy);
-	snprintf(want, sizeof(want), "%" PRIu64, t.id);
-	expect(j, L->venue, L->t_id, want);
+	if (L->id_glob) {
+		text(L->t_id ? at(j, L->t_id) : NULL, want, sizeof(want));
+		CHECK(L->t_id ? glob(L->id_glob, want) && strcmp(want, v->last.id) == 0
+			      : strcmp(v->last.id, "0") == 0,
+		      "%s trade id %s, recorded %s", L->venue, want, v->last.id);
+	} else {
+		snprintf(want, sizeof(want), "%" PRIu64, t.id);
+		expect(j, L->venue, L->t_id, want);
+		CHECK(strcmp(want, v->last.id) == 0, "%s recorded id %s", L->venue, v->last.id);
+	}
+	expect(j, L->venue, L->t_dir,
+	       t.px > before   ? "PlusTick"
+	       : t.px < before ? "MinusTick"
+			       : "ZeroPlusTick");
+	expect(j, L->venue, L->t_const, "0");
 	snprintf(ts, sizeof(ts), "%lld%s", NOW_MS, L->ts_suffix);
 	expect(j, L->venue, L->t_ts, ts);
 	snprintf(ts, sizeof(ts), "%lld", NOW_MS);
@@ -569,6 +652,10 @@ static void test_bingx_wire(void)
 		      op == WSLAY_BINARY_FRAME,
 	      "acks are gzip'd too");
 	sim_buf_free(&out);
+	n = sim_dialect_find("bingx-swap")->ping(NOW_MS, buf, sizeof(buf));
+	CHECK(n == 4 && strcmp(buf, "Ping") == 0 &&
+		      sim_dialect_find("bingx-swap")->frame == d->frame,
+	      "swap heartbeat %s, gzip'd as spot", buf);
 	CHECK(sim_dialect_find("bybit")->ping == NULL && sim_dialect_find("gateio")->ping == NULL &&
 		      sim_dialect_find("bybit")->frame == NULL,
 	      "Bybit and Gate: WebSocket pings from the server, text frames");

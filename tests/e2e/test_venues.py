@@ -33,7 +33,12 @@ VENUES = {
     "bybit": [["BTC-USDT", "ETH-USDT"]],
     "gateio": [["BTC-USDT", "ETH-USDT"]],
     "bingx": [["BTC-USDT", "ETH-USDT"]],
+    "bybit-linear": [["BTC-USDT-PERP", "ETH-USDT-PERP"]],
+    "bingx-swap": [["BTC-USDT-PERP", "ETH-USDT-PERP"]],
 }
+# A venue's other market served by a dialect of its own (its own endpoint,
+# same native names): the feedd venue it is.
+FEED_VENUE = {"bybit-linear": "bybit", "bingx-swap": "bingx"}
 
 RATE = 20  # events/s per subscribed symbol-stream
 WINDOW = 2.5  # seconds of data per phase
@@ -61,7 +66,7 @@ def native_key(name):
 
 def record_tuple(r):
     """The tick feedd must publish for one record line, as a comparable tuple."""
-    base = (r["venue"], native_key(r["native"]), r["kind"])
+    base = (FEED_VENUE.get(r["venue"], r["venue"]), native_key(r["native"]), r["kind"])
     ts = r["exch_ts"] if r["exch_ts"] is not None else 0
     if r["kind"] == "trade":
         tid = r["trade_id"]
@@ -135,7 +140,7 @@ def write_config(d, bus, sim, sess):
     text = f"[bus]\nname = {bus}\nslots = 65536\n\n[feed]\nshutdown_timeout = 2s\n" \
            f"ca_file = {os.path.join(d, 'ca.pem')}\n"
     for name, venue, syms in sess:
-        text += f"\n[session {name}]\nvenue = {venue}\n" \
+        text += f"\n[session {name}]\nvenue = {FEED_VENUE.get(venue, venue)}\n" \
                 f"url = wss://127.0.0.1:{sim.port[venue]}\n" \
                 f"symbols = {', '.join(syms)}\nchannels = trades, bbo\n"
         text += "".join(f"{k} = {v}\n" for k, v in FAST.items())
@@ -306,7 +311,7 @@ def scenario(venue):
 
 SCENARIOS = {v: scenario(v) for v in VENUES}
 SCENARIOS["mix"] = lambda: run(list(VENUES))
-SCENARIOS["reject"] = lambda: run_reject(list(VENUES))
+SCENARIOS["reject"] = lambda: run_reject([v for v in VENUES if v not in FEED_VENUE])
 # OKX sends each bbo-tbt snapshot right after that arg's ack, before the
 # last ack of the request: feedd drops it (no data before the last answer)
 # and with it the gap flag the first BBO after a reconnection must carry.

@@ -24,6 +24,15 @@
  *   frames   every server message (data, acks, heartbeats) is gzip'd into a
  *            binary frame: "All response data from Websocket server are
  *            compressed into GZIP format"
+ *
+ * bingx-swap, the USDT-M perpetuals on /swap-market (their own listener and
+ * walks; BTC-USDT on the wire too): the same requests and acks, a reject is
+ * code 1 ("code 1 for error") and the topic limit 80403; the heartbeat is
+ * the bare text "Ping" (the client answers "Pong"); a trade is the older
+ * official example's {"code":0,"dataType":"BTC-USDT@trade","data":{"T":ms,
+ * "m":true,"p":"..","q":"..","s":"BTC-USDT"}}: no trade id (recorded as 0).
+ * The swap BBO fields are not documented: the spot ones, in the same
+ * envelope.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -40,13 +49,17 @@
 #define BINGX_MAX_STREAMS 200	 /* per connection */
 #define BINGX_ILLEGAL	  100400 /* ILLEGAL_ARGUMENT */
 #define BINGX_TOO_MANY	  100416 /* more than 200 topics on one websocket */
+#define BINGX_SWAP_ERROR  1	 /* swap: "code 1 for error" */
+#define BINGX_SWAP_LIMIT  80403	 /* swap: more than 200 topics */
 
 static void bingx_answer(struct sim_replies *out, const char *id, int code)
 {
+	const char *msg = code == BINGX_TOO_MANY || code == BINGX_SWAP_LIMIT
+				  ? "the number of topics exceeds 200"
+				  : "ILLEGAL_ARGUMENT";
+
 	sim_reply_add(out, "{\"id\":\"%.64s\",\"code\":%d,\"msg\":\"%s\"}", id ? id : "", code,
-		      code == 0		       ? ""
-		      : code == BINGX_TOO_MANY ? "the number of topics exceeds 200"
-					       : "ILLEGAL_ARGUMENT");
+		      code ? msg : "");
 }
 
 /* "BTC-USDT@trade" -> symbol and stream bit; -ENOENT when the symbol is
@@ -70,8 +83,8 @@ static int bingx_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *b
 	return 0;
 }
 
-static int bingx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
-			 struct sim_replies *out)
+static int bingx_request_on(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			    struct sim_replies *out, int swap)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(msg, n, 0, &jerr);
@@ -95,9 +108,23 @@ static int bingx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t
 			subs[sym] |= bit;
 		code = code == BINGX_TOO_MANY ? code : 0;
 	}
+	if (swap && code)
+		code = code == BINGX_TOO_MANY ? BINGX_SWAP_LIMIT : BINGX_SWAP_ERROR;
 	bingx_answer(out, id, code);
 	json_decref(root);
 	return code ? -EINVAL : 0;
+}
+
+static int bingx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			 struct sim_replies *out)
+{
+	return bingx_request_on(v, msg, n, subs, out, 0);
+}
+
+static int bingx_swap_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			      struct sim_replies *out)
+{
+	return bingx_request_on(v, msg, n, subs, out, 1);
 }
 
 /* The hook's signature: a dialect whose paths name streams writes subs. */
@@ -108,6 +135,16 @@ static int bingx_route(struct sim_venue *v, const char *target, uint8_t *subs, i
 	(void)subs;
 	*mode = 0;
 	return strcmp(target, "/market") == 0 ? 0 : 404;
+}
+
+/* The hook's signature: a dialect whose paths name streams writes subs. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+static int bingx_swap_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	*mode = 0;
+	return strcmp(target, "/swap-market") == 0 ? 0 : 404;
 }
 
 static int bingx_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
@@ -145,6 +182,45 @@ static int bingx_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf,
 		     "{\"data\":{\"A\":\"%s\",\"B\":\"%s\",\"T\":%" PRId64
 		     ",\"a\":\"%s\",\"b\":\"%s\",\"s\":\"%s\"},\"dataType\":\"%s@bookTicker\"}",
 		     aq, bq, now_ms, a, b, s, s);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* A swap trade: no id (recorded as 0). */
+static int bingx_swap_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+			    uint64_t id, char *buf, size_t len)
+{
+	struct sim_trade t;
+	char px[40], qty[40];
+	const char *s = v->sym[i].norm;
+	int n;
+
+	sim_venue_next_trade(v, i, id, &t);
+	snprintf(v->last.id, sizeof(v->last.id), "0");
+	sim_price(t.px, extra_decimals, px, sizeof(px));
+	sim_dec(t.qty, 8, qty, sizeof(qty));
+	n = snprintf(buf, len,
+		     "{\"code\":0,\"dataType\":\"%s@trade\",\"data\":{\"T\":%" PRId64
+		     ",\"m\":%s,\"p\":\"%s\",\"q\":\"%s\",\"s\":\"%s\"}}",
+		     s, now_ms, t.buyer_maker ? "true" : "false", px, qty, s);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int bingx_swap_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	struct sim_bbo q;
+	char b[40], bq[40], a[40], aq[40];
+	const char *s = v->sym[i].norm;
+	int n;
+
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec(q.bid, 8, b, sizeof(b));
+	sim_dec(q.ask, 8, a, sizeof(a));
+	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
+	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
+	n = snprintf(buf, len,
+		     "{\"code\":0,\"dataType\":\"%s@bookTicker\",\"data\":{\"A\":\"%s\",\"B\":"
+		     "\"%s\",\"T\":%" PRId64 ",\"a\":\"%s\",\"b\":\"%s\",\"s\":\"%s\"}}",
+		     s, aq, bq, now_ms, a, b, s);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
@@ -190,6 +266,13 @@ static int bingx_ping(int64_t now_ms, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
+/* The swap heartbeat: the bare text Ping. */
+static int bingx_swap_ping(int64_t now_ms, char *buf, size_t len)
+{
+	(void)now_ms;
+	return snprintf(buf, len, "Ping") == 4 ? 4 : -ENOSPC;
+}
+
 /* Every server message, gzip'd (RFC 1952) into one binary frame. */
 static int bingx_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
 		       size_t n, struct sim_buf *out, uint8_t *opcode)
@@ -232,5 +315,17 @@ const struct sim_dialect sim_dialect_bingx = {
 	.bbo = bingx_bbo,
 	.classify = bingx_classify,
 	.ping = bingx_ping,
+	.frame = bingx_frame,
+};
+
+const struct sim_dialect sim_dialect_bingx_swap = {
+	.name = "bingx-swap",
+	.paths = "/swap-market",
+	.route = bingx_swap_route,
+	.request = bingx_swap_request,
+	.trade = bingx_swap_trade,
+	.bbo = bingx_swap_bbo,
+	.classify = bingx_classify,
+	.ping = bingx_swap_ping,
 	.frame = bingx_frame,
 };
