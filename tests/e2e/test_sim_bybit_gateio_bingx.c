@@ -140,6 +140,8 @@ static const struct {
 	{"bybit", "/v5/public/linear", 404},
 	{"bingx-swap", "/swap-market", 0},
 	{"bingx-swap", "/market", 404},
+	{"gateio-futures", "/v4/ws/usdt", 0},
+	{"gateio-futures", "/ws/v4/", 404},
 };
 
 static void test_routes(void)
@@ -270,6 +272,21 @@ static const struct step script[] = {
 	{"bingx-swap", "{\"id\":\"2\",\"reqType\":\"sub\",\"dataType\":\"DOGE-USDT@trade\"}",
 	 -EINVAL, 1, "{\"id\":\"2\",\"code\":1,\"msg\":\"ILLEGAL_ARGUMENT\"}"},
 	{"bingx-swap", "Pong", SIM_REQ_PONG, 1, NULL},
+	/* Gate futures: the futures ack (no error key), no time rule */
+	{"gateio-futures",
+	 "{\"time\":123456,\"channel\":\"futures.book_ticker\",\"event\":\"subscribe\","
+	 "\"payload\":[\"BTC_USDT\"]}",
+	 0, 1,
+	 "{\"time\":*,\"time_ms\":*,\"channel\":\"futures.book_ticker\",\"event\":\"subscribe\","
+	 "\"result\":{\"status\":\"success\"}}"},
+	{"gateio-futures",
+	 "{\"time\":%lld,\"id\":2,\"channel\":\"spot.trades\",\"event\":\"subscribe\","
+	 "\"payload\":[\"BTC_USDT\"]}",
+	 -EINVAL, 1,
+	 GATE_ANS("\"id\":2,", "spot.trades", "subscribe",
+		  "{\"code\":2,\"message\":\"invalid argument\"}", "null")},
+	{"gateio-futures", "{\"time\":123456,\"channel\":\"futures.ping\"}", SIM_REQ_PING, 1,
+	 "{\"time\":*,\"time_ms\":*,\"channel\":\"futures.pong\",\"event\":\"\",\"result\":null}"},
 };
 
 static void test_script(void)
@@ -346,6 +363,7 @@ struct layout {
 	const char *id_glob; /* the id is not the decimal id: its shape (and --record's text) */
 	const char *t_dir;   /* Bybit linear's tick direction */
 	const char *t_const; /* a field that is always the same ("code":0) */
+	int contracts;	     /* quantities in contracts of 0.00001, the sign the taker side */
 };
 
 static const struct layout layouts[] = {
@@ -449,6 +467,23 @@ static const struct layout layouts[] = {
 	 .b_ts = "data/T",
 	 .id_glob = "", /* no trade id: --record says 0 */
 	 .t_const = "code"},
+	{.venue = "gateio-futures",
+	 .sym = {"BTC_USDT", "ETH_USDT"},
+	 .t_sym = "result/0/contract",
+	 .t_px = "result/0/price",
+	 .t_qty = "result/0/size",
+	 .t_id = "result/0/id",
+	 .t_ts = "result/0/create_time_ms",
+	 .t_ts2 = "time_ms",
+	 .ts_suffix = "",
+	 .b_sym = "result/s",
+	 .b_bid = "result/b",
+	 .b_bidq = "result/B",
+	 .b_ask = "result/a",
+	 .b_askq = "result/A",
+	 .b_ts = "result/t",
+	 .b_seq = "result/u",
+	 .contracts = 1},
 };
 
 static json_t *parse(const char *venue, const char *buf, int n)
@@ -480,7 +515,11 @@ static int64_t check_trade(const struct sim_dialect *d, const struct layout *L, 
 	expect(j, L->venue, L->t_sym, L->sym[i]);
 	sim_dec(t.px, 8, want, sizeof(want));
 	expect(j, L->venue, L->t_px, want);
-	sim_dec(t.qty, 8, want, sizeof(want));
+	if (L->contracts)
+		snprintf(want, sizeof(want), "%s%lld", t.buyer_maker ? "-" : "",
+			 (long long)(t.qty / 1000));
+	else
+		sim_dec(t.qty, 8, want, sizeof(want));
 	expect(j, L->venue, L->t_qty, want);
 	expect(j, L->venue, L->t_side, t.buyer_maker ? L->taker_sell : L->taker_buy);
 	if (L->id_glob) {
@@ -526,11 +565,17 @@ static int64_t check_bbo(const struct sim_dialect *d, const struct layout *L, st
 	expect(j, L->venue, L->b_sym, L->sym[i]);
 	sim_dec(q.bid, 8, want, sizeof(want));
 	expect(j, L->venue, L->b_bid, want);
-	sim_dec(q.bid_qty, 8, want, sizeof(want));
+	if (L->contracts)
+		snprintf(want, sizeof(want), "%lld", (long long)(q.bid_qty / 1000));
+	else
+		sim_dec(q.bid_qty, 8, want, sizeof(want));
 	expect(j, L->venue, L->b_bidq, want);
 	sim_dec(q.ask, 8, want, sizeof(want));
 	expect(j, L->venue, L->b_ask, want);
-	sim_dec(q.ask_qty, 8, want, sizeof(want));
+	if (L->contracts)
+		snprintf(want, sizeof(want), "%lld", (long long)(q.ask_qty / 1000));
+	else
+		sim_dec(q.ask_qty, 8, want, sizeof(want));
 	expect(j, L->venue, L->b_askq, want);
 	snprintf(want, sizeof(want), "%lld", NOW_MS);
 	expect(j, L->venue, L->b_ts, want);

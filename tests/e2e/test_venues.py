@@ -35,10 +35,14 @@ VENUES = {
     "bingx": [["BTC-USDT", "ETH-USDT"]],
     "bybit-linear": [["BTC-USDT-PERP", "ETH-USDT-PERP"]],
     "bingx-swap": [["BTC-USDT-PERP", "ETH-USDT-PERP"]],
+    "gateio-futures": [["BTC-USDT-PERP", "ETH-USDT-PERP"]],
 }
 # A venue's other market served by a dialect of its own (its own endpoint,
 # same native names): the feedd venue it is.
-FEED_VENUE = {"bybit-linear": "bybit", "bingx-swap": "bingx"}
+FEED_VENUE = {"bybit-linear": "bybit", "bingx-swap": "bingx", "gateio-futures": "gateio"}
+# Session keys a venue needs: Gate futures sizes are contracts (the
+# simulator's are 0.00001 base), published in base units.
+SESSION_EXTRA = {"gateio-futures": {"qty_unit": "base", "contract_size": "0.00001"}}
 
 RATE = 20  # events/s per subscribed symbol-stream
 WINDOW = 2.5  # seconds of data per phase
@@ -144,6 +148,7 @@ def write_config(d, bus, sim, sess):
                 f"url = wss://127.0.0.1:{sim.port[venue]}\n" \
                 f"symbols = {', '.join(syms)}\nchannels = trades, bbo\n"
         text += "".join(f"{k} = {v}\n" for k, v in FAST.items())
+        text += "".join(f"{k} = {v}\n" for k, v in SESSION_EXTRA.get(venue, {}).items())
     p = os.path.join(d, "feedd.ini")
     with open(p, "w") as f:
         f.write(text)

@@ -228,6 +228,7 @@ extern const struct sim_dialect sim_dialect_okx;
 extern const struct sim_dialect sim_dialect_bybit;
 extern const struct sim_dialect sim_dialect_bybit_linear;
 extern const struct sim_dialect sim_dialect_gateio;
+extern const struct sim_dialect sim_dialect_gateio_futures;
 extern const struct sim_dialect sim_dialect_bingx;
 extern const struct sim_dialect sim_dialect_bingx_swap;
 /* The dialect called name, or NULL; the i-th one (NULL past the last);
