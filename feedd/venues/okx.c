@@ -749,9 +749,13 @@ static void okx_reason(struct feed_venue_ctx *v, const struct feed_json_val *f)
 {
 	char m[FEED_VENUE_REASON_MAX - 32];
 	int64_t c = 0;
+	int rc = f[K_MSG].type == FEED_JSON_STRING ? feed_json_unescape(&f[K_MSG], m, sizeof(m))
+						   : -EINVAL;
 
 	(void)feed_json_i64(&f[K_CODE], &c);
-	if (f[K_MSG].type != FEED_JSON_STRING || feed_json_unescape(&f[K_MSG], m, sizeof(m)) < 0)
+	if (rc == -ENOSPC) /* a long text (60018's is ~130 bytes): its start */
+		m[sizeof(m) - 1] = '\0';
+	else if (rc < 0)
 		strcpy(m, "(no message)");
 	snprintf(v->reason, sizeof(v->reason), "code %lld: %s", (long long)c, m);
 }

@@ -7,8 +7,9 @@ line per data message), field by field, nothing missing and nothing extra;
 then each venue's connection is reset and feedd must reconnect,
 resubscribe and flag the gap on the first tick of each stream.
 
-usage: test_venues.py VENUE|mix
-Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL (meson sets them).
+usage: test_venues.py VENUE|mix|reject|snapshot-gap
+Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL (meson sets them);
+E2E_VALGRIND=1 runs the simulator under memcheck and requires a clean exit.
 """
 import json
 import os
@@ -23,27 +24,28 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as E  # noqa: E402
 from e2elib import check, log  # noqa: E402
 
-# venue -> the symbol lists of its feedd sessions (one session per list: a
-# venue whose markets live on different paths needs one session per path).
+# venue -> its feedd sessions: a symbol list, or a dict of the symbols and
+# more session keys (a venue whose markets live on different paths needs
+# one session per path; swaps in contracts need their contract_size).
 VENUES = {
     "binance": [["BTC-USDT", "ETH-USDT"]],
     "coinbase": [["BTC-USDT", "ETH-USDT"]],
     "kraken": [["BTC-USDT", "ETH-USDT"]],
-    "okx": [["BTC-USDT", "ETH-USDT"]],
+    "okx": [["BTC-USDT", "ETH-USDT"], {"symbols": ["BTC-USDT-PERP"], "contract_size": "0.01"}],
     "bybit": [["BTC-USDT", "ETH-USDT"]],
     "gateio": [["BTC-USDT", "ETH-USDT"]],
     "bingx": [["BTC-USDT", "ETH-USDT"]],
     "bybit-linear": [["BTC-USDT-PERP", "ETH-USDT-PERP"]],
     "bingx-swap": [["BTC-USDT-PERP", "ETH-USDT-PERP"]],
-    "gateio-futures": [["BTC-USDT-PERP", "ETH-USDT-PERP"]],
+    # Gate futures sizes are contracts (the simulator's: 0.00001 base each)
+    "gateio-futures": [{"symbols": ["BTC-USDT-PERP", "ETH-USDT-PERP"], "qty_unit": "base",
+                        "contract_size": "0.00001"}],
 }
 # A venue's other market served by a dialect of its own (its own endpoint,
-# same native names): the feedd venue it is.
+# same native names as the venue's spot): the feedd venue it is.
 FEED_VENUE = {"bybit-linear": "bybit", "bingx-swap": "bingx", "gateio-futures": "gateio"}
-# Session keys a venue needs: Gate futures sizes are contracts (the
-# simulator's are 0.00001 base), published in base units.
-SESSION_EXTRA = {"gateio-futures": {"qty_unit": "base", "contract_size": "0.00001"}}
 
+VALGRIND = os.environ.get("E2E_VALGRIND") == "1"
 RATE = 20  # events/s per subscribed symbol-stream
 WINDOW = 2.5  # seconds of data per phase
 DRAIN = 1.5  # seconds for feedd to publish what is in flight once the sim pauses
@@ -110,17 +112,26 @@ class VenueSim:
                 "--key", os.path.join(d, "server.key")]
         for v in self.venues:
             argv += ["--listen", "127.0.0.1:0", "--venue", v]
-        self.proc = E.Proc("sim", argv)
+        self.proc = E.Proc("sim", (E.VALGRIND if VALGRIND else []) + argv)
         self.port = {}
         k = 0
         for v in self.venues:
-            k, m = self.proc.wait_line(r"^listening 127\.0\.0\.1:(\d+)$", 30, start=k,
+            k, m = self.proc.wait_line(r"^listening 127\.0\.0\.1:(\d+)$", 60, start=k,
                                        stdout=True)
             self.port[v] = int(m.group(1))
             k += 1
 
     def ctl(self, *cmd):
         return E.Sim.ctl(self, *cmd)
+
+    def stop(self):
+        """SIGTERM: exit 0, and under memcheck no error and no descriptor left."""
+        self.proc.signal(15)
+        rc = self.proc.wait(60 if VALGRIND else 10)
+        check(rc == 0, f"mdbus-sim exit status {rc} after SIGTERM (valgrind error = 99)")
+        if VALGRIND:
+            fds = E.valgrind_fd_leaks(self.proc)
+            check(not fds, f"mdbus-sim left descriptors open: {fds}")
 
     def listener(self, venue):
         st = json.loads(self.ctl("stats"))
@@ -131,24 +142,29 @@ class VenueSim:
             return [json.loads(line) for line in f if line.strip()]
 
 
+def session_symbols(entry):
+    return entry["symbols"] if isinstance(entry, dict) else entry
+
+
 def sessions(venues):
-    """(session name, venue, symbols) of every feedd session."""
+    """(session name, venue, symbols, extra keys) of every feedd session."""
     out = []
     for v in venues:
-        for k, syms in enumerate(VENUES[v]):
-            out.append((f"{v}{k}", v, syms))
+        for k, entry in enumerate(VENUES[v]):
+            keys = {a: b for a, b in entry.items() if a != "symbols"} \
+                if isinstance(entry, dict) else {}
+            out.append((f"{v}{k}", v, session_symbols(entry), keys))
     return out
 
 
 def write_config(d, bus, sim, sess):
     text = f"[bus]\nname = {bus}\nslots = 65536\n\n[feed]\nshutdown_timeout = 2s\n" \
            f"ca_file = {os.path.join(d, 'ca.pem')}\n"
-    for name, venue, syms in sess:
+    for name, venue, syms, keys in sess:
         text += f"\n[session {name}]\nvenue = {FEED_VENUE.get(venue, venue)}\n" \
                 f"url = wss://127.0.0.1:{sim.port[venue]}\n" \
                 f"symbols = {', '.join(syms)}\nchannels = trades, bbo\n"
-        text += "".join(f"{k} = {v}\n" for k, v in FAST.items())
-        text += "".join(f"{k} = {v}\n" for k, v in SESSION_EXTRA.get(venue, {}).items())
+        text += "".join(f"{k} = {v}\n" for k, v in {**FAST, **keys}.items())
     p = os.path.join(d, "feedd.ini")
     with open(p, "w") as f:
         f.write(text)
@@ -197,7 +213,7 @@ def pause_and_compare(sim, bus, phase):
 def expected_streams(venue):
     """Subscriptions the simulator must count for the venue: trades and
     BBO of every symbol of every session."""
-    return 2 * sum(len(lst) for lst in VENUES[venue])
+    return 2 * sum(len(session_symbols(e)) for e in VENUES[venue])
 
 
 def check_resubscribed(sim, venue):
@@ -248,7 +264,7 @@ def run(venues, strict=False):
     sim = VenueSim(d, venues)
     sess = sessions(venues)
     feedd = E.Feedd(write_config(d, bus, sim, sess))
-    for name, _, _ in sess:
+    for name, _, _, _ in sess:
         feedd.wait(live_re(name), 20)
     for v in venues:
         st = sim.listener(v)
@@ -272,7 +288,7 @@ def run(venues, strict=False):
     mark = feedd.proc.count()
     for v in venues:
         check(sim.ctl("on", v, "reset").startswith("ok reset"), f"on {v} reset")
-    for name, _, _ in sess:
+    for name, _, _, _ in sess:
         feedd.wait(live_re(name), 30, mark)
     for v in venues:
         check_resubscribed(sim, v)
@@ -283,31 +299,75 @@ def run(venues, strict=False):
         check_gaps(v, recs, ticks, old_conns, strict)
     feedd.proc.signal(15)
     check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
-
-
-BAD = "FOO-XYZ"  # no simulated venue knows this quote: each answers with its reject form
+    sim.stop()
 
 
 def run_reject(venues):
-    """Each venue rejects one symbol of the session in its own documented
-    form (a per-request error, a per-stream code...): feedd must mark that
-    symbol failed, go LIVE with the others and publish exactly their ticks."""
-    d = E.make_certs(E.tmpdir("venues-reject"))
-    bus = E.bus_name("venues-reject")
+    """One unknown symbol among good ones per venue, in the venue's own
+    reject form: feedd fails only that symbol, stays connected and LIVE, and
+    the good ones flow."""
+    d = E.make_certs(E.tmpdir("vreject"))
+    bus = E.bus_name("vreject")
     sim = VenueSim(d, venues)
-    sess = [(f"{v}0", v, [VENUES[v][0][0], BAD] + VENUES[v][0][1:]) for v in venues]
+    sess = [(f"{v}0", v, session_symbols(VENUES[v][0]) + ["NOPE-XYZ"], {}) for v in venues]
     feedd = E.Feedd(write_config(d, bus, sim, sess))
-    for name, _, _ in sess:
-        feedd.wait(live_re(name), 30)
-        feedd.wait(rf"^feedd: {name}: status failed symbol={BAD}\b", 10)
-    for v in venues:
-        st = sim.listener(v)
-        check(st["subscriptions"] == 2 * len(VENUES[v][0]), f"{v}: subscriptions {st}")
+    for name, v, syms, _ in sess:
+        feedd.wait(live_re(name), 20)
+        feedd.wait(rf"^feedd: {name}: subscription rejected .*\bsymbol=NOPE-XYZ\b", 20)
     check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
     time.sleep(WINDOW)
-    pause_and_compare(sim, bus, "one symbol rejected")
+    for name, v, syms, _ in sess:
+        check(not feedd.proc.find(rf"^feedd: {name}: state \S+ -> (BACKOFF|CLOSING|FAILED)"),
+              f"{name}: a rejected symbol ended the connection")
+        check(not feedd.proc.find(rf"^feedd: {name}: subscription rejected .*symbol="
+                                  rf"(?!NOPE-XYZ\b)"), f"{name}: a good symbol was rejected")
+        st = sim.listener(v)
+        check(st["accepted"] == 1 and st["subscriptions"] == 2 * (len(syms) - 1),
+              f"{v}: good symbols not subscribed on one connection: {st}")
+    ticks, r = E.tail_json(bus, 1.0, extra=["--from-start"])
+    for name, v, syms, _ in sess:
+        mine = [t for t in ticks if t.get("venue") == v]
+        for sym in syms[:-1]:
+            for kind in ("trade", "bbo"):
+                check([t for t in mine if t["symbol"] == sym and t["kind"] == kind],
+                      f"{v}: no {kind} ticks for {sym}")
+        nope = [t.get("status") for t in mine if t["symbol"] == "NOPE-XYZ"]
+        check("failed" in nope and "up" not in nope and
+              not [t for t in mine if t["symbol"] == "NOPE-XYZ" and t["kind"] != "status"],
+              f"{v}: NOPE-XYZ ticks {nope}")
     feedd.proc.signal(15)
     check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
+    sim.stop()
+
+
+def run_faults(venues):
+    """The simulator's message faults in each venue's dialect: a bad JSON
+    message and an over-precise trade are counted and skipped (never
+    published, rounded or cut), a trade in 3 fragments is published like
+    any other; every other tick exactly as recorded; no session drops."""
+    d = E.make_certs(E.tmpdir("vfaults"))
+    bus = E.bus_name("vfaults")
+    sim = VenueSim(d, venues)
+    sess = sessions(venues)
+    feedd = E.Feedd(write_config(d, bus, sim, sess))
+    for name, _, _, _ in sess:
+        feedd.wait(live_re(name), 20)
+    check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
+    time.sleep(1.0)
+    mark = feedd.proc.count()
+    for cmd in (("badjson",), ("badprecision",), ("fragments", 3)):
+        check(sim.ctl(*cmd).startswith("ok "), f"sim {cmd}")
+    time.sleep(1.0)
+    recs, ticks = pause_and_compare(sim, bus, "faults")
+    for name, _, _, _ in sess:
+        check(not feedd.proc.find(rf"^feedd: {name}: state ", mark),
+              f"{name}: bad input dropped the session")
+        bad = feedd.proc.find(rf"^feedd: {name}: bad message skipped", mark)
+        check(len(bad) >= 2, f"{name}: bad JSON and the over-precise trade not both "
+                             f"counted: {bad}")
+    feedd.proc.signal(15)
+    check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
+    sim.stop()
 
 
 def scenario(venue):
@@ -316,7 +376,9 @@ def scenario(venue):
 
 SCENARIOS = {v: scenario(v) for v in VENUES}
 SCENARIOS["mix"] = lambda: run(list(VENUES))
+# (a perp market's dialect shares its venue's adapter and reject form)
 SCENARIOS["reject"] = lambda: run_reject([v for v in VENUES if v not in FEED_VENUE])
+SCENARIOS["faults"] = lambda: run_faults(list(VENUES))
 # OKX sends each bbo-tbt snapshot right after that arg's ack, before the
 # last ack of the request: feedd drops it (no data before the last answer)
 # and with it the gap flag the first BBO after a reconnection must carry.

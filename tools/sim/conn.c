@@ -227,9 +227,15 @@ int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p,
 		s->stats.trades_sent++;
 	else if (kind == SIM_STREAM_BBO)
 		s->stats.bbo_sent++;
-	if (s->rec && e && kind && sym >= 0 && e->kind == kind && e->sym == (uint32_t)sym)
-		conn_record(c, s->rec, e);
+	if (e && kind && sym >= 0 && e->kind == kind && e->sym == (uint32_t)sym)
+		sim_conn_record(c, e);
 	return r;
+}
+
+void sim_conn_record(struct sim_conn *c, const struct sim_last *e)
+{
+	if (c->srv->rec && e->kind)
+		conn_record(c, c->srv->rec, e);
 }
 
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns)

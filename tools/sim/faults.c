@@ -162,6 +162,8 @@ static int faults_frag(struct sim_conn *c, long n)
 		if (faults_raw(c, b0, b - a, p + a, 0) < 0)
 			return -ENOMEM;
 	}
+	if (p == s->scratch) /* a real trade: --record has it */
+		sim_conn_record(c, &c->l->venue.last);
 	s->stats.messages_sent++;
 	return 0;
 }

@@ -110,7 +110,8 @@ struct sim_bbo {
 int sim_venue_init(struct sim_venue *v, const char *symbols, uint64_t seed, char *err,
 		   size_t errlen);
 /* Finds (or, for a non-fixed venue, creates) the symbol for a native name
- * in any case ("btcusdt", "BTCUSDT"; separators '-', '_', '/' ignored).
+ * in any case ("btcusdt", "BTCUSDT"; separators '-', '_', '/' ignored); a
+ * trailing SWAP is a symbol of its own (OKX "BTC-USDT-SWAP": a perpetual).
  * Returns the index or -ENOENT for an unknown/implausible one. */
 int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n);
 /* Advances symbol i's walk by one trade (id 0: the symbol's next id). */
@@ -135,11 +136,13 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *
  * A dialect is one file (tools/sim/VENUE.c) defining a `const struct
  * sim_dialect sim_dialect_VENUE`, listed in venue.c's sim_dialects[] and in
- * tools/sim/meson.build (and tests/e2e/meson.build for the unit test). It
- * does no I/O and keeps no state of its own: the symbols and their random
- * walks are the listener's struct sim_venue (venue.c); the dialect only
- * turns requests into subscription changes and replies, and walk steps
- * into the venue's text. The server calls, per listener:
+ * tools/sim/meson.build's sim_dialect_files (the unit tests link them all).
+ * Its tests: a row of tests/e2e/test_sim_dialects.c, and a line in
+ * tests/e2e/test_venues.py's VENUES and tests/e2e/meson.build's venue list
+ * (feedd against it, every tick compared with --record). It does no I/O and keeps no state of its
+ * own: the symbols and their random walks are the listener's struct sim_venue (venue.c); the
+ * dialect only turns requests into subscription changes and replies, and walk steps into the
+ * venue's text. The server calls, per listener:
  *
  *   route     at the HTTP upgrade: is this path served (Binance /ws,
  *             /stream?streams=...), and which streams does it subscribe by
@@ -297,6 +300,9 @@ int sim_conn_send_msg(struct sim_conn *c, int sym, uint8_t kind, const void *p, 
  * --record written there when e is the step it prints (same sym and kind). */
 int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p, size_t n,
 		       const struct sim_last *e);
+/* --record: one line for step e sent to c by other means (the fragments
+ * fault); nothing without --record or for kind 0. */
+void sim_conn_record(struct sim_conn *c, const struct sim_last *e);
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns);
 
 /* ---- server (server.c) -------------------------------------------------------------- */

@@ -201,7 +201,7 @@ static int venue_find(const struct sim_venue *v, const char *lower, size_t n)
 int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n)
 {
 	char lower[SIM_NATIVE_MAX], upper[SIM_NATIVE_MAX], norm[SIM_NATIVE_MAX];
-	size_t k = 0, q;
+	size_t k = 0, q, m;
 	int r;
 
 	for (size_t j = 0; j < n; j++) {
@@ -212,13 +212,16 @@ int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n)
 		lower[k++] = (char)tolower((unsigned char)name[j]);
 	}
 	r = venue_find(v, lower, k);
-	if (r >= 0 || v->fixed || !venue_plausible(lower, k))
+	/* a perpetual swap names its market after the pair (OKX BTC-USDT-SWAP) */
+	m = k > 4 && memcmp(lower + k - 4, "swap", 4) == 0 ? 4 : 0;
+	if (r >= 0 || v->fixed || !venue_plausible(lower, k - m))
 		return r;
 	for (size_t j = 0; j < k; j++)
 		upper[j] = (char)toupper((unsigned char)lower[j]);
 	upper[k] = '\0';
-	q = venue_quote(lower, k);
-	snprintf(norm, sizeof(norm), "%.*s-%s", (int)(k - q), upper, upper + k - q);
+	q = venue_quote(lower, k - m);
+	snprintf(norm, sizeof(norm), "%.*s-%.*s%s", (int)(k - m - q), upper, (int)q,
+		 upper + k - m - q, m ? "-SWAP" : "");
 	return venue_add(v, upper, norm);
 }
 
