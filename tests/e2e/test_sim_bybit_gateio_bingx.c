@@ -263,7 +263,17 @@ static const struct step script[] = {
 	{"bybit-linear", "{\"op\":\"subscribe\",\"args\":[\"orderbook.1.BTCUSDT\"]}", 0, 2,
 	 BYBIT_ACK("", "subscribe", "")},
 	{"bybit-linear", "{\"op\":\"ping\"}", SIM_REQ_PING, 2, BYBIT_ACK("pong", "ping", "")},
-	{"bybit-linear", "{\"op\":\"subscribe\",\"args\":[\"publicTrade.DOGEUSDT\"]}", -EINVAL, 2,
+	/* linear: no args limit (spot's 10 does not apply) */
+	{"bybit-linear",
+	 "{\"req_id\":\"9\",\"op\":\"subscribe\",\"args\":[\"publicTrade.ETHUSDT\",\"publicTrade."
+	 "ETHUSDT\","
+	 "\"publicTrade.ETHUSDT\",\"publicTrade.ETHUSDT\",\"publicTrade.ETHUSDT\",\"publicTrade."
+	 "ETHUSDT\","
+	 "\"publicTrade.ETHUSDT\",\"publicTrade.ETHUSDT\",\"publicTrade.ETHUSDT\",\"publicTrade."
+	 "ETHUSDT\","
+	 "\"publicTrade.ETHUSDT\"]}",
+	 0, 3, BYBIT_ACK("", "subscribe", "9")},
+	{"bybit-linear", "{\"op\":\"subscribe\",\"args\":[\"publicTrade.DOGEUSDT\"]}", -EINVAL, 3,
 	 "{\"success\":false,\"ret_msg\":\"Invalid symbol :[publicTrade.DOGEUSDT]\",\"conn_id\":"
 	 "\"*\",\"req_id\":\"\",\"op\":\"subscribe\"}"},
 	/* BingX swap: code 1 for an error; the client answers Ping with Pong */

@@ -49,7 +49,7 @@
 
 #define BYBIT_TRADE    "publicTrade."
 #define BYBIT_BOOK     "orderbook.1."
-#define BYBIT_MAX_ARGS 10 /* spot: args per subscribe request */
+#define BYBIT_MAX_ARGS 10 /* spot: args per subscribe request (linear: no limit) */
 
 /* The connection's conn_id: a UUID-shaped hash of its subs table. */
 static void bybit_conn_id(const uint8_t *subs, char *out, size_t len)
@@ -105,7 +105,7 @@ static int bybit_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *s
 	uint8_t next[SIM_MAX_SYMBOLS];
 	char why[160];
 
-	if (!json_is_array(args) || json_array_size(args) > BYBIT_MAX_ARGS) {
+	if (!json_is_array(args) || (!linear && json_array_size(args) > BYBIT_MAX_ARGS)) {
 		bybit_answer(out, subs, 0, "error:args must be an array of at most 10 topics",
 			     req_id, op, linear);
 		return -EINVAL;
