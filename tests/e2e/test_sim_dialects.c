@@ -52,6 +52,7 @@ struct dialect_case {
 	const char *side_path; /* where the trade's side is ("data/0/side") */
 	int side_is_maker;     /* Coinbase: the maker's side */
 	const char *beat;      /* substring of a heartbeat while subscribed */
+	const char *hello;     /* the greeting of a new connection, or NULL */
 };
 
 static const struct dialect_case cases[] = {
@@ -83,7 +84,10 @@ static const struct dialect_case cases[] = {
 				 "[\"BTC-USDT\"]}",
 				 -1, 1, 0, "level2 is not a valid channel", NULL, 2},
 				{"{\"type\":\"unsubscribe\",\"channels\":[\"matches\"]}", 0, 1, 0,
-				 "{\"name\":\"matches\",\"product_ids\":[]}", NULL, 1},
+				 "{\"type\":\"subscriptions\",\"channels\":[{\"name\":\"ticker\","
+				 "\"product_ids\":"
+				 "[\"ETH-USDT\"]},{\"name\":\"heartbeat\"",
+				 NULL, 1},
 				{"{\"type\":\"subscribe\",\"channels\":[{\"name\":\"matches\","
 				 "\"product_ids\":[\"BTC-USDT\",\"ETH-USDT\"]}]}",
 				 0, 3, 2, "{\"type\":\"subscriptions\"", "\"ETH-USDT\"", 3},
@@ -159,6 +163,8 @@ static const struct dialect_case cases[] = {
 		.side_path = "data/0/side",
 		.side_is_maker = 0,
 		.beat = "{\"channel\":\"heartbeat\"}",
+		.hello = "{\"channel\":\"status\",\"data\":[{\"api_version\":\"v2\","
+			 "\"connection_id\":",
 	},
 	{
 		.name = "okx",
@@ -322,6 +328,14 @@ static void test_case(const struct dialect_case *c)
 	CHECK(d->route(&v, c->path, subs, &mode) == 0 && mode == 0, "%s path %s", c->name, c->path);
 	CHECK(d->route(&v, c->bad_path, subs, &mode) == 404, "%s path %s", c->name, c->bad_path);
 	memset(&rep, 0, sizeof(rep));
+	CHECK(!d->hello == !c->hello, "%s: greeting", c->name);
+	if (d->hello) {
+		d->hello(&v, 3, 1700000000123, &rep);
+		CHECK(rep.n == 1 && strstr(sim_reply(&rep, 0), c->hello) &&
+			      strstr(sim_reply(&rep, 0), "\"system\":\"online\""),
+		      "%s hello %s", c->name, sim_reply(&rep, 0));
+		memset(&rep, 0, sizeof(rep));
+	}
 	if (d->beat) {
 		d->beat(&v, subs, 1700000000123, &rep);
 		CHECK(rep.n == 0, "%s: a heartbeat with no subscription", c->name);

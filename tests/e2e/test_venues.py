@@ -7,7 +7,7 @@ line per data message), field by field, nothing missing and nothing extra;
 then each venue's connection is reset and feedd must reconnect,
 resubscribe and flag the gap on the first tick of each stream.
 
-usage: test_venues.py VENUE|mix|reject|snapshot-gap
+usage: test_venues.py VENUE|mix|reject|faults|snapshot-gap
 Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL (meson sets them);
 E2E_VALGRIND=1 runs the simulator under memcheck and requires a clean exit.
 """
@@ -259,6 +259,7 @@ def check_gaps(venue, recs, ticks, old_conns, strict):
 
 
 def run(venues, strict=False):
+    """Exact ticks, a reset of every venue, exact ticks again and the gaps."""
     d = E.make_certs(E.tmpdir("venues"))
     bus = E.bus_name("venues")
     sim = VenueSim(d, venues)

@@ -143,7 +143,12 @@ static void cb_subscriptions(const struct sim_venue *v, const uint8_t *subs,
 
 	for (size_t c = 0; c < CB_NCH && off < sizeof(text); c++) {
 		const char *psep = "";
+		uint32_t any = 0;
 
+		for (uint32_t i = 0; i < v->nsym; i++)
+			any |= subs[i] & cb_channels[c].bit;
+		if (!any)
+			continue; /* a channel with no product is not listed */
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 					"%s{\"name\":\"%s\",\"product_ids\":[", csep,
 					cb_channels[c].name);

@@ -404,6 +404,20 @@ static int conn_header(const char *req, const char *name, char *out, size_t len)
 	return -ENOENT;
 }
 
+static void conn_send_replies(struct sim_conn *c, const struct sim_replies *rep);
+
+/* The dialect's greeting on a new connection (Kraken's status message). */
+static void conn_hello(struct sim_conn *c)
+{
+	struct sim_replies *rep;
+
+	if (!c->l->d->hello || !(rep = calloc(1, sizeof(*rep))))
+		return;
+	if (c->l->d->hello(&c->l->venue, c->id, tools_now_ns(CLOCK_REALTIME) / 1000000, rep) >= 0)
+		conn_send_replies(c, rep);
+	free(rep);
+}
+
 static void conn_http_respond(struct sim_conn *c, int64_t now_ns)
 {
 	struct sim_server *s = c->srv;
@@ -428,6 +442,7 @@ static void conn_http_respond(struct sim_conn *c, int64_t now_ns)
 	c->state = SIM_CS_OPEN;
 	c->next_ping_ns = now_ns + s->opt.ping_interval_ms * 1000000;
 	c->next_beat_ns = now_ns + SIM_BEAT_NS;
+	conn_hello(c);
 	s->stats.upgrades++;
 	c->l->upgrades++;
 	conn_log(c, "websocket open path=%s%s", c->req_path,

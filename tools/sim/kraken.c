@@ -27,6 +27,9 @@
  *   ping      {"method":"ping","req_id":N} -> {"method":"pong","req_id":N,
  *              "time_in":..,"time_out":..}
  *   heartbeat {"channel":"heartbeat"} each second while subscribed
+ *   status    on connecting: {"channel":"status","data":[{"api_version":"v2",
+ *              "connection_id":N,"system":"online","version":"2.0.0"}],
+ *              "type":"update"}
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -247,6 +250,18 @@ static int kr_beat(struct sim_venue *v, const uint8_t *subs, int64_t now_ms,
 	return 0;
 }
 
+/* The status message a new connection gets first. */
+static int kr_hello(struct sim_venue *v, uint64_t conn_id, int64_t now_ms, struct sim_replies *out)
+{
+	(void)v;
+	(void)now_ms;
+	return sim_reply_add(out,
+			     "{\"channel\":\"status\",\"data\":[{\"api_version\":\"v2\","
+			     "\"connection_id\":%" PRIu64 ",\"system\":\"online\",\"version\":"
+			     "\"2.0.0\"}],\"type\":\"update\"}",
+			     (uint64_t)0xbffe4c7a00000000ull | conn_id);
+}
+
 const struct sim_dialect sim_dialect_kraken = {
 	.name = "kraken",
 	.paths = "/v2",
@@ -258,4 +273,5 @@ const struct sim_dialect sim_dialect_kraken = {
 	.ping = NULL, /* the client pings ({"method":"ping"}); no server ping documented */
 	.frame = NULL,
 	.beat = kr_beat,
+	.hello = kr_hello,
 };

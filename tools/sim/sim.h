@@ -181,6 +181,8 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *   beat      optional: once a second per open connection, the venue's own
  *             periodic messages for what subs holds (Kraken's heartbeat
  *             channel, Coinbase's heartbeat per product): replies, 0 or more.
+ *   hello     optional: what the venue sends as soon as a connection is
+ *             open (Kraken's status message): replies, 0 or more.
  *
  * A request may answer with data too (a venue's snapshot on subscribe):
  * sim_reply_data adds it, printed from v->last, and it is sent, counted and
@@ -225,6 +227,8 @@ struct sim_dialect {
 		     size_t n, struct sim_buf *out, uint8_t *opcode);
 	int (*beat)(struct sim_venue *v, const uint8_t *subs, int64_t now_ms,
 		    struct sim_replies *out);
+	int (*hello)(struct sim_venue *v, uint64_t conn_id, int64_t now_ms,
+		     struct sim_replies *out);
 };
 
 extern const struct sim_dialect sim_dialect_binance;
