@@ -36,7 +36,7 @@ static int failures;
 
 #define NOW_MS 1654590456323LL /* 2022-06-07T08:27:36.323Z, BingX's documented example */
 
-/* ---- helpers ------------------------------------------------------------------------ */
+/* ---- utilities ---------------------------------------------------------------------- */
 
 /* Glob match: '*' is any run of characters (possibly empty), '#' any one; on a
  * mismatch the last '*' takes one more character. */
