@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# The mdbus demo: an exchange simulator (mdbus-sim, TLS WebSocket, Binance
-# dialect) feeds feedd, which publishes normalized ticks on a shared-memory
-# bus that mdbus-tail prints. Halfway through, the simulator resets the
-# connection: feedd logs the error, backs off, reconnects, resubscribes, and
-# ticks flow again (the first ones flagged "gap"). Then everything stops
-# cleanly with SIGTERM.
+# The mdbus demo: one exchange simulator process (mdbus-sim, TLS WebSocket)
+# speaks several venues on several ports, each in its own dialect; feedd runs
+# one session per venue and publishes normalized ticks on one shared-memory
+# bus that mdbus-tail prints, the same BTC-USDT from every venue side by side.
+# Halfway through, the simulator resets one venue's connection: feedd logs the
+# error, backs off, reconnects, resubscribes, and that venue's ticks flow
+# again (the first ones flagged "gap") while the others never stop. mdbus-top
+# then shows every session and instrument; everything stops cleanly with SIGTERM.
 #
 #   bash scripts/demo.sh            (as root on a fresh Debian 12: installs packages)
 #   DEMO_SECONDS=20 bash scripts/demo.sh    ticks shown before the reset (default 10)
+#   DEMO_VENUES="binance okx" ...           the venues (default: eight of them)
 #   DEMO_BUILD=build-x                      build directory (default build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${DEMO_SECONDS:-10}
+read -r -a VENUES <<<"${DEMO_VENUES:-binance coinbase kraken okx bybit gateio bingx mexc}"
+RESET=$((${#VENUES[@]} > 1 ? 1 : 0)) # the listener (venue index) whose connection is reset
 BUILD=${DEMO_BUILD:-build}
 AFTER=$(( SECS / 2 > 3 ? SECS / 2 : 3 ))
 
@@ -68,13 +73,19 @@ wait_for() {
 say "test certificates (a private CA) in $tmp/certs"
 "$SIM" --make-certs "$tmp/certs"
 
-say "mdbus-sim on loopback"
-"$SIM" --listen 127.0.0.1:0 --cert "$tmp/certs/server.pem" --key "$tmp/certs/server.key" \
-	--control "$tmp/sim.ctl" --rate 2 --ping-interval 5s >"$tmp/sim.out" 2>"$tmp/sim.log" &
+say "mdbus-sim on loopback: ${VENUES[*]}, one port each"
+args=()
+for v in "${VENUES[@]}"; do args+=(--listen 127.0.0.1:0 --venue "$v"); done
+"$SIM" "${args[@]}" --cert "$tmp/certs/server.pem" --key "$tmp/certs/server.key" \
+	--control "$tmp/sim.ctl" --rate 1 --ping-interval 5s >"$tmp/sim.out" 2>"$tmp/sim.log" &
 sim_pid=$!
-wait_for '^listening ' 10 "$tmp/sim.out"
-port=$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/sim.out")
-echo "listening on 127.0.0.1:$port (wss://localhost:$port/ws)"
+for ((i = 0; i < 100; i++)); do
+	[ "$(grep -c '^listening ' "$tmp/sim.out" 2>/dev/null)" -ge "${#VENUES[@]}" ] && break
+	sleep 0.1
+done
+mapfile -t ports < <(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/sim.out")
+[ "${#ports[@]}" -eq "${#VENUES[@]}" ] || { echo "demo: the simulator did not listen" >&2; exit 1; }
+for i in "${!VENUES[@]}"; do echo "  ${VENUES[$i]}: wss://localhost:${ports[$i]}"; done
 
 cat >"$tmp/feedd.ini" <<EOF
 [bus]
@@ -84,15 +95,19 @@ slots = 65536
 [feed]
 shutdown_timeout = 2s
 ca_file = $tmp/certs/ca.pem
+EOF
+# url = scheme, host and port only: each venue keeps its own paths.
+for i in "${!VENUES[@]}"; do
+	cat >>"$tmp/feedd.ini" <<EOF
 
-[session sim-binance]
-venue = binance
-url = wss://localhost:$port/ws
+[session sim-${VENUES[$i]}]
+venue = ${VENUES[$i]}
+url = wss://localhost:${ports[$i]}
 symbols = BTC-USDT, ETH-USDT
 channels = trades, bbo
-ping_interval = 5s
 reconnect_initial = 500ms
 EOF
+done
 say "feedd config"
 cat "$tmp/feedd.ini"
 
@@ -102,21 +117,22 @@ say "feedd -c feedd.ini (its log is shown with a 'feedd |' prefix)"
 # tee/sed pair ends by itself when feedd closes its stderr.
 "$FEEDD" -c "$tmp/feedd.ini" 2> >(tee -a "$tmp/feedd.log" | sed -u 's/^/  feedd | /' >&2) &
 feedd_pid=$!
-wait_for 'state [A-Z_]+ -> LIVE' 20 "$tmp/feedd.log"
+for v in "${VENUES[@]}"; do wait_for "sim-$v: state [A-Z_]+ -> LIVE" 30 "$tmp/feedd.log"; done
 
 say "mdbus-tail --bus $bus for ${SECS}s"
 "$TAIL" --bus "$bus" --timeout "$SECS" || true
 
-say "fault injection: the exchange resets the TCP connection (ticks keep printing:"
-echo "   status down/up ticks and the [\"gap\"] flag on the first ticks after it mark the hole)"
+say "fault injection: ${VENUES[$RESET]} resets the TCP connection (ticks keep printing:"
+echo "   its status down/up ticks and the [\"gap\"] flag on its first ticks after it mark the"
+echo "   hole; the other venues never stop)"
 "$TAIL" --bus "$bus" --timeout "$((AFTER + 1))" &
 tail_pid=$!
 sleep 1
-"$SIM" --ctl "$tmp/sim.ctl" reset
+"$SIM" --ctl "$tmp/sim.ctl" on "$RESET" reset
 wait "$tail_pid" || true
 tail_pid=""
 
-say "mdbus-top --once: the watchdog's view (feed heartbeat, session state and counters, instruments)"
+say "mdbus-top --once: the watchdog's view (feed heartbeat, every venue's session state and counters, instruments)"
 "$TOP" --bus "$bus" --once || true
 
 say "SIGTERM to feedd"

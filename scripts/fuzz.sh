@@ -2,8 +2,9 @@
 # Runs the libFuzzer targets of tests/fuzz (clang, ASan + UBSan) in build-fuzz/.
 #
 #   bash scripts/fuzz.sh [TARGET|all] [SECONDS]     a fuzz session (default: all, 300 s each)
-#   bash scripts/fuzz.sh --smoke [TARGET|all] [SECONDS]    what scripts/test.sh runs (15 s each)
+#   bash scripts/fuzz.sh --smoke [TARGET|all] [SECONDS]    what scripts/test.sh runs (10 s each)
 #   bash scripts/fuzz.sh --list                      the target names
+#   bash scripts/fuzz.sh --build                     configure and build only
 #
 # A session keeps what it learns: each target's working corpus lives in
 # build-fuzz/corpus/TARGET (seeded from tests/fuzz/corpus/TARGET, never written
@@ -18,13 +19,18 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-TARGETS="upgrade ws binance bingx venues jsonscan decimal units config reader"
+TARGETS="upgrade ws binance bingx mexc protobuf venues jsonscan decimal units config reader"
 BUILD=${FUZZ_BUILD:-build-fuzz}
 JOBS=${FUZZ_JOBS:-2}
 INPUT_TIMEOUT=${FUZZ_INPUT_TIMEOUT:-25}
 
 smoke=0
+build_only=0
 case "${1:-}" in
+--build)
+	build_only=1
+	shift
+	;;
 --list)
 	echo "$TARGETS" | tr ' ' '\n'
 	exit 0
@@ -35,7 +41,7 @@ case "${1:-}" in
 	;;
 esac
 which=${1:-all}
-if [ "$smoke" = 1 ]; then secs=${2:-15}; else secs=${2:-300}; fi
+if [ "$smoke" = 1 ]; then secs=${2:-10}; else secs=${2:-300}; fi
 [ "$which" = all ] && which=$TARGETS
 for t in $which; do
 	case " $TARGETS " in
@@ -79,6 +85,7 @@ if ! ninja -C "$BUILD" fuzz >"$BUILD/fuzz-ninja.log" 2>&1; then
 	echo "fuzz-result build FAIL (ninja)"
 	exit 1
 fi
+[ "$build_only" = 0 ] || exit 0
 
 work=$BUILD/corpus
 if [ "$smoke" = 1 ]; then

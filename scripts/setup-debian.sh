@@ -8,6 +8,7 @@ PKGS=(
   libclang-rt-14-dev
   liburing-dev libssl-dev openssl ca-certificates libwslay-dev libinih-dev
   libjansson-dev libncurses-dev zlib1g-dev libc-ares-dev
+  protobuf-c-compiler libprotobuf-c-dev
   libzmq3-dev iceoryx libiceoryx-binding-c-dev libiceoryx-posh-dev
   libiceoryx-hoofs-dev
   gnuplot-nox tmux valgrind python3 python3-websockets procps iproute2 util-linux

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Builds mdbus three ways and runs every test:
+# Builds mdbus six ways and runs every test:
 #   build/       default (-Werror, debugoptimized): suites unit, stress, e2e, valgrind, smoke, lint
-#   build-asan/  ASan + UBSan: unit and e2e (stress/smoke too slow, valgrind incompatible,
-#                lint needs to run once only)
-#   build-tsan/  ThreadSanitizer: suite tsan (ring logic with threads)
+#   build-asan/  ASan + UBSan: unit and e2e, chaos included (stress/smoke too slow, valgrind
+#                incompatible, lint needs to run once only)
+#   build-tsan/  ThreadSanitizer: suite tsan (ring and health seqlocks with threads); only the
+#                tsan tests' targets are built
 #   build-release/  a packager's -Dbuildtype=release (-O3, NDEBUG): suite unit
 #   build-plain/    -Dbuildtype=plain with Debian's default CFLAGS: must compile (-Werror)
 #   build-fuzz/     clang, libFuzzer, ASan + UBSan: every fuzz target of tests/fuzz for a short
-#                   bounded run (scripts/fuzz.sh --smoke; MDBUS_FUZZ_SECONDS, default 15), one
+#                   bounded run (scripts/fuzz.sh --smoke; MDBUS_FUZZ_SECONDS, default 10), one
 #                   test each
 # Ends with one line "N passed, N failed". Exit 0 only if nothing failed.
-# MDBUS_TEST_QUICK=1 skips the sanitizer builds (for quick local loops).
+# MDBUS_TEST_QUICK=1 skips the sanitizer, release, plain and fuzz builds (quick local loops).
+#
+# Time: the end-to-end tests run one at a time and mostly wait on timers, so the CPU-bound
+# work (compiling the other five trees, clang-tidy, the TSan and release unit runs, fuzzing)
+# runs beside them at nice 19, where it barely delays a test's processes (clang-tidy gets
+# three times its timeout there). The chaos suite runs in the ASan build only: the same
+# invariants, plus memory errors and leaks.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -18,50 +25,70 @@ bash scripts/setup-debian.sh || { echo "setup failed"; echo "0 passed, 1 failed"
 
 passed=0
 failed=0
+quick=${MDBUS_TEST_QUICK:-0}
+logs=build-logs
+rm -rf "$logs"
+mkdir -p "$logs"
 
-count_results() { # $1 = build dir
-	local log="$1/meson-logs/testlog.json"
+count_results() { # $1 = a meson test log (testlog.json or --logbase NAME.json)
+	local log=$1 p f
 	[ -f "$log" ] || return 0
-	local p f
 	p=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(sum(1 for x in r if x["result"] in ("OK","EXPECTEDFAIL")))' "$log")
 	f=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(sum(1 for x in r if x["result"] not in ("OK","EXPECTEDFAIL","SKIP")))' "$log")
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
 
-run_build() { # $1 = dir, $2 = meson setup options, rest = meson test args (none: build only)
+build() { # $1 = dir, $2 = meson setup options, rest = ninja targets (none: all). 0 or 1.
 	local dir="$1" opts="$2"
 	shift 2
-	echo "== $dir: configure and build"
 	if [ ! -f "$dir/build.ninja" ]; then
 		# shellcheck disable=SC2086
-		meson setup "$dir" $opts >"$dir.setup.log" 2>&1 || {
-			cat "$dir.setup.log"; failed=$((failed + 1)); return; }
+		meson setup "$dir" $opts >"$logs/$dir.setup.log" 2>&1 || {
+			cat "$logs/$dir.setup.log"; echo "== $dir: CONFIGURE FAILED"; return 1; }
 	fi
-	if ! ninja -C "$dir" >"$dir.ninja.log" 2>&1; then
-		tail -50 "$dir.ninja.log"
+	if ! ninja -C "$dir" "$@" >"$logs/$dir.ninja.log" 2>&1; then
+		tail -50 "$logs/$dir.ninja.log"
 		echo "== $dir: BUILD FAILED"
-		failed=$((failed + 1))
-		return
+		return 1
 	fi
-	if [ $# -eq 0 ]; then
-		echo "== $dir: build OK"
-		passed=$((passed + 1))
-		return
-	fi
-	rm -f "$dir/meson-logs/testlog.json"
-	echo "== $dir: test $*"
-	meson test -C "$dir" --print-errorlogs "$@"
-	count_results "$dir"
+	echo "== $dir: build OK"
+}
+
+# The five other trees, built at nice 19 while build/'s tests run. Verdicts in
+# $logs/DIR.built (0 = built).
+build_others() {
+	local d
+	build build-asan "-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug"
+	echo $? >"$logs/build-asan.built"
+	build build-tsan "-Db_sanitize=thread -Db_lundef=false" tests/bus/test_tsan \
+		tests/health/test_health_torn
+	echo $? >"$logs/build-tsan.built"
+	# What a packager builds must compile warning-free and pass the unit tests.
+	build build-release "-Dbuildtype=release"
+	echo $? >"$logs/build-release.built"
+	CFLAGS="-O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2" \
+		build build-plain "-Dbuildtype=plain"
+	echo $? >"$logs/build-plain.built"
+	bash scripts/fuzz.sh --build >"$logs/build-fuzz.log" 2>&1
+	d=$?
+	[ "$d" = 0 ] || cat "$logs/build-fuzz.log"
+	echo $d >"$logs/build-fuzz.built"
+}
+
+built() { # $1 = dir: did build_others build it? Counts a failed build once.
+	local rc
+	rc=$(cat "$logs/$1.built" 2>/dev/null || echo 1)
+	[ "$rc" = 0 ] && return 0
+	failed=$((failed + 1))
+	return 1
 }
 
 # Each libFuzzer target counts as one test: PASS, or FAIL on any crash or report.
 # A target without a verdict (build failure, script killed) counts as failed.
-run_fuzz_smoke() {
-	local out rc p f want
-	out=$(bash scripts/fuzz.sh --smoke all "${MDBUS_FUZZ_SECONDS:-15}" 2>&1)
-	rc=$?
-	echo "$out"
+fuzz_counts() { # $1 = the output of scripts/fuzz.sh --smoke, $2 = its exit status
+	local out rc=$2 p f want
+	out=$(cat "$1")
 	want=$(bash scripts/fuzz.sh --list | wc -l)
 	p=$(echo "$out" | grep -c '^fuzz-result .* PASS')
 	f=$(echo "$out" | grep -c '^fuzz-result .* FAIL')
@@ -76,17 +103,66 @@ run_fuzz_smoke() {
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export ASAN_OPTIONS="detect_leaks=1"
 
-run_build build "" --no-suite tsan
-if [ "${MDBUS_TEST_QUICK:-0}" != 1 ]; then
-	run_build build-asan "-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug" \
-		--no-suite stress --no-suite valgrind --no-suite tsan --no-suite smoke --no-suite lint
-	run_build build-tsan "-Db_sanitize=thread -Db_lundef=false" --suite tsan
-	# What a packager builds must compile warning-free and pass the unit tests.
-	run_build build-release "-Dbuildtype=release" --suite unit
-	CFLAGS="-O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2" \
-		run_build build-plain "-Dbuildtype=plain"
-	run_fuzz_smoke
+echo "== build: configure and build"
+if ! build build ""; then
+	echo "0 passed, 1 failed"
+	exit 1
 fi
+
+if [ "$quick" = 1 ]; then
+	echo "== build: test (quick: this build only)"
+	meson test -C build --no-rebuild --print-errorlogs --no-suite tsan
+	count_results build/meson-logs/testlog.json
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
+
+# build/'s tests run in front, then build-asan's. Beside them, one chain at nice 19: the other
+# trees (build-asan first: the front waits for it), clang-tidy, the TSan and release unit runs
+# and fuzzing. Its verdicts are counted once both are done.
+background() {
+	nice -n 19 bash -c "$(declare -f build build_others); logs=$logs; build_others" \
+		>"$logs/others.log" 2>&1
+	nice -n 19 meson test -C build --no-rebuild --print-errorlogs --suite lint --logbase lint -t 3 \
+		>"$logs/lint.log" 2>&1
+	[ "$(cat "$logs/build-tsan.built")" = 0 ] &&
+		nice -n 19 meson test -C build-tsan --no-rebuild --print-errorlogs --suite tsan \
+			>"$logs/tsan.log" 2>&1
+	[ "$(cat "$logs/build-release.built")" = 0 ] &&
+		nice -n 19 meson test -C build-release --no-rebuild --print-errorlogs --suite unit \
+			>"$logs/release.log" 2>&1
+	if [ "$(cat "$logs/build-fuzz.built")" = 0 ]; then
+		nice -n 19 bash scripts/fuzz.sh --smoke all "${MDBUS_FUZZ_SECONDS:-10}" >"$logs/fuzz.log" 2>&1
+		echo $? >"$logs/fuzz.rc"
+	fi
+}
+background &
+bg=$!
+
+echo "== build: test (chaos runs in build-asan)"
+meson test -C build --no-rebuild --print-errorlogs --no-suite tsan --no-suite lint \
+	--no-suite chaos
+count_results build/meson-logs/testlog.json
+
+while [ ! -f "$logs/build-asan.built" ] && kill -0 "$bg" 2>/dev/null; do sleep 1; done
+if built build-asan; then
+	echo "== build-asan: test"
+	meson test -C build-asan --no-rebuild --print-errorlogs --no-suite stress \
+		--no-suite valgrind --no-suite tsan --no-suite smoke --no-suite lint
+	count_results build-asan/meson-logs/testlog.json
+fi
+
+echo "== waiting for the builds, clang-tidy, TSan, release and fuzz runs"
+wait "$bg"
+cat "$logs/others.log" "$logs/lint.log" "$logs/tsan.log" "$logs/release.log" "$logs/fuzz.log" \
+	2>/dev/null
+count_results build/meson-logs/lint.json
+for d in build-tsan build-release; do
+	built "$d" && count_results "$d/meson-logs/testlog.json"
+done
+built build-plain && passed=$((passed + 1))
+built build-fuzz && fuzz_counts "$logs/fuzz.log" "$(cat "$logs/fuzz.rc" 2>/dev/null || echo 1)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

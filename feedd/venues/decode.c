@@ -5,9 +5,17 @@
  * and reset per message, so the hot path
  * neither allocates nor syscalls; the output goes into the ctx's scratch
  * buffer, and a message larger than the scratch is refused, not truncated.
+ *
+ * Also the protobuf decoder (feed_venue_pb_unpack, MEXC spot): protobuf-c
+ * unpacks into an arena over the same scratch, reset per message, so a
+ * protobuf frame costs no allocation either; a message whose unpacked form
+ * does not fit is refused the same way.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <protobuf-c/protobuf-c.h>
 #define ZLIB_CONST /* next_in is const: no cast */
 #include <zlib.h>
 
@@ -103,4 +111,52 @@ void feed_venue_decode_free(struct feed_venue_ctx *v)
 	inflateEnd(&zs[1]);
 	free(zs);
 	v->zs = NULL;
+}
+
+/* ---- protobuf (protobuf-c) into a fixed arena -------------------------------- */
+
+/* An arena over the ctx's scratch, emptied per message: protobuf-c's
+ * allocations (the message, its strings, repeated arrays, unknown fields)
+ * are cut from it in order, and nothing is ever freed one by one. */
+struct pb_arena {
+	uint8_t *base;
+	size_t size, used;
+	int overflow;
+};
+
+#define PB_ALIGN ((size_t) _Alignof(max_align_t))
+
+static void *pb_alloc(void *data, size_t n)
+{
+	struct pb_arena *a = data;
+	size_t need = (n + PB_ALIGN - 1) & ~(PB_ALIGN - 1);
+
+	if (need < n || need > a->size - a->used) {
+		a->overflow = 1;
+		return NULL;
+	}
+	a->used += need;
+	return a->base + a->used - need;
+}
+
+static void pb_free(void *data, void *p)
+{
+	(void)data, (void)p; /* the whole arena goes at the next message */
+}
+
+int feed_venue_pb_unpack(struct feed_venue_ctx *v, const struct ProtobufCMessageDescriptor *d,
+			 const uint8_t *p, size_t n, struct ProtobufCMessage **msg)
+{
+	size_t skip = (PB_ALIGN - (uintptr_t)v->scratch % PB_ALIGN) % PB_ALIGN;
+	struct pb_arena a = {.base = NULL};
+	ProtobufCAllocator alloc = {.alloc = pb_alloc, .free = pb_free, .allocator_data = &a};
+
+	if (!v->scratch || v->scratch_size < skip + PB_ALIGN)
+		return -EMSGSIZE;
+	a.base = v->scratch + skip;
+	a.size = v->scratch_size - skip;
+	*msg = protobuf_c_message_unpack(d, &alloc, n, p);
+	if (*msg)
+		return 0;
+	return a.overflow ? -EMSGSIZE : -EBADMSG;
 }

@@ -217,36 +217,6 @@ static int gateio_ms(const struct feed_json_val *f, int64_t *ns)
 	return feed_ts_ms_text(f->p, f->n, ns);
 }
 
-/* A futures quantity (contracts, an integer; negative allowed with neg) at
- * the symbol's scale, in its qty unit: contracts as sent, or base units
- * (contracts x contract_size, exactly). */
-static int gateio_contracts(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
-			    const struct feed_json_val *f, const char *what, unsigned neg,
-			    int64_t *qty)
-{
-	const struct feed_venue_sym *sym = &v->syms[i];
-	int64_t q, p10 = 1;
-	__int128 base;
-
-	if (feed_venue_decimal(v, out, i, f, what, sym->qty_decimals, FEED_DEC_NUM | neg, &q) < 0)
-		return -EINVAL;
-	if (sym->qty_unit != MDBUS_QTY_BASE) {
-		*qty = q;
-		return 0;
-	}
-	for (unsigned k = 0; k < sym->contract_decimals; k++)
-		p10 *= 10;
-	base = (__int128)q * sym->contract_size;
-	if (base % p10 != 0 || base / p10 > INT64_MAX || base / p10 < -INT64_MAX) {
-		feed_venue_error(v, out, i, "%s %s '%.*s': not exact in base units (scale %u)",
-				 sym->native, what, (int)(f->n > 40 ? 40 : f->n), f->p,
-				 sym->qty_decimals);
-		return -ERANGE;
-	}
-	*qty = (int64_t)(base / p10);
-	return 0;
-}
-
 /* Spot: side is the taker's; amount in base units. */
 static int gateio_spot_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
 			    const struct feed_json_val *f, uint8_t *side, int64_t *qty)
@@ -269,7 +239,8 @@ static int gateio_spot_side(struct feed_venue_ctx *v, struct feed_venue_out *out
 static int gateio_futures_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
 			       const struct feed_json_val *f, uint8_t *side, int64_t *qty)
 {
-	if (gateio_contracts(v, out, i, &f[T_SIZE], "trade size", FEED_DEC_NEG, qty) < 0)
+	if (feed_venue_qty(v, out, i, &f[T_SIZE], "trade size", FEED_DEC_NUM | FEED_DEC_NEG, qty) <
+	    0)
 		return -EINVAL;
 	if (*qty == 0) {
 		feed_venue_error(v, out, i, "%s trade: size 0 has no side", v->syms[i].native);
@@ -350,7 +321,7 @@ static int gateio_level(struct feed_venue_ctx *v, struct feed_venue_out *out, ui
 		return -EINVAL;
 	snprintf(what, sizeof(what), "%s size", side);
 	if (futures)
-		return gateio_contracts(v, out, i, sz, what, 0, q);
+		return feed_venue_qty(v, out, i, sz, what, FEED_DEC_NUM, q);
 	return feed_venue_decimal(v, out, i, sz, what, v->syms[i].qty_decimals, 0, q);
 }
 

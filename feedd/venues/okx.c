@@ -198,50 +198,6 @@ static const struct feed_json_key okx_item_keys[T__COUNT] = {
 	[T_ASKS] = FEED_JSON_KEY("asks"),   [T_BIDS] = FEED_JSON_KEY("bids"),
 };
 
-static const int64_t okx_pow10[MDBUS_DECIMALS_MAX + 1] = {1,
-							  10,
-							  100,
-							  1000,
-							  10000,
-							  100000,
-							  1000000,
-							  10000000,
-							  100000000,
-							  1000000000,
-							  10000000000,
-							  100000000000,
-							  1000000000000,
-							  10000000000000,
-							  100000000000000,
-							  1000000000000000,
-							  10000000000000000,
-							  100000000000000000,
-							  1000000000000000000};
-
-/* A size: contracts on a swap, turned into base units where the session
- * asked for them (exactly, or refused). */
-static int okx_size(struct feed_venue_ctx *v, struct feed_venue_out *eo, uint32_t i,
-		    const struct feed_json_val *f, const char *what, int64_t *val)
-{
-	const struct feed_venue_sym *s = &v->syms[i];
-	__int128 b;
-	int64_t d;
-
-	if (feed_venue_decimal(v, eo, i, f, what, s->qty_decimals, 0, val) < 0)
-		return -EINVAL;
-	if (__builtin_expect(s->market == MDBUS_MARKET_SPOT || s->qty_unit != MDBUS_QTY_BASE, 1))
-		return 0;
-	d = okx_pow10[s->contract_decimals <= MDBUS_DECIMALS_MAX ? s->contract_decimals : 0];
-	b = (__int128)*val * s->contract_size;
-	if (b % d != 0 || b / d > INT64_MAX) {
-		feed_venue_error(v, eo, i, "%s %s '%.*s' contracts: not exact in base units",
-				 s->native, what, (int)(f->n > 40 ? 40 : f->n), f->p);
-		return -EINVAL;
-	}
-	*val = (int64_t)(b / d);
-	return 0;
-}
-
 /* `ts`: ms since the epoch as a string. */
 static int okx_ts(struct feed_venue_ctx *v, struct feed_venue_out *eo, uint32_t i,
 		  const struct feed_json_val *f, int64_t *ns)
@@ -317,7 +273,7 @@ static int okx_trade(struct feed_venue_ctx *v, struct feed_venue_out *out,
 	}
 	if (feed_venue_decimal(v, eo, i, &f[T_PX], "trade price", sym->price_decimals, 0, &price) <
 		    0 ||
-	    okx_size(v, eo, i, &f[T_SZ], "trade size", &qty) < 0 ||
+	    feed_venue_qty(v, eo, i, &f[T_SZ], "trade size", 0, &qty) < 0 ||
 	    okx_ts(v, eo, i, &f[T_TS], &ts) < 0)
 		return -EINVAL;
 	if (feed_json_str_eq(&f[T_SIDE], "buy", 3)) {
@@ -380,7 +336,7 @@ static int okx_level(struct feed_venue_ctx *v, struct feed_venue_out *eo, uint32
 		goto bad;
 	if (feed_venue_decimal(v, eo, i, &p, w->price, v->syms[i].price_decimals, 0, px) < 0)
 		return -EINVAL;
-	return okx_size(v, eo, i, &s, w->size, sz);
+	return feed_venue_qty(v, eo, i, &s, w->size, 0, sz);
 bad:
 	feed_venue_error(v, eo, i, "%s bbo: missing or bad '%ss'", v->syms[i].native, w->name);
 	return -EINVAL;

@@ -24,6 +24,7 @@
 	X(coinbase)                                                                                \
 	X(gateio)                                                                                  \
 	X(kraken)                                                                                  \
+	X(mexc)                                                                                    \
 	X(okx)
 
 #define FEED_VENUE_EXTERN(name) extern const struct feed_venue_ops feed_venue_##name;

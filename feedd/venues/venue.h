@@ -502,6 +502,14 @@ static inline int feed_venue_decimal(struct feed_venue_ctx *v, struct feed_venue
 }
 
 /* Timestamps to ns since the epoch; -ERANGE past int64 ns (year 2262). */
+/* A contract market's size field f of symbol i (a decimal at the symbol's
+ * qty scale, opts as above) in the symbol's qty unit: contracts as sent,
+ * or base units (contracts x contract_size, exactly) when the session asked
+ * for base units. Spot sizes are returned as sent. A product not exact at
+ * the scale, or out of range, is an ERROR. Returns 0 or a negative errno. */
+int feed_venue_qty(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		   const struct feed_json_val *f, const char *what, unsigned opts, int64_t *qty);
+
 int feed_ts_ms(uint64_t ms, int64_t *ns);
 int feed_ts_us(uint64_t us, int64_t *ns);
 int feed_ts_ns(uint64_t ns_in, int64_t *ns);
@@ -526,6 +534,16 @@ int feed_venue_gunzip(struct feed_venue_ctx *v, const uint8_t *p, size_t n, cons
 int feed_venue_decode_init(struct feed_venue_ctx *v);
 /* Frees the inflate state (ctx_free calls it). */
 void feed_venue_decode_free(struct feed_venue_ctx *v);
+
+struct ProtobufCMessageDescriptor; /* <protobuf-c/protobuf-c.h> */
+struct ProtobufCMessage;
+/* Unpacks the protobuf message p[0..n) of type d with protobuf-c into an
+ * arena over v->scratch (emptied at each call: the result lives until the
+ * next call, and is never freed). No malloc. Returns 0 with *msg; -EMSGSIZE
+ * when the unpacked form does not fit the scratch; -EBADMSG for input that
+ * is not a message of type d. */
+int feed_venue_pb_unpack(struct feed_venue_ctx *v, const struct ProtobufCMessageDescriptor *d,
+			 const uint8_t *p, size_t n, struct ProtobufCMessage **msg);
 
 /* ---- config validation (check.c) ------------------------------------------ */
 

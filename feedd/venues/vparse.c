@@ -57,6 +57,32 @@ int feed_venue_decimal_any(struct feed_venue_ctx *v, struct feed_venue_out *out,
 	return 0;
 }
 
+int feed_venue_qty(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		   const struct feed_json_val *f, const char *what, unsigned opts, int64_t *qty)
+{
+	const struct feed_venue_sym *s = &v->syms[i];
+	int64_t q, p10 = 1;
+	__int128 base;
+
+	if (feed_venue_decimal(v, out, i, f, what, s->qty_decimals, opts, &q) < 0)
+		return -EINVAL;
+	if (s->market == MDBUS_MARKET_SPOT || s->qty_unit != MDBUS_QTY_BASE) {
+		*qty = q;
+		return 0;
+	}
+	for (unsigned k = 0; k < s->contract_decimals && k < MDBUS_DECIMALS_MAX; k++)
+		p10 *= 10;
+	base = (__int128)q * s->contract_size;
+	if (base % p10 != 0 || base / p10 > INT64_MAX || base / p10 < -INT64_MAX) {
+		feed_venue_error(
+			v, out, i, "%s %s '%.*s' contracts: not exact in base units (scale %u)",
+			s->native, what, (int)(f->n > 40 ? 40 : f->n), f->p, s->qty_decimals);
+		return -ERANGE;
+	}
+	*qty = (int64_t)(base / p10);
+	return 0;
+}
+
 /* ---- timestamps ------------------------------------------------------------------ */
 
 #define VP_NS_MAX INT64_MAX

@@ -8,6 +8,9 @@
  * counters must not move. A control allocation proves the wrap is active.
  * The decode stage too: gzip frames through a GZIP venue's inflate state.
  * Each venue adapter too (Bybit: batches continued over several calls).
+ * MEXC's protobuf pushes: protobuf-c (linked statically, so its own
+ * malloc calls are wrapped too: a control proves it) unpacks into the
+ * ctx's scratch arena.
  */
 #include <stdint.h>
 #define ZLIB_CONST
@@ -15,6 +18,7 @@
 
 #include "config.h"
 #include "helpers.h"
+#include "mexc.pb-c.h"
 #include "venue.h"
 
 static unsigned long allocs;
@@ -594,6 +598,141 @@ static void test_bingx(void)
 	feed_venue_ctx_free(&v);
 }
 
+/* MEXC frames: JSON text answers (an ack, a refusal, PONG, an error,
+ * garbage) and protobuf pushes (deals, a bookTicker, a bad deal, an
+ * unknown symbol, another body, corrupt bytes) and last a push of 40
+ * deals (pieces). Returns the count; binary[i] says which are pushes. */
+#define MX_FRAMES 12
+/* Long: one table of frames, text then pushes, built in order. */
+static size_t mx_frames(uint8_t (*z)[2048], size_t *zn, int *binary)
+{
+	static const char refused[] =
+		"{\"id\":0,\"code\":0,\"msg\":\"Not Subscribed successfully! "
+		"[spot@public.aggre.bookTicker.v3.api.pb@100ms@ETHUSDT].  Reason： Blocked! \"}";
+	static const char *const text[] = {
+		"{\"id\":0,\"code\":0,\"msg\":\"spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT\"}",
+		refused,
+		"{\"id\":0,\"code\":0,\"msg\":\"PONG\"}",
+		"{\"id\":0,\"code\":7,\"msg\":\"Invalid\"}",
+		"garbage",
+	};
+	static const uint8_t other[] = {0x0a, 0x01, 0x61, 0xea, 0x12, 0x01, 0x00};
+	static const uint8_t corrupt[] = {0x0a, 0x10, 0x61};
+	static const char *const sym[] = {"BTCUSDT", "ETHUSDT", "BTCUSDT", "XRPUSDT", "BTCUSDT"};
+	static const char *const px[] = {"65000.1", "1", "-1", "1", "100.1"};
+	static Mexc__PublicAggreDealsV3ApiItem item[40], *items[40];
+	Mexc__PushDataV3ApiWrapper w = MEXC__PUSH_DATA_V3_API_WRAPPER__INIT;
+	Mexc__PublicAggreDealsV3Api d = MEXC__PUBLIC_AGGRE_DEALS_V3_API__INIT;
+	Mexc__PublicAggreBookTickerV3Api b = MEXC__PUBLIC_AGGRE_BOOK_TICKER_V3_API__INIT;
+	size_t k = 0;
+
+	for (size_t i = 0; i < 5; i++, k++) {
+		zn[k] = strlen(text[i]);
+		memcpy(z[k], text[i], zn[k]);
+		binary[k] = 0;
+	}
+	memcpy(z[k], other, sizeof(other));
+	zn[k] = sizeof(other);
+	binary[k++] = 1;
+	memcpy(z[k], corrupt, sizeof(corrupt));
+	zn[k] = sizeof(corrupt);
+	binary[k++] = 1;
+	for (size_t j = 0; j < 40; j++) {
+		static const Mexc__PublicAggreDealsV3ApiItem i0 =
+			MEXC__PUBLIC_AGGRE_DEALS_V3_API_ITEM__INIT;
+		item[j] = i0;
+		item[j].quantity = "0.5";
+		item[j].tradetype = 1 + (int)(j % 2);
+		item[j].time = 1700000000000 + (int64_t)j;
+		item[j].tradeid = j % 3 ? "1234" : "a-b";
+		items[j] = &item[j];
+	}
+	d.deals = items;
+	w.sendtime = 1700000000001;
+	/* deals pushes: one good, a bookTicker instead, a bad price, an
+	 * unknown symbol, then the batch of 40 */
+	for (size_t i = 0; i < 5; i++, k++) {
+		w.symbol = (char *)sym[i];
+		item[0].price = (char *)px[i];
+		for (size_t j = 1; j < 40; j++)
+			item[j].price = "100.1";
+		d.n_deals = i == 4 ? 40 : 1;
+		if (i == 1) {
+			b.bidprice = b.askprice = "3000.5";
+			b.bidquantity = b.askquantity = "2";
+			w.body_case = MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_BOOK_TICKER;
+			w.publicaggrebookticker = &b;
+		} else {
+			w.body_case = MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_DEALS;
+			w.publicaggredeals = &d;
+		}
+		CHECK(mexc__push_data_v3_api_wrapper__get_packed_size(&w) <= sizeof(z[k]));
+		zn[k] = mexc__push_data_v3_api_wrapper__pack(&w, z[k]);
+		binary[k] = 1;
+	}
+	return k;
+}
+
+/* MEXC through the real adapter and its protobuf decode stage: no frame
+ * allocates, the batch included; protobuf-c's default allocator does
+ * (the control: its malloc calls are seen by the wrap). */
+static void test_mexc(void)
+{
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	static uint8_t z[MX_FRAMES][2048];
+	size_t zn[MX_FRAMES], n, nf;
+	int binary[MX_FRAMES];
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	unsigned long before, classes = 0;
+	ProtobufCMessage *m;
+	char buf[1024], err[128];
+
+	nf = mx_frames(z, zn, binary);
+	CHECK_EQ_INT(nf, MX_FRAMES);
+	before = allocs;
+	m = protobuf_c_message_unpack(&mexc__push_data_v3_api_wrapper__descriptor, NULL, zn[nf - 1],
+				      z[nf - 1]);
+	CHECK(m != NULL);
+	CHECK(allocs > before + 40);
+	protobuf_c_message_free_unpacked(m, NULL);
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
+	sc.price_decimals = sc.qty_decimals = -1;
+	sc.qty_unit = -1;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("mexc"), &sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 1000; round++) {
+		feed_venue_ctx_reset(&v);
+		while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
+			;
+		for (size_t i = 0; i < nf; i++) {
+			do {
+				if (feed_venue_on_message(&v, z[i], zn[i], binary[i], round,
+							  &out) != 0)
+					feed_test_failures++;
+				if (round == 0)
+					classes |= 1ul << out.cls;
+			} while (out.more);
+		}
+		CHECK_EQ_INT(feed_venue_ping(&v, buf, sizeof(buf), &n, round), 0);
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(classes & (1ul << FEED_MSG_DATA));
+	CHECK(classes & (1ul << FEED_MSG_ACK));
+	CHECK(classes & (1ul << FEED_MSG_REJECT));
+	CHECK(classes & (1ul << FEED_MSG_HEARTBEAT));
+	CHECK(classes & (1ul << FEED_MSG_UNKNOWN));
+	CHECK(classes & (1ul << FEED_MSG_ERROR));
+	CHECK_EQ_INT(v.st.ticks, 1000 * (1 + 1 + 40));
+	CHECK_EQ_INT(v.st.decode_errors, 1000);
+	feed_venue_ctx_free(&v);
+}
+
 /* OKX: acks per arg, a reject by id, trades (a batch of 20: pieces),
  * bbo-tbt, pong, notice, bad values and garbage. */
 static const char *const okx_msgs[] = {
@@ -697,6 +836,7 @@ int main(void)
 	test_gateio();
 	test_kraken();
 	test_bingx();
+	test_mexc();
 	test_okx(&sc);
 	return feed_test_done("test_nomalloc");
 }

@@ -18,52 +18,29 @@
 #include "hist.h"
 #include "mdbus.h"
 #include "proc.h"
+#include "tools_opt.h"
 
 #define BENCH_MAX_CONSUMERS 64
 #define BENCH_ERR_MAX	    200
 
-/* ---- option tables (main.c) ---------------------------------------------- */
+/* ---- options (opt.c): every mode's table is tools_opt.h rows ---------- */
 
-enum bench_opt_kind {
-	BENCH_OPT_SET,	 /* flag: *(int *)dst = 1 */
-	BENCH_OPT_CLEAR, /* flag: *(int *)dst = 0 */
-	BENCH_OPT_U64,	 /* *(uint64_t *)dst, min..max, k/M/G suffixes */
-	BENCH_OPT_UINT,	 /* *(unsigned *)dst, min..max */
-	BENCH_OPT_DUR,	 /* *(int64_t *)dst in ns, min..max */
-	BENCH_OPT_STR,	 /* *(const char **)dst */
-	BENCH_OPT_FN,	 /* fn(arg, dst) < 0: refused */
-};
-
-struct bench_opt {
-	const char *name; /* --name */
-	char key;	  /* -k, 0 = none */
-	enum bench_opt_kind kind;
-	void *dst;
-	uint64_t min, max;
-	const char *want; /* "mdbus-bench: --name: want WANT, got 'arg'" */
-	int (*fn)(const char *arg, void *dst);
-	const char *help; /* "ARG\tdescription" (no ARG for flags) for --help */
-};
-
+/* tools_opt_parse with usage errors ending in status 2, operands refused.
+ * Returns -1 to go on, else the exit status: 0 after --help. */
+int bench_opts(const char *prog, void (*usage)(FILE *f), const struct tools_opt *o, size_t n,
+	       int argc, char **argv);
 // clang-format off
-/* clang-format would spread each one-line entry over four */
-#define BENCH_OPT_F(name, key, kind, dst, help) {name, key, kind, dst, 0, 0, NULL, NULL, help}
-#define BENCH_OPT_N(name, key, kind, dst, min, max, want, help) \
-	{name, key, kind, dst, min, max, want, NULL, help}
-#define BENCH_OPT_FUN(name, key, dst, want, fn, help) \
-	{name, key, BENCH_OPT_FN, dst, 0, 0, want, fn, help}
-#define BENCH_OPT_END {NULL, 0, BENCH_OPT_SET, NULL, 0, 0, NULL, NULL, NULL}
+/* Rows: a flag storing v, a checked count or duration, a reader fn; one line each. */
+#define BENCH_FLAG(name, key, dst, v) {name, key, TOOLS_OPT_SET, dst, 0, 0, v, NULL, NULL, NULL}
+#define BENCH_NUM(name, key, kind, dst, min, max, bad) \
+	{name, key, TOOLS_OPT_##kind, dst, min, max, 0, NULL, bad, NULL}
+#define BENCH_FN(name, key, dst, fn) {name, key, TOOLS_OPT_FN, dst, 0, 0, 0, fn, NULL, NULL}
+#define BENCH_HELP {"help", 'h', TOOLS_OPT_HELP, NULL, 0, 0, 0, NULL, NULL, NULL}
 // clang-format on
-
-/* Parses argv[1..] by the table t; -h/--help prints the usage on stdout, a
- * bad option on stderr. Returns -1 to go on, else the exit status: 0 after
- * --help, 2 after a bad option. */
-int bench_opt_parse(const char *prog, const char *synopsis, const struct bench_opt *t, int argc,
-		    char **argv);
-/* For BENCH_OPT_FN: a power of two in 64..2^30 into *(unsigned *)dst; a
- * CPU list (bench_parse_cpus) into the struct bench_cfg dst. */
-int bench_opt_pow2(const char *arg, void *dst);
-int bench_opt_cpus(const char *arg, void *dst);
+/* TOOLS_OPT_FN readers: a power of two in 64..2^30 into *(unsigned *)dst;
+ * a CPU list (bench_parse_cpus) into the struct bench_cfg dst. */
+const char *bench_opt_pow2(void *dst, const char *arg);
+const char *bench_opt_cpus(void *dst, const char *arg);
 /* "0,1", "0-3", "2,4-5" into cpus[0..*n); -ENODEV for a CPU outside our mask. */
 int bench_parse_cpus(const char *s, int *cpus, int cap, int *n);
 /* "10k,100k,1M" into v[0..*n), each min..max. */
@@ -86,19 +63,9 @@ void bench_sysinfo_get(struct bench_sysinfo *si);
 /* "machine: ..." and "kernel: ..." lines. */
 void bench_report_machine(FILE *f, const struct bench_sysinfo *si);
 
-#define BENCH_NPCT 5 /* the percentiles every report shows besides min and max */
-extern const double bench_pcts[BENCH_NPCT];
-extern const char *const bench_pct_names[BENCH_NPCT]; /* "p50" .. "p99.99" */
-
-/* "182ns", "1.25us", "3.40ms"; UINT64_MAX is "lost". */
-void bench_fmt_ns(uint64_t ns, char *buf, size_t len);
-/* "max" (0 = flat out), "100k/s", "1M/s", "1234/s". */
-void bench_fmt_rate(uint64_t rate, char *buf, size_t len);
 /* Median of v[0..n), sorting v: the lower middle one, or with mean set the
  * mean of the two middle ones. */
 double bench_median(double *v, unsigned n, int mean);
-/* A figure kept in a double back to an integer: 1.8e19 and up is "lost". */
-uint64_t bench_u(double v);
 
 /* JSON, one value per line: bench_j_open(j, key, '{') .. bench_j_close;
  * key NULL inside arrays. */
@@ -135,16 +102,6 @@ struct bench_col {
 void bench_cols(FILE *f, const struct bench_col *c, const double *v, const double *base);
 void bench_cols_json(struct bench_json *j, const struct bench_col *c, const double *v,
 		     const double *base);
-
-/* Percentile curves (x = 1/(1-p) on a log axis) into a PNG with gnuplot;
- * style is gnuplot's. 0 or -errno with err set. */
-struct bench_curve {
-	struct bench_hist h;
-	char style[64];
-	char title[128];
-};
-int bench_plot(const char *path, const char *title, const struct bench_curve *c, size_t n,
-	       char *err, size_t len);
 
 /* ---- fan-out latency runs ------------------------------------------------ */
 
@@ -282,7 +239,7 @@ int bench_run_one(const struct bench_cfg *cfg, const struct bench_transport *t, 
 		  struct bench_result *res);
 void bench_result_free(struct bench_result *res);
 
-/* report_lat.c: the header; one run; --compare/--repeat medians; --sweep;
+/* report.c: the header; one run; --compare/--repeat medians; --sweep;
  * JSON (mode "run", "compare" or "sweep"); percentile curves. */
 void bench_lat_header(FILE *f, const struct bench_sysinfo *si, const struct bench_cfg *cfg);
 void bench_lat_run(FILE *f, const struct bench_result *r);

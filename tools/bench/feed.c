@@ -16,6 +16,7 @@
  */
 #include "bench.h"
 #include "feed_msgs.h"
+#include "tools_run.h"
 #include "venue.h"
 #include "ws.h"
 
@@ -96,13 +97,6 @@ struct bench_feed_result {
 	char err[256];
 	double v[NFD];
 };
-
-static int64_t bench_realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* One message into the venue adapter and, for data, onto the bus. */
 static void bench_feed_on_message(void *ud, const uint8_t *p, size_t n, int binary)
@@ -195,7 +189,8 @@ __attribute__((noinline)) int bench_feed_measured(struct bench_feed *b, uint64_t
 			size_t n = b->frames_len - off;
 			if (n > BENCH_FEED_CHUNK)
 				n = BENCH_FEED_CHUNK;
-			b->recv_ns = bench_realtime_ns(); /* once per received record, as feedd */
+			b->recv_ns = tools_now_ns(
+				CLOCK_REALTIME); /* once per received record, as feedd */
 			int rc = feed_ws_input(&b->ws, b->frames + off, n);
 			if (rc < 0)
 				return rc;
@@ -208,7 +203,7 @@ __attribute__((noinline)) int bench_feed_measured(struct bench_feed *b, uint64_t
 __attribute__((noinline)) static void bench_feed_venue_only(struct bench_feed *b, uint64_t passes)
 {
 	for (uint64_t i = 0; i < passes; i++) {
-		b->recv_ns = bench_realtime_ns();
+		b->recv_ns = tools_now_ns(CLOCK_REALTIME);
 		for (unsigned k = 0; k < BENCH_FEED_DISTINCT; k++)
 			bench_feed_on_message(b, b->payload[k], b->payload_len[k],
 					      b->payload_bin[k]);
@@ -388,10 +383,22 @@ static void bench_feed_print(const struct bench_sysinfo *si, const struct bench_
 	}
 }
 
-static int bench_feed_venue(const char *arg, void *dst)
+static const char *bench_feed_venue(void *dst, const char *arg)
 {
 	*(const char **)dst = arg;
-	return feed_venue_find(arg) ? 0 : -EINVAL;
+	return feed_venue_find(arg) ? NULL : "expected a registered venue";
+}
+
+static void bench_feed_usage(FILE *f)
+{
+	fputs("usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n"
+	      "  feedd's cost per message: WebSocket frames -> venue adapter -> mdbus publish\n"
+	      "options:\n"
+	      "  -m, --messages N        messages to measure (default 1000000)\n"
+	      "  -V, --venue NAME        only this venue adapter (default: every registered one)\n"
+	      "  -j, --json              JSON output\n"
+	      "  -h, --help\n",
+	      f);
 }
 
 int bench_feed_main(int argc, char **argv)
@@ -399,20 +406,14 @@ int bench_feed_main(int argc, char **argv)
 	uint64_t messages = 1000000;
 	const char *only = NULL;
 	int json = 0, failed = 0;
-	const struct bench_opt opts[] = {
-		BENCH_OPT_N("messages", 'm', BENCH_OPT_U64, &messages, 1, 1000000000, "1..1e9",
-			    "N\tmessages to measure (default 1000000)"),
-		BENCH_OPT_FUN("venue", 'V', &only, "a registered venue", bench_feed_venue,
-			      "NAME\tonly this venue adapter (default: every registered one)"),
-		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json, "JSON output"),
-		BENCH_OPT_END,
+	const struct tools_opt opts[] = {
+		BENCH_NUM("messages", 'm', COUNT, &messages, 1, 1000000000, "expected 1..1e9"),
+		BENCH_FN("venue", 'V', &only, bench_feed_venue),
+		BENCH_FLAG("json", 'j', &json, 1),
+		BENCH_HELP,
 	};
-	int rc =
-		bench_opt_parse("mdbus-bench feed",
-				"usage: mdbus-bench feed [--messages N] [--venue NAME] [--json]\n  "
-				"feedd's cost per message: WebSocket frames -> venue adapter -> "
-				"mdbus publish\n",
-				opts, argc, argv);
+	int rc = bench_opts("mdbus-bench feed", bench_feed_usage, opts,
+			    sizeof(opts) / sizeof(opts[0]), argc, argv);
 	if (rc >= 0)
 		return rc;
 	struct bench_sysinfo si;

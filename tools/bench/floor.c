@@ -169,6 +169,18 @@ static void bench_noise_print(const struct bench_sysinfo *si, const struct bench
 	}
 }
 
+static void bench_noise_usage(FILE *f)
+{
+	fputs("usage: mdbus-bench noise [options]   how often this machine takes a CPU away\n"
+	      "options:\n"
+	      "  -c, --cpus LIST         CPUs to probe, all at once (default: all)\n"
+	      "  -d, --duration D        probe length (default 5s)\n"
+	      "  -r, --rate R            ticks/s of the zero-cost consumer replayed (default 1M)\n"
+	      "  -j, --json              JSON on stdout\n"
+	      "  -h, --help\n",
+	      f);
+}
+
 _Static_assert(BENCH_NOISE_MAX_CPUS == BENCH_MAX_CONSUMERS + 1, "--cpus fills bench_cfg.cpus");
 
 int bench_noise_main(int argc, char **argv)
@@ -177,21 +189,17 @@ int bench_noise_main(int argc, char **argv)
 	struct bench_sysinfo si;
 	struct bench_noise nz;
 	int json = 0, failed = 0, rc;
-	const struct bench_opt opts[] = {
-		BENCH_OPT_FUN("cpus", 'c', &cfg, "a list of CPUs we may run on like 0,1",
-			      bench_opt_cpus, "LIST\tCPUs to probe, all at once (default: all)"),
-		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &cfg.duration_ns, 1000000,
-			    60000000000LL, "1ms..60s", "D\tprobe length (default 5s)"),
-		BENCH_OPT_N("rate", 'r', BENCH_OPT_U64, &cfg.rate, 1, 1000000000,
-			    "ticks/s > 0 like 100k or 1M",
-			    "R\tticks/s of the zero-cost consumer replayed (default 1M)"),
-		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &json, "JSON on stdout"),
-		BENCH_OPT_END,
+	const struct tools_opt opts[] = {
+		BENCH_FN("cpus", 'c', &cfg, bench_opt_cpus),
+		BENCH_NUM("duration", 'd', DURATION, &cfg.duration_ns, 1000000, 60000000000LL,
+			  "expected 1ms..60s"),
+		BENCH_NUM("rate", 'r', COUNT, &cfg.rate, 1, 1000000000,
+			  "expected ticks/s > 0 like 100k or 1M"),
+		BENCH_FLAG("json", 'j', &json, 1),
+		BENCH_HELP,
 	};
-	if ((rc = bench_opt_parse("mdbus-bench noise",
-				  "usage: mdbus-bench noise [options]   how often this machine "
-				  "takes a CPU away\n",
-				  opts, argc, argv)) >= 0)
+	if ((rc = bench_opts("mdbus-bench noise", bench_noise_usage, opts,
+			     sizeof(opts) / sizeof(opts[0]), argc, argv)) >= 0)
 		return rc;
 	if (cfg.ncpus == 0)
 		cfg.ncpus = bench_usable_cpus(cfg.cpus, BENCH_NOISE_MAX_CPUS);

@@ -10,10 +10,7 @@
 #include "mdbus_units.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define BENCH_MAX_RUNS 256
@@ -28,24 +25,49 @@ static const struct bench_transport *const bench_transports[] = {
 };
 #define BENCH_NTRANSPORTS (sizeof(bench_transports) / sizeof(bench_transports[0]))
 
-static const char bench_synopsis[] =
-	"usage: mdbus-bench [options]            fan-out latency, one publisher -> N consumers\n"
-	"       mdbus-bench feed [options]       feedd cost per venue message (feed --help)\n"
-	"       mdbus-bench throughput [options] publish and single-reader ticks/s\n"
-	"       mdbus-bench noise [options]      how often the machine takes a CPU away\n"
-	"Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right before "
-	"publish.\n";
+static void bench_lat_usage(FILE *f)
+{
+	fputs("usage: mdbus-bench [options]            fan-out latency, one publisher -> N "
+	      "consumers\n"
+	      "       mdbus-bench feed [options]       feedd cost per venue message (feed --help)\n"
+	      "       mdbus-bench throughput [options] publish and single-reader ticks/s\n"
+	      "       mdbus-bench noise [options]      how often the machine takes a CPU away\n"
+	      "Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right "
+	      "before publish.\n"
+	      "options:\n"
+	      "  -t, --transport T       mdbus (default), uds, zmq, iceoryx\n"
+	      "  -n, --consumers N       consumer processes, 1..64 (default 1)\n"
+	      "  -d, --duration D        measured time per run: 5, 2s, 500ms (default 5s)\n"
+	      "  -r, --rate R            ticks/s on an absolute schedule, 0 = flat out (default "
+	      "1M)\n"
+	      "  -w, --wait              consumers block (mdbus_reader_wait...) instead of "
+	      "spinning\n"
+	      "  -c, --cpus LIST         pin: publisher, then consumers round robin\n"
+	      "  -s, --slots N           mdbus ring slots, power of two (default 65536)\n"
+	      "      --compare           every transport back to back, ratios vs mdbus\n"
+	      "      --repeat N          runs per configuration (interleaved), medians compared\n"
+	      "      --sweep             consumers 1,2,4.. up to the cores (+2 oversubscribed) x "
+	      "rates\n"
+	      "      --sweep-rates L     rates for --sweep (default 10k,100k,1M)\n"
+	      "  -j, --json              JSON on stdout instead of tables\n"
+	      "  -p, --plot PNG          latency percentile curves (gnuplot)\n"
+	      "      --no-stalls         no stall trace, no floor row (a zero-cost transport over "
+	      "them)\n"
+	      "  -v, --verbose           keep iox-roudi logs, more detail\n"
+	      "  -h, --help\n",
+	      f);
+}
 
-static int bench_opt_transport(const char *arg, void *dst)
+static const char *bench_opt_transport(void *dst, const char *arg)
 {
 	for (size_t i = 0; i < BENCH_NTRANSPORTS; i++) {
 		if (strcmp(bench_transports[i]->name, arg) == 0 ||
 		    (bench_transports[i] == &bench_transport_iox && strcmp(arg, "iox") == 0)) {
 			*(const struct bench_transport **)dst = bench_transports[i];
-			return 0;
+			return NULL;
 		}
 	}
-	return -EINVAL;
+	return "expected mdbus, uds, zmq or iceoryx";
 }
 
 struct bench_plan {
@@ -54,13 +76,15 @@ struct bench_plan {
 	const char *plot;
 	int json, compare, sweep;
 	unsigned repeat, nrates;
-	uint64_t rates[8];
+	uint64_t rates[8], consumers, repeats; /* the last two as read, then in cfg, repeat */
 };
 
-static int bench_opt_rates(const char *arg, void *dst)
+static const char *bench_opt_rates(void *dst, const char *arg)
 {
 	struct bench_plan *pl = dst;
-	return bench_parse_list(arg, 0, 1000000000, pl->rates, 8, &pl->nrates);
+	if (bench_parse_list(arg, 0, 1000000000, pl->rates, 8, &pl->nrates) < 0)
+		return "expected up to 8 rates like 10k,100k,1M";
+	return NULL;
 }
 
 /* --sweep: consumers 1, 2, 4 .. up to the cores, then two oversubscribed. */
@@ -153,18 +177,15 @@ static int bench_execute(const struct bench_plan *pl)
 	return failed;
 }
 
-int main(int argc, char **argv) /* long: the one table of every option */
+int main(int argc, char **argv)
 {
 	struct bench_plan pl = {
-		.cfg = {.consumers = 1,
-			.duration_ns = 5000000000LL,
-			.rate = 1000000,
-			.slots = 65536,
-			.stalls = 1},
+		.cfg = {.duration_ns = 5000000000LL, .rate = 1000000, .slots = 65536, .stalls = 1},
 		.t = &bench_transport_mdbus,
-		.repeat = 1,
 		.rates = {10000, 100000, 1000000},
 		.nrates = 3,
+		.consumers = 1,
+		.repeats = 1,
 	};
 	const char *cmd = argc > 1 ? argv[1] : "";
 	if (strcmp(cmd, "feed") == 0)
@@ -173,42 +194,30 @@ int main(int argc, char **argv) /* long: the one table of every option */
 		return bench_noise_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "throughput") == 0 || strcmp(cmd, "--throughput") == 0)
 		return bench_thru_main(argc - 1, argv + 1);
-	const struct bench_opt opts[] = {
-		BENCH_OPT_FUN("transport", 't', &pl.t, "mdbus, uds, zmq or iceoryx",
-			      bench_opt_transport, "T\tmdbus (default), uds, zmq, iceoryx"),
-		BENCH_OPT_N("consumers", 'n', BENCH_OPT_UINT, &pl.cfg.consumers, 1,
-			    BENCH_MAX_CONSUMERS, "1..64",
-			    "N\tconsumer processes, 1..64 (default 1)"),
-		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &pl.cfg.duration_ns, 1000000,
-			    3600000000000LL, "e.g. 5, 2s, 500ms (>= 1ms, <= 1h)",
-			    "D\tmeasured time per run: 5, 2s, 500ms (default 5s)"),
-		BENCH_OPT_N("rate", 'r', BENCH_OPT_U64, &pl.cfg.rate, 0, 1000000000,
-			    "ticks/s like 100000, 250k, 1M (0 = flat out)",
-			    "R\tticks/s on an absolute schedule, 0 = flat out (default 1M)"),
-		BENCH_OPT_F("wait", 'w', BENCH_OPT_SET, &pl.cfg.wait,
-			    "consumers block (mdbus_reader_wait...) instead of spinning"),
-		BENCH_OPT_FUN("cpus", 'c', &pl.cfg, "CPUs we may run on, e.g. 0,1 or 0-3",
-			      bench_opt_cpus, "LIST\tpin: publisher, then consumers round robin"),
-		BENCH_OPT_FUN("slots", 's', &pl.cfg.slots, "a power of two >= 64", bench_opt_pow2,
-			      "N\tmdbus ring slots, power of two (default 65536)"),
-		BENCH_OPT_F("compare", 0, BENCH_OPT_SET, &pl.compare,
-			    "every transport back to back, ratios vs mdbus"),
-		BENCH_OPT_N("repeat", 0, BENCH_OPT_UINT, &pl.repeat, 1, 50, "1..50",
-			    "N\truns per configuration (interleaved), medians compared"),
-		BENCH_OPT_F("sweep", 0, BENCH_OPT_SET, &pl.sweep,
-			    "consumers 1,2,4.. up to the cores (+2 oversubscribed) x rates"),
-		BENCH_OPT_FUN("sweep-rates", 0, &pl, "e.g. 10k,100k,1M", bench_opt_rates,
-			      "L\trates for --sweep (default 10k,100k,1M)"),
-		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &pl.json,
-			    "JSON on stdout instead of tables"),
-		BENCH_OPT_F("plot", 'p', BENCH_OPT_STR, &pl.plot,
-			    "PNG\tlatency percentile curves (gnuplot)"),
-		BENCH_OPT_F("no-stalls", 0, BENCH_OPT_CLEAR, &pl.cfg.stalls,
-			    "no stall trace, no floor row (a zero-cost transport over them)"),
-		BENCH_OPT_F("verbose", 'v', BENCH_OPT_SET, &pl.cfg.verbose,
-			    "keep iox-roudi logs, more detail"),
-		BENCH_OPT_END,
+	const struct tools_opt opts[] = {
+		BENCH_FN("transport", 't', &pl.t, bench_opt_transport),
+		BENCH_NUM("consumers", 'n', COUNT, &pl.consumers, 1, BENCH_MAX_CONSUMERS,
+			  "expected 1..64"),
+		BENCH_NUM("duration", 'd', DURATION, &pl.cfg.duration_ns, 1000000, 3600000000000LL,
+			  "expected e.g. 5, 2s, 500ms (>= 1ms, <= 1h)"),
+		BENCH_NUM("rate", 'r', COUNT, &pl.cfg.rate, 0, 1000000000,
+			  "expected ticks/s like 100000, 250k, 1M (0 = flat out)"),
+		BENCH_FLAG("wait", 'w', &pl.cfg.wait, 1),
+		BENCH_FN("cpus", 'c', &pl.cfg, bench_opt_cpus),
+		BENCH_FN("slots", 's', &pl.cfg.slots, bench_opt_pow2),
+		BENCH_FLAG("compare", 0, &pl.compare, 1),
+		BENCH_NUM("repeat", 0, COUNT, &pl.repeats, 1, 50, "expected 1..50"),
+		BENCH_FLAG("sweep", 0, &pl.sweep, 1),
+		BENCH_FN("sweep-rates", 0, &pl, bench_opt_rates),
+		BENCH_FLAG("json", 'j', &pl.json, 1),
+		BENCH_NUM("plot", 'p', STR, &pl.plot, 0, 0, NULL),
+		BENCH_FLAG("no-stalls", 0, &pl.cfg.stalls, 0),
+		BENCH_FLAG("verbose", 'v', &pl.cfg.verbose, 1),
+		BENCH_HELP,
 	};
-	int rc = bench_opt_parse("mdbus-bench", bench_synopsis, opts, argc, argv);
+	int rc = bench_opts("mdbus-bench", bench_lat_usage, opts, sizeof(opts) / sizeof(opts[0]),
+			    argc, argv);
+	pl.cfg.consumers = (unsigned)pl.consumers;
+	pl.repeat = (unsigned)pl.repeats;
 	return rc >= 0 ? rc : bench_execute(&pl);
 }

@@ -140,12 +140,17 @@ int bench_bus_open(mdbus_writer **w, const char *bus, unsigned slots,
 	return rc;
 }
 
+void bench_unlink_locked(const char *path)
+{
+	char lock[272];
+	unlink(path);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(lock);
+}
+
 void bench_bus_unlink(const char *bus)
 {
 	char path[256];
-	if (mdbus_bus_path(bus, path, sizeof(path)) < 0)
-		return;
-	unlink(path);
-	strncat(path, ".lock", sizeof(path) - strlen(path) - 1);
-	unlink(path);
+	if (mdbus_bus_path(bus, path, sizeof(path)) == 0)
+		bench_unlink_locked(path);
 }

@@ -116,7 +116,9 @@ void bench_usage(struct bench_usage *u);
  * in, that one instrument (id 0). 0 or -errno with err; *w NULL then. */
 int bench_bus_open(struct mdbus_writer **w, const char *bus, unsigned slots,
 		   const struct mdbus_instrument *in, char *err, size_t len);
-/* Removes a private bus left behind by a writer killed at the deadline. */
+/* Removes a private bus left behind by a writer killed at the deadline;
+ * any path and its path.lock (iceoryx runtimes leave such pairs too). */
 void bench_bus_unlink(const char *bus);
+void bench_unlink_locked(const char *path);
 
 #endif

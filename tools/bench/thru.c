@@ -555,17 +555,20 @@ static int thru_execute(const struct thru_opts *o, const struct thru_case *cs, i
 	return failed;
 }
 
-static int thru_opt_rates(const char *arg, void *dst)
+static const char *thru_opt_rates(void *dst, const char *arg)
 {
 	struct thru_opts *o = dst;
-	return bench_parse_list(arg, 1, 1000000000, o->rates, THRU_MAX_RATES, &o->nrates);
+	if (bench_parse_list(arg, 1, 1000000000, o->rates, THRU_MAX_RATES, &o->nrates) < 0)
+		return "expected up to 8 rates like 20M,50M";
+	return NULL;
 }
 
-static int thru_opt_cpus(const char *arg, void *dst)
+static const char *thru_opt_cpus(void *dst, const char *arg)
 {
 	struct thru_opts *o = dst;
-	int rc = bench_parse_cpus(arg, o->cpus, 2, &o->ncpus);
-	return rc < 0 || o->ncpus != 2 ? -EINVAL : 0;
+	if (bench_parse_cpus(arg, o->cpus, 2, &o->ncpus) < 0 || o->ncpus != 2)
+		return "expected A,B: two CPUs we may run on";
+	return NULL;
 }
 
 /* The case table expanded (paced per rate), filtered by --only. */
@@ -582,42 +585,51 @@ static int thru_cases(const struct thru_opts *o, struct thru_case *cs)
 	return n;
 }
 
-static const char thru_synopsis[] =
-	"usage: mdbus-bench throughput [options]\n"
-	"  publish-only, local, flat-out and paced writer/reader cases (docs/PERFORMANCE.md, "
-	"section I)\n";
+static void thru_usage(FILE *f)
+{
+	fputs("usage: mdbus-bench throughput [options]\n"
+	      "  publish-only, local, flat-out and paced writer/reader cases (docs/PERFORMANCE.md, "
+	      "section I)\n"
+	      "options:\n"
+	      "  -d, --duration D        per run: 1, 500ms (default 1s)\n"
+	      "      --repeat N          runs per case, medians reported (default 5)\n"
+	      "  -b, --batch N           writer and mdbus_reader_read batch, 2..1024 (default 64)\n"
+	      "  -s, --slots N           ring slots, power of two (default 65536)\n"
+	      "  -c, --cpus A,B          writer CPU, reader CPU (default: the first two usable)\n"
+	      "  -r, --rates LIST        paced writer rates, e.g. 20M,50M (default 50M, the "
+	      "target)\n"
+	      "      --rate LIST         the same\n"
+	      "      --only PREFIX       only the cases named so (publish, local, flat, paced...)\n"
+	      "  -j, --json              JSON on stdout\n"
+	      "  -h, --help\n",
+	      f);
+}
 
 int bench_thru_main(int argc, char **argv)
 {
 	static struct thru_case cs[THRU_MAX_CASES];
-	struct thru_opts o = {.duration_ns = 1000000000LL,
-			      .repeat = 5,
-			      .slots = 65536,
-			      .batch = 64,
-			      .rates = {50000000},
-			      .nrates = 1};
-	const struct bench_opt opts[] = {
-		BENCH_OPT_N("duration", 'd', BENCH_OPT_DUR, &o.duration_ns, 1000000, 600000000000LL,
-			    "1ms..600s like 1 or 500ms", "D\tper run: 1, 500ms (default 1s)"),
-		BENCH_OPT_N("repeat", 0, BENCH_OPT_UINT, &o.repeat, 1, THRU_MAX_REP, "1..50",
-			    "N\truns per case, medians reported (default 5)"),
-		BENCH_OPT_N("batch", 'b', BENCH_OPT_UINT, &o.batch, 2, THRU_MAX_B, "2..1024",
-			    "N\twriter and mdbus_reader_read batch, 2..1024 (default 64)"),
-		BENCH_OPT_FUN("slots", 's', &o.slots, "a power of two >= 64", bench_opt_pow2,
-			      "N\tring slots, power of two (default 65536)"),
-		BENCH_OPT_FUN("cpus", 'c', &o, "A,B: two CPUs we may run on", thru_opt_cpus,
-			      "A,B\twriter CPU, reader CPU (default: the first two usable)"),
-		BENCH_OPT_FUN("rates", 'r', &o, "e.g. 20M,50M", thru_opt_rates,
-			      "LIST\tpaced writer rates, e.g. 20M,50M (default 50M, the target)"),
-		BENCH_OPT_FUN("rate", 0, &o, "e.g. 20M,50M", thru_opt_rates, "LIST\tthe same"),
-		BENCH_OPT_F("only", 0, BENCH_OPT_STR, &o.only,
-			    "PREFIX\tonly the cases named so (publish, local, flat, paced...)"),
-		BENCH_OPT_F("json", 'j', BENCH_OPT_SET, &o.json, "JSON on stdout"),
-		BENCH_OPT_END,
+	struct thru_opts o = {
+		.duration_ns = 1000000000LL, .slots = 65536, .rates = {50000000}, .nrates = 1};
+	uint64_t repeat = 5, batch = 64;
+	const struct tools_opt opts[] = {
+		BENCH_NUM("duration", 'd', DURATION, &o.duration_ns, 1000000, 600000000000LL,
+			  "expected 1ms..600s like 1 or 500ms"),
+		BENCH_NUM("repeat", 0, COUNT, &repeat, 1, THRU_MAX_REP, "expected 1..50"),
+		BENCH_NUM("batch", 'b', COUNT, &batch, 2, THRU_MAX_B, "expected 2..1024"),
+		BENCH_FN("slots", 's', &o.slots, bench_opt_pow2),
+		BENCH_FN("cpus", 'c', &o, thru_opt_cpus),
+		BENCH_FN("rates", 'r', &o, thru_opt_rates),
+		BENCH_FN("rate", 0, &o, thru_opt_rates),
+		BENCH_NUM("only", 0, STR, &o.only, 0, 0, NULL),
+		BENCH_FLAG("json", 'j', &o.json, 1),
+		BENCH_HELP,
 	};
-	int rc = bench_opt_parse("mdbus-bench throughput", thru_synopsis, opts, argc, argv);
+	int rc = bench_opts("mdbus-bench throughput", thru_usage, opts,
+			    sizeof(opts) / sizeof(opts[0]), argc, argv);
 	if (rc >= 0)
 		return rc;
+	o.repeat = (unsigned)repeat;
+	o.batch = (unsigned)batch;
 	if (o.ncpus == 0) /* the first two usable CPUs (the same one twice if only one) */
 		o.ncpus = bench_usable_cpus(o.cpus, 2);
 	if (o.ncpus < 2)

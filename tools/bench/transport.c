@@ -387,7 +387,7 @@ static void bench_iox_name(const struct bench_run *run, int idx, char *name, siz
 
 static void bench_iox_teardown(struct bench_run *run)
 {
-	char name[80], path[160];
+	char name[80], path[96];
 	if (run->roudi_pid <= 0)
 		return;
 	bench_roudi_stop(run, SIGTERM);
@@ -396,9 +396,7 @@ static void bench_iox_teardown(struct bench_run *run)
 	for (int i = -1; i < (int)run->cfg->consumers; i++) {
 		bench_iox_name(run, i, name, sizeof(name));
 		snprintf(path, sizeof(path), "/tmp/%s", name);
-		unlink(path);
-		strncat(path, ".lock", sizeof(path) - strlen(path) - 1);
-		unlink(path);
+		bench_unlink_locked(path);
 	}
 }
 

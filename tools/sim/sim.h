@@ -235,6 +235,7 @@ extern const struct sim_dialect sim_dialect_binance;
 extern const struct sim_dialect sim_dialect_coinbase;
 extern const struct sim_dialect sim_dialect_kraken;
 extern const struct sim_dialect sim_dialect_okx;
+extern const struct sim_dialect sim_dialect_mexc;
 extern const struct sim_dialect sim_dialect_bybit;
 extern const struct sim_dialect sim_dialect_bybit_linear;
 extern const struct sim_dialect sim_dialect_gateio;

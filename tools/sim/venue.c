@@ -23,6 +23,7 @@ static const struct sim_dialect *const sim_dialects[] = {
 	&sim_dialect_coinbase,	     /* coinbase.c */
 	&sim_dialect_kraken,	     /* kraken.c */
 	&sim_dialect_okx,	     /* okx.c */
+	&sim_dialect_mexc,	     /* mexc.c */
 	&sim_dialect_bybit,	     /* bybit.c */
 	&sim_dialect_bybit_linear,   /* bybit.c */
 	&sim_dialect_gateio,	     /* gateio.c */
