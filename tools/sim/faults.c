@@ -139,13 +139,18 @@ static void faults_badutf8(struct sim_server *s, const struct sim_cmd_args *c, c
 }
 
 /* The connection's next trade (of its first trade stream; else an unknown
- * event) as one text message in n frames: the bytes spread evenly, so
- * with more frames than bytes most continuation frames are empty. */
+ * event) as one message in n frames, framed as the dialect frames it
+ * (gzip, protobuf: the payload and opcode of its frame hook): the bytes
+ * spread evenly, so with more frames than bytes most continuation frames
+ * are empty. */
 static int faults_frag(struct sim_conn *c, long n)
 {
 	struct sim_server *s = c->srv;
+	const struct sim_dialect *d = c->l->d;
 	const char *p = "{\"e\":\"fragmented\"}";
-	int len = (int)strlen(p);
+	int len = (int)strlen(p), r = 0;
+	struct sim_buf fb = {0};
+	uint8_t opcode = 0x1;
 	uint32_t i;
 
 	for (i = 0; i < c->l->venue.nsym && !(c->subs[i] & SIM_STREAM_TRADE); i++)
@@ -154,15 +159,29 @@ static int faults_frag(struct sim_conn *c, long n)
 		p = s->scratch;
 	if (len <= 0)
 		return -ENOSPC;
-	for (long k = 0; k < n; k++) {
+	if (p == s->scratch && d->frame)
+		r = d->frame(&c->l->venue, c->mode, (int)i, SIM_STREAM_TRADE, p, (size_t)len, &fb,
+			     &opcode);
+	if (r == SIM_FRAME_DROP || r < 0) {
+		sim_buf_free(&fb);
+		return r < 0 ? r : 0; /* dropped: this connection does not carry it */
+	}
+	if (r > 0) {
+		p = (const char *)fb.p + fb.off;
+		len = (int)fb.len;
+	}
+	for (long k = 0; k < n && r >= 0; k++) {
 		size_t a = (size_t)((uint64_t)len * (uint64_t)k / (uint64_t)n);
 		size_t b = (size_t)((uint64_t)len * (uint64_t)(k + 1) / (uint64_t)n);
-		uint8_t b0 = (uint8_t)((k == n - 1 ? 0x80 : 0) | (k == 0 ? 0x1 : 0x0));
+		uint8_t b0 = (uint8_t)((k == n - 1 ? 0x80 : 0) | (k == 0 ? opcode : 0x0));
 
 		if (faults_raw(c, b0, b - a, p + a, 0) < 0)
-			return -ENOMEM;
+			r = -ENOMEM;
 	}
-	if (p == s->scratch) /* a real trade: --record has it */
+	sim_buf_free(&fb);
+	if (r < 0)
+		return r;
+	if (i < c->l->venue.nsym) /* a real trade: --record has it */
 		sim_conn_record(c, &c->l->venue.last);
 	s->stats.messages_sent++;
 	return 0;

@@ -139,10 +139,13 @@ uint32_t sim_subs_count(const uint8_t *subs);
  * tools/sim/meson.build's sim_dialect_files (the unit tests link them all).
  * Its tests: a row of tests/e2e/test_sim_dialects.c, and a line in
  * tests/e2e/test_venues.py's VENUES and tests/e2e/meson.build's venue list
- * (feedd against it, every tick compared with --record). It does no I/O and keeps no state of its
- * own: the symbols and their random walks are the listener's struct sim_venue (venue.c); the
- * dialect only turns requests into subscription changes and replies, and walk steps into the
- * venue's text. The server calls, per listener:
+ * (feedd against it, every tick compared with --record); Bybit, Gate and BingX have their rows
+ * in tests/e2e/test_sim_bybit_gateio_bingx.c. A market on an endpoint of its own (a perp whose
+ * native names are the spot ones) is a dialect of its own in the venue's file (bybit-linear in
+ * bybit.c), on its own listener; test_venues.py's FEED_VENUE names its feedd venue.
+ * A dialect does no I/O and keeps no state of its own: the symbols and their random walks are
+ * the listener's struct sim_venue (venue.c); the dialect only turns requests into subscription
+ * changes and replies, and walk steps into the venue's text. The server calls, per listener:
  *
  *   route     at the HTTP upgrade: is this path served (Binance /ws,
  *             /stream?streams=...), and which streams does it subscribe by
@@ -238,6 +241,12 @@ extern const struct sim_dialect sim_dialect_kraken;
 extern const struct sim_dialect sim_dialect_okx;
 extern const struct sim_dialect sim_dialect_mexc;
 extern const struct sim_dialect sim_dialect_binance_futures;
+extern const struct sim_dialect sim_dialect_bybit;
+extern const struct sim_dialect sim_dialect_bybit_linear;
+extern const struct sim_dialect sim_dialect_gateio;
+extern const struct sim_dialect sim_dialect_gateio_futures;
+extern const struct sim_dialect sim_dialect_bingx;
+extern const struct sim_dialect sim_dialect_bingx_swap;
 /* The dialect called name, or NULL; the i-th one (NULL past the last);
  * sim_dialect_names lists them all ("binance, ..."). */
 const struct sim_dialect *sim_dialect_find(const char *name);

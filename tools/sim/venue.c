@@ -19,12 +19,18 @@
 
 /* Every dialect --venue accepts; a new one is one line here. */
 static const struct sim_dialect *const sim_dialects[] = {
-	&sim_dialect_binance,
-	&sim_dialect_binance_futures,
-	&sim_dialect_coinbase,
-	&sim_dialect_kraken,
-	&sim_dialect_okx,
-	&sim_dialect_mexc,
+	&sim_dialect_binance,	      /* binance.c */
+	&sim_dialect_binance_futures, /* binance_futures.c */
+	&sim_dialect_coinbase,	      /* coinbase.c */
+	&sim_dialect_kraken,	      /* kraken.c */
+	&sim_dialect_okx,	      /* okx.c */
+	&sim_dialect_mexc,	      /* mexc.c */
+	&sim_dialect_bybit,	      /* bybit.c */
+	&sim_dialect_bybit_linear,    /* bybit.c */
+	&sim_dialect_gateio,	      /* gateio.c */
+	&sim_dialect_gateio_futures,  /* gateio.c */
+	&sim_dialect_bingx,	      /* bingx.c */
+	&sim_dialect_bingx_swap,      /* bingx.c */
 };
 
 /* Quote assets that make a symbol plausible when no --symbols list is set;

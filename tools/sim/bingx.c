@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bingx.c: the BingX spot market WebSocket dialect of mdbus-sim (struct
+ * sim_dialect, see sim.h), as docs/venues/bingx.md records the venue's
+ * documentation (checked 2026-12-06). No I/O.
+ *
+ *   path     /market
+ *   request  {"id":"id1","reqType":"sub","dataType":"BTC-USDT@trade"}: one
+ *            stream per request ("unsub" the same); at most 200 streams per
+ *            connection (code 100416)
+ *   ack      {"id":"id1","code":0,"msg":""}
+ *   reject   {"id":"id1","code":100400,"msg":"ILLEGAL_ARGUMENT"}: a
+ *            documented code (the docs give no reject example, so the msg
+ *            text is the code's documented name)
+ *   ping     the server's heartbeat {"ping":"<32 hex>","time":
+ *            "2022-06-07T16:27:36.323+0800"} every --ping-interval; the
+ *            client answers {"pong":..,"time":..} (counted as a pong)
+ *   trade    {"data":{"E":ms,"T":ms,"e":"trade","m":false,"p":"..","q":"..",
+ *            "s":"BTC-USDT","t":"1430899"},"dataType":"BTC-USDT@trade"}: m
+ *            says the buyer is the maker (the taker sold); t a string
+ *   bbo      {"data":{"A":"..","B":"..","T":ms,"a":"..","b":"..",
+ *            "s":"BTC-USDT"},"dataType":"BTC-USDT@bookTicker"} (the
+ *            documented fields; no update id is documented)
+ *   frames   every server message (data, acks, heartbeats) is gzip'd into a
+ *            binary frame: "All response data from Websocket server are
+ *            compressed into GZIP format"
+ *
+ * bingx-swap, the USDT-M perpetuals on /swap-market (their own listener and
+ * walks; BTC-USDT on the wire too): the same requests and acks, a reject is
+ * code 1 ("code 1 for error") and the topic limit 80403; the heartbeat is
+ * the bare text "Ping" (the client answers "Pong"); a trade is the older
+ * official example's {"code":0,"dataType":"BTC-USDT@trade","data":{"T":ms,
+ * "m":true,"p":"..","q":"..","s":"BTC-USDT"}}: no trade id (recorded as 0).
+ * The swap BBO fields are not documented: the spot ones, in the same
+ * envelope.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#define ZLIB_CONST /* next_in is const */
+#include <zlib.h>
+
+#include "sim.h"
+
+#define BINGX_MAX_STREAMS 200	 /* per connection */
+#define BINGX_ILLEGAL	  100400 /* ILLEGAL_ARGUMENT */
+#define BINGX_TOO_MANY	  100416 /* more than 200 topics on one websocket */
+#define BINGX_SWAP_ERROR  1	 /* swap: "code 1 for error" */
+#define BINGX_SWAP_LIMIT  80403	 /* swap: more than 200 topics */
+
+static void bingx_answer(struct sim_replies *out, const char *id, int code)
+{
+	const char *msg = code == BINGX_TOO_MANY || code == BINGX_SWAP_LIMIT
+				  ? "the number of topics exceeds 200"
+				  : "ILLEGAL_ARGUMENT";
+
+	sim_reply_add(out, "{\"id\":\"%.64s\",\"code\":%d,\"msg\":\"%s\"}", id ? id : "", code,
+		      code ? msg : "");
+}
+
+/* "BTC-USDT@trade" -> symbol and stream bit; -ENOENT when the symbol is
+ * unknown or not spelled BTC-USDT, -EINVAL for another stream. */
+static int bingx_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
+{
+	const char *at = s ? strchr(s, '@') : NULL;
+
+	if (!at)
+		return -EINVAL;
+	if (strcmp(at + 1, "trade") == 0)
+		*bit = SIM_STREAM_TRADE;
+	else if (strcmp(at + 1, "bookTicker") == 0)
+		*bit = SIM_STREAM_BBO;
+	else
+		return -EINVAL;
+	*sym = sim_venue_symbol(v, s, (size_t)(at - s));
+	if (*sym < 0 || strlen(v->sym[*sym].norm) != (size_t)(at - s) ||
+	    memcmp(v->sym[*sym].norm, s, (size_t)(at - s)) != 0)
+		return -ENOENT;
+	return 0;
+}
+
+static int bingx_request_on(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			    struct sim_replies *out, int swap)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(msg, n, 0, &jerr);
+	const char *id = json_string_value(json_object_get(root, "id"));
+	const char *type = json_string_value(json_object_get(root, "reqType"));
+	uint8_t bit = 0;
+	int sym = -1, code = BINGX_ILLEGAL;
+
+	if ((n == 4 && memcmp(msg, "Pong", 4) == 0) || json_object_get(root, "pong")) {
+		json_decref(root);
+		return SIM_REQ_PONG; /* the answer to our heartbeat */
+	}
+	if (type && (strcmp(type, "sub") == 0 || strcmp(type, "unsub") == 0) &&
+	    bingx_stream(v, json_string_value(json_object_get(root, "dataType")), &sym, &bit) ==
+		    0) {
+		if (type[0] == 'u')
+			subs[sym] &= (uint8_t)~bit;
+		else if (!(subs[sym] & bit) && sim_subs_count(subs) >= BINGX_MAX_STREAMS)
+			code = BINGX_TOO_MANY;
+		else
+			subs[sym] |= bit;
+		code = code == BINGX_TOO_MANY ? code : 0;
+	}
+	if (swap && code)
+		code = code == BINGX_TOO_MANY ? BINGX_SWAP_LIMIT : BINGX_SWAP_ERROR;
+	bingx_answer(out, id, code);
+	json_decref(root);
+	return code ? -EINVAL : 0;
+}
+
+static int bingx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			 struct sim_replies *out)
+{
+	return bingx_request_on(v, msg, n, subs, out, 0);
+}
+
+static int bingx_swap_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			      struct sim_replies *out)
+{
+	return bingx_request_on(v, msg, n, subs, out, 1);
+}
+
+/* The hook's signature: a dialect whose paths name streams writes subs. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+static int bingx_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	*mode = 0;
+	return strcmp(target, "/market") == 0 ? 0 : 404;
+}
+
+/* The hook's signature: a dialect whose paths name streams writes subs. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+static int bingx_swap_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	*mode = 0;
+	return strcmp(target, "/swap-market") == 0 ? 0 : 404;
+}
+
+static int bingx_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+		       uint64_t id, char *buf, size_t len)
+{
+	struct sim_trade t;
+	char px[40], qty[40];
+	const char *s = v->sym[i].norm;
+	int n;
+
+	sim_venue_next_trade(v, i, id, &t);
+	sim_price(t.px, extra_decimals, px, sizeof(px));
+	sim_dec(t.qty, 8, qty, sizeof(qty));
+	n = snprintf(buf, len,
+		     "{\"data\":{\"E\":%" PRId64 ",\"T\":%" PRId64 ",\"e\":\"trade\",\"m\":%s,"
+		     "\"p\":\"%s\",\"q\":\"%s\",\"s\":\"%s\",\"t\":\"%" PRIu64
+		     "\"},\"dataType\":\"%s@trade\"}",
+		     now_ms, now_ms, t.buyer_maker ? "true" : "false", px, qty, s, t.id, s);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int bingx_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	struct sim_bbo q;
+	char b[40], bq[40], a[40], aq[40];
+	const char *s = v->sym[i].norm;
+	int n;
+
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec(q.bid, 8, b, sizeof(b));
+	sim_dec(q.ask, 8, a, sizeof(a));
+	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
+	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
+	n = snprintf(buf, len,
+		     "{\"data\":{\"A\":\"%s\",\"B\":\"%s\",\"T\":%" PRId64
+		     ",\"a\":\"%s\",\"b\":\"%s\",\"s\":\"%s\"},\"dataType\":\"%s@bookTicker\"}",
+		     aq, bq, now_ms, a, b, s, s);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* A swap trade: no id (recorded as 0). */
+static int bingx_swap_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+			    uint64_t id, char *buf, size_t len)
+{
+	struct sim_trade t;
+	char px[40], qty[40];
+	const char *s = v->sym[i].norm;
+	int n;
+
+	sim_venue_next_trade(v, i, id, &t);
+	snprintf(v->last.id, sizeof(v->last.id), "0");
+	sim_price(t.px, extra_decimals, px, sizeof(px));
+	sim_dec(t.qty, 8, qty, sizeof(qty));
+	n = snprintf(buf, len,
+		     "{\"code\":0,\"dataType\":\"%s@trade\",\"data\":{\"T\":%" PRId64
+		     ",\"m\":%s,\"p\":\"%s\",\"q\":\"%s\",\"s\":\"%s\"}}",
+		     s, now_ms, t.buyer_maker ? "true" : "false", px, qty, s);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int bingx_swap_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	struct sim_bbo q;
+	char b[40], bq[40], a[40], aq[40];
+	const char *s = v->sym[i].norm;
+	int n;
+
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec(q.bid, 8, b, sizeof(b));
+	sim_dec(q.ask, 8, a, sizeof(a));
+	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
+	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
+	n = snprintf(buf, len,
+		     "{\"code\":0,\"dataType\":\"%s@bookTicker\",\"data\":{\"A\":\"%s\",\"B\":"
+		     "\"%s\",\"T\":%" PRId64 ",\"a\":\"%s\",\"b\":\"%s\",\"s\":\"%s\"}}",
+		     s, aq, bq, now_ms, a, b, s);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* A --replay line (plain JSON text): its dataType names the stream. */
+static int bingx_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
+{
+	static const char key[] = "\"dataType\":\"";
+	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
+	char name[SIM_NATIVE_MAX + 16];
+	int sym = -1;
+
+	*kind = 0;
+	if (!p)
+		return -ENOENT;
+	p += sizeof(key) - 1;
+	end = memchr(p, '"', n - (size_t)(p - msg));
+	if (!end || (size_t)(end - p) >= sizeof(name))
+		return -ENOENT;
+	memcpy(name, p, (size_t)(end - p));
+	name[end - p] = '\0';
+	if (bingx_stream(v, name, &sym, kind) < 0) {
+		*kind = 0;
+		return -ENOENT;
+	}
+	return sym;
+}
+
+/* The heartbeat: a 32-hex id and the time at UTC+8, as documented. */
+static int bingx_ping(int64_t now_ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(now_ms / 1000) + (time_t)8 * 3600;
+	uint64_t h = ((uint64_t)now_ms ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+	uint64_t g = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
+	struct tm tm;
+	char when[32];
+	int n;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(buf, len,
+		     "{\"ping\":\"%016" PRIx64 "%016" PRIx64 "\",\"time\":\"%s.%03d+0800\"}", h, g,
+		     when, (int)(now_ms % 1000));
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* The swap heartbeat: the bare text Ping. */
+static int bingx_swap_ping(int64_t now_ms, char *buf, size_t len)
+{
+	(void)now_ms;
+	return snprintf(buf, len, "Ping") == 4 ? 4 : -ENOSPC;
+}
+
+/* Every server message, gzip'd (RFC 1952) into one binary frame. */
+static int bingx_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
+		       size_t n, struct sim_buf *out, uint8_t *opcode)
+{
+	z_stream z;
+	uint8_t chunk[4096];
+	int r;
+
+	(void)v;
+	(void)mode;
+	(void)sym;
+	(void)kind;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		return -ENOMEM;
+	z.next_in = (const Bytef *)p;
+	z.avail_in = (uInt)n;
+	do {
+		z.next_out = chunk;
+		z.avail_out = sizeof(chunk);
+		r = deflate(&z, Z_FINISH);
+		if (r == Z_STREAM_ERROR ||
+		    sim_buf_append(out, chunk, sizeof(chunk) - z.avail_out) < 0) {
+			deflateEnd(&z);
+			return -ENOMEM;
+		}
+	} while (r != Z_STREAM_END);
+	deflateEnd(&z);
+	*opcode = WSLAY_BINARY_FRAME;
+	return 1;
+}
+
+const struct sim_dialect sim_dialect_bingx = {
+	.name = "bingx",
+	.paths = "/market",
+	.route = bingx_route,
+	.request = bingx_request,
+	.trade = bingx_trade,
+	.bbo = bingx_bbo,
+	.classify = bingx_classify,
+	.ping = bingx_ping,
+	.frame = bingx_frame,
+};
+
+const struct sim_dialect sim_dialect_bingx_swap = {
+	.name = "bingx-swap",
+	.paths = "/swap-market",
+	.route = bingx_swap_route,
+	.request = bingx_swap_request,
+	.trade = bingx_swap_trade,
+	.bbo = bingx_swap_bbo,
+	.classify = bingx_classify,
+	.ping = bingx_swap_ping,
+	.frame = bingx_frame,
+};

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bybit.c: the Bybit v5 public spot dialect of mdbus-sim (struct sim_dialect,
+ * see sim.h), as docs/venues/bybit.md records the venue's documentation
+ * (checked 2026-12-06). No I/O.
+ *
+ *   path     /v5/public/spot
+ *   request  {"req_id":"1","op":"subscribe","args":["publicTrade.BTCUSDT",
+ *            "orderbook.1.BTCUSDT"]}: topics of any symbols, at most 10 args
+ *            (spot's limit), all or nothing; "unsubscribe" the same
+ *   ack      {"success":true,"ret_msg":"subscribe","conn_id":"UUID",
+ *            "req_id":"1","op":"subscribe"} (req_id only when the request
+ *            had one)
+ *   reject   the same with "success":false and the reason in ret_msg: the
+ *            docs show no failure text, so "Invalid symbol :[TOPIC]" (an
+ *            unknown symbol) and "error:handler not found,topic:TOPIC" (an
+ *            unknown topic) are our wording
+ *   ping     {"req_id":"7","op":"ping"} -> {"success":true,"ret_msg":"pong",
+ *            "conn_id":"UUID","req_id":"7","op":"ping"}; the server itself
+ *            sends WebSocket pings (no app-level server ping is documented)
+ *   trade    {"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":ms,
+ *            "data":[{"T":ms,"s":"BTCUSDT","S":"Buy","v":"0.00100000",
+ *            "p":"65000.12000000","i":"1430899","BT":false,"seq":N}]}
+ *            S is the taker side; i a string (spot ids are decimal; the
+ *            docs' UUID example is from futures); seq the cross sequence
+ *   bbo      {"topic":"orderbook.1.BTCUSDT","ts":ms,"type":"snapshot",
+ *            "data":{"s":"BTCUSDT","b":[["px","qty"]],"a":[["px","qty"]],
+ *            "u":N,"seq":N},"cts":ms} (spot puts ts before type)
+ *
+ * bybit-linear, the USDT perpetuals on /v5/public/linear (its own listener
+ * and walks: the same native names as spot, another endpoint): acks and
+ * pongs carry "ret_msg":"" / "pong" and always a req_id ("" when the
+ * request had none), as the linear examples show; trades add the tick
+ * direction "L" and carry a UUID in "i" (the documented example).
+ *
+ * The cross sequence of a symbol is its trade count plus its book update
+ * count: it grows by one with every trade and every book message.
+ * The conn_id is a UUID made from the connection's subscription table
+ * address: stable for one connection, different between connections.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "sim.h"
+
+#define BYBIT_TRADE    "publicTrade."
+#define BYBIT_BOOK     "orderbook.1."
+#define BYBIT_MAX_ARGS 10 /* spot: args per subscribe request (linear: no limit) */
+
+/* The connection's conn_id: a UUID-shaped hash of its subs table. */
+static void bybit_conn_id(const uint8_t *subs, char *out, size_t len)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)subs;
+	uint64_t g;
+
+	h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+	g = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
+	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64,
+		 h >> 32, (h >> 16) & 0xffff, h & 0xfff, g >> 52, g & (uint64_t)0xffffffffffff);
+}
+
+/* The reply to op (ack or reject), with the request's req_id if it had one
+ * (linear: always, "" for none). */
+static void bybit_answer(struct sim_replies *out, const uint8_t *subs, int ok, const char *msg,
+			 const char *req_id, const char *op, int linear)
+{
+	char cid[40], rid[80] = "";
+
+	bybit_conn_id(subs, cid, sizeof(cid));
+	if (req_id || linear)
+		snprintf(rid, sizeof(rid), "\"req_id\":\"%.60s\",", req_id ? req_id : "");
+	sim_reply_add(out, "{\"success\":%s,\"ret_msg\":\"%s\",\"conn_id\":\"%s\",%s\"op\":\"%s\"}",
+		      ok ? "true" : "false", msg, cid, rid, op);
+}
+
+/* "publicTrade.BTCUSDT" -> symbol and stream bit: 0, -EINVAL (unknown
+ * topic) or -ENOENT (unknown symbol; Bybit names them in upper case). */
+static int bybit_topic(struct sim_venue *v, const char *t, int *sym, uint8_t *bit)
+{
+	const char *s;
+
+	if (strncmp(t, BYBIT_TRADE, sizeof(BYBIT_TRADE) - 1) == 0) {
+		*bit = SIM_STREAM_TRADE;
+		s = t + sizeof(BYBIT_TRADE) - 1;
+	} else if (strncmp(t, BYBIT_BOOK, sizeof(BYBIT_BOOK) - 1) == 0) {
+		*bit = SIM_STREAM_BBO;
+		s = t + sizeof(BYBIT_BOOK) - 1;
+	} else {
+		return -EINVAL;
+	}
+	*sym = sim_venue_symbol(v, s, strlen(s));
+	if (*sym < 0 || strcmp(v->sym[*sym].native, s) != 0)
+		return -ENOENT;
+	return 0;
+}
+
+/* subscribe/unsubscribe: every topic valid, or nothing changes. */
+static int bybit_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *subs,
+			   const char *req_id, const char *op, int linear, struct sim_replies *out)
+{
+	uint8_t next[SIM_MAX_SYMBOLS];
+	char why[160];
+
+	if (!json_is_array(args) || (!linear && json_array_size(args) > BYBIT_MAX_ARGS)) {
+		bybit_answer(out, subs, 0, "error:args must be an array of at most 10 topics",
+			     req_id, op, linear);
+		return -EINVAL;
+	}
+	memcpy(next, subs, sizeof(next));
+	for (size_t k = 0; k < json_array_size(args); k++) {
+		const char *t = json_string_value(json_array_get(args, k));
+		uint8_t bit = 0;
+		int sym = -1, e = t ? bybit_topic(v, t, &sym, &bit) : -EINVAL;
+
+		if (e < 0) {
+			if (e == -ENOENT)
+				snprintf(why, sizeof(why), "Invalid symbol :[%.100s]", t);
+			else
+				snprintf(why, sizeof(why), "error:handler not found,topic:%.100s",
+					 t ? t : "");
+			bybit_answer(out, subs, 0, why, req_id, op, linear);
+			return -EINVAL;
+		}
+		next[sym] = on ? next[sym] | bit : next[sym] & (uint8_t)~bit;
+	}
+	memcpy(subs, next, sizeof(next));
+	bybit_answer(out, subs, 1, linear ? "" : op, req_id, op, linear);
+	return 0;
+}
+
+static int bybit_request_on(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			    struct sim_replies *out, int linear)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(msg, n, 0, &jerr);
+	const char *op = json_string_value(json_object_get(root, "op"));
+	const char *req_id = json_string_value(json_object_get(root, "req_id"));
+	int r = -EINVAL;
+
+	if (!op) {
+		bybit_answer(out, subs, 0, "error:invalid request", req_id, "", linear);
+	} else if (strcmp(op, "ping") == 0) {
+		bybit_answer(out, subs, 1, "pong", req_id, "ping", linear);
+		r = SIM_REQ_PING;
+	} else if (strcmp(op, "subscribe") == 0 || strcmp(op, "unsubscribe") == 0) {
+		r = bybit_subscribe(v, json_object_get(root, "args"), op[0] == 's', subs, req_id,
+				    op, linear, out);
+	} else {
+		bybit_answer(out, subs, 0, "error:unknown op", req_id, op, linear);
+	}
+	json_decref(root);
+	return r;
+}
+
+static int bybit_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			 struct sim_replies *out)
+{
+	return bybit_request_on(v, msg, n, subs, out, 0);
+}
+
+static int bybit_linear_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+				struct sim_replies *out)
+{
+	return bybit_request_on(v, msg, n, subs, out, 1);
+}
+
+/* The hook's signature: a dialect whose paths name streams writes subs. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+static int bybit_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	*mode = 0;
+	return strcmp(target, "/v5/public/spot") == 0 ? 0 : 404;
+}
+
+/* The hook's signature: a dialect whose paths name streams writes subs. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+static int bybit_linear_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	*mode = 0;
+	return strcmp(target, "/v5/public/linear") == 0 ? 0 : 404;
+}
+
+/* The symbol's cross sequence: one step per trade and per book message. */
+static uint64_t bybit_seq(const struct sim_symbol *s)
+{
+	return s->trade_id + s->update_id;
+}
+
+/* A linear trade id: a UUID made from the id (the documented example is a
+ * UUID), copied to v->last.id for --record. */
+static void bybit_uuid(struct sim_venue *v, uint64_t id, char *out, size_t len)
+{
+	uint64_t h = (id ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+	uint64_t g = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
+
+	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-5%03" PRIx64 "-9%03" PRIx64 "-%012" PRIx64,
+		 h >> 32, (h >> 16) & 0xffff, h & 0xfff, g >> 52, g & (uint64_t)0xffffffffffff);
+	snprintf(v->last.id, sizeof(v->last.id), "%s", out);
+}
+
+/* Linear's tick direction: the trade price against the one before. */
+static const char *bybit_tick_dir(int64_t px, int64_t before)
+{
+	return px > before ? "PlusTick" : px < before ? "MinusTick" : "ZeroPlusTick";
+}
+
+static int bybit_trade_on(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+			  uint64_t id, char *buf, size_t len, int linear)
+{
+	struct sim_trade t;
+	char px[40], qty[40], tid[48], dir[32] = "";
+	int64_t before = v->sym[i].px;
+	int n;
+
+	sim_venue_next_trade(v, i, id, &t);
+	sim_price(t.px, extra_decimals, px, sizeof(px));
+	sim_dec(t.qty, 8, qty, sizeof(qty));
+	if (linear) {
+		bybit_uuid(v, t.id, tid, sizeof(tid));
+		snprintf(dir, sizeof(dir), "\"L\":\"%s\",", bybit_tick_dir(t.px, before));
+	} else {
+		snprintf(tid, sizeof(tid), "%" PRIu64, t.id);
+	}
+	n = snprintf(buf, len,
+		     "{\"topic\":\"publicTrade.%s\",\"type\":\"snapshot\",\"ts\":%" PRId64
+		     ",\"data\":[{\"T\":%" PRId64 ",\"s\":\"%s\",\"S\":\"%s\",\"v\":\"%s\","
+		     "\"p\":\"%s\",%s\"i\":\"%s\",\"BT\":false,\"seq\":%" PRIu64 "}]}",
+		     v->sym[i].native, now_ms, now_ms, v->sym[i].native,
+		     t.buyer_maker ? "Sell" : "Buy", qty, px, dir, tid, bybit_seq(&v->sym[i]));
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int bybit_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+		       uint64_t id, char *buf, size_t len)
+{
+	return bybit_trade_on(v, i, now_ms, extra_decimals, id, buf, len, 0);
+}
+
+static int bybit_linear_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+			      uint64_t id, char *buf, size_t len)
+{
+	return bybit_trade_on(v, i, now_ms, extra_decimals, id, buf, len, 1);
+}
+
+static int bybit_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	struct sim_bbo q;
+	char b[40], bq[40], a[40], aq[40];
+	int n;
+
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec(q.bid, 8, b, sizeof(b));
+	sim_dec(q.ask, 8, a, sizeof(a));
+	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
+	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
+	n = snprintf(buf, len,
+		     "{\"topic\":\"orderbook.1.%s\",\"ts\":%" PRId64
+		     ",\"type\":\"snapshot\",\"data\":{\"s\":\"%s\",\"b\":[[\"%s\",\"%s\"]],"
+		     "\"a\":[[\"%s\",\"%s\"]],\"u\":%" PRIu64 ",\"seq\":%" PRIu64
+		     "},\"cts\":%" PRId64 "}",
+		     v->sym[i].native, now_ms, v->sym[i].native, b, bq, a, aq, q.update_id,
+		     bybit_seq(&v->sym[i]), now_ms);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* A --replay line: its topic names the stream and the symbol. */
+static int bybit_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
+{
+	static const char key[] = "\"topic\":\"";
+	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
+	char topic[SIM_NATIVE_MAX + 16];
+	int sym = -1;
+
+	*kind = 0;
+	if (!p)
+		return -ENOENT;
+	p += sizeof(key) - 1;
+	end = memchr(p, '"', n - (size_t)(p - msg));
+	if (!end || (size_t)(end - p) >= sizeof(topic))
+		return -ENOENT;
+	memcpy(topic, p, (size_t)(end - p));
+	topic[end - p] = '\0';
+	if (bybit_topic(v, topic, &sym, kind) < 0) {
+		*kind = 0;
+		return -ENOENT;
+	}
+	return sym;
+}
+
+const struct sim_dialect sim_dialect_bybit = {
+	.name = "bybit",
+	.paths = "/v5/public/spot",
+	.route = bybit_route,
+	.request = bybit_request,
+	.trade = bybit_trade,
+	.bbo = bybit_bbo,
+	.classify = bybit_classify,
+	.ping = NULL, /* WebSocket ping frames; the client sends {"op":"ping"} */
+	.frame = NULL,
+};
+
+const struct sim_dialect sim_dialect_bybit_linear = {
+	.name = "bybit-linear",
+	.paths = "/v5/public/linear",
+	.route = bybit_linear_route,
+	.request = bybit_linear_request,
+	.trade = bybit_linear_trade,
+	.bbo = bybit_bbo,
+	.classify = bybit_classify,
+	.ping = NULL,
+	.frame = NULL,
+};

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gateio.c: the Gate spot WebSocket v4 dialect of mdbus-sim (struct
+ * sim_dialect, see sim.h), as docs/venues/gateio.md records the venue's
+ * documentation (checked 2026-12-06). No I/O (it reads the wall clock for
+ * the answers' time and the request time check).
+ *
+ *   path     /ws/v4/
+ *   request  {"time":S,"id":N,"channel":"spot.trades","event":"subscribe",
+ *            "payload":["BTC_USDT","ETH_USDT"]}: one channel per request, its
+ *            pairs all or nothing; "unsubscribe" the same. time (seconds) is
+ *            required and must be within 60 s of the server's clock.
+ *   ack      {"time":S,"time_ms":MS,"id":N,"channel":"spot.trades",
+ *            "event":"subscribe","error":null,"result":{"status":"success"}}
+ *            (id only when the request had one)
+ *   reject   the same with "error":{"code":C,"message":".."},"result":null;
+ *            the codes are the documented ones (1 invalid request body, 2
+ *            invalid argument), the messages their documented meaning
+ *   ping     {"time":S,"channel":"spot.ping"} -> {"time":S,"channel":
+ *            "spot.pong","event":"","error":null,"result":null}; the server
+ *            itself sends WebSocket pings (protocol-level, as documented)
+ *   trade    {"time":S,"time_ms":MS,"channel":"spot.trades","event":"update",
+ *            "result":{"id":N,"id_market":N,"create_time":S,
+ *            "create_time_ms":"MS.000","side":"buy","currency_pair":"BTC_USDT",
+ *            "amount":"..","price":"..","range":"N-N"}}: side is the taker
+ *            side, one trade per message, id_market the pair's own counter
+ *   bbo      {"time":S,"time_ms":MS,"channel":"spot.book_ticker","event":
+ *            "update","result":{"t":MS,"u":N,"s":"BTC_USDT","b":"..","B":"..",
+ *            "a":"..","A":".."}}
+ *
+ * gateio-futures, the USDT perpetuals on /v4/ws/usdt (their own listener and
+ * walks): channels futures.trades / futures.book_ticker / futures.ping; the
+ * ack as the futures example (no "error" key), errors with the futures
+ * meanings (1 invalid argument struct, 2 invalid argument), no request time
+ * check (the futures page states none); quantities are contracts of
+ * 0.00001 base (the walk's quantity / 1000: a test sets contract_size =
+ * 0.00001): trades {"channel":"futures.trades","event":"update","time":S,
+ * "time_ms":MS,"result":[{"size":-108,"id":N,"create_time":S,
+ * "create_time_ms":MS,"price":"..","contract":"BTC_USDT"}]} (a negative
+ * size: the taker sold), book tickers with integer B and A.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "sim.h"
+
+#define GATE_TIME_SKEW_S 60   /* request time vs server time */
+#define GATE_BAD_BODY	 1    /* "Invalid request body format" */
+#define GATE_BAD_ARG	 2    /* "Invalid argument provided" */
+#define GATE_CONTRACT	 1000 /* walk quantity units (1e-8) per contract (1e-5) */
+
+/* What differs between the spot and the futures endpoint. */
+struct gate_market {
+	const char *trades, *book, *ping, *pong; /* channel names */
+	int spot;				 /* the 60 s request time rule, spot's pong */
+	const char *ack_error;			 /* "\"error\":null," or "" */
+	const char *bad_body, *bad_arg;		 /* error code 1 and 2 texts */
+};
+
+static const struct gate_market gate_spot = {
+	.trades = "spot.trades",
+	.book = "spot.book_ticker",
+	.ping = "spot.ping",
+	.pong = "spot.pong",
+	.spot = 1,
+	.ack_error = "\"error\":null,",
+	.bad_body = "Invalid request body format",
+	.bad_arg = "Invalid argument provided",
+};
+
+static const struct gate_market gate_futures = {
+	.trades = "futures.trades",
+	.book = "futures.book_ticker",
+	.ping = "futures.ping",
+	.pong = "futures.pong",
+	.spot = 0,
+	.ack_error = "",
+	.bad_body = "invalid argument struct",
+	.bad_arg = "invalid argument",
+};
+
+/* Symbol i as Gate names it: BTC_USDT. */
+static void gate_pair(const struct sim_venue *v, uint32_t i, char *out, size_t len)
+{
+	size_t k;
+
+	for (k = 0; v->sym[i].norm[k] && k + 1 < len; k++) {
+		out[k] = v->sym[i].norm[k];
+		if (out[k] == '-')
+			out[k] = '_';
+	}
+	out[k] = '\0';
+}
+
+/* The answer to a request of channel/event: an ack (code 0) or an error. */
+static void gate_answer(struct sim_replies *out, const struct gate_market *m, json_t *id,
+			const char *channel, const char *event, int code)
+{
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	char jid[48] = "";
+
+	if (json_is_integer(id))
+		snprintf(jid, sizeof(jid), "\"id\":%" JSON_INTEGER_FORMAT ",",
+			 json_integer_value(id));
+	if (code == 0)
+		sim_reply_add(out,
+			      "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+			      ",%s\"channel\":\"%.40s\","
+			      "\"event\":\"%.20s\",%s\"result\":{\"status\":\"success\"}}",
+			      ms / 1000, ms, jid, channel, event, m->ack_error);
+	else
+		sim_reply_add(out,
+			      "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+			      ",%s\"channel\":\"%.40s\","
+			      "\"event\":\"%.20s\",\"error\":{\"code\":%d,\"message\":\"%s\"},"
+			      "\"result\":null}",
+			      ms / 1000, ms, jid, channel, event, code,
+			      code == GATE_BAD_BODY ? m->bad_body : m->bad_arg);
+}
+
+/* A pair as the client wrote it: known, and spelled exactly BTC_USDT. */
+static int gate_symbol(struct sim_venue *v, const char *name)
+{
+	char pair[SIM_NATIVE_MAX];
+	int sym = name ? sim_venue_symbol(v, name, strlen(name)) : -ENOENT;
+
+	if (sym < 0)
+		return -ENOENT;
+	gate_pair(v, (uint32_t)sym, pair, sizeof(pair));
+	return strcmp(pair, name) == 0 ? sym : -ENOENT;
+}
+
+/* subscribe/unsubscribe bit for every pair of payload, all or nothing.
+ * Returns 0 or the error code. */
+static int gate_subscribe(struct sim_venue *v, json_t *payload, uint8_t bit, int on, uint8_t *subs)
+{
+	uint8_t next[SIM_MAX_SYMBOLS];
+
+	if (!json_is_array(payload) || json_array_size(payload) == 0)
+		return GATE_BAD_ARG;
+	memcpy(next, subs, sizeof(next));
+	for (size_t k = 0; k < json_array_size(payload); k++) {
+		int sym = gate_symbol(v, json_string_value(json_array_get(payload, k)));
+
+		if (sym < 0)
+			return GATE_BAD_ARG;
+		next[sym] = on ? next[sym] | bit : next[sym] & (uint8_t)~bit;
+	}
+	memcpy(subs, next, sizeof(next));
+	return 0;
+}
+
+/* The channel's stream bit, 0 for a channel we do not serve. */
+static uint8_t gate_channel(const struct gate_market *m, const char *channel)
+{
+	if (strcmp(channel, m->trades) == 0)
+		return SIM_STREAM_TRADE;
+	if (strcmp(channel, m->book) == 0)
+		return SIM_STREAM_BBO;
+	return 0;
+}
+
+/* The app-level ping's answer (the futures one carries time_ms). */
+static void gate_pong(const struct gate_market *m, struct sim_replies *out)
+{
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+
+	if (m->spot)
+		sim_reply_add(out,
+			      "{\"time\":%" PRId64 ",\"channel\":\"%s\",\"event\":\"\","
+			      "\"error\":null,\"result\":null}",
+			      ms / 1000, m->pong);
+	else
+		sim_reply_add(out,
+			      "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64 ",\"channel\":\"%s\","
+			      "\"event\":\"\",\"result\":null}",
+			      ms / 1000, ms, m->pong);
+}
+
+static int gate_request_on(const struct gate_market *m, struct sim_venue *v, const char *msg,
+			   size_t n, uint8_t *subs, struct sim_replies *out)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(msg, n, 0, &jerr);
+	const char *channel = json_string_value(json_object_get(root, "channel"));
+	const char *event = json_string_value(json_object_get(root, "event"));
+	json_t *t = json_object_get(root, "time");
+	int64_t now_s = tools_now_ns(CLOCK_REALTIME) / 1000000000;
+	int code = 0, r = 0;
+
+	if (channel && strcmp(channel, m->ping) == 0) {
+		gate_pong(m, out);
+		json_decref(root);
+		return SIM_REQ_PING;
+	}
+	if (!channel || !event || !json_is_integer(t))
+		code = GATE_BAD_BODY;
+	else if ((m->spot &&
+		  llabs((long long)(json_integer_value(t) - now_s)) > GATE_TIME_SKEW_S) ||
+		 !gate_channel(m, channel) ||
+		 (strcmp(event, "subscribe") != 0 && strcmp(event, "unsubscribe") != 0))
+		code = GATE_BAD_ARG;
+	else
+		code = gate_subscribe(v, json_object_get(root, "payload"), gate_channel(m, channel),
+				      event[0] == 's', subs);
+	if (code)
+		r = -EINVAL;
+	gate_answer(out, m, json_object_get(root, "id"), channel ? channel : "", event ? event : "",
+		    code);
+	json_decref(root);
+	return r;
+}
+
+static int gate_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			struct sim_replies *out)
+{
+	return gate_request_on(&gate_spot, v, msg, n, subs, out);
+}
+
+static int gate_futures_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+				struct sim_replies *out)
+{
+	return gate_request_on(&gate_futures, v, msg, n, subs, out);
+}
+
+/* The hook's signature: a dialect whose paths name streams writes subs. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+static int gate_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	*mode = 0;
+	return strcmp(target, "/ws/v4/") == 0 || strcmp(target, "/ws/v4") == 0 ? 0 : 404;
+}
+
+/* The hook's signature: a dialect whose paths name streams writes subs. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+static int gate_futures_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	*mode = 0;
+	return strcmp(target, "/v4/ws/usdt") == 0 ? 0 : 404;
+}
+
+/* A futures trade: one element, the signed size in contracts. */
+static int gate_futures_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+			      uint64_t id, char *buf, size_t len)
+{
+	struct sim_trade t;
+	char px[40], pair[SIM_NATIVE_MAX];
+	int n;
+
+	sim_venue_next_trade(v, i, id, &t);
+	sim_price(t.px, extra_decimals, px, sizeof(px));
+	gate_pair(v, i, pair, sizeof(pair));
+	n = snprintf(buf, len,
+		     "{\"channel\":\"futures.trades\",\"event\":\"update\",\"time\":%" PRId64
+		     ",\"time_ms\":%" PRId64 ",\"result\":[{\"size\":%s%" PRId64 ",\"id\":%" PRIu64
+		     ",\"create_time\":%" PRId64 ",\"create_time_ms\":%" PRId64
+		     ",\"price\":\"%s\",\"contract\":\"%s\"}]}",
+		     now_ms / 1000, now_ms, t.buyer_maker ? "-" : "", t.qty / GATE_CONTRACT, t.id,
+		     now_ms / 1000, now_ms, px, pair);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int gate_futures_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	struct sim_bbo q;
+	char b[40], a[40], pair[SIM_NATIVE_MAX];
+	int n;
+
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec(q.bid, 8, b, sizeof(b));
+	sim_dec(q.ask, 8, a, sizeof(a));
+	gate_pair(v, i, pair, sizeof(pair));
+	n = snprintf(buf, len,
+		     "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+		     ",\"channel\":\"futures.book_ticker\",\"event\":\"update\",\"result\":{"
+		     "\"t\":%" PRId64 ",\"u\":%" PRIu64 ",\"s\":\"%s\",\"b\":\"%s\",\"B\":%" PRId64
+		     ",\"a\":\"%s\",\"A\":%" PRId64 "}}",
+		     now_ms / 1000, now_ms, now_ms, q.update_id, pair, b, q.bid_qty / GATE_CONTRACT,
+		     a, q.ask_qty / GATE_CONTRACT);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int gate_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+		      uint64_t id, char *buf, size_t len)
+{
+	struct sim_trade t;
+	char px[40], qty[40], pair[SIM_NATIVE_MAX];
+	int n;
+
+	sim_venue_next_trade(v, i, id, &t);
+	sim_price(t.px, extra_decimals, px, sizeof(px));
+	sim_dec(t.qty, 8, qty, sizeof(qty));
+	gate_pair(v, i, pair, sizeof(pair));
+	n = snprintf(buf, len,
+		     "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+		     ",\"channel\":\"spot.trades\",\"event\":\"update\",\"result\":{\"id\":%" PRIu64
+		     ",\"id_market\":%" PRIu64 ",\"create_time\":%" PRId64
+		     ",\"create_time_ms\":\"%" PRId64 ".000\",\"side\":\"%s\",\"currency_pair\":"
+		     "\"%s\",\"amount\":\"%s\",\"price\":\"%s\",\"range\":\"%" PRIu64 "-%" PRIu64
+		     "\"}}",
+		     now_ms / 1000, now_ms, t.id, t.id, now_ms / 1000, now_ms,
+		     t.buyer_maker ? "sell" : "buy", pair, qty, px, t.id, t.id);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int gate_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	struct sim_bbo q;
+	char b[40], bq[40], a[40], aq[40], pair[SIM_NATIVE_MAX];
+	int n;
+
+	sim_venue_next_bbo(v, i, &q);
+	sim_dec(q.bid, 8, b, sizeof(b));
+	sim_dec(q.ask, 8, a, sizeof(a));
+	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
+	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
+	gate_pair(v, i, pair, sizeof(pair));
+	n = snprintf(
+		buf, len,
+		"{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+		",\"channel\":\"spot.book_ticker\",\"event\":\"update\",\"result\":{\"t\":%" PRId64
+		",\"u\":%" PRIu64 ",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\",\"a\":\"%s\","
+		"\"A\":\"%s\"}}",
+		now_ms / 1000, now_ms, now_ms, q.update_id, pair, b, bq, a, aq);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* A --replay line: the channel names the stream, currency_pair or s the pair. */
+static int gate_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
+{
+	static const char *const keys[] = {"\"currency_pair\":\"", "\"contract\":\"", "\"s\":\""};
+	char pair[SIM_NATIVE_MAX];
+
+	*kind = memmem(msg, n, ".trades\"", 8)	       ? SIM_STREAM_TRADE
+		: memmem(msg, n, ".book_ticker\"", 13) ? SIM_STREAM_BBO
+						       : 0;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *p = memmem(msg, n, keys[k], strlen(keys[k])), *end;
+
+		if (!p)
+			continue;
+		p += strlen(keys[k]);
+		end = memchr(p, '"', n - (size_t)(p - msg));
+		if (!end || (size_t)(end - p) >= sizeof(pair))
+			return -ENOENT;
+		memcpy(pair, p, (size_t)(end - p));
+		pair[end - p] = '\0';
+		return gate_symbol(v, pair);
+	}
+	return -ENOENT;
+}
+
+const struct sim_dialect sim_dialect_gateio = {
+	.name = "gateio",
+	.paths = "/ws/v4/",
+	.route = gate_route,
+	.request = gate_request,
+	.trade = gate_trade,
+	.bbo = gate_bbo,
+	.classify = gate_classify,
+	.ping = NULL, /* protocol-level pings; the client may send spot.ping */
+	.frame = NULL,
+};
+
+const struct sim_dialect sim_dialect_gateio_futures = {
+	.name = "gateio-futures",
+	.paths = "/v4/ws/usdt",
+	.route = gate_futures_route,
+	.request = gate_futures_request,
+	.trade = gate_futures_trade,
+	.bbo = gate_futures_bbo,
+	.classify = gate_classify,
+	.ping = NULL, /* "The server will initiate a ping message actively" */
+	.frame = NULL,
+};
