@@ -350,7 +350,7 @@ static void bench_feed_print(const struct bench_sysinfo *si, const struct bench_
 	} else {
 		bench_report_machine(stdout, si);
 		printf("feed: WebSocket frames (16 KiB records) -> venue adapter -> mdbus publish, "
-		       "%d distinct messages replayed\n  %-9s",
+		       "%d distinct messages replayed\n  %-15s",
 		       BENCH_FEED_DISTINCT, "venue");
 		bench_cols(stdout, bench_feed_cols, NULL, NULL);
 		printf("\n");
@@ -367,9 +367,9 @@ static void bench_feed_print(const struct bench_sysinfo *si, const struct bench_
 				bench_cols_json(&j, bench_feed_cols, r->v, NULL);
 			bench_j_close(&j);
 		} else if (r->skip) {
-			printf("  %-9s skipped: %s\n", r->venue, r->skip);
+			printf("  %-15s skipped: %s\n", r->venue, r->skip);
 		} else {
-			printf("  %-9s", r->venue);
+			printf("  %-15s", r->venue);
 			bench_cols(stdout, bench_feed_cols, r->v, NULL);
 			printf("%s%s\n", r->err[0] ? "  error: " : "", r->err);
 		}
