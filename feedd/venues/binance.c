@@ -33,30 +33,9 @@
 
 #include "binance.h"
 #include "jsonscan.h"
-#include "symbol.h"
 #include "venue.h"
 
 #define BN_SUB_TAIL 48 /* room for "],\"id\":<20 digits>}" */
-
-/* ---- symbols ----------------------------------------------------------------- */
-
-static int binance_native_symbol(const char *norm, char *out, size_t len)
-{
-	struct feed_symbol_info info;
-	size_t i, o = 0;
-
-	if (feed_symbol_parse(norm, &info) < 0 || info.market != MDBUS_MARKET_SPOT)
-		return -EINVAL;
-	for (i = 0; norm[i]; i++) {
-		if (norm[i] == '-')
-			continue;
-		if (o + 1 >= len)
-			return -ENAMETOOLONG;
-		out[o++] = norm[i];
-	}
-	out[o] = '\0';
-	return 0;
-}
 
 /* ---- subscribe ----------------------------------------------------------------- */
 
@@ -461,7 +440,7 @@ const struct feed_venue_ops feed_venue_binance = {
 	.price_decimals = 8,
 	.qty_decimals = 8,
 	.flags = 0,
-	.native_symbol = binance_native_symbol,
+	.native_symbol = feed_venue_native_joined,
 	.subscribe = binance_subscribe,
 	.on_message = binance_on_message,
 	.ping = NULL,

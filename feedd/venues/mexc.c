@@ -65,7 +65,6 @@
 
 #include "jsonscan.h"
 #include "mexc.pb-c.h"
-#include "symbol.h"
 #include "venue.h"
 
 #define MX_DEALS "spot@public.aggre.deals.v3.api.pb@"
@@ -80,25 +79,6 @@ struct mexc_push {
 };
 
 /* ---- symbols ----------------------------------------------------------------- */
-
-/* BTC-USDT -> "BTCUSDT". Spot only. */
-static int mexc_native_symbol(const char *norm, char *out, size_t len)
-{
-	struct feed_symbol_info info;
-	size_t i, o = 0;
-
-	if (feed_symbol_parse(norm, &info) < 0 || info.market != MDBUS_MARKET_SPOT)
-		return -EINVAL;
-	for (i = 0; norm[i]; i++) {
-		if (norm[i] == '-')
-			continue;
-		if (o + 1 >= len)
-			return -ENAMETOOLONG;
-		out[o++] = norm[i];
-	}
-	out[o] = '\0';
-	return 0;
-}
 
 /* ---- subscribe ----------------------------------------------------------------- */
 
@@ -581,7 +561,7 @@ const struct feed_venue_ops feed_venue_mexc = {
 	.flags = 0,
 	.priv_size = sizeof(struct mexc_push),
 	.scratch_size = (size_t)256 * 1024, /* the unpacked push; larger: a counted error */
-	.native_symbol = mexc_native_symbol,
+	.native_symbol = feed_venue_native_joined,
 	.subscribe = mexc_subscribe,
 	.decode = mexc_decode,
 	.on_message = mexc_on_message,

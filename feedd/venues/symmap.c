@@ -1,12 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /* symmap.c: a venue context's native-name map (native symbol -> index),
  * open addressing over v->map, built once at set-up (registry.c) and read
- * on every message (feed_venue_lookup). Below the registry and the
- * subscription policy, which both use it. */
+ * on every message (feed_venue_lookup), and the native-name form several
+ * venues share. Below the registry and the subscription policy, which both
+ * use it. */
 #include <errno.h>
 #include <string.h>
 
+#include "symbol.h"
 #include "venue.h"
+
+int feed_venue_native_joined(const char *norm, char *out, size_t len)
+{
+	struct feed_symbol_info info;
+	size_t i, o = 0;
+
+	if (feed_symbol_parse(norm, &info) < 0 || info.market != MDBUS_MARKET_SPOT)
+		return -EINVAL;
+	for (i = 0; norm[i]; i++) {
+		if (norm[i] == '-')
+			continue;
+		if (o + 1 >= len)
+			return -ENAMETOOLONG;
+		out[o++] = norm[i];
+	}
+	out[o] = '\0';
+	return 0;
+}
 
 /* FNV-1a: short keys, no allocation, good enough spread for a few thousand
  * symbols in a table kept at most half full. */

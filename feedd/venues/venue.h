@@ -418,6 +418,10 @@ int feed_venue_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, 
  * -EEXIST (two symbols with one native name). (symmap.c) */
 int feed_venue_map_insert(struct feed_venue_ctx *v, uint32_t i);
 
+/* native_symbol for the venues that name a spot pair by joining its parts
+ * ("BTC-USDT" -> "BTCUSDT": Binance, MEXC); spot only. (symmap.c) */
+int feed_venue_native_joined(const char *norm, char *out, size_t len);
+
 /* Symbol index of a native name (exact bytes, not NUL-terminated).
  * Returns 0 with *idx, or -ENOENT. No allocation. */
 int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t len,
