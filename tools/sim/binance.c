@@ -261,27 +261,13 @@ static int binance_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *bu
 
 static int binance_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	static const char key[] = "\"s\":\"";
-	const char *p = memmem(msg, n, key, sizeof(key) - 1);
-	const char *end;
-	char lower[SIM_NATIVE_MAX];
-	size_t k;
-
 	if (memmem(msg, n, "\"e\":\"trade\"", 11))
 		*kind = SIM_STREAM_TRADE;
 	else if (memmem(msg, n, "\"b\":", 4) && memmem(msg, n, "\"a\":", 4))
 		*kind = SIM_STREAM_BBO;
 	else
 		*kind = 0;
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	end = memchr(p, '"', n - (size_t)(p - msg));
-	if (!end || (size_t)(end - p) >= sizeof(lower))
-		return -ENOENT;
-	for (k = 0; p + k < end; k++)
-		lower[k] = (char)tolower((unsigned char)p[k]);
-	return sim_venue_symbol(v, lower, k);
+	return sim_venue_symbol_after(v, msg, n, "\"s\":\"");
 }
 
 /* Combined streams: {"stream":"btcusdt@trade","data":EVENT}; replies and

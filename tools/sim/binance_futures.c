@@ -18,7 +18,6 @@
  *
  * Keepalive: WebSocket ping frames, as spot.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -132,23 +131,10 @@ static int bnf_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, s
 
 static int bnf_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	static const char key[] = "\"s\":\"";
-	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
-	char lower[SIM_NATIVE_MAX];
-	size_t k;
-
 	*kind = memmem(msg, n, "\"e\":\"aggTrade\"", 14)     ? SIM_STREAM_TRADE
 		: memmem(msg, n, "\"e\":\"bookTicker\"", 16) ? SIM_STREAM_BBO
 							     : 0;
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	end = memchr(p, '"', n - (size_t)(p - msg));
-	if (!end || (size_t)(end - p) >= sizeof(lower))
-		return -ENOENT;
-	for (k = 0; p + k < end; k++)
-		lower[k] = (char)tolower((unsigned char)p[k]);
-	return sim_venue_symbol(v, lower, k);
+	return sim_venue_symbol_after(v, msg, n, "\"s\":\"");
 }
 
 /* Routing, then spot's combined-stream wrapper with the futures names. */

@@ -227,21 +227,12 @@ static int bingx_swap_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char 
 /* A --replay line (plain JSON text): its dataType names the stream. */
 static int bingx_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	static const char key[] = "\"dataType\":\"";
-	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
 	char name[SIM_NATIVE_MAX + 16];
 	int sym = -1;
 
 	*kind = 0;
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	end = memchr(p, '"', n - (size_t)(p - msg));
-	if (!end || (size_t)(end - p) >= sizeof(name))
-		return -ENOENT;
-	memcpy(name, p, (size_t)(end - p));
-	name[end - p] = '\0';
-	if (bingx_stream(v, name, &sym, kind) < 0) {
+	if (sim_json_str_after(msg, n, "\"dataType\":\"", name, sizeof(name)) < 0 ||
+	    bingx_stream(v, name, &sym, kind) < 0) {
 		*kind = 0;
 		return -ENOENT;
 	}

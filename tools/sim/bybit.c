@@ -274,21 +274,12 @@ static int bybit_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf,
 /* A --replay line: its topic names the stream and the symbol. */
 static int bybit_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	static const char key[] = "\"topic\":\"";
-	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
 	char topic[SIM_NATIVE_MAX + 16];
 	int sym = -1;
 
 	*kind = 0;
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	end = memchr(p, '"', n - (size_t)(p - msg));
-	if (!end || (size_t)(end - p) >= sizeof(topic))
-		return -ENOENT;
-	memcpy(topic, p, (size_t)(end - p));
-	topic[end - p] = '\0';
-	if (bybit_topic(v, topic, &sym, kind) < 0) {
+	if (sim_json_str_after(msg, n, "\"topic\":\"", topic, sizeof(topic)) < 0 ||
+	    bybit_topic(v, topic, &sym, kind) < 0) {
 		*kind = 0;
 		return -ENOENT;
 	}

@@ -298,17 +298,10 @@ static int cb_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, si
 /* --replay lines: "product_id" names the symbol; match or ticker the kind. */
 static int cb_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	static const char key[] = "\"product_id\":\"";
-	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
-
 	*kind = memmem(msg, n, "\"type\":\"ticker\"", 15) ? SIM_STREAM_BBO
 		: memmem(msg, n, "match\"", 6)		  ? SIM_STREAM_TRADE
 							  : 0;
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	end = memchr(p, '"', n - (size_t)(p - msg));
-	return end ? sim_venue_symbol(v, p, (size_t)(end - p)) : -ENOENT;
+	return sim_venue_symbol_after(v, msg, n, "\"product_id\":\"");
 }
 
 /* One heartbeat per product subscribed to the heartbeat channel. */

@@ -344,16 +344,10 @@ static int gate_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t
 		: memmem(msg, n, ".book_ticker\"", 13) ? SIM_STREAM_BBO
 						       : 0;
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-		const char *p = memmem(msg, n, keys[k], strlen(keys[k])), *end;
-
-		if (!p)
+		if (!memmem(msg, n, keys[k], strlen(keys[k])))
 			continue;
-		p += strlen(keys[k]);
-		end = memchr(p, '"', n - (size_t)(p - msg));
-		if (!end || (size_t)(end - p) >= sizeof(pair))
+		if (sim_json_str_after(msg, n, keys[k], pair, sizeof(pair)) < 0)
 			return -ENOENT;
-		memcpy(pair, p, (size_t)(end - p));
-		pair[end - p] = '\0';
 		return gate_symbol(v, pair);
 	}
 	return -ENOENT;

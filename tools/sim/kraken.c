@@ -225,17 +225,10 @@ static int kr_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, si
 /* --replay lines: the first "symbol" names it; the channel gives the kind. */
 static int kr_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	static const char key[] = "\"symbol\":\"";
-	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
-
 	*kind = memmem(msg, n, "\"channel\":\"trade\"", 17)    ? SIM_STREAM_TRADE
 		: memmem(msg, n, "\"channel\":\"ticker\"", 18) ? SIM_STREAM_BBO
 							       : 0;
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	end = memchr(p, '"', n - (size_t)(p - msg));
-	return end ? sim_venue_symbol(v, p, (size_t)(end - p)) : -ENOENT;
+	return sim_venue_symbol_after(v, msg, n, "\"symbol\":\"");
 }
 
 /* {"channel":"heartbeat"} once a second on a connection subscribed to

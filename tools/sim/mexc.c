@@ -199,22 +199,13 @@ static int mexc_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, 
 
 static int mexc_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	static const char key[] = "\"symbol\":\"";
-	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
-
 	if (memmem(msg, n, "\"publicdeals\"", 13))
 		*kind = SIM_STREAM_TRADE;
 	else if (memmem(msg, n, "\"publicbookticker\"", 18))
 		*kind = SIM_STREAM_BBO;
 	else
 		*kind = 0;
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	end = memchr(p, '"', n - (size_t)(p - msg));
-	if (!end || end - p >= SIM_NATIVE_MAX)
-		return -ENOENT;
-	return sim_venue_symbol(v, p, (size_t)(end - p));
+	return sim_venue_symbol_after(v, msg, n, "\"symbol\":\"");
 }
 
 static char *mexc_str(json_t *o, const char *key)

@@ -215,17 +215,10 @@ static int okx_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, s
 /* --replay lines: "instId" names the symbol, the channel the kind. */
 static int okx_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	static const char key[] = "\"instId\":\"";
-	const char *p = memmem(msg, n, key, sizeof(key) - 1), *end;
-
 	*kind = memmem(msg, n, "\"channel\":\"trades\"", 18)	? SIM_STREAM_TRADE
 		: memmem(msg, n, "\"channel\":\"bbo-tbt\"", 19) ? SIM_STREAM_BBO
 								: 0;
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	end = memchr(p, '"', n - (size_t)(p - msg));
-	return end ? sim_venue_symbol(v, p, (size_t)(end - p)) : -ENOENT;
+	return sim_venue_symbol_after(v, msg, n, "\"instId\":\"");
 }
 
 const struct sim_dialect sim_dialect_okx = {

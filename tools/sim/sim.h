@@ -114,6 +114,11 @@ int sim_venue_init(struct sim_venue *v, const char *symbols, uint64_t seed, char
  * trailing SWAP is a symbol of its own (OKX "BTC-USDT-SWAP": a perpetual).
  * Returns the index or -ENOENT for an unknown/implausible one. */
 int sim_venue_symbol(struct sim_venue *v, const char *name, size_t n);
+/* The string value after key (\"s\":\") in msg, NUL-terminated in out:
+ * its length, or -ENOENT (absent, unterminated or longer than len - 1). */
+int sim_json_str_after(const char *msg, size_t n, const char *key, char *out, size_t len);
+/* sim_venue_symbol of that value: a --replay line's symbol (classify). */
+int sim_venue_symbol_after(struct sim_venue *v, const char *msg, size_t n, const char *key);
 /* Advances symbol i's walk by one trade (id 0: the symbol's next id). */
 void sim_venue_next_trade(struct sim_venue *v, uint32_t i, uint64_t id, struct sim_trade *t);
 void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b);

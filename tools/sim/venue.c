@@ -371,3 +371,27 @@ void sim_venue_next_bbo(struct sim_venue *v, uint32_t i, struct sim_bbo *b)
 				    .ask_qty = b->ask_qty,
 				    .update_id = b->update_id};
 }
+
+int sim_json_str_after(const char *msg, size_t n, const char *key, char *out, size_t len)
+{
+	size_t kl = strlen(key);
+	const char *p = memmem(msg, n, key, kl), *end;
+
+	if (!p)
+		return -ENOENT;
+	p += kl;
+	end = memchr(p, '"', n - (size_t)(p - msg));
+	if (!end || (size_t)(end - p) >= len)
+		return -ENOENT;
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
+	return (int)(end - p);
+}
+
+int sim_venue_symbol_after(struct sim_venue *v, const char *msg, size_t n, const char *key)
+{
+	char name[SIM_NATIVE_MAX];
+	int k = sim_json_str_after(msg, n, key, name, sizeof(name));
+
+	return k < 0 ? -ENOENT : sim_venue_symbol(v, name, (size_t)k);
+}
