@@ -284,6 +284,33 @@ static void test_ctx_conn(void)
 		     -EINVAL);
 }
 
+/* The real venues' limits: MEXC's 30 subscriptions per connection spread 16
+ * symbols over two connections (15 symbols' 30 streams, then 1 symbol);
+ * Binance USD-M's two routes give two connections of every symbol. */
+static void test_venues(void)
+{
+	static char many[16][MDBUS_SYMBOL_MAX];
+	const struct feed_venue_ops *mexc = feed_venue_find("mexc");
+	const struct feed_venue_ops *bnf = feed_venue_find("binance-futures");
+	struct feed_session_config sc = fake_sc(16, BOTH);
+	struct feed_venue_conn_plan p[4];
+
+	for (int i = 0; i < 16; i++)
+		snprintf(many[i], sizeof(many[i]), "C%d-USDT", i);
+	sc.symbols = many;
+	CHECK(mexc != NULL && bnf != NULL);
+	CHECK_EQ_INT(mexc->limits.streams_per_conn, 30);
+	CHECK_EQ_INT(feed_venue_plan(mexc, &sc, p, 4), 2);
+	CONN(&p[0], BOTH, 0, 15, NULL);
+	CONN(&p[1], BOTH, 15, 1, NULL);
+	for (int i = 0; i < 3; i++)
+		snprintf(many[i], sizeof(many[i]), "C%d-USDT-PERP", i);
+	sc.nsymbols = 3;
+	CHECK_EQ_INT(feed_venue_plan(bnf, &sc, p, 4), 2);
+	CONN(&p[0], FEED_CH_TRADES, 0, 3, "/market/ws");
+	CONN(&p[1], FEED_CH_BBO, 0, 3, "/public/ws");
+}
+
 int main(void)
 {
 	test_one();
@@ -292,5 +319,6 @@ int main(void)
 	test_routes();
 	test_refused();
 	test_ctx_conn();
+	test_venues();
 	return feed_test_done("test_plan");
 }
