@@ -156,7 +156,7 @@ static void test_routes(void)
 		if (!d)
 			continue;
 		venue_init(&v, 1);
-		CHECK(d->route(&v, routes[k].path, subs, &mode) == routes[k].status &&
+		CHECK(sim_dialect_route(d, &v, routes[k].path, subs, &mode) == routes[k].status &&
 			      sim_subs_count(subs) == 0,
 		      "%s %s", routes[k].venue, routes[k].path);
 	}

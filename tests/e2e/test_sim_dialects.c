@@ -325,8 +325,10 @@ static void test_case(const struct dialect_case *c)
 	if (!d)
 		return;
 	sim_venue_init(&v, NULL, 7, err, sizeof(err));
-	CHECK(d->route(&v, c->path, subs, &mode) == 0 && mode == 0, "%s path %s", c->name, c->path);
-	CHECK(d->route(&v, c->bad_path, subs, &mode) == 404, "%s path %s", c->name, c->bad_path);
+	CHECK(sim_dialect_route(d, &v, c->path, subs, &mode) == 0 && mode == 0, "%s path %s",
+	      c->name, c->path);
+	CHECK(sim_dialect_route(d, &v, c->bad_path, subs, &mode) == 404, "%s path %s", c->name,
+	      c->bad_path);
 	memset(&rep, 0, sizeof(rep));
 	CHECK(!d->hello == !c->hello, "%s: greeting", c->name);
 	if (d->hello) {

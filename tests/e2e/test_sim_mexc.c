@@ -227,8 +227,8 @@ int main(void)
 	CHECK(sim_venue_init(&sv, "BTC-USDT,ETH-USDT", 7, err, sizeof(err)) == 0, "%s", err);
 	CHECK(sim_venue_init(&twin, "BTC-USDT,ETH-USDT", 7, err, sizeof(err)) == 0, "%s", err);
 
-	CHECK(D->route(&sv, "/ws", subs, &mode) == 0 && mode == 0, "route /ws");
-	CHECK(D->route(&sv, "/stream", subs, &mode) == 404, "route /stream");
+	CHECK(sim_dialect_route(D, &sv, "/ws", subs, &mode) == 0 && mode == 0, "route /ws");
+	CHECK(sim_dialect_route(D, &sv, "/stream", subs, &mode) == 404, "route /stream");
 	CHECK(D->classify(&sv, "{\"x\":1}", 7, &kind) == -ENOENT, "classify garbage");
 	test_subscribe(&sv, subs);
 	test_pushes(&sv, &twin);

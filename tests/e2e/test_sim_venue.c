@@ -258,24 +258,28 @@ static void test_route(void)
 	int mode = -1;
 
 	sim_venue_init(&v, "BTC-USDT,ETH-USDT", 1, err, sizeof(err));
-	CHECK(D->route(&v, "/ws", subs, &mode) == 0 && mode == 0 && sim_subs_count(subs) == 0,
+	CHECK(sim_dialect_route(D, &v, "/ws", subs, &mode) == 0 && mode == 0 &&
+		      sim_subs_count(subs) == 0,
 	      "/ws mode %d", mode);
-	CHECK(D->route(&v, "/stream", subs, &mode) == 0 && mode != 0, "/stream mode %d", mode);
-	CHECK(D->route(&v, "/ws/btcusdt@trade/ethusdt@bookTicker", subs, &mode) == 0 && mode == 0 &&
-		      subs[0] == SIM_STREAM_TRADE && subs[1] == SIM_STREAM_BBO,
+	CHECK(sim_dialect_route(D, &v, "/stream", subs, &mode) == 0 && mode != 0, "/stream mode %d",
+	      mode);
+	CHECK(sim_dialect_route(D, &v, "/ws/btcusdt@trade/ethusdt@bookTicker", subs, &mode) == 0 &&
+		      mode == 0 && subs[0] == SIM_STREAM_TRADE && subs[1] == SIM_STREAM_BBO,
 	      "/ws/streams %x %x", subs[0], subs[1]);
 	memset(subs, 0, sizeof(subs));
-	CHECK(D->route(&v, "/stream?streams=ethusdt@trade", subs, &mode) == 0 && mode != 0 &&
-		      subs[1] == SIM_STREAM_TRADE && subs[0] == 0,
+	CHECK(sim_dialect_route(D, &v, "/stream?streams=ethusdt@trade", subs, &mode) == 0 &&
+		      mode != 0 && subs[1] == SIM_STREAM_TRADE && subs[0] == 0,
 	      "/stream?streams= %x", subs[1]);
-	CHECK(D->route(&v, "/ws/dogeusdt@trade", subs, &mode) == 400, "unknown stream in path");
-	CHECK(D->route(&v, "/ws/BTCUSDT@trade", subs, &mode) == 400, "upper-case stream");
-	CHECK(D->route(&v, "/v5/public/spot", subs, &mode) == 404, "foreign path");
-	CHECK(D->route(&v, "/public", subs, &mode) == 404 &&
-		      D->route(&v, "/private/ws", subs, &mode) == 404,
+	CHECK(sim_dialect_route(D, &v, "/ws/dogeusdt@trade", subs, &mode) == 400,
+	      "unknown stream in path");
+	CHECK(sim_dialect_route(D, &v, "/ws/BTCUSDT@trade", subs, &mode) == 400,
+	      "upper-case stream");
+	CHECK(sim_dialect_route(D, &v, "/v5/public/spot", subs, &mode) == 404, "foreign path");
+	CHECK(sim_dialect_route(D, &v, "/public", subs, &mode) == 404 &&
+		      sim_dialect_route(D, &v, "/private/ws", subs, &mode) == 404,
 	      "routed prefix without a stream path");
-	CHECK(D->route(&v, "/market/ws", subs, &mode) == 0 && mode == 0 &&
-		      D->route(&v, "/public/stream", subs, &mode) == 0 && mode != 0,
+	CHECK(sim_dialect_route(D, &v, "/market/ws", subs, &mode) == 0 && mode == 0 &&
+		      sim_dialect_route(D, &v, "/public/stream", subs, &mode) == 0 && mode != 0,
 	      "futures routed endpoints");
 	CHECK(subs[1] == SIM_STREAM_TRADE && subs[0] == 0, "a refused path changed subs");
 }
@@ -293,7 +297,7 @@ static void test_frame(void)
 	uint8_t subs[SIM_MAX_SYMBOLS] = {0};
 
 	sim_venue_init(&v, "ETH-USDT", 1, err, sizeof(err));
-	D->route(&v, "/stream", subs, &mode);
+	sim_dialect_route(D, &v, "/stream", subs, &mode);
 	CHECK(D->frame(&v, mode, 0, SIM_STREAM_TRADE, ev, strlen(ev), &out, &op) == 1 &&
 		      op == WSLAY_TEXT_FRAME && out.len == strlen(ev) + 34 &&
 		      memcmp(out.p + out.off,
@@ -322,8 +326,7 @@ static void test_shared(void)
 
 	CHECK(sim_dialect_find("binance") == D && sim_dialect_find("nasdaq") == NULL, "find");
 	for (k = 0; sim_dialect_get((size_t)k); k++)
-		CHECK(sim_dialect_get((size_t)k)->route && sim_dialect_get((size_t)k)->request &&
-			      sim_dialect_get((size_t)k)->trade &&
+		CHECK(sim_dialect_get((size_t)k)->request && sim_dialect_get((size_t)k)->trade &&
 			      sim_dialect_get((size_t)k)->bbo &&
 			      sim_dialect_get((size_t)k)->classify &&
 			      sim_dialect_get((size_t)k)->paths,

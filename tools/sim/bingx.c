@@ -127,26 +127,6 @@ static int bingx_swap_request(struct sim_venue *v, const char *msg, size_t n, ui
 	return bingx_request_on(v, msg, n, subs, out, 1);
 }
 
-/* The hook's signature: a dialect whose paths name streams writes subs. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int bingx_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v;
-	(void)subs;
-	*mode = 0;
-	return strcmp(target, "/market") == 0 ? 0 : 404;
-}
-
-/* The hook's signature: a dialect whose paths name streams writes subs. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int bingx_swap_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v;
-	(void)subs;
-	*mode = 0;
-	return strcmp(target, "/swap-market") == 0 ? 0 : 404;
-}
-
 static int bingx_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		       uint64_t id, char *buf, size_t len)
 {
@@ -300,7 +280,6 @@ static int bingx_frame(const struct sim_venue *v, int mode, int sym, uint8_t kin
 const struct sim_dialect sim_dialect_bingx = {
 	.name = "bingx",
 	.paths = "/market",
-	.route = bingx_route,
 	.request = bingx_request,
 	.trade = bingx_trade,
 	.bbo = bingx_bbo,
@@ -312,7 +291,6 @@ const struct sim_dialect sim_dialect_bingx = {
 const struct sim_dialect sim_dialect_bingx_swap = {
 	.name = "bingx-swap",
 	.paths = "/swap-market",
-	.route = bingx_swap_route,
 	.request = bingx_swap_request,
 	.trade = bingx_swap_trade,
 	.bbo = bingx_swap_bbo,

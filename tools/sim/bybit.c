@@ -168,26 +168,6 @@ static int bybit_linear_request(struct sim_venue *v, const char *msg, size_t n, 
 	return bybit_request_on(v, msg, n, subs, out, 1);
 }
 
-/* The hook's signature: a dialect whose paths name streams writes subs. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int bybit_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v;
-	(void)subs;
-	*mode = 0;
-	return strcmp(target, "/v5/public/spot") == 0 ? 0 : 404;
-}
-
-/* The hook's signature: a dialect whose paths name streams writes subs. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int bybit_linear_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v;
-	(void)subs;
-	*mode = 0;
-	return strcmp(target, "/v5/public/linear") == 0 ? 0 : 404;
-}
-
 /* The symbol's cross sequence: one step per trade and per book message. */
 static uint64_t bybit_seq(const struct sim_symbol *s)
 {
@@ -289,7 +269,6 @@ static int bybit_classify(struct sim_venue *v, const char *msg, size_t n, uint8_
 const struct sim_dialect sim_dialect_bybit = {
 	.name = "bybit",
 	.paths = "/v5/public/spot",
-	.route = bybit_route,
 	.request = bybit_request,
 	.trade = bybit_trade,
 	.bbo = bybit_bbo,
@@ -301,7 +280,6 @@ const struct sim_dialect sim_dialect_bybit = {
 const struct sim_dialect sim_dialect_bybit_linear = {
 	.name = "bybit-linear",
 	.paths = "/v5/public/linear",
-	.route = bybit_linear_route,
 	.request = bybit_linear_request,
 	.trade = bybit_linear_trade,
 	.bbo = bybit_bbo,

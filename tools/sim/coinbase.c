@@ -251,15 +251,6 @@ static int cb_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *s
 	return r;
 }
 
-/* NOLINTNEXTLINE(readability-non-const-parameter): the hook's signature */
-static int cb_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v;
-	(void)subs;
-	*mode = 0;
-	return strcmp(target, "/") == 0 ? 0 : 404;
-}
-
 static int cb_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		    uint64_t id, char *buf, size_t len)
 {
@@ -324,7 +315,6 @@ static int cb_beat(struct sim_venue *v, const uint8_t *subs, int64_t now_ms,
 const struct sim_dialect sim_dialect_coinbase = {
 	.name = "coinbase",
 	.paths = "/",
-	.route = cb_route,
 	.request = cb_request,
 	.trade = cb_trade,
 	.bbo = cb_bbo,

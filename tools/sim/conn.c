@@ -456,7 +456,7 @@ static void conn_http_respond(struct sim_conn *c, int64_t now_ns)
 static int conn_http_route(struct sim_conn *c, const char *target)
 {
 	struct sim_listener *l = c->l;
-	int status = l->d->route(&l->venue, target, c->subs, &c->mode);
+	int status = sim_dialect_route(l->d, &l->venue, target, c->subs, &c->mode);
 
 	if (status == 0)
 		return 0;

@@ -228,26 +228,6 @@ static int gate_futures_request(struct sim_venue *v, const char *msg, size_t n, 
 	return gate_request_on(&gate_futures, v, msg, n, subs, out);
 }
 
-/* The hook's signature: a dialect whose paths name streams writes subs. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int gate_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v;
-	(void)subs;
-	*mode = 0;
-	return strcmp(target, "/ws/v4/") == 0 || strcmp(target, "/ws/v4") == 0 ? 0 : 404;
-}
-
-/* The hook's signature: a dialect whose paths name streams writes subs. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int gate_futures_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v;
-	(void)subs;
-	*mode = 0;
-	return strcmp(target, "/v4/ws/usdt") == 0 ? 0 : 404;
-}
-
 /* A futures trade: one element, the signed size in contracts. */
 static int gate_futures_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 			      uint64_t id, char *buf, size_t len)
@@ -356,7 +336,6 @@ static int gate_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t
 const struct sim_dialect sim_dialect_gateio = {
 	.name = "gateio",
 	.paths = "/ws/v4/",
-	.route = gate_route,
 	.request = gate_request,
 	.trade = gate_trade,
 	.bbo = gate_bbo,
@@ -368,7 +347,6 @@ const struct sim_dialect sim_dialect_gateio = {
 const struct sim_dialect sim_dialect_gateio_futures = {
 	.name = "gateio-futures",
 	.paths = "/v4/ws/usdt",
-	.route = gate_futures_route,
 	.request = gate_futures_request,
 	.trade = gate_futures_trade,
 	.bbo = gate_futures_bbo,

@@ -180,15 +180,6 @@ static int kr_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *s
 	return r;
 }
 
-/* NOLINTNEXTLINE(readability-non-const-parameter): the hook's signature */
-static int kr_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v;
-	(void)subs;
-	*mode = 0;
-	return strcmp(target, "/v2") == 0 ? 0 : 404;
-}
-
 static int kr_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		    uint64_t id, char *buf, size_t len)
 {
@@ -258,7 +249,6 @@ static int kr_hello(struct sim_venue *v, uint64_t conn_id, int64_t now_ms, struc
 const struct sim_dialect sim_dialect_kraken = {
 	.name = "kraken",
 	.paths = "/v2",
-	.route = kr_route,
 	.request = kr_request,
 	.trade = kr_trade,
 	.bbo = kr_bbo,

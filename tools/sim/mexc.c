@@ -149,15 +149,6 @@ static int mexc_request(struct sim_venue *v, const char *msg, size_t n, uint8_t 
 	return r;
 }
 
-/* The hook's signature: a dialect whose paths name streams writes subs. */
-/* NOLINTNEXTLINE(readability-non-const-parameter) */
-static int mexc_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v, (void)subs;
-	*mode = 0;
-	return strcmp(target, "/ws") == 0 ? 0 : 404;
-}
-
 static int mexc_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		      uint64_t id, char *buf, size_t len)
 {
@@ -299,7 +290,6 @@ static int mexc_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind
 const struct sim_dialect sim_dialect_mexc = {
 	.name = "mexc",
 	.paths = "/ws",
-	.route = mexc_route,
 	.request = mexc_request,
 	.trade = mexc_trade,
 	.bbo = mexc_bbo,

@@ -172,15 +172,6 @@ static int okx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *
 	return r;
 }
 
-/* NOLINTNEXTLINE(readability-non-const-parameter): the hook's signature */
-static int okx_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
-{
-	(void)v;
-	(void)subs;
-	*mode = 0;
-	return strcmp(target, "/ws/v5/public") == 0 ? 0 : 404;
-}
-
 static int okx_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		     uint64_t id, char *buf, size_t len)
 {
@@ -224,7 +215,6 @@ static int okx_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t 
 const struct sim_dialect sim_dialect_okx = {
 	.name = "okx",
 	.paths = "/ws/v5/public",
-	.route = okx_route,
 	.request = okx_request,
 	.trade = okx_trade,
 	.bbo = okx_bbo,

@@ -156,6 +156,8 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             /stream?streams=...), and which streams does it subscribe by
  *             itself. Sets *mode (dialect-defined, 0 = plain; Binance 1 =
  *             combined-stream wrapping). Returns 0 or an HTTP status (404...).
+ *             Optional: a dialect serving one fixed path leaves it NULL and
+ *             names the path in `paths` (sim_dialect_route).
  *   request   every client text message: applies (UN)SUBSCRIBE changes to
  *             subs (SIM_STREAM_* per symbol index; all or nothing) and adds
  *             the reply texts (0..SIM_REPLIES_MAX: one ack per request, or
@@ -239,6 +241,11 @@ struct sim_dialect {
 	int (*hello)(struct sim_venue *v, uint64_t conn_id, int64_t now_ms,
 		     struct sim_replies *out);
 };
+
+/* The upgrade route of target for dialect d: its route hook, or (none) the
+ * one path in d->paths exactly (mode 0). 0 or an HTTP status (404). */
+int sim_dialect_route(const struct sim_dialect *d, struct sim_venue *v, const char *target,
+		      uint8_t *subs, int *mode);
 
 extern const struct sim_dialect sim_dialect_binance;
 extern const struct sim_dialect sim_dialect_coinbase;

@@ -395,3 +395,19 @@ int sim_venue_symbol_after(struct sim_venue *v, const char *msg, size_t n, const
 
 	return k < 0 ? -ENOENT : sim_venue_symbol(v, name, (size_t)k);
 }
+
+int sim_dialect_route(const struct sim_dialect *d, struct sim_venue *v, const char *target,
+		      uint8_t *subs, int *mode)
+{
+	size_t n = strlen(d->paths);
+
+	if (d->route)
+		return d->route(v, target, subs, mode);
+	*mode = 0;
+	/* the path exactly; one ending in '/' also without it ("/ws/v4") */
+	if (strcmp(target, d->paths) == 0 ||
+	    (n > 1 && d->paths[n - 1] == '/' && strlen(target) == n - 1 &&
+	     strncmp(target, d->paths, n - 1) == 0))
+		return 0;
+	return 404;
+}
