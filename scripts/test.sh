@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds mdbus six ways and runs every test:
 #   build/       default (-Werror, debugoptimized): suites unit, stress, e2e, valgrind, smoke, lint
-#   build-asan/  ASan + UBSan: unit and e2e, chaos included (stress/smoke too slow, valgrind
-#                incompatible, lint needs to run once only)
+#   build-asan/  ASan + UBSan: unit and e2e, chaos included, venue-mix for the single-venue
+#                runs (stress/smoke too slow, valgrind incompatible, lint needs to run once only)
 #   build-tsan/  ThreadSanitizer: suite tsan (ring and health seqlocks with threads); only the
 #                tsan tests' targets are built
 #   build-release/  a packager's -Dbuildtype=release (-O3, NDEBUG): suite unit
@@ -149,7 +149,8 @@ while [ ! -f "$logs/build-asan.built" ] && kill -0 "$bg" 2>/dev/null; do sleep 1
 if built build-asan; then
 	echo "== build-asan: test"
 	meson test -C build-asan --no-rebuild --print-errorlogs --no-suite stress \
-		--no-suite valgrind --no-suite tsan --no-suite smoke --no-suite lint
+		--no-suite valgrind --no-suite tsan --no-suite smoke --no-suite lint \
+		--no-suite venue-one
 	count_results build-asan/meson-logs/testlog.json
 fi
 
