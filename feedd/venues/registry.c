@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "subs.h"
 #include "symbol.h"
@@ -480,19 +479,6 @@ int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 	return 0;
 }
 
-int64_t feed_venue_wall_now(struct feed_venue_ctx *v)
-{
-	struct timespec ts;
-
-	if (v->clock) {
-		v->wall_ns = v->clock();
-	} else {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		v->wall_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	}
-	return v->wall_ns;
-}
-
 int feed_venue_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
 {
 	*n = 0;
@@ -524,29 +510,4 @@ int feed_venue_seq_check(struct feed_venue_ctx *v, uint32_t i, uint32_t ch, uint
 		v->st.gaps++;
 	}
 	return gap;
-}
-
-void feed_venue_error(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,
-		      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
-	va_end(ap);
-	out->cls = FEED_MSG_ERROR;
-	out->reason = v->reason;
-	out->sym = sym;
-	out->n = 0;
-}
-
-uint64_t feed_venue_tid_hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ull; /* FNV-1a 64 offset basis */
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull; /* FNV 64 prime */
-	}
-	return h ? h : 1; /* 0 reads as "no id" */
 }

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 /* Stream index of symbol i, channel bit ch (symbol-major), or UINT32_MAX. */
 uint32_t feed_venue_stream_of(const struct feed_venue_ctx *v, uint32_t i, uint32_t ch)
@@ -43,6 +44,22 @@ int feed_venue_put_natives(const struct feed_venue_ctx *v, const uint32_t *strea
 	}
 	*o = p;
 	return 0;
+}
+
+/* The wall clock a request or a ping may carry (Gate's subscribe `time`):
+ * the session's clock hook in tests, else CLOCK_REALTIME. Here, below the
+ * registry, because the requests are built here. */
+int64_t feed_venue_wall_now(struct feed_venue_ctx *v)
+{
+	struct timespec ts;
+
+	if (v->clock) {
+		v->wall_ns = v->clock();
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v->wall_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	return v->wall_ns;
 }
 
 /* ---- requests ---------------------------------------------------------------- */

@@ -2,14 +2,43 @@
 /*
  * vparse.c: value helpers every adapter shares (venue.h): exact decimals
  * from JSON strings or bare numbers, and timestamps (integer ms/us/ns,
- * fractional-ms text, RFC 3339) to ns since the epoch. No floating point:
- * a value is taken from its text exactly or refused.
+ * fractional-ms text, RFC 3339) to ns since the epoch, the ERROR every
+ * parser reports, and the stable hash of a non-integer trade id. No
+ * floating point: a value is taken from its text exactly or refused.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "jsonscan.h"
 #include "venue.h"
+
+/* ---- errors and ids ---------------------------------------------------------- */
+
+void feed_venue_error(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
+	va_end(ap);
+	out->cls = FEED_MSG_ERROR;
+	out->reason = v->reason;
+	out->sym = sym;
+	out->n = 0;
+}
+
+uint64_t feed_venue_tid_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a 64 offset basis */
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull; /* FNV 64 prime */
+	}
+	return h ? h : 1; /* 0 reads as "no id" */
+}
 
 /* ---- decimals ---------------------------------------------------------------- */
 
