@@ -13,11 +13,12 @@
 # Ends with one line "N passed, N failed". Exit 0 only if nothing failed.
 # MDBUS_TEST_QUICK=1 skips the sanitizer, release, plain and fuzz builds (quick local loops).
 #
-# Time: the end-to-end tests run one at a time and mostly wait on timers, so the CPU-bound
-# work (compiling the other five trees, clang-tidy, the TSan and release unit runs, fuzzing)
-# runs beside them at nice 19, where it barely delays a test's processes (clang-tidy gets
-# three times its timeout there). The chaos suite runs in the ASan build only: the same
-# invariants, plus memory errors and leaks.
+# Time: the end-to-end tests mostly wait on timers, so build/'s and build-asan's suites run side
+# by side (each still one non-parallel test at a time), and the CPU-bound work (compiling the
+# other four trees, clang-tidy, the TSan and release unit runs, fuzzing) runs beside them at
+# nice 19, where it barely delays a test's processes (clang-tidy gets three times its timeout
+# there). The chaos suite runs in the ASan build only: the same invariants, plus memory errors
+# and leaks.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -118,9 +119,10 @@ if [ "$quick" = 1 ]; then
 	exit
 fi
 
-# build/'s tests run in front, then build-asan's. Beside them, one chain at nice 19: the other
-# trees (build-asan first: the front waits for it), clang-tidy, the TSan and release unit runs
-# and fuzzing. Its verdicts are counted once both are done.
+# Two test streams run side by side, each one test at a time for its non-parallel tests:
+# build/'s and, once its tree is built, build-asan's (their logs in build-logs/, printed at
+# the end). Beside them, one chain at nice 19: the other trees (build-asan first), clang-tidy,
+# the TSan and release unit runs and fuzzing. Every verdict is counted once all are done.
 background() {
 	nice -n 19 bash -c "$(declare -f build build_others); logs=$logs; build_others" \
 		>"$logs/others.log" 2>&1
@@ -140,17 +142,25 @@ background() {
 background &
 bg=$!
 
-echo "== build: test (chaos runs in build-asan)"
-meson test -C build --no-rebuild --print-errorlogs --no-suite tsan --no-suite lint \
-	--no-suite chaos
-count_results build/meson-logs/testlog.json
-
-while [ ! -f "$logs/build-asan.built" ] && kill -0 "$bg" 2>/dev/null; do sleep 1; done
-if built build-asan; then
-	echo "== build-asan: test"
+asan_tests() {
+	while [ ! -f "$logs/build-asan.built" ] && kill -0 "$bg" 2>/dev/null; do sleep 1; done
+	[ "$(cat "$logs/build-asan.built" 2>/dev/null)" = 0 ] || return 0
 	meson test -C build-asan --no-rebuild --print-errorlogs --no-suite stress \
 		--no-suite valgrind --no-suite tsan --no-suite smoke --no-suite lint \
 		--no-suite venue-one
+}
+echo "== build and build-asan: test, side by side (chaos runs in build-asan)"
+asan_tests >"$logs/asan-test.log" 2>&1 &
+asan=$!
+meson test -C build --no-rebuild --print-errorlogs --no-suite tsan --no-suite lint \
+	--no-suite chaos >"$logs/build-test.log" 2>&1
+wait "$asan"
+echo "== build: test"
+cat "$logs/build-test.log"
+count_results build/meson-logs/testlog.json
+if built build-asan; then
+	echo "== build-asan: test"
+	cat "$logs/asan-test.log"
 	count_results build-asan/meson-logs/testlog.json
 fi
 

@@ -50,7 +50,7 @@ FEED_VENUE = {"bybit-linear": "bybit", "bingx-swap": "bingx", "gateio-futures": 
 
 VALGRIND = os.environ.get("E2E_VALGRIND") == "1"
 RATE = 20  # events/s per subscribed symbol-stream
-WINDOW = 2.5  # seconds of data per phase
+WINDOW = 1.5  # seconds of data per phase
 DRAIN = 1.5  # seconds for feedd to publish what is in flight once the sim pauses
 
 # fast reconnection, and keepalive both ways within a phase: feedd pings
