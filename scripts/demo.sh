@@ -77,7 +77,7 @@ say "mdbus-sim on loopback: ${VENUES[*]}, one port each"
 args=()
 for v in "${VENUES[@]}"; do args+=(--listen 127.0.0.1:0 --venue "$v"); done
 "$SIM" "${args[@]}" --cert "$tmp/certs/server.pem" --key "$tmp/certs/server.key" \
-	--control "$tmp/sim.ctl" --rate 1 --ping-interval 5s >"$tmp/sim.out" 2>"$tmp/sim.log" &
+	--control "$tmp/sim.ctl" --rate 5 --ping-interval 5s >"$tmp/sim.out" 2>"$tmp/sim.log" &
 sim_pid=$!
 for ((i = 0; i < 100; i++)); do
 	[ "$(grep -c '^listening ' "$tmp/sim.out" 2>/dev/null)" -ge "${#VENUES[@]}" ] && break
@@ -119,13 +119,16 @@ say "feedd -c feedd.ini (its log is shown with a 'feedd |' prefix)"
 feedd_pid=$!
 for v in "${VENUES[@]}"; do wait_for "sim-$v: state [A-Z_]+ -> LIVE" 30 "$tmp/feedd.log"; done
 
-say "mdbus-tail --bus $bus for ${SECS}s"
-"$TAIL" --bus "$bus" --timeout "$SECS" || true
+say "mdbus-tail --bus $bus --symbol BTC-USDT --kind trade,status for ${SECS}s"
+# BTC-USDT trades (and status ticks) of every venue, side by side; the bus
+# carries ETH-USDT and the best bid/offer too (mdbus-top below).
+TAIL_ARGS=(--bus "$bus" --symbol BTC-USDT --kind trade,status)
+"$TAIL" "${TAIL_ARGS[@]}" --timeout "$SECS" || true
 
 say "fault injection: ${VENUES[$RESET]} resets the TCP connection (ticks keep printing:"
 echo "   its status down/up ticks and the [\"gap\"] flag on its first ticks after it mark the"
 echo "   hole; the other venues never stop)"
-"$TAIL" --bus "$bus" --timeout "$((AFTER + 1))" &
+"$TAIL" "${TAIL_ARGS[@]}" --timeout "$((AFTER + 1))" &
 tail_pid=$!
 sleep 1
 "$SIM" --ctl "$tmp/sim.ctl" on "$RESET" reset
