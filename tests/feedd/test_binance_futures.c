@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "helpers.h"
+#include "script.h"
 #include "venue.h"
 
 #define RECV_TS 777
@@ -47,23 +48,6 @@ static struct feed_session_config session(size_t n)
 	sc.channels = FEED_CH_TRADES | FEED_CH_BBO;
 	sc.price_decimals = sc.qty_decimals = sc.qty_unit = -1;
 	return sc;
-}
-
-static const char *flags_str(uint8_t f, char *buf)
-{
-	static const struct {
-		uint8_t bit;
-		const char *name;
-	} names[] = {{MDBUS_FLAG_BUY, "BUY"},
-		     {MDBUS_FLAG_SELL, "SELL"},
-		     {MDBUS_FLAG_GAP, "GAP"},
-		     {MDBUS_FLAG_NO_EXCH_TS, "NOEXCH"}};
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (f & names[i].bit)
-			strcat(strcat(buf, buf[0] ? "," : ""), names[i].name);
-	return buf[0] ? buf : "-";
 }
 
 static int tick_field(const struct mdbus_tick *t, const char *k, long long *v)

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "helpers.h"
+#include "script.h"
 #include "jsonscan.h"
 #include "venue.h"
 
@@ -52,61 +53,6 @@ static size_t gz(const void *p, size_t n, uint8_t *z, size_t zlen)
 }
 
 /* Next "key=value" token; value may be "quoted" with \" escapes. */
-static int next_kv(char **s, char *key, size_t klen, char *val, size_t vlen, int *contains)
-{
-	char *p = *s;
-	size_t k = 0, v = 0;
-
-	while (*p == ' ')
-		p++;
-	if (!*p)
-		return 0;
-	while (*p && *p != '=' && *p != '~' && k + 1 < klen)
-		key[k++] = *p++;
-	key[k] = '\0';
-	*contains = *p == '~';
-	if (*p != '=' && *p != '~')
-		return -1;
-	p++;
-	if (*p == '"') {
-		p++;
-		while (*p && *p != '"' && v + 1 < vlen) {
-			if (*p == '\\' && p[1])
-				p++;
-			val[v++] = *p++;
-		}
-		if (*p == '"')
-			p++;
-	} else {
-		while (*p && *p != ' ' && v + 1 < vlen)
-			val[v++] = *p++;
-	}
-	val[v] = '\0';
-	*s = p;
-	return 1;
-}
-
-static const char *flags_str(uint8_t f, char *buf)
-{
-	buf[0] = '\0';
-	if (f & MDBUS_FLAG_BUY)
-		strcat(buf, "BUY,");
-	if (f & MDBUS_FLAG_SELL)
-		strcat(buf, "SELL,");
-	if (f & MDBUS_FLAG_GAP)
-		strcat(buf, "GAP,");
-	if (f & MDBUS_FLAG_NO_EXCH_TS)
-		strcat(buf, "NOEXCH,");
-	if (f & MDBUS_FLAG_TID_HASH)
-		strcat(buf, "TIDHASH,");
-	if (f & ~(MDBUS_FLAG_BUY | MDBUS_FLAG_SELL | MDBUS_FLAG_GAP | MDBUS_FLAG_NO_EXCH_TS |
-		  MDBUS_FLAG_TID_HASH))
-		strcat(buf, "OTHER,");
-	if (!buf[0])
-		return "-";
-	buf[strlen(buf) - 1] = '\0';
-	return buf;
-}
 
 static long long tick_field(const struct mdbus_tick *t, const char *k, int *ok)
 {
