@@ -3,7 +3,8 @@
  * script.h: the pieces every venue's fixture-script test (test_<venue>.c
  * with data/<venue>.txt) reads its expectations with: `key=value`,
  * `key="quoted value"` and `key~"text"` (the value contains text) pairs,
- * and a tick's flags as the scripts spell them ("BUY,GAP", "-" for none).
+ * a tick's flags as the scripts spell them ("BUY,GAP", "-" for none) and
+ * its fields by name.
  */
 #ifndef FEED_TEST_SCRIPT_H
 #define FEED_TEST_SCRIPT_H
@@ -72,6 +73,36 @@ static inline const char *flags_str(uint8_t f, char *buf)
 	if (f & (uint8_t)~known)
 		strcat(strcat(buf, buf[0] ? "," : ""), "OTHER");
 	return buf[0] ? buf : "-";
+}
+
+/* A tick's field by its script name (inst, exch; trade px qty tid; bbo bp
+ * bq ap aq); *ok = 0 for a name the tick does not have. */
+static inline long long tick_field(const struct mdbus_tick *t, const char *k, int *ok)
+{
+	*ok = 1;
+	if (!strcmp(k, "inst"))
+		return t->instrument;
+	if (!strcmp(k, "exch"))
+		return t->exch_ts;
+	if (t->kind == MDBUS_KIND_TRADE) {
+		if (!strcmp(k, "px"))
+			return t->u.trade.price;
+		if (!strcmp(k, "qty"))
+			return t->u.trade.qty;
+		if (!strcmp(k, "tid"))
+			return (long long)t->u.trade.trade_id;
+	} else if (t->kind == MDBUS_KIND_BBO) {
+		if (!strcmp(k, "bp"))
+			return t->u.bbo.bid_px;
+		if (!strcmp(k, "bq"))
+			return t->u.bbo.bid_qty;
+		if (!strcmp(k, "ap"))
+			return t->u.bbo.ask_px;
+		if (!strcmp(k, "aq"))
+			return t->u.bbo.ask_qty;
+	}
+	*ok = 0;
+	return 0;
 }
 
 #endif /* FEED_TEST_SCRIPT_H */

@@ -50,7 +50,7 @@ static struct feed_session_config session(size_t n)
 	return sc;
 }
 
-static int tick_field(const struct mdbus_tick *t, const char *k, long long *v)
+static int tick_value(const struct mdbus_tick *t, const char *k, long long *v)
 {
 	if (!strcmp(k, "inst"))
 		*v = t->instrument;
@@ -106,7 +106,7 @@ static void check_kv(char *kv)
 	} else if (!strcmp(kv, "req")) {
 		if (out.req_id != strtoull(eq, NULL, 10))
 			FAILF("req %llu, expected %s", (unsigned long long)out.req_id, eq);
-	} else if (tick_field(t, kv, &got) < 0) {
+	} else if (tick_value(t, kv, &got) < 0) {
 		FAILF("unknown expectation key %s", kv);
 	} else if (got != strtoll(eq, NULL, 10)) {
 		FAILF("%s = %lld, expected %s", kv, got, eq);

@@ -42,34 +42,6 @@ static int64_t fixed_clock(void)
 
 /* Next "key=value" token; value may be "quoted" with \" escapes. */
 
-static long long tick_field(const struct mdbus_tick *t, const char *k, int *ok)
-{
-	*ok = 1;
-	if (!strcmp(k, "inst"))
-		return t->instrument;
-	if (!strcmp(k, "exch"))
-		return t->exch_ts;
-	if (t->kind == MDBUS_KIND_TRADE) {
-		if (!strcmp(k, "px"))
-			return t->u.trade.price;
-		if (!strcmp(k, "qty"))
-			return t->u.trade.qty;
-		if (!strcmp(k, "tid"))
-			return (long long)t->u.trade.trade_id;
-	} else if (t->kind == MDBUS_KIND_BBO) {
-		if (!strcmp(k, "bp"))
-			return t->u.bbo.bid_px;
-		if (!strcmp(k, "bq"))
-			return t->u.bbo.bid_qty;
-		if (!strcmp(k, "ap"))
-			return t->u.bbo.ask_px;
-		if (!strcmp(k, "aq"))
-			return t->u.bbo.ask_qty;
-	}
-	*ok = 0;
-	return 0;
-}
-
 /* One expectation line: the class, then key=value checks; "n" checks the
  * tick count (default 1 for DATA), "tick" selects the tick the following
  * keys read. */

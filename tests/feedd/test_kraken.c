@@ -36,7 +36,7 @@ static uint32_t tick_at; /* "+" lines: the next tick index to check */
 
 /* Next "key=value" token; value may be "quoted" with \" escapes. */
 
-static int tick_field(const struct mdbus_tick *t, const char *k, long long *v)
+static int tick_value(const struct mdbus_tick *t, const char *k, long long *v)
 {
 	if (!strcmp(k, "inst"))
 		*v = t->instrument;
@@ -80,7 +80,7 @@ static int check_tick_kv(const struct mdbus_tick *t, const char *key, const char
 			FAILF("flags %s, expected %s", flags_str(t->flags, fb), val);
 		return 1;
 	}
-	if (tick_field(t, key, &got) < 0)
+	if (tick_value(t, key, &got) < 0)
 		return 0;
 	if (got != strtoll(val, NULL, 10))
 		FAILF("%s = %lld, expected %s", key, got, val);
