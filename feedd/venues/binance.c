@@ -149,22 +149,6 @@ static inline int binance_decimal(struct feed_venue_ctx *v, struct feed_venue_ou
 	return feed_venue_decimal(v, out, sym, f, what, dec, 0, val);
 }
 
-/* The symbol field "s" -> index, or an ERROR. */
-static int binance_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
-			  const struct feed_json_val *s, uint32_t *idx)
-{
-	if (s->type != FEED_JSON_STRING || s->escaped) {
-		feed_venue_error(v, out, UINT32_MAX, "missing or bad symbol field 's'");
-		return -EINVAL;
-	}
-	if (feed_venue_lookup(v, s->p, s->n, idx) < 0) {
-		feed_venue_error(v, out, UINT32_MAX, "unknown symbol '%.*s'",
-				 (int)(s->n > 32 ? 32 : s->n), s->p);
-		return -ENOENT;
-	}
-	return 0;
-}
-
 /* A trade, or an aggregate trade (agg: its id is 'a', USD-M futures). */
 static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *f, int agg,
 			  int64_t recv_ns, struct feed_venue_out *out)
@@ -177,7 +161,7 @@ static void binance_trade(struct feed_venue_ctx *v, const struct feed_json_val *
 	uint32_t i;
 	int maker;
 
-	if (binance_symbol(v, out, &f[K_S], &i) < 0)
+	if (feed_venue_symbol_field(v, out, &f[K_S], "s", &i) < 0)
 		return;
 	sym = &v->syms[i];
 	if (binance_decimal(v, out, i, &f[K_P], "trade price", sym->price_decimals, &price) < 0 ||
@@ -264,12 +248,11 @@ static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json
 				int futures, int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_venue_sym *sym;
-	struct mdbus_tick *t;
 	int64_t bp, bq, ap, aq;
 	uint64_t u, tms = 0;
 	uint32_t i;
 
-	if (binance_symbol(v, out, &f[K_S], &i) < 0)
+	if (feed_venue_symbol_field(v, out, &f[K_S], "s", &i) < 0)
 		return;
 	sym = &v->syms[i];
 	if (binance_decimal(v, out, i, &f[K_B], "bid price", sym->price_decimals, &bp) < 0 ||
@@ -290,13 +273,8 @@ static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json
 				 sym->native);
 		return;
 	}
-	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, (int64_t)tms * 1000000, recv_ns);
-	if (!t)
-		return;
-	t->u.bbo.bid_px = bp;
-	t->u.bbo.bid_qty = bq;
-	t->u.bbo.ask_px = ap;
-	t->u.bbo.ask_qty = aq;
+	(void)feed_venue_bbo(v, out, i, (int64_t)tms * 1000000, recv_ns,
+			     (struct mdbus_bbo){bp, bq, ap, aq});
 	/* u only increases but skips values (only top-of-book changes are
 	 * sent): not a contiguous sequence, so stored, not gap-checked. */
 	sym->seq[1] = u;
@@ -315,8 +293,7 @@ static void binance_reply(struct feed_venue_ctx *v, const struct feed_json_val *
 
 	if (f[K_ID].type != FEED_JSON_NUMBER || feed_json_u64(&f[K_ID], &id) < 0) {
 		if (ok) {
-			out->cls = FEED_MSG_UNKNOWN;
-			out->reason = "reply without a numeric id";
+			feed_venue_unknown(out, "reply without a numeric id");
 		} else {
 			feed_venue_error(v, out, UINT32_MAX, "venue error without request id");
 		}
@@ -324,8 +301,7 @@ static void binance_reply(struct feed_venue_ctx *v, const struct feed_json_val *
 	}
 	if (ok && f[K_RESULT].type != FEED_JSON_NULL) {
 		/* A reply to something we did not send (LIST_SUBSCRIPTIONS...). */
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "non-null result";
+		feed_venue_unknown(out, "non-null result");
 		out->req_id = id;
 		return;
 	}
@@ -338,8 +314,7 @@ static void binance_reply(struct feed_venue_ctx *v, const struct feed_json_val *
 		}
 	}
 	if (feed_venue_req_done(v, id, ok, out) < 0) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "reply to an unknown request id";
+		feed_venue_unknown(out, "reply to an unknown request id");
 		out->req_id = id;
 		return;
 	}
@@ -397,8 +372,7 @@ int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 			out->cls = FEED_MSG_RECONNECT;
 			out->reason = "serverShutdown: the server is about to go away";
 		} else {
-			out->cls = FEED_MSG_UNKNOWN;
-			out->reason = "unknown event type";
+			feed_venue_unknown(out, "unknown event type");
 		}
 		return 0;
 	}
@@ -411,8 +385,7 @@ int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		binance_book_ticker(v, f, 0, recv_ns, out);
 		return 0;
 	}
-	out->cls = FEED_MSG_UNKNOWN;
-	out->reason = "unrecognised message";
+	feed_venue_unknown(out, "unrecognised message");
 	return 0;
 }
 
@@ -437,11 +410,7 @@ const struct feed_venue_ops feed_venue_binance = {
 			/* 5 incoming messages per second (pongs included): stay under it. */
 			.req_interval_ms = 250,
 		},
-	.price_decimals = 8,
-	.qty_decimals = 8,
-	.flags = 0,
 	.native_symbol = feed_venue_native_joined,
 	.subscribe = binance_subscribe,
 	.on_message = binance_on_message,
-	.ping = NULL,
 };

@@ -85,12 +85,8 @@ const struct feed_venue_ops feed_venue_binance_futures = {
 			 * included): one request per 200 ms leaves room. */
 			.req_interval_ms = 200,
 		},
-	.price_decimals = 8,
-	.qty_decimals = 8,
 	.qty_unit = MDBUS_QTY_BASE,
-	.flags = 0,
 	.native_symbol = bnf_native_symbol,
 	.subscribe = bnf_subscribe,
 	.on_message = bnf_on_message,
-	.ping = NULL,
 };

@@ -211,7 +211,6 @@ static void bingx_book_ticker(struct feed_venue_ctx *v, const struct feed_json_v
 			      int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_venue_sym *sym = &v->syms[i];
-	struct mdbus_tick *t;
 	int64_t bp, bq, ap, aq, ts;
 
 	if (bingx_decimal(v, out, i, &f[I_B], "bid price", sym->price_decimals, &bp) < 0 ||
@@ -223,13 +222,7 @@ static void bingx_book_ticker(struct feed_venue_ctx *v, const struct feed_json_v
 		feed_venue_error(v, out, i, "%s bookTicker: bad time 'T'/'E'", sym->native);
 		return;
 	}
-	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, ts, recv_ns);
-	if (!t)
-		return;
-	t->u.bbo.bid_px = bp;
-	t->u.bbo.bid_qty = bq;
-	t->u.bbo.ask_px = ap;
-	t->u.bbo.ask_qty = aq;
+	(void)feed_venue_bbo(v, out, i, ts, recv_ns, (struct mdbus_bbo){bp, bq, ap, aq});
 }
 
 /* One item of data (an object) for symbol i. Returns 0 or -EINVAL (out is
@@ -333,8 +326,7 @@ static void bingx_push(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 	int64_t code = 0;
 
 	if (!at) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "dataType without '@'";
+		feed_venue_unknown(out, "dataType without '@'");
 		return;
 	}
 	sl = (size_t)(at - dt->p);
@@ -346,18 +338,13 @@ static void bingx_push(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 		ch = FEED_CH_BBO;
 		kind = MDBUS_KIND_BBO;
 	} else {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "dataType of a channel we do not take";
+		feed_venue_unknown(out, "dataType of a channel we do not take");
 		return;
 	}
-	if (feed_venue_lookup(v, dt->p, sl, &i) < 0) {
-		feed_venue_error(v, out, UINT32_MAX, "unknown symbol '%.*s'",
-				 (int)(sl > 32 ? 32 : sl), dt->p);
+	if (feed_venue_lookup_msg(v, out, dt->p, sl, &i) < 0)
 		return;
-	}
 	if (!(v->channels & ch)) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "push for a channel not subscribed";
+		feed_venue_unknown(out, "push for a channel not subscribed");
 		return;
 	}
 	if (f[M_CODE].type != FEED_JSON_NONE && (feed_json_i64(&f[M_CODE], &code) < 0 || code)) {
@@ -380,8 +367,7 @@ static void bingx_answer(struct feed_venue_ctx *v, const struct feed_json_val *f
 	int64_t code;
 
 	if (feed_json_u64(&f[M_ID], &id) < 0) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "answer to an id we never send";
+		feed_venue_unknown(out, "answer to an id we never send");
 		return;
 	}
 	if (f[M_CODE].type == FEED_JSON_NONE || feed_json_i64(&f[M_CODE], &code) < 0) {
@@ -390,8 +376,7 @@ static void bingx_answer(struct feed_venue_ctx *v, const struct feed_json_val *f
 		return;
 	}
 	if (feed_venue_req_done(v, id, code == 0, out) < 0) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "answer to an unknown request id";
+		feed_venue_unknown(out, "answer to an unknown request id");
 		out->req_id = id;
 		return;
 	}
@@ -484,8 +469,7 @@ static int bingx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		feed_venue_error(v, out, UINT32_MAX, "venue error code %.*s without a request id",
 				 (int)(f[M_CODE].n > 20 ? 20 : f[M_CODE].n), f[M_CODE].p);
 	} else {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "unrecognised message";
+		feed_venue_unknown(out, "unrecognised message");
 	}
 	return 0;
 }
@@ -503,13 +487,10 @@ const struct feed_venue_ops feed_venue_bingx = {
 			.streams_per_conn = 200, /* spot 100416, swap 80403 past it */
 			.req_interval_ms = 110,	 /* "do not exceed 10/s" */
 		},
-	.price_decimals = 8,
-	.qty_decimals = 8,
 	.qty_unit = MDBUS_QTY_BASE,
 	.flags = FEED_VENUE_F_GZIP,
 	.scratch_size = (size_t)256 * 1024, /* inflated frame; larger: a counted error */
 	.native_symbol = bingx_native_symbol,
 	.subscribe = bingx_subscribe,
 	.on_message = bingx_on_message,
-	.ping = NULL,
 };

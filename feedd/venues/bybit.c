@@ -149,19 +149,6 @@ static int bybit_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, ui
 	return 0;
 }
 
-static int bybit_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
-{
-	static const char ping[] = "{\"op\":\"ping\"}";
-
-	(void)v;
-	(void)now_ns;
-	if (len < sizeof(ping))
-		return -ENOBUFS;
-	memcpy(buf, ping, sizeof(ping));
-	*n = sizeof(ping) - 1;
-	return 0;
-}
-
 /* ---- messages -------------------------------------------------------------------- */
 
 /* Top level of every message, in the order the venue sends the members
@@ -226,12 +213,7 @@ static int bybit_topic_sym(struct feed_venue_ctx *v, struct feed_venue_out *out,
 	const char *s = topic->p + pfx;
 	size_t n = topic->n - pfx;
 
-	if (feed_venue_lookup(v, s, n, idx) < 0) {
-		feed_venue_error(v, out, UINT32_MAX, "unknown symbol '%.*s'",
-				 (int)(n > 32 ? 32 : n), s);
-		return -ENOENT;
-	}
-	return 0;
+	return feed_venue_lookup_msg(v, out, s, n, idx);
 }
 
 /* An item's own symbol field, when present, must be the topic's. */
@@ -517,7 +499,6 @@ static void bybit_book(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 {
 	struct feed_json_val b[B__COUNT];
 	struct feed_venue_sym *sym;
-	struct mdbus_tick *t;
 	int64_t bp, bq, ap, aq, ts;
 	uint64_t u;
 	uint32_t i;
@@ -527,8 +508,7 @@ static void bybit_book(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 	sym = &v->syms[i];
 	if (f[K_TYPE].type != FEED_JSON_NONE && !feed_json_str_eq(&f[K_TYPE], "snapshot", 8)) {
 		/* Level 1 is documented as snapshot-only: a delta of it is not a BBO. */
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "orderbook.1 message that is not a snapshot";
+		feed_venue_unknown(out, "orderbook.1 message that is not a snapshot");
 		out->sym = i;
 		return;
 	}
@@ -555,13 +535,7 @@ static void bybit_book(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 	if (u == sym->seq[BB_SEQ_BBO])
 		return; /* the 3 s re-send of an unchanged book: nothing new */
 	(void)feed_venue_seq_check(v, i, FEED_CH_BBO, u, 0);
-	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, ts, recv_ns);
-	if (!t)
-		return;
-	t->u.bbo.bid_px = bp;
-	t->u.bbo.bid_qty = bq;
-	t->u.bbo.ask_px = ap;
-	t->u.bbo.ask_qty = aq;
+	(void)feed_venue_bbo(v, out, i, ts, recv_ns, (struct mdbus_bbo){bp, bq, ap, aq});
 }
 
 /* The venue's words for a log line: ret_msg, unescaped and cut. */
@@ -614,8 +588,7 @@ static void bybit_answer(struct feed_venue_ctx *v, const struct feed_json_val *f
 		return;
 	}
 	if (feed_venue_req_done(v, id, ok, out) < 0) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "subscribe answer to an unknown request id";
+		feed_venue_unknown(out, "subscribe answer to an unknown request id");
 		out->req_id = id;
 		return;
 	}
@@ -639,8 +612,7 @@ static void bybit_op(struct feed_venue_ctx *v, const struct feed_json_val *f,
 		if (!ok)
 			out->reason = bybit_ret_msg(v, &f[K_RET_MSG]);
 	} else {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "answer to an op we never send";
+		feed_venue_unknown(out, "answer to an op we never send");
 	}
 }
 
@@ -674,8 +646,7 @@ static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 			 memcmp(topic->p, BB_BOOK1_PFX, sizeof(BB_BOOK1_PFX) - 1) == 0)
 			bybit_book(v, f, recv_ns, out);
 		else {
-			out->cls = FEED_MSG_UNKNOWN;
-			out->reason = "unknown topic";
+			feed_venue_unknown(out, "unknown topic");
 		}
 		return 0;
 	}
@@ -687,8 +658,7 @@ static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		bybit_op(v, f, out);
 		return 0;
 	}
-	out->cls = FEED_MSG_UNKNOWN;
-	out->reason = "unrecognised message";
+	feed_venue_unknown(out, "unrecognised message");
 	return 0;
 }
 
@@ -706,12 +676,9 @@ const struct feed_venue_ops feed_venue_bybit = {
 			.req_interval_ms = 50, /* not documented: our own pace */
 			.req_bytes = 21000,    /* the args array's limit bounds the request */
 		},
-	.price_decimals = 8,
-	.qty_decimals = 8,
 	.qty_unit = MDBUS_QTY_BASE, /* linear sizes are base coin */
-	.flags = 0,
 	.native_symbol = bybit_native_symbol,
 	.subscribe = bybit_subscribe,
 	.on_message = bybit_on_message,
-	.ping = bybit_ping,
+	.ping_text = "{\"op\":\"ping\"}",
 };

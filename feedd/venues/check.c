@@ -132,9 +132,9 @@ static int check_defaults(const struct feed_config *c, struct feed_session_confi
 
 	memcpy(s->venue, ops->name, strlen(ops->name) + 1);
 	if (s->price_decimals < 0)
-		s->price_decimals = ops->price_decimals;
+		s->price_decimals = feed_venue_default_decimals(ops, 0);
 	if (s->qty_decimals < 0)
-		s->qty_decimals = ops->qty_decimals;
+		s->qty_decimals = feed_venue_default_decimals(ops, 1);
 	rc = check_endpoint(c, s, ops, &url, err, errlen);
 	if (rc < 0)
 		return rc;

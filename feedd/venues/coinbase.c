@@ -316,7 +316,6 @@ static void coinbase_ticker(struct feed_venue_ctx *v, const struct feed_json_val
 			    int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_venue_sym *sym;
-	struct mdbus_tick *t;
 	int64_t bp, bq, ap, aq, ts;
 	uint32_t i;
 	int rc;
@@ -336,18 +335,11 @@ static void coinbase_ticker(struct feed_venue_ctx *v, const struct feed_json_val
 	if (rc < 0)
 		return;
 	if (rc > 0) { /* older than what we published: "can be ignored" */
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "out-of-order ticker (older sequence)";
+		feed_venue_unknown(out, "out-of-order ticker (older sequence)");
 		out->sym = i;
 		return;
 	}
-	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, ts, recv_ns);
-	if (!t)
-		return;
-	t->u.bbo.bid_px = bp;
-	t->u.bbo.bid_qty = bq;
-	t->u.bbo.ask_px = ap;
-	t->u.bbo.ask_qty = aq;
+	(void)feed_venue_bbo(v, out, i, ts, recv_ns, (struct mdbus_bbo){bp, bq, ap, aq});
 }
 
 /* heartbeat: liveness, and its sequence keeps the product's in step. */
@@ -476,11 +468,9 @@ static int coinbase_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_
 		coinbase_error(v, f, out);
 	else if (t->type == FEED_JSON_STRING) {
 		/* "New message types can be added at any time." */
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "unknown message type";
+		feed_venue_unknown(out, "unknown message type");
 	} else {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "message without a type";
+		feed_venue_unknown(out, "message without a type");
 	}
 	return 0;
 }
@@ -497,16 +487,10 @@ const struct feed_venue_ops feed_venue_coinbase = {
 			 * rejected product from sinking many (the split resends
 			 * each alone). Even, so a product's two streams stay together. */
 			.streams_per_req = 100,
-			.streams_per_conn = 0,
 			/* 8 requests per second per IP (bursts of 20). */
 			.req_interval_ms = 150,
-			.req_bytes = 0,
 		},
-	.price_decimals = 8,
-	.qty_decimals = 8,
-	.flags = 0,
 	.native_symbol = coinbase_native_symbol,
 	.subscribe = coinbase_subscribe,
 	.on_message = coinbase_on_message,
-	.ping = NULL,
 };

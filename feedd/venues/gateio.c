@@ -190,22 +190,6 @@ static const struct feed_json_key gateio_bbo_keys[B__COUNT] = {
 	[B_AA] = FEED_JSON_KEY("A"),
 };
 
-/* The symbol field -> index, or an ERROR. */
-static int gateio_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
-			 const struct feed_json_val *s, const char *what, uint32_t *idx)
-{
-	if (s->type != FEED_JSON_STRING || s->escaped) {
-		feed_venue_error(v, out, UINT32_MAX, "missing or bad symbol field '%s'", what);
-		return -EINVAL;
-	}
-	if (feed_venue_lookup(v, s->p, s->n, idx) < 0) {
-		feed_venue_error(v, out, UINT32_MAX, "unknown symbol '%.*s'",
-				 (int)(s->n > 32 ? 32 : s->n), s->p);
-		return -ENOENT;
-	}
-	return 0;
-}
-
 /* A timestamp in ms: an integer, or (spot create_time_ms) a string with
  * fractional ms ("1606292218213.4578"). */
 static int gateio_ms(const struct feed_json_val *f, int64_t *ns)
@@ -263,8 +247,8 @@ static int gateio_trade_fields(struct feed_venue_ctx *v, const struct feed_json_
 	uint8_t side;
 	uint32_t i;
 
-	if (gateio_symbol(v, out, &f[futures ? T_CONTRACT : T_PAIR],
-			  futures ? "contract" : "currency_pair", &i) < 0)
+	if (feed_venue_symbol_field(v, out, &f[futures ? T_CONTRACT : T_PAIR],
+				    futures ? "contract" : "currency_pair", &i) < 0)
 		return -EINVAL;
 	if (futures ? gateio_futures_side(v, out, i, f, &side, &qty) < 0
 		    : gateio_spot_side(v, out, i, f, &side, &qty) < 0)
@@ -337,7 +321,6 @@ static void gateio_bbo(struct feed_venue_ctx *v, const struct feed_json_val *r, 
 		       int64_t recv_ns, struct feed_venue_out *out)
 {
 	struct feed_json_val f[B__COUNT];
-	struct mdbus_tick *t;
 	int64_t bp, bq, ap, aq, ts;
 	uint64_t u;
 	uint32_t i;
@@ -347,7 +330,7 @@ static void gateio_bbo(struct feed_venue_ctx *v, const struct feed_json_val *r, 
 		feed_venue_error(v, out, UINT32_MAX, "book_ticker: result is not an object");
 		return;
 	}
-	if (gateio_symbol(v, out, &f[B_S], "s", &i) < 0)
+	if (feed_venue_symbol_field(v, out, &f[B_S], "s", &i) < 0)
 		return;
 	if (gateio_level(v, out, i, &f[B_B], &f[B_BB], futures, "bid", &bp, &bq) < 0 ||
 	    gateio_level(v, out, i, &f[B_A], &f[B_AA], futures, "ask", &ap, &aq) < 0)
@@ -363,13 +346,7 @@ static void gateio_bbo(struct feed_venue_ctx *v, const struct feed_json_val *r, 
 				 v->syms[i].native);
 		return;
 	}
-	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, ts, recv_ns);
-	if (!t)
-		return;
-	t->u.bbo.bid_px = bp;
-	t->u.bbo.bid_qty = bq;
-	t->u.bbo.ask_px = ap;
-	t->u.bbo.ask_qty = aq;
+	(void)feed_venue_bbo(v, out, i, ts, recv_ns, (struct mdbus_bbo){bp, bq, ap, aq});
 	/* Only top-of-book changes are sent: u skips, a full BBO replaces
 	 * the last, so it is stored, not gap-checked. */
 	v->syms[i].seq[1] = u;
@@ -484,8 +461,7 @@ static void gateio_answer(struct feed_venue_ctx *v, const struct feed_json_val *
 		}
 	} else if (!ch || gateio_oldest_of(v, ch, &id) < 0) {
 		if (ok) {
-			out->cls = FEED_MSG_UNKNOWN;
-			out->reason = "answer to no open request";
+			feed_venue_unknown(out, "answer to no open request");
 		} else {
 			char why[FEED_VENUE_REASON_MAX];
 
@@ -497,8 +473,7 @@ static void gateio_answer(struct feed_venue_ctx *v, const struct feed_json_val *
 		return;
 	}
 	if (feed_venue_req_done(v, id, ok, out) < 0) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "answer to an unknown request id";
+		feed_venue_unknown(out, "answer to an unknown request id");
 		out->req_id = id;
 		return;
 	}
@@ -565,8 +540,7 @@ static int gateio_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t 
 		gateio_answer(v, f, ch, out);
 		return 0;
 	}
-	out->cls = FEED_MSG_UNKNOWN;
-	out->reason = "unrecognised message";
+	feed_venue_unknown(out, "unrecognised message");
 	return 0;
 }
 
@@ -582,13 +556,9 @@ const struct feed_venue_ops feed_venue_gateio = {
 			/* Not documented: modest requests, so that one rejection
 			 * re-sends few pairs one by one. */
 			.streams_per_req = 100,
-			.streams_per_conn = 0,
 			.req_interval_ms = 100,
 		},
-	.price_decimals = 8,
-	.qty_decimals = 8,
 	.qty_unit = MDBUS_QTY_CONTRACTS,
-	.flags = 0,
 	.native_symbol = gateio_native_symbol,
 	.subscribe = gateio_subscribe,
 	.on_message = gateio_on_message,

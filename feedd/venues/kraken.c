@@ -107,19 +107,6 @@ static int kraken_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, u
 	return 0;
 }
 
-static int kraken_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
-{
-	static const char ping[] = "{\"method\":\"ping\"}";
-
-	(void)v;
-	(void)now_ns;
-	if (len < sizeof(ping))
-		return -ENOBUFS;
-	memcpy(buf, ping, sizeof(ping));
-	*n = sizeof(ping) - 1;
-	return 0;
-}
-
 /* ---- message keys ------------------------------------------------------------------ */
 
 /* In the order the members arrive in the documented examples (data:
@@ -184,21 +171,6 @@ struct kr_item {
 
 /* ---- data elements ------------------------------------------------------------------- */
 
-static int kraken_symbol(struct feed_venue_ctx *v, struct feed_venue_out *e,
-			 const struct feed_json_val *s, uint32_t *idx)
-{
-	if (s->type != FEED_JSON_STRING || s->escaped) {
-		feed_venue_error(v, e, UINT32_MAX, "missing or bad field 'symbol'");
-		return -EINVAL;
-	}
-	if (feed_venue_lookup(v, s->p, s->n, idx) < 0) {
-		feed_venue_error(v, e, UINT32_MAX, "unknown symbol '%.*s'",
-				 (int)(s->n > 32 ? 32 : s->n), s->p);
-		return -ENOENT;
-	}
-	return 0;
-}
-
 /* A price or size: a bare JSON number (exponent allowed), exact at the scale. */
 static inline int kraken_decimal(struct feed_venue_ctx *v, struct feed_venue_out *e, uint32_t i,
 				 const struct feed_json_val *f, const char *what, unsigned dec,
@@ -230,7 +202,7 @@ static int kraken_trade_item(struct feed_venue_ctx *v, const struct feed_json_va
 {
 	struct feed_venue_sym *sym;
 
-	if (kraken_symbol(v, e, &f[E_SYMBOL], &it->sym) < 0)
+	if (feed_venue_symbol_field(v, e, &f[E_SYMBOL], "symbol", &it->sym) < 0)
 		return -EINVAL;
 	sym = &v->syms[it->sym];
 	if (kraken_decimal(v, e, it->sym, &f[E_PRICE], "trade price", sym->price_decimals, &it->a) <
@@ -258,7 +230,7 @@ static int kraken_bbo_item(struct feed_venue_ctx *v, const struct feed_json_val 
 {
 	struct feed_venue_sym *sym;
 
-	if (kraken_symbol(v, e, &f[E_SYMBOL], &it->sym) < 0)
+	if (feed_venue_symbol_field(v, e, &f[E_SYMBOL], "symbol", &it->sym) < 0)
 		return -EINVAL;
 	sym = &v->syms[it->sym];
 	if (kraken_decimal(v, e, it->sym, &f[E_BID], "bid price", sym->price_decimals, &it->a) <
@@ -476,8 +448,7 @@ static void kraken_sub_answer(struct feed_venue_ctx *v, const struct feed_json_v
 	if (sym->type == FEED_JSON_STRING && !sym->escaped) {
 		if (kraken_answer_sym(v, id, sym, r[0].type == FEED_JSON_STRING ? &r[0] : &none, ok,
 				      out) == 0) {
-			out->cls = FEED_MSG_UNKNOWN;
-			out->reason = "answer for a stream not waiting for one";
+			feed_venue_unknown(out, "answer for a stream not waiting for one");
 			return;
 		}
 	} else if (ok || (!id && feed_venue_req_oldest(v, &id) < 0) ||
@@ -541,8 +512,7 @@ static void kraken_channel(struct feed_venue_ctx *v, const struct feed_json_val 
 	} else if (feed_json_str_eq(c, "status", 6)) {
 		kraken_status(v, &f[K_DATA], out);
 	} else {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "unknown channel";
+		feed_venue_unknown(out, "unknown channel");
 	}
 }
 
@@ -567,8 +537,7 @@ static int kraken_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t 
 	else if (f[K_METHOD].type != FEED_JSON_NONE)
 		kraken_method(v, f, out);
 	else {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "unrecognised message";
+		feed_venue_unknown(out, "unrecognised message");
 	}
 	return 0;
 }
@@ -584,16 +553,11 @@ const struct feed_venue_ops feed_venue_kraken = {
 			/* Not documented: modest requests keep each answer burst
 			 * small; one answer per symbol comes back anyway. */
 			.streams_per_req = 100,
-			.streams_per_conn = 0,
 			/* Not documented either ("Exceeded msg rate" exists): stay slow. */
 			.req_interval_ms = 250,
-			.req_bytes = 0,
 		},
-	.price_decimals = 8,
-	.qty_decimals = 8,
-	.flags = 0,
 	.native_symbol = kraken_native_symbol,
 	.subscribe = kraken_subscribe,
 	.on_message = kraken_on_message,
-	.ping = kraken_ping,
+	.ping_text = "{\"method\":\"ping\"}",
 };

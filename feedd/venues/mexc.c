@@ -109,18 +109,6 @@ static int mexc_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uin
 }
 
 /* {"method":"PING"}: the venue wants client pings. */
-static int mexc_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
-{
-	static const char ping[] = "{\"method\":\"PING\"}";
-
-	(void)v, (void)now_ns;
-	if (len < sizeof(ping))
-		return -ENOBUFS;
-	memcpy(buf, ping, sizeof(ping));
-	*n = sizeof(ping) - 1;
-	return 0;
-}
-
 /* ---- decode stage ------------------------------------------------------------------ */
 
 static int mexc_decode(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
@@ -310,7 +298,6 @@ static void mexc_book(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper
 {
 	const Mexc__PublicAggreBookTickerV3Api *b = w->publicaggrebookticker;
 	struct feed_venue_sym *sym = &v->syms[i];
-	struct mdbus_tick *t;
 	int64_t bp, bq, ap, aq, ts;
 
 	if (!b) {
@@ -326,13 +313,7 @@ static void mexc_book(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper
 		feed_venue_error(v, out, i, "%s bookTicker: bad sendTime", sym->native);
 		return;
 	}
-	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, ts, recv_ns);
-	if (!t)
-		return;
-	t->u.bbo.bid_px = bp;
-	t->u.bbo.bid_qty = bq;
-	t->u.bbo.ask_px = ap;
-	t->u.bbo.ask_qty = aq;
+	(void)feed_venue_bbo(v, out, i, ts, recv_ns, (struct mdbus_bbo){bp, bq, ap, aq});
 }
 
 /* The push's symbol: its symbol field, else the channel's last part. */
@@ -347,12 +328,7 @@ static int mexc_push_sym(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrap
 		feed_venue_error(v, out, UINT32_MAX, "push without a symbol");
 		return -EINVAL;
 	}
-	if (feed_venue_lookup(v, s, sl, i) < 0) {
-		feed_venue_error(v, out, UINT32_MAX, "unknown symbol '%.*s'",
-				 (int)(sl > 32 ? 32 : sl), s);
-		return -ENOENT;
-	}
-	return 0;
+	return feed_venue_lookup_msg(v, out, s, sl, i);
 }
 
 static void mexc_push(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper *w,
@@ -368,13 +344,11 @@ static void mexc_push(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper
 		ch = FEED_CH_BBO;
 		break;
 	default:
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "push of a body we do not take";
+		feed_venue_unknown(out, "push of a body we do not take");
 		return;
 	}
 	if (!(v->channels & ch)) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "push for a channel not subscribed";
+		feed_venue_unknown(out, "push for a channel not subscribed");
 		return;
 	}
 	if (mexc_push_sym(v, w, &i, out) < 0)
@@ -465,9 +439,8 @@ static void mexc_settle(struct feed_venue_ctx *v, const struct feed_json_val *f,
 		feed_venue_error(v, out, UINT32_MAX, "venue error %lld: %.*s", (long long)code,
 				 (int)(n > 100 ? 100 : n), m);
 	} else if (!done) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = seen ? "answer for streams already answered"
-				   : "answer naming no stream we subscribe";
+		feed_venue_unknown(out, seen ? "answer for streams already answered"
+					     : "answer naming no stream we subscribe");
 	} else if (!ok) { /* REJECT: keep the venue's words for the log */
 		snprintf(v->reason, sizeof(v->reason), "code %lld: %.*s", (long long)code,
 			 (int)(n > 120 ? 120 : n), m);
@@ -533,8 +506,7 @@ static int mexc_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n,
 		feed_venue_error(v, out, UINT32_MAX, "venue error code %.*s",
 				 (int)(f[J_CODE].n > 20 ? 20 : f[J_CODE].n), f[J_CODE].p);
 	} else {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "unrecognised message";
+		feed_venue_unknown(out, "unrecognised message");
 	}
 	return 0;
 }
@@ -555,15 +527,12 @@ const struct feed_venue_ops feed_venue_mexc = {
 			.streams_per_conn = 30, /* "a maximum of 30 subscriptions" */
 			.req_interval_ms = 100, /* not documented: 10 per second */
 		},
-	.price_decimals = 8,
-	.qty_decimals = 8,
 	.qty_unit = MDBUS_QTY_BASE,
-	.flags = 0,
 	.priv_size = sizeof(struct mexc_push),
 	.scratch_size = (size_t)256 * 1024, /* the unpacked push; larger: a counted error */
 	.native_symbol = feed_venue_native_joined,
 	.subscribe = mexc_subscribe,
 	.decode = mexc_decode,
 	.on_message = mexc_on_message,
-	.ping = mexc_ping,
+	.ping_text = "{\"method\":\"PING\"}",
 };

@@ -154,19 +154,6 @@ static int okx_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint
 }
 
 /* Our keepalive: the text "ping" (answered by the text "pong"). */
-static int okx_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
-{
-	static const char ping[4] = {'p', 'i', 'n', 'g'}; /* a text frame: no NUL */
-
-	(void)v;
-	(void)now_ns;
-	if (len < sizeof(ping))
-		return -ENOBUFS;
-	memcpy(buf, ping, sizeof(ping));
-	*n = sizeof(ping);
-	return 0;
-}
-
 /* Each perpetual's sizes are contracts; qty_unit = base needs the contract
  * size to convert them. */
 static int okx_init(struct feed_venue_ctx *v)
@@ -345,7 +332,6 @@ bad:
 static int okx_bbo(struct feed_venue_ctx *v, struct feed_venue_out *out, struct feed_venue_out *eo,
 		   uint32_t i, const struct feed_json_val *f, int64_t recv_ns)
 {
-	struct mdbus_tick *t;
 	int64_t bp, bq, ap, aq, ts;
 	uint64_t seq;
 
@@ -354,13 +340,8 @@ static int okx_bbo(struct feed_venue_ctx *v, struct feed_venue_out *out, struct 
 	    okx_ts(v, eo, i, &f[T_TS], &ts) < 0 || okx_seq(v, eo, i, &f[T_SEQ], &seq) < 0)
 		return -EINVAL;
 	okx_seq_store(v, i, FEED_CH_BBO, seq);
-	t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, ts, recv_ns);
-	if (!t)
+	if (!feed_venue_bbo(v, out, i, ts, recv_ns, (struct mdbus_bbo){bp, bq, ap, aq}))
 		return -ENOSPC;
-	t->u.bbo.bid_px = bp;
-	t->u.bbo.bid_qty = bq;
-	t->u.bbo.ask_px = ap;
-	t->u.bbo.ask_qty = aq;
 	return 0;
 }
 
@@ -690,8 +671,7 @@ static void okx_answer(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 
 	if (f[K_ID].type != FEED_JSON_NONE &&
 	    (f[K_ID].type != FEED_JSON_STRING || feed_json_u64(&f[K_ID], &id) < 0 || id == 0)) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "answer to an id we never send";
+		feed_venue_unknown(out, "answer to an id we never send");
 		return;
 	}
 	if (!ok)
@@ -707,14 +687,13 @@ static void okx_answer(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 		feed_venue_error(v, out, UINT32_MAX, "venue error without request id: %s", why);
 		return;
 	} else {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "subscribe answer without a channel of ours";
+		feed_venue_unknown(out, "subscribe answer without a channel of ours");
 		return;
 	}
 	if (rc < 0) {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = rc == -EALREADY ? "answer for a stream already answered"
-					      : "answer to a request or stream we did not send";
+		feed_venue_unknown(out, rc == -EALREADY
+						? "answer for a stream already answered"
+						: "answer to a request or stream we did not send");
 		out->req_id = id;
 		return;
 	}
@@ -738,8 +717,7 @@ static void okx_event(struct feed_venue_ctx *v, const struct feed_json_val *f,
 		out->cls = FEED_MSG_RECONNECT;
 		out->reason = v->reason;
 	} else {
-		out->cls = FEED_MSG_UNKNOWN;
-		out->reason = "event of no interest";
+		feed_venue_unknown(out, "event of no interest");
 	}
 }
 
@@ -786,8 +764,7 @@ static int okx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 		okx_event(v, f, out);
 		return 0;
 	}
-	out->cls = FEED_MSG_UNKNOWN;
-	out->reason = "unrecognised message";
+	feed_venue_unknown(out, "unrecognised message");
 	return 0;
 }
 
@@ -807,13 +784,10 @@ const struct feed_venue_ops feed_venue_okx = {
 			.req_interval_ms = 350,
 			.req_bytes = 65536, /* the args may total 64 KB */
 		},
-	.price_decimals = 8,
-	.qty_decimals = 8,
 	.qty_unit = MDBUS_QTY_CONTRACTS,
-	.flags = 0,
 	.init = okx_init,
 	.native_symbol = okx_native_symbol,
 	.subscribe = okx_subscribe,
 	.on_message = okx_on_message,
-	.ping = okx_ping,
+	.ping_text = "ping",
 };

@@ -253,8 +253,8 @@ static int venue_ctx_sym(struct feed_venue_ctx *v, const struct feed_session_con
 		venue_err(err, errlen, "symbol '%s' has no %s name", s->norm, ops->name);
 		return rc;
 	}
-	s->price_decimals = venue_decimals(sc->price_decimals, ops->price_decimals);
-	s->qty_decimals = venue_decimals(sc->qty_decimals, ops->qty_decimals);
+	s->price_decimals = venue_decimals(sc->price_decimals, feed_venue_default_decimals(ops, 0));
+	s->qty_decimals = venue_decimals(sc->qty_decimals, feed_venue_default_decimals(ops, 1));
 	s->instrument = UINT32_MAX;
 	if (feed_venue_map_insert(v, i) < 0) {
 		venue_err(err, errlen, "symbol '%s' listed twice (%s name '%s')", s->norm,
@@ -482,6 +482,14 @@ int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 int feed_venue_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
 {
 	*n = 0;
+	if (v->ops->ping_text) { /* a constant text: no hook needed */
+		size_t k = strlen(v->ops->ping_text);
+		if (k > len)
+			return -ENOBUFS;
+		memcpy(buf, v->ops->ping_text, k);
+		*n = k;
+		return 0;
+	}
 	if (!v->ops->ping)
 		return 0;
 	(void)feed_venue_wall_now(v); /* a venue ping may carry the wall time */

@@ -250,6 +250,8 @@ struct feed_venue_out {
 	size_t reply_len;
 };
 
+#define FEED_VENUE_DECIMALS 8
+
 struct feed_venue_ops {
 	const char *name;	 /* "binance": the config's venue = */
 	const char *default_url; /* used when the session has no url */
@@ -265,12 +267,15 @@ struct feed_venue_ops {
 	uint32_t channels; /* FEED_CH_* supported */
 	uint32_t markets;  /* 1 << MDBUS_MARKET_*: the symbol forms it takes */
 	struct feed_venue_limits limits;
-	uint8_t price_decimals; /* defaults when the config sets none */
+	/* Defaults when the config sets none; 0 = FEED_VENUE_DECIMALS (every
+	 * venue today: 8 fits any crypto price and size exactly). */
+	uint8_t price_decimals;
 	uint8_t qty_decimals;
-	uint8_t qty_unit;    /* default enum mdbus_qty_unit for contracts */
-	uint32_t flags;	     /* FEED_VENUE_F_* */
-	size_t priv_size;    /* venue-private state in ctx->priv */
-	size_t scratch_size; /* decode buffer; 0 = none (required by GZIP/decode) */
+	uint8_t qty_unit;      /* default enum mdbus_qty_unit for contracts */
+	uint32_t flags;	       /* FEED_VENUE_F_* */
+	size_t priv_size;      /* venue-private state in ctx->priv */
+	size_t scratch_size;   /* decode buffer; 0 = none (required by GZIP/decode) */
+	const char *ping_text; /* our constant keepalive text, see ping below */
 
 	/* Optional: set up / tear down private state (once per session). init
 	 * may refuse the session's set-up: a negative errno, with its reason in
@@ -301,9 +306,18 @@ struct feed_venue_ops {
 	 * an error return. -EINVAL only for caller misuse. */
 	int (*on_message)(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			  int64_t recv_ns, struct feed_venue_out *out);
-	/* Optional: our keepalive as venue text. NULL or *n = 0: WS ping. */
+	/* Optional: our keepalive as venue text, a constant (ping_text) or
+	 * built per call (ping: the time in it). Neither, or *n = 0: WS ping. */
 	int (*ping)(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns);
 };
+
+/* The venue's default price (qty = 0) or quantity (qty = 1) decimals. */
+static inline uint8_t feed_venue_default_decimals(const struct feed_venue_ops *ops, int qty)
+{
+	uint8_t d = qty ? ops->qty_decimals : ops->price_decimals;
+
+	return d ? d : FEED_VENUE_DECIMALS;
+}
 
 /* ---- registry ------------------------------------------------------------ */
 
@@ -427,6 +441,14 @@ int feed_venue_native_joined(const char *norm, char *out, size_t len);
 int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t len,
 		      uint32_t *idx);
 
+/* feed_venue_lookup, or an ERROR "unknown symbol" in out: 0 or -ENOENT. */
+int feed_venue_lookup_msg(struct feed_venue_ctx *v, struct feed_venue_out *out, const char *native,
+			  size_t len, uint32_t *idx);
+/* The same for a JSON string field (what: its name, for the ERROR):
+ * 0, -EINVAL (missing, not a plain string) or -ENOENT. */
+int feed_venue_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
+			    const struct feed_json_val *f, const char *what, uint32_t *idx);
+
 /* Stream index s -> symbol index and channel bit (FEED_CH_*). */
 static inline void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym,
 				     uint32_t *ch)
@@ -520,6 +542,19 @@ static inline struct mdbus_tick *feed_venue_tick(struct feed_venue_ctx *v,
 	sym->last_recv_ns = recv_ns;
 	out->cls = FEED_MSG_DATA;
 	out->sym = i;
+	return t;
+}
+
+/* Symbol i's BBO tick (feed_venue_tick) carrying b; NULL when out is full. */
+static inline struct mdbus_tick *feed_venue_bbo(struct feed_venue_ctx *v,
+						struct feed_venue_out *out, uint32_t i,
+						int64_t exch_ts, int64_t recv_ns,
+						struct mdbus_bbo b)
+{
+	struct mdbus_tick *t = feed_venue_tick(v, out, i, MDBUS_KIND_BBO, 0, exch_ts, recv_ns);
+
+	if (t)
+		t->u.bbo = b;
 	return t;
 }
 

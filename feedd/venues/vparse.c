@@ -29,6 +29,12 @@ void feed_venue_error(struct feed_venue_ctx *v, struct feed_venue_out *out, uint
 	out->n = 0;
 }
 
+void feed_venue_unknown(struct feed_venue_out *out, const char *reason)
+{
+	out->cls = FEED_MSG_UNKNOWN;
+	out->reason = reason;
+}
+
 uint64_t feed_venue_tid_hash(const char *s, size_t n)
 {
 	uint64_t h = 14695981039346656037ull; /* FNV-1a 64 offset basis */

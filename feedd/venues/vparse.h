@@ -20,6 +20,9 @@ struct feed_venue_out;
 void feed_venue_error(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t sym,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Sets out->cls = UNKNOWN (counted, skipped) with a constant reason. */
+void feed_venue_unknown(struct feed_venue_out *out, const char *reason);
+
 /* A stable 64-bit id for a trade id that is not an integer (a UUID, a
  * string with letters): FNV-1a 64 of its bytes. The tick then carries
  * MDBUS_FLAG_TID_HASH. Never 0 for a non-empty id. */
