@@ -89,6 +89,25 @@ char *feed_cfg_trim(char *s)
 	return s;
 }
 
+/* One value to parse: its key row, the section's struct (base), the field
+ * in it, the text (a parser may edit it in place), whether it continues a
+ * list, and where the reason goes. Every parser takes this, so the key type
+ * picks one from a table (feed_cfg_value). */
+struct cfg_val {
+	const struct feed_cfg_key *k;
+	void *base;
+	void *f;
+	char *v;
+	int append;
+	char *why;
+	size_t wl;
+};
+
+static int cfg_url(const struct cfg_val *a)
+{
+	return feed_url_parse(a->v, a->f, a->why, a->wl);
+}
+
 /* ---- lists ---------------------------------------------------------------- */
 
 static int cfg_add_symbol(struct feed_session_config *s, const char *sym)
@@ -111,22 +130,23 @@ static int cfg_add_symbol(struct feed_session_config *s, const char *sym)
 }
 
 /* Appends a comma list to the session's symbols (or replaces them). */
-static int cfg_symbols(struct feed_session_config *s, char *v, int append, char *why, size_t wl)
+static int cfg_symbols(const struct cfg_val *a)
 {
+	struct feed_session_config *s = a->base;
 	char *tok, *save = NULL;
 	int rc, any = 0;
 
-	if (!append) {
+	if (!a->append) {
 		free(s->symbols);
 		s->symbols = NULL;
 		s->nsymbols = 0;
 	}
-	for (tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(a->v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		tok = feed_cfg_trim(tok);
 		if (!*tok)
 			continue;
 		if (!feed_symbol_valid(tok)) {
-			snprintf(why, wl,
+			snprintf(a->why, a->wl,
 				 "bad symbol '%s' (use upper-case BASE-QUOTE[-PERP|-YYYYMMDD], "
 				 "e.g. BTC-USDT)",
 				 tok);
@@ -134,44 +154,45 @@ static int cfg_symbols(struct feed_session_config *s, char *v, int append, char 
 		}
 		rc = cfg_add_symbol(s, tok);
 		if (rc == -EEXIST) {
-			snprintf(why, wl, "symbol '%s' listed twice", tok);
+			snprintf(a->why, a->wl, "symbol '%s' listed twice", tok);
 			return -EINVAL;
 		}
 		if (rc < 0) {
-			snprintf(why, wl, "out of memory");
+			snprintf(a->why, a->wl, "out of memory");
 			return rc;
 		}
 		any = 1;
 	}
 	if (!any) {
-		snprintf(why, wl, "empty symbol list");
+		snprintf(a->why, a->wl, "empty symbol list");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int cfg_channels(uint32_t *mask, char *v, int append, char *why, size_t wl)
+static int cfg_channels(const struct cfg_val *a)
 {
+	uint32_t *mask = a->f;
 	static const char *const names[] = {"trades", "bbo", "l2"};
 	static const uint32_t bits[] = {FEED_CH_TRADES, FEED_CH_BBO, FEED_CH_L2};
 	char *tok, *save = NULL;
-	uint32_t m = append ? *mask : 0;
+	uint32_t m = a->append ? *mask : 0;
 	size_t i;
 
-	for (tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(a->v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		tok = feed_cfg_trim(tok);
 		if (!*tok)
 			continue;
 		for (i = 0; i < 3 && strcmp(tok, names[i]) != 0; i++)
 			;
 		if (i == 3) {
-			snprintf(why, wl, "unknown channel '%s' (use trades, bbo, l2)", tok);
+			snprintf(a->why, a->wl, "unknown channel '%s' (use trades, bbo, l2)", tok);
 			return -EINVAL;
 		}
 		m |= bits[i];
 	}
 	if (!m) {
-		snprintf(why, wl, "empty channel list");
+		snprintf(a->why, a->wl, "empty channel list");
 		return -EINVAL;
 	}
 	*mask = m;
@@ -181,24 +202,25 @@ static int cfg_channels(uint32_t *mask, char *v, int append, char *why, size_t w
 /* ---- numbers ---------------------------------------------------------------- */
 
 /* The one duration grammar, then whole milliseconds and the row's minimum. */
-static int cfg_duration(const struct feed_cfg_key *k, const char *v, int64_t *ms, char *why,
-			size_t wl)
+static int cfg_duration(const struct cfg_val *a)
 {
+	int64_t *ms = a->f;
 	int64_t ns;
 
-	if (mdbus_units_parse_duration(v, &ns) < 0) {
-		snprintf(why, wl,
+	if (mdbus_units_parse_duration(a->v, &ns) < 0) {
+		snprintf(a->why, a->wl,
 			 "bad duration '%s' for %s (e.g. 250ms, 2s, 1.5m, 23h; a bare number is "
 			 "seconds)",
-			 v, k->name);
+			 a->v, a->k->name);
 		return -EINVAL;
 	}
 	if (ns % NS_PER_MS) {
-		snprintf(why, wl, "%s '%s' is not a whole number of milliseconds", k->name, v);
+		snprintf(a->why, a->wl, "%s '%s' is not a whole number of milliseconds", a->k->name,
+			 a->v);
 		return -EINVAL;
 	}
-	if ((uint64_t)(ns / NS_PER_MS) < k->min) {
-		snprintf(why, wl, "%s must be more than 0", k->name);
+	if ((uint64_t)(ns / NS_PER_MS) < a->k->min) {
+		snprintf(a->why, a->wl, "%s must be more than 0", a->k->name);
 		return -EINVAL;
 	}
 	*ms = ns / NS_PER_MS;
@@ -206,20 +228,20 @@ static int cfg_duration(const struct feed_cfg_key *k, const char *v, int64_t *ms
 }
 
 /* The one count grammar into an unsigned (or, for decimals, int) field. */
-static int cfg_count(const struct feed_cfg_key *k, const char *v, void *f, char *why, size_t wl)
+static int cfg_count(const struct cfg_val *a)
 {
 	uint64_t u;
 
-	if (mdbus_units_parse_count(v, k->max, &u) < 0 || u < k->min ||
-	    (k->type == CT_POW2 && (u & (u - 1)))) {
-		snprintf(why, wl, "bad %s '%s' (%s)", k->name, v, k->hint);
+	if (mdbus_units_parse_count(a->v, a->k->max, &u) < 0 || u < a->k->min ||
+	    (a->k->type == CT_POW2 && (u & (u - 1)))) {
+		snprintf(a->why, a->wl, "bad %s '%s' (%s)", a->k->name, a->v, a->k->hint);
 		return -EINVAL;
 	}
-	if (k->size == sizeof(uint32_t)) {
+	if (a->k->size == sizeof(uint32_t)) {
 		uint32_t x = (uint32_t)u; /* max <= UINT32_MAX (or INT_MAX for int fields) */
-		memcpy(f, &x, sizeof(x));
+		memcpy(a->f, &x, sizeof(x));
 	} else {
-		memcpy(f, &u, sizeof(u));
+		memcpy(a->f, &u, sizeof(u));
 	}
 	return 0;
 }
@@ -242,12 +264,13 @@ static int cfg_double(const char *s, double *out)
 	return 0;
 }
 
-static int cfg_mult(const struct feed_cfg_key *k, const char *v, double *out, char *why, size_t wl)
+static int cfg_mult(const struct cfg_val *a)
 {
+	double *out = a->f;
 	double d;
 
-	if (cfg_double(v, &d) < 0 || d < 1.0 || d > 100.0) {
-		snprintf(why, wl, "bad %s '%s' (a number from 1 to 100)", k->name, v);
+	if (cfg_double(a->v, &d) < 0 || d < 1.0 || d > 100.0) {
+		snprintf(a->why, a->wl, "bad %s '%s' (a number from 1 to 100)", a->k->name, a->v);
 		return -EINVAL;
 	}
 	*out = d;
@@ -255,18 +278,19 @@ static int cfg_mult(const struct feed_cfg_key *k, const char *v, double *out, ch
 }
 
 /* "0.1" or "10%". */
-static int cfg_jitter(const struct feed_cfg_key *k, char *v, double *out, char *why, size_t wl)
+static int cfg_jitter(const struct cfg_val *a)
 {
-	size_t n = strlen(v);
-	int pct = n > 0 && v[n - 1] == '%';
+	double *out = a->f;
+	size_t n = strlen(a->v);
+	int pct = n > 0 && a->v[n - 1] == '%';
 	double d;
 
 	if (pct)
-		v[n - 1] = '\0';
-	if (cfg_double(feed_cfg_trim(v), &d) < 0 || (pct && (d /= 100.0, 0)) || d < 0.0 ||
+		a->v[n - 1] = '\0';
+	if (cfg_double(feed_cfg_trim(a->v), &d) < 0 || (pct && (d /= 100.0, 0)) || d < 0.0 ||
 	    d >= 1.0) {
-		snprintf(why, wl, "bad %s '%s%s' (0 <= jitter < 1, or a percentage)", k->name, v,
-			 pct ? "%" : "");
+		snprintf(a->why, a->wl, "bad %s '%s%s' (0 <= jitter < 1, or a percentage)",
+			 a->k->name, a->v, pct ? "%" : "");
 		return -EINVAL;
 	}
 	*out = d;
@@ -274,19 +298,20 @@ static int cfg_jitter(const struct feed_cfg_key *k, char *v, double *out, char *
 }
 
 /* "5/s", "30/m" or a bare number per second. */
-static int cfg_rate(const struct feed_cfg_key *k, char *v, double *out, char *why, size_t wl)
+static int cfg_rate(const struct cfg_val *a)
 {
-	char *slash = strchr(v, '/');
+	double *out = a->f;
+	char *slash = strchr(a->v, '/');
 	double d, per = 1.0;
 
 	if (slash) {
 		*slash = '\0';
 		per = !strcmp(slash + 1, "s") ? 1.0 : !strcmp(slash + 1, "m") ? 60.0 : -1.0;
 	}
-	if (per < 0 || cfg_double(feed_cfg_trim(v), &d) < 0 || !(d > 0) || d > 1e6) {
+	if (per < 0 || cfg_double(feed_cfg_trim(a->v), &d) < 0 || !(d > 0) || d > 1e6) {
 		if (slash)
 			*slash = '/';
-		snprintf(why, wl, "bad %s '%s' (e.g. 5/s or 30/m)", k->name, v);
+		snprintf(a->why, a->wl, "bad %s '%s' (e.g. 5/s or 30/m)", a->k->name, a->v);
 		return -EINVAL;
 	}
 	*out = d / per;
@@ -295,81 +320,83 @@ static int cfg_rate(const struct feed_cfg_key *k, char *v, double *out, char *wh
 
 /* ---- words ------------------------------------------------------------------ */
 
-static int cfg_bool(const struct feed_cfg_key *k, const char *v, int *out, char *why, size_t wl)
+static int cfg_bool(const struct cfg_val *a)
 {
+	int *out = a->f;
 	static const char *const yes[] = {"yes", "true", "on", "1"};
 	static const char *const no[] = {"no", "false", "off", "0"};
 	size_t i;
 
 	for (i = 0; i < 4; i++) {
-		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
-			*out = !strcasecmp(v, yes[i]);
+		if (!strcasecmp(a->v, yes[i]) || !strcasecmp(a->v, no[i])) {
+			*out = !strcasecmp(a->v, yes[i]);
 			return 0;
 		}
 	}
-	snprintf(why, wl, "bad %s '%s' (yes or no)", k->name, v);
+	snprintf(a->why, a->wl, "bad %s '%s' (yes or no)", a->k->name, a->v);
 	return -EINVAL;
 }
 
-static int cfg_name(const struct feed_cfg_key *k, const char *v, char *f, char *why, size_t wl)
+static int cfg_name(const struct cfg_val *a)
 {
-	size_t i, n = strlen(v);
+	size_t i, n = strlen(a->v);
 
 	for (i = 0; i < n; i++)
-		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
-		      (v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '_' || v[i] == '.'))
+		if (!((a->v[i] >= 'a' && a->v[i] <= 'z') || (a->v[i] >= 'A' && a->v[i] <= 'Z') ||
+		      (a->v[i] >= '0' && a->v[i] <= '9') || a->v[i] == '-' || a->v[i] == '_' ||
+		      a->v[i] == '.'))
 			break;
-	if (n == 0 || i < n || n >= k->size) {
-		snprintf(why, wl, "bad %s '%s' (1-%zu chars of A-Z a-z 0-9 . _ -)", k->name, v,
-			 k->size - 1);
+	if (n == 0 || i < n || n >= a->k->size) {
+		snprintf(a->why, a->wl, "bad %s '%s' (1-%zu chars of A-Z a-z 0-9 . _ -)",
+			 a->k->name, a->v, a->k->size - 1);
 		return -EINVAL;
 	}
-	memcpy(f, v, n + 1);
+	memcpy(a->f, a->v, n + 1);
 	return 0;
 }
 
-static int cfg_bus(const char *v, char *f, size_t size, char *why, size_t wl)
+static int cfg_bus(const struct cfg_val *a)
 {
-	if (!*v || mdbus_bus_name(v, f, size) < 0) {
-		snprintf(why, wl,
+	if (!*a->v || mdbus_bus_name(a->v, a->f, a->k->size) < 0) {
+		snprintf(a->why, a->wl,
 			 "bad bus name '%s' (1-%d chars of A-Z a-z 0-9 . _ -, not starting with "
 			 "'.')",
-			 v, MDBUS_BUS_NAME_MAX - 1);
+			 a->v, MDBUS_BUS_NAME_MAX - 1);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int cfg_file(const struct feed_cfg_key *k, const char *v, char *f, char *why, size_t wl)
+static int cfg_file(const struct cfg_val *a)
 {
-	if (!*v || strlen(v) >= k->size) {
-		snprintf(why, wl, "bad %s '%s'", k->name, v);
+	if (!*a->v || strlen(a->v) >= a->k->size) {
+		snprintf(a->why, a->wl, "bad %s '%s'", a->k->name, a->v);
 		return -EINVAL;
 	}
-	if (access(v, R_OK) < 0) {
-		snprintf(why, wl, "%s '%s': %s", k->name, v, strerror(errno));
+	if (access(a->v, R_OK) < 0) {
+		snprintf(a->why, a->wl, "%s '%s': %s", a->k->name, a->v, strerror(errno));
 		return -EINVAL;
 	}
-	strcpy(f, v);
+	strcpy(a->f, a->v);
 	return 0;
 }
 
 /* contract_size: exact, positive, at most MDBUS_DECIMALS_MAX places; the
  * decimals that follow the field are its scale (trailing zeros dropped). */
-static int cfg_contract(const struct feed_cfg_key *k, const char *v, struct feed_session_config *s,
-			char *why, size_t wl)
+static int cfg_contract(const struct cfg_val *a)
 {
-	const char *dot = strchr(v, '.');
-	size_t len = strlen(v), dec = dot ? len - (size_t)(dot - v) - 1 : 0;
+	struct feed_session_config *s = a->base;
+	const char *dot = strchr(a->v, '.');
+	size_t len = strlen(a->v), dec = dot ? len - (size_t)(dot - a->v) - 1 : 0;
 	int64_t m = 0;
 
-	while (dot && dec > 0 && v[len - 1] == '0') {
+	while (dot && dec > 0 && a->v[len - 1] == '0') {
 		len--;
 		dec--;
 	}
-	if (dec > MDBUS_DECIMALS_MAX || mdbus_decimal_parse(v, len, (unsigned)dec, &m) < 0 ||
+	if (dec > MDBUS_DECIMALS_MAX || mdbus_decimal_parse(a->v, len, (unsigned)dec, &m) < 0 ||
 	    m <= 0) {
-		snprintf(why, wl, "bad %s '%s' (%s)", k->name, v, k->hint);
+		snprintf(a->why, a->wl, "bad %s '%s' (%s)", a->k->name, a->v, a->k->hint);
 		return -EINVAL;
 	}
 	s->contract_size = m;
@@ -377,14 +404,15 @@ static int cfg_contract(const struct feed_cfg_key *k, const char *v, struct feed
 	return 0;
 }
 
-static int cfg_qty_unit(const struct feed_cfg_key *k, const char *v, int *out, char *why, size_t wl)
+static int cfg_qty_unit(const struct cfg_val *a)
 {
-	if (!strcasecmp(v, "contracts")) {
+	int *out = a->f;
+	if (!strcasecmp(a->v, "contracts")) {
 		*out = MDBUS_QTY_CONTRACTS;
-	} else if (!strcasecmp(v, "base")) {
+	} else if (!strcasecmp(a->v, "base")) {
 		*out = MDBUS_QTY_BASE;
 	} else {
-		snprintf(why, wl, "bad %s '%s' (%s)", k->name, v, k->hint);
+		snprintf(a->why, a->wl, "bad %s '%s' (%s)", a->k->name, a->v, a->k->hint);
 		return -EINVAL;
 	}
 	return 0;
@@ -392,43 +420,22 @@ static int cfg_qty_unit(const struct feed_cfg_key *k, const char *v, int *out, c
 
 /* ---- the table's entry points ------------------------------------------------------ */
 
+static int (*const cfg_parse[])(const struct cfg_val *a) = {
+	[CT_NAME] = cfg_name,	      [CT_URL] = cfg_url,	    [CT_SYMBOLS] = cfg_symbols,
+	[CT_CHANNELS] = cfg_channels, [CT_DURATION] = cfg_duration, [CT_COUNT] = cfg_count,
+	[CT_POW2] = cfg_count,	      [CT_MULT] = cfg_mult,	    [CT_JITTER] = cfg_jitter,
+	[CT_FILE] = cfg_file,	      [CT_BOOL] = cfg_bool,	    [CT_BUS] = cfg_bus,
+	[CT_RATE] = cfg_rate,	      [CT_CONTRACT] = cfg_contract, [CT_QTYUNIT] = cfg_qty_unit,
+};
+
 int feed_cfg_value(const struct feed_cfg_key *k, void *base, char *v, int append, char *why,
 		   size_t wl)
 {
-	void *f = (char *)base + k->off;
+	struct cfg_val a = {k, base, (char *)base + k->off, v, append, why, wl};
 
-	switch (k->type) {
-	case CT_NAME:
-		return cfg_name(k, v, f, why, wl);
-	case CT_URL:
-		return feed_url_parse(v, f, why, wl);
-	case CT_SYMBOLS:
-		return cfg_symbols(base, v, append, why, wl);
-	case CT_CHANNELS:
-		return cfg_channels(f, v, append, why, wl);
-	case CT_DURATION:
-		return cfg_duration(k, v, f, why, wl);
-	case CT_COUNT:
-	case CT_POW2:
-		return cfg_count(k, v, f, why, wl);
-	case CT_MULT:
-		return cfg_mult(k, v, f, why, wl);
-	case CT_JITTER:
-		return cfg_jitter(k, v, f, why, wl);
-	case CT_FILE:
-		return cfg_file(k, v, f, why, wl);
-	case CT_BOOL:
-		return cfg_bool(k, v, f, why, wl);
-	case CT_BUS:
-		return cfg_bus(v, f, k->size, why, wl);
-	case CT_RATE:
-		return cfg_rate(k, v, f, why, wl);
-	case CT_CONTRACT:
-		return cfg_contract(k, v, base, why, wl);
-	case CT_QTYUNIT:
-		return cfg_qty_unit(k, v, f, why, wl);
-	}
-	return -EINVAL;
+	if ((size_t)k->type >= sizeof(cfg_parse) / sizeof(cfg_parse[0]) || !cfg_parse[k->type])
+		return -EINVAL;
+	return cfg_parse[k->type](&a);
 }
 
 int feed_cfg_copy(const struct feed_cfg_key *k, struct feed_session_config *dst,

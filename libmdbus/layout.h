@@ -201,6 +201,18 @@ struct mdbus_seg_instr {
 	uint8_t contract_decimals;
 	uint8_t reserved2[27];
 };
+/* The numeric fields struct mdbus_instrument (mdbus.h) and this entry share
+ * by name: the writer copies them in, the reader out, from this one list. */
+#define MDBUS_INSTR_COPY(dst, src)                                                                 \
+	do {                                                                                       \
+		(dst)->price_decimals = (src)->price_decimals;                                     \
+		(dst)->qty_decimals = (src)->qty_decimals;                                         \
+		(dst)->market = (src)->market;                                                     \
+		(dst)->qty_unit = (src)->qty_unit;                                                 \
+		(dst)->contract_size = (src)->contract_size;                                       \
+		(dst)->contract_decimals = (src)->contract_decimals;                               \
+		(dst)->expiry = (src)->expiry;                                                     \
+	} while (0)
 _Static_assert(offsetof(struct mdbus_seg_instr, id) == 0, "instr id");
 _Static_assert(offsetof(struct mdbus_seg_instr, price_decimals) == 4, "instr price_decimals");
 _Static_assert(offsetof(struct mdbus_seg_instr, qty_decimals) == 5, "instr qty_decimals");

@@ -637,13 +637,7 @@ int mdbus_reader_instrument(mdbus_reader *r, uint32_t id, struct mdbus_instrumen
 	const struct mdbus_seg_instr *e = &r->instr[id];
 	memset(out, 0, sizeof(*out));
 	out->id = id;
-	out->price_decimals = e->price_decimals;
-	out->qty_decimals = e->qty_decimals;
-	out->market = e->market;
-	out->qty_unit = e->qty_unit;
-	out->contract_size = e->contract_size;
-	out->contract_decimals = e->contract_decimals;
-	out->expiry = e->expiry;
+	MDBUS_INSTR_COPY(out, e);
 	/* Bounded copies: a scribbled entry cannot make us run off the end. */
 	memcpy(out->venue, e->venue, sizeof(out->venue) - 1);
 	memcpy(out->symbol, e->symbol, sizeof(out->symbol) - 1);

@@ -362,13 +362,7 @@ int mdbus_writer_add_instrument(mdbus_writer *w, const struct mdbus_instrument *
 		return -ENOSPC;
 	uint32_t k = w->instr_count;
 	e.id = k;
-	e.price_decimals = in->price_decimals;
-	e.qty_decimals = in->qty_decimals;
-	e.market = in->market;
-	e.qty_unit = in->qty_unit;
-	e.contract_size = in->contract_size;
-	e.contract_decimals = in->contract_decimals;
-	e.expiry = in->expiry;
+	MDBUS_INSTR_COPY(&e, in);
 	w->instr[k] = e;
 	w->instr_count = k + 1;
 	/* Release: a reader that loads instr_count with acquire sees entry k
