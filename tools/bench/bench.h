@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "hist.h"
 #include "mdbus.h"
 #include "proc.h"
@@ -68,8 +70,7 @@ double bench_median(double *v, unsigned n, int mean);
 struct bench_json {
 	FILE *f;
 	int depth;
-	int items[8]; /* values written at each depth: when a comma is due */
-	char close[8];
+	json_t *stack[8]; /* the open objects and arrays; written out at the last close */
 };
 void bench_j_open(struct bench_json *j, const char *key, char brace);
 void bench_j_close(struct bench_json *j);

@@ -394,14 +394,12 @@ static void bench_stalls_floor(const struct bench_run *run, struct bench_floor *
 	for (unsigned i = 0; i <= n; i++) {
 		const struct bench_noise_cpu *c = &rec[i];
 		double span = (double)(c->end_ns - c->start_ns) / 1e9;
-		fl->role[i] = (struct bench_floor_cpu){
-			.cpu = c->cpu,
-			.truncated = c->kept<c->stalls, .away_pct = bench_noise_away_pct(c),
-					     .stalls_per_s = span> 0
-					     ? (double)c->stalls / span
-					     : 0.0,
-			.longest_ns = c->longest_ns,
-		};
+		struct bench_floor_cpu *f = &fl->role[i];
+		f->cpu = c->cpu;
+		f->truncated = c->kept < c->stalls;
+		f->away_pct = bench_noise_away_pct(c);
+		f->stalls_per_s = span > 0 ? (double)c->stalls / span : 0.0;
+		f->longest_ns = c->longest_ns;
 		if (i)
 			bench_noise_floor(rec, c, run->cfg->rate, &fl->hist);
 	}
