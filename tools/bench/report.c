@@ -174,12 +174,8 @@ void bench_j(struct bench_json *j, const char *spec, ...)
 		const char *str = NULL;
 		json_t *v = NULL;
 		snprintf(key, sizeof(key), "%.*s", (int)n, p);
-		if (t == 'u')
-			v = json_integer((json_int_t)va_arg(ap, uint64_t));
-		else if (t == 'i')
-			v = json_integer(va_arg(ap, int64_t));
-		else if (t == 'd')
-			v = json_integer(va_arg(ap, int));
+		if (t == 'u' || t == 'i' || t == 'd') /* u and i: one 64-bit va_arg type */
+			v = json_integer(t == 'd' ? va_arg(ap, int) : va_arg(ap, int64_t));
 		else if (t == 'b')
 			v = json_boolean(va_arg(ap, int));
 		else if (t == 's' && (str = va_arg(ap, const char *)))
