@@ -106,11 +106,6 @@ struct bench_msg {
 	uint64_t pad;
 };
 _Static_assert(sizeof(struct bench_msg) == 64, "bench messages are 64 bytes");
-enum { BENCH_MSG_DATA, BENCH_MSG_WARMUP, BENCH_MSG_END }; /* END carries the total */
-#define BENCH_STAMP(m) ((m)->tick.u.raw[0])
-#define BENCH_SEQ(m)   ((m)->tick.u.raw[1])
-#define BENCH_TYPE(m)  ((m)->tick.u.raw[2])
-#define BENCH_TOTAL(m) ((m)->tick.u.raw[3])
 
 struct bench_cfg {
 	int64_t duration_ns;
@@ -143,13 +138,6 @@ struct bench_pub_result {
 	uint64_t published, dropped; /* dropped: sends refused (full socket), all consumers */
 	int64_t start_ns, end_ns, max_behind_ns; /* max_behind: worst lateness vs schedule */
 	double cpu_user_s, cpu_sys_s;
-};
-
-/* The results in the shared mapping; stall recorders follow it (floor.c). */
-struct bench_ctl {
-	struct bench_noise_cpu *stall; /* publisher, then each consumer; NULL: not traced */
-	struct bench_pub_result pub;
-	struct bench_sub_result sub[BENCH_MAX_CONSUMERS];
 };
 
 /* One run: the state of one transport for one configuration. */

@@ -32,6 +32,20 @@
 #define BENCH_WARM_TIMEOUT_NS  (10LL * 1000000000) /* subscriptions propagate */
 #define BENCH_END_TIMEOUT_NS   (3LL * 1000000000)  /* consumers drain after the end */
 
+/* The payload of a bench_msg's tick. */
+enum { BENCH_MSG_DATA, BENCH_MSG_WARMUP, BENCH_MSG_END }; /* END carries the total */
+#define BENCH_STAMP(m) ((m)->tick.u.raw[0])
+#define BENCH_SEQ(m)   ((m)->tick.u.raw[1])
+#define BENCH_TYPE(m)  ((m)->tick.u.raw[2])
+#define BENCH_TOTAL(m) ((m)->tick.u.raw[3])
+
+/* The results in the shared mapping; the stall recorders follow it. */
+struct bench_ctl {
+	struct bench_noise_cpu *stall; /* publisher, then each consumer; NULL: not traced */
+	struct bench_pub_result pub;
+	struct bench_sub_result sub[BENCH_MAX_CONSUMERS];
+};
+
 /* Where the children of a run meet (proc.h stage counters). */
 enum { ST_PUB_READY, ST_SUB_READY, ST_SUB_WARM, ST_SUB_DONE, ST_SUB_FAILED };
 
