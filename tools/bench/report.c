@@ -156,10 +156,12 @@ void bench_j_close(struct bench_json *j)
 	json_decref(j->stack[0]);
 }
 
-/* x rounded to dec decimals: an integer with none. */
+/* x rounded to dec decimals, an integer with none; NULL (null) if not finite. */
 static json_t *bench_j_num(double x, int dec)
 {
 	double k = pow(10.0, dec);
+	if (!isfinite(x))
+		return NULL;
 	return dec ? json_real(round(x * k) / k) : json_integer((json_int_t)llround(x));
 }
 
@@ -235,10 +237,9 @@ void bench_cols_json(struct bench_json *j, const struct bench_col *c, const doub
 			continue;
 		double x = v[c->fig], y = c->fmt != 'r' ? 1 : base ? base[c->fig] : 0;
 		x = y > 0 ? x / y : 0; /* a ratio without a base is 0 */
-		bench_j_put(j, c->key,
-			    isnan(x)	    ? NULL
-			    : c->fmt == 'n' ? json_integer((json_int_t)bench_u(x))
-					    : bench_j_num(x, c->dec));
+		if (c->fmt == 'n' && bench_u(x) == UINT64_MAX)
+			x = NAN; /* a lost tick: null */
+		bench_j_put(j, c->key, bench_j_num(x, c->fmt == 'n' ? 0 : c->dec));
 	}
 }
 
