@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench.h: what the files of mdbus-bench share: option tables (main.c), the
- * reporter (report.c), and the fan-out latency runs (run.c, transport.c,
- * floor.c, report_lat.c). The parent only orchestrates: through the process
- * harness (proc.h) it forks N consumers and one publisher, which write their
- * results into a control block (struct bench_ctl) in the shared mapping; a
- * transport that crashes or hangs only takes a child down.
+ * bench.h: what the files of mdbus-bench share: option rows (opt.c), the
+ * reporter (report.c) and the fan-out latency runs (run.c, transport.c). The
+ * parent only orchestrates: the children (proc.h) write their results into
+ * a control block in the shared mapping, so a crash only takes a child down.
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -15,6 +13,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "hist.h"
 #include "mdbus.h"
 #include "proc.h"
@@ -23,10 +23,9 @@
 #define BENCH_MAX_CONSUMERS 64
 #define BENCH_ERR_MAX	    200
 
-/* ---- options (opt.c): every mode's table is tools_opt.h rows ---------- */
+/* ---- options (opt.c): tools_opt.h rows ------------------------------------ */
 
-/* tools_opt_parse with usage errors ending in status 2, operands refused.
- * Returns -1 to go on, else the exit status: 0 after --help. */
+/* tools_opt_parse, operands refused: -1 to go on, else the exit status. */
 int bench_opts(const char *prog, void (*usage)(FILE *f), const struct tools_opt *o, size_t n,
 	       int argc, char **argv);
 // clang-format off
@@ -37,8 +36,7 @@ int bench_opts(const char *prog, void (*usage)(FILE *f), const struct tools_opt 
 #define BENCH_FN(name, key, dst, fn) {name, key, TOOLS_OPT_FN, dst, 0, 0, 0, fn, NULL, NULL}
 #define BENCH_HELP {"help", 'h', TOOLS_OPT_HELP, NULL, 0, 0, 0, NULL, NULL, NULL}
 // clang-format on
-/* TOOLS_OPT_FN readers: a power of two in 64..2^30 into *(unsigned *)dst;
- * a CPU list (bench_parse_cpus) into the struct bench_cfg dst. */
+/* Readers: a power of two >= 64 into an unsigned; a CPU list into a bench_cfg. */
 const char *bench_opt_pow2(void *dst, const char *arg);
 const char *bench_opt_cpus(void *dst, const char *arg);
 /* "0,1", "0-3", "2,4-5" into cpus[0..*n); -ENODEV for a CPU outside our mask. */
@@ -46,10 +44,10 @@ int bench_parse_cpus(const char *s, int *cpus, int cap, int *n);
 /* "10k,100k,1M" into v[0..*n), each min..max. */
 int bench_parse_list(const char *s, uint64_t min, uint64_t max, uint64_t *v, unsigned cap,
 		     unsigned *n);
-/* The first cap CPUs of our affinity mask into cpus; returns how many. */
+/* The first cap CPUs of our affinity mask; returns how many. */
 int bench_usable_cpus(int *cpus, int cap);
 
-/* ---- the reporter (report.c): formats, JSON, plots; no measuring -------- */
+/* ---- the reporter (report.c) ------------------------------------------------ */
 
 struct bench_sysinfo {
 	int cores, allowed;   /* online CPUs; CPUs in our affinity mask */
@@ -63,31 +61,27 @@ void bench_sysinfo_get(struct bench_sysinfo *si);
 /* "machine: ..." and "kernel: ..." lines. */
 void bench_report_machine(FILE *f, const struct bench_sysinfo *si);
 
-/* Median of v[0..n), sorting v: the lower middle one, or with mean set the
- * mean of the two middle ones. */
+/* Median of v[0..n), sorting v: the lower middle one, or the mean of both. */
 double bench_median(double *v, unsigned n, int mean);
 
-/* JSON, one value per line: bench_j_open(j, key, '{') .. bench_j_close;
- * key NULL inside arrays. */
+/* JSON, one value per line: bench_j_open(j, key, '{') .. bench_j_close (key
+ * NULL in arrays); bench_j(j, "key:T ...", values) with T u (uint64_t), i
+ * (int64_t), d (int), b (bool), s (string or NULL), f0..f9 (double, decimals). */
 struct bench_json {
 	FILE *f;
 	int depth;
-	int items[8]; /* values written at each depth: when a comma is due */
-	char close[8];
+	json_t *stack[8]; /* the open objects and arrays; written out at the last close */
 };
 void bench_j_open(struct bench_json *j, const char *key, char brace);
 void bench_j_close(struct bench_json *j);
-/* Members by a spec "key:T key:T ...", T one of u (uint64_t), i (int64_t),
- * d (int or unsigned), b (int as bool), s (const char *, NULL = null),
- * f0..f9 (double with that many decimals); the values follow. */
 void bench_j(struct bench_json *j, const char *spec, ...);
 /* h as {count, min, p50 .. p99.99, max, mean}. */
 void bench_j_hist(struct bench_json *j, const char *key, const struct bench_hist *h);
 /* {"tool": "mdbus-bench", "mode": mode, "machine": {...}, opened. */
 void bench_j_doc(struct bench_json *j, const struct bench_sysinfo *si, const char *mode);
 
-/* A column of a report over a row of figures v[]: a table cell (" %*s"), a
- * JSON member, or both. A NaN figure is "-" in a table and null in JSON. */
+/* A column over a row of figures v[]: a table cell (" %*s"), a JSON member,
+ * or both. A NaN figure is "-" in a table and null in JSON. */
 struct bench_col {
 	const char *head; /* table heading; NULL: JSON only */
 	const char *key;  /* JSON key; NULL: table only */
@@ -98,26 +92,20 @@ struct bench_col {
 // clang-format off
 #define BENCH_COL_END {NULL, NULL, 0, 0, 0, 0} /* clang-format would spread it over four lines */
 // clang-format on
-/* The headings (v NULL) or a row's cells, then nothing else: no newline. */
+/* The headings (v NULL) or a row's cells, no newline. */
 void bench_cols(FILE *f, const struct bench_col *c, const double *v, const double *base);
 void bench_cols_json(struct bench_json *j, const struct bench_col *c, const double *v,
 		     const double *base);
 
 /* ---- fan-out latency runs ------------------------------------------------ */
 
-/* Every message is 64 bytes: the struct mdbus_tick mdbus publishes, whose
- * payload carries the stamp and sequence, plus the padding the other
- * transports send too. */
+/* 64 bytes: the tick mdbus publishes (its payload: stamp, sequence, type,
+ * END's total) and the padding the other transports send too. */
 struct bench_msg {
-	struct mdbus_tick tick; /* u.raw[0] stamp ns, [1] seq, [2] type, [3] total */
+	struct mdbus_tick tick;
 	uint64_t pad;
 };
 _Static_assert(sizeof(struct bench_msg) == 64, "bench messages are 64 bytes");
-enum { BENCH_MSG_DATA, BENCH_MSG_WARMUP, BENCH_MSG_END }; /* END carries the total */
-#define BENCH_STAMP(m) ((m)->tick.u.raw[0])
-#define BENCH_SEQ(m)   ((m)->tick.u.raw[1])
-#define BENCH_TYPE(m)  ((m)->tick.u.raw[2])
-#define BENCH_TOTAL(m) ((m)->tick.u.raw[3])
 
 struct bench_cfg {
 	int64_t duration_ns;
@@ -150,13 +138,6 @@ struct bench_pub_result {
 	uint64_t published, dropped; /* dropped: sends refused (full socket), all consumers */
 	int64_t start_ns, end_ns, max_behind_ns; /* max_behind: worst lateness vs schedule */
 	double cpu_user_s, cpu_sys_s;
-};
-
-/* The results in the shared mapping; stall recorders follow it (floor.c). */
-struct bench_ctl {
-	struct bench_noise_cpu *stall; /* publisher, then each consumer; NULL: not traced */
-	struct bench_pub_result pub;
-	struct bench_sub_result sub[BENCH_MAX_CONSUMERS];
 };
 
 /* One run: the state of one transport for one configuration. */
@@ -193,10 +174,8 @@ struct bench_transport {
 extern const struct bench_transport bench_transport_mdbus, bench_transport_uds, bench_transport_zmq,
 	bench_transport_iox;
 
-/* Unless --no-stalls, a run's publisher and consumers note every gap longer
- * than BENCH_STALL_MIN_NS between two of their clock reads, and the parent
- * replays the schedule through a zero-cost transport over them (floor.c). */
-#define BENCH_STALL_MIN_NS 1000 /* above a tick's own read, below the p99 target */
+/* Stalls noted by traced runs (run.c): above a tick's own read, below p99. */
+#define BENCH_STALL_MIN_NS 1000
 
 struct bench_floor_cpu {
 	int cpu, truncated; /* truncated: more stalls than kept, the floor is too low */
@@ -211,13 +190,6 @@ struct bench_floor {
 	struct bench_floor_cpu role[BENCH_MAX_CONSUMERS + 1];
 	struct bench_hist hist; /* zero-cost transport latency, consumers merged */
 };
-
-/* Bytes of stall traces after the bench_ctl; 0 with fl->why when untraced. */
-size_t bench_stalls_len(const struct bench_run *run, struct bench_floor *fl);
-/* Points run->ctl at the traces that follow it (parent, before the forks). */
-void bench_stalls_place(struct bench_run *run);
-/* Parent, after the children exited: the floor from what they recorded. */
-void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl);
 
 /* What the parent reports for one run. */
 struct bench_result {

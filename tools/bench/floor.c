@@ -1,16 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * floor.c: the latency floor of a benchmark run (on unless --no-stalls), and
- * `mdbus-bench noise`, the stall probe on its own (noise.h).
- *
- * A spinning consumer cannot read a tick while its CPU runs something else,
- * often the hypervisor, which the guest's scheduler never sees. The run's
- * publisher and consumers note each gap between two of their clock reads
- * longer than BENCH_STALL_MIN_NS; the parent replays the run's schedule
- * through a transport that costs nothing over those very stalls: what any
- * transport would have measured in that run at best. Only mdbus is traced:
- * its polls cost ~10 ns, while a socket or ZeroMQ poll is a syscall of about
- * a microsecond that no threshold can tell from a stall.
+ * floor.c: `mdbus-bench noise`, the stall probe on its own (noise.h): how
+ * often this machine takes each CPU away, and what a zero-cost transport
+ * would measure over those stalls.
  */
 #include "bench.h"
 #include "noise.h"
@@ -18,64 +10,6 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
-
-size_t bench_stalls_len(const struct bench_run *run, struct bench_floor *fl)
-{
-	const struct bench_cfg *cfg = run->cfg;
-	const char *why = !cfg->stalls ? "not traced (--no-stalls)"
-			  : run->t != &bench_transport_mdbus
-				  ? "not traced: only mdbus polls cheaply enough to tell a stall "
-				    "from a poll"
-			  : cfg->wait
-				  ? "not traced: a blocked consumer's gaps are sleeps, not stalls"
-			  : !cfg->rate ? "not traced: flat out has no schedule to replay"
-				       : NULL;
-	memset(fl, 0, sizeof(*fl));
-	bench_hist_reset(&fl->hist);
-	snprintf(fl->why, sizeof(fl->why), "%s", why ? why : "");
-	return why ? 0 : bench_noise_size(cfg->consumers + 1);
-}
-
-void bench_stalls_place(struct bench_run *run)
-{
-	/* the recorders follow the control block */
-	run->ctl->stall = bench_noise_place(run->ctl + 1, run->cfg->consumers + 1);
-	for (unsigned i = 0; i <= run->cfg->consumers; i++)
-		run->ctl->stall[i].cpu = bench_cpu_for(run->cfg, (int)i - 1);
-}
-
-void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl)
-{
-	const struct bench_noise_cpu *rec = run->ctl->stall; /* publisher, then consumers */
-	unsigned n = run->cfg->consumers;
-	if (!rec)
-		return;
-	for (unsigned i = 0; i <= n; i++)
-		if (!rec[i].ok) {
-			char who[24];
-			snprintf(who, sizeof(who), i ? "consumer %u" : "the publisher", i - 1);
-			snprintf(fl->why, sizeof(fl->why), "not traced: %s did not finish", who);
-			return;
-		}
-	for (unsigned i = 0; i <= n; i++) {
-		const struct bench_noise_cpu *c = &rec[i];
-		double span = (double)(c->end_ns - c->start_ns) / 1e9;
-		fl->role[i] = (struct bench_floor_cpu){
-			.cpu = c->cpu,
-			.truncated = c->kept<c->stalls, .away_pct = bench_noise_away_pct(c),
-					     .stalls_per_s = span> 0
-					     ? (double)c->stalls / span
-					     : 0.0,
-			.longest_ns = c->longest_ns,
-		};
-		if (i)
-			bench_noise_floor(rec, c, run->cfg->rate, &fl->hist);
-	}
-	fl->nrole = n + 1;
-	fl->ok = 1;
-}
-
-/* ---- mdbus-bench noise ---------------------------------------------------- */
 
 /* The figures of one probed CPU: its stalls, and a zero-cost consumer alone
  * on it (its publisher never away). */

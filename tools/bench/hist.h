@@ -1,14 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hist.h: a small log-linear latency histogram (HdrHistogram style).
- *
- * Values (nanoseconds) below 2^BENCH_HIST_SUB_BITS are counted exactly;
- * above that every power of two is split into 2^(BENCH_HIST_SUB_BITS - 1)
- * equal buckets, so a bucket is never wider than 1/128 of the values it
- * holds: the midpoint we report is within 0.4% of any recorded value (the
- * unit test proves < 1%). Fixed size, no allocation, plain counts: it is
- * copied as bytes from consumer processes to the parent through shared
- * memory, so it holds no pointers.
+ * hist.h: a log-linear latency histogram (HdrHistogram style). Values below
+ * 2^SUB_BITS ns are exact; above, each octave has HALF equal buckets, never
+ * wider than 1/128 of their values (the unit test proves < 1% error). Plain
+ * counts, no pointers: children hand it to the parent as bytes.
  */
 #ifndef BENCH_HIST_H
 #define BENCH_HIST_H
@@ -30,7 +25,6 @@ struct bench_hist {
 	uint64_t counts[BENCH_HIST_BUCKETS];
 };
 
-/* Empties h. */
 void bench_hist_reset(struct bench_hist *h);
 
 /* Bucket index of value v (clamped to the last bucket). */
@@ -39,7 +33,7 @@ uint32_t bench_hist_index(uint64_t v);
 /* Lowest value and width of bucket i: bucket i holds [lo, lo + width). */
 void bench_hist_bucket(uint32_t i, uint64_t *lo, uint64_t *width);
 
-/* Records one value. No allocation, no syscall: called per tick. */
+/* Records one value: no allocation, no syscall. */
 static inline void bench_hist_record(struct bench_hist *h, uint64_t v)
 {
 	if (v >= (1ull << BENCH_HIST_MAX_BIT))
@@ -53,12 +47,10 @@ static inline void bench_hist_record(struct bench_hist *h, uint64_t v)
 		h->max = v;
 }
 
-/* Adds every count of src into dst. */
 void bench_hist_merge(struct bench_hist *dst, const struct bench_hist *src);
 
-/* Value at percentile p (0..100): the midpoint of the bucket holding the
- * ceil(p/100 * count)-th value, clamped to [min, max] so p0 = min and
- * p100 = max exactly. Returns 0 for an empty histogram. */
+/* Percentile p (0..100): the midpoint of the bucket of the ceil(p/100 *
+ * count)-th value, within [min, max]; 0 when empty. */
 uint64_t bench_hist_percentile(const struct bench_hist *h, double p);
 
 double bench_hist_mean(const struct bench_hist *h);

@@ -1,15 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * noise.h: how often the machine takes a CPU away from a spinning process,
- * and the latency floor that implies for any transport.
- *
- * A recorder notes every gap between two consecutive clock reads of its
- * process longer than a threshold: a stall, when something else ran there
- * (an interrupt, another task, or the hypervisor, which the guest cannot
- * see). The probe pins one spinning recorder per CPU, all at once. From a
- * publisher's and a consumer's stalls, bench_noise_floor() replays a
- * schedule through an ideal transport that hands a tick over in zero time:
- * no real transport can beat its latency on the same CPUs at that time.
+ * and the latency floor that implies. A recorder notes every gap between two
+ * clock reads longer than a threshold: a stall (an interrupt, another task,
+ * the hypervisor). bench_noise_floor() replays a schedule over a publisher's
+ * and a consumer's stalls through a transport that costs nothing: no real
+ * transport beats it on the same CPUs at that time.
  */
 #ifndef BENCH_NOISE_H
 #define BENCH_NOISE_H
@@ -39,8 +35,7 @@ struct bench_noise_cpu {
 	struct bench_stall *trace; /* kept stalls in time order (memory of the caller) */
 };
 
-/* Notes the gap from *prev to now when longer than min_ns, then moves *prev
- * to now. Inline: traced runs call it on every clock read. */
+/* Notes the gap from *prev to now if longer than min_ns; *prev = now. */
 static inline void bench_noise_note(struct bench_noise_cpu *c, int64_t min_ns, int64_t *prev,
 				    int64_t now)
 {
@@ -57,13 +52,11 @@ static inline void bench_noise_note(struct bench_noise_cpu *c, int64_t min_ns, i
 	*prev = now;
 }
 
-/* Bytes of n recorders followed by their traces, and the recorders placed
- * in such memory (each pointed at its trace). */
+/* Bytes of n recorders and their traces; the recorders placed in such memory. */
 size_t bench_noise_size(unsigned n);
 struct bench_noise_cpu *bench_noise_place(void *mem, unsigned n);
 
-/* Empties c and touches its whole trace (a page's first touch is itself a
- * stall); the span starts at start_ns. */
+/* Empties c, touching its trace (a first touch is a stall); starts the span. */
 void bench_noise_begin(struct bench_noise_cpu *c, int64_t start_ns);
 /* Closes c's span at end_ns. */
 void bench_noise_end(struct bench_noise_cpu *c, int64_t end_ns);
@@ -76,22 +69,19 @@ struct bench_noise {
 	struct bench_proc proc;
 };
 
-/* Spins one pinned recorder on each distinct CPU of cpus[0..ncpus) for
- * duration_ns. 0 (per-CPU failures in cpu[i].ok/err) or -errno. Free with
- * bench_noise_free(). */
+/* A pinned spinning recorder on each distinct CPU of cpus for duration_ns:
+ * 0 (failures in cpu[i].ok/err) or -errno. Free with bench_noise_free(). */
 int bench_noise_probe(const int *cpus, unsigned ncpus, int64_t duration_ns,
 		      struct bench_noise *out);
 void bench_noise_free(struct bench_noise *nz);
 
-/* Share of the span the CPU was away, in percent. */
+/* Percent of the span c was away; of a's stall time that b was away too. */
 double bench_noise_away_pct(const struct bench_noise_cpu *c);
-/* Share of a's stall time during which b was away too (a whole-VM pause). */
 double bench_noise_shared_pct(const struct bench_noise_cpu *a, const struct bench_noise_cpu *b);
 
-/* The ideal transport: tick i is due at start + i/rate over the span both
- * cover; the publisher sends it when back if due falls in a stall of pub
- * (NULL: never away), the consumer reads it then unless in a stall of sub.
- * Adds each tick's latency to out; returns the ticks replayed. */
+/* Tick i due at start + i/rate over the span both cover is sent when pub
+ * (NULL: never away) is back, read when sub is back: each latency into out.
+ * Returns the ticks replayed. */
 uint64_t bench_noise_floor(const struct bench_noise_cpu *pub, const struct bench_noise_cpu *sub,
 			   uint64_t rate, struct bench_hist *out);
 

@@ -22,9 +22,8 @@ struct mdbus_instrument;
 #define BENCH_PROC_MAX	  66 /* a publisher, 64 consumers, a spare */
 #define BENCH_PROC_STAGES 8
 
-/* The one clock of the benchmark: CLOCK_MONOTONIC through the vDSO (no
- * syscall with the tsc or kvm-clock clocksource). Every process reads the
- * same system-wide clock, so one-way latency needs no calibration. */
+/* The one clock: CLOCK_MONOTONIC through the vDSO, system-wide, so one-way
+ * latency between processes needs no calibration. */
 static inline int64_t bench_now_ns(void)
 {
 	struct timespec ts;
@@ -32,8 +31,7 @@ static inline int64_t bench_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* When tick i of a schedule at rate ticks/s from start is due: exact integer
- * math, no drift over long runs; split so i * 1e9 cannot overflow. */
+/* When tick i at rate ticks/s from start is due: integers, no drift, no overflow. */
 static inline int64_t bench_due(int64_t start, uint64_t i, uint64_t rate)
 {
 	return start + (int64_t)((i / rate) * 1000000000ull + ((i % rate) * 1000000000ull) / rate);
@@ -51,14 +49,11 @@ struct bench_proc_head {
 	atomic_uint stage[BENCH_PROC_STAGES]; /* arrivals; the modes name the stages */
 };
 
-struct bench_proc;
-/* Runs in child idx after pinning (pin_rc: 0 or -errno); returns its exit status. */
-typedef int (*bench_proc_fn)(struct bench_proc *p, unsigned idx, int pin_rc);
-
 struct bench_proc {
 	unsigned n;		 /* children to fork */
 	int cpu[BENCH_PROC_MAX]; /* CPU of each child, -1 = not pinned */
-	bench_proc_fn child;
+	/* Runs in child idx after pinning (pin_rc 0 or -errno): its exit status. */
+	int (*child)(struct bench_proc *p, unsigned idx, int pin_rc);
 	void *arg;	    /* the mode's context, read by the children */
 	int64_t timeout_ns; /* from the start until the stop flag goes up */
 	int64_t quiet_ns;   /* the parent sleeps this long before it polls: no wakeups */
@@ -71,14 +66,13 @@ struct bench_proc {
 	int64_t deadline;
 };
 
-/* Maps the head plus len zeroed bytes (MAP_NORESERVE: big stall traces
- * cost only the pages touched). Returns 0 or -errno. */
+/* Maps the head plus len zeroed bytes (MAP_NORESERVE: stall traces cost
+ * only the pages touched). 0 or -errno. */
 int bench_proc_map(struct bench_proc *p, size_t len);
 void bench_proc_unmap(struct bench_proc *p);
-/* Forks the n children. Returns 0, or -errno when a fork failed (the stop
- * flag is up; bench_proc_wait still reaps those already forked). */
+/* Forks the n children: 0, or -errno with the stop flag up (wait still reaps). */
 int bench_proc_start(struct bench_proc *p);
-/* Reaps every child (see above). Returns how many did not exit with 0. */
+/* Reaps every child; returns how many did not exit with 0. */
 int bench_proc_wait(struct bench_proc *p);
 /* Spins until stage has count arrivals: 0, or -ETIMEDOUT once stopped. */
 int bench_proc_await(struct bench_proc *p, unsigned stage, unsigned count);
@@ -112,12 +106,11 @@ struct bench_usage {
 	uint64_t invol, vol; /* preempted (CPU contention); blocked (--wait sleeps) */
 };
 void bench_usage(struct bench_usage *u);
-/* The private bus of a run: created with slots (0 = the default) and, if
- * in, that one instrument (id 0). 0 or -errno with err; *w NULL then. */
+/* A run's private bus with slots and, if in, that instrument as id 0. 0 or
+ * -errno with err (*w NULL). */
 int bench_bus_open(struct mdbus_writer **w, const char *bus, unsigned slots,
 		   const struct mdbus_instrument *in, char *err, size_t len);
-/* Removes a private bus left behind by a writer killed at the deadline;
- * any path and its path.lock (iceoryx runtimes leave such pairs too). */
+/* Removes a bus a killed writer left behind; any path and its path.lock. */
 void bench_bus_unlink(const char *bus);
 void bench_unlink_locked(const char *path);
 

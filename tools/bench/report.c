@@ -127,49 +127,42 @@ double bench_median(double *v, unsigned n, int mean)
 	return mean ? v[n / 2] : v[(n - 1) / 2];
 }
 
-static void bench_j_key(struct bench_json *j, const char *key)
+/* v under key into the open object, or appended to the open array. */
+static void bench_j_put(struct bench_json *j, const char *key, json_t *v)
 {
-	if (j->depth > 0 && j->items[j->depth - 1]++)
-		fputc(',', j->f);
-	if (j->depth > 0)
-		fprintf(j->f, "\n%*s", 2 * j->depth, "");
-	if (key)
-		fprintf(j->f, "\"%s\": ", key);
+	json_t *p = j->stack[j->depth - 1];
+	if (!v)
+		v = json_null();
+	if (json_is_array(p))
+		json_array_append_new(p, v);
+	else
+		json_object_set_new(p, key, v);
 }
 
 void bench_j_open(struct bench_json *j, const char *key, char brace)
 {
-	bench_j_key(j, key);
-	fputc(brace, j->f);
-	j->close[j->depth] = brace == '{' ? '}' : ']';
-	j->items[j->depth++] = 0;
+	json_t *v = brace == '{' ? json_object() : json_array();
+	if (j->depth > 0)
+		bench_j_put(j, key, v); /* the parent holds it: the stack borrows */
+	j->stack[j->depth++] = v;
 }
 
 void bench_j_close(struct bench_json *j)
 {
-	j->depth--;
-	fprintf(j->f, "\n%*s%c", 2 * j->depth, "", j->close[j->depth]);
-	if (j->depth == 0)
-		fputc('\n', j->f);
+	if (--j->depth > 0)
+		return;
+	json_dumpf(j->stack[0], j->f, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	fputc('\n', j->f);
+	json_decref(j->stack[0]);
 }
 
-static void bench_j_str(FILE *f, const char *s)
+/* x rounded to dec decimals, an integer with none; NULL (null) if not finite. */
+static json_t *bench_j_num(double x, int dec)
 {
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	double k = pow(10.0, dec);
+	if (!isfinite(x))
+		return NULL;
+	return dec ? json_real(round(x * k) / k) : json_integer((json_int_t)llround(x));
 }
 
 void bench_j(struct bench_json *j, const char *spec, ...)
@@ -180,20 +173,18 @@ void bench_j(struct bench_json *j, const char *spec, ...)
 	for (const char *p = spec; *p;) {
 		size_t n = strcspn(p, ":");
 		char t = p[n + 1];
+		const char *str = NULL;
+		json_t *v = NULL;
 		snprintf(key, sizeof(key), "%.*s", (int)n, p);
-		bench_j_key(j, key);
-		if (t == 'u')
-			fprintf(j->f, "%llu", (unsigned long long)va_arg(ap, uint64_t));
-		else if (t == 'i')
-			fprintf(j->f, "%lld", (long long)va_arg(ap, int64_t));
-		else if (t == 'd')
-			fprintf(j->f, "%d", va_arg(ap, int));
+		if (t == 'u' || t == 'i' || t == 'd') /* u and i: one 64-bit va_arg type */
+			v = json_integer(t == 'd' ? va_arg(ap, int) : va_arg(ap, int64_t));
 		else if (t == 'b')
-			fputs(va_arg(ap, int) ? "true" : "false", j->f);
-		else if (t == 's')
-			bench_j_str(j->f, va_arg(ap, const char *));
+			v = json_boolean(va_arg(ap, int));
+		else if (t == 's' && (str = va_arg(ap, const char *)))
+			v = json_string(str);
 		else if (t == 'f')
-			fprintf(j->f, "%.*f", p[n + 2] - '0', va_arg(ap, double));
+			v = bench_j_num(va_arg(ap, double), p[n + 2] - '0');
+		bench_j_put(j, key, v);
 		p += n + 2 + (t == 'f');
 		p += strspn(p, " ");
 	}
@@ -246,13 +237,9 @@ void bench_cols_json(struct bench_json *j, const struct bench_col *c, const doub
 			continue;
 		double x = v[c->fig], y = c->fmt != 'r' ? 1 : base ? base[c->fig] : 0;
 		x = y > 0 ? x / y : 0; /* a ratio without a base is 0 */
-		bench_j_key(j, c->key);
-		if (isnan(x))
-			fputs("null", j->f);
-		else if (c->fmt == 'n')
-			fprintf(j->f, "%llu", (unsigned long long)bench_u(x));
-		else
-			fprintf(j->f, "%.*f", c->dec, x);
+		if (c->fmt == 'n' && bench_u(x) == UINT64_MAX)
+			x = NAN; /* a lost tick: null */
+		bench_j_put(j, c->key, bench_j_num(x, c->fmt == 'n' ? 0 : c->dec));
 	}
 }
 

@@ -9,6 +9,14 @@
  * with CLOCK_MONOTONIC right before handing it to the transport; the
  * consumer subtracts on read. Sequence numbers make every loss visible:
  * received + holes + tail == published, whatever the transport.
+ *
+ * The floor (unless --no-stalls): a spinning consumer cannot read a tick
+ * while its CPU runs something else, often the hypervisor. Publisher and
+ * consumers note each gap between two clock reads longer than
+ * BENCH_STALL_MIN_NS; the parent replays the schedule through a zero-cost
+ * transport over those stalls: what any transport could have measured at
+ * best. Only mdbus is traced: its polls cost ~10 ns, a socket poll is a
+ * syscall that no threshold can tell from a stall.
  */
 #include "bench.h"
 #include "noise.h"
@@ -23,6 +31,20 @@
 #define BENCH_READY_TIMEOUT_NS (20LL * 1000000000) /* consumers connect, RouDi answers */
 #define BENCH_WARM_TIMEOUT_NS  (10LL * 1000000000) /* subscriptions propagate */
 #define BENCH_END_TIMEOUT_NS   (3LL * 1000000000)  /* consumers drain after the end */
+
+/* The payload of a bench_msg's tick. */
+enum { BENCH_MSG_DATA, BENCH_MSG_WARMUP, BENCH_MSG_END }; /* END carries the total */
+#define BENCH_STAMP(m) ((m)->tick.u.raw[0])
+#define BENCH_SEQ(m)   ((m)->tick.u.raw[1])
+#define BENCH_TYPE(m)  ((m)->tick.u.raw[2])
+#define BENCH_TOTAL(m) ((m)->tick.u.raw[3])
+
+/* The results in the shared mapping; the stall recorders follow it. */
+struct bench_ctl {
+	struct bench_noise_cpu *stall; /* publisher, then each consumer; NULL: not traced */
+	struct bench_pub_result pub;
+	struct bench_sub_result sub[BENCH_MAX_CONSUMERS];
+};
 
 /* Where the children of a run meet (proc.h stage counters). */
 enum { ST_PUB_READY, ST_SUB_READY, ST_SUB_WARM, ST_SUB_DONE, ST_SUB_FAILED };
@@ -342,6 +364,62 @@ static int bench_child(struct bench_proc *p, unsigned idx, int pin_rc)
 }
 
 /* ---- parent ------------------------------------------------------------- */
+
+/* Bytes of stall traces after the bench_ctl; 0 with fl->why when untraced. */
+static size_t bench_stalls_len(const struct bench_run *run, struct bench_floor *fl)
+{
+	const struct bench_cfg *cfg = run->cfg;
+	const char *why = !cfg->stalls ? "not traced (--no-stalls)"
+			  : run->t != &bench_transport_mdbus
+				  ? "not traced: only mdbus polls cheaply enough to tell a stall "
+				    "from a poll"
+			  : cfg->wait
+				  ? "not traced: a blocked consumer's gaps are sleeps, not stalls"
+			  : !cfg->rate ? "not traced: flat out has no schedule to replay"
+				       : NULL;
+	memset(fl, 0, sizeof(*fl));
+	bench_hist_reset(&fl->hist);
+	snprintf(fl->why, sizeof(fl->why), "%s", why ? why : "");
+	return why ? 0 : bench_noise_size(cfg->consumers + 1);
+}
+
+/* The recorders follow the control block (parent, before the forks). */
+static void bench_stalls_place(struct bench_run *run)
+{
+	run->ctl->stall = bench_noise_place(run->ctl + 1, run->cfg->consumers + 1);
+	for (unsigned i = 0; i <= run->cfg->consumers; i++)
+		run->ctl->stall[i].cpu = bench_cpu_for(run->cfg, (int)i - 1);
+}
+
+/* Parent, after the children exited: the floor from what they recorded. */
+static void bench_stalls_floor(const struct bench_run *run, struct bench_floor *fl)
+{
+	const struct bench_noise_cpu *rec = run->ctl->stall; /* publisher, then consumers */
+	unsigned n = run->cfg->consumers;
+	if (!rec)
+		return;
+	for (unsigned i = 0; i <= n; i++)
+		if (!rec[i].ok) {
+			char who[24];
+			snprintf(who, sizeof(who), i ? "consumer %u" : "the publisher", i - 1);
+			snprintf(fl->why, sizeof(fl->why), "not traced: %s did not finish", who);
+			return;
+		}
+	for (unsigned i = 0; i <= n; i++) {
+		const struct bench_noise_cpu *c = &rec[i];
+		double span = (double)(c->end_ns - c->start_ns) / 1e9;
+		struct bench_floor_cpu *f = &fl->role[i];
+		f->cpu = c->cpu;
+		f->truncated = c->kept < c->stalls;
+		f->away_pct = bench_noise_away_pct(c);
+		f->stalls_per_s = span > 0 ? (double)c->stalls / span : 0.0;
+		f->longest_ns = c->longest_ns;
+		if (i)
+			bench_noise_floor(rec, c, run->cfg->rate, &fl->hist);
+	}
+	fl->nrole = n + 1;
+	fl->ok = 1;
+}
 
 /* The children's results into res, and whether the run stands. */
 static void bench_verdict(const struct bench_run *run, int bad, struct bench_result *res)

@@ -343,11 +343,6 @@ static int thru_ok(const struct thru_case *c, const struct thru_res *r)
 	return r->w_ok && (!c->reader || r->r_ok);
 }
 
-static const char *thru_err(const struct thru_res *r)
-{
-	return r->w_ok ? r->r_err : r->w_err;
-}
-
 /* read + missed == published, holes == reported misses, every tick intact. */
 static int thru_accounted(const struct thru_res *r)
 {
@@ -366,38 +361,32 @@ static double thru_ns(double rate)
 	return rate > 0 ? 1e9 / rate : 0;
 }
 
-/* The median, min and max of v[0..n) into m[0..3). */
-static void thru_spread(double *v, unsigned n, double *m)
-{
-	m[0] = bench_median(v, n, 1); /* sorts v */
-	m[1] = v[0];
-	m[2] = v[n - 1];
-}
-
 static void thru_summarize(const struct thru_case *c, const struct thru_res *rs, unsigned n,
 			   struct thru_summary *s)
 {
-	double pr[THRU_MAX_REP], rr[THRU_MAX_REP], mi[THRU_MAX_REP], lf[THRU_MAX_REP];
+	double v[4][THRU_MAX_REP]; /* publish and read rates, missed, missed fraction */
 	unsigned k = 0;
 	memset(s, 0, sizeof(*s));
 	s->accounted = 1;
-	for (unsigned i = 0; i < n; i++) {
-		const struct thru_res *r = &rs[i];
-		if (!thru_ok(c, r) || (c->reader && !thru_accounted(r)))
-			s->accounted = 0;
+	for (const struct thru_res *r = rs; r < rs + n; r++) {
+		s->accounted &= thru_ok(c, r) && (!c->reader || thru_accounted(r));
 		if (!thru_ok(c, r))
 			continue;
-		pr[k] = thru_rate(r->published, r->pub_ns);
-		rr[k] = thru_rate(r->n.read, r->read_ns);
-		mi[k] = (double)r->n.missed;
-		lf[k++] = r->published ? (double)r->n.missed / (double)r->published : 0;
+		v[0][k] = thru_rate(r->published, r->pub_ns);
+		v[1][k] = thru_rate(r->n.read, r->read_ns);
+		v[2][k] = (double)r->n.missed;
+		v[3][k++] = r->published ? (double)r->n.missed / (double)r->published : 0;
 	}
 	if ((s->ok_runs = k) == 0)
 		return;
-	thru_spread(pr, k, s->pub);
-	thru_spread(rr, k, s->rd);
-	s->missed = bench_median(mi, k, 1);
-	s->lapped_frac = bench_median(lf, k, 1);
+	for (int q = 0; q < 2; q++) {
+		double *m = q ? s->rd : s->pub;
+		m[0] = bench_median(v[q], k, 1); /* sorts: min and max follow */
+		m[1] = v[q][0];
+		m[2] = v[q][k - 1];
+	}
+	s->missed = bench_median(v[2], k, 1);
+	s->lapped_frac = bench_median(v[3], k, 1);
 }
 
 static void thru_json_case(struct bench_json *j, unsigned repeat, const struct thru_case *c,
@@ -419,8 +408,11 @@ static void thru_json_case(struct bench_json *j, unsigned repeat, const struct t
 		bench_j_open(j, NULL, '{');
 		bench_j(j,
 			"ok:b error:s published:u publish_ns:i publish_per_s:f0 writer_preempted:u",
-			thru_ok(c, r), thru_ok(c, r) ? NULL : thru_err(r), r->published, r->pub_ns,
-			thru_rate(r->published, r->pub_ns), r->w_preempt);
+			thru_ok(c, r),
+			thru_ok(c, r) ? NULL
+			: r->w_ok     ? r->r_err
+				      : r->w_err,
+			r->published, r->pub_ns, thru_rate(r->published, r->pub_ns), r->w_preempt);
 		if (c->reader)
 			bench_j(j,
 				"read:u read_ns:i read_per_s:f0 missed:u laps:u gaps:u bad:u "
@@ -542,7 +534,7 @@ static int thru_execute(const struct thru_opts *o, const struct thru_case *cs, i
 			}
 			if (!thru_ok(&cs[ci], r))
 				fprintf(stderr, "mdbus-bench throughput: %s: %s\n", cs[ci].name,
-					thru_err(r));
+					r->w_ok ? r->r_err : r->w_err);
 		}
 	for (int ci = 0; ci < ncases; ci++) {
 		thru_summarize(&cs[ci], res[ci], o->repeat, &sum[ci]);
