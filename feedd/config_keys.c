@@ -428,6 +428,8 @@ static int (*const cfg_parse[])(const struct cfg_val *a) = {
 	[CT_RATE] = cfg_rate,	      [CT_CONTRACT] = cfg_contract, [CT_QTYUNIT] = cfg_qty_unit,
 };
 
+/* v and why are written through cfg_val (the parsers edit v in place, set why). */
+// NOLINTNEXTLINE(readability-non-const-parameter)
 int feed_cfg_value(const struct feed_cfg_key *k, void *base, char *v, int append, char *why,
 		   size_t wl)
 {
