@@ -3,8 +3,10 @@
  * feed.c: `mdbus-bench feed`: what feedd spends per venue message, from
  * decrypted bytes to a published tick, with no network and no TLS.
  *
- * Synthetic server WebSocket frames (Binance trades, several symbols,
- * varying prices, quantities and ids) go through the code feedd runs after
+ * Each venue's trades, printed by the simulator's dialect of that venue
+ * (tools/sim: several symbols, random walks from a fixed seed, a fixed time
+ * base) and framed as on the connection feedd would open (gzip, protobuf),
+ * go as server WebSocket frames through the code feedd runs after
  * SSL_read: feed_ws_input (wslay framing) in 16 KiB pieces (one TLS record,
  * one recv timestamp each), the venue adapter's on_message (JSON scan,
  * exact decimals, normalization) and mdbus_writer_publish_batch into a
@@ -15,7 +17,7 @@
  * Instructions per message: callgrind on bench_feed_measured (docs/PERFORMANCE.md, H).
  */
 #include "bench.h"
-#include "feed_msgs.h"
+#include "sim.h"
 #include "tools_run.h"
 #include "venue.h"
 #include "ws.h"
@@ -29,6 +31,14 @@
 #define BENCH_FEED_DISTINCT 4096  /* distinct messages, replayed to reach --messages */
 #define BENCH_FEED_CHUNK    16384 /* one TLS record of plaintext */
 #define BENCH_FEED_MAX_MSG  65536
+#define BENCH_FEED_FRAMES   ((size_t)BENCH_FEED_DISTINCT * 512) /* room for the frames */
+
+/* The mix: trades of these pairs (the simulator's --symbols) in turn, their
+ * walks from a fixed seed (--seed), trade k at BENCH_FEED_T0_MS + k ms. */
+#define BENCH_FEED_PAIRS "BTC-USDT,ETH-USDT,SOL-USDT,XRP-USDT"
+#define BENCH_FEED_NSYM	 4
+#define BENCH_FEED_SEED	 1
+#define BENCH_FEED_T0_MS 1732550400000LL /* 2024-11-25 16:00 UTC */
 
 /* The one process-wide counter: a linker wrapper has no context to carry
  * it. Relaxed: a count read by the thread that allocates. */
@@ -60,6 +70,7 @@ struct bench_feed {
 	mdbus_writer *w;
 	struct feed_ws ws;
 	uint8_t *wsbuf;
+	struct sim_venue sim;			      /* the dialect's symbols and walks */
 	char syms[BENCH_FEED_NSYM][MDBUS_SYMBOL_MAX]; /* the session config's symbol list */
 	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
 	int64_t recv_ns;
@@ -138,43 +149,42 @@ static int bench_feed_sink(void *ud, const uint8_t *p, size_t n)
 	return 0; /* nothing is sent in this benchmark (no pings arrive) */
 }
 
-/* BENCH_FEED_DISTINCT trade messages, in the venue's own format, as
- * unmasked server frames. */
-static int bench_feed_generate(struct bench_feed *b, const struct bench_feed_gen *g)
+/* Appends trade k of the mix (symbol k % BENCH_FEED_NSYM) as the venue
+ * sends it on a connection of route mode: printed by dialect d, through its
+ * frame hook (gzip, protobuf; into out), as an unmasked server frame.
+ * 0 or -errno (-EPROTO: the route does not carry trades). */
+static int bench_feed_append(struct bench_feed *b, const struct sim_dialect *d, int mode,
+			     unsigned k, struct sim_buf *out)
 {
-	static const unsigned px[] = {65000, 3400, 150, 600};
-	uint64_t tid[BENCH_FEED_NSYM] = {3000000000ull, 1200000000ull, 400000000ull, 800000000ull};
-	size_t cap = (size_t)BENCH_FEED_DISTINCT * 512, off = 0;
-	char msg[480];
-	int binary;
-	if (!(b->frames = malloc(cap)))
-		return -ENOMEM;
-	for (unsigned k = 0; k < BENCH_FEED_DISTINCT; k++) {
-		unsigned s = k % BENCH_FEED_NSYM;
-		struct bench_feed_trade t = {s,
-					     px[s] + (k * 7) % 97,
-					     (k * 13) % 100,
-					     (k * 3) % 5,
-					     (k * 7919) % 100000,
-					     tid[s]++,
-					     1732550400000ull + k,
-					     !(k & 1)};
-		int n = g->make(g, &t, msg, sizeof(msg), &binary);
-		if (n < 0 || off + (size_t)n + 4 > cap)
-			return -EOVERFLOW;
-		b->frames[off++] = binary ? 0x82 : 0x81; /* FIN + binary / text */
-		if (n >= 126) {
-			b->frames[off++] = 126;
-			b->frames[off++] = (uint8_t)(n >> 8);
-		}
-		b->frames[off++] = (uint8_t)n;
-		memcpy(b->frames + off, msg, (size_t)n);
-		b->payload[k] = b->frames + off;
-		b->payload_bin[k] = (uint8_t)binary;
-		b->payload_len[k] = (size_t)n;
-		off += (size_t)n;
+	uint32_t s = k % BENCH_FEED_NSYM;
+	uint8_t op = WSLAY_TEXT_FRAME, *f = b->frames + b->frames_len;
+	char msg[2048];
+	int n = d->trade(&b->sim, s, BENCH_FEED_T0_MS + k, 0, 0, msg, sizeof(msg)), rc = 0;
+	const uint8_t *p = (const uint8_t *)msg;
+
+	if (n < 0)
+		return n;
+	sim_buf_consume(out, out->len);
+	if (d->frame && (rc = d->frame(&b->sim, mode, (int)s, SIM_STREAM_TRADE, msg, (size_t)n, out,
+				       &op)) == 1) {
+		p = out->p + out->off;
+		n = (int)out->len;
 	}
-	b->frames_len = off;
+	if (rc < 0 || rc == SIM_FRAME_DROP)
+		return rc < 0 ? rc : -EPROTO;
+	if (n >= BENCH_FEED_MAX_MSG || b->frames_len + (size_t)n + 4 > BENCH_FEED_FRAMES)
+		return -EOVERFLOW;
+	*f++ = (uint8_t)(0x80 | op); /* FIN + text / binary */
+	if (n >= 126) {
+		*f++ = 126;
+		*f++ = (uint8_t)(n >> 8);
+	}
+	*f++ = (uint8_t)n;
+	memcpy(f, p, (size_t)n);
+	b->payload[k] = f;
+	b->payload_bin[k] = op == WSLAY_BINARY_FRAME;
+	b->payload_len[k] = (size_t)n;
+	b->frames_len = (size_t)(f - b->frames) + (size_t)n;
 	return 0;
 }
 
@@ -210,10 +220,55 @@ __attribute__((noinline)) static void bench_feed_venue_only(struct bench_feed *b
 	}
 }
 
-/* The venue context, the private bus with its instruments, the WebSocket
- * layer and the frames. 0 or -errno with err. */
+/* The path of feedd's trades connection: the channel's own route
+ * (binance-futures: /market/ws), else the default URL's path. */
+static const char *bench_feed_path(const struct feed_venue_ops *ops)
+{
+	const char *p = ops->channel_path[0]; /* bit 0 of FEED_CH_*: trades */
+
+	if (p)
+		return p;
+	p = strstr(ops->default_url, "://");
+	p = p ? strchr(p + 3, '/') : NULL;
+	return p ? p : "/";
+}
+
+/* The simulator's side: dialect d's symbols (BENCH_FEED_PAIRS), the
+ * session's names for them (perpetuals' where the venue lists no spot
+ * market), the route of feedd's trades path and BENCH_FEED_DISTINCT
+ * frames. 0 or -errno with err. */
+static int bench_feed_messages(struct bench_feed *b, const struct feed_venue_ops *ops,
+			       const struct sim_dialect *d, char *err, size_t len)
+{
+	uint8_t subs[SIM_MAX_SYMBOLS] = {0};
+	const char *path = bench_feed_path(ops);
+	int perp = !(ops->markets & (1u << MDBUS_MARKET_SPOT)), mode = 0;
+	int rc = sim_venue_init(&b->sim, BENCH_FEED_PAIRS, BENCH_FEED_SEED, err, len);
+	struct sim_buf out = {0};
+
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < BENCH_FEED_NSYM; i++)
+		snprintf(b->syms[i], sizeof(b->syms[i]), "%s%s", b->sim.sym[i].norm,
+			 perp ? "-PERP" : "");
+	if ((rc = sim_dialect_route(d, &b->sim, path, subs, &mode)) != 0) {
+		snprintf(err, len, "the %s dialect does not serve %s (HTTP %d)", d->name, path, rc);
+		return -EPROTO;
+	}
+	if (!(b->frames = malloc(BENCH_FEED_FRAMES)))
+		return -ENOMEM;
+	for (unsigned k = 0; rc == 0 && k < BENCH_FEED_DISTINCT; k++)
+		rc = bench_feed_append(b, d, mode, k, &out);
+	sim_buf_free(&out);
+	if (rc < 0)
+		snprintf(err, len, "cannot build the %s messages: %s", d->name, strerror(-rc));
+	return rc;
+}
+
+/* The messages, the venue context, the private bus with its instruments
+ * and the WebSocket layer. 0 or -errno with err. */
 static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *ops,
-			    const struct bench_feed_gen *g, char *err, size_t len)
+			    const struct sim_dialect *d, char *err, size_t len)
 {
 	struct feed_session_config sc = {.symbols = b->syms,
 					 .nsymbols = BENCH_FEED_NSYM,
@@ -228,9 +283,9 @@ static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *o
 	snprintf(bus, sizeof(bus), "bench-feed-%d", (int)getpid());
 	snprintf(sc.name, sizeof(sc.name), "bench");
 	snprintf(sc.venue, sizeof(sc.venue), "%s", ops->name);
-	for (unsigned i = 0; i < BENCH_FEED_NSYM; i++)
-		snprintf(b->syms[i], sizeof(b->syms[i]), "%s", g->norm[i]);
-	int rc = feed_venue_ctx_init(&b->v, ops, &sc, err, len);
+	int rc = bench_feed_messages(b, ops, d, err, len);
+	if (rc == 0)
+		rc = feed_venue_ctx_init(&b->v, ops, &sc, err, len);
 	if (rc == 0)
 		rc = bench_bus_open(&b->w, bus, 65536, NULL, err, len);
 	for (uint32_t i = 0; rc == 0 && i < b->v.nsyms; i++) {
@@ -247,10 +302,7 @@ static int bench_feed_setup(struct bench_feed *b, const struct feed_venue_ops *o
 	if ((rc = feed_ws_init(&b->ws, b->wsbuf, BENCH_FEED_MAX_MSG, &cb, b)) < 0) {
 		snprintf(err, len, "feed_ws_init: %s", strerror(-rc));
 		b->ws.fctx = NULL;
-		return rc;
 	}
-	if ((rc = bench_feed_generate(b, g)) < 0)
-		snprintf(err, len, "cannot build the synthetic messages: %s", strerror(-rc));
 	return rc;
 }
 
@@ -305,16 +357,16 @@ static int bench_feed_run(const struct feed_venue_ops *ops, uint64_t messages,
 {
 	memset(r, 0, sizeof(*r));
 	r->venue = ops->name;
-	const struct bench_feed_gen *g = bench_feed_gen_find(ops->name);
-	if (!g) {
-		r->skip = "no synthetic message generator for this venue (feed_msgs.c)";
+	const struct sim_dialect *d = sim_dialect_find(ops->name);
+	if (!d) {
+		r->skip = "no simulator dialect of this venue (tools/sim)";
 		return 0;
 	}
 	struct bench_feed *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	uint64_t a0 = bench_alloc_count();
-	int rc = bench_feed_setup(b, ops, g, r->err, sizeof(r->err));
+	int rc = bench_feed_setup(b, ops, d, r->err, sizeof(r->err));
 	r->v[SETUP] = (double)(bench_alloc_count() - a0);
 	if (rc == 0 &&
 	    (rc = bench_feed_time(b, (messages + BENCH_FEED_DISTINCT - 1) / BENCH_FEED_DISTINCT,

@@ -141,7 +141,9 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *
  * A dialect is one file (tools/sim/VENUE.c) defining a `const struct
  * sim_dialect sim_dialect_VENUE`, listed in venue.c's sim_dialects[] and in
- * tools/sim/meson.build's sim_dialect_files (the unit tests link them all).
+ * tools/sim/meson.build's sim_dialect_lib (mdbus-sim and the unit tests link
+ * it; so does `mdbus-bench feed`, which times feedd's adapter of the same
+ * name on the dialect's trades).
  * Its tests: a row of tests/e2e/test_sim_dialects.c, and a line in
  * tests/e2e/test_venues.py's VENUES and tests/e2e/meson.build's venue list
  * (feedd against it, every tick compared with --record); Bybit, Gate and BingX have their rows
