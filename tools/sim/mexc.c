@@ -43,18 +43,9 @@
  * stream bit; -EINVAL not a channel we serve, -ENOENT unknown symbol. */
 static int mexc_channel(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
 {
-	const char *rate;
+	const char *rate = sim_dialect_prefixed(s, MX_DEALS, MX_BOOK, bit);
 
-	if (strncmp(s, MX_DEALS, sizeof(MX_DEALS) - 1) == 0) {
-		*bit = SIM_STREAM_TRADE;
-		rate = s + sizeof(MX_DEALS) - 1;
-	} else if (strncmp(s, MX_BOOK, sizeof(MX_BOOK) - 1) == 0) {
-		*bit = SIM_STREAM_BBO;
-		rate = s + sizeof(MX_BOOK) - 1;
-	} else {
-		return -EINVAL;
-	}
-	if (strncmp(rate, "100ms@", 6) != 0 && strncmp(rate, "10ms@", 5) != 0)
+	if (!rate || (strncmp(rate, "100ms@", 6) != 0 && strncmp(rate, "10ms@", 5) != 0))
 		return -EINVAL;
 	rate = strchr(rate, '@') + 1;
 	for (const char *c = rate; *c; c++)
@@ -152,40 +143,30 @@ static int mexc_request(struct sim_venue *v, const char *msg, size_t n, uint8_t 
 static int mexc_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		      uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char px[40], qty[40];
-	int n;
+	struct sim_trade_text x;
 
-	sim_venue_next_trade(v, i, id, &t);
-	sim_price(t.px, extra_decimals, px, sizeof(px));
-	sim_dec(t.qty, 8, qty, sizeof(qty));
-	n = snprintf(buf, len,
-		     "{\"channel\":\"" MX_DEALS "100ms@%s\",\"publicdeals\":{\"dealsList\":["
-		     "{\"price\":\"%s\",\"quantity\":\"%s\",\"tradetype\":%d,\"time\":%" PRId64
-		     ",\"tradeid\":\"%" PRIu64 "\"}],\"eventtype\":\"" MX_DEALS "100ms\"},"
-		     "\"symbol\":\"%s\",\"sendtime\":%" PRId64 "}",
-		     v->sym[i].native, px, qty, t.buyer_maker ? 2 : 1, now_ms, t.id,
-		     v->sym[i].native, now_ms);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(
+		buf, len,
+		"{\"channel\":\"" MX_DEALS "100ms@%s\",\"publicdeals\":{\"dealsList\":["
+		"{\"price\":\"%s\",\"quantity\":\"%s\",\"tradetype\":%d,\"time\":%" PRId64
+		",\"tradeid\":\"%" PRIu64 "\"}],\"eventtype\":\"" MX_DEALS "100ms\"},"
+		"\"symbol\":\"%s\",\"sendtime\":%" PRId64 "}",
+		v->sym[i].native, x.px, x.qty, x.t.buyer_maker ? 2 : 1, now_ms, x.t.id,
+		v->sym[i].native, now_ms);
 }
 
 static int mexc_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
-	char b[40], bq[40], a[40], aq[40];
-	int n;
+	struct sim_bbo_text x;
 
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec(q.bid, 8, b, sizeof(b));
-	sim_dec(q.ask, 8, a, sizeof(a));
-	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
-	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
-	n = snprintf(buf, len,
-		     "{\"channel\":\"" MX_BOOK "100ms@%s\",\"publicbookticker\":{\"bidprice\":"
-		     "\"%s\",\"bidquantity\":\"%s\",\"askprice\":\"%s\",\"askquantity\":\"%s\"},"
-		     "\"symbol\":\"%s\",\"sendtime\":%" PRId64 "}",
-		     v->sym[i].native, b, bq, a, aq, v->sym[i].native, now_ms);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(
+		buf, len,
+		"{\"channel\":\"" MX_BOOK "100ms@%s\",\"publicbookticker\":{\"bidprice\":"
+		"\"%s\",\"bidquantity\":\"%s\",\"askprice\":\"%s\",\"askquantity\":\"%s\"},"
+		"\"symbol\":\"%s\",\"sendtime\":%" PRId64 "}",
+		v->sym[i].native, x.bid, x.bid_qty, x.ask, x.ask_qty, v->sym[i].native, now_ms);
 }
 
 static int mexc_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
@@ -294,6 +275,5 @@ const struct sim_dialect sim_dialect_mexc = {
 	.trade = mexc_trade,
 	.bbo = mexc_bbo,
 	.classify = mexc_classify,
-	.ping = NULL, /* the client pings ({"method":"PING"}); the server sends none */
-	.frame = mexc_frame,
+	.frame = mexc_frame, /* no .ping: the client pings ({"method":"PING"}), the server not */
 };

@@ -247,6 +247,53 @@ struct sim_dialect {
 int sim_dialect_route(const struct sim_dialect *d, struct sim_venue *v, const char *target,
 		      uint8_t *subs, int *mode);
 
+/* ---- helpers shared by dialects (dialect.c) ---------------------------------------- */
+
+/* A walk step and its numbers as text, for a dialect to print: full prints
+ * every one of the 8 decimals (sim_dec), trim drops the trailing zeros
+ * (sim_dec_trim); a badprecision price (extra_decimals > 0) is sim_price's
+ * either way. */
+#define SIM_TEXT_FULL 0
+#define SIM_TEXT_TRIM 1
+
+struct sim_trade_text {
+	struct sim_trade t;
+	char px[48], qty[40];
+};
+
+struct sim_bbo_text {
+	struct sim_bbo q;
+	char bid[40], bid_qty[40], ask[40], ask_qty[40];
+};
+
+/* sim_venue_next_trade / sim_venue_next_bbo of symbol i, with the text. */
+void sim_dialect_trade_step(struct sim_venue *v, uint32_t i, uint64_t id, int extra_decimals,
+			    int trim, struct sim_trade_text *x);
+void sim_dialect_bbo_step(struct sim_venue *v, uint32_t i, int trim, struct sim_bbo_text *x);
+/* A hook's message into buf (printf format): its length, or -ENOSPC when it
+ * does not fit (never a truncated message). */
+__attribute__((format(printf, 3, 4))) int sim_dialect_print(char *buf, size_t len, const char *fmt,
+							    ...);
+/* A stream name: the symbol part of s after trade_prefix (*bit
+ * SIM_STREAM_TRADE) or bbo_prefix (SIM_STREAM_BBO); NULL for another one. */
+const char *sim_dialect_prefixed(const char *s, const char *trade_prefix, const char *bbo_prefix,
+				 uint8_t *bit);
+/* The same for "SYMBOL@trade" / "SYMBOL@bookTicker" (Binance, BingX): the
+ * '@', or NULL. */
+const char *sim_dialect_at_stream(const char *s, uint8_t *bit);
+/* classify for a venue whose messages name their stream under key
+ * ("\"topic\":\""): parse (the dialect's subscribe parser) turns that name into
+ * symbol and kind. The symbol index, or -ENOENT (kind 0). */
+int sim_dialect_classify_by(struct sim_venue *v, const char *msg, size_t n, const char *key,
+			    int (*parse)(struct sim_venue *v, const char *name, int *sym,
+					 uint8_t *bit),
+			    uint8_t *kind);
+/* Binance's combined-stream wrapper {"stream":"btcusdt@SUFFIX","data":p}
+ * around a data message of symbol sym (binance.c; USD-M names its trade
+ * stream aggTrade). Returns 1 (out filled) or -ENOMEM. */
+int sim_binance_combined(const struct sim_venue *v, int sym, const char *suffix, const void *p,
+			 size_t n, struct sim_buf *out, uint8_t *opcode);
+
 extern const struct sim_dialect sim_dialect_binance;
 extern const struct sim_dialect sim_dialect_coinbase;
 extern const struct sim_dialect sim_dialect_kraken;
