@@ -128,8 +128,7 @@ static void binance_list(const struct sim_venue *v, const uint8_t *subs, char *r
 static int binance_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 			   struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *method;
 	char id[64] = "null", reply[4096];
 	int r = 0;

@@ -80,8 +80,7 @@ static int bingx_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *b
 static int bingx_request_on(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 			    struct sim_replies *out, int swap)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *id = json_string_value(json_object_get(root, "id"));
 	const char *type = json_string_value(json_object_get(root, "reqType"));
 	uint8_t bit = 0;

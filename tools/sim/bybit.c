@@ -128,8 +128,7 @@ static int bybit_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *s
 static int bybit_request_on(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 			    struct sim_replies *out, int linear)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *op = json_string_value(json_object_get(root, "op"));
 	const char *req_id = json_string_value(json_object_get(root, "req_id"));
 	int r = -EINVAL;

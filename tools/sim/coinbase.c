@@ -219,8 +219,7 @@ static void cb_last_matches(struct sim_venue *v, const uint8_t *before, const ui
 static int cb_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 		      struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *type = json_string_value(json_object_get(root, "type"));
 	uint8_t next[SIM_MAX_SYMBOLS];
 	int on = type && strcmp(type, "subscribe") == 0;

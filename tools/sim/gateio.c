@@ -188,8 +188,7 @@ static void gate_pong(const struct gate_market *m, struct sim_replies *out)
 static int gate_request_on(const struct gate_market *m, struct sim_venue *v, const char *msg,
 			   size_t n, uint8_t *subs, struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *channel = json_string_value(json_object_get(root, "channel"));
 	const char *event = json_string_value(json_object_get(root, "event"));
 	json_t *t = json_object_get(root, "time");
@@ -231,50 +230,25 @@ static int gate_futures_request(struct sim_venue *v, const char *msg, size_t n, 
 	return gate_request_on(&gate_futures, v, msg, n, subs, out);
 }
 
-/* A futures trade: one element, the signed size in contracts. */
-static int gate_futures_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
-			      uint64_t id, char *buf, size_t len)
+/* A trade of market m: spot's object, or the futures' one-element list with
+ * the signed size in contracts. */
+static int gate_trade_on(const struct gate_market *m, struct sim_venue *v, uint32_t i,
+			 int64_t now_ms, int extra_decimals, uint64_t id, char *buf, size_t len)
 {
 	struct sim_trade_text x;
 	char pair[SIM_NATIVE_MAX];
 
 	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
 	gate_pair(v, i, pair, sizeof(pair));
-	return sim_dialect_print(
-		buf, len,
-		"{\"channel\":\"futures.trades\",\"event\":\"update\",\"time\":%" PRId64
-		",\"time_ms\":%" PRId64 ",\"result\":[{\"size\":%s%" PRId64 ",\"id\":%" PRIu64
-		",\"create_time\":%" PRId64 ",\"create_time_ms\":%" PRId64
-		",\"price\":\"%s\",\"contract\":\"%s\"}]}",
-		now_ms / 1000, now_ms, x.t.buyer_maker ? "-" : "", x.t.qty / GATE_CONTRACT, x.t.id,
-		now_ms / 1000, now_ms, x.px, pair);
-}
-
-static int gate_futures_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
-{
-	struct sim_bbo_text x;
-	char pair[SIM_NATIVE_MAX];
-
-	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
-	gate_pair(v, i, pair, sizeof(pair));
-	return sim_dialect_print(
-		buf, len,
-		"{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
-		",\"channel\":\"futures.book_ticker\",\"event\":\"update\",\"result\":{"
-		"\"t\":%" PRId64 ",\"u\":%" PRIu64 ",\"s\":\"%s\",\"b\":\"%s\",\"B\":%" PRId64
-		",\"a\":\"%s\",\"A\":%" PRId64 "}}",
-		now_ms / 1000, now_ms, now_ms, x.q.update_id, pair, x.bid,
-		x.q.bid_qty / GATE_CONTRACT, x.ask, x.q.ask_qty / GATE_CONTRACT);
-}
-
-static int gate_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
-		      uint64_t id, char *buf, size_t len)
-{
-	struct sim_trade_text x;
-	char pair[SIM_NATIVE_MAX];
-
-	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
-	gate_pair(v, i, pair, sizeof(pair));
+	if (!m->spot)
+		return sim_dialect_print(
+			buf, len,
+			"{\"channel\":\"futures.trades\",\"event\":\"update\",\"time\":%" PRId64
+			",\"time_ms\":%" PRId64 ",\"result\":[{\"size\":%s%" PRId64
+			",\"id\":%" PRIu64 ",\"create_time\":%" PRId64
+			",\"create_time_ms\":%" PRId64 ",\"price\":\"%s\",\"contract\":\"%s\"}]}",
+			now_ms / 1000, now_ms, x.t.buyer_maker ? "-" : "", x.t.qty / GATE_CONTRACT,
+			x.t.id, now_ms / 1000, now_ms, x.px, pair);
 	return sim_dialect_print(
 		buf, len,
 		"{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
@@ -287,21 +261,52 @@ static int gate_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra
 		x.t.buyer_maker ? "sell" : "buy", pair, x.qty, x.px, x.t.id, x.t.id);
 }
 
-static int gate_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+/* A book ticker of market m: spot's quantities are strings, the futures'
+ * integers (contracts). */
+static int gate_bbo_on(const struct gate_market *m, struct sim_venue *v, uint32_t i, int64_t now_ms,
+		       char *buf, size_t len)
 {
 	struct sim_bbo_text x;
-	char pair[SIM_NATIVE_MAX];
+	char pair[SIM_NATIVE_MAX], bq[48], aq[48];
 
 	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
 	gate_pair(v, i, pair, sizeof(pair));
-	return sim_dialect_print(
-		buf, len,
-		"{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
-		",\"channel\":\"spot.book_ticker\",\"event\":\"update\",\"result\":{"
-		"\"t\":%" PRId64 ",\"u\":%" PRIu64 ",\"s\":\"%s\",\"b\":\"%s\","
-		"\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}}",
-		now_ms / 1000, now_ms, now_ms, x.q.update_id, pair, x.bid, x.bid_qty, x.ask,
-		x.ask_qty);
+	if (m->spot) {
+		snprintf(bq, sizeof(bq), "\"%s\"", x.bid_qty);
+		snprintf(aq, sizeof(aq), "\"%s\"", x.ask_qty);
+	} else {
+		snprintf(bq, sizeof(bq), "%" PRId64, x.q.bid_qty / GATE_CONTRACT);
+		snprintf(aq, sizeof(aq), "%" PRId64, x.q.ask_qty / GATE_CONTRACT);
+	}
+	return sim_dialect_print(buf, len,
+				 "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+				 ",\"channel\":\"%s.book_ticker\",\"event\":\"update\",\"result\":{"
+				 "\"t\":%" PRId64 ",\"u\":%" PRIu64 ",\"s\":\"%s\",\"b\":\"%s\","
+				 "\"B\":%s,\"a\":\"%s\",\"A\":%s}}",
+				 now_ms / 1000, now_ms, m->prefix, now_ms, x.q.update_id, pair,
+				 x.bid, bq, x.ask, aq);
+}
+
+static int gate_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+		      uint64_t id, char *buf, size_t len)
+{
+	return gate_trade_on(&gate_spot, v, i, now_ms, extra_decimals, id, buf, len);
+}
+
+static int gate_futures_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+			      uint64_t id, char *buf, size_t len)
+{
+	return gate_trade_on(&gate_futures, v, i, now_ms, extra_decimals, id, buf, len);
+}
+
+static int gate_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	return gate_bbo_on(&gate_spot, v, i, now_ms, buf, len);
+}
+
+static int gate_futures_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	return gate_bbo_on(&gate_futures, v, i, now_ms, buf, len);
 }
 
 /* A --replay line: the channel names the stream, currency_pair or s the pair. */

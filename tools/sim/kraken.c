@@ -147,8 +147,7 @@ static int kr_subscribe(struct sim_venue *v, json_t *root, int on, uint8_t *subs
 static int kr_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 		      struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *method = json_string_value(json_object_get(root, "method"));
 	json_t *jid = json_object_get(root, "req_id");
 	char rid[48] = "", ts[40];

@@ -110,8 +110,7 @@ static int mexc_subscribe(struct sim_venue *v, json_t *params, int on, uint8_t *
 static int mexc_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 			struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	json_t *jid = root ? json_object_get(root, "id") : NULL;
 	json_int_t id =
 		json_is_integer(jid) && json_integer_value(jid) >= 0 ? json_integer_value(jid) : 0;
@@ -250,14 +249,13 @@ static int mexc_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind
 		      size_t n, struct sim_buf *out, uint8_t *opcode)
 {
 	uint8_t buf[MX_FRAME_MAX];
-	json_error_t jerr;
 	json_t *root;
 	int len;
 
 	(void)v, (void)mode;
 	if (sym < 0 || !kind)
 		return 0;
-	root = json_loadb(p, n, 0, &jerr);
+	root = json_loadb(p, n, 0, NULL);
 	len = json_is_object(root) ? mexc_encode(root, buf, sizeof(buf)) : -EINVAL;
 	json_decref(root);
 	if (len == -EINVAL)

@@ -142,7 +142,6 @@ static int okx_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *sub
 static int okx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 		       struct sim_replies *out)
 {
-	json_error_t jerr;
 	json_t *root, *jid;
 	const char *op;
 	char id[64] = "";
@@ -152,7 +151,7 @@ static int okx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *
 		sim_reply_add(out, "pong");
 		return SIM_REQ_PING;
 	}
-	root = json_loadb(msg, n, 0, &jerr);
+	root = json_loadb(msg, n, 0, NULL);
 	jid = json_object_get(root, "id");
 	if (json_is_string(jid) && json_string_length(jid) <= 32)
 		snprintf(id, sizeof(id), "\"id\":\"%s\",", json_string_value(jid));

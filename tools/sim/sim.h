@@ -514,6 +514,11 @@ extern const struct sim_cmd sim_fault_cmds[];
 extern const size_t sim_fault_ncmds;
 /* Number in [lo, hi] in the tools' count grammar; 0 or -EINVAL. */
 int sim_control_int(const char *s, long lo, long hi, long *out);
+/* A command's one number argument (a1) in [lo, hi]: 0, or -EINVAL with
+ * "error " and the usage (printf format) written to reply. */
+__attribute__((format(printf, 7, 8))) int sim_control_arg(const struct sim_cmd_args *c, long lo,
+							  long hi, long *out, char *reply,
+							  size_t len, const char *usage, ...);
 
 /* Executes one command line; writes "ok ..." or "error ..." into reply. */
 void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len);
