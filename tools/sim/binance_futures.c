@@ -121,10 +121,8 @@ static int bnf_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, s
 
 static int bnf_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	*kind = memmem(msg, n, "\"e\":\"aggTrade\"", 14)     ? SIM_STREAM_TRADE
-		: memmem(msg, n, "\"e\":\"bookTicker\"", 16) ? SIM_STREAM_BBO
-							     : 0;
-	return sim_venue_symbol_after(v, msg, n, "\"s\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "\"e\":\"aggTrade\"", "\"e\":\"bookTicker\"",
+					   "\"s\":\"", kind);
 }
 
 /* Routing, then spot's combined-stream wrapper with the futures names. */

@@ -277,10 +277,8 @@ static int cb_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, si
 /* --replay lines: "product_id" names the symbol; match or ticker the kind. */
 static int cb_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	*kind = memmem(msg, n, "\"type\":\"ticker\"", 15) ? SIM_STREAM_BBO
-		: memmem(msg, n, "match\"", 6)		  ? SIM_STREAM_TRADE
-							  : 0;
-	return sim_venue_symbol_after(v, msg, n, "\"product_id\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "match\"", "\"type\":\"ticker\"",
+					   "\"product_id\":\"", kind);
 }
 
 /* One heartbeat per product subscribed to the heartbeat channel. */

@@ -99,3 +99,13 @@ int sim_dialect_classify_by(struct sim_venue *v, const char *msg, size_t n, cons
 	}
 	return sym;
 }
+
+int sim_dialect_classify_marked(struct sim_venue *v, const char *msg, size_t n,
+				const char *trade_mark, const char *bbo_mark, const char *sym_key,
+				uint8_t *kind)
+{
+	*kind = memmem(msg, n, trade_mark, strlen(trade_mark)) ? SIM_STREAM_TRADE
+		: memmem(msg, n, bbo_mark, strlen(bbo_mark))   ? SIM_STREAM_BBO
+							       : 0;
+	return sim_venue_symbol_after(v, msg, n, sym_key);
+}

@@ -203,10 +203,8 @@ static int kr_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, si
 /* --replay lines: the first "symbol" names it; the channel gives the kind. */
 static int kr_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	*kind = memmem(msg, n, "\"channel\":\"trade\"", 17)    ? SIM_STREAM_TRADE
-		: memmem(msg, n, "\"channel\":\"ticker\"", 18) ? SIM_STREAM_BBO
-							       : 0;
-	return sim_venue_symbol_after(v, msg, n, "\"symbol\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "\"channel\":\"trade\"",
+					   "\"channel\":\"ticker\"", "\"symbol\":\"", kind);
 }
 
 /* {"channel":"heartbeat"} once a second on a connection subscribed to

@@ -170,13 +170,8 @@ static int mexc_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, 
 
 static int mexc_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	if (memmem(msg, n, "\"publicdeals\"", 13))
-		*kind = SIM_STREAM_TRADE;
-	else if (memmem(msg, n, "\"publicbookticker\"", 18))
-		*kind = SIM_STREAM_BBO;
-	else
-		*kind = 0;
-	return sim_venue_symbol_after(v, msg, n, "\"symbol\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "\"publicdeals\"", "\"publicbookticker\"",
+					   "\"symbol\":\"", kind);
 }
 
 static char *mexc_str(json_t *o, const char *key)

@@ -191,10 +191,8 @@ static int okx_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, s
 /* --replay lines: "instId" names the symbol, the channel the kind. */
 static int okx_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	*kind = memmem(msg, n, "\"channel\":\"trades\"", 18)	? SIM_STREAM_TRADE
-		: memmem(msg, n, "\"channel\":\"bbo-tbt\"", 19) ? SIM_STREAM_BBO
-								: 0;
-	return sim_venue_symbol_after(v, msg, n, "\"instId\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "\"channel\":\"trades\"",
+					   "\"channel\":\"bbo-tbt\"", "\"instId\":\"", kind);
 }
 
 const struct sim_dialect sim_dialect_okx = {

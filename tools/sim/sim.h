@@ -169,8 +169,9 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *   trade     symbol i's next trade: calls sim_venue_next_trade (id != 0
  *             with --numbered) and prints it; extra_decimals > 0 prints the
  *             price with sim_price(px, extra_decimals) (badprecision).
- *             Returns the length or -ENOSPC, never a truncated message.
- *   bbo       the same for sim_venue_next_bbo.
+ *             Returns the length or -ENOSPC, never a truncated message
+ *             (sim_dialect_trade_step and sim_dialect_print do all that).
+ *   bbo       the same for sim_venue_next_bbo (sim_dialect_bbo_step).
  *             Both leave the step in v->last for --record (price, qty,
  *             side, id, time): a dialect printing the trade id otherwise
  *             than in decimal copies the text it printed to v->last.id; one
@@ -193,6 +194,10 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             channel, Coinbase's heartbeat per product): replies, 0 or more.
  *   hello     optional: what the venue sends as soon as a connection is
  *             open (Kraken's status message): replies, 0 or more.
+ *
+ * Optional hooks a dialect does not have are left out of its initializer.
+ * What several dialects need is in dialect.c (below): a step with its numbers
+ * as text, printing whole or -ENOSPC, the stream-name parsers, classify by key.
  *
  * A request may answer with data too (a venue's snapshot on subscribe):
  * sim_reply_data adds it, printed from v->last, and it is sent, counted and
@@ -288,6 +293,12 @@ int sim_dialect_classify_by(struct sim_venue *v, const char *msg, size_t n, cons
 			    int (*parse)(struct sim_venue *v, const char *name, int *sym,
 					 uint8_t *bit),
 			    uint8_t *kind);
+/* classify for a venue whose messages carry a mark of their kind (trade_mark
+ * first, then bbo_mark; neither: kind 0) and the symbol after sym_key: the
+ * symbol index or -ENOENT. */
+int sim_dialect_classify_marked(struct sim_venue *v, const char *msg, size_t n,
+				const char *trade_mark, const char *bbo_mark, const char *sym_key,
+				uint8_t *kind);
 /* Binance's combined-stream wrapper {"stream":"btcusdt@SUFFIX","data":p}
  * around a data message of symbol sym (binance.c; USD-M names its trade
  * stream aggTrade). Returns 1 (out filled) or -ENOMEM. */
