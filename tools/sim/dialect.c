@@ -3,7 +3,7 @@
  * dialect.c: helpers shared by mdbus-sim's dialects (binance.c, ...): a
  * walk step with its numbers as text, a message printed whole or not at
  * all, the stream-name parsers two or more venues share, and classify for
- * venues that name the stream in one key.
+ * venues that name the stream in one key or mark each kind of message.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -25,7 +25,8 @@ void sim_dialect_trade_step(struct sim_venue *v, uint32_t i, uint64_t id, int ex
 			    int trim, struct sim_trade_text *x)
 {
 	sim_venue_next_trade(v, i, id, &x->t);
-	if (extra_decimals > 0 || !trim) /* badprecision: more digits than the venue's 8 */
+	/* sim_price: every decimal, and badprecision's extra ones (never trimmed) */
+	if (extra_decimals > 0 || !trim)
 		sim_price(x->t.px, extra_decimals, x->px, sizeof(x->px));
 	else
 		sim_dec_trim(x->t.px, 8, x->px, sizeof(x->px));
