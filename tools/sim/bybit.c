@@ -59,8 +59,7 @@ static void bybit_conn_id(const uint8_t *subs, char *out, size_t len)
 
 	h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
 	g = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
-	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64,
-		 h >> 32, (h >> 16) & 0xffff, h & 0xfff, g >> 52, g & (uint64_t)0xffffffffffff);
+	sim_dialect_uuid(h, g, '4', 'a', out, len);
 }
 
 /* The reply to op (ack or reject), with the request's req_id if it had one
@@ -173,8 +172,7 @@ static void bybit_uuid(struct sim_venue *v, uint64_t id, char *out, size_t len)
 	uint64_t h = (id ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
 	uint64_t g = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
 
-	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-5%03" PRIx64 "-9%03" PRIx64 "-%012" PRIx64,
-		 h >> 32, (h >> 16) & 0xffff, h & 0xfff, g >> 52, g & (uint64_t)0xffffffffffff);
+	sim_dialect_uuid(h, g, '5', '9', out, len);
 	snprintf(v->last.id, sizeof(v->last.id), "%s", out);
 }
 

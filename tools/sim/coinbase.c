@@ -174,9 +174,7 @@ static void cb_uuid(uint64_t id, uint64_t salt, char *out, size_t len)
 {
 	uint64_t h = (id ^ salt) * 0x9e3779b97f4a7c15ull, g = h * 0xbf58476d1ce4e5b9ull;
 
-	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64,
-		 h >> 32, (h >> 16) & 0xffff, h & 0xfff, (g >> 52) & 0xfff,
-		 g & (uint64_t)0xffffffffffff);
+	sim_dialect_uuid(h, g, '4', 'a', out, len);
 }
 
 /* One match (type "match" or "last_match") of symbol i at ms. */

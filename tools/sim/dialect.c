@@ -6,6 +6,7 @@
  * venues that name the stream in one key or mark each kind of message.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,4 +110,12 @@ int sim_dialect_classify_marked(struct sim_venue *v, const char *msg, size_t n,
 		: memmem(msg, n, bbo_mark, strlen(bbo_mark))   ? SIM_STREAM_BBO
 							       : 0;
 	return sim_venue_symbol_after(v, msg, n, sym_key);
+}
+
+void sim_dialect_uuid(uint64_t h, uint64_t g, char version, char variant, char *out, size_t len)
+{
+	snprintf(out, len,
+		 "%08" PRIx64 "-%04" PRIx64 "-%c%03" PRIx64 "-%c%03" PRIx64 "-%012" PRIx64, h >> 32,
+		 (h >> 16) & 0xffff, version, h & 0xfff, variant, (g >> 52) & 0xfff,
+		 g & (uint64_t)0xffffffffffff);
 }

@@ -299,6 +299,9 @@ int sim_dialect_classify_by(struct sim_venue *v, const char *msg, size_t n, cons
 int sim_dialect_classify_marked(struct sim_venue *v, const char *msg, size_t n,
 				const char *trade_mark, const char *bbo_mark, const char *sym_key,
 				uint8_t *kind);
+/* A UUID's text ("8-4-4-4-12" hex digits) from the bits of h and g, with
+ * the version and variant digits given ('4', 'a'). */
+void sim_dialect_uuid(uint64_t h, uint64_t g, char version, char variant, char *out, size_t len);
 /* Binance's combined-stream wrapper {"stream":"btcusdt@SUFFIX","data":p}
  * around a data message of symbol sym (binance.c; USD-M names its trade
  * stream aggTrade). Returns 1 (out filled) or -ENOMEM. */
