@@ -37,15 +37,9 @@ static void binance_error(char *reply, size_t len, int code, const char *msg, co
  * -ENOENT unknown symbol. */
 static int binance_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
 {
-	const char *at = strchr(s, '@');
+	const char *at = sim_dialect_at_stream(s, bit);
 
 	if (!at)
-		return -EINVAL;
-	if (strcmp(at + 1, "trade") == 0)
-		*bit = SIM_STREAM_TRADE;
-	else if (strcmp(at + 1, "bookTicker") == 0)
-		*bit = SIM_STREAM_BBO;
-	else
 		return -EINVAL;
 	for (const char *c = s; c < at; c++)
 		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c))
@@ -134,8 +128,7 @@ static void binance_list(const struct sim_venue *v, const uint8_t *subs, char *r
 static int binance_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 			   struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *method;
 	char id[64] = "null", reply[4096];
 	int r = 0;
@@ -224,39 +217,29 @@ static int binance_route(struct sim_venue *v, const char *target, uint8_t *subs,
 static int binance_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 			 uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char px[40], qty[40];
-	int n;
+	struct sim_trade_text x;
 
-	sim_venue_next_trade(v, i, id, &t);
-	sim_price(t.px, extra_decimals, px, sizeof(px));
-	sim_dec(t.qty, 8, qty, sizeof(qty));
-	n = snprintf(buf, len,
-		     "{\"e\":\"trade\",\"E\":%" PRId64 ",\"s\":\"%s\",\"t\":%" PRIu64
-		     ",\"p\":\"%s\",\"q\":\"%s\",\"T\":%" PRId64 ",\"m\":%s,\"M\":true}",
-		     now_ms, v->sym[i].native, t.id, px, qty, now_ms,
-		     t.buyer_maker ? "true" : "false");
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(buf, len,
+				 "{\"e\":\"trade\",\"E\":%" PRId64 ",\"s\":\"%s\",\"t\":%" PRIu64
+				 ",\"p\":\"%s\",\"q\":\"%s\",\"T\":%" PRId64
+				 ",\"m\":%s,\"M\":true}",
+				 now_ms, v->sym[i].native, x.t.id, x.px, x.qty, now_ms,
+				 x.t.buyer_maker ? "true" : "false");
 }
 
 static int binance_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
-	char b[40], bq[40], a[40], aq[40];
-	int n;
+	struct sim_bbo_text x;
 
 	(void)now_ms;
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec(q.bid, 8, b, sizeof(b));
-	sim_dec(q.ask, 8, a, sizeof(a));
-	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
-	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
+	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
 	v->last.no_ts = 1; /* bookTicker carries no time */
-	n = snprintf(buf, len,
-		     "{\"u\":%" PRIu64
-		     ",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",
-		     q.update_id, v->sym[i].native, b, bq, a, aq);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	return sim_dialect_print(
+		buf, len,
+		"{\"u\":%" PRIu64
+		",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",
+		x.q.update_id, v->sym[i].native, x.bid, x.bid_qty, x.ask, x.ask_qty);
 }
 
 static int binance_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
@@ -270,20 +253,15 @@ static int binance_classify(struct sim_venue *v, const char *msg, size_t n, uint
 	return sim_venue_symbol_after(v, msg, n, "\"s\":\"");
 }
 
-/* Combined streams: {"stream":"btcusdt@trade","data":EVENT}; replies and
- * plain connections go out as they are. */
-static int binance_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
+int sim_binance_combined(const struct sim_venue *v, int sym, const char *suffix, const void *p,
 			 size_t n, struct sim_buf *out, uint8_t *opcode)
 {
 	char name[SIM_NATIVE_MAX + 16];
 	size_t k;
 
-	if (mode != BINANCE_COMBINED || sym < 0 || !kind)
-		return 0;
 	for (k = 0; v->sym[sym].native[k]; k++)
 		name[k] = (char)(v->sym[sym].native[k] | 0x20);
-	snprintf(name + k, sizeof(name) - k, "@%s",
-		 kind == SIM_STREAM_TRADE ? "trade" : "bookTicker");
+	snprintf(name + k, sizeof(name) - k, "@%s", suffix);
 	*opcode = WSLAY_TEXT_FRAME;
 	if (sim_buf_append(out, "{\"stream\":\"", 11) < 0 ||
 	    sim_buf_append(out, name, strlen(name)) < 0 ||
@@ -291,6 +269,17 @@ static int binance_frame(const struct sim_venue *v, int mode, int sym, uint8_t k
 	    sim_buf_append(out, "}", 1) < 0)
 		return -ENOMEM;
 	return 1;
+}
+
+/* Combined streams: {"stream":"btcusdt@trade","data":EVENT}; replies and
+ * plain connections go out as they are. */
+static int binance_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
+			 size_t n, struct sim_buf *out, uint8_t *opcode)
+{
+	if (mode != BINANCE_COMBINED || sym < 0 || !kind)
+		return 0;
+	return sim_binance_combined(v, sym, kind == SIM_STREAM_TRADE ? "trade" : "bookTicker", p, n,
+				    out, opcode);
 }
 
 const struct sim_dialect sim_dialect_binance = {
@@ -301,6 +290,5 @@ const struct sim_dialect sim_dialect_binance = {
 	.trade = binance_trade,
 	.bbo = binance_bbo,
 	.classify = binance_classify,
-	.ping = NULL, /* WebSocket ping frames */
-	.frame = binance_frame,
+	.frame = binance_frame, /* no .ping: WebSocket ping frames */
 };

@@ -95,72 +95,48 @@ static int bnf_route(struct sim_venue *v, const char *target, uint8_t *subs, int
 static int bnf_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		     uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char px[40], qty[40];
-	int n;
+	struct sim_trade_text x;
 
-	sim_venue_next_trade(v, i, id, &t);
-	sim_price(t.px, extra_decimals, px, sizeof(px));
-	sim_dec(t.qty, 8, qty, sizeof(qty));
-	n = snprintf(buf, len,
-		     "{\"e\":\"aggTrade\",\"E\":%" PRId64 ",\"s\":\"%s\",\"a\":%" PRIu64
-		     ",\"p\":\"%s\",\"q\":\"%s\",\"f\":%" PRIu64 ",\"l\":%" PRIu64 ",\"T\":%" PRId64
-		     ",\"m\":%s}",
-		     now_ms + 1, v->sym[i].native, t.id, px, qty, t.id * 2, t.id * 2 + 1, now_ms,
-		     t.buyer_maker ? "true" : "false");
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(buf, len,
+				 "{\"e\":\"aggTrade\",\"E\":%" PRId64 ",\"s\":\"%s\",\"a\":%" PRIu64
+				 ",\"p\":\"%s\",\"q\":\"%s\",\"f\":%" PRIu64 ",\"l\":%" PRIu64
+				 ",\"T\":%" PRId64 ",\"m\":%s}",
+				 now_ms + 1, v->sym[i].native, x.t.id, x.px, x.qty, x.t.id * 2,
+				 x.t.id * 2 + 1, now_ms, x.t.buyer_maker ? "true" : "false");
 }
 
 static int bnf_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
-	char b[40], bq[40], a[40], aq[40];
-	int n;
+	struct sim_bbo_text x;
 
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec(q.bid, 8, b, sizeof(b));
-	sim_dec(q.ask, 8, a, sizeof(a));
-	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
-	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
-	n = snprintf(buf, len,
-		     "{\"e\":\"bookTicker\",\"u\":%" PRIu64 ",\"E\":%" PRId64 ",\"T\":%" PRId64
-		     ",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\",\"a\":\"%s\",\"A\":\"%s\"}",
-		     q.update_id, now_ms + 1, now_ms, v->sym[i].native, b, bq, a, aq);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(buf, len,
+				 "{\"e\":\"bookTicker\",\"u\":%" PRIu64 ",\"E\":%" PRId64
+				 ",\"T\":%" PRId64 ",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\","
+				 "\"a\":\"%s\",\"A\":\"%s\"}",
+				 x.q.update_id, now_ms + 1, now_ms, v->sym[i].native, x.bid,
+				 x.bid_qty, x.ask, x.ask_qty);
 }
 
 static int bnf_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	*kind = memmem(msg, n, "\"e\":\"aggTrade\"", 14)     ? SIM_STREAM_TRADE
-		: memmem(msg, n, "\"e\":\"bookTicker\"", 16) ? SIM_STREAM_BBO
-							     : 0;
-	return sim_venue_symbol_after(v, msg, n, "\"s\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "\"e\":\"aggTrade\"", "\"e\":\"bookTicker\"",
+					   "\"s\":\"", kind);
 }
 
 /* Routing, then spot's combined-stream wrapper with the futures names. */
 static int bnf_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
 		     size_t n, struct sim_buf *out, uint8_t *opcode)
 {
-	char name[SIM_NATIVE_MAX + 16];
-	size_t k;
-
 	if (sym >= 0 && kind == SIM_STREAM_TRADE && !(mode & BNF_MARKET))
 		return SIM_FRAME_DROP; /* /market's stream on /public or unrouted */
 	if (sym >= 0 && kind == SIM_STREAM_BBO && (mode & BNF_MARKET))
 		return SIM_FRAME_DROP; /* /public's stream on /market */
 	if (!(mode & BNF_COMBINED) || sym < 0 || !kind)
 		return 0;
-	for (k = 0; v->sym[sym].native[k]; k++)
-		name[k] = (char)(v->sym[sym].native[k] | 0x20);
-	snprintf(name + k, sizeof(name) - k, "@%s",
-		 kind == SIM_STREAM_TRADE ? "aggTrade" : "bookTicker");
-	*opcode = WSLAY_TEXT_FRAME;
-	if (sim_buf_append(out, "{\"stream\":\"", 11) < 0 ||
-	    sim_buf_append(out, name, strlen(name)) < 0 ||
-	    sim_buf_append(out, "\",\"data\":", 9) < 0 || sim_buf_append(out, p, n) < 0 ||
-	    sim_buf_append(out, "}", 1) < 0)
-		return -ENOMEM;
-	return 1;
+	return sim_binance_combined(v, sym, kind == SIM_STREAM_TRADE ? "aggTrade" : "bookTicker", p,
+				    n, out, opcode);
 }
 
 const struct sim_dialect sim_dialect_binance_futures = {
@@ -172,6 +148,5 @@ const struct sim_dialect sim_dialect_binance_futures = {
 	.trade = bnf_trade,
 	.bbo = bnf_bbo,
 	.classify = bnf_classify,
-	.ping = NULL, /* WebSocket ping frames */
-	.frame = bnf_frame,
+	.frame = bnf_frame, /* no .ping: WebSocket ping frames, as spot */
 };

@@ -66,15 +66,9 @@ static void bingx_answer(struct sim_replies *out, const char *id, int code)
  * unknown or not spelled BTC-USDT, -EINVAL for another stream. */
 static int bingx_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
 {
-	const char *at = s ? strchr(s, '@') : NULL;
+	const char *at = sim_dialect_at_stream(s, bit);
 
 	if (!at)
-		return -EINVAL;
-	if (strcmp(at + 1, "trade") == 0)
-		*bit = SIM_STREAM_TRADE;
-	else if (strcmp(at + 1, "bookTicker") == 0)
-		*bit = SIM_STREAM_BBO;
-	else
 		return -EINVAL;
 	*sym = sim_venue_symbol(v, s, (size_t)(at - s));
 	if (*sym < 0 || strlen(v->sym[*sym].norm) != (size_t)(at - s) ||
@@ -86,8 +80,7 @@ static int bingx_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *b
 static int bingx_request_on(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 			    struct sim_replies *out, int swap)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *id = json_string_value(json_object_get(root, "id"));
 	const char *type = json_string_value(json_object_get(root, "reqType"));
 	uint8_t bit = 0;
@@ -130,93 +123,63 @@ static int bingx_swap_request(struct sim_venue *v, const char *msg, size_t n, ui
 static int bingx_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		       uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char px[40], qty[40];
+	struct sim_trade_text x;
 	const char *s = v->sym[i].norm;
-	int n;
 
-	sim_venue_next_trade(v, i, id, &t);
-	sim_price(t.px, extra_decimals, px, sizeof(px));
-	sim_dec(t.qty, 8, qty, sizeof(qty));
-	n = snprintf(buf, len,
-		     "{\"data\":{\"E\":%" PRId64 ",\"T\":%" PRId64 ",\"e\":\"trade\",\"m\":%s,"
-		     "\"p\":\"%s\",\"q\":\"%s\",\"s\":\"%s\",\"t\":\"%" PRIu64
-		     "\"},\"dataType\":\"%s@trade\"}",
-		     now_ms, now_ms, t.buyer_maker ? "true" : "false", px, qty, s, t.id, s);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(buf, len,
+				 "{\"data\":{\"E\":%" PRId64 ",\"T\":%" PRId64
+				 ",\"e\":\"trade\",\"m\":%s,\"p\":\"%s\",\"q\":\"%s\",\"s\":\"%s\","
+				 "\"t\":\"%" PRIu64 "\"},\"dataType\":\"%s@trade\"}",
+				 now_ms, now_ms, x.t.buyer_maker ? "true" : "false", x.px, x.qty, s,
+				 x.t.id, s);
 }
+
+/* The book ticker's fields, in the spot message and in the swap envelope. */
+#define BINGX_BBO_DATA                                                                             \
+	"{\"A\":\"%s\",\"B\":\"%s\",\"T\":%" PRId64 ",\"a\":\"%s\",\"b\":\"%s\",\"s\":\"%s\"}"
 
 static int bingx_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
-	char b[40], bq[40], a[40], aq[40];
+	struct sim_bbo_text x;
 	const char *s = v->sym[i].norm;
-	int n;
 
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec(q.bid, 8, b, sizeof(b));
-	sim_dec(q.ask, 8, a, sizeof(a));
-	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
-	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
-	n = snprintf(buf, len,
-		     "{\"data\":{\"A\":\"%s\",\"B\":\"%s\",\"T\":%" PRId64
-		     ",\"a\":\"%s\",\"b\":\"%s\",\"s\":\"%s\"},\"dataType\":\"%s@bookTicker\"}",
-		     aq, bq, now_ms, a, b, s, s);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(buf, len,
+				 "{\"data\":" BINGX_BBO_DATA ",\"dataType\":\"%s@bookTicker\"}",
+				 x.ask_qty, x.bid_qty, now_ms, x.ask, x.bid, s, s);
 }
 
 /* A swap trade: no id (recorded as 0). */
 static int bingx_swap_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 			    uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char px[40], qty[40];
+	struct sim_trade_text x;
 	const char *s = v->sym[i].norm;
-	int n;
 
-	sim_venue_next_trade(v, i, id, &t);
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
 	snprintf(v->last.id, sizeof(v->last.id), "0");
-	sim_price(t.px, extra_decimals, px, sizeof(px));
-	sim_dec(t.qty, 8, qty, sizeof(qty));
-	n = snprintf(buf, len,
-		     "{\"code\":0,\"dataType\":\"%s@trade\",\"data\":{\"T\":%" PRId64
-		     ",\"m\":%s,\"p\":\"%s\",\"q\":\"%s\",\"s\":\"%s\"}}",
-		     s, now_ms, t.buyer_maker ? "true" : "false", px, qty, s);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	return sim_dialect_print(buf, len,
+				 "{\"code\":0,\"dataType\":\"%s@trade\",\"data\":{\"T\":%" PRId64
+				 ",\"m\":%s,\"p\":\"%s\",\"q\":\"%s\",\"s\":\"%s\"}}",
+				 s, now_ms, x.t.buyer_maker ? "true" : "false", x.px, x.qty, s);
 }
 
 static int bingx_swap_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
-	char b[40], bq[40], a[40], aq[40];
+	struct sim_bbo_text x;
 	const char *s = v->sym[i].norm;
-	int n;
 
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec(q.bid, 8, b, sizeof(b));
-	sim_dec(q.ask, 8, a, sizeof(a));
-	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
-	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
-	n = snprintf(buf, len,
-		     "{\"code\":0,\"dataType\":\"%s@bookTicker\",\"data\":{\"A\":\"%s\",\"B\":"
-		     "\"%s\",\"T\":%" PRId64 ",\"a\":\"%s\",\"b\":\"%s\",\"s\":\"%s\"}}",
-		     s, aq, bq, now_ms, a, b, s);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(
+		buf, len, "{\"code\":0,\"dataType\":\"%s@bookTicker\",\"data\":" BINGX_BBO_DATA "}",
+		s, x.ask_qty, x.bid_qty, now_ms, x.ask, x.bid, s);
 }
 
 /* A --replay line (plain JSON text): its dataType names the stream. */
 static int bingx_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	char name[SIM_NATIVE_MAX + 16];
-	int sym = -1;
-
-	*kind = 0;
-	if (sim_json_str_after(msg, n, "\"dataType\":\"", name, sizeof(name)) < 0 ||
-	    bingx_stream(v, name, &sym, kind) < 0) {
-		*kind = 0;
-		return -ENOENT;
-	}
-	return sym;
+	return sim_dialect_classify_by(v, msg, n, "\"dataType\":\"", bingx_stream, kind);
 }
 
 /* The heartbeat: a 32-hex id and the time at UTC+8, as documented. */
@@ -227,21 +190,19 @@ static int bingx_ping(int64_t now_ms, char *buf, size_t len)
 	uint64_t g = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
 	struct tm tm;
 	char when[32];
-	int n;
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(buf, len,
-		     "{\"ping\":\"%016" PRIx64 "%016" PRIx64 "\",\"time\":\"%s.%03d+0800\"}", h, g,
-		     when, (int)(now_ms % 1000));
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	return sim_dialect_print(
+		buf, len, "{\"ping\":\"%016" PRIx64 "%016" PRIx64 "\",\"time\":\"%s.%03d+0800\"}",
+		h, g, when, (int)(now_ms % 1000));
 }
 
 /* The swap heartbeat: the bare text Ping. */
 static int bingx_swap_ping(int64_t now_ms, char *buf, size_t len)
 {
 	(void)now_ms;
-	return snprintf(buf, len, "Ping") == 4 ? 4 : -ENOSPC;
+	return sim_dialect_print(buf, len, "Ping");
 }
 
 /* Every server message, gzip'd (RFC 1952) into one binary frame. */

@@ -59,8 +59,7 @@ static void bybit_conn_id(const uint8_t *subs, char *out, size_t len)
 
 	h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
 	g = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
-	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64,
-		 h >> 32, (h >> 16) & 0xffff, h & 0xfff, g >> 52, g & (uint64_t)0xffffffffffff);
+	sim_dialect_uuid(h, g, '4', 'a', out, len);
 }
 
 /* The reply to op (ack or reject), with the request's req_id if it had one
@@ -81,17 +80,10 @@ static void bybit_answer(struct sim_replies *out, const uint8_t *subs, int ok, c
  * topic) or -ENOENT (unknown symbol; Bybit names them in upper case). */
 static int bybit_topic(struct sim_venue *v, const char *t, int *sym, uint8_t *bit)
 {
-	const char *s;
+	const char *s = sim_dialect_prefixed(t, BYBIT_TRADE, BYBIT_BOOK, bit);
 
-	if (strncmp(t, BYBIT_TRADE, sizeof(BYBIT_TRADE) - 1) == 0) {
-		*bit = SIM_STREAM_TRADE;
-		s = t + sizeof(BYBIT_TRADE) - 1;
-	} else if (strncmp(t, BYBIT_BOOK, sizeof(BYBIT_BOOK) - 1) == 0) {
-		*bit = SIM_STREAM_BBO;
-		s = t + sizeof(BYBIT_BOOK) - 1;
-	} else {
+	if (!s)
 		return -EINVAL;
-	}
 	*sym = sim_venue_symbol(v, s, strlen(s));
 	if (*sym < 0 || strcmp(v->sym[*sym].native, s) != 0)
 		return -ENOENT;
@@ -135,8 +127,7 @@ static int bybit_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *s
 static int bybit_request_on(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 			    struct sim_replies *out, int linear)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *op = json_string_value(json_object_get(root, "op"));
 	const char *req_id = json_string_value(json_object_get(root, "req_id"));
 	int r = -EINVAL;
@@ -181,8 +172,7 @@ static void bybit_uuid(struct sim_venue *v, uint64_t id, char *out, size_t len)
 	uint64_t h = (id ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
 	uint64_t g = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
 
-	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-5%03" PRIx64 "-9%03" PRIx64 "-%012" PRIx64,
-		 h >> 32, (h >> 16) & 0xffff, h & 0xfff, g >> 52, g & (uint64_t)0xffffffffffff);
+	sim_dialect_uuid(h, g, '5', '9', out, len);
 	snprintf(v->last.id, sizeof(v->last.id), "%s", out);
 }
 
@@ -195,27 +185,24 @@ static const char *bybit_tick_dir(int64_t px, int64_t before)
 static int bybit_trade_on(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 			  uint64_t id, char *buf, size_t len, int linear)
 {
-	struct sim_trade t;
-	char px[40], qty[40], tid[48], dir[32] = "";
+	struct sim_trade_text x;
+	char tid[48], dir[32] = "";
 	int64_t before = v->sym[i].px;
-	int n;
 
-	sim_venue_next_trade(v, i, id, &t);
-	sim_price(t.px, extra_decimals, px, sizeof(px));
-	sim_dec(t.qty, 8, qty, sizeof(qty));
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
 	if (linear) {
-		bybit_uuid(v, t.id, tid, sizeof(tid));
-		snprintf(dir, sizeof(dir), "\"L\":\"%s\",", bybit_tick_dir(t.px, before));
+		bybit_uuid(v, x.t.id, tid, sizeof(tid));
+		snprintf(dir, sizeof(dir), "\"L\":\"%s\",", bybit_tick_dir(x.t.px, before));
 	} else {
-		snprintf(tid, sizeof(tid), "%" PRIu64, t.id);
+		snprintf(tid, sizeof(tid), "%" PRIu64, x.t.id);
 	}
-	n = snprintf(buf, len,
-		     "{\"topic\":\"publicTrade.%s\",\"type\":\"snapshot\",\"ts\":%" PRId64
-		     ",\"data\":[{\"T\":%" PRId64 ",\"s\":\"%s\",\"S\":\"%s\",\"v\":\"%s\","
-		     "\"p\":\"%s\",%s\"i\":\"%s\",\"BT\":false,\"seq\":%" PRIu64 "}]}",
-		     v->sym[i].native, now_ms, now_ms, v->sym[i].native,
-		     t.buyer_maker ? "Sell" : "Buy", qty, px, dir, tid, bybit_seq(&v->sym[i]));
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	return sim_dialect_print(
+		buf, len,
+		"{\"topic\":\"publicTrade.%s\",\"type\":\"snapshot\",\"ts\":%" PRId64
+		",\"data\":[{\"T\":%" PRId64 ",\"s\":\"%s\",\"S\":\"%s\",\"v\":\"%s\","
+		"\"p\":\"%s\",%s\"i\":\"%s\",\"BT\":false,\"seq\":%" PRIu64 "}]}",
+		v->sym[i].native, now_ms, now_ms, v->sym[i].native,
+		x.t.buyer_maker ? "Sell" : "Buy", x.qty, x.px, dir, tid, bybit_seq(&v->sym[i]));
 }
 
 static int bybit_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
@@ -232,38 +219,23 @@ static int bybit_linear_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, i
 
 static int bybit_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
-	char b[40], bq[40], a[40], aq[40];
-	int n;
+	struct sim_bbo_text x;
 
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec(q.bid, 8, b, sizeof(b));
-	sim_dec(q.ask, 8, a, sizeof(a));
-	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
-	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
-	n = snprintf(buf, len,
-		     "{\"topic\":\"orderbook.1.%s\",\"ts\":%" PRId64
-		     ",\"type\":\"snapshot\",\"data\":{\"s\":\"%s\",\"b\":[[\"%s\",\"%s\"]],"
-		     "\"a\":[[\"%s\",\"%s\"]],\"u\":%" PRIu64 ",\"seq\":%" PRIu64
-		     "},\"cts\":%" PRId64 "}",
-		     v->sym[i].native, now_ms, v->sym[i].native, b, bq, a, aq, q.update_id,
-		     bybit_seq(&v->sym[i]), now_ms);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(
+		buf, len,
+		"{\"topic\":\"orderbook.1.%s\",\"ts\":%" PRId64
+		",\"type\":\"snapshot\",\"data\":{\"s\":\"%s\",\"b\":[[\"%s\",\"%s\"]],"
+		"\"a\":[[\"%s\",\"%s\"]],\"u\":%" PRIu64 ",\"seq\":%" PRIu64 "},\"cts\":%" PRId64
+		"}",
+		v->sym[i].native, now_ms, v->sym[i].native, x.bid, x.bid_qty, x.ask, x.ask_qty,
+		x.q.update_id, bybit_seq(&v->sym[i]), now_ms);
 }
 
 /* A --replay line: its topic names the stream and the symbol. */
 static int bybit_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	char topic[SIM_NATIVE_MAX + 16];
-	int sym = -1;
-
-	*kind = 0;
-	if (sim_json_str_after(msg, n, "\"topic\":\"", topic, sizeof(topic)) < 0 ||
-	    bybit_topic(v, topic, &sym, kind) < 0) {
-		*kind = 0;
-		return -ENOENT;
-	}
-	return sym;
+	return sim_dialect_classify_by(v, msg, n, "\"topic\":\"", bybit_topic, kind);
 }
 
 const struct sim_dialect sim_dialect_bybit = {
@@ -273,8 +245,7 @@ const struct sim_dialect sim_dialect_bybit = {
 	.trade = bybit_trade,
 	.bbo = bybit_bbo,
 	.classify = bybit_classify,
-	.ping = NULL, /* WebSocket ping frames; the client sends {"op":"ping"} */
-	.frame = NULL,
+	/* no .ping: WebSocket ping frames; the client sends {"op":"ping"} */
 };
 
 const struct sim_dialect sim_dialect_bybit_linear = {
@@ -284,6 +255,4 @@ const struct sim_dialect sim_dialect_bybit_linear = {
 	.trade = bybit_linear_trade,
 	.bbo = bybit_bbo,
 	.classify = bybit_classify,
-	.ping = NULL,
-	.frame = NULL,
 };

@@ -174,33 +174,25 @@ static void cb_uuid(uint64_t id, uint64_t salt, char *out, size_t len)
 {
 	uint64_t h = (id ^ salt) * 0x9e3779b97f4a7c15ull, g = h * 0xbf58476d1ce4e5b9ull;
 
-	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64,
-		 h >> 32, (h >> 16) & 0xffff, h & 0xfff, (g >> 52) & 0xfff,
-		 g & (uint64_t)0xffffffffffff);
+	sim_dialect_uuid(h, g, '4', 'a', out, len);
 }
 
 /* One match (type "match" or "last_match") of symbol i at ms. */
 static int cb_match_text(struct sim_venue *v, uint32_t i, const char *type, uint64_t seq,
-			 const struct sim_trade *t, int64_t ms, int extra, char *buf, size_t len)
+			 const struct sim_trade_text *x, int64_t ms, char *buf, size_t len)
 {
-	char px[48], qty[40], ts[40], maker[40], taker[40];
-	int n;
+	char ts[40], maker[40], taker[40];
 
-	if (extra > 0) /* badprecision: more digits than the venue's 8 */
-		sim_price(t->px, extra, px, sizeof(px));
-	else
-		sim_dec_trim(t->px, 8, px, sizeof(px));
-	sim_dec_trim(t->qty, 8, qty, sizeof(qty));
 	sim_rfc3339(ms, ts, sizeof(ts));
-	cb_uuid(t->id, 1, maker, sizeof(maker));
-	cb_uuid(t->id, 2, taker, sizeof(taker));
-	n = snprintf(buf, len,
-		     "{\"type\":\"%s\",\"trade_id\":%" PRIu64 ",\"sequence\":%" PRIu64
-		     ",\"maker_order_id\":\"%s\",\"taker_order_id\":\"%s\",\"time\":\"%s\","
-		     "\"product_id\":\"%s\",\"size\":\"%s\",\"price\":\"%s\",\"side\":\"%s\"}",
-		     type, t->id, seq, maker, taker, ts, v->sym[i].norm, qty, px,
-		     t->buyer_maker ? "buy" : "sell"); /* the maker's side */
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	cb_uuid(x->t.id, 1, maker, sizeof(maker));
+	cb_uuid(x->t.id, 2, taker, sizeof(taker));
+	return sim_dialect_print(
+		buf, len,
+		"{\"type\":\"%s\",\"trade_id\":%" PRIu64 ",\"sequence\":%" PRIu64
+		",\"maker_order_id\":\"%s\",\"taker_order_id\":\"%s\",\"time\":\"%s\","
+		"\"product_id\":\"%s\",\"size\":\"%s\",\"price\":\"%s\",\"side\":\"%s\"}",
+		type, x->t.id, seq, maker, taker, ts, v->sym[i].norm, x->qty, x->px,
+		x->t.buyer_maker ? "buy" : "sell"); /* the maker's side */
 }
 
 /* A new matches subscription starts with a last_match: the product's
@@ -209,15 +201,15 @@ static void cb_last_matches(struct sim_venue *v, const uint8_t *before, const ui
 			    struct sim_replies *out)
 {
 	for (uint32_t i = 0; i < v->nsym; i++) {
-		struct sim_trade t;
+		struct sim_trade_text x;
 		char text[1024];
 		int64_t ms = cb_now_ms();
 
 		if (!(after[i] & SIM_STREAM_TRADE) || before[i] & SIM_STREAM_TRADE)
 			continue;
-		sim_venue_next_trade(v, i, 0, &t);
-		if (cb_match_text(v, i, "last_match", v->sym[i].seq, &t, ms, 0, text,
-				  sizeof(text)) > 0)
+		sim_dialect_trade_step(v, i, 0, 0, SIM_TEXT_TRIM, &x);
+		if (cb_match_text(v, i, "last_match", v->sym[i].seq, &x, ms, text, sizeof(text)) >
+		    0)
 			sim_reply_data(out, v, ms, "%s", text);
 	}
 }
@@ -225,8 +217,7 @@ static void cb_last_matches(struct sim_venue *v, const uint8_t *before, const ui
 static int cb_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 		      struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *type = json_string_value(json_object_get(root, "type"));
 	uint8_t next[SIM_MAX_SYMBOLS];
 	int on = type && strcmp(type, "subscribe") == 0;
@@ -254,27 +245,22 @@ static int cb_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *s
 static int cb_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		    uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
+	struct sim_trade_text x;
 
-	sim_venue_next_trade(v, i, id, &t);
-	return cb_match_text(v, i, "match", ++v->sym[i].seq, &t, now_ms, extra_decimals, buf, len);
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_TRIM, &x);
+	return cb_match_text(v, i, "match", ++v->sym[i].seq, &x, now_ms, buf, len);
 }
 
 static int cb_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
+	struct sim_bbo_text x;
 	const struct sim_symbol *s = &v->sym[i];
-	char b[40], bq[40], a[40], aq[40], px[40], ts[40];
-	int n;
+	char px[40], ts[40];
 
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec_trim(q.bid, 8, b, sizeof(b));
-	sim_dec_trim(q.ask, 8, a, sizeof(a));
-	sim_dec_trim(q.bid_qty, 8, bq, sizeof(bq));
-	sim_dec_trim(q.ask_qty, 8, aq, sizeof(aq));
+	sim_dialect_bbo_step(v, i, SIM_TEXT_TRIM, &x);
 	sim_dec_trim(s->px, 8, px, sizeof(px));
 	sim_rfc3339(now_ms, ts, sizeof(ts));
-	n = snprintf(
+	return sim_dialect_print(
 		buf, len,
 		"{\"type\":\"ticker\",\"sequence\":%" PRIu64
 		",\"product_id\":\"%s\",\"price\":\"%s\",\"open_24h\":\"%s\","
@@ -282,17 +268,15 @@ static int cb_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, si
 		"\"volume_30d\":\"370370.367\",\"best_bid\":\"%s\",\"best_bid_size\":\"%s\","
 		"\"best_ask\":\"%s\",\"best_ask_size\":\"%s\",\"side\":\"buy\",\"time\":\"%s\","
 		"\"trade_id\":%" PRIu64 ",\"last_size\":\"0.01\"}",
-		++v->sym[i].seq, s->norm, px, px, b, a, b, bq, a, aq, ts, s->trade_id);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+		++v->sym[i].seq, s->norm, px, px, x.bid, x.ask, x.bid, x.bid_qty, x.ask, x.ask_qty,
+		ts, s->trade_id);
 }
 
 /* --replay lines: "product_id" names the symbol; match or ticker the kind. */
 static int cb_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	*kind = memmem(msg, n, "\"type\":\"ticker\"", 15) ? SIM_STREAM_BBO
-		: memmem(msg, n, "match\"", 6)		  ? SIM_STREAM_TRADE
-							  : 0;
-	return sim_venue_symbol_after(v, msg, n, "\"product_id\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "match\"", "\"type\":\"ticker\"",
+					   "\"product_id\":\"", kind);
 }
 
 /* One heartbeat per product subscribed to the heartbeat channel. */
@@ -319,7 +303,5 @@ const struct sim_dialect sim_dialect_coinbase = {
 	.trade = cb_trade,
 	.bbo = cb_bbo,
 	.classify = cb_classify,
-	.ping = NULL, /* no app-level ping documented: WebSocket pings */
-	.frame = NULL,
-	.beat = cb_beat,
+	.beat = cb_beat, /* no .ping: none documented at the app level; WebSocket pings */
 };

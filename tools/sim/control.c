@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,22 @@ int sim_control_int(const char *s, long lo, long hi, long *out)
 		return -EINVAL;
 	*out = (long)v;
 	return 0;
+}
+
+int sim_control_arg(const struct sim_cmd_args *c, long lo, long hi, long *out, char *reply,
+		    size_t len, const char *usage, ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->nargs >= 2 && sim_control_int(c->a1, lo, hi, out) == 0)
+		return 0;
+	n = snprintf(reply, len, "error ");
+	va_start(ap, usage);
+	if (n > 0 && (size_t)n < len)
+		vsnprintf(reply + n, len - (size_t)n, usage, ap);
+	va_end(ap);
+	return -EINVAL;
 }
 
 /* Sets one per-connection fault flag on every open client; returns how many. */
@@ -286,10 +303,8 @@ static void control_delay(struct sim_server *s, const struct sim_cmd_args *c, ch
 {
 	long v = 0;
 
-	if (sim_control_int(c->a1, 0, 3600000, &v) < 0) {
-		snprintf(reply, len, "error delay_handshake: MS 0..3600000");
+	if (sim_control_arg(c, 0, 3600000, &v, reply, len, "delay_handshake: MS 0..3600000") < 0)
 		return;
-	}
 	s->faults.delay_handshake_ms = v;
 	snprintf(reply, len, "ok delay_handshake %ld", v);
 }
@@ -317,10 +332,9 @@ static void control_oversize_cmd(struct sim_server *s, const struct sim_cmd_args
 	long v = 0;
 	int n;
 
-	if (sim_control_int(c->a1, 64, (long)SIM_OUT_MAX / 2, &v) < 0) {
-		snprintf(reply, len, "error oversize: BYTES 64..%u", SIM_OUT_MAX / 2);
+	if (sim_control_arg(c, 64, (long)SIM_OUT_MAX / 2, &v, reply, len, "oversize: BYTES 64..%u",
+			    SIM_OUT_MAX / 2) < 0)
 		return;
-	}
 	n = control_oversize(s, v);
 	if (n < 0)
 		snprintf(reply, len, "error oversize: out of memory");
@@ -353,10 +367,9 @@ static void control_rate(struct sim_server *s, const struct sim_cmd_args *c, cha
 {
 	long r = 0;
 
-	if (c->nargs < 2 || sim_control_int(c->a1, 0, 1000000, &r) < 0) {
-		snprintf(reply, len, "error rate: N ticks/s per stream, 0..1000000");
+	if (sim_control_arg(c, 0, 1000000, &r, reply, len,
+			    "rate: N ticks/s per stream, 0..1000000") < 0)
 		return;
-	}
 	sim_server_set_rate(s, (double)r, c->now);
 	snprintf(reply, len, "ok rate %g", (double)r);
 }

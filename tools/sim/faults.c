@@ -192,10 +192,8 @@ static void faults_fragments(struct sim_server *s, const struct sim_cmd_args *c,
 {
 	long n = 0;
 
-	if (c->nargs < 2 || sim_control_int(c->a1, 1, 10000000, &n) < 0) {
-		snprintf(reply, len, "error fragments: N 1..10M");
+	if (sim_control_arg(c, 1, 10000000, &n, reply, len, "fragments: N 1..10M") < 0)
 		return;
-	}
 	snprintf(reply, len, "ok fragments %ld %d", n, faults_each(s, faults_frag, n));
 }
 
@@ -213,10 +211,8 @@ static void faults_pingflood(struct sim_server *s, const struct sim_cmd_args *c,
 {
 	long n = 0;
 
-	if (c->nargs < 2 || sim_control_int(c->a1, 1, 1000000, &n) < 0) {
-		snprintf(reply, len, "error pingflood: N 1..1M");
+	if (sim_control_arg(c, 1, 1000000, &n, reply, len, "pingflood: N 1..1M") < 0)
 		return;
-	}
 	snprintf(reply, len, "ok pingflood %ld %d", n, faults_each(s, faults_pings, n));
 }
 
@@ -233,10 +229,8 @@ static void faults_restart(struct sim_server *s, const struct sim_cmd_args *c, c
 {
 	long ms = 0;
 
-	if (c->nargs < 2 || sim_control_int(c->a1, 0, 3600000, &ms) < 0) {
-		snprintf(reply, len, "error restart: MS 0..3600000");
+	if (sim_control_arg(c, 0, 3600000, &ms, reply, len, "restart: MS 0..3600000") < 0)
 		return;
-	}
 	sim_server_restart(s, ms, c->now);
 	snprintf(reply, len, "ok restart %ld", ms);
 }

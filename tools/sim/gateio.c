@@ -56,17 +56,14 @@
 
 /* What differs between the spot and the futures endpoint. */
 struct gate_market {
-	const char *trades, *book, *ping, *pong; /* channel names */
-	int spot;				 /* the 60 s request time rule, spot's pong */
-	const char *ack_error;			 /* "\"error\":null," or "" */
-	const char *bad_body, *bad_arg;		 /* error code 1 and 2 texts */
+	const char *prefix;		/* channels: PREFIX.trades, .book_ticker, .ping, .pong */
+	int spot;			/* the 60 s request time rule, spot's pong */
+	const char *ack_error;		/* "\"error\":null," or "" */
+	const char *bad_body, *bad_arg; /* error code 1 and 2 texts */
 };
 
 static const struct gate_market gate_spot = {
-	.trades = "spot.trades",
-	.book = "spot.book_ticker",
-	.ping = "spot.ping",
-	.pong = "spot.pong",
+	.prefix = "spot",
 	.spot = 1,
 	.ack_error = "\"error\":null,",
 	.bad_body = "Invalid request body format",
@@ -74,15 +71,20 @@ static const struct gate_market gate_spot = {
 };
 
 static const struct gate_market gate_futures = {
-	.trades = "futures.trades",
-	.book = "futures.book_ticker",
-	.ping = "futures.ping",
-	.pong = "futures.pong",
-	.spot = 0,
+	.prefix = "futures",
 	.ack_error = "",
 	.bad_body = "invalid argument struct",
 	.bad_arg = "invalid argument",
 };
+
+/* Is channel the market's PREFIX.name? */
+static int gate_is(const struct gate_market *m, const char *channel, const char *name)
+{
+	size_t n = strlen(m->prefix);
+
+	return strncmp(channel, m->prefix, n) == 0 && channel[n] == '.' &&
+	       strcmp(channel + n + 1, name) == 0;
+}
 
 /* Symbol i as Gate names it: BTC_USDT. */
 static void gate_pair(const struct sim_venue *v, uint32_t i, char *out, size_t len)
@@ -158,9 +160,9 @@ static int gate_subscribe(struct sim_venue *v, json_t *payload, uint8_t bit, int
 /* The channel's stream bit, 0 for a channel we do not serve. */
 static uint8_t gate_channel(const struct gate_market *m, const char *channel)
 {
-	if (strcmp(channel, m->trades) == 0)
+	if (gate_is(m, channel, "trades"))
 		return SIM_STREAM_TRADE;
-	if (strcmp(channel, m->book) == 0)
+	if (gate_is(m, channel, "book_ticker"))
 		return SIM_STREAM_BBO;
 	return 0;
 }
@@ -172,28 +174,28 @@ static void gate_pong(const struct gate_market *m, struct sim_replies *out)
 
 	if (m->spot)
 		sim_reply_add(out,
-			      "{\"time\":%" PRId64 ",\"channel\":\"%s\",\"event\":\"\","
+			      "{\"time\":%" PRId64 ",\"channel\":\"%s.pong\",\"event\":\"\","
 			      "\"error\":null,\"result\":null}",
-			      ms / 1000, m->pong);
+			      ms / 1000, m->prefix);
 	else
 		sim_reply_add(out,
-			      "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64 ",\"channel\":\"%s\","
+			      "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+			      ",\"channel\":\"%s.pong\","
 			      "\"event\":\"\",\"result\":null}",
-			      ms / 1000, ms, m->pong);
+			      ms / 1000, ms, m->prefix);
 }
 
 static int gate_request_on(const struct gate_market *m, struct sim_venue *v, const char *msg,
 			   size_t n, uint8_t *subs, struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *channel = json_string_value(json_object_get(root, "channel"));
 	const char *event = json_string_value(json_object_get(root, "event"));
 	json_t *t = json_object_get(root, "time");
 	int64_t now_s = tools_now_ns(CLOCK_REALTIME) / 1000000000;
 	int code = 0, r = 0;
 
-	if (channel && strcmp(channel, m->ping) == 0) {
+	if (channel && gate_is(m, channel, "ping")) {
 		gate_pong(m, out);
 		json_decref(root);
 		return SIM_REQ_PING;
@@ -228,90 +230,83 @@ static int gate_futures_request(struct sim_venue *v, const char *msg, size_t n, 
 	return gate_request_on(&gate_futures, v, msg, n, subs, out);
 }
 
-/* A futures trade: one element, the signed size in contracts. */
-static int gate_futures_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
-			      uint64_t id, char *buf, size_t len)
+/* A trade of market m: spot's object, or the futures' one-element list with
+ * the signed size in contracts. */
+static int gate_trade_on(const struct gate_market *m, struct sim_venue *v, uint32_t i,
+			 int64_t now_ms, int extra_decimals, uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char px[40], pair[SIM_NATIVE_MAX];
-	int n;
+	struct sim_trade_text x;
+	char pair[SIM_NATIVE_MAX];
 
-	sim_venue_next_trade(v, i, id, &t);
-	sim_price(t.px, extra_decimals, px, sizeof(px));
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
 	gate_pair(v, i, pair, sizeof(pair));
-	n = snprintf(buf, len,
-		     "{\"channel\":\"futures.trades\",\"event\":\"update\",\"time\":%" PRId64
-		     ",\"time_ms\":%" PRId64 ",\"result\":[{\"size\":%s%" PRId64 ",\"id\":%" PRIu64
-		     ",\"create_time\":%" PRId64 ",\"create_time_ms\":%" PRId64
-		     ",\"price\":\"%s\",\"contract\":\"%s\"}]}",
-		     now_ms / 1000, now_ms, t.buyer_maker ? "-" : "", t.qty / GATE_CONTRACT, t.id,
-		     now_ms / 1000, now_ms, px, pair);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	if (!m->spot)
+		return sim_dialect_print(
+			buf, len,
+			"{\"channel\":\"futures.trades\",\"event\":\"update\",\"time\":%" PRId64
+			",\"time_ms\":%" PRId64 ",\"result\":[{\"size\":%s%" PRId64
+			",\"id\":%" PRIu64 ",\"create_time\":%" PRId64
+			",\"create_time_ms\":%" PRId64 ",\"price\":\"%s\",\"contract\":\"%s\"}]}",
+			now_ms / 1000, now_ms, x.t.buyer_maker ? "-" : "", x.t.qty / GATE_CONTRACT,
+			x.t.id, now_ms / 1000, now_ms, x.px, pair);
+	return sim_dialect_print(
+		buf, len,
+		"{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+		",\"channel\":\"spot.trades\",\"event\":\"update\",\"result\":{"
+		"\"id\":%" PRIu64 ",\"id_market\":%" PRIu64 ",\"create_time\":%" PRId64
+		",\"create_time_ms\":\"%" PRId64 ".000\",\"side\":\"%s\","
+		"\"currency_pair\":\"%s\",\"amount\":\"%s\",\"price\":\"%s\","
+		"\"range\":\"%" PRIu64 "-%" PRIu64 "\"}}",
+		now_ms / 1000, now_ms, x.t.id, x.t.id, now_ms / 1000, now_ms,
+		x.t.buyer_maker ? "sell" : "buy", pair, x.qty, x.px, x.t.id, x.t.id);
 }
 
-static int gate_futures_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+/* A book ticker of market m: spot's quantities are strings, the futures'
+ * integers (contracts). */
+static int gate_bbo_on(const struct gate_market *m, struct sim_venue *v, uint32_t i, int64_t now_ms,
+		       char *buf, size_t len)
 {
-	struct sim_bbo q;
-	char b[40], a[40], pair[SIM_NATIVE_MAX];
-	int n;
+	struct sim_bbo_text x;
+	char pair[SIM_NATIVE_MAX], bq[48], aq[48];
 
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec(q.bid, 8, b, sizeof(b));
-	sim_dec(q.ask, 8, a, sizeof(a));
+	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
 	gate_pair(v, i, pair, sizeof(pair));
-	n = snprintf(buf, len,
-		     "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
-		     ",\"channel\":\"futures.book_ticker\",\"event\":\"update\",\"result\":{"
-		     "\"t\":%" PRId64 ",\"u\":%" PRIu64 ",\"s\":\"%s\",\"b\":\"%s\",\"B\":%" PRId64
-		     ",\"a\":\"%s\",\"A\":%" PRId64 "}}",
-		     now_ms / 1000, now_ms, now_ms, q.update_id, pair, b, q.bid_qty / GATE_CONTRACT,
-		     a, q.ask_qty / GATE_CONTRACT);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	if (m->spot) {
+		snprintf(bq, sizeof(bq), "\"%s\"", x.bid_qty);
+		snprintf(aq, sizeof(aq), "\"%s\"", x.ask_qty);
+	} else {
+		snprintf(bq, sizeof(bq), "%" PRId64, x.q.bid_qty / GATE_CONTRACT);
+		snprintf(aq, sizeof(aq), "%" PRId64, x.q.ask_qty / GATE_CONTRACT);
+	}
+	return sim_dialect_print(buf, len,
+				 "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+				 ",\"channel\":\"%s.book_ticker\",\"event\":\"update\",\"result\":{"
+				 "\"t\":%" PRId64 ",\"u\":%" PRIu64 ",\"s\":\"%s\",\"b\":\"%s\","
+				 "\"B\":%s,\"a\":\"%s\",\"A\":%s}}",
+				 now_ms / 1000, now_ms, m->prefix, now_ms, x.q.update_id, pair,
+				 x.bid, bq, x.ask, aq);
 }
 
 static int gate_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		      uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char px[40], qty[40], pair[SIM_NATIVE_MAX];
-	int n;
+	return gate_trade_on(&gate_spot, v, i, now_ms, extra_decimals, id, buf, len);
+}
 
-	sim_venue_next_trade(v, i, id, &t);
-	sim_price(t.px, extra_decimals, px, sizeof(px));
-	sim_dec(t.qty, 8, qty, sizeof(qty));
-	gate_pair(v, i, pair, sizeof(pair));
-	n = snprintf(buf, len,
-		     "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
-		     ",\"channel\":\"spot.trades\",\"event\":\"update\",\"result\":{\"id\":%" PRIu64
-		     ",\"id_market\":%" PRIu64 ",\"create_time\":%" PRId64
-		     ",\"create_time_ms\":\"%" PRId64 ".000\",\"side\":\"%s\",\"currency_pair\":"
-		     "\"%s\",\"amount\":\"%s\",\"price\":\"%s\",\"range\":\"%" PRIu64 "-%" PRIu64
-		     "\"}}",
-		     now_ms / 1000, now_ms, t.id, t.id, now_ms / 1000, now_ms,
-		     t.buyer_maker ? "sell" : "buy", pair, qty, px, t.id, t.id);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+static int gate_futures_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
+			      uint64_t id, char *buf, size_t len)
+{
+	return gate_trade_on(&gate_futures, v, i, now_ms, extra_decimals, id, buf, len);
 }
 
 static int gate_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
-	char b[40], bq[40], a[40], aq[40], pair[SIM_NATIVE_MAX];
-	int n;
+	return gate_bbo_on(&gate_spot, v, i, now_ms, buf, len);
+}
 
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec(q.bid, 8, b, sizeof(b));
-	sim_dec(q.ask, 8, a, sizeof(a));
-	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
-	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
-	gate_pair(v, i, pair, sizeof(pair));
-	n = snprintf(
-		buf, len,
-		"{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
-		",\"channel\":\"spot.book_ticker\",\"event\":\"update\",\"result\":{\"t\":%" PRId64
-		",\"u\":%" PRIu64 ",\"s\":\"%s\",\"b\":\"%s\",\"B\":\"%s\",\"a\":\"%s\","
-		"\"A\":\"%s\"}}",
-		now_ms / 1000, now_ms, now_ms, q.update_id, pair, b, bq, a, aq);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+static int gate_futures_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
+{
+	return gate_bbo_on(&gate_futures, v, i, now_ms, buf, len);
 }
 
 /* A --replay line: the channel names the stream, currency_pair or s the pair. */
@@ -340,8 +335,7 @@ const struct sim_dialect sim_dialect_gateio = {
 	.trade = gate_trade,
 	.bbo = gate_bbo,
 	.classify = gate_classify,
-	.ping = NULL, /* protocol-level pings; the client may send spot.ping */
-	.frame = NULL,
+	/* no .ping: protocol-level pings; the client may send spot.ping */
 };
 
 const struct sim_dialect sim_dialect_gateio_futures = {
@@ -351,6 +345,5 @@ const struct sim_dialect sim_dialect_gateio_futures = {
 	.trade = gate_futures_trade,
 	.bbo = gate_futures_bbo,
 	.classify = gate_classify,
-	.ping = NULL, /* "The server will initiate a ping message actively" */
-	.frame = NULL,
+	/* no .ping: "The server will initiate a ping message actively" */
 };

@@ -52,25 +52,20 @@ static void kr_pair(const struct sim_symbol *s, char *out, size_t len)
 }
 
 static int kr_ticker_text(struct sim_venue *v, uint32_t i, const char *type,
-			  const struct sim_bbo *q, int64_t ms, char *buf, size_t len)
+			  const struct sim_bbo_text *x, int64_t ms, char *buf, size_t len)
 {
-	char pair[SIM_NATIVE_MAX], b[40], bq[40], a[40], aq[40], last[40], ts[40];
-	int n;
+	char pair[SIM_NATIVE_MAX], last[40], ts[40];
 
 	kr_pair(&v->sym[i], pair, sizeof(pair));
-	sim_dec_trim(q->bid, 8, b, sizeof(b));
-	sim_dec_trim(q->bid_qty, 8, bq, sizeof(bq));
-	sim_dec_trim(q->ask, 8, a, sizeof(a));
-	sim_dec_trim(q->ask_qty, 8, aq, sizeof(aq));
 	sim_dec_trim(v->sym[i].px, 8, last, sizeof(last));
 	sim_rfc3339(ms, ts, sizeof(ts));
-	n = snprintf(buf, len,
-		     "{\"channel\":\"ticker\",\"type\":\"%s\",\"data\":[{\"symbol\":\"%s\","
-		     "\"bid\":%s,\"bid_qty\":%s,\"ask\":%s,\"ask_qty\":%s,\"last\":%s,"
-		     "\"volume\":1234.5678,\"vwap\":%s,\"low\":%s,\"high\":%s,\"change\":0.0,"
-		     "\"change_pct\":0.0,\"timestamp\":\"%s\"}]}",
-		     type, pair, b, bq, a, aq, last, last, last, last, ts);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	return sim_dialect_print(
+		buf, len,
+		"{\"channel\":\"ticker\",\"type\":\"%s\",\"data\":[{\"symbol\":\"%s\","
+		"\"bid\":%s,\"bid_qty\":%s,\"ask\":%s,\"ask_qty\":%s,\"last\":%s,"
+		"\"volume\":1234.5678,\"vwap\":%s,\"low\":%s,\"high\":%s,\"change\":0.0,"
+		"\"change_pct\":0.0,\"timestamp\":\"%s\"}]}",
+		type, pair, x->bid, x->bid_qty, x->ask, x->ask_qty, last, last, last, last, ts);
 }
 
 /* The ack or reject of one symbol of a request. */
@@ -96,11 +91,11 @@ static void kr_answer(struct sim_replies *out, const char *method, const char *c
 /* A ticker snapshot of symbol i: a fresh BBO step, sent as data. */
 static void kr_snapshot(struct sim_venue *v, uint32_t i, int64_t ms, struct sim_replies *out)
 {
-	struct sim_bbo q;
+	struct sim_bbo_text x;
 	char text[1024];
 
-	sim_venue_next_bbo(v, i, &q);
-	if (kr_ticker_text(v, i, "snapshot", &q, ms, text, sizeof(text)) > 0)
+	sim_dialect_bbo_step(v, i, SIM_TEXT_TRIM, &x);
+	if (kr_ticker_text(v, i, "snapshot", &x, ms, text, sizeof(text)) > 0)
 		sim_reply_data(out, v, ms, "%s", text);
 }
 
@@ -152,8 +147,7 @@ static int kr_subscribe(struct sim_venue *v, json_t *root, int on, uint8_t *subs
 static int kr_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 		      struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	const char *method = json_string_value(json_object_get(root, "method"));
 	json_t *jid = json_object_get(root, "req_id");
 	char rid[48] = "", ts[40];
@@ -183,43 +177,34 @@ static int kr_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *s
 static int kr_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		    uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char pair[SIM_NATIVE_MAX], px[48], qty[40], ts[40];
-	int n;
+	struct sim_trade_text x;
+	char pair[SIM_NATIVE_MAX], ts[40];
 
-	sim_venue_next_trade(v, i, id, &t);
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_TRIM, &x);
 	kr_pair(&v->sym[i], pair, sizeof(pair));
-	if (extra_decimals > 0)
-		sim_price(t.px, extra_decimals, px, sizeof(px));
-	else
-		sim_dec_trim(t.px, 8, px, sizeof(px));
-	sim_dec_trim(t.qty, 8, qty, sizeof(qty));
 	sim_rfc3339(now_ms, ts, sizeof(ts));
-	n = snprintf(
+	return sim_dialect_print(
 		buf, len,
-		"{\"channel\":\"trade\",\"type\":\"update\",\"data\":[{\"symbol\":\"%s\","
-		"\"side\":\"%s\",\"price\":%s,\"qty\":%s,\"ord_type\":\"%s\",\"trade_id\":%" PRIu64
-		",\"timestamp\":\"%s\"}]}",
-		pair, t.buyer_maker ? "sell" : "buy", px, qty, t.id & 1 ? "market" : "limit", t.id,
-		ts);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+		"{\"channel\":\"trade\",\"type\":\"update\",\"data\":[{\"symbol\":"
+		"\"%s\",\"side\":\"%s\",\"price\":%s,\"qty\":%s,\"ord_type\":\"%s\","
+		"\"trade_id\":%" PRIu64 ",\"timestamp\":\"%s\"}]}",
+		pair, x.t.buyer_maker ? "sell" : "buy", x.px, x.qty,
+		x.t.id & 1 ? "market" : "limit", x.t.id, ts);
 }
 
 static int kr_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
+	struct sim_bbo_text x;
 
-	sim_venue_next_bbo(v, i, &q);
-	return kr_ticker_text(v, i, "update", &q, now_ms, buf, len);
+	sim_dialect_bbo_step(v, i, SIM_TEXT_TRIM, &x);
+	return kr_ticker_text(v, i, "update", &x, now_ms, buf, len);
 }
 
 /* --replay lines: the first "symbol" names it; the channel gives the kind. */
 static int kr_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	*kind = memmem(msg, n, "\"channel\":\"trade\"", 17)    ? SIM_STREAM_TRADE
-		: memmem(msg, n, "\"channel\":\"ticker\"", 18) ? SIM_STREAM_BBO
-							       : 0;
-	return sim_venue_symbol_after(v, msg, n, "\"symbol\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "\"channel\":\"trade\"",
+					   "\"channel\":\"ticker\"", "\"symbol\":\"", kind);
 }
 
 /* {"channel":"heartbeat"} once a second on a connection subscribed to
@@ -253,8 +238,7 @@ const struct sim_dialect sim_dialect_kraken = {
 	.trade = kr_trade,
 	.bbo = kr_bbo,
 	.classify = kr_classify,
-	.ping = NULL, /* the client pings ({"method":"ping"}); no server ping documented */
-	.frame = NULL,
+	/* no .ping: the client pings ({"method":"ping"}); no server ping documented */
 	.beat = kr_beat,
 	.hello = kr_hello,
 };

@@ -43,18 +43,9 @@
  * stream bit; -EINVAL not a channel we serve, -ENOENT unknown symbol. */
 static int mexc_channel(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
 {
-	const char *rate;
+	const char *rate = sim_dialect_prefixed(s, MX_DEALS, MX_BOOK, bit);
 
-	if (strncmp(s, MX_DEALS, sizeof(MX_DEALS) - 1) == 0) {
-		*bit = SIM_STREAM_TRADE;
-		rate = s + sizeof(MX_DEALS) - 1;
-	} else if (strncmp(s, MX_BOOK, sizeof(MX_BOOK) - 1) == 0) {
-		*bit = SIM_STREAM_BBO;
-		rate = s + sizeof(MX_BOOK) - 1;
-	} else {
-		return -EINVAL;
-	}
-	if (strncmp(rate, "100ms@", 6) != 0 && strncmp(rate, "10ms@", 5) != 0)
+	if (!rate || (strncmp(rate, "100ms@", 6) != 0 && strncmp(rate, "10ms@", 5) != 0))
 		return -EINVAL;
 	rate = strchr(rate, '@') + 1;
 	for (const char *c = rate; *c; c++)
@@ -119,8 +110,7 @@ static int mexc_subscribe(struct sim_venue *v, json_t *params, int on, uint8_t *
 static int mexc_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 			struct sim_replies *out)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(msg, n, 0, &jerr);
+	json_t *root = json_loadb(msg, n, 0, NULL);
 	json_t *jid = root ? json_object_get(root, "id") : NULL;
 	json_int_t id =
 		json_is_integer(jid) && json_integer_value(jid) >= 0 ? json_integer_value(jid) : 0;
@@ -152,51 +142,36 @@ static int mexc_request(struct sim_venue *v, const char *msg, size_t n, uint8_t 
 static int mexc_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		      uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char px[40], qty[40];
-	int n;
+	struct sim_trade_text x;
 
-	sim_venue_next_trade(v, i, id, &t);
-	sim_price(t.px, extra_decimals, px, sizeof(px));
-	sim_dec(t.qty, 8, qty, sizeof(qty));
-	n = snprintf(buf, len,
-		     "{\"channel\":\"" MX_DEALS "100ms@%s\",\"publicdeals\":{\"dealsList\":["
-		     "{\"price\":\"%s\",\"quantity\":\"%s\",\"tradetype\":%d,\"time\":%" PRId64
-		     ",\"tradeid\":\"%" PRIu64 "\"}],\"eventtype\":\"" MX_DEALS "100ms\"},"
-		     "\"symbol\":\"%s\",\"sendtime\":%" PRId64 "}",
-		     v->sym[i].native, px, qty, t.buyer_maker ? 2 : 1, now_ms, t.id,
-		     v->sym[i].native, now_ms);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(
+		buf, len,
+		"{\"channel\":\"" MX_DEALS "100ms@%s\",\"publicdeals\":{\"dealsList\":["
+		"{\"price\":\"%s\",\"quantity\":\"%s\",\"tradetype\":%d,\"time\":%" PRId64
+		",\"tradeid\":\"%" PRIu64 "\"}],\"eventtype\":\"" MX_DEALS "100ms\"},"
+		"\"symbol\":\"%s\",\"sendtime\":%" PRId64 "}",
+		v->sym[i].native, x.px, x.qty, x.t.buyer_maker ? 2 : 1, now_ms, x.t.id,
+		v->sym[i].native, now_ms);
 }
 
 static int mexc_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
-	char b[40], bq[40], a[40], aq[40];
-	int n;
+	struct sim_bbo_text x;
 
-	sim_venue_next_bbo(v, i, &q);
-	sim_dec(q.bid, 8, b, sizeof(b));
-	sim_dec(q.ask, 8, a, sizeof(a));
-	sim_dec(q.bid_qty, 8, bq, sizeof(bq));
-	sim_dec(q.ask_qty, 8, aq, sizeof(aq));
-	n = snprintf(buf, len,
-		     "{\"channel\":\"" MX_BOOK "100ms@%s\",\"publicbookticker\":{\"bidprice\":"
-		     "\"%s\",\"bidquantity\":\"%s\",\"askprice\":\"%s\",\"askquantity\":\"%s\"},"
-		     "\"symbol\":\"%s\",\"sendtime\":%" PRId64 "}",
-		     v->sym[i].native, b, bq, a, aq, v->sym[i].native, now_ms);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	sim_dialect_bbo_step(v, i, SIM_TEXT_FULL, &x);
+	return sim_dialect_print(
+		buf, len,
+		"{\"channel\":\"" MX_BOOK "100ms@%s\",\"publicbookticker\":{\"bidprice\":"
+		"\"%s\",\"bidquantity\":\"%s\",\"askprice\":\"%s\",\"askquantity\":\"%s\"},"
+		"\"symbol\":\"%s\",\"sendtime\":%" PRId64 "}",
+		v->sym[i].native, x.bid, x.bid_qty, x.ask, x.ask_qty, v->sym[i].native, now_ms);
 }
 
 static int mexc_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	if (memmem(msg, n, "\"publicdeals\"", 13))
-		*kind = SIM_STREAM_TRADE;
-	else if (memmem(msg, n, "\"publicbookticker\"", 18))
-		*kind = SIM_STREAM_BBO;
-	else
-		*kind = 0;
-	return sim_venue_symbol_after(v, msg, n, "\"symbol\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "\"publicdeals\"", "\"publicbookticker\"",
+					   "\"symbol\":\"", kind);
 }
 
 static char *mexc_str(json_t *o, const char *key)
@@ -269,14 +244,13 @@ static int mexc_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind
 		      size_t n, struct sim_buf *out, uint8_t *opcode)
 {
 	uint8_t buf[MX_FRAME_MAX];
-	json_error_t jerr;
 	json_t *root;
 	int len;
 
 	(void)v, (void)mode;
 	if (sym < 0 || !kind)
 		return 0;
-	root = json_loadb(p, n, 0, &jerr);
+	root = json_loadb(p, n, 0, NULL);
 	len = json_is_object(root) ? mexc_encode(root, buf, sizeof(buf)) : -EINVAL;
 	json_decref(root);
 	if (len == -EINVAL)
@@ -294,6 +268,5 @@ const struct sim_dialect sim_dialect_mexc = {
 	.trade = mexc_trade,
 	.bbo = mexc_bbo,
 	.classify = mexc_classify,
-	.ping = NULL, /* the client pings ({"method":"PING"}); the server sends none */
-	.frame = mexc_frame,
+	.frame = mexc_frame, /* no .ping: the client pings ({"method":"PING"}), the server not */
 };

@@ -36,23 +36,16 @@
 
 #define OKX_CONN_ID "a4d3ae55"
 
-static int okx_bbo_text(struct sim_venue *v, uint32_t i, const struct sim_bbo *q, int64_t ms,
+static int okx_bbo_text(struct sim_venue *v, uint32_t i, const struct sim_bbo_text *x, int64_t ms,
 			char *buf, size_t len)
 {
-	char b[40], bq[40], a[40], aq[40];
-	int n;
-
-	sim_dec_trim(q->bid, 8, b, sizeof(b));
-	sim_dec_trim(q->bid_qty, 8, bq, sizeof(bq));
-	sim_dec_trim(q->ask, 8, a, sizeof(a));
-	sim_dec_trim(q->ask_qty, 8, aq, sizeof(aq));
-	n = snprintf(buf, len,
-		     "{\"arg\":{\"channel\":\"bbo-tbt\",\"instId\":\"%s\"},\"data\":[{\"asks\":[["
-		     "\"%s\",\"%s\",\"0\",\"%u\"]],\"bids\":[[\"%s\",\"%s\",\"0\",\"%u\"]],\"ts\":"
-		     "\"%" PRId64 "\",\"seqId\":%" PRIu64 "}]}",
-		     v->sym[i].norm, a, aq, (unsigned)(q->update_id % 7 + 1), b, bq,
-		     (unsigned)(q->update_id % 5 + 1), ms, ++v->sym[i].seq);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	return sim_dialect_print(
+		buf, len,
+		"{\"arg\":{\"channel\":\"bbo-tbt\",\"instId\":\"%s\"},\"data\":[{"
+		"\"asks\":[[\"%s\",\"%s\",\"0\",\"%u\"]],\"bids\":[[\"%s\",\"%s\",\"0\","
+		"\"%u\"]],\"ts\":\"%" PRId64 "\",\"seqId\":%" PRIu64 "}]}",
+		v->sym[i].norm, x->ask, x->ask_qty, (unsigned)(x->q.update_id % 7 + 1), x->bid,
+		x->bid_qty, (unsigned)(x->q.update_id % 5 + 1), ms, ++v->sym[i].seq);
 }
 
 static void okx_error(struct sim_replies *out, const char *id, const char *code, const char *msg)
@@ -125,7 +118,7 @@ static int okx_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *sub
 		uint8_t bit;
 		int sym;
 		char text[512];
-		struct sim_bbo q;
+		struct sim_bbo_text x;
 
 		if (okx_arg(v, arg, id, &sym, &bit, out) < 0)
 			continue; /* checked above: cannot happen */
@@ -138,8 +131,8 @@ static int okx_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *sub
 		if (!on || bit != SIM_STREAM_BBO || subs[sym] & bit)
 			continue;
 		subs[sym] |= bit; /* once per instrument, even if named twice */
-		sim_venue_next_bbo(v, (uint32_t)sym, &q);
-		if (okx_bbo_text(v, (uint32_t)sym, &q, ms, text, sizeof(text)) > 0)
+		sim_dialect_bbo_step(v, (uint32_t)sym, SIM_TEXT_TRIM, &x);
+		if (okx_bbo_text(v, (uint32_t)sym, &x, ms, text, sizeof(text)) > 0)
 			sim_reply_data(out, v, ms, "%s", text);
 	}
 	memcpy(subs, next, sizeof(next));
@@ -149,7 +142,6 @@ static int okx_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *sub
 static int okx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 		       struct sim_replies *out)
 {
-	json_error_t jerr;
 	json_t *root, *jid;
 	const char *op;
 	char id[64] = "";
@@ -159,7 +151,7 @@ static int okx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *
 		sim_reply_add(out, "pong");
 		return SIM_REQ_PING;
 	}
-	root = json_loadb(msg, n, 0, &jerr);
+	root = json_loadb(msg, n, 0, NULL);
 	jid = json_object_get(root, "id");
 	if (json_is_string(jid) && json_string_length(jid) <= 32)
 		snprintf(id, sizeof(id), "\"id\":\"%s\",", json_string_value(jid));
@@ -175,41 +167,32 @@ static int okx_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *
 static int okx_trade(struct sim_venue *v, uint32_t i, int64_t now_ms, int extra_decimals,
 		     uint64_t id, char *buf, size_t len)
 {
-	struct sim_trade t;
-	char px[48], qty[40];
-	int n;
+	struct sim_trade_text x;
 
-	sim_venue_next_trade(v, i, id, &t);
-	if (extra_decimals > 0)
-		sim_price(t.px, extra_decimals, px, sizeof(px));
-	else
-		sim_dec_trim(t.px, 8, px, sizeof(px));
-	sim_dec_trim(t.qty, 8, qty, sizeof(qty));
-	n = snprintf(
+	sim_dialect_trade_step(v, i, id, extra_decimals, SIM_TEXT_TRIM, &x);
+	return sim_dialect_print(
 		buf, len,
-		"{\"arg\":{\"channel\":\"trades\",\"instId\":\"%s\"},\"data\":[{\"instId\":"
-		"\"%s\",\"tradeId\":\"%" PRIu64 "\",\"px\":\"%s\",\"sz\":\"%s\",\"side\":\"%s\","
-		"\"ts\":\"%" PRId64 "\",\"count\":\"1\",\"source\":\"0\",\"seqId\":%" PRIu64 "}]}",
-		v->sym[i].norm, v->sym[i].norm, t.id, px, qty, t.buyer_maker ? "sell" : "buy",
-		now_ms, ++v->sym[i].seq);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+		"{\"arg\":{\"channel\":\"trades\",\"instId\":\"%s\"},\"data\":[{"
+		"\"instId\":\"%s\",\"tradeId\":\"%" PRIu64 "\",\"px\":\"%s\",\"sz\":\"%s\","
+		"\"side\":\"%s\",\"ts\":\"%" PRId64 "\",\"count\":\"1\",\"source\":\"0\","
+		"\"seqId\":%" PRIu64 "}]}",
+		v->sym[i].norm, v->sym[i].norm, x.t.id, x.px, x.qty,
+		x.t.buyer_maker ? "sell" : "buy", now_ms, ++v->sym[i].seq);
 }
 
 static int okx_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, char *buf, size_t len)
 {
-	struct sim_bbo q;
+	struct sim_bbo_text x;
 
-	sim_venue_next_bbo(v, i, &q);
-	return okx_bbo_text(v, i, &q, now_ms, buf, len);
+	sim_dialect_bbo_step(v, i, SIM_TEXT_TRIM, &x);
+	return okx_bbo_text(v, i, &x, now_ms, buf, len);
 }
 
 /* --replay lines: "instId" names the symbol, the channel the kind. */
 static int okx_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
-	*kind = memmem(msg, n, "\"channel\":\"trades\"", 18)	? SIM_STREAM_TRADE
-		: memmem(msg, n, "\"channel\":\"bbo-tbt\"", 19) ? SIM_STREAM_BBO
-								: 0;
-	return sim_venue_symbol_after(v, msg, n, "\"instId\":\"");
+	return sim_dialect_classify_marked(v, msg, n, "\"channel\":\"trades\"",
+					   "\"channel\":\"bbo-tbt\"", "\"instId\":\"", kind);
 }
 
 const struct sim_dialect sim_dialect_okx = {
@@ -219,7 +202,5 @@ const struct sim_dialect sim_dialect_okx = {
 	.trade = okx_trade,
 	.bbo = okx_bbo,
 	.classify = okx_classify,
-	.ping = NULL, /* the client pings with the text "ping"; none from the server */
-	.frame = NULL,
-	.beat = NULL,
+	/* no .ping: the client pings with the text "ping"; none from the server */
 };

@@ -171,8 +171,9 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *   trade     symbol i's next trade: calls sim_venue_next_trade (id != 0
  *             with --numbered) and prints it; extra_decimals > 0 prints the
  *             price with sim_price(px, extra_decimals) (badprecision).
- *             Returns the length or -ENOSPC, never a truncated message.
- *   bbo       the same for sim_venue_next_bbo.
+ *             Returns the length or -ENOSPC, never a truncated message
+ *             (sim_dialect_trade_step and sim_dialect_print do all that).
+ *   bbo       the same for sim_venue_next_bbo (sim_dialect_bbo_step).
  *             Both leave the step in v->last for --record (price, qty,
  *             side, id, time): a dialect printing the trade id otherwise
  *             than in decimal copies the text it printed to v->last.id; one
@@ -195,6 +196,10 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             channel, Coinbase's heartbeat per product): replies, 0 or more.
  *   hello     optional: what the venue sends as soon as a connection is
  *             open (Kraken's status message): replies, 0 or more.
+ *
+ * Optional hooks a dialect does not have are left out of its initializer.
+ * What several dialects need is in dialect.c (below): a step with its numbers
+ * as text, printing whole or -ENOSPC, the stream-name parsers, classify by key.
  *
  * A request may answer with data too (a venue's snapshot on subscribe):
  * sim_reply_data adds it, printed from v->last, and it is sent, counted and
@@ -248,6 +253,62 @@ struct sim_dialect {
  * one path in d->paths exactly (mode 0). 0 or an HTTP status (404). */
 int sim_dialect_route(const struct sim_dialect *d, struct sim_venue *v, const char *target,
 		      uint8_t *subs, int *mode);
+
+/* ---- helpers shared by dialects (dialect.c) ---------------------------------------- */
+
+/* A walk step and its numbers as text, for a dialect to print: full prints
+ * every one of the 8 decimals (sim_dec), trim drops the trailing zeros
+ * (sim_dec_trim); a badprecision price (extra_decimals > 0) is sim_price's
+ * either way. */
+#define SIM_TEXT_FULL 0
+#define SIM_TEXT_TRIM 1
+
+struct sim_trade_text {
+	struct sim_trade t;
+	char px[48], qty[40];
+};
+
+struct sim_bbo_text {
+	struct sim_bbo q;
+	char bid[40], bid_qty[40], ask[40], ask_qty[40];
+};
+
+/* sim_venue_next_trade / sim_venue_next_bbo of symbol i, with the text. */
+void sim_dialect_trade_step(struct sim_venue *v, uint32_t i, uint64_t id, int extra_decimals,
+			    int trim, struct sim_trade_text *x);
+void sim_dialect_bbo_step(struct sim_venue *v, uint32_t i, int trim, struct sim_bbo_text *x);
+/* A hook's message into buf (printf format): its length, or -ENOSPC when it
+ * does not fit (never a truncated message). */
+__attribute__((format(printf, 3, 4))) int sim_dialect_print(char *buf, size_t len, const char *fmt,
+							    ...);
+/* A stream name: the symbol part of s after trade_prefix (*bit
+ * SIM_STREAM_TRADE) or bbo_prefix (SIM_STREAM_BBO); NULL for another one. */
+const char *sim_dialect_prefixed(const char *s, const char *trade_prefix, const char *bbo_prefix,
+				 uint8_t *bit);
+/* The same for "SYMBOL@trade" / "SYMBOL@bookTicker" (Binance, BingX): the
+ * '@', or NULL. */
+const char *sim_dialect_at_stream(const char *s, uint8_t *bit);
+/* classify for a venue whose messages name their stream under key
+ * ("\"topic\":\""): parse (the dialect's subscribe parser) turns that name into
+ * symbol and kind. The symbol index, or -ENOENT (kind 0). */
+int sim_dialect_classify_by(struct sim_venue *v, const char *msg, size_t n, const char *key,
+			    int (*parse)(struct sim_venue *v, const char *name, int *sym,
+					 uint8_t *bit),
+			    uint8_t *kind);
+/* classify for a venue whose messages carry a mark of their kind (trade_mark
+ * first, then bbo_mark; neither: kind 0) and the symbol after sym_key: the
+ * symbol index or -ENOENT. */
+int sim_dialect_classify_marked(struct sim_venue *v, const char *msg, size_t n,
+				const char *trade_mark, const char *bbo_mark, const char *sym_key,
+				uint8_t *kind);
+/* A UUID's text ("8-4-4-4-12" hex digits) from the bits of h and g, with
+ * the version and variant digits given ('4', 'a'). */
+void sim_dialect_uuid(uint64_t h, uint64_t g, char version, char variant, char *out, size_t len);
+/* Binance's combined-stream wrapper {"stream":"btcusdt@SUFFIX","data":p}
+ * around a data message of symbol sym (binance.c; USD-M names its trade
+ * stream aggTrade). Returns 1 (out filled) or -ENOMEM. */
+int sim_binance_combined(const struct sim_venue *v, int sym, const char *suffix, const void *p,
+			 size_t n, struct sim_buf *out, uint8_t *opcode);
 
 extern const struct sim_dialect sim_dialect_binance;
 extern const struct sim_dialect sim_dialect_coinbase;
@@ -469,6 +530,11 @@ extern const struct sim_cmd sim_fault_cmds[];
 extern const size_t sim_fault_ncmds;
 /* Number in [lo, hi] in the tools' count grammar; 0 or -EINVAL. */
 int sim_control_int(const char *s, long lo, long hi, long *out);
+/* A command's one number argument (a1) in [lo, hi]: 0, or -EINVAL with
+ * "error " and the usage (printf format) written to reply. */
+__attribute__((format(printf, 7, 8))) int sim_control_arg(const struct sim_cmd_args *c, long lo,
+							  long hi, long *out, char *reply,
+							  size_t len, const char *usage, ...);
 
 /* Executes one command line; writes "ok ..." or "error ..." into reply. */
 void sim_control_exec(struct sim_server *s, const char *line, char *reply, size_t len);

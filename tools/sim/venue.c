@@ -62,49 +62,50 @@ void sim_dialect_names(char *out, size_t len)
 					sim_dialects[i]->name);
 }
 
-int sim_reply_add(struct sim_replies *r, const char *fmt, ...)
+/* Appends one reply: its index, or -ENOSPC (nothing added). */
+static int venue_reply_vadd(struct sim_replies *r, const char *fmt, va_list ap)
 {
-	va_list ap;
 	size_t room = sizeof(r->text) - r->used;
 	int n;
 
 	if (r->n >= SIM_REPLIES_MAX || room == 0)
 		return -ENOSPC;
-	va_start(ap, fmt);
 	n = vsnprintf(r->text + r->used, room, fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n >= room) {
 		r->text[r->used] = '\0';
 		return -ENOSPC;
 	}
 	r->off[r->n] = r->used;
-	r->len[r->n++] = (size_t)n;
+	r->len[r->n] = (size_t)n;
 	r->used += (size_t)n + 1;
-	return 0;
+	return (int)r->n++;
+}
+
+int sim_reply_add(struct sim_replies *r, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = venue_reply_vadd(r, fmt, ap);
+	va_end(ap);
+	return k < 0 ? k : 0;
 }
 
 int sim_reply_data(struct sim_replies *r, const struct sim_venue *v, int64_t ms, const char *fmt,
 		   ...)
 {
 	va_list ap;
-	size_t room = sizeof(r->text) - r->used;
-	int n;
+	int k;
 
-	if (r->n >= SIM_REPLIES_MAX || room == 0)
-		return -ENOSPC;
 	va_start(ap, fmt);
-	n = vsnprintf(r->text + r->used, room, fmt, ap);
+	k = venue_reply_vadd(r, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= room) {
-		r->text[r->used] = '\0';
-		return -ENOSPC;
-	}
-	r->data[r->n] = v->last;
-	r->data[r->n].ms = ms;
-	r->data[r->n].snapshot = 1;
-	r->off[r->n] = r->used;
-	r->len[r->n++] = (size_t)n;
-	r->used += (size_t)n + 1;
+	if (k < 0)
+		return k;
+	r->data[k] = v->last;
+	r->data[k].ms = ms;
+	r->data[k].snapshot = 1;
 	return 0;
 }
 

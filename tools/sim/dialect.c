@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dialect.c: helpers shared by mdbus-sim's dialects (binance.c, ...): a
+ * walk step with its numbers as text, a message printed whole or not at
+ * all, the stream-name parsers two or more venues share, and classify for
+ * venues that name the stream in one key or mark each kind of message.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim.h"
+
+/* A number at 8 decimals as the dialect prints it. */
+static void dialect_dec(int64_t m, int trim, char *out, size_t len)
+{
+	if (trim)
+		sim_dec_trim(m, 8, out, len);
+	else
+		sim_dec(m, 8, out, len);
+}
+
+void sim_dialect_trade_step(struct sim_venue *v, uint32_t i, uint64_t id, int extra_decimals,
+			    int trim, struct sim_trade_text *x)
+{
+	sim_venue_next_trade(v, i, id, &x->t);
+	/* sim_price: every decimal, and badprecision's extra ones (never trimmed) */
+	if (extra_decimals > 0 || !trim)
+		sim_price(x->t.px, extra_decimals, x->px, sizeof(x->px));
+	else
+		sim_dec_trim(x->t.px, 8, x->px, sizeof(x->px));
+	dialect_dec(x->t.qty, trim, x->qty, sizeof(x->qty));
+}
+
+void sim_dialect_bbo_step(struct sim_venue *v, uint32_t i, int trim, struct sim_bbo_text *x)
+{
+	sim_venue_next_bbo(v, i, &x->q);
+	dialect_dec(x->q.bid, trim, x->bid, sizeof(x->bid));
+	dialect_dec(x->q.bid_qty, trim, x->bid_qty, sizeof(x->bid_qty));
+	dialect_dec(x->q.ask, trim, x->ask, sizeof(x->ask));
+	dialect_dec(x->q.ask_qty, trim, x->ask_qty, sizeof(x->ask_qty));
+}
+
+int sim_dialect_print(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+const char *sim_dialect_prefixed(const char *s, const char *trade_prefix, const char *bbo_prefix,
+				 uint8_t *bit)
+{
+	size_t t = strlen(trade_prefix), b = strlen(bbo_prefix);
+
+	if (strncmp(s, trade_prefix, t) == 0) {
+		*bit = SIM_STREAM_TRADE;
+		return s + t;
+	}
+	if (strncmp(s, bbo_prefix, b) == 0) {
+		*bit = SIM_STREAM_BBO;
+		return s + b;
+	}
+	return NULL;
+}
+
+const char *sim_dialect_at_stream(const char *s, uint8_t *bit)
+{
+	const char *at = s ? strchr(s, '@') : NULL;
+
+	if (!at)
+		return NULL;
+	if (strcmp(at + 1, "trade") == 0)
+		*bit = SIM_STREAM_TRADE;
+	else if (strcmp(at + 1, "bookTicker") == 0)
+		*bit = SIM_STREAM_BBO;
+	else
+		return NULL;
+	return at;
+}
+
+int sim_dialect_classify_by(struct sim_venue *v, const char *msg, size_t n, const char *key,
+			    int (*parse)(struct sim_venue *v, const char *name, int *sym,
+					 uint8_t *bit),
+			    uint8_t *kind)
+{
+	char name[SIM_NATIVE_MAX + 16];
+	int sym = -1;
+
+	*kind = 0;
+	if (sim_json_str_after(msg, n, key, name, sizeof(name)) < 0 ||
+	    parse(v, name, &sym, kind) < 0) {
+		*kind = 0;
+		return -ENOENT;
+	}
+	return sym;
+}
+
+int sim_dialect_classify_marked(struct sim_venue *v, const char *msg, size_t n,
+				const char *trade_mark, const char *bbo_mark, const char *sym_key,
+				uint8_t *kind)
+{
+	*kind = memmem(msg, n, trade_mark, strlen(trade_mark)) ? SIM_STREAM_TRADE
+		: memmem(msg, n, bbo_mark, strlen(bbo_mark))   ? SIM_STREAM_BBO
+							       : 0;
+	return sim_venue_symbol_after(v, msg, n, sym_key);
+}
+
+void sim_dialect_uuid(uint64_t h, uint64_t g, char version, char variant, char *out, size_t len)
+{
+	snprintf(out, len,
+		 "%08" PRIx64 "-%04" PRIx64 "-%c%03" PRIx64 "-%c%03" PRIx64 "-%012" PRIx64, h >> 32,
+		 (h >> 16) & 0xffff, version, h & 0xfff, variant, (g >> 52) & 0xfff,
+		 g & (uint64_t)0xffffffffffff);
+}
