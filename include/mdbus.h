@@ -27,12 +27,13 @@
  *	for (;;) {
  *		rc = mdbus_reader_next(r, &t, &seq, &missed);  // or _read
  *		if (rc == 1) { ...use t (missed > 0: a lap)...; continue; }
+ *		if (rc == -EOWNERDEAD) continue;  // a torn tick, skipped
  *		if (rc == 0) rc = mdbus_reader_wait(r, 1000);  // sleeps, no spin
  *		if (rc == 0 || rc == -ETIMEDOUT || rc == -EINTR) continue;
  *		if (rc == -ESHUTDOWN || rc == -ESTALE || rc == -EOWNERDEAD)
- *			rc = mdbus_reader_follow(&r, &opts, -1);  // the next writer;
- *		if (rc < 0) ...fatal...;   // instrument ids start over with it
- *	}
+ *			rc = mdbus_reader_follow(&r, &opts, -1);  // next writer,
+ *		if (rc < 0) ...fatal...;   // read from its first tick; its
+ *	}                                  // instrument ids start over
  *
  * Do not loop on mdbus_reader_reattach after -ESHUTDOWN: it does not wait,
  * and with no new writer it only says again why the old one is gone.
