@@ -13,9 +13,11 @@
  * segment appears at the name a few milliseconds later.
  *
  * Why polling and not inotify on /dev/shm: measured on the 2-core test
- * machine, a consumer idling in mdbus_reader_follow for 3 s used 0.2 ms of
- * CPU (under 0.01 %; tests/bus/test_follow.c prints it), so inotify has no
- * CPU to save. It would shorten the pick-up only when the old segment was
+ * machine (tests/bus/test_follow.c prints both), a reader waiting 3 s in
+ * mdbus_reader_follow for a bus whose segment was removed used ~3 ms of CPU
+ * (0.1 %, at the kernel's accounting granularity), and one waiting on a
+ * stopped segment was re-attached ~4 ms after the successor started; so
+ * inotify has no CPU to save. It would shorten the pick-up only when the old segment was
  * unlinked (no futex to wake), from at most MDBUS_FOLLOW_MAX_MS to ~0, at
  * the price of an extra descriptor per waiting reader and a per-user
  * instance limit (fs.inotify.max_user_instances, 128 on Debian) that a host
