@@ -10,7 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
+#include <pthread.h>
 
 #include "helpers.h"
 
@@ -50,28 +50,39 @@ static int tf_maps(const char *name)
 	return n;
 }
 
-/* A child that opens a writer on name after delay_ms, publishes one tick,
- * and closes keeping the segment. */
-static pid_t tf_writer_later(const char *name, int delay_ms, uint32_t slots)
+/* A thread that opens a writer on name after delay_ms, publishes one tick,
+ * and closes keeping the segment (a thread, not a child: the memory checker
+ * then sees one process, whose every allocation is freed). */
+struct tf_later {
+	pthread_t thread;
+	const char *name;
+	int delay_ms;
+	uint32_t slots;
+};
+
+static void *tf_writer_main(void *arg)
 {
-	pid_t pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		usleep((useconds_t)delay_ms * 1000);
-		mdbus_writer *w = th_writer(name, slots);
-		struct mdbus_tick t;
-		th_tick(&t, 1);
-		CHECK_RC(mdbus_writer_publish(w, &t, NULL), 0);
-		mdbus_writer_close(w, 0);
-		_exit(0);
-	}
-	return pid;
+	struct tf_later *l = arg;
+	usleep((useconds_t)l->delay_ms * 1000);
+	mdbus_writer *w = th_writer(l->name, l->slots);
+	struct mdbus_tick t;
+	th_tick(&t, 1);
+	CHECK_RC(mdbus_writer_publish(w, &t, NULL), 0);
+	mdbus_writer_close(w, 0);
+	return NULL;
 }
 
-static void tf_reap(pid_t pid)
+static void tf_writer_later(struct tf_later *l, const char *name, int delay_ms, uint32_t slots)
 {
-	int status;
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	l->name = name;
+	l->delay_ms = delay_ms;
+	l->slots = slots;
+	CHECK(pthread_create(&l->thread, NULL, tf_writer_main, l) == 0);
+}
+
+static void tf_reap(struct tf_later *l)
+{
+	CHECK(pthread_join(l->thread, NULL) == 0);
 }
 
 static void tf_read_one(mdbus_reader *r)
@@ -96,10 +107,11 @@ static void test_open_and_follow(void)
 	CHECK_RC(mdbus_reader_follow(&r, &o, 100), -ETIMEDOUT);
 	CHECK(r == NULL && th_now_ms() - t0 >= 100 && strstr(err, "no bus") != NULL);
 	/* the bus appears later: the open waits for it */
-	pid_t pid = tf_writer_later(name, 100, 64);
+	struct tf_later l;
+	tf_writer_later(&l, name, 100, 64);
 	CHECK_RC(mdbus_reader_follow(&r, &o, 10000), 0);
 	CHECK(r != NULL);
-	tf_reap(pid);
+	tf_reap(&l);
 	tf_read_one(r);
 	/* stopped, no successor: nothing new, the reader keeps its place */
 	uint64_t epoch = mdbus_reader_epoch(r);
@@ -107,12 +119,12 @@ static void test_open_and_follow(void)
 	CHECK_RC(mdbus_reader_follow(&r, &o, 60), -ETIMEDOUT);
 	CHECK(mdbus_reader_epoch(r) == epoch);
 	/* while it waits CPU-free, a successor with a bigger ring comes */
-	pid = tf_writer_later(name, 300, 1024);
+	tf_writer_later(&l, name, 300, 1024);
 	int64_t c0 = tf_cpu_us();
 	t0 = th_now_ms();
 	CHECK_RC(mdbus_reader_follow(&r, &o, 20000), 0);
 	int64_t waited = th_now_ms() - t0, cpu = tf_cpu_us() - c0;
-	tf_reap(pid);
+	tf_reap(&l);
 	printf("follow: woke %lld ms after it began waiting (writer after 300 ms), "
 	       "%lld us CPU\n",
 	       (long long)waited, (long long)cpu);
@@ -148,9 +160,10 @@ static void test_refused(void)
 	CHECK(err[0] != '\0');
 	CHECK_RC(mdbus_reader_follow(&r, &o, 50), -ETIMEDOUT); /* not reported again */
 	unlink(path);
-	pid_t pid = tf_writer_later(name, 50, 64);
+	struct tf_later l;
+	tf_writer_later(&l, name, 50, 64);
 	CHECK_RC(mdbus_reader_follow(&r, &o, 10000), 0);
-	tf_reap(pid);
+	tf_reap(&l);
 	tf_read_one(r);
 	mdbus_reader_close(r);
 	th_bus_cleanup(name);
