@@ -69,11 +69,20 @@ static void consumer_print(const struct mdbus_tick *t, uint64_t seq, uint64_t mi
 	printf(" missed=%" PRIu64 "\n", missed);
 }
 
-static const char *consumer_why(int rc)
+/* The writer is gone (why: -ESHUTDOWN stopped, -ESTALE replaced,
+ * -EOWNERDEAD died) and everything it published was read: sleep until the
+ * next writer takes the bus, then read it from its first tick. */
+static int consumer_follow(mdbus_reader **r, const struct mdbus_reader_opts *o, int why)
 {
-	return rc == -ESHUTDOWN ? "writer stopped"
-	       : rc == -ESTALE	? "writer replaced"
-				: "writer died";
+	const char *what = why == -ESHUTDOWN ? "writer stopped"
+			   : why == -ESTALE  ? "writer replaced"
+					     : "writer died";
+	fprintf(stderr, "consumer: %s; waiting for the next one\n", what);
+	int rc = mdbus_reader_follow(r, o, -1);
+	if (rc == 0)
+		fprintf(stderr, "consumer: following epoch %016" PRIx64 "\n",
+			mdbus_reader_epoch(*r));
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -121,17 +130,8 @@ int main(int argc, char **argv)
 			rc = 0;
 		if (rc == 0)
 			continue;
-		if (rc == -ESHUTDOWN || rc == -ESTALE || rc == -EOWNERDEAD) {
-			/* Everything the writer published was read: sleep until
-			 * the next writer takes the bus, then read it from its
-			 * first tick. */
-			fprintf(stderr, "consumer: %s; waiting for the next one\n",
-				consumer_why(rc));
-			rc = mdbus_reader_follow(&r, &o, -1);
-			if (rc == 0)
-				fprintf(stderr, "consumer: following epoch %016" PRIx64 "\n",
-					mdbus_reader_epoch(r));
-		}
+		if (rc == -ESHUTDOWN || rc == -ESTALE || rc == -EOWNERDEAD)
+			rc = consumer_follow(&r, &o, rc);
 	}
 	if (rc < 0)
 		fprintf(stderr, "consumer: %s%s%s\n", mdbus_strerror(rc), err[0] ? ": " : "", err);

@@ -366,7 +366,7 @@ int mdbus_reader_reattach(mdbus_reader *r)
  * another). *wake gets the wake word to sleep on, loaded before the look,
  * so a wake sent after it is never lost. One lstat when nothing changed.
  */
-int mdbus__reader_follow_try(mdbus_reader *r, uint32_t *wake, char *eb, size_t el)
+int mdbus__reader_follow_try(mdbus_reader *r, uint32_t *wake, char *errbuf, size_t errlen)
 {
 	char bus[MDBUS_BUS_NAME_MAX], path[MDBUS__PATH_MAX], lock_path[MDBUS__PATH_MAX];
 	struct stat st;
@@ -382,7 +382,7 @@ int mdbus__reader_follow_try(mdbus_reader *r, uint32_t *wake, char *eb, size_t e
 	if (r->refused && st.st_dev == r->refused_dev && st.st_ino == r->refused_ino)
 		return 0;
 	struct mdbus_reader n = {.lock_fd = -1, .seg_fd = -1, .flags = r->flags};
-	int rc = mdbus_reader_map(&n, r->bus, eb, el);
+	int rc = mdbus_reader_map(&n, r->bus, errbuf, errlen);
 	if (rc == -ENOENT || rc == -EAGAIN)
 		return 0; /* gone again, or not initialised yet */
 	if (rc < 0) {
