@@ -17,11 +17,12 @@
  * mdbus_reader_follow for a bus whose segment was removed used ~3 ms of CPU
  * (0.1 %, at the kernel's accounting granularity), and one waiting on a
  * stopped segment was re-attached ~4 ms after the successor started; so
- * inotify has no CPU to save. It would shorten the pick-up only when the old segment was
- * unlinked (no futex to wake), from at most MDBUS_FOLLOW_MAX_MS to ~0, at
- * the price of an extra descriptor per waiting reader and a per-user
- * instance limit (fs.inotify.max_user_instances, 128 on Debian) that a host
- * full of consumers could exhaust.
+ * inotify has no CPU to save. It would shorten the pick-up only when the
+ * old segment was unlinked (no futex to wake), from at most
+ * MDBUS_FOLLOW_MAX_MS to ~0, at the price of an extra descriptor per
+ * waiting reader and a per-user instance limit
+ * (fs.inotify.max_user_instances, 128 on Debian) that a host full of
+ * consumers could exhaust.
  */
 #include <errno.h>
 #include <stdint.h>
