@@ -20,6 +20,24 @@
  * value that cannot fail (sequence numbers, epochs) say so. All objects are
  * opaque; *_close(NULL) is a no-op.
  *
+ * The loop a consumer writes (examples/consumer.c is this loop, complete):
+ *
+ *	mdbus_reader *r = NULL;
+ *	rc = mdbus_reader_follow(&r, &opts, -1);  // opens, waiting for the bus
+ *	for (;;) {
+ *		rc = mdbus_reader_next(r, &t, &seq, &missed);  // or _read
+ *		if (rc == 1) { ...use t (missed > 0: a lap)...; continue; }
+ *		if (rc == -EOWNERDEAD) continue;  // a torn tick, skipped
+ *		if (rc == 0) rc = mdbus_reader_wait(r, 1000);  // sleeps, no spin
+ *		if (rc == 0 || rc == -ETIMEDOUT || rc == -EINTR) continue;
+ *		if (rc == -ESHUTDOWN || rc == -ESTALE || rc == -EOWNERDEAD)
+ *			rc = mdbus_reader_follow(&r, &opts, -1);  // next writer,
+ *		if (rc < 0) ...fatal...;   // read from its first tick; its
+ *	}                                  // instrument ids start over
+ *
+ * Do not loop on mdbus_reader_reattach after -ESHUTDOWN: it does not wait,
+ * and with no new writer it only says again why the old one is gone.
+ *
  * This header compiles as C11 and as C++ (no _Atomic, no VLAs here); the
  * shared-memory byte map lives in libmdbus/layout.h.
  */
@@ -36,6 +54,10 @@ extern "C" {
 #endif
 
 /* ---- versions and limits ------------------------------------------------ */
+
+/* MDBUS_VERSION_MAJOR/MINOR/PATCH and MDBUS_VERSION_STRING: the mdbus
+ * release these headers come from (generated from the build's version). */
+#include "mdbus_version.h"
 
 #define MDBUS_ABI_VERSION     1u /* bumped on any change of the byte map */
 #define MDBUS_BUS_DEFAULT     "default"
@@ -314,19 +336,24 @@ int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int
 
 /* Blocks until a tick may be available, the writer state changes, or
  * timeout_ms passes (-1 = forever). Returns 0 (data may be ready), -ETIMEDOUT,
- * -EINTR, -ESTALE or -ESHUTDOWN. Uses a futex on the shared mapping.
- * When a wait of timeout_ms > 0 times out, the segment file is checked (two
- * syscalls, while idle only): -ESTALE if the bus name no longer holds it
- * (unlinked or replaced without being marked REPLACED: re-attach), -EBADMSG
- * if the file was truncated (see mdbus_reader_reattach). */
+ * -EINTR, -ESTALE, -ESHUTDOWN or -EOWNERDEAD. Uses a futex on the shared
+ * mapping. When a wait of timeout_ms > 0 times out, the segment file and the
+ * writer are checked (a few syscalls, while idle only): -ESTALE if the bus
+ * name no longer holds the file (unlinked or replaced without being marked
+ * REPLACED), -EBADMSG if the file was truncated (see mdbus_reader_reattach),
+ * -EOWNERDEAD if the writer died (its name lock is free) and everything it
+ * published was read. After -ESTALE, -ESHUTDOWN or -EOWNERDEAD every wait
+ * returns at once: call mdbus_reader_follow. */
 int mdbus_reader_wait(mdbus_reader *r, int timeout_ms);
 
-/* Re-opens the bus after -ESTALE/-ESHUTDOWN/-EOWNERDEAD, starting at the
- * oldest tick of the new segment (if the name still holds the same segment,
- * same epoch, reading continues where it was: a caller waiting for a new
- * writer compares mdbus_reader_epoch and pauses between tries, as this
- * returns at once). On failure the reader keeps its old segment. Returns 0,
- * or an open error (-ENOENT...).
+/* Re-opens the bus once, without waiting, starting at the oldest tick of
+ * the new segment (mdbus_reader_follow is the call that waits for one).
+ * If the name still holds the same segment (same epoch), the reader keeps
+ * its place and this returns 0 only while that segment's writer is alive;
+ * otherwise -ESHUTDOWN (stopped), -ESTALE (marked REPLACED, its successor
+ * not at the name yet) or -EOWNERDEAD (died): no new writer yet. On any
+ * failure the reader keeps its old segment. Returns 0, one of those, or an
+ * open error (-ENOENT...).
  * A segment file truncated under the reader (only its writer's uid or root
  * can: segments are 0640 and refused if writable by others) is noticed here,
  * at an idle wait timeout and when the writer is found dead: the mapping is
@@ -335,6 +362,30 @@ int mdbus_reader_wait(mdbus_reader *r, int timeout_ms);
  * reading it raises SIGBUS: a library cannot catch that without a signal
  * handler of its own, which it must not install. */
 int mdbus_reader_reattach(mdbus_reader *r);
+
+/*
+ * Blocks until a writer with a new epoch holds the bus, or timeout_ms passes
+ * (-1 = forever, 0 = look once), without spinning: it sleeps between looks
+ * (one lstat each, at most 100 ms apart) and a successor that takes the name
+ * over from a stopped or replaced segment wakes it at once.
+ * With *r NULL it opens the bus with opts (opts->start applies), waiting for
+ * a bus that does not exist or is not initialised yet; other open errors
+ * return at once. With *r a reader (after -ESHUTDOWN, -ESTALE or
+ * -EOWNERDEAD: the old segment has been read to its end) it re-attaches *r to
+ * the new segment, at its oldest tick, so nothing the new writer published
+ * is missed; ticks still unread in the old segment are dropped. The new
+ * segment may have another size or ring geometry; its instrument ids and
+ * sequence numbers start over: reload any instrument cache. The old
+ * mapping and descriptors are released (nothing leaks however often it
+ * follows); counters (mdbus_reader_stats) carry over. opts may be NULL
+ * when *r is set: only its errbuf/errlen are used then.
+ * Returns 0 attached; -ETIMEDOUT nothing new in time (the reader, if any,
+ * keeps its old segment: call again); -EINTR a signal handler ran; -EINVAL
+ * r is NULL; or the open error (-EPERM, -EPROTONOSUPPORT, -EBADMSG...,
+ * reason in errbuf) of a new segment that cannot be used: reported once per
+ * file, a later call waits for another one.
+ */
+int mdbus_reader_follow(mdbus_reader **r, const struct mdbus_reader_opts *opts, int timeout_ms);
 
 /* Instruments: by id, and by venue + normalized symbol. -ENOENT if absent. */
 int mdbus_reader_instrument(mdbus_reader *r, uint32_t id, struct mdbus_instrument *out);
@@ -395,6 +446,10 @@ int mdbus_decimal_parse_exp(const char *s, size_t len, unsigned decimals, int64_
 int mdbus_decimal_format(int64_t mantissa, unsigned decimals, char *buf, size_t len);
 
 /* ---- errors ------------------------------------------------------------------------ */
+
+/* The version of the libmdbus actually loaded ("0.1.0"), which may be newer
+ * than MDBUS_VERSION_STRING of the headers a program was built with. */
+const char *mdbus_version(void);
 
 /* Text for a value returned by any mdbus function (0 or -errno). */
 const char *mdbus_strerror(int err);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* errors.c: texts for the values mdbus functions return, kind names. */
+/* errors.c: texts for the values mdbus functions return, kind names, the version. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +7,11 @@
 
 #include "internal.h"
 #include "mdbus.h"
+
+const char *mdbus_version(void)
+{
+	return MDBUS_VERSION_STRING;
+}
 
 const char *mdbus_strerror(int err)
 {
@@ -31,11 +36,11 @@ const char *mdbus_strerror(int err)
 	case -EBUSY:
 		return "bus already has a live writer";
 	case -ESTALE:
-		return "bus writer was replaced: reattach to the new segment";
+		return "bus writer was replaced: follow it to the new segment";
 	case -ESHUTDOWN:
 		return "bus writer closed and every tick was read";
 	case -EOWNERDEAD:
-		return "bus writer died while publishing: the torn tick was skipped";
+		return "bus writer died (a tick it was publishing, if any, was skipped)";
 	case -EDOM:
 		return "decimal has more significant digits than the scale allows";
 	case -ENOSPC:

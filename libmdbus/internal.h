@@ -65,6 +65,13 @@ int mdbus__reader_attach_mem(mdbus_reader **out, const void *base, size_t size, 
 /* The writer's whole mapping (test-only). */
 void *mdbus__writer_map(mdbus_writer *w, size_t *size);
 
+/* mdbus_reader_follow's two steps on a reader (reader.c, used by
+ * follow.c): one look at the bus name (1 re-attached to a new segment, 0
+ * nothing new, -errno a file that cannot be used; *wake is the word to
+ * sleep on) and one nap of up to ms (0 woken, -ETIMEDOUT, -EINTR). */
+int mdbus__reader_follow_try(mdbus_reader *r, uint32_t *wake, char *errbuf, size_t errlen);
+int mdbus__reader_follow_nap(mdbus_reader *r, uint32_t wake, int ms);
+
 /* Realtime clock in ns. */
 int64_t mdbus__realtime_ns(void);
 

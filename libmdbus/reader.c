@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -54,10 +55,13 @@ struct mdbus_reader {
 	struct mdbus_reader_stats stats;
 	char bus[MDBUS_BUS_NAME_MAX];
 	/* Cold, kept after the fields the read path touches: */
-	int seg_fd;    /* O_RDONLY on the mapped segment (its size), or -1 */
-	int cut;       /* the file shrank: the mapping is zero pages now */
-	dev_t seg_dev; /* the mapped segment's file, to notice another one */
-	ino_t seg_ino; /* put at the bus path */
+	int seg_fd;	   /* O_RDONLY on the mapped segment (its size), or -1 */
+	int cut;	   /* the file shrank: the mapping is zero pages now */
+	dev_t seg_dev;	   /* the mapped segment's file, to notice another one */
+	ino_t seg_ino;	   /* put at the bus path */
+	int refused;	   /* mdbus_reader_follow reported this file as unusable: */
+	dev_t refused_dev; /* it waits for another one rather than report it */
+	ino_t refused_ino; /* again (a caller's retry loop would spin) */
 };
 
 static inline void mdbus_cpu_relax(void)
@@ -304,6 +308,34 @@ void mdbus_reader_close(mdbus_reader *r)
 	free(r);
 }
 
+/* Replaces r's mapping by the freshly mapped segment n (another epoch) and
+ * starts at its oldest tick; r's counters carry over. The old mapping and
+ * its descriptors are released here, so no re-attach leaks either. */
+static void mdbus_reader_adopt(struct mdbus_reader *r, struct mdbus_reader *n)
+{
+	mdbus_reader_unmap(r);
+	n->stats = r->stats;
+	n->start = r->start;
+	n->refused = r->refused;
+	n->refused_dev = r->refused_dev;
+	n->refused_ino = r->refused_ino;
+	*r = *n;
+	mdbus_reader_set_start(r, MDBUS_START_OLDEST);
+}
+
+/* The name still holds our segment (n maps it again): 0 if its writer is
+ * alive, else why it is not a new writer: -ESHUTDOWN stopped, -ESTALE
+ * marked REPLACED (its successor not yet renamed in), -EOWNERDEAD died. */
+static int mdbus_reader_same_end(struct mdbus_reader *n)
+{
+	uint32_t st = atomic_load_explicit(&n->hdr->writer_state, memory_order_acquire);
+	if (st == MDBUS_WRITER_STOPPED)
+		return -ESHUTDOWN;
+	if (st == MDBUS_WRITER_REPLACED)
+		return -ESTALE;
+	return mdbus_reader_writer_alive(n) == 0 ? -EOWNERDEAD : 0;
+}
+
 int mdbus_reader_reattach(mdbus_reader *r)
 {
 	/* Our own file cut short: stop touching it whatever happens next. */
@@ -313,18 +345,74 @@ int mdbus_reader_reattach(mdbus_reader *r)
 	int rc = mdbus_reader_map(&n, r->bus, NULL, 0);
 	if (rc < 0)
 		return rc;
-	/* The same segment (a writer that stopped and was not replaced): keep
-	 * our place rather than deliver its ticks twice. */
-	int same = n.epoch == r->epoch && !r->cut;
-	uint64_t pos = r->pos;
-	mdbus_reader_unmap(r);
-	n.stats = r->stats;
-	n.start = r->start;
-	*r = n;
-	mdbus_reader_set_start(r, MDBUS_START_OLDEST);
-	if (same && pos > r->pos)
-		r->pos = pos;
+	if (n.epoch == r->epoch && !r->cut) {
+		/* The same segment: keep our mapping and our place rather than
+		 * deliver its ticks twice, and do not call a segment whose
+		 * writer is gone a success (a caller would spin on it). */
+		rc = mdbus_reader_same_end(&n);
+		mdbus_reader_unmap(&n);
+		return rc;
+	}
+	mdbus_reader_adopt(r, &n);
 	return 0;
+}
+
+/*
+ * One look for a new writer, for mdbus_reader_follow (follow.c): 1 when the
+ * bus name holds another valid segment (r now reads it from its oldest
+ * tick), 0 when there is nothing new (no file, a file still being set up,
+ * our own segment, or a file already refused), or the open error of a new
+ * file that cannot be used (reported once per file: later calls wait for
+ * another). *wake gets the wake word to sleep on, loaded before the look,
+ * so a wake sent after it is never lost. One lstat when nothing changed.
+ */
+int mdbus__reader_follow_try(mdbus_reader *r, uint32_t *wake, char *errbuf, size_t errlen)
+{
+	char bus[MDBUS_BUS_NAME_MAX], path[MDBUS__PATH_MAX], lock_path[MDBUS__PATH_MAX];
+	struct stat st;
+	/* Acquire: pairs with the release fetch_add of a retiring writer. */
+	*wake = atomic_load_explicit(&r->hdr->wake_seq, memory_order_acquire);
+	mdbus_reader_shrunk(r);
+	if (r->bus[0] == '\0' || mdbus__bus_paths(r->bus, bus, path, lock_path) < 0)
+		return -EINVAL; /* a reader on the caller's memory has no name */
+	if (lstat(path, &st) < 0)
+		return 0; /* no bus (yet): keep waiting */
+	if (r->seg_fd >= 0 && !r->cut && st.st_dev == r->seg_dev && st.st_ino == r->seg_ino)
+		return 0; /* still our segment: no new writer */
+	if (r->refused && st.st_dev == r->refused_dev && st.st_ino == r->refused_ino)
+		return 0;
+	struct mdbus_reader n = {.lock_fd = -1, .seg_fd = -1, .flags = r->flags};
+	int rc = mdbus_reader_map(&n, r->bus, errbuf, errlen);
+	if (rc == -ENOENT || rc == -EAGAIN)
+		return 0; /* gone again, or not initialised yet */
+	if (rc < 0) {
+		r->refused = 1;
+		r->refused_dev = st.st_dev;
+		r->refused_ino = st.st_ino;
+		return rc;
+	}
+	if (n.epoch == r->epoch && !r->cut) {
+		mdbus_reader_unmap(&n); /* another link to our own segment */
+		return 0;
+	}
+	mdbus_reader_adopt(r, &n);
+	return 1;
+}
+
+/* Sleeps up to ms for mdbus_reader_follow. A stopped or replaced segment is
+ * woken by the writer that takes the name over (it marks the old segment
+ * REPLACED and wakes it before it builds its own), so the futex on the wake
+ * word answers at once; a live writer's segment (follow called early) or a
+ * dead writer's wakes nobody useful, so a plain sleep. Returns 0 woken,
+ * -ETIMEDOUT, -EINTR (a signal handler ran). */
+int mdbus__reader_follow_nap(mdbus_reader *r, uint32_t wake, int ms)
+{
+	uint32_t st = atomic_load_explicit(&r->hdr->writer_state, memory_order_acquire);
+	if (!r->cut && (st == MDBUS_WRITER_STOPPED || st == MDBUS_WRITER_REPLACED))
+		return mdbus__futex_wait(&r->hdr->wake_seq, wake, ms);
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	int rc = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+	return rc == 0 ? -ETIMEDOUT : -rc;
 }
 
 int mdbus_reader_writer_alive(mdbus_reader *r)
@@ -586,6 +674,26 @@ int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int
 	return rc;
 }
 
+/* After an idle wait timed out, with nothing at tick `want`: a writer killed
+ * while idle never says so, so ask its name lock. -EOWNERDEAD if it is dead
+ * and left nothing more to read; -ESHUTDOWN/-ESTALE if it stopped or was
+ * replaced meanwhile; -EBADMSG if our file turned out cut; else 0. */
+static int mdbus_reader_check_writer(struct mdbus_reader *r, const struct mdbus_slot *s,
+				     uint64_t want)
+{
+	if (mdbus_reader_writer_alive(r) != 0)
+		return 0; /* alive, or the probe failed: never call it dead */
+	if (r->corrupt)
+		return -EBADMSG;
+	int rc = mdbus_reader_idle(r, s, want);
+	if (rc < 0)
+		return rc;
+	/* Acquire: a tick (or a torn one) that arrived is for next() to report. */
+	if (rc == 1 || atomic_load_explicit(&s->seq, memory_order_acquire) >= want)
+		return 0;
+	return -EOWNERDEAD;
+}
+
 int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
 {
 	/* Acquire: pairs with the release fetch_add in mdbus_writer_wake; a
@@ -620,6 +728,8 @@ int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
 		if (rc == -ETIMEDOUT && timeout_ms != 0) {
 			/* Idle for a while: a syscall or two is free here. */
 			int frc = mdbus_reader_check_file(r);
+			if (frc == 0)
+				frc = mdbus_reader_check_writer(r, s, want);
 			return frc < 0 ? frc : rc;
 		}
 		if (rc == -ETIMEDOUT || rc == -EINTR)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install test: `meson install --destdir` the build, compile examples/consumer.c
 # against the installed headers and library via pkg-config, and run it on a
-# live bus. Usage: test_install.sh BUILD_DIR SOURCE_DIR BUS_PUB
+# live bus; the installed mdbus.pc and mdbus_version.h carry the project version.
+# Usage: test_install.sh BUILD_DIR SOURCE_DIR BUS_PUB VERSION
 set -euo pipefail
-build=$1 src=$2 pub=$3
+build=$1 src=$2 pub=$3 version=$4
 tmp=$(mktemp -d)
 bus="t-install-$$"
 cleanup() {
@@ -22,12 +23,16 @@ meson install -C "$build" --destdir "$tmp/dest" --no-rebuild --quiet >"$tmp/inst
 	cat "$tmp/install.log"; echo "FAIL: meson install"; exit 1; }
 pc=$(find "$tmp/dest" -name mdbus.pc | head -n 1)
 [ -n "$pc" ] || { echo "FAIL: mdbus.pc not installed"; exit 1; }
-for h in mdbus.h mdbus_health.h; do
+for h in mdbus.h mdbus_health.h mdbus_version.h; do
 	[ -n "$(find "$tmp/dest" -name "$h")" ] || { echo "FAIL: $h not installed"; exit 1; }
 done
 # The .pc file names the final prefix; the sysroot prefixes it with the destdir.
 export PKG_CONFIG_PATH=$(dirname "$pc")
 export PKG_CONFIG_SYSROOT_DIR="$tmp/dest"
+modversion=$(pkg-config --modversion mdbus)
+[ "$modversion" = "$version" ] || { echo "FAIL: mdbus.pc version '$modversion', want '$version'"; exit 1; }
+grep -q "MDBUS_VERSION_STRING \"$version\"" "$(find "$tmp/dest" -name mdbus_version.h)" || {
+	echo "FAIL: installed mdbus_version.h is not $version"; exit 1; }
 flags=$(pkg-config --cflags --libs mdbus)
 echo "pkg-config: $flags"
 case "$flags" in *"$tmp/dest"*) ;; *) echo "FAIL: flags do not point into the destdir"; exit 1;; esac

@@ -34,8 +34,15 @@ static void test_shutdown(void)
 	CHECK_RC(mdbus_reader_next(r, &t, &seq, NULL), -ESHUTDOWN);
 	CHECK_RC(mdbus_reader_next(r, &t, &seq, NULL), -ESHUTDOWN);
 	CHECK_RC(mdbus_reader_wait(r, 1000), -ESHUTDOWN);
-	/* re-attaching to the same stopped segment does not replay it */
-	CHECK_RC(mdbus_reader_reattach(r), 0);
+	/* re-attaching to the same stopped segment is no success (a caller
+	 * looping on it would spin) and does not replay it */
+	uint64_t epoch = mdbus_reader_epoch(r);
+	CHECK_RC(mdbus_reader_reattach(r), -ESHUTDOWN);
+	CHECK(mdbus_reader_epoch(r) == epoch);
+	CHECK_RC(mdbus_reader_next(r, &t, &seq, NULL), -ESHUTDOWN);
+	/* following it: nothing new within the timeout, the reader unchanged */
+	CHECK_RC(mdbus_reader_follow(&r, NULL, 50), -ETIMEDOUT);
+	CHECK(mdbus_reader_epoch(r) == epoch);
 	CHECK_RC(mdbus_reader_next(r, &t, &seq, NULL), -ESHUTDOWN);
 	/* a new reader of a stopped bus reads what is left, then -ESHUTDOWN */
 	mdbus_reader *r2 = th_reader(name, MDBUS_START_OLDEST);

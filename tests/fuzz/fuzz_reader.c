@@ -8,7 +8,7 @@
  * instrument table, the health region or the ring (some before
  * mdbus_reader_open, some after it, as a writer scribbling on a segment
  * already mapped), and the reader is driven through open, instrument
- * lookups, reads, waits, health snapshots and a re-attach.
+ * lookups, reads, waits, health snapshots, a re-attach and a follow.
  *
  * Properties: only documented return codes; a failed open leaves a one-line
  * reason and agrees with mdbus__seg_validate; every call returns (a POSIX
@@ -485,11 +485,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)fz_read_all(r, opts & 2);
 		rc = FZ_CALL(mdbus_reader_wait(r, 0));
 		FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EINTR || rc == -ESTALE ||
-			   rc == -ESHUTDOWN || rc == -EBADMSG);
+			   rc == -ESHUTDOWN || rc == -EOWNERDEAD || rc == -EBADMSG);
 		fz_health(r);
 		rc = FZ_CALL(mdbus_reader_reattach(r));
 		FUZZ_CHECK(rc == 0 || rc == -EAGAIN || rc == -EBADMSG || rc == -EPROTONOSUPPORT ||
-			   rc == -EMSGSIZE || rc == -ERANGE);
+			   rc == -EMSGSIZE || rc == -ERANGE || rc == -ESHUTDOWN || rc == -ESTALE ||
+			   rc == -EOWNERDEAD);
+		rc = FZ_CALL(mdbus_reader_follow(&r, NULL, 0)); /* one look, no wait */
+		FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EBADMSG ||
+			   rc == -EPROTONOSUPPORT || rc == -EMSGSIZE || rc == -ERANGE);
 		fz_instruments(r);
 		(void)fz_read_all(r, !(opts & 2));
 		fz_health(r);

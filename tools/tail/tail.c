@@ -5,7 +5,8 @@
  * tools_tick.h). Blocks in mdbus_reader_wait when idle (no busy spin),
  * reports laps on stderr with their size, and follows the bus across writer
  * restarts: when the writer stops, is replaced or dies, it says so and
- * attaches to the next writer's segment (new epoch) as soon as one appears.
+ * attaches to the next writer's segment (new epoch) as soon as one appears
+ * (mdbus_reader_follow: it sleeps meanwhile).
  *
  * Exit status: 0 after --count ticks, after --timeout, on SIGINT/SIGTERM, or
  * when stdout is closed (EPIPE); 1 on a runtime error; 2 on a usage error or
@@ -27,8 +28,7 @@
 #include "tools_tick.h"
 
 #define TAIL_BATCH   256
-#define TAIL_POLL_MS 100  /* re-attach / --wait-bus polling period */
-#define TAIL_IDLE_MS 1000 /* longest futex wait: liveness is checked this often */
+#define TAIL_IDLE_MS 1000 /* longest wait: liveness and signals are checked this often */
 
 struct tail_opts {
 	const char *bus;
@@ -151,15 +151,6 @@ static int tail_done(const struct tail_state *s)
 	return tools_stop_requested() || tools_now_ns(CLOCK_MONOTONIC) >= s->deadline;
 }
 
-static void tail_sleep_ms(const struct tail_state *s, int cap)
-{
-	int ms = tail_wait_ms(s, cap);
-
-	if (ms > 0)
-		tools_sleep_until(CLOCK_MONOTONIC,
-				  tools_now_ns(CLOCK_MONOTONIC) + (int64_t)ms * 1000000);
-}
-
 /* Per-segment state after (re-)attaching: instrument ids and sequence
  * numbers start over with every segment. Returns 0 or -errno (printed). */
 static int tail_attached(struct tail_state *s, enum mdbus_start start)
@@ -179,8 +170,8 @@ static int tail_attached(struct tail_state *s, enum mdbus_start start)
 
 /*
  * Opens the reader. With --wait-bus a bus that does not exist yet (or is not
- * initialised yet) is polled for. Returns 0 attached, 1 gave up (deadline or
- * signal), 2 fatal (message printed).
+ * initialised yet) is waited for (mdbus_reader_follow, which sleeps).
+ * Returns 0 attached, 1 gave up (deadline or signal), 2 fatal (printed).
  */
 static int tail_open(struct tail_state *s)
 {
@@ -193,32 +184,26 @@ static int tail_open(struct tail_state *s)
 	};
 	int rc;
 
-	for (;;) {
-		rc = mdbus_reader_open(&s->r, &ro);
-		if (rc == 0)
-			return tail_attached(s, ro.start) < 0 ? 2 : 0;
-		if (!s->o.wait_bus || (rc != -ENOENT && rc != -EAGAIN)) {
-			/* errbuf says it all when set; strerror otherwise */
-			fprintf(stderr, "mdbus-tail: bus '%s': %s\n", s->bus,
-				err[0] ? err : mdbus_strerror(rc));
-			if (rc == -ENOENT)
-				fprintf(stderr, "mdbus-tail: (start a writer such as feedd or "
-						"mdbus-replay, or pass --wait-bus)\n");
-			return 2;
-		}
+	do {
 		if (tail_done(s))
 			return 1;
-		tail_sleep_ms(s, TAIL_POLL_MS);
-		if (tail_done(s))
-			return 1;
-	}
+		rc = s->o.wait_bus ? mdbus_reader_follow(&s->r, &ro, tail_wait_ms(s, TAIL_IDLE_MS))
+				   : mdbus_reader_open(&s->r, &ro);
+	} while (rc == -ETIMEDOUT || rc == -EINTR);
+	if (rc == 0)
+		return tail_attached(s, ro.start) < 0 ? 2 : 0;
+	/* errbuf says it all when set; strerror otherwise */
+	fprintf(stderr, "mdbus-tail: bus '%s': %s\n", s->bus, err[0] ? err : mdbus_strerror(rc));
+	if (rc == -ENOENT)
+		fprintf(stderr, "mdbus-tail: (start a writer such as feedd or "
+				"mdbus-replay, or pass --wait-bus)\n");
+	return 2;
 }
 
 /*
- * Explains why the stream stopped and waits for the next writer: re-attach
- * until the name holds a segment with another epoch (re-attaching to the same
- * segment just continues where we were, so a STOPPED segment is never read
- * twice). Returns 0 attached, 1 gave up (deadline or signal), 2 fatal.
+ * Explains why the stream stopped and waits for the next writer (a new
+ * epoch) in mdbus_reader_follow, which sleeps until one takes the bus.
+ * Returns 0 attached, 1 gave up (deadline or signal), 2 fatal.
  */
 static int tail_follow(struct tail_state *s, int why)
 {
@@ -226,22 +211,26 @@ static int tail_follow(struct tail_state *s, int why)
 			   : why == -ESHUTDOWN	? "writer stopped"
 			   : why == -EOWNERDEAD ? "writer died"
 						: mdbus_strerror(why);
+	char err[256] = "";
+	struct mdbus_reader_opts ro = {.errbuf = err, .errlen = sizeof(err)};
+	int rc;
 
 	fprintf(stderr, "mdbus-tail: bus '%s': %s; waiting for a new writer\n", s->bus, what);
 	for (;;) {
-		if (mdbus_reader_reattach(s->r) == 0 && mdbus_reader_epoch(s->r) != s->epoch) {
-			if (tail_attached(s, MDBUS_START_OLDEST) < 0)
-				return 2;
-			fprintf(stderr,
-				"mdbus-tail: bus '%s': attached to a new writer (epoch %016" PRIx64
-				")\n",
-				s->bus, s->epoch);
-			return 0;
-		}
 		if (tail_done(s))
 			return 1;
-		tail_sleep_ms(s, TAIL_POLL_MS);
+		rc = mdbus_reader_follow(&s->r, &ro, tail_wait_ms(s, TAIL_IDLE_MS));
+		if (rc == 0)
+			break;
+		if (rc != -ETIMEDOUT && rc != -EINTR) /* a new segment we cannot use */
+			fprintf(stderr, "mdbus-tail: bus '%s': %s; still waiting\n", s->bus,
+				err[0] ? err : mdbus_strerror(rc));
 	}
+	if (tail_attached(s, MDBUS_START_OLDEST) < 0)
+		return 2;
+	fprintf(stderr, "mdbus-tail: bus '%s': attached to a new writer (epoch %016" PRIx64 ")\n",
+		s->bus, s->epoch);
+	return 0;
 }
 
 /* Reports ticks lost before this batch: the library's lap count, or the
@@ -310,7 +299,6 @@ static int tail_print(struct tail_state *s, const struct mdbus_tick *t, const ui
 
 static int tail_run(struct tail_state *s)
 {
-	int64_t last_alive_check = tools_now_ns(CLOCK_MONOTONIC);
 	uint64_t missed;
 	int n, rc, ended = 0; /* why the writer is gone, once we know */
 
@@ -332,26 +320,16 @@ static int tail_run(struct tail_state *s)
 		if (n == 0 && ended)
 			n = ended; /* the writer is gone and its last tick was read */
 		if (n == 0) {
+			/* A writer killed while idle is noticed here too: the
+			 * wait asks its name lock when it times out. */
 			rc = mdbus_reader_wait(s->r, tail_wait_ms(s, TAIL_IDLE_MS));
-			if (rc == -ETIMEDOUT) {
-				/* A writer killed while idle never says so: ask its
-				 * name lock now and then (a syscall, slow path). */
-				int64_t now = tools_now_ns(CLOCK_MONOTONIC);
-
-				if (now - last_alive_check >= TAIL_IDLE_MS * 1000000LL) {
-					last_alive_check = now;
-					if (mdbus_reader_writer_alive(s->r) == 0)
-						ended = -EOWNERDEAD;
-				}
-				continue;
-			}
-			if (rc == -ESTALE || rc == -ESHUTDOWN) {
+			if (rc == -ESTALE || rc == -ESHUTDOWN || rc == -EOWNERDEAD) {
 				/* Read once more before following: ticks published
 				 * just before the writer went are still ours. */
 				ended = rc;
 				continue;
 			}
-			if (rc == 0 || rc == -EINTR)
+			if (rc == 0 || rc == -EINTR || rc == -ETIMEDOUT)
 				continue;
 			n = rc;
 		}
