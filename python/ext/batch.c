@@ -222,8 +222,10 @@ Py_ssize_t pymdbus_batch_fill(pymdbus_reader *rd, PyObject *arr, Py_ssize_t n, i
 	}
 	if (n < PYB_NOGIL)
 		return pyb_fill(rd->r, rd->scratch, out, n, err);
-	Py_BEGIN_ALLOW_THREADS got = pyb_fill(rd->r, rd->scratch, out, n, err);
-	Py_END_ALLOW_THREADS return got;
+	PyThreadState *gil = PyEval_SaveThread(); /* no Python inside */
+	got = pyb_fill(rd->r, rd->scratch, out, n, err);
+	PyEval_RestoreThread(gil);
+	return got;
 }
 
 int pymdbus_batch_finish(PyObject *arr, Py_ssize_t count)

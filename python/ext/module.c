@@ -238,8 +238,9 @@ static PyObject *bus_health(pymdbus_bus *b, PyObject *args, PyObject *kw)
 		if (rc == 0 && (rc = top_state_sample(b->top)) >= 0 && interval > 0) {
 			struct timespec ts = {(time_t)interval,
 					      (long)((interval - (double)(time_t)interval) * 1e9)};
-			Py_BEGIN_ALLOW_THREADS nanosleep(&ts, NULL);
-			Py_END_ALLOW_THREADS
+			PyThreadState *gil = PyEval_SaveThread();
+			nanosleep(&ts, NULL);
+			PyEval_RestoreThread(gil);
 		}
 	}
 	if (rc >= 0 && b->top->r)

@@ -153,8 +153,11 @@ static int pyr_pause(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 
-	Py_BEGIN_ALLOW_THREADS nanosleep(&ts, NULL);
-	Py_END_ALLOW_THREADS return PyErr_CheckSignals();
+	PyThreadState *gil = PyEval_SaveThread();
+
+	nanosleep(&ts, NULL);
+	PyEval_RestoreThread(gil);
+	return PyErr_CheckSignals();
 }
 
 int pymdbus_reader_wait(pymdbus_reader *rd, double timeout)
@@ -166,8 +169,12 @@ int pymdbus_reader_wait(pymdbus_reader *rd, double timeout)
 
 		if (ms == 0)
 			return 0;
-		Py_BEGIN_ALLOW_THREADS rc = mdbus_reader_wait(rd->r, ms);
-		Py_END_ALLOW_THREADS if (PyErr_CheckSignals() < 0) return -1;
+		PyThreadState *gil = PyEval_SaveThread();
+
+		rc = mdbus_reader_wait(rd->r, ms);
+		PyEval_RestoreThread(gil);
+		if (PyErr_CheckSignals() < 0)
+			return -1;
 		if (rc == -ETIMEDOUT || rc == -EINTR)
 			continue;
 		/* 0: data may be ready; a stopped, replaced or cut segment is
@@ -205,11 +212,14 @@ static int pyr_spin(pymdbus_reader *rd, struct mdbus_tick *t, uint64_t *seq)
 	int64_t end;
 	int rc;
 
-	Py_BEGIN_ALLOW_THREADS end = pyr_now() + rd->spin_ns;
+	PyThreadState *gil = PyEval_SaveThread();
+
+	end = pyr_now() + rd->spin_ns;
 	do
 		rc = mdbus_reader_next(rd->r, t, seq, NULL);
 	while (rc == 0 && pyr_now() < end);
-	Py_END_ALLOW_THREADS return rc;
+	PyEval_RestoreThread(gil);
+	return rc;
 }
 
 /* One tick by the deadline: 1, 0 timed out, -1 exception. */
