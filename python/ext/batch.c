@@ -37,8 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PYB_CHUNK   1024 /* ticks per mdbus_reader_read into the scratch */
-#define PYB_NOGIL   256	 /* batches at least this large drop the GIL */
+#define PYB_CHUNK   256 /* ticks per mdbus_reader_read: the scratch (16 KiB) stays in L1 */
+#define PYB_NOGIL   256 /* batches at least this large drop the GIL */
 #define PYB_RECSIZE 64
 
 struct pyb_scratch {
