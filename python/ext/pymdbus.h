@@ -5,9 +5,9 @@
  *   module.c  the module, mdbus.Error, mdbus.open, Bus (instruments, health)
  *   reader.c  Reader: next(), iteration, read_batch(), following the writer
  *   tick.c    Tick: one tick as a Python object, exact Decimals on demand
- *   batch.c   the numpy dtype of read_batch()
- * Every function that returns int returns 0 or -1 with a Python exception
- * set, the CPython convention (libmdbus's -errno values become mdbus.Error).
+ *   batch.c   read_batch()'s numpy records and dtypes
+ * Failures follow the CPython convention: -1 (or NULL) with a Python
+ * exception set; libmdbus's -errno values become mdbus.Error.
  */
 #ifndef PYMDBUS_H
 #define PYMDBUS_H

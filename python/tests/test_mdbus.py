@@ -255,3 +255,30 @@ def test_health_is_mdbus_top_json(bus_name, replay):
     assert h["bus"] == bus_name and h["ring"]["write_seq"] == 50
     assert bus.health()["ring"] == {"write_seq": 50, "slots": 65536, "rate": 0.0}
     w.stop()
+
+
+READER = """
+import mdbus, sys
+r = mdbus.open(sys.argv[1]).reader(start="oldest")
+print(" ".join(str(r.next(timeout=30).trade_id) for _ in range(int(sys.argv[2]))))
+"""
+
+
+def test_two_pythons_and_a_c_consumer_at_once(bus_name, replay):
+    n = 1500
+    src = [t for t in gen_ticks(4 * n, seed=9) if t["kind"] == "trade"][:n]
+    w = replay(bus_name, src, "--rate", "3000", "--hold", "60")
+    open_when_ready(bus_name)
+    env = dict(os.environ)
+    pys = [subprocess.Popen([sys.executable, "-c", READER, bus_name, str(n)],
+                            stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    c = subprocess.Popen([tool("MDBUS_TAIL"), "-b", bus_name, "--json", "--from-start",
+                          "--count", str(n), "--timeout", "60"], stdout=subprocess.PIPE,
+                         text=True)
+    c_ids = [json.loads(line)["trade_id"] for line in c.communicate(timeout=90)[0].splitlines()]
+    want = [t["trade_id"] for t in src]
+    assert c_ids == want
+    for p in pys:
+        out, _ = p.communicate(timeout=90)
+        assert p.returncode == 0 and [int(x) for x in out.split()] == want
+    w.stop()
