@@ -229,6 +229,12 @@ static PyObject *bus_health(pymdbus_bus *b, PyObject *args, PyObject *kw)
 
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "|$d:health", kwlist, &interval))
 		return NULL;
+	if (b->top && !b->top->r) {
+		/* The bus did not exist at the last call: try again. */
+		top_state_close(b->top);
+		free(b->top);
+		b->top = NULL;
+	}
 	if (!b->top) {
 		/* First call: a first sample, then the reported one `interval`
 		 * later, as mdbus-top --json does, so rates are known. */

@@ -33,6 +33,7 @@ typedef struct {
 	uint32_t instr_cap;
 	uint64_t epoch;	 /* of the segment being read */
 	int64_t spin_ns; /* busy-poll this long before sleeping on the futex */
+	int busy;	 /* a call is using r (maybe without the GIL): others refuse */
 	void *scratch;	 /* read_batch's chunk of ticks and seqs */
 } pymdbus_reader;
 

@@ -72,6 +72,7 @@ PyObject *pymdbus_reader_new(PyObject *bus, const char *name, const char *start,
 	rd->instr = NULL;
 	rd->ninstr = rd->instr_cap = 0;
 	rd->scratch = NULL;
+	rd->busy = 0;
 	rd->spin_ns = spin > 0 ? (int64_t)(spin * 1e9) : 0;
 	rc = mdbus_reader_open(&rd->r, &o);
 	if (rc < 0) {
@@ -253,6 +254,30 @@ static int pyr_read1(pymdbus_reader *rd, struct mdbus_tick *t, uint64_t *seq, do
 	}
 }
 
+/* A reader is one cursor: calls that may drop the GIL must not overlap on
+ * it (a second thread gets RuntimeError). Checked and set with the GIL. */
+static int pyr_enter(pymdbus_reader *rd)
+{
+	if (rd->busy) {
+		PyErr_SetString(PyExc_RuntimeError, "mdbus.Reader is in use by another thread");
+		return -1;
+	}
+	rd->busy = 1;
+	return 0;
+}
+
+/* One tick by the deadline, as pyr_read1, inside pyr_enter. */
+static int pyr_read1_excl(pymdbus_reader *rd, struct mdbus_tick *t, uint64_t *seq, double timeout)
+{
+	int rc;
+
+	if (pyr_enter(rd) < 0)
+		return -1;
+	rc = pyr_read1(rd, t, seq, timeout);
+	rd->busy = 0;
+	return rc;
+}
+
 static PyObject *pyr_next(pymdbus_reader *rd, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = {"timeout", NULL};
@@ -271,7 +296,7 @@ static PyObject *pyr_next(pymdbus_reader *rd, PyObject *args, PyObject *kw)
 		if (timeout < 0)
 			timeout = 0;
 	}
-	rc = pyr_read1(rd, &t, &seq, timeout);
+	rc = pyr_read1_excl(rd, &t, &seq, timeout);
 	if (rc < 0)
 		return NULL;
 	if (rc == 0)
@@ -286,7 +311,7 @@ static PyObject *pyr_iternext(pymdbus_reader *rd)
 	struct mdbus_tick t;
 	uint64_t seq;
 
-	if (pyr_read1(rd, &t, &seq, -1) <= 0)
+	if (pyr_read1_excl(rd, &t, &seq, -1) <= 0)
 		return NULL;
 	return pymdbus_tick_new(rd, &t, seq);
 }
@@ -335,7 +360,12 @@ static PyObject *pyr_read_batch(pymdbus_reader *rd, PyObject *args, PyObject *kw
 		return PyErr_Format(PyExc_ValueError, "n must be >= 0");
 	if (!(arr = pymdbus_batch_new(n)))
 		return NULL;
+	if (pyr_enter(rd) < 0) {
+		Py_DECREF(arr);
+		return NULL;
+	}
 	got = pyr_batch(rd, arr, n, timeout < 0 ? 0 : timeout);
+	rd->busy = 0;
 	if (got < 0 || pymdbus_batch_finish(arr, got) < 0) {
 		Py_DECREF(arr);
 		return NULL;

@@ -282,3 +282,19 @@ def test_two_pythons_and_a_c_consumer_at_once(bus_name, replay):
         out, _ = p.communicate(timeout=90)
         assert p.returncode == 0 and [int(x) for x in out.split()] == want
     w.stop()
+
+
+def test_one_reader_one_thread_at_a_time(bus_name, replay):
+    replay(bus_name, gen_ticks(3)).wait()
+    r = mdbus.open(bus_name).reader()
+    th = threading.Thread(target=r.next, kwargs={"timeout": 2.0})
+    th.start()
+    time.sleep(0.3)                      # th waits inside next(), the GIL released
+    try:
+        with pytest.raises(RuntimeError):
+            r.next(timeout=0)
+        with pytest.raises(RuntimeError):
+            r.read_batch(10)
+    finally:
+        th.join()
+    assert r.next(timeout=0) is None     # free again
