@@ -175,13 +175,93 @@ static PyGetSetDef tick_getset[] = {
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
+/* A field as text for repr: prices and quantities in mdbus-tail's form. */
+static PyObject *tick_field_text(const pymdbus_tick *k, const struct tools_field *f)
+{
+	char b[MDBUS_DECIMAL_STR_MAX + 4];
+	PyObject *v, *t;
+
+	if (f->type == TOOLS_F_PRICE || f->type == TOOLS_F_QTY) {
+		unsigned d = f->type == TOOLS_F_PRICE ? k->price_decimals : k->qty_decimals;
+		int n = mdbus_decimal_format((int64_t)tools_field_get(&k->t, f), d, b, sizeof(b));
+		return n < 0 ? PyUnicode_FromString("?") : PyUnicode_FromStringAndSize(b, n);
+	}
+	v = tick_field(k, f, 0);
+	t = v ? PyObject_Str(v) : NULL;
+	Py_XDECREF(v);
+	return t;
+}
+
+/* <mdbus.Tick seq=12 trade binance BTC-USDT price=65000.1 qty=0.5 side=buy trade_id=991> */
 static PyObject *tick_repr(pymdbus_tick *k)
 {
+	const struct tools_field *f;
+	size_t n = tools_tick_fields(k->t.kind, &f);
 	const char *kind = mdbus_kind_name(k->t.kind);
+	PyObject *s =
+		PyUnicode_FromFormat("<mdbus.Tick seq=%llu %s %U %U", (unsigned long long)k->seq,
+				     kind ? kind : "?", k->venue, k->symbol);
 
-	return PyUnicode_FromFormat("<mdbus.Tick seq=%llu %s %U %U>", (unsigned long long)k->seq,
-				    kind ? kind : "?", k->venue, k->symbol);
+	for (size_t i = 0; s && i < n; i++) {
+		PyObject *v = tick_field_text(k, &f[i]);
+		PyObject *part = v ? PyUnicode_FromFormat(" %s=%U", f[i].key, v) : NULL;
+
+		Py_XDECREF(v);
+		if (part)
+			PyUnicode_Append(&s, part);
+		else
+			Py_CLEAR(s);
+		Py_XDECREF(part);
+	}
+	if (s) {
+		PyObject *end = PyUnicode_FromString(">");
+		if (end)
+			PyUnicode_Append(&s, end);
+		else
+			Py_CLEAR(s);
+		Py_XDECREF(end);
+	}
+	return s;
 }
+
+/* Sets d[key] = v, taking v; -1 on failure. */
+static int tick_put(PyObject *d, const char *key, PyObject *v)
+{
+	int rc = v ? PyDict_SetItemString(d, key, v) : -1;
+
+	Py_XDECREF(v);
+	return rc;
+}
+
+/* The keys of one mdbus-tail --json line (the instrument's own keys left
+ * out: Bus.instruments() has them), prices and quantities as Decimals. */
+static PyObject *tick_as_dict(pymdbus_tick *k, PyObject *unused)
+{
+	const struct tools_field *f;
+	size_t n = tools_tick_fields(k->t.kind, &f);
+	PyObject *d = PyDict_New();
+	int bad = !d;
+
+	(void)unused;
+	bad = bad || tick_put(d, "seq", tick_seq(k, NULL)) < 0 ||
+	      tick_put(d, "venue", tick_venue(k, NULL)) < 0 ||
+	      tick_put(d, "symbol", tick_symbol(k, NULL)) < 0 ||
+	      tick_put(d, "kind", tick_kind(k, NULL)) < 0 ||
+	      tick_put(d, "exch_ts", tick_exch_ts(k, NULL)) < 0 ||
+	      tick_put(d, "recv_ts", tick_recv_ts(k, NULL)) < 0 ||
+	      tick_put(d, "flags", tick_flags(k, NULL)) < 0;
+	for (size_t i = 0; !bad && i < n; i++)
+		bad = tick_put(d, f[i].key, tick_field(k, &f[i], 0)) < 0;
+	if (bad)
+		Py_CLEAR(d);
+	return d;
+}
+
+static PyMethodDef tick_methods[] = {
+	{"as_dict", (PyCFunction)tick_as_dict, METH_NOARGS,
+	 "as_dict() -> dict: the keys of an mdbus-tail --json line (prices as Decimal)"},
+	{NULL, NULL, 0, NULL},
+};
 
 PyTypeObject pymdbus_tick_type = {
 	PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mdbus.Tick",
@@ -192,4 +272,5 @@ PyTypeObject pymdbus_tick_type = {
 	.tp_flags = Py_TPFLAGS_DEFAULT,
 	.tp_doc = "One tick read from the bus (mdbus-tail --json's fields by the same names).",
 	.tp_getset = tick_getset,
+	.tp_methods = tick_methods,
 };

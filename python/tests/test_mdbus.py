@@ -55,6 +55,11 @@ def test_decimal_round_trip_against_c_formatter(bus_name, replay):
                 assert getattr(t, k + "_raw") == int(v.scaleb(scale))
             else:
                 assert v == j[k] == want[k], k
+        d = t.as_dict()
+        assert {k: format(v, "f") if isinstance(v, Decimal) else v for k, v in d.items()} == \
+            {k: j[k] for k in d}
+        assert set(j) - set(d) <= {"native", "price_decimals", "qty_decimals", "market"}
+        assert all(f" {k}={j[k]}" in repr(t) for k in keys if k != "flags")
     assert r.next(timeout=0.2) is None
     assert (r.read, r.missed, r.laps) == (n, 0, 0)
 
