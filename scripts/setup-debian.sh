@@ -12,6 +12,7 @@ PKGS=(
   libzmq3-dev iceoryx libiceoryx-binding-c-dev libiceoryx-posh-dev
   libiceoryx-hoofs-dev
   gnuplot-nox tmux valgrind python3 python3-websockets procps iproute2 util-linux
+  python3-dev python3-numpy python3-mesonpy python3-pytest python3-pip  # import mdbus (python/)
 )
 
 missing=()

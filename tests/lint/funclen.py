@@ -20,7 +20,7 @@ import subprocess
 import sys
 
 LIMIT = 60
-DIRS = ["feedd", "libmdbus", "include", "tools", "tests", "examples"]
+DIRS = ["feedd", "libmdbus", "include", "tools", "tests", "examples", "python"]
 NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 REASON = re.compile(r"^\s*(/\*|//)\s*Long:\s*\S", re.IGNORECASE)
 

@@ -11,7 +11,7 @@
 # Environment: CLANG_FORMAT, CLANG_TIDY (binaries), LINT_JOBS.
 set -u
 
-LINT_DIRS="feedd libmdbus include tools tests examples"
+LINT_DIRS="feedd libmdbus include tools tests examples python"
 
 usage()
 {
@@ -112,7 +112,7 @@ with open(out, "w") as f:
 rel = os.path.relpath(root, build)
 def esc(s):  # POSIX ERE, which is what clang-tidy's llvm::Regex speaks
     return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in s)
-dirs = "feedd|libmdbus|include|tools|tests|examples"
+dirs = "feedd|libmdbus|include|tools|tests|examples|python"
 with open(filt, "w") as f:
     f.write("^(%s|%s)/(%s)/\n" % (esc(root), esc(rel), dirs))
 EOF
