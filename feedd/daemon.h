@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mdbus.h"
+#include "notify.h"
 #include "rate.h"
 #include "session.h"
 #include "sink.h"
@@ -30,7 +31,8 @@ struct feed_daemon {
 	struct feed_sink sink;
 	struct feed_tlsctx_cache tls;
 	struct feed_watchdog wd;
-	int health_rc; /* feed_watchdog_init's result (warned after the start) */
+	struct feed_notify notify; /* systemd: READY, STATUS, WATCHDOG, STOPPING */
+	int health_rc;		   /* feed_watchdog_init's result (warned after the start) */
 	struct feed_session *sess;
 	unsigned nsess;
 	uint32_t *slots; /* user_data index -> (session << 12) | connection */
