@@ -56,7 +56,9 @@ struct feed_daemon {
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg);
 
 /* Runs until shut down; returns the exit code (0 SIGTERM, 130 SIGINT,
- * 1 fatal). */
+ * 1 fatal). Under systemd (notify.h): READY=1 once every session has
+ * started, STATUS= and WATCHDOG=1 from the watchdog timer, STOPPING=1 at
+ * the first shutdown signal. */
 int feed_daemon_run(struct feed_daemon *d);
 
 /* Releases everything: ring first (cancels what is in flight), then the
