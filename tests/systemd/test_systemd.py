@@ -13,7 +13,12 @@ usage: test_systemd.py SCENARIO
               only), WATCHDOG=1 in that order, pings at half the period, and
               STOPPING=1 on SIGTERM before it exits 0
   nowatchdog  WATCHDOG_PID names another process: READY and STATUS, no ping
-Paths come from MDBUS_SIM, MDBUS_FEEDD (and FEEDD_UNIT, SYSUSERS_CONF).
+  perms       the service's access model (needs root, to switch users): a bus
+              created by an unprivileged owner (as feedd runs as mdbus) is read
+              by root, by the owner and by a member of its group, and refused
+              to any other user
+Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL, MDBUS_BUS_PUB (and
+FEEDD_UNIT, SYSUSERS_CONF).
 """
 import os
 import re
@@ -219,6 +224,50 @@ def scenario_nowatchdog():
     return 0
 
 
+# Debian's own accounts: nobody/nogroup owns the bus, daemon is someone else.
+OWNER = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+OTHER = ["--reuid=daemon", "--regid=daemon", "--clear-groups"]
+MEMBER = ["--reuid=daemon", "--regid=daemon", "--groups=nogroup"]
+
+
+def as_user(who, argv):
+    return (["setpriv"] + who + argv) if who else argv
+
+
+def read_one(who, bus):
+    rc, out = run(as_user(who, [E.TOOLS.tail, "--bus", bus, "--from-start", "--count", "1",
+                                "--timeout", "5"]), timeout=30)
+    return rc, out
+
+
+def scenario_perms():
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        log("needs root and setpriv (util-linux) to run programs as other users")
+        return E.SKIP
+    pub = os.environ["MDBUS_BUS_PUB"]
+    for who in (OWNER, OTHER):
+        rc, _ = run(as_user(who, ["test", "-x", pub, "-a", "-x", E.TOOLS.tail]))
+        if rc != 0:
+            log("the build directory is not reachable by other users")
+            return E.SKIP
+    bus = E.bus_name("perms")
+    E.Proc("bus_pub", as_user(OWNER, [pub, bus, "30", "3"]))
+    seg = f"/dev/shm/mdbus-{bus}"
+    deadline = time.monotonic() + 20
+    while not os.path.exists(seg) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # the three ticks are published right after the segment appears
+    st = os.stat(seg)
+    check(stat.S_IMODE(st.st_mode) == 0o640, f"segment mode {oct(st.st_mode)}, want 0640")
+    for name, who in (("root", None), ("owner", OWNER), ("group member", MEMBER)):
+        rc, out = read_one(who, bus)
+        check(rc == 0 and "id=1" in out, f"{name} cannot read the bus: exit {rc}: {out}")
+    rc, out = read_one(OTHER, bus)
+    check(rc != 0 and "Permission denied" in out,
+          f"a user outside the group read the bus: exit {rc}: {out}")
+    return 0
+
+
 if __name__ == "__main__":
     sys.exit(E.main({"unit": scenario_unit, "notify": scenario_notify,
-                     "nowatchdog": scenario_nowatchdog}, sys.argv))
+                     "nowatchdog": scenario_nowatchdog, "perms": scenario_perms}, sys.argv))
