@@ -233,6 +233,7 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 		return rc;
 	daemon_raise_nofile(d->nslots);
 	d->pid = (uint32_t)getpid();
+	feed_notify_init(&d->notify);
 	d->start_mono_ns = feed_now_ns();
 	d->start_rt_ns = feed_wall_ns();
 	feed_rate_init(&d->rate, cfg->connect_rate, d->start_mono_ns);
@@ -268,6 +269,7 @@ static void feed_daemon_stop(struct feed_daemon *d, int sig, int64_t now)
 	d->stopping = 1;
 	d->exit_code = sig == SIGINT ? 130 : 0;
 	d->stop_deadline = now + d->cfg->shutdown_timeout_ms * MS;
+	feed_notify_stopping(&d->notify);
 	feed_log(NULL, "shutdown signal=%s timeout_ms=%lld", sig == SIGINT ? "SIGINT" : "SIGTERM",
 		 (long long)d->cfg->shutdown_timeout_ms);
 	for (unsigned i = 0; i < d->nsess; i++)
@@ -343,6 +345,17 @@ static int feed_daemon_reap(struct feed_daemon *d)
 	return quit;
 }
 
+/* The watchdog timer: health records, then systemd's STATUS= (on change)
+ * and WATCHDOG=1 (when due). Reached only through the loop, so a wedged
+ * loop stops the pings. */
+static void feed_daemon_watchdog(struct feed_daemon *d, int64_t now)
+{
+	feed_watchdog_run(&d->wd, d->sess, d->nsess, now,
+			  d->stopping ? MDBUS_HEALTH_FEED_STOPPING : MDBUS_HEALTH_FEED_RUNNING);
+	feed_notify_status(&d->notify, feed_watchdog_live(&d->wd), d->nsess);
+	feed_notify_watchdog(&d->notify, now);
+}
+
 int feed_daemon_run(struct feed_daemon *d)
 {
 	int64_t now = feed_now_ns(), next;
@@ -355,6 +368,8 @@ int feed_daemon_run(struct feed_daemon *d)
 	}
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_start(&d->sess[i], now);
+	/* The segment exists (init) and every session has started. */
+	feed_notify_ready(&d->notify, feed_watchdog_live(&d->wd), d->nsess, now);
 	for (;;) {
 		now = feed_now_ns();
 		for (unsigned i = 0; i < d->nsess; i++)
@@ -365,9 +380,7 @@ int feed_daemon_run(struct feed_daemon *d)
 			d->stop_deadline = INT64_MAX;
 		}
 		if (feed_watchdog_due(&d->wd, now))
-			feed_watchdog_run(&d->wd, d->sess, d->nsess, now,
-					  d->stopping ? MDBUS_HEALTH_FEED_STOPPING
-						      : MDBUS_HEALTH_FEED_RUNNING);
+			feed_daemon_watchdog(d, now);
 		/* One futex wake per iteration at most, none if idle. */
 		feed_sink_wake(&d->sink);
 		if (d->stopping && feed_daemon_all_done(d))

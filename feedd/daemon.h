@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mdbus.h"
+#include "notify.h"
 #include "rate.h"
 #include "session.h"
 #include "sink.h"
@@ -30,7 +31,8 @@ struct feed_daemon {
 	struct feed_sink sink;
 	struct feed_tlsctx_cache tls;
 	struct feed_watchdog wd;
-	int health_rc; /* feed_watchdog_init's result (warned after the start) */
+	struct feed_notify notify; /* systemd: READY, STATUS, WATCHDOG, STOPPING */
+	int health_rc;		   /* feed_watchdog_init's result (warned after the start) */
 	struct feed_session *sess;
 	unsigned nsess;
 	uint32_t *slots; /* user_data index -> (session << 12) | connection */
@@ -54,7 +56,9 @@ struct feed_daemon {
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg);
 
 /* Runs until shut down; returns the exit code (0 SIGTERM, 130 SIGINT,
- * 1 fatal). */
+ * 1 fatal). Under systemd (notify.h): READY=1 once every session has
+ * started, STATUS= and WATCHDOG=1 from the watchdog timer, STOPPING=1 at
+ * the first shutdown signal. */
 int feed_daemon_run(struct feed_daemon *d);
 
 /* Releases everything: ring first (cancels what is in flight), then the

@@ -44,6 +44,11 @@ int feed_watchdog_due(const struct feed_watchdog *wd, int64_t now)
 	return now >= wd->next;
 }
 
+unsigned feed_watchdog_live(const struct feed_watchdog *wd)
+{
+	return wd->live;
+}
+
 int64_t feed_watchdog_deadline(const struct feed_watchdog *wd)
 {
 	return wd->next;
@@ -59,43 +64,42 @@ static void wd_copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
-static void wd_session(struct feed_watchdog *wd, const struct feed_session *s, int64_t now)
+static void wd_session(struct feed_watchdog *wd, unsigned index, const struct feed_session_snap *sn,
+		       int64_t now)
 {
 	struct mdbus_health_session r;
-	struct feed_session_snap sn;
 
-	feed_session_snapshot(s, &sn);
 	memset(&r, 0, sizeof(r));
-	wd_copy(r.name, sizeof(r.name), sn.name);
-	wd_copy(r.venue, sizeof(r.venue), sn.venue);
-	wd_copy(r.host, sizeof(r.host), sn.host);
-	wd_copy(r.last_error, sizeof(r.last_error), sn.last_error);
-	r.state = (uint32_t)sn.state;
-	r.last_error_class = (uint32_t)sn.last_cls;
-	r.state_since_ns = sn.state_since_ns;
-	r.last_error_ns = sn.st.last_error_ns;
-	r.connects = sn.st.connects;
-	r.reconnects = sn.st.reconnects;
-	memcpy(r.handshake_failures, sn.st.hs_fail, sizeof(sn.st.hs_fail));
-	r.messages = sn.st.messages;
-	r.bytes = sn.st.bytes;
-	r.ticks = sn.st.ticks;
-	r.parse_errors = sn.st.parse_errors;
-	r.gaps = sn.st.gaps;
-	r.last_msg_ns = sn.st.last_msg_ns;
-	r.rtt_ns = sn.st.rtt_ns;
-	r.next_reconnect_ns = sn.st.next_reconnect_ns;
-	r.subscriptions = sn.st.subscriptions;
-	r.streams = sn.streams;
-	r.stale_timeout_ms = (uint32_t)sn.stale_timeout_ms;
-	r.backoff_attempt = sn.backoff_attempt;
-	r.conns = sn.conns;
-	r.conns_live = sn.conns_live;
-	memcpy(r.conn_state, sn.conn_state, sizeof(r.conn_state));
-	memcpy(r.conn_error, sn.conn_err, sizeof(r.conn_error));
+	wd_copy(r.name, sizeof(r.name), sn->name);
+	wd_copy(r.venue, sizeof(r.venue), sn->venue);
+	wd_copy(r.host, sizeof(r.host), sn->host);
+	wd_copy(r.last_error, sizeof(r.last_error), sn->last_error);
+	r.state = (uint32_t)sn->state;
+	r.last_error_class = (uint32_t)sn->last_cls;
+	r.state_since_ns = sn->state_since_ns;
+	r.last_error_ns = sn->st.last_error_ns;
+	r.connects = sn->st.connects;
+	r.reconnects = sn->st.reconnects;
+	memcpy(r.handshake_failures, sn->st.hs_fail, sizeof(sn->st.hs_fail));
+	r.messages = sn->st.messages;
+	r.bytes = sn->st.bytes;
+	r.ticks = sn->st.ticks;
+	r.parse_errors = sn->st.parse_errors;
+	r.gaps = sn->st.gaps;
+	r.last_msg_ns = sn->st.last_msg_ns;
+	r.rtt_ns = sn->st.rtt_ns;
+	r.next_reconnect_ns = sn->st.next_reconnect_ns;
+	r.subscriptions = sn->st.subscriptions;
+	r.streams = sn->streams;
+	r.stale_timeout_ms = (uint32_t)sn->stale_timeout_ms;
+	r.backoff_attempt = sn->backoff_attempt;
+	r.conns = sn->conns;
+	r.conns_live = sn->conns_live;
+	memcpy(r.conn_state, sn->conn_state, sizeof(r.conn_state));
+	memcpy(r.conn_error, sn->conn_err, sizeof(r.conn_error));
 	r.verdict = (uint32_t)mdbus_health_session_verdict(&r, now, r.verdict_reason,
 							   sizeof(r.verdict_reason));
-	mdbus_health_publish_session(wd->c.health, s->index, &r);
+	mdbus_health_publish_session(wd->c.health, index, &r);
 }
 
 static void wd_instr(struct feed_watchdog *wd, uint32_t id)
@@ -150,15 +154,25 @@ void feed_watchdog_run(struct feed_watchdog *wd, const struct feed_session *sess
 		       int64_t now, uint32_t feed_state)
 {
 	uint32_t ninstr = wd->c.sink ? wd->c.sink->ninstr : 0;
+	struct feed_session_snap sn;
 	unsigned n;
 
 	wd->next = now + FEED_WATCHDOG_MS * MS;
+	/* The live count is the daemon's too (its STATUS= line): kept even
+	 * without a health region. */
+	wd->live = 0;
+	if (wd->ok) {
+		wd->count++;
+		wd_feed(wd, nsess, ninstr, now, feed_state);
+	}
+	for (unsigned i = 0; i < nsess; i++) {
+		feed_session_snapshot(&sess[i], &sn);
+		wd->live += sn.state == FEED_ST_LIVE;
+		if (wd->ok)
+			wd_session(wd, sess[i].index, &sn, now);
+	}
 	if (!wd->ok)
 		return;
-	wd->count++;
-	wd_feed(wd, nsess, ninstr, now, feed_state);
-	for (unsigned i = 0; i < nsess; i++)
-		wd_session(wd, &sess[i], now);
 	n = ninstr < FEED_WD_INSTR_PER_RUN ? ninstr : FEED_WD_INSTR_PER_RUN;
 	for (unsigned k = 0; k < n; k++) {
 		wd_instr(wd, wd->instr_next);

@@ -42,6 +42,7 @@ struct feed_watchdog {
 	int64_t rate_at;     /* time of that sample */
 	uint64_t ring_rate;  /* ticks/s */
 	unsigned instr_next; /* round-robin cursor for instrument records */
+	unsigned live;	     /* sessions LIVE at the last run */
 };
 
 /* Formats the health region for cfg's sessions and instruments. Returns 0,
@@ -53,6 +54,10 @@ int feed_watchdog_init(struct feed_watchdog *wd, const struct feed_watchdog_cfg 
  * an enum mdbus_health_feed_state. */
 void feed_watchdog_run(struct feed_watchdog *wd, const struct feed_session *sess, unsigned nsess,
 		       int64_t now_ns, uint32_t feed_state);
+
+/* Sessions whose state was LIVE at the last run (counted even when the
+ * region is unavailable). */
+unsigned feed_watchdog_live(const struct feed_watchdog *wd);
 
 /* 1 when a run is due at now_ns (the daemon then calls feed_watchdog_run);
  * feed_watchdog_deadline is the next one. */

@@ -11,6 +11,8 @@ PKGS=(
   protobuf-c-compiler libprotobuf-c-dev
   libzmq3-dev iceoryx libiceoryx-binding-c-dev libiceoryx-posh-dev
   libiceoryx-hoofs-dev
+  # feedd as a service: sd_notify, and systemd-analyze for the unit's test
+  libsystemd-dev systemd
   gnuplot-nox tmux valgrind python3 python3-websockets procps iproute2 util-linux
   python3-dev python3-numpy python3-mesonpy python3-pytest python3-pip  # import mdbus (python/)
 )

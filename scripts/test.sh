@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds mdbus six ways and runs every test:
-#   build/       default (-Werror, debugoptimized): suites unit, stress, e2e, valgrind, smoke, lint
+#   build/       default (-Werror, debugoptimized): suites unit, stress, e2e, valgrind, smoke, lint,
+#                systemd
 #   build-asan/  ASan + UBSan: unit and e2e, chaos included, venue-mix for the single-venue
 #                runs (stress/smoke too slow, valgrind incompatible, lint needs to run once only)
 #   build-tsan/  ThreadSanitizer: suite tsan (ring and health seqlocks with threads); only the

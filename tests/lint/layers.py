@@ -21,6 +21,8 @@ import tempfile
 # Bottom-up. Paths are relative to feedd/.
 LAYERS = [
     ("log", ["log.h", "log.c"]),
+    # systemd's service protocol (sd_notify): called by the daemon only.
+    ("notify", ["notify.h", "notify.c"]),
     ("proto", ["proto/*"]),
     ("jsonscan", ["jsonscan.h", "jsonscan.c"]),
     ("symbol", ["symbol.h", "symbol.c"]),
