@@ -137,7 +137,7 @@ def test_batch():
             check(want in out, "--once lacks %r:\n%s" % (want, out))
 
         # Several documents, one per line, from one process.
-        rc, out, err = top(bus, "--json", "-n", "3", "-d", "100ms")
+        rc, out, err = top(bus, "--json", "-n", "3", "-i", "100ms")
         lines = out.strip().split("\n")
         check(len(lines) == 3 and all(json.loads(l)["exit"] == 0 for l in lines), "-n 3: %r" % out)
         beats = [json.loads(l)["feed"]["heartbeat_count"] for l in lines]
@@ -202,7 +202,7 @@ def test_dead():
     bus = bus_name("dead")
     # A long-running mdbus-top that must follow the bus across writers.
     w1 = Writer(bus, "healthy")
-    follower = subprocess.Popen([TOP, "-b", bus, "--json", "-n", "40", "-d", "100ms"],
+    follower = subprocess.Popen([TOP, "-b", bus, "--json", "-n", "40", "-i", "100ms"],
                                 stdout=subprocess.PIPE, text=True)
     arrivals = []  # (time, doc) as the follower prints them
 
@@ -413,7 +413,7 @@ def test_valgrind():
     bus = bus_name("vg")
     w = Writer(bus, "down")
     try:
-        for args in (["--json", "-n", "2", "-d", "100ms"], ["--once"]):
+        for args in (["--json", "-n", "2", "--delay", "100ms"], ["--once"]):
             r = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full",
                                 "--errors-for-leak-kinds=definite,indirect", "--track-fds=yes",
                                 TOP, "-b", bus] + args, capture_output=True, text=True, timeout=120)
