@@ -135,6 +135,14 @@ static int bench_execute(const struct bench_plan *pl)
 	struct bench_sysinfo si;
 	int failed = 0, rc;
 	char err[256];
+	FILE *plot = pl->plot ? fopen(pl->plot, "a") : NULL;
+	if (pl->plot &&
+	    !plot) { /* say so now, not after the runs (gnuplot would write to stdout) */
+		tools_error("mdbus-bench", "--plot %s: %s", pl->plot, strerror(errno));
+		return 1;
+	}
+	if (plot)
+		fclose(plot);
 	bench_sysinfo_get(&si);
 	size_t n = bench_plan_runs(pl, &si, cfg, t);
 	if (!pl->json)

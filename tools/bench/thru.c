@@ -590,9 +590,9 @@ static void thru_usage(FILE *f)
 	      "  -s, --slots N           ring slots, power of two (default 65536)\n"
 	      "      --cpus A,B          writer CPU, reader CPU (default: the first two usable;\n"
 	      "                          formerly -c)\n"
-	      "  -r, --rates LIST        paced writer rates, e.g. 20M,50M (default 50M, the "
+	      "  -r, --rate LIST         paced writer rates, e.g. 20M,50M (default 50M, the "
 	      "target)\n"
-	      "      --rate LIST         the same\n"
+	      "      --rates LIST        the same\n"
 	      "      --only PREFIX       only the cases named so (publish, local, flat, paced...)\n"
 	      "  -j, --json              JSON on stdout\n" TOOLS_STD_USAGE,
 	      f);
@@ -611,8 +611,8 @@ int bench_thru_main(int argc, char **argv)
 		BENCH_NUM("batch", 0, COUNT, &batch, 2, THRU_MAX_B, "expected 2..1024"),
 		BENCH_FN("slots", 's', &o.slots, bench_opt_pow2),
 		BENCH_FN("cpus", 0, &o, thru_opt_cpus),
-		BENCH_FN("rates", 'r', &o, thru_opt_rates),
-		BENCH_FN("rate", 0, &o, thru_opt_rates),
+		BENCH_FN("rate", 'r', &o, thru_opt_rates),
+		BENCH_FN("rates", 0, &o, thru_opt_rates),
 		BENCH_NUM("only", 0, STR, &o.only, 0, 0, NULL),
 		BENCH_FLAG("json", 'j', &o.json, 1),
 		BENCH_HELP,
