@@ -333,7 +333,7 @@ def test_tui():
     w = Writer(bus, "healthy")
     w2 = None
     status = "/tmp/htop-tui-%d.status" % os.getpid()
-    cmd = "printf 'BEFORE-TOP\\n'; TERM=xterm-256color %s -b %s -d 0.2; echo EXIT=$? > %s; sleep 60" % (TOP, bus, status)
+    cmd = "printf 'BEFORE-TOP\\n'; TERM=xterm-256color %s -b %s -i 0.2; echo EXIT=$? > %s; sleep 60" % (TOP, bus, status)
     t = Tmux(cmd)
     try:
         scr = t.wait_for(lambda s: "sess-b" in s and "ALIVE" in s)
