@@ -22,6 +22,7 @@ static void main_usage_venues(FILE *f)
 		fprintf(f, "  %-10s %s\n", sim_dialect_get(i)->name, sim_dialect_get(i)->paths);
 }
 
+/* Long: one fprintf of the whole usage text, kept in the order --help prints it */
 static void main_usage(FILE *f)
 {
 	fprintf(f,
