@@ -183,6 +183,25 @@ def test_batch():
     finally:
         w.stop()
 
+    # A quiet market (2 ticks per instrument every 500 ms): --json and --once
+    # measure rates over one --interval (default 1 s), so they are never 0/s
+    # (a 200 ms window, as before, missed every tick most of the time).
+    bus = bus_name("quiet")
+    w = Writer(bus, "quiet")
+    try:
+        for _ in range(3):
+            rc, doc = top_json(bus)
+            check(rc == 0, "quiet: exit %d" % rc)
+            ins = {i["symbol"]: i for i in doc.get("instruments", [])}
+            for sym in ("BTC-USDT", "ETH-USDT"):
+                check((ins.get(sym, {}).get("ticks_per_s") or 0) > 0,
+                      "quiet %s: ticks_per_s %s" % (sym, ins.get(sym, {}).get("ticks_per_s")))
+            check((doc.get("ring", {}).get("rate") or 0) > 0, "quiet ring rate %s" % doc.get("ring"))
+        rc, out, err = top(bus, "--once", "--interval", "1500ms")
+        check(rc == 0 and "BTC-USDT" in out, "quiet --once --interval: %d\n%s" % (rc, out))
+    finally:
+        w.stop()
+
     for scenario, want in (("noinit", "not ready"), ("corrupt", "protocol")):
         bus = bus_name(scenario)
         w = Writer(bus, scenario)
