@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """One toolbox, one set of conventions: every installed tool's command line.
 
-usage: test_cli.py BUILD_DIR VERSION
+usage: test_cli.py BUILD_DIR VERSION EXAMPLE_CONFIG
 
 The tools are those `meson install` installs into a bin directory (from
 `meson introspect --installed`); each must have a row in FLAGS below, the
@@ -15,7 +15,9 @@ For every tool, and every mode of mdbus-bench:
 - an unknown flag, a missing value and a stray operand exit 2 with one line
   on stderr, "TOOL: error: ... (try 'TOOL --help')", and nothing on stdout;
 - a missing bus (or the tool's other missing input) exits with the tool's
-  documented status and a "TOOL: error:" line.
+  documented status and a "TOOL: error:" line;
+- feedd's -b/--bus replaces the config's [bus] name (checked with --check on
+  the example configuration).
 
 Across tools, a short flag means one thing (one long name). Exit 0 pass, 1 fail.
 """
@@ -164,10 +166,10 @@ def test_missing(tools, bus):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
         return 2
-    build, version = sys.argv[1], sys.argv[2]
+    build, version, example = sys.argv[1:]
     tools = installed_tools(build)
     modes = {t for t in FLAGS if " " not in t}
     check(set(tools) == modes, f"installed tools {sorted(tools)} != table {sorted(modes)}")
@@ -187,6 +189,13 @@ def main():
             test_tool(tool, [tools[prog]] + mode, version)
     if set(BUS_TOOLS) <= set(tools) and {"mdbus-sim", "mdbus-bench"} <= set(tools):
         test_missing(tools, "t-cli-none-%d" % os.getpid())
+    if "feedd" in tools:
+        for flag in ("-b", "--bus"):
+            r = run([tools["feedd"], "--check", example, flag, "t-cli-other"])
+            check(r.returncode == 0 and ": OK: bus t-cli-other," in r.stdout,
+                  f"feedd --check {flag}: {r.returncode} {r.stdout!r} {r.stderr!r}")
+        r = run([tools["feedd"], "--check", example, "-b", "no/such"])
+        one_error_line("feedd", r, 2, "feedd -b with a bad name")
     print(f"{len(FLAGS)} command lines checked, {len(failures)} failure(s)")
     return 1 if failures else 0
 
