@@ -1,55 +1,77 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c: feedd's command line.
+ * main.c: feedd's command line (tools/common's option table, like every
+ * mdbus tool).
  *
- *   feedd -c CONFIG        run in the foreground (logs on stderr)
- *   feedd --check CONFIG   validate the config (and every session's venue
- *                          settings) and exit 0, or 1 with "FILE:LINE: reason"
- *   feedd -h | --help      usage
- *   feedd --version        version
+ *   feedd -c CONFIG [-b BUS]        run in the foreground (logs on stderr)
+ *   feedd --check CONFIG [-b BUS]   validate the config (and every session's
+ *                                   venue settings) and exit 0, or 1 with
+ *                                   "FILE:LINE: reason"
+ *   feedd -h | --help               usage
+ *   feedd -V | --version            version
  *
+ * -b/--bus overrides the config's [bus] name (and $MDBUS_BUS).
  * Exit codes: 0 after SIGTERM, 130 after SIGINT, 1 on a fatal error, 2 on a
  * usage error.
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
+#include "log.h"
 #include "resolve.h"
+#include "tools_opt.h"
 #include "venue.h"
 
 static void feed_usage(FILE *f)
 {
-	fprintf(f, "usage: feedd -c CONFIG       run the feed daemon (foreground)\n"
-		   "       feedd --check CONFIG  validate CONFIG and exit\n"
-		   "       feedd -h | --version\n"
-		   "venues:");
+	fprintf(f, "usage: feedd -c CONFIG [-b BUS]       run the feed daemon (foreground)\n"
+		   "       feedd --check CONFIG [-b BUS]  validate CONFIG and exit\n"
+		   "  -c, --config FILE   the configuration to run\n"
+		   "      --check FILE    validate FILE (syntax, keys, venues) and exit 0 or 1\n"
+		   "  -b, --bus NAME      bus name, instead of the config's [bus] "
+		   "name\n" TOOLS_STD_USAGE "venues:");
 	for (unsigned i = 0; feed_venue_at(i); i++)
 		fprintf(f, " %s", feed_venue_at(i)->name);
 	fprintf(f, "\nsignals: SIGTERM -> exit 0, SIGINT -> exit 130 (graceful within "
-		   "shutdown_timeout; a second signal exits at once)\n");
+		   "shutdown_timeout; a second signal exits at once)\n"
+		   "exit: 0 stopped by SIGTERM, 130 by SIGINT, 1 fatal error or invalid config,\n"
+		   "      2 usage error\n");
 }
 
+static const struct tools_cmd feed_cmd = {"feedd", MDBUS_VERSION, feed_usage, 2, ""};
+
+struct feed_args {
+	const char *config; /* -c */
+	const char *check;  /* --check */
+	const char *bus;    /* -b, or NULL: the config's */
+};
+
 /* Loads path and validates it against the venues: everything that can be
- * checked without the network. 0, or 1 with the error logged. */
-static int feed_load(const char *path, struct feed_config *cfg)
+ * checked without the network; -b replaces the [bus] name. 0, or 1 with the
+ * error logged. */
+static int feed_load(const char *path, const char *bus, struct feed_config *cfg)
 {
 	char err[512];
 
 	err[0] = '\0';
 	if (feed_config_load(path, cfg, err, sizeof(err)) == 0 &&
-	    feed_venue_check(cfg, err, sizeof(err)) == 0)
+	    feed_venue_check(cfg, err, sizeof(err)) == 0) {
+		if (bus)
+			snprintf(cfg->bus, sizeof(cfg->bus), "%s", bus);
 		return 0;
+	}
 	feed_log_error("%s", err[0] ? err : path);
 	return 1;
 }
 
-static int feed_check(const char *path)
+static int feed_check(const char *path, const char *bus)
 {
 	struct feed_config cfg;
 	size_t ninstr = 0;
-	int rc = feed_load(path, &cfg);
+	int rc = feed_load(path, bus, &cfg);
 
 	if (rc == 0) {
 		for (size_t i = 0; i < cfg.nsessions; i++)
@@ -61,14 +83,14 @@ static int feed_check(const char *path)
 	return rc;
 }
 
-static int feed_run(const char *path)
+static int feed_run(const char *path, const char *bus)
 {
 	struct feed_config cfg;
 	struct feed_daemon d;
 	int code, started;
 
 	/* Validate fully before touching the bus. */
-	if (feed_load(path, &cfg) != 0) {
+	if (feed_load(path, bus, &cfg) != 0) {
 		feed_config_free(&cfg);
 		return 1;
 	}
@@ -88,20 +110,36 @@ static int feed_run(const char *path)
 	return code;
 }
 
+/* Returns 0 to go on, or 1 with the exit status in *status. */
+static int feed_parse_args(int argc, char **argv, struct feed_args *a, int *status)
+{
+	char name[MDBUS_BUS_NAME_MAX];
+	const struct tools_opt opts[] = {
+		{.name = "config", .short_name = 'c', .kind = TOOLS_OPT_STR, .out = &a->config},
+		{.name = "check", .kind = TOOLS_OPT_STR, .out = &a->check},
+		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &a->bus},
+		TOOLS_OPT_STD_ROWS,
+	};
+
+	if (tools_opt_parse(&feed_cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
+		return 1;
+	if (optind < argc)
+		*status = tools_usage_error(&feed_cmd, "unexpected argument '%s'", argv[optind]);
+	else if (!a->config == !a->check)
+		*status = tools_usage_error(&feed_cmd, "give one of -c CONFIG or --check CONFIG");
+	else if (a->bus && mdbus_bus_name(a->bus, name, sizeof(name)) < 0)
+		*status = tools_usage_error(&feed_cmd, "--bus %s: not a valid bus name", a->bus);
+	else
+		return 0;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		feed_usage(stdout);
-		return 0;
-	}
-	if (argc == 2 && !strcmp(argv[1], "--version")) {
-		printf("feedd %s\n", MDBUS_VERSION);
-		return 0;
-	}
-	if (argc == 3 && !strcmp(argv[1], "--check"))
-		return feed_check(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "-c"))
-		return feed_run(argv[2]);
-	feed_usage(stderr);
-	return 2;
+	struct feed_args a = {0};
+	int status;
+
+	if (feed_parse_args(argc, argv, &a, &status))
+		return status;
+	return a.check ? feed_check(a.check, a.bus) : feed_run(a.config, a.bus);
 }

@@ -9,7 +9,8 @@
  *   health_writer NAME SCENARIO [--unlink]
  *   SCENARIO: healthy | degraded (sess-b stale) | down (sess-b in backoff
  *   after a dns error, ETH-USDT down) | noinit (health region never
- *   initialised) | corrupt (health region with a foreign version)
+ *   initialised) | corrupt (health region with a foreign version) | quiet
+ *   (healthy, but ticks only every 500 ms: a quiet market)
  *
  * Prints "ready pid=P epoch=E" on stdout once everything is published.
  */
@@ -48,7 +49,8 @@ int main(int argc, char **argv)
 	int unlink_bus = argc > 3 && strcmp(argv[3], "--unlink") == 0;
 	int degraded = !strcmp(sc, "degraded"), down = !strcmp(sc, "down");
 	int noinit = !strcmp(sc, "noinit"), corrupt = !strcmp(sc, "corrupt");
-	if (!degraded && !down && !noinit && !corrupt && strcmp(sc, "healthy") != 0) {
+	int quiet = !strcmp(sc, "quiet");
+	if (!degraded && !down && !noinit && !corrupt && !quiet && strcmp(sc, "healthy") != 0) {
 		fprintf(stderr, "health_writer: unknown scenario %s\n", sc);
 		return 64;
 	}
@@ -168,7 +170,7 @@ int main(int argc, char **argv)
 	mdbus_writer_set_state(w, MDBUS_WRITER_RUNNING);
 	for (uint64_t k = 0; !hw_stop; k++) {
 		int64_t now = mdbus_health_mono_ns(), rt = mdbus_health_rt_ns();
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; i < 2 && (!quiet || k % 10 == 0); i++) {
 			struct mdbus_tick t[2];
 			memset(t, 0, sizeof(t));
 			t[0].instrument = ids[i];

@@ -47,11 +47,11 @@ def sess(doc):
 
 
 class Follower:
-    """A long-running mdbus-top --json -n N -d 100ms; documents are kept with
+    """A long-running mdbus-top --json -n N -i 100ms; documents are kept with
     the time each line arrived."""
 
     def __init__(self, bus, n):
-        self.p = subprocess.Popen([TOP, "-b", bus, "--json", "-n", str(n), "-d", "100ms"],
+        self.p = subprocess.Popen([TOP, "-b", bus, "--json", "-n", str(n), "-i", "100ms"],
                                   stdout=subprocess.PIPE, text=True)
         self.docs = []
         self.cv = threading.Condition()

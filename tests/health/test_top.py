@@ -137,7 +137,7 @@ def test_batch():
             check(want in out, "--once lacks %r:\n%s" % (want, out))
 
         # Several documents, one per line, from one process.
-        rc, out, err = top(bus, "--json", "-n", "3", "-d", "100ms")
+        rc, out, err = top(bus, "--json", "-n", "3", "-i", "100ms")
         lines = out.strip().split("\n")
         check(len(lines) == 3 and all(json.loads(l)["exit"] == 0 for l in lines), "-n 3: %r" % out)
         beats = [json.loads(l)["feed"]["heartbeat_count"] for l in lines]
@@ -183,6 +183,25 @@ def test_batch():
     finally:
         w.stop()
 
+    # A quiet market (2 ticks per instrument every 500 ms): --json and --once
+    # measure rates over one --interval (default 1 s), so they are never 0/s
+    # (a 200 ms window, as before, missed every tick most of the time).
+    bus = bus_name("quiet")
+    w = Writer(bus, "quiet")
+    try:
+        for _ in range(3):
+            rc, doc = top_json(bus)
+            check(rc == 0, "quiet: exit %d" % rc)
+            ins = {i["symbol"]: i for i in doc.get("instruments", [])}
+            for sym in ("BTC-USDT", "ETH-USDT"):
+                check((ins.get(sym, {}).get("ticks_per_s") or 0) > 0,
+                      "quiet %s: ticks_per_s %s" % (sym, ins.get(sym, {}).get("ticks_per_s")))
+            check((doc.get("ring", {}).get("rate") or 0) > 0, "quiet ring rate %s" % doc.get("ring"))
+        rc, out, err = top(bus, "--once", "--interval", "1500ms")
+        check(rc == 0 and "BTC-USDT" in out, "quiet --once --interval: %d\n%s" % (rc, out))
+    finally:
+        w.stop()
+
     for scenario, want in (("noinit", "not ready"), ("corrupt", "protocol")):
         bus = bus_name(scenario)
         w = Writer(bus, scenario)
@@ -202,7 +221,7 @@ def test_dead():
     bus = bus_name("dead")
     # A long-running mdbus-top that must follow the bus across writers.
     w1 = Writer(bus, "healthy")
-    follower = subprocess.Popen([TOP, "-b", bus, "--json", "-n", "40", "-d", "100ms"],
+    follower = subprocess.Popen([TOP, "-b", bus, "--json", "-n", "40", "-i", "100ms"],
                                 stdout=subprocess.PIPE, text=True)
     arrivals = []  # (time, doc) as the follower prints them
 
@@ -333,7 +352,7 @@ def test_tui():
     w = Writer(bus, "healthy")
     w2 = None
     status = "/tmp/htop-tui-%d.status" % os.getpid()
-    cmd = "printf 'BEFORE-TOP\\n'; TERM=xterm-256color %s -b %s -d 0.2; echo EXIT=$? > %s; sleep 60" % (TOP, bus, status)
+    cmd = "printf 'BEFORE-TOP\\n'; TERM=xterm-256color %s -b %s -i 0.2; echo EXIT=$? > %s; sleep 60" % (TOP, bus, status)
     t = Tmux(cmd)
     try:
         scr = t.wait_for(lambda s: "sess-b" in s and "ALIVE" in s)
@@ -413,7 +432,7 @@ def test_valgrind():
     bus = bus_name("vg")
     w = Writer(bus, "down")
     try:
-        for args in (["--json", "-n", "2", "-d", "100ms"], ["--once"]):
+        for args in (["--json", "-n", "2", "--delay", "100ms"], ["--once"]):
             r = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full",
                                 "--errors-for-leak-kinds=definite,indirect", "--track-fds=yes",
                                 TOP, "-b", bus] + args, capture_output=True, text=True, timeout=120)

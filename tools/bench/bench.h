@@ -34,7 +34,7 @@ int bench_opts(const char *prog, void (*usage)(FILE *f), const struct tools_opt 
 #define BENCH_NUM(name, key, kind, dst, min, max, bad) \
 	{name, key, TOOLS_OPT_##kind, dst, min, max, 0, NULL, bad, NULL}
 #define BENCH_FN(name, key, dst, fn) {name, key, TOOLS_OPT_FN, dst, 0, 0, 0, fn, NULL, NULL}
-#define BENCH_HELP {"help", 'h', TOOLS_OPT_HELP, NULL, 0, 0, 0, NULL, NULL, NULL}
+#define BENCH_HELP TOOLS_OPT_STD_ROWS
 // clang-format on
 /* Readers: a power of two >= 64 into an unsigned; a CPU list into a bench_cfg. */
 const char *bench_opt_pow2(void *dst, const char *arg);

@@ -447,9 +447,9 @@ static void bench_feed_usage(FILE *f)
 	      "  feedd's cost per message: WebSocket frames -> venue adapter -> mdbus publish\n"
 	      "options:\n"
 	      "  -m, --messages N        messages to measure (default 1000000)\n"
-	      "  -V, --venue NAME        only this venue adapter (default: every registered one)\n"
-	      "  -j, --json              JSON output\n"
-	      "  -h, --help\n",
+	      "      --venue NAME        only this venue adapter (default: every registered one;\n"
+	      "                          formerly -V)\n"
+	      "  -j, --json              JSON output\n" TOOLS_STD_USAGE,
 	      f);
 }
 
@@ -460,7 +460,7 @@ int bench_feed_main(int argc, char **argv)
 	int json = 0, failed = 0;
 	const struct tools_opt opts[] = {
 		BENCH_NUM("messages", 'm', COUNT, &messages, 1, 1000000000, "expected 1..1e9"),
-		BENCH_FN("venue", 'V', &only, bench_feed_venue),
+		BENCH_FN("venue", 0, &only, bench_feed_venue),
 		BENCH_FLAG("json", 'j', &json, 1),
 		BENCH_HELP,
 	};

@@ -107,11 +107,10 @@ static void bench_noise_usage(FILE *f)
 {
 	fputs("usage: mdbus-bench noise [options]   how often this machine takes a CPU away\n"
 	      "options:\n"
-	      "  -c, --cpus LIST         CPUs to probe, all at once (default: all)\n"
+	      "      --cpus LIST         CPUs to probe, all at once (default: all; formerly -c)\n"
 	      "  -d, --duration D        probe length (default 5s)\n"
 	      "  -r, --rate R            ticks/s of the zero-cost consumer replayed (default 1M)\n"
-	      "  -j, --json              JSON on stdout\n"
-	      "  -h, --help\n",
+	      "  -j, --json              JSON on stdout\n" TOOLS_STD_USAGE,
 	      f);
 }
 
@@ -124,7 +123,7 @@ int bench_noise_main(int argc, char **argv)
 	struct bench_noise nz;
 	int json = 0, failed = 0, rc;
 	const struct tools_opt opts[] = {
-		BENCH_FN("cpus", 'c', &cfg, bench_opt_cpus),
+		BENCH_FN("cpus", 0, &cfg, bench_opt_cpus),
 		BENCH_NUM("duration", 'd', DURATION, &cfg.duration_ns, 1000000, 60000000000LL,
 			  "expected 1ms..60s"),
 		BENCH_NUM("rate", 'r', COUNT, &cfg.rate, 1, 1000000000,
@@ -139,7 +138,7 @@ int bench_noise_main(int argc, char **argv)
 		cfg.ncpus = bench_usable_cpus(cfg.cpus, BENCH_NOISE_MAX_CPUS);
 	bench_sysinfo_get(&si);
 	if ((rc = bench_noise_probe(cfg.cpus, (unsigned)cfg.ncpus, cfg.duration_ns, &nz)) < 0) {
-		fprintf(stderr, "mdbus-bench noise: probe: %s\n", strerror(-rc));
+		tools_error("mdbus-bench noise", "probe: %s", strerror(-rc));
 		return 1;
 	}
 	bench_noise_print(&si, &nz, cfg.rate, json);

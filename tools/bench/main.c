@@ -36,13 +36,14 @@ static void bench_lat_usage(FILE *f)
 	      "before publish.\n"
 	      "options:\n"
 	      "  -t, --transport T       mdbus (default), uds, zmq, iceoryx\n"
-	      "  -n, --consumers N       consumer processes, 1..64 (default 1)\n"
+	      "      --consumers N       consumer processes, 1..64 (default 1; formerly -n)\n"
 	      "  -d, --duration D        measured time per run: 5, 2s, 500ms (default 5s)\n"
 	      "  -r, --rate R            ticks/s on an absolute schedule, 0 = flat out (default "
 	      "1M)\n"
 	      "  -w, --wait              consumers block (mdbus_reader_wait...) instead of "
 	      "spinning\n"
-	      "  -c, --cpus LIST         pin: publisher, then consumers round robin\n"
+	      "      --cpus LIST         pin: publisher, then consumers round robin (-c before "
+	      "0.1.0)\n"
 	      "  -s, --slots N           mdbus ring slots, power of two (default 65536)\n"
 	      "      --compare           every transport back to back, ratios vs mdbus\n"
 	      "      --repeat N          runs per configuration (interleaved), medians compared\n"
@@ -53,8 +54,7 @@ static void bench_lat_usage(FILE *f)
 	      "  -p, --plot PNG          latency percentile curves (gnuplot)\n"
 	      "      --no-stalls         no stall trace, no floor row (a zero-cost transport over "
 	      "them)\n"
-	      "  -v, --verbose           keep iox-roudi logs, more detail\n"
-	      "  -h, --help\n",
+	      "  -v, --verbose           keep iox-roudi logs, more detail\n" TOOLS_STD_USAGE,
 	      f);
 }
 
@@ -135,6 +135,14 @@ static int bench_execute(const struct bench_plan *pl)
 	struct bench_sysinfo si;
 	int failed = 0, rc;
 	char err[256];
+	FILE *plot = pl->plot ? fopen(pl->plot, "a") : NULL;
+	if (pl->plot &&
+	    !plot) { /* say so now, not after the runs (gnuplot would write to stdout) */
+		tools_error("mdbus-bench", "--plot %s: %s", pl->plot, strerror(errno));
+		return 1;
+	}
+	if (plot)
+		fclose(plot);
 	bench_sysinfo_get(&si);
 	size_t n = bench_plan_runs(pl, &si, cfg, t);
 	if (!pl->json)
@@ -145,7 +153,7 @@ static int bench_execute(const struct bench_plan *pl)
 				i + 1, n, t[i]->name, cfg[i].consumers,
 				(unsigned long long)cfg[i].rate);
 		if ((rc = bench_run_one(&cfg[i], t[i], (unsigned)i, &res[i])) < 0) {
-			fprintf(stderr, "mdbus-bench: %s: %s\n", t[i]->name, strerror(-rc));
+			tools_error("mdbus-bench", "%s: %s", t[i]->name, strerror(-rc));
 			failed = 1;
 			continue;
 		}
@@ -166,7 +174,7 @@ static int bench_execute(const struct bench_plan *pl)
 	else if (pl->compare || pl->repeat > 1)
 		bench_lat_compare(stdout, res, n);
 	if (pl->plot && bench_lat_plot(pl->plot, &si, res, n, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mdbus-bench: --plot: %s\n", err);
+		tools_error("mdbus-bench", "--plot: %s", err);
 		failed = 1;
 	} else if (pl->plot && !pl->json) {
 		printf("plot: %s\n", pl->plot);
@@ -196,14 +204,14 @@ int main(int argc, char **argv)
 		return bench_thru_main(argc - 1, argv + 1);
 	const struct tools_opt opts[] = {
 		BENCH_FN("transport", 't', &pl.t, bench_opt_transport),
-		BENCH_NUM("consumers", 'n', COUNT, &pl.consumers, 1, BENCH_MAX_CONSUMERS,
+		BENCH_NUM("consumers", 0, COUNT, &pl.consumers, 1, BENCH_MAX_CONSUMERS,
 			  "expected 1..64"),
 		BENCH_NUM("duration", 'd', DURATION, &pl.cfg.duration_ns, 1000000, 3600000000000LL,
 			  "expected e.g. 5, 2s, 500ms (>= 1ms, <= 1h)"),
 		BENCH_NUM("rate", 'r', COUNT, &pl.cfg.rate, 0, 1000000000,
 			  "expected ticks/s like 100000, 250k, 1M (0 = flat out)"),
 		BENCH_FLAG("wait", 'w', &pl.cfg.wait, 1),
-		BENCH_FN("cpus", 'c', &pl.cfg, bench_opt_cpus),
+		BENCH_FN("cpus", 0, &pl.cfg, bench_opt_cpus),
 		BENCH_FN("slots", 's', &pl.cfg.slots, bench_opt_pow2),
 		BENCH_FLAG("compare", 0, &pl.compare, 1),
 		BENCH_NUM("repeat", 0, COUNT, &pl.repeats, 1, 50, "expected 1..50"),

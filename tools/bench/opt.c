@@ -22,10 +22,8 @@ int bench_opts(const char *prog, void (*usage)(FILE *f), const struct tools_opt 
 	int status;
 	if (tools_opt_parse(&cmd, o, n, argc, argv, &status))
 		return status;
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return tools_usage_error(&cmd, "unexpected argument '%s'", argv[optind]);
 	return -1;
 }
 

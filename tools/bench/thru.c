@@ -529,12 +529,12 @@ static int thru_execute(const struct thru_opts *o, const struct thru_case *cs, i
 				fprintf(stderr, "run %u/%u: %s\n", k + 1, o->repeat, cs[ci].name);
 			int rc = thru_run(o, &cs[ci], idx++, r);
 			if (rc < 0) {
-				fprintf(stderr, "mdbus-bench throughput: %s\n", strerror(-rc));
+				tools_error("mdbus-bench throughput", "%s", strerror(-rc));
 				return 1;
 			}
 			if (!thru_ok(&cs[ci], r))
-				fprintf(stderr, "mdbus-bench throughput: %s: %s\n", cs[ci].name,
-					r->w_ok ? r->r_err : r->w_err);
+				tools_error("mdbus-bench throughput", "%s: %s", cs[ci].name,
+					    r->w_ok ? r->r_err : r->w_err);
 		}
 	for (int ci = 0; ci < ncases; ci++) {
 		thru_summarize(&cs[ci], res[ci], o->repeat, &sum[ci]);
@@ -585,15 +585,16 @@ static void thru_usage(FILE *f)
 	      "options:\n"
 	      "  -d, --duration D        per run: 1, 500ms (default 1s)\n"
 	      "      --repeat N          runs per case, medians reported (default 5)\n"
-	      "  -b, --batch N           writer and mdbus_reader_read batch, 2..1024 (default 64)\n"
+	      "      --batch N           writer and mdbus_reader_read batch, 2..1024 (default 64;\n"
+	      "                          formerly -b)\n"
 	      "  -s, --slots N           ring slots, power of two (default 65536)\n"
-	      "  -c, --cpus A,B          writer CPU, reader CPU (default: the first two usable)\n"
-	      "  -r, --rates LIST        paced writer rates, e.g. 20M,50M (default 50M, the "
+	      "      --cpus A,B          writer CPU, reader CPU (default: the first two usable;\n"
+	      "                          formerly -c)\n"
+	      "  -r, --rate LIST         paced writer rates, e.g. 20M,50M (default 50M, the "
 	      "target)\n"
-	      "      --rate LIST         the same\n"
+	      "      --rates LIST        the same\n"
 	      "      --only PREFIX       only the cases named so (publish, local, flat, paced...)\n"
-	      "  -j, --json              JSON on stdout\n"
-	      "  -h, --help\n",
+	      "  -j, --json              JSON on stdout\n" TOOLS_STD_USAGE,
 	      f);
 }
 
@@ -607,11 +608,11 @@ int bench_thru_main(int argc, char **argv)
 		BENCH_NUM("duration", 'd', DURATION, &o.duration_ns, 1000000, 600000000000LL,
 			  "expected 1ms..600s like 1 or 500ms"),
 		BENCH_NUM("repeat", 0, COUNT, &repeat, 1, THRU_MAX_REP, "expected 1..50"),
-		BENCH_NUM("batch", 'b', COUNT, &batch, 2, THRU_MAX_B, "expected 2..1024"),
+		BENCH_NUM("batch", 0, COUNT, &batch, 2, THRU_MAX_B, "expected 2..1024"),
 		BENCH_FN("slots", 's', &o.slots, bench_opt_pow2),
-		BENCH_FN("cpus", 'c', &o, thru_opt_cpus),
-		BENCH_FN("rates", 'r', &o, thru_opt_rates),
-		BENCH_FN("rate", 0, &o, thru_opt_rates),
+		BENCH_FN("cpus", 0, &o, thru_opt_cpus),
+		BENCH_FN("rate", 'r', &o, thru_opt_rates),
+		BENCH_FN("rates", 0, &o, thru_opt_rates),
 		BENCH_NUM("only", 0, STR, &o.only, 0, 0, NULL),
 		BENCH_FLAG("json", 'j', &o.json, 1),
 		BENCH_HELP,
@@ -628,8 +629,9 @@ int bench_thru_main(int argc, char **argv)
 		o.cpus[1] = o.cpus[0];
 	int ncases = thru_cases(&o, cs);
 	if (ncases == 0) {
-		fprintf(stderr, "mdbus-bench throughput: --only '%s' matches no case\n", o.only);
-		return 2;
+		const struct tools_cmd cmd = {"mdbus-bench throughput", MDBUS_VERSION, thru_usage,
+					      2, ""};
+		return tools_usage_error(&cmd, "--only '%s' matches no case", o.only);
 	}
 	return thru_execute(&o, cs, ncases);
 }

@@ -2,8 +2,10 @@
 /* opt.c: the tools' table-driven option parsing (tools_opt.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mdbus_units.h"
 #include "tools_opt.h"
@@ -30,6 +32,7 @@ static int tools_opt_tables(const char *mode, const struct tools_opt *opts, size
 		return -E2BIG;
 	for (; mode && *mode && k + 1 < solen; mode++)
 		so[k++] = *mode;
+	so[k++] = ':'; /* a missing argument is ':', not '?': we say which */
 	for (size_t i = 0; i < n; i++) {
 		lo[i] = (struct option){
 			opts[i].name, tools_opt_has_arg(&opts[i]) ? required_argument : no_argument,
@@ -88,7 +91,8 @@ static int tools_opt_apply(const struct tools_cmd *cmd, const struct tools_opt *
 		*status = 0;
 		return 1;
 	case TOOLS_OPT_VERSION:
-		printf("%s %s\n", cmd->prog, cmd->version);
+		/* "mdbus-bench feed" is still mdbus-bench */
+		printf("%.*s %s\n", (int)strcspn(cmd->prog, " "), cmd->prog, cmd->version);
 		*status = 0;
 		return 1;
 	default:
@@ -96,38 +100,83 @@ static int tools_opt_apply(const struct tools_cmd *cmd, const struct tools_opt *
 		if (!why)
 			return 0;
 		if (o->spell)
-			fprintf(stderr, "%s: %s %s: %s\n", cmd->prog, o->spell, arg, why);
+			*status = tools_usage_error(cmd, "%s %s: %s", o->spell, arg, why);
 		else
-			fprintf(stderr, "%s: --%s %s: %s\n", cmd->prog, o->name, arg, why);
-		*status = cmd->usage_rc;
+			*status = tools_usage_error(cmd, "--%s %s: %s", o->name, arg, why);
 		return 1;
 	}
+}
+
+/* getopt_long found no row for argv[optind - 1] (c == '?') or no argument
+ * for it (c == ':'): says which, as a usage error. */
+static int tools_opt_unknown(const struct tools_cmd *cmd, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	int len = (int)strcspn(arg, "=");
+
+	if (strncmp(arg, "--", 2) != 0 && optopt > 0 && optopt < 256)
+		return tools_usage_error(cmd, "%s '-%c'",
+					 c == ':' ? "missing argument for" : "unknown option",
+					 optopt);
+	if (c == ':')
+		return tools_usage_error(cmd, "missing argument for '%.*s'", len, arg);
+	if (arg[len] == '=' && optopt)
+		return tools_usage_error(cmd, "'%.*s' takes no argument", len, arg);
+	return tools_usage_error(cmd, "unknown option '%.*s'", len, arg);
 }
 
 int tools_opt_parse(const struct tools_cmd *cmd, const struct tools_opt *opts, size_t n, int argc,
 		    char **argv, int *status)
 {
 	struct option lo[TOOLS_OPT_MAX + 1];
-	char so[2 * TOOLS_OPT_MAX + 3];
+	char so[2 * TOOLS_OPT_MAX + 4];
 	int c;
 
 	if (tools_opt_tables(cmd->getopt_mode, opts, n, lo, so, sizeof(so)) < 0) {
-		fprintf(stderr, "%s: too many options\n", cmd->prog);
+		tools_error(cmd->prog, "too many options");
 		*status = cmd->usage_rc;
 		return 1;
 	}
+	opterr = 0; /* tools_opt_unknown says it, on one line */
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		size_t i = 0;
 
 		while (i < n && tools_opt_val(&opts[i], i) != c)
 			i++;
-		if (i == n) { /* getopt already said what was wrong */
-			cmd->usage(stderr);
-			*status = cmd->usage_rc;
+		if (i == n) {
+			*status = tools_opt_unknown(cmd, c, argv);
 			return 1;
 		}
 		if (tools_opt_apply(cmd, &opts[i], optarg, status))
 			return 1;
 	}
 	return 0;
+}
+
+void tools_verror(const char *prog, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: error: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void tools_error(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tools_verror(prog, fmt, ap);
+	va_end(ap);
+}
+
+int tools_usage_error(const struct tools_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", cmd->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try '%s --help')\n", cmd->prog);
+	return cmd->usage_rc;
 }

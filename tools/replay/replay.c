@@ -45,16 +45,15 @@ static void replay_usage(FILE *f)
 	fprintf(f, "usage: mdbus-replay [options] FILE\n"
 		   "Publishes the ticks of a JSON-lines file (mdbus-tail --json format; FILE '-'\n"
 		   "is stdin) onto a bus it creates.\n\n" TOOLS_BUS_USAGE
-		   "      --rate N        N ticks/s on an absolute schedule (250k, 1.5M ok);\n"
+		   "  -r, --rate N        N ticks/s on an absolute schedule (250k, 1.5M ok);\n"
 		   "                      default: as fast as possible\n"
 		   "      --loop          repeat the file until interrupted\n"
-		   "      --slots N       ring slots, a power of two >= 64 (default 64Ki = 65536)\n"
+		   "  -s, --slots N       ring slots, a power of two >= 64 (default 64Ki = 65536)\n"
 		   "      --hold DUR      keep the bus open DUR after the last tick (seconds,\n"
 		   "                      500ms..., or 'forever' until SIGINT/SIGTERM)\n"
 		   "      --keep          keep the segment file at exit (the default: readers can\n"
 		   "                      drain it; its state says STOPPED)\n"
-		   "      --unlink        remove the segment file at exit\n"
-		   "  -h, --help          this text\n\n"
+		   "      --unlink        remove the segment file at exit\n" TOOLS_STD_USAGE "\n"
 		   "Bad lines are reported as FILE:LINE: reason and skipped.\n"
 		   "Exit: 0 all published; 1 bad lines or runtime error; 2 usage error,\n"
 		   "unreadable file or bus busy.\n");
@@ -76,12 +75,14 @@ static int replay_parse_args(int argc, char **argv, struct replay_opts *o, int *
 	const struct tools_opt opts[] = {
 		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &o->bus},
 		{.name = "rate",
+		 .short_name = 'r',
 		 .kind = TOOLS_OPT_COUNT,
 		 .out = &o->rate,
 		 .max = NS_PER_S,
 		 .bad = "expected ticks/s from 0 to 1G (0 = flat out)"},
 		{.name = "loop", .kind = TOOLS_OPT_SET, .out = &o->loop, .val = 1},
 		{.name = "slots",
+		 .short_name = 's',
 		 .kind = TOOLS_OPT_COUNT,
 		 .out = &o->slots,
 		 .max = UINT32_MAX,
@@ -89,16 +90,14 @@ static int replay_parse_args(int argc, char **argv, struct replay_opts *o, int *
 		{.name = "hold", .kind = TOOLS_OPT_FN, .out = &o->hold_ns, .fn = replay_opt_hold},
 		{.name = "keep", .kind = TOOLS_OPT_SET, .out = &o->unlink_bus, .val = 0},
 		{.name = "unlink", .kind = TOOLS_OPT_SET, .out = &o->unlink_bus, .val = 1},
-		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
+		TOOLS_OPT_STD_ROWS,
 	};
 
 	if (tools_opt_parse(&cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
 		return 1;
 	if (argc - optind != 1) {
-		fprintf(stderr, "mdbus-replay: %s\n",
-			optind < argc ? "one FILE only" : "missing FILE");
-		replay_usage(stderr);
-		*status = 2;
+		*status = tools_usage_error(&cmd, "%s",
+					    optind < argc ? "one FILE only" : "missing FILE");
 		return 1;
 	}
 	o->file = argv[optind];
@@ -182,8 +181,8 @@ static int replay_register(mdbus_writer *w, struct replay_data *d)
 	for (uint32_t i = 0; i < d->ninstr && rc == 0; i++) {
 		rc = mdbus_writer_add_instrument(w, &d->instr[i], &ids[i]);
 		if (rc < 0)
-			fprintf(stderr, "mdbus-replay: instrument %s/%s: %s\n", d->instr[i].venue,
-				d->instr[i].symbol, mdbus_strerror(rc));
+			tools_error("mdbus-replay", "instrument %s/%s: %s", d->instr[i].venue,
+				    d->instr[i].symbol, mdbus_strerror(rc));
 	}
 	if (rc == 0)
 		for (size_t i = 0; i < d->nticks; i++)
@@ -200,19 +199,19 @@ static int replay_load_file(const char *file, struct replay_data *d)
 	int rc;
 
 	if (!f) {
-		fprintf(stderr, "mdbus-replay: %s: %s\n", file, strerror(errno));
+		tools_error("mdbus-replay", "%s: %s", file, strerror(errno));
 		return 2;
 	}
 	rc = replay_data_load(d, f, file, stderr);
 	if (f != stdin)
 		fclose(f);
 	if (rc < 0) {
-		fprintf(stderr, "mdbus-replay: %s: %s\n", file, mdbus_strerror(rc));
+		tools_error("mdbus-replay", "%s: %s", file, mdbus_strerror(rc));
 		return 2;
 	}
 	if (d->nticks == 0) {
-		fprintf(stderr, "mdbus-replay: %s: no ticks to replay (%" PRIu64 " bad lines)\n",
-			file, d->bad);
+		tools_error("mdbus-replay", "%s: no ticks to replay (%" PRIu64 " bad lines)", file,
+			    d->bad);
 		return 1;
 	}
 	return 0;
@@ -234,8 +233,7 @@ static int replay_open_bus(mdbus_writer **w, const char *bus, const struct repla
 	int rc = mdbus_writer_open(w, &wo);
 
 	if (rc < 0)
-		fprintf(stderr, "mdbus-replay: bus '%s': %s\n", bus,
-			err[0] ? err : mdbus_strerror(rc));
+		tools_error("mdbus-replay", "bus '%s': %s", bus, err[0] ? err : mdbus_strerror(rc));
 	return rc;
 }
 
@@ -250,7 +248,7 @@ static int replay_run(mdbus_writer *w, const char *bus, const struct replay_opts
 	double secs = (double)(tools_now_ns(CLOCK_MONOTONIC) - t_start) / 1e9;
 
 	if (rc < 0 && rc != -EINTR)
-		fprintf(stderr, "mdbus-replay: publish: %s\n", mdbus_strerror(rc));
+		tools_error("mdbus-replay", "publish: %s", mdbus_strerror(rc));
 	fprintf(stderr,
 		"mdbus-replay: %s: %" PRIu64 " ticks published on bus '%s' (%" PRIu64
 		" pass%s, %" PRIu32 " instrument%s) in %.3f s%s; %" PRIu64 " bad line%s skipped\n",
@@ -278,13 +276,13 @@ int main(int argc, char **argv)
 		return rc;
 	rc = tools_bus_resolve(o.bus, bus, sizeof(bus));
 	if (rc < 0) {
-		fprintf(stderr, "mdbus-replay: bad bus name '%s': %s\n",
-			o.bus ? o.bus : getenv(MDBUS_BUS_ENV), mdbus_strerror(rc));
+		tools_error("mdbus-replay", "bad bus name '%s': %s",
+			    o.bus ? o.bus : getenv(MDBUS_BUS_ENV), mdbus_strerror(rc));
 		return 2;
 	}
 	rc = tools_signals_init();
 	if (rc < 0) {
-		fprintf(stderr, "mdbus-replay: signals: %s\n", mdbus_strerror(rc));
+		tools_error("mdbus-replay", "signals: %s", mdbus_strerror(rc));
 		return 1;
 	}
 	status = replay_load_file(o.file, &d);

@@ -468,7 +468,7 @@ int sim_control_client(const char *path, int argc, char **argv)
 	int fd, i;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "mdbus-sim: %s: path too long\n", path);
+		tools_error("mdbus-sim", "%s: path too long", path);
 		return 1;
 	}
 	strcpy(sa.sun_path, path);
@@ -478,13 +478,13 @@ int sim_control_client(const char *path, int argc, char **argv)
 	line[off++] = '\n';
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "mdbus-sim: %s: %s\n", path, strerror(errno));
+		tools_error("mdbus-sim", "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return 1;
 	}
 	if (write(fd, line, off) != (ssize_t)off) {
-		fprintf(stderr, "mdbus-sim: %s: %s\n", path, strerror(errno));
+		tools_error("mdbus-sim", "%s: %s", path, strerror(errno));
 		close(fd);
 		return 1;
 	}

@@ -22,6 +22,7 @@ static void main_usage_venues(FILE *f)
 		fprintf(f, "  %-10s %s\n", sim_dialect_get(i)->name, sim_dialect_get(i)->paths);
 }
 
+/* Long: one fprintf of the whole usage text, kept in the order --help prints it */
 static void main_usage(FILE *f)
 {
 	fprintf(f,
@@ -36,24 +37,34 @@ static void main_usage(FILE *f)
 		"\n"
 		"A TLS WebSocket exchange simulator for tests and demos; one process serves\n"
 		"several venues on several ports.\n"
-		"  --listen HOST:PORT   port 0 picks one; prints \"listening HOST:PORT\" on "
+		"  -l, --listen HOST:PORT   port 0 picks one; prints \"listening HOST:PORT\" on "
 		"stdout\n"
 		"                       (one line per --listen, in order); may repeat\n"
-		"  --venue NAME         the dialect of the i-th --listen (default binance; "
+		"      --cert FILE          server certificate (PEM)\n"
+		"      --key FILE           its private key (PEM)\n"
+		"      --venue NAME         the dialect of the i-th --listen (default binance; "
 		"Venues below)\n"
-		"  --rate N             events/s per subscribed symbol-stream (default 10; 1k "
+		"  -r, --rate N             events/s per subscribed symbol-stream (default 10; 1k "
 		"ok);\n"
 		"                       with --replay: replay lines/s\n"
-		"  --symbols LIST       the only valid symbols (default: any plausible one)\n"
-		"  --control PATH       unix socket for fault injection (see --ctl PATH help)\n"
-		"  --replay FILE        send these raw messages (one a line) in a loop\n"
-		"  --ping-interval DUR  server WebSocket pings (default 20s; 300ms, 1.5m...)\n"
-		"  --plain              no TLS (ws://)\n"
-		"  --numbered           trade ids are (connection id << 32) | n, n = 1, 2, 3...\n"
+		"      --symbols LIST       the only valid symbols (default: any plausible one)\n"
+		"      --control PATH       unix socket for fault injection (see --ctl PATH help;\n"
+		"                           -c is no longer a short name for it)\n"
+		"      --replay FILE        send these raw messages (one a line) in a loop\n"
+		"      --ping-interval DUR  server WebSocket pings (default 20s; 300ms, 1.5m...)\n"
+		"      --plain              no TLS (ws://)\n"
+		"      --seed N             random seed (default: time and pid)\n"
+		"      --numbered           trade ids are (connection id << 32) | n, n = 1, 2, "
+		"3...\n"
 		"                       per connection and symbol (a reader checks order, loss)\n"
-		"  --record FILE        one JSON line per trade/BBO sent to a client (tests)\n"
-		"  --make-certs DIR     ca.pem, server.{pem,key} (localhost, 127.0.0.1, ::1), and\n"
+		"      --record FILE        one JSON line per trade/BBO sent to a client (tests)\n"
+		"      --make-certs DIR     ca.pem, server.{pem,key} (localhost, 127.0.0.1, ::1), "
+		"and\n"
 		"                       expired, wronghost, selfsigned .{pem,key} for fault tests\n"
+		"      --ctl PATH COMMAND   send COMMAND to a running simulator's --control "
+		"socket\n"
+		"  -h, --help               this text\n"
+		"  -V, --version            print the version and exit\n"
 		"\n"
 		"Control commands (--ctl PATH CMD, or one line each on the --control socket):\n"
 		"  close [CODE]   WebSocket close of every client (default 1000)\n"
@@ -83,6 +94,9 @@ static void main_usage(FILE *f)
 		"SIGTERM or SIGINT: closes every connection and exits 0.\n");
 	main_usage_venues(f);
 }
+
+/* "+": the words after --ctl PATH are its command, not options */
+static const struct tools_cmd main_cmd = {"mdbus-sim", MDBUS_VERSION, main_usage, 2, "+"};
 
 struct main_args {
 	struct sim_options o;
@@ -128,8 +142,6 @@ static const char *main_opt_rate(void *rate, const char *arg)
 /* Returns 0 to go on, or 1 with the exit status in *status. */
 static int main_parse_args(int argc, char **argv, struct main_args *a, int *status)
 {
-	/* "+": the words after --ctl PATH are its command, not options */
-	static const struct tools_cmd cmd = {"mdbus-sim", MDBUS_VERSION, main_usage, 2, "+"};
 	struct sim_options *o = &a->o;
 	const struct tools_opt opts[] = {
 		{.name = "listen",
@@ -146,7 +158,7 @@ static int main_parse_args(int argc, char **argv, struct main_args *a, int *stat
 		 .out = &o->rate,
 		 .fn = main_opt_rate},
 		{.name = "symbols", .kind = TOOLS_OPT_STR, .out = &o->symbols},
-		{.name = "control", .short_name = 'c', .kind = TOOLS_OPT_STR, .out = &o->control},
+		{.name = "control", .kind = TOOLS_OPT_STR, .out = &o->control},
 		{.name = "replay", .kind = TOOLS_OPT_STR, .out = &o->replay},
 		{.name = "record", .kind = TOOLS_OPT_STR, .out = &o->record},
 		{.name = "plain", .kind = TOOLS_OPT_SET, .out = &o->plain, .val = 1},
@@ -162,11 +174,10 @@ static int main_parse_args(int argc, char **argv, struct main_args *a, int *stat
 		 .bad = "expected an integer"},
 		{.name = "make-certs", .kind = TOOLS_OPT_STR, .out = &a->make},
 		{.name = "ctl", .kind = TOOLS_OPT_STR, .out = &a->ctl},
-		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
-		{.name = "version", .kind = TOOLS_OPT_VERSION},
+		TOOLS_OPT_STD_ROWS,
 	};
 
-	if (tools_opt_parse(&cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
+	if (tools_opt_parse(&main_cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
 		return 1;
 	o->ping_interval_ms = a->ping_ns / 1000000;
 	return 0;
@@ -179,18 +190,15 @@ static int main_serve(const struct sim_options *o)
 	char err[512];
 	int r;
 
-	if (o->nvenue > o->nlisten) {
-		fprintf(stderr, "mdbus-sim: %d --venue for %d --listen: one each, in order\n",
-			o->nvenue, o->nlisten);
-		return 2;
-	}
-	if (!o->plain && (!o->cert || !o->key)) {
-		fprintf(stderr, "mdbus-sim: --cert and --key are required (or --plain)\n");
-		return 2;
-	}
+	if (o->nvenue > o->nlisten)
+		return tools_usage_error(&main_cmd,
+					 "%d --venue for %d --listen: one each, in order",
+					 o->nvenue, o->nlisten);
+	if (!o->plain && (!o->cert || !o->key))
+		return tools_usage_error(&main_cmd, "--cert and --key are required (or --plain)");
 	r = sim_server_init(&srv, o, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "mdbus-sim: %s\n", err);
+		tools_error("mdbus-sim", "%s", err);
 		sim_server_free(&srv);
 		return 1;
 	}
@@ -204,7 +212,7 @@ static int main_make_certs(const char *dir)
 	char err[512];
 
 	if (sim_certs_make(dir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mdbus-sim: --make-certs: %s\n", err);
+		tools_error("mdbus-sim", "--make-certs: %s", err);
 		return 1;
 	}
 	printf("certificates written to %s\n", dir);
@@ -223,17 +231,16 @@ int main(int argc, char **argv)
 	if (main_parse_args(argc, argv, &a, &status))
 		return status;
 	if (a.ctl) {
-		if (optind >= argc) {
-			fprintf(stderr, "mdbus-sim: --ctl PATH needs a COMMAND\n");
-			return 2;
-		}
+		if (optind >= argc)
+			return tools_usage_error(&main_cmd, "--ctl PATH needs a COMMAND");
 		return sim_control_client(a.ctl, argc - optind, argv + optind);
 	}
 	if (a.make)
 		return main_make_certs(a.make);
-	if (optind < argc || a.o.nlisten == 0) {
-		main_usage(stderr);
-		return 2;
-	}
+	if (optind < argc)
+		return tools_usage_error(&main_cmd, "unexpected argument '%s'", argv[optind]);
+	if (a.o.nlisten == 0)
+		return tools_usage_error(&main_cmd,
+					 "nothing to do: --listen, --make-certs or --ctl");
 	return main_serve(&a.o);
 }

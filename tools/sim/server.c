@@ -507,7 +507,7 @@ int sim_server_run(struct sim_server *s)
 
 		server_pollset_fill(s, &ps);
 		if (poll(ps.pfd, ps.n, timeout) < 0 && errno != EINTR) {
-			fprintf(stderr, "mdbus-sim: poll: %s\n", strerror(errno));
+			tools_error("mdbus-sim", "poll: %s", strerror(errno));
 			return 1;
 		}
 		now = tools_now_ns(CLOCK_MONOTONIC);

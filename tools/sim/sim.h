@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 #include <wslay/wslay.h>
 
+#include "tools_opt.h" /* tools_error: "mdbus-sim: error: ..." */
 #include "tools_run.h" /* tools_now_ns: the clocks */
 
 #define SIM_MAX_CONNS	   256	       /* client connections at once */

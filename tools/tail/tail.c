@@ -58,15 +58,15 @@ static void tail_usage(FILE *f)
 {
 	fprintf(f, "usage: mdbus-tail [options]\n"
 		   "Prints the ticks of an mdbus bus, one per line.\n\n" TOOLS_BUS_USAGE
-		   "      --json          JSON lines (the format mdbus-replay reads)\n"
+		   "  -j, --json          JSON lines (the format mdbus-replay reads)\n"
 		   "      --venue V[,V]   only these venues (repeatable)\n"
 		   "      --symbol S[,S]  only these symbols, normalized or native (repeatable)\n"
 		   "      --kind K[,K]    only these kinds: trade, bbo, l2, status (repeatable)\n"
 		   "      --from-start    start at the oldest tick still in the ring\n"
-		   "      --count N       exit 0 after printing N ticks\n"
+		   "  -n, --count N       exit 0 after printing N ticks\n"
 		   "      --timeout DUR   exit 0 after DUR (seconds, fractional ok, or 250ms...)\n"
-		   "      --wait-bus      wait for the bus to appear instead of failing\n"
-		   "  -h, --help          this text\n\n"
+		   "      --wait-bus      wait for the bus to appear instead of "
+		   "failing\n" TOOLS_STD_USAGE "\n"
 		   "Laps (ticks overwritten before they were read) and writer restarts are\n"
 		   "reported on stderr; tail follows the bus to the next writer.\n"
 		   "Exit: 0 done (count, timeout, signal, closed stdout); 1 runtime error;\n"
@@ -99,7 +99,11 @@ static int tail_parse_args(int argc, char **argv, struct tail_opts *o, int *stat
 	static const struct tools_cmd cmd = {"mdbus-tail", MDBUS_VERSION, tail_usage, 2, ""};
 	const struct tools_opt opts[] = {
 		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &o->bus},
-		{.name = "json", .kind = TOOLS_OPT_SET, .out = &o->json, .val = 1},
+		{.name = "json",
+		 .short_name = 'j',
+		 .kind = TOOLS_OPT_SET,
+		 .out = &o->json,
+		 .val = 1},
 		{.name = "venue", .kind = TOOLS_OPT_FN, .out = &o->filter, .fn = tail_opt_venue},
 		{.name = "symbol", .kind = TOOLS_OPT_FN, .out = &o->filter, .fn = tail_opt_symbol},
 		{.name = "kind",
@@ -108,6 +112,7 @@ static int tail_parse_args(int argc, char **argv, struct tail_opts *o, int *stat
 		 .fn = tail_opt_kind},
 		{.name = "from-start", .kind = TOOLS_OPT_SET, .out = &o->from_start, .val = 1},
 		{.name = "count",
+		 .short_name = 'n',
 		 .kind = TOOLS_OPT_COUNT,
 		 .out = &o->count,
 		 .min = 1,
@@ -117,16 +122,14 @@ static int tail_parse_args(int argc, char **argv, struct tail_opts *o, int *stat
 		 .out = &o->timeout_ns,
 		 .bad = "expected seconds (e.g. 2.5) or a duration (e.g. 500ms)"},
 		{.name = "wait-bus", .kind = TOOLS_OPT_SET, .out = &o->wait_bus, .val = 1},
-		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
+		TOOLS_OPT_STD_ROWS,
 	};
 
 	o->timeout_ns = -1;
 	if (tools_opt_parse(&cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
 		return 1;
 	if (optind < argc) {
-		fprintf(stderr, "mdbus-tail: unexpected argument '%s'\n", argv[optind]);
-		tail_usage(stderr);
-		*status = 2;
+		*status = tools_usage_error(&cmd, "unexpected argument '%s'", argv[optind]);
 		return 1;
 	}
 	return 0;
@@ -158,7 +161,7 @@ static int tail_attached(struct tail_state *s, enum mdbus_start start)
 	int rc = tail_cache_reset(&s->cache, s->r);
 
 	if (rc < 0) {
-		fprintf(stderr, "mdbus-tail: %s\n", mdbus_strerror(rc));
+		tools_error("mdbus-tail", "%s", mdbus_strerror(rc));
 		return rc;
 	}
 	s->epoch = mdbus_reader_epoch(s->r);
@@ -193,7 +196,7 @@ static int tail_open(struct tail_state *s)
 	if (rc == 0)
 		return tail_attached(s, ro.start) < 0 ? 2 : 0;
 	/* errbuf says it all when set; strerror otherwise */
-	fprintf(stderr, "mdbus-tail: bus '%s': %s\n", s->bus, err[0] ? err : mdbus_strerror(rc));
+	tools_error("mdbus-tail", "bus '%s': %s", s->bus, err[0] ? err : mdbus_strerror(rc));
 	if (rc == -ENOENT)
 		fprintf(stderr, "mdbus-tail: (start a writer such as feedd or "
 				"mdbus-replay, or pass --wait-bus)\n");
@@ -312,7 +315,7 @@ static int tail_run(struct tail_state *s)
 		if (n > 0) {
 			rc = tail_print(s, s->ticks, s->seqs, n);
 			if (rc < 0)
-				fprintf(stderr, "mdbus-tail: stdout: %s\n", strerror(-rc));
+				tools_error("mdbus-tail", "stdout: %s", strerror(-rc));
 			if (rc != 0)
 				return rc > 0 ? 0 : 1;
 			continue;
@@ -340,7 +343,7 @@ static int tail_run(struct tail_state *s)
 				continue;
 			return rc == 1 ? 0 : 1;
 		}
-		fprintf(stderr, "mdbus-tail: bus '%s': %s\n", s->bus, mdbus_strerror(n));
+		tools_error("mdbus-tail", "bus '%s': %s", s->bus, mdbus_strerror(n));
 		return 1;
 	}
 }
@@ -354,13 +357,13 @@ int main(int argc, char **argv)
 		return rc;
 	rc = tools_bus_resolve(s.o.bus, s.bus, sizeof(s.bus));
 	if (rc < 0) {
-		fprintf(stderr, "mdbus-tail: bad bus name '%s': %s\n",
-			s.o.bus ? s.o.bus : getenv(MDBUS_BUS_ENV), mdbus_strerror(rc));
+		tools_error("mdbus-tail", "bad bus name '%s': %s",
+			    s.o.bus ? s.o.bus : getenv(MDBUS_BUS_ENV), mdbus_strerror(rc));
 		return 2;
 	}
 	rc = tools_signals_init();
 	if (rc < 0) {
-		fprintf(stderr, "mdbus-tail: signals: %s\n", mdbus_strerror(rc));
+		tools_error("mdbus-tail", "signals: %s", mdbus_strerror(rc));
 		return 1;
 	}
 	s.out.fd = STDOUT_FILENO;

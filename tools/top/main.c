@@ -5,8 +5,12 @@
  * mdbus_reader_open only.
  *
  * Exit status: 0 feed alive and every session healthy; 1 something is
- * degraded, down, dead or the health region is unreadable; 2 no bus;
- * 64 usage error. The full-screen view exits 0 on q.
+ * degraded, down, dead or the health region is unreadable; 2 no bus or a
+ * usage error. The full-screen view exits 0 on q.
+ *
+ * Rates are the change between two samples one --interval apart (default
+ * 1 s): --once and --json take a first sample, wait one interval, then
+ * print, so a quiet market (a few ticks a second) is not shown as 0/s.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,31 +24,32 @@
 #include "tools_run.h"
 #include "top_out.h"
 
-#define TOP_EX_USAGE	   64
-#define TOP_RATE_WINDOW_NS 200000000LL /* batch: second sample for rates */
+#define TOP_EX_USAGE 2
 
 static void top_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mdbus-top [options]\n"
 		"Live health view of an mdbus bus: feedd, sessions, instruments.\n" TOOLS_BUS_USAGE
-		"  -d, --delay DUR     refresh period (default 1 s; \"0.5\", \"250ms\")\n"
+		"  -i, --interval DUR  refresh period and rate window (default 1s; \"0.5\", "
+		"\"250ms\")\n"
+		"      --delay DUR     old name of --interval (-d is now -i)\n"
 		"      --once          print one plain-text snapshot and exit\n"
-		"      --json          print one JSON document and exit\n"
-		"  -n, --count N       with --once/--json: N snapshots, one per period\n"
-		"      --max-age MS    heartbeat age still counted alive (default 1000)\n"
-		"  -h, --help          this text\n"
-		"      --version       print the version\n"
+		"  -j, --json          print one JSON document and exit\n"
+		"  -n, --count N       with --once/--json: N snapshots, one per interval\n"
+		"      --max-age MS    heartbeat age still counted alive (default "
+		"1000)\n" TOOLS_STD_USAGE
+		"--once and --json wait one interval first: rates are measured over it.\n"
 		"Keys: q quit, s cycle the sort column, i instruments, t sessions.\n"
 		"Exit: 0 feed alive and all sessions healthy, 1 degraded/down/dead,\n"
-		"      2 no bus, 64 usage error.\n");
+		"      2 no bus or usage error.\n");
 }
 
 enum { TOP_MODE_TUI, TOP_MODE_ONCE, TOP_MODE_JSON };
 
 struct top_opts {
 	const char *bus;
-	int64_t delay_ns;
+	int64_t interval_ns;
 	uint64_t count;
 	uint64_t max_age; /* ms */
 	int mode;	  /* TOP_MODE_... */
@@ -57,15 +62,23 @@ static int top_parse_args(int argc, char **argv, struct top_opts *o, int *status
 					     ""};
 	const struct tools_opt opts[] = {
 		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &o->bus},
-		{.name = "delay",
-		 .short_name = 'd',
+		{.name = "interval",
+		 .short_name = 'i',
 		 .kind = TOOLS_OPT_DURATION,
-		 .out = &o->delay_ns,
+		 .out = &o->interval_ns,
 		 .min = 10000000,
-		 .bad = "need a duration >= 10ms",
-		 .spell = "-d"},
+		 .bad = "need a duration >= 10ms"},
+		{.name = "delay",
+		 .kind = TOOLS_OPT_DURATION,
+		 .out = &o->interval_ns,
+		 .min = 10000000,
+		 .bad = "need a duration >= 10ms"},
 		{.name = "once", .kind = TOOLS_OPT_SET, .out = &o->mode, .val = TOP_MODE_ONCE},
-		{.name = "json", .kind = TOOLS_OPT_SET, .out = &o->mode, .val = TOP_MODE_JSON},
+		{.name = "json",
+		 .short_name = 'j',
+		 .kind = TOOLS_OPT_SET,
+		 .out = &o->mode,
+		 .val = TOP_MODE_JSON},
 		{.name = "count",
 		 .short_name = 'n',
 		 .kind = TOOLS_OPT_COUNT,
@@ -79,15 +92,13 @@ static int top_parse_args(int argc, char **argv, struct top_opts *o, int *status
 		 .min = 1,
 		 .max = 3600000,
 		 .bad = "need 1..3600000 ms"},
-		{.name = "help", .short_name = 'h', .kind = TOOLS_OPT_HELP},
-		{.name = "version", .kind = TOOLS_OPT_VERSION},
+		TOOLS_OPT_STD_ROWS,
 	};
 
 	if (tools_opt_parse(&cmd, opts, sizeof(opts) / sizeof(opts[0]), argc, argv, status))
 		return 1;
 	if (optind < argc) {
-		fprintf(stderr, "mdbus-top: unexpected argument '%s'\n", argv[optind]);
-		*status = TOP_EX_USAGE;
+		*status = tools_usage_error(&cmd, "unexpected argument '%s'", argv[optind]);
 		return 1;
 	}
 	return 0;
@@ -96,26 +107,26 @@ static int top_parse_args(int argc, char **argv, struct top_opts *o, int *status
 /* The full-screen view; its exit status. */
 static int top_run_tui(struct top_state *st, const struct top_opts *o)
 {
-	int rc = top_tui_run(st, o->delay_ns);
+	int rc = top_tui_run(st, o->interval_ns);
 
 	if (rc == -ENOTTY)
-		fprintf(stderr, "mdbus-top: not a terminal (use --once or --json)\n");
+		tools_error("mdbus-top", "not a terminal (use --once or --json)");
 	else if (rc < 0)
-		fprintf(stderr, "mdbus-top: %s\n", mdbus_strerror(rc));
+		tools_error("mdbus-top", "%s", mdbus_strerror(rc));
 	return rc < 0 ? 1 : 0;
 }
 
-/* --once / --json: count snapshots, one per period; the last one's status. */
+/* --once / --json: count snapshots, one per interval; the last one's status. */
 static int top_run_batch(struct top_state *st, const struct top_opts *o)
 {
-	/* A first sample so the printed one has rates over a short window. */
-	int64_t next = tools_now_ns(CLOCK_MONOTONIC) + TOP_RATE_WINDOW_NS;
+	/* A first sample, so the printed one has rates over a whole interval. */
+	int64_t next = tools_now_ns(CLOCK_MONOTONIC) + o->interval_ns;
 	int rc = top_state_sample(st), code = 0;
 
 	for (uint64_t i = 0; i < o->count && rc >= 0; i++) {
 		if (tools_sleep_until(CLOCK_MONOTONIC, next) == -EINTR)
 			break;
-		next += o->delay_ns;
+		next += o->interval_ns;
 		if ((rc = top_state_sample(st)) < 0)
 			break;
 		rc = o->mode == TOP_MODE_JSON ? top_print_json(stdout, st)
@@ -125,7 +136,7 @@ static int top_run_batch(struct top_state *st, const struct top_opts *o)
 		code = top_snap_exit_code(&st->cur);
 	}
 	if (rc < 0) {
-		fprintf(stderr, "mdbus-top: %s\n", mdbus_strerror(rc));
+		tools_error("mdbus-top", "%s", mdbus_strerror(rc));
 		code = 1;
 	}
 	return code;
@@ -133,7 +144,7 @@ static int top_run_batch(struct top_state *st, const struct top_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct top_opts o = {.delay_ns = 1000000000LL, .count = 1, .max_age = 1000};
+	struct top_opts o = {.interval_ns = 1000000000LL, .count = 1, .max_age = 1000};
 	struct top_state st;
 	char bus[MDBUS_BUS_NAME_MAX];
 	int rc, code;
@@ -141,13 +152,13 @@ int main(int argc, char **argv)
 	if (top_parse_args(argc, argv, &o, &code))
 		return code;
 	if ((rc = tools_bus_resolve(o.bus, bus, sizeof(bus))) < 0) {
-		fprintf(stderr, "mdbus-top: bad bus name: %s\n", mdbus_strerror(rc));
+		tools_error("mdbus-top", "bad bus name: %s", mdbus_strerror(rc));
 		return TOP_EX_USAGE;
 	}
 	tools_signals_init();
 	rc = top_state_open(&st, bus, (int)o.max_age);
 	if (rc < 0) {
-		fprintf(stderr, "mdbus-top: bus %s: %s\n", bus, mdbus_strerror(rc));
+		tools_error("mdbus-top", "bus %s: %s", bus, mdbus_strerror(rc));
 		if (o.mode == TOP_MODE_JSON)
 			top_print_json(stdout, &st);
 		top_state_close(&st);
