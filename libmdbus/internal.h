@@ -92,6 +92,11 @@ void mdbus__rtab_unlink(const char *bus);
 int mdbus__rtab_claim(const char *bus, const char *name, uint64_t epoch, struct mdbus__rtab *t);
 /* Frees the slot and closes the table (no-op if t holds none). */
 void mdbus__rtab_release(struct mdbus__rtab *t);
+/* The published part of a slot (epoch, cursor, counters) into e, with the
+ * lister's orderings; and the slot a reader publishes to (NULL if none).
+ * Test hooks too: the ThreadSanitizer test runs both on one address. */
+void mdbus__rtab_copy(const struct mdbus_rtab_slot *s, struct mdbus_reader_entry *e);
+const struct mdbus_rtab_slot *mdbus__reader_rslot(const mdbus_reader *r);
 /* For mdbus_readers_list: the reader's resolved bus name, and tick seq of
  * its segment if it is still in the ring (1) or not (0). */
 const char *mdbus__reader_bus(const mdbus_reader *r);

@@ -358,6 +358,11 @@ int mdbus_reader_registered(const mdbus_reader *r)
 	return r != NULL && r->rslot != NULL;
 }
 
+const struct mdbus_rtab_slot *mdbus__reader_rslot(const mdbus_reader *r)
+{
+	return r->rslot;
+}
+
 const char *mdbus__reader_bus(const mdbus_reader *r)
 {
 	return r->bus;

@@ -238,6 +238,12 @@ static int mdbus_rtab_read_slot(int fd, const struct mdbus_rtab_slot *s, unsigne
 	e->pid = pid;
 	e->slot = i;
 	memcpy(e->name, s->name, sizeof(e->name) - 1);
+	mdbus__rtab_copy(s, e);
+	return 1;
+}
+
+void mdbus__rtab_copy(const struct mdbus_rtab_slot *s, struct mdbus_reader_entry *e)
+{
 	for (int tries = 0; tries < 8; tries++) {
 		e->epoch = atomic_load_explicit(&s->epoch, memory_order_acquire);
 		/* Acquire: pairs with the reader's release store of the cursor,
@@ -250,7 +256,6 @@ static int mdbus_rtab_read_slot(int fd, const struct mdbus_rtab_slot *s, unsigne
 	e->missed = atomic_load_explicit(&s->missed, memory_order_relaxed);
 	e->laps = atomic_load_explicit(&s->laps, memory_order_relaxed);
 	e->last_read_ns = atomic_load_explicit(&s->last_read_ns, memory_order_relaxed);
-	return 1;
 }
 
 /* The lag of e against the segment r reads: ticks published and not yet
