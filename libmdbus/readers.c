@@ -48,35 +48,41 @@ static int mdbus_rtab_valid(const struct mdbus_rtab_header *h, uint64_t size)
 	return 0;
 }
 
-/* Builds the header of a new (or truncated-to-zero) table, under the OFD
- * lock on the header's bytes so that two first openers cannot race. */
+/* Sizes the table and writes its header fields if the magic is still 0,
+ * then the magic: the fields go through the page cache before it, and a
+ * lister validates the magic with acquire before any field. */
+static int mdbus_rtab_build(int fd)
+{
+	struct mdbus_rtab_header h = {.version = MDBUS_RTAB_VERSION,
+				      .slot_count = MDBUS_RTAB_SLOTS,
+				      .slot_size = MDBUS_RTAB_SLOT_SIZE,
+				      .header_size = MDBUS_RTAB_HEADER_SIZE};
+	const size_t rest = sizeof(h) - sizeof(uint64_t);
+	struct stat st;
+	uint64_t magic = 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < MDBUS_RTAB_SIZE && ftruncate(fd, MDBUS_RTAB_SIZE) < 0)
+		return -errno;
+	if (pread(fd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
+		return -EIO;
+	if (magic == MDBUS_RTAB_MAGIC)
+		return 0;
+	if (pwrite(fd, (const char *)&h + sizeof(uint64_t), rest, sizeof(uint64_t)) !=
+	    (ssize_t)rest)
+		return -EIO;
+	magic = MDBUS_RTAB_MAGIC;
+	return pwrite(fd, &magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) ? 0 : -EIO;
+}
+
+/* Builds the header of a new (or cut) table under the OFD lock on the
+ * header's bytes, so that two first openers cannot race. */
 static int mdbus_rtab_init(int fd)
 {
 	int rc = mdbus_rtab_lock(fd, F_OFD_SETLKW, F_WRLCK, 0, MDBUS_RTAB_HEADER_SIZE);
 	if (rc < 0)
 		return rc;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		rc = -errno;
-	else if ((uint64_t)st.st_size < MDBUS_RTAB_SIZE && ftruncate(fd, MDBUS_RTAB_SIZE) < 0)
-		rc = -errno;
-	if (rc == 0) {
-		struct mdbus_rtab_header h = {.version = MDBUS_RTAB_VERSION,
-					      .slot_count = MDBUS_RTAB_SLOTS,
-					      .slot_size = MDBUS_RTAB_SLOT_SIZE,
-					      .header_size = MDBUS_RTAB_HEADER_SIZE};
-		uint64_t magic = 0;
-		if (pread(fd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
-			rc = -EIO;
-		else if (magic == 0 && pwrite(fd, (const char *)&h + 8, sizeof(h) - 8, 8) !=
-					       (ssize_t)(sizeof(h) - 8))
-			rc = -EIO;
-		/* The fields go through the page cache before the magic, and a
-		 * lister validates the magic with acquire before any field. */
-		magic = MDBUS_RTAB_MAGIC;
-		if (rc == 0 && pwrite(fd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
-			rc = -EIO;
-	}
+	rc = mdbus_rtab_build(fd);
 	mdbus_rtab_lock(fd, F_OFD_SETLK, F_UNLCK, 0, MDBUS_RTAB_HEADER_SIZE);
 	return rc;
 }
@@ -171,10 +177,10 @@ static off_t mdbus_rtab_slot_off(unsigned i)
 
 int mdbus__rtab_claim(const char *bus, const char *name, uint64_t epoch, struct mdbus__rtab *t)
 {
-	struct mdbus_rtab_header *map;
-	int fd, rc = mdbus_rtab_map(bus, &fd, &map);
-	if (rc < 0)
-		return rc;
+	struct mdbus_rtab_header *map = NULL;
+	int fd = -1, rc = mdbus_rtab_map(bus, &fd, &map);
+	if (rc < 0 || map == NULL)
+		return rc < 0 ? rc : -EIO;
 	for (unsigned i = 0; i < MDBUS_RTAB_SLOTS; i++) {
 		/* The lock is the ownership: a dead owner's lock is gone, so
 		 * its slot is taken over here. */
