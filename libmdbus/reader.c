@@ -332,6 +332,23 @@ static void mdbus_reader_publish_now(struct mdbus_reader *r)
 	r->pub_pos = r->pos;
 }
 
+/* A new segment: epoch and cursor change together under the slot's gen
+ * seqlock (readers_layout.h), then the counters are published as usual. */
+static void mdbus_reader_publish_epoch(struct mdbus_reader *r)
+{
+	struct mdbus_rtab_slot *s = r->rslot;
+	uint32_t g = atomic_load_explicit(&s->gen, memory_order_relaxed);
+	atomic_store_explicit(&s->gen, g + 1, memory_order_relaxed);
+	/* Release fence: the odd gen is visible before the new epoch/cursor
+	 * (seqlock.h's TSan strategy: release stores instead under TSan). */
+	MDBUS_SEQ_FENCE(memory_order_release);
+	atomic_store_explicit(&s->epoch, r->epoch, MDBUS_SEQ_WORD_STORE);
+	atomic_store_explicit(&s->cursor, r->pos, MDBUS_SEQ_WORD_STORE);
+	/* Release: a lister that sees the even gen sees both stores. */
+	atomic_store_explicit(&s->gen, g + 2, memory_order_release);
+	mdbus_reader_publish_now(r);
+}
+
 void mdbus_reader_publish(mdbus_reader *r)
 {
 	if (r != NULL && r->rslot != NULL && r->pub_pos != r->pos)
@@ -407,13 +424,8 @@ static void mdbus_reader_adopt(struct mdbus_reader *r, struct mdbus_reader *n)
 	n->rslot = r->rslot;
 	*r = *n;
 	mdbus_reader_set_start(r, MDBUS_START_OLDEST);
-	if (r->rslot != NULL) {
-		/* The epoch first, then the cursor in the new segment (release
-		 * in the publish): a lister re-checks the epoch around it. */
-		atomic_store_explicit(&r->rslot->epoch, r->epoch, memory_order_relaxed);
-		r->pub_pos = UINT64_MAX;
-		mdbus_reader_publish(r);
-	}
+	if (r->rslot != NULL)
+		mdbus_reader_publish_epoch(r);
 }
 
 /* The name still holds our segment (n maps it again): 0 if its writer is

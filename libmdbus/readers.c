@@ -189,6 +189,8 @@ int mdbus__rtab_claim(const char *bus, const char *name, uint64_t epoch, struct 
 			continue;
 		struct mdbus_rtab_slot *s = mdbus_rtab_slot(map, i);
 		atomic_store_explicit(&s->pid, 0, memory_order_relaxed);
+		atomic_store_explicit(&s->gen, 0,
+				      memory_order_relaxed); /* a dead owner's odd gen */
 		memset(s->name, 0, sizeof(s->name));
 		snprintf(s->name, sizeof(s->name), "%s", name ? name : "");
 		s->registered_ns = mdbus__realtime_ns();
@@ -250,12 +252,16 @@ static int mdbus_rtab_read_slot(int fd, const struct mdbus_rtab_slot *s, unsigne
 
 void mdbus__rtab_copy(const struct mdbus_rtab_slot *s, struct mdbus_reader_entry *e)
 {
-	for (int tries = 0; tries < 8; tries++) {
-		e->epoch = atomic_load_explicit(&s->epoch, memory_order_acquire);
-		/* Acquire: pairs with the reader's release store of the cursor,
-		 * so the counters below are at least as new as it. */
+	for (int tries = 0; tries < 64; tries++) {
+		/* The seqlock on gen (readers_layout.h): epoch and cursor of one
+		 * segment. Acquire on the cursor: pairs with the per-batch
+		 * release store, so the counters below are at least as new. */
+		uint32_t g0 = atomic_load_explicit(&s->gen, memory_order_acquire);
+		e->epoch = atomic_load_explicit(&s->epoch, MDBUS_SEQ_WORD_LOAD);
 		e->cursor = atomic_load_explicit(&s->cursor, memory_order_acquire);
-		if (atomic_load_explicit(&s->epoch, memory_order_relaxed) == e->epoch)
+		/* The loads before the re-check (seqlock.h: acquire loads under TSan). */
+		MDBUS_SEQ_FENCE(memory_order_acquire);
+		if (!(g0 & 1u) && atomic_load_explicit(&s->gen, memory_order_relaxed) == g0)
 			break;
 	}
 	e->read = atomic_load_explicit(&s->read, memory_order_relaxed);

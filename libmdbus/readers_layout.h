@@ -27,7 +27,7 @@
  * the counters, written by the reader once per batch):
  *   off size field
  *     0    4 pid           atomic; 0 = free. Stored last (release) on claim.
- *     4    4 reserved
+ *     4    4 gen           atomic: odd while epoch and cursor change together
  *     8    8 epoch         atomic: the segment (writer epoch) the cursor is in
  *    16   32 name          NUL-terminated
  *    48    8 registered_ns CLOCK_REALTIME
@@ -49,9 +49,12 @@
  * Publication (per batch, never per tick): the reader stores read, missed,
  * laps, last_read_ns relaxed and the cursor last with release; a lister
  * loads the cursor with acquire, then the counters (at least as new as the
- * cursor). On a new segment the reader stores the epoch, then the cursor of
- * the new segment; a lister loads epoch, cursor, epoch and retries if the
- * epoch changed, so it never pairs a cursor with the wrong segment.
+ * cursor). On a new segment the reader changes epoch and cursor together
+ * under a seqlock on gen (gen odd, release fence, epoch and cursor relaxed,
+ * gen even with release); a lister loads gen (acquire), epoch and cursor,
+ * an acquire fence, gen again, and retries on an odd or changed gen, so it
+ * never pairs a cursor with the wrong segment. Per-batch publishes do not
+ * touch gen: they change the cursor only, within one epoch.
  */
 #ifndef MDBUS_READERS_LAYOUT_H
 #define MDBUS_READERS_LAYOUT_H
@@ -85,7 +88,7 @@ _Static_assert(sizeof(struct mdbus_rtab_header) == MDBUS_RTAB_HEADER_SIZE, "rtab
 
 struct mdbus_rtab_slot {
 	_Atomic uint32_t pid;
-	uint32_t reserved0;
+	_Atomic uint32_t gen;
 	_Atomic uint64_t epoch;
 	char name[MDBUS_RTAB_NAME_MAX];
 	int64_t registered_ns;
@@ -98,6 +101,7 @@ struct mdbus_rtab_slot {
 	uint8_t reserved2[24];
 };
 _Static_assert(offsetof(struct mdbus_rtab_slot, pid) == 0, "rslot pid");
+_Static_assert(offsetof(struct mdbus_rtab_slot, gen) == 4, "rslot gen");
 _Static_assert(offsetof(struct mdbus_rtab_slot, epoch) == 8, "rslot epoch");
 _Static_assert(offsetof(struct mdbus_rtab_slot, name) == 16, "rslot name");
 _Static_assert(offsetof(struct mdbus_rtab_slot, registered_ns) == 48, "rslot registered_ns");
