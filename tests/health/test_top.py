@@ -366,6 +366,13 @@ def test_tui():
         t.keys("t")
         scr = t.wait_for(lambda s: "[sessions]" in s)
         check("[sessions]" in scr and "sess-a" in scr, "t returns to sessions")
+        t.keys("r")
+        scr = t.wait_for(lambda s: "[readers]" in s)
+        check("[readers]" in scr and "READER" in scr and "LAG" in scr and "MISSED" in scr and
+              "sess-a" not in scr, "r shows the Readers pane:\n" + scr)
+        check(all(len(l) <= 80 for l in scr.split("\n")), "readers view wider than 80")
+        t.keys("t")
+        scr = t.wait_for(lambda s: "[sessions]" in s)
 
         # Resize: wider terminal shows more (instrument VENUE column).
         t.keys("i")
