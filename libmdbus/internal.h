@@ -83,9 +83,9 @@ struct mdbus__rtab {
 	struct mdbus_rtab_slot *slot; /* ours, or NULL: not registered */
 	unsigned index;
 };
-/* Creates the table of bus if missing (mode | 0660 group-writable, group
- * if not -1) and initialises its header. 0 or -errno. */
-int mdbus__rtab_create(const char *bus, mode_t mode, gid_t group);
+/* Creates the table of bus if missing (0660, in group if not -1) and
+ * initialises its header. 0 or -errno. */
+int mdbus__rtab_create(const char *bus, gid_t group);
 /* Removes the table file of bus (mdbus_writer_close with unlink_bus). */
 void mdbus__rtab_unlink(const char *bus);
 /* Claims a free (or dead reader's) slot: 0, -ENOSPC full, or -errno. */

@@ -87,7 +87,7 @@ static int mdbus_rtab_init(int fd)
 	return rc;
 }
 
-int mdbus__rtab_create(const char *bus, mode_t mode, gid_t group)
+int mdbus__rtab_create(const char *bus, gid_t group)
 {
 	char path[MDBUS__PATH_MAX];
 	int rc = mdbus_rtab_path(bus, path, sizeof(path));
@@ -105,11 +105,15 @@ int mdbus__rtab_create(const char *bus, mode_t mode, gid_t group)
 		return -EPERM; /* a FIFO, a device or a world-writable file: not ours */
 	}
 	if (created) {
-		/* Group-writable whatever the umask: readers of the bus's group
-		 * register here. Best effort for the group (the writer's). */
-		(void)fchmod(fd, (mode & 0640) | 0660);
-		if (group != (gid_t)-1 && group != getegid())
-			(void)fchown(fd, (uid_t)-1, group);
+		/* 0660 whatever the umask: readers of the bus's group register
+		 * here (the writer gave its segment that group already). */
+		if (fchmod(fd, 0660) < 0 || (group != (gid_t)-1 && group != getegid() &&
+					     fchown(fd, (uid_t)-1, group) < 0)) {
+			rc = -errno;
+			close(fd);
+			unlink(path);
+			return rc;
+		}
 	}
 	rc = mdbus_rtab_init(fd);
 	close(fd);
@@ -132,7 +136,7 @@ static int mdbus_rtab_map(const char *bus, int *fd, struct mdbus_rtab_header **m
 		return rc;
 	int f = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (f < 0 && errno == ENOENT) {
-		rc = mdbus__rtab_create(bus, 0660, (gid_t)-1);
+		rc = mdbus__rtab_create(bus, (gid_t)-1);
 		if (rc < 0)
 			return rc;
 		f = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);

@@ -312,7 +312,7 @@ int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts)
 	/* The reader table, group-writable with the segment's group, so that
 	 * readers of that group may register. Best effort: a reader that finds
 	 * none creates it, and a bus works without one. */
-	(void)mdbus__rtab_create(w->bus, mode, group);
+	(void)mdbus__rtab_create(w->bus, group);
 	*out = w;
 	return 0;
 err:
