@@ -2,7 +2,10 @@
 /*
  * main.c: feedd's command line.
  *
- *   feedd -c CONFIG        run in the foreground (logs on stderr)
+ *   feedd [-v|-q]... -c CONFIG
+ *                          run in the foreground (logs on stderr); each -v
+ *                          logs one level more (debug), each -q one less
+ *                          than the config's log_level (warn, error)
  *   feedd --check CONFIG   validate the config (and every session's venue
  *                          settings) and exit 0, or 1 with "FILE:LINE: reason"
  *   feedd -h | --help      usage
@@ -21,9 +24,11 @@
 
 static void feed_usage(FILE *f)
 {
-	fprintf(f, "usage: feedd -c CONFIG       run the feed daemon (foreground)\n"
-		   "       feedd --check CONFIG  validate CONFIG and exit\n"
+	fprintf(f, "usage: feedd [-v|-q]... -c CONFIG  run the feed daemon (foreground)\n"
+		   "       feedd --check CONFIG          validate CONFIG and exit\n"
 		   "       feedd -h | --version\n"
+		   "  -v  log one level more than log_level (repeatable)\n"
+		   "  -q  log one level less than log_level (repeatable)\n"
 		   "venues:");
 	for (unsigned i = 0; feed_venue_at(i); i++)
 		fprintf(f, " %s", feed_venue_at(i)->name);
@@ -32,8 +37,9 @@ static void feed_usage(FILE *f)
 }
 
 /* Loads path and validates it against the venues: everything that can be
- * checked without the network. 0, or 1 with the error logged. */
-static int feed_load(const char *path, struct feed_config *cfg)
+ * checked without the network. 0, or 1 with the error printed (--check:
+ * "feedd: error: FILE:LINE: reason") or logged (a run: event=config). */
+static int feed_load(const char *path, struct feed_config *cfg, int check)
 {
 	char err[512];
 
@@ -41,7 +47,11 @@ static int feed_load(const char *path, struct feed_config *cfg)
 	if (feed_config_load(path, cfg, err, sizeof(err)) == 0 &&
 	    feed_venue_check(cfg, err, sizeof(err)) == 0)
 		return 0;
-	feed_log_error("%s", err[0] ? err : path);
+	if (check)
+		fprintf(stderr, "feedd: error: %s\n", err[0] ? err : path);
+	else
+		feed_log(FEED_LOG_ERROR, LOG_EV("config"), LOG_S("file", path),
+			 LOG_S("reason", err[0] ? err : path));
 	return 1;
 }
 
@@ -49,7 +59,7 @@ static int feed_check(const char *path)
 {
 	struct feed_config cfg;
 	size_t ninstr = 0;
-	int rc = feed_load(path, &cfg);
+	int rc = feed_load(path, &cfg, 1);
 
 	if (rc == 0) {
 		for (size_t i = 0; i < cfg.nsessions; i++)
@@ -61,19 +71,33 @@ static int feed_check(const char *path)
 	return rc;
 }
 
-static int feed_run(const char *path)
+/* The config's log_level moved by the -v/-q count, within error..debug. */
+static void feed_log_apply(const struct feed_config *cfg, int verbosity)
+{
+	int level = cfg->log_level + verbosity;
+
+	if (level < FEED_LOG_ERROR)
+		level = FEED_LOG_ERROR;
+	if (level > FEED_LOG_DEBUG)
+		level = FEED_LOG_DEBUG;
+	feed_log_setup((enum feed_log_level)level, (enum feed_log_format)cfg->log_format);
+}
+
+static int feed_run(const char *path, int verbosity)
 {
 	struct feed_config cfg;
 	struct feed_daemon d;
 	int code, started;
 
 	/* Validate fully before touching the bus. */
-	if (feed_load(path, &cfg) != 0) {
+	if (feed_load(path, &cfg, 0) != 0) {
 		feed_config_free(&cfg);
 		return 1;
 	}
+	feed_log_apply(&cfg, verbosity);
 	if (feed_resolve_library_init() < 0) {
-		feed_log_error("c-ares initialisation failed");
+		feed_log(FEED_LOG_ERROR, LOG_EV("start"),
+			 LOG_S("reason", "c-ares initialisation failed"));
 		feed_config_free(&cfg);
 		return 1;
 	}
@@ -82,14 +106,16 @@ static int feed_run(const char *path)
 	feed_daemon_free(&d);
 	feed_resolve_library_cleanup();
 	feed_config_free(&cfg);
-	/* A fatal start-up error has printed its one "feedd: error:" line. */
+	/* A fatal start-up error has logged its one level=error line. */
 	if (started)
-		feed_log(NULL, "exit code=%d", code);
+		feed_log(FEED_LOG_INFO, LOG_EV("exit"), LOG_I("code", code));
 	return code;
 }
 
 int main(int argc, char **argv)
 {
+	int verbosity = 0, i = 1;
+
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		feed_usage(stdout);
 		return 0;
@@ -100,8 +126,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "--check"))
 		return feed_check(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "-c"))
-		return feed_run(argv[2]);
+	for (; i < argc && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "-q")); i++)
+		verbosity += argv[i][1] == 'v' ? 1 : -1;
+	if (argc == i + 2 && !strcmp(argv[i], "-c"))
+		return feed_run(argv[i + 1], verbosity);
 	feed_usage(stderr);
 	return 2;
 }
