@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mdbus_health.h"
+#include "reload.h"
 
 #define MS (INT64_C(1000000))
 
@@ -295,6 +296,10 @@ static void feed_daemon_force(struct feed_daemon *d, int64_t now)
 /* Returns 1 when the loop must end now (second signal). */
 static int feed_daemon_signal(struct feed_daemon *d, int sig, int64_t now)
 {
+	if (sig == SIGHUP && !d->stopping) {
+		feed_reload(d);
+		return 0;
+	}
 	if (sig != SIGINT && sig != SIGTERM) {
 		if (sig > 0)
 			feed_log(FEED_LOG_INFO, LOG_EV("signal_ignored"), LOG_I("signal", sig));

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "reload.h"
 #include "resolve.h"
 #include "venue.h"
 
@@ -71,18 +72,6 @@ static int feed_check(const char *path)
 	return rc;
 }
 
-/* The config's log_level moved by the -v/-q count, within error..debug. */
-static void feed_log_apply(const struct feed_config *cfg, int verbosity)
-{
-	int level = cfg->log_level + verbosity;
-
-	if (level < FEED_LOG_ERROR)
-		level = FEED_LOG_ERROR;
-	if (level > FEED_LOG_DEBUG)
-		level = FEED_LOG_DEBUG;
-	feed_log_setup((enum feed_log_level)level, (enum feed_log_format)cfg->log_format);
-}
-
 static int feed_run(const char *path, int verbosity)
 {
 	struct feed_config cfg;
@@ -94,14 +83,18 @@ static int feed_run(const char *path, int verbosity)
 		feed_config_free(&cfg);
 		return 1;
 	}
-	feed_log_apply(&cfg, verbosity);
+	feed_reload_log_apply(&cfg, verbosity);
 	if (feed_resolve_library_init() < 0) {
 		feed_log(FEED_LOG_ERROR, LOG_EV("start"),
 			 LOG_S("reason", "c-ares initialisation failed"));
 		feed_config_free(&cfg);
 		return 1;
 	}
-	code = feed_daemon_init(&d, &cfg) == 0 ? feed_daemon_run(&d) : 1;
+	code = 1;
+	if (feed_daemon_init(&d, &cfg) == 0) {
+		d.log_verbosity = verbosity; /* a SIGHUP reload applies it again */
+		code = feed_daemon_run(&d);
+	}
 	started = d.started;
 	feed_daemon_free(&d);
 	feed_resolve_library_cleanup();

@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 
@@ -732,6 +733,84 @@ def scenario_logs():
               f"journal: {line!r}")
 
 
+def reload_write(rig, feed_extra="", edit=None, more=""):
+    """Rewrites rig's config in place: the same session as at start, plus
+    [feed] keys, a text edit and more sections."""
+    tmp = E.write_config(rig.d, rig.bus, rig.sim.port, os.path.join(rig.d, "ca.pem"),
+                         session=SESSION, feed_extra=feed_extra,
+                         session_extra=session_keys(""))
+    with open(tmp) as f:
+        text = f.read()
+    if edit:
+        text = text.replace(*edit)
+    with open(tmp, "w") as f:
+        f.write(text + more)
+    os.replace(tmp, rig.config)
+
+
+def reload_hup(rig, pattern, what):
+    mark = rig.feedd.proc.count()
+    rig.feedd.proc.signal(signal.SIGHUP)
+    _, m = rig.wait(pattern, 10, mark)
+    log(f"reload {what}: {m.group(0)}")
+    return m
+
+
+def scenario_reload():
+    """SIGHUP: a config that fails its check is refused with FILE:LINE, keys
+    fixed at start and session changes are refused by name, the log keys
+    apply; the session streams on through all of it without a lost tick."""
+    rig = Rig("reload")
+    rig.live()
+    time.sleep(0.5)
+    mark = rig.feedd.proc.count()
+    box = {}
+    tail = threading.Thread(target=lambda: box.update(r=E.tail_json(rig.bus, 8)))
+    tail.start()
+    time.sleep(1.0)
+    # a broken file: refused with its file and line
+    reload_write(rig, edit=("channels = trades, bbo\n", "channels = trades, bbo\nbogus = 1\n"))
+    m = reload_hup(rig, r"event=reload_refused file=(\S+) reason=\"?([^\"]*)", "broken")
+    check(m.group(1) == rig.config and re.match(re.escape(rig.config) + r":\d+: unknown key",
+                                                m.group(2)), f"no FILE:LINE: {m.group(0)}")
+    # keys fixed at start and a new session: refused, each by name
+    reload_write(rig, edit=("slots = 4096", "slots = 8192"))
+    reload_hup(rig, r"level=error event=reload_refused .*\bsection=bus key=slots\b", "slots")
+    reload_write(rig, more="[session extra]\nvenue = binance\nsymbols = SOL-USDT\n")
+    reload_hup(rig, r"level=error event=reload_refused .*\bsession=extra venue=binance "
+                    r"change=added\b", "added")
+    reload_write(rig, edit=("symbols = BTC-USDT, ETH-USDT", "symbols = BTC-USDT"))
+    reload_hup(rig, rf"event=reload_refused .*\bsession={SESSION} .*change=changed\b", "changed")
+    # the log keys apply: JSON from the next line on, then warn hides info
+    reload_write(rig, feed_extra="log_format = json\n")
+    reload_hup(rig, r"^time=\S+ level=info event=reloaded .*\blog_level=info log_format=json "
+                    r"verbosity=0 sessions_unchanged=1$", "json")
+    reload_write(rig, feed_extra="log_format = json\nlog_level = warn\n")
+    reload_hup(rig, r'^\{"time":"[^"]+","level":"info","event":"reloaded",.*'
+                    r'"log_level":"warn","log_format":"json","verbosity":0,'
+                    r'"sessions_unchanged":1\}$', "warn")
+    tail.join(30)
+    out, r = box.get("r", ([], None))
+    check(r is not None and r.returncode == 0, "mdbus-tail failed")
+    err = r.stderr.decode(errors="replace")
+    check("gap" not in err and "lap" not in err, f"ticks lost across the reloads: {err!r}")
+    check(len(data_ticks(out)) > 20, f"too few ticks across the reloads: {len(out)}")
+    # the "up" of the start may land just before the first data tick
+    first = next((i for i, t in enumerate(out) if t.get("kind") in ("trade", "bbo")), len(out))
+    st = [t for t in out[first:] if t.get("kind") == "status"]
+    check(not st, f"a status tick: the session moved: {st[:3]}")
+    check(not [t for t in out if "gap" in t.get("flags", [])], "a tick flagged as a gap")
+    check(not rig.feedd.proc.find(rf"session={SESSION} venue=\S+ state=\S+ event=state", mark),
+          "the session changed state during the reloads")
+    check(rig.sim.stats()["accepted"] == 1, "feedd reconnected during the reloads")
+    k, _ = rig.wait(r'"event":"reloaded"', 1)
+    rig.stop()
+    time.sleep(0.2)  # the pump thread drains the pipe
+    after = [json.loads(x) for x in rig.feedd.proc.find(r".", k + 1)]
+    check(not [o for o in after if o["level"] == "info"],
+          f"log_level = warn still logs info: {after[:3]}")
+
+
 def scenario_valgrind():
     """feedd under memcheck: live, a reset fault, reconnect, SIGTERM."""
     rig = Rig("valgrind", wrap=E.VALGRIND)
@@ -925,6 +1004,7 @@ SCENARIOS = {
     "futures": scenario_futures,
     "valgrind": scenario_valgrind,
     "logs": scenario_logs,
+    "reload": scenario_reload,
     "mexc": scenario_mexc,
     "valgrind_conns": scenario_valgrind_conns,
 }
