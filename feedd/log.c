@@ -185,6 +185,8 @@ static void feed_log_time(char *out, size_t len, const struct timespec *ts)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(ts->tv_nsec / 1000));
 }
 
+/* buf is written through the line buffer b. */
+// NOLINTNEXTLINE(readability-non-const-parameter)
 size_t feed_log_format_line(char *buf, size_t len, const struct feed_log_opts *o,
 			    enum feed_log_level level, const struct feed_log_kv *kv,
 			    const struct timespec *ts)

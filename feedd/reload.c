@@ -7,27 +7,28 @@
 
 #include "venue.h"
 
-/* A session's config without where it was written (line numbers) or where
- * its symbols live. memcpy, not assignment: the padding the loader zeroed
- * (calloc, memset) is copied too, so memcmp compares only what was set. */
-static void reload_norm(struct feed_session_config *n, const struct feed_session_config *s)
-{
-	memcpy(n, s, sizeof(*n));
-	n->symbols = NULL;
-	n->line = n->venue_line = n->url_line = n->symbols_line = n->channels_line = 0;
-}
+#define RELOAD_SAME(f)	   (a->f == b->f)
+#define RELOAD_SAME_STR(f) (strcmp(a->f, b->f) == 0)
 
-/* 1 when a and b configure the same session the same way. */
+/* 1 when a and b configure the same session the same way: every field the
+ * loader and the venue check set, member by member (not where in the file
+ * it was written). */
 static int reload_same_session(const struct feed_session_config *a,
 			       const struct feed_session_config *b)
 {
-	struct feed_session_config na, nb;
-
-	reload_norm(&na, a);
-	reload_norm(&nb, b);
-	if (a->nsymbols != b->nsymbols || memcmp(&na, &nb, sizeof(na)) != 0)
+	if (!(RELOAD_SAME_STR(name) && RELOAD_SAME_STR(venue) && RELOAD_SAME(url.tls) &&
+	      RELOAD_SAME(url.port) && RELOAD_SAME_STR(url.host) && RELOAD_SAME_STR(url.path) &&
+	      RELOAD_SAME(nsymbols) && RELOAD_SAME(channels) && RELOAD_SAME(ping_interval_ms) &&
+	      RELOAD_SAME(pong_timeout_ms) && RELOAD_SAME(stale_timeout_ms) &&
+	      RELOAD_SAME(handshake_timeout_ms) && RELOAD_SAME(reconnect_initial_ms) &&
+	      RELOAD_SAME(reconnect_max_ms) && RELOAD_SAME(reconnect_multiplier) &&
+	      RELOAD_SAME(reconnect_jitter) && RELOAD_SAME(reconnect_max_retries) &&
+	      RELOAD_SAME(reconnect_reset_ms) && RELOAD_SAME(max_lifetime_ms) &&
+	      RELOAD_SAME(max_message) && RELOAD_SAME(streams_per_conn) &&
+	      RELOAD_SAME_STR(ca_file) && RELOAD_SAME(tls_verify) && RELOAD_SAME(price_decimals) &&
+	      RELOAD_SAME(qty_decimals) && RELOAD_SAME(contract_size) &&
+	      RELOAD_SAME(contract_decimals) && RELOAD_SAME(qty_unit)))
 		return 0;
-	/* Strings: the bytes after each symbol's NUL are not set. */
 	for (size_t i = 0; i < a->nsymbols; i++)
 		if (strcmp(a->symbols[i], b->symbols[i]) != 0)
 			return 0;

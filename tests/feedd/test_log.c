@@ -119,10 +119,13 @@ static void test_levels(void)
 static void test_stderr(void)
 {
 	char out[4096];
-	int p[2], saved = dup(STDERR_FILENO);
+	int p[2] = {-1, -1}, saved = dup(STDERR_FILENO);
 	ssize_t n;
 
-	CHECK(saved >= 0 && pipe(p) == 0);
+	if (saved < 0 || pipe(p) != 0) {
+		CHECK(!"dup or pipe failed");
+		return;
+	}
 	dup2(p[1], STDERR_FILENO);
 	feed_log_setup(FEED_LOG_WARN, FEED_LOG_LOGFMT);
 	feed_log(FEED_LOG_INFO, LOG_EV("hidden"));
