@@ -49,8 +49,8 @@ struct feed_daemon {
 };
 
 /* Builds the daemon from a loaded config: ring + signalfd, bus, sessions,
- * instruments. Returns 0, or -errno after logging one "feedd: error: ..."
- * line, the only line a failed start prints (the process exits 1). d is
+ * instruments. Returns 0, or -errno after logging one level=error line,
+ * the only line a failed start prints (the process exits 1). d is
  * freed with feed_daemon_free in both cases. */
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg);
 
@@ -60,7 +60,7 @@ int feed_daemon_run(struct feed_daemon *d);
 
 /* Releases everything: ring first (cancels what is in flight), then the
  * sessions, then the bus (marked STOPPED, the file kept for readers).
- * After a successful init it reports "exit fds=N start_fds=M". */
+ * After a successful init it logs "event=exit_fds fds=N start_fds=M". */
 void feed_daemon_free(struct feed_daemon *d);
 
 #endif /* FEED_DAEMON_H */

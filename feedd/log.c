@@ -194,11 +194,12 @@ size_t feed_log_format_line(char *buf, size_t len, const struct feed_log_opts *o
 	struct feed_log_buf b = {buf, 0, len - 7, 0};
 	int json = o->format == FEED_LOG_JSON;
 	struct feed_log_kv head[2] = {LOG_S("time", NULL), LOG_S("level", NULL)};
-	char when[96], prio[4] = {'<', feed_log_prio[(unsigned)level & 3], '>', 0};
+	char when[96], prio[4] = {'<', '7', '>', 0};
 	int first = 1;
 
-	if (level > FEED_LOG_DEBUG)
+	if ((unsigned)level > FEED_LOG_DEBUG)
 		level = FEED_LOG_DEBUG;
+	prio[1] = feed_log_prio[level];
 	head[1].v.s = feed_log_names[level];
 	if (o->journal)
 		feed_log_puts(&b, prio);
@@ -213,8 +214,9 @@ size_t feed_log_format_line(char *buf, size_t len, const struct feed_log_opts *o
 	feed_log_pair(&b, &head[1], json, first);
 	for (; kv->key && !b.cut; kv++)
 		feed_log_pair(&b, kv, json, 0);
-	if (b.cut) { /* "..." and the closing quote and brace and the newline fit in the 7 kept back
-			(a NUL may follow) */
+	/* "...", a closing quote and brace and the newline fit in the 7 bytes
+	 * kept back, and a NUL may still follow. */
+	if (b.cut) {
 		const char *end = json ? "...\"}" : "...";
 
 		memcpy(b.p + b.n, end, strlen(end));
