@@ -3,7 +3,9 @@
  * config.h: feedd's configuration file (INI, parsed with libinih).
  *
  *   [bus]              name, slots
- *   [feed]             shutdown_timeout, connect_rate, and any session key as
+ *   [feed]             shutdown_timeout, connect_rate, log_level
+ *                      (error|warn|info|debug), log_format (logfmt|json),
+ *                      and any session key as
  *                      a default for every session (whatever its position
  *                      in the file)
  *   [session NAME]     venue, symbols (required); url, channels, timeouts,
@@ -112,6 +114,8 @@ struct feed_config {
 	int64_t shutdown_timeout_ms;	      /* [feed] shutdown_timeout, default 2s */
 	double connect_rate;		      /* [feed] connect_rate, new connections per
 						 second over all sessions ("5/s"), default 5 */
+	int log_level;			      /* [feed] log_level: enum feed_log_level, info */
+	int log_format;			      /* [feed] log_format: enum feed_log_format */
 	struct feed_session_config *sessions; /* at least one */
 	size_t nsessions;
 };

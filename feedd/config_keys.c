@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config_keys.h"
+#include "log.h"
 #include "mdbus_units.h"
 #include "symbol.h"
 
@@ -63,6 +64,10 @@ const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	GK(K_SHUTDOWN, CW_FEED, "shutdown_timeout", CT_DURATION, shutdown_timeout_ms, "2s", 1, 0,
 	   NULL),
 	GK(K_RATE, CW_FEED, "connect_rate", CT_RATE, connect_rate, "5/s", 0, 0, NULL),
+	GK(K_LOGLEVEL, CW_FEED, "log_level", CT_LOGLEVEL, log_level, "info", 0, 0,
+	   "error, warn, info or debug"),
+	GK(K_LOGFMT, CW_FEED, "log_format", CT_LOGFMT, log_format, "logfmt", 0, 0,
+	   "logfmt or json"),
 };
 
 _Static_assert(MDBUS_DECIMALS_MAX == 18, "the decimals hint says 0 to 18");
@@ -418,14 +423,47 @@ static int cfg_qty_unit(const struct cfg_val *a)
 	return 0;
 }
 
+/* log_level and log_format: a word of the list, stored as its index. */
+static int cfg_word(const struct cfg_val *a, const char *const *words, size_t n)
+{
+	int *out = a->f;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(a->v, words[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	snprintf(a->why, a->wl, "bad %s '%s' (%s)", a->k->name, a->v, a->k->hint);
+	return -EINVAL;
+}
+
+static int cfg_log_level(const struct cfg_val *a)
+{
+	static const char *const w[] = {
+		[FEED_LOG_ERROR] = "error",
+		[FEED_LOG_WARN] = "warn",
+		[FEED_LOG_INFO] = "info",
+		[FEED_LOG_DEBUG] = "debug",
+	};
+	return cfg_word(a, w, sizeof(w) / sizeof(w[0]));
+}
+
+static int cfg_log_format(const struct cfg_val *a)
+{
+	static const char *const w[] = {[FEED_LOG_LOGFMT] = "logfmt", [FEED_LOG_JSON] = "json"};
+	return cfg_word(a, w, sizeof(w) / sizeof(w[0]));
+}
+
 /* ---- the table's entry points ------------------------------------------------------ */
 
 static int (*const cfg_parse[])(const struct cfg_val *a) = {
-	[CT_NAME] = cfg_name,	      [CT_URL] = cfg_url,	    [CT_SYMBOLS] = cfg_symbols,
-	[CT_CHANNELS] = cfg_channels, [CT_DURATION] = cfg_duration, [CT_COUNT] = cfg_count,
-	[CT_POW2] = cfg_count,	      [CT_MULT] = cfg_mult,	    [CT_JITTER] = cfg_jitter,
-	[CT_FILE] = cfg_file,	      [CT_BOOL] = cfg_bool,	    [CT_BUS] = cfg_bus,
-	[CT_RATE] = cfg_rate,	      [CT_CONTRACT] = cfg_contract, [CT_QTYUNIT] = cfg_qty_unit,
+	[CT_NAME] = cfg_name,	       [CT_URL] = cfg_url,	     [CT_SYMBOLS] = cfg_symbols,
+	[CT_CHANNELS] = cfg_channels,  [CT_DURATION] = cfg_duration, [CT_COUNT] = cfg_count,
+	[CT_POW2] = cfg_count,	       [CT_MULT] = cfg_mult,	     [CT_JITTER] = cfg_jitter,
+	[CT_FILE] = cfg_file,	       [CT_BOOL] = cfg_bool,	     [CT_BUS] = cfg_bus,
+	[CT_RATE] = cfg_rate,	       [CT_CONTRACT] = cfg_contract, [CT_QTYUNIT] = cfg_qty_unit,
+	[CT_LOGLEVEL] = cfg_log_level, [CT_LOGFMT] = cfg_log_format,
 };
 
 /* v and why are written through cfg_val (the parsers edit v in place, set why). */

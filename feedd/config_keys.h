@@ -33,6 +33,8 @@ enum feed_cfg_type {
 	CT_RATE,     /* "5/s", "30/m": per second, as a double */
 	CT_CONTRACT, /* contract_size: a positive exact decimal -> int64 + decimals after it */
 	CT_QTYUNIT,  /* "contracts" or "base" -> enum mdbus_qty_unit (int) */
+	CT_LOGLEVEL, /* error, warn, info, debug -> enum feed_log_level (int) */
+	CT_LOGFMT,   /* logfmt or json -> enum feed_log_format (int) */
 };
 
 struct feed_cfg_key {
@@ -74,6 +76,8 @@ enum feed_cfg_row {
 	K_SLOTS,
 	K_SHUTDOWN,
 	K_RATE,
+	K_LOGLEVEL,
+	K_LOGFMT,
 	CFG_NKEYS
 };
 _Static_assert(CFG_NKEYS <= 32, "key masks are 32-bit");

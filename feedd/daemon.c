@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mdbus_health.h"
+#include "reload.h"
 
 #define MS (INT64_C(1000000))
 
@@ -33,7 +34,8 @@ static void feed_daemon_busy(const struct feed_config *cfg)
 			pid = (long)info.writer_pid;
 		mdbus_reader_close(r);
 	}
-	feed_log_error("bus '%s' is owned by live writer pid %ld", cfg->bus, pid);
+	feed_log(FEED_LOG_ERROR, LOG_EV("bus_busy"), LOG_S("bus", cfg->bus),
+		 LOG_I("writer_pid", pid), LOG_S("reason", "the bus is owned by a live writer"));
 }
 
 /* The ring and the signalfd read through it. */
@@ -54,7 +56,7 @@ static int daemon_init_loop(struct feed_daemon *d)
 		entries *= 2;
 	rc = feed_loop_init(&d->loop, entries, &sigs);
 	if (rc < 0) {
-		feed_log_error("io_uring: %s", strerror(-rc));
+		feed_log(FEED_LOG_ERROR, LOG_EV("io_uring"), LOG_S("reason", strerror(-rc)));
 		return rc;
 	}
 	d->loop_ok = 1;
@@ -90,13 +92,13 @@ static int daemon_open_bus(struct feed_daemon *d)
 		return rc;
 	}
 	if (rc < 0) {
-		feed_log_error("bus '%s': %s%s%s", cfg->bus, mdbus_strerror(rc), err[0] ? ": " : "",
-			       err);
+		feed_log(FEED_LOG_ERROR, LOG_EV("bus_open"), LOG_S("bus", cfg->bus),
+			 LOG_S("error", mdbus_strerror(rc)), LOG_S("reason", err));
 		return rc;
 	}
 	rc = feed_sink_init(&d->sink, d->w, max_instr);
 	if (rc < 0) {
-		feed_log_error("out of memory");
+		feed_log(FEED_LOG_ERROR, LOG_EV("start"), LOG_S("reason", "out of memory"));
 		return rc;
 	}
 	memset(&wc, 0, sizeof(wc));
@@ -136,24 +138,30 @@ static int daemon_add_session(struct feed_daemon *d, unsigned i, unsigned *slot)
 		rc = feed_tlsctx_get(&d->tls, sc->ca_file, sc->tls_verify, &host.ssl_ctx, err,
 				     sizeof(err));
 		if (rc < 0) {
-			feed_log_error("session %s: %s", sc->name, err[0] ? err : strerror(-rc));
+			feed_log(FEED_LOG_ERROR, LOG_S("session", sc->name),
+				 LOG_S("venue", sc->venue), LOG_EV("tls_context"),
+				 LOG_S("reason", err[0] ? err : strerror(-rc)));
 			return rc;
 		}
 	}
 	rc = feed_session_init(&d->sess[i], &host, i, *slot, sc, err, sizeof(err));
 	if (rc < 0) {
-		feed_log_error("session %s: %s", sc->name, err[0] ? err : strerror(-rc));
+		feed_log(FEED_LOG_ERROR, LOG_S("session", sc->name), LOG_S("venue", sc->venue),
+			 LOG_EV("session_init"), LOG_S("reason", err[0] ? err : strerror(-rc)));
 		return rc;
 	}
 	d->nsess++;
 	for (unsigned k = 0; k < d->sess[i].nconns && *slot < d->nslots; k++)
 		d->slots[(*slot)++] = (i << 12) | k;
 	if (d->sess[i].nconns > 1)
-		feed_log(sc->name, "connections=%u streams_per_conn=%u", d->sess[i].nconns,
-			 feed_venue_conn_limit(d->sess[i].conns[0].venue.ops, sc));
+		feed_log(FEED_LOG_INFO, LOG_S("session", sc->name), LOG_S("venue", sc->venue),
+			 LOG_EV("connections"), LOG_U("connections", d->sess[i].nconns),
+			 LOG_U("streams_per_conn",
+			       feed_venue_conn_limit(d->sess[i].conns[0].venue.ops, sc)));
 	rc = feed_session_add_instruments(&d->sess[i]);
 	if (rc < 0)
-		feed_log_error("session %s: adding instruments: %s", sc->name, mdbus_strerror(rc));
+		feed_log(FEED_LOG_ERROR, LOG_S("session", sc->name), LOG_S("venue", sc->venue),
+			 LOG_EV("add_instruments"), LOG_S("reason", mdbus_strerror(rc)));
 	return rc;
 }
 
@@ -164,13 +172,15 @@ static void daemon_warn(const struct feed_daemon *d)
 	const struct feed_config *cfg = d->cfg;
 
 	if (d->health_rc < 0)
-		feed_log(NULL, "warning: health region unavailable (%s): no watchdog records",
-			 strerror(-d->health_rc));
+		feed_log(FEED_LOG_WARN, LOG_EV("health_unavailable"),
+			 LOG_S("reason", strerror(-d->health_rc)),
+			 LOG_S("effect", "no watchdog records"));
 	for (size_t i = 0; i < cfg->nsessions; i++)
 		if (cfg->sessions[i].url.tls && !cfg->sessions[i].tls_verify)
-			feed_log(cfg->sessions[i].name,
-				 "WARNING: tls_verify = no: the server certificate and "
-				 "host name are NOT verified");
+			feed_log(FEED_LOG_WARN, LOG_S("session", cfg->sessions[i].name),
+				 LOG_S("venue", cfg->sessions[i].venue), LOG_EV("tls_verify_off"),
+				 LOG_S("reason", "tls_verify = no: the server certificate and "
+						 "host name are NOT verified"));
 }
 
 /* A socket per connection plus the ring, signalfd, bus, DNS and stdio: raise
@@ -186,8 +196,8 @@ static void daemon_raise_nofile(size_t nconns)
 		return;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < need)
-		feed_log(NULL, "warning: %zu connections want %llu descriptors, the limit is %llu",
-			 nconns, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+		feed_log(FEED_LOG_WARN, LOG_EV("fd_limit"), LOG_U("connections", nconns),
+			 LOG_U("want", need), LOG_U("limit", rl.rlim_cur));
 }
 
 /* Every session's planned connections: one user_data slot each. */
@@ -200,21 +210,22 @@ static int daemon_count_slots(struct feed_daemon *d)
 		int n = feed_session_plan_count(&cfg->sessions[i]);
 
 		if (n < 0) {
-			feed_log_error("session %s: no connection plan: %s", cfg->sessions[i].name,
-				       strerror(-n));
+			feed_log(FEED_LOG_ERROR, LOG_S("session", cfg->sessions[i].name),
+				 LOG_S("venue", cfg->sessions[i].venue), LOG_EV("no_plan"),
+				 LOG_S("reason", strerror(-n)));
 			return n;
 		}
 		total += (size_t)n;
 	}
 	if (total >= FEED_UD_LOOP || cfg->nsessions > (FEED_UD_LOOP >> 4)) {
-		feed_log_error("%zu connections: at most %u over all sessions", total,
-			       FEED_UD_LOOP - 1);
+		feed_log(FEED_LOG_ERROR, LOG_EV("too_many_connections"),
+			 LOG_U("connections", total), LOG_U("max", FEED_UD_LOOP - 1));
 		return -E2BIG;
 	}
 	d->nslots = (unsigned)total;
 	d->slots = calloc(total ? total : 1, sizeof(*d->slots));
 	if (!d->slots) {
-		feed_log_error("out of memory");
+		feed_log(FEED_LOG_ERROR, LOG_EV("start"), LOG_S("reason", "out of memory"));
 		return -ENOMEM;
 	}
 	return 0;
@@ -245,7 +256,7 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 		return rc;
 	d->sess = calloc(cfg->nsessions ? cfg->nsessions : 1, sizeof(*d->sess));
 	if (!d->sess || feed_tlsctx_init(&d->tls, (unsigned)cfg->nsessions) < 0) {
-		feed_log_error("out of memory");
+		feed_log(FEED_LOG_ERROR, LOG_EV("start"), LOG_S("reason", "out of memory"));
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < cfg->nsessions; i++) {
@@ -257,8 +268,9 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 	feed_watchdog_run(&d->wd, d->sess, d->nsess, feed_now_ns(), MDBUS_HEALTH_FEED_STARTING);
 	mdbus_writer_set_state(d->w, MDBUS_WRITER_RUNNING);
 	d->started = 1;
-	feed_log(NULL, "started bus=%s sessions=%u instruments=%u pid=%u", cfg->bus, d->nsess,
-		 d->sink.ninstr, d->pid);
+	feed_log(FEED_LOG_INFO, LOG_EV("started"), LOG_S("bus", cfg->bus),
+		 LOG_U("sessions", d->nsess), LOG_U("instruments", d->sink.ninstr),
+		 LOG_U("pid", d->pid));
 	return 0;
 }
 
@@ -270,8 +282,9 @@ static void feed_daemon_stop(struct feed_daemon *d, int sig, int64_t now)
 	d->exit_code = sig == SIGINT ? 130 : 0;
 	d->stop_deadline = now + d->cfg->shutdown_timeout_ms * MS;
 	feed_notify_stopping(&d->notify);
-	feed_log(NULL, "shutdown signal=%s timeout_ms=%lld", sig == SIGINT ? "SIGINT" : "SIGTERM",
-		 (long long)d->cfg->shutdown_timeout_ms);
+	feed_log(FEED_LOG_INFO, LOG_EV("shutdown"),
+		 LOG_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
+		 LOG_I("timeout_ms", d->cfg->shutdown_timeout_ms));
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_stop(&d->sess[i], now, d->stop_deadline);
 }
@@ -285,16 +298,22 @@ static void feed_daemon_force(struct feed_daemon *d, int64_t now)
 /* Returns 1 when the loop must end now (second signal). */
 static int feed_daemon_signal(struct feed_daemon *d, int sig, int64_t now)
 {
+	if (sig == SIGHUP && !d->stopping) {
+		feed_reload(d);
+		return 0;
+	}
 	if (sig != SIGINT && sig != SIGTERM) {
 		if (sig > 0)
-			feed_log(NULL, "ignoring signal %d", sig);
+			feed_log(FEED_LOG_INFO, LOG_EV("signal_ignored"), LOG_I("signal", sig));
 		return 0;
 	}
 	if (!d->stopping) {
 		feed_daemon_stop(d, sig, now);
 		return 0;
 	}
-	feed_log(NULL, "second signal %s: exiting now", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	feed_log(FEED_LOG_WARN, LOG_EV("second_signal"),
+		 LOG_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
+		 LOG_S("effect", "exiting now"));
 	feed_daemon_force(d, now);
 	return 1;
 }
@@ -363,7 +382,7 @@ int feed_daemon_run(struct feed_daemon *d)
 
 	rc = feed_loop_arm_signal(&d->loop);
 	if (rc < 0) {
-		feed_log_error("io_uring: %s", strerror(-rc));
+		feed_log(FEED_LOG_ERROR, LOG_EV("io_uring"), LOG_S("reason", strerror(-rc)));
 		return 1;
 	}
 	for (unsigned i = 0; i < d->nsess; i++)
@@ -375,7 +394,8 @@ int feed_daemon_run(struct feed_daemon *d)
 		for (unsigned i = 0; i < d->nsess; i++)
 			feed_session_on_timer(&d->sess[i], now);
 		if (d->stopping && now >= d->stop_deadline) {
-			feed_log(NULL, "shutdown deadline passed: forcing");
+			feed_log(FEED_LOG_WARN, LOG_EV("shutdown_deadline"),
+				 LOG_S("effect", "forcing"));
 			feed_daemon_force(d, now);
 			d->stop_deadline = INT64_MAX;
 		}
@@ -398,7 +418,8 @@ int feed_daemon_run(struct feed_daemon *d)
 		if (rc == 0)
 			rc = feed_loop_wait(&d->loop);
 		if (rc < 0) {
-			feed_log_error("io_uring: %s", strerror(-rc));
+			feed_log(FEED_LOG_ERROR, LOG_EV("io_uring"),
+				 LOG_S("reason", strerror(-rc)));
 			feed_daemon_force(d, now);
 			return 1;
 		}
@@ -460,6 +481,6 @@ void feed_daemon_free(struct feed_daemon *d)
 	/* Debug aid for the "no fd left" rule: both numbers must match. Not
 	 * after a failed start, whose one line is its error. */
 	if (d->started)
-		feed_log(NULL, "exit fds=%d start_fds=%d", feed_daemon_count_fds(),
-			 d->fds_at_start);
+		feed_log(FEED_LOG_INFO, LOG_EV("exit_fds"), LOG_I("fds", feed_daemon_count_fds()),
+			 LOG_I("start_fds", d->fds_at_start));
 }

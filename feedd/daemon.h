@@ -44,14 +44,16 @@ struct feed_daemon {
 	int exit_code;	       /* 0 SIGTERM, 130 SIGINT */
 	int64_t stop_deadline; /* monotonic: force after this */
 	int64_t start_mono_ns, start_rt_ns;
-	uint32_t pid;	  /* getpid() once: it is a real syscall */
-	int fds_at_start; /* open descriptors before init (leak check at exit) */
-	int started;	  /* init succeeded: the exit report is printed */
+	uint32_t pid;	   /* getpid() once: it is a real syscall */
+	int fds_at_start;  /* open descriptors before init (leak check at exit) */
+	int started;	   /* init succeeded: the exit report is printed */
+	int log_verbosity; /* -v minus -q on the command line (a reload keeps it) */
+	const char *bus_override; /* -b on the command line, or NULL (a reload keeps it) */
 };
 
 /* Builds the daemon from a loaded config: ring + signalfd, bus, sessions,
- * instruments. Returns 0, or -errno after logging one "feedd: error: ..."
- * line, the only line a failed start prints (the process exits 1). d is
+ * instruments. Returns 0, or -errno after logging one level=error line,
+ * the only line a failed start prints (the process exits 1). d is
  * freed with feed_daemon_free in both cases. */
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg);
 
@@ -63,7 +65,7 @@ int feed_daemon_run(struct feed_daemon *d);
 
 /* Releases everything: ring first (cancels what is in flight), then the
  * sessions, then the bus (marked STOPPED, the file kept for readers).
- * After a successful init it reports "exit fds=N start_fds=M". */
+ * After a successful init it logs "event=exit_fds fds=N start_fds=M". */
 void feed_daemon_free(struct feed_daemon *d);
 
 #endif /* FEED_DAEMON_H */

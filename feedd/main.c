@@ -3,7 +3,10 @@
  * main.c: feedd's command line (tools/common's option table, like every
  * mdbus tool).
  *
- *   feedd -c CONFIG [-b BUS]        run in the foreground (logs on stderr)
+ *   feedd [-v|-q]... -c CONFIG [-b BUS]
+ *                                   run in the foreground (logs on stderr);
+ *                                   each -v logs one level more (debug), each
+ *                                   -q one less than the config's log_level
  *   feedd --check CONFIG [-b BUS]   validate the config (and every session's
  *                                   venue settings) and exit 0, or 1 with
  *                                   "FILE:LINE: reason"
@@ -14,29 +17,32 @@
  * Exit codes: 0 after SIGTERM, 130 after SIGINT, 1 on a fatal error, 2 on a
  * usage error.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "reload.h"
 #include "resolve.h"
 #include "tools_opt.h"
 #include "venue.h"
 
 static void feed_usage(FILE *f)
 {
-	fprintf(f, "usage: feedd -c CONFIG [-b BUS]       run the feed daemon (foreground)\n"
-		   "       feedd --check CONFIG [-b BUS]  validate CONFIG and exit\n"
+	fprintf(f, "usage: feedd [-v|-q]... -c CONFIG [-b BUS]  run the feed daemon (foreground)\n"
+		   "       feedd --check CONFIG [-b BUS]         validate CONFIG and exit\n"
 		   "  -c, --config FILE   the configuration to run\n"
 		   "      --check FILE    validate FILE (syntax, keys, venues) and exit 0 or 1\n"
-		   "  -b, --bus NAME      bus name, instead of the config's [bus] "
-		   "name\n" TOOLS_STD_USAGE "venues:");
+		   "  -b, --bus NAME      bus name, instead of the config's [bus] name\n"
+		   "  -v, --verbose       log one level more than log_level (repeatable)\n"
+		   "  -q, --quiet         log one level less than log_level (repeatable)\n"
+		   "" TOOLS_STD_USAGE "venues:");
 	for (unsigned i = 0; feed_venue_at(i); i++)
 		fprintf(f, " %s", feed_venue_at(i)->name);
 	fprintf(f, "\nsignals: SIGTERM -> exit 0, SIGINT -> exit 130 (graceful within "
-		   "shutdown_timeout; a second signal exits at once)\n"
+		   "shutdown_timeout; a second signal exits at once); SIGHUP re-reads the config\n"
 		   "exit: 0 stopped by SIGTERM, 130 by SIGINT, 1 fatal error or invalid config,\n"
 		   "      2 usage error\n");
 }
@@ -47,12 +53,14 @@ struct feed_args {
 	const char *config; /* -c */
 	const char *check;  /* --check */
 	const char *bus;    /* -b, or NULL: the config's */
+	int verbosity;	    /* -v minus -q */
 };
 
 /* Loads path and validates it against the venues: everything that can be
  * checked without the network; -b replaces the [bus] name. 0, or 1 with the
- * error logged. */
-static int feed_load(const char *path, const char *bus, struct feed_config *cfg)
+ * error printed (--check: "feedd: error: FILE:LINE: reason") or logged (a
+ * run: event=config). */
+static int feed_load(const char *path, const char *bus, struct feed_config *cfg, int check)
 {
 	char err[512];
 
@@ -63,7 +71,11 @@ static int feed_load(const char *path, const char *bus, struct feed_config *cfg)
 			snprintf(cfg->bus, sizeof(cfg->bus), "%s", bus);
 		return 0;
 	}
-	feed_log_error("%s", err[0] ? err : path);
+	if (check)
+		tools_error("feedd", "%s", err[0] ? err : path);
+	else
+		feed_log(FEED_LOG_ERROR, LOG_EV("config"), LOG_S("file", path),
+			 LOG_S("reason", err[0] ? err : path));
 	return 1;
 }
 
@@ -71,7 +83,7 @@ static int feed_check(const char *path, const char *bus)
 {
 	struct feed_config cfg;
 	size_t ninstr = 0;
-	int rc = feed_load(path, bus, &cfg);
+	int rc = feed_load(path, bus, &cfg, 1);
 
 	if (rc == 0) {
 		for (size_t i = 0; i < cfg.nsessions; i++)
@@ -83,30 +95,37 @@ static int feed_check(const char *path, const char *bus)
 	return rc;
 }
 
-static int feed_run(const char *path, const char *bus)
+static int feed_run(const char *path, const char *bus, int verbosity)
 {
 	struct feed_config cfg;
 	struct feed_daemon d;
 	int code, started;
 
 	/* Validate fully before touching the bus. */
-	if (feed_load(path, bus, &cfg) != 0) {
+	if (feed_load(path, bus, &cfg, 0) != 0) {
 		feed_config_free(&cfg);
 		return 1;
 	}
+	feed_reload_log_apply(&cfg, verbosity);
 	if (feed_resolve_library_init() < 0) {
-		feed_log_error("c-ares initialisation failed");
+		feed_log(FEED_LOG_ERROR, LOG_EV("start"),
+			 LOG_S("reason", "c-ares initialisation failed"));
 		feed_config_free(&cfg);
 		return 1;
 	}
-	code = feed_daemon_init(&d, &cfg) == 0 ? feed_daemon_run(&d) : 1;
+	code = 1;
+	if (feed_daemon_init(&d, &cfg) == 0) {
+		d.log_verbosity = verbosity; /* a SIGHUP reload applies them again */
+		d.bus_override = bus;
+		code = feed_daemon_run(&d);
+	}
 	started = d.started;
 	feed_daemon_free(&d);
 	feed_resolve_library_cleanup();
 	feed_config_free(&cfg);
-	/* A fatal start-up error has printed its one "feedd: error:" line. */
+	/* A fatal start-up error has logged its one level=error line. */
 	if (started)
-		feed_log(NULL, "exit code=%d", code);
+		feed_log(FEED_LOG_INFO, LOG_EV("exit"), LOG_I("code", code));
 	return code;
 }
 
@@ -118,6 +137,16 @@ static int feed_parse_args(int argc, char **argv, struct feed_args *a, int *stat
 		{.name = "config", .short_name = 'c', .kind = TOOLS_OPT_STR, .out = &a->config},
 		{.name = "check", .kind = TOOLS_OPT_STR, .out = &a->check},
 		{.name = "bus", .short_name = 'b', .kind = TOOLS_OPT_STR, .out = &a->bus},
+		{.name = "verbose",
+		 .short_name = 'v',
+		 .kind = TOOLS_OPT_ADD,
+		 .out = &a->verbosity,
+		 .val = 1},
+		{.name = "quiet",
+		 .short_name = 'q',
+		 .kind = TOOLS_OPT_ADD,
+		 .out = &a->verbosity,
+		 .val = -1},
 		TOOLS_OPT_STD_ROWS,
 	};
 
@@ -141,5 +170,5 @@ int main(int argc, char **argv)
 
 	if (feed_parse_args(argc, argv, &a, &status))
 		return status;
-	return a.check ? feed_check(a.check, a.bus) : feed_run(a.config, a.bus);
+	return a.check ? feed_check(a.check, a.bus) : feed_run(a.config, a.bus, a.verbosity);
 }

@@ -21,7 +21,7 @@ static void notify_send(struct feed_notify *n, const char *msg)
 	int rc = sd_notify(0, msg);
 
 	if (rc < 0)
-		feed_log(NULL, "warning: sd_notify: %s", strerror(-rc));
+		feed_log(FEED_LOG_WARN, LOG_EV("sd_notify"), LOG_S("reason", strerror(-rc)));
 #else
 	(void)msg;
 #endif
@@ -51,8 +51,9 @@ int feed_notify_init(struct feed_notify *n)
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
 		n->ping_ns = (int64_t)(usec / 2) * 1000;
 #else
-	feed_log(NULL, "warning: NOTIFY_SOCKET is set but feedd was built without "
-		       "systemd support: no READY=1 will be sent");
+	feed_log(FEED_LOG_WARN, LOG_EV("sd_notify"),
+		 LOG_S("reason", "NOTIFY_SOCKET is set but feedd was built without systemd "
+				 "support: no READY=1 will be sent"));
 #endif
 	return n->on;
 }

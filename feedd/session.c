@@ -35,16 +35,19 @@ int feed_sess__to(struct feed_sconn *s, enum feed_state to, enum feed_err_class 
 	int rc = feed_fsm_transition(&s->fsm, to, now);
 
 	if (rc < 0) {
-		feed_log(feed_sess__name(s), "bug: transition %s -> %s rejected",
-			 feed_state_name(from), feed_state_name(to));
+		feed_log(FEED_LOG_ERROR, FEED_SESS_KV(s), LOG_EV("bug_transition"),
+			 LOG_S("from", feed_state_name(from)), LOG_S("to", feed_state_name(to)));
 		return rc;
 	}
+	/* A change caused by an error is a warning; the way back to LIVE and a
+	 * clean stop are news. */
 	if (cls != FEED_ERR_NONE && why)
-		feed_log(feed_sess__name(s), "state %s -> %s (%s: %s)", feed_state_name(from),
-			 feed_state_name(to), feed_err_class_name(cls), why);
+		feed_log(cls == FEED_ERR_SHUTDOWN ? FEED_LOG_INFO : FEED_LOG_WARN, FEED_SESS_KV(s),
+			 LOG_EV("state"), LOG_S("from", feed_state_name(from)),
+			 LOG_S("error", feed_err_class_name(cls)), LOG_S("reason", why));
 	else
-		feed_log(feed_sess__name(s), "state %s -> %s", feed_state_name(from),
-			 feed_state_name(to));
+		feed_log(FEED_LOG_INFO, FEED_SESS_KV(s), LOG_EV("state"),
+			 LOG_S("from", feed_state_name(from)));
 	return 0;
 }
 
@@ -148,8 +151,9 @@ static void sess_fail_for_good(struct feed_sconn *s, enum feed_err_class cls, co
 			       int64_t now)
 {
 	feed_sess__to(s, FEED_ST_FAILED, cls, why, now);
-	feed_log(feed_sess__name(s), "failed: stays down (last error %s: %s)",
-		 feed_err_class_name(s->last_cls), s->last_err);
+	feed_log(FEED_LOG_ERROR, FEED_SESS_KV(s), LOG_EV("failed"),
+		 LOG_S("error", feed_err_class_name(s->last_cls)), LOG_S("reason", s->last_err),
+		 LOG_S("effect", "stays down"));
 	feed_sess__status(s, MDBUS_STATUS_FAILED, s->last_cls, now);
 }
 
@@ -199,8 +203,9 @@ static void sess_after_close(struct feed_sconn *s, enum feed_err_class cls, cons
 		delay = s->cfg->reconnect_max_ms;
 	s->dl_attempt = now + delay * MS;
 	s->st.next_reconnect_ns = s->dl_attempt;
-	feed_log(feed_sess__name(s), "backoff delay_ms=%lld attempt=%u", (long long)delay,
-		 s->backoff.attempt);
+	feed_log(FEED_LOG_WARN, FEED_SESS_KV(s), LOG_EV("reconnect"),
+		 LOG_U("attempt", s->backoff.attempt), LOG_I("delay_ms", delay),
+		 LOG_S("error", feed_err_class_name(s->last_cls)), LOG_S("reason", s->last_err));
 }
 
 void feed_sess__finish_close(struct feed_sconn *s, int64_t now)
@@ -344,8 +349,8 @@ void feed_sess__attempt(struct feed_sconn *s, int64_t now)
 	if (feed_rate_take_turn(s->host.rate, now, &ready) < 0) {
 		if (s->fsm.state == FEED_ST_BACKOFF)
 			feed_sess__to(s, FEED_ST_DISCONNECTED, FEED_ERR_NONE, NULL, now);
-		feed_log(feed_sess__name(s), "connect_rate wait_ms=%lld",
-			 (long long)((ready - now + MS - 1) / MS));
+		feed_log(FEED_LOG_INFO, FEED_SESS_KV(s), LOG_EV("connect_rate"),
+			 LOG_I("wait_ms", (ready - now + MS - 1) / MS));
 		s->dl_attempt = ready;
 		return;
 	}
@@ -383,7 +388,8 @@ static void sess_conn_error(struct feed_sconn *s, int rc, int64_t now)
 		cls = FEED_ERR_INTERNAL;
 	if (ra >= 0 && (status == 429 || status == 503)) {
 		feed_backoff_retry_after(&s->backoff, ra);
-		feed_log(feed_sess__name(s), "retry_after ms=%lld http=%d", (long long)ra, status);
+		feed_log(FEED_LOG_WARN, FEED_SESS_KV(s), LOG_EV("retry_after"),
+			 LOG_I("retry_after_ms", ra), LOG_I("http", status));
 	}
 	feed_sess__fail(s, cls, now, "%s", *e ? e : strerror(-rc));
 }
@@ -555,12 +561,17 @@ void feed_sconn_down(struct feed_sconn *s, enum feed_err_class cls, int64_t now)
 
 /* ---- status ------------------------------------------------------------------- */
 
-static void sess_log_status(const struct feed_sconn *s, const char *what, uint32_t code,
+/* what: instruments=N (the session's) or symbol=S (one symbol's). */
+static void sess_log_status(const struct feed_sconn *s, struct feed_log_kv what, uint32_t code,
 			    enum feed_err_class reason)
 {
-	feed_log(feed_sess__name(s), "status %s %s%s%s", feed_sink_status_name(code), what,
-		 reason != FEED_ERR_NONE ? " reason=" : "",
-		 reason != FEED_ERR_NONE ? feed_err_class_name(reason) : "");
+	if (reason != FEED_ERR_NONE)
+		feed_log(FEED_LOG_INFO, FEED_SESS_KV(s), LOG_EV("status"),
+			 LOG_S("status", feed_sink_status_name(code)), what,
+			 LOG_S("error", feed_err_class_name(reason)));
+	else
+		feed_log(FEED_LOG_INFO, FEED_SESS_KV(s), LOG_EV("status"),
+			 LOG_S("status", feed_sink_status_name(code)), what);
 }
 
 /* Symbol i of this connection is (no longer) UP here. Returns 1 when the
@@ -587,7 +598,6 @@ static int sess_count_up(struct feed_sconn *s, uint32_t i, int up)
 void feed_sess__status(struct feed_sconn *s, uint32_t code, enum feed_err_class reason, int64_t now)
 {
 	int64_t wall = feed_wall_ns();
-	char what[32];
 	uint32_t n = 0;
 
 	(void)now;
@@ -599,19 +609,15 @@ void feed_sess__status(struct feed_sconn *s, uint32_t code, enum feed_err_class 
 				 wall);
 		n++;
 	}
-	snprintf(what, sizeof(what), "instruments=%u", n);
-	sess_log_status(s, what, code, reason);
+	sess_log_status(s, LOG_U("instruments", n), code, reason);
 }
 
 void feed_sess__sym_status(struct feed_sconn *s, uint32_t i, uint32_t code,
 			   enum feed_err_class reason)
 {
-	char what[16 + MDBUS_SYMBOL_MAX];
-
 	if (!sess_count_up(s, i, code == MDBUS_STATUS_UP))
 		return;
 	feed_sink_status(s->host.sink, s->venue.syms[i].instrument, s->index, code, reason,
 			 feed_wall_ns());
-	snprintf(what, sizeof(what), "symbol=%s", s->venue.syms[i].norm);
-	sess_log_status(s, what, code, reason);
+	sess_log_status(s, LOG_S("symbol", s->venue.syms[i].norm), code, reason);
 }

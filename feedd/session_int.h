@@ -21,6 +21,12 @@
 
 const char *feed_sess__name(const struct feed_sconn *s);
 
+/* The pairs that open every line about a connection: its name ("NAME" or
+ * "NAME/k"), the venue and the state it is in now. */
+#define FEED_SESS_KV(s)                                                                            \
+	LOG_S("session", feed_sess__name(s)), LOG_S("venue", (s)->cfg->venue),                     \
+		LOG_S("state", feed_state_name((s)->fsm.state))
+
 /* Every state change goes through the table; one log line each (with
  * "(class: why)" when cls != NONE). Returns 0 or -EINVAL (logged as a bug). */
 int feed_sess__to(struct feed_sconn *s, enum feed_state to, enum feed_err_class cls,

@@ -27,8 +27,9 @@ static void sess_go_live(struct feed_sconn *s, int64_t now)
 	s->dl_handshake = 0;
 	s->live_since_ns = now;
 	s->st.subscriptions = acked;
-	feed_log(feed_sess__name(s), "subscribed streams=%u rejected=%u symbols_rejected=%u", acked,
-		 rejected, feed_venue_syms_dead(&s->venue));
+	feed_log(FEED_LOG_INFO, FEED_SESS_KV(s), LOG_EV("subscribed"), LOG_U("streams", acked),
+		 LOG_U("rejected", rejected),
+		 LOG_U("symbols_rejected", feed_venue_syms_dead(&s->venue)));
 	s->up = 1;
 	feed_sess__status(s, MDBUS_STATUS_UP, FEED_ERR_NONE, now);
 	/* What arrived between the acks and now, after the status it belongs to. */
@@ -90,7 +91,8 @@ static void sess_subscribe(struct feed_sconn *s, int64_t now)
 					"subscribe send: %s", *e ? e : strerror(-rc));
 			return;
 		}
-		feed_log(feed_sess__name(s), "subscribe sent bytes=%zu", n);
+		feed_log(FEED_LOG_DEBUG, FEED_SESS_KV(s), LOG_EV("subscribe_sent"),
+			 LOG_U("bytes", n));
 		s->sub_last_ns = now;
 		if (!feed_venue_sub_pending(&s->venue)) {
 			s->subs_sent = 1; /* that was the last one */
@@ -188,10 +190,9 @@ static void sess_sub_answer(struct feed_sconn *s, const struct feed_venue_out *o
 	uint32_t last = UINT32_MAX;
 
 	if (out->cls == FEED_MSG_REJECT && out->split) {
-		feed_log(feed_sess__name(s),
-			 "subscribe request rejected id=%llu symbols=%u reason=%s: "
-			 "subscribing each symbol alone",
-			 (unsigned long long)out->req_id, out->sym_count, reason);
+		feed_log(FEED_LOG_WARN, FEED_SESS_KV(s), LOG_EV("subscribe_rejected"),
+			 LOG_U("id", out->req_id), LOG_U("symbols", out->sym_count),
+			 LOG_S("reason", reason), LOG_S("effect", "subscribing each symbol alone"));
 		sess_resubscribe(s, now);
 	} else if (out->cls == FEED_MSG_REJECT) {
 		/* The streams answered, a symbol's adjacent: each rejected
@@ -203,9 +204,9 @@ static void sess_sub_answer(struct feed_sconn *s, const struct feed_venue_out *o
 			    s->venue.streams[out->streams[k]].state != FEED_SS_REJECTED)
 				continue;
 			last = i;
-			feed_log(feed_sess__name(s),
-				 "subscription rejected id=%llu symbol=%s reason=%s",
-				 (unsigned long long)out->req_id, s->venue.syms[i].norm, reason);
+			feed_log(FEED_LOG_WARN, FEED_SESS_KV(s), LOG_EV("symbol_rejected"),
+				 LOG_U("id", out->req_id), LOG_S("symbol", s->venue.syms[i].norm),
+				 LOG_S("reason", reason));
 			if (s->venue.syms[i].dead)
 				feed_sess__sym_status(s, i, MDBUS_STATUS_FAILED, FEED_ERR_PROTOCOL);
 		}
@@ -280,10 +281,10 @@ static void sess_on_out(struct feed_sconn *s, struct feed_venue_out *out, int64_
 		s->st.parse_errors++;
 		if (s->err_logged < FEED_ERR_LOG_FIRST || s->st.parse_errors % 1000 == 0) {
 			s->err_logged++;
-			feed_log(feed_sess__name(s),
-				 "bad message skipped parse_errors=%llu reason=%s",
-				 (unsigned long long)s->st.parse_errors,
-				 out->reason ? out->reason : "?");
+			feed_log(FEED_LOG_WARN, FEED_SESS_KV(s), LOG_EV("bad_message"),
+				 LOG_U("parse_errors", s->st.parse_errors),
+				 LOG_S("reason", out->reason ? out->reason : "?"),
+				 LOG_S("effect", "skipped"));
 		}
 		break;
 	case FEED_MSG_RECONNECT:
@@ -402,7 +403,8 @@ void feed_sconn_on_timer(struct feed_sconn *s, int64_t now)
 	if (due(s->dl_close, now)) {
 		s->dl_close = 0;
 		if (s->fsm.state == FEED_ST_CLOSING) {
-			feed_log(feed_sess__name(s), "close timeout: closing the socket");
+			feed_log(FEED_LOG_WARN, FEED_SESS_KV(s), LOG_EV("close_timeout"),
+				 LOG_S("effect", "closing the socket"));
 			feed_sess__finish_close(s, now);
 		}
 	}

@@ -117,7 +117,7 @@ say "feedd -c feedd.ini (its log is shown with a 'feedd |' prefix)"
 # tee/sed pair ends by itself when feedd closes its stderr.
 "$FEEDD" -c "$tmp/feedd.ini" 2> >(tee -a "$tmp/feedd.log" | sed -u 's/^/  feedd | /' >&2) &
 feedd_pid=$!
-for v in "${VENUES[@]}"; do wait_for "sim-$v: state [A-Z_]+ -> LIVE" 30 "$tmp/feedd.log"; done
+for v in "${VENUES[@]}"; do wait_for "session=sim-$v venue=[^ ]+ state=LIVE event=state" 30 "$tmp/feedd.log"; done
 
 say "mdbus-tail --bus $bus --symbol BTC-USDT --kind trade,status for ${SECS}s"
 # BTC-USDT trades (and status ticks) of every venue, side by side; the bus

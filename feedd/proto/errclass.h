@@ -5,7 +5,8 @@
  * Every error that ends a connection attempt carries one class (for the
  * state log line, the health counters and the backoff policy) plus a text
  * reason.  The class name is what appears in the log:
- *   feedd: <session>: state <from> -> <to> (<class name>: <reason>)
+ *   ... session=S venue=V state=TO event=state from=FROM error=<class name>
+ *   reason="<reason>"
  */
 #ifndef FEED_ERRCLASS_H
 #define FEED_ERRCLASS_H

@@ -464,7 +464,7 @@ class Chaos:
         self.ring = RingWatch(bus, self.fails)  # waits for the bus: sees every trade
         self.ring.start()
         self.feedd = E.Feedd(cfg)
-        self.feedd.wait(r"state \S+ -> LIVE", 30)
+        self.feedd.wait(r"\bstate=LIVE event=state\b", 30)
         self.health = HealthWatch(bus, self.fails)
         self.health.start()
 

@@ -371,14 +371,41 @@ channels = {channels}
 
 
 class Feedd:
-    def __init__(self, config, wrap=None, env=None):
-        self.proc = Proc("feedd", (wrap or []) + [TOOLS.feedd, "-c", config], env=env)
+    def __init__(self, config, wrap=None, env=None, flags=()):
+        self.proc = Proc("feedd", (wrap or []) + [TOOLS.feedd] + list(flags) + ["-c", config],
+                         env=env)
 
     def wait(self, pattern, timeout, start=0):
         return self.proc.wait_line(pattern, timeout, start)
 
     def state_re(self, to, frm=r"\S+"):
-        return rf"^feedd: \S+: state {frm} -> {to}\b"
+        return rf"\bsession=\S+ venue=\S+ state={to} event=state from={frm}\b"
+
+
+LOGFMT_PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\\x00-\x1f]|\\.)*"|[^\s"=\\]+)')
+LOGFMT_ESC = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def parse_logfmt(line):
+    """{key: value} of one logfmt line, or None if any part of it is not a
+    key=value pair (single spaces between pairs, quoted values escaped)."""
+    out, pos = {}, 0
+    while pos < len(line):
+        m = LOGFMT_PAIR.match(line, pos)
+        if not m:
+            return None
+        v = m.group(2)
+        if v.startswith('"'):
+            v = re.sub(r"\\(x[0-9a-f]{2}|.)",
+                       lambda e: chr(int(e.group(1)[1:], 16)) if len(e.group(1)) == 3
+                       else LOGFMT_ESC.get(e.group(1), None) or "\ufffd", v[1:-1])
+        out[m.group(1)] = v
+        pos = m.end()
+        if pos < len(line):
+            if line[pos] != " ":
+                return None
+            pos += 1
+    return out
 
 
 def tail_json(bus, timeout_s, count=None, extra=()):

@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 
@@ -23,8 +24,8 @@ import e2elib as E  # noqa: E402
 from e2elib import check, log  # noqa: E402
 
 SESSION = "sim"
-LIVE = rf"(?i)^feedd: {SESSION}: state \S+ -> LIVE\b"
-ERR_LINE = rf"(?i)^feedd: {SESSION}: state \S+ -> \S+ \((\w+): (.*)\)\s*$"
+LIVE = rf"(?i)\bsession={SESSION} venue=\S+ state=LIVE event=state\b"
+ERR_LINE = rf"(?i)\bsession={SESSION} venue=\S+ state=\S+ event=state from=\S+ error=(\w+) reason=(.*)$"
 
 # Fast timers so faults are detected in seconds, not the production minutes.
 FAST = {"reconnect_initial": "200ms", "reconnect_max": "1s", "reconnect_jitter": "0.1",
@@ -214,7 +215,7 @@ def scenario_mexc():
     st = sim.stats()
     check(st["subscriptions"] == 4, f"feedd must subscribe 2 symbols x (deals, bookTicker): {st}")
     check(st["pings_received"] >= 2, f"feedd must send its PING every second: {st}")
-    check(not feedd.proc.find(r"(?i)pong|reconnect|-> BACKOFF"), "feedd lost the connection")
+    check(not feedd.proc.find(r"(?i)pong|event=reconnect|state=BACKOFF"), "feedd lost the connection")
     ticks, r = E.tail_json(bus, 1.0, extra=["--from-start"])
     data = data_ticks(ticks)
     check(len(data) >= 10, f"only {len(data)} data ticks on the bus")
@@ -244,7 +245,7 @@ def reconnect_common(tag, fault, err_classes):
     check(m.group(1).lower() in err_classes,
           f"error class {m.group(1)!r} for {fault}, expected one of {err_classes}")
     j = rig.live(15, i)
-    rig.wait(rf"^feedd: {SESSION}: subscribed\b", 10, j - 5 if j > 5 else 0)
+    rig.wait(rf"\bsession={SESSION} venue=\S+ state=\S+ event=subscribed\b", 10, j - 5 if j > 5 else 0)
     time.sleep(1.0)
     st = rig.sim.stats()
     check(st["open"] == 1 and st["subscriptions"] == 4,
@@ -335,7 +336,7 @@ def scenario_refuse():
     k2, _ = rig.sim.proc.wait_line(r"conn \d+: accepted", 10, mark)
     gap = rig.sim.proc.times[k2] - t_refused
     check(gap >= 1.9, f"next attempt {gap:.2f}s after a 503 with Retry-After: 2")
-    b = rig.feedd.proc.find(r"backoff delay_ms=(\d+)")
+    b = rig.feedd.proc.find(r"event=reconnect .*\bdelay_ms=(\d+)")
     check(b and int(re.search(r"delay_ms=(\d+)", b[0]).group(1)) >= 2000,
           f"backoff must honour Retry-After: {b[:2]}")
     rig.live(10)
@@ -382,7 +383,7 @@ def scenario_badinput():
         rig.sim.proc.find(r"badprecision \w+ t=\d+")))]
     check(bad_ids, "sim did not report the bad trade ids")
     time.sleep(1.5)
-    changes = rig.feedd.proc.find(rf"^feedd: {SESSION}: state ", mark)
+    changes = rig.feedd.proc.find(rf"\bsession={SESSION} venue=\S+ state=\S+ event=state\b", mark)
     check(not changes, f"bad input must not drop the session: {changes}")
     ticks = rig.ticks(0.3)
     data = data_ticks(ticks)
@@ -457,13 +458,13 @@ def scenario_sigterm_live():
 
 def scenario_sigterm_backoff():
     sigterm_common("sigterm-backoff", lambda r: None,
-                   rf"(?i)^feedd: {SESSION}: state \S+ -> BACKOFF\b",
+                   rf"(?i)\bsession={SESSION} venue=\S+ state=BACKOFF event=state\b",
                    pre_ctl=[("refuse", 503, 30)])
 
 
 def scenario_sigterm_handshake():
     sigterm_common("sigterm-hs", lambda r: r.sim.proc.wait_line(r"upgrade response delayed", 10),
-                   rf"(?i)^feedd: {SESSION}: state \S+ -> WS_HANDSHAKE\b",
+                   rf"(?i)\bsession={SESSION} venue=\S+ state=WS_HANDSHAKE event=state\b",
                    pre_ctl=[("delay_handshake", 20000)],
                    session_extra="handshake_timeout = 30s\n")
 
@@ -511,8 +512,9 @@ def scenario_second_instance():
     err = r.stderr.decode(errors="replace").strip().splitlines()
     check(r.returncode == 1, f"second feedd on the same bus exit {r.returncode}")
     # a fatal start-up error is ONE line on stderr: no exit report after it
-    check(len(err) == 1 and err[0].startswith("feedd: error:") and rig.bus in err[0],
-          f"second feedd must print exactly one stderr line, 'feedd: error:' naming the "
+    check(len(err) == 1 and re.match(r"time=\S+ level=error event=bus_busy ", err[0])
+          and f"bus={rig.bus} " in err[0],
+          f"second feedd must print exactly one stderr line, level=error naming the "
           f"bus, got {err}")
     check(rig.feedd.proc.p.poll() is None, "the first feedd died")
     time.sleep(0.3)
@@ -527,13 +529,13 @@ def scenario_reject_symbol():
     rig = Rig("reject", symbols="BTC-USDT, NOPE-USDT, ETH-USDT",
               sim_extra=["--symbols", "BTC-USDT,ETH-USDT"])
     i = rig.live(15)
-    rig.wait(rf"^feedd: {SESSION}: subscription rejected .*\bsymbol=NOPE-USDT\b", 10)
+    rig.wait(rf"\bsession={SESSION} .*\bevent=symbol_rejected .*\bsymbol=NOPE-USDT\b", 10)
     time.sleep(2.0)  # a reconnect loop would show within reconnect_initial (200 ms)
-    lines = rig.feedd.proc.find(rf"^feedd: {SESSION}: ")
-    check(not rig.feedd.proc.find(rf"^feedd: {SESSION}: state \S+ -> (BACKOFF|CLOSING|FAILED)"),
+    lines = rig.feedd.proc.find(rf"\bsession={SESSION} ")
+    check(not rig.feedd.proc.find(rf"\bsession={SESSION} venue=\S+ state=(BACKOFF|CLOSING|FAILED) event=state\b"),
           f"a rejected symbol must not end the connection: {lines[-15:]}")
     check(len(rig.feedd.proc.find(LIVE)) == 1, "LIVE entered more than once")
-    check(not rig.feedd.proc.find(rf"^feedd: {SESSION}: subscription rejected .*"
+    check(not rig.feedd.proc.find(rf"\bsession={SESSION} .*\bevent=symbol_rejected .*"
                                   rf"symbol=(BTC|ETH)-USDT"), "a good symbol was rejected")
     st = rig.sim.stats()
     check(st["accepted"] == 1 and st["open"] == 1, f"feedd reconnected: {st}")
@@ -559,7 +561,7 @@ def scenario_reject_symbol():
     check(rig.sim.ctl("reset").startswith("ok"), "reset")
     j, _ = rig.wait(ERR_LINE, 10, mark)
     rig.live(15, j)
-    rig.wait(rf"^feedd: {SESSION}: subscription rejected .*\bsymbol=NOPE-USDT\b", 10, j)
+    rig.wait(rf"\bsession={SESSION} .*\bevent=symbol_rejected .*\bsymbol=NOPE-USDT\b", 10, j)
     time.sleep(1.0)
     check(not rig.feedd.proc.find(r"subscribe request rejected", j),
           "after a reconnect the known-bad symbol must go alone, not in the shared request")
@@ -577,16 +579,16 @@ def scenario_reject_all():
     the session goes to FAILED once, with a reason, and stays there."""
     rig = Rig("rejectall", symbols="NOPE-USDT, NADA-USDT",
               sim_extra=["--symbols", "BTC-USDT,ETH-USDT"])
-    i, m = rig.wait(rf"^feedd: {SESSION}: state \S+ -> FAILED \((\w+): (.*)\)", 15)
+    i, m = rig.wait(rf"\bsession={SESSION} venue=\S+ state=FAILED event=state from=\S+ error=(\w+) reason=(.*)", 15)
     check(m.group(1) == "protocol" and "rejected" in m.group(2),
           f"FAILED must name the rejections: {m.group(0)}")
     for sym in ("NOPE-USDT", "NADA-USDT"):
-        check(rig.feedd.proc.find(rf"subscription rejected .*\bsymbol={sym}\b"),
+        check(rig.feedd.proc.find(rf"event=symbol_rejected .*\bsymbol={sym}\b"),
               f"{sym} rejection not logged")
     time.sleep(1.5)
     check(rig.sim.stats()["accepted"] == 1, "feedd reconnected after every symbol was rejected")
     check(not rig.feedd.proc.find(LIVE), "LIVE without any symbol")
-    check(not rig.feedd.proc.find(rf"state \S+ -> RESOLVING", i), "reconnect after FAILED")
+    check(not rig.feedd.proc.find(rf"state=RESOLVING event=state\b", i), "reconnect after FAILED")
     ticks = rig.ticks(0.3)
     check(not data_ticks(ticks), "data ticks without a subscription")
     failed = {t["symbol"] for t in ticks if t.get("kind") == "status" and
@@ -606,6 +608,10 @@ BAD_CONFIGS = [
      "url = http://example.com/\n", 6),
     ("[bus]\nname = x\nslots = 1000\n[session a]\nvenue = binance\nsymbols = BTC-USDT\n", 3),
     ("[bus]\nname = x\n[session a]\nsymbols = BTC-USDT\n", 3),  # missing venue: the header
+    ("[bus]\nname = x\n[feed]\nlog_level = loud\n[session a]\nvenue = binance\n"
+     "symbols = BTC-USDT\n", 4),
+    ("[bus]\nname = x\n[feed]\nlog_format = xml\n[session a]\nvenue = binance\n"
+     "symbols = BTC-USDT\n", 4),
 ]
 
 
@@ -629,6 +635,180 @@ def scenario_check_config():
     r = subprocess.run([E.TOOLS.feedd, "--check", os.path.join(d, "missing.ini")],
                        capture_output=True, timeout=10)
     check(r.returncode == 1 and b"missing.ini" in r.stderr, f"missing file: {r}")
+
+
+RFC3339_US = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+LEVELS = ("error", "warn", "info", "debug")
+
+
+def logs_run(rig, tag, feed_extra, flags=(), journal=None):
+    """One feedd on rig's bus and simulator with its own [feed] keys and
+    flags; returns its stderr lines once it is live and stopped."""
+    config = E.write_config(rig.d, rig.bus, rig.sim.port, os.path.join(rig.d, "ca.pem"),
+                            session=SESSION, feed_extra=feed_extra,
+                            session_extra=session_keys(""))
+    env = {k: v for k, v in os.environ.items() if k != "JOURNAL_STREAM"}
+    if journal:
+        env["JOURNAL_STREAM"] = journal
+    feedd = E.Feedd(config, env=env, flags=flags)
+    # every run logs at info at least: wait for the subscription, then a tick
+    feedd.wait(r'event"?[=:]"?subscribed\b', 15)
+    out, r = E.tail_json(rig.bus, 10, count=1)
+    check(r.returncode == 0 and out, f"{tag}: no tick from feedd: {r.stderr[:300]!r}")
+    feedd.proc.signal(signal.SIGTERM)
+    check(feedd.proc.wait(30) == 0, f"{tag}: feedd exit status after SIGTERM")
+    time.sleep(0.2)  # the pump thread drains the pipe
+    lines = feedd.proc.find(r".")
+    check(lines, f"{tag}: feedd logged nothing")
+    return lines
+
+
+def check_logfmt_lines(tag, lines):
+    """Every line is logfmt with an RFC 3339 time in microseconds (within a
+    minute of now), a level and an event. Returns the parsed lines."""
+    now = time.time()
+    out = []
+    for line in lines:
+        kv = E.parse_logfmt(line)
+        check(kv is not None, f"{tag}: not a logfmt line: {line!r}")
+        check(list(kv)[:2] == ["time", "level"], f"{tag}: time and level first: {line!r}")
+        check(RFC3339_US.match(kv["time"]), f"{tag}: time not RFC 3339 with us: {line!r}")
+        t = time.mktime(time.strptime(kv["time"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+        check(abs(t - now) < 120, f"{tag}: time {kv['time']} is not now (UTC): {line!r}")
+        check(kv["level"] in LEVELS and "event" in kv, f"{tag}: level or event: {line!r}")
+        if "session" in kv:
+            check(kv.get("venue") == "binance" and "state" in kv, f"{tag}: session pairs: {line!r}")
+        out.append(kv)
+    return out
+
+
+def scenario_logs():
+    """feedd's log: logfmt with time and level by default, the config's
+    log_level moved by -v/-q, log_format = json, and the journald prefix."""
+    rig = Rig("logs", start_feedd=False)
+    # default: info, logfmt; the state line carries the session's pairs
+    kvs = check_logfmt_lines("default", logs_run(rig, "default", ""))
+    events = {kv["event"] for kv in kvs}
+    check({"started", "state", "subscribed", "shutdown", "exit"} <= events,
+          f"default: events {sorted(events)}")
+    check(not [kv for kv in kvs if kv["level"] == "debug"], "default: a debug line at info")
+    live = [kv for kv in kvs if kv["event"] == "state" and kv["state"] == "LIVE"]
+    check(live and live[0]["session"] == SESSION and live[0]["from"] == "SUBSCRIBING",
+          f"default: LIVE line {live}")
+    # log_level = warn, -v: info again but no debug
+    kvs = check_logfmt_lines("warn-v", logs_run(rig, "warn-v", "log_level = warn", ["-v"]))
+    check({kv["level"] for kv in kvs} <= {"info", "warn", "error"} and
+          [kv for kv in kvs if kv["event"] == "started"], f"warn -v: {kvs[:3]}")
+    # -v -v from info: debug lines (subscribe_sent)
+    kvs = check_logfmt_lines("vv", logs_run(rig, "vv", "", ["-v", "-v"]))
+    check([kv for kv in kvs if kv["level"] == "debug" and kv["event"] == "subscribe_sent"],
+          "-v -v: no debug line")
+    # log_level = debug, -q: info, no debug
+    kvs = check_logfmt_lines("debug-q", logs_run(rig, "debug-q", "log_level = debug", ["-q"]))
+    check(not [kv for kv in kvs if kv["level"] == "debug"] and
+          [kv for kv in kvs if kv["event"] == "started"], f"debug -q: {kvs[:3]}")
+    # log_format = json: one object per line, the same keys
+    lines = logs_run(rig, "json", "log_format = json")
+    objs = []
+    for line in lines:
+        try:
+            o = json.loads(line)
+        except ValueError:
+            o = None
+        check(isinstance(o, dict), f"json: not a JSON object: {line!r}")
+        check(list(o)[:2] == ["time", "level"] and RFC3339_US.match(o["time"]),
+              f"json: time and level first: {line!r}")
+        objs.append(o)
+    live = [o for o in objs if o.get("event") == "state" and o.get("state") == "LIVE"]
+    check(live and live[0]["session"] == SESSION and live[0]["venue"] == "binance",
+          f"json: LIVE object {live}")
+    check([o for o in objs if o.get("event") == "started" and isinstance(o.get("pid"), int)],
+          "json: numbers are JSON numbers")
+    # journald: "<N>" priority, no time (the journal stamps it)
+    prio = {"error": "3", "warn": "4", "info": "6", "debug": "7"}
+    for line in logs_run(rig, "journal", "", journal="8:12345"):
+        m = re.match(r"^<(\d)>(.*)$", line)
+        kv = E.parse_logfmt(m.group(2)) if m else None
+        check(kv is not None and "time" not in kv and prio.get(kv["level"]) == m.group(1),
+              f"journal: {line!r}")
+
+
+def reload_write(rig, feed_extra="", edit=None, more=""):
+    """Rewrites rig's config in place: the same session as at start, plus
+    [feed] keys, a text edit and more sections."""
+    tmp = E.write_config(rig.d, rig.bus, rig.sim.port, os.path.join(rig.d, "ca.pem"),
+                         session=SESSION, feed_extra=feed_extra,
+                         session_extra=session_keys(""))
+    with open(tmp) as f:
+        text = f.read()
+    if edit:
+        text = text.replace(*edit)
+    with open(tmp, "w") as f:
+        f.write(text + more)
+    os.replace(tmp, rig.config)
+
+
+def reload_hup(rig, pattern, what):
+    mark = rig.feedd.proc.count()
+    rig.feedd.proc.signal(signal.SIGHUP)
+    _, m = rig.wait(pattern, 10, mark)
+    log(f"reload {what}: {m.group(0)}")
+    return m
+
+
+def scenario_reload():
+    """SIGHUP: a config that fails its check is refused with FILE:LINE, keys
+    fixed at start and session changes are refused by name, the log keys
+    apply; the session streams on through all of it without a lost tick."""
+    rig = Rig("reload")
+    rig.live()
+    time.sleep(0.5)
+    mark = rig.feedd.proc.count()
+    box = {}
+    tail = threading.Thread(target=lambda: box.update(r=E.tail_json(rig.bus, 8)))
+    tail.start()
+    time.sleep(1.0)
+    # a broken file: refused with its file and line
+    reload_write(rig, edit=("channels = trades, bbo\n", "channels = trades, bbo\nbogus = 1\n"))
+    m = reload_hup(rig, r"event=reload_refused file=(\S+) reason=\"?([^\"]*)", "broken")
+    check(m.group(1) == rig.config and re.match(re.escape(rig.config) + r":\d+: unknown key",
+                                                m.group(2)), f"no FILE:LINE: {m.group(0)}")
+    # keys fixed at start and a new session: refused, each by name
+    reload_write(rig, edit=("slots = 4096", "slots = 8192"))
+    reload_hup(rig, r"level=error event=reload_refused .*\bsection=bus key=slots\b", "slots")
+    reload_write(rig, more="[session extra]\nvenue = binance\nsymbols = SOL-USDT\n")
+    reload_hup(rig, r"level=error event=reload_refused .*\bsession=extra venue=binance "
+                    r"change=added\b", "added")
+    reload_write(rig, edit=("symbols = BTC-USDT, ETH-USDT", "symbols = BTC-USDT"))
+    reload_hup(rig, rf"event=reload_refused .*\bsession={SESSION} .*change=changed\b", "changed")
+    # the log keys apply: JSON from the next line on, then warn hides info
+    reload_write(rig, feed_extra="log_format = json\n")
+    reload_hup(rig, r"^time=\S+ level=info event=reloaded .*\blog_level=info log_format=json "
+                    r"verbosity=0 sessions_unchanged=1$", "json")
+    reload_write(rig, feed_extra="log_format = json\nlog_level = warn\n")
+    reload_hup(rig, r'^\{"time":"[^"]+","level":"info","event":"reloaded",.*'
+                    r'"log_level":"warn","log_format":"json","verbosity":0,'
+                    r'"sessions_unchanged":1\}$', "warn")
+    tail.join(30)
+    out, r = box.get("r", ([], None))
+    check(r is not None and r.returncode == 0, "mdbus-tail failed")
+    err = r.stderr.decode(errors="replace")
+    check("gap" not in err and "lap" not in err, f"ticks lost across the reloads: {err!r}")
+    check(len(data_ticks(out)) > 20, f"too few ticks across the reloads: {len(out)}")
+    # the "up" of the start may land just before the first data tick
+    first = next((i for i, t in enumerate(out) if t.get("kind") in ("trade", "bbo")), len(out))
+    st = [t for t in out[first:] if t.get("kind") == "status"]
+    check(not st, f"a status tick: the session moved: {st[:3]}")
+    check(not [t for t in out if "gap" in t.get("flags", [])], "a tick flagged as a gap")
+    check(not rig.feedd.proc.find(rf"session={SESSION} venue=\S+ state=\S+ event=state", mark),
+          "the session changed state during the reloads")
+    check(rig.sim.stats()["accepted"] == 1, "feedd reconnected during the reloads")
+    k, _ = rig.wait(r'"event":"reloaded"', 1)
+    rig.stop()
+    time.sleep(0.2)  # the pump thread drains the pipe
+    after = [json.loads(x) for x in rig.feedd.proc.find(r".", k + 1)]
+    check(not [o for o in after if o["level"] == "info"],
+          f"log_level = warn still logs info: {after[:3]}")
 
 
 def scenario_valgrind():
@@ -660,7 +840,7 @@ def scenario_valgrind_conns():
     mark = rig.feedd.proc.count()
     check(rig.sim.ctl("reset", "ETH-USDT") == "ok reset 1", "reset of one connection")
     rig.wait(conn_live(1), 60, mark)
-    check(not rig.feedd.proc.find(rf"^feedd: {SESSION}/0: state ", mark),
+    check(not rig.feedd.proc.find(rf"\bsession={SESSION}/0 venue=\S+ state=\S+ event=state\b", mark),
           "connection 0 changed state although only 1 was reset")
     check(data_ticks(rig.ticks(0.5)), "no ticks under valgrind")
     rig.feedd.proc.signal(signal.SIGTERM)
@@ -685,7 +865,7 @@ def top_session(bus):
 
 
 def conn_live(k):
-    return rf"^feedd: {SESSION}/{k}: state \S+ -> LIVE\b"
+    return rf"\bsession={SESSION}/{k} venue=\S+ state=LIVE event=state\b"
 
 
 def statuses(ticks, sym):
@@ -704,7 +884,7 @@ def scenario_conns():
     # the whole run and its first status ticks even on a slow machine.
     rig = Rig("conns", symbols=", ".join(CONN_SYMS), session_extra="streams_per_conn = 4",
               sim_extra=["--rate", "5"])
-    rig.wait(rf"^feedd: {SESSION}: connections=3 streams_per_conn=4\b", 15)
+    rig.wait(rf"\bsession={SESSION} .*\bevent=connections connections=3 streams_per_conn=4\b", 15)
     for k in range(3):
         rig.wait(conn_live(k), 20)
     st = rig.sim.stats()
@@ -721,10 +901,10 @@ def scenario_conns():
                   f"no {kind} ticks for {sym}")
     mark = rig.feedd.proc.count()
     check(rig.sim.ctl("reset", "SOL-USDT") == "ok reset 1", "reset of one connection")
-    rig.wait(rf"^feedd: {SESSION}/1: state \S+ -> \S+ \((tcp|tls): ", 10, mark)
+    rig.wait(rf"\bsession={SESSION}/1 venue=\S+ state=\S+ event=state from=\S+ error=(tcp|tls) ", 10, mark)
     rig.wait(conn_live(1), 20, mark)
     time.sleep(1.0)
-    others = rig.feedd.proc.find(rf"^feedd: {SESSION}/[02]: (state|status) ", mark)
+    others = rig.feedd.proc.find(rf"\bsession={SESSION}/[02] venue=\S+ state=\S+ event=(state|status)\b", mark)
     check(not others, f"connections 0 and 2 changed although only 1 was reset: {others}")
     st = rig.sim.stats()
     check(st["accepted"] == 4 and st["open"] == 3, f"one reconnection expected: {st}")
@@ -762,7 +942,7 @@ def scenario_futures():
                 f"venue = binance-futures\nurl = wss://localhost:{sim.port}\n"
                 f"symbols = BTC-USDT-PERP, ETH-USDT-PERP\n" + session_keys(""))
     feedd = E.Feedd(config)
-    feedd.proc.wait_line(rf"^feedd: {SESSION}: connections=2 streams_per_conn=1024\b", 15)
+    feedd.proc.wait_line(rf"\bsession={SESSION} .*\bevent=connections connections=2 streams_per_conn=1024\b", 15)
     for k in range(2):
         feedd.proc.wait_line(conn_live(k), 20)
     st = sim.stats()
@@ -823,6 +1003,8 @@ SCENARIOS = {
     "conns": scenario_conns,
     "futures": scenario_futures,
     "valgrind": scenario_valgrind,
+    "logs": scenario_logs,
+    "reload": scenario_reload,
     "mexc": scenario_mexc,
     "valgrind_conns": scenario_valgrind_conns,
 }

@@ -35,9 +35,9 @@ import interop_server as G  # noqa: E402  (its generator needs no websockets)
 from e2elib import check, log  # noqa: E402
 
 SESSION = "ws"
-LIVE = rf"^feedd: {SESSION}: state \S+ -> LIVE\b"
-STATE = rf"^feedd: {SESSION}: state \S+ -> "
-ERR_LINE = rf"^feedd: {SESSION}: state \S+ -> \S+ \((\w+): (.*)\)\s*$"
+LIVE = rf"\bsession={SESSION} venue=\S+ state=LIVE event=state\b"
+STATE = rf"\bsession={SESSION} venue=\S+ state=\S+ event=state\b"
+ERR_LINE = rf"\bsession={SESSION} venue=\S+ state=\S+ event=state from=\S+ error=(\w+) reason=(.*)$"
 SERVER = os.path.join(HERE, "interop_server.py")
 PY = os.environ.get("MDBUS_INTEROP_PYTHON", "/usr/bin/python3")
 TOP = os.environ.get("MDBUS_TOP", "mdbus-top")

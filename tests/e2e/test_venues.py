@@ -179,7 +179,7 @@ CONNS = {"binance-futures": 2}
 
 
 def live_re(name):
-    return rf"^feedd: {re.escape(name)}: state \S+ -> LIVE\b"
+    return rf"\bsession={re.escape(name)} venue=\S+ state=LIVE event=state\b"
 
 
 def wait_live(feedd, sess, timeout, start=0):
@@ -286,7 +286,7 @@ def run(venues):
           f"feedd's pings not all answered in the venue's form: {st}")
     check(st["pings_sent"] > 0 and st["pongs_received"] > 0,
           f"the simulator's pings not answered: {st}")
-    bad = feedd.proc.find(r"bad message skipped|parse_errors=[1-9]")
+    bad = feedd.proc.find(r"event=bad_message|parse_errors=[1-9]")
     check(not bad, f"feedd could not parse messages of the simulator: {bad[:3]}")
     for v in venues:
         check(any(r["venue"] == v for r in recs), f"{v}: no data recorded")
@@ -321,13 +321,13 @@ def run_reject(venues):
     feedd = E.Feedd(write_config(d, bus, sim, sess))
     for name, v, syms, _ in sess:
         feedd.wait(live_re(name), 20)
-        feedd.wait(rf"^feedd: {name}: subscription rejected .*\bsymbol=NOPE-XYZ\b", 20)
+        feedd.wait(rf"\bsession={name} .*\bevent=symbol_rejected .*\bsymbol=NOPE-XYZ\b", 20)
     check(sim.ctl("rate", RATE).startswith("ok"), "sim rate")
     time.sleep(WINDOW)
     for name, v, syms, _ in sess:
-        check(not feedd.proc.find(rf"^feedd: {name}: state \S+ -> (BACKOFF|CLOSING|FAILED)"),
+        check(not feedd.proc.find(rf"\bsession={name} venue=\S+ state=(BACKOFF|CLOSING|FAILED) event=state\b"),
               f"{name}: a rejected symbol ended the connection")
-        check(not feedd.proc.find(rf"^feedd: {name}: subscription rejected .*symbol="
+        check(not feedd.proc.find(rf"\bsession={name} .*\bevent=symbol_rejected .*symbol="
                                   rf"(?!NOPE-XYZ\b)"), f"{name}: a good symbol was rejected")
         st = sim.listener(v)
         check(st["accepted"] == 1 and st["subscriptions"] == 2 * (len(syms) - 1),
@@ -367,9 +367,9 @@ def run_faults(venues):
     time.sleep(1.0)
     recs, ticks = pause_and_compare(sim, bus, "faults")
     for name, _, _, _ in sess:
-        check(not feedd.proc.find(rf"^feedd: {name}(/\d+)?: state ", mark),
+        check(not feedd.proc.find(rf"\bsession={name}(/\d+)? venue=\S+ state=\S+ event=state\b", mark),
               f"{name}: bad input dropped the session")
-        bad = feedd.proc.find(rf"^feedd: {name}(/\d+)?: bad message skipped", mark)
+        bad = feedd.proc.find(rf"\bsession={name}(/\d+)? .*\bevent=bad_message\b", mark)
         check(len(bad) >= 2, f"{name}: bad JSON and the over-precise trade not both "
                              f"counted: {bad}")
     feedd.proc.signal(15)

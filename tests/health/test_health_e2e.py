@@ -24,7 +24,7 @@ from e2elib import check, log  # noqa: E402
 
 TOP = os.environ.get("MDBUS_TOP", "mdbus-top")
 SESSION = "sim"
-LIVE = rf"(?i)^feedd: {SESSION}: state \S+ -> LIVE\b"
+LIVE = rf"(?i)\bsession={SESSION} venue=\S+ state=LIVE event=state\b"
 KEYS = ("reconnect_initial = 200ms\nreconnect_max = 1s\nreconnect_jitter = 0.1\n"
         "handshake_timeout = 5s\nping_interval = 1s\npong_timeout = 10s\nstale_timeout = 5s\n")
 
@@ -135,7 +135,7 @@ def scenario_fault():
     check(a1 is not None and a2 is not None and a2 >= a1 + 700, f"age grows: {a1} -> {a2}")
     check(sess(d2)["messages"] == sess(d1)["messages"], "no messages during a stall")
     # stale_timeout 5 s: feedd notices, records the error class and reconnects.
-    feedd.proc.wait_line(rf"^feedd: {SESSION}: state \S+ -> \S+ \(stale", 12, mark)
+    feedd.proc.wait_line(rf"\bsession={SESSION} venue=\S+ state=\S+ event=state from=\S+ error=stale", 12, mark)
     rc, doc = wait_doc(bus, lambda rc, d: sess(d)["last_error_class"] == "stale", 5,
                        "last_error_class stale")
     s = sess(doc)

@@ -39,7 +39,7 @@ LAYERS = [
     ("sink", ["sink.h", "sink.c"]),
     ("session", ["session.h", "session_int.h", "session.c", "session_live.c", "session_init.c"]),
     ("watchdog", ["watchdog.h", "watchdog.c"]),
-    ("daemon", ["daemon.h", "daemon.c"]),
+    ("daemon", ["daemon.h", "daemon.c", "reload.h", "reload.c"]),
     ("main", ["main.c"]),
 ]
 

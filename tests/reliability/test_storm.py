@@ -12,7 +12,7 @@
    session connects exactly once in this phase. Each connection's time is the
    kernel's (TCP_INFO last_ack_recv at accept: when its first bytes, the TLS
    ClientHello, arrived, to a jiffy), not the time our accept loop ran.
-   - every session logged `backoff delay_ms=D attempt=1` with D inside
+   - every session logged `event=reconnect attempt=1 delay_ms=D` with D inside
      reconnect_initial x (1 +- reconnect_jitter): the jitter histogram; and
      left backoff no earlier than D after that line (log timestamps);
    - no connection came earlier than kill + initial x (1 - jitter);
@@ -49,9 +49,9 @@ INITIAL = 2.0        # reconnect_initial, s
 JITTER = 0.5         # reconnect_jitter
 MULT = 2.0           # reconnect_multiplier
 CLOCK_TOL = 0.011    # error of a kernel connection time: a jiffy (<= 10 ms) + ms truncation
-LIVE = re.compile(r"^feedd: (s\d+): state subscribing -> live\b", re.I)
-BACKOFF = re.compile(r"^feedd: (s\d+): backoff delay_ms=(\d+) attempt=(\d+)")
-LEFT_BACKOFF = re.compile(r"^feedd: (s\d+): state backoff -> ", re.I)
+LIVE = re.compile(r"\bsession=(s\d+) venue=\S+ state=live event=state from=subscribing\b", re.I)
+BACKOFF = re.compile(r"\bsession=(s\d+) .*\bevent=reconnect (?=.*\bdelay_ms=(\d+))(?=.*\battempt=(\d+))")
+LEFT_BACKOFF = re.compile(r"\bsession=(s\d+) venue=\S+ state=\S+ event=state from=backoff\b", re.I)
 NOFILE_SOFT = 128    # feedd starts with this soft RLIMIT_NOFILE
 PIPE_TOL = 0.25      # feedd's log lines are timed when read from its pipe (a burst
                      # of 600 lines at the kill is read up to tens of ms late)
@@ -87,7 +87,7 @@ def sim_on(d, port):
 def live_sessions(feedd, start):
     with feedd.proc.cv:
         lines = feedd.proc.lines[start:]
-    return {m.group(1) for m in map(LIVE.match, lines) if m}
+    return {m.group(1) for m in map(LIVE.search, lines) if m}
 
 
 def wait_all_live(feedd, start, timeout, what):
@@ -184,7 +184,7 @@ def max_window(ts, span):
 def check_backoff(lines):
     """The first-retry delays feedd chose: one per session, all in bounds."""
     first = {}
-    for m in map(BACKOFF.match, lines):
+    for m in map(BACKOFF.search, lines):
         if m and m.group(3) == "1":
             first.setdefault(m.group(1), int(m.group(2)))
     check(len(first) == N, f"{len(first)} sessions logged a first backoff, want {N}")
@@ -208,11 +208,11 @@ def check_own_delay(lines, times, first):
     wait, so PIPE_TOL is allowed that way."""
     logged, margins, seen = {}, [], set()
     for line, t in zip(lines, times):
-        m = BACKOFF.match(line)
+        m = BACKOFF.search(line)
         if m and m.group(3) == "1":
             logged.setdefault(m.group(1), t)
             continue
-        m = LEFT_BACKOFF.match(line)
+        m = LEFT_BACKOFF.search(line)
         if m and m.group(1) in logged and m.group(1) not in seen:
             seen.add(m.group(1))
             margins.append((m.group(1), t - logged[m.group(1)] - first[m.group(1)] / 1000.0))
@@ -260,7 +260,7 @@ def scenario_storm():
     # A soft descriptor limit too low for 200 sockets: feedd raises it itself.
     feedd = E.Feedd(storm_config(d, bus, port, os.path.join(d, "ca.pem")),
                     wrap=["prlimit", f"--nofile={NOFILE_SOFT}:", "--"])
-    feedd.wait(r"^feedd: started bus=\S+ sessions=" + str(N) + r"\b", 30)
+    feedd.wait(r"\bevent=started bus=\S+ sessions=" + str(N) + r"\b", 30)
     t0 = time.monotonic()
     wait_all_live(feedd, 0, 120, "start-up")
     log(f"all {N} sessions live {time.monotonic() - t0:.2f} s after start")

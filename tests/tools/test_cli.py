@@ -30,7 +30,8 @@ import sys
 # Every tool's flags: (short letter or None, long name, takes a value).
 STD = [("h", "help", False), ("V", "version", False)]
 FLAGS = {
-    "feedd": [("c", "config", True), (None, "check", True), ("b", "bus", True)],
+    "feedd": [("c", "config", True), (None, "check", True), ("b", "bus", True),
+              ("v", "verbose", False), ("q", "quiet", False)],
     "mdbus-tail": [("b", "bus", True), ("j", "json", False), (None, "venue", True),
                    (None, "symbol", True), (None, "kind", True), (None, "from-start", False),
                    ("n", "count", True), (None, "timeout", True), (None, "wait-bus", False)],

@@ -86,6 +86,9 @@ static int tools_opt_apply(const struct tools_cmd *cmd, const struct tools_opt *
 	case TOOLS_OPT_SET:
 		*(int *)o->out = o->val;
 		return 0;
+	case TOOLS_OPT_ADD:
+		*(int *)o->out += o->val;
+		return 0;
 	case TOOLS_OPT_HELP:
 		cmd->usage(stdout);
 		*status = 0;

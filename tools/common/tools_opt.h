@@ -29,6 +29,7 @@
 
 enum tools_opt_kind {
 	TOOLS_OPT_SET,	    /* no argument: *(int *)out = val */
+	TOOLS_OPT_ADD,	    /* no argument, repeatable: *(int *)out += val (-v -v) */
 	TOOLS_OPT_STR,	    /* *(const char **)out = the argument */
 	TOOLS_OPT_COUNT,    /* *(uint64_t *)out: a count in [min, max] */
 	TOOLS_OPT_DURATION, /* *(int64_t *)out: a duration in ns, in [min, max] */

@@ -67,7 +67,7 @@ expect_log() { grep -qF -- "$1" "$LOG" || fail "$CASE: log lacks '$1'"; }
 fds_clean() { # also: no sanitizer report in the log
 	local l
 	grep -q "runtime error\|Sanitizer\|LeakSanitizer" "$LOG" && fail "$CASE: sanitizer report"
-	l=$(grep -o 'exit fds=[0-9]* start_fds=[0-9]*' "$LOG") || fail "$CASE: no fd report"
+	l=$(grep -o 'event=exit_fds fds=[0-9]* start_fds=[0-9]*' "$LOG") || fail "$CASE: no fd report"
 	set -- $(echo "$l" | tr -dc '0-9 ')
 	[ "$1" = "$2" ] || fail "$CASE: fds at exit $1 != at start $2"
 }
@@ -89,12 +89,12 @@ start_server
 config live "wss://localhost:$PORT/ws" "ping_interval = 500ms"
 run live 2 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC, want 0"
-expect_log "s1: state DISCONNECTED -> RESOLVING"
-expect_log "s1: state CONNECTING -> TLS_HANDSHAKE"
-expect_log "s1: state SUBSCRIBING -> LIVE"
-expect_log "s1: subscribed streams=4 rejected=0"
-expect_log "s1: state LIVE -> CLOSING (shutdown:"
-expect_log "s1: state CLOSING -> STOPPED"
+expect_log "session=s1 venue=binance state=RESOLVING event=state from=DISCONNECTED"
+expect_log "session=s1 venue=binance state=TLS_HANDSHAKE event=state from=CONNECTING"
+expect_log "session=s1 venue=binance state=LIVE event=state from=SUBSCRIBING"
+expect_log "session=s1 venue=binance state=LIVE event=subscribed streams=4 rejected=0"
+expect_log "session=s1 venue=binance state=CLOSING event=state from=LIVE error=shutdown reason="
+expect_log "session=s1 venue=binance state=STOPPED event=state from=CLOSING"
 fds_clean
 grep -q "close received" "$T/srv.err" || fail "$CASE: server saw no WebSocket close"
 SUM=$("$BUSREAD" "$BUS-live" | tr '\n' ' ') || fail "$CASE: busread"
@@ -123,7 +123,7 @@ RC2=$?
 kill -TERM $FIRST
 wait $FIRST
 [ "$RC2" = 1 ] || fail "$CASE: second feedd exit $RC2, want 1"
-grep -q "feedd: error: bus '$BUS-live' is owned by live writer pid $FIRST" "$T/second.log" ||
+grep -q "level=error event=bus_busy bus=$BUS-live writer_pid=$FIRST " "$T/second.log" ||
 	fail "$CASE: message: $(cat "$T/second.log")"
 # a fatal start-up error is that one line, nothing else
 [ "$(wc -l <"$T/second.log")" = 1 ] || fail "$CASE: more than one line: $(cat "$T/second.log")"
@@ -134,8 +134,8 @@ start_server --drop-after 20
 config rec "wss://127.0.0.1:$PORT/ws" "reconnect_initial = 100ms" "reconnect_max = 300ms"
 run rec 3 INT
 [ "$RC" = 130 ] || fail "$CASE: exit $RC, want 130"
-expect_log "s1: state LIVE -> BACKOFF (tcp: connection closed by peer"
-expect_log "s1: backoff delay_ms="
+expect_log "session=s1 venue=binance state=BACKOFF event=state from=LIVE error=tcp reason=\"connection closed by peer"
+expect_log "session=s1 venue=binance state=BACKOFF event=reconnect attempt="
 fds_clean
 SUM=$("$BUSREAD" "$BUS-rec" | tr '\n' ' ') || fail "$CASE: busread"
 echo "reconnect: $SUM"
@@ -155,8 +155,8 @@ start_server --silent
 config stale "wss://127.0.0.1:$PORT/ws" "stale_timeout = 500ms" "reconnect_initial = 100ms"
 run stale 1.6 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC"
-expect_log "s1: state LIVE -> STALE (stale: no market data for 500 ms)"
-expect_log "s1: state STALE -> CLOSING (stale:"
+expect_log "session=s1 venue=binance state=STALE event=state from=LIVE error=stale reason=\"no market data for 500 ms\""
+expect_log "session=s1 venue=binance state=CLOSING event=state from=STALE error=stale reason="
 fds_clean
 SUM=$("$BUSREAD" "$BUS-stale")
 [ "$(field stale)" -ge 2 ] || fail "$CASE: no STALE status: $SUM"
@@ -168,13 +168,13 @@ config failed "wss://127.0.0.1:$PORT/ws" "reconnect_initial = 100ms" "reconnect_
 run failed 2.5 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC"
 # the refused upgrade still gets our close_notify before the socket closes
-expect_log "s1: state WS_HANDSHAKE -> CLOSING (http:"
-expect_log "s1: state CLOSING -> BACKOFF"
-expect_log "s1: retry_after ms=1000 http=429"
-expect_log "s1: state BACKOFF -> FAILED"
-expect_log "s1: state FAILED -> STOPPED"
+expect_log "session=s1 venue=binance state=CLOSING event=state from=WS_HANDSHAKE error=http reason="
+expect_log "session=s1 venue=binance state=BACKOFF event=state from=CLOSING"
+expect_log "event=retry_after retry_after_ms=1000 http=429"
+expect_log "session=s1 venue=binance state=FAILED event=state from=BACKOFF"
+expect_log "session=s1 venue=binance state=STOPPED event=state from=FAILED"
 fds_clean
-d=$(grep -o 'backoff delay_ms=[0-9]*' "$LOG" | head -1 | tr -dc 0-9)
+d=$(grep -o 'event=reconnect attempt=[0-9]* delay_ms=[0-9]*' "$LOG" | head -1 | sed 's/.*delay_ms=//')
 [ "$d" -ge 1000 ] || fail "$CASE: Retry-After not honoured: delay $d"
 SUM=$("$BUSREAD" "$BUS-failed")
 [ "$(field failed)" = 2 ] && [ "$(field up)" = 0 ] || fail "$CASE: status: $SUM"
@@ -191,8 +191,8 @@ sed -i "s|^ca_file = .*|ca_file = $T/other.pem|" "$T/tls.ini"
 run tls 1 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC"
 # our TLS alert goes out before the socket closes
-expect_log "s1: state TLS_HANDSHAKE -> CLOSING (tls:"
-expect_log "s1: state CLOSING -> BACKOFF"
+expect_log "session=s1 venue=binance state=CLOSING event=state from=TLS_HANDSHAKE error=tls reason="
+expect_log "session=s1 venue=binance state=BACKOFF event=state from=CLOSING"
 fds_clean
 SUM=$("$BUSREAD" "$BUS-tls")
 [ "$(field trades)" = 0 ] && [ "$(field up)" = 0 ] || fail "$CASE: ghost data: $SUM"
@@ -209,7 +209,7 @@ CASE=unreachable
 config unr "ws://127.0.0.1:1/ws" "reconnect_initial = 100ms"
 run unr 0.5 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC"
-expect_log "s1: state CONNECTING -> BACKOFF (tcp: connect 127.0.0.1:1: Connection refused)"
+expect_log "session=s1 venue=binance state=BACKOFF event=state from=CONNECTING error=tcp reason=\"connect 127.0.0.1:1: Connection refused\""
 fds_clean
 
 # ---- max_lifetime: planned rotation without backoff ------------------------------------
@@ -218,10 +218,10 @@ start_server
 config life "wss://127.0.0.1:$PORT/ws" "max_lifetime = 700ms"
 run life 1.8 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC"
-expect_log "s1: state LIVE -> CLOSING (lifetime: max_lifetime 700 ms reached)"
-expect_log "s1: state CLOSING -> DISCONNECTED"
-expect_log "s1: state DISCONNECTED -> RESOLVING"
-grep -q "backoff delay_ms" "$LOG" && fail "$CASE: a planned rotation backed off"
+expect_log "session=s1 venue=binance state=CLOSING event=state from=LIVE error=lifetime reason=\"max_lifetime 700 ms reached\""
+expect_log "session=s1 venue=binance state=DISCONNECTED event=state from=CLOSING"
+expect_log "session=s1 venue=binance state=RESOLVING event=state from=DISCONNECTED"
+grep -q "event=reconnect" "$LOG" && fail "$CASE: a planned rotation backed off"
 fds_clean
 
 # ---- peer never answers our close: shutdown deadline, then a second signal --------------
@@ -232,8 +232,8 @@ sed -i 's/^shutdown_timeout = .*/shutdown_timeout = 400ms/' "$T/dl.ini"
 run dl 1 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC"
 [ "$WAITED_MS" -ge 300 ] && [ "$WAITED_MS" -lt 2500 ] || fail "$CASE: took $WAITED_MS ms"
-expect_log "s1: state LIVE -> CLOSING (shutdown:"
-expect_log "s1: state CLOSING -> STOPPED"
+expect_log "session=s1 venue=binance state=CLOSING event=state from=LIVE error=shutdown reason="
+expect_log "session=s1 venue=binance state=STOPPED event=state from=CLOSING"
 fds_clean
 
 CASE=second-signal
@@ -251,7 +251,7 @@ RC=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$RC" = 130 ] || fail "$CASE: exit $RC, want 130 (the first signal's)"
 [ "$ms" -lt 1000 ] || fail "$CASE: second signal took $ms ms"
-expect_log "second signal SIGTERM: exiting now"
+expect_log "event=second_signal signal=SIGTERM effect=\"exiting now\""
 fds_clean
 SUM=$("$BUSREAD" "$BUS-dl")
 [ "$(field state)" = 3 ] || fail "$CASE: segment not STOPPED after a forced exit: $SUM"
@@ -266,8 +266,8 @@ for n in 2 3 4; do
 done
 run rate 2.5 TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC"
-expect_log "connect_rate wait_ms="
-[ "$(grep -c 'state SUBSCRIBING -> LIVE' "$LOG")" = 4 ] || fail "$CASE: not all 4 sessions live"
+expect_log "event=connect_rate wait_ms="
+[ "$(grep -c 'state=LIVE event=state from=SUBSCRIBING' "$LOG")" = 4 ] || fail "$CASE: not all 4 sessions live"
 fds_clean
 
 echo "core_e2e: ok"

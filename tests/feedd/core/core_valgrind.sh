@@ -51,7 +51,7 @@ VG=$!
 # Until two LIVEs (a reconnect happened), at most 90 s: valgrind on a loaded
 # machine starts slowly; a fixed sleep made this test depend on the load.
 for _ in $(seq 900); do
-	[ "$(grep -c 'state SUBSCRIBING -> LIVE' "$T/vg.log" 2>/dev/null)" -ge 2 ] && break
+	[ "$(grep -c 'state=LIVE event=state from=SUBSCRIBING' "$T/vg.log" 2>/dev/null)" -ge 2 ] && break
 	kill -0 $VG 2>/dev/null || break
 	sleep 0.1
 done
@@ -61,11 +61,11 @@ wait $VG
 RC=$?
 [ "$RC" = 99 ] && fail "memcheck reported errors"
 [ "$RC" = 0 ] || fail "exit $RC"
-grep -q "state SUBSCRIBING -> LIVE" "$T/vg.log" || fail "never went live"
-[ "$(grep -c 'state SUBSCRIBING -> LIVE' "$T/vg.log")" -ge 2 ] || fail "no reconnect happened"
-grep -q "state CLOSING -> STOPPED\|-> STOPPED" "$T/vg.log" || fail "no clean stop"
+grep -q "state=LIVE event=state from=SUBSCRIBING" "$T/vg.log" || fail "never went live"
+[ "$(grep -c 'state=LIVE event=state from=SUBSCRIBING' "$T/vg.log")" -ge 2 ] || fail "no reconnect happened"
+grep -q "state=STOPPED event=state" "$T/vg.log" || fail "no clean stop"
 # --track-fds: only the 3 standard ones (plus inherited) may be open at exit.
-l=$(grep -o 'exit fds=[0-9]* start_fds=[0-9]*' "$T/vg.log") || fail "no fd report"
+l=$(grep -o 'event=exit_fds fds=[0-9]* start_fds=[0-9]*' "$T/vg.log") || fail "no fd report"
 set -- $(echo "$l" | tr -dc '0-9 ')
 [ "$1" = "$2" ] || fail "fds at exit $1 != at start $2"
 echo "core_valgrind: ok"
