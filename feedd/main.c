@@ -57,10 +57,10 @@ struct feed_args {
 };
 
 /* Loads path and validates it against the venues: everything that can be
- * checked without the network; -b replaces the [bus] name. 0, or 1 with the
- * error printed (--check: "feedd: error: FILE:LINE: reason") or logged (a
- * run: event=config). */
-static int feed_load(const char *path, const char *bus, struct feed_config *cfg, int check)
+ * checked without the network; -b replaces the [bus] name. 0, or 1 with
+ * "feedd: error: FILE:LINE: reason" on stderr, the tools' error form (the
+ * config's log_format is not known yet). */
+static int feed_load(const char *path, const char *bus, struct feed_config *cfg)
 {
 	char err[512];
 
@@ -71,11 +71,7 @@ static int feed_load(const char *path, const char *bus, struct feed_config *cfg,
 			snprintf(cfg->bus, sizeof(cfg->bus), "%s", bus);
 		return 0;
 	}
-	if (check)
-		tools_error("feedd", "%s", err[0] ? err : path);
-	else
-		feed_log(FEED_LOG_ERROR, LOG_EV("config"), LOG_S("file", path),
-			 LOG_S("reason", err[0] ? err : path));
+	tools_error("feedd", "%s", err[0] ? err : path);
 	return 1;
 }
 
@@ -83,7 +79,7 @@ static int feed_check(const char *path, const char *bus)
 {
 	struct feed_config cfg;
 	size_t ninstr = 0;
-	int rc = feed_load(path, bus, &cfg, 1);
+	int rc = feed_load(path, bus, &cfg);
 
 	if (rc == 0) {
 		for (size_t i = 0; i < cfg.nsessions; i++)
@@ -102,7 +98,7 @@ static int feed_run(const char *path, const char *bus, int verbosity)
 	int code, started;
 
 	/* Validate fully before touching the bus. */
-	if (feed_load(path, bus, &cfg, 0) != 0) {
+	if (feed_load(path, bus, &cfg) != 0) {
 		feed_config_free(&cfg);
 		return 1;
 	}

@@ -177,7 +177,7 @@ def scenario_notify():
     t_ready, _, mode = ns.wait(lambda kv: kv == "READY=1", 20, "READY=1")
     check(mode is not None, "READY=1 came before the bus segment existed")
     check(mode == 0o640, f"segment mode {oct(mode)}, want 0640 (group-readable only)")
-    feedd.proc.wait_line(r"(?i)^feedd: sim: state \S+ -> LIVE\b", 20)
+    feedd.proc.wait_line(r"(?i)\bsession=sim venue=\S+ state=LIVE event=state\b", 20)
     ns.wait(lambda kv: is_status(kv, "1/1 sessions live"), 10, "STATUS= with 1/1 live")
     # Ticks flow at 50/s: a STATUS= per tick would show here.
     time.sleep(2.0)
@@ -213,7 +213,7 @@ def scenario_nowatchdog():
     # The watchdog is someone else's (WATCHDOG_PID): feedd must not ping.
     feedd, ns, _ = start("nowd", {"WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"})
     ns.wait(lambda kv: kv == "READY=1", 20, "READY=1")
-    feedd.proc.wait_line(r"(?i)^feedd: sim: state \S+ -> LIVE\b", 20)
+    feedd.proc.wait_line(r"(?i)\bsession=sim venue=\S+ state=LIVE event=state\b", 20)
     ns.wait(lambda kv: is_status(kv, "1/1 sessions live"), 10, "STATUS= with 1/1 live")
     time.sleep(1.0)
     keys = [kv for _, kv, _ in ns.flat()]
