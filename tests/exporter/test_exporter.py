@@ -301,10 +301,11 @@ def prom_query(pport, q):
     return [float(x["value"][1]) for x in res]
 
 
-def wait_for(what, fn, timeout=20):
+def wait_for(what, fn, timeout=20, fail=True, alive=None):
+    """fn()'s first true value within timeout (or while alive() holds)."""
     deadline = time.monotonic() + timeout
     last = None
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (alive is None or alive()):
         try:
             last = fn()
             if last:
@@ -312,7 +313,8 @@ def wait_for(what, fn, timeout=20):
         except (OSError, ValueError, KeyError):
             pass
         time.sleep(0.25)
-    check(False, "%s within %d s (last: %r)" % (what, timeout, last))
+    if fail:
+        check(False, "%s within %d s (last: %r)" % (what, timeout, last))
     return None
 
 
@@ -330,14 +332,15 @@ def start_prometheus(d, port):
                              stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, "log"), "w"),
                              cwd=d)
         PROCS.append(p)
-        ok = wait_for("prometheus ready", lambda: p.poll() is None and
-                      urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % pport,
-                                             timeout=5).status == 200, timeout=20)
+        ok = wait_for("prometheus ready", lambda: urllib.request.urlopen(
+            "http://127.0.0.1:%d/-/ready" % pport, timeout=5).status == 200, timeout=30,
+            fail=False, alive=lambda: p.poll() is None)
         if ok:
             return p, pport
         p.kill()
         p.wait()
     print(open(os.path.join(d, "log")).read())
+    check(False, "prometheus did not start (its log above)")
     return None, None
 
 
@@ -346,6 +349,7 @@ def test_prometheus():
     w = Writer(bus, unlink=False)
     exp, port = start_exporter([bus])
     d = tempfile.mkdtemp(prefix="texp-prom-")
+    prom = None
     try:
         prom, pport = start_prometheus(d, port)
         if not prom:
@@ -366,8 +370,10 @@ def test_prometheus():
               (t1 - t0, time.monotonic() - t1))
         check(prom_query(pport, 'up{job="mdbus"}') == [1.0], "up stays 1 with a dead feed")
     finally:
-        exp.send_signal(signal.SIGTERM)
-        exp.wait(timeout=30)
+        for p in (prom, exp):
+            if p and p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout=30)
         shutil.rmtree(d, ignore_errors=True)
 
 
