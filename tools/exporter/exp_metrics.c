@@ -323,7 +323,8 @@ static const struct exp_fam exp_fams[] = {
 	EXP_B("mdbus_feed_state", "gauge", "The feed daemon's state: 1 for the current one.",
 	      exp_feed_state, 0),
 	EXP_B("mdbus_feed_heartbeat_age_seconds", "gauge",
-	      "Seconds since the feed's watchdog last beat (it beats every 100 ms by default).",
+	      "Seconds since the feed's watchdog last beat; 3 heartbeat periods without one is a "
+	      "dead feed.",
 	      exp_feed_age, EXP_FEED(heartbeat_mono_ns)),
 	EXP_B("mdbus_feed_heartbeats_total", "counter", "Watchdog runs of the feed.", exp_feed_u64,
 	      EXP_FEED(heartbeat_count)),

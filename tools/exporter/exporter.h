@@ -73,8 +73,10 @@ void exp_write_readers(FILE *f, const struct exp_set *s);
 struct exp_http;
 
 /*
- * Checks a --listen value: "HOST:PORT", "[IPV6]:PORT" or ":PORT" (every
- * address), PORT 0..65535 (0: any free port). Returns NULL, or what is wrong.
+ * Checks a --listen value: "HOST:PORT", "[IPV6]:PORT" or ":PORT" (the
+ * first wildcard address getaddrinfo gives, 0.0.0.0 on Debian; "[::]:PORT"
+ * for IPv6 too), PORT 0..65535 (0: any free port). Returns NULL, or what is
+ * wrong.
  */
 const char *exp_listen_check(const char *spec);
 
