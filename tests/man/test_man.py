@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The manual against the code.
 
-usage: test_man.py BUILD_DIR VERSION CFG_KEYS_DUMP MDBUS_H PAGE.scd... [BUILT_PAGE...]
+usage: test_man.py BUILD_DIR VERSION CFG_KEYS_DUMP MDBUS_H CHANGELOG PAGE.scd... [BUILT_PAGE...]
 
 - feedd.conf(5): every key of feedd's key table (CFG_KEYS_DUMP prints it from
   feedd/config_keys.c) is documented in its section ([bus], [feed] or
@@ -14,7 +14,9 @@ usage: test_man.py BUILD_DIR VERSION CFG_KEYS_DUMP MDBUS_H PAGE.scd... [BUILT_PA
   OPTIONS section, and no flag that --help does not list;
 - libmdbus(3) names every function declared in include/mdbus.h;
 - each built page (scdoc output) carries the project version in its header
-  and renders with man(1) without a complaint.
+  and renders with man(1) without a complaint;
+- CHANGELOG.md's latest release is the project version, in the Keep a
+  Changelog form ("## [Unreleased]", then "## [X.Y.Z] - YYYY-MM-DD").
 
 Exit 0 pass, 1 fail.
 """
@@ -169,13 +171,25 @@ def check_built(path, version):
               f"man -l {path}: exit {r.returncode}, {r.stderr!r}")
 
 
+def check_changelog(path, version):
+    heads = re.findall(r"^## \[([^\]]+)\](.*)$", open(path).read(), re.M)
+    check(bool(heads) and heads[0][0] == "Unreleased", f"{path}: no '## [Unreleased]' first")
+    released = [(v, rest) for v, rest in heads if v != "Unreleased"]
+    if check(bool(released), f"{path}: no release"):
+        v, rest = released[0]
+        check(v == version, f"{path}: latest release {v}, the project version is {version}")
+        check(re.fullmatch(r" - \d{4}-\d{2}-\d{2}", rest) is not None,
+              f"{path}: '## [{v}]{rest}' is not '## [{v}] - YYYY-MM-DD'")
+
+
 def main():
-    if len(sys.argv) < 6:
+    if len(sys.argv) < 7:
         print(__doc__, file=sys.stderr)
         return 2
-    build, version, dump, header = sys.argv[1:5]
-    srcs = [a for a in sys.argv[5:] if a.endswith(".scd")]
-    built = [a for a in sys.argv[5:] if not a.endswith(".scd")]
+    build, version, dump, header, changelog = sys.argv[1:6]
+    srcs = [a for a in sys.argv[6:] if a.endswith(".scd")]
+    built = [a for a in sys.argv[6:] if not a.endswith(".scd")]
+    check_changelog(changelog, version)
     pages = {os.path.basename(p)[:-4]: open(p).read() for p in srcs}
     check_keys(dump, pages.get("feedd.conf.5", ""))
     tools = installed_tools(build)
