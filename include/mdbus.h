@@ -289,6 +289,11 @@ enum mdbus_start {
  * such a segment may be forged). The reason is still left in errbuf, as a
  * warning, when the open succeeds. */
 #define MDBUS_READER_INSECURE 0x1u
+/* Register this reader in the bus's reader table under the program's name
+ * (see mdbus_reader_register). Never fails the open: with a full or
+ * unwritable table the reader works unregistered, mdbus_reader_registered()
+ * returns 0 and errbuf holds the reason as a warning. */
+#define MDBUS_READER_REGISTER 0x2u
 
 struct mdbus_reader_opts {
 	const char *bus; /* NULL: $MDBUS_BUS or "default" */
@@ -426,7 +431,64 @@ struct mdbus_reader_stats {
 void mdbus_reader_stats(const mdbus_reader *r, struct mdbus_reader_stats *out);
 
 uint64_t mdbus_reader_epoch(const mdbus_reader *r);
+
+/* Closes the reader (and frees its reader-table slot, if any). */
 void mdbus_reader_close(mdbus_reader *r);
+
+/* ---- reader table: who reads the bus, and how far behind ------------------ */
+
+/*
+ * Readers map the bus read-only, so one that opts in says where it is in a
+ * separate small table, /dev/shm/mdbus-NAME.readers (group-writable, made by
+ * the writer or by the first reader that registers): pid, name, cursor,
+ * laps, missed, last read time. The cursor and counters are published once
+ * per batch, not per tick: by mdbus_reader_read, by mdbus_reader_wait
+ * before it sleeps, by mdbus_reader_next when it finds nothing new and
+ * every 256 ticks, and by mdbus_reader_publish. A reader that dies (even
+ * with kill -9) frees its slot: the table uses per-slot OFD locks, which the
+ * kernel drops with the process. Slots carry the writer epoch they read, so
+ * a new writer does not mix them up.
+ */
+#define MDBUS_READER_NAME_MAX 32 /* includes the terminating NUL */
+#define MDBUS_READERS_MAX     64 /* slots in a reader table */
+
+/* Registers r under name (NULL: the program's name; cut to 31 bytes).
+ * Returns 0; -EALREADY if registered; -ENOSPC the table is full (every slot
+ * held by a live reader); -EINVAL a reader without a bus name; other -errno
+ * (-EACCES: not in the table's group). r keeps working in every case. */
+int mdbus_reader_register(mdbus_reader *r, const char *name);
+
+/* 1 if r holds a slot in the reader table, else 0. */
+int mdbus_reader_registered(const mdbus_reader *r);
+
+/* Publishes r's cursor and counters now (a no-op if unregistered or if
+ * nothing changed since the last publish). */
+void mdbus_reader_publish(mdbus_reader *r);
+
+/* One live registered reader, as mdbus_readers_list sees it. */
+struct mdbus_reader_entry {
+	uint32_t pid;
+	uint32_t slot;			  /* its index in the table */
+	char name[MDBUS_READER_NAME_MAX]; /* "mdbus-tail" */
+	uint64_t epoch;			  /* the writer epoch its cursor is in */
+	uint64_t cursor;		  /* sequence of the next tick it reads */
+	uint64_t read;			  /* ticks read */
+	uint64_t missed;		  /* ticks lost to laps */
+	uint64_t laps;			  /* lap events */
+	int64_t last_read_ns;		  /* CLOCK_REALTIME (coarse) of its last publish */
+	uint32_t same_epoch;		  /* 1: it reads the segment this list was made on */
+	uint32_t reserved0;
+	uint64_t lag_ticks; /* published but not yet read (same_epoch only, else 0) */
+	int64_t lag_ns;	    /* recv_ts of the newest tick minus that of its first
+			     * unread one; 0 caught up; -1 unknown (other epoch) */
+	uint64_t reserved[4];
+};
+
+/* Lists the live registered readers of r's bus (dead readers' slots are
+ * skipped), lag computed against the segment r maps. Returns the number of
+ * entries filled (at most max; MDBUS_READERS_MAX is always enough), 0 when
+ * no table exists, or -errno. A few syscalls: slow path only. */
+int mdbus_readers_list(mdbus_reader *r, struct mdbus_reader_entry *out, int max);
 
 /* ---- decimals ------------------------------------------------------------------- */
 

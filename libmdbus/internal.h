@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "layout.h"
 
@@ -71,6 +72,35 @@ void *mdbus__writer_map(mdbus_writer *w, size_t *size);
  * sleep on) and one nap of up to ms (0 woken, -ETIMEDOUT, -EINTR). */
 int mdbus__reader_follow_try(mdbus_reader *r, uint32_t *wake, char *errbuf, size_t errlen);
 int mdbus__reader_follow_nap(mdbus_reader *r, uint32_t wake, int ms);
+
+/* The reader table (readers.c, byte map in readers_layout.h). A claimed
+ * slot: the open table (its OFD lock on the slot is the ownership) and the
+ * slot in its mapping. */
+struct mdbus_rtab_slot;
+struct mdbus__rtab {
+	int fd;			      /* read-write, holds the slot's OFD lock; -1 */
+	void *map;		      /* the table's mapping */
+	struct mdbus_rtab_slot *slot; /* ours, or NULL: not registered */
+	unsigned index;
+};
+/* Creates the table of bus if missing (0660, in group if not -1) and
+ * initialises its header. 0 or -errno. */
+int mdbus__rtab_create(const char *bus, gid_t group);
+/* Removes the table file of bus (mdbus_writer_close with unlink_bus). */
+void mdbus__rtab_unlink(const char *bus);
+/* Claims a free (or dead reader's) slot: 0, -ENOSPC full, or -errno. */
+int mdbus__rtab_claim(const char *bus, const char *name, uint64_t epoch, struct mdbus__rtab *t);
+/* Frees the slot and closes the table (no-op if t holds none). */
+void mdbus__rtab_release(struct mdbus__rtab *t);
+/* The published part of a slot (epoch, cursor, counters) into e, with the
+ * lister's orderings; and the slot a reader publishes to (NULL if none).
+ * Test hooks too: the ThreadSanitizer test runs both on one address. */
+void mdbus__rtab_copy(const struct mdbus_rtab_slot *s, struct mdbus_reader_entry *e);
+const struct mdbus_rtab_slot *mdbus__reader_rslot(const mdbus_reader *r);
+/* For mdbus_readers_list: the reader's resolved bus name, and tick seq of
+ * its segment if it is still in the ring (1) or not (0). */
+const char *mdbus__reader_bus(const mdbus_reader *r);
+int mdbus__reader_tick_at(mdbus_reader *r, uint64_t seq, struct mdbus_tick *t);
 
 /* Realtime clock in ns. */
 int64_t mdbus__realtime_ns(void);

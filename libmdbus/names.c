@@ -4,8 +4,9 @@
  *
  * A bus NAME lives at /dev/shm/mdbus-NAME; its writer's lock file is
  * /dev/shm/mdbus-NAME.lock and the segment is built at /dev/shm/mdbus-NAME.tmp
- * before being renamed into place. Names therefore may not end in ".lock" or
- * ".tmp" (they would collide with another bus's helper files) and may not
+ * before being renamed into place; its reader table is mdbus-NAME.readers.
+ * Names therefore may not end in ".lock", ".tmp" or ".readers" (they would
+ * collide with another bus's helper files) and may not
  * contain '/' (they must stay inside /dev/shm).
  */
 #include <errno.h>
@@ -47,7 +48,8 @@ static int mdbus_name_resolve(const char *name, const char **out)
 	for (size_t i = 0; i < n; i++)
 		if (!mdbus_name_char_ok(name[i]))
 			return -EINVAL;
-	if (mdbus_name_has_suffix(name, n, ".lock") || mdbus_name_has_suffix(name, n, ".tmp"))
+	if (mdbus_name_has_suffix(name, n, ".lock") || mdbus_name_has_suffix(name, n, ".tmp") ||
+	    mdbus_name_has_suffix(name, n, ".readers"))
 		return -EINVAL;
 	*out = name;
 	return 0;

@@ -26,6 +26,7 @@
 
 #include "internal.h"
 #include "mdbus.h"
+#include "readers_layout.h"
 
 /* Busy-wait iterations on a slot the writer is filling before asking the
  * kernel whether the writer is still alive. A publish takes ~20 ns. */
@@ -53,15 +54,18 @@ struct mdbus_reader {
 	int owns_map;	/* 0: mdbus__reader_attach_mem, the caller's memory */
 	enum mdbus_start start;
 	struct mdbus_reader_stats stats;
+	struct mdbus_rtab_slot *rslot; /* our reader-table slot, or NULL */
+	uint64_t pub_pos;	       /* the cursor last published there */
 	char bus[MDBUS_BUS_NAME_MAX];
 	/* Cold, kept after the fields the read path touches: */
-	int seg_fd;	   /* O_RDONLY on the mapped segment (its size), or -1 */
-	int cut;	   /* the file shrank: the mapping is zero pages now */
-	dev_t seg_dev;	   /* the mapped segment's file, to notice another one */
-	ino_t seg_ino;	   /* put at the bus path */
-	int refused;	   /* mdbus_reader_follow reported this file as unusable: */
-	dev_t refused_dev; /* it waits for another one rather than report it */
-	ino_t refused_ino; /* again (a caller's retry loop would spin) */
+	int seg_fd;		 /* O_RDONLY on the mapped segment (its size), or -1 */
+	int cut;		 /* the file shrank: the mapping is zero pages now */
+	dev_t seg_dev;		 /* the mapped segment's file, to notice another one */
+	ino_t seg_ino;		 /* put at the bus path */
+	int refused;		 /* mdbus_reader_follow reported this file as unusable: */
+	dev_t refused_dev;	 /* it waits for another one rather than report it */
+	ino_t refused_ino;	 /* again (a caller's retry loop would spin) */
+	struct mdbus__rtab rtab; /* the reader table, while registered */
 };
 
 static inline void mdbus_cpu_relax(void)
@@ -262,6 +266,7 @@ int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts)
 		return mdbus__errf(opts->errbuf, opts->errlen, -ENOMEM, "out of memory");
 	r->lock_fd = -1;
 	r->seg_fd = -1;
+	r->rtab.fd = -1;
 	r->flags = opts->flags;
 	if (opts->errbuf && opts->errlen)
 		opts->errbuf[0] = '\0';
@@ -272,6 +277,14 @@ int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts)
 	}
 	r->start = opts->start;
 	mdbus_reader_set_start(r, opts->start);
+	if (opts->flags & MDBUS_READER_REGISTER) {
+		/* Soft: the reader works unregistered, errbuf says why. */
+		rc = mdbus_reader_register(r, NULL);
+		if (rc < 0)
+			mdbus__errf(opts->errbuf, opts->errlen, rc,
+				    "not registered in the reader table of '%s': %s", r->bus,
+				    mdbus_strerror(rc));
+	}
 	*out = r;
 	return 0;
 }
@@ -288,6 +301,7 @@ int mdbus__reader_attach_mem(mdbus_reader **out, const void *base, size_t size, 
 		return -ENOMEM;
 	r->lock_fd = -1;
 	r->seg_fd = -1;
+	r->rtab.fd = -1;
 	mdbus_reader_setup(r, base, size);
 	if (bus != NULL) {
 		char path[MDBUS__PATH_MAX], lock_path[MDBUS__PATH_MAX];
@@ -300,10 +314,97 @@ int mdbus__reader_attach_mem(mdbus_reader **out, const void *base, size_t size, 
 	return 0;
 }
 
+/* The cold half of the per-batch publish (readers_layout.h): counters
+ * relaxed, then the cursor with release, so a lister that loads the cursor
+ * with acquire sees counters at least as new. The time is the coarse clock
+ * (a vDSO read of a few ns, jiffy resolution): enough for "last read". */
+static void mdbus_reader_publish_now(struct mdbus_reader *r)
+{
+	struct mdbus_rtab_slot *s = r->rslot;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	atomic_store_explicit(&s->read, r->stats.read, memory_order_relaxed);
+	atomic_store_explicit(&s->missed, r->stats.missed, memory_order_relaxed);
+	atomic_store_explicit(&s->laps, r->stats.laps, memory_order_relaxed);
+	atomic_store_explicit(&s->last_read_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec,
+			      memory_order_relaxed);
+	atomic_store_explicit(&s->cursor, r->pos, memory_order_release);
+	r->pub_pos = r->pos;
+}
+
+/* A new segment: epoch and cursor change together under the slot's gen
+ * seqlock (readers_layout.h), then the counters are published as usual. */
+static void mdbus_reader_publish_epoch(struct mdbus_reader *r)
+{
+	struct mdbus_rtab_slot *s = r->rslot;
+	uint32_t g = atomic_load_explicit(&s->gen, memory_order_relaxed);
+	atomic_store_explicit(&s->gen, g + 1, memory_order_relaxed);
+	/* Release fence: the odd gen is visible before the new epoch/cursor
+	 * (seqlock.h's TSan strategy: release stores instead under TSan). */
+	MDBUS_SEQ_FENCE(memory_order_release);
+	atomic_store_explicit(&s->epoch, r->epoch, MDBUS_SEQ_WORD_STORE);
+	atomic_store_explicit(&s->cursor, r->pos, MDBUS_SEQ_WORD_STORE);
+	/* Release: a lister that sees the even gen sees both stores. */
+	atomic_store_explicit(&s->gen, g + 2, memory_order_release);
+	mdbus_reader_publish_now(r);
+}
+
+void mdbus_reader_publish(mdbus_reader *r)
+{
+	if (r != NULL && r->rslot != NULL && r->pub_pos != r->pos)
+		mdbus_reader_publish_now(r);
+}
+
+int mdbus_reader_register(mdbus_reader *r, const char *name)
+{
+	if (r == NULL || r->bus[0] == '\0')
+		return -EINVAL;
+	if (r->rslot != NULL)
+		return -EALREADY;
+	int rc = mdbus__rtab_claim(r->bus, name ? name : program_invocation_short_name, r->epoch,
+				   &r->rtab);
+	if (rc < 0)
+		return rc;
+	r->rslot = r->rtab.slot;
+	mdbus_reader_publish_now(r);
+	return 0;
+}
+
+int mdbus_reader_registered(const mdbus_reader *r)
+{
+	return r != NULL && r->rslot != NULL;
+}
+
+const struct mdbus_rtab_slot *mdbus__reader_rslot(const mdbus_reader *r)
+{
+	return r->rslot;
+}
+
+const char *mdbus__reader_bus(const mdbus_reader *r)
+{
+	return r->bus;
+}
+
+int mdbus__reader_tick_at(mdbus_reader *r, uint64_t seq, struct mdbus_tick *t)
+{
+	const struct mdbus_slot *s = &r->ring[seq & r->mask];
+	uint64_t w[MDBUS_TICK_WORDS];
+	uint64_t s0 = mdbus_seq_load(&s->seq); /* seqlock.h */
+	if (seq == 0 || s0 != seq << 1)
+		return 0;
+	for (unsigned i = 0; i < MDBUS_TICK_WORDS; i++)
+		w[i] = mdbus_seq_word(&s->words[i]);
+	if (mdbus_seq_recheck(&s->seq) != s0)
+		return 0;
+	memcpy(t, w, sizeof(*t));
+	return 1;
+}
+
 void mdbus_reader_close(mdbus_reader *r)
 {
 	if (r == NULL)
 		return;
+	mdbus__rtab_release(&r->rtab);
 	mdbus_reader_unmap(r);
 	free(r);
 }
@@ -319,8 +420,12 @@ static void mdbus_reader_adopt(struct mdbus_reader *r, struct mdbus_reader *n)
 	n->refused = r->refused;
 	n->refused_dev = r->refused_dev;
 	n->refused_ino = r->refused_ino;
+	n->rtab = r->rtab;
+	n->rslot = r->rslot;
 	*r = *n;
 	mdbus_reader_set_start(r, MDBUS_START_OLDEST);
+	if (r->rslot != NULL)
+		mdbus_reader_publish_epoch(r);
 }
 
 /* The name still holds our segment (n maps it again): 0 if its writer is
@@ -603,6 +708,8 @@ static inline void mdbus_reader_ahead(struct mdbus_reader *r)
 		__builtin_prefetch(&r->ring[r->pf & r->mask], 0, 3);
 }
 
+#define MDBUS_PUBLISH_EVERY 256u /* a power of two */
+
 int mdbus_reader_next(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seq, uint64_t *missed)
 {
 	uint64_t lost = 0;
@@ -628,6 +735,10 @@ int mdbus_reader_next(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seq, uint
 			mdbus_reader_ahead(r);
 		}
 	}
+	/* The table learns the cursor when the reader runs dry and every
+	 * MDBUS_PUBLISH_EVERY ticks: one branch per tick otherwise. */
+	if (r->rslot != NULL && (rc != 1 || (r->pos & (MDBUS_PUBLISH_EVERY - 1)) == 0))
+		mdbus_reader_publish(r);
 	if (missed != NULL)
 		*missed = lost;
 	return rc;
@@ -663,6 +774,8 @@ int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int
 		mdbus_reader_ahead(r);
 	}
 	r->stats.read += fast;
+	if (r->rslot != NULL)
+		mdbus_reader_publish(r); /* once per batch */
 	if (missed != NULL)
 		*missed = lost;
 	if (count > 0) {
@@ -703,6 +816,7 @@ int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
 		return -EBADMSG;
 	if (r->pending != 0)
 		return 0;
+	mdbus_reader_publish(r); /* about to sleep: the table sees where we are */
 	for (int pass = 0; pass < 2; pass++) {
 		const struct mdbus_slot *s = &r->ring[r->pos & r->mask];
 		uint64_t want = r->pos << 1;

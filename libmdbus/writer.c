@@ -309,6 +309,10 @@ int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts)
 		goto err;
 	/* The segment is in place and consistent: readers may now follow it. */
 	atomic_store_explicit(&w->hdr->writer_state, MDBUS_WRITER_RUNNING, memory_order_release);
+	/* The reader table, group-writable with the segment's group, so that
+	 * readers of that group may register. Best effort: a reader that finds
+	 * none creates it, and a bus works without one. */
+	(void)mdbus__rtab_create(w->bus, group);
 	*out = w;
 	return 0;
 err:
@@ -494,6 +498,7 @@ void mdbus_writer_close(mdbus_writer *w, int unlink_bus)
 		/* Still under the lock: the names are ours to remove. */
 		unlink(w->path);
 		unlink(w->lock_path);
+		mdbus__rtab_unlink(w->bus);
 	}
 	munmap(w->hdr, w->map_size);
 	close(w->lock_fd); /* releases the name lock */

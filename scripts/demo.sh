@@ -53,7 +53,7 @@ cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	rm -rf "$tmp"
-	rm -f "/dev/shm/mdbus-$bus" "/dev/shm/mdbus-$bus.lock"
+	rm -f "/dev/shm/mdbus-$bus" "/dev/shm/mdbus-$bus.lock" "/dev/shm/mdbus-$bus.readers"
 }
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -53,7 +53,10 @@ static int pyr_left_ms(int64_t deadline, int cap)
 PyObject *pymdbus_reader_new(PyObject *bus, const char *name, const char *start, double spin)
 {
 	char err[256] = "", what[MDBUS_BUS_NAME_MAX + 16];
-	struct mdbus_reader_opts o = {.bus = name, .errbuf = err, .errlen = sizeof(err)};
+	/* Listed in the bus's reader table (mdbus-top's Readers pane), as the
+	 * tools are; a full table leaves the reader working, unlisted. */
+	struct mdbus_reader_opts o = {
+		.bus = name, .flags = MDBUS_READER_REGISTER, .errbuf = err, .errlen = sizeof(err)};
 	pymdbus_reader *rd;
 	int rc;
 
@@ -63,8 +66,7 @@ PyObject *pymdbus_reader_new(PyObject *bus, const char *name, const char *start,
 		o.start = MDBUS_START_OLDEST;
 	else
 		return PyErr_Format(PyExc_ValueError,
-				    "start must be \"latest\" or \"oldest\", not %R",
-				    PyUnicode_FromString(start));
+				    "start must be \"latest\" or \"oldest\", not \"%s\"", start);
 	rd = PyObject_New(pymdbus_reader, &pymdbus_reader_type);
 	if (!rd)
 		return NULL;

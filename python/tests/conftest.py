@@ -27,7 +27,7 @@ def tool(name):
 def bus_name(request):
     name = f"pytest-{os.getpid()}-{next(_names)}"
     yield name
-    for suffix in ("", ".lock", ".tmp"):
+    for suffix in ("", ".lock", ".tmp", ".readers"):
         try:
             os.unlink(f"/dev/shm/mdbus-{name}{suffix}")
         except FileNotFoundError:

@@ -168,6 +168,7 @@ def check_throughput(bench):
     cases = doc["cases"]
     names = [c["name"] for c in cases]
     want = ["publish", "publish_batch16", "publish_batch", "local_next", "local_read",
+            "local_next_reg", "local_read_reg",
             "flat_next", "flat_read", "paced_next", "paced_read"]
     check(names == want, f"cases {names}")
     for c in cases:

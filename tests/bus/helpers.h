@@ -40,8 +40,8 @@
 /* Removes every file a bus may leave in /dev/shm. */
 static inline void th_bus_cleanup(const char *name)
 {
-	static const char *const suffix[] = {"", ".lock", ".tmp"};
-	for (unsigned i = 0; i < 3; i++) {
+	static const char *const suffix[] = {"", ".lock", ".tmp", ".readers"};
+	for (unsigned i = 0; i < 4; i++) {
 		char p[256];
 		snprintf(p, sizeof(p), "/dev/shm/mdbus-%.64s%s", name, suffix[i]);
 		unlink(p);

@@ -43,7 +43,7 @@ def cleanup():
         if p.poll() is None:
             p.kill()
             p.wait()
-    for suffix in ("", ".lock", ".tmp"):
+    for suffix in ("", ".lock", ".tmp", ".readers"):
         try:
             os.unlink("/dev/shm/mdbus-%s%s" % (BUS, suffix))
         except FileNotFoundError:

@@ -14,7 +14,8 @@ cleanup() {
 		wait "$pubpid" 2>/dev/null || true
 	fi
 	rm -rf "$tmp"
-	rm -f "/dev/shm/mdbus-$bus" "/dev/shm/mdbus-$bus.lock" "/dev/shm/mdbus-$bus.tmp"
+	rm -f "/dev/shm/mdbus-$bus" "/dev/shm/mdbus-$bus.lock" "/dev/shm/mdbus-$bus.tmp" \
+		"/dev/shm/mdbus-$bus.readers"
 	exit "$rc"
 }
 trap cleanup EXIT

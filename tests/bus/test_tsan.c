@@ -4,7 +4,9 @@
  * thread publishing flat out and reader threads validating every tick (see
  * ringcheck.h). Two readers work on the writer's own mapping (so TSan sees
  * every access of the seqlock protocol at one address), one through its own
- * read-only mapping (the normal path). Clean under -Db_sanitize=thread.
+ * read-only mapping (the normal path), registered in the reader table while
+ * a lister thread reads its slot (the per-batch cursor publish, at one
+ * address too). Clean under -Db_sanitize=thread.
  *
  * Usage: test_tsan [--reads N]   (per reader; default 200000)
  */
@@ -41,6 +43,30 @@ static void *writer_main(void *p)
 {
 	struct warg *a = p;
 	a->last = rc_write(a->w, a->batch, a->stop);
+	return NULL;
+}
+
+struct larg {
+	const struct mdbus_rtab_slot *slot;
+	_Atomic int *stop;
+	uint64_t looks, bad;
+};
+
+/* Reads a registered reader's slot while it publishes: the cursor never
+ * goes back, and the counters are at least as new as the cursor
+ * (read + missed covers every tick before it: the reader starts at 1). */
+static void *lister_main(void *p)
+{
+	struct larg *a = p;
+	uint64_t last = 0;
+	while (!atomic_load(a->stop)) {
+		struct mdbus_reader_entry e;
+		mdbus__rtab_copy(a->slot, &e);
+		if (e.cursor < last || (e.cursor > 0 && e.read + e.missed + 1 < e.cursor))
+			a->bad++;
+		last = e.cursor;
+		a->looks++;
+	}
 	return NULL;
 }
 
@@ -88,7 +114,11 @@ int main(int argc, char **argv)
 	}
 	/* the instrument table also grows while readers run */
 	struct warg wa = {.w = w, .batch = 4, .stop = &stop};
-	pthread_t rt[READERS], wt;
+	CHECK_RC(mdbus_reader_register(ra[READERS - 1].r, "tsan"), 0);
+	_Atomic int lstop = 0;
+	struct larg la = {.slot = mdbus__reader_rslot(ra[READERS - 1].r), .stop = &lstop};
+	pthread_t rt[READERS], wt, lt;
+	CHECK(la.slot != NULL && pthread_create(&lt, NULL, lister_main, &la) == 0);
 	for (int k = 0; k < READERS; k++)
 		CHECK(pthread_create(&rt[k], NULL, reader_main, &ra[k]) == 0);
 	CHECK(pthread_create(&wt, NULL, writer_main, &wa) == 0);
@@ -96,7 +126,11 @@ int main(int argc, char **argv)
 		CHECK(pthread_join(rt[k], NULL) == 0);
 	atomic_store(&stop, 1);
 	CHECK(pthread_join(wt, NULL) == 0);
-	int ok = wa.last > 0;
+	atomic_store(&lstop, 1);
+	CHECK(pthread_join(lt, NULL) == 0);
+	printf("lister: %llu looks, %llu inconsistent\n", (unsigned long long)la.looks,
+	       (unsigned long long)la.bad);
+	int ok = wa.last > 0 && la.looks > 0 && la.bad == 0;
 	for (int k = 0; k < READERS; k++) {
 		char who[32];
 		snprintf(who, sizeof(who), "reader %d", k);

@@ -230,7 +230,7 @@ def cleanup():
     for c in _children:
         c.kill()
     for b in _buses:
-        for suffix in ("", ".lock"):
+        for suffix in ("", ".lock", ".readers"):
             try:
                 os.unlink(f"/dev/shm/mdbus-{b}{suffix}")
             except OSError:

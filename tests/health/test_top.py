@@ -6,6 +6,9 @@
   test_top.py MDBUS_TOP HEALTH_WRITER dead    SIGKILL => dead within 1 s; new writer =>
                                               re-attach (new epoch) in a running mdbus-top
   test_top.py MDBUS_TOP HEALTH_WRITER tui     the ncurses view in an 80x24 tmux session
+  test_top.py MDBUS_TOP HEALTH_WRITER readers MDBUS_TAIL
+                                              the Readers pane: a registered mdbus-tail,
+                                              its lag once stopped, gone once killed
 
 Exit 0 pass, 1 fail, 77 skip (tmux missing for 'tui').
 """
@@ -38,7 +41,7 @@ def bus_name(tag):
 
 
 def cleanup_bus(name):
-    for suffix in ("", ".lock", ".tmp"):
+    for suffix in ("", ".lock", ".tmp", ".readers"):
         try:
             os.unlink("/dev/shm/mdbus-" + name + suffix)
         except FileNotFoundError:
@@ -382,6 +385,13 @@ def test_tui():
         t.keys("t")
         scr = t.wait_for(lambda s: "[sessions]" in s)
         check("[sessions]" in scr and "sess-a" in scr, "t returns to sessions")
+        t.keys("r")
+        scr = t.wait_for(lambda s: "[readers]" in s)
+        check("[readers]" in scr and "READER" in scr and "LAG" in scr and "MISSED" in scr and
+              "sess-a" not in scr, "r shows the Readers pane:\n" + scr)
+        check(all(len(l) <= 80 for l in scr.split("\n")), "readers view wider than 80")
+        t.keys("t")
+        scr = t.wait_for(lambda s: "[sessions]" in s)
 
         # Resize: wider terminal shows more (instrument VENUE column).
         t.keys("i")
@@ -447,8 +457,65 @@ def test_valgrind():
         w.stop()
 
 
+def reader_entry(doc, pid):
+    return next((x for x in doc.get("readers", []) if x.get("pid") == pid), None)
+
+
+def test_readers():
+    tail_exe = os.path.abspath(sys.argv[4])
+    bus = bus_name("rd")
+    w = Writer(bus, "healthy")
+    tail = subprocess.Popen([tail_exe, "-b", bus], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        rc, doc = top_json(bus)
+        check(doc.get("readers") == [] or reader_entry(doc, tail.pid) is not None,
+              "readers before mdbus-tail registered: %s" % doc.get("readers"))
+        e, t0 = None, time.monotonic()
+        while e is None and time.monotonic() < t0 + 10:
+            rc, doc = top_json(bus)
+            e = reader_entry(doc, tail.pid)
+        check(e is not None, "mdbus-tail (pid %d) not in readers: %s" % (tail.pid, doc.get("readers")))
+        e = e or {}
+        check(e.get("name") == "mdbus-tail" and e.get("same_epoch") is True, "entry %s" % e)
+        check(e.get("missed") == 0 and e.get("laps") == 0, "no loss yet: %s" % e)
+        check(e.get("lag_ticks") is not None and e["lag_ticks"] < 1024, "lag %s" % e)
+        # Stopped, it falls behind by what the writer publishes meanwhile.
+        os.kill(tail.pid, signal.SIGSTOP)
+        time.sleep(0.3)  # a publish it was in the middle of lands in the table
+        rc, doc = top_json(bus)
+        c0 = (reader_entry(doc, tail.pid) or {}).get("cursor", 0)
+        t0 = time.monotonic()
+        while time.monotonic() < t0 + 10:
+            rc, doc = top_json(bus)
+            if doc.get("ring", {}).get("write_seq", 0) >= c0 + 20:
+                break
+        e = reader_entry(doc, tail.pid) or {}
+        ws = doc.get("ring", {}).get("write_seq", 0)
+        check(e.get("cursor") == c0, "a stopped reader's cursor moved: %s -> %s" % (c0, e))
+        check(e.get("lag_ticks") == ws + 1 - c0 and e["lag_ticks"] >= 20,
+              "lag_ticks %s, want write_seq %d + 1 - cursor %d" % (e.get("lag_ticks"), ws, c0))
+        check((e.get("lag_ms") or 0) > 0, "lag_ms %s" % e.get("lag_ms"))
+        rc, out, err = top(bus, "--once")
+        row = [l for l in out.split("\n") if l.startswith("mdbus-tail ")]
+        check("READER" in out and len(row) == 1 and (" %d " % tail.pid) in row[0],
+              "--once Readers pane:\n%s" % out)
+        # kill -9: its slot is skipped at once.
+        os.kill(tail.pid, signal.SIGKILL)
+        tail.wait(timeout=10)
+        rc, doc = top_json(bus)
+        check(reader_entry(doc, tail.pid) is None, "killed reader still listed: %s" % doc.get("readers"))
+    finally:
+        if tail.poll() is None:
+            tail.kill()
+            tail.wait(timeout=10)
+        tail.stderr.close()
+        w.stop()
+
+
 try:
-    {"batch": test_batch, "dead": test_dead, "tui": test_tui, "valgrind": test_valgrind}[MODE]()
+    {"batch": test_batch, "dead": test_dead, "tui": test_tui, "valgrind": test_valgrind,
+     "readers": test_readers}[MODE]()
 except Exception as e:  # a crash of the test itself is a failure, never a skip
     FAILS.append("exception: %r" % e)
     import traceback

@@ -24,7 +24,8 @@
 #define THRU_MAX_REP   50
 #define THRU_MAX_B     1024
 #define THRU_MAX_RATES 8
-#define THRU_MAX_CASES (7 + 2 * THRU_MAX_RATES)
+#define THRU_FIXED     9 /* cases before the paced pair in thru_table */
+#define THRU_MAX_CASES (THRU_FIXED + 2 * THRU_MAX_RATES)
 #define THRU_BATCH     0 /* in the case table: --batch */
 
 enum thru_kind { THRU_PUB, THRU_LOCAL, THRU_FLAT, THRU_PACED };
@@ -37,19 +38,22 @@ struct thru_case {
 	int reader;	 /* 0 none, 1 mdbus_reader_next, 2 mdbus_reader_read */
 	unsigned rbatch; /* ticks per read */
 	uint64_t rate;	 /* paced: ticks/s */
+	int reg;	 /* the reader registers (MDBUS_READER_REGISTER): its cost */
 };
 
 /* The cases; paced ones repeat per --rates value. */
 static const struct thru_case thru_table[] = {
-	{"publish", THRU_PUB, 1, 0, 0, 0},
-	{"publish_batch16", THRU_PUB, 16, 0, 0, 0},
-	{"publish_batch", THRU_PUB, THRU_BATCH, 0, 0, 0},
-	{"local_next", THRU_LOCAL, THRU_BATCH, 1, 1, 0},
-	{"local_read", THRU_LOCAL, THRU_BATCH, 2, THRU_BATCH, 0},
-	{"flat_next", THRU_FLAT, THRU_BATCH, 1, 1, 0},
-	{"flat_read", THRU_FLAT, THRU_BATCH, 2, THRU_BATCH, 0},
-	{"paced_next", THRU_PACED, THRU_BATCH, 1, 1, 0},
-	{"paced_read", THRU_PACED, THRU_BATCH, 2, THRU_BATCH, 0},
+	{"publish", THRU_PUB, 1, 0, 0, 0, 0},
+	{"publish_batch16", THRU_PUB, 16, 0, 0, 0, 0},
+	{"publish_batch", THRU_PUB, THRU_BATCH, 0, 0, 0, 0},
+	{"local_next", THRU_LOCAL, THRU_BATCH, 1, 1, 0, 0},
+	{"local_read", THRU_LOCAL, THRU_BATCH, 2, THRU_BATCH, 0, 0},
+	{"local_next_reg", THRU_LOCAL, THRU_BATCH, 1, 1, 0, 1},
+	{"local_read_reg", THRU_LOCAL, THRU_BATCH, 2, THRU_BATCH, 0, 1},
+	{"flat_next", THRU_FLAT, THRU_BATCH, 1, 1, 0, 0},
+	{"flat_read", THRU_FLAT, THRU_BATCH, 2, THRU_BATCH, 0, 0},
+	{"paced_next", THRU_PACED, THRU_BATCH, 1, 1, 0, 0},
+	{"paced_read", THRU_PACED, THRU_BATCH, 2, THRU_BATCH, 0, 0},
 };
 static const char *const thru_rapi[] = {NULL, "mdbus_reader_next", "mdbus_reader_read"};
 
@@ -270,7 +274,8 @@ static int thru_child(struct bench_proc *p, unsigned idx, int pin_rc)
 	struct mdbus_reader_opts ro = {.bus = x->bus,
 				       .start = MDBUS_START_OLDEST,
 				       .errbuf = r->r_err,
-				       .errlen = sizeof(r->r_err)};
+				       .errlen = sizeof(r->r_err),
+				       .flags = x->c->reg ? MDBUS_READER_REGISTER : 0};
 	struct thru_buf *b = calloc(1, sizeof(*b));
 	mdbus_writer *w = NULL;
 	mdbus_reader *rd = NULL;
@@ -567,9 +572,9 @@ static const char *thru_opt_cpus(void *dst, const char *arg)
 static int thru_cases(const struct thru_opts *o, struct thru_case *cs)
 {
 	int n = 0;
-	for (unsigned k = 0; k < 7 + 2 * o->nrates; k++) {
-		cs[n] = thru_table[k < 7 ? k : 7 + (k - 7) % 2];
-		cs[n].rate = k < 7 ? 0 : o->rates[(k - 7) / 2];
+	for (unsigned k = 0; k < THRU_FIXED + 2 * o->nrates; k++) {
+		cs[n] = thru_table[k < THRU_FIXED ? k : THRU_FIXED + (k - THRU_FIXED) % 2];
+		cs[n].rate = k < THRU_FIXED ? 0 : o->rates[(k - THRU_FIXED) / 2];
 		cs[n].wbatch = cs[n].wbatch == THRU_BATCH ? o->batch : cs[n].wbatch;
 		cs[n].rbatch = cs[n].reader == 2 ? o->batch : cs[n].rbatch;
 		n += !o->only || strncmp(cs[n].name, o->only, strlen(o->only)) == 0;

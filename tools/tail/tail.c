@@ -184,6 +184,7 @@ static int tail_open(struct tail_state *s)
 		.start = s->o.from_start ? MDBUS_START_OLDEST : MDBUS_START_LATEST,
 		.errbuf = err,
 		.errlen = sizeof(err),
+		.flags = MDBUS_READER_REGISTER, /* mdbus-top shows our lag */
 	};
 	int rc;
 
@@ -193,6 +194,8 @@ static int tail_open(struct tail_state *s)
 		rc = s->o.wait_bus ? mdbus_reader_follow(&s->r, &ro, tail_wait_ms(s, TAIL_IDLE_MS))
 				   : mdbus_reader_open(&s->r, &ro);
 	} while (rc == -ETIMEDOUT || rc == -EINTR);
+	if (rc == 0 && !mdbus_reader_registered(s->r) && err[0])
+		fprintf(stderr, "mdbus-tail: warning: %s\n", err); /* reads on, unlisted */
 	if (rc == 0)
 		return tail_attached(s, ro.start) < 0 ? 2 : 0;
 	/* errbuf says it all when set; strerror otherwise */

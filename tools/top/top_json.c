@@ -151,6 +151,27 @@ static json_t *top_j_instr(const struct top_snap *s, const struct top_instr *t)
 	return o;
 }
 
+/* One registered reader; lag_ticks/lag_ms are null for a reader still on
+ * an older writer's segment (its cursor means nothing in this one). */
+static json_t *top_j_reader(const struct top_snap *s, const struct mdbus_reader_entry *e)
+{
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "name", e->name, "pid",
+			      (json_int_t)e->pid, "cursor", (json_int_t)e->cursor, "read",
+			      (json_int_t)e->read, "missed", (json_int_t)e->missed, "laps",
+			      (json_int_t)e->laps, "same_epoch", (int)e->same_epoch);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "lag_ticks",
+			    e->same_epoch ? json_integer((json_int_t)e->lag_ticks) : json_null());
+	json_object_set_new(o, "lag_ms",
+			    e->lag_ns >= 0 ? json_real((double)e->lag_ns / 1e6) : json_null());
+	json_object_set_new(o, "last_read_age_ms",
+			    e->last_read_ns > 0 && s->now_rt_ns >= e->last_read_ns
+				    ? json_integer((s->now_rt_ns - e->last_read_ns) / 1000000)
+				    : json_null());
+	return o;
+}
+
 int top_print_json(FILE *out, const struct top_state *st)
 {
 	const struct top_snap *s = &st->cur;
@@ -197,6 +218,10 @@ int top_print_json(FILE *out, const struct top_state *st)
 	for (uint32_t i = 0; i < s->ninstr; i++)
 		json_array_append_new(arr, top_j_instr(s, &s->instr[i]));
 	json_object_set_new(root, "instruments", arr);
+	arr = json_array();
+	for (int i = 0; i < s->nreaders; i++)
+		json_array_append_new(arr, top_j_reader(s, &s->readers[i]));
+	json_object_set_new(root, "readers", arr);
 dump:;
 	int rc = json_dumpf(root, out, JSON_COMPACT) == 0 && fputc('\n', out) != EOF ? 0 : -EIO;
 	json_decref(root);

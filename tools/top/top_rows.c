@@ -158,6 +158,30 @@ void top_instr_row(const struct top_snap *s, const struct top_instr *t, char *bu
 		 width >= 88 ? " " : "", width >= 88 ? t->meta.venue : "");
 }
 
+void top_reader_heading(char *buf, size_t len)
+{
+	snprintf(buf, len, "%-16s %8s %10s %8s %10s %6s %6s", "READER", "PID", "LAG", "LAG_T",
+		 "MISSED", "LAPS", "SEEN");
+}
+
+/* A reader still on an older writer's segment shows its lag as "old". */
+void top_reader_row(const struct top_snap *s, const struct mdbus_reader_entry *e, char *buf,
+		    size_t len)
+{
+	char lag[24], lt[16], seen[16];
+	if (e->same_epoch)
+		snprintf(lag, sizeof(lag), "%llu", (unsigned long long)e->lag_ticks);
+	else
+		snprintf(lag, sizeof(lag), "old");
+	top_fmt_age(lt, sizeof(lt), e->lag_ns);
+	top_fmt_age(seen, sizeof(seen),
+		    e->last_read_ns > 0 && s->now_rt_ns >= e->last_read_ns
+			    ? s->now_rt_ns - e->last_read_ns
+			    : -1);
+	snprintf(buf, len, "%-16.16s %8u %10s %8s %10llu %6llu %6s", e->name, e->pid, lag, lt,
+		 (unsigned long long)e->missed, (unsigned long long)e->laps, seen);
+}
+
 /* ---- sorting ---------------------------------------------------------------------- */
 
 struct top_sort_ctx {

@@ -53,6 +53,11 @@ void top_instr_heading(char *buf, size_t len, int width);
 void top_instr_row(const struct top_snap *s, const struct top_instr *t, char *buf, size_t len,
 		   int width);
 
+/* The Readers pane: name, pid, lag in ticks and time, missed, laps. */
+void top_reader_heading(char *buf, size_t len);
+void top_reader_row(const struct top_snap *s, const struct mdbus_reader_entry *e, char *buf,
+		    size_t len);
+
 /* Fills idx[0..n) with the display order for a sort column. */
 void top_sort_sessions(const struct top_snap *s, int col, uint32_t *idx);
 void top_sort_instruments(const struct top_snap *s, int col, uint32_t *idx);

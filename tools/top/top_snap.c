@@ -230,6 +230,11 @@ int top_state_sample(struct top_state *st)
 	    top_sample_instruments(st, s))
 		return -ENOMEM;
 	top_rates(s, &st->prev);
+	int nr = mdbus_readers_list(st->r, s->readers, MDBUS_READERS_MAX);
+	s->readers_err = nr < 0 ? nr : 0;
+	s->nreaders = nr < 0 ? 0 : nr;
+	for (int i = 0; i < s->nreaders; i++)
+		TOP_CLEAN(s->readers[i].name);
 	return reattached;
 }
 

@@ -51,6 +51,9 @@ struct top_snap {
 	uint32_t ninstr;
 	struct top_instr *instr;
 	struct top_totals tot;
+	int readers_err; /* mdbus_readers_list result if < 0, else 0 */
+	int nreaders;	 /* registered readers of the bus (reader table) */
+	struct mdbus_reader_entry readers[MDBUS_READERS_MAX];
 };
 
 struct top_state {

@@ -39,6 +39,13 @@ int top_print_text(FILE *out, const struct top_state *st)
 			top_instr_row(s, &s->instr[i], line, sizeof(line), TOP_TEXT_WIDTH);
 			fprintf(out, "%s\n", line);
 		}
+		fprintf(out, "\n");
+		top_reader_heading(line, sizeof(line));
+		fprintf(out, "%s\n", line);
+		for (int i = 0; i < s->nreaders; i++) {
+			top_reader_row(s, &s->readers[i], line, sizeof(line));
+			fprintf(out, "%s\n", line);
+		}
 		free(idx);
 	}
 	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;

@@ -19,7 +19,7 @@
 #include "top_rows.h"
 
 enum { TOP_PAIR_OK = 1, TOP_PAIR_WARN, TOP_PAIR_BAD, TOP_PAIR_HEAD };
-enum { TOP_VIEW_SESSIONS, TOP_VIEW_INSTRUMENTS };
+enum { TOP_VIEW_SESSIONS, TOP_VIEW_INSTRUMENTS, TOP_VIEW_READERS };
 
 struct top_tui {
 	int view;
@@ -85,9 +85,12 @@ static void top_draw_header(const struct top_tui *u, const struct top_state *st,
 			  bad ? TOP_PAIR_BAD : TOP_PAIR_OK, A_BOLD);
 
 	snprintf(line, len, "[%s]  sort: %s%s%s",
-		 u->view == TOP_VIEW_SESSIONS ? "sessions" : "instruments",
-		 u->view == TOP_VIEW_SESSIONS ? top_sess_sort_name(u->sess_sort)
-					      : top_instr_sort_name(u->instr_sort),
+		 u->view == TOP_VIEW_SESSIONS  ? "sessions"
+		 : u->view == TOP_VIEW_READERS ? "readers"
+					       : "instruments",
+		 u->view == TOP_VIEW_SESSIONS  ? top_sess_sort_name(u->sess_sort)
+		 : u->view == TOP_VIEW_READERS ? "slot"
+					       : top_instr_sort_name(u->instr_sort),
 		 recent ? "   re-attached to a new writer " : "",
 		 recent ? top_fmt_age(age, sizeof(age), since) : "");
 	if (recent)
@@ -116,12 +119,35 @@ static int top_view_row(const struct top_tui *u, const struct top_snap *s, uint3
 	return t->h.status ? top_status_pair(t->h.status) : 0;
 }
 
+/* The Readers pane: the registered readers in slot order. */
+static void top_draw_readers(const struct top_tui *u, const struct top_snap *s, char *line,
+			     size_t len)
+{
+	int y = 4, last = LINES - 2, shown = 0;
+
+	top_reader_heading(line, len);
+	top_put(y, line);
+	top_paint(u, y++, 0, COLS, TOP_PAIR_HEAD, u->color ? 0 : A_REVERSE);
+	for (; shown < s->nreaders && y <= last; shown++, y++) {
+		top_reader_row(s, &s->readers[shown], line, len);
+		top_put(y, line);
+	}
+	if (shown < s->nreaders) {
+		snprintf(line, len, "... %d more", s->nreaders - shown);
+		top_put(last, line);
+	}
+}
+
 /* The view's heading at line 4, then its sorted rows while they fit. */
 static void top_draw_table(const struct top_tui *u, const struct top_snap *s, char *line,
 			   size_t len)
 {
 	int y = 4, last = LINES - 2, shown = 0, total;
 
+	if (u->view == TOP_VIEW_READERS) {
+		top_draw_readers(u, s, line, len);
+		return;
+	}
 	if (u->view == TOP_VIEW_SESSIONS) {
 		top_sess_heading(line, len, COLS);
 		top_sort_sessions(s, u->sess_sort, u->idx);
@@ -174,7 +200,8 @@ static void top_draw(struct top_tui *u, const struct top_state *st)
 		if (top_idx_reserve(u, &st->cur) == 0 && u->idx) {
 			top_draw_table(u, &st->cur, line, sizeof(line));
 			snprintf(line, sizeof(line),
-				 "q quit  s sort  i instruments  t sessions  refresh %.1fs",
+				 "q quit  s sort  i instruments  t sessions  r readers  refresh "
+				 "%.1fs",
 				 (double)u->refresh_ns / 1e9);
 			top_put(LINES - 1, line);
 			top_paint(u, LINES - 1, 0, COLS - 1, TOP_PAIR_HEAD,
@@ -220,7 +247,7 @@ static int top_tui_key(struct top_tui *u, int ch)
 	case 'S':
 		if (u->view == TOP_VIEW_SESSIONS)
 			u->sess_sort = (u->sess_sort + 1) % TOP_SS__COUNT;
-		else
+		else if (u->view == TOP_VIEW_INSTRUMENTS)
 			u->instr_sort = (u->instr_sort + 1) % TOP_IS__COUNT;
 		return 0;
 	case 'i':
@@ -230,6 +257,10 @@ static int top_tui_key(struct top_tui *u, int ch)
 	case 't':
 	case 'T':
 		u->view = TOP_VIEW_SESSIONS;
+		return 0;
+	case 'r':
+	case 'R':
+		u->view = TOP_VIEW_READERS;
 		return 0;
 	default: /* KEY_RESIZE: curses already knows the new size */
 		return 0;

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * readers_layout.h: the byte map of a bus's reader table
+ * (/dev/shm/mdbus-NAME.readers). Private to libmdbus and its tests: C11 only.
+ *
+ * Readers map the bus read-only, so a reader that opts in
+ * (MDBUS_READER_REGISTER, mdbus_reader_register) says where it is in this
+ * separate, small, group-writable file: created 0660 by the writer (with the
+ * segment's group) or by the first reader that registers.
+ *
+ *   0                 +------------------------------------+
+ *                     | struct mdbus_rtab_header    128 B  |  magic written last
+ *   128               +------------------------------------+
+ *                     | slot_count x 128 B                 |  struct mdbus_rtab_slot
+ *   128 + 128 x count +------------------------------------+
+ *
+ * Header:
+ *   off size field
+ *     0    8 magic        MDBUS_RTAB_MAGIC, stored last with release order
+ *     8    4 version      MDBUS_RTAB_VERSION
+ *    12    4 slot_count   MDBUS_RTAB_SLOTS
+ *    16    4 slot_size    128
+ *    20    4 header_size  128
+ *    24  104 reserved
+ *
+ * Slot (two cache lines: the identity, written once per registration, and
+ * the counters, written by the reader once per batch):
+ *   off size field
+ *     0    4 pid           atomic; 0 = free. Stored last (release) on claim.
+ *     4    4 gen           atomic: odd while epoch and cursor change together
+ *     8    8 epoch         atomic: the segment (writer epoch) the cursor is in
+ *    16   32 name          NUL-terminated
+ *    48    8 registered_ns CLOCK_REALTIME
+ *    56    8 reserved
+ *    64    8 cursor        atomic: sequence of the next tick the reader reads
+ *    72    8 read          atomic: ticks read
+ *    80    8 missed        atomic: ticks lost to laps
+ *    88    8 laps          atomic: lap events
+ *    96    8 last_read_ns  atomic: CLOCK_REALTIME_COARSE at the last publish
+ *   104   24 reserved
+ *
+ * Ownership: a slot belongs to whoever holds an OFD write lock
+ * (fcntl F_OFD_SETLK) on its 128 bytes. The kernel drops the lock when the
+ * owner's descriptor is closed, so a reader killed with -9 leaves a slot
+ * whose lock is free: listers skip it (F_OFD_GETLK) and the next reader to
+ * register takes it over. Initialisation runs under an OFD lock on the
+ * header's bytes, so two first readers cannot both build the header.
+ *
+ * Publication (per batch, never per tick): the reader stores read, missed,
+ * laps, last_read_ns relaxed and the cursor last with release; a lister
+ * loads the cursor with acquire, then the counters (at least as new as the
+ * cursor). On a new segment the reader changes epoch and cursor together
+ * under a seqlock on gen (gen odd, release fence, epoch and cursor relaxed,
+ * gen even with release); a lister loads gen (acquire), epoch and cursor,
+ * an acquire fence, gen again, and retries on an odd or changed gen, so it
+ * never pairs a cursor with the wrong segment. Per-batch publishes do not
+ * touch gen: they change the cursor only, within one epoch.
+ */
+#ifndef MDBUS_READERS_LAYOUT_H
+#define MDBUS_READERS_LAYOUT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MDBUS_RTAB_MAGIC       0x5244524d444d0a31ull /* "1\nMDMRDR" */
+#define MDBUS_RTAB_VERSION     1u
+#define MDBUS_RTAB_SLOTS       64u
+#define MDBUS_RTAB_SLOT_SIZE   128u
+#define MDBUS_RTAB_HEADER_SIZE 128u
+#define MDBUS_RTAB_NAME_MAX    32u
+#define MDBUS_RTAB_SIZE	       (MDBUS_RTAB_HEADER_SIZE + MDBUS_RTAB_SLOTS * MDBUS_RTAB_SLOT_SIZE)
+
+struct mdbus_rtab_header {
+	_Atomic uint64_t magic;
+	uint32_t version;
+	uint32_t slot_count;
+	uint32_t slot_size;
+	uint32_t header_size;
+	uint8_t reserved[104];
+};
+_Static_assert(offsetof(struct mdbus_rtab_header, magic) == 0, "rtab magic");
+_Static_assert(offsetof(struct mdbus_rtab_header, version) == 8, "rtab version");
+_Static_assert(offsetof(struct mdbus_rtab_header, slot_count) == 12, "rtab slot_count");
+_Static_assert(offsetof(struct mdbus_rtab_header, slot_size) == 16, "rtab slot_size");
+_Static_assert(offsetof(struct mdbus_rtab_header, header_size) == 20, "rtab header_size");
+_Static_assert(sizeof(struct mdbus_rtab_header) == MDBUS_RTAB_HEADER_SIZE, "rtab header size");
+
+struct mdbus_rtab_slot {
+	_Atomic uint32_t pid;
+	_Atomic uint32_t gen;
+	_Atomic uint64_t epoch;
+	char name[MDBUS_RTAB_NAME_MAX];
+	int64_t registered_ns;
+	uint64_t reserved1;
+	_Atomic uint64_t cursor;
+	_Atomic uint64_t read;
+	_Atomic uint64_t missed;
+	_Atomic uint64_t laps;
+	_Atomic int64_t last_read_ns;
+	uint8_t reserved2[24];
+};
+_Static_assert(offsetof(struct mdbus_rtab_slot, pid) == 0, "rslot pid");
+_Static_assert(offsetof(struct mdbus_rtab_slot, gen) == 4, "rslot gen");
+_Static_assert(offsetof(struct mdbus_rtab_slot, epoch) == 8, "rslot epoch");
+_Static_assert(offsetof(struct mdbus_rtab_slot, name) == 16, "rslot name");
+_Static_assert(offsetof(struct mdbus_rtab_slot, registered_ns) == 48, "rslot registered_ns");
+_Static_assert(offsetof(struct mdbus_rtab_slot, cursor) == 64, "rslot cursor");
+_Static_assert(offsetof(struct mdbus_rtab_slot, read) == 72, "rslot read");
+_Static_assert(offsetof(struct mdbus_rtab_slot, missed) == 80, "rslot missed");
+_Static_assert(offsetof(struct mdbus_rtab_slot, laps) == 88, "rslot laps");
+_Static_assert(offsetof(struct mdbus_rtab_slot, last_read_ns) == 96, "rslot last_read_ns");
+_Static_assert(sizeof(struct mdbus_rtab_slot) == MDBUS_RTAB_SLOT_SIZE, "rslot size");
+
+#endif /* MDBUS_READERS_LAYOUT_H */
