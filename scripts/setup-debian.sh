@@ -16,6 +16,7 @@ PKGS=(
   gnuplot-nox tmux valgrind python3 python3-websockets procps iproute2 util-linux
   python3-dev python3-numpy python3-mesonpy python3-pytest python3-pip  # import mdbus (python/)
   libmicrohttpd-dev prometheus  # mdbus-exporter; prometheus (server and promtool) for its tests
+  scdoc man-db  # the man pages (docs/man) and their test's rendering check
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `meson install` puts where README's "Installing" section says: the
 # tools in bin/, libmdbus and mdbus.pc in the libdir, README, LICENSE and the
-# example feedd.ini in share/doc/mdbus/. The installed feedd accepts the
+# example feedd.ini in share/doc/mdbus/, the man pages in share/man/. The installed feedd accepts the
 # installed example, and every installed tool answers --version with the
 # project's version with no LD_LIBRARY_PATH: the tools carry libmdbus
 # statically (README says so; a program linking the shared library is
@@ -30,5 +30,12 @@ for t in feedd mdbus-tail mdbus-top mdbus-replay mdbus-sim mdbus-bench mdbus-exp
 	[ "$t" != mdbus-exporter ] || [ -x "$root/bin/$t" ] || continue # option exporter off
 	out=$("$root/bin/$t" --version)
 	[ "$out" = "$t $version" ] || { echo "FAIL: installed $t --version: '$out'"; exit 1; }
+done
+# The man pages (option man, with scdoc): each one built is installed in its section.
+for page in "$build"/docs/man/*.[1-8]; do
+	[ -f "$page" ] || continue
+	p=$(basename "$page")
+	[ -f "$root/share/man/man${p##*.}/$p" ] || { echo "FAIL: man page $p not installed"; exit 1; }
+	echo "man page $p installed"
 done
 echo "PASS: installed layout under $root"
