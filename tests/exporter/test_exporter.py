@@ -60,7 +60,7 @@ def cleanup():
             p.kill()
             p.wait()
     for name in BUSES:
-        for suffix in ("", ".lock", ".tmp"):
+        for suffix in ("", ".lock", ".tmp", ".readers"):
             try:
                 os.unlink("/dev/shm/mdbus-" + name + suffix)
             except FileNotFoundError:
@@ -117,6 +117,33 @@ def once(*buses):
     check(r.returncode == 0 and r.stderr == "", "--once %s: exit %d %r" %
           (buses, r.returncode, r.stderr))
     return r.stdout
+
+
+def test_readers():
+    """A registered reader (mdbus-tail) is exported with its lag and loss, and
+    is gone after it is killed."""
+    tail = os.path.join(os.path.dirname(EXPORTER), "..", "tail", "mdbus-tail")
+    bus = bus_name("readers")
+    Writer(bus, "healthy")
+    p = subprocess.Popen([tail, "-b", bus], stdout=subprocess.DEVNULL)
+    PROCS.append(p)
+    pid = str(p.pid)
+    m = {}
+    for _ in range(100):
+        m = parse(once(bus))
+        if value(m, "mdbus_reader_read_ticks_total", bus=bus, pid=pid) is not None:
+            break
+        time.sleep(0.1)
+    for fam in ("mdbus_reader_lag_ticks", "mdbus_reader_missed_ticks_total",
+                "mdbus_reader_laps_total", "mdbus_reader_read_ticks_total"):
+        v = value(m, fam, bus=bus, reader="mdbus-tail", pid=pid)
+        check(v is not None and v >= 0, "readers: %s of mdbus-tail: %r" % (fam, v))
+    p.kill()
+    p.wait()
+    text = once(bus)
+    promtool_ok(text, "readers")
+    check(value(parse(text), "mdbus_reader_read_ticks_total", bus=bus, pid=pid) is None,
+          "readers: a killed reader is still exported")
 
 
 def test_format():
@@ -393,14 +420,14 @@ def test_valgrind():
 
 
 def main():
-    need = {"format": ["promtool"], "textfile": ["promtool"], "prometheus": ["prometheus"],
+    need = {"format": ["promtool"], "readers": ["promtool"], "textfile": ["promtool"], "prometheus": ["prometheus"],
             "valgrind": [VALGRIND or "valgrind"]}.get(MODE, [])
     for prog in need:
         if not shutil.which(prog):
             print("SKIP: %s not installed (scripts/setup-debian.sh installs it)" % prog)
             return 77
     try:
-        {"format": test_format, "textfile": test_textfile, "http": test_http,
+        {"format": test_format, "readers": test_readers, "textfile": test_textfile, "http": test_http,
          "prometheus": test_prometheus, "valgrind": test_valgrind}[MODE]()
     finally:
         cleanup()
