@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds mdbus six ways and runs every test:
-#   build/       default (-Werror, debugoptimized): suites unit, stress, e2e, valgrind, smoke, lint,
-#                systemd
-#   build-asan/  ASan + UBSan: unit and e2e, chaos included, venue-mix for the single-venue
-#                runs (stress/smoke too slow, valgrind incompatible, lint needs to run once only)
+#   build/       default (-Werror, debugoptimized): every suite but tsan and chaos (unit,
+#                stress, e2e, venue-one, valgrind, smoke, lint, systemd, python, exporter)
+#   build-asan/  ASan + UBSan: every suite but stress, smoke (too slow), valgrind (incompatible),
+#                lint (once is enough), tsan and venue-one (venue-mix covers every dialect);
+#                chaos runs here only; the Python module is not built here (an instrumented
+#                extension cannot load into the system python)
 #   build-tsan/  ThreadSanitizer: suite tsan (ring and health seqlocks with threads); only the
 #                tsan tests' targets are built
 #   build-release/  a packager's -Dbuildtype=release (-O3, NDEBUG): suite unit
