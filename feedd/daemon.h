@@ -44,10 +44,10 @@ struct feed_daemon {
 	int exit_code;	       /* 0 SIGTERM, 130 SIGINT */
 	int64_t stop_deadline; /* monotonic: force after this */
 	int64_t start_mono_ns, start_rt_ns;
-	uint32_t pid;	   /* getpid() once: it is a real syscall */
-	int fds_at_start;  /* open descriptors before init (leak check at exit) */
-	int started;	   /* init succeeded: the exit report is printed */
-	int log_verbosity; /* -v minus -q on the command line (a reload keeps it) */
+	uint32_t pid;		  /* getpid() once: it is a real syscall */
+	int fds_at_start;	  /* open descriptors before init (leak check at exit) */
+	int started;		  /* init succeeded: the exit report is printed */
+	int log_verbosity;	  /* -v minus -q on the command line (a reload keeps it) */
 	const char *bus_override; /* -b on the command line, or NULL (a reload keeps it) */
 };
 
