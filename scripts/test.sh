@@ -11,7 +11,7 @@
 #   build-release/  a packager's -Dbuildtype=release (-O3, NDEBUG): suite unit
 #   build-plain/    -Dbuildtype=plain with Debian's default CFLAGS: must compile (-Werror)
 #   build-fuzz/     clang, libFuzzer, ASan + UBSan: every fuzz target of tests/fuzz for a short
-#                   bounded run (scripts/fuzz.sh --smoke; MDBUS_FUZZ_SECONDS, default 10), one
+#                   bounded run (scripts/fuzz.sh --smoke; MDBUS_FUZZ_SECONDS, default 5), one
 #                   test each
 # Ends with one line "N passed, N failed". Exit 0 only if nothing failed.
 # MDBUS_TEST_QUICK=1 skips the sanitizer, release, plain and fuzz builds (quick local loops).
@@ -127,10 +127,14 @@ fi
 # the end). Beside them, one chain at nice 19: the other trees (build-asan first), clang-tidy,
 # the TSan and release unit runs and fuzzing. Every verdict is counted once all are done.
 background() {
+	local lint
+	# clang-tidy needs only build/ (built): it starts now, beside the other trees' builds,
+	# so that the longest job of the chain is not also its last.
+	nice -n 19 meson test -C build --no-rebuild --print-errorlogs --suite lint --logbase lint -t 3 \
+		>"$logs/lint.log" 2>&1 &
+	lint=$!
 	nice -n 19 bash -c "$(declare -f build build_others); logs=$logs; build_others" \
 		>"$logs/others.log" 2>&1
-	nice -n 19 meson test -C build --no-rebuild --print-errorlogs --suite lint --logbase lint -t 3 \
-		>"$logs/lint.log" 2>&1
 	[ "$(cat "$logs/build-tsan.built")" = 0 ] &&
 		nice -n 19 meson test -C build-tsan --no-rebuild --print-errorlogs --suite tsan \
 			>"$logs/tsan.log" 2>&1
@@ -138,9 +142,10 @@ background() {
 		nice -n 19 meson test -C build-release --no-rebuild --print-errorlogs --suite unit \
 			>"$logs/release.log" 2>&1
 	if [ "$(cat "$logs/build-fuzz.built")" = 0 ]; then
-		nice -n 19 bash scripts/fuzz.sh --smoke all "${MDBUS_FUZZ_SECONDS:-10}" >"$logs/fuzz.log" 2>&1
+		nice -n 19 bash scripts/fuzz.sh --smoke all "${MDBUS_FUZZ_SECONDS:-5}" >"$logs/fuzz.log" 2>&1
 		echo $? >"$logs/fuzz.rc"
 	fi
+	wait "$lint"
 }
 background &
 bg=$!
