@@ -41,7 +41,8 @@ static void feed_daemon_busy(const struct feed_config *cfg)
 /* The ring and the signalfd read through it. */
 static int daemon_init_loop(struct feed_daemon *d)
 {
-	unsigned entries = 64;
+	/* The start's connections and one per session a reload may add. */
+	unsigned conns = d->nslots + d->cap - (unsigned)d->cfg->nsessions, entries = 64;
 	sigset_t sigs;
 	int rc;
 
@@ -52,7 +53,7 @@ static int daemon_init_loop(struct feed_daemon *d)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	/* Room for ~4 ops per connection plus DNS polls, cancels and the timer. */
-	while (entries < 8u * d->nslots + 32u && entries < 4096)
+	while (entries < 8u * conns + 32u && entries < 4096)
 		entries *= 2;
 	rc = feed_loop_init(&d->loop, entries, &sigs);
 	if (rc < 0) {
