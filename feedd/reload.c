@@ -197,7 +197,7 @@ static int reload_load(struct feed_daemon *d, struct feed_config *n)
  * into it). Returns 0 or -ENOMEM. */
 static int reload_keep(struct feed_daemon *d, struct feed_config *n)
 {
-	struct feed_config **v = realloc(d->cfgs, (d->ncfgs + 1) * sizeof(*v));
+	struct feed_config **v = realloc(d->cfgs, (d->ncfgs + 1) * sizeof(struct feed_config *));
 
 	if (!v)
 		return -ENOMEM;
@@ -210,7 +210,7 @@ static int reload_keep(struct feed_daemon *d, struct feed_config *n)
 int feed_reload(struct feed_daemon *d)
 {
 	struct feed_config *n = calloc(1, sizeof(*n));
-	struct reload_plan *p = malloc(sizeof(*p));
+	struct reload_plan *p = calloc(1, sizeof(*p));
 	int rc, bad = 0;
 
 	feed_log(FEED_LOG_INFO, LOG_EV("reload"), LOG_S("file", d->cfg->path),
