@@ -852,8 +852,12 @@ def scenario_reload():
         check(sts and sts[-1] == "down", f"{sym}: removed but not down: {sts}")
     check(not rig.feedd.proc.find(rf"session={SESSION} venue=\S+ state=\S+ event=state", mark),
           "the session changed state during the reloads")
-    # sim's one connection, extra's two (added, restarted): none new for sim
-    check(rig.sim.stats()["accepted"] == 3, f"connections: {rig.sim.stats()}")
+    # sim's one connection, extra's two (added, restarted): none new for sim;
+    # extra's both closed cleanly (a WebSocket close, 1001 going away)
+    st = rig.sim.stats()
+    check(st["accepted"] == 3 and st["open"] == 1, f"connections: {st}")
+    closes = rig.sim.proc.find(r"conn [23]: close received code=1001")
+    check(len(closes) == 2, f"extra's connections not closed cleanly: {closes}")
     k, _ = rig.wait(r'"event":"reloaded"', 1)
     rig.stop()
     time.sleep(0.2)  # the pump thread drains the pipe
