@@ -398,7 +398,22 @@ static int cfg_finish(struct cfg_parse *ps)
 		if (rc < 0)
 			return rc;
 	}
+	if (c->max_sessions && c->max_sessions < c->nsessions) {
+		cfg_error(ps, ps->defaults_seen.line[K_MAXSESS],
+			  "max_sessions = %u is below the %zu sessions configured", c->max_sessions,
+			  c->nsessions);
+		return -EINVAL;
+	}
 	return 0;
+}
+
+uint32_t feed_config_max_sessions(const struct feed_config *c)
+{
+	size_t n = c->max_sessions ? c->max_sessions : c->nsessions + 16;
+
+	if (n > FEED_SESSIONS_MAX)
+		n = FEED_SESSIONS_MAX;
+	return n < c->nsessions ? (uint32_t)c->nsessions : (uint32_t)n;
 }
 
 /* Runs inih over the text; keeps whichever error came first. */

@@ -5,6 +5,7 @@
  *   [bus]              name, slots
  *   [feed]             shutdown_timeout, connect_rate, log_level
  *                      (error|warn|info|debug), log_format (logfmt|json),
+ *                      max_sessions,
  *                      and any session key as
  *                      a default for every session (whatever its position
  *                      in the file)
@@ -116,6 +117,8 @@ struct feed_config {
 						 second over all sessions ("5/s"), default 5 */
 	int log_level;			      /* [feed] log_level: enum feed_log_level, info */
 	int log_format;			      /* [feed] log_format: enum feed_log_format */
+	uint32_t max_sessions;		      /* [feed] max_sessions: sessions a reload may reach;
+						 0 = nsessions + 16 (feed_config_max_sessions) */
 	struct feed_session_config *sessions; /* at least one */
 	size_t nsessions;
 };
@@ -136,5 +139,9 @@ int feed_config_load_string(const char *text, const char *name, struct feed_conf
 /* Frees what feed_config_load allocated; the struct can be loaded again.
  * NULL is a no-op. */
 void feed_config_free(struct feed_config *c);
+
+/* The session capacity feedd reserves at start: max_sessions, or the
+ * sessions plus 16 (at most FEED_SESSIONS_MAX) when it is 0. */
+uint32_t feed_config_max_sessions(const struct feed_config *c);
 
 #endif /* FEED_CONFIG_H */

@@ -68,6 +68,8 @@ const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	   "error, warn, info or debug"),
 	GK(K_LOGFMT, CW_FEED, "log_format", CT_LOGFMT, log_format, "logfmt", 0, 0,
 	   "logfmt or json"),
+	GK(K_MAXSESS, CW_FEED, "max_sessions", CT_COUNT, max_sessions, "0", 0, FEED_SESSIONS_MAX,
+	   "a whole number up to 1024, 0 = the sessions plus 16"),
 };
 
 _Static_assert(MDBUS_DECIMALS_MAX == 18, "the decimals hint says 0 to 18");

@@ -78,6 +78,7 @@ enum feed_cfg_row {
 	K_RATE,
 	K_LOGLEVEL,
 	K_LOGFMT,
+	K_MAXSESS,
 	CFG_NKEYS
 };
 _Static_assert(CFG_NKEYS <= 32, "key masks are 32-bit");

@@ -41,7 +41,8 @@ static void feed_daemon_busy(const struct feed_config *cfg)
 /* The ring and the signalfd read through it. */
 static int daemon_init_loop(struct feed_daemon *d)
 {
-	unsigned entries = 64;
+	/* The start's connections and one per session a reload may add. */
+	unsigned conns = d->nslots + d->cap - (unsigned)d->cfg->nsessions, entries = 64;
 	sigset_t sigs;
 	int rc;
 
@@ -52,7 +53,7 @@ static int daemon_init_loop(struct feed_daemon *d)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	/* Room for ~4 ops per connection plus DNS polls, cancels and the timer. */
-	while (entries < 8u * d->nslots + 32u && entries < 4096)
+	while (entries < 8u * conns + 32u && entries < 4096)
 		entries *= 2;
 	rc = feed_loop_init(&d->loop, entries, &sigs);
 	if (rc < 0) {
@@ -81,7 +82,7 @@ static int daemon_open_bus(struct feed_daemon *d)
 	wo.bus = cfg->bus;
 	wo.slots = cfg->slots;
 	wo.max_instruments = max_instr;
-	wo.max_sessions = (uint32_t)cfg->nsessions;
+	wo.max_sessions = d->cap;
 	wo.group = (gid_t)-1;
 	err[0] = '\0';
 	wo.errbuf = err;
@@ -105,7 +106,7 @@ static int daemon_open_bus(struct feed_daemon *d)
 	wc.health = mdbus_writer_health(d->w, &wc.health_size);
 	wc.w = d->w;
 	wc.sink = &d->sink;
-	wc.max_sessions = (uint32_t)cfg->nsessions;
+	wc.max_sessions = d->cap;
 	wc.max_instr = max_instr;
 	wc.pid = d->pid;
 	wc.start_mono_ns = d->start_mono_ns;
@@ -118,51 +119,148 @@ static int daemon_open_bus(struct feed_daemon *d)
 	return 0;
 }
 
-/* Session i with its host interface (the shared TLS context for its
- * settings) and its instruments; its connections take the user_data slots
- * from *slot on. */
-static int daemon_add_session(struct feed_daemon *d, unsigned i, unsigned *slot)
+/* Entry i back to FREE: the session freed (nothing of it in flight), its
+ * connection slots dropped (never handed out again). */
+static void daemon_drop_entry(struct feed_daemon *d, unsigned i)
 {
-	const struct feed_session_config *sc = &d->cfg->sessions[i];
+	for (unsigned j = 0; j < d->slot_next; j++)
+		if ((d->slots[j] >> 12) == i)
+			d->slots[j] = UINT32_MAX;
+	feed_session_free(&d->sess[i]);
+	memset(&d->sess[i], 0, sizeof(d->sess[i]));
+	d->sess_st[i] = FEED_DSLOT_FREE;
+	d->retire_dl[i] = 0;
+}
+
+static void daemon_log_conns(const struct feed_session *s)
+{
+	if (s->nconns > 1)
+		feed_log(FEED_LOG_INFO, LOG_S("session", s->cfg->name),
+			 LOG_S("venue", s->cfg->venue), LOG_EV("connections"),
+			 LOG_U("connections", s->nconns),
+			 LOG_U("streams_per_conn",
+			       feed_venue_conn_limit(s->conns[0].venue.ops, s->cfg)));
+}
+
+/* Session sc in entry i with its host interface (the shared TLS context
+ * for its settings) and its instruments; its connections take the next
+ * never-used user_data slots. */
+static int daemon_add_session(struct feed_daemon *d, unsigned i,
+			      const struct feed_session_config *sc)
+{
 	struct feed_session_host host = {
-		.loop = &d->loop,
-		.rng = &d->rng,
-		.rate = &d->rate,
-		.sink = &d->sink,
-	};
+		.loop = &d->loop, .rng = &d->rng, .rate = &d->rate, .sink = &d->sink};
+	const char *ev = "tls_context";
 	char err[512];
-	int rc;
+	int rc = 0;
 
 	err[0] = '\0';
-	if (sc->url.tls) {
+	if (sc->url.tls)
 		rc = feed_tlsctx_get(&d->tls, sc->ca_file, sc->tls_verify, &host.ssl_ctx, err,
 				     sizeof(err));
-		if (rc < 0) {
-			feed_log(FEED_LOG_ERROR, LOG_S("session", sc->name),
-				 LOG_S("venue", sc->venue), LOG_EV("tls_context"),
-				 LOG_S("reason", err[0] ? err : strerror(-rc)));
-			return rc;
-		}
+	if (rc == 0) {
+		ev = "session_init";
+		rc = feed_session_init(&d->sess[i], &host, i, d->slot_next, sc, err, sizeof(err));
 	}
-	rc = feed_session_init(&d->sess[i], &host, i, *slot, sc, err, sizeof(err));
+	if (rc == 0 && d->slot_next + d->sess[i].nconns > d->slot_cap)
+		rc = -E2BIG;
 	if (rc < 0) {
 		feed_log(FEED_LOG_ERROR, LOG_S("session", sc->name), LOG_S("venue", sc->venue),
-			 LOG_EV("session_init"), LOG_S("reason", err[0] ? err : strerror(-rc)));
+			 LOG_EV(ev), LOG_S("reason", err[0] ? err : strerror(-rc)));
+		daemon_drop_entry(d, i);
 		return rc;
 	}
-	d->nsess++;
-	for (unsigned k = 0; k < d->sess[i].nconns && *slot < d->nslots; k++)
-		d->slots[(*slot)++] = (i << 12) | k;
-	if (d->sess[i].nconns > 1)
-		feed_log(FEED_LOG_INFO, LOG_S("session", sc->name), LOG_S("venue", sc->venue),
-			 LOG_EV("connections"), LOG_U("connections", d->sess[i].nconns),
-			 LOG_U("streams_per_conn",
-			       feed_venue_conn_limit(d->sess[i].conns[0].venue.ops, sc)));
+	d->sess_st[i] = FEED_DSLOT_ACTIVE;
+	if (i >= d->nsess)
+		d->nsess = i + 1;
+	for (unsigned k = 0; k < d->sess[i].nconns; k++)
+		d->slots[d->slot_next++] = (i << 12) | k;
+	daemon_log_conns(&d->sess[i]);
 	rc = feed_session_add_instruments(&d->sess[i]);
 	if (rc < 0)
 		feed_log(FEED_LOG_ERROR, LOG_S("session", sc->name), LOG_S("venue", sc->venue),
 			 LOG_EV("add_instruments"), LOG_S("reason", mdbus_strerror(rc)));
 	return rc;
+}
+
+unsigned feed_daemon_free_entries(const struct feed_daemon *d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->cap; i++)
+		n += d->sess_st[i] == FEED_DSLOT_FREE;
+	return n;
+}
+
+int feed_daemon_session_add(struct feed_daemon *d, const struct feed_session_config *cfg,
+			    int64_t now_ns)
+{
+	unsigned i = 0;
+	int rc;
+
+	while (i < d->cap && d->sess_st[i] != FEED_DSLOT_FREE)
+		i++;
+	if (i == d->cap)
+		return -ENOSPC;
+	rc = daemon_add_session(d, i, cfg);
+	if (rc < 0) {
+		if (d->sess_st[i] == FEED_DSLOT_ACTIVE)
+			daemon_drop_entry(d, i);
+		return rc;
+	}
+	feed_log(FEED_LOG_INFO, LOG_S("session", cfg->name), LOG_S("venue", cfg->venue),
+		 LOG_EV("session_added"), LOG_U("index", i),
+		 LOG_U("connections", d->sess[i].nconns));
+	feed_session_start(&d->sess[i], now_ns);
+	return (int)i;
+}
+
+void feed_daemon_session_remove(struct feed_daemon *d, unsigned i, int64_t now_ns)
+{
+	struct feed_session *s = &d->sess[i];
+
+	if (i >= d->cap || d->sess_st[i] != FEED_DSLOT_ACTIVE)
+		return;
+	feed_log(FEED_LOG_INFO, LOG_S("session", s->cfg->name), LOG_S("venue", s->cfg->venue),
+		 LOG_EV("session_removing"), LOG_U("index", i),
+		 LOG_I("timeout_ms", d->cfg->shutdown_timeout_ms));
+	/* DOWN first: a restarted session's UP on the same instruments must
+	 * come after this one's DOWN. */
+	feed_session_down(s, FEED_ERR_SHUTDOWN, now_ns);
+	d->sess_st[i] = FEED_DSLOT_RETIRING;
+	d->retire_dl[i] = now_ns + d->cfg->shutdown_timeout_ms * MS;
+	feed_session_stop(s, now_ns, d->retire_dl[i]);
+}
+
+/* Removed sessions: forced past their deadline; freed once done, their
+ * health record left saying STOPPED. */
+static void daemon_retire(struct feed_daemon *d, int64_t now)
+{
+	for (unsigned i = 0; i < d->nsess; i++) {
+		struct feed_session *s = &d->sess[i];
+
+		if (d->sess_st[i] != FEED_DSLOT_RETIRING)
+			continue;
+		if (now >= d->retire_dl[i])
+			feed_session_force(s, now);
+		if (!feed_session_done(s))
+			continue;
+		feed_watchdog_session(&d->wd, s, now);
+		feed_log(FEED_LOG_INFO, LOG_S("session", s->cfg->name),
+			 LOG_S("venue", s->cfg->venue), LOG_EV("session_removed"),
+			 LOG_U("index", i));
+		daemon_drop_entry(d, i);
+	}
+}
+
+/* Active sessions (the systemd STATUS= count). */
+static unsigned daemon_active(const struct feed_daemon *d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->nsess; i++)
+		n += d->sess_st[i] == FEED_DSLOT_ACTIVE;
+	return n;
 }
 
 /* Warnings only once the start succeeded: a failed start prints its one
@@ -223,17 +321,21 @@ static int daemon_count_slots(struct feed_daemon *d)
 		return -E2BIG;
 	}
 	d->nslots = (unsigned)total;
-	d->slots = calloc(total ? total : 1, sizeof(*d->slots));
-	if (!d->slots) {
+	d->slot_cap = FEED_UD_LOOP;
+	d->slots = malloc(d->slot_cap * sizeof(*d->slots));
+	d->cap = feed_config_max_sessions(cfg);
+	d->sess_st = calloc(d->cap, sizeof(*d->sess_st));
+	d->retire_dl = calloc(d->cap, sizeof(*d->retire_dl));
+	if (!d->slots || !d->sess_st || !d->retire_dl) {
 		feed_log(FEED_LOG_ERROR, LOG_EV("start"), LOG_S("reason", "out of memory"));
 		return -ENOMEM;
 	}
+	memset(d->slots, 0xff, d->slot_cap * sizeof(*d->slots));
 	return 0;
 }
 
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 {
-	unsigned slot = 0;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -254,13 +356,13 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 		rc = daemon_open_bus(d);
 	if (rc < 0)
 		return rc;
-	d->sess = calloc(cfg->nsessions ? cfg->nsessions : 1, sizeof(*d->sess));
-	if (!d->sess || feed_tlsctx_init(&d->tls, (unsigned)cfg->nsessions) < 0) {
+	d->sess = calloc(d->cap, sizeof(*d->sess));
+	if (!d->sess || feed_tlsctx_init(&d->tls, d->cap) < 0) {
 		feed_log(FEED_LOG_ERROR, LOG_EV("start"), LOG_S("reason", "out of memory"));
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < cfg->nsessions; i++) {
-		rc = daemon_add_session(d, i, &slot);
+		rc = daemon_add_session(d, i, &cfg->sessions[i]);
 		if (rc < 0)
 			return rc;
 	}
@@ -352,7 +454,7 @@ static int feed_daemon_reap(struct feed_daemon *d)
 		case FEED_OP_RECV:
 		case FEED_OP_SEND:
 		case FEED_OP_DNS_POLL:
-			if (idx < d->nslots && (d->slots[idx] >> 12) < d->nsess)
+			if (idx < d->slot_cap && (d->slots[idx] >> 12) < d->nsess)
 				feed_session_on_cqe(&d->sess[d->slots[idx] >> 12],
 						    d->slots[idx] & 0xfffu, ud, res, now);
 			break;
@@ -371,7 +473,7 @@ static void feed_daemon_watchdog(struct feed_daemon *d, int64_t now)
 {
 	feed_watchdog_run(&d->wd, d->sess, d->nsess, now,
 			  d->stopping ? MDBUS_HEALTH_FEED_STOPPING : MDBUS_HEALTH_FEED_RUNNING);
-	feed_notify_status(&d->notify, feed_watchdog_live(&d->wd), d->nsess);
+	feed_notify_status(&d->notify, feed_watchdog_live(&d->wd), daemon_active(d));
 	feed_notify_watchdog(&d->notify, now);
 }
 
@@ -399,6 +501,7 @@ int feed_daemon_run(struct feed_daemon *d)
 			feed_daemon_force(d, now);
 			d->stop_deadline = INT64_MAX;
 		}
+		daemon_retire(d, now);
 		if (feed_watchdog_due(&d->wd, now))
 			feed_daemon_watchdog(d, now);
 		/* One futex wake per iteration at most, none if idle. */
@@ -414,6 +517,9 @@ int feed_daemon_run(struct feed_daemon *d)
 		}
 		if (d->stopping && d->stop_deadline < next)
 			next = d->stop_deadline;
+		for (unsigned i = 0; i < d->nsess; i++)
+			if (d->sess_st[i] == FEED_DSLOT_RETIRING && d->retire_dl[i] < next)
+				next = d->retire_dl[i];
 		rc = feed_loop_set_timer(&d->loop, next);
 		if (rc == 0)
 			rc = feed_loop_wait(&d->loop);
@@ -466,12 +572,23 @@ void feed_daemon_free(struct feed_daemon *d)
 	free(d->sess);
 	d->sess = NULL;
 	d->nsess = 0;
+	free(d->sess_st);
+	d->sess_st = NULL;
+	free(d->retire_dl);
+	d->retire_dl = NULL;
 	free(d->slots);
 	d->slots = NULL;
 	d->nslots = 0;
 	/* After the sessions: their connections referenced these. */
 	feed_tlsctx_free(&d->tls);
 	feed_sink_free(&d->sink);
+	for (unsigned i = 0; i < d->ncfgs; i++) {
+		feed_config_free(d->cfgs[i]);
+		free(d->cfgs[i]);
+	}
+	free(d->cfgs);
+	d->cfgs = NULL;
+	d->ncfgs = 0;
 	if (d->w) {
 		/* The segment stays (STOPPED) so readers can drain what is left;
 		 * the next feedd takes the name over. */

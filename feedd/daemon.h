@@ -23,6 +23,13 @@
 #include "tlsctx.h"
 #include "watchdog.h"
 
+/* What an entry of the session array holds. */
+enum feed_daemon_slot {
+	FEED_DSLOT_FREE = 0, /* nothing (never used, or freed after a removal) */
+	FEED_DSLOT_ACTIVE,   /* a running session */
+	FEED_DSLOT_RETIRING, /* removed by a reload: closing, freed once done */
+};
+
 struct feed_daemon {
 	const struct feed_config *cfg;
 	struct feed_loop loop;
@@ -33,10 +40,17 @@ struct feed_daemon {
 	struct feed_watchdog wd;
 	struct feed_notify notify; /* systemd: READY, STATUS, WATCHDOG, STOPPING */
 	int health_rc;		   /* feed_watchdog_init's result (warned after the start) */
-	struct feed_session *sess;
-	unsigned nsess;
-	uint32_t *slots; /* user_data index -> (session << 12) | connection */
-	unsigned nslots; /* connections of every session */
+	struct feed_session *sess; /* cap entries; a free one is zeroed (cfg NULL) */
+	unsigned nsess;		   /* entries ever used: [0, nsess) may hold free ones */
+	unsigned cap;		   /* [feed] max_sessions: sess and health records */
+	uint8_t *sess_st;	   /* per entry: enum feed_daemon_slot */
+	int64_t *retire_dl;	   /* per RETIRING entry: forced after this */
+	uint32_t *slots;	   /* user_data index -> (session << 12) | connection */
+	unsigned nslots;	   /* connections of every session at start */
+	unsigned slot_cap;	   /* entries of slots (FEED_UD_LOOP) */
+	unsigned slot_next;	   /* first never-used connection slot: never reused */
+	struct feed_config **cfgs; /* reloaded configs, kept until exit (sessions point in) */
+	unsigned ncfgs;
 	struct feed_rate rate;
 	uint64_t rng; /* backoff jitter */
 
@@ -56,6 +70,21 @@ struct feed_daemon {
  * the only line a failed start prints (the process exits 1). d is
  * freed with feed_daemon_free in both cases. */
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg);
+
+/* Reload: session cfg (which must outlive the daemon, or its removal)
+ * takes a free entry, its instruments are registered and it starts at
+ * now_ns. Returns the entry, or -errno (logged; nothing left behind but
+ * registered instruments). */
+int feed_daemon_session_add(struct feed_daemon *d, const struct feed_session_config *cfg,
+			    int64_t now_ns);
+
+/* Reload: entry i goes DOWN and closes like at shutdown (within
+ * shutdown_timeout); the entry is freed once every connection is STOPPED
+ * with nothing in flight. */
+void feed_daemon_session_remove(struct feed_daemon *d, unsigned i, int64_t now_ns);
+
+/* Free entries (neither active nor retiring). */
+unsigned feed_daemon_free_entries(const struct feed_daemon *d);
 
 /* Runs until shut down; returns the exit code (0 SIGTERM, 130 SIGINT,
  * 1 fatal). Under systemd (notify.h): READY=1 once every session has

@@ -64,44 +64,102 @@ static int reload_fixed_keys(const struct feed_config *o, const struct feed_conf
 		reload_refuse_key(n->path, "feed", "shutdown_timeout");
 	if (o->connect_rate != n->connect_rate && ++bad)
 		reload_refuse_key(n->path, "feed", "connect_rate");
+	if (o->max_sessions != n->max_sessions && ++bad)
+		reload_refuse_key(n->path, "feed", "max_sessions");
 	return bad;
 }
 
-static void reload_log_session(const char *file, const struct feed_session_config *s,
-			       const char *change)
+/* What a reload does to the running sessions. */
+struct reload_plan {
+	unsigned remove[FEED_SESSIONS_MAX]; /* daemon entries: removed or changed */
+	unsigned nremove;
+	size_t add[FEED_SESSIONS_MAX]; /* new config's sessions: added or changed */
+	unsigned nadd;
+	unsigned same, changed;
+	size_t conns; /* connections the added sessions plan */
+};
+
+static const struct feed_session_config *reload_running(const struct feed_daemon *d,
+							const char *name, unsigned *entry)
 {
-	feed_log(FEED_LOG_ERROR, LOG_EV("reload_refused"), LOG_S("file", file),
-		 LOG_S("session", s->name), LOG_S("venue", s->venue), LOG_S("change", change),
-		 LOG_S("reason", "sessions are fixed at start: restart feedd"),
-		 LOG_S("effect", "the running sessions are untouched"));
+	for (unsigned i = 0; i < d->nsess; i++)
+		if (d->sess_st[i] == FEED_DSLOT_ACTIVE && !strcmp(d->sess[i].cfg->name, name)) {
+			*entry = i;
+			return d->sess[i].cfg;
+		}
+	return NULL;
 }
 
-/* Added, removed or changed sessions: one error line each. Returns how
- * many; unchanged ones are counted in *same. */
-static int reload_sessions(const struct feed_config *o, const struct feed_config *n, unsigned *same)
+/* Sorts every session of n (added, changed, unchanged) and every running
+ * one n lacks (removed) into p. Returns 0 or -errno (a plan that fails). */
+static int reload_diff(const struct feed_daemon *d, const struct feed_config *n,
+		       struct reload_plan *p)
 {
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < n->nsessions; i++) {
+		unsigned e = 0;
+		const struct feed_session_config *was = reload_running(d, n->sessions[i].name, &e);
+		int c;
+
+		if (was && reload_same_session(was, &n->sessions[i])) {
+			p->same++;
+			continue;
+		}
+		if (was) {
+			p->remove[p->nremove++] = e;
+			p->changed++;
+		}
+		c = feed_session_plan_count(&n->sessions[i]);
+		if (c < 0)
+			return c;
+		p->conns += (size_t)c;
+		p->add[p->nadd++] = i;
+	}
+	for (unsigned i = 0; i < d->nsess; i++)
+		if (d->sess_st[i] == FEED_DSLOT_ACTIVE && !reload_find(n, d->sess[i].cfg->name))
+			p->remove[p->nremove++] = i;
+	return 0;
+}
+
+/* Room for what p adds: free entries (a removed session's is free only
+ * once it has closed) and never-used connection slots. Returns 0 or
+ * -ENOSPC after its error line. */
+static int reload_room(const struct feed_daemon *d, const struct feed_config *n,
+		       const struct reload_plan *p)
+{
+	unsigned free_entries = feed_daemon_free_entries(d);
+	char why[256];
+
+	if (p->nadd > free_entries) {
+		snprintf(why, sizeof(why),
+			 "%u sessions to start but only %u of max_sessions = %u free "
+			 "(removed ones free theirs once closed)",
+			 p->nadd, free_entries, d->cap);
+	} else if (d->slot_next + p->conns > d->slot_cap) {
+		snprintf(why, sizeof(why),
+			 "%zu connections to open but only %u connection ids left", p->conns,
+			 d->slot_cap - d->slot_next);
+	} else {
+		return 0;
+	}
+	feed_log(FEED_LOG_ERROR, LOG_EV("reload_refused"), LOG_S("file", n->path),
+		 LOG_S("reason", why), LOG_S("effect", "the running sessions are untouched"));
+	return -ENOSPC;
+}
+
+/* Removes, then starts: a restarted session's DOWN goes out before its new
+ * UP. Returns how many sessions failed to start. */
+static int reload_apply(struct feed_daemon *d, const struct feed_config *n,
+			const struct reload_plan *p)
+{
+	int64_t now = feed_now_ns();
 	int bad = 0;
 
-	*same = 0;
-	for (size_t i = 0; i < n->nsessions; i++) {
-		const struct feed_session_config *was = reload_find(o, n->sessions[i].name);
-
-		if (!was) {
-			reload_log_session(n->path, &n->sessions[i], "added");
+	for (unsigned i = 0; i < p->nremove; i++)
+		feed_daemon_session_remove(d, p->remove[i], now);
+	for (unsigned i = 0; i < p->nadd; i++)
+		if (feed_daemon_session_add(d, &n->sessions[p->add[i]], now) < 0)
 			bad++;
-		} else if (!reload_same_session(was, &n->sessions[i])) {
-			reload_log_session(n->path, &n->sessions[i], "changed");
-			bad++;
-		} else {
-			(*same)++;
-		}
-	}
-	for (size_t i = 0; i < o->nsessions; i++) {
-		if (!reload_find(n, o->sessions[i].name)) {
-			reload_log_session(n->path, &o->sessions[i], "removed");
-			bad++;
-		}
-	}
 	return bad;
 }
 
@@ -117,38 +175,76 @@ void feed_reload_log_apply(const struct feed_config *cfg, int verbosity)
 	feed_log_setup((enum feed_log_level)level, (enum feed_log_format)cfg->log_format);
 }
 
-int feed_reload(struct feed_daemon *d)
+static int reload_load(struct feed_daemon *d, struct feed_config *n)
 {
-	struct feed_config n;
-	unsigned same = 0;
 	char err[512];
-	int rc, bad;
+	int rc;
 
 	err[0] = '\0';
-	feed_log(FEED_LOG_INFO, LOG_EV("reload"), LOG_S("file", d->cfg->path),
-		 LOG_S("signal", "SIGHUP"));
-	rc = feed_config_load(d->cfg->path, &n, err, sizeof(err));
+	rc = feed_config_load(d->cfg->path, n, err, sizeof(err));
 	if (rc == 0)
-		rc = feed_venue_check(&n, err, sizeof(err));
+		rc = feed_venue_check(n, err, sizeof(err));
 	if (rc == 0 && d->bus_override) /* -b on the command line still wins */
-		snprintf(n.bus, sizeof(n.bus), "%s", d->bus_override);
-	if (rc < 0) {
+		snprintf(n->bus, sizeof(n->bus), "%s", d->bus_override);
+	if (rc < 0)
 		feed_log(FEED_LOG_ERROR, LOG_EV("reload_refused"), LOG_S("file", d->cfg->path),
 			 LOG_S("reason", err[0] ? err : strerror(-rc)),
 			 LOG_S("effect", "the running sessions are untouched"));
-		feed_config_free(&n);
-		return rc == -ENOMEM ? rc : -EINVAL;
+	return rc;
+}
+
+/* Keeps n until exit (unchanged sessions point into older ones, new ones
+ * into it). Returns 0 or -ENOMEM. */
+static int reload_keep(struct feed_daemon *d, struct feed_config *n)
+{
+	struct feed_config **v = realloc(d->cfgs, (d->ncfgs + 1) * sizeof(struct feed_config *));
+
+	if (!v)
+		return -ENOMEM;
+	d->cfgs = v;
+	d->cfgs[d->ncfgs++] = n;
+	d->cfg = n;
+	return 0;
+}
+
+int feed_reload(struct feed_daemon *d)
+{
+	struct feed_config *n = calloc(1, sizeof(*n));
+	struct reload_plan *p = calloc(1, sizeof(*p));
+	int rc, bad = 0;
+
+	feed_log(FEED_LOG_INFO, LOG_EV("reload"), LOG_S("file", d->cfg->path),
+		 LOG_S("signal", "SIGHUP"));
+	if (!n || !p) {
+		free(n);
+		free(p);
+		return -ENOMEM;
 	}
-	bad = reload_fixed_keys(d->cfg, &n);
-	bad += reload_sessions(d->cfg, &n, &same);
-	if (bad == 0) {
-		/* Said with the old settings: a quieter level would hide it. */
-		feed_log(FEED_LOG_INFO, LOG_EV("reloaded"), LOG_S("file", n.path),
-			 LOG_S("log_level", feed_log_level_name((enum feed_log_level)n.log_level)),
-			 LOG_S("log_format", n.log_format == FEED_LOG_JSON ? "json" : "logfmt"),
-			 LOG_I("verbosity", d->log_verbosity), LOG_U("sessions_unchanged", same));
-		feed_reload_log_apply(&n, d->log_verbosity);
+	rc = reload_load(d, n);
+	if (rc == 0 && reload_fixed_keys(d->cfg, n))
+		rc = -EPERM;
+	if (rc == 0)
+		rc = reload_diff(d, n, p);
+	if (rc == 0)
+		rc = reload_room(d, n, p);
+	if (rc == 0)
+		rc = reload_keep(d, n);
+	if (rc < 0) {
+		feed_config_free(n);
+		free(n);
+		free(p);
+		return rc == -ENOMEM || rc == -EPERM ? rc : -EINVAL;
 	}
-	feed_config_free(&n);
-	return bad ? -EPERM : 0;
+	bad = reload_apply(d, n, p);
+	/* Said with the old settings: a quieter level would hide it. */
+	feed_log(bad ? FEED_LOG_WARN : FEED_LOG_INFO, LOG_EV("reloaded"), LOG_S("file", n->path),
+		 LOG_S("log_level", feed_log_level_name((enum feed_log_level)n->log_level)),
+		 LOG_S("log_format", n->log_format == FEED_LOG_JSON ? "json" : "logfmt"),
+		 LOG_I("verbosity", d->log_verbosity), LOG_U("sessions_unchanged", p->same),
+		 LOG_U("sessions_added", p->nadd - p->changed),
+		 LOG_U("sessions_removed", p->nremove - p->changed),
+		 LOG_U("sessions_restarted", p->changed), LOG_I("start_failed", bad));
+	feed_reload_log_apply(n, d->log_verbosity);
+	free(p);
+	return bad ? -EIO : 0;
 }

@@ -166,6 +166,8 @@ void feed_watchdog_run(struct feed_watchdog *wd, const struct feed_session *sess
 		wd_feed(wd, nsess, ninstr, now, feed_state);
 	}
 	for (unsigned i = 0; i < nsess; i++) {
+		if (!sess[i].cfg) /* a free entry: its last record says STOPPED */
+			continue;
 		feed_session_snapshot(&sess[i], &sn);
 		wd->live += sn.state == FEED_ST_LIVE;
 		if (wd->ok)
@@ -178,4 +180,14 @@ void feed_watchdog_run(struct feed_watchdog *wd, const struct feed_session *sess
 		wd_instr(wd, wd->instr_next);
 		wd->instr_next = (wd->instr_next + 1) % ninstr;
 	}
+}
+
+void feed_watchdog_session(struct feed_watchdog *wd, const struct feed_session *s, int64_t now_ns)
+{
+	struct feed_session_snap sn;
+
+	if (!wd->ok || !s->cfg)
+		return;
+	feed_session_snapshot(s, &sn);
+	wd_session(wd, s->index, &sn, now_ns);
 }

@@ -55,6 +55,10 @@ int feed_watchdog_init(struct feed_watchdog *wd, const struct feed_watchdog_cfg 
 void feed_watchdog_run(struct feed_watchdog *wd, const struct feed_session *sess, unsigned nsess,
 		       int64_t now_ns, uint32_t feed_state);
 
+/* One session's record now (a removed session's last: it says STOPPED;
+ * the entry is skipped by later runs once freed, cfg NULL). */
+void feed_watchdog_session(struct feed_watchdog *wd, const struct feed_session *s, int64_t now_ns);
+
 /* Sessions whose state was LIVE at the last run (counted even when the
  * region is unavailable). */
 unsigned feed_watchdog_live(const struct feed_watchdog *wd);

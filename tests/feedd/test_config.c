@@ -619,6 +619,30 @@ static void test_url_keeps_venue_path(void)
 	}
 }
 
+/* [feed] max_sessions: the reload capacity, never below the file's sessions. */
+static void test_max_sessions(void)
+{
+	struct feed_config c;
+
+	if (LOAD_OK(MIN_SESSION, &c) == 0) {
+		CHECK_EQ_INT(c.max_sessions, 0);
+		CHECK_EQ_INT(feed_config_max_sessions(&c), 17);
+	}
+	feed_config_free(&c);
+	if (LOAD_OK("[feed]\nmax_sessions = 1\n" MIN_SESSION, &c) == 0)
+		CHECK_EQ_INT(feed_config_max_sessions(&c), 1);
+	feed_config_free(&c);
+	if (LOAD_OK("[feed]\nmax_sessions = 1024\n" MIN_SESSION, &c) == 0)
+		CHECK_EQ_INT(feed_config_max_sessions(&c), 1024);
+	feed_config_free(&c);
+	EXPECT_ERR("[feed]\nmax_sessions = 1\n" MIN_SESSION
+		   "[session b]\nvenue = binance\nsymbols = ETH-USDT\n",
+		   "t.ini:2: max_sessions = 1 is below the 2 sessions configured");
+	EXPECT_ERR("[feed]\nmax_sessions = 1025\n" MIN_SESSION,
+		   "t.ini:2: bad max_sessions '1025' (a whole number up to 1024, 0 = the sessions "
+		   "plus 16)");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -635,5 +659,6 @@ int main(int argc, char **argv)
 	test_url_keeps_venue_path();
 	test_symbol_markets();
 	test_errors();
+	test_max_sessions();
 	return feed_test_done("test_config");
 }
