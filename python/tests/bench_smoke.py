@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Smoke run of python/bench.py --quick: the JSON is checked for sanity (every
-figure present, finite and positive, every latency run saw its ticks), not
-for speed. Usage: bench_smoke.py BENCH_PY BUILD_DIR"""
+"""Smoke run of `mdbus-bench python --quick --json` (python/bench.py): the JSON
+is checked for sanity (every figure present, finite and positive, every
+latency run saw its ticks), not for speed. Usage: bench_smoke.py MDBUS_BENCH"""
 import json
 import math
 import subprocess
 import sys
 
-out = subprocess.run([sys.executable, sys.argv[1], "--build", sys.argv[2], "--quick", "--json"],
+out = subprocess.run([sys.argv[1], "python", "--quick", "--json"],
                      capture_output=True, text=True, timeout=240)
 if out.returncode != 0:
-    sys.exit(f"bench.py failed ({out.returncode}): {out.stderr}")
+    sys.exit(f"mdbus-bench python failed ({out.returncode}): {out.stderr}")
 r = json.loads(out.stdout)
 bad = []
 for k in ("read_batch_ticks_per_s", "read_batch_1Mi_ring_ticks_per_s", "next_ticks_per_s",

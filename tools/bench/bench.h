@@ -226,5 +226,6 @@ int bench_lat_plot(const char *path, const struct bench_sysinfo *si, const struc
 int bench_feed_main(int argc, char **argv);
 int bench_noise_main(int argc, char **argv);
 int bench_thru_main(int argc, char **argv);
+int bench_python_main(int argc, char **argv);
 
 #endif /* BENCH_H */

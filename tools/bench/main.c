@@ -32,6 +32,7 @@ static void bench_lat_usage(FILE *f)
 	      "       mdbus-bench feed [options]       feedd cost per venue message (feed --help)\n"
 	      "       mdbus-bench throughput [options] publish and single-reader ticks/s\n"
 	      "       mdbus-bench noise [options]      how often the machine takes a CPU away\n"
+	      "       mdbus-bench python [options]     the Python module's read rates and latency\n"
 	      "Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right "
 	      "before publish.\n"
 	      "options:\n"
@@ -200,6 +201,8 @@ int main(int argc, char **argv)
 		return bench_feed_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "noise") == 0)
 		return bench_noise_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "python") == 0)
+		return bench_python_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "throughput") == 0 || strcmp(cmd, "--throughput") == 0)
 		return bench_thru_main(argc - 1, argv + 1);
 	const struct tools_opt opts[] = {
