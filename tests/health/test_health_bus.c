@@ -34,6 +34,8 @@ static void cleanup(void)
 	unlink(p);
 	snprintf(p, sizeof(p), "/dev/shm/mdbus-%s.lock", bus);
 	unlink(p);
+	snprintf(p, sizeof(p), "/dev/shm/mdbus-%s.readers", bus);
+	unlink(p);
 }
 
 static int open_writer(mdbus_writer **w, void **region, size_t *size)

@@ -198,6 +198,8 @@ int main(void)
 	unlink(path);
 	strcat(path, ".lock");
 	unlink(path);
+	strcpy(path + strlen(path) - strlen(".lock"), ".readers");
+	unlink(path);
 	if (failures) {
 		fprintf(stderr, "test_truncate: %d check(s) failed\n", failures);
 		return 1;

@@ -298,6 +298,8 @@ int main(void)
 	unlink(err);
 	snprintf(err, sizeof(err), "/dev/shm/mdbus-%s.lock", bus);
 	unlink(err);
+	snprintf(err, sizeof(err), "/dev/shm/mdbus-%s.readers", bus);
+	unlink(err);
 	printf("core_session: ok\n");
 	return 0;
 }

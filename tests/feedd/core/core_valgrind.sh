@@ -12,7 +12,7 @@ SRV=
 cleanup() {
 	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null
 	rm -rf "$T"
-	rm -f /dev/shm/mdbus-$BUS /dev/shm/mdbus-$BUS.lock
+	rm -f /dev/shm/mdbus-$BUS /dev/shm/mdbus-$BUS.lock /dev/shm/mdbus-$BUS.readers
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -60 "$T/vg.log" | sed 's/^/  | /'; exit 1; }
