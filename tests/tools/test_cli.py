@@ -44,7 +44,7 @@ FLAGS = {
     "mdbus-sim": [("l", "listen", True), (None, "cert", True), (None, "key", True),
                   (None, "venue", True), ("r", "rate", True), (None, "symbols", True),
                   (None, "control", True), (None, "replay", True), (None, "record", True),
-                  (None, "plain", False), (None, "numbered", False),
+                  (None, "plain", False), (None, "numbered", False), (None, "stamp", False),
                   (None, "ping-interval", True), (None, "seed", True),
                   (None, "make-certs", True), (None, "ctl", True)],
     "mdbus-exporter": [("b", "bus", True), ("l", "listen", True), (None, "textfile", True),

@@ -33,6 +33,8 @@ static void bench_lat_usage(FILE *f)
 	      "       mdbus-bench throughput [options] publish and single-reader ticks/s\n"
 	      "       mdbus-bench noise [options]      how often the machine takes a CPU away\n"
 	      "       mdbus-bench python [options]     the Python module's read rates and latency\n"
+	      "       mdbus-bench e2e [options]        exchange -> feedd -> consumer vs Python, C "
+	      "clients\n"
 	      "Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right "
 	      "before publish.\n"
 	      "options:\n"
@@ -201,6 +203,8 @@ int main(int argc, char **argv)
 		return bench_feed_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "noise") == 0)
 		return bench_noise_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "e2e") == 0)
+		return bench_e2e_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "python") == 0)
 		return bench_python_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "throughput") == 0 || strcmp(cmd, "--throughput") == 0)

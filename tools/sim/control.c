@@ -125,15 +125,15 @@ static void control_stats(struct sim_server *s, char *reply, size_t len)
 	snprintf(reply, len,
 		 "{\"accepted\":%" PRIu64 ",\"clients\":%" PRIu64 ",\"open\":%" PRIu64
 		 ",\"subscriptions\":%" PRIu64 ",\"messages_sent\":%" PRIu64
-		 ",\"trades_sent\":%" PRIu64 ",\"bbo_sent\":%" PRIu64 ",\"pings_sent\":%" PRIu64
-		 ",\"pongs_received\":%" PRIu64 ",\"pings_received\":%" PRIu64
-		 ",\"pongs_sent\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"closes_received\":%" PRIu64
-		 ",\"upgrades\":%" PRIu64 ",\"refused\":%" PRIu64 ",\"tls_failed\":%" PRIu64
-		 ",\"resets\":%" PRIu64 ",\"rate\":%g}",
+		 ",\"trades_sent\":%" PRIu64 ",\"trades_stamped\":%" PRIu64 ",\"bbo_sent\":%" PRIu64
+		 ",\"pings_sent\":%" PRIu64 ",\"pongs_received\":%" PRIu64
+		 ",\"pings_received\":%" PRIu64 ",\"pongs_sent\":%" PRIu64 ",\"requests\":%" PRIu64
+		 ",\"closes_received\":%" PRIu64 ",\"upgrades\":%" PRIu64 ",\"refused\":%" PRIu64
+		 ",\"tls_failed\":%" PRIu64 ",\"resets\":%" PRIu64 ",\"rate\":%g}",
 		 st->accepted, clients, open, subs, st->messages_sent, st->trades_sent,
-		 st->bbo_sent, st->pings_sent, st->pongs_received, st->pings_received,
-		 st->pongs_sent, st->requests, st->closes_received, st->upgrades, st->refused,
-		 st->tls_failed, st->resets, s->rate);
+		 st->trades_stamped, st->bbo_sent, st->pings_sent, st->pongs_received,
+		 st->pings_received, st->pongs_sent, st->requests, st->closes_received,
+		 st->upgrades, st->refused, st->tls_failed, st->resets, s->rate);
 	control_stats_listeners(s, reply, len);
 }
 

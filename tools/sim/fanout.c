@@ -90,10 +90,15 @@ int sim_server_trade(struct sim_server *s, struct sim_conn *c, uint32_t i)
 
 int sim_server_step(struct sim_server *s, struct sim_listener *l, uint32_t i, uint8_t kind)
 {
-	int64_t now_ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	int64_t now_ns = tools_now_ns(CLOCK_REALTIME), now_ms = now_ns / 1000000;
+	/* --stamp: the send time as the trade id, read as late as the message
+	 * allows: the server encrypts and writes it in this loop turn */
+	uint64_t id = s->opt.stamp && kind == SIM_STREAM_TRADE ? (uint64_t)now_ns : 0;
 	int n = kind == SIM_STREAM_TRADE
-			? l->d->trade(&l->venue, i, now_ms, 0, 0, s->scratch, sizeof(s->scratch))
+			? l->d->trade(&l->venue, i, now_ms, 0, id, s->scratch, sizeof(s->scratch))
 			: l->d->bbo(&l->venue, i, now_ms, s->scratch, sizeof(s->scratch));
+
+	s->stats.trades_stamped += id != 0 && n > 0;
 
 	l->venue.last.ms = now_ms;
 	return n;

@@ -31,7 +31,7 @@ static void main_usage(FILE *f)
 		"BTC-USDT,ETH-USDT]\n"
 		"                 [--control PATH] [--replay FILE] [--ping-interval DUR] [--seed "
 		"N]\n"
-		"                 [--numbered] [--record FILE]\n"
+		"                 [--numbered | --stamp] [--record FILE]\n"
 		"       mdbus-sim --make-certs DIR\n"
 		"       mdbus-sim --ctl PATH COMMAND [ARGS...]\n"
 		"\n"
@@ -57,6 +57,8 @@ static void main_usage(FILE *f)
 		"      --numbered           trade ids are (connection id << 32) | n, n = 1, 2, "
 		"3...\n"
 		"                       per connection and symbol (a reader checks order, loss)\n"
+		"      --stamp              trade ids are the CLOCK_REALTIME ns of sending (the\n"
+		"                       message's print, right before it is encrypted and sent)\n"
 		"      --record FILE        one JSON line per trade/BBO sent to a client (tests)\n"
 		"      --make-certs DIR     ca.pem, server.{pem,key} (localhost, 127.0.0.1, ::1), "
 		"and\n"
@@ -163,6 +165,7 @@ static int main_parse_args(int argc, char **argv, struct main_args *a, int *stat
 		{.name = "record", .kind = TOOLS_OPT_STR, .out = &o->record},
 		{.name = "plain", .kind = TOOLS_OPT_SET, .out = &o->plain, .val = 1},
 		{.name = "numbered", .kind = TOOLS_OPT_SET, .out = &o->numbered, .val = 1},
+		{.name = "stamp", .kind = TOOLS_OPT_SET, .out = &o->stamp, .val = 1},
 		{.name = "ping-interval",
 		 .kind = TOOLS_OPT_DURATION,
 		 .out = &a->ping_ns,
@@ -194,6 +197,8 @@ static int main_serve(const struct sim_options *o)
 		return tools_usage_error(&main_cmd,
 					 "%d --venue for %d --listen: one each, in order",
 					 o->nvenue, o->nlisten);
+	if (o->numbered && o->stamp)
+		return tools_usage_error(&main_cmd, "--numbered and --stamp both set the trade id");
 	if (!o->plain && (!o->cert || !o->key))
 		return tools_usage_error(&main_cmd, "--cert and --key are required (or --plain)");
 	r = sim_server_init(&srv, o, err, sizeof(err));

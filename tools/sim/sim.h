@@ -407,6 +407,7 @@ struct sim_options {
 	const char *replay;  /* file of raw messages or NULL */
 	int plain;
 	int numbered; /* trade ids are (connection id << 32) | per-connection count */
+	int stamp;    /* trade ids are the CLOCK_REALTIME ns the trade was printed (--stamp) */
 	double rate;  /* ticks/s per symbol-stream (replay: lines/s) */
 	int64_t ping_interval_ms;
 	uint64_t seed;
@@ -420,6 +421,8 @@ struct sim_stats {
 	uint64_t refused;
 	uint64_t messages_sent; /* data messages (trade, bbo, replay, faults) */
 	uint64_t trades_sent;
+	uint64_t trades_stamped; /* --stamp: distinct trades stamped (each sent to every subscriber)
+				  */
 	uint64_t bbo_sent;
 	uint64_t pings_sent;
 	uint64_t pongs_received;
