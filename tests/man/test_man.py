@@ -122,7 +122,7 @@ def check_tool(tool, exe, pages):
     opt_lines = [l for h, ls in secs.items() if h.startswith("OPTIONS") for l in ls]
     pairs, longs = page_options(opt_lines)
     text, flags = help_of([exe])
-    modes = re.findall(r"^(?:usage:)?\s+" + re.escape(tool) + r" ([a-z]+) \[", text, re.M)
+    modes = re.findall(r"^(?:usage:)?\s+" + re.escape(tool) + r" ([a-z][a-z0-9]*) \[", text, re.M)
     every = set(flags)
     for mode in [None] + modes:
         mflags = flags if mode is None else help_of([exe, mode])[1]

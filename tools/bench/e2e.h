@@ -46,10 +46,10 @@ struct e2e_result {
 	uint64_t rate, nsym, sent; /* sent: trades stamped in the window */
 	double window_s, sim_cpu_s, feedd_cpu_s;
 	int failed, sim_cpu, shared; /* shared: the simulator had no core of its own */
+	int floor_ok;
 	char why[400];
 	char cpus_text[160]; /* what ran where */
 	struct e2e_reader rd[E2E_NCLIENTS];
-	int floor_ok;
 	char floor_why[160];
 	struct bench_hist floor; /* a zero-cost reader over the stalls probed before */
 };

@@ -73,10 +73,13 @@ static double e2e_proc_cpu(pid_t pid)
 	if (n <= 0)
 		return NAN;
 	buf[n] = '\0';
-	const char *p = strrchr(buf, ')'); /* the name may hold spaces */
-	if (!p ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+	char *p = strrchr(buf, ')'); /* the name may hold spaces; the fields after it don't */
+	for (int space = 0; p && space < 12; space++) /* the 12th space precedes utime */
+		p = strchr(p + 1, ' ');
+	if (!p)
 		return NAN;
+	ut = strtoul(p + 1, &p, 10);
+	st = strtoul(p, NULL, 10);
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
@@ -121,7 +124,7 @@ static int e2e_sim_port(int fd)
 		buf[n] = '\0';
 		const char *l = strstr(buf, "listening 127.0.0.1:");
 		if (l && strchr(l, '\n'))
-			return atoi(l + 20);
+			return (int)strtol(l + 20, NULL, 10);
 	}
 	return -ETIMEDOUT;
 }

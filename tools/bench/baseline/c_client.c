@@ -65,8 +65,8 @@ static void cc_note(struct cc *c, const char *data, size_t len)
 	}
 	int64_t stamp = (int64_t)json_integer_value(t);
 	/* what a client does with a trade: its price and size as numbers */
-	double px = atof(json_string_value(json_object_get(m, "p")) ?: "0");
-	double qty = atof(json_string_value(json_object_get(m, "q")) ?: "0");
+	double px = strtod(json_string_value(json_object_get(m, "p")) ?: "0", NULL);
+	double qty = strtod(json_string_value(json_object_get(m, "q")) ?: "0", NULL);
 	json_decref(m);
 	if (px < 0 || qty < 0)
 		c->parse_errors++;
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (!strcmp(k, "--port"))
-			port = atoi(v);
+			port = (int)strtol(v, NULL, 10);
 		else if (!strcmp(k, "--ca"))
 			ca = v;
 		else if (!strcmp(k, "--symbols"))
