@@ -97,6 +97,16 @@ void bench_cols(FILE *f, const struct bench_col *c, const double *v, const doubl
 void bench_cols_json(struct bench_json *j, const struct bench_col *c, const double *v,
 		     const double *base);
 
+/* A percentile curve (x = 1/(1-p) on a log axis); style is gnuplot's. */
+struct bench_curve {
+	struct bench_hist h;
+	char style[64];
+	char title[128];
+};
+/* Curves into a PNG with gnuplot: 0 or -errno with err set. */
+int bench_plot(const char *path, const char *title, const struct bench_curve *c, size_t n,
+	       char *err, size_t len);
+
 /* ---- fan-out latency runs ------------------------------------------------ */
 
 /* 64 bytes: the tick mdbus publishes (its payload: stamp, sequence, type,

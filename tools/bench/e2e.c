@@ -151,10 +151,15 @@ static void e2e_rate_report(struct bench_json *j, const struct e2e_result *r)
 		e2e_ratio(p50[E2E_PY], p50[E2E_MDBUS]), e2e_ratio(p50[E2E_C], p50[E2E_MDBUS]),
 		e2e_ratio(cpu[E2E_PY], cpu[E2E_MDBUS]), e2e_ratio(cpu[E2E_C], cpu[E2E_MDBUS])};
 	if (!j) {
-		printf("  ratios: p50 python/mdbus %.1fx, c/mdbus %.1fx; cpu/msg python/mdbus "
-		       "%.1fx, "
-		       "c/mdbus %.1fx (mdbus cpu = feedd + consumer 0; sim %.0f ns/msg)\n",
-		       rt[0], rt[1], rt[2], rt[3], sim_cpu);
+		char t[4][16];
+		for (int k = 0; k < 4; k++)
+			if (isfinite(rt[k]))
+				snprintf(t[k], sizeof(t[k]), "%.1fx", rt[k]);
+			else
+				snprintf(t[k], sizeof(t[k]), "-");
+		printf("  ratios: p50 python/mdbus %s, c/mdbus %s; cpu/msg python/mdbus %s, "
+		       "c/mdbus %s (mdbus cpu = feedd + consumer 0; sim %.0f ns/msg)\n",
+		       t[0], t[1], t[2], t[3], sim_cpu);
 		return;
 	}
 	bench_j_close(j);
@@ -195,6 +200,7 @@ static void e2e_usage(FILE *f)
 	      "      --clients L         of mdbus,c,python (default all three)\n"
 	      "      --cpus LIST         the simulator's CPU, then the others' (default: ours)\n"
 	      "  -j, --json              JSON on stdout\n"
+	      "  -p, --plot PNG          latency percentile curves (gnuplot)\n"
 	      "  -v, --verbose           keep the run's directory (logs, "
 	      "configuration)\n" TOOLS_STD_USAGE,
 	      f);
@@ -223,6 +229,36 @@ static const char *e2e_opt_clients(void *dst, const char *arg)
 		s += n + (s[n] == ',');
 	}
 	return *m ? NULL : "expected a list of mdbus, c, python";
+}
+
+/* Each client's total latency at each rate as percentile curves. */
+static int e2e_plot(const struct e2e_cfg *cfg, const struct e2e_result *res)
+{
+	static struct bench_curve c[E2E_MAX_RATES * E2E_NCLIENTS];
+	static const char *const color[E2E_NCLIENTS] = {"#0060c0", "#c08000", "#c00000"};
+	static const char *const dash[3] = {"1", "2", "3"};
+	char err[256];
+	size_t n = 0;
+	for (unsigned i = 0; i < cfg->nrates; i++)
+		for (int k = 0; k < E2E_NCLIENTS; k++) {
+			if (!res[i].rd[k].ran || !res[i].rd[k].total.count)
+				continue;
+			c[n].h = res[i].rd[k].total;
+			snprintf(c[n].style, sizeof(c[n].style),
+				 "with lines lw 2 lc rgb '%s' dt %s", color[k], dash[i % 3]);
+			snprintf(c[n].title, sizeof(c[n].title), "%s %llu/s%s", e2e_names[k],
+				 (unsigned long long)res[i].rate,
+				 res[i].rd[k].done ? "" : " (behind)");
+			n++;
+		}
+	if (bench_plot(cfg->plot, "mdbus-bench e2e: simulator send -> read", c, n, err,
+		       sizeof(err)) < 0) {
+		tools_error("mdbus-bench e2e", "--plot: %s", err);
+		return 1;
+	}
+	if (!cfg->json)
+		printf("plot: %s\n", cfg->plot);
+	return 0;
 }
 
 /* Every rate, reported as it ends (tables) or at the end (JSON). */
@@ -259,6 +295,8 @@ static int e2e_execute(const struct e2e_cfg *cfg, const char *dir)
 	} else if (cfg->verbose) {
 		printf("\nlogs: %s\n", dir);
 	}
+	if (cfg->plot)
+		failed |= e2e_plot(cfg, res);
 	return failed;
 }
 
@@ -281,6 +319,7 @@ int bench_e2e_main(int argc, char **argv)
 		BENCH_FN("clients", 0, &cfg.clients, e2e_opt_clients),
 		BENCH_FN("cpus", 0, &cfg.cpus, bench_opt_cpus),
 		BENCH_FLAG("json", 'j', &cfg.json, 1),
+		BENCH_NUM("plot", 'p', STR, &cfg.plot, 0, 0, NULL),
 		BENCH_FLAG("verbose", 'v', &cfg.verbose, 1),
 		BENCH_HELP,
 	};

@@ -27,6 +27,7 @@ struct e2e_cfg {
 	unsigned clients; /* 1 << enum e2e_client */
 	int64_t duration_ns, warmup_ns;
 	int json, verbose;
+	const char *plot;      /* --plot PNG */
 	struct bench_cfg cpus; /* --cpus: the simulator's, then the rest */
 };
 

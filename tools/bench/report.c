@@ -253,16 +253,8 @@ void bench_j_doc(struct bench_json *j, const struct bench_sysinfo *si, const cha
 	bench_j_close(j);
 }
 
-/* A percentile curve (x = 1/(1-p) on a log axis); style is gnuplot's. */
-struct bench_curve {
-	struct bench_hist h;
-	char style[64];
-	char title[128];
-};
-
-/* Curves into a PNG with gnuplot: 0 or -errno with err set. */
-static int bench_plot(const char *path, const char *title, const struct bench_curve *c, size_t n,
-		      char *err, size_t len)
+int bench_plot(const char *path, const char *title, const struct bench_curve *c, size_t n,
+	       char *err, size_t len)
 {
 	/* The shell finds gnuplot on PATH; the command is a constant, no input
 	 * reaches it. NOLINTNEXTLINE(cert-env33-c) */
