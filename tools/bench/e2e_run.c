@@ -179,10 +179,9 @@ static int e2e_write_config(const struct e2e_proc *ep, unsigned nsym, char *path
 		"[session e2e]\nvenue = binance\nurl = wss://localhost:%d/ws\n"
 		"channels = trades\nsymbols = ",
 		ep->port);
-	for (unsigned k = 0; k < nsym; k++) {
+	for (unsigned k = 0; k < nsym; k++) { /* a list goes on over indented lines */
 		e2e_symbol(k, native, sizeof(native), norm, sizeof(norm));
-		fprintf(f, "%s%s", k ? ",\n    " : "",
-			norm); /* a list goes on over indented lines */
+		fprintf(f, "%s%s", k ? ",\n    " : "", norm);
 	}
 	fputc('\n', f);
 	return fclose(f) == 0 ? 0 : -EIO;
@@ -204,11 +203,14 @@ static void e2e_note(struct e2e_reader *r, int64_t now, int64_t stamp, int64_t r
 static int e2e_consume(const char *bus, struct e2e_reader *r, int64_t from, int64_t to,
 		       int64_t deadline)
 {
-	struct mdbus_reader_opts o = {.bus = bus, .errbuf = r->err, .errlen = sizeof(r->err)};
+	char why[160] = ""; /* a failure's reason (a warning is dropped) */
+	struct mdbus_reader_opts o = {.bus = bus, .errbuf = why, .errlen = sizeof(why)};
 	mdbus_reader *rd = NULL;
 	struct mdbus_tick t;
 	uint64_t missed;
 	int rc = mdbus_reader_follow(&rd, &o, 20000);
+	if (rc < 0)
+		snprintf(r->err, sizeof(r->err), "%s", why);
 	while (rc == 0 && !r->done) {
 		int64_t now = e2e_real_ns();
 		if (now >= deadline)
@@ -218,7 +220,11 @@ static int e2e_consume(const char *bus, struct e2e_reader *r, int64_t from, int6
 			rc = rc == -ETIMEDOUT || rc == -EINTR ? 0 : rc;
 			continue;
 		}
-		if (rc < 0 || (rc = 0, r->missed += missed, t.kind != MDBUS_KIND_TRADE))
+		if (rc < 0)
+			break;
+		rc = 0;
+		r->missed += missed;
+		if (t.kind != MDBUS_KIND_TRADE)
 			continue;
 		now = e2e_real_ns();
 		int64_t stamp = (int64_t)t.u.trade.trade_id;
