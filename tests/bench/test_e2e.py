@@ -60,7 +60,8 @@ def smoke(bench):
                   f"{where}: cpu {row['cpu_ns_per_msg']}")
         for hop in ("send->recv_ts", "recv_ts->read"):
             row = rows.get(("mdbus", hop))
-            check(row is not None and row["received"] > 0, f"mdbus hop {hop}: {row}")
+            check(row is not None and isinstance(row["p50_ns"], int) and
+                  0 <= row["p50_ns"] <= row["max_ns"], f"mdbus hop {hop}: {row}")
         floor = rows.get(("floor", "zero-cost"))
         check(floor is not None and "ok" in floor, f"no floor row: {floor}")
         ratios = rate["ratios"]

@@ -95,7 +95,7 @@ static void e2e_rows(struct bench_json *j, const struct e2e_result *r, double *p
 		cpu[c] = v[F_CPU];
 		e2e_row(j, e2e_names[c], "send->read", v, rd);
 		for (int h = 0; c == E2E_MDBUS && h < E2E_NHOPS; h++) {
-			e2e_figs(&rd->hop[h], (double)rd->hop[h].count, NAN, NAN, v);
+			e2e_figs(&rd->hop[h], NAN, NAN, NAN, v);
 			e2e_row(j, j ? "mdbus" : "", e2e_hop_names[h], v, NULL);
 		}
 	}
@@ -195,7 +195,8 @@ static void e2e_usage(FILE *f)
 	      "Latency = CLOCK_REALTIME at read - the simulator's send stamp (mdbus-sim --stamp).\n"
 	      "options:\n"
 	      "      --rates L           total trades/s, one run each (default 10k,100k,1M)\n"
-	      "      --consumers N       mdbus consumer processes, 1..64 (default 1)\n"
+	      "      --consumers N       mdbus consumers, 1..64 (default 1): latencies merged,\n"
+	      "                          counts and CPU of consumer 0\n"
 	      "  -d, --duration D        measured window per rate (default 5s)\n"
 	      "      --clients L         of mdbus,c,python (default all three)\n"
 	      "      --cpus LIST         the simulator's CPU, then the others' (default: ours)\n"
