@@ -404,6 +404,15 @@ static int cfg_finish(struct cfg_parse *ps)
 			  c->nsessions);
 		return -EINVAL;
 	}
+	/* SQPOLL's thread is pinned to cpu too: with idle = busy both would spin
+	 * on that one CPU, each stalling the other for a time slice. */
+	if (c->sqpoll && c->idle == FEED_IDLE_BUSY && c->cpu >= 0) {
+		cfg_error(ps, ps->defaults_seen.line[K_SQPOLL],
+			  "sqpoll = on with idle = busy and cpu = %d: two threads would spin on "
+			  "CPU %d (use idle = sleep, or no cpu)",
+			  c->cpu, c->cpu);
+		return -EINVAL;
+	}
 	return 0;
 }
 

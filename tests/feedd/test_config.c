@@ -687,6 +687,13 @@ static void test_latency_keys(void)
 		   "t.ini:3: bad idle 'spin' (sleep or busy)");
 	EXPECT_ERR("[feed]\nsqpoll = sometimes\n" MIN_SESSION,
 		   "t.ini:2: bad sqpoll 'sometimes' (yes or no)");
+	snprintf(text, sizeof(text), "[feed]\ncpu = %d\nidle = busy\nsqpoll = on\n" MIN_SESSION,
+		 cpu);
+	snprintf(msg, sizeof(msg),
+		 "t.ini:4: sqpoll = on with idle = busy and cpu = %d: two threads would spin on "
+		 "CPU %d (use idle = sleep, or no cpu)",
+		 cpu, cpu);
+	EXPECT_ERR(text, msg);
 	/* Loop-wide: not a session key. */
 	EXPECT_ERR(MIN_SESSION "idle = busy\n", "t.ini:4: unknown key 'idle' in [session a]");
 }
