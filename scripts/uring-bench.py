@@ -168,7 +168,7 @@ def main():
                "--rate", str(a.rate)]
         if sim_cpu is not None:
             cmd = ["taskset", "-c", str(sim_cpu)] + cmd
-        sim = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        sim = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         port = int(sim.stdout.readline().split(":")[-1])
         res = {s[0]: [] for s in setups}
         for _ in range(a.rounds):
