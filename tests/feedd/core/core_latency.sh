@@ -3,7 +3,8 @@
 # core_latency.sh FEEDD BUSREAD WSSERVER: feedd's latency options against a
 # local TLS WebSocket server (wsserver.py):
 #   idle = busy + cpu = N: live data on the bus, the loop pinned to CPU N,
-#     SIGTERM honoured within shutdown_timeout, and the shutdown deadline
+#     a reload changing idle refused by name, SIGTERM honoured within
+#     shutdown_timeout, and the shutdown deadline
 #     itself (a peer that never answers our close) still fires while the
 #     loop spins;
 #   sqpoll = on (+ cpu): live data, the kernel's submission thread is a
@@ -90,6 +91,14 @@ start busy
 sleep 1
 [ "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$PID/status)" = "$CPU" ] ||
 	fail "$CASE: loop not pinned to CPU $CPU: $(grep Cpus_allowed_list /proc/$PID/status)"
+# Fixed at start: a reload that changes idle is refused by name, the loop spins on.
+sed -i 's/^idle = busy$/idle = sleep/' "$T/busy.ini"
+kill -HUP "$PID"
+for _ in $(seq 100); do
+	grep -q "event=reload_refused" "$LOG" && break
+	sleep 0.05
+done
+expect_log "event=reload_refused file=$T/busy.ini section=feed key=idle"
 stop TERM
 [ "$RC" = 0 ] || fail "$CASE: exit $RC, want 0"
 # A loaded machine gets slack, but a loop that missed the signal would take
