@@ -76,6 +76,8 @@ stop() {
 	RC=$?
 	WAITED_MS=$((($(date +%s%N) - t0) / 1000000))
 	PID=
+	grep -q "runtime error\|Sanitizer" "$LOG" && fail "$CASE: sanitizer report"
+	grep -q "event=exit_fds fds=\([0-9]*\) start_fds=\1 " "$LOG" || fail "$CASE: fds left open"
 }
 expect_log() { grep -qF -- "$1" "$LOG" || fail "$CASE: log lacks '$1'"; }
 field() { echo "$SUM" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }
