@@ -32,7 +32,7 @@ enum cfg_section { SEC_NONE, SEC_BUS, SEC_FEED, SEC_SESSION };
 
 /* Which keys of one section (or of [feed]'s defaults) were set, and where. */
 struct cfg_seen {
-	uint32_t set;
+	uint64_t set;
 	int line[CFG_NKEYS];
 };
 
@@ -291,7 +291,7 @@ static void cfg_apply(struct cfg_parse *ps, const struct feed_cfg_key *k, char *
 
 	if (cont && !cfg_continuation_ok(ps, k, v))
 		return;
-	if (!cont && (seen->set & (1u << id))) {
+	if (!cont && (seen->set & (UINT64_C(1) << id))) {
 		cfg_error(ps, ps->line, "duplicate key '%s' in %s (first at line %d)", k->name,
 			  secname, seen->line[id]);
 		return;
@@ -302,7 +302,7 @@ static void cfg_apply(struct cfg_parse *ps, const struct feed_cfg_key *k, char *
 		return;
 	}
 	if (!cont) {
-		seen->set |= 1u << id;
+		seen->set |= UINT64_C(1) << id;
 		seen->line[id] = ps->line;
 	}
 }
@@ -345,14 +345,14 @@ static int cfg_merge(struct cfg_parse *ps, struct feed_session_config *s, struct
 	for (id = 0; id < CFG_NKEYS; id++) {
 		const struct feed_cfg_key *k = &feed_cfg_keys[id];
 
-		if (k->where != CW_SESSION || (seen->set & (1u << id)) ||
-		    !(ps->defaults_seen.set & (1u << id)))
+		if (k->where != CW_SESSION || (seen->set & (UINT64_C(1) << id)) ||
+		    !(ps->defaults_seen.set & (UINT64_C(1) << id)))
 			continue;
 		if (feed_cfg_copy(k, s, &ps->defaults) < 0) {
 			cfg_error(ps, s->line, "out of memory");
 			return -ENOMEM;
 		}
-		seen->set |= 1u << id;
+		seen->set |= UINT64_C(1) << id;
 		seen->line[id] = ps->defaults_seen.line[id];
 	}
 	s->venue_line = seen->line[K_VENUE];
@@ -365,11 +365,11 @@ static int cfg_merge(struct cfg_parse *ps, struct feed_session_config *s, struct
 static int cfg_check_session(struct cfg_parse *ps, const struct feed_session_config *s,
 			     const struct cfg_seen *seen)
 {
-	if (!(seen->set & (1u << K_VENUE))) {
+	if (!(seen->set & (UINT64_C(1) << K_VENUE))) {
 		cfg_error(ps, s->line, "missing required key 'venue' in [session %s]", s->name);
 		return -EINVAL;
 	}
-	if (!(seen->set & (1u << K_SYMBOLS))) {
+	if (!(seen->set & (UINT64_C(1) << K_SYMBOLS))) {
 		cfg_error(ps, s->line, "missing required key 'symbols' in [session %s]", s->name);
 		return -EINVAL;
 	}
@@ -402,6 +402,15 @@ static int cfg_finish(struct cfg_parse *ps)
 		cfg_error(ps, ps->defaults_seen.line[K_MAXSESS],
 			  "max_sessions = %u is below the %zu sessions configured", c->max_sessions,
 			  c->nsessions);
+		return -EINVAL;
+	}
+	/* SQPOLL's thread is pinned to cpu too: with idle = busy both would spin
+	 * on that one CPU, each stalling the other for a time slice. */
+	if (c->sqpoll && c->idle == FEED_IDLE_BUSY && c->cpu >= 0) {
+		cfg_error(ps, ps->defaults_seen.line[K_SQPOLL],
+			  "sqpoll = on with idle = busy and cpu = %d: two threads would spin on "
+			  "CPU %d (use idle = sleep, or no cpu)",
+			  c->cpu, c->cpu);
 		return -EINVAL;
 	}
 	return 0;

@@ -5,7 +5,8 @@
  *   [bus]              name, slots
  *   [feed]             shutdown_timeout, connect_rate, log_level
  *                      (error|warn|info|debug), log_format (logfmt|json),
- *                      max_sessions,
+ *                      max_sessions, cpu (none|N), idle (sleep|busy),
+ *                      sqpoll (off|on),
  *                      and any session key as
  *                      a default for every session (whatever its position
  *                      in the file)
@@ -43,6 +44,12 @@
 #define FEED_PATH_MAX	      512
 #define FEED_FILE_MAX	      512  /* ca_file, config path */
 #define FEED_SESSIONS_MAX     1024 /* feedd sizes the health region for its count */
+
+/* [feed] idle: how the loop waits when no completion is ready. */
+enum feed_idle {
+	FEED_IDLE_SLEEP = 0, /* in io_uring_enter until a completion (the default) */
+	FEED_IDLE_BUSY = 1,  /* polls the completion queue, never sleeps: a whole CPU */
+};
 
 /* Channel bits (feed_session_config.channels). */
 #define FEED_CH_TRADES 0x01u
@@ -119,6 +126,9 @@ struct feed_config {
 	int log_format;			      /* [feed] log_format: enum feed_log_format */
 	uint32_t max_sessions;		      /* [feed] max_sessions: sessions a reload may reach;
 						 0 = nsessions + 16 (feed_config_max_sessions) */
+	int cpu;			      /* [feed] cpu: pin the loop thread; -1 = none */
+	int idle;			      /* [feed] idle: enum feed_idle, sleep */
+	int sqpoll;			      /* [feed] sqpoll: a kernel thread submits, off */
 	struct feed_session_config *sessions; /* at least one */
 	size_t nsessions;
 };

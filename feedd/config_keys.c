@@ -5,6 +5,7 @@
  * grammar every mdbus tool reads; nothing here knows a venue.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,9 @@ const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	   "logfmt or json"),
 	GK(K_MAXSESS, CW_FEED, "max_sessions", CT_COUNT, max_sessions, "0", 0, FEED_SESSIONS_MAX,
 	   "a whole number up to 1024, 0 = the sessions plus 16"),
+	GK(K_CPU, CW_FEED, "cpu", CT_CPU, cpu, "none", 0, 0, "none or a CPU number"),
+	GK(K_IDLE, CW_FEED, "idle", CT_IDLE, idle, "sleep", 0, 0, "sleep or busy"),
+	GK(K_SQPOLL, CW_FEED, "sqpoll", CT_BOOL, sqpoll, "off", 0, 0, NULL),
 };
 
 _Static_assert(MDBUS_DECIMALS_MAX == 18, "the decimals hint says 0 to 18");
@@ -457,6 +461,47 @@ static int cfg_log_format(const struct cfg_val *a)
 	return cfg_word(a, w, sizeof(w) / sizeof(w[0]));
 }
 
+static int cfg_idle(const struct cfg_val *a)
+{
+	static const char *const w[] = {[FEED_IDLE_SLEEP] = "sleep", [FEED_IDLE_BUSY] = "busy"};
+	return cfg_word(a, w, sizeof(w) / sizeof(w[0]));
+}
+
+/* "none", or a CPU that exists and that this process may run on (its
+ * affinity mask, e.g. a cpuset or taskset around feedd): pinning to any
+ * other fails at start, so the file's line says it now. */
+static int cfg_cpu(const struct cfg_val *a)
+{
+	int *out = a->f;
+	cpu_set_t allowed;
+	uint64_t u;
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	if (!strcmp(a->v, "none")) {
+		*out = -1;
+		return 0;
+	}
+	if (mdbus_units_parse_count(a->v, CPU_SETSIZE - 1, &u) < 0) {
+		snprintf(a->why, a->wl, "bad %s '%s' (%s)", a->k->name, a->v, a->k->hint);
+		return -EINVAL;
+	}
+	if (n > 0 && u >= (uint64_t)n) {
+		snprintf(a->why, a->wl, "%s %s does not exist (this machine has CPUs 0 to %ld)",
+			 a->k->name, a->v, n - 1);
+		return -EINVAL;
+	}
+	CPU_ZERO(&allowed);
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && !CPU_ISSET(u, &allowed)) {
+		snprintf(a->why, a->wl,
+			 "%s %s is not in the CPUs feedd may run on (its affinity "
+			 "mask)",
+			 a->k->name, a->v);
+		return -EINVAL;
+	}
+	*out = (int)u;
+	return 0;
+}
+
 /* ---- the table's entry points ------------------------------------------------------ */
 
 static int (*const cfg_parse[])(const struct cfg_val *a) = {
@@ -465,7 +510,8 @@ static int (*const cfg_parse[])(const struct cfg_val *a) = {
 	[CT_POW2] = cfg_count,	       [CT_MULT] = cfg_mult,	     [CT_JITTER] = cfg_jitter,
 	[CT_FILE] = cfg_file,	       [CT_BOOL] = cfg_bool,	     [CT_BUS] = cfg_bus,
 	[CT_RATE] = cfg_rate,	       [CT_CONTRACT] = cfg_contract, [CT_QTYUNIT] = cfg_qty_unit,
-	[CT_LOGLEVEL] = cfg_log_level, [CT_LOGFMT] = cfg_log_format,
+	[CT_LOGLEVEL] = cfg_log_level, [CT_LOGFMT] = cfg_log_format, [CT_CPU] = cfg_cpu,
+	[CT_IDLE] = cfg_idle,
 };
 
 /* v and why are written through cfg_val (the parsers edit v in place, set why). */

@@ -35,6 +35,8 @@ enum feed_cfg_type {
 	CT_QTYUNIT,  /* "contracts" or "base" -> enum mdbus_qty_unit (int) */
 	CT_LOGLEVEL, /* error, warn, info, debug -> enum feed_log_level (int) */
 	CT_LOGFMT,   /* logfmt or json -> enum feed_log_format (int) */
+	CT_CPU,	     /* none or a CPU number this process may run on -> int, -1 = none */
+	CT_IDLE,     /* sleep or busy -> enum feed_idle (int) */
 };
 
 struct feed_cfg_key {
@@ -79,9 +81,12 @@ enum feed_cfg_row {
 	K_LOGLEVEL,
 	K_LOGFMT,
 	K_MAXSESS,
+	K_CPU,
+	K_IDLE,
+	K_SQPOLL,
 	CFG_NKEYS
 };
-_Static_assert(CFG_NKEYS <= 32, "key masks are 32-bit");
+_Static_assert(CFG_NKEYS <= 64, "key masks are 64-bit");
 
 extern const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS];
 

@@ -38,11 +38,31 @@ static void feed_daemon_busy(const struct feed_config *cfg)
 		 LOG_I("writer_pid", pid), LOG_S("reason", "the bus is owned by a live writer"));
 }
 
-/* The ring and the signalfd read through it. */
+/* The ring's features, once, as it runs with them; SQPOLL asked for but
+ * refused is a warning (the loop works without it). */
+static void daemon_log_loop(const struct feed_daemon *d)
+{
+	const struct feed_loop *l = &d->loop;
+	char feat[160], cpu[16] = "none";
+
+	if (l->cpu >= 0)
+		snprintf(cpu, sizeof(cpu), "%d", l->cpu);
+	feed_log(FEED_LOG_INFO, LOG_EV("io_uring"),
+		 LOG_S("features", feed_loop_features(l, feat, sizeof(feat))), LOG_S("cpu", cpu),
+		 LOG_S("idle", l->busy ? "busy" : "sleep"));
+	if (d->cfg->sqpoll && !(l->setup & IORING_SETUP_SQPOLL))
+		feed_log(FEED_LOG_WARN, LOG_EV("sqpoll_unavailable"),
+			 LOG_S("reason", "the kernel refused IORING_SETUP_SQPOLL"),
+			 LOG_S("effect", "the loop submits itself"));
+}
+
+/* The ring and the signalfd read through it. FEEDD_URING_OFF (a comma list
+ * of feature names) leaves features out, to measure what each one buys. */
 static int daemon_init_loop(struct feed_daemon *d)
 {
 	/* The start's connections and one per session a reload may add. */
 	unsigned conns = d->nslots + d->cap - (unsigned)d->cfg->nsessions, entries = 64;
+	struct feed_loop_opts o;
 	sigset_t sigs;
 	int rc;
 
@@ -55,9 +75,17 @@ static int daemon_init_loop(struct feed_daemon *d)
 	/* Room for ~4 ops per connection plus DNS polls, cancels and the timer. */
 	while (entries < 8u * conns + 32u && entries < 4096)
 		entries *= 2;
-	rc = feed_loop_init(&d->loop, entries, &sigs);
+	memset(&o, 0, sizeof(o));
+	o.entries = entries;
+	o.sigs = &sigs;
+	o.cpu = d->cfg->cpu;
+	o.sqpoll = d->cfg->sqpoll;
+	o.busy = d->cfg->idle == FEED_IDLE_BUSY;
+	o.deny = feed_loop_deny_parse(getenv("FEEDD_URING_OFF"));
+	rc = feed_loop_init_opts(&d->loop, &o);
 	if (rc < 0) {
-		feed_log(FEED_LOG_ERROR, LOG_EV("io_uring"), LOG_S("reason", strerror(-rc)));
+		feed_log(FEED_LOG_ERROR, LOG_EV("io_uring"), LOG_S("reason", strerror(-rc)),
+			 LOG_I("cpu", d->cfg->cpu));
 		return rc;
 	}
 	d->loop_ok = 1;
@@ -366,6 +394,7 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 		if (rc < 0)
 			return rc;
 	}
+	daemon_log_loop(d);
 	daemon_warn(d);
 	feed_watchdog_run(&d->wd, d->sess, d->nsess, feed_now_ns(), MDBUS_HEALTH_FEED_STARTING);
 	mdbus_writer_set_state(d->w, MDBUS_WRITER_RUNNING);
@@ -554,6 +583,8 @@ static int feed_daemon_count_fds(void)
 
 void feed_daemon_free(struct feed_daemon *d)
 {
+	uint64_t iterations = d->loop.iterations;
+
 	if (d->w && d->sess) {
 		for (unsigned i = 0; i < d->nsess; i++)
 			feed_session_down(&d->sess[i], FEED_ERR_SHUTDOWN, feed_now_ns());
@@ -599,5 +630,5 @@ void feed_daemon_free(struct feed_daemon *d)
 	 * after a failed start, whose one line is its error. */
 	if (d->started)
 		feed_log(FEED_LOG_INFO, LOG_EV("exit_fds"), LOG_I("fds", feed_daemon_count_fds()),
-			 LOG_I("start_fds", d->fds_at_start));
+			 LOG_I("start_fds", d->fds_at_start), LOG_U("loop_iterations", iterations));
 }

@@ -7,7 +7,14 @@
  * send, c-ares socket polls, signals (a signalfd read) and time (one
  * IORING_OP_TIMEOUT in flight, armed at the earliest deadline of all
  * sessions; see feed_loop_set_timer). The loop thread never blocks
- * anywhere but in io_uring_submit_and_wait().
+ * anywhere but in io_uring_submit_and_wait() (idle = sleep), or never
+ * blocks at all (idle = busy: it polls the completion queue).
+ *
+ * Ring set-up features are probed at start, best first, each dropped when
+ * the kernel refuses it (-EINVAL): SINGLE_ISSUER + DEFER_TASKRUN (6.1),
+ * else COOP_TASKRUN (5.19), with TASKRUN_FLAG so a busy loop sees pending
+ * work without a syscall; SQPOLL when asked (it excludes those three); the
+ * ring fd registered (5.18) so io_uring_enter skips the fd lookup.
  *
  * user_data (64 bits):
  *
@@ -27,6 +34,7 @@
 
 #include <liburing.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/signalfd.h>
 
@@ -76,8 +84,28 @@ static inline uint64_t feed_ud_gen(uint64_t ud)
 #define FEED_KERNEL_WROTE(p, n) ((void)(p), (void)(n))
 #endif
 
+/* How the ring is set up (feed_loop_init_opts). */
+struct feed_loop_opts {
+	unsigned entries;     /* SQ size */
+	const sigset_t *sigs; /* routed to the signalfd; NULL = none */
+	int cpu;	      /* >= 0: pin the calling thread (and SQPOLL's) there */
+	int sqpoll;	      /* a kernel thread submits (IORING_SETUP_SQPOLL) */
+	int busy;	      /* feed_loop_wait polls, never sleeps */
+	unsigned deny;	      /* IORING_SETUP_* bits and FEED_LOOP_DENY_RING_FD never tried */
+};
+
+/* deny bit: do not register the ring fd. */
+#define FEED_LOOP_DENY_RING_FD (1u << 31)
+/* The SQPOLL thread sleeps after this long without submissions. */
+#define FEED_LOOP_SQ_IDLE_MS 1000u
+
 struct feed_loop {
 	struct io_uring ring;
+	unsigned setup;			   /* IORING_SETUP_* flags the kernel took */
+	int ring_fd_reg;		   /* the ring fd is registered */
+	int busy;			   /* idle = busy */
+	int cpu;			   /* the pinned CPU, -1 = none */
+	uint64_t iterations;		   /* feed_loop_wait calls */
 	int ring_ok;			   /* ring initialised (for free) */
 	int sigfd;			   /* signalfd, -1 if none */
 	int sig_armed;			   /* a signalfd read is in flight */
@@ -98,8 +126,23 @@ int64_t feed_wall_ns(void);
 
 /* Creates the ring (entries SQEs) and, if sigs is non-NULL, blocks those
  * signals in the calling thread and opens a signalfd for them.
- * Returns 0 or -errno (nothing left open on error). */
+ * Returns 0 or -errno (nothing left open on error). The defaults of
+ * feed_loop_init_opts: no pin, no SQPOLL, idle = sleep. */
 int feed_loop_init(struct feed_loop *l, unsigned entries, const sigset_t *sigs);
+
+/* Same with options. Pins first (-EINVAL for a CPU the thread may not use),
+ * then tries the set-up flags best first, dropping what the kernel refuses
+ * (-EINVAL, or -EPERM for SQPOLL): l->setup says what it took. Returns 0
+ * or -errno. */
+int feed_loop_init_opts(struct feed_loop *l, const struct feed_loop_opts *o);
+
+/* "single_issuer,defer_taskrun,taskrun_flag,ring_fd" or "none": the
+ * features the ring runs with, for the start-up log line. */
+const char *feed_loop_features(const struct feed_loop *l, char *buf, size_t len);
+
+/* A comma list of feature names (as feed_loop_features prints them) as a
+ * deny mask for feed_loop_opts; unknown names are ignored. */
+unsigned feed_loop_deny_parse(const char *list);
 
 /* Tears down: signalfd closed, ring exited (the kernel cancels whatever is
  * still in flight), old signal mask restored. Safe on a zeroed or failed
@@ -134,8 +177,10 @@ void feed_loop_on_timer(struct feed_loop *l, uint64_t ud);
  * Returns 0 or -errno. */
 int feed_loop_cancel(struct feed_loop *l, uint64_t ud);
 
-/* Submits what was prepared and waits for at least one completion.
- * Returns 0 or -errno (-EINTR is mapped to 0). */
+/* Submits what was prepared and waits for at least one completion: asleep
+ * in io_uring_enter, or (busy) spinning on the completion queue, entering
+ * the kernel only when it flags task work to run (DEFER/COOP_TASKRUN) or
+ * the CQ overflowed. Returns 0 or -errno (-EINTR is mapped to 0). */
 int feed_loop_wait(struct feed_loop *l);
 
 #endif /* FEED_LOOP_H */

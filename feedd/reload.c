@@ -66,6 +66,12 @@ static int reload_fixed_keys(const struct feed_config *o, const struct feed_conf
 		reload_refuse_key(n->path, "feed", "connect_rate");
 	if (o->max_sessions != n->max_sessions && ++bad)
 		reload_refuse_key(n->path, "feed", "max_sessions");
+	if (o->cpu != n->cpu && ++bad)
+		reload_refuse_key(n->path, "feed", "cpu");
+	if (o->idle != n->idle && ++bad)
+		reload_refuse_key(n->path, "feed", "idle");
+	if (o->sqpoll != n->sqpoll && ++bad)
+		reload_refuse_key(n->path, "feed", "sqpoll");
 	return bad;
 }
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -104,6 +105,9 @@ static void test_full_file(const char *path)
 	CHECK_EQ_INT(c.slots, 4096);
 	CHECK_EQ_INT(c.shutdown_timeout_ms, 3000);
 	CHECK(fabs(c.connect_rate - 0.5) < 1e-9);
+	CHECK_EQ_INT(c.cpu, -1);
+	CHECK_EQ_INT(c.idle, FEED_IDLE_BUSY);
+	CHECK_EQ_INT(c.sqpoll, 1);
 
 	s = &c.sessions[0];
 	CHECK_STR(s->name, "binance-spot");
@@ -643,6 +647,57 @@ static void test_max_sessions(void)
 		   "plus 16)");
 }
 
+/* [feed] cpu, idle, sqpoll: the latency deployment's keys. */
+static void test_latency_keys(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	struct feed_config c;
+	cpu_set_t allowed;
+	char text[256], msg[256];
+	int cpu = 0;
+
+	if (LOAD_OK(MIN_SESSION, &c) == 0) {
+		CHECK_EQ_INT(c.cpu, -1);
+		CHECK_EQ_INT(c.idle, FEED_IDLE_SLEEP);
+		CHECK_EQ_INT(c.sqpoll, 0);
+	}
+	feed_config_free(&c);
+	/* The first CPU this process may run on. */
+	CHECK(sched_getaffinity(0, sizeof(allowed), &allowed) == 0);
+	while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &allowed))
+		cpu++;
+	snprintf(text, sizeof(text), "[feed]\ncpu = %d\nidle = sleep\nsqpoll = off\n" MIN_SESSION,
+		 cpu);
+	if (LOAD_OK(text, &c) == 0) {
+		CHECK_EQ_INT(c.cpu, cpu);
+		CHECK_EQ_INT(c.idle, FEED_IDLE_SLEEP);
+		CHECK_EQ_INT(c.sqpoll, 0);
+	}
+	feed_config_free(&c);
+	/* A CPU past the machine's last one is named with the file's line. */
+	snprintf(text, sizeof(text), "[feed]\nlog_level = info\ncpu = %ld\n" MIN_SESSION, n);
+	snprintf(msg, sizeof(msg),
+		 "t.ini:3: cpu %ld does not exist (this machine has CPUs 0 to %ld)", n, n - 1);
+	EXPECT_ERR(text, msg);
+	EXPECT_ERR("[feed]\ncpu = 1000000\n" MIN_SESSION,
+		   "t.ini:2: bad cpu '1000000' (none or a CPU number)");
+	EXPECT_ERR("[feed]\ncpu = -1\n" MIN_SESSION,
+		   "t.ini:2: bad cpu '-1' (none or a CPU number)");
+	EXPECT_ERR("[feed]\n\nidle = spin\n" MIN_SESSION,
+		   "t.ini:3: bad idle 'spin' (sleep or busy)");
+	EXPECT_ERR("[feed]\nsqpoll = sometimes\n" MIN_SESSION,
+		   "t.ini:2: bad sqpoll 'sometimes' (yes or no)");
+	snprintf(text, sizeof(text), "[feed]\ncpu = %d\nidle = busy\nsqpoll = on\n" MIN_SESSION,
+		 cpu);
+	snprintf(msg, sizeof(msg),
+		 "t.ini:4: sqpoll = on with idle = busy and cpu = %d: two threads would spin on "
+		 "CPU %d (use idle = sleep, or no cpu)",
+		 cpu, cpu);
+	EXPECT_ERR(text, msg);
+	/* Loop-wide: not a session key. */
+	EXPECT_ERR(MIN_SESSION "idle = busy\n", "t.ini:4: unknown key 'idle' in [session a]");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -660,5 +715,6 @@ int main(int argc, char **argv)
 	test_symbol_markets();
 	test_errors();
 	test_max_sessions();
+	test_latency_keys();
 	return feed_test_done("test_config");
 }
