@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "session_int.h"
@@ -121,6 +122,19 @@ int feed_session_plan_count(const struct feed_session_config *cfg)
 	return ops ? feed_venue_plan(ops, cfg, NULL, 0) : -EINVAL;
 }
 
+/* The connections, zeroed: mapped, not calloc'd. A connection is ~50 KB
+ * (tick arrays, subscribe buffer, TLS/WebSocket state) of which a live one
+ * touches a few pages; calloc clears recycled heap memory, which makes all
+ * of it resident (1,000 sessions: 52 KB each before, 16 KB mapped; see
+ * docs/PERFORMANCE.md, "Issue 12: scale on one thread"). NULL on failure. */
+static struct feed_sconn *sess_conns_alloc(unsigned n)
+{
+	void *p = mmap(NULL, (size_t)n * sizeof(struct feed_sconn), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 /* The plan and the per-symbol connection counts. */
 static int sess_init_plan(struct feed_session *s, char *err, size_t errlen)
 {
@@ -133,7 +147,7 @@ static int sess_init_plan(struct feed_session *s, char *err, size_t errlen)
 	}
 	s->nconns = (unsigned)n;
 	s->plan = calloc((size_t)n, sizeof(*s->plan));
-	s->conns = calloc((size_t)n, sizeof(*s->conns));
+	s->conns = sess_conns_alloc((unsigned)n);
 	s->sym_conns = calloc(s->cfg->nsymbols, sizeof(*s->sym_conns));
 	s->sym_up = calloc(s->cfg->nsymbols, sizeof(*s->sym_up));
 	if (!s->plan || !s->conns || !s->sym_conns || !s->sym_up) {
@@ -223,7 +237,8 @@ void feed_session_free(struct feed_session *s)
 {
 	for (unsigned k = 0; s->conns && k < s->nconns; k++)
 		sess_free_one(&s->conns[k]);
-	free(s->conns);
+	if (s->conns)
+		munmap(s->conns, s->nconns * sizeof(*s->conns));
 	free(s->plan);
 	free(s->sym_conns);
 	free(s->sym_up);

@@ -33,6 +33,7 @@ static void bench_lat_usage(FILE *f)
 	      "       mdbus-bench throughput [options] publish and single-reader ticks/s\n"
 	      "       mdbus-bench noise [options]      how often the machine takes a CPU away\n"
 	      "       mdbus-bench python [options]     the Python module's read rates and latency\n"
+	      "       mdbus-bench scale [options]      feedd with 1..1000 sessions on one thread\n"
 	      "Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right "
 	      "before publish.\n"
 	      "options:\n"
@@ -203,6 +204,8 @@ int main(int argc, char **argv)
 		return bench_noise_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "python") == 0)
 		return bench_python_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "scale") == 0)
+		return bench_scale_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "throughput") == 0 || strcmp(cmd, "--throughput") == 0)
 		return bench_thru_main(argc - 1, argv + 1);
 	const struct tools_opt opts[] = {
