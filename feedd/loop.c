@@ -23,13 +23,23 @@ int64_t feed_wall_ns(void)
 
 int feed_loop_init(struct feed_loop *l, unsigned entries, const sigset_t *sigs)
 {
+	unsigned sq = entries < FEED_LOOP_SQ_MAX ? entries : FEED_LOOP_SQ_MAX;
+	struct io_uring_params p;
 	int rc;
 
 	memset(l, 0, sizeof(*l));
 	l->sigfd = -1;
 	sigemptyset(&l->sigmask);
 	sigemptyset(&l->oldmask);
-	rc = io_uring_queue_init(entries, &l->ring, 0);
+	memset(&p, 0, sizeof(p));
+	/* The completion queue holds every op in flight (entries), so none
+	 * waits in the kernel's overflow list; the submission queue need not
+	 * (feed_loop_sqe submits when it is full). */
+	if (entries > 2 * sq) {
+		p.flags |= IORING_SETUP_CQSIZE;
+		p.cq_entries = entries;
+	}
+	rc = io_uring_queue_init_params(sq, &l->ring, &p);
 	if (rc < 0)
 		return rc;
 	l->ring_ok = 1;

@@ -125,7 +125,7 @@ int feed_session_plan_count(const struct feed_session_config *cfg)
 /* The connections, zeroed: mapped, not calloc'd. A connection is ~50 KB
  * (tick arrays, subscribe buffer, TLS/WebSocket state) of which a live one
  * touches a few pages; calloc clears recycled heap memory, which makes all
- * of it resident (1,000 sessions: 52 KB each before, 16 KB mapped; see
+ * of it resident (1,000 sessions: 52 KB each before, 20 KB mapped; see
  * docs/PERFORMANCE.md, "Issue 12: scale on one thread"). NULL on failure. */
 static struct feed_sconn *sess_conns_alloc(unsigned n)
 {

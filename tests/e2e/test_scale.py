@@ -28,7 +28,7 @@ from e2elib import check, log  # noqa: E402
 
 N = 50
 TOP = os.environ.get("MDBUS_TOP", "mdbus-top")
-LIVE = re.compile(r"\bsession=(s\d+) venue=\S+ state=live event=state from=subscribing\b")
+LIVE = re.compile(r"\bsession=(s\d+) venue=\S+ state=live event=state from=subscribing\b", re.I)
 
 
 def scale_config(d, bus, port, ca):

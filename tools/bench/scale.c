@@ -26,9 +26,9 @@ static void bench_scale_usage(FILE *f)
 	      "1,10,100,1000; max 1024)\n"
 	      "  -r, --rate R          ticks/s of all sessions together (default 10k)\n"
 	      "  -d, --duration D      measured time per size: 10, 2s, 500ms (default 10s)\n"
-	      "      --loop-trace D    then strace feedd's io_uring_enter for D (iterations/s, "
-	      "work per\n"
-	      "                        iteration); default 0 = off\n"
+	      "      --loop-trace D    then trace feedd's syscalls with perf for D: "
+	      "iterations/s,\n"
+	      "                        work per iteration (default 0 = off)\n"
 	      "  -j, --json            one JSON document on stdout\n" TOOLS_STD_USAGE
 	      "Runs tools/bench/scale.py with /usr/bin/python3 against this build tree.\n",
 	      f);
@@ -63,13 +63,13 @@ int bench_scale_main(int argc, char **argv)
 	};
 	int rc = bench_opts("mdbus-bench scale", bench_scale_usage, opts,
 			    sizeof(opts) / sizeof(opts[0]), argc, argv);
-	char srate[32], sdur[32], strace_s[32];
+	char srate[32], sdur[32], trace_s[32];
 
 	if (rc >= 0)
 		return rc;
 	snprintf(srate, sizeof(srate), "%" PRIu64, rate);
 	snprintf(sdur, sizeof(sdur), "%.3f", (double)duration_ns / 1e9);
-	snprintf(strace_s, sizeof(strace_s), "%.3f", (double)trace_ns / 1e9);
+	snprintf(trace_s, sizeof(trace_s), "%.3f", (double)trace_ns / 1e9);
 	char *args[] = {BENCH_SCALE_PY,
 			BENCH_SCALE_SCRIPT,
 			"--build",
@@ -81,7 +81,7 @@ int bench_scale_main(int argc, char **argv)
 			"--duration",
 			sdur,
 			"--loop-trace",
-			strace_s,
+			trace_s,
 			json ? "--json" : NULL,
 			NULL};
 	if (access(BENCH_SCALE_SCRIPT, R_OK) < 0) {

@@ -16,11 +16,11 @@ duration:
   latency       a consumer process (the mdbus Python module, next() blocking):
                 CLOCK_REALTIME when the tick is read - the tick's recv_ts
   loop          the health region's loop-iteration histogram when mdbus-top
-                --json has one ("n/a" otherwise), and with --loop-trace S a
-                strace of feedd's io_uring_enter calls for S seconds after the
-                window: iterations/s and the time feedd spent between two
-                calls (the loop's work per iteration; strace adds its own stop
-                to each call, so this over-states the work)
+                --json has one ("n/a" otherwise), and with --loop-trace S
+                feedd's syscalls traced by perf for S seconds after the
+                window: iterations/s and the time from one waiting
+                io_uring_enter's return to the next (the loop's work per
+                iteration, loop_trace())
 Everything started is stopped at the end of each size; feedd must exit 0 on
 SIGTERM. Exit status: 0, or 1 when a size did not come up or a process failed.
 
@@ -220,32 +220,93 @@ def loop_from_top(doc):
     return {"path": found[0][0], "key": found[0][1], "p99": found[0][2]} if found else None
 
 
+IO_URING_ENTER = 426   # x86_64 and every other architecture of the unified table
+SYS_LINE = re.compile(r"^\s*(\d+\.\d+):\s+raw_syscalls:sys_(enter|exit):\s+NR (\d+) "
+                      r"(?:\(\w+, \w+, (\w+),|= )")
+SWITCH_LINE = re.compile(r"^\s*(\d+\.\d+):\s+sched:sched_switch:.*\bprev_pid=(\d+) .*"
+                         r"\bnext_pid=(\d+) ")
+
+
+def trace_parse(text, pid):
+    """Waiting io_uring_enter calls [(enter, exit)] and off-CPU spans
+    [(out, in)] of pid, from perf script's lines in time order."""
+    waits, offcpu, pending, out_at = [], [], None, None
+    for line in text.splitlines():
+        m = SYS_LINE.match(line)
+        if m and int(m.group(3)) == IO_URING_ENTER:
+            t = float(m.group(1))
+            if m.group(2) == "enter":
+                pending = t if int(m.group(4), 16) >= 1 else None
+            elif pending is not None:
+                waits.append((pending, t))
+                pending = None
+            continue
+        m = SWITCH_LINE.match(line)
+        if m:
+            t = float(m.group(1))
+            if int(m.group(2)) == pid:
+                out_at = t
+            elif int(m.group(3)) == pid and out_at is not None:
+                offcpu.append((out_at, t))
+                out_at = None
+    return waits, offcpu
+
+
+def off_cpu_within(offcpu, a, b, j):
+    """Time off CPU inside [a, b]; offcpu sorted, j the first span that may
+    overlap (returned advanced for the next, later interval)."""
+    while j < len(offcpu) and offcpu[j][1] <= a:
+        j += 1
+    off, k = 0.0, j
+    while k < len(offcpu) and offcpu[k][0] < b:
+        off += min(b, offcpu[k][1]) - max(a, offcpu[k][0])
+        k += 1
+    return off, j
+
+
 def loop_trace(a, pid, seconds, bus):
-    """strace of io_uring_enter for `seconds`: iterations/s, work between calls."""
-    out = os.path.join(a.tmp, f"strace-{pid}.txt")
+    """The loop's iterations from the kernel's tracepoints (perf record for
+    `seconds`: feedd's raw syscalls and its context switches). An iteration
+    ends in an io_uring_enter that waits (min_complete >= 1); its work is the
+    time from that call's return to the next waiting call: everything feedd
+    does per iteration, the submit-only calls and the futex wake included.
+    work_* is wall time (a preempted loop counts the time it waited for a
+    CPU), cpu_* the same minus the time feedd was switched out. No ptrace
+    stop: the cost is one tracepoint record per syscall and switch."""
+    out = os.path.join(a.tmp, f"perf-{pid}.data")
     seq0 = header_u64(bus, WRITE_SEQ_OFF)
-    p = subprocess.Popen(["strace", "-q", "-p", str(pid), "-e", "trace=io_uring_enter",
-                          "-ttt", "-T", "-o", out], stderr=subprocess.DEVNULL)
-    time.sleep(seconds)
-    p.send_signal(signal.SIGINT)
-    p.wait(timeout=30)
+    own = f"common_pid == {pid}"
+    r = subprocess.run(["perf", "record", "-q", "-a", "-e", "raw_syscalls:sys_enter",
+                        "--filter", own, "-e", "raw_syscalls:sys_exit", "--filter", own,
+                        "-e", "sched:sched_switch", "--filter",
+                        f"prev_pid == {pid} || next_pid == {pid}", "-o", out, "--", "sleep",
+                        str(seconds)], capture_output=True, text=True, timeout=seconds + 60)
     ticks = header_u64(bus, WRITE_SEQ_OFF) - seq0
-    calls = []
-    rx = re.compile(r"^(\d+\.\d+) io_uring_enter\(.*<(\d+\.\d+)>$")
-    with open(out) as f:
-        for line in f:
-            m = rx.match(line.strip())
-            if m:
-                calls.append((float(m.group(1)), float(m.group(2))))
-    if len(calls) < 3:
+    if r.returncode != 0:
+        log(f"perf record failed ({r.stderr.strip()[-200:]}): no loop trace")
         return None
-    work = sorted(calls[i + 1][0] - (calls[i][0] + calls[i][1]) for i in range(len(calls) - 1))
-    span = calls[-1][0] - calls[0][0]
-    return {"calls": len(calls), "iterations_per_s": round(len(calls) / span, 1),
-            "ticks_per_iteration": round(ticks / len(calls), 2),
-            "work_p50_us": round(pct(work, 0.5) * 1e6, 1),
-            "work_p99_us": round(pct(work, 0.99) * 1e6, 1),
-            "work_max_us": round(work[-1] * 1e6, 1)}
+    text = subprocess.run(["perf", "script", "-i", out, "-F", "time,event,trace"],
+                          capture_output=True, text=True, timeout=120).stdout
+    waits, offcpu = trace_parse(text, pid)
+    if len(waits) < 3:
+        return None
+    work, cpu, j = [], [], 0
+    for i in range(len(waits) - 1):
+        a_, b_ = waits[i][1], waits[i + 1][0]
+        off, j = off_cpu_within(offcpu, a_, b_, j)
+        work.append(b_ - a_)
+        cpu.append(b_ - a_ - off)
+    work.sort()
+    cpu.sort()
+    span = waits[-1][1] - waits[0][0]
+    us = (lambda v: round(v * 1e6, 1))
+    return {"tool": "perf raw_syscalls + sched_switch", "iterations": len(waits),
+            "iterations_per_s": round(len(waits) / span, 1),
+            "ticks_per_iteration": round(ticks / (len(waits) * seconds / span), 2),
+            "work_p50_us": us(pct(work, 0.5)), "work_p99_us": us(pct(work, 0.99)),
+            "work_max_us": us(work[-1]), "cpu_p50_us": us(pct(cpu, 0.5)),
+            "cpu_p99_us": us(pct(cpu, 0.99)), "cpu_max_us": us(cpu[-1]),
+            "preempted_iterations": sum(1 for w, c in zip(work, cpu) if w - c > 1e-6)}
 
 
 def start_consumer(a, bus, seconds):
@@ -331,7 +392,7 @@ def print_table(a, runs):
           f"(Python consumer)")
     print(f"{'sessions':>8} {'sims':>4} {'live_s':>6} {'ticks/s':>8} {'RSS_MB':>7} "
           f"{'HWM_MB':>7} {'fds':>5} {'cpu_ns/tick':>11} {'cpu%':>5} {'lat_p50':>8} "
-          f"{'lat_p99':>8} {'loop_p99':>8} {'iter/s':>7} {'work_p99':>8}")
+          f"{'lat_p99':>8} {'loop_p99':>8} {'iter/s':>7} {'work_p99':>8} {'cpu_p99':>8}")
     for r in runs:
         c = r.get("consumer") or {}
         lh = r.get("loop_health") or {}
@@ -342,10 +403,12 @@ def print_table(a, runs):
               f"{fmt(r.get('cpu_ns_per_tick'), 1, 0):>11} "
               f"{fmt(r.get('cpu_fraction'), 0.01):>5} {fmt(c.get('p50_us')):>8} "
               f"{fmt(c.get('p99_us')):>8} {fmt(lh.get('p99')):>8} "
-              f"{fmt(lt.get('iterations_per_s'), 1, 0):>7} {fmt(lt.get('work_p99_us')):>8}"
+              f"{fmt(lt.get('iterations_per_s'), 1, 0):>7} {fmt(lt.get('work_p99_us')):>8} "
+              f"{fmt(lt.get('cpu_p99_us')):>8}"
               + ("" if r["ok"] else "  FAILED"))
     print("latency in µs; loop_p99 from the health region (n/a: feedd records none); iter/s "
-          "and work_p99 (µs between two io_uring_enter calls) from strace (--loop-trace)")
+          "and work_p99 (µs from a waiting io_uring_enter's return to the next; cpu_p99: "
+          "minus time switched out) from perf (--loop-trace)")
 
 
 def main():
@@ -355,7 +418,8 @@ def main():
     ap.add_argument("--sessions", default="1,10,100,1000")
     ap.add_argument("--rate", type=int, default=10000, help="ticks/s, all sessions together")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds measured per size")
-    ap.add_argument("--loop-trace", type=float, default=0.0, help="strace seconds (0: none)")
+    ap.add_argument("--loop-trace", type=float, default=0.0,
+                    help="seconds of perf syscall trace after each window (0: none)")
     ap.add_argument("--connect-rate", type=int, default=500, help="feedd connect_rate (/s)")
     ap.add_argument("--plain", action="store_true", help="ws:// instead of wss://")
     ap.add_argument("--json", action="store_true")
