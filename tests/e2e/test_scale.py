@@ -21,6 +21,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as E  # noqa: E402
@@ -52,7 +53,6 @@ def live_count(feedd):
 
 
 def wait_live(feedd, timeout):
-    import time
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if live_count(feedd) == N:

@@ -276,11 +276,16 @@ def loop_trace(a, pid, seconds, bus):
     out = os.path.join(a.tmp, f"perf-{pid}.data")
     seq0 = header_u64(bus, WRITE_SEQ_OFF)
     own = f"common_pid == {pid}"
-    r = subprocess.run(["perf", "record", "-q", "-a", "-e", "raw_syscalls:sys_enter",
-                        "--filter", own, "-e", "raw_syscalls:sys_exit", "--filter", own,
-                        "-e", "sched:sched_switch", "--filter",
-                        f"prev_pid == {pid} || next_pid == {pid}", "-o", out, "--", "sleep",
-                        str(seconds)], capture_output=True, text=True, timeout=seconds + 60)
+    try:
+        r = subprocess.run(["perf", "record", "-q", "-a", "-e", "raw_syscalls:sys_enter",
+                            "--filter", own, "-e", "raw_syscalls:sys_exit", "--filter", own,
+                            "-e", "sched:sched_switch", "--filter",
+                            f"prev_pid == {pid} || next_pid == {pid}", "-o", out, "--",
+                            "sleep", str(seconds)],
+                           capture_output=True, text=True, timeout=seconds + 60)
+    except OSError as e:
+        log(f"perf: {e}: no loop trace (Debian: linux-perf)")
+        return None
     ticks = header_u64(bus, WRITE_SEQ_OFF) - seq0
     if r.returncode != 0:
         log(f"perf record failed ({r.stderr.strip()[-200:]}): no loop trace")
