@@ -115,7 +115,7 @@ class Run:
         scheme = "ws" if self.a.plain else "wss"
         for i in range(self.n):
             port = self.ports[i % len(self.ports)]
-            lines.append(f"[session s{i:04d}]\nurl = {scheme}://127.0.0.1:{port}/ws\n"
+            lines.append(f"[session s{i:04d}]\nurl = {scheme}://{self.a.host}:{port}/ws\n"
                          f"symbols = X{i:04d}-USDT\n")
         path = os.path.join(self.d, f"scale-{self.n}.ini")
         with open(path, "w") as f:
@@ -427,6 +427,8 @@ def main():
                     help="seconds of perf syscall trace after each window (0: none)")
     ap.add_argument("--connect-rate", type=int, default=500, help="feedd connect_rate (/s)")
     ap.add_argument("--plain", action="store_true", help="ws:// instead of wss://")
+    ap.add_argument("--host", default="127.0.0.1",
+                    help="the URLs' host: a name makes every session resolve it at start")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if a.consume:
