@@ -23,6 +23,8 @@ duration:
                 iteration, loop_trace())
 Everything started is stopped at the end of each size; feedd must exit 0 on
 SIGTERM. Exit status: 0, or 1 when a size did not come up or a process failed.
+Options of this script only (not mdbus-bench's): --plain (ws://, no TLS),
+--host NAME (URLs by name: every session resolves it), --connect-rate R.
 
 The internal form `scale.py --consume BUS SECONDS` is the consumer.
 """
