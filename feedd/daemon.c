@@ -72,8 +72,10 @@ static int daemon_init_loop(struct feed_daemon *d)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
-	/* Room for ~4 ops per connection plus DNS polls, cancels and the timer. */
-	while (entries < 8u * conns + 32u && entries < 4096)
+	/* Room for ~4 ops per connection plus DNS polls, cancels and the timer,
+	 * twice: the completion queue is sized to it (1,000 sessions: 8192 CQ
+	 * entries, 4096 SQ), up to the kernel's largest CQ. */
+	while (entries < 8u * conns + 32u && entries < 65536)
 		entries *= 2;
 	memset(&o, 0, sizeof(o));
 	o.entries = entries;

@@ -40,6 +40,7 @@ static const unsigned loop_ladder_sqpoll[] = {
  * retried without the CPU (SQ_AFF refused). Returns 0 or -errno. */
 static int loop_try_setup(struct feed_loop *l, const struct feed_loop_opts *o, unsigned flags)
 {
+	unsigned sq = o->entries < FEED_LOOP_SQ_MAX ? o->entries : FEED_LOOP_SQ_MAX;
 	struct io_uring_params p;
 	int rc, aff = (flags & IORING_SETUP_SQPOLL) && o->cpu >= 0 &&
 		      !(o->deny & IORING_SETUP_SQ_AFF);
@@ -53,7 +54,14 @@ static int loop_try_setup(struct feed_loop *l, const struct feed_loop_opts *o, u
 			p.flags |= IORING_SETUP_SQ_AFF;
 			p.sq_thread_cpu = (unsigned)o->cpu;
 		}
-		rc = io_uring_queue_init_params(o->entries, &l->ring, &p);
+		/* The completion queue holds every op in flight (entries), so
+		 * none waits in the kernel's overflow list; the submission queue
+		 * need not (feed_loop_sqe submits when it is full). */
+		if (o->entries > 2 * sq) {
+			p.flags |= IORING_SETUP_CQSIZE;
+			p.cq_entries = o->entries;
+		}
+		rc = io_uring_queue_init_params(sq, &l->ring, &p);
 		if (rc == 0) {
 			l->setup = p.flags;
 			return 0;

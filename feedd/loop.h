@@ -124,10 +124,16 @@ struct feed_loop {
 int64_t feed_now_ns(void);
 int64_t feed_wall_ns(void);
 
-/* Creates the ring (entries SQEs) and, if sigs is non-NULL, blocks those
- * signals in the calling thread and opens a signalfd for them.
- * Returns 0 or -errno (nothing left open on error). The defaults of
- * feed_loop_init_opts: no pin, no SQPOLL, idle = sleep. */
+/* Submission queue entries at most; the completion queue may be larger. */
+#define FEED_LOOP_SQ_MAX 4096u
+
+/* Creates the ring and, if sigs is non-NULL, blocks those signals in the
+ * calling thread and opens a signalfd for them (the defaults of
+ * feed_loop_init_opts: no pin, no SQPOLL, idle = sleep). entries: the operations that
+ * may be in flight at once; the completion queue holds at least that many
+ * (2 x the SQ, or entries with IORING_SETUP_CQSIZE), the submission queue
+ * min(entries, FEED_LOOP_SQ_MAX). Returns 0 or -errno (nothing left open on
+ * error). */
 int feed_loop_init(struct feed_loop *l, unsigned entries, const sigset_t *sigs);
 
 /* Same with options. Pins first (-EINVAL for a CPU the thread may not use),

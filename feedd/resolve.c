@@ -194,14 +194,32 @@ static int feed_resolve_channel(struct feed_resolve *r)
 	return 0;
 }
 
+/* Destroys the channel once no lookup is outstanding and no c-ares call is
+ * on the stack (never from inside one of its callbacks). Its sockets close
+ * (sock_state_cb(0, 0) removes their polls first). */
+static void feed_resolve_release(struct feed_resolve *r)
+{
+	if (r->busy || r->active || !r->channel)
+		return;
+	ares_destroy(r->channel);
+	r->channel = NULL;
+}
+
 int feed_resolve_prepare(struct feed_resolve *r, const char *host)
 {
+	/* Once per process: a channel made and freed per session at start-up
+	 * leaves its 80 KB hole touched under the next session's buffers. */
+	static int checked;
 	struct sockaddr_storage ss;
 	socklen_t len;
+	int rc;
 
-	if (!host || feed_resolve_numeric(host, 0, &ss, &len) == 0)
+	if (checked || !host || feed_resolve_numeric(host, 0, &ss, &len) == 0)
 		return 0;
-	return feed_resolve_channel(r);
+	rc = feed_resolve_channel(r);
+	feed_resolve_release(r);
+	checked = rc == 0;
+	return rc;
 }
 
 int feed_resolve_start(struct feed_resolve *r, const char *host, uint16_t port)
@@ -226,7 +244,10 @@ int feed_resolve_start(struct feed_resolve *r, const char *host, uint16_t port)
 	r->port = port;
 	r->active = 1;
 	/* May call feed_resolve_answer before returning (hosts file). */
+	r->busy++;
 	ares_getaddrinfo(r->channel, host, NULL, &hints, feed_resolve_answer, r);
+	r->busy--;
+	feed_resolve_release(r);
 	return 0;
 }
 
@@ -235,8 +256,12 @@ void feed_resolve_cancel(struct feed_resolve *r)
 	if (!r->active)
 		return;
 	r->active = 0;
-	if (r->channel)
+	if (r->channel) {
+		r->busy++;
 		ares_cancel(r->channel); /* answers ARES_ECANCELLED, ignored */
+		r->busy--;
+	}
+	feed_resolve_release(r);
 }
 
 int64_t feed_resolve_deadline(struct feed_resolve *r, int64_t now_ns)
@@ -253,8 +278,12 @@ int64_t feed_resolve_deadline(struct feed_resolve *r, int64_t now_ns)
 
 void feed_resolve_on_timer(struct feed_resolve *r)
 {
-	if (r->channel)
-		ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	if (!r->channel)
+		return;
+	r->busy++;
+	ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	r->busy--;
+	feed_resolve_release(r);
 }
 
 void feed_resolve_on_poll(struct feed_resolve *r, uint64_t ud, int res)
@@ -274,10 +303,14 @@ void feed_resolve_on_poll(struct feed_resolve *r, uint64_t ud, int res)
 	fd = s->fd;
 	if (res < 0) /* e.g. -ECANCELED: let c-ares retry through its timeout */
 		res = POLLIN | POLLOUT;
-	if (r->channel)
+	if (r->channel) {
+		r->busy++;
 		ares_process_fd(r->channel,
 				(res & (POLLIN | POLLERR | POLLHUP)) ? fd : ARES_SOCKET_BAD,
 				(res & (POLLOUT | POLLERR | POLLHUP)) ? fd : ARES_SOCKET_BAD);
+		r->busy--;
+	}
+	feed_resolve_release(r); /* answered: its sockets close, s->fd = -1 */
 	/* Still wanted (same socket): watch it again. */
 	if (s->fd == fd)
 		feed_resolve_arm(r, i);

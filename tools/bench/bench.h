@@ -238,5 +238,6 @@ int bench_noise_main(int argc, char **argv);
 int bench_thru_main(int argc, char **argv);
 int bench_python_main(int argc, char **argv);
 int bench_e2e_main(int argc, char **argv);
+int bench_scale_main(int argc, char **argv);
 
 #endif /* BENCH_H */

@@ -35,6 +35,7 @@ static void bench_lat_usage(FILE *f)
 	      "       mdbus-bench python [options]     the Python module's read rates and latency\n"
 	      "       mdbus-bench e2e [options]        exchange -> feedd -> consumer vs Python, C "
 	      "clients\n"
+	      "       mdbus-bench scale [options]      feedd with 1..1000 sessions on one thread\n"
 	      "Latency = CLOCK_MONOTONIC at read - CLOCK_MONOTONIC stamped in the tick right "
 	      "before publish.\n"
 	      "options:\n"
@@ -207,6 +208,8 @@ int main(int argc, char **argv)
 		return bench_e2e_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "python") == 0)
 		return bench_python_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "scale") == 0)
+		return bench_scale_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "throughput") == 0 || strcmp(cmd, "--throughput") == 0)
 		return bench_thru_main(argc - 1, argv + 1);
 	const struct tools_opt opts[] = {

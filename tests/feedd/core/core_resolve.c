@@ -129,6 +129,8 @@ int main(void)
 	}
 	CHECK(a.ss.ss_family == AF_INET || a.ss.ss_family == AF_INET6);
 	CHECK(ntohs(((struct sockaddr_in *)&a.ss)->sin_port) == 8080);
+	CHECK(r.channel == NULL); /* released with its lookup (~80 KB each) */
+	CHECK(feed_resolve_prepare(&r, "localhost") == 0 && r.channel == NULL);
 
 	/* Cancelled lookup: never calls back, even if the ring runs on. */
 	memset(&a, 0, sizeof(a));
