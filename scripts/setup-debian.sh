@@ -17,6 +17,7 @@ PKGS=(
   python3-dev python3-numpy python3-mesonpy python3-pytest python3-pip  # import mdbus (python/)
   libmicrohttpd-dev prometheus  # mdbus-exporter; prometheus (server and promtool) for its tests
   scdoc man-db  # the man pages (docs/man) and their test's rendering check
+  linux-perf  # scripts/bench-wake.sh: syscall counts per feedd loop iteration
 )
 
 missing=()
