@@ -950,18 +950,18 @@ int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	rc = mdbus_reader_sleep(r, w0, timeout_ms);
-	if (rc == 1)
-		rc = mdbus_reader_ready(r, 1); /* the re-check found a tick or the end */
-	else if (rc == -ETIMEDOUT && timeout_ms != 0) {
+	if (rc == -ETIMEDOUT && timeout_ms != 0) {
 		/* Idle for a while: a syscall or two is free here. */
 		int frc = mdbus_reader_check_file(r);
 		if (frc == 0)
 			frc = mdbus_reader_check_writer(r, &r->ring[r->pos & r->mask], r->pos << 1);
 		return frc < 0 ? frc : rc;
-	} else if (rc == 0) {
-		/* Woken: report a state change if that is what woke us. */
-		rc = mdbus_reader_ready(r, 1);
 	}
+	if (rc == -ETIMEDOUT || rc == -EINTR)
+		return rc;
+	/* Woken, or the re-check after raising our bit found something:
+	 * report a state change if that is what it was. */
+	rc = mdbus_reader_ready(r, 1);
 	return rc < 0 ? rc : 0;
 }
 

@@ -272,7 +272,7 @@ int mdbus__rtab_audit(struct mdbus__rtab *t)
 		while (bits != 0) {
 			unsigned b = (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
-			off_t off = (off_t)MDBUS_RTAB_WAITER_LOCK_OFF + k * 64 + b;
+			off_t off = (off_t)MDBUS_RTAB_WAITER_LOCK_OFF + (off_t)(k * 64u + b);
 			/* A live waiter holds its byte: only a dead one's bit is
 			 * cleared, and nobody can raise it while we hold the lock. */
 			if (mdbus_rtab_lock(t->fd, F_OFD_SETLK, F_WRLCK, off, 1) < 0)

@@ -29,7 +29,7 @@ static _Atomic int stop;
 
 static void *reader_main(void *arg)
 {
-	int id = (int)(intptr_t)arg;
+	int id = *(const int *)arg;
 	mdbus_reader *r = th_reader(bus, MDBUS_START_OLDEST);
 	struct mdbus_tick t[64];
 	uint64_t missed = 0, total = 0;
@@ -107,8 +107,11 @@ int main(int argc, char **argv)
 	th_bus_name(bus, sizeof(bus), "wks");
 	mdbus_writer *w = th_writer(bus, 4096);
 	pthread_t th[READERS];
-	for (int i = 0; i < READERS; i++)
-		CHECK(pthread_create(&th[i], NULL, reader_main, (void *)(intptr_t)i) == 0);
+	static int ids[READERS];
+	for (int i = 0; i < READERS; i++) {
+		ids[i] = i;
+		CHECK(pthread_create(&th[i], NULL, reader_main, &ids[i]) == 0);
+	}
 	usleep(100 * 1000); /* the readers open the bus (START_OLDEST: nothing lost) */
 	uint64_t s = 12345, wakes = 0, skipped = 0;
 	for (uint64_t b = 1; b <= bursts; b++) {
