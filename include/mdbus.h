@@ -363,7 +363,9 @@ int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int
  * A reader that cannot use that map (no write access to the table, all
  * waiters taken, a writer that does not read it) sleeps in slices of at most
  * 2 ms and looks for a tick between them: it is still woken at once by any
- * wake the writer makes, and at most about 2 ms late otherwise. When a wait of timeout_ms > 0 times
+ * wake the writer makes, and at most about 2 ms late otherwise. A reader
+ * with its bit raised re-raises it and looks every second (a bit cleared by
+ * another process costs at most that). When a wait of timeout_ms > 0 times
  * out, the segment file and the writer are checked (a few syscalls, while idle only): -ESTALE if
  * the bus name no longer holds the file (unlinked or replaced without being marked REPLACED),
  * -EBADMSG if the file was truncated (see mdbus_reader_reattach), -EOWNERDEAD if the writer died

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -837,7 +838,7 @@ static int mdbus_reader_ready(struct mdbus_reader *r, int woken)
 }
 
 /* Our waiter map, if the writer of our segment reads it (watch_epoch is our
- * epoch); NULL: sleep in slices (mdbus_reader_poll). The waiter is claimed
+ * epoch); NULL: sleep in short slices (mdbus_reader_sleep). The waiter is claimed
  * at the first wait on each segment, at most once per segment (a reader
  * without write access to the table pays the attempt once). */
 static struct mdbus_rtab_header *mdbus_reader_waitmap(struct mdbus_reader *r)
@@ -894,46 +895,37 @@ static int64_t mdbus_reader_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sleeps without a waiter bit: slices of MDBUS_RTAB_POLL_MS on the futex (a
- * wake made for anybody ends them at once), a look at the ring between them.
- * 0 something to read or woken, -ETIMEDOUT, -EINTR. */
-static int mdbus_reader_poll(struct mdbus_reader *r, uint32_t w0, int timeout_ms)
-{
-	int64_t deadline = timeout_ms < 0 ? INT64_MAX : mdbus_reader_now_ms() + timeout_ms;
-	for (;;) {
-		int slice = MDBUS_RTAB_POLL_MS;
-		if (deadline != INT64_MAX) {
-			int64_t left = deadline - mdbus_reader_now_ms();
-			if (left <= 0)
-				return -ETIMEDOUT;
-			slice = left < slice ? (int)left : slice;
-		}
-		int rc = mdbus__futex_wait(&r->hdr->wake_seq, w0, slice);
-		if (rc != -ETIMEDOUT)
-			return rc;
-		if (mdbus_reader_ready(r, 0) != 0)
-			return 0;
-	}
-}
-
-/* One sleep on wake_seq (still w0 when we last looked): with our waiter bit
- * raised if we can, else in slices. 0 woken, -ETIMEDOUT, -EINTR; 1 the
- * re-check after raising the bit found something (no sleep). */
+/* Sleeps on wake_seq (still w0 when we last looked) until woken or
+ * timeout_ms (-1 forever, 0 a look only), in slices: each one raises our
+ * waiter bit if we can, re-checks the ring (the Dekker re-check, see
+ * mdbus_reader_arm), sleeps at most MDBUS_RTAB_ARMED_MS, and clears the bit.
+ * Without a usable map the slices are MDBUS_RTAB_POLL_MS (a wake made for
+ * anybody still ends them at once) and the ring is looked at between them.
+ * The armed slice bounds what a bit cleared by somebody else can cost.
+ * 0 woken, 1 something to read (no wake needed), -ETIMEDOUT, -EINTR. */
 static int mdbus_reader_sleep(struct mdbus_reader *r, uint32_t w0, int timeout_ms)
 {
 	if (timeout_ms == 0)
 		return mdbus__futex_wait(&r->hdr->wake_seq, w0, 0);
-	if (!mdbus_reader_arm(r))
-		return mdbus_reader_poll(r, w0, timeout_ms);
-	int rc = mdbus_reader_ready(r, 0);
-	/* The kernel sleeps only if wake_seq still equals w0, so a wake
-	 * issued after our load of it is never lost. */
-	if (rc == 0)
-		rc = mdbus__futex_wait(&r->hdr->wake_seq, w0, timeout_ms);
-	else
-		rc = 1;
-	mdbus_reader_disarm(r);
-	return rc;
+	int64_t deadline = timeout_ms < 0 ? INT64_MAX : mdbus_reader_now_ms() + timeout_ms;
+	for (;;) {
+		int64_t left = deadline == INT64_MAX ? INT_MAX : deadline - mdbus_reader_now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		int armed = mdbus_reader_arm(r);
+		int slice = armed ? MDBUS_RTAB_ARMED_MS : MDBUS_RTAB_POLL_MS;
+		slice = left < slice ? (int)left : slice;
+		int rc = armed ? mdbus_reader_ready(r, 0) : 0;
+		/* The kernel sleeps only if wake_seq still equals w0, so a wake
+		 * issued after our load of it is never lost. */
+		rc = rc != 0 ? 1 : mdbus__futex_wait(&r->hdr->wake_seq, w0, slice);
+		if (armed)
+			mdbus_reader_disarm(r);
+		if (rc != -ETIMEDOUT)
+			return rc;
+		if (mdbus_reader_ready(r, 0) != 0)
+			return 1;
+	}
 }
 
 int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
@@ -959,8 +951,8 @@ int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
 	}
 	if (rc == -ETIMEDOUT || rc == -EINTR)
 		return rc;
-	/* Woken, or the re-check after raising our bit found something:
-	 * report a state change if that is what it was. */
+	/* Woken, or a re-check found something: report a state change if
+	 * that is what it was. */
 	rc = mdbus_reader_ready(r, 1);
 	return rc < 0 ? rc : 0;
 }

@@ -74,7 +74,8 @@
  * found no usable table leaves watch_epoch alone and wakes on every batch;
  * a reader that cannot use the map (no write access, an old table, no free
  * waiter, watch_epoch not its segment's epoch) sleeps in bounded slices of
- * MDBUS_RTAB_POLL_MS and re-checks between them, so it is never stranded.
+ * MDBUS_RTAB_POLL_MS and re-checks between them, so it is never stranded;
+ * an armed waiter's slices are MDBUS_RTAB_ARMED_MS, for the same reason.
  *
  * Publication (per batch, never per tick): the reader stores read, missed,
  * laps, last_read_ns relaxed and the cursor last with release; a lister
@@ -105,6 +106,9 @@
 #define MDBUS_RTAB_SIZE (MDBUS_RTAB_WAITER_LOCK_OFF + MDBUS_RTAB_WAITERS)
 /* A waiter that cannot use the waiter map sleeps at most this long at once. */
 #define MDBUS_RTAB_POLL_MS 2
+/* One that can raises its bit again and re-checks at least this often (a
+ * bit cleared by another member of the group strands nobody for longer). */
+#define MDBUS_RTAB_ARMED_MS 1000
 /* The writer audits the set bits (a try-lock each) once per this many wakes. */
 #define MDBUS_RTAB_AUDIT_EVERY 4096u
 

@@ -4,7 +4,8 @@
  * no reader sleeps and wakes one that does (counted in mdbus_writer_stats); a
  * reader killed asleep leaves a bit that the writer's audit clears; a reader
  * that cannot use the map (a table the writer does not read, an older table)
- * still gets every tick; a state change wakes an armed reader.
+ * still gets every tick, and so does one whose bit somebody cleared; a state
+ * change wakes an armed reader.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -146,6 +147,19 @@ static void test_counts(void)
 	CHECK(wakes >= 2 && wakes <= 1 + MDBUS_RTAB_AUDIT_EVERY);
 	for (int i = 0; i < 10; i++)
 		pub_wake(w, 1);
+	mdbus_writer_stats(w, &st);
+	CHECK(st.wakes == wakes);
+
+	/* a bit cleared by somebody else (the table is group-writable): the
+	 * sleeper raises it again and re-checks within MDBUS_RTAB_ARMED_MS */
+	c = sleeper(bus, mdbus_writer_seq(w) + 1);
+	until_bits(h, 1);
+	for (unsigned k = 0; k < MDBUS_RTAB_WAITERS / 64; k++)
+		atomic_store(&h->waiters[k], 0);
+	int64_t t1 = th_now_ms();
+	pub_wake(w, 1); /* no bit: no wake */
+	reap_ok(c);
+	CHECK(th_now_ms() - t1 < 20 * MDBUS_RTAB_ARMED_MS);
 	mdbus_writer_stats(w, &st);
 	CHECK(st.wakes == wakes);
 
