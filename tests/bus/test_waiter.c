@@ -159,7 +159,7 @@ static void test_counts(void)
 	int64_t t1 = th_now_ms();
 	pub_wake(w, 1); /* no bit: no wake */
 	reap_ok(c);
-	CHECK(th_now_ms() - t1 < 20 * MDBUS_RTAB_ARMED_MS);
+	CHECK(th_now_ms() - t1 < (int64_t)20 * MDBUS_RTAB_ARMED_MS);
 	mdbus_writer_stats(w, &st);
 	CHECK(st.wakes == wakes);
 
