@@ -254,10 +254,24 @@ int mdbus_writer_publish(mdbus_writer *w, const struct mdbus_tick *t, uint64_t *
 /* Publishes n ticks; returns n or -EINVAL (nothing published). */
 int mdbus_writer_publish_batch(mdbus_writer *w, const struct mdbus_tick *t, size_t n);
 
-/* Wakes readers blocked in mdbus_reader_wait(). At most one futex syscall,
- * and none if nothing was published since the previous call: call it once per
- * batch (e.g. once per event-loop iteration), never per tick. */
+/* Wakes readers blocked in mdbus_reader_wait(). Call it once per batch (e.g.
+ * once per event-loop iteration), never per tick. Nothing if nothing was
+ * published since the previous call; else a memory fence and a look at the
+ * waiter map in the bus's reader table (/dev/shm/mdbus-NAME.readers), where
+ * a reader about to sleep raises its bit; the futex syscall (about 1 us) only
+ * when a bit is set. A writer that could not map that table wakes on every
+ * batch (mdbus_writer_stats: waiter_map 0). */
 void mdbus_writer_wake(mdbus_writer *w);
+
+/* What mdbus_writer_wake did (counters since mdbus_writer_open). */
+struct mdbus_writer_stats {
+	uint64_t wakes;		   /* futex wake syscalls made */
+	uint64_t wakes_skipped;	   /* calls after new ticks with no reader asleep: no syscall */
+	uint64_t waiters_repaired; /* bits of readers that died asleep, cleared */
+	uint32_t waiter_map;	   /* 1: the waiter map is read; 0: every batch wakes */
+	uint32_t reserved;
+};
+void mdbus_writer_stats(const mdbus_writer *w, struct mdbus_writer_stats *out);
 
 /* Sets the writer state in the header and wakes blocked readers (a syscall:
  * not for the hot path). mdbus_writer_open leaves RUNNING; a writer may show
@@ -342,13 +356,21 @@ int mdbus_reader_read(mdbus_reader *r, struct mdbus_tick *t, uint64_t *seqs, int
 /* Blocks until a tick may be available, the writer state changes, or
  * timeout_ms passes (-1 = forever). Returns 0 (data may be ready), -ETIMEDOUT,
  * -EINTR, -ESTALE, -ESHUTDOWN or -EOWNERDEAD. Uses a futex on the shared
- * mapping. When a wait of timeout_ms > 0 times out, the segment file and the
- * writer are checked (a few syscalls, while idle only): -ESTALE if the bus
- * name no longer holds the file (unlinked or replaced without being marked
- * REPLACED), -EBADMSG if the file was truncated (see mdbus_reader_reattach),
- * -EOWNERDEAD if the writer died (its name lock is free) and everything it
- * published was read. After -ESTALE, -ESHUTDOWN or -EOWNERDEAD every wait
- * returns at once: call mdbus_reader_follow. */
+ * mapping. Before sleeping the reader raises its bit in the waiter map of the
+ * bus's reader table (its waiter, one of 256, is claimed at the first wait
+ * and held until mdbus_reader_close; one more descriptor), so that the
+ * writer's mdbus_writer_wake makes its syscall only while somebody sleeps.
+ * A reader that cannot use that map (no write access to the table, all
+ * waiters taken, a writer that does not read it) sleeps in slices of at most
+ * 2 ms and looks for a tick between them: it is still woken at once by any
+ * wake the writer makes, and at most about 2 ms late otherwise. A reader
+ * with its bit raised re-raises it and looks every second (a bit cleared by
+ * another process costs at most that). When a wait of timeout_ms > 0 times
+ * out, the segment file and the writer are checked (a few syscalls, while idle only): -ESTALE if
+ * the bus name no longer holds the file (unlinked or replaced without being marked REPLACED),
+ * -EBADMSG if the file was truncated (see mdbus_reader_reattach), -EOWNERDEAD if the writer died
+ * (its name lock is free) and everything it published was read. After -ESTALE, -ESHUTDOWN or
+ * -EOWNERDEAD every wait returns at once: call mdbus_reader_follow. */
 int mdbus_reader_wait(mdbus_reader *r, int timeout_ms);
 
 /* Re-opens the bus once, without waiting, starting at the oldest tick of

@@ -90,8 +90,19 @@ int mdbus__rtab_create(const char *bus, gid_t group);
 void mdbus__rtab_unlink(const char *bus);
 /* Claims a free (or dead reader's) slot: 0, -ENOSPC full, or -errno. */
 int mdbus__rtab_claim(const char *bus, const char *name, uint64_t epoch, struct mdbus__rtab *t);
-/* Frees the slot and closes the table (no-op if t holds none). */
+/* Frees the slot or waiter and closes the table (no-op if t holds none). */
 void mdbus__rtab_release(struct mdbus__rtab *t);
+/* The writer's side of the waiter map (readers_layout.h): creates or maps
+ * the table (rebuilding one of an older version: the caller holds the name
+ * lock), stores epoch as watch_epoch and keeps the mapping in t (slot NULL).
+ * 0 or -errno: the writer then wakes on every batch. */
+int mdbus__rtab_watch(const char *bus, gid_t group, uint64_t epoch, struct mdbus__rtab *t);
+/* Clears the bits of waiters nobody holds any more (died asleep): one
+ * try-lock per set bit. Returns how many were cleared. */
+int mdbus__rtab_audit(struct mdbus__rtab *t);
+/* A reader's waiter: locks a free waiter byte (t->index), clearing a bit a
+ * dead owner left. 0, -ENOSPC (all taken) or -errno (no write access...). */
+int mdbus__rtab_waiter_claim(const char *bus, struct mdbus__rtab *t);
 /* The published part of a slot (epoch, cursor, counters) into e, with the
  * lister's orderings; and the slot a reader publishes to (NULL if none).
  * Test hooks too: the ThreadSanitizer test runs both on one address. */

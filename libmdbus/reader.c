@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,8 @@ struct mdbus_reader {
 	dev_t refused_dev;	 /* it waits for another one rather than report it */
 	ino_t refused_ino;	 /* again (a caller's retry loop would spin) */
 	struct mdbus__rtab rtab; /* the reader table, while registered */
+	struct mdbus__rtab wtab; /* our waiter in the table's waiter map, or map NULL */
+	uint64_t wtab_epoch;	 /* the segment the waiter was last looked for */
 };
 
 static inline void mdbus_cpu_relax(void)
@@ -267,6 +270,7 @@ int mdbus_reader_open(mdbus_reader **out, const struct mdbus_reader_opts *opts)
 	r->lock_fd = -1;
 	r->seg_fd = -1;
 	r->rtab.fd = -1;
+	r->wtab.fd = -1;
 	r->flags = opts->flags;
 	if (opts->errbuf && opts->errlen)
 		opts->errbuf[0] = '\0';
@@ -302,6 +306,7 @@ int mdbus__reader_attach_mem(mdbus_reader **out, const void *base, size_t size, 
 	r->lock_fd = -1;
 	r->seg_fd = -1;
 	r->rtab.fd = -1;
+	r->wtab.fd = -1;
 	mdbus_reader_setup(r, base, size);
 	if (bus != NULL) {
 		char path[MDBUS__PATH_MAX], lock_path[MDBUS__PATH_MAX];
@@ -405,6 +410,7 @@ void mdbus_reader_close(mdbus_reader *r)
 	if (r == NULL)
 		return;
 	mdbus__rtab_release(&r->rtab);
+	mdbus__rtab_release(&r->wtab);
 	mdbus_reader_unmap(r);
 	free(r);
 }
@@ -422,6 +428,8 @@ static void mdbus_reader_adopt(struct mdbus_reader *r, struct mdbus_reader *n)
 	n->refused_ino = r->refused_ino;
 	n->rtab = r->rtab;
 	n->rslot = r->rslot;
+	n->wtab = r->wtab;
+	n->wtab_epoch = r->wtab_epoch;
 	*r = *n;
 	mdbus_reader_set_start(r, MDBUS_START_OLDEST);
 	if (r->rslot != NULL)
@@ -807,6 +815,119 @@ static int mdbus_reader_check_writer(struct mdbus_reader *r, const struct mdbus_
 	return -EOWNERDEAD;
 }
 
+/* Anything at r->pos? 1: a tick, a lap or a torn tick for next() to report
+ * (a tick being written counts only if its writer is dead, or after a
+ * wake-up); 0: nothing, sleep; -ESHUTDOWN/-ESTALE: the segment ended. */
+static int mdbus_reader_ready(struct mdbus_reader *r, int woken)
+{
+	const struct mdbus_slot *s = &r->ring[r->pos & r->mask];
+	uint64_t want = r->pos << 1;
+	uint64_t sq = atomic_load_explicit(&s->seq, memory_order_acquire);
+	if (sq == (want | 1u)) {
+		/* Being written: not data yet. A live writer wakes us when it
+		 * finishes; a dead one never will, so let next() report the
+		 * torn tick. (A syscall, but we are about to sleep.) */
+		return woken || mdbus_reader_writer_alive(r) != 1;
+	}
+	if (sq >= want)
+		return 1;
+	int rc = mdbus_reader_idle(r, s, want);
+	if (rc < 0)
+		return rc;
+	return rc == 1 || woken;
+}
+
+/* Our waiter map, if the writer of our segment reads it (watch_epoch is our
+ * epoch); NULL: sleep in short slices (mdbus_reader_sleep). The waiter is claimed
+ * at the first wait on each segment, at most once per segment (a reader
+ * without write access to the table pays the attempt once). */
+static struct mdbus_rtab_header *mdbus_reader_waitmap(struct mdbus_reader *r)
+{
+	struct mdbus_rtab_header *h = r->wtab.map;
+	if (r->wtab_epoch != r->epoch) {
+		r->wtab_epoch = r->epoch;
+		/* A new writer may have rebuilt the table (an older version):
+		 * ours then is not the one it reads. */
+		if (h != NULL &&
+		    atomic_load_explicit(&h->watch_epoch, memory_order_relaxed) != r->epoch)
+			mdbus__rtab_release(&r->wtab);
+		if (r->wtab.map == NULL && r->bus[0] != '\0')
+			(void)mdbus__rtab_waiter_claim(r->bus, &r->wtab);
+		h = r->wtab.map;
+	}
+	if (h == NULL || atomic_load_explicit(&h->watch_epoch, memory_order_relaxed) != r->epoch)
+		return NULL;
+	return h;
+}
+
+/* Raises our waiter bit: 1 raised, 0 no usable map. The reader's half of the
+ * Dekker pairing (readers_layout.h): the seq_cst RMW, then a seq_cst fence
+ * that orders it before the re-check of the ring (mdbus_reader_ready) and
+ * pairs with the writer's fence in mdbus_writer_waiters: either the writer
+ * sees our bit and wakes us, or our re-check sees its tick. Under TSan (no
+ * fences, seqlock.h) the RMW alone pairs with the writer's acq_rel RMWs. */
+static int mdbus_reader_arm(struct mdbus_reader *r)
+{
+	struct mdbus_rtab_header *h = mdbus_reader_waitmap(r);
+	if (h == NULL)
+		return 0;
+	unsigned i = r->wtab.index;
+	atomic_fetch_or_explicit(&h->waiters[i / 64], 1ull << (i % 64), memory_order_seq_cst);
+#if !defined(__SANITIZE_THREAD__)
+	atomic_thread_fence(memory_order_seq_cst);
+#endif
+	return 1;
+}
+
+/* Awake again: the writer may skip its wakes. Relaxed: a late clear only
+ * costs the writer one wake. */
+static void mdbus_reader_disarm(struct mdbus_reader *r)
+{
+	struct mdbus_rtab_header *h = r->wtab.map;
+	unsigned i = r->wtab.index;
+	atomic_fetch_and_explicit(&h->waiters[i / 64], ~(1ull << (i % 64)), memory_order_relaxed);
+}
+
+static int64_t mdbus_reader_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps on wake_seq (still w0 when we last looked) until woken or
+ * timeout_ms (-1 forever, 0 a look only), in slices: each one raises our
+ * waiter bit if we can, re-checks the ring (the Dekker re-check, see
+ * mdbus_reader_arm), sleeps at most MDBUS_RTAB_ARMED_MS, and clears the bit.
+ * Without a usable map the slices are MDBUS_RTAB_POLL_MS (a wake made for
+ * anybody still ends them at once) and the ring is looked at between them.
+ * The armed slice bounds what a bit cleared by somebody else can cost.
+ * 0 woken, 1 something to read (no wake needed), -ETIMEDOUT, -EINTR. */
+static int mdbus_reader_sleep(struct mdbus_reader *r, uint32_t w0, int timeout_ms)
+{
+	if (timeout_ms == 0)
+		return mdbus__futex_wait(&r->hdr->wake_seq, w0, 0);
+	int64_t deadline = timeout_ms < 0 ? INT64_MAX : mdbus_reader_now_ms() + timeout_ms;
+	for (;;) {
+		int64_t left = deadline == INT64_MAX ? INT_MAX : deadline - mdbus_reader_now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		int armed = mdbus_reader_arm(r);
+		int slice = armed ? MDBUS_RTAB_ARMED_MS : MDBUS_RTAB_POLL_MS;
+		slice = left < slice ? (int)left : slice;
+		int rc = armed ? mdbus_reader_ready(r, 0) : 0;
+		/* The kernel sleeps only if wake_seq still equals w0, so a wake
+		 * issued after our load of it is never lost. */
+		rc = rc != 0 ? 1 : mdbus__futex_wait(&r->hdr->wake_seq, w0, slice);
+		if (armed)
+			mdbus_reader_disarm(r);
+		if (rc != -ETIMEDOUT)
+			return rc;
+		if (mdbus_reader_ready(r, 0) != 0)
+			return 1;
+	}
+}
+
 int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
 {
 	/* Acquire: pairs with the release fetch_add in mdbus_writer_wake; a
@@ -817,40 +938,23 @@ int mdbus_reader_wait(mdbus_reader *r, int timeout_ms)
 	if (r->pending != 0)
 		return 0;
 	mdbus_reader_publish(r); /* about to sleep: the table sees where we are */
-	for (int pass = 0; pass < 2; pass++) {
-		const struct mdbus_slot *s = &r->ring[r->pos & r->mask];
-		uint64_t want = r->pos << 1;
-		uint64_t sq = atomic_load_explicit(&s->seq, memory_order_acquire);
-		if (sq == (want | 1u)) {
-			/* Being written: not data yet. A live writer wakes us when
-			 * it finishes; a dead one never will, so let next() report
-			 * the torn tick. (A syscall, but we are about to sleep.) */
-			if (mdbus_reader_writer_alive(r) != 1 || pass == 1)
-				return 0;
-		} else if (sq >= want) {
-			return 0; /* a tick, or a lap, is there */
-		} else {
-			int rc = mdbus_reader_idle(r, s, want);
-			if (rc < 0)
-				return rc;
-			if (rc == 1 || pass == 1)
-				return 0;
-		}
-		/* The kernel sleeps only if wake_seq still equals w0, so a wake
-		 * issued after our load is never lost. */
-		int rc = mdbus__futex_wait(&r->hdr->wake_seq, w0, timeout_ms);
-		if (rc == -ETIMEDOUT && timeout_ms != 0) {
-			/* Idle for a while: a syscall or two is free here. */
-			int frc = mdbus_reader_check_file(r);
-			if (frc == 0)
-				frc = mdbus_reader_check_writer(r, s, want);
-			return frc < 0 ? frc : rc;
-		}
-		if (rc == -ETIMEDOUT || rc == -EINTR)
-			return rc;
-		/* Woken: report a state change if that is what woke us. */
+	int rc = mdbus_reader_ready(r, 0);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	rc = mdbus_reader_sleep(r, w0, timeout_ms);
+	if (rc == -ETIMEDOUT && timeout_ms != 0) {
+		/* Idle for a while: a syscall or two is free here. */
+		int frc = mdbus_reader_check_file(r);
+		if (frc == 0)
+			frc = mdbus_reader_check_writer(r, &r->ring[r->pos & r->mask], r->pos << 1);
+		return frc < 0 ? frc : rc;
 	}
-	return 0;
+	if (rc == -ETIMEDOUT || rc == -EINTR)
+		return rc;
+	/* Woken, or a re-check found something: report a state change if
+	 * that is what it was. */
+	rc = mdbus_reader_ready(r, 1);
+	return rc < 0 ? rc : 0;
 }
 
 int mdbus_reader_instrument(mdbus_reader *r, uint32_t id, struct mdbus_instrument *out)

@@ -2,8 +2,10 @@
 /*
  * readers.c: the reader table (/dev/shm/mdbus-NAME.readers, byte map in
  * readers_layout.h): creating it, claiming and releasing a slot, listing
- * the live readers with their lag. The per-batch publish of a reader's
- * cursor lives in reader.c, next to the read loops.
+ * the live readers with their lag, and the waiter map's slow paths (the
+ * writer's watch and audit, a reader's waiter claim). The per-batch publish
+ * of a reader's cursor lives in reader.c, next to the read loops; raising
+ * and reading the waiter bits live in reader.c and writer.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +45,8 @@ static int mdbus_rtab_valid(const struct mdbus_rtab_header *h, uint64_t size)
 		return -EAGAIN;
 	if (h->version != MDBUS_RTAB_VERSION || h->slot_count != MDBUS_RTAB_SLOTS ||
 	    h->slot_size != MDBUS_RTAB_SLOT_SIZE || h->header_size != MDBUS_RTAB_HEADER_SIZE ||
-	    size < MDBUS_RTAB_SIZE)
+	    h->waiter_count != MDBUS_RTAB_WAITERS ||
+	    h->waiter_lock_off != MDBUS_RTAB_WAITER_LOCK_OFF || size < MDBUS_RTAB_SIZE)
 		return -EPROTONOSUPPORT;
 	return 0;
 }
@@ -56,7 +59,9 @@ static int mdbus_rtab_build(int fd)
 	struct mdbus_rtab_header h = {.version = MDBUS_RTAB_VERSION,
 				      .slot_count = MDBUS_RTAB_SLOTS,
 				      .slot_size = MDBUS_RTAB_SLOT_SIZE,
-				      .header_size = MDBUS_RTAB_HEADER_SIZE};
+				      .header_size = MDBUS_RTAB_HEADER_SIZE,
+				      .waiter_count = MDBUS_RTAB_WAITERS,
+				      .waiter_lock_off = MDBUS_RTAB_WAITER_LOCK_OFF};
 	const size_t rest = sizeof(h) - sizeof(uint64_t);
 	struct stat st;
 	uint64_t magic = 0;
@@ -219,15 +224,91 @@ int mdbus__rtab_claim(const char *bus, const char *name, uint64_t epoch, struct 
 
 void mdbus__rtab_release(struct mdbus__rtab *t)
 {
-	if (t->slot == NULL)
+	if (t->map == NULL)
 		return;
 	/* Release: the slot reads as free before the lock lets another in. */
-	atomic_store_explicit(&t->slot->pid, 0, memory_order_release);
+	if (t->slot != NULL)
+		atomic_store_explicit(&t->slot->pid, 0, memory_order_release);
 	munmap(t->map, MDBUS_RTAB_SIZE);
-	close(t->fd); /* drops the OFD lock */
+	close(t->fd); /* drops the OFD locks (slot or waiter byte) */
 	t->slot = NULL;
 	t->map = NULL;
 	t->fd = -1;
+}
+
+int mdbus__rtab_watch(const char *bus, gid_t group, uint64_t epoch, struct mdbus__rtab *t)
+{
+	struct mdbus_rtab_header *map = NULL;
+	int rc = mdbus__rtab_create(bus, group);
+	if (rc == 0 || rc == -EPROTONOSUPPORT)
+		rc = mdbus_rtab_map(bus, &t->fd, &map);
+	if (rc == -EPROTONOSUPPORT) {
+		/* An older table: we hold the bus's name lock, so the files of
+		 * the name are ours to rebuild. Readers still registered in
+		 * the old inode keep their mapping of it. */
+		mdbus__rtab_unlink(bus);
+		rc = mdbus__rtab_create(bus, group);
+		if (rc == 0)
+			rc = mdbus_rtab_map(bus, &t->fd, &map);
+	}
+	if (rc < 0)
+		return rc;
+	/* Release: a reader that sees our epoch (it compares the value only)
+	 * finds the table's header complete; the waiter bits it raises from
+	 * then on are read by mdbus_writer_wake. */
+	atomic_store_explicit(&map->watch_epoch, epoch, memory_order_release);
+	t->map = map;
+	t->slot = NULL;
+	t->index = 0;
+	return 0;
+}
+
+int mdbus__rtab_audit(struct mdbus__rtab *t)
+{
+	struct mdbus_rtab_header *h = t->map;
+	int cleared = 0;
+	for (unsigned k = 0; k < MDBUS_RTAB_WAITERS / 64; k++) {
+		uint64_t bits = atomic_load_explicit(&h->waiters[k], memory_order_relaxed);
+		while (bits != 0) {
+			unsigned b = (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			off_t off = (off_t)MDBUS_RTAB_WAITER_LOCK_OFF + (off_t)(k * 64u + b);
+			/* A live waiter holds its byte: only a dead one's bit is
+			 * cleared, and nobody can raise it while we hold the lock. */
+			if (mdbus_rtab_lock(t->fd, F_OFD_SETLK, F_WRLCK, off, 1) < 0)
+				continue;
+			atomic_fetch_and_explicit(&h->waiters[k], ~(1ull << b),
+						  memory_order_relaxed);
+			mdbus_rtab_lock(t->fd, F_OFD_SETLK, F_UNLCK, off, 1);
+			cleared++;
+		}
+	}
+	return cleared;
+}
+
+int mdbus__rtab_waiter_claim(const char *bus, struct mdbus__rtab *t)
+{
+	struct mdbus_rtab_header *map = NULL;
+	int fd = -1, rc = mdbus_rtab_map(bus, &fd, &map);
+	if (rc < 0 || map == NULL)
+		return rc < 0 ? rc : -EIO;
+	for (unsigned i = 0; i < MDBUS_RTAB_WAITERS; i++) {
+		if (mdbus_rtab_lock(fd, F_OFD_SETLK, F_WRLCK, (off_t)MDBUS_RTAB_WAITER_LOCK_OFF + i,
+				    1) < 0)
+			continue;
+		/* Ours now: a bit left by a waiter that died asleep is cleared
+		 * (the writer would otherwise wake on every batch). */
+		atomic_fetch_and_explicit(&map->waiters[i / 64], ~(1ull << (i % 64)),
+					  memory_order_relaxed);
+		t->fd = fd;
+		t->map = map;
+		t->slot = NULL;
+		t->index = i;
+		return 0;
+	}
+	munmap(map, MDBUS_RTAB_SIZE);
+	close(fd);
+	return -ENOSPC;
 }
 
 /* Copies one live slot; 0 if the slot is free or its owner is gone. */

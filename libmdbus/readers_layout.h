@@ -12,16 +12,25 @@
  *                     | struct mdbus_rtab_header    128 B  |  magic written last
  *   128               +------------------------------------+
  *                     | slot_count x 128 B                 |  struct mdbus_rtab_slot
- *   128 + 128 x count +------------------------------------+
+ *   8320              +------------------------------------+
+ *                     | waiter_count x 1 B  (lock bytes)   |  only OFD-locked, never
+ *   8576              +------------------------------------+  read or written
  *
- * Header:
+ * Header (line 0 written once; line 1 is the waiter map, the only hot line):
  *   off size field
- *     0    8 magic        MDBUS_RTAB_MAGIC, stored last with release order
- *     8    4 version      MDBUS_RTAB_VERSION
- *    12    4 slot_count   MDBUS_RTAB_SLOTS
- *    16    4 slot_size    128
- *    20    4 header_size  128
- *    24  104 reserved
+ *     0    8 magic           MDBUS_RTAB_MAGIC, stored last with release order
+ *     8    4 version         MDBUS_RTAB_VERSION (2: the waiter map)
+ *    12    4 slot_count      MDBUS_RTAB_SLOTS
+ *    16    4 slot_size       128
+ *    20    4 header_size     128
+ *    24    4 waiter_count    MDBUS_RTAB_WAITERS (bits in waiters[])
+ *    28    4 waiter_lock_off MDBUS_RTAB_WAITER_LOCK_OFF
+ *    32    8 watch_epoch     atomic: epoch of the writer that reads waiters[]
+ *                            (0 = none: every waiter polls)
+ *    40   24 reserved
+ *    64   32 waiters[4]      atomic bitmap: bit i set = waiter i is (about
+ *                            to be) asleep on the segment's wake_seq
+ *    96   32 reserved
  *
  * Slot (two cache lines: the identity, written once per registration, and
  * the counters, written by the reader once per batch):
@@ -46,6 +55,28 @@
  * register takes it over. Initialisation runs under an OFD lock on the
  * header's bytes, so two first readers cannot both build the header.
  *
+ * Waiters (version 2). Readers map the segment read-only, so a reader about
+ * to sleep in mdbus_reader_wait says so here: it owns waiter i while it holds
+ * an OFD write lock on byte waiter_lock_off + i (taken at its first wait,
+ * dropped by mdbus_reader_close or by the kernel when it dies), raises bit i
+ * of waiters[] before it sleeps and clears it when it wakes. The writer
+ * bumps wake_seq and makes the futex syscall only when some bit is set
+ * (writer.c, mdbus_writer_wake). Pairing (Dekker): the reader raises its bit
+ * with a seq_cst RMW, then a seq_cst fence, then re-checks the ring and the
+ * writer state; the writer stores write_seq (release), a seq_cst fence, then
+ * loads waiters[]. One of the two sees the other's store: the writer wakes,
+ * or the reader finds the tick and does not sleep. A reader that dies asleep
+ * leaves its bit set (the writer then wakes each batch, as before version
+ * 2) until the bit is repaired: whoever next takes that waiter's lock (a new
+ * waiter, or the writer's audit, which try-locks every set bit's byte every
+ * MDBUS_RTAB_AUDIT_EVERY wakes) clears it. Holding the lock while clearing
+ * means a live waiter's bit is never cleared by somebody else. A writer that
+ * found no usable table leaves watch_epoch alone and wakes on every batch;
+ * a reader that cannot use the map (no write access, an old table, no free
+ * waiter, watch_epoch not its segment's epoch) sleeps in bounded slices of
+ * MDBUS_RTAB_POLL_MS and re-checks between them, so it is never stranded;
+ * an armed waiter's slices are MDBUS_RTAB_ARMED_MS, for the same reason.
+ *
  * Publication (per batch, never per tick): the reader stores read, missed,
  * laps, last_read_ns relaxed and the cursor last with release; a lister
  * loads the cursor with acquire, then the counters (at least as new as the
@@ -64,12 +95,22 @@
 #include <stdint.h>
 
 #define MDBUS_RTAB_MAGIC       0x5244524d444d0a31ull /* "1\nMDMRDR" */
-#define MDBUS_RTAB_VERSION     1u
+#define MDBUS_RTAB_VERSION     2u
 #define MDBUS_RTAB_SLOTS       64u
 #define MDBUS_RTAB_SLOT_SIZE   128u
 #define MDBUS_RTAB_HEADER_SIZE 128u
 #define MDBUS_RTAB_NAME_MAX    32u
-#define MDBUS_RTAB_SIZE	       (MDBUS_RTAB_HEADER_SIZE + MDBUS_RTAB_SLOTS * MDBUS_RTAB_SLOT_SIZE)
+#define MDBUS_RTAB_WAITERS     256u
+#define MDBUS_RTAB_WAITER_LOCK_OFF                                                                 \
+	(MDBUS_RTAB_HEADER_SIZE + MDBUS_RTAB_SLOTS * MDBUS_RTAB_SLOT_SIZE)
+#define MDBUS_RTAB_SIZE (MDBUS_RTAB_WAITER_LOCK_OFF + MDBUS_RTAB_WAITERS)
+/* A waiter that cannot use the waiter map sleeps at most this long at once. */
+#define MDBUS_RTAB_POLL_MS 2
+/* One that can raises its bit again and re-checks at least this often (a
+ * bit cleared by another member of the group strands nobody for longer). */
+#define MDBUS_RTAB_ARMED_MS 1000
+/* The writer audits the set bits (a try-lock each) once per this many wakes. */
+#define MDBUS_RTAB_AUDIT_EVERY 4096u
 
 struct mdbus_rtab_header {
 	_Atomic uint64_t magic;
@@ -77,13 +118,25 @@ struct mdbus_rtab_header {
 	uint32_t slot_count;
 	uint32_t slot_size;
 	uint32_t header_size;
-	uint8_t reserved[104];
+	uint32_t waiter_count;
+	uint32_t waiter_lock_off;
+	_Atomic uint64_t watch_epoch;
+	uint8_t reserved1[24];
+	_Atomic uint64_t waiters[MDBUS_RTAB_WAITERS / 64];
+	uint8_t reserved2[32];
 };
 _Static_assert(offsetof(struct mdbus_rtab_header, magic) == 0, "rtab magic");
 _Static_assert(offsetof(struct mdbus_rtab_header, version) == 8, "rtab version");
 _Static_assert(offsetof(struct mdbus_rtab_header, slot_count) == 12, "rtab slot_count");
 _Static_assert(offsetof(struct mdbus_rtab_header, slot_size) == 16, "rtab slot_size");
 _Static_assert(offsetof(struct mdbus_rtab_header, header_size) == 20, "rtab header_size");
+_Static_assert(offsetof(struct mdbus_rtab_header, waiter_count) == 24, "rtab waiter_count");
+_Static_assert(offsetof(struct mdbus_rtab_header, waiter_lock_off) == 28, "rtab waiter_lock_off");
+_Static_assert(offsetof(struct mdbus_rtab_header, watch_epoch) == 32, "rtab watch_epoch");
+_Static_assert(offsetof(struct mdbus_rtab_header, waiters) == 64, "rtab waiters (own line)");
+_Static_assert(sizeof(((struct mdbus_rtab_header *)0)->waiters) == 32, "rtab waiters size");
+_Static_assert(MDBUS_RTAB_WAITER_LOCK_OFF == 8320, "rtab waiter lock bytes");
+_Static_assert(MDBUS_RTAB_SIZE == 8576, "rtab size");
 _Static_assert(sizeof(struct mdbus_rtab_header) == MDBUS_RTAB_HEADER_SIZE, "rtab header size");
 
 struct mdbus_rtab_slot {

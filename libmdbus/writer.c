@@ -10,6 +10,8 @@
  *      publishing never page-faults, header, empty tables, zeroed ring),
  *      store magic last with release, chmod/chown, rename() over the name.
  * Publishing (hot path): no syscall, no allocation, only stores to the ring.
+ * Waking (once per batch): a fence and a read of the reader table's waiter
+ * map; the futex syscall only when a reader said it sleeps (readers_layout.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,7 @@
 
 #include "internal.h"
 #include "mdbus.h"
+#include "readers_layout.h"
 
 struct mdbus_writer {
 	struct mdbus_seg_header *hdr; /* start of the RW mapping */
@@ -34,10 +37,14 @@ struct mdbus_writer {
 	void *health;
 	size_t health_size;
 	size_t map_size;
-	uint64_t mask;	      /* slots - 1 */
-	uint64_t seq;	      /* last published sequence (only this writer stores it) */
-	uint64_t woken_seq;   /* write_seq at the last futex wake */
-	uint32_t instr_count; /* private copy of hdr->instr_count */
+	uint64_t mask;	    /* slots - 1 */
+	uint64_t seq;	    /* last published sequence (only this writer stores it) */
+	uint64_t woken_seq; /* write_seq at the last wake (or skipped wake) */
+	struct mdbus_rtab_header *waitmap; /* the reader table we watch, or NULL: always wake */
+	unsigned audit_left;		   /* wakes until the next audit of dead waiters */
+	struct mdbus_writer_stats stats;
+	struct mdbus__rtab wtab; /* the reader table's mapping (waitmap) */
+	uint32_t instr_count;	 /* private copy of hdr->instr_count */
 	uint32_t instr_capacity;
 	uint64_t epoch;
 	int lock_fd;
@@ -213,6 +220,20 @@ static int mdbus_writer_set_perms(struct mdbus_writer *w, int fd, const char *tm
 	return 0;
 }
 
+/* Maps the reader table's waiter map and marks it watched by this epoch.
+ * Best effort: without it (no table, no access) every batch wakes, and so
+ * it does with MDBUS_WAKE_ALL=1 in the environment (for readers linked
+ * against a libmdbus without the waiter map, which never raise a bit). */
+static void mdbus_writer_watch(struct mdbus_writer *w, gid_t group, uint64_t epoch)
+{
+	const char *all = getenv("MDBUS_WAKE_ALL");
+	if (mdbus__rtab_watch(w->bus, group, epoch, &w->wtab) == 0 &&
+	    (all == NULL || strcmp(all, "1") != 0))
+		w->waitmap = w->wtab.map;
+	w->stats.waiter_map = w->waitmap != NULL;
+	w->audit_left = MDBUS_RTAB_AUDIT_EVERY;
+}
+
 static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *g, mode_t mode,
 			      gid_t group, char *errbuf, size_t errlen)
 {
@@ -248,6 +269,9 @@ static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *
 	rc = mdbus_writer_set_perms(w, fd, tmp, mode, group, errbuf, errlen);
 	if (rc < 0)
 		goto err;
+	/* Before the rename: a reader of this segment never sees the table
+	 * watched by another epoch and so never takes the polling path. */
+	mdbus_writer_watch(w, group, epoch);
 	if (rename(tmp, w->path) < 0) {
 		rc = mdbus__errf(errbuf, errlen, -errno, "rename %s -> %s: %s", tmp, w->path,
 				 strerror(errno));
@@ -296,6 +320,7 @@ int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts)
 	if (w == NULL)
 		return mdbus__errf(eb, el, -ENOMEM, "out of memory");
 	w->lock_fd = -1;
+	w->wtab.fd = -1;
 	rc = mdbus__bus_paths(opts->bus, w->bus, w->path, w->lock_path);
 	if (rc < 0) {
 		mdbus__errf(eb, el, rc, "bad bus name '%s': %s", opts->bus ? opts->bus : "(env)",
@@ -309,13 +334,14 @@ int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts)
 		goto err;
 	/* The segment is in place and consistent: readers may now follow it. */
 	atomic_store_explicit(&w->hdr->writer_state, MDBUS_WRITER_RUNNING, memory_order_release);
-	/* The reader table, group-writable with the segment's group, so that
-	 * readers of that group may register. Best effort: a reader that finds
-	 * none creates it, and a bus works without one. */
-	(void)mdbus__rtab_create(w->bus, group);
+	/* The reader table was created (group-writable with the segment's
+	 * group, so that readers of that group may register and say they
+	 * wait) by mdbus_writer_watch. Best effort: a reader that finds none
+	 * creates it, and a bus works without one. */
 	*out = w;
 	return 0;
 err:
+	mdbus__rtab_release(&w->wtab);
 	if (w->lock_fd >= 0) {
 		/* Still under the lock: do not leave a lock file for a bus
 		 * that does not exist. */
@@ -446,16 +472,56 @@ int mdbus_writer_publish_batch(mdbus_writer *w, const struct mdbus_tick *t, size
 	return (int)n;
 }
 
+/* Is any reader asleep (or about to be) on wake_seq? The writer's half of
+ * the Dekker pairing (readers_layout.h): write_seq was stored (release) by
+ * the publish; the seq_cst fence orders that store before the loads of the
+ * waiter bits, and pairs with the seq_cst fence a reader makes after raising
+ * its bit (reader.c, mdbus_reader_arm): either we see the bit, or the
+ * reader's re-check sees the tick. Under TSan, which does not model fences
+ * (seqlock.h), each word is read with an acq_rel RMW instead: RMWs of one
+ * word are totally ordered, so either ours reads the reader's bit, or the
+ * reader's acquire RMW reads ours and so sees write_seq. */
+static inline int mdbus_writer_waiters(struct mdbus_rtab_header *h)
+{
+	uint64_t any = 0;
+#if defined(__SANITIZE_THREAD__)
+	for (unsigned k = 0; k < MDBUS_RTAB_WAITERS / 64; k++)
+		any |= atomic_fetch_or_explicit(&h->waiters[k], 0, memory_order_acq_rel);
+#else
+	atomic_thread_fence(memory_order_seq_cst);
+	for (unsigned k = 0; k < MDBUS_RTAB_WAITERS / 64; k++)
+		any |= atomic_load_explicit(&h->waiters[k], memory_order_relaxed);
+#endif
+	return any != 0;
+}
+
 void mdbus_writer_wake(mdbus_writer *w)
 {
 	if (w->seq == w->woken_seq)
 		return;
 	w->woken_seq = w->seq;
+	if (w->waitmap != NULL) {
+		if (!mdbus_writer_waiters(w->waitmap)) {
+			w->stats.wakes_skipped++; /* nobody asleep: no syscall */
+			return;
+		}
+		if (--w->audit_left == 0) {
+			/* A bit that stays set may be a waiter that died asleep. */
+			w->audit_left = MDBUS_RTAB_AUDIT_EVERY;
+			w->stats.waiters_repaired += (uint64_t)mdbus__rtab_audit(&w->wtab);
+		}
+	}
+	w->stats.wakes++;
 	/* Release: a reader whose acquire load of wake_seq sees this value also
 	 * sees the ticks published before it, so it cannot go to sleep on a
 	 * value that hides them. */
 	atomic_fetch_add_explicit(&w->hdr->wake_seq, 1, memory_order_release);
 	mdbus__futex_wake_all(&w->hdr->wake_seq);
+}
+
+void mdbus_writer_stats(const mdbus_writer *w, struct mdbus_writer_stats *out)
+{
+	*out = w->stats;
 }
 
 void mdbus_writer_set_state(mdbus_writer *w, enum mdbus_writer_state s)
@@ -500,6 +566,7 @@ void mdbus_writer_close(mdbus_writer *w, int unlink_bus)
 		unlink(w->lock_path);
 		mdbus__rtab_unlink(w->bus);
 	}
+	mdbus__rtab_release(&w->wtab);
 	munmap(w->hdr, w->map_size);
 	close(w->lock_fd); /* releases the name lock */
 	free(w);

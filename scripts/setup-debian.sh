@@ -18,7 +18,8 @@ PKGS=(
   libmicrohttpd-dev prometheus  # mdbus-exporter; prometheus (server and promtool) for its tests
   scdoc man-db  # the man pages (docs/man) and their test's rendering check
   strace  # scripts/uring-bench.py --strace: system calls per message
-  linux-perf  # mdbus-bench scale --loop-trace: feedd's loop iterations from tracepoints
+  linux-perf  # mdbus-bench scale --loop-trace: feedd's loop iterations from tracepoints;
+              # scripts/bench-wake.sh: syscall counts per feedd loop iteration
 )
 
 missing=()

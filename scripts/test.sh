@@ -66,7 +66,7 @@ build_others() {
 	build build-asan "-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug"
 	echo $? >"$logs/build-asan.built"
 	build build-tsan "-Db_sanitize=thread -Db_lundef=false" tests/bus/test_tsan \
-		tests/health/test_health_torn
+		tests/health/test_health_torn tests/bus/test_wake_stress
 	echo $? >"$logs/build-tsan.built"
 	# What a packager builds must compile warning-free and pass the unit tests.
 	build build-release "-Dbuildtype=release"

@@ -24,7 +24,7 @@
 #define THRU_MAX_REP   50
 #define THRU_MAX_B     1024
 #define THRU_MAX_RATES 8
-#define THRU_FIXED     9 /* cases before the paced pair in thru_table */
+#define THRU_FIXED     10 /* cases before the paced pair in thru_table */
 #define THRU_MAX_CASES (THRU_FIXED + 2 * THRU_MAX_RATES)
 #define THRU_BATCH     0 /* in the case table: --batch */
 
@@ -39,21 +39,23 @@ struct thru_case {
 	unsigned rbatch; /* ticks per read */
 	uint64_t rate;	 /* paced: ticks/s */
 	int reg;	 /* the reader registers (MDBUS_READER_REGISTER): its cost */
+	int wake;	 /* mdbus_writer_wake after every publish call (a feedd iteration) */
 };
 
 /* The cases; paced ones repeat per --rates value. */
 static const struct thru_case thru_table[] = {
-	{"publish", THRU_PUB, 1, 0, 0, 0, 0},
-	{"publish_batch16", THRU_PUB, 16, 0, 0, 0, 0},
-	{"publish_batch", THRU_PUB, THRU_BATCH, 0, 0, 0, 0},
-	{"local_next", THRU_LOCAL, THRU_BATCH, 1, 1, 0, 0},
-	{"local_read", THRU_LOCAL, THRU_BATCH, 2, THRU_BATCH, 0, 0},
-	{"local_next_reg", THRU_LOCAL, THRU_BATCH, 1, 1, 0, 1},
-	{"local_read_reg", THRU_LOCAL, THRU_BATCH, 2, THRU_BATCH, 0, 1},
-	{"flat_next", THRU_FLAT, THRU_BATCH, 1, 1, 0, 0},
-	{"flat_read", THRU_FLAT, THRU_BATCH, 2, THRU_BATCH, 0, 0},
-	{"paced_next", THRU_PACED, THRU_BATCH, 1, 1, 0, 0},
-	{"paced_read", THRU_PACED, THRU_BATCH, 2, THRU_BATCH, 0, 0},
+	{"publish", THRU_PUB, 1, 0, 0, 0, 0, 0},
+	{"publish_batch16", THRU_PUB, 16, 0, 0, 0, 0, 0},
+	{"publish_batch", THRU_PUB, THRU_BATCH, 0, 0, 0, 0, 0},
+	{"publish_wake", THRU_PUB, 1, 0, 0, 0, 0, 1},
+	{"local_next", THRU_LOCAL, THRU_BATCH, 1, 1, 0, 0, 0},
+	{"local_read", THRU_LOCAL, THRU_BATCH, 2, THRU_BATCH, 0, 0, 0},
+	{"local_next_reg", THRU_LOCAL, THRU_BATCH, 1, 1, 0, 1, 0},
+	{"local_read_reg", THRU_LOCAL, THRU_BATCH, 2, THRU_BATCH, 0, 1, 0},
+	{"flat_next", THRU_FLAT, THRU_BATCH, 1, 1, 0, 0, 0},
+	{"flat_read", THRU_FLAT, THRU_BATCH, 2, THRU_BATCH, 0, 0, 0},
+	{"paced_next", THRU_PACED, THRU_BATCH, 1, 1, 0, 0, 0},
+	{"paced_read", THRU_PACED, THRU_BATCH, 2, THRU_BATCH, 0, 0, 0},
 };
 static const char *const thru_rapi[] = {NULL, "mdbus_reader_next", "mdbus_reader_read"};
 
@@ -175,6 +177,8 @@ static int thru_writer(struct bench_proc *p, const struct thru_ctx *x, mdbus_wri
 		int rc = thru_publish(w, tk, b, k);
 		if (rc < 0)
 			return thru_fail(r->w_err, "publish", rc);
+		if (c->wake)
+			mdbus_writer_wake(w);
 		k += b;
 		if (c->rate) {
 			/* absolute schedule: batch j+1 is due at t0 + (j+1)*b/rate */
