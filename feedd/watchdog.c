@@ -64,6 +64,22 @@ static void wd_copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/* The session's latency histograms; the messages of its last loop
+ * iteration (counted in the session until its next one) are added to the
+ * copy, not to the session. */
+static void wd_lat(struct mdbus_health_session *r, const struct feed_lat *l)
+{
+	if (!l)
+		return;
+	memcpy(r->hop, l->hop, sizeof(r->hop));
+	if (l->iter_msgs)
+		mdbus_hist_add(&r->hop[MDBUS_HOP_MSGS_PER_ITER], l->iter_msgs, 1);
+	r->rx_stamped = l->rx_stamped;
+	r->rx_unstamped = l->rx_unstamped;
+	r->ts_source = feed_lat_ts_source(l);
+	r->exch_early = l->exch_early;
+}
+
 static void wd_session(struct feed_watchdog *wd, unsigned index, const struct feed_session_snap *sn,
 		       int64_t now)
 {
@@ -97,6 +113,7 @@ static void wd_session(struct feed_watchdog *wd, unsigned index, const struct fe
 	r.conns_live = sn->conns_live;
 	memcpy(r.conn_state, sn->conn_state, sizeof(r.conn_state));
 	memcpy(r.conn_error, sn->conn_err, sizeof(r.conn_error));
+	wd_lat(&r, sn->lat);
 	r.verdict = (uint32_t)mdbus_health_session_verdict(&r, now, r.verdict_reason,
 							   sizeof(r.verdict_reason));
 	mdbus_health_publish_session(wd->c.health, index, &r);
@@ -147,6 +164,8 @@ static void wd_feed(struct feed_watchdog *wd, unsigned nsess, uint32_t ninstr, i
 	f.instruments = ninstr;
 	wd_copy(f.config, sizeof(f.config), wd->c.config_path);
 	wd_copy(f.version, sizeof(f.version), MDBUS_VERSION);
+	if (wd->c.sink)
+		f.loop_ns = wd->c.sink->loop_ns;
 	mdbus_health_publish_feed(wd->c.health, &f);
 }
 
