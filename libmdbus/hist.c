@@ -2,10 +2,11 @@
 /*
  * hist.c: the log-linear latency histograms of the health region (layout
  * and bucket index in include/mdbus_health.h): bucket edges, quantiles,
- * halving, and the names of the hops and timestamp sources. Pure: no
- * allocation, no syscall.
+ * halving, the names of the hops and timestamp sources, and a consumer's
+ * own hop (mdbus_tick_age_ns). No allocation, no syscall.
  */
 #include <errno.h>
+#include <time.h>
 
 #include "mdbus.h"
 
@@ -82,4 +83,14 @@ const char *mdbus_health_ts_source_name(uint32_t src)
 {
 	return src < sizeof(hist_ts_names) / sizeof(hist_ts_names[0]) ? hist_ts_names[src]
 								      : "unknown";
+}
+
+int64_t mdbus_tick_age_ns(const struct mdbus_tick *t)
+{
+	struct timespec ts;
+
+	if (!t->recv_ts)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - t->recv_ts;
 }
