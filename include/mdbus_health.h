@@ -619,15 +619,17 @@ int64_t mdbus_hist_quantile(const struct mdbus_health_hist *h, double q);
 void mdbus_hist_halve(struct mdbus_health_hist *h);
 
 /* Records n values v into h (what feedd does on its hot path; tests and
- * tools may too): count += n, max, and the bucket, halving every bucket
- * first while the bucket would reach MDBUS_HIST_HALVE_AT. */
+ * tools may too): count += n, max, and the bucket; when the bucket reaches
+ * MDBUS_HIST_HALVE_AT every bucket is halved. n < MDBUS_HIST_HALVE_AT. */
 static inline void mdbus_hist_add(struct mdbus_health_hist *h, uint64_t v, uint32_t n)
 {
 	uint32_t i = mdbus_hist_index(v);
 
-	while (h->bucket[i] >= MDBUS_HIST_HALVE_AT - n)
-		mdbus_hist_halve(h);
+	/* A bucket stays below 2^31 between adds, so adding n < 2^31 cannot
+	 * wrap; the rare halving comes after. */
 	h->bucket[i] += n;
+	if (__builtin_expect(h->bucket[i] >= MDBUS_HIST_HALVE_AT, 0))
+		mdbus_hist_halve(h);
 	h->count += n;
 	if (v > h->max)
 		h->max = v;
