@@ -2,11 +2,12 @@
 /* test_hist.c: the health region's log-linear histograms (libmdbus/hist.c
  * and mdbus_hist_index/mdbus_hist_add in include/mdbus_health.h): bucket
  * edges, the index of every edge, quantiles against exact ones, the
- * overflow bucket, halving, and the names. */
+ * overflow bucket, halving, the names, and mdbus_tick_age_ns. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mdbus.h"
 
@@ -149,6 +150,22 @@ static void test_names(void)
 	CHECK(strcmp(mdbus_health_ts_source_name(7), "unknown") == 0);
 }
 
+/* mdbus_tick_age_ns: realtime now minus recv_ts; 0 without a stamp. */
+static void test_tick_age(void)
+{
+	struct mdbus_tick t;
+	struct timespec ts;
+	int64_t now, age;
+
+	memset(&t, 0, sizeof(t));
+	CHECK(mdbus_tick_age_ns(&t) == 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	t.recv_ts = now - 5000000; /* 5 ms ago */
+	age = mdbus_tick_age_ns(&t);
+	CHECK(age >= 5000000 && age < (int64_t)60 * 1000000000);
+}
+
 int main(void)
 {
 	test_edges();
@@ -157,6 +174,7 @@ int main(void)
 	test_overflow();
 	test_halving();
 	test_names();
+	test_tick_age();
 	if (fails) {
 		fprintf(stderr, "%d check(s) failed\n", fails);
 		return 1;
