@@ -98,6 +98,7 @@ struct feed_session_snap {
 	uint8_t conn_state[FEED_SESSION_SNAP_CONNS]; /* the first connections' enum feed_state */
 	uint8_t conn_err[FEED_SESSION_SNAP_CONNS];   /* ... and last error class */
 	const struct feed_lat *lat;		     /* the session's latency histograms */
+	const void *cfg;			     /* identity of the session (its config) */
 };
 
 /* One connection of a session (its plan's k-th): everything a connection

@@ -64,6 +64,38 @@ static void wd_copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/* Changes whenever anything wd_lat copies does (the counts only grow;
+ * iter_seen/iter_msgs move the pending msgs_per_iter value). */
+static uint64_t wd_lat_sig(const struct feed_lat *l)
+{
+	uint64_t sig = l->exch_early + l->rx_stamped + l->rx_unstamped;
+
+	for (unsigned k = 0; k < MDBUS_HOP__COUNT; k++)
+		sig += l->hop[k].count;
+	return sig + l->iter_msgs * 0x9e3779b97f4a7c15ull + l->iter_seen * 0xc2b2ae3d27d4eb4full;
+}
+
+/* Publishes r as session record index: whole when its histograms changed
+ * since the last whole publish (or the record belongs to another config
+ * now), else everything before them. */
+static void wd_publish(struct feed_watchdog *wd, unsigned index,
+		       const struct mdbus_health_session *r, const struct feed_session_snap *sn)
+{
+	uint64_t sig = sn->lat ? wd_lat_sig(sn->lat) : 0;
+
+	if (index < FEED_SESSIONS_MAX && wd->lat_cfg[index] == sn->cfg && sn->cfg &&
+	    wd->lat_sig[index] == sig) {
+		mdbus_health_publish_session_head(wd->c.health, index, r,
+						  offsetof(struct mdbus_health_session, hop));
+		return;
+	}
+	mdbus_health_publish_session(wd->c.health, index, r);
+	if (index < FEED_SESSIONS_MAX) {
+		wd->lat_cfg[index] = sn->cfg;
+		wd->lat_sig[index] = sig;
+	}
+}
+
 /* The session's latency histograms; the messages of its last loop
  * iteration (counted in the session until its next one) are added to the
  * copy, not to the session. */
@@ -116,7 +148,7 @@ static void wd_session(struct feed_watchdog *wd, unsigned index, const struct fe
 	wd_lat(&r, sn->lat);
 	r.verdict = (uint32_t)mdbus_health_session_verdict(&r, now, r.verdict_reason,
 							   sizeof(r.verdict_reason));
-	mdbus_health_publish_session(wd->c.health, index, &r);
+	wd_publish(wd, index, &r, sn);
 }
 
 static void wd_instr(struct feed_watchdog *wd, uint32_t id)

@@ -488,6 +488,14 @@ int mdbus_health_publish_feed(void *region, const struct mdbus_health_feed *f);
  * lower. Returns 0; -EINVAL (not initialised); -ERANGE idx >= max_sessions. */
 int mdbus_health_publish_session(void *region, uint32_t idx, const struct mdbus_health_session *s);
 
+/* The same for the first `bytes` of *s only (whole words; the histograms
+ * start at offsetof(struct mdbus_health_session, hop)): the rest of the
+ * record keeps what the last publish stored, for a writer that knows those
+ * fields did not change (feedd skips the 2 KiB of an idle session's
+ * histograms). Same returns. */
+int mdbus_health_publish_session_head(void *region, uint32_t idx,
+				      const struct mdbus_health_session *s, size_t bytes);
+
 /* Sets session_count (records [0, n) are in use). 0, -EINVAL, -ERANGE. */
 int mdbus_health_set_session_count(void *region, uint32_t n);
 

@@ -163,6 +163,22 @@ int main(void)
 	CHECK(mdbus_health_read_session(r, size, 1, &s) == 0 && s.messages == 99);
 	CHECK(mdbus_health_read_session(r, size, 2, &s) == -ENOENT);
 	CHECK(mdbus_health_read_session(r, size, NS, &s) == -ERANGE);
+	/* A head publish: the fields before the histograms change, the
+	 * histograms keep what the last whole publish stored. */
+	s.hop[MDBUS_HOP_KERNEL_DECRYPT].count = 7;
+	s.hop[MDBUS_HOP_KERNEL_DECRYPT].bucket[10] = 7;
+	CHECK(mdbus_health_publish_session(r, 1, &s) == 0);
+	CHECK(rd64(r, s1) == 4);
+	CHECK(rd64(r, s1 + 8 + 728 + 528) == 7); /* hop[1].count at its documented offset */
+	s.messages = 100;
+	s.hop[MDBUS_HOP_KERNEL_DECRYPT].count = 9;
+	CHECK(mdbus_health_publish_session_head(r, 1, &s,
+						offsetof(struct mdbus_health_session, hop)) == 0);
+	CHECK(rd64(r, s1) == 6);
+	CHECK(mdbus_health_read_session(r, size, 1, &s) == 0 && s.messages == 100);
+	CHECK(s.hop[MDBUS_HOP_KERNEL_DECRYPT].count == 7 &&
+	      s.hop[MDBUS_HOP_KERNEL_DECRYPT].bucket[10] == 7);
+	CHECK(mdbus_health_publish_session_head(r, NS, &s, 8) == -ERANGE);
 	CHECK(mdbus_health_set_session_count(r, NS + 1) == -ERANGE);
 	CHECK(mdbus_health_set_session_count(r, 1) == 0);
 	CHECK(mdbus_health_read_session(r, size, 1, &s) == -ENOENT);
