@@ -510,7 +510,7 @@ static void feed_daemon_watchdog(struct feed_daemon *d, int64_t now)
 
 int feed_daemon_run(struct feed_daemon *d)
 {
-	int64_t now = feed_now_ns(), next;
+	int64_t now = feed_now_ns(), next, woke = 0;
 	int rc;
 
 	rc = feed_loop_arm_signal(&d->loop);
@@ -552,8 +552,11 @@ int feed_daemon_run(struct feed_daemon *d)
 			if (d->sess_st[i] == FEED_DSLOT_RETIRING && d->retire_dl[i] < next)
 				next = d->retire_dl[i];
 		rc = feed_loop_set_timer(&d->loop, next);
+		if (woke) /* loop iteration time: wake-up to the next wait */
+			feed_sink_loop_end(&d->sink, feed_now_ns() - woke);
 		if (rc == 0)
 			rc = feed_loop_wait(&d->loop);
+		woke = feed_now_ns();
 		if (rc < 0) {
 			feed_log(FEED_LOG_ERROR, LOG_EV("io_uring"),
 				 LOG_S("reason", strerror(-rc)));

@@ -8,6 +8,8 @@
 #include "subs.h"
 
 #include <errno.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -117,7 +119,17 @@ static void sess_recv(struct feed_sconn *s)
 	sqe = feed_loop_sqe(s->host.loop);
 	if (!sqe)
 		return; /* ring broken: the handshake/stale deadline ends it */
-	io_uring_prep_recv(sqe, s->fd, s->rx, FEED_RX_BUF, 0);
+	/* The kernel rewrites msg_controllen and the control bytes: re-arm
+	 * both (a stale header must never pass for this recv's stamp). */
+	s->rx_iov.iov_base = s->rx;
+	s->rx_iov.iov_len = FEED_RX_BUF;
+	memset(&s->rx_msg, 0, sizeof(s->rx_msg));
+	s->rx_msg.msg_iov = &s->rx_iov;
+	s->rx_msg.msg_iovlen = 1;
+	s->rx_msg.msg_control = s->rx_cmsg.buf;
+	s->rx_msg.msg_controllen = sizeof(s->rx_cmsg.buf);
+	s->rx_cmsg.align.cmsg_len = 0;
+	io_uring_prep_recvmsg(sqe, s->fd, &s->rx_msg, 0);
 	io_uring_sqe_set_data64(sqe, sess_ud(s, FEED_OP_RECV));
 	s->recv_inflight = 1;
 }
@@ -287,6 +299,51 @@ hard:
 
 /* ---- connecting ------------------------------------------------------------ */
 
+/* Kernel software receive stamps on every recvmsg (a control message, no
+ * extra syscall): SO_TIMESTAMPING, else SO_TIMESTAMPNS. Neither: recv_ts
+ * falls back to the wall clock at the completion (counted as rx_unstamped,
+ * ts_source in the health region). */
+static void sess_stamp_on(int fd)
+{
+	int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+}
+
+static int64_t sess_ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+/* The kernel's receive stamp of the completed recvmsg (CLOCK_REALTIME ns),
+ * 0 if it carried none. */
+static int64_t sess_rx_stamp(struct feed_sconn *s)
+{
+	struct msghdr *m = &s->rx_msg;
+	struct scm_timestamping tss;
+	struct timespec ts;
+
+	FEED_KERNEL_WROTE(m, sizeof(*m));
+	if (m->msg_controllen > sizeof(s->rx_cmsg))
+		return 0;
+	FEED_KERNEL_WROTE(s->rx_cmsg.buf, m->msg_controllen);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_TIMESTAMPING && c->cmsg_len >= CMSG_LEN(sizeof(tss))) {
+			memcpy(&tss, CMSG_DATA(c), sizeof(tss));
+			return sess_ts_ns(&tss.ts[0]); /* ts[0]: software */
+		}
+		if (c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(ts))) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return sess_ts_ns(&ts);
+		}
+	}
+	return 0;
+}
+
 static void sess_connect(struct feed_sconn *s, int64_t now)
 {
 	struct io_uring_sqe *sqe;
@@ -300,6 +357,7 @@ static void sess_connect(struct feed_sconn *s, int64_t now)
 	}
 	/* Small frames (pongs, subscribes) must not wait for Nagle. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	sess_stamp_on(fd);
 	s->fd = fd;
 	if (feed_sess__to(s, FEED_ST_CONNECTING, FEED_ERR_NONE, NULL, now) < 0)
 		return;
@@ -439,8 +497,13 @@ static void sess_on_recv(struct feed_sconn *s, int res, int64_t now)
 	FEED_KERNEL_WROTE(s->rx, (size_t)res);
 	s->st.bytes += (uint64_t)res;
 	s->rx_mono = now;
-	s->rx_wall = feed_wall_ns();
+	s->rx_wall = sess_rx_stamp(s);
+	if (s->rx_wall)
+		feed_lat_input(&s->sess->lat, s->rx_wall, 1);
+	else
+		feed_lat_input(&s->sess->lat, s->rx_wall = feed_wall_ns(), 0);
 	rc = feed_conn_input(&s->conn, s->rx, (size_t)res);
+	feed_lat_chunk_close(&s->sess->lat, s->host.sink->iter);
 	if (s->gen != gen)
 		return; /* a callback ended this connection */
 	if (rc < 0) {

@@ -40,6 +40,7 @@
 #include "conn.h"
 #include "errclass.h"
 #include "fsm.h"
+#include "lat.h"
 #include "rate.h"
 #include "resolve.h"
 #include "sink.h"
@@ -49,6 +50,9 @@
 #define FEED_SUB_BUF		8192		    /* one subscribe message */
 #define FEED_SESSION_TICKS	256		    /* ticks per venue call (more: called again) */
 #define FEED_SESSION_SNAP_CONNS 32		    /* connections shown one by one in a snapshot */
+#define FEED_RX_CMSG                                                                               \
+	128 /* control buffer of one recvmsg: a                                                    \
+		       SCM_TIMESTAMPING (64 B) and room */
 
 /* Per-session counters: plain fields, copied to the health region by the
  * watchdog (single thread: no atomics needed here). */
@@ -93,6 +97,8 @@ struct feed_session_snap {
 	uint32_t conns, conns_live;		     /* connections, of which LIVE */
 	uint8_t conn_state[FEED_SESSION_SNAP_CONNS]; /* the first connections' enum feed_state */
 	uint8_t conn_err[FEED_SESSION_SNAP_CONNS];   /* ... and last error class */
+	const struct feed_lat *lat;		     /* the session's latency histograms */
+	const void *cfg;			     /* identity of the session (its config) */
 };
 
 /* One connection of a session (its plan's k-th): everything a connection
@@ -149,7 +155,16 @@ struct feed_sconn {
 	char last_err[256];
 
 	struct feed_session_stats st;
-	int64_t rx_mono, rx_wall;		     /* receive time of the current input */
+	int64_t rx_mono, rx_wall; /* receive time of the current input:
+				     rx_wall is the kernel's stamp (realtime) */
+	/* The recvmsg in flight: rx (FEED_RX_BUF) and a control buffer for
+	 * the kernel's receive stamp (SO_TIMESTAMPING, feed_sess__stamp_on). */
+	struct msghdr rx_msg;
+	struct iovec rx_iov;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[FEED_RX_CMSG];
+	} rx_cmsg;
 	uint64_t err_logged;			     /* venue ERROR messages logged (rate limit) */
 	uint8_t *rx;				     /* FEED_RX_BUF bytes */
 	struct mdbus_tick ticks[FEED_SESSION_TICKS]; /* venue output */
@@ -174,6 +189,7 @@ struct feed_session {
 	unsigned nconns;
 	uint16_t *sym_conns; /* per config symbol: connections carrying it */
 	uint16_t *sym_up;    /* ... of which have it UP */
+	struct feed_lat lat; /* every connection's messages, one set of histograms */
 };
 
 /* Builds everything the session needs once: the connection plan, and per

@@ -388,6 +388,8 @@ void feed_session_snapshot(const struct feed_session *s, struct feed_session_sna
 	sn->last_error = "";
 	sn->stale_timeout_ms = s->cfg->stale_timeout_ms;
 	sn->conns = s->nconns;
+	sn->lat = &s->lat;
+	sn->cfg = s->cfg;
 	for (unsigned k = 0; k < s->nconns; k++) {
 		sess_snap_add(sn, &s->conns[k]);
 		if (!r && s->conns[k].fsm.state != FEED_ST_LIVE)

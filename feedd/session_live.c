@@ -252,6 +252,7 @@ static void sess_on_data(struct feed_sconn *s, struct feed_venue_out *out, int64
 	if (out->n == 0)
 		return;
 	if (s->fsm.state == FEED_ST_LIVE) {
+		feed_lat_ticks(&s->sess->lat, out->ticks, out->n);
 		if (feed_sink_publish(s->host.sink, out->ticks, out->n, now) == 0)
 			s->st.ticks += out->n;
 	} else if (s->fsm.state == FEED_ST_SUBSCRIBING) {
@@ -307,6 +308,7 @@ static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 
 	s->st.messages++;
 	s->st.last_msg_ns = now;
+	feed_lat_msg(&s->sess->lat);
 	memset(&out, 0, sizeof(out));
 	out.ticks = s->ticks;
 	out.cap = FEED_SESSION_TICKS;
@@ -321,6 +323,17 @@ static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 		if (st == FEED_ST_SUBSCRIBING || st == FEED_ST_LIVE || st == FEED_ST_STALE)
 			sess_on_out(s, &out, now);
 	} while (out.more);
+}
+
+/* A decrypted chunk opens (its messages follow) or was parsed. */
+static void sess_on_chunk(void *ud, int done)
+{
+	struct feed_sconn *s = ud;
+
+	if (done)
+		feed_lat_chunk_close(&s->sess->lat, s->host.sink->iter);
+	else
+		feed_lat_chunk_open(&s->sess->lat);
 }
 
 static void sess_on_close(void *ud, uint16_t code, const char *reason)
@@ -451,4 +464,5 @@ const struct feed_conn_cb feed_sess__conn_cb = {
 	.on_message = sess_on_message,
 	.on_pong = sess_on_pong,
 	.on_close = sess_on_close,
+	.on_chunk = sess_on_chunk,
 };

@@ -29,6 +29,8 @@ struct feed_sink {
 	uint32_t ninstr;    /* instruments registered (ids < ninstr) */
 	uint32_t max_instr; /* capacity: ids >= max_instr are published, not counted */
 	int published;	    /* ticks published since the last wake */
+	uint64_t iter;	    /* loop iterations ended (feed_sink_loop_end) */
+	struct mdbus_health_hist loop_ns; /* their times, copied by the watchdog */
 };
 
 /* Counters for max_instr instruments on writer w. Returns 0 or -ENOMEM. */
@@ -63,6 +65,15 @@ const struct mdbus_health_instr *feed_sink_instr(const struct feed_sink *k, uint
 
 /* The futex wake for readers, if anything was published since the last. */
 void feed_sink_wake(struct feed_sink *k);
+
+/* The daemon's loop iteration ended after busy_ns (from its wake-up to
+ * the next wait): counted in loop_ns; iter advances (the sessions' messages
+ * per iteration are per value of iter). */
+static inline void feed_sink_loop_end(struct feed_sink *k, int64_t busy_ns)
+{
+	mdbus_hist_add(&k->loop_ns, busy_ns > 0 ? (uint64_t)busy_ns : 0, 1);
+	k->iter++;
+}
 
 /* "up", "down", "stale", "failed": a status code's name in log lines. */
 const char *feed_sink_status_name(uint32_t code);

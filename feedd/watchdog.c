@@ -64,12 +64,61 @@ static void wd_copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/* Changes whenever anything wd_lat copies does (the counts only grow;
+ * iter_seen/iter_msgs move the pending msgs_per_iter value). */
+static uint64_t wd_lat_sig(const struct feed_lat *l)
+{
+	uint64_t sig = l->exch_early + l->rx_stamped + l->rx_unstamped;
+
+	for (unsigned k = 0; k < MDBUS_HOP__COUNT; k++)
+		sig += l->hop[k].count;
+	return sig + l->iter_msgs * 0x9e3779b97f4a7c15ull + l->iter_seen * 0xc2b2ae3d27d4eb4full;
+}
+
+/* 1 when session record index must be published whole: its histograms
+ * changed since the last whole publish, or the record belongs to another
+ * session (config) now; then they are noted as published. */
+static int wd_lat_full(struct feed_watchdog *wd, unsigned index, const struct feed_session_snap *sn)
+{
+	uint64_t sig = sn->lat ? wd_lat_sig(sn->lat) : 0;
+
+	if (index >= FEED_SESSIONS_MAX)
+		return 1;
+	if (sn->cfg && wd->lat_cfg[index] == sn->cfg && wd->lat_sig[index] == sig)
+		return 0;
+	wd->lat_cfg[index] = sn->cfg;
+	wd->lat_sig[index] = sig;
+	return 1;
+}
+
+/* The session's receive-stamp counters and, when full, its latency
+ * histograms; the messages of its last loop iteration (counted in the
+ * session until its next one) are added to the copy, not to the session. */
+static void wd_lat(struct mdbus_health_session *r, const struct feed_lat *l, int full)
+{
+	if (!l) {
+		memset(r->hop, 0, sizeof(r->hop));
+		return;
+	}
+	r->rx_stamped = l->rx_stamped;
+	r->rx_unstamped = l->rx_unstamped;
+	r->ts_source = feed_lat_ts_source(l);
+	r->exch_early = l->exch_early;
+	if (!full)
+		return;
+	memcpy(r->hop, l->hop, sizeof(r->hop));
+	if (l->iter_msgs)
+		mdbus_hist_add(&r->hop[MDBUS_HOP_MSGS_PER_ITER], l->iter_msgs, 1);
+}
+
 static void wd_session(struct feed_watchdog *wd, unsigned index, const struct feed_session_snap *sn,
 		       int64_t now)
 {
 	struct mdbus_health_session r;
+	int full = wd_lat_full(wd, index, sn);
 
-	memset(&r, 0, sizeof(r));
+	/* The histograms (2 KiB) are filled and stored only when they changed. */
+	memset(&r, 0, offsetof(struct mdbus_health_session, hop));
 	wd_copy(r.name, sizeof(r.name), sn->name);
 	wd_copy(r.venue, sizeof(r.venue), sn->venue);
 	wd_copy(r.host, sizeof(r.host), sn->host);
@@ -97,9 +146,12 @@ static void wd_session(struct feed_watchdog *wd, unsigned index, const struct fe
 	r.conns_live = sn->conns_live;
 	memcpy(r.conn_state, sn->conn_state, sizeof(r.conn_state));
 	memcpy(r.conn_error, sn->conn_err, sizeof(r.conn_error));
+	wd_lat(&r, sn->lat, full);
 	r.verdict = (uint32_t)mdbus_health_session_verdict(&r, now, r.verdict_reason,
 							   sizeof(r.verdict_reason));
-	mdbus_health_publish_session(wd->c.health, index, &r);
+	mdbus_health_publish_session_head(wd->c.health, index, &r,
+					  full ? sizeof(r)
+					       : offsetof(struct mdbus_health_session, hop));
 }
 
 static void wd_instr(struct feed_watchdog *wd, uint32_t id)
@@ -147,6 +199,8 @@ static void wd_feed(struct feed_watchdog *wd, unsigned nsess, uint32_t ninstr, i
 	f.instruments = ninstr;
 	wd_copy(f.config, sizeof(f.config), wd->c.config_path);
 	wd_copy(f.version, sizeof(f.version), MDBUS_VERSION);
+	if (wd->c.sink)
+		f.loop_ns = wd->c.sink->loop_ns;
 	mdbus_health_publish_feed(wd->c.health, &f);
 }
 

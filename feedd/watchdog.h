@@ -43,6 +43,11 @@ struct feed_watchdog {
 	uint64_t ring_rate;  /* ticks/s */
 	unsigned instr_next; /* round-robin cursor for instrument records */
 	unsigned live;	     /* sessions LIVE at the last run */
+	/* Per session record: the config and latency signature (feed_lat
+	 * counters) of its last full publish; an unchanged one skips the
+	 * record's histograms (mdbus_health_publish_session_head). */
+	const void *lat_cfg[FEED_SESSIONS_MAX];
+	uint64_t lat_sig[FEED_SESSIONS_MAX];
 };
 
 /* Formats the health region for cfg's sessions and instruments. Returns 0,

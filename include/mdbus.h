@@ -110,7 +110,11 @@ enum mdbus_status_code {
  *     5    1 flags            MDBUS_FLAG_*
  *     6    2 reserved         0
  *     8    8 exch_ts          exchange timestamp, ns since the Unix epoch
- *    16    8 recv_ts          local receive timestamp, CLOCK_REALTIME ns
+ *    16    8 recv_ts          local receive timestamp, CLOCK_REALTIME ns:
+ *                             the kernel's software receive stamp of the
+ *                             bytes that completed the message (feedd's
+ *                             health region says when it fell back to the
+ *                             wall clock at the completion: ts_source)
  *    24   32 payload          by kind, below
  */
 struct mdbus_trade {
@@ -157,6 +161,18 @@ struct mdbus_tick {
 		uint64_t raw[4];
 	} u;
 };
+
+/*
+ * Age of a tick now: CLOCK_REALTIME now minus t->recv_ts, in ns; the time
+ * since the kernel received the bytes that completed its message, i.e. the
+ * whole path socket -> TLS -> WebSocket -> parse -> ring -> this read.
+ * Clocks: both sides are CLOCK_REALTIME of the same host, so no skew
+ * between machines enters; a step of the clock (settimeofday, an NTP step
+ * rather than a slew) between the stamp and the call shows in the result,
+ * which may then even be negative. 0 for a tick without recv_ts. One vDSO
+ * clock read, no syscall.
+ */
+int64_t mdbus_tick_age_ns(const struct mdbus_tick *t);
 
 /* ---- instruments ------------------------------------------------------------ */
 

@@ -21,8 +21,8 @@
  *   0                 +--------------------------------------+
  *                     | region header + feed record   4096 B |
  *   4096              +--------------------------------------+
- *                     | max_sessions x 1024 B session record |  index = session
- *   4096+S*1024       +--------------------------------------+
+ *                     | max_sessions x 3072 B session record |  index = session
+ *   4096+S*3072       +--------------------------------------+
  *                     | max_instr x 256 B instrument record  |  index = the bus's
  *   end               +--------------------------------------+  instrument id
  *
@@ -33,7 +33,7 @@
  *                             mdbus_health_writer_init: 0 = not ready
  *     8     4 version         MDBUS_HEALTH_VERSION
  *    12     4 header_size     4096
- *    16     4 session_size    1024 (record stride)
+ *    16     4 session_size    3072 (record stride)
  *    20     4 instr_size      256  (record stride)
  *    24     4 max_sessions
  *    28     4 max_instr
@@ -45,14 +45,14 @@
  *    56 .. 127 reserved (0)
  *   128     8 feed seq        seqlock word (even = stable, odd = writing,
  *                             0 = never published)
- *   136   304 feed payload    struct mdbus_health_feed, as 38 u64 words
- *   440 .. 4095 reserved (0)
+ *   136   832 feed payload    struct mdbus_health_feed, as 104 u64 words
+ *   968 .. 4095 reserved (0)
  *
- * Session record (1024 bytes, stride session_size):
+ * Session record (3072 bytes, stride session_size):
  *
  *     0     8 seq             seqlock word
- *     8   720 payload         struct mdbus_health_session, as 90 u64 words
- *   728 .. 1023 reserved (0)
+ *     8  2840 payload         struct mdbus_health_session, as 355 u64 words
+ *  2848 .. 3071 reserved (0)
  *
  * Instrument record (256 bytes, stride instr_size):
  *
@@ -96,9 +96,9 @@ extern "C" {
 /* ---- versions and sizes ---------------------------------------------------- */
 
 #define MDBUS_HEALTH_MAGIC	 0x31484c54484d444dull /* "MDMHTLH1" as bytes */
-#define MDBUS_HEALTH_VERSION	 2u /* bumped on any byte-map change (2: per-connection fields) */
+#define MDBUS_HEALTH_VERSION	 3u /* bumped on any byte-map change (3: latency histograms) */
 #define MDBUS_HEALTH_REGION_HDR	 4096u
-#define MDBUS_HEALTH_SESSION_REC 1024u
+#define MDBUS_HEALTH_SESSION_REC 3072u
 #define MDBUS_HEALTH_INSTR_REC	 256u
 /* Bytes of a region with this geometry (= layout.h's MDBUS_HEALTH_SIZE). */
 #define MDBUS_HEALTH_REGION_BYTES(max_sessions, max_instr)                                         \
@@ -180,10 +180,72 @@ enum mdbus_health_instr_status {
 	MDBUS_HEALTH_INSTR_DOWN = 4,  /* its session is not live */
 };
 
+/* ---- latency histograms ------------------------------------------------------ */
+
+/*
+ * Log-linear histogram (HdrHistogram-like, 2 sub-bucket bits): values 0..7
+ * have a bucket each; above, every power of two [2^e, 2^(e+1)) is split
+ * into 4 equal buckets of width 2^(e-2). A bucket's width is at most 1/4 of
+ * its lower edge, so a quantile read as the bucket's midpoint is within
+ * 12.5 % of the true value (exact below 8). 128 buckets reach 2^33 - 1
+ * (8.59 s in ns); larger values count in the last bucket (and in max).
+ * Bucket counts are u32: feedd halves every bucket of a histogram when one
+ * reaches 2^31, so the counts stay relative weights (the shape and so the
+ * quantiles survive) while `count` stays the exact total.
+ *
+ *   off  size field
+ *     0     8 count       values recorded (exact, never halved)
+ *     8     8 max         largest value recorded
+ *    16   512 bucket      [MDBUS_HIST_BUCKETS] u32 counts
+ */
+#define MDBUS_HIST_SUB_BITS 2
+#define MDBUS_HIST_BUCKETS  128
+#define MDBUS_HIST_HALVE_AT 0x80000000u /* a bucket at this count halves them all */
+
+struct mdbus_health_hist {
+	uint64_t count;
+	uint64_t max;
+	uint32_t bucket[MDBUS_HIST_BUCKETS];
+};
+
+/* The per-session hops (struct mdbus_health_session.hop[]). Names
+ * (mdbus_health_hop_name): exch_kernel kernel_decrypt decrypt_publish
+ * msgs_per_iter. */
+enum mdbus_health_hop {
+	MDBUS_HOP_EXCH_KERNEL = 0,     /* ns, exchange time -> kernel receive, per tick
+					  with an exchange time (negative: exch_early) */
+	MDBUS_HOP_KERNEL_DECRYPT = 1,  /* ns, kernel receive -> TLS record decrypted, per message */
+	MDBUS_HOP_DECRYPT_PUBLISH = 2, /* ns, decrypted -> its messages' ticks published */
+	MDBUS_HOP_MSGS_PER_ITER = 3,   /* messages of the session per loop iteration that had one */
+	MDBUS_HOP__COUNT
+};
+
+/* Where a session's tick recv_ts come from (session.ts_source). */
+enum mdbus_health_ts_source {
+	MDBUS_TS_NONE = 0,   /* nothing received yet */
+	MDBUS_TS_KERNEL = 1, /* every recv carried a kernel software receive stamp */
+	MDBUS_TS_USER = 2,   /* none did: the wall clock when the completion was reaped */
+	MDBUS_TS_MIXED = 3,  /* some did, some did not (see rx_stamped / rx_unstamped) */
+};
+
+/* Bucket index of value v (cheap: feedd calls it on the hot path). */
+static inline uint32_t mdbus_hist_index(uint64_t v)
+{
+	unsigned e;
+
+	if (v < 8)
+		return (uint32_t)v;
+	e = 63u - (unsigned)__builtin_clzll(v); /* >= 3 */
+	if (e > 32)
+		return MDBUS_HIST_BUCKETS - 1;
+	return 4u + ((e - MDBUS_HIST_SUB_BITS) << MDBUS_HIST_SUB_BITS) +
+	       (uint32_t)((v >> (e - MDBUS_HIST_SUB_BITS)) & 3u);
+}
+
 /* ---- records (what the writer fills and a snapshot returns) ---------------- */
 
 /*
- * Feed record, 304 bytes:
+ * Feed record, 832 bytes:
  *
  *   off size field
  *     0    4 pid                 feedd's pid
@@ -203,6 +265,9 @@ enum mdbus_health_instr_status {
  *    80  128 config              config file path/name, NUL-terminated
  *   208   32 version             build version ("0.1.0"), NUL-terminated
  *   240   64 reserved            0
+ *   304  528 loop_ns             histogram of loop iteration times (ns):
+ *                                from the wake-up to the next wait, the
+ *                                watchdog's runs included
  */
 struct mdbus_health_feed {
 	uint32_t pid;
@@ -221,10 +286,11 @@ struct mdbus_health_feed {
 	char config[128];
 	char version[32];
 	uint64_t reserved[8];
+	struct mdbus_health_hist loop_ns;
 };
 
 /*
- * Session record payload, 720 bytes:
+ * Session record payload, 2840 bytes:
  *
  *   off size field
  *     0   32 name                session name from the config
@@ -261,7 +327,16 @@ struct mdbus_health_feed {
  *   632   32 conn_state          enum mdbus_health_state of connections
  *                                0..31 (u8 each)
  *   664   32 conn_error          their last error class (u8 each)
- *   696   24 reserved            0
+ *   696    8 rx_stamped          recvs whose completion carried a kernel
+ *                                receive stamp (SO_TIMESTAMPING)
+ *   704    8 rx_unstamped        recvs without: stamped with the wall clock
+ *                                when the completion was reaped
+ *   712    4 ts_source           enum mdbus_health_ts_source (from the two)
+ *   716    4 reserved1           0
+ *   720    8 exch_early          ticks whose exchange time was later than
+ *                                the kernel's receive time (clocks differ)
+ *   728 2112 hop                 [MDBUS_HOP__COUNT] histograms, enum
+ *                                mdbus_health_hop (528 B each)
  */
 struct mdbus_health_session {
 	char name[32];
@@ -294,7 +369,12 @@ struct mdbus_health_session {
 	uint32_t conns_live;
 	uint8_t conn_state[MDBUS_HEALTH_CONNS];
 	uint8_t conn_error[MDBUS_HEALTH_CONNS];
-	uint64_t reserved[3];
+	uint64_t rx_stamped;
+	uint64_t rx_unstamped;
+	uint32_t ts_source;
+	uint32_t reserved1;
+	uint64_t exch_early;
+	struct mdbus_health_hist hop[MDBUS_HOP__COUNT];
 };
 
 /*
@@ -346,7 +426,10 @@ MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, heartbeat_period_ms) == 7
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, config) == 80, "feed config");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, version) == 208, "feed version");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, reserved) == 240, "feed reserved");
-MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_feed) == 304, "feed size");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_feed, loop_ns) == 304, "feed loop_ns");
+MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_feed) == 832, "feed size");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_hist, bucket) == 16, "hist bucket");
+MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_hist) == 528, "hist size");
 
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, venue) == 32, "sess venue");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, host) == 48, "sess host");
@@ -366,8 +449,11 @@ MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, conns) == 624, "sess c
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, conns_live) == 628, "sess conns_live");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, conn_state) == 632, "sess conn_state");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, conn_error) == 664, "sess conn_error");
-MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, reserved) == 696, "sess reserved");
-MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_session) == 720, "session size");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, rx_stamped) == 696, "sess stamped");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, ts_source) == 712, "sess ts_source");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, exch_early) == 720, "sess early");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, hop) == 728, "sess hop");
+MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_session) == 2840, "session size");
 MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_session) + 8 <= MDBUS_HEALTH_SESSION_REC,
 		    "session fits its record");
 
@@ -387,7 +473,7 @@ MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_instr) + 16 <= MDBUS_HEALTH_INSTR
  * release). Pass the region from mdbus_writer_health() and the SAME
  * max_sessions / max_instruments given to mdbus_writer_open (after its
  * defaults: 0 means 64 sessions, 4096 instruments). max_sessions is a
- * minimum: whole 1024-byte records left in size after the header and
+ * minimum: whole 3072-byte records left in size after the header and
  * max_instr instrument records become session records too, so the region
  * always fills the segment's reservation.
  * Returns 0; -EINVAL for a NULL region or a geometry that does not fit size.
@@ -401,6 +487,14 @@ int mdbus_health_publish_feed(void *region, const struct mdbus_health_feed *f);
 /* Publishes session record idx and raises session_count to idx + 1 if it was
  * lower. Returns 0; -EINVAL (not initialised); -ERANGE idx >= max_sessions. */
 int mdbus_health_publish_session(void *region, uint32_t idx, const struct mdbus_health_session *s);
+
+/* The same for the first `bytes` of *s only (whole words; the histograms
+ * start at offsetof(struct mdbus_health_session, hop)): the rest of the
+ * record keeps what the last publish stored, for a writer that knows those
+ * fields did not change (feedd skips the 2 KiB of an idle session's
+ * histograms). Same returns. */
+int mdbus_health_publish_session_head(void *region, uint32_t idx,
+				      const struct mdbus_health_session *s, size_t bytes);
 
 /* Sets session_count (records [0, n) are in use). 0, -EINVAL, -ERANGE. */
 int mdbus_health_set_session_count(void *region, uint32_t n);
@@ -515,6 +609,40 @@ int mdbus_health_feed_alive(mdbus_reader *r, int max_age_ms);
  * current monotonic time, 0 if degraded/down, -ENOENT unknown name, -errno. */
 int mdbus_health_session_healthy(mdbus_reader *r, const char *name);
 
+/* ---- histograms (pure) ----------------------------------------------------- */
+
+/* Bucket i's value range [low, high), i < MDBUS_HIST_BUCKETS (the last
+ * bucket also takes everything above its high edge). Out of range: 0. */
+uint64_t mdbus_hist_bucket_low(uint32_t i);
+uint64_t mdbus_hist_bucket_high(uint32_t i);
+
+/* The q-quantile (0 < q <= 1) of h: the midpoint of the bucket holding the
+ * ceil(q x total)-th smallest value (total = the buckets' sum), capped at
+ * h->max; within 12.5 % of the true value. q >= 1 gives h->max. Returns the
+ * value (>= 0); -ENODATA for an empty histogram; -EINVAL bad q or NULL. */
+int64_t mdbus_hist_quantile(const struct mdbus_health_hist *h, double q);
+
+/* Halves every bucket of h (rounding up, so a non-empty bucket stays
+ * non-empty); count and max are kept. mdbus_hist_add calls it. */
+void mdbus_hist_halve(struct mdbus_health_hist *h);
+
+/* Records n values v into h (what feedd does on its hot path; tests and
+ * tools may too): count += n, max, and the bucket; when the bucket reaches
+ * MDBUS_HIST_HALVE_AT every bucket is halved. n < MDBUS_HIST_HALVE_AT. */
+static inline void mdbus_hist_add(struct mdbus_health_hist *h, uint64_t v, uint32_t n)
+{
+	uint32_t i = mdbus_hist_index(v);
+
+	/* A bucket stays below 2^31 between adds, so adding n < 2^31 cannot
+	 * wrap; the rare halving comes after. */
+	h->bucket[i] += n;
+	if (__builtin_expect(h->bucket[i] >= MDBUS_HIST_HALVE_AT, 0))
+		mdbus_hist_halve(h);
+	h->count += n;
+	if (v > h->max)
+		h->max = v;
+}
+
 /* ---- names --------------------------------------------------------------- */
 
 /* Lowercase names ("live", "tls", "degraded", "gap", "running"); "unknown"
@@ -524,6 +652,8 @@ const char *mdbus_health_err_name(uint32_t cls);
 const char *mdbus_health_verdict_name(uint32_t verdict);
 const char *mdbus_health_instr_status_name(uint32_t status);
 const char *mdbus_health_feed_state_name(uint32_t state);
+const char *mdbus_health_hop_name(uint32_t hop);       /* "exch_kernel", ... */
+const char *mdbus_health_ts_source_name(uint32_t src); /* "none" "kernel" "user" "mixed" */
 
 /* CLOCK_MONOTONIC / CLOCK_REALTIME in ns (vDSO: no real syscall). */
 int64_t mdbus_health_mono_ns(void);

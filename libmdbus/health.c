@@ -181,14 +181,25 @@ int mdbus_health_set_session_count(void *region, uint32_t n)
 
 int mdbus_health_publish_session(void *region, uint32_t idx, const struct mdbus_health_session *s)
 {
+	return mdbus_health_publish_session_head(region, idx, s, sizeof(*s));
+}
+
+int mdbus_health_publish_session_head(void *region, uint32_t idx,
+				      const struct mdbus_health_session *s, size_t bytes)
+{
 	struct mdbus_health_hdr *h = health_writer_hdr(region);
+	size_t words = (bytes + 7) / 8;
 
 	if (!h || !s)
 		return -EINVAL;
 	if (idx >= h->max_sessions)
 		return -ERANGE;
+	if (words > MDBUS_HEALTH_SESSION_WORDS)
+		words = MDBUS_HEALTH_SESSION_WORDS;
 	struct mdbus_health_srec *r = health_srec(h, idx);
-	health_seq_write(&r->seq, r->words, s, MDBUS_HEALTH_SESSION_WORDS);
+	/* The words after `words` keep their last published values: still one
+	 * consistent record under the same seqlock round. */
+	health_seq_write(&r->seq, r->words, s, words);
 	if (atomic_load_explicit(&h->session_count, memory_order_relaxed) <= idx)
 		/* Release: pairs with the reader's acquire of session_count. */
 		atomic_store_explicit(&h->session_count, idx + 1, memory_order_release);

@@ -57,7 +57,7 @@ _Static_assert(offsetof(struct mdbus_health_hdr, session_payload) == 48, "hdr se
 _Static_assert(offsetof(struct mdbus_health_hdr, instr_payload) == 52, "hdr instr_payload");
 _Static_assert(offsetof(struct mdbus_health_hdr, feed_seq) == MDBUS_HEALTH_FEED_OFF, "feed seq");
 _Static_assert(offsetof(struct mdbus_health_hdr, feed_words) == 136, "feed words");
-_Static_assert(offsetof(struct mdbus_health_hdr, reserved1) == 440, "hdr reserved1");
+_Static_assert(offsetof(struct mdbus_health_hdr, reserved1) == 968, "hdr reserved1");
 _Static_assert(sizeof(struct mdbus_health_hdr) == MDBUS_HEALTH_REGION_HDR, "hdr size");
 
 struct mdbus_health_srec {
@@ -67,7 +67,7 @@ struct mdbus_health_srec {
 };
 _Static_assert(offsetof(struct mdbus_health_srec, seq) == 0, "srec seq");
 _Static_assert(offsetof(struct mdbus_health_srec, words) == 8, "srec words");
-_Static_assert(offsetof(struct mdbus_health_srec, reserved) == 728, "srec reserved");
+_Static_assert(offsetof(struct mdbus_health_srec, reserved) == 2848, "srec reserved");
 _Static_assert(sizeof(struct mdbus_health_srec) == MDBUS_HEALTH_SESSION_REC, "srec size");
 
 struct mdbus_health_irec {

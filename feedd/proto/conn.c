@@ -226,6 +226,19 @@ static int feed_conn_plain(struct feed_conn *c, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* feed_conn_plain between the owner's on_chunk calls. */
+static int feed_conn_plain_chunk(struct feed_conn *c, const uint8_t *p, size_t n)
+{
+	int r;
+
+	if (c->cb.on_chunk)
+		c->cb.on_chunk(c->ud, 0);
+	r = feed_conn_plain(c, p, n);
+	if (c->cb.on_chunk)
+		c->cb.on_chunk(c->ud, 1);
+	return r;
+}
+
 int feed_conn_input(struct feed_conn *c, const uint8_t *p, size_t n)
 {
 	int r;
@@ -239,7 +252,7 @@ int feed_conn_input(struct feed_conn *c, const uint8_t *p, size_t n)
 	    (!c->cfg.use_tls || c->tls.peer_closed || !c->tls.handshake_done))
 		return 0;
 	if (!c->cfg.use_tls) {
-		r = feed_conn_plain(c, p, n);
+		r = feed_conn_plain_chunk(c, p, n);
 		return r < 0 ? r : c->failed; /* a callback's send may have failed */
 	}
 
@@ -278,7 +291,7 @@ int feed_conn_input(struct feed_conn *c, const uint8_t *p, size_t n)
 		if (c->phase == FEED_CONN_CLOSED)
 			continue; /* drain records after the close handshake, keep looking for
 				     close_notify */
-		r = feed_conn_plain(c, c->plain, got);
+		r = feed_conn_plain_chunk(c, c->plain, got);
 		if (r < 0)
 			return r;
 		if (c->failed)

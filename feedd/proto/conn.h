@@ -64,6 +64,10 @@ struct feed_conn_cb {
 	void (*on_message)(void *ud, const uint8_t *p, size_t n, int binary);
 	void (*on_pong)(void *ud, const uint8_t *p, size_t n);
 	void (*on_close)(void *ud, uint16_t code, const char *reason); /* peer close frame */
+	/* Optional: a chunk of plaintext (one TLS record, or one plain input)
+	 * is about to be parsed (done 0), or was (done 1): the messages it
+	 * completes are the on_message calls in between. */
+	void (*on_chunk)(void *ud, int done);
 };
 
 #define FEED_CONN_HOST_MAX  256

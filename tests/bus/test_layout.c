@@ -25,7 +25,7 @@ int main(void)
 	CHECK(offsetof(struct mdbus_seg_header, write_seq) / 64 !=
 	      offsetof(struct mdbus_seg_header, instr_count) / 64);
 	CHECK(sizeof(struct mdbus_seg_instr) == 128);
-	CHECK(MDBUS_HEALTH_SIZE(64, 4096) == 4096u + 64u * 1024u + 4096u * 256u);
+	CHECK(MDBUS_HEALTH_SIZE(64, 4096) == 4096u + 64u * 3072u + 4096u * 256u);
 
 	struct mdbus__geom g;
 	char err[200];

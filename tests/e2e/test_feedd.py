@@ -170,6 +170,65 @@ def scenario_ticks(path="/ws"):
     check(feedd.proc.wait(5) == 0, "feedd exit status after SIGTERM")
 
 
+def lat_counts(sess):
+    return {k: v["count"] for k, v in sess["latency"].items()}
+
+
+def scenario_stamps():
+    """recv_ts is the kernel's receive stamp: ts_source=kernel, every recv stamped; a
+    feedd stopped for 1.5 s (SIGSTOP: the kernel keeps receiving) publishes, once it
+    runs again, ticks stamped while it was stopped, i.e. before its loop could read any
+    clock; recv_ts never exceeds a wall clock read afterwards; the hop histograms are in
+    mdbus-top --json and grow with traffic."""
+    d = E.make_certs(E.tmpdir("stamps"))
+    rp = os.path.join(d, "replay.jsonl")
+    with open(rp, "w") as f:
+        f.write("\n".join(m for m, _ in REPLAY) + "\n")
+    bus = E.bus_name("stamps")
+    t_start = time.time_ns()
+    sim = E.Sim(d, extra=["--replay", rp, "--rate", "50"])
+    cfg = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"), session=SESSION,
+                         session_extra=session_keys(""))
+    feedd = E.Feedd(cfg)
+    feedd.proc.wait_line(LIVE, 15)
+    time.sleep(1.0)
+    first = top_session(bus)
+    check(first["ts_source"] == "kernel" and first["rx_unstamped"] == 0 and
+          first["rx_stamped"] > 0, f"receive stamps not from the kernel: {first}")
+    c1 = lat_counts(first)
+    for hop in ("exch_kernel", "kernel_decrypt", "decrypt_publish", "msgs_per_iter"):
+        check(hop in c1, f"hop {hop} missing from mdbus-top --json: {first['latency']}")
+    check(c1["kernel_decrypt"] > 0 and c1["decrypt_publish"] == c1["kernel_decrypt"],
+          f"per-message hops not counted: {first['latency']}")
+    h = first["latency"]["kernel_decrypt"]
+    check(h["p50"] is not None and 0 <= h["p50"] <= h["p99"] <= h["max"], f"quantiles: {h}")
+    t_stop = time.time_ns()
+    feedd.proc.signal(signal.SIGSTOP)
+    time.sleep(1.5)
+    t_cont = time.time_ns()
+    feedd.proc.signal(signal.SIGCONT)
+    time.sleep(1.5)
+    second = top_session(bus)
+    c2 = lat_counts(second)
+    for hop in ("exch_kernel", "kernel_decrypt", "decrypt_publish", "msgs_per_iter"):
+        check(c2[hop] > c1[hop], f"hop {hop} did not grow with traffic: {c1} -> {c2}")
+    check(second["ts_source"] == "kernel", f"ts_source after the stop: {second}")
+    ticks, _ = E.tail_json(bus, 1.0, extra=["--from-start"])
+    t_after = time.time_ns()
+    data = data_ticks(ticks)
+    check(len(data) >= 50, f"only {len(data)} data ticks on the bus")
+    for t in data:
+        check(t_start <= t["recv_ts"] <= t_after, f"recv_ts outside the run: {t}")
+    during = [t for t in data if t_stop + 200000000 <= t["recv_ts"] < t_cont]
+    check(len(during) >= 5,
+          f"{len(during)} ticks stamped while feedd was stopped: recv_ts is not the kernel's")
+    feed = json.loads(subprocess.run([os.environ.get("MDBUS_TOP", "mdbus-top"), "--bus", bus,
+                                      "--json"], capture_output=True, timeout=20).stdout)
+    check(feed["feed"]["loop_ns"]["count"] > 0, f"no loop iteration times: {feed['feed']}")
+    feedd.proc.signal(signal.SIGTERM)
+    check(feedd.proc.wait(5) == 0, "feedd exit status after SIGTERM")
+
+
 # MEXC: the docs' JSON renderings of its protobuf pushes (docs/venues/mexc.md, comments
 # dropped; the ETH trade adds the published schema's tradeId), which mdbus-sim's mexc
 # dialect encodes as protobuf binary frames.
@@ -1094,6 +1153,7 @@ SCENARIOS = {
     "valgrind_reload": scenario_valgrind_reload,
     "mexc": scenario_mexc,
     "valgrind_conns": scenario_valgrind_conns,
+    "stamps": scenario_stamps,
 }
 
 if __name__ == "__main__":

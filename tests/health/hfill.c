@@ -30,6 +30,10 @@ void hfill_feed(struct mdbus_health_feed *f, uint64_t k)
 	snprintf(f->version, sizeof(f->version), "v%llu", (unsigned long long)k);
 	for (int i = 0; i < 8; i++)
 		f->reserved[i] = hmix(k, 100 + (uint64_t)i);
+	f->loop_ns.count = hmix(k, 120);
+	f->loop_ns.max = hmix(k, 121);
+	for (int i = 0; i < MDBUS_HIST_BUCKETS; i++)
+		f->loop_ns.bucket[i] = (uint32_t)hmix(k, 130 + (uint64_t)i);
 }
 
 int hcheck_feed(const struct mdbus_health_feed *f, uint64_t *k)
@@ -78,8 +82,16 @@ void hfill_session(struct mdbus_health_session *s, uint32_t idx, uint64_t k)
 		s->conn_state[i] = (uint8_t)hmix(k, 60 + (uint64_t)i);
 		s->conn_error[i] = (uint8_t)hmix(k, 100 + (uint64_t)i);
 	}
-	for (size_t i = 0; i < sizeof(s->reserved) / sizeof(s->reserved[0]); i++)
-		s->reserved[i] = hmix(k, 50 + (uint64_t)i);
+	s->rx_stamped = hmix(k, 50);
+	s->rx_unstamped = hmix(k, 51);
+	s->ts_source = (uint32_t)hmix(k, 52);
+	s->exch_early = hmix(k, 53);
+	for (int h = 0; h < MDBUS_HOP__COUNT; h++) {
+		s->hop[h].count = hmix(k, 200 + (uint64_t)h);
+		s->hop[h].max = hmix(k, 210 + (uint64_t)h);
+		for (int i = 0; i < MDBUS_HIST_BUCKETS; i++)
+			s->hop[h].bucket[i] = (uint32_t)hmix(k, 300 + (uint64_t)(h * 1000 + i));
+	}
 }
 
 int hcheck_session(const struct mdbus_health_session *s, uint32_t idx, uint64_t *k)

@@ -83,7 +83,7 @@ int main(void)
 	struct mdbus_health_instr in;
 
 	/* Strides agree with layout.h's reservation. */
-	CHECK(MDBUS_HEALTH_SIZE(NS, NI) == 4096u + NS * 1024u + NI * 256u);
+	CHECK(MDBUS_HEALTH_SIZE(NS, NI) == 4096u + NS * 3072u + NI * 256u);
 	CHECK(MDBUS_HEALTH_SIZE(0, 0) == MDBUS_HEALTH_REGION_HDR);
 
 	memset(r, 0xa5, size + 4096);
@@ -106,7 +106,7 @@ int main(void)
 	CHECK(rd64(r, 0) == MDBUS_HEALTH_MAGIC);
 	CHECK(rd32(r, 8) == MDBUS_HEALTH_VERSION);
 	CHECK(rd32(r, 12) == 4096);
-	CHECK(rd32(r, 16) == 1024);
+	CHECK(rd32(r, 16) == 3072);
 	CHECK(rd32(r, 20) == 256);
 	CHECK(rd32(r, 24) == NS);
 	CHECK(rd32(r, 28) == NI);
@@ -154,7 +154,7 @@ int main(void)
 	CHECK(mdbus_health_publish_session(r, NS, &s) == -ERANGE);
 	CHECK(mdbus_health_publish_session(r, 1, &s) == 0);
 	CHECK(rd32(r, 40) == 2); /* session_count raised to idx + 1 */
-	size_t s1 = 4096 + 1024;
+	size_t s1 = 4096 + 3072;
 	CHECK(rd64(r, s1) == 2);
 	CHECK(strcmp((char *)r + s1 + 8, "sess-b") == 0);
 	CHECK(rd32(r, s1 + 8 + 112) == MDBUS_HEALTH_ST_LIVE);
@@ -163,6 +163,22 @@ int main(void)
 	CHECK(mdbus_health_read_session(r, size, 1, &s) == 0 && s.messages == 99);
 	CHECK(mdbus_health_read_session(r, size, 2, &s) == -ENOENT);
 	CHECK(mdbus_health_read_session(r, size, NS, &s) == -ERANGE);
+	/* A head publish: the fields before the histograms change, the
+	 * histograms keep what the last whole publish stored. */
+	s.hop[MDBUS_HOP_KERNEL_DECRYPT].count = 7;
+	s.hop[MDBUS_HOP_KERNEL_DECRYPT].bucket[10] = 7;
+	CHECK(mdbus_health_publish_session(r, 1, &s) == 0);
+	CHECK(rd64(r, s1) == 4);
+	CHECK(rd64(r, s1 + 8 + 728 + 528) == 7); /* hop[1].count at its documented offset */
+	s.messages = 100;
+	s.hop[MDBUS_HOP_KERNEL_DECRYPT].count = 9;
+	CHECK(mdbus_health_publish_session_head(r, 1, &s,
+						offsetof(struct mdbus_health_session, hop)) == 0);
+	CHECK(rd64(r, s1) == 6);
+	CHECK(mdbus_health_read_session(r, size, 1, &s) == 0 && s.messages == 100);
+	CHECK(s.hop[MDBUS_HOP_KERNEL_DECRYPT].count == 7 &&
+	      s.hop[MDBUS_HOP_KERNEL_DECRYPT].bucket[10] == 7);
+	CHECK(mdbus_health_publish_session_head(r, NS, &s, 8) == -ERANGE);
 	CHECK(mdbus_health_set_session_count(r, NS + 1) == -ERANGE);
 	CHECK(mdbus_health_set_session_count(r, 1) == 0);
 	CHECK(mdbus_health_read_session(r, size, 1, &s) == -ENOENT);
@@ -174,7 +190,7 @@ int main(void)
 	in.status = MDBUS_HEALTH_INSTR_LIVE;
 	CHECK(mdbus_health_publish_instr(r, NI, &in) == -ERANGE);
 	CHECK(mdbus_health_publish_instr(r, 4, &in) == 0);
-	size_t i4 = 4096 + NS * 1024 + 4 * 256;
+	size_t i4 = 4096 + NS * 3072 + 4 * 256;
 	CHECK(rd32(r, i4) == MDBUS_HEALTH_INSTR_LIVE);
 	CHECK(rd64(r, i4 + 8) == 2);
 	CHECK(rd32(r, i4 + 16) == 4);

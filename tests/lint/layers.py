@@ -36,7 +36,7 @@ LAYERS = [
     ("config", ["config.h", "config.c", "config_keys.h", "config_keys.c", "url.c"]),
     ("venues", ["venues/*"]),
     ("tlsctx", ["tlsctx.h", "tlsctx.c"]),
-    ("sink", ["sink.h", "sink.c"]),
+    ("sink", ["sink.h", "sink.c", "lat.h"]),
     ("session", ["session.h", "session_int.h", "session.c", "session_live.c", "session_init.c"]),
     ("watchdog", ["watchdog.h", "watchdog.c"]),
     ("daemon", ["daemon.h", "daemon.c", "reload.h", "reload.c"]),

@@ -59,7 +59,7 @@ static void on_close(void *ud, uint16_t code, const char *reason)
 	snprintf(e->close_reason, sizeof(e->close_reason), "%s", reason);
 }
 
-static const struct feed_conn_cb cbs = {on_open, on_message, on_pong, on_close};
+static const struct feed_conn_cb cbs = {on_open, on_message, on_pong, on_close, NULL};
 
 /* The far end: TLS server (or nothing in plain mode) + what it received in plaintext. */
 struct far {

@@ -178,7 +178,7 @@ static void run(int tls_version, const char *name)
 	struct th_server srv;
 	struct feed_conn c;
 	struct st st = {0};
-	static const struct feed_conn_cb cbs = {on_open, on_message, on_pong, on_close};
+	static const struct feed_conn_cb cbs = {on_open, on_message, on_pong, on_close, NULL};
 	char err[256], key[64], acc[32], resp[256];
 	const uint8_t *o;
 	size_t on, k, len;
@@ -285,7 +285,7 @@ static void run(int tls_version, const char *name)
 /* Long: one test script of checks in order; each step builds on the state the last left. */
 static void run_plain(void)
 {
-	static const struct feed_conn_cb cbs = {on_open, on_message, on_pong, on_close};
+	static const struct feed_conn_cb cbs = {on_open, on_message, on_pong, on_close, NULL};
 	struct feed_conn_cfg cfg = {"localhost", 80, "/ws", 0, NULL, 0, 1 << 20, 0};
 	struct feed_conn c;
 	struct st st = {0};

@@ -8,7 +8,8 @@
  * base) and framed as on the connection feedd would open (gzip, protobuf),
  * go as server WebSocket frames through the code feedd runs after
  * SSL_read: feed_ws_input (wslay framing) in 16 KiB pieces (one TLS record,
- * one recv timestamp each), the venue adapter's on_message (JSON scan,
+ * one recv timestamp each, with feedd's hop recording around it: lat.h),
+ * the venue adapter's on_message (JSON scan,
  * exact decimals, normalization) and mdbus_writer_publish_batch into a
  * private bus. A second figure times the adapter + publish alone. The
  * binary is linked with --wrap=malloc,calloc,realloc: every allocation by
@@ -17,6 +18,7 @@
  * Instructions per message: callgrind on bench_feed_measured (docs/PERFORMANCE.md, H).
  */
 #include "bench.h"
+#include "lat.h"
 #include "sim.h"
 #include "tools_run.h"
 #include "venue.h"
@@ -74,6 +76,8 @@ struct bench_feed {
 	char syms[BENCH_FEED_NSYM][MDBUS_SYMBOL_MAX]; /* the session config's symbol list */
 	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
 	int64_t recv_ns;
+	struct feed_lat lat; /* feedd's per-session hop histograms, recorded as feedd does */
+	uint64_t iter;	     /* one "loop iteration" per received record */
 	uint64_t msgs, ticks_n, published, errors, other;
 	int pub_err;
 	uint8_t *frames; /* BENCH_FEED_DISTINCT server frames back to back */
@@ -115,6 +119,7 @@ static void bench_feed_on_message(void *ud, const uint8_t *p, size_t n, int bina
 	struct bench_feed *b = ud;
 	struct feed_venue_out out = {.ticks = b->ticks, .cap = FEED_VENUE_TICKS_MIN};
 	b->msgs++;
+	feed_lat_msg(&b->lat);
 	if (feed_venue_on_message(&b->v, p, n, binary, b->recv_ns, &out) < 0 ||
 	    out.cls == FEED_MSG_ERROR) {
 		b->errors++;
@@ -126,6 +131,7 @@ static void bench_feed_on_message(void *ud, const uint8_t *p, size_t n, int bina
 	}
 	b->ticks_n += out.n;
 	if (out.n) {
+		feed_lat_ticks(&b->lat, b->ticks, out.n);
 		int rc = mdbus_writer_publish_batch(b->w, b->ticks, out.n);
 		if (rc < 0)
 			b->pub_err = rc;
@@ -201,7 +207,12 @@ __attribute__((noinline)) int bench_feed_measured(struct bench_feed *b, uint64_t
 				n = BENCH_FEED_CHUNK;
 			b->recv_ns = tools_now_ns(
 				CLOCK_REALTIME); /* once per received record, as feedd */
+			/* feedd's latency recording around one decrypted record
+			 * (session.c, session_live.c: lat.h) */
+			feed_lat_input(&b->lat, b->recv_ns, 1);
+			feed_lat_chunk_open(&b->lat);
 			int rc = feed_ws_input(&b->ws, b->frames + off, n);
+			feed_lat_chunk_close(&b->lat, ++b->iter);
 			if (rc < 0)
 				return rc;
 		}

@@ -246,6 +246,57 @@ static void exp_sess_conns(FILE *f, const struct exp_fam *m, const struct exp_bu
 	exp_end_u64(f, t->h.conns ? t->h.conns : 1);
 }
 
+/* p50/p90/p99 of each hop's histogram (mdbus_health_hop), as gauges with a
+ * quantile label: ns hops in seconds, msgs_per_iter in messages. */
+static void exp_sess_hops(FILE *f, const struct exp_fam *m, const struct exp_bus *b,
+			  const struct top_session *t)
+{
+	static const char *const qn[] = {"0.5", "0.9", "0.99"};
+	static const double qv[] = {0.5, 0.9, 0.99};
+
+	for (uint32_t k = 0; k < MDBUS_HOP__COUNT; k++) {
+		for (int i = 0; i < 3; i++) {
+			int64_t v = mdbus_hist_quantile(&t->h.hop[k], qv[i]);
+			if (v < 0)
+				continue;
+			exp_sess_begin(f, m->name, b, t);
+			exp_label(f, "hop", mdbus_health_hop_name(k));
+			exp_label(f, "quantile", qn[i]);
+			if (k == MDBUS_HOP_MSGS_PER_ITER)
+				exp_end_u64(f, (uint64_t)v);
+			else
+				exp_end_ns(f, v);
+		}
+	}
+}
+
+static void exp_sess_hop_count(FILE *f, const struct exp_fam *m, const struct exp_bus *b,
+			       const struct top_session *t)
+{
+	for (uint32_t k = 0; k < MDBUS_HOP__COUNT; k++) {
+		exp_sess_begin(f, m->name, b, t);
+		exp_label(f, "hop", mdbus_health_hop_name(k));
+		exp_end_u64(f, t->h.hop[k].count);
+	}
+}
+
+static void exp_feed_loop(FILE *f, const struct exp_fam *m, const struct exp_bus *b)
+{
+	static const char *const qn[] = {"0.5", "0.99"};
+	static const double qv[] = {0.5, 0.99};
+
+	if (!exp_feed_ok(b))
+		return;
+	for (int i = 0; i < 2; i++) {
+		int64_t v = mdbus_hist_quantile(&b->st.cur.feed.loop_ns, qv[i]);
+		if (v < 0)
+			continue;
+		exp_begin(f, m->name, b);
+		exp_label(f, "quantile", qn[i]);
+		exp_end_ns(f, v);
+	}
+}
+
 /* ---- instruments ----------------------------------------------------------- */
 
 static void exp_instr_begin(FILE *f, const char *name, const struct exp_bus *b,
@@ -378,6 +429,20 @@ static const struct exp_fam exp_fams[] = {
 	EXP_S("mdbus_session_backoff_attempts", "gauge",
 	      "Consecutive failed connection attempts (0 once live).", exp_sess_u32,
 	      EXP_SESS(backoff_attempt)),
+	EXP_S("mdbus_session_hop_seconds", "gauge",
+	      "Latency quantiles per hop since the feed started (log-linear histogram, within "
+	      "12.5 %): exch_kernel, kernel_decrypt, decrypt_publish in seconds; msgs_per_iter in "
+	      "messages per loop iteration.",
+	      exp_sess_hops, 0),
+	EXP_S("mdbus_session_hop_samples_total", "counter",
+	      "Values recorded per hop (messages; exch_kernel: ticks with an exchange time).",
+	      exp_sess_hop_count, 0),
+	EXP_S("mdbus_session_rx_unstamped_total", "counter",
+	      "Receives without a kernel timestamp (recv_ts from the wall clock instead).",
+	      exp_sess_u64, EXP_SESS(rx_unstamped)),
+	EXP_B("mdbus_feed_loop_iteration_seconds", "gauge",
+	      "Quantiles of the feed's event-loop iteration time (wake-up to the next wait).",
+	      exp_feed_loop, 0),
 	EXP_I("mdbus_instrument_status", "gauge",
 	      "The instrument's status word: 0 unknown, 1 live, 2 stale, 3 gap, 4 down (down for "
 	      "every instrument of a dead feed).",

@@ -4,7 +4,9 @@
  *   {"bus", "attached", "epoch", "alive", "exit", "error"?, "feed": {...},
  *    "ring": {...}, "totals": {...}, "sessions": [...], "instruments": [...]}
  * Ages are milliseconds (null when unknown), rates per second (null when
- * there is no previous sample), prices exact decimal strings.
+ * there is no previous sample), prices exact decimal strings. Histograms
+ * (feed.loop_ns, sessions[].latency.HOP) are {"count", "p50", "p90", "p99",
+ * "max"} in ns (msgs_per_iter: messages), null quantiles while empty.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +31,38 @@ static json_t *top_j_dec(int64_t m, unsigned decimals)
 	return json_string(top_fmt_dec(b, sizeof(b), m, decimals));
 }
 
+/* A histogram as {"count", "p50", "p90", "p99", "max"} (null quantiles
+ * while empty); values in the histogram's unit (ns, or messages). */
+static json_t *top_j_hist(const struct mdbus_health_hist *h)
+{
+	const double qs[] = {0.5, 0.9, 0.99};
+	const char *keys[] = {"p50", "p90", "p99"};
+	json_t *o = json_object();
+
+	json_object_set_new(o, "count", json_integer((json_int_t)h->count));
+	for (int i = 0; i < 3; i++) {
+		int64_t v = mdbus_hist_quantile(h, qs[i]);
+		json_object_set_new(o, keys[i], v >= 0 ? json_integer(v) : json_null());
+	}
+	json_object_set_new(o, "max", h->count ? json_integer((json_int_t)h->max) : json_null());
+	return o;
+}
+
+/* The session's hops (enum mdbus_health_hop, by name) and where its
+ * receive stamps come from. */
+static void top_j_latency(json_t *o, const struct mdbus_health_session *h)
+{
+	json_t *lat = json_object();
+
+	for (uint32_t k = 0; k < MDBUS_HOP__COUNT; k++)
+		json_object_set_new(lat, mdbus_health_hop_name(k), top_j_hist(&h->hop[k]));
+	json_object_set_new(o, "latency", lat);
+	json_object_set_new(o, "exch_early", json_integer((json_int_t)h->exch_early));
+	json_object_set_new(o, "ts_source", json_string(mdbus_health_ts_source_name(h->ts_source)));
+	json_object_set_new(o, "rx_stamped", json_integer((json_int_t)h->rx_stamped));
+	json_object_set_new(o, "rx_unstamped", json_integer((json_int_t)h->rx_unstamped));
+}
+
 static json_t *top_j_feed(const struct top_snap *s)
 {
 	const struct mdbus_health_feed *f = &s->feed;
@@ -41,11 +75,12 @@ static json_t *top_j_feed(const struct top_snap *s)
 				    ? "dead"
 				    : mdbus_health_feed_state_name(f->state);
 	return json_pack(
-		"{s:I, s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "pid", (json_int_t)f->pid, "state",
+		"{s:I, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "pid", (json_int_t)f->pid, "state",
 		state, "uptime_ms", (json_int_t)((s->now_rt_ns - f->start_rt_ns) / 1000000),
 		"heartbeat_age_ms", (json_int_t)((s->now_mono_ns - f->heartbeat_mono_ns) / 1000000),
 		"heartbeat_count", (json_int_t)f->heartbeat_count, "start_rt_ns",
-		(json_int_t)f->start_rt_ns, "config", f->config, "version", f->version);
+		(json_int_t)f->start_rt_ns, "config", f->config, "version", f->version, "loop_ns",
+		top_j_hist(&f->loop_ns));
 }
 
 /* The session's connections: how many, how many LIVE, and the first
@@ -116,6 +151,7 @@ static json_t *top_j_session(const struct top_snap *s, const struct top_session 
 	json_object_set_new(o, "subscriptions", json_integer(h->subscriptions));
 	json_object_set_new(o, "streams", json_integer(h->streams));
 	top_j_conns(o, h);
+	top_j_latency(o, h);
 	json_object_set_new(o, "msgs_per_s", top_j_rate(t->msg_rate));
 	json_object_set_new(o, "ticks_per_s", top_j_rate(t->tick_rate));
 	return o;

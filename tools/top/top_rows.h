@@ -58,6 +58,12 @@ void top_reader_heading(char *buf, size_t len);
 void top_reader_row(const struct top_snap *s, const struct mdbus_reader_entry *e, char *buf,
 		    size_t len);
 
+/* The Latency pane (top_lat.c): per session the receive stamps' source
+ * and p50/p99 of each hop; top_lat_loop: the feed's loop iteration time. */
+void top_lat_heading(char *buf, size_t len);
+void top_lat_row(const struct top_session *t, char *buf, size_t len);
+void top_lat_loop(const struct top_snap *s, char *buf, size_t len);
+
 /* Fills idx[0..n) with the display order for a sort column. */
 void top_sort_sessions(const struct top_snap *s, int col, uint32_t *idx);
 void top_sort_instruments(const struct top_snap *s, int col, uint32_t *idx);

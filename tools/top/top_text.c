@@ -33,6 +33,15 @@ int top_print_text(FILE *out, const struct top_state *st)
 			fprintf(out, "%s\n", line);
 		}
 		fprintf(out, "\n");
+		top_lat_heading(line, sizeof(line));
+		fprintf(out, "%s\n", line);
+		for (uint32_t i = 0; i < s->nsess; i++) {
+			top_lat_row(&s->sess[idx[i]], line, sizeof(line));
+			fprintf(out, "%s\n", line);
+		}
+		top_lat_loop(s, line, sizeof(line));
+		fprintf(out, "%s\n", line);
+		fprintf(out, "\n");
 		top_instr_heading(line, sizeof(line), TOP_TEXT_WIDTH);
 		fprintf(out, "%s\n", line);
 		for (uint32_t i = 0; i < s->ninstr; i++) {

@@ -19,7 +19,7 @@
 #include "top_rows.h"
 
 enum { TOP_PAIR_OK = 1, TOP_PAIR_WARN, TOP_PAIR_BAD, TOP_PAIR_HEAD };
-enum { TOP_VIEW_SESSIONS, TOP_VIEW_INSTRUMENTS, TOP_VIEW_READERS };
+enum { TOP_VIEW_SESSIONS, TOP_VIEW_INSTRUMENTS, TOP_VIEW_READERS, TOP_VIEW_LATENCY };
 
 struct top_tui {
 	int view;
@@ -87,9 +87,11 @@ static void top_draw_header(const struct top_tui *u, const struct top_state *st,
 	snprintf(line, len, "[%s]  sort: %s%s%s",
 		 u->view == TOP_VIEW_SESSIONS  ? "sessions"
 		 : u->view == TOP_VIEW_READERS ? "readers"
+		 : u->view == TOP_VIEW_LATENCY ? "latency"
 					       : "instruments",
 		 u->view == TOP_VIEW_SESSIONS  ? top_sess_sort_name(u->sess_sort)
 		 : u->view == TOP_VIEW_READERS ? "slot"
+		 : u->view == TOP_VIEW_LATENCY ? "name"
 					       : top_instr_sort_name(u->instr_sort),
 		 recent ? "   re-attached to a new writer " : "",
 		 recent ? top_fmt_age(age, sizeof(age), since) : "");
@@ -138,6 +140,30 @@ static void top_draw_readers(const struct top_tui *u, const struct top_snap *s, 
 	}
 }
 
+/* The Latency pane: per session (by name) p50/p99 of each hop, then the
+ * loop iteration time. */
+static void top_draw_latency(const struct top_tui *u, const struct top_snap *s, char *line,
+			     size_t len)
+{
+	int y = 4, last = LINES - 3;
+	uint32_t shown = 0;
+
+	top_lat_heading(line, len);
+	top_put(y, line);
+	top_paint(u, y++, 0, COLS, TOP_PAIR_HEAD, u->color ? 0 : A_REVERSE);
+	top_sort_sessions(s, TOP_SS_NAME, u->idx);
+	for (; shown < s->nsess && y <= last; shown++, y++) {
+		top_lat_row(&s->sess[u->idx[shown]], line, len);
+		top_put(y, line);
+	}
+	if (shown < s->nsess) {
+		snprintf(line, len, "... %u more", s->nsess - shown);
+		top_put(y++, line);
+	}
+	top_lat_loop(s, line, len);
+	top_put(y, line);
+}
+
 /* The view's heading at line 4, then its sorted rows while they fit. */
 static void top_draw_table(const struct top_tui *u, const struct top_snap *s, char *line,
 			   size_t len)
@@ -146,6 +172,10 @@ static void top_draw_table(const struct top_tui *u, const struct top_snap *s, ch
 
 	if (u->view == TOP_VIEW_READERS) {
 		top_draw_readers(u, s, line, len);
+		return;
+	}
+	if (u->view == TOP_VIEW_LATENCY) {
+		top_draw_latency(u, s, line, len);
 		return;
 	}
 	if (u->view == TOP_VIEW_SESSIONS) {
@@ -200,7 +230,8 @@ static void top_draw(struct top_tui *u, const struct top_state *st)
 		if (top_idx_reserve(u, &st->cur) == 0 && u->idx) {
 			top_draw_table(u, &st->cur, line, sizeof(line));
 			snprintf(line, sizeof(line),
-				 "q quit  s sort  i instruments  t sessions  r readers  refresh "
+				 "q quit  s sort  i instruments  t sessions  r readers  l latency  "
+				 "refresh "
 				 "%.1fs",
 				 (double)u->refresh_ns / 1e9);
 			top_put(LINES - 1, line);
@@ -261,6 +292,10 @@ static int top_tui_key(struct top_tui *u, int ch)
 	case 'r':
 	case 'R':
 		u->view = TOP_VIEW_READERS;
+		return 0;
+	case 'l':
+	case 'L':
+		u->view = TOP_VIEW_LATENCY;
 		return 0;
 	default: /* KEY_RESIZE: curses already knows the new size */
 		return 0;
