@@ -50,9 +50,8 @@
 #define FEED_SUB_BUF		8192		    /* one subscribe message */
 #define FEED_SESSION_TICKS	256		    /* ticks per venue call (more: called again) */
 #define FEED_SESSION_SNAP_CONNS 32		    /* connections shown one by one in a snapshot */
-#define FEED_RX_CMSG                                                                               \
-	128 /* control buffer of one recvmsg: a                                                    \
-		       SCM_TIMESTAMPING (64 B) and room */
+/* Control buffer of one recvmsg: a SCM_TIMESTAMPING (64 B) and room. */
+#define FEED_RX_CMSG 128
 
 /* Per-session counters: plain fields, copied to the health region by the
  * watchdog (single thread: no atomics needed here). */

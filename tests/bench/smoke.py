@@ -155,7 +155,7 @@ def check_noise(bench):
 
 
 def check_throughput(bench):
-    """`mdbus-bench throughput`, about 1 s: 9 cases x 100 ms."""
+    """`mdbus-bench throughput`, about 1.2 s: 12 cases x 100 ms."""
     rate = 5000000
     p = run([bench, "throughput", "--json", "--duration", "100ms", "--repeat", "1",
              "--rates", str(rate)], 80)
@@ -167,7 +167,7 @@ def check_throughput(bench):
     check(cfg["writer_cpu"] >= 0 and cfg["reader_cpu"] >= 0, "pinned CPUs not reported")
     cases = doc["cases"]
     names = [c["name"] for c in cases]
-    want = ["publish", "publish_batch16", "publish_batch", "local_next", "local_read",
+    want = ["publish", "publish_batch16", "publish_batch", "publish_wake", "local_next", "local_read",
             "local_next_reg", "local_read_reg",
             "flat_next", "flat_read", "paced_next", "paced_read"]
     check(names == want, f"cases {names}")

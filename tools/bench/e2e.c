@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 static const char *const e2e_names[E2E_NCLIENTS] = {"mdbus", "c", "python"};
-static const char *const e2e_hop_names[E2E_NHOPS] = {"send->recv_ts", "recv_ts->read"};
+static const char *const e2e_hop_names[E2E_NHOPS] = {"send->recv_ts", "recv->decrypt",
+						     "decrypt->pub", "recv_ts->read"};
 
 enum { F_RECV, F_SENT, F_P50, F_P90, F_P99, F_P999, F_MAX, F_CPU, F_NF };
 static const struct bench_col e2e_cols[] = {

@@ -17,9 +17,17 @@
 #define E2E_SYM_RATE  10000 /* trades/s per symbol up to E2E_MAX_SYMS symbols */
 
 enum e2e_client { E2E_MDBUS, E2E_C, E2E_PY, E2E_NCLIENTS };
-/* mdbus's hops: the total is the client's row; feedd's internal hops (kernel
- * -> decrypted -> published, from the health region) go between them. */
-enum e2e_hop { E2E_HOP_SEND_RECV, E2E_HOP_RECV_READ, E2E_NHOPS };
+/* mdbus's hops: the total is the client's row. The consumers time the first
+ * and the last; feedd's internal two (kernel receive -> TLS record decrypted
+ * -> ticks published) are the window's share of its health-region
+ * histograms (mdbus_health_hist: buckets 12.5 % wide, so coarser). */
+enum e2e_hop {
+	E2E_HOP_SEND_RECV,
+	E2E_HOP_RECV_DECRYPT,
+	E2E_HOP_DECRYPT_PUB,
+	E2E_HOP_RECV_READ,
+	E2E_NHOPS
+};
 
 struct e2e_cfg {
 	uint64_t rates[E2E_MAX_RATES];

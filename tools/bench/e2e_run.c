@@ -9,6 +9,7 @@
  * stamped count at both ends of it.
  */
 #include "e2e.h"
+#include "mdbus_health.h"
 #include "noise.h"
 
 #include <errno.h>
@@ -187,15 +188,17 @@ static int e2e_write_config(const struct e2e_proc *ep, unsigned nsym, char *path
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
-/* Records one stamped trade read at now (mdbus: with its recv_ts). */
-static void e2e_note(struct e2e_reader *r, int64_t now, int64_t stamp, int64_t recv_ts)
+/* Records one stamped trade read at now; age: mdbus_tick_age_ns at the
+ * read (recv_ts -> read, the documented helper a strategy would use). */
+static void e2e_note(struct e2e_reader *r, int64_t now, int64_t stamp, int64_t recv_ts, int64_t age)
 {
-	int64_t v[E2E_NHOPS] = {recv_ts - stamp, now - recv_ts};
+	static const int hops[2] = {E2E_HOP_SEND_RECV, E2E_HOP_RECV_READ};
+	int64_t v[2] = {recv_ts - stamp, age};
 	r->received++;
 	bench_hist_record(&r->total, (uint64_t)(now > stamp ? now - stamp : 0));
-	for (int h = 0; h < E2E_NHOPS && recv_ts; h++) {
+	for (int h = 0; h < 2 && recv_ts; h++) {
 		r->negative += v[h] < 0;
-		bench_hist_record(&r->hop[h], (uint64_t)(v[h] > 0 ? v[h] : 0));
+		bench_hist_record(&r->hop[hops[h]], (uint64_t)(v[h] > 0 ? v[h] : 0));
 	}
 }
 
@@ -226,12 +229,13 @@ static int e2e_consume(const char *bus, struct e2e_reader *r, int64_t from, int6
 		r->missed += missed;
 		if (t.kind != MDBUS_KIND_TRADE)
 			continue;
+		int64_t age = mdbus_tick_age_ns(&t);
 		now = e2e_real_ns();
 		int64_t stamp = (int64_t)t.u.trade.trade_id;
 		r->handled += now >= from && now < to;
 		r->done = stamp >= to;
 		if (stamp >= from && stamp < to)
-			e2e_note(r, now, stamp, t.recv_ts);
+			e2e_note(r, now, stamp, t.recv_ts, age);
 	}
 	if (rc < 0 && !r->err[0])
 		snprintf(r->err, sizeof(r->err), "reader: %s", mdbus_strerror(rc));
@@ -448,13 +452,44 @@ static int e2e_reap(pid_t pid, int sig, int64_t deadline)
 struct e2e_sample {
 	double cpu[P_MAX];
 	int64_t stamped;
+	int hops_ok; /* feedd's session record was read */
+	struct mdbus_health_session sess;
 };
+
+/* feedd's one session record, through a reader of its bus: 0 or -errno. */
+static int e2e_feedd_hops(const char *bus, struct mdbus_health_session *out)
+{
+	struct mdbus_reader_opts o = {.bus = bus};
+	mdbus_reader *rd = NULL;
+	int rc = mdbus_reader_open(&rd, &o);
+	if (rc == 0)
+		rc = mdbus_health_snapshot_session(rd, 0, out);
+	mdbus_reader_close(rd);
+	return rc;
+}
 
 static void e2e_sample(const struct e2e_proc *ep, unsigned nproc, struct e2e_sample *s)
 {
 	s->stamped = e2e_sim_stamped(ep->ctl);
 	for (unsigned i = 0; i < nproc; i++)
 		s->cpu[i] = e2e_proc_cpu(ep->pid[i]);
+	s->hops_ok = e2e_feedd_hops(ep->bus, &s->sess) == 0;
+}
+
+/* The window's share of a feedd histogram (end - start, bucket by bucket),
+ * each count at its bucket's middle. A histogram halved in between (a
+ * bucket past 2^31) gives nothing rather than a wrong shape. */
+static void e2e_hist_delta(const struct mdbus_health_hist *a, const struct mdbus_health_hist *b,
+			   struct bench_hist *out)
+{
+	for (uint32_t i = 0; i < MDBUS_HIST_BUCKETS; i++)
+		if (b->bucket[i] < a->bucket[i])
+			return;
+	for (uint32_t i = 0; i < MDBUS_HIST_BUCKETS; i++) {
+		uint64_t mid = (mdbus_hist_bucket_low(i) + mdbus_hist_bucket_high(i)) / 2;
+		for (uint32_t k = a->bucket[i]; k < b->bucket[i]; k++)
+			bench_hist_record(out, mid);
+	}
 }
 
 /* After the run: the readers' results and CPU over the window. */
@@ -483,6 +518,14 @@ static void e2e_collect(const struct e2e_cfg *cfg, struct e2e_proc *ep,
 		}
 		m->ran = 1;
 		m->cpu_s = d[P_FEEDD] + d[P_CONS];
+		if (s[0].hops_ok && s[1].hops_ok) {
+			e2e_hist_delta(&s[0].sess.hop[MDBUS_HOP_KERNEL_DECRYPT],
+				       &s[1].sess.hop[MDBUS_HOP_KERNEL_DECRYPT],
+				       &m->hop[E2E_HOP_RECV_DECRYPT]);
+			e2e_hist_delta(&s[0].sess.hop[MDBUS_HOP_DECRYPT_PUBLISH],
+				       &s[1].sess.hop[MDBUS_HOP_DECRYPT_PUBLISH],
+				       &m->hop[E2E_HOP_DECRYPT_PUB]);
+		}
 	}
 	for (int c = E2E_C; c <= E2E_PY; c++)
 		if (cfg->clients & (1u << c)) {
@@ -510,7 +553,7 @@ int e2e_run_rate(const struct e2e_cfg *cfg, uint64_t rate, const char *dir, stru
 {
 	static struct e2e_proc ep;
 	static unsigned seq;
-	struct e2e_sample s[2] = {{{0}, -1}, {{0}, -1}};
+	struct e2e_sample s[2] = {{.stamped = -1}, {.stamped = -1}};
 	char *why = res->why;
 	size_t wl = sizeof(res->why);
 	memset(&ep, 0, sizeof(ep));

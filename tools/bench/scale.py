@@ -208,18 +208,13 @@ def header_u64(bus, off):
 
 
 def loop_from_top(doc):
-    """The loop-iteration p99 (µs) from mdbus-top --json, if feedd records one."""
-    found = []
-
-    def walk(v, path):
-        if isinstance(v, dict):
-            if "loop" in path and any(k.startswith("p99") for k in v):
-                k = next(k for k in v if k.startswith("p99"))
-                found.append((path, k, v[k]))
-            for k, x in v.items():
-                walk(x, path + "." + k)
-    walk(doc or {}, "")
-    return {"path": found[0][0], "key": found[0][1], "p99": found[0][2]} if found else None
+    """feedd's loop-iteration time from mdbus-top --json (feed.loop_ns, ns):
+    p50/p99/max in µs over feedd's life so far, None if it records none."""
+    h = ((doc or {}).get("feed") or {}).get("loop_ns") or {}
+    if not h.get("count"):
+        return None
+    us = {k: (h[k] / 1000.0 if h.get(k) is not None else None) for k in ("p50", "p99", "max")}
+    return {"count": h["count"], "p50": us["p50"], "p99": us["p99"], "max": us["max"]}
 
 
 IO_URING_ENTER = 426   # x86_64 and every other architecture of the unified table
