@@ -18,7 +18,8 @@ def fail(msg):
 def check_run(r, n):
     for k in ("sessions", "sims", "seconds_to_live", "rss_bytes", "hwm_bytes", "fds", "ticks",
               "ticks_per_s", "cpu_ns_per_tick", "cpu_fraction", "health_size_bytes",
-              "segment_bytes", "consumer", "loop_health", "loop_trace", "feedd_exit", "ok"):
+              "segment_bytes", "consumer", "loop_health", "loop_window", "loop_trace", "feedd_exit",
+              "ok"):
         if k not in r:
             fail(f"{n} sessions: no field {k}")
     if not r["ok"] or r["feedd_exit"] != 0 or r["sessions"] != n or r["sims"] < 1:
@@ -33,6 +34,11 @@ def check_run(r, n):
         fail(f"{n} sessions: CPU fraction {r['cpu_fraction']}")
     if r["health_size_bytes"] <= 0 or r["segment_bytes"] <= r["health_size_bytes"]:
         fail(f"{n} sessions: segment sizes {r['health_size_bytes']} {r['segment_bytes']}")
+    lw, lh = r["loop_window"], r["loop_health"]
+    if not lw or lw["iterations"] <= 0 or not 0 < lw["p50"] <= lw["p99"]:
+        fail(f"{n} sessions: loop iterations in the window: {lw}")
+    if not lh or lh["count"] < lw["iterations"] or not lh["p99"] > 0:
+        fail(f"{n} sessions: loop histogram over feedd's life: {lh}")
     c = r["consumer"]
     if not c or c["ticks"] <= 0 or c["instruments"] != n:
         fail(f"{n} sessions: consumer {c}")
