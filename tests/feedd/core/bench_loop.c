@@ -40,6 +40,7 @@ struct bench_setup {
 	int busy, sqpoll;
 	int pin;       /* the loop (and SQPOLL's thread) on the loop CPU */
 	int multishot; /* one multishot recv into a provided buffer ring */
+	int fixed;     /* the socket as a registered file (IOSQE_FIXED_FILE) */
 };
 
 static const unsigned deny_all = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
@@ -47,18 +48,20 @@ static const unsigned deny_all = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER
 				 FEED_LOOP_DENY_RING_FD;
 
 static const struct bench_setup setups[] = {
-	{"plain (none)", deny_all, 0, 0, 1, 0},
-	{"plain multishot+bufring", deny_all, 0, 0, 1, 1},
-	{"ring_fd", deny_all & ~FEED_LOOP_DENY_RING_FD, 0, 0, 1, 0},
+	{"plain (none)", deny_all, 0, 0, 1, 0, 0},
+	{"plain multishot+bufring", deny_all, 0, 0, 1, 1, 0},
+	{"ring_fd", deny_all & ~FEED_LOOP_DENY_RING_FD, 0, 0, 1, 0, 0},
 	{"coop_taskrun+ring_fd", IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER, 0, 0, 1,
-	 0},
-	{"defer_taskrun+ring_fd", 0, 0, 0, 1, 0},
-	{"defer multishot+bufring", 0, 0, 0, 1, 1},
-	{"defer_taskrun idle=busy", 0, 1, 0, 1, 0},
-	{"sqpoll (same cpu)", 0, 0, 1, 1, 0},
+	 0, 0},
+	{"defer_taskrun+ring_fd", 0, 0, 0, 1, 0, 0},
+	{"defer multishot+bufring", 0, 0, 0, 1, 1, 0},
+	{"defer_taskrun+ring_fd+fixed", 0, 0, 0, 1, 0, 1},
+	{"plain fixed_file", deny_all, 0, 0, 1, 0, 1},
+	{"defer_taskrun idle=busy", 0, 1, 0, 1, 0, 0},
+	{"sqpoll (same cpu)", 0, 0, 1, 1, 0, 0},
 	/* Not pinned: feedd refuses sqpoll + busy + cpu (two spinners, one CPU).
 	 * With the writer that is three spinning threads: run only with 3 CPUs. */
-	{"sqpoll idle=busy (no cpu)", 0, 1, 1, 0, 0},
+	{"sqpoll idle=busy (no cpu)", 0, 1, 1, 0, 0, 0},
 };
 #define NSETUPS (sizeof(setups) / sizeof(setups[0]))
 
@@ -132,8 +135,9 @@ static void *bench_write(void *arg)
 	return NULL;
 }
 
-/* Receives n stamps through the loop; lat[] gets now - stamp. */
-static int bench_recv(struct feed_loop *l, int fd, unsigned n, int64_t *lat)
+/* Receives n stamps through the loop; lat[] gets now - stamp. fixed: fd is
+ * an index into the ring's registered files. */
+static int bench_recv(struct feed_loop *l, int fd, int fixed, unsigned n, int64_t *lat)
 {
 	int64_t stamp;
 	unsigned got = 0;
@@ -147,6 +151,8 @@ static int bench_recv(struct feed_loop *l, int fd, unsigned n, int64_t *lat)
 		if (!sqe)
 			return -EBUSY;
 		io_uring_prep_recv(sqe, fd, (char *)&stamp + have, sizeof(stamp) - have, 0);
+		if (fixed)
+			sqe->flags |= IOSQE_FIXED_FILE;
 		io_uring_sqe_set_data64(sqe, feed_ud_make(FEED_OP_RECV, 0, 0));
 		do {
 			if (feed_loop_wait(l) < 0)
@@ -300,6 +306,12 @@ static int bench_one(const struct bench_setup *s, int loop_cpu, int writer_cpu, 
 		return rc;
 	}
 	w.fd = sv[1];
+	if (s->fixed && (rc = io_uring_register_files(&l.ring, &sv[0], 1)) < 0) {
+		feed_loop_free(&l);
+		close(sv[0]);
+		close(sv[1]);
+		return rc;
+	}
 	getrusage(RUSAGE_THREAD, &ru0);
 	/* The whole process (the loop, SQPOLL's thread, io-wq) less the writer. */
 	c0 = thread_cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
@@ -307,7 +319,7 @@ static int bench_one(const struct bench_setup *s, int loop_cpu, int writer_cpu, 
 		rc = -EAGAIN;
 	} else {
 		rc = s->multishot ? bench_recv_multishot(&l, sv[0], n, lat)
-				  : bench_recv(&l, sv[0], n, lat);
+				  : bench_recv(&l, s->fixed ? 0 : sv[0], s->fixed, n, lat);
 		getrusage(RUSAGE_THREAD, &ru1);
 		pthread_join(th, NULL);
 		r->cpu_ns = (double)(thread_cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - c0 - w.cpu_ns) / n;
