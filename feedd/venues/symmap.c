@@ -64,24 +64,19 @@ int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t
 	}
 }
 
-int feed_venue_lookup_msg(struct feed_venue_ctx *v, struct feed_venue_out *out, const char *native,
-			  size_t len, uint32_t *idx)
+int feed_venue_unknown_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
+			      const char *native, size_t len)
 {
-	if (feed_venue_lookup(v, native, len, idx) == 0)
-		return 0;
 	feed_venue_error(v, out, UINT32_MAX, "unknown symbol '%.*s'", (int)(len > 32 ? 32 : len),
 			 native);
 	return -ENOENT;
 }
 
-int feed_venue_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
-			    const struct feed_json_val *f, const char *what, uint32_t *idx)
+int feed_venue_bad_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
+				const char *what)
 {
-	if (f->type != FEED_JSON_STRING || f->escaped) {
-		feed_venue_error(v, out, UINT32_MAX, "missing or bad symbol field '%s'", what);
-		return -EINVAL;
-	}
-	return feed_venue_lookup_msg(v, out, f->p, f->n, idx);
+	feed_venue_error(v, out, UINT32_MAX, "missing or bad symbol field '%s'", what);
+	return -EINVAL;
 }
 
 int feed_venue_map_insert(struct feed_venue_ctx *v, uint32_t i)

@@ -441,13 +441,33 @@ int feed_venue_native_joined(const char *norm, char *out, size_t len);
 int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t len,
 		      uint32_t *idx);
 
-/* feed_venue_lookup, or an ERROR "unknown symbol" in out: 0 or -ENOENT. */
-int feed_venue_lookup_msg(struct feed_venue_ctx *v, struct feed_venue_out *out, const char *native,
-			  size_t len, uint32_t *idx);
+/* The ERROR halves of the two below, out of line (symmap.c): an ERROR
+ * "unknown symbol" (-ENOENT) or "missing or bad symbol field" (-EINVAL). */
+int feed_venue_unknown_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
+			      const char *native, size_t len);
+int feed_venue_bad_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
+				const char *what);
+
+/* feed_venue_lookup, or an ERROR "unknown symbol" in out: 0 or -ENOENT.
+ * Inline: every venue message takes this path (one call, the lookup). */
+static inline int feed_venue_lookup_msg(struct feed_venue_ctx *v, struct feed_venue_out *out,
+					const char *native, size_t len, uint32_t *idx)
+{
+	if (feed_venue_lookup(v, native, len, idx) == 0)
+		return 0;
+	return feed_venue_unknown_symbol(v, out, native, len);
+}
+
 /* The same for a JSON string field (what: its name, for the ERROR):
  * 0, -EINVAL (missing, not a plain string) or -ENOENT. */
-int feed_venue_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
-			    const struct feed_json_val *f, const char *what, uint32_t *idx);
+static inline int feed_venue_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
+					  const struct feed_json_val *f, const char *what,
+					  uint32_t *idx)
+{
+	if (f->type != FEED_JSON_STRING || f->escaped)
+		return feed_venue_bad_symbol_field(v, out, what);
+	return feed_venue_lookup_msg(v, out, f->p, f->n, idx);
+}
 
 /* Stream index s -> symbol index and channel bit (FEED_CH_*). */
 static inline void feed_venue_stream(const struct feed_venue_ctx *v, uint32_t s, uint32_t *sym,
