@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "mdbus_health.h"
-#include "reload.h"
 
 #define MS (INT64_C(1000000))
 
@@ -432,7 +431,8 @@ static void feed_daemon_force(struct feed_daemon *d, int64_t now)
 static int feed_daemon_signal(struct feed_daemon *d, int sig, int64_t now)
 {
 	if (sig == SIGHUP && !d->stopping) {
-		feed_reload(d);
+		if (d->on_reload)
+			d->on_reload(d);
 		return 0;
 	}
 	if (sig != SIGINT && sig != SIGTERM) {

@@ -63,6 +63,9 @@ struct feed_daemon {
 	int started;		  /* init succeeded: the exit report is printed */
 	int log_verbosity;	  /* -v minus -q on the command line (a reload keeps it) */
 	const char *bus_override; /* -b on the command line, or NULL (a reload keeps it) */
+	/* SIGHUP: the caller's reload (main sets feed_reload, reload.h, which
+	 * drives the daemon's session add/remove; NULL: SIGHUP is ignored). */
+	int (*on_reload)(struct feed_daemon *d);
 };
 
 /* Builds the daemon from a loaded config: ring + signalfd, bus, sessions,

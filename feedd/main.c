@@ -113,6 +113,7 @@ static int feed_run(const char *path, const char *bus, int verbosity)
 	if (feed_daemon_init(&d, &cfg) == 0) {
 		d.log_verbosity = verbosity; /* a SIGHUP reload applies them again */
 		d.bus_override = bus;
+		d.on_reload = feed_reload;
 		code = feed_daemon_run(&d);
 	}
 	started = d.started;

@@ -107,6 +107,11 @@ int mdbus__rtab_waiter_claim(const char *bus, struct mdbus__rtab *t);
  * lister's orderings; and the slot a reader publishes to (NULL if none).
  * Test hooks too: the ThreadSanitizer test runs both on one address. */
 void mdbus__rtab_copy(const struct mdbus_rtab_slot *s, struct mdbus_reader_entry *e);
+/* The table's path for a bus name, and whether a mapped header is a valid
+ * table of this version for a file of size bytes (readers.c): 0 or -errno. */
+struct mdbus_rtab_header;
+int mdbus__rtab_path(const char *bus, char *path, size_t len);
+int mdbus__rtab_valid(const struct mdbus_rtab_header *h, uint64_t size);
 const struct mdbus_rtab_slot *mdbus__reader_rslot(const mdbus_reader *r);
 /* For mdbus_readers_list: the reader's resolved bus name, and tick seq of
  * its segment if it is still in the ring (1) or not (0). */

@@ -20,7 +20,7 @@
 #include "mdbus.h"
 #include "readers_layout.h"
 
-static int mdbus_rtab_path(const char *bus, char *path, size_t len)
+int mdbus__rtab_path(const char *bus, char *path, size_t len)
 {
 	char res[MDBUS_BUS_NAME_MAX];
 	int rc = mdbus_bus_name(bus, res, sizeof(res));
@@ -38,7 +38,7 @@ static int mdbus_rtab_lock(int fd, int cmd, short type, off_t start, off_t len)
 }
 
 /* Is the table header sane for a file of `size` bytes? */
-static int mdbus_rtab_valid(const struct mdbus_rtab_header *h, uint64_t size)
+int mdbus__rtab_valid(const struct mdbus_rtab_header *h, uint64_t size)
 {
 	/* Acquire: pairs with the release store of magic after the fields. */
 	if (atomic_load_explicit(&h->magic, memory_order_acquire) != MDBUS_RTAB_MAGIC)
@@ -95,7 +95,7 @@ static int mdbus_rtab_init(int fd)
 int mdbus__rtab_create(const char *bus, gid_t group)
 {
 	char path[MDBUS__PATH_MAX];
-	int rc = mdbus_rtab_path(bus, path, sizeof(path));
+	int rc = mdbus__rtab_path(bus, path, sizeof(path));
 	if (rc < 0)
 		return rc;
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -128,7 +128,7 @@ int mdbus__rtab_create(const char *bus, gid_t group)
 void mdbus__rtab_unlink(const char *bus)
 {
 	char path[MDBUS__PATH_MAX];
-	if (mdbus_rtab_path(bus, path, sizeof(path)) == 0)
+	if (mdbus__rtab_path(bus, path, sizeof(path)) == 0)
 		unlink(path);
 }
 
@@ -136,7 +136,7 @@ void mdbus__rtab_unlink(const char *bus)
 static int mdbus_rtab_map(const char *bus, int *fd, struct mdbus_rtab_header **map)
 {
 	char path[MDBUS__PATH_MAX];
-	int rc = mdbus_rtab_path(bus, path, sizeof(path));
+	int rc = mdbus__rtab_path(bus, path, sizeof(path));
 	if (rc < 0)
 		return rc;
 	int f = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -163,7 +163,7 @@ static int mdbus_rtab_map(const char *bus, int *fd, struct mdbus_rtab_header **m
 		close(f);
 		return rc;
 	}
-	if ((rc = mdbus_rtab_valid(m, MDBUS_RTAB_SIZE)) < 0) {
+	if ((rc = mdbus__rtab_valid(m, MDBUS_RTAB_SIZE)) < 0) {
 		munmap(m, MDBUS_RTAB_SIZE);
 		close(f);
 		return rc;
@@ -171,17 +171,6 @@ static int mdbus_rtab_map(const char *bus, int *fd, struct mdbus_rtab_header **m
 	*fd = f;
 	*map = m;
 	return 0;
-}
-
-static struct mdbus_rtab_slot *mdbus_rtab_slot(void *map, unsigned i)
-{
-	return (struct mdbus_rtab_slot *)((char *)map + MDBUS_RTAB_HEADER_SIZE +
-					  (size_t)i * MDBUS_RTAB_SLOT_SIZE);
-}
-
-static off_t mdbus_rtab_slot_off(unsigned i)
-{
-	return (off_t)MDBUS_RTAB_HEADER_SIZE + (off_t)i * MDBUS_RTAB_SLOT_SIZE;
 }
 
 int mdbus__rtab_claim(const char *bus, const char *name, uint64_t epoch, struct mdbus__rtab *t)
@@ -193,10 +182,10 @@ int mdbus__rtab_claim(const char *bus, const char *name, uint64_t epoch, struct 
 	for (unsigned i = 0; i < MDBUS_RTAB_SLOTS; i++) {
 		/* The lock is the ownership: a dead owner's lock is gone, so
 		 * its slot is taken over here. */
-		if (mdbus_rtab_lock(fd, F_OFD_SETLK, F_WRLCK, mdbus_rtab_slot_off(i),
+		if (mdbus_rtab_lock(fd, F_OFD_SETLK, F_WRLCK, mdbus__rtab_slot_off(i),
 				    MDBUS_RTAB_SLOT_SIZE) < 0)
 			continue;
-		struct mdbus_rtab_slot *s = mdbus_rtab_slot(map, i);
+		struct mdbus_rtab_slot *s = mdbus__rtab_slot(map, i);
 		atomic_store_explicit(&s->pid, 0, memory_order_relaxed);
 		atomic_store_explicit(&s->gen, 0,
 				      memory_order_relaxed); /* a dead owner's odd gen */
@@ -309,108 +298,4 @@ int mdbus__rtab_waiter_claim(const char *bus, struct mdbus__rtab *t)
 	munmap(map, MDBUS_RTAB_SIZE);
 	close(fd);
 	return -ENOSPC;
-}
-
-/* Copies one live slot; 0 if the slot is free or its owner is gone. */
-static int mdbus_rtab_read_slot(int fd, const struct mdbus_rtab_slot *s, unsigned i,
-				struct mdbus_reader_entry *e)
-{
-	/* Acquire: pairs with the claim's release store of the pid. */
-	uint32_t pid = atomic_load_explicit(&s->pid, memory_order_acquire);
-	if (pid == 0)
-		return 0;
-	struct flock fl = {.l_type = F_WRLCK,
-			   .l_whence = SEEK_SET,
-			   .l_start = mdbus_rtab_slot_off(i),
-			   .l_len = MDBUS_RTAB_SLOT_SIZE};
-	if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_UNLCK)
-		return 0; /* lock released: the reader died (kill -9) */
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-		return 0; /* pid gone (the lock outlived it in a forked child) */
-	memset(e, 0, sizeof(*e));
-	e->pid = pid;
-	e->slot = i;
-	memcpy(e->name, s->name, sizeof(e->name) - 1);
-	mdbus__rtab_copy(s, e);
-	return 1;
-}
-
-void mdbus__rtab_copy(const struct mdbus_rtab_slot *s, struct mdbus_reader_entry *e)
-{
-	for (int tries = 0; tries < 64; tries++) {
-		/* The seqlock on gen (readers_layout.h): epoch and cursor of one
-		 * segment. Acquire on the cursor: pairs with the per-batch
-		 * release store, so the counters below are at least as new. */
-		uint32_t g0 = atomic_load_explicit(&s->gen, memory_order_acquire);
-		e->epoch = atomic_load_explicit(&s->epoch, MDBUS_SEQ_WORD_LOAD);
-		e->cursor = atomic_load_explicit(&s->cursor, memory_order_acquire);
-		/* The loads before the re-check (seqlock.h: acquire loads under TSan). */
-		MDBUS_SEQ_FENCE(memory_order_acquire);
-		if (!(g0 & 1u) && atomic_load_explicit(&s->gen, memory_order_relaxed) == g0)
-			break;
-	}
-	e->read = atomic_load_explicit(&s->read, memory_order_relaxed);
-	e->missed = atomic_load_explicit(&s->missed, memory_order_relaxed);
-	e->laps = atomic_load_explicit(&s->laps, memory_order_relaxed);
-	e->last_read_ns = atomic_load_explicit(&s->last_read_ns, memory_order_relaxed);
-}
-
-/* The lag of e against the segment r reads: ticks published and not yet
- * read, and how much older (recv_ts) the first unread tick is than the
- * newest one. -1 ns when a tick's time cannot be read. */
-static void mdbus_rtab_lag(mdbus_reader *r, struct mdbus_reader_entry *e)
-{
-	struct mdbus_info in;
-	mdbus_reader_info(r, &in);
-	e->lag_ns = -1;
-	if (e->epoch != in.epoch)
-		return;
-	e->same_epoch = 1;
-	uint64_t next = e->cursor ? e->cursor : 1;
-	if (next > in.write_seq) {
-		e->lag_ns = 0; /* caught up */
-		return;
-	}
-	e->lag_ticks = in.write_seq + 1 - next;
-	uint64_t oldest = in.write_seq >= in.slots ? in.write_seq - in.slots + 1 : 1;
-	struct mdbus_tick newest, first;
-	if (mdbus__reader_tick_at(r, in.write_seq, &newest) != 1)
-		return;
-	if (mdbus__reader_tick_at(r, next < oldest ? oldest : next, &first) != 1)
-		return;
-	e->lag_ns = newest.recv_ts > first.recv_ts ? newest.recv_ts - first.recv_ts : 0;
-}
-
-int mdbus_readers_list(mdbus_reader *r, struct mdbus_reader_entry *out, int max)
-{
-	char path[MDBUS__PATH_MAX];
-	if (r == NULL || max < 0 || (out == NULL && max > 0))
-		return -EINVAL;
-	int rc = mdbus_rtab_path(mdbus__reader_bus(r), path, sizeof(path));
-	if (rc < 0)
-		return rc;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno; /* nobody ever registered */
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < MDBUS_RTAB_SIZE) {
-		close(fd);
-		return 0; /* not a table (yet) */
-	}
-	void *map = mmap(NULL, MDBUS_RTAB_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	int n = 0;
-	if (mdbus_rtab_valid(map, MDBUS_RTAB_SIZE) == 0) {
-		for (unsigned i = 0; i < MDBUS_RTAB_SLOTS && n < max; i++) {
-			if (mdbus_rtab_read_slot(fd, mdbus_rtab_slot(map, i), i, &out[n]) == 1)
-				mdbus_rtab_lag(r, &out[n++]);
-		}
-	}
-	munmap(map, MDBUS_RTAB_SIZE);
-	close(fd);
-	return n;
 }

@@ -93,6 +93,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define MDBUS_RTAB_MAGIC       0x5244524d444d0a31ull /* "1\nMDMRDR" */
 #define MDBUS_RTAB_VERSION     2u
@@ -164,5 +165,18 @@ _Static_assert(offsetof(struct mdbus_rtab_slot, missed) == 80, "rslot missed");
 _Static_assert(offsetof(struct mdbus_rtab_slot, laps) == 88, "rslot laps");
 _Static_assert(offsetof(struct mdbus_rtab_slot, last_read_ns) == 96, "rslot last_read_ns");
 _Static_assert(sizeof(struct mdbus_rtab_slot) == MDBUS_RTAB_SLOT_SIZE, "rslot size");
+
+/* Slot i of a mapped table, and its byte offset in the file (the OFD lock
+ * that says its reader is alive covers exactly those bytes). */
+static inline struct mdbus_rtab_slot *mdbus__rtab_slot(void *map, unsigned i)
+{
+	return (struct mdbus_rtab_slot *)((char *)map + MDBUS_RTAB_HEADER_SIZE +
+					  (size_t)i * MDBUS_RTAB_SLOT_SIZE);
+}
+
+static inline off_t mdbus__rtab_slot_off(unsigned i)
+{
+	return (off_t)MDBUS_RTAB_HEADER_SIZE + (off_t)i * MDBUS_RTAB_SLOT_SIZE;
+}
 
 #endif /* MDBUS_READERS_LAYOUT_H */

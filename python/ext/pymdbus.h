@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pymdbus.h: the `mdbus` CPython extension module, a thin read-only layer
- * over libmdbus's public API (include/mdbus.h). Shared by its four files:
- *   module.c  the module, mdbus.Error, mdbus.open, Bus (instruments, health)
+ * over libmdbus's public API (include/mdbus.h). Shared by its six files:
+ *   module.c  the module, mdbus.open, Bus (instruments, health)
+ *   errors.c  mdbus.Error from a libmdbus -errno, exact Decimals
  *   reader.c  Reader: next(), iteration, read_batch(), following the writer
+ *   instr.c   a reader's instrument cache
  *   tick.c    Tick: one tick as a Python object, exact Decimals on demand
  *   batch.c   read_batch()'s numpy records and dtypes
  * Failures follow the CPython convention: -1 (or NULL) with a Python
@@ -64,8 +66,10 @@ PyObject *pymdbus_reader_new(PyObject *bus, const char *name, const char *start,
 /* A Tick for t read at seq; the reader resolves its instrument. */
 PyObject *pymdbus_tick_new(pymdbus_reader *rd, const struct mdbus_tick *t, uint64_t seq);
 
-/* Looks up (and caches) instrument id on the reader; NULL with an exception. */
+/* Looks up (and caches) instrument id on the reader; NULL with an exception
+ * (instr.c). Forgetting drops the whole cache (a new segment, or the end). */
 const struct pymdbus_instr *pymdbus_reader_instr(pymdbus_reader *rd, uint32_t id);
+void pymdbus_instr_forget(pymdbus_reader *rd);
 
 /* numpy: the module's TICK_DTYPE and import_array (0 or -1); a new array of
  * n records; filling it from the reader (count, 0 with *err the read error
