@@ -171,6 +171,27 @@ static int pyr_spin(pymdbus_reader *rd, struct mdbus_tick *t, uint64_t *seq)
 	return rc;
 }
 
+/* What a read that found nothing (rc 0: wait for data) or failed (rc < 0:
+ * follow a restarted writer, or raise) does before its deadline (-1:
+ * none). 1: look again, 0: timed out, -1: exception. next() and
+ * read_batch() share it. */
+static int pyr_idle(pymdbus_reader *rd, int rc, int64_t deadline)
+{
+	if (rc == 0) {
+		double left = deadline < 0 ? -1 : (double)(deadline - pyr_now()) / 1e9;
+		if (deadline >= 0 && left <= 0)
+			return 0;
+		return pymdbus_reader_wait(rd, left);
+	}
+	if ((rc = pymdbus_reader_recover(rd, rc)) != 0)
+		return rc; /* 1: a new writer, read it; -1 */
+	/* No new writer yet: pause, then look again. */
+	int ms = pyr_left_ms(deadline, PYR_FOLLOW_MS);
+	if (ms == 0)
+		return 0;
+	return pyr_pause(ms) < 0 ? -1 : 1;
+}
+
 /* One tick by the deadline: 1, 0 timed out, -1 exception. */
 static int pyr_read1(pymdbus_reader *rd, struct mdbus_tick *t, uint64_t *seq, double timeout)
 {
@@ -183,22 +204,8 @@ static int pyr_read1(pymdbus_reader *rd, struct mdbus_tick *t, uint64_t *seq, do
 			rc = pyr_spin(rd, t, seq);
 		if (rc == 1)
 			return 1;
-		if (rc == 0) {
-			double left = deadline < 0 ? -1 : (double)(deadline - pyr_now()) / 1e9;
-			if ((rc = pymdbus_reader_wait(rd, left)) <= 0)
-				return rc;
-			continue;
-		}
-		if ((rc = pymdbus_reader_recover(rd, rc)) < 0)
-			return -1;
-		if (rc == 0) {
-			/* No new writer yet: pause, then look again. */
-			int ms = pyr_left_ms(deadline, PYR_FOLLOW_MS);
-			if (ms == 0)
-				return 0;
-			if (pyr_pause(ms) < 0)
-				return -1;
-		}
+		if ((rc = pyr_idle(rd, rc, deadline)) <= 0)
+			return rc;
 	}
 }
 
@@ -275,23 +282,8 @@ static Py_ssize_t pyr_batch(pymdbus_reader *rd, PyObject *arr, Py_ssize_t n, dou
 
 		if (got != 0 || n == 0)
 			return got;
-		if (err == 0) {
-			double left = (double)(deadline - pyr_now()) / 1e9;
-			if (left <= 0)
-				return 0;
-			if ((rc = pymdbus_reader_wait(rd, left)) <= 0)
-				return rc;
-			continue;
-		}
-		if ((rc = pymdbus_reader_recover(rd, err)) < 0)
-			return -1;
-		if (rc == 0) {
-			int ms = pyr_left_ms(deadline, PYR_FOLLOW_MS);
-			if (ms == 0)
-				return 0;
-			if (pyr_pause(ms) < 0)
-				return -1;
-		}
+		if ((rc = pyr_idle(rd, err, deadline)) <= 0)
+			return rc;
 	}
 }
 
@@ -350,7 +342,7 @@ static PyMethodDef pyr_methods[] = {
 	 "a restarted writer"},
 	{"read_batch", (PyCFunction)(void (*)(void))pyr_read_batch, METH_VARARGS | METH_KEYWORDS,
 	 "read_batch(n=65536, *, timeout=0.0) -> numpy array of dtype mdbus.TICK_DTYPE: up to n "
-	 "ticks ready now (waits up to timeout for the first)"},
+	 "ticks ready now (waits up to timeout seconds for the first; < 0: as 0)"},
 	{NULL, NULL, 0, NULL},
 };
 

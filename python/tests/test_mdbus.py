@@ -188,6 +188,25 @@ def test_reattach_after_writer_restarts(bus_name, replay):
     assert it.missed == 0 and batch.missed == 0
 
 
+def test_read_batch_timeouts(bus_name, replay):
+    # 0 (and < 0): what is there now; > 0: up to that long, and a tick from
+    # a writer that starts meanwhile is followed and returned.
+    replay(bus_name, gen_ticks(5, seed=4)).wait()
+    r = mdbus.open(bus_name).reader(start="oldest")
+    assert len(r.read_batch(100)) == 5
+    w0 = time.monotonic()
+    assert len(r.read_batch(100)) == 0 and len(r.read_batch(100, timeout=-1)) == 0
+    assert time.monotonic() - w0 < 0.2
+    w0 = time.monotonic()
+    assert len(r.read_batch(100, timeout=0.3)) == 0 and time.monotonic() - w0 >= 0.25
+    later = threading.Timer(0.5, lambda: replay(bus_name, gen_ticks(7, seed=5)))
+    later.start()
+    w0 = time.monotonic()
+    a = r.read_batch(100, timeout=30)
+    later.join()
+    assert len(a) >= 1 and a["seq"][0] == 1 and time.monotonic() - w0 >= 0.4
+
+
 def test_follow_does_not_spin(bus_name, replay):
     replay(bus_name, gen_ticks(3)).wait()
     r = mdbus.open(bus_name).reader(start="oldest")
