@@ -13,6 +13,7 @@ usage: test_e2e.py smoke MDBUS_BENCH
 
 Timing is not asserted beyond what must hold on a loaded machine.
 """
+import glob
 import json
 import os
 import re
@@ -37,10 +38,13 @@ def smoke(bench):
     if r.returncode != 0:
         print("skip: /usr/bin/python3 has no websockets (python3-websockets)")
         return 77
+    shm = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*"))
     p = subprocess.run([bench, "e2e", "--rates", "2k", "--duration", "2s", "--json"],
                        capture_output=True, text=True, timeout=150)
     sys.stderr.write(p.stderr)
     check(p.returncode == 0, f"exit {p.returncode}")
+    left = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*")) - shm
+    check(not left, f"bus files left behind: {sorted(left)}")
     doc = json.loads(p.stdout)
     check(doc["mode"] == "e2e", "mode")
     check(len(doc["rates"]) == 1, "one rate")
@@ -58,7 +62,8 @@ def smoke(bench):
             check(pcts == sorted(pcts), f"{where}: p50 <= p99 <= max fails: {pcts}")
             check(row["cpu_ns_per_msg"] is None or row["cpu_ns_per_msg"] >= 0,
                   f"{where}: cpu {row['cpu_ns_per_msg']}")
-        for hop in ("send->recv_ts", "recv_ts->read"):
+        # the consumers' two hops, and feedd's two from its health histograms
+        for hop in ("send->recv_ts", "recv->decrypt", "decrypt->pub", "recv_ts->read"):
             row = rows.get(("mdbus", hop))
             check(row is not None and isinstance(row["p50_ns"], int) and
                   0 <= row["p50_ns"] <= row["max_ns"], f"mdbus hop {hop}: {row}")

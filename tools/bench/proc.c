@@ -142,10 +142,13 @@ int bench_bus_open(mdbus_writer **w, const char *bus, unsigned slots,
 
 void bench_unlink_locked(const char *path)
 {
-	char lock[272];
+	char side[272];
 	unlink(path);
-	snprintf(lock, sizeof(lock), "%s.lock", path);
-	unlink(lock);
+	/* The name lock, and the reader table a writer makes beside its bus. */
+	snprintf(side, sizeof(side), "%s.lock", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s.readers", path);
+	unlink(side);
 }
 
 void bench_bus_unlink(const char *bus)

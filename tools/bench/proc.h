@@ -110,7 +110,8 @@ void bench_usage(struct bench_usage *u);
  * -errno with err (*w NULL). */
 int bench_bus_open(struct mdbus_writer **w, const char *bus, unsigned slots,
 		   const struct mdbus_instrument *in, char *err, size_t len);
-/* Removes a bus a killed writer left behind; any path and its path.lock. */
+/* Removes a bus a killed writer left behind; any path, its path.lock and
+ * the reader table path.readers. */
 void bench_bus_unlink(const char *bus);
 void bench_unlink_locked(const char *path);
 
