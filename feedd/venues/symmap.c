@@ -64,19 +64,17 @@ int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t
 	}
 }
 
-int feed_venue_unknown_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
-			      const char *native, size_t len)
+void feed_venue_unknown_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
+			       const char *native, size_t len)
 {
 	feed_venue_error(v, out, UINT32_MAX, "unknown symbol '%.*s'", (int)(len > 32 ? 32 : len),
 			 native);
-	return -ENOENT;
 }
 
-int feed_venue_bad_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
-				const char *what)
+void feed_venue_bad_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
+				 const char *what)
 {
 	feed_venue_error(v, out, UINT32_MAX, "missing or bad symbol field '%s'", what);
-	return -EINVAL;
 }
 
 int feed_venue_map_insert(struct feed_venue_ctx *v, uint32_t i)

@@ -50,6 +50,7 @@
 #ifndef FEED_VENUE_H
 #define FEED_VENUE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -442,11 +443,11 @@ int feed_venue_lookup(const struct feed_venue_ctx *v, const char *native, size_t
 		      uint32_t *idx);
 
 /* The ERROR halves of the two below, out of line (symmap.c): an ERROR
- * "unknown symbol" (-ENOENT) or "missing or bad symbol field" (-EINVAL). */
-int feed_venue_unknown_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
-			      const char *native, size_t len);
-int feed_venue_bad_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
-				const char *what);
+ * "unknown symbol" or "missing or bad symbol field" in out. */
+void feed_venue_unknown_symbol(struct feed_venue_ctx *v, struct feed_venue_out *out,
+			       const char *native, size_t len);
+void feed_venue_bad_symbol_field(struct feed_venue_ctx *v, struct feed_venue_out *out,
+				 const char *what);
 
 /* feed_venue_lookup, or an ERROR "unknown symbol" in out: 0 or -ENOENT.
  * Inline: every venue message takes this path (one call, the lookup). */
@@ -455,7 +456,8 @@ static inline int feed_venue_lookup_msg(struct feed_venue_ctx *v, struct feed_ve
 {
 	if (feed_venue_lookup(v, native, len, idx) == 0)
 		return 0;
-	return feed_venue_unknown_symbol(v, out, native, len);
+	feed_venue_unknown_symbol(v, out, native, len);
+	return -ENOENT; /* here, not in the callee: *idx is set exactly when 0 */
 }
 
 /* The same for a JSON string field (what: its name, for the ERROR):
@@ -464,8 +466,10 @@ static inline int feed_venue_symbol_field(struct feed_venue_ctx *v, struct feed_
 					  const struct feed_json_val *f, const char *what,
 					  uint32_t *idx)
 {
-	if (f->type != FEED_JSON_STRING || f->escaped)
-		return feed_venue_bad_symbol_field(v, out, what);
+	if (f->type != FEED_JSON_STRING || f->escaped) {
+		feed_venue_bad_symbol_field(v, out, what);
+		return -EINVAL;
+	}
 	return feed_venue_lookup_msg(v, out, f->p, f->n, idx);
 }
 
