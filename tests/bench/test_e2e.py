@@ -23,14 +23,8 @@ import sys
 import tempfile
 import time
 
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg)
-    return cond
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import check, failures  # noqa: E402
 
 
 def smoke(bench):

@@ -27,14 +27,8 @@ import shutil
 import subprocess
 import sys
 
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg)
-    return cond
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import check, failures  # noqa: E402
 
 
 # A help line that names a flag: "  -b, --bus NAME   text" or "      --once   text"

@@ -76,14 +76,8 @@ OPTIONAL = {"mdbus-exporter"}
 # A help line that names a flag: "  -b, --bus NAME   text" or "      --once   text".
 HELP_FLAG = re.compile(r"^\s+(?:-([A-Za-z]), )?--([a-z][a-z0-9-]*)(?:[ =]([A-Z][^\s]*))?(?:\s|$)")
 
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg)
-    return cond
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import check, failures  # noqa: E402
 
 
 def run(argv, timeout=30):
