@@ -925,6 +925,19 @@ def scenario_reload():
           f"log_level = warn still logs info: {after[:3]}")
 
 
+def valgrind_end(rig):
+    """Every memcheck scenario ends alike: ticks still flow, SIGTERM, exit 0
+    (99 would be memcheck errors) and no descriptor left open."""
+    check(data_ticks(rig.ticks(0.5)), "no ticks under valgrind")
+    t0 = time.monotonic()
+    rig.feedd.proc.signal(signal.SIGTERM)
+    rc = rig.feedd.proc.wait(60)
+    log(f"feedd under valgrind exited {rc} after {time.monotonic() - t0:.2f}s")
+    check(rc == 0, f"exit status {rc} under valgrind (99 = memcheck errors)")
+    fds = E.valgrind_fd_leaks(rig.feedd.proc)
+    check(not fds, f"feedd leaked descriptors: {fds}")
+
+
 def scenario_valgrind():
     """feedd under memcheck: live, a reset fault, reconnect, SIGTERM."""
     rig = Rig("valgrind", wrap=E.VALGRIND)
@@ -935,14 +948,7 @@ def scenario_valgrind():
     i, _ = rig.wait(ERR_LINE, 20, mark)
     rig.live(60, i)
     time.sleep(1.0)
-    check(data_ticks(rig.ticks(0.5)), "no ticks under valgrind")
-    t0 = time.monotonic()
-    rig.feedd.proc.signal(signal.SIGTERM)
-    rc = rig.feedd.proc.wait(60)
-    log(f"feedd under valgrind exited {rc} after {time.monotonic() - t0:.2f}s")
-    check(rc == 0, f"exit status {rc} under valgrind (99 = memcheck errors)")
-    fds = E.valgrind_fd_leaks(rig.feedd.proc)
-    check(not fds, f"feedd leaked descriptors: {fds}")
+    valgrind_end(rig)
 
 
 def scenario_valgrind_conns():
@@ -956,12 +962,7 @@ def scenario_valgrind_conns():
     rig.wait(conn_live(1), 60, mark)
     check(not rig.feedd.proc.find(rf"\bsession={SESSION}/0 venue=\S+ state=\S+ event=state\b", mark),
           "connection 0 changed state although only 1 was reset")
-    check(data_ticks(rig.ticks(0.5)), "no ticks under valgrind")
-    rig.feedd.proc.signal(signal.SIGTERM)
-    rc = rig.feedd.proc.wait(60)
-    check(rc == 0, f"exit status {rc} under valgrind (99 = memcheck errors)")
-    fds = E.valgrind_fd_leaks(rig.feedd.proc)
-    check(not fds, f"feedd leaked descriptors: {fds}")
+    valgrind_end(rig)
 
 
 def scenario_valgrind_reload():
@@ -982,12 +983,7 @@ def scenario_valgrind_reload():
     reload_hup(rig, r"event=reloaded .*\bsessions_added=1 sessions_removed=1 ", "swap")
     rig.wait(r"\bsession=extra venue=\S+ event=session_removed\b", 60, mark)
     rig.wait(r"\bsession=other venue=\S+ state=LIVE event=state\b", 60, mark)
-    check(data_ticks(rig.ticks(0.5)), "no ticks under valgrind")
-    rig.feedd.proc.signal(signal.SIGTERM)
-    rc = rig.feedd.proc.wait(60)
-    check(rc == 0, f"exit status {rc} under valgrind (99 = memcheck errors)")
-    fds = E.valgrind_fd_leaks(rig.feedd.proc)
-    check(not fds, f"feedd leaked descriptors: {fds}")
+    valgrind_end(rig)
 
 
 CONN_SYMS = ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT", "ADA-USDT"]
