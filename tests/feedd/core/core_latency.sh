@@ -25,24 +25,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
-	-subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-	>/dev/null 2>&1 || fail "openssl cannot make a test certificate"
-
-start_server() { # args: wsserver options
-	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	NSRV=$((${NSRV:-0} + 1))
-	python3 "$WSSERVER" --cert "$T/cert.pem" --key "$T/key.pem" "$@" >"$T/srv$NSRV.out" \
-		2>"$T/srv.err" &
-	SRV=$!
-	PORT=
-	for _ in $(seq 100); do
-		PORT=$(awk '/PORT/ {print $2}' "$T/srv$NSRV.out" 2>/dev/null)
-		[ -n "$PORT" ] && break
-		sleep 0.1
-	done
-	[ -n "$PORT" ] || fail "server did not start"
-}
+# shellcheck source=wsserver.sh
+. "$(dirname "$0")/wsserver.sh"
+make_cert
 
 config() { # $1 = name, $2 = shutdown_timeout, rest = extra [feed] lines
 	local name=$1 st=$2

@@ -17,19 +17,10 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -60 "$T/vg.log" | sed 's/^/  | /'; exit 1; }
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
-	-subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-	>/dev/null 2>&1 || fail "openssl"
-python3 "$WSSERVER" --cert "$T/cert.pem" --key "$T/key.pem" --drop-after 40 \
-	>"$T/srv.out" 2>"$T/srv.err" &
-SRV=$!
-PORT=
-for _ in $(seq 100); do
-	PORT=$(awk '/PORT/ {print $2}' "$T/srv.out" 2>/dev/null)
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "$PORT" ] || fail "server did not start"
+# shellcheck source=wsserver.sh
+. "$(dirname "$0")/wsserver.sh"
+make_cert
+start_server --drop-after 40
 cat >"$T/vg.ini" <<INI
 [bus]
 name = $BUS
