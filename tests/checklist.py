@@ -8,5 +8,5 @@ failures = []
 def check(cond, msg):
     if not cond:
         failures.append(msg)
-        print("FAIL:", msg)
+        print("FAIL:", msg, flush=True)
     return cond

@@ -36,16 +36,11 @@ import urllib.request
 
 MODE, EXPORTER, WRITER = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
 VALGRIND = sys.argv[4] if len(sys.argv) > 4 else None
-FAILS = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import check, failures as FAILS  # noqa: E402
+
 BUSES = []
 PROCS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 def bus_name(tag):
