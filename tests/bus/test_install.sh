@@ -19,6 +19,8 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+# A step that fails under set -e says which one it was.
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND exited $?"' ERR
 
 meson install -C "$build" --destdir "$tmp/dest" --no-rebuild --quiet >"$tmp/install.log" 2>&1 || {
 	cat "$tmp/install.log"; echo "FAIL: meson install"; exit 1; }
@@ -47,8 +49,10 @@ echo "$ldd_out" | grep -q "$tmp/dest.*libmdbus.so.2" || {
 "$pub" "$bus" 5 3 &
 pubpid=$!
 for _ in $(seq 100); do [ -e "/dev/shm/mdbus-$bus" ] && break; sleep 0.05; done
-out=$(LD_LIBRARY_PATH="$libdir" timeout 10 "$tmp/consumer" "$bus" 3)
+out=$(LD_LIBRARY_PATH="$libdir" timeout 10 "$tmp/consumer" "$bus" 3 2>"$tmp/consumer.err") || {
+	rc=$?; echo "$out"; cat "$tmp/consumer.err"; echo "FAIL: consumer exited $rc"; exit 1; }
 echo "$out"
+cat "$tmp/consumer.err"
 [ "$(echo "$out" | grep -c 'test BTC-USDT trade 65000.1 0.12345678 missed=0')" -eq 3 ] || {
 	echo "FAIL: consumer output"; exit 1; }
 echo "$out" | head -n 1 | grep -q '^1 ' || { echo "FAIL: first seq"; exit 1; }

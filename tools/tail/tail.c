@@ -239,25 +239,29 @@ static int tail_follow(struct tail_state *s, int why)
 	return 0;
 }
 
-/* Reports ticks lost before this batch: the library's lap count, or the
- * sequence jump when it is larger (ticks overwritten before we attached).
- * With missed + read == published, both agree on an ordinary lap. */
+/* Reports ticks lost before and inside this batch, one line per jump in
+ * the sequence: one read may be lapped more than once (a slow reader
+ * behind a fast writer), and the library's count is their sum. The jumps
+ * also count what the ring overwrote before we attached. A batch that
+ * read nothing reports the library's count (the cursor moved past it). */
 static void tail_account(struct tail_state *s, const uint64_t *seqs, int n, uint64_t missed)
 {
-	uint64_t lost = missed;
-
-	if (n > 0) {
-		uint64_t span = seqs[n - 1] + 1 - s->next_seq; /* ticks from next_seq on */
-
-		if (s->next_seq && seqs[n - 1] + 1 >= s->next_seq + (uint64_t)n &&
-		    span - (uint64_t)n > lost)
-			lost = span - (uint64_t)n;
-		s->next_seq = seqs[n - 1] + 1;
-	} else if (s->next_seq) {
-		s->next_seq += missed;
+	if (n <= 0) {
+		if (missed) {
+			fprintf(stderr, "mdbus-tail: gap: %" PRIu64 " ticks missed\n", missed);
+			if (s->next_seq)
+				s->next_seq += missed;
+		}
+		return;
 	}
-	if (lost)
-		fprintf(stderr, "mdbus-tail: gap: %" PRIu64 " ticks missed\n", lost);
+	uint64_t want = s->next_seq ? s->next_seq : seqs[0]; /* 0: started at LATEST */
+	for (int i = 0; i < n; i++) {
+		if (seqs[i] > want)
+			fprintf(stderr, "mdbus-tail: gap: %" PRIu64 " ticks missed\n",
+				seqs[i] - want);
+		want = seqs[i] + 1;
+	}
+	s->next_seq = want;
 }
 
 /* Formats and writes one batch. Returns 0 to go on, 1 when --count was
