@@ -177,8 +177,11 @@ static void daemon_log_conns(const struct feed_session *s)
 static int daemon_add_session(struct feed_daemon *d, unsigned i,
 			      const struct feed_session_config *sc)
 {
-	struct feed_session_host host = {
-		.loop = &d->loop, .rng = &d->rng, .rate = &d->rate, .sink = &d->sink};
+	struct feed_session_host host = {.loop = &d->loop,
+					 .rng = &d->rng,
+					 .rate = &d->rate,
+					 .sink = &d->sink,
+					 .scratch = &d->scratch};
 	const char *ev = "tls_context";
 	char err[512];
 	int rc = 0;

@@ -53,6 +53,8 @@ struct feed_daemon {
 	unsigned ncfgs;
 	struct feed_rate rate;
 	uint64_t rng; /* backoff jitter */
+	/* Every connection's within-a-call buffers (session.h): one set. */
+	struct feed_session_scratch scratch;
 
 	int stopping;	       /* a signal asked us to stop */
 	int exit_code;	       /* 0 SIGTERM, 130 SIGINT */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -473,6 +474,32 @@ static void sess_on_connect(struct feed_sconn *s, int res, int64_t now)
 	feed_sess__flush(s);
 }
 
+/* The whole pages inside [p, p + n) go back to the kernel; they read as
+ * zeroes when next touched. For memory whose bytes are dead. */
+static void sess_pages_release(void *p, size_t n)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+	uintptr_t hi = ((uintptr_t)p + n) & ~(pg - 1);
+
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* Gone LIVE: what only the start-up needed is released, one call per buffer
+ * and connection (never per message): the handshake's and the first
+ * answers' records in rx (a steady stream touches its first page again)
+ * and the ticks held while subscribing. No recv is in flight here. */
+static void sess_release(struct feed_sconn *s)
+{
+	s->release = 0;
+	sess_pages_release(s->rx, FEED_RX_BUF);
+	if (s->held_used) {
+		s->held_used = 0;
+		sess_pages_release(s->held, sizeof(s->held));
+	}
+}
+
 static void sess_on_recv(struct feed_sconn *s, int res, int64_t now)
 {
 	uint64_t gen = s->gen;
@@ -504,6 +531,8 @@ static void sess_on_recv(struct feed_sconn *s, int res, int64_t now)
 		feed_lat_input(&s->sess->lat, s->rx_wall = feed_wall_ns(), 0);
 	rc = feed_conn_input(&s->conn, s->rx, (size_t)res);
 	feed_lat_chunk_close(&s->sess->lat, s->host.sink->iter);
+	if (s->release)
+		sess_release(s); /* rx is parsed: plain ws:// parses it in place */
 	if (s->gen != gen)
 		return; /* a callback ended this connection */
 	if (rc < 0) {

@@ -71,13 +71,23 @@ struct feed_session_stats {
 	int64_t last_error_ns;		   /* monotonic */
 };
 
+/* Buffers a connection uses only within one call on the loop thread, so
+ * one set serves every connection of the daemon (a connection's own memory
+ * is what it keeps across calls). Nothing points into them after the call. */
+struct feed_session_scratch {
+	struct mdbus_tick ticks[FEED_SESSION_TICKS]; /* venue output of one message */
+	char subbuf[FEED_SUB_BUF]; /* a subscribe or ping message: built, then sent (copied) */
+	uint8_t plain[FEED_CONN_PLAIN_CAP]; /* decrypted bytes of one record (conn.h) */
+};
+
 /* What a session uses of its surroundings; nothing else reaches it. */
 struct feed_session_host {
-	struct feed_loop *loop; /* every socket op, DNS poll and cancel */
-	uint64_t *rng;		/* backoff jitter (feed_rng_seed state) */
-	struct feed_rate *rate; /* connect tokens, shared by all sessions */
-	struct feed_sink *sink; /* instruments, ticks, status */
-	SSL_CTX *ssl_ctx;	/* for this session's TLS settings; not owned */
+	struct feed_loop *loop;		      /* every socket op, DNS poll and cancel */
+	uint64_t *rng;			      /* backoff jitter (feed_rng_seed state) */
+	struct feed_rate *rate;		      /* connect tokens, shared by all sessions */
+	struct feed_sink *sink;		      /* instruments, ticks, status */
+	SSL_CTX *ssl_ctx;		      /* for this session's TLS settings; not owned */
+	struct feed_session_scratch *scratch; /* the daemon's one set; not owned */
 };
 
 /* A copy of what the watchdog publishes about a session (the strings point
@@ -164,15 +174,16 @@ struct feed_sconn {
 		struct cmsghdr align;
 		uint8_t buf[FEED_RX_CMSG];
 	} rx_cmsg;
-	uint64_t err_logged;			     /* venue ERROR messages logged (rate limit) */
-	uint8_t *rx;				     /* FEED_RX_BUF bytes */
-	struct mdbus_tick ticks[FEED_SESSION_TICKS]; /* venue output */
+	uint64_t err_logged; /* venue ERROR messages logged (rate limit) */
+	uint8_t *rx;	     /* FEED_RX_BUF bytes */
+	uint32_t nheld;	     /* ticks in held */
+	int held_used;	     /* held was written since the last release */
+	int release;	     /* went LIVE in this input: release start-up pages after it */
 	/* SUBSCRIBING: ticks of streams already acked (a venue's snapshot right
 	 * after its ack), published after the UP status when the connection
-	 * goes LIVE; a tick that does not fit re-arms its gap flag instead. */
+	 * goes LIVE; a tick that does not fit re-arms its gap flag instead.
+	 * Last, so that its pages stay untouched unless a tick is held. */
 	struct mdbus_tick held[FEED_SESSION_TICKS];
-	uint32_t nheld;
-	char subbuf[FEED_SUB_BUF];
 };
 
 /* A session: one venue, one config section, the connections its plan

@@ -102,6 +102,7 @@ static int sess_init_conn(struct feed_sconn *c, int64_t now, char *err, size_t e
 		.verify = cfg->tls_verify,
 		.max_message = cfg->max_message,
 		.now_ns = now,
+		.plain = c->host.scratch->plain, /* one loop thread: one for all */
 	};
 	int rc;
 
@@ -201,6 +202,10 @@ int feed_session_init(struct feed_session *s, const struct feed_session_host *ho
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	if (!host->scratch) {
+		snprintf(err, errlen, "no scratch buffers");
+		return -EINVAL;
+	}
 	s->host = *host;
 	s->index = index;
 	s->cfg = cfg;

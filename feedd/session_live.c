@@ -36,6 +36,7 @@ static void sess_go_live(struct feed_sconn *s, int64_t now)
 	if (s->nheld > 0 && feed_sink_publish(s->host.sink, s->held, s->nheld, now) == 0)
 		s->st.ticks += s->nheld;
 	s->nheld = 0;
+	s->release = 1; /* sess_on_recv, once this input is parsed */
 }
 
 /* SUBSCRIBING: LIVE, wait, or give up, as the subscription policy says. */
@@ -68,12 +69,13 @@ static void sess_maybe_live(struct feed_sconn *s, int data_seen, int64_t now)
 static void sess_subscribe(struct feed_sconn *s, int64_t now)
 {
 	uint32_t interval = s->venue.ops->limits.req_interval_ms;
+	char *buf = s->host.scratch->subbuf;
 	size_t n = 0;
 	int rc;
 
 	s->dl_sub = 0;
 	for (;;) {
-		rc = feed_venue_subscribe_next(&s->venue, s->subbuf, sizeof(s->subbuf), &n);
+		rc = feed_venue_subscribe_next(&s->venue, buf, FEED_SUB_BUF, &n);
 		if (rc == 0) {
 			s->subs_sent = 1;
 			break;
@@ -82,7 +84,7 @@ static void sess_subscribe(struct feed_sconn *s, int64_t now)
 			feed_sess__fail(s, FEED_ERR_INTERNAL, now, "subscribe: %s", strerror(-rc));
 			return;
 		}
-		rc = feed_conn_send_text(&s->conn, s->subbuf, n);
+		rc = feed_conn_send_text(&s->conn, buf, n); /* copies it */
 		if (rc < 0) {
 			enum feed_err_class cls = FEED_ERR_INTERNAL;
 			const char *e = feed_conn_error(&s->conn, &cls);
@@ -234,9 +236,10 @@ static void sess_hold(struct feed_sconn *s, const struct feed_venue_out *out)
 			i++;
 		if (i == v->nsyms)
 			continue;
-		if ((v->syms[i].acked & ch) && s->nheld < FEED_SESSION_TICKS)
+		if ((v->syms[i].acked & ch) && s->nheld < FEED_SESSION_TICKS) {
 			s->held[s->nheld++] = *t;
-		else
+			s->held_used = 1;
+		} else
 			v->syms[i].gap_pending |= (uint8_t)ch;
 	}
 }
@@ -310,7 +313,7 @@ static void sess_on_message(void *ud, const uint8_t *p, size_t n, int binary)
 	s->st.last_msg_ns = now;
 	feed_lat_msg(&s->sess->lat);
 	memset(&out, 0, sizeof(out));
-	out.ticks = s->ticks;
+	out.ticks = s->host.scratch->ticks; /* published or held before we return */
 	out.cap = FEED_SESSION_TICKS;
 	do {
 		if (feed_venue_on_message(&s->venue, p, n, binary, s->rx_wall, &out) < 0) {
@@ -380,6 +383,7 @@ static int due(int64_t dl, int64_t now)
 
 static void sess_ping(struct feed_sconn *s, int64_t now)
 {
+	char *buf = s->host.scratch->subbuf;
 	size_t n = 0;
 	uint8_t stamp[8];
 	int rc;
@@ -387,9 +391,9 @@ static void sess_ping(struct feed_sconn *s, int64_t now)
 	s->dl_ping = now + s->cfg->ping_interval_ms * MS;
 	if (s->ping_sent_ns)
 		return; /* the previous one is still within pong_timeout */
-	rc = feed_venue_ping(&s->venue, s->subbuf, sizeof(s->subbuf), &n, now);
+	rc = feed_venue_ping(&s->venue, buf, FEED_SUB_BUF, &n, now);
 	if (rc == 0 && n > 0) {
-		rc = feed_conn_send_text(&s->conn, s->subbuf, n);
+		rc = feed_conn_send_text(&s->conn, buf, n);
 	} else {
 		memcpy(stamp, &now, sizeof(stamp));
 		rc = feed_conn_ping(&s->conn, stamp, sizeof(stamp));

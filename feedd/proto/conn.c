@@ -14,10 +14,73 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Largest backlog of unsent output before we call the peer too slow. */
 #define FEED_CONN_OUT_BACKLOG (8u << 20)
 #define FEED_CONN_OUT_CAP     32768 /* staging handed to one send */
+
+/*
+ * The block is mapped, not malloc'd: each section starts on a page, only
+ * the pages written become resident (a live connection writes the first
+ * page of its output staging; the reassembly buffer only for a message
+ * split over records or frames), and the header buffer's pages go back to
+ * the kernel once the upgrade is done.  ASan builds take it from the heap,
+ * where ASan sees overflows and leaks, and release nothing.
+ */
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+#define FEED_CONN_ASAN 1
+#elif defined(__has_feature) /* clang */
+#if __has_feature(address_sanitizer)
+#define FEED_CONN_ASAN 1
+#endif
+#endif
+
+static size_t feed_conn_pages(size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + pg - 1) / pg * pg;
+}
+
+#ifdef FEED_CONN_ASAN
+static uint8_t *feed_conn_map(size_t len)
+{
+	return calloc(1, len);
+}
+
+static void feed_conn_unmap(uint8_t *p, size_t len)
+{
+	(void)len;
+	free(p);
+}
+
+static void feed_conn_release(void *p, size_t len)
+{
+	(void)p;
+	(void)len;
+}
+#else
+static uint8_t *feed_conn_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void feed_conn_unmap(uint8_t *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
+}
+
+/* p and len are page multiples (block sections); the bytes are dead. */
+static void feed_conn_release(void *p, size_t len)
+{
+	madvise(p, len, MADV_DONTNEED);
+}
+#endif
 
 static void feed_conn_set_err(struct feed_conn *c, enum feed_err_class cls, const char *fmt, ...)
 {
@@ -101,7 +164,7 @@ int feed_conn_init(struct feed_conn *c, const struct feed_conn_cfg *cfg,
 		.on_close = feed_conn_ws_close,
 		.sink = feed_conn_sink,
 	};
-	size_t total;
+	size_t hdr, own;
 	int r;
 
 	memset(c, 0, sizeof(*c));
@@ -120,20 +183,22 @@ int feed_conn_init(struct feed_conn *c, const struct feed_conn_cfg *cfg,
 	c->cfg.path = c->path;
 	c->start_ns = cfg->now_ns;
 
-	/* One block: plain | out | hdr | msg.  Sized now, never grown. */
+	/* One block: hdr | out | [plain] | msg, each on a page.  Sized now,
+	 * never grown. */
 	c->plain_cap = FEED_CONN_PLAIN_CAP;
 	c->out_cap = FEED_CONN_OUT_CAP;
-	total = c->plain_cap + c->out_cap + FEED_UPGRADE_HDR_MAX + c->cfg.max_message;
-	c->block = malloc(total);
+	hdr = feed_conn_pages(FEED_UPGRADE_HDR_MAX);
+	own = cfg->plain ? 0 : feed_conn_pages(c->plain_cap);
+	c->block_len = feed_conn_pages(hdr + c->out_cap + own + c->cfg.max_message);
+	c->block = feed_conn_map(c->block_len);
 	if (!c->block)
 		return -ENOMEM;
-	c->plain = c->block;
-	c->out = c->plain + c->plain_cap;
-	feed_upgrade_init(&c->up, (char *)(c->out + c->out_cap), FEED_UPGRADE_HDR_MAX);
-	r = feed_ws_init(&c->ws, c->out + c->out_cap + FEED_UPGRADE_HDR_MAX, c->cfg.max_message,
-			 &wcb, c);
+	feed_upgrade_init(&c->up, (char *)c->block, FEED_UPGRADE_HDR_MAX);
+	c->out = c->block + hdr;
+	c->plain = cfg->plain ? cfg->plain : c->out + c->out_cap;
+	r = feed_ws_init(&c->ws, c->out + c->out_cap + own, c->cfg.max_message, &wcb, c);
 	if (r < 0) {
-		free(c->block);
+		feed_conn_unmap(c->block, c->block_len);
 		c->block = NULL;
 		return r;
 	}
@@ -193,6 +258,9 @@ static int feed_conn_plain(struct feed_conn *c, const uint8_t *p, size_t n)
 		if (r < 0)
 			return feed_conn_fail(c, FEED_ERR_HTTP, r, "%s", c->up.err);
 		c->phase = FEED_CONN_OPEN;
+		/* The header block is validated: its pages are not needed
+		 * until the next attempt's upgrade. */
+		feed_conn_release(c->up.hdr, feed_conn_pages(c->up.hdr_cap));
 		p += used;
 		n -= used;
 		if (!c->opened) {
@@ -440,7 +508,7 @@ void feed_conn_free(struct feed_conn *c)
 		return;
 	feed_tls_free(&c->tls);
 	feed_ws_free(&c->ws);
-	free(c->block);
+	feed_conn_unmap(c->block, c->block_len);
 	c->block = NULL;
 	c->plain = c->out = NULL;
 	c->ws.msg = NULL;

@@ -14,10 +14,13 @@
  * queued meanwhile, so ciphertext order is preserved.
  *
  * Memory: struct feed_conn is caller-allocated (embed it).  feed_conn_init
- * allocates one block (reassembly buffer of max_message, plaintext scratch,
- * output staging, header buffer) and wslay's frame context; nothing is
- * allocated per message.  feed_conn_reset reuses all of it for the next
- * attempt (only the SSL object is recreated).
+ * maps one block (header buffer, output staging, reassembly buffer of
+ * max_message, and the plaintext scratch unless cfg.plain gives a shared
+ * one) and allocates wslay's frame context; nothing is allocated per
+ * message.  Only the pages written become resident, and the header
+ * buffer's go back to the kernel once the upgrade is done (one madvise per
+ * attempt).  feed_conn_reset reuses all of it for the next attempt (only
+ * the SSL object is recreated).
  *
  * Phases: TLS -> UPGRADE -> OPEN -> CLOSING -> CLOSED.  Plain (ws://)
  * connections start in UPGRADE.  on_open fires once, when the 101 response
@@ -56,6 +59,10 @@ struct feed_conn_cfg {
 	int verify;	    /* 1: verify certificate chain and host name */
 	size_t max_message; /* largest reassembled message; bigger => close 1009 */
 	int64_t now_ns;	    /* attempt start (kept in feed_conn.start_ns for the caller) */
+	/* Optional FEED_CONN_PLAIN_CAP bytes that SSL_read decrypts into, used
+	 * only within feed_conn_input: connections fed one at a time (one
+	 * thread) may share one. NULL: the conn has its own. Not owned. */
+	uint8_t *plain;
 };
 
 struct feed_conn_cb {
@@ -90,8 +97,9 @@ struct feed_conn {
 	struct feed_upgrade up;
 	struct feed_ws ws;
 
-	uint8_t *block; /* the one allocation: plain + out + hdr + msg */
-	uint8_t *plain; /* decrypted bytes scratch */
+	uint8_t *block; /* the one mapping: hdr + out + msg [+ plain] */
+	size_t block_len;
+	uint8_t *plain; /* decrypted bytes scratch (cfg.plain or in block) */
 	size_t plain_cap;
 	uint8_t *out; /* staging for feed_conn_output */
 	size_t out_cap;

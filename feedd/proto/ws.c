@@ -21,6 +21,13 @@
 /* wslay masks outgoing payload in 4096-byte pieces after a header of up to 14 bytes. */
 _Static_assert(FEED_WS_OBUF >= 4096 + 14, "obuf must hold a frame header and one mask chunk");
 
+/* Whole frames are staged here so a small frame becomes one TLS record, not
+ * two. A frame is staged and flushed to the sink within one feed_ws_send
+ * (the sink takes every byte), so the buffer holds nothing between calls
+ * and one per thread serves every connection: 8 KiB that a connection
+ * does not keep (the sink must not send on another feed_ws meanwhile). */
+static _Thread_local uint8_t feed_ws_obuf[FEED_WS_OBUF];
+
 /* wslay recv callback: give it as much of the pending input as fits. */
 static ssize_t feed_ws_recv_cb(uint8_t *buf, size_t len, int flags, void *user_data)
 {
@@ -42,7 +49,7 @@ static int feed_ws_flush(struct feed_ws *w)
 
 	if (w->olen == 0)
 		return 0;
-	r = w->cb.sink(w->ud, w->obuf, w->olen);
+	r = w->cb.sink(w->ud, feed_ws_obuf, w->olen);
 	w->olen = 0;
 	return r;
 }
@@ -55,7 +62,7 @@ static ssize_t feed_ws_send_cb(const uint8_t *data, size_t len, int flags, void 
 
 	(void)flags;
 	while (done < len) {
-		size_t room = sizeof(w->obuf) - w->olen, n = len - done;
+		size_t room = sizeof(feed_ws_obuf) - w->olen, n = len - done;
 		if (room == 0) {
 			int r = feed_ws_flush(w);
 			if (r < 0) {
@@ -66,7 +73,7 @@ static ssize_t feed_ws_send_cb(const uint8_t *data, size_t len, int flags, void 
 		}
 		if (n > room)
 			n = room;
-		memcpy(w->obuf + w->olen, data + done, n);
+		memcpy(feed_ws_obuf + w->olen, data + done, n);
 		w->olen += n;
 		done += n;
 	}

@@ -62,9 +62,7 @@ struct feed_ws {
 	int failed;	     /* protocol error seen: ignore further input */
 	int discard;	     /* oversize seen (1009 sent): parse on, deliver nothing, await close */
 	int sink_err;	     /* error from the sink during wslay_frame_send */
-	size_t olen;	     /* bytes staged in obuf */
-	/* Whole frames are staged here so a small frame becomes one TLS record, not two. */
-	uint8_t obuf[FEED_WS_OBUF];
+	size_t olen;	     /* bytes staged (ws.c's obuf, one per thread: empty between calls) */
 	char close_reason[128]; /* peer's close reason, NUL-terminated */
 	char err[128];
 };

@@ -205,7 +205,7 @@ static int conn_up(struct feed_conn *c, SSL_CTX *sctx, int bytewise)
 static void test_session(SSL_CTX *cctx, SSL_CTX *sctx, int bytewise)
 {
 	struct feed_conn c;
-	struct feed_conn_cfg cfg = {"localhost", 9443, "/ws", sctx != NULL, cctx, 1, 4096, 1};
+	struct feed_conn_cfg cfg = {"localhost", 9443, "/ws", sctx != NULL, cctx, 1, 4096, 1, NULL};
 	struct th_cframe *cf = calloc(8, sizeof(*cf));
 	uint8_t fr[8192];
 	size_t fl;
@@ -396,7 +396,7 @@ static void test_session(SSL_CTX *cctx, SSL_CTX *sctx, int bytewise)
 static void test_tls_failure(SSL_CTX *cctx, SSL_CTX *sctx)
 {
 	struct feed_conn c;
-	struct feed_conn_cfg cfg = {"example.com", 443, "/", 1, cctx, 1, 4096, 0};
+	struct feed_conn_cfg cfg = {"example.com", 443, "/", 1, cctx, 1, 4096, 0, NULL};
 	enum feed_err_class cls;
 
 	CHECK(feed_conn_init(&c, &cfg, &cbs, &ev) == 0);

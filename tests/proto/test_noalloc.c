@@ -197,7 +197,7 @@ static void run(int tls_version, const char *name)
 	SSL_CTX_set_min_proto_version(sctx, tls_version);
 	SSL_CTX_set_max_proto_version(sctx, tls_version);
 	CHECK(th_server_new(&srv, sctx) == 0);
-	struct feed_conn_cfg cfg = {"localhost", 443, "/ws", 1, cctx, 1, 1 << 20, 0};
+	struct feed_conn_cfg cfg = {"localhost", 443, "/ws", 1, cctx, 1, 1 << 20, 0, NULL};
 	CHECK(feed_conn_init(&c, &cfg, &cbs, &st) == 0);
 	CHECK(feed_conn_start(&c) == 0);
 
@@ -286,7 +286,7 @@ static void run(int tls_version, const char *name)
 static void run_plain(void)
 {
 	static const struct feed_conn_cb cbs = {on_open, on_message, on_pong, on_close, NULL};
-	struct feed_conn_cfg cfg = {"localhost", 80, "/ws", 0, NULL, 0, 1 << 20, 0};
+	struct feed_conn_cfg cfg = {"localhost", 80, "/ws", 0, NULL, 0, 1 << 20, 0, NULL};
 	struct feed_conn c;
 	struct st st = {0};
 	char key[64], acc[32], resp[256];
