@@ -5,9 +5,14 @@
  *   connection 1: 101, ack the subscription, 5 trades, close frame 1000
  *   connection 2: 101, ack, 5 trades, then SIGTERM to the process; answers
  *                 feedd's close frame
- * Checks: exit code 0, every trade on the bus with exact decimals, GAP on
- * the first trade after the reconnect only, UP/DOWN status ticks per
- * connection, the reconnect counted, nothing left open.
+ * Connection 2 sends a 101 of about 6 KB (two pages of feedd's receive and
+ * header buffers) and the ack with its trades in one write.
+ * Checks: exit code 0, every trade on the bus with exact decimals (those
+ * parsed from the same receive as the ack too), GAP on the first trade
+ * after the reconnect only, UP/DOWN status ticks per connection, the
+ * reconnect counted, nothing left open; and, while connection 2 is live,
+ * that the pages only its start-up wrote are no longer resident (the
+ * upgrade header's, rx beyond its first page).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,8 +39,21 @@
 		}                                                                                  \
 	} while (0)
 
+/* ASan builds keep feedd's buffers on the heap and release nothing. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PEER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PEER_ASAN 1
+#endif
+#endif
+
+#define PEER_PAD 6000 /* bytes of padding header in connection 2's 101 */
+
 struct peer {
 	int lfd;
+	const struct feed_daemon *d; /* feedd, for its connection's buffers */
+	int resident;		     /* pages found resident that were released (-1: error) */
 	const char *bus;
 	int failed;    /* script step that went wrong, 0 = none */
 	int closes;    /* close frames received from feedd */
@@ -93,10 +112,23 @@ static int peer_send_frame(int fd, uint8_t op, const char *p, size_t n)
 	return send(fd, p, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
 
-static int peer_upgrade(int fd)
+/* Appends a text frame to out (cap bytes, *len used). 0 or -1. */
+static int peer_frame_into(char *out, size_t cap, size_t *len, const char *p, size_t n)
+{
+	if (n >= 126 || *len + 2 + n > cap)
+		return -1;
+	out[(*len)++] = (char)0x81;
+	out[(*len)++] = (char)n;
+	memcpy(out + *len, p, n);
+	*len += n;
+	return 0;
+}
+
+/* pad: bytes of an extra header line in the 101 (0: none). */
+static int peer_upgrade(int fd, size_t pad)
 {
 	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-	char req[4096], key[128], resp[256];
+	char req[4096], key[128], resp[256 + PEER_PAD];
 	unsigned char md[20], b64[64];
 	unsigned int mdlen = 0;
 	size_t n = 0;
@@ -124,10 +156,21 @@ static int peer_upgrade(int fd)
 	snprintf(key, sizeof(key), "%.*s%s", (int)(e - k), k, guid);
 	EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha1(), NULL);
 	EVP_EncodeBlock(b64, md, (int)mdlen);
+	if (pad > PEER_PAD)
+		return -1;
 	n = (size_t)snprintf(resp, sizeof(resp),
 			     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-			     "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+			     "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n",
 			     (char *)b64);
+	if (pad) {
+		n += (size_t)snprintf(resp + n, sizeof(resp) - n, "X-Pad: ");
+		memset(resp + n, 'x', pad);
+		n += pad;
+		memcpy(resp + n, "\r\n", 2);
+		n += 2;
+	}
+	memcpy(resp + n, "\r\n", 2);
+	n += 2;
 	return send(fd, resp, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
 
@@ -150,10 +193,68 @@ static void peer_wait_trades(const char *bus, int want)
 	}
 }
 
+/* Pages of [p, p + n) resident now, or -1. */
+static int peer_pages_in(const void *p, size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), np = (n + pg - 1) / pg;
+	unsigned char vec[64];
+	int in = 0;
+
+	if (((uintptr_t)p % pg) != 0 || np > sizeof(vec) || mincore((void *)p, n, vec) < 0)
+		return -1;
+	for (size_t i = 0; i < np; i++)
+		in += vec[i] & 1;
+	return in;
+}
+
+/* Connection 2 is live: its upgrade header's pages went back at OPEN, and
+ * rx's, written by the 101 beyond the first page, at LIVE (the trades
+ * since then are small: they touch its first page only). */
+static int peer_released(const struct peer *pe)
+{
+	const struct feed_sconn *c = &pe->d->sess[0].conns[0];
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	int hdr, rx;
+
+#ifdef PEER_ASAN
+	return 0;
+#endif
+	hdr = peer_pages_in(c->conn.up.hdr, c->conn.up.hdr_cap);
+	rx = peer_pages_in(c->rx + pg, FEED_RX_BUF - pg);
+	if (hdr < 0 || rx < 0)
+		return -1;
+	if (hdr || rx)
+		fprintf(stderr, "resident after LIVE: %d header pages, %d rx pages\n", hdr, rx);
+	return hdr + rx;
+}
+
+/* The ack of request id, then 5 trades: frame by frame, or (last) in one
+ * write, so that feedd parses the trades from the receive that took it LIVE. */
+static int peer_data(int fd, long id, int last)
+{
+	char msg[256], all[1024];
+	size_t n = 0;
+
+	snprintf(msg, sizeof(msg), "{\"result\":null,\"id\":%ld}", id);
+	if (last ? peer_frame_into(all, sizeof(all), &n, msg, strlen(msg)) < 0
+		 : peer_send_frame(fd, 1, msg, strlen(msg)) < 0)
+		return -1;
+	for (int t = 1; t <= 5; t++) {
+		snprintf(msg, sizeof(msg),
+			 "{\"e\":\"trade\",\"E\":1700000000000,\"s\":\"BTCUSDT\",\"t\":%d,"
+			 "\"p\":\"65000.10\",\"q\":\"0.001\",\"T\":1700000000000,\"m\":true}",
+			 last * 10 + t);
+		if (last ? peer_frame_into(all, sizeof(all), &n, msg, strlen(msg)) < 0
+			 : peer_send_frame(fd, 1, msg, strlen(msg)) < 0)
+			return -1;
+	}
+	return !last || send(fd, all, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
+}
+
 /* One connection of the script; last = send SIGTERM instead of closing. */
 static int peer_conn(struct peer *pe, int last)
 {
-	char buf[4096], msg[256];
+	char buf[4096];
 	uint8_t op = 0;
 	size_t len = 0;
 	const char *id;
@@ -162,28 +263,20 @@ static int peer_conn(struct peer *pe, int last)
 	fd = accept(pe->lfd, NULL, NULL);
 	if (fd < 0)
 		return -1;
-	if (peer_upgrade(fd) < 0 || peer_read_frame(fd, &op, buf, sizeof(buf) - 1, &len) < 0 ||
-	    op != 1)
+	if (peer_upgrade(fd, last ? PEER_PAD : 0) < 0 ||
+	    peer_read_frame(fd, &op, buf, sizeof(buf) - 1, &len) < 0 || op != 1)
 		goto out;
 	buf[len] = '\0';
 	id = strstr(buf, "\"id\":");
 	if (!strstr(buf, "SUBSCRIBE") || !id)
 		goto out;
-	snprintf(msg, sizeof(msg), "{\"result\":null,\"id\":%ld}", strtol(id + 5, NULL, 10));
-	if (peer_send_frame(fd, 1, msg, strlen(msg)) < 0)
+	if (peer_data(fd, strtol(id + 5, NULL, 10), last) < 0)
 		goto out;
-	for (int t = 1; t <= 5; t++) {
-		snprintf(msg, sizeof(msg),
-			 "{\"e\":\"trade\",\"E\":1700000000000,\"s\":\"BTCUSDT\",\"t\":%d,"
-			 "\"p\":\"65000.10\",\"q\":\"0.001\",\"T\":1700000000000,\"m\":true}",
-			 last * 10 + t);
-		if (peer_send_frame(fd, 1, msg, strlen(msg)) < 0)
-			goto out;
-	}
 	if (last) {
 		/* The signal must not overtake the trades: wait until all ten
 		 * are on the bus (they travel on the socket, it on the ring). */
 		peer_wait_trades(pe->bus, 10);
+		pe->resident = peer_released(pe);
 		kill(getpid(), SIGTERM);
 	} else if (peer_send_frame(fd, 8, "\x03\xe8", 2) < 0)
 		goto out;
@@ -223,7 +316,7 @@ int main(void)
 	socklen_t alen = sizeof(a);
 	struct feed_config cfg;
 	struct feed_daemon d;
-	struct peer pe = {.lfd = -1, .bus = bus};
+	struct peer pe = {.lfd = -1, .d = &d, .bus = bus};
 	pthread_t th;
 	sigset_t set;
 	int code;
@@ -259,6 +352,7 @@ int main(void)
 	CHECK(pe.failed == 0);
 	CHECK(pe.closes == 2);	/* its answer to our close, then its own */
 	CHECK(pe.code == 1001); /* going away: shutdown */
+	CHECK(pe.resident == 0);
 
 	{
 		struct mdbus_reader_opts o = {.bus = bus, .start = MDBUS_START_OLDEST};
