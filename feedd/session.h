@@ -175,10 +175,13 @@ struct feed_sconn {
 		uint8_t buf[FEED_RX_CMSG];
 	} rx_cmsg;
 	uint64_t err_logged; /* venue ERROR messages logged (rate limit) */
-	uint8_t *rx;	     /* FEED_RX_BUF bytes */
 	uint32_t nheld;	     /* ticks in held */
 	int held_used;	     /* held was written since the last release */
 	int release;	     /* went LIVE in this input: release start-up pages after it */
+	/* What the recvmsg in flight fills, right after the fields above: a
+	 * steady stream's small receives land in the page their end shares
+	 * with it, which is resident anyway; bursts reach further. */
+	uint8_t rx[FEED_RX_BUF];
 	/* SUBSCRIBING: ticks of streams already acked (a venue's snapshot right
 	 * after its ack), published after the UP status when the connection
 	 * goes LIVE; a tick that does not fit re-arms its gap flag instead.

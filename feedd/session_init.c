@@ -19,13 +19,14 @@
 
 /* Zeroed memory, mapped rather than calloc'd or malloc'd: only the pages
  * written become resident, whatever the heap held before. A connection
- * (struct feed_sconn) is ~50 KB (tick arrays, subscribe buffer, TLS and
- * WebSocket state) of which a live one touches a few pages, and its 64 KB
- * receive buffer takes small messages at its start; from the heap, calloc
- * clears (so makes resident) all of the first, and the second lands on
- * memory start-up already touched. 1,000 sessions: 52 + 12..64 KB each from
- * the heap, 20 + 8 KB mapped (docs/PERFORMANCE.md, "Issue 12: scale on one
- * thread"). NULL on failure; sess_unmap(NULL, ...) does nothing. */
+ * (struct feed_sconn) is ~84 KB (its state, its 64 KB receive buffer,
+ * then the ticks held while subscribing, untouched unless a tick is held)
+ * of which a live one writes two pages: its state, with small receives at
+ * the start of rx in the page the state ends in; from the heap, calloc
+ * would clear (so make resident) all of it
+ * (docs/PERFORMANCE.md, "Issue 12: scale on one thread" and "Issue 12:
+ * RSS, feedd's own per-connection memory"). NULL on failure;
+ * sess_unmap(NULL, ...) does nothing. */
 #if defined(__SANITIZE_ADDRESS__) /* gcc */
 #define SESS_ASAN 1
 #elif defined(__has_feature) /* clang */
@@ -149,9 +150,8 @@ static int sess_init_one(struct feed_session *s, unsigned k, unsigned slot, int6
 			snprintf(err, errlen, "resolver: %s", strerror(-rc));
 	}
 	if (rc == 0) {
-		c->rx = sess_map(FEED_RX_BUF);
 		c->counted = calloc(c->plan->sym_count, 1);
-		if (!c->rx || !c->counted) {
+		if (!c->counted) {
 			rc = -ENOMEM;
 			snprintf(err, errlen, "out of memory");
 		}
@@ -262,8 +262,6 @@ static void sess_free_one(struct feed_sconn *c)
 		feed_venue_ctx_free(&c->venue);
 		c->venue_ok = 0;
 	}
-	sess_unmap(c->rx, FEED_RX_BUF);
-	c->rx = NULL;
 	free(c->counted);
 	c->counted = NULL;
 }

@@ -5,8 +5,9 @@
  *   connection 1: 101, ack the subscription, 5 trades, close frame 1000
  *   connection 2: 101, ack, 5 trades, then SIGTERM to the process; answers
  *                 feedd's close frame
- * Connection 2 sends a 101 of about 6 KB (two pages of feedd's receive and
- * header buffers) and the ack with its trades in one write.
+ * Connection 2 sends a 101 of about 6 KB (two pages of feedd's header
+ * buffer), and 16 KB of unsolicited pongs, the ack and its trades in one
+ * write.
  * Checks: exit code 0, every trade on the bus with exact decimals (those
  * parsed from the same receive as the ack too), GAP on the first trade
  * after the reconnect only, UP/DOWN status ticks per connection, the
@@ -48,7 +49,8 @@
 #endif
 #endif
 
-#define PEER_PAD 6000 /* bytes of padding header in connection 2's 101 */
+#define PEER_PAD   6000 /* bytes of padding header in connection 2's 101 */
+#define PEER_PONGS 128	/* unsolicited pongs before connection 2's ack */
 
 struct peer {
 	int lfd;
@@ -208,19 +210,21 @@ static int peer_pages_in(const void *p, size_t n)
 }
 
 /* Connection 2 is live: its upgrade header's pages went back at OPEN, and
- * rx's, written by the 101 beyond the first page, at LIVE (the trades
- * since then are small: they touch its first page only). */
+ * rx's, written by the burst beyond the first page, at LIVE: no page that
+ * lies wholly in rx past its first pg bytes is resident. */
 static int peer_released(const struct peer *pe)
 {
 	const struct feed_sconn *c = &pe->d->sess[0].conns[0];
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)c->rx + 2 * pg - 1) & ~(pg - 1);
+	uintptr_t hi = ((uintptr_t)c->rx + FEED_RX_BUF) & ~(pg - 1);
 	int hdr, rx;
 
 #ifdef PEER_ASAN
 	return 0;
 #endif
 	hdr = peer_pages_in(c->conn.up.hdr, c->conn.up.hdr_cap);
-	rx = peer_pages_in(c->rx + pg, FEED_RX_BUF - pg);
+	rx = peer_pages_in((const void *)lo, hi - lo);
 	if (hdr < 0 || rx < 0)
 		return -1;
 	if (hdr || rx)
@@ -229,12 +233,20 @@ static int peer_released(const struct peer *pe)
 }
 
 /* The ack of request id, then 5 trades: frame by frame, or (last) in one
- * write, so that feedd parses the trades from the receive that took it LIVE. */
+ * write after PEER_PONGS unsolicited pongs (125 bytes each, ignored), so
+ * that feedd parses the trades from the receive that took it LIVE, which
+ * filled about 16 KB of its receive buffer. */
 static int peer_data(int fd, long id, int last)
 {
-	char msg[256], all[1024];
+	char msg[256], all[PEER_PONGS * 127 + 1024];
 	size_t n = 0;
 
+	for (int i = 0; last && i < PEER_PONGS; i++) {
+		all[n++] = (char)0x8a;
+		all[n++] = 125;
+		memset(all + n, 'p', 125);
+		n += 125;
+	}
 	snprintf(msg, sizeof(msg), "{\"result\":null,\"id\":%ld}", id);
 	if (last ? peer_frame_into(all, sizeof(all), &n, msg, strlen(msg)) < 0
 		 : peer_send_frame(fd, 1, msg, strlen(msg)) < 0)
