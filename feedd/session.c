@@ -478,12 +478,11 @@ static void sess_on_connect(struct feed_sconn *s, int res, int64_t now)
  * zeroes when next touched. For memory whose bytes are dead. */
 static void sess_pages_release(void *p, size_t n)
 {
-	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t lo = ((uintptr_t)p + pg - 1) & ~(pg - 1);
-	uintptr_t hi = ((uintptr_t)p + n) & ~(pg - 1);
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t head = (pg - (uintptr_t)p % pg) % pg; /* to the first page boundary */
 
-	if (hi > lo)
-		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	if (n > head && (n - head) / pg > 0)
+		madvise((uint8_t *)p + head, (n - head) / pg * pg, MADV_DONTNEED);
 }
 
 /* Gone LIVE: what only the start-up needed is released, one call per buffer

@@ -168,11 +168,11 @@ static int peer_upgrade(int fd, size_t pad)
 		n += (size_t)snprintf(resp + n, sizeof(resp) - n, "X-Pad: ");
 		memset(resp + n, 'x', pad);
 		n += pad;
-		memcpy(resp + n, "\r\n", 2);
-		n += 2;
+		resp[n++] = '\r';
+		resp[n++] = '\n';
 	}
-	memcpy(resp + n, "\r\n", 2);
-	n += 2;
+	resp[n++] = '\r';
+	resp[n++] = '\n';
 	return send(fd, resp, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
 
@@ -215,16 +215,16 @@ static int peer_pages_in(const void *p, size_t n)
 static int peer_released(const struct peer *pe)
 {
 	const struct feed_sconn *c = &pe->d->sess[0].conns[0];
-	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t lo = ((uintptr_t)c->rx + 2 * pg - 1) & ~(pg - 1);
-	uintptr_t hi = ((uintptr_t)c->rx + FEED_RX_BUF) & ~(pg - 1);
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t lo = pg + (pg - (uintptr_t)c->rx % pg) % pg; /* offsets in rx */
+	size_t hi = lo + (FEED_RX_BUF - lo) / pg * pg;
 	int hdr, rx;
 
 #ifdef PEER_ASAN
 	return 0;
 #endif
 	hdr = peer_pages_in(c->conn.up.hdr, c->conn.up.hdr_cap);
-	rx = peer_pages_in((const void *)lo, hi - lo);
+	rx = peer_pages_in(c->rx + lo, hi - lo);
 	if (hdr < 0 || rx < 0)
 		return -1;
 	if (hdr || rx)
