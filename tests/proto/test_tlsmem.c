@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_tlsmem.c - the pools behind OpenSSL's allocator (tlsmem.h): which
+ * sizes they serve, LIFO reuse, realloc across the pool/malloc boundary,
+ * pass-through and its counter, exhaustion, and two threads at once.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "helpers.h"
+#include "tlsmem.h"
+
+static struct feed_tlsmem_stats tm_last;
+
+/* Counter deltas since the last call. */
+static struct feed_tlsmem_stats tm_delta(void)
+{
+	struct feed_tlsmem_stats now, d;
+
+	feed_tlsmem_stats(&now);
+	d = now;
+	d.hits -= tm_last.hits;
+	d.frees -= tm_last.frees;
+	d.pass -= tm_last.pass;
+	d.full -= tm_last.full;
+	tm_last = now;
+	return d;
+}
+
+static void *tm_alloc(size_t n)
+{
+	return feed_tlsmem_malloc(n, __FILE__, __LINE__);
+}
+
+static void tm_free(void *p)
+{
+	feed_tlsmem_free(p, __FILE__, __LINE__);
+}
+
+static void *tm_realloc(void *p, size_t n)
+{
+	return feed_tlsmem_realloc(p, n, __FILE__, __LINE__);
+}
+
+/* Before install every call is malloc's, and nothing is a pool block. */
+static void test_before_install(void)
+{
+	void *p = tm_alloc(16712);
+
+	CHECK(p != NULL && !feed_tlsmem_owns(p));
+	CHECK(!feed_tlsmem_installed());
+	tm_free(p);
+}
+
+/* Which sizes each class serves; everything else passes through. */
+static void test_sizes(void)
+{
+	static const struct {
+		size_t n;
+		int pooled;
+	} cases[] = {
+		{16712, 1}, {16584, 1}, {16384, 1}, {17408, 1}, {16383, 0}, {17409, 0}, {40, 1},
+		{33, 1},    {48, 1},	{32, 0},    {49, 0},	{1, 0},	    {65536, 0},
+	};
+	struct feed_tlsmem_stats d;
+
+	tm_delta();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		void *p = tm_alloc(cases[i].n);
+		CHECK(p != NULL);
+		CHECK(feed_tlsmem_owns(p) == cases[i].pooled);
+		if (p)
+			memset(p, 0xa5, cases[i].n); /* all of it is ours to write */
+		tm_free(p);
+	}
+	d = tm_delta();
+	CHECK(d.hits == 7 && d.frees == 7 && d.pass == 6 && d.full == 0);
+	/* Bad sizes: 0 and an impossible one reach malloc, which decides. */
+	void *z = tm_alloc(0);
+	CHECK(!feed_tlsmem_owns(z));
+	tm_free(z);
+	CHECK(tm_alloc(SIZE_MAX) == NULL);
+	CHECK(tm_alloc(SIZE_MAX - 4096) == NULL);
+	d = tm_delta();
+	CHECK(d.pass == 3 && d.hits == 0);
+	tm_free(NULL); /* a no-op */
+}
+
+/* The block freed last is handed out first; no new block is carved while one is free. */
+static void test_lifo(void)
+{
+	struct feed_tlsmem_stats s0, s1;
+	void *a, *b, *c, *d, *e;
+
+	feed_tlsmem_stats(&s0);
+	a = tm_alloc(16712);
+	b = tm_alloc(16584);
+	CHECK(a && b && a != b && feed_tlsmem_owns(a) && feed_tlsmem_owns(b));
+	tm_free(a);
+	tm_free(b);
+	c = tm_alloc(16600);
+	d = tm_alloc(16700);
+	CHECK(c == b && d == a);
+	tm_free(d);
+	e = tm_alloc(16712);
+	CHECK(e == d);
+	tm_free(e);
+	tm_free(c);
+	feed_tlsmem_stats(&s1);
+	CHECK(s1.rec_in_use == s0.rec_in_use);
+	CHECK(s1.rec_touched <= s0.rec_touched + 2);
+	/* The small class works the same way. */
+	a = tm_alloc(40);
+	tm_free(a);
+	CHECK(tm_alloc(40) == a);
+	tm_free(a);
+}
+
+static int tm_filled(const uint8_t *p, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return 0;
+	return 1;
+}
+
+/* Long: one realloc scenario after another, each on the result of the last. */
+static void test_realloc(void)
+{
+	struct feed_tlsmem_stats d;
+	uint8_t *p, *q, *r;
+
+	tm_delta();
+	p = tm_realloc(NULL, 16712); /* realloc(NULL) is malloc */
+	CHECK(p && feed_tlsmem_owns(p));
+	memset(p, 0x11, 16712);
+	q = tm_realloc(p, 17000); /* same class: stays */
+	CHECK(q == p);
+	memset(q + 16712, 0x11, 17000 - 16712);
+	r = tm_realloc(q, 100000); /* out of the pool, contents kept */
+	CHECK(r && !feed_tlsmem_owns(r) && tm_filled(r, 17000, 0x11));
+	d = tm_delta();
+	CHECK(d.hits == 1 && d.frees == 1 && d.pass == 1);
+	q = tm_realloc(r, 16712); /* a malloc'd pointer stays with realloc */
+	CHECK(q && !feed_tlsmem_owns(q) && tm_filled(q, 16712, 0x11));
+	tm_free(q);
+	d = tm_delta();
+	CHECK(d.pass == 1 && d.hits == 0);
+
+	p = tm_alloc(40); /* small -> record: both pools, contents kept */
+	memset(p, 0x22, 40);
+	q = tm_realloc(p, 16600);
+	CHECK(q && q != p && feed_tlsmem_owns(q) && tm_filled(q, 40, 0x22));
+	p = tm_realloc(q, 44); /* record -> small: the first 44 bytes */
+	CHECK(p && feed_tlsmem_owns(p) && tm_filled(p, 40, 0x22));
+	q = tm_realloc(p, 0); /* 0: freed, as CRYPTO_realloc does */
+	CHECK(q == NULL);
+	d = tm_delta();
+	CHECK(d.hits == 3 && d.frees == 3 && d.pass == 0);
+}
+
+/* Every record block in use: the next request passes through, counted as full. */
+static void test_full(void)
+{
+	static void *blk[FEED_TLSMEM_REC_BLOCKS];
+	struct feed_tlsmem_stats d, s;
+	void *extra;
+	size_t n = 0;
+
+	feed_tlsmem_stats(&s);
+	tm_delta();
+	for (uint64_t i = s.rec_in_use; i < FEED_TLSMEM_REC_BLOCKS; i++) {
+		blk[n] = tm_alloc(16712);
+		CHECK(blk[n] && feed_tlsmem_owns(blk[n]));
+		n++;
+	}
+	extra = tm_alloc(16712);
+	CHECK(extra && !feed_tlsmem_owns(extra));
+	d = tm_delta();
+	CHECK(d.full == 1 && d.pass == 1 && d.hits == n);
+	tm_free(extra);
+	for (size_t i = 0; i < n; i++)
+		tm_free(blk[i]);
+	feed_tlsmem_stats(&s);
+	CHECK(s.rec_in_use == 0 && s.rec_touched == FEED_TLSMEM_REC_BLOCKS);
+}
+
+/* OpenSSL's own calls reach the pools once installed. */
+static void test_openssl(void)
+{
+	void *p = OPENSSL_malloc(16712), *q = OPENSSL_zalloc(40), *r = OPENSSL_malloc(300);
+
+	CHECK(p && q && r);
+	CHECK(feed_tlsmem_owns(p) && feed_tlsmem_owns(q) && !feed_tlsmem_owns(r));
+	CHECK(q && tm_filled(q, 40, 0));
+	OPENSSL_free(p);
+	OPENSSL_free(q);
+	OPENSSL_free(r);
+	CHECK(feed_tlsmem_install() == 0); /* again: nothing changes */
+}
+
+#define TM_ROUNDS 100000
+
+/* Each thread stamps its blocks and checks the stamp before freeing: two
+ * threads handed the same block would see each other's stamp. */
+static void *tm_thread(void *arg)
+{
+	uintptr_t id = (uintptr_t)arg;
+	long bad = 0;
+
+	for (int i = 0; i < TM_ROUNDS; i++) {
+		size_t n = i % 2 ? 40 : 16712;
+		uint8_t *p = tm_alloc(n), *q = tm_alloc(n);
+		if (!p || !q) {
+			bad++;
+			break;
+		}
+		memset(p, (int)id, n);
+		memset(q, (int)id + 2, n);
+		bad += !tm_filled(p, n, (uint8_t)id) || !tm_filled(q, n, (uint8_t)(id + 2));
+		tm_free(q);
+		tm_free(p);
+	}
+	return (void *)bad;
+}
+
+static void test_threads(void)
+{
+	struct feed_tlsmem_stats s0, s1;
+	pthread_t t;
+	void *bad_other = NULL, *bad_main;
+
+	feed_tlsmem_stats(&s0);
+	CHECK(pthread_create(&t, NULL, tm_thread, (void *)(uintptr_t)1) == 0);
+	bad_main = tm_thread((void *)(uintptr_t)0x40);
+	CHECK(pthread_join(t, &bad_other) == 0);
+	CHECK(bad_main == NULL && bad_other == NULL);
+	feed_tlsmem_stats(&s1);
+	CHECK(s1.rec_in_use == s0.rec_in_use && s1.small_in_use == s0.small_in_use);
+	CHECK(s1.hits - s0.hits == 4u * TM_ROUNDS && s1.frees - s0.frees == 4u * TM_ROUNDS);
+	CHECK(s1.pass == s0.pass);
+}
+
+int main(void)
+{
+	test_before_install();
+	if (feed_tlsmem_install() != 0) {
+		fprintf(stderr, "test_tlsmem: install refused\n");
+		return 1;
+	}
+	CHECK(feed_tlsmem_installed());
+	test_sizes();
+	test_lifo();
+	test_realloc();
+	test_full();
+	test_openssl();
+	test_threads();
+	return th_result("test_tlsmem");
+}
