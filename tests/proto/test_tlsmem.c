@@ -202,45 +202,50 @@ static void test_openssl(void)
 	CHECK(feed_tlsmem_install() == 0); /* again: nothing changes */
 }
 
-#define TM_ROUNDS 100000
+#define TM_ROUNDS 100000L
+
+struct tm_arg {
+	uint8_t id; /* the stamp: id in one block, id + 2 in the other */
+	long bad;   /* blocks found with another stamp, or an allocation failure */
+};
 
 /* Each thread stamps its blocks and checks the stamp before freeing: two
  * threads handed the same block would see each other's stamp. */
 static void *tm_thread(void *arg)
 {
-	uintptr_t id = (uintptr_t)arg;
-	long bad = 0;
+	struct tm_arg *a = arg;
 
-	for (int i = 0; i < TM_ROUNDS; i++) {
+	for (long i = 0; i < TM_ROUNDS; i++) {
 		size_t n = i % 2 ? 40 : 16712;
 		uint8_t *p = tm_alloc(n), *q = tm_alloc(n);
 		if (!p || !q) {
-			bad++;
+			a->bad++;
 			break;
 		}
-		memset(p, (int)id, n);
-		memset(q, (int)id + 2, n);
-		bad += !tm_filled(p, n, (uint8_t)id) || !tm_filled(q, n, (uint8_t)(id + 2));
+		memset(p, a->id, n);
+		memset(q, a->id + 2, n);
+		a->bad += !tm_filled(p, n, a->id) || !tm_filled(q, n, (uint8_t)(a->id + 2));
 		tm_free(q);
 		tm_free(p);
 	}
-	return (void *)bad;
+	return NULL;
 }
 
 static void test_threads(void)
 {
 	struct feed_tlsmem_stats s0, s1;
+	struct tm_arg other = {1, 0}, mine = {0x40, 0};
 	pthread_t t;
-	void *bad_other = NULL, *bad_main;
 
 	feed_tlsmem_stats(&s0);
-	CHECK(pthread_create(&t, NULL, tm_thread, (void *)(uintptr_t)1) == 0);
-	bad_main = tm_thread((void *)(uintptr_t)0x40);
-	CHECK(pthread_join(t, &bad_other) == 0);
-	CHECK(bad_main == NULL && bad_other == NULL);
+	CHECK(pthread_create(&t, NULL, tm_thread, &other) == 0);
+	tm_thread(&mine);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(mine.bad == 0 && other.bad == 0);
 	feed_tlsmem_stats(&s1);
 	CHECK(s1.rec_in_use == s0.rec_in_use && s1.small_in_use == s0.small_in_use);
-	CHECK(s1.hits - s0.hits == 4u * TM_ROUNDS && s1.frees - s0.frees == 4u * TM_ROUNDS);
+	CHECK(s1.hits - s0.hits == 4 * (uint64_t)TM_ROUNDS);
+	CHECK(s1.frees - s0.frees == 4 * (uint64_t)TM_ROUNDS);
 	CHECK(s1.pass == s0.pass);
 }
 
