@@ -30,6 +30,8 @@
 #endif
 #endif
 
+#define TLSMEM_NCLASS 3
+
 struct tlsmem_class {
 	uint8_t *base;	 /* first block */
 	size_t block;	 /* bytes per block */
@@ -39,14 +41,15 @@ struct tlsmem_class {
 	uint32_t nfree;	 /* entries on stack */
 	uint32_t *stack; /* free block indices, most recent last */
 	uint32_t *len;	 /* size asked for, per allocated block */
+	uint32_t keep;	 /* free blocks kept resident; one freed beyond them is trimmed */
 	uint64_t in_use;
 };
 
 static struct {
 	uint8_t *map;
 	size_t map_len;
-	struct tlsmem_class cls[2]; /* 0 record, 1 small */
-	uint64_t hits, frees;
+	struct tlsmem_class cls[TLSMEM_NCLASS]; /* record, small, handshake: in address order */
+	uint64_t hits, frees, trims;
 	atomic_uint_fast64_t pass, full;
 	atomic_flag lock;
 	atomic_int installed;
@@ -92,7 +95,7 @@ static struct tlsmem_class *tlsmem_class_for(size_t n)
 {
 	if (!tlsmem.map)
 		return NULL;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < TLSMEM_NCLASS; i++)
 		if (n >= tlsmem.cls[i].min && n <= tlsmem.cls[i].max)
 			return &tlsmem.cls[i];
 	return NULL;
@@ -107,7 +110,7 @@ static struct tlsmem_class *tlsmem_class_of(const void *p, uint32_t *idx)
 
 	if (!tlsmem.map || q < tlsmem.map || q >= tlsmem.map + tlsmem.map_len)
 		return NULL;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < TLSMEM_NCLASS; i++) {
 		struct tlsmem_class *c = &tlsmem.cls[i];
 		if (q >= c->base && q < c->base + (size_t)c->cap * c->block) {
 			size_t off = (size_t)(q - c->base);
@@ -122,10 +125,10 @@ static struct tlsmem_class *tlsmem_class_of(const void *p, uint32_t *idx)
 
 int feed_tlsmem_owns(const void *p)
 {
-	const struct tlsmem_class *s = &tlsmem.cls[1];
+	const struct tlsmem_class *s = &tlsmem.cls[TLSMEM_NCLASS - 1];
 	const uint8_t *q = p;
 
-	/* The blocks run from the map's start to the end of the small class. */
+	/* The blocks run from the map's start to the end of the last class. */
 	return tlsmem.map && q >= tlsmem.map && q < s->base + (size_t)s->cap * s->block;
 }
 
@@ -151,9 +154,28 @@ static void *tlsmem_take(struct tlsmem_class *c, size_t n)
 	return c->base + (size_t)i * c->block;
 }
 
+/* Give the pages of a free block back to the kernel when its class keeps
+ * enough free blocks already (handshake class only: a syscall at most per
+ * handshake message, never per record).  The block is not on the stack yet,
+ * so no other thread can be using it. */
+static void tlsmem_trim(struct tlsmem_class *c, uint8_t *b)
+{
+	int trim;
+
+	if (c->keep == UINT32_MAX)
+		return;
+	tlsmem_lock();
+	trim = c->nfree >= c->keep;
+	tlsmem.trims += (uint64_t)trim;
+	tlsmem_unlock();
+	if (trim)
+		madvise(b, c->block, MADV_DONTNEED); /* pages read as zero again: harmless */
+}
+
 static void tlsmem_give(struct tlsmem_class *c, uint32_t i)
 {
 	tlsmem_mark_free(c->base + (size_t)i * c->block, c->block);
+	tlsmem_trim(c, c->base + (size_t)i * c->block);
 	tlsmem_lock();
 	c->stack[c->nfree++] = i;
 	c->in_use--;
@@ -230,39 +252,47 @@ void *feed_tlsmem_realloc(void *p, size_t n, const char *file, int line)
 	return q;
 }
 
-static void tlsmem_class_set(struct tlsmem_class *c, size_t min, size_t max, size_t block,
-			     uint32_t cap)
+static void tlsmem_class_set(struct tlsmem_class *c, size_t min, size_t max, uint32_t cap,
+			     uint32_t keep)
 {
 	c->min = min;
 	c->max = max;
-	c->block = block;
+	c->block = max;
 	c->cap = cap;
+	c->keep = keep;
 }
 
-/* Lay the classes out in one reservation: blocks first (64-byte aligned),
- * then the index stacks and size arrays. */
+/* Lay the classes out in one reservation: blocks first (each class's block
+ * size a multiple of 16), then the index stacks and size arrays. */
 static int tlsmem_reserve(void)
 {
-	struct tlsmem_class *r = &tlsmem.cls[0], *s = &tlsmem.cls[1];
-	size_t blocks, meta;
+	struct tlsmem_class *c = tlsmem.cls;
+	size_t blocks = 0, meta = 0, off = 0;
+	uint32_t *m32;
 	uint8_t *m;
 
-	tlsmem_class_set(r, FEED_TLSMEM_REC_MIN, FEED_TLSMEM_REC_MAX, FEED_TLSMEM_REC_MAX,
-			 FEED_TLSMEM_REC_BLOCKS);
-	tlsmem_class_set(s, FEED_TLSMEM_SMALL_MIN, FEED_TLSMEM_SMALL_MAX, FEED_TLSMEM_SMALL_MAX,
-			 FEED_TLSMEM_SMALL_BLOCKS);
-	blocks = (size_t)r->cap * r->block + (size_t)s->cap * s->block;
-	meta = 2 * sizeof(uint32_t) * ((size_t)r->cap + s->cap);
+	tlsmem_class_set(&c[0], FEED_TLSMEM_REC_MIN, FEED_TLSMEM_REC_MAX, FEED_TLSMEM_REC_BLOCKS,
+			 UINT32_MAX);
+	tlsmem_class_set(&c[1], FEED_TLSMEM_SMALL_MIN, FEED_TLSMEM_SMALL_MAX,
+			 FEED_TLSMEM_SMALL_BLOCKS, UINT32_MAX);
+	tlsmem_class_set(&c[2], FEED_TLSMEM_HS_MIN, FEED_TLSMEM_HS_MAX, FEED_TLSMEM_HS_BLOCKS,
+			 FEED_TLSMEM_HS_KEEP);
+	for (int i = 0; i < TLSMEM_NCLASS; i++) {
+		blocks += (size_t)c[i].cap * c[i].block;
+		meta += 2 * sizeof(uint32_t) * c[i].cap;
+	}
 	m = mmap(NULL, blocks + meta, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		return -ENOMEM;
-	r->base = m;
-	s->base = m + (size_t)r->cap * r->block;
-	r->stack = (uint32_t *)(void *)(m + blocks);
-	r->len = r->stack + r->cap;
-	s->stack = r->len + r->cap;
-	s->len = s->stack + s->cap;
+	m32 = (uint32_t *)(void *)(m + blocks);
+	for (int i = 0; i < TLSMEM_NCLASS; i++) {
+		c[i].base = m + off;
+		off += (size_t)c[i].cap * c[i].block;
+		c[i].stack = m32;
+		c[i].len = m32 + c[i].cap;
+		m32 += 2 * (size_t)c[i].cap;
+	}
 	tlsmem.map_len = blocks + meta;
 	tlsmem.map = m;
 	return 0;
@@ -303,6 +333,10 @@ void feed_tlsmem_stats(struct feed_tlsmem_stats *out)
 	out->rec_in_use = tlsmem.cls[0].in_use;
 	out->small_touched = tlsmem.cls[1].carved;
 	out->small_in_use = tlsmem.cls[1].in_use;
+	out->hs_touched = tlsmem.cls[2].carved;
+	out->hs_in_use = tlsmem.cls[2].in_use;
+	out->hs_free = tlsmem.cls[2].nfree;
+	out->trims = tlsmem.trims;
 	tlsmem_unlock();
 	out->pass = atomic_load_explicit(&tlsmem.pass, memory_order_relaxed);
 	out->full = atomic_load_explicit(&tlsmem.full, memory_order_relaxed);

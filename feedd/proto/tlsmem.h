@@ -13,14 +13,24 @@
  * used), so receiving a record makes no malloc and no syscall, and the few
  * blocks in use at once stay hot in the cache.
  *
- *   class     sizes served        block   blocks reserved
- *   record    16,384 .. 17,408    17,408  4,096  (two per connection at most)
- *   small     33 .. 48            48      262,144
+ *   class      sizes served        block   blocks reserved
+ *   record     16,384 .. 17,408    17,408  4,096  (two per connection at most)
+ *   small      33 .. 48            48      262,144
+ *   handshake  20,480 .. 22,528    22,528  2,048
  *
  * Every other size, and a pool size when its class is exhausted, goes to
  * malloc/realloc (counted as pass-through).  free/realloc tell pool blocks by
- * their address.  The pool never returns memory to the kernel: its resident
- * size is the most blocks ever in use at once.
+ * their address.  The record and small classes never return memory to the
+ * kernel: their resident size is the most blocks ever in use at once.
+ *
+ * The handshake class holds OpenSSL's handshake message buffer (a BUF_MEM
+ * grown to 21,848 bytes and zeroed: all of it resident), alive from the
+ * ClientHello to the Finished and again for each post-handshake message
+ * (TLS 1.3 session tickets).  From malloc, the buffers of hundreds of
+ * handshakes at once (feedd's start) left the heap as holes that stay
+ * resident; here a freed block beyond the FEED_TLSMEM_HS_KEEP kept free goes
+ * back to the kernel (madvise MADV_DONTNEED: one syscall per handshake
+ * message at most, at connect time; none per record).
  *
  * Threads: feedd calls OpenSSL from one thread only, but OpenSSL may free
  * from any thread (a test's server thread, an atexit handler), so the free
@@ -42,6 +52,10 @@
 #define FEED_TLSMEM_SMALL_MIN	 33u /* small class (TLS 1.3 WPACKET headers) */
 #define FEED_TLSMEM_SMALL_MAX	 48u
 #define FEED_TLSMEM_SMALL_BLOCKS (256u * 1024u)
+#define FEED_TLSMEM_HS_MIN	 20480u /* handshake class (the handshake message buffer) */
+#define FEED_TLSMEM_HS_MAX	 22528u
+#define FEED_TLSMEM_HS_BLOCKS	 2048u
+#define FEED_TLSMEM_HS_KEEP	 16u /* free handshake blocks kept resident */
 
 struct feed_tlsmem_stats {
 	uint64_t hits;	      /* allocations served by a pool */
@@ -52,6 +66,10 @@ struct feed_tlsmem_stats {
 	uint64_t rec_in_use;  /* record blocks allocated now */
 	uint64_t small_touched;
 	uint64_t small_in_use;
+	uint64_t hs_touched;
+	uint64_t hs_in_use;
+	uint64_t hs_free; /* handshake blocks free; beyond FEED_TLSMEM_HS_KEEP they are trimmed */
+	uint64_t trims;	  /* handshake blocks whose pages went back to the kernel */
 };
 
 /*
