@@ -32,6 +32,14 @@
 
 #define TLSMEM_NCLASS 3
 
+/* madvise trims whole pages: the handshake blocks must be pages, and start on one. */
+_Static_assert(FEED_TLSMEM_HS_MAX % 4096 == 0, "handshake block: whole pages");
+_Static_assert(((size_t)FEED_TLSMEM_REC_MAX * FEED_TLSMEM_REC_BLOCKS +
+		(size_t)FEED_TLSMEM_SMALL_MAX * FEED_TLSMEM_SMALL_BLOCKS) %
+			       4096 ==
+		       0,
+	       "handshake blocks start on a page");
+
 struct tlsmem_class {
 	uint8_t *base;	 /* first block */
 	size_t block;	 /* bytes per block */
@@ -166,10 +174,13 @@ static void tlsmem_trim(struct tlsmem_class *c, uint8_t *b)
 		return;
 	tlsmem_lock();
 	trim = c->nfree >= c->keep;
-	tlsmem.trims += (uint64_t)trim;
 	tlsmem_unlock();
-	if (trim)
-		madvise(b, c->block, MADV_DONTNEED); /* pages read as zero again: harmless */
+	/* Whole pages (the class's blocks are); the pages read as zeros again. */
+	if (!trim || madvise(b, c->block, MADV_DONTNEED) != 0)
+		return;
+	tlsmem_lock();
+	tlsmem.trims++;
+	tlsmem_unlock();
 }
 
 static void tlsmem_give(struct tlsmem_class *c, uint32_t i)

@@ -16,7 +16,7 @@
  *   class      sizes served        block   blocks reserved
  *   record     16,384 .. 17,408    17,408  4,096  (two per connection at most)
  *   small      33 .. 48            48      262,144
- *   handshake  20,480 .. 22,528    22,528  2,048
+ *   handshake  20,480 .. 24,576    24,576  2,048
  *
  * Every other size, and a pool size when its class is exhausted, goes to
  * malloc/realloc (counted as pass-through).  free/realloc tell pool blocks by
@@ -53,7 +53,7 @@
 #define FEED_TLSMEM_SMALL_MAX	 48u
 #define FEED_TLSMEM_SMALL_BLOCKS (256u * 1024u)
 #define FEED_TLSMEM_HS_MIN	 20480u /* handshake class (the handshake message buffer) */
-#define FEED_TLSMEM_HS_MAX	 22528u
+#define FEED_TLSMEM_HS_MAX	 24576u /* a block of whole pages: madvise takes pages */
 #define FEED_TLSMEM_HS_BLOCKS	 2048u
 #define FEED_TLSMEM_HS_KEEP	 16u /* free handshake blocks kept resident */
 

@@ -63,7 +63,8 @@ static void test_sizes(void)
 		int pooled;
 	} cases[] = {
 		{16712, 1}, {16584, 1}, {16384, 1}, {17408, 1}, {16383, 0}, {17409, 0}, {40, 1},
-		{33, 1},    {48, 1},	{32, 0},    {49, 0},	{1, 0},	    {65536, 0},
+		{33, 1},    {48, 1},	{32, 0},    {49, 0},	{1, 0},	    {65536, 0}, {21848, 1},
+		{20480, 1}, {24576, 1}, {20479, 0}, {24577, 0}, {4096, 0},
 	};
 	struct feed_tlsmem_stats d;
 
@@ -77,7 +78,7 @@ static void test_sizes(void)
 		tm_free(p);
 	}
 	d = tm_delta();
-	CHECK(d.hits == 7 && d.frees == 7 && d.pass == 6 && d.full == 0);
+	CHECK(d.hits == 10 && d.frees == 10 && d.pass == 9 && d.full == 0);
 	/* Bad sizes: 0 and an impossible one reach malloc, which decides. */
 	void *z = tm_alloc(0);
 	CHECK(!feed_tlsmem_owns(z));
@@ -188,6 +189,45 @@ static void test_full(void)
 	CHECK(s.rec_in_use == 0 && s.rec_touched == FEED_TLSMEM_REC_BLOCKS);
 }
 
+/*
+ * The handshake class keeps FEED_TLSMEM_HS_KEEP free blocks resident and
+ * gives the pages of any block freed beyond them back to the kernel: such a
+ * block reads as zeros when handed out again.
+ */
+static void test_trim(void)
+{
+	enum { N = FEED_TLSMEM_HS_KEEP + 8 };
+	uint8_t *b[N];
+	struct feed_tlsmem_stats s0, s1;
+	int zeros = 0, kept = 0;
+
+	feed_tlsmem_stats(&s0);
+	CHECK(s0.hs_in_use == 0 && s0.hs_free == 0);
+	for (int i = 0; i < N; i++) {
+		b[i] = tm_alloc(21848);
+		CHECK(b[i] && feed_tlsmem_owns(b[i]));
+		if (b[i])
+			memset(b[i], 0x5a, 21848);
+	}
+	for (int i = 0; i < N; i++)
+		tm_free(b[i]);
+	feed_tlsmem_stats(&s1);
+	CHECK(s1.hs_in_use == 0 && s1.hs_free == N);
+	CHECK(s1.trims - s0.trims == N - FEED_TLSMEM_HS_KEEP);
+	/* LIFO: the last freed come back first, and they were freed beyond the kept ones. */
+	for (int i = N - 1; i >= 0; i--) {
+		uint8_t *p = tm_alloc(21848);
+		CHECK(p == b[i]);
+		zeros += p && tm_filled(p, 21848, 0);
+		kept += p && tm_filled(p, 21848, 0x5a);
+	}
+	if (zeros != N - FEED_TLSMEM_HS_KEEP || kept != FEED_TLSMEM_HS_KEEP)
+		fprintf(stderr, "test_tlsmem: %d blocks read as zeros, %d kept their bytes\n", zeros, kept);
+	CHECK(zeros == N - FEED_TLSMEM_HS_KEEP && kept == FEED_TLSMEM_HS_KEEP);
+	for (int i = 0; i < N; i++)
+		tm_free(b[i]);
+}
+
 /* OpenSSL's own calls reach the pools once installed. */
 static void test_openssl(void)
 {
@@ -257,6 +297,7 @@ int main(void)
 		return 1;
 	}
 	CHECK(feed_tlsmem_installed());
+	test_trim(); /* first: no handshake block used before */
 	test_sizes();
 	test_lifo();
 	test_realloc();
