@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tlsmem.c - fixed-block pools for OpenSSL's per-record allocations (tlsmem.h).
+ * tlsmem.c - fixed-block pools for OpenSSL's per-record allocations and its
+ * handshake message buffer (tlsmem.h).
  *
  * One anonymous MAP_NORESERVE mapping holds, in order: the record blocks,
- * the small blocks, then per class a stack of free block indices and the
- * size each allocated block was asked for.  Nothing is written into a free
+ * the small blocks, the handshake blocks, then per class a stack of free
+ * block indices and the size each allocated block was asked for.  Nothing is written into a free
  * block (the free list is the index stack), so memcheck and ASan can mark a
  * free block inaccessible.  A class hands out the most recently freed block
  * first, and carves a never-used one only when its stack is empty.
@@ -33,12 +34,11 @@
 #define TLSMEM_NCLASS 3
 
 /* madvise trims whole pages: the handshake blocks must be pages, and start on one. */
+#define TLSMEM_HS_OFFSET                                                                           \
+	((size_t)FEED_TLSMEM_REC_MAX * FEED_TLSMEM_REC_BLOCKS +                                    \
+	 (size_t)FEED_TLSMEM_SMALL_MAX * FEED_TLSMEM_SMALL_BLOCKS)
 _Static_assert(FEED_TLSMEM_HS_MAX % 4096 == 0, "handshake block: whole pages");
-_Static_assert(((size_t)FEED_TLSMEM_REC_MAX * FEED_TLSMEM_REC_BLOCKS +
-		(size_t)FEED_TLSMEM_SMALL_MAX * FEED_TLSMEM_SMALL_BLOCKS) %
-			       4096 ==
-		       0,
-	       "handshake blocks start on a page");
+_Static_assert(TLSMEM_HS_OFFSET % 4096 == 0, "handshake blocks start on a page");
 
 struct tlsmem_class {
 	uint8_t *base;	 /* first block */
