@@ -51,7 +51,7 @@
 #define FEED_TLSMEM_REC_BLOCKS	 4096u
 #define FEED_TLSMEM_SMALL_MIN	 33u /* small class (TLS 1.3 WPACKET headers) */
 #define FEED_TLSMEM_SMALL_MAX	 48u
-#define FEED_TLSMEM_SMALL_BLOCKS (256u * 1024u)
+#define FEED_TLSMEM_SMALL_BLOCKS 262144u
 #define FEED_TLSMEM_HS_MIN	 20480u /* handshake class (the handshake message buffer) */
 #define FEED_TLSMEM_HS_MAX	 24576u /* a block of whole pages: madvise takes pages */
 #define FEED_TLSMEM_HS_BLOCKS	 2048u
