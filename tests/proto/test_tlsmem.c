@@ -13,6 +13,15 @@
 #include "helpers.h"
 #include "tlsmem.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#endif
+#endif
+#ifndef VALGRIND_MAKE_MEM_DEFINED
+#define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
+#endif
+
 static struct feed_tlsmem_stats tm_last;
 
 /* Counter deltas since the last call. */
@@ -79,14 +88,18 @@ static void test_sizes(void)
 	}
 	d = tm_delta();
 	CHECK(d.hits == 10 && d.frees == 10 && d.pass == 9 && d.full == 0);
-	/* Bad sizes: 0 and an impossible one reach malloc, which decides. */
+	/* Bad sizes: 0 and impossible ones reach malloc, which decides. */
+	long bad = 1;
 	void *z = tm_alloc(0);
 	CHECK(!feed_tlsmem_owns(z));
 	tm_free(z);
-	CHECK(tm_alloc(SIZE_MAX) == NULL);
-	CHECK(tm_alloc(SIZE_MAX - 4096) == NULL);
+#ifndef __SANITIZE_ADDRESS__ /* ASan aborts on an impossible size instead of returning NULL */
+	CHECK(tm_alloc((size_t)1 << 62) == NULL); /* far beyond the address space */
+	CHECK(tm_alloc(((size_t)1 << 62) + 40) == NULL);
+	bad += 2;
+#endif
 	d = tm_delta();
-	CHECK(d.pass == 3 && d.hits == 0);
+	CHECK(d.pass == (uint64_t)bad && d.hits == 0);
 	tm_free(NULL); /* a no-op */
 }
 
@@ -218,11 +231,14 @@ static void test_trim(void)
 	for (int i = N - 1; i >= 0; i--) {
 		uint8_t *p = tm_alloc(21848);
 		CHECK(p == b[i]);
+		if (p) /* what the block holds now: memcheck calls a fresh block undefined */
+			VALGRIND_MAKE_MEM_DEFINED(p, 21848);
 		zeros += p && tm_filled(p, 21848, 0);
 		kept += p && tm_filled(p, 21848, 0x5a);
 	}
 	if (zeros != N - FEED_TLSMEM_HS_KEEP || kept != FEED_TLSMEM_HS_KEEP)
-		fprintf(stderr, "test_tlsmem: %d blocks read as zeros, %d kept their bytes\n", zeros, kept);
+		fprintf(stderr, "test_tlsmem: %d blocks read as zeros, %d kept their bytes\n",
+			zeros, kept);
 	CHECK(zeros == N - FEED_TLSMEM_HS_KEEP && kept == FEED_TLSMEM_HS_KEEP);
 	for (int i = 0; i < N; i++)
 		tm_free(b[i]);
