@@ -262,7 +262,7 @@ int feed_conn_input(struct feed_conn *c, const uint8_t *p, size_t n)
 	if (r < 0)
 		return feed_conn_fail(c, FEED_ERR_INTERNAL, r, "%s", c->tls.err);
 	r = feed_conn_input_tls(c);
-	/* p is the caller's: OpenSSL keeps a copy of what it did not read (rarely any). */
+	/* p is the caller's: feed_tls keeps a copy of what OpenSSL did not read (rarely any). */
 	if (feed_tls_push_end(&c->tls) == -ENOMEM && r >= 0)
 		return feed_conn_fail(c, FEED_ERR_INTERNAL, -ENOMEM, "%s", c->tls.err);
 	return r;

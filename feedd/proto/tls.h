@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tls.h - TLS client over OpenSSL memory BIOs: no sockets, no I/O.
+ * tls.h - TLS client over OpenSSL without sockets: no I/O.
  *
  * The owner lends received ciphertext (feed_tls_push: OpenSSL reads it in
  * place through a read BIO of ours, no copy, no buffer per connection; then
  * feed_tls_push_end), pulls plaintext out (feed_tls_read) and takes
- * ciphertext to send from the write BIO, a memory BIO (feed_tls_out_take).  Every SSL_* call is
- * preceded by ERR_clear_error() and anything OpenSSL produced (handshake records, alerts, tickets)
- * stays in the write BIO until taken, so nothing is lost or reordered.
+ * ciphertext to send from the write BIO, a memory BIO (feed_tls_out_take).
+ * Every SSL_* call is preceded by ERR_clear_error() and anything OpenSSL
+ * produced (handshake records, alerts, tickets) stays in the write BIO until
+ * taken, so nothing is lost or reordered.
  *
  * Plain mode (use_tls = 0, for ws:// and tests) keeps the same shape: the
  * write BIO is the outgoing queue and received bytes pass straight through.
