@@ -26,6 +26,7 @@
 #include "log.h"
 #include "reload.h"
 #include "resolve.h"
+#include "tlsmem.h"
 #include "tools_opt.h"
 #include "venue.h"
 
@@ -163,8 +164,15 @@ static int feed_parse_args(int argc, char **argv, struct feed_args *a, int *stat
 int main(int argc, char **argv)
 {
 	struct feed_args a = {0};
-	int status;
+	int status, r;
 
+	/* First, before anything calls OpenSSL: its per-record buffers from the pools. */
+	r = feed_tlsmem_install();
+	if (r < 0)
+		fprintf(stderr,
+			"feedd: TLS record pool unavailable (%s): record buffers stay "
+			"allocated per connection\n",
+			strerror(-r));
 	if (feed_parse_args(argc, argv, &a, &status))
 		return status;
 	return a.check ? feed_check(a.check, a.bus) : feed_run(a.config, a.bus, a.verbosity);

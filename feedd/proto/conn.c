@@ -2,7 +2,7 @@
 /*
  * conn.c - TLS + HTTP upgrade + WebSocket as one I/O-free object (conn.h).
  *
- * Data path: received ciphertext -> rbio -> SSL_read into `plain` -> the
+ * Data path: received ciphertext (read in place) -> SSL_read into `plain` -> the
  * upgrade parser until the 101, then the WebSocket frame layer, which calls
  * back with whole messages.  Outgoing frames -> SSL_write -> wbio -> `out`
  * staging, taken by the owner with feed_conn_output/feed_conn_consume.
@@ -307,6 +307,8 @@ static int feed_conn_plain_chunk(struct feed_conn *c, const uint8_t *p, size_t n
 	return r;
 }
 
+static int feed_conn_input_tls(struct feed_conn *c);
+
 int feed_conn_input(struct feed_conn *c, const uint8_t *p, size_t n)
 {
 	int r;
@@ -327,6 +329,18 @@ int feed_conn_input(struct feed_conn *c, const uint8_t *p, size_t n)
 	r = feed_tls_push(&c->tls, p, n);
 	if (r < 0)
 		return feed_conn_fail(c, FEED_ERR_INTERNAL, r, "%s", c->tls.err);
+	r = feed_conn_input_tls(c);
+	/* p is the caller's: feed_tls keeps a copy of what OpenSSL did not read (rarely any). */
+	if (feed_tls_push_end(&c->tls) == -ENOMEM && r >= 0)
+		return feed_conn_fail(c, FEED_ERR_INTERNAL, -ENOMEM, "%s", c->tls.err);
+	return r;
+}
+
+/* Decrypt what feed_tls_push lent until OpenSSL wants more (every byte read) or an error. */
+static int feed_conn_input_tls(struct feed_conn *c)
+{
+	int r;
+
 	for (;;) {
 		size_t got;
 		if (!c->tls.handshake_done) {

@@ -26,6 +26,7 @@ static int handshake(struct feed_tls *t, struct th_server *s)
 		if (n)
 			feed_tls_push(t, buf, n);
 		r = feed_tls_handshake(t);
+		CHECK(feed_tls_push_end(t) >= 0); /* buf is reused next round */
 	}
 	/* The client Finished (and any alert) goes to the server too. */
 	size_t n = feed_tls_out_take(t, buf, sizeof(buf));
@@ -53,6 +54,51 @@ static struct run attempt(SSL_CTX *cctx, SSL_CTX *sctx, const char *host, int ve
 	feed_tls_free(&t);
 	th_server_free(&s);
 	return out;
+}
+
+/* Read one record, its plaintext in out (cap 64); 0 or the feed_tls_read error. */
+static int read_one(struct feed_tls *t, char *out)
+{
+	size_t g = 0;
+	int r = feed_tls_read(t, (uint8_t *)out, 63, &g);
+
+	out[g] = 0;
+	return r;
+}
+
+/*
+ * The receive window: a caller that stops reading before -EAGAIN ends the
+ * window with bytes unread; they are kept (the window's memory is then
+ * scribbled over) and read before the next window.  A second push while a
+ * window is open is refused.
+ */
+static void test_window(struct feed_tls *t, struct th_server *s)
+{
+	uint8_t win[4096];
+	char out[64];
+	size_t n, m;
+	int k;
+
+	CHECK(th_server_write(s, "one", 3) == 0);
+	CHECK(th_server_write(s, "two", 3) == 0);
+	n = th_server_take(s, win, sizeof(win));
+	CHECK(th_server_write(s, "three", 5) == 0);
+	m = th_server_take(s, win + n, sizeof(win) - n);
+	CHECK(feed_tls_push(t, win, n) == 0);
+	CHECK(feed_tls_push(t, win, n) == -EINVAL); /* still open */
+	CHECK(read_one(t, out) == 0 && strcmp(out, "one") == 0);
+	k = feed_tls_push_end(t); /* "two" was not read: kept */
+	CHECK(k > 0 && (size_t)k < n);
+	memset(win, 0xee, n);
+	CHECK(feed_tls_push(t, win + n, m) == 0);
+	CHECK(read_one(t, out) == 0 && strcmp(out, "two") == 0);
+	k = feed_tls_push_end(t); /* kept again: the whole new window */
+	CHECK((size_t)k == m);
+	memset(win + n, 0xee, m);
+	CHECK(read_one(t, out) == 0 && strcmp(out, "three") == 0);
+	CHECK(read_one(t, out) == -EAGAIN);
+	CHECK(feed_tls_push_end(t) == 0);
+	CHECK(t->keep_len == 0);
 }
 
 static void test_data_and_close(SSL_CTX *cctx, SSL_CTX *sctx)
@@ -87,8 +133,11 @@ static void test_data_and_close(SSL_CTX *cctx, SSL_CTX *sctx)
 				got += g;
 		} while (r == 0);
 		CHECK(r == -EAGAIN);
+		CHECK(feed_tls_push_end(&t) == 0); /* -EAGAIN: OpenSSL read it all */
 	}
 	CHECK(got == 12 && memcmp(plain, "hello client", 12) == 0);
+
+	test_window(&t, &s);
 
 	/* client close_notify: the server sees a clean end of stream */
 	CHECK(feed_tls_shutdown(&t) == 0);
