@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "pages.h"
 
 #define MS FEED_MS
 
@@ -474,17 +474,6 @@ static void sess_on_connect(struct feed_sconn *s, int res, int64_t now)
 	feed_sess__flush(s);
 }
 
-/* The whole pages inside [p, p + n) go back to the kernel; they read as
- * zeroes when next touched. For memory whose bytes are dead. */
-static void sess_pages_release(void *p, size_t n)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t head = (pg - (uintptr_t)p % pg) % pg; /* to the first page boundary */
-
-	if (n > head && (n - head) / pg > 0)
-		madvise((uint8_t *)p + head, (n - head) / pg * pg, MADV_DONTNEED);
-}
-
 /* Gone LIVE: what only the start-up needed is released, one call per buffer
  * and connection (never per message): the handshake's and the first
  * answers' records in rx (a steady stream touches its first page again)
@@ -492,10 +481,10 @@ static void sess_pages_release(void *p, size_t n)
 static void sess_release(struct feed_sconn *s)
 {
 	s->release = 0;
-	sess_pages_release(s->rx, FEED_RX_BUF);
+	feed_pages_release(s->rx, FEED_RX_BUF);
 	if (s->held_used) {
 		s->held_used = 0;
-		sess_pages_release(s->held, sizeof(s->held));
+		feed_pages_release(s->held, sizeof(s->held));
 	}
 }
 

@@ -10,56 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "pages.h"
 #include "session_int.h"
 
 /* ---- init, free ------------------------------------------------------------------------ */
-
-/* Zeroed memory, mapped rather than calloc'd or malloc'd: only the pages
- * written become resident, whatever the heap held before. A connection
- * (struct feed_sconn) is ~84 KB (its state, its 64 KB receive buffer,
- * then the ticks held while subscribing, untouched unless a tick is held)
- * of which a live one writes two pages: its state, with small receives at
- * the start of rx in the page the state ends in; from the heap, calloc
- * would clear (so make resident) all of it
- * (docs/PERFORMANCE.md, "Issue 12: scale on one thread" and "Issue 12:
- * RSS, feedd's own per-connection memory"). NULL on failure;
- * sess_unmap(NULL, ...) does nothing. */
-#if defined(__SANITIZE_ADDRESS__) /* gcc */
-#define SESS_ASAN 1
-#elif defined(__has_feature) /* clang */
-#if __has_feature(address_sanitizer)
-#define SESS_ASAN 1
-#endif
-#endif
-#ifdef SESS_ASAN
-/* ASan builds keep them on the heap, where ASan sees overflows and leaks. */
-static void *sess_map(size_t len)
-{
-	return calloc(1, len);
-}
-
-static void sess_unmap(void *p, size_t len)
-{
-	(void)len;
-	free(p);
-}
-#else
-static void *sess_map(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void sess_unmap(void *p, size_t len)
-{
-	if (p)
-		munmap(p, len);
-}
-#endif
 
 static int sess_init_venue(struct feed_sconn *c, char *err, size_t errlen)
 {
@@ -178,7 +133,14 @@ static int sess_init_plan(struct feed_session *s, char *err, size_t errlen)
 	}
 	s->nconns = (unsigned)n;
 	s->plan = calloc((size_t)n, sizeof(*s->plan));
-	s->conns = sess_map((size_t)n * sizeof(*s->conns));
+	/* Mapped (pages.h): a connection (struct feed_sconn) is ~84 KB (its
+	 * state, its 64 KB receive buffer, then the ticks held while
+	 * subscribing, untouched unless a tick is held) of which a live one
+	 * writes two pages: its state, with small receives at the start of rx
+	 * in the page the state ends in; calloc would clear (so make resident)
+	 * all of it (docs/PERFORMANCE.md, "Issue 12: scale on one thread" and
+	 * "Issue 12: RSS, feedd's own per-connection memory"). */
+	s->conns = feed_pages_map((size_t)n * sizeof(*s->conns));
 	s->sym_conns = calloc(s->cfg->nsymbols, sizeof(*s->sym_conns));
 	s->sym_up = calloc(s->cfg->nsymbols, sizeof(*s->sym_up));
 	if (!s->plan || !s->conns || !s->sym_conns || !s->sym_up) {
@@ -270,7 +232,7 @@ void feed_session_free(struct feed_session *s)
 {
 	for (unsigned k = 0; s->conns && k < s->nconns; k++)
 		sess_free_one(&s->conns[k]);
-	sess_unmap(s->conns, s->nconns * sizeof(*s->conns));
+	feed_pages_unmap(s->conns, s->nconns * sizeof(*s->conns));
 	free(s->plan);
 	free(s->sym_conns);
 	free(s->sym_up);

@@ -8,14 +8,13 @@
  * staging, taken by the owner with feed_conn_output/feed_conn_consume.
  */
 #include "conn.h"
+#include "pages.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 /* Largest backlog of unsent output before we call the peer too slow. */
 #define FEED_CONN_OUT_BACKLOG (8u << 20)
@@ -27,61 +26,8 @@
  * page of its output staging; the reassembly buffer only for a message
  * split over records or frames), and the header buffer's pages go back to
  * the kernel once the upgrade is done.  ASan builds take it from the heap,
- * where ASan sees overflows and leaks, and release nothing.
+ * where ASan sees overflows and leaks, and release nothing (pages.h).
  */
-#if defined(__SANITIZE_ADDRESS__) /* gcc */
-#define FEED_CONN_ASAN 1
-#elif defined(__has_feature) /* clang */
-#if __has_feature(address_sanitizer)
-#define FEED_CONN_ASAN 1
-#endif
-#endif
-
-static size_t feed_conn_pages(size_t n)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-
-	return (n + pg - 1) / pg * pg;
-}
-
-#ifdef FEED_CONN_ASAN
-static uint8_t *feed_conn_map(size_t len)
-{
-	return calloc(1, len);
-}
-
-static void feed_conn_unmap(uint8_t *p, size_t len)
-{
-	(void)len;
-	free(p);
-}
-
-static void feed_conn_release(void *p, size_t len)
-{
-	(void)p;
-	(void)len;
-}
-#else
-static uint8_t *feed_conn_map(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void feed_conn_unmap(uint8_t *p, size_t len)
-{
-	if (p)
-		munmap(p, len);
-}
-
-/* p and len are page multiples (block sections); the bytes are dead. */
-static void feed_conn_release(void *p, size_t len)
-{
-	madvise(p, len, MADV_DONTNEED);
-}
-#endif
-
 static void feed_conn_set_err(struct feed_conn *c, enum feed_err_class cls, const char *fmt, ...)
 {
 	va_list ap;
@@ -187,10 +133,10 @@ int feed_conn_init(struct feed_conn *c, const struct feed_conn_cfg *cfg,
 	 * never grown. */
 	c->plain_cap = FEED_CONN_PLAIN_CAP;
 	c->out_cap = FEED_CONN_OUT_CAP;
-	hdr = feed_conn_pages(FEED_UPGRADE_HDR_MAX);
-	own = cfg->plain ? 0 : feed_conn_pages(c->plain_cap);
-	c->block_len = feed_conn_pages(hdr + c->out_cap + own + c->cfg.max_message);
-	c->block = feed_conn_map(c->block_len);
+	hdr = feed_pages_round(FEED_UPGRADE_HDR_MAX);
+	own = cfg->plain ? 0 : feed_pages_round(c->plain_cap);
+	c->block_len = feed_pages_round(hdr + c->out_cap + own + c->cfg.max_message);
+	c->block = feed_pages_map(c->block_len);
 	if (!c->block)
 		return -ENOMEM;
 	feed_upgrade_init(&c->up, (char *)c->block, FEED_UPGRADE_HDR_MAX);
@@ -198,7 +144,7 @@ int feed_conn_init(struct feed_conn *c, const struct feed_conn_cfg *cfg,
 	c->plain = cfg->plain ? cfg->plain : c->out + c->out_cap;
 	r = feed_ws_init(&c->ws, c->out + c->out_cap + own, c->cfg.max_message, &wcb, c);
 	if (r < 0) {
-		feed_conn_unmap(c->block, c->block_len);
+		feed_pages_unmap(c->block, c->block_len);
 		c->block = NULL;
 		return r;
 	}
@@ -260,7 +206,7 @@ static int feed_conn_plain(struct feed_conn *c, const uint8_t *p, size_t n)
 		c->phase = FEED_CONN_OPEN;
 		/* The header block is validated: its pages are not needed
 		 * until the next attempt's upgrade. */
-		feed_conn_release(c->up.hdr, feed_conn_pages(c->up.hdr_cap));
+		feed_pages_release(c->up.hdr, feed_pages_round(c->up.hdr_cap));
 		p += used;
 		n -= used;
 		if (!c->opened) {
@@ -522,7 +468,7 @@ void feed_conn_free(struct feed_conn *c)
 		return;
 	feed_tls_free(&c->tls);
 	feed_ws_free(&c->ws);
-	feed_conn_unmap(c->block, c->block_len);
+	feed_pages_unmap(c->block, c->block_len);
 	c->block = NULL;
 	c->plain = c->out = NULL;
 	c->ws.msg = NULL;
