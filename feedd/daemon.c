@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mdbus_health.h"
+#include "tlsmem.h"
 
 #define MS (INT64_C(1000000))
 
@@ -589,6 +590,19 @@ static int feed_daemon_count_fds(void)
 	return n - 1; /* the directory's own descriptor */
 }
 
+/* How OpenSSL's pools did (tlsmem.h): full > 0 means a pool ran out and
+ * records were malloc'd on the hot path; record_blocks is the most record
+ * buffers in use at once (their pages are what the pool keeps resident). */
+static void feed_daemon_log_tls_pool(void)
+{
+	struct feed_tlsmem_stats ts;
+
+	feed_tlsmem_stats(&ts);
+	feed_log(FEED_LOG_INFO, LOG_EV("exit_tls_pool"), LOG_U("hits", ts.hits),
+		 LOG_U("full", ts.full), LOG_U("record_blocks", ts.rec_touched),
+		 LOG_U("handshake_blocks", ts.hs_touched), LOG_U("handshake_trims", ts.trims));
+}
+
 void feed_daemon_free(struct feed_daemon *d)
 {
 	uint64_t iterations = d->loop.iterations;
@@ -639,4 +653,6 @@ void feed_daemon_free(struct feed_daemon *d)
 	if (d->started)
 		feed_log(FEED_LOG_INFO, LOG_EV("exit_fds"), LOG_I("fds", feed_daemon_count_fds()),
 			 LOG_I("start_fds", d->fds_at_start), LOG_U("loop_iterations", iterations));
+	if (d->started && feed_tlsmem_installed())
+		feed_daemon_log_tls_pool();
 }

@@ -12,7 +12,8 @@
 3. Ticks flow from every one of them: mdbus-tail sees a trade of each of the
    50 instruments, with recv_ts set.
 4. SIGTERM: feedd exits 0 and its exit_fds line shows as many descriptors as
-   it had at start (every socket, the ring, the resolver's closed).
+   it had at start (every socket, the ring, the resolver's closed); its
+   exit_tls_pool line shows OpenSSL's record buffers came from the pools.
 Paths: MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL, MDBUS_TOP (meson sets them).
 """
 import json
@@ -95,6 +96,14 @@ def scenario_sessions50():
     _, m = feedd.wait(r"event=exit_fds fds=(\d+) start_fds=(\d+)", 5)
     log(f"exit_fds: {m.group(1)} open at exit, {m.group(2)} at start")
     check(m.group(1) == m.group(2), f"descriptors left at exit: {m.group(1)} vs {m.group(2)}")
+    # OpenSSL's record buffers came from feedd's pools (feedd/proto/tlsmem.h), none from
+    # malloc because a pool ran out; at most two (read, write) per connection at once.
+    _, m = feedd.wait(r"event=exit_tls_pool hits=(\d+) full=(\d+) record_blocks=(\d+)", 5)
+    log(f"exit_tls_pool: {m.group(1)} pool allocations, full {m.group(2)}, "
+        f"{m.group(3)} record blocks at most")
+    check(int(m.group(1)) > 0, "no allocation from the TLS pools")
+    check(int(m.group(2)) == 0, f"a TLS pool ran out {m.group(2)} times")
+    check(0 < int(m.group(3)) <= 2 * N, f"{m.group(3)} record blocks in use at once, {N} sessions")
     return 0
 
 
