@@ -5,6 +5,10 @@
 usage: test_e2e.py smoke MDBUS_BENCH
          a 2-second run at a low rate (--json): every client received messages,
          latencies are positive and ordered (p50 <= p99 <= max), the ratios are there
+       test_e2e.py busy MDBUS_BENCH
+         --busy with mdbus alone: the run says where the busy feedd and the
+         spinning consumer ran, the consumer kept up, and feedd's log (the run's
+         directory, kept with -v) shows it polled (idle=busy) pinned to that CPU
        test_e2e.py baseline MDBUS_SIM C_CLIENT
          the plain C client alone against mdbus-sim --stamp: it reads the stamped
          trades of its window, times them (positive, below the run's length) and
@@ -17,6 +21,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -71,6 +76,38 @@ def smoke(bench):
     return 0
 
 
+def busy(bench):
+    shm = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*"))
+    p = subprocess.run([bench, "e2e", "--busy", "--clients", "mdbus", "--rates", "2k",
+                        "--duration", "1s", "--json", "-v"],
+                       capture_output=True, text=True, timeout=150)
+    sys.stderr.write(p.stderr)
+    check(p.returncode == 0, f"exit {p.returncode}")
+    left = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*")) - shm
+    check(not left, f"bus files left behind: {sorted(left)}")
+    doc = json.loads(p.stdout)
+    rundir = doc.get("dir") or ""
+    try:
+        rate = doc["rates"][0]
+        m = re.search(r"busy feedd on cpu (\d+), spinning consumers on cpu \d+", rate["cpus"])
+        check(m, f"cpus: {rate['cpus']}")
+        rows = {(r["client"], r["hop"]): r for r in rate["rows"]}
+        row = rows.get(("mdbus", "send->read"))
+        check(row is not None and row["kept_up"] and row["received"] > 0, f"mdbus: {row}")
+        check(("c", "send->read") not in rows and ("python", "send->read") not in rows,
+              "baselines ran without being asked")
+        flog = open(os.path.join(rundir, "feedd.log")).read() if rundir else ""
+        ev = re.search(r"event=io_uring .*\bcpu=(\S+) idle=(\w+)", flog)
+        check(ev is not None, f"no io_uring line in feedd's log ({rundir})")
+        if ev and m:
+            check(ev.group(2) == "busy" and ev.group(1) == m.group(1),
+                  f"feedd ran cpu={ev.group(1)} idle={ev.group(2)}, want cpu={m.group(1)} busy")
+    finally:
+        if rundir.startswith("/tmp/mdbus-e2e-"):
+            shutil.rmtree(rundir, ignore_errors=True)
+    return 0
+
+
 def stats(ctl):
     r = subprocess.run([SIM, "--ctl", ctl, "stats"], capture_output=True, text=True, timeout=10)
     return json.loads(r.stdout)
@@ -122,6 +159,8 @@ def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     if mode == "smoke" and len(sys.argv) == 3:
         rc = smoke(sys.argv[2])
+    elif mode == "busy" and len(sys.argv) == 3:
+        rc = busy(sys.argv[2])
     elif mode == "baseline" and len(sys.argv) == 4:
         rc = baseline(sys.argv[2], sys.argv[3])
     else:

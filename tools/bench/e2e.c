@@ -201,6 +201,9 @@ static void e2e_usage(FILE *f)
 	      "  -d, --duration D        measured window per rate (default 5s)\n"
 	      "      --clients L         of mdbus,c,python (default all three)\n"
 	      "      --cpus LIST         the simulator's CPU, then the others' (default: ours)\n"
+	      "      --busy              a latency deployment: feedd pinned with idle = busy, the\n"
+	      "                          consumers spinning (no futex) on the next CPU, the\n"
+	      "                          baselines on the rest (4 CPUs; fewer are shared)\n"
 	      "  -j, --json              JSON on stdout\n"
 	      "  -p, --plot PNG          latency percentile curves (gnuplot)\n"
 	      "  -v, --verbose           keep the run's directory (logs, "
@@ -320,6 +323,7 @@ int bench_e2e_main(int argc, char **argv)
 			  "expected 100ms..10m"),
 		BENCH_FN("clients", 0, &cfg.clients, e2e_opt_clients),
 		BENCH_FN("cpus", 0, &cfg.cpus, bench_opt_cpus),
+		BENCH_FLAG("busy", 0, &cfg.busy, 1),
 		BENCH_FLAG("json", 'j', &cfg.json, 1),
 		BENCH_NUM("plot", 'p', STR, &cfg.plot, 0, 0, NULL),
 		BENCH_FLAG("verbose", 'v', &cfg.verbose, 1),

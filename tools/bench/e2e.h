@@ -35,7 +35,8 @@ struct e2e_cfg {
 	unsigned clients; /* 1 << enum e2e_client */
 	int64_t duration_ns, warmup_ns;
 	int json, verbose;
-	const char *plot;      /* --plot PNG */
+	int busy;	  /* --busy: feedd idle = busy on its own CPU, consumers spin on theirs */
+	const char *plot; /* --plot PNG */
 	struct bench_cfg cpus; /* --cpus: the simulator's, then the rest */
 };
 
@@ -57,7 +58,7 @@ struct e2e_result {
 	int failed, sim_cpu, shared; /* shared: the simulator had no core of its own */
 	int floor_ok;
 	char why[400];
-	char cpus_text[160]; /* what ran where */
+	char cpus_text[200]; /* what ran where */
 	struct e2e_reader rd[E2E_NCLIENTS];
 	char floor_why[160];
 	struct bench_hist floor; /* a zero-cost reader over the stalls probed before */

@@ -39,7 +39,10 @@ struct e2e_proc {
 	int sim_out; /* the simulator's stdout (its "listening" line) */
 	int port;
 	char bus[64], ctl[160], dir[128];
-	cpu_set_t sim_set, rest_set;
+	cpu_set_t sim_set, rest_set; /* the simulator's; the baselines' */
+	cpu_set_t feedd_set, cons_set;
+	int feedd_cpu; /* --busy: feedd's [feed] cpu, else -1 */
+	int busy;
 	struct e2e_reader *cons; /* consumers' results, shared */
 	size_t cons_len;
 };
@@ -174,8 +177,11 @@ static int e2e_write_config(const struct e2e_proc *ep, unsigned nsym, char *path
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "[bus]\nname = %s\nslots = 65536\n\n[feed]\nca_file = %s/ca.pem\n\n", ep->bus,
+	fprintf(f, "[bus]\nname = %s\nslots = 65536\n\n[feed]\nca_file = %s/ca.pem\n", ep->bus,
 		ep->dir);
+	if (ep->feedd_cpu >= 0) /* --busy: feedd polls its completion queue on its own CPU */
+		fprintf(f, "cpu = %d\nidle = busy\n", ep->feedd_cpu);
+	fputc('\n', f);
 	fprintf(f,
 		"[session e2e]\nvenue = binance\nurl = wss://localhost:%d/ws\n"
 		"channels = trades\nsymbols = ",
@@ -202,8 +208,9 @@ static void e2e_note(struct e2e_reader *r, int64_t now, int64_t stamp, int64_t r
 	}
 }
 
-/* A consumer: blocks on the ring (mdbus_reader_wait), times every trade. */
-static int e2e_consume(const char *bus, struct e2e_reader *r, int64_t from, int64_t to,
+/* A consumer: blocks on the ring (mdbus_reader_wait), or with spin polls it
+ * (no syscall while idle), and times every trade. */
+static int e2e_consume(const char *bus, int spin, struct e2e_reader *r, int64_t from, int64_t to,
 		       int64_t deadline)
 {
 	char why[160] = ""; /* a failure's reason (a warning is dropped) */
@@ -219,7 +226,7 @@ static int e2e_consume(const char *bus, struct e2e_reader *r, int64_t from, int6
 		if (now >= deadline)
 			break;
 		if ((rc = mdbus_reader_next(rd, &t, NULL, &missed)) == 0) {
-			rc = mdbus_reader_wait(rd, 50);
+			rc = spin ? 0 : mdbus_reader_wait(rd, 50);
 			rc = rc == -ETIMEDOUT || rc == -EINTR ? 0 : rc;
 			continue;
 		}
@@ -338,29 +345,48 @@ static void e2e_floor(const struct e2e_proc *ep, uint64_t rate, struct e2e_resul
 }
 
 /* The simulator alone on the first CPU of --cpus (or of our mask), the rest
- * on the others; with one CPU everything shares it. */
+ * on the others; with one CPU everything shares it. With --busy, feedd
+ * (pinned, idle = busy) and the spinning consumers each get the next CPU
+ * and the baselines the rest; with fewer than 4 the last CPU is shared. */
 static void e2e_cpus(const struct e2e_cfg *cfg, struct e2e_proc *ep, struct e2e_result *res)
 {
 	int cpus[BENCH_MAX_CONSUMERS + 1], n = cfg->cpus.ncpus;
-	size_t o;
 	if (n > 0)
 		memcpy(cpus, cfg->cpus.cpus, sizeof(int) * (size_t)n);
 	else
 		n = bench_usable_cpus(cpus, BENCH_MAX_CONSUMERS + 1);
+	int first = n > 1 ? 1 : 0, busy = cfg->busy ? 2 : 0; /* CPUs taken before the rest */
+	int rest = first + busy < n ? first + busy : n - 1;
+	int fcpu = cpus[first], ccpu = cpus[first + 1 < n ? first + 1 : n - 1];
 	CPU_ZERO(&ep->sim_set);
 	CPU_ZERO(&ep->rest_set);
 	CPU_SET(cpus[0], &ep->sim_set);
-	for (int i = n > 1 ? 1 : 0; i < n; i++)
+	for (int i = rest; i < n; i++)
 		CPU_SET(cpus[i], &ep->rest_set);
+	ep->feedd_set = ep->cons_set = ep->rest_set;
+	ep->feedd_cpu = -1;
+	ep->busy = cfg->busy;
+	if (cfg->busy) {
+		CPU_ZERO(&ep->feedd_set);
+		CPU_ZERO(&ep->cons_set);
+		CPU_SET(fcpu, &ep->feedd_set);
+		CPU_SET(ccpu, &ep->cons_set);
+		ep->feedd_cpu = fcpu;
+	}
 	res->sim_cpu = cpus[0];
-	res->shared = n < 2;
-	o = (size_t)snprintf(res->cpus_text, sizeof(res->cpus_text),
-			     "mdbus-sim on cpu %d%s; "
-			     "feedd, consumers, C and Python clients share cpu",
-			     cpus[0], n < 2 ? " (shared)" : "");
-	for (int i = n > 1 ? 1 : 0; i < n && o < sizeof(res->cpus_text) - 8; i++)
+	res->shared = n < 2 + busy;
+	size_t o = (size_t)snprintf(res->cpus_text, sizeof(res->cpus_text),
+				    "mdbus-sim on cpu %d%s; ", cpus[0], n < 2 ? " (shared)" : "");
+	if (cfg->busy)
+		o += (size_t)snprintf(res->cpus_text + o, sizeof(res->cpus_text) - o,
+				      "busy feedd on cpu %d, spinning consumers on cpu %d%s; ",
+				      fcpu, ccpu, n < 4 ? " (too few CPUs: shared)" : "");
+	o += (size_t)snprintf(res->cpus_text + o, sizeof(res->cpus_text) - o, "%s share cpu",
+			      cfg->busy ? "C and Python clients"
+					: "feedd, consumers, C and Python clients");
+	for (int i = rest; i < n && o < sizeof(res->cpus_text) - 8; i++)
 		o += (size_t)snprintf(res->cpus_text + o, sizeof(res->cpus_text) - o, "%s %d",
-				      i > (n > 1) ? "," : "", cpus[i]);
+				      i > rest ? "," : "", cpus[i]);
 }
 
 /* The simulator (its port read) and feedd with a generated configuration. */
@@ -385,7 +411,7 @@ static int e2e_start_feed(struct e2e_proc *ep, uint64_t rate, unsigned nsym, cha
 	snprintf(log, sizeof(log), "%s/feedd.log", ep->dir);
 	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	char *feedd[] = {BENCH_E2E_FEEDD, "-c", cfg, NULL};
-	pid = fd >= 0 ? e2e_spawn(feedd, &ep->rest_set, fd, NULL, log) : -errno;
+	pid = fd >= 0 ? e2e_spawn(feedd, &ep->feedd_set, fd, NULL, log) : -errno;
 	if (fd >= 0)
 		close(fd);
 	if (pid < 0) {
@@ -411,8 +437,8 @@ static int e2e_start_readers(const struct e2e_cfg *cfg, struct e2e_proc *ep, uns
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid == 0) {
-			sched_setaffinity(0, sizeof(ep->rest_set), &ep->rest_set);
-			_exit(e2e_consume(ep->bus, &ep->cons[i], win[0], win[1], win[2]));
+			sched_setaffinity(0, sizeof(ep->cons_set), &ep->cons_set);
+			_exit(e2e_consume(ep->bus, ep->busy, &ep->cons[i], win[0], win[1], win[2]));
 		}
 		if (pid < 0) {
 			snprintf(why, len, "fork: %s", strerror(errno));
