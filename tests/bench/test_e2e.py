@@ -32,19 +32,25 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from checklist import check, failures  # noqa: E402
 
 
+def run_e2e(bench, *args):
+    """mdbus-bench e2e ARGS --json: its JSON document; fails if it exits non-zero or
+    leaves a bus file behind."""
+    shm = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*"))
+    p = subprocess.run([bench, "e2e", *args, "--json"], capture_output=True, text=True,
+                       timeout=150)
+    sys.stderr.write(p.stderr)
+    check(p.returncode == 0, f"exit {p.returncode}")
+    left = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*")) - shm
+    check(not left, f"bus files left behind: {sorted(left)}")
+    return json.loads(p.stdout)
+
+
 def smoke(bench):
     r = subprocess.run(["/usr/bin/python3", "-c", "import websockets"], capture_output=True)
     if r.returncode != 0:
         print("skip: /usr/bin/python3 has no websockets (python3-websockets)")
         return 77
-    shm = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*"))
-    p = subprocess.run([bench, "e2e", "--rates", "2k", "--duration", "2s", "--json"],
-                       capture_output=True, text=True, timeout=150)
-    sys.stderr.write(p.stderr)
-    check(p.returncode == 0, f"exit {p.returncode}")
-    left = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*")) - shm
-    check(not left, f"bus files left behind: {sorted(left)}")
-    doc = json.loads(p.stdout)
+    doc = run_e2e(bench, "--rates", "2k", "--duration", "2s")
     check(doc["mode"] == "e2e", "mode")
     check(len(doc["rates"]) == 1, "one rate")
     for rate in doc["rates"]:
@@ -77,15 +83,7 @@ def smoke(bench):
 
 
 def busy(bench):
-    shm = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*"))
-    p = subprocess.run([bench, "e2e", "--busy", "--clients", "mdbus", "--rates", "2k",
-                        "--duration", "1s", "--json", "-v"],
-                       capture_output=True, text=True, timeout=150)
-    sys.stderr.write(p.stderr)
-    check(p.returncode == 0, f"exit {p.returncode}")
-    left = set(glob.glob("/dev/shm/mdbus-e2e-[0-9]*")) - shm
-    check(not left, f"bus files left behind: {sorted(left)}")
-    doc = json.loads(p.stdout)
+    doc = run_e2e(bench, "--busy", "--clients", "mdbus", "--rates", "2k", "--duration", "1s", "-v")
     rundir = doc.get("dir") or ""
     try:
         rate = doc["rates"][0]
