@@ -66,6 +66,7 @@ FLAGS = {
     "mdbus-bench python": [(None, "quick", False), ("j", "json", False)],
     "mdbus-bench e2e": [(None, "rates", True), (None, "consumers", True),
                         ("d", "duration", True), (None, "clients", True), (None, "cpus", True),
+                        (None, "busy", False),
                         ("j", "json", False), ("p", "plot", True), ("v", "verbose", False)],
 }
 # Tools that read or write a named bus take -b/--bus (README's claim).
