@@ -622,6 +622,7 @@ void feed_daemon_free(struct feed_daemon *d)
 	}
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_free(&d->sess[i]);
+	feed_venue_decoder_free(&d->scratch.dec); /* after every context using it */
 	free(d->sess);
 	d->sess = NULL;
 	d->nsess = 0;

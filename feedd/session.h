@@ -78,6 +78,7 @@ struct feed_session_scratch {
 	struct mdbus_tick ticks[FEED_SESSION_TICKS]; /* venue output of one message */
 	char subbuf[FEED_SUB_BUF]; /* a subscribe or ping message: built, then sent (copied) */
 	uint8_t plain[FEED_CONN_PLAIN_CAP]; /* decrypted bytes of one record (conn.h) */
+	struct feed_venue_decoder dec;	    /* gzip/protobuf venues' scratch and inflate state */
 };
 
 /* What a session uses of its surroundings; nothing else reaches it. */

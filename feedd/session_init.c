@@ -39,6 +39,9 @@ static int sess_init_venue(struct feed_sconn *c, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	c->venue_ok = 1;
+	/* One loop thread: every connection decodes into the daemon's one
+	 * scratch and inflate state (feed_venue_decoder). */
+	feed_venue_decoder_adopt(&c->host.scratch->dec, &c->venue);
 	rc = feed_backoff_init(&c->backoff, &bc);
 	if (rc < 0)
 		snprintf(err, errlen, "bad reconnect settings");

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <protobuf-c/protobuf-c.h>
 #define ZLIB_CONST /* next_in is const: no cast */
 #include <zlib.h>
@@ -111,6 +112,38 @@ void feed_venue_decode_free(struct feed_venue_ctx *v)
 	inflateEnd(&zs[1]);
 	free(zs);
 	v->zs = NULL;
+}
+
+void feed_venue_decoder_adopt(struct feed_venue_decoder *d, struct feed_venue_ctx *v)
+{
+	if (!v->scratch || v->dec)
+		return;
+	if (!d->scratch) { /* the first: its buffers become the shared ones */
+		d->scratch = v->scratch;
+		d->size = v->scratch_size;
+	} else if (v->scratch_size <= d->size) {
+		free(v->scratch);
+		v->scratch = d->scratch;
+		v->scratch_size = d->size;
+	} else {
+		return;
+	}
+	if (v->zs && !d->zs) {
+		d->zs = v->zs;
+	} else if (v->zs) {
+		feed_venue_decode_free(v);
+		v->zs = d->zs;
+	}
+	v->dec = d;
+}
+
+void feed_venue_decoder_free(struct feed_venue_decoder *d)
+{
+	struct feed_venue_ctx tmp = {.zs = d->zs};
+
+	feed_venue_decode_free(&tmp);
+	free(d->scratch);
+	memset(d, 0, sizeof(*d));
 }
 
 /* ---- protobuf (protobuf-c) into a fixed arena -------------------------------- */

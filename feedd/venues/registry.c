@@ -325,6 +325,12 @@ void feed_venue_ctx_free(struct feed_venue_ctx *v)
 		return;
 	if (v->ops && v->ops->fini)
 		v->ops->fini(v);
+	if (v->dec) { /* the decoder's, not ours (it outlives its contexts) */
+		if (v->scratch == v->dec->scratch)
+			v->scratch = NULL;
+		if (v->zs == v->dec->zs)
+			v->zs = NULL;
+	}
 	feed_venue_decode_free(v);
 	free(v->syms);
 	free(v->streams);

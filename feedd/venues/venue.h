@@ -212,7 +212,8 @@ struct feed_venue_ctx {
 	void *priv;	       /* ops->priv_size bytes, zeroed */
 	uint8_t *scratch;      /* ops->scratch_size bytes (decoding), allocated once */
 	size_t scratch_size;
-	void *zs; /* inflate state (FEED_VENUE_F_GZIP), made once */
+	void *zs;			/* inflate state (FEED_VENUE_F_GZIP), made once */
+	struct feed_venue_decoder *dec; /* scratch and zs are dec's (shared), or NULL */
 	struct feed_venue_cursor cur;
 	const uint8_t *cur_raw; /* the message being continued (as given) */
 	size_t cur_raw_n;
@@ -598,6 +599,26 @@ int feed_venue_gunzip(struct feed_venue_ctx *v, const uint8_t *p, size_t n, cons
 int feed_venue_decode_init(struct feed_venue_ctx *v);
 /* Frees the inflate state (ctx_free calls it). */
 void feed_venue_decode_free(struct feed_venue_ctx *v);
+
+/*
+ * One decode scratch and inflate state for many contexts. A message is
+ * decoded and parsed to its end (every piece of it: out.more) before the
+ * loop thread takes the next one, and the inflate state is reset per
+ * message, so the contexts of one thread need one set, not one per
+ * connection: a 256 KB scratch whose touched pages stay resident, and
+ * inflate windows of 32 KB. Zero-initialised means empty.
+ */
+struct feed_venue_decoder {
+	uint8_t *scratch;
+	size_t size;
+	void *zs; /* as feed_venue_ctx's, or NULL until a GZIP context brings one */
+};
+/* After ctx init, on the thread that decodes: v uses d's scratch and
+ * inflate state from now on, freeing its own (the first context's become
+ * d's). A context whose scratch is larger than d's keeps its own. */
+void feed_venue_decoder_adopt(struct feed_venue_decoder *d, struct feed_venue_ctx *v);
+/* Frees d's buffers, once every context that adopted it was freed. */
+void feed_venue_decoder_free(struct feed_venue_decoder *d);
 
 struct ProtobufCMessageDescriptor; /* <protobuf-c/protobuf-c.h> */
 struct ProtobufCMessage;

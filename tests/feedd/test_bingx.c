@@ -6,7 +6,8 @@
  * (zlib) and fed as binary frames through the decode stage; T>/C> feed
  * corrupt gzip. Plus: a swap trade batch larger than the tick array,
  * subscribe requests, the endpoint check (spot and swap hosts differ), set-up
- * errors and random mutations.
+ * errors and random mutations. The spot and swap contexts share one decoder
+ * (scratch and inflate state) as feedd's connections do.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -576,6 +577,30 @@ static void test_mutations(void)
 	CHECK(data > 0);
 }
 
+/* A decoder smaller than a context's scratch is not adopted: the context
+ * keeps its own buffers and still decodes. */
+static void test_decoder_small(void)
+{
+	char syms[1][MDBUS_SYMBOL_MAX] = {"BTC-USDT"};
+	struct feed_session_config sc = session(syms, 1);
+	struct feed_venue_decoder small = {.scratch = malloc(64), .size = 64};
+	struct feed_venue_ctx v;
+	uint8_t z[256];
+	const uint8_t *o;
+	size_t on, zn = gz("{\"ping\":1}", 10, z, sizeof(z));
+	char err[256];
+
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("bingx"), &sc, err, sizeof(err)), 0);
+	uint8_t *own = v.scratch;
+	feed_venue_decoder_adopt(&small, &v);
+	CHECK(v.dec == NULL && v.scratch == own && small.zs == NULL);
+	CHECK_EQ_INT(feed_venue_gunzip(&v, z, zn, &o, &on), 0);
+	CHECK(on == 10 && memcmp(o, "{\"ping\":1}", 10) == 0 && o == own);
+	feed_venue_ctx_free(&v);
+	feed_venue_decoder_free(&small);
+	CHECK(small.scratch == NULL && small.size == 0);
+}
+
 int main(int argc, char **argv)
 {
 	char ssyms[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT", "SOL-USDT"};
@@ -599,6 +624,14 @@ int main(int argc, char **argv)
 	out.ticks = ticks;
 	out.cap = FEED_VENUE_TICKS_MIN;
 
+	/* As feedd: both contexts decode into one scratch and inflate state. */
+	struct feed_venue_decoder dec = {0};
+	feed_venue_decoder_adopt(&dec, &spot);
+	feed_venue_decoder_adopt(&dec, &perp);
+	CHECK(dec.scratch && spot.scratch == dec.scratch && perp.scratch == dec.scratch);
+	CHECK(dec.zs && spot.zs == dec.zs && perp.zs == dec.zs);
+	CHECK(spot.dec == &dec && perp.dec == &dec);
+	test_decoder_small();
 	msgs = run_script(argv[1]);
 	CHECK(msgs >= 60); /* the script really ran */
 	CHECK_EQ_INT(spot.st.msgs + perp.st.msgs, (uint64_t)msgs);
@@ -610,5 +643,6 @@ int main(int argc, char **argv)
 	test_mutations();
 	feed_venue_ctx_free(&spot);
 	feed_venue_ctx_free(&perp);
+	feed_venue_decoder_free(&dec); /* after its contexts: ASan and memcheck see both */
 	return feed_test_done("test_bingx");
 }
