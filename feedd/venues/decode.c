@@ -102,15 +102,19 @@ int feed_venue_gunzip(struct feed_venue_ctx *v, const uint8_t *p, size_t n, cons
 	return -EBADMSG; /* Z_DATA_ERROR, or input that ends mid-stream */
 }
 
-void feed_venue_decode_free(struct feed_venue_ctx *v)
+/* The two inflate states of feed_venue_decode_init; NULL does nothing. */
+static void decode_zs_free(z_stream *zs)
 {
-	if (!v->zs)
+	if (!zs)
 		return;
-	z_stream *zs = v->zs;
-
 	inflateEnd(&zs[0]);
 	inflateEnd(&zs[1]);
 	free(zs);
+}
+
+void feed_venue_decode_free(struct feed_venue_ctx *v)
+{
+	decode_zs_free(v->zs);
 	v->zs = NULL;
 }
 
@@ -139,9 +143,7 @@ void feed_venue_decoder_adopt(struct feed_venue_decoder *d, struct feed_venue_ct
 
 void feed_venue_decoder_free(struct feed_venue_decoder *d)
 {
-	struct feed_venue_ctx tmp = {.zs = d->zs};
-
-	feed_venue_decode_free(&tmp);
+	decode_zs_free(d->zs);
 	free(d->scratch);
 	memset(d, 0, sizeof(*d));
 }
