@@ -71,6 +71,8 @@ struct feed_url {
  * Returns 0, -EINVAL (bad scheme/host/port; a reason goes to err if non-NULL)
  * or -ENAMETOOLONG. */
 int feed_url_parse(const char *s, struct feed_url *out, char *err, size_t errlen);
+/* https:// or http:// URL (rest_url): tls set for https, port 443 / 80. */
+int feed_url_parse_http(const char *s, struct feed_url *out, char *err, size_t errlen);
 
 /* ---- sessions ---------------------------------------------------------------- */
 
@@ -104,6 +106,9 @@ struct feed_session_config {
 				  mantissa (0 = not set) ... */
 	int contract_decimals; /* ... / 10^this */
 	int qty_unit;	       /* enum mdbus_qty_unit; -1 = the venue's */
+	uint32_t book_depth;   /* l2: levels per side kept in the segment (20) */
+	struct feed_url rest_url; /* REST base; host 0 = https:// + url's host and port */
+	int64_t rest_fallback_after_ms; /* WS down this long: poll REST (0 = off) */
 	int line;	       /* line of the [session NAME] header */
 	/* Lines where keys the venue layer checks were set (in this section or
 	 * in [feed]); 0 = not set, errors then name `line`. */

@@ -51,6 +51,11 @@ const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	   "1Ki to 64Mi bytes, e.g. 64Ki or 1MiB"),
 	SK(K_SPC, "streams_per_conn", CT_COUNT, streams_per_conn, "0", 0, UINT32_MAX,
 	   "a whole number, 0 = the venue's limit"),
+	SK(K_BOOKDEPTH, "book_depth", CT_COUNT, book_depth, "20", 1, MDBUS_BOOK_LEVELS_MAX,
+	   "1 to 1000 levels per side"),
+	SK(K_RESTURL, "rest_url", CT_HTTPURL, rest_url, NULL, 0, 0, NULL),
+	SK(K_RESTFALLBACK, "rest_fallback_after", CT_DURATION, rest_fallback_after_ms, "0", 0, 0,
+	   NULL),
 	SK(K_CAFILE, "ca_file", CT_FILE, ca_file, NULL, 0, 0, NULL),
 	SK(K_TLSVERIFY, "tls_verify", CT_BOOL, tls_verify, "yes", 0, 0, NULL),
 	SK(K_PDEC, "price_decimals", CT_COUNT, price_decimals, NULL, 0, MDBUS_DECIMALS_MAX,
@@ -117,6 +122,11 @@ struct cfg_val {
 static int cfg_url(const struct cfg_val *a)
 {
 	return feed_url_parse(a->v, a->f, a->why, a->wl);
+}
+
+static int cfg_http_url(const struct cfg_val *a)
+{
+	return feed_url_parse_http(a->v, a->f, a->why, a->wl);
 }
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -511,7 +521,7 @@ static int (*const cfg_parse[])(const struct cfg_val *a) = {
 	[CT_FILE] = cfg_file,	       [CT_BOOL] = cfg_bool,	     [CT_BUS] = cfg_bus,
 	[CT_RATE] = cfg_rate,	       [CT_CONTRACT] = cfg_contract, [CT_QTYUNIT] = cfg_qty_unit,
 	[CT_LOGLEVEL] = cfg_log_level, [CT_LOGFMT] = cfg_log_format, [CT_CPU] = cfg_cpu,
-	[CT_IDLE] = cfg_idle,
+	[CT_IDLE] = cfg_idle,	       [CT_HTTPURL] = cfg_http_url,
 };
 
 /* v and why are written through cfg_val (the parsers edit v in place, set why). */

@@ -37,6 +37,7 @@ enum feed_cfg_type {
 	CT_LOGFMT,   /* logfmt or json -> enum feed_log_format (int) */
 	CT_CPU,	     /* none or a CPU number this process may run on -> int, -1 = none */
 	CT_IDLE,     /* sleep or busy -> enum feed_idle (int) */
+	CT_HTTPURL,  /* https:// (or http://) URL: struct feed_url, tls set for https */
 };
 
 struct feed_cfg_key {
@@ -84,6 +85,9 @@ enum feed_cfg_row {
 	K_CPU,
 	K_IDLE,
 	K_SQPOLL,
+	K_BOOKDEPTH,
+	K_RESTURL,
+	K_RESTFALLBACK,
 	CFG_NKEYS
 };
 _Static_assert(CFG_NKEYS <= 64, "key masks are 64-bit");

@@ -97,6 +97,25 @@ static int url_path(const char *s, const char *p, struct feed_url *out, char *er
 	return 0;
 }
 
+/* https://host[:port][/path] (http:// for tests and local proxies). */
+int feed_url_parse_http(const char *s, struct feed_url *out, char *err, size_t errlen)
+{
+	char ws[8 + FEED_HOST_MAX + FEED_PATH_MAX];
+	int tls = !strncmp(s, "https://", 8);
+	int rc;
+
+	if (!tls && strncmp(s, "http://", 7))
+		return url_fail(-EINVAL, err, errlen,
+				"bad url '%s' (use https://host[:port][/path] or http://...)", s);
+	if (snprintf(ws, sizeof(ws), "%s%s", tls ? "wss://" : "ws://", s + (tls ? 8 : 7)) >=
+	    (int)sizeof(ws))
+		return url_fail(-ENAMETOOLONG, err, errlen, "url too long%s", "");
+	rc = feed_url_parse(ws, out, err, errlen);
+	if (rc < 0 && err && errlen)
+		snprintf(err, errlen, "bad url '%s'", s);
+	return rc;
+}
+
 int feed_url_parse(const char *s, struct feed_url *out, char *err, size_t errlen)
 {
 	const char *p;

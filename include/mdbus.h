@@ -528,6 +528,143 @@ struct mdbus_reader_entry {
  * no table exists, or -errno. A few syscalls: slow path only. */
 int mdbus_readers_list(mdbus_reader *r, struct mdbus_reader_entry *out, int max);
 
+/* ---- order books ---------------------------------------------------------------- */
+
+/*
+ * L2 order books in the segment (feedd keeps one per instrument subscribed
+ * with the `l2` channel, its top `book_depth` levels per side). Every book
+ * change is also published in the ring as MDBUS_KIND_L2 ticks (one per level
+ * changed, MDBUS_FLAG_SNAPSHOT on the levels of a snapshot, BUY = bid, SELL =
+ * ask), so a consumer that keeps its own book sees every delta; the book
+ * region is the shortcut for one that only wants the current top levels.
+ *
+ * A read is a consistent copy of the top levels of one instant (never torn:
+ * the writer never waits for readers, a reader retries a bounded number of
+ * times). Prices and quantities are mantissas at the instrument's decimals.
+ */
+
+#define MDBUS_BOOK_LEVELS_MAX 1000u /* levels per side a snapshot holds (and book_depth's cap) */
+
+/* A book's status (mdbus_book_snapshot.status). */
+enum mdbus_book_status {
+	MDBUS_BOOK_EMPTY = 0,	  /* never synced yet */
+	MDBUS_BOOK_LIVE = 1,	  /* whole and current */
+	MDBUS_BOOK_RESYNCING = 2, /* a gap, checksum mismatch, crossed book or reconnect: being
+				     rebuilt; the levels are the last good ones, not current */
+	MDBUS_BOOK_STALE = 3,	  /* no update within the session's stale_timeout */
+	MDBUS_BOOK_DOWN = 4,	  /* its session is not connected */
+	MDBUS_BOOK_REST = 5,	  /* WebSocket down: levels from REST polling (rest_fallback_after) */
+};
+
+/* The venue checksum's verdict on the last update (mdbus_book_snapshot.checksum). */
+enum mdbus_book_checksum {
+	MDBUS_BOOK_CK_NONE = 0,	    /* the venue sends none */
+	MDBUS_BOOK_CK_OK = 1,	    /* the last update's checksum matched */
+	MDBUS_BOOK_CK_MISMATCH = 2, /* it did not: the book resyncs */
+};
+
+struct mdbus_book_level {
+	int64_t price;
+	int64_t qty;
+};
+
+/* Book sides for the helpers. */
+enum mdbus_book_side { MDBUS_BOOK_BID = 0, MDBUS_BOOK_ASK = 1 };
+
+struct mdbus_book_snapshot {
+	uint32_t instrument;
+	uint32_t status;   /* enum mdbus_book_status */
+	uint32_t checksum; /* enum mdbus_book_checksum */
+	uint32_t depth;	   /* levels per side the writer keeps for this book */
+	uint32_t nbids;	   /* levels filled below, best first */
+	uint32_t nasks;
+	uint64_t update_id; /* the venue's id of the last update applied */
+	int64_t exch_ts;    /* its exchange time (ns, 0 = none) */
+	int64_t recv_ts;    /* its receive time (ns, CLOCK_REALTIME) */
+	uint64_t version;   /* changes published to this book (any reader can tell "new") */
+	uint64_t resyncs;   /* times the book was rebuilt (gap, checksum, crossed, reconnect) */
+	uint64_t checksum_fails;
+	uint64_t reserved[4];
+	struct mdbus_book_level bids[MDBUS_BOOK_LEVELS_MAX]; /* best (highest) first */
+	struct mdbus_book_level asks[MDBUS_BOOK_LEVELS_MAX]; /* best (lowest) first */
+};
+
+/*
+ * Copies the top `depth` levels per side (0 or more than the book keeps: all
+ * it keeps) of instrument's book into *out. Returns 0; -ENOENT when the bus
+ * keeps no book for that instrument; -EAGAIN when the writer changed the book
+ * during every one of a bounded number of attempts (call again); -EBADMSG
+ * for a book record that no sane writer produces (refused, never trusted).
+ * No syscall, no allocation.
+ */
+int mdbus_book_read(mdbus_reader *r, uint32_t instrument, uint32_t depth,
+		    struct mdbus_book_snapshot *out);
+
+/* Best bid and ask of a snapshot (NULL: none on that side). Returns 0, or
+ * -ENOENT when both sides are empty. */
+int mdbus_book_best(const struct mdbus_book_snapshot *s, const struct mdbus_book_level **bid,
+		    const struct mdbus_book_level **ask);
+
+/* Quantity resting at exactly `price` on `side` (0 if no such level among
+ * the snapshot's levels). */
+int64_t mdbus_book_qty_at(const struct mdbus_book_snapshot *s, enum mdbus_book_side side,
+			  int64_t price);
+
+/*
+ * Volume from the best level down to and including `price` on `side` (bids:
+ * levels >= price; asks: levels <= price): total quantity into *qty and the
+ * sum of price x qty into *notional as a mantissa at price_decimals +
+ * qty_decimals (NULL to skip). Returns the number of levels counted, or
+ * -EOVERFLOW when the notional does not fit an int64.
+ */
+int mdbus_book_volume_to(const struct mdbus_book_snapshot *s, enum mdbus_book_side side,
+			 int64_t price, int64_t *qty, int64_t *notional);
+
+/* ---- order books: the writer's side (feedd) ------------------------------------ */
+
+/* Bytes a book of `depth` levels per side takes in the segment. */
+size_t mdbus_book_record_size(uint32_t depth);
+
+/* mdbus_writer_open with a book region of book_bytes (the sum of
+ * mdbus_book_record_size of the books to add, plus any headroom). */
+int mdbus_writer_open_books(mdbus_writer **out, const struct mdbus_writer_opts *opts,
+			    size_t book_bytes);
+
+/* Adds the book of instrument (depth 1..MDBUS_BOOK_LEVELS_MAX levels per
+ * side; status EMPTY) and returns its handle in *book; the same instrument
+ * again returns the existing book if depth matches. Returns 0; -ENOSPC when
+ * the region is full; -EINVAL (unknown instrument, bad depth; -EEXIST for
+ * another depth). */
+int mdbus_writer_book_add(mdbus_writer *w, uint32_t instrument, uint32_t depth, uint32_t *book);
+
+/* One side for mdbus_writer_book_publish: n levels, the best at `best`, the
+ * next best at best + step (step +1 or -1: feedd keeps its sides with the
+ * best level last). */
+struct mdbus_book_side_view {
+	const struct mdbus_book_level *best;
+	int32_t step;
+	uint32_t n;
+};
+
+struct mdbus_book_update {
+	uint32_t status;   /* enum mdbus_book_status */
+	uint32_t checksum; /* enum mdbus_book_checksum */
+	uint64_t update_id;
+	int64_t exch_ts;
+	int64_t recv_ts;
+	uint64_t resyncs;
+	uint64_t checksum_fails;
+	struct mdbus_book_side_view bids, asks; /* at most depth levels of each are kept */
+};
+
+/* Publishes the book's new top levels and header (no syscall, no
+ * allocation; the writer never waits for readers). Returns 0 or -EINVAL. */
+int mdbus_writer_book_publish(mdbus_writer *w, uint32_t book, const struct mdbus_book_update *u);
+
+/* Sets only the status word (e.g. RESYNCING the moment a gap is seen),
+ * levels and counters unchanged. Returns 0 or -EINVAL. */
+int mdbus_writer_book_status(mdbus_writer *w, uint32_t book, uint32_t status);
+
 /* ---- decimals ------------------------------------------------------------------- */
 
 /* Parses an exact decimal string ("65000.1", "-0.00012"; "1e-3" is NOT

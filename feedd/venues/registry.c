@@ -64,6 +64,7 @@ const char *feed_msg_class_name(enum feed_msg_class c)
 		[FEED_MSG_UNKNOWN] = "unknown",
 		[FEED_MSG_ERROR] = "error",
 		[FEED_MSG_RECONNECT] = "reconnect",
+		[FEED_MSG_BOOK] = "book",
 	};
 	if ((unsigned)c >= FEED_MSG__COUNT)
 		return "?";
@@ -157,7 +158,15 @@ static int venue_ctx_alloc(struct feed_venue_ctx *v, char *err, size_t errlen)
 		v->scratch = malloc(ops->scratch_size);
 		v->scratch_size = ops->scratch_size;
 	}
-	if (!v->syms || !v->streams || !v->order || !v->set || !v->answered || !v->map ||
+	if (v->channels & FEED_CH_L2) {
+		/* Both sides of the largest event: a snapshot of the venue's
+		 * depth, or a delta of up to FEED_BOOK_EV_LEVELS levels. */
+		uint32_t per = ops->book.max_levels > v->book_depth ? ops->book.max_levels
+								    : v->book_depth;
+		v->lv_cap = 2 * (per > FEED_BOOK_EV_LEVELS ? per : FEED_BOOK_EV_LEVELS);
+		v->lv = calloc(v->lv_cap, sizeof(*v->lv));
+	}
+	if (((v->channels & FEED_CH_L2) && !v->lv) || !v->syms || !v->streams || !v->order || !v->set || !v->answered || !v->map ||
 	    !v->reqs || !v->req_streams || (ops->priv_size && !v->priv) ||
 	    (ops->scratch_size && !v->scratch)) {
 		venue_err(err, errlen, "out of memory");
@@ -292,6 +301,7 @@ int feed_venue_ctx_init_conn(struct feed_venue_ctx *v, const struct feed_venue_o
 		venue_err(err, errlen, "no venue");
 		return -EINVAL;
 	}
+	v->book_depth = sc->book_depth ? sc->book_depth : FEED_BOOK_DEPTH_DEFAULT;
 	rc = venue_ctx_size(v, pc, limit, err, errlen);
 	if (rc == 0)
 		rc = venue_ctx_alloc(v, err, errlen);
@@ -340,6 +350,7 @@ void feed_venue_ctx_free(struct feed_venue_ctx *v)
 	free(v->map);
 	free(v->reqs);
 	free(v->req_streams);
+	free(v->lv);
 	free(v->priv);
 	free(v->scratch);
 	memset(v, 0, sizeof(*v));
@@ -434,6 +445,7 @@ static void venue_out_clear(struct feed_venue_out *out)
 	out->split = out->alone = 0;
 	out->reply = NULL;
 	out->reply_len = 0;
+	out->book = NULL;
 }
 
 int feed_venue_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,

@@ -75,6 +75,8 @@ enum feed_msg_class {
 	FEED_MSG_UNKNOWN,   /* well-formed but of no interest: counted and skipped */
 	FEED_MSG_ERROR,	    /* bad message: out.reason (+ out.sym); counted, no tick */
 	FEED_MSG_RECONNECT, /* the venue announced a disconnect/maintenance */
+	FEED_MSG_BOOK,	    /* one order-book event in out.book (FEED_CH_L2); out.more
+			       when the message holds more (one event per call) */
 	FEED_MSG__COUNT
 };
 
@@ -185,6 +187,106 @@ struct feed_venue_cursor {
 	uint8_t active; /* 1 while a message is being continued */
 };
 
+/* ---- order books (FEED_CH_L2) --------------------------------------------------- */
+
+/*
+ * A depth message (or REST snapshot) parsed by the venue adapter into one
+ * event per symbol; the book engine (feedd/book/) applies it by the venue's
+ * sync procedure (ops->book.sync). Levels are mantissas at the symbol's
+ * decimals; qty 0 removes a level (snapshots carry no zeros). px_dp and
+ * qty_dp keep how many decimals the venue printed, so a checksum over the
+ * venue's own text (OKX "px:sz") can be rebuilt exactly from the book.
+ */
+#define FEED_BOOK_EV_LEVELS	 1000u /* levels per side one event may carry, at least */
+#define FEED_BOOK_DEPTH_DEFAULT 20u   /* book_depth when the config sets none */
+
+struct feed_book_lvl {
+	int64_t px;
+	int64_t qty;
+	uint8_t px_dp;
+	uint8_t qty_dp;
+};
+
+enum feed_book_ev_kind {
+	FEED_BOOK_DELTA = 1,	/* levels changed */
+	FEED_BOOK_SNAPSHOT = 2, /* replaces the whole book (WS snapshot, REST, Gate full) */
+};
+
+struct feed_book_ev {
+	uint32_t sym;	   /* symbol index */
+	uint8_t kind;	   /* enum feed_book_ev_kind */
+	uint8_t has_prev;  /* prev_id is set */
+	uint8_t has_ck;	   /* checksum is set */
+	uint8_t gap;	   /* the adapter saw data lost (Coinbase sequence_num): resync */
+	uint64_t first_id; /* first update in the event (Binance U, MEXC fromVersion);
+			      = last_id when the venue sends one id */
+	uint64_t last_id;  /* last update (Binance u, OKX seqId, Bybit u, REST lastUpdateId) */
+	uint64_t prev_id;  /* the previous event's last_id as the venue says (Binance
+			      futures pu, OKX prevSeqId) */
+	uint32_t checksum; /* the venue's CRC32 (OKX's signed int as u32) */
+	int64_t exch_ts;   /* ns, 0 = none */
+	int64_t recv_ts;
+	const struct feed_book_lvl *bids; /* in message order (not necessarily sorted) */
+	const struct feed_book_lvl *asks;
+	uint32_t nbids, nasks;
+};
+
+/* How a venue's book is kept in sync: the documented procedure. */
+enum feed_book_sync {
+	FEED_SYNC_NONE = 0,
+	/* REST snapshot (last_id L) + buffered deltas [U, u]: drop u <= L; the
+	 * first applied has U <= L + 1 <= u; then U == previous u + 1 (Binance
+	 * spot, Gate order_book_update, MEXC aggre.depth fromVersion/toVersion). */
+	FEED_SYNC_REST_UU,
+	/* REST snapshot + deltas: drop u < L; first U <= L <= u; then pu ==
+	 * previous u (Binance USD-M futures). */
+	FEED_SYNC_REST_PU,
+	/* The stream sends a snapshot, then deltas whose prev_id == previous
+	 * last_id; last_id < prev_id is a legal reset (OKX books). */
+	FEED_SYNC_WS_PREV,
+	/* The stream sends a snapshot, then deltas with last_id == previous + 1;
+	 * a new snapshot (or last_id 1) resets (Bybit orderbook.N). */
+	FEED_SYNC_WS_SEQ,
+	/* The stream sends a snapshot, then deltas without ids; the checksum
+	 * (has_ck) proves the book (Kraken v2 book). Also Coinbase level2, whose
+	 * adapter sets ev.gap on a sequence_num gap (resync = resubscribe). */
+	FEED_SYNC_WS_PLAIN,
+	/* Every message is a whole top-N book (a snapshot each time). */
+	FEED_SYNC_WS_FULL,
+};
+
+struct feed_venue_ctx;
+
+/* Order-book support of a venue (ops->book); all zero = no l2 channel. */
+struct feed_venue_book_ops {
+	uint8_t sync;	     /* enum feed_book_sync */
+	uint8_t ck_levels;   /* levels per side the checksum covers (OKX 25, Kraken 10) */
+	uint8_t resubscribe; /* a resync needs the stream resubscribed (no REST snapshot) */
+	uint16_t max_levels; /* levels per side the venue's book can reach at the depth
+				we subscribe (our local book's capacity); 0 = book_depth */
+	uint32_t rest_weight; /* request weight of one snapshot (rate limiter) */
+	/* REST snapshot request for symbol sym: path and query ("/api/v3/depth?
+	 * symbol=BTCUSDT&limit=1000") into buf. NULL: snapshots come on the
+	 * stream. Returns 0 with *n, or -ENOBUFS. */
+	int (*rest_snapshot)(struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+			     size_t *n);
+	/* Parses a REST snapshot body into ev (kind SNAPSHOT; levels in v->lv).
+	 * Returns 0, or -EBADMSG / -EMSGSIZE (more levels than v->lv_cap) with
+	 * the reason in v->reason. */
+	int (*rest_parse)(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			  struct feed_book_ev *ev);
+	/* The venue's checksum over the top levels (best first, at most
+	 * ck_levels each), compared with ev.checksum when ev.has_ck. */
+	uint32_t (*checksum)(const struct feed_venue_ctx *v, uint32_t sym,
+			     const struct feed_book_lvl *bids, uint32_t nb,
+			     const struct feed_book_lvl *asks, uint32_t na);
+	/* Optional (resubscribe): the texts that drop and re-request symbol
+	 * sym's depth stream; unsub may be empty (*un = 0). Returns 0 or
+	 * -ENOBUFS. */
+	int (*resubscribe_msgs)(struct feed_venue_ctx *v, uint32_t sym, char *unsub, size_t ulen,
+				size_t *un, char *sub, size_t slen, size_t *sn);
+};
+
 struct feed_venue_ops;
 
 struct feed_venue_ctx {
@@ -215,6 +317,12 @@ struct feed_venue_ctx {
 	void *zs;			/* inflate state (FEED_VENUE_F_GZIP), made once */
 	struct feed_venue_decoder *dec; /* scratch and zs are dec's (shared), or NULL */
 	struct feed_venue_cursor cur;
+	/* FEED_CH_L2: parsed levels of the event being built (both sides),
+	 * lv_cap entries allocated once at ctx init; book_depth from the config. */
+	struct feed_book_lvl *lv;
+	uint32_t lv_cap;
+	uint32_t book_depth;
+	struct feed_book_ev book; /* the FEED_MSG_BOOK event (out.book points here) */
 	const uint8_t *cur_raw; /* the message being continued (as given) */
 	size_t cur_raw_n;
 	const uint8_t *cur_p; /* ... and as decoded */
@@ -250,6 +358,7 @@ struct feed_venue_out {
 	uint8_t alone;	    /* ACK/REJECT of a single-symbol (re)try */
 	const char *reply;  /* REPLY: text to send back (in ctx->reply) */
 	size_t reply_len;
+	const struct feed_book_ev *book; /* BOOK: the event (in ctx->book) */
 };
 
 #define FEED_VENUE_DECIMALS 8
@@ -278,6 +387,7 @@ struct feed_venue_ops {
 	size_t priv_size;      /* venue-private state in ctx->priv */
 	size_t scratch_size;   /* decode buffer; 0 = none (required by GZIP/decode) */
 	const char *ping_text; /* our constant keepalive text, see ping below */
+	struct feed_venue_book_ops book; /* FEED_CH_L2 (channels has the bit) */
 
 	/* Optional: set up / tear down private state (once per session). init
 	 * may refuse the session's set-up: a negative errno, with its reason in
