@@ -175,9 +175,11 @@ enum mdbus_health_verdict {
 enum mdbus_health_instr_status {
 	MDBUS_HEALTH_INSTR_UNKNOWN = 0, /* never set; in a publish: keep the word */
 	MDBUS_HEALTH_INSTR_LIVE = 1,
-	MDBUS_HEALTH_INSTR_STALE = 2, /* no data within stale_timeout */
-	MDBUS_HEALTH_INSTR_GAP = 3,   /* data lost; until the stream is good again */
-	MDBUS_HEALTH_INSTR_DOWN = 4,  /* its session is not live */
+	MDBUS_HEALTH_INSTR_STALE = 2,	  /* no data within stale_timeout */
+	MDBUS_HEALTH_INSTR_GAP = 3,	  /* data lost; until the stream is good again */
+	MDBUS_HEALTH_INSTR_DOWN = 4,	  /* its session is not live */
+	MDBUS_HEALTH_INSTR_RESYNCING = 5, /* its order book is being rebuilt (gap, checksum,
+					     crossed, stale snapshot); trades and BBO flow */
 };
 
 /* ---- latency histograms ------------------------------------------------------ */
