@@ -102,14 +102,14 @@ struct feed_session_config {
 	int tls_verify;			/* 1 (default); 0 is loudly logged */
 	int price_decimals;		/* 0..18; -1 = the venue's (feed_venue_check) */
 	int qty_decimals;
-	int64_t contract_size; /* perp/future symbols: base units per contract,
-				  mantissa (0 = not set) ... */
-	int contract_decimals; /* ... / 10^this */
-	int qty_unit;	       /* enum mdbus_qty_unit; -1 = the venue's */
-	uint32_t book_depth;   /* l2: levels per side kept in the segment (20) */
-	struct feed_url rest_url; /* REST base; host 0 = https:// + url's host and port */
+	int64_t contract_size;		/* perp/future symbols: base units per contract,
+					   mantissa (0 = not set) ... */
+	int contract_decimals;		/* ... / 10^this */
+	int qty_unit;			/* enum mdbus_qty_unit; -1 = the venue's */
+	uint32_t book_depth;		/* l2: levels per side kept in the segment (20) */
+	struct feed_url rest_url;	/* REST base; host 0 = https:// + url's host and port */
 	int64_t rest_fallback_after_ms; /* WS down this long: poll REST (0 = off) */
-	int line;	       /* line of the [session NAME] header */
+	int line;			/* line of the [session NAME] header */
 	/* Lines where keys the venue layer checks were set (in this section or
 	 * in [feed]); 0 = not set, errors then name `line`. */
 	int venue_line;

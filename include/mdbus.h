@@ -553,7 +553,7 @@ enum mdbus_book_status {
 				     rebuilt; the levels are the last good ones, not current */
 	MDBUS_BOOK_STALE = 3,	  /* no update within the session's stale_timeout */
 	MDBUS_BOOK_DOWN = 4,	  /* its session is not connected */
-	MDBUS_BOOK_REST = 5,	  /* WebSocket down: levels from REST polling (rest_fallback_after) */
+	MDBUS_BOOK_REST = 5, /* WebSocket down: levels from REST polling (rest_fallback_after) */
 };
 
 /* The venue checksum's verdict on the last update (mdbus_book_snapshot.checksum). */

@@ -161,14 +161,14 @@ static int venue_ctx_alloc(struct feed_venue_ctx *v, char *err, size_t errlen)
 	if (v->channels & FEED_CH_L2) {
 		/* Both sides of the largest event: a snapshot of the venue's
 		 * depth, or a delta of up to FEED_BOOK_EV_LEVELS levels. */
-		uint32_t per = ops->book.max_levels > v->book_depth ? ops->book.max_levels
-								    : v->book_depth;
+		uint32_t per =
+			ops->book.max_levels > v->book_depth ? ops->book.max_levels : v->book_depth;
 		v->lv_cap = 2 * (per > FEED_BOOK_EV_LEVELS ? per : FEED_BOOK_EV_LEVELS);
 		v->lv = calloc(v->lv_cap, sizeof(*v->lv));
 	}
-	if (((v->channels & FEED_CH_L2) && !v->lv) || !v->syms || !v->streams || !v->order || !v->set || !v->answered || !v->map ||
-	    !v->reqs || !v->req_streams || (ops->priv_size && !v->priv) ||
-	    (ops->scratch_size && !v->scratch)) {
+	if (((v->channels & FEED_CH_L2) && !v->lv) || !v->syms || !v->streams || !v->order ||
+	    !v->set || !v->answered || !v->map || !v->reqs || !v->req_streams ||
+	    (ops->priv_size && !v->priv) || (ops->scratch_size && !v->scratch)) {
 		venue_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}

@@ -197,7 +197,7 @@ struct feed_venue_cursor {
  * qty_dp keep how many decimals the venue printed, so a checksum over the
  * venue's own text (OKX "px:sz") can be rebuilt exactly from the book.
  */
-#define FEED_BOOK_EV_LEVELS	 1000u /* levels per side one event may carry, at least */
+#define FEED_BOOK_EV_LEVELS	1000u /* levels per side one event may carry, at least */
 #define FEED_BOOK_DEPTH_DEFAULT 20u   /* book_depth when the config sets none */
 
 struct feed_book_lvl {
@@ -259,11 +259,11 @@ struct feed_venue_ctx;
 
 /* Order-book support of a venue (ops->book); all zero = no l2 channel. */
 struct feed_venue_book_ops {
-	uint8_t sync;	     /* enum feed_book_sync */
-	uint8_t ck_levels;   /* levels per side the checksum covers (OKX 25, Kraken 10) */
-	uint8_t resubscribe; /* a resync needs the stream resubscribed (no REST snapshot) */
-	uint16_t max_levels; /* levels per side the venue's book can reach at the depth
-				we subscribe (our local book's capacity); 0 = book_depth */
+	uint8_t sync;	      /* enum feed_book_sync */
+	uint8_t ck_levels;    /* levels per side the checksum covers (OKX 25, Kraken 10) */
+	uint8_t resubscribe;  /* a resync needs the stream resubscribed (no REST snapshot) */
+	uint16_t max_levels;  /* levels per side the venue's book can reach at the depth
+				 we subscribe (our local book's capacity); 0 = book_depth */
 	uint32_t rest_weight; /* request weight of one snapshot (rate limiter) */
 	/* REST snapshot request for symbol sym: path and query ("/api/v3/depth?
 	 * symbol=BTCUSDT&limit=1000") into buf. NULL: snapshots come on the
@@ -323,7 +323,7 @@ struct feed_venue_ctx {
 	uint32_t lv_cap;
 	uint32_t book_depth;
 	struct feed_book_ev book; /* the FEED_MSG_BOOK event (out.book points here) */
-	const uint8_t *cur_raw; /* the message being continued (as given) */
+	const uint8_t *cur_raw;	  /* the message being continued (as given) */
 	size_t cur_raw_n;
 	const uint8_t *cur_p; /* ... and as decoded */
 	size_t cur_n;
@@ -382,11 +382,11 @@ struct feed_venue_ops {
 	 * venue today: 8 fits any crypto price and size exactly). */
 	uint8_t price_decimals;
 	uint8_t qty_decimals;
-	uint8_t qty_unit;      /* default enum mdbus_qty_unit for contracts */
-	uint32_t flags;	       /* FEED_VENUE_F_* */
-	size_t priv_size;      /* venue-private state in ctx->priv */
-	size_t scratch_size;   /* decode buffer; 0 = none (required by GZIP/decode) */
-	const char *ping_text; /* our constant keepalive text, see ping below */
+	uint8_t qty_unit;		 /* default enum mdbus_qty_unit for contracts */
+	uint32_t flags;			 /* FEED_VENUE_F_* */
+	size_t priv_size;		 /* venue-private state in ctx->priv */
+	size_t scratch_size;		 /* decode buffer; 0 = none (required by GZIP/decode) */
+	const char *ping_text;		 /* our constant keepalive text, see ping below */
 	struct feed_venue_book_ops book; /* FEED_CH_L2 (channels has the bit) */
 
 	/* Optional: set up / tear down private state (once per session). init
