@@ -23,6 +23,13 @@
  * or a stale snapshot: that symbol only; the levels kept are the last
  * ones, not current, and are not published until the next snapshot).
  *
+ * Checksums: an event with has_ck is checked when ops->checksum is set and
+ * ops->ck_levels > 0 (the top ck_levels per side, best first, with their
+ * px_dp/qty_dp); otherwise the verdict stays MDBUS_BOOK_CK_NONE. A
+ * mismatch sets the verdict MISMATCH and counts checksum_fails; the view
+ * (feed_book_sync_view) carries it, but no publish is made with the failed
+ * levels: the next publish is the new snapshot's.
+ *
  * A snapshot is published as ticks of all the book's levels (bids best
  * first, then asks best first) with MDBUS_FLAG_SNAPSHOT; after a resync the
  * first of them also carries MDBUS_FLAG_GAP. Deltas are published as the

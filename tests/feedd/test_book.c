@@ -79,9 +79,14 @@ static void test_window_random(void)
 
 	memset(ref, 0, sizeof(ref));
 	CHECK_EQ_INT(feed_book_init(&b, 64), 0);
-	srand(7);
+	uint64_t x = 88172645463325252ull; /* xorshift64: a fixed, repeatable sequence */
+
 	for (int it = 0; it < 20000; it++) {
-		struct feed_book_lvl l = L(rand() % 64, rand() % 3 ? rand() % 100 + 1 : 0);
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		struct feed_book_lvl l =
+			L((int64_t)(x % 64), (x >> 8) % 3 ? (int64_t)((x >> 16) % 100) + 1 : 0);
 
 		feed_book_side_apply(&b.bids, b.cap, &l);
 		ref[l.px] = l.qty;

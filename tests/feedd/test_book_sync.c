@@ -37,9 +37,9 @@ static void cb_ticks(void *u, const struct mdbus_tick *t, uint32_t n)
 		int k = 0;
 
 		CHECK_EQ_INT(t[i].kind, MDBUS_KIND_L2);
-		f[k++] = (t[i].flags & MDBUS_FLAG_BUY)	  ? 'B'
-			 : (t[i].flags & MDBUS_FLAG_SELL) ? 'S'
-							  : '?';
+		f[k++] = (char)((t[i].flags & MDBUS_FLAG_BUY)	 ? 'B'
+				: (t[i].flags & MDBUS_FLAG_SELL) ? 'S'
+								 : '?');
 		if (t[i].flags & MDBUS_FLAG_SNAPSHOT)
 			f[k++] = 'N';
 		if (t[i].flags & MDBUS_FLAG_GAP)
