@@ -141,6 +141,9 @@ static void test_truncation(void)
 	CHECK_EQ_INT(v.step, -1);
 	CHECK_EQ_INT(v.best->price, 12);
 	CHECK_EQ_INT(v.best[v.step].price, 11);
+	feed_book_view(&b.bids, 1, &v); /* cut at the published depth */
+	CHECK_EQ_INT(v.n, 1);
+	CHECK_EQ_INT(v.best->price, 12);
 	/* asks truncate at the high end */
 	struct feed_book_lvl asks[] = {L(20, 1), L(21, 1), L(22, 1), L(19, 1)};
 

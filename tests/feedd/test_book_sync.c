@@ -466,6 +466,12 @@ static void test_ws_full(void)
 	EXPECT("T0 BN 10:2 #8\nT0 SN 11:1 #8\nT0 SN 12:1 #8\nP0 L ck0 #8 r0 f0 b10:2 a11:1,12:1\n");
 	EV(&s, mk(0, D, 9, 9, "12:1", "11:1")); /* crossed full book: resync */
 	EXPECT("S0 R\nR0\n");
+	/* capacity 5 (max_levels): 6 levels keep the best 5, all ticked; the
+	 * view stops at book_depth (5) */
+	EV(&s, mk(0, D, 10, 10, "10:1,9:1,8:1,7:1,6:1,5:1", "11:1"));
+	EXPECT("T0 BNG 10:1 #10\nT0 BN 9:1 #10\nT0 BN 8:1 #10\nT0 BN 7:1 #10\nT0 BN 6:1 #10\n"
+	       "T0 SN 11:1 #10\nP0 L ck0 #10 r1 f0 b10:1,9:1,8:1,7:1,6:1 a11:1\nS0 L\n");
+	CHECK_EQ_INT(s.inst[0].book.bids.dropped, 1);
 	feed_book_sync_free(&s);
 }
 
