@@ -106,6 +106,60 @@ static void test_window_random(void)
 	feed_book_free(&b);
 }
 
+/* A full side under random changes (asks: the worst is the highest): the
+ * same rule on a plain array indexed by price, truncation included. */
+static void test_window_truncating(void)
+{
+	enum { CAP = 16, PX = 64 };
+	struct feed_book b;
+	int64_t ref[PX];
+	uint32_t nref = 0;
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+
+	memset(ref, 0, sizeof(ref));
+	CHECK_EQ_INT(feed_book_init(&b, CAP), 0);
+	for (int it = 0; it < 50000; it++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int64_t px = (int64_t)(x % PX),
+			qty = (x >> 8) % 4 ? (int64_t)((x >> 16) % 50) + 1 : 0;
+		struct feed_book_lvl l = L(px, qty);
+
+		feed_book_side_apply(&b.asks, b.cap, &l);
+		if (!qty) {
+			nref -= ref[px] != 0;
+			ref[px] = 0;
+			continue;
+		}
+		if (!ref[px] && nref == CAP) {
+			int worst = PX - 1;
+
+			while (!ref[worst])
+				worst--;
+			if (px > worst)
+				continue;
+			ref[worst] = 0;
+			nref--;
+		}
+		nref += ref[px] == 0;
+		ref[px] = qty;
+	}
+	uint32_t k = 0;
+
+	for (int px = 0; px < PX; px++) {
+		if (!ref[px])
+			continue;
+		const struct mdbus_book_level *l = feed_book_level(&b.asks, k++);
+
+		CHECK(l && l->price == px && l->qty == ref[px]);
+	}
+	CHECK_EQ_INT(b.asks.n, nref);
+	CHECK(b.asks.dropped > 0);
+	CHECK(feed_book_trusted(&b.asks) <= b.asks.n);
+	feed_book_free(&b);
+}
+
 static void test_truncation(void)
 {
 	struct feed_book b;
@@ -242,6 +296,7 @@ int main(void)
 {
 	test_apply_order();
 	test_window_random();
+	test_window_truncating();
 	test_truncation();
 	test_replace();
 	test_crossed_top_crc();
