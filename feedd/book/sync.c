@@ -76,9 +76,9 @@ static void feed_book_snap_ticks(struct feed_book_sync_ctx *s, struct feed_book_
 			feed_book_tick(s, in, side | MDBUS_FLAG_SNAPSHOT | gap, l->price, l->qty,
 				       in->last_id, in->exch_ts, in->recv_ts);
 			gap = 0;
+			in->gap_next = 0; /* an empty snapshot leaves it for the next */
 		}
 	}
-	in->gap_next = 0;
 }
 
 static void feed_book_delta_ticks(struct feed_book_sync_ctx *s, const struct feed_book_inst *in,

@@ -447,6 +447,10 @@ static void test_ws_plain(void)
 	EXPECT("S0 R\nR0\n");
 	EV(&s, e); /* more gap-flagged data while resyncing: dropped */
 	EXPECT("");
+	EV(&s, mk(0, SN, 0, 0, "", "")); /* an empty book: no tick to carry GAP */
+	EXPECT("P0 L ck0 #0 r2 f1 b a\nS0 L\n");
+	EV(&s, mk(0, SN, 0, 0, "10:1", "")); /* so the next snapshot's first tick does */
+	EXPECT("T0 BNG 10:1 #0\nP0 L ck0 #0 r2 f1 b10:1 a\n");
 	feed_book_sync_free(&s);
 }
 
