@@ -138,14 +138,9 @@ static void report(const char *what, int64_t t0, int64_t t1, uint64_t n)
 	       (unsigned long long)n);
 }
 
-int main(int argc, char **argv)
+/* The snapshots: 1,000 levels a side best first, and the same shuffled. */
+static void bench_data_init(void)
 {
-	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
-	uint64_t ns = n / 1000 ? n / 1000 : 1;
-	struct feed_book b;
-
-	if (feed_book_init(&b, LEVELS) < 0)
-		return 1;
 	for (uint32_t i = 0; i < LEVELS; i++) {
 		snap_b[i] = (struct feed_book_lvl){100000 - (int64_t)i, 1 + i % 9, 2, 3};
 		snap_a[i] = (struct feed_book_lvl){100001 + (int64_t)i, 1 + i % 7, 2, 3};
@@ -156,6 +151,17 @@ int main(int argc, char **argv)
 		shuf_b[i] = snap_b[j];
 		shuf_a[i] = snap_a[j];
 	}
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
+	uint64_t ns = n / 1000 ? n / 1000 : 1;
+	struct feed_book b;
+
+	if (feed_book_init(&b, LEVELS) < 0)
+		return 1;
+	bench_data_init();
 	feed_book_replace(&b, snap_b, LEVELS, snap_a, LEVELS);
 	int64_t t0 = now_ns();
 
