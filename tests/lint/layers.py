@@ -35,6 +35,8 @@ LAYERS = [
     # venue accepts is checked by the venue layer above it (venues/check.c).
     ("config", ["config.h", "config.c", "config_keys.h", "config_keys.c", "url.c"]),
     ("venues", ["venues/*"]),
+    # Local order books and their sync (no I/O): driven by venue events.
+    ("book", ["book/*"]),
     ("tlsctx", ["tlsctx.h", "tlsctx.c"]),
     ("sink", ["sink.h", "sink.c", "lat.h"]),
     ("session", ["session.h", "session_int.h", "session.c", "session_live.c", "session_init.c"]),
@@ -44,8 +46,8 @@ LAYERS = [
 ]
 
 # feedd's include directories, in the compiler's search order after the
-# including file's own directory (feedd/meson.build: '.', 'proto', 'venues').
-SEARCH = ["", "proto", "venues"]
+# including file's own directory (feedd/meson.build: '.', 'proto', 'venues', 'book').
+SEARCH = ["", "proto", "venues", "book"]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
