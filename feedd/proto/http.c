@@ -136,8 +136,8 @@ static int http_status_line(struct feed_http *h)
 	const char *l = h->line;
 
 	if (strncmp(l, "HTTP/1.", 7) != 0 || (l[7] != '0' && l[7] != '1') || l[8] != ' ' ||
-	    l[9] < '1' || l[9] > '5' || l[10] < '0' || l[10] > '9' || l[11] < '0' ||
-	    l[11] > '9' || (l[12] != ' ' && l[12] != '\0'))
+	    l[9] < '1' || l[9] > '5' || l[10] < '0' || l[10] > '9' || l[11] < '0' || l[11] > '9' ||
+	    (l[12] != ' ' && l[12] != '\0'))
 		return http_fail(h, -EBADMSG, "bad status line");
 	h->http10 = l[7] == '0';
 	h->resp.status = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
@@ -180,7 +180,8 @@ static int http_field(struct feed_http *h, const char *n, size_t nl, const char 
 		r->chunked = 1;
 	} else if (http_ieq(n, nl, "Content-Encoding")) {
 		size_t vl = (size_t)(ve - v);
-		if (http_ieq(v, vl, "gzip") || http_ieq(v, vl, "x-gzip") || http_ieq(v, vl, "deflate"))
+		if (http_ieq(v, vl, "gzip") || http_ieq(v, vl, "x-gzip") ||
+		    http_ieq(v, vl, "deflate"))
 			r->encoding = 1;
 		else if (!http_ieq(v, vl, "identity"))
 			return http_fail(h, -EBADMSG, "unsupported Content-Encoding");
@@ -273,7 +274,8 @@ static int http_inflate(struct feed_http *h, const uint8_t *p, size_t n)
 		if (zr == Z_STREAM_END) {
 			h->z_end = 1;
 			if (h->z.avail_in)
-				return http_fail(h, -EBADMSG, "data after the end of the gzip stream");
+				return http_fail(h, -EBADMSG,
+						 "data after the end of the gzip stream");
 			return 0;
 		}
 		if (zr != Z_OK && zr != Z_BUF_ERROR)

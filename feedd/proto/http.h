@@ -30,9 +30,9 @@
 #include <stdint.h>
 #include <zlib.h>
 
-#define FEED_HTTP_LINE_MAX   8192	/* one status/header/chunk-size line */
+#define FEED_HTTP_LINE_MAX   8192	 /* one status/header/chunk-size line */
 #define FEED_HTTP_HDRS_MAX   (64 * 1024) /* all header (or trailer) lines of a response */
-#define FEED_HTTP_WEIGHT_MAX 64		/* length of the weight header's name */
+#define FEED_HTTP_WEIGHT_MAX 64		 /* length of the weight header's name */
 
 /* One response, valid from feed_http_input's 1 until the next input. */
 struct feed_http_resp {
@@ -74,8 +74,8 @@ struct feed_http {
 	int http10;
 	int keep_alive; /* Connection: keep-alive seen */
 	z_stream z;
-	int z_ok;   /* inflateInit2 done */
-	int z_end;  /* the compressed stream ended */
+	int z_ok;  /* inflateInit2 done */
+	int z_end; /* the compressed stream ended */
 	char err[160];
 };
 

@@ -68,8 +68,8 @@ static void run(struct feed_http *h, const uint8_t *p, size_t n, size_t cut, str
 }
 
 /* Every split of s gives the same single/pipelined result as want. */
-static void every_split(struct feed_http *h, const char *s, size_t n, int nresp,
-			const char *body0, const char *body1)
+static void every_split(struct feed_http *h, const char *s, size_t n, int nresp, const char *body0,
+			const char *body1)
 {
 	struct got g;
 
@@ -142,15 +142,16 @@ static void test_basic(struct feed_http *h)
 
 static void test_gzip(struct feed_http *h)
 {
-	const char *plain = "{\"lastUpdateId\":1027024,\"bids\":[[\"4.00000000\",\"431.00000000\"]],"
-			    "\"asks\":[[\"4.00000200\",\"12.00000000\"]]}";
+	const char *plain =
+		"{\"lastUpdateId\":1027024,\"bids\":[[\"4.00000000\",\"431.00000000\"]],"
+		"\"asks\":[[\"4.00000200\",\"12.00000000\"]]}";
 	uint8_t z[512];
 	char msg[2048], chunked[2048];
 	size_t zn = gz(plain, z, sizeof(z)), n, c;
 
-	n = (size_t)snprintf(msg, sizeof(msg),
-			     "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
-			     zn);
+	n = (size_t)snprintf(
+		msg, sizeof(msg),
+		"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", zn);
 	memcpy(msg + n, z, zn);
 	n += zn;
 	every_split(h, msg, n, 1, plain, NULL);
@@ -167,9 +168,9 @@ static void test_gzip(struct feed_http *h)
 	c += (size_t)snprintf(chunked + c, sizeof(chunked) - c, "\r\n0\r\n\r\n");
 	every_split(h, chunked, c, 1, plain, NULL);
 	/* a truncated gzip stream whose length says it is whole: malformed */
-	n = (size_t)snprintf(msg, sizeof(msg),
-			     "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
-			     zn - 8);
+	n = (size_t)snprintf(
+		msg, sizeof(msg),
+		"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", zn - 8);
 	memcpy(msg + n, z, zn - 8);
 	{
 		struct got g;
@@ -206,9 +207,9 @@ static void test_oversize(void)
 	/* a gzip bomb: 40,000 zeros compress to a few dozen bytes */
 	memset(big, '0', sizeof(big) - 1);
 	zn = gz(big, z, sizeof(z));
-	n = (size_t)snprintf(msg, sizeof(msg),
-			     "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
-			     zn);
+	n = (size_t)snprintf(
+		msg, sizeof(msg),
+		"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", zn);
 	memcpy(msg + n, z, zn);
 	run(&h, (const uint8_t *)msg, n + zn, 7, &g);
 	CHECK(g.err == -EMSGSIZE);
@@ -270,7 +271,8 @@ static void test_request(void)
 				"/api/v3/depth?symbol=BTCUSDT&limit=1000", &n) == 0);
 	CHECK(n == strlen(buf));
 	{
-		static const char line[] = "GET /api/v3/depth?symbol=BTCUSDT&limit=1000 HTTP/1.1\r\n";
+		static const char line[] =
+			"GET /api/v3/depth?symbol=BTCUSDT&limit=1000 HTTP/1.1\r\n";
 		CHECK(strncmp(buf, line, strlen(line)) == 0);
 	}
 	CHECK_STR_HAS(buf, "\r\nHost: api.binance.com\r\n");
@@ -285,7 +287,6 @@ static void test_request(void)
 	CHECK(feed_http_request(buf, sizeof(buf), "h", 80, 0, "x", &n) == -EINVAL);
 	CHECK(feed_http_request(buf, 20, "h", 80, 0, "/x", &n) == -ENOBUFS);
 }
-
 
 int main(void)
 {
