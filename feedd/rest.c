@@ -20,6 +20,7 @@
 
 #define REST_MS INT64_C(1000000)
 
+/* Moves the queue on, again after each failure that freed the way. */
 static void rest_kick(struct feed_rest *r, int64_t now);
 
 static uint64_t rest_ud(const struct feed_rest *r, unsigned op)
@@ -91,7 +92,7 @@ static void rest_close(struct feed_rest *r)
 
 /* The connection failed with err: the request it served (or was being made
  * for) fails, unless it met a stale keep-alive and may go once more. */
-static void rest_conn_fail(struct feed_rest *r, int err, int64_t now)
+static void rest_conn_fail(struct feed_rest *r, int err)
 {
 	struct feed_rest_req *h = rest_head(r);
 	int stale = r->active && r->answered > 0 && !r->got_bytes && err == -ECONNRESET;
@@ -100,13 +101,10 @@ static void rest_conn_fail(struct feed_rest *r, int err, int64_t now)
 		h->retried = 1;
 		h = NULL;
 	}
-	if (h && (r->active || r->state != FEED_REST_READY)) {
-		rest_close(r);
+	rest_close(r);
+	if (h && (r->active || r->state != FEED_REST_READY))
 		rest_answer(r, 0, err, NULL);
-	} else {
-		rest_close(r);
-	}
-	rest_kick(r, now);
+	r->again = 1; /* rest_kick moves the queue on */
 }
 
 static void rest_flush(struct feed_rest *r)
@@ -155,7 +153,7 @@ static void rest_send_head(struct feed_rest *r, int64_t now)
 		rc = feed_tls_write(&r->tls, (const uint8_t *)req, n);
 	if (rc < 0) {
 		rest_set_err(r, "cannot send the request: %s", strerror(-rc));
-		rest_conn_fail(r, rc, now);
+		rest_conn_fail(r, rc);
 		return;
 	}
 	r->active = 1;
@@ -165,7 +163,7 @@ static void rest_send_head(struct feed_rest *r, int64_t now)
 	rest_flush(r);
 }
 
-static void rest_connect(struct feed_rest *r, int64_t now)
+static void rest_connect(struct feed_rest *r)
 {
 	struct io_uring_sqe *sqe;
 	int one = 1;
@@ -174,14 +172,14 @@ static void rest_connect(struct feed_rest *r, int64_t now)
 	if (r->fd < 0) {
 		int e = -errno;
 		rest_set_err(r, "socket: %s", strerror(-e));
-		rest_conn_fail(r, e, now);
+		rest_conn_fail(r, e);
 		return;
 	}
 	setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	sqe = feed_loop_sqe(r->loop);
 	if (!sqe) {
 		rest_set_err(r, "io_uring submission queue unavailable");
-		rest_conn_fail(r, -EBUSY, now);
+		rest_conn_fail(r, -EBUSY);
 		return;
 	}
 	io_uring_prep_connect(sqe, r->fd, (struct sockaddr *)&r->addr, r->addrlen);
@@ -194,18 +192,17 @@ static void rest_resolved(void *ud, int err, const struct sockaddr *sa, socklen_
 			  const char *reason)
 {
 	struct feed_rest *r = ud;
-	int64_t now = feed_now_ns();
 
 	if (r->state != FEED_REST_RESOLVING)
 		return;
 	if (err < 0) {
 		rest_set_err(r, "%s: %s", r->host, reason ? reason : strerror(-err));
-		rest_conn_fail(r, -EHOSTUNREACH, now);
+		rest_conn_fail(r, -EHOSTUNREACH);
 		return;
 	}
 	memcpy(&r->addr, sa, salen);
 	r->addrlen = salen;
-	rest_connect(r, now);
+	rest_connect(r);
 }
 
 /* Fails queued requests (not the one on the wire) past their deadline. */
@@ -221,8 +218,8 @@ static void rest_expire(struct feed_rest *r, int64_t now)
 	}
 }
 
-/* Moves the queue on: opens a connection or sends the head. */
-static void rest_kick(struct feed_rest *r, int64_t now)
+/* One step: opens a connection or sends the head. */
+static void rest_kick_once(struct feed_rest *r, int64_t now)
 {
 	int rc;
 
@@ -245,8 +242,16 @@ static void rest_kick(struct feed_rest *r, int64_t now)
 	rc = feed_resolve_start(&r->res, r->host, r->cfg.port); /* may answer now */
 	if (rc < 0 && r->state == FEED_REST_RESOLVING) {
 		rest_set_err(r, "%s: %s", r->host, strerror(-rc));
-		rest_conn_fail(r, rc, now);
+		rest_conn_fail(r, rc);
 	}
+}
+
+static void rest_kick(struct feed_rest *r, int64_t now)
+{
+	do {
+		r->again = 0;
+		rest_kick_once(r, now);
+	} while (r->again && !r->stopping && !r->in_cb);
 }
 
 int feed_rest_init(struct feed_rest *r, struct feed_loop *loop, unsigned index,
@@ -308,7 +313,7 @@ static void rest_on_connect(struct feed_rest *r, int res, int64_t now)
 
 	if (res < 0) {
 		rest_set_err(r, "connect %s:%u: %s", r->host, r->cfg.port, strerror(-res));
-		rest_conn_fail(r, res, now);
+		rest_conn_fail(r, res);
 		return;
 	}
 	rc = feed_tls_init(&r->tls, r->cfg.ssl_ctx, r->host, r->cfg.verify, r->cfg.tls);
@@ -321,7 +326,7 @@ static void rest_on_connect(struct feed_rest *r, int res, int64_t now)
 	}
 	if (rc < 0) {
 		rest_set_err(r, "TLS: %s", r->tls.err);
-		rest_conn_fail(r, rc == -ENOMEM ? -ENOMEM : -EPROTO, now);
+		rest_conn_fail(r, rc == -ENOMEM ? -ENOMEM : -EPROTO);
 		return;
 	}
 	rest_recv(r);
@@ -353,14 +358,14 @@ static int rest_plain(struct feed_rest *r, const uint8_t *p, size_t n, int64_t n
 
 	if (!r->active) {
 		rest_set_err(r, "%zu bytes from the server with no request on the wire", n);
-		rest_conn_fail(r, -EBADMSG, now);
+		rest_conn_fail(r, -EBADMSG);
 		return -1;
 	}
 	r->got_bytes = 1;
 	rc = feed_http_input(&r->http, p, n, &used);
 	if (rc < 0) {
 		rest_set_err(r, "HTTP: %s", r->http.err);
-		rest_conn_fail(r, rc, now);
+		rest_conn_fail(r, rc);
 		return -1;
 	}
 	if (rc == 1) {
@@ -384,7 +389,7 @@ static int rest_tls_input(struct feed_rest *r, int64_t now)
 				return 0;
 			if (rc < 0) {
 				rest_set_err(r, "TLS: %s", r->tls.err);
-				rest_conn_fail(r, -EPROTO, now);
+				rest_conn_fail(r, -EPROTO);
 				return -1;
 			}
 			r->state = FEED_REST_READY;
@@ -399,7 +404,7 @@ static int rest_tls_input(struct feed_rest *r, int64_t now)
 			if (rc == -ECONNRESET)
 				return 1; /* close_notify: as EOF */
 			rest_set_err(r, "TLS: %s", r->tls.err);
-			rest_conn_fail(r, -EPROTO, now);
+			rest_conn_fail(r, -EPROTO);
 			return -1;
 		}
 		if (rest_plain(r, r->plain, got, now) < 0)
@@ -424,7 +429,7 @@ static void rest_on_eof(struct feed_rest *r, int64_t now)
 	}
 	rest_set_err(r, "connection closed by the server %s",
 		     r->got_bytes ? "in the middle of the response" : "before answering");
-	rest_conn_fail(r, -ECONNRESET, now);
+	rest_conn_fail(r, -ECONNRESET);
 }
 
 static void rest_on_recv(struct feed_rest *r, int res, int64_t now)
@@ -434,7 +439,7 @@ static void rest_on_recv(struct feed_rest *r, int res, int64_t now)
 
 	if (res < 0) {
 		rest_set_err(r, "recv: %s", strerror(-res));
-		rest_conn_fail(r, res, now);
+		rest_conn_fail(r, res);
 		return;
 	}
 	if (res == 0) {
@@ -449,7 +454,7 @@ static void rest_on_recv(struct feed_rest *r, int res, int64_t now)
 		rc = rest_tls_input(r, now);
 		if (r->gen == gen && feed_tls_push_end(&r->tls) < 0) {
 			rest_set_err(r, "out of memory");
-			rest_conn_fail(r, -ENOMEM, now);
+			rest_conn_fail(r, -ENOMEM);
 			return;
 		}
 	}
@@ -463,11 +468,11 @@ static void rest_on_recv(struct feed_rest *r, int res, int64_t now)
 	rest_recv(r);
 }
 
-static void rest_on_send(struct feed_rest *r, int res, int64_t now)
+static void rest_on_send(struct feed_rest *r, int res)
 {
 	if (res < 0) {
 		rest_set_err(r, "send: %s", strerror(-res));
-		rest_conn_fail(r, res, now);
+		rest_conn_fail(r, res);
 		return;
 	}
 	r->out_off += (size_t)res;
@@ -492,7 +497,7 @@ void feed_rest_on_cqe(struct feed_rest *r, uint64_t ud, int res, int64_t now)
 	case FEED_OP_REST_SEND:
 		r->send_inflight = 0;
 		if (current)
-			rest_on_send(r, res, now);
+			rest_on_send(r, res);
 		break;
 	case FEED_OP_DNS_POLL:
 		feed_resolve_on_poll(&r->res, ud, res);
@@ -500,8 +505,8 @@ void feed_rest_on_cqe(struct feed_rest *r, uint64_t ud, int res, int64_t now)
 	default:
 		return;
 	}
-	if (!current)
-		rest_kick(r, now); /* an old connection drained: the next may start */
+	/* After a failure, or an old connection that drained: the next may start. */
+	rest_kick(r, now);
 }
 
 int64_t feed_rest_deadline(struct feed_rest *r, int64_t now)
@@ -531,9 +536,7 @@ void feed_rest_on_timer(struct feed_rest *r, int64_t now)
 	    ((r->dl_req && r->dl_req <= now) || h->deadline <= now)) {
 		rest_set_err(r, "no answer within %lld ms (%s)", (long long)r->cfg.timeout_ms,
 			     r->active ? "request sent" : "connecting");
-		h->retried = 1;
-		rest_conn_fail(r, -ETIMEDOUT, now);
-		return;
+		rest_conn_fail(r, -ETIMEDOUT);
 	}
 	rest_kick(r, now);
 }

@@ -100,6 +100,7 @@ struct feed_rest {
 	int connect_inflight, recv_inflight, send_inflight;
 	int stopping;
 	int in_cb;	/* a callback is running: gets only queue */
+	int again;	/* a failure freed the way: rest_kick goes round once more */
 	size_t out_off; /* bytes of out already sent */
 	struct feed_resolve res;
 	struct sockaddr_storage addr;

@@ -95,7 +95,7 @@ static int http_line(struct feed_http *h, const uint8_t *p, size_t n, size_t *i)
 		uint8_t c = p[(*i)++];
 
 		if (++h->hdr_bytes > FEED_HTTP_HDRS_MAX)
-			return http_fail(h, -EMSGSIZE, "headers over %d bytes", FEED_HTTP_HDRS_MAX);
+			return http_fail(h, -EMSGSIZE, "headers over %u bytes", FEED_HTTP_HDRS_MAX);
 		if (c == '\n') {
 			if (h->line_cr)
 				h->line_len--;
@@ -262,7 +262,7 @@ static int http_inflate(struct feed_http *h, const uint8_t *p, size_t n)
 
 	if (h->z_end)
 		return n ? http_fail(h, -EBADMSG, "data after the end of the gzip stream") : 0;
-	h->z.next_in = (Bytef *)(uintptr_t)p;
+	h->z.next_in = p;
 	h->z.avail_in = (uInt)n;
 	while (h->z.avail_in > 0) {
 		if (h->resp.body_len == h->body_max)

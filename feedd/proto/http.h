@@ -28,11 +28,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifndef ZLIB_CONST
+#define ZLIB_CONST /* next_in is const: the parser never writes its input */
+#endif
 #include <zlib.h>
 
-#define FEED_HTTP_LINE_MAX   8192	 /* one status/header/chunk-size line */
-#define FEED_HTTP_HDRS_MAX   (64 * 1024) /* all header (or trailer) lines of a response */
-#define FEED_HTTP_WEIGHT_MAX 64		 /* length of the weight header's name */
+#define FEED_HTTP_LINE_MAX   8192   /* one status/header/chunk-size line */
+#define FEED_HTTP_HDRS_MAX   65536u /* all header (or trailer) lines of a response */
+#define FEED_HTTP_WEIGHT_MAX 64	    /* length of the weight header's name */
 
 /* One response, valid from feed_http_input's 1 until the next input. */
 struct feed_http_resp {

@@ -105,6 +105,25 @@ static int run(struct feed_loop *l, struct feed_rest *r, int want, int64_t until
 	return 0;
 }
 
+static int parse_opts(int argc, char **argv, struct feed_rest_cfg *cfg, const char **ca)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "kt:m:c:")) != -1) {
+		if (opt == 'k')
+			cfg->tls = 0;
+		else if (opt == 't')
+			cfg->timeout_ms = strtoll(optarg, NULL, 10);
+		else if (opt == 'm')
+			cfg->body_max = (size_t)strtoull(optarg, NULL, 10);
+		else if (opt == 'c')
+			*ca = optarg;
+		else
+			return -EINVAL;
+	}
+	return argc - optind < 3 ? -EINVAL : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct feed_rest_cfg cfg = {.tls = 1,
@@ -120,25 +139,13 @@ int main(int argc, char **argv)
 	SSL_CTX *ctx = NULL;
 	char err[256];
 	struct get *gets;
-	int opt, fds0, rc, n;
+	int fds0, rc, n;
 
-	while ((opt = getopt(argc, argv, "kt:m:c:")) != -1) {
-		if (opt == 'k')
-			cfg.tls = 0;
-		else if (opt == 't')
-			cfg.timeout_ms = atoll(optarg);
-		else if (opt == 'm')
-			cfg.body_max = (size_t)atoll(optarg);
-		else if (opt == 'c')
-			ca = optarg;
-		else
-			return 2;
-	}
-	if (argc - optind < 3)
+	if (parse_opts(argc, argv, &cfg, &ca) < 0)
 		return 2;
 	fds0 = count_fds();
 	cfg.host = argv[optind];
-	cfg.port = (uint16_t)atoi(argv[optind + 1]);
+	cfg.port = (uint16_t)strtoul(argv[optind + 1], NULL, 10);
 	if (cfg.tls && feed_tls_ctx_new(&ctx, ca, 1, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tls ctx: %s\n", err);
 		return 1;

@@ -93,7 +93,7 @@ static size_t gz(const char *in, uint8_t *out, size_t cap)
 
 	memset(&z, 0, sizeof(z));
 	deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-	z.next_in = (Bytef *)(uintptr_t)in;
+	z.next_in = (const Bytef *)in;
 	z.avail_in = (uInt)strlen(in);
 	z.next_out = out;
 	z.avail_out = (uInt)cap;
@@ -215,7 +215,10 @@ static void test_oversize(void)
 	CHECK(g.err == -EMSGSIZE);
 	/* headers that never end */
 	memset(big, 'a', sizeof(big));
-	memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 20);
+	{
+		static const char start[] = "HTTP/1.1 200 OK\r\nX: ";
+		memcpy(big, start, sizeof(start) - 1);
+	}
 	run(&h, (const uint8_t *)big, sizeof(big), 1000, &g);
 	CHECK(g.err == -EMSGSIZE);
 	feed_http_free(&h);
