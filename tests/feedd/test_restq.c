@@ -75,7 +75,7 @@ static void test_mass_reconnect(void)
 	/* 50 x 250 = 12,500 weight needs three windows: more than two minutes */
 	CHECK(issued_at[49] - issued_at[0] >= 120 * SEC);
 	st = feed_restq_venue_stats(&q, (uint32_t)v, now);
-	CHECK(st && st->weight_total == 50u * 250u && st->requests == 50);
+	CHECK(st && st->weight_total == UINT64_C(12500) && st->requests == 50);
 	CHECK(st->weight_window <= 6000);
 	feed_restq_free(&q);
 }
