@@ -11,6 +11,7 @@ Keep-alive; each connection is numbered. Paths:
   /stall      reads the request, never answers
   /cut        Content-Length 1000, sends 10 bytes, closes
   /close      200 with Connection: close
+  /quietclose 200 keep-alive, then the connection closes anyway
   /conns      200, body: how many connections were accepted so far
 """
 import gzip
@@ -58,6 +59,10 @@ def handle_one(s, path):
         return False
     elif path == "/close":
         respond(s, 200, "OK", [("Content-Length", 2), ("Connection", "close")], b"ok")
+        return False
+    elif path == "/quietclose":
+        respond(s, 200, "OK", [("Content-Length", 2)], b"ok")
+        time.sleep(0.2)
         return False
     elif path == "/conns":
         with LOCK:

@@ -12,6 +12,7 @@ connection after Connection: close, the host name checked (127.0.0.1 is not
 in the certificate: refused), no descriptor left after shutdown.
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,8 +37,8 @@ def make_cert(d):
     return crt, key
 
 
-def get(exe, ca, host, port, paths, timeout_ms=5000):
-    p = subprocess.run([exe, "-t", str(timeout_ms), "-c", ca, host, str(port)] + paths,
+def get(exe, ca, host, port, paths, timeout_ms=5000, wrap=()):
+    p = subprocess.run(list(wrap) + [exe, "-t", str(timeout_ms), "-c", ca, host, str(port)] + paths,
                        capture_output=True, text=True, timeout=120)
     print(p.stdout, end="")
     if p.stderr:
@@ -98,6 +99,21 @@ def run_cases(exe, crt, port):
     # the host name is checked: the certificate is for localhost only
     out = get(exe, crt, "127.0.0.1", port, ["/json"])
     check(out[0].startswith("/json err=-71 ") and "TLS" in out[0], "mismatch: " + out[0])
+
+    # a keep-alive connection the server drops after answering: the next
+    # request goes on a new one (sent again if it met the closing connection)
+    out = get(exe, crt, "localhost", port, ["/quietclose", "/json"])
+    check(out[0].startswith("/quietclose status=200"), out[0])
+    check(out[1].startswith("/json status=200"), "after a quiet close: " + out[1])
+    check(out[2].startswith("connects=2 ") and " errors=0 " in out[2], out[2])
+
+    # the whole life cycle under memcheck: no error, no leak
+    if shutil.which("valgrind"):
+        out = get(exe, crt, "localhost", port, ["/json", "/gzip", "/cut", "/stall", "/json"],
+                  timeout_ms=3000, wrap=("valgrind", "-q", "--leak-check=full",
+                                         "--errors-for-leak-kinds=definite",
+                                         "--error-exitcode=9"))
+        check(len(out) == 7 and out[4].startswith("/json status=200"), "valgrind run")
 
     # nothing listens there: refused
     out = get(exe, crt, "localhost", 1, ["/json"])
