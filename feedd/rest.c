@@ -96,13 +96,17 @@ static void rest_conn_fail(struct feed_rest *r, int err)
 {
 	struct feed_rest_req *h = rest_head(r);
 	int stale = r->active && r->answered > 0 && !r->got_bytes && err == -ECONNRESET;
+	int owned;
 
 	if (h && stale && !h->retried) {
 		h->retried = 1;
 		h = NULL;
 	}
+	/* The head is this connection's if it was sent or the connection was
+	 * being made for it; a request merely queued behind an idle one is not. */
+	owned = h && (r->active || r->state != FEED_REST_READY);
 	rest_close(r);
-	if (h && (r->active || r->state != FEED_REST_READY))
+	if (owned)
 		rest_answer(r, 0, err, NULL);
 	r->again = 1; /* rest_kick moves the queue on */
 }
