@@ -348,13 +348,13 @@ static int daemon_count_slots(struct feed_daemon *d)
 		}
 		total += (size_t)n;
 	}
-	if (total >= FEED_UD_LOOP || cfg->nsessions > (FEED_UD_LOOP >> 4)) {
+	if (total >= FEED_UD_REST_BASE || cfg->nsessions > (FEED_UD_LOOP >> 4)) {
 		feed_log(FEED_LOG_ERROR, LOG_EV("too_many_connections"),
-			 LOG_U("connections", total), LOG_U("max", FEED_UD_LOOP - 1));
+			 LOG_U("connections", total), LOG_U("max", FEED_UD_REST_BASE - 1));
 		return -E2BIG;
 	}
 	d->nslots = (unsigned)total;
-	d->slot_cap = FEED_UD_LOOP;
+	d->slot_cap = FEED_UD_REST_BASE; /* above: REST clients */
 	d->slots = malloc(d->slot_cap * sizeof(*d->slots));
 	d->cap = feed_config_max_sessions(cfg);
 	d->sess_st = calloc(d->cap, sizeof(*d->sess_st));
@@ -423,6 +423,8 @@ static void feed_daemon_stop(struct feed_daemon *d, int sig, int64_t now)
 		 LOG_I("timeout_ms", d->cfg->shutdown_timeout_ms));
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_stop(&d->sess[i], now, d->stop_deadline);
+	for (unsigned i = 0; i < d->nrest; i++)
+		feed_rest_shutdown(d->rest[i]);
 }
 
 static void feed_daemon_force(struct feed_daemon *d, int64_t now)
@@ -463,6 +465,53 @@ static int feed_daemon_all_done(const struct feed_daemon *d)
 	return 1;
 }
 
+/* ---- REST clients ---------------------------------------------------------- */
+
+int feed_daemon_rest_add(struct feed_daemon *d, const struct feed_rest_cfg *cfg,
+			 struct feed_rest **out)
+{
+	struct feed_rest *r;
+	int rc;
+
+	if (d->nrest == FEED_DAEMON_REST_MAX)
+		return -ENOSPC;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	rc = feed_rest_init(r, &d->loop, FEED_UD_REST_BASE + d->nrest, cfg);
+	if (rc < 0) {
+		feed_rest_free(r);
+		free(r);
+		return rc;
+	}
+	d->rest[d->nrest++] = r;
+	*out = r;
+	return 0;
+}
+
+static void daemon_rest_cqe(struct feed_daemon *d, uint64_t ud, int res, int64_t now)
+{
+	unsigned i = feed_ud_index(ud) - FEED_UD_REST_BASE;
+
+	if (feed_ud_index(ud) >= FEED_UD_REST_BASE && i < d->nrest)
+		feed_rest_on_cqe(d->rest[i], ud, res, now);
+}
+
+/* Runs what is due; lowers *next to the earliest REST deadline. */
+static void daemon_rest_timers(struct feed_daemon *d, int64_t now, int64_t *next)
+{
+	for (unsigned i = 0; i < d->nrest; i++) {
+		int64_t t = feed_rest_deadline(d->rest[i], now);
+
+		if (t && t <= now) {
+			feed_rest_on_timer(d->rest[i], now);
+			t = feed_rest_deadline(d->rest[i], now);
+		}
+		if (t && t < *next)
+			*next = t;
+	}
+}
+
 /* Drains the completion queue; returns 1 if the loop must end now. */
 static int feed_daemon_reap(struct feed_daemon *d)
 {
@@ -485,10 +534,20 @@ static int feed_daemon_reap(struct feed_daemon *d)
 		case FEED_OP_TIMER:
 			feed_loop_on_timer(&d->loop, ud);
 			break;
+		case FEED_OP_REST_CONNECT:
+		case FEED_OP_REST_RECV:
+		case FEED_OP_REST_SEND:
+			daemon_rest_cqe(d, ud, res, now);
+			break;
+		case FEED_OP_DNS_POLL:
+			if (idx >= FEED_UD_REST_BASE) {
+				daemon_rest_cqe(d, ud, res, now);
+				break;
+			}
+			/* fall through */
 		case FEED_OP_CONNECT:
 		case FEED_OP_RECV:
 		case FEED_OP_SEND:
-		case FEED_OP_DNS_POLL:
 			if (idx < d->slot_cap && (d->slots[idx] >> 12) < d->nsess)
 				feed_session_on_cqe(&d->sess[d->slots[idx] >> 12],
 						    d->slots[idx] & 0xfffu, ud, res, now);
@@ -544,6 +603,7 @@ int feed_daemon_run(struct feed_daemon *d)
 		if (d->stopping && feed_daemon_all_done(d))
 			break;
 		next = feed_watchdog_deadline(&d->wd);
+		daemon_rest_timers(d, now, &next);
 		for (unsigned i = 0; i < d->nsess; i++) {
 			int64_t t = feed_session_deadline(&d->sess[i], now);
 
@@ -622,6 +682,11 @@ void feed_daemon_free(struct feed_daemon *d)
 	}
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_free(&d->sess[i]);
+	for (unsigned i = 0; i < d->nrest; i++) {
+		feed_rest_free(d->rest[i]);
+		free(d->rest[i]);
+	}
+	d->nrest = 0;
 	feed_venue_decoder_free(&d->scratch.dec); /* after every context using it */
 	free(d->sess);
 	d->sess = NULL;

@@ -18,10 +18,13 @@
 #include "mdbus.h"
 #include "notify.h"
 #include "rate.h"
+#include "rest.h"
 #include "session.h"
 #include "sink.h"
 #include "tlsctx.h"
 #include "watchdog.h"
+
+#define FEED_DAEMON_REST_MAX 64u /* REST clients (< FEED_UD_LOOP - FEED_UD_REST_BASE) */
 
 /* What an entry of the session array holds. */
 enum feed_daemon_slot {
@@ -55,6 +58,9 @@ struct feed_daemon {
 	uint64_t rng; /* backoff jitter */
 	/* Every connection's within-a-call buffers (session.h): one set. */
 	struct feed_session_scratch scratch;
+	/* REST clients (rest.h): user_data index FEED_UD_REST_BASE + i. */
+	struct feed_rest *rest[FEED_DAEMON_REST_MAX];
+	unsigned nrest;
 
 	int stopping;	       /* a signal asked us to stop */
 	int exit_code;	       /* 0 SIGTERM, 130 SIGINT */
@@ -75,6 +81,12 @@ struct feed_daemon {
  * the only line a failed start prints (the process exits 1). d is
  * freed with feed_daemon_free in both cases. */
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg);
+
+/* A REST client on the daemon's ring, owned by the daemon (shut down at
+ * stop, freed after the ring). Returns 0 with *out, -ENOSPC, or
+ * feed_rest_init's error. */
+int feed_daemon_rest_add(struct feed_daemon *d, const struct feed_rest_cfg *cfg,
+			 struct feed_rest **out);
 
 /* Reload: session cfg (which must outlive the daemon, or its removal)
  * takes a free entry, its instruments are registered and it starts at

@@ -40,19 +40,25 @@
 
 enum feed_op {
 	FEED_OP_NONE = 0,
-	FEED_OP_SIGNAL,	     /* read on the signalfd */
-	FEED_OP_TIMER,	     /* the loop timer fired (or was removed) */
-	FEED_OP_TIMER_DEL,   /* completion of a timeout remove: ignored */
-	FEED_OP_CONNECT,     /* session socket connect */
-	FEED_OP_RECV,	     /* session socket recv into its fixed buffer */
-	FEED_OP_SEND,	     /* session socket send (one in flight) */
-	FEED_OP_CANCEL,	     /* completion of a cancel request: ignored */
-	FEED_OP_DNS_POLL,    /* c-ares socket readiness */
-	FEED_OP_DNS_POLL_DEL /* completion of a poll remove: ignored */
+	FEED_OP_SIGNAL,	      /* read on the signalfd */
+	FEED_OP_TIMER,	      /* the loop timer fired (or was removed) */
+	FEED_OP_TIMER_DEL,    /* completion of a timeout remove: ignored */
+	FEED_OP_CONNECT,      /* session socket connect */
+	FEED_OP_RECV,	      /* session socket recv into its fixed buffer */
+	FEED_OP_SEND,	      /* session socket send (one in flight) */
+	FEED_OP_CANCEL,	      /* completion of a cancel request: ignored */
+	FEED_OP_DNS_POLL,     /* c-ares socket readiness */
+	FEED_OP_DNS_POLL_DEL, /* completion of a poll remove: ignored */
+	FEED_OP_REST_CONNECT, /* REST client socket connect (rest.h) */
+	FEED_OP_REST_RECV,    /* REST client recv */
+	FEED_OP_REST_SEND     /* REST client send (one in flight) */
 };
 
-#define FEED_UD_LOOP	 0xffffu
-#define FEED_UD_GEN_MASK ((UINT64_C(1) << 40) - 1)
+#define FEED_UD_LOOP 0xffffu
+/* Indexes [FEED_UD_REST_BASE, FEED_UD_LOOP) are REST clients (rest.h): their
+ * ops and their resolver's polls; sessions' connection slots stay below. */
+#define FEED_UD_REST_BASE 0xff00u
+#define FEED_UD_GEN_MASK  ((UINT64_C(1) << 40) - 1)
 
 static inline uint64_t feed_ud_make(unsigned op, unsigned index, uint64_t gen)
 {

@@ -30,6 +30,8 @@ LAYERS = [
     ("backoff", ["backoff.h", "backoff.c"]),
     ("rate", ["rate.h", "rate.c"]),
     ("loop", ["loop.h", "loop.c"]),
+    # REST snapshot queue and weight limiter: no I/O.
+    ("restq", ["restq.h", "restq.c"]),
     ("resolve", ["resolve.h", "resolve.c"]),
     # The config: syntax and types only (key table, URL grammar); what a
     # venue accepts is checked by the venue layer above it (venues/check.c).
@@ -38,6 +40,8 @@ LAYERS = [
     # Local order books and their sync (no I/O): driven by venue events.
     ("book", ["book/*"]),
     ("tlsctx", ["tlsctx.h", "tlsctx.c"]),
+    # REST client: the ring, the resolver, proto's TLS and HTTP.
+    ("rest", ["rest.h", "rest.c"]),
     ("sink", ["sink.h", "sink.c", "lat.h"]),
     ("session", ["session.h", "session_int.h", "session.c", "session_live.c", "session_init.c"]),
     ("watchdog", ["watchdog.h", "watchdog.c"]),
