@@ -67,13 +67,19 @@ static int bnf_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 	return feed_binance_on_message(v, p, n, binary, recv_ns, out, 1);
 }
 
+static int bnf_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+			     size_t *n)
+{
+	return feed_binance_rest_path(v, sym, "/fapi/v1/depth", buf, len, n);
+}
+
 const struct feed_venue_ops feed_venue_binance_futures = {
 	.name = "binance-futures",
 	/* Every channel is routed: the URL names the host (a simulator's,
 	 * a proxy's), the paths come from channel_path. */
 	.default_url = "wss://fstream.binance.com",
-	.channel_path = {"/market/ws", "/public/ws", NULL},
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channel_path = {"/market/ws", "/public/ws", "/public/ws"},
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_PERP,
 	.limits =
 		{
@@ -86,6 +92,15 @@ const struct feed_venue_ops feed_venue_binance_futures = {
 			.req_interval_ms = 200,
 		},
 	.qty_unit = MDBUS_QTY_BASE,
+	.book =
+		{
+			.sync = FEED_SYNC_REST_PU,
+			.max_levels = FEED_BINANCE_REST_LIMIT,
+			/* limit 1000: weight 20 (of 2,400 a minute) */
+			.rest_weight = 20,
+			.rest_snapshot = bnf_rest_snapshot,
+			.rest_parse = feed_binance_rest_parse,
+		},
 	.native_symbol = bnf_native_symbol,
 	.subscribe = bnf_subscribe,
 	.on_message = bnf_on_message,
