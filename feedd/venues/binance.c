@@ -14,6 +14,18 @@
  *   bookTicker: {"u":400900217,"s":"BNBUSDT","b":"25.35","B":"31.21",
  *                "a":"25.36","A":"40.66"}  (no timestamp on spot: exch_ts 0)
  *   combined:   {"stream":"btcusdt@trade","data":{...}} (the /stream URL)
+ *   depth (l2): <symbol>@depth@100ms
+ *               {"e":"depthUpdate","E":..,"s":"BNBBTC","U":157,"u":160,
+ *                "b":[["0.0024","10"]],"a":[["0.0026","100"]]}
+ *               one FEED_MSG_BOOK DELTA [U, u] (futures add "T" and "pu");
+ *               REST snapshot GET /api/v3/depth?symbol=BTCUSDT&limit=1000
+ *               (weight 50) -> {"lastUpdateId":..,"bids":[..],"asks":[..]};
+ *               sync FEED_SYNC_REST_UU, no checksum.
+ *               Depth checked 2026-12-07 against
+ *               https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
+ *               (Diff. Depth Stream, How to manage a local order book
+ *               correctly) and .../binance-spot-api-docs/rest-api/market-data-endpoints
+ *               (Order book); see docs/venues/binance.md section 9.
  *
  * serverShutdown:  {"e":"serverShutdown","E":..}, combined or inside
  *                {"event":{..}}: reconnect at once (RECONNECT).
@@ -433,7 +445,8 @@ int feed_binance_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_
 
 	memset(&o, 0, sizeof(o));
 	if (sym >= v->nsyms || feed_json_scan((const char *)body, n, rk, 4, f) < 0) {
-		snprintf(v->reason, sizeof(v->reason), "depth snapshot: invalid JSON (%zu bytes)", n);
+		snprintf(v->reason, sizeof(v->reason), "depth snapshot: invalid JSON (%zu bytes)",
+			 n);
 		return -EBADMSG;
 	}
 	if (binance_id(v, &o, sym, &f[0], "lastUpdateId", &id) < 0 ||

@@ -18,6 +18,15 @@
  *   bookTicker: {"e":"bookTicker","u":400900217,"E":1568014460893,
  *                "T":1568014460891,"s":"BNBUSDT","b":"25.35","B":"31.21",
  *                "a":"25.36","A":"40.66"}  exch_ts = T (transaction time).
+ *   depth (l2): <symbol>@depth@100ms on /public (with bookTicker):
+ *               {"e":"depthUpdate","E":..,"T":..,"s":"BTCUSDT","U":157,"u":160,
+ *                "pu":149,"b":[..],"a":[..]}: DELTA [U, u], prev_id = pu,
+ *               exch_ts = T; REST GET /fapi/v1/depth?symbol=BTCUSDT&limit=1000
+ *               (weight 20); sync FEED_SYNC_REST_PU, no checksum.
+ *               Depth checked 2026-12-07 against
+ *               https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly
+ *               (and the Diff-Book-Depth-Streams, rest-api/Order-Book and
+ *               Important-WebSocket-Change-Notice pages, docs/venues/binance-futures.md).
  * Symbols: BTC-USDT-PERP <-> BTCUSDT (perpetuals only: the same name is
  * also the spot pair, and delivery contracts are named otherwise).
  * Keepalive: the server pings every 3 minutes and disconnects after 10

@@ -37,6 +37,18 @@
  *     {..,"result":{"t":1606293275123,"u":48733182,"s":"BTC_USDT","b":"19177.79",
  *      "B":"0.0003341504","a":"19179.38","A":"0.09"}}
  *
+ *   spot.order_book_update (l2, spot only; payload [pair, "20ms"|"100ms"],
+ *   one pair per request):
+ *     {..,"result":{"t":1606294781123,"full":true,"l":"100","s":"BTC_USDT",
+ *      "U":48776301,"u":48776306,"b":[["19137.74","0.0001"]],"a":[..]}}
+ *     a DELTA [U, u], or with "full":true a SNAPSHOT replacing the book (id u).
+ *     REST GET /api/v4/spot/order_book?currency_pair=BTC_USDT&limit=100&with_id=true
+ *     -> {"id":..,"current":..,"update":..,"asks":[..],"bids":[..]}; sync
+ *     FEED_SYNC_REST_UU (first applied U <= id + 1 <= u), no checksum.
+ *     Depth checked 2026-12-07 against
+ *     https://www.gate.com/docs/developers/apiv4/ws/en/#changed-order-book-levels
+ *     (see docs/venues/gateio.md "Depth (l2)").
+ *
  * Decisions where the documents leave room:
  * - the spot trade example repeats "id_market": like the usual JSON
  *   parsers (and jsonscan.h), the last one wins. id_market ("continuous
@@ -64,7 +76,7 @@
 #include "symbol.h"
 #include "venue.h"
 
-#define GT_SUB_TAIL 4 /* room for "]}" */
+#define GT_SUB_TAIL   4	   /* room for "]}" */
 #define GT_REST_LIMIT 100u /* snapshot levels a side: the 100ms stream's depth */
 
 /* ---- symbols ----------------------------------------------------------------- */
@@ -381,8 +393,8 @@ static void gateio_bbo(struct feed_venue_ctx *v, const struct feed_json_val *r, 
 enum { D_T, D_FULL, D_S, D_UU, D_U, D_B, D_A, D__COUNT };
 
 static const struct feed_json_key gateio_depth_keys[D__COUNT] = {
-	[D_T] = FEED_JSON_KEY("t"),   [D_FULL] = FEED_JSON_KEY("full"), [D_S] = FEED_JSON_KEY("s"),
-	[D_UU] = FEED_JSON_KEY("U"),  [D_U] = FEED_JSON_KEY("u"),	[D_B] = FEED_JSON_KEY("b"),
+	[D_T] = FEED_JSON_KEY("t"),  [D_FULL] = FEED_JSON_KEY("full"), [D_S] = FEED_JSON_KEY("s"),
+	[D_UU] = FEED_JSON_KEY("U"), [D_U] = FEED_JSON_KEY("u"),       [D_B] = FEED_JSON_KEY("b"),
 	[D_A] = FEED_JSON_KEY("a"),
 };
 

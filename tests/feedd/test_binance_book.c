@@ -97,8 +97,10 @@ static void test_bad(struct feed_venue_ctx *v, int futures)
 {
 	static const char *const bad[] = {
 		/* U missing, u a string, U > u */
-		"{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\",\"u\":2,\"pu\":1,\"b\":[],\"a\":[]}",
-		"{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":\"2\",\"pu\":0,"
+		"{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\",\"u\":2,\"pu\":1,\"b\":[]"
+		",\"a\":[]}",
+		"{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":\"2\","
+		"\"pu\":0,"
 		"\"b\":[],\"a\":[]}",
 		"{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\",\"U\":3,\"u\":2,\"pu\":0,"
 		"\"b\":[],\"a\":[]}",
@@ -120,7 +122,8 @@ static void test_bad(struct feed_venue_ctx *v, int futures)
 		/* unknown symbol; truncated */
 		"{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"XYZUSDT\",\"U\":1,\"u\":2,\"pu\":0,"
 		"\"b\":[],\"a\":[]}",
-		"{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1\",",
+		"{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[["
+		"\"1\",",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -147,8 +150,9 @@ static void test_too_many(struct feed_venue_ctx *v)
 	CHECK(m != NULL);
 	if (!m)
 		return;
-	o = (size_t)snprintf(m, cap, "{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\","
-				     "\"U\":1,\"u\":2,\"pu\":0,\"b\":[");
+	o = (size_t)snprintf(m, cap,
+			     "{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\","
+			     "\"U\":1,\"u\":2,\"pu\":0,\"b\":[");
 	for (uint32_t i = 0; i <= v->lv_cap; i++)
 		o += (size_t)snprintf(m + o, cap - o, "%s[\"%u\",\"1\"]", i ? "," : "", i + 1);
 	snprintf(m + o, cap - o, "],\"a\":[]}");
@@ -184,11 +188,13 @@ static void test_rest(struct feed_venue_ctx *v, const char *path, const char *bo
 					     &ev),
 		     -EBADMSG);
 	CHECK(v->reason[0] != '\0');
-	CHECK_EQ_INT(v->ops->book.rest_parse(v, 0, (const uint8_t *)"{\"lastUpdateId\":1,", 18,
-					     &ev),
-		     -EBADMSG);
+	CHECK_EQ_INT(
+		v->ops->book.rest_parse(v, 0, (const uint8_t *)"{\"lastUpdateId\":1,", 18, &ev),
+		-EBADMSG);
 	CHECK_EQ_INT(v->ops->book.rest_parse(
-			     v, 0, (const uint8_t *)"{\"lastUpdateId\":1,\"bids\":[[\"a\",\"1\"]],\"asks\":[]}",
+			     v, 0,
+			     (const uint8_t
+				      *)"{\"lastUpdateId\":1,\"bids\":[[\"a\",\"1\"]],\"asks\":[]}",
 			     44, &ev),
 		     -EBADMSG);
 }

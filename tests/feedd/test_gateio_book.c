@@ -73,11 +73,12 @@ static void next_sub(struct feed_venue_ctx *v, const char *want)
 /* The docs' notification example: full true, so a SNAPSHOT at u. */
 static void test_events(struct feed_venue_ctx *v)
 {
-	msg(v, "{\"time\":1606294781,\"time_ms\":1606294781236,\"channel\":\"spot.order_book_update\","
-	       "\"event\":\"update\",\"result\":{\"t\":1606294781123,\"full\":true,\"l\":\"100\","
-	       "\"e\":\"depthUpdate\",\"E\":1606294781,\"s\":\"BTC_USDT\",\"U\":48776301,"
-	       "\"u\":48776306,\"b\":[[\"19137.74\",\"0.0001\"],[\"19088.37\",\"0\"]],"
-	       "\"a\":[[\"19137.75\",\"0.6135\"]]}}");
+	msg(v,
+	    "{\"time\":1606294781,\"time_ms\":1606294781236,\"channel\":\"spot.order_book_update\","
+	    "\"event\":\"update\",\"result\":{\"t\":1606294781123,\"full\":true,\"l\":\"100\","
+	    "\"e\":\"depthUpdate\",\"E\":1606294781,\"s\":\"BTC_USDT\",\"U\":48776301,"
+	    "\"u\":48776306,\"b\":[[\"19137.74\",\"0.0001\"],[\"19088.37\",\"0\"]],"
+	    "\"a\":[[\"19137.75\",\"0.6135\"]]}}");
 	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
 	if (out.cls != FEED_MSG_BOOK)
 		return;
@@ -94,10 +95,11 @@ static void test_events(struct feed_venue_ctx *v)
 	check_lvl(&out.book->bids[1], 1908837000000LL, 0, 2, 0);
 	check_lvl(&out.book->asks[0], 1913775000000LL, 6135000000LL, 2, 4);
 	/* the same without full (incremental: the field is absent) */
-	msg(v, "{\"time\":1606294782,\"channel\":\"spot.order_book_update\",\"event\":\"update\","
-	       "\"result\":{\"t\":1606294782000,\"l\":\"100\",\"e\":\"depthUpdate\",\"E\":1606294782,"
-	       "\"s\":\"ETH_USDT\",\"U\":48776307,\"u\":48776310,\"b\":[],"
-	       "\"a\":[[\"2000.5\",\"1.25\"]]}}");
+	msg(v,
+	    "{\"time\":1606294782,\"channel\":\"spot.order_book_update\",\"event\":\"update\","
+	    "\"result\":{\"t\":1606294782000,\"l\":\"100\",\"e\":\"depthUpdate\",\"E\":1606294782,"
+	    "\"s\":\"ETH_USDT\",\"U\":48776307,\"u\":48776310,\"b\":[],"
+	    "\"a\":[[\"2000.5\",\"1.25\"]]}}");
 	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
 	CHECK_EQ_INT(out.book->sym, 1);
 	CHECK_EQ_INT(out.book->kind, FEED_BOOK_DELTA);
