@@ -13,6 +13,36 @@
 #include "helpers.h"
 #include "venue.h"
 
+/* Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc (as
+ * test_nomalloc.c): parsing a depth message or a snapshot allocates
+ * nothing (allocs does not move across the calls). */
+static unsigned long allocs;
+
+/* ld --wrap=malloc fixes these names; they cannot be renamed. */
+/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+	allocs++;
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	allocs++;
+	return __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	allocs++;
+	return __real_realloc(p, n);
+}
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
+
 static struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
 static struct feed_venue_out out;
 
@@ -40,7 +70,13 @@ static void msg(struct feed_venue_ctx *v, const char *m)
 	memset(&out, 0, sizeof(out));
 	out.ticks = ticks;
 	out.cap = FEED_VENUE_TICKS_MIN;
-	CHECK_EQ_INT(feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, 5, &out), 0);
+	{
+		unsigned long a = allocs;
+
+		CHECK_EQ_INT(feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, 5, &out),
+			     0);
+		CHECK(allocs == a); /* no malloc per message */
+	}
 }
 
 static void check_lvl(const struct feed_book_lvl *l, int64_t px, int64_t qty, int pdp, int qdp)
@@ -173,7 +209,13 @@ static void test_rest(struct feed_venue_ctx *v, const char *path, const char *bo
 	CHECK_STR(buf, path);
 	CHECK_EQ_INT(v->ops->book.rest_snapshot(v, 0, buf, 10, &n), -ENOBUFS);
 	memset(&ev, 0xff, sizeof(ev));
-	CHECK_EQ_INT(v->ops->book.rest_parse(v, 0, (const uint8_t *)body, strlen(body), &ev), 0);
+	{
+		unsigned long a = allocs;
+
+		CHECK_EQ_INT(
+			v->ops->book.rest_parse(v, 0, (const uint8_t *)body, strlen(body), &ev), 0);
+		CHECK(allocs == a);
+	}
 	CHECK_EQ_INT(ev.kind, FEED_BOOK_SNAPSHOT);
 	CHECK_EQ_INT(ev.sym, 0);
 	CHECK_EQ_INT(ev.last_id, 1027024);
@@ -218,7 +260,14 @@ static void test_spot(void)
 	struct feed_venue_ctx v;
 	char err[256];
 
-	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("binance"), &sc, err, sizeof(err)), 0);
+	{
+		unsigned long a0 = allocs; /* the wrap is active: init allocates */
+
+		CHECK_EQ_INT(
+			feed_venue_ctx_init(&v, feed_venue_find("binance"), &sc, err, sizeof(err)),
+			0);
+		CHECK(allocs > a0);
+	}
 	CHECK(v.lv != NULL && v.lv_cap >= 2 * FEED_BOOK_EV_LEVELS);
 	CHECK_EQ_INT(v.ops->book.sync, FEED_SYNC_REST_UU);
 	CHECK_EQ_INT(v.ops->book.rest_weight, 50); /* limit 1000 */

@@ -8,12 +8,43 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "config.h"
 #include "helpers.h"
 #include "venue.h"
 
 #define WALL_NS 1700000000987654321LL /* "time":1700000000 */
+
+/* Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc (as
+ * test_nomalloc.c): parsing a depth message or a snapshot allocates
+ * nothing (allocs does not move across the calls). */
+static unsigned long allocs;
+
+/* ld --wrap=malloc fixes these names; they cannot be renamed. */
+/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+	allocs++;
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	allocs++;
+	return __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	allocs++;
+	return __real_realloc(p, n);
+}
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
 
 static struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
 static struct feed_venue_out out;
@@ -48,7 +79,13 @@ static void msg(struct feed_venue_ctx *v, const char *m)
 	memset(&out, 0, sizeof(out));
 	out.ticks = ticks;
 	out.cap = FEED_VENUE_TICKS_MIN;
-	CHECK_EQ_INT(feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, 9, &out), 0);
+	{
+		unsigned long a = allocs;
+
+		CHECK_EQ_INT(feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, 9, &out),
+			     0);
+		CHECK(allocs == a); /* no malloc per message */
+	}
 }
 
 static void check_lvl(const struct feed_book_lvl *l, int64_t px, int64_t qty, int pdp, int qdp)
@@ -158,7 +195,13 @@ static void test_rest(struct feed_venue_ctx *v)
 	CHECK_STR(buf, "/api/v4/spot/order_book?currency_pair=ETH_USDT&limit=100&with_id=true");
 	CHECK_EQ_INT(n, strlen(buf));
 	CHECK_EQ_INT(v->ops->book.rest_snapshot(v, 1, buf, 16, &n), -ENOBUFS);
-	CHECK_EQ_INT(v->ops->book.rest_parse(v, 0, (const uint8_t *)body, strlen(body), &ev), 0);
+	{
+		unsigned long a = allocs;
+
+		CHECK_EQ_INT(
+			v->ops->book.rest_parse(v, 0, (const uint8_t *)body, strlen(body), &ev), 0);
+		CHECK(allocs == a);
+	}
 	CHECK_EQ_INT(ev.kind, FEED_BOOK_SNAPSHOT);
 	CHECK_EQ_INT(ev.last_id, 123456);
 	CHECK_EQ_INT(ev.exch_ts, 1623898993121LL * 1000000);
@@ -184,7 +227,12 @@ int main(void)
 	struct feed_venue_ctx v;
 	char err[256];
 
-	CHECK_EQ_INT(ctx_open(&v, spot, 2, 20, err, sizeof(err)), 0);
+	{
+		unsigned long a0 = allocs; /* the wrap is active: init allocates */
+
+		CHECK_EQ_INT(ctx_open(&v, spot, 2, 20, err, sizeof(err)), 0);
+		CHECK(allocs > a0);
+	}
 	v.clock = fixed_clock;
 	feed_venue_ctx_reset(&v);
 	/* one pair a request; book_depth 20: the 20ms (20-level) stream */
