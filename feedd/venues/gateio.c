@@ -683,8 +683,8 @@ static uint32_t gateio_channel(const struct feed_venue_ctx *v, const struct feed
 		return FEED_CH_TRADES;
 	if (n == 11 && memcmp(s, "book_ticker", 11) == 0)
 		return FEED_CH_BBO;
-	if (n == 17 && memcmp(s, "order_book_update", 17) == 0)
-		return FEED_CH_L2;
+	if (n == 17 && memcmp(s, "order_book_update", 17) == 0 && !gateio_futures(v))
+		return FEED_CH_L2; /* spot only (futures levels are {"p","s"} objects) */
 	*pong = n == 4 && memcmp(s, "pong", 4) == 0;
 	return 0;
 }
