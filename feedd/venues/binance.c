@@ -14,6 +14,18 @@
  *   bookTicker: {"u":400900217,"s":"BNBUSDT","b":"25.35","B":"31.21",
  *                "a":"25.36","A":"40.66"}  (no timestamp on spot: exch_ts 0)
  *   combined:   {"stream":"btcusdt@trade","data":{...}} (the /stream URL)
+ *   depth (l2): <symbol>@depth@100ms
+ *               {"e":"depthUpdate","E":..,"s":"BNBBTC","U":157,"u":160,
+ *                "b":[["0.0024","10"]],"a":[["0.0026","100"]]}
+ *               one FEED_MSG_BOOK DELTA [U, u] (futures add "T" and "pu");
+ *               REST snapshot GET /api/v3/depth?symbol=BTCUSDT&limit=1000
+ *               (weight 50) -> {"lastUpdateId":..,"bids":[..],"asks":[..]};
+ *               sync FEED_SYNC_REST_UU, no checksum.
+ *               Depth checked 2026-12-07 against
+ *               https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
+ *               (Diff. Depth Stream, How to manage a local order book
+ *               correctly) and .../binance-spot-api-docs/rest-api/market-data-endpoints
+ *               (Order book); see docs/venues/binance.md section 9.
  *
  * serverShutdown:  {"e":"serverShutdown","E":..}, combined or inside
  *                {"event":{..}}: reconnect at once (RECONNECT).
@@ -47,7 +59,7 @@ static size_t binance_stream_name(const struct feed_venue_ctx *v, uint32_t s, co
 	size_t i, n, sl;
 
 	feed_venue_stream(v, s, &sym, &ch);
-	suffix = ch == FEED_CH_TRADES ? trade : "@bookTicker";
+	suffix = ch == FEED_CH_TRADES ? trade : ch == FEED_CH_BBO ? "@bookTicker" : "@depth@100ms";
 	n = strlen(v->syms[sym].native);
 	sl = strlen(suffix);
 	if (n + sl + 3 > len) /* quotes and a comma */
@@ -124,6 +136,8 @@ enum {
 	K_MSG,
 	K_DATA,
 	K_EVENT,
+	K_UU,
+	K_PU,
 	K__COUNT
 };
 
@@ -138,7 +152,8 @@ static const struct feed_json_key binance_keys[K__COUNT] = {
 	[K_RESULT] = FEED_JSON_KEY("result"), [K_ID] = FEED_JSON_KEY("id"),
 	[K_ERROR] = FEED_JSON_KEY("error"),   [K_CODE] = FEED_JSON_KEY("code"),
 	[K_MSG] = FEED_JSON_KEY("msg"),	      [K_DATA] = FEED_JSON_KEY("data"),
-	[K_EVENT] = FEED_JSON_KEY("event"),
+	[K_EVENT] = FEED_JSON_KEY("event"),   [K_UU] = FEED_JSON_KEY("U"),
+	[K_PU] = FEED_JSON_KEY("pu"),
 };
 
 /* A price or quantity: a plain decimal string, never negative on Binance. */
@@ -280,6 +295,192 @@ static void binance_book_ticker(struct feed_venue_ctx *v, const struct feed_json
 	sym->seq[1] = u;
 }
 
+/* ---- depth (FEED_CH_L2) ----------------------------------------------------------- */
+
+/* Decimals as printed: the digits after the '.' of a plain decimal. */
+static uint8_t binance_dp(const struct feed_json_val *f)
+{
+	const char *dot = memchr(f->p, '.', f->n);
+
+	return dot ? (uint8_t)(f->n - (size_t)(dot + 1 - f->p)) : 0;
+}
+
+/* One ["price","qty"] pair into *l. Returns 0 or -EINVAL (out: ERROR). */
+static int binance_level(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			 const struct feed_json_val *e, const char *side, struct feed_book_lvl *l)
+{
+	const struct feed_venue_sym *sym = &v->syms[i];
+	struct feed_json_iter it;
+	struct feed_json_val px, qty, extra;
+
+	if (e->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, e->p, e->n) < 0 ||
+	    feed_json_iter_next(&it, NULL, &px) != 1 || feed_json_iter_next(&it, NULL, &qty) != 1 ||
+	    feed_json_iter_next(&it, NULL, &extra) != 0) {
+		feed_venue_error(v, out, i, "%s depth: a %s level is not a [price, qty] pair",
+				 sym->native, side);
+		return -EINVAL;
+	}
+	if (feed_venue_decimal(v, out, i, &px, "level price", sym->price_decimals, 0, &l->px) < 0 ||
+	    feed_venue_decimal(v, out, i, &qty, "level qty", sym->qty_decimals, 0, &l->qty) < 0)
+		return -EINVAL;
+	l->px_dp = binance_dp(&px);
+	l->qty_dp = binance_dp(&qty);
+	return 0;
+}
+
+int feed_binance_levels(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			const struct feed_json_val *arr, const char *side, uint32_t *k)
+{
+	struct feed_json_iter it;
+	struct feed_json_val e;
+	uint32_t k0 = *k;
+	int rc;
+
+	if (arr->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, arr->p, arr->n) < 0) {
+		feed_venue_error(v, out, i, "%s depth: missing or bad %s list", v->syms[i].native,
+				 side);
+		return -EINVAL;
+	}
+	while ((rc = feed_json_iter_next(&it, NULL, &e)) == 1) {
+		if (*k >= v->lv_cap) {
+			feed_venue_error(v, out, i, "%s depth: more than %u levels",
+					 v->syms[i].native, v->lv_cap);
+			return -EMSGSIZE;
+		}
+		if (binance_level(v, out, i, &e, side, &v->lv[*k]) < 0)
+			return -EINVAL;
+		(*k)++;
+	}
+	if (rc < 0) {
+		feed_venue_error(v, out, i, "%s depth: invalid %s list", v->syms[i].native, side);
+		return -EINVAL;
+	}
+	return (int)(*k - k0);
+}
+
+/* Both sides into v->book (levels in v->lv: bids, then asks). */
+static int binance_sides(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			 const struct feed_json_val *bids, const struct feed_json_val *asks)
+{
+	struct feed_book_ev *ev = &v->book;
+	uint32_t k = 0;
+	int rc;
+
+	if (!v->lv) {
+		feed_venue_error(v, out, i, "%s depth: l2 is not subscribed", v->syms[i].native);
+		return -EINVAL;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->sym = i;
+	if ((rc = feed_binance_levels(v, out, i, bids, "bid", &k)) < 0)
+		return rc;
+	ev->nbids = k;
+	if ((rc = feed_binance_levels(v, out, i, asks, "ask", &k)) < 0)
+		return rc;
+	ev->nasks = k - ev->nbids;
+	ev->bids = v->lv;
+	ev->asks = v->lv + ev->nbids;
+	return 0;
+}
+
+/* A number field as u64, or an ERROR naming it. */
+static int binance_id(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		      const struct feed_json_val *f, const char *what, uint64_t *id)
+{
+	if (f->type == FEED_JSON_NUMBER && feed_json_u64(f, id) == 0)
+		return 0;
+	feed_venue_error(v, out, i, "%s depth: missing or bad '%s'", v->syms[i].native, what);
+	return -EINVAL;
+}
+
+/* {"e":"depthUpdate","E":..,["T":..,]"s":..,"U":..,"u":..,["pu":..,]"b":[..],"a":[..]}:
+ * one DELTA event [U, u]; futures also carry pu (the previous event's u)
+ * and the transaction time T (the exchange time; spot: the event time E). */
+static void binance_depth(struct feed_venue_ctx *v, const struct feed_json_val *f, int futures,
+			  int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_book_ev *ev = &v->book;
+	uint64_t first, last, prev = 0, tms;
+	uint32_t i;
+
+	if (feed_venue_symbol_field(v, out, &f[K_S], "s", &i) < 0)
+		return;
+	if (binance_id(v, out, i, &f[K_UU], "U", &first) < 0 ||
+	    binance_id(v, out, i, &f[K_U], "u", &last) < 0 ||
+	    (futures && binance_id(v, out, i, &f[K_PU], "pu", &prev) < 0) ||
+	    binance_id(v, out, i, &f[futures ? K_TT : K_EE], futures ? "T" : "E", &tms) < 0)
+		return;
+	if (first > last || tms > (uint64_t)INT64_MAX / 1000000) {
+		feed_venue_error(v, out, i, "%s depth: bad ids U %llu > u %llu or time",
+				 v->syms[i].native, (unsigned long long)first,
+				 (unsigned long long)last);
+		return;
+	}
+	if (binance_sides(v, out, i, &f[K_B], &f[K_A]) < 0)
+		return;
+	ev->kind = FEED_BOOK_DELTA;
+	ev->first_id = first;
+	ev->last_id = last;
+	ev->prev_id = prev;
+	ev->has_prev = (uint8_t)futures;
+	ev->exch_ts = (int64_t)tms * 1000000;
+	ev->recv_ts = recv_ns;
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+}
+
+/* The REST snapshot body: {"lastUpdateId":N,["E":..,"T":..,]"bids":[..],"asks":[..]}. */
+int feed_binance_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			    struct feed_book_ev *ev)
+{
+	static const struct feed_json_key rk[4] = {FEED_JSON_KEY("lastUpdateId"),
+						   FEED_JSON_KEY("T"), FEED_JSON_KEY("bids"),
+						   FEED_JSON_KEY("asks")};
+	struct feed_json_val f[4];
+	struct feed_venue_out o;
+	uint64_t id, tms = 0;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	if (sym >= v->nsyms || feed_json_scan((const char *)body, n, rk, 4, f) < 0) {
+		snprintf(v->reason, sizeof(v->reason), "depth snapshot: invalid JSON (%zu bytes)",
+			 n);
+		return -EBADMSG;
+	}
+	if (binance_id(v, &o, sym, &f[0], "lastUpdateId", &id) < 0 ||
+	    (f[1].type != FEED_JSON_NONE && binance_id(v, &o, sym, &f[1], "T", &tms) < 0))
+		return -EBADMSG;
+	if (tms > (uint64_t)INT64_MAX / 1000000) {
+		snprintf(v->reason, sizeof(v->reason), "depth snapshot: bad time T");
+		return -EBADMSG;
+	}
+	rc = binance_sides(v, &o, sym, &f[2], &f[3]);
+	if (rc < 0)
+		return rc == -EMSGSIZE ? -EMSGSIZE : -EBADMSG;
+	*ev = v->book;
+	ev->kind = FEED_BOOK_SNAPSHOT;
+	ev->first_id = ev->last_id = id;
+	ev->exch_ts = (int64_t)tms * 1000000;
+	return 0;
+}
+
+int feed_binance_rest_path(struct feed_venue_ctx *v, uint32_t sym, const char *path, char *buf,
+			   size_t len, size_t *n)
+{
+	int k;
+
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	k = snprintf(buf, len, "%s?symbol=%s&limit=%u", path, v->syms[sym].native,
+		     FEED_BINANCE_REST_LIMIT);
+	if (k < 0 || (size_t)k >= len)
+		return -ENOBUFS;
+	*n = (size_t)k;
+	return 0;
+}
+
 /* {"result":null,"id":N}, {"error":{"code":2,"msg":"..."},"id":N} or the
  * older {"code":2,"msg":"...","id":N}. */
 static void binance_reply(struct feed_venue_ctx *v, const struct feed_json_val *f,
@@ -367,6 +568,8 @@ int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 			binance_trade(v, f, futures, recv_ns, out);
 		} else if (futures && feed_json_str_eq(&f[K_E], "bookTicker", 10)) {
 			binance_book_ticker(v, f, 1, recv_ns, out);
+		} else if (feed_json_str_eq(&f[K_E], "depthUpdate", 11)) {
+			binance_depth(v, f, futures, recv_ns, out);
 		} else if (feed_json_str_eq(&f[K_E], "serverShutdown", 14)) {
 			/* "establish a new connection as soon as possible" */
 			out->cls = FEED_MSG_RECONNECT;
@@ -395,10 +598,16 @@ static int binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t
 	return feed_binance_on_message(v, p, n, binary, recv_ns, out, 0);
 }
 
+static int binance_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				 size_t *n)
+{
+	return feed_binance_rest_path(v, sym, "/api/v3/depth", buf, len, n);
+}
+
 const struct feed_venue_ops feed_venue_binance = {
 	.name = "binance",
 	.default_url = "wss://stream.binance.com:9443/ws",
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT,
 	.limits =
 		{
@@ -409,6 +618,17 @@ const struct feed_venue_ops feed_venue_binance = {
 			.streams_per_conn = 1024,
 			/* 5 incoming messages per second (pongs included): stay under it. */
 			.req_interval_ms = 250,
+		},
+	.book =
+		{
+			.sync = FEED_SYNC_REST_UU,
+			/* The diff stream covers the whole book; the snapshot
+			 * holds FEED_BINANCE_REST_LIMIT levels a side. */
+			.max_levels = FEED_BINANCE_REST_LIMIT,
+			/* limit 501-1000: weight 50 (of 6,000 a minute) */
+			.rest_weight = 50,
+			.rest_snapshot = binance_rest_snapshot,
+			.rest_parse = feed_binance_rest_parse,
 		},
 	.native_symbol = feed_venue_native_joined,
 	.subscribe = binance_subscribe,

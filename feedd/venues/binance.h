@@ -22,4 +22,23 @@ int feed_binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, ui
 int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			    int64_t recv_ns, struct feed_venue_out *out, int futures);
 
+/* Depth snapshot size we request (REST limit): 1000 levels a side, enough
+ * for any book_depth (1..1000); spot weight 50, USD-M futures weight 20. */
+#define FEED_BINANCE_REST_LIMIT 1000u
+
+/* The [["price","qty"],...] list arr (side: "bid"/"ask", for errors) of
+ * symbol i into v->lv[*k..], *k advanced. Returns the count; -EINVAL (bad
+ * list or level) or -EMSGSIZE (past v->lv_cap) with out an ERROR. Gate's
+ * order_book_update and REST snapshot use the same shape. */
+int feed_binance_levels(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			const struct feed_json_val *arr, const char *side, uint32_t *k);
+
+/* ops->book.rest_parse of both adapters (futures adds E and T). */
+int feed_binance_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			    struct feed_book_ev *ev);
+
+/* "<path>?symbol=BTCUSDT&limit=1000" (ops->book.rest_snapshot). */
+int feed_binance_rest_path(struct feed_venue_ctx *v, uint32_t sym, const char *path, char *buf,
+			   size_t len, size_t *n);
+
 #endif /* FEED_VENUE_BINANCE_H */

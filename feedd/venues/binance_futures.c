@@ -18,6 +18,15 @@
  *   bookTicker: {"e":"bookTicker","u":400900217,"E":1568014460893,
  *                "T":1568014460891,"s":"BNBUSDT","b":"25.35","B":"31.21",
  *                "a":"25.36","A":"40.66"}  exch_ts = T (transaction time).
+ *   depth (l2): <symbol>@depth@100ms on /public (with bookTicker):
+ *               {"e":"depthUpdate","E":..,"T":..,"s":"BTCUSDT","U":157,"u":160,
+ *                "pu":149,"b":[..],"a":[..]}: DELTA [U, u], prev_id = pu,
+ *               exch_ts = T; REST GET /fapi/v1/depth?symbol=BTCUSDT&limit=1000
+ *               (weight 20); sync FEED_SYNC_REST_PU, no checksum.
+ *               Depth checked 2026-12-07 against
+ *               https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly
+ *               (and the Diff-Book-Depth-Streams, rest-api/Order-Book and
+ *               Important-WebSocket-Change-Notice pages, docs/venues/binance-futures.md).
  * Symbols: BTC-USDT-PERP <-> BTCUSDT (perpetuals only: the same name is
  * also the spot pair, and delivery contracts are named otherwise).
  * Keepalive: the server pings every 3 minutes and disconnects after 10
@@ -67,13 +76,19 @@ static int bnf_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 	return feed_binance_on_message(v, p, n, binary, recv_ns, out, 1);
 }
 
+static int bnf_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+			     size_t *n)
+{
+	return feed_binance_rest_path(v, sym, "/fapi/v1/depth", buf, len, n);
+}
+
 const struct feed_venue_ops feed_venue_binance_futures = {
 	.name = "binance-futures",
 	/* Every channel is routed: the URL names the host (a simulator's,
 	 * a proxy's), the paths come from channel_path. */
 	.default_url = "wss://fstream.binance.com",
-	.channel_path = {"/market/ws", "/public/ws", NULL},
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channel_path = {"/market/ws", "/public/ws", "/public/ws"},
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_PERP,
 	.limits =
 		{
@@ -86,6 +101,15 @@ const struct feed_venue_ops feed_venue_binance_futures = {
 			.req_interval_ms = 200,
 		},
 	.qty_unit = MDBUS_QTY_BASE,
+	.book =
+		{
+			.sync = FEED_SYNC_REST_PU,
+			.max_levels = FEED_BINANCE_REST_LIMIT,
+			/* limit 1000: weight 20 (of 2,400 a minute) */
+			.rest_weight = 20,
+			.rest_snapshot = bnf_rest_snapshot,
+			.rest_parse = feed_binance_rest_parse,
+		},
 	.native_symbol = bnf_native_symbol,
 	.subscribe = bnf_subscribe,
 	.on_message = bnf_on_message,

@@ -37,6 +37,18 @@
  *     {..,"result":{"t":1606293275123,"u":48733182,"s":"BTC_USDT","b":"19177.79",
  *      "B":"0.0003341504","a":"19179.38","A":"0.09"}}
  *
+ *   spot.order_book_update (l2, spot only; payload [pair, "20ms"|"100ms"],
+ *   one pair per request):
+ *     {..,"result":{"t":1606294781123,"full":true,"l":"100","s":"BTC_USDT",
+ *      "U":48776301,"u":48776306,"b":[["19137.74","0.0001"]],"a":[..]}}
+ *     a DELTA [U, u], or with "full":true a SNAPSHOT replacing the book (id u).
+ *     REST GET /api/v4/spot/order_book?currency_pair=BTC_USDT&limit=100&with_id=true
+ *     -> {"id":..,"current":..,"update":..,"asks":[..],"bids":[..]}; sync
+ *     FEED_SYNC_REST_UU (first applied U <= id + 1 <= u), no checksum.
+ *     Depth checked 2026-12-07 against
+ *     https://www.gate.com/docs/developers/apiv4/ws/en/#changed-order-book-levels
+ *     (see docs/venues/gateio.md "Depth (l2)").
+ *
  * Decisions where the documents leave room:
  * - the spot trade example repeats "id_market": like the usual JSON
  *   parsers (and jsonscan.h), the last one wins. id_market ("continuous
@@ -59,11 +71,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "binance.h" /* feed_binance_levels: the same ["price","amount"] pairs */
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
 
-#define GT_SUB_TAIL 4 /* room for "]}" */
+#define GT_SUB_TAIL   4	   /* room for "]}" */
+#define GT_REST_LIMIT 100u /* snapshot levels a side: the 100ms stream's depth */
 
 /* ---- symbols ----------------------------------------------------------------- */
 
@@ -102,6 +116,26 @@ static int gateio_futures(const struct feed_venue_ctx *v)
 	return v->nsyms > 0 && v->syms[0].market == MDBUS_MARKET_PERP;
 }
 
+/* spot.order_book_update takes one pair and its interval per request:
+ * "20ms" (20 levels) when book_depth <= 20, else "100ms" (100 levels). */
+static int gateio_subscribe_l2(struct feed_venue_ctx *v, uint32_t sym, uint64_t req_id, uint32_t n,
+			       char *buf, size_t len, size_t *out_len)
+{
+	int k;
+
+	if (n != 1)
+		return -ENOBUFS; /* subs.c retries with one stream */
+	k = snprintf(buf, len,
+		     "{\"time\":%lld,\"id\":%llu,\"channel\":\"spot.order_book_update\","
+		     "\"event\":\"subscribe\",\"payload\":[\"%s\",\"%s\"]}",
+		     (long long)(v->wall_ns / 1000000000), (unsigned long long)req_id,
+		     v->syms[sym].native, v->book_depth <= 20 ? "20ms" : "100ms");
+	if (k < 0 || (size_t)k >= len)
+		return -ENOBUFS;
+	*out_len = (size_t)k;
+	return 0;
+}
+
 static int gateio_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
 			    uint64_t req_id, char *buf, size_t len, size_t *out_len)
 {
@@ -112,6 +146,8 @@ static int gateio_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, u
 	if (n == 0)
 		return -ENOBUFS;
 	feed_venue_stream(v, streams[0], &sym, &ch);
+	if (ch == FEED_CH_L2)
+		return gateio_subscribe_l2(v, sym, req_id, n, buf, len, out_len);
 	k = snprintf(buf, len,
 		     "{\"time\":%lld,\"id\":%llu,\"channel\":\"%s.%s\",\"event\":\"subscribe\","
 		     "\"payload\":[",
@@ -352,6 +388,154 @@ static void gateio_bbo(struct feed_venue_ctx *v, const struct feed_json_val *r, 
 	v->syms[i].seq[1] = u;
 }
 
+/* ---- depth (FEED_CH_L2, spot) ------------------------------------------------------ */
+
+enum { D_T, D_FULL, D_S, D_UU, D_U, D_B, D_A, D__COUNT };
+
+static const struct feed_json_key gateio_depth_keys[D__COUNT] = {
+	[D_T] = FEED_JSON_KEY("t"),  [D_FULL] = FEED_JSON_KEY("full"), [D_S] = FEED_JSON_KEY("s"),
+	[D_UU] = FEED_JSON_KEY("U"), [D_U] = FEED_JSON_KEY("u"),       [D_B] = FEED_JSON_KEY("b"),
+	[D_A] = FEED_JSON_KEY("a"),
+};
+
+/* Both sides of symbol i into v->book (levels in v->lv, bids first). */
+static int gateio_sides(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			const struct feed_json_val *bids, const struct feed_json_val *asks)
+{
+	struct feed_book_ev *ev = &v->book;
+	uint32_t k = 0;
+	int rc;
+
+	if (!v->lv) {
+		feed_venue_error(v, out, i, "%s depth: l2 is not subscribed", v->syms[i].native);
+		return -EINVAL;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->sym = i;
+	if ((rc = feed_binance_levels(v, out, i, bids, "bid", &k)) < 0)
+		return rc;
+	ev->nbids = k;
+	if ((rc = feed_binance_levels(v, out, i, asks, "ask", &k)) < 0)
+		return rc;
+	ev->nasks = k - ev->nbids;
+	ev->bids = v->lv;
+	ev->asks = v->lv + ev->nbids;
+	return 0;
+}
+
+/* result {"t":ms,["full":true,]"l":"100","e":..,"E":s,"s":pair,"U":first,"u":last,
+ * "b":[[p,a]..],"a":[[p,a]..]}: a DELTA [U, u], or with full true a SNAPSHOT
+ * that replaces the book (its id: u). */
+static void gateio_depth(struct feed_venue_ctx *v, const struct feed_json_val *r, int64_t recv_ns,
+			 struct feed_venue_out *out)
+{
+	struct feed_json_val f[D__COUNT];
+	struct feed_book_ev *ev = &v->book;
+	uint64_t first = 0, last;
+	int64_t ts;
+	uint32_t i;
+	int full = 0;
+
+	if (r->type != FEED_JSON_OBJECT ||
+	    feed_json_scan(r->p, r->n, gateio_depth_keys, D__COUNT, f) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "order_book_update: result is not an object");
+		return;
+	}
+	if (feed_venue_symbol_field(v, out, &f[D_S], "s", &i) < 0)
+		return;
+	if (f[D_FULL].type != FEED_JSON_NONE && feed_json_bool(&f[D_FULL], &full) < 0) {
+		feed_venue_error(v, out, i, "%s order_book_update: bad 'full'", v->syms[i].native);
+		return;
+	}
+	if (f[D_U].type != FEED_JSON_NUMBER || feed_json_u64(&f[D_U], &last) < 0 ||
+	    (f[D_UU].type != FEED_JSON_NONE &&
+	     (f[D_UU].type != FEED_JSON_NUMBER || feed_json_u64(&f[D_UU], &first) < 0)) ||
+	    (!full && f[D_UU].type == FEED_JSON_NONE) || first > last) {
+		feed_venue_error(v, out, i, "%s order_book_update: missing or bad ids U/u",
+				 v->syms[i].native);
+		return;
+	}
+	if (f[D_T].type != FEED_JSON_NUMBER || gateio_ms(&f[D_T], &ts) < 0) {
+		feed_venue_error(v, out, i, "%s order_book_update: missing or bad time 't'",
+				 v->syms[i].native);
+		return;
+	}
+	if (gateio_sides(v, out, i, &f[D_B], &f[D_A]) < 0)
+		return;
+	ev->kind = full ? FEED_BOOK_SNAPSHOT : FEED_BOOK_DELTA;
+	ev->first_id = f[D_UU].type == FEED_JSON_NONE ? last : first;
+	ev->last_id = last;
+	ev->exch_ts = ts;
+	ev->recv_ts = recv_ns;
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+}
+
+/* GET /api/v4/spot/order_book?currency_pair=BTC_USDT&limit=100&with_id=true */
+static int gateio_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				size_t *n)
+{
+	int k;
+
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	k = snprintf(buf, len, "/api/v4/spot/order_book?currency_pair=%s&limit=%u&with_id=true",
+		     v->syms[sym].native, GT_REST_LIMIT);
+	if (k < 0 || (size_t)k >= len)
+		return -ENOBUFS;
+	*n = (size_t)k;
+	return 0;
+}
+
+/* {"id":N,"current":ms,"update":ms,"asks":[[p,a]..],"bids":[[p,a]..]} */
+static int gateio_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct feed_book_ev *ev)
+{
+	static const struct feed_json_key rk[4] = {FEED_JSON_KEY("id"), FEED_JSON_KEY("update"),
+						   FEED_JSON_KEY("bids"), FEED_JSON_KEY("asks")};
+	struct feed_json_val f[4];
+	struct feed_venue_out o;
+	uint64_t id;
+	int64_t ts = 0;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	if (sym >= v->nsyms || feed_json_scan((const char *)body, n, rk, 4, f) < 0) {
+		snprintf(v->reason, sizeof(v->reason), "order book snapshot: invalid JSON");
+		return -EBADMSG;
+	}
+	if (f[0].type != FEED_JSON_NUMBER || feed_json_u64(&f[0], &id) < 0) {
+		snprintf(v->reason, sizeof(v->reason),
+			 "order book snapshot: missing or bad 'id' (with_id=true)");
+		return -EBADMSG;
+	}
+	if (f[1].type != FEED_JSON_NONE && gateio_ms(&f[1], &ts) < 0) {
+		snprintf(v->reason, sizeof(v->reason), "order book snapshot: bad 'update'");
+		return -EBADMSG;
+	}
+	rc = gateio_sides(v, &o, sym, &f[2], &f[3]);
+	if (rc < 0)
+		return rc == -EMSGSIZE ? -EMSGSIZE : -EBADMSG;
+	*ev = v->book;
+	ev->kind = FEED_BOOK_SNAPSHOT;
+	ev->first_id = ev->last_id = id;
+	ev->exch_ts = ts;
+	return 0;
+}
+
+/* Depth is implemented for spot only: a perp session with l2 is refused. */
+static int gateio_init(struct feed_venue_ctx *v)
+{
+	if (gateio_futures(v) && (v->channels & FEED_CH_L2)) {
+		snprintf(v->reason, sizeof(v->reason),
+			 "gateio: l2 is supported on spot pairs only (not futures)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The trades of result (an array, or one object on spot). A bad item is
  * counted against its symbol and skipped; the others are published. A
  * full tick array stops before the item, to resume there (v->cur). */
@@ -499,6 +683,8 @@ static uint32_t gateio_channel(const struct feed_venue_ctx *v, const struct feed
 		return FEED_CH_TRADES;
 	if (n == 11 && memcmp(s, "book_ticker", 11) == 0)
 		return FEED_CH_BBO;
+	if (n == 17 && memcmp(s, "order_book_update", 17) == 0 && !gateio_futures(v))
+		return FEED_CH_L2; /* spot only (futures levels are {"p","s"} objects) */
 	*pong = n == 4 && memcmp(s, "pong", 4) == 0;
 	return 0;
 }
@@ -527,6 +713,8 @@ static int gateio_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t 
 			(void)gateio_trade_fields(v, tf, futures, recv_ns, out);
 		else if (ch == FEED_CH_TRADES)
 			gateio_trades(v, &f[K_RESULT], futures, recv_ns, out);
+		else if (ch == FEED_CH_L2)
+			gateio_depth(v, &f[K_RESULT], recv_ns, out);
 		else
 			gateio_bbo(v, &f[K_RESULT], futures, recv_ns, out);
 		return 0;
@@ -548,7 +736,7 @@ const struct feed_venue_ops feed_venue_gateio = {
 	.name = "gateio",
 	.default_url = "wss://api.gateio.ws/ws/v4/",
 	.market_url = {[MDBUS_MARKET_PERP] = "wss://fx-ws.gateio.ws/v4/ws/usdt"},
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = (1u << MDBUS_MARKET_SPOT) | (1u << MDBUS_MARKET_PERP),
 	.limits =
 		{
@@ -559,6 +747,16 @@ const struct feed_venue_ops feed_venue_gateio = {
 			.req_interval_ms = 100,
 		},
 	.qty_unit = MDBUS_QTY_CONTRACTS,
+	.book =
+		{
+			.sync = FEED_SYNC_REST_UU,
+			.max_levels = GT_REST_LIMIT,
+			/* Gate limits public REST by requests, not weights: one. */
+			.rest_weight = 1,
+			.rest_snapshot = gateio_rest_snapshot,
+			.rest_parse = gateio_rest_parse,
+		},
+	.init = gateio_init,
 	.native_symbol = gateio_native_symbol,
 	.subscribe = gateio_subscribe,
 	.on_message = gateio_on_message,

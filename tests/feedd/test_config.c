@@ -472,10 +472,19 @@ static void test_errors(void)
 		   "t.ini:4: bad url 'http://x/' (use wss://host[:port]/path or ws://...)");
 	EXPECT_ERR(MIN_SESSION "url = wss://h:70000/\n",
 		   "t.ini:4: bad port in url 'wss://h:70000/'");
-	EXPECT_ERR(MIN_SESSION "channels = trades, l2\n",
-		   "t.ini:4: venue binance does not support channel l2 in [session a]");
-	EXPECT_ERR("[feed]\nchannels = bbo, l2\n" MIN_SESSION,
-		   "t.ini:2: venue binance does not support channel l2 in [session a]");
+	{
+		/* binance takes l2 (depth): the session's and [feed]'s lists */
+		struct feed_config c;
+
+		if (LOAD_OK(MIN_SESSION "channels = trades, l2\n", &c) == 0) {
+			CHECK_EQ_INT(c.sessions[0].channels, FEED_CH_TRADES | FEED_CH_L2);
+			feed_config_free(&c);
+		}
+		if (LOAD_OK("[feed]\nchannels = bbo, l2\n" MIN_SESSION, &c) == 0) {
+			CHECK_EQ_INT(c.sessions[0].channels, FEED_CH_BBO | FEED_CH_L2);
+			feed_config_free(&c);
+		}
+	}
 	EXPECT_ERR(MIN_SESSION "channels = trades, book\n",
 		   "t.ini:4: unknown channel 'book' (use trades, bbo, l2)");
 	EXPECT_ERR(MIN_SESSION "reconnect_jitter = 1.5\n",

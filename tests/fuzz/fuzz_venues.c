@@ -69,7 +69,7 @@ static void fz_venue_open(struct fz_venue *f)
 	}
 	sc.symbols = f->syms;
 	sc.nsymbols = n;
-	sc.channels = f->ops->channels & (FEED_CH_TRADES | FEED_CH_BBO);
+	sc.channels = f->ops->channels & (FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2);
 	sc.price_decimals = -1;
 	sc.qty_decimals = -1;
 	sc.contract_size = 1;
@@ -135,6 +135,17 @@ static void fz_check_out(const struct fz_venue *f, const struct feed_venue_out *
 	FUZZ_CHECK((unsigned)out->cls < FEED_MSG__COUNT);
 	if (out->cls == FEED_MSG_ERROR || out->cls == FEED_MSG_REJECT)
 		FUZZ_CHECK(out->reason != NULL);
+	if (out->cls == FEED_MSG_BOOK) {
+		const struct feed_book_ev *b = out->book;
+
+		FUZZ_CHECK(b == &f->v.book && b->sym < f->v.nsyms);
+		FUZZ_CHECK(b->kind == FEED_BOOK_DELTA || b->kind == FEED_BOOK_SNAPSHOT);
+		FUZZ_CHECK((uint64_t)b->nbids + b->nasks <= f->v.lv_cap);
+		FUZZ_CHECK(b->nbids == 0 ||
+			   (b->bids >= f->v.lv && b->bids + b->nbids <= f->v.lv + f->v.lv_cap));
+		FUZZ_CHECK(b->nasks == 0 ||
+			   (b->asks >= f->v.lv && b->asks + b->nasks <= f->v.lv + f->v.lv_cap));
+	}
 	if (out->cls != FEED_MSG_DATA) {
 		FUZZ_CHECK(out->n == 0);
 		return;
