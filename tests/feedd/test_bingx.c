@@ -635,6 +635,42 @@ static void test_depth_subscribe(void)
 	}
 }
 
+/* Bad depth pushes: counted errors, never a book; too many levels. */
+static void test_depth_bad(struct feed_venue_ctx *vp)
+{
+	static const char *const bad[] = {
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[[\"x\",\"1\"]]}"
+		"}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[[\"1\"]]}}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":{}}}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"asks\":[[\"1\",\"-2\"]]}"
+		"}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"asks\":[7]}}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":[1]}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[],\"T\":\"x\"}}",
+		"{\"code\":1,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[]}}",
+		"{\"code\":0,\"dataType\":\"XRP-USDT@depth20\",\"data\":{\"bids\":[]}}",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		CHECK_EQ_INT(depth_msg(vp, bad[k]), 0);
+		CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+		CHECK(out.reason != NULL);
+	}
+	/* Not a depth channel: depth without a level, depthx. */
+	CHECK_EQ_INT(depth_msg(vp, "{\"code\":0,\"dataType\":\"BTC-USDT@depth\",\"data\":{}}"), 0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_UNKNOWN);
+	CHECK_EQ_INT(depth_msg(vp, "{\"code\":0,\"dataType\":\"BTC-USDT@depth5x\",\"data\":{}}"),
+		     0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_UNKNOWN);
+	vp->lv_cap = 2;
+	CHECK_EQ_INT(depth_msg(vp,
+			       "{\"code\":0,\"dataType\":\"BTC-USDT@depth5\",\"data\":{\"bids\":"
+			       "[[\"1\",\"1\"],[\"2\",\"1\"]],\"asks\":[[\"3\",\"1\"]]}}"),
+		     0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK(strstr(out.reason, "more than 2") != NULL);
+}
+
 /* The documented push: a whole top-N book each time (SNAPSHOT events). */
 static void test_depth(void)
 {
@@ -686,38 +722,7 @@ static void test_depth(void)
 	CHECK_EQ_INT(ev->asks[0].qty, 5483456);
 	CHECK_EQ_INT(ev->asks[0].qty_dp, 8);
 	CHECK_EQ_INT(ev->exch_ts, 1649832413512000000LL);
-	/* Bad pushes: counted errors, never a book. */
-	static const char *const bad[] = {
-		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[[\"x\",\"1\"]]}"
-		"}",
-		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[[\"1\"]]}}",
-		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":{}}}",
-		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"asks\":[[\"1\",\"-2\"]]}"
-		"}",
-		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"asks\":[7]}}",
-		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":[1]}",
-		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[],\"T\":\"x\"}}",
-		"{\"code\":1,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[]}}",
-		"{\"code\":0,\"dataType\":\"XRP-USDT@depth20\",\"data\":{\"bids\":[]}}",
-	};
-	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		CHECK_EQ_INT(depth_msg(&v, bad[k]), 0);
-		CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
-		CHECK(out.reason != NULL);
-	}
-	/* Not a depth channel: depth without a level, depthx. */
-	CHECK_EQ_INT(depth_msg(&v, "{\"code\":0,\"dataType\":\"BTC-USDT@depth\",\"data\":{}}"), 0);
-	CHECK_EQ_INT(out.cls, FEED_MSG_UNKNOWN);
-	CHECK_EQ_INT(depth_msg(&v, "{\"code\":0,\"dataType\":\"BTC-USDT@depth5x\",\"data\":{}}"),
-		     0);
-	CHECK_EQ_INT(out.cls, FEED_MSG_UNKNOWN);
-	v.lv_cap = 2;
-	CHECK_EQ_INT(depth_msg(&v,
-			       "{\"code\":0,\"dataType\":\"BTC-USDT@depth5\",\"data\":{\"bids\":"
-			       "[[\"1\",\"1\"],[\"2\",\"1\"]],\"asks\":[[\"3\",\"1\"]]}}"),
-		     0);
-	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
-	CHECK(strstr(out.reason, "more than 2") != NULL);
+	test_depth_bad(&v);
 	feed_venue_ctx_free(&v);
 	test_depth_subscribe();
 }

@@ -778,7 +778,14 @@ static void test_depth_stream(struct feed_venue_ctx *v)
 	CHECK_EQ_INT(ev->nasks, 1);
 	CHECK_EQ_INT(ev->asks[0].px, 9288010000000);
 	CHECK_EQ_INT(ev->asks[0].qty_dp, 1);
-	/* Bad: versions missing, reversed, not numbers; a bad price; too many. */
+}
+
+/* Bad pushes: versions missing, reversed, not numbers; a bad price; too many. */
+static void test_depth_bad(struct feed_venue_ctx *v)
+{
+	static uint8_t z[4096];
+	size_t zn;
+
 	zn = depth_push("100,4", NULL, "", "10023", z, sizeof(z));
 	CHECK_EQ_INT(feed_venue_on_message(v, z, zn, 1, RECV_TS, &out), 0);
 	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
@@ -881,6 +888,7 @@ static void test_depth(void)
 		     0);
 	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
 	test_depth_stream(&v);
+	test_depth_bad(&v);
 	test_depth_rest(&v, ops);
 	feed_venue_ctx_free(&v);
 }
