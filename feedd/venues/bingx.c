@@ -46,6 +46,21 @@
  *   bookTicker: s, b, B, a, A (+ T or E in ms when present; none: exch_ts
  *           0 and MDBUS_FLAG_NO_EXCH_TS). u, if sent, is not documented as
  *           contiguous: not gap-checked.
+ *   depthN: {"code":0,"dataType":"BTC-USDT@depth20","data":{"bids":[["28852.9",
+ *           "34.2621"],...],"asks":[["28864.9","23.4079"],...]}}: a whole
+ *           top-N book per push (a SNAPSHOT event, no ids, FEED_SYNC_WS_FULL).
+ *
+ * Depth checked 2026-12-07 against
+ *   https://bingx-api.github.io/docs/#/en-us/spot/socket/market.html
+ *   https://github.com/BingX-API/BingX-swap-api-v2-doc (older revision)
+ *   https://www.skill4agent.com/en/skill/bingx-api-api-ai-skills/bingx-spot-ws-market
+ * Spot `<symbol>@depth<level>`, level 5/10/20/50/100 (book_depth picks the
+ * smallest that holds it), pushed every 300 ms as the limited book: each
+ * push replaces the book, so a lost push loses nothing. The docs' level
+ * form is ["price","qty"] (strings); the older swap example's {"p","v"}
+ * (numbers) is taken too. The incremental `@incrDepth` channel is not
+ * used (its sync procedure is not documented on the pages read). No REST
+ * snapshot, no checksum, no ids: nothing to gap-check.
  * Spot trade ids are pushed by several threads and "cannot be guaranteed"
  * ordered: no sequence check.
  *
@@ -88,18 +103,34 @@ static int bingx_native_symbol(const char *norm, char *out, size_t len)
 
 /* ---- subscribe ----------------------------------------------------------------- */
 
+/* The documented depth levels (<symbol>@depth<level>): the smallest that
+ * holds book_depth, else the largest. */
+static unsigned bingx_depth_level(const struct feed_venue_ctx *v)
+{
+	static const unsigned lv[] = {5, 10, 20, 50, 100};
+
+	for (size_t k = 0; k < sizeof(lv) / sizeof(lv[0]); k++)
+		if (v->book_depth <= lv[k])
+			return lv[k];
+	return 100;
+}
+
 static int bingx_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
 			   uint64_t req_id, char *buf, size_t len, size_t *out_len)
 {
+	char chan[16];
 	uint32_t sym, ch;
 	int k;
 
 	if (n != 1) /* FEED_GROUP_STREAM: subs.c hands one stream */
 		return -ENOBUFS;
 	feed_venue_stream(v, streams[0], &sym, &ch);
+	if (ch == FEED_CH_L2)
+		snprintf(chan, sizeof(chan), "depth%u", bingx_depth_level(v));
+	else
+		snprintf(chan, sizeof(chan), "%s", ch == FEED_CH_TRADES ? "trade" : "bookTicker");
 	k = snprintf(buf, len, "{\"id\":\"%llu\",\"reqType\":\"sub\",\"dataType\":\"%s@%s\"}",
-		     (unsigned long long)req_id, v->syms[sym].native,
-		     ch == FEED_CH_TRADES ? "trade" : "bookTicker");
+		     (unsigned long long)req_id, v->syms[sym].native, chan);
 	if (k < 0 || (size_t)k >= len)
 		return -ENOBUFS;
 	*out_len = (size_t)k;
@@ -314,7 +345,139 @@ static void bingx_items(struct feed_venue_ctx *v, const struct feed_json_val *da
 	}
 }
 
-/* A push: dataType "<SYMBOL>@trade" or "<SYMBOL>@bookTicker". */
+/* ---- depth (l2): a whole top-N book per push ------------------------------------ */
+
+enum { D_BIDS, D_ASKS, D_T, D_E, D__COUNT };
+
+static const struct feed_json_key bingx_depth_keys[D__COUNT] = {
+	[D_BIDS] = FEED_JSON_KEY("bids"),
+	[D_ASKS] = FEED_JSON_KEY("asks"),
+	[D_T] = FEED_JSON_KEY("T"),
+	[D_E] = FEED_JSON_KEY("E"),
+};
+
+/* Decimals as printed (digits after '.'); a bare number's text counts too. */
+static uint8_t bingx_dp(const struct feed_json_val *f)
+{
+	const char *dot = memchr(f->p, '.', f->n);
+	size_t d = dot ? f->n - (size_t)(dot + 1 - f->p) : 0;
+
+	return (uint8_t)(d > 255 ? 255 : d);
+}
+
+/* One level: ["price","qty"] (the documented form) or {"p":..,"v":..} (the
+ * older swap example). Returns 0 or -EINVAL (out is an ERROR). */
+static int bingx_level(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		       const struct feed_json_val *e, struct feed_book_lvl *l)
+{
+	static const struct feed_json_key pv[2] = {FEED_JSON_KEY("p"), FEED_JSON_KEY("v")};
+	const struct feed_venue_sym *sym = &v->syms[i];
+	struct feed_json_val f[2], k;
+	struct feed_json_iter it;
+
+	if (e->type == FEED_JSON_ARRAY) {
+		if (feed_json_iter_init(&it, e->p, e->n) < 0 ||
+		    feed_json_iter_next(&it, &k, &f[0]) != 1 ||
+		    feed_json_iter_next(&it, &k, &f[1]) != 1)
+			f[0].type = FEED_JSON_NONE;
+	} else if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, pv, 2, f) < 0) {
+		f[0].type = FEED_JSON_NONE;
+	}
+	if (f[0].type == FEED_JSON_NONE) {
+		feed_venue_error(v, out, i, "%s depth: bad level", sym->native);
+		return -EINVAL;
+	}
+	if (bingx_decimal(v, out, i, &f[0], "depth price", sym->price_decimals, &l->px) < 0 ||
+	    bingx_decimal(v, out, i, &f[1], "depth qty", sym->qty_decimals, &l->qty) < 0)
+		return -EINVAL;
+	l->px_dp = bingx_dp(&f[0]);
+	l->qty_dp = bingx_dp(&f[1]);
+	return 0;
+}
+
+/* One side into v->lv from *o on. Returns 0 or -EINVAL (out is an ERROR). */
+static int bingx_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		      const struct feed_json_val *a, const char *what, uint32_t *o)
+{
+	struct feed_json_iter it;
+	struct feed_json_val k, e;
+	int rc;
+
+	if (a->type == FEED_JSON_NULL || a->type == FEED_JSON_NONE)
+		return 0; /* an empty side */
+	if (a->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, a->p, a->n) < 0) {
+		feed_venue_error(v, out, i, "%s depth: bad '%s'", v->syms[i].native, what);
+		return -EINVAL;
+	}
+	while ((rc = feed_json_iter_next(&it, &k, &e)) == 1) {
+		if (*o >= v->lv_cap) {
+			feed_venue_error(v, out, i, "%s depth: more than %u levels",
+					 v->syms[i].native, v->lv_cap);
+			return -EINVAL;
+		}
+		if (bingx_level(v, out, i, &e, &v->lv[*o]) < 0)
+			return -EINVAL;
+		(*o)++;
+	}
+	if (rc < 0) {
+		feed_venue_error(v, out, i, "%s depth: bad '%s'", v->syms[i].native, what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* data {"bids":[...],"asks":[...]}: the whole top-N book, a SNAPSHOT. */
+static void bingx_depth(struct feed_venue_ctx *v, const struct feed_json_val *data, uint32_t i,
+			int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val f[D__COUNT], t[I__COUNT];
+	struct feed_book_ev *ev = &v->book;
+	uint32_t o = 0, nb;
+	int64_t ts;
+
+	if (data->type != FEED_JSON_OBJECT ||
+	    feed_json_scan(data->p, data->n, bingx_depth_keys, D__COUNT, f) < 0) {
+		feed_venue_error(v, out, i, "%s depth: data is not an object", v->syms[i].native);
+		return;
+	}
+	if (bingx_side(v, out, i, &f[D_BIDS], "bids", &o) < 0)
+		return;
+	nb = o;
+	if (bingx_side(v, out, i, &f[D_ASKS], "asks", &o) < 0)
+		return;
+	t[I_TT] = f[D_T];
+	t[I_E] = f[D_E];
+	if (bingx_time(t, &ts) < 0) {
+		feed_venue_error(v, out, i, "%s depth: bad time 'T'/'E'", v->syms[i].native);
+		return;
+	}
+	*ev = (struct feed_book_ev){.sym = i,
+				    .kind = FEED_BOOK_SNAPSHOT,
+				    .exch_ts = ts,
+				    .recv_ts = recv_ns,
+				    .bids = v->lv,
+				    .asks = v->lv + nb,
+				    .nbids = nb,
+				    .nasks = o - nb};
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+}
+
+/* "depth20" or "depth20@100ms" (the swap form) after the symbol's '@'. */
+static int bingx_is_depth(const char *s, size_t n)
+{
+	size_t k = 5;
+
+	if (n < 6 || memcmp(s, "depth", 5) != 0)
+		return 0;
+	while (k < n && s[k] >= '0' && s[k] <= '9')
+		k++;
+	return k > 5 && (k == n || s[k] == '@');
+}
+
+/* A push: dataType "<SYMBOL>@trade", "<SYMBOL>@bookTicker", "<SYMBOL>@depthN". */
 static void bingx_push(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
 		       struct feed_venue_out *out)
 {
@@ -337,6 +500,9 @@ static void bingx_push(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 	} else if (cl == 10 && memcmp(at + 1, "bookTicker", 10) == 0) {
 		ch = FEED_CH_BBO;
 		kind = MDBUS_KIND_BBO;
+	} else if (bingx_is_depth(at + 1, cl)) {
+		ch = FEED_CH_L2;
+		kind = 0;
 	} else {
 		feed_venue_unknown(out, "dataType of a channel we do not take");
 		return;
@@ -352,7 +518,9 @@ static void bingx_push(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 				 (int)(f[M_CODE].n > 20 ? 20 : f[M_CODE].n), f[M_CODE].p);
 		return;
 	}
-	if (f[M_DATA].type == FEED_JSON_ARRAY)
+	if (ch == FEED_CH_L2)
+		bingx_depth(v, &f[M_DATA], i, recv_ns, out);
+	else if (f[M_DATA].type == FEED_JSON_ARRAY)
 		bingx_items(v, &f[M_DATA], i, kind, recv_ns, out);
 	else
 		(void)bingx_item(v, &f[M_DATA], i, kind, recv_ns, out);
@@ -478,8 +646,10 @@ const struct feed_venue_ops feed_venue_bingx = {
 	.name = "bingx",
 	.default_url = "wss://open-api-ws.bingx.com/market",
 	.market_url = {[MDBUS_MARKET_PERP] = BX_SWAP_URL},
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = (1u << MDBUS_MARKET_SPOT) | (1u << MDBUS_MARKET_PERP),
+	/* <symbol>@depth<5|10|20|50|100>: every push is the whole top N. */
+	.book = {.sync = FEED_SYNC_WS_FULL, .max_levels = 100},
 	.limits =
 		{
 			.group = FEED_GROUP_STREAM,

@@ -63,6 +63,37 @@
  * Not documented (so not handled specially): maintenance notices, a
  * server ping, a connection lifetime.
  *
+ * l2 (Advanced Trade market data, wss://advanced-trade-ws.coinbase.com).
+ * Depth checked 2026-12-07 against
+ *   https://docs.cdp.coinbase.com/api-reference/advanced-trade-api/websocket/level2.md
+ *   https://docs.cdp.coinbase.com/coinbase-app/advanced-trade-apis/websocket/websocket-channels
+ *   https://docs.cdp.coinbase.com/api-reference/advanced-trade-api/websocket/heartbeats.md
+ * The Exchange feed's level2 needs authentication; the Advanced Trade one
+ * does not, but it is another endpoint with other messages, so an l2
+ * session is l2 only (coinbase_init refuses trades/bbo with it) and its url
+ * is the Advanced Trade one.
+ *   request:  {"type":"subscribe","product_ids":["BTC-USD"],"channel":"level2"}
+ *             (one channel per message; unsubscribe alike).
+ *   ack:      {"channel":"subscriptions",..,"events":[{"subscriptions":
+ *              {"level2":["BTC-USD"]}}]}
+ *   data:     {"channel":"l2_data","client_id":"","timestamp":"2023-02-09T
+ *              20:32:50.714964855Z","sequence_num":0,"events":[{"type":
+ *              "snapshot"|"update","product_id":"BTC-USD","updates":[{"side":
+ *              "bid"|"offer","event_time":..,"price_level":"21921.73",
+ *              "new_quantity":"0.06317902"}]}]}
+ *             new_quantity is the level's size (not a delta), "0" removes.
+ *             One event per product: one FEED_MSG_BOOK each (out->more),
+ *             exch_ts = the message's timestamp.
+ *   sequence_num: one counter per connection across every channel; a jump
+ *             (lost messages of any product) sets ev.gap on every product's
+ *             next delta: FEED_SYNC_WS_PLAIN with resubscribe (unsubscribe +
+ *             subscribe level2 for that product; the answer starts with a
+ *             snapshot). No checksum, no REST snapshot.
+ *   heartbeats: channels close after 60-90 s without updates unless the
+ *             heartbeats channel is subscribed: the first keepalive of an l2
+ *             connection sends {"type":"subscribe","channel":"heartbeats"}
+ *             (ops->ping); its messages count in sequence_num.
+ *
  * Differences from the issue's table: none in substance; the ticker is
  * trade-driven (above), the error form is the older docs' one, and
  * heartbeat's last_trade_id (the documented way to notice dropped
@@ -148,8 +179,36 @@ static int cb_channel(const struct feed_venue_ctx *v, const uint32_t *streams, u
 	return cnt > 0;
 }
 
+/* Advanced Trade: {"type":"subscribe"|"unsubscribe","product_ids":[..],
+ * "channel":"level2"} for the products of the set (one channel a message). */
+static int cb_l2_request(const struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
+			 const char *type, char *buf, size_t len, size_t *out_len)
+{
+	struct cb_buf b = {buf, len, 0, 0};
+
+	CB_PUTS(&b, "{\"type\":\"");
+	cb_put(&b, type, strlen(type));
+	CB_PUTS(&b, "\",\"product_ids\":[");
+	for (uint32_t k = 0; k < n; k++) {
+		const char *nat = v->syms[v->streams[streams[k]].sym].native;
+
+		if (k)
+			CB_PUTS(&b, ",");
+		CB_PUTS(&b, "\"");
+		cb_put(&b, nat, strlen(nat));
+		CB_PUTS(&b, "\"");
+	}
+	CB_PUTS(&b, "],\"channel\":\"level2\"}");
+	if (b.full)
+		return -ENOBUFS;
+	buf[b.o] = '\0';
+	*out_len = b.o;
+	return 0;
+}
+
 /* The set as per-channel product lists (the documented channel-object
- * form), plus heartbeat for its products. No request id exists. */
+ * form), plus heartbeat for its products. No request id exists. An l2
+ * session (Advanced Trade, l2 only: coinbase_init) takes the level2 form. */
 static int coinbase_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
 			      uint64_t req_id, char *buf, size_t len, size_t *out_len)
 {
@@ -159,6 +218,8 @@ static int coinbase_subscribe(struct feed_venue_ctx *v, const uint32_t *streams,
 	(void)req_id;
 	if (n == 0)
 		return -ENOBUFS;
+	if (v->channels & FEED_CH_L2)
+		return cb_l2_request(v, streams, n, "subscribe", buf, len, out_len);
 	CB_PUTS(&b, "{\"type\":\"subscribe\",\"channels\":[");
 	w += cb_channel(v, streams, n, FEED_CH_TRADES, "matches", w == 0, &b);
 	w += cb_channel(v, streams, n, FEED_CH_BBO, "ticker", w == 0, &b);
@@ -189,6 +250,10 @@ enum {
 	K_CHANNELS,
 	K_MESSAGE,
 	K_REASON,
+	K_CHANNEL,
+	K_EVENTS,
+	K_SEQNUM,
+	K_TS,
 	K__COUNT
 };
 
@@ -200,7 +265,9 @@ static const struct feed_json_key coinbase_keys[K__COUNT] = {
 	[K_BID] = FEED_JSON_KEY("best_bid"),	  [K_BIDSZ] = FEED_JSON_KEY("best_bid_size"),
 	[K_ASK] = FEED_JSON_KEY("best_ask"),	  [K_ASKSZ] = FEED_JSON_KEY("best_ask_size"),
 	[K_CHANNELS] = FEED_JSON_KEY("channels"), [K_MESSAGE] = FEED_JSON_KEY("message"),
-	[K_REASON] = FEED_JSON_KEY("reason"),
+	[K_REASON] = FEED_JSON_KEY("reason"),	  [K_CHANNEL] = FEED_JSON_KEY("channel"),
+	[K_EVENTS] = FEED_JSON_KEY("events"),	  [K_SEQNUM] = FEED_JSON_KEY("sequence_num"),
+	[K_TS] = FEED_JSON_KEY("timestamp"),
 };
 
 /* product_id -> symbol index, or an ERROR. */
@@ -440,6 +507,319 @@ static void coinbase_error(struct feed_venue_ctx *v, const struct feed_json_val 
 	out->reason = v->reason;
 }
 
+/* ---- Advanced Trade level2 (l2) ---------------------------------------------------- */
+
+/* Per connection: sequence_num (one counter across every channel). */
+struct cb_at {
+	uint64_t last; /* last sequence_num seen */
+	uint8_t have;  /* a sequence_num was seen on this connection */
+	uint8_t hb;    /* heartbeats subscribed on this connection */
+};
+
+/* l2 comes from the Advanced Trade feed, whose messages and requests are
+ * not the Exchange feed's: an l2 session carries l2 only. */
+static int coinbase_init(struct feed_venue_ctx *v)
+{
+	if ((v->channels & FEED_CH_L2) && (v->channels & (FEED_CH_TRADES | FEED_CH_BBO))) {
+		snprintf(v->reason, sizeof(v->reason),
+			 "coinbase l2 is the Advanced Trade feed (url = "
+			 "wss://advanced-trade-ws.coinbase.com): give it a session of its own");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void coinbase_reset(struct feed_venue_ctx *v)
+{
+	memset(v->priv, 0, sizeof(struct cb_at));
+}
+
+/* sequence_num of an Advanced Trade message: a jump past last + 1 lost
+ * messages of some product: every product's next l2 delta carries gap
+ * (the book resyncs by resubscribing). Returns 0 or -EINVAL (bad field). */
+static int coinbase_seqnum(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			   struct feed_venue_out *out)
+{
+	struct cb_at *at = v->priv;
+	uint64_t seq;
+
+	if (f->type != FEED_JSON_NUMBER || feed_json_u64(f, &seq) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "missing or bad 'sequence_num'");
+		return -EINVAL;
+	}
+	if (at->have && seq != at->last + 1 && seq > at->last) {
+		for (uint32_t i = 0; i < v->nsyms; i++) {
+			v->syms[i].gap_pending |= FEED_CH_L2;
+			v->syms[i].gaps++;
+		}
+		v->st.gaps++;
+	}
+	if (!at->have || seq > at->last)
+		at->last = seq;
+	at->have = 1;
+	return 0;
+}
+
+enum { U_SIDE, U_PRICE, U_QTY, U__COUNT };
+
+static const struct feed_json_key cb_upd_keys[U__COUNT] = {
+	[U_SIDE] = FEED_JSON_KEY("side"),
+	[U_PRICE] = FEED_JSON_KEY("price_level"),
+	[U_QTY] = FEED_JSON_KEY("new_quantity"),
+};
+
+static uint8_t cb_dp(const struct feed_json_val *f)
+{
+	const char *dot = memchr(f->p, '.', f->n);
+	size_t d = dot ? f->n - (size_t)(dot + 1 - f->p) : 0;
+
+	return (uint8_t)(d > 255 ? 255 : d);
+}
+
+/* One update {"side","event_time","price_level","new_quantity"}: a bid
+ * goes to lv[*nb], an offer to lv[cap - 1 - *na] (reversed at the end).
+ * Returns 0 or -EINVAL (out is an ERROR). */
+static int cb_update(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		     const struct feed_json_val *u, uint32_t *nb, uint32_t *na)
+{
+	const struct feed_venue_sym *sym = &v->syms[i];
+	struct feed_json_val f[U__COUNT];
+	struct feed_book_lvl *l;
+	int bid;
+
+	if (u->type != FEED_JSON_OBJECT ||
+	    feed_json_scan(u->p, u->n, cb_upd_keys, U__COUNT, f) < 0) {
+		feed_venue_error(v, out, i, "%s l2: update is not an object", sym->native);
+		return -EINVAL;
+	}
+	bid = feed_json_str_eq(&f[U_SIDE], "bid", 3);
+	if (!bid && !feed_json_str_eq(&f[U_SIDE], "offer", 5)) {
+		feed_venue_error(v, out, i, "%s l2: missing or bad 'side'", sym->native);
+		return -EINVAL;
+	}
+	if (*nb + *na >= v->lv_cap) {
+		feed_venue_error(v, out, i, "%s l2: more than %u levels", sym->native, v->lv_cap);
+		return -EINVAL;
+	}
+	l = bid ? &v->lv[*nb] : &v->lv[v->lv_cap - 1 - *na];
+	if (feed_venue_decimal(v, out, i, &f[U_PRICE], "price_level", sym->price_decimals, 0,
+			       &l->px) < 0 ||
+	    feed_venue_decimal(v, out, i, &f[U_QTY], "new_quantity", sym->qty_decimals, 0,
+			       &l->qty) < 0)
+		return -EINVAL;
+	l->px_dp = cb_dp(&f[U_PRICE]);
+	l->qty_dp = cb_dp(&f[U_QTY]);
+	(*nb) += bid;
+	(*na) += !bid;
+	return 0;
+}
+
+/* The offers, stored from the end backwards, in message order. */
+static void cb_offers_order(struct feed_venue_ctx *v, uint32_t na)
+{
+	struct feed_book_lvl *a = v->lv + v->lv_cap - na, t;
+
+	for (uint32_t k = 0; k < na / 2; k++) {
+		t = a[k];
+		a[k] = a[na - 1 - k];
+		a[na - 1 - k] = t;
+	}
+}
+
+enum { E_TYPE, E_PRODUCT, E_UPDATES, E__COUNT };
+
+static const struct feed_json_key cb_ev_keys[E__COUNT] = {
+	[E_TYPE] = FEED_JSON_KEY("type"),
+	[E_PRODUCT] = FEED_JSON_KEY("product_id"),
+	[E_UPDATES] = FEED_JSON_KEY("updates"),
+};
+
+/* One event {"type":"snapshot"|"update","product_id":..,"updates":[..]}
+ * into v->book. */
+static void cb_l2_event(struct feed_venue_ctx *v, const struct feed_json_val *e, int64_t ts,
+			int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val f[E__COUNT], k, u;
+	struct feed_json_iter it;
+	uint32_t i, nb = 0, na = 0;
+	int snap, rc;
+
+	if (e->type != FEED_JSON_OBJECT ||
+	    feed_json_scan(e->p, e->n, cb_ev_keys, E__COUNT, f) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "l2_data: event is not an object");
+		return;
+	}
+	if (coinbase_symbol(v, out, &f[E_PRODUCT], &i) < 0)
+		return;
+	snap = feed_json_str_eq(&f[E_TYPE], "snapshot", 8);
+	if (!snap && !feed_json_str_eq(&f[E_TYPE], "update", 6)) {
+		feed_venue_error(v, out, i, "%s l2: bad event type", v->syms[i].native);
+		return;
+	}
+	if (f[E_UPDATES].type != FEED_JSON_ARRAY ||
+	    feed_json_iter_init(&it, f[E_UPDATES].p, f[E_UPDATES].n) < 0) {
+		feed_venue_error(v, out, i, "%s l2: missing 'updates'", v->syms[i].native);
+		return;
+	}
+	while ((rc = feed_json_iter_next(&it, &k, &u)) == 1)
+		if (cb_update(v, out, i, &u, &nb, &na) < 0)
+			return;
+	if (rc < 0) {
+		feed_venue_error(v, out, i, "%s l2: bad 'updates'", v->syms[i].native);
+		return;
+	}
+	cb_offers_order(v, na);
+	v->book = (struct feed_book_ev){.sym = i,
+					.kind = snap ? FEED_BOOK_SNAPSHOT : FEED_BOOK_DELTA,
+					.exch_ts = ts,
+					.recv_ts = recv_ns,
+					.bids = v->lv,
+					.asks = v->lv + v->lv_cap - na,
+					.nbids = nb,
+					.nasks = na};
+	/* A snapshot is the resync itself; a delta after lost messages is a gap. */
+	if (snap)
+		v->syms[i].gap_pending &= (uint8_t)~FEED_CH_L2;
+	else
+		v->book.gap = feed_venue_take_flags(v, i, FEED_CH_L2) ? 1 : 0;
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = &v->book;
+	out->sym = i;
+}
+
+/* l2_data: one event per call (several products: out->more, v->cur.pos is
+ * the offset of the next event in the events array). */
+static void coinbase_l2_data(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			     int64_t recv_ns, struct feed_venue_out *out)
+{
+	const struct feed_json_val *evs = &f[K_EVENTS];
+	struct feed_json_val k, e, n2;
+	struct feed_json_iter it;
+	int64_t ts = 0;
+	uint32_t count;
+	size_t pos;
+
+	if (!v->cur.active && coinbase_seqnum(v, &f[K_SEQNUM], out) < 0)
+		return;
+	if (!(v->channels & FEED_CH_L2)) {
+		feed_venue_unknown(out, "l2_data for a channel not subscribed");
+		return;
+	}
+	if (f[K_TS].type != FEED_JSON_NONE &&
+	    (f[K_TS].type != FEED_JSON_STRING || feed_ts_rfc3339(f[K_TS].p, f[K_TS].n, &ts) < 0)) {
+		feed_venue_error(v, out, UINT32_MAX, "l2_data: bad 'timestamp'");
+		return;
+	}
+	if (evs->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, evs->p, evs->n) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "l2_data without an 'events' list");
+		return;
+	}
+	if (v->cur.active) {
+		it.pos = v->cur.pos;
+		it.count = v->cur.item;
+	}
+	if (feed_json_iter_next(&it, &k, &e) != 1) {
+		feed_venue_error(v, out, UINT32_MAX, "l2_data: no event or a bad one");
+		return;
+	}
+	cb_l2_event(v, &e, ts, recv_ns, out);
+	if (out->cls != FEED_MSG_BOOK)
+		return;
+	pos = it.pos;
+	count = it.count;
+	if (feed_json_iter_next(&it, &k, &n2) == 1) { /* another event follows */
+		v->cur.pos = pos;
+		v->cur.item = count;
+		out->more = 1;
+	}
+}
+
+/* subscriptions: {"events":[{"subscriptions":{"level2":["BTC-USD"],..}}]}:
+ * each level2 product is an ack of its stream. */
+static void coinbase_at_subscriptions(struct feed_venue_ctx *v, const struct feed_json_val *f,
+				      struct feed_venue_out *out)
+{
+	static const struct feed_json_key sk[1] = {FEED_JSON_KEY("subscriptions")};
+	static const struct feed_json_key lk[1] = {FEED_JSON_KEY("level2")};
+	struct feed_json_val k, e, sub, l2, p;
+	struct feed_json_iter it, pi;
+
+	if (coinbase_seqnum(v, &f[K_SEQNUM], out) < 0)
+		return;
+	if (f[K_EVENTS].type != FEED_JSON_ARRAY ||
+	    feed_json_iter_init(&it, f[K_EVENTS].p, f[K_EVENTS].n) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "subscriptions without 'events'");
+		return;
+	}
+	while (feed_json_iter_next(&it, &k, &e) == 1) {
+		if (e.type != FEED_JSON_OBJECT || feed_json_scan(e.p, e.n, sk, 1, &sub) < 0 ||
+		    sub.type != FEED_JSON_OBJECT || feed_json_scan(sub.p, sub.n, lk, 1, &l2) < 0 ||
+		    l2.type != FEED_JSON_ARRAY || feed_json_iter_init(&pi, l2.p, l2.n) < 0)
+			continue;
+		while (feed_json_iter_next(&pi, &k, &p) == 1)
+			if (p.type == FEED_JSON_STRING && (v->channels & FEED_CH_L2))
+				(void)feed_venue_stream_done(v, 0, p.p, p.n, FEED_CH_L2, 1, out);
+	}
+	if (out->cls != FEED_MSG_ACK) {
+		out->cls = FEED_MSG_ACK;
+		out->reason = "no new subscription";
+	}
+}
+
+/* An Advanced Trade message (no "type", a "channel"). */
+static void coinbase_at_message(struct feed_venue_ctx *v, const struct feed_json_val *f,
+				int64_t recv_ns, struct feed_venue_out *out)
+{
+	const struct feed_json_val *c = &f[K_CHANNEL];
+
+	if (feed_json_str_eq(c, "l2_data", 7)) {
+		coinbase_l2_data(v, f, recv_ns, out);
+	} else if (feed_json_str_eq(c, "subscriptions", 13)) {
+		coinbase_at_subscriptions(v, f, out);
+	} else if (coinbase_seqnum(v, &f[K_SEQNUM], out) == 0) {
+		if (feed_json_str_eq(c, "heartbeats", 10))
+			out->cls = FEED_MSG_HEARTBEAT;
+		else
+			feed_venue_unknown(out, "channel we do not take");
+	}
+}
+
+/* Resync of symbol sym: unsubscribe, then subscribe its level2 again (the
+ * new subscription starts with a snapshot). */
+static int coinbase_resubscribe_msgs(struct feed_venue_ctx *v, uint32_t sym, char *unsub,
+				     size_t ulen, size_t *un, char *sub, size_t slen, size_t *sn)
+{
+	uint32_t s = feed_venue_stream_of(v, sym, FEED_CH_L2);
+
+	if (s == UINT32_MAX)
+		return -ENOENT;
+	if (cb_l2_request(v, &s, 1, "unsubscribe", unsub, ulen, un) < 0 ||
+	    cb_l2_request(v, &s, 1, "subscribe", sub, slen, sn) < 0)
+		return -ENOBUFS;
+	return 0;
+}
+
+/* Keepalive of an l2 session: the first one of a connection subscribes
+ * the heartbeats channel (level2 channels close after 60-90 s without an
+ * update otherwise); later ones are WebSocket pings. */
+static int coinbase_ping(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n, int64_t now_ns)
+{
+	static const char hb[] = "{\"type\":\"subscribe\",\"channel\":\"heartbeats\"}";
+	struct cb_at *at = v->priv;
+
+	(void)now_ns;
+	*n = 0;
+	if (!(v->channels & FEED_CH_L2) || at->hb)
+		return 0;
+	if (len < sizeof(hb))
+		return -ENOBUFS;
+	memcpy(buf, hb, sizeof(hb));
+	*n = sizeof(hb) - 1;
+	at->hb = 1;
+	return 0;
+}
+
 static int coinbase_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			       int64_t recv_ns, struct feed_venue_out *out)
 {
@@ -466,6 +846,8 @@ static int coinbase_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_
 		coinbase_subscriptions(v, f, out);
 	else if (feed_json_str_eq(t, "error", 5))
 		coinbase_error(v, f, out);
+	else if (t->type == FEED_JSON_NONE && f[K_CHANNEL].type == FEED_JSON_STRING)
+		coinbase_at_message(v, f, recv_ns, out);
 	else if (t->type == FEED_JSON_STRING) {
 		/* "New message types can be added at any time." */
 		feed_venue_unknown(out, "unknown message type");
@@ -478,8 +860,23 @@ static int coinbase_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_
 const struct feed_venue_ops feed_venue_coinbase = {
 	.name = "coinbase",
 	.default_url = "wss://ws-feed.exchange.coinbase.com",
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT,
+	/* Advanced Trade level2: a snapshot (the whole book), then absolute
+	 * updates; a sequence_num jump sets ev.gap and the resync is a
+	 * resubscription. The snapshot is the full book: 25000 levels a side
+	 * covers the deepest books listed. */
+	.book =
+		{
+			.sync = FEED_SYNC_WS_PLAIN,
+			.resubscribe = 1,
+			.max_levels = 25000,
+			.resubscribe_msgs = coinbase_resubscribe_msgs,
+		},
+	.priv_size = sizeof(struct cb_at),
+	.init = coinbase_init,
+	.reset = coinbase_reset,
+	.ping = coinbase_ping,
 	.limits =
 		{
 			.group = FEED_GROUP_ANY,

@@ -50,6 +50,22 @@
  *   publicAggreBookTicker (315): bidPrice, bidQuantity, askPrice,
  *     askQuantity (strings); no time of its own: exch_ts is the wrapper's
  *     sendTime (else createTime, else none: MDBUS_FLAG_NO_EXCH_TS).
+ *   publicAggreDepths (313), l2: asks[], bids[] of price, quantity (decimal
+ *     strings; quantity absolute, "0" removes the level), eventType,
+ *     fromVersion, toVersion (decimal strings). One DELTA event per push:
+ *     first_id = fromVersion, last_id = toVersion, exch_ts = sendTime.
+ *
+ * Depth checked 2026-12-07 against
+ *   https://www.mexc.com/api-docs/spot-v3/websocket-market-streams/how-to-properly-maintain-a-local-copy-of-the-order-book
+ *   https://www.mexc.in/api-docs/spot-v3/websocket-market-streams/diffdepth-stream
+ *   https://github.com/mexcdevelop/websocket-proto (PublicAggreDepthsV3Api.proto)
+ * Stream spot@public.aggre.depth.v3.api.pb@100ms@SYMBOL (10ms also exists);
+ * sync FEED_SYNC_REST_UU: cache pushes, GET /api/v3/depth?symbol=S&limit=5000
+ * (lastUpdateId), refetch while lastUpdateId < the first push's fromVersion,
+ * drop toVersion <= lastUpdateId, the first applied has fromVersion <=
+ * lastUpdateId + 1, then fromVersion == previous toVersion + 1, else
+ * reinitialise from the snapshot. No checksum. REST weight: 1 (not found on
+ * the pages read; the spot REST limit is per-IP weight).
  * No sequence number is documented (the schema's deal `version` shares
  * its field number with `isRpi`: not read), so no gap check beyond
  * reconnects.
@@ -69,6 +85,7 @@
 
 #define MX_DEALS "spot@public.aggre.deals.v3.api.pb@"
 #define MX_BOOK	 "spot@public.aggre.bookTicker.v3.api.pb@"
+#define MX_DEPTH "spot@public.aggre.depth.v3.api.pb@"
 #define MX_RATE	 "100ms"
 #define MX_MAGIC 0x6d657863u /* "mexc": marks the decode stage's output */
 
@@ -96,7 +113,10 @@ static int mexc_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uin
 	for (uint32_t j = 0; j < n; j++) {
 		feed_venue_stream(v, streams[j], &sym, &ch);
 		k = snprintf(buf + o, len - o, "%s\"%s" MX_RATE "@%s\"", j ? "," : "",
-			     ch == FEED_CH_TRADES ? MX_DEALS : MX_BOOK, v->syms[sym].native);
+			     ch == FEED_CH_TRADES ? MX_DEALS
+			     : ch == FEED_CH_BBO  ? MX_BOOK
+						  : MX_DEPTH,
+			     v->syms[sym].native);
 		if (k < 0 || (size_t)k >= len - o)
 			return -ENOBUFS;
 		o += (size_t)k;
@@ -155,6 +175,9 @@ static int mexc_channel(const char *s, size_t n, uint32_t *ch, const char **sym,
 	} else if (n > sizeof(MX_BOOK) - 1 && memcmp(s, MX_BOOK, sizeof(MX_BOOK) - 1) == 0) {
 		*ch = FEED_CH_BBO;
 		pl = sizeof(MX_BOOK) - 1;
+	} else if (n > sizeof(MX_DEPTH) - 1 && memcmp(s, MX_DEPTH, sizeof(MX_DEPTH) - 1) == 0) {
+		*ch = FEED_CH_L2;
+		pl = sizeof(MX_DEPTH) - 1;
 	} else {
 		return -EINVAL;
 	}
@@ -316,6 +339,98 @@ static void mexc_book(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper
 	(void)feed_venue_bbo(v, out, i, ts, recv_ns, (struct mdbus_bbo){bp, bq, ap, aq});
 }
 
+/* ---- depth (l2) -------------------------------------------------------------------- */
+
+/* Decimals as printed: the digits after the '.' of a decimal string. */
+static uint8_t mexc_dp(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+
+	return dot ? (uint8_t)(n - (size_t)(dot + 1 - s) > 255 ? 255 : n - (size_t)(dot + 1 - s))
+		   : 0;
+}
+
+/* One level (price, quantity: decimal strings) into *l; 0 or an ERROR. */
+static int mexc_level(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		      const struct feed_json_val *p, const struct feed_json_val *q,
+		      struct feed_book_lvl *l)
+{
+	const struct feed_venue_sym *sym = &v->syms[i];
+
+	if (feed_venue_decimal(v, out, i, p, "depth price", sym->price_decimals, 0, &l->px) < 0 ||
+	    feed_venue_decimal(v, out, i, q, "depth quantity", sym->qty_decimals, 0, &l->qty) < 0)
+		return -EINVAL;
+	l->px_dp = mexc_dp(p->p, p->n);
+	l->qty_dp = mexc_dp(q->p, q->n);
+	return 0;
+}
+
+/* A version: a decimal string (the docs' "fromVersion" : "10023"). */
+static int mexc_version(const char *s, uint64_t *ver)
+{
+	struct feed_json_val f = mexc_str(s);
+
+	return f.n && feed_json_u64(&f, ver) == 0 && *ver != 0 ? 0 : -EINVAL;
+}
+
+/* publicAggreDepths: one DELTA event [fromVersion, toVersion]. */
+static void mexc_depth(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper *w, uint32_t i,
+		       int64_t recv_ns, struct feed_venue_out *out)
+{
+	const Mexc__PublicAggreDepthsV3Api *d = w->publicaggredepths;
+	struct feed_book_ev *ev = &v->book;
+	uint64_t from, to;
+	size_t k, nb, na;
+
+	if (!d) {
+		feed_venue_error(v, out, i, "%s depth: no body", v->syms[i].native);
+		return;
+	}
+	if (mexc_version(d->fromversion, &from) < 0 || mexc_version(d->toversion, &to) < 0 ||
+	    to < from) {
+		feed_venue_error(v, out, i, "%s depth: missing or bad fromVersion/toVersion",
+				 v->syms[i].native);
+		return;
+	}
+	nb = d->n_bids;
+	na = d->n_asks;
+	if (nb + na > v->lv_cap) {
+		feed_venue_error(v, out, i, "%s depth: %zu levels, more than %u", v->syms[i].native,
+				 nb + na, v->lv_cap);
+		return;
+	}
+	for (k = 0; k < nb + na; k++) {
+		const Mexc__PublicAggreDepthV3ApiItem *it = k < nb ? d->bids[k] : d->asks[k - nb];
+		struct feed_json_val px, qty;
+
+		if (!it) {
+			feed_venue_error(v, out, i, "%s depth: empty level", v->syms[i].native);
+			return;
+		}
+		px = mexc_str(it->price);
+		qty = mexc_str(it->quantity);
+		if (mexc_level(v, out, i, &px, &qty, &v->lv[k]) < 0)
+			return;
+	}
+	*ev = (struct feed_book_ev){.sym = i,
+				    .kind = FEED_BOOK_DELTA,
+				    .first_id = from,
+				    .last_id = to,
+				    .recv_ts = recv_ns,
+				    .bids = v->lv,
+				    .asks = v->lv + nb,
+				    .nbids = (uint32_t)nb,
+				    .nasks = (uint32_t)na};
+	if (mexc_push_time(w, &ev->exch_ts) < 0) {
+		feed_venue_error(v, out, i, "%s depth: bad sendTime", v->syms[i].native);
+		return;
+	}
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+}
+
 /* The push's symbol: its symbol field, else the channel's last part. */
 static int mexc_push_sym(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper *w, uint32_t *i,
 			 struct feed_venue_out *out)
@@ -343,6 +458,9 @@ static void mexc_push(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper
 	case MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_BOOK_TICKER:
 		ch = FEED_CH_BBO;
 		break;
+	case MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_DEPTHS:
+		ch = FEED_CH_L2;
+		break;
 	default:
 		feed_venue_unknown(out, "push of a body we do not take");
 		return;
@@ -355,8 +473,94 @@ static void mexc_push(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper
 		return;
 	if (ch == FEED_CH_TRADES)
 		mexc_deals(v, w, i, recv_ns, out);
-	else
+	else if (ch == FEED_CH_BBO)
 		mexc_book(v, w, i, recv_ns, out);
+	else
+		mexc_depth(v, w, i, recv_ns, out);
+}
+
+/* ---- REST depth snapshot ------------------------------------------------------------ */
+
+/* GET /api/v3/depth?symbol=BTCUSDT&limit=5000: the limit the documented
+ * sync procedure asks for (the largest the endpoint takes). */
+static int mexc_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+			      size_t *n)
+{
+	int k = snprintf(buf, len, "/api/v3/depth?symbol=%s&limit=5000", v->syms[sym].native);
+
+	if (k < 0 || (size_t)k >= len)
+		return -ENOBUFS;
+	*n = (size_t)k;
+	return 0;
+}
+
+/* One side ([["price","qty"],...]) into v->lv from *o on. Returns 0,
+ * -EBADMSG (reason in v->reason) or -EMSGSIZE. */
+static int mexc_rest_side(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *a,
+			  const char *side, uint32_t *o)
+{
+	struct feed_venue_out out = {0};
+	struct feed_json_iter it, lt;
+	struct feed_json_val k, e, px, qty;
+	int rc;
+
+	if (a->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, a->p, a->n) < 0)
+		goto bad;
+	while ((rc = feed_json_iter_next(&it, &k, &e)) == 1) {
+		if (*o >= v->lv_cap) {
+			snprintf(v->reason, sizeof(v->reason), "snapshot: more than %u levels",
+				 v->lv_cap);
+			return -EMSGSIZE;
+		}
+		if (e.type != FEED_JSON_ARRAY || feed_json_iter_init(&lt, e.p, e.n) < 0 ||
+		    feed_json_iter_next(&lt, &k, &px) != 1 ||
+		    feed_json_iter_next(&lt, &k, &qty) != 1 ||
+		    mexc_level(v, &out, sym, &px, &qty, &v->lv[*o]) < 0)
+			goto bad;
+		(*o)++;
+	}
+	if (rc == 0)
+		return 0;
+bad:
+	if (out.cls != FEED_MSG_ERROR)
+		snprintf(v->reason, sizeof(v->reason), "snapshot: bad '%s'", side);
+	return -EBADMSG;
+}
+
+/* {"lastUpdateId":1027024,"bids":[["4.00000000","431.00000000"]],"asks":[...]}
+ * -> a SNAPSHOT event whose last_id is lastUpdateId. */
+static int mexc_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			   struct feed_book_ev *ev)
+{
+	static const struct feed_json_key keys[3] = {FEED_JSON_KEY("lastUpdateId"),
+						     FEED_JSON_KEY("bids"), FEED_JSON_KEY("asks")};
+	struct feed_json_val f[3];
+	uint64_t id;
+	uint32_t o = 0, nb;
+	int rc;
+
+	if (sym >= v->nsyms || feed_json_scan((const char *)body, n, keys, 3, f) < 0) {
+		snprintf(v->reason, sizeof(v->reason), "snapshot: invalid JSON (%zu bytes)", n);
+		return -EBADMSG;
+	}
+	if (f[0].type != FEED_JSON_NUMBER || feed_json_u64(&f[0], &id) < 0) {
+		snprintf(v->reason, sizeof(v->reason), "snapshot: missing or bad 'lastUpdateId'");
+		return -EBADMSG;
+	}
+	if ((rc = mexc_rest_side(v, sym, &f[1], "bids", &o)) < 0)
+		return rc;
+	nb = o;
+	if ((rc = mexc_rest_side(v, sym, &f[2], "asks", &o)) < 0)
+		return rc;
+	*ev = (struct feed_book_ev){.sym = sym,
+				    .kind = FEED_BOOK_SNAPSHOT,
+				    .first_id = id,
+				    .last_id = id,
+				    .bids = v->lv,
+				    .asks = v->lv + nb,
+				    .nbids = nb,
+				    .nasks = o - nb};
+	return 0;
 }
 
 /* ---- answers (JSON) ---------------------------------------------------------------- */
@@ -514,8 +718,18 @@ static int mexc_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n,
 const struct feed_venue_ops feed_venue_mexc = {
 	.name = "mexc",
 	.default_url = "wss://wbs-api.mexc.com/ws",
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT,
+	.book =
+		{
+			.sync = FEED_SYNC_REST_UU,
+			/* The snapshot's 5000 levels a side; the stream then
+			 * only changes levels (never more than it held). */
+			.max_levels = 5000,
+			.rest_weight = 1,
+			.rest_snapshot = mexc_rest_snapshot,
+			.rest_parse = mexc_rest_parse,
+		},
 	.limits =
 		{
 			/* One channel per request, as the documented example:

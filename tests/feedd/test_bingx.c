@@ -447,8 +447,8 @@ static void test_setup(void)
 	sc = session(syms, 1);
 	sc.channels = FEED_CH_L2;
 	snprintf(syms[0], sizeof(syms[0]), "BTC-USDT");
-	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "venue bingx does not support channel l2");
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_free(&v);
 
 	/* native names: the same on both markets */
 	CHECK_EQ_INT(ops->native_symbol("BTC-USDT", nat, sizeof(nat)), 0);
@@ -601,6 +601,132 @@ static void test_decoder_small(void)
 	CHECK(small.scratch == NULL && small.size == 0);
 }
 
+/* ---- depth (l2) --------------------------------------------------------------------- */
+
+static int depth_msg(struct feed_venue_ctx *v, const char *m)
+{
+	return feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, 5, &out);
+}
+
+/* Subscribe text per book_depth: the smallest documented level holding it. */
+static void test_depth_subscribe(void)
+{
+	const struct feed_venue_ops *ops = feed_venue_find("bingx");
+	static const unsigned depth[] = {1, 5, 6, 20, 21, 50, 100, 400};
+	static const char *const want[] = {"depth5",  "depth5",	 "depth10",  "depth20",
+					   "depth50", "depth50", "depth100", "depth100"};
+	char syms[1][MDBUS_SYMBOL_MAX] = {"BTC-USDT"}, err[256], buf[256], exp[256];
+	struct feed_session_config sc = session(syms, 1);
+	struct feed_venue_ctx v;
+	size_t n;
+
+	sc.channels = FEED_CH_L2;
+	for (size_t k = 0; k < sizeof(depth) / sizeof(depth[0]); k++) {
+		sc.book_depth = depth[k];
+		memset(&v, 0, sizeof(v));
+		CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+		feed_venue_ctx_reset(&v);
+		CHECK_EQ_INT(feed_venue_subscribe_next(&v, buf, sizeof(buf), &n), 1);
+		snprintf(exp, sizeof(exp),
+			 "{\"id\":\"%llu\",\"reqType\":\"sub\",\"dataType\":\"BTC-USDT@%s\"}",
+			 (unsigned long long)v.reqs[0].id, want[k]);
+		CHECK_STR(buf, exp);
+		feed_venue_ctx_free(&v);
+	}
+}
+
+/* Bad depth pushes: counted errors, never a book; too many levels. */
+static void test_depth_bad(struct feed_venue_ctx *vp)
+{
+	static const char *const bad[] = {
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[[\"x\",\"1\"]]}"
+		"}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[[\"1\"]]}}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":{}}}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"asks\":[[\"1\",\"-2\"]]}"
+		"}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"asks\":[7]}}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":[1]}",
+		"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[],\"T\":\"x\"}}",
+		"{\"code\":1,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[]}}",
+		"{\"code\":0,\"dataType\":\"XRP-USDT@depth20\",\"data\":{\"bids\":[]}}",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		CHECK_EQ_INT(depth_msg(vp, bad[k]), 0);
+		CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+		CHECK(out.reason != NULL);
+	}
+	/* Not a depth channel: depth without a level, depthx. */
+	CHECK_EQ_INT(depth_msg(vp, "{\"code\":0,\"dataType\":\"BTC-USDT@depth\",\"data\":{}}"), 0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_UNKNOWN);
+	CHECK_EQ_INT(depth_msg(vp, "{\"code\":0,\"dataType\":\"BTC-USDT@depth5x\",\"data\":{}}"),
+		     0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_UNKNOWN);
+	vp->lv_cap = 2;
+	CHECK_EQ_INT(depth_msg(vp,
+			       "{\"code\":0,\"dataType\":\"BTC-USDT@depth5\",\"data\":{\"bids\":"
+			       "[[\"1\",\"1\"],[\"2\",\"1\"]],\"asks\":[[\"3\",\"1\"]]}}"),
+		     0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK(strstr(out.reason, "more than 2") != NULL);
+}
+
+/* The documented push: a whole top-N book each time (SNAPSHOT events). */
+static void test_depth(void)
+{
+	const struct feed_venue_ops *ops = feed_venue_find("bingx");
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"}, err[256];
+	struct feed_session_config sc = session(syms, 2);
+	const struct feed_book_ev *ev;
+	struct feed_venue_ctx v;
+
+	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_WS_FULL);
+	CHECK(ops->book.rest_snapshot == NULL && ops->book.checksum == NULL);
+	sc.channels = FEED_CH_L2;
+	memset(&v, 0, sizeof(v));
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	CHECK_EQ_INT(depth_msg(&v,
+			       "{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":"
+			       "[[\"28852.9\",\"34.2621\"],[\"28850.1\",\"0.5\"]],\"asks\":[["
+			       "\"28864.9\",\"23.4079\"]]},\"success\":true}"),
+		     0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	ev = out.book;
+	CHECK(ev == &v.book);
+	CHECK_EQ_INT(out.sym, 0);
+	CHECK_EQ_INT(ev->sym, 0);
+	CHECK_EQ_INT(ev->kind, FEED_BOOK_SNAPSHOT);
+	CHECK_EQ_INT(ev->nbids, 2);
+	CHECK_EQ_INT(ev->nasks, 1);
+	CHECK_EQ_INT(ev->bids[0].px, 2885290000000);
+	CHECK_EQ_INT(ev->bids[0].qty, 3426210000);
+	CHECK_EQ_INT(ev->bids[0].px_dp, 1);
+	CHECK_EQ_INT(ev->bids[0].qty_dp, 4);
+	CHECK_EQ_INT(ev->bids[1].px, 2885010000000);
+	CHECK_EQ_INT(ev->asks[0].px, 2886490000000);
+	CHECK_EQ_INT(ev->asks[0].qty, 2340790000);
+	CHECK_EQ_INT(ev->exch_ts, 0);
+	CHECK_EQ_INT(ev->recv_ts, 5);
+	/* The older {"p","v"} form (bare numbers), the swap's dataType with an
+	 * interval, and a time. */
+	CHECK_EQ_INT(depth_msg(&v, "{\"code\":0,\"dataType\":\"ETH-USDT@depth5@100ms\",\"data\":{"
+				   "\"asks\":[{\"p\":5319.94,\"v\":0.05483456}],\"bids\":[],\"T\":"
+				   "1649832413512}}"),
+		     0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	ev = out.book;
+	CHECK_EQ_INT(ev->sym, 1);
+	CHECK_EQ_INT(ev->nbids, 0);
+	CHECK_EQ_INT(ev->nasks, 1);
+	CHECK_EQ_INT(ev->asks[0].px, 531994000000);
+	CHECK_EQ_INT(ev->asks[0].qty, 5483456);
+	CHECK_EQ_INT(ev->asks[0].qty_dp, 8);
+	CHECK_EQ_INT(ev->exch_ts, 1649832413512000000LL);
+	test_depth_bad(&v);
+	feed_venue_ctx_free(&v);
+	test_depth_subscribe();
+}
+
 int main(int argc, char **argv)
 {
 	char ssyms[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT", "SOL-USDT"};
@@ -639,6 +765,7 @@ int main(int argc, char **argv)
 	test_batch();
 	test_batch_edges();
 	test_setup();
+	test_depth();
 	test_endpoints();
 	test_mutations();
 	feed_venue_ctx_free(&spot);

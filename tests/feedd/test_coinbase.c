@@ -328,9 +328,9 @@ static void test_subscribe(void)
 		       "[\"C0-USD\",\"C1-USD\"]}]}");
 	feed_venue_ctx_free(&v);
 	sc = session(syms, 2);
-	sc.channels = FEED_CH_L2;
+	sc.channels = FEED_CH_L2 | FEED_CH_TRADES; /* two endpoints: refused */
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "venue coinbase does not support channel l2");
+	CHECK(strstr(err, "advanced-trade-ws.coinbase.com") != NULL);
 }
 
 /* Native names (the product id as it is), markets, instrument records. */
@@ -556,6 +556,197 @@ static void test_mutations(void)
 	CHECK(data > 0); /* some mutations stay valid (a digit for a digit) */
 }
 
+/* ---- Advanced Trade level2 (l2) ------------------------------------------------------ */
+
+#define AT_TS "\"timestamp\":\"2023-02-09T20:32:50.714964855Z\""
+#define AT_HEAD(ch, seq)                                                                           \
+	"{\"channel\":\"" ch "\",\"client_id\":\"\"," AT_TS ",\"sequence_num\":" #seq
+#define UPD(side, px, qty)                                                                         \
+	"{\"side\":\"" side                                                                        \
+	"\",\"event_time\":\"2023-02-09T20:32:50.714964855Z\",\"price_level\":\"" px               \
+	"\",\"new_quantity\":\"" qty "\"}"
+#define L2(seq, events) AT_HEAD("l2_data", seq) ",\"events\":[" events "]}"
+#define EV(type, prod, upds)                                                                       \
+	"{\"type\":\"" type "\",\"product_id\":\"" prod "\",\"updates\":[" upds "]}"
+
+static struct feed_venue_ctx l2v;
+
+static void l2_msg(const char *m)
+{
+	CHECK_EQ_INT(feed_venue_on_message(&l2v, (const uint8_t *)m, strlen(m), 0, 9, &out), 0);
+}
+
+/* A BOOK event of symbol sym, kind, nb/na levels and gap. */
+static void l2_expect(uint32_t sym, int kind, uint32_t nb, uint32_t na, int gap)
+{
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	if (out.cls != FEED_MSG_BOOK)
+		return;
+	CHECK(out.book == &l2v.book);
+	CHECK_EQ_INT(out.book->sym, sym);
+	CHECK_EQ_INT(out.book->kind, kind);
+	CHECK_EQ_INT(out.book->nbids, nb);
+	CHECK_EQ_INT(out.book->nasks, na);
+	CHECK_EQ_INT(out.book->gap, gap);
+	CHECK_EQ_INT(out.book->has_ck, 0);
+}
+
+/* Subscribe and its answer, the docs' snapshot, updates, two products in
+ * one message, heartbeats. */
+static void test_l2_stream(void)
+{
+	static const char two[] =
+		L2(3, EV("snapshot", "ETH-USD", UPD("offer", "1650.5", "3")) "," EV(
+			      "update", "BTC-USD", UPD("offer", "21921.74", "0.75")));
+	char buf[512];
+	size_t n;
+
+	feed_venue_ctx_reset(&l2v);
+	CHECK_EQ_INT(feed_venue_subscribe_next(&l2v, buf, sizeof(buf), &n), 1);
+	CHECK_STR(buf, "{\"type\":\"subscribe\",\"product_ids\":[\"BTC-USD\",\"ETH-USD\"],"
+		       "\"channel\":\"level2\"}");
+	l2_msg(AT_HEAD("subscriptions", 0) ",\"events\":[{\"subscriptions\":{\"level2\":["
+					   "\"BTC-USD\",\"ETH-USD\"]}}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	CHECK_EQ_INT(out.nstreams, 2);
+	l2_msg(L2(
+		1,
+		EV("snapshot", "BTC-USD",
+		   UPD("bid", "21921.73", "0.06317902") "," UPD("offer", "21921.74", "0.5") "," UPD(
+			   "bid", "21921.3", "0.02") "," UPD("offer", "21922", "1.25"))));
+	l2_expect(0, FEED_BOOK_SNAPSHOT, 2, 2, 0);
+	CHECK_EQ_INT(out.book->bids[0].px, 2192173000000);
+	CHECK_EQ_INT(out.book->bids[0].qty, 6317902);
+	CHECK_EQ_INT(out.book->bids[0].px_dp, 2);
+	CHECK_EQ_INT(out.book->bids[0].qty_dp, 8);
+	CHECK_EQ_INT(out.book->bids[1].px, 2192130000000);
+	CHECK_EQ_INT(out.book->asks[0].px, 2192174000000); /* message order */
+	CHECK_EQ_INT(out.book->asks[1].px, 2192200000000);
+	CHECK_EQ_INT(out.book->asks[1].px_dp, 0);
+	CHECK_EQ_INT(out.book->exch_ts, 1675974770714964855LL);
+	CHECK_EQ_INT(out.book->recv_ts, 9);
+	l2_msg(L2(2, EV("update", "BTC-USD", UPD("bid", "21921.73", "0"))));
+	l2_expect(0, FEED_BOOK_DELTA, 1, 0, 0);
+	CHECK_EQ_INT(out.book->bids[0].qty, 0);
+	/* Two products in one message: one event per call. */
+	l2_msg(two);
+	l2_expect(1, FEED_BOOK_SNAPSHOT, 0, 1, 0);
+	CHECK_EQ_INT(out.more, 1);
+	l2_msg(two); /* the same message: its next event */
+	l2_expect(0, FEED_BOOK_DELTA, 0, 1, 0);
+	CHECK_EQ_INT(out.more, 0);
+	CHECK_EQ_INT(out.book->asks[0].qty, 75000000);
+	l2_msg(AT_HEAD("heartbeats", 4) ",\"events\":[{\"current_time\":\"2023-02-09 20:32:51 "
+					"+0000 UTC\",\"heartbeat_counter\":3}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_HEARTBEAT);
+}
+
+/* sequence_num jumps: every product's next delta carries gap; a snapshot
+ * (the resubscription's answer) clears it. */
+static void test_l2_gap(void)
+{
+	l2_msg(L2(6, EV("update", "BTC-USD", UPD("bid", "1", "1"))));
+	l2_expect(0, FEED_BOOK_DELTA, 1, 0, 1);
+	l2_msg(L2(7, EV("update", "BTC-USD", UPD("bid", "1", "2"))));
+	l2_expect(0, FEED_BOOK_DELTA, 1, 0, 0);
+	l2_msg(L2(8, EV("update", "ETH-USD", UPD("bid", "1", "2"))));
+	l2_expect(1, FEED_BOOK_DELTA, 1, 0, 1);
+	l2_msg(AT_HEAD("heartbeats", 12) ",\"events\":[]}"); /* a jump on another channel */
+	CHECK_EQ_INT(out.cls, FEED_MSG_HEARTBEAT);
+	l2_msg(L2(13, EV("snapshot", "ETH-USD", UPD("bid", "1", "2"))));
+	l2_expect(1, FEED_BOOK_SNAPSHOT, 1, 0, 0);
+	l2_msg(L2(14, EV("update", "ETH-USD", UPD("bid", "1", "3"))));
+	l2_expect(1, FEED_BOOK_DELTA, 1, 0, 0);
+	l2_msg(L2(15, EV("update", "BTC-USD", UPD("bid", "1", "3"))));
+	l2_expect(0, FEED_BOOK_DELTA, 1, 0, 1);
+	/* An old number again (a duplicate) is no gap. */
+	l2_msg(L2(15, EV("update", "BTC-USD", UPD("bid", "1", "3"))));
+	l2_expect(0, FEED_BOOK_DELTA, 1, 0, 0);
+	/* A new connection starts counting again: no gap from the numbers. */
+	feed_venue_ctx_reset(&l2v);
+	l2_msg(L2(0, EV("snapshot", "BTC-USD", UPD("bid", "1", "3"))));
+	l2_expect(0, FEED_BOOK_SNAPSHOT, 1, 0, 0);
+	l2_msg(L2(1, EV("update", "BTC-USD", UPD("bid", "1", "4"))));
+	l2_expect(0, FEED_BOOK_DELTA, 1, 0, 0);
+}
+
+static void test_l2_bad(void)
+{
+	static const char *const bad[] = {
+		L2(2, EV("update", "BTC-USD", UPD("buy", "1", "1"))),
+		L2(3, EV("update", "BTC-USD", UPD("bid", "x", "1"))),
+		L2(4, EV("update", "BTC-USD", UPD("bid", "1", "-1"))),
+		L2(5, EV("delta", "BTC-USD", UPD("bid", "1", "1"))),
+		L2(6, EV("update", "XRP-USD", UPD("bid", "1", "1"))),
+		L2(7, "{\"type\":\"update\",\"product_id\":\"BTC-USD\"}"),
+		L2(8, "{\"type\":\"update\",\"product_id\":\"BTC-USD\",\"updates\":[7]}"),
+		L2(9, "7"),
+		L2(10, ""),
+		AT_HEAD("l2_data", 11) "}",
+		"{\"channel\":\"l2_data\",\"sequence_num\":\"12\",\"events\":[]}",
+		"{\"channel\":\"l2_data\",\"timestamp\":\"yesterday\",\"sequence_num\":13,"
+		"\"events\":[" EV("update", "BTC-USD", UPD("bid", "1", "1")) "]}",
+	};
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		l2_msg(bad[k]);
+		CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+		CHECK(out.reason != NULL);
+	}
+	l2v.lv_cap = 2;
+	l2_msg(L2(14,
+		  EV("snapshot", "BTC-USD",
+		     UPD("bid", "1", "1") "," UPD("bid", "2", "1") "," UPD("offer", "3", "1"))));
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK(strstr(out.reason, "more than 2") != NULL);
+}
+
+/* Resync texts and the heartbeats subscription on the first keepalive. */
+static void test_l2_msgs(const struct feed_venue_ops *ops)
+{
+	char un[256], sub[256], buf[128];
+	size_t unn = 0, subn = 0, n = 9;
+
+	CHECK_EQ_INT(
+		ops->book.resubscribe_msgs(&l2v, 1, un, sizeof(un), &unn, sub, sizeof(sub), &subn),
+		0);
+	CHECK_STR(un, "{\"type\":\"unsubscribe\",\"product_ids\":[\"ETH-USD\"],\"channel\":"
+		      "\"level2\"}");
+	CHECK_STR(sub, "{\"type\":\"subscribe\",\"product_ids\":[\"ETH-USD\"],\"channel\":"
+		       "\"level2\"}");
+	CHECK_EQ_INT(unn, strlen(un));
+	CHECK_EQ_INT(subn, strlen(sub));
+	CHECK_EQ_INT(ops->book.resubscribe_msgs(&l2v, 1, un, 10, &unn, sub, sizeof(sub), &subn),
+		     -ENOBUFS);
+	feed_venue_ctx_reset(&l2v);
+	CHECK_EQ_INT(feed_venue_ping(&l2v, buf, sizeof(buf), &n, 1), 0);
+	CHECK_STR(buf, "{\"type\":\"subscribe\",\"channel\":\"heartbeats\"}");
+	CHECK_EQ_INT(n, strlen(buf));
+	CHECK_EQ_INT(feed_venue_ping(&l2v, buf, sizeof(buf), &n, 2), 0);
+	CHECK_EQ_INT(n, 0); /* then WebSocket pings */
+	feed_venue_ctx_reset(&l2v);
+	CHECK_EQ_INT(feed_venue_ping(&l2v, buf, sizeof(buf), &n, 3), 0);
+	CHECK(n > 0); /* each connection subscribes again */
+}
+
+static void test_l2(void)
+{
+	const struct feed_venue_ops *ops = feed_venue_find("coinbase");
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USD", "ETH-USD"}, err[256];
+	struct feed_session_config sc = session(syms, 2);
+
+	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_WS_PLAIN);
+	CHECK_EQ_INT(ops->book.resubscribe, 1);
+	CHECK(ops->book.rest_snapshot == NULL && ops->book.checksum == NULL);
+	sc.channels = FEED_CH_L2;
+	CHECK_EQ_INT(feed_venue_ctx_init(&l2v, ops, &sc, err, sizeof(err)), 0);
+	test_l2_stream();
+	test_l2_gap();
+	test_l2_msgs(ops);
+	test_l2_bad();
+	feed_venue_ctx_free(&l2v);
+}
+
 int main(int argc, char **argv)
 {
 	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USD", "ETH-USD", "SOL-USD"};
@@ -586,6 +777,7 @@ int main(int argc, char **argv)
 	test_subscribe();
 	test_reject_split();
 	test_mutations();
+	test_l2();
 	feed_venue_ctx_free(&ctx);
 	return feed_test_done("test_coinbase");
 }

@@ -604,8 +604,9 @@ static void test_setup(void)
 	snprintf(syms[0], sizeof(syms[0]), "BTC-USDT");
 	sc = session(syms, 1);
 	sc.channels = FEED_CH_L2;
-	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "venue mexc does not support channel l2");
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	CHECK(v.lv_cap >= 2 * 5000); /* a whole limit=5000 snapshot fits */
+	feed_venue_ctx_free(&v);
 
 	CHECK_EQ_INT(ops->native_symbol("BTC-USDT", nat, sizeof(nat)), 0);
 	CHECK_STR(nat, "BTCUSDT");
@@ -688,6 +689,210 @@ static void test_mutations(void)
 	CHECK(data > 0);
 }
 
+/* ---- depth (l2) --------------------------------------------------------------------- */
+
+/* A publicAggreDepths push of BTCUSDT: bids/asks "price,qty;..." (NULL =
+ * none), from/to versions as strings. Returns its packed length. */
+static size_t depth_push(const char *bids, const char *asks, const char *from, const char *to,
+			 uint8_t *z, size_t zlen)
+{
+	static Mexc__PublicAggreDepthV3ApiItem items[16], *pb[8], *pa[8];
+	static char txt[16][2][32];
+	Mexc__PushDataV3ApiWrapper w = MEXC__PUSH_DATA_V3_API_WRAPPER__INIT;
+	Mexc__PublicAggreDepthsV3Api d = MEXC__PUBLIC_AGGRE_DEPTHS_V3_API__INIT;
+	const char *sides[2] = {bids, asks};
+	unsigned used = 0;
+
+	for (int s = 0; s < 2; s++) {
+		const char *p = sides[s];
+		size_t *cnt = s ? &d.n_asks : &d.n_bids;
+		Mexc__PublicAggreDepthV3ApiItem **arr = s ? pa : pb;
+
+		while (p && *p && used < 16 && *cnt < 8) {
+			Mexc__PublicAggreDepthV3ApiItem *it = &items[used];
+			const char *c = strchr(p, ','), *e = strchr(p, ';');
+			size_t pl = (size_t)(c - p), ql = e ? (size_t)(e - c - 1) : strlen(c + 1);
+
+			mexc__public_aggre_depth_v3_api_item__init(it);
+			snprintf(txt[used][0], 32, "%.*s", (int)pl, p);
+			snprintf(txt[used][1], 32, "%.*s", (int)ql, c + 1);
+			it->price = txt[used][0];
+			it->quantity = txt[used][1];
+			arr[(*cnt)++] = it;
+			used++;
+			p = e ? e + 1 : NULL;
+		}
+	}
+	d.bids = pb;
+	d.asks = pa;
+	d.eventtype = "spot@public.aggre.depth.v3.api.pb@100ms";
+	d.fromversion = (char *)from;
+	d.toversion = (char *)to;
+	w.channel = "spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT";
+	w.symbol = "BTCUSDT";
+	w.sendtime = 1778075380657;
+	w.body_case = MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_DEPTHS;
+	w.publicaggredepths = &d;
+	if (mexc__push_data_v3_api_wrapper__get_packed_size(&w) > zlen)
+		return 0;
+	return mexc__push_data_v3_api_wrapper__pack(&w, z);
+}
+
+/* The docs' depth samples (Diff.Depth Stream page), the subscribe text and
+ * its ack, bad pushes, and the REST snapshot path and body. */
+static void test_depth_stream(struct feed_venue_ctx *v)
+{
+	static uint8_t z[4096];
+	const struct feed_book_ev *ev;
+	size_t zn;
+
+	/* {"bids":[{"price":"100","quantity":"4"}],"fromVersion":"10023","toVersion":"10023"} */
+	zn = depth_push("100,4", NULL, "10023", "10023", z, sizeof(z));
+	CHECK_EQ_INT(feed_venue_on_message(v, z, zn, 1, RECV_TS, &out), 0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	ev = out.book;
+	CHECK(ev == &v->book);
+	CHECK_EQ_INT(ev->kind, FEED_BOOK_DELTA);
+	CHECK_EQ_INT(ev->first_id, 10023);
+	CHECK_EQ_INT(ev->last_id, 10023);
+	CHECK_EQ_INT(ev->nbids, 1);
+	CHECK_EQ_INT(ev->nasks, 0);
+	CHECK_EQ_INT(ev->bids[0].px, 10000000000);
+	CHECK_EQ_INT(ev->bids[0].qty, 400000000);
+	CHECK_EQ_INT(ev->bids[0].px_dp, 0);
+	CHECK_EQ_INT(ev->exch_ts, 1778075380657000000LL);
+	CHECK_EQ_INT(ev->recv_ts, RECV_TS);
+	CHECK_EQ_INT(ev->has_ck, 0);
+	/* {"price":"92877.58","quantity":"0.00000000"}: a removal; plus an ask. */
+	zn = depth_push("92877.58,0.00000000", "92880.1,1.5", "10589632359", "10589632361", z,
+			sizeof(z));
+	CHECK_EQ_INT(feed_venue_on_message(v, z, zn, 1, RECV_TS, &out), 0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	ev = out.book;
+	CHECK_EQ_INT(ev->first_id, 10589632359ULL);
+	CHECK_EQ_INT(ev->last_id, 10589632361ULL);
+	CHECK_EQ_INT(ev->bids[0].px, 9287758000000);
+	CHECK_EQ_INT(ev->bids[0].qty, 0);
+	CHECK_EQ_INT(ev->bids[0].px_dp, 2);
+	CHECK_EQ_INT(ev->bids[0].qty_dp, 8);
+	CHECK_EQ_INT(ev->nasks, 1);
+	CHECK_EQ_INT(ev->asks[0].px, 9288010000000);
+	CHECK_EQ_INT(ev->asks[0].qty_dp, 1);
+}
+
+/* Bad pushes: versions missing, reversed, not numbers; a bad price; too many. */
+static void test_depth_bad(struct feed_venue_ctx *v)
+{
+	static uint8_t z[4096];
+	size_t zn;
+
+	zn = depth_push("100,4", NULL, "", "10023", z, sizeof(z));
+	CHECK_EQ_INT(feed_venue_on_message(v, z, zn, 1, RECV_TS, &out), 0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK(strstr(out.reason, "fromVersion") != NULL);
+	zn = depth_push("100,4", NULL, "10024", "10023", z, sizeof(z));
+	CHECK_EQ_INT(feed_venue_on_message(v, z, zn, 1, RECV_TS, &out), 0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	zn = depth_push("100,4", NULL, "1x", "10023", z, sizeof(z));
+	CHECK_EQ_INT(feed_venue_on_message(v, z, zn, 1, RECV_TS, &out), 0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	zn = depth_push("abc,4", NULL, "1", "2", z, sizeof(z));
+	CHECK_EQ_INT(feed_venue_on_message(v, z, zn, 1, RECV_TS, &out), 0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK(strstr(out.reason, "depth price") != NULL);
+	zn = depth_push("100,-4", NULL, "1", "2", z, sizeof(z));
+	CHECK_EQ_INT(feed_venue_on_message(v, z, zn, 1, RECV_TS, &out), 0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	{
+		uint32_t cap = v->lv_cap;
+
+		v->lv_cap = 2;
+		zn = depth_push("1,1;2,2", "3,3", "1", "2", z, sizeof(z));
+		CHECK_EQ_INT(feed_venue_on_message(v, z, zn, 1, RECV_TS, &out), 0);
+		CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+		CHECK(strstr(out.reason, "more than 2") != NULL);
+		v->lv_cap = cap;
+	}
+}
+
+static void test_depth_rest(struct feed_venue_ctx *v, const struct feed_venue_ops *ops)
+{
+	static const char doc[] = "{\"lastUpdateId\":1027024,\"bids\":[[\"4.00000000\",\"431."
+				  "00000000\"]],\"asks\":[[\"4.00000200\",\"12.00000000\"]]}";
+	struct feed_book_ev ev;
+	char buf[128];
+	size_t n = 0;
+
+	CHECK_EQ_INT(ops->book.rest_snapshot(v, 0, buf, sizeof(buf), &n), 0);
+	CHECK_STR(buf, "/api/v3/depth?symbol=BTCUSDT&limit=5000");
+	CHECK_EQ_INT(n, strlen(buf));
+	CHECK_EQ_INT(ops->book.rest_snapshot(v, 0, buf, 10, &n), -ENOBUFS);
+	CHECK_EQ_INT(ops->book.rest_parse(v, 0, (const uint8_t *)doc, sizeof(doc) - 1, &ev), 0);
+	CHECK_EQ_INT(ev.kind, FEED_BOOK_SNAPSHOT);
+	CHECK_EQ_INT(ev.last_id, 1027024);
+	CHECK_EQ_INT(ev.nbids, 1);
+	CHECK_EQ_INT(ev.nasks, 1);
+	CHECK_EQ_INT(ev.bids[0].px, 400000000);
+	CHECK_EQ_INT(ev.bids[0].qty, 43100000000);
+	CHECK_EQ_INT(ev.asks[0].px, 400000200);
+	CHECK_EQ_INT(ev.asks[0].qty_dp, 8);
+#define BAD_REST(body, rc)                                                                         \
+	CHECK_EQ_INT(ops->book.rest_parse(v, 0, (const uint8_t *)(body), strlen(body), &ev), rc)
+	BAD_REST("{\"bids\":[],\"asks\":[]}", -EBADMSG);
+	CHECK(strstr(v->reason, "lastUpdateId") != NULL);
+	BAD_REST("{\"lastUpdateId\":\"7\",\"bids\":[],\"asks\":[]}", -EBADMSG);
+	BAD_REST("{\"lastUpdateId\":7,\"bids\":[[\"x\",\"1\"]],\"asks\":[]}", -EBADMSG);
+	BAD_REST("{\"lastUpdateId\":7,\"bids\":[[\"1\"]],\"asks\":[]}", -EBADMSG);
+	BAD_REST("{\"lastUpdateId\":7,\"bids\":{},\"asks\":[]}", -EBADMSG);
+	BAD_REST("{\"lastUpdateId\":7,\"bids\":[],\"asks\":[]", -EBADMSG);
+	BAD_REST("<html>", -EBADMSG);
+	{
+		uint32_t cap = v->lv_cap;
+
+		v->lv_cap = 1;
+		BAD_REST("{\"lastUpdateId\":7,\"bids\":[[\"1\",\"1\"]],\"asks\":[[\"2\",\"1\"]]}",
+			 -EMSGSIZE);
+		v->lv_cap = cap;
+	}
+	BAD_REST("{\"lastUpdateId\":7,\"bids\":[],\"asks\":[]}", 0);
+#undef BAD_REST
+}
+
+static void test_depth(void)
+{
+	const struct feed_venue_ops *ops = feed_venue_find("mexc");
+	char syms[1][MDBUS_SYMBOL_MAX] = {"BTC-USDT"};
+	struct feed_session_config sc = session(syms, 1);
+	struct feed_venue_ctx v;
+	char err[256], buf[512];
+	size_t n;
+
+	CHECK(ops->channels & FEED_CH_L2);
+	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_REST_UU);
+	CHECK(ops->book.checksum == NULL);
+	sc.channels = FEED_CH_L2;
+	memset(&v, 0, sizeof(v));
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	CHECK_EQ_INT(feed_venue_subscribe_next(&v, buf, sizeof(buf), &n), 1);
+	CHECK(strncmp(buf,
+		      "{\"method\":\"SUBSCRIPTION\",\"params\":[\"spot@public.aggre.depth.v3."
+		      "api.pb@100ms@BTCUSDT\"],\"id\":",
+		      strlen("{\"method\":\"SUBSCRIPTION\",\"params\":[\"spot@public.aggre.depth."
+			     "v3."
+			     "api.pb@100ms@BTCUSDT\"],\"id\":")) == 0);
+	snprintf(buf, sizeof(buf),
+		 "{\"id\":0,\"code\":0,\"msg\":\"spot@public.aggre.depth.v3.api.pb@100ms@"
+		 "BTCUSDT\"}");
+	CHECK_EQ_INT(feed_venue_on_message(&v, (const uint8_t *)buf, strlen(buf), 0, RECV_TS, &out),
+		     0);
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	test_depth_stream(&v);
+	test_depth_bad(&v);
+	test_depth_rest(&v, ops);
+	feed_venue_ctx_free(&v);
+}
+
 int main(int argc, char **argv)
 {
 	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT", "MX-USDT"};
@@ -713,6 +918,7 @@ int main(int argc, char **argv)
 	test_batch();
 	test_arena();
 	test_setup();
+	test_depth();
 	test_mutations();
 	feed_venue_ctx_free(&spot);
 	return feed_test_done("test_mexc");

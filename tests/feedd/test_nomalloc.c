@@ -885,6 +885,119 @@ static void test_binance_futures(void)
 	feed_venue_ctx_free(&v[1]);
 }
 
+/* ---- depth (l2): Coinbase l2_data, BingX depthN, MEXC aggre.depth + REST ---- */
+
+static const char *const depth_cb[] = {
+	"{\"channel\":\"subscriptions\",\"sequence_num\":0,\"events\":[{\"subscriptions\":{"
+	"\"level2\":[\"BTC-USD\",\"ETH-USD\"]}}]}",
+	"{\"channel\":\"l2_data\",\"timestamp\":\"2023-02-09T20:32:50.714964855Z\","
+	"\"sequence_num\":1,\"events\":[{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\","
+	"\"updates\":[{\"side\":\"bid\",\"event_time\":\"1970-01-01T00:00:00Z\",\"price_level\":"
+	"\"21921.73\",\"new_quantity\":\"0.06317902\"},{\"side\":\"offer\",\"event_time\":"
+	"\"1970-01-01T00:00:00Z\",\"price_level\":\"21921.74\",\"new_quantity\":\"0.5\"}]},"
+	"{\"type\":\"update\",\"product_id\":\"ETH-USD\",\"updates\":[]}]}",
+	"{\"channel\":\"l2_data\",\"sequence_num\":5,\"events\":[{\"type\":\"update\","
+	"\"product_id\":\"BTC-USD\",\"updates\":[{\"side\":\"buy\"}]}]}",
+	"{\"channel\":\"heartbeats\",\"sequence_num\":6,\"events\":[]}",
+};
+
+static const char *const depth_bx[] = {
+	"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[[\"28852.9\","
+	"\"34.2621\"]],\"asks\":[[\"28864.9\",\"23.4079\"]]}}",
+	"{\"code\":0,\"dataType\":\"BTC-USDT@depth5@100ms\",\"data\":{\"asks\":[{\"p\":5319.94,"
+	"\"v\":0.05483456}],\"T\":1649832413512}}",
+	"{\"code\":0,\"dataType\":\"BTC-USDT@depth20\",\"data\":{\"bids\":[[\"x\",\"1\"]]}}",
+};
+
+/* Every message of msgs (each piece of a continued one) 200 times after a
+ * reset: no allocation; some message is a BOOK. */
+static void depth_run(const char *venue, const char (*syms)[MDBUS_SYMBOL_MAX],
+		      const char *const *msgs, size_t nmsgs, const uint8_t *bin, size_t binn)
+{
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	unsigned long before, books = 0;
+	char buf[1024], err[128];
+	size_t n;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = (char(*)[MDBUS_SYMBOL_MAX])syms;
+	sc.nsymbols = 2;
+	sc.channels = FEED_CH_L2;
+	sc.price_decimals = sc.qty_decimals = -1;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find(venue), &sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int round = 0; round < 200; round++) {
+		feed_venue_ctx_reset(&v);
+		while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
+			;
+		for (size_t i = 0; i <= nmsgs; i++) {
+			const uint8_t *m = i < nmsgs ? (const uint8_t *)msgs[i] : bin;
+			size_t mn = i < nmsgs ? strlen(msgs[i]) : binn;
+
+			if (!m)
+				continue;
+			do {
+				if (feed_venue_on_message(&v, m, mn, i == nmsgs, round, &out) != 0)
+					feed_test_failures++;
+				books += out.cls == FEED_MSG_BOOK;
+			} while (out.more);
+		}
+	}
+	CHECK_EQ_INT(allocs - before, 0);
+	CHECK(books >= 200);
+	feed_venue_ctx_free(&v);
+}
+
+static void test_depth(void)
+{
+	static const char cb[2][MDBUS_SYMBOL_MAX] = {"BTC-USD", "ETH-USD"};
+	static const char us[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	static const char body[] = "{\"lastUpdateId\":1027024,\"bids\":[[\"4.00000000\",\"431."
+				   "00000000\"]],\"asks\":[[\"4.00000200\",\"12.00000000\"]]}";
+	Mexc__PushDataV3ApiWrapper w = MEXC__PUSH_DATA_V3_API_WRAPPER__INIT;
+	Mexc__PublicAggreDepthsV3Api d = MEXC__PUBLIC_AGGRE_DEPTHS_V3_API__INIT;
+	Mexc__PublicAggreDepthV3ApiItem it = MEXC__PUBLIC_AGGRE_DEPTH_V3_API_ITEM__INIT, *pit = &it;
+	const struct feed_venue_ops *mx = feed_venue_find("mexc");
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	struct feed_book_ev ev;
+	unsigned long before;
+	static uint8_t z[512];
+	size_t zn;
+	char err[128];
+
+	depth_run("coinbase", cb, depth_cb, sizeof(depth_cb) / sizeof(depth_cb[0]), NULL, 0);
+	depth_run("bingx", us, depth_bx, sizeof(depth_bx) / sizeof(depth_bx[0]), NULL, 0);
+	it.price = "100";
+	it.quantity = "4";
+	d.bids = &pit;
+	d.n_bids = 1;
+	d.fromversion = "10023";
+	d.toversion = "10023";
+	w.channel = "spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT";
+	w.symbol = "BTCUSDT";
+	w.body_case = MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_DEPTHS;
+	w.publicaggredepths = &d;
+	zn = mexc__push_data_v3_api_wrapper__pack(&w, z);
+	depth_run("mexc", us, NULL, 0, z, zn);
+	memset(&sc, 0, sizeof(sc));
+	sc.symbols = (char(*)[MDBUS_SYMBOL_MAX])us;
+	sc.nsymbols = 1;
+	sc.channels = FEED_CH_L2;
+	sc.price_decimals = sc.qty_decimals = -1;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, mx, &sc, err, sizeof(err)), 0);
+	before = allocs;
+	for (int k = 0; k < 200; k++)
+		CHECK_EQ_INT(
+			mx->book.rest_parse(&v, 0, (const uint8_t *)body, sizeof(body) - 1, &ev),
+			0);
+	CHECK_EQ_INT(allocs - before, 0);
+	feed_venue_ctx_free(&v);
+}
+
 int main(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
@@ -905,5 +1018,6 @@ int main(void)
 	test_mexc();
 	test_okx(&sc);
 	test_binance_futures();
+	test_depth();
 	return feed_test_done("test_nomalloc");
 }
