@@ -203,9 +203,11 @@ void sim_server_free(struct sim_server *s)
 		close(s->cfd);
 		unlink(s->opt.control);
 	}
-	for (int k = 0; k < s->nlst; k++)
+	for (int k = 0; k < s->nlst; k++) {
 		if (s->lst[k].lfd >= 0)
 			close(s->lst[k].lfd);
+		sim_book_free_all(&s->lst[k].venue);
+	}
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	for (i = 0; i < s->nreplay; i++)

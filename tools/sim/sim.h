@@ -26,6 +26,8 @@
 #include "tools_opt.h" /* tools_error: "mdbus-sim: error: ..." */
 #include "tools_run.h" /* tools_now_ns: the clocks */
 
+#include "book.h" /* the level-2 book model (struct sim_book, sim_book_ev) */
+
 #define SIM_MAX_CONNS	   256	       /* client connections at once */
 #define SIM_MAX_CTL	   16	       /* control connections at once */
 #define SIM_MAX_SYMBOLS	   256	       /* distinct symbols the venue knows */
@@ -41,8 +43,9 @@
 /* Stream kinds a connection can subscribe to, per symbol (bit mask). */
 #define SIM_STREAM_TRADE 0x01u
 #define SIM_STREAM_BBO	 0x02u
-#define SIM_STREAM_DATA	 0x03u	    /* the market data bits: what stats count */
 #define SIM_STREAM_AUX	 0x04u	    /* a dialect's own channel (Coinbase heartbeat): no data */
+#define SIM_STREAM_DEPTH 0x08u	    /* level-2 book deltas / snapshots (book.h) */
+#define SIM_STREAM_DATA	 0x0bu	    /* the market data bits (trade, bbo, depth): what stats count */
 #define SIM_BEAT_NS	 1000000000 /* the dialect's beat hook: once a second */
 
 /* ---- growable byte buffer ----------------------------------------------------------- */
@@ -91,6 +94,8 @@ struct sim_venue {
 	uint32_t nsym;
 	int fixed;    /* 1: only --symbols are valid; 0: any plausible symbol */
 	uint64_t rng; /* xorshift state */
+	struct sim_book *book[SIM_MAX_SYMBOLS]; /* built on first use (book.c) */
+	uint64_t book_rng;			/* the books' own xorshift state */
 };
 
 /* One step of a symbol's walk as a trade / a best bid and offer: integers
@@ -132,6 +137,8 @@ void sim_rfc3339(int64_t ms, char *out, size_t len);
 /* A price at 8 decimals, or with extra_decimals more digits (the last one
  * never zero: the badprecision fault a parser must reject, not round). */
 void sim_price(int64_t px, int extra_decimals, char *out, size_t len);
+/* The venue's xorshift64* generator (walks; book.c uses it on book_rng). */
+uint64_t sim_venue_rand(uint64_t *state);
 /* Streams subscribed in subs (SIM_STREAM_* bits per symbol). */
 uint32_t sim_subs_count(const uint8_t *subs);
 
@@ -197,6 +204,25 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             channel, Coinbase's heartbeat per product): replies, 0 or more.
  *   hello     optional: what the venue sends as soon as a connection is
  *             open (Kraken's status message): replies, 0 or more.
+ *   depth     optional (level-2 books, book.h): symbol i's depth message
+ *             for ev (a delta of sim_book_step or a snapshot of
+ *             sim_book_snapshot; ev->depth is the connection's subscribed
+ *             depth for the symbol, 0 = the dialect's default) on a
+ *             connection of route mode `mode`. Returns the length or
+ *             -ENOSPC. The request hook subscribes SIM_STREAM_DEPTH and may
+ *             set out->depth[i] (the levels the subscription asked for).
+ *   rest      optional: a plain HTTPS GET (no Upgrade header) on the same
+ *             listener: path_query ("/api/v3/depth?symbol=BTCUSDT&limit=100")
+ *             -> the body in out, *status 200 (or the venue's error status
+ *             with its error body). Returns the body length, -ENOENT (the
+ *             server answers 404) or -ENOSPC. A depth snapshot comes from
+ *             sim_book_rest_view (the stale_snapshot fault).
+ *   book_flags SIM_BOOK_STREAM_SNAPSHOT: a depth subscription is answered
+ *             with a snapshot on the stream first (the server calls depth
+ *             with sim_book_snapshot after the request: OKX, Bybit, Kraken,
+ *             Coinbase); without it the client fetches REST (Binance, Gate,
+ *             MEXC). SIM_BOOK_CHECKSUM: the depth messages carry a checksum
+ *             (the bad_checksum fault applies).
  *
  * Optional hooks a dialect does not have are left out of its initializer.
  * What several dialects need is in dialect.c (below): a step with its numbers
@@ -215,6 +241,7 @@ uint32_t sim_subs_count(const uint8_t *subs);
 
 struct sim_replies { /* large: allocate it */
 	uint32_t n;
+	uint16_t depth[SIM_MAX_SYMBOLS]; /* request: book depth subscribed per symbol (0: unset) */
 	size_t off[SIM_REPLIES_MAX], len[SIM_REPLIES_MAX];
 	struct sim_last data[SIM_REPLIES_MAX]; /* kind != 0: a data message (snapshot) */
 	size_t used;
@@ -248,7 +275,19 @@ struct sim_dialect {
 		    struct sim_replies *out);
 	int (*hello)(struct sim_venue *v, uint64_t conn_id, int64_t now_ms,
 		     struct sim_replies *out);
+	int (*depth)(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		     char *out, size_t len);
+	int (*rest)(struct sim_venue *v, const char *path_query, char *out, size_t len,
+		    int *status);
+	unsigned book_flags; /* SIM_BOOK_* */
 };
+
+#define SIM_BOOK_STREAM_SNAPSHOT 0x1u /* a depth subscription gets a snapshot on the stream */
+#define SIM_BOOK_CHECKSUM	 0x2u /* depth messages carry a checksum */
+
+/* The value of key in a URL query ("symbol" in "/x?symbol=BTCUSDT&limit=5"),
+ * NUL-terminated in out: its length, or -ENOENT. */
+int sim_query_param(const char *path_query, const char *key, char *out, size_t len);
 
 /* The upgrade route of target for dialect d: its route hook, or (none) the
  * one path in d->paths exactly (mode 0). 0 or an HTTP status (404). */
