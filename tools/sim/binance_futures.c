@@ -135,8 +135,25 @@ static int bnf_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind,
 		return SIM_FRAME_DROP; /* /public's stream on /market */
 	if (!(mode & BNF_COMBINED) || sym < 0 || !kind)
 		return 0;
-	return sim_binance_combined(v, sym, kind == SIM_STREAM_TRADE ? "aggTrade" : "bookTicker", p,
-				    n, out, opcode);
+	return sim_binance_combined(v, sym,
+				    kind == SIM_STREAM_TRADE ? "aggTrade"
+				    : kind == SIM_STREAM_BBO ? "bookTicker"
+							     : "depth@100ms",
+				    p, n, out, opcode);
+}
+
+static int bnf_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		     char *buf, size_t len)
+{
+	(void)mode;
+	return sim_binance_depth_msg(v, i, ev, 1, buf, len);
+}
+
+static int bnf_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status)
+{
+	if (strncmp(path_query, "/fapi/v1/depth?", 15) != 0 && strcmp(path_query, "/fapi/v1/depth"))
+		return -ENOENT;
+	return sim_binance_rest_depth(v, path_query, 1, out, len, status);
 }
 
 const struct sim_dialect sim_dialect_binance_futures = {
@@ -149,4 +166,6 @@ const struct sim_dialect sim_dialect_binance_futures = {
 	.bbo = bnf_bbo,
 	.classify = bnf_classify,
 	.frame = bnf_frame, /* no .ping: WebSocket ping frames, as spot */
+	.depth = bnf_depth, /* on every route */
+	.rest = bnf_rest,
 };
