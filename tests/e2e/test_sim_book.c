@@ -342,6 +342,117 @@ static void test_subscribe(void)
 	sim_book_free_all(&v);
 }
 
+/* A protobuf varint at *p (end e): the value, *p moved; ~0 on a bad one. */
+static uint64_t pb_varint(const uint8_t **p, const uint8_t *e)
+{
+	uint64_t v = 0;
+
+	for (int sh = 0; *p < e && sh < 64; sh += 7) {
+		uint8_t b = *(*p)++;
+		v |= (uint64_t)(b & 0x7f) << sh;
+		if (!(b & 0x80))
+			return v;
+	}
+	return ~0ull;
+}
+
+/* The length-delimited field f of message [p, e) number k (0 first):
+ * its bytes in *out, their count in *n, or -1. Other wire types are skipped. */
+static int pb_field(const uint8_t *p, const uint8_t *e, uint32_t f, int k, const uint8_t **out,
+		    size_t *n)
+{
+	while (p < e) {
+		uint64_t tag = pb_varint(&p, e), len;
+
+		if ((tag & 7) == 0) {
+			pb_varint(&p, e);
+			continue;
+		}
+		if ((tag & 7) != 2 || (len = pb_varint(&p, e)) > (uint64_t)(e - p))
+			return -1;
+		if (tag >> 3 == f && k-- == 0) {
+			*out = p;
+			*n = (size_t)len;
+			return 0;
+		}
+		p += len;
+	}
+	return -1;
+}
+
+/* Item k of list field f of the depths body: its price and quantity. */
+static int pb_level(const uint8_t *p, const uint8_t *e, uint32_t f, int k, struct sim_lvl *l)
+{
+	const uint8_t *it, *s;
+	size_t n, sn;
+	char px[48], qty[48];
+
+	if (pb_field(p, e, f, k, &it, &n) < 0 || pb_field(it, it + n, 1, 0, &s, &sn) < 0 ||
+	    sn >= sizeof(px))
+		return -1;
+	memcpy(px, s, sn);
+	px[sn] = '\0';
+	if (pb_field(it, it + n, 2, 0, &s, &sn) < 0 || sn >= sizeof(qty))
+		return -1;
+	memcpy(qty, s, sn);
+	qty[sn] = '\0';
+	l->px = dec8(px);
+	l->qty = dec8(qty);
+	return 0;
+}
+
+/* MEXC: the aggregated depth push, protobuf through the frame hook, read
+ * back field by field (publicAggreDepths = 313). */
+static void test_mexc(void)
+{
+	static struct sim_venue v;
+	static char buf[65536];
+	const struct sim_dialect *d = &sim_dialect_mexc;
+	struct sim_buf out = {0};
+	struct sim_book_ev ev;
+	const uint8_t *body, *s;
+	size_t bn, sn;
+	char err[128], ver[32];
+	uint8_t op = 0;
+	int n, ok = 1;
+
+	sim_venue_init(&v, "BTC-USDT", 13, err, sizeof(err));
+	sim_book_step(&v, 0, &ev);
+	n = d->depth(&v, 0, &ev, 0, buf, sizeof(buf));
+	CHECK(n > 0 && d->frame(&v, 0, 0, SIM_STREAM_DEPTH, buf, (size_t)n, &out, &op) == 1 &&
+		      op == WSLAY_BINARY_FRAME,
+	      "mexc depth frame: %s", buf);
+	CHECK(pb_field(out.p, out.p + out.len, 1, 0, &s, &sn) == 0 &&
+		      sn == strlen("spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT") &&
+		      !memcmp(s, "spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT", sn),
+	      "channel");
+	CHECK(pb_field(out.p, out.p + out.len, 313, 0, &body, &bn) == 0, "publicAggreDepths");
+	if (ok && pb_field(out.p, out.p + out.len, 313, 0, &body, &bn) == 0) {
+		for (uint32_t k = 0; k < ev.na; k++) {
+			struct sim_lvl l;
+			ok &= pb_level(body, body + bn, 1, (int)k, &l) == 0 &&
+			      l.px == ev.asks[k].px && l.qty == ev.asks[k].qty;
+		}
+		for (uint32_t k = 0; k < ev.nb; k++) {
+			struct sim_lvl l;
+			ok &= pb_level(body, body + bn, 2, (int)k, &l) == 0 &&
+			      l.px == ev.bids[k].px && l.qty == ev.bids[k].qty;
+		}
+		CHECK(ok, "mexc levels");
+		snprintf(ver, sizeof(ver), "%llu", (unsigned long long)ev.first_id);
+		CHECK(pb_field(body, body + bn, 4, 0, &s, &sn) == 0 && sn == strlen(ver) &&
+			      !memcmp(s, ver, sn),
+		      "fromVersion");
+		snprintf(ver, sizeof(ver), "%llu", (unsigned long long)ev.last_id);
+		CHECK(pb_field(body, body + bn, 5, 0, &s, &sn) == 0 && sn == strlen(ver) &&
+			      !memcmp(s, ver, sn),
+		      "toVersion");
+	}
+	sim_buf_free(&out);
+	check_rest(d, &v, "/api/v3/depth?symbol=BTCUSDT&limit=30", "lastUpdateId", 30);
+	sim_book_free_all(&v);
+}
+
 static void test_query(void)
 {
 	char out[32];
@@ -367,6 +478,7 @@ int main(void)
 	test_binance_depth();
 	test_rest();
 	test_subscribe();
+	test_mexc();
 	test_query();
 	if (failures)
 		fprintf(stderr, "test_sim_book: %d failure(s)\n", failures);

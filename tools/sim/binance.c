@@ -14,6 +14,17 @@
  *            each also under /public or /market (futures routed endpoints)
  *
  * Keepalive: WebSocket ping frames both ways (no app-level ping).
+ *
+ * Order books (checked 2026-12-07 against
+ * https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
+ * "Diff. Depth Stream" and .../rest-api/market-data-endpoints "Order book"):
+ *   depth    <symbol>@depth[@100ms|@1000ms]: {"e":"depthUpdate","E":ms,
+ *            "s":"BTCUSDT","U":first,"u":last,"b":[["p","q"]],"a":[..]},
+ *            qty "0.00000000" = level removed; combined streams name it
+ *            <symbol>@depth@100ms whichever speed was asked
+ *   REST     GET /api/v3/depth?symbol=BTCUSDT&limit=N (default 100, max 5000):
+ *            {"lastUpdateId":N,"bids":[..],"asks":[..]}; errors -1102 (no
+ *            symbol), -1121 (unknown), HTTP 400
  */
 #include <ctype.h>
 #include <errno.h>

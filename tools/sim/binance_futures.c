@@ -17,6 +17,14 @@
  *            venue since 2026-04-23 (docs/venues/binance-futures.md).
  *
  * Keepalive: WebSocket ping frames, as spot.
+ *
+ * Order books (checked 2026-12-07 against https://developers.binance.com/docs/
+ * derivatives/usds-margined-futures/websocket-market-streams/Diff-Book-Depth-Streams):
+ *   depth    <symbol>@depth[@100ms|@250ms|@500ms]: spot's depthUpdate with
+ *            "T" (transaction time) and "pu" (the previous event's u), on
+ *            every route
+ *   REST     GET /fapi/v1/depth?symbol=&limit= (default 500):
+ *            {"lastUpdateId":N,"E":ms,"T":ms,"bids":[..],"asks":[..]}
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -28,6 +28,19 @@
  *            "update","result":{"t":MS,"u":N,"s":"BTC_USDT","b":"..","B":"..",
  *            "a":"..","A":".."}}
  *
+ * Order books, spot only (checked 2026-12-07 against
+ * https://www.gate.com/docs/developers/apiv4/ws/en/ "Changed order book
+ * levels" and the 2025 announcement of the "full" and "l" fields):
+ *   request  {"channel":"spot.order_book_update","event":"subscribe",
+ *            "payload":["BTC_USDT","100ms"]} (or "20ms": depth 20)
+ *   depth    {"time":S,"time_ms":MS,"channel":"spot.order_book_update",
+ *            "event":"update","result":{"t":MS,"l":"100","e":"depthUpdate",
+ *            "E":S,"s":"BTC_USDT","U":first,"u":last,"b":[["p","a"]],"a":[..]}}
+ *            ("full":true only on a full book, never sent here)
+ *   REST     GET /api/v4/spot/order_book?currency_pair=BTC_USDT&limit=N
+ *            &with_id=true: {"id":N,"current":ms,"update":ms,"asks":[..],
+ *            "bids":[..]} (id only with with_id=true)
+ *
  * gateio-futures, the USDT perpetuals on /v4/ws/usdt (their own listener and
  * walks): channels futures.trades / futures.book_ticker / futures.ping; the
  * ack as the futures example (no "error" key), errors with the futures
