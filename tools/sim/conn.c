@@ -236,6 +236,39 @@ int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p,
 	return r;
 }
 
+static void conn_record_levels(FILE *f, const struct sim_lvl *lv, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		char px[40], qty[40];
+
+		sim_dec(lv[k].px, 8, px, sizeof(px));
+		sim_dec(lv[k].qty, 8, qty, sizeof(qty));
+		fprintf(f, "%s[\"%s\",\"%s\"]", k ? "," : "", px, qty);
+	}
+}
+
+void sim_conn_record_depth(struct sim_conn *c, uint32_t sym, const struct sim_book_ev *ev)
+{
+	const struct sim_listener *l = c->l;
+	const struct sim_symbol *y = &l->venue.sym[sym];
+	FILE *f = c->srv->rec;
+
+	if (!f)
+		return;
+	fprintf(f,
+		"{\"listener\":%d,\"venue\":\"%s\",\"conn\":%" PRIu64
+		",\"symbol\":\"%s\",\"native\":\"%s\",\"kind\":\"depth\",\"snapshot\":%s,"
+		"\"first_id\":%" PRIu64 ",\"last_id\":%" PRIu64 ",\"prev_id\":%" PRIu64
+		",\"seq\":%" PRIu64 ",\"bids\":[",
+		(int)(l - c->srv->lst), l->d->name, c->id, y->norm, y->native,
+		ev->snapshot ? "true" : "false", ev->first_id, ev->last_id, ev->prev_id, ev->seq);
+	conn_record_levels(f, ev->bids, ev->nb);
+	fprintf(f, "],\"asks\":[");
+	conn_record_levels(f, ev->asks, ev->na);
+	fprintf(f, "]}\n");
+	fflush(f);
+}
+
 void sim_conn_record(struct sim_conn *c, const struct sim_last *e)
 {
 	if (c->srv->rec && e->kind)
@@ -560,8 +593,10 @@ void sim_conn_depth_subscribed(struct sim_conn *c, const uint8_t *before,
 		    sim_book_snapshot(&l->venue, i, rep->depth[i], &ev) < 0)
 			continue;
 		n = l->d->depth(&l->venue, i, &ev, c->mode, buf, sizeof(c->srv->scratch));
-		if (n > 0)
+		if (n > 0) {
 			sim_conn_send_data(c, (int)i, SIM_STREAM_DEPTH, buf, (size_t)n, NULL);
+			sim_conn_record_depth(c, i, &ev);
+		}
 	}
 }
 

@@ -59,7 +59,7 @@ static void main_usage(FILE *f)
 		"                       per connection and symbol (a reader checks order, loss)\n"
 		"      --stamp              trade ids are the CLOCK_REALTIME ns of sending (the\n"
 		"                       message's print, right before it is encrypted and sent)\n"
-		"      --record FILE        one JSON line per trade/BBO sent to a client (tests)\n"
+		"      --record FILE        one JSON line per trade/BBO/depth message sent to a client\n"
 		"      --make-certs DIR     ca.pem, server.{pem,key} (localhost, 127.0.0.1, ::1), "
 		"and\n"
 		"                       expired, wronghost, selfsigned .{pem,key} for fault tests\n"
