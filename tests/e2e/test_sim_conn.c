@@ -92,7 +92,9 @@ static int book_request(struct sim_venue *v, const char *msg, size_t n, uint8_t 
 	if (n < 7 || memcmp(msg, "depth ", 6) != 0)
 		return -EINVAL;
 	subs[0] |= SIM_STREAM_DEPTH;
-	out->depth[0] = (uint16_t)atoi(msg + 6);
+	out->depth[0] = 0;
+	for (size_t k = 6; k < n && msg[k] >= '0' && msg[k] <= '9'; k++)
+		out->depth[0] = (uint16_t)(out->depth[0] * 10 + (msg[k] - '0'));
 	sim_reply_add(out, "subscribed");
 	return 0;
 }
