@@ -157,6 +157,6 @@ void sim_rest_answer(struct sim_conn *c, const char *req, const char *target,
 		n == -ENOENT ? 404
 		: n < 0	     ? 500
 			     : status,
-		n, gzip ? ", gzip" : "");
+		n < 0 ? 0 : n, gzip && n >= 0 ? ", gzip" : "");
 	free(body);
 }
