@@ -543,9 +543,9 @@ struct sim_server {
 	size_t *replay_len;
 	size_t nreplay;
 	size_t replay_pos;
-	FILE *rec; /* --record */
-	int stop;  /* exit status + 1 once a signal arrived */
-	char scratch[1 << 16];
+	FILE *rec;	       /* --record */
+	int stop;	       /* exit status + 1 once a signal arrived */
+	char scratch[1 << 18]; /* a message being printed: a 1000-level book snapshot fits */
 };
 
 int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *err, size_t errlen);
