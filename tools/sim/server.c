@@ -203,9 +203,11 @@ void sim_server_free(struct sim_server *s)
 		close(s->cfd);
 		unlink(s->opt.control);
 	}
-	for (int k = 0; k < s->nlst; k++)
+	for (int k = 0; k < s->nlst; k++) {
 		if (s->lst[k].lfd >= 0)
 			close(s->lst[k].lfd);
+		sim_book_free_all(&s->lst[k].venue);
+	}
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	for (i = 0; i < s->nreplay; i++)
@@ -254,6 +256,8 @@ static void server_emit_replay(struct sim_server *s)
 	s->replay_pos = (s->replay_pos + 1) % s->nreplay;
 }
 
+static void server_emit_depth(struct sim_server *s, struct sim_listener *l, uint32_t i);
+
 /* One event per subscribed symbol-stream of listener l. */
 static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
 {
@@ -277,6 +281,33 @@ static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
 			if (n > 0)
 				sim_server_broadcast(s, l, (int)i, SIM_STREAM_BBO, s->scratch,
 						     (size_t)n);
+		}
+		if (want & SIM_STREAM_DEPTH)
+			server_emit_depth(s, l, i);
+	}
+}
+
+/* One book step of symbol i, printed for each connection of l subscribed
+ * to its depth (their depth and route mode may differ); a dropped step
+ * (drop_delta) goes to nobody. */
+static void server_emit_depth(struct sim_server *s, struct sim_listener *l, uint32_t i)
+{
+	struct sim_book_ev ev;
+
+	if (!l->d->depth || sim_book_step(&l->venue, i, &ev) < 0 || ev.dropped)
+		return;
+	for (size_t k = 0; k < SIM_MAX_CONNS; k++) {
+		struct sim_conn *c = s->conns[k];
+		int n;
+
+		if (!sim_server_wants(c, (int)i, SIM_STREAM_DEPTH) || c->l != l)
+			continue;
+		ev.depth = c->book_depth[i];
+		n = l->d->depth(&l->venue, i, &ev, c->mode, s->scratch, sizeof(s->scratch));
+		if (n > 0) {
+			sim_server_send_event(s, c, (int)i, SIM_STREAM_DEPTH, s->scratch,
+					      (size_t)n);
+			sim_conn_record_depth(c, i, &ev);
 		}
 	}
 }

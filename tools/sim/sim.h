@@ -26,6 +26,8 @@
 #include "tools_opt.h" /* tools_error: "mdbus-sim: error: ..." */
 #include "tools_run.h" /* tools_now_ns: the clocks */
 
+#include "book.h" /* the level-2 book model (struct sim_book, sim_book_ev) */
+
 #define SIM_MAX_CONNS	   256	       /* client connections at once */
 #define SIM_MAX_CTL	   16	       /* control connections at once */
 #define SIM_MAX_SYMBOLS	   256	       /* distinct symbols the venue knows */
@@ -41,8 +43,9 @@
 /* Stream kinds a connection can subscribe to, per symbol (bit mask). */
 #define SIM_STREAM_TRADE 0x01u
 #define SIM_STREAM_BBO	 0x02u
-#define SIM_STREAM_DATA	 0x03u	    /* the market data bits: what stats count */
 #define SIM_STREAM_AUX	 0x04u	    /* a dialect's own channel (Coinbase heartbeat): no data */
+#define SIM_STREAM_DEPTH 0x08u	    /* level-2 book deltas / snapshots (book.h) */
+#define SIM_STREAM_DATA	 0x0bu	    /* the market data bits (trade, bbo, depth): what stats count */
 #define SIM_BEAT_NS	 1000000000 /* the dialect's beat hook: once a second */
 
 /* ---- growable byte buffer ----------------------------------------------------------- */
@@ -91,6 +94,8 @@ struct sim_venue {
 	uint32_t nsym;
 	int fixed;    /* 1: only --symbols are valid; 0: any plausible symbol */
 	uint64_t rng; /* xorshift state */
+	struct sim_book *book[SIM_MAX_SYMBOLS]; /* built on first use (book.c) */
+	uint64_t book_rng;			/* the books' own xorshift state */
 };
 
 /* One step of a symbol's walk as a trade / a best bid and offer: integers
@@ -132,6 +137,8 @@ void sim_rfc3339(int64_t ms, char *out, size_t len);
 /* A price at 8 decimals, or with extra_decimals more digits (the last one
  * never zero: the badprecision fault a parser must reject, not round). */
 void sim_price(int64_t px, int extra_decimals, char *out, size_t len);
+/* The venue's xorshift64* generator (walks; book.c uses it on book_rng). */
+uint64_t sim_venue_rand(uint64_t *state);
 /* Streams subscribed in subs (SIM_STREAM_* bits per symbol). */
 uint32_t sim_subs_count(const uint8_t *subs);
 
@@ -197,6 +204,25 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             channel, Coinbase's heartbeat per product): replies, 0 or more.
  *   hello     optional: what the venue sends as soon as a connection is
  *             open (Kraken's status message): replies, 0 or more.
+ *   depth     optional (level-2 books, book.h): symbol i's depth message
+ *             for ev (a delta of sim_book_step or a snapshot of
+ *             sim_book_snapshot; ev->depth is the connection's subscribed
+ *             depth for the symbol, 0 = the dialect's default) on a
+ *             connection of route mode `mode`. Returns the length or
+ *             -ENOSPC. The request hook subscribes SIM_STREAM_DEPTH and may
+ *             set out->depth[i] (the levels the subscription asked for).
+ *   rest      optional: a plain HTTPS GET (no Upgrade header) on the same
+ *             listener: path_query ("/api/v3/depth?symbol=BTCUSDT&limit=100")
+ *             -> the body in out, *status 200 (or the venue's error status
+ *             with its error body). Returns the body length, -ENOENT (the
+ *             server answers 404) or -ENOSPC. A depth snapshot comes from
+ *             sim_book_rest_view (the stale_snapshot fault).
+ *   book_flags SIM_BOOK_STREAM_SNAPSHOT: a depth subscription is answered
+ *             with a snapshot on the stream first (the server calls depth
+ *             with sim_book_snapshot after the request: OKX, Bybit, Kraken,
+ *             Coinbase); without it the client fetches REST (Binance, Gate,
+ *             MEXC). SIM_BOOK_CHECKSUM: the depth messages carry a checksum
+ *             (the bad_checksum fault applies).
  *
  * Optional hooks a dialect does not have are left out of its initializer.
  * What several dialects need is in dialect.c (below): a step with its numbers
@@ -215,6 +241,7 @@ uint32_t sim_subs_count(const uint8_t *subs);
 
 struct sim_replies { /* large: allocate it */
 	uint32_t n;
+	uint16_t depth[SIM_MAX_SYMBOLS]; /* request: book depth subscribed per symbol (0: unset) */
 	size_t off[SIM_REPLIES_MAX], len[SIM_REPLIES_MAX];
 	struct sim_last data[SIM_REPLIES_MAX]; /* kind != 0: a data message (snapshot) */
 	size_t used;
@@ -248,7 +275,19 @@ struct sim_dialect {
 		    struct sim_replies *out);
 	int (*hello)(struct sim_venue *v, uint64_t conn_id, int64_t now_ms,
 		     struct sim_replies *out);
+	int (*depth)(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		     char *out, size_t len);
+	int (*rest)(struct sim_venue *v, const char *path_query, char *out, size_t len,
+		    int *status);
+	unsigned book_flags; /* SIM_BOOK_* */
 };
+
+#define SIM_BOOK_STREAM_SNAPSHOT 0x1u /* a depth subscription gets a snapshot on the stream */
+#define SIM_BOOK_CHECKSUM	 0x2u /* depth messages carry a checksum */
+
+/* The value of key in a URL query ("symbol" in "/x?symbol=BTCUSDT&limit=5"),
+ * NUL-terminated in out: its length, or -ENOENT. */
+int sim_query_param(const char *path_query, const char *key, char *out, size_t len);
 
 /* The upgrade route of target for dialect d: its route hook, or (none) the
  * one path in d->paths exactly (mode 0). 0 or an HTTP status (404). */
@@ -311,6 +350,17 @@ void sim_dialect_uuid(uint64_t h, uint64_t g, char version, char variant, char *
 int sim_binance_combined(const struct sim_venue *v, int sym, const char *suffix, const void *p,
 			 size_t n, struct sim_buf *out, uint8_t *opcode);
 
+/* Binance's diff depth stream name in s ("@depth", "@depth@100ms", ...):
+ * the '@', or NULL. */
+const char *sim_binance_depth_at(const char *s);
+/* A depthUpdate of symbol i (futures: with T and pu) / a REST depth
+ * snapshot body (futures: with E and T) for path_query's symbol and limit:
+ * the length, or -ENOSPC; a bad query is a 400 with Binance's error body. */
+int sim_binance_depth_msg(const struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev,
+			  int futures, char *buf, size_t len);
+int sim_binance_rest_depth(struct sim_venue *v, const char *path_query, int futures, char *out,
+			   size_t len, int *status);
+
 extern const struct sim_dialect sim_dialect_binance;
 extern const struct sim_dialect sim_dialect_coinbase;
 extern const struct sim_dialect sim_dialect_kraken;
@@ -366,8 +416,9 @@ struct sim_conn {
 	int64_t next_beat_ns; /* the dialect's beat hook */
 	char req_path[256];
 	char req_key[64];
-	uint8_t subs[SIM_MAX_SYMBOLS];	     /* SIM_STREAM_* per symbol */
-	uint32_t trade_seq[SIM_MAX_SYMBOLS]; /* --numbered: trades sent per symbol */
+	uint8_t subs[SIM_MAX_SYMBOLS];	      /* SIM_STREAM_* per symbol */
+	uint32_t trade_seq[SIM_MAX_SYMBOLS];  /* --numbered: trades sent per symbol */
+	uint16_t book_depth[SIM_MAX_SYMBOLS]; /* depth subscribed per symbol (0: default) */
 	struct sim_server *srv;
 	struct sim_listener *l; /* the listener (dialect, venue) it came through */
 };
@@ -392,6 +443,16 @@ int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p,
 /* --record: one line for step e sent to c by other means (the fragments
  * fault); nothing without --record or for kind 0. */
 void sim_conn_record(struct sim_conn *c, const struct sim_last *e);
+/* After a request on c: the depth subscription each symbol got (the
+ * request's depth, 0 = the dialect's default) and, for a dialect with
+ * SIM_BOOK_STREAM_SNAPSHOT, the book snapshot of each symbol newly
+ * subscribed to SIM_STREAM_DEPTH (before: c->subs before the request). */
+void sim_conn_depth_subscribed(struct sim_conn *c, const uint8_t *before,
+			       const struct sim_replies *rep);
+/* --record: one line for a depth message of symbol sym sent to c, with the
+ * model's levels and ids (kind "depth", snapshot, first_id, last_id,
+ * prev_id, seq, bids, asks); nothing without --record. */
+void sim_conn_record_depth(struct sim_conn *c, uint32_t sym, const struct sim_book_ev *ev);
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns);
 
 /* ---- server (server.c) -------------------------------------------------------------- */
@@ -424,6 +485,9 @@ struct sim_stats {
 	uint64_t trades_stamped; /* --stamp: distinct trades stamped (each sent to every subscriber)
 				  */
 	uint64_t bbo_sent;
+	uint64_t depth_sent; /* depth deltas and snapshots (book.h) */
+	uint64_t rest_calls; /* plain GETs answered (rest.c) */
+	uint64_t rest_429;   /* of which answered 429 (the rest_429 fault) */
 	uint64_t pings_sent;
 	uint64_t pongs_received;
 	uint64_t pings_received;
@@ -440,6 +504,7 @@ struct sim_faults {
 	int64_t delay_handshake_ms;
 	int endless_headers; /* new upgrades: header lines forever */
 	int badcert;	     /* new connections: the server's bad_ctx certificate */
+	int rest_429;	     /* the next N REST calls: 429 with Retry-After: 1 */
 };
 
 /* One --listen ADDR --venue NAME: a socket, a dialect and its own symbols
@@ -452,6 +517,8 @@ struct sim_listener {
 	char listen_addr[160]; /* the address bound first, port included */
 	struct sim_venue venue;
 	uint64_t accepted, upgrades, messages_sent;
+	int64_t rest_minute;  /* the wall-clock minute rest_weight counts (Binance) */
+	uint32_t rest_weight; /* X-MBX-USED-WEIGHT-1M */
 };
 
 struct sim_server {
@@ -476,9 +543,9 @@ struct sim_server {
 	size_t *replay_len;
 	size_t nreplay;
 	size_t replay_pos;
-	FILE *rec; /* --record */
-	int stop;  /* exit status + 1 once a signal arrived */
-	char scratch[1 << 16];
+	FILE *rec;	       /* --record */
+	int stop;	       /* exit status + 1 once a signal arrived */
+	char scratch[1 << 18]; /* a message being printed: a 1000-level book snapshot fits */
 };
 
 int sim_server_init(struct sim_server *s, const struct sim_options *opt, char *err, size_t errlen);
@@ -515,6 +582,14 @@ void sim_server_accept(struct sim_server *s, struct sim_listener *l);
 void sim_server_stop_all(struct sim_server *s);
 void sim_server_relisten(struct sim_server *s, int64_t now);
 
+/* ---- REST (rest.c) ------------------------------------------------------------------ */
+
+/* Answers a plain GET (no Upgrade header) req for target on c with the
+ * dialect's rest hook, keeping the connection open; header reads one
+ * request header (conn.c's). */
+void sim_rest_answer(struct sim_conn *c, const char *req, const char *target,
+		     int (*header)(const char *req, const char *name, char *out, size_t len));
+
 /* ---- control (control.c) ------------------------------------------------------------ */
 
 /* One parsed command line: the words after the command. */
@@ -532,6 +607,17 @@ struct sim_cmd {
 /* The protocol-level faults (faults.c), looked up after control.c's. */
 extern const struct sim_cmd sim_fault_cmds[];
 extern const size_t sim_fault_ncmds;
+/* The book faults (faults.c): drop_delta, bad_checksum, crossed and
+ * stale_snapshot SYMBOL [N] arm the symbol's book (book.h); rest_429 N. */
+void sim_fault_drop_delta(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			  size_t len);
+void sim_fault_bad_checksum(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			    size_t len);
+void sim_fault_crossed(struct sim_server *s, const struct sim_cmd_args *c, char *reply, size_t len);
+void sim_fault_stale_snapshot(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			      size_t len);
+void sim_fault_rest_429(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			size_t len);
 /* Number in [lo, hi] in the tools' count grammar; 0 or -EINVAL. */
 int sim_control_int(const char *s, long lo, long hi, long *out);
 /* A command's one number argument (a1) in [lo, hi]: 0, or -EINVAL with

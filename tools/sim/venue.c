@@ -123,15 +123,20 @@ uint32_t sim_subs_count(const uint8_t *subs)
 	return n;
 }
 
-static uint64_t venue_rand(struct sim_venue *v)
+uint64_t sim_venue_rand(uint64_t *state)
 {
 	/* xorshift64*: deterministic for a given --seed, good enough for walks */
-	uint64_t x = v->rng;
+	uint64_t x = *state;
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
-	v->rng = x;
+	*state = x;
 	return x * 2685821657736338717ull;
+}
+
+static uint64_t venue_rand(struct sim_venue *v)
+{
+	return sim_venue_rand(&v->rng);
 }
 
 /* The quote asset lower ends with (its length), 0 if none is known. */
@@ -256,6 +261,7 @@ int sim_venue_init(struct sim_venue *v, const char *symbols, uint64_t seed, char
 {
 	memset(v, 0, sizeof(*v));
 	v->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+	v->book_rng = v->rng ^ 0x5851f42d4c957f2dull; /* the books' walks leave the trades' alone */
 	if (!symbols || !*symbols)
 		return 0;
 	v->fixed = 1;
