@@ -632,6 +632,70 @@ static void coinbase_seqnum(char *msg)
 	sim_book_free_all(&v);
 }
 
+/* OKX's REST order book: the top sz levels and the book's seqId; the
+ * stale_snapshot fault answers an older copy; unknown instrument, path. */
+static void okx_rest(char *msg)
+{
+	const struct sim_dialect *d = sim_dialect_find("okx");
+	static struct sim_venue v;
+	static struct cl_book c;
+	struct sim_book_ev ev;
+	struct sim_book *book;
+	char err[128];
+	int status = 0, sym, e = 0, n;
+
+	if (!d || !d->rest || sim_venue_init(&v, NULL, 9, err, sizeof(err)) < 0) {
+		CHECK(0, "okx: no rest hook");
+		return;
+	}
+	sym = sim_venue_symbol(&v, "ETH-USDT", 8);
+	book = sym >= 0 ? sim_book_get(&v, (uint32_t)sym, &e) : NULL;
+	for (int k = 0; book && k < 5; k++)
+		sim_book_step(&v, (uint32_t)sym, &ev);
+	n = book ? d->rest(&v, "/api/v5/market/books?instId=ETH-USDT&sz=25", msg, MSG_SIZE, &status)
+		 : -1;
+	CHECK(n > 0 && status == 200, "okx rest: %d %d", n, status);
+	if (n > 0) {
+		json_t *root, *dd;
+
+		msg[n] = '\0';
+		root = json_loads(msg, 0, NULL);
+		dd = json_array_get(json_object_get(root, "data"), 0);
+		memset(&c, 0, sizeof(c));
+		CHECK(json_is_string(json_object_get(root, "code")) &&
+			      strcmp(json_string_value(json_object_get(root, "code")), "0") == 0 &&
+			      apply_arrays(&c.bid, 1, json_object_get(dd, "bids")) == 0 &&
+			      apply_arrays(&c.ask, 0, json_object_get(dd, "asks")) == 0 &&
+			      c.bid.n == 25 && c.ask.n == 25 &&
+			      json_integer_value(json_object_get(dd, "seqId")) ==
+				      (json_int_t)book->cur.seq,
+		      "okx rest: %.300s", msg);
+		cl_same(&c, &book->cur, 25, "okx rest", 0);
+		json_decref(root);
+	}
+	if (book) {
+		for (int k = 0; k < SIM_BOOK_STALE_STEPS + 2; k++)
+			sim_book_step(&v, (uint32_t)sym, &ev);
+		book->stale = 1;
+		n = d->rest(&v, "/api/v5/market/books?instId=ETH-USDT&sz=400", msg, MSG_SIZE,
+			    &status);
+		if (n > 0)
+			msg[n] = '\0';
+		CHECK(n > 0 && status == 200 && strstr(msg, "\"seqId\":") &&
+			      strtoull(strstr(msg, "\"seqId\":") + 8, NULL, 10) + 1 < book->cur.seq,
+		      "okx rest: a stale snapshot is older: %.80s", n > 0 ? msg : "");
+	}
+	n = d->rest(&v, "/api/v5/market/books?instId=NOPE-XYZQ", msg, MSG_SIZE, &status);
+	if (n > 0)
+		msg[n] = '\0';
+	CHECK(n > 0 && status == 400 && strstr(msg, "\"code\":\"51001\""), "okx rest: unknown: %s",
+	      n > 0 ? msg : "");
+	CHECK(d->rest(&v, "/api/v5/market/ticker?instId=ETH-USDT", msg, MSG_SIZE, &status) ==
+		      -ENOENT,
+	      "okx rest: another path is 404");
+	sim_book_free_all(&v);
+}
+
 /* Depth requests each venue rejects (all or nothing where the venue is). */
 static void rejects(void)
 {
@@ -694,6 +758,7 @@ int main(void)
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 		run_case(&cases[k], msg);
 	coinbase_seqnum(msg);
+	okx_rest(msg);
 	rejects();
 	free(msg);
 	if (failures)

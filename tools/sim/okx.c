@@ -32,6 +32,8 @@
  *             joined by ':', printed as a signed 32-bit integer (a wrong
  *             one under the bad_checksum fault)
  *
+ *   REST      GET /api/v5/market/books?instId=..&sz=N (see okx_rest)
+ *
  * seqId: one per instrument, +1 per trades or bbo-tbt push; the books
  * seqId is the book's own per-message sequence (book.h).
  *
@@ -343,6 +345,57 @@ static int okx_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *
 	return (int)off;
 }
 
+/* GET /api/v5/market/books?instId=BTC-USDT&sz=N (sz 1..400, default 1;
+ * more is served as 400): {"code":"0","msg":"","data":[{"asks":[..],
+ * "bids":[..],"ts":"ms","seqId":N}]}, the levels as the books channel
+ * prints them and seqId the book's message sequence (the changelog's
+ * sync procedure compares it with the stream's prevSeqId). An unknown
+ * instrument: HTTP 400 {"code":"51001","msg":"Instrument ID does not
+ * exist","data":[]} (our wording of a code OKX uses for it). */
+static int okx_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status)
+{
+	static const char path[] = "/api/v5/market/books?";
+	char inst[SIM_NATIVE_MAX + 8], sz[16];
+	struct sim_book_ev ev;
+	long depth = 1;
+	size_t off = 0;
+	uint32_t count = 0;
+	int sym;
+
+	if (strncmp(path_query, path, sizeof(path) - 1) != 0)
+		return -ENOENT;
+	if (sim_query_param(path_query, "sz", sz, sizeof(sz)) > 0)
+		depth = strtol(sz, NULL, 10);
+	depth = depth < 1 ? 1 : depth > OKX_BOOKS_DEPTH ? OKX_BOOKS_DEPTH : depth;
+	sym = sim_query_param(path_query, "instId", inst, sizeof(inst)) > 0
+		      ? sim_venue_symbol(v, inst, strlen(inst))
+		      : -ENOENT;
+	if (sym < 0 || sim_book_rest_view(v, (uint32_t)sym, (uint32_t)depth, &ev) < 0) {
+		*status = 400;
+		return okx_cat(out, len, &off,
+			       "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\","
+			       "\"data\":[]}") < 0
+			       ? -ENOSPC
+			       : (int)off;
+	}
+	*status = 200;
+	if (okx_cat(out, len, &off, "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[") < 0)
+		return -ENOSPC;
+	for (uint32_t k = 0; k < ev.na; k++)
+		if (okx_level(out, len, &off, &ev.asks[k], ev.book->tick, &count) < 0)
+			return -ENOSPC;
+	if (okx_cat(out, len, &off, "],\"bids\":[") < 0)
+		return -ENOSPC;
+	count = 0;
+	for (uint32_t k = 0; k < ev.nb; k++)
+		if (okx_level(out, len, &off, &ev.bids[k], ev.book->tick, &count) < 0)
+			return -ENOSPC;
+	if (okx_cat(out, len, &off, "],\"ts\":\"%" PRId64 "\",\"seqId\":%" PRIu64 "}]}",
+		    tools_now_ns(CLOCK_REALTIME) / 1000000, ev.seq) < 0)
+		return -ENOSPC;
+	return (int)off;
+}
+
 const struct sim_dialect sim_dialect_okx = {
 	.name = "okx",
 	.paths = "/ws/v5/public",
@@ -351,6 +404,7 @@ const struct sim_dialect sim_dialect_okx = {
 	.bbo = okx_bbo,
 	.classify = okx_classify,
 	.depth = okx_depth,
+	.rest = okx_rest,
 	.book_flags = SIM_BOOK_STREAM_SNAPSHOT | SIM_BOOK_CHECKSUM,
 	/* no .ping: the client pings with the text "ping"; none from the server */
 };
