@@ -561,6 +561,18 @@ static void run_case(const struct venue_case *vc, char *msg)
 	sim_book_free_all(&v);
 }
 
+/* An Exchange feed message (no "channel") goes out as it is. */
+static void coinbase_exchange_untouched(const struct sim_dialect *d, struct sim_venue *v, int mode)
+{
+	const char *match = "{\"type\":\"match\",\"sequence\":0,\"x\":1}";
+	struct sim_buf out = {0};
+	uint8_t op = 0;
+
+	CHECK(d->frame(v, mode, 0, SIM_STREAM_TRADE, match, strlen(match), &out, &op) == 0,
+	      "coinbase: an Exchange feed message is left alone");
+	sim_buf_free(&out);
+}
+
 /* Coinbase: sequence_num counts a connection's Advanced Trade messages from
  * 0 (the frame hook numbers them); a new connection starts again; Exchange
  * feed messages pass unchanged. */
@@ -619,16 +631,7 @@ static void coinbase_seqnum(char *msg)
 			sim_buf_free(&out);
 		}
 	}
-	{
-		const char *match = "{\"type\":\"match\",\"sequence\":0,\"x\":1}";
-		struct sim_buf out = {0};
-		uint8_t op = 0;
-
-		CHECK(d->frame(&v, mode[0], 0, SIM_STREAM_TRADE, match, strlen(match), &out, &op) ==
-			      0,
-		      "coinbase: an Exchange feed message is left alone");
-		sim_buf_free(&out);
-	}
+	coinbase_exchange_untouched(d, &v, mode[0]);
 	sim_book_free_all(&v);
 }
 
