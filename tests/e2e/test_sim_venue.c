@@ -116,8 +116,8 @@ static void test_fixed_symbols(void)
 	      "invalid symbol: %s", reply);
 	CHECK(subs[1] == SIM_STREAM_BBO && n == 2, "a rejected request changed subs");
 
-	r = request(&v, "{\"method\":\"SUBSCRIBE\",\"params\":[\"btcusdt@depth\"],\"id\":3}", subs,
-		    reply, sizeof(reply), &n);
+	r = request(&v, "{\"method\":\"SUBSCRIBE\",\"params\":[\"btcusdt@kline_1m\"],\"id\":3}",
+		    subs, reply, sizeof(reply), &n);
 	CHECK(r < 0 && strstr(reply, "\"code\":2") && strstr(reply, "\"id\":3"), "bad stream: %s",
 	      reply);
 

@@ -14,6 +14,17 @@
  *            each also under /public or /market (futures routed endpoints)
  *
  * Keepalive: WebSocket ping frames both ways (no app-level ping).
+ *
+ * Order books (checked 2026-12-07 against
+ * https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
+ * "Diff. Depth Stream" and .../rest-api/market-data-endpoints "Order book"):
+ *   depth    <symbol>@depth[@100ms|@1000ms]: {"e":"depthUpdate","E":ms,
+ *            "s":"BTCUSDT","U":first,"u":last,"b":[["p","q"]],"a":[..]},
+ *            qty "0.00000000" = level removed; combined streams name it
+ *            <symbol>@depth@100ms whichever speed was asked
+ *   REST     GET /api/v3/depth?symbol=BTCUSDT&limit=N (default 100, max 5000):
+ *            {"lastUpdateId":N,"bids":[..],"asks":[..]}; errors -1102 (no
+ *            symbol), -1121 (unknown), HTTP 400
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <time.h>
 
 #include <jansson.h>
 
@@ -33,11 +46,28 @@ static void binance_error(char *reply, size_t len, int code, const char *msg, co
 	snprintf(reply, len, "{\"error\":{\"code\":%d,\"msg\":\"%s\"},\"id\":%s}", code, msg, id);
 }
 
+const char *sim_binance_depth_at(const char *s)
+{
+	static const char *const names[] = {"@depth", "@depth@100ms", "@depth@250ms",
+					    "@depth@500ms", "@depth@1000ms"};
+	const char *at = s ? strchr(s, '@') : NULL;
+
+	for (size_t k = 0; at && k < sizeof(names) / sizeof(names[0]); k++)
+		if (strcmp(at, names[k]) == 0)
+			return at;
+	return NULL;
+}
+
 /* "btcusdt@trade" -> symbol index + stream bit; -EINVAL bad stream name,
  * -ENOENT unknown symbol. */
 static int binance_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
 {
-	const char *at = sim_dialect_at_stream(s, bit);
+	const char *at = sim_binance_depth_at(s);
+
+	if (at)
+		*bit = SIM_STREAM_DEPTH;
+	else
+		at = sim_dialect_at_stream(s, bit);
 
 	if (!at)
 		return -EINVAL;
@@ -102,7 +132,9 @@ static void binance_list(const struct sim_venue *v, const uint8_t *subs, char *r
 	static const struct {
 		uint8_t bit;
 		const char *suffix;
-	} streams[] = {{SIM_STREAM_TRADE, "trade"}, {SIM_STREAM_BBO, "bookTicker"}};
+	} streams[] = {{SIM_STREAM_TRADE, "trade"},
+		       {SIM_STREAM_BBO, "bookTicker"},
+		       {SIM_STREAM_DEPTH, "depth@100ms"}};
 	size_t off = (size_t)snprintf(reply, replylen, "{\"result\":[");
 	const char *sep = "";
 
@@ -278,8 +310,88 @@ static int binance_frame(const struct sim_venue *v, int mode, int sym, uint8_t k
 {
 	if (mode != BINANCE_COMBINED || sym < 0 || !kind)
 		return 0;
-	return sim_binance_combined(v, sym, kind == SIM_STREAM_TRADE ? "trade" : "bookTicker", p, n,
-				    out, opcode);
+	return sim_binance_combined(v, sym,
+				    kind == SIM_STREAM_TRADE ? "trade"
+				    : kind == SIM_STREAM_BBO ? "bookTicker"
+							     : "depth@100ms",
+				    p, n, out, opcode);
+}
+
+int sim_binance_depth_msg(const struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev,
+			  int futures, char *buf, size_t len)
+{
+	struct sim_out o = {buf, len, 0, 0};
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+
+	sim_out_printf(&o, "{\"e\":\"depthUpdate\",\"E\":%" PRId64, ms);
+	if (futures)
+		sim_out_printf(&o, ",\"T\":%" PRId64, ms - 1);
+	sim_out_printf(&o, ",\"s\":\"%s\",\"U\":%" PRIu64 ",\"u\":%" PRIu64, v->sym[i].native,
+		       ev->first_id, ev->last_id);
+	if (futures)
+		sim_out_printf(&o, ",\"pu\":%" PRIu64, ev->prev_id);
+	sim_out_printf(&o, ",\"b\":[");
+	sim_out_levels(&o, ev->bids, ev->nb, SIM_TEXT_FULL);
+	sim_out_printf(&o, "],\"a\":[");
+	sim_out_levels(&o, ev->asks, ev->na, SIM_TEXT_FULL);
+	sim_out_printf(&o, "]}");
+	return sim_out_end(&o);
+}
+
+static int binance_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+			 char *buf, size_t len)
+{
+	(void)mode;
+	return sim_binance_depth_msg(v, i, ev, 0, buf, len);
+}
+
+/* A REST error body (HTTP 400) in Binance's shape. */
+static int binance_rest_error(int code, const char *msg, char *out, size_t len, int *status)
+{
+	*status = 400;
+	return sim_dialect_print(out, len, "{\"code\":%d,\"msg\":\"%s\"}", code, msg);
+}
+
+int sim_binance_rest_depth(struct sim_venue *v, const char *path_query, int futures, char *out,
+			   size_t len, int *status)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_book_ev ev;
+	char name[SIM_NATIVE_MAX];
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	int sym, limit = sim_rest_limit(path_query, futures ? 500 : 100, 5000);
+
+	if (sim_query_param(path_query, "symbol", name, sizeof(name)) <= 0)
+		return binance_rest_error(-1102,
+					  "Mandatory parameter 'symbol' was not sent, was "
+					  "empty/null, or malformed.",
+					  out, len, status);
+	sym = sim_venue_symbol(v, name, strlen(name));
+	if (sym < 0)
+		return binance_rest_error(-1121, "Invalid symbol.", out, len, status);
+	if (limit < 0)
+		return binance_rest_error(-1100, "Illegal characters found in parameter 'limit'.",
+					  out, len, status);
+	if (sim_book_rest_view(v, (uint32_t)sym, (uint32_t)limit, &ev) < 0)
+		return -ENOSPC;
+	*status = 200;
+	sim_out_printf(&o, "{\"lastUpdateId\":%" PRIu64, ev.last_id);
+	if (futures)
+		sim_out_printf(&o, ",\"E\":%" PRId64 ",\"T\":%" PRId64, ms, ms - 1);
+	sim_out_printf(&o, ",\"bids\":[");
+	sim_out_levels(&o, ev.bids, ev.nb, SIM_TEXT_FULL);
+	sim_out_printf(&o, "],\"asks\":[");
+	sim_out_levels(&o, ev.asks, ev.na, SIM_TEXT_FULL);
+	sim_out_printf(&o, "]}");
+	return sim_out_end(&o);
+}
+
+static int binance_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			int *status)
+{
+	if (strncmp(path_query, "/api/v3/depth?", 14) != 0 && strcmp(path_query, "/api/v3/depth"))
+		return -ENOENT;
+	return sim_binance_rest_depth(v, path_query, 0, out, len, status);
 }
 
 const struct sim_dialect sim_dialect_binance = {
@@ -291,4 +403,6 @@ const struct sim_dialect sim_dialect_binance = {
 	.bbo = binance_bbo,
 	.classify = binance_classify,
 	.frame = binance_frame, /* no .ping: WebSocket ping frames */
+	.depth = binance_depth,
+	.rest = binance_rest, /* the client fetches the snapshot (no book_flags) */
 };

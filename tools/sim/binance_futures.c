@@ -17,6 +17,14 @@
  *            venue since 2026-04-23 (docs/venues/binance-futures.md).
  *
  * Keepalive: WebSocket ping frames, as spot.
+ *
+ * Order books (checked 2026-12-07 against https://developers.binance.com/docs/
+ * derivatives/usds-margined-futures/websocket-market-streams/Diff-Book-Depth-Streams):
+ *   depth    <symbol>@depth[@100ms|@250ms|@500ms]: spot's depthUpdate with
+ *            "T" (transaction time) and "pu" (the previous event's u), on
+ *            every route
+ *   REST     GET /fapi/v1/depth?symbol=&limit= (default 500):
+ *            {"lastUpdateId":N,"E":ms,"T":ms,"bids":[..],"asks":[..]}
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -135,8 +143,25 @@ static int bnf_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind,
 		return SIM_FRAME_DROP; /* /public's stream on /market */
 	if (!(mode & BNF_COMBINED) || sym < 0 || !kind)
 		return 0;
-	return sim_binance_combined(v, sym, kind == SIM_STREAM_TRADE ? "aggTrade" : "bookTicker", p,
-				    n, out, opcode);
+	return sim_binance_combined(v, sym,
+				    kind == SIM_STREAM_TRADE ? "aggTrade"
+				    : kind == SIM_STREAM_BBO ? "bookTicker"
+							     : "depth@100ms",
+				    p, n, out, opcode);
+}
+
+static int bnf_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		     char *buf, size_t len)
+{
+	(void)mode;
+	return sim_binance_depth_msg(v, i, ev, 1, buf, len);
+}
+
+static int bnf_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status)
+{
+	if (strncmp(path_query, "/fapi/v1/depth?", 15) != 0 && strcmp(path_query, "/fapi/v1/depth"))
+		return -ENOENT;
+	return sim_binance_rest_depth(v, path_query, 1, out, len, status);
 }
 
 const struct sim_dialect sim_dialect_binance_futures = {
@@ -149,4 +174,6 @@ const struct sim_dialect sim_dialect_binance_futures = {
 	.bbo = bnf_bbo,
 	.classify = bnf_classify,
 	.frame = bnf_frame, /* no .ping: WebSocket ping frames, as spot */
+	.depth = bnf_depth, /* on every route */
+	.rest = bnf_rest,
 };

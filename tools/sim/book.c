@@ -6,6 +6,8 @@
  * --seed), with the faults a book sync procedure must survive.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -352,4 +354,57 @@ int sim_query_param(const char *path_query, const char *key, char *out, size_t l
 		q = *e ? e : NULL;
 	}
 	return -ENOENT;
+}
+
+void sim_out_printf(struct sim_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->err || o->off >= o->len) {
+		o->err = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(o->p + o->off, o->len - o->off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->len - o->off)
+		o->err = 1;
+	else
+		o->off += (size_t)n;
+}
+
+void sim_out_levels(struct sim_out *o, const struct sim_lvl *lv, uint32_t n, int trim)
+{
+	for (uint32_t k = 0; k < n && !o->err; k++) {
+		char px[40], qty[40];
+
+		if (trim) {
+			sim_dec_trim(lv[k].px, 8, px, sizeof(px));
+			sim_dec_trim(lv[k].qty, 8, qty, sizeof(qty));
+		} else {
+			sim_dec(lv[k].px, 8, px, sizeof(px));
+			sim_dec(lv[k].qty, 8, qty, sizeof(qty));
+		}
+		sim_out_printf(o, "%s[\"%s\",\"%s\"]", k ? "," : "", px, qty);
+	}
+}
+
+int sim_out_end(const struct sim_out *o)
+{
+	return o->err ? -ENOSPC : (int)o->off;
+}
+
+int sim_rest_limit(const char *path_query, long def, long max)
+{
+	char lim[24];
+	char *end;
+	long n;
+
+	if (sim_query_param(path_query, "limit", lim, sizeof(lim)) <= 0)
+		return (int)def;
+	n = strtol(lim, &end, 10);
+	if (*end || n <= 0)
+		return -EINVAL;
+	return (int)(n > max ? max : n);
 }

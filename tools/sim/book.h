@@ -29,6 +29,7 @@
 #ifndef MDBUS_SIM_BOOK_H
 #define MDBUS_SIM_BOOK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SIM_BOOK_LEVELS	     1000 /* levels per side at most */
@@ -102,5 +103,22 @@ int sim_book_check(const struct sim_book_state *b, int allow_crossed);
 /* Applies a delta's levels to a side (qty 0 removes): what a client does;
  * bid selects the ordering. Returns 0 or -ENOSPC. */
 int sim_book_apply(struct sim_book_side *s, int bid, const struct sim_lvl *lv, uint32_t n);
+
+/* A message being printed into a fixed buffer: printf pieces and level
+ * lists; sim_out_end gives the length or -ENOSPC (never a truncated one). */
+struct sim_out {
+	char *p;
+	size_t len, off;
+	int err;
+};
+
+__attribute__((format(printf, 2, 3))) void sim_out_printf(struct sim_out *o, const char *fmt, ...);
+/* n levels as ["price","qty"],... (no brackets around the list): every one of
+ * the 8 decimals, or trim the trailing zeros ("65000.12", "2"). */
+void sim_out_levels(struct sim_out *o, const struct sim_lvl *lv, uint32_t n, int trim);
+int sim_out_end(const struct sim_out *o);
+/* The limit=N of a REST query: def when absent, max when larger, or
+ * -EINVAL (not a positive number). */
+int sim_rest_limit(const char *path_query, long def, long max);
 
 #endif /* MDBUS_SIM_BOOK_H */

@@ -229,6 +229,8 @@ int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p,
 		s->stats.trades_sent++;
 	else if (kind == SIM_STREAM_BBO)
 		s->stats.bbo_sent++;
+	else if (kind == SIM_STREAM_DEPTH)
+		s->stats.depth_sent++;
 	if (e && kind && sym >= 0 && e->kind == kind && e->sym == (uint32_t)sym)
 		sim_conn_record(c, e);
 	return r;
@@ -492,6 +494,13 @@ static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
 		return;
 	}
 	snprintf(c->req_path, sizeof(c->req_path), "%s", target);
+	if (conn_header(req, "Upgrade", upgrade, sizeof(upgrade)) < 0 && c->l->d->rest) {
+		/* a plain GET: the venue's REST (rest.c), then the next request */
+		sim_rest_answer(c, req, target, conn_header);
+		if (c->state == SIM_CS_HTTP && c->in.len)
+			conn_http_parse(c, now_ns);
+		return;
+	}
 	if (conn_header(req, "Upgrade", upgrade, sizeof(upgrade)) < 0 ||
 	    strcasecmp(upgrade, "websocket") != 0 ||
 	    conn_header(req, "Sec-WebSocket-Key", c->req_key, sizeof(c->req_key)) < 0) {
@@ -534,17 +543,41 @@ static void conn_send_replies(struct sim_conn *c, const struct sim_replies *rep)
 	}
 }
 
+void sim_conn_depth_subscribed(struct sim_conn *c, const uint8_t *before,
+			       const struct sim_replies *rep)
+{
+	struct sim_listener *l = c->l;
+	char *buf = c->srv->scratch;
+
+	for (uint32_t i = 0; i < l->venue.nsym && i < SIM_MAX_SYMBOLS; i++) {
+		struct sim_book_ev ev;
+		int n;
+
+		if (!(c->subs[i] & SIM_STREAM_DEPTH) || (before[i] & SIM_STREAM_DEPTH))
+			continue;
+		c->book_depth[i] = rep->depth[i];
+		if (!(l->d->book_flags & SIM_BOOK_STREAM_SNAPSHOT) || !l->d->depth ||
+		    sim_book_snapshot(&l->venue, i, rep->depth[i], &ev) < 0)
+			continue;
+		n = l->d->depth(&l->venue, i, &ev, c->mode, buf, sizeof(c->srv->scratch));
+		if (n > 0)
+			sim_conn_send_data(c, (int)i, SIM_STREAM_DEPTH, buf, (size_t)n, NULL);
+	}
+}
+
 static void conn_on_message(struct sim_conn *c)
 {
 	struct sim_server *s = c->srv;
 	struct sim_listener *l = c->l;
 	struct sim_replies *rep = calloc(1, sizeof(*rep));
+	uint8_t before[SIM_MAX_SYMBOLS];
 	int r;
 
 	if (!rep) {
 		c->state = SIM_CS_DEAD;
 		return;
 	}
+	memcpy(before, c->subs, sizeof(before));
 	r = l->d->request(&l->venue, (const char *)c->msg.p + c->msg.off, c->msg.len, c->subs, rep);
 	if (r == SIM_REQ_PING) { /* the client's app-level ping */
 		s->stats.pings_received++;
@@ -561,6 +594,7 @@ static void conn_on_message(struct sim_conn *c)
 			sim_subs_count(c->subs));
 	}
 	conn_send_replies(c, rep);
+	sim_conn_depth_subscribed(c, before, rep);
 	free(rep);
 }
 

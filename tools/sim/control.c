@@ -28,7 +28,9 @@
 	"| badaccept | delay_handshake MS | badjson | badprecision | oversize BYTES | normal | "   \
 	"stats | rate N | blackhole | badframe rsv|opcode|masked | hugeframe | badutf8 | "         \
 	"fragments N | pingflood N | endless_headers | restart MS | "                              \
-	"badcert expired|wronghost|selfsigned | on LISTENER COMMAND | help"
+	"badcert expired|wronghost|selfsigned | drop_delta SYMBOL [N] | "                          \
+	"bad_checksum SYMBOL [N] | crossed SYMBOL [N] | stale_snapshot SYMBOL [N] | rest_429 N | " \
+	"on LISTENER COMMAND | help"
 
 /* A whole number in [lo, hi], in the tools' count grammar (mdbus_units.h). */
 int sim_control_int(const char *s, long lo, long hi, long *out)
@@ -129,11 +131,13 @@ static void control_stats(struct sim_server *s, char *reply, size_t len)
 		 ",\"pings_sent\":%" PRIu64 ",\"pongs_received\":%" PRIu64
 		 ",\"pings_received\":%" PRIu64 ",\"pongs_sent\":%" PRIu64 ",\"requests\":%" PRIu64
 		 ",\"closes_received\":%" PRIu64 ",\"upgrades\":%" PRIu64 ",\"refused\":%" PRIu64
-		 ",\"tls_failed\":%" PRIu64 ",\"resets\":%" PRIu64 ",\"rate\":%g}",
+		 ",\"tls_failed\":%" PRIu64 ",\"resets\":%" PRIu64 ",\"depth_sent\":%" PRIu64
+		 ",\"rest_calls\":%" PRIu64 ",\"rest_429\":%" PRIu64 ",\"rate\":%g}",
 		 st->accepted, clients, open, subs, st->messages_sent, st->trades_sent,
 		 st->trades_stamped, st->bbo_sent, st->pings_sent, st->pongs_received,
 		 st->pings_received, st->pongs_sent, st->requests, st->closes_received,
-		 st->upgrades, st->refused, st->tls_failed, st->resets, s->rate);
+		 st->upgrades, st->refused, st->tls_failed, st->resets, st->depth_sent,
+		 st->rest_calls, st->rest_429, s->rate);
 	control_stats_listeners(s, reply, len);
 }
 
@@ -347,6 +351,12 @@ static void control_normal(struct sim_server *s, const struct sim_cmd_args *c, c
 {
 	(void)c;
 	memset(&s->faults, 0, sizeof(s->faults));
+	for (int k = 0; k < s->nlst; k++)
+		for (uint32_t i = 0; i < SIM_MAX_SYMBOLS; i++) {
+			struct sim_book *b = s->lst[k].venue.book[i];
+			if (b && (!s->only || s->only == &s->lst[k]))
+				b->drop = b->bad_checksum = b->crossed = b->stale = 0;
+		}
 	for (size_t i = 0; i < SIM_MAX_CONNS; i++) {
 		struct sim_conn *k = s->conns[i];
 		if (k && !k->blackhole && sim_server_selected(s, k)) /* a black hole stays one */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,11 +287,86 @@ static void faults_badcert(struct sim_server *s, const struct sim_cmd_args *c, c
 	snprintf(reply, len, "error badcert: expired|wronghost|selfsigned");
 }
 
+/* ---- book faults -------------------------------------------------------------------- */
+
+/* Arms one book fault (field of struct sim_book) for SYMBOL on every
+ * (selected) listener that knows it. */
+static void rest_book_fault(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			    size_t len, const char *name, size_t off)
+{
+	long count = 1;
+	int n = 0;
+
+	if (c->nargs < 2 || (c->nargs >= 3 && sim_control_int(c->a2, 1, 1000000, &count) < 0)) {
+		snprintf(reply, len, "error %s SYMBOL [N]", name);
+		return;
+	}
+	for (int k = 0; k < s->nlst; k++) {
+		struct sim_venue *v = &s->lst[k].venue;
+		int i, err;
+		struct sim_book *b;
+
+		if (s->only && s->only != &s->lst[k])
+			continue;
+		i = sim_venue_symbol(v, c->a1, strlen(c->a1));
+		if (i < 0 || !(b = sim_book_get(v, (uint32_t)i, &err)))
+			continue;
+		*(uint32_t *)((char *)b + off) += (uint32_t)count;
+		n++;
+	}
+	if (n == 0)
+		snprintf(reply, len, "error %s: no listener knows %s", name, c->a1);
+	else
+		snprintf(reply, len, "ok %s %s x%ld on %d listener(s)", name, c->a1, count, n);
+}
+
+void sim_fault_drop_delta(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			  size_t len)
+{
+	rest_book_fault(s, c, reply, len, "drop_delta", offsetof(struct sim_book, drop));
+}
+
+void sim_fault_bad_checksum(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			    size_t len)
+{
+	rest_book_fault(s, c, reply, len, "bad_checksum", offsetof(struct sim_book, bad_checksum));
+}
+
+void sim_fault_crossed(struct sim_server *s, const struct sim_cmd_args *c, char *reply, size_t len)
+{
+	rest_book_fault(s, c, reply, len, "crossed", offsetof(struct sim_book, crossed));
+}
+
+void sim_fault_stale_snapshot(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			      size_t len)
+{
+	rest_book_fault(s, c, reply, len, "stale_snapshot", offsetof(struct sim_book, stale));
+}
+
+void sim_fault_rest_429(struct sim_server *s, const struct sim_cmd_args *c, char *reply, size_t len)
+{
+	long v;
+
+	if (sim_control_arg(c, 0, 1000000, &v, reply, len, "rest_429 N") < 0)
+		return;
+	s->faults.rest_429 = (int)v;
+	snprintf(reply, len, "ok rest_429 %ld", v);
+}
+
 const struct sim_cmd sim_fault_cmds[] = {
-	{"blackhole", faults_blackhole},     {"badframe", faults_badframe},
-	{"hugeframe", faults_hugeframe},     {"badutf8", faults_badutf8},
-	{"fragments", faults_fragments},     {"pingflood", faults_pingflood},
-	{"endless_headers", faults_endless}, {"restart", faults_restart},
+	{"blackhole", faults_blackhole},
+	{"badframe", faults_badframe},
+	{"hugeframe", faults_hugeframe},
+	{"badutf8", faults_badutf8},
+	{"fragments", faults_fragments},
+	{"pingflood", faults_pingflood},
+	{"endless_headers", faults_endless},
+	{"restart", faults_restart},
 	{"badcert", faults_badcert},
+	{"drop_delta", sim_fault_drop_delta},
+	{"bad_checksum", sim_fault_bad_checksum},
+	{"crossed", sim_fault_crossed},
+	{"stale_snapshot", sim_fault_stale_snapshot},
+	{"rest_429", sim_fault_rest_429},
 };
 const size_t sim_fault_ncmds = sizeof(sim_fault_cmds) / sizeof(sim_fault_cmds[0]);

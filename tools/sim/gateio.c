@@ -28,6 +28,19 @@
  *            "update","result":{"t":MS,"u":N,"s":"BTC_USDT","b":"..","B":"..",
  *            "a":"..","A":".."}}
  *
+ * Order books, spot only (checked 2026-12-07 against
+ * https://www.gate.com/docs/developers/apiv4/ws/en/ "Changed order book
+ * levels" and the 2025 announcement of the "full" and "l" fields):
+ *   request  {"channel":"spot.order_book_update","event":"subscribe",
+ *            "payload":["BTC_USDT","100ms"]} (or "20ms": depth 20)
+ *   depth    {"time":S,"time_ms":MS,"channel":"spot.order_book_update",
+ *            "event":"update","result":{"t":MS,"l":"100","e":"depthUpdate",
+ *            "E":S,"s":"BTC_USDT","U":first,"u":last,"b":[["p","a"]],"a":[..]}}
+ *            ("full":true only on a full book, never sent here)
+ *   REST     GET /api/v4/spot/order_book?currency_pair=BTC_USDT&limit=N
+ *            &with_id=true: {"id":N,"current":ms,"update":ms,"asks":[..],
+ *            "bids":[..]} (id only with with_id=true)
+ *
  * gateio-futures, the USDT perpetuals on /v4/ws/usdt (their own listener and
  * walks): channels futures.trades / futures.book_ticker / futures.ping; the
  * ack as the futures example (no "error" key), errors with the futures
@@ -164,6 +177,28 @@ static uint8_t gate_channel(const struct gate_market *m, const char *channel)
 		return SIM_STREAM_TRADE;
 	if (gate_is(m, channel, "book_ticker"))
 		return SIM_STREAM_BBO;
+	if (m->spot && gate_is(m, channel, "order_book_update"))
+		return SIM_STREAM_DEPTH;
+	return 0;
+}
+
+/* spot.order_book_update's payload: [PAIR, INTERVAL], one pair per
+ * subscription, INTERVAL "100ms" (depth 100) or "20ms" (depth 20). Returns
+ * 0 or the error code. */
+static int gate_subscribe_book(struct sim_venue *v, json_t *payload, int on, uint8_t *subs,
+			       struct sim_replies *out)
+{
+	const char *iv = json_string_value(json_array_get(payload, 1));
+	int sym;
+
+	if (!json_is_array(payload) || json_array_size(payload) != 2 || !iv ||
+	    (strcmp(iv, "100ms") != 0 && strcmp(iv, "20ms") != 0))
+		return GATE_BAD_ARG;
+	sym = gate_symbol(v, json_string_value(json_array_get(payload, 0)));
+	if (sym < 0)
+		return GATE_BAD_ARG;
+	subs[sym] = on ? subs[sym] | SIM_STREAM_DEPTH : subs[sym] & (uint8_t)~SIM_STREAM_DEPTH;
+	out->depth[sym] = iv[0] == '2' ? 20 : 100;
 	return 0;
 }
 
@@ -207,6 +242,9 @@ static int gate_request_on(const struct gate_market *m, struct sim_venue *v, con
 		 !gate_channel(m, channel) ||
 		 (strcmp(event, "subscribe") != 0 && strcmp(event, "unsubscribe") != 0))
 		code = GATE_BAD_ARG;
+	else if (gate_channel(m, channel) == SIM_STREAM_DEPTH)
+		code = gate_subscribe_book(v, json_object_get(root, "payload"), event[0] == 's',
+					   subs, out);
 	else
 		code = gate_subscribe(v, json_object_get(root, "payload"), gate_channel(m, channel),
 				      event[0] == 's', subs);
@@ -309,6 +347,68 @@ static int gate_futures_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, cha
 	return gate_bbo_on(&gate_futures, v, i, now_ms, buf, len);
 }
 
+/* spot.order_book_update: the changed levels with U/u (a snapshot event
+ * prints as full:true with the top levels), l the subscription's depth. */
+static int gate_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		      char *buf, size_t len)
+{
+	struct sim_out o = {buf, len, 0, 0};
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	char pair[SIM_NATIVE_MAX];
+
+	(void)mode;
+	gate_pair(v, i, pair, sizeof(pair));
+	sim_out_printf(&o,
+		       "{\"time\":%" PRId64 ",\"time_ms\":%" PRId64
+		       ",\"channel\":\"spot.order_book_update\",\"event\":\"update\",\"result\":{"
+		       "\"t\":%" PRId64 ",%s\"l\":\"%u\",\"e\":\"depthUpdate\",\"E\":%" PRId64
+		       ",\"s\":\"%s\",\"U\":%" PRIu64 ",\"u\":%" PRIu64 ",\"b\":[",
+		       ms / 1000, ms, ms, ev->snapshot ? "\"full\":true," : "",
+		       ev->depth ? ev->depth : 100, ms / 1000, pair, ev->first_id, ev->last_id);
+	sim_out_levels(&o, ev->bids, ev->nb, SIM_TEXT_TRIM);
+	sim_out_printf(&o, "],\"a\":[");
+	sim_out_levels(&o, ev->asks, ev->na, SIM_TEXT_TRIM);
+	sim_out_printf(&o, "]}}");
+	return sim_out_end(&o);
+}
+
+/* GET /api/v4/spot/order_book?currency_pair=BTC_USDT&limit=N&with_id=true:
+ * {"id":N,"current":ms,"update":ms,"asks":[..],"bids":[..]} (id only with
+ * with_id=true); a bad pair is a 400 with Gate's label. */
+static int gate_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+		     int *status)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_book_ev ev;
+	char pair[SIM_NATIVE_MAX], wid[8] = "";
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	int sym, limit = sim_rest_limit(path_query, 10, SIM_BOOK_LEVELS);
+
+	if (strncmp(path_query, "/api/v4/spot/order_book?", 24) != 0)
+		return -ENOENT;
+	sym = sim_query_param(path_query, "currency_pair", pair, sizeof(pair)) > 0
+		      ? gate_symbol(v, pair)
+		      : -ENOENT;
+	if (sym < 0 || limit < 0) {
+		*status = 400;
+		return sim_dialect_print(out, len, "{\"label\":\"%s\",\"message\":\"Invalid %s\"}",
+					 sym < 0 ? "INVALID_CURRENCY_PAIR" : "INVALID_PARAM_VALUE",
+					 sym < 0 ? "currency pair" : "limit");
+	}
+	if (sim_book_rest_view(v, (uint32_t)sym, (uint32_t)limit, &ev) < 0)
+		return -ENOSPC;
+	*status = 200;
+	sim_out_printf(&o, "{");
+	if (sim_query_param(path_query, "with_id", wid, sizeof(wid)) > 0 && !strcmp(wid, "true"))
+		sim_out_printf(&o, "\"id\":%" PRIu64 ",", ev.last_id);
+	sim_out_printf(&o, "\"current\":%" PRId64 ",\"update\":%" PRId64 ",\"asks\":[", ms, ms - 1);
+	sim_out_levels(&o, ev.asks, ev.na, SIM_TEXT_TRIM);
+	sim_out_printf(&o, "],\"bids\":[");
+	sim_out_levels(&o, ev.bids, ev.nb, SIM_TEXT_TRIM);
+	sim_out_printf(&o, "]}");
+	return sim_out_end(&o);
+}
+
 /* A --replay line: the channel names the stream, currency_pair or s the pair. */
 static int gate_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *kind)
 {
@@ -336,6 +436,8 @@ const struct sim_dialect sim_dialect_gateio = {
 	.bbo = gate_bbo,
 	.classify = gate_classify,
 	/* no .ping: protocol-level pings; the client may send spot.ping */
+	.depth = gate_depth,
+	.rest = gate_rest, /* the client fetches the snapshot (no book_flags) */
 };
 
 const struct sim_dialect sim_dialect_gateio_futures = {

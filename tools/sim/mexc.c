@@ -21,6 +21,21 @@
  * and the frame hook encodes it as protobuf (a line it cannot encode goes
  * out as text, as a venue's garbage would). tradetype 1 = the taker bought.
  * Keepalive: the client's PING; the server sends none.
+ *
+ * Order books (checked 2026-12-07 against
+ * https://www.mexc.com/api-docs/spot-v3/websocket-market-streams, "Diff.Depth
+ * Stream" and "How to Properly Maintain a Local Copy of the Order Book"):
+ *   depth    spot@public.aggre.depth.v3.api.pb@(100ms|10ms)@BTCUSDT: JSON
+ *            rendering {"channel":..,"publicaggredepths":{"asksList":[{"price":
+ *            "..","quantity":".."}],"bidsList":[..],"eventtype":"spot@public.
+ *            aggre.depth.v3.api.pb@100ms","fromVersion":"N","toVersion":"N"},
+ *            "symbol":"BTCUSDT","sendtime":ms}, encoded by the frame hook as
+ *            the wrapper's publicAggreDepths (field 313; PublicAggreDepthsV3Api:
+ *            asks 1, bids 2, eventType 3, fromVersion 4, toVersion 5, items
+ *            price 1 / quantity 2, all strings), written by hand since
+ *            feedd's mexc.proto does not hold it
+ *   REST     GET /api/v3/depth?symbol=BTCUSDT&limit=N (default 100, max 5000)
+ *            {"lastUpdateId":N,"bids":[["p","q"]],"asks":[..],"timestamp":ms}
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -36,14 +52,21 @@
 
 #define MX_DEALS     "spot@public.aggre.deals.v3.api.pb@"
 #define MX_BOOK	     "spot@public.aggre.bookTicker.v3.api.pb@"
+#define MX_DEPTH     "spot@public.aggre.depth.v3.api.pb@"
 #define MX_MAX_SUBS  30
-#define MX_FRAME_MAX 4096
+#define MX_FRAME_MAX 65536
+#define MX_F_DEPTHS  313 /* PushDataV3ApiWrapper.publicAggreDepths */
 
 /* "spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT" -> symbol index and
  * stream bit; -EINVAL not a channel we serve, -ENOENT unknown symbol. */
 static int mexc_channel(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
 {
 	const char *rate = sim_dialect_prefixed(s, MX_DEALS, MX_BOOK, bit);
+
+	if (!rate && strncmp(s, MX_DEPTH, strlen(MX_DEPTH)) == 0) {
+		rate = s + strlen(MX_DEPTH);
+		*bit = SIM_STREAM_DEPTH;
+	}
 
 	if (!rate || (strncmp(rate, "100ms@", 6) != 0 && strncmp(rate, "10ms@", 5) != 0))
 		return -EINVAL;
@@ -188,6 +211,86 @@ static int64_t mexc_int(json_t *o, const char *key)
 	return json_is_integer(j) ? (int64_t)json_integer_value(j) : 0;
 }
 
+/* Protobuf written by hand for the one body feedd's schema does not hold
+ * (the depth pushes, PublicAggreDepthsV3Api: asks 1 and bids 2, items of
+ * price 1 and quantity 2, eventType 3, fromVersion 4, toVersion 5, all
+ * strings; field 313 of the wrapper), into a fixed buffer. */
+struct mx_pb {
+	uint8_t *p;
+	size_t len, off;
+	int err;
+};
+
+static void mx_varint(struct mx_pb *b, uint64_t v)
+{
+	do {
+		if (b->off >= b->len) {
+			b->err = 1;
+			return;
+		}
+		b->p[b->off++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+}
+
+static void mx_bytes(struct mx_pb *b, uint32_t field, const void *p, size_t n)
+{
+	mx_varint(b, (uint64_t)field << 3 | 2);
+	mx_varint(b, n);
+	if (b->err || b->len - b->off < n) {
+		b->err = 1;
+		return;
+	}
+	memcpy(b->p + b->off, p, n);
+	b->off += n;
+}
+
+static void mx_str(struct mx_pb *b, uint32_t field, const char *s)
+{
+	if (s && *s)
+		mx_bytes(b, field, s, strlen(s));
+}
+
+/* The levels of list ([{"price","quantity"}]) as repeated field. */
+static void mx_levels(struct mx_pb *b, uint32_t field, json_t *list)
+{
+	for (size_t k = 0; k < json_array_size(list); k++) {
+		uint8_t item[128];
+		struct mx_pb it = {item, sizeof(item), 0, 0};
+
+		mx_str(&it, 1, mexc_str(json_array_get(list, k), "price"));
+		mx_str(&it, 2, mexc_str(json_array_get(list, k), "quantity"));
+		if (it.err)
+			b->err = 1;
+		else
+			mx_bytes(b, field, item, it.off);
+	}
+}
+
+/* The wrapper (packed by protobuf-c, no body) plus publicAggreDepths. */
+static int mexc_encode_depth(Mexc__PushDataV3ApiWrapper *w, json_t *dep, uint8_t *buf, size_t len)
+{
+	struct mx_pb b = {buf, len, 0, 0};
+	uint8_t *body = malloc(MX_FRAME_MAX);
+	struct mx_pb d = {body, MX_FRAME_MAX, 0, 0};
+
+	if (!body)
+		return -ENOMEM;
+	mx_levels(&d, 1, json_object_get(dep, "asksList"));
+	mx_levels(&d, 2, json_object_get(dep, "bidsList"));
+	mx_str(&d, 3, mexc_str(dep, "eventtype"));
+	mx_str(&d, 4, mexc_str(dep, "fromVersion"));
+	mx_str(&d, 5, mexc_str(dep, "toVersion"));
+	if (mexc__push_data_v3_api_wrapper__get_packed_size(w) > len)
+		b.err = 1;
+	else
+		b.off = mexc__push_data_v3_api_wrapper__pack(w, buf);
+	if (!d.err && !b.err)
+		mx_bytes(&b, MX_F_DEPTHS, body, d.off);
+	free(body);
+	return b.err || d.err ? -ENOSPC : (int)b.off;
+}
+
 /* The docs' JSON rendering -> PushDataV3ApiWrapper bytes in buf. Returns
  * the length, or -EINVAL (not a push we can encode), -ENOSPC. */
 static int mexc_encode(json_t *root, uint8_t *buf, size_t len)
@@ -198,6 +301,7 @@ static int mexc_encode(json_t *root, uint8_t *buf, size_t len)
 	Mexc__PublicAggreBookTickerV3Api b = MEXC__PUBLIC_AGGRE_BOOK_TICKER_V3_API__INIT;
 	json_t *deals = json_object_get(root, "publicdeals");
 	json_t *book = json_object_get(root, "publicbookticker");
+	json_t *dep = json_object_get(root, "publicaggredepths");
 
 	w.channel = mexc_str(root, "channel");
 	w.symbol = mexc_str(root, "symbol");
@@ -230,12 +334,81 @@ static int mexc_encode(json_t *root, uint8_t *buf, size_t len)
 		b.askquantity = mexc_str(book, "askquantity");
 		w.body_case = MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_BOOK_TICKER;
 		w.publicaggrebookticker = &b;
+	} else if (json_is_object(dep)) {
+		return mexc_encode_depth(&w, dep, buf, len);
 	} else {
 		return -EINVAL;
 	}
 	if (mexc__push_data_v3_api_wrapper__get_packed_size(&w) > len)
 		return -ENOSPC;
 	return (int)mexc__push_data_v3_api_wrapper__pack(&w, buf);
+}
+
+/* n levels as [{"price":"..","quantity":".."},...]. */
+static void mexc_levels(struct sim_out *o, const struct sim_lvl *lv, uint32_t n)
+{
+	for (uint32_t k = 0; k < n && !o->err; k++) {
+		char px[40], qty[40];
+
+		sim_dec(lv[k].px, 8, px, sizeof(px));
+		sim_dec(lv[k].qty, 8, qty, sizeof(qty));
+		sim_out_printf(o, "%s{\"price\":\"%s\",\"quantity\":\"%s\"}", k ? "," : "", px,
+			       qty);
+	}
+}
+
+/* The aggregated depth push in the docs' JSON rendering (the frame hook
+ * encodes it): fromVersion/toVersion are the delta's first and last ids. */
+static int mexc_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		      char *buf, size_t len)
+{
+	struct sim_out o = {buf, len, 0, 0};
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+
+	(void)mode;
+	sim_out_printf(
+		&o, "{\"channel\":\"" MX_DEPTH "100ms@%s\",\"publicaggredepths\":{\"asksList\":[",
+		v->sym[i].native);
+	mexc_levels(&o, ev->asks, ev->na);
+	sim_out_printf(&o, "],\"bidsList\":[");
+	mexc_levels(&o, ev->bids, ev->nb);
+	sim_out_printf(&o,
+		       "],\"eventtype\":\"" MX_DEPTH "100ms\",\"fromVersion\":\"%" PRIu64
+		       "\",\"toVersion\":\"%" PRIu64 "\"},\"symbol\":\"%s\",\"sendtime\":%" PRId64
+		       "}",
+		       ev->first_id, ev->last_id, v->sym[i].native, ms);
+	return sim_out_end(&o);
+}
+
+/* GET /api/v3/depth?symbol=BTCUSDT&limit=N (default 100, at most 5000):
+ * {"lastUpdateId":N,"bids":[..],"asks":[..],"timestamp":ms}. */
+static int mexc_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+		     int *status)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_book_ev ev;
+	char name[SIM_NATIVE_MAX] = "";
+	int sym = -ENOENT, limit = sim_rest_limit(path_query, 100, 5000);
+
+	if (strncmp(path_query, "/api/v3/depth?", 14) != 0)
+		return -ENOENT;
+	if (sim_query_param(path_query, "symbol", name, sizeof(name)) > 0)
+		sym = sim_venue_symbol(v, name, strlen(name));
+	if (sym < 0 || limit < 0) {
+		*status = 400;
+		return sim_dialect_print(out, len, "{\"code\":%d,\"msg\":\"%s\"}",
+					 sym < 0 ? -1121 : 700002,
+					 sym < 0 ? "Invalid symbol." : "Illegal parameter");
+	}
+	if (sim_book_rest_view(v, (uint32_t)sym, (uint32_t)limit, &ev) < 0)
+		return -ENOSPC;
+	*status = 200;
+	sim_out_printf(&o, "{\"lastUpdateId\":%" PRIu64 ",\"bids\":[", ev.last_id);
+	sim_out_levels(&o, ev.bids, ev.nb, SIM_TEXT_FULL);
+	sim_out_printf(&o, "],\"asks\":[");
+	sim_out_levels(&o, ev.asks, ev.na, SIM_TEXT_FULL);
+	sim_out_printf(&o, "],\"timestamp\":%" PRId64 "}", tools_now_ns(CLOCK_REALTIME) / 1000000);
+	return sim_out_end(&o);
 }
 
 /* Pushes go out as protobuf in binary frames; replies (and a line that is
@@ -269,4 +442,6 @@ const struct sim_dialect sim_dialect_mexc = {
 	.bbo = mexc_bbo,
 	.classify = mexc_classify,
 	.frame = mexc_frame, /* no .ping: the client pings ({"method":"PING"}), the server not */
+	.depth = mexc_depth,
+	.rest = mexc_rest, /* the client fetches the snapshot (no book_flags) */
 };

@@ -256,6 +256,8 @@ static void server_emit_replay(struct sim_server *s)
 	s->replay_pos = (s->replay_pos + 1) % s->nreplay;
 }
 
+static void server_emit_depth(struct sim_server *s, struct sim_listener *l, uint32_t i);
+
 /* One event per subscribed symbol-stream of listener l. */
 static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
 {
@@ -280,6 +282,31 @@ static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
 				sim_server_broadcast(s, l, (int)i, SIM_STREAM_BBO, s->scratch,
 						     (size_t)n);
 		}
+		if (want & SIM_STREAM_DEPTH)
+			server_emit_depth(s, l, i);
+	}
+}
+
+/* One book step of symbol i, printed for each connection of l subscribed
+ * to its depth (their depth and route mode may differ); a dropped step
+ * (drop_delta) goes to nobody. */
+static void server_emit_depth(struct sim_server *s, struct sim_listener *l, uint32_t i)
+{
+	struct sim_book_ev ev;
+
+	if (!l->d->depth || sim_book_step(&l->venue, i, &ev) < 0 || ev.dropped)
+		return;
+	for (size_t k = 0; k < SIM_MAX_CONNS; k++) {
+		struct sim_conn *c = s->conns[k];
+		int n;
+
+		if (!sim_server_wants(c, (int)i, SIM_STREAM_DEPTH) || c->l != l)
+			continue;
+		ev.depth = c->book_depth[i];
+		n = l->d->depth(&l->venue, i, &ev, c->mode, s->scratch, sizeof(s->scratch));
+		if (n > 0)
+			sim_server_send_event(s, c, (int)i, SIM_STREAM_DEPTH, s->scratch,
+					      (size_t)n);
 	}
 }
 

@@ -350,6 +350,17 @@ void sim_dialect_uuid(uint64_t h, uint64_t g, char version, char variant, char *
 int sim_binance_combined(const struct sim_venue *v, int sym, const char *suffix, const void *p,
 			 size_t n, struct sim_buf *out, uint8_t *opcode);
 
+/* Binance's diff depth stream name in s ("@depth", "@depth@100ms", ...):
+ * the '@', or NULL. */
+const char *sim_binance_depth_at(const char *s);
+/* A depthUpdate of symbol i (futures: with T and pu) / a REST depth
+ * snapshot body (futures: with E and T) for path_query's symbol and limit:
+ * the length, or -ENOSPC; a bad query is a 400 with Binance's error body. */
+int sim_binance_depth_msg(const struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev,
+			  int futures, char *buf, size_t len);
+int sim_binance_rest_depth(struct sim_venue *v, const char *path_query, int futures, char *out,
+			   size_t len, int *status);
+
 extern const struct sim_dialect sim_dialect_binance;
 extern const struct sim_dialect sim_dialect_coinbase;
 extern const struct sim_dialect sim_dialect_kraken;
@@ -405,8 +416,9 @@ struct sim_conn {
 	int64_t next_beat_ns; /* the dialect's beat hook */
 	char req_path[256];
 	char req_key[64];
-	uint8_t subs[SIM_MAX_SYMBOLS];	     /* SIM_STREAM_* per symbol */
-	uint32_t trade_seq[SIM_MAX_SYMBOLS]; /* --numbered: trades sent per symbol */
+	uint8_t subs[SIM_MAX_SYMBOLS];	      /* SIM_STREAM_* per symbol */
+	uint32_t trade_seq[SIM_MAX_SYMBOLS];  /* --numbered: trades sent per symbol */
+	uint16_t book_depth[SIM_MAX_SYMBOLS]; /* depth subscribed per symbol (0: default) */
 	struct sim_server *srv;
 	struct sim_listener *l; /* the listener (dialect, venue) it came through */
 };
@@ -431,6 +443,12 @@ int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p,
 /* --record: one line for step e sent to c by other means (the fragments
  * fault); nothing without --record or for kind 0. */
 void sim_conn_record(struct sim_conn *c, const struct sim_last *e);
+/* After a request on c: the depth subscription each symbol got (the
+ * request's depth, 0 = the dialect's default) and, for a dialect with
+ * SIM_BOOK_STREAM_SNAPSHOT, the book snapshot of each symbol newly
+ * subscribed to SIM_STREAM_DEPTH (before: c->subs before the request). */
+void sim_conn_depth_subscribed(struct sim_conn *c, const uint8_t *before,
+			       const struct sim_replies *rep);
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns);
 
 /* ---- server (server.c) -------------------------------------------------------------- */
@@ -463,6 +481,9 @@ struct sim_stats {
 	uint64_t trades_stamped; /* --stamp: distinct trades stamped (each sent to every subscriber)
 				  */
 	uint64_t bbo_sent;
+	uint64_t depth_sent; /* depth deltas and snapshots (book.h) */
+	uint64_t rest_calls; /* plain GETs answered (rest.c) */
+	uint64_t rest_429;   /* of which answered 429 (the rest_429 fault) */
 	uint64_t pings_sent;
 	uint64_t pongs_received;
 	uint64_t pings_received;
@@ -479,6 +500,7 @@ struct sim_faults {
 	int64_t delay_handshake_ms;
 	int endless_headers; /* new upgrades: header lines forever */
 	int badcert;	     /* new connections: the server's bad_ctx certificate */
+	int rest_429;	     /* the next N REST calls: 429 with Retry-After: 1 */
 };
 
 /* One --listen ADDR --venue NAME: a socket, a dialect and its own symbols
@@ -491,6 +513,8 @@ struct sim_listener {
 	char listen_addr[160]; /* the address bound first, port included */
 	struct sim_venue venue;
 	uint64_t accepted, upgrades, messages_sent;
+	int64_t rest_minute;  /* the wall-clock minute rest_weight counts (Binance) */
+	uint32_t rest_weight; /* X-MBX-USED-WEIGHT-1M */
 };
 
 struct sim_server {
@@ -554,6 +578,14 @@ void sim_server_accept(struct sim_server *s, struct sim_listener *l);
 void sim_server_stop_all(struct sim_server *s);
 void sim_server_relisten(struct sim_server *s, int64_t now);
 
+/* ---- REST (rest.c) ------------------------------------------------------------------ */
+
+/* Answers a plain GET (no Upgrade header) req for target on c with the
+ * dialect's rest hook, keeping the connection open; header reads one
+ * request header (conn.c's). */
+void sim_rest_answer(struct sim_conn *c, const char *req, const char *target,
+		     int (*header)(const char *req, const char *name, char *out, size_t len));
+
 /* ---- control (control.c) ------------------------------------------------------------ */
 
 /* One parsed command line: the words after the command. */
@@ -571,6 +603,17 @@ struct sim_cmd {
 /* The protocol-level faults (faults.c), looked up after control.c's. */
 extern const struct sim_cmd sim_fault_cmds[];
 extern const size_t sim_fault_ncmds;
+/* The book faults (faults.c): drop_delta, bad_checksum, crossed and
+ * stale_snapshot SYMBOL [N] arm the symbol's book (book.h); rest_429 N. */
+void sim_fault_drop_delta(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			  size_t len);
+void sim_fault_bad_checksum(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			    size_t len);
+void sim_fault_crossed(struct sim_server *s, const struct sim_cmd_args *c, char *reply, size_t len);
+void sim_fault_stale_snapshot(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			      size_t len);
+void sim_fault_rest_429(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			size_t len);
 /* Number in [lo, hi] in the tools' count grammar; 0 or -EINVAL. */
 int sim_control_int(const char *s, long lo, long hi, long *out);
 /* A command's one number argument (a1) in [lo, hi]: 0, or -EINVAL with
