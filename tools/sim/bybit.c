@@ -40,7 +40,8 @@
  *            "seq":N},"cts":ms}, then "type":"delta" with the changed levels
  *            inside the depth (qty 0 removes; the levels entering the depth
  *            from below when levels inside are removed are re-stated). u is
- *            the book's message sequence + 1: contiguous, and never 1 on a
+ *            the book's message sequence + 1 (a step changing nothing inside
+ *            the depth is an empty delta: u stays contiguous), never 1 on a
  *            delta ("u"=1 is the venue's reset mark); seq the book's update
  *            id (growing, not contiguous)
  *
@@ -320,7 +321,7 @@ static int bybit_side(char *buf, size_t len, size_t *off, const struct sim_lvl *
 	for (uint32_t k = w - (removed < w ? removed : w); after && k < w; k++)
 		if (bybit_level(buf, len, off, &after->lv[k], &count) < 0)
 			return -ENOSPC;
-	return 0;
+	return (int)count;
 }
 
 /* An orderbook.N message: the snapshot at the subscribed depth, or a
@@ -333,21 +334,24 @@ static int bybit_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev
 	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
 	const char *s = v->sym[i].native;
 	size_t off = 0;
+	int nb, na;
 
 	(void)mode;
 	if (bybit_cat(buf, len, &off,
 		      "{\"topic\":\"orderbook.%" PRIu32 ".%s\",\"type\":\"%s\",\"ts\":%" PRId64
 		      ",\"data\":{\"s\":\"%s\",\"b\":[",
 		      depth, s, ev->snapshot ? "snapshot" : "delta", ms, s) < 0 ||
-	    bybit_side(buf, len, &off, ev->bids, ev->nb, ev->snapshot ? NULL : &cur->bid, depth,
-		       1) < 0 ||
+	    (nb = bybit_side(buf, len, &off, ev->bids, ev->nb, ev->snapshot ? NULL : &cur->bid,
+			     depth, 1)) < 0 ||
 	    bybit_cat(buf, len, &off, "],\"a\":[") < 0 ||
-	    bybit_side(buf, len, &off, ev->asks, ev->na, ev->snapshot ? NULL : &cur->ask, depth,
-		       0) < 0 ||
+	    (na = bybit_side(buf, len, &off, ev->asks, ev->na, ev->snapshot ? NULL : &cur->ask,
+			     depth, 0)) < 0 ||
 	    bybit_cat(buf, len, &off,
 		      "],\"u\":%" PRIu64 ",\"seq\":%" PRIu64 "},\"cts\":%" PRId64 "}", ev->seq + 1,
 		      ev->last_id, ms) < 0)
 		return -ENOSPC;
+	(void)nb;
+	(void)na; /* an empty delta still goes: u stays contiguous */
 	return (int)off;
 }
 

@@ -41,6 +41,7 @@
  *             the subscribed depth, and re-states the levels that enter it
  *             from below when levels inside are removed (the venue
  *             publishes the next level); the client truncates to the depth.
+ *             A step that changes nothing inside the depth sends nothing.
  *             checksum: CRC32 (unsigned) of the top 10 asks low to high,
  *             then the top 10 bids high to low, each level price then qty
  *             with '.' and leading zeros removed; a wrong one under the
@@ -387,7 +388,7 @@ static int kr_side(char *buf, size_t len, size_t *off, const struct sim_lvl *lv,
 	for (uint32_t k = w - (removed < w ? removed : w); after && k < w; k++)
 		if (kr_level(buf, len, off, &after->lv[k], tick, out++ ? "," : "") < 0)
 			return -ENOSPC;
-	return 0;
+	return (int)out;
 }
 
 /* A book message: the snapshot at the subscribed depth, or an update. */
@@ -402,6 +403,7 @@ static int kr_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *e
 			     : kr_checksum(cur->bid.lv, cur->bid.n, cur->ask.lv, cur->ask.n, tick);
 	char pair[SIM_NATIVE_MAX], ts[40] = "";
 	size_t off = 0;
+	int nb, na;
 
 	(void)mode;
 	kr_pair(&v->sym[i], pair, sizeof(pair));
@@ -412,14 +414,16 @@ static int kr_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *e
 	if (kr_cat(buf, len, &off,
 		   "{\"channel\":\"book\",\"type\":\"%s\",\"data\":[{\"symbol\":\"%s\",\"bids\":[",
 		   ev->snapshot ? "snapshot" : "update", pair) < 0 ||
-	    kr_side(buf, len, &off, ev->bids, ev->nb, ev->snapshot ? NULL : &cur->bid, depth, 1,
-		    tick) < 0 ||
+	    (nb = kr_side(buf, len, &off, ev->bids, ev->nb, ev->snapshot ? NULL : &cur->bid, depth,
+			  1, tick)) < 0 ||
 	    kr_cat(buf, len, &off, "],\"asks\":[") < 0 ||
-	    kr_side(buf, len, &off, ev->asks, ev->na, ev->snapshot ? NULL : &cur->ask, depth, 0,
-		    tick) < 0 ||
+	    (na = kr_side(buf, len, &off, ev->asks, ev->na, ev->snapshot ? NULL : &cur->ask, depth,
+			  0, tick)) < 0 ||
 	    kr_cat(buf, len, &off, "],\"checksum\":%" PRIu32 "%s%s%s}]}", csum,
 		   ev->snapshot ? "" : ",\"timestamp\":\"", ts, ev->snapshot ? "" : "\"") < 0)
 		return -ENOSPC;
+	if (!ev->snapshot && nb + na == 0)
+		return 0; /* nothing changed inside the subscribed depth: no message */
 	return (int)off;
 }
 

@@ -309,7 +309,7 @@ static int okx_levels(char *buf, size_t len, size_t *off, const struct sim_lvl *
 	for (uint32_t k = w - (removed < w ? removed : w); after && k < w; k++)
 		if (okx_level(buf, len, off, &after->lv[k], tick, &count) < 0)
 			return -ENOSPC;
-	return 0;
+	return (int)count;
 }
 
 /* A books push: the snapshot (action "snapshot", prevSeqId -1) or a
