@@ -107,12 +107,16 @@ def sync(c, rest, buffered):
 def scenario_sync():
     d = E.make_certs(E.tmpdir("sim-book"))
     ca = os.path.join(d, "ca.pem")
-    sim = E.Sim(d, extra=["--rate", "20", "--symbols", "BTC-USDT", "--seed", "5"])
+    rec = os.path.join(d, "record.jsonl")
+    sim = E.Sim(d, extra=["--rate", "20", "--symbols", "BTC-USDT", "--seed", "5",
+                          "--record", rec])
     c = E.WSClient("127.0.0.1", sim.port, ca=ca)
     c.send_text(json.dumps({"method": "SUBSCRIBE", "params": ["btcusdt@depth@100ms"], "id": 1}))
     rest = Rest(sim.port, ca)
     book = sync(c, rest, depth_events(c, 3))
+    seen = []
     for e in depth_events(c, 40):
+        seen.append((e["U"], e["u"]))
         check(e["U"] == book.id + 1, f"hole: {book.id} then {e['U']}")
         book.apply(e)
         check(not book.crossed(), f"crossed without the fault after {e}")
@@ -138,11 +142,11 @@ def scenario_sync():
     # crossed: one delta crosses the book, the next uncrosses it
     book = sync(c, rest, depth_events(c, 1))
     check(sim.ctl("crossed", "BTCUSDT").startswith("ok"), "crossed")
-    seen = []
+    crossings = []
     for e in depth_events(c, 6):
         book.apply(e)
-        seen.append(bool(book.crossed()))
-    check(seen.count(True) == 1, f"crossed after exactly one delta: {seen}")
+        crossings.append(bool(book.crossed()))
+    check(crossings.count(True) == 1, f"crossed after exactly one delta: {crossings}")
 
     # rest_429 then the weight counter
     check(sim.ctl("rest_429", "1").startswith("ok"), "rest_429")
@@ -173,6 +177,11 @@ def scenario_sync():
     stats = sim.stats()
     check(stats["depth_sent"] > 50 and stats["rest_calls"] >= 8 and stats["rest_429"] == 1,
           f"stats {stats}")
+    with open(rec) as f:
+        lines = [json.loads(ln) for ln in f]
+    depth = {(r["first_id"], r["last_id"]) for r in lines if r.get("kind") == "depth"}
+    check(set(seen) <= depth,
+          f"--record: {len(depth)} depth lines of {len(lines)}, missing {sorted(set(seen) - depth)[:3]}")
     c.close()
     c2.close()
     sim.proc.signal(signal.SIGTERM)

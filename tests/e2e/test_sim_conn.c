@@ -83,6 +83,49 @@ static const struct sim_dialect echo = {
 	.frame = echo_frame,
 };
 
+/* A book dialect: "depth N" subscribes symbol 0's depth N; snapshots on
+ * the stream; GET /r is a REST body. */
+static int book_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
+			struct sim_replies *out)
+{
+	(void)v;
+	if (n < 7 || memcmp(msg, "depth ", 6) != 0)
+		return -EINVAL;
+	subs[0] |= SIM_STREAM_DEPTH;
+	out->depth[0] = 0;
+	for (size_t k = 6; k < n && msg[k] >= '0' && msg[k] <= '9'; k++)
+		out->depth[0] = (uint16_t)(out->depth[0] * 10 + (msg[k] - '0'));
+	sim_reply_add(out, "subscribed");
+	return 0;
+}
+
+static int book_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		      char *buf, size_t len)
+{
+	(void)v, (void)mode;
+	return snprintf(buf, len, "D%u snap=%d nb=%u na=%u depth=%u", i, ev->snapshot, ev->nb,
+			ev->na, ev->depth);
+}
+
+static int book_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+		     int *status)
+{
+	(void)v;
+	if (strcmp(path_query, "/r") != 0)
+		return -ENOENT;
+	*status = 200;
+	return snprintf(out, len, "{\"book\":\"rest body rest body rest body\"}");
+}
+
+static const struct sim_dialect bookd = {
+	.name = "bookd",
+	.paths = "/",
+	.request = book_request,
+	.depth = book_depth,
+	.rest = book_rest,
+	.book_flags = SIM_BOOK_STREAM_SNAPSHOT,
+};
+
 /* Everything the server wrote so far (the socketpair never blocks here). */
 static size_t drain(int fd, uint8_t *buf, size_t cap)
 {
@@ -236,18 +279,78 @@ static void test_binance_ping(struct sim_server *s)
 	close(peer);
 }
 
+/* A depth subscription on a stream-snapshot dialect: the ack, then the
+ * snapshot at the depth asked; plain GETs on the same listener: pipelined,
+ * gzip, 404, the rest_429 fault, Connection: close. */
+static void test_book(struct sim_server *s)
+{
+	static const char *const got[] = {"subscribed", "D0 snap=1 nb=5 na=5 depth=5"};
+	char resp[1024];
+	uint8_t buf[8192];
+	size_t n;
+	int peer, sv[2];
+	struct sim_conn *c = open_conn(s, &s->lst[2], "/", &peer, resp, sizeof(resp));
+	static const char gets[] = "GET /r HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n"
+				   "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char close_get[] = "GET /r HTTP/1.1\r\nConnection: close\r\n\r\n";
+
+	CHECK(c->state == SIM_CS_OPEN, "bookd upgrade: %s", resp);
+	send_text(peer, "depth 5");
+	sim_conn_on_readable(c, 1);
+	sim_conn_flush(c);
+	n = drain(peer, buf, sizeof(buf));
+	expect_frames(buf, n, WSLAY_TEXT_FRAME, got, 2, "ack then snapshot");
+	CHECK(s->stats.depth_sent == 1 && c->book_depth[0] == 5, "depth_sent %llu",
+	      (unsigned long long)s->stats.depth_sent);
+	sim_conn_free(c, 0);
+	close(peer);
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+	CHECK(sim_conn_new(s, sv[0], &c) == 0, "sim_conn_new");
+	c->l = &s->lst[2];
+	CHECK(write(sv[1], gets, sizeof(gets) - 1) == (ssize_t)sizeof(gets) - 1, "write GETs");
+	sim_conn_on_readable(c, 2);
+	sim_conn_flush(c);
+	n = drain(sv[1], buf, sizeof(buf) - 1);
+	buf[n] = '\0';
+	CHECK(strncmp((char *)buf, "HTTP/1.1 200 OK\r\n", 17) == 0 &&
+		      memmem(buf, n, "Content-Encoding: gzip\r\n", 24) &&
+		      memmem(buf, n, "Connection: keep-alive\r\n", 24) &&
+		      memmem(buf, n, "HTTP/1.1 404 Not Found\r\n", 24),
+	      "pipelined GETs: %s", (char *)buf);
+	CHECK(c->state == SIM_CS_HTTP && s->stats.rest_calls == 2, "kept alive");
+	s->faults.rest_429 = 1;
+	CHECK(write(sv[1], close_get, sizeof(close_get) - 1) == (ssize_t)sizeof(close_get) - 1,
+	      "write");
+	sim_conn_on_readable(c, 3);
+	sim_conn_flush(c);
+	n = drain(sv[1], buf, sizeof(buf) - 1);
+	buf[n] = '\0';
+	CHECK(strncmp((char *)buf, "HTTP/1.1 429 ", 13) == 0 &&
+		      strstr((char *)buf, "Retry-After: 1\r\n") &&
+		      strstr((char *)buf, "Connection: close\r\n") && c->close_after_out &&
+		      s->stats.rest_429 == 1 && s->faults.rest_429 == 0,
+	      "429: %s", (char *)buf);
+	sim_conn_free(c, 0);
+	close(sv[1]);
+	sim_book_free_all(&s->lst[2].venue);
+}
+
 int main(void)
 {
 	static struct sim_server srv;
 	char err[64];
 
 	srv.opt.ping_interval_ms = 1000;
-	srv.nlst = 2;
+	srv.nlst = 3;
 	srv.lst[0].d = &echo;
 	srv.lst[1].d = &sim_dialect_binance;
+	srv.lst[2].d = &bookd;
 	sim_venue_init(&srv.lst[1].venue, NULL, 1, err, sizeof(err));
+	sim_venue_init(&srv.lst[2].venue, "BTC-USDT", 1, err, sizeof(err));
 	test_hooks(&srv);
 	test_binance_ping(&srv);
+	test_book(&srv);
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
 		return 1;

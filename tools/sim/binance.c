@@ -389,7 +389,8 @@ int sim_binance_rest_depth(struct sim_venue *v, const char *path_query, int futu
 static int binance_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
 			int *status)
 {
-	if (strncmp(path_query, "/api/v3/depth?", 14) != 0 && strcmp(path_query, "/api/v3/depth"))
+	if (strncmp(path_query, "/api/v3/depth?", 14) != 0 &&
+	    strcmp(path_query, "/api/v3/depth") != 0)
 		return -ENOENT;
 	return sim_binance_rest_depth(v, path_query, 0, out, len, status);
 }

@@ -111,6 +111,8 @@ static void book_fill(struct sim_venue *v, struct sim_book *b, const struct sim_
 	b->old = b->mid = b->cur;
 }
 
+static void book_step(struct sim_venue *v, struct sim_book *b, int64_t mid, struct sim_book_ev *ev);
+
 struct sim_book *sim_book_get(struct sim_venue *v, uint32_t i, int *err)
 {
 	struct sim_book *b;
@@ -132,7 +134,7 @@ struct sim_book *sim_book_get(struct sim_venue *v, uint32_t i, int *err)
 	/* warm up so the stale copy is always SIM_BOOK_STALE_STEPS behind */
 	for (int k = 0; k < SIM_BOOK_STALE_STEPS; k++) {
 		struct sim_book_ev ev;
-		sim_book_step(v, i, &ev);
+		book_step(v, b, v->sym[i].px, &ev);
 	}
 	return b;
 }
@@ -256,16 +258,24 @@ static void book_faults(struct sim_book *b, struct book_delta *d, struct sim_boo
 
 int sim_book_step(struct sim_venue *v, uint32_t i, struct sim_book_ev *ev)
 {
-	struct book_delta d = {0, 0};
-	struct sim_book *b;
 	int err;
+	struct sim_book *b = sim_book_get(v, i, &err);
+
+	memset(ev, 0, sizeof(*ev));
+	if (!b)
+		return err;
+	book_step(v, b, v->sym[i].px, ev);
+	return 0;
+}
+
+/* One step of book b around mid: the delta in ev. */
+static void book_step(struct sim_venue *v, struct sim_book *b, int64_t mid, struct sim_book_ev *ev)
+{
+	struct book_delta d = {0, 0};
 	uint32_t nops;
 
 	memset(ev, 0, sizeof(*ev));
-	b = sim_book_get(v, i, &err);
-	if (!b)
-		return err;
-	book_follow(b, &d, v->sym[i].px);
+	book_follow(b, &d, mid);
 	nops = 1 + (uint32_t)(book_rand(v) % 3);
 	for (uint32_t k = 0; k < nops; k++)
 		book_op(v, b, &d);
@@ -287,7 +297,6 @@ int sim_book_step(struct sim_venue *v, uint32_t i, struct sim_book_ev *ev)
 		b->old = b->mid;
 		b->mid = b->cur;
 	}
-	return 0;
 }
 
 static void book_view(const struct sim_book *b, const struct sim_book_state *st, uint32_t depth,

@@ -236,6 +236,39 @@ int sim_conn_send_data(struct sim_conn *c, int sym, uint8_t kind, const void *p,
 	return r;
 }
 
+static void conn_record_levels(FILE *f, const struct sim_lvl *lv, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		char px[40], qty[40];
+
+		sim_dec(lv[k].px, 8, px, sizeof(px));
+		sim_dec(lv[k].qty, 8, qty, sizeof(qty));
+		fprintf(f, "%s[\"%s\",\"%s\"]", k ? "," : "", px, qty);
+	}
+}
+
+void sim_conn_record_depth(struct sim_conn *c, uint32_t sym, const struct sim_book_ev *ev)
+{
+	const struct sim_listener *l = c->l;
+	const struct sim_symbol *y = &l->venue.sym[sym];
+	FILE *f = c->srv->rec;
+
+	if (!f)
+		return;
+	fprintf(f,
+		"{\"listener\":%d,\"venue\":\"%s\",\"conn\":%" PRIu64
+		",\"symbol\":\"%s\",\"native\":\"%s\",\"kind\":\"depth\",\"snapshot\":%s,"
+		"\"first_id\":%" PRIu64 ",\"last_id\":%" PRIu64 ",\"prev_id\":%" PRIu64
+		",\"seq\":%" PRIu64 ",\"bids\":[",
+		(int)(l - c->srv->lst), l->d->name, c->id, y->norm, y->native,
+		ev->snapshot ? "true" : "false", ev->first_id, ev->last_id, ev->prev_id, ev->seq);
+	conn_record_levels(f, ev->bids, ev->nb);
+	fprintf(f, "],\"asks\":[");
+	conn_record_levels(f, ev->asks, ev->na);
+	fprintf(f, "]}\n");
+	fflush(f);
+}
+
 void sim_conn_record(struct sim_conn *c, const struct sim_last *e)
 {
 	if (c->srv->rec && e->kind)
@@ -466,7 +499,9 @@ static int conn_http_route(struct sim_conn *c, const char *target)
 	return -1;
 }
 
-static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
+/* One request: 1 when it was a plain GET answered by rest.c (the
+ * connection stays in SIM_CS_HTTP for the next one), else 0. */
+static int conn_http_parse(struct sim_conn *c, int64_t now_ns)
 {
 	struct sim_server *s = c->srv;
 	char req[SIM_REQ_MAX + 1], upgrade[64], target[256];
@@ -474,57 +509,56 @@ static void conn_http_parse(struct sim_conn *c, int64_t now_ns)
 	size_t n;
 
 	if (c->in.len == 0)
-		return; /* nothing yet (and c->in.p may still be NULL) */
+		return 0; /* nothing yet (and c->in.p may still be NULL) */
 	end = memmem(c->in.p + c->in.off, c->in.len, "\r\n\r\n", 4);
 	if (!end) {
 		if (c->in.len > SIM_REQ_MAX)
 			conn_http_error(c, 431, 0, "request too large\n");
-		return;
+		return 0;
 	}
 	n = (size_t)(end - (c->in.p + c->in.off)) + 4;
 	if (n > SIM_REQ_MAX) {
 		conn_http_error(c, 431, 0, "request too large\n");
-		return;
+		return 0;
 	}
 	memcpy(req, c->in.p + c->in.off, n);
 	req[n] = '\0';
 	sim_buf_consume(&c->in, n);
 	if (sscanf(req, "GET %255s HTTP/1.1\r\n", target) != 1) {
 		conn_http_error(c, 400, 0, "expected GET ... HTTP/1.1\n");
-		return;
+		return 0;
 	}
 	snprintf(c->req_path, sizeof(c->req_path), "%s", target);
 	if (conn_header(req, "Upgrade", upgrade, sizeof(upgrade)) < 0 && c->l->d->rest) {
 		/* a plain GET: the venue's REST (rest.c), then the next request */
 		sim_rest_answer(c, req, target, conn_header);
-		if (c->state == SIM_CS_HTTP && c->in.len)
-			conn_http_parse(c, now_ns);
-		return;
+		return 1; /* another request may follow on this connection */
 	}
 	if (conn_header(req, "Upgrade", upgrade, sizeof(upgrade)) < 0 ||
 	    strcasecmp(upgrade, "websocket") != 0 ||
 	    conn_header(req, "Sec-WebSocket-Key", c->req_key, sizeof(c->req_key)) < 0) {
 		conn_http_error(c, 400, 0, "not a websocket upgrade\n");
-		return;
+		return 0;
 	}
 	if (conn_http_route(c, target) < 0)
-		return;
+		return 0;
 	if (s->faults.endless_headers) {
 		static const char status[] = "HTTP/1.1 101 Switching Protocols\r\n";
 		sim_buf_append(&c->out, status, sizeof(status) - 1);
 		c->state = SIM_CS_DRIBBLE;
 		c->deadline_ns = now_ns + SIM_DRIBBLE_NS;
 		conn_log(c, "upgrade response: header lines without an end");
-		return;
+		return 0;
 	}
 	if (s->faults.delay_handshake_ms > 0) {
 		c->state = SIM_CS_DELAY;
 		c->deadline_ns = now_ns + s->faults.delay_handshake_ms * 1000000;
 		conn_log(c, "upgrade response delayed by %lld ms",
 			 (long long)s->faults.delay_handshake_ms);
-		return;
+		return 0;
 	}
 	conn_http_respond(c, now_ns);
+	return 0;
 }
 
 /* ---- WebSocket input ---------------------------------------------------------------- */
@@ -560,8 +594,10 @@ void sim_conn_depth_subscribed(struct sim_conn *c, const uint8_t *before,
 		    sim_book_snapshot(&l->venue, i, rep->depth[i], &ev) < 0)
 			continue;
 		n = l->d->depth(&l->venue, i, &ev, c->mode, buf, sizeof(c->srv->scratch));
-		if (n > 0)
+		if (n > 0) {
 			sim_conn_send_data(c, (int)i, SIM_STREAM_DEPTH, buf, (size_t)n, NULL);
+			sim_conn_record_depth(c, i, &ev);
+		}
 	}
 }
 
@@ -742,8 +778,8 @@ void sim_conn_on_readable(struct sim_conn *c, int64_t now_ns)
 	/* Parse what arrived even when the peer closed right after it: a
 	 * client's close frame often comes together with its FIN. */
 	eof = conn_read(c);
-	if (c->state == SIM_CS_HTTP)
-		conn_http_parse(c, now_ns);
+	while (c->state == SIM_CS_HTTP && conn_http_parse(c, now_ns) == 1 && c->in.len)
+		; /* plain GETs answered (rest.c), the next one may be here already */
 	if (c->state == SIM_CS_OPEN || c->state == SIM_CS_CLOSING)
 		conn_ws_input(c, now_ns);
 	if (eof < 0) {

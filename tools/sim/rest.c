@@ -56,16 +56,19 @@ static long rest_gzip(const char *body, size_t n, unsigned char **out)
 	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
 	    Z_OK) {
 		free(*out);
+		*out = NULL;
 		return -ENOMEM;
 	}
-	z.next_in = (unsigned char *)(uintptr_t)body;
+	z.next_in = (Bytef *)body; /* zlib reads next_in only */
 	z.avail_in = (uInt)n;
 	z.next_out = *out;
 	z.avail_out = (uInt)cap;
 	r = deflate(&z, Z_FINISH) == Z_STREAM_END ? (long)z.total_out : -EIO;
 	deflateEnd(&z);
-	if (r < 0)
+	if (r < 0) {
 		free(*out);
+		*out = NULL;
+	}
 	return r;
 }
 
@@ -154,6 +157,6 @@ void sim_rest_answer(struct sim_conn *c, const char *req, const char *target,
 		n == -ENOENT ? 404
 		: n < 0	     ? 500
 			     : status,
-		n, gzip ? ", gzip" : "");
+		n < 0 ? 0 : n, gzip && n >= 0 ? ", gzip" : "");
 	free(body);
 }

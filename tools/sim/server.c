@@ -304,9 +304,11 @@ static void server_emit_depth(struct sim_server *s, struct sim_listener *l, uint
 			continue;
 		ev.depth = c->book_depth[i];
 		n = l->d->depth(&l->venue, i, &ev, c->mode, s->scratch, sizeof(s->scratch));
-		if (n > 0)
+		if (n > 0) {
 			sim_server_send_event(s, c, (int)i, SIM_STREAM_DEPTH, s->scratch,
 					      (size_t)n);
+			sim_conn_record_depth(c, i, &ev);
+		}
 	}
 }
 

@@ -449,6 +449,10 @@ void sim_conn_record(struct sim_conn *c, const struct sim_last *e);
  * subscribed to SIM_STREAM_DEPTH (before: c->subs before the request). */
 void sim_conn_depth_subscribed(struct sim_conn *c, const uint8_t *before,
 			       const struct sim_replies *rep);
+/* --record: one line for a depth message of symbol sym sent to c, with the
+ * model's levels and ids (kind "depth", snapshot, first_id, last_id,
+ * prev_id, seq, bids, asks); nothing without --record. */
+void sim_conn_record_depth(struct sim_conn *c, uint32_t sym, const struct sim_book_ev *ev);
 int sim_conn_send_close(struct sim_conn *c, uint16_t code, const char *reason, int64_t now_ns);
 
 /* ---- server (server.c) -------------------------------------------------------------- */
