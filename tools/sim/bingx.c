@@ -33,9 +33,27 @@
  * "m":true,"p":"..","q":"..","s":"BTC-USDT"}}: no trade id (recorded as 0).
  * The swap BBO fields are not documented: the spot ones, in the same
  * envelope.
+ *
+ * Spot depth: "BTC-USDT@depth<level>", level 5, 10, 20, 50 or 100
+ * (SIM_STREAM_DEPTH): every push is the whole top of the book at that
+ * depth (the venue pushes it every 300 ms; here at the book's step rate),
+ * {"dataType":"BTC-USDT@depth20","data":{"bids":[["px","qty"]..],
+ * "asks":[["px","qty"]..]}}, best first on both sides, no update id and no
+ * checksum (none documented); the first one follows the ack. bingx-swap
+ * has no depth channel here.
+ *
+ * depth checked 2026-12-07 against
+ * https://bingx-api.github.io/docs/#/en-us/spot/socket/market.html (the
+ * dataType form and levels, as BingX's own api-ai-skills summary of that
+ * page gives them: https://skill4agent.com/en/skill/bingx-api-api-ai-skills/bingx-spot-ws-market)
+ * and the message shape of
+ * https://github.com/BingX-API/BingX-spot-api-doc/blob/main/WebSocket%20API.md
+ * ("Partial Book Depth Streams"; that older revision names the stream
+ * "<symbol>@depth", 20 levels).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -62,11 +80,31 @@ static void bingx_answer(struct sim_replies *out, const char *id, int code)
 		      code ? msg : "");
 }
 
+/* "BTC-USDT@depth20" (5, 10, 20, 50, 100): the '@', *depth set; NULL for
+ * another stream. */
+static const char *bingx_depth_stream(const char *s, uint16_t *depth)
+{
+	const char *at = s ? strrchr(s, '@') : NULL;
+	static const char *const lv[] = {"depth5", "depth10", "depth20", "depth50", "depth100"};
+	static const uint16_t n[] = {5, 10, 20, 50, 100};
+
+	for (size_t k = 0; at && k < sizeof(n) / sizeof(n[0]); k++)
+		if (strcmp(at + 1, lv[k]) == 0) {
+			*depth = n[k];
+			return at;
+		}
+	return NULL;
+}
+
 /* "BTC-USDT@trade" -> symbol and stream bit; -ENOENT when the symbol is
  * unknown or not spelled BTC-USDT, -EINVAL for another stream. */
 static int bingx_stream(struct sim_venue *v, const char *s, int *sym, uint8_t *bit)
 {
+	uint16_t depth;
 	const char *at = sim_dialect_at_stream(s, bit);
+
+	if (!at && (at = bingx_depth_stream(s, &depth)) != NULL)
+		*bit = SIM_STREAM_DEPTH;
 
 	if (!at)
 		return -EINVAL;
@@ -92,13 +130,17 @@ static int bingx_request_on(struct sim_venue *v, const char *msg, size_t n, uint
 	}
 	if (type && (strcmp(type, "sub") == 0 || strcmp(type, "unsub") == 0) &&
 	    bingx_stream(v, json_string_value(json_object_get(root, "dataType")), &sym, &bit) ==
-		    0) {
+		    0 &&
+	    !(swap && bit == SIM_STREAM_DEPTH)) {
 		if (type[0] == 'u')
 			subs[sym] &= (uint8_t)~bit;
 		else if (!(subs[sym] & bit) && sim_subs_count(subs) >= BINGX_MAX_STREAMS)
 			code = BINGX_TOO_MANY;
 		else
 			subs[sym] |= bit;
+		if (type[0] == 's' && bit == SIM_STREAM_DEPTH)
+			bingx_depth_stream(json_string_value(json_object_get(root, "dataType")),
+					   &out->depth[sym]);
 		code = code == BINGX_TOO_MANY ? code : 0;
 	}
 	if (swap && code)
@@ -238,6 +280,54 @@ static int bingx_frame(const struct sim_venue *v, int mode, int sym, uint8_t kin
 	return 1;
 }
 
+/* Appends one side's levels ["px","qty"] to buf at *off: 0 or -ENOSPC. */
+static int bingx_side(char *buf, size_t len, size_t *off, const struct sim_lvl *lv, uint32_t n)
+{
+	char px[40], qty[40];
+
+	for (uint32_t k = 0; k < n; k++) {
+		int w;
+
+		sim_dec(lv[k].px, 8, px, sizeof(px));
+		sim_dec(lv[k].qty, 8, qty, sizeof(qty));
+		w = snprintf(buf + *off, len - *off, "%s[\"%s\",\"%s\"]", k ? "," : "", px, qty);
+		if (w < 0 || (size_t)w >= len - *off)
+			return -ENOSPC;
+		*off += (size_t)w;
+	}
+	return 0;
+}
+
+/* A depth push: the top `depth` levels of the book (a step's delta is not
+ * printed: the venue sends the whole top every time). */
+static int bingx_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		       char *buf, size_t len)
+{
+	const struct sim_book_state *cur = &ev->book->cur;
+	uint32_t depth = ev->depth ? ev->depth : 20;
+	const struct sim_lvl *b = ev->snapshot ? ev->bids : cur->bid.lv;
+	const struct sim_lvl *a = ev->snapshot ? ev->asks : cur->ask.lv;
+	uint32_t nb = ev->snapshot ? ev->nb : cur->bid.n, na = ev->snapshot ? ev->na : cur->ask.n;
+	size_t off;
+	int w;
+
+	(void)mode;
+	w = snprintf(buf, len, "{\"dataType\":\"%s@depth%" PRIu32 "\",\"data\":{\"bids\":[",
+		     v->sym[i].norm, depth);
+	if (w < 0 || (size_t)w >= len)
+		return -ENOSPC;
+	off = (size_t)w;
+	if (bingx_side(buf, len, &off, b, nb < depth ? nb : depth) < 0 ||
+	    (size_t)snprintf(buf + off, len - off, "],\"asks\":[") >= len - off)
+		return -ENOSPC;
+	off += strlen(buf + off);
+	if (bingx_side(buf, len, &off, a, na < depth ? na : depth) < 0 ||
+	    (size_t)snprintf(buf + off, len - off, "]}}") >= len - off)
+		return -ENOSPC;
+	off += strlen(buf + off);
+	return (int)off;
+}
+
 const struct sim_dialect sim_dialect_bingx = {
 	.name = "bingx",
 	.paths = "/market",
@@ -247,6 +337,8 @@ const struct sim_dialect sim_dialect_bingx = {
 	.classify = bingx_classify,
 	.ping = bingx_ping,
 	.frame = bingx_frame,
+	.depth = bingx_depth,
+	.book_flags = SIM_BOOK_STREAM_SNAPSHOT,
 };
 
 const struct sim_dialect sim_dialect_bingx_swap = {

@@ -33,13 +33,29 @@
  * request had none), as the linear examples show; trades add the tick
  * direction "L" and carry a UUID in "i" (the documented example).
  *
+ *   depth    orderbook.50 / .200 / .1000 (spot and linear alike; the docs
+ *            give 1, 50, 200 and 1000 for both: SIM_STREAM_DEPTH): a snapshot
+ *            first, {"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":ms,
+ *            "data":{"s":"BTCUSDT","b":[["px","qty"]..],"a":[..],"u":N,
+ *            "seq":N},"cts":ms}, then "type":"delta" with the changed levels
+ *            inside the depth (qty 0 removes; the levels entering the depth
+ *            from below when levels inside are removed are re-stated). u is
+ *            the book's message sequence + 1 (a step changing nothing inside
+ *            the depth is an empty delta: u stays contiguous), never 1 on a
+ *            delta ("u"=1 is the venue's reset mark); seq the book's update
+ *            id (growing, not contiguous)
+ *
  * The cross sequence of a symbol is its trade count plus its book update
  * count: it grows by one with every trade and every book message.
+ *
+ * depth checked 2026-12-07 against
+ * https://bybit-exchange.github.io/docs/v5/websocket/public/orderbook
  * The conn_id is a UUID made from the connection's subscription table
  * address: stable for one connection, different between connections.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,12 +92,30 @@ static void bybit_answer(struct sim_replies *out, const uint8_t *subs, int ok, c
 		      ok ? "true" : "false", msg, cid, rid, op);
 }
 
+/* "orderbook.50.BTCUSDT" (50, 200, 1000): the symbol part, *depth set;
+ * NULL for another topic. */
+static const char *bybit_depth_topic(const char *t, uint16_t *depth)
+{
+	static const char *const pre[] = {"orderbook.50.", "orderbook.200.", "orderbook.1000."};
+	static const uint16_t n[] = {50, 200, 1000};
+
+	for (size_t k = 0; k < sizeof(n) / sizeof(n[0]); k++)
+		if (strncmp(t, pre[k], strlen(pre[k])) == 0) {
+			*depth = n[k];
+			return t + strlen(pre[k]);
+		}
+	return NULL;
+}
+
 /* "publicTrade.BTCUSDT" -> symbol and stream bit: 0, -EINVAL (unknown
  * topic) or -ENOENT (unknown symbol; Bybit names them in upper case). */
 static int bybit_topic(struct sim_venue *v, const char *t, int *sym, uint8_t *bit)
 {
+	uint16_t depth = 0;
 	const char *s = sim_dialect_prefixed(t, BYBIT_TRADE, BYBIT_BOOK, bit);
 
+	if (!s && (s = bybit_depth_topic(t, &depth)) != NULL)
+		*bit = SIM_STREAM_DEPTH;
 	if (!s)
 		return -EINVAL;
 	*sym = sim_venue_symbol(v, s, strlen(s));
@@ -118,6 +152,8 @@ static int bybit_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *s
 			return -EINVAL;
 		}
 		next[sym] = on ? next[sym] | bit : next[sym] & (uint8_t)~bit;
+		if (on && bit == SIM_STREAM_DEPTH)
+			bybit_depth_topic(t, &out->depth[sym]);
 	}
 	memcpy(subs, next, sizeof(next));
 	bybit_answer(out, subs, 1, linear ? "" : op, req_id, op, linear);
@@ -238,6 +274,87 @@ static int bybit_classify(struct sim_venue *v, const char *msg, size_t n, uint8_
 	return sim_dialect_classify_by(v, msg, n, "\"topic\":\"", bybit_topic, kind);
 }
 
+/* Appends to buf at *off (printf format): 0, or -ENOSPC. */
+__attribute__((format(printf, 4, 5))) static int bybit_cat(char *buf, size_t len, size_t *off,
+							   const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *off)
+		return -ENOSPC;
+	*off += (size_t)n;
+	return 0;
+}
+
+static int bybit_level(char *buf, size_t len, size_t *off, const struct sim_lvl *l, uint32_t *count)
+{
+	char px[40], qty[40];
+
+	sim_dec(l->px, 8, px, sizeof(px));
+	sim_dec(l->qty, 8, qty, sizeof(qty));
+	return bybit_cat(buf, len, off, "%s[\"%s\",\"%s\"]", (*count)++ ? "," : "", px, qty);
+}
+
+/* One side of a message: a snapshot's levels; a delta's changed levels at
+ * or above the depth-th level of the book after the step, then the bottom
+ * levels of that window again, one per level removed inside it (they may
+ * have entered it from below). */
+static int bybit_side(char *buf, size_t len, size_t *off, const struct sim_lvl *lv, uint32_t n,
+		      const struct sim_book_side *after, uint32_t depth, int bid)
+{
+	uint32_t w = after ? (after->n < depth ? after->n : depth) : 0, removed = 0, count = 0;
+	int64_t edge = w ? after->lv[w - 1].px : 0;
+
+	for (uint32_t k = 0; k < n; k++) {
+		if (after && w == depth && (bid ? lv[k].px < edge : lv[k].px > edge))
+			continue; /* outside the subscribed depth */
+		removed += after && lv[k].qty == 0;
+		if (bybit_level(buf, len, off, &lv[k], &count) < 0)
+			return -ENOSPC;
+	}
+	for (uint32_t k = w - (removed < w ? removed : w); after && k < w; k++)
+		if (bybit_level(buf, len, off, &after->lv[k], &count) < 0)
+			return -ENOSPC;
+	return (int)count;
+}
+
+/* An orderbook.N message: the snapshot at the subscribed depth, or a
+ * delta. */
+static int bybit_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		       char *buf, size_t len)
+{
+	const struct sim_book_state *cur = &ev->book->cur;
+	uint32_t depth = ev->depth ? ev->depth : 50;
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	const char *s = v->sym[i].native;
+	size_t off = 0;
+	int nb, na;
+
+	(void)mode;
+	if (bybit_cat(buf, len, &off,
+		      "{\"topic\":\"orderbook.%" PRIu32 ".%s\",\"type\":\"%s\",\"ts\":%" PRId64
+		      ",\"data\":{\"s\":\"%s\",\"b\":[",
+		      depth, s, ev->snapshot ? "snapshot" : "delta", ms, s) < 0 ||
+	    (nb = bybit_side(buf, len, &off, ev->bids, ev->nb, ev->snapshot ? NULL : &cur->bid,
+			     depth, 1)) < 0 ||
+	    bybit_cat(buf, len, &off, "],\"a\":[") < 0 ||
+	    (na = bybit_side(buf, len, &off, ev->asks, ev->na, ev->snapshot ? NULL : &cur->ask,
+			     depth, 0)) < 0 ||
+	    bybit_cat(buf, len, &off,
+		      "],\"u\":%" PRIu64 ",\"seq\":%" PRIu64 "},\"cts\":%" PRId64 "}", ev->seq + 1,
+		      ev->last_id, ms) < 0)
+		return -ENOSPC;
+	(void)nb;
+	(void)na; /* an empty delta still goes: u stays contiguous */
+	return (int)off;
+}
+
 const struct sim_dialect sim_dialect_bybit = {
 	.name = "bybit",
 	.paths = "/v5/public/spot",
@@ -245,6 +362,8 @@ const struct sim_dialect sim_dialect_bybit = {
 	.trade = bybit_trade,
 	.bbo = bybit_bbo,
 	.classify = bybit_classify,
+	.depth = bybit_depth,
+	.book_flags = SIM_BOOK_STREAM_SNAPSHOT,
 	/* no .ping: WebSocket ping frames; the client sends {"op":"ping"} */
 };
 
@@ -255,4 +374,6 @@ const struct sim_dialect sim_dialect_bybit_linear = {
 	.trade = bybit_linear_trade,
 	.bbo = bybit_bbo,
 	.classify = bybit_classify,
+	.depth = bybit_depth,
+	.book_flags = SIM_BOOK_STREAM_SNAPSHOT,
 };

@@ -25,9 +25,36 @@
  *
  * Sequence: one per product, +1 for every match and ticker. Keepalive: no
  * app-level ping is documented; the server sends WebSocket pings.
+ *
+ * Depth is Coinbase Advanced Trade's level2 channel, served on the same
+ * path in that API's own forms (a request with "channel", singular):
+ *   request   {"type":"subscribe","product_ids":["BTC-USD"],"channel":
+ *              "level2"} (a "jwt" is optional and ignored); unsubscribe alike
+ *             (no product_ids: every product). One channel per message.
+ *   ack       {"channel":"subscriptions","client_id":"","timestamp":..,
+ *              "sequence_num":N,"events":[{"subscriptions":{"level2":
+ *              ["BTC-USD"]}}]}
+ *   l2_data   {"channel":"l2_data","client_id":"","timestamp":RFC3339,
+ *              "sequence_num":N,"events":[{"type":"snapshot"|"update",
+ *              "product_id":..,"updates":[{"side":"bid"|"offer",
+ *              "event_time":RFC3339,"price_level":"..","new_quantity":".."}]}]}
+ *             new_quantity is the level's size, not a change ("0" removes).
+ *             The snapshot holds the top CB_L2_DEPTH levels of each side.
+ *   sequence_num counts every Advanced Trade message of a connection from 0:
+ *             the texts carry 0 and the frame hook numbers them per
+ *             connection (the route hook gives each connection its own
+ *             mode, the key of cb_seqnum: the one state this dialect keeps).
+ *
+ * depth checked 2026-12-07 against
+ * https://docs.cdp.coinbase.com/api-reference/advanced-trade-api/websocket/level2.md,
+ * https://docs.cdp.coinbase.com/coinbase-app/advanced-trade-apis/websocket/websocket-channels
+ * and
+ * https://docs.cdp.coinbase.com/coinbase-business/advanced-trade-apis/websocket/websocket-overview
+ * (the error text for a bad level2 request is not documented: ours).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +74,14 @@ static const struct {
 };
 
 #define CB_NCH (sizeof(cb_channels) / sizeof(cb_channels[0]))
+
+#define CB_L2_DEPTH  200  /* levels per side in a level2 snapshot */
+#define CB_SEQ_SLOTS 1024 /* connections numbered at once (> SIM_MAX_CONNS) */
+#define CB_SEQ_MARK  "\"sequence_num\":0,"
+
+/* Advanced Trade's sequence_num per connection, keyed by its route mode. */
+static uint64_t cb_seqnum[CB_SEQ_SLOTS];
+static uint32_t cb_next_mode;
 
 static int64_t cb_now_ms(void)
 {
@@ -214,6 +249,50 @@ static void cb_last_matches(struct sim_venue *v, const uint8_t *before, const ui
 	}
 }
 
+/* Advanced Trade's subscriptions ack: every product subscribed to level2. */
+static void cb_at_subscriptions(const struct sim_venue *v, const uint8_t *subs,
+				struct sim_replies *out)
+{
+	char text[8192], ts[40];
+	size_t off = 0;
+
+	sim_rfc3339(tools_now_ns(CLOCK_REALTIME) / 1000000, ts, sizeof(ts));
+	for (uint32_t i = 0; i < v->nsym && off < sizeof(text); i++)
+		if (subs[i] & SIM_STREAM_DEPTH)
+			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s\"%s\"",
+						off ? "," : "", v->sym[i].norm);
+	if (off >= sizeof(text))
+		return;
+	sim_reply_add(out,
+		      "{\"channel\":\"subscriptions\",\"client_id\":\"\",\"timestamp\":\"%s\","
+		      "" CB_SEQ_MARK "\"events\":[{\"subscriptions\":{\"level2\":[%s]}}]}",
+		      ts, text);
+}
+
+/* An Advanced Trade request ("channel": one per message): level2 only,
+ * every product valid or nothing changes. */
+static int cb_at_request(struct sim_venue *v, json_t *root, int on, uint8_t *subs,
+			 struct sim_replies *out)
+{
+	const char *ch = json_string_value(json_object_get(root, "channel"));
+	json_t *products = json_object_get(root, "product_ids");
+	uint8_t next[SIM_MAX_SYMBOLS];
+
+	if (strcmp(ch, "level2") != 0) {
+		cb_error(out, " is not a valid channel", ch);
+		return -EINVAL;
+	}
+	memcpy(next, subs, sizeof(next));
+	if (cb_apply(v, SIM_STREAM_DEPTH, products, on, next, out) < 0)
+		return -EINVAL;
+	for (uint32_t i = 0; on && i < v->nsym; i++)
+		if (next[i] & SIM_STREAM_DEPTH)
+			out->depth[i] = CB_L2_DEPTH;
+	memcpy(subs, next, sizeof(next));
+	cb_at_subscriptions(v, subs, out);
+	return 0;
+}
+
 static int cb_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *subs,
 		      struct sim_replies *out)
 {
@@ -230,6 +309,11 @@ static int cb_request(struct sim_venue *v, const char *msg, size_t n, uint8_t *s
 			      root ? "type must be subscribe or unsubscribe" : "malformed JSON");
 		json_decref(root);
 		return -EINVAL;
+	}
+	if (json_is_string(json_object_get(root, "channel"))) {
+		r = cb_at_request(v, root, on, subs, out);
+		json_decref(root);
+		return r;
 	}
 	memcpy(next, subs, sizeof(next));
 	if (cb_channels_apply(v, root, on, next, out) == 0) {
@@ -296,12 +380,122 @@ static int cb_beat(struct sim_venue *v, const uint8_t *subs, int64_t now_ms,
 	return 0;
 }
 
+/* Appends to buf at *off (printf format): 0, or -ENOSPC. */
+__attribute__((format(printf, 4, 5))) static int cb_cat(char *buf, size_t len, size_t *off,
+							const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *off)
+		return -ENOSPC;
+	*off += (size_t)n;
+	return 0;
+}
+
+/* One side's levels as level2 updates (absolute sizes, "0" removes). */
+static int cb_l2_side(char *buf, size_t len, size_t *off, const struct sim_lvl *lv, uint32_t n,
+		      const char *side, const char *ts)
+{
+	char px[40], qty[40];
+
+	for (uint32_t k = 0; k < n; k++) {
+		sim_dec_trim(lv[k].px, 8, px, sizeof(px));
+		sim_dec_trim(lv[k].qty, 8, qty, sizeof(qty));
+		if (cb_cat(buf, len, off,
+			   "%s{\"side\":\"%s\",\"event_time\":\"%s\",\"price_level\":\"%s\","
+			   "\"new_quantity\":\"%s\"}",
+			   *off && buf[*off - 1] == '}' ? "," : "", side, ts, px, qty) < 0)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+/* An l2_data message: the snapshot or a step's changed levels (bids, then
+ * offers); sequence_num is numbered by the frame hook. */
+static int cb_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		    char *buf, size_t len)
+{
+	char ts[40];
+	size_t off = 0;
+
+	(void)mode;
+	sim_rfc3339(tools_now_ns(CLOCK_REALTIME) / 1000000, ts, sizeof(ts));
+	if (cb_cat(buf, len, &off,
+		   "{\"channel\":\"l2_data\",\"client_id\":\"\",\"timestamp\":\"%s\"," CB_SEQ_MARK
+		   "\"events\":[{\"type\":\"%s\",\"product_id\":\"%s\",\"updates\":[",
+		   ts, ev->snapshot ? "snapshot" : "update", v->sym[i].norm) < 0 ||
+	    cb_l2_side(buf, len, &off, ev->bids, ev->nb, "bid", ts) < 0 ||
+	    cb_l2_side(buf, len, &off, ev->asks, ev->na, "offer", ts) < 0 ||
+	    cb_cat(buf, len, &off, "]}]}") < 0)
+		return -ENOSPC;
+	return (int)off;
+}
+
+/* "/" only; every connection gets its own mode: its sequence_num key.
+ * subs is the route hook's (no stream is subscribed by the path here). */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+static int cb_route(struct sim_venue *v, const char *target, uint8_t *subs, int *mode)
+{
+	(void)v;
+	(void)subs;
+	if (strcmp(target, "/") != 0)
+		return 404;
+	if (++cb_next_mode == 0)
+		cb_next_mode = 1;
+	*mode = (int)(cb_next_mode & 0x7fffffff);
+	cb_seqnum[(uint32_t)*mode % CB_SEQ_SLOTS] = 0;
+	return 0;
+}
+
+/* Advanced Trade messages ({"channel":..}) get the connection's next
+ * sequence_num in place of the 0 they were printed with; the Exchange
+ * feed's messages go out as they are. */
+static int cb_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind, const void *p,
+		    size_t n, struct sim_buf *out, uint8_t *opcode)
+{
+	static const char head[] = "{\"channel\":\"", mark[] = CB_SEQ_MARK;
+	const char *text = p, *at;
+	uint64_t seq;
+	char num[48];
+	int k;
+
+	(void)v;
+	(void)sym;
+	(void)kind;
+	if (n < sizeof(head) - 1 || memcmp(text, head, sizeof(head) - 1) != 0)
+		return 0;
+	at = memmem(text, n, mark, sizeof(mark) - 1);
+	if (!at)
+		return 0;
+	seq = cb_seqnum[(uint32_t)mode % CB_SEQ_SLOTS]++;
+	if (seq == 0)
+		return 0; /* the text already says 0 */
+	k = snprintf(num, sizeof(num), "\"sequence_num\":%" PRIu64 ",", seq);
+	if (sim_buf_append(out, text, (size_t)(at - text)) < 0 ||
+	    sim_buf_append(out, num, (size_t)k) < 0 ||
+	    sim_buf_append(out, at + sizeof(mark) - 1,
+			   n - (size_t)(at - text) - (sizeof(mark) - 1)) < 0)
+		return -ENOMEM;
+	*opcode = WSLAY_TEXT_FRAME;
+	return 1;
+}
+
 const struct sim_dialect sim_dialect_coinbase = {
 	.name = "coinbase",
 	.paths = "/",
+	.route = cb_route,
 	.request = cb_request,
 	.trade = cb_trade,
 	.bbo = cb_bbo,
 	.classify = cb_classify,
 	.beat = cb_beat, /* no .ping: none documented at the app level; WebSocket pings */
+	.frame = cb_frame,
+	.depth = cb_depth,
+	.book_flags = SIM_BOOK_STREAM_SNAPSHOT,
 };

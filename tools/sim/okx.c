@@ -20,21 +20,48 @@
  *             first push after subscribing is that snapshot (sent with the
  *             ack)
  *   ping      the text "ping" -> "pong"
+ *   books     {"channel":"books","instId":..} (SIM_STREAM_DEPTH, 400 levels):
+ *             {"arg":{"channel":"books","instId":..},"action":"snapshot",
+ *              "data":[{"asks":[["px","sz","0","orders"]..],"bids":[..],
+ *              "ts":"ms","checksum":N,"prevSeqId":-1,"seqId":N}]}, then
+ *             "action":"update" with the changed levels (sz "0" removes;
+ *             inside the 400 levels, re-stating those that enter them from
+ *             below when levels inside are removed),
+ *             prevSeqId the seqId of the message before; checksum: CRC32
+ *             of the top 25 levels interleaved bid:ask as "px:sz" text,
+ *             joined by ':', printed as a signed 32-bit integer (a wrong
+ *             one under the bad_checksum fault)
  *
- * seqId: one per instrument, +1 per trades or bbo-tbt push.
+ *   REST      GET /api/v5/market/books?instId=..&sz=N (see okx_rest)
+ *
+ * seqId: one per instrument, +1 per trades or bbo-tbt push; the books
+ * seqId is the book's own per-message sequence (book.h).
+ *
+ * depth checked 2026-12-07 against
+ * https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel
+ * and https://app.okx.com/docs-v5/log_en. The changelog ("Delist initial
+ * snapshot and checksum field in order book channels", production early
+ * August 2026) and OKX's notice of 2026-05-21 (checksum always 0 in
+ * production from 2026-06-23) say the live venue now sends neither the
+ * initial snapshot nor a real checksum: this dialect still serves both,
+ * the format the feed's checksum and snapshot handling is tested against.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <jansson.h>
+#include <zlib.h>
 
 #include "sim.h"
 
-#define OKX_CONN_ID "a4d3ae55"
+#define OKX_CONN_ID	"a4d3ae55"
+#define OKX_BOOKS_DEPTH 400 /* books: 400 levels per side */
+#define OKX_CSUM_LEVELS 25  /* the checksum covers the top 25 of each side */
 
 static int okx_bbo_text(struct sim_venue *v, uint32_t i, const struct sim_bbo_text *x, int64_t ms,
 			char *buf, size_t len)
@@ -46,6 +73,11 @@ static int okx_bbo_text(struct sim_venue *v, uint32_t i, const struct sim_bbo_te
 		"\"%u\"]],\"ts\":\"%" PRId64 "\",\"seqId\":%" PRIu64 "}]}",
 		v->sym[i].norm, x->ask, x->ask_qty, (unsigned)(x->q.update_id % 7 + 1), x->bid,
 		x->bid_qty, (unsigned)(x->q.update_id % 5 + 1), ms, ++v->sym[i].seq);
+}
+
+static const char *okx_channel(uint8_t bit)
+{
+	return bit == SIM_STREAM_TRADE ? "trades" : bit == SIM_STREAM_BBO ? "bbo-tbt" : "books";
 }
 
 static void okx_error(struct sim_replies *out, const char *id, const char *code, const char *msg)
@@ -66,6 +98,7 @@ static int okx_arg(struct sim_venue *v, json_t *arg, const char *id, int *sym, u
 
 	*bit = ch && strcmp(ch, "trades") == 0	  ? SIM_STREAM_TRADE
 	       : ch && strcmp(ch, "bbo-tbt") == 0 ? SIM_STREAM_BBO
+	       : ch && strcmp(ch, "books") == 0	  ? SIM_STREAM_DEPTH
 						  : 0;
 	if (!*bit || !inst) {
 		snprintf(msg, sizeof(msg),
@@ -125,9 +158,10 @@ static int okx_subscribe(struct sim_venue *v, json_t *args, int on, uint8_t *sub
 		sim_reply_add(out,
 			      "{%s\"event\":\"%s\",\"arg\":{\"channel\":\"%s\",\"instId\":\"%s\"},"
 			      "\"connId\":\"%s\"}",
-			      id, on ? "subscribe" : "unsubscribe",
-			      bit == SIM_STREAM_TRADE ? "trades" : "bbo-tbt", v->sym[sym].norm,
-			      OKX_CONN_ID);
+			      id, on ? "subscribe" : "unsubscribe", okx_channel(bit),
+			      v->sym[sym].norm, OKX_CONN_ID);
+		if (on && bit == SIM_STREAM_DEPTH)
+			out->depth[sym] = OKX_BOOKS_DEPTH;
 		if (!on || bit != SIM_STREAM_BBO || subs[sym] & bit)
 			continue;
 		subs[sym] |= bit; /* once per instrument, even if named twice */
@@ -195,6 +229,173 @@ static int okx_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t 
 					   "\"channel\":\"bbo-tbt\"", "\"instId\":\"", kind);
 }
 
+/* Appends to buf at *off (printf format): 0, or -ENOSPC when it does not
+ * fit. */
+__attribute__((format(printf, 4, 5))) static int okx_cat(char *buf, size_t len, size_t *off,
+							 const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *off)
+		return -ENOSPC;
+	*off += (size_t)n;
+	return 0;
+}
+
+/* The checksum text of the top levels, "bid:ask" interleaved as px:sz
+ * (a side that runs out leaves the other's levels alone), and its CRC32
+ * as OKX prints it: a signed 32-bit integer. */
+static int32_t okx_checksum(const struct sim_lvl *b, uint32_t nb, const struct sim_lvl *a,
+			    uint32_t na)
+{
+	char text[OKX_CSUM_LEVELS * 2 * 80], px[40], sz[40];
+	size_t off = 0;
+
+	for (uint32_t k = 0; k < OKX_CSUM_LEVELS && (k < nb || k < na); k++) {
+		for (int side = 0; side < 2; side++) {
+			const struct sim_lvl *l =
+				side == 0 ? (k < nb ? &b[k] : NULL) : (k < na ? &a[k] : NULL);
+
+			if (!l)
+				continue;
+			sim_dec_trim(l->px, 8, px, sizeof(px));
+			sim_dec_trim(l->qty, 8, sz, sizeof(sz));
+			if (okx_cat(text, sizeof(text), &off, "%s%s:%s", off ? ":" : "", px, sz) <
+			    0)
+				return 0; /* cannot happen: 50 levels of at most 80 bytes */
+		}
+	}
+	return (int32_t)(uint32_t)crc32(0L, (const Bytef *)text, (uInt)off);
+}
+
+/* One level ["px","sz","0","orders"], orders a small count made from the
+ * price ("0" for a removed level). */
+static int okx_level(char *buf, size_t len, size_t *off, const struct sim_lvl *l, int64_t tick,
+		     uint32_t *count)
+{
+	unsigned orders = l->qty ? (unsigned)((l->px / (tick > 0 ? tick : 1)) % 9 + 1) : 0;
+	char px[40], sz[40];
+
+	sim_dec_trim(l->px, 8, px, sizeof(px));
+	sim_dec_trim(l->qty, 8, sz, sizeof(sz));
+	return okx_cat(buf, len, off, "%s[\"%s\",\"%s\",\"0\",\"%u\"]", (*count)++ ? "," : "", px,
+		       sz, orders);
+}
+
+/* One side: a snapshot's levels; an update's changed levels inside the
+ * 400 levels of the book after the step, then the bottom levels of those
+ * 400 again, one per level removed inside them (they may have entered
+ * from below: the channel keeps 400 levels). */
+static int okx_levels(char *buf, size_t len, size_t *off, const struct sim_lvl *lv, uint32_t n,
+		      const struct sim_book_side *after, int bid, int64_t tick)
+{
+	uint32_t w = after ? (after->n < OKX_BOOKS_DEPTH ? after->n : OKX_BOOKS_DEPTH) : 0;
+	uint32_t removed = 0, count = 0;
+	int64_t edge = w ? after->lv[w - 1].px : 0;
+
+	for (uint32_t k = 0; k < n; k++) {
+		if (after && w == OKX_BOOKS_DEPTH && (bid ? lv[k].px < edge : lv[k].px > edge))
+			continue; /* below the 400 levels */
+		removed += after && lv[k].qty == 0;
+		if (okx_level(buf, len, off, &lv[k], tick, &count) < 0)
+			return -ENOSPC;
+	}
+	for (uint32_t k = w - (removed < w ? removed : w); after && k < w; k++)
+		if (okx_level(buf, len, off, &after->lv[k], tick, &count) < 0)
+			return -ENOSPC;
+	return (int)count;
+}
+
+/* A books push: the snapshot (action "snapshot", prevSeqId -1) or a
+ * step's changed levels (action "update"); the checksum is over the
+ * book after the message. */
+static int okx_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
+		     char *buf, size_t len)
+{
+	const struct sim_book_state *cur = &ev->book->cur;
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	int32_t csum = ev->snapshot
+			       ? okx_checksum(ev->bids, ev->nb, ev->asks, ev->na)
+			       : okx_checksum(cur->bid.lv, cur->bid.n, cur->ask.lv, cur->ask.n);
+	size_t off = 0;
+
+	(void)mode;
+	if (ev->bad_checksum)
+		csum = (int32_t)((uint32_t)csum ^ 0x5a5a5a5au); /* wrong, never equal */
+	if (okx_cat(buf, len, &off,
+		    "{\"arg\":{\"channel\":\"books\",\"instId\":\"%s\"},\"action\":\"%s\","
+		    "\"data\":[{\"asks\":[",
+		    v->sym[i].norm, ev->snapshot ? "snapshot" : "update") < 0 ||
+	    okx_levels(buf, len, &off, ev->asks, ev->na, ev->snapshot ? NULL : &cur->ask, 0,
+		       ev->book->tick) < 0 ||
+	    okx_cat(buf, len, &off, "],\"bids\":[") < 0 ||
+	    okx_levels(buf, len, &off, ev->bids, ev->nb, ev->snapshot ? NULL : &cur->bid, 1,
+		       ev->book->tick) < 0 ||
+	    okx_cat(buf, len, &off,
+		    "],\"ts\":\"%" PRId64 "\",\"checksum\":%" PRId32 ",\"prevSeqId\":%" PRId64
+		    ",\"seqId\":%" PRIu64 "}]}",
+		    ms, csum, ev->snapshot ? (int64_t)-1 : (int64_t)ev->prev_seq, ev->seq) < 0)
+		return -ENOSPC;
+	return (int)off;
+}
+
+/* GET /api/v5/market/books?instId=BTC-USDT&sz=N (sz 1..400, default 1;
+ * more is served as 400): {"code":"0","msg":"","data":[{"asks":[..],
+ * "bids":[..],"ts":"ms","seqId":N}]}, the levels as the books channel
+ * prints them and seqId the book's message sequence (the changelog's
+ * sync procedure compares it with the stream's prevSeqId). An unknown
+ * instrument: HTTP 400 {"code":"51001","msg":"Instrument ID does not
+ * exist","data":[]} (our wording of a code OKX uses for it). */
+static int okx_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status)
+{
+	static const char path[] = "/api/v5/market/books?";
+	char inst[SIM_NATIVE_MAX + 8], sz[16];
+	struct sim_book_ev ev;
+	long depth = 1;
+	size_t off = 0;
+	uint32_t count = 0;
+	int sym;
+
+	if (strncmp(path_query, path, sizeof(path) - 1) != 0)
+		return -ENOENT;
+	if (sim_query_param(path_query, "sz", sz, sizeof(sz)) > 0)
+		depth = strtol(sz, NULL, 10);
+	depth = depth < 1 ? 1 : depth > OKX_BOOKS_DEPTH ? OKX_BOOKS_DEPTH : depth;
+	sym = sim_query_param(path_query, "instId", inst, sizeof(inst)) > 0
+		      ? sim_venue_symbol(v, inst, strlen(inst))
+		      : -ENOENT;
+	if (sym < 0 || sim_book_rest_view(v, (uint32_t)sym, (uint32_t)depth, &ev) < 0) {
+		*status = 400;
+		return okx_cat(out, len, &off,
+			       "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\","
+			       "\"data\":[]}") < 0
+			       ? -ENOSPC
+			       : (int)off;
+	}
+	*status = 200;
+	if (okx_cat(out, len, &off, "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[") < 0)
+		return -ENOSPC;
+	for (uint32_t k = 0; k < ev.na; k++)
+		if (okx_level(out, len, &off, &ev.asks[k], ev.book->tick, &count) < 0)
+			return -ENOSPC;
+	if (okx_cat(out, len, &off, "],\"bids\":[") < 0)
+		return -ENOSPC;
+	count = 0;
+	for (uint32_t k = 0; k < ev.nb; k++)
+		if (okx_level(out, len, &off, &ev.bids[k], ev.book->tick, &count) < 0)
+			return -ENOSPC;
+	if (okx_cat(out, len, &off, "],\"ts\":\"%" PRId64 "\",\"seqId\":%" PRIu64 "}]}",
+		    tools_now_ns(CLOCK_REALTIME) / 1000000, ev.seq) < 0)
+		return -ENOSPC;
+	return (int)off;
+}
+
 const struct sim_dialect sim_dialect_okx = {
 	.name = "okx",
 	.paths = "/ws/v5/public",
@@ -202,5 +403,8 @@ const struct sim_dialect sim_dialect_okx = {
 	.trade = okx_trade,
 	.bbo = okx_bbo,
 	.classify = okx_classify,
+	.depth = okx_depth,
+	.rest = okx_rest,
+	.book_flags = SIM_BOOK_STREAM_SNAPSHOT | SIM_BOOK_CHECKSUM,
 	/* no .ping: the client pings with the text "ping"; none from the server */
 };
