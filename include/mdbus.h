@@ -85,7 +85,10 @@ enum mdbus_kind {
 #define MDBUS_FLAG_GAP	      0x08u /* data before this tick may be missing */
 #define MDBUS_FLAG_NO_EXCH_TS 0x10u /* the venue sends no time: exch_ts is 0, not made up */
 #define MDBUS_FLAG_TID_HASH   0x20u /* trade_id is a 64-bit FNV-1a hash of a non-integer id */
-/* 0x40, 0x80: free. */
+#define MDBUS_FLAG_REST                                                                            \
+	0x40u /* from the venue's REST API while its WebSocket is down                             \
+		 (rest_fallback_after): polled, not streamed */
+/* 0x80: free. */
 
 /* Status tick codes (payload.status.code). */
 enum mdbus_status_code {

@@ -101,8 +101,8 @@ static PyObject *tick_kind(pymdbus_tick *k, void *unused)
 
 static PyObject *tick_flags(pymdbus_tick *k, void *unused)
 {
-	static const char *const names[] = {"buy", "sell",	 "snapshot",
-					    "gap", "no_exch_ts", "tid_hash"};
+	static const char *const names[] = {"buy",	  "sell",     "snapshot", "gap",
+					    "no_exch_ts", "tid_hash", "rest"};
 	PyObject *l = PyList_New(0);
 
 	(void)unused;

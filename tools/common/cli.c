@@ -65,8 +65,8 @@ static int tools_name_find(const char *const *names, size_t n, const char *name,
 }
 
 #define TOOLS_NFLAGS 8
-static const char *const tools_flag_names[TOOLS_NFLAGS] = {"buy", "sell",	"snapshot",
-							   "gap", "no_exch_ts", "tid_hash"};
+static const char *const tools_flag_names[TOOLS_NFLAGS] = {
+	"buy", "sell", "snapshot", "gap", "no_exch_ts", "tid_hash", "rest"};
 
 const char *tools_flag_name(unsigned bit, char *buf, size_t len)
 {
