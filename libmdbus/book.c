@@ -13,7 +13,8 @@
 #include "internal.h"
 #include "mdbus.h"
 
-int mdbus__book_full_rewrite; /* test hook (bench_book): rewrite every level */
+int mdbus__book_rewrite; /* 0 every level (measured best), 1 from the first changed, 2 only changed
+			  */
 
 static inline void mdbus_book_relax(void)
 {
@@ -99,7 +100,7 @@ static int64_t mdbus_book_side_n(const struct mdbus_book_side_view *v, uint32_t 
 static uint32_t mdbus_book_first_diff(const _Atomic uint64_t *lv,
 				      const struct mdbus_book_side_view *v, uint32_t n)
 {
-	if (mdbus__book_full_rewrite)
+	if (mdbus__book_rewrite != 1)
 		return 0;
 	const struct mdbus_book_level *src = v->best;
 	for (uint32_t i = 0; i < n; i++, src += v->step) {
@@ -116,6 +117,17 @@ static inline void mdbus_book_store_side(_Atomic uint64_t *lv, const struct mdbu
 					 uint32_t from, uint32_t n)
 {
 	const struct mdbus_book_level *src = v->best + (ptrdiff_t)from * v->step;
+	if (mdbus__book_rewrite == 2) {
+		for (uint32_t i = from; i < n; i++, src += v->step) {
+			if (atomic_load_explicit(&lv[2 * i], memory_order_relaxed) !=
+			    (uint64_t)src->price)
+				mdbus_seq_store(&lv[2 * i], (uint64_t)src->price);
+			if (atomic_load_explicit(&lv[2 * i + 1], memory_order_relaxed) !=
+			    (uint64_t)src->qty)
+				mdbus_seq_store(&lv[2 * i + 1], (uint64_t)src->qty);
+		}
+		return;
+	}
 	for (uint32_t i = from; i < n; i++, src += v->step) {
 		mdbus_seq_store(&lv[2 * i], (uint64_t)src->price);
 		mdbus_seq_store(&lv[2 * i + 1], (uint64_t)src->qty);
@@ -133,8 +145,9 @@ int mdbus_writer_book_publish(mdbus_writer *w, uint32_t book, const struct mdbus
 	if (nb < 0 || na < 0)
 		return -EINVAL;
 	_Atomic uint64_t *bids = rec->lv, *asks = rec->lv + 2u * depth;
-	/* Found before the odd marker: the window readers retry in is only
-	 * the stores. */
+	/* Every level is rewritten (book_layout.h: cheapest as measured); the
+	 * alternatives stay for bench_book to measure. Found before the odd
+	 * marker: the window readers retry in is only the stores. */
 	uint32_t fb = mdbus_book_first_diff(bids, &u->bids, (uint32_t)nb);
 	uint32_t fa = mdbus_book_first_diff(asks, &u->asks, (uint32_t)na);
 	uint64_t s = atomic_load_explicit(&rec->seq, memory_order_relaxed);

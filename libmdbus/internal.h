@@ -140,9 +140,10 @@ struct mdbus__wbooks {
 };
 struct mdbus__wbooks *mdbus__writer_books(mdbus_writer *w, uint32_t *instr_count);
 _Atomic uint32_t *mdbus__writer_book_count(mdbus_writer *w);
-/* Test hook (bench_book): non-zero makes a publish rewrite every level
- * instead of only those from the first changed one. */
-extern int mdbus__book_full_rewrite;
+/* Test hook (bench_book): how a publish rewrites a side's levels: 0 all of
+ * them (the default, measured cheapest: book_layout.h), 1 from the first
+ * that changed, 2 only those that changed. */
+extern int mdbus__book_rewrite;
 
 /* Realtime clock in ns. */
 int64_t mdbus__realtime_ns(void);
