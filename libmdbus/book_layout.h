@@ -65,9 +65,11 @@
  *     it, so the writer rewrites every level (the default, mode 0).
  *   - Retries: a reader is sent round again only when a publish overlaps
  *     its copy. test_book_stress (writer process publishing flat out, reader
- *     process) saw about 1 % of reads give up with -EAGAIN on this loaded
+ *     process) saw 1 to 2.4 % of reads give up with -EAGAIN on this loaded
  *     2-core VM, where the writer is often preempted inside its window, and
- *     no torn book in 1e8 reads.
+ *     no torn book in 1e8 reads (`test_book_stress --reads 100000000`:
+ *     0 torn, 97,641,060 ok, 2,358,940 -EAGAIN, 727,336 versions seen,
+ *     167.7 s under a load average of about 15).
  */
 #ifndef MDBUS_BOOK_LAYOUT_H
 #define MDBUS_BOOK_LAYOUT_H

@@ -243,6 +243,27 @@ static void mdbus_writer_watch(struct mdbus_writer *w, gid_t group, uint64_t epo
 	w->audit_left = MDBUS_RTAB_AUDIT_EVERY;
 }
 
+/* The writer's pointers into its new mapping. */
+static void mdbus_writer_adopt(struct mdbus_writer *w, const struct mdbus__geom *g, void *base,
+			       uint64_t epoch)
+{
+	w->hdr = base;
+	w->map_size = g->total_size;
+	w->instr = (struct mdbus_seg_instr *)((char *)base + g->instr_off);
+	w->health = (char *)base + g->health_off;
+	w->health_size = g->health_size;
+	w->ring = (struct mdbus_slot *)((char *)base + g->ring_off);
+	w->mask = g->slots - 1u;
+	w->instr_capacity = g->instr_capacity;
+	w->epoch = epoch;
+	if (g->book_size != 0) {
+		w->books.region = (uint8_t *)base + g->book_off;
+		w->books.size = g->book_size;
+		w->books.used = g->book_dir_size;
+		w->books.cap = g->instr_capacity;
+	}
+}
+
 static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *g, mode_t mode,
 			      gid_t group, char *errbuf, size_t errlen)
 {
@@ -287,21 +308,7 @@ static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *
 		goto err;
 	}
 	close(fd); /* the mapping keeps the segment alive */
-	w->hdr = h;
-	w->map_size = g->total_size;
-	w->instr = (struct mdbus_seg_instr *)((char *)base + g->instr_off);
-	w->health = (char *)base + g->health_off;
-	w->health_size = g->health_size;
-	w->ring = (struct mdbus_slot *)((char *)base + g->ring_off);
-	w->mask = g->slots - 1u;
-	w->instr_capacity = g->instr_capacity;
-	w->epoch = epoch;
-	if (g->book_size != 0) {
-		w->books.region = (uint8_t *)base + g->book_off;
-		w->books.size = g->book_size;
-		w->books.used = g->book_dir_size;
-		w->books.cap = g->instr_capacity;
-	}
+	mdbus_writer_adopt(w, g, base, epoch);
 	return 0;
 err:
 	if (base != MAP_FAILED)

@@ -500,6 +500,32 @@ static void fz_open_failed(int rc, const char *err, size_t fsize)
 		FUZZ_CHECK(mdbus__seg_validate(fz_map, fsize, why, sizeof(why)) == rc);
 }
 
+/* The calls on an open reader, in order (closes it). */
+static void fz_drive(mdbus_reader *r, uint8_t opts)
+{
+	int rc;
+
+	fz_instruments(r);
+	fz_books(r);
+	(void)fz_read_all(r, opts & 2);
+	rc = FZ_CALL(mdbus_reader_wait(r, 0));
+	FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EINTR || rc == -ESTALE ||
+		   rc == -ESHUTDOWN || rc == -EOWNERDEAD || rc == -EBADMSG);
+	fz_health(r);
+	rc = FZ_CALL(mdbus_reader_reattach(r));
+	FUZZ_CHECK(rc == 0 || rc == -EAGAIN || rc == -EBADMSG || rc == -EPROTONOSUPPORT ||
+		   rc == -EMSGSIZE || rc == -ERANGE || rc == -ESHUTDOWN || rc == -ESTALE ||
+		   rc == -EOWNERDEAD);
+	rc = FZ_CALL(mdbus_reader_follow(&r, NULL, 0)); /* one look, no wait */
+	FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EBADMSG || rc == -EPROTONOSUPPORT ||
+		   rc == -EMSGSIZE || rc == -ERANGE);
+	fz_instruments(r);
+	fz_books(r);
+	(void)fz_read_all(r, !(opts & 2));
+	fz_health(r);
+	mdbus_reader_close(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = {data, size};
@@ -540,25 +566,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		for (unsigned i = 0; i < nafter; i++)
 			fz_mutate(&after[i], fsize);
-		fz_instruments(r);
-		fz_books(r);
-		(void)fz_read_all(r, opts & 2);
-		rc = FZ_CALL(mdbus_reader_wait(r, 0));
-		FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EINTR || rc == -ESTALE ||
-			   rc == -ESHUTDOWN || rc == -EOWNERDEAD || rc == -EBADMSG);
-		fz_health(r);
-		rc = FZ_CALL(mdbus_reader_reattach(r));
-		FUZZ_CHECK(rc == 0 || rc == -EAGAIN || rc == -EBADMSG || rc == -EPROTONOSUPPORT ||
-			   rc == -EMSGSIZE || rc == -ERANGE || rc == -ESHUTDOWN || rc == -ESTALE ||
-			   rc == -EOWNERDEAD);
-		rc = FZ_CALL(mdbus_reader_follow(&r, NULL, 0)); /* one look, no wait */
-		FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EBADMSG ||
-			   rc == -EPROTONOSUPPORT || rc == -EMSGSIZE || rc == -ERANGE);
-		fz_instruments(r);
-		fz_books(r);
-		(void)fz_read_all(r, !(opts & 2));
-		fz_health(r);
-		mdbus_reader_close(r);
+		fz_drive(r, opts);
 	}
 	fz_arm(0);
 	return 0;
