@@ -104,9 +104,9 @@ static uint32_t mdbus_book_first_diff(const _Atomic uint64_t *lv,
 		return 0;
 	const struct mdbus_book_level *src = v->best;
 	for (uint32_t i = 0; i < n; i++, src += v->step) {
-		if (atomic_load_explicit(&lv[2 * i], memory_order_relaxed) !=
+		if (atomic_load_explicit(&lv[(size_t)2 * i], memory_order_relaxed) !=
 			    (uint64_t)src->price ||
-		    atomic_load_explicit(&lv[2 * i + 1], memory_order_relaxed) !=
+		    atomic_load_explicit(&lv[(size_t)2 * i + 1], memory_order_relaxed) !=
 			    (uint64_t)src->qty)
 			return i;
 	}
@@ -119,18 +119,18 @@ static inline void mdbus_book_store_side(_Atomic uint64_t *lv, const struct mdbu
 	const struct mdbus_book_level *src = v->best + (ptrdiff_t)from * v->step;
 	if (mdbus__book_rewrite == 2) {
 		for (uint32_t i = from; i < n; i++, src += v->step) {
-			if (atomic_load_explicit(&lv[2 * i], memory_order_relaxed) !=
+			if (atomic_load_explicit(&lv[(size_t)2 * i], memory_order_relaxed) !=
 			    (uint64_t)src->price)
-				mdbus_seq_store(&lv[2 * i], (uint64_t)src->price);
-			if (atomic_load_explicit(&lv[2 * i + 1], memory_order_relaxed) !=
+				mdbus_seq_store(&lv[(size_t)2 * i], (uint64_t)src->price);
+			if (atomic_load_explicit(&lv[(size_t)2 * i + 1], memory_order_relaxed) !=
 			    (uint64_t)src->qty)
-				mdbus_seq_store(&lv[2 * i + 1], (uint64_t)src->qty);
+				mdbus_seq_store(&lv[(size_t)2 * i + 1], (uint64_t)src->qty);
 		}
 		return;
 	}
 	for (uint32_t i = from; i < n; i++, src += v->step) {
-		mdbus_seq_store(&lv[2 * i], (uint64_t)src->price);
-		mdbus_seq_store(&lv[2 * i + 1], (uint64_t)src->qty);
+		mdbus_seq_store(&lv[(size_t)2 * i], (uint64_t)src->price);
+		mdbus_seq_store(&lv[(size_t)2 * i + 1], (uint64_t)src->qty);
 	}
 }
 
@@ -144,7 +144,7 @@ int mdbus_writer_book_publish(mdbus_writer *w, uint32_t book, const struct mdbus
 	int64_t nb = mdbus_book_side_n(&u->bids, depth), na = mdbus_book_side_n(&u->asks, depth);
 	if (nb < 0 || na < 0)
 		return -EINVAL;
-	_Atomic uint64_t *bids = rec->lv, *asks = rec->lv + 2u * depth;
+	_Atomic uint64_t *bids = rec->lv, *asks = rec->lv + (size_t)2 * depth;
 	/* Every level is rewritten (book_layout.h: cheapest as measured); the
 	 * alternatives stay for bench_book to measure. Found before the odd
 	 * marker: the window readers retry in is only the stores. */
@@ -186,8 +186,8 @@ static inline void mdbus_book_copy_side(const _Atomic uint64_t *lv, struct mdbus
 					uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		dst[i].price = (int64_t)mdbus_seq_word(&lv[2 * i]);
-		dst[i].qty = (int64_t)mdbus_seq_word(&lv[2 * i + 1]);
+		dst[i].price = (int64_t)mdbus_seq_word(&lv[(size_t)2 * i]);
+		dst[i].qty = (int64_t)mdbus_seq_word(&lv[(size_t)2 * i + 1]);
 	}
 }
 
@@ -226,7 +226,7 @@ static int mdbus_book_try(const struct mdbus_book_rec *rec, uint32_t depth, uint
 		nb = nb < n ? nb : n;
 		na = na < n ? na : n;
 		mdbus_book_copy_side(rec->lv, out->bids, nb);
-		mdbus_book_copy_side(rec->lv + 2u * depth, out->asks, na);
+		mdbus_book_copy_side(rec->lv + (size_t)2 * depth, out->asks, na);
 	}
 	if (mdbus_seq_recheck(&rec->seq) != s0)
 		return -EAGAIN;

@@ -347,7 +347,8 @@ static int mdbus_writer_open_geom(mdbus_writer **out, const struct mdbus_writer_
 		return mdbus__errf(eb, el, -ENOMEM, "out of memory");
 	w->lock_fd = -1;
 	w->wtab.fd = -1;
-	if (books && (w->books.rec = calloc(g.instr_capacity, sizeof(*w->books.rec))) == NULL) {
+	if (books &&
+	    (w->books.rec = calloc(g.instr_capacity, sizeof(struct mdbus_book_rec *))) == NULL) {
 		rc = mdbus__errf(eb, el, -ENOMEM, "out of memory");
 		goto err;
 	}

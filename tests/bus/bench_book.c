@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench_book.c: the book region's costs, one process, no contention.
- *   read   mdbus_book_read of the top 10 of a depth-400 book (and of all 20
- *          of a depth-20 book)
+ * bench_book.c: the book region's costs, one process, no contention. Built,
+ * not run by the suites (a benchmark, not a test).
+ *   read   mdbus_book_read of the top 10 of a depth-400 book, all 20 of a
+ *          depth-20 book, all 400 of a depth-400 book
  *   pub    mdbus_writer_book_publish at depth 20, 50 and 400: "top" updates
  *          change the levels from level 0..3 down (book_check.h); "one"
- *          updates change a single level in the middle of the side. Each
- *          with the first-changed-level rewrite (default) and with a full
- *          rewrite (mdbus__book_rewrite), the alternative measured.
+ *          updates change a single level in the middle of each side. Each
+ *          with the three rewrites of mdbus__book_rewrite (mode 0 every level,
+ *          the default; 1 from the first changed level; 2 only changed ones).
  * Prints the median ns per call over --runs runs (default 7) of --iters
- * calls (default 200000); --mode M and --depth D limit the publish rows. Under `valgrind
- * --tool=callgrind` use a small
- * --iters and read the Ir of mdbus_book_read / mdbus_writer_book_publish
- * per call from callgrind_annotate (docs/PERFORMANCE.md).
+ * calls (default 200000); --mode M and --depth D limit the publish rows.
+ * Under `valgrind --tool=callgrind` use `--runs 1 --iters 1000` and read the
+ * Ir of mdbus_book_read / mdbus_writer_book_publish per call from
+ * callgrind_annotate --inclusive=yes (figures in libmdbus/book_layout.h).
  */
 #include <stdlib.h>
 #include <time.h>
@@ -31,7 +32,7 @@ static int64_t bb_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static int bb_cmp(const void *a, const void *b)
@@ -95,13 +96,13 @@ int main(int argc, char **argv)
 	long iters = 200000;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--runs") == 0)
-			runs = atoi(argv[i + 1]);
+			runs = (int)strtol(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--iters") == 0)
-			iters = atol(argv[i + 1]);
+			iters = strtol(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--depth") == 0)
-			only_depth = (uint32_t)atoi(argv[i + 1]);
+			only_depth = (uint32_t)strtoul(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--mode") == 0)
-			only = atoi(argv[i + 1]);
+			only = (int)strtol(argv[i + 1], NULL, 10);
 	}
 	if (runs < 1 || runs > 64 || iters < 1) {
 		fprintf(stderr, "usage: bench_book [--runs 1..64] [--iters N]\n");

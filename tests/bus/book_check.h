@@ -61,9 +61,9 @@ static inline struct mdbus_book_level bc_level(uint64_t v, uint32_t depth, int a
 	uint64_t u = bc_lastv(v, k);
 	(void)depth;
 	struct mdbus_book_level l;
-	l.price = ask ? 1000000100ll + 100ll * k + (int64_t)(u % 50)
-		      : 1000000000ll - 100ll * k + (int64_t)(u % 50);
-	l.qty = (int64_t)(bc_mix(u * 8192u + k * 2u + (unsigned)ask) & 0xffffffffu) + 1;
+	l.price = ask ? 1000000100LL + 100LL * k + (int64_t)(u % 50)
+		      : 1000000000LL - 100LL * k + (int64_t)(u % 50);
+	l.qty = (int64_t)(bc_mix(u * 8192u + (uint64_t)k * 2u + (unsigned)ask) & 0xffffffffu) + 1;
 	return l;
 }
 
