@@ -44,28 +44,33 @@
  * min(n, nbids) + min(n, nasks) levels it wants, then re-checks seq, and
  * gives up with -EAGAIN after MDBUS_BOOK_READ_TRIES attempts.
  *
- * Why this scheme (measured 2026-12-07 on the 2-core build VM under load,
- * -O2; `build/tests/bus/bench_book`, medians of 7 runs of 200,000 calls,
- * and `valgrind --tool=callgrind bench_book --runs 1 --iters 1000 --mode M
- * --depth D` for instructions per call):
- *   - Reads: the top 10 of a depth-400 book cost 44..88 ns (all 20 of a
- *     depth-20 book 70..139 ns): 1 + 2 + 5 + 5 cache lines, nothing else.
- *     A double buffer would make the writer bring the stale copy up to date
- *     too (two writes of every changed level) and versioned levels would add
- *     a version word per level to every read, for nothing a reader needs: a
+ * Why this scheme (measured 2026-12-07 on the 2-core build VM, -O2;
+ * `build/tests/bus/bench_book`, medians of 7 runs of 200,000 calls, at a
+ * load average of 3.7 (and of about 15, in brackets); `valgrind
+ * --tool=callgrind bench_book --runs 1 --iters 1000 --mode M --depth D` for
+ * instructions per call):
+ *   - Reads: the top 10 of a depth-400 book cost 16.9 ns (44..88 ns), all 20
+ *     of a depth-20 book 28.3 ns, all 400 of a depth-400 book 527 ns: a
+ *     top-10 read touches 1 + 2 + 5 + 5 cache lines, nothing else. A double
+ *     buffer would make the writer bring the stale copy up to date too (two
+ *     writes of every changed level) and versioned levels would add a
+ *     version word per level to every read, for nothing a reader needs: a
  *     per-book seqlock already never blocks the writer.
  *   - Writes, three ways of storing a side (mdbus__book_rewrite), Ir per
  *     publish at depth 20 / 50 / 400:
  *       every level                 647 / 1427 / 10527
  *       from the first changed one  708 / 1518 / 10967
  *       only the changed ones       929 / 2129 / 16130
- *     and wall time likewise (every level: 118..149 ns, 200..306 ns,
- *     1.6..2.9 us; the others equal or slower). Comparing costs as much as
- *     storing, and an inserted or removed level shifts every level below
- *     it, so the writer rewrites every level (the default, mode 0).
+ *     and ns per publish likewise (top updates; one-level ones the same):
+ *       every level                 24.6 / 53.1 / 402
+ *       from the first changed one  26.1 / 56.4 / 427
+ *       only the changed ones       31.4 / 75.6 / 574
+ *     Comparing costs as much as storing, and an inserted or removed level
+ *     shifts every level below it, so the writer rewrites every level (the
+ *     default, mode 0).
  *   - Retries: a reader is sent round again only when a publish overlaps
  *     its copy. test_book_stress (writer process publishing flat out, reader
- *     process) saw 1 to 2.4 % of reads give up with -EAGAIN on this loaded
+ *     process) saw 1 to 3 % of reads give up with -EAGAIN on this shared
  *     2-core VM, where the writer is often preempted inside its window, and
  *     no torn book in 1e8 reads (`test_book_stress --reads 100000000`:
  *     0 torn, 97,641,060 ok, 2,358,940 -EAGAIN, 727,336 versions seen,
