@@ -50,8 +50,9 @@
  * --tool=callgrind bench_book --runs 1 --iters 1000 --mode M --depth D` for
  * instructions per call):
  *   - Reads: the top 10 of a depth-400 book cost 16.9 ns (44..88 ns), all 20
- *     of a depth-20 book 28.3 ns, all 400 of a depth-400 book 527 ns: a
- *     top-10 read touches 1 + 2 + 5 + 5 cache lines, nothing else. A double
+ *     of a depth-20 book 28.3 ns, all 400 of a depth-400 book 527 ns (351,
+ *     511 and 6593 Ir per call): a top-10 read touches 1 + 2 + 5 + 5 cache
+ *     lines, nothing else. A double
  *     buffer would make the writer bring the stale copy up to date too (two
  *     writes of every changed level) and versioned levels would add a
  *     version word per level to every read, for nothing a reader needs: a
