@@ -544,6 +544,22 @@ int mdbus_readers_list(mdbus_reader *r, struct mdbus_reader_entry *out, int max)
  * A read is a consistent copy of the top levels of one instant (never torn:
  * the writer never waits for readers, a reader retries a bounded number of
  * times). Prices and quantities are mantissas at the instrument's decimals.
+ * The book's place in the segment is looked up once per reader and cached.
+ *
+ * Reading the top 10 levels (the snapshot is 32 KiB: not on a small stack):
+ *
+ *	static struct mdbus_book_snapshot s;
+ *	uint32_t id;
+ *	rc = mdbus_reader_lookup(r, "binance", "BTC-USDT", &id);
+ *	rc = mdbus_book_read(r, id, 10, &s);  // -EAGAIN: busy, call again
+ *	if (rc == 0 && s.status == MDBUS_BOOK_LIVE) {
+ *		const struct mdbus_book_level *bid, *ask;
+ *		if (mdbus_book_best(&s, &bid, &ask) == 0 && bid && ask)
+ *			...spread = ask->price - bid->price...;
+ *		int64_t qty, notional;  // what buying up to a price would take
+ *		int n = mdbus_book_volume_to(&s, MDBUS_BOOK_ASK, limit, &qty, &notional);
+ *	}
+ *	// s.version changes with every publish: compare it to skip work
  */
 
 #define MDBUS_BOOK_LEVELS_MAX 1000u /* levels per side a snapshot holds (and book_depth's cap) */

@@ -31,6 +31,7 @@ struct mdbus__geom {
 	uint64_t instr_off, instr_size;
 	uint64_t health_off, health_size;
 	uint64_t ring_off, ring_size;
+	uint64_t book_off, book_size, book_dir_size; /* 0, 0, 0: no book region */
 	uint64_t total_size;
 	uint32_t slots, instr_capacity, max_sessions;
 };
@@ -39,6 +40,10 @@ struct mdbus__geom {
  * Returns 0 or -EINVAL (reason in errbuf). */
 int mdbus__geom_compute(uint32_t slots, uint32_t max_instr, uint32_t max_sessions,
 			struct mdbus__geom *g, char *errbuf, size_t errlen);
+
+/* Adds a book region of book_bytes (plus its directory) after the ring of
+ * a computed geometry. Returns 0 or -EINVAL (reason in errbuf). */
+int mdbus__geom_books(struct mdbus__geom *g, size_t book_bytes, char *errbuf, size_t errlen);
 
 /* Validates a mapped segment of file_size bytes before a reader trusts any
  * field of it. Pure (no I/O): the tests drive it with scripted bytes.
@@ -117,6 +122,28 @@ const struct mdbus_rtab_slot *mdbus__reader_rslot(const mdbus_reader *r);
  * its segment if it is still in the ring (1) or not (0). */
 const char *mdbus__reader_bus(const mdbus_reader *r);
 int mdbus__reader_tick_at(mdbus_reader *r, uint64_t seq, struct mdbus_tick *t);
+
+/* The reader's side of the book region (reader.c, book.c): the checked
+ * record of instrument's book, or NULL with *err -ENOENT / -EBADMSG. */
+struct mdbus_book_rec;
+const struct mdbus_book_rec *mdbus__reader_book(mdbus_reader *r, uint32_t instrument,
+						uint32_t *depth, int *err);
+
+/* The writer's side of the book region (writer.c keeps it, book.c uses it). */
+struct mdbus__wbooks {
+	uint8_t *region;	     /* book_off in the mapping, or NULL: no region */
+	uint64_t size;		     /* book_size */
+	uint64_t used;		     /* bytes given to the directory and records */
+	struct mdbus_book_rec **rec; /* per instrument id: its record or NULL */
+	uint32_t cap;		     /* instr_capacity */
+	uint32_t count;		     /* books added (private copy of book_count) */
+};
+struct mdbus__wbooks *mdbus__writer_books(mdbus_writer *w, uint32_t *instr_count);
+_Atomic uint32_t *mdbus__writer_book_count(mdbus_writer *w);
+/* Test hook (bench_book): how a publish rewrites a side's levels: 0 all of
+ * them (the default, measured cheapest: book_layout.h), 1 from the first
+ * that changed, 2 only those that changed. */
+extern int mdbus__book_rewrite;
 
 /* Realtime clock in ns. */
 int64_t mdbus__realtime_ns(void);

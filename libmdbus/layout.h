@@ -15,6 +15,8 @@
  *                | health region (health_size)   |  see mdbus_health.h
  *   ring_off     +-------------------------------+
  *                | slots x 64 B                  |  struct mdbus_slot
+ *   book_off     +-------------------------------+  (only if book_size != 0)
+ *                | book region (book_size)       |  see book_layout.h
  *   total_size   +-------------------------------+
  *
  * Header (struct mdbus_seg_header), one 4096-byte page:
@@ -42,7 +44,13 @@
  *   128     4 writer_pid       atomic
  *   132     4 writer_state     atomic, enum mdbus_writer_state
  *   136     4 instr_count      atomic: entries [0, instr_count) are valid
- *   140 .. 191 reserved
+ *   140     4 book_count       atomic: books added (book_layout.h)
+ *   144     8 book_off         book region (0 with book_size 0: none)
+ *   152     8 book_size
+ *   160     8 book_dir_size    instr_capacity x 16, rounded up to 64
+ *   168     4 book_rec_hdr     128 (a reader checks the record format)
+ *   172     4 book_level_size  16
+ *   176 .. 191 reserved        0
  *   192     8 write_seq        atomic: last fully published sequence (own line)
  *   200 .. 255 pad
  *   256     4 wake_seq         atomic futex word, bumped by mdbus_writer_wake
@@ -143,7 +151,13 @@ struct mdbus_seg_header {
 	_Atomic uint32_t writer_pid;
 	_Atomic uint32_t writer_state;
 	_Atomic uint32_t instr_count;
-	uint8_t reserved1[192 - 140];
+	_Atomic uint32_t book_count;
+	uint64_t book_off;
+	uint64_t book_size;
+	uint64_t book_dir_size;
+	uint32_t book_rec_hdr;
+	uint32_t book_level_size;
+	uint8_t reserved1[192 - 176];
 	alignas(64) _Atomic uint64_t write_seq;
 	uint8_t pad0[56];
 	alignas(64) _Atomic uint32_t wake_seq;
@@ -171,6 +185,12 @@ _Static_assert(offsetof(struct mdbus_seg_header, bus) == 112, "bus");
 _Static_assert(offsetof(struct mdbus_seg_header, writer_pid) == 128, "writer_pid");
 _Static_assert(offsetof(struct mdbus_seg_header, writer_state) == 132, "writer_state");
 _Static_assert(offsetof(struct mdbus_seg_header, instr_count) == 136, "instr_count");
+_Static_assert(offsetof(struct mdbus_seg_header, book_count) == 140, "book_count");
+_Static_assert(offsetof(struct mdbus_seg_header, book_off) == 144, "book_off");
+_Static_assert(offsetof(struct mdbus_seg_header, book_size) == 152, "book_size");
+_Static_assert(offsetof(struct mdbus_seg_header, book_dir_size) == 160, "book_dir_size");
+_Static_assert(offsetof(struct mdbus_seg_header, book_rec_hdr) == 168, "book_rec_hdr");
+_Static_assert(offsetof(struct mdbus_seg_header, book_level_size) == 172, "book_level_size");
 _Static_assert(offsetof(struct mdbus_seg_header, write_seq) == 192, "write_seq");
 _Static_assert(offsetof(struct mdbus_seg_header, wake_seq) == 256, "wake_seq");
 _Static_assert(sizeof(struct mdbus_seg_header) == MDBUS_HEADER_SIZE, "header size");

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "book_layout.h"
 #include "internal.h"
 #include "mdbus.h"
 #include "readers_layout.h"
@@ -32,6 +33,8 @@
 /* Busy-wait iterations on a slot the writer is filling before asking the
  * kernel whether the writer is still alive. A publish takes ~20 ns. */
 #define MDBUS_TORN_SPINS 4096
+
+#define MDBUS_READER_BOOK_CACHE 16u /* a power of two */
 
 struct mdbus_reader {
 	const uint8_t *base; /* PROT_READ mapping of the whole file */
@@ -69,6 +72,14 @@ struct mdbus_reader {
 	struct mdbus__rtab rtab; /* the reader table, while registered */
 	struct mdbus__rtab wtab; /* our waiter in the table's waiter map, or map NULL */
 	uint64_t wtab_epoch;	 /* the segment the waiter was last looked for */
+	const uint8_t *books;	 /* the book region (validated at open), or NULL */
+	uint64_t book_size;
+	uint64_t book_dir_size;
+	struct {
+		uint32_t key; /* instrument + 1, 0 = empty */
+		uint32_t depth;
+		const struct mdbus_book_rec *rec;
+	} bcache[MDBUS_READER_BOOK_CACHE]; /* checked records (immutable once published) */
 };
 
 static inline void mdbus_cpu_relax(void)
@@ -181,6 +192,56 @@ static void mdbus_reader_setup(struct mdbus_reader *r, const void *base, size_t 
 	r->mask = h->slots - 1u;
 	r->instr_capacity = h->instr_capacity;
 	r->epoch = h->epoch;
+	r->books = h->book_size != 0 ? r->base + h->book_off : NULL;
+	r->book_size = h->book_size;
+	r->book_dir_size = h->book_dir_size;
+	memset(r->bcache, 0, sizeof(r->bcache));
+}
+
+/* Checks the directory entry and record of instrument's book (the region
+ * itself was validated at open): a lying entry is -EBADMSG, never followed. */
+static const struct mdbus_book_rec *mdbus_reader_book_check(const struct mdbus_reader *r,
+							    uint32_t instrument, uint32_t *depth,
+							    int *err)
+{
+	const struct mdbus_book_dirent *d = (const struct mdbus_book_dirent *)r->books + instrument;
+	/* Acquire: pairs with the writer's release store of rec_off, made after
+	 * the entry's depth and the record's ident: both are complete here. */
+	uint64_t off = atomic_load_explicit(&d->rec_off, memory_order_acquire);
+	*err = -ENOENT;
+	if (off == 0)
+		return NULL;
+	*err = -EBADMSG;
+	uint32_t dep = d->depth;
+	if (d->instrument != instrument || dep == 0 || dep > MDBUS_BOOK_LEVELS_MAX ||
+	    off % 64 != 0 || off < r->book_dir_size || off > r->book_size ||
+	    mdbus_book_rec_bytes(dep) > r->book_size - off)
+		return NULL;
+	const struct mdbus_book_rec *rec = (const struct mdbus_book_rec *)(r->books + off);
+	if (rec->ident != mdbus_book_ident(instrument, dep))
+		return NULL;
+	*depth = dep;
+	return rec;
+}
+
+const struct mdbus_book_rec *mdbus__reader_book(mdbus_reader *r, uint32_t instrument,
+						uint32_t *depth, int *err)
+{
+	*err = -ENOENT;
+	if (r->books == NULL || instrument >= r->instr_capacity)
+		return NULL;
+	unsigned k = instrument & (MDBUS_READER_BOOK_CACHE - 1u);
+	if (r->bcache[k].key == instrument + 1u) {
+		*depth = r->bcache[k].depth;
+		return r->bcache[k].rec;
+	}
+	const struct mdbus_book_rec *rec = mdbus_reader_book_check(r, instrument, depth, err);
+	if (rec != NULL) {
+		r->bcache[k].key = instrument + 1u;
+		r->bcache[k].depth = *depth;
+		r->bcache[k].rec = rec;
+	}
+	return rec;
 }
 
 static void mdbus_reader_unmap(struct mdbus_reader *r)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "book_layout.h"
 #include "internal.h"
 
 #define MDBUS_SLOTS_DEFAULT    65536u
@@ -62,6 +63,19 @@ int mdbus__geom_compute(uint32_t slots, uint32_t max_instr, uint32_t max_session
 	g->ring_off = mdbus_align_up(g->health_off + g->health_size, MDBUS_PAGE);
 	g->ring_size = (uint64_t)slots * MDBUS_SLOT_SIZE;
 	g->total_size = g->ring_off + g->ring_size;
+	return 0;
+}
+
+int mdbus__geom_books(struct mdbus__geom *g, size_t book_bytes, char *errbuf, size_t errlen)
+{
+	if ((uint64_t)book_bytes > MDBUS_BOOK_BYTES_MAX)
+		return mdbus__errf(errbuf, errlen, -EINVAL,
+				   "book region of %zu bytes: limit is %llu", book_bytes,
+				   (unsigned long long)MDBUS_BOOK_BYTES_MAX);
+	g->book_dir_size = mdbus_book_dir_bytes(g->instr_capacity);
+	g->book_off = mdbus_align_up(g->ring_off + g->ring_size, MDBUS_PAGE);
+	g->book_size = mdbus_align_up(g->book_dir_size + (uint64_t)book_bytes, MDBUS_PAGE);
+	g->total_size = g->book_off + g->book_size;
 	return 0;
 }
 
@@ -179,6 +193,45 @@ static int mdbus_seg_check_regions(const struct mdbus_seg_header *h, uint64_t to
 	return 0;
 }
 
+/* The book region: none (all zero, as every segment before books), or
+ * inside the file, apart from the other regions, with this format. */
+static int mdbus_seg_check_books(const struct mdbus_seg_header *h, uint64_t total, char *errbuf,
+				 size_t errlen)
+{
+	uint32_t count = atomic_load_explicit(&h->book_count, memory_order_acquire);
+	if (h->book_off == 0 && h->book_size == 0) {
+		if (count != 0 || h->book_dir_size != 0)
+			return mdbus__errf(errbuf, errlen, -ERANGE,
+					   "book_count %u without a book region", count);
+		return 0;
+	}
+	int rc = mdbus_region_check("book", h->book_off, h->book_size, total, errbuf, errlen);
+	if (rc < 0)
+		return rc;
+	if (mdbus_overlap(h->book_off, h->book_size, h->instr_off, h->instr_size) ||
+	    mdbus_overlap(h->book_off, h->book_size, h->health_off, h->health_size) ||
+	    mdbus_overlap(h->book_off, h->book_size, h->ring_off, h->ring_size))
+		return mdbus__errf(errbuf, errlen, -ERANGE,
+				   "book region at %llu overlaps another region",
+				   (unsigned long long)h->book_off);
+	if (h->book_rec_hdr != MDBUS_BOOK_REC_HDR || h->book_level_size != MDBUS_BOOK_LEVEL_SIZE)
+		return mdbus__errf(errbuf, errlen, -ERANGE,
+				   "book record header %u / level %u bytes (want %u / %u)",
+				   h->book_rec_hdr, h->book_level_size, MDBUS_BOOK_REC_HDR,
+				   MDBUS_BOOK_LEVEL_SIZE);
+	if (h->book_dir_size != mdbus_book_dir_bytes(h->instr_capacity) ||
+	    h->book_dir_size > h->book_size)
+		return mdbus__errf(
+			errbuf, errlen, -ERANGE,
+			"book directory of %llu bytes does not fit %u instruments in %llu",
+			(unsigned long long)h->book_dir_size, h->instr_capacity,
+			(unsigned long long)h->book_size);
+	if (count > h->instr_capacity)
+		return mdbus__errf(errbuf, errlen, -ERANGE, "book_count %u exceeds %u instruments",
+				   count, h->instr_capacity);
+	return 0;
+}
+
 int mdbus__seg_validate(const void *base, uint64_t file_size, char *errbuf, size_t errlen)
 {
 	if (file_size < MDBUS_HEADER_SIZE)
@@ -191,6 +244,8 @@ int mdbus__seg_validate(const void *base, uint64_t file_size, char *errbuf, size
 		rc = mdbus_seg_check_geometry(h, errbuf, errlen);
 	if (rc == 0)
 		rc = mdbus_seg_check_regions(h, h->total_size, errbuf, errlen);
+	if (rc == 0)
+		rc = mdbus_seg_check_books(h, h->total_size, errbuf, errlen);
 	return rc;
 }
 

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "book_layout.h"
 #include "internal.h"
 #include "mdbus.h"
 #include "readers_layout.h"
@@ -44,7 +45,8 @@ struct mdbus_writer {
 	unsigned audit_left;		   /* wakes until the next audit of dead waiters */
 	struct mdbus_writer_stats stats;
 	struct mdbus__rtab wtab; /* the reader table's mapping (waitmap) */
-	uint32_t instr_count;	 /* private copy of hdr->instr_count */
+	struct mdbus__wbooks books;
+	uint32_t instr_count; /* private copy of hdr->instr_count */
 	uint32_t instr_capacity;
 	uint64_t epoch;
 	int lock_fd;
@@ -186,6 +188,13 @@ static void mdbus_writer_fill_header(struct mdbus_seg_header *h, const struct md
 	h->instr_capacity = g->instr_capacity;
 	h->instr_entry_size = MDBUS_INSTR_ENTRY_SIZE;
 	h->max_sessions = g->max_sessions;
+	if (g->book_size != 0) {
+		h->book_off = g->book_off;
+		h->book_size = g->book_size;
+		h->book_dir_size = g->book_dir_size;
+		h->book_rec_hdr = MDBUS_BOOK_REC_HDR;
+		h->book_level_size = MDBUS_BOOK_LEVEL_SIZE;
+	}
 	/* Informational and truncated to its 15 characters. */
 	memcpy(h->bus, bus, strnlen(bus, sizeof(h->bus) - 1));
 	atomic_store_explicit(&h->writer_pid, (uint32_t)getpid(), memory_order_relaxed);
@@ -234,6 +243,27 @@ static void mdbus_writer_watch(struct mdbus_writer *w, gid_t group, uint64_t epo
 	w->audit_left = MDBUS_RTAB_AUDIT_EVERY;
 }
 
+/* The writer's pointers into its new mapping. */
+static void mdbus_writer_adopt(struct mdbus_writer *w, const struct mdbus__geom *g, void *base,
+			       uint64_t epoch)
+{
+	w->hdr = base;
+	w->map_size = g->total_size;
+	w->instr = (struct mdbus_seg_instr *)((char *)base + g->instr_off);
+	w->health = (char *)base + g->health_off;
+	w->health_size = g->health_size;
+	w->ring = (struct mdbus_slot *)((char *)base + g->ring_off);
+	w->mask = g->slots - 1u;
+	w->instr_capacity = g->instr_capacity;
+	w->epoch = epoch;
+	if (g->book_size != 0) {
+		w->books.region = (uint8_t *)base + g->book_off;
+		w->books.size = g->book_size;
+		w->books.used = g->book_dir_size;
+		w->books.cap = g->instr_capacity;
+	}
+}
+
 static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *g, mode_t mode,
 			      gid_t group, char *errbuf, size_t errlen)
 {
@@ -278,15 +308,7 @@ static int mdbus_writer_build(struct mdbus_writer *w, const struct mdbus__geom *
 		goto err;
 	}
 	close(fd); /* the mapping keeps the segment alive */
-	w->hdr = h;
-	w->map_size = g->total_size;
-	w->instr = (struct mdbus_seg_instr *)((char *)base + g->instr_off);
-	w->health = (char *)base + g->health_off;
-	w->health_size = g->health_size;
-	w->ring = (struct mdbus_slot *)((char *)base + g->ring_off);
-	w->mask = g->slots - 1u;
-	w->instr_capacity = g->instr_capacity;
-	w->epoch = epoch;
+	mdbus_writer_adopt(w, g, base, epoch);
 	return 0;
 err:
 	if (base != MAP_FAILED)
@@ -296,7 +318,9 @@ err:
 	return rc;
 }
 
-int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts)
+/* Long: mdbus_writer_open's steps in order, each with its own error path. */
+static int mdbus_writer_open_geom(mdbus_writer **out, const struct mdbus_writer_opts *opts,
+				  int books, size_t book_bytes)
 {
 	static const struct mdbus_writer_opts defaults = {.group = (gid_t)-1};
 	if (out == NULL)
@@ -309,6 +333,8 @@ int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts)
 	struct mdbus__geom g;
 	int rc = mdbus__geom_compute(opts->slots, opts->max_instruments, opts->max_sessions, &g, eb,
 				     el);
+	if (rc == 0 && books)
+		rc = mdbus__geom_books(&g, book_bytes, eb, el);
 	if (rc < 0)
 		return rc;
 	mode_t mode = opts->mode ? opts->mode : 0640;
@@ -321,6 +347,11 @@ int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts)
 		return mdbus__errf(eb, el, -ENOMEM, "out of memory");
 	w->lock_fd = -1;
 	w->wtab.fd = -1;
+	if (books &&
+	    (w->books.rec = calloc(g.instr_capacity, sizeof(struct mdbus_book_rec *))) == NULL) {
+		rc = mdbus__errf(eb, el, -ENOMEM, "out of memory");
+		goto err;
+	}
 	rc = mdbus__bus_paths(opts->bus, w->bus, w->path, w->lock_path);
 	if (rc < 0) {
 		mdbus__errf(eb, el, rc, "bad bus name '%s': %s", opts->bus ? opts->bus : "(env)",
@@ -349,8 +380,31 @@ err:
 			unlink(w->lock_path);
 		close(w->lock_fd);
 	}
+	free(w->books.rec);
 	free(w);
 	return rc;
+}
+
+int mdbus_writer_open(mdbus_writer **out, const struct mdbus_writer_opts *opts)
+{
+	return mdbus_writer_open_geom(out, opts, 0, 0);
+}
+
+int mdbus_writer_open_books(mdbus_writer **out, const struct mdbus_writer_opts *opts,
+			    size_t book_bytes)
+{
+	return mdbus_writer_open_geom(out, opts, 1, book_bytes);
+}
+
+struct mdbus__wbooks *mdbus__writer_books(mdbus_writer *w, uint32_t *instr_count)
+{
+	*instr_count = w->instr_count;
+	return &w->books;
+}
+
+_Atomic uint32_t *mdbus__writer_book_count(mdbus_writer *w)
+{
+	return &w->hdr->book_count;
 }
 
 static int mdbus_copy_name(char *dst, const char *src, size_t max, int allow_empty)
@@ -569,5 +623,6 @@ void mdbus_writer_close(mdbus_writer *w, int unlink_bus)
 	mdbus__rtab_release(&w->wtab);
 	munmap(w->hdr, w->map_size);
 	close(w->lock_fd); /* releases the name lock */
+	free(w->books.rec);
 	free(w);
 }

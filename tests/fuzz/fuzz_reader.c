@@ -5,10 +5,11 @@
  * a lapped ring, a formatted health region with feed, session and
  * instrument records) and copied; for each input the copy goes to a bus file
  * in /dev/shm, the input's mutations are applied to the header, the
- * instrument table, the health region or the ring (some before
- * mdbus_reader_open, some after it, as a writer scribbling on a segment
- * already mapped), and the reader is driven through open, instrument
- * lookups, reads, waits, health snapshots, a re-attach and a follow.
+ * instrument table, the health region, the ring or the book region (some
+ * before mdbus_reader_open, some after it, as a writer scribbling on a
+ * segment already mapped), and the reader is driven through open,
+ * instrument lookups, reads, waits, health snapshots, book reads and their
+ * helpers, a re-attach and a follow.
  *
  * Properties: only documented return codes; a failed open leaves a one-line
  * reason and agrees with mdbus__seg_validate; every call returns (a POSIX
@@ -33,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "book_layout.h"
 #include "fuzz.h"
 #include "internal.h"
 #include "mdbus_health.h"
@@ -110,6 +112,23 @@ static void fz_fill_health(mdbus_writer *w)
 	}
 }
 
+/* Books of instruments 0 (depth 4, 3 + 2 levels) and 2 (depth 8, left
+ * half-written: its seq odd, as a writer that died in a publish). */
+static void fz_fill_books(mdbus_writer *w)
+{
+	struct mdbus_book_level bids[3] = {{100, 1}, {99, 2}, {98, 3}},
+				asks[2] = {{101, 4}, {102, 5}};
+	struct mdbus_book_update u = {.status = MDBUS_BOOK_LIVE,
+				      .checksum = MDBUS_BOOK_CK_OK,
+				      .update_id = 7,
+				      .bids = {.best = bids, .step = 1, .n = 3},
+				      .asks = {.best = asks, .step = 1, .n = 2}};
+	FUZZ_CHECK(mdbus_writer_book_add(w, 0, 4, NULL) == 0);
+	FUZZ_CHECK(mdbus_writer_book_add(w, 2, 8, NULL) == 0);
+	FUZZ_CHECK(mdbus_writer_book_publish(w, 0, &u) == 0);
+	FUZZ_CHECK(mdbus_writer_book_publish(w, 2, &u) == 0);
+}
+
 static void fz_template(void)
 {
 	static const char *const syms[] = {"BTC-USDT", "ETH-USDT", "SOL-USDT"};
@@ -123,7 +142,7 @@ static void fz_template(void)
 
 	snprintf(name, sizeof(name), "fuzz-rdsrc-%ld", (long)getpid());
 	wo.bus = name;
-	FUZZ_CHECK(mdbus_writer_open(&w, &wo) == 0);
+	FUZZ_CHECK(mdbus_writer_open_books(&w, &wo, 1024) == 0);
 	for (uint32_t i = 0; i < 3; i++) {
 		memset(&ins, 0, sizeof(ins));
 		ins.price_decimals = 2;
@@ -134,6 +153,7 @@ static void fz_template(void)
 		FUZZ_CHECK(mdbus_writer_add_instrument(w, &ins, &id) == 0 && id == i);
 	}
 	fz_fill_health(w);
+	fz_fill_books(w);
 	for (uint64_t k = 1; k <= FZ_SLOTS + FZ_SLOTS / 2; k++) {
 		memset(&t, 0, sizeof(t));
 		t.instrument = (uint32_t)(k % 3);
@@ -153,6 +173,10 @@ static void fz_template(void)
 	struct mdbus_slot *ring = (struct mdbus_slot *)(fz_tpl + h->ring_off);
 	uint64_t next = atomic_load(&h->write_seq) + 1;
 	atomic_store(&ring[next & (FZ_SLOTS - 1)].seq, (next << 1) | 1u);
+	const struct mdbus_book_dirent *d =
+		(const struct mdbus_book_dirent *)(fz_tpl + h->book_off) + 2;
+	struct mdbus_book_rec *rec = (struct mdbus_book_rec *)(fz_tpl + h->book_off + d->rec_off);
+	atomic_fetch_add(&rec->seq, 1);
 }
 
 static void fz_cleanup(void)
@@ -208,19 +232,21 @@ static const uint64_t fz_consts[] = {
 static const uint8_t fz_fields[][2] = {{0, 8},	 {8, 4},   {12, 4},  {16, 8},  {24, 8},	 {40, 8},
 				       {48, 8},	 {56, 8},  {64, 8},  {72, 8},  {80, 8},	 {88, 4},
 				       {92, 4},	 {96, 4},  {100, 4}, {104, 4}, {128, 4}, {132, 4},
-				       {136, 4}, {192, 8}, {200, 8}, {255, 1}, {0, 1},	 {191, 1}};
+				       {136, 4}, {192, 8}, {200, 8}, {255, 1}, {0, 1},	 {191, 1},
+				       {140, 4}, {144, 8}, {152, 8}, {160, 8}, {168, 4}, {172, 4}};
 #define FZ_NFIELDS (sizeof(fz_fields) / sizeof(fz_fields[0]))
 
-/* Applies one mutation to the bus file of fsize bytes. op % 7 picks the
+/* Applies one mutation to the bus file of fsize bytes. op % 8 picks the
  * place: 0 header bytes, 1 a header field, 2 instrument table, 3 health
- * region, 4 ring bytes, 5 a forged slot seq near write_seq, 6 anywhere;
- * (op / 7) % 4 the width (1, 2, 4, 8); (op / 28) % 5 the kind: 0 store val,
+ * region, 4 ring bytes, 5 a forged slot seq near write_seq, 6 anywhere, 7
+ * the book region (directory and records); (op / 8) % 4 the width (1, 2,
+ * 4, 8); (op / 32) % 5 the kind: 0 store val,
  * 1 add a small signed delta, 2 store a constant, 3 xor val, 4 fill 64 bytes
  * with val's low byte (e.g. a text field without its NUL). */
 static void fz_mutate(const struct fz_mut *m, size_t fsize)
 {
 	const struct mdbus_seg_header *h = (const struct mdbus_seg_header *)fz_tpl;
-	unsigned place = m->op % 7, width = 1u << ((m->op / 7) % 4), kind = (m->op / 28) % 5;
+	unsigned place = m->op % 8, width = 1u << ((m->op / 8) % 4), kind = (m->op / 32) % 5;
 	uint64_t base = 0, len = fz_tpl_size, v = m->val, old = 0;
 
 	switch (place) {
@@ -249,6 +275,9 @@ static void fz_mutate(const struct fz_mut *m, size_t fsize)
 		v = (n << 1) | (m->val & 1);
 		break;
 	}
+	case 7: /* the first 512 bytes hold the directory and both records */
+		base = h->book_off, len = h->book_size < 512 ? h->book_size : 512;
+		break;
 	default:
 		break;
 	}
@@ -403,6 +432,36 @@ static void fz_instruments(mdbus_reader *r)
 	FUZZ_CHECK(alive == 0 || alive == 1 || alive < 0);
 }
 
+/* Every instrument's book (and one beyond): only documented results, a
+ * copy never beyond what was asked or the book's depth, helpers sane. */
+static void fz_books(mdbus_reader *r)
+{
+	static struct mdbus_book_snapshot s;
+	for (uint32_t i = 0; i < FZ_INSTR + 2; i++) {
+		for (uint32_t want = 0; want < 3; want += 2) {
+			memset(&s, 0xa5, sizeof(s));
+			int rc = FZ_CALL(mdbus_book_read(r, i, want, &s));
+			FUZZ_CHECK(rc == 0 || rc == -ENOENT || rc == -EAGAIN || rc == -EBADMSG);
+			if (rc != 0)
+				continue;
+			FUZZ_CHECK(s.instrument == i && s.depth >= 1 &&
+				   s.depth <= MDBUS_BOOK_LEVELS_MAX);
+			FUZZ_CHECK(s.nbids <= s.depth && s.nasks <= s.depth);
+			FUZZ_CHECK(want == 0 || (s.nbids <= want && s.nasks <= want));
+			FUZZ_CHECK(s.status <= MDBUS_BOOK_REST &&
+				   s.checksum <= MDBUS_BOOK_CK_MISMATCH);
+			const struct mdbus_book_level *b, *a;
+			rc = FZ_CALL(mdbus_book_best(&s, &b, &a));
+			FUZZ_CHECK((rc == 0 && (b != NULL || a != NULL)) ||
+				   (rc == -ENOENT && b == NULL && a == NULL));
+			int64_t q, n;
+			rc = FZ_CALL(mdbus_book_volume_to(&s, MDBUS_BOOK_ASK, INT64_MAX, &q, &n));
+			FUZZ_CHECK(rc == -EOVERFLOW || (rc >= 0 && (uint32_t)rc <= s.nasks));
+			(void)FZ_CALL(mdbus_book_qty_at(&s, MDBUS_BOOK_BID, 99));
+		}
+	}
+}
+
 /* The writer's lock file at its name or not, held (a live writer) or not. */
 static void fz_lock_set(int there, int held)
 {
@@ -439,6 +498,32 @@ static void fz_open_failed(int rc, const char *err, size_t fsize)
 	FUZZ_CHECK(err[0] != '\0' && strchr(err, '\n') == NULL);
 	if (fsize >= MDBUS_HEADER_SIZE)
 		FUZZ_CHECK(mdbus__seg_validate(fz_map, fsize, why, sizeof(why)) == rc);
+}
+
+/* The calls on an open reader, in order (closes it). */
+static void fz_drive(mdbus_reader *r, uint8_t opts)
+{
+	int rc;
+
+	fz_instruments(r);
+	fz_books(r);
+	(void)fz_read_all(r, opts & 2);
+	rc = FZ_CALL(mdbus_reader_wait(r, 0));
+	FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EINTR || rc == -ESTALE ||
+		   rc == -ESHUTDOWN || rc == -EOWNERDEAD || rc == -EBADMSG);
+	fz_health(r);
+	rc = FZ_CALL(mdbus_reader_reattach(r));
+	FUZZ_CHECK(rc == 0 || rc == -EAGAIN || rc == -EBADMSG || rc == -EPROTONOSUPPORT ||
+		   rc == -EMSGSIZE || rc == -ERANGE || rc == -ESHUTDOWN || rc == -ESTALE ||
+		   rc == -EOWNERDEAD);
+	rc = FZ_CALL(mdbus_reader_follow(&r, NULL, 0)); /* one look, no wait */
+	FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EBADMSG || rc == -EPROTONOSUPPORT ||
+		   rc == -EMSGSIZE || rc == -ERANGE);
+	fz_instruments(r);
+	fz_books(r);
+	(void)fz_read_all(r, !(opts & 2));
+	fz_health(r);
+	mdbus_reader_close(r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -481,23 +566,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		for (unsigned i = 0; i < nafter; i++)
 			fz_mutate(&after[i], fsize);
-		fz_instruments(r);
-		(void)fz_read_all(r, opts & 2);
-		rc = FZ_CALL(mdbus_reader_wait(r, 0));
-		FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EINTR || rc == -ESTALE ||
-			   rc == -ESHUTDOWN || rc == -EOWNERDEAD || rc == -EBADMSG);
-		fz_health(r);
-		rc = FZ_CALL(mdbus_reader_reattach(r));
-		FUZZ_CHECK(rc == 0 || rc == -EAGAIN || rc == -EBADMSG || rc == -EPROTONOSUPPORT ||
-			   rc == -EMSGSIZE || rc == -ERANGE || rc == -ESHUTDOWN || rc == -ESTALE ||
-			   rc == -EOWNERDEAD);
-		rc = FZ_CALL(mdbus_reader_follow(&r, NULL, 0)); /* one look, no wait */
-		FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EBADMSG ||
-			   rc == -EPROTONOSUPPORT || rc == -EMSGSIZE || rc == -ERANGE);
-		fz_instruments(r);
-		(void)fz_read_all(r, !(opts & 2));
-		fz_health(r);
-		mdbus_reader_close(r);
+		fz_drive(r, opts);
 	}
 	fz_arm(0);
 	return 0;
