@@ -167,7 +167,8 @@ static void test_names(void)
 		char hex[8];
 
 		CHECK(tools_flag_parse("snapshot", &bit) == 0 && bit == MDBUS_FLAG_SNAPSHOT);
-		CHECK(tools_flag_parse("0x40", &bit) == 0 && bit == 0x40);
+		CHECK(tools_flag_parse("0x80", &bit) == 0 && bit == 0x80);
+		CHECK(tools_flag_parse("rest", &bit) == 0 && bit == MDBUS_FLAG_REST);
 		CHECK(tools_flag_parse("0x01", &bit) == -EINVAL); /* that bit is "buy" */
 		CHECK(tools_flag_parse("0x4", &bit) == -EINVAL);
 		CHECK(tools_flag_parse("0x30", &bit) == -EINVAL); /* one bit per name */

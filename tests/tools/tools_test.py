@@ -115,7 +115,7 @@ def gen_tick(rng, seq):
     if "buy" in flags and "sell" in flags and rng.random() < 0.7:
         flags.remove("sell")
     if rng.random() < 0.03:
-        flags.append("0x40")
+        flags.append("0x80")
     if kind in ("trade", "l2") and rng.random() < 0.2 and not ("buy" in flags and "sell" in flags):
         # side only, no flags: replay derives the flag bit from side
         side = "buy" if "buy" in flags else "sell" if "sell" in flags else "unknown"
