@@ -660,23 +660,20 @@ static void kraken_book(struct feed_venue_ctx *v, const struct feed_json_val *f,
 	out->sym = i;
 }
 
-/* A level's value m (at dec decimals) as Kraken's checksum text: printed at
- * prec decimals, '.' removed, leading zeros stripped, i.e. the integer
- * m * 10^(prec - dec) in decimal ("" for 0). Returns the length. */
-static size_t kraken_ck_text(char *buf, int64_t m, unsigned dec, unsigned prec)
+/* A level's value m, at the instrument's precision (the symbol's decimals),
+ * as Kraken's checksum text: printed at that precision, '.' removed and
+ * leading zeros stripped, which is m in decimal ("" for 0). Returns the
+ * length. */
+static size_t kraken_ck_text(char *buf, int64_t m)
 {
 	char tmp[24];
-	size_t n = 0, k;
+	size_t n = 0;
 
-	for (; dec > prec; dec--)
-		m /= 10;
-	for (; prec > dec; prec--)
-		m *= 10;
-	while (m > 0) {
+	while (m > 0 && n < sizeof(tmp)) {
 		tmp[n++] = (char)('0' + m % 10);
 		m /= 10;
 	}
-	for (k = 0; k < n; k++)
+	for (size_t k = 0; k < n; k++)
 		buf[k] = tmp[n - 1 - k];
 	return n;
 }
@@ -689,19 +686,20 @@ static uint32_t kraken_checksum(const struct feed_venue_ctx *v, uint32_t sym,
 				const struct feed_book_lvl *bids, uint32_t nb,
 				const struct feed_book_lvl *asks, uint32_t na)
 {
-	const struct feed_venue_sym *s = &v->syms[sym];
-	char buf[2 * KR_CK_LEVELS * 2 * 20];
+	(void)v; /* the levels are at the symbol's decimals: its precision */
+	(void)sym;
+	char buf[2 * KR_CK_LEVELS * 2 * 24];
 	size_t o = 0;
 
 	na = na < KR_CK_LEVELS ? na : KR_CK_LEVELS;
 	nb = nb < KR_CK_LEVELS ? nb : KR_CK_LEVELS;
 	for (uint32_t k = 0; k < na; k++) {
-		o += kraken_ck_text(buf + o, asks[k].px, s->price_decimals, s->price_decimals);
-		o += kraken_ck_text(buf + o, asks[k].qty, s->qty_decimals, s->qty_decimals);
+		o += kraken_ck_text(buf + o, asks[k].px);
+		o += kraken_ck_text(buf + o, asks[k].qty);
 	}
 	for (uint32_t k = 0; k < nb; k++) {
-		o += kraken_ck_text(buf + o, bids[k].px, s->price_decimals, s->price_decimals);
-		o += kraken_ck_text(buf + o, bids[k].qty, s->qty_decimals, s->qty_decimals);
+		o += kraken_ck_text(buf + o, bids[k].px);
+		o += kraken_ck_text(buf + o, bids[k].qty);
 	}
 	return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)o);
 }
