@@ -10,7 +10,9 @@
  * Properties, for every adapter: a class for every message, a reason for
  * every error and reject, ticks only for the session's instruments, of a
  * known kind, never both sides, within the array; a continuation that ends;
- * subscribe messages that fit their buffer. The Binance-specific properties
+ * subscribe messages that fit their buffer; for a venue with depth (l2),
+ * book events of a session symbol, within the level scratch, positive
+ * prices and quantities, and its checksum function run over them. The Binance-specific properties
  * (exact values through a real bus) are fuzz_binance.c's.
  */
 #include <errno.h>
@@ -69,7 +71,7 @@ static void fz_venue_open(struct fz_venue *f)
 	}
 	sc.symbols = f->syms;
 	sc.nsymbols = n;
-	sc.channels = f->ops->channels & (FEED_CH_TRADES | FEED_CH_BBO);
+	sc.channels = f->ops->channels & (FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2);
 	sc.price_decimals = -1;
 	sc.qty_decimals = -1;
 	sc.contract_size = 1;
@@ -135,6 +137,19 @@ static void fz_check_out(const struct fz_venue *f, const struct feed_venue_out *
 	FUZZ_CHECK((unsigned)out->cls < FEED_MSG__COUNT);
 	if (out->cls == FEED_MSG_ERROR || out->cls == FEED_MSG_REJECT)
 		FUZZ_CHECK(out->reason != NULL);
+	if (out->cls == FEED_MSG_BOOK) {
+		const struct feed_book_ev *e = out->book;
+		FUZZ_CHECK(e == &f->v.book && e->sym < f->v.nsyms);
+		FUZZ_CHECK(e->nbids + e->nasks <= f->v.lv_cap);
+		FUZZ_CHECK(e->kind == FEED_BOOK_SNAPSHOT || e->kind == FEED_BOOK_DELTA);
+		for (uint32_t k = 0; k < e->nbids; k++)
+			FUZZ_CHECK(e->bids[k].px > 0 && e->bids[k].qty >= 0);
+		for (uint32_t k = 0; k < e->nasks; k++)
+			FUZZ_CHECK(e->asks[k].px > 0 && e->asks[k].qty >= 0);
+		if (f->ops->book.checksum)
+			(void)f->ops->book.checksum(&f->v, e->sym, e->bids, e->nbids, e->asks,
+						    e->nasks);
+	}
 	if (out->cls != FEED_MSG_DATA) {
 		FUZZ_CHECK(out->n == 0);
 		return;
