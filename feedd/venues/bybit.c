@@ -13,6 +13,18 @@
  *   https://bybit-exchange.github.io/docs/v5/websocket/system/system-status
  * (docs/venues/bybit.md has the example messages and what is not documented.)
  *
+ * Depth checked 2026-12-07 against
+ *   https://bybit-exchange.github.io/docs/v5/websocket/public/orderbook
+ *   https://bybit-exchange.github.io/docs/derivatives/ws-public/orderbook
+ * orderbook.50 / orderbook.200 (l2; 50 when book_depth <= 50, else 200: both
+ *   documented for spot and linear): {"topic":"orderbook.50.BTCUSDT",
+ *   "type":"snapshot"|"delta","ts":ms,"data":{"s":"BTCUSDT","b":[["px","qty"]],
+ *   "a":[..],"u":N,"seq":N},"cts":ms}. A snapshot on subscribe, then deltas
+ *   (size "0" deletes); a new snapshot, or "u" = 1 after a service restart,
+ *   replaces the book; u is "always in sequence" (+1 per message):
+ *   FEED_SYNC_WS_SEQ. No checksum; a resync resubscribes. orderbook.1 stays
+ *   the BBO.
+ *
  * Subscribe: {"req_id":"N","op":"subscribe","args":["publicTrade.BTCUSDT",
  * "orderbook.1.BTCUSDT"]}, any topics and symbols in one request; spot takes
  * at most 10 args per request (linear has no count limit, so 10 for both),

@@ -14,6 +14,26 @@
  *   https://docs.kraken.com/exchange/guides/websockets/reconnection
  * (details and what differs from the issue's table: docs/venues/kraken.md).
  *
+ * Depth checked 2026-12-07 against
+ *   https://docs.kraken.com/api/docs/websocket-v2/book
+ *   https://docs.kraken.com/exchange/guides/websockets/book-checksum-v2
+ * `book` (l2): {"method":"subscribe","params":{"channel":"book","symbol":[..],
+ *   "depth":25,"snapshot":true},"req_id":N} (depth 10, 25, 100, 500 or 1000:
+ *   the smallest that holds book_depth); then
+ *   {"channel":"book","type":"snapshot"|"update","data":[{"symbol":"MATIC/USD",
+ *   "bids":[{"price":0.5666,"qty":4831.75496356},..],"asks":[..],
+ *   "checksum":2439117997,"timestamp":"2023-10-06T17:35:55.440295Z"}]}
+ *   (one book per message; prices and sizes are bare JSON numbers; qty 0
+ *   removes; no ids: FEED_SYNC_WS_PLAIN, every message carries the CRC32).
+ *   The book must be truncated to the subscribed depth after each update
+ *   (no qty 0 comes for levels pushed out of it). Checksum: the top 10 asks
+ *   low to high, then the top 10 bids high to low, each price then qty
+ *   printed at the pair's precision with '.' removed and leading zeros
+ *   stripped, CRC32 as an unsigned 32-bit integer. The precision is the
+ *   symbol's price_decimals / qty_decimals: they must be the pair's
+ *   price_precision / qty_precision (instrument channel) for it to hold.
+ *   A resync resubscribes.
+ *
  * Symbols: v2 names the pair "BTC/USD" (v1 said XBT/USD): BTC-USD <-> BTC/USD.
  * One channel per request, many symbols (FEED_GROUP_CHANNEL):
  *   {"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"],

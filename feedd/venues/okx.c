@@ -12,6 +12,27 @@
  *   https://app.okx.com/docs-v5/log_en
  * (docs/venues/okx.md holds the example messages and the facts.)
  *
+ * Depth checked 2026-12-07 against
+ *   https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel
+ *   (read through stored copies of its text: the field list as quoted by
+ *   https://docs.rs/rust-okx/0.6.3/rust_okx/ws/model/market/struct.OrderBookUpdate.html
+ *   and the checksum section with its two examples)
+ *   https://www.blouxyighl.com/vi/help/okx-order-book-channels-checksum-field-deprecation
+ *   (OKX's notice "Order Book Channels Checksum Field Deprecation", 2026-05-21)
+ * `books` (l2): {"arg":{"channel":"books","instId":"BTC-USDT"},"action":"snapshot",
+ *   "data":[{"asks":[["8476.98","415","0","13"],..],"bids":[..],"ts":"1597026383085",
+ *   "checksum":-855196043,"prevSeqId":-1,"seqId":123456}]}, then "action":"update"
+ *   items whose prevSeqId is the previous seqId (400 levels a side; size "0"
+ *   removes; an unchanged book may repeat seqId == prevSeqId with no levels;
+ *   seqId < prevSeqId is a reset after maintenance). One event per message
+ *   (FEED_SYNC_WS_PREV); a resync resubscribes (the snapshot comes on the
+ *   stream, no REST). Sizes are as sent (contracts for swaps, not converted
+ *   by qty_unit) so that the checksum text can be rebuilt. The checksum
+ *   (CRC32 of the top 25 levels, "bidPx:bidSz:askPx:askSz:..", the venue's
+ *   strings, as a signed 32-bit integer) is deprecated since 2026-06-23: the
+ *   field stays but is always 0 and must not be used; a 0 is "no checksum"
+ *   (has_ck 0), a non-zero one is still checked (okx_checksum).
+ *
  * Channels: `trades` (trades) and `bbo-tbt` (bbo), requested as
  *   {"id":"7","op":"subscribe","args":[{"channel":"trades","instId":"BTC-USDT"},...]}
  * (any channels x any instruments; the args may total at most 64 KB). The
