@@ -567,11 +567,11 @@ static void bybit_book(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 /* ---- depth (FEED_CH_L2) ------------------------------------------------------------ */
 
 /* Decimals printed in a price or size text ("17440.50" -> 2). */
-static uint8_t bybit_dp(const struct feed_json_val *f)
+static size_t bybit_dp(const struct feed_json_val *f)
 {
 	const char *d = memchr(f->p, '.', f->n);
 
-	return d ? (uint8_t)(f->p + f->n - d - 1) : 0;
+	return d ? (size_t)(f->p + f->n - d - 1) : 0;
 }
 
 /* One side of a depth message, [["px","qty"],...], into v->lv[off..]: the
@@ -613,8 +613,12 @@ static int bybit_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, u
 					 what);
 			return -EINVAL;
 		}
-		l->px_dp = bybit_dp(&p);
-		l->qty_dp = bybit_dp(&q);
+		if (bybit_dp(&p) > 18 || bybit_dp(&q) > 18) {
+			feed_venue_error(v, out, i, "%s depth: more than 18 decimals", sym->native);
+			return -EINVAL;
+		}
+		l->px_dp = (uint8_t)bybit_dp(&p);
+		l->qty_dp = (uint8_t)bybit_dp(&q);
 		(*cnt)++;
 	}
 	if (rc == 0)

@@ -558,7 +558,7 @@ static const struct feed_json_key kraken_lvl_keys[2] = {FEED_JSON_KEY("price"),
 
 /* Decimals printed in a number's text ("0.5666" -> 4; an exponent form
  * counts its mantissa's only, which the checksum does not use). */
-static uint8_t kraken_dp(const struct feed_json_val *f)
+static size_t kraken_dp(const struct feed_json_val *f)
 {
 	const char *d = memchr(f->p, '.', f->n);
 	size_t k = 0;
@@ -567,7 +567,7 @@ static uint8_t kraken_dp(const struct feed_json_val *f)
 		return 0;
 	while (d + 1 + k < f->p + f->n && d[1 + k] >= '0' && d[1 + k] <= '9')
 		k++;
-	return (uint8_t)k;
+	return k;
 }
 
 /* One side, [{"price":..,"qty":..},...], into v->lv[off..] (*cnt levels).
@@ -606,8 +606,12 @@ static int kraken_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, 
 					 what);
 			return -EINVAL;
 		}
-		l->px_dp = kraken_dp(&q[0]);
-		l->qty_dp = kraken_dp(&q[1]);
+		if (kraken_dp(&q[0]) > 18 || kraken_dp(&q[1]) > 18) {
+			feed_venue_error(v, out, i, "%s book: more than 18 decimals", sym->native);
+			return -EINVAL;
+		}
+		l->px_dp = (uint8_t)kraken_dp(&q[0]);
+		l->qty_dp = (uint8_t)kraken_dp(&q[1]);
 		(*cnt)++;
 	}
 	if (rc == 0)

@@ -105,6 +105,7 @@
 #define OKX_NOTICE_UPGRADE 64008u /* "the connection will soon be closed" */
 #define OKX_CK_LEVELS	   25u	  /* levels per side under the books checksum */
 #define OKX_BOOKS_MAX	   400u	  /* levels per side of the books channel */
+#define OKX_DP_MAX	   18u	  /* decimals a books price or size may print */
 
 /* ---- symbols ------------------------------------------------------------------ */
 
@@ -578,11 +579,11 @@ static const struct feed_json_key okx_book_keys[L__COUNT] = {
 };
 
 /* Decimals printed in a price or size text ("8476.98" -> 2). */
-static uint8_t okx_dp(const struct feed_json_val *f)
+static size_t okx_dp(const struct feed_json_val *f)
 {
 	const char *d = memchr(f->p, '.', f->n);
 
-	return d ? (uint8_t)(f->p + f->n - d - 1) : 0;
+	return d ? (size_t)(f->p + f->n - d - 1) : 0;
 }
 
 /* One side, [["px","sz","0","orders"],...], into v->lv[off..] (*cnt
@@ -622,8 +623,13 @@ static int okx_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uin
 					 w->price);
 			return -EINVAL;
 		}
-		l->px_dp = okx_dp(&p);
-		l->qty_dp = okx_dp(&q);
+		if (okx_dp(&p) > OKX_DP_MAX || okx_dp(&q) > OKX_DP_MAX) {
+			feed_venue_error(v, out, i, "%s books: more than %u decimals", sym->native,
+					 OKX_DP_MAX);
+			return -EINVAL;
+		}
+		l->px_dp = (uint8_t)okx_dp(&p);
+		l->qty_dp = (uint8_t)okx_dp(&q);
 		(*cnt)++;
 	}
 	if (rc == 0)
@@ -704,27 +710,29 @@ static void okx_books(struct feed_venue_ctx *v, const struct feed_json_val *f, u
 	out->sym = i;
 }
 
-/* m (at dec decimals) printed with dp decimals, as the venue printed it.
- * Returns the length. */
+/* m (at dec decimals) printed with dp decimals (at most OKX_DP_MAX), as the
+ * venue printed it: digits past dec are zeros. Returns the length. */
 static size_t okx_ck_text(char *buf, int64_t m, unsigned dec, unsigned dp)
 {
-	int64_t p10 = 1;
+	char frac[24];
+	int64_t p10 = 1, f;
 	size_t o;
 	int k;
 
-	for (unsigned j = 0; j < dec; j++)
+	for (unsigned j = 0; j < dec && j < sizeof(frac); j++)
 		p10 *= 10;
 	k = snprintf(buf, 24, "%lld", (long long)(m / p10));
 	o = k > 0 ? (size_t)k : 0;
 	if (dp == 0)
 		return o;
 	buf[o++] = '.';
-	for (unsigned j = 0; j < dp; j++) {
-		int64_t f = m % p10;
-
-		p10 /= 10;
-		buf[o++] = (char)('0' + (j < dec && p10 > 0 ? f / p10 : 0));
+	f = m % p10;
+	for (unsigned j = dec < sizeof(frac) ? dec : sizeof(frac); j-- > 0;) {
+		frac[j] = (char)('0' + f % 10);
+		f /= 10;
 	}
+	for (unsigned j = 0; j < dp; j++)
+		buf[o++] = j < dec ? frac[j] : '0';
 	return o;
 }
 

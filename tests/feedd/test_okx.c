@@ -724,6 +724,17 @@ static void test_l2(void)
 		ops->book.checksum(&v, 0, v.book.bids, v.book.nbids, v.book.asks, v.book.nasks),
 		831078360u);
 	CHECK_EQ_INT(v.book.checksum, 831078360u);
+	/* More decimals printed than the scale keeps: rebuilt as printed. */
+	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
+		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"0\",\"1\"]],\"bids\":"
+		     "[[\"3366.100000000000\",\"7.0\",\"0\",\"1\"]],\"ts\":\"1597026383085\","
+		     "\"checksum\":-1233765113,\"prevSeqId\":-1,\"seqId\":5}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.bids[0].px_dp, 12);
+	CHECK_EQ_INT(v.book.checksum, (uint32_t)-1233765113); /* "3366.100000000000:7.0:3366.8:9" */
+	CHECK_EQ_INT(
+		ops->book.checksum(&v, 0, v.book.bids, v.book.nbids, v.book.asks, v.book.nasks),
+		v.book.checksum);
 	/* An update: prevSeqId names the snapshot; "0" removes; checksum 0 = none. */
 	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"ETH-USDT\"},\"action\":"
 		     "\"update\",\"data\":[{\"asks\":[[\"3368\",\"0\",\"0\",\"0\"]],\"bids\":[],"
@@ -770,6 +781,9 @@ static void test_l2(void)
 		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
 		"\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"checksum\":4294967295,"
 		"\"prevSeqId\":1,\"seqId\":2}]}",
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		"\"data\":[{\"asks\":[[\"1.0000000000000000000\",\"1\",\"0\",\"1\"]],\"bids\":[],"
+		"\"ts\":\"1\",\"prevSeqId\":1,\"seqId\":2}]}",
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		feed_msg(&v, bad[k]);
