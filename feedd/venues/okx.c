@@ -731,8 +731,12 @@ static size_t okx_ck_text(char *buf, int64_t m, unsigned dec, unsigned dp)
 		frac[j] = (char)('0' + f % 10);
 		f /= 10;
 	}
-	for (unsigned j = 0; j < dp; j++)
-		buf[o++] = j < dec ? frac[j] : '0';
+	for (unsigned j = 0; j < dp; j++) {
+		if (j < dec && j < sizeof(frac))
+			buf[o++] = frac[j];
+		else
+			buf[o++] = '0';
+	}
 	return o;
 }
 
