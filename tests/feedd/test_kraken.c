@@ -507,6 +507,14 @@ static void kr_sub_depth(uint32_t d, const char *want)
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("kraken"), &sc, err, sizeof(err)), 0);
 	feed_venue_ctx_reset(&v);
 	expect_sub(&v, want);
+	/* The documented ack, one per symbol. */
+	feed_msg(&v, "{\"method\":\"subscribe\",\"result\":{\"channel\":\"book\",\"depth\":10,"
+		     "\"snapshot\":true,\"symbol\":\"MATIC/USD\"},\"success\":true,\"time_in\":"
+		     "\"2023-10-06T17:35:55.219022Z\",\"time_out\":\"2023-10-06T17:35:55.219067Z\","
+		     "\"req_id\":1}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	CHECK_EQ_INT(out.nstreams, 1);
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 1);
 	feed_venue_ctx_free(&v);
 }
 

@@ -680,6 +680,10 @@ static void test_l2(void)
 	expect_sub(&v,
 		   "{\"id\":\"1\",\"op\":\"subscribe\",\"args\":[{\"channel\":\"books\","
 		   "\"instId\":\"BTC-USDT\"},{\"channel\":\"books\",\"instId\":\"ETH-USDT\"}]}");
+	feed_msg(&v, "{\"id\":\"1\",\"event\":\"subscribe\",\"arg\":{\"channel\":\"books\","
+		     "\"instId\":\"ETH-USDT\"},\"connId\":\"a4d3ae55\"}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 1);
 	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_WS_PREV);
 	CHECK_EQ_INT(ops->book.ck_levels, 25);
 	CHECK_EQ_INT(ops->book.max_levels, 400);
