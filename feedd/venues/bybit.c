@@ -13,6 +13,18 @@
  *   https://bybit-exchange.github.io/docs/v5/websocket/system/system-status
  * (docs/venues/bybit.md has the example messages and what is not documented.)
  *
+ * Depth checked 2026-12-07 against
+ *   https://bybit-exchange.github.io/docs/v5/websocket/public/orderbook
+ *   https://bybit-exchange.github.io/docs/derivatives/ws-public/orderbook
+ * orderbook.50 / orderbook.200 (l2; 50 when book_depth <= 50, else 200: both
+ *   documented for spot and linear): {"topic":"orderbook.50.BTCUSDT",
+ *   "type":"snapshot"|"delta","ts":ms,"data":{"s":"BTCUSDT","b":[["px","qty"]],
+ *   "a":[..],"u":N,"seq":N},"cts":ms}. A snapshot on subscribe, then deltas
+ *   (size "0" deletes); a new snapshot, or "u" = 1 after a service restart,
+ *   replaces the book; u is "always in sequence" (+1 per message):
+ *   FEED_SYNC_WS_SEQ. No checksum; a resync resubscribes. orderbook.1 stays
+ *   the BBO.
+ *
  * Subscribe: {"req_id":"N","op":"subscribe","args":["publicTrade.BTCUSDT",
  * "orderbook.1.BTCUSDT"]}, any topics and symbols in one request; spot takes
  * at most 10 args per request (linear has no count limit, so 10 for both),
@@ -69,8 +81,12 @@
 #define BB_SUB_TAIL   4 /* "]}" and slack */
 #define BB_TRADE_PFX  "publicTrade."
 #define BB_BOOK1_PFX  "orderbook.1."
-#define BB_SEQ_TRADES 0 /* v->syms[].seq index of FEED_CH_TRADES */
-#define BB_SEQ_BBO    1 /* ... and of FEED_CH_BBO */
+#define BB_L2_50_PFX  "orderbook.50."
+#define BB_L2_200_PFX "orderbook.200."
+#define BB_L2_SMALL   50u  /* book_depth up to this: orderbook.50 */
+#define BB_L2_MAX     200u /* levels per side of orderbook.200 */
+#define BB_SEQ_TRADES 0	   /* v->syms[].seq index of FEED_CH_TRADES */
+#define BB_SEQ_BBO    1	   /* ... and of FEED_CH_BBO */
 
 /* ---- symbols ----------------------------------------------------------------- */
 
@@ -99,7 +115,15 @@ static int bybit_native_symbol(const char *norm, char *out, size_t len)
 
 /* ---- subscribe ----------------------------------------------------------------- */
 
-/* "publicTrade.BTCUSDT" or "orderbook.1.BTCUSDT", quoted; 0 if it does not fit. */
+/* The depth topic's prefix for the session's book_depth: level 50 up to
+ * 50 levels, else level 200 (both documented for spot and linear). */
+static const char *bybit_l2_prefix(const struct feed_venue_ctx *v)
+{
+	return v->book_depth <= BB_L2_SMALL ? BB_L2_50_PFX : BB_L2_200_PFX;
+}
+
+/* "publicTrade.BTCUSDT", "orderbook.1.BTCUSDT" or "orderbook.50.BTCUSDT",
+ * quoted; 0 if it does not fit. */
 static size_t bybit_topic(const struct feed_venue_ctx *v, uint32_t s, char *buf, size_t len)
 {
 	uint32_t sym, ch;
@@ -107,7 +131,9 @@ static size_t bybit_topic(const struct feed_venue_ctx *v, uint32_t s, char *buf,
 	size_t n, pl;
 
 	feed_venue_stream(v, s, &sym, &ch);
-	pfx = ch == FEED_CH_TRADES ? BB_TRADE_PFX : BB_BOOK1_PFX;
+	pfx = ch == FEED_CH_TRADES ? BB_TRADE_PFX
+	      : ch == FEED_CH_BBO  ? BB_BOOK1_PFX
+				   : bybit_l2_prefix(v);
 	pl = strlen(pfx);
 	n = strlen(v->syms[sym].native);
 	if (pl + n + 2 > len)
@@ -538,6 +564,147 @@ static void bybit_book(struct feed_venue_ctx *v, const struct feed_json_val *f, 
 	(void)feed_venue_bbo(v, out, i, ts, recv_ns, (struct mdbus_bbo){bp, bq, ap, aq});
 }
 
+/* ---- depth (FEED_CH_L2) ------------------------------------------------------------ */
+
+/* Decimals printed in a price or size text ("17440.50" -> 2). */
+static size_t bybit_dp(const struct feed_json_val *f)
+{
+	const char *d = memchr(f->p, '.', f->n);
+
+	return d ? (size_t)(f->p + f->n - d - 1) : 0;
+}
+
+/* One side of a depth message, [["px","qty"],...], into v->lv[off..]: the
+ * count in *cnt. qty 0 (a delta's removal) is kept. Returns 0 or -errno
+ * (ERROR set; more levels than v->lv_cap is one). */
+static int bybit_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			 const struct feed_json_val *side, const char *what, uint32_t off,
+			 uint32_t *cnt)
+{
+	const struct feed_venue_sym *sym = &v->syms[i];
+	struct feed_json_iter it, lv;
+	struct feed_json_val e, p, q;
+	struct feed_book_lvl *l;
+	int rc;
+
+	*cnt = 0;
+	if (side->type == FEED_JSON_NONE)
+		return 0; /* a delta may leave a side out */
+	if (side->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, side->p, side->n) < 0)
+		goto bad;
+	while ((rc = feed_json_iter_next(&it, NULL, &e)) == 1) {
+		if (off + *cnt >= v->lv_cap) {
+			feed_venue_error(v, out, i, "%s depth: more than %u levels", sym->native,
+					 v->lv_cap);
+			return -EMSGSIZE;
+		}
+		if (e.type != FEED_JSON_ARRAY || feed_json_iter_init(&lv, e.p, e.n) < 0 ||
+		    feed_json_iter_next(&lv, NULL, &p) != 1 ||
+		    feed_json_iter_next(&lv, NULL, &q) != 1)
+			goto bad;
+		l = &v->lv[off + *cnt];
+		if (bybit_decimal(v, out, i, &p, what[0] == 'b' ? "bid price" : "ask price",
+				  sym->price_decimals, &l->px) < 0 ||
+		    bybit_decimal(v, out, i, &q, what[0] == 'b' ? "bid qty" : "ask qty",
+				  sym->qty_decimals, &l->qty) < 0)
+			return -EINVAL;
+		if (l->px <= 0) {
+			feed_venue_error(v, out, i, "%s depth: %s price not positive", sym->native,
+					 what);
+			return -EINVAL;
+		}
+		if (bybit_dp(&p) > 18 || bybit_dp(&q) > 18) {
+			feed_venue_error(v, out, i, "%s depth: more than 18 decimals", sym->native);
+			return -EINVAL;
+		}
+		l->px_dp = (uint8_t)bybit_dp(&p);
+		l->qty_dp = (uint8_t)bybit_dp(&q);
+		(*cnt)++;
+	}
+	if (rc == 0)
+		return 0;
+bad:
+	feed_venue_error(v, out, i, "%s depth: bad '%c' side", sym->native, what[0]);
+	return -EINVAL;
+}
+
+/* Long: orderbook.50/.200.<symbol>: one book event per message, every part validated first. */
+static void bybit_l2(struct feed_venue_ctx *v, const struct feed_json_val *f, size_t pfx,
+		     int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val b[B__COUNT];
+	struct feed_book_ev *ev = &v->book;
+	uint32_t i, nb, na;
+	int64_t ts;
+	uint64_t u;
+	int snap;
+
+	if (bybit_topic_sym(v, out, &f[K_TOPIC], pfx, &i) < 0)
+		return;
+	snap = feed_json_str_eq(&f[K_TYPE], "snapshot", 8);
+	if (!snap && !feed_json_str_eq(&f[K_TYPE], "delta", 5)) {
+		feed_venue_error(v, out, i, "%s depth: 'type' is neither snapshot nor delta",
+				 v->syms[i].native);
+		return;
+	}
+	if (f[K_DATA].type != FEED_JSON_OBJECT ||
+	    feed_json_scan(f[K_DATA].p, f[K_DATA].n, bybit_book_keys, B__COUNT, b) < 0) {
+		feed_venue_error(v, out, i, "%s depth: 'data' is not an object", v->syms[i].native);
+		return;
+	}
+	if (bybit_same_sym(v, out, i, &b[B_S], "depth") < 0 ||
+	    bybit_l2_side(v, out, i, &b[B_B], "bid", 0, &nb) < 0 ||
+	    bybit_l2_side(v, out, i, &b[B_A], "ask", nb, &na) < 0)
+		return;
+	if (b[B_U].type != FEED_JSON_NUMBER || feed_json_u64(&b[B_U], &u) < 0 || u == 0) {
+		feed_venue_error(v, out, i, "%s depth: missing or bad update id 'u'",
+				 v->syms[i].native);
+		return;
+	}
+	if (bybit_ms(&f[K_CTS], &ts) < 0 || (ts == 0 && bybit_ms(&f[K_TS], &ts) < 0)) {
+		feed_venue_error(v, out, i, "%s depth: bad time 'cts'/'ts'", v->syms[i].native);
+		return;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->sym = i;
+	/* "u" = 1 is a snapshot after a service restart: it replaces the book. */
+	ev->kind = snap || u == 1 ? FEED_BOOK_SNAPSHOT : FEED_BOOK_DELTA;
+	ev->first_id = ev->last_id = u;
+	ev->exch_ts = ts;
+	ev->recv_ts = recv_ns;
+	ev->bids = v->lv;
+	ev->nbids = nb;
+	ev->asks = v->lv + nb;
+	ev->nasks = na;
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+}
+
+/* A resync: the depth topic dropped and asked for again (the venue then
+ * sends a fresh snapshot). The answers carry a req_id that is none of ours,
+ * so they are counted as UNKNOWN. */
+static int bybit_resubscribe(struct feed_venue_ctx *v, uint32_t sym, char *unsub, size_t ulen,
+			     size_t *un, char *sub, size_t slen, size_t *sn)
+{
+	static const char fmt[] = "{\"req_id\":\"book-resync\",\"op\":\"%s\",\"args\":[\"%s%s\"]}";
+	const char *pfx = bybit_l2_prefix(v);
+	int k;
+
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	k = snprintf(unsub, ulen, fmt, "unsubscribe", pfx, v->syms[sym].native);
+	if (k < 0 || (size_t)k >= ulen)
+		return -ENOBUFS;
+	*un = (size_t)k;
+	k = snprintf(sub, slen, fmt, "subscribe", pfx, v->syms[sym].native);
+	if (k < 0 || (size_t)k >= slen)
+		return -ENOBUFS;
+	*sn = (size_t)k;
+	return 0;
+}
+
 /* The venue's words for a log line: ret_msg, unescaped and cut. */
 static const char *bybit_ret_msg(struct feed_venue_ctx *v, const struct feed_json_val *m)
 {
@@ -621,6 +788,7 @@ static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 {
 	struct feed_json_val f[K__COUNT], tf[T__COUNT] = {{0}}; /* absent: zero, as the loop's */
 	const struct feed_json_val *topic = &f[K_TOPIC];
+	size_t pl;
 	/* A one-trade data array is read in the same pass. */
 	struct feed_json_sub sub = {
 		.key = K_DATA, .keys = bybit_trade_keys, .nkeys = T__COUNT, .vals = tf};
@@ -645,6 +813,10 @@ static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		else if (topic->n > sizeof(BB_BOOK1_PFX) - 1 &&
 			 memcmp(topic->p, BB_BOOK1_PFX, sizeof(BB_BOOK1_PFX) - 1) == 0)
 			bybit_book(v, f, recv_ns, out);
+		else if ((v->channels & FEED_CH_L2) &&
+			 topic->n > (pl = strlen(bybit_l2_prefix(v))) &&
+			 memcmp(topic->p, bybit_l2_prefix(v), pl) == 0)
+			bybit_l2(v, f, pl, recv_ns, out);
 		else {
 			feed_venue_unknown(out, "unknown topic");
 		}
@@ -666,7 +838,7 @@ const struct feed_venue_ops feed_venue_bybit = {
 	.name = "bybit",
 	.default_url = "wss://stream.bybit.com/v5/public/spot",
 	.market_url = {[MDBUS_MARKET_PERP] = "wss://stream.bybit.com/v5/public/linear"},
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = (1u << MDBUS_MARKET_SPOT) | (1u << MDBUS_MARKET_PERP),
 	.limits =
 		{
@@ -681,4 +853,12 @@ const struct feed_venue_ops feed_venue_bybit = {
 	.subscribe = bybit_subscribe,
 	.on_message = bybit_on_message,
 	.ping_text = "{\"op\":\"ping\"}",
+	.book =
+		{
+			/* snapshot on subscribe, then deltas with u + 1 each */
+			.sync = FEED_SYNC_WS_SEQ,
+			.resubscribe = 1, /* no REST in the procedure: a new snapshot */
+			.max_levels = BB_L2_MAX,
+			.resubscribe_msgs = bybit_resubscribe,
+		},
 };

@@ -14,6 +14,26 @@
  *   https://docs.kraken.com/exchange/guides/websockets/reconnection
  * (details and what differs from the issue's table: docs/venues/kraken.md).
  *
+ * Depth checked 2026-12-07 against
+ *   https://docs.kraken.com/api/docs/websocket-v2/book
+ *   https://docs.kraken.com/exchange/guides/websockets/book-checksum-v2
+ * `book` (l2): {"method":"subscribe","params":{"channel":"book","symbol":[..],
+ *   "depth":25,"snapshot":true},"req_id":N} (depth 10, 25, 100, 500 or 1000:
+ *   the smallest that holds book_depth); then
+ *   {"channel":"book","type":"snapshot"|"update","data":[{"symbol":"MATIC/USD",
+ *   "bids":[{"price":0.5666,"qty":4831.75496356},..],"asks":[..],
+ *   "checksum":2439117997,"timestamp":"2023-10-06T17:35:55.440295Z"}]}
+ *   (one book per message; prices and sizes are bare JSON numbers; qty 0
+ *   removes; no ids: FEED_SYNC_WS_PLAIN, every message carries the CRC32).
+ *   The book must be truncated to the subscribed depth after each update
+ *   (no qty 0 comes for levels pushed out of it). Checksum: the top 10 asks
+ *   low to high, then the top 10 bids high to low, each price then qty
+ *   printed at the pair's precision with '.' removed and leading zeros
+ *   stripped, CRC32 as an unsigned 32-bit integer. The precision is the
+ *   symbol's price_decimals / qty_decimals: they must be the pair's
+ *   price_precision / qty_precision (instrument channel) for it to hold.
+ *   A resync resubscribes.
+ *
  * Symbols: v2 names the pair "BTC/USD" (v1 said XBT/USD): BTC-USD <-> BTC/USD.
  * One channel per request, many symbols (FEED_GROUP_CHANNEL):
  *   {"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"],
@@ -55,12 +75,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
 
-#define KR_SUB_TAIL 80 /* room for the params tail and ",\"req_id\":<20 digits>}" */
+#define KR_SUB_TAIL  80	   /* room for the params tail and ",\"req_id\":<20 digits>}" */
+#define KR_DEPTH_MAX 1000u /* the book channel's largest depth */
+#define KR_CK_LEVELS 10u   /* levels per side under the checksum */
 
 /* ---- symbols ------------------------------------------------------------------ */
 
@@ -81,6 +104,13 @@ static int kraken_native_symbol(const char *norm, char *out, size_t len)
 
 /* ---- subscribe and ping ----------------------------------------------------------- */
 
+static const char *kraken_channel_name(uint32_t ch)
+{
+	return ch == FEED_CH_TRADES ? "trade" : ch == FEED_CH_BBO ? "ticker" : "book";
+}
+
+static uint32_t kraken_depth(const struct feed_venue_ctx *v);
+
 static int kraken_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
 			    uint64_t req_id, char *buf, size_t len, size_t *out_len)
 {
@@ -93,14 +123,18 @@ static int kraken_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, u
 	feed_venue_stream(v, streams[0], &sym, &ch);
 	k = snprintf(buf, len,
 		     "{\"method\":\"subscribe\",\"params\":{\"channel\":\"%s\",\"symbol\":[",
-		     ch == FEED_CH_TRADES ? "trade" : "ticker");
+		     kraken_channel_name(ch));
 	o = (size_t)k;
 	if (feed_venue_put_natives(v, streams, n, buf, len, &o, KR_SUB_TAIL) < 0)
 		return -ENOBUFS;
-	k = snprintf(buf + o, len - o, "],%s},\"req_id\":%llu}",
-		     ch == FEED_CH_TRADES ? "\"snapshot\":false"
-					  : "\"event_trigger\":\"bbo\",\"snapshot\":true",
-		     (unsigned long long)req_id);
+	if (ch == FEED_CH_L2)
+		k = snprintf(buf + o, len - o, "],\"depth\":%u,\"snapshot\":true},\"req_id\":%llu}",
+			     kraken_depth(v), (unsigned long long)req_id);
+	else
+		k = snprintf(buf + o, len - o, "],%s},\"req_id\":%llu}",
+			     ch == FEED_CH_TRADES ? "\"snapshot\":false"
+						  : "\"event_trigger\":\"bbo\",\"snapshot\":true",
+			     (unsigned long long)req_id);
 	if (k < 0 || (size_t)k >= len - o)
 		return -ENOBUFS; /* cannot happen: KR_SUB_TAIL was kept free */
 	*out_len = o + (size_t)k;
@@ -408,12 +442,13 @@ static void kraken_reason(struct feed_venue_ctx *v, const struct feed_json_val *
 static int kraken_answer_sym(struct feed_venue_ctx *v, uint64_t id, const struct feed_json_val *s,
 			     const struct feed_json_val *ch, int ok, struct feed_venue_out *out)
 {
-	static const uint32_t chs[2] = {FEED_CH_TRADES, FEED_CH_BBO};
+	static const uint32_t chs[3] = {FEED_CH_TRADES, FEED_CH_BBO, FEED_CH_L2};
 	int done = 0;
 
-	for (unsigned k = 0; k < 2; k++) {
-		if (ch->type != FEED_JSON_NONE &&
-		    !feed_json_str_eq(ch, k == 0 ? "trade" : "ticker", k == 0 ? 5 : 6))
+	for (unsigned k = 0; k < 3; k++) {
+		const char *name = kraken_channel_name(chs[k]);
+
+		if (ch->type != FEED_JSON_NONE && !feed_json_str_eq(ch, name, strlen(name)))
 			continue;
 		if (!(v->channels & chs[k]))
 			continue;
@@ -495,6 +530,227 @@ static void kraken_method(struct feed_venue_ctx *v, const struct feed_json_val *
 	out->reason = "answer to a method we do not use";
 }
 
+/* ---- depth (FEED_CH_L2) --------------------------------------------------------------- */
+
+/* The documented depths (levels per side) of the book channel. */
+static const uint32_t kraken_depths[] = {10, 25, 100, 500, 1000};
+
+/* The depth we subscribe for the session's book_depth: the smallest
+ * documented one that holds it (the checksum needs the top 10 anyway). */
+static uint32_t kraken_depth(const struct feed_venue_ctx *v)
+{
+	for (unsigned k = 0; k < sizeof(kraken_depths) / sizeof(kraken_depths[0]); k++)
+		if (v->book_depth <= kraken_depths[k])
+			return kraken_depths[k];
+	return KR_DEPTH_MAX;
+}
+
+enum { L_SYMBOL, L_BIDS, L_ASKS, L_CHECKSUM, L_TS, L__COUNT };
+
+static const struct feed_json_key kraken_book_keys[L__COUNT] = {
+	[L_SYMBOL] = FEED_JSON_KEY("symbol"), [L_BIDS] = FEED_JSON_KEY("bids"),
+	[L_ASKS] = FEED_JSON_KEY("asks"),     [L_CHECKSUM] = FEED_JSON_KEY("checksum"),
+	[L_TS] = FEED_JSON_KEY("timestamp"),
+};
+
+static const struct feed_json_key kraken_lvl_keys[2] = {FEED_JSON_KEY("price"),
+							FEED_JSON_KEY("qty")};
+
+/* Decimals printed in a number's text ("0.5666" -> 4; an exponent form
+ * counts its mantissa's only, which the checksum does not use). */
+static size_t kraken_dp(const struct feed_json_val *f)
+{
+	const char *d = memchr(f->p, '.', f->n);
+	size_t k = 0;
+
+	if (!d)
+		return 0;
+	while (d + 1 + k < f->p + f->n && d[1 + k] >= '0' && d[1 + k] <= '9')
+		k++;
+	return k;
+}
+
+/* One side, [{"price":..,"qty":..},...], into v->lv[off..] (*cnt levels).
+ * Returns 0 or -errno (ERROR set; more levels than v->lv_cap is one). */
+static int kraken_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+			  const struct feed_json_val *side, const char *what, uint32_t off,
+			  uint32_t *cnt)
+{
+	const struct feed_venue_sym *sym = &v->syms[i];
+	struct feed_json_val e, q[2];
+	struct feed_json_iter it;
+	struct feed_book_lvl *l;
+	int rc;
+
+	*cnt = 0;
+	if (side->type == FEED_JSON_NONE)
+		return 0;
+	if (side->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, side->p, side->n) < 0)
+		goto bad;
+	while ((rc = feed_json_iter_next(&it, NULL, &e)) == 1) {
+		if (off + *cnt >= v->lv_cap) {
+			feed_venue_error(v, out, i, "%s book: more than %u levels", sym->native,
+					 v->lv_cap);
+			return -EMSGSIZE;
+		}
+		if (e.type != FEED_JSON_OBJECT ||
+		    feed_json_scan(e.p, e.n, kraken_lvl_keys, 2, q) < 0)
+			goto bad;
+		l = &v->lv[off + *cnt];
+		if (kraken_decimal(v, out, i, &q[0], "book price", sym->price_decimals, &l->px) <
+			    0 ||
+		    kraken_decimal(v, out, i, &q[1], "book qty", sym->qty_decimals, &l->qty) < 0)
+			return -EINVAL;
+		if (l->px <= 0) {
+			feed_venue_error(v, out, i, "%s book: %s price not positive", sym->native,
+					 what);
+			return -EINVAL;
+		}
+		if (kraken_dp(&q[0]) > 18 || kraken_dp(&q[1]) > 18) {
+			feed_venue_error(v, out, i, "%s book: more than 18 decimals", sym->native);
+			return -EINVAL;
+		}
+		l->px_dp = (uint8_t)kraken_dp(&q[0]);
+		l->qty_dp = (uint8_t)kraken_dp(&q[1]);
+		(*cnt)++;
+	}
+	if (rc == 0)
+		return 0;
+bad:
+	feed_venue_error(v, out, i, "%s book: bad '%ss'", sym->native, what);
+	return -EINVAL;
+}
+
+/* The element's symbol, the event's checksum ("checksum", an unsigned 32-bit
+ * integer) and time. Returns 0 or -errno (ERROR set). */
+static int kraken_l2_head(struct feed_venue_ctx *v, struct feed_venue_out *out,
+			  const struct feed_json_val *f, uint32_t *i, uint32_t *ck, int64_t *ts)
+{
+	uint64_t c;
+
+	if (feed_venue_symbol_field(v, out, &f[L_SYMBOL], "symbol", i) < 0)
+		return -EINVAL;
+	if (f[L_CHECKSUM].type != FEED_JSON_NUMBER || feed_json_u64(&f[L_CHECKSUM], &c) < 0 ||
+	    c > UINT32_MAX) {
+		feed_venue_error(v, out, *i, "%s book: missing or bad 'checksum'",
+				 v->syms[*i].native);
+		return -EINVAL;
+	}
+	*ck = (uint32_t)c;
+	return kraken_ts(v, out, *i, &f[L_TS], 1, ts);
+}
+
+/* Long: a book snapshot or update: the one element of data, validated, into one event. */
+static void kraken_book(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
+			struct feed_venue_out *out)
+{
+	struct feed_json_val el, b[L__COUNT];
+	struct feed_book_ev *ev = &v->book;
+	struct feed_json_iter it;
+	uint32_t i, nb, na, ck;
+	int64_t ts;
+	int snap = feed_json_str_eq(&f[K_TYPE], "snapshot", 8);
+
+	if (!snap && !feed_json_str_eq(&f[K_TYPE], "update", 6)) {
+		feed_venue_error(v, out, UINT32_MAX, "book: 'type' is neither snapshot nor update");
+		return;
+	}
+	if (f[K_DATA].type != FEED_JSON_ARRAY ||
+	    feed_json_iter_init(&it, f[K_DATA].p, f[K_DATA].n) < 0 ||
+	    feed_json_iter_next(&it, NULL, &el) != 1 || el.type != FEED_JSON_OBJECT ||
+	    feed_json_iter_next(&it, NULL, &b[0]) != 0 ||
+	    feed_json_scan(el.p, el.n, kraken_book_keys, L__COUNT, b) < 0) {
+		feed_venue_error(v, out, UINT32_MAX, "book: 'data' is not one book object");
+		return;
+	}
+	if (kraken_l2_head(v, out, b, &i, &ck, &ts) < 0 ||
+	    kraken_l2_side(v, out, i, &b[L_BIDS], "bid", 0, &nb) < 0 ||
+	    kraken_l2_side(v, out, i, &b[L_ASKS], "ask", nb, &na) < 0)
+		return;
+	memset(ev, 0, sizeof(*ev));
+	ev->sym = i;
+	ev->kind = snap ? FEED_BOOK_SNAPSHOT : FEED_BOOK_DELTA;
+	ev->has_ck = 1;
+	ev->checksum = ck;
+	ev->exch_ts = ts;
+	ev->recv_ts = recv_ns;
+	ev->bids = v->lv;
+	ev->nbids = nb;
+	ev->asks = v->lv + nb;
+	ev->nasks = na;
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+}
+
+/* A level's value m, at the instrument's precision (the symbol's decimals),
+ * as Kraken's checksum text: printed at that precision, '.' removed and
+ * leading zeros stripped, which is m in decimal ("" for 0). Returns the
+ * length. */
+static size_t kraken_ck_text(char *buf, int64_t m)
+{
+	char tmp[24];
+	size_t n = 0;
+
+	while (m > 0 && n < sizeof(tmp)) {
+		tmp[n++] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	for (size_t k = 0; k < n; k++)
+		buf[k] = tmp[n - 1 - k];
+	return n;
+}
+
+/* CRC32 of the top 10 asks (low to high) then the top 10 bids (high to
+ * low), each level's price then qty as kraken_ck_text at the instrument's
+ * precision: the symbol's price_decimals and qty_decimals, which must be
+ * the pair's price_precision and qty_precision (the instrument channel). */
+static uint32_t kraken_checksum(const struct feed_venue_ctx *v, uint32_t sym,
+				const struct feed_book_lvl *bids, uint32_t nb,
+				const struct feed_book_lvl *asks, uint32_t na)
+{
+	(void)v; /* the levels are at the symbol's decimals: its precision */
+	(void)sym;
+	char buf[2 * KR_CK_LEVELS * 2 * 24];
+	size_t o = 0;
+
+	na = na < KR_CK_LEVELS ? na : KR_CK_LEVELS;
+	nb = nb < KR_CK_LEVELS ? nb : KR_CK_LEVELS;
+	for (uint32_t k = 0; k < na; k++) {
+		o += kraken_ck_text(buf + o, asks[k].px);
+		o += kraken_ck_text(buf + o, asks[k].qty);
+	}
+	for (uint32_t k = 0; k < nb; k++) {
+		o += kraken_ck_text(buf + o, bids[k].px);
+		o += kraken_ck_text(buf + o, bids[k].qty);
+	}
+	return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)o);
+}
+
+/* A resync: unsubscribe and subscribe the symbol's book again (a new
+ * snapshot follows). Kraken answers with our req_id 0, no request of ours. */
+static int kraken_resubscribe(struct feed_venue_ctx *v, uint32_t sym, char *unsub, size_t ulen,
+			      size_t *un, char *sub, size_t slen, size_t *sn)
+{
+	static const char fmt[] = "{\"method\":\"%s\",\"params\":{\"channel\":\"book\",\"symbol\":"
+				  "[\"%s\"],\"depth\":%u%s}}";
+	int k;
+
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	k = snprintf(unsub, ulen, fmt, "unsubscribe", v->syms[sym].native, kraken_depth(v), "");
+	if (k < 0 || (size_t)k >= ulen)
+		return -ENOBUFS;
+	*un = (size_t)k;
+	k = snprintf(sub, slen, fmt, "subscribe", v->syms[sym].native, kraken_depth(v),
+		     ",\"snapshot\":true");
+	if (k < 0 || (size_t)k >= slen)
+		return -ENOBUFS;
+	*sn = (size_t)k;
+	return 0;
+}
+
 /* ---- messages ------------------------------------------------------------------------ */
 
 static void kraken_channel(struct feed_venue_ctx *v, const struct feed_json_val *f,
@@ -507,6 +763,8 @@ static void kraken_channel(struct feed_venue_ctx *v, const struct feed_json_val 
 		kraken_data(v, &f[K_DATA], MDBUS_KIND_TRADE, sub, recv_ns, out);
 	} else if (feed_json_str_eq(c, "ticker", 6)) {
 		kraken_data(v, &f[K_DATA], MDBUS_KIND_BBO, sub, recv_ns, out);
+	} else if (feed_json_str_eq(c, "book", 4) && (v->channels & FEED_CH_L2)) {
+		kraken_book(v, f, recv_ns, out);
 	} else if (feed_json_str_eq(c, "heartbeat", 9)) {
 		out->cls = FEED_MSG_HEARTBEAT;
 	} else if (feed_json_str_eq(c, "status", 6)) {
@@ -545,7 +803,7 @@ static int kraken_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t 
 const struct feed_venue_ops feed_venue_kraken = {
 	.name = "kraken",
 	.default_url = "wss://ws.kraken.com/v2",
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT,
 	.limits =
 		{
@@ -560,4 +818,14 @@ const struct feed_venue_ops feed_venue_kraken = {
 	.subscribe = kraken_subscribe,
 	.on_message = kraken_on_message,
 	.ping_text = "{\"method\":\"ping\"}",
+	.book =
+		{
+			/* snapshot, then updates without ids: the checksum proves the book */
+			.sync = FEED_SYNC_WS_PLAIN,
+			.ck_levels = KR_CK_LEVELS,
+			.resubscribe = 1,
+			.max_levels = KR_DEPTH_MAX, /* kraken_depth(): up to 1000 */
+			.checksum = kraken_checksum,
+			.resubscribe_msgs = kraken_resubscribe,
+		},
 };

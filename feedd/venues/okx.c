@@ -12,6 +12,27 @@
  *   https://app.okx.com/docs-v5/log_en
  * (docs/venues/okx.md holds the example messages and the facts.)
  *
+ * Depth checked 2026-12-07 against
+ *   https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel
+ *   (read through stored copies of its text: the field list as quoted by
+ *   https://docs.rs/rust-okx/0.6.3/rust_okx/ws/model/market/struct.OrderBookUpdate.html
+ *   and the checksum section with its two examples)
+ *   https://www.blouxyighl.com/vi/help/okx-order-book-channels-checksum-field-deprecation
+ *   (OKX's notice "Order Book Channels Checksum Field Deprecation", 2026-05-21)
+ * `books` (l2): {"arg":{"channel":"books","instId":"BTC-USDT"},"action":"snapshot",
+ *   "data":[{"asks":[["8476.98","415","0","13"],..],"bids":[..],"ts":"1597026383085",
+ *   "checksum":-855196043,"prevSeqId":-1,"seqId":123456}]}, then "action":"update"
+ *   items whose prevSeqId is the previous seqId (400 levels a side; size "0"
+ *   removes; an unchanged book may repeat seqId == prevSeqId with no levels;
+ *   seqId < prevSeqId is a reset after maintenance). One event per message
+ *   (FEED_SYNC_WS_PREV); a resync resubscribes (the snapshot comes on the
+ *   stream, no REST). Sizes are as sent (contracts for swaps, not converted
+ *   by qty_unit) so that the checksum text can be rebuilt. The checksum
+ *   (CRC32 of the top 25 levels, "bidPx:bidSz:askPx:askSz:..", the venue's
+ *   strings, as a signed 32-bit integer) is deprecated since 2026-06-23: the
+ *   field stays but is always 0 and must not be used; a 0 is "no checksum"
+ *   (has_ck 0), a non-zero one is still checked (okx_checksum).
+ *
  * Channels: `trades` (trades) and `bbo-tbt` (bbo), requested as
  *   {"id":"7","op":"subscribe","args":[{"channel":"trades","instId":"BTC-USDT"},...]}
  * (any channels x any instruments; the args may total at most 64 KB). The
@@ -73,6 +94,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "jsonscan.h"
 #include "symbol.h"
@@ -81,6 +103,9 @@
 #define OKX_SUB_TAIL	   4	  /* room for "]}" */
 #define OKX_CH_SHIFT	   48	  /* cur.aux: data offset | channel << 48 */
 #define OKX_NOTICE_UPGRADE 64008u /* "the connection will soon be closed" */
+#define OKX_CK_LEVELS	   25u	  /* levels per side under the books checksum */
+#define OKX_BOOKS_MAX	   400u	  /* levels per side of the books channel */
+#define OKX_DP_MAX	   18u	  /* decimals a books price or size may print */
 
 /* ---- symbols ------------------------------------------------------------------ */
 
@@ -112,7 +137,7 @@ static int okx_native_symbol(const char *norm, char *out, size_t len)
 
 static const char *okx_channel_name(uint32_t ch)
 {
-	return ch == FEED_CH_TRADES ? "trades" : "bbo-tbt";
+	return ch == FEED_CH_TRADES ? "trades" : ch == FEED_CH_BBO ? "bbo-tbt" : "books";
 }
 
 /* FEED_CH_* of a channel name, 0 if not ours. */
@@ -122,6 +147,8 @@ static uint32_t okx_channel_of(const struct feed_json_val *c)
 		return FEED_CH_TRADES;
 	if (feed_json_str_eq(c, "bbo-tbt", 7))
 		return FEED_CH_BBO;
+	if (feed_json_str_eq(c, "books", 5))
+		return FEED_CH_L2;
 	return 0;
 }
 
@@ -500,12 +527,13 @@ static int okx_items(struct feed_venue_ctx *v, const char *p, size_t n, uint32_t
 
 /* ---- messages ---------------------------------------------------------------------- */
 
-enum { K_ARG, K_DATA, K_EVENT, K_ID, K_CODE, K_MSG, K__COUNT };
+enum { K_ARG, K_ACTION, K_DATA, K_EVENT, K_ID, K_CODE, K_MSG, K__COUNT };
 
 static const struct feed_json_key okx_keys[K__COUNT] = {
-	[K_ARG] = FEED_JSON_KEY("arg"),	    [K_DATA] = FEED_JSON_KEY("data"),
-	[K_EVENT] = FEED_JSON_KEY("event"), [K_ID] = FEED_JSON_KEY("id"),
-	[K_CODE] = FEED_JSON_KEY("code"),   [K_MSG] = FEED_JSON_KEY("msg"),
+	[K_ARG] = FEED_JSON_KEY("arg"),	  [K_ACTION] = FEED_JSON_KEY("action"),
+	[K_DATA] = FEED_JSON_KEY("data"), [K_EVENT] = FEED_JSON_KEY("event"),
+	[K_ID] = FEED_JSON_KEY("id"),	  [K_CODE] = FEED_JSON_KEY("code"),
+	[K_MSG] = FEED_JSON_KEY("msg"),
 };
 
 enum { A_CHANNEL, A_INST, A__COUNT };
@@ -540,6 +568,230 @@ static int okx_arg_stream(const struct feed_venue_ctx *v, const struct feed_json
 	return 0;
 }
 
+/* ---- depth (FEED_CH_L2): the books channel -------------------------------------------- */
+
+enum { L_ASKS, L_BIDS, L_TS, L_CK, L_PREV, L_SEQ, L__COUNT };
+
+static const struct feed_json_key okx_book_keys[L__COUNT] = {
+	[L_ASKS] = FEED_JSON_KEY("asks"),      [L_BIDS] = FEED_JSON_KEY("bids"),
+	[L_TS] = FEED_JSON_KEY("ts"),	       [L_CK] = FEED_JSON_KEY("checksum"),
+	[L_PREV] = FEED_JSON_KEY("prevSeqId"), [L_SEQ] = FEED_JSON_KEY("seqId"),
+};
+
+/* Decimals printed in a price or size text ("8476.98" -> 2). */
+static size_t okx_dp(const struct feed_json_val *f)
+{
+	const char *d = memchr(f->p, '.', f->n);
+
+	return d ? (size_t)(f->p + f->n - d - 1) : 0;
+}
+
+/* One side, [["px","sz","0","orders"],...], into v->lv[off..] (*cnt
+ * levels). Sizes are as sent (contracts for swaps): the checksum is over
+ * the venue's text. Returns 0 or -errno (ERROR set; more levels than
+ * v->lv_cap is one). */
+static int okx_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		       const struct feed_json_val *side, const struct okx_side *w, uint32_t off,
+		       uint32_t *cnt)
+{
+	const struct feed_venue_sym *sym = &v->syms[i];
+	struct feed_json_iter it, lv;
+	struct feed_json_val e, p, q;
+	struct feed_book_lvl *l;
+	int rc;
+
+	*cnt = 0;
+	if (side->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, side->p, side->n) < 0)
+		goto bad;
+	while ((rc = feed_json_iter_next(&it, NULL, &e)) == 1) {
+		if (off + *cnt >= v->lv_cap) {
+			feed_venue_error(v, out, i, "%s books: more than %u levels", sym->native,
+					 v->lv_cap);
+			return -EMSGSIZE;
+		}
+		if (e.type != FEED_JSON_ARRAY || feed_json_iter_init(&lv, e.p, e.n) < 0 ||
+		    feed_json_iter_next(&lv, NULL, &p) != 1 ||
+		    feed_json_iter_next(&lv, NULL, &q) != 1)
+			goto bad;
+		l = &v->lv[off + *cnt];
+		if (feed_venue_decimal(v, out, i, &p, w->price, sym->price_decimals, 0, &l->px) <
+			    0 ||
+		    feed_venue_decimal(v, out, i, &q, w->size, sym->qty_decimals, 0, &l->qty) < 0)
+			return -EINVAL;
+		if (l->px <= 0) {
+			feed_venue_error(v, out, i, "%s books: %s not positive", sym->native,
+					 w->price);
+			return -EINVAL;
+		}
+		if (okx_dp(&p) > OKX_DP_MAX || okx_dp(&q) > OKX_DP_MAX) {
+			feed_venue_error(v, out, i, "%s books: more than %u decimals", sym->native,
+					 OKX_DP_MAX);
+			return -EINVAL;
+		}
+		l->px_dp = (uint8_t)okx_dp(&p);
+		l->qty_dp = (uint8_t)okx_dp(&q);
+		(*cnt)++;
+	}
+	if (rc == 0)
+		return 0;
+bad:
+	feed_venue_error(v, out, i, "%s books: missing or bad '%ss'", sym->native, w->name);
+	return -EINVAL;
+}
+
+/* seqId, prevSeqId (-1 in a snapshot) and checksum (a signed 32-bit
+ * integer; 0 since its deprecation) of a books item: bare integers. */
+static int okx_l2_ids(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		      const struct feed_json_val *b, struct feed_book_ev *ev)
+{
+	int64_t prev = -1, ck = 0;
+	uint64_t seq;
+
+	if (b[L_SEQ].type != FEED_JSON_NUMBER || feed_json_u64(&b[L_SEQ], &seq) < 0 ||
+	    (b[L_PREV].type != FEED_JSON_NUMBER || feed_json_i64(&b[L_PREV], &prev) < 0 ||
+	     prev < -1) ||
+	    (b[L_CK].type != FEED_JSON_NONE &&
+	     (b[L_CK].type != FEED_JSON_NUMBER || feed_json_i64(&b[L_CK], &ck) < 0 ||
+	      ck < INT32_MIN || ck > INT32_MAX))) {
+		feed_venue_error(v, out, i, "%s books: missing or bad seqId/prevSeqId/checksum",
+				 v->syms[i].native);
+		return -EINVAL;
+	}
+	ev->first_id = ev->last_id = seq;
+	ev->has_prev = prev >= 0;
+	ev->prev_id = prev >= 0 ? (uint64_t)prev : 0;
+	/* Deprecated (OKX, 2026-06-23): always 0 now and not to be used. A
+	 * non-zero value (a feed that still computes it) is checked. */
+	ev->has_ck = ck != 0;
+	ev->checksum = (uint32_t)(int32_t)ck;
+	return 0;
+}
+
+/* Long: a books message (action snapshot/update, one data item): validated, into one event. */
+static void okx_books(struct feed_venue_ctx *v, const struct feed_json_val *f, uint32_t i,
+		      int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_val el, b[L__COUNT];
+	struct feed_book_ev *ev = &v->book;
+	struct feed_json_iter it;
+	uint32_t nb, na;
+	int64_t ts;
+	int snap = feed_json_str_eq(&f[K_ACTION], "snapshot", 8);
+
+	if (!snap && !feed_json_str_eq(&f[K_ACTION], "update", 6)) {
+		feed_venue_error(v, out, i, "%s books: 'action' is neither snapshot nor update",
+				 v->syms[i].native);
+		return;
+	}
+	if (feed_json_iter_init(&it, f[K_DATA].p, f[K_DATA].n) < 0 ||
+	    feed_json_iter_next(&it, NULL, &el) != 1 || el.type != FEED_JSON_OBJECT ||
+	    feed_json_iter_next(&it, NULL, &b[0]) != 0 ||
+	    feed_json_scan(el.p, el.n, okx_book_keys, L__COUNT, b) < 0) {
+		feed_venue_error(v, out, i, "%s books: 'data' is not one book object",
+				 v->syms[i].native);
+		return;
+	}
+	memset(ev, 0, sizeof(*ev));
+	if (okx_l2_side(v, out, i, &b[L_BIDS], &okx_bid, 0, &nb) < 0 ||
+	    okx_l2_side(v, out, i, &b[L_ASKS], &okx_ask, nb, &na) < 0 ||
+	    okx_ts(v, out, i, &b[L_TS], &ts) < 0 || okx_l2_ids(v, out, i, b, ev) < 0)
+		return;
+	ev->sym = i;
+	ev->kind = snap ? FEED_BOOK_SNAPSHOT : FEED_BOOK_DELTA;
+	ev->exch_ts = ts;
+	ev->recv_ts = recv_ns;
+	ev->bids = v->lv;
+	ev->nbids = nb;
+	ev->asks = v->lv + nb;
+	ev->nasks = na;
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+}
+
+/* m (at dec decimals) printed with dp decimals (at most OKX_DP_MAX), as the
+ * venue printed it: digits past dec are zeros. Returns the length. */
+static size_t okx_ck_text(char *buf, int64_t m, unsigned dec, unsigned dp)
+{
+	char frac[24];
+	int64_t p10 = 1, f;
+	size_t o;
+	int k;
+
+	for (unsigned j = 0; j < dec && j < sizeof(frac); j++)
+		p10 *= 10;
+	k = snprintf(buf, 24, "%lld", (long long)(m / p10));
+	o = k > 0 ? (size_t)k : 0;
+	if (dp == 0)
+		return o;
+	buf[o++] = '.';
+	f = m % p10;
+	for (unsigned j = dec < sizeof(frac) ? dec : sizeof(frac); j-- > 0;) {
+		frac[j] = (char)('0' + f % 10);
+		f /= 10;
+	}
+	for (unsigned j = 0; j < dp; j++) {
+		if (j < dec && j < sizeof(frac))
+			buf[o++] = frac[j];
+		else
+			buf[o++] = '0';
+	}
+	return o;
+}
+
+/* OKX's CRC32: the top 25 levels interleaved "bidPx:bidSz:askPx:askSz:..."
+ * (the longer side's rest appended alone), each value as printed; the
+ * venue sends it as a signed 32-bit integer (its bits as u32 here). */
+static uint32_t okx_checksum(const struct feed_venue_ctx *v, uint32_t sym,
+			     const struct feed_book_lvl *bids, uint32_t nb,
+			     const struct feed_book_lvl *asks, uint32_t na)
+{
+	const struct feed_venue_sym *s = &v->syms[sym];
+	char buf[OKX_CK_LEVELS * 2 * 2 * 48];
+	size_t o = 0;
+
+	nb = nb < OKX_CK_LEVELS ? nb : OKX_CK_LEVELS;
+	na = na < OKX_CK_LEVELS ? na : OKX_CK_LEVELS;
+	for (uint32_t k = 0; k < nb || k < na; k++) {
+		const struct feed_book_lvl *side[2] = {k < nb ? &bids[k] : NULL,
+						       k < na ? &asks[k] : NULL};
+
+		for (unsigned j = 0; j < 2; j++) {
+			if (!side[j])
+				continue;
+			if (o)
+				buf[o++] = ':';
+			o += okx_ck_text(buf + o, side[j]->px, s->price_decimals, side[j]->px_dp);
+			buf[o++] = ':';
+			o += okx_ck_text(buf + o, side[j]->qty, s->qty_decimals, side[j]->qty_dp);
+		}
+	}
+	return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)o);
+}
+
+/* A resync: the books stream dropped and asked for again (a new snapshot
+ * follows). The answers carry an id that is none of ours (UNKNOWN). */
+static int okx_resubscribe(struct feed_venue_ctx *v, uint32_t sym, char *unsub, size_t ulen,
+			   size_t *un, char *sub, size_t slen, size_t *sn)
+{
+	static const char fmt[] = "{\"id\":\"bookresync\",\"op\":\"%s\",\"args\":[{\"channel\":"
+				  "\"books\",\"instId\":\"%s\"}]}";
+	int k;
+
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	k = snprintf(unsub, ulen, fmt, "unsubscribe", v->syms[sym].native);
+	if (k < 0 || (size_t)k >= ulen)
+		return -ENOBUFS;
+	*un = (size_t)k;
+	k = snprintf(sub, slen, fmt, "subscribe", v->syms[sym].native);
+	if (k < 0 || (size_t)k >= slen)
+		return -ENOBUFS;
+	*sn = (size_t)k;
+	return 0;
+}
+
 /* Data whose array was not read in place (an `arg` after it, or not ours):
  * the reason, or the items now. */
 static void okx_data(struct feed_venue_ctx *v, const char *p, size_t n,
@@ -562,6 +814,10 @@ static void okx_data(struct feed_venue_ctx *v, const char *p, size_t n,
 	if (feed_venue_lookup(v, a[A_INST].p, a[A_INST].n, &i) < 0) {
 		feed_venue_error(v, out, UINT32_MAX, "unknown instId '%.*s'",
 				 (int)(a[A_INST].n > 32 ? 32 : a[A_INST].n), a[A_INST].p);
+		return;
+	}
+	if (ch == FEED_CH_L2) {
+		okx_books(v, f, i, recv_ns, out);
 		return;
 	}
 	if (okx_items(v, p, n, i, (uint64_t)(f[K_DATA].p - p) | (uint64_t)ch << OKX_CH_SHIFT,
@@ -590,8 +846,8 @@ static int okx_inline(struct feed_venue_ctx *v, const char *s, size_t n, size_t 
 	int rc;
 
 	if (s[*pos] != '[' || f[K_EVENT].type != FEED_JSON_NONE ||
-	    okx_arg_stream(v, &f[K_ARG], &i, &ch) < 0)
-		return 0;
+	    okx_arg_stream(v, &f[K_ARG], &i, &ch) < 0 || ch == FEED_CH_L2)
+		return 0; /* books: one item, read after the walk (needs `action`) */
 	rc = okx_items(v, s, n, i, (uint64_t)*pos | (uint64_t)ch << OKX_CH_SHIFT, recv_ns, out,
 		       &end);
 	if (rc == 0)
@@ -771,7 +1027,7 @@ static int okx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 const struct feed_venue_ops feed_venue_okx = {
 	.name = "okx",
 	.default_url = "wss://ws.okx.com:8443/ws/v5/public",
-	.channels = FEED_CH_TRADES | FEED_CH_BBO,
+	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT | 1u << MDBUS_MARKET_PERP,
 	.limits =
 		{
@@ -790,4 +1046,15 @@ const struct feed_venue_ops feed_venue_okx = {
 	.subscribe = okx_subscribe,
 	.on_message = okx_on_message,
 	.ping_text = "ping",
+	.book =
+		{
+			/* snapshot, then updates chained by prevSeqId; seqId <
+			 * prevSeqId is the documented reset after maintenance */
+			.sync = FEED_SYNC_WS_PREV,
+			.ck_levels = OKX_CK_LEVELS,
+			.resubscribe = 1,
+			.max_levels = OKX_BOOKS_MAX,
+			.checksum = okx_checksum,
+			.resubscribe_msgs = okx_resubscribe,
+		},
 };

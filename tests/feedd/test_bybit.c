@@ -334,9 +334,10 @@ static void test_subscribe(void)
 	CHECK_EQ_INT(ops->limits.streams_per_conn, 0);
 	CHECK_EQ_INT(ops->limits.streams_per_req, 10);
 	feed_venue_ctx_free(&v);
-	sc.channels = FEED_CH_L2;
-	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "venue bybit does not support channel l2");
+	sc.channels = FEED_CH_L2; /* orderbook.50 / .200 */
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	CHECK(v.lv != NULL);
+	feed_venue_ctx_free(&v);
 }
 
 /* A publicTrade message of `count` trades of SOLUSDT, ids first..; item
@@ -678,6 +679,166 @@ static void test_mutations(void)
 	CHECK(data > 0);
 }
 
+/* ---- depth: orderbook.50 / orderbook.200 --------------------------------------------- */
+
+static char bb_big[64 * 1024];
+
+static const char *bb_many_levels(unsigned n)
+{
+	size_t o = (size_t)snprintf(bb_big, sizeof(bb_big),
+				    "{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":"
+				    "1672304484978,\"data\":{\"s\":\"BTCUSDT\",\"b\":[");
+
+	for (unsigned k = 0; k < n && o + 64 < sizeof(bb_big); k++)
+		o += (size_t)snprintf(bb_big + o, sizeof(bb_big) - o, "%s[\"%u.5\",\"1\"]",
+				      k ? "," : "", 1 + k);
+	snprintf(bb_big + o, sizeof(bb_big) - o, "],\"a\":[],\"u\":5,\"seq\":1}}");
+	return bb_big;
+}
+
+static void bb_sub_depth(uint32_t d, const char *want)
+{
+	char syms[1][MDBUS_SYMBOL_MAX] = {"BTC-USDT"};
+	struct feed_session_config sc = session(syms, 1);
+	struct feed_venue_ctx v;
+	char err[256];
+
+	sc.channels = FEED_CH_L2;
+	sc.book_depth = d;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("bybit"), &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	expect_sub(&v, want);
+	feed_venue_ctx_free(&v);
+}
+
+/* The documented shapes: a snapshot, deltas with u + 1, "u" = 1 (a reset
+ * snapshot), bad input, the depth topic from book_depth, the resync. */
+/* Long: one scenario of checks in order on one context. */
+static void test_l2(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	const struct feed_venue_ops *ops = feed_venue_find("bybit");
+	struct feed_session_config sc = session(syms, 2);
+	struct feed_venue_ctx v;
+	char err[256], u[256], s[256];
+	size_t un, sn;
+
+	bb_sub_depth(20,
+		     "{\"req_id\":\"1\",\"op\":\"subscribe\",\"args\":[\"orderbook.50.BTCUSDT\"]}");
+	bb_sub_depth(50,
+		     "{\"req_id\":\"1\",\"op\":\"subscribe\",\"args\":[\"orderbook.50.BTCUSDT\"]}");
+	bb_sub_depth(
+		51, "{\"req_id\":\"1\",\"op\":\"subscribe\",\"args\":[\"orderbook.200.BTCUSDT\"]}");
+	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_WS_SEQ);
+	CHECK_EQ_INT(ops->book.max_levels, 200);
+	CHECK_EQ_INT(ops->book.ck_levels, 0);
+	CHECK(ops->book.resubscribe && ops->book.checksum == NULL &&
+	      ops->book.rest_snapshot == NULL);
+
+	sc.channels = FEED_CH_BBO | FEED_CH_L2;
+	sc.book_depth = 20;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	/* The docs' snapshot (shortened to two levels a side). */
+	feed_msg(&v, "{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"snapshot\",\"ts\":"
+		     "1672304484978,\"data\":{\"s\":\"BTCUSDT\",\"b\":[[\"16493.50\",\"0.006\"],"
+		     "[\"16493.00\",\"0.100\"]],\"a\":[[\"16611.00\",\"0.029\"],[\"16612.00\","
+		     "\"0.213\"]],\"u\":18521288,\"seq\":7961638724},\"cts\":1672304484976}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK(out.book == &v.book);
+	CHECK_EQ_INT(v.book.sym, 0);
+	CHECK_EQ_INT(v.book.kind, FEED_BOOK_SNAPSHOT);
+	CHECK_EQ_INT(v.book.nbids, 2);
+	CHECK_EQ_INT(v.book.nasks, 2);
+	CHECK_EQ_INT(v.book.bids[0].px, 1649350000000LL);
+	CHECK_EQ_INT(v.book.bids[0].px_dp, 2);
+	CHECK_EQ_INT(v.book.bids[0].qty, 600000);
+	CHECK_EQ_INT(v.book.bids[0].qty_dp, 3);
+	CHECK_EQ_INT(v.book.asks[1].px, 1661200000000LL);
+	CHECK_EQ_INT(v.book.last_id, 18521288);
+	CHECK_EQ_INT(v.book.first_id, 18521288);
+	CHECK_EQ_INT(v.book.has_ck, 0);
+	CHECK_EQ_INT(v.book.has_prev, 0);
+	CHECK_EQ_INT(v.book.exch_ts, 1672304484976000000LL); /* cts */
+	CHECK_EQ_INT(v.book.recv_ts, RECV_TS);
+	/* The docs' delta: size 0 deletes. */
+	feed_msg(&v, "{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1687940967466,"
+		     "\"data\":{\"s\":\"BTCUSDT\",\"b\":[[\"30247.20\",\"30.028\"],[\"30245.40\","
+		     "\"0.224\"],[\"30242.10\",\"0\"]],\"a\":[],\"u\":18521289,\"seq\":"
+		     "7961638725},\"cts\":1687940967464}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.kind, FEED_BOOK_DELTA);
+	CHECK_EQ_INT(v.book.nbids, 3);
+	CHECK_EQ_INT(v.book.nasks, 0);
+	CHECK_EQ_INT(v.book.bids[2].qty, 0);
+	CHECK_EQ_INT(v.book.last_id, 18521289);
+	/* "u" = 1 after a service restart replaces the book. */
+	feed_msg(&v, "{\"topic\":\"orderbook.50.ETHUSDT\",\"type\":\"delta\",\"ts\":1687940967466,"
+		     "\"data\":{\"s\":\"ETHUSDT\",\"b\":[],\"a\":[[\"1800.1\",\"2\"]],\"u\":1,"
+		     "\"seq\":1}}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.sym, 1);
+	CHECK_EQ_INT(v.book.kind, FEED_BOOK_SNAPSHOT);
+	CHECK_EQ_INT(v.book.exch_ts, 1687940967466000000LL); /* no cts: ts */
+	/* orderbook.1 stays the BBO. */
+	feed_msg(&v, "{\"topic\":\"orderbook.1.BTCUSDT\",\"type\":\"snapshot\",\"ts\":1,\"data\":"
+		     "{\"s\":\"BTCUSDT\",\"b\":[[\"1.5\",\"1\"]],\"a\":[[\"1.6\",\"1\"]],\"u\":7,"
+		     "\"seq\":1},\"cts\":1}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_DATA);
+	CHECK_EQ_INT(out.n, 1);
+	/* A depth we did not subscribe: not ours. */
+	feed_msg(&v, "{\"topic\":\"orderbook.200.BTCUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":"
+		     "{\"s\":\"BTCUSDT\",\"b\":[],\"a\":[],\"u\":7,\"seq\":1}}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_UNKNOWN);
+
+	static const char *const bad[] = {
+		"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"partial\",\"ts\":1,\"data\":{\"s\":"
+		"\"BTCUSDT\",\"b\":[],\"a\":[],\"u\":7,\"seq\":1}}",
+		"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{\"s\":"
+		"\"BTCUSDT\",\"b\":[],\"a\":[]}}",
+		"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{\"s\":"
+		"\"BTCUSDT\",\"b\":[],\"a\":[],\"u\":\"7\"}}",
+		"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{\"s\":"
+		"\"BTCUSDT\",\"b\":[[\"x\",\"1\"]],\"a\":[],\"u\":7}}",
+		"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{\"s\":"
+		"\"BTCUSDT\",\"b\":[[\"1.5\"]],\"a\":[],\"u\":7}}",
+		"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{\"s\":"
+		"\"ETHUSDT\",\"b\":[],\"a\":[],\"u\":7}}",
+		"{\"topic\":\"orderbook.50.XRPUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{\"s\":"
+		"\"XRPUSDT\",\"b\":[],\"a\":[],\"u\":7}}",
+		"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":[]}",
+		"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{\"s\":"
+		"\"BTCUSDT\",\"b\":[[\"-1.5\",\"1\"]],\"a\":[],\"u\":7}}",
+		"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":-1,\"data\":{\"s\":"
+		"\"BTCUSDT\",\"b\":[],\"a\":[],\"u\":7}}",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		feed_msg(&v, bad[k]);
+		if (out.cls != FEED_MSG_ERROR) {
+			fprintf(stderr, "bybit bad depth %zu: class %d\n", k, out.cls);
+			feed_test_failures++;
+		}
+	}
+	feed_msg(&v, bb_many_levels(v.lv_cap + 1));
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK(strstr(out.reason, "more than") != NULL);
+	feed_msg(&v, bb_many_levels(v.lv_cap));
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+
+	CHECK_EQ_INT(ops->book.resubscribe_msgs(&v, 1, u, sizeof(u), &un, s, sizeof(s), &sn), 0);
+	CHECK_STR(u, "{\"req_id\":\"book-resync\",\"op\":\"unsubscribe\",\"args\":"
+		     "[\"orderbook.50.ETHUSDT\"]}");
+	CHECK_STR(s, "{\"req_id\":\"book-resync\",\"op\":\"subscribe\",\"args\":"
+		     "[\"orderbook.50.ETHUSDT\"]}");
+	CHECK_EQ_INT(un, strlen(u));
+	CHECK_EQ_INT(sn, strlen(s));
+	/* Its answer is none of our requests: counted, not an ack. */
+	feed_msg(&v, "{\"success\":true,\"ret_msg\":\"\",\"conn_id\":\"x\",\"req_id\":"
+		     "\"book-resync\",\"op\":\"subscribe\"}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_UNKNOWN);
+	feed_venue_ctx_free(&v);
+}
+
 int main(int argc, char **argv)
 {
 	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT", "SOL-USDT"};
@@ -708,6 +869,7 @@ int main(int argc, char **argv)
 	test_check();
 	test_ping();
 	test_mutations();
+	test_l2();
 	feed_venue_ctx_free(&ctx);
 	return feed_test_done("test_bybit");
 }

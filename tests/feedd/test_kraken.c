@@ -437,6 +437,193 @@ static void test_mutations(void)
 	CHECK(data > 0);
 }
 
+/* One message through ctx v into the file's `out`. */
+static void feed_msg(struct feed_venue_ctx *v, const char *m)
+{
+	CHECK_EQ_INT(feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, RECV_TS, &out), 0);
+}
+
+static void expect_sub(struct feed_venue_ctx *v, const char *want)
+{
+	char buf[1024];
+	size_t n = 0;
+
+	CHECK_EQ_INT(feed_venue_subscribe_next(v, buf, sizeof(buf), &n), 1);
+	if (n != strlen(want) || memcmp(buf, want, n) != 0) {
+		fprintf(stderr, "subscribe: got %.*s\n    expected %s\n", (int)n, buf, want);
+		feed_test_failures++;
+	}
+}
+
+/* ---- depth: the book channel ------------------------------------------------------- */
+
+/* The docs' MATIC/USD snapshot (price_precision 4, qty_precision 8). */
+static const char kr_snapshot[] =
+	"{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"MATIC/USD\",\"bids\":"
+	"[{\"price\":0.5666,\"qty\":4831.75496356},{\"price\":0.5665,\"qty\":6658.22734739},"
+	"{\"price\":0.5664,\"qty\":18724.91513344},{\"price\":0.5663,\"qty\":11563.92544914},"
+	"{\"price\":0.5662,\"qty\":14006.65365711},{\"price\":0.5661,\"qty\":17454.85679807},"
+	"{\"price\":0.566,\"qty\":18097.1547},{\"price\":0.5659,\"qty\":33644.89175666},"
+	"{\"price\":0.5658,\"qty\":148.3464},{\"price\":0.5657,\"qty\":606.70854372}],\"asks\":"
+	"[{\"price\":0.5668,\"qty\":4410.79769741},{\"price\":0.5669,\"qty\":4655.40412487},"
+	"{\"price\":0.567,\"qty\":49844.89424998},{\"price\":0.5671,\"qty\":24306.41678},"
+	"{\"price\":0.5672,\"qty\":29783.25223475},{\"price\":0.5673,\"qty\":57234.71239278},"
+	"{\"price\":0.5674,\"qty\":45065.04744},{\"price\":0.5675,\"qty\":5912.76380354},"
+	"{\"price\":0.5676,\"qty\":42514.92434778},{\"price\":0.5677,\"qty\":36304.0847022}],"
+	"\"checksum\":2439117997,\"timestamp\":\"2023-10-06T17:35:55.440295Z\"}]}";
+
+/* ... and its update of the last bid. */
+static const char kr_update[] =
+	"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\",\"bids\":"
+	"[{\"price\":0.5657,\"qty\":1098.3947558}],\"asks\":[],\"checksum\":2114181697,"
+	"\"timestamp\":\"2023-10-06T17:35:55.440295Z\"}]}";
+
+static char kr_big[64 * 1024];
+
+static const char *kr_many_levels(unsigned n)
+{
+	size_t o =
+		(size_t)snprintf(kr_big, sizeof(kr_big),
+				 "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":"
+				 "\"MATIC/USD\",\"bids\":[");
+
+	for (unsigned k = 0; k < n && o + 64 < sizeof(kr_big); k++)
+		o += (size_t)snprintf(kr_big + o, sizeof(kr_big) - o,
+				      "%s{\"price\":%u.5,\"qty\":1}", k ? "," : "", 1 + k);
+	snprintf(kr_big + o, sizeof(kr_big) - o, "],\"asks\":[],\"checksum\":1}]}");
+	return kr_big;
+}
+
+/* The subscribe text for book_depth d: the smallest documented depth >= d. */
+static void kr_sub_depth(uint32_t d, const char *want)
+{
+	char syms[1][MDBUS_SYMBOL_MAX] = {"MATIC-USD"};
+	struct feed_session_config sc = session(syms, 1);
+	struct feed_venue_ctx v;
+	char err[256];
+
+	sc.channels = FEED_CH_L2;
+	sc.book_depth = d;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("kraken"), &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	expect_sub(&v, want);
+	/* The documented ack, one per symbol. */
+	feed_msg(&v, "{\"method\":\"subscribe\",\"result\":{\"channel\":\"book\",\"depth\":10,"
+		     "\"snapshot\":true,\"symbol\":\"MATIC/USD\"},\"success\":true,\"time_in\":"
+		     "\"2023-10-06T17:35:55.219022Z\",\"time_out\":\"2023-10-06T17:35:55.219067Z\","
+		     "\"req_id\":1}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	CHECK_EQ_INT(out.nstreams, 1);
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 1);
+	feed_venue_ctx_free(&v);
+}
+
+/* Long: one scenario of checks in order on one context. */
+static void test_l2(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"MATIC-USD", "ALGO-USD"};
+	const struct feed_venue_ops *ops = feed_venue_find("kraken");
+	struct feed_session_config sc = session(syms, 2);
+	struct feed_book_lvl bids[10], asks[10];
+	struct feed_venue_ctx v;
+	char err[256], u[256], s[256];
+	size_t un, sn;
+
+	kr_sub_depth(5, "{\"method\":\"subscribe\",\"params\":{\"channel\":\"book\",\"symbol\":"
+			"[\"MATIC/USD\"],\"depth\":10,\"snapshot\":true},\"req_id\":1}");
+	kr_sub_depth(20, "{\"method\":\"subscribe\",\"params\":{\"channel\":\"book\",\"symbol\":"
+			 "[\"MATIC/USD\"],\"depth\":25,\"snapshot\":true},\"req_id\":1}");
+	kr_sub_depth(1000, "{\"method\":\"subscribe\",\"params\":{\"channel\":\"book\",\"symbol\":"
+			   "[\"MATIC/USD\"],\"depth\":1000,\"snapshot\":true},\"req_id\":1}");
+	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_WS_PLAIN);
+	CHECK_EQ_INT(ops->book.ck_levels, 10);
+	CHECK(ops->book.resubscribe && ops->book.rest_snapshot == NULL);
+
+	sc.channels = FEED_CH_L2;
+	sc.book_depth = 10;
+	sc.price_decimals = 4; /* MATIC/USD's price_precision and qty_precision */
+	sc.qty_decimals = 8;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	feed_msg(&v, kr_snapshot);
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK(out.book == &v.book);
+	CHECK_EQ_INT(v.book.sym, 0);
+	CHECK_EQ_INT(v.book.kind, FEED_BOOK_SNAPSHOT);
+	CHECK_EQ_INT(v.book.nbids, 10);
+	CHECK_EQ_INT(v.book.nasks, 10);
+	CHECK_EQ_INT(v.book.bids[0].px, 5666);
+	CHECK_EQ_INT(v.book.bids[0].qty, 483175496356LL);
+	CHECK_EQ_INT(v.book.bids[6].px, 5660);
+	CHECK_EQ_INT(v.book.bids[6].px_dp, 3); /* printed "0.566" */
+	CHECK_EQ_INT(v.book.has_ck, 1);
+	CHECK_EQ_INT(v.book.has_prev, 0);
+	CHECK_EQ_INT(v.book.checksum, 2439117997u);
+	CHECK_EQ_INT(v.book.exch_ts, 1696613755440295000LL);
+	/* The docs' checksum of the docs' snapshot, from our levels. */
+	CHECK_EQ_INT(ops->book.checksum(&v, 0, v.book.bids, 10, v.book.asks, 10), 2439117997u);
+	memcpy(bids, v.book.bids, sizeof(bids));
+	memcpy(asks, v.book.asks, sizeof(asks));
+	feed_msg(&v, kr_update);
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.kind, FEED_BOOK_DELTA);
+	CHECK_EQ_INT(v.book.nbids, 1);
+	CHECK_EQ_INT(v.book.nasks, 0);
+	CHECK_EQ_INT(v.book.checksum, 2114181697u);
+	bids[9] = v.book.bids[0]; /* applied by hand: the same price */
+	CHECK_EQ_INT(ops->book.checksum(&v, 0, bids, 10, asks, 10), 2114181697u);
+	CHECK(ops->book.checksum(&v, 0, bids, 9, asks, 10) != 2114181697u);
+	/* qty 0 removes: carried as a 0 quantity. */
+	feed_msg(&v, "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":"
+		     "\"ALGO/USD\",\"bids\":[{\"price\":0.1,\"qty\":0}],\"asks\":[],"
+		     "\"checksum\":0,\"timestamp\":\"2023-10-06T17:35:55.440295Z\"}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.sym, 1);
+	CHECK_EQ_INT(v.book.bids[0].qty, 0);
+
+	static const char *const bad[] = {
+		"{\"channel\":\"book\",\"type\":\"delta\",\"data\":[{\"symbol\":\"MATIC/USD\","
+		"\"bids\":[],\"asks\":[],\"checksum\":1}]}",
+		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
+		"\"bids\":[{\"price\":\"abc\",\"qty\":1}],\"asks\":[],\"checksum\":1}]}",
+		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
+		"\"bids\":[],\"asks\":[]}]}",
+		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
+		"\"bids\":[],\"asks\":[],\"checksum\":4294967296}]}",
+		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"XRP/USD\","
+		"\"bids\":[],\"asks\":[],\"checksum\":1}]}",
+		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
+		"\"bids\":[],\"asks\":[],\"checksum\":1},{\"symbol\":\"ALGO/USD\",\"bids\":[],"
+		"\"asks\":[],\"checksum\":1}]}",
+		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
+		"\"bids\":[[0.5,1]],\"asks\":[],\"checksum\":1}]}",
+		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
+		"\"bids\":[{\"price\":0.56661,\"qty\":1}],\"asks\":[],\"checksum\":1}]}",
+		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
+		"\"bids\":[],\"asks\":[],\"checksum\":1,\"timestamp\":\"yesterday\"}]}",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		feed_msg(&v, bad[k]);
+		if (out.cls != FEED_MSG_ERROR) {
+			fprintf(stderr, "kraken bad book %zu: class %d\n", k, out.cls);
+			feed_test_failures++;
+		}
+	}
+	feed_msg(&v, kr_many_levels(v.lv_cap + 1));
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK(strstr(out.reason, "more than") != NULL);
+
+	CHECK_EQ_INT(ops->book.resubscribe_msgs(&v, 0, u, sizeof(u), &un, s, sizeof(s), &sn), 0);
+	CHECK_STR(u, "{\"method\":\"unsubscribe\",\"params\":{\"channel\":\"book\",\"symbol\":"
+		     "[\"MATIC/USD\"],\"depth\":10}}");
+	CHECK_STR(s, "{\"method\":\"subscribe\",\"params\":{\"channel\":\"book\",\"symbol\":"
+		     "[\"MATIC/USD\"],\"depth\":10,\"snapshot\":true}}");
+	CHECK_EQ_INT(un, strlen(u));
+	CHECK_EQ_INT(sn, strlen(s));
+	CHECK_EQ_INT(ops->book.resubscribe_msgs(&v, 0, u, sizeof(u), &un, s, 30, &sn), -ENOBUFS);
+	feed_venue_ctx_free(&v);
+}
+
 int main(int argc, char **argv)
 {
 	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USD", "MATIC-USD", "ALGO-USD"};
@@ -461,6 +648,7 @@ int main(int argc, char **argv)
 	test_names();
 	test_split();
 	test_mutations();
+	test_l2();
 	feed_venue_ctx_free(&ctx);
 	return feed_test_done("test_kraken");
 }

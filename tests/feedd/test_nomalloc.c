@@ -998,6 +998,100 @@ static void test_depth(void)
 	feed_venue_ctx_free(&v);
 }
 
+/* Depth (l2) of okx, kraken and bybit: book events, their errors and the
+ * checksum functions allocate nothing. */
+static const char *const depth_b_msgs[3][4] = {
+	{"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\","
+	 "\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"10\",\"3\"]],\"bids\":[[\"3366.1\","
+	 "\"7\",\"0\","
+	 "\"3\"]],\"ts\":\"1597026383085\",\"checksum\":-1881014294,\"prevSeqId\":-1,"
+	 "\"seqId\":1}]}",
+	 "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+	 "\"data\":[{\"asks\":[[\"3366.8\",\"0\",\"0\",\"0\"]],\"bids\":[],\"ts\":"
+	 "\"1597026383086\",\"checksum\":0,\"prevSeqId\":1,\"seqId\":2}]}",
+	 "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+	 "\"data\":[{\"asks\":[[\"x\",\"0\",\"0\",\"0\"]],\"bids\":[],\"ts\":\"1\","
+	 "\"prevSeqId\":1,"
+	 "\"seqId\":2}]}",
+	 "{\"arg\":{\"channel\":\"books\",\"instId\":\"XRP-USDT\"},\"action\":\"update\","
+	 "\"data\":[]}"},
+	{"{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"BTC/"
+	 "USD\",\"bids\":"
+	 "[{\"price\":45283.5,\"qty\":0.1}],\"asks\":[{\"price\":45285.2,\"qty\":0.001}],"
+	 "\"checksum\":1,\"timestamp\":\"2023-10-06T17:35:55.440295Z\"}]}",
+	 "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/"
+	 "USD\",\"bids\":"
+	 "[{\"price\":45283.5,\"qty\":0}],\"asks\":[],\"checksum\":2}]}",
+	 "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/"
+	 "USD\",\"bids\":"
+	 "[{\"price\":\"y\",\"qty\":0}],\"asks\":[],\"checksum\":2}]}",
+	 "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"XRP/"
+	 "USD\",\"bids\":[],"
+	 "\"asks\":[],\"checksum\":2}]}"},
+	{"{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"snapshot\",\"ts\":1672304484978,"
+	 "\"data\":"
+	 "{\"s\":\"BTCUSDT\",\"b\":[[\"16493.50\",\"0.006\"]],\"a\":[[\"16611.00\",\"0."
+	 "029\"]],"
+	 "\"u\":1,\"seq\":1},\"cts\":1672304484976}",
+	 "{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1672304484978,"
+	 "\"data\":"
+	 "{\"s\":\"BTCUSDT\",\"b\":[[\"16493.50\",\"0\"]],\"a\":[],\"u\":2,\"seq\":2}}",
+	 "{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{\"s\":"
+	 "\"BTCUSDT\",\"b\":[[\"z\",\"0\"]],\"a\":[],\"u\":3}}",
+	 "{\"topic\":\"orderbook.50.XRPUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{}}"},
+};
+
+static void test_depth_b(void)
+{
+	static const char *const venues[3] = {"okx", "kraken", "bybit"};
+	char syms[3][1][MDBUS_SYMBOL_MAX] = {{"BTC-USDT"}, {"BTC-USD"}, {"BTC-USDT"}};
+	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
+	struct feed_venue_out out = {.ticks = ticks, .cap = FEED_VENUE_TICKS_MIN};
+	char err[128], buf[512], ub[256], sb[256];
+	unsigned long before, books = 0, errors = 0;
+
+	for (unsigned k = 0; k < 3; k++) {
+		const struct feed_venue_ops *ops = feed_venue_find(venues[k]);
+		struct feed_session_config sc;
+		struct feed_venue_ctx v;
+		size_t n, un, sn;
+
+		memset(&sc, 0, sizeof(sc));
+		sc.symbols = syms[k];
+		sc.nsymbols = 1;
+		sc.channels = FEED_CH_L2;
+		sc.book_depth = 20;
+		sc.price_decimals = sc.qty_decimals = -1;
+		CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+		before = allocs;
+		for (int round = 0; round < 1000; round++) {
+			feed_venue_ctx_reset(&v);
+			while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
+				;
+			for (unsigned i = 0; i < 4; i++) {
+				const char *m = depth_b_msgs[k][i];
+
+				CHECK_EQ_INT(feed_venue_on_message(&v, (const uint8_t *)m,
+								   strlen(m), 0, round, &out),
+					     0);
+				books += out.cls == FEED_MSG_BOOK;
+				errors += out.cls == FEED_MSG_ERROR;
+				if (out.cls == FEED_MSG_BOOK && ops->book.checksum)
+					(void)ops->book.checksum(&v, 0, out.book->bids,
+								 out.book->nbids, out.book->asks,
+								 out.book->nasks);
+			}
+			CHECK_EQ_INT(ops->book.resubscribe_msgs(&v, 0, ub, sizeof(ub), &un, sb,
+								sizeof(sb), &sn),
+				     0);
+		}
+		CHECK_EQ_INT(allocs - before, 0);
+		feed_venue_ctx_free(&v);
+	}
+	CHECK_EQ_INT(books, 3 * 2000);
+	CHECK_EQ_INT(errors, 3 * 2000);
+}
+
 int main(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
@@ -1019,5 +1113,6 @@ int main(void)
 	test_okx(&sc);
 	test_binance_futures();
 	test_depth();
+	test_depth_b();
 	return feed_test_done("test_nomalloc");
 }

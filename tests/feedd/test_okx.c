@@ -437,9 +437,10 @@ static void test_names(void)
 	CHECK_STR(err, "symbol 'BTC-USDT-PERP': okx sizes swaps in contracts; qty_unit = base "
 		       "needs contract_size");
 	sc = session(syms, 2);
-	sc.channels = FEED_CH_L2;
-	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
-	CHECK_STR(err, "venue okx does not support channel l2");
+	sc.channels = FEED_CH_L2; /* the books channel */
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	CHECK(v.lv != NULL && v.lv_cap >= 2 * 400);
+	feed_venue_ctx_free(&v);
 
 	/* Our ping is the text "ping". */
 	CHECK_EQ_INT(feed_venue_ping(&ctx, nat, sizeof(nat), &n, 1), 0);
@@ -638,6 +639,181 @@ static void test_mutations(void)
 	CHECK(data > 0); /* some mutations stay valid (a digit for a digit) */
 }
 
+/* ---- depth: the books channel ---------------------------------------------------- */
+
+static char big[64 * 1024];
+
+/* A books update for BTC-USDT with n ask levels (too many for lv_cap). */
+static const char *okx_many_levels(unsigned n)
+{
+	size_t o = (size_t)snprintf(big, sizeof(big),
+				    "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},"
+				    "\"action\":\"update\",\"data\":[{\"asks\":[");
+
+	for (unsigned k = 0; k < n && o + 64 < sizeof(big); k++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "%s[\"%u.5\",\"1\",\"0\",\"1\"]",
+				      k ? "," : "", 1000 + k);
+	snprintf(big + o, sizeof(big) - o,
+		 "],\"bids\":[],\"ts\":\"1597026383085\",\"checksum\":0,\"prevSeqId\":1,"
+		 "\"seqId\":2}]}");
+	return big;
+}
+
+/* The documented shapes: a snapshot (prevSeqId -1), updates chained by
+ * prevSeqId, the reset (seqId < prevSeqId), the checksum (deprecated: 0
+ * means none), and the docs' two CRC32 examples through ops->book.checksum. */
+/* Long: one scenario of checks in order on one context. */
+static void test_l2(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT"};
+	const struct feed_venue_ops *ops = feed_venue_find("okx");
+	struct feed_session_config sc = session(syms, 2);
+	const struct feed_book_ev *ev;
+	struct feed_venue_ctx v;
+	char err[256], u[256], s[256];
+	size_t un, sn;
+
+	sc.channels = FEED_CH_L2;
+	sc.book_depth = 400;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	expect_sub(&v,
+		   "{\"id\":\"1\",\"op\":\"subscribe\",\"args\":[{\"channel\":\"books\","
+		   "\"instId\":\"BTC-USDT\"},{\"channel\":\"books\",\"instId\":\"ETH-USDT\"}]}");
+	feed_msg(&v, "{\"id\":\"1\",\"event\":\"subscribe\",\"arg\":{\"channel\":\"books\","
+		     "\"instId\":\"ETH-USDT\"},\"connId\":\"a4d3ae55\"}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
+	CHECK_EQ_INT(feed_venue_streams_acked(&v), 1);
+	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_WS_PREV);
+	CHECK_EQ_INT(ops->book.ck_levels, 25);
+	CHECK_EQ_INT(ops->book.max_levels, 400);
+	CHECK(ops->book.resubscribe && ops->book.rest_snapshot == NULL);
+
+	/* The docs' first checksum example, as a snapshot. */
+	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
+		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"10\",\"3\"],[\"3368\","
+		     "\"8\",\"3\",\"4\"]],\"bids\":[[\"3366.1\",\"7\",\"0\",\"3\"],[\"3366\",\"6\","
+		     "\"3\",\"4\"]],\"ts\":\"1597026383085\",\"checksum\":-1881014294,"
+		     "\"prevSeqId\":-1,\"seqId\":123456}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	ev = out.book;
+	CHECK(ev == &v.book);
+	CHECK_EQ_INT(ev->sym, 0);
+	CHECK_EQ_INT(ev->kind, FEED_BOOK_SNAPSHOT);
+	CHECK_EQ_INT(ev->nbids, 2);
+	CHECK_EQ_INT(ev->nasks, 2);
+	CHECK_EQ_INT(ev->bids[0].px, 336610000000LL);
+	CHECK_EQ_INT(ev->bids[0].px_dp, 1);
+	CHECK_EQ_INT(ev->bids[1].px_dp, 0);
+	CHECK_EQ_INT(ev->bids[0].qty, 700000000LL);
+	CHECK_EQ_INT(ev->asks[1].px, 336800000000LL);
+	CHECK_EQ_INT(ev->has_prev, 0);
+	CHECK_EQ_INT(ev->last_id, 123456);
+	CHECK_EQ_INT(ev->first_id, 123456);
+	CHECK_EQ_INT(ev->has_ck, 1);
+	CHECK_EQ_INT(ev->checksum, (uint32_t)-1881014294);
+	CHECK_EQ_INT(ev->exch_ts, 1597026383085000000LL);
+	CHECK_EQ_INT(ev->recv_ts, RECV_TS);
+	/* "3366.1:7:3366.8:9:3366:6:3368:8" */
+	CHECK_EQ_INT(ops->book.checksum(&v, 0, ev->bids, ev->nbids, ev->asks, ev->nasks),
+		     (uint32_t)-1881014294);
+	/* The second: fewer bids than asks, "3366.1:7:3366.8:9:3368:8:3372:8". */
+	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
+		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"10\",\"3\"],[\"3368\","
+		     "\"8\",\"3\",\"4\"],[\"3372\",\"8\",\"3\",\"4\"]],\"bids\":[[\"3366.1\",\"7\","
+		     "\"0\",\"3\"]],\"ts\":\"1597026383085\",\"checksum\":831078360,"
+		     "\"prevSeqId\":-1,\"seqId\":123456}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(
+		ops->book.checksum(&v, 0, v.book.bids, v.book.nbids, v.book.asks, v.book.nasks),
+		831078360u);
+	CHECK_EQ_INT(v.book.checksum, 831078360u);
+	/* More decimals printed than the scale keeps: rebuilt as printed. */
+	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
+		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"0\",\"1\"]],\"bids\":"
+		     "[[\"3366.100000000000\",\"7.0\",\"0\",\"1\"]],\"ts\":\"1597026383085\","
+		     "\"checksum\":-1233765113,\"prevSeqId\":-1,\"seqId\":5}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.bids[0].px_dp, 12);
+	CHECK_EQ_INT(v.book.checksum, (uint32_t)-1233765113); /* "3366.100000000000:7.0:3366.8:9" */
+	CHECK_EQ_INT(
+		ops->book.checksum(&v, 0, v.book.bids, v.book.nbids, v.book.asks, v.book.nasks),
+		v.book.checksum);
+	/* An update: prevSeqId names the snapshot; "0" removes; checksum 0 = none. */
+	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"ETH-USDT\"},\"action\":"
+		     "\"update\",\"data\":[{\"asks\":[[\"3368\",\"0\",\"0\",\"0\"]],\"bids\":[],"
+		     "\"ts\":\"1597026383086\",\"checksum\":0,\"prevSeqId\":123456,"
+		     "\"seqId\":123457}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.sym, 1);
+	CHECK_EQ_INT(v.book.kind, FEED_BOOK_DELTA);
+	CHECK_EQ_INT(v.book.has_prev, 1);
+	CHECK_EQ_INT(v.book.prev_id, 123456);
+	CHECK_EQ_INT(v.book.last_id, 123457);
+	CHECK_EQ_INT(v.book.has_ck, 0);
+	CHECK_EQ_INT(v.book.nbids, 0);
+	CHECK_EQ_INT(v.book.nasks, 1);
+	CHECK_EQ_INT(v.book.asks[0].qty, 0);
+	/* The reset after maintenance: seqId below prevSeqId passes as sent. */
+	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"ETH-USDT\"},\"action\":"
+		     "\"update\",\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1597026383087\","
+		     "\"checksum\":0,\"prevSeqId\":123457,\"seqId\":3}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.prev_id, 123457);
+	CHECK_EQ_INT(v.book.last_id, 3);
+
+	/* Bad messages: ERROR, never an event. */
+	static const char *const bad[] = {
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"partial\","
+		"\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":1,\"seqId\":2}]}",
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		"\"data\":[{\"asks\":[[\"abc\",\"1\",\"0\",\"1\"]],\"bids\":[],\"ts\":\"1\","
+		"\"prevSeqId\":1,\"seqId\":2}]}",
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		"\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":1}]}",
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		"\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":1,\"seqId\":\"2\"}]"
+		"}",
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		"\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":1,\"seqId\":2},"
+		"{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":2,\"seqId\":3}]}",
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"XRP-USDT\"},\"action\":\"update\","
+		"\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":1,\"seqId\":2}]}",
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		"\"data\":[{\"asks\":[[\"0\",\"1\",\"0\",\"1\"]],\"bids\":{},\"ts\":\"1\","
+		"\"prevSeqId\":1,\"seqId\":2}]}",
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		"\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"checksum\":4294967295,"
+		"\"prevSeqId\":1,\"seqId\":2}]}",
+		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		"\"data\":[{\"asks\":[[\"1.0000000000000000000\",\"1\",\"0\",\"1\"]],\"bids\":[],"
+		"\"ts\":\"1\",\"prevSeqId\":1,\"seqId\":2}]}",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		feed_msg(&v, bad[k]);
+		if (out.cls != FEED_MSG_ERROR) {
+			fprintf(stderr, "okx bad books %zu: class %d\n", k, out.cls);
+			feed_test_failures++;
+		}
+	}
+	feed_msg(&v, okx_many_levels(v.lv_cap + 1));
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK(strstr(out.reason, "more than") != NULL);
+	feed_msg(&v, okx_many_levels(v.lv_cap));
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.nasks, v.lv_cap);
+
+	CHECK_EQ_INT(ops->book.resubscribe_msgs(&v, 1, u, sizeof(u), &un, s, sizeof(s), &sn), 0);
+	CHECK_STR(u, "{\"id\":\"bookresync\",\"op\":\"unsubscribe\",\"args\":[{\"channel\":"
+		     "\"books\",\"instId\":\"ETH-USDT\"}]}");
+	CHECK_STR(s, "{\"id\":\"bookresync\",\"op\":\"subscribe\",\"args\":[{\"channel\":"
+		     "\"books\",\"instId\":\"ETH-USDT\"}]}");
+	CHECK_EQ_INT(un, strlen(u));
+	CHECK_EQ_INT(sn, strlen(s));
+	CHECK_EQ_INT(ops->book.resubscribe_msgs(&v, 1, u, 20, &un, s, sizeof(s), &sn), -ENOBUFS);
+	feed_venue_ctx_free(&v);
+}
+
 int main(int argc, char **argv)
 {
 	char syms[3][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "ETH-USDT", "BTC-USDT-PERP"};
@@ -672,6 +848,7 @@ int main(int argc, char **argv)
 	test_check();
 	test_reject_split();
 	test_mutations();
+	test_l2();
 	feed_venue_ctx_free(&ctx);
 	return feed_test_done("test_okx");
 }

@@ -10,7 +10,9 @@
  * Properties, for every adapter: a class for every message, a reason for
  * every error and reject, ticks only for the session's instruments, of a
  * known kind, never both sides, within the array; a continuation that ends;
- * subscribe messages that fit their buffer. The Binance-specific properties
+ * subscribe messages that fit their buffer; for a venue with depth (l2),
+ * book events of a session symbol, within the level scratch, positive
+ * prices and quantities, and its checksum function run over them. The Binance-specific properties
  * (exact values through a real bus) are fuzz_binance.c's.
  */
 #include <errno.h>
@@ -145,6 +147,13 @@ static void fz_check_out(const struct fz_venue *f, const struct feed_venue_out *
 			   (b->bids >= f->v.lv && b->bids + b->nbids <= f->v.lv + f->v.lv_cap));
 		FUZZ_CHECK(b->nasks == 0 ||
 			   (b->asks >= f->v.lv && b->asks + b->nasks <= f->v.lv + f->v.lv_cap));
+		for (uint32_t k = 0; k < b->nbids; k++)
+			FUZZ_CHECK(b->bids[k].px > 0 && b->bids[k].qty >= 0);
+		for (uint32_t k = 0; k < b->nasks; k++)
+			FUZZ_CHECK(b->asks[k].px > 0 && b->asks[k].qty >= 0);
+		if (f->ops->book.checksum)
+			(void)f->ops->book.checksum(&f->v, b->sym, b->bids, b->nbids, b->asks,
+						    b->nasks);
 	}
 	if (out->cls != FEED_MSG_DATA) {
 		FUZZ_CHECK(out->n == 0);
