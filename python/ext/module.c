@@ -5,7 +5,8 @@
  * A Bus is a read-only view of one bus: its own mdbus_reader for the
  * instrument table, readers made on demand (Bus.reader) and, for health(),
  * mdbus-top's own model and JSON writer (tools/top/top_snap.c, top_json.c),
- * so Bus.health() is the document `mdbus-top --json` prints, parsed.
+ * so Bus.health() is the document `mdbus-top --json` prints, parsed;
+ * Bus.book() (book.c) reads an order book.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -216,6 +217,12 @@ static PyObject *bus_health(pymdbus_bus *b, PyObject *args, PyObject *kw)
 	return bus_health_json(b);
 }
 
+static PyObject *bus_book(pymdbus_bus *b, PyObject *args, PyObject *kw)
+{
+	bus_refresh(b);
+	return pymdbus_book(b->r, args, kw);
+}
+
 static PyObject *bus_get_name(pymdbus_bus *b, void *unused)
 {
 	(void)unused;
@@ -237,6 +244,11 @@ static PyMethodDef bus_methods[] = {
 	{"health", (PyCFunction)(void (*)(void))bus_health, METH_VARARGS | METH_KEYWORDS,
 	 "health(interval=0.2) -> dict: the document of mdbus-top --json; rates over the time "
 	 "since the previous call (the first call samples twice, interval apart)"},
+	{"book", (PyCFunction)(void (*)(void))bus_book, METH_VARARGS | METH_KEYWORDS,
+	 "book(instrument, depth=10) -> dict: the instrument's order book as mdbus-book --json "
+	 "prints it (prices and quantities as Decimal, best first; depth 0: all levels kept) "
+	 "plus version, resyncs, checksum_fails and depth; instrument is an id, an Instrument "
+	 "or (venue, symbol); mdbus.Error ENOENT when the bus keeps no book for it"},
 	{NULL, NULL, 0, NULL},
 };
 

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pymdbus.h: the `mdbus` CPython extension module, a thin read-only layer
- * over libmdbus's public API (include/mdbus.h). Shared by its six files:
+ * over libmdbus's public API (include/mdbus.h). Shared by its seven files:
  *   module.c  the module, mdbus.open, Bus (instruments, health)
  *   errors.c  mdbus.Error from a libmdbus -errno, exact Decimals
  *   reader.c  Reader: next(), iteration, read_batch(), following the writer
  *   instr.c   a reader's instrument cache
  *   tick.c    Tick: one tick as a Python object, exact Decimals on demand
  *   batch.c   read_batch()'s numpy records and dtypes
+ *   book.c    Bus.book(): an order book as mdbus-book --json's dict
  * Failures follow the CPython convention: -1 (or NULL) with a Python
  * exception set; libmdbus's -errno values become mdbus.Error.
  */
@@ -78,6 +79,9 @@ int pymdbus_batch_init(PyObject *module);
 PyObject *pymdbus_batch_new(Py_ssize_t n);
 Py_ssize_t pymdbus_batch_fill(pymdbus_reader *rd, PyObject *arr, Py_ssize_t n, int *err);
 int pymdbus_batch_finish(PyObject *arr, Py_ssize_t count);
+
+/* Bus.book(instrument, depth=10) on the Bus's reader r (book.c). */
+PyObject *pymdbus_book(mdbus_reader *r, PyObject *args, PyObject *kw);
 
 /* Waits on the reader up to timeout seconds (< 0 forever) with the GIL
  * released, in slices so that signals are handled between them; follows a

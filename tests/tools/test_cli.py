@@ -38,6 +38,8 @@ FLAGS = {
     "mdbus-top": [("b", "bus", True), ("i", "interval", True), (None, "delay", True),
                   (None, "once", False), ("j", "json", False), ("n", "count", True),
                   (None, "max-age", True)],
+    "mdbus-book": [("b", "bus", True), (None, "venue", True), ("j", "json", False),
+                   (None, "once", False), (None, "depth", True), ("i", "interval", True)],
     "mdbus-replay": [("b", "bus", True), ("r", "rate", True), (None, "loop", False),
                      ("s", "slots", True), (None, "hold", True), (None, "keep", False),
                      (None, "unlink", False)],
@@ -70,7 +72,7 @@ FLAGS = {
                         ("j", "json", False), ("p", "plot", True), ("v", "verbose", False)],
 }
 # Tools that read or write a named bus take -b/--bus (README's claim).
-BUS_TOOLS = ["feedd", "mdbus-tail", "mdbus-top", "mdbus-replay", "mdbus-exporter"]
+BUS_TOOLS = ["feedd", "mdbus-tail", "mdbus-top", "mdbus-book", "mdbus-replay", "mdbus-exporter"]
 # Tools built only when their meson feature option finds its dependency.
 OPTIONAL = {"mdbus-exporter"}
 
@@ -158,6 +160,9 @@ def test_missing(tools, bus):
         ("mdbus-tail", [tools["mdbus-tail"], "-b", bus], 2),
         ("mdbus-top", [tools["mdbus-top"], "-b", bus, "--once"], 2),
         ("mdbus-top", [tools["mdbus-top"], "-b", bus, "--json"], 2),
+        ("mdbus-book", [tools["mdbus-book"], "-b", bus, "--venue", "test", "BTC-USDT"], 2),
+        ("mdbus-book", [tools["mdbus-book"], "-b", bus, "--venue", "test", "--json",
+                        "BTC-USDT"], 2),
         ("mdbus-replay", [tools["mdbus-replay"], "-b", bus, "/nonexistent/ticks.jsonl"], 2),
         ("feedd", [tools["feedd"], "-b", bus, "-c", "/nonexistent/feedd.ini"], 1),
         ("mdbus-sim", [tools["mdbus-sim"], "--ctl", "/nonexistent/sim.sock", "stats"], 1),

@@ -26,7 +26,7 @@ lib=$(dirname "$(find "$root" -name 'libmdbus.so.*' | head -n 1)")
 [ -f "$lib/pkgconfig/mdbus.pc" ] || { echo "FAIL: mdbus.pc not beside libmdbus in $lib"; exit 1; }
 unset LD_LIBRARY_PATH
 "$root/bin/feedd" --check "$doc/feedd.ini" || { echo "FAIL: installed feedd.ini"; exit 1; }
-for t in feedd mdbus-tail mdbus-top mdbus-replay mdbus-sim mdbus-bench mdbus-exporter; do
+for t in feedd mdbus-tail mdbus-top mdbus-book mdbus-replay mdbus-sim mdbus-bench mdbus-exporter; do
 	[ "$t" != mdbus-exporter ] || [ -x "$root/bin/$t" ] || continue # option exporter off
 	out=$("$root/bin/$t" --version)
 	[ "$out" = "$t $version" ] || { echo "FAIL: installed $t --version: '$out'"; exit 1; }

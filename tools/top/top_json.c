@@ -157,6 +157,43 @@ static json_t *top_j_session(const struct top_snap *s, const struct top_session 
 	return o;
 }
 
+/* ["PRICE", "QTY"] of a book level, or null for an empty side. */
+static json_t *top_j_level(const struct top_instr *t, const struct mdbus_book_level *lv, uint32_t n)
+{
+	if (!n)
+		return json_null();
+	return json_pack("[o, o]", top_j_dec(lv->price, t->meta.price_decimals),
+			 top_j_dec(lv->qty, t->meta.qty_decimals));
+}
+
+/* The instrument's book ("book" only when the bus keeps one for it):
+ * status as mdbus-book names it, the venue's update id, the counters and
+ * the best level of each side. */
+static void top_j_book(json_t *o, const struct top_instr *t)
+{
+	const struct top_book *b = &t->book;
+
+	if (b->err == -ENOENT)
+		return;
+	if (b->err) {
+		json_object_set_new(o, "book", json_pack("{s:s}", "error", mdbus_strerror(b->err)));
+		return;
+	}
+	json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:s, s:I}", "status",
+			      top_book_status_name(b->status), "update_id",
+			      (json_int_t)b->update_id, "resyncs", (json_int_t)b->resyncs,
+			      "checksum_fails", (json_int_t)b->checksum_fails, "checksum",
+			      b->checksum == MDBUS_BOOK_CK_OK	      ? "ok"
+			      : b->checksum == MDBUS_BOOK_CK_MISMATCH ? "mismatch"
+								      : "none",
+			      "depth", (json_int_t)b->depth);
+	if (!j)
+		return;
+	json_object_set_new(j, "bid", top_j_level(t, b->bids, b->nbids));
+	json_object_set_new(j, "ask", top_j_level(t, b->asks, b->nasks));
+	json_object_set_new(o, "book", j);
+}
+
 static json_t *top_j_instr(const struct top_snap *s, const struct top_instr *t)
 {
 	const struct mdbus_health_instr *h = &t->h;
@@ -165,6 +202,7 @@ static json_t *top_j_instr(const struct top_snap *s, const struct top_instr *t)
 			      t->meta.venue, "symbol", t->meta.symbol, "native", t->meta.native);
 	if (!o)
 		return NULL;
+	top_j_book(o, t);
 	if (t->err) {
 		/* No record yet (or unreadable): the status word may still be set. */
 		json_object_set_new(o, "status",

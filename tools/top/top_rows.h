@@ -64,6 +64,16 @@ void top_lat_heading(char *buf, size_t len);
 void top_lat_row(const struct top_session *t, char *buf, size_t len);
 void top_lat_loop(const struct top_snap *s, char *buf, size_t len);
 
+/* The book lines (top_book.c): the Books table of --once (one row per
+ * instrument whose book the bus keeps), and the book pane of key b: a
+ * title (status, update id, resyncs, checksum fails) and a ladder of the
+ * top levels, bids and asks side by side. */
+void top_book_heading(char *buf, size_t len);
+void top_book_row(const struct top_instr *t, char *buf, size_t len);
+void top_book_title(const struct top_instr *t, char *buf, size_t len);
+void top_book_ladder_heading(char *buf, size_t len);
+void top_book_ladder_row(const struct top_instr *t, uint32_t i, char *buf, size_t len);
+
 /* Fills idx[0..n) with the display order for a sort column. */
 void top_sort_sessions(const struct top_snap *s, int col, uint32_t *idx);
 void top_sort_instruments(const struct top_snap *s, int col, uint32_t *idx);

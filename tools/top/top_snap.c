@@ -41,6 +41,9 @@ int top_state_open(struct top_state *st, const char *bus, int max_age_ms)
 
 	memset(st, 0, sizeof(*st));
 	st->max_age_ms = max_age_ms;
+	st->book_scratch = malloc(sizeof(*st->book_scratch));
+	if (!st->book_scratch)
+		return -ENOMEM;
 	snprintf(st->bus, sizeof(st->bus), "%s", bus ? bus : "");
 	int rc = mdbus_reader_open(&st->r, &o);
 	if (rc < 0) {
@@ -59,6 +62,7 @@ void top_state_close(struct top_state *st)
 	free(st->cur.instr);
 	free(st->prev.sess);
 	free(st->prev.instr);
+	free(st->book_scratch);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -131,6 +135,33 @@ static int top_sample_sessions(struct top_state *st, struct top_snap *s, uint32_
 	return 0;
 }
 
+/* The top TOP_BOOK_LEVELS of instrument i's book, if the bus keeps one. */
+static void top_sample_book(struct top_state *st, uint32_t i, struct top_book *b)
+{
+	struct mdbus_book_snapshot *x = st->book_scratch;
+	int rc = -EAGAIN;
+
+	for (int k = 0; k < 1000 && rc == -EAGAIN; k++)
+		rc = mdbus_book_read(st->r, i, TOP_BOOK_LEVELS, x);
+	memset(b, 0, sizeof(*b));
+	b->err = rc;
+	if (rc < 0)
+		return;
+	b->status = x->status;
+	b->checksum = x->checksum;
+	b->depth = x->depth;
+	b->nbids = x->nbids < TOP_BOOK_LEVELS ? x->nbids : TOP_BOOK_LEVELS;
+	b->nasks = x->nasks < TOP_BOOK_LEVELS ? x->nasks : TOP_BOOK_LEVELS;
+	b->update_id = x->update_id;
+	b->version = x->version;
+	b->resyncs = x->resyncs;
+	b->checksum_fails = x->checksum_fails;
+	b->exch_ts = x->exch_ts;
+	b->recv_ts = x->recv_ts;
+	memcpy(b->bids, x->bids, b->nbids * sizeof(b->bids[0]));
+	memcpy(b->asks, x->asks, b->nasks * sizeof(b->asks[0]));
+}
+
 static int top_sample_instruments(struct top_state *st, struct top_snap *s)
 {
 	uint32_t count = mdbus_reader_instrument_count(st->r);
@@ -147,6 +178,7 @@ static int top_sample_instruments(struct top_state *st, struct top_snap *s)
 		TOP_CLEAN(t->meta.venue);
 		TOP_CLEAN(t->meta.symbol);
 		TOP_CLEAN(t->meta.native);
+		top_sample_book(st, i, &t->book);
 		t->err = mdbus_health_snapshot_instr(st->r, i, &t->h);
 		if (t->err) { /* the status word may be set before the first record */
 			int status = mdbus_health_instr_status(st->r, i);
@@ -248,6 +280,17 @@ int top_snap_exit_code(const struct top_snap *s)
 		if (s->sess[i].verdict != MDBUS_HEALTH_HEALTHY)
 			return 1;
 	return 0;
+}
+
+const char *top_book_status_name(uint32_t status)
+{
+	static const char *const names[] = {
+		[MDBUS_BOOK_EMPTY] = "empty",	      [MDBUS_BOOK_LIVE] = "live",
+		[MDBUS_BOOK_RESYNCING] = "resyncing", [MDBUS_BOOK_STALE] = "stale",
+		[MDBUS_BOOK_DOWN] = "down",	      [MDBUS_BOOK_REST] = "rest",
+	};
+
+	return status < sizeof(names) / sizeof(names[0]) ? names[status] : "unknown";
 }
 
 const char *top_fmt_dec(char *buf, size_t len, int64_t mantissa, unsigned decimals)

@@ -24,11 +24,23 @@ struct top_session {
 	double tick_rate; /* ticks/s since the previous sample, -1 unknown */
 };
 
+/* The top of an instrument's book (mdbus_book_read), when the bus keeps one. */
+#define TOP_BOOK_LEVELS 10
+
+struct top_book {
+	int err; /* 0; -ENOENT: the bus keeps no book for it; -EAGAIN, -EBADMSG */
+	uint32_t status, checksum, depth, nbids, nasks;
+	uint64_t update_id, version, resyncs, checksum_fails;
+	int64_t exch_ts, recv_ts;
+	struct mdbus_book_level bids[TOP_BOOK_LEVELS], asks[TOP_BOOK_LEVELS]; /* best first */
+};
+
 struct top_instr {
 	struct mdbus_instrument meta; /* from the bus's instrument table */
 	struct mdbus_health_instr h;
 	int err;	  /* 0, -ENODATA (never published), -EAGAIN */
 	double tick_rate; /* -1 unknown */
+	struct top_book book;
 };
 
 struct top_totals {
@@ -63,8 +75,9 @@ struct top_state {
 	struct top_snap cur, prev;
 	uint32_t sess_cap, instr_cap; /* capacity of cur's arrays (prev has its own) */
 	uint32_t prev_sess_cap, prev_instr_cap;
-	uint64_t reattaches;	  /* how many times a new epoch was picked up */
-	int64_t reattach_mono_ns; /* when the last re-attach happened */
+	struct mdbus_book_snapshot *book_scratch; /* one mdbus_book_read at a time */
+	uint64_t reattaches;			  /* how many times a new epoch was picked up */
+	int64_t reattach_mono_ns;		  /* when the last re-attach happened */
 };
 
 /* Opens the bus read-only. Returns 0, or the mdbus_reader_open error
@@ -81,6 +94,10 @@ void top_state_close(struct top_state *st);
 
 /* 0 when the feed is alive and every session healthy, 1 otherwise. */
 int top_snap_exit_code(const struct top_snap *s);
+
+/* "live", "resyncing", "stale", "down", "empty", "rest" (mdbus-book's
+ * names); "unknown" else. */
+const char *top_book_status_name(uint32_t status);
 
 /* Formats mantissa / 10^decimals exactly into buf; returns buf. */
 const char *top_fmt_dec(char *buf, size_t len, int64_t mantissa, unsigned decimals);

@@ -10,6 +10,24 @@
 
 #define TOP_TEXT_WIDTH 200
 
+/* The Books table: one row per instrument whose book the bus keeps
+ * (nothing at all on a bus without books). */
+static void top_print_books(FILE *out, const struct top_snap *s, char *line, size_t len)
+{
+	int head = 0;
+
+	for (uint32_t i = 0; i < s->ninstr; i++) {
+		if (s->instr[i].book.err == -ENOENT)
+			continue;
+		if (!head++) {
+			top_book_heading(line, len);
+			fprintf(out, "\n%s\n", line);
+		}
+		top_book_row(&s->instr[i], line, len);
+		fprintf(out, "%s\n", line);
+	}
+}
+
 int top_print_text(FILE *out, const struct top_state *st)
 {
 	const struct top_snap *s = &st->cur;
@@ -48,6 +66,7 @@ int top_print_text(FILE *out, const struct top_state *st)
 			top_instr_row(s, &s->instr[i], line, sizeof(line), TOP_TEXT_WIDTH);
 			fprintf(out, "%s\n", line);
 		}
+		top_print_books(out, s, line, sizeof(line));
 		fprintf(out, "\n");
 		top_reader_heading(line, sizeof(line));
 		fprintf(out, "%s\n", line);

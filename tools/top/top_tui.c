@@ -19,11 +19,13 @@
 #include "top_rows.h"
 
 enum { TOP_PAIR_OK = 1, TOP_PAIR_WARN, TOP_PAIR_BAD, TOP_PAIR_HEAD };
-enum { TOP_VIEW_SESSIONS, TOP_VIEW_INSTRUMENTS, TOP_VIEW_READERS, TOP_VIEW_LATENCY };
+enum { TOP_VIEW_SESSIONS, TOP_VIEW_INSTRUMENTS, TOP_VIEW_READERS, TOP_VIEW_LATENCY, TOP_VIEW_BOOK };
 
 struct top_tui {
 	int view;
 	int sess_sort, instr_sort;
+	uint32_t sel; /* the selected instrument (id): its row, its book (b) */
+	int sel_set;  /* b picks the first instrument with a book until arrows choose */
 	int color;
 	uint32_t *idx;
 	size_t idx_cap;
@@ -88,10 +90,12 @@ static void top_draw_header(const struct top_tui *u, const struct top_state *st,
 		 u->view == TOP_VIEW_SESSIONS  ? "sessions"
 		 : u->view == TOP_VIEW_READERS ? "readers"
 		 : u->view == TOP_VIEW_LATENCY ? "latency"
+		 : u->view == TOP_VIEW_BOOK    ? "book"
 					       : "instruments",
 		 u->view == TOP_VIEW_SESSIONS  ? top_sess_sort_name(u->sess_sort)
 		 : u->view == TOP_VIEW_READERS ? "slot"
 		 : u->view == TOP_VIEW_LATENCY ? "name"
+		 : u->view == TOP_VIEW_BOOK    ? "id"
 					       : top_instr_sort_name(u->instr_sort),
 		 recent ? "   re-attached to a new writer " : "",
 		 recent ? top_fmt_age(age, sizeof(age), since) : "");
@@ -164,11 +168,49 @@ static void top_draw_latency(const struct top_tui *u, const struct top_snap *s, 
 	top_put(y, line);
 }
 
+/* The book pane (key b): the selected instrument's book status and
+ * counters, then its top levels, bids and asks side by side. */
+static void top_draw_book(struct top_tui *u, const struct top_snap *s, char *line, size_t len)
+{
+	int y = 4, last = LINES - 2;
+
+	if (!u->sel_set) /* the first instrument that has a book */
+		for (uint32_t i = 0; i < s->ninstr; i++)
+			if (s->instr[i].book.err != -ENOENT) {
+				u->sel = i;
+				break;
+			}
+	if (u->sel >= s->ninstr && s->ninstr)
+		u->sel = s->ninstr - 1; /* KEY_DOWN past the last */
+	if (u->sel >= s->ninstr) {
+		top_put(y, "no instruments on this bus");
+		return;
+	}
+	const struct top_instr *t = &s->instr[u->sel];
+	top_book_title(t, line, len);
+	top_put(y++, line);
+	if (t->book.err)
+		return;
+	top_book_ladder_heading(line, len);
+	top_put(++y, line);
+	top_paint(u, y++, 0, COLS, TOP_PAIR_HEAD, u->color ? 0 : A_REVERSE);
+	for (uint32_t i = 0; i < TOP_BOOK_LEVELS && y <= last; i++, y++) {
+		if (i >= t->book.nbids && i >= t->book.nasks)
+			break;
+		top_book_ladder_row(t, i, line, len);
+		top_put(y, line);
+	}
+}
+
 /* The view's heading at line 4, then its sorted rows while they fit. */
-static void top_draw_table(const struct top_tui *u, const struct top_snap *s, char *line,
-			   size_t len)
+static void top_draw_table(struct top_tui *u, const struct top_snap *s, char *line, size_t len)
 {
 	int y = 4, last = LINES - 2, shown = 0, total;
+
+	if (u->view == TOP_VIEW_BOOK) {
+		top_draw_book(u, s, line, len);
+		return;
+	}
 
 	if (u->view == TOP_VIEW_READERS) {
 		top_draw_readers(u, s, line, len);
@@ -195,6 +237,8 @@ static void top_draw_table(const struct top_tui *u, const struct top_snap *s, ch
 		top_put(y, line);
 		if (pair)
 			top_paint(u, y, col, w, pair, 0);
+		if (u->view == TOP_VIEW_INSTRUMENTS && u->sel_set && u->idx[shown] == u->sel)
+			top_paint(u, y, 0, 4, 0, A_REVERSE); /* the selected row's id */
 	}
 	if (shown < total) {
 		snprintf(line, len, "... %d more", total - shown);
@@ -230,9 +274,8 @@ static void top_draw(struct top_tui *u, const struct top_state *st)
 		if (top_idx_reserve(u, &st->cur) == 0 && u->idx) {
 			top_draw_table(u, &st->cur, line, sizeof(line));
 			snprintf(line, sizeof(line),
-				 "q quit  s sort  i instruments  t sessions  r readers  l latency  "
-				 "refresh "
-				 "%.1fs",
+				 "q quit s sort i instr t sess r readers l lat b book "
+				 "refresh %.1fs",
 				 (double)u->refresh_ns / 1e9);
 			top_put(LINES - 1, line);
 			top_paint(u, LINES - 1, 0, COLS - 1, TOP_PAIR_HEAD,
@@ -296,6 +339,16 @@ static int top_tui_key(struct top_tui *u, int ch)
 	case 'l':
 	case 'L':
 		u->view = TOP_VIEW_LATENCY;
+		return 0;
+	case 'b':
+	case 'B':
+		u->view = TOP_VIEW_BOOK;
+		return 0;
+	case KEY_UP:
+	case KEY_DOWN:
+		/* the selection moves by instrument id (its book in the book pane) */
+		u->sel = ch == KEY_UP ? (u->sel ? u->sel - 1 : 0) : u->sel + 1;
+		u->sel_set = 1;
 		return 0;
 	default: /* KEY_RESIZE: curses already knows the new size */
 		return 0;
