@@ -42,7 +42,7 @@ def as_json(d):
     keys = ("venue", "symbol", "status", "update_id", "exch_ts", "recv_ts", "bids", "asks")
     out = {k: d[k] for k in keys}
     for side in ("bids", "asks"):
-        out[side] = [[str(px), str(qty)] for px, qty in d[side]]
+        out[side] = [[format(px, "f"), format(qty, "f")] for px, qty in d[side]]
     return out
 
 
@@ -60,7 +60,9 @@ def test_book_exact(book_bus):
         "version": b["version"], "resyncs": 2, "checksum_fails": 1, "depth": 20}
     assert b["version"] >= 1
     assert all(isinstance(x, Decimal) for lv in b["bids"] + b["asks"] for x in lv)
-    assert str(b["bids"][3][1]) == "0.00000001"  # exact, not 1E-8 from a float
+    # exact: the digits and exponent of the string, never a float's
+    assert b["bids"][3][1].as_tuple() == D("0.00000001").as_tuple()
+    assert b["asks"][2][0].as_tuple() == D("65010.5").as_tuple()
     rc, doc = book_json(name, "BTC-USDT")
     assert rc == 0 and as_json(b) == doc
 
