@@ -24,6 +24,20 @@ static const char *book_status_name(uint32_t status)
 	return status < sizeof(names) / sizeof(names[0]) ? names[status] : "unknown";
 }
 
+/* An int as an instrument id. 0, or -1 with an exception. */
+static int book_id(PyObject *arg, uint32_t *id)
+{
+	unsigned long v = PyLong_AsUnsignedLong(arg);
+
+	if (PyErr_Occurred() || v > UINT32_MAX) {
+		PyErr_Clear();
+		PyErr_SetString(PyExc_ValueError, "bad instrument id");
+		return -1;
+	}
+	*id = (uint32_t)v;
+	return 0;
+}
+
 /* The instrument id of an int, an Instrument (its id) or a (venue, symbol)
  * pair (normalized or native symbol). 0, or -1 with an exception. */
 static int book_instrument(mdbus_reader *r, PyObject *arg, uint32_t *id)
@@ -31,20 +45,18 @@ static int book_instrument(mdbus_reader *r, PyObject *arg, uint32_t *id)
 	const char *venue, *symbol;
 	struct mdbus_instrument in;
 
-	if (PyLong_Check(arg)) {
-		unsigned long v = PyLong_AsUnsignedLong(arg);
-		if (PyErr_Occurred() || v > UINT32_MAX)
-			return PyErr_Clear(),
-			       PyErr_SetString(PyExc_ValueError, "bad instrument id"), -1;
-		*id = (uint32_t)v;
-		return 0;
+	if (PyLong_Check(arg))
+		return book_id(arg, id);
+	if (!PyTuple_Check(arg) || PyTuple_Size(arg) < 2) {
+		PyErr_SetString(PyExc_TypeError,
+				"instrument: an id, an Instrument or (venue, symbol)");
+		return -1;
 	}
-	if (!PyTuple_Check(arg) || PyTuple_Size(arg) < 2)
-		return PyErr_SetString(PyExc_TypeError,
-				       "instrument: an id, an Instrument or (venue, symbol)"),
-		       -1;
 	if (PyTuple_Size(arg) > 2) /* an Instrument: (id, venue, symbol, ...) */
-		return book_instrument(r, PyTuple_GET_ITEM(arg, 0), id);
+		return PyLong_Check(PyTuple_GET_ITEM(arg, 0))
+			       ? book_id(PyTuple_GET_ITEM(arg, 0), id)
+			       : (PyErr_SetString(PyExc_TypeError, "instrument: bad Instrument"),
+				  -1);
 	venue = PyUnicode_AsUTF8(PyTuple_GET_ITEM(arg, 0));
 	symbol = venue ? PyUnicode_AsUTF8(PyTuple_GET_ITEM(arg, 1)) : NULL;
 	if (!symbol)

@@ -126,16 +126,20 @@ int book_print_text(FILE *out, const struct mdbus_instrument *in,
 {
 	uint32_t nb = book_shown(s->nbids, depth), na = book_shown(s->nasks, depth);
 	char spread[MDBUS_DECIMAL_STR_MAX + 8];
+	int64_t diff;
 
 	book_text_header(out, in, s);
 	for (uint32_t i = na; i > 0; i--)
 		book_text_level(out, "ask", in, &s->asks[i - 1]);
-	if (nb && na)
+	if (nb && na && !__builtin_sub_overflow(s->asks[0].price, s->bids[0].price, &diff))
 		fprintf(out, "----- spread %s\n",
-			book_dec(spread, sizeof(spread), s->asks[0].price - s->bids[0].price,
-				 in->price_decimals));
+			book_dec(spread, sizeof(spread), diff, in->price_decimals));
 	else
-		fprintf(out, "----- %s\n", nb ? "no asks" : na ? "no bids" : "no levels");
+		fprintf(out, "----- %s\n",
+			nb && na ? "spread out of range"
+			: nb	 ? "no asks"
+			: na	 ? "no bids"
+				 : "no levels");
 	for (uint32_t i = 0; i < nb; i++)
 		book_text_level(out, "bid", in, &s->bids[i]);
 	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
