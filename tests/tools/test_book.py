@@ -3,7 +3,7 @@
 """mdbus-book and mdbus-top's book fields against book_pub (a writer with
 order books in known states; see tests/tools/book_pub.c).
 
-usage: test_book.py CASE MDBUS_BOOK BOOK_PUB MDBUS_TOP
+usage: test_book.py CASE MDBUS_BOOK BOOK_PUB MDBUS_TOP [VALGRIND]
 
   json     --json output byte for byte (levels, decimals, key order, status),
            --depth, native symbol, exit 0/1 per status word
@@ -12,6 +12,8 @@ usage: test_book.py CASE MDBUS_BOOK BOOK_PUB MDBUS_TOP
   top      mdbus-top --json "book" per instrument; --once's Books table
   live     the live ladder in a tmux pane: redrawn on a change, q exits 0
   top_tui  mdbus-top's key b in a tmux pane: the book pane
+  valgrind mdbus-book (--json, --once, errors) and mdbus-top --json under memcheck:
+           no error, no leak (VALGRIND: the valgrind program, 5th argument)
 
 Exit 0 pass, 1 fail, 77 skip (tmux missing for live and top_tui).
 """
@@ -306,6 +308,17 @@ def test_live(pub):
 
     tmux_case("%s -b %s --venue test -i 50ms BTC-USDT" % (BOOK, BUS), body)
 
+    def body_no_stdin(t):  # stdin not a terminal: no keys read, Ctrl-C stops it
+        scr = t.wait_for(lambda s: "spread" in s)
+        time.sleep(0.5)
+        scr = t.capture()
+        check("spread 0.01" in scr and not os.path.exists(status_file()),
+              "runs on with stdin from /dev/null:\n" + scr)
+        t.keys("C-c")
+        check(wait_exit() == "EXIT=0", "Ctrl-C exits 0")
+
+    tmux_case("%s -b %s --venue test BTC-USDT < /dev/null" % (BOOK, BUS), body_no_stdin)
+
 
 def test_top_tui(pub):
     def body(t):
@@ -334,11 +347,27 @@ def test_top_tui(pub):
     tmux_case("%s -b %s -i 0.2" % (TOP, BUS), body)
 
 
+def test_valgrind(pub):
+    vg = [sys.argv[5], "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+          "--error-exitcode=99"]
+    for args, want in ((["--json", "BTC-USDT"], 0), (["--once", "ETH-USDT"], 1),
+                       (["--json", "--depth", "1", "SOL-USDT"], 1), (["--json", "XRP-USDT"], 2),
+                       (["--once", "DOGE-USDT"], 2)):
+        r = subprocess.run(vg + [BOOK, "-b", BUS, "--venue", "test"] + args, capture_output=True,
+                           text=True, timeout=120)
+        check(r.returncode == want, "valgrind mdbus-book %s: exit %d, want %d: %s" %
+              (args, r.returncode, want, r.stderr[-2000:]))
+    r = subprocess.run(vg + [TOP, "-b", BUS, "--json", "-i", "50ms"], capture_output=True,
+                       text=True, timeout=120)
+    check(r.returncode in (0, 1) and '"book"' in r.stdout,
+          "valgrind mdbus-top --json: exit %d: %s" % (r.returncode, r.stderr[-2000:]))
+
+
 def main():
     pub = Pub()
     try:
         {"json": test_json, "text": test_text, "errors": test_errors, "top": test_top,
-         "live": test_live, "top_tui": test_top_tui}[CASE](pub)
+         "live": test_live, "top_tui": test_top_tui, "valgrind": test_valgrind}[CASE](pub)
     except Exception as e:  # a crash of the test itself is a failure, never a skip
         failures.append("exception: %r" % e)
         import traceback

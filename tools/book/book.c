@@ -202,14 +202,16 @@ static int book_frame(struct book_state *s, int rc)
 	return book_print_text(stdout, &s->in, &s->snap, book_fit(s->o.depth));
 }
 
-/* 1 when a 'q' arrived on the terminal (or it closed). */
-static int book_key_quit(int timeout_ms)
+/* Waits up to timeout_ms; 1 when a 'q' arrived on the terminal (or it
+ * closed). Standard input that is not a terminal is not read: the view
+ * then stops on a signal only. */
+static int book_key_quit(int tty, int timeout_ms)
 {
-	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	struct pollfd p = {.fd = tty ? STDIN_FILENO : -1, .events = POLLIN};
 	char c[16];
 	ssize_t n;
 
-	if (poll(&p, 1, timeout_ms) <= 0)
+	if (poll(&p, 1, timeout_ms) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
 		return 0;
 	n = read(STDIN_FILENO, c, sizeof(c));
 	if (n <= 0)
@@ -228,7 +230,7 @@ static void book_reattach(struct book_state *s)
 }
 
 /* The live view's loop: redraw when the version, status or error changes. */
-static int book_loop(struct book_state *s)
+static int book_loop(struct book_state *s, int tty)
 {
 	uint64_t shown_version = UINT64_MAX;
 	uint32_t shown_status = UINT32_MAX;
@@ -244,7 +246,7 @@ static int book_loop(struct book_state *s)
 			shown_version = s->snap.version;
 			shown_status = s->snap.status;
 		}
-		if (book_key_quit(wait_ms) || tools_stop_requested())
+		if (book_key_quit(tty, wait_ms) || tools_stop_requested())
 			return 0;
 		if (mdbus_reader_writer_alive(s->r) != 1)
 			book_reattach(s);
@@ -272,7 +274,7 @@ static int book_live(struct book_state *s)
 		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	}
 	fputs("\033[?1049h\033[?25l", stdout); /* alternate screen, no cursor */
-	rc = book_loop(s);
+	rc = book_loop(s, tty);
 	fputs("\033[?25h\033[?1049l", stdout);
 	fflush(stdout);
 	if (tty)
