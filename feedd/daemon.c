@@ -718,6 +718,28 @@ static void feed_daemon_watchdog(struct feed_daemon *d, int64_t now)
 	feed_notify_watchdog(&d->notify, now);
 }
 
+/* REST requests and snapshots due, then the loop timer's next deadline:
+ * the earliest of the watchdog, REST, sessions, shutdown and retiring. */
+static int64_t daemon_next(struct feed_daemon *d, int64_t now)
+{
+	int64_t next = feed_watchdog_deadline(&d->wd);
+
+	daemon_rest_timers(d, now, &next);
+	daemon_restq_drain(d, now, &next);
+	for (unsigned i = 0; i < d->nsess; i++) {
+		int64_t t = feed_session_deadline(&d->sess[i], now);
+
+		if (t && t < next)
+			next = t;
+	}
+	if (d->stopping && d->stop_deadline < next)
+		next = d->stop_deadline;
+	for (unsigned i = 0; i < d->nsess; i++)
+		if (d->sess_st[i] == FEED_DSLOT_RETIRING && d->retire_dl[i] < next)
+			next = d->retire_dl[i];
+	return next;
+}
+
 int feed_daemon_run(struct feed_daemon *d)
 {
 	int64_t now = feed_now_ns(), next, woke = 0;
@@ -749,20 +771,7 @@ int feed_daemon_run(struct feed_daemon *d)
 		feed_sink_wake(&d->sink);
 		if (d->stopping && feed_daemon_all_done(d))
 			break;
-		next = feed_watchdog_deadline(&d->wd);
-		daemon_rest_timers(d, now, &next);
-		daemon_restq_drain(d, now, &next);
-		for (unsigned i = 0; i < d->nsess; i++) {
-			int64_t t = feed_session_deadline(&d->sess[i], now);
-
-			if (t && t < next)
-				next = t;
-		}
-		if (d->stopping && d->stop_deadline < next)
-			next = d->stop_deadline;
-		for (unsigned i = 0; i < d->nsess; i++)
-			if (d->sess_st[i] == FEED_DSLOT_RETIRING && d->retire_dl[i] < next)
-				next = d->retire_dl[i];
+		next = daemon_next(d, now);
 		rc = feed_loop_set_timer(&d->loop, next);
 		if (woke) /* loop iteration time: wake-up to the next wait */
 			feed_sink_loop_end(&d->sink, feed_now_ns() - woke);
@@ -811,6 +820,19 @@ static void feed_daemon_log_tls_pool(void)
 		 LOG_U("handshake_blocks", ts.hs_touched), LOG_U("handshake_trims", ts.trims));
 }
 
+/* The REST clients (after the ring), the snapshot queue, its records. */
+static void daemon_free_rest(struct feed_daemon *d)
+{
+	for (unsigned i = 0; i < d->nrest; i++) {
+		feed_rest_free(d->rest[i]);
+		free(d->rest[i]);
+	}
+	d->nrest = 0;
+	feed_restq_free(&d->restq);
+	free(d->rreq);
+	d->rreq = NULL;
+}
+
 void feed_daemon_free(struct feed_daemon *d)
 {
 	uint64_t iterations = d->loop.iterations;
@@ -830,14 +852,7 @@ void feed_daemon_free(struct feed_daemon *d)
 	}
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_free(&d->sess[i]);
-	for (unsigned i = 0; i < d->nrest; i++) {
-		feed_rest_free(d->rest[i]);
-		free(d->rest[i]);
-	}
-	d->nrest = 0;
-	feed_restq_free(&d->restq);
-	free(d->rreq);
-	d->rreq = NULL;
+	daemon_free_rest(d);
 	feed_venue_decoder_free(&d->scratch.dec); /* after every context using it */
 	free(d->sess);
 	d->sess = NULL;
