@@ -360,7 +360,7 @@ static void sbook_rest_answer(struct feed_sconn *c, uint32_t sym, int status,
 			feed_log(FEED_LOG_INFO, FEED_SESS_KV(c), LOG_EV("book_snapshot"),
 				 LOG_S("symbol", c->venue.syms[sym].norm),
 				 LOG_U("last_id", ev.last_id), LOG_U("bids", ev.nbids),
-				 LOG_U("asks", ev.nasks));
+				 LOG_U("asks", ev.nasks), LOG_U("rest_weight", b->rest_weight));
 			feed_book_sync_rest(&b->sync, &ev);
 			return;
 		}
@@ -373,6 +373,7 @@ static void sbook_rest_answer(struct feed_sconn *c, uint32_t sym, int status,
 	feed_log(FEED_LOG_WARN, FEED_SESS_KV(c), LOG_EV("book_rest"),
 		 LOG_S("symbol", c->venue.syms[sym].norm), LOG_I("http", status),
 		 LOG_S("reason", why), LOG_U("rest_429", b->rest_429),
+		 LOG_U("rest_weight", b->rest_weight),
 		 LOG_S("effect", retry ? "retry after the venue's pause" : "resync"));
 	if (retry)
 		sbook_need_snapshot(c, sym);
