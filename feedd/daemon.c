@@ -247,6 +247,7 @@ static int daemon_session_rest(struct feed_daemon *d, const struct feed_session_
 
 	if (!ops || !(sc->channels & FEED_CH_L2) || !ops->book.rest_snapshot || !d->rreq)
 		return 0;
+	memset(&u, 0, sizeof(u));
 	r = daemon_rest_base(sc, ops, &u, err, errlen);
 	if (r == 0 && u.tls)
 		r = feed_tlsctx_get(&d->tls, sc->ca_file, sc->tls_verify, &rc.ssl_ctx, err, errlen);

@@ -14,6 +14,11 @@
 #include "session_int.h"
 
 #define MS FEED_MS
+/* A symbol resubscribed again before it went LIVE waits 500 ms, doubling
+ * up to 30 s: a book that never syncs (a checksum we cannot rebuild) must
+ * not turn into a subscribe storm against the venue. */
+#define SBOOK_RESUB_FIRST_MS 500
+#define SBOOK_RESUB_MAX_MS   30000
 
 static const char *const sbook_reasons[] = {
 	"none", "gap", "checksum", "crossed", "stale_snapshot", "reconnect", "overflow", "asked",
@@ -91,6 +96,7 @@ static void sbook_status(void *user, uint32_t sym, uint32_t status)
 
 	feed_sink_book_status(c->host.sink, b->handle[sym], id, status);
 	if (status == MDBUS_BOOK_LIVE) {
+		b->resub_n[sym] = 0;
 		feed_log(FEED_LOG_INFO, FEED_SESS_KV(c), LOG_EV("book_live"),
 			 LOG_S("symbol", c->venue.syms[sym].norm), LOG_U("update_id", in->last_id));
 		return;
@@ -126,19 +132,43 @@ static void sbook_need_snapshot(void *user, uint32_t sym)
 			 LOG_S("effect", "asked again on the next buffer overflow"));
 }
 
+static int64_t sbook_resub_delay(uint8_t n)
+{
+	int64_t ms = SBOOK_RESUB_FIRST_MS;
+
+	if (n == 0)
+		return 0;
+	while (--n > 0 && ms < SBOOK_RESUB_MAX_MS)
+		ms *= 2;
+	return (ms < SBOOK_RESUB_MAX_MS ? ms : SBOOK_RESUB_MAX_MS) * MS;
+}
+
+/* The earliest pending resubscribe, never sooner than the venue's
+ * subscribe interval after the last message; 0 when none waits. */
+static int64_t sbook_resub_next(const struct feed_sconn *c)
+{
+	const struct feed_sbook *b = c->book;
+	int64_t t = 0, floor = c->sub_last_ns + (int64_t)c->venue.ops->limits.req_interval_ms * MS;
+
+	for (uint32_t i = 0; b->nresub && i < c->venue.nsyms; i++)
+		if (b->resub[i] && (!t || b->resub_at[i] < t))
+			t = b->resub_at[i];
+	return t && t < floor ? floor : t;
+}
+
 static void sbook_resubscribe(void *user, uint32_t sym)
 {
 	struct feed_sconn *c = user;
 	struct feed_sbook *b = c->book;
-	int64_t interval = (int64_t)c->venue.ops->limits.req_interval_ms * MS;
-	int64_t now = feed_now_ns(), at = c->sub_last_ns + interval;
 
 	if (!c->venue.ops->book.resubscribe_msgs || b->resub[sym])
 		return;
+	b->resub_at[sym] = feed_now_ns() + sbook_resub_delay(b->resub_n[sym]);
+	if (b->resub_n[sym] < UINT8_MAX)
+		b->resub_n[sym]++;
 	b->resub[sym] = 1;
 	b->nresub++;
-	if (!b->dl_resub)
-		b->dl_resub = at > now ? at : now;
+	b->dl_resub = sbook_resub_next(c);
 }
 
 /* ---- set-up ----------------------------------------------------------------------- */
@@ -154,7 +184,9 @@ static int sbook_alloc(struct feed_sconn *c, struct feed_sbook **out)
 	b->handle = malloc(n * sizeof(*b->handle));
 	b->lost = calloc(n, 1);
 	b->resub = calloc(n, 1);
-	if (!b->handle || !b->lost || !b->resub)
+	b->resub_n = calloc(n, 1);
+	b->resub_at = calloc(n, sizeof(*b->resub_at));
+	if (!b->handle || !b->lost || !b->resub || !b->resub_n || !b->resub_at)
 		return -ENOMEM;
 	memset(b->handle, 0xff, n * sizeof(*b->handle));
 	return 0;
@@ -199,6 +231,8 @@ void feed_sbook_free(struct feed_sconn *c)
 	free(b->handle);
 	free(b->lost);
 	free(b->resub);
+	free(b->resub_n);
+	free(b->resub_at);
 	free(b);
 	c->book = NULL;
 }
@@ -285,8 +319,9 @@ void feed_sbook_closed(struct feed_sconn *c)
 
 /* ---- resubscribes ------------------------------------------------------------------ */
 
-/* The next waiting symbol's unsubscribe and subscribe texts. */
-static void sbook_send_resub(struct feed_sconn *c, int64_t now)
+/* The next due symbol's unsubscribe and subscribe texts. Returns 1 when
+ * one was sent, 0 when none is due. */
+static int sbook_send_resub(struct feed_sconn *c, int64_t now)
 {
 	struct feed_sbook *b = c->book;
 	char *un = c->host.scratch->subbuf, *sub = un + FEED_SUB_BUF / 2;
@@ -294,12 +329,10 @@ static void sbook_send_resub(struct feed_sconn *c, int64_t now)
 	uint32_t i = 0;
 	int rc;
 
-	while (i < c->venue.nsyms && !b->resub[i])
+	while (i < c->venue.nsyms && (!b->resub[i] || b->resub_at[i] > now))
 		i++;
-	if (i == c->venue.nsyms) {
-		b->nresub = 0;
-		return;
-	}
+	if (i == c->venue.nsyms)
+		return 0;
 	b->resub[i] = 0;
 	b->nresub--;
 	rc = c->venue.ops->book.resubscribe_msgs(&c->venue, i, un, FEED_SUB_BUF / 2, &unn, sub,
@@ -310,9 +343,12 @@ static void sbook_send_resub(struct feed_sconn *c, int64_t now)
 		rc = feed_conn_send_text(&c->conn, sub, subn);
 	feed_log(rc == 0 ? FEED_LOG_INFO : FEED_LOG_WARN, FEED_SESS_KV(c),
 		 LOG_EV("book_resubscribe"), LOG_S("symbol", c->venue.syms[i].norm),
+		 LOG_U("attempt", b->resub_n[i]),
+		 LOG_U("checksum_fails", b->sync.inst[i].checksum_fails),
 		 LOG_S("result", rc == 0 ? "sent" : strerror(-rc)));
 	c->sub_last_ns = now;
 	feed_sess__flush(c);
+	return 1;
 }
 
 int64_t feed_sbook_deadline(const struct feed_sconn *c)
@@ -323,19 +359,16 @@ int64_t feed_sbook_deadline(const struct feed_sconn *c)
 void feed_sbook_on_timer(struct feed_sconn *c, int64_t now)
 {
 	struct feed_sbook *b = c->book;
-	int64_t interval;
 
 	if (!b || !b->dl_resub || now < b->dl_resub)
 		return;
 	b->dl_resub = 0;
 	if (!sbook_open(c))
 		return;
-	interval = (int64_t)c->venue.ops->limits.req_interval_ms * MS;
-	do
-		sbook_send_resub(c, now);
-	while (b->nresub > 0 && interval == 0);
-	if (b->nresub > 0)
-		b->dl_resub = now + interval;
+	/* One message per subscribe interval; all that are due without one. */
+	while (sbook_send_resub(c, now) && c->venue.ops->limits.req_interval_ms == 0)
+		;
+	b->dl_resub = sbook_resub_next(c);
 }
 
 /* ---- REST snapshots ---------------------------------------------------------------- */

@@ -80,6 +80,8 @@ struct feed_sbook {
 	uint32_t *handle;		/* per symbol: its bus book (mdbus_writer_book_add) */
 	uint8_t *lost;			/* per symbol: an L2 tick lost while SUBSCRIBING */
 	uint8_t *resub;			/* per symbol: a resubscribe waits for its turn */
+	uint8_t *resub_n;		/* per symbol: resubscribes since it was last LIVE */
+	int64_t *resub_at;		/* per symbol: not sent before (backoff) */
 	uint32_t nresub;
 	int64_t dl_resub; /* next resubscribe message (venue rate), 0 = none */
 	/* Counters (logged: event=book_resync, book_rest, exit lines). */
