@@ -18,6 +18,7 @@ Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL, MDBUS_BOOK_DUMP.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -109,19 +110,26 @@ def compare_all(sim, bus):
 
 
 class Tail:
-    """mdbus-tail --json in the background: the ticks of one phase."""
+    """mdbus-tail --json --kind l2 in the background until stop(): the L2
+    ticks of one phase, however long the phase takes on a loaded machine."""
 
-    def __init__(self, bus, secs):
-        self.ticks, self.secs = [], secs
-        self.t = threading.Thread(target=self._run, args=(bus,))
+    def __init__(self, bus):
+        argv = [E.TOOLS.tail, "--bus", bus, "--json", "--kind", "l2", "--timeout", "90"]
+        log(f"run {' '.join(argv)}")
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.lines = []
+        self.t = threading.Thread(target=self._read)
         self.t.start()
 
-    def _run(self, bus):
-        self.ticks, _ = E.tail_json(bus, self.secs)
+    def _read(self):
+        for raw in iter(self.p.stdout.readline, b""):
+            self.lines.append(raw.decode(errors="replace").strip())
 
-    def join(self):
+    def stop(self):
+        self.p.send_signal(signal.SIGINT)
+        check(self.p.wait(15) == 0, "mdbus-tail did not exit 0 on SIGINT")
         self.t.join()
-        return self.ticks
+        return [json.loads(l) for l in self.lines if l.startswith("{")]
 
 
 def l2_of(ticks, venue, sym):
@@ -134,13 +142,14 @@ def fault(sim, feedd, bus, session, venue, cmd, sym, reason):
     the other symbol of the venue keeps its L2 ticks without a GAP."""
     other = [s for s in SYMS if s != sym][0]
     start = feedd.proc.count()
-    tail = Tail(bus, 6)
+    tail = Tail(bus)
     time.sleep(0.5)
     check(sim.ctl("on", venue, cmd, sym).startswith("ok"), f"{cmd} {sym}")
     feedd.wait(rf"session={session} .*event=book_resync symbol={sym} reason={reason}\b", 20,
                start)
     feedd.wait(rf"session={session} .*event=book_live symbol={sym}\b", 30, start)
-    ticks = tail.join()
+    time.sleep(0.5)  # the new snapshot's ticks reach the tail
+    ticks = tail.stop()
     theirs = l2_of(ticks, venue, other)
     check(len(theirs) > 0, f"{venue} {other}: no L2 ticks while {sym} resynced")
     gaps = [t for t in theirs if "gap" in t.get("flags", [])]
