@@ -275,6 +275,11 @@ void feed_sbook_live(struct feed_sconn *c)
 	struct feed_sbook *b = c->book;
 
 	for (uint32_t i = 0; b && i < c->venue.nsyms; i++) {
+		/* The UP status just set the health word LIVE: a book still
+		 * resyncing since the reconnect says so again. */
+		if (b->sync.inst[i].state == FEED_BOOK_ST_RESYNCING)
+			feed_sink_book_status(c->host.sink, b->handle[i],
+					      c->venue.syms[i].instrument, MDBUS_BOOK_RESYNCING);
 		if (!b->lost[i])
 			continue;
 		b->lost[i] = 0;

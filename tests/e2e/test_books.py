@@ -137,7 +137,16 @@ def l2_of(ticks, venue, sym):
             and t.get("kind") in ("l2", "L2", 3)]
 
 
-def fault(sim, feedd, bus, session, venue, cmd, sym, reason):
+def health(bus):
+    """{(venue, symbol): instrument health status name} from mdbus-top --json."""
+    top = os.environ.get("MDBUS_TOP", "mdbus-top")
+    r = subprocess.run([top, "--bus", bus, "--json", "--interval", "100ms"], capture_output=True,
+                       timeout=15)
+    doc = json.loads(r.stdout.decode())
+    return {(i["venue"], i["symbol"]): i["status"] for i in doc["instruments"]}
+
+
+def fault(sim, feedd, bus, session, venue, cmd, sym, reason, during=None):
     """One book fault on venue's sym: RESYNCING with reason, LIVE again;
     the other symbol of the venue keeps its L2 ticks without a GAP."""
     other = [s for s in SYMS if s != sym][0]
@@ -147,6 +156,8 @@ def fault(sim, feedd, bus, session, venue, cmd, sym, reason):
     check(sim.ctl("on", venue, cmd, sym).startswith("ok"), f"{cmd} {sym}")
     feedd.wait(rf"session={session} .*event=book_resync symbol={sym} reason={reason}\b", 20,
                start)
+    if during:
+        during()
     feedd.wait(rf"session={session} .*event=book_live symbol={sym}\b", 30, start)
     time.sleep(0.5)  # the new snapshot's ticks reach the tail
     ticks = tail.stop()
@@ -179,10 +190,17 @@ def scenario_books():
     fault(sim, feedd, bus, "bn", "binance", "drop_delta", "BTC-USDT", "gap")
     fault(sim, feedd, bus, "bn", "binance", "crossed", "BTC-USDT", "crossed")
     fault(sim, feedd, bus, "by", "bybit", "drop_delta", "ETH-USDT", "gap")
-    # rest_429: the next snapshot answer is 429 (Retry-After: 1): it waits
-    # and is retried, then the book is LIVE again
-    check(sim.ctl("rest_429", 1).startswith("ok"), "rest_429")
-    start = fault(sim, feedd, bus, "bn", "binance", "drop_delta", "ETH-USDT", "gap")
+    # rest_429: the next 3 snapshot answers are 429 (Retry-After: 1 each):
+    # the snapshot waits and is retried, the instrument's health word says
+    # RESYNCING meanwhile, then the book is LIVE again
+    check(sim.ctl("rest_429", 3).startswith("ok"), "rest_429")
+
+    def resyncing():
+        st = health(bus)
+        check(st.get(("binance", "ETH-USDT")) == "resyncing",
+              f"binance ETH-USDT health while its snapshot waits: {st}")
+
+    start = fault(sim, feedd, bus, "bn", "binance", "drop_delta", "ETH-USDT", "gap", resyncing)
     check(feedd.proc.find(r"event=book_rest symbol=ETH-USDT http=429 .*effect=\"?retry", start),
           "no 429 logged for the ETH-USDT snapshot")
     after = compare_all(sim, bus)
@@ -190,6 +208,9 @@ def scenario_books():
           + 2, "binance BTC-USDT: resyncs not counted in the book")
     check(after[("bybit", "ETH-USDT")]["resyncs"] >= 1, "bybit ETH-USDT: resync not counted")
     check(after[("binance", "ETH-USDT")]["update_id"] > 0, "binance ETH-USDT: no update id")
+    st = health(bus)
+    check(all(st.get((v, s)) == "live" for v in ("binance", "bybit") for s in SYMS),
+          f"instrument health after the resyncs: {st}")
     feedd.proc.signal(15)
     check(feedd.proc.wait(15) == 0, "feedd did not exit 0 on SIGTERM")
     st = dump(bus, "binance", "BTC-USDT")
