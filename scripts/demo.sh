@@ -37,6 +37,7 @@ SIM=$BUILD/tools/sim/mdbus-sim
 FEEDD=$BUILD/feedd/feedd
 TAIL=$BUILD/tools/tail/mdbus-tail
 TOP=$BUILD/tools/top/mdbus-top
+BOOK=$BUILD/tools/book/mdbus-book
 for p in "$SIM" "$FEEDD" "$TAIL"; do
 	[ -x "$p" ] || { echo "demo: $p was not built" >&2; exit 1; }
 done
@@ -97,14 +98,25 @@ shutdown_timeout = 2s
 ca_file = $tmp/certs/ca.pem
 EOF
 # url = scheme, host and port only: each venue keeps its own paths.
+# Order books (channel l2) from the venues whose depth the demo shows:
+# Binance (REST snapshot + diff stream) and Bybit (snapshot on the stream).
+BOOK_VENUE=""
 for i in "${!VENUES[@]}"; do
+	channels="trades, bbo"
+	case ${VENUES[$i]} in
+	binance | bybit)
+		channels="trades, bbo, l2"
+		[ -n "$BOOK_VENUE" ] || BOOK_VENUE=$i
+		;;
+	esac
 	cat >>"$tmp/feedd.ini" <<EOF
 
 [session sim-${VENUES[$i]}]
 venue = ${VENUES[$i]}
 url = wss://localhost:${ports[$i]}
 symbols = BTC-USDT, ETH-USDT
-channels = trades, bbo
+channels = $channels
+book_depth = 10
 reconnect_initial = 500ms
 EOF
 done
@@ -134,6 +146,21 @@ sleep 1
 "$SIM" --ctl "$tmp/sim.ctl" on "$RESET" reset
 wait "$tail_pid" || true
 tail_pid=""
+
+if [ -n "$BOOK_VENUE" ]; then
+	bv=${VENUES[$BOOK_VENUE]}
+	say "order books: mdbus-book --venue $bv BTC-USDT (the book feedd keeps in the segment)"
+	wait_for "session=sim-$bv venue=[^ ]+ state=[A-Z]+ event=book_live" 30 "$tmp/feedd.log" || true
+	"$BOOK" --bus "$bus" --venue "$bv" BTC-USDT --once --depth 5 || true
+	say "fault injection: the simulator drops one $bv BTC-USDT depth update; feedd sees the gap,"
+	echo "   marks that book resyncing (every other book and all trades keep flowing), fetches a"
+	echo "   new snapshot and the book is live again"
+	"$SIM" --ctl "$tmp/sim.ctl" on "$BOOK_VENUE" drop_delta BTC-USDT >/dev/null
+	wait_for "session=sim-$bv venue=[^ ]+ state=[A-Z]+ event=book_resync" 15 "$tmp/feedd.log" || true
+	sleep 2
+	echo "mdbus-book --json --depth 3 (exit status 0 = live):"
+	"$BOOK" --bus "$bus" --venue "$bv" BTC-USDT --json --depth 3 && echo "exit 0" || echo "exit $?"
+fi
 
 say "mdbus-top --once: the watchdog's view (feed heartbeat, every venue's session state and counters, instruments)"
 "$TOP" --bus "$bus" --once || true
