@@ -961,6 +961,33 @@ static int kraken_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint
 	return 0;
 }
 
+/* Seconds with up to 9 fraction digits ("1688669597.8277369") as ns. */
+static int kraken_rest_secs(const struct feed_json_val *f, int64_t *ns)
+{
+	int64_t sec = 0, frac = 0;
+	size_t i = 0;
+	int d;
+
+	for (; i < f->n && f->p[i] >= '0' && f->p[i] <= '9'; i++) {
+		if (sec > (INT64_MAX / 1000000000) / 10)
+			return -ERANGE;
+		sec = sec * 10 + (f->p[i] - '0');
+	}
+	if (i == 0)
+		return -EINVAL;
+	if (i < f->n && f->p[i] == '.')
+		i++;
+	for (d = 0; d < 9; d++) {
+		frac *= 10;
+		if (i < f->n && f->p[i] >= '0' && f->p[i] <= '9')
+			frac += f->p[i++] - '0';
+	}
+	if (i != f->n || sec > INT64_MAX / 1000000000 - 1)
+		return -EINVAL; /* more than 9 digits, an exponent, a sign */
+	*ns = sec * 1000000000 + frac;
+	return 0;
+}
+
 /* [price, volume, time (seconds, a number with a fraction), "b"|"s",
  * "m"|"l", misc, trade_id]; b/s is the taker's side. */
 static int kraken_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
@@ -972,7 +999,7 @@ static int kraken_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struc
 	for (i = 0; i < 7; i++)
 		if (kraken_rest_at(e, i, &f[i]) < 0)
 			return feed_vrest_bad(v, "trade");
-	if (f[2].type != FEED_JSON_NUMBER || feed_json_decimal(f[2].p, f[2].n, 9, &t->ts) < 0)
+	if (f[2].type != FEED_JSON_NUMBER || kraken_rest_secs(&f[2], &t->ts) < 0)
 		return feed_vrest_bad(v, "trade time");
 	if (feed_vrest_px(v, sym, &f[0], "trade price", 0, &t->px) < 0 ||
 	    feed_vrest_qty(v, sym, &f[1], "trade volume", 0, &t->qty) < 0 ||
