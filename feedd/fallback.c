@@ -282,11 +282,22 @@ static void fb_mark(struct feed_fb_sym *s, const struct feed_rest_trade *x)
 	s->have_last = 1;
 }
 
+/* 1 if the poll's oldest trade x is not newer than the last published
+ * (the polls overlap: nothing in between can be missing). */
+static int fb_overlaps(const struct feed_fb_sym *s, const struct feed_rest_trade *x)
+{
+	if (!s->have_last)
+		return 0;
+	if (!(x->flags & MDBUS_FLAG_TID_HASH))
+		return x->id <= s->last_id;
+	return x->ts <= s->last_ts;
+}
+
 static int fb_trades(struct feed_fb *fb, uint32_t i, const uint8_t *body, size_t n, int64_t recv_ns,
 		     struct mdbus_tick *t, uint32_t cap)
 {
 	struct feed_fb_sym *s = &fb->syms[i];
-	uint32_t nt = 0, j, first, out = 0;
+	uint32_t nt = 0, j, fresh = 0, skip, out = 0;
 	uint8_t gap;
 	int rc;
 
@@ -297,18 +308,24 @@ static int fb_trades(struct feed_fb *fb, uint32_t i, const uint8_t *body, size_t
 		return 0;
 	qsort(fb->tr, nt, sizeof(*fb->tr), fb_cmp);
 	/* Trades may be missing: first poll, or nothing older than what we had. */
-	gap = !s->have_last || !fb_seen(s, &fb->tr[0]);
-	for (first = 0; first < nt && fb_seen(s, &fb->tr[first]); first++)
-		fb->st.dup++;
-	if (nt - first > cap) {
-		first = nt - cap; /* the newest cap: older ones are lost */
-		gap = 1;
-	}
-	for (j = first; j < nt; j++) {
+	gap = !fb_overlaps(s, &fb->tr[0]);
+	for (j = 0; j < nt; j++)
+		fresh += !fb_seen(s, &fb->tr[j]);
+	fb->st.dup += nt - fresh;
+	skip = fresh > cap ? fresh - cap : 0; /* only the newest cap fit: older ones are lost */
+	gap |= skip > 0;
+	for (j = 0; j < nt; j++) {
 		const struct feed_rest_trade *x = &fb->tr[j];
 		uint8_t f = (uint8_t)(x->flags &
 				      (MDBUS_FLAG_BUY | MDBUS_FLAG_SELL | MDBUS_FLAG_TID_HASH));
 
+		if (fb_seen(s, x))
+			continue;
+		fb_mark(s, x);
+		if (skip) {
+			skip--;
+			continue;
+		}
 		if (gap && out == 0) {
 			f |= MDBUS_FLAG_GAP;
 			fb->st.gaps++;
@@ -318,7 +335,6 @@ static int fb_trades(struct feed_fb *fb, uint32_t i, const uint8_t *body, size_t
 		t[out].u.trade.qty = x->qty;
 		t[out].u.trade.trade_id = x->id;
 		out++;
-		fb_mark(s, x);
 	}
 	return (int)out;
 }
