@@ -11,6 +11,20 @@
 
 #define FB_NS_PER_MS 1000000LL
 
+/* Both paths build for every symbol (Gate futures: not covered). */
+static int fb_paths_ok(const struct feed_venue_ctx *v)
+{
+	char buf[FEED_FB_PATH_MAX];
+	uint32_t i;
+	size_t n;
+
+	for (i = 0; i < v->nsyms; i++)
+		if (v->ops->rest.ticker_path(v, i, buf, sizeof(buf), &n) < 0 ||
+		    v->ops->rest.trades_path(v, i, buf, sizeof(buf), &n) < 0)
+			return -EINVAL;
+	return 0;
+}
+
 int feed_fb_init(struct feed_fb *fb, struct feed_venue_ctx *v, struct feed_restq *q, uint32_t venue,
 		 uint32_t owner, int64_t after_ms, int64_t poll_ms)
 {
@@ -24,6 +38,8 @@ int feed_fb_init(struct feed_fb *fb, struct feed_venue_ctx *v, struct feed_restq
 	r = &v->ops->rest;
 	if (!r->ticker_path || !r->trades_path || !r->ticker_parse || !r->trades_parse)
 		return -EOPNOTSUPP;
+	if (fb_paths_ok(v) < 0)
+		return -EOPNOTSUPP; /* a symbol the venue's REST paths do not cover */
 	fb->v = v;
 	fb->q = q;
 	fb->venue = venue;

@@ -26,7 +26,8 @@
  *
  *   start-up:  feed_fb_init(fb, &v, &daemon->restq, restq_venue_id, session_index,
  *                           cfg->rest_fallback_after_ms, 0)
- *              (-EOPNOTSUPP: the venue has no REST ops; log once, no fallback.
+ *              (-EOPNOTSUPP: the venue has no REST ops, or not for one of the
+ *              session's symbols; log once, no fallback.
  *              restq_venue_id is the one the book snapshots use.)
  *   WebSocket lost (every transition out of LIVE/STALE into a down state):
  *              feed_fb_ws(fb, 0, now)
@@ -70,6 +71,7 @@
 #define FEED_FB_PER_SEC	       5u    /* requests a second one session may queue */
 #define FEED_FB_PUSH_MAX       8u    /* requests one feed_fb_run queues at most */
 #define FEED_FB_SEEN	       16u   /* hashed trade ids remembered at the last trade time */
+#define FEED_FB_PATH_MAX       512u		    /* a request path and query fit this */
 #define FEED_FB_TICKS_MAX      FEED_REST_TRADES_MAX /* ticks one answer may make */
 #define FEED_FB_KEY_BIT	       0x80000000u /* restq keys of fallback polls (book snapshots: below) */
 #define FEED_FB_KEY(sym, kind) (FEED_FB_KEY_BIT | ((uint32_t)(sym) << 1) | (uint32_t)(kind))
@@ -127,7 +129,8 @@ struct feed_fb {
 /* For the session's context v (its symbols and channels), restq q and the
  * venue id the book snapshots use there; after_ms 0 = off (every call is
  * then a no-op); poll_ms 0 = FEED_FB_POLL_MS. Returns 0, -EOPNOTSUPP (on,
- * but the venue has no REST ops: fb stays off), -EINVAL or -ENOMEM. */
+ * but the venue has no REST ops, or its paths do not cover a symbol: fb
+ * stays off), -EINVAL or -ENOMEM. */
 int feed_fb_init(struct feed_fb *fb, struct feed_venue_ctx *v, struct feed_restq *q, uint32_t venue,
 		 uint32_t owner, int64_t after_ms, int64_t poll_ms);
 

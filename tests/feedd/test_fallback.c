@@ -94,8 +94,19 @@ static void test_off(void)
 	CHECK_EQ_INT(feed_fb_state(&fb), FEED_FB_IDLE);
 	CHECK_EQ_INT(q.st.pushed, 0);
 	feed_fb_free(&fb);
-	feed_restq_free(&q);
 	feed_venue_ctx_free(&v);
+	/* on, but MEXC has no REST ops and Gate's cover spot only */
+	ctx(&v, "mexc", "%c%cC-USDT", 1);
+	CHECK_EQ_INT(feed_fb_init(&fb, &v, &q, 0, 7, 1000, 0), -EOPNOTSUPP);
+	CHECK_EQ_INT(feed_fb_ws(&fb, 0, 0), FEED_FB_EV_NONE);
+	CHECK_EQ_INT(feed_fb_run(&fb, 100 * S, &wake), FEED_FB_EV_NONE);
+	feed_fb_free(&fb);
+	feed_venue_ctx_free(&v);
+	ctx(&v, "gateio", "%c%cC-USDT-PERP", 1);
+	CHECK_EQ_INT(feed_fb_init(&fb, &v, &q, 0, 7, 1000, 0), -EOPNOTSUPP);
+	feed_fb_free(&fb);
+	feed_venue_ctx_free(&v);
+	feed_restq_free(&q);
 }
 
 static const char tick_body[] = "{\"symbol\":\"AACUSDT\",\"bidPrice\":\"1.5\",\"bidQty\":\"2\","
