@@ -39,6 +39,7 @@ static int get(const struct sim_dialect *d, struct sim_venue *sv, const char *pa
 	return d->rest(sv, path, body, sizeof(body), status);
 }
 
+/* Long: one scenario, read top to bottom (set-up, ticker, four polls, errors). */
 static void run(const char *venue, const char *norm, const char *base, const char *ticker_pfx)
 {
 	char syms[1][MDBUS_SYMBOL_MAX], err[256], path[256];

@@ -129,6 +129,7 @@ static void trades_body(char *buf, size_t len, const uint64_t *ids, int n)
 }
 
 /* Down -> armed -> polling -> ticker/trade answers -> live -> idle. */
+/* Long: one whole fallback period on one clock, its steps in order. */
 static void test_cycle(void)
 {
 	struct feed_venue_ctx v;
