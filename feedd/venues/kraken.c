@@ -905,7 +905,6 @@ static int kraken_rest_result(struct feed_venue_ctx *v, const uint8_t *body, siz
 	static const struct feed_json_key k[2] = {FEED_JSON_KEY("error"), FEED_JSON_KEY("result")};
 	struct feed_json_val f[2], key, e;
 	struct feed_json_iter it;
-	int rc;
 
 	if (feed_json_scan((const char *)body, n, k, 2, f) < 0)
 		return feed_vrest_bad(v, "JSON");
@@ -914,7 +913,7 @@ static int kraken_rest_result(struct feed_venue_ctx *v, const uint8_t *body, siz
 		return feed_vrest_bad(v, "error/result");
 	if (feed_json_iter_init(&it, f[1].p, f[1].n) < 0)
 		return feed_vrest_bad(v, "result");
-	while ((rc = feed_json_iter_next(&it, &key, &e)) == 1) {
+	while (feed_json_iter_next(&it, &key, &e) == 1) {
 		if (key.n == 4 && memcmp(key.p, "last", 4) == 0)
 			continue;
 		*val = e;

@@ -54,7 +54,7 @@ static void run(const char *venue, const char *norm, const char *base, const cha
 	size_t pn;
 
 	CHECK(d != NULL && d->rest != NULL, "%s: no rest hook", venue);
-	if (!d)
+	if (!d || !d->rest)
 		return;
 	snprintf(syms[0], sizeof(syms[0]), "%s", norm);
 	memset(&sc, 0, sizeof(sc));
