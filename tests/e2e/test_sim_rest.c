@@ -5,7 +5,8 @@
  * REST parsers and the fallback's de-duplication (feedd/fallback.c): the
  * answers parse, the BBO is uncrossed, successive trade polls overlap so
  * that only the new trades come out and without GAP after the first
- * poll; a bad symbol is Binance's 400 error body; an unknown path is 404.
+ * poll; a bad symbol is the venue's 400 error body; an unknown path is
+ * 404. Binance spot, USD-M futures and OKX.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,7 +41,8 @@ static int get(const struct sim_dialect *d, struct sim_venue *sv, const char *pa
 }
 
 /* Long: one scenario, read top to bottom (set-up, ticker, four polls, errors). */
-static void run(const char *venue, const char *norm, const char *base, const char *ticker_pfx)
+static void run(const char *venue, const char *norm, const char *base, const char *ticker_pfx,
+		const char *err_path, const char *err_code)
 {
 	char syms[1][MDBUS_SYMBOL_MAX], err[256], path[256];
 	const struct sim_dialect *d = sim_dialect_find(venue);
@@ -105,10 +107,10 @@ static void run(const char *venue, const char *norm, const char *base, const cha
 		      "ids %llu %llu", (unsigned long long)ticks[0].u.trade.trade_id,
 		      (unsigned long long)ticks[1].u.trade.trade_id);
 	}
-	/* errors */
-	snprintf(path, sizeof(path), "%strades?symbol=", base);
+	/* errors: no symbol is a 400 with the venue's error body; another path 404 */
+	snprintf(path, sizeof(path), "%s%s", base, err_path);
 	n = get(d, &sv, path, &status);
-	CHECK(n > 0 && status == 400 && strstr(body, "\"code\":-1102"), "%d %d", n, status);
+	CHECK(n > 0 && status == 400 && strstr(body, err_code), "%d %d %s", n, status, body);
 	snprintf(path, sizeof(path), "%sticker/price?symbol=BTCUSDT", base);
 	CHECK(get(d, &sv, path, &status) == -ENOENT, "unknown path");
 
@@ -119,8 +121,12 @@ static void run(const char *venue, const char *norm, const char *base, const cha
 
 int main(void)
 {
-	run("binance", "BTC-USDT", "/api/v3/", "/api/v3/ticker/bookTicker?symbol=BTCUSDT");
-	run("binance-futures", "BTC-USDT-PERP", "/fapi/v1/", "/fapi/v1/ticker/bookTicker?symbol=");
+	run("binance", "BTC-USDT", "/api/v3/", "/api/v3/ticker/bookTicker?symbol=BTCUSDT",
+	    "trades?symbol=", "\"code\":-1102");
+	run("binance-futures", "BTC-USDT-PERP", "/fapi/v1/",
+	    "/fapi/v1/ticker/bookTicker?symbol=", "trades?symbol=", "\"code\":-1102");
+	run("okx", "BTC-USDT", "/api/v5/market/", "/api/v5/market/ticker?instId=BTC-USDT",
+	    "trades?instId=", "\"code\":\"51001\"");
 	if (failures) {
 		fprintf(stderr, "test_sim_rest: %d check(s) failed\n", failures);
 		return 1;
