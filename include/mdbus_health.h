@@ -180,6 +180,8 @@ enum mdbus_health_instr_status {
 	MDBUS_HEALTH_INSTR_DOWN = 4,	  /* its session is not live */
 	MDBUS_HEALTH_INSTR_RESYNCING = 5, /* its order book is being rebuilt (gap, checksum,
 					     crossed, stale snapshot); trades and BBO flow */
+	MDBUS_HEALTH_INSTR_REST = 6,	  /* WebSocket down: its data is polled over REST
+					     (rest_fallback_after), ticks carry MDBUS_FLAG_REST */
 };
 
 /* ---- latency histograms ------------------------------------------------------ */

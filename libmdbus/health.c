@@ -627,8 +627,8 @@ static const char *const health_err_names[MDBUS_HEALTH_ERR__COUNT] = {
 };
 
 static const char *const health_verdict_names[] = {"unknown", "healthy", "degraded", "down"};
-static const char *const health_instr_names[] = {"unknown", "live", "stale",
-						 "gap",	    "down", "resyncing"};
+static const char *const health_instr_names[] = {"unknown", "live",	 "stale", "gap",
+						 "down",    "resyncing", "rest"};
 static const char *const health_feed_names[] = {"unknown", "starting", "running", "stopping",
 						"stopped"};
 

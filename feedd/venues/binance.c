@@ -46,6 +46,7 @@
 #include "binance.h"
 #include "jsonscan.h"
 #include "venue.h"
+#include "vrest.h"
 
 #define BN_SUB_TAIL 48 /* room for "],\"id\":<20 digits>}" */
 
@@ -604,6 +605,12 @@ static int binance_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *b
 	return feed_binance_rest_path(v, sym, "/api/v3/depth", buf, len, n);
 }
 
+/* REST fallback: at the end of the file. */
+static int binance_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				    size_t len, size_t *n);
+static int binance_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				    size_t len, size_t *n);
+
 const struct feed_venue_ops feed_venue_binance = {
 	.name = "binance",
 	.default_url = "wss://stream.binance.com:9443/ws",
@@ -631,7 +638,113 @@ const struct feed_venue_ops feed_venue_binance = {
 			.rest_snapshot = binance_rest_snapshot,
 			.rest_parse = feed_binance_rest_parse,
 		},
+	.rest =
+		{
+			.ticker_weight = 2,  /* bookTicker, one symbol */
+			.trades_weight = 25, /* GET /api/v3/trades */
+			.ticker_path = binance_rest_ticker_path,
+			.trades_path = binance_rest_trades_path,
+			.ticker_parse = feed_binance_rest_ticker,
+			.trades_parse = feed_binance_rest_trades,
+		},
 	.native_symbol = feed_venue_native_joined,
 	.subscribe = binance_subscribe,
 	.on_message = binance_on_message,
 };
+
+/* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+/* Recent trades per poll: the REST maximum is 1000; 500 overlaps a second
+ * of polling on the busiest pairs. */
+#define BINANCE_REST_TRADES 500
+
+int feed_binance_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, const char *path,
+				  char *buf, size_t len, size_t *n)
+{
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "%s?symbol=%s", path, v->syms[sym].native);
+}
+
+int feed_binance_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, const char *path,
+				  char *buf, size_t len, size_t *n)
+{
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "%s?symbol=%s&limit=%u", path, v->syms[sym].native,
+			      BINANCE_REST_TRADES);
+}
+
+/* {"symbol":..,"bidPrice":..,"bidQty":..,"askPrice":..,"askQty":..[,"time":ms]}
+ * (USD-M futures add "time"). */
+int feed_binance_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct mdbus_bbo *b, int64_t *exch_ts)
+{
+	static const struct feed_json_key k[6] = {
+		FEED_JSON_KEY("symbol"),   FEED_JSON_KEY("bidPrice"), FEED_JSON_KEY("bidQty"),
+		FEED_JSON_KEY("askPrice"), FEED_JSON_KEY("askQty"),   FEED_JSON_KEY("time")};
+	struct feed_json_val f[6];
+
+	*exch_ts = 0;
+	if (feed_json_scan((const char *)body, n, k, 6, f) < 0)
+		return feed_vrest_bad(v, "bookTicker JSON");
+	if (!feed_json_str_eq(&f[0], v->syms[sym].native, strlen(v->syms[sym].native)))
+		return feed_vrest_bad(v, "bookTicker symbol");
+	if (feed_vrest_px(v, sym, &f[1], "bidPrice", 0, &b->bid_px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "bidQty", 0, &b->bid_qty) < 0 ||
+	    feed_vrest_px(v, sym, &f[3], "askPrice", 0, &b->ask_px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[4], "askQty", 0, &b->ask_qty) < 0)
+		return -EBADMSG;
+	if (f[5].type != FEED_JSON_NONE && feed_vrest_ms(v, &f[5], "bookTicker time", exch_ts) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* {"id":28457,"price":"4.00000100","qty":"12.00000000","quoteQty":..,
+ * "time":1499865549590,"isBuyerMaker":true,...} */
+static int binance_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			      struct feed_rest_trade *t)
+{
+	static const struct feed_json_key k[5] = {FEED_JSON_KEY("id"), FEED_JSON_KEY("price"),
+						  FEED_JSON_KEY("qty"), FEED_JSON_KEY("time"),
+						  FEED_JSON_KEY("isBuyerMaker")};
+	struct feed_json_val f[5];
+	int maker;
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
+		return feed_vrest_bad(v, "trade");
+	if (f[0].type != FEED_JSON_NUMBER || feed_json_u64(&f[0], &t->id) < 0)
+		return feed_vrest_bad(v, "trade id");
+	if (feed_vrest_px(v, sym, &f[1], "trade price", 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "trade qty", 0, &t->qty) < 0 ||
+	    feed_vrest_ms(v, &f[3], "trade time", &t->ts) < 0)
+		return -EBADMSG;
+	if (feed_json_bool(&f[4], &maker) < 0)
+		return feed_vrest_bad(v, "isBuyerMaker");
+	/* the buyer was the maker: the aggressor sold */
+	t->flags = maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY;
+	return 0;
+}
+
+int feed_binance_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct feed_rest_trade *t, uint32_t cap, uint32_t *nt)
+{
+	struct feed_json_val arr = {.p = (const char *)body, .n = n, .type = FEED_JSON_ARRAY};
+	size_t pos = 0;
+
+	if (feed_json_value((const char *)body, n, &pos, &arr) < 0 || arr.type != FEED_JSON_ARRAY)
+		return feed_vrest_bad(v, "trades JSON");
+	return feed_vrest_each(v, sym, &arr, binance_rest_trade, t, cap, nt);
+}
+
+static int binance_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				    size_t len, size_t *n)
+{
+	return feed_binance_rest_ticker_path(v, sym, "/api/v3/ticker/bookTicker", buf, len, n);
+}
+
+static int binance_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				    size_t len, size_t *n)
+{
+	return feed_binance_rest_trades_path(v, sym, "/api/v3/trades", buf, len, n);
+}

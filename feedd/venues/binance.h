@@ -41,4 +41,16 @@ int feed_binance_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_
 int feed_binance_rest_path(struct feed_venue_ctx *v, uint32_t sym, const char *path, char *buf,
 			   size_t len, size_t *n);
 
+/* REST fallback (ops->rest) of both adapters: the ticker and trades paths
+ * ("<path>?symbol=BTCUSDT", "<path>?symbol=BTCUSDT&limit=500") and the
+ * bookTicker and trades answers (futures add the bookTicker's "time"). */
+int feed_binance_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, const char *path,
+				  char *buf, size_t len, size_t *n);
+int feed_binance_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, const char *path,
+				  char *buf, size_t len, size_t *n);
+int feed_binance_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct mdbus_bbo *b, int64_t *exch_ts);
+int feed_binance_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
+
 #endif /* FEED_VENUE_BINANCE_H */

@@ -82,6 +82,12 @@ static int bnf_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *buf, 
 	return feed_binance_rest_path(v, sym, "/fapi/v1/depth", buf, len, n);
 }
 
+/* REST fallback: at the end of the file. */
+static int bnf_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				size_t *n);
+static int bnf_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				size_t *n);
+
 const struct feed_venue_ops feed_venue_binance_futures = {
 	.name = "binance-futures",
 	/* Every channel is routed: the URL names the host (a simulator's,
@@ -111,7 +117,30 @@ const struct feed_venue_ops feed_venue_binance_futures = {
 			.rest_snapshot = bnf_rest_snapshot,
 			.rest_parse = feed_binance_rest_parse,
 		},
+	.rest =
+		{
+			.ticker_weight = 2, /* bookTicker, one symbol */
+			.trades_weight = 5, /* GET /fapi/v1/trades */
+			.ticker_path = bnf_rest_ticker_path,
+			.trades_path = bnf_rest_trades_path,
+			.ticker_parse = feed_binance_rest_ticker,
+			.trades_parse = feed_binance_rest_trades,
+		},
 	.native_symbol = bnf_native_symbol,
 	.subscribe = bnf_subscribe,
 	.on_message = bnf_on_message,
 };
+
+/* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+static int bnf_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				size_t *n)
+{
+	return feed_binance_rest_ticker_path(v, sym, "/fapi/v1/ticker/bookTicker", buf, len, n);
+}
+
+static int bnf_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				size_t *n)
+{
+	return feed_binance_rest_trades_path(v, sym, "/fapi/v1/trades", buf, len, n);
+}

@@ -77,6 +77,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vrest.h"
 
 #define BB_SUB_TAIL   4 /* "]}" and slack */
 #define BB_TRADE_PFX  "publicTrade."
@@ -834,6 +835,16 @@ static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 	return 0;
 }
 
+/* REST fallback: at the end of the file. */
+static int bybit_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				  size_t len, size_t *n);
+static int bybit_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				  size_t len, size_t *n);
+static int bybit_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct mdbus_bbo *b, int64_t *exch_ts);
+static int bybit_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
+
 const struct feed_venue_ops feed_venue_bybit = {
 	.name = "bybit",
 	.default_url = "wss://stream.bybit.com/v5/public/spot",
@@ -850,6 +861,16 @@ const struct feed_venue_ops feed_venue_bybit = {
 			.req_bytes = 21000,    /* the args array's limit bounds the request */
 		},
 	.qty_unit = MDBUS_QTY_BASE, /* linear sizes are base coin */
+	.rest =
+		{
+			/* 600 requests / 5 s per IP */
+			.ticker_weight = 1,
+			.trades_weight = 1,
+			.ticker_path = bybit_rest_ticker_path,
+			.trades_path = bybit_rest_trades_path,
+			.ticker_parse = bybit_rest_ticker,
+			.trades_parse = bybit_rest_trades,
+		},
 	.native_symbol = bybit_native_symbol,
 	.subscribe = bybit_subscribe,
 	.on_message = bybit_on_message,
@@ -863,3 +884,108 @@ const struct feed_venue_ops feed_venue_bybit = {
 			.resubscribe_msgs = bybit_resubscribe,
 		},
 };
+
+/* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+/* The v5 category of symbol sym: spot, or linear (USDT perpetuals). */
+static const char *bybit_rest_category(const struct feed_venue_ctx *v, uint32_t sym)
+{
+	return v->syms[sym].market == MDBUS_MARKET_SPOT ? "spot" : "linear";
+}
+
+static int bybit_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				  size_t len, size_t *n)
+{
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/v5/market/tickers?category=%s&symbol=%s",
+			      bybit_rest_category(v, sym), v->syms[sym].native);
+}
+
+/* limit: spot at most 60, linear at most 1000 (500 by default). */
+static int bybit_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				  size_t len, size_t *n)
+{
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/v5/market/recent-trade?category=%s&symbol=%s&limit=%u",
+			      bybit_rest_category(v, sym), v->syms[sym].native,
+			      v->syms[sym].market == MDBUS_MARKET_SPOT ? 60u : 500u);
+}
+
+/* {"retCode":0,"retMsg":"OK","result":{"category":..,"list":[...]},"time":ms}:
+ * the list and the time. */
+static int bybit_rest_list(struct feed_venue_ctx *v, const uint8_t *body, size_t n,
+			   struct feed_json_val *list, int64_t *ts)
+{
+	static const struct feed_json_key k[3] = {FEED_JSON_KEY("retCode"), FEED_JSON_KEY("result"),
+						  FEED_JSON_KEY("time")};
+	static const struct feed_json_key rk[1] = {FEED_JSON_KEY("list")};
+	struct feed_json_val f[3];
+
+	if (feed_json_scan((const char *)body, n, k, 3, f) < 0)
+		return feed_vrest_bad(v, "JSON");
+	if (f[0].type != FEED_JSON_NUMBER || f[0].n != 1 || f[0].p[0] != '0' ||
+	    f[1].type != FEED_JSON_OBJECT || feed_json_scan(f[1].p, f[1].n, rk, 1, list) < 0 ||
+	    list->type != FEED_JSON_ARRAY)
+		return feed_vrest_bad(v, "retCode/result");
+	*ts = 0;
+	if (f[2].type != FEED_JSON_NONE && feed_vrest_ms(v, &f[2], "time", ts) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* list[0]: {"symbol":..,"bid1Price":..,"bid1Size":..,"ask1Price":..,"ask1Size":..,..};
+ * the answer's "time" is the exchange time. */
+static int bybit_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct mdbus_bbo *b, int64_t *exch_ts)
+{
+	static const struct feed_json_key k[5] = {
+		FEED_JSON_KEY("symbol"), FEED_JSON_KEY("bid1Price"), FEED_JSON_KEY("bid1Size"),
+		FEED_JSON_KEY("ask1Price"), FEED_JSON_KEY("ask1Size")};
+	struct feed_json_val list, f[5];
+
+	if (bybit_rest_list(v, body, n, &list, exch_ts) < 0 ||
+	    feed_vrest_first(v, &list, k, 5, f) < 0)
+		return -EBADMSG;
+	if (!feed_json_str_eq(&f[0], v->syms[sym].native, strlen(v->syms[sym].native)))
+		return feed_vrest_bad(v, "ticker symbol");
+	if (feed_vrest_px(v, sym, &f[1], "bid1Price", 0, &b->bid_px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "bid1Size", 0, &b->bid_qty) < 0 ||
+	    feed_vrest_px(v, sym, &f[3], "ask1Price", 0, &b->ask_px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[4], "ask1Size", 0, &b->ask_qty) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* {"execId":"2100000000007764263","symbol":..,"price":..,"size":..,"side":"Buy",
+ * "time":"ms","isBlockTrade":false}; side is the taker's. */
+static int bybit_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			    struct feed_rest_trade *t)
+{
+	static const struct feed_json_key k[5] = {FEED_JSON_KEY("execId"), FEED_JSON_KEY("price"),
+						  FEED_JSON_KEY("size"), FEED_JSON_KEY("time"),
+						  FEED_JSON_KEY("side")};
+	struct feed_json_val f[5];
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
+		return feed_vrest_bad(v, "trade");
+	if (feed_vrest_id(v, &f[0], &t->id, &t->flags) < 0 ||
+	    feed_vrest_px(v, sym, &f[1], "trade price", 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "trade size", 0, &t->qty) < 0 ||
+	    feed_vrest_ms(v, &f[3], "trade time", &t->ts) < 0 ||
+	    feed_vrest_side(v, &f[4], &t->flags) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int bybit_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct feed_rest_trade *t, uint32_t cap, uint32_t *nt)
+{
+	struct feed_json_val list;
+	int64_t ts;
+
+	if (bybit_rest_list(v, body, n, &list, &ts) < 0)
+		return -EBADMSG;
+	return feed_vrest_each(v, sym, &list, bybit_rest_trade, t, cap, nt);
+}

@@ -106,6 +106,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vrest.h"
 
 /* ---- symbols ----------------------------------------------------------------- */
 
@@ -857,6 +858,16 @@ static int coinbase_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_
 	return 0;
 }
 
+/* REST fallback: at the end of the file. */
+static int coinbase_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				     size_t len, size_t *n);
+static int coinbase_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				     size_t len, size_t *n);
+static int coinbase_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body,
+				size_t n, struct mdbus_bbo *b, int64_t *exch_ts);
+static int coinbase_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body,
+				size_t n, struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
+
 const struct feed_venue_ops feed_venue_coinbase = {
 	.name = "coinbase",
 	.default_url = "wss://ws-feed.exchange.coinbase.com",
@@ -888,7 +899,113 @@ const struct feed_venue_ops feed_venue_coinbase = {
 			/* 8 requests per second per IP (bursts of 20). */
 			.req_interval_ms = 150,
 		},
+	.rest =
+		{
+			/* public: 10 requests a second per IP */
+			.ticker_weight = 1,
+			.trades_weight = 1,
+			.ticker_path = coinbase_rest_ticker_path,
+			.trades_path = coinbase_rest_trades_path,
+			.ticker_parse = coinbase_rest_ticker,
+			.trades_parse = coinbase_rest_trades,
+		},
 	.native_symbol = coinbase_native_symbol,
 	.subscribe = coinbase_subscribe,
 	.on_message = coinbase_on_message,
 };
+
+/* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+/* The Exchange REST API (api.exchange.coinbase.com), the same venue as the
+ * feed: level 1 of the book (best bid/ask with sizes) and the last trades,
+ * whose `side` is the maker's as on the feed. */
+static int coinbase_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				     size_t len, size_t *n)
+{
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/products/%s/book?level=1", v->syms[sym].native);
+}
+
+static int coinbase_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				     size_t len, size_t *n)
+{
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/products/%s/trades?limit=100", v->syms[sym].native);
+}
+
+/* The first [price, size, num_orders] of a side (0, 0 when empty). */
+static int coinbase_rest_top(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *a,
+			     int64_t *px, int64_t *qty)
+{
+	struct feed_json_iter it;
+	struct feed_json_val key, lvl, p, q;
+
+	*px = *qty = 0;
+	if (a->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, a->p, a->n) < 0)
+		return feed_vrest_bad(v, "book side");
+	if (feed_json_iter_next(&it, &key, &lvl) != 1)
+		return 0;
+	if (lvl.type != FEED_JSON_ARRAY || feed_json_iter_init(&it, lvl.p, lvl.n) < 0 ||
+	    feed_json_iter_next(&it, &key, &p) != 1 || feed_json_iter_next(&it, &key, &q) != 1)
+		return feed_vrest_bad(v, "book level");
+	if (feed_vrest_px(v, sym, &p, "level price", 0, px) < 0 ||
+	    feed_vrest_qty(v, sym, &q, "level size", 0, qty) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* {"bids":[["295.96","4.39088265",2]],"asks":[[..]],"sequence":3[,"time":..]} */
+static int coinbase_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body,
+				size_t n, struct mdbus_bbo *b, int64_t *exch_ts)
+{
+	static const struct feed_json_key k[3] = {FEED_JSON_KEY("bids"), FEED_JSON_KEY("asks"),
+						  FEED_JSON_KEY("time")};
+	struct feed_json_val f[3];
+
+	*exch_ts = 0;
+	if (feed_json_scan((const char *)body, n, k, 3, f) < 0)
+		return feed_vrest_bad(v, "book JSON");
+	if (coinbase_rest_top(v, sym, &f[0], &b->bid_px, &b->bid_qty) < 0 ||
+	    coinbase_rest_top(v, sym, &f[1], &b->ask_px, &b->ask_qty) < 0)
+		return -EBADMSG;
+	if (f[2].type == FEED_JSON_STRING && feed_ts_rfc3339(f[2].p, f[2].n, exch_ts) < 0)
+		return feed_vrest_bad(v, "book time");
+	return 0;
+}
+
+/* {"time":"2014-11-07T22:19:28.578544Z","trade_id":74,"price":..,"size":..,
+ * "side":"buy"}: side is the maker's, so "buy" means the taker sold. */
+static int coinbase_rest_trade(struct feed_venue_ctx *v, uint32_t sym,
+			       const struct feed_json_val *e, struct feed_rest_trade *t)
+{
+	static const struct feed_json_key k[5] = {FEED_JSON_KEY("trade_id"), FEED_JSON_KEY("price"),
+						  FEED_JSON_KEY("size"), FEED_JSON_KEY("time"),
+						  FEED_JSON_KEY("side")};
+	struct feed_json_val f[5];
+	uint8_t maker = 0;
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
+		return feed_vrest_bad(v, "trade");
+	if (feed_vrest_id(v, &f[0], &t->id, &t->flags) < 0 ||
+	    feed_vrest_px(v, sym, &f[1], "trade price", 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "trade size", 0, &t->qty) < 0 ||
+	    feed_vrest_side(v, &f[4], &maker) < 0)
+		return -EBADMSG;
+	if (f[3].type != FEED_JSON_STRING || feed_ts_rfc3339(f[3].p, f[3].n, &t->ts) < 0)
+		return feed_vrest_bad(v, "trade time");
+	t->flags |= maker == MDBUS_FLAG_BUY ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY;
+	return 0;
+}
+
+static int coinbase_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body,
+				size_t n, struct feed_rest_trade *t, uint32_t cap, uint32_t *nt)
+{
+	struct feed_json_val arr;
+	size_t pos = 0;
+
+	if (feed_json_value((const char *)body, n, &pos, &arr) < 0)
+		return feed_vrest_bad(v, "trades JSON");
+	return feed_vrest_each(v, sym, &arr, coinbase_rest_trade, t, cap, nt);
+}

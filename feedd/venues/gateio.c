@@ -75,6 +75,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vrest.h"
 
 #define GT_SUB_TAIL   4	   /* room for "]}" */
 #define GT_REST_LIMIT 100u /* snapshot levels a side: the 100ms stream's depth */
@@ -732,6 +733,16 @@ static int gateio_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t 
 	return 0;
 }
 
+/* REST fallback: at the end of the file. */
+static int gateio_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				   size_t len, size_t *n);
+static int gateio_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				   size_t len, size_t *n);
+static int gateio_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			      struct mdbus_bbo *b, int64_t *exch_ts);
+static int gateio_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			      struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
+
 const struct feed_venue_ops feed_venue_gateio = {
 	.name = "gateio",
 	.default_url = "wss://api.gateio.ws/ws/v4/",
@@ -758,8 +769,112 @@ const struct feed_venue_ops feed_venue_gateio = {
 			.rest_parse = gateio_rest_parse,
 		},
 	.init = gateio_init,
+	.rest =
+		{
+			/* 200 requests / 10 s per endpoint */
+			.ticker_weight = 1,
+			.trades_weight = 1,
+			.ticker_path = gateio_rest_ticker_path,
+			.trades_path = gateio_rest_trades_path,
+			.ticker_parse = gateio_rest_ticker,
+			.trades_parse = gateio_rest_trades,
+		},
 	.native_symbol = gateio_native_symbol,
 	.subscribe = gateio_subscribe,
 	.on_message = gateio_on_message,
 	.ping = gateio_ping,
 };
+
+/* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+/* Spot only: the futures REST paths differ (/futures/usdt/...). */
+static int gateio_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				   size_t len, size_t *n)
+{
+	if (sym >= v->nsyms || v->syms[sym].market != MDBUS_MARKET_SPOT)
+		return -EINVAL;
+	/* The order book's top level: the tickers endpoint's sizes are not
+	 * in every version of the docs; the book's are. */
+	return feed_vrest_fmt(buf, len, n, "/api/v4/spot/order_book?currency_pair=%s&limit=1",
+			      v->syms[sym].native);
+}
+
+static int gateio_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				   size_t len, size_t *n)
+{
+	if (sym >= v->nsyms || v->syms[sym].market != MDBUS_MARKET_SPOT)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/api/v4/spot/trades?currency_pair=%s&limit=100",
+			      v->syms[sym].native);
+}
+
+/* The first [price, size] of a side. */
+static int gateio_rest_top(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *a,
+			   int64_t *px, int64_t *qty)
+{
+	struct feed_json_iter it;
+	struct feed_json_val key, lvl, p, q;
+
+	*px = *qty = 0;
+	if (a->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, a->p, a->n) < 0)
+		return feed_vrest_bad(v, "order_book side");
+	if (feed_json_iter_next(&it, &key, &lvl) != 1)
+		return 0; /* an empty side */
+	if (lvl.type != FEED_JSON_ARRAY || feed_json_iter_init(&it, lvl.p, lvl.n) < 0 ||
+	    feed_json_iter_next(&it, &key, &p) != 1 || feed_json_iter_next(&it, &key, &q) != 1)
+		return feed_vrest_bad(v, "order_book level");
+	if (feed_vrest_px(v, sym, &p, "level price", 0, px) < 0 ||
+	    feed_vrest_qty(v, sym, &q, "level size", 0, qty) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* {"id":..,"current":ms,"update":ms,"asks":[["px","sz"]],"bids":[["px","sz"]]} */
+static int gateio_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			      struct mdbus_bbo *b, int64_t *exch_ts)
+{
+	static const struct feed_json_key k[3] = {FEED_JSON_KEY("current"), FEED_JSON_KEY("bids"),
+						  FEED_JSON_KEY("asks")};
+	struct feed_json_val f[3];
+
+	if (feed_json_scan((const char *)body, n, k, 3, f) < 0)
+		return feed_vrest_bad(v, "order_book JSON");
+	if (feed_vrest_ms(v, &f[0], "order_book current", exch_ts) < 0 ||
+	    gateio_rest_top(v, sym, &f[1], &b->bid_px, &b->bid_qty) < 0 ||
+	    gateio_rest_top(v, sym, &f[2], &b->ask_px, &b->ask_qty) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* {"id":"1232893232","create_time":"s","create_time_ms":"ms.frac",
+ * "currency_pair":..,"side":"sell","role":"taker","amount":..,"price":..};
+ * side is the taker's. */
+static int gateio_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			     struct feed_rest_trade *t)
+{
+	static const struct feed_json_key k[5] = {
+		FEED_JSON_KEY("id"), FEED_JSON_KEY("price"), FEED_JSON_KEY("amount"),
+		FEED_JSON_KEY("create_time_ms"), FEED_JSON_KEY("side")};
+	struct feed_json_val f[5];
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
+		return feed_vrest_bad(v, "trade");
+	if (feed_vrest_id(v, &f[0], &t->id, &t->flags) < 0 ||
+	    feed_vrest_px(v, sym, &f[1], "trade price", 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "trade amount", 0, &t->qty) < 0 ||
+	    feed_vrest_ms(v, &f[3], "trade create_time_ms", &t->ts) < 0 ||
+	    feed_vrest_side(v, &f[4], &t->flags) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int gateio_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			      struct feed_rest_trade *t, uint32_t cap, uint32_t *nt)
+{
+	struct feed_json_val arr;
+	size_t pos = 0;
+
+	if (feed_json_value((const char *)body, n, &pos, &arr) < 0)
+		return feed_vrest_bad(v, "trades JSON");
+	return feed_vrest_each(v, sym, &arr, gateio_rest_trade, t, cap, nt);
+}

@@ -80,6 +80,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vrest.h"
 
 #define KR_SUB_TAIL  80	   /* room for the params tail and ",\"req_id\":<20 digits>}" */
 #define KR_DEPTH_MAX 1000u /* the book channel's largest depth */
@@ -800,6 +801,16 @@ static int kraken_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t 
 	return 0;
 }
 
+/* REST fallback: at the end of the file. */
+static int kraken_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				   size_t len, size_t *n);
+static int kraken_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				   size_t len, size_t *n);
+static int kraken_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			      struct mdbus_bbo *b, int64_t *exch_ts);
+static int kraken_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			      struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
+
 const struct feed_venue_ops feed_venue_kraken = {
 	.name = "kraken",
 	.default_url = "wss://ws.kraken.com/v2",
@@ -814,6 +825,16 @@ const struct feed_venue_ops feed_venue_kraken = {
 			.streams_per_req = 100,
 			/* Not documented either ("Exceeded msg rate" exists): stay slow. */
 			.req_interval_ms = 250,
+		},
+	.rest =
+		{
+			/* public calls: about 1 a second per IP */
+			.ticker_weight = 1,
+			.trades_weight = 1,
+			.ticker_path = kraken_rest_ticker_path,
+			.trades_path = kraken_rest_trades_path,
+			.ticker_parse = kraken_rest_ticker,
+			.trades_parse = kraken_rest_trades,
 		},
 	.native_symbol = kraken_native_symbol,
 	.subscribe = kraken_subscribe,
@@ -830,3 +851,170 @@ const struct feed_venue_ops feed_venue_kraken = {
 			.resubscribe_msgs = kraken_resubscribe,
 		},
 };
+
+/* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+/* Trades per poll: /0/public/Trades returns 1000 by default; count caps it. */
+#define KRAKEN_REST_TRADES 200
+
+/* "BTC/USD" -> "XBTUSD": the REST pair names Bitcoin XBT and Dogecoin XDG
+ * (the docs' examples: pair=XBTUSD, answer key "XXBTZUSD"). */
+static int kraken_rest_pair(const struct feed_venue_ctx *v, uint32_t sym, char *out, size_t len)
+{
+	const char *s = v->syms[sym].native, *slash = strchr(s, '/');
+	size_t bl;
+	int k;
+
+	if (!slash)
+		return -EINVAL;
+	bl = (size_t)(slash - s);
+	if (bl == 3 && memcmp(s, "BTC", 3) == 0)
+		k = snprintf(out, len, "XBT%s", slash + 1);
+	else if (bl == 4 && memcmp(s, "DOGE", 4) == 0)
+		k = snprintf(out, len, "XDG%s", slash + 1);
+	else
+		k = snprintf(out, len, "%.*s%s", (int)bl, s, slash + 1);
+	return k < 0 || (size_t)k >= len ? -ENOBUFS : 0;
+}
+
+static int kraken_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				   size_t len, size_t *n)
+{
+	char pair[MDBUS_SYMBOL_MAX];
+
+	if (sym >= v->nsyms || kraken_rest_pair(v, sym, pair, sizeof(pair)) < 0)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/0/public/Ticker?pair=%s", pair);
+}
+
+static int kraken_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				   size_t len, size_t *n)
+{
+	char pair[MDBUS_SYMBOL_MAX];
+
+	if (sym >= v->nsyms || kraken_rest_pair(v, sym, pair, sizeof(pair)) < 0)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/0/public/Trades?pair=%s&count=%u", pair,
+			      KRAKEN_REST_TRADES);
+}
+
+/* {"error":[],"result":{"XXBTZUSD":<value>[,"last":..]}}: the pair's value
+ * (the one member of result that is not "last", named as Kraken names it). */
+static int kraken_rest_result(struct feed_venue_ctx *v, const uint8_t *body, size_t n,
+			      struct feed_json_val *val)
+{
+	static const struct feed_json_key k[2] = {FEED_JSON_KEY("error"), FEED_JSON_KEY("result")};
+	struct feed_json_val f[2], key, e;
+	struct feed_json_iter it;
+
+	if (feed_json_scan((const char *)body, n, k, 2, f) < 0)
+		return feed_vrest_bad(v, "JSON");
+	if (f[0].type != FEED_JSON_ARRAY || f[1].type != FEED_JSON_OBJECT ||
+	    feed_json_iter_init(&it, f[0].p, f[0].n) < 0 || feed_json_iter_next(&it, &key, &e) != 0)
+		return feed_vrest_bad(v, "error/result");
+	if (feed_json_iter_init(&it, f[1].p, f[1].n) < 0)
+		return feed_vrest_bad(v, "result");
+	while (feed_json_iter_next(&it, &key, &e) == 1) {
+		if (key.n == 4 && memcmp(key.p, "last", 4) == 0)
+			continue;
+		*val = e;
+		return 0;
+	}
+	return feed_vrest_bad(v, "result pair");
+}
+
+/* The n-th element of array a. */
+static int kraken_rest_at(const struct feed_json_val *a, uint32_t n, struct feed_json_val *e)
+{
+	struct feed_json_iter it;
+	struct feed_json_val key;
+	uint32_t i;
+
+	if (a->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, a->p, a->n) < 0)
+		return -EINVAL;
+	for (i = 0; i <= n; i++)
+		if (feed_json_iter_next(&it, &key, e) != 1)
+			return -EINVAL;
+	return 0;
+}
+
+/* {"a":[price, whole lot volume, lot volume],"b":[...],..}: the lot volume
+ * is the size as a decimal. The answer carries no time. */
+static int kraken_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			      struct mdbus_bbo *b, int64_t *exch_ts)
+{
+	static const struct feed_json_key k[2] = {FEED_JSON_KEY("a"), FEED_JSON_KEY("b")};
+	struct feed_json_val t, f[2], ap, aq, bp, bq;
+
+	*exch_ts = 0;
+	if (kraken_rest_result(v, body, n, &t) < 0)
+		return -EBADMSG;
+	if (t.type != FEED_JSON_OBJECT || feed_json_scan(t.p, t.n, k, 2, f) < 0 ||
+	    kraken_rest_at(&f[0], 0, &ap) < 0 || kraken_rest_at(&f[0], 2, &aq) < 0 ||
+	    kraken_rest_at(&f[1], 0, &bp) < 0 || kraken_rest_at(&f[1], 2, &bq) < 0)
+		return feed_vrest_bad(v, "ticker a/b");
+	if (feed_vrest_px(v, sym, &bp, "bid price", 0, &b->bid_px) < 0 ||
+	    feed_vrest_qty(v, sym, &bq, "bid lot volume", 0, &b->bid_qty) < 0 ||
+	    feed_vrest_px(v, sym, &ap, "ask price", 0, &b->ask_px) < 0 ||
+	    feed_vrest_qty(v, sym, &aq, "ask lot volume", 0, &b->ask_qty) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Seconds with up to 9 fraction digits ("1688669597.8277369") as ns. */
+static int kraken_rest_secs(const struct feed_json_val *f, int64_t *ns)
+{
+	int64_t sec = 0, frac = 0;
+	size_t i = 0;
+	int d;
+
+	for (; i < f->n && f->p[i] >= '0' && f->p[i] <= '9'; i++) {
+		if (sec > (INT64_MAX / 1000000000) / 10)
+			return -ERANGE;
+		sec = sec * 10 + (f->p[i] - '0');
+	}
+	if (i == 0)
+		return -EINVAL;
+	if (i < f->n && f->p[i] == '.')
+		i++;
+	for (d = 0; d < 9; d++) {
+		frac *= 10;
+		if (i < f->n && f->p[i] >= '0' && f->p[i] <= '9')
+			frac += f->p[i++] - '0';
+	}
+	if (i != f->n || sec > INT64_MAX / 1000000000 - 1)
+		return -EINVAL; /* more than 9 digits, an exponent, a sign */
+	*ns = sec * 1000000000 + frac;
+	return 0;
+}
+
+/* [price, volume, time (seconds, a number with a fraction), "b"|"s",
+ * "m"|"l", misc, trade_id]; b/s is the taker's side. */
+static int kraken_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			     struct feed_rest_trade *t)
+{
+	struct feed_json_val f[7];
+	uint32_t i;
+
+	for (i = 0; i < 7; i++)
+		if (kraken_rest_at(e, i, &f[i]) < 0)
+			return feed_vrest_bad(v, "trade");
+	if (f[2].type != FEED_JSON_NUMBER || kraken_rest_secs(&f[2], &t->ts) < 0)
+		return feed_vrest_bad(v, "trade time");
+	if (feed_vrest_px(v, sym, &f[0], "trade price", 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[1], "trade volume", 0, &t->qty) < 0 ||
+	    feed_vrest_side(v, &f[3], &t->flags) < 0 ||
+	    feed_vrest_id(v, &f[6], &t->id, &t->flags) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int kraken_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			      struct feed_rest_trade *t, uint32_t cap, uint32_t *nt)
+{
+	struct feed_json_val list;
+
+	if (kraken_rest_result(v, body, n, &list) < 0)
+		return -EBADMSG;
+	return feed_vrest_each(v, sym, &list, kraken_rest_trade, t, cap, nt);
+}

@@ -99,6 +99,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vrest.h"
 
 #define OKX_SUB_TAIL	   4	  /* room for "]}" */
 #define OKX_CH_SHIFT	   48	  /* cur.aux: data offset | channel << 48 */
@@ -1024,6 +1025,16 @@ static int okx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 	return 0;
 }
 
+/* REST fallback: at the end of the file. */
+static int okx_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				size_t *n);
+static int okx_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				size_t *n);
+static int okx_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			   struct mdbus_bbo *b, int64_t *exch_ts);
+static int okx_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			   struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
+
 const struct feed_venue_ops feed_venue_okx = {
 	.name = "okx",
 	.default_url = "wss://ws.okx.com:8443/ws/v5/public",
@@ -1043,6 +1054,16 @@ const struct feed_venue_ops feed_venue_okx = {
 		},
 	.qty_unit = MDBUS_QTY_CONTRACTS,
 	.init = okx_init,
+	.rest =
+		{
+			/* 20 requests / 2 s (ticker), 100 / 2 s (trades), per IP */
+			.ticker_weight = 1,
+			.trades_weight = 1,
+			.ticker_path = okx_rest_ticker_path,
+			.trades_path = okx_rest_trades_path,
+			.ticker_parse = okx_rest_ticker,
+			.trades_parse = okx_rest_trades,
+		},
 	.native_symbol = okx_native_symbol,
 	.subscribe = okx_subscribe,
 	.on_message = okx_on_message,
@@ -1059,3 +1080,93 @@ const struct feed_venue_ops feed_venue_okx = {
 			.resubscribe_msgs = okx_resubscribe,
 		},
 };
+
+/* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+/* Trades per poll: GET /api/v5/market/trades takes limit up to 500. */
+#define OKX_REST_TRADES 100
+
+static int okx_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				size_t *n)
+{
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/api/v5/market/ticker?instId=%s", v->syms[sym].native);
+}
+
+static int okx_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+				size_t *n)
+{
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/api/v5/market/trades?instId=%s&limit=%u",
+			      v->syms[sym].native, OKX_REST_TRADES);
+}
+
+/* {"code":"0","msg":"","data":[...]}: the data array, or -EBADMSG. */
+static int okx_rest_data(struct feed_venue_ctx *v, const uint8_t *body, size_t n,
+			 struct feed_json_val *data)
+{
+	static const struct feed_json_key k[2] = {FEED_JSON_KEY("code"), FEED_JSON_KEY("data")};
+	struct feed_json_val f[2];
+
+	if (feed_json_scan((const char *)body, n, k, 2, f) < 0)
+		return feed_vrest_bad(v, "JSON");
+	if (!feed_json_str_eq(&f[0], "0", 1) || f[1].type != FEED_JSON_ARRAY)
+		return feed_vrest_bad(v, "code/data");
+	*data = f[1];
+	return 0;
+}
+
+/* data[0]: {"instId":..,"askPx":..,"askSz":..,"bidPx":..,"bidSz":..,"ts":"ms",...} */
+static int okx_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			   struct mdbus_bbo *b, int64_t *exch_ts)
+{
+	static const struct feed_json_key k[6] = {FEED_JSON_KEY("instId"), FEED_JSON_KEY("bidPx"),
+						  FEED_JSON_KEY("bidSz"),  FEED_JSON_KEY("askPx"),
+						  FEED_JSON_KEY("askSz"),  FEED_JSON_KEY("ts")};
+	struct feed_json_val data, f[6];
+
+	if (okx_rest_data(v, body, n, &data) < 0 || feed_vrest_first(v, &data, k, 6, f) < 0)
+		return -EBADMSG;
+	if (!feed_json_str_eq(&f[0], v->syms[sym].native, strlen(v->syms[sym].native)))
+		return feed_vrest_bad(v, "ticker instId");
+	if (feed_vrest_px(v, sym, &f[1], "bidPx", 0, &b->bid_px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "bidSz", 0, &b->bid_qty) < 0 ||
+	    feed_vrest_px(v, sym, &f[3], "askPx", 0, &b->ask_px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[4], "askSz", 0, &b->ask_qty) < 0 ||
+	    feed_vrest_ms(v, &f[5], "ticker ts", exch_ts) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* {"instId":..,"side":"buy","sz":..,"px":..,"tradeId":"130639474","ts":"ms",..};
+ * side is the taker's. */
+static int okx_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			  struct feed_rest_trade *t)
+{
+	static const struct feed_json_key k[5] = {FEED_JSON_KEY("tradeId"), FEED_JSON_KEY("px"),
+						  FEED_JSON_KEY("sz"), FEED_JSON_KEY("ts"),
+						  FEED_JSON_KEY("side")};
+	struct feed_json_val f[5];
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
+		return feed_vrest_bad(v, "trade");
+	if (feed_vrest_id(v, &f[0], &t->id, &t->flags) < 0 ||
+	    feed_vrest_px(v, sym, &f[1], "trade px", 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "trade sz", 0, &t->qty) < 0 ||
+	    feed_vrest_ms(v, &f[3], "trade ts", &t->ts) < 0 ||
+	    feed_vrest_side(v, &f[4], &t->flags) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int okx_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			   struct feed_rest_trade *t, uint32_t cap, uint32_t *nt)
+{
+	struct feed_json_val data;
+
+	if (okx_rest_data(v, body, n, &data) < 0)
+		return -EBADMSG;
+	return feed_vrest_each(v, sym, &data, okx_rest_trade, t, cap, nt);
+}

@@ -287,6 +287,47 @@ struct feed_venue_book_ops {
 				size_t *un, char *sub, size_t slen, size_t *sn);
 };
 
+/* ---- REST fallback (rest_fallback_after) ------------------------------------------ */
+
+/*
+ * While a session's WebSocket is down, feedd/fallback.c polls the venue's
+ * public REST ticker (best bid/ask with sizes) and recent trades. The
+ * adapter only formats the request paths and parses the answers into the
+ * values below; fallback.c orders trades, drops those already published
+ * (a poll overlaps the previous one), sets GAP and makes the ticks (all
+ * with MDBUS_FLAG_REST).
+ */
+#define FEED_REST_TRADES_MAX 1000u /* trades one answer may carry */
+
+/* One trade of a REST answer. */
+struct feed_rest_trade {
+	int64_t px;    /* at the symbol's price decimals */
+	int64_t qty;   /* at the symbol's qty decimals (contracts as feed_venue_qty) */
+	uint64_t id;   /* venue trade id, or its hash (flags has MDBUS_FLAG_TID_HASH) */
+	int64_t ts;    /* exchange time, ns; 0 = none */
+	uint8_t flags; /* MDBUS_FLAG_BUY / SELL (aggressor), MDBUS_FLAG_TID_HASH */
+};
+
+/* REST support of a venue (ops->rest); all zero = no REST fallback. */
+struct feed_venue_rest_ops {
+	uint32_t ticker_weight; /* request weight of one ticker poll (rate limiter) */
+	uint32_t trades_weight; /* ... of one recent-trades poll */
+	/* Path and query for symbol sym ("/api/v3/ticker/bookTicker?symbol=
+	 * BTCUSDT") into buf. Returns 0 with *n, -ENOBUFS or -EINVAL. */
+	int (*ticker_path)(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+			   size_t *n);
+	int (*trades_path)(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+			   size_t *n);
+	/* The ticker body into *b and *exch_ts (ns, 0 = none). Returns 0 or
+	 * -EBADMSG with the reason in v->reason. */
+	int (*ticker_parse)(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			    struct mdbus_bbo *b, int64_t *exch_ts);
+	/* The recent-trades body into t[0..*nt) (any order; at most cap).
+	 * Returns 0, -EBADMSG (reason in v->reason) or -EMSGSIZE (more than cap). */
+	int (*trades_parse)(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			    struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
+};
+
 struct feed_venue_ops;
 
 struct feed_venue_ctx {
@@ -391,6 +432,7 @@ struct feed_venue_ops {
 	size_t scratch_size;		 /* decode buffer; 0 = none (required by GZIP/decode) */
 	const char *ping_text;		 /* our constant keepalive text, see ping below */
 	struct feed_venue_book_ops book; /* FEED_CH_L2 (channels has the bit) */
+	struct feed_venue_rest_ops rest; /* REST fallback (rest_fallback_after) */
 
 	/* Optional: set up / tear down private state (once per session). init
 	 * may refuse the session's set-up: a negative errno, with its reason in

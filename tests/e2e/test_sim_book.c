@@ -276,7 +276,7 @@ static void test_rest(void)
 	CHECK(sim_dialect_binance.rest(&v, "/api/v3/depth", buf, sizeof(buf), &status) > 0 &&
 		      status == 400 && strstr(buf, "-1102"),
 	      "no symbol: %s", buf);
-	CHECK(sim_dialect_binance.rest(&v, "/api/v3/trades?symbol=BTCUSDT", buf, sizeof(buf),
+	CHECK(sim_dialect_binance.rest(&v, "/api/v3/klines?symbol=BTCUSDT", buf, sizeof(buf),
 				       &status) == -ENOENT,
 	      "other paths: 404");
 	CHECK(sim_dialect_gateio.rest(&v, "/api/v4/spot/order_book?currency_pair=BTCUSDT", buf,

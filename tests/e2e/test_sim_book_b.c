@@ -701,7 +701,7 @@ static void okx_rest(char *msg)
 		msg[n] = '\0';
 	CHECK(n > 0 && status == 400 && strstr(msg, "\"code\":\"51001\""), "okx rest: unknown: %s",
 	      n > 0 ? msg : "");
-	CHECK(d->rest(&v, "/api/v5/market/ticker?instId=ETH-USDT", msg, MSG_SIZE, &status) ==
+	CHECK(d->rest(&v, "/api/v5/market/candles?instId=ETH-USDT", msg, MSG_SIZE, &status) ==
 		      -ENOENT,
 	      "okx rest: another path is 404");
 	sim_book_free_all(&v);

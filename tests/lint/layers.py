@@ -39,6 +39,7 @@ LAYERS = [
     ("venues", ["venues/*"]),
     # Local order books and their sync (no I/O): driven by venue events.
     ("book", ["book/*"]),
+    ("fallback", ["fallback.h", "fallback.c"]),
     ("tlsctx", ["tlsctx.h", "tlsctx.c"]),
     # REST client: the ring, the resolver, proto's TLS and HTTP.
     ("rest", ["rest.h", "rest.c"]),

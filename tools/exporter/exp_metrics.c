@@ -445,7 +445,7 @@ static const struct exp_fam exp_fams[] = {
 	      exp_feed_loop, 0),
 	EXP_I("mdbus_instrument_status", "gauge",
 	      "The instrument's status word: 0 unknown, 1 live, 2 stale, 3 gap, 4 down, 5 "
-	      "resyncing (down for "
+	      "resyncing, 6 rest (down for "
 	      "every instrument of a dead feed).",
 	      exp_instr_status, 0),
 	EXP_I("mdbus_instrument_ticks_total", "counter", "Ticks published for the instrument.",

@@ -317,8 +317,11 @@ static int binance_frame(const struct sim_venue *v, int mode, int sym, uint8_t k
 				    p, n, out, opcode);
 }
 
+/* written through a struct sim_out: */
+/* NOLINTBEGIN(readability-non-const-parameter) */
 int sim_binance_depth_msg(const struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev,
 			  int futures, char *buf, size_t len)
+/* NOLINTEND(readability-non-const-parameter) */
 {
 	struct sim_out o = {buf, len, 0, 0};
 	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
@@ -389,6 +392,10 @@ int sim_binance_rest_depth(struct sim_venue *v, const char *path_query, int futu
 static int binance_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
 			int *status)
 {
+	int rc = sim_binance_rest_fallback(v, path_query, "/api/v3/", 0, out, len, status);
+
+	if (rc != -ENOENT)
+		return rc;
 	if (strncmp(path_query, "/api/v3/depth?", 14) != 0 &&
 	    strcmp(path_query, "/api/v3/depth") != 0)
 		return -ENOENT;
@@ -407,3 +414,90 @@ const struct sim_dialect sim_dialect_binance = {
 	.depth = binance_depth,
 	.rest = binance_rest, /* the client fetches the snapshot (no book_flags) */
 };
+
+/* ---- REST fallback answers: ticker/bookTicker and trades ---------------------------- */
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int binance_rest_book_ticker(struct sim_venue *v, int sym, int futures, char *out,
+				    size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	char bp[32], bq[32], ap[32], aq[32];
+	struct sim_bbo b;
+
+	sim_venue_next_bbo(v, (uint32_t)sym, &b);
+	sim_dec(b.bid, 8, bp, sizeof(bp));
+	sim_dec(b.bid_qty, 8, bq, sizeof(bq));
+	sim_dec(b.ask, 8, ap, sizeof(ap));
+	sim_dec(b.ask_qty, 8, aq, sizeof(aq));
+	if (futures)
+		sim_out_printf(&o, "{\"lastUpdateId\":%" PRIu64 ",", b.update_id);
+	else
+		sim_out_printf(&o, "{");
+	sim_out_printf(&o,
+		       "\"symbol\":\"%s\",\"bidPrice\":\"%s\",\"bidQty\":\"%s\",\"askPrice\":"
+		       "\"%s\",\"askQty\":\"%s\"",
+		       v->sym[sym].native, bp, bq, ap, aq);
+	if (futures)
+		sim_out_printf(&o, ",\"time\":%" PRId64, tools_now_ns(CLOCK_REALTIME) / 1000000);
+	sim_out_printf(&o, "}");
+	return sim_out_end(&o);
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int binance_rest_trade_list(struct sim_venue *v, int sym, int limit, char *out, size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_trade t[64];
+	int64_t ms[64];
+	uint32_t n, k;
+
+	n = sim_rest_recent(v, (uint32_t)sym, (uint32_t)(limit < 64 ? limit : 64),
+			    tools_now_ns(CLOCK_REALTIME) / 1000000, t, ms);
+	sim_out_printf(&o, "[");
+	for (k = 0; k < n; k++) {
+		char px[32], qty[32];
+
+		sim_dec(t[k].px, 8, px, sizeof(px));
+		sim_dec(t[k].qty, 8, qty, sizeof(qty));
+		sim_out_printf(&o,
+			       "%s{\"id\":%" PRIu64 ",\"price\":\"%s\",\"qty\":\"%s\","
+			       "\"quoteQty\":\"0\",\"time\":%" PRId64 ",\"isBuyerMaker\":%s,"
+			       "\"isBestMatch\":true}",
+			       k ? "," : "", t[k].id, px, qty, ms[k],
+			       t[k].buyer_maker ? "true" : "false");
+	}
+	sim_out_printf(&o, "]");
+	return sim_out_end(&o);
+}
+
+int sim_binance_rest_fallback(struct sim_venue *v, const char *path_query, const char *base,
+			      int futures, char *out, size_t len, int *status)
+{
+	size_t bl = strlen(base);
+	const char *what = path_query + bl;
+	char name[SIM_NATIVE_MAX];
+	int ticker, sym, limit;
+
+	if (strncmp(path_query, base, bl) != 0)
+		return -ENOENT;
+	ticker = strncmp(what, "ticker/bookTicker?", 18) == 0;
+	if (!ticker && strncmp(what, "trades?", 7) != 0)
+		return -ENOENT;
+	if (sim_query_param(path_query, "symbol", name, sizeof(name)) <= 0)
+		return binance_rest_error(-1102,
+					  "Mandatory parameter 'symbol' was not sent, was "
+					  "empty/null, or malformed.",
+					  out, len, status);
+	sym = sim_venue_symbol(v, name, strlen(name));
+	if (sym < 0)
+		return binance_rest_error(-1121, "Invalid symbol.", out, len, status);
+	*status = 200;
+	if (ticker)
+		return binance_rest_book_ticker(v, sym, futures, out, len);
+	limit = sim_rest_limit(path_query, 500, 1000);
+	if (limit < 0)
+		return binance_rest_error(-1100, "Illegal characters found in parameter 'limit'.",
+					  out, len, status);
+	return binance_rest_trade_list(v, sym, limit, out, len);
+}

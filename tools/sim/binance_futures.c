@@ -159,6 +159,10 @@ static int bnf_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *
 
 static int bnf_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status)
 {
+	int rc = sim_binance_rest_fallback(v, path_query, "/fapi/v1/", 1, out, len, status);
+
+	if (rc != -ENOENT)
+		return rc;
 	if (strncmp(path_query, "/fapi/v1/depth?", 15) != 0 &&
 	    strcmp(path_query, "/fapi/v1/depth") != 0)
 		return -ENOENT;

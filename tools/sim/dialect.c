@@ -119,3 +119,46 @@ void sim_dialect_uuid(uint64_t h, uint64_t g, char version, char variant, char *
 		 (h >> 16) & 0xffff, version, h & 0xfff, variant, (g >> 52) & 0xfff,
 		 g & (uint64_t)0xffffffffffff);
 }
+
+/* ---- REST fallback answers (recent trades) ------------------------------------------ */
+
+#define SIM_REST_HIST 64 /* trades kept per symbol for the REST trade lists */
+
+/* The last SIM_REST_HIST trades of each symbol a REST call made, so that
+ * successive polls overlap with the same ids, prices and times. */
+static struct sim_rest_hist {
+	const struct sim_venue *v;
+	uint32_t n, head;
+	struct sim_trade t[SIM_REST_HIST];
+	int64_t ms[SIM_REST_HIST];
+} sim_rest_hist[SIM_MAX_SYMBOLS];
+
+uint32_t sim_rest_recent(struct sim_venue *v, uint32_t i, uint32_t n, int64_t now_ms,
+			 struct sim_trade *t, int64_t *ms)
+{
+	struct sim_rest_hist *h = &sim_rest_hist[i % SIM_MAX_SYMBOLS];
+	uint32_t k, m;
+
+	/* another venue, or this one seeded again (its ids start over) */
+	if (h->v != v ||
+	    (h->n && h->t[(h->head + SIM_REST_HIST - 1) % SIM_REST_HIST].id > v->sym[i].trade_id)) {
+		memset(h, 0, sizeof(*h));
+		h->v = v;
+	}
+	/* the market moved on by two trades since the last call */
+	for (k = 0; k < 2; k++) {
+		sim_venue_next_trade(v, i, 0, &h->t[h->head]);
+		h->ms[h->head] = now_ms - 1 + k;
+		h->head = (h->head + 1) % SIM_REST_HIST;
+		if (h->n < SIM_REST_HIST)
+			h->n++;
+	}
+	m = n < h->n ? n : h->n;
+	for (k = 0; k < m; k++) {
+		uint32_t at = (h->head + SIM_REST_HIST - m + k) % SIM_REST_HIST;
+
+		t[k] = h->t[at];
+		ms[k] = h->ms[at];
+	}
+	return m;
+}

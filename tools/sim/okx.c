@@ -345,16 +345,26 @@ static int okx_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *
 	return (int)off;
 }
 
-/* GET /api/v5/market/books?instId=BTC-USDT&sz=N (sz 1..400, default 1;
+/* The REST fallback's /api/v5/market/ticker?instId= (BBO with sizes, ts)
+ * and /api/v5/market/trades?instId= (the last trades, newest first, at most
+ * 64: successive calls overlap) come first (okx_rest_fallback, at the end).
+ * GET /api/v5/market/books?instId=BTC-USDT&sz=N (sz 1..400, default 1;
  * more is served as 400): {"code":"0","msg":"","data":[{"asks":[..],
  * "bids":[..],"ts":"ms","seqId":N}]}, the levels as the books channel
  * prints them and seqId the book's message sequence (the changelog's
  * sync procedure compares it with the stream's prevSeqId). An unknown
  * instrument: HTTP 400 {"code":"51001","msg":"Instrument ID does not
  * exist","data":[]} (our wording of a code OKX uses for it). */
+static int okx_rest_fallback(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			     int *status);
+
 static int okx_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status)
 {
 	static const char path[] = "/api/v5/market/books?";
+	int rc = okx_rest_fallback(v, path_query, out, len, status);
+
+	if (rc != -ENOENT)
+		return rc;
 	char inst[SIM_NATIVE_MAX + 8], sz[16];
 	struct sim_book_ev ev;
 	long depth = 1;
@@ -408,3 +418,80 @@ const struct sim_dialect sim_dialect_okx = {
 	.book_flags = SIM_BOOK_STREAM_SNAPSHOT | SIM_BOOK_CHECKSUM,
 	/* no .ping: the client pings with the text "ping"; none from the server */
 };
+
+/* ---- REST fallback answers: /api/v5/market/ticker and /api/v5/market/trades -------- */
+
+static int okx_rest_ticker(struct sim_venue *v, int sym, int64_t ms, char *out, size_t len)
+{
+	char bp[32], bq[32], ap[32], aq[32];
+	struct sim_bbo b;
+	size_t off = 0;
+
+	sim_venue_next_bbo(v, (uint32_t)sym, &b);
+	sim_dec_trim(b.bid, 8, bp, sizeof(bp));
+	sim_dec_trim(b.bid_qty, 8, bq, sizeof(bq));
+	sim_dec_trim(b.ask, 8, ap, sizeof(ap));
+	sim_dec_trim(b.ask_qty, 8, aq, sizeof(aq));
+	if (okx_cat(out, len, &off,
+		    "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"instType\":\"SPOT\",\"instId\":"
+		    "\"%s\",\"last\":\"%s\",\"lastSz\":\"1\",\"askPx\":\"%s\",\"askSz\":\"%s\","
+		    "\"bidPx\":\"%s\",\"bidSz\":\"%s\",\"ts\":\"%" PRId64 "\"}]}",
+		    v->sym[sym].norm, bp, ap, aq, bp, bq, ms) < 0)
+		return -ENOSPC;
+	return (int)off;
+}
+
+static int okx_rest_trades(struct sim_venue *v, int sym, int64_t ms, char *out, size_t len)
+{
+	struct sim_trade t[64];
+	int64_t tms[64];
+	size_t off = 0;
+	uint32_t n, k;
+
+	n = sim_rest_recent(v, (uint32_t)sym, 64, ms, t, tms);
+	if (okx_cat(out, len, &off, "{\"code\":\"0\",\"msg\":\"\",\"data\":[") < 0)
+		return -ENOSPC;
+	/* newest first, as OKX lists them */
+	for (k = n; k-- > 0;) {
+		char px[32], qty[32];
+
+		sim_dec_trim(t[k].px, 8, px, sizeof(px));
+		sim_dec_trim(t[k].qty, 8, qty, sizeof(qty));
+		if (okx_cat(out, len, &off,
+			    "%s{\"instId\":\"%s\",\"side\":\"%s\",\"sz\":\"%s\",\"px\":\"%s\","
+			    "\"tradeId\":\"%" PRIu64 "\",\"ts\":\"%" PRId64 "\"}",
+			    k + 1 < n ? "," : "", v->sym[sym].norm,
+			    t[k].buyer_maker ? "sell" : "buy", qty, px, t[k].id, tms[k]) < 0)
+			return -ENOSPC;
+	}
+	if (okx_cat(out, len, &off, "]}") < 0)
+		return -ENOSPC;
+	return (int)off;
+}
+
+static int okx_rest_fallback(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			     int *status)
+{
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	char inst[SIM_NATIVE_MAX + 8];
+	size_t off = 0;
+	int ticker, sym;
+
+	ticker = strncmp(path_query, "/api/v5/market/ticker?", 22) == 0;
+	if (!ticker && strncmp(path_query, "/api/v5/market/trades?", 22) != 0)
+		return -ENOENT;
+	sym = sim_query_param(path_query, "instId", inst, sizeof(inst)) > 0
+		      ? sim_venue_symbol(v, inst, strlen(inst))
+		      : -ENOENT;
+	if (sym < 0) {
+		*status = 400;
+		return okx_cat(out, len, &off,
+			       "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\","
+			       "\"data\":[]}") < 0
+			       ? -ENOSPC
+			       : (int)off;
+	}
+	*status = 200;
+	return ticker ? okx_rest_ticker(v, sym, ms, out, len)
+		      : okx_rest_trades(v, sym, ms, out, len);
+}

@@ -360,6 +360,12 @@ int sim_binance_depth_msg(const struct sim_venue *v, uint32_t i, const struct si
 			  int futures, char *buf, size_t len);
 int sim_binance_rest_depth(struct sim_venue *v, const char *path_query, int futures, char *out,
 			   size_t len, int *status);
+/* The REST fallback answers under base ("/api/v3/", "/fapi/v1/"):
+ * ticker/bookTicker?symbol= (futures: with lastUpdateId and time) and
+ * trades?symbol=&limit= (the last trades, oldest first, at most 64); a bad
+ * query is a 400 with Binance's error body; -ENOENT for another path. */
+int sim_binance_rest_fallback(struct sim_venue *v, const char *path_query, const char *base,
+			      int futures, char *out, size_t len, int *status);
 
 extern const struct sim_dialect sim_dialect_binance;
 extern const struct sim_dialect sim_dialect_coinbase;
@@ -583,6 +589,12 @@ void sim_server_stop_all(struct sim_server *s);
 void sim_server_relisten(struct sim_server *s, int64_t now);
 
 /* ---- REST (rest.c) ------------------------------------------------------------------ */
+
+/* REST fallback answers (dialect.c): symbol i's last n trades (at most 64)
+ * into t and their times (ms) into ms, oldest first, after the walk moved
+ * on by two trades (so successive polls overlap). Returns the count. */
+uint32_t sim_rest_recent(struct sim_venue *v, uint32_t i, uint32_t n, int64_t now_ms,
+			 struct sim_trade *t, int64_t *ms);
 
 /* Answers a plain GET (no Upgrade header) req for target on c with the
  * dialect's rest hook, keeping the connection open; header reads one
