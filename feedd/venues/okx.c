@@ -737,8 +737,12 @@ static int okx_rest_item(struct feed_venue_ctx *v, const uint8_t *body, size_t n
 	if (f[0].type != FEED_JSON_STRING || !feed_json_str_eq(&f[0], "0", 1)) {
 		if (f[1].type != FEED_JSON_STRING || feed_json_unescape(&f[1], m, sizeof(m)) < 0)
 			strcpy(m, "(no message)");
-		snprintf(v->reason, sizeof(v->reason), "books snapshot: code %.*s: %s",
-			 (int)(f[0].n > 16 ? 16 : f[0].n), f[0].p ? f[0].p : "", m);
+		if (f[0].type == FEED_JSON_STRING)
+			snprintf(v->reason, sizeof(v->reason), "books snapshot: code %.*s: %s",
+				 (int)(f[0].n > 16 ? 16 : f[0].n), f[0].p, m);
+		else
+			snprintf(v->reason, sizeof(v->reason),
+				 "books snapshot: no string 'code': %s", m);
 		return -EBADMSG;
 	}
 	if (f[2].type != FEED_JSON_ARRAY || feed_json_iter_init(&it, f[2].p, f[2].n) < 0 ||
