@@ -632,8 +632,29 @@ static void coinbase_seqnum(char *msg)
 	sim_book_free_all(&v);
 }
 
+/* After a REST answer: the next update's prevSeqId is the snapshot's
+ * seqId, and it applies on the client's copy of the snapshot. */
+static void okx_rest_chain(const struct sim_dialect *d, struct sim_venue *v, struct sim_book *book,
+			   int sym, struct cl_book *c, char *msg)
+{
+	int64_t rest_seq = (int64_t)book->cur.seq;
+	struct sim_book_ev ev;
+	struct parsed p;
+
+	if (sim_book_step(v, (uint32_t)sym, &ev) < 0 ||
+	    print_ev(d, v, (uint32_t)sym, &ev, 400, 0, msg) <= 0) {
+		CHECK(0, "okx rest: no update after the snapshot");
+		return;
+	}
+	CHECK(parse_okx(msg, c, &p) == 0 && !p.snapshot && p.prev_seq == rest_seq &&
+		      p.seq == (int64_t)book->cur.seq && p.csum == 0,
+	      "okx rest: the next update: %.200s", msg);
+	cl_same(c, &book->cur, 10, "okx rest + update", 1);
+}
+
 /* OKX's REST order book: the top sz levels and the book's seqId; the
  * stale_snapshot fault answers an older copy; unknown instrument, path. */
+/* Long: one scenario in order (fresh, chained update, stale, errors) */
 static void okx_rest(char *msg)
 {
 	const struct sim_dialect *d = sim_dialect_find("okx");
@@ -643,7 +664,6 @@ static void okx_rest(char *msg)
 	struct sim_book *book;
 	char err[128];
 	int status = 0, sym, e = 0, n;
-	int64_t rest_seq;
 
 	if (!d || !d->rest || sim_venue_init(&v, NULL, 9, err, sizeof(err)) < 0) {
 		CHECK(0, "okx: no rest hook");
@@ -674,19 +694,8 @@ static void okx_rest(char *msg)
 		cl_same(&c, &book->cur, 25, "okx rest", 0);
 		json_decref(root);
 	}
-	/* the next update chains on the snapshot's seqId */
-	rest_seq = book ? (int64_t)book->cur.seq : -1;
-	if (book && sim_book_step(&v, (uint32_t)sym, &ev) == 0 &&
-	    print_ev(d, &v, (uint32_t)sym, &ev, 400, 0, msg) > 0) {
-		struct parsed p;
-
-		CHECK(parse_okx(msg, &c, &p) == 0 && !p.snapshot && p.prev_seq == rest_seq &&
-			      p.seq == (int64_t)book->cur.seq && p.csum == 0,
-		      "okx rest: the next update: %.200s", msg);
-		cl_same(&c, &book->cur, 10, "okx rest + update", 1);
-	} else if (book) {
-		CHECK(0, "okx rest: no update after the snapshot");
-	}
+	if (book)
+		okx_rest_chain(d, &v, book, sym, &c, msg);
 	if (book) {
 		for (int k = 0; k < SIM_BOOK_STALE_STEPS + 2; k++)
 			sim_book_step(&v, (uint32_t)sym, &ev);

@@ -1041,12 +1041,14 @@ static const char *const depth_b_msgs[3][4] = {
 	 "{\"topic\":\"orderbook.50.XRPUSDT\",\"type\":\"delta\",\"ts\":1,\"data\":{}}"},
 };
 
+/* OKX's REST snapshot answer (GET /api/v5/market/books). */
+static const char okx_rest[] =
+	"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[[\"41006.8\",\"0.6\",\"0\","
+	"\"1\"]],\"bids\":[[\"41006.3\",\"0.3\",\"0\",\"2\"]],\"ts\":\"1629966436396\","
+	"\"seqId\":5}]}";
+
 static void test_depth_b(void)
 {
-	static const char okx_rest[] =
-		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[[\"41006.8\",\"0.6\",\"0\","
-		"\"1\"]],\"bids\":[[\"41006.3\",\"0.3\",\"0\",\"2\"]],\"ts\":\"1629966436396\","
-		"\"seqId\":5}]}";
 	static const char *const venues[3] = {"okx", "kraken", "bybit"};
 	char syms[3][1][MDBUS_SYMBOL_MAX] = {{"BTC-USDT"}, {"BTC-USD"}, {"BTC-USDT"}};
 	struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
