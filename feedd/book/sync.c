@@ -20,6 +20,13 @@
  * WS_PLAIN (Kraken, Coinbase): a snapshot, then deltas without ids; ev.gap
  *   (the adapter's own sequence check) is a gap; the checksum proves it.
  * WS_FULL: every message is the whole top-N book.
+ * REST_PREV (OKX books, since its initial snapshot was delisted): buffer the
+ *   stream (a stream snapshot is ignored and counted), fetch the REST
+ *   snapshot (seqId L), drop buffered events with seqId <= L; the first kept
+ *   must have prevSeqId <= L < seqId (else stale: fetch again); then
+ *   prevSeqId == the previous seqId (seqId == prevSeqId: an unchanged book,
+ *   kept); seqId <= the book's id with prevSeqId behind it is an old repeat
+ *   (ignored); seqId < prevSeqId is the venue's reset: a resync.
  * Every kind: has_ck events are checked with ops->checksum over the top
  * ck_levels per side, and a crossed book after an update is a resync.
  */
@@ -29,11 +36,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FEED_BOOK_APPLY = 0, FEED_BOOK_IGNORE = 1, FEED_BOOK_GAP = 2 };
+enum { FEED_BOOK_APPLY = 0, FEED_BOOK_IGNORE = 1, FEED_BOOK_GAP = 2, FEED_BOOK_RESET = 3 };
 
 static int feed_book_rest_kind(const struct feed_book_sync_ctx *s)
 {
-	return s->ops->sync == FEED_SYNC_REST_UU || s->ops->sync == FEED_SYNC_REST_PU;
+	return s->ops->sync == FEED_SYNC_REST_UU || s->ops->sync == FEED_SYNC_REST_PU ||
+	       s->ops->sync == FEED_SYNC_REST_PREV;
+}
+
+/* The resync reason of a GAP / RESET verdict. */
+static uint8_t feed_book_reason_of(int verdict)
+{
+	return verdict == FEED_BOOK_RESET ? FEED_BOOK_RS_RESET : FEED_BOOK_RS_GAP;
 }
 
 void feed_book_sync_flush(struct feed_book_sync_ctx *s)
@@ -229,6 +243,26 @@ static int feed_book_verdict_uu(uint64_t id, const struct feed_book_bufev *e)
 	return e->first_id > id + 1 ? FEED_BOOK_GAP : FEED_BOOK_APPLY;
 }
 
+/* REST_PREV: prev_id/last_id against the book's id (see the top comment).
+ * The first event after the snapshot needs prev_id <= id < last_id. */
+static int feed_book_verdict_prev(const struct feed_book_inst *in, const struct feed_book_bufev *e)
+{
+	uint64_t id = in->last_id;
+
+	if (!e->has_prev)
+		return FEED_BOOK_GAP;
+	if (e->last_id < e->prev_id)
+		return FEED_BOOK_RESET;
+	if (in->first) {
+		if (e->last_id <= id)
+			return FEED_BOOK_IGNORE;
+		return e->prev_id <= id ? FEED_BOOK_APPLY : FEED_BOOK_GAP;
+	}
+	if (e->prev_id == id)
+		return FEED_BOOK_APPLY; /* last_id == prev_id: the book unchanged */
+	return e->last_id <= id ? FEED_BOOK_IGNORE : FEED_BOOK_GAP;
+}
+
 /* The id rule of a delta against the book's id (see the top comment). */
 static int feed_book_verdict(const struct feed_book_sync_ctx *s, const struct feed_book_inst *in,
 			     const struct feed_book_bufev *e)
@@ -250,6 +284,8 @@ static int feed_book_verdict(const struct feed_book_sync_ctx *s, const struct fe
 		return e->prev_id == id ? FEED_BOOK_APPLY : FEED_BOOK_GAP;
 	case FEED_SYNC_REST_UU:
 		return feed_book_verdict_uu(id, e);
+	case FEED_SYNC_REST_PREV:
+		return feed_book_verdict_prev(in, e);
 	case FEED_SYNC_WS_PREV:
 		if (e->has_prev && e->prev_id == id)
 			return FEED_BOOK_APPLY;
@@ -342,7 +378,14 @@ static int32_t feed_book_buf_skip(const struct feed_book_sync_ctx *s,
 
 	while (i < in->bev_n && (pu ? in->bev[i].last_id < L : in->bev[i].last_id <= L))
 		i++;
-	if (i < in->bev_n && in->bev[i].first_id > (pu ? L : L + 1))
+	if (i == in->bev_n)
+		return (int32_t)i;
+	if (s->ops->sync == FEED_SYNC_REST_PREV) /* prevSeqId <= L < seqId */
+		return in->bev[i].has_prev && in->bev[i].prev_id > L &&
+				       in->bev[i].last_id >= in->bev[i].prev_id
+			       ? -1
+			       : (int32_t)i;
+	if (in->bev[i].first_id > (pu ? L : L + 1))
 		return -1;
 	return (int32_t)i;
 }
@@ -361,8 +404,8 @@ static int feed_book_drain(struct feed_book_sync_ctx *s, uint32_t sym, uint32_t 
 			in->ignored++;
 			continue;
 		}
-		if (v == FEED_BOOK_GAP) {
-			feed_book_resync(s, sym, FEED_BOOK_RS_GAP, 0);
+		if (v == FEED_BOOK_GAP || v == FEED_BOOK_RESET) {
+			feed_book_resync(s, sym, feed_book_reason_of(v), 0);
 			return -EPIPE;
 		}
 		if (feed_book_apply_delta(s, sym, e, lv, lv + e->nbids) < 0)
@@ -424,6 +467,7 @@ static void feed_book_delta(struct feed_book_sync_ctx *s, uint32_t sym,
 {
 	struct feed_book_inst *in = &s->inst[sym];
 	struct feed_book_bufev e;
+	int v;
 
 	if (feed_book_waiting(in)) {
 		if (feed_book_rest_kind(s))
@@ -433,12 +477,13 @@ static void feed_book_delta(struct feed_book_sync_ctx *s, uint32_t sym,
 		return;
 	}
 	feed_book_bufev_of(&e, ev);
-	switch (feed_book_verdict(s, in, &e)) {
+	switch ((v = feed_book_verdict(s, in, &e))) {
 	case FEED_BOOK_IGNORE:
 		in->ignored++;
 		return;
 	case FEED_BOOK_GAP:
-		feed_book_resync(s, sym, FEED_BOOK_RS_GAP, 0);
+	case FEED_BOOK_RESET:
+		feed_book_resync(s, sym, feed_book_reason_of(v), 0);
 		/* REST kinds: the event after the break opens the new buffer */
 		if (feed_book_rest_kind(s) && !ev->gap)
 			feed_book_buffer(s, sym, ev);
@@ -459,8 +504,11 @@ int feed_book_sync_event(struct feed_book_sync_ctx *s, const struct feed_book_ev
 
 	if (in->state == FEED_BOOK_ST_EMPTY)
 		in->state = FEED_BOOK_ST_WAIT_SNAPSHOT;
-	if (ev->kind == FEED_BOOK_SNAPSHOT || k == FEED_SYNC_WS_FULL ||
-	    (k == FEED_SYNC_WS_SEQ && ev->last_id == 1 && !ev->gap))
+	if (k == FEED_SYNC_REST_PREV && ev->kind == FEED_BOOK_SNAPSHOT) {
+		in->ignored++; /* the REST snapshot is the only one used */
+		in->stream_snaps++;
+	} else if (ev->kind == FEED_BOOK_SNAPSHOT || k == FEED_SYNC_WS_FULL ||
+		   (k == FEED_SYNC_WS_SEQ && ev->last_id == 1 && !ev->gap))
 		feed_book_snapshot(s, ev->sym, ev);
 	else if (ev->gap && feed_book_waiting(in))
 		in->ignored++;
@@ -546,7 +594,7 @@ int feed_book_sync_init(struct feed_book_sync_ctx *s, const struct feed_venue_bo
 	uint32_t cap = feed_book_capacity(ops, depth);
 
 	memset(s, 0, sizeof(*s));
-	if (!ops || ops->sync == FEED_SYNC_NONE || ops->sync > FEED_SYNC_WS_FULL || !nsyms ||
+	if (!ops || ops->sync == FEED_SYNC_NONE || ops->sync > FEED_SYNC_REST_PREV || !nsyms ||
 	    !batch || !batch_cap || !cb || !cb->ticks)
 		return -EINVAL;
 	s->ops = ops;

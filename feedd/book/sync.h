@@ -17,6 +17,9 @@
  *   resubscribe   sym's depth stream must be dropped and re-requested (the
  *                 venue resends a snapshot).
  *
+ * REST_PREV ignores the stream's snapshots (counted in stream_snaps and
+ * ignored): the REST one alone starts the book.
+ *
  * States per symbol: EMPTY (not started), WAIT_SNAPSHOT (REST kinds buffer
  * deltas in a bounded per-symbol buffer; overflow drops the buffer and
  * starts over), LIVE, RESYNCING (a gap, a checksum mismatch, a crossed book
@@ -61,6 +64,7 @@ enum feed_book_resync_reason {
 	FEED_BOOK_RS_RECONNECT = 5,
 	FEED_BOOK_RS_OVERFLOW = 6, /* the delta buffer filled before the snapshot came */
 	FEED_BOOK_RS_ASKED = 7,	   /* feed_book_sync_resync */
+	FEED_BOOK_RS_RESET = 8,	   /* the venue reset its sequence (REST_PREV) */
 };
 
 struct feed_book_cb {
@@ -93,8 +97,9 @@ struct feed_book_inst {
 	uint64_t last_id;
 	int64_t exch_ts, recv_ts;
 	uint64_t resyncs, checksum_fails;
-	uint64_t overflows; /* buffer overflows (start over) */
-	uint64_t ignored;   /* events dropped as old / duplicate / before a snapshot */
+	uint64_t overflows;    /* buffer overflows (start over) */
+	uint64_t ignored;      /* events dropped as old / duplicate / before a snapshot */
+	uint64_t stream_snaps; /* REST_PREV: stream snapshots ignored (also in ignored) */
 	struct feed_book_bufev *bev;
 	uint32_t bev_n, bev_cap;
 	struct feed_book_lvl *blv;

@@ -324,6 +324,11 @@ static int binance_level(struct feed_venue_ctx *v, struct feed_venue_out *out, u
 	if (feed_venue_decimal(v, out, i, &px, "level price", sym->price_decimals, 0, &l->px) < 0 ||
 	    feed_venue_decimal(v, out, i, &qty, "level qty", sym->qty_decimals, 0, &l->qty) < 0)
 		return -EINVAL;
+	if (l->px <= 0) { /* a book level has a price (found by fuzz_rest_parse) */
+		feed_venue_error(v, out, i, "%s depth: a %s price is not positive", sym->native,
+				 side);
+		return -EINVAL;
+	}
 	l->px_dp = binance_dp(&px);
 	l->qty_dp = binance_dp(&qty);
 	return 0;

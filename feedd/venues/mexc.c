@@ -360,6 +360,10 @@ static int mexc_level(struct feed_venue_ctx *v, struct feed_venue_out *out, uint
 	if (feed_venue_decimal(v, out, i, p, "depth price", sym->price_decimals, 0, &l->px) < 0 ||
 	    feed_venue_decimal(v, out, i, q, "depth quantity", sym->qty_decimals, 0, &l->qty) < 0)
 		return -EINVAL;
+	if (l->px <= 0) { /* a book level has a price (found by fuzz_rest_parse) */
+		feed_venue_error(v, out, i, "%s depth: price not positive", sym->native);
+		return -EINVAL;
+	}
 	l->px_dp = mexc_dp(p->p, p->n);
 	l->qty_dp = mexc_dp(q->p, q->n);
 	return 0;

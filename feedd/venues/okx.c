@@ -13,25 +13,29 @@
  * (docs/venues/okx.md holds the example messages and the facts.)
  *
  * Depth checked 2026-12-07 against
+ *   https://app.okx.com/docs-v5/log_en ("Delist initial snapshot and checksum
+ *   field in order book channels", production early August 2026, with its
+ *   "How to manage a local order book correctly")
  *   https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel
- *   (read through stored copies of its text: the field list as quoted by
- *   https://docs.rs/rust-okx/0.6.3/rust_okx/ws/model/market/struct.OrderBookUpdate.html
- *   and the checksum section with its two examples)
+ *   https://www.okx.com/docs-v5/en/#order-book-trading-market-data-rest-api-get-order-book
+ *   (GET /api/v5/market/books: instId, sz "max 400", 40 requests per 2 s;
+ *   read through https://cloudquant.github.io/bt_api_py/exchanges/okx/market_data)
  *   https://www.blouxyighl.com/vi/help/okx-order-book-channels-checksum-field-deprecation
  *   (OKX's notice "Order Book Channels Checksum Field Deprecation", 2026-05-21)
- * `books` (l2): {"arg":{"channel":"books","instId":"BTC-USDT"},"action":"snapshot",
+ * `books` (l2): {"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update",
  *   "data":[{"asks":[["8476.98","415","0","13"],..],"bids":[..],"ts":"1597026383085",
- *   "checksum":-855196043,"prevSeqId":-1,"seqId":123456}]}, then "action":"update"
- *   items whose prevSeqId is the previous seqId (400 levels a side; size "0"
- *   removes; an unchanged book may repeat seqId == prevSeqId with no levels;
- *   seqId < prevSeqId is a reset after maintenance). One event per message
- *   (FEED_SYNC_WS_PREV); a resync resubscribes (the snapshot comes on the
- *   stream, no REST). Sizes are as sent (contracts for swaps, not converted
- *   by qty_unit) so that the checksum text can be rebuilt. The checksum
- *   (CRC32 of the top 25 levels, "bidPx:bidSz:askPx:askSz:..", the venue's
- *   strings, as a signed 32-bit integer) is deprecated since 2026-06-23: the
- *   field stays but is always 0 and must not be used; a 0 is "no checksum"
- *   (has_ck 0), a non-zero one is still checked (okx_checksum).
+ *   "checksum":0,"prevSeqId":123455,"seqId":123456}]}: items whose prevSeqId
+ *   is the previous seqId (400 levels a side; size "0" removes; an unchanged
+ *   book may repeat seqId == prevSeqId with no levels; seqId < prevSeqId is
+ *   a reset after maintenance). One event per message (FEED_SYNC_REST_PREV):
+ *   the initial snapshot is delisted, so the book starts from the REST
+ *   snapshot GET /api/v5/market/books?instId=..&sz=N (N = book_depth, at
+ *   most 400; its seqId chains with the stream's); a push with "action":
+ *   "snapshot" (still sent while the delisting rolls out) becomes a SNAPSHOT
+ *   event that the sync engine ignores and counts. The checksum field is
+ *   always 0 and "must no longer be used": it is read as an integer and
+ *   never checked. Sizes are as sent (contracts for swaps, not converted by
+ *   qty_unit), on the stream and in the REST snapshot alike.
  *
  * Channels: `trades` (trades) and `bbo-tbt` (bbo), requested as
  *   {"id":"7","op":"subscribe","args":[{"channel":"trades","instId":"BTC-USDT"},...]}
@@ -94,7 +98,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "jsonscan.h"
 #include "symbol.h"
@@ -104,9 +107,10 @@
 #define OKX_SUB_TAIL	   4	  /* room for "]}" */
 #define OKX_CH_SHIFT	   48	  /* cur.aux: data offset | channel << 48 */
 #define OKX_NOTICE_UPGRADE 64008u /* "the connection will soon be closed" */
-#define OKX_CK_LEVELS	   25u	  /* levels per side under the books checksum */
-#define OKX_BOOKS_MAX	   400u	  /* levels per side of the books channel */
-#define OKX_DP_MAX	   18u	  /* decimals a books price or size may print */
+#define OKX_BOOKS_MAX	   400u	  /* levels per side of books; the REST sz maximum */
+/* GET /api/v5/market/books: "40 requests per 2 seconds" (IP). One request is
+ * weight 1: the venue's budget is 40 per 2 s (1,200 per minute). */
+#define OKX_REST_WEIGHT 1u
 
 /* ---- symbols ------------------------------------------------------------------ */
 
@@ -579,18 +583,9 @@ static const struct feed_json_key okx_book_keys[L__COUNT] = {
 	[L_PREV] = FEED_JSON_KEY("prevSeqId"), [L_SEQ] = FEED_JSON_KEY("seqId"),
 };
 
-/* Decimals printed in a price or size text ("8476.98" -> 2). */
-static size_t okx_dp(const struct feed_json_val *f)
-{
-	const char *d = memchr(f->p, '.', f->n);
-
-	return d ? (size_t)(f->p + f->n - d - 1) : 0;
-}
-
 /* One side, [["px","sz","0","orders"],...], into v->lv[off..] (*cnt
- * levels). Sizes are as sent (contracts for swaps): the checksum is over
- * the venue's text. Returns 0 or -errno (ERROR set; more levels than
- * v->lv_cap is one). */
+ * levels). Sizes are as sent (contracts for swaps). Returns 0 or -errno
+ * (ERROR set; more levels than v->lv_cap is one). */
 static int okx_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
 		       const struct feed_json_val *side, const struct okx_side *w, uint32_t off,
 		       uint32_t *cnt)
@@ -624,13 +619,8 @@ static int okx_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uin
 					 w->price);
 			return -EINVAL;
 		}
-		if (okx_dp(&p) > OKX_DP_MAX || okx_dp(&q) > OKX_DP_MAX) {
-			feed_venue_error(v, out, i, "%s books: more than %u decimals", sym->native,
-					 OKX_DP_MAX);
-			return -EINVAL;
-		}
-		l->px_dp = (uint8_t)okx_dp(&p);
-		l->qty_dp = (uint8_t)okx_dp(&q);
+		l->px_dp = 0;
+		l->qty_dp = 0;
 		(*cnt)++;
 	}
 	if (rc == 0)
@@ -640,8 +630,9 @@ bad:
 	return -EINVAL;
 }
 
-/* seqId, prevSeqId (-1 in a snapshot) and checksum (a signed 32-bit
- * integer; 0 since its deprecation) of a books item: bare integers. */
+/* seqId, prevSeqId (-1 in a snapshot) and checksum of a books item: bare
+ * integers. The checksum is 0 since its deprecation and "must no longer
+ * be used": an integer is required where it is present, never checked. */
 static int okx_l2_ids(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
 		      const struct feed_json_val *b, struct feed_book_ev *ev)
 {
@@ -661,10 +652,8 @@ static int okx_l2_ids(struct feed_venue_ctx *v, struct feed_venue_out *out, uint
 	ev->first_id = ev->last_id = seq;
 	ev->has_prev = prev >= 0;
 	ev->prev_id = prev >= 0 ? (uint64_t)prev : 0;
-	/* Deprecated (OKX, 2026-06-23): always 0 now and not to be used. A
-	 * non-zero value (a feed that still computes it) is checked. */
-	ev->has_ck = ck != 0;
-	ev->checksum = (uint32_t)(int32_t)ck;
+	ev->has_ck = 0;
+	ev->checksum = 0;
 	return 0;
 }
 
@@ -711,88 +700,118 @@ static void okx_books(struct feed_venue_ctx *v, const struct feed_json_val *f, u
 	out->sym = i;
 }
 
-/* m (at dec decimals) printed with dp decimals (at most OKX_DP_MAX), as the
- * venue printed it: digits past dec are zeros. Returns the length. */
-static size_t okx_ck_text(char *buf, int64_t m, unsigned dec, unsigned dp)
+/* GET /api/v5/market/books?instId=BTC-USDT&sz=N: N = book_depth, at most
+ * the documented 400 ("Order book depth per side"). */
+static int okx_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
+			     size_t *n)
 {
-	char frac[24];
-	int64_t p10 = 1, f;
-	size_t o;
-	int k;
-
-	for (unsigned j = 0; j < dec && j < sizeof(frac); j++)
-		p10 *= 10;
-	k = snprintf(buf, 24, "%lld", (long long)(m / p10));
-	o = k > 0 ? (size_t)k : 0;
-	if (dp == 0)
-		return o;
-	buf[o++] = '.';
-	f = m % p10;
-	for (unsigned j = dec < sizeof(frac) ? dec : sizeof(frac); j-- > 0;) {
-		frac[j] = (char)('0' + f % 10);
-		f /= 10;
-	}
-	for (unsigned j = 0; j < dp; j++) {
-		if (j < dec && j < sizeof(frac))
-			buf[o++] = frac[j];
-		else
-			buf[o++] = '0';
-	}
-	return o;
-}
-
-/* OKX's CRC32: the top 25 levels interleaved "bidPx:bidSz:askPx:askSz:..."
- * (the longer side's rest appended alone), each value as printed; the
- * venue sends it as a signed 32-bit integer (its bits as u32 here). */
-static uint32_t okx_checksum(const struct feed_venue_ctx *v, uint32_t sym,
-			     const struct feed_book_lvl *bids, uint32_t nb,
-			     const struct feed_book_lvl *asks, uint32_t na)
-{
-	const struct feed_venue_sym *s = &v->syms[sym];
-	char buf[OKX_CK_LEVELS * 2 * 2 * 48];
-	size_t o = 0;
-
-	nb = nb < OKX_CK_LEVELS ? nb : OKX_CK_LEVELS;
-	na = na < OKX_CK_LEVELS ? na : OKX_CK_LEVELS;
-	for (uint32_t k = 0; k < nb || k < na; k++) {
-		const struct feed_book_lvl *side[2] = {k < nb ? &bids[k] : NULL,
-						       k < na ? &asks[k] : NULL};
-
-		for (unsigned j = 0; j < 2; j++) {
-			if (!side[j])
-				continue;
-			if (o)
-				buf[o++] = ':';
-			o += okx_ck_text(buf + o, side[j]->px, s->price_decimals, side[j]->px_dp);
-			buf[o++] = ':';
-			o += okx_ck_text(buf + o, side[j]->qty, s->qty_decimals, side[j]->qty_dp);
-		}
-	}
-	return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)o);
-}
-
-/* A resync: the books stream dropped and asked for again (a new snapshot
- * follows). The answers carry an id that is none of ours (UNKNOWN). */
-static int okx_resubscribe(struct feed_venue_ctx *v, uint32_t sym, char *unsub, size_t ulen,
-			   size_t *un, char *sub, size_t slen, size_t *sn)
-{
-	static const char fmt[] = "{\"id\":\"bookresync\",\"op\":\"%s\",\"args\":[{\"channel\":"
-				  "\"books\",\"instId\":\"%s\"}]}";
+	uint32_t sz = v->book_depth ? v->book_depth : FEED_BOOK_DEPTH_DEFAULT;
 	int k;
 
 	if (sym >= v->nsyms)
 		return -EINVAL;
-	k = snprintf(unsub, ulen, fmt, "unsubscribe", v->syms[sym].native);
-	if (k < 0 || (size_t)k >= ulen)
+	if (sz > OKX_BOOKS_MAX)
+		sz = OKX_BOOKS_MAX;
+	k = snprintf(buf, len, "/api/v5/market/books?instId=%s&sz=%u", v->syms[sym].native, sz);
+	if (k < 0 || (size_t)k >= len)
 		return -ENOBUFS;
-	*un = (size_t)k;
-	k = snprintf(sub, slen, fmt, "subscribe", v->syms[sym].native);
-	if (k < 0 || (size_t)k >= slen)
-		return -ENOBUFS;
-	*sn = (size_t)k;
+	*n = (size_t)k;
 	return 0;
 }
 
+/* The REST answer's "code" ("0" = success) and its one data item. Returns
+ * 0 or -EBADMSG (v->reason set). */
+static int okx_rest_item(struct feed_venue_ctx *v, const uint8_t *body, size_t n,
+			 struct feed_json_val *item)
+{
+	static const struct feed_json_key rk[3] = {FEED_JSON_KEY("code"), FEED_JSON_KEY("msg"),
+						   FEED_JSON_KEY("data")};
+	struct feed_json_val f[3], extra;
+	struct feed_json_iter it;
+	char m[96];
+
+	if (feed_json_scan((const char *)body, n, rk, 3, f) < 0) {
+		snprintf(v->reason, sizeof(v->reason), "books snapshot: invalid JSON (%zu bytes)",
+			 n);
+		return -EBADMSG;
+	}
+	if (f[0].type != FEED_JSON_STRING || !feed_json_str_eq(&f[0], "0", 1)) {
+		if (f[1].type != FEED_JSON_STRING || feed_json_unescape(&f[1], m, sizeof(m)) < 0)
+			strcpy(m, "(no message)");
+		if (f[0].type == FEED_JSON_STRING)
+			snprintf(v->reason, sizeof(v->reason), "books snapshot: code %.*s: %s",
+				 (int)(f[0].n > 16 ? 16 : f[0].n), f[0].p, m);
+		else
+			snprintf(v->reason, sizeof(v->reason),
+				 "books snapshot: no string 'code': %s", m);
+		return -EBADMSG;
+	}
+	if (f[2].type != FEED_JSON_ARRAY || feed_json_iter_init(&it, f[2].p, f[2].n) < 0 ||
+	    feed_json_iter_next(&it, NULL, item) != 1 || item->type != FEED_JSON_OBJECT ||
+	    feed_json_iter_next(&it, NULL, &extra) != 0) {
+		snprintf(v->reason, sizeof(v->reason), "books snapshot: 'data' is not one object");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The snapshot's seqId: a bare integer (a numeric string is taken too: the
+ * REST answer's type is not shown in the docs we could read). */
+static int okx_rest_seq(const struct feed_json_val *f, uint64_t *seq)
+{
+	if (f->type == FEED_JSON_NUMBER)
+		return feed_json_u64(f, seq);
+	if (f->type != FEED_JSON_STRING || f->n == 0 || f->n > 19)
+		return -EINVAL;
+	*seq = 0;
+	for (size_t k = 0; k < f->n; k++) {
+		if (f->p[k] < '0' || f->p[k] > '9')
+			return -EINVAL;
+		*seq = *seq * 10 + (uint64_t)(f->p[k] - '0');
+	}
+	return 0;
+}
+
+/* {"code":"0","msg":"","data":[{"asks":[["px","sz","0","orders"],..],
+ * "bids":[..],"ts":"ms","seqId":N}]} into a SNAPSHOT event (id = seqId). */
+static int okx_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			  struct feed_book_ev *ev)
+{
+	struct feed_json_val item, b[L__COUNT];
+	struct feed_venue_out o;
+	uint32_t nb, na;
+	uint64_t seq;
+	int64_t ts;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	if (okx_rest_item(v, body, n, &item) < 0)
+		return -EBADMSG;
+	if (feed_json_scan(item.p, item.n, okx_book_keys, L__COUNT, b) < 0 ||
+	    okx_rest_seq(&b[L_SEQ], &seq) < 0) {
+		snprintf(v->reason, sizeof(v->reason), "books snapshot: missing or bad 'seqId'");
+		return -EBADMSG;
+	}
+	rc = okx_l2_side(v, &o, sym, &b[L_BIDS], &okx_bid, 0, &nb);
+	if (rc == 0)
+		rc = okx_l2_side(v, &o, sym, &b[L_ASKS], &okx_ask, nb, &na);
+	if (rc < 0)
+		return rc == -EMSGSIZE ? -EMSGSIZE : -EBADMSG;
+	if (okx_ts(v, &o, sym, &b[L_TS], &ts) < 0)
+		return -EBADMSG;
+	memset(ev, 0, sizeof(*ev));
+	ev->sym = sym;
+	ev->kind = FEED_BOOK_SNAPSHOT;
+	ev->first_id = ev->last_id = seq;
+	ev->exch_ts = ts;
+	ev->bids = v->lv;
+	ev->nbids = nb;
+	ev->asks = v->lv + nb;
+	ev->nasks = na;
+	return 0;
+}
 /* Data whose array was not read in place (an `arg` after it, or not ours):
  * the reason, or the items now. */
 static void okx_data(struct feed_venue_ctx *v, const char *p, size_t n,
@@ -1070,14 +1089,13 @@ const struct feed_venue_ops feed_venue_okx = {
 	.ping_text = "ping",
 	.book =
 		{
-			/* snapshot, then updates chained by prevSeqId; seqId <
-			 * prevSeqId is the documented reset after maintenance */
-			.sync = FEED_SYNC_WS_PREV,
-			.ck_levels = OKX_CK_LEVELS,
-			.resubscribe = 1,
+			/* REST snapshot (seqId), then updates chained by
+			 * prevSeqId; seqId < prevSeqId is the venue's reset */
+			.sync = FEED_SYNC_REST_PREV,
 			.max_levels = OKX_BOOKS_MAX,
-			.checksum = okx_checksum,
-			.resubscribe_msgs = okx_resubscribe,
+			.rest_weight = OKX_REST_WEIGHT,
+			.rest_snapshot = okx_rest_snapshot,
+			.rest_parse = okx_rest_parse,
 		},
 };
 

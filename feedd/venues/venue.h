@@ -253,6 +253,13 @@ enum feed_book_sync {
 	FEED_SYNC_WS_PLAIN,
 	/* Every message is a whole top-N book (a snapshot each time). */
 	FEED_SYNC_WS_FULL,
+	/* REST snapshot (seqId L) + buffered deltas chained by prev_id: drop
+	 * last_id <= L; the first kept has prev_id <= L < last_id (else the
+	 * snapshot is stale: fetch again); then prev_id == the previous
+	 * last_id; last_id == prev_id is an unchanged book; last_id < prev_id
+	 * is the venue's sequence reset (a resync). Stream snapshots are
+	 * ignored (OKX books since its initial snapshot was delisted). */
+	FEED_SYNC_REST_PREV,
 };
 
 struct feed_venue_ctx;

@@ -8,10 +8,12 @@
  * here from the printed text alone (qty 0 removes, truncation to the
  * subscribed depth), which must equal the simulator's own book after every
  * message; the sequence ids; every checksum recomputed here from the
- * printed text (OKX: CRC32 of the top 25 levels interleaved bid:ask as
- * "px:sz", signed; Kraken: CRC32 of the top 10 asks then bids with '.' and
+ * printed text (Kraken: CRC32 of the top 10 asks then bids with '.' and
  * leading zeros removed, unsigned) and the bad_checksum fault, which must
- * print a checksum that does not match.
+ * print a checksum that does not match. OKX delisted its initial snapshot
+ * and checksum: no snapshot on subscribe, the checksum field always 0
+ * (under bad_checksum too), and the REST snapshot's seqId is the one the
+ * next update's prevSeqId names.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -171,24 +173,6 @@ static int cl_same(const struct cl_book *c, const struct sim_book_state *s, uint
 }
 
 /* ---- checksums, recomputed from the printed text ------------------------------------ */
-
-static int32_t okx_crc(const struct cl_book *b)
-{
-	char text[8192];
-	size_t off = 0;
-
-	for (uint32_t k = 0; k < 25; k++) {
-		if (k < b->bid.n)
-			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s:%s",
-						off ? ":" : "", b->bid.lv[k].ptxt,
-						b->bid.lv[k].qtxt);
-		if (k < b->ask.n)
-			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s:%s",
-						off ? ":" : "", b->ask.lv[k].ptxt,
-						b->ask.lv[k].qtxt);
-	}
-	return (int32_t)(uint32_t)crc32(0L, (const Bytef *)text, (uInt)off);
-}
 
 /* Kraken's rule: drop '.', then the leading zeros. */
 static size_t kr_strip(const char *s, char *out)
@@ -404,7 +388,7 @@ struct venue_case {
 	uint32_t depth;				      /* the depth the request asks for */
 	uint32_t compare;			      /* levels compared after each message */
 	int (*parse)(const char *msg, struct cl_book *c, struct parsed *p);
-	int csum;	       /* 1: OKX, 2: Kraken */
+	int csum;	       /* 2: Kraken; 3: the field printed, always 0 (OKX) */
 	int seq_chain;	       /* 1: prevSeqId chain, 2: u + 1 */
 	const char *data_type; /* BingX: the dataType printed */
 	int may_skip;	       /* a step changing nothing inside the depth sends nothing */
@@ -417,7 +401,7 @@ static const struct venue_case cases[] = {
 	 "{\"id\":\"7\",\"event\":\"subscribe\",\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-"
 	 "USDT\"},"
 	 "\"connId\":\"*\"}",
-	 400, 400, parse_okx, 1, 1, NULL, 0},
+	 400, 400, parse_okx, 3, 1, NULL, 0},
 	{"kraken", "BTC-USDT",
 	 "{\"method\":\"subscribe\",\"params\":{\"channel\":\"book\",\"symbol\":[\"BTC/USDT\"],"
 	 "\"depth\":10},\"req_id\":3}",
@@ -489,8 +473,11 @@ static void check_msg(const struct venue_case *vc, const char *msg, struct cl_bo
 	if (vc->data_type)
 		CHECK(strstr(msg, vc->data_type) != NULL, "bingx: %.200s", msg);
 	cl_truncate(c, vc->depth);
-	if (vc->csum) {
-		int64_t want = vc->csum == 1 ? (int64_t)okx_crc(c) : (int64_t)kr_crc(c);
+	if (vc->csum == 3) {
+		CHECK(p.csum == 0, "%s step %d: checksum %" PRId64 ", not 0", vc->dialect, step,
+		      p.csum);
+	} else if (vc->csum) {
+		int64_t want = (int64_t)kr_crc(c);
 
 		if (bad)
 			CHECK(p.csum != want, "%s step %d: bad_checksum printed the right one",
@@ -533,8 +520,10 @@ static void run_case(const struct venue_case *vc, char *msg)
 	CHECK(r.n >= 1 && glob(vc->ack, sim_reply(&r, 0)), "%s: ack %s", vc->dialect,
 	      r.n ? sim_reply(&r, 0) : "(none)");
 	CHECK(r.depth[sym] == vc->depth, "%s: depth %u", vc->dialect, r.depth[sym]);
-	CHECK(d->book_flags & SIM_BOOK_STREAM_SNAPSHOT, "%s: snapshot on subscribe", vc->dialect);
-	CHECK(!(d->book_flags & SIM_BOOK_CHECKSUM) == !vc->csum, "%s: checksum flag", vc->dialect);
+	CHECK(!(d->book_flags & SIM_BOOK_STREAM_SNAPSHOT) == (vc->csum == 3),
+	      "%s: snapshot on subscribe", vc->dialect);
+	CHECK(!(d->book_flags & SIM_BOOK_CHECKSUM) == (!vc->csum || vc->csum == 3),
+	      "%s: checksum flag", vc->dialect);
 	book = sim_book_get(&v, (uint32_t)sym, &e);
 	CHECK(book != NULL, "%s: book %d", vc->dialect, e);
 	if (!book || sim_book_snapshot(&v, (uint32_t)sym, vc->depth, &ev) < 0 ||
@@ -643,8 +632,29 @@ static void coinbase_seqnum(char *msg)
 	sim_book_free_all(&v);
 }
 
+/* After a REST answer: the next update's prevSeqId is the snapshot's
+ * seqId, and it applies on the client's copy of the snapshot. */
+static void okx_rest_chain(const struct sim_dialect *d, struct sim_venue *v, struct sim_book *book,
+			   int sym, struct cl_book *c, char *msg)
+{
+	int64_t rest_seq = (int64_t)book->cur.seq;
+	struct sim_book_ev ev;
+	struct parsed p;
+
+	if (sim_book_step(v, (uint32_t)sym, &ev) < 0 ||
+	    print_ev(d, v, (uint32_t)sym, &ev, 400, 0, msg) <= 0) {
+		CHECK(0, "okx rest: no update after the snapshot");
+		return;
+	}
+	CHECK(parse_okx(msg, c, &p) == 0 && !p.snapshot && p.prev_seq == rest_seq &&
+		      p.seq == (int64_t)book->cur.seq && p.csum == 0,
+	      "okx rest: the next update: %.200s", msg);
+	cl_same(c, &book->cur, 10, "okx rest + update", 1);
+}
+
 /* OKX's REST order book: the top sz levels and the book's seqId; the
  * stale_snapshot fault answers an older copy; unknown instrument, path. */
+/* Long: one scenario in order (fresh, chained update, stale, errors) */
 static void okx_rest(char *msg)
 {
 	const struct sim_dialect *d = sim_dialect_find("okx");
@@ -684,6 +694,8 @@ static void okx_rest(char *msg)
 		cl_same(&c, &book->cur, 25, "okx rest", 0);
 		json_decref(root);
 	}
+	if (book)
+		okx_rest_chain(d, &v, book, sym, &c, msg);
 	if (book) {
 		for (int k = 0; k < SIM_BOOK_STALE_STEPS + 2; k++)
 			sim_book_step(&v, (uint32_t)sym, &ev);

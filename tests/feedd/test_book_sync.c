@@ -373,6 +373,70 @@ static void test_ws_prev(void)
 	feed_book_sync_free(&s);
 }
 
+/* ---- REST_PREV: OKX books (REST snapshot seqId, prevSeqId chain) -------- */
+
+static void test_rest_prev(void)
+{
+	struct feed_venue_book_ops ops = {.sync = FEED_SYNC_REST_PREV, .max_levels = 10};
+	struct feed_book_sync_ctx s;
+
+	setup(&s, &ops, 1, 0);
+	EV(&s, mk(0, SN, 100, 100, "1:1", "2:1")); /* the stream's snapshot: ignored */
+	EXPECT("");
+	CHECK_EQ_INT(s.inst[0].stream_snaps, 1);
+	EV(&s, mkp(0, 105, 105, 100, "9:1", "")); /* buffered, then the snapshot asked */
+	EXPECT("N0\n");
+	EV(&s, mkp(0, 110, 110, 105, "", "12:1"));
+	EV(&s, mkp(0, 112, 112, 110, "8:1", ""));
+	EXPECT("");
+	/* stale: L 99 < the first kept prevSeqId 100 */
+	REST(&s, mk(0, SN, 99, 99, "10:1", "11:1"));
+	EXPECT("N0\n");
+	CHECK_EQ_INT(s.inst[0].last_reason, FEED_BOOK_RS_STALE);
+	/* L 107: seqId 105 <= L dropped; 110 has prevSeqId 105 <= 107 < 110 */
+	REST(&s, mk(0, SN, 107, 107, "10:2,9:5", "11:1"));
+	EXPECT("T0 BN 10:2 #107\nT0 BN 9:5 #107\nT0 SN 11:1 #107\nT0 S 12:1 #110\n"
+	       "T0 B 8:1 #112\nP0 L ck0 #112 r0 f0 b10:2,9:5,8:1 a11:1,12:1\nS0 L\n");
+	REST(&s, mk(0, SN, 120, 120, "1:1", "2:1")); /* live: a late snapshot is ignored */
+	EXPECT("");
+	EV(&s, mkp(0, 112, 112, 112, "", "")); /* seqId == prevSeqId: unchanged book */
+	EXPECT("P0 L ck0 #112 r0 f0 b10:2,9:5,8:1 a11:1,12:1\n");
+	EV(&s, mkp(0, 110, 110, 105, "9:9", "")); /* an old repeat */
+	EXPECT("");
+	EV(&s, mk(0, SN, 300, 300, "1:1", "2:1")); /* stream snapshot while live */
+	EXPECT("");
+	CHECK_EQ_INT(s.inst[0].stream_snaps, 2);
+	EV(&s, mkp(0, 115, 115, 112, "", "11:0"));
+	EXPECT("T0 S 11:0 #115\nP0 L ck0 #115 r0 f0 b10:2,9:5,8:1 a12:1\n");
+	/* seqId 3 < prevSeqId 115: the venue's reset, a resync */
+	EV(&s, mkp(0, 3, 3, 115, "", ""));
+	EXPECT("S0 R\nN0\n");
+	CHECK_EQ_INT(s.inst[0].last_reason, FEED_BOOK_RS_RESET);
+	EV(&s, mkp(0, 4, 4, 3, "", "13:1"));
+	EXPECT("");
+	REST(&s, mk(0, SN, 3, 3, "10:1", "13:2"));
+	EXPECT("T0 BNG 10:1 #3\nT0 SN 13:2 #3\nT0 S 13:1 #4\n"
+	       "P0 L ck0 #4 r1 f0 b10:1 a13:1\nS0 L\n");
+	EV(&s, mkp(0, 9, 9, 7, "", "14:1")); /* prevSeqId 7 != 4: gap */
+	EXPECT("S0 R\nN0\n");
+	CHECK_EQ_INT(s.inst[0].last_reason, FEED_BOOK_RS_GAP);
+	REST(&s, mk(0, SN, 8, 8, "10:1", "13:2"));
+	EXPECT("T0 BNG 10:1 #8\nT0 SN 13:2 #8\nT0 S 14:1 #9\n"
+	       "P0 L ck0 #9 r2 f0 b10:1 a13:2,14:1\nS0 L\n");
+	/* a snapshot newer than every buffered event: the next one needs
+	 * prevSeqId <= L < seqId */
+	EV(&s, mkp(0, 11, 11, 10, "", "")); /* prevSeqId 10 != 9: gap */
+	EXPECT("S0 R\nN0\n");
+	REST(&s, mk(0, SN, 12, 12, "10:1", "13:2"));
+	EXPECT("T0 BNG 10:1 #12\nT0 SN 13:2 #12\nP0 L ck0 #12 r3 f0 b10:1 a13:2\nS0 L\n");
+	EV(&s, mkp(0, 14, 14, 11, "9:1", "")); /* 11 <= 12 < 14: the first after L */
+	EXPECT("T0 B 9:1 #14\nP0 L ck0 #14 r3 f0 b10:1,9:1 a13:2\n");
+	EV(&s, mk(0, D, 15, 15, "9:2", "")); /* no prevSeqId: not provable */
+	EXPECT("S0 R\nN0\n");
+	CHECK(s.inst[0].ignored >= 4);
+	feed_book_sync_free(&s);
+}
+
 /* ---- WS_SEQ: Bybit (u == previous + 1, snapshot / u == 1 resets) ---------- */
 
 static void test_ws_seq(void)
@@ -548,6 +612,7 @@ int main(void)
 	test_rest_overflow();
 	test_rest_pu();
 	test_ws_prev();
+	test_rest_prev();
 	test_ws_seq();
 	test_ws_plain();
 	test_ws_full();

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "helpers.h"
 #include "script.h"
+#include "sync.h"
 #include "jsonscan.h"
 #include "venue.h"
 
@@ -659,9 +660,10 @@ static const char *okx_many_levels(unsigned n)
 	return big;
 }
 
-/* The documented shapes: a snapshot (prevSeqId -1), updates chained by
- * prevSeqId, the reset (seqId < prevSeqId), the checksum (deprecated: 0
- * means none), and the docs' two CRC32 examples through ops->book.checksum. */
+/* The documented shapes: a snapshot push (still parsed: the sync engine
+ * ignores it), updates chained by prevSeqId, the reset (seqId <
+ * prevSeqId), the checksum (0 now, never checked), the REST snapshot
+ * request and answer (GET /api/v5/market/books). */
 /* Long: one scenario of checks in order on one context. */
 static void test_l2(void)
 {
@@ -670,8 +672,7 @@ static void test_l2(void)
 	struct feed_session_config sc = session(syms, 2);
 	const struct feed_book_ev *ev;
 	struct feed_venue_ctx v;
-	char err[256], u[256], s[256];
-	size_t un, sn;
+	char err[256];
 
 	sc.channels = FEED_CH_L2;
 	sc.book_depth = 400;
@@ -684,12 +685,16 @@ static void test_l2(void)
 		     "\"instId\":\"ETH-USDT\"},\"connId\":\"a4d3ae55\"}");
 	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
 	CHECK_EQ_INT(feed_venue_streams_acked(&v), 1);
-	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_WS_PREV);
-	CHECK_EQ_INT(ops->book.ck_levels, 25);
+	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_REST_PREV);
+	CHECK_EQ_INT(ops->book.ck_levels, 0);
+	CHECK(ops->book.checksum == NULL && !ops->book.resubscribe);
+	CHECK(ops->book.resubscribe_msgs == NULL);
 	CHECK_EQ_INT(ops->book.max_levels, 400);
-	CHECK(ops->book.resubscribe && ops->book.rest_snapshot == NULL);
+	CHECK_EQ_INT(ops->book.rest_weight, 1);
+	CHECK(ops->book.rest_snapshot != NULL && ops->book.rest_parse != NULL);
 
-	/* The docs' first checksum example, as a snapshot. */
+	/* A snapshot push (the delisting's transition): parsed as SNAPSHOT, and
+	 * a non-zero checksum is not used. */
 	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
 		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"10\",\"3\"],[\"3368\","
 		     "\"8\",\"3\",\"4\"]],\"bids\":[[\"3366.1\",\"7\",\"0\",\"3\"],[\"3366\",\"6\","
@@ -703,43 +708,15 @@ static void test_l2(void)
 	CHECK_EQ_INT(ev->nbids, 2);
 	CHECK_EQ_INT(ev->nasks, 2);
 	CHECK_EQ_INT(ev->bids[0].px, 336610000000LL);
-	CHECK_EQ_INT(ev->bids[0].px_dp, 1);
-	CHECK_EQ_INT(ev->bids[1].px_dp, 0);
 	CHECK_EQ_INT(ev->bids[0].qty, 700000000LL);
 	CHECK_EQ_INT(ev->asks[1].px, 336800000000LL);
 	CHECK_EQ_INT(ev->has_prev, 0);
 	CHECK_EQ_INT(ev->last_id, 123456);
 	CHECK_EQ_INT(ev->first_id, 123456);
-	CHECK_EQ_INT(ev->has_ck, 1);
-	CHECK_EQ_INT(ev->checksum, (uint32_t)-1881014294);
+	CHECK_EQ_INT(ev->has_ck, 0);
 	CHECK_EQ_INT(ev->exch_ts, 1597026383085000000LL);
 	CHECK_EQ_INT(ev->recv_ts, RECV_TS);
-	/* "3366.1:7:3366.8:9:3366:6:3368:8" */
-	CHECK_EQ_INT(ops->book.checksum(&v, 0, ev->bids, ev->nbids, ev->asks, ev->nasks),
-		     (uint32_t)-1881014294);
-	/* The second: fewer bids than asks, "3366.1:7:3366.8:9:3368:8:3372:8". */
-	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
-		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"10\",\"3\"],[\"3368\","
-		     "\"8\",\"3\",\"4\"],[\"3372\",\"8\",\"3\",\"4\"]],\"bids\":[[\"3366.1\",\"7\","
-		     "\"0\",\"3\"]],\"ts\":\"1597026383085\",\"checksum\":831078360,"
-		     "\"prevSeqId\":-1,\"seqId\":123456}]}");
-	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
-	CHECK_EQ_INT(
-		ops->book.checksum(&v, 0, v.book.bids, v.book.nbids, v.book.asks, v.book.nasks),
-		831078360u);
-	CHECK_EQ_INT(v.book.checksum, 831078360u);
-	/* More decimals printed than the scale keeps: rebuilt as printed. */
-	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
-		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"0\",\"1\"]],\"bids\":"
-		     "[[\"3366.100000000000\",\"7.0\",\"0\",\"1\"]],\"ts\":\"1597026383085\","
-		     "\"checksum\":-1233765113,\"prevSeqId\":-1,\"seqId\":5}]}");
-	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
-	CHECK_EQ_INT(v.book.bids[0].px_dp, 12);
-	CHECK_EQ_INT(v.book.checksum, (uint32_t)-1233765113); /* "3366.100000000000:7.0:3366.8:9" */
-	CHECK_EQ_INT(
-		ops->book.checksum(&v, 0, v.book.bids, v.book.nbids, v.book.asks, v.book.nasks),
-		v.book.checksum);
-	/* An update: prevSeqId names the snapshot; "0" removes; checksum 0 = none. */
+	/* An update: prevSeqId names the previous seqId; "0" removes; checksum 0. */
 	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"ETH-USDT\"},\"action\":"
 		     "\"update\",\"data\":[{\"asks\":[[\"3368\",\"0\",\"0\",\"0\"]],\"bids\":[],"
 		     "\"ts\":\"1597026383086\",\"checksum\":0,\"prevSeqId\":123456,"
@@ -754,10 +731,11 @@ static void test_l2(void)
 	CHECK_EQ_INT(v.book.nbids, 0);
 	CHECK_EQ_INT(v.book.nasks, 1);
 	CHECK_EQ_INT(v.book.asks[0].qty, 0);
-	/* The reset after maintenance: seqId below prevSeqId passes as sent. */
+	/* The reset after maintenance: seqId below prevSeqId passes as sent
+	 * (the engine resyncs on it). No checksum field at all is fine. */
 	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"ETH-USDT\"},\"action\":"
 		     "\"update\",\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1597026383087\","
-		     "\"checksum\":0,\"prevSeqId\":123457,\"seqId\":3}]}");
+		     "\"prevSeqId\":123457,\"seqId\":3}]}");
 	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
 	CHECK_EQ_INT(v.book.prev_id, 123457);
 	CHECK_EQ_INT(v.book.last_id, 3);
@@ -786,8 +764,7 @@ static void test_l2(void)
 		"\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"checksum\":4294967295,"
 		"\"prevSeqId\":1,\"seqId\":2}]}",
 		"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
-		"\"data\":[{\"asks\":[[\"1.0000000000000000000\",\"1\",\"0\",\"1\"]],\"bids\":[],"
-		"\"ts\":\"1\",\"prevSeqId\":1,\"seqId\":2}]}",
+		"\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":-2,\"seqId\":2}]}",
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		feed_msg(&v, bad[k]);
@@ -802,15 +779,196 @@ static void test_l2(void)
 	feed_msg(&v, okx_many_levels(v.lv_cap));
 	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
 	CHECK_EQ_INT(v.book.nasks, v.lv_cap);
+	feed_venue_ctx_free(&v);
+}
 
-	CHECK_EQ_INT(ops->book.resubscribe_msgs(&v, 1, u, sizeof(u), &un, s, sizeof(s), &sn), 0);
-	CHECK_STR(u, "{\"id\":\"bookresync\",\"op\":\"unsubscribe\",\"args\":[{\"channel\":"
-		     "\"books\",\"instId\":\"ETH-USDT\"}]}");
-	CHECK_STR(s, "{\"id\":\"bookresync\",\"op\":\"subscribe\",\"args\":[{\"channel\":"
-		     "\"books\",\"instId\":\"ETH-USDT\"}]}");
-	CHECK_EQ_INT(un, strlen(u));
-	CHECK_EQ_INT(sn, strlen(s));
-	CHECK_EQ_INT(ops->book.resubscribe_msgs(&v, 1, u, 20, &un, s, sizeof(s), &sn), -ENOBUFS);
+/* The REST request: sz is book_depth, at most 400. */
+static void test_l2_rest_path(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "BTC-USDT-PERP"};
+	const struct feed_venue_ops *ops = feed_venue_find("okx");
+	struct feed_session_config sc = session(syms, 2);
+	struct feed_venue_ctx v;
+	char err[256], buf[128];
+	size_t n = 0;
+
+	sc.channels = FEED_CH_L2;
+	sc.contract_size = 1;
+	sc.book_depth = 1000;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	CHECK_EQ_INT(ops->book.rest_snapshot(&v, 0, buf, sizeof(buf), &n), 0);
+	CHECK_STR(buf, "/api/v5/market/books?instId=BTC-USDT&sz=400");
+	CHECK_EQ_INT(n, strlen(buf));
+	CHECK_EQ_INT(ops->book.rest_snapshot(&v, 1, buf, sizeof(buf), &n), 0);
+	CHECK_STR(buf, "/api/v5/market/books?instId=BTC-USDT-SWAP&sz=400");
+	CHECK_EQ_INT(ops->book.rest_snapshot(&v, 0, buf, 20, &n), -ENOBUFS);
+	CHECK_EQ_INT(ops->book.rest_snapshot(&v, 2, buf, sizeof(buf), &n), -EINVAL);
+	v.book_depth = 20;
+	CHECK_EQ_INT(ops->book.rest_snapshot(&v, 0, buf, sizeof(buf), &n), 0);
+	CHECK_STR(buf, "/api/v5/market/books?instId=BTC-USDT&sz=20");
+	feed_venue_ctx_free(&v);
+}
+
+/* The REST answer: {"code":"0","msg":"","data":[{asks,bids,ts,seqId}]}. */
+/* Long: the good answer, then each bad one in a table. */
+static void test_l2_rest_parse(void)
+{
+	char syms[1][MDBUS_SYMBOL_MAX] = {"BTC-USDT"};
+	const struct feed_venue_ops *ops = feed_venue_find("okx");
+	struct feed_session_config sc = session(syms, 1);
+	struct feed_venue_ctx v;
+	struct feed_book_ev ev;
+	char err[256];
+	static const char good[] =
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[[\"41006.8\",\"0.60038921\","
+		"\"0\",\"1\"]],\"bids\":[[\"41006.3\",\"0.30178218\",\"0\",\"2\"],[\"41006.1\","
+		"\"1\",\"0\",\"1\"]],\"ts\":\"1629966436396\",\"seqId\":123456}]}";
+
+	sc.channels = FEED_CH_L2;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	CHECK_EQ_INT(ops->book.rest_parse(&v, 0, (const uint8_t *)good, strlen(good), &ev), 0);
+	CHECK_EQ_INT(ev.kind, FEED_BOOK_SNAPSHOT);
+	CHECK_EQ_INT(ev.sym, 0);
+	CHECK_EQ_INT(ev.last_id, 123456);
+	CHECK_EQ_INT(ev.first_id, 123456);
+	CHECK_EQ_INT(ev.has_ck, 0);
+	CHECK_EQ_INT(ev.nbids, 2);
+	CHECK_EQ_INT(ev.nasks, 1);
+	CHECK_EQ_INT(ev.bids[0].px, 4100630000000LL);
+	CHECK_EQ_INT(ev.bids[0].qty, 30178218LL);
+	CHECK_EQ_INT(ev.asks[0].px, 4100680000000LL);
+	CHECK_EQ_INT(ev.exch_ts, 1629966436396000000LL);
+	/* seqId as a numeric string is taken too */
+	static const char strseq[] = "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[],\"bids\":"
+				     "[],\"ts\":\"1629966436396\",\"seqId\":\"77\"}]}";
+	CHECK_EQ_INT(ops->book.rest_parse(&v, 0, (const uint8_t *)strseq, strlen(strseq), &ev), 0);
+	CHECK_EQ_INT(ev.last_id, 77);
+	static const char *const bad[] = {
+		"{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\",\"data\":[]}",
+		"{\"code\":0,\"msg\":\"\",\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\","
+		"\"seqId\":1}]}",
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[]}",
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\"}]}",
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\","
+		"\"seqId\":-1}]}",
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\","
+		"\"seqId\":\"1x\"}]}",
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[],\"bids\":[],\"ts\":1,"
+		"\"seqId\":1}]}",
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[[\"x\",\"1\"]],\"bids\":[],"
+		"\"ts\":\"1\",\"seqId\":1}]}",
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\","
+		"\"seqId\":1},{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"seqId\":2}]}",
+		"{\"code\":\"0\",\"data\":{\"asks\":[]}}",
+		"not json",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		int rc = ops->book.rest_parse(&v, 0, (const uint8_t *)bad[k], strlen(bad[k]), &ev);
+
+		if (rc != -EBADMSG) {
+			fprintf(stderr, "okx bad rest %zu: %d\n", k, rc);
+			feed_test_failures++;
+		}
+	}
+	CHECK(strstr(v.reason, "invalid JSON") != NULL);
+	CHECK_EQ_INT(ops->book.rest_parse(&v, 0, (const uint8_t *)bad[0], strlen(bad[0]), &ev),
+		     -EBADMSG);
+	CHECK(strstr(v.reason, "51001") != NULL);
+	CHECK_EQ_INT(ops->book.rest_parse(&v, 1, (const uint8_t *)good, strlen(good), &ev),
+		     -EINVAL);
+	feed_venue_ctx_free(&v);
+}
+
+/* ---- the adapter's events through the sync engine ------------------------ */
+
+static unsigned okx_need, okx_status_live;
+
+static void okx_cb_ticks(void *u, const struct mdbus_tick *t, uint32_t n)
+{
+	(void)u;
+	(void)t;
+	(void)n;
+}
+
+static void okx_cb_need(void *u, uint32_t sym)
+{
+	(void)u;
+	(void)sym;
+	okx_need++;
+}
+
+static void okx_cb_status(void *u, uint32_t sym, uint32_t st)
+{
+	(void)u;
+	(void)sym;
+	okx_status_live += st == MDBUS_BOOK_LIVE;
+}
+
+static void okx_book_msg(struct feed_venue_ctx *v, struct feed_book_sync_ctx *s, const char *m)
+{
+	feed_msg(v, m);
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	if (out.cls == FEED_MSG_BOOK)
+		CHECK_EQ_INT(feed_book_sync_event(s, out.book), 0);
+}
+
+#define OKX_UPD(prev, seq, bids, asks)                                                             \
+	"{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","          \
+	"\"data\":[{\"asks\":[" asks "],\"bids\":[" bids "],\"ts\":\"1597026383086\","             \
+	"\"checksum\":0,\"prevSeqId\":" prev ",\"seqId\":" seq "}]}"
+
+/* The documented procedure end to end: the snapshot push ignored, updates
+ * buffered, the REST snapshot (seqId 11) drops seqId <= 11, the first kept
+ * has prevSeqId <= 11 < seqId, then the chain; a reset resyncs. */
+/* Long: one scenario in order. */
+static void test_l2_sync(void)
+{
+	char syms[1][MDBUS_SYMBOL_MAX] = {"BTC-USDT"};
+	const struct feed_venue_ops *ops = feed_venue_find("okx");
+	struct feed_session_config sc = session(syms, 1);
+	struct feed_book_cb cb = {NULL, okx_cb_ticks, NULL, okx_cb_status, okx_cb_need, NULL};
+	struct feed_book_sync_params p = {.book_depth = 20};
+	static struct mdbus_tick tb[8];
+	struct feed_book_sync_ctx s;
+	struct mdbus_book_update u;
+	struct feed_book_ev ev;
+	struct feed_venue_ctx v;
+	char err[256];
+	static const char rest[] =
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[[\"101\",\"1\",\"0\",\"1\"]],"
+		"\"bids\":[[\"99\",\"2\",\"0\",\"1\"]],\"ts\":\"1597026383085\",\"seqId\":11}]}";
+
+	sc.channels = FEED_CH_L2;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	CHECK_EQ_INT(feed_book_sync_init(&s, &ops->book, &v, 1, &p, &cb, tb, 8), 0);
+	CHECK_EQ_INT(feed_book_sync_start(&s, 0), 0);
+	okx_book_msg(&v, &s,
+		     "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
+		     "\"snapshot\",\"data\":[{\"asks\":[[\"500\",\"1\",\"0\",\"1\"]],\"bids\":[],"
+		     "\"ts\":\"1597026383085\",\"checksum\":123,\"prevSeqId\":-1,\"seqId\":8}]}");
+	CHECK_EQ_INT(s.inst[0].stream_snaps, 1);
+	CHECK_EQ_INT(okx_need, 0);
+	okx_book_msg(&v, &s, OKX_UPD("8", "10", "[\"98\",\"1\",\"0\",\"1\"]", ""));
+	CHECK_EQ_INT(okx_need, 1);
+	okx_book_msg(&v, &s, OKX_UPD("10", "12", "[\"99\",\"0\",\"0\",\"0\"]", ""));
+	okx_book_msg(&v, &s, OKX_UPD("12", "12", "", "")); /* no change */
+	okx_book_msg(&v, &s, OKX_UPD("12", "15", "", "[\"102\",\"3\",\"0\",\"1\"]"));
+	CHECK_EQ_INT(ops->book.rest_parse(&v, 0, (const uint8_t *)rest, strlen(rest), &ev), 0);
+	CHECK_EQ_INT(feed_book_sync_rest(&s, &ev), 0);
+	CHECK_EQ_INT(okx_status_live, 1);
+	CHECK_EQ_INT(feed_book_sync_view(&s, 0, &u), 0);
+	CHECK_EQ_INT(u.status, MDBUS_BOOK_LIVE);
+	CHECK_EQ_INT(u.update_id, 15);
+	CHECK_EQ_INT(u.bids.n, 0); /* 99 removed by seqId 12; 98 (seqId 10) was before L */
+	CHECK_EQ_INT(u.asks.n, 2);
+	CHECK_EQ_INT(u.asks.best->price, 10100000000LL);
+	CHECK_EQ_INT(u.checksum, MDBUS_BOOK_CK_NONE);
+	okx_book_msg(&v, &s, OKX_UPD("15", "2", "", "")); /* the venue's reset */
+	CHECK_EQ_INT(s.inst[0].last_reason, FEED_BOOK_RS_RESET);
+	CHECK_EQ_INT(okx_need, 2);
+	CHECK_EQ_INT(feed_book_sync_view(&s, 0, &u), 0);
+	CHECK_EQ_INT(u.status, MDBUS_BOOK_RESYNCING);
+	feed_book_sync_free(&s);
 	feed_venue_ctx_free(&v);
 }
 
@@ -849,6 +1007,9 @@ int main(int argc, char **argv)
 	test_reject_split();
 	test_mutations();
 	test_l2();
+	test_l2_rest_path();
+	test_l2_rest_parse();
+	test_l2_sync();
 	feed_venue_ctx_free(&ctx);
 	return feed_test_done("test_okx");
 }

@@ -21,16 +21,17 @@
  *             ack)
  *   ping      the text "ping" -> "pong"
  *   books     {"channel":"books","instId":..} (SIM_STREAM_DEPTH, 400 levels):
- *             {"arg":{"channel":"books","instId":..},"action":"snapshot",
+ *             no snapshot on subscribe (delisted); "action":"update" pushes
+ *             {"arg":{"channel":"books","instId":..},"action":"update",
  *              "data":[{"asks":[["px","sz","0","orders"]..],"bids":[..],
- *              "ts":"ms","checksum":N,"prevSeqId":-1,"seqId":N}]}, then
- *             "action":"update" with the changed levels (sz "0" removes;
- *             inside the 400 levels, re-stating those that enter them from
- *             below when levels inside are removed),
- *             prevSeqId the seqId of the message before; checksum: CRC32
- *             of the top 25 levels interleaved bid:ask as "px:sz" text,
- *             joined by ':', printed as a signed 32-bit integer (a wrong
- *             one under the bad_checksum fault)
+ *              "ts":"ms","checksum":0,"prevSeqId":N,"seqId":N}]} with the
+ *             changed levels (sz "0" removes; inside the 400 levels,
+ *             re-stating those that enter them from below when levels
+ *             inside are removed), prevSeqId the seqId of the book's
+ *             message before (whoever it went to: the chain the REST
+ *             snapshot's seqId joins); checksum always 0 (the bad_checksum
+ *             fault changes nothing). A snapshot event, when one is
+ *             printed, is "action":"snapshot" with prevSeqId -1.
  *
  *   REST      GET /api/v5/market/books?instId=..&sz=N (see okx_rest)
  *
@@ -42,9 +43,10 @@
  * and https://app.okx.com/docs-v5/log_en. The changelog ("Delist initial
  * snapshot and checksum field in order book channels", production early
  * August 2026) and OKX's notice of 2026-05-21 (checksum always 0 in
- * production from 2026-06-23) say the live venue now sends neither the
- * initial snapshot nor a real checksum: this dialect still serves both,
- * the format the feed's checksum and snapshot handling is tested against.
+ * production from 2026-06-23): the venue sends neither the initial
+ * snapshot nor a real checksum, and neither does this dialect; the client
+ * buffers the stream and fetches GET /api/v5/market/books (its seqId, then
+ * the first kept update has prevSeqId <= seqId < its seqId).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -55,13 +57,11 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <zlib.h>
 
 #include "sim.h"
 
 #define OKX_CONN_ID	"a4d3ae55"
 #define OKX_BOOKS_DEPTH 400 /* books: 400 levels per side */
-#define OKX_CSUM_LEVELS 25  /* the checksum covers the top 25 of each side */
 
 static int okx_bbo_text(struct sim_venue *v, uint32_t i, const struct sim_bbo_text *x, int64_t ms,
 			char *buf, size_t len)
@@ -248,32 +248,6 @@ __attribute__((format(printf, 4, 5))) static int okx_cat(char *buf, size_t len, 
 	return 0;
 }
 
-/* The checksum text of the top levels, "bid:ask" interleaved as px:sz
- * (a side that runs out leaves the other's levels alone), and its CRC32
- * as OKX prints it: a signed 32-bit integer. */
-static int32_t okx_checksum(const struct sim_lvl *b, uint32_t nb, const struct sim_lvl *a,
-			    uint32_t na)
-{
-	char text[OKX_CSUM_LEVELS * 2 * 80], px[40], sz[40];
-	size_t off = 0;
-
-	for (uint32_t k = 0; k < OKX_CSUM_LEVELS && (k < nb || k < na); k++) {
-		for (int side = 0; side < 2; side++) {
-			const struct sim_lvl *l =
-				side == 0 ? (k < nb ? &b[k] : NULL) : (k < na ? &a[k] : NULL);
-
-			if (!l)
-				continue;
-			sim_dec_trim(l->px, 8, px, sizeof(px));
-			sim_dec_trim(l->qty, 8, sz, sizeof(sz));
-			if (okx_cat(text, sizeof(text), &off, "%s%s:%s", off ? ":" : "", px, sz) <
-			    0)
-				return 0; /* cannot happen: 50 levels of at most 80 bytes */
-		}
-	}
-	return (int32_t)(uint32_t)crc32(0L, (const Bytef *)text, (uInt)off);
-}
-
 /* One level ["px","sz","0","orders"], orders a small count made from the
  * price ("0" for a removed level). */
 static int okx_level(char *buf, size_t len, size_t *off, const struct sim_lvl *l, int64_t tick,
@@ -312,22 +286,16 @@ static int okx_levels(char *buf, size_t len, size_t *off, const struct sim_lvl *
 	return (int)count;
 }
 
-/* A books push: the snapshot (action "snapshot", prevSeqId -1) or a
- * step's changed levels (action "update"); the checksum is over the
- * book after the message. */
+/* A books push: a step's changed levels (action "update"), or a snapshot
+ * (action "snapshot", prevSeqId -1) when one is asked for; checksum 0. */
 static int okx_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
 		     char *buf, size_t len)
 {
 	const struct sim_book_state *cur = &ev->book->cur;
 	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
-	int32_t csum = ev->snapshot
-			       ? okx_checksum(ev->bids, ev->nb, ev->asks, ev->na)
-			       : okx_checksum(cur->bid.lv, cur->bid.n, cur->ask.lv, cur->ask.n);
 	size_t off = 0;
 
 	(void)mode;
-	if (ev->bad_checksum)
-		csum = (int32_t)((uint32_t)csum ^ 0x5a5a5a5au); /* wrong, never equal */
 	if (okx_cat(buf, len, &off,
 		    "{\"arg\":{\"channel\":\"books\",\"instId\":\"%s\"},\"action\":\"%s\","
 		    "\"data\":[{\"asks\":[",
@@ -338,9 +306,9 @@ static int okx_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *
 	    okx_levels(buf, len, &off, ev->bids, ev->nb, ev->snapshot ? NULL : &cur->bid, 1,
 		       ev->book->tick) < 0 ||
 	    okx_cat(buf, len, &off,
-		    "],\"ts\":\"%" PRId64 "\",\"checksum\":%" PRId32 ",\"prevSeqId\":%" PRId64
+		    "],\"ts\":\"%" PRId64 "\",\"checksum\":0,\"prevSeqId\":%" PRId64
 		    ",\"seqId\":%" PRIu64 "}]}",
-		    ms, csum, ev->snapshot ? (int64_t)-1 : (int64_t)ev->prev_seq, ev->seq) < 0)
+		    ms, ev->snapshot ? (int64_t)-1 : (int64_t)ev->prev_seq, ev->seq) < 0)
 		return -ENOSPC;
 	return (int)off;
 }
@@ -415,8 +383,8 @@ const struct sim_dialect sim_dialect_okx = {
 	.classify = okx_classify,
 	.depth = okx_depth,
 	.rest = okx_rest,
-	.book_flags = SIM_BOOK_STREAM_SNAPSHOT | SIM_BOOK_CHECKSUM,
-	/* no .ping: the client pings with the text "ping"; none from the server */
+	.book_flags = 0, /* no snapshot on subscribe, checksum always 0 (delisted) */
+			 /* no .ping: the client pings with the text "ping"; none from the server */
 };
 
 /* ---- REST fallback answers: /api/v5/market/ticker and /api/v5/market/trades -------- */
