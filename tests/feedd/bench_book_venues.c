@@ -52,7 +52,7 @@
 
 #define BV_LEVELS 1000u
 #define BV_BASE	  777750000000ULL /* first delta id: 12 digits, found again by "7777" */
-#define BV_BUF	  (512u * 1024u)
+#define BV_BUF	  ((size_t)512 * 1024)
 
 /* One prepared message and where its id digits are (the last digit). */
 struct bv_msg {
@@ -393,11 +393,13 @@ static size_t bv_snap_coinbase(struct bv *b, char *buf, size_t len, uint32_t n, 
 	       "\"BTC-USD\",\"updates\":[",
 	       (unsigned long long)id);
 	for (uint32_t i = 0; i < 2 * n; i++) {
-		bv_px(px, sizeof(px), i >= n, i % n);
+		uint32_t k = i < n ? i : i - n;
+
+		bv_px(px, sizeof(px), i >= n, k);
 		bv_put(buf, len, &o,
 		       "%s{\"side\":\"%s\",\"event_time\":\"" BV_CB_TS "\",\"price_level\":"
 		       "\"%s\",\"new_quantity\":\"%s\"}",
-		       i ? "," : "", i >= n ? "offer" : "bid", px, bv_q(i % n));
+		       i ? "," : "", i >= n ? "offer" : "bid", px, bv_q(k));
 	}
 	bv_put(buf, len, &o, "]}]}");
 	return o;
@@ -621,14 +623,20 @@ static int bv_msg_set(struct bv *b, struct bv_msg *m, const char *text, size_t n
 	int gz = strcmp(b->vn->name, "bingx") == 0;
 
 	m->binary = gz || strcmp(b->vn->name, "mexc") == 0;
+	if (n == 0)
+		return -1;
 	m->p = malloc(n + 64);
-	if (!m->p || n == 0)
+	if (!m->p)
 		return -1;
 	m->n = gz ? bv_gzip(text, n, m->p, n + 64) : n;
 	if (!gz)
 		memcpy(m->p, text, n);
 	bv_find_ids(m);
-	return m->n ? 0 : -1;
+	if (m->n)
+		return 0;
+	free(m->p);
+	m->p = NULL;
+	return -1;
 }
 
 /* One message through the adapter and the engine. */
@@ -736,7 +744,7 @@ static void bv_mem(const struct bv *b)
 {
 	const struct feed_book_inst *in = &b->s.inst[0];
 	size_t local =
-		2 * 2 * (size_t)in->book.cap * (sizeof(struct mdbus_book_level) + sizeof(uint16_t));
+		(size_t)4 * in->book.cap * (sizeof(struct mdbus_book_level) + sizeof(uint16_t));
 	size_t bufs = in->bev_cap * sizeof(struct feed_book_bufev) +
 		      in->blv_cap * sizeof(struct feed_book_lvl);
 
@@ -789,7 +797,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--venue") == 0)
 			only = argv[i + 1];
 		else if (strcmp(argv[i], "--runs") == 0)
-			runs = atoi(argv[i + 1]);
+			runs = (int)strtol(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--iters") == 0)
 			iters = strtoull(argv[i + 1], NULL, 10);
 	}
