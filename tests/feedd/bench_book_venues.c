@@ -24,7 +24,10 @@
  * of N deltas (default 200,000) with the fastest and slowest run, and the
  * memory one book takes (local book, delta buffers, segment record).
  * Every run checks that each delta applied (state LIVE, no resync, one
- * publish per delta, the best bid's quantity as sent).
+ * publish per delta, the best bid's quantity as sent). Then a consumer's
+ * top-10 read (mdbus_book_read, depth 10) of that bus book, R runs of N
+ * reads, uncontended (the writer is idle meanwhile), median and spread;
+ * it checks the best bid read is the engine's.
  *
  * Instructions per delta: run under callgrind twice with different N and
  * take the difference of the totals over the difference of N (set-up
@@ -722,6 +725,29 @@ static int bv_check(struct bv *b, uint64_t pubs, int64_t qty)
 	return 0;
 }
 
+/* A consumer's top-10 read of the book the deltas published (same
+ * process, no writer running meanwhile: uncontended). ns per read. */
+__attribute__((noinline)) static double bv_read(struct bv *b, uint64_t iters)
+{
+	static struct mdbus_book_snapshot snap;
+	struct mdbus_reader_opts o = {.bus = b->bus, .start = MDBUS_START_LATEST};
+	mdbus_reader *r = NULL;
+	int64_t t0;
+	uint64_t ok = 0;
+
+	if (mdbus_reader_open(&r, &o) < 0)
+		return -1;
+	t0 = bv_now();
+	for (uint64_t i = 0; i < iters; i++)
+		ok += mdbus_book_read(r, b->instrument, 10, &snap) == 0;
+	t0 = bv_now() - t0;
+	mdbus_reader_close(r);
+	if (ok != iters || snap.nbids != 10 || snap.nasks != 10 ||
+	    snap.bids[0].qty != feed_book_level(&b->s.inst[0].book.bids, 0)->qty)
+		return -1; /* the consumer must see what the engine holds */
+	return (double)t0 / (double)iters;
+}
+
 static int bv_cmp(const void *x, const void *y)
 {
 	double a = *(const double *)x, c = *(const double *)y;
@@ -780,6 +806,12 @@ static int bv_venue_run(const struct bv_venue *vn, int runs, uint64_t iters)
 	qsort(t, (size_t)runs, sizeof(t[0]), bv_cmp);
 	printf("%-16s levels %4u  %8.1f ns/delta  (runs %.1f .. %.1f, %d x %llu)\n", vn->name,
 	       b.levels, t[runs / 2], t[0], t[runs - 1], runs, (unsigned long long)iters);
+	for (int r = 0; r < runs; r++)
+		if ((t[r] = bv_read(&b, iters)) < 0)
+			goto out;
+	qsort(t, (size_t)runs, sizeof(t[0]), bv_cmp);
+	printf("  %-16s top-10 read %6.1f ns  (runs %.1f .. %.1f)\n", vn->name, t[runs / 2], t[0],
+	       t[runs - 1]);
 	bv_mem(&b);
 	rc = 0;
 out:
