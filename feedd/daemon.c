@@ -94,6 +94,22 @@ static int daemon_init_loop(struct feed_daemon *d)
 	return 0;
 }
 
+/* The book region: every l2 symbol's book at its session's book_depth,
+ * twice over (reloads add books); 0 without l2. */
+static size_t daemon_book_bytes(const struct feed_config *cfg)
+{
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < cfg->nsessions; i++) {
+		const struct feed_session_config *sc = &cfg->sessions[i];
+		uint32_t depth = sc->book_depth ? sc->book_depth : FEED_BOOK_DEPTH_DEFAULT;
+
+		if (sc->channels & FEED_CH_L2)
+			bytes += sc->nsymbols * mdbus_book_record_size(depth);
+	}
+	return 2 * bytes;
+}
+
 /* The bus writer, its sink and the health region's watchdog. */
 static int daemon_open_bus(struct feed_daemon *d)
 {
@@ -101,7 +117,7 @@ static int daemon_open_bus(struct feed_daemon *d)
 	struct mdbus_writer_opts wo;
 	struct feed_watchdog_cfg wc;
 	uint32_t max_instr;
-	size_t total = 0;
+	size_t total = 0, book_bytes = daemon_book_bytes(cfg);
 	char err[512];
 	int rc;
 
@@ -117,7 +133,8 @@ static int daemon_open_bus(struct feed_daemon *d)
 	err[0] = '\0';
 	wo.errbuf = err;
 	wo.errlen = sizeof(err);
-	rc = mdbus_writer_open(&d->w, &wo);
+	rc = book_bytes ? mdbus_writer_open_books(&d->w, &wo, book_bytes)
+			: mdbus_writer_open(&d->w, &wo);
 	if (rc == -EBUSY) {
 		feed_daemon_busy(cfg);
 		return rc;
@@ -156,6 +173,10 @@ static void daemon_drop_entry(struct feed_daemon *d, unsigned i)
 	for (unsigned j = 0; j < d->slot_next; j++)
 		if ((d->slots[j] >> 12) == i)
 			d->slots[j] = UINT32_MAX;
+	/* Its REST client ends (answers pending are cancelled); the client's
+	 * entry stays in d->rest until exit. */
+	if (d->sess[i].host.rest)
+		feed_rest_shutdown(d->sess[i].host.rest);
 	feed_session_free(&d->sess[i]);
 	memset(&d->sess[i], 0, sizeof(d->sess[i]));
 	d->sess_st[i] = FEED_DSLOT_FREE;
@@ -170,6 +191,84 @@ static void daemon_log_conns(const struct feed_session *s)
 			 LOG_U("connections", s->nconns),
 			 LOG_U("streams_per_conn",
 			       feed_venue_conn_limit(s->conns[0].venue.ops, s->cfg)));
+}
+
+/* REST weight budget per minute of a venue's snapshots and the header
+ * that reports the weight used (restq.h). Binance publishes its request
+ * weight limits (6000 spot, 2400 USD-M futures a minute, used weight in
+ * X-MBX-USED-WEIGHT-1M); the other venues' snapshot weights are 1 per
+ * request against a conservative 600 a minute. */
+static uint32_t daemon_rest_budget(const char *venue, const char **hdr)
+{
+	*hdr = NULL;
+	if (!strcmp(venue, "binance") || !strcmp(venue, "binance_futures")) {
+		*hdr = "x-mbx-used-weight-1m";
+		return venue[7] ? 2400 : 6000;
+	}
+	return 600;
+}
+
+/* The REST base of an l2 session: rest_url, else the url's host and port
+ * (the config set url: a test server or a proxy) with https for wss://,
+ * else the venue's documented REST host. */
+static int daemon_rest_base(const struct feed_session_config *sc, const struct feed_venue_ops *ops,
+			    struct feed_url *u, char *err, size_t errlen)
+{
+	if (sc->rest_url.host[0]) {
+		*u = sc->rest_url;
+		return 0;
+	}
+	if (sc->url_line) {
+		memset(u, 0, sizeof(*u));
+		u->tls = sc->url.tls;
+		u->port = sc->url.port;
+		snprintf(u->host, sizeof(u->host), "%s", sc->url.host);
+		return 0;
+	}
+	if (!ops->default_rest_url) {
+		snprintf(err, errlen, "venue %s has no REST host: set rest_url", ops->name);
+		return -EINVAL;
+	}
+	return feed_url_parse_http(ops->default_rest_url, u, err, errlen);
+}
+
+/* l2 with REST snapshots: the session's REST client and its venue in the
+ * daemon's snapshot queue, in host. */
+static int daemon_session_rest(struct feed_daemon *d, const struct feed_session_config *sc,
+			       struct feed_session_host *host, char *err, size_t errlen)
+{
+	const struct feed_venue_ops *ops = feed_venue_find(sc->venue);
+	struct feed_rest_cfg rc = {.body_max = (size_t)4 << 20,
+				   .queue_cap = 64,
+				   .timeout_ms = 10000,
+				   .deadline_ms = 60000};
+	struct feed_url u;
+	int vid, r;
+
+	if (!ops || !(sc->channels & FEED_CH_L2) || !ops->book.rest_snapshot || !d->rreq)
+		return 0;
+	r = daemon_rest_base(sc, ops, &u, err, errlen);
+	if (r == 0 && u.tls)
+		r = feed_tlsctx_get(&d->tls, sc->ca_file, sc->tls_verify, &rc.ssl_ctx, err, errlen);
+	vid = feed_restq_venue_add(&d->restq, ops->name,
+				   daemon_rest_budget(ops->name, &rc.weight_hdr));
+	if (r == 0 && vid < 0)
+		r = vid;
+	rc.host = u.host;
+	rc.port = u.port;
+	rc.tls = u.tls;
+	rc.verify = sc->tls_verify;
+	if (r == 0)
+		r = feed_daemon_rest_add(d, &rc, &host->rest);
+	if (r < 0)
+		return r;
+	host->restq = &d->restq;
+	host->rreq = d->rreq;
+	host->rest_venue = (uint32_t)vid;
+	feed_log(FEED_LOG_INFO, LOG_S("session", sc->name), LOG_S("venue", sc->venue),
+		 LOG_EV("book_rest_client"), LOG_S("host", u.host), LOG_U("port", u.port),
+		 LOG_S("scheme", u.tls ? "https" : "http"));
+	return 0;
 }
 
 /* Session sc in entry i with its host interface (the shared TLS context
@@ -191,6 +290,10 @@ static int daemon_add_session(struct feed_daemon *d, unsigned i,
 	if (sc->url.tls)
 		rc = feed_tlsctx_get(&d->tls, sc->ca_file, sc->tls_verify, &host.ssl_ctx, err,
 				     sizeof(err));
+	if (rc == 0) {
+		ev = "rest_client";
+		rc = daemon_session_rest(d, sc, &host, err, sizeof(err));
+	}
 	if (rc == 0) {
 		ev = "session_init";
 		rc = feed_session_init(&d->sess[i], &host, i, d->slot_next, sc, err, sizeof(err));
@@ -367,6 +470,24 @@ static int daemon_count_slots(struct feed_daemon *d)
 	return 0;
 }
 
+/* The REST snapshot queue when any session keeps books (room for every
+ * l2 symbol twice over and what a reload may add). */
+static int daemon_init_restq(struct feed_daemon *d)
+{
+	const struct feed_config *cfg = d->cfg;
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->nsessions; i++)
+		if (cfg->sessions[i].channels & FEED_CH_L2)
+			n += cfg->sessions[i].nsymbols;
+	if (n == 0)
+		return 0;
+	if (feed_restq_init(&d->restq, (uint32_t)(2 * n + 1024), 0, 0) < 0)
+		return -ENOMEM;
+	d->rreq = calloc(d->restq.cap, sizeof(*d->rreq));
+	return d->rreq ? 0 : -ENOMEM;
+}
+
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 {
 	int rc;
@@ -390,7 +511,7 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 	if (rc < 0)
 		return rc;
 	d->sess = calloc(d->cap, sizeof(*d->sess));
-	if (!d->sess || feed_tlsctx_init(&d->tls, d->cap) < 0) {
+	if (!d->sess || feed_tlsctx_init(&d->tls, d->cap) < 0 || daemon_init_restq(d) < 0) {
 		feed_log(FEED_LOG_ERROR, LOG_EV("start"), LOG_S("reason", "out of memory"));
 		return -ENOMEM;
 	}
@@ -512,6 +633,32 @@ static void daemon_rest_timers(struct feed_daemon *d, int64_t now, int64_t *next
 	}
 }
 
+/* The snapshot requests the queue lets go now leave on their sessions'
+ * REST clients; one whose connection is gone ends at once. Lowers *next
+ * to the time the next one may leave. */
+static void daemon_restq_drain(struct feed_daemon *d, int64_t now, int64_t *next)
+{
+	int64_t ready = 0;
+	int id;
+
+	if (!d->rreq)
+		return;
+	while ((id = feed_restq_next(&d->restq, now, &ready)) >= 0) {
+		const struct feed_restq_item *it = feed_restq_item(&d->restq, (uint32_t)id);
+		uint32_t slot = it->owner < d->slot_cap ? d->slots[it->owner] : UINT32_MAX;
+		unsigned i = slot >> 12;
+		int rc = -ENOENT;
+
+		if (slot != UINT32_MAX && i < d->nsess && d->sess_st[i] == FEED_DSLOT_ACTIVE)
+			rc = feed_session_book_fetch(&d->sess[i], slot & 0xfffu, (uint32_t)id,
+						     it->key, now);
+		if (rc < 0)
+			feed_restq_done(&d->restq, (uint32_t)id, rc, -1, -1, now);
+	}
+	if (ready && ready < *next)
+		*next = ready;
+}
+
 /* Drains the completion queue; returns 1 if the loop must end now. */
 static int feed_daemon_reap(struct feed_daemon *d)
 {
@@ -571,6 +718,28 @@ static void feed_daemon_watchdog(struct feed_daemon *d, int64_t now)
 	feed_notify_watchdog(&d->notify, now);
 }
 
+/* REST requests and snapshots due, then the loop timer's next deadline:
+ * the earliest of the watchdog, REST, sessions, shutdown and retiring. */
+static int64_t daemon_next(struct feed_daemon *d, int64_t now)
+{
+	int64_t next = feed_watchdog_deadline(&d->wd);
+
+	daemon_rest_timers(d, now, &next);
+	daemon_restq_drain(d, now, &next);
+	for (unsigned i = 0; i < d->nsess; i++) {
+		int64_t t = feed_session_deadline(&d->sess[i], now);
+
+		if (t && t < next)
+			next = t;
+	}
+	if (d->stopping && d->stop_deadline < next)
+		next = d->stop_deadline;
+	for (unsigned i = 0; i < d->nsess; i++)
+		if (d->sess_st[i] == FEED_DSLOT_RETIRING && d->retire_dl[i] < next)
+			next = d->retire_dl[i];
+	return next;
+}
+
 int feed_daemon_run(struct feed_daemon *d)
 {
 	int64_t now = feed_now_ns(), next, woke = 0;
@@ -602,19 +771,7 @@ int feed_daemon_run(struct feed_daemon *d)
 		feed_sink_wake(&d->sink);
 		if (d->stopping && feed_daemon_all_done(d))
 			break;
-		next = feed_watchdog_deadline(&d->wd);
-		daemon_rest_timers(d, now, &next);
-		for (unsigned i = 0; i < d->nsess; i++) {
-			int64_t t = feed_session_deadline(&d->sess[i], now);
-
-			if (t && t < next)
-				next = t;
-		}
-		if (d->stopping && d->stop_deadline < next)
-			next = d->stop_deadline;
-		for (unsigned i = 0; i < d->nsess; i++)
-			if (d->sess_st[i] == FEED_DSLOT_RETIRING && d->retire_dl[i] < next)
-				next = d->retire_dl[i];
+		next = daemon_next(d, now);
 		rc = feed_loop_set_timer(&d->loop, next);
 		if (woke) /* loop iteration time: wake-up to the next wait */
 			feed_sink_loop_end(&d->sink, feed_now_ns() - woke);
@@ -663,6 +820,19 @@ static void feed_daemon_log_tls_pool(void)
 		 LOG_U("handshake_blocks", ts.hs_touched), LOG_U("handshake_trims", ts.trims));
 }
 
+/* The REST clients (after the ring), the snapshot queue, its records. */
+static void daemon_free_rest(struct feed_daemon *d)
+{
+	for (unsigned i = 0; i < d->nrest; i++) {
+		feed_rest_free(d->rest[i]);
+		free(d->rest[i]);
+	}
+	d->nrest = 0;
+	feed_restq_free(&d->restq);
+	free(d->rreq);
+	d->rreq = NULL;
+}
+
 void feed_daemon_free(struct feed_daemon *d)
 {
 	uint64_t iterations = d->loop.iterations;
@@ -682,11 +852,7 @@ void feed_daemon_free(struct feed_daemon *d)
 	}
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_free(&d->sess[i]);
-	for (unsigned i = 0; i < d->nrest; i++) {
-		feed_rest_free(d->rest[i]);
-		free(d->rest[i]);
-	}
-	d->nrest = 0;
+	daemon_free_rest(d);
 	feed_venue_decoder_free(&d->scratch.dec); /* after every context using it */
 	free(d->sess);
 	d->sess = NULL;

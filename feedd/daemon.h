@@ -19,6 +19,7 @@
 #include "notify.h"
 #include "rate.h"
 #include "rest.h"
+#include "restq.h"
 #include "session.h"
 #include "sink.h"
 #include "tlsctx.h"
@@ -61,6 +62,10 @@ struct feed_daemon {
 	/* REST clients (rest.h): user_data index FEED_UD_REST_BASE + i. */
 	struct feed_rest *rest[FEED_DAEMON_REST_MAX];
 	unsigned nrest;
+	/* l2 REST snapshots: one queue for every session (per-venue weight
+	 * budgets), its requests' records by id (restq.cap entries). */
+	struct feed_restq restq;
+	struct feed_sbook_req *rreq;
 
 	int stopping;	       /* a signal asked us to stop */
 	int exit_code;	       /* 0 SIGTERM, 130 SIGINT */

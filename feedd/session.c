@@ -109,6 +109,7 @@ static void sess_teardown(struct feed_sconn *s)
 	}
 	s->gen = (s->gen + 1) & FEED_UD_GEN_MASK;
 	sess_clear_deadlines(s);
+	feed_sbook_closed(s); /* its REST snapshots are cancelled */
 }
 
 static void sess_recv(struct feed_sconn *s)
@@ -689,6 +690,7 @@ void feed_sess__status(struct feed_sconn *s, uint32_t code, enum feed_err_class 
 				 wall);
 		n++;
 	}
+	feed_sbook_status(s, code);
 	sess_log_status(s, LOG_U("instruments", n), code, reason);
 }
 

@@ -43,6 +43,8 @@
 #include "lat.h"
 #include "rate.h"
 #include "resolve.h"
+#include "rest.h"
+#include "restq.h"
 #include "sink.h"
 #include "venue.h"
 
@@ -55,6 +57,8 @@
 
 /* Per-session counters: plain fields, copied to the health region by the
  * watchdog (single thread: no atomics needed here). */
+struct feed_sbook;
+
 struct feed_session_stats {
 	uint64_t connects;		   /* attempts started */
 	uint64_t reconnects;		   /* attempts after the first */
@@ -79,6 +83,19 @@ struct feed_session_scratch {
 	char subbuf[FEED_SUB_BUF]; /* a subscribe or ping message: built, then sent (copied) */
 	uint8_t plain[FEED_CONN_PLAIN_CAP]; /* decrypted bytes of one record (conn.h) */
 	struct feed_venue_decoder dec;	    /* gzip/protobuf venues' scratch and inflate state */
+	struct mdbus_tick book_ticks[FEED_SESSION_TICKS]; /* the book sync's tick batch */
+};
+
+struct feed_sconn;
+
+/* A REST snapshot on the wire: one per request id of the daemon's queue
+ * (restq.h), so an answer that comes after its connection closed still
+ * finds its id (the queue says it was cancelled: nothing else is read). */
+struct feed_sbook_req {
+	struct feed_restq *q;
+	struct feed_sconn *c;
+	uint32_t sym;
+	uint32_t qid;
 };
 
 /* What a session uses of its surroundings; nothing else reaches it. */
@@ -89,6 +106,13 @@ struct feed_session_host {
 	struct feed_sink *sink;		      /* instruments, ticks, status */
 	SSL_CTX *ssl_ctx;		      /* for this session's TLS settings; not owned */
 	struct feed_session_scratch *scratch; /* the daemon's one set; not owned */
+	/* l2 with REST snapshots (NULL otherwise): the daemon's global
+	 * snapshot queue, its request records (restq capacity entries, by
+	 * id), the session's REST client and its venue's id in the queue. */
+	struct feed_restq *restq;
+	struct feed_sbook_req *rreq;
+	struct feed_rest *rest;
+	uint32_t rest_venue;
 };
 
 /* A copy of what the watchdog publishes about a session (the strings point
@@ -119,9 +143,10 @@ struct feed_sconn {
 	uint8_t *counted;			 /* per symbol: counted UP in sess->sym_up */
 	unsigned k;				 /* index in sess->conns (and the plan) */
 	unsigned slot;				 /* daemon-wide connection slot: user_data index */
-	unsigned index; /* the session's, in the daemon's array and the health region */
-	int conn_ok;	/* conn initialised */
-	int venue_ok;	/* venue initialised */
+	unsigned index;		 /* the session's, in the daemon's array and the health region */
+	struct feed_sbook *book; /* l2 on this connection: its books (session_book.c), or NULL */
+	int conn_ok;		 /* conn initialised */
+	int venue_ok;		 /* venue initialised */
 	char name[FEED_SESSION_NAME_MAX + 12]; /* log prefix: "NAME" or "NAME/k" */
 	struct feed_session_host host;
 	const struct feed_session_config *cfg;
@@ -251,6 +276,12 @@ void feed_session_down(struct feed_session *s, enum feed_err_class cls, int64_t 
 
 /* Fills snap for the watchdog. */
 void feed_session_snapshot(const struct feed_session *s, struct feed_session_snap *snap);
+
+/* REST snapshot request qid of the daemon's queue (owner: connection k of
+ * s; key: the bus instrument) leaves now on the session's REST client.
+ * Returns 0, or -errno (the caller ends the request with feed_restq_done). */
+int feed_session_book_fetch(struct feed_session *s, unsigned k, uint32_t qid, uint32_t key,
+			    int64_t now_ns);
 
 /* Frees everything (after the ring is gone). Safe after a failed init. */
 void feed_session_free(struct feed_session *s);

@@ -102,6 +102,8 @@ static int sess_init_one(struct feed_session *s, unsigned k, unsigned slot, int6
 	rc = sess_init_venue(c, err, errlen);
 	if (rc == 0)
 		rc = sess_init_conn(c, now, err, errlen);
+	if (rc == 0)
+		rc = feed_sbook_init(c, err, errlen);
 	if (rc == 0) {
 		rc = feed_resolve_prepare(&c->res, s->cfg->url.host);
 		if (rc < 0)
@@ -208,6 +210,8 @@ int feed_session_add_instruments(struct feed_session *s)
 			c->venue.syms[i].instrument = *id;
 		}
 	}
+	for (unsigned k = 0; rc == 0 && k < s->nconns; k++)
+		rc = feed_sbook_add(&s->conns[k]);
 	free(ids);
 	return rc;
 }
@@ -223,6 +227,7 @@ static void sess_free_one(struct feed_sconn *c)
 		feed_conn_free(&c->conn);
 		c->conn_ok = 0;
 	}
+	feed_sbook_free(c);
 	if (c->venue_ok) {
 		feed_venue_ctx_free(&c->venue);
 		c->venue_ok = 0;

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "session.h"
+#include "sync.h"
 
 #define FEED_MS		    (INT64_C(1000000)) /* ns per ms */
 #define FEED_CLOSE_GRACE_MS 1000	       /* polite WS close waits this long at most */
@@ -72,6 +73,36 @@ int feed_sconn_done(const struct feed_sconn *s);
 void feed_sconn_down(struct feed_sconn *s, enum feed_err_class cls, int64_t now);
 int64_t feed_sconn_deadline(struct feed_sconn *s, int64_t now);
 void feed_sconn_on_timer(struct feed_sconn *s, int64_t now);
+
+/* A connection's order books (session_book.c; l2 on the connection). */
+struct feed_sbook {
+	struct feed_book_sync_ctx sync; /* symbols: the connection's (venue ctx) */
+	uint32_t *handle;		/* per symbol: its bus book (mdbus_writer_book_add) */
+	uint8_t *lost;			/* per symbol: an L2 tick lost while SUBSCRIBING */
+	uint8_t *resub;			/* per symbol: a resubscribe waits for its turn */
+	uint32_t nresub;
+	int64_t dl_resub; /* next resubscribe message (venue rate), 0 = none */
+	/* Counters (logged: event=book_resync, book_rest, exit lines). */
+	uint64_t rest_requests, rest_429, rest_errors, rest_weight;
+};
+
+/* NULL book (no l2 on c) makes each of these a no-op. */
+int feed_sbook_init(struct feed_sconn *c, char *err, size_t errlen);
+void feed_sbook_free(struct feed_sconn *c);
+/* Bus books for c's symbols (after their instrument ids are set). */
+int feed_sbook_add(struct feed_sconn *c);
+/* The WebSocket opened: the depth streams are being (re)subscribed. */
+void feed_sbook_start(struct feed_sconn *c);
+/* Gone LIVE: symbols whose L2 ticks were lost while subscribing resync. */
+void feed_sbook_live(struct feed_sconn *c);
+/* A FEED_MSG_BOOK event (SUBSCRIBING, LIVE, STALE). */
+void feed_sbook_event(struct feed_sconn *c, const struct feed_book_ev *ev);
+/* The connection's status for its instruments: DOWN/STALE/FAILED set the
+ * books' status; the REST requests of a closed connection are cancelled. */
+void feed_sbook_status(struct feed_sconn *c, uint32_t code);
+void feed_sbook_closed(struct feed_sconn *c);
+int64_t feed_sbook_deadline(const struct feed_sconn *c);
+void feed_sbook_on_timer(struct feed_sconn *c, int64_t now);
 
 /* The conn callbacks (session_live.c). */
 extern const struct feed_conn_cb feed_sess__conn_cb;

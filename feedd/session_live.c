@@ -37,6 +37,7 @@ static void sess_go_live(struct feed_sconn *s, int64_t now)
 		s->st.ticks += s->nheld;
 	s->nheld = 0;
 	s->release = 1; /* sess_on_recv, once this input is parsed */
+	feed_sbook_live(s);
 }
 
 /* SUBSCRIBING: LIVE, wait, or give up, as the subscription policy says. */
@@ -132,6 +133,7 @@ static void sess_on_open(void *ud)
 	s->dl_ping = now + s->cfg->ping_interval_ms * MS;
 	if (s->cfg->max_lifetime_ms > 0)
 		s->dl_lifetime = now + s->cfg->max_lifetime_ms * MS;
+	feed_sbook_start(s); /* the depth streams are subscribed anew */
 	sess_subscribe(s, now);
 }
 
@@ -270,6 +272,12 @@ static void sess_on_out(struct feed_sconn *s, struct feed_venue_out *out, int64_
 	case FEED_MSG_DATA:
 		sess_on_data(s, out, now);
 		break;
+	case FEED_MSG_BOOK:
+		/* Market data too: keeps the stream fresh, LIVE without acks. */
+		s->dl_stale = now + s->cfg->stale_timeout_ms * MS;
+		sess_maybe_live(s, 1, now);
+		feed_sbook_event(s, out->book);
+		break;
 	case FEED_MSG_ACK:
 	case FEED_MSG_REJECT:
 		sess_sub_answer(s, out, now);
@@ -372,6 +380,7 @@ int64_t feed_sconn_deadline(struct feed_sconn *s, int64_t now)
 	t = dl_min(t, s->dl_lifetime);
 	t = dl_min(t, s->dl_close);
 	t = dl_min(t, s->dl_sub);
+	t = dl_min(t, feed_sbook_deadline(s));
 	t = dl_min(t, feed_resolve_deadline(&s->res, now));
 	return t;
 }
@@ -448,6 +457,7 @@ void feed_sconn_on_timer(struct feed_sconn *s, int64_t now)
 	}
 	if (due(s->dl_ping, now))
 		sess_ping(s, now);
+	feed_sbook_on_timer(s, now);
 	if (due(s->dl_lifetime, now)) {
 		s->dl_lifetime = 0;
 		if (s->fsm.state == FEED_ST_LIVE) {

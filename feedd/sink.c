@@ -120,6 +120,33 @@ void feed_sink_status(struct feed_sink *k, uint32_t id, uint32_t session, uint32
 		mdbus_health_set_instr_status(k->health, id, word);
 }
 
+int feed_sink_book_add(struct feed_sink *k, uint32_t id, uint32_t depth, uint32_t *book)
+{
+	return mdbus_writer_book_add(k->w, id, depth, book);
+}
+
+int feed_sink_book_publish(struct feed_sink *k, uint32_t book, const struct mdbus_book_update *u)
+{
+	return mdbus_writer_book_publish(k->w, book, u);
+}
+
+void feed_sink_book_status(struct feed_sink *k, uint32_t book, uint32_t id, uint32_t status)
+{
+	uint32_t word;
+
+	mdbus_writer_book_status(k->w, book, status);
+	if (status == MDBUS_BOOK_RESYNCING)
+		word = MDBUS_HEALTH_INSTR_RESYNCING;
+	else if (status == MDBUS_BOOK_LIVE)
+		word = MDBUS_HEALTH_INSTR_LIVE;
+	else
+		return; /* DOWN / STALE: the session's status already set the word */
+	if (id < k->ninstr)
+		k->istats[id].status = word;
+	if (k->health)
+		mdbus_health_set_instr_status(k->health, id, word);
+}
+
 uint32_t feed_sink_instr_health(const struct feed_sink *k, uint32_t id)
 {
 	return id < k->ninstr ? k->istats[id].status : MDBUS_HEALTH_INSTR_UNKNOWN;

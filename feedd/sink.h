@@ -57,6 +57,17 @@ int feed_sink_publish(struct feed_sink *k, const struct mdbus_tick *t, uint32_t 
 void feed_sink_status(struct feed_sink *k, uint32_t id, uint32_t session, uint32_t code,
 		      enum feed_err_class reason, int64_t wall_ns);
 
+/* Order books (mdbus.h "order books"): instrument id's book of depth
+ * levels per side; its handle goes to *book. Returns 0 or -errno. */
+int feed_sink_book_add(struct feed_sink *k, uint32_t id, uint32_t depth, uint32_t *book);
+
+/* The book's new top levels and header. Returns 0 or -errno. */
+int feed_sink_book_publish(struct feed_sink *k, uint32_t book, const struct mdbus_book_update *u);
+
+/* The book's status word (enum mdbus_book_status); RESYNCING and LIVE also
+ * set instrument id's health status word (RESYNCING / LIVE). */
+void feed_sink_book_status(struct feed_sink *k, uint32_t book, uint32_t id, uint32_t status);
+
 /* Instrument id's health status word (enum mdbus_health_instr_status). */
 uint32_t feed_sink_instr_health(const struct feed_sink *k, uint32_t id);
 

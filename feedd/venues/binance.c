@@ -607,6 +607,7 @@ static int binance_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *b
 const struct feed_venue_ops feed_venue_binance = {
 	.name = "binance",
 	.default_url = "wss://stream.binance.com:9443/ws",
+	.default_rest_url = "https://api.binance.com",
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT,
 	.limits =

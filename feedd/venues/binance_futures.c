@@ -87,6 +87,7 @@ const struct feed_venue_ops feed_venue_binance_futures = {
 	/* Every channel is routed: the URL names the host (a simulator's,
 	 * a proxy's), the paths come from channel_path. */
 	.default_url = "wss://fstream.binance.com",
+	.default_rest_url = "https://fapi.binance.com",
 	.channel_path = {"/market/ws", "/public/ws", "/public/ws"},
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_PERP,

@@ -645,6 +645,7 @@ static int bingx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 const struct feed_venue_ops feed_venue_bingx = {
 	.name = "bingx",
 	.default_url = "wss://open-api-ws.bingx.com/market",
+	.default_rest_url = "https://open-api.bingx.com",
 	.market_url = {[MDBUS_MARKET_PERP] = BX_SWAP_URL},
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = (1u << MDBUS_MARKET_SPOT) | (1u << MDBUS_MARKET_PERP),

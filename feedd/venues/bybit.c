@@ -837,6 +837,7 @@ static int bybit_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 const struct feed_venue_ops feed_venue_bybit = {
 	.name = "bybit",
 	.default_url = "wss://stream.bybit.com/v5/public/spot",
+	.default_rest_url = "https://api.bybit.com",
 	.market_url = {[MDBUS_MARKET_PERP] = "wss://stream.bybit.com/v5/public/linear"},
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = (1u << MDBUS_MARKET_SPOT) | (1u << MDBUS_MARKET_PERP),

@@ -860,6 +860,7 @@ static int coinbase_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_
 const struct feed_venue_ops feed_venue_coinbase = {
 	.name = "coinbase",
 	.default_url = "wss://ws-feed.exchange.coinbase.com",
+	.default_rest_url = "https://api.coinbase.com",
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT,
 	/* Advanced Trade level2: a snapshot (the whole book), then absolute

@@ -735,6 +735,7 @@ static int gateio_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t 
 const struct feed_venue_ops feed_venue_gateio = {
 	.name = "gateio",
 	.default_url = "wss://api.gateio.ws/ws/v4/",
+	.default_rest_url = "https://api.gateio.ws",
 	.market_url = {[MDBUS_MARKET_PERP] = "wss://fx-ws.gateio.ws/v4/ws/usdt"},
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = (1u << MDBUS_MARKET_SPOT) | (1u << MDBUS_MARKET_PERP),

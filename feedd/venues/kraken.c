@@ -803,6 +803,7 @@ static int kraken_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t 
 const struct feed_venue_ops feed_venue_kraken = {
 	.name = "kraken",
 	.default_url = "wss://ws.kraken.com/v2",
+	.default_rest_url = "https://api.kraken.com",
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT,
 	.limits =

@@ -718,6 +718,7 @@ static int mexc_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n,
 const struct feed_venue_ops feed_venue_mexc = {
 	.name = "mexc",
 	.default_url = "wss://wbs-api.mexc.com/ws",
+	.default_rest_url = "https://api.mexc.com",
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT,
 	.book =

@@ -1027,6 +1027,7 @@ static int okx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, 
 const struct feed_venue_ops feed_venue_okx = {
 	.name = "okx",
 	.default_url = "wss://ws.okx.com:8443/ws/v5/public",
+	.default_rest_url = "https://www.okx.com",
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT | 1u << MDBUS_MARKET_PERP,
 	.limits =

@@ -366,6 +366,9 @@ struct feed_venue_out {
 struct feed_venue_ops {
 	const char *name;	 /* "binance": the config's venue = */
 	const char *default_url; /* used when the session has no url */
+	/* The venue's documented REST host ("https://api.binance.com"): l2 REST
+	 * snapshots go there unless the session sets rest_url or url. */
+	const char *default_rest_url;
 	/* Per enum mdbus_market, where that market lives when it is not
 	 * default_url (Bybit /linear, Gate's futures host); NULL = default_url. */
 	const char *market_url[MDBUS_MARKET_FUTURE + 1];

@@ -43,7 +43,8 @@ LAYERS = [
     # REST client: the ring, the resolver, proto's TLS and HTTP.
     ("rest", ["rest.h", "rest.c"]),
     ("sink", ["sink.h", "sink.c", "lat.h"]),
-    ("session", ["session.h", "session_int.h", "session.c", "session_live.c", "session_init.c"]),
+    ("session", ["session.h", "session_int.h", "session.c", "session_live.c", "session_init.c",
+                 "session_book.c"]),
     ("watchdog", ["watchdog.h", "watchdog.c"]),
     ("daemon", ["daemon.h", "daemon.c", "reload.h", "reload.c"]),
     ("main", ["main.c"]),

@@ -30,7 +30,7 @@
 	"fragments N | pingflood N | endless_headers | restart MS | "                              \
 	"badcert expired|wronghost|selfsigned | drop_delta SYMBOL [N] | "                          \
 	"bad_checksum SYMBOL [N] | crossed SYMBOL [N] | stale_snapshot SYMBOL [N] | rest_429 N | " \
-	"on LISTENER COMMAND | help"
+	"book SYMBOL [N] | on LISTENER COMMAND | help"
 
 /* A whole number in [lo, hi], in the tools' count grammar (mdbus_units.h). */
 int sim_control_int(const char *s, long lo, long hi, long *out)
@@ -384,6 +384,50 @@ static void control_rate(struct sim_server *s, const struct sim_cmd_args *c, cha
 	snprintf(reply, len, "ok rate %g", (double)r);
 }
 
+/* One side's top n levels as [price, qty] mantissas (8 decimals). */
+static size_t control_book_side(char *p, size_t len, const struct sim_book_side *sd, long n)
+{
+	size_t o = 0;
+
+	for (long i = 0; i < n && i < (long)sd->n && o < len; i++)
+		o += (size_t)snprintf(p + o, len - o, "%s[%lld,%lld]", i ? "," : "",
+				      (long long)sd->lv[i].px, (long long)sd->lv[i].qty);
+	return o < len ? o : len;
+}
+
+/* "book SYMBOL [N]": the top N (default 20, at most 40: the reply fits 4 KiB) levels of SYMBOL's
+ * book on the first (selected) listener that keeps one, as one JSON line
+ * (prices and quantities as mantissas at 8 decimals). */
+static void control_book(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			 size_t len)
+{
+	long n = 20;
+	size_t o;
+
+	if (c->nargs < 2 || (c->nargs >= 3 && sim_control_int(c->a2, 1, 40, &n) < 0)) {
+		snprintf(reply, len, "error book SYMBOL [N 1..40]");
+		return;
+	}
+	for (int k = 0; k < s->nlst; k++) {
+		struct sim_venue *v = &s->lst[k].venue;
+		int i = sim_venue_symbol(v, c->a1, strlen(c->a1));
+		const struct sim_book *b;
+
+		if ((s->only && s->only != &s->lst[k]) || i < 0 || !(b = v->book[i]))
+			continue;
+		o = (size_t)snprintf(reply, len,
+				     "{\"symbol\":\"%s\",\"listener\":%d,\"update_id\":%llu,"
+				     "\"crossed\":%d,\"bids\":[",
+				     c->a1, k, (unsigned long long)b->cur.update_id, b->is_crossed);
+		o += control_book_side(reply + o, len - o, &b->cur.bid, n);
+		o += (size_t)snprintf(reply + o, len - o, "],\"asks\":[");
+		o += control_book_side(reply + o, len - o, &b->cur.ask, n);
+		snprintf(reply + o, len - o, "]}");
+		return;
+	}
+	snprintf(reply, len, "error book: no listener keeps a book of %s", c->a1);
+}
+
 static void control_help(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			 size_t len)
 {
@@ -407,6 +451,7 @@ static const struct sim_cmd control_cmds[] = {
 	{"normal", control_normal},
 	{"stats", control_stats_cmd},
 	{"rate", control_rate},
+	{"book", control_book},
 	{"help", control_help},
 };
 

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Order books end to end: feedd against mdbus-sim with `channels = l2`,
+book_depth 20, on two venues at once: binance (REST snapshot + buffered
+deltas) and bybit (the stream's own snapshot). The books feedd keeps in the
+segment (read by book_dump) must equal the simulator's own (its `book SYM N`
+control command) once the simulator pauses; then the book faults:
+
+  drop_delta / crossed on binance BTC-USDT: that book goes RESYNCING
+      (feedd logs event=book_resync with the reason), comes back LIVE and
+      equal to the simulator's again, while ETH-USDT's L2 ticks keep
+      flowing without a GAP flag;
+  drop_delta on bybit ETH-USDT: resync by resubscribing;
+  rest_429: the snapshot answered 429 waits (Retry-After) and is retried.
+
+usage: test_books.py books
+Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL, MDBUS_BOOK_DUMP.
+"""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as E  # noqa: E402
+from e2elib import check, log  # noqa: E402
+
+DUMP = os.environ.get("MDBUS_BOOK_DUMP", "book_dump")
+DEPTH = 20
+SYMS = ["BTC-USDT", "ETH-USDT"]
+LIVE, RESYNCING = 1, 2
+FAST = """reconnect_initial = 200ms
+reconnect_max = 1s
+handshake_timeout = 5s
+ping_interval = 1s
+"""
+
+
+def config(d, bus, ports, ca):
+    text = f"""[bus]
+name = {bus}
+slots = 65536
+
+[feed]
+shutdown_timeout = 2s
+ca_file = {ca}
+
+[session bn]
+venue = binance
+url = wss://localhost:{ports[0]}/ws
+symbols = {", ".join(SYMS)}
+channels = l2
+book_depth = {DEPTH}
+{FAST}
+[session by]
+venue = bybit
+url = wss://localhost:{ports[1]}/v5/public/spot
+symbols = {", ".join(SYMS)}
+channels = l2
+book_depth = {DEPTH}
+{FAST}"""
+    p = os.path.join(d, "feedd-books.ini")
+    with open(p, "w") as f:
+        f.write(text)
+    return p
+
+
+def dump(bus, venue, sym):
+    r = subprocess.run([DUMP, bus, venue, sym, str(DEPTH)], capture_output=True, timeout=15)
+    check(r.returncode == 0, f"book_dump {venue} {sym}: {r.stderr.decode().strip()}")
+    return json.loads(r.stdout.decode())
+
+
+def sim_book(sim, venue, sym):
+    reply = sim.ctl("on", venue, "book", sym, DEPTH)
+    check(reply.startswith("{"), f"sim book {venue} {sym}: {reply}")
+    return json.loads(reply)
+
+
+def compare(sim, bus, venue, sym, tries=10):
+    """feedd's book equals the simulator's top levels (the simulator is
+    paused: a few tries let in-flight updates land)."""
+    for _ in range(tries):
+        ours, theirs = dump(bus, venue, sym), sim_book(sim, venue, sym)
+        same = (ours["status"] == LIVE and ours["bids"] == theirs["bids"]
+                and ours["asks"] == theirs["asks"])
+        if same:
+            log(f"{venue} {sym}: {len(ours['bids'])}+{len(ours['asks'])} levels equal, "
+                f"update_id {ours['update_id']} resyncs {ours['resyncs']}")
+            check(len(ours["bids"]) == DEPTH and len(ours["asks"]) == DEPTH,
+                  f"{venue} {sym}: {len(ours['bids'])}/{len(ours['asks'])} levels, want {DEPTH}")
+            return ours
+        time.sleep(0.5)
+    raise E.TestFailure(f"{venue} {sym}: book differs from the simulator's:\n"
+                        f"  feedd status {ours['status']} bids {ours['bids'][:3]} "
+                        f"asks {ours['asks'][:3]}\n  sim   bids {theirs['bids'][:3]} "
+                        f"asks {theirs['asks'][:3]}")
+
+
+def compare_all(sim, bus):
+    check(sim.ctl("rate", 0).startswith("ok"), "sim rate 0")
+    time.sleep(1.5)
+    out = {(v, s): compare(sim, bus, v, s) for v in ("binance", "bybit") for s in SYMS}
+    check(sim.ctl("rate", 20).startswith("ok"), "sim rate 20")
+    return out
+
+
+class Tail:
+    """mdbus-tail --json in the background: the ticks of one phase."""
+
+    def __init__(self, bus, secs):
+        self.ticks, self.secs = [], secs
+        self.t = threading.Thread(target=self._run, args=(bus,))
+        self.t.start()
+
+    def _run(self, bus):
+        self.ticks, _ = E.tail_json(bus, self.secs)
+
+    def join(self):
+        self.t.join()
+        return self.ticks
+
+
+def l2_of(ticks, venue, sym):
+    return [t for t in ticks if t.get("venue") == venue and t.get("symbol") == sym
+            and t.get("kind") in ("l2", "L2", 3)]
+
+
+def fault(sim, feedd, bus, session, venue, cmd, sym, reason):
+    """One book fault on venue's sym: RESYNCING with reason, LIVE again;
+    the other symbol of the venue keeps its L2 ticks without a GAP."""
+    other = [s for s in SYMS if s != sym][0]
+    start = feedd.proc.count()
+    tail = Tail(bus, 6)
+    time.sleep(0.5)
+    check(sim.ctl("on", venue, cmd, sym).startswith("ok"), f"{cmd} {sym}")
+    feedd.wait(rf"session={session} .*event=book_resync symbol={sym} reason={reason}\b", 20,
+               start)
+    feedd.wait(rf"session={session} .*event=book_live symbol={sym}\b", 30, start)
+    ticks = tail.join()
+    theirs = l2_of(ticks, venue, other)
+    check(len(theirs) > 0, f"{venue} {other}: no L2 ticks while {sym} resynced")
+    gaps = [t for t in theirs if "gap" in t.get("flags", [])]
+    check(not gaps, f"{venue} {other}: {len(gaps)} L2 ticks with GAP during {sym}'s resync")
+    mine = l2_of(ticks, venue, sym)
+    check(any("gap" in t.get("flags", []) for t in mine),
+          f"{venue} {sym}: its new snapshot carries no GAP flag")
+    log(f"{cmd} {venue} {sym}: resynced ({reason}); {other} {len(theirs)} L2 ticks, no gap")
+    return start
+
+
+def scenario_books():
+    check(os.path.isfile(DUMP), f"book_dump not found: {DUMP}")
+    d = E.tmpdir("books")
+    E.make_certs(d)
+    sim = E.Sim(d, extra=["--venue", "binance", "--listen", "127.0.0.1:0", "--venue", "bybit",
+                          "--rate", "20", "--ping-interval", "1s"])
+    _, m = sim.proc.wait_line(r"^listening 127\.0\.0\.1:(\d+)$", 30, start=1, stdout=True)
+    ports = [sim.port, int(m.group(1))]
+    bus = E.bus_name("books")
+    feedd = E.Feedd(config(d, bus, ports, os.path.join(d, "ca.pem")))
+    for sess in ("bn", "by"):
+        for s in SYMS:
+            feedd.wait(rf"session={sess} .*event=book_live symbol={s}\b", 30)
+    feedd.wait(r"session=bn .*event=book_snapshot symbol=BTC-USDT", 5)
+    before = compare_all(sim, bus)
+    fault(sim, feedd, bus, "bn", "binance", "drop_delta", "BTC-USDT", "gap")
+    fault(sim, feedd, bus, "bn", "binance", "crossed", "BTC-USDT", "crossed")
+    fault(sim, feedd, bus, "by", "bybit", "drop_delta", "ETH-USDT", "gap")
+    # rest_429: the next snapshot answer is 429 (Retry-After: 1): it waits
+    # and is retried, then the book is LIVE again
+    check(sim.ctl("rest_429", 1).startswith("ok"), "rest_429")
+    start = fault(sim, feedd, bus, "bn", "binance", "drop_delta", "ETH-USDT", "gap")
+    check(feedd.proc.find(r"event=book_rest symbol=ETH-USDT http=429 .*effect=\"?retry", start),
+          "no 429 logged for the ETH-USDT snapshot")
+    after = compare_all(sim, bus)
+    check(after[("binance", "BTC-USDT")]["resyncs"] >= before[("binance", "BTC-USDT")]["resyncs"]
+          + 2, "binance BTC-USDT: resyncs not counted in the book")
+    check(after[("bybit", "ETH-USDT")]["resyncs"] >= 1, "bybit ETH-USDT: resync not counted")
+    check(after[("binance", "ETH-USDT")]["update_id"] > 0, "binance ETH-USDT: no update id")
+    feedd.proc.signal(15)
+    check(feedd.proc.wait(15) == 0, "feedd did not exit 0 on SIGTERM")
+    st = dump(bus, "binance", "BTC-USDT")
+    check(st["status"] == 4, f"binance BTC-USDT after shutdown: status {st['status']}, want DOWN")
+
+
+SCENARIOS = {"books": scenario_books}
+
+if __name__ == "__main__":
+    sys.exit(E.main(SCENARIOS, sys.argv))
