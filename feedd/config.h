@@ -127,6 +127,8 @@ struct feed_config {
 	int64_t shutdown_timeout_ms;	      /* [feed] shutdown_timeout, default 2s */
 	double connect_rate;		      /* [feed] connect_rate, new connections per
 						 second over all sessions ("5/s"), default 5 */
+	double snapshot_rate;		      /* [feed] snapshot_rate: REST depth snapshots per
+						 second over all sessions, default 10 */
 	int log_level;			      /* [feed] log_level: enum feed_log_level, info */
 	int log_format;			      /* [feed] log_format: enum feed_log_format */
 	uint32_t max_sessions;		      /* [feed] max_sessions: sessions a reload may reach;

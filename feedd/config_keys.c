@@ -70,6 +70,7 @@ const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	GK(K_SHUTDOWN, CW_FEED, "shutdown_timeout", CT_DURATION, shutdown_timeout_ms, "2s", 1, 0,
 	   NULL),
 	GK(K_RATE, CW_FEED, "connect_rate", CT_RATE, connect_rate, "5/s", 0, 0, NULL),
+	GK(K_SNAPRATE, CW_FEED, "snapshot_rate", CT_RATE, snapshot_rate, "10/s", 0, 0, NULL),
 	GK(K_LOGLEVEL, CW_FEED, "log_level", CT_LOGLEVEL, log_level, "info", 0, 0,
 	   "error, warn, info or debug"),
 	GK(K_LOGFMT, CW_FEED, "log_format", CT_LOGFMT, log_format, "logfmt", 0, 0,

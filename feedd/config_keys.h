@@ -79,6 +79,7 @@ enum feed_cfg_row {
 	K_SLOTS,
 	K_SHUTDOWN,
 	K_RATE,
+	K_SNAPRATE,
 	K_LOGLEVEL,
 	K_LOGFMT,
 	K_MAXSESS,

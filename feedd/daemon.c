@@ -483,7 +483,10 @@ static int daemon_init_restq(struct feed_daemon *d)
 			n += cfg->sessions[i].nsymbols;
 	if (n == 0)
 		return 0;
-	if (feed_restq_init(&d->restq, (uint32_t)(2 * n + 1024), 0, 0) < 0)
+	/* snapshot_rate: at least one a second (the queue counts whole
+	 * requests per second). */
+	if (feed_restq_init(&d->restq, (uint32_t)(2 * n + 1024),
+			    cfg->snapshot_rate >= 1 ? (uint32_t)cfg->snapshot_rate : 1, 0) < 0)
 		return -ENOMEM;
 	d->rreq = calloc(d->restq.cap, sizeof(*d->rreq));
 	return d->rreq ? 0 : -ENOMEM;

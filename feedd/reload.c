@@ -64,6 +64,8 @@ static int reload_fixed_keys(const struct feed_config *o, const struct feed_conf
 		reload_refuse_key(n->path, "feed", "shutdown_timeout");
 	if (o->connect_rate != n->connect_rate && ++bad)
 		reload_refuse_key(n->path, "feed", "connect_rate");
+	if (o->snapshot_rate != n->snapshot_rate && ++bad)
+		reload_refuse_key(n->path, "feed", "snapshot_rate");
 	if (o->max_sessions != n->max_sessions && ++bad)
 		reload_refuse_key(n->path, "feed", "max_sessions");
 	if (o->cpu != n->cpu && ++bad)

@@ -104,7 +104,7 @@ int feed_url_parse_http(const char *s, struct feed_url *out, char *err, size_t e
 	int tls = !strncmp(s, "https://", 8);
 	int rc;
 
-	if (!tls && strncmp(s, "http://", 7))
+	if (!tls && strncmp(s, "http://", 7) != 0)
 		return url_fail(-EINVAL, err, errlen,
 				"bad url '%s' (use https://host[:port][/path] or http://...)", s);
 	if (snprintf(ws, sizeof(ws), "%s%s", tls ? "wss://" : "ws://", s + (tls ? 8 : 7)) >=

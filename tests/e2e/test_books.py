@@ -13,7 +13,13 @@ control command) once the simulator pauses; then the book faults:
   drop_delta on bybit ETH-USDT: resync by resubscribing;
   rest_429: the snapshot answered 429 waits (Retry-After) and is retried.
 
-usage: test_books.py books
+The storm scenario: 50 binance instruments with l2 and `snapshot_rate =
+5/s`; the simulator resets the connection, so all 50 books need a REST
+snapshot at once: they go RESYNCING, the snapshots are spread at the
+configured rate (never more than 5 in any second, so at least ~9 s for 50),
+each instrument is asked for once, and every book is LIVE again.
+
+usage: test_books.py books|storm
 Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL, MDBUS_BOOK_DUMP.
 """
 import json
@@ -217,7 +223,76 @@ def scenario_books():
     check(st["status"] == 4, f"binance BTC-USDT after shutdown: status {st['status']}, want DOWN")
 
 
-SCENARIOS = {"books": scenario_books}
+STORM_N, STORM_RATE = 50, 5
+
+
+def storm_syms():
+    """50 plausible symbols the simulator makes up on request."""
+    letters = "ABCDEFGHIJ"
+    return [f"Q{letters[i // 10]}{letters[i % 10]}-USDT" for i in range(STORM_N)]
+
+
+def log_secs(line):
+    """Seconds of the day from a log line's time=...T12:05:52.315370Z."""
+    hms = line.split("time=", 1)[1].split("T", 1)[1].rstrip("Z").split()[0].rstrip("Z")
+    h, m, s = hms.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def scenario_storm():
+    d = E.tmpdir("storm")
+    E.make_certs(d)
+    sim = E.Sim(d, extra=["--rate", "10", "--ping-interval", "1s"])
+    bus = E.bus_name("storm")
+    syms = storm_syms()
+    text = f"""[bus]
+name = {bus}
+slots = 65536
+
+[feed]
+shutdown_timeout = 2s
+ca_file = {os.path.join(d, "ca.pem")}
+snapshot_rate = {STORM_RATE}/s
+
+[session bn]
+venue = binance
+url = wss://localhost:{sim.port}/ws
+symbols = {(","+chr(10)+"  ").join(syms)}
+channels = l2
+book_depth = 5
+{FAST}"""
+    p = os.path.join(d, "feedd-storm.ini")
+    with open(p, "w") as f:
+        f.write(text)
+    feedd = E.Feedd(p)
+    for s in syms:
+        feedd.wait(rf"session=bn .*event=book_live symbol={s}\b", 90)
+    start = feedd.proc.count()
+    check(sim.ctl("on", "binance", "reset").startswith("ok"), "sim reset")
+    for s in syms:
+        feedd.wait(rf"session=bn .*event=book_live symbol={s}\b", 90, start)
+    snaps = feedd.proc.find(r"event=book_snapshot ", start)
+    got = [l.split("symbol=", 1)[1].split()[0] for l in snaps]
+    check(sorted(got) == sorted(syms),
+          f"{len(got)} snapshots after the reset for {len(set(got))} symbols: each of the "
+          f"{STORM_N} exactly once")
+    t = sorted(log_secs(l) for l in snaps)
+    worst = max(sum(1 for u in t if v <= u < v + 1.0) for v in t)
+    span = t[-1] - t[0]
+    log(f"{len(t)} snapshots in {span:.2f} s, at most {worst} in any second "
+        f"(snapshot_rate {STORM_RATE}/s)")
+    # Issued 1/rate apart: a one-second window holds at most rate + 1
+    # answers, + 1 for an answer's network delay bunching two together.
+    check(worst <= STORM_RATE + 2, f"{worst} snapshots within one second, rate {STORM_RATE}/s")
+    check(span >= 0.8 * (STORM_N - 1) / STORM_RATE,
+          f"50 snapshots in {span:.2f} s: faster than {STORM_RATE}/s")
+    st = health(bus)
+    check(all(st.get(("binance", s)) == "live" for s in syms), "not every book live again")
+    feedd.proc.signal(15)
+    check(feedd.proc.wait(15) == 0, "feedd did not exit 0 on SIGTERM")
+
+
+SCENARIOS = {"books": scenario_books, "storm": scenario_storm}
 
 if __name__ == "__main__":
     sys.exit(E.main(SCENARIOS, sys.argv))

@@ -318,10 +318,9 @@ static int binance_frame(const struct sim_venue *v, int mode, int sym, uint8_t k
 }
 
 /* written through a struct sim_out: */
-/* NOLINTBEGIN(readability-non-const-parameter) */
 int sim_binance_depth_msg(const struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev,
-			  int futures, char *buf, size_t len)
-/* NOLINTEND(readability-non-const-parameter) */
+			  int futures, char *buf /* NOLINT(readability-non-const-parameter) */,
+			  size_t len)
 {
 	struct sim_out o = {buf, len, 0, 0};
 	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;

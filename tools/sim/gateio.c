@@ -349,8 +349,9 @@ static int gate_futures_bbo(struct sim_venue *v, uint32_t i, int64_t now_ms, cha
 
 /* spot.order_book_update: the changed levels with U/u (a snapshot event
  * prints as full:true with the top levels), l the subscription's depth. */
+/* buf is written through a struct sim_out. */
 static int gate_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
-		      char *buf, size_t len)
+		      char *buf /* NOLINT(readability-non-const-parameter) */, size_t len)
 {
 	struct sim_out o = {buf, len, 0, 0};
 	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;

@@ -359,8 +359,9 @@ static void mexc_levels(struct sim_out *o, const struct sim_lvl *lv, uint32_t n)
 
 /* The aggregated depth push in the docs' JSON rendering (the frame hook
  * encodes it): fromVersion/toVersion are the delta's first and last ids. */
+/* buf is written through a struct sim_out. */
 static int mexc_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
-		      char *buf, size_t len)
+		      char *buf /* NOLINT(readability-non-const-parameter) */, size_t len)
 {
 	struct sim_out o = {buf, len, 0, 0};
 	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
