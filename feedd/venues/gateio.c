@@ -855,17 +855,8 @@ static int gateio_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struc
 	static const struct feed_json_key k[5] = {
 		FEED_JSON_KEY("id"), FEED_JSON_KEY("price"), FEED_JSON_KEY("amount"),
 		FEED_JSON_KEY("create_time_ms"), FEED_JSON_KEY("side")};
-	struct feed_json_val f[5];
 
-	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
-		return feed_vrest_bad(v, "trade");
-	if (feed_vrest_id(v, &f[0], &t->id, &t->flags) < 0 ||
-	    feed_vrest_px(v, sym, &f[1], "trade price", 0, &t->px) < 0 ||
-	    feed_vrest_qty(v, sym, &f[2], "trade amount", 0, &t->qty) < 0 ||
-	    feed_vrest_ms(v, &f[3], "trade create_time_ms", &t->ts) < 0 ||
-	    feed_vrest_side(v, &f[4], &t->flags) < 0)
-		return -EBADMSG;
-	return 0;
+	return feed_vrest_trade5(v, sym, e, k, t);
 }
 
 static int gateio_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,

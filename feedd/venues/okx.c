@@ -1166,17 +1166,8 @@ static int okx_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct f
 	static const struct feed_json_key k[5] = {FEED_JSON_KEY("tradeId"), FEED_JSON_KEY("px"),
 						  FEED_JSON_KEY("sz"), FEED_JSON_KEY("ts"),
 						  FEED_JSON_KEY("side")};
-	struct feed_json_val f[5];
 
-	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
-		return feed_vrest_bad(v, "trade");
-	if (feed_vrest_id(v, &f[0], &t->id, &t->flags) < 0 ||
-	    feed_vrest_px(v, sym, &f[1], "trade px", 0, &t->px) < 0 ||
-	    feed_vrest_qty(v, sym, &f[2], "trade sz", 0, &t->qty) < 0 ||
-	    feed_vrest_ms(v, &f[3], "trade ts", &t->ts) < 0 ||
-	    feed_vrest_side(v, &f[4], &t->flags) < 0)
-		return -EBADMSG;
-	return 0;
+	return feed_vrest_trade5(v, sym, e, k, t);
 }
 
 static int okx_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,

@@ -145,3 +145,23 @@ int feed_vrest_fmt(char *buf, size_t len, size_t *n, const char *fmt, ...)
 	*n = (size_t)k;
 	return 0;
 }
+
+int feed_vrest_trade5(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+		      const struct feed_json_key keys[5], struct feed_rest_trade *t)
+{
+	struct feed_json_val f[5];
+	char what[3][40];
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, keys, 5, f) < 0)
+		return feed_vrest_bad(v, "trade");
+	for (int i = 0; i < 3; i++)
+		snprintf(what[i], sizeof(what[i]), "trade %.*s", (int)keys[i + 1].len,
+			 keys[i + 1].name);
+	if (feed_vrest_id(v, &f[0], &t->id, &t->flags) < 0 ||
+	    feed_vrest_px(v, sym, &f[1], what[0], 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], what[1], 0, &t->qty) < 0 ||
+	    feed_vrest_ms(v, &f[3], what[2], &t->ts) < 0 ||
+	    feed_vrest_side(v, &f[4], &t->flags) < 0)
+		return -EBADMSG;
+	return 0;
+}

@@ -31,6 +31,11 @@ int feed_vrest_id(struct feed_venue_ctx *v, const struct feed_json_val *f, uint6
 /* "buy"/"Buy"/"BUY"/"b" -> MDBUS_FLAG_BUY, "sell"/.../"s" -> SELL into *flags. */
 int feed_vrest_side(struct feed_venue_ctx *v, const struct feed_json_val *f, uint8_t *flags);
 
+/* A trade object whose keys are, in this order: id, price, size, time in ms,
+ * taker side (keys[0..5)); the errors name the key ("trade px"). */
+int feed_vrest_trade5(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+		      const struct feed_json_key keys[5], struct feed_rest_trade *t);
+
 /* Milliseconds since the epoch (number or string) as ns. */
 int feed_vrest_ms(struct feed_venue_ctx *v, const struct feed_json_val *f, const char *what,
 		  int64_t *ns);
