@@ -29,10 +29,17 @@
  *   (no qty 0 comes for levels pushed out of it). Checksum: the top 10 asks
  *   low to high, then the top 10 bids high to low, each price then qty
  *   printed at the pair's precision with '.' removed and leading zeros
- *   stripped, CRC32 as an unsigned 32-bit integer. The precision is the
- *   symbol's price_decimals / qty_decimals: they must be the pair's
- *   price_precision / qty_precision (instrument channel) for it to hold.
- *   A resync resubscribes.
+ *   stripped, CRC32 as an unsigned 32-bit integer. The precisions are the
+ *   pair's price_precision / qty_precision from the `instrument` channel
+ *   (https://docs.kraken.com/exchange/api-reference/spot-websocket-v2/instrument):
+ *   {"method":"subscribe","params":{"channel":"instrument","snapshot":true},
+ *   "req_id":4294967295} (no symbol list), sent first on each connection of an
+ *   l2 session (ops->open_msg); then {"channel":"instrument","type":"snapshot"|
+ *   "update","data":{"assets":[..],"pairs":[{"symbol":"BTC/USD",..,
+ *   "price_precision":1,"qty_precision":8,..}]}}. Until a pair's precisions
+ *   are known its book events carry no checksum to judge (verdict NONE; the
+ *   next update's checksum, over the whole top 10, proves the book). A level
+ *   not representable at them is a mismatch. A resync resubscribes.
  *
  * Symbols: v2 names the pair "BTC/USD" (v1 said XBT/USD): BTC-USD <-> BTC/USD.
  * One channel per request, many symbols (FEED_GROUP_CHANNEL):
@@ -668,7 +675,7 @@ static int kraken_prec_known(const struct feed_venue_ctx *v, uint32_t i)
 {
 	const struct kr_priv *pv = v->priv;
 
-	return pv->prec && i < v->nsyms && pv->prec[2 * i] != KR_PREC_NONE;
+	return pv->prec && i < v->nsyms && pv->prec[2 * (size_t)i] != KR_PREC_NONE;
 }
 
 /* One precision field: an integer 0..KR_PREC_MAX, or -1. */
@@ -703,8 +710,8 @@ static int kraken_inst_pair(struct feed_venue_ctx *v, const struct feed_json_val
 	qp = kraken_prec_val(&f[2]);
 	if (pp < 0 || qp < 0)
 		return -1;
-	pv->prec[2 * i] = (uint8_t)pp;
-	pv->prec[2 * i + 1] = (uint8_t)qp;
+	pv->prec[2 * (size_t)i] = (uint8_t)pp;
+	pv->prec[2 * (size_t)i + 1] = (uint8_t)qp;
 	return 0;
 }
 
@@ -717,7 +724,6 @@ static void kraken_instrument(struct feed_venue_ctx *v, const struct feed_json_v
 	static const struct feed_json_key dk[1] = {FEED_JSON_KEY("pairs")};
 	struct feed_json_val pairs, el;
 	struct feed_json_iter it;
-	int r;
 
 	if (!((struct kr_priv *)v->priv)->prec) {
 		feed_venue_unknown(out, "instrument data on a session without depth");
@@ -729,7 +735,7 @@ static void kraken_instrument(struct feed_venue_ctx *v, const struct feed_json_v
 		feed_venue_error(v, out, UINT32_MAX, "instrument: 'data' without a 'pairs' array");
 		return;
 	}
-	while (pairs.type == FEED_JSON_ARRAY && (r = feed_json_iter_next(&it, NULL, &el)) == 1)
+	while (pairs.type == FEED_JSON_ARRAY && feed_json_iter_next(&it, NULL, &el) == 1)
 		if (kraken_inst_pair(v, &el) < 0) {
 			feed_venue_error(v, out, UINT32_MAX, "instrument: bad pair (precisions)");
 			return;
@@ -886,12 +892,12 @@ static uint32_t kraken_checksum(const struct feed_venue_ctx *v, uint32_t sym,
 	char buf[2 * KR_CK_LEVELS * 2 * 24];
 	size_t o = 0;
 
-	if (!pv->prec || sym >= v->nsyms || pv->prec[2 * sym] == KR_PREC_NONE)
+	if (!pv->prec || sym >= v->nsyms || pv->prec[2 * (size_t)sym] == KR_PREC_NONE)
 		return ~pv->ck_want;
 	na = na < KR_CK_LEVELS ? na : KR_CK_LEVELS;
 	nb = nb < KR_CK_LEVELS ? nb : KR_CK_LEVELS;
-	if (kraken_ck_side(buf, &o, asks, na, &v->syms[sym], &pv->prec[2 * sym]) < 0 ||
-	    kraken_ck_side(buf, &o, bids, nb, &v->syms[sym], &pv->prec[2 * sym]) < 0)
+	if (kraken_ck_side(buf, &o, asks, na, &v->syms[sym], pv->prec + 2 * (size_t)sym) < 0 ||
+	    kraken_ck_side(buf, &o, bids, nb, &v->syms[sym], pv->prec + 2 * (size_t)sym) < 0)
 		return ~pv->ck_want;
 	return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)o);
 }

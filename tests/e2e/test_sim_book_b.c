@@ -763,6 +763,7 @@ static int inst_prec(const char *text, const char *pair, int *pp, int *qp)
  * (--symbols: all of them), then, for a pair a book subscription makes up
  * later, an update before its book; each pair's precisions are the ones
  * its book prints (and checksums) at. */
+/* Long: one scenario of checks in order, lazy and fixed symbol lists. */
 static void kraken_instrument(char *msg)
 {
 	static const char req[] =

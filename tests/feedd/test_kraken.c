@@ -562,6 +562,7 @@ static void kr_inst_answers(struct feed_venue_ctx *v)
 /* BTC/USD at price_precision 1 / qty_precision 8: the guide's formatting
  * example ("45285.2" -> "452852", "0.00100000" -> "100000"), a failed
  * instrument subscription and bad instrument data. */
+/* Long: one scenario of checks in order on one context. */
 static void test_l2_prec(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USD", "ALGO-USD"};
