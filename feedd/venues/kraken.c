@@ -29,10 +29,17 @@
  *   (no qty 0 comes for levels pushed out of it). Checksum: the top 10 asks
  *   low to high, then the top 10 bids high to low, each price then qty
  *   printed at the pair's precision with '.' removed and leading zeros
- *   stripped, CRC32 as an unsigned 32-bit integer. The precision is the
- *   symbol's price_decimals / qty_decimals: they must be the pair's
- *   price_precision / qty_precision (instrument channel) for it to hold.
- *   A resync resubscribes.
+ *   stripped, CRC32 as an unsigned 32-bit integer. The precisions are the
+ *   pair's price_precision / qty_precision from the `instrument` channel
+ *   (https://docs.kraken.com/exchange/api-reference/spot-websocket-v2/instrument):
+ *   {"method":"subscribe","params":{"channel":"instrument","snapshot":true},
+ *   "req_id":4294967295} (no symbol list), sent first on each connection of an
+ *   l2 session (ops->open_msg); then {"channel":"instrument","type":"snapshot"|
+ *   "update","data":{"assets":[..],"pairs":[{"symbol":"BTC/USD",..,
+ *   "price_precision":1,"qty_precision":8,..}]}}. Until a pair's precisions
+ *   are known its book events carry no checksum to judge (verdict NONE; the
+ *   next update's checksum, over the whole top 10, proves the book). A level
+ *   not representable at them is a mismatch. A resync resubscribes.
  *
  * Symbols: v2 names the pair "BTC/USD" (v1 said XBT/USD): BTC-USD <-> BTC/USD.
  * One channel per request, many symbols (FEED_GROUP_CHANNEL):
@@ -74,6 +81,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -85,6 +93,19 @@
 #define KR_SUB_TAIL  80	   /* room for the params tail and ",\"req_id\":<20 digits>}" */
 #define KR_DEPTH_MAX 1000u /* the book channel's largest depth */
 #define KR_CK_LEVELS 10u   /* levels per side under the checksum */
+#define KR_PREC_NONE 0xffu /* a precision the instrument channel has not given */
+#define KR_PREC_MAX  18u   /* 10^18 still fits an int64 mantissa */
+/* The req_id of our instrument subscription: above any subscribe id of
+ * ours, so its answers are never taken for a book/trade request's. */
+#define KR_INST_REQ_ID 4294967295ull
+
+/* Private state (l2 sessions): each symbol's price and qty precision from
+ * the instrument channel (prec[2 * sym], prec[2 * sym + 1]; KR_PREC_NONE
+ * until named), and the checksum of the book event being checked. */
+struct kr_priv {
+	uint8_t *prec;
+	uint32_t ck_want;
+};
 
 /* ---- symbols ------------------------------------------------------------------ */
 
@@ -479,6 +500,14 @@ static void kraken_sub_answer(struct feed_venue_ctx *v, const struct feed_json_v
 		feed_venue_error(v, out, UINT32_MAX, "subscribe answer without success/req_id");
 		return;
 	}
+	if (id == KR_INST_REQ_ID || feed_json_str_eq(&r[0], "instrument", 10)) {
+		/* our instrument subscription: no stream of the request table */
+		out->cls = ok ? FEED_MSG_HEARTBEAT : FEED_MSG_ERROR;
+		out->sym = UINT32_MAX;
+		if (!ok)
+			kraken_reason(v, &f[K_ERROR], out);
+		return;
+	}
 	if (r[1].type == FEED_JSON_STRING)
 		sym = &r[1];
 	if (sym->type == FEED_JSON_STRING && !sym->escaped) {
@@ -641,6 +670,122 @@ static int kraken_l2_head(struct feed_venue_ctx *v, struct feed_venue_out *out,
 	return kraken_ts(v, out, *i, &f[L_TS], 1, ts);
 }
 
+/* 1 once the instrument channel gave symbol i's precisions. */
+static int kraken_prec_known(const struct feed_venue_ctx *v, uint32_t i)
+{
+	const struct kr_priv *pv = v->priv;
+
+	return pv->prec && i < v->nsyms && pv->prec[2 * (size_t)i] != KR_PREC_NONE;
+}
+
+/* One precision field: an integer 0..KR_PREC_MAX, or -1. */
+static int kraken_prec_val(const struct feed_json_val *f)
+{
+	uint64_t u;
+
+	if (f->type != FEED_JSON_NUMBER || feed_json_u64(f, &u) < 0 || u > KR_PREC_MAX)
+		return -1;
+	return (int)u;
+}
+
+/* One element of data.pairs: {"symbol":"BTC/USD",...,"price_precision":1,
+ * "qty_precision":8,...}. A pair we do not subscribe is skipped. Returns 0
+ * or -1 (a bad element). */
+static int kraken_inst_pair(struct feed_venue_ctx *v, const struct feed_json_val *el)
+{
+	static const struct feed_json_key pk[3] = {FEED_JSON_KEY("symbol"),
+						   FEED_JSON_KEY("price_precision"),
+						   FEED_JSON_KEY("qty_precision")};
+	struct kr_priv *pv = v->priv;
+	struct feed_json_val f[3];
+	uint32_t i;
+	int pp, qp;
+
+	if (el->type != FEED_JSON_OBJECT || feed_json_scan(el->p, el->n, pk, 3, f) < 0 ||
+	    f[0].type != FEED_JSON_STRING)
+		return -1;
+	if (f[0].escaped || feed_venue_lookup(v, f[0].p, f[0].n, &i) < 0)
+		return 0;
+	pp = kraken_prec_val(&f[1]);
+	qp = kraken_prec_val(&f[2]);
+	if (pp < 0 || qp < 0)
+		return -1;
+	pv->prec[2 * (size_t)i] = (uint8_t)pp;
+	pv->prec[2 * (size_t)i + 1] = (uint8_t)qp;
+	return 0;
+}
+
+/* {"channel":"instrument","type":"snapshot"|"update","data":{"assets":[..],
+ * "pairs":[..]}}: reference data, not market data (HEARTBEAT); it gives
+ * the subscribed pairs' precisions for the book checksum. */
+static void kraken_instrument(struct feed_venue_ctx *v, const struct feed_json_val *data,
+			      struct feed_venue_out *out)
+{
+	static const struct feed_json_key dk[1] = {FEED_JSON_KEY("pairs")};
+	struct feed_json_val pairs, el;
+	struct feed_json_iter it;
+
+	if (!((struct kr_priv *)v->priv)->prec) {
+		feed_venue_unknown(out, "instrument data on a session without depth");
+		return;
+	}
+	if (data->type != FEED_JSON_OBJECT || feed_json_scan(data->p, data->n, dk, 1, &pairs) < 0 ||
+	    (pairs.type != FEED_JSON_ARRAY && pairs.type != FEED_JSON_NONE) ||
+	    (pairs.type == FEED_JSON_ARRAY && feed_json_iter_init(&it, pairs.p, pairs.n) < 0)) {
+		feed_venue_error(v, out, UINT32_MAX, "instrument: 'data' without a 'pairs' array");
+		return;
+	}
+	while (pairs.type == FEED_JSON_ARRAY && feed_json_iter_next(&it, NULL, &el) == 1)
+		if (kraken_inst_pair(v, &el) < 0) {
+			feed_venue_error(v, out, UINT32_MAX, "instrument: bad pair (precisions)");
+			return;
+		}
+	out->cls = FEED_MSG_HEARTBEAT;
+}
+
+/* ops->open_msg: an l2 session subscribes the instrument channel first on
+ * each connection (all pairs: it takes no symbol list). */
+static int kraken_open_msg(struct feed_venue_ctx *v, char *buf, size_t len, size_t *n)
+{
+	int k;
+
+	*n = 0;
+	if (!(v->channels & FEED_CH_L2))
+		return 0;
+	k = snprintf(buf, len,
+		     "{\"method\":\"subscribe\",\"params\":{\"channel\":\"instrument\","
+		     "\"snapshot\":true},\"req_id\":%llu}",
+		     KR_INST_REQ_ID);
+	if (k < 0 || (size_t)k >= len)
+		return -ENOBUFS;
+	*n = (size_t)k;
+	return 0;
+}
+
+/* ops->init: the precision table of an l2 session, all unknown. */
+static int kraken_init(struct feed_venue_ctx *v)
+{
+	struct kr_priv *pv = v->priv;
+
+	if (!(v->channels & FEED_CH_L2) || !v->nsyms)
+		return 0;
+	pv->prec = malloc(2 * (size_t)v->nsyms);
+	if (!pv->prec)
+		return -ENOMEM;
+	memset(pv->prec, KR_PREC_NONE, 2 * (size_t)v->nsyms);
+	return 0;
+}
+
+static void kraken_fini(struct feed_venue_ctx *v)
+{
+	struct kr_priv *pv = v->priv;
+
+	if (pv) {
+		free(pv->prec);
+		pv->prec = NULL;
+	}
+}
+
 /* Long: a book snapshot or update: the one element of data, validated, into one event. */
 static void kraken_book(struct feed_venue_ctx *v, const struct feed_json_val *f, int64_t recv_ns,
 			struct feed_venue_out *out)
@@ -671,8 +816,11 @@ static void kraken_book(struct feed_venue_ctx *v, const struct feed_json_val *f,
 	memset(ev, 0, sizeof(*ev));
 	ev->sym = i;
 	ev->kind = snap ? FEED_BOOK_SNAPSHOT : FEED_BOOK_DELTA;
-	ev->has_ck = 1;
+	/* Not judged until the instrument channel gave the pair's precisions
+	 * (see kraken_instrument): the book goes out with verdict NONE. */
+	ev->has_ck = kraken_prec_known(v, i);
 	ev->checksum = ck;
+	((struct kr_priv *)v->priv)->ck_want = ck;
 	ev->exch_ts = ts;
 	ev->recv_ts = recv_ns;
 	ev->bids = v->lv;
@@ -685,47 +833,72 @@ static void kraken_book(struct feed_venue_ctx *v, const struct feed_json_val *f,
 	out->sym = i;
 }
 
-/* A level's value m, at the instrument's precision (the symbol's decimals),
- * as Kraken's checksum text: printed at that precision, '.' removed and
- * leading zeros stripped, which is m in decimal ("" for 0). Returns the
- * length. */
-static size_t kraken_ck_text(char *buf, int64_t m)
+/* Kraken's checksum text of a level value m (a mantissa at d decimals)
+ * printed at precision p: '.' removed and leading zeros stripped, which is
+ * m scaled to p decimals, in decimal ("" for 0). Returns the length, or -1
+ * when m is not exactly representable at p (or does not fit). */
+static int kraken_ck_text(char *buf, int64_t m, unsigned d, unsigned p)
 {
 	char tmp[24];
-	size_t n = 0;
+	int n = 0;
 
-	while (m > 0 && n < sizeof(tmp)) {
+	for (; d > p; d--) {
+		if (m % 10)
+			return -1;
+		m /= 10;
+	}
+	for (; p > d; p--) {
+		if (m > INT64_MAX / 10)
+			return -1;
+		m *= 10;
+	}
+	while (m > 0 && n < (int)sizeof(tmp)) {
 		tmp[n++] = (char)('0' + m % 10);
 		m /= 10;
 	}
-	for (size_t k = 0; k < n; k++)
+	for (int k = 0; k < n; k++)
 		buf[k] = tmp[n - 1 - k];
 	return n;
 }
 
+/* Appends the k levels' price and qty texts at the pair's precisions to
+ * buf at *o. Returns 0, or -1 for a level not representable there. */
+static int kraken_ck_side(char *buf, size_t *o, const struct feed_book_lvl *l, uint32_t k,
+			  const struct feed_venue_sym *y, const uint8_t *prec)
+{
+	for (uint32_t j = 0; j < k; j++) {
+		int a = kraken_ck_text(buf + *o, l[j].px, y->price_decimals, prec[0]);
+		int b = a < 0 ? -1
+			      : kraken_ck_text(buf + *o + (size_t)a, l[j].qty, y->qty_decimals,
+					       prec[1]);
+
+		if (b < 0)
+			return -1;
+		*o += (size_t)a + (size_t)b;
+	}
+	return 0;
+}
+
 /* CRC32 of the top 10 asks (low to high) then the top 10 bids (high to
- * low), each level's price then qty as kraken_ck_text at the instrument's
- * precision: the symbol's price_decimals and qty_decimals, which must be
- * the pair's price_precision and qty_precision (the instrument channel). */
+ * low), each level's price then qty printed at the pair's price_precision
+ * and qty_precision (the instrument channel; kraken_book sends no checksum
+ * to be checked before they are known). A level not representable at
+ * them cannot be Kraken's: the answer is then one that does not match. */
 static uint32_t kraken_checksum(const struct feed_venue_ctx *v, uint32_t sym,
 				const struct feed_book_lvl *bids, uint32_t nb,
 				const struct feed_book_lvl *asks, uint32_t na)
 {
-	(void)v; /* the levels are at the symbol's decimals: its precision */
-	(void)sym;
+	const struct kr_priv *pv = v->priv;
 	char buf[2 * KR_CK_LEVELS * 2 * 24];
 	size_t o = 0;
 
+	if (!pv->prec || sym >= v->nsyms || pv->prec[2 * (size_t)sym] == KR_PREC_NONE)
+		return ~pv->ck_want;
 	na = na < KR_CK_LEVELS ? na : KR_CK_LEVELS;
 	nb = nb < KR_CK_LEVELS ? nb : KR_CK_LEVELS;
-	for (uint32_t k = 0; k < na; k++) {
-		o += kraken_ck_text(buf + o, asks[k].px);
-		o += kraken_ck_text(buf + o, asks[k].qty);
-	}
-	for (uint32_t k = 0; k < nb; k++) {
-		o += kraken_ck_text(buf + o, bids[k].px);
-		o += kraken_ck_text(buf + o, bids[k].qty);
-	}
+	if (kraken_ck_side(buf, &o, asks, na, &v->syms[sym], pv->prec + 2 * (size_t)sym) < 0 ||
+	    kraken_ck_side(buf, &o, bids, nb, &v->syms[sym], pv->prec + 2 * (size_t)sym) < 0)
+		return ~pv->ck_want;
 	return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)o);
 }
 
@@ -768,6 +941,8 @@ static void kraken_channel(struct feed_venue_ctx *v, const struct feed_json_val 
 		kraken_book(v, f, recv_ns, out);
 	} else if (feed_json_str_eq(c, "heartbeat", 9)) {
 		out->cls = FEED_MSG_HEARTBEAT;
+	} else if (feed_json_str_eq(c, "instrument", 10)) {
+		kraken_instrument(v, &f[K_DATA], out);
 	} else if (feed_json_str_eq(c, "status", 6)) {
 		kraken_status(v, &f[K_DATA], out);
 	} else {
@@ -838,7 +1013,11 @@ const struct feed_venue_ops feed_venue_kraken = {
 		},
 	.native_symbol = kraken_native_symbol,
 	.subscribe = kraken_subscribe,
+	.open_msg = kraken_open_msg,
 	.on_message = kraken_on_message,
+	.init = kraken_init,
+	.fini = kraken_fini,
+	.priv_size = sizeof(struct kr_priv),
 	.ping_text = "{\"method\":\"ping\"}",
 	.book =
 		{

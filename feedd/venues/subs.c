@@ -245,6 +245,12 @@ int feed_venue_subscribe_next(struct feed_venue_ctx *v, char *buf, size_t len, s
 
 	*n = 0;
 	(void)feed_venue_wall_now(v); /* a request may carry the time (Gate) */
+	if (v->ops->open_msg && !v->open_sent) {
+		v->open_sent = 1;
+		rc = v->ops->open_msg(v, buf, len, n);
+		if (rc < 0 || *n > 0)
+			return rc < 0 ? rc : 1;
+	}
 	if (v->sub_next < v->nstreams) {
 		rc = subs_next_shared(v, buf, len, n);
 		if (rc != 0)
@@ -466,6 +472,7 @@ int feed_subs_follows_session(const struct feed_venue_ctx *v, uint32_t i, uint32
 void feed_subs_reset(struct feed_venue_ctx *v)
 {
 	v->sub_next = 0;
+	v->open_sent = 0;
 	v->nreqs = 0;
 	v->req_streams_n = 0;
 	v->reqs_pending = 0;

@@ -359,6 +359,7 @@ struct feed_venue_ctx {
 	uint32_t reqs_pending; /* sent, not yet answered */
 	uint32_t alone_queued; /* symbols FEED_ALONE_QUEUED */
 	uint64_t next_req_id;  /* ids keep growing over reconnects */
+	uint8_t open_sent;     /* ops->open_msg went on this connection */
 	void *priv;	       /* ops->priv_size bytes, zeroed */
 	uint8_t *scratch;      /* ops->scratch_size bytes (decoding), allocated once */
 	size_t scratch_size;
@@ -458,6 +459,12 @@ struct feed_venue_ops {
 	 * (subs.c then tries fewer streams). No side effects. */
 	int (*subscribe)(struct feed_venue_ctx *v, const uint32_t *streams, uint32_t n,
 			 uint64_t req_id, char *buf, size_t len, size_t *out_len);
+	/* Optional: one text sent on each new connection before its first
+	 * subscribe request, outside the request table (no streams; the
+	 * adapter classifies its answer): Kraken's instrument channel, whose
+	 * precisions its book checksum needs. Returns 0 with *out_len (0 =
+	 * nothing to send) or -ENOBUFS. */
+	int (*open_msg)(struct feed_venue_ctx *v, char *buf, size_t len, size_t *out_len);
 	/* Optional decode stage (protobuf, a venue's own compression): turns
 	 * the frame into the bytes on_message parses, into v->scratch. Returns
 	 * 0 with *out and *out_n, or a negative errno (counted, class ERROR). */

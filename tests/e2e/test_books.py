@@ -20,6 +20,13 @@ configured rate (never more than 5 in any second, so at least ~9 s for 50),
 each instrument is asked for once, and every book is LIVE again.
 
 usage: test_books.py books|storm
+kraken (its own scenario): a kraken l2 session, whose checksum needs the
+pairs' precisions from the v2 instrument channel; its books are LIVE with
+checksum verdict OK and equal to the simulator's; bad_checksum on BTC-USDT
+makes that book resync (reason checksum) and come back while ETH-USDT is
+untouched: our end-to-end checksum-mismatch test.
+
+usage: test_books.py books|kraken
 Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL, MDBUS_BOOK_DUMP.
 """
 import json
@@ -246,6 +253,13 @@ def scenario_storm():
     bus = E.bus_name("storm")
     syms = storm_syms()
     text = f"""[bus]
+CK_OK = 1  # MDBUS_BOOK_CK_OK: the last checksum matched
+
+
+def kraken_config(d, bus, port, ca):
+    p = os.path.join(d, "feedd-kraken.ini")
+    with open(p, "w") as f:
+        f.write(f"""[bus]
 name = {bus}
 slots = 65536
 
@@ -288,11 +302,61 @@ book_depth = 5
           f"50 snapshots in {span:.2f} s: faster than {STORM_RATE}/s")
     st = health(bus)
     check(all(st.get(("binance", s)) == "live" for s in syms), "not every book live again")
+ca_file = {ca}
+
+[session kr]
+venue = kraken
+url = wss://localhost:{port}/v2
+symbols = {", ".join(SYMS)}
+channels = l2
+book_depth = {DEPTH}
+{FAST}""")
+    return p
+
+
+def kraken_compare(sim, bus):
+    """Both books LIVE, equal to the simulator's, their checksums judged OK."""
+    check(sim.ctl("rate", 0).startswith("ok"), "sim rate 0")
+    time.sleep(1.5)
+    out = {}
+    for s in SYMS:
+        out[s] = compare(sim, bus, "kraken", s)
+        check(out[s]["checksum"] == CK_OK,
+              f"kraken {s}: checksum verdict {out[s]['checksum']}, want OK")
+    check(sim.ctl("rate", 20).startswith("ok"), "sim rate 20")
+    return out
+
+
+def scenario_kraken():
+    check(os.path.isfile(DUMP), f"book_dump not found: {DUMP}")
+    d = E.tmpdir("books-kraken")
+    E.make_certs(d)
+    sim = E.Sim(d, extra=["--venue", "kraken", "--rate", "20", "--ping-interval", "1s"])
+    bus = E.bus_name("bookskr")
+    feedd = E.Feedd(kraken_config(d, bus, sim.port, os.path.join(d, "ca.pem")))
+    for s in SYMS:
+        feedd.wait(rf"session=kr .*event=book_live symbol={s}\b", 30)
+    before = kraken_compare(sim, bus)
+    check(not feedd.proc.find(r"session=kr .*event=book_resync", 0),
+          "kraken: a book resynced before any fault (checksum at the wrong precision?)")
+    start = fault(sim, feedd, bus, "kr", "kraken", "bad_checksum", "BTC-USDT", "checksum")
+    check(not feedd.proc.find(r"session=kr .*event=book_resync symbol=ETH-USDT", start),
+          "kraken ETH-USDT resynced during BTC-USDT's checksum fault")
+    after = kraken_compare(sim, bus)
+    b, a = before["BTC-USDT"], after["BTC-USDT"]
+    check(a["resyncs"] >= b["resyncs"] + 1 and a["checksum_fails"] >= b["checksum_fails"] + 1,
+          f"kraken BTC-USDT: resyncs {b['resyncs']}->{a['resyncs']}, checksum_fails "
+          f"{b['checksum_fails']}->{a['checksum_fails']}")
+    e0, e1 = before["ETH-USDT"], after["ETH-USDT"]
+    check(e1["resyncs"] == e0["resyncs"] and e1["checksum_fails"] == e0["checksum_fails"] == 0,
+          f"kraken ETH-USDT touched: resyncs {e0['resyncs']}->{e1['resyncs']}, "
+          f"checksum_fails {e1['checksum_fails']}")
     feedd.proc.signal(15)
     check(feedd.proc.wait(15) == 0, "feedd did not exit 0 on SIGTERM")
 
 
 SCENARIOS = {"books": scenario_books, "storm": scenario_storm}
+SCENARIOS = {"books": scenario_books, "kraken": scenario_kraken}
 
 if __name__ == "__main__":
     sys.exit(E.main(SCENARIOS, sys.argv))

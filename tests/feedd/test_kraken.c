@@ -494,6 +494,32 @@ static const char *kr_many_levels(unsigned n)
 	return kr_big;
 }
 
+/* Our instrument subscription (it takes no symbol list). */
+static const char kr_inst_sub[] =
+	"{\"method\":\"subscribe\",\"params\":{\"channel\":\"instrument\",\"snapshot\":true},"
+	"\"req_id\":4294967295}";
+
+/* An instrument snapshot in the documented form (data.assets, data.pairs;
+ * values varied): MATIC/USD at price_precision 4 / qty_precision 8, as in
+ * the book checksum guide; BTC/USD at 1 / 8; a pair we do not subscribe. */
+static const char kr_inst_snap[] =
+	"{\"channel\":\"instrument\",\"type\":\"snapshot\",\"data\":{\"assets\":[{\"id\":"
+	"\"USD\",\"status\":\"enabled\",\"precision\":4,\"precision_display\":2,"
+	"\"borrowable\":true,\"collateral_value\":1.0,\"margin_rate\":0.025}],\"pairs\":["
+	"{\"symbol\":\"XRP/USD\",\"base\":\"XRP\",\"quote\":\"USD\",\"status\":\"online\","
+	"\"qty_precision\":8,\"qty_increment\":1e-8,\"price_precision\":5,\"cost_precision\":5,"
+	"\"marginable\":true,\"has_index\":true,\"cost_min\":0.5,\"margin_initial\":0.2,"
+	"\"position_limit_long\":300000,\"position_limit_short\":240000,"
+	"\"tick_size\":0.00001,\"price_increment\":0.00001,\"qty_min\":5.0},"
+	"{\"symbol\":\"MATIC/USD\",\"base\":\"MATIC\",\"quote\":\"USD\",\"status\":\"online\","
+	"\"qty_precision\":8,\"qty_increment\":1e-8,\"price_precision\":4,\"cost_precision\":5,"
+	"\"marginable\":false,\"has_index\":true,\"cost_min\":0.5,\"tick_size\":0.0001,"
+	"\"price_increment\":0.0001,\"qty_min\":5.0},"
+	"{\"symbol\":\"BTC/USD\",\"base\":\"BTC\",\"quote\":\"USD\",\"status\":\"online\","
+	"\"qty_precision\":8,\"qty_increment\":1e-8,\"price_precision\":1,\"cost_precision\":5,"
+	"\"marginable\":true,\"has_index\":true,\"cost_min\":0.5,\"tick_size\":0.1,"
+	"\"price_increment\":0.1,\"qty_min\":0.0001}]}}";
+
 /* The subscribe text for book_depth d: the smallest documented depth >= d. */
 static void kr_sub_depth(uint32_t d, const char *want)
 {
@@ -506,6 +532,8 @@ static void kr_sub_depth(uint32_t d, const char *want)
 	sc.book_depth = d;
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("kraken"), &sc, err, sizeof(err)), 0);
 	feed_venue_ctx_reset(&v);
+	/* First the instrument channel (the precisions), then the book. */
+	expect_sub(&v, kr_inst_sub);
 	expect_sub(&v, want);
 	/* The documented ack, one per symbol. */
 	feed_msg(&v, "{\"method\":\"subscribe\",\"result\":{\"channel\":\"book\",\"depth\":10,"
@@ -515,6 +543,96 @@ static void kr_sub_depth(uint32_t d, const char *want)
 	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
 	CHECK_EQ_INT(out.nstreams, 1);
 	CHECK_EQ_INT(feed_venue_streams_acked(&v), 1);
+	feed_venue_ctx_free(&v);
+}
+
+/* The instrument channel's answers on l2 ctx v: the ack (ours, by req_id),
+ * then the snapshot with the precisions; both are liveness only. */
+static void kr_inst_answers(struct feed_venue_ctx *v)
+{
+	feed_msg(v, "{\"method\":\"subscribe\",\"result\":{\"channel\":\"instrument\","
+		    "\"snapshot\":true,\"warnings\":[]},\"success\":true,\"time_in\":"
+		    "\"2023-10-06T17:35:55.219022Z\",\"time_out\":\"2023-10-06T17:35:55.219067Z\","
+		    "\"req_id\":4294967295}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_HEARTBEAT);
+	feed_msg(v, kr_inst_snap);
+	CHECK_EQ_INT(out.cls, FEED_MSG_HEARTBEAT);
+}
+
+/* BTC/USD at price_precision 1 / qty_precision 8: the guide's formatting
+ * example ("45285.2" -> "452852", "0.00100000" -> "100000"), a failed
+ * instrument subscription and bad instrument data. */
+/* Long: one scenario of checks in order on one context. */
+static void test_l2_prec(void)
+{
+	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USD", "ALGO-USD"};
+	const struct feed_venue_ops *ops = feed_venue_find("kraken");
+	struct feed_session_config sc = session(syms, 2);
+	struct feed_venue_ctx v;
+	char err[256];
+	/* 45285.2 / 0.001 and 45283.5 / 0.1 at 8 decimals */
+	struct feed_book_lvl a[1] = {{.px = 4528520000000LL, .qty = 100000}};
+	struct feed_book_lvl b[1] = {{.px = 4528350000000LL, .qty = 10000000}};
+
+	sc.channels = FEED_CH_L2;
+	sc.book_depth = 10;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	kr_inst_answers(&v);
+	/* CRC32("452852" "100000" "452835" "10000000") */
+	CHECK_EQ_INT(ops->book.checksum(&v, 0, b, 1, a, 1), 2383917627u);
+	a[0].px = 4528525000000LL; /* 45285.25: not at price_precision 1 */
+	CHECK(ops->book.checksum(&v, 0, b, 1, a, 1) != 2383917627u);
+	feed_msg(&v, "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":"
+		     "\"BTC/USD\",\"bids\":[{\"price\":45283.5,\"qty\":0.1}],\"asks\":[{\"price\":"
+		     "45285.25,\"qty\":0.001}],\"checksum\":2383917627,\"timestamp\":"
+		     "\"2023-10-06T17:35:55.440295Z\"}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.has_ck, 1);
+	CHECK(ops->book.checksum(&v, 0, v.book.bids, 1, v.book.asks, 1) != v.book.checksum);
+	/* ALGO/USD is not in the instrument data: never judged. */
+	feed_msg(&v, "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":"
+		     "\"ALGO/USD\",\"bids\":[{\"price\":0.1,\"qty\":1}],\"asks\":[],"
+		     "\"checksum\":1,\"timestamp\":\"2023-10-06T17:35:55.440295Z\"}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.has_ck, 0);
+	/* A refused instrument subscription is an ERROR of no symbol, not a
+	 * rejection of a book request. */
+	feed_msg(&v, "{\"error\":\"Internal error\",\"method\":\"subscribe\",\"success\":false,"
+		     "\"req_id\":4294967295}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
+	CHECK_STR(out.reason, "Internal error");
+	static const char *const bad[] = {
+		"{\"channel\":\"instrument\",\"type\":\"snapshot\",\"data\":[]}",
+		"{\"channel\":\"instrument\",\"type\":\"snapshot\",\"data\":{\"pairs\":{}}}",
+		"{\"channel\":\"instrument\",\"type\":\"update\",\"data\":{\"pairs\":[{\"symbol\":"
+		"\"BTC/USD\",\"price_precision\":\"1\",\"qty_precision\":8}]}}",
+		"{\"channel\":\"instrument\",\"type\":\"update\",\"data\":{\"pairs\":[{\"symbol\":"
+		"\"BTC/USD\",\"price_precision\":19,\"qty_precision\":8}]}}",
+		"{\"channel\":\"instrument\",\"type\":\"update\",\"data\":{\"pairs\":[{\"symbol\":"
+		"\"BTC/USD\",\"qty_precision\":8}]}}",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		feed_msg(&v, bad[k]);
+		if (out.cls != FEED_MSG_ERROR) {
+			fprintf(stderr, "kraken bad instrument %zu: class %d\n", k, out.cls);
+			feed_test_failures++;
+		}
+	}
+	/* An update changes a precision: BTC/USD at 2 decimals now. */
+	feed_msg(&v, "{\"channel\":\"instrument\",\"type\":\"update\",\"data\":{\"pairs\":["
+		     "{\"symbol\":\"BTC/USD\",\"price_precision\":2,\"qty_precision\":8}]}}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_HEARTBEAT);
+	a[0].px = 4528520000000LL;
+	CHECK(ops->book.checksum(&v, 0, b, 1, a, 1) != 2383917627u);
+	feed_venue_ctx_free(&v);
+
+	/* A session without depth never subscribes the instrument channel. */
+	sc.channels = FEED_CH_TRADES;
+	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+	feed_venue_ctx_reset(&v);
+	expect_sub(&v, "{\"method\":\"subscribe\",\"params\":{\"channel\":\"trade\",\"symbol\":"
+		       "[\"BTC/USD\",\"ALGO/USD\"],\"snapshot\":false},\"req_id\":1}");
 	feed_venue_ctx_free(&v);
 }
 
@@ -540,11 +658,14 @@ static void test_l2(void)
 	CHECK(ops->book.resubscribe && ops->book.rest_snapshot == NULL);
 
 	sc.channels = FEED_CH_L2;
-	sc.book_depth = 10;
-	sc.price_decimals = 4; /* MATIC/USD's price_precision and qty_precision */
-	sc.qty_decimals = 8;
+	sc.book_depth = 10; /* decimals: the venue's defaults, 8/8 */
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
 	feed_venue_ctx_reset(&v);
+	/* Before the instrument channel named the precisions: not judged. */
+	feed_msg(&v, kr_snapshot);
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.has_ck, 0);
+	kr_inst_answers(&v);
 	feed_msg(&v, kr_snapshot);
 	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
 	CHECK(out.book == &v.book);
@@ -552,15 +673,16 @@ static void test_l2(void)
 	CHECK_EQ_INT(v.book.kind, FEED_BOOK_SNAPSHOT);
 	CHECK_EQ_INT(v.book.nbids, 10);
 	CHECK_EQ_INT(v.book.nasks, 10);
-	CHECK_EQ_INT(v.book.bids[0].px, 5666);
+	CHECK_EQ_INT(v.book.bids[0].px, 56660000);
 	CHECK_EQ_INT(v.book.bids[0].qty, 483175496356LL);
-	CHECK_EQ_INT(v.book.bids[6].px, 5660);
+	CHECK_EQ_INT(v.book.bids[6].px, 56600000);
 	CHECK_EQ_INT(v.book.bids[6].px_dp, 3); /* printed "0.566" */
 	CHECK_EQ_INT(v.book.has_ck, 1);
 	CHECK_EQ_INT(v.book.has_prev, 0);
 	CHECK_EQ_INT(v.book.checksum, 2439117997u);
 	CHECK_EQ_INT(v.book.exch_ts, 1696613755440295000LL);
-	/* The docs' checksum of the docs' snapshot, from our levels. */
+	/* The docs' checksum of the docs' snapshot, from our levels (kept at
+	 * 8 decimals, printed at the pair's 4 and 8). */
 	CHECK_EQ_INT(ops->book.checksum(&v, 0, v.book.bids, 10, v.book.asks, 10), 2439117997u);
 	memcpy(bids, v.book.bids, sizeof(bids));
 	memcpy(asks, v.book.asks, sizeof(asks));
@@ -573,6 +695,12 @@ static void test_l2(void)
 	bids[9] = v.book.bids[0]; /* applied by hand: the same price */
 	CHECK_EQ_INT(ops->book.checksum(&v, 0, bids, 10, asks, 10), 2114181697u);
 	CHECK(ops->book.checksum(&v, 0, bids, 9, asks, 10) != 2114181697u);
+	/* A level not representable at price_precision 4 is a mismatch. */
+	bids[9].px = 56571000; /* 0.56571 */
+	CHECK(ops->book.checksum(&v, 0, bids, 10, asks, 10) != 2114181697u);
+	bids[9].px = 56570000;
+	bids[9].qty = 1; /* 1e-8: still on qty_precision 8 */
+	CHECK(ops->book.checksum(&v, 0, bids, 10, asks, 10) != 2114181697u);
 	/* qty 0 removes: carried as a 0 quantity. */
 	feed_msg(&v, "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":"
 		     "\"ALGO/USD\",\"bids\":[{\"price\":0.1,\"qty\":0}],\"asks\":[],"
@@ -598,7 +726,7 @@ static void test_l2(void)
 		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
 		"\"bids\":[[0.5,1]],\"asks\":[],\"checksum\":1}]}",
 		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
-		"\"bids\":[{\"price\":0.56661,\"qty\":1}],\"asks\":[],\"checksum\":1}]}",
+		"\"bids\":[{\"price\":0.566611111,\"qty\":1}],\"asks\":[],\"checksum\":1}]}",
 		"{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"MATIC/USD\","
 		"\"bids\":[],\"asks\":[],\"checksum\":1,\"timestamp\":\"yesterday\"}]}",
 	};
@@ -649,6 +777,7 @@ int main(int argc, char **argv)
 	test_split();
 	test_mutations();
 	test_l2();
+	test_l2_prec();
 	feed_venue_ctx_free(&ctx);
 	return feed_test_done("test_kraken");
 }

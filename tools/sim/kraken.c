@@ -30,6 +30,12 @@
  *   status    on connecting: {"channel":"status","data":[{"api_version":"v2",
  *              "connection_id":N,"system":"online","version":"2.0.0"}],
  *              "type":"update"}
+ *   instrument {"method":"subscribe","params":{"channel":"instrument"}} (no
+ *             symbol list): the ack ({"channel":"instrument","snapshot":true}
+ *             in result), then {"channel":"instrument","type":"snapshot",
+ *             "data":{"assets":[],"pairs":[{"symbol":"BTC/USDT",..,
+ *             "qty_precision":8,..,"price_precision":2,..}]}}: every pair
+ *             with the precisions its book prints and checksums at
  *   book      "channel":"book" with "depth" 10, 25, 100, 500 or 1000 (default
  *             10; SIM_STREAM_DEPTH); the ack's result carries "depth". Then
  *             {"channel":"book","type":"snapshot","data":[{"symbol":..,
@@ -67,6 +73,7 @@
 
 #define KR_CSUM_LEVELS	 10 /* the checksum covers the top 10 of each side */
 #define KR_DEPTH_DEFAULT 10
+#define KR_SUB_INST	 0x40u /* subs: this connection has the instrument channel */
 
 /* "BTC-USDT" -> "BTC/USDT": v2 names pairs with a slash. */
 static void kr_pair(const struct sim_symbol *s, char *out, size_t len)
@@ -140,6 +147,82 @@ static int kr_book_depth(json_t *params)
 	return n == 10 || n == 25 || n == 100 || n == 500 || n == 1000 ? (int)n : -EINVAL;
 }
 
+/* The pair's price_precision: the decimals of its tick (8 at most). */
+static int kr_price_precision(const struct sim_symbol *s)
+{
+	int64_t t = s->tick > 0 ? s->tick : 1000000; /* sim_book's default tick */
+	int d = 8;
+
+	while (d > 0 && t % 10 == 0) {
+		t /= 10;
+		d--;
+	}
+	return d;
+}
+
+/* One pair of the instrument channel's data.pairs, appended at *off:
+ * 0, or -ENOSPC. */
+static int kr_inst_pair(struct sim_venue *v, uint32_t i, const char *sep, char *buf, size_t len,
+			size_t *off)
+{
+	char pair[SIM_NATIVE_MAX], inc[40];
+	int pp = kr_price_precision(&v->sym[i]), n;
+	const char *slash;
+
+	kr_pair(&v->sym[i], pair, sizeof(pair));
+	slash = strchr(pair, '/');
+	sim_dec_trim(1, pp, inc, sizeof(inc));
+	n = snprintf(buf + *off, len - *off,
+		     "%s{\"symbol\":\"%s\",\"base\":\"%.*s\",\"quote\":\"%s\",\"status\":"
+		     "\"online\",\"qty_precision\":8,\"qty_increment\":0.00000001,"
+		     "\"price_precision\":%d,\"price_increment\":%s,\"cost_precision\":5,"
+		     "\"marginable\":false,\"has_index\":true,\"cost_min\":0.5,\"qty_min\":0.0001}",
+		     sep, pair, slash ? (int)(slash - pair) : (int)strlen(pair), pair,
+		     slash ? slash + 1 : "", pp, inc);
+	if (n < 0 || (size_t)n + 4 >= len - *off)
+		return -ENOSPC;
+	*off += (size_t)n;
+	return 0;
+}
+
+/* An instrument message: "snapshot" of every pair known, or "update" of
+ * pair i alone (a pair the venue made up after the snapshot: a listing).
+ * Pairs that do not fit the reply buffer are left out. */
+static int kr_inst_data(struct sim_venue *v, int snapshot, uint32_t i, struct sim_replies *out)
+{
+	char text[12288];
+	size_t off = 0;
+
+	off = (size_t)snprintf(text, sizeof(text),
+			       "{\"channel\":\"instrument\",\"type\":\"%s\",\"data\":{%s"
+			       "\"pairs\":[",
+			       snapshot ? "snapshot" : "update", snapshot ? "\"assets\":[]," : "");
+	if (!snapshot)
+		(void)kr_inst_pair(v, i, "", text, sizeof(text), &off);
+	for (uint32_t k = 0; snapshot && k < v->nsym; k++)
+		if (kr_inst_pair(v, k, k ? "," : "", text, sizeof(text), &off) < 0)
+			break;
+	snprintf(text + off, sizeof(text) - off, "]}}");
+	return sim_reply_add(out, "%s", text) < 0 ? -ENOSPC : 0;
+}
+
+/* The instrument channel (no symbol list): the ack, then the snapshot.
+ * The connection is marked (KR_SUB_INST on every symbol slot, symbols the
+ * venue has not made up yet included) so that a pair a later book
+ * subscription makes up is announced by an update first. */
+static int kr_instrument(struct sim_venue *v, int on, uint8_t *subs, struct sim_replies *out,
+			 const char *rid, const char *ts)
+{
+	sim_reply_add(out,
+		      "{\"method\":\"%s\",\"result\":{\"channel\":\"instrument\",\"snapshot\":"
+		      "true,\"warnings\":[]},\"success\":true,\"time_in\":\"%s\",\"time_out\":"
+		      "\"%s\"%s}",
+		      on ? "subscribe" : "unsubscribe", ts, ts, rid);
+	for (uint32_t k = 0; k < SIM_MAX_SYMBOLS; k++)
+		subs[k] = (uint8_t)(on ? subs[k] | KR_SUB_INST : subs[k] & ~KR_SUB_INST);
+	return on ? kr_inst_data(v, 1, 0, out) : 0;
+}
+
 /* (un)subscribe: one answer per symbol, each symbol on its own. */
 static int kr_subscribe(struct sim_venue *v, json_t *root, int on, uint8_t *subs,
 			struct sim_replies *out, const char *rid)
@@ -160,6 +243,8 @@ static int kr_subscribe(struct sim_venue *v, json_t *root, int on, uint8_t *subs
 	size_t k;
 
 	sim_rfc3339(ms, ts, sizeof(ts));
+	if (channel && strcmp(channel, "instrument") == 0)
+		return kr_instrument(v, on, subs, out, rid, ts);
 	if (!bit || depth < 0 || !json_is_array(syms) || json_array_size(syms) == 0) {
 		sim_reply_add(out,
 			      "{\"error\":\"%s\",\"method\":\"%s\",\"success\":false,\"time_in\":"
@@ -182,6 +267,9 @@ static int kr_subscribe(struct sim_venue *v, json_t *root, int on, uint8_t *subs
 		}
 		kr_pair(&v->sym[sym], pair, sizeof(pair));
 		kr_answer(out, method, channel, pair, depth, snapshot, rid, ts);
+		if (on && bit == SIM_STREAM_DEPTH && (subs[sym] & KR_SUB_INST) &&
+		    !(subs[sym] & SIM_STREAM_DEPTH))
+			(void)kr_inst_data(v, 0, (uint32_t)sym, out);
 		if (on && bit == SIM_STREAM_DEPTH)
 			out->depth[sym] = (uint16_t)depth;
 		if (on && bit == SIM_STREAM_BBO && snapshot && !(subs[sym] & bit))
