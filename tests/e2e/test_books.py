@@ -19,14 +19,13 @@ snapshot at once: they go RESYNCING, the snapshots are spread at the
 configured rate (never more than 5 in any second, so at least ~9 s for 50),
 each instrument is asked for once, and every book is LIVE again.
 
-usage: test_books.py books|storm
-kraken (its own scenario): a kraken l2 session, whose checksum needs the
+The kraken scenario: a kraken l2 session, whose checksum needs the
 pairs' precisions from the v2 instrument channel; its books are LIVE with
 checksum verdict OK and equal to the simulator's; bad_checksum on BTC-USDT
 makes that book resync (reason checksum) and come back while ETH-USDT is
 untouched: our end-to-end checksum-mismatch test.
 
-usage: test_books.py books|kraken
+usage: test_books.py books|storm|kraken
 Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL, MDBUS_BOOK_DUMP.
 """
 import json
@@ -253,13 +252,6 @@ def scenario_storm():
     bus = E.bus_name("storm")
     syms = storm_syms()
     text = f"""[bus]
-CK_OK = 1  # MDBUS_BOOK_CK_OK: the last checksum matched
-
-
-def kraken_config(d, bus, port, ca):
-    p = os.path.join(d, "feedd-kraken.ini")
-    with open(p, "w") as f:
-        f.write(f"""[bus]
 name = {bus}
 slots = 65536
 
@@ -302,6 +294,22 @@ book_depth = 5
           f"50 snapshots in {span:.2f} s: faster than {STORM_RATE}/s")
     st = health(bus)
     check(all(st.get(("binance", s)) == "live" for s in syms), "not every book live again")
+    feedd.proc.signal(15)
+    check(feedd.proc.wait(15) == 0, "feedd did not exit 0 on SIGTERM")
+
+
+CK_OK = 1  # MDBUS_BOOK_CK_OK: the last checksum matched
+
+
+def kraken_config(d, bus, port, ca):
+    p = os.path.join(d, "feedd-kraken.ini")
+    with open(p, "w") as f:
+        f.write(f"""[bus]
+name = {bus}
+slots = 65536
+
+[feed]
+shutdown_timeout = 2s
 ca_file = {ca}
 
 [session kr]
@@ -355,8 +363,7 @@ def scenario_kraken():
     check(feedd.proc.wait(15) == 0, "feedd did not exit 0 on SIGTERM")
 
 
-SCENARIOS = {"books": scenario_books, "storm": scenario_storm}
-SCENARIOS = {"books": scenario_books, "kraken": scenario_kraken}
+SCENARIOS = {"books": scenario_books, "storm": scenario_storm, "kraken": scenario_kraken}
 
 if __name__ == "__main__":
     sys.exit(E.main(SCENARIOS, sys.argv))
