@@ -598,7 +598,7 @@ void feed_sconn_stop(struct feed_sconn *s, int64_t now, int64_t deadline)
 		return;
 	s->stopping = 1;
 	s->stop_deadline = deadline;
-	feed_sfb_free(s); /* no polls while shutting down */
+	feed_sfb_stop(s, now); /* no polls while shutting down */
 	s->dl_attempt = 0;
 	s->planned = 0;
 	if (st == FEED_ST_STOPPED)
@@ -695,6 +695,7 @@ void feed_sess__status(struct feed_sconn *s, uint32_t code, enum feed_err_class 
 		n++;
 	}
 	feed_sbook_status(s, code);
+	feed_sfb_status(s, code);
 	sess_log_status(s, LOG_U("instruments", n), code, reason);
 }
 

@@ -117,8 +117,8 @@ void feed_sfb_live(struct feed_sconn *c, int64_t now)
 	}
 }
 
-/* Polling began: every instrument says REST, and so do its books. */
-static void sfb_started(struct feed_sconn *c)
+/* Polling: every instrument says REST, and so do its books. */
+static void sfb_words(struct feed_sconn *c)
 {
 	for (uint32_t i = 0; i < c->venue.nsyms; i++) {
 		uint32_t id = c->venue.syms[i].instrument;
@@ -128,9 +128,30 @@ static void sfb_started(struct feed_sconn *c)
 			feed_sink_book_status(c->host.sink, c->book->handle[i], id,
 					      MDBUS_BOOK_REST);
 	}
+}
+
+static void sfb_started(struct feed_sconn *c)
+{
+	sfb_words(c);
 	feed_log(FEED_LOG_WARN, FEED_SESS_KV(c), LOG_EV("rest_fallback_start"),
 		 LOG_U("symbols", c->venue.nsyms),
 		 LOG_I("after_ms", c->cfg->rest_fallback_after_ms));
+}
+
+/* Shutting down: polling ends, the words follow the connection (DOWN). */
+void feed_sfb_stop(struct feed_sconn *c, int64_t now)
+{
+	if (c->fb.syms && feed_fb_ws(&c->fb, 1, now) == FEED_FB_EV_STOP)
+		sfb_restore(c);
+	feed_sfb_free(c);
+}
+
+/* A status other than UP while polling (FAILED: retries exhausted) leaves
+ * the words on REST: the data still comes. */
+void feed_sfb_status(struct feed_sconn *c, uint32_t code)
+{
+	if (code != MDBUS_STATUS_UP && c->fb.syms && feed_fb_polling(&c->fb))
+		sfb_words(c);
 }
 
 int64_t feed_sfb_deadline(const struct feed_sconn *c)

@@ -110,6 +110,10 @@ void feed_sbook_on_timer(struct feed_sconn *c, int64_t now);
  * session's WebSocket state (down: no connection LIVE/STALE). */
 void feed_sfb_init(struct feed_sconn *c, int64_t now);
 void feed_sfb_free(struct feed_sconn *c);
+/* Shutdown: polling ends (words back to the connection's), then free. */
+void feed_sfb_stop(struct feed_sconn *c, int64_t now);
+/* After a status other than UP: the words stay REST while polling. */
+void feed_sfb_status(struct feed_sconn *c, uint32_t code);
 /* c left LIVE/STALE for a down state / c went LIVE. */
 void feed_sfb_down(struct feed_sconn *c, int64_t now);
 void feed_sfb_live(struct feed_sconn *c, int64_t now);
