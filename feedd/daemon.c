@@ -232,8 +232,9 @@ static int daemon_rest_base(const struct feed_session_config *sc, const struct f
 	return feed_url_parse_http(ops->default_rest_url, u, err, errlen);
 }
 
-/* l2 with REST snapshots: the session's REST client and its venue in the
- * daemon's snapshot queue, in host. */
+/* l2 with REST snapshots, or a REST fallback (rest_fallback_after on a
+ * venue with REST ticker/trades): the session's REST client and its venue
+ * in the daemon's queue, in host. */
 static int daemon_session_rest(struct feed_daemon *d, const struct feed_session_config *sc,
 			       struct feed_session_host *host, char *err, size_t errlen)
 {
@@ -245,7 +246,10 @@ static int daemon_session_rest(struct feed_daemon *d, const struct feed_session_
 	struct feed_url u;
 	int vid, r;
 
-	if (!ops || !(sc->channels & FEED_CH_L2) || !ops->book.rest_snapshot || !d->rreq)
+	if (!ops || !d->rreq)
+		return 0;
+	if (!((sc->channels & FEED_CH_L2) && ops->book.rest_snapshot) &&
+	    !(sc->rest_fallback_after_ms > 0 && ops->rest.ticker_path))
 		return 0;
 	memset(&u, 0, sizeof(u));
 	r = daemon_rest_base(sc, ops, &u, err, errlen);
@@ -471,16 +475,20 @@ static int daemon_count_slots(struct feed_daemon *d)
 	return 0;
 }
 
-/* The REST snapshot queue when any session keeps books (room for every
- * l2 symbol twice over and what a reload may add). */
+/* The REST queue when any session keeps books or has a REST fallback
+ * (room for every l2 symbol twice over, two polls per fallback symbol,
+ * and what a reload may add). */
 static int daemon_init_restq(struct feed_daemon *d)
 {
 	const struct feed_config *cfg = d->cfg;
 	size_t n = 0;
 
-	for (size_t i = 0; i < cfg->nsessions; i++)
+	for (size_t i = 0; i < cfg->nsessions; i++) {
 		if (cfg->sessions[i].channels & FEED_CH_L2)
 			n += cfg->sessions[i].nsymbols;
+		if (cfg->sessions[i].rest_fallback_after_ms > 0)
+			n += 2 * cfg->sessions[i].nsymbols; /* a ticker and a trades poll each */
+	}
 	if (n == 0)
 		return 0;
 	/* snapshot_rate: at least one a second (the queue counts whole
@@ -649,7 +657,8 @@ static void daemon_restq_drain(struct feed_daemon *d, int64_t now, int64_t *next
 		return;
 	while ((id = feed_restq_next(&d->restq, now, &ready)) >= 0) {
 		const struct feed_restq_item *it = feed_restq_item(&d->restq, (uint32_t)id);
-		uint32_t slot = it->owner < d->slot_cap ? d->slots[it->owner] : UINT32_MAX;
+		uint32_t owner = it->owner & ~FEED_SFB_OWNER_BIT; /* fallback polls: flagged */
+		uint32_t slot = owner < d->slot_cap ? d->slots[owner] : UINT32_MAX;
 		unsigned i = slot >> 12;
 		int rc = -ENOENT;
 

@@ -42,6 +42,9 @@ int feed_sess__to(struct feed_sconn *s, enum feed_state to, enum feed_err_class 
 			 LOG_S("from", feed_state_name(from)), LOG_S("to", feed_state_name(to)));
 		return rc;
 	}
+	if ((from == FEED_ST_LIVE || from == FEED_ST_STALE) && to != FEED_ST_LIVE &&
+	    to != FEED_ST_STALE)
+		feed_sfb_down(s, now); /* the REST fallback arms (session_fb.c) */
 	/* A change caused by an error is a warning; the way back to LIVE and a
 	 * clean stop are news. */
 	if (cls != FEED_ERR_NONE && why)
@@ -595,6 +598,7 @@ void feed_sconn_stop(struct feed_sconn *s, int64_t now, int64_t deadline)
 		return;
 	s->stopping = 1;
 	s->stop_deadline = deadline;
+	feed_sfb_stop(s, now); /* no polls while shutting down */
 	s->dl_attempt = 0;
 	s->planned = 0;
 	if (st == FEED_ST_STOPPED)
@@ -691,6 +695,7 @@ void feed_sess__status(struct feed_sconn *s, uint32_t code, enum feed_err_class 
 		n++;
 	}
 	feed_sbook_status(s, code);
+	feed_sfb_status(s, code);
 	sess_log_status(s, LOG_U("instruments", n), code, reason);
 }
 

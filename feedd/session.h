@@ -39,6 +39,7 @@
 #include "config.h"
 #include "conn.h"
 #include "errclass.h"
+#include "fallback.h"
 #include "fsm.h"
 #include "lat.h"
 #include "rate.h"
@@ -84,13 +85,18 @@ struct feed_session_scratch {
 	uint8_t plain[FEED_CONN_PLAIN_CAP]; /* decrypted bytes of one record (conn.h) */
 	struct feed_venue_decoder dec;	    /* gzip/protobuf venues' scratch and inflate state */
 	struct mdbus_tick book_ticks[FEED_SESSION_TICKS]; /* the book sync's tick batch */
+	struct mdbus_tick fb_ticks[FEED_FB_TICKS_MAX];	  /* one REST fallback answer's ticks */
 };
 
 struct feed_sconn;
 
-/* A REST snapshot on the wire: one per request id of the daemon's queue
- * (restq.h), so an answer that comes after its connection closed still
- * finds its id (the queue says it was cancelled: nothing else is read). */
+/* restq owner of a connection's REST fallback polls: its slot with this
+ * bit (its book snapshots: the slot alone, cancelled when it closes). */
+#define FEED_SFB_OWNER_BIT 0x80000000u
+
+/* A REST snapshot (or fallback poll: sym is then its restq key) on the wire: one per request id of
+ * the daemon's queue (restq.h), so an answer that comes after its connection closed still finds its
+ * id (the queue says it was cancelled: nothing else is read). */
 struct feed_sbook_req {
 	struct feed_restq *q;
 	struct feed_sconn *c;
@@ -106,7 +112,7 @@ struct feed_session_host {
 	struct feed_sink *sink;		      /* instruments, ticks, status */
 	SSL_CTX *ssl_ctx;		      /* for this session's TLS settings; not owned */
 	struct feed_session_scratch *scratch; /* the daemon's one set; not owned */
-	/* l2 with REST snapshots (NULL otherwise): the daemon's global
+	/* l2 with REST snapshots or rest_fallback_after (NULL otherwise): the daemon's global
 	 * snapshot queue, its request records (restq capacity entries, by
 	 * id), the session's REST client and its venue's id in the queue. */
 	struct feed_restq *restq;
@@ -145,6 +151,8 @@ struct feed_sconn {
 	unsigned slot;				 /* daemon-wide connection slot: user_data index */
 	unsigned index;		 /* the session's, in the daemon's array and the health region */
 	struct feed_sbook *book; /* l2 on this connection: its books (session_book.c), or NULL */
+	struct feed_fb fb;	 /* REST fallback (session_fb.c): syms NULL = off */
+	int64_t fb_wake;	 /* next feed_fb_run, 0 = none */
 	int conn_ok;		 /* conn initialised */
 	int venue_ok;		 /* venue initialised */
 	char name[FEED_SESSION_NAME_MAX + 12]; /* log prefix: "NAME" or "NAME/k" */

@@ -448,6 +448,8 @@ int feed_session_book_fetch(struct feed_session *s, unsigned k, uint32_t qid, ui
 	if (k >= s->nconns || !s->host.rest || !s->host.rreq)
 		return -ENOENT;
 	c = &s->conns[k];
+	if (FEED_FB_IS_KEY(key))
+		return feed_sfb_fetch(c, qid, key, now);
 	if (!c->book || !sbook_open(c) || !c->venue.ops->book.rest_snapshot)
 		return -ENOENT;
 	while (sym < c->venue.nsyms && c->venue.syms[sym].instrument != key)

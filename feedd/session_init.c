@@ -104,6 +104,8 @@ static int sess_init_one(struct feed_session *s, unsigned k, unsigned slot, int6
 		rc = sess_init_conn(c, now, err, errlen);
 	if (rc == 0)
 		rc = feed_sbook_init(c, err, errlen);
+	if (rc == 0)
+		feed_sfb_init(c, now);
 	if (rc == 0) {
 		rc = feed_resolve_prepare(&c->res, s->cfg->url.host);
 		if (rc < 0)
@@ -228,6 +230,7 @@ static void sess_free_one(struct feed_sconn *c)
 		c->conn_ok = 0;
 	}
 	feed_sbook_free(c);
+	feed_sfb_free(c);
 	if (c->venue_ok) {
 		feed_venue_ctx_free(&c->venue);
 		c->venue_ok = 0;

@@ -106,6 +106,22 @@ void feed_sbook_closed(struct feed_sconn *c);
 int64_t feed_sbook_deadline(const struct feed_sconn *c);
 void feed_sbook_on_timer(struct feed_sconn *c, int64_t now);
 
+/* The REST fallback (session_fb.c, fallback.h): per connection, over the
+ * session's WebSocket state (down: no connection LIVE/STALE). */
+void feed_sfb_init(struct feed_sconn *c, int64_t now);
+void feed_sfb_free(struct feed_sconn *c);
+/* Shutdown: polling ends (words back to the connection's), then free. */
+void feed_sfb_stop(struct feed_sconn *c, int64_t now);
+/* After a status other than UP: the words stay REST while polling. */
+void feed_sfb_status(struct feed_sconn *c, uint32_t code);
+/* c left LIVE/STALE for a down state / c went LIVE. */
+void feed_sfb_down(struct feed_sconn *c, int64_t now);
+void feed_sfb_live(struct feed_sconn *c, int64_t now);
+int64_t feed_sfb_deadline(const struct feed_sconn *c);
+void feed_sfb_on_timer(struct feed_sconn *c, int64_t now);
+/* restq item qid (key FEED_FB_IS_KEY) leaves on the session's REST client. */
+int feed_sfb_fetch(struct feed_sconn *c, uint32_t qid, uint32_t key, int64_t now);
+
 /* The conn callbacks (session_live.c). */
 extern const struct feed_conn_cb feed_sess__conn_cb;
 

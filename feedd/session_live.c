@@ -38,6 +38,7 @@ static void sess_go_live(struct feed_sconn *s, int64_t now)
 	s->nheld = 0;
 	s->release = 1; /* sess_on_recv, once this input is parsed */
 	feed_sbook_live(s);
+	feed_sfb_live(s, now);
 }
 
 /* SUBSCRIBING: LIVE, wait, or give up, as the subscription policy says. */
@@ -381,6 +382,7 @@ int64_t feed_sconn_deadline(struct feed_sconn *s, int64_t now)
 	t = dl_min(t, s->dl_close);
 	t = dl_min(t, s->dl_sub);
 	t = dl_min(t, feed_sbook_deadline(s));
+	t = dl_min(t, feed_sfb_deadline(s));
 	t = dl_min(t, feed_resolve_deadline(&s->res, now));
 	return t;
 }
@@ -426,6 +428,7 @@ void feed_sconn_on_timer(struct feed_sconn *s, int64_t now)
 	}
 	if (s->res.active && due(feed_resolve_deadline(&s->res, now), now))
 		feed_resolve_on_timer(&s->res);
+	feed_sfb_on_timer(s, now);
 	if (due(s->dl_close, now)) {
 		s->dl_close = 0;
 		if (s->fsm.state == FEED_ST_CLOSING) {

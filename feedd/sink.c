@@ -139,8 +139,15 @@ void feed_sink_book_status(struct feed_sink *k, uint32_t book, uint32_t id, uint
 		word = MDBUS_HEALTH_INSTR_RESYNCING;
 	else if (status == MDBUS_BOOK_LIVE)
 		word = MDBUS_HEALTH_INSTR_LIVE;
+	else if (status == MDBUS_BOOK_REST)
+		word = MDBUS_HEALTH_INSTR_REST;
 	else
 		return; /* DOWN / STALE: the session's status already set the word */
+	feed_sink_instr_set_health(k, id, word);
+}
+
+void feed_sink_instr_set_health(struct feed_sink *k, uint32_t id, uint32_t word)
+{
 	if (id < k->ninstr)
 		k->istats[id].status = word;
 	if (k->health)

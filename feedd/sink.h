@@ -64,9 +64,12 @@ int feed_sink_book_add(struct feed_sink *k, uint32_t id, uint32_t depth, uint32_
 /* The book's new top levels and header. Returns 0 or -errno. */
 int feed_sink_book_publish(struct feed_sink *k, uint32_t book, const struct mdbus_book_update *u);
 
-/* The book's status word (enum mdbus_book_status); RESYNCING and LIVE also
- * set instrument id's health status word (RESYNCING / LIVE). */
+/* The book's status word (enum mdbus_book_status); RESYNCING, LIVE and REST
+ * also set instrument id's health status word (RESYNCING / LIVE / REST). */
 void feed_sink_book_status(struct feed_sink *k, uint32_t book, uint32_t id, uint32_t status);
+
+/* Sets instrument id's health status word (REST fallback and back). */
+void feed_sink_instr_set_health(struct feed_sink *k, uint32_t id, uint32_t word);
 
 /* Instrument id's health status word (enum mdbus_health_instr_status). */
 uint32_t feed_sink_instr_health(const struct feed_sink *k, uint32_t id);

@@ -45,7 +45,7 @@ LAYERS = [
     ("rest", ["rest.h", "rest.c"]),
     ("sink", ["sink.h", "sink.c", "lat.h"]),
     ("session", ["session.h", "session_int.h", "session.c", "session_live.c", "session_init.c",
-                 "session_book.c"]),
+                 "session_book.c", "session_fb.c"]),
     ("watchdog", ["watchdog.h", "watchdog.c"]),
     ("daemon", ["daemon.h", "daemon.c", "reload.h", "reload.c"]),
     ("main", ["main.c"]),
