@@ -75,7 +75,8 @@ static void fb_cancel(struct feed_fb *fb)
 
 	for (i = 0; i < fb->v->nsyms; i++) {
 		for (k = 0; k < 2; k++)
-			(void)feed_restq_cancel(fb->q, fb->venue, FEED_FB_KEY(i, k));
+			(void)feed_restq_cancel(fb->q, fb->venue,
+						FEED_FB_KEY(fb->v->syms[i].instrument, k));
 		fb->syms[i].inflight = 0;
 	}
 }
@@ -136,7 +137,8 @@ static int fb_push(struct feed_fb *fb, uint32_t i, uint32_t k, int64_t now)
 		w = 1;
 	if (!fb_budget_ok(fb, w, now))
 		return 0;
-	rc = feed_restq_push(fb->q, fb->venue, FEED_FB_KEY(i, k), w, fb->owner, now);
+	rc = feed_restq_push(fb->q, fb->venue, FEED_FB_KEY(fb->v->syms[i].instrument, k), w,
+			     fb->owner, now);
 	if (rc == -ENOSPC)
 		return rc;
 	if (rc < 0 && rc != -EALREADY)
@@ -213,9 +215,21 @@ int feed_fb_run(struct feed_fb *fb, int64_t now, int64_t *wake)
 	return ev;
 }
 
+/* The symbol of restq key (which names the bus instrument, unique in the
+ * daemon: two connections or sessions of one venue never share a key), or
+ * nsyms when none of fb's symbols is that instrument. */
+static uint32_t fb_key_sym(const struct feed_fb *fb, uint32_t key)
+{
+	uint32_t id = (key & ~FEED_FB_KEY_BIT) >> 1, i;
+
+	for (i = 0; i < fb->v->nsyms && fb->v->syms[i].instrument != id; i++)
+		;
+	return i;
+}
+
 int feed_fb_path(const struct feed_fb *fb, uint32_t key, char *buf, size_t len, size_t *n)
 {
-	uint32_t i = (key & ~FEED_FB_KEY_BIT) >> 1, k = key & 1;
+	uint32_t i = fb_key_sym(fb, key), k = key & 1;
 	const struct feed_venue_rest_ops *r;
 
 	if (!FEED_FB_IS_KEY(key) || fb->after_ns == 0 || i >= fb->v->nsyms)
@@ -358,7 +372,7 @@ static int fb_trades(struct feed_fb *fb, uint32_t i, const uint8_t *body, size_t
 int feed_fb_answer(struct feed_fb *fb, uint32_t key, int status, const uint8_t *body, size_t n,
 		   int64_t recv_ns, struct mdbus_tick *t, uint32_t cap)
 {
-	uint32_t i = (key & ~FEED_FB_KEY_BIT) >> 1, k = key & 1;
+	uint32_t i = fb_key_sym(fb, key), k = key & 1;
 	int rc;
 
 	if (!FEED_FB_IS_KEY(key) || fb->after_ns == 0 || i >= fb->v->nsyms || cap == 0)

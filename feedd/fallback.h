@@ -67,16 +67,17 @@
 #include "restq.h"
 #include "venue.h"
 
-#define FEED_FB_POLL_MS	       1000u /* default: each symbol's ticker and trades at most this often */
-#define FEED_FB_PER_SEC	       5u    /* requests a second one session may queue */
-#define FEED_FB_PUSH_MAX       8u    /* requests one feed_fb_run queues at most */
-#define FEED_FB_SEEN	       16u   /* hashed trade ids remembered at the last trade time */
-#define FEED_FB_PATH_MAX       512u		    /* a request path and query fit this */
-#define FEED_FB_TICKS_MAX      FEED_REST_TRADES_MAX /* ticks one answer may make */
-#define FEED_FB_KEY_BIT	       0x80000000u /* restq keys of fallback polls (book snapshots: below) */
-#define FEED_FB_KEY(sym, kind) (FEED_FB_KEY_BIT | ((uint32_t)(sym) << 1) | (uint32_t)(kind))
-#define FEED_FB_IS_KEY(key)    (((key)&FEED_FB_KEY_BIT) != 0)
-#define FEED_FB_SYMS_MAX       (1u << 30) /* symbols a key can name */
+#define FEED_FB_POLL_MS	  1000u /* default: each symbol's ticker and trades at most this often */
+#define FEED_FB_PER_SEC	  5u	/* requests a second one session may queue */
+#define FEED_FB_PUSH_MAX  8u	/* requests one feed_fb_run queues at most */
+#define FEED_FB_SEEN	  16u	/* hashed trade ids remembered at the last trade time */
+#define FEED_FB_PATH_MAX  512u	/* a request path and query fit this */
+#define FEED_FB_TICKS_MAX FEED_REST_TRADES_MAX /* ticks one answer may make */
+#define FEED_FB_KEY_BIT	  0x80000000u /* restq keys of fallback polls (book snapshots: below) */
+/* A poll's restq key: the bus instrument id (unique across sessions) and the kind. */
+#define FEED_FB_KEY(id, kind) (FEED_FB_KEY_BIT | ((uint32_t)(id) << 1) | (uint32_t)(kind))
+#define FEED_FB_IS_KEY(key)   (((key)&FEED_FB_KEY_BIT) != 0)
+#define FEED_FB_SYMS_MAX      (1u << 30) /* symbols a key can name */
 
 enum feed_fb_kind { FEED_FB_TICKER = 0, FEED_FB_TRADES = 1 };
 

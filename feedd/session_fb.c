@@ -22,7 +22,6 @@ void feed_sfb_init(struct feed_sconn *c, int64_t now)
 {
 	int rc;
 
-	(void)now;
 	if (c->cfg->rest_fallback_after_ms <= 0)
 		return;
 	if (!c->host.restq || !c->host.rest || !c->host.rreq) {
@@ -33,14 +32,19 @@ void feed_sfb_init(struct feed_sconn *c, int64_t now)
 	}
 	rc = feed_fb_init(&c->fb, &c->venue, c->host.restq, c->host.rest_venue,
 			  c->slot | FEED_SFB_OWNER_BIT, c->cfg->rest_fallback_after_ms, 0);
-	if (rc < 0)
+	if (rc < 0) {
 		feed_log(FEED_LOG_WARN, FEED_SESS_KV(c), LOG_EV("rest_fallback"),
 			 LOG_S("reason", rc == -EOPNOTSUPP ? "the venue has no REST ticker/trades"
 							   : strerror(-rc)),
 			 LOG_S("effect", "no fallback"));
-	else
-		feed_log(FEED_LOG_INFO, FEED_SESS_KV(c), LOG_EV("rest_fallback"),
-			 LOG_I("after_ms", c->cfg->rest_fallback_after_ms));
+		return;
+	}
+	feed_log(FEED_LOG_INFO, FEED_SESS_KV(c), LOG_EV("rest_fallback"),
+		 LOG_I("after_ms", c->cfg->rest_fallback_after_ms));
+	/* The WebSocket is down from the start: a venue that cannot be reached
+	 * at start-up is polled after rest_fallback_after like one lost later. */
+	feed_fb_ws(&c->fb, 0, now);
+	c->fb_wake = now;
 }
 
 void feed_sfb_free(struct feed_sconn *c)

@@ -221,13 +221,13 @@ static void test_cycle(void)
 	now += 1000 * MS;
 	CHECK_EQ_INT(feed_fb_run(&fb, now, &wake), FEED_FB_EV_NONE);
 	CHECK_EQ_INT(q.st.pushed, 3);
-	CHECK(feed_restq_pending(&q, (uint32_t)venue, FEED_FB_KEY(0, FEED_FB_TICKER)) ||
-	      feed_restq_pending(&q, (uint32_t)venue, FEED_FB_KEY(0, FEED_FB_TRADES)));
+	CHECK(feed_restq_pending(&q, (uint32_t)venue, FEED_FB_KEY(100, FEED_FB_TICKER)) ||
+	      feed_restq_pending(&q, (uint32_t)venue, FEED_FB_KEY(100, FEED_FB_TRADES)));
 	/* LIVE again: stop, the queued poll is dropped, late answers ignored */
 	CHECK_EQ_INT(feed_fb_ws(&fb, 1, now), FEED_FB_EV_STOP);
 	CHECK_EQ_INT(feed_fb_state(&fb), FEED_FB_IDLE);
-	CHECK(!feed_restq_pending(&q, (uint32_t)venue, FEED_FB_KEY(0, FEED_FB_TICKER)));
-	CHECK(!feed_restq_pending(&q, (uint32_t)venue, FEED_FB_KEY(0, FEED_FB_TRADES)));
+	CHECK(!feed_restq_pending(&q, (uint32_t)venue, FEED_FB_KEY(100, FEED_FB_TICKER)));
+	CHECK(!feed_restq_pending(&q, (uint32_t)venue, FEED_FB_KEY(100, FEED_FB_TRADES)));
 	CHECK_EQ_INT(answer(&fb, tkey, tick_body), 0);
 	CHECK_EQ_INT(fb.st.ignored, 1);
 	CHECK_EQ_INT(feed_fb_ws(&fb, 1, now), FEED_FB_EV_NONE);
@@ -270,11 +270,11 @@ static void test_cap(void)
 	feed_fb_ws(&fb, 0, 0);
 	CHECK_EQ_INT(feed_fb_run(&fb, S, &wake), FEED_FB_EV_START);
 	trades_body(body, sizeof(body), a, 2);
-	CHECK_EQ_INT(feed_fb_answer(&fb, FEED_FB_KEY(0, 1), 200, (const uint8_t *)body,
+	CHECK_EQ_INT(feed_fb_answer(&fb, FEED_FB_KEY(100, 1), 200, (const uint8_t *)body,
 				    strlen(body), 1, ticks, 4),
 		     2);
 	trades_body(body, sizeof(body), a, 6);
-	CHECK_EQ_INT(feed_fb_answer(&fb, FEED_FB_KEY(0, 1), 200, (const uint8_t *)body,
+	CHECK_EQ_INT(feed_fb_answer(&fb, FEED_FB_KEY(100, 1), 200, (const uint8_t *)body,
 				    strlen(body), 1, ticks, 2),
 		     2);
 	CHECK_EQ_INT(ticks[0].u.trade.trade_id, 5);
@@ -312,7 +312,7 @@ static void test_hashed(void)
 	struct feed_restq q;
 	struct feed_fb fb;
 	int64_t wake;
-	uint32_t k = FEED_FB_KEY(0, FEED_FB_TRADES);
+	uint32_t k = FEED_FB_KEY(100, FEED_FB_TRADES);
 
 	ctx(&v, "bybit", "%c%cC-USDT-PERP", 1);
 	CHECK_EQ_INT(feed_restq_init(&q, 64, 1000, 64), 0);
