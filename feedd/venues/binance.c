@@ -437,6 +437,204 @@ static void binance_depth(struct feed_venue_ctx *v, const struct feed_json_val *
 	out->sym = i;
 }
 
+/* ---- depth fast path ------------------------------------------------------------- */
+
+/* The byte ch at the cursor. Returns 0 (past it) or -EAGAIN. */
+static inline int binance_fast_ch(struct feed_json_cur *c, char ch)
+{
+	if (c->i >= c->n || c->p[c->i] != ch)
+		return -EAGAIN;
+	c->i++;
+	return 0;
+}
+
+/* binance_fast_dec's common case 8 bytes at a time: "d.f" with 1 to 7
+ * integer digits and 1 to dec (at most 8) fraction digits, with room for
+ * both 8-byte loads (k integer digits read p[0..10 + k]). Returns 0 or
+ * -EAGAIN (binance_fast_dec reads it then). */
+static inline int binance_fast_dec8(struct feed_json_cur *c, unsigned dec, int64_t *val,
+				    uint8_t *dp)
+{
+	const char *p = c->p + c->i;
+	uint64_t w0, w1, m;
+	unsigned k, f;
+
+	if (c->n - c->i < 9 || p[0] != '"')
+		return -EAGAIN;
+	w0 = feed_json_load8(p + 1);
+	m = feed_json_nondigit8(w0);
+	k = m ? (unsigned)__builtin_ctzll(m) >> 3 : 0; /* integer digits */
+	if (k == 0 || c->n - c->i < 11 + k || p[1 + k] != '.' || k + dec > 18 ||
+	    (p[1] == '0' && k > 1))
+		return -EAGAIN;
+	w1 = feed_json_load8(p + 2 + k);
+	m = feed_json_nondigit8(w1);
+	f = m ? (unsigned)__builtin_ctzll(m) >> 3 : 8; /* fraction digits */
+	if (f == 0 || f > dec || p[2 + k + f] != '"')
+		return -EAGAIN;
+	*val = (int64_t)(feed_json_value_low(w0, k) * feed_json_pow10[dec] +
+			 feed_json_value_low(w1, f) * feed_json_pow10[dec - f]);
+	*dp = (uint8_t)f;
+	c->i += 3 + k + f;
+	return 0;
+}
+
+/*
+ * A price or quantity string as the general path reads it: "digits" or
+ * "digits.digits" (no sign, no leading zero, integer digits + dec <= 18,
+ * fraction digits past dec all zeros) gives its value at dec places and
+ * the fraction digits as printed (binance_dp). Anything else -EAGAIN.
+ * Byte by byte and bounded by c->n: the last level sits at the very end.
+ */
+static int binance_fast_dec(struct feed_json_cur *c, unsigned dec, int64_t *val, uint8_t *dp)
+{
+	const char *p = c->p;
+	size_t i = c->i + 1, i0 = i, f0;
+	uint64_t m = 0;
+	unsigned kept = 0, d;
+
+	if (binance_fast_dec8(c, dec, val, dp) == 0)
+		return 0;
+	if (dec > 18 || c->i >= c->n || p[c->i] != '"')
+		return -EAGAIN;
+	while (i < c->n && (d = (unsigned)(p[i] - '0')) <= 9 && i - i0 < 19) {
+		m = m * 10 + d;
+		i++;
+	}
+	if (i == i0 || i - i0 + dec > 18 || (p[i0] == '0' && i - i0 > 1) || i >= c->n)
+		return -EAGAIN;
+	f0 = i + 1;
+	if (p[i] == '.') {
+		for (i = f0; i < c->n && (d = (unsigned)(p[i] - '0')) <= 9; i++) {
+			if (kept < dec) {
+				m = m * 10 + d;
+				kept++;
+			} else if (d != 0) {
+				return -EAGAIN; /* not exact at the scale: the general path says so
+						 */
+			}
+		}
+		if (i == f0 || i >= c->n)
+			return -EAGAIN;
+	}
+	if (p[i] != '"')
+		return -EAGAIN;
+	*val = (int64_t)(m * feed_json_pow10[dec - kept]);
+	*dp = (uint8_t)(p[f0 - 1] == '.' ? i - f0 : 0);
+	c->i = i + 1;
+	return 0;
+}
+
+/* [["p","q"],...] into v->lv[*k..] as binance_level would, or -EAGAIN
+ * (past lv_cap, a price not positive, any other text). */
+static int binance_fast_side(struct feed_venue_ctx *v, struct feed_json_cur *c,
+			     const struct feed_venue_sym *sym, uint32_t *k)
+{
+	struct feed_book_lvl *l;
+
+	if (binance_fast_ch(c, '[') < 0)
+		return -EAGAIN;
+	if (binance_fast_ch(c, ']') == 0)
+		return 0;
+	do {
+		if (*k >= v->lv_cap)
+			return -EAGAIN;
+		l = &v->lv[*k];
+		if (binance_fast_ch(c, '[') < 0 ||
+		    binance_fast_dec(c, sym->price_decimals, &l->px, &l->px_dp) < 0 ||
+		    binance_fast_ch(c, ',') < 0 ||
+		    binance_fast_dec(c, sym->qty_decimals, &l->qty, &l->qty_dp) < 0 ||
+		    binance_fast_ch(c, ']') < 0 || l->px <= 0)
+			return -EAGAIN;
+		(*k)++;
+	} while (binance_fast_ch(c, ',') == 0);
+	return binance_fast_ch(c, ']');
+}
+
+/* The ids and times up to "b": E [T] s U u [pu]. ids[]: first, last,
+ * prev, the exchange time in ms. Returns 0 or -EAGAIN. */
+static int binance_fast_head(struct feed_venue_ctx *v, struct feed_json_cur *c, int futures,
+			     uint32_t *i, uint64_t ids[4])
+{
+	const char *s;
+	size_t sn;
+	uint64_t e;
+
+	if (feed_json_cur_lit(c, "{\"e\":\"depthUpdat", 16) < 0 ||
+	    feed_json_cur_lit(c, "e\",\"E\":", 7) < 0 || feed_json_cur_u64(c, &e) < 0)
+		return -EAGAIN;
+	ids[3] = e; /* spot: the event time */
+	if (futures &&
+	    (feed_json_cur_lit(c, ",\"T\":", 5) < 0 || feed_json_cur_u64(c, &ids[3]) < 0))
+		return -EAGAIN;
+	if (feed_json_cur_lit(c, ",\"s\":", 5) < 0 || feed_json_cur_str(c, &s, &sn) < 0 ||
+	    feed_venue_lookup(v, s, sn, i) < 0 || feed_json_cur_lit(c, ",\"U\":", 5) < 0 ||
+	    feed_json_cur_u64(c, &ids[0]) < 0 || feed_json_cur_lit(c, ",\"u\":", 5) < 0 ||
+	    feed_json_cur_u64(c, &ids[1]) < 0 || ids[0] > ids[1])
+		return -EAGAIN;
+	ids[2] = 0;
+	if (futures &&
+	    (feed_json_cur_lit(c, ",\"pu\":", 6) < 0 || feed_json_cur_u64(c, &ids[2]) < 0))
+		return -EAGAIN;
+	/* cur_u64 reads at most 15 digits: the time fits int64 ns */
+	return 0;
+}
+
+/*
+ * The hot path of depth: a depthUpdate exactly as Binance sends it (spot,
+ * or with futures its T and pu; bare or in the combined-stream wrapper
+ * {"stream":"..","data":{..}}), read in one pass. It makes the event
+ * binance_depth would make, or returns -EAGAIN without touching out (it
+ * may have written v->book and v->lv, which the general path rewrites):
+ * any other layout, an unknown symbol, a value the general path would
+ * refuse or read differently takes the general path.
+ */
+int feed_binance_depth_fast(struct feed_venue_ctx *v, const char *p, size_t n, int futures,
+			    int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_cur c = {.p = p, .n = n, .i = 0};
+	struct feed_book_ev *ev = &v->book;
+	uint64_t ids[4];
+	const char *s;
+	size_t sn;
+	uint32_t i, k = 0, nb;
+
+	if (!v->lv || n < 2)
+		return -EAGAIN;
+	if (feed_json_cur_lit(&c, "{\"stream\":", 10) == 0) {
+		if (feed_json_cur_str(&c, &s, &sn) < 0 ||
+		    feed_json_cur_lit(&c, ",\"data\":", 8) < 0 || p[n - 1] != '}')
+			return -EAGAIN;
+		c.n = n - 1; /* the inner object ends just before the wrapper's '}' */
+	}
+	if (binance_fast_head(v, &c, futures, &i, ids) < 0 ||
+	    feed_json_cur_lit(&c, ",\"b\":", 5) < 0 ||
+	    binance_fast_side(v, &c, &v->syms[i], &k) < 0)
+		return -EAGAIN;
+	nb = k;
+	if (feed_json_cur_lit(&c, ",\"a\":", 5) < 0 ||
+	    binance_fast_side(v, &c, &v->syms[i], &k) < 0 || feed_json_cur_end(&c) < 0)
+		return -EAGAIN;
+	memset(ev, 0, sizeof(*ev));
+	ev->sym = i;
+	ev->nbids = nb;
+	ev->nasks = k - nb;
+	ev->bids = v->lv;
+	ev->asks = v->lv + nb;
+	ev->kind = FEED_BOOK_DELTA;
+	ev->first_id = ids[0];
+	ev->last_id = ids[1];
+	ev->prev_id = ids[2];
+	ev->has_prev = (uint8_t)futures;
+	ev->exch_ts = (int64_t)ids[3] * 1000000;
+	ev->recv_ts = recv_ns;
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+	return 0;
+}
+
 /* The REST snapshot body: {"lastUpdateId":N,["E":..,"T":..,]"bids":[..],"asks":[..]}. */
 int feed_binance_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
 			    struct feed_book_ev *ev)
@@ -550,7 +748,8 @@ int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
 		return 0;
 	}
-	if (binance_trade_fast(v, s, n, recv_ns, out) == 0)
+	if (binance_trade_fast(v, s, n, recv_ns, out) == 0 ||
+	    feed_binance_depth_fast(v, s, n, futures, recv_ns, out) == 0)
 		return 0;
 	/* At most one level of {"stream":..,"data":{..}} wrapping. */
 	for (depth = 0;; depth++) {
