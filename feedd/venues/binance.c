@@ -448,79 +448,46 @@ static inline int binance_fast_ch(struct feed_json_cur *c, char ch)
 	return 0;
 }
 
-/* binance_fast_dec's common case 8 bytes at a time: "d.f" with 1 to 7
- * integer digits and 1 to dec (at most 8) fraction digits, with room for
- * both 8-byte loads (k integer digits read p[0..10 + k]). Returns 0 or
- * -EAGAIN (binance_fast_dec reads it then). */
-static inline int binance_fast_dec8(struct feed_json_cur *c, unsigned dec, int64_t *val,
-				    uint8_t *dp)
-{
-	const char *p = c->p + c->i;
-	uint64_t w0, w1, m;
-	unsigned k, f;
-
-	if (c->n - c->i < 9 || p[0] != '"')
-		return -EAGAIN;
-	w0 = feed_json_load8(p + 1);
-	m = feed_json_nondigit8(w0);
-	k = m ? (unsigned)__builtin_ctzll(m) >> 3 : 0; /* integer digits */
-	if (k == 0 || c->n - c->i < 11 + k || p[1 + k] != '.' || k + dec > 18 ||
-	    (p[1] == '0' && k > 1))
-		return -EAGAIN;
-	w1 = feed_json_load8(p + 2 + k);
-	m = feed_json_nondigit8(w1);
-	f = m ? (unsigned)__builtin_ctzll(m) >> 3 : 8; /* fraction digits */
-	if (f == 0 || f > dec || p[2 + k + f] != '"')
-		return -EAGAIN;
-	*val = (int64_t)(feed_json_value_low(w0, k) * feed_json_pow10[dec] +
-			 feed_json_value_low(w1, f) * feed_json_pow10[dec - f]);
-	*dp = (uint8_t)f;
-	c->i += 3 + k + f;
-	return 0;
-}
-
 /*
- * A price or quantity string as the general path reads it: "digits" or
+ * binance_fast_dec scans digit runs without a bound: the message's last
+ * byte is a '}' (feed_binance_depth_fast checks it first), which ends any
+ * run before the end. It then checks the byte that stopped the run.
+ */
+
+/* A price or quantity string as the general path reads it: "digits" or
  * "digits.digits" (no sign, no leading zero, integer digits + dec <= 18,
  * fraction digits past dec all zeros) gives its value at dec places and
- * the fraction digits as printed (binance_dp). Anything else -EAGAIN.
- * Byte by byte and bounded by c->n: the last level sits at the very end.
- */
-static int binance_fast_dec(struct feed_json_cur *c, unsigned dec, int64_t *val, uint8_t *dp)
+ * the fraction digits as printed (binance_dp). Anything else -EAGAIN. */
+static inline int binance_fast_dec(struct feed_json_cur *c, unsigned dec, int64_t *val, uint8_t *dp)
 {
 	const char *p = c->p;
 	size_t i = c->i + 1, i0 = i, f0;
 	uint64_t m = 0;
-	unsigned kept = 0, d;
+	unsigned d;
 
-	if (binance_fast_dec8(c, dec, val, dp) == 0)
-		return 0;
 	if (dec > 18 || c->i >= c->n || p[c->i] != '"')
 		return -EAGAIN;
-	while (i < c->n && (d = (unsigned)(p[i] - '0')) <= 9 && i - i0 < 19) {
-		m = m * 10 + d;
+	while ((d = (unsigned)(p[i] - '0')) <= 9) {
+		m = m * 10 + d; /* wraps only past 19 digits, refused below */
 		i++;
 	}
-	if (i == i0 || i - i0 + dec > 18 || (p[i0] == '0' && i - i0 > 1) || i >= c->n)
+	if (i == i0 || i - i0 + dec > 18 || (p[i0] == '0' && i - i0 > 1))
 		return -EAGAIN;
 	f0 = i + 1;
+	*dp = 0;
 	if (p[i] == '.') {
-		for (i = f0; i < c->n && (d = (unsigned)(p[i] - '0')) <= 9; i++) {
-			if (kept < dec) {
-				m = m * 10 + d;
-				kept++;
-			} else if (d != 0) {
-				return -EAGAIN; /* not exact at the scale: the general path says so
-						 */
-			}
-		}
-		if (i == f0 || i >= c->n)
+		for (i = f0; i - f0 < dec && (d = (unsigned)(p[i] - '0')) <= 9; i++)
+			m = m * 10 + d;
+		dec -= (unsigned)(i - f0);
+		while (p[i] == '0') /* past the scale: zeros only */
+			i++;
+		if (i == f0)
 			return -EAGAIN;
+		*dp = (uint8_t)(i - f0);
 	}
-	if (p[i] != '"')
+	if (i >= c->n || p[i] != '"')
 		return -EAGAIN;
-	*val = (int64_t)(m * feed_json_pow10[dec - kept]);
-	*dp = (uint8_t)(p[f0 - 1] == '.' ? i - f0 : 0);
+	*val = (int64_t)(m * feed_json_pow10[dec]);
 	c->i = i + 1;
 	return 0;
 }
@@ -599,11 +566,11 @@ int feed_binance_depth_fast(struct feed_venue_ctx *v, const char *p, size_t n, i
 	size_t sn;
 	uint32_t i, k = 0, nb;
 
-	if (!v->lv || n < 2)
+	if (!v->lv || n < 2 || p[n - 1] != '}') /* the readers' stop byte */
 		return -EAGAIN;
 	if (feed_json_cur_lit(&c, "{\"stream\":", 10) == 0) {
 		if (feed_json_cur_str(&c, &s, &sn) < 0 ||
-		    feed_json_cur_lit(&c, ",\"data\":", 8) < 0 || p[n - 1] != '}')
+		    feed_json_cur_lit(&c, ",\"data\":", 8) < 0)
 			return -EAGAIN;
 		c.n = n - 1; /* the inner object ends just before the wrapper's '}' */
 	}

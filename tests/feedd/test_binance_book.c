@@ -293,8 +293,13 @@ static void got_same(const struct got *a, const struct got *b, const char *m)
 	/* "invalid JSON (N bytes)": N counts the blank in b */
 	int inval = strncmp(a->reason, "invalid JSON", 12) == 0 &&
 		    strncmp(b->reason, "invalid JSON", 12) == 0;
-	int same = a->cls == b->cls && memcmp(&a->ev, &b->ev, sizeof(a->ev)) == 0 &&
-		   (inval || strcmp(a->reason, b->reason) == 0);
+	const struct feed_book_ev *x = &a->ev, *y = &b->ev;
+	int same = a->cls == b->cls && x->sym == y->sym && x->kind == y->kind &&
+		   x->has_prev == y->has_prev && x->has_ck == y->has_ck && x->gap == y->gap &&
+		   x->first_id == y->first_id && x->last_id == y->last_id &&
+		   x->prev_id == y->prev_id && x->checksum == y->checksum &&
+		   x->exch_ts == y->exch_ts && x->recv_ts == y->recv_ts && x->nbids == y->nbids &&
+		   x->nasks == y->nasks && (inval || strcmp(a->reason, b->reason) == 0);
 
 	for (uint32_t k = 0; same && k < a->ev.nbids + a->ev.nasks && k < 8; k++)
 		same = a->lv[k].px == b->lv[k].px && a->lv[k].qty == b->lv[k].qty &&
