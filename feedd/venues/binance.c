@@ -20,7 +20,9 @@
  *               one FEED_MSG_BOOK DELTA [U, u] (futures add "T" and "pu");
  *               REST snapshot GET /api/v3/depth?symbol=BTCUSDT&limit=1000
  *               (weight 50) -> {"lastUpdateId":..,"bids":[..],"asks":[..]};
- *               sync FEED_SYNC_REST_UU, no checksum.
+ *               sync FEED_SYNC_REST_UU, no checksum. Read first by
+ *               feed_binance_depth_fast (this exact layout, bare or
+ *               combined), else by the general scan.
  *               Depth checked 2026-12-07 against
  *               https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
  *               (Diff. Depth Stream, How to manage a local order book

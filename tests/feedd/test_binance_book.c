@@ -189,7 +189,7 @@ static void test_bad(struct feed_venue_ctx *v, int futures)
 }
 
 /* More levels than v->lv_cap: an ERROR, not an overrun. */
-static void test_too_many(struct feed_venue_ctx *v)
+static void test_too_many(struct feed_venue_ctx *v, int futures)
 {
 	size_t cap = 64 + (size_t)(v->lv_cap + 1) * 16, o;
 	char *m = malloc(cap);
@@ -197,12 +197,16 @@ static void test_too_many(struct feed_venue_ctx *v)
 	CHECK(m != NULL);
 	if (!m)
 		return;
+	/* each adapter's own layout: the fast path must stop at lv_cap too */
 	o = (size_t)snprintf(m, cap,
-			     "{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\","
-			     "\"U\":1,\"u\":2,\"pu\":0,\"b\":[");
+			     "{\"e\":\"depthUpdate\",\"E\":1,%s\"s\":\"BTCUSDT\",\"U\":1,"
+			     "\"u\":2,%s\"b\":[",
+			     futures ? "\"T\":1," : "", futures ? "\"pu\":0," : "");
 	for (uint32_t i = 0; i <= v->lv_cap; i++)
 		o += (size_t)snprintf(m + o, cap - o, "%s[\"%u\",\"1\"]", i ? "," : "", i + 1);
 	snprintf(m + o, cap - o, "],\"a\":[]}");
+	memset(&out, 0, sizeof(out));
+	CHECK_EQ_INT(feed_binance_depth_fast(v, m, strlen(m), futures, 5, &out), -EAGAIN);
 	msg(v, m);
 	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
 	CHECK(strstr(out.reason, "more than") != NULL);
@@ -444,7 +448,7 @@ static void test_spot(void)
 	test_spot_event(&v);
 	test_fast_spot(&v);
 	test_bad(&v, 0);
-	test_too_many(&v);
+	test_too_many(&v, 0);
 	/* the spot docs' REST example (no E/T on spot: exch_ts 0) */
 	test_rest(&v, "/api/v3/depth?symbol=BTCUSDT&limit=1000",
 		  "{\"lastUpdateId\":1027024,\"bids\":[[\"4.00000000\",\"431.00000000\"]],"
@@ -490,6 +494,7 @@ static void test_futures(void)
 	}
 	test_bad(&v, 1);
 	test_fast_futures(&v);
+	test_too_many(&v, 1);
 	test_rest(&v, "/fapi/v1/depth?symbol=BTCUSDT&limit=1000",
 		  "{\"lastUpdateId\":1027024,\"E\":1589436922972,\"T\":1589436922959,"
 		  "\"bids\":[[\"4.00000000\",\"431.00000000\"]],"
