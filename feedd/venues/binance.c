@@ -20,7 +20,9 @@
  *               one FEED_MSG_BOOK DELTA [U, u] (futures add "T" and "pu");
  *               REST snapshot GET /api/v3/depth?symbol=BTCUSDT&limit=1000
  *               (weight 50) -> {"lastUpdateId":..,"bids":[..],"asks":[..]};
- *               sync FEED_SYNC_REST_UU, no checksum.
+ *               sync FEED_SYNC_REST_UU, no checksum. Read first by
+ *               feed_binance_depth_fast (this exact layout, bare or
+ *               combined), else by the general scan.
  *               Depth checked 2026-12-07 against
  *               https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
  *               (Diff. Depth Stream, How to manage a local order book
@@ -437,6 +439,171 @@ static void binance_depth(struct feed_venue_ctx *v, const struct feed_json_val *
 	out->sym = i;
 }
 
+/* ---- depth fast path ------------------------------------------------------------- */
+
+/* The byte ch at the cursor. Returns 0 (past it) or -EAGAIN. */
+static inline int binance_fast_ch(struct feed_json_cur *c, char ch)
+{
+	if (c->i >= c->n || c->p[c->i] != ch)
+		return -EAGAIN;
+	c->i++;
+	return 0;
+}
+
+/*
+ * binance_fast_dec scans digit runs without a bound: the message's last
+ * byte is a '}' (feed_binance_depth_fast checks it first), which ends any
+ * run before the end. It then checks the byte that stopped the run.
+ */
+
+/* A price or quantity string as the general path reads it: "digits" or
+ * "digits.digits" (no sign, no leading zero, integer digits + dec <= 18,
+ * fraction digits past dec all zeros) gives its value at dec places and
+ * the fraction digits as printed (binance_dp). Anything else -EAGAIN. */
+static inline int binance_fast_dec(struct feed_json_cur *c, unsigned dec, int64_t *val, uint8_t *dp)
+{
+	const char *p = c->p;
+	size_t i = c->i + 1, i0 = i, f0;
+	uint64_t m = 0;
+	unsigned d;
+
+	if (dec > 18 || c->i >= c->n || p[c->i] != '"')
+		return -EAGAIN;
+	while ((d = (unsigned)(p[i] - '0')) <= 9) {
+		m = m * 10 + d; /* wraps only past 19 digits, refused below */
+		i++;
+	}
+	if (i == i0 || i - i0 + dec > 18 || (p[i0] == '0' && i - i0 > 1))
+		return -EAGAIN;
+	f0 = i + 1;
+	*dp = 0;
+	if (p[i] == '.') {
+		for (i = f0; i - f0 < dec && (d = (unsigned)(p[i] - '0')) <= 9; i++)
+			m = m * 10 + d;
+		dec -= (unsigned)(i - f0);
+		while (p[i] == '0') /* past the scale: zeros only */
+			i++;
+		if (i == f0)
+			return -EAGAIN;
+		*dp = (uint8_t)(i - f0);
+	}
+	if (i >= c->n || p[i] != '"')
+		return -EAGAIN;
+	*val = (int64_t)(m * feed_json_pow10[dec]);
+	c->i = i + 1;
+	return 0;
+}
+
+/* [["p","q"],...] into v->lv[*k..] as binance_level would, or -EAGAIN
+ * (past lv_cap, a price not positive, any other text). */
+static int binance_fast_side(struct feed_venue_ctx *v, struct feed_json_cur *c,
+			     const struct feed_venue_sym *sym, uint32_t *k)
+{
+	struct feed_book_lvl *l;
+
+	if (binance_fast_ch(c, '[') < 0)
+		return -EAGAIN;
+	if (binance_fast_ch(c, ']') == 0)
+		return 0;
+	do {
+		if (*k >= v->lv_cap)
+			return -EAGAIN;
+		l = &v->lv[*k];
+		if (binance_fast_ch(c, '[') < 0 ||
+		    binance_fast_dec(c, sym->price_decimals, &l->px, &l->px_dp) < 0 ||
+		    binance_fast_ch(c, ',') < 0 ||
+		    binance_fast_dec(c, sym->qty_decimals, &l->qty, &l->qty_dp) < 0 ||
+		    binance_fast_ch(c, ']') < 0 || l->px <= 0)
+			return -EAGAIN;
+		(*k)++;
+	} while (binance_fast_ch(c, ',') == 0);
+	return binance_fast_ch(c, ']');
+}
+
+/* The ids and times up to "b": E [T] s U u [pu]. ids[]: first, last,
+ * prev, the exchange time in ms. Returns 0 or -EAGAIN. */
+static int binance_fast_head(struct feed_venue_ctx *v, struct feed_json_cur *c, int futures,
+			     uint32_t *i, uint64_t ids[4])
+{
+	const char *s;
+	size_t sn;
+	uint64_t e;
+
+	if (feed_json_cur_lit(c, "{\"e\":\"depthUpdat", 16) < 0 ||
+	    feed_json_cur_lit(c, "e\",\"E\":", 7) < 0 || feed_json_cur_u64(c, &e) < 0)
+		return -EAGAIN;
+	ids[3] = e; /* spot: the event time */
+	if (futures &&
+	    (feed_json_cur_lit(c, ",\"T\":", 5) < 0 || feed_json_cur_u64(c, &ids[3]) < 0))
+		return -EAGAIN;
+	if (feed_json_cur_lit(c, ",\"s\":", 5) < 0 || feed_json_cur_str(c, &s, &sn) < 0 ||
+	    feed_venue_lookup(v, s, sn, i) < 0 || feed_json_cur_lit(c, ",\"U\":", 5) < 0 ||
+	    feed_json_cur_u64(c, &ids[0]) < 0 || feed_json_cur_lit(c, ",\"u\":", 5) < 0 ||
+	    feed_json_cur_u64(c, &ids[1]) < 0 || ids[0] > ids[1])
+		return -EAGAIN;
+	ids[2] = 0;
+	if (futures &&
+	    (feed_json_cur_lit(c, ",\"pu\":", 6) < 0 || feed_json_cur_u64(c, &ids[2]) < 0))
+		return -EAGAIN;
+	/* cur_u64 reads at most 15 digits: the time fits int64 ns */
+	return 0;
+}
+
+/*
+ * The hot path of depth: a depthUpdate exactly as Binance sends it (spot,
+ * or with futures its T and pu; bare or in the combined-stream wrapper
+ * {"stream":"..","data":{..}}), read in one pass. It makes the event
+ * binance_depth would make, or returns -EAGAIN without touching out (it
+ * may have written v->book and v->lv, which the general path rewrites):
+ * any other layout, an unknown symbol, a value the general path would
+ * refuse or read differently takes the general path.
+ */
+int feed_binance_depth_fast(struct feed_venue_ctx *v, const char *p, size_t n, int futures,
+			    int64_t recv_ns, struct feed_venue_out *out)
+{
+	struct feed_json_cur c = {.p = p, .n = n, .i = 0};
+	struct feed_book_ev *ev = &v->book;
+	uint64_t ids[4];
+	const char *s;
+	size_t sn;
+	uint32_t i, k = 0, nb;
+
+	if (!v->lv || n < 2 || p[n - 1] != '}') /* the readers' stop byte */
+		return -EAGAIN;
+	if (feed_json_cur_lit(&c, "{\"stream\":", 10) == 0) {
+		if (feed_json_cur_str(&c, &s, &sn) < 0 ||
+		    feed_json_cur_lit(&c, ",\"data\":", 8) < 0)
+			return -EAGAIN;
+		c.n = n - 1; /* the inner object ends just before the wrapper's '}' */
+	}
+	if (binance_fast_head(v, &c, futures, &i, ids) < 0 ||
+	    feed_json_cur_lit(&c, ",\"b\":", 5) < 0 ||
+	    binance_fast_side(v, &c, &v->syms[i], &k) < 0)
+		return -EAGAIN;
+	nb = k;
+	if (feed_json_cur_lit(&c, ",\"a\":", 5) < 0 ||
+	    binance_fast_side(v, &c, &v->syms[i], &k) < 0 || feed_json_cur_end(&c) < 0)
+		return -EAGAIN;
+	memset(ev, 0, sizeof(*ev));
+	ev->sym = i;
+	ev->nbids = nb;
+	ev->nasks = k - nb;
+	ev->bids = v->lv;
+	ev->asks = v->lv + nb;
+	ev->kind = FEED_BOOK_DELTA;
+	ev->first_id = ids[0];
+	ev->last_id = ids[1];
+	ev->prev_id = ids[2];
+	ev->has_prev = (uint8_t)futures;
+	ev->exch_ts = (int64_t)ids[3] * 1000000;
+	ev->recv_ts = recv_ns;
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+	return 0;
+}
+
 /* The REST snapshot body: {"lastUpdateId":N,["E":..,"T":..,]"bids":[..],"asks":[..]}. */
 int feed_binance_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
 			    struct feed_book_ev *ev)
@@ -550,7 +717,8 @@ int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 		feed_venue_error(v, out, UINT32_MAX, "unexpected binary frame (%zu bytes)", n);
 		return 0;
 	}
-	if (binance_trade_fast(v, s, n, recv_ns, out) == 0)
+	if (binance_trade_fast(v, s, n, recv_ns, out) == 0 ||
+	    feed_binance_depth_fast(v, s, n, futures, recv_ns, out) == 0)
 		return 0;
 	/* At most one level of {"stream":..,"data":{..}} wrapping. */
 	for (depth = 0;; depth++) {

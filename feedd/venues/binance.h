@@ -22,6 +22,12 @@ int feed_binance_subscribe(struct feed_venue_ctx *v, const uint32_t *streams, ui
 int feed_binance_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n, int binary,
 			    int64_t recv_ns, struct feed_venue_out *out, int futures);
 
+/* The fixed-layout fast path of depthUpdate that on_message tries first:
+ * 0 with out the BOOK event the general path would give, or -EAGAIN (any
+ * other text; out untouched) for the general path to decide. */
+int feed_binance_depth_fast(struct feed_venue_ctx *v, const char *p, size_t n, int futures,
+			    int64_t recv_ns, struct feed_venue_out *out);
+
 /* Depth snapshot size we request (REST limit): 1000 levels a side, enough
  * for any book_depth (1..1000); spot weight 50, USD-M futures weight 20. */
 #define FEED_BINANCE_REST_LIMIT 1000u

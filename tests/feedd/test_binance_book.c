@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "binance.h"
 #include "helpers.h"
 #include "venue.h"
 
@@ -46,6 +47,11 @@ void *__wrap_realloc(void *p, size_t n)
 static struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
 static struct feed_venue_out out;
 
+/* 1: msg() puts a blank before each message, which the depthUpdate fast
+ * path (feed_binance_depth_fast) declines: the general path reads it. */
+static int slow;
+static char slow_buf[1 << 17];
+
 static struct feed_session_config session(const char *venue, char (*syms)[MDBUS_SYMBOL_MAX],
 					  size_t n, uint32_t channels)
 {
@@ -70,6 +76,11 @@ static void msg(struct feed_venue_ctx *v, const char *m)
 	memset(&out, 0, sizeof(out));
 	out.ticks = ticks;
 	out.cap = FEED_VENUE_TICKS_MIN;
+	if (slow) {
+		CHECK(strlen(m) + 2 <= sizeof(slow_buf));
+		snprintf(slow_buf, sizeof(slow_buf), " %s", m);
+		m = slow_buf;
+	}
 	{
 		unsigned long a = allocs;
 
@@ -178,7 +189,7 @@ static void test_bad(struct feed_venue_ctx *v, int futures)
 }
 
 /* More levels than v->lv_cap: an ERROR, not an overrun. */
-static void test_too_many(struct feed_venue_ctx *v)
+static void test_too_many(struct feed_venue_ctx *v, int futures)
 {
 	size_t cap = 64 + (size_t)(v->lv_cap + 1) * 16, o;
 	char *m = malloc(cap);
@@ -186,12 +197,16 @@ static void test_too_many(struct feed_venue_ctx *v)
 	CHECK(m != NULL);
 	if (!m)
 		return;
+	/* each adapter's own layout: the fast path must stop at lv_cap too */
 	o = (size_t)snprintf(m, cap,
-			     "{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\","
-			     "\"U\":1,\"u\":2,\"pu\":0,\"b\":[");
+			     "{\"e\":\"depthUpdate\",\"E\":1,%s\"s\":\"BTCUSDT\",\"U\":1,"
+			     "\"u\":2,%s\"b\":[",
+			     futures ? "\"T\":1," : "", futures ? "\"pu\":0," : "");
 	for (uint32_t i = 0; i <= v->lv_cap; i++)
 		o += (size_t)snprintf(m + o, cap - o, "%s[\"%u\",\"1\"]", i ? "," : "", i + 1);
 	snprintf(m + o, cap - o, "],\"a\":[]}");
+	memset(&out, 0, sizeof(out));
+	CHECK_EQ_INT(feed_binance_depth_fast(v, m, strlen(m), futures, 5, &out), -EAGAIN);
 	msg(v, m);
 	CHECK_EQ_INT(out.cls, FEED_MSG_ERROR);
 	CHECK(strstr(out.reason, "more than") != NULL);
@@ -253,6 +268,162 @@ static void expect_sub(struct feed_venue_ctx *v, const char *want)
 	CHECK_STR(buf, want);
 }
 
+/* What a depth message gave: the class, the event and its levels (or
+ * the error text). */
+struct got {
+	int cls;
+	struct feed_book_ev ev;
+	struct feed_book_lvl lv[8];
+	char reason[FEED_VENUE_REASON_MAX];
+};
+
+static void got_take(struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->cls = out.cls;
+	if (out.cls == FEED_MSG_BOOK && out.book) {
+		g->ev = *out.book;
+		CHECK(g->ev.nbids + g->ev.nasks <= 8);
+		for (uint32_t k = 0; k < g->ev.nbids + g->ev.nasks && k < 8; k++)
+			g->lv[k] = k < g->ev.nbids ? g->ev.bids[k] : g->ev.asks[k - g->ev.nbids];
+		g->ev.bids = g->ev.asks = NULL;
+	}
+	if (out.reason)
+		snprintf(g->reason, sizeof(g->reason), "%s", out.reason);
+}
+
+static void got_same(const struct got *a, const struct got *b, const char *m)
+{
+	/* "invalid JSON (N bytes)": N counts the blank in b */
+	int inval = strncmp(a->reason, "invalid JSON", 12) == 0 &&
+		    strncmp(b->reason, "invalid JSON", 12) == 0;
+	const struct feed_book_ev *x = &a->ev, *y = &b->ev;
+	int same = a->cls == b->cls && x->sym == y->sym && x->kind == y->kind &&
+		   x->has_prev == y->has_prev && x->has_ck == y->has_ck && x->gap == y->gap &&
+		   x->first_id == y->first_id && x->last_id == y->last_id &&
+		   x->prev_id == y->prev_id && x->checksum == y->checksum &&
+		   x->exch_ts == y->exch_ts && x->recv_ts == y->recv_ts && x->nbids == y->nbids &&
+		   x->nasks == y->nasks && (inval || strcmp(a->reason, b->reason) == 0);
+
+	for (uint32_t k = 0; same && k < a->ev.nbids + a->ev.nasks && k < 8; k++)
+		same = a->lv[k].px == b->lv[k].px && a->lv[k].qty == b->lv[k].qty &&
+		       a->lv[k].px_dp == b->lv[k].px_dp && a->lv[k].qty_dp == b->lv[k].qty_dp;
+	if (!same)
+		fprintf(stderr, "fast and general paths differ on %s\n", m);
+	CHECK(same);
+}
+
+/*
+ * m through on_message as sent and with a blank first (general path):
+ * the same class, event, levels and error text. fast: 1 if the fast path
+ * must take m (and give that event), 0 if it must decline (out untouched).
+ */
+static void both_paths(struct feed_venue_ctx *v, const char *m, int futures, int fast)
+{
+	struct got a, b;
+	int rc, was = slow;
+
+	memset(&out, 0, sizeof(out));
+	rc = feed_binance_depth_fast(v, m, strlen(m), futures, 5, &out);
+	if (rc != (fast ? 0 : -EAGAIN))
+		fprintf(stderr, "fast path %d (want %s) on %s\n", rc, fast ? "0" : "-EAGAIN", m);
+	CHECK_EQ_INT(rc, fast ? 0 : -EAGAIN);
+	if (!fast)
+		CHECK_EQ_INT(out.cls, 0); /* declined: out untouched */
+	slow = 0;
+	msg(v, m);
+	got_take(&a);
+	if (fast)
+		CHECK_EQ_INT(a.cls, FEED_MSG_BOOK);
+	slow = 1;
+	msg(v, m);
+	got_take(&b);
+	slow = was;
+	got_same(&a, &b, m);
+}
+
+#define DU "{\"e\":\"depthUpdate\",\"E\":1672515782136,"
+
+/* Spot: the documented layout takes the fast path, bare or combined;
+ * anything else declines, and both give the same result either way. */
+static void test_fast_spot(struct feed_venue_ctx *v)
+{
+	static const char *const fast[] = {
+		DU "\"s\":\"BNBBTC\",\"U\":157,\"u\":160,\"b\":[[\"0.0024\",\"10\"]],"
+		   "\"a\":[[\"0.0026\",\"100\"]]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":777750000000,\"u\":777750000003,\"b\":[[\"50000.00\","
+		   "\"2.5\"],[\"49999.99000000\",\"0.00000000\"],[\"1\",\"0.10000000\"]],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":1,\"b\":[],\"a\":[[\"65000.01\",\"0\"],"
+		   "[\"65000.02000000\",\"1234567.12345678\"]]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":5,\"u\":9,\"b\":[],\"a\":[]}",
+		/* fraction digits past the scale (8) that are zeros: exact */
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1.000000000\",\"2\"]],\"a\":[]}",
+		"{\"stream\":\"bnbbtc@depth@100ms\",\"data\":" DU "\"s\":\"BNBBTC\",\"U\":157,"
+		"\"u\":160,\"b\":[[\"0.0024\",\"10\"]],\"a\":[[\"0.0026\",\"100.5\"]]}}",
+	};
+	static const char *const general[] = {
+		/* reordered, an extra member, the futures form, blanks, an escape */
+		"{\"E\":1672515782136,\"e\":\"depthUpdate\",\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,"
+		"\"b\":[],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"x\":0,\"b\":[],\"a\":[]}",
+		DU "\"T\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"pu\":0,\"b\":[],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[ [\"1.5\",\"2\"]],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]} ",
+		DU "\"s\":\"BTC\\u0055SDT\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",
+		/* values it leaves to the general path: more decimals than the
+		 * scale, a leading zero, a sign, an exponent, a number, zero price */
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1.000000001\",\"2\"]],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"01.5\",\"2\"]],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1.5\",\"-2\"]],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1e2\",\"2\"]],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[1.5,\"2\"]],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"0.0\",\"2\"]],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1.\",\"2\"]],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1.5\",\"2\",\"3\"]],\"a\":[]}",
+		/* ids: U > u, a leading zero, a fraction; unknown symbol; truncated */
+		DU "\"s\":\"BTCUSDT\",\"U\":3,\"u\":2,\"b\":[],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":01,\"u\":2,\"b\":[],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1.0,\"u\":2,\"b\":[],\"a\":[]}",
+		DU "\"s\":\"XYZUSDT\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]",
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[[\"1.5\",\"2",
+		/* the wrapper with another member, or not closed */
+		"{\"stream\":\"x\",\"data\":" DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],"
+		"\"a\":[]},\"x\":1}",
+		"{\"stream\":\"x\",\"data\":" DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],"
+		"\"a\":[]}",
+	};
+
+	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
+		both_paths(v, fast[i], 0, 1);
+	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++)
+		both_paths(v, general[i], 0, 0);
+}
+
+/* Futures: T and pu in their documented places; the spot form declines. */
+static void test_fast_futures(struct feed_venue_ctx *v)
+{
+	static const char *const fast[] = {
+		"{\"e\":\"depthUpdate\",\"E\":123456789,\"T\":123456788,\"s\":\"BTCUSDT\","
+		"\"U\":157,\"u\":160,\"pu\":149,\"b\":[[\"0.0024\",\"10\"]],"
+		"\"a\":[[\"0.0026\",\"100\"]]}",
+		"{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\","
+		"\"E\":1672515782136,\"T\":1672515782136,\"s\":\"BTCUSDT\",\"U\":777750000000,"
+		"\"u\":777750000000,\"pu\":777749999999,\"b\":[[\"50000.00\",\"2.5\"]],\"a\":[]}}",
+	};
+	static const char *const general[] = {
+		DU "\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",
+		DU "\"T\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",
+		DU "\"T\":1,\"s\":\"BTCUSDT\",\"U\":1,\"u\":2,\"pu\":\"0\",\"b\":[],\"a\":[]}",
+		DU "\"T\":1,\"s\":\"BTCUSDT\",\"U\":1,\"pu\":0,\"u\":2,\"b\":[],\"a\":[]}",
+	};
+
+	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
+		both_paths(v, fast[i], 1, 1);
+	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++)
+		both_paths(v, general[i], 1, 0);
+}
+
 static void test_spot(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "BNB-BTC"};
@@ -275,8 +446,9 @@ static void test_spot(void)
 	expect_sub(&v, "{\"method\":\"SUBSCRIBE\",\"params\":[\"btcusdt@depth@100ms\","
 		       "\"bnbbtc@depth@100ms\"],\"id\":1}");
 	test_spot_event(&v);
+	test_fast_spot(&v);
 	test_bad(&v, 0);
-	test_too_many(&v);
+	test_too_many(&v, 0);
 	/* the spot docs' REST example (no E/T on spot: exch_ts 0) */
 	test_rest(&v, "/api/v3/depth?symbol=BTCUSDT&limit=1000",
 		  "{\"lastUpdateId\":1027024,\"bids\":[[\"4.00000000\",\"431.00000000\"]],"
@@ -321,6 +493,8 @@ static void test_futures(void)
 		check_lvl(&out.book->asks[0], 260000, 10000000000LL, 4, 0);
 	}
 	test_bad(&v, 1);
+	test_fast_futures(&v);
+	test_too_many(&v, 1);
 	test_rest(&v, "/fapi/v1/depth?symbol=BTCUSDT&limit=1000",
 		  "{\"lastUpdateId\":1027024,\"E\":1589436922972,\"T\":1589436922959,"
 		  "\"bids\":[[\"4.00000000\",\"431.00000000\"]],"
@@ -331,7 +505,13 @@ static void test_futures(void)
 
 int main(void)
 {
+	/* every test on both paths: as sent (the fast path where it fits),
+	 * then with a blank first (the general path only) */
 	test_spot();
 	test_futures();
+	slow = 1;
+	test_spot();
+	test_futures();
+	slow = 0;
 	return feed_test_done("test_binance_book");
 }
