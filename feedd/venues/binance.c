@@ -367,8 +367,8 @@ int feed_binance_levels(struct feed_venue_ctx *v, struct feed_venue_out *out, ui
 }
 
 /* Both sides into v->book (levels in v->lv: bids, then asks). */
-static int binance_sides(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
-			 const struct feed_json_val *bids, const struct feed_json_val *asks)
+int feed_binance_sides(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		       const struct feed_json_val *bids, const struct feed_json_val *asks)
 {
 	struct feed_book_ev *ev = &v->book;
 	uint32_t k = 0;
@@ -424,7 +424,7 @@ static void binance_depth(struct feed_venue_ctx *v, const struct feed_json_val *
 				 (unsigned long long)last);
 		return;
 	}
-	if (binance_sides(v, out, i, &f[K_B], &f[K_A]) < 0)
+	if (feed_binance_sides(v, out, i, &f[K_B], &f[K_A]) < 0)
 		return;
 	ev->kind = FEED_BOOK_DELTA;
 	ev->first_id = first;
@@ -629,7 +629,7 @@ int feed_binance_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_
 		snprintf(v->reason, sizeof(v->reason), "depth snapshot: bad time T");
 		return -EBADMSG;
 	}
-	rc = binance_sides(v, &o, sym, &f[2], &f[3]);
+	rc = feed_binance_sides(v, &o, sym, &f[2], &f[3]);
 	if (rc < 0)
 		return rc == -EMSGSIZE ? -EMSGSIZE : -EBADMSG;
 	*ev = v->book;

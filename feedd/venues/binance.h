@@ -39,6 +39,12 @@ int feed_binance_depth_fast(struct feed_venue_ctx *v, const char *p, size_t n, i
 int feed_binance_levels(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
 			const struct feed_json_val *arr, const char *side, uint32_t *k);
 
+/* Both sides of a depth message into v->book (levels in v->lv: bids, then
+ * asks): 0, or -EINVAL with an ERROR in out (Gate's levels have this shape
+ * too). */
+int feed_binance_sides(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
+		       const struct feed_json_val *bids, const struct feed_json_val *asks);
+
 /* ops->book.rest_parse of both adapters (futures adds E and T). */
 int feed_binance_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
 			    struct feed_book_ev *ev);

@@ -399,31 +399,6 @@ static const struct feed_json_key gateio_depth_keys[D__COUNT] = {
 	[D_A] = FEED_JSON_KEY("a"),
 };
 
-/* Both sides of symbol i into v->book (levels in v->lv, bids first). */
-static int gateio_sides(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
-			const struct feed_json_val *bids, const struct feed_json_val *asks)
-{
-	struct feed_book_ev *ev = &v->book;
-	uint32_t k = 0;
-	int rc;
-
-	if (!v->lv) {
-		feed_venue_error(v, out, i, "%s depth: l2 is not subscribed", v->syms[i].native);
-		return -EINVAL;
-	}
-	memset(ev, 0, sizeof(*ev));
-	ev->sym = i;
-	if ((rc = feed_binance_levels(v, out, i, bids, "bid", &k)) < 0)
-		return rc;
-	ev->nbids = k;
-	if ((rc = feed_binance_levels(v, out, i, asks, "ask", &k)) < 0)
-		return rc;
-	ev->nasks = k - ev->nbids;
-	ev->bids = v->lv;
-	ev->asks = v->lv + ev->nbids;
-	return 0;
-}
-
 /* result {"t":ms,["full":true,]"l":"100","e":..,"E":s,"s":pair,"U":first,"u":last,
  * "b":[[p,a]..],"a":[[p,a]..]}: a DELTA [U, u], or with full true a SNAPSHOT
  * that replaces the book (its id: u). */
@@ -461,7 +436,7 @@ static void gateio_depth(struct feed_venue_ctx *v, const struct feed_json_val *r
 				 v->syms[i].native);
 		return;
 	}
-	if (gateio_sides(v, out, i, &f[D_B], &f[D_A]) < 0)
+	if (feed_binance_sides(v, out, i, &f[D_B], &f[D_A]) < 0)
 		return;
 	ev->kind = full ? FEED_BOOK_SNAPSHOT : FEED_BOOK_DELTA;
 	ev->first_id = f[D_UU].type == FEED_JSON_NONE ? last : first;
@@ -516,7 +491,7 @@ static int gateio_rest_parse(struct feed_venue_ctx *v, uint32_t sym, const uint8
 		snprintf(v->reason, sizeof(v->reason), "order book snapshot: bad 'update'");
 		return -EBADMSG;
 	}
-	rc = gateio_sides(v, &o, sym, &f[2], &f[3]);
+	rc = feed_binance_sides(v, &o, sym, &f[2], &f[3]);
 	if (rc < 0)
 		return rc == -EMSGSIZE ? -EMSGSIZE : -EBADMSG;
 	*ev = v->book;
