@@ -359,7 +359,6 @@ struct feed_venue_ctx {
 	uint32_t reqs_pending; /* sent, not yet answered */
 	uint32_t alone_queued; /* symbols FEED_ALONE_QUEUED */
 	uint64_t next_req_id;  /* ids keep growing over reconnects */
-	uint8_t open_sent;     /* ops->open_msg went on this connection */
 	void *priv;	       /* ops->priv_size bytes, zeroed */
 	uint8_t *scratch;      /* ops->scratch_size bytes (decoding), allocated once */
 	size_t scratch_size;
@@ -377,6 +376,7 @@ struct feed_venue_ctx {
 	const uint8_t *cur_p; /* ... and as decoded */
 	size_t cur_n;
 	uint8_t cur_binary; /* ... and its binary flag after decoding */
+	uint8_t open_sent;  /* ops->open_msg went on this connection */
 	struct feed_venue_stats st;
 	char reason[FEED_VENUE_REASON_MAX];
 	char reply[FEED_VENUE_REPLY_MAX];

@@ -68,6 +68,7 @@ static void run(const char *venue, const char *norm, const char *base, const cha
 	sc.contract_size = 1;
 	CHECK(feed_venue_ctx_init(&fv, feed_venue_find(venue), &sc, err, sizeof(err)) == 0, "%s",
 	      err);
+	fv.syms[0].instrument = 7; /* as a session sets it; poll keys name it */
 	CHECK(sim_venue_init(&sv, NULL, 3, err, sizeof(err)) == 0, "%s", err);
 	CHECK(feed_restq_init(&q, 16, 0, 0) == 0, "restq");
 	CHECK(feed_restq_venue_add(&q, venue, 6000) == 0, "restq venue");
@@ -76,12 +77,12 @@ static void run(const char *venue, const char *norm, const char *base, const cha
 	CHECK(feed_fb_run(&fb, 1000000000, &wake) == FEED_FB_EV_START, "start");
 
 	/* the ticker, as feedd asks for it */
-	CHECK(feed_fb_path(&fb, FEED_FB_KEY(0, FEED_FB_TICKER), path, sizeof(path), &pn) == 0,
+	CHECK(feed_fb_path(&fb, FEED_FB_KEY(7, FEED_FB_TICKER), path, sizeof(path), &pn) == 0,
 	      "path");
 	CHECK(strncmp(path, ticker_pfx, strlen(ticker_pfx)) == 0, "%s", path);
 	n = get(d, &sv, path, &status);
 	CHECK(n > 0 && status == 200, "%s: %d %d", path, n, status);
-	k = feed_fb_answer(&fb, FEED_FB_KEY(0, FEED_FB_TICKER), status, (const uint8_t *)body,
+	k = feed_fb_answer(&fb, FEED_FB_KEY(7, FEED_FB_TICKER), status, (const uint8_t *)body,
 			   (size_t)(n > 0 ? n : 0), 1, ticks, FEED_FB_TICKS_MAX);
 	CHECK(k == 1, "ticker ticks %d: %s (%.*s)", k, fv.reason, n, body);
 	CHECK(ticks[0].u.bbo.bid_px > 0 && ticks[0].u.bbo.bid_px < ticks[0].u.bbo.ask_px &&
@@ -90,12 +91,12 @@ static void run(const char *venue, const char *norm, const char *base, const cha
 	CHECK(ticks[0].flags & MDBUS_FLAG_REST, "flags %x", ticks[0].flags);
 
 	/* trades: the first poll (GAP), then polls that overlap: 2 new each */
-	CHECK(feed_fb_path(&fb, FEED_FB_KEY(0, FEED_FB_TRADES), path, sizeof(path), &pn) == 0,
+	CHECK(feed_fb_path(&fb, FEED_FB_KEY(7, FEED_FB_TRADES), path, sizeof(path), &pn) == 0,
 	      "path");
 	for (i = 0; i < 4; i++) {
 		n = get(d, &sv, path, &status);
 		CHECK(n > 0 && status == 200, "%s: %d %d", path, n, status);
-		k = feed_fb_answer(&fb, FEED_FB_KEY(0, FEED_FB_TRADES), status,
+		k = feed_fb_answer(&fb, FEED_FB_KEY(7, FEED_FB_TRADES), status,
 				   (const uint8_t *)body, (size_t)(n > 0 ? n : 0), 1, ticks,
 				   FEED_FB_TICKS_MAX);
 		CHECK(k == 2, "poll %d: %d trades: %s", i, k, fv.reason);
