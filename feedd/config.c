@@ -359,6 +359,7 @@ static int cfg_merge(struct cfg_parse *ps, struct feed_session_config *s, struct
 	s->url_line = seen->line[K_URL];
 	s->symbols_line = seen->line[K_SYMBOLS];
 	s->channels_line = seen->line[K_CHANNELS];
+	s->rest_fallback_line = seen->line[K_RESTFALLBACK];
 	return 0;
 }
 

@@ -116,6 +116,7 @@ struct feed_session_config {
 	int url_line;
 	int symbols_line;
 	int channels_line;
+	int rest_fallback_line;
 };
 
 /* ---- the whole file ------------------------------------------------------------ */

@@ -53,6 +53,13 @@ static int check_limits(const struct feed_config *c, const struct feed_session_c
 		return check_fail(c, check_line(s, s->channels_line), err, errlen,
 				  "venue %s does not support channel %s in [session %s]", ops->name,
 				  check_channel_name(extra), s->name);
+	/* A fallback that could never poll is a config error, not a surprise
+	 * at the first outage. */
+	if (s->rest_fallback_after_ms > 0 && !ops->rest.ticker_path)
+		return check_fail(c, check_line(s, s->rest_fallback_line), err, errlen,
+				  "venue %s has no REST fallback (rest_fallback_after in "
+				  "[session %s])",
+				  ops->name, s->name);
 	/* More streams than one connection takes are spread over several
 	 * (feed_venue_plan); only a plan beyond the session's maximum is
 	 * refused. */

@@ -513,6 +513,13 @@ static void test_endpoints(void)
 				  err, sizeof(err)),
 		     -EINVAL);
 	feed_config_free(&c);
+	/* BingX has no REST fallback: the key is refused at its line. */
+	CHECK_EQ_INT(load_checked("[session a]\nvenue = bingx\nsymbols = BTC-USDT\n"
+				  "rest_fallback_after = 5s\n",
+				  &c, err, sizeof(err)),
+		     -EINVAL);
+	CHECK(strstr(err, "t.ini:4: venue bingx has no REST fallback") != NULL);
+	feed_config_free(&c);
 }
 
 /* Seeded random mutations of good messages, gzip'd or as text: whatever
