@@ -871,7 +871,9 @@ static int coinbase_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const ui
 const struct feed_venue_ops feed_venue_coinbase = {
 	.name = "coinbase",
 	.default_url = "wss://ws-feed.exchange.coinbase.com",
-	.default_rest_url = "https://api.coinbase.com",
+	/* The Exchange REST API: the REST fallback reads its /products/{id}/book
+	 * and /trades, matching the Exchange feed this adapter reads. */
+	.default_rest_url = "https://api.exchange.coinbase.com",
 	.channels = FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2,
 	.markets = 1u << MDBUS_MARKET_SPOT,
 	/* Advanced Trade level2: a snapshot (the whole book), then absolute
