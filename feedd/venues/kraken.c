@@ -1086,6 +1086,7 @@ static int kraken_rest_result(struct feed_venue_ctx *v, const uint8_t *body, siz
 	struct feed_json_val f[2], key, e;
 	struct feed_json_iter it;
 
+	memset(val, 0, sizeof(*val)); /* defined on every error path too */
 	if (feed_json_scan((const char *)body, n, k, 2, f) < 0)
 		return feed_vrest_bad(v, "JSON");
 	if (f[0].type != FEED_JSON_ARRAY || f[1].type != FEED_JSON_OBJECT ||
