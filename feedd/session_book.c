@@ -351,8 +351,7 @@ static int sbook_send_resub(struct feed_sconn *c, int64_t now)
 		 LOG_U("attempt", b->resub_n[i]),
 		 LOG_U("checksum_fails", b->sync.inst[i].checksum_fails),
 		 LOG_S("result", rc == 0 ? "sent" : strerror(-rc)));
-	c->sub_last_ns = now;
-	feed_sess__flush(c);
+	c->sub_last_ns = now; /* the caller flushes the connection's output */
 	return 1;
 }
 

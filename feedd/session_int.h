@@ -104,6 +104,8 @@ void feed_sbook_event(struct feed_sconn *c, const struct feed_book_ev *ev);
 void feed_sbook_status(struct feed_sconn *c, uint32_t code);
 void feed_sbook_closed(struct feed_sconn *c);
 int64_t feed_sbook_deadline(const struct feed_sconn *c);
+/* Due resubscribes: their texts are queued on the connection; the caller
+ * flushes. */
 void feed_sbook_on_timer(struct feed_sconn *c, int64_t now);
 
 /* The REST fallback (session_fb.c, fallback.h): per connection, over the

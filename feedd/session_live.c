@@ -461,6 +461,7 @@ void feed_sconn_on_timer(struct feed_sconn *s, int64_t now)
 	if (due(s->dl_ping, now))
 		sess_ping(s, now);
 	feed_sbook_on_timer(s, now);
+	feed_sess__flush(s); /* resubscribe texts it queued (a no-op when none) */
 	if (due(s->dl_lifetime, now)) {
 		s->dl_lifetime = 0;
 		if (s->fsm.state == FEED_ST_LIVE) {
