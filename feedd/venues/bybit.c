@@ -671,16 +671,7 @@ static void bybit_l2(struct feed_venue_ctx *v, const struct feed_json_val *f, si
 	/* "u" = 1 is a snapshot after a service restart: it replaces the book. */
 	ev->kind = snap || u == 1 ? FEED_BOOK_SNAPSHOT : FEED_BOOK_DELTA;
 	ev->first_id = ev->last_id = u;
-	ev->exch_ts = ts;
-	ev->recv_ts = recv_ns;
-	ev->bids = v->lv;
-	ev->nbids = nb;
-	ev->asks = v->lv + nb;
-	ev->nasks = na;
-	v->syms[i].last_recv_ns = recv_ns;
-	out->cls = FEED_MSG_BOOK;
-	out->book = ev;
-	out->sym = i;
+	feed_venue_book_done(v, out, i, nb, na, ts, recv_ns);
 }
 
 /* A resync: the depth topic dropped and asked for again (the venue then

@@ -821,16 +821,7 @@ static void kraken_book(struct feed_venue_ctx *v, const struct feed_json_val *f,
 	ev->has_ck = kraken_prec_known(v, i);
 	ev->checksum = ck;
 	((struct kr_priv *)v->priv)->ck_want = ck;
-	ev->exch_ts = ts;
-	ev->recv_ts = recv_ns;
-	ev->bids = v->lv;
-	ev->nbids = nb;
-	ev->asks = v->lv + nb;
-	ev->nasks = na;
-	v->syms[i].last_recv_ns = recv_ns;
-	out->cls = FEED_MSG_BOOK;
-	out->book = ev;
-	out->sym = i;
+	feed_venue_book_done(v, out, i, nb, na, ts, recv_ns);
 }
 
 /* Kraken's checksum text of a level value m (a mantissa at d decimals)

@@ -688,16 +688,7 @@ static void okx_books(struct feed_venue_ctx *v, const struct feed_json_val *f, u
 		return;
 	ev->sym = i;
 	ev->kind = snap ? FEED_BOOK_SNAPSHOT : FEED_BOOK_DELTA;
-	ev->exch_ts = ts;
-	ev->recv_ts = recv_ns;
-	ev->bids = v->lv;
-	ev->nbids = nb;
-	ev->asks = v->lv + nb;
-	ev->nasks = na;
-	v->syms[i].last_recv_ns = recv_ns;
-	out->cls = FEED_MSG_BOOK;
-	out->book = ev;
-	out->sym = i;
+	feed_venue_book_done(v, out, i, nb, na, ts, recv_ns);
 }
 
 /* GET /api/v5/market/books?instId=BTC-USDT&sz=N: N = book_depth, at most

@@ -752,6 +752,26 @@ static inline struct mdbus_tick *feed_venue_bbo(struct feed_venue_ctx *v,
 	return t;
 }
 
+/* Ends symbol i's book event v->book, its levels in v->lv (nb bids, then na
+ * asks): times, level pointers, and out as a BOOK of symbol i. */
+static inline void feed_venue_book_done(struct feed_venue_ctx *v, struct feed_venue_out *out,
+					uint32_t i, uint32_t nb, uint32_t na, int64_t exch_ts,
+					int64_t recv_ns)
+{
+	struct feed_book_ev *ev = &v->book;
+
+	ev->exch_ts = exch_ts;
+	ev->recv_ts = recv_ns;
+	ev->bids = v->lv;
+	ev->nbids = nb;
+	ev->asks = v->lv + nb;
+	ev->nasks = na;
+	v->syms[i].last_recv_ns = recv_ns;
+	out->cls = FEED_MSG_BOOK;
+	out->book = ev;
+	out->sym = i;
+}
+
 /* Errors, trade id hashes, decimals and timestamps: vparse.h. */
 #include "vparse.h" /* IWYU pragma: export */
 
