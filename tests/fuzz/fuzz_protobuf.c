@@ -61,6 +61,24 @@ static int fz_inside(const void *p, const struct feed_venue_ctx *v)
 	       (q >= v->scratch && q < v->scratch + v->scratch_size);
 }
 
+/* One side of a depth body: the array and each level's strings. */
+static void fz_check_levels(Mexc__PublicAggreDepthV3ApiItem *const *l, size_t n,
+			    const struct feed_venue_ctx *v)
+{
+	FUZZ_CHECK(n == 0 || fz_inside(l, v));
+	for (size_t i = 0; i < n; i++)
+		FUZZ_CHECK(fz_inside(l[i], v) && fz_inside(l[i]->price, v) &&
+			   fz_inside(l[i]->quantity, v));
+}
+
+static void fz_check_depths(const Mexc__PublicAggreDepthsV3Api *d, const struct feed_venue_ctx *v)
+{
+	FUZZ_CHECK(fz_inside(d, v) && fz_inside(d->eventtype, v) && fz_inside(d->fromversion, v) &&
+		   fz_inside(d->toversion, v));
+	fz_check_levels(d->asks, d->n_asks, v);
+	fz_check_levels(d->bids, d->n_bids, v);
+}
+
 /* Every string and array of a decoded wrapper lies in the arena. */
 static void fz_check_inside(const Mexc__PushDataV3ApiWrapper *w, const struct feed_venue_ctx *v)
 {
@@ -80,6 +98,8 @@ static void fz_check_inside(const Mexc__PushDataV3ApiWrapper *w, const struct fe
 
 		FUZZ_CHECK(fz_inside(b, v) && fz_inside(b->bidprice, v) &&
 			   fz_inside(b->askquantity, v));
+	} else if (w->body_case == MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_DEPTHS) {
+		fz_check_depths(w->publicaggredepths, v);
 	} else {
 		FUZZ_CHECK(w->body_case == MEXC__PUSH_DATA_V3_API_WRAPPER__BODY__NOT_SET);
 	}
@@ -96,6 +116,14 @@ static int fz_unknown(const Mexc__PushDataV3ApiWrapper *w)
 			u |= w->publicaggredeals->deals[i]->base.n_unknown_fields != 0;
 	} else if (w->body_case == MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_BOOK_TICKER) {
 		u |= w->publicaggrebookticker->base.n_unknown_fields != 0;
+	} else if (w->body_case == MEXC__PUSH_DATA_V3_API_WRAPPER__BODY_PUBLIC_AGGRE_DEPTHS) {
+		const Mexc__PublicAggreDepthsV3Api *d = w->publicaggredepths;
+
+		u |= d->base.n_unknown_fields != 0;
+		for (size_t i = 0; i < d->n_asks; i++)
+			u |= d->asks[i]->base.n_unknown_fields != 0;
+		for (size_t i = 0; i < d->n_bids; i++)
+			u |= d->bids[i]->base.n_unknown_fields != 0;
 	}
 	return u;
 }
