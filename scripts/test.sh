@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds mdbus six ways and runs every test:
 #   build/       default (-Werror, debugoptimized): every suite but tsan and chaos (unit,
-#                stress, e2e, venue-one, valgrind, smoke, lint, systemd, python, exporter)
-#   build-asan/  ASan + UBSan: every suite but stress, smoke (too slow), valgrind (incompatible),
-#                lint (once is enough), tsan and venue-one (venue-mix covers every dialect);
-#                chaos runs here only; the Python module is not built here (an instrumented
-#                extension cannot load into the system python)
+#                stress, e2e, venue-one, valgrind, smoke, lint, systemd, python, exporter),
+#                without the e2e tests listed in tests/e2e/asan.list
+#   build-asan/  ASan + UBSan: unit, systemd, exporter, and the e2e tests of tests/e2e/asan.list
+#                (chaos among them): each e2e test runs once per CI run, in one tree or the
+#                other; the Python module is not built here (an instrumented extension cannot
+#                load into the system python)
 #   build-tsan/  ThreadSanitizer: suite tsan (ring and health seqlocks with threads); only the
 #                tsan tests' targets are built
 #   build-release/  a packager's -Dbuildtype=release (-O3, NDEBUG): suite unit
@@ -150,18 +151,49 @@ background() {
 background &
 bg=$!
 
+# The test names of tree $1 to run: with $2 = plain, every test but suites tsan, lint and
+# chaos and the names in tests/e2e/asan.list; with $2 = asan, those names only.
+tests_of() {
+	meson introspect --tests "$1" | python3 -c '
+import json, sys
+names = {l.strip() for l in open("tests/e2e/asan.list") if l.strip() and not l.startswith("#")}
+tests = json.load(sys.stdin)
+known = {t["name"] for t in tests}
+miss = sorted(names - known)
+if miss:
+    sys.exit("tests/e2e/asan.list: no such test: " + ", ".join(miss))
+for t in tests:
+    suites = {s.split(":")[-1] for s in t["suite"]}
+    if sys.argv[1] == "asan":
+        ok = t["name"] in names
+    else:
+        ok = t["name"] not in names and not suites & {"tsan", "lint", "chaos"}
+    if ok:
+        print(t["name"])
+' "$2" | sort -u
+}
+
 asan_tests() {
+	local names
 	while [ ! -f "$logs/build-asan.built" ] && kill -0 "$bg" 2>/dev/null; do sleep 1; done
 	[ "$(cat "$logs/build-asan.built" 2>/dev/null)" = 0 ] || return 0
-	meson test -C build-asan --no-rebuild --print-errorlogs --no-suite stress \
+	meson test -C build-asan --no-rebuild --print-errorlogs --logbase asan-rest --no-suite stress \
 		--no-suite valgrind --no-suite tsan --no-suite smoke --no-suite lint \
-		--no-suite venue-one
+		--no-suite e2e
+	names=$(tests_of build-asan asan) && [ -n "$names" ] || return 1
+	# shellcheck disable=SC2086
+	meson test -C build-asan --no-rebuild --print-errorlogs --logbase asan-e2e $names
 }
 echo "== build and build-asan: test, side by side (chaos runs in build-asan)"
 asan_tests >"$logs/asan-test.log" 2>&1 &
 asan=$!
-meson test -C build --no-rebuild --print-errorlogs --no-suite tsan --no-suite lint \
-	--no-suite chaos >"$logs/build-test.log" 2>&1
+if plain_names=$(tests_of build plain) && [ -n "$plain_names" ]; then
+	# shellcheck disable=SC2086
+	meson test -C build --no-rebuild --print-errorlogs $plain_names >"$logs/build-test.log" 2>&1
+else
+	echo "== build: no test list" >"$logs/build-test.log"
+	failed=$((failed + 1))
+fi
 wait "$asan"
 echo "== build: test"
 cat "$logs/build-test.log"
@@ -169,7 +201,9 @@ count_results build/meson-logs/testlog.json
 if built build-asan; then
 	echo "== build-asan: test"
 	cat "$logs/asan-test.log"
-	count_results build-asan/meson-logs/testlog.json
+	count_results build-asan/meson-logs/asan-rest.json
+	count_results build-asan/meson-logs/asan-e2e.json
+	[ -f build-asan/meson-logs/asan-e2e.json ] || failed=$((failed + 1))
 fi
 
 echo "== waiting for the builds, clang-tidy, TSan, release and fuzz runs"
