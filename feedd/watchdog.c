@@ -114,14 +114,14 @@ static void wd_lat(struct mdbus_health_session *r, const struct feed_lat *l, int
 
 /* The REST block: the figures of the session's venue in the daemon's queue
  * (restq.h keeps its weight window per venue), all 0 without a REST client. */
-static void wd_rest(struct mdbus_health_rest *r, const struct feed_session *s, int64_t now)
+static void wd_rest(struct mdbus_health_rest *r, const struct feed_session_snap *sn, int64_t now)
 {
 	const struct feed_restq_venue_stats *vs;
 
 	memset(r, 0, sizeof(*r));
-	if (!s->host.restq) /* set with the session's REST client */
+	if (!sn->restq)
 		return;
-	vs = feed_restq_venue_stats(s->host.restq, s->host.rest_venue, now);
+	vs = feed_restq_venue_stats(sn->restq, sn->rest_venue, now);
 	if (!vs)
 		return;
 	r->weight = vs->weight_window;
@@ -136,16 +136,15 @@ static void wd_rest(struct mdbus_health_rest *r, const struct feed_session *s, i
 	r->blocked_until_ns = vs->blocked_until > now ? vs->blocked_until : 0;
 }
 
-static void wd_session(struct feed_watchdog *wd, const struct feed_session *s,
-		       const struct feed_session_snap *sn, int64_t now)
+static void wd_session(struct feed_watchdog *wd, unsigned index, const struct feed_session_snap *sn,
+		       int64_t now)
 {
 	struct mdbus_health_session r;
-	unsigned index = s->index;
 	int full = wd_lat_full(wd, index, sn);
 
 	/* The histograms (2 KiB) are filled and stored only when they changed. */
 	memset(&r, 0, offsetof(struct mdbus_health_session, hop));
-	wd_rest(&r.rest, s, now);
+	wd_rest(&r.rest, sn, now);
 	wd_copy(r.name, sizeof(r.name), sn->name);
 	wd_copy(r.venue, sizeof(r.venue), sn->venue);
 	wd_copy(r.host, sizeof(r.host), sn->host);
@@ -255,7 +254,7 @@ void feed_watchdog_run(struct feed_watchdog *wd, const struct feed_session *sess
 		feed_session_snapshot(&sess[i], &sn);
 		wd->live += sn.state == FEED_ST_LIVE;
 		if (wd->ok)
-			wd_session(wd, &sess[i], &sn, now);
+			wd_session(wd, sess[i].index, &sn, now);
 	}
 	if (!wd->ok)
 		return;
@@ -273,5 +272,5 @@ void feed_watchdog_session(struct feed_watchdog *wd, const struct feed_session *
 	if (!wd->ok || !s->cfg)
 		return;
 	feed_session_snapshot(s, &sn);
-	wd_session(wd, s, &sn, now_ns);
+	wd_session(wd, s->index, &sn, now_ns);
 }

@@ -486,22 +486,26 @@ def test_valgrind():
     if not vg:
         print("valgrind not installed")
         sys.exit(77)
-    bus = bus_name("vg")
-    w = Writer(bus, "down")
-    try:
-        for args in (["--json", "-n", "2", "--delay", "100ms"], ["--once"]):
-            r = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full",
-                                "--errors-for-leak-kinds=definite,indirect", "--track-fds=yes",
-                                TOP, "-b", bus] + args, capture_output=True, text=True, timeout=120)
-            # 1: the "down" scenario is not healthy; 99 would be a memcheck error.
-            check(r.returncode == 1, "valgrind %s: exit %d\n%s" % (args, r.returncode, r.stderr))
-            check("sess-b" in r.stdout, "valgrind %s output" % args)
-            # Every fd still open at exit must be one we inherited.
-            opened = r.stderr.count("Open file descriptor")
-            inherited = r.stderr.count("<inherited from parent>")
-            check(opened == inherited, "fds left open at exit:\n%s" % r.stderr)
-    finally:
-        w.stop()
+    # down: 1 (not healthy); rest: 0, with the REST table and blocks. 99
+    # would be a memcheck error.
+    for scenario, want_rc, want_out in (("down", 1, "sess-b"), ("rest", 0, "sess-c")):
+        bus = bus_name("vg-" + scenario)
+        w = Writer(bus, scenario)
+        try:
+            for args in (["--json", "-n", "2", "--delay", "100ms"], ["--once"]):
+                r = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full",
+                                    "--errors-for-leak-kinds=definite,indirect", "--track-fds=yes",
+                                    TOP, "-b", bus] + args, capture_output=True, text=True,
+                                   timeout=120)
+                check(r.returncode == want_rc, "valgrind %s %s: exit %d\n%s" %
+                      (scenario, args, r.returncode, r.stderr))
+                check(want_out in r.stdout, "valgrind %s %s output" % (scenario, args))
+                # Every fd still open at exit must be one we inherited.
+                opened = r.stderr.count("Open file descriptor")
+                inherited = r.stderr.count("<inherited from parent>")
+                check(opened == inherited, "fds left open at exit:\n%s" % r.stderr)
+        finally:
+            w.stop()
 
 
 def reader_entry(doc, pid):
