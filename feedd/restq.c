@@ -162,6 +162,7 @@ int feed_restq_push(struct feed_restq *q, uint32_t venue, uint32_t key, uint32_t
 	q->tail = id;
 	q->st.queued++;
 	q->st.pushed++;
+	q->v[venue].st.queued++;
 	return (int)id;
 }
 
@@ -178,6 +179,7 @@ static void restq_unlink(struct feed_restq *q, uint32_t id, uint32_t prev)
 		q->tail = prev;
 	q->it[id].next = RESTQ_END;
 	q->st.queued--;
+	q->v[q->it[id].venue].st.queued--;
 }
 
 static void restq_release(struct feed_restq *q, uint32_t id)
@@ -212,6 +214,7 @@ int feed_restq_next(struct feed_restq *q, int64_t now, int64_t *ready_at)
 		restq_unlink(q, id, prev);
 		it->state = FEED_RESTQ_INFLIGHT;
 		restq_charge(&q->v[it->venue], it->weight, now);
+		q->v[it->venue].st.inflight++;
 		q->st.inflight++;
 		q->st.issued++;
 		/* Spread: the next one leaves 1/per_sec later, whatever the venue. */
@@ -255,6 +258,7 @@ int feed_restq_done(struct feed_restq *q, uint32_t id, int status, int64_t used_
 	retry = status < 0 || status == 429 || status == 418 || status >= 500;
 	cancelled = it->cancelled;
 	q->st.inflight--;
+	v->st.inflight--;
 	restq_release(q, id);
 	return retry && !cancelled;
 }

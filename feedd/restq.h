@@ -46,6 +46,8 @@ struct feed_restq_venue_stats {
 	uint64_t requests;     /* requests handed out */
 	uint64_t n429, n418;   /* answers of that status */
 	int64_t blocked_until; /* CLOCK_MONOTONIC ns; 0 = not blocked */
+	uint32_t queued;       /* the venue's requests waiting now */
+	uint32_t inflight;     /* ... handed out, not done yet (cancelled ones included) */
 };
 
 struct feed_restq_venue {

@@ -139,6 +139,8 @@ struct feed_session_snap {
 	uint8_t conn_err[FEED_SESSION_SNAP_CONNS];   /* ... and last error class */
 	const struct feed_lat *lat;		     /* the session's latency histograms */
 	const void *cfg;			     /* identity of the session (its config) */
+	struct feed_restq *restq; /* its REST client's queue (NULL: no REST client) */
+	uint32_t rest_venue;	  /* ... and venue there (feed_restq_venue_stats) */
 };
 
 /* One connection of a session (its plan's k-th): everything a connection

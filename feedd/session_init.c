@@ -366,6 +366,8 @@ void feed_session_snapshot(const struct feed_session *s, struct feed_session_sna
 	sn->conns = s->nconns;
 	sn->lat = &s->lat;
 	sn->cfg = s->cfg;
+	sn->restq = s->host.restq;
+	sn->rest_venue = s->host.rest_venue;
 	for (unsigned k = 0; k < s->nconns; k++) {
 		sess_snap_add(sn, &s->conns[k]);
 		if (!r && s->conns[k].fsm.state != FEED_ST_LIVE)

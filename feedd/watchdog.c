@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "loop.h"
+#include "restq.h"
 #include "mdbus_health.h"
 
 #define MS (INT64_C(1000000))
@@ -111,6 +112,30 @@ static void wd_lat(struct mdbus_health_session *r, const struct feed_lat *l, int
 		mdbus_hist_add(&r->hop[MDBUS_HOP_MSGS_PER_ITER], l->iter_msgs, 1);
 }
 
+/* The REST block: the figures of the session's venue in the daemon's queue
+ * (restq.h keeps its weight window per venue), all 0 without a REST client. */
+static void wd_rest(struct mdbus_health_rest *r, const struct feed_session_snap *sn, int64_t now)
+{
+	const struct feed_restq_venue_stats *vs;
+
+	memset(r, 0, sizeof(*r));
+	if (!sn->restq)
+		return;
+	vs = feed_restq_venue_stats(sn->restq, sn->rest_venue, now);
+	if (!vs)
+		return;
+	r->weight = vs->weight_window;
+	r->limit = vs->budget;
+	r->window_s = FEED_RESTQ_WINDOW;
+	r->queued = vs->queued;
+	r->inflight = vs->inflight;
+	r->weight_total = vs->weight_total;
+	r->requests = vs->requests;
+	r->n429 = vs->n429;
+	r->n418 = vs->n418;
+	r->blocked_until_ns = vs->blocked_until > now ? vs->blocked_until : 0;
+}
+
 static void wd_session(struct feed_watchdog *wd, unsigned index, const struct feed_session_snap *sn,
 		       int64_t now)
 {
@@ -119,6 +144,7 @@ static void wd_session(struct feed_watchdog *wd, unsigned index, const struct fe
 
 	/* The histograms (2 KiB) are filled and stored only when they changed. */
 	memset(&r, 0, offsetof(struct mdbus_health_session, hop));
+	wd_rest(&r.rest, sn, now);
 	wd_copy(r.name, sizeof(r.name), sn->name);
 	wd_copy(r.venue, sizeof(r.venue), sn->venue);
 	wd_copy(r.host, sizeof(r.host), sn->host);
@@ -149,9 +175,12 @@ static void wd_session(struct feed_watchdog *wd, unsigned index, const struct fe
 	wd_lat(&r, sn->lat, full);
 	r.verdict = (uint32_t)mdbus_health_session_verdict(&r, now, r.verdict_reason,
 							   sizeof(r.verdict_reason));
-	mdbus_health_publish_session_head(wd->c.health, index, &r,
-					  full ? sizeof(r)
-					       : offsetof(struct mdbus_health_session, hop));
+	if (full)
+		mdbus_health_publish_session(wd->c.health, index, &r);
+	else
+		mdbus_health_publish_session_skip(wd->c.health, index, &r,
+						  offsetof(struct mdbus_health_session, hop),
+						  sizeof(r.hop));
 }
 
 static void wd_instr(struct feed_watchdog *wd, uint32_t id)

@@ -2,8 +2,9 @@
 /*
  * watchdog.h: copies feedd's counters into the bus's health region
  * (include/mdbus_health.h) every FEED_WATCHDOG_MS on the loop timer: the
- * feed heartbeat, one record per session (feed_session_snapshot) and one
- * per instrument (feed_sink_instr). Readers (mdbus-top, monitoring, tests)
+ * feed heartbeat, one record per session (feed_session_snapshot, with its
+ * venue's figures from the REST queue: feed_restq_venue_stats) and one per
+ * instrument (feed_sink_instr). Readers (mdbus-top, monitoring, tests)
  * take seqlock snapshots and never block us. No allocation, no syscall:
  * plain stores into the shared mapping.
  */

@@ -51,8 +51,8 @@
  * Session record (3072 bytes, stride session_size):
  *
  *     0     8 seq             seqlock word
- *     8  2840 payload         struct mdbus_health_session, as 355 u64 words
- *  2848 .. 3071 reserved (0)
+ *     8  2904 payload         struct mdbus_health_session, as 363 u64 words
+ *  2912 .. 3071 reserved (0)
  *
  * Instrument record (256 bytes, stride instr_size):
  *
@@ -95,8 +95,10 @@ extern "C" {
 
 /* ---- versions and sizes ---------------------------------------------------- */
 
+/* MDBUS_HEALTH_VERSION is bumped on any byte-map change (3: latency
+ * histograms; 4: the session's REST block, appended after them). */
 #define MDBUS_HEALTH_MAGIC	 0x31484c54484d444dull /* "MDMHTLH1" as bytes */
-#define MDBUS_HEALTH_VERSION	 3u /* bumped on any byte-map change (3: latency histograms) */
+#define MDBUS_HEALTH_VERSION	 4u
 #define MDBUS_HEALTH_REGION_HDR	 4096u
 #define MDBUS_HEALTH_SESSION_REC 3072u
 #define MDBUS_HEALTH_INSTR_REC	 256u
@@ -294,7 +296,7 @@ struct mdbus_health_feed {
 };
 
 /*
- * Session record payload, 2840 bytes:
+ * Session record payload, 2904 bytes:
  *
  *   off size field
  *     0   32 name                session name from the config
@@ -341,7 +343,50 @@ struct mdbus_health_feed {
  *                                the kernel's receive time (clocks differ)
  *   728 2112 hop                 [MDBUS_HOP__COUNT] histograms, enum
  *                                mdbus_health_hop (528 B each)
+ *  2840   64 rest                struct mdbus_health_rest: the REST request
+ *                                weight of the session's venue (below)
  */
+
+/*
+ * REST block of a session record, 64 bytes. feedd sends its queued REST
+ * requests (depth snapshots, REST fallback polls) through one daemon-wide
+ * queue that keeps a request-weight window per VENUE (feedd/restq.h), so
+ * every session of a venue shows the same figures: the venue's, not the
+ * session's share. limit 0: the session has no REST client (no l2 with REST
+ * snapshots, no rest_fallback_after); every other field is 0 then.
+ *
+ *   off size field
+ *     0    4 weight              weight used in the current window (the
+ *                                sliding window_s seconds ending now: our
+ *                                own charges, or the venue's used-weight
+ *                                header when it reported more)
+ *     4    4 limit               the venue's budget per window
+ *     8    4 window_s            the window, seconds (60: limits per minute)
+ *    12    4 queued              requests of the venue waiting in the queue
+ *    16    4 inflight            requests of the venue sent, not answered
+ *    20    4 reserved0           0
+ *    24    8 weight_total        weight charged since start
+ *    32    8 requests            requests sent since start
+ *    40    8 n429                answers 429 (Too Many Requests)
+ *    48    8 n418                answers 418 (banned)
+ *    56    8 blocked_until_ns    monotonic: the venue takes no request
+ *                                before this (Retry-After of a 429/418);
+ *                                0 = not blocked (a past time: no longer)
+ */
+struct mdbus_health_rest {
+	uint32_t weight;
+	uint32_t limit;
+	uint32_t window_s;
+	uint32_t queued;
+	uint32_t inflight;
+	uint32_t reserved0;
+	uint64_t weight_total;
+	uint64_t requests;
+	uint64_t n429;
+	uint64_t n418;
+	int64_t blocked_until_ns;
+};
+
 struct mdbus_health_session {
 	char name[32];
 	char venue[16];
@@ -379,6 +424,7 @@ struct mdbus_health_session {
 	uint32_t reserved1;
 	uint64_t exch_early;
 	struct mdbus_health_hist hop[MDBUS_HOP__COUNT];
+	struct mdbus_health_rest rest; /* appended in version 4 */
 };
 
 /*
@@ -457,9 +503,21 @@ MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, rx_stamped) == 696, "s
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, ts_source) == 712, "sess ts_source");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, exch_early) == 720, "sess early");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, hop) == 728, "sess hop");
-MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_session) == 2840, "session size");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_session, rest) == 2840, "sess rest");
+MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_session) == 2904, "session size");
 MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_session) + 8 <= MDBUS_HEALTH_SESSION_REC,
 		    "session fits its record");
+
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_rest, limit) == 4, "rest limit");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_rest, window_s) == 8, "rest window");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_rest, queued) == 12, "rest queued");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_rest, inflight) == 16, "rest inflight");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_rest, weight_total) == 24, "rest total");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_rest, requests) == 32, "rest requests");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_rest, n429) == 40, "rest 429");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_rest, n418) == 48, "rest 418");
+MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_rest, blocked_until_ns) == 56, "rest blocked");
+MDBUS_HEALTH_ASSERT(sizeof(struct mdbus_health_rest) == 64, "rest size");
 
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_instr, ticks) == 16, "instr ticks");
 MDBUS_HEALTH_ASSERT(offsetof(struct mdbus_health_instr, last_price) == 32, "instr price");
@@ -495,10 +553,18 @@ int mdbus_health_publish_session(void *region, uint32_t idx, const struct mdbus_
 /* The same for the first `bytes` of *s only (whole words; the histograms
  * start at offsetof(struct mdbus_health_session, hop)): the rest of the
  * record keeps what the last publish stored, for a writer that knows those
- * fields did not change (feedd skips the 2 KiB of an idle session's
- * histograms). Same returns. */
+ * fields did not change. Same returns. */
 int mdbus_health_publish_session_head(void *region, uint32_t idx,
 				      const struct mdbus_health_session *s, size_t bytes);
+
+/* The same for every byte of *s except [skip_off, skip_off + skip_len)
+ * (rounded inwards to whole words), which keep what the last publish stored:
+ * feedd skips the 2 KiB of an idle session's histograms (skip_off =
+ * offsetof(struct mdbus_health_session, hop), skip_len = sizeof(s->hop))
+ * and still publishes the REST block after them. Same returns. */
+int mdbus_health_publish_session_skip(void *region, uint32_t idx,
+				      const struct mdbus_health_session *s, size_t skip_off,
+				      size_t skip_len);
 
 /* Sets session_count (records [0, n) are in use). 0, -EINVAL, -ERANGE. */
 int mdbus_health_set_session_count(void *region, uint32_t n);

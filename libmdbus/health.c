@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,19 +20,31 @@
 
 /* ---- seqlock copies ------------------------------------------------------- */
 
-/* Writer half (seqlock.h). seq must be even on entry (single writer). */
-static void health_seq_write(_Atomic uint64_t *seq, _Atomic uint64_t *words, const void *src,
-			     size_t nwords)
+/* Writer half (seqlock.h) over words [0, nwords) except [skip_from,
+ * skip_to), which keep their stored values: still one consistent record
+ * under the same round. seq must be even on entry (single writer). */
+static void health_seq_write_skip(_Atomic uint64_t *seq, _Atomic uint64_t *words, const void *src,
+				  size_t nwords, size_t skip_from, size_t skip_to)
 {
 	uint64_t s = atomic_load_explicit(seq, memory_order_relaxed);
 	uint64_t w;
 
 	mdbus_seq_begin(seq, s + 1);
 	for (size_t i = 0; i < nwords; i++) {
+		if (i == skip_from && skip_to > skip_from) {
+			i = skip_to - 1;
+			continue;
+		}
 		memcpy(&w, (const char *)src + i * 8, 8);
 		mdbus_seq_store(&words[i], w);
 	}
 	mdbus_seq_end(seq, s + 2);
+}
+
+static void health_seq_write(_Atomic uint64_t *seq, _Atomic uint64_t *words, const void *src,
+			     size_t nwords)
+{
+	health_seq_write_skip(seq, words, src, nwords, 0, 0);
 }
 
 /* Reader half (seqlock.h): 0, -ENODATA (never written), -EAGAIN (kept
@@ -184,26 +197,50 @@ int mdbus_health_publish_session(void *region, uint32_t idx, const struct mdbus_
 	return mdbus_health_publish_session_head(region, idx, s, sizeof(*s));
 }
 
-int mdbus_health_publish_session_head(void *region, uint32_t idx,
-				      const struct mdbus_health_session *s, size_t bytes)
+/* Publishes words [0, words) of session record idx but [skip_from, skip_to). */
+static int health_publish_session(void *region, uint32_t idx, const struct mdbus_health_session *s,
+				  size_t words, size_t skip_from, size_t skip_to)
 {
 	struct mdbus_health_hdr *h = health_writer_hdr(region);
-	size_t words = (bytes + 7) / 8;
 
 	if (!h || !s)
 		return -EINVAL;
 	if (idx >= h->max_sessions)
 		return -ERANGE;
-	if (words > MDBUS_HEALTH_SESSION_WORDS)
-		words = MDBUS_HEALTH_SESSION_WORDS;
 	struct mdbus_health_srec *r = health_srec(h, idx);
-	/* The words after `words` keep their last published values: still one
+	/* The words not stored keep their last published values: still one
 	 * consistent record under the same seqlock round. */
-	health_seq_write(&r->seq, r->words, s, words);
+	health_seq_write_skip(&r->seq, r->words, s, words, skip_from, skip_to);
 	if (atomic_load_explicit(&h->session_count, memory_order_relaxed) <= idx)
 		/* Release: pairs with the reader's acquire of session_count. */
 		atomic_store_explicit(&h->session_count, idx + 1, memory_order_release);
 	return 0;
+}
+
+int mdbus_health_publish_session_head(void *region, uint32_t idx,
+				      const struct mdbus_health_session *s, size_t bytes)
+{
+	size_t words = (bytes + 7) / 8;
+
+	if (words > MDBUS_HEALTH_SESSION_WORDS)
+		words = MDBUS_HEALTH_SESSION_WORDS;
+	return health_publish_session(region, idx, s, words, 0, 0);
+}
+
+int mdbus_health_publish_session_skip(void *region, uint32_t idx,
+				      const struct mdbus_health_session *s, size_t skip_off,
+				      size_t skip_len)
+{
+	/* Inwards: only words wholly inside the range are skipped. */
+	size_t from = (skip_off + 7) / 8;
+	size_t to = skip_len > SIZE_MAX - skip_off ? MDBUS_HEALTH_SESSION_WORDS
+						   : (skip_off + skip_len) / 8;
+
+	if (to > MDBUS_HEALTH_SESSION_WORDS)
+		to = MDBUS_HEALTH_SESSION_WORDS;
+	if (from >= to)
+		from = to = 0;
+	return health_publish_session(region, idx, s, MDBUS_HEALTH_SESSION_WORDS, from, to);
 }
 
 int mdbus_health_publish_instr(void *region, uint32_t id, const struct mdbus_health_instr *in)

@@ -67,7 +67,7 @@ struct mdbus_health_srec {
 };
 _Static_assert(offsetof(struct mdbus_health_srec, seq) == 0, "srec seq");
 _Static_assert(offsetof(struct mdbus_health_srec, words) == 8, "srec words");
-_Static_assert(offsetof(struct mdbus_health_srec, reserved) == 2848, "srec reserved");
+_Static_assert(offsetof(struct mdbus_health_srec, reserved) == 2912, "srec reserved");
 _Static_assert(sizeof(struct mdbus_health_srec) == MDBUS_HEALTH_SESSION_REC, "srec size");
 
 struct mdbus_health_irec {

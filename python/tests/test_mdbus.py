@@ -281,6 +281,29 @@ def test_health_is_mdbus_top_json(bus_name, replay):
     w.stop()
 
 
+def test_health_rest_block(bus_name):
+    """sessions[].rest: the REST weight of the session's venue, written by
+    health_writer's rest scenario (sess-a and sess-c share binance's window;
+    sess-b has no REST client)."""
+    p = subprocess.Popen([tool("HEALTH_WRITER"), bus_name, "rest", "--unlink"],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().startswith("ready pid=")
+        h = open_when_ready(bus_name).health(interval=0.05)
+        s = {x["name"]: x for x in h["sessions"]}
+        want = {"weight": 250, "limit": 6000, "window_s": 60, "weight_total": 1250,
+                "requests": 5, "n429": 2, "n418": 0, "queued": 3, "inflight": 1}
+        for name in ("sess-a", "sess-c"):
+            r = s[name]["rest"]
+            assert {k: r[k] for k in want} == want, name
+            assert 0 < r["blocked_ms"] <= 60000, name
+        assert s["sess-b"]["rest"] is None
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=30)
+        p.stdout.close()
+
+
 READER = """
 import mdbus, sys
 r = mdbus.open(sys.argv[1]).reader(start="oldest")

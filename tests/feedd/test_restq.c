@@ -190,11 +190,49 @@ static void test_cancel(void)
 	feed_restq_free(&q);
 }
 
+/* Per-venue queued / in-flight counts (the health region's REST block):
+ * each venue's own, through push, next, done, cancel and cancel_owner. */
+static void test_venue_counts(void)
+{
+	const struct feed_restq_venue_stats *a, *b;
+	struct feed_restq q;
+	int64_t now = SEC;
+	int va, vb, id1, id2;
+
+	CHECK(feed_restq_init(&q, 8, 100, 4) == 0);
+	va = feed_restq_venue_add(&q, "binance", 6000);
+	vb = feed_restq_venue_add(&q, "okx", 600);
+	for (uint32_t k = 1; k <= 3; k++)
+		CHECK(feed_restq_push(&q, (uint32_t)va, k, 250, 7, now) >= 0);
+	CHECK(feed_restq_push(&q, (uint32_t)vb, 1, 1, 8, now) >= 0);
+	a = feed_restq_venue_stats(&q, (uint32_t)va, now);
+	b = feed_restq_venue_stats(&q, (uint32_t)vb, now);
+	CHECK(a->queued == 3 && a->inflight == 0 && b->queued == 1 && b->inflight == 0);
+	id1 = take(&q, now);
+	CHECK(id1 >= 0 && q.it[id1].venue == (uint32_t)va);
+	CHECK(a->queued == 2 && a->inflight == 1);
+	id2 = take(&q, now + SEC / 50);
+	CHECK(id2 >= 0 && q.it[id2].venue == (uint32_t)va && a->queued == 1 && a->inflight == 2);
+	CHECK(b->queued == 1 && b->inflight == 0);
+	/* session 7 closes: its queued one goes, its two in flight stay
+	 * counted until they complete */
+	CHECK_EQ_INT(feed_restq_cancel_owner(&q, 7), 3);
+	CHECK(a->queued == 0 && a->inflight == 2);
+	CHECK_EQ_INT(feed_restq_done(&q, (uint32_t)id1, 200, -1, -1, now), 0);
+	CHECK(a->inflight == 1);
+	CHECK_EQ_INT(feed_restq_done(&q, (uint32_t)id2, 429, -1, 2, now), 0);
+	CHECK(a->inflight == 0 && a->n429 == 1 && a->requests == 2 && a->weight_total == 500);
+	CHECK_EQ_INT(feed_restq_cancel(&q, (uint32_t)vb, 1), 0);
+	CHECK(b->queued == 0 && b->inflight == 0 && b->requests == 0);
+	feed_restq_free(&q);
+}
+
 int main(void)
 {
 	test_mass_reconnect();
 	test_429_418();
 	test_weight_header();
 	test_cancel();
+	test_venue_counts();
 	return feed_test_done("test_restq");
 }

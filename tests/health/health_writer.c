@@ -10,7 +10,11 @@
  *   SCENARIO: healthy | degraded (sess-b stale) | down (sess-b in backoff
  *   after a dns error, ETH-USDT down) | noinit (health region never
  *   initialised) | corrupt (health region with a foreign version) | quiet
- *   (healthy, but ticks only every 500 ms: a quiet market)
+ *   (healthy, but ticks only every 500 ms: a quiet market) | rest (healthy;
+ *   sess-a and a third session sess-c on binance carry the venue's REST
+ *   block: 250/6000 w/min, 5 requests, 1250 weight in all, 2 429s, 0 418s,
+ *   3 queued, 1 in flight, blocked until 60 s after start; sess-b is okx
+ *   without REST)
  *
  * Prints "ready pid=P epoch=E" on stdout once everything is published.
  */
@@ -49,8 +53,9 @@ int main(int argc, char **argv)
 	int unlink_bus = argc > 3 && strcmp(argv[3], "--unlink") == 0;
 	int degraded = !strcmp(sc, "degraded"), down = !strcmp(sc, "down");
 	int noinit = !strcmp(sc, "noinit"), corrupt = !strcmp(sc, "corrupt");
-	int quiet = !strcmp(sc, "quiet");
-	if (!degraded && !down && !noinit && !corrupt && !quiet && strcmp(sc, "healthy") != 0) {
+	int quiet = !strcmp(sc, "quiet"), rest = !strcmp(sc, "rest");
+	if (!degraded && !down && !noinit && !corrupt && !quiet && !rest &&
+	    strcmp(sc, "healthy") != 0) {
 		fprintf(stderr, "health_writer: unknown scenario %s\n", sc);
 		return 64;
 	}
@@ -110,7 +115,7 @@ int main(int argc, char **argv)
 				      .start_rt_ns = mdbus_health_rt_ns(),
 				      .start_mono_ns = t0,
 				      .ring_slots = 1024,
-				      .sessions = 2,
+				      .sessions = rest ? 3 : 2,
 				      .instruments = 2};
 	snprintf(f.config, sizeof(f.config), "health-test.ini");
 	snprintf(f.version, sizeof(f.version), "%s", MDBUS_VERSION);
@@ -151,6 +156,25 @@ int main(int argc, char **argv)
 		snprintf(sb.last_error, sizeof(sb.last_error), "no such host");
 		sb.backoff_attempt = 3;
 		sb.handshake_failures[MDBUS_HEALTH_ERR_DNS] = 3;
+	}
+
+	/* rest: the venue's figures, the same in each of its sessions (feedd
+	 * keeps one weight window per venue); sess-b moves to a venue without. */
+	struct mdbus_health_session sc_ = sa_;
+	if (rest) {
+		sa_.rest = (struct mdbus_health_rest){.weight = 250,
+						      .limit = 6000,
+						      .window_s = 60,
+						      .queued = 3,
+						      .inflight = 1,
+						      .weight_total = 1250,
+						      .requests = 5,
+						      .n429 = 2,
+						      .blocked_until_ns = t0 + 60000000000LL};
+		sc_ = sa_;
+		snprintf(sc_.name, sizeof(sc_.name), "sess-c");
+		snprintf(sb.venue, sizeof(sb.venue), "okx");
+		snprintf(sb.host, sizeof(sb.host), "ws.okx.com");
 	}
 
 	struct mdbus_health_instr hi[2];
@@ -205,6 +229,9 @@ int main(int argc, char **argv)
 			sb.next_reconnect_ns = now + 3000000000LL;
 		sa_.verdict = (uint32_t)mdbus_health_session_verdict(&sa_, now, sa_.verdict_reason,
 								     sizeof(sa_.verdict_reason));
+		sc_.last_msg_ns = now;
+		sc_.verdict = (uint32_t)mdbus_health_session_verdict(&sc_, now, sc_.verdict_reason,
+								     sizeof(sc_.verdict_reason));
 		sb.verdict = (uint32_t)mdbus_health_session_verdict(&sb, now, sb.verdict_reason,
 								    sizeof(sb.verdict_reason));
 		f.heartbeat_mono_ns = now;
@@ -216,6 +243,8 @@ int main(int argc, char **argv)
 			mdbus_health_publish_feed(region, &f);
 			mdbus_health_publish_session(region, 0, &sa_);
 			mdbus_health_publish_session(region, 1, &sb);
+			if (rest)
+				mdbus_health_publish_session(region, 2, &sc_);
 			for (int i = 0; i < 2; i++)
 				mdbus_health_publish_instr(region, ids[i], &hi[i]);
 		}

@@ -6,6 +6,9 @@
                               growing during a `stall`, stale detection, reconnect counters
   test_health_e2e.py restart  SIGKILL feedd => mdbus-top says dead within 1 s; feedd
                               restarted => a running mdbus-top re-attaches (new epoch)
+  test_health_e2e.py rest     an l2 session's REST block (sessions[].rest): the depth
+                              snapshots' weight against Binance's 6000 a minute, then three
+                              429 answers (Retry-After 1 s) counted, the pause seen
 
 Paths: MDBUS_SIM, MDBUS_FEEDD, MDBUS_TOP (meson sets them). Uses the e2e helpers
 (tests/e2e/e2elib.py: certificates, simulator, config, process reaping).
@@ -158,6 +161,59 @@ def scenario_fault():
     check(rc in (1, 2), f"after feedd stopped: exit {rc}")
 
 
+REST_WEIGHT = 50  # feedd's Binance depth snapshot weight (limit 1000)
+
+
+def scenario_rest():
+    d = E.make_certs(E.tmpdir("hrest"))
+    bus = E.bus_name("hrest")
+    sim = E.Sim(d, extra=["--rate", "20"])
+    cfg = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"), session=SESSION,
+                         channels="l2", session_extra="book_depth = 20\n" + KEYS)
+    feedd = E.Feedd(cfg)
+    for sym in ("BTC-USDT", "ETH-USDT"):
+        feedd.wait(rf"session={SESSION} .*event=book_live symbol={sym}\b", 30)
+    rc, doc = wait_doc(bus, lambda rc, d: (sess(d).get("rest") or {}).get("requests", 0) >= 2
+                       and sess(d)["rest"]["inflight"] == 0, 10, "both snapshots answered")
+    r = sess(doc)["rest"]
+    log(f"after start-up: rest {r}")
+    check(r["limit"] == 6000 and r["window_s"] == 60, f"Binance spot budget {r}")
+    check(r["weight_total"] == REST_WEIGHT * r["requests"], f"weight charged per request {r}")
+    # Within the first minute every charge is in the window (the venue's
+    # X-MBX-USED-WEIGHT-1M, when larger, counts instead).
+    check(r["weight"] >= r["weight_total"], f"weight in the window {r}")
+    check(r["n429"] == 0 and r["n418"] == 0 and r["queued"] == 0, f"no 429 yet {r}")
+    check(r["blocked_ms"] is None, f"not blocked {r}")
+    requests0 = r["requests"]
+
+    # The next three snapshot answers are 429 with Retry-After: 1; a gap on
+    # ETH-USDT asks for one. Each 429 pauses the venue 1 s: a 100 ms
+    # mdbus-top sees the pause.
+    follower = Follower(bus, 150)
+    time.sleep(0.3)
+    mark = feedd.proc.count()
+    check(sim.ctl("rest_429", 3).startswith("ok"), "sim rest_429")
+    check(sim.ctl("drop_delta", "ETH-USDT").startswith("ok"), "sim drop_delta")
+    feedd.wait(rf"session={SESSION} .*event=book_live symbol=ETH-USDT\b", 30, mark)
+    paused = follower.wait_for(lambda d: ((sess(d).get("rest") or {}).get("blocked_ms") or 0) > 0,
+                               1)
+    check(paused is not None, "no mdbus-top document showed the Retry-After pause")
+    rc, doc = wait_doc(bus, lambda rc, d: sess(d)["rest"]["inflight"] == 0
+                       and sess(d)["rest"]["queued"] == 0, 10, "the snapshot answered")
+    r = sess(doc)["rest"]
+    log(f"after three 429s: rest {r}")
+    n429 = len(feedd.proc.find(r"event=book_rest symbol=ETH-USDT http=429\b", mark))
+    check(r["n429"] == 3 == n429, f"429 answers counted: {r['n429']} (log: {n429})")
+    # 3 x 429 and the answer (a refetch of a stale snapshot would add one).
+    check(r["requests"] >= requests0 + 4, f"requests: {requests0} + 3 x 429 + 1, got {r}")
+    check(r["weight_total"] == REST_WEIGHT * r["requests"], f"weight charged per request {r}")
+    check(r["n418"] == 0, f"no 418 {r}")
+    follower.p.kill()
+    follower.p.wait(10)
+    feedd.proc.signal(signal.SIGTERM)
+    check(feedd.proc.wait(10) == 0, "feedd exit status after SIGTERM")
+
+
 def scenario_restart():
     bus, sim, cfg = rig("hrestart")
     feedd = E.Feedd(cfg)
@@ -201,4 +257,5 @@ if __name__ == "__main__":
     if not (os.access(E.TOOLS.feedd, os.X_OK) and os.access(E.TOOLS.sim, os.X_OK)):
         print("feedd or mdbus-sim not built")
         sys.exit(1)
-    sys.exit(E.main({"fault": scenario_fault, "restart": scenario_restart}, sys.argv))
+    sys.exit(E.main({"fault": scenario_fault, "restart": scenario_restart, "rest": scenario_rest},
+                    sys.argv))

@@ -178,6 +178,33 @@ int main(void)
 	CHECK(mdbus_health_read_session(r, size, 1, &s) == 0 && s.messages == 100);
 	CHECK(s.hop[MDBUS_HOP_KERNEL_DECRYPT].count == 7 &&
 	      s.hop[MDBUS_HOP_KERNEL_DECRYPT].bucket[10] == 7);
+	/* A skip publish: every field but the histograms, the REST block
+	 * after them included (at its documented offsets). */
+	s.messages = 101;
+	s.hop[MDBUS_HOP_KERNEL_DECRYPT].count = 11;
+	s.rest.weight = 250;
+	s.rest.limit = 6000;
+	s.rest.queued = 3;
+	s.rest.n429 = 2;
+	s.rest.blocked_until_ns = 123456789;
+	CHECK(mdbus_health_publish_session_skip(
+		      r, 1, &s, offsetof(struct mdbus_health_session, hop), sizeof(s.hop)) == 0);
+	CHECK(rd64(r, s1) == 8);
+	CHECK(rd32(r, s1 + 8 + 2840) == 250);
+	CHECK(rd32(r, s1 + 8 + 2840 + 4) == 6000);
+	CHECK(rd32(r, s1 + 8 + 2840 + 12) == 3);
+	CHECK(rd64(r, s1 + 8 + 2840 + 40) == 2);
+	CHECK(rd64(r, s1 + 8 + 2840 + 56) == 123456789);
+	CHECK(rd64(r, s1 + 8 + 2904) == 0); /* the record's reserved tail */
+	memset(&s, 0, sizeof(s));
+	CHECK(mdbus_health_read_session(r, size, 1, &s) == 0 && s.messages == 101);
+	CHECK(s.hop[MDBUS_HOP_KERNEL_DECRYPT].count == 7 && s.rest.weight == 250 &&
+	      s.rest.limit == 6000 && s.rest.n429 == 2 && s.rest.blocked_until_ns == 123456789);
+	/* A range holding no whole word skips nothing. */
+	s.hop[MDBUS_HOP_KERNEL_DECRYPT].count = 11;
+	CHECK(mdbus_health_publish_session_skip(r, 1, &s, 1, 14) == 0);
+	CHECK(rd64(r, s1 + 8 + 728 + 528) == 11);
+	CHECK(mdbus_health_publish_session_skip(r, NS, &s, 0, 8) == -ERANGE);
 	CHECK(mdbus_health_publish_session_head(r, NS, &s, 8) == -ERANGE);
 	CHECK(mdbus_health_set_session_count(r, NS + 1) == -ERANGE);
 	CHECK(mdbus_health_set_session_count(r, 1) == 0);

@@ -5,6 +5,8 @@
   test_top.py MDBUS_TOP HEALTH_WRITER batch   exit codes 0/1/2, JSON and --once values
   test_top.py MDBUS_TOP HEALTH_WRITER dead    SIGKILL => dead within 1 s; new writer =>
                                               re-attach (new epoch) in a running mdbus-top
+  test_top.py MDBUS_TOP HEALTH_WRITER rest    the REST block: sessions[].rest in --json, the
+                                              REST table of --once (one row per venue)
   test_top.py MDBUS_TOP HEALTH_WRITER tui     the ncurses view in an 80x24 tmux session
   test_top.py MDBUS_TOP HEALTH_WRITER readers MDBUS_TAIL
                                               the Readers pane: a registered mdbus-tail,
@@ -215,6 +217,51 @@ def test_batch():
             w.stop()
 
 
+REST_WANT = {"weight": 250, "limit": 6000, "window_s": 60, "weight_total": 1250, "requests": 5,
+             "n429": 2, "n418": 0, "queued": 3, "inflight": 1}
+
+
+def test_rest():
+    bus = bus_name("rest")
+    w = Writer(bus, "rest")
+    try:
+        rc, doc = top_json(bus)
+        check(rc == 0, "rest: exit %d (%s)" % (rc, doc))
+        # sess-a and sess-c share the binance venue's window: the same figures.
+        for name in ("sess-a", "sess-c"):
+            r = session(doc, name).get("rest") or {}
+            got = {k: r.get(k) for k in REST_WANT}
+            check(got == REST_WANT, "%s rest %s, want %s" % (name, got, REST_WANT))
+            # Blocked until 60 s after the writer started: time left, in ms.
+            check(0 < (r.get("blocked_ms") or 0) <= 60000, "%s blocked_ms %s" % (name, r.get("blocked_ms")))
+        b = session(doc, "sess-b")
+        check("rest" in b and b["rest"] is None, "sess-b (no REST client): rest %r" % b.get("rest"))
+
+        rc, out, err = top(bus, "--once")
+        check(rc == 0 and "REST VENUE" in out, "--once REST table:\n%s" % out)
+        rows = [l.split() for l in out.split("\n") if l.startswith("binance ")]
+        check(len(rows) == 1, "one REST row per venue: %s" % rows)
+        f = rows[0] if rows else [""] * 11
+        check(f[1:8] == ["250/6000", "w/min", "5", "2", "0", "3", "1"], "REST row %s" % f)
+        check(re.match(r"^(\d+(\.\d)?s|1m00s)$", f[8] or "") is not None, "BLOCKED cell %r" % f[8])
+        check(f[9:] == ["sess-a", "sess-c"], "REST row sessions %s" % f[9:])
+        check(not any(l.startswith("okx ") for l in out.split("\n")), "okx has no REST row")
+    finally:
+        w.stop()
+
+    # Without any REST client: rest null everywhere, no REST table.
+    bus = bus_name("norest")
+    w = Writer(bus, "healthy")
+    try:
+        rc, doc = top_json(bus)
+        check([s.get("rest", "absent") for s in doc.get("sessions", [])] == [None, None],
+              "healthy: rest %s" % [s.get("rest", "absent") for s in doc.get("sessions", [])])
+        rc, out, err = top(bus, "--once")
+        check(rc == 0 and "REST VENUE" not in out, "healthy --once has no REST table:\n%s" % out)
+    finally:
+        w.stop()
+
+
 def test_dead():
     bus = bus_name("dead")
     # A long-running mdbus-top that must follow the bus across writers.
@@ -347,7 +394,7 @@ def test_tui():
         print("tmux not installed")
         sys.exit(77)
     bus = bus_name("tui")
-    w = Writer(bus, "healthy")
+    w = Writer(bus, "rest")
     w2 = None
     status = "/tmp/htop-tui-%d.status" % os.getpid()
     cmd = "printf 'BEFORE-TOP\\n'; TERM=xterm-256color %s -b %s -i 0.2; echo EXIT=$? > %s; sleep 60" % (TOP, bus, status)
@@ -360,6 +407,11 @@ def test_tui():
                      "q quit"):
             check(want in scr, "tui lacks %r" % want)
         check(all(len(l) <= 80 for l in scr.split("\n")), "tui line wider than 80")
+        # The REST table at the bottom of the sessions view: binance, shared by sess-a and sess-c.
+        rest = [l for l in scr.split("\n") if l.startswith("binance ")]
+        check("REST VENUE" in scr and len(rest) == 1 and "250/6000 w/min" in rest[0] and
+              rest[0].split()[3:8] == ["5", "2", "0", "3", "1"] and "sess-a sess-c" in rest[0],
+              "sessions view REST table:\n" + scr)
         check(t.display("#{alternate_on}") == "1", "tui runs on the alternate screen")
         esc = t.capture(escapes=True)
         check(re.search(r"\x1b\[[0-9;]*32[0-9;]*m\s*live", esc) is not None, "live is green")
@@ -434,22 +486,26 @@ def test_valgrind():
     if not vg:
         print("valgrind not installed")
         sys.exit(77)
-    bus = bus_name("vg")
-    w = Writer(bus, "down")
-    try:
-        for args in (["--json", "-n", "2", "--delay", "100ms"], ["--once"]):
-            r = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full",
-                                "--errors-for-leak-kinds=definite,indirect", "--track-fds=yes",
-                                TOP, "-b", bus] + args, capture_output=True, text=True, timeout=120)
-            # 1: the "down" scenario is not healthy; 99 would be a memcheck error.
-            check(r.returncode == 1, "valgrind %s: exit %d\n%s" % (args, r.returncode, r.stderr))
-            check("sess-b" in r.stdout, "valgrind %s output" % args)
-            # Every fd still open at exit must be one we inherited.
-            opened = r.stderr.count("Open file descriptor")
-            inherited = r.stderr.count("<inherited from parent>")
-            check(opened == inherited, "fds left open at exit:\n%s" % r.stderr)
-    finally:
-        w.stop()
+    # down: 1 (not healthy); rest: 0, with the REST table and blocks. 99
+    # would be a memcheck error.
+    for scenario, want_rc, want_out in (("down", 1, "sess-b"), ("rest", 0, "sess-c")):
+        bus = bus_name("vg-" + scenario)
+        w = Writer(bus, scenario)
+        try:
+            for args in (["--json", "-n", "2", "--delay", "100ms"], ["--once"]):
+                r = subprocess.run([vg, "-q", "--error-exitcode=99", "--leak-check=full",
+                                    "--errors-for-leak-kinds=definite,indirect", "--track-fds=yes",
+                                    TOP, "-b", bus] + args, capture_output=True, text=True,
+                                   timeout=120)
+                check(r.returncode == want_rc, "valgrind %s %s: exit %d\n%s" %
+                      (scenario, args, r.returncode, r.stderr))
+                check(want_out in r.stdout, "valgrind %s %s output" % (scenario, args))
+                # Every fd still open at exit must be one we inherited.
+                opened = r.stderr.count("Open file descriptor")
+                inherited = r.stderr.count("<inherited from parent>")
+                check(opened == inherited, "fds left open at exit:\n%s" % r.stderr)
+        finally:
+            w.stop()
 
 
 def reader_entry(doc, pid):
@@ -510,7 +566,7 @@ def test_readers():
 
 try:
     {"batch": test_batch, "dead": test_dead, "tui": test_tui, "valgrind": test_valgrind,
-     "readers": test_readers}[MODE]()
+     "readers": test_readers, "rest": test_rest}[MODE]()
 except Exception as e:  # a crash of the test itself is a failure, never a skip
     FAILS.append("exception: %r" % e)
     import traceback

@@ -7,6 +7,8 @@
  * there is no previous sample), prices exact decimal strings. Histograms
  * (feed.loop_ns, sessions[].latency.HOP) are {"count", "p50", "p90", "p99",
  * "max"} in ns (msgs_per_iter: messages), null quantiles while empty.
+ * sessions[].rest: the REST request weight of the session's venue (null
+ * without a REST client).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -103,6 +105,29 @@ static void top_j_conns(json_t *o, const struct mdbus_health_session *h)
 	json_object_set_new(o, "connections", a);
 }
 
+/* The session's REST block: its venue's request weight (feedd keeps one
+ * window per venue, so the sessions of a venue show the same figures);
+ * null for a session without a REST client. blocked_ms: time left of a
+ * 429/418 pause (Retry-After), null when the venue is not blocked. */
+static json_t *top_j_rest(const struct top_snap *s, const struct mdbus_health_rest *r)
+{
+	if (!r->limit)
+		return json_null();
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "weight",
+			      (json_int_t)r->weight, "limit", (json_int_t)r->limit, "window_s",
+			      (json_int_t)r->window_s, "weight_total", (json_int_t)r->weight_total,
+			      "requests", (json_int_t)r->requests, "n429", (json_int_t)r->n429,
+			      "n418", (json_int_t)r->n418, "queued", (json_int_t)r->queued,
+			      "inflight", (json_int_t)r->inflight);
+	if (o)
+		json_object_set_new(
+			o, "blocked_ms",
+			r->blocked_until_ns > s->now_mono_ns
+				? json_integer((r->blocked_until_ns - s->now_mono_ns) / 1000000)
+				: json_null());
+	return o ? o : json_null();
+}
+
 static json_t *top_j_session(const struct top_snap *s, const struct top_session *t)
 {
 	const struct mdbus_health_session *h = &t->h;
@@ -152,6 +177,7 @@ static json_t *top_j_session(const struct top_snap *s, const struct top_session 
 	json_object_set_new(o, "streams", json_integer(h->streams));
 	top_j_conns(o, h);
 	top_j_latency(o, h);
+	json_object_set_new(o, "rest", top_j_rest(s, &h->rest));
 	json_object_set_new(o, "msgs_per_s", top_j_rate(t->msg_rate));
 	json_object_set_new(o, "ticks_per_s", top_j_rate(t->tick_rate));
 	return o;

@@ -74,6 +74,15 @@ void top_book_title(const struct top_instr *t, char *buf, size_t len);
 void top_book_ladder_heading(char *buf, size_t len);
 void top_book_ladder_row(const struct top_instr *t, uint32_t i, char *buf, size_t len);
 
+/* The REST table (top_rest.c), under the sessions: one row per venue with
+ * a REST client (its weight used / limit per window, requests, 429s, 418s,
+ * queued, in flight, the time left of a Retry-After pause, its sessions).
+ * top_rest_venues fills first[] (room for s->nsess) with the first session
+ * of each such venue, in record order, and returns how many. */
+uint32_t top_rest_venues(const struct top_snap *s, uint32_t *first);
+void top_rest_heading(char *buf, size_t len);
+void top_rest_row(const struct top_snap *s, uint32_t first, char *buf, size_t len);
+
 /* Fills idx[0..n) with the display order for a sort column. */
 void top_sort_sessions(const struct top_snap *s, int col, uint32_t *idx);
 void top_sort_instruments(const struct top_snap *s, int col, uint32_t *idx);

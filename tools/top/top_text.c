@@ -28,6 +28,23 @@ static void top_print_books(FILE *out, const struct top_snap *s, char *line, siz
 	}
 }
 
+/* The REST table, under the sessions (nothing when no session has a REST
+ * client); first has room for s->nsess entries. */
+static void top_print_rest(FILE *out, const struct top_snap *s, uint32_t *first, char *line,
+			   size_t len)
+{
+	uint32_t n = top_rest_venues(s, first);
+
+	if (!n)
+		return;
+	top_rest_heading(line, len);
+	fprintf(out, "\n%s\n", line);
+	for (uint32_t i = 0; i < n; i++) {
+		top_rest_row(s, first[i], line, len);
+		fprintf(out, "%s\n", line);
+	}
+}
+
 int top_print_text(FILE *out, const struct top_state *st)
 {
 	const struct top_snap *s = &st->cur;
@@ -39,7 +56,8 @@ int top_print_text(FILE *out, const struct top_state *st)
 			fprintf(out, "%s\n", line);
 	}
 	if (s->attached) {
-		uint32_t *idx = malloc(((size_t)s->nsess + s->ninstr + 1) * sizeof(*idx));
+		/* Sessions in order, then the REST table's venues. */
+		uint32_t *idx = malloc((2 * (size_t)s->nsess + s->ninstr + 1) * sizeof(*idx));
 		if (!idx)
 			return -ENOMEM;
 		fprintf(out, "\n");
@@ -50,6 +68,7 @@ int top_print_text(FILE *out, const struct top_state *st)
 			top_sess_row(s, &s->sess[idx[i]], line, sizeof(line), TOP_TEXT_WIDTH);
 			fprintf(out, "%s\n", line);
 		}
+		top_print_rest(out, s, idx + s->nsess, line, sizeof(line));
 		fprintf(out, "\n");
 		top_lat_heading(line, sizeof(line));
 		fprintf(out, "%s\n", line);

@@ -202,6 +202,28 @@ static void top_draw_book(struct top_tui *u, const struct top_snap *s, char *lin
 	}
 }
 
+/* The REST table at the bottom of the sessions view (rows last - n .. last,
+ * a blank line above its heading); returns the last row left for the
+ * sessions. Not drawn when it would leave fewer than 3 session rows. */
+static int top_draw_rest(const struct top_tui *u, const struct top_snap *s, char *line, size_t len,
+			 int last)
+{
+	uint32_t *first = u->idx + s->nsess, n = top_rest_venues(s, first);
+	int y;
+
+	if (!n || last - (int)n - 2 < 4 + 3)
+		return last;
+	y = last - (int)n;
+	top_rest_heading(line, len);
+	top_put(y, line);
+	top_paint(u, y, 0, COLS, TOP_PAIR_HEAD, u->color ? 0 : A_REVERSE);
+	for (uint32_t i = 0; i < n; i++) {
+		top_rest_row(s, first[i], line, len);
+		top_put(y + 1 + (int)i, line);
+	}
+	return y - 2;
+}
+
 /* The view's heading at line 4, then its sorted rows while they fit. */
 static void top_draw_table(struct top_tui *u, const struct top_snap *s, char *line, size_t len)
 {
@@ -221,6 +243,7 @@ static void top_draw_table(struct top_tui *u, const struct top_snap *s, char *li
 		return;
 	}
 	if (u->view == TOP_VIEW_SESSIONS) {
+		last = top_draw_rest(u, s, line, len, last);
 		top_sess_heading(line, len, COLS);
 		top_sort_sessions(s, u->sess_sort, u->idx);
 		total = (int)s->nsess;
@@ -246,10 +269,12 @@ static void top_draw_table(struct top_tui *u, const struct top_snap *s, char *li
 	}
 }
 
-/* Room in u->idx for one index per session and instrument. */
+/* Room in u->idx for one index per session and instrument, and one more
+ * per session. */
 static int top_idx_reserve(struct top_tui *u, const struct top_snap *s)
 {
-	size_t need = (size_t)s->nsess + s->ninstr + 1;
+	/* Sessions or instruments in display order, then the REST venues. */
+	size_t need = 2 * (size_t)s->nsess + s->ninstr + 1;
 
 	if (need > u->idx_cap) {
 		uint32_t *p = realloc(u->idx, need * sizeof(*p));
