@@ -289,12 +289,14 @@ static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
 
 /* One book step of symbol i, printed for each connection of l subscribed
  * to its depth (their depth and route mode may differ); a dropped step
- * (drop_delta) goes to nobody. */
+ * (drop_delta) goes to nobody: a dialect that numbers a connection's
+ * messages (SIM_BOOK_SEQ_CONN) still sees it, to skip its number. */
 static void server_emit_depth(struct sim_server *s, struct sim_listener *l, uint32_t i)
 {
 	struct sim_book_ev ev;
 
-	if (!l->d->depth || sim_book_step(&l->venue, i, &ev) < 0 || ev.dropped)
+	if (!l->d->depth || sim_book_step(&l->venue, i, &ev) < 0 ||
+	    (ev.dropped && !(l->d->book_flags & SIM_BOOK_SEQ_CONN)))
 		return;
 	for (size_t k = 0; k < SIM_MAX_CONNS; k++) {
 		struct sim_conn *c = s->conns[k];
@@ -304,7 +306,7 @@ static void server_emit_depth(struct sim_server *s, struct sim_listener *l, uint
 			continue;
 		ev.depth = c->book_depth[i];
 		n = l->d->depth(&l->venue, i, &ev, c->mode, s->scratch, sizeof(s->scratch));
-		if (n > 0) {
+		if (n > 0 && !ev.dropped) {
 			sim_server_send_event(s, c, (int)i, SIM_STREAM_DEPTH, s->scratch,
 					      (size_t)n);
 			sim_conn_record_depth(c, i, &ev);

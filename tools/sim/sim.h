@@ -222,7 +222,9 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             with sim_book_snapshot after the request: OKX, Bybit, Kraken,
  *             Coinbase); without it the client fetches REST (Binance, Gate,
  *             MEXC). SIM_BOOK_CHECKSUM: the depth messages carry a checksum
- *             (the bad_checksum fault applies).
+ *             (the bad_checksum fault applies). SIM_BOOK_SEQ_CONN: the
+ *             venue numbers a connection's messages, so a dropped delta
+ *             reaches the depth hook (ev->dropped) to skip a number.
  *
  * Optional hooks a dialect does not have are left out of its initializer.
  * What several dialects need is in dialect.c (below): a step with its numbers
@@ -284,6 +286,11 @@ struct sim_dialect {
 
 #define SIM_BOOK_STREAM_SNAPSHOT 0x1u /* a depth subscription gets a snapshot on the stream */
 #define SIM_BOOK_CHECKSUM	 0x2u /* depth messages carry a checksum */
+/* The venue numbers every message of a connection (Coinbase Advanced Trade's
+ * sequence_num): a dropped delta (drop_delta) still goes through the depth
+ * hook, with ev->dropped set, which skips the connection's next number and
+ * prints nothing (returns 0), so the client sees the hole. */
+#define SIM_BOOK_SEQ_CONN 0x4u
 
 /* The value of key in a URL query ("symbol" in "/x?symbol=BTCUSDT&limit=5"),
  * NUL-terminated in out: its length, or -ENOENT. */
