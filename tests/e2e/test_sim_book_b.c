@@ -645,7 +645,7 @@ static int coinbase_num(const struct sim_dialect *d, struct sim_venue *v, int mo
 		p = (const char *)out.p + out.off;
 	at = f >= 0 ? strstr(p, "\"sequence_num\":") : NULL;
 	if (at)
-		n = atoi(at + strlen("\"sequence_num\":"));
+		n = (int)strtol(at + strlen("\"sequence_num\":"), NULL, 10);
 	sim_buf_free(&out);
 	return n;
 }
