@@ -27,6 +27,8 @@ procedure it applies to, at once:
   stale_snapshot  then drop_delta: the resync's first REST answer is older
                   than the buffered deltas; feedd fetches again (a second
                   book_snapshot, newer) and goes LIVE
+  full_book       (Gate only) the venue's "full":true push mid-stream: the
+                  book is replaced from it, no resync, no GAP
 
 Each faulted book goes RESYNCING (book_resync with the reason) and LIVE
 again, and the venues a round leaves alone do not resync; the venue's
@@ -60,10 +62,11 @@ class Venue:
     feedd and the bus, native for the simulator), the url path the adapter
     is pointed at, and the faults its procedure meets."""
 
-    def __init__(self, sess, venue, syms, natives, path, faults, absorbs=(), shared_seq=False):
+    def __init__(self, sess, venue, syms, natives, path, faults, absorbs=(), shared_seq=False,
+                 depth=DEPTH):
         self.sess, self.venue, self.syms, self.natives = sess, venue, syms, natives
         self.path, self.faults, self.absorbs = path, faults, absorbs
-        self.shared_seq = shared_seq
+        self.shared_seq, self.depth = shared_seq, depth
         self.port = None
 
     def native(self, sym):
@@ -79,7 +82,9 @@ REST = ["drop_delta", "crossed", "stale_snapshot"]
 VENUES = [
     Venue("bf", "binance-futures", ["BTC-USDT-PERP", "ETH-USDT-PERP"], SPOT_N, "", REST),
     Venue("ok", "okx", SPOT, SPOT_N, "/ws/v5/public", REST),
-    Venue("gt", "gateio", SPOT, SPOT_N, "/ws/v4/", REST),
+    # book_depth 50: the 100ms stream, whose whole-book pushes carry 100
+    # levels, as many as the REST snapshot (the 20ms stream's carry 20)
+    Venue("gt", "gateio", SPOT, SPOT_N, "/ws/v4/", REST, depth=50),
     Venue("cb", "coinbase", SPOT, SPOT_N, "/",
           ["drop_delta", "crossed"], shared_seq=True),
     Venue("mx", "mexc", SPOT, SPOT_N, "/ws", REST),
@@ -104,7 +109,7 @@ venue = {v.venue}
 url = wss://localhost:{v.port}{v.path}
 symbols = {", ".join(v.syms)}
 channels = l2
-book_depth = {DEPTH}
+book_depth = {v.depth}
 pong_timeout = 5s
 {FAST}"""
     p = os.path.join(d, "feedd-books-venues.ini")
@@ -251,6 +256,26 @@ def fault_round(sim, feedd, bus, cmd, reason, sym_of):
     return {(v.venue, s) for v in vs for s in resynced[v]}
 
 
+def full_round(sim, feedd, bus, v, sym):
+    """full_book on v's sym (Gate's "full":true push, the whole book): the
+    engine replaces the book from it, no resync anywhere, and the snapshot's
+    L2 ticks carry SNAPSHOT but not GAP (nothing was lost)."""
+    start = feedd.proc.count()
+    tail = B.Tail(bus)
+    time.sleep(0.5)
+    check(sim.ctl("on", v.venue, "full_book", v.native(sym)).startswith("ok"), "full_book")
+    time.sleep(1.5)
+    ticks = tail.stop()
+    mine = B.l2_of(ticks, v.venue, sym)
+    snap = [t for t in mine if "snapshot" in t.get("flags", [])]
+    check(len(snap) >= 2 * DEPTH, f"{v.venue} {sym}: {len(snap)} snapshot ticks after full_book")
+    check(not [t for t in mine if "gap" in t.get("flags", [])],
+          f"{v.venue} {sym}: a whole-book push is no gap")
+    found = feedd.proc.find(r"event=book_resync", start)
+    check(not found, f"a book resynced on a whole-book push: {found[:2]}")
+    log(f"{v.venue} {sym}: whole-book push applied ({len(snap)} snapshot ticks), no resync")
+
+
 def scenario_venues():
     check(os.path.isfile(B.DUMP), f"book_dump not found: {B.DUMP}")
     t0 = time.monotonic()
@@ -278,7 +303,9 @@ def scenario_venues():
     hit |= fault_round(sim, feedd, bus, "crossed", "crossed", lambda v: v.syms[1])
     compare_all(sim, bus, "after crossed")
     hit |= fault_round(sim, feedd, bus, "stale_snapshot", "gap", lambda v: v.syms[1])
-    after = compare_all(sim, bus, "after stale_snapshot")
+    compare_all(sim, bus, "after stale_snapshot")
+    full_round(sim, feedd, bus, VENUES[2], VENUES[2].syms[0])
+    after = compare_all(sim, bus, "after Gate's whole-book push")
     for key, a in after.items():  # the book's own resync counter, none elsewhere
         b = before[key]
         want = a["resyncs"] > b["resyncs"] if key in hit else a["resyncs"] == b["resyncs"]
@@ -295,7 +322,7 @@ def scenario_venues():
           f"instrument health after the faults: {st}")
     feedd.proc.signal(15)
     check(feedd.proc.wait(15) == 0, "feedd did not exit 0 on SIGTERM")
-    log(f"6 venues, 12 books, 3 fault rounds in {time.monotonic() - t0:.1f} s")
+    log(f"6 venues, 12 books, 4 fault rounds in {time.monotonic() - t0:.1f} s")
 
 
 SCENARIOS = {"venues": scenario_venues}
