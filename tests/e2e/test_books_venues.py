@@ -72,9 +72,6 @@ class Venue:
     def native(self, sym):
         return self.natives[self.syms.index(sym)]
 
-    def other(self, sym):
-        return [s for s in self.syms if s != sym][0]
-
 
 SPOT = ["BTC-USDT", "ETH-USDT"]
 SPOT_N = ["BTCUSDT", "ETHUSDT"]
@@ -85,8 +82,8 @@ VENUES = [
     # book_depth 50: the 100ms stream, whose whole-book pushes carry 100
     # levels, as many as the REST snapshot (the 20ms stream's carry 20)
     Venue("gt", "gateio", SPOT, SPOT_N, "/ws/v4/", REST, depth=50),
-    Venue("cb", "coinbase", SPOT, SPOT_N, "/",
-          ["drop_delta", "crossed"], shared_seq=True),
+    # the Advanced Trade endpoint (wss://advanced-trade-ws.coinbase.com/): l2 only
+    Venue("cb", "coinbase", SPOT, SPOT_N, "/", ["drop_delta", "crossed"], shared_seq=True),
     Venue("mx", "mexc", SPOT, SPOT_N, "/ws", REST),
     # every push is the whole top-N book: a lost one is repaired by the next
     Venue("bx", "bingx", SPOT, SPOT_N, "/market", ["crossed"], absorbs=["drop_delta"]),
