@@ -21,7 +21,8 @@
 #define SBOOK_RESUB_MAX_MS   30000
 
 static const char *const sbook_reasons[] = {
-	"none", "gap", "checksum", "crossed", "stale_snapshot", "reconnect", "overflow", "asked",
+	"none",	     "gap",	 "checksum", "crossed", "stale_snapshot",
+	"reconnect", "overflow", "asked",    "reset",
 };
 
 static const char *sbook_reason(uint8_t r)

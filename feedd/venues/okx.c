@@ -29,8 +29,10 @@
  *   book may repeat seqId == prevSeqId with no levels; seqId < prevSeqId is
  *   a reset after maintenance). One event per message (FEED_SYNC_REST_PREV):
  *   the initial snapshot is delisted, so the book starts from the REST
- *   snapshot GET /api/v5/market/books?instId=..&sz=N (N = book_depth, at
- *   most 400; its seqId chains with the stream's); a push with "action":
+ *   snapshot GET /api/v5/market/books?instId=..&sz=400 (the 400 levels the
+ *   channel maintains, whatever book_depth is: the stream changes any of
+ *   them, so a smaller snapshot would leave holes once the top thins out;
+ *   its seqId chains with the stream's); a push with "action":
  *   "snapshot" (still sent while the delisting rolls out) becomes a SNAPSHOT
  *   event that the sync engine ignores and counts. The checksum field is
  *   always 0 and "must no longer be used": it is read as an integer and
@@ -691,19 +693,25 @@ static void okx_books(struct feed_venue_ctx *v, const struct feed_json_val *f, u
 	feed_venue_book_done(v, out, i, nb, na, ts, recv_ns);
 }
 
-/* GET /api/v5/market/books?instId=BTC-USDT&sz=N: N = book_depth, at most
- * the documented 400 ("Order book depth per side"). */
+/* GET /api/v5/market/books?instId=BTC-USDT&sz=400: the books channel keeps
+ * 400 levels a side and its updates touch any of them (a level entering the
+ * 400 from below is sent as an update), so the snapshot must hold all 400
+ * (the sz maximum, "Order book depth per side"), not book_depth: with fewer,
+ * a level between the snapshot's last and a deeper update would be missing
+ * once the top thins out. checked 2026-12-07 against
+ * https://my.okx.com/docs-v5/log_en ("How to manage a local order book
+ * correctly": the snapshot from GET / Order book) and
+ * https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel
+ * (books: 400 depth levels). */
 static int okx_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
 			     size_t *n)
 {
-	uint32_t sz = v->book_depth ? v->book_depth : FEED_BOOK_DEPTH_DEFAULT;
 	int k;
 
 	if (sym >= v->nsyms)
 		return -EINVAL;
-	if (sz > OKX_BOOKS_MAX)
-		sz = OKX_BOOKS_MAX;
-	k = snprintf(buf, len, "/api/v5/market/books?instId=%s&sz=%u", v->syms[sym].native, sz);
+	k = snprintf(buf, len, "/api/v5/market/books?instId=%s&sz=%u", v->syms[sym].native,
+		     OKX_BOOKS_MAX);
 	if (k < 0 || (size_t)k >= len)
 		return -ENOBUFS;
 	*n = (size_t)k;

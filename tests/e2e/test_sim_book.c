@@ -175,6 +175,16 @@ static void test_faults(void)
 	sim_book_step(&v, 0, &ev);
 	CHECK(!ev.crossed && sim_book_check(&b->cur, 0) == 0, "the next step uncrosses");
 
+	b->full = 1; /* full_book: the server pushes this step's whole book instead */
+	sim_book_step(&v, 0, &ev);
+	CHECK(ev.full && !ev.snapshot, "full_book marks the next step");
+	sim_book_step(&v, 0, &ev);
+	CHECK(!ev.full, "only one");
+	CHECK((sim_dialect_gateio.book_flags & SIM_BOOK_FULL) &&
+		      !(sim_dialect_binance.book_flags & SIM_BOOK_FULL) &&
+		      (sim_dialect_coinbase.book_flags & SIM_BOOK_SEQ_CONN),
+	      "whole-book pushes: Gate only; a numbered connection: Coinbase");
+
 	b->stale = 1;
 	CHECK(sim_book_rest_view(&v, 0, 20, &ev) == 0 && ev.snapshot, "rest view");
 	CHECK(ev.last_id + SIM_BOOK_STALE_STEPS <= b->cur.update_id, "stale id %llu vs %llu",

@@ -632,6 +632,82 @@ static void coinbase_seqnum(char *msg)
 	sim_book_free_all(&v);
 }
 
+/* The sequence_num the frame hook gives text on connection mode (-1: none). */
+static int coinbase_num(const struct sim_dialect *d, struct sim_venue *v, int mode,
+			const char *text)
+{
+	struct sim_buf out = {0};
+	uint8_t op = 0;
+	const char *p = text, *at;
+	int f = d->frame(v, mode, -1, 0, text, strlen(text), &out, &op), n = -1;
+
+	if (f == 1)
+		p = (const char *)out.p + out.off;
+	at = f >= 0 ? strstr(p, "\"sequence_num\":") : NULL;
+	if (at)
+		n = (int)strtol(at + strlen("\"sequence_num\":"), NULL, 10);
+	sim_buf_free(&out);
+	return n;
+}
+
+/* Coinbase Advanced Trade: the heartbeats channel (acked beside level2, one
+ * heartbeats message a beat), and a dropped delta that prints nothing but
+ * takes its sequence_num (SIM_BOOK_SEQ_CONN): the client sees the hole. */
+static void coinbase_heartbeats_drop(char *msg)
+{
+	const struct sim_dialect *d = sim_dialect_find("coinbase");
+	static struct sim_venue v;
+	static struct sim_replies r, b;
+	uint8_t subs[SIM_MAX_SYMBOLS] = {0};
+	const char *hb = "{\"type\":\"subscribe\",\"channel\":\"heartbeats\"}";
+	const char *l2 = "{\"type\":\"subscribe\",\"product_ids\":[\"BTC-USDT\"],"
+			 "\"channel\":\"level2\"}";
+	struct sim_book_ev ev;
+	char err[128];
+	int mode = 0, sym;
+
+	if (!d || !d->beat || sim_venue_init(&v, NULL, 9, err, sizeof(err)) < 0 ||
+	    d->route(&v, "/", subs, &mode) != 0) {
+		CHECK(0, "coinbase: no beat hook or route");
+		return;
+	}
+	CHECK((d->book_flags & SIM_BOOK_SEQ_CONN) != 0, "coinbase: SIM_BOOK_SEQ_CONN");
+	CHECK(d->beat(&v, subs, 1700000000123, &b) == 0 && b.n == 0,
+	      "coinbase: no heartbeats before the subscription");
+	CHECK(d->request(&v, l2, strlen(l2), subs, &r) == 0 && r.n == 1 &&
+		      d->request(&v, hb, strlen(hb), subs, &r) == 0 && r.n == 2 &&
+		      strstr(sim_reply(&r, 1),
+			     "{\"subscriptions\":{\"heartbeats\":[\"heartbeats\"],\"level2\":"
+			     "[\"BTC-USDT\"]}}"),
+	      "coinbase: heartbeats acked beside level2: %s", r.n > 1 ? sim_reply(&r, 1) : "");
+	CHECK(d->beat(&v, subs, 1700000000123, &b) == 0 && b.n == 1 &&
+		      strstr(sim_reply(&b, 0), "{\"channel\":\"heartbeats\",") &&
+		      strstr(sim_reply(&b, 0), "\"events\":[{\"current_time\":\"2023-11-14 "
+					       "22:13:20.123000 +0000 UTC\",\"heartbeat_counter\":"
+					       "1700000000}]}"),
+	      "coinbase: one heartbeats message: %s", b.n ? sim_reply(&b, 0) : "");
+	sym = sim_venue_symbol(&v, "BTC-USDT", 8);
+	CHECK(sym >= 0 && coinbase_num(d, &v, mode, sim_reply(&r, 0)) == 0 &&
+		      coinbase_num(d, &v, mode, sim_reply(&b, 0)) == 1,
+	      "coinbase: the ack and the heartbeat are 0 and 1");
+	if (sym < 0 || sim_book_step(&v, (uint32_t)sym, &ev) < 0)
+		return;
+	ev.dropped = 1;
+	CHECK(d->depth(&v, (uint32_t)sym, &ev, mode, msg, MSG_SIZE) == 0,
+	      "coinbase: a dropped delta prints nothing");
+	ev.dropped = 0;
+	CHECK(sim_book_step(&v, (uint32_t)sym, &ev) == 0 &&
+		      d->depth(&v, (uint32_t)sym, &ev, mode, msg, MSG_SIZE) > 0 &&
+		      coinbase_num(d, &v, mode, msg) == 3,
+	      "coinbase: the delta after a dropped one is 3, not 2");
+	hb = "{\"type\":\"unsubscribe\",\"channel\":\"heartbeats\"}";
+	b.n = 0;
+	CHECK(d->request(&v, hb, strlen(hb), subs, &r) == 0 && d->beat(&v, subs, 1, &b) == 0 &&
+		      b.n == 0,
+	      "coinbase: no heartbeats after the unsubscribe");
+	sim_book_free_all(&v);
+}
+
 /* After a REST answer: the next update's prevSeqId is the snapshot's
  * seqId, and it applies on the client's copy of the snapshot. */
 static void okx_rest_chain(const struct sim_dialect *d, struct sim_venue *v, struct sim_book *book,
@@ -895,6 +971,7 @@ int main(void)
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 		run_case(&cases[k], msg);
 	coinbase_seqnum(msg);
+	coinbase_heartbeats_drop(msg);
 	okx_rest(msg);
 	kraken_instrument(msg);
 	rejects();

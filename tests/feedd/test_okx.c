@@ -782,7 +782,7 @@ static void test_l2(void)
 	feed_venue_ctx_free(&v);
 }
 
-/* The REST request: sz is book_depth, at most 400. */
+/* The REST request: sz is the channel's 400 levels, whatever book_depth. */
 static void test_l2_rest_path(void)
 {
 	char syms[2][MDBUS_SYMBOL_MAX] = {"BTC-USDT", "BTC-USDT-PERP"};
@@ -803,9 +803,9 @@ static void test_l2_rest_path(void)
 	CHECK_STR(buf, "/api/v5/market/books?instId=BTC-USDT-SWAP&sz=400");
 	CHECK_EQ_INT(ops->book.rest_snapshot(&v, 0, buf, 20, &n), -ENOBUFS);
 	CHECK_EQ_INT(ops->book.rest_snapshot(&v, 2, buf, sizeof(buf), &n), -EINVAL);
-	v.book_depth = 20;
+	v.book_depth = 20; /* a shallow book_depth still needs the whole window */
 	CHECK_EQ_INT(ops->book.rest_snapshot(&v, 0, buf, sizeof(buf), &n), 0);
-	CHECK_STR(buf, "/api/v5/market/books?instId=BTC-USDT&sz=20");
+	CHECK_STR(buf, "/api/v5/market/books?instId=BTC-USDT&sz=400");
 	feed_venue_ctx_free(&v);
 }
 

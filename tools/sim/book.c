@@ -253,6 +253,10 @@ static void book_faults(struct sim_book *b, struct book_delta *d, struct sim_boo
 		b->bad_checksum--;
 		ev->bad_checksum = 1;
 	}
+	if (b->full) {
+		b->full--;
+		ev->full = 1;
+	}
 	ev->crossed = b->is_crossed;
 }
 

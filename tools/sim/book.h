@@ -24,7 +24,10 @@
  * carries bad_checksum: a checksummed dialect prints a wrong one), crossed
  * (the step inserts a bid at or above the best ask; the step after removes
  * it), stale (sim_book_rest_view answers a copy SIM_BOOK_STALE_STEPS or more
- * steps old, older than any delta a client subscribed since then buffers).
+ * steps old, older than any delta a client subscribed since then buffers),
+ * full (the step is made and marked full: a dialect that pushes whole books
+ * mid-stream, SIM_BOOK_FULL, sends the book after it as a snapshot instead
+ * of the delta: Gate's "full":true).
  */
 #ifndef MDBUS_SIM_BOOK_H
 #define MDBUS_SIM_BOOK_H
@@ -63,6 +66,7 @@ struct sim_book {
 	uint32_t bad_checksum;		/* fault: steps to mark bad_checksum */
 	uint32_t crossed;		/* fault: steps that cross the book */
 	uint32_t stale;			/* fault: REST answers to serve from old */
+	uint32_t full;			/* fault: steps pushed as the whole book (SIM_BOOK_FULL) */
 	int is_crossed;			/* a crossing bid sits on top of the bids */
 	struct sim_lvl ev_bid[SIM_BOOK_EV_MAX], ev_ask[SIM_BOOK_EV_MAX]; /* last delta */
 };
@@ -81,6 +85,7 @@ struct sim_book_ev {
 	int bad_checksum;	     /* fault: print a wrong checksum */
 	int dropped;		     /* fault: the server sends this delta to nobody */
 	int crossed;		     /* the book is crossed after this step (fault) */
+	int full;		     /* fault: push the whole book after this step instead */
 };
 
 /* Symbol i's book, built on first use around its mid price: NULL on

@@ -40,6 +40,10 @@
  *              "event_time":RFC3339,"price_level":"..","new_quantity":".."}]}]}
  *             new_quantity is the level's size, not a change ("0" removes).
  *             The snapshot holds the top CB_L2_DEPTH levels of each side.
+ *   heartbeats {"type":"subscribe","channel":"heartbeats"} (no products):
+ *             the ack lists "heartbeats":["heartbeats"] beside level2, then
+ *             one {"channel":"heartbeats",..,"events":[{"current_time":..,
+ *             "heartbeat_counter":N}]} a second (cb_beat).
  *   sequence_num counts every Advanced Trade message of a connection from 0:
  *             the texts carry 0 and the frame hook numbers them per
  *             connection (the route hook gives each connection its own
@@ -78,6 +82,10 @@ static const struct {
 #define CB_L2_DEPTH  200  /* levels per side in a level2 snapshot */
 #define CB_SEQ_SLOTS 1024 /* connections numbered at once (> SIM_MAX_CONNS) */
 #define CB_SEQ_MARK  "\"sequence_num\":0,"
+/* Advanced Trade's heartbeats channel: a channel of the connection, not of
+ * a product, kept as this bit of subs[0] (a bit above SIM_STREAM_DATA: never
+ * data, never counted). */
+#define CB_AT_HB 0x10u
 
 /* Advanced Trade's sequence_num per connection, keyed by its route mode. */
 static uint64_t cb_seqnum[CB_SEQ_SLOTS];
@@ -249,7 +257,9 @@ static void cb_last_matches(struct sim_venue *v, const uint8_t *before, const ui
 	}
 }
 
-/* Advanced Trade's subscriptions ack: every product subscribed to level2. */
+/* Advanced Trade's subscriptions ack: every current subscription,
+ * {"heartbeats":["heartbeats"],"level2":[products]} (captures of the
+ * production feed list heartbeats so, beside level2). */
 static void cb_at_subscriptions(const struct sim_venue *v, const uint8_t *subs,
 				struct sim_replies *out)
 {
@@ -265,12 +275,13 @@ static void cb_at_subscriptions(const struct sim_venue *v, const uint8_t *subs,
 		return;
 	sim_reply_add(out,
 		      "{\"channel\":\"subscriptions\",\"client_id\":\"\",\"timestamp\":\"%s\","
-		      "" CB_SEQ_MARK "\"events\":[{\"subscriptions\":{\"level2\":[%s]}}]}",
-		      ts, text);
+		      "" CB_SEQ_MARK "\"events\":[{\"subscriptions\":{%s\"level2\":[%s]}}]}",
+		      ts, subs[0] & CB_AT_HB ? "\"heartbeats\":[\"heartbeats\"]," : "", text);
 }
 
-/* An Advanced Trade request ("channel": one per message): level2 only,
- * every product valid or nothing changes. */
+/* An Advanced Trade request ("channel": one per message): level2 (every
+ * product valid or nothing changes) or heartbeats (no products: the
+ * connection's one heartbeats message a second, cb_beat). */
 static int cb_at_request(struct sim_venue *v, json_t *root, int on, uint8_t *subs,
 			 struct sim_replies *out)
 {
@@ -278,6 +289,11 @@ static int cb_at_request(struct sim_venue *v, json_t *root, int on, uint8_t *sub
 	json_t *products = json_object_get(root, "product_ids");
 	uint8_t next[SIM_MAX_SYMBOLS];
 
+	if (strcmp(ch, "heartbeats") == 0) {
+		subs[0] = (uint8_t)(on ? subs[0] | CB_AT_HB : subs[0] & ~CB_AT_HB);
+		cb_at_subscriptions(v, subs, out);
+		return 0;
+	}
 	if (strcmp(ch, "level2") != 0) {
 		cb_error(out, " is not a valid channel", ch);
 		return -EINVAL;
@@ -363,13 +379,28 @@ static int cb_classify(struct sim_venue *v, const char *msg, size_t n, uint8_t *
 					   "\"product_id\":\"", kind);
 }
 
-/* One heartbeat per product subscribed to the heartbeat channel. */
+/* One heartbeat per product subscribed to the heartbeat channel; on an
+ * Advanced Trade connection with heartbeats, its one heartbeats message:
+ * {"channel":"heartbeats","client_id":"","timestamp":..,"sequence_num":N,
+ * "events":[{"current_time":"2026-09-07 23:37:22.674409 +0000 UTC",
+ * "heartbeat_counter":139651}]} (the counter an integer, as the AsyncAPI
+ * spec checked 2026-12-07 against
+ * https://docs.cdp.coinbase.com/api-reference/advanced-trade-api/advanced-trade-asyncapi.json
+ * says the production feed sends it; here the seconds since the epoch). */
 static int cb_beat(struct sim_venue *v, const uint8_t *subs, int64_t now_ms,
 		   struct sim_replies *out)
 {
-	char ts[40];
+	char ts[40], now[40];
 
 	sim_rfc3339(now_ms, ts, sizeof(ts));
+	if (subs[0] & CB_AT_HB) {
+		snprintf(now, sizeof(now), "%.10s %.15s +0000 UTC", ts, ts + 11);
+		sim_reply_add(out,
+			      "{\"channel\":\"heartbeats\",\"client_id\":\"\",\"timestamp\":\"%s\","
+			      "" CB_SEQ_MARK "\"events\":[{\"current_time\":\"%s\","
+			      "\"heartbeat_counter\":%" PRId64 "}]}",
+			      ts, now, now_ms / 1000);
+	}
 	for (uint32_t i = 0; i < v->nsym; i++)
 		if (subs[i] & SIM_STREAM_AUX)
 			sim_reply_add(out,
@@ -417,14 +448,19 @@ static int cb_l2_side(char *buf, size_t len, size_t *off, const struct sim_lvl *
 }
 
 /* An l2_data message: the snapshot or a step's changed levels (bids, then
- * offers); sequence_num is numbered by the frame hook. */
+ * offers); sequence_num is numbered by the frame hook. A dropped step
+ * (drop_delta, SIM_BOOK_SEQ_CONN) prints nothing but takes its number: the
+ * connection's sequence_num jumps, as when the venue lost a message. */
 static int cb_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *ev, int mode,
 		    char *buf, size_t len)
 {
 	char ts[40];
 	size_t off = 0;
 
-	(void)mode;
+	if (ev->dropped) {
+		cb_seqnum[(uint32_t)mode % CB_SEQ_SLOTS]++;
+		return 0;
+	}
 	sim_rfc3339(tools_now_ns(CLOCK_REALTIME) / 1000000, ts, sizeof(ts));
 	if (cb_cat(buf, len, &off,
 		   "{\"channel\":\"l2_data\",\"client_id\":\"\",\"timestamp\":\"%s\"," CB_SEQ_MARK
@@ -497,5 +533,5 @@ const struct sim_dialect sim_dialect_coinbase = {
 	.beat = cb_beat, /* no .ping: none documented at the app level; WebSocket pings */
 	.frame = cb_frame,
 	.depth = cb_depth,
-	.book_flags = SIM_BOOK_STREAM_SNAPSHOT,
+	.book_flags = SIM_BOOK_STREAM_SNAPSHOT | SIM_BOOK_SEQ_CONN,
 };

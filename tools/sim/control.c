@@ -30,6 +30,7 @@
 	"fragments N | pingflood N | endless_headers | restart MS | "                              \
 	"badcert expired|wronghost|selfsigned | drop_delta SYMBOL [N] | "                          \
 	"bad_checksum SYMBOL [N] | crossed SYMBOL [N] | stale_snapshot SYMBOL [N] | rest_429 N | " \
+	"full_book SYMBOL [N] | "                                                                  \
 	"book SYMBOL [N] | on LISTENER COMMAND | help"
 
 /* A whole number in [lo, hi], in the tools' count grammar (mdbus_units.h). */

@@ -343,6 +343,12 @@ void sim_fault_stale_snapshot(struct sim_server *s, const struct sim_cmd_args *c
 	rest_book_fault(s, c, reply, len, "stale_snapshot", offsetof(struct sim_book, stale));
 }
 
+void sim_fault_full_book(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			 size_t len)
+{
+	rest_book_fault(s, c, reply, len, "full_book", offsetof(struct sim_book, full));
+}
+
 void sim_fault_rest_429(struct sim_server *s, const struct sim_cmd_args *c, char *reply, size_t len)
 {
 	long v;
@@ -367,6 +373,7 @@ const struct sim_cmd sim_fault_cmds[] = {
 	{"bad_checksum", sim_fault_bad_checksum},
 	{"crossed", sim_fault_crossed},
 	{"stale_snapshot", sim_fault_stale_snapshot},
+	{"full_book", sim_fault_full_book},
 	{"rest_429", sim_fault_rest_429},
 };
 const size_t sim_fault_ncmds = sizeof(sim_fault_cmds) / sizeof(sim_fault_cmds[0]);

@@ -36,7 +36,9 @@
  *   depth    {"time":S,"time_ms":MS,"channel":"spot.order_book_update",
  *            "event":"update","result":{"t":MS,"l":"100","e":"depthUpdate",
  *            "E":S,"s":"BTC_USDT","U":first,"u":last,"b":[["p","a"]],"a":[..]}}
- *            ("full":true only on a full book, never sent here)
+ *            ("full":true, U..u of the step, with the whole top `l` levels
+ *            that replace the client's book: "the server pushes full
+ *            messages at irregular intervals"; here on the full_book fault)
  *   REST     GET /api/v4/spot/order_book?currency_pair=BTC_USDT&limit=N
  *            &with_id=true: {"id":N,"current":ms,"update":ms,"asks":[..],
  *            "bids":[..]} (id only with with_id=true)
@@ -438,7 +440,8 @@ const struct sim_dialect sim_dialect_gateio = {
 	.classify = gate_classify,
 	/* no .ping: protocol-level pings; the client may send spot.ping */
 	.depth = gate_depth,
-	.rest = gate_rest, /* the client fetches the snapshot (no book_flags) */
+	.rest = gate_rest,	     /* the client fetches the snapshot (no stream snapshot) */
+	.book_flags = SIM_BOOK_FULL, /* "full":true pushes (the full_book fault) */
 };
 
 const struct sim_dialect sim_dialect_gateio_futures = {

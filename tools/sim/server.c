@@ -287,27 +287,50 @@ static void server_emit_listener(struct sim_server *s, struct sim_listener *l)
 	}
 }
 
+/* The message connection c gets for symbol i's step ev: the delta, or with
+ * the full_book fault (SIM_BOOK_FULL) the whole book after it at c's depth,
+ * first_id the step's (Gate's full push carries U..u of its changes). The
+ * event printed goes to *out. Returns the length, 0 (nothing) or -errno. */
+static int server_depth_text(struct sim_server *s, struct sim_listener *l, struct sim_conn *c,
+			     uint32_t i, struct sim_book_ev *ev, struct sim_book_ev *full,
+			     const struct sim_book_ev **out)
+{
+	*out = ev;
+	ev->depth = c->book_depth[i];
+	if (ev->full && !ev->dropped && (l->d->book_flags & SIM_BOOK_FULL)) {
+		if (sim_book_snapshot(&l->venue, i, c->book_depth[i], full) < 0)
+			return -ENOMEM;
+		full->first_id = ev->first_id;
+		full->prev_id = ev->prev_id;
+		full->prev_seq = ev->prev_seq;
+		*out = full;
+	}
+	return l->d->depth(&l->venue, i, *out, c->mode, s->scratch, sizeof(s->scratch));
+}
+
 /* One book step of symbol i, printed for each connection of l subscribed
  * to its depth (their depth and route mode may differ); a dropped step
- * (drop_delta) goes to nobody. */
+ * (drop_delta) goes to nobody: a dialect that numbers a connection's
+ * messages (SIM_BOOK_SEQ_CONN) still sees it, to skip its number. */
 static void server_emit_depth(struct sim_server *s, struct sim_listener *l, uint32_t i)
 {
-	struct sim_book_ev ev;
+	struct sim_book_ev ev, full;
 
-	if (!l->d->depth || sim_book_step(&l->venue, i, &ev) < 0 || ev.dropped)
+	if (!l->d->depth || sim_book_step(&l->venue, i, &ev) < 0 ||
+	    (ev.dropped && !(l->d->book_flags & SIM_BOOK_SEQ_CONN)))
 		return;
 	for (size_t k = 0; k < SIM_MAX_CONNS; k++) {
 		struct sim_conn *c = s->conns[k];
+		const struct sim_book_ev *sent;
 		int n;
 
 		if (!sim_server_wants(c, (int)i, SIM_STREAM_DEPTH) || c->l != l)
 			continue;
-		ev.depth = c->book_depth[i];
-		n = l->d->depth(&l->venue, i, &ev, c->mode, s->scratch, sizeof(s->scratch));
-		if (n > 0) {
+		n = server_depth_text(s, l, c, i, &ev, &full, &sent);
+		if (n > 0 && !ev.dropped) {
 			sim_server_send_event(s, c, (int)i, SIM_STREAM_DEPTH, s->scratch,
 					      (size_t)n);
-			sim_conn_record_depth(c, i, &ev);
+			sim_conn_record_depth(c, i, sent);
 		}
 	}
 }

@@ -222,7 +222,10 @@ uint32_t sim_subs_count(const uint8_t *subs);
  *             with sim_book_snapshot after the request: OKX, Bybit, Kraken,
  *             Coinbase); without it the client fetches REST (Binance, Gate,
  *             MEXC). SIM_BOOK_CHECKSUM: the depth messages carry a checksum
- *             (the bad_checksum fault applies).
+ *             (the bad_checksum fault applies). SIM_BOOK_SEQ_CONN: the
+ *             venue numbers a connection's messages, so a dropped delta
+ *             reaches the depth hook (ev->dropped) to skip a number.
+ *             SIM_BOOK_FULL: the full_book fault pushes the whole book.
  *
  * Optional hooks a dialect does not have are left out of its initializer.
  * What several dialects need is in dialect.c (below): a step with its numbers
@@ -284,6 +287,16 @@ struct sim_dialect {
 
 #define SIM_BOOK_STREAM_SNAPSHOT 0x1u /* a depth subscription gets a snapshot on the stream */
 #define SIM_BOOK_CHECKSUM	 0x2u /* depth messages carry a checksum */
+/* The venue numbers every message of a connection (Coinbase Advanced Trade's
+ * sequence_num): a dropped delta (drop_delta) still goes through the depth
+ * hook, with ev->dropped set, which skips the connection's next number and
+ * prints nothing (returns 0), so the client sees the hole. */
+#define SIM_BOOK_SEQ_CONN 0x4u
+/* The venue pushes a whole book mid-stream now and then (Gate's "full":true,
+ * which replaces the client's book): the full_book fault sends a step's
+ * book (sim_book_snapshot at the connection's depth) through the depth hook
+ * in place of its delta. */
+#define SIM_BOOK_FULL 0x8u
 
 /* The value of key in a URL query ("symbol" in "/x?symbol=BTCUSDT&limit=5"),
  * NUL-terminated in out: its length, or -ENOENT. */
@@ -620,7 +633,8 @@ struct sim_cmd {
 extern const struct sim_cmd sim_fault_cmds[];
 extern const size_t sim_fault_ncmds;
 /* The book faults (faults.c): drop_delta, bad_checksum, crossed and
- * stale_snapshot SYMBOL [N] arm the symbol's book (book.h); rest_429 N. */
+ * stale_snapshot and full_book SYMBOL [N] arm the symbol's book (book.h);
+ * rest_429 N. */
 void sim_fault_drop_delta(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			  size_t len);
 void sim_fault_bad_checksum(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
@@ -628,6 +642,8 @@ void sim_fault_bad_checksum(struct sim_server *s, const struct sim_cmd_args *c, 
 void sim_fault_crossed(struct sim_server *s, const struct sim_cmd_args *c, char *reply, size_t len);
 void sim_fault_stale_snapshot(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			      size_t len);
+void sim_fault_full_book(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
+			 size_t len);
 void sim_fault_rest_429(struct sim_server *s, const struct sim_cmd_args *c, char *reply,
 			size_t len);
 /* Number in [lo, hi] in the tools' count grammar; 0 or -EINVAL. */
