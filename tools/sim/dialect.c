@@ -153,8 +153,13 @@ uint32_t sim_rest_recent(struct sim_venue *v, uint32_t i, uint32_t n, int64_t no
 	h = v->rest_hist;
 	hn = &h->n[i];
 	head = &h->head[i];
-	/* the walk went back (seeded again): its ids start over */
-	if (*hn && h->t[i][(*head + SIM_REST_HIST - 1) % SIM_REST_HIST].id > v->sym[i].trade_id)
+	/* The walk moved on without us (the stream published trades since the
+	 * last call) or went back (seeded again): the list starts over, so it
+	 * never reaches back over trades the stream published. A venue's list
+	 * would hold those too; feedd's fallback does not know the live trades
+	 * (it would publish them again), and a sim that listed them would test
+	 * that, not the polling. */
+	if (*hn && h->t[i][(*head + SIM_REST_HIST - 1) % SIM_REST_HIST].id != v->sym[i].trade_id)
 		*hn = *head = 0;
 	/* the market moved on by two trades since the last call: the walk's
 	 * next trades, so their ids follow the ones the stream published */
