@@ -736,6 +736,7 @@ static int bingx_rest_data(struct feed_venue_ctx *v, const uint8_t *body, size_t
 	struct feed_json_val f[2];
 	int64_t code;
 
+	memset(data, 0, sizeof(*data)); /* defined on every error path too */
 	if (feed_json_scan((const char *)body, n, k, 2, f) < 0)
 		return feed_vrest_bad(v, "JSON");
 	if (f[0].type != FEED_JSON_NUMBER || feed_json_i64(&f[0], &code) < 0 || code != 0)

@@ -52,9 +52,8 @@ static int get(const struct sim_dialect *d, struct sim_venue *sv, const char *pa
 /* One venue's fallback answers; err_path under base must answer err_status
  * with err_code in the body. hashed: trade ids are hashes (MEXC). */
 struct fb_case {
-	const char *venue, *norm, *base, *ticker_pfx, *err_path;
+	const char *venue, *norm, *base, *ticker_pfx, *err_path, *err_code;
 	int err_status;
-	const char *err_code;
 	int hashed;
 };
 
@@ -256,27 +255,27 @@ static void depth(const struct depth_case *c)
 /* Every venue the fallback polls. */
 static const struct fb_case fbs[] = {
 	{"binance", "BTC-USDT", "/api/v3/", "/api/v3/ticker/bookTicker?symbol=BTCUSDT",
-	 "trades?symbol=", 400, "\"code\":-1102", 0},
+	 "trades?symbol=", "\"code\":-1102", 400, 0},
 	{"binance-futures", "BTC-USDT-PERP", "/fapi/v1/",
-	 "/fapi/v1/ticker/bookTicker?symbol=", "trades?symbol=", 400, "\"code\":-1102", 0},
+	 "/fapi/v1/ticker/bookTicker?symbol=", "trades?symbol=", "\"code\":-1102", 400, 0},
 	{"okx", "BTC-USDT", "/api/v5/market/", "/api/v5/market/ticker?instId=BTC-USDT",
-	 "trades?instId=", 400, "\"code\":\"51001\"", 0},
+	 "trades?instId=", "\"code\":\"51001\"", 400, 0},
 	{"bybit", "BTC-USDT", "/v5/market/", "/v5/market/tickers?category=spot&symbol=BTCUSDT",
-	 "recent-trade?category=spot&symbol=", 200, "\"retCode\":10001", 0},
+	 "recent-trade?category=spot&symbol=", "\"retCode\":10001", 200, 0},
 	{"bybit-linear", "BTC-USDT-PERP", "/v5/market/",
 	 "/v5/market/tickers?category=linear&symbol=BTCUSDT",
-	 "tickers?category=spot&symbol=BTCUSDT", 200, "\"retCode\":10001", 1},
+	 "tickers?category=spot&symbol=BTCUSDT", "\"retCode\":10001", 200, 1},
 	{"kraken", "BTC-USDT", "/0/public/", "/0/public/Ticker?pair=XBTUSDT", "Trades?pair=NOPE",
-	 200, "EQuery:Unknown asset pair", 0},
+	 "EQuery:Unknown asset pair", 200, 0},
 	{"gateio", "BTC-USDT", "/api/v4/spot/", "/api/v4/spot/order_book?currency_pair=BTC_USDT",
-	 "trades?currency_pair=", 400, "INVALID_CURRENCY_PAIR", 0},
+	 "trades?currency_pair=", "INVALID_CURRENCY_PAIR", 400, 0},
 	{"coinbase", "BTC-USDT", "/products/", "/products/BTC-USDT/book?level=1", "NOPE/trades",
-	 404, "NotFound", 0},
+	 "NotFound", 404, 0},
 	{"mexc", "BTC-USDT", "/api/v3/", "/api/v3/ticker/bookTicker?symbol=BTCUSDT",
-	 "trades?symbol=", 400, "\"code\":-1121", 1},
+	 "trades?symbol=", "\"code\":-1121", 400, 1},
 	{"bingx", "BTC-USDT", "/openApi/spot/v1/",
-	 "/openApi/spot/v1/ticker/bookTicker?symbol=BTC-USDT", "market/trades?symbol=", 200,
-	 "\"code\":100400", 0},
+	 "/openApi/spot/v1/ticker/bookTicker?symbol=BTC-USDT",
+	 "market/trades?symbol=", "\"code\":100400", 200, 0},
 };
 /* The depth snapshots besides Binance, Gate, MEXC and OKX (test_sim_book*.c). */
 static const struct depth_case ds[] = {

@@ -447,7 +447,8 @@ static int bingx_rest(struct sim_venue *v, const char *path_query, char *out, si
 	long limit;
 	int what, sym;
 
-	for (what = 0; what < 3 && strncmp(path_query, paths[what], strlen(paths[what])); what++)
+	for (what = 0; what < 3 && strncmp(path_query, paths[what], strlen(paths[what])) != 0;
+	     what++)
 		;
 	if (what == 3)
 		return -ENOENT;

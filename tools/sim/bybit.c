@@ -460,9 +460,10 @@ static int bybit_rest_ticker(struct sim_venue *v, int sym, const char *cat, char
 	return sim_out_end(&o);
 }
 
-/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+/* NOLINTBEGIN(readability-non-const-parameter): written through a struct sim_out */
 static int bybit_rest_trades(struct sim_venue *v, int sym, const char *cat, long limit, int linear,
 			     char *out, size_t len)
+/* NOLINTEND(readability-non-const-parameter) */
 {
 	struct sim_out o = {out, len, 0, 0};
 	int64_t now = tools_now_ns(CLOCK_REALTIME) / 1000000, ms[64];
@@ -505,7 +506,8 @@ static int bybit_rest_on(struct sim_venue *v, const char *path_query, char *out,
 	long limit;
 	int what, sym;
 
-	for (what = 0; what < 3 && strncmp(path_query, paths[what], strlen(paths[what])); what++)
+	for (what = 0; what < 3 && strncmp(path_query, paths[what], strlen(paths[what])) != 0;
+	     what++)
 		;
 	if (what == 3)
 		return -ENOENT;

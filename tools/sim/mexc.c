@@ -486,7 +486,7 @@ static int mexc_rest_fallback(struct sim_venue *v, const char *path_query, char 
 					 sym < 0 ? "Invalid symbol." : "Illegal parameter");
 	}
 	*status = 200;
-	if (path_query[8] == 't' && path_query[9] == 'i') { /* /api/v3/ticker/bookTicker */
+	if (strncmp(path_query, "/api/v3/ticker/", 15) == 0) {
 		sim_dialect_bbo_step(v, (uint32_t)sym, SIM_TEXT_FULL, &x);
 		return sim_dialect_print(out, len,
 					 "{\"symbol\":\"%s\",\"bidPrice\":\"%s\",\"bidQty\":\"%s\","
