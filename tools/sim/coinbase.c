@@ -509,8 +509,8 @@ const struct sim_dialect sim_dialect_coinbase = {
 /*
  * The Exchange REST API (api.exchange.coinbase.com, the host feedd's
  * coinbase adapter uses), checked 2026-12-07 against
- * https://docs.cdp.coinbase.com/exchange/reference/exchangerestapi_getproductbook
- * and .../exchangerestapi_getproducttrades:
+ * https://docs.cdp.coinbase.com/api-reference/exchange-api/rest-api/products/get-product-book
+ * and .../products/get-product-trades:
  *   /products/{id}/book?level=1|2 (default 1): {"bids":[["px","size",
  *     num_orders]..],"asks":[..],"sequence":N,"auction_mode":false,
  *     "auction":null,"time":RFC3339}; level 1 the best bid and ask, level 2
@@ -519,7 +519,8 @@ const struct sim_dialect sim_dialect_coinbase = {
  *   /products/{id}/trades?limit=N (at most 1000, default 100): [{"time",
  *     "trade_id","price","size","side"}..] newest first; side is the
  *     maker's ("buy": the taker sold), as on the feed
- * An unknown product: HTTP 404 {"message":"NotFound"}; another level: 400.
+ * An unknown product: HTTP 404 {"message":"NotFound"}; level 3 (the orders
+ * one by one: the sim keeps levels, not orders) and any other level: 400.
  */
 
 /* The product of "/products/{id}/what?.." into sym and the part after it;
