@@ -79,6 +79,8 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vparse.h"
+#include "vrest.h"
 
 #define BX_SWAP_URL "wss://open-api-swap.bingx.com/swap-market"
 
@@ -642,6 +644,16 @@ static int bingx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
 	return 0;
 }
 
+/* REST fallback: at the end of the file. */
+static int bingx_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				  size_t len, size_t *n);
+static int bingx_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				  size_t len, size_t *n);
+static int bingx_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct mdbus_bbo *b, int64_t *exch_ts);
+static int bingx_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
+
 const struct feed_venue_ops feed_venue_bingx = {
 	.name = "bingx",
 	.default_url = "wss://open-api-ws.bingx.com/market",
@@ -659,9 +671,139 @@ const struct feed_venue_ops feed_venue_bingx = {
 			.req_interval_ms = 110,	 /* "do not exceed 10/s" */
 		},
 	.qty_unit = MDBUS_QTY_BASE,
+	.rest =
+		{
+			/* spot public market data: per-IP request counts, no weights */
+			.ticker_weight = 1,
+			.trades_weight = 1,
+			.ticker_path = bingx_rest_ticker_path,
+			.trades_path = bingx_rest_trades_path,
+			.ticker_parse = bingx_rest_ticker,
+			.trades_parse = bingx_rest_trades,
+		},
 	.flags = FEED_VENUE_F_GZIP,
 	.scratch_size = (size_t)256 * 1024, /* inflated frame; larger: a counted error */
 	.native_symbol = bingx_native_symbol,
 	.subscribe = bingx_subscribe,
 	.on_message = bingx_on_message,
 };
+
+/* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+/*
+ * Spot only, checked 2026-12-07 against
+ *   https://skills.sh/bingx-api/api-ai-skills/bingx-spot-market (the venue's
+ *     endpoint list: /openApi/spot/v1/ticker/bookTicker and
+ *     /openApi/spot/v1/market/trades, public, no signature)
+ *   https://github.com/BingX-API/BingX-spot-api-doc/blob/main/REST%20API.md
+ *     ("Query transaction records": limit default 100, at most 100;
+ *     {"code":0,"data":[{"id":43148253,"price":25714.71,"qty":1.674571,
+ *     "time":1655085975589,"buyerMaker":false}]}: price and qty numbers)
+ *   bookTicker: {"code":0,"timestamp":ms,"data":[{"eventType":"bookTicker",
+ *     "time":ms,"symbol":"BTC-USDT","bidPrice":"..","bidVolume":"..",
+ *     "askPrice":"..","askVolume":".."}]}; data as one object is taken too
+ * Decimals are taken as strings or bare numbers (their text, exactly); a
+ * non-zero code is a bad answer. The swap market's REST needs a signed
+ * timestamp on every call: swap symbols are not polled (fb_paths_ok).
+ */
+
+/* Trades per poll: the documented maximum. */
+#define BINGX_REST_TRADES 100
+
+static int bingx_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				  size_t len, size_t *n)
+{
+	if (sym >= v->nsyms || v->syms[sym].market != MDBUS_MARKET_SPOT)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/openApi/spot/v1/ticker/bookTicker?symbol=%s",
+			      v->syms[sym].native);
+}
+
+static int bingx_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				  size_t len, size_t *n)
+{
+	if (sym >= v->nsyms || v->syms[sym].market != MDBUS_MARKET_SPOT)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/openApi/spot/v1/market/trades?symbol=%s&limit=%u",
+			      v->syms[sym].native, BINGX_REST_TRADES);
+}
+
+/* {"code":0,..,"data":X}: X, after the code says 0. */
+static int bingx_rest_data(struct feed_venue_ctx *v, const uint8_t *body, size_t n,
+			   struct feed_json_val *data)
+{
+	static const struct feed_json_key k[2] = {FEED_JSON_KEY("code"), FEED_JSON_KEY("data")};
+	struct feed_json_val f[2];
+	int64_t code;
+
+	memset(data, 0, sizeof(*data)); /* defined on every error path too */
+	if (feed_json_scan((const char *)body, n, k, 2, f) < 0)
+		return feed_vrest_bad(v, "JSON");
+	if (f[0].type != FEED_JSON_NUMBER || feed_json_i64(&f[0], &code) < 0 || code != 0)
+		return feed_vrest_bad(v, "code");
+	*data = f[1];
+	return 0;
+}
+
+static int bingx_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct mdbus_bbo *b, int64_t *exch_ts)
+{
+	static const struct feed_json_key k[6] = {
+		FEED_JSON_KEY("symbol"),   FEED_JSON_KEY("bidPrice"),  FEED_JSON_KEY("bidVolume"),
+		FEED_JSON_KEY("askPrice"), FEED_JSON_KEY("askVolume"), FEED_JSON_KEY("time")};
+	struct feed_json_val data, f[6];
+
+	*exch_ts = 0;
+	if (bingx_rest_data(v, body, n, &data) < 0)
+		return -EBADMSG;
+	if (data.type == FEED_JSON_OBJECT) {
+		if (feed_json_scan(data.p, data.n, k, 6, f) < 0)
+			return feed_vrest_bad(v, "bookTicker");
+	} else if (feed_vrest_first(v, &data, k, 6, f) < 0) {
+		return -EBADMSG;
+	}
+	if (!feed_json_str_eq(&f[0], v->syms[sym].native, strlen(v->syms[sym].native)))
+		return feed_vrest_bad(v, "bookTicker symbol");
+	if (feed_vrest_px(v, sym, &f[1], "bidPrice", FEED_DEC_NUM, &b->bid_px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "bidVolume", FEED_DEC_NUM, &b->bid_qty) < 0 ||
+	    feed_vrest_px(v, sym, &f[3], "askPrice", FEED_DEC_NUM, &b->ask_px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[4], "askVolume", FEED_DEC_NUM, &b->ask_qty) < 0)
+		return -EBADMSG;
+	if (f[5].type != FEED_JSON_NONE && feed_vrest_ms(v, &f[5], "bookTicker time", exch_ts) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* {"id":N,"price":P,"qty":Q,"time":ms,"buyerMaker":bool}: the buyer was
+ * the maker, so the aggressor sold. */
+static int bingx_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			    struct feed_rest_trade *t)
+{
+	static const struct feed_json_key k[5] = {FEED_JSON_KEY("id"), FEED_JSON_KEY("price"),
+						  FEED_JSON_KEY("qty"), FEED_JSON_KEY("time"),
+						  FEED_JSON_KEY("buyerMaker")};
+	struct feed_json_val f[5];
+	int maker;
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
+		return feed_vrest_bad(v, "trade");
+	if (feed_vrest_id(v, &f[0], &t->id, &t->flags) < 0 ||
+	    feed_vrest_px(v, sym, &f[1], "trade price", FEED_DEC_NUM, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "trade qty", FEED_DEC_NUM, &t->qty) < 0 ||
+	    feed_vrest_ms(v, &f[3], "trade time", &t->ts) < 0)
+		return -EBADMSG;
+	if (feed_json_bool(&f[4], &maker) < 0)
+		return feed_vrest_bad(v, "buyerMaker");
+	t->flags |= maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY;
+	return 0;
+}
+
+static int bingx_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			     struct feed_rest_trade *t, uint32_t cap, uint32_t *nt)
+{
+	struct feed_json_val data;
+
+	if (bingx_rest_data(v, body, n, &data) < 0)
+		return -EBADMSG;
+	return feed_vrest_each(v, sym, &data, bingx_rest_trade, t, cap, nt);
+}

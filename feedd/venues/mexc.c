@@ -80,8 +80,11 @@
 #include <string.h>
 
 #include "jsonscan.h"
+#include "binance.h"
 #include "mexc.pb-c.h"
 #include "venue.h"
+#include "vparse.h"
+#include "vrest.h"
 
 #define MX_DEALS "spot@public.aggre.deals.v3.api.pb@"
 #define MX_BOOK	 "spot@public.aggre.bookTicker.v3.api.pb@"
@@ -719,6 +722,14 @@ static int mexc_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n,
 	return 0;
 }
 
+/* REST fallback: at the end of the file. */
+static int mexc_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				 size_t len, size_t *n);
+static int mexc_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				 size_t len, size_t *n);
+static int mexc_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			    struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
+
 const struct feed_venue_ops feed_venue_mexc = {
 	.name = "mexc",
 	.default_url = "wss://wbs-api.mexc.com/ws",
@@ -747,6 +758,16 @@ const struct feed_venue_ops feed_venue_mexc = {
 			.req_interval_ms = 100, /* not documented: 10 per second */
 		},
 	.qty_unit = MDBUS_QTY_BASE,
+	.rest =
+		{
+			/* weights (IP): bookTicker 1, trades 5 */
+			.ticker_weight = 1,
+			.trades_weight = 5,
+			.ticker_path = mexc_rest_ticker_path,
+			.trades_path = mexc_rest_trades_path,
+			.ticker_parse = feed_binance_rest_ticker, /* the same answer */
+			.trades_parse = mexc_rest_trades,
+		},
 	.priv_size = sizeof(struct mexc_push),
 	.scratch_size = (size_t)256 * 1024, /* the unpacked push; larger: a counted error */
 	.native_symbol = feed_venue_native_joined,
@@ -755,3 +776,95 @@ const struct feed_venue_ops feed_venue_mexc = {
 	.on_message = mexc_on_message,
 	.ping_text = "{\"method\":\"PING\"}",
 };
+
+/* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+/*
+ * Checked 2026-12-07 against https://www.mexc.com/api-docs/spot-v3/market-data-endpoints
+ * ("Symbol Order Book Ticker", "Recent Trades List"):
+ *   GET /api/v3/ticker/bookTicker?symbol=BTCUSDT (weight 1):
+ *     {"symbol":"AEUSDT","bidPrice":"0.11001","bidQty":"115.59",
+ *      "askPrice":"0.11127","askQty":"215.48"}: Binance's answer, no time
+ *   GET /api/v3/trades?symbol=BTCUSDT&limit=N (weight 5; default 500, at
+ *     most 1000): [{"id":null,"price":"23","qty":"0.478468","quoteQty":..,
+ *     "time":1640830579240,"isBuyerMaker":true,"isBestMatch":true}]
+ * The documented id is null: a trade is told apart by the hash of its time,
+ * price, size and side (MDBUS_FLAG_TID_HASH), so two trades alike in all
+ * four within one millisecond count as one. An integer id, should one come,
+ * is kept as it is.
+ */
+
+/* Trades per poll: a second of polling on a busy pair. */
+#define MEXC_REST_TRADES 200
+
+static int mexc_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				 size_t len, size_t *n)
+{
+	return feed_binance_rest_ticker_path(v, sym, "/api/v3/ticker/bookTicker", buf, len, n);
+}
+
+static int mexc_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
+				 size_t len, size_t *n)
+{
+	if (sym >= v->nsyms)
+		return -EINVAL;
+	return feed_vrest_fmt(buf, len, n, "/api/v3/trades?symbol=%s&limit=%u", v->syms[sym].native,
+			      MEXC_REST_TRADES);
+}
+
+/* The trade id: the id when it is an integer, else the hash of
+ * "time|price|qty|isBuyerMaker" as printed. */
+static int mexc_rest_trade_id(struct feed_venue_ctx *v, const struct feed_json_val *f,
+			      struct feed_rest_trade *t)
+{
+	char key[160];
+	int k;
+
+	if (f[0].type == FEED_JSON_NUMBER || f[0].type == FEED_JSON_STRING)
+		return feed_vrest_id(v, &f[0], &t->id, &t->flags);
+	if (f[0].type != FEED_JSON_NULL && f[0].type != FEED_JSON_NONE)
+		return feed_vrest_bad(v, "trade id");
+	k = snprintf(key, sizeof(key), "%.*s|%.*s|%.*s|%.*s", (int)(f[3].n > 32 ? 32 : f[3].n),
+		     f[3].p, (int)(f[1].n > 40 ? 40 : f[1].n), f[1].p,
+		     (int)(f[2].n > 40 ? 40 : f[2].n), f[2].p, (int)(f[4].n > 8 ? 8 : f[4].n),
+		     f[4].p);
+	t->id = feed_venue_tid_hash(key, (size_t)(k < 0 ? 0 : k));
+	t->flags |= MDBUS_FLAG_TID_HASH;
+	return 0;
+}
+
+/* {"id":null,"price":"..","qty":"..","time":ms,"isBuyerMaker":bool,..}:
+ * the buyer was the maker, so the aggressor sold. */
+static int mexc_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			   struct feed_rest_trade *t)
+{
+	static const struct feed_json_key k[5] = {FEED_JSON_KEY("id"), FEED_JSON_KEY("price"),
+						  FEED_JSON_KEY("qty"), FEED_JSON_KEY("time"),
+						  FEED_JSON_KEY("isBuyerMaker")};
+	struct feed_json_val f[5];
+	int maker;
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
+		return feed_vrest_bad(v, "trade");
+	if (feed_vrest_px(v, sym, &f[1], "trade price", 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "trade qty", 0, &t->qty) < 0 ||
+	    feed_vrest_ms(v, &f[3], "trade time", &t->ts) < 0)
+		return -EBADMSG;
+	if (feed_json_bool(&f[4], &maker) < 0)
+		return feed_vrest_bad(v, "isBuyerMaker");
+	if (mexc_rest_trade_id(v, f, t) < 0)
+		return -EBADMSG;
+	t->flags |= maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY;
+	return 0;
+}
+
+static int mexc_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
+			    struct feed_rest_trade *t, uint32_t cap, uint32_t *nt)
+{
+	struct feed_json_val arr;
+	size_t pos = 0;
+
+	if (feed_json_value((const char *)body, n, &pos, &arr) < 0 || arr.type != FEED_JSON_ARRAY)
+		return feed_vrest_bad(v, "trades JSON");
+	return feed_vrest_each(v, sym, &arr, mexc_rest_trade, t, cap, nt);
+}

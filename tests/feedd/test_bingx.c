@@ -513,12 +513,12 @@ static void test_endpoints(void)
 				  err, sizeof(err)),
 		     -EINVAL);
 	feed_config_free(&c);
-	/* BingX has no REST fallback: the key is refused at its line. */
+	/* BingX has a REST fallback (spot): the key is taken. */
 	CHECK_EQ_INT(load_checked("[session a]\nvenue = bingx\nsymbols = BTC-USDT\n"
 				  "rest_fallback_after = 5s\n",
 				  &c, err, sizeof(err)),
-		     -EINVAL);
-	CHECK(strstr(err, "t.ini:4: venue bingx has no REST fallback") != NULL);
+		     0);
+	CHECK_EQ_INT(c.sessions[0].rest_fallback_after_ms, 5000);
 	feed_config_free(&c);
 }
 

@@ -95,8 +95,8 @@ static void test_off(void)
 	CHECK_EQ_INT(q.st.pushed, 0);
 	feed_fb_free(&fb);
 	feed_venue_ctx_free(&v);
-	/* on, but MEXC has no REST ops and Gate's cover spot only */
-	ctx(&v, "mexc", "%c%cC-USDT", 1);
+	/* on, but BingX's and Gate's REST ops cover spot only */
+	ctx(&v, "bingx", "%c%cC-USDT-PERP", 1);
 	CHECK_EQ_INT(feed_fb_init(&fb, &v, &q, 0, 7, 1000, 0), -EOPNOTSUPP);
 	CHECK_EQ_INT(feed_fb_ws(&fb, 0, 0), FEED_FB_EV_NONE);
 	CHECK_EQ_INT(feed_fb_run(&fb, 100 * S, &wake), FEED_FB_EV_NONE);

@@ -3,7 +3,8 @@
  * test_rest_venues.c: the adapters' REST fallback ops (ops->rest): the
  * request paths and the parsers on the venues' documented answer examples
  * (ticker -> BBO with sizes, recent trades -> ids, sides, times), and bad
- * answers (-EBADMSG with a reason, never a crash).
+ * answers (-EBADMSG with a reason, never a crash). Every venue with a
+ * fallback: Binance, USD-M, OKX, Bybit, Kraken, Gate, Coinbase, MEXC, BingX.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "helpers.h"
 #include "venue.h"
+#include "vparse.h"
 
 #define E8 100000000LL /* 1 at 8 decimals */
 
@@ -304,6 +306,88 @@ static void test_coinbase(void)
 	feed_venue_ctx_free(&v);
 }
 
+/* MEXC spot: GET /api/v3/ticker/bookTicker (Binance's answer) and
+ * /api/v3/trades, whose documented id is null: the id is the hash of the
+ * trade's time, price, size and side. */
+static void test_mexc(void)
+{
+	static const char key[] = "1640830579240|23|0.478468|true";
+	struct feed_venue_ctx v;
+
+	ctx(&v, "mexc", "AE-USDT");
+	paths(&v, "/api/v3/ticker/bookTicker?symbol=AEUSDT",
+	      "/api/v3/trades?symbol=AEUSDT&limit=200");
+	CHECK_EQ_INT(v.ops->rest.ticker_weight, 1);
+	CHECK_EQ_INT(v.ops->rest.trades_weight, 5);
+	bbo(&v,
+	    "{\"symbol\":\"AEUSDT\",\"bidPrice\":\"0.11001\",\"bidQty\":\"115.59\","
+	    "\"askPrice\":\"0.11127\",\"askQty\":\"215.48\"}",
+	    11001000, 11559 * E8 / 100, 11127000, 21548 * E8 / 100, 0);
+	CHECK_EQ_INT(trades(&v,
+			    "[{\"id\":null,\"price\":\"23\",\"qty\":\"0.478468\",\"quoteQty\":"
+			    "\"11.004764\",\"time\":1640830579240,\"isBuyerMaker\":true,"
+			    "\"isBestMatch\":true},{\"id\":null,\"price\":\"23\",\"qty\":"
+			    "\"0.5\",\"quoteQty\":\"11.5\",\"time\":1640830579240,"
+			    "\"isBuyerMaker\":false,\"isBestMatch\":true},{\"id\":7,\"price\":"
+			    "\"23\",\"qty\":\"1\",\"time\":1640830579241,\"isBuyerMaker\":false}]"),
+		     3);
+	trade(0, feed_venue_tid_hash(key, sizeof(key) - 1), 23 * E8, 47846800,
+	      1640830579240000000LL, MDBUS_FLAG_SELL | MDBUS_FLAG_TID_HASH);
+	/* the same millisecond and price, another size and side: another id */
+	CHECK(tr[1].id != tr[0].id && (tr[1].flags & MDBUS_FLAG_TID_HASH) &&
+	      (tr[1].flags & MDBUS_FLAG_BUY));
+	trade(2, 7, 23 * E8, E8, 1640830579241000000LL, MDBUS_FLAG_BUY);
+	bad(&v, "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}",
+	    "[{\"id\":{},\"price\":\"1\",\"qty\":\"1\",\"time\":1,\"isBuyerMaker\":true}]");
+	bad(&v,
+	    "{\"symbol\":\"BTCUSDT\",\"bidPrice\":\"1\",\"bidQty\":\"1\",\"askPrice\":"
+	    "\"2\",\"askQty\":\"1\"}",
+	    "[{\"id\":null,\"price\":\"1\",\"qty\":\"1\",\"time\":1}]");
+	feed_venue_ctx_free(&v);
+}
+
+/* BingX spot: GET /openApi/spot/v1/ticker/bookTicker and
+ * /openApi/spot/v1/market/trades (the docs' example: bare numbers). A swap
+ * symbol is not polled. */
+static void test_bingx(void)
+{
+	struct feed_venue_ctx v;
+	char buf[128];
+	size_t n;
+
+	ctx(&v, "bingx", "BTC-USDT");
+	paths(&v, "/openApi/spot/v1/ticker/bookTicker?symbol=BTC-USDT",
+	      "/openApi/spot/v1/market/trades?symbol=BTC-USDT&limit=100");
+	bbo(&v,
+	    "{\"code\":0,\"timestamp\":1702034185948,\"data\":[{\"eventType\":\"bookTicker\","
+	    "\"time\":1702034185946,\"symbol\":\"BTC-USDT\",\"bidPrice\":\"43956.32\","
+	    "\"bidVolume\":\"0.6498\",\"askPrice\":\"43956.61\",\"askVolume\":\"0.50412\"}]}",
+	    4395632000000LL, 64980000, 4395661000000LL, 50412000, 1702034185946000000LL);
+	/* one object, bare numbers, no time */
+	bbo(&v,
+	    "{\"code\":0,\"data\":{\"symbol\":\"BTC-USDT\",\"bidPrice\":1.5,\"bidVolume\":2,"
+	    "\"askPrice\":1.75,\"askVolume\":3}}",
+	    150000000, 2 * E8, 175000000, 3 * E8, 0);
+	CHECK_EQ_INT(trades(&v, "{\"code\":0,\"data\":[{\"id\":43148253,\"price\":25714.71,"
+				"\"qty\":1.674571,\"time\":1655085975589,\"buyerMaker\":false},"
+				"{\"id\":43148254,\"price\":\"25714.7\",\"qty\":\"0.1\","
+				"\"time\":1655085975590,\"buyerMaker\":true}]}"),
+		     2);
+	trade(0, 43148253, 2571471000000LL, 167457100, 1655085975589000000LL, MDBUS_FLAG_BUY);
+	trade(1, 43148254, 2571470000000LL, 10000000, 1655085975590000000LL, MDBUS_FLAG_SELL);
+	bad(&v, "{\"code\":100400,\"msg\":\"bad\",\"data\":{}}",
+	    "{\"code\":0,\"data\":[{\"id\":1,\"price\":1,\"qty\":1,\"time\":1}]}");
+	bad(&v,
+	    "{\"code\":0,\"data\":[{\"symbol\":\"ETH-USDT\",\"bidPrice\":\"1\",\"bidVolume\":"
+	    "\"1\",\"askPrice\":\"2\",\"askVolume\":\"1\"}]}",
+	    "{\"code\":100400,\"data\":[]}");
+	feed_venue_ctx_free(&v);
+	ctx(&v, "bingx", "BTC-USDT-PERP");
+	CHECK_EQ_INT(v.ops->rest.ticker_path(&v, 0, buf, sizeof(buf), &n), -EINVAL);
+	CHECK_EQ_INT(v.ops->rest.trades_path(&v, 0, buf, sizeof(buf), &n), -EINVAL);
+	feed_venue_ctx_free(&v);
+}
+
 int main(void)
 {
 	test_binance();
@@ -313,5 +397,7 @@ int main(void)
 	test_kraken();
 	test_gateio();
 	test_coinbase();
+	test_mexc();
+	test_bingx();
 	return feed_test_done("test_rest_venues");
 }

@@ -328,6 +328,10 @@ static int bingx_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev
 	return (int)off;
 }
 
+/* REST (depth, bookTicker, trades): at the end of the file. */
+static int bingx_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+		      int *status);
+
 const struct sim_dialect sim_dialect_bingx = {
 	.name = "bingx",
 	.paths = "/market",
@@ -338,6 +342,7 @@ const struct sim_dialect sim_dialect_bingx = {
 	.ping = bingx_ping,
 	.frame = bingx_frame,
 	.depth = bingx_depth,
+	.rest = bingx_rest,
 	.book_flags = SIM_BOOK_STREAM_SNAPSHOT,
 };
 
@@ -351,3 +356,111 @@ const struct sim_dialect sim_dialect_bingx_swap = {
 	.ping = bingx_swap_ping,
 	.frame = bingx_frame,
 };
+
+/* ---- REST (spot): depth, bookTicker, trades ----------------------------------------- */
+
+/*
+ * Checked 2026-12-07 against https://bingx-api.github.io/docs/#/en-us/spot/market-api.html,
+ * https://github.com/BingX-API/BingX-spot-api-doc/blob/main/REST%20API.md
+ * and https://skills.sh/bingx-api/api-ai-skills/bingx-spot-market (the
+ * venue's own endpoint list). Every answer is {"code":0,"timestamp":ms,
+ * "data":..}:
+ *   /openApi/spot/v1/market/depth?symbol=BTC-USDT&limit=N (default 20, at
+ *     most 100 in the docs; the sim serves up to 1000): data {"bids":[["px",
+ *     "qty"]..],"asks":[..],"ts":ms}, the book the @depth stream pushes,
+ *     printed alike
+ *   /openApi/spot/v1/ticker/bookTicker?symbol=: data [{"eventType":
+ *     "bookTicker","time":ms,"symbol","bidPrice","bidVolume","askPrice",
+ *     "askVolume"}] (strings): the walk's next best bid and offer
+ *   /openApi/spot/v1/market/trades?symbol=&limit=N (default 100, at most
+ *     100): data [{"id":N,"price":P,"qty":Q,"time":ms,"buyerMaker":bool}..]
+ *     newest first, price and qty JSON numbers as the docs' example shows
+ * An unknown symbol: HTTP 200 {"code":100400,"msg":"..","data":{}} (the
+ * spot ILLEGAL_ARGUMENT code; the text is ours).
+ */
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int bingx_rest_depth(struct sim_venue *v, int sym, long limit, int64_t ms, char *out,
+			    size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_book_ev ev;
+
+	if (sim_book_rest_view(v, (uint32_t)sym, (uint32_t)limit, &ev) < 0)
+		return -ENOSPC;
+	sim_out_printf(&o, "{\"code\":0,\"timestamp\":%" PRId64 ",\"data\":{\"bids\":[", ms);
+	sim_out_levels(&o, ev.bids, ev.nb, SIM_TEXT_FULL);
+	sim_out_printf(&o, "],\"asks\":[");
+	sim_out_levels(&o, ev.asks, ev.na, SIM_TEXT_FULL);
+	sim_out_printf(&o, "],\"ts\":%" PRId64 "}}", ms);
+	return sim_out_end(&o);
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int bingx_rest_ticker(struct sim_venue *v, int sym, int64_t ms, char *out, size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_bbo_text x;
+
+	sim_dialect_bbo_step(v, (uint32_t)sym, SIM_TEXT_FULL, &x);
+	sim_out_printf(&o,
+		       "{\"code\":0,\"timestamp\":%" PRId64 ",\"data\":[{\"eventType\":"
+		       "\"bookTicker\",\"time\":%" PRId64 ",\"symbol\":\"%s\",\"bidPrice\":"
+		       "\"%s\",\"bidVolume\":\"%s\",\"askPrice\":\"%s\",\"askVolume\":\"%s\"}]}",
+		       ms, ms - 1, v->sym[sym].norm, x.bid, x.bid_qty, x.ask, x.ask_qty);
+	return sim_out_end(&o);
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int bingx_rest_trades(struct sim_venue *v, int sym, long limit, int64_t now, char *out,
+			     size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_trade t[64];
+	int64_t ms[64];
+	uint32_t n, k;
+
+	n = sim_rest_recent(v, (uint32_t)sym, (uint32_t)(limit < 64 ? limit : 64), now, t, ms);
+	sim_out_printf(&o, "{\"code\":0,\"timestamp\":%" PRId64 ",\"data\":[", now);
+	for (k = n; k-- > 0;) { /* newest first */
+		char px[40], qty[40];
+
+		sim_dec_trim(t[k].px, 8, px, sizeof(px));
+		sim_dec_trim(t[k].qty, 8, qty, sizeof(qty));
+		sim_out_printf(&o,
+			       "%s{\"id\":%" PRIu64 ",\"price\":%s,\"qty\":%s,\"time\":%" PRId64
+			       ",\"buyerMaker\":%s}",
+			       k + 1 < n ? "," : "", t[k].id, px, qty, ms[k],
+			       t[k].buyer_maker ? "true" : "false");
+	}
+	sim_out_printf(&o, "]}");
+	return sim_out_end(&o);
+}
+
+static int bingx_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+		      int *status)
+{
+	static const char *const paths[] = {"/openApi/spot/v1/market/depth?",
+					    "/openApi/spot/v1/ticker/bookTicker?",
+					    "/openApi/spot/v1/market/trades?"};
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	long limit;
+	int what, sym;
+
+	for (what = 0; what < 3 && strncmp(path_query, paths[what], strlen(paths[what])) != 0;
+	     what++)
+		;
+	if (what == 3)
+		return -ENOENT;
+	*status = 200;
+	sym = sim_rest_symbol(v, path_query, "symbol");
+	limit = sim_rest_limit(path_query, what == 0 ? 20 : 100, what == 0 ? SIM_BOOK_LEVELS : 100);
+	if (sym < 0 || limit < 0)
+		return sim_dialect_print(out, len, "{\"code\":%d,\"msg\":\"%s\",\"data\":{}}",
+					 BINGX_ILLEGAL,
+					 sym < 0 ? "symbol invalid" : "limit invalid");
+	if (what == 1)
+		return bingx_rest_ticker(v, sym, ms, out, len);
+	return what == 0 ? bingx_rest_depth(v, sym, limit, ms, out, len)
+			 : bingx_rest_trades(v, sym, limit, ms, out, len);
+}

@@ -355,6 +355,12 @@ static int bybit_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev
 	return (int)off;
 }
 
+/* REST (orderbook, tickers, recent-trade): at the end of the file. */
+static int bybit_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+		      int *status);
+static int bybit_linear_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			     int *status);
+
 const struct sim_dialect sim_dialect_bybit = {
 	.name = "bybit",
 	.paths = "/v5/public/spot",
@@ -363,6 +369,7 @@ const struct sim_dialect sim_dialect_bybit = {
 	.bbo = bybit_bbo,
 	.classify = bybit_classify,
 	.depth = bybit_depth,
+	.rest = bybit_rest,
 	.book_flags = SIM_BOOK_STREAM_SNAPSHOT,
 	/* no .ping: WebSocket ping frames; the client sends {"op":"ping"} */
 };
@@ -375,5 +382,159 @@ const struct sim_dialect sim_dialect_bybit_linear = {
 	.bbo = bybit_bbo,
 	.classify = bybit_classify,
 	.depth = bybit_depth,
+	.rest = bybit_linear_rest,
 	.book_flags = SIM_BOOK_STREAM_SNAPSHOT,
 };
+
+/* ---- REST: /v5/market/orderbook, /v5/market/tickers, /v5/market/recent-trade -------- */
+
+/*
+ * Checked 2026-12-07 against https://bybit-exchange.github.io/docs/v5/market/orderbook,
+ * .../v5/market/tickers and .../v5/market/recent-trade. Every answer is
+ * {"retCode":0,"retMsg":"OK","result":{..},"retExtInfo":{},"time":ms}:
+ *   orderbook?category=spot|linear&symbol=&limit=N (spot 1..200, default 1;
+ *     linear 1..500, default 25): result {"s","b":[["px","qty"]..],"a":[..],
+ *     "ts","u","seq","cts"}, the book the orderbook.N stream carries (u its
+ *     message sequence + 1, seq the update id, levels printed alike)
+ *   tickers?category=&symbol=: result {"category","list":[{"symbol",
+ *     "bid1Price","bid1Size","ask1Price","ask1Size","lastPrice",..}]}: the
+ *     walk's next best bid and offer
+ *   recent-trade?category=&symbol=&limit=N (spot at most 60, linear 1000):
+ *     result {"category","list":[{"execId","symbol","price","size","side",
+ *     "time","isBlockTrade":false}..]}, newest first; execId as the stream
+ *     prints "i" (spot: the decimal id; linear: a UUID), side the taker's
+ * A wrong category, an unknown symbol or a bad limit: HTTP 200 with
+ * retCode 10001 (the docs' "params error"; the retMsg text is ours).
+ */
+
+static int bybit_rest_error(char *out, size_t len, int *status, const char *why)
+{
+	*status = 200;
+	return sim_dialect_print(out, len,
+				 "{\"retCode\":10001,\"retMsg\":\"params error: %s\",\"result\":{},"
+				 "\"retExtInfo\":{},\"time\":%" PRId64 "}",
+				 why, tools_now_ns(CLOCK_REALTIME) / 1000000);
+}
+
+static void bybit_rest_end(struct sim_out *o, int64_t ms)
+{
+	sim_out_printf(o, "},\"retExtInfo\":{},\"time\":%" PRId64 "}", ms);
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int bybit_rest_book(struct sim_venue *v, int sym, long limit, char *out, size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
+	struct sim_book_ev ev;
+
+	if (sim_book_rest_view(v, (uint32_t)sym, (uint32_t)limit, &ev) < 0)
+		return -ENOSPC;
+	sim_out_printf(&o, "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"s\":\"%s\",\"b\":[",
+		       v->sym[sym].native);
+	sim_out_levels(&o, ev.bids, ev.nb, SIM_TEXT_FULL);
+	sim_out_printf(&o, "],\"a\":[");
+	sim_out_levels(&o, ev.asks, ev.na, SIM_TEXT_FULL);
+	sim_out_printf(
+		&o, "],\"ts\":%" PRId64 ",\"u\":%" PRIu64 ",\"seq\":%" PRIu64 ",\"cts\":%" PRId64,
+		ms, ev.seq + 1, ev.last_id, ms - 1);
+	bybit_rest_end(&o, ms);
+	return sim_out_end(&o);
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int bybit_rest_ticker(struct sim_venue *v, int sym, const char *cat, char *out, size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_bbo_text x;
+	char last[40];
+
+	sim_dialect_bbo_step(v, (uint32_t)sym, SIM_TEXT_FULL, &x);
+	sim_dec(v->sym[sym].px, 8, last, sizeof(last));
+	sim_out_printf(&o,
+		       "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"category\":\"%s\","
+		       "\"list\":[{\"symbol\":\"%s\",\"bid1Price\":\"%s\",\"bid1Size\":\"%s\","
+		       "\"ask1Price\":\"%s\",\"ask1Size\":\"%s\",\"lastPrice\":\"%s\"}]",
+		       cat, v->sym[sym].native, x.bid, x.bid_qty, x.ask, x.ask_qty, last);
+	bybit_rest_end(&o, tools_now_ns(CLOCK_REALTIME) / 1000000);
+	return sim_out_end(&o);
+}
+
+/* NOLINTBEGIN(readability-non-const-parameter): written through a struct sim_out */
+static int bybit_rest_trades(struct sim_venue *v, int sym, const char *cat, long limit, int linear,
+			     char *out, size_t len)
+/* NOLINTEND(readability-non-const-parameter) */
+{
+	struct sim_out o = {out, len, 0, 0};
+	int64_t now = tools_now_ns(CLOCK_REALTIME) / 1000000, ms[64];
+	struct sim_trade t[64];
+	uint32_t n, k;
+
+	n = sim_rest_recent(v, (uint32_t)sym, (uint32_t)(limit < 64 ? limit : 64), now, t, ms);
+	sim_out_printf(&o,
+		       "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"category\":\"%s\","
+		       "\"list\":[",
+		       cat);
+	for (k = n; k-- > 0;) { /* newest first */
+		char px[40], qty[40], id[48];
+
+		sim_dec(t[k].px, 8, px, sizeof(px));
+		sim_dec(t[k].qty, 8, qty, sizeof(qty));
+		if (linear)
+			bybit_uuid(v, t[k].id, id, sizeof(id));
+		else
+			snprintf(id, sizeof(id), "%" PRIu64, t[k].id);
+		sim_out_printf(&o,
+			       "%s{\"execId\":\"%s\",\"symbol\":\"%s\",\"price\":\"%s\","
+			       "\"size\":\"%s\",\"side\":\"%s\",\"time\":\"%" PRId64 "\","
+			       "\"isBlockTrade\":false}",
+			       k + 1 < n ? "," : "", id, v->sym[sym].native, px, qty,
+			       t[k].buyer_maker ? "Sell" : "Buy", ms[k]);
+	}
+	sim_out_printf(&o, "]");
+	bybit_rest_end(&o, now);
+	return sim_out_end(&o);
+}
+
+static int bybit_rest_on(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			 int *status, int linear)
+{
+	static const char *const paths[] = {"/v5/market/orderbook?", "/v5/market/tickers?",
+					    "/v5/market/recent-trade?"};
+	const char *cat = linear ? "linear" : "spot";
+	char c[16] = "";
+	long limit;
+	int what, sym;
+
+	for (what = 0; what < 3 && strncmp(path_query, paths[what], strlen(paths[what])) != 0;
+	     what++)
+		;
+	if (what == 3)
+		return -ENOENT;
+	if (sim_query_param(path_query, "category", c, sizeof(c)) <= 0 || strcmp(c, cat) != 0)
+		return bybit_rest_error(out, len, status, "category invalid");
+	sym = sim_rest_symbol(v, path_query, "symbol");
+	if (sym < 0)
+		return bybit_rest_error(out, len, status, "symbol invalid");
+	*status = 200;
+	if (what == 1)
+		return bybit_rest_ticker(v, sym, cat, out, len);
+	limit = what == 0 ? sim_rest_limit(path_query, linear ? 25 : 1, linear ? 500 : 200)
+			  : sim_rest_limit(path_query, linear ? 500 : 60, linear ? 1000 : 60);
+	if (limit < 0)
+		return bybit_rest_error(out, len, status, "limit invalid");
+	return what == 0 ? bybit_rest_book(v, sym, limit, out, len)
+			 : bybit_rest_trades(v, sym, cat, limit, linear, out, len);
+}
+
+static int bybit_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+		      int *status)
+{
+	return bybit_rest_on(v, path_query, out, len, status, 0);
+}
+
+static int bybit_linear_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			     int *status)
+{
+	return bybit_rest_on(v, path_query, out, len, status, 1);
+}

@@ -522,6 +522,9 @@ static int cb_frame(const struct sim_venue *v, int mode, int sym, uint8_t kind, 
 	return 1;
 }
 
+/* REST (product book, trades): at the end of the file. */
+static int cb_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status);
+
 const struct sim_dialect sim_dialect_coinbase = {
 	.name = "coinbase",
 	.paths = "/",
@@ -533,5 +536,129 @@ const struct sim_dialect sim_dialect_coinbase = {
 	.beat = cb_beat, /* no .ping: none documented at the app level; WebSocket pings */
 	.frame = cb_frame,
 	.depth = cb_depth,
+	.rest = cb_rest,
 	.book_flags = SIM_BOOK_STREAM_SNAPSHOT | SIM_BOOK_SEQ_CONN,
 };
+
+/* ---- REST: /products/{id}/book, /products/{id}/trades ------------------------------ */
+
+/*
+ * The Exchange REST API (api.exchange.coinbase.com, the host feedd's
+ * coinbase adapter uses), checked 2026-12-07 against
+ * https://docs.cdp.coinbase.com/api-reference/exchange-api/rest-api/products/get-product-book
+ * and .../products/get-product-trades:
+ *   /products/{id}/book?level=1|2 (default 1): {"bids":[["px","size",
+ *     num_orders]..],"asks":[..],"sequence":N,"auction_mode":false,
+ *     "auction":null,"time":RFC3339}; level 1 the best bid and ask, level 2
+ *     the whole aggregated book: the sim's book (sequence: its message
+ *     sequence), printed as the level2 channel prints it
+ *   /products/{id}/trades?limit=N (at most 1000, default 100): [{"time",
+ *     "trade_id","price","size","side"}..] newest first; side is the
+ *     maker's ("buy": the taker sold), as on the feed
+ * An unknown product: HTTP 404 {"message":"NotFound"}; level 3 (the orders
+ * one by one: the sim keeps levels, not orders) and any other level: 400.
+ */
+
+/* The product of "/products/{id}/what?.." into sym and the part after it;
+ * -ENOENT for another path. */
+static int cb_rest_product(struct sim_venue *v, const char *path_query, const char **what, int *sym)
+{
+	static const char pre[] = "/products/";
+	const char *id = path_query + sizeof(pre) - 1, *slash;
+
+	if (strncmp(path_query, pre, sizeof(pre) - 1) != 0 || !(slash = strchr(id, '/')))
+		return -ENOENT;
+	*what = slash + 1;
+	*sym = sim_venue_symbol(v, id, (size_t)(slash - id));
+	return 0;
+}
+
+static void cb_rest_side(struct sim_out *o, const struct sim_lvl *lv, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		char px[40], qty[40];
+
+		sim_dec_trim(lv[k].px, 8, px, sizeof(px));
+		sim_dec_trim(lv[k].qty, 8, qty, sizeof(qty));
+		sim_out_printf(o, "%s[\"%s\",\"%s\",%u]", k ? "," : "", px, qty,
+			       (unsigned)(1 + (lv[k].qty / 1000) % 7));
+	}
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int cb_rest_book(struct sim_venue *v, int sym, int level, char *out, size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_book_ev ev;
+	char ts[40];
+
+	if (sim_book_rest_view(v, (uint32_t)sym, level == 1 ? 1 : 0, &ev) < 0)
+		return -ENOSPC;
+	sim_rfc3339(tools_now_ns(CLOCK_REALTIME) / 1000000, ts, sizeof(ts));
+	sim_out_printf(&o, "{\"bids\":[");
+	cb_rest_side(&o, ev.bids, ev.nb);
+	sim_out_printf(&o, "],\"asks\":[");
+	cb_rest_side(&o, ev.asks, ev.na);
+	sim_out_printf(&o,
+		       "],\"sequence\":%" PRIu64 ",\"auction_mode\":false,\"auction\":null,"
+		       "\"time\":\"%s\"}",
+		       ev.seq, ts);
+	return sim_out_end(&o);
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int cb_rest_trades(struct sim_venue *v, int sym, long limit, char *out, size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	int64_t now = tools_now_ns(CLOCK_REALTIME) / 1000000, ms[64];
+	struct sim_trade t[64];
+	uint32_t n, k;
+
+	n = sim_rest_recent(v, (uint32_t)sym, (uint32_t)(limit < 64 ? limit : 64), now, t, ms);
+	sim_out_printf(&o, "[");
+	for (k = n; k-- > 0;) { /* newest first */
+		char px[40], qty[40], ts[40];
+
+		sim_dec(t[k].px, 8, px, sizeof(px));
+		sim_dec(t[k].qty, 8, qty, sizeof(qty));
+		sim_rfc3339(ms[k], ts, sizeof(ts));
+		sim_out_printf(&o,
+			       "%s{\"time\":\"%s\",\"trade_id\":%" PRIu64 ",\"price\":\"%s\","
+			       "\"size\":\"%s\",\"side\":\"%s\"}",
+			       k + 1 < n ? "," : "", ts, t[k].id, px, qty,
+			       t[k].buyer_maker ? "buy" : "sell");
+	}
+	sim_out_printf(&o, "]");
+	return sim_out_end(&o);
+}
+
+static int cb_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status)
+{
+	const char *what;
+	long n;
+	int sym;
+
+	if (cb_rest_product(v, path_query, &what, &sym) < 0)
+		return -ENOENT;
+	if (strncmp(what, "book", 4) != 0 && strncmp(what, "trades", 6) != 0)
+		return -ENOENT;
+	if (sym < 0) {
+		*status = 404;
+		return sim_dialect_print(out, len, "{\"message\":\"NotFound\"}");
+	}
+	*status = 200;
+	if (what[0] == 'b') {
+		n = sim_rest_limit_key(path_query, "level", 1, 3);
+		if (n != 1 && n != 2) {
+			*status = 400;
+			return sim_dialect_print(out, len, "{\"message\":\"Invalid level\"}");
+		}
+		return cb_rest_book(v, sym, (int)n, out, len);
+	}
+	n = sim_rest_limit_key(path_query, "limit", 100, 1000);
+	if (n < 0) {
+		*status = 400;
+		return sim_dialect_print(out, len, "{\"message\":\"Invalid limit\"}");
+	}
+	return cb_rest_trades(v, sym, n, out, len);
+}

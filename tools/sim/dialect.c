@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim.h"
@@ -124,41 +125,83 @@ void sim_dialect_uuid(uint64_t h, uint64_t g, char version, char variant, char *
 
 #define SIM_REST_HIST 64 /* trades kept per symbol for the REST trade lists */
 
-/* The last SIM_REST_HIST trades of each symbol a REST call made, so that
- * successive polls overlap with the same ids, prices and times. */
-static struct sim_rest_hist {
-	const struct sim_venue *v;
-	uint32_t n, head;
-	struct sim_trade t[SIM_REST_HIST];
-	int64_t ms[SIM_REST_HIST];
-} sim_rest_hist[SIM_MAX_SYMBOLS];
+/* The last SIM_REST_HIST trades each symbol's REST calls made, so that
+ * successive polls overlap with the same ids, prices and times. One per
+ * venue (listener), made on its first REST trade list. */
+struct sim_rest_hist {
+	uint32_t n[SIM_MAX_SYMBOLS], head[SIM_MAX_SYMBOLS];
+	struct sim_trade t[SIM_MAX_SYMBOLS][SIM_REST_HIST];
+	int64_t ms[SIM_MAX_SYMBOLS][SIM_REST_HIST];
+};
+
+void sim_rest_free(struct sim_venue *v)
+{
+	free(v->rest_hist);
+	v->rest_hist = NULL;
+}
 
 uint32_t sim_rest_recent(struct sim_venue *v, uint32_t i, uint32_t n, int64_t now_ms,
 			 struct sim_trade *t, int64_t *ms)
 {
-	struct sim_rest_hist *h = &sim_rest_hist[i % SIM_MAX_SYMBOLS];
-	uint32_t k, m;
+	struct sim_rest_hist *h;
+	uint32_t k, m, *hn, *head;
 
-	/* another venue, or this one seeded again (its ids start over) */
-	if (h->v != v ||
-	    (h->n && h->t[(h->head + SIM_REST_HIST - 1) % SIM_REST_HIST].id > v->sym[i].trade_id)) {
-		memset(h, 0, sizeof(*h));
-		h->v = v;
-	}
-	/* the market moved on by two trades since the last call */
+	if (i >= SIM_MAX_SYMBOLS)
+		return 0;
+	if (!v->rest_hist && !(v->rest_hist = calloc(1, sizeof(*v->rest_hist))))
+		return 0;
+	h = v->rest_hist;
+	hn = &h->n[i];
+	head = &h->head[i];
+	/* The walk moved on without us (the stream published trades since the
+	 * last call) or went back (seeded again): the list starts over, so it
+	 * never reaches back over trades the stream published. A venue's list
+	 * would hold those too; feedd's fallback does not know the live trades
+	 * (it would publish them again), and a sim that listed them would test
+	 * that, not the polling. */
+	if (*hn && h->t[i][(*head + SIM_REST_HIST - 1) % SIM_REST_HIST].id != v->sym[i].trade_id)
+		*hn = *head = 0;
+	/* the market moved on by two trades since the last call: the walk's
+	 * next trades, so their ids follow the ones the stream published */
 	for (k = 0; k < 2; k++) {
-		sim_venue_next_trade(v, i, 0, &h->t[h->head]);
-		h->ms[h->head] = now_ms - 1 + k;
-		h->head = (h->head + 1) % SIM_REST_HIST;
-		if (h->n < SIM_REST_HIST)
-			h->n++;
-	}
-	m = n < h->n ? n : h->n;
-	for (k = 0; k < m; k++) {
-		uint32_t at = (h->head + SIM_REST_HIST - m + k) % SIM_REST_HIST;
+		int64_t last = *hn ? h->ms[i][(*head + SIM_REST_HIST - 1) % SIM_REST_HIST] : 0;
 
-		t[k] = h->t[at];
-		ms[k] = h->ms[at];
+		sim_venue_next_trade(v, i, 0, &h->t[i][*head]);
+		/* times grow with the ids, two calls in one millisecond too */
+		h->ms[i][*head] = now_ms - 1 + k > last ? now_ms - 1 + k : last + 1;
+		*head = (*head + 1) % SIM_REST_HIST;
+		if (*hn < SIM_REST_HIST)
+			(*hn)++;
+	}
+	m = n < *hn ? n : *hn;
+	for (k = 0; k < m; k++) {
+		uint32_t at = (*head + SIM_REST_HIST - m + k) % SIM_REST_HIST;
+
+		t[k] = h->t[i][at];
+		ms[k] = h->ms[i][at];
 	}
 	return m;
+}
+
+int sim_rest_symbol(struct sim_venue *v, const char *path_query, const char *key)
+{
+	char name[SIM_NATIVE_MAX + 8];
+
+	if (sim_query_param(path_query, key, name, sizeof(name)) <= 0)
+		return -ENOENT;
+	return sim_venue_symbol(v, name, strlen(name));
+}
+
+int sim_rest_limit_key(const char *path_query, const char *key, long def, long max)
+{
+	char lim[24];
+	char *end;
+	long n;
+
+	if (sim_query_param(path_query, key, lim, sizeof(lim)) <= 0)
+		return (int)def;
+	n = strtol(lim, &end, 10);
+	if (*end || n <= 0)
+		return -EINVAL;
+	return (int)(n > max ? max : n);
 }

@@ -375,6 +375,10 @@ static int gate_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev 
 	return sim_out_end(&o);
 }
 
+/* The REST fallback's trade list: at the end of the file. */
+static int gate_rest_trades(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			    int *status);
+
 /* GET /api/v4/spot/order_book?currency_pair=BTC_USDT&limit=N&with_id=true:
  * {"id":N,"current":ms,"update":ms,"asks":[..],"bids":[..]} (id only with
  * with_id=true); a bad pair is a 400 with Gate's label. */
@@ -387,6 +391,8 @@ static int gate_rest(struct sim_venue *v, const char *path_query, char *out, siz
 	int64_t ms = tools_now_ns(CLOCK_REALTIME) / 1000000;
 	int sym, limit = sim_rest_limit(path_query, 10, SIM_BOOK_LEVELS);
 
+	if (strncmp(path_query, "/api/v4/spot/trades?", 20) == 0)
+		return gate_rest_trades(v, path_query, out, len, status);
 	if (strncmp(path_query, "/api/v4/spot/order_book?", 24) != 0)
 		return -ENOENT;
 	sym = sim_query_param(path_query, "currency_pair", pair, sizeof(pair)) > 0
@@ -453,3 +459,55 @@ const struct sim_dialect sim_dialect_gateio_futures = {
 	.classify = gate_classify,
 	/* no .ping: "The server will initiate a ping message actively" */
 };
+
+/* ---- REST fallback: /api/v4/spot/trades ------------------------------------------- */
+
+/*
+ * Checked 2026-12-07 against https://www.gate.io/docs/developers/apiv4/#retrieve-market-trades:
+ * GET /api/v4/spot/trades?currency_pair=BTC_USDT&limit=N (default 100, at
+ * most 1000): [{"id":"N","create_time":"s","create_time_ms":"ms.frac",
+ * "currency_pair","side":"buy"|"sell","role":"taker","amount","price"}..]
+ * newest first (side the taker's; role, order_id and fees are empty in
+ * the public list). The ticker of the fallback is the order_book above at
+ * limit=1: the sim's book top.
+ */
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int gate_rest_trades(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			    int *status)
+{
+	struct sim_out o = {out, len, 0, 0};
+	int64_t now = tools_now_ns(CLOCK_REALTIME) / 1000000, ms[64];
+	char pair[SIM_NATIVE_MAX], gp[SIM_NATIVE_MAX + 4];
+	int sym, limit = sim_rest_limit(path_query, 100, 1000);
+	struct sim_trade t[64];
+	uint32_t n, k;
+
+	sym = sim_query_param(path_query, "currency_pair", pair, sizeof(pair)) > 0
+		      ? gate_symbol(v, pair)
+		      : -ENOENT;
+	if (sym < 0 || limit < 0) {
+		*status = 400;
+		return sim_dialect_print(out, len, "{\"label\":\"%s\",\"message\":\"Invalid %s\"}",
+					 sym < 0 ? "INVALID_CURRENCY_PAIR" : "INVALID_PARAM_VALUE",
+					 sym < 0 ? "currency pair" : "limit");
+	}
+	*status = 200;
+	gate_pair(v, (uint32_t)sym, gp, sizeof(gp));
+	n = sim_rest_recent(v, (uint32_t)sym, (uint32_t)(limit < 64 ? limit : 64), now, t, ms);
+	sim_out_printf(&o, "[");
+	for (k = n; k-- > 0;) { /* newest first */
+		char px[40], qty[40];
+
+		sim_dec_trim(t[k].px, 8, px, sizeof(px));
+		sim_dec_trim(t[k].qty, 8, qty, sizeof(qty));
+		sim_out_printf(&o,
+			       "%s{\"id\":\"%" PRIu64 "\",\"create_time\":\"%" PRId64 "\","
+			       "\"create_time_ms\":\"%" PRId64 ".000\",\"currency_pair\":"
+			       "\"%s\",\"side\":\"%s\",\"role\":\"taker\",\"amount\":\"%s\","
+			       "\"price\":\"%s\"}",
+			       k + 1 < n ? "," : "", t[k].id, ms[k] / 1000, ms[k], gp,
+			       t[k].buyer_maker ? "sell" : "buy", qty, px);
+	}
+	sim_out_printf(&o, "]");
+	return sim_out_end(&o);
+}

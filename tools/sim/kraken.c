@@ -515,6 +515,9 @@ static int kr_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev *e
 	return (int)off;
 }
 
+/* REST (Depth, Ticker, Trades): at the end of the file. */
+static int kr_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status);
+
 const struct sim_dialect sim_dialect_kraken = {
 	.name = "kraken",
 	.paths = "/v2",
@@ -526,5 +529,164 @@ const struct sim_dialect sim_dialect_kraken = {
 	.beat = kr_beat,
 	.hello = kr_hello,
 	.depth = kr_depth,
+	.rest = kr_rest,
 	.book_flags = SIM_BOOK_STREAM_SNAPSHOT | SIM_BOOK_CHECKSUM,
 };
+
+/* ---- REST: /0/public/Depth, /0/public/Ticker, /0/public/Trades ---------------------- */
+
+/*
+ * Checked 2026-12-07 against https://docs.kraken.com/api/docs/rest-api/get-order-book,
+ * .../get-ticker-information and .../get-recent-trades. pair= is the REST
+ * name ("XBTUSD", "XBTUSDT": Bitcoin is XBT, Dogecoin XDG); the answer is
+ * {"error":[],"result":{KEY:..}} with KEY Kraken's own name of the pair
+ * ("XXBTZUSD" for the classic fiat pairs, else the pair as asked):
+ *   Depth?pair=&count=N (1..500, default 100): {"asks":[["px","qty",ts]..],
+ *     "bids":[..]}, px and qty printed as the book channel prints them, ts
+ *     in seconds (integer)
+ *   Ticker?pair=: {"a":[px,whole lot volume,lot volume],"b":[..],"c":[px,lot
+ *     volume],"v","p","t","l","h","o"}: the walk's next best bid and offer
+ *   Trades?pair=&count=N: KEY:[[px,volume,time,"b"|"s","m"|"l","",id]..]
+ *     oldest first (time in seconds with a fraction, a number; b/s the
+ *     taker's side) and "last" (a string of ns)
+ * An unknown pair: HTTP 200 {"error":["EQuery:Unknown asset pair"]}.
+ */
+
+/* The symbol of pair= ("XBTUSDT" -> BTC/USDT), or -ENOENT. */
+static int kr_rest_symbol(struct sim_venue *v, const char *path_query)
+{
+	char pair[SIM_NATIVE_MAX], name[SIM_NATIVE_MAX + 4];
+
+	if (sim_query_param(path_query, "pair", pair, sizeof(pair)) <= 0)
+		return -ENOENT;
+	if (strncmp(pair, "XBT", 3) == 0)
+		snprintf(name, sizeof(name), "BTC%s", pair + 3);
+	else if (strncmp(pair, "XDG", 3) == 0)
+		snprintf(name, sizeof(name), "DOGE%s", pair + 3);
+	else
+		snprintf(name, sizeof(name), "%s", pair);
+	return sim_venue_symbol(v, name, strlen(name));
+}
+
+/* Kraken's result key of symbol i: "XXBTZUSD" (a classic fiat pair), else
+ * "XBTUSDT". */
+static void kr_rest_key(const struct sim_symbol *s, char *out, size_t len)
+{
+	const char *dash = strchr(s->norm, '-');
+	const char *quote = dash ? dash + 1 : "";
+	char base[SIM_NATIVE_MAX];
+	int bl = dash ? (int)(dash - s->norm) : (int)strlen(s->norm);
+
+	snprintf(base, sizeof(base), "%.*s", bl, s->norm);
+	if (strcmp(base, "BTC") == 0)
+		snprintf(base, sizeof(base), "XBT");
+	if (strlen(base) == 3 && (!strcmp(quote, "USD") || !strcmp(quote, "EUR")))
+		snprintf(out, len, "X%sZ%s", base, quote);
+	else
+		snprintf(out, len, "%s%s", base, quote);
+}
+
+static void kr_rest_side(struct sim_out *o, const struct sim_lvl *lv, uint32_t n, int64_t tick,
+			 int64_t secs)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		char px[48], qty[48];
+
+		kr_num(lv[k].px, tick, 0, px, sizeof(px));
+		kr_num(lv[k].qty, tick, 1, qty, sizeof(qty));
+		sim_out_printf(o, "%s[\"%s\",\"%s\",%" PRId64 "]", k ? "," : "", px, qty, secs);
+	}
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int kr_rest_depth(struct sim_venue *v, int sym, long count, char *out, size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	int64_t secs = tools_now_ns(CLOCK_REALTIME) / 1000000000;
+	struct sim_book_ev ev;
+	char key[SIM_NATIVE_MAX + 4];
+
+	if (sim_book_rest_view(v, (uint32_t)sym, (uint32_t)count, &ev) < 0)
+		return -ENOSPC;
+	kr_rest_key(&v->sym[sym], key, sizeof(key));
+	sim_out_printf(&o, "{\"error\":[],\"result\":{\"%s\":{\"asks\":[", key);
+	kr_rest_side(&o, ev.asks, ev.na, ev.book->tick, secs);
+	sim_out_printf(&o, "],\"bids\":[");
+	kr_rest_side(&o, ev.bids, ev.nb, ev.book->tick, secs);
+	sim_out_printf(&o, "]}}}");
+	return sim_out_end(&o);
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int kr_rest_ticker(struct sim_venue *v, int sym, char *out, size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	struct sim_bbo_text x;
+	char key[SIM_NATIVE_MAX + 4], last[40];
+
+	sim_dialect_bbo_step(v, (uint32_t)sym, SIM_TEXT_TRIM, &x);
+	sim_dec_trim(v->sym[sym].px, 8, last, sizeof(last));
+	kr_rest_key(&v->sym[sym], key, sizeof(key));
+	sim_out_printf(&o,
+		       "{\"error\":[],\"result\":{\"%s\":{\"a\":[\"%s\",\"1\",\"%s\"],"
+		       "\"b\":[\"%s\",\"1\",\"%s\"],\"c\":[\"%s\",\"0.001\"],"
+		       "\"v\":[\"1234.5678\",\"2345.6789\"],\"p\":[\"%s\",\"%s\"],"
+		       "\"t\":[100,200],\"l\":[\"%s\",\"%s\"],\"h\":[\"%s\",\"%s\"],"
+		       "\"o\":\"%s\"}}}",
+		       key, x.ask, x.ask_qty, x.bid, x.bid_qty, last, last, last, last, last, last,
+		       last, last);
+	return sim_out_end(&o);
+}
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int kr_rest_trades(struct sim_venue *v, int sym, long count, char *out, size_t len)
+{
+	struct sim_out o = {out, len, 0, 0};
+	int64_t now = tools_now_ns(CLOCK_REALTIME) / 1000000, ms[64];
+	struct sim_trade t[64];
+	char key[SIM_NATIVE_MAX + 4];
+	uint32_t n, k;
+
+	n = sim_rest_recent(v, (uint32_t)sym, (uint32_t)(count < 64 ? count : 64), now, t, ms);
+	kr_rest_key(&v->sym[sym], key, sizeof(key));
+	sim_out_printf(&o, "{\"error\":[],\"result\":{\"%s\":[", key);
+	for (k = 0; k < n; k++) {
+		char px[40], qty[40];
+
+		sim_dec_trim(t[k].px, 8, px, sizeof(px));
+		sim_dec_trim(t[k].qty, 8, qty, sizeof(qty));
+		sim_out_printf(&o,
+			       "%s[\"%s\",\"%s\",%" PRId64 ".%03" PRId64 "0000,\"%s\",\"%s\",\"\","
+			       "%" PRIu64 "]",
+			       k ? "," : "", px, qty, ms[k] / 1000, ms[k] % 1000,
+			       t[k].buyer_maker ? "s" : "b", t[k].id & 1 ? "m" : "l", t[k].id);
+	}
+	sim_out_printf(&o, "],\"last\":\"%" PRId64 "000000\"}}", n ? ms[n - 1] : now);
+	return sim_out_end(&o);
+}
+
+static int kr_rest(struct sim_venue *v, const char *path_query, char *out, size_t len, int *status)
+{
+	static const char *const paths[] = {"/0/public/Depth?", "/0/public/Ticker?",
+					    "/0/public/Trades?"};
+	long count;
+	int what, sym;
+
+	for (what = 0; what < 3 && strncmp(path_query, paths[what], strlen(paths[what])) != 0;
+	     what++)
+		;
+	if (what == 3)
+		return -ENOENT;
+	*status = 200;
+	sym = kr_rest_symbol(v, path_query);
+	if (sym < 0)
+		return sim_dialect_print(out, len, "{\"error\":[\"EQuery:Unknown asset pair\"]}");
+	count = sim_rest_limit_key(path_query, "count", what == 0 ? 100 : 1000,
+				   what == 0 ? 500 : 1000);
+	if (count < 0)
+		return sim_dialect_print(out, len, "{\"error\":[\"EGeneral:Invalid arguments\"]}");
+	if (what == 1)
+		return kr_rest_ticker(v, sym, out, len);
+	return what == 0 ? kr_rest_depth(v, sym, count, out, len)
+			 : kr_rest_trades(v, sym, count, out, len);
+}

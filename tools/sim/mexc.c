@@ -381,6 +381,10 @@ static int mexc_depth(struct sim_venue *v, uint32_t i, const struct sim_book_ev 
 	return sim_out_end(&o);
 }
 
+/* The REST fallback's bookTicker and trades: at the end of the file. */
+static int mexc_rest_fallback(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			      int *status);
+
 /* GET /api/v3/depth?symbol=BTCUSDT&limit=N (default 100, at most 5000):
  * {"lastUpdateId":N,"bids":[..],"asks":[..],"timestamp":ms}. */
 static int mexc_rest(struct sim_venue *v, const char *path_query, char *out, size_t len,
@@ -391,6 +395,9 @@ static int mexc_rest(struct sim_venue *v, const char *path_query, char *out, siz
 	char name[SIM_NATIVE_MAX] = "";
 	int sym = -ENOENT, limit = sim_rest_limit(path_query, 100, 5000);
 
+	if (strncmp(path_query, "/api/v3/ticker/bookTicker?", 26) == 0 ||
+	    strncmp(path_query, "/api/v3/trades?", 15) == 0)
+		return mexc_rest_fallback(v, path_query, out, len, status);
 	if (strncmp(path_query, "/api/v3/depth?", 14) != 0)
 		return -ENOENT;
 	if (sim_query_param(path_query, "symbol", name, sizeof(name)) > 0)
@@ -446,3 +453,61 @@ const struct sim_dialect sim_dialect_mexc = {
 	.depth = mexc_depth,
 	.rest = mexc_rest, /* the client fetches the snapshot (no book_flags) */
 };
+
+/* ---- REST fallback: /api/v3/ticker/bookTicker, /api/v3/trades ---------------------- */
+
+/*
+ * Checked 2026-12-07 against https://www.mexc.com/api-docs/spot-v3/market-data-endpoints
+ * ("Symbol Order Book Ticker", "Recent Trades List"):
+ *   /api/v3/ticker/bookTicker?symbol=: {"symbol","bidPrice","bidQty",
+ *     "askPrice","askQty"} (strings): the walk's next best bid and offer
+ *   /api/v3/trades?symbol=&limit=N (default 500, at most 1000): [{"id":null,
+ *     "price","qty","quoteQty","time":ms,"isBuyerMaker":bool,"isBestMatch":
+ *     true,"tradeType":"ASK"|"BID"}..] oldest first; the documented id is
+ *     null (the client tells trades apart by time, price and size)
+ * A bad symbol: HTTP 400 {"code":-1121,"msg":"Invalid symbol."}.
+ */
+/* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
+static int mexc_rest_fallback(struct sim_venue *v, const char *path_query, char *out, size_t len,
+			      int *status)
+{
+	struct sim_out o = {out, len, 0, 0};
+	int64_t now = tools_now_ns(CLOCK_REALTIME) / 1000000, ms[64];
+	int sym = sim_rest_symbol(v, path_query, "symbol"), limit;
+	struct sim_trade t[64];
+	struct sim_bbo_text x;
+	uint32_t n, k;
+
+	limit = sim_rest_limit(path_query, 500, 1000);
+	if (sym < 0 || limit < 0) {
+		*status = 400;
+		return sim_dialect_print(out, len, "{\"code\":%d,\"msg\":\"%s\"}",
+					 sym < 0 ? -1121 : 700002,
+					 sym < 0 ? "Invalid symbol." : "Illegal parameter");
+	}
+	*status = 200;
+	if (strncmp(path_query, "/api/v3/ticker/", 15) == 0) {
+		sim_dialect_bbo_step(v, (uint32_t)sym, SIM_TEXT_FULL, &x);
+		return sim_dialect_print(out, len,
+					 "{\"symbol\":\"%s\",\"bidPrice\":\"%s\",\"bidQty\":\"%s\","
+					 "\"askPrice\":\"%s\",\"askQty\":\"%s\"}",
+					 v->sym[sym].native, x.bid, x.bid_qty, x.ask, x.ask_qty);
+	}
+	n = sim_rest_recent(v, (uint32_t)sym, (uint32_t)(limit < 64 ? limit : 64), now, t, ms);
+	sim_out_printf(&o, "[");
+	for (k = 0; k < n; k++) {
+		char px[40], qty[40];
+
+		sim_dec(t[k].px, 8, px, sizeof(px));
+		sim_dec(t[k].qty, 8, qty, sizeof(qty));
+		sim_out_printf(&o,
+			       "%s{\"id\":null,\"price\":\"%s\",\"qty\":\"%s\",\"quoteQty\":"
+			       "\"0\",\"time\":%" PRId64
+			       ",\"isBuyerMaker\":%s,\"isBestMatch\":true,"
+			       "\"tradeType\":\"%s\"}",
+			       k ? "," : "", px, qty, ms[k], t[k].buyer_maker ? "true" : "false",
+			       t[k].buyer_maker ? "ASK" : "BID");
+	}
+	sim_out_printf(&o, "]");
+	return sim_out_end(&o);
+}

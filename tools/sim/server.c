@@ -207,6 +207,7 @@ void sim_server_free(struct sim_server *s)
 		if (s->lst[k].lfd >= 0)
 			close(s->lst[k].lfd);
 		sim_book_free_all(&s->lst[k].venue);
+		sim_rest_free(&s->lst[k].venue);
 	}
 	if (s->sigfd >= 0)
 		close(s->sigfd);

@@ -96,6 +96,7 @@ struct sim_venue {
 	uint64_t rng; /* xorshift state */
 	struct sim_book *book[SIM_MAX_SYMBOLS]; /* built on first use (book.c) */
 	uint64_t book_rng;			/* the books' own xorshift state */
+	struct sim_rest_hist *rest_hist; /* REST trade lists (dialect.c), made on first use */
 };
 
 /* One step of a symbol's walk as a trade / a best bid and offer: integers
@@ -605,9 +606,20 @@ void sim_server_relisten(struct sim_server *s, int64_t now);
 
 /* REST fallback answers (dialect.c): symbol i's last n trades (at most 64)
  * into t and their times (ms) into ms, oldest first, after the walk moved
- * on by two trades (so successive polls overlap). Returns the count. */
+ * on by two trades (the walk's next ids, after those the stream published,
+ * at times that grow with them; successive polls overlap; a list never
+ * reaches back over trades the stream published). Returns the count (0 on
+ * -ENOMEM). */
 uint32_t sim_rest_recent(struct sim_venue *v, uint32_t i, uint32_t n, int64_t now_ms,
 			 struct sim_trade *t, int64_t *ms);
+/* Frees v's REST trade lists (the server calls it at exit; NULL-safe). */
+void sim_rest_free(struct sim_venue *v);
+/* The symbol named by query key ("symbol", "instId") of path_query
+ * (sim_venue_symbol): its index, or -ENOENT. */
+int sim_rest_symbol(struct sim_venue *v, const char *path_query, const char *key);
+/* sim_rest_limit for another query key ("count", "sz"): def when absent,
+ * max when larger, or -EINVAL (not a positive number). */
+int sim_rest_limit_key(const char *path_query, const char *key, long def, long max);
 
 /* Answers a plain GET (no Upgrade header) req for target on c with the
  * dialect's rest hook, keeping the connection open; header reads one
