@@ -657,9 +657,9 @@ static int bingx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
  *         "quantityPrecision":4,..}]}: tick = 10^-pricePrecision, lot =
  *         10^-quantityPrecision (quantities in the base coin: contract 0).
  * code != 0 is an error answer. Checked 2026-12-07 against
- * https://bingx-api.github.io/docs/#/en-us/spot/market-api.html#Spot%20trading%20symbols
+ * https://bingx-api.github.io/docs/#/en-us/spot/market-api.html
  * and
- * https://bingx-api.github.io/docs/#/en-us/swapV2/market-api.html#USDT-M%20Perp%20Futures%20symbols
+ * https://bingx-api.github.io/docs/#/en-us/swapV2/market-api.html
  */
 static int bingx_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len, size_t *n)
 {
