@@ -149,6 +149,7 @@ __attribute__((format(printf, 4, 5))) static int ref_put(char *out, size_t len, 
 }
 
 /* One instrument's JSON object of the dialect (name: the venue's name). */
+/* Long: one branch per venue format, each its documented object */
 static int ref_entry(const char *venue, const struct ref_sym *s, const char *name, char *out,
 		     size_t len, size_t *o)
 {
