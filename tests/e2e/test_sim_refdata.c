@@ -83,7 +83,7 @@ static void fetch(struct feed_venue_ctx *fv, const char *dialect, struct sim_ven
 static void run(const char *venue, const char *dialect, const char *const *syms, int64_t lot,
 		int lot_dp, int64_t ct, int ct_dp)
 {
-	struct feed_ref_instr ref[NSYM_MAX];
+	struct feed_ref_instr ref[NSYM_MAX] = {0};
 	struct feed_venue_ctx fv;
 	struct sim_venue sv;
 	char err[128];
@@ -96,14 +96,15 @@ static void run(const char *venue, const char *dialect, const char *const *syms,
 		struct feed_ref_instr *r = &ref[i];
 		int swap = fv.syms[i].market != MDBUS_MARKET_SPOT;
 
-		CHECK(r->found, "%s %s: not found", dialect, syms[i]);
-		CHECK(r->tick == 1 && r->tick_dp == 8, "%s %s: tick %lld at %d", dialect, syms[i],
-		      (long long)r->tick, r->tick_dp);
+		CHECK(r->found, "%s %s: not found", dialect, fv.syms[i].norm);
+		CHECK(r->tick == 1 && r->tick_dp == 8, "%s %s: tick %lld at %d", dialect,
+		      fv.syms[i].norm, (long long)r->tick, r->tick_dp);
 		CHECK(r->lot == (swap ? lot : 1) && r->lot_dp == (swap ? lot_dp : 8),
-		      "%s %s: lot %lld at %d", dialect, syms[i], (long long)r->lot, r->lot_dp);
+		      "%s %s: lot %lld at %d", dialect, fv.syms[i].norm, (long long)r->lot,
+		      r->lot_dp);
 		CHECK(r->contract == (swap ? ct : 0) && r->contract_dp == (swap ? ct_dp : 0),
-		      "%s %s: contract %lld at %d", dialect, syms[i], (long long)r->contract,
-		      r->contract_dp);
+		      "%s %s: contract %lld at %d", dialect, fv.syms[i].norm,
+		      (long long)r->contract, r->contract_dp);
 	}
 	feed_venue_ctx_free(&fv);
 }

@@ -236,42 +236,42 @@ struct ref_route {
 	enum ref_name kind;
 	int market; /* 0 spot, 1 swaps, -1 as the query says (OKX instType) */
 	int one;    /* 1: a /NAME path names one instrument, answered as an object */
-	const char *head, *tail, *none;
 	int none_status;
+	const char *head, *tail, *none;
 };
 
 static const struct ref_route ref_routes[] = {
-	{"binance-futures", "/fapi/v1/exchangeInfo", NULL, REF_JOINED, 1, 0,
+	{"binance-futures", "/fapi/v1/exchangeInfo", NULL, REF_JOINED, 1, 0, 0,
 	 "{\"timezone\":\"UTC\",\"serverTime\":0,\"rateLimits\":[],\"exchangeFilters\":[],"
 	 "\"assets\":[],\"symbols\":[",
-	 "]}", NULL, 0},
-	{"okx", "/api/v5/public/instruments", "instId", REF_OKX, -1, 0,
+	 "]}", NULL},
+	{"okx", "/api/v5/public/instruments", "instId", REF_OKX, -1, 0, 200,
 	 "{\"code\":\"0\",\"msg\":\"\",\"data\":[", "]}",
-	 "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\",\"data\":[]}", 200},
-	{"kraken", "/0/public/AssetPairs", "pair", REF_KRAKEN, 0, 0, "{\"error\":[],\"result\":{",
-	 "}}", "{\"error\":[\"EQuery:Unknown asset pair\"]}", 200},
-	{"bybit", "/v5/market/instruments-info", "symbol", REF_JOINED, 0, 0,
+	 "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\",\"data\":[]}"},
+	{"kraken", "/0/public/AssetPairs", "pair", REF_KRAKEN, 0, 0, 200,
+	 "{\"error\":[],\"result\":{", "}}", "{\"error\":[\"EQuery:Unknown asset pair\"]}"},
+	{"bybit", "/v5/market/instruments-info", "symbol", REF_JOINED, 0, 0, 0,
 	 "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"category\":\"spot\",\"list\":[",
-	 "],\"nextPageCursor\":\"\"},\"retExtInfo\":{},\"time\":0}", NULL, 0},
-	{"bybit-linear", "/v5/market/instruments-info", "symbol", REF_JOINED, 1, 0,
+	 "],\"nextPageCursor\":\"\"},\"retExtInfo\":{},\"time\":0}", NULL},
+	{"bybit-linear", "/v5/market/instruments-info", "symbol", REF_JOINED, 1, 0, 0,
 	 "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"category\":\"linear\",\"list\":[",
-	 "],\"nextPageCursor\":\"\"},\"retExtInfo\":{},\"time\":0}", NULL, 0},
-	{"gateio", "/api/v4/spot/currency_pairs", NULL, REF_UNDERSCORE, 0, 1, "[", "]",
-	 "{\"label\":\"INVALID_CURRENCY_PAIR\",\"message\":\"Invalid currency pair\"}", 400},
-	{"gateio-futures", "/api/v4/futures/usdt/contracts", NULL, REF_UNDERSCORE, 1, 1, "[", "]",
-	 "{\"label\":\"CONTRACT_NOT_FOUND\",\"message\":\"Contract not found\"}", 400},
-	{"coinbase", "/products", NULL, REF_DASH, 0, 1, "[", "]", "{\"message\":\"NotFound\"}",
-	 404},
-	{"mexc", "/api/v3/exchangeInfo", "symbols", REF_JOINED, 0, 0,
+	 "],\"nextPageCursor\":\"\"},\"retExtInfo\":{},\"time\":0}", NULL},
+	{"gateio", "/api/v4/spot/currency_pairs", NULL, REF_UNDERSCORE, 0, 1, 400, "[", "]",
+	 "{\"label\":\"INVALID_CURRENCY_PAIR\",\"message\":\"Invalid currency pair\"}"},
+	{"gateio-futures", "/api/v4/futures/usdt/contracts", NULL, REF_UNDERSCORE, 1, 1, 400, "[",
+	 "]", "{\"label\":\"CONTRACT_NOT_FOUND\",\"message\":\"Contract not found\"}"},
+	{"coinbase", "/products", NULL, REF_DASH, 0, 1, 404, "[", "]",
+	 "{\"message\":\"NotFound\"}"},
+	{"mexc", "/api/v3/exchangeInfo", "symbols", REF_JOINED, 0, 0, 400,
 	 "{\"timezone\":\"CST\",\"serverTime\":0,\"rateLimits\":[],\"exchangeFilters\":[],"
 	 "\"symbols\":[",
-	 "]}", "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}", 400},
-	{"bingx", "/openApi/spot/v1/common/symbols", "symbol", REF_DASH, 0, 0,
+	 "]}", "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}"},
+	{"bingx", "/openApi/spot/v1/common/symbols", "symbol", REF_DASH, 0, 0, 200,
 	 "{\"code\":0,\"msg\":\"\",\"debugMsg\":\"\",\"data\":{\"symbols\":[", "]}}",
-	 "{\"code\":100204,\"msg\":\"symbol not exist\",\"data\":{}}", 200},
-	{"bingx-swap", "/openApi/swap/v2/quote/contracts", "symbol", REF_DASH, 1, 0,
+	 "{\"code\":100204,\"msg\":\"symbol not exist\",\"data\":{}}"},
+	{"bingx-swap", "/openApi/swap/v2/quote/contracts", "symbol", REF_DASH, 1, 0, 200,
 	 "{\"code\":0,\"msg\":\"\",\"data\":[", "]}",
-	 "{\"code\":109400,\"msg\":\"symbol not exist\",\"data\":[]}", 200},
+	 "{\"code\":109400,\"msg\":\"symbol not exist\",\"data\":[]}"},
 };
 
 static const struct ref_route *ref_route_of(const char *venue, const char *target, size_t *pl)
