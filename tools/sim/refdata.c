@@ -174,14 +174,14 @@ static int ref_entry(const char *venue, const struct ref_sym *s, const char *nam
 			       s->swap ? "" : s->quote, s->swap ? s->quote : "",
 			       s->swap ? "0.01" : "", s->swap ? s->base : "",
 			       s->swap ? "linear" : "");
-	if (!strcmp(venue, "kraken"))
+	if (!strcmp(venue, "kraken")) /* keyed by the altname: the wsname without '/' */
 		return ref_put(out, len, o,
-			       "\"%s\":{\"altname\":\"%s%s\",\"wsname\":\"%s\",\"base\":\"%s\","
-			       "\"quote\":\"%s\",\"pair_decimals\":%d,\"cost_decimals\":%d,"
+			       "\"%.*s%s\":{\"altname\":\"%.*s%s\",\"wsname\":\"%s\",\"base\":"
+			       "\"%s\",\"quote\":\"%s\",\"pair_decimals\":%d,\"cost_decimals\":%d,"
 			       "\"lot_decimals\":%d,\"lot_multiplier\":1,\"ordermin\":\"" REF_STEP
 			       "\",\"tick_size\":\"" REF_STEP "\",\"status\":\"online\"}",
-			       name, s->base, s->quote, name, s->base, s->quote, REF_DP, REF_DP,
-			       REF_DP);
+			       (int)strcspn(name, "/"), name, s->quote, (int)strcspn(name, "/"),
+			       name, s->quote, name, s->base, s->quote, REF_DP, REF_DP, REF_DP);
 	if (!strncmp(venue, "bybit", 5))
 		return ref_put(out, len, o,
 			       "{\"symbol\":\"%s\",\"baseCoin\":\"%s\",\"quoteCoin\":\"%s\","
@@ -288,6 +288,13 @@ static const struct ref_route *ref_route_of(const char *venue, const char *targe
 		}
 	}
 	return NULL;
+}
+
+int sim_refdata_path(const char *venue, const char *target)
+{
+	size_t pl;
+
+	return ref_route_of(venue, target, &pl) != NULL;
 }
 
 /* Does s belong in an answer for swaps (1), spot (0) or either (-1)? A

@@ -610,6 +610,9 @@ void sim_rest_answer(struct sim_conn *c, const char *req, const char *target,
  * (not a reference-data path) or -ENOSPC. */
 int sim_refdata_body(const char *venue, struct sim_venue *v, const char *target, char *out,
 		     size_t len, int *status);
+/* 1 when target is a reference-data path of dialect venue (a plain GET
+ * there is answered even by a dialect without a rest hook), else 0. */
+int sim_refdata_path(const char *venue, const char *target);
 /* How rest.c sends an answer (its rest_send). */
 typedef void (*sim_rest_send_fn)(struct sim_conn *c, int status, const char *extra,
 				 const char *body, size_t n, int gzip, int close);
