@@ -335,35 +335,6 @@ struct feed_venue_rest_ops {
 			    struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
 };
 
-/* ---- reference data (start-up, [session] refdata) --------------------------------- */
-/* One instrument's rules as the venue publishes them; every decimal is a
- * mantissa at its own number of decimals, trailing zeros stripped
- * ("0.01000000" -> 1 at 2). 0 = not published. */
-struct feed_ref_instr {
-	int64_t tick;	  /* price step */
-	int64_t lot;	  /* quantity step (in the venue's quantity unit) */
-	int64_t contract; /* base units per contract (perps/futures), 0 for spot */
-	uint8_t tick_dp, lot_dp, contract_dp;
-	uint8_t found; /* 1 when the answer listed this symbol */
-};
-
-/* Reference data of a venue (ops->ref); request == NULL: none. */
-struct feed_venue_ref_ops {
-	/* Path and query ("/api/v3/exchangeInfo?symbols=...") of request k of the
-	 * session's symbols v->syms[0..v->nsyms) into buf (len bytes) and *n.
-	 * Returns 1 when it wrote request k, 0 when there is no request k (k past
-	 * the last), -ENOBUFS. Several requests where the venue needs them (one
-	 * per market type, or per symbol). */
-	int (*request)(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len, size_t *n);
-	/* Parses the body of request k: for every symbol i of v found in it,
-	 * fills ref[i] (ref has v->nsyms entries, zeroed by the caller; symbols
-	 * not in this answer are left alone). Returns 0, or -EBADMSG with the reason
-	 * in v->reason. Never allocates. */
-	int (*parse)(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
-		     struct feed_ref_instr *ref);
-	uint32_t weight; /* request weight for the venue's rate limiter */
-};
-
 struct feed_venue_ops;
 
 struct feed_venue_ctx {
@@ -415,6 +386,35 @@ struct feed_venue_ctx {
 	 * before the adapter formats. Tests set clock to fix the time. */
 	int64_t (*clock)(void);
 	int64_t wall_ns;
+};
+
+/* ---- reference data (start-up, [session] refdata) --------------------------------- */
+/* One instrument's rules as the venue publishes them; every decimal is a
+ * mantissa at its own number of decimals, trailing zeros stripped
+ * ("0.01000000" -> 1 at 2). 0 = not published. */
+struct feed_ref_instr {
+	int64_t tick;	  /* price step */
+	int64_t lot;	  /* quantity step (in the venue's quantity unit) */
+	int64_t contract; /* base units per contract (perps/futures), 0 for spot */
+	uint8_t tick_dp, lot_dp, contract_dp;
+	uint8_t found; /* 1 when the answer listed this symbol */
+};
+
+/* Reference data of a venue (ops->ref); request == NULL: none. */
+struct feed_venue_ref_ops {
+	/* Path and query ("/api/v3/exchangeInfo?symbols=...") of request k of the
+	 * session's symbols v->syms[0..v->nsyms) into buf (len bytes) and *n.
+	 * Returns 1 when it wrote request k, 0 when there is no request k (k past
+	 * the last), -ENOBUFS. Several requests where the venue needs them (one
+	 * per market type, or per symbol). */
+	int (*request)(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len, size_t *n);
+	/* Parses the body of request k: for every symbol i of v found in it,
+	 * fills ref[i] (ref has v->nsyms entries, zeroed by the caller; symbols
+	 * not in this answer are left alone). Returns 0, or -EBADMSG with the reason
+	 * in v->reason. Never allocates. */
+	int (*parse)(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+		     struct feed_ref_instr *ref);
+	uint32_t weight; /* request weight for the venue's rate limiter */
 };
 
 /* Filled by on_message. The caller sets ticks and cap; the rest is output. */
