@@ -729,8 +729,9 @@ static int gateio_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint
  *   futures: GET /api/v4/futures/usdt/contracts/BTC_USDT -> {"name":
  *            "BTC_USDT","order_price_round":"0.1","quanto_multiplier":
  *            "0.0001",..}: tick = order_price_round, contract =
- *            quanto_multiplier (base per contract), lot = 1 contract (order
- *            sizes are whole contracts).
+ *            quanto_multiplier (base per contract); the contract publishes
+ *            no size step (sizes are whole contracts, order_size_min is a
+ *            minimum), so lot stays 0: the session's qty scale is kept.
  * An error answer ({"label":..,"message":..}) names no instrument: the
  * symbol stays not found. Checked 2026-12-07 against
  * https://www.gate.com/docs/developers/apiv4/en/#get-details-of-a-specifc-currency-pair
@@ -768,8 +769,6 @@ static int gateio_ref_fill_fut(struct feed_venue_ctx *v, uint32_t i, const struc
 		return feed_vref_bad(v, "order_price_round bad or missing");
 	if (feed_vref_dec(&f[2], 0, &r->contract, &r->contract_dp) < 0)
 		return feed_vref_bad(v, "quanto_multiplier bad or missing");
-	r->lot = 1;
-	r->lot_dp = 0;
 	return 0;
 }
 

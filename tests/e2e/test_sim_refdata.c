@@ -4,8 +4,8 @@
  * back by feedd's own ops->ref: for each venue, every request feedd makes
  * for a session is answered 200 and parses, every session symbol is found,
  * and its tick and lot are 10^-8 (the decimals the simulator's streams
- * print; Gate futures: whole contracts of 0.00001, OKX swaps: contracts of
- * 0.01). A venue started with --symbols answers a symbol it does not have
+ * print; Gate futures: no lot, contracts of 0.00001 base; OKX swaps:
+ * contracts of 0.01). A venue started with --symbols answers a symbol it does not have
  * with its "not found" body; a path that is not reference data is left to
  * the dialect (-ENOENT).
  */
@@ -152,7 +152,7 @@ int main(void)
 	run("bybit", "bybit", spot, 0, 0, 0, 0);
 	run("bybit", "bybit-linear", perp, 1, 8, 0, 0);
 	run("gateio", "gateio", spot, 0, 0, 0, 0);
-	run("gateio", "gateio-futures", perp, 1, 0, 1, 5);
+	run("gateio", "gateio-futures", perp, 0, 0, 1, 5); /* no lot published */
 	run("coinbase", "coinbase", usd, 0, 0, 0, 0);
 	run("mexc", "mexc", spot, 0, 0, 0, 0);
 	run("bingx", "bingx", spot, 0, 0, 0, 0);
