@@ -652,7 +652,7 @@ static int bingx_on_message(struct feed_venue_ctx *v, const uint8_t *p, size_t n
  *         {"code":0,"msg":"","data":{"symbols":[{"symbol":"BTC-USDT",
  *         "tickSize":0.01,"stepSize":0.000001,..}]}}: tick = tickSize, lot =
  *         stepSize (bare JSON numbers).
- *   swap: GET /openApi/swap/v2/quote/contracts?symbol=BTC-USDT ->
+ *   swap: GET /openApi/swap/v2/quote/contracts?symbol=BTC-USDT&timestamp=MS ->
  *         {"code":0,"msg":"","data":[{"symbol":"BTC-USDT","pricePrecision":1,
  *         "quantityPrecision":4,..}]}: tick = 10^-pricePrecision, lot =
  *         10^-quantityPrecision (quantities in the base coin: contract 0).
@@ -665,10 +665,15 @@ static int bingx_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, si
 {
 	if (feed_vref_sym_of(v, k) < 0)
 		return 0;
-	return feed_vrest_fmt(buf, len, n, "/openApi/%s?symbol=%s",
-			      v->syms[k].market == MDBUS_MARKET_SPOT ? "spot/v1/common/symbols"
-								     : "swap/v2/quote/contracts",
-			      v->syms[k].native) < 0
+	if (v->syms[k].market == MDBUS_MARKET_SPOT)
+		return feed_vrest_fmt(buf, len, n, "/openApi/spot/v1/common/symbols?symbol=%s",
+				      v->syms[k].native) < 0
+			       ? -ENOBUFS
+			       : 1;
+	/* the swap market's query carries the request time (ms) */
+	return feed_vrest_fmt(buf, len, n,
+			      "/openApi/swap/v2/quote/contracts?symbol=%s&timestamp=%lld",
+			      v->syms[k].native, (long long)(feed_venue_wall_now(v) / 1000000)) < 0
 		       ? -ENOBUFS
 		       : 1;
 }

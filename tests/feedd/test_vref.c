@@ -443,6 +443,11 @@ static void test_mexc(void)
 	feed_venue_ctx_free(&v);
 }
 
+static int64_t fixed_clock(void)
+{
+	return 1700000000123456789LL;
+}
+
 /* BingX: spot symbols and swap contracts, one request per symbol. */
 static void test_bingx(void)
 {
@@ -470,7 +475,8 @@ static void test_bingx(void)
 	    "\"tickSize\":-0.01,\"stepSize\":1}]}}");
 	feed_venue_ctx_free(&v);
 	ctx(&v, "bingx", swap);
-	path(&v, 0, "/openApi/swap/v2/quote/contracts?symbol=BTC-USDT");
+	v.clock = fixed_clock; /* the swap query carries the time in ms */
+	path(&v, 0, "/openApi/swap/v2/quote/contracts?symbol=BTC-USDT&timestamp=1700000000123");
 	CHECK_EQ_INT(parse(&v, 0,
 			   "{\"code\":0,\"msg\":\"\",\"data\":[{\"contractId\":\"100\",\"symbol\":"
 			   "\"BTC-USDT\",\"size\":\"0.0001\",\"quantityPrecision\":4,"
