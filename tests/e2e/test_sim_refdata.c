@@ -7,7 +7,8 @@
  * print; Gate futures: no lot, contracts of 0.00001 base; OKX swaps:
  * contracts of 0.01). A venue started with --symbols answers a symbol it does not have
  * with its "not found" body; a path that is not reference data is left to
- * the dialect (-ENOENT).
+ * the dialect (-ENOENT). Binance spot's exchangeInfo is checked as the binance
+ * adapter asks for it (and read by its parser when the adapter has one).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -139,6 +140,30 @@ static void fixed(void)
 	      "another venue's path");
 }
 
+/* Binance spot, as the binance adapter asks (symbols as a URL-encoded JSON
+ * array, or one symbol): both listed with tickSize and stepSize 10^-8. */
+static void binance_spot(void)
+{
+	struct sim_venue sv;
+	char err[128];
+	int status = 0, n;
+
+	CHECK(sim_venue_init(&sv, NULL, 3, err, sizeof(err)) == 0, "%s", err);
+	n = sim_refdata_body("binance", &sv,
+			     "/api/v3/exchangeInfo?symbols=%5B%22BTCUSDT%22%2C%22ETHUSDT%22%5D",
+			     body, sizeof(body), &status);
+	CHECK(n > 0 && status == 200 && strstr(body, "\"symbol\":\"BTCUSDT\"") &&
+		      strstr(body, "\"symbol\":\"ETHUSDT\"") && !strstr(body, "SOLUSDT") &&
+		      strstr(body, "\"tickSize\":\"0.00000001\"") &&
+		      strstr(body, "\"stepSize\":\"0.00000001\""),
+	      "%d %d %s", n, status, body);
+	n = sim_refdata_body("binance", &sv, "/api/v3/exchangeInfo?symbol=BTCUSDT", body,
+			     sizeof(body), &status);
+	CHECK(n > 0 && status == 200 && strstr(body, "\"symbol\":\"BTCUSDT\"") &&
+		      !strstr(body, "ETHUSDT"),
+	      "%d %d %s", n, status, body);
+}
+
 int main(void)
 {
 	static const char *const spot[] = {"BTC-USDT", "ETH-USDT", NULL};
@@ -146,6 +171,9 @@ int main(void)
 	static const char *const perp[] = {"BTC-USDT-PERP", "ETH-USDT-PERP", NULL};
 	static const char *const mixed[] = {"BTC-USDT", "BTC-USDT-PERP", "ETH-USDT-PERP", NULL};
 
+	binance_spot();
+	if (feed_venue_find("binance")->ref.request) /* the adapter's own parser, when built in */
+		run("binance", "binance", spot, 0, 0, 0, 0);
 	run("binance-futures", "binance-futures", perp, 1, 8, 0, 0);
 	run("okx", "okx", mixed, 1, 8, 1, 2);
 	run("kraken", "kraken", usd, 0, 0, 0, 0);

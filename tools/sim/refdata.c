@@ -2,6 +2,7 @@
 /*
  * refdata.c: each venue's instrument reference-data endpoints, in the
  * venue's documented format (feedd reads them at start-up, ops->ref):
+ *   binance         GET /api/v3/exchangeInfo[?symbol=X|symbols=["X","Y"]]
  *   binance-futures GET /fapi/v1/exchangeInfo
  *   okx             GET /api/v5/public/instruments?instType=SPOT|SWAP[&instId=]
  *   kraken          GET /0/public/AssetPairs (wsname says XBT for BTC, XDG for DOGE)
@@ -153,6 +154,19 @@ __attribute__((format(printf, 4, 5))) static int ref_put(char *out, size_t len, 
 static int ref_entry(const char *venue, const struct ref_sym *s, const char *name, char *out,
 		     size_t len, size_t *o)
 {
+	if (!strcmp(venue, "binance"))
+		return ref_put(
+			out, len, o,
+			"{\"symbol\":\"%s\",\"status\":\"TRADING\",\"baseAsset\":\"%s\","
+			"\"baseAssetPrecision\":%d,\"quoteAsset\":\"%s\",\"quotePrecision\":%d,"
+			"\"quoteAssetPrecision\":%d,\"orderTypes\":[\"LIMIT\",\"MARKET\"],"
+			"\"isSpotTradingAllowed\":true,\"filters\":[{\"filterType\":"
+			"\"PRICE_FILTER\",\"minPrice\":\"" REF_STEP "\",\"maxPrice\":"
+			"\"1000000.00000000\",\"tickSize\":\"" REF_STEP "\"},{\"filterType\":"
+			"\"LOT_SIZE\",\"minQty\":\"" REF_STEP "\",\"maxQty\":\"9000.00000000\","
+			"\"stepSize\":\"" REF_STEP "\"}],\"permissions\":[],\"permissionSets\":"
+			"[[\"SPOT\"]]}",
+			name, s->base, REF_DP, s->quote, REF_DP, REF_DP);
 	if (!strcmp(venue, "binance-futures"))
 		return ref_put(out, len, o,
 			       "{\"symbol\":\"%s\",\"pair\":\"%s\",\"contractType\":\"PERPETUAL\","
@@ -241,6 +255,10 @@ struct ref_route {
 };
 
 static const struct ref_route ref_routes[] = {
+	{"binance", "/api/v3/exchangeInfo", "symbols", REF_JOINED, 0, 0, 400,
+	 "{\"timezone\":\"UTC\",\"serverTime\":0,\"rateLimits\":[],\"exchangeFilters\":[],"
+	 "\"symbols\":[",
+	 "]}", "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}"},
 	{"binance-futures", "/fapi/v1/exchangeInfo", NULL, REF_JOINED, 1, 0, 0,
 	 "{\"timezone\":\"UTC\",\"serverTime\":0,\"rateLimits\":[],\"exchangeFilters\":[],"
 	 "\"assets\":[],\"symbols\":[",
@@ -371,6 +389,26 @@ static int ref_market(const struct ref_route *r, const char *target)
 	return -1;
 }
 
+/* A query value as names: %XX decoded, and the '[', ']' and '"' of a JSON
+ * array dropped (Binance's symbols=["BTCUSDT","ETHUSDT"]), in place. */
+static void ref_unquote(char *s)
+{
+	char *w = s;
+
+	for (const char *p = s; *p; p++) {
+		int c = (unsigned char)*p;
+		unsigned x;
+
+		if (c == '%' && p[1] && p[2] && sscanf(p + 1, "%2x", &x) == 1) {
+			c = (int)x;
+			p += 2;
+		}
+		if (c != '[' && c != ']' && c != '"')
+			*w++ = (char)c;
+	}
+	*w = '\0';
+}
+
 /* Long: one answer's three shapes (one object, a named list, the whole list) */
 int sim_refdata_body(const char *venue, struct sim_venue *v, const char *target, char *out,
 		     size_t len, int *status)
@@ -389,8 +427,9 @@ int sim_refdata_body(const char *venue, struct sim_venue *v, const char *target,
 		snprintf(names, sizeof(names), "%.*s", (int)strcspn(target + pl + 1, "?"),
 			 target + pl + 1);
 	else if (r->param && sim_query_param(target, r->param, names, sizeof(names)) < 0 &&
-		 !strcmp(r->venue, "mexc"))
+		 (!strcmp(r->venue, "mexc") || !strcmp(r->venue, "binance")))
 		sim_query_param(target, "symbol", names, sizeof(names));
+	ref_unquote(names);
 	if (!(r->one && names[0]) && ref_put(out, len, &o, "%s", r->head) < 0)
 		return -ENOSPC;
 	rc = names[0] ? ref_named(r, v, names, out, len, &o) : ref_list(r, v, market, out, len, &o);
