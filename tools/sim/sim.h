@@ -616,9 +616,9 @@ int sim_refdata_path(const char *venue, const char *target);
 /* How rest.c sends an answer (its rest_send). */
 typedef void (*sim_rest_send_fn)(struct sim_conn *c, int status, const char *extra,
 				 const char *body, size_t n, int gzip, int close);
-/* Answers target on c with sim_refdata_body through send: 0 when answered,
- * -ENOENT (not reference data) or -EAGAIN (the rest_429 fault is armed:
- * rest.c answers) when the caller goes on. */
+/* Answers target on c with sim_refdata_body through send (the rest_429
+ * fault does not apply): 0 when answered, -ENOENT (not reference data) when
+ * the caller goes on. */
 int sim_refdata_serve(struct sim_conn *c, const char *target, int gzip, int close,
 		      sim_rest_send_fn send);
 
