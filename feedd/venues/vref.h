@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "venue.h"
+#include "vrest.h" /* IWYU pragma: export (feed_vrest_fmt for the request paths) */
 
 /* Symbols per request of a symbol-list query (MEXC symbols=): at most
  * 20 natives of MDBUS_SYMBOL_MAX bytes fit a 1 KB request path. */
