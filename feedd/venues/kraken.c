@@ -986,7 +986,8 @@ static int kraken_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint
  * "pair_decimals":1,"cost_decimals":5,"lot_decimals":8,"tick_size":"0.1",
  * ..}}}: tick = tick_size (a string; pair_decimals places when absent), lot
  * = 10^-lot_decimals. A pair is found by its wsname, which still says XBT
- * (and XDG) where the v2 streams we subscribe say BTC (DOGE). Checked
+ * (and XDG), on either side, where the v2 streams we subscribe say BTC
+ * (DOGE). Checked
  * 2026-12-07 against
  * https://docs.kraken.com/api-reference/market-data/get-tradable-asset-pairs
  */
@@ -999,25 +1000,40 @@ static int kraken_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, s
 	return feed_vrest_fmt(buf, len, n, "/0/public/AssetPairs") < 0 ? -ENOBUFS : 1;
 }
 
-/* The session symbol of a wsname ("XBT/USD" -> "BTC/USD"): 0 or -ENOENT. */
+/* One side of a wsname as the v2 streams name it (XBT -> BTC, XDG -> DOGE). */
+static const char *kraken_ref_asset(const char *p, size_t n, int *len)
+{
+	static const char *const alias[][2] = {{"XBT", "BTC"}, {"XDG", "DOGE"}};
+
+	for (size_t a = 0; a < 2; a++)
+		if (n == 3 && memcmp(p, alias[a][0], 3) == 0) {
+			*len = (int)strlen(alias[a][1]);
+			return alias[a][1];
+		}
+	*len = (int)n;
+	return p;
+}
+
+/* The session symbol of a wsname ("XBT/USD" -> "BTC/USD", "ETH/XBT" ->
+ * "ETH/BTC"): 0 or -ENOENT. */
 static int kraken_ref_find(const struct feed_venue_ctx *v, const struct feed_json_val *ws,
 			   uint32_t *idx)
 {
-	static const char *const alias[][2] = {{"XBT/", "BTC/"}, {"XDG/", "DOGE/"}};
 	char name[MDBUS_SYMBOL_MAX];
-	int w;
+	const char *slash, *b, *q;
+	int bn, qn, w;
 
 	if (ws->type != FEED_JSON_STRING || ws->escaped || ws->n >= sizeof(name))
 		return -ENOENT;
-	for (size_t a = 0; a < 2; a++)
-		if (ws->n > 4 && memcmp(ws->p, alias[a][0], 4) == 0) {
-			w = snprintf(name, sizeof(name), "%s%.*s", alias[a][1], (int)ws->n - 4,
-				     ws->p + 4);
-			return w > 0 && (size_t)w < sizeof(name)
-				       ? feed_venue_lookup(v, name, (size_t)w, idx)
-				       : -ENOENT;
-		}
-	return feed_venue_lookup(v, ws->p, ws->n, idx);
+	slash = memchr(ws->p, '/', ws->n);
+	if (!slash)
+		return feed_venue_lookup(v, ws->p, ws->n, idx);
+	b = kraken_ref_asset(ws->p, (size_t)(slash - ws->p), &bn);
+	q = kraken_ref_asset(slash + 1, ws->n - (size_t)(slash - ws->p) - 1, &qn);
+	w = snprintf(name, sizeof(name), "%.*s/%.*s", bn, b, qn, q);
+	if (w <= 0 || (size_t)w >= sizeof(name))
+		return -ENOENT;
+	return feed_venue_lookup(v, name, (size_t)w, idx);
 }
 
 static int kraken_ref_pair(struct feed_venue_ctx *v, const struct feed_json_val *e,

@@ -239,7 +239,7 @@ static void test_okx(void)
 /* Kraken: GET /0/public/AssetPairs, found by wsname (XBT is BTC). */
 static void test_kraken(void)
 {
-	static const char *const syms[] = {"BTC-USD", "ETH-USD", "DOGE-USD", NULL};
+	static const char *const syms[] = {"BTC-USD", "ETH-USD", "DOGE-USD", "ETH-BTC", NULL};
 	struct feed_venue_ctx v;
 
 	ctx(&v, "kraken", syms);
@@ -261,6 +261,7 @@ static void test_kraken(void)
 		0);
 	is(0, 1, 1, 1, 8, 0, 0);
 	is(1, 1, 2, 1, 7, 0, 0); /* no tick_size: pair_decimals */
+	is(3, 1, 5, 1, 8, 0, 0); /* "ETH/XBT" is our ETH/BTC */
 	missing(2);
 	CHECK_EQ_INT(parse(&v, 0,
 			   "{\"error\":[],\"result\":{\"XDGUSD\":{\"wsname\":\"XDG/USD\","
