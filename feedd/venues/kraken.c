@@ -987,8 +987,7 @@ static int kraken_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint
  * ..}}}: tick = tick_size (a string; pair_decimals places when absent), lot
  * = 10^-lot_decimals. A pair is found by its wsname, which still says XBT
  * (and XDG), on either side, where the v2 streams we subscribe say BTC
- * (DOGE). Checked
- * 2026-12-07 against
+ * (DOGE). Checked 2026-12-07 against
  * https://docs.kraken.com/api-reference/market-data/get-tradable-asset-pairs
  */
 static int kraken_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len,
