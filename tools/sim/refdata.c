@@ -392,16 +392,23 @@ static int ref_market(const struct ref_route *r, const char *target)
 
 /* A query value as names: %XX decoded, and the '[', ']' and '"' of a JSON
  * array dropped (Binance's symbols=["BTCUSDT","ETHUSDT"]), in place. */
+static int ref_hex(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
 static void ref_unquote(char *s)
 {
 	char *w = s;
 
 	for (const char *p = s; *p; p++) {
 		int c = (unsigned char)*p;
-		unsigned x;
 
-		if (c == '%' && p[1] && p[2] && sscanf(p + 1, "%2x", &x) == 1) {
-			c = (int)x;
+		if (c == '%' && ref_hex(p[1]) >= 0 && ref_hex(p[2]) >= 0) {
+			c = ref_hex(p[1]) * 16 + ref_hex(p[2]);
 			p += 2;
 		}
 		if (c != '[' && c != ']' && c != '"')
