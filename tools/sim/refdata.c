@@ -390,8 +390,7 @@ static int ref_market(const struct ref_route *r, const char *target)
 	return -1;
 }
 
-/* A query value as names: %XX decoded, and the '[', ']' and '"' of a JSON
- * array dropped (Binance's symbols=["BTCUSDT","ETHUSDT"]), in place. */
+/* A hex digit's value, or -1. */
 static int ref_hex(char c)
 {
 	return c >= '0' && c <= '9'   ? c - '0'
@@ -400,6 +399,8 @@ static int ref_hex(char c)
 				      : -1;
 }
 
+/* A query value as names: %XX decoded, and the '[', ']' and '"' of a JSON
+ * array dropped (Binance's symbols=["BTCUSDT","ETHUSDT"]), in place. */
 static void ref_unquote(char *s)
 {
 	char *w = s;
