@@ -48,6 +48,8 @@
 #include "binance.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vref.h"
+#include "vrest.h"
 
 /* BTC-USDT-PERP -> BTCUSDT: base and quote, nothing between or after. */
 static int bnf_native_symbol(const char *norm, char *out, size_t len)
@@ -88,6 +90,47 @@ static int bnf_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, ch
 static int bnf_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
 				size_t *n);
 
+/* ---- reference data (ops->ref) ------------------------------------------------ */
+
+/*
+ * GET /fapi/v1/exchangeInfo (weight 1; no symbol filter: every contract
+ * comes back): {"symbols":[{"symbol":"BTCUSDT","filters":[{"filterType":
+ * "PRICE_FILTER","tickSize":"0.10",..},{"filterType":"LOT_SIZE","stepSize":
+ * "0.001",..},..],..}]}: tick = PRICE_FILTER tickSize, lot = LOT_SIZE
+ * stepSize; USD-M quantities are base units, so contract stays 0. Checked
+ * 2026-12-07 against
+ * https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information
+ */
+static int bnf_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len, size_t *n)
+{
+	(void)v;
+	if (k > 0)
+		return 0;
+	return feed_vrest_fmt(buf, len, n, "/fapi/v1/exchangeInfo") < 0 ? -ENOBUFS : 1;
+}
+
+static int bnf_ref_fill(struct feed_venue_ctx *v, uint32_t i, const struct feed_json_val *f,
+			struct feed_ref_instr *r)
+{
+	(void)i;
+	return feed_vref_binance_filters(v, &f[1], r);
+}
+
+static int bnf_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			 struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key keys[] = {FEED_JSON_KEY("symbol"),
+						    FEED_JSON_KEY("filters")};
+	struct feed_json_val syms;
+	int r;
+
+	(void)k;
+	r = feed_vref_member(v, body, n, "symbols", &syms);
+	if (r < 0)
+		return r;
+	return feed_vref_each(v, &syms, MDBUS_MARKET_PERP, keys, 2, bnf_ref_fill, ref);
+}
+
 const struct feed_venue_ops feed_venue_binance_futures = {
 	.name = "binance-futures",
 	/* Every channel is routed: the URL names the host (a simulator's,
@@ -126,6 +169,7 @@ const struct feed_venue_ops feed_venue_binance_futures = {
 			.ticker_parse = feed_binance_rest_ticker,
 			.trades_parse = feed_binance_rest_trades,
 		},
+	.ref = {.request = bnf_ref_request, .parse = bnf_ref_parse, .weight = 1},
 	.native_symbol = bnf_native_symbol,
 	.subscribe = bnf_subscribe,
 	.on_message = bnf_on_message,

@@ -77,6 +77,7 @@
 #include <string.h>
 
 #include "jsonscan.h"
+#include "vref.h" /* ops->ref */
 #include "symbol.h"
 #include "venue.h"
 #include "vparse.h"
@@ -101,6 +102,87 @@ static int bingx_native_symbol(const char *norm, char *out, size_t len)
 	memcpy(out, norm, n);
 	out[n] = '\0';
 	return 0;
+}
+
+/* ---- reference data (ops->ref) ------------------------------------------------ */
+
+/*
+ * One request per symbol on open-api.bingx.com:
+ *   spot: GET /openApi/spot/v1/common/symbols?symbol=BTC-USDT ->
+ *         {"code":0,"msg":"","data":{"symbols":[{"symbol":"BTC-USDT",
+ *         "tickSize":0.01,"stepSize":0.000001,..}]}}: tick = tickSize, lot =
+ *         stepSize (bare JSON numbers).
+ *   swap: GET /openApi/swap/v2/quote/contracts?symbol=BTC-USDT&timestamp=MS ->
+ *         {"code":0,"msg":"","data":[{"symbol":"BTC-USDT","pricePrecision":1,
+ *         "quantityPrecision":4,..}]}: tick = 10^-pricePrecision, lot =
+ *         10^-quantityPrecision (quantities in the base coin: contract 0).
+ * code != 0 is an error answer. Checked 2026-12-07 against
+ * https://bingx-api.github.io/docs/#/en-us/spot/market-api.html
+ * and
+ * https://bingx-api.github.io/docs/#/en-us/swapV2/market-api.html
+ */
+static int bingx_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len, size_t *n)
+{
+	if (feed_vref_sym_of(v, k) < 0)
+		return 0;
+	if (v->syms[k].market == MDBUS_MARKET_SPOT)
+		return feed_vrest_fmt(buf, len, n, "/openApi/spot/v1/common/symbols?symbol=%s",
+				      v->syms[k].native) < 0
+			       ? -ENOBUFS
+			       : 1;
+	/* the swap market's query carries the request time (ms) */
+	return feed_vrest_fmt(buf, len, n,
+			      "/openApi/swap/v2/quote/contracts?symbol=%s&timestamp=%lld",
+			      v->syms[k].native, (long long)(feed_venue_wall_now(v) / 1000000)) < 0
+		       ? -ENOBUFS
+		       : 1;
+}
+
+static int bingx_ref_fill_spot(struct feed_venue_ctx *v, uint32_t i, const struct feed_json_val *f,
+			       struct feed_ref_instr *r)
+{
+	(void)i;
+	if (feed_vref_dec(&f[1], 1, &r->tick, &r->tick_dp) < 0)
+		return feed_vref_bad(v, "tickSize bad or missing");
+	if (feed_vref_dec(&f[2], 1, &r->lot, &r->lot_dp) < 0)
+		return feed_vref_bad(v, "stepSize bad or missing");
+	return 0;
+}
+
+static int bingx_ref_fill_swap(struct feed_venue_ctx *v, uint32_t i, const struct feed_json_val *f,
+			       struct feed_ref_instr *r)
+{
+	(void)i;
+	if (feed_vref_places(&f[1], &r->tick, &r->tick_dp) < 0)
+		return feed_vref_bad(v, "pricePrecision bad or missing");
+	if (feed_vref_places(&f[2], &r->lot, &r->lot_dp) < 0)
+		return feed_vref_bad(v, "quantityPrecision bad or missing");
+	return 0;
+}
+
+static int bingx_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			   struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key top[] = {FEED_JSON_KEY("code"), FEED_JSON_KEY("data")};
+	static const struct feed_json_key dk[] = {FEED_JSON_KEY("symbols")};
+	static const struct feed_json_key sk[] = {
+		FEED_JSON_KEY("symbol"), FEED_JSON_KEY("tickSize"), FEED_JSON_KEY("stepSize")};
+	static const struct feed_json_key wk[] = {FEED_JSON_KEY("symbol"),
+						  FEED_JSON_KEY("pricePrecision"),
+						  FEED_JSON_KEY("quantityPrecision")};
+	struct feed_json_val f[2], list;
+	int spot;
+
+	if (k >= v->nsyms || feed_json_scan((const char *)body, n, top, 2, f) < 0)
+		return feed_vref_bad(v, "the answer is not a JSON object");
+	if (f[0].type != FEED_JSON_NUMBER || f[0].n != 1 || f[0].p[0] != '0')
+		return feed_vref_bad(v, "code is not 0");
+	spot = v->syms[k].market == MDBUS_MARKET_SPOT;
+	if (!spot)
+		return feed_vref_each(v, &f[1], MDBUS_MARKET_PERP, wk, 3, bingx_ref_fill_swap, ref);
+	if (f[1].type != FEED_JSON_OBJECT || feed_json_scan(f[1].p, f[1].n, dk, 1, &list) < 0)
+		return feed_vref_bad(v, "no 'data' object");
+	return feed_vref_each(v, &list, MDBUS_MARKET_SPOT, sk, 3, bingx_ref_fill_spot, ref);
 }
 
 /* ---- subscribe ----------------------------------------------------------------- */
@@ -683,6 +765,7 @@ const struct feed_venue_ops feed_venue_bingx = {
 		},
 	.flags = FEED_VENUE_F_GZIP,
 	.scratch_size = (size_t)256 * 1024, /* inflated frame; larger: a counted error */
+	.ref = {.request = bingx_ref_request, .parse = bingx_ref_parse, .weight = 1},
 	.native_symbol = bingx_native_symbol,
 	.subscribe = bingx_subscribe,
 	.on_message = bingx_on_message,

@@ -77,6 +77,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vref.h"
 #include "vrest.h"
 
 #define BB_SUB_TAIL   4 /* "]}" and slack */
@@ -836,6 +837,72 @@ static int bybit_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8
 static int bybit_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
 			     struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
 
+/* ---- reference data (ops->ref) ------------------------------------------------ */
+
+/*
+ * GET /v5/market/instruments-info?category=spot (no pagination for spot),
+ * then ?category=linear&limit=1000 (the page limit): one request per market
+ * type the session has. {"retCode":0,"retMsg":"OK","result":{"category":..,
+ * "list":[{"symbol":"BTCUSDT","priceFilter":{"tickSize":"0.01",..},
+ * "lotSizeFilter":{"basePrecision":"0.000001",..}}],..}}: tick =
+ * priceFilter.tickSize, lot = lotSizeFilter.basePrecision (spot) or
+ * .qtyStep (linear, in the base coin: contract stays 0). Checked 2026-12-07
+ * against https://bybit-exchange.github.io/docs/v5/market/instrument
+ */
+static const uint8_t bybit_ref_markets[] = {MDBUS_MARKET_SPOT, MDBUS_MARKET_PERP};
+
+static int bybit_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len, size_t *n)
+{
+	int m = feed_vref_market_of(v, k, bybit_ref_markets, 2);
+
+	if (m < 0)
+		return 0;
+	return feed_vrest_fmt(buf, len, n, "/v5/market/instruments-info?category=%s",
+			      m == 0 ? "spot" : "linear&limit=1000") < 0
+		       ? -ENOBUFS
+		       : 1;
+}
+
+static int bybit_ref_fill(struct feed_venue_ctx *v, uint32_t i, const struct feed_json_val *f,
+			  struct feed_ref_instr *r)
+{
+	static const struct feed_json_key pk[] = {FEED_JSON_KEY("tickSize")};
+	static const struct feed_json_key lk[] = {FEED_JSON_KEY("basePrecision"),
+						  FEED_JSON_KEY("qtyStep")};
+	struct feed_json_val p, l[2];
+	int spot = v->syms[i].market == MDBUS_MARKET_SPOT;
+
+	if (f[1].type != FEED_JSON_OBJECT || feed_json_scan(f[1].p, f[1].n, pk, 1, &p) < 0 ||
+	    feed_vref_dec(&p, 0, &r->tick, &r->tick_dp) < 0)
+		return feed_vref_bad(v, "priceFilter.tickSize bad or missing");
+	if (f[2].type != FEED_JSON_OBJECT || feed_json_scan(f[2].p, f[2].n, lk, 2, l) < 0 ||
+	    feed_vref_dec(&l[spot ? 0 : 1], 0, &r->lot, &r->lot_dp) < 0)
+		return feed_vref_bad(v, spot ? "lotSizeFilter.basePrecision bad or missing"
+					     : "lotSizeFilter.qtyStep bad or missing");
+	return 0;
+}
+
+static int bybit_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			   struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key top[] = {FEED_JSON_KEY("retCode"),
+						   FEED_JSON_KEY("result")};
+	static const struct feed_json_key rk[] = {FEED_JSON_KEY("list")};
+	static const struct feed_json_key keys[] = {FEED_JSON_KEY("symbol"),
+						    FEED_JSON_KEY("priceFilter"),
+						    FEED_JSON_KEY("lotSizeFilter")};
+	struct feed_json_val f[2], list;
+	int m = feed_vref_market_of(v, k, bybit_ref_markets, 2);
+
+	if (m < 0 || feed_json_scan((const char *)body, n, top, 2, f) < 0)
+		return feed_vref_bad(v, "the answer is not a JSON object");
+	if (f[0].type != FEED_JSON_NUMBER || f[0].n != 1 || f[0].p[0] != '0')
+		return feed_vref_bad(v, "retCode is not 0");
+	if (f[1].type != FEED_JSON_OBJECT || feed_json_scan(f[1].p, f[1].n, rk, 1, &list) < 0)
+		return feed_vref_bad(v, "no 'result' object");
+	return feed_vref_each(v, &list, bybit_ref_markets[m], keys, 3, bybit_ref_fill, ref);
+}
+
 const struct feed_venue_ops feed_venue_bybit = {
 	.name = "bybit",
 	.default_url = "wss://stream.bybit.com/v5/public/spot",
@@ -862,6 +929,7 @@ const struct feed_venue_ops feed_venue_bybit = {
 			.ticker_parse = bybit_rest_ticker,
 			.trades_parse = bybit_rest_trades,
 		},
+	.ref = {.request = bybit_ref_request, .parse = bybit_ref_parse, .weight = 1},
 	.native_symbol = bybit_native_symbol,
 	.subscribe = bybit_subscribe,
 	.on_message = bybit_on_message,

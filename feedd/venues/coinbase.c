@@ -106,6 +106,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vref.h"
 #include "vrest.h"
 
 /* ---- symbols ----------------------------------------------------------------- */
@@ -868,6 +869,51 @@ static int coinbase_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const ui
 static int coinbase_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body,
 				size_t n, struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
 
+/* ---- reference data (ops->ref) ------------------------------------------------ */
+
+/*
+ * One request per product on the Exchange REST host (default_rest_url):
+ * GET /products/BTC-USD -> {"id":"BTC-USD","base_currency":"BTC",
+ * "quote_currency":"USD","quote_increment":"0.01000000","base_increment":
+ * "0.00000001",..}: tick = quote_increment, lot = base_increment (strings).
+ * A list answer (GET /products) is read the same way. Checked 2026-12-07
+ * against
+ * https://docs.cdp.coinbase.com/api-reference/exchange-api/rest-api/products/get-single-product
+ */
+static int coinbase_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len,
+				size_t *n)
+{
+	if (feed_vref_sym_of(v, k) < 0)
+		return 0;
+	return feed_vrest_fmt(buf, len, n, "/products/%s", v->syms[k].native) < 0 ? -ENOBUFS : 1;
+}
+
+static int coinbase_ref_fill(struct feed_venue_ctx *v, uint32_t i, const struct feed_json_val *f,
+			     struct feed_ref_instr *r)
+{
+	(void)i;
+	if (feed_vref_dec(&f[1], 0, &r->tick, &r->tick_dp) < 0)
+		return feed_vref_bad(v, "quote_increment bad or missing");
+	if (feed_vref_dec(&f[2], 0, &r->lot, &r->lot_dp) < 0)
+		return feed_vref_bad(v, "base_increment bad or missing");
+	return 0;
+}
+
+static int coinbase_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			      struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key keys[] = {FEED_JSON_KEY("id"),
+						    FEED_JSON_KEY("quote_increment"),
+						    FEED_JSON_KEY("base_increment")};
+	struct feed_json_val all;
+	size_t pos = 0;
+
+	(void)k;
+	if (feed_json_value((const char *)body, n, &pos, &all) < 0)
+		return feed_vref_bad(v, "the answer is not JSON");
+	return feed_vref_each(v, &all, -1, keys, 3, coinbase_ref_fill, ref);
+}
+
 const struct feed_venue_ops feed_venue_coinbase = {
 	.name = "coinbase",
 	.default_url = "wss://ws-feed.exchange.coinbase.com",
@@ -911,6 +957,7 @@ const struct feed_venue_ops feed_venue_coinbase = {
 			.ticker_parse = coinbase_rest_ticker,
 			.trades_parse = coinbase_rest_trades,
 		},
+	.ref = {.request = coinbase_ref_request, .parse = coinbase_ref_parse, .weight = 1},
 	.native_symbol = coinbase_native_symbol,
 	.subscribe = coinbase_subscribe,
 	.on_message = coinbase_on_message,

@@ -75,6 +75,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vref.h"
 #include "vrest.h"
 
 #define GT_SUB_TAIL   4	   /* room for "]}" */
@@ -718,6 +719,83 @@ static int gateio_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint
 static int gateio_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
 			      struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
 
+/* ---- reference data (ops->ref) ------------------------------------------------ */
+
+/*
+ * One request per symbol (the lists hold thousands of pairs):
+ *   spot:    GET /api/v4/spot/currency_pairs/BTC_USDT -> {"id":"BTC_USDT",
+ *            "precision":2,"amount_precision":6,..}: tick = 10^-precision,
+ *            lot = 10^-amount_precision (integers).
+ *   futures: GET /api/v4/futures/usdt/contracts/BTC_USDT -> {"name":
+ *            "BTC_USDT","order_price_round":"0.1","quanto_multiplier":
+ *            "0.0001",..}: tick = order_price_round, contract =
+ *            quanto_multiplier (base per contract); the contract publishes
+ *            no size step (sizes are whole contracts, order_size_min is a
+ *            minimum), so lot stays 0: the session's qty scale is kept.
+ * An error answer ({"label":..,"message":..}) names no instrument: the
+ * symbol stays not found. Checked 2026-12-07 against
+ * https://www.gate.com/docs/developers/apiv4/en/#get-details-of-a-specifc-currency-pair
+ * and https://www.gate.com/docs/developers/apiv4/en/#get-a-single-contract
+ */
+static int gateio_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len,
+			      size_t *n)
+{
+	if (feed_vref_sym_of(v, k) < 0)
+		return 0;
+	return feed_vrest_fmt(buf, len, n, "/api/v4/%s/%s",
+			      v->syms[k].market == MDBUS_MARKET_SPOT ? "spot/currency_pairs"
+								     : "futures/usdt/contracts",
+			      v->syms[k].native) < 0
+		       ? -ENOBUFS
+		       : 1;
+}
+
+static int gateio_ref_fill_spot(struct feed_venue_ctx *v, uint32_t i, const struct feed_json_val *f,
+				struct feed_ref_instr *r)
+{
+	(void)i;
+	if (feed_vref_places(&f[1], &r->tick, &r->tick_dp) < 0)
+		return feed_vref_bad(v, "precision bad or missing");
+	if (feed_vref_places(&f[2], &r->lot, &r->lot_dp) < 0)
+		return feed_vref_bad(v, "amount_precision bad or missing");
+	return 0;
+}
+
+static int gateio_ref_fill_fut(struct feed_venue_ctx *v, uint32_t i, const struct feed_json_val *f,
+			       struct feed_ref_instr *r)
+{
+	(void)i;
+	if (feed_vref_dec(&f[1], 0, &r->tick, &r->tick_dp) < 0)
+		return feed_vref_bad(v, "order_price_round bad or missing");
+	if (feed_vref_dec(&f[2], 0, &r->contract, &r->contract_dp) < 0)
+		return feed_vref_bad(v, "quanto_multiplier bad or missing");
+	return 0;
+}
+
+static int gateio_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			    struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key sk[] = {FEED_JSON_KEY("id"), FEED_JSON_KEY("precision"),
+						  FEED_JSON_KEY("amount_precision")};
+	static const struct feed_json_key fk[] = {FEED_JSON_KEY("name"),
+						  FEED_JSON_KEY("order_price_round"),
+						  FEED_JSON_KEY("quanto_multiplier")};
+	struct feed_json_val all;
+	size_t pos = 0;
+	int spot;
+
+	if (k >= v->nsyms)
+		return feed_vref_bad(v, "no such request");
+	spot = v->syms[k].market == MDBUS_MARKET_SPOT;
+	if (feed_json_value((const char *)body, n, &pos, &all) < 0)
+		return feed_vref_bad(v, "the answer is not JSON");
+	for (; pos < n; pos++)
+		if (body[pos] != ' ' && body[pos] != '\n' && body[pos] != '\r' && body[pos] != '\t')
+			return feed_vref_bad(v, "text after the JSON answer");
+	return feed_vref_each(v, &all, v->syms[k].market, spot ? sk : fk, 3,
+			      spot ? gateio_ref_fill_spot : gateio_ref_fill_fut, ref);
+}
+
 const struct feed_venue_ops feed_venue_gateio = {
 	.name = "gateio",
 	.default_url = "wss://api.gateio.ws/ws/v4/",
@@ -754,6 +832,7 @@ const struct feed_venue_ops feed_venue_gateio = {
 			.ticker_parse = gateio_rest_ticker,
 			.trades_parse = gateio_rest_trades,
 		},
+	.ref = {.request = gateio_ref_request, .parse = gateio_ref_parse, .weight = 1},
 	.native_symbol = gateio_native_symbol,
 	.subscribe = gateio_subscribe,
 	.on_message = gateio_on_message,

@@ -88,6 +88,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vref.h"
 #include "vrest.h"
 
 #define KR_SUB_TAIL  80	   /* room for the params tail and ",\"req_id\":<20 digits>}" */
@@ -977,6 +978,108 @@ static int kraken_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint
 static int kraken_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
 			      struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
 
+/* ---- reference data (ops->ref) ------------------------------------------------ */
+
+/*
+ * GET /0/public/AssetPairs (every pair; 1 call of the public limit):
+ * {"error":[],"result":{"XXBTZUSD":{"altname":"XBTUSD","wsname":"XBT/USD",
+ * "pair_decimals":1,"cost_decimals":5,"lot_decimals":8,"tick_size":"0.1",
+ * ..}}}: tick = tick_size (a string; pair_decimals places when absent), lot
+ * = 10^-lot_decimals. A pair is found by its wsname, which still says XBT
+ * (and XDG), on either side, where the v2 streams we subscribe say BTC
+ * (DOGE). Checked 2026-12-07 against
+ * https://docs.kraken.com/api-reference/market-data/get-tradable-asset-pairs
+ */
+static int kraken_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len,
+			      size_t *n)
+{
+	(void)v;
+	if (k > 0)
+		return 0;
+	return feed_vrest_fmt(buf, len, n, "/0/public/AssetPairs") < 0 ? -ENOBUFS : 1;
+}
+
+/* One side of a wsname as the v2 streams name it (XBT -> BTC, XDG -> DOGE). */
+static const char *kraken_ref_asset(const char *p, size_t n, int *len)
+{
+	static const char *const alias[][2] = {{"XBT", "BTC"}, {"XDG", "DOGE"}};
+
+	for (size_t a = 0; a < 2; a++)
+		if (n == 3 && memcmp(p, alias[a][0], 3) == 0) {
+			*len = (int)strlen(alias[a][1]);
+			return alias[a][1];
+		}
+	*len = (int)n;
+	return p;
+}
+
+/* The session symbol of a wsname ("XBT/USD" -> "BTC/USD", "ETH/XBT" ->
+ * "ETH/BTC"): 0 or -ENOENT. */
+static int kraken_ref_find(const struct feed_venue_ctx *v, const struct feed_json_val *ws,
+			   uint32_t *idx)
+{
+	char name[MDBUS_SYMBOL_MAX];
+	const char *slash, *b, *q;
+	int bn, qn, w;
+
+	if (ws->type != FEED_JSON_STRING || ws->escaped || ws->n >= sizeof(name))
+		return -ENOENT;
+	slash = memchr(ws->p, '/', ws->n);
+	if (!slash)
+		return feed_venue_lookup(v, ws->p, ws->n, idx);
+	b = kraken_ref_asset(ws->p, (size_t)(slash - ws->p), &bn);
+	q = kraken_ref_asset(slash + 1, ws->n - (size_t)(slash - ws->p) - 1, &qn);
+	w = snprintf(name, sizeof(name), "%.*s/%.*s", bn, b, qn, q);
+	if (w <= 0 || (size_t)w >= sizeof(name))
+		return -ENOENT;
+	return feed_venue_lookup(v, name, (size_t)w, idx);
+}
+
+static int kraken_ref_pair(struct feed_venue_ctx *v, const struct feed_json_val *e,
+			   struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key keys[] = {
+		FEED_JSON_KEY("wsname"), FEED_JSON_KEY("pair_decimals"),
+		FEED_JSON_KEY("lot_decimals"), FEED_JSON_KEY("tick_size")};
+	struct feed_json_val f[4];
+	struct feed_ref_instr *r;
+	uint32_t i;
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, keys, 4, f) < 0)
+		return feed_vref_bad(v, "a pair is not an object");
+	if (kraken_ref_find(v, &f[0], &i) < 0)
+		return 0;
+	r = &ref[i];
+	if (f[3].type != FEED_JSON_NONE ? feed_vref_dec(&f[3], 0, &r->tick, &r->tick_dp) < 0
+					: feed_vref_places(&f[1], &r->tick, &r->tick_dp) < 0)
+		return feed_vref_bad(v, "tick_size / pair_decimals bad or missing");
+	if (feed_vref_places(&f[2], &r->lot, &r->lot_dp) < 0)
+		return feed_vref_bad(v, "lot_decimals bad or missing");
+	r->found = 1;
+	return 0;
+}
+
+static int kraken_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			    struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key top[] = {FEED_JSON_KEY("error"), FEED_JSON_KEY("result")};
+	struct feed_json_val f[2], key, e;
+	struct feed_json_iter it;
+	int r;
+
+	(void)k;
+	if (feed_json_scan((const char *)body, n, top, 2, f) < 0)
+		return feed_vref_bad(v, "the answer is not a JSON object");
+	if (f[0].type == FEED_JSON_ARRAY && f[0].n > 2 && memchr(f[0].p, '"', f[0].n))
+		return feed_vref_bad(v, "the answer lists an error");
+	if (f[1].type != FEED_JSON_OBJECT || feed_json_iter_init(&it, f[1].p, f[1].n) < 0)
+		return feed_vref_bad(v, "no 'result' object");
+	while ((r = feed_json_iter_next(&it, &key, &e)) == 1)
+		if ((r = kraken_ref_pair(v, &e, ref)) < 0)
+			return r;
+	return r < 0 ? feed_vref_bad(v, "bad JSON in 'result'") : 0;
+}
+
 const struct feed_venue_ops feed_venue_kraken = {
 	.name = "kraken",
 	.default_url = "wss://ws.kraken.com/v2",
@@ -1002,6 +1105,7 @@ const struct feed_venue_ops feed_venue_kraken = {
 			.ticker_parse = kraken_rest_ticker,
 			.trades_parse = kraken_rest_trades,
 		},
+	.ref = {.request = kraken_ref_request, .parse = kraken_ref_parse, .weight = 1},
 	.native_symbol = kraken_native_symbol,
 	.subscribe = kraken_subscribe,
 	.open_msg = kraken_open_msg,

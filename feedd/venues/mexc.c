@@ -82,6 +82,7 @@
 #include "jsonscan.h"
 #include "binance.h"
 #include "mexc.pb-c.h"
+#include "vref.h" /* ops->ref */
 #include "venue.h"
 #include "vparse.h"
 #include "vrest.h"
@@ -486,6 +487,51 @@ static void mexc_push(struct feed_venue_ctx *v, const Mexc__PushDataV3ApiWrapper
 		mexc_depth(v, w, i, recv_ns, out);
 }
 
+/* ---- reference data (ops->ref) ------------------------------------------------ */
+
+/*
+ * GET /api/v3/exchangeInfo?symbols=BTCUSDT,ETHUSDT (FEED_VREF_LIST_MAX
+ * symbols per request; weight 10): {"timezone":"CST","serverTime":..,
+ * "symbols":[{"symbol":"BTCUSDT","quotePrecision":2,"baseAssetPrecision":
+ * 8,"baseSizePrecision":"0.000001",..}]}: tick = 10^-quotePrecision, lot =
+ * baseSizePrecision (a step as a string; baseAssetPrecision places when it
+ * is absent or "0"). Checked 2026-12-07 against
+ * https://www.mexc.com/api-docs/spot-v3/market-data-endpoints#exchange-information
+ */
+static int mexc_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len, size_t *n)
+{
+	return feed_vref_list_path(v, k, "/api/v3/exchangeInfo?symbols=", buf, len, n);
+}
+
+static int mexc_ref_fill(struct feed_venue_ctx *v, uint32_t i, const struct feed_json_val *f,
+			 struct feed_ref_instr *r)
+{
+	(void)i;
+	if (feed_vref_places(&f[1], &r->tick, &r->tick_dp) < 0)
+		return feed_vref_bad(v, "quotePrecision bad or missing");
+	if (feed_vref_dec(&f[2], 1, &r->lot, &r->lot_dp) == 0 && r->lot > 0)
+		return 0;
+	if (feed_vref_places(&f[3], &r->lot, &r->lot_dp) < 0)
+		return feed_vref_bad(v, "baseSizePrecision / baseAssetPrecision bad or missing");
+	return 0;
+}
+
+static int mexc_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			  struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key keys[] = {
+		FEED_JSON_KEY("symbol"), FEED_JSON_KEY("quotePrecision"),
+		FEED_JSON_KEY("baseSizePrecision"), FEED_JSON_KEY("baseAssetPrecision")};
+	struct feed_json_val syms;
+	int r;
+
+	(void)k;
+	r = feed_vref_member(v, body, n, "symbols", &syms);
+	if (r < 0)
+		return r;
+	return feed_vref_each(v, &syms, -1, keys, 4, mexc_ref_fill, ref);
+}
+
 /* ---- REST depth snapshot ------------------------------------------------------------ */
 
 /* GET /api/v3/depth?symbol=BTCUSDT&limit=5000: the limit the documented
@@ -770,6 +816,7 @@ const struct feed_venue_ops feed_venue_mexc = {
 		},
 	.priv_size = sizeof(struct mexc_push),
 	.scratch_size = (size_t)256 * 1024, /* the unpacked push; larger: a counted error */
+	.ref = {.request = mexc_ref_request, .parse = mexc_ref_parse, .weight = 10},
 	.native_symbol = feed_venue_native_joined,
 	.subscribe = mexc_subscribe,
 	.decode = mexc_decode,

@@ -104,6 +104,7 @@
 #include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
+#include "vref.h"
 #include "vrest.h"
 
 #define OKX_SUB_TAIL	   4	  /* room for "]}" */
@@ -1053,6 +1054,62 @@ static int okx_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8_t
 static int okx_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
 			   struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
 
+/* ---- reference data (ops->ref) ------------------------------------------------ */
+
+/*
+ * GET /api/v5/public/instruments?instType=SPOT, then ?instType=SWAP: one
+ * request per market type the session has (20 requests per 2 s per IP):
+ * {"code":"0","msg":"","data":[{"instType":"SWAP","instId":"BTC-USDT-SWAP",
+ * "tickSz":"0.1","lotSz":"0.01","ctVal":"0.01","ctValCcy":"BTC",..}]}: tick
+ * = tickSz, lot = lotSz (spot: base; swaps: contracts), contract = ctVal
+ * (swaps; linear swaps count it in the base currency, ctValCcy). Every field
+ * is a string. Checked 2026-12-07 against
+ * https://www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments
+ */
+static const uint8_t okx_ref_markets[] = {MDBUS_MARKET_SPOT, MDBUS_MARKET_PERP};
+
+static int okx_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len, size_t *n)
+{
+	int m = feed_vref_market_of(v, k, okx_ref_markets, 2);
+
+	if (m < 0)
+		return 0;
+	return feed_vrest_fmt(buf, len, n, "/api/v5/public/instruments?instType=%s",
+			      m == 0 ? "SPOT" : "SWAP") < 0
+		       ? -ENOBUFS
+		       : 1;
+}
+
+static int okx_ref_fill(struct feed_venue_ctx *v, uint32_t i, const struct feed_json_val *f,
+			struct feed_ref_instr *r)
+{
+	if (feed_vref_dec(&f[1], 0, &r->tick, &r->tick_dp) < 0)
+		return feed_vref_bad(v, "tickSz bad or missing");
+	if (feed_vref_dec(&f[2], 0, &r->lot, &r->lot_dp) < 0)
+		return feed_vref_bad(v, "lotSz bad or missing");
+	if (v->syms[i].market != MDBUS_MARKET_SPOT &&
+	    feed_vref_dec(&f[3], 0, &r->contract, &r->contract_dp) < 0)
+		return feed_vref_bad(v, "ctVal bad or missing");
+	return 0;
+}
+
+static int okx_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			 struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key top[] = {FEED_JSON_KEY("code"), FEED_JSON_KEY("data")};
+	static const struct feed_json_key keys[] = {FEED_JSON_KEY("instId"),
+						    FEED_JSON_KEY("tickSz"), FEED_JSON_KEY("lotSz"),
+						    FEED_JSON_KEY("ctVal")};
+	struct feed_json_val f[2];
+	int m = feed_vref_market_of(v, k, okx_ref_markets, 2);
+
+	if (m < 0 || feed_json_scan((const char *)body, n, top, 2, f) < 0)
+		return feed_vref_bad(v, "the answer is not a JSON object");
+	if (!feed_json_str_eq(&f[0], "0", 1))
+		return feed_vref_bad(v, "code is not \"0\"");
+	return feed_vref_each(v, &f[1], okx_ref_markets[m], keys, 4, okx_ref_fill, ref);
+}
+
 const struct feed_venue_ops feed_venue_okx = {
 	.name = "okx",
 	.default_url = "wss://ws.okx.com:8443/ws/v5/public",
@@ -1082,6 +1139,7 @@ const struct feed_venue_ops feed_venue_okx = {
 			.ticker_parse = okx_rest_ticker,
 			.trades_parse = okx_rest_trades,
 		},
+	.ref = {.request = okx_ref_request, .parse = okx_ref_parse, .weight = 1},
 	.native_symbol = okx_native_symbol,
 	.subscribe = okx_subscribe,
 	.on_message = okx_on_message,

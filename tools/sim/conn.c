@@ -529,7 +529,8 @@ static int conn_http_parse(struct sim_conn *c, int64_t now_ns)
 		return 0;
 	}
 	snprintf(c->req_path, sizeof(c->req_path), "%s", target);
-	if (conn_header(req, "Upgrade", upgrade, sizeof(upgrade)) < 0 && c->l->d->rest) {
+	if (conn_header(req, "Upgrade", upgrade, sizeof(upgrade)) < 0 &&
+	    (c->l->d->rest || sim_refdata_path(c->l->d->name, target))) {
 		/* a plain GET: the venue's REST (rest.c), then the next request */
 		sim_rest_answer(c, req, target, conn_header);
 		return 1; /* another request may follow on this connection */

@@ -126,6 +126,8 @@ void sim_rest_answer(struct sim_conn *c, const char *req, const char *target,
 	gzip = header(req, "Accept-Encoding", ae, sizeof(ae)) == 0 && strstr(ae, "gzip");
 	close = header(req, "Connection", conn, sizeof(conn)) == 0 && !strcasecmp(conn, "close");
 	s->stats.rest_calls++;
+	if (sim_refdata_serve(c, target, gzip, close, rest_send) == 0) /* refdata.c */
+		return;
 	if (!l->d->rest) {
 		rest_send(c, 404, "", "{\"error\":\"no REST here\"}", 24, 0, close);
 		return;

@@ -627,6 +627,26 @@ int sim_rest_limit_key(const char *path_query, const char *key, long def, long m
 void sim_rest_answer(struct sim_conn *c, const char *req, const char *target,
 		     int (*header)(const char *req, const char *name, char *out, size_t len));
 
+/* ---- reference data (refdata.c) ------------------------------------------------------ */
+
+/* The venue's instrument reference-data answer (exchangeInfo, instruments,
+ * AssetPairs, ...: the list in refdata.c) for target on a listener of
+ * dialect venue: the body in out with *status. Returns its length, -ENOENT
+ * (not a reference-data path) or -ENOSPC. */
+int sim_refdata_body(const char *venue, struct sim_venue *v, const char *target, char *out,
+		     size_t len, int *status);
+/* 1 when target is a reference-data path of dialect venue (a plain GET
+ * there is answered even by a dialect without a rest hook), else 0. */
+int sim_refdata_path(const char *venue, const char *target);
+/* How rest.c sends an answer (its rest_send). */
+typedef void (*sim_rest_send_fn)(struct sim_conn *c, int status, const char *extra,
+				 const char *body, size_t n, int gzip, int close);
+/* Answers target on c with sim_refdata_body through send (the rest_429
+ * fault does not apply): 0 when answered, -ENOENT (not reference data) when
+ * the caller goes on. */
+int sim_refdata_serve(struct sim_conn *c, const char *target, int gzip, int close,
+		      sim_rest_send_fn send);
+
 /* ---- control (control.c) ------------------------------------------------------------ */
 
 /* One parsed command line: the words after the command. */
