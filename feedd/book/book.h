@@ -38,6 +38,11 @@ struct feed_book {
 	uint32_t cap; /* levels per side */
 };
 
+/* Bench hook (tests/feedd/bench_book_delta.c): 1 = look levels up with the
+ * plain binary search over the whole side instead of the search from the
+ * best level (same answers; the baseline the benchmark compares with). */
+extern int feed_book__plain_search;
+
 /* Capacity for a venue: max(ops->max_levels, book_depth), at least 1. */
 uint32_t feed_book_capacity(const struct feed_venue_book_ops *ops, uint32_t book_depth);
 
