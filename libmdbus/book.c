@@ -111,22 +111,28 @@ static uint32_t mdbus_book_first_diff(const _Atomic uint64_t *lv,
 	return n;
 }
 
-/* Stores levels [from, n) of the view: two levels a turn, both loaded
- * before either is stored (the atomic stores would otherwise make the
- * compiler reload the view between them). */
+/* Stores levels [from, n) of the view: four levels a turn, each pair
+ * loaded before it is stored (the atomic stores would otherwise make the
+ * compiler reload the view between them), then the rest. */
 static inline void mdbus_book_store_all(_Atomic uint64_t *lv, const struct mdbus_book_level *src,
 					ptrdiff_t step, uint32_t from, uint32_t n)
 {
 	_Atomic uint64_t *d = lv + (size_t)2 * from, *end = lv + (size_t)2 * n;
 	src += (ptrdiff_t)from * step;
-	for (; end - d >= 4; d += 4, src += 2 * step) {
+	for (; end - d >= 8; d += 8, src += 4 * step) {
 		int64_t p0 = src->price, q0 = src->qty, p1 = src[step].price, q1 = src[step].qty;
+		int64_t p2 = src[2 * step].price, q2 = src[2 * step].qty;
+		int64_t p3 = src[3 * step].price, q3 = src[3 * step].qty;
 		mdbus_seq_store(&d[0], (uint64_t)p0);
 		mdbus_seq_store(&d[1], (uint64_t)q0);
 		mdbus_seq_store(&d[2], (uint64_t)p1);
 		mdbus_seq_store(&d[3], (uint64_t)q1);
+		mdbus_seq_store(&d[4], (uint64_t)p2);
+		mdbus_seq_store(&d[5], (uint64_t)q2);
+		mdbus_seq_store(&d[6], (uint64_t)p3);
+		mdbus_seq_store(&d[7], (uint64_t)q3);
 	}
-	if (d < end) {
+	for (; d < end; d += 2, src += step) {
 		int64_t p0 = src->price, q0 = src->qty;
 		mdbus_seq_store(&d[0], (uint64_t)p0);
 		mdbus_seq_store(&d[1], (uint64_t)q0);

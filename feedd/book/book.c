@@ -297,15 +297,6 @@ void feed_book_replace(struct feed_book *b, const struct feed_book_lvl *bids, ui
 	feed_book_side_replace(&b->asks, b->cap, asks, na);
 }
 
-int feed_book_crossed(const struct feed_book *b)
-{
-	const struct feed_book_side *bs = &b->bids, *as = &b->asks;
-
-	if (!bs->n || !as->n)
-		return 0;
-	return bs->lv[bs->base + bs->n - 1].price >= as->lv[as->base + as->n - 1].price;
-}
-
 uint32_t feed_book_trusted(const struct feed_book_side *s)
 {
 	if (!s->lost)
@@ -333,15 +324,6 @@ uint32_t feed_book_top(const struct feed_book_side *s, struct feed_book_lvl *out
 const struct mdbus_book_level *feed_book_level(const struct feed_book_side *s, uint32_t i)
 {
 	return i < s->n ? &s->lv[s->base + s->n - 1 - i] : NULL;
-}
-
-void feed_book_view(const struct feed_book_side *s, uint32_t max, struct mdbus_book_side_view *out)
-{
-	uint32_t t = feed_book_trusted(s);
-
-	out->n = t < max ? t : max;
-	out->step = -1;
-	out->best = s->n ? &s->lv[s->base + s->n - 1] : s->lv;
 }
 
 uint32_t feed_book_crc32(const char *p, size_t n, uint32_t crc)

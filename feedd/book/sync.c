@@ -301,7 +301,7 @@ static int feed_book_verdict(const struct feed_book_sync_ctx *s, const struct fe
 
 static void feed_book_bufev_of(struct feed_book_bufev *e, const struct feed_book_ev *ev)
 {
-	memset(e, 0, sizeof(*e));
+	e->lv_off = 0; /* every member is set: no memset first (a delta's hot path) */
 	e->first_id = ev->first_id;
 	e->last_id = ev->last_id;
 	e->prev_id = ev->prev_id;
