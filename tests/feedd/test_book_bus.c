@@ -8,7 +8,7 @@
  * its update_id new), inserts and removals that shift the record, a new
  * best level on each side, and the same run with the engine's plain binary
  * search (feed_book__plain_search) and the one-level-a-turn store loop of
- * libmdbus, which must publish exactly the same.
+ * libmdbus, which must publish exactly the same. No delta allocates.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,6 +20,35 @@
 #include "helpers.h"
 #include "internal.h" /* libmdbus: mdbus__book_rewrite */
 #include "sync.h"
+
+/* Linked with --wrap=malloc,calloc,realloc: a delta, from the engine to
+ * the record and the ring, allocates nothing (allocs does not move). */
+static unsigned long allocs;
+
+/* ld --wrap=malloc fixes these names; they cannot be renamed. */
+/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+	allocs++;
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	allocs++;
+	return __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	allocs++;
+	return __real_realloc(p, n);
+}
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
 
 #define TB_DEPTH  5u
 #define TB_LEVELS 30u
@@ -186,6 +215,7 @@ static void tb_delta(int ask, int64_t px, int64_t qty, uint64_t id, int line)
 		.kind = FEED_BOOK_DELTA, .first_id = id, .last_id = id, .recv_ts = (int64_t)id};
 	struct mdbus_tick t;
 	uint64_t pubs = T.pubs;
+	unsigned long a;
 
 	if (ask) {
 		ev.asks = &l;
@@ -194,7 +224,9 @@ static void tb_delta(int ask, int64_t px, int64_t qty, uint64_t id, int line)
 		ev.bids = &l;
 		ev.nbids = 1;
 	}
+	a = allocs;
 	CHECK_EQ_INT(feed_book_sync_event(&T.s, &ev), 0);
+	CHECK_EQ_INT(allocs, a); /* no malloc on a delta's path */
 	CHECK_EQ_INT(T.pubs, pubs + 1);
 	tb_region_is_engine(line);
 	if (tb_drain(&t) != 1) {
@@ -218,6 +250,7 @@ static void tb_run(void)
 		exit(1);
 	}
 	bids = &T.s.inst[0].book.bids;
+	CHECK(allocs > 0); /* the wrap is active: the set-up allocates */
 	tb_drain(&t); /* the snapshot's ticks */
 	tb_region_is_engine(__LINE__);
 	tb_delta(0, 1000, 55, 102, __LINE__); /* level 0's quantity */
