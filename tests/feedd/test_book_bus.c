@@ -251,7 +251,7 @@ static void tb_run(void)
 	}
 	bids = &T.s.inst[0].book.bids;
 	CHECK(allocs > 0); /* the wrap is active: the set-up allocates */
-	tb_drain(&t); /* the snapshot's ticks */
+	tb_drain(&t);	   /* the snapshot's ticks */
 	tb_region_is_engine(__LINE__);
 	tb_delta(0, 1000, 55, 102, __LINE__); /* level 0's quantity */
 	CHECK_EQ_INT(feed_book_level(bids, 0)->qty, 55);
