@@ -20,9 +20,10 @@
  * apply, publish and e2e run twice: the current code and a baseline with
  * the two pieces it replaced put back (feed_book__plain_search = 1: a
  * binary search over the whole side; mdbus__book_rewrite = 3: the
- * one-level-a-turn store loop); the rest of the engine is the same in both. Every stage runs in
- * samples of --batch iterations; the stages take turns sample by sample (so a busy spell of the
- * machine hits all of them alike) for --samples rounds, and each prints the median ns per iteration
+ * one-level-a-turn store loop); the rest of the engine is the same in
+ * both. Every stage runs in samples of --batch iterations; the stages take
+ * turns sample by sample (so a busy spell of the machine hits all of them
+ * alike) for --samples rounds, and each prints the median ns per iteration
  * with the fastest and slowest sample.
  *
  *   bench_feed_book_delta [--samples N] [--batch B]   (default 301 x 1000)
