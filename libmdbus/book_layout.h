@@ -68,7 +68,12 @@
  *       only the changed ones       31.4 / 75.6 / 574
  *     Comparing costs as much as storing, and an inserted or removed level
  *     shifts every level below it, so the writer rewrites every level (the
- *     default, mode 0).
+ *     default, mode 0). Since 2026-12-07 (branch fastbook) mode 0 stores
+ *     four levels a turn, each loaded before it is stored: 425 / 769 /
+ *     4605 Ir per publish at depth 20 / 50 / 400 against 563 / 1163 / 8163
+ *     for the one-level-a-turn loop before it (kept as mode 3 for
+ *     bench_book; `bench_book --runs 1 --iters 1000 --mode M --depth D`
+ *     under callgrind, per call).
  *   - Retries: a reader is sent round again only when a publish overlaps
  *     its copy. test_book_stress (writer process publishing flat out, reader
  *     process) saw 1 to 3 % of reads give up with -EAGAIN on this shared

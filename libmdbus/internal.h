@@ -140,9 +140,10 @@ struct mdbus__wbooks {
 };
 struct mdbus__wbooks *mdbus__writer_books(mdbus_writer *w, uint32_t *instr_count);
 _Atomic uint32_t *mdbus__writer_book_count(mdbus_writer *w);
-/* Test hook (bench_book): how a publish rewrites a side's levels: 0 all of
- * them (the default, measured cheapest: book_layout.h), 1 from the first
- * that changed, 2 only those that changed. */
+/* Test hook (bench_book, bench_feed_book_delta): how a publish rewrites a
+ * side's levels: 0 all of them (the default, measured cheapest:
+ * book_layout.h), 1 from the first that changed, 2 only those that changed,
+ * 3 all of them one level a turn (the loop before, kept as a baseline). */
 extern int mdbus__book_rewrite;
 
 /* Realtime clock in ns. */

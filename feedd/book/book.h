@@ -38,6 +38,11 @@ struct feed_book {
 	uint32_t cap; /* levels per side */
 };
 
+/* Bench hook (tests/feedd/bench_book_delta.c): 1 = look levels up with the
+ * plain binary search over the whole side instead of the search from the
+ * best level (same answers; the baseline the benchmark compares with). */
+extern int feed_book__plain_search;
+
 /* Capacity for a venue: max(ops->max_levels, book_depth), at least 1. */
 uint32_t feed_book_capacity(const struct feed_venue_book_ops *ops, uint32_t book_depth);
 
@@ -64,11 +69,19 @@ uint32_t feed_book_apply(struct feed_book *b, const struct feed_book_lvl *bids, 
 void feed_book_replace(struct feed_book *b, const struct feed_book_lvl *bids, uint32_t nb,
 		       const struct feed_book_lvl *asks, uint32_t na);
 
-/* 1 when best bid >= best ask (both sides non-empty), else 0. */
-int feed_book_crossed(const struct feed_book *b);
-
 /* Levels of the side that are exact (see the top comment). */
 uint32_t feed_book_trusted(const struct feed_book_side *s);
+
+/* 1 when best bid >= best ask (both sides non-empty), else 0. Inline: the
+ * engine asks after every delta. */
+static inline int feed_book_crossed(const struct feed_book *b)
+{
+	const struct feed_book_side *bs = &b->bids, *as = &b->asks;
+
+	if (!bs->n || !as->n)
+		return 0;
+	return bs->lv[bs->base + bs->n - 1].price >= as->lv[as->base + as->n - 1].price;
+}
 
 /* Copies the top k levels (best first, with px_dp/qty_dp) into out.
  * Returns the count (<= k). */
@@ -78,8 +91,17 @@ uint32_t feed_book_top(const struct feed_book_side *s, struct feed_book_lvl *out
 const struct mdbus_book_level *feed_book_level(const struct feed_book_side *s, uint32_t i);
 
 /* A view of the side for mdbus_writer_book_publish: at most max levels (and
- * never past the trusted ones), best first through step -1. */
-void feed_book_view(const struct feed_book_side *s, uint32_t max, struct mdbus_book_side_view *out);
+ * never past the trusted ones), best first through step -1. Inline: one
+ * per side after every delta. */
+static inline void feed_book_view(const struct feed_book_side *s, uint32_t max,
+				  struct mdbus_book_side_view *out)
+{
+	uint32_t t = s->lost ? feed_book_trusted(s) : s->n;
+
+	out->n = t < max ? t : max;
+	out->step = -1;
+	out->best = s->n ? &s->lv[s->base + s->n - 1] : s->lv;
+}
 
 /* CRC32 (zlib's) of n bytes continuing crc (start with 0), for adapters'
  * checksum ops. */

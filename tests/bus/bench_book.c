@@ -7,8 +7,9 @@
  *   pub    mdbus_writer_book_publish at depth 20, 50 and 400: "top" updates
  *          change the levels from level 0..3 down (book_check.h); "one"
  *          updates change a single level in the middle of each side. Each
- *          with the three rewrites of mdbus__book_rewrite (mode 0 every level,
- *          the default; 1 from the first changed level; 2 only changed ones).
+ *          with the four rewrites of mdbus__book_rewrite (mode 0 every level,
+ *          two a turn, the default; 1 from the first changed level; 2 only
+ *          changed ones; 3 every level one a turn, the loop before mode 0's).
  * Prints the median ns per call over --runs runs (default 7) of --iters
  * calls (default 200000); --mode M and --depth D limit the publish rows.
  * Under `valgrind --tool=callgrind` use `--runs 1 --iters 1000` and read the
@@ -127,9 +128,9 @@ int main(int argc, char **argv)
 			continue;
 		for (int one = 0; one < 2; one++) {
 			bb_prepare(depths[i], one);
-			for (int full = 0; full < 3; full++) {
+			for (int full = 0; full < 4; full++) {
 				static const char *const mode[] = {"full-rewrite", "first-changed",
-								   "changed-only"};
+								   "changed-only", "full-1-a-turn"};
 				if (only >= 0 && full != only)
 					continue;
 				mdbus__book_rewrite = full;

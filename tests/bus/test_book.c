@@ -2,9 +2,9 @@
 /*
  * test_book.c: the book region (libmdbus/book.c, book_layout.h): adding
  * books, publishing, reading with and without a depth limit, the clamp to a
- * book's depth, -ENOENT, the status word, the helpers (overflow included),
- * corrupt records and lying region headers refused, and the ring readers of
- * a segment with books unchanged.
+ * book's depth, every way of storing a side, -ENOENT, the status word, the helpers (overflow
+ * included), corrupt records and lying region headers refused, and the ring readers of a segment
+ * with books unchanged.
  */
 #include <sys/mman.h>
 
@@ -143,6 +143,61 @@ static void test_publish_read(void)
 	CHECK(snap.nbids == 3 && snap.bids[0].price == 99 && snap.update_id == 201);
 	CHECK(snap.checksum == 201 % 3);
 	test_refused(w, r, &u, ver + 1);
+	mdbus_reader_close(r);
+	mdbus_writer_close(w, 1);
+}
+
+/* Publishes levels src (view of n, step) and checks the record holds the
+ * first min(n, depth) of them, best first. */
+static void tb_store_check(mdbus_writer *w, mdbus_reader *r, uint32_t b, uint32_t depth,
+			   const struct mdbus_book_level *src, uint32_t n, int step, uint64_t id)
+{
+	struct mdbus_book_update u = {.status = MDBUS_BOOK_LIVE, .update_id = id};
+	const struct mdbus_book_level *best = step > 0 ? src : src + n - 1;
+	uint32_t k = n < depth ? n : depth;
+	u.bids = (struct mdbus_book_side_view){.best = n ? best : NULL, .step = step, .n = n};
+	u.asks = (struct mdbus_book_side_view){.best = n ? best : NULL, .step = step, .n = n};
+	CHECK_RC(mdbus_writer_book_publish(w, b, &u), 0);
+	CHECK_RC(mdbus_book_read(r, 0, 0, &snap), 0);
+	CHECK(snap.update_id == id && snap.nbids == k && snap.nasks == k);
+	for (uint32_t i = 0; i < k; i++) {
+		const struct mdbus_book_level *l = best + (ptrdiff_t)i * step;
+		CHECK(snap.bids[i].price == l->price && snap.bids[i].qty == l->qty);
+		CHECK(snap.asks[i].price == l->price && snap.asks[i].qty == l->qty);
+	}
+}
+
+/* Every way of storing a side (mdbus__book_rewrite 0: two levels a turn, the
+ * default; 1, 2, 3) stores the same record: views of 0..9 levels into an
+ * odd depth (7), both directions, after one level changed at the top, in
+ * the middle and at the bottom of the view. */
+static void test_store_shapes(void)
+{
+	char name[64];
+	th_bus_name(name, sizeof(name), "bstore");
+	mdbus_writer *w = tb_writer(name, 65536, 1);
+	uint32_t b;
+	CHECK_RC(mdbus_writer_book_add(w, 0, 7, &b), 0);
+	mdbus_reader *r = th_reader(name, MDBUS_START_OLDEST);
+	struct mdbus_book_level src[9];
+	uint64_t id = 1;
+	for (int mode = 0; mode <= 3; mode++) {
+		mdbus__book_rewrite = mode;
+		for (uint32_t n = 0; n <= 9; n++)
+			for (int step = -1; step <= 1; step += 2) {
+				for (uint32_t i = 0; i < 9; i++)
+					src[i] = (struct mdbus_book_level){1000 + (int64_t)i,
+									   (int64_t)(id + i)};
+				tb_store_check(w, r, b, 7, src, n, step, id++);
+				for (uint32_t at = 0; n && at<n; at += n> 2 ? n / 2 : 1) {
+					/* at-th best: the top (0), the middle, the bottom */
+					uint32_t j = step > 0 ? at : n - 1 - at;
+					src[j].qty += 1000;
+					tb_store_check(w, r, b, 7, src, n, step, id++);
+				}
+			}
+	}
+	mdbus__book_rewrite = 0;
 	mdbus_reader_close(r);
 	mdbus_writer_close(w, 1);
 }
@@ -395,6 +450,7 @@ int main(void)
 	test_no_region();
 	test_add();
 	test_publish_read();
+	test_store_shapes();
 	test_helpers();
 	test_corrupt_record();
 	test_region_header();

@@ -255,21 +255,18 @@ static size_t bv_delta_mexc(struct bv *b, char *buf, size_t len, const char *q, 
 
 /* ---- OKX, Bybit, Kraken, Coinbase, BingX (snapshots on the stream) -------------- */
 
+/* OKX books is a REST kind (FEED_SYNC_REST_PREV): the snapshot is the REST
+ * answer {"code":"0","msg":"","data":[{asks,bids,ts,seqId}]}. */
 static size_t bv_snap_okx(struct bv *b, char *buf, size_t len, uint32_t n, uint64_t id)
 {
 	size_t o = 0;
 
 	(void)b;
-	bv_put(buf, len, &o,
-	       "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},"
-	       "\"action\":\"snapshot\",\"data\":[{\"asks\":");
+	bv_put(buf, len, &o, "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":");
 	bv_levels(buf, len, &o, 1, n, 1);
 	bv_put(buf, len, &o, ",\"bids\":");
 	bv_levels(buf, len, &o, 0, n, 1);
-	bv_put(buf, len, &o,
-	       ",\"ts\":\"1597026383085\",\"checksum\":0,\"prevSeqId\":-1,"
-	       "\"seqId\":%llu}]}",
-	       (unsigned long long)id);
+	bv_put(buf, len, &o, ",\"ts\":\"1597026383085\",\"seqId\":%llu}]}", (unsigned long long)id);
 	return o;
 }
 

@@ -292,6 +292,85 @@ static void test_crossed_top_crc(void)
 	CHECK_EQ_INT(feed_book_init(&b, 0), -EINVAL);
 }
 
+/* The two books hold the same levels (and decimals) on both sides. */
+static int books_same(const struct feed_book *a, const struct feed_book *b)
+{
+	const struct feed_book_side *sa[2] = {&a->bids, &a->asks}, *sb[2] = {&b->bids, &b->asks};
+
+	for (int k = 0; k < 2; k++) {
+		if (sa[k]->n != sb[k]->n || sa[k]->lost != sb[k]->lost)
+			return 0;
+		for (uint32_t i = 0; i < sa[k]->n; i++) {
+			const struct mdbus_book_level *x = feed_book_level(sa[k], i);
+			const struct mdbus_book_level *y = feed_book_level(sb[k], i);
+
+			if (x->price != y->price || x->qty != y->qty ||
+			    sa[k]->dp[sa[k]->base + sa[k]->n - 1 - i] !=
+				    sb[k]->dp[sb[k]->base + sb[k]->n - 1 - i])
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* One level set on both books: a with the plain binary search, b with the
+ * search from the best level. Returns 1 when both agree (result and book). */
+static int apply_both(struct feed_book *a, struct feed_book *b, int ask, struct feed_book_lvl l)
+{
+	int ra, rb;
+
+	feed_book__plain_search = 1;
+	ra = feed_book_side_apply(ask ? &a->asks : &a->bids, a->cap, &l);
+	feed_book__plain_search = 0;
+	rb = feed_book_side_apply(ask ? &b->asks : &b->bids, b->cap, &l);
+	return ra == rb && books_same(a, b);
+}
+
+/* The search from the best level finds what the binary search finds: every
+ * price (on, between, above and below the levels) of sides of 0..40
+ * levels, both sides, set and removed; then a long random run on a full
+ * 1,000-level book with changes mostly near the top, as venues send. */
+static void test_search_from_top(void)
+{
+	static struct feed_book_lvl snap[40];
+	struct feed_book a, b;
+
+	CHECK_EQ_INT(feed_book_init(&a, 41), 0);
+	CHECK_EQ_INT(feed_book_init(&b, 41), 0);
+	for (uint32_t n = 0; n <= 40; n++)
+		for (int ask = 0; ask < 2; ask++)
+			for (int64_t p = 0; p <= 2 * (int64_t)n + 2; p++) {
+				for (uint32_t i = 0; i < n; i++)
+					snap[i] = L(2 + 2 * (int64_t)i, 5);
+				feed_book_replace(&a, snap, n, snap, n);
+				feed_book_replace(&b, snap, n, snap, n);
+				CHECK(apply_both(&a, &b, ask, L(p, 7)));
+				CHECK(apply_both(&a, &b, ask, L(p, 0)));
+			}
+	feed_book_free(&a);
+	feed_book_free(&b);
+	CHECK_EQ_INT(feed_book_init(&a, 1000), 0);
+	CHECK_EQ_INT(feed_book_init(&b, 1000), 0);
+	uint64_t x = 0x9E3779B97F4A7C15ull, bad = 0;
+
+	for (int it = 0; it < 200000; it++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int ask = (int)(x & 1);
+		/* distance from 100000 (the bids' top, the asks' bottom): half
+		 * of the changes within 8 ticks, the rest anywhere in 1,200 */
+		int64_t d = (x >> 1) & 1 ? (int64_t)((x >> 8) % 8) : (int64_t)((x >> 8) % 1200);
+		int64_t px = ask ? 100000 + d : 100000 - d;
+
+		bad += !apply_both(&a, &b, ask, L(px, (x >> 20) % 4 ? (int64_t)(x >> 40) % 50 : 0));
+	}
+	CHECK_EQ_INT(bad, 0);
+	CHECK(a.bids.n > 500 && a.asks.n > 500);
+	feed_book_free(&a);
+	feed_book_free(&b);
+}
+
 int main(void)
 {
 	test_apply_order();
@@ -300,5 +379,6 @@ int main(void)
 	test_truncation();
 	test_replace();
 	test_crossed_top_crc();
+	test_search_from_top();
 	return feed_test_done("book");
 }
