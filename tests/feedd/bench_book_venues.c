@@ -522,6 +522,25 @@ static int bv_bus(struct bv *b)
 	return feed_book_sync_set_instrument(&b->s, 0, b->instrument);
 }
 
+/* Kraken judges a book's checksum only once the instrument channel gave the
+ * pair's precisions (as feedd's l2 sessions subscribe it first): without
+ * them the checksum's cost would be missing from the figures. */
+static int bv_kraken_inst(struct bv *b)
+{
+	static const char inst[] =
+		"{\"channel\":\"instrument\",\"type\":\"snapshot\",\"data\":{\"assets\":[],"
+		"\"pairs\":[{\"symbol\":\"BTC/USD\",\"price_precision\":2,\"qty_precision\":8}]}}";
+	struct feed_venue_out out = {.ticks = b->ticks, .cap = FEED_VENUE_TICKS_MIN};
+
+	if (b->v.ops->on_message(&b->v, (const uint8_t *)inst, sizeof(inst) - 1, 0, 0, &out) < 0 ||
+	    out.cls != FEED_MSG_HEARTBEAT) {
+		fprintf(stderr, "kraken: instrument message refused: %s\n",
+			out.cls == FEED_MSG_ERROR ? out.reason : "not taken");
+		return -1;
+	}
+	return 0;
+}
+
 static int bv_ctx(struct bv *b)
 {
 	static char syms[1][MDBUS_SYMBOL_MAX];
@@ -561,6 +580,8 @@ static int bv_ctx(struct bv *b)
 	b->levels = b->s.inst[0].book.cap < BV_LEVELS ? b->s.inst[0].book.cap : BV_LEVELS;
 	b->out.ticks = b->ticks;
 	b->out.cap = FEED_VENUE_TICKS_MIN;
+	if (kr && bv_kraken_inst(b) < 0)
+		return -1;
 	return bv_bus(b);
 }
 
