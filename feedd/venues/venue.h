@@ -388,6 +388,35 @@ struct feed_venue_ctx {
 	int64_t wall_ns;
 };
 
+/* ---- reference data (start-up, [session] refdata) --------------------------------- */
+/* One instrument's rules as the venue publishes them; every decimal is a
+ * mantissa at its own number of decimals, trailing zeros stripped
+ * ("0.01000000" -> 1 at 2). 0 = not published. */
+struct feed_ref_instr {
+	int64_t tick;	  /* price step */
+	int64_t lot;	  /* quantity step (in the venue's quantity unit) */
+	int64_t contract; /* base units per contract (perps/futures), 0 for spot */
+	uint8_t tick_dp, lot_dp, contract_dp;
+	uint8_t found; /* 1 when the answer listed this symbol */
+};
+
+/* Reference data of a venue (ops->ref); request == NULL: none. */
+struct feed_venue_ref_ops {
+	/* Path and query ("/api/v3/exchangeInfo?symbols=...") of request k of the
+	 * session's symbols v->syms[0..v->nsyms) into buf (len bytes) and *n.
+	 * Returns 1 when it wrote request k, 0 when there is no request k (k past
+	 * the last), -ENOBUFS. Several requests where the venue needs them (one
+	 * per market type, or per symbol). */
+	int (*request)(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len, size_t *n);
+	/* Parses the body of request k: for every symbol i of v found in it,
+	 * fills ref[i] (ref has v->nsyms entries, zeroed by the caller; symbols
+	 * not in this answer are left alone). Returns 0, or -EBADMSG with the reason
+	 * in v->reason. Never allocates. */
+	int (*parse)(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+		     struct feed_ref_instr *ref);
+	uint32_t weight; /* request weight for the venue's rate limiter */
+};
+
 /* Filled by on_message. The caller sets ticks and cap; the rest is output. */
 struct feed_venue_out {
 	struct mdbus_tick *ticks; /* caller's array */
@@ -441,6 +470,7 @@ struct feed_venue_ops {
 	const char *ping_text;		 /* our constant keepalive text, see ping below */
 	struct feed_venue_book_ops book; /* FEED_CH_L2 (channels has the bit) */
 	struct feed_venue_rest_ops rest; /* REST fallback (rest_fallback_after) */
+	struct feed_venue_ref_ops ref;
 
 	/* Optional: set up / tear down private state (once per session). init
 	 * may refuse the session's set-up: a negative errno, with its reason in
