@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Instrument reference data at start-up, end to end.
+
+feedd runs a Binance session whose WebSocket url points at mdbus-sim and
+whose rest_url points at a small HTTP server in this script that answers
+GET /api/v3/exchangeInfo?symbols=[...] in the documented form (tickSize
+0.01, stepSize 0.00001). Then:
+
+  1. source=rest: the log line, the request's query (the symbols as a
+     URL-encoded JSON array), the instruments' decimals in the segment
+     (2 and 5, read back through mdbus-tail --json) and the cache file;
+  2. restart with the HTTP server gone: source=cache, the same decimals;
+  3. restart with the cache file cut short: refused with its reason,
+     source=default (the venue's 8 and 8), and feedd still runs: ticks flow.
+
+usage: test_refdata.py refdata
+Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL.
+"""
+import http.server
+import json
+import os
+import stat
+import sys
+import threading
+import urllib.parse
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as E  # noqa: E402
+from e2elib import check, log  # noqa: E402
+
+SYMS = {"BTC-USDT": "BTCUSDT", "ETH-USDT": "ETHUSDT"}
+
+
+def symbol_doc(native):
+    """One symbol of exchangeInfo as Binance's docs print it."""
+    return {"symbol": native, "status": "TRADING", "baseAsset": native[:3],
+            "baseAssetPrecision": 8, "quoteAsset": "USDT", "quotePrecision": 8,
+            "quoteAssetPrecision": 8, "orderTypes": ["LIMIT", "MARKET"],
+            "icebergAllowed": True, "isSpotTradingAllowed": True,
+            "filters": [
+                {"filterType": "PRICE_FILTER", "minPrice": "0.01000000",
+                 "maxPrice": "1000000.00000000", "tickSize": "0.01000000"},
+                {"filterType": "LOT_SIZE", "minQty": "0.00001000",
+                 "maxQty": "9000.00000000", "stepSize": "0.00001000"},
+                {"filterType": "ICEBERG_PARTS", "limit": 10},
+                {"filterType": "MARKET_LOT_SIZE", "minQty": "0.00000000",
+                 "maxQty": "100.00000000", "stepSize": "0.00000000"}],
+            "permissions": [], "permissionSets": [["SPOT"]]}
+
+
+class ExchangeInfo(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    requests = []
+
+    def do_GET(self):  # noqa: N802 (the handler's name is fixed)
+        ExchangeInfo.requests.append(self.path)
+        u = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(u.query)
+        if u.path != "/api/v3/exchangeInfo" or "symbols" not in q:
+            return self.reply(404, {"code": -1, "msg": "not here"})
+        try:
+            want = json.loads(q["symbols"][0])
+        except ValueError:
+            return self.reply(400, {"code": -1100, "msg": "bad symbols"})
+        doc = {"timezone": "UTC", "serverTime": 1765100000000,
+               "rateLimits": [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE",
+                               "intervalNum": 1, "limit": 6000}],
+               "exchangeFilters": [], "symbols": [symbol_doc(s) for s in want]}
+        self.reply(200, doc)
+
+    def reply(self, status, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, fmt, *args):
+        log("http| " + fmt % args)
+
+
+def decimals(bus):
+    """{symbol: (price_decimals, qty_decimals)} of the ticks on bus."""
+    ticks, _ = E.tail_json(bus, 20, count=40)
+    out = {}
+    for t in ticks:
+        if t.get("symbol") in SYMS:
+            out[t["symbol"]] = (t["price_decimals"], t["qty_decimals"])
+    check(set(out) == set(SYMS), f"no ticks of every symbol: {sorted(out)}")
+    return out
+
+
+def run_feedd(cfg, source):
+    """feedd until its refdata line says source; returns it (running)."""
+    f = E.Feedd(cfg)
+    _, m = f.wait(r"session=sim venue=binance event=refdata source=(\S+) symbols=(\d+) "
+                  r"warnings=(\d+)", 30)
+    check(m.group(1) == source and m.group(2) == "2",
+          f"refdata line: source={m.group(1)} symbols={m.group(2)}, want {source}, 2")
+    f.wait(r"event=started\b", 30)
+    f.wait(f.state_re("LIVE"), 30)
+    return f, int(m.group(3))
+
+
+def stop(f):
+    f.proc.signal(15)
+    check(f.proc.wait(15) == 0, "feedd did not exit 0 on SIGTERM")
+
+
+def scenario_refdata():
+    check(E.TOOLS.have_tail(), f"mdbus-tail not found: {E.TOOLS.tail}")
+    d = E.tmpdir("refdata")
+    E.make_certs(d)
+    sim = E.Sim(d, extra=["--venue", "binance", "--rate", "20"])
+    http_srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ExchangeInfo)
+    threading.Thread(target=http_srv.serve_forever, daemon=True).start()
+    hport = http_srv.server_address[1]
+    bus = E.bus_name("refdata")
+    cache = os.path.join(d, "cache")
+    cfg = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"),
+                         feed_extra=f"cache_dir = {cache}\nrefdata_timeout = 10s\n",
+                         session_extra=f"rest_url = http://127.0.0.1:{hport}\n")
+
+    # 1. from the venue's REST API
+    f, warnings = run_feedd(cfg, "rest")
+    check(warnings == 0, f"source=rest: {warnings} warnings")
+    check(len(ExchangeInfo.requests) == 1, f"requests: {ExchangeInfo.requests}")
+    check(ExchangeInfo.requests[0] ==
+          "/api/v3/exchangeInfo?symbols=%5B%22BTCUSDT%22,%22ETHUSDT%22%5D",
+          f"request path {ExchangeInfo.requests[0]}")
+    got = decimals(bus)
+    check(got == {s: (2, 5) for s in SYMS}, f"source=rest: decimals {got}, want 2 and 5")
+    path = os.path.join(cache, f"refdata-{bus}-sim.txt")
+    check(os.path.isfile(path), f"no cache file {path}: {os.listdir(cache)}")
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    check(mode & 0o022 == 0, f"cache file mode {oct(mode)}")
+    with open(path) as fh:
+        text = fh.read()
+    log(f"cache file:\n{text}")
+    check(text.startswith("mdbus-refdata 1\nvenue binance\n") and "BTCUSDT" in text and
+          text.endswith("end 2\n"), "cache file content")
+    stop(f)
+
+    # 2. no network: the cache
+    http_srv.shutdown()
+    http_srv.server_close()
+    f, warnings = run_feedd(cfg, "cache")
+    check(f.proc.find(r"event=refdata_fetch_failed\b"), "no refdata_fetch_failed line")
+    got = decimals(bus)
+    check(got == {s: (2, 5) for s in SYMS}, f"source=cache: decimals {got}, want 2 and 5")
+    stop(f)
+
+    # 3. a truncated cache: refused, the defaults, feedd runs
+    with open(path, "w") as fh:
+        fh.write(text[: len(text) // 2])
+    f, warnings = run_feedd(cfg, "default")
+    refused = f.proc.find(r"event=refdata_cache_refused\b")
+    check(refused and "truncated" in refused[0], f"refused line: {refused}")
+    got = decimals(bus)
+    check(got == {s: (8, 8) for s in SYMS}, f"source=default: decimals {got}, want 8 and 8")
+    stop(f)
+
+
+SCENARIOS = {"refdata": scenario_refdata}
+
+if __name__ == "__main__":
+    sys.exit(E.main(SCENARIOS, sys.argv))
