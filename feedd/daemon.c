@@ -771,6 +771,9 @@ int feed_daemon_run(struct feed_daemon *d)
 	}
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_start(&d->sess[i], now);
+	/* A stop asked for during the reference-data phase. */
+	if (d->ref.signal)
+		feed_daemon_signal(d, d->ref.signal, now);
 	/* The segment exists (init) and every session has started. */
 	feed_notify_ready(&d->notify, feed_watchdog_live(&d->wd), d->nsess, now);
 	for (;;) {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,19 @@ static int ref_contract(const char *path, const struct feed_session_config *sc,
 	return 1;
 }
 
+/* The quantity scale a lot needs: contracts published in base units
+ * (feed_venue_qty multiplies by the contract size) need the contract
+ * size's decimals on top of the lot's. */
+static uint8_t ref_lot_dp(const struct feed_venue_sym *s, const struct feed_ref_instr *r,
+			  const struct feed_refdata_sym *o)
+{
+	unsigned dp = r->lot_dp;
+
+	if (s->market != MDBUS_MARKET_SPOT && s->qty_unit == MDBUS_QTY_BASE)
+		dp += o->contract ? o->contract_dp : s->contract_decimals;
+	return (uint8_t)(dp > MDBUS_DECIMALS_MAX ? MDBUS_DECIMALS_MAX : dp);
+}
+
 uint32_t feed_refdata_resolve(const char *path, const struct feed_session_config *sc,
 			      const struct feed_venue_ctx *v, const struct feed_ref_instr *ref,
 			      struct feed_refdata_sym *out)
@@ -110,11 +124,12 @@ uint32_t feed_refdata_resolve(const char *path, const struct feed_session_config
 			warnings++;
 			continue;
 		}
+		warnings += (uint32_t)ref_contract(path, sc, s, &ref[i], o);
 		warnings += (uint32_t)ref_scale(path, sc, s, sc->pdec_line, s->price_decimals,
 						ref[i].tick, ref[i].tick_dp, 0, &o->price_dp);
-		warnings += (uint32_t)ref_scale(path, sc, s, sc->qdec_line, s->qty_decimals,
-						ref[i].lot, ref[i].lot_dp, 1, &o->qty_dp);
-		warnings += (uint32_t)ref_contract(path, sc, s, &ref[i], o);
+		warnings +=
+			(uint32_t)ref_scale(path, sc, s, sc->qdec_line, s->qty_decimals, ref[i].lot,
+					    ref_lot_dp(s, &ref[i], o), 1, &o->qty_dp);
 	}
 	return warnings;
 }
@@ -555,6 +570,15 @@ static void ref_reap(struct feed_refdata *rd, struct feed_loop *loop)
 			feed_loop_on_timer(loop, ud);
 			continue;
 		}
+		if (op == FEED_OP_SIGNAL) {
+			int sig = feed_loop_on_signal(loop, cqe->res);
+
+			/* SIGTERM/SIGINT end the phase; the daemon stops once
+			 * started. SIGHUP: nothing to reload yet. */
+			if (sig == SIGTERM || sig == SIGINT)
+				rd->signal = sig;
+			continue;
+		}
 		if (op != FEED_OP_REST_CONNECT && op != FEED_OP_REST_RECV &&
 		    op != FEED_OP_REST_SEND && op != FEED_OP_DNS_POLL)
 			continue;
@@ -608,7 +632,7 @@ static void ref_spin(struct feed_refdata *rd, struct feed_loop *loop, int64_t de
 
 		if (fetching ? ref_fetching(rd) == 0 : ref_idle(rd))
 			return;
-		if (now >= deadline)
+		if (now >= deadline || (fetching && rd->signal))
 			return;
 		next = ref_timers(rd, now, deadline);
 		if (fetching && ref_fetching(rd) == 0)
@@ -752,9 +776,13 @@ int feed_refdata_run(struct feed_refdata *rd, struct feed_loop *loop, const stru
 		return rc;
 	}
 	ref_dir(rd, cfg);
+	/* A signal ends the phase early (the signalfd read stays armed for
+	 * the daemon's loop). */
+	(void)feed_loop_arm_signal(loop);
 	ref_spin(rd, loop, deadline, 1);
 	for (size_t i = 0; i < rd->n; i++)
-		ref_fail(&rd->s[i], "no answer within refdata_timeout");
+		ref_fail(&rd->s[i],
+			 rd->signal ? "stopped by a signal" : "no answer within refdata_timeout");
 	for (unsigned i = 0; i < rd->nrest; i++)
 		feed_rest_shutdown(rd->rest[i]);
 	ref_spin(rd, loop, feed_now_ns() + REF_DRAIN_MS * MS, 0);

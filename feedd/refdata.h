@@ -95,11 +95,13 @@ struct feed_refdata {
 	char dir[FEED_FILE_MAX]; /* cache directory, "" = none */
 	const char *path;	 /* the config file (warnings name its lines) */
 	char bus[MDBUS_BUS_NAME_MAX];
+	int signal; /* SIGTERM or SIGINT received during the phase, else 0 */
 };
 
-/* The whole phase for cfg on loop (before any session runs on it; signals
- * stay pending meanwhile). Never fails the start: errors become warnings
- * and defaults. Returns 0, or -ENOMEM. */
+/* The whole phase for cfg on loop (before any session runs on it). It arms
+ * the signalfd read: SIGTERM or SIGINT ends the phase at once and is left
+ * in rd->signal for the daemon to act on once started. Never fails the
+ * start: errors become warnings and defaults. Returns 0, or -ENOMEM. */
 int feed_refdata_run(struct feed_refdata *rd, struct feed_loop *loop, const struct feed_config *cfg,
 		     struct feed_tlsctx_cache *tls, const char *bus);
 

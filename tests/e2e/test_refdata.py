@@ -10,9 +10,14 @@ GET /api/v3/exchangeInfo?symbols=[...] in the documented form (tickSize
   1. source=rest: the log line, the request's query (the symbols as a
      URL-encoded JSON array), the instruments' decimals in the segment
      (2 and 5, read back through mdbus-tail --json) and the cache file;
-  2. restart with the HTTP server gone: source=cache, the same decimals;
-  3. restart with the cache file cut short: refused with its reason,
-     source=default (the venue's 8 and 8), and feedd still runs: ticks flow.
+  2. restart with the HTTP server gone (connection refused, at once):
+     source=cache, the same decimals;
+  3. a REST host that accepts and never answers: the phase ends at
+     refdata_timeout (2s here), source=cache;
+  4. the cache file cut short: refused with its reason, source=default (the
+     venue's 8 and 8), and feedd still runs: ticks flow;
+  5. SIGTERM while the phase waits (refdata_timeout 60s): feedd exits 0
+     at once.
 
 usage: test_refdata.py refdata
 Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL.
@@ -22,7 +27,9 @@ import json
 import os
 import stat
 import sys
+import socket
 import threading
+import time
 import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -153,15 +160,48 @@ def scenario_refdata():
     check(got == {s: (2, 5) for s in SYMS}, f"source=cache: decimals {got}, want 2 and 5")
     stop(f)
 
-    # 3. a truncated cache: refused, the defaults, feedd runs
+    # 3. a host that never answers: the phase's bound, then the cache
+    # (the same host and port: the cache is kept per REST host)
+    silent = socket.socket()
+    silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    silent.bind(("127.0.0.1", hport))
+    silent.listen(8)  # never accepted: connections wait in the backlog
+    cfg_silent = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"),
+                                feed_extra=f"cache_dir = {cache}\nrefdata_timeout = 2s\n",
+                                session_extra=f"rest_url = http://127.0.0.1:{hport}\n")
+    t0 = time.monotonic()
+    f, warnings = run_feedd(cfg_silent, "cache")
+    took = time.monotonic() - t0
+    check(1.5 < took < 25, f"phase with a silent host took {took:.1f}s, want about 2s")
+    check(f.proc.find(r"event=refdata_fetch_failed .*no answer within refdata_timeout"),
+          "no timeout reason")
+    check(decimals(bus) == {s: (2, 5) for s in SYMS}, "source=cache after a timeout")
+    stop(f)
+
+    # 4. a truncated cache: refused, the defaults, feedd runs
     with open(path, "w") as fh:
         fh.write(text[: len(text) // 2])
-    f, warnings = run_feedd(cfg, "default")
+    f, warnings = run_feedd(cfg_silent, "default")
     refused = f.proc.find(r"event=refdata_cache_refused\b")
     check(refused and "truncated" in refused[0], f"refused line: {refused}")
     got = decimals(bus)
     check(got == {s: (8, 8) for s in SYMS}, f"source=default: decimals {got}, want 8 and 8")
     stop(f)
+
+    # 5. SIGTERM while the phase waits for a silent host
+    cfg_long = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"),
+                              feed_extra=f"cache_dir = {cache}\nrefdata_timeout = 60s\n",
+                              session_extra=f"rest_url = http://127.0.0.1:{hport}\n")
+    f = E.Feedd(cfg_long)
+    time.sleep(1.0)
+    check(not f.proc.find(r"event=started\b"), "started before the phase ended")
+    t0 = time.monotonic()
+    f.proc.signal(15)
+    rc = f.proc.wait(20)
+    check(rc == 0, f"SIGTERM during the phase: exit {rc}, want 0")
+    check(time.monotonic() - t0 < 15, "SIGTERM during the phase: not at once")
+    check(f.proc.find(r"event=refdata_fetch_failed .*stopped by a signal"), "no signal reason")
+    silent.close()
 
 
 SCENARIOS = {"refdata": scenario_refdata}

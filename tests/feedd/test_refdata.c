@@ -265,7 +265,9 @@ static void test_rules_perp(const struct feed_config *c)
 	log = capture_end();
 	CHECK_EQ_INT(out[0].contract, 0); /* the context's (config) value stands */
 	CHECK(strstr(log, "contract=0.01 config=cfg.ini:14") != NULL);
-	CHECK(out[0].price_dp == 1 && out[0].qty_dp == 3);
+	/* quantities published in base units: the lot's 3 decimals plus the
+	 * contract size's 3 (0.001) */
+	CHECK(out[0].price_dp == 1 && out[0].qty_dp == 6);
 	fake_answers[0] = "BTCUSDT 1 1 1 3 1 3";
 	fetch(&v, ref);
 	capture_start();
@@ -277,6 +279,7 @@ static void test_rules_perp(const struct feed_config *c)
 	fetch(&v, ref);
 	CHECK_EQ_INT(feed_refdata_resolve("cfg.ini", &c->sessions[3], &v, ref, out), 0);
 	CHECK(out[0].contract == 1 && out[0].contract_dp == 2);
+	CHECK_EQ_INT(out[0].qty_dp, 5); /* 3 + the venue's contract size's 2 */
 	feed_venue_ctx_free(&v);
 }
 
