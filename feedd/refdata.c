@@ -18,6 +18,9 @@
 #define REF_DRAIN_MS 2000		/* after the phase: cancels complete */
 #define REF_LINE_MAX 256
 #define REF_MAGIC    "mdbus-refdata"
+/* A session's log pairs: the phase runs before its connection's first
+ * state change, so its state is the initial one. */
+#define REF_WHO(n, v) LOG_S("session", (n)), LOG_S("venue", (v)), LOG_S("state", "DISCONNECTED")
 
 /* ---- the rules ------------------------------------------------------------------------- */
 
@@ -28,9 +31,9 @@ static void ref_warn(const char *path, const struct feed_session_config *sc,
 	char at[FEED_FILE_MAX + 16];
 
 	snprintf(at, sizeof(at), "%s:%d", path ? path : "-", line);
-	feed_log(FEED_LOG_WARN, LOG_S("session", sc->name), LOG_S("venue", sc->venue),
-		 LOG_EV("refdata_mismatch"), LOG_S("symbol", s->norm), LOG_S(what, val),
-		 LOG_S("config", at), LOG_S("reason", reason));
+	feed_log(FEED_LOG_WARN, REF_WHO(sc->name, sc->venue), LOG_EV("refdata_mismatch"),
+		 LOG_S("symbol", s->norm), LOG_S(what, val), LOG_S("config", at),
+		 LOG_S("reason", reason));
 }
 
 /* m at dp decimals as text ("0.01"). */
@@ -116,9 +119,9 @@ uint32_t feed_refdata_resolve(const char *path, const struct feed_session_config
 		if (!ref)
 			continue;
 		if (!ref[i].found) {
-			feed_log(FEED_LOG_WARN, LOG_S("session", sc->name),
-				 LOG_S("venue", sc->venue), LOG_EV("refdata_unlisted"),
-				 LOG_S("symbol", s->norm), LOG_S("native", s->native),
+			feed_log(FEED_LOG_WARN, REF_WHO(sc->name, sc->venue),
+				 LOG_EV("refdata_unlisted"), LOG_S("symbol", s->norm),
+				 LOG_S("native", s->native),
 				 LOG_S("reason", "the venue did not list this symbol"),
 				 LOG_S("effect", "the config's scales; its data may be refused"));
 			warnings++;
@@ -325,17 +328,52 @@ static int ref_bad(char *why, size_t wl, int rc, const char *fmt, const char *ar
 	return rc;
 }
 
+/* The next space-separated word of *p into out (len bytes, NUL): 0 with *p
+ * past it and one space, -EBADMSG for none or a longer one. */
+static int ref_word(const char **p, char *out, size_t len)
+{
+	size_t n = strcspn(*p, " ");
+
+	if (n == 0 || n >= len)
+		return -EBADMSG;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n + ((*p)[n] == ' ');
+	return 0;
+}
+
+/* The next word as a whole number in [0, max]. */
+static int ref_num(const char **p, long long max, long long *v)
+{
+	char w[24], *end;
+
+	if (ref_word(p, w, sizeof(w)) < 0 || w[0] < '0' || w[0] > '9')
+		return -EBADMSG;
+	errno = 0;
+	*v = strtoll(w, &end, 10);
+	return errno || *end || *v > max ? -EBADMSG : 0;
+}
+
+/* "KEY N" (the whole line) into *v. */
+static int ref_keynum(const char *l, const char *key, long long max, long long *v)
+{
+	char w[32];
+
+	if (ref_word(&l, w, sizeof(w)) < 0 || strcmp(w, key) != 0 || ref_num(&l, max, v) < 0)
+		return -EBADMSG;
+	return *l ? -EBADMSG : 0;
+}
+
 /* The four header lines. */
 static int ref_cache_head(FILE *f, const char *venue, const char *base,
 			  const struct feed_venue_ctx *v, char *why, size_t wl)
 {
 	char l[REF_LINE_MAX], want[REF_LINE_MAX];
-	unsigned ver, n;
-	char extra;
+	long long x;
 
-	if (ref_line(f, l, sizeof(l)) < 0 || sscanf(l, REF_MAGIC " %u %c", &ver, &extra) != 1)
+	if (ref_line(f, l, sizeof(l)) < 0 || ref_keynum(l, REF_MAGIC, INT32_MAX, &x) < 0)
 		return ref_bad(why, wl, -EBADMSG, "%snot a reference-data cache file", "");
-	if (ver != FEED_REFDATA_CACHE_VERSION)
+	if (x != FEED_REFDATA_CACHE_VERSION)
 		return ref_bad(why, wl, -EBADMSG, "%sanother format version", "");
 	snprintf(want, sizeof(want), "venue %s", venue);
 	if (ref_line(f, l, sizeof(l)) < 0 || strncmp(l, "venue ", 6) != 0)
@@ -347,9 +385,9 @@ static int ref_cache_head(FILE *f, const char *venue, const char *base,
 		return ref_bad(why, wl, -EBADMSG, "%struncated or corrupt (base line)", "");
 	if (strcmp(l, want) != 0)
 		return ref_bad(why, wl, -ESTALE, "written for another REST host (%s)", l + 5);
-	if (ref_line(f, l, sizeof(l)) < 0 || sscanf(l, "symbols %u %c", &n, &extra) != 1)
+	if (ref_line(f, l, sizeof(l)) < 0 || ref_keynum(l, "symbols", INT32_MAX, &x) < 0)
 		return ref_bad(why, wl, -EBADMSG, "%struncated or corrupt (symbols line)", "");
-	if (n != v->nsyms)
+	if (x != v->nsyms)
 		return ref_bad(why, wl, -ESTALE, "%sanother symbol set (count)", "");
 	return 0;
 }
@@ -358,24 +396,27 @@ static int ref_cache_head(FILE *f, const char *venue, const char *base,
 static int ref_cache_sym(const char *l, const struct feed_venue_sym *s, struct feed_ref_instr *r,
 			 char *why, size_t wl)
 {
-	char norm[MDBUS_SYMBOL_MAX + 1], native[MDBUS_SYMBOL_MAX + 1], extra;
-	unsigned found, tdp, ldp, cdp;
-	long long tick, lot, con;
+	static const long long max[7] = {
+		1,	   INT64_MAX,	      MDBUS_DECIMALS_MAX, INT64_MAX, MDBUS_DECIMALS_MAX,
+		INT64_MAX, MDBUS_DECIMALS_MAX};
+	char w[8], norm[MDBUS_SYMBOL_MAX], native[MDBUS_SYMBOL_MAX];
+	long long x[7];
+	int bad = ref_word(&l, w, sizeof(w)) < 0 || strcmp(w, "sym") != 0 ||
+		  ref_word(&l, norm, sizeof(norm)) < 0 || ref_word(&l, native, sizeof(native)) < 0;
 
-	if (sscanf(l, "sym %32s %32s %u %lld %u %lld %u %lld %u %c", norm, native, &found, &tick,
-		   &tdp, &lot, &ldp, &con, &cdp, &extra) != 9 ||
-	    found > 1 || tick < 0 || lot < 0 || con < 0 || tdp > MDBUS_DECIMALS_MAX ||
-	    ldp > MDBUS_DECIMALS_MAX || cdp > MDBUS_DECIMALS_MAX)
+	for (int k = 0; !bad && k < 7; k++)
+		bad = ref_num(&l, max[k], &x[k]) < 0;
+	if (bad || *l)
 		return ref_bad(why, wl, -EBADMSG, "%struncated or corrupt (a symbol line)", "");
 	if (strcmp(norm, s->norm) != 0 || strcmp(native, s->native) != 0)
 		return ref_bad(why, wl, -ESTALE, "another symbol set (%s)", norm);
-	r->found = (uint8_t)found;
-	r->tick = tick;
-	r->tick_dp = (uint8_t)tdp;
-	r->lot = lot;
-	r->lot_dp = (uint8_t)ldp;
-	r->contract = con;
-	r->contract_dp = (uint8_t)cdp;
+	r->found = (uint8_t)x[0];
+	r->tick = x[1];
+	r->tick_dp = (uint8_t)x[2];
+	r->lot = x[3];
+	r->lot_dp = (uint8_t)x[4];
+	r->contract = x[5];
+	r->contract_dp = (uint8_t)x[6];
 	return 0;
 }
 
@@ -383,9 +424,9 @@ int feed_refdata_cache_read(const char *file, const char *venue, const char *bas
 			    const struct feed_venue_ctx *v, struct feed_ref_instr *ref, char *why,
 			    size_t wl)
 {
-	char l[REF_LINE_MAX], extra;
+	char l[REF_LINE_MAX];
 	FILE *f = fopen(file, "re");
-	unsigned n;
+	long long n;
 	int rc;
 
 	if (!f) {
@@ -401,7 +442,7 @@ int feed_refdata_cache_read(const char *file, const char *venue, const char *bas
 		else
 			rc = ref_cache_sym(l, &v->syms[i], &ref[i], why, wl);
 	}
-	if (rc == 0 && (ref_line(f, l, sizeof(l)) < 0 || sscanf(l, "end %u %c", &n, &extra) != 1 ||
+	if (rc == 0 && (ref_line(f, l, sizeof(l)) < 0 || ref_keynum(l, "end", INT32_MAX, &n) < 0 ||
 			n != v->nsyms || fgetc(f) != EOF))
 		rc = ref_bad(why, wl, -EBADMSG, "%struncated or corrupt (end line)", "");
 	fclose(f);
@@ -539,8 +580,8 @@ static int ref_sess_init(struct feed_refdata *rd, struct feed_refdata_sess *rs,
 		return 0;
 	err[0] = '\0';
 	if (feed_venue_ctx_init(&rs->v, ops, sc, err, sizeof(err)) < 0) {
-		feed_log(FEED_LOG_WARN, LOG_S("session", sc->name), LOG_S("venue", sc->venue),
-			 LOG_EV("refdata_skipped"), LOG_S("reason", err));
+		feed_log(FEED_LOG_WARN, REF_WHO(sc->name, sc->venue), LOG_EV("refdata_skipped"),
+			 LOG_S("reason", err));
 		return 0;
 	}
 	rs->v_ok = 1;
@@ -663,9 +704,8 @@ static void ref_store(const struct feed_refdata *rd, const struct feed_refdata_s
 	rc = file[0] ? feed_refdata_cache_write(file, rs->venue, rs->base, &rs->v, rs->ref)
 		     : -ENAMETOOLONG;
 	if (rc < 0)
-		feed_log(FEED_LOG_WARN, LOG_S("session", rs->name), LOG_S("venue", rs->venue),
-			 LOG_EV("refdata_cache_write"), LOG_S("file", file),
-			 LOG_S("reason", strerror(-rc)),
+		feed_log(FEED_LOG_WARN, REF_WHO(rs->name, rs->venue), LOG_EV("refdata_cache_write"),
+			 LOG_S("file", file), LOG_S("reason", strerror(-rc)),
 			 LOG_S("effect", "a restart without network takes the defaults"));
 }
 
@@ -676,20 +716,18 @@ static int ref_fallback(const struct feed_refdata *rd, struct feed_refdata_sess 
 	char why[256] = "no cache directory";
 	int rc = -ENOENT;
 
-	feed_log(FEED_LOG_WARN, LOG_S("session", rs->name), LOG_S("venue", rs->venue),
-		 LOG_EV("refdata_fetch_failed"), LOG_S("host", rs->base),
-		 LOG_S("reason", rs->why[0] ? rs->why : "no answer"));
+	feed_log(FEED_LOG_WARN, REF_WHO(rs->name, rs->venue), LOG_EV("refdata_fetch_failed"),
+		 LOG_S("host", rs->base), LOG_S("reason", rs->why[0] ? rs->why : "no answer"));
 	if (rd->dir[0] && file[0])
 		rc = feed_refdata_cache_read(file, rs->venue, rs->base, &rs->v, rs->ref, why,
 					     sizeof(why));
 	if (rc == 0)
 		return FEED_REFDATA_CACHE;
 	if (rc != -ENOENT)
-		feed_log(FEED_LOG_WARN, LOG_S("session", rs->name), LOG_S("venue", rs->venue),
+		feed_log(FEED_LOG_WARN, REF_WHO(rs->name, rs->venue),
 			 LOG_EV("refdata_cache_refused"), LOG_S("file", file), LOG_S("reason", why),
 			 LOG_S("effect", "not used"));
-	feed_log(FEED_LOG_WARN, LOG_S("session", rs->name), LOG_S("venue", rs->venue),
-		 LOG_EV("refdata_defaults"),
+	feed_log(FEED_LOG_WARN, REF_WHO(rs->name, rs->venue), LOG_EV("refdata_defaults"),
 		 LOG_S("reason",
 		       rc == -ENOENT ? "no answer and no cache" : "no answer, cache refused"),
 		 LOG_S("effect", "the config's and the venue's default scales"));
@@ -715,10 +753,9 @@ static void ref_finish(const struct feed_refdata *rd, struct feed_refdata_sess *
 	rs->warnings +=
 		feed_refdata_resolve(rd->path, rs->sc, &rs->v,
 				     rs->source == FEED_REFDATA_DEFAULT ? NULL : rs->ref, rs->out);
-	feed_log(rs->warnings ? FEED_LOG_WARN : FEED_LOG_INFO, LOG_S("session", rs->name),
-		 LOG_S("venue", rs->venue), LOG_EV("refdata"),
-		 LOG_S("source", ref_source_name[rs->source]), LOG_U("symbols", rs->v.nsyms),
-		 LOG_U("warnings", rs->warnings));
+	feed_log(rs->warnings ? FEED_LOG_WARN : FEED_LOG_INFO, REF_WHO(rs->name, rs->venue),
+		 LOG_EV("refdata"), LOG_S("source", ref_source_name[rs->source]),
+		 LOG_U("symbols", rs->v.nsyms), LOG_U("warnings", rs->warnings));
 }
 
 /* The cache directory, or none (logged). */

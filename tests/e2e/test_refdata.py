@@ -103,8 +103,8 @@ def decimals(bus):
 def run_feedd(cfg, source):
     """feedd until its refdata line says source; returns it (running)."""
     f = E.Feedd(cfg)
-    _, m = f.wait(r"session=sim venue=binance event=refdata source=(\S+) symbols=(\d+) "
-                  r"warnings=(\d+)", 30)
+    _, m = f.wait(r"session=sim venue=binance state=DISCONNECTED event=refdata "
+                  r"source=(\S+) symbols=(\d+) warnings=(\d+)", 30)
     check(m.group(1) == source and m.group(2) == "2",
           f"refdata line: source={m.group(1)} symbols={m.group(2)}, want {source}, 2")
     f.wait(r"event=started\b", 30)
@@ -129,7 +129,8 @@ def scenario_refdata():
     cache = os.path.join(d, "cache")
     cfg = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"),
                          feed_extra=f"cache_dir = {cache}\nrefdata_timeout = 10s\n",
-                         session_extra=f"rest_url = http://127.0.0.1:{hport}\n")
+                         session_extra=f"rest_url = http://127.0.0.1:{hport}\n",
+                         refdata=True)
 
     # 1. from the venue's REST API
     f, warnings = run_feedd(cfg, "rest")
@@ -168,7 +169,8 @@ def scenario_refdata():
     silent.listen(8)  # never accepted: connections wait in the backlog
     cfg_silent = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"),
                                 feed_extra=f"cache_dir = {cache}\nrefdata_timeout = 2s\n",
-                                session_extra=f"rest_url = http://127.0.0.1:{hport}\n")
+                                session_extra=f"rest_url = http://127.0.0.1:{hport}\n",
+                         refdata=True)
     t0 = time.monotonic()
     f, warnings = run_feedd(cfg_silent, "cache")
     took = time.monotonic() - t0
@@ -191,7 +193,8 @@ def scenario_refdata():
     # 5. SIGTERM while the phase waits for a silent host
     cfg_long = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"),
                               feed_extra=f"cache_dir = {cache}\nrefdata_timeout = 60s\n",
-                              session_extra=f"rest_url = http://127.0.0.1:{hport}\n")
+                              session_extra=f"rest_url = http://127.0.0.1:{hport}\n",
+                         refdata=True)
     f = E.Feedd(cfg_long)
     time.sleep(1.0)
     check(not f.proc.find(r"event=started\b"), "started before the phase ended")

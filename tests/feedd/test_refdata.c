@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -144,24 +145,28 @@ static int fake_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body,
 	memcpy(text, body, n);
 	text[n] = '\0';
 	for (char *e = strtok_r(text, ";", &save); e; e = strtok_r(NULL, ";", &save)) {
-		char native[32];
-		long long t, l, c;
-		unsigned td, ld, cd;
+		char native[32], *end = e;
+		long long x[6];
+		size_t nl = strcspn(e, " ");
 		uint32_t i;
 
-		if (sscanf(e, "%31s %lld %u %lld %u %lld %u", native, &t, &td, &l, &ld, &c, &cd) !=
-		    7) {
+		if (nl == 0 || nl >= sizeof(native)) {
 			snprintf(v->reason, sizeof(v->reason), "bad entry");
 			return -EBADMSG;
 		}
+		memcpy(native, e, nl);
+		native[nl] = '\0';
+		end = e + nl;
+		for (int k = 0; k < 6; k++)
+			x[k] = strtoll(end, &end, 10);
 		if (feed_venue_lookup(v, native, strlen(native), &i) < 0)
 			continue;
-		ref[i] = (struct feed_ref_instr){.tick = t,
-						 .tick_dp = (uint8_t)td,
-						 .lot = l,
-						 .lot_dp = (uint8_t)ld,
-						 .contract = c,
-						 .contract_dp = (uint8_t)cd,
+		ref[i] = (struct feed_ref_instr){.tick = x[0],
+						 .tick_dp = (uint8_t)x[1],
+						 .lot = x[2],
+						 .lot_dp = (uint8_t)x[3],
+						 .contract = x[4],
+						 .contract_dp = (uint8_t)x[5],
 						 .found = 1};
 	}
 	return 0;
@@ -552,6 +557,14 @@ static void test_keys(void)
 		   "k.ini:4: unknown key 'cache_dir'");
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path) < 0 ? -1 : 0;
+}
+
 int main(void)
 {
 	snprintf(tmp, sizeof(tmp), "/tmp/test_refdata.XXXXXX");
@@ -565,12 +578,6 @@ int main(void)
 	test_cache_dir();
 	test_binance();
 	test_keys();
-	{
-		char cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmp);
-	}
+	nftw(tmp, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return feed_test_done("test_refdata");
 }
