@@ -10,6 +10,7 @@ GET /api/v3/exchangeInfo?symbols=[...] in the documented form (tickSize
   1. source=rest: the log line, the request's query (the symbols as a
      URL-encoded JSON array), the instruments' decimals in the segment
      (2 and 5, read back through mdbus-tail --json) and the cache file;
+     a SIGHUP that restarts the session fetches nothing and keeps 2 and 5;
   2. restart with the HTTP server gone (connection refused, at once):
      source=cache, the same decimals;
   3. a REST host that accepts and never answers: the phase ends at
@@ -157,6 +158,20 @@ def scenario_refdata():
     log(f"cache file:\n{text}")
     check(text.startswith("mdbus-refdata 1\nvenue binance\n") and "BTCUSDT" in text and
           text.endswith("end 2\n"), "cache file content")
+    # a reload that restarts the session: no refetch, the same scales
+    tmp = E.write_config(d, bus, sim.port, os.path.join(d, "ca.pem"),
+                         feed_extra=f"cache_dir = {cache}\nrefdata_timeout = 10s\n",
+                         session_extra=f"rest_url = http://127.0.0.1:{hport}\n"
+                                       "ping_interval = 5s\n", refdata=True)
+    os.replace(tmp, cfg)
+    mark = f.proc.count()
+    f.proc.signal(1)
+    f.wait(r"event=session_added\b", 30, mark)
+    f.wait(f.state_re("LIVE"), 30, mark)
+    check(not f.proc.find(r"level=error", mark), "an error after the reload")
+    check(len(ExchangeInfo.requests) == 1, f"the reload fetched again: {ExchangeInfo.requests}")
+    time.sleep(0.5)
+    check(decimals(bus) == {s: (2, 5) for s in SYMS}, "decimals after the reload")
     stop(f)
 
     # 2. no network: the cache
