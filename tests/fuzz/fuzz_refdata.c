@@ -109,7 +109,7 @@ static struct fz_venue *fz_pick(const uint8_t **p, size_t *n)
 			return &fz_v[i];
 		}
 	}
-	return &fz_v[*n ? **p % fz_nv : 0];
+	return &fz_v[*n && fz_nv ? **p % fz_nv : 0];
 }
 
 static void fz_check_ref(const struct feed_ref_instr *r)
