@@ -360,6 +360,9 @@ static int cfg_merge(struct cfg_parse *ps, struct feed_session_config *s, struct
 	s->symbols_line = seen->line[K_SYMBOLS];
 	s->channels_line = seen->line[K_CHANNELS];
 	s->rest_fallback_line = seen->line[K_RESTFALLBACK];
+	s->pdec_line = seen->line[K_PDEC];
+	s->qdec_line = seen->line[K_QDEC];
+	s->contract_line = seen->line[K_CONTRACT];
 	return 0;
 }
 

@@ -6,14 +6,15 @@
  *   [feed]             shutdown_timeout, connect_rate, log_level
  *                      (error|warn|info|debug), log_format (logfmt|json),
  *                      max_sessions, cpu (none|N), idle (sleep|busy),
- *                      sqpoll (off|on),
+ *                      sqpoll (off|on), refdata_timeout, cache_dir,
  *                      and any session key as
  *                      a default for every session (whatever its position
  *                      in the file)
  *   [session NAME]     venue, symbols (required); url, channels, timeouts,
  *                      reconnect_*, max_lifetime, max_message, ca_file,
  *                      tls_verify, price_decimals, qty_decimals,
- *                      contract_size, qty_unit (perp/future symbols)
+ *                      contract_size, qty_unit (perp/future symbols),
+ *                      refdata (yes|no)
  *
  * Durations and counts are read with mdbus's one grammar (mdbus_units.h):
  * "250ms", "2s", "1.5m", "30" (bare = seconds); "64Ki", "1MiB", "250k"
@@ -109,6 +110,7 @@ struct feed_session_config {
 	uint32_t book_depth;		/* l2: levels per side kept in the segment (20) */
 	struct feed_url rest_url;	/* REST base; host 0 = https:// + url's host and port */
 	int64_t rest_fallback_after_ms; /* WS down this long: poll REST (0 = off) */
+	int refdata;			/* 1 (default): fetch reference data at start */
 	int line;			/* line of the [session NAME] header */
 	/* Lines where keys the venue layer checks were set (in this section or
 	 * in [feed]); 0 = not set, errors then name `line`. */
@@ -117,6 +119,9 @@ struct feed_session_config {
 	int symbols_line;
 	int channels_line;
 	int rest_fallback_line;
+	int pdec_line; /* price_decimals, qty_decimals, contract_size: 0 = not set */
+	int qdec_line;
+	int contract_line;
 };
 
 /* ---- the whole file ------------------------------------------------------------ */
@@ -137,6 +142,8 @@ struct feed_config {
 	int cpu;			      /* [feed] cpu: pin the loop thread; -1 = none */
 	int idle;			      /* [feed] idle: enum feed_idle, sleep */
 	int sqpoll;			      /* [feed] sqpoll: a kernel thread submits, off */
+	int64_t refdata_timeout_ms;	      /* [feed] refdata_timeout: the start-up fetch, 5s */
+	char cache_dir[FEED_FILE_MAX];	      /* [feed] cache_dir: "" = $CACHE_DIRECTORY, ... */
 	struct feed_session_config *sessions; /* at least one */
 	size_t nsessions;
 };

@@ -56,6 +56,7 @@ const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	SK(K_RESTURL, "rest_url", CT_HTTPURL, rest_url, NULL, 0, 0, NULL),
 	SK(K_RESTFALLBACK, "rest_fallback_after", CT_DURATION, rest_fallback_after_ms, "0", 0, 0,
 	   NULL),
+	SK(K_REFDATA, "refdata", CT_BOOL, refdata, "yes", 0, 0, NULL),
 	SK(K_CAFILE, "ca_file", CT_FILE, ca_file, NULL, 0, 0, NULL),
 	SK(K_TLSVERIFY, "tls_verify", CT_BOOL, tls_verify, "yes", 0, 0, NULL),
 	SK(K_PDEC, "price_decimals", CT_COUNT, price_decimals, NULL, 0, MDBUS_DECIMALS_MAX,
@@ -80,6 +81,9 @@ const struct feed_cfg_key feed_cfg_keys[CFG_NKEYS] = {
 	GK(K_CPU, CW_FEED, "cpu", CT_CPU, cpu, "none", 0, 0, "none or a CPU number"),
 	GK(K_IDLE, CW_FEED, "idle", CT_IDLE, idle, "sleep", 0, 0, "sleep or busy"),
 	GK(K_SQPOLL, CW_FEED, "sqpoll", CT_BOOL, sqpoll, "off", 0, 0, NULL),
+	GK(K_REFTIMEOUT, CW_FEED, "refdata_timeout", CT_DURATION, refdata_timeout_ms, "5s", 1, 0,
+	   NULL),
+	GK(K_CACHEDIR, CW_FEED, "cache_dir", CT_DIR, cache_dir, NULL, 0, 0, NULL),
 };
 
 _Static_assert(MDBUS_DECIMALS_MAX == 18, "the decimals hint says 0 to 18");
@@ -403,6 +407,19 @@ static int cfg_file(const struct cfg_val *a)
 	return 0;
 }
 
+/* cache_dir: any path that fits (created when the first cache file is
+ * written; one that cannot be is logged then, not refused here). */
+static int cfg_dir(const struct cfg_val *a)
+{
+	if (!*a->v || strlen(a->v) >= a->k->size) {
+		snprintf(a->why, a->wl, "bad %s '%s' (a directory path, at most %zu bytes)",
+			 a->k->name, a->v, a->k->size - 1);
+		return -EINVAL;
+	}
+	strcpy(a->f, a->v);
+	return 0;
+}
+
 /* contract_size: exact, positive, at most MDBUS_DECIMALS_MAX places; the
  * decimals that follow the field are its scale (trailing zeros dropped). */
 static int cfg_contract(const struct cfg_val *a)
@@ -522,7 +539,7 @@ static int (*const cfg_parse[])(const struct cfg_val *a) = {
 	[CT_FILE] = cfg_file,	       [CT_BOOL] = cfg_bool,	     [CT_BUS] = cfg_bus,
 	[CT_RATE] = cfg_rate,	       [CT_CONTRACT] = cfg_contract, [CT_QTYUNIT] = cfg_qty_unit,
 	[CT_LOGLEVEL] = cfg_log_level, [CT_LOGFMT] = cfg_log_format, [CT_CPU] = cfg_cpu,
-	[CT_IDLE] = cfg_idle,	       [CT_HTTPURL] = cfg_http_url,
+	[CT_IDLE] = cfg_idle,	       [CT_HTTPURL] = cfg_http_url,  [CT_DIR] = cfg_dir,
 };
 
 /* v and why are written through cfg_val (the parsers edit v in place, set why). */

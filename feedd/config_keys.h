@@ -38,6 +38,7 @@ enum feed_cfg_type {
 	CT_CPU,	     /* none or a CPU number this process may run on -> int, -1 = none */
 	CT_IDLE,     /* sleep or busy -> enum feed_idle (int) */
 	CT_HTTPURL,  /* https:// (or http://) URL: struct feed_url, tls set for https */
+	CT_DIR,	     /* a directory path (need not exist yet) */
 };
 
 struct feed_cfg_key {
@@ -89,6 +90,9 @@ enum feed_cfg_row {
 	K_BOOKDEPTH,
 	K_RESTURL,
 	K_RESTFALLBACK,
+	K_REFDATA,
+	K_REFTIMEOUT,
+	K_CACHEDIR,
 	CFG_NKEYS
 };
 _Static_assert(CFG_NKEYS <= 64, "key masks are 64-bit");

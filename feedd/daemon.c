@@ -208,30 +208,6 @@ static uint32_t daemon_rest_budget(const char *venue, const char **hdr)
 	return 600;
 }
 
-/* The REST base of an l2 session: rest_url, else the url's host and port
- * (the config set url: a test server or a proxy) with https for wss://,
- * else the venue's documented REST host. */
-static int daemon_rest_base(const struct feed_session_config *sc, const struct feed_venue_ops *ops,
-			    struct feed_url *u, char *err, size_t errlen)
-{
-	if (sc->rest_url.host[0]) {
-		*u = sc->rest_url;
-		return 0;
-	}
-	if (sc->url_line) {
-		memset(u, 0, sizeof(*u));
-		u->tls = sc->url.tls;
-		u->port = sc->url.port;
-		snprintf(u->host, sizeof(u->host), "%s", sc->url.host);
-		return 0;
-	}
-	if (!ops->default_rest_url) {
-		snprintf(err, errlen, "venue %s has no REST host: set rest_url", ops->name);
-		return -EINVAL;
-	}
-	return feed_url_parse_http(ops->default_rest_url, u, err, errlen);
-}
-
 /* l2 with REST snapshots, or a REST fallback (rest_fallback_after on a
  * venue with REST ticker/trades): the session's REST client and its venue
  * in the daemon's queue, in host. */
@@ -252,7 +228,7 @@ static int daemon_session_rest(struct feed_daemon *d, const struct feed_session_
 	    !(sc->rest_fallback_after_ms > 0 && ops->rest.ticker_path))
 		return 0;
 	memset(&u, 0, sizeof(u));
-	r = daemon_rest_base(sc, ops, &u, err, errlen);
+	r = feed_refdata_rest_base(sc, ops, &u, err, errlen);
 	if (r == 0 && u.tls)
 		r = feed_tlsctx_get(&d->tls, sc->ca_file, sc->tls_verify, &rc.ssl_ctx, err, errlen);
 	vid = feed_restq_venue_add(&d->restq, ops->name,
@@ -303,6 +279,9 @@ static int daemon_add_session(struct feed_daemon *d, unsigned i,
 		ev = "session_init";
 		rc = feed_session_init(&d->sess[i], &host, i, d->slot_next, sc, err, sizeof(err));
 	}
+	/* Before its instruments are written: the scales of the reference data. */
+	for (unsigned k = 0; rc == 0 && k < d->sess[i].nconns; k++)
+		feed_refdata_apply(feed_refdata_find(&d->ref, sc), &d->sess[i].conns[k].venue);
 	if (rc == 0 && d->slot_next + d->sess[i].nconns > d->slot_cap)
 		rc = -E2BIG;
 	if (rc < 0) {
@@ -500,6 +479,30 @@ static int daemon_init_restq(struct feed_daemon *d)
 	return d->rreq ? 0 : -ENOMEM;
 }
 
+/* The reference-data phase (refdata.h), before any instrument is written;
+ * its clients are freed here once idle (else with the ring, at exit). */
+static int daemon_refdata(struct feed_daemon *d)
+{
+	char bus[MDBUS_BUS_NAME_MAX];
+	int rc;
+
+	if (mdbus_bus_name(d->cfg->bus, bus, sizeof(bus)) < 0)
+		snprintf(bus, sizeof(bus), "default");
+	rc = feed_refdata_run(&d->ref, &d->loop, d->cfg, &d->tls, bus);
+	if (rc < 0) {
+		feed_log(FEED_LOG_ERROR, LOG_EV("start"), LOG_S("reason", "out of memory"));
+		return rc;
+	}
+	if (d->ref.rest_idle) {
+		for (unsigned i = 0; i < d->ref.nrest; i++) {
+			feed_rest_free(d->ref.rest[i]);
+			free(d->ref.rest[i]);
+		}
+		d->ref.nrest = 0;
+	}
+	return 0;
+}
+
 int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 {
 	int rc;
@@ -527,6 +530,9 @@ int feed_daemon_init(struct feed_daemon *d, const struct feed_config *cfg)
 		feed_log(FEED_LOG_ERROR, LOG_EV("start"), LOG_S("reason", "out of memory"));
 		return -ENOMEM;
 	}
+	rc = daemon_refdata(d);
+	if (rc < 0)
+		return rc;
 	for (unsigned i = 0; i < cfg->nsessions; i++) {
 		rc = daemon_add_session(d, i, &cfg->sessions[i]);
 		if (rc < 0)
@@ -765,6 +771,9 @@ int feed_daemon_run(struct feed_daemon *d)
 	}
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_start(&d->sess[i], now);
+	/* A stop asked for during the reference-data phase. */
+	if (d->ref.signal)
+		feed_daemon_signal(d, d->ref.signal, now);
 	/* The segment exists (init) and every session has started. */
 	feed_notify_ready(&d->notify, feed_watchdog_live(&d->wd), d->nsess, now);
 	for (;;) {
@@ -866,6 +875,7 @@ void feed_daemon_free(struct feed_daemon *d)
 	for (unsigned i = 0; i < d->nsess; i++)
 		feed_session_free(&d->sess[i]);
 	daemon_free_rest(d);
+	feed_refdata_free(&d->ref);
 	feed_venue_decoder_free(&d->scratch.dec); /* after every context using it */
 	free(d->sess);
 	d->sess = NULL;

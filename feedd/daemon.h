@@ -18,6 +18,7 @@
 #include "mdbus.h"
 #include "notify.h"
 #include "rate.h"
+#include "refdata.h"
 #include "rest.h"
 #include "restq.h"
 #include "session.h"
@@ -61,6 +62,7 @@ struct feed_daemon {
 	struct feed_session_scratch scratch;
 	/* REST clients (rest.h): user_data index FEED_UD_REST_BASE + i. */
 	struct feed_rest *rest[FEED_DAEMON_REST_MAX];
+	struct feed_refdata ref; /* start-up reference data (refdata.h) */
 	unsigned nrest;
 	/* l2 REST snapshots: one queue for every session (per-venue weight
 	 * budgets), its requests' records by id (restq.cap entries). */

@@ -229,6 +229,10 @@ static int http_headers_done(struct feed_http *h)
 {
 	struct feed_http_resp *r = &h->resp;
 
+	/* 101 switches the connection to another protocol: never an answer to
+	 * a GET that asked for none (a WebSocket-only server does this). */
+	if (r->status == 101)
+		return http_fail(h, -EBADMSG, "101 Switching Protocols to a plain GET");
 	if (r->status < 200) { /* 1xx: interim, the real response follows */
 		http_begin(h);
 		return 0;

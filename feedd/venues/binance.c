@@ -29,6 +29,21 @@
  *               correctly) and .../binance-spot-api-docs/rest-api/market-data-endpoints
  *               (Order book); see docs/venues/binance.md section 9.
  *
+ * Reference data (ops->ref, [session] refdata): GET
+ * /api/v3/exchangeInfo?symbols=%5B%22BTCUSDT%22,%22ETHUSDT%22%5D (the
+ * symbols as a URL-encoded JSON array, FEED_BINANCE_REF_SYMS a request;
+ * weight 20 whatever the count) -> {"symbols":[{"symbol":"BTCUSDT",
+ * "filters":[{"filterType":"PRICE_FILTER","tickSize":"0.01000000",..},
+ * {"filterType":"LOT_SIZE","stepSize":"0.00001000",..},..]},..]}: tick =
+ * PRICE_FILTER tickSize, lot = LOT_SIZE stepSize ("0" disables a filter:
+ * not published). A symbol Binance does not know fails the whole request
+ * (400, code -1121 "Invalid symbol."), so an answer lists every symbol or
+ * none. Checked 2026-12-07 against
+ * https://developers.binance.com/docs/binance-spot-api-docs/rest-api/general-endpoints
+ * (Exchange information: the symbols parameter, weight 20) and
+ * https://developers.binance.com/docs/binance-spot-api-docs/filters
+ * (PRICE_FILTER tickSize, LOT_SIZE stepSize).
+ *
  * serverShutdown:  {"e":"serverShutdown","E":..}, combined or inside
  *                {"event":{..}}: reconnect at once (RECONNECT).
  *
@@ -778,6 +793,12 @@ static int binance_rest_snapshot(struct feed_venue_ctx *v, uint32_t sym, char *b
 	return feed_binance_rest_path(v, sym, "/api/v3/depth", buf, len, n);
 }
 
+static int binance_ref_request(struct feed_venue_ctx *v, uint32_t k, char *buf, size_t len,
+			       size_t *n)
+{
+	return feed_binance_ref_request(v, k, "/api/v3/exchangeInfo", buf, len, n);
+}
+
 /* REST fallback: at the end of the file. */
 static int binance_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf,
 				    size_t len, size_t *n);
@@ -819,6 +840,12 @@ const struct feed_venue_ops feed_venue_binance = {
 			.trades_path = binance_rest_trades_path,
 			.ticker_parse = feed_binance_rest_ticker,
 			.trades_parse = feed_binance_rest_trades,
+		},
+	.ref =
+		{
+			.request = binance_ref_request,
+			.parse = feed_binance_ref_parse,
+			.weight = 20,
 		},
 	.native_symbol = feed_venue_native_joined,
 	.subscribe = binance_subscribe,
@@ -920,4 +947,112 @@ static int binance_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym
 				    size_t len, size_t *n)
 {
 	return feed_binance_rest_trades_path(v, sym, "/api/v3/trades", buf, len, n);
+}
+
+/* ---- reference data (ops->ref) ----------------------------------------------------- */
+
+int feed_binance_ref_request(struct feed_venue_ctx *v, uint32_t k, const char *path, char *buf,
+			     size_t len, size_t *n)
+{
+	uint32_t first = k * FEED_BINANCE_REF_SYMS, end;
+	size_t o;
+	int w;
+
+	if (first >= v->nsyms || (first == 0 && k != 0))
+		return 0;
+	end = first + FEED_BINANCE_REF_SYMS < v->nsyms ? first + FEED_BINANCE_REF_SYMS : v->nsyms;
+	w = snprintf(buf, len, "%s?symbols=%%5B", path);
+	if (w < 0 || (size_t)w >= len)
+		return -ENOBUFS;
+	o = (size_t)w;
+	for (uint32_t i = first; i < end; i++) {
+		w = snprintf(buf + o, len - o, "%s%%22%s%%22", i > first ? "," : "",
+			     v->syms[i].native);
+		if (w < 0 || (size_t)w >= len - o)
+			return -ENOBUFS;
+		o += (size_t)w;
+	}
+	w = snprintf(buf + o, len - o, "%%5D");
+	if (w < 0 || (size_t)w >= len - o)
+		return -ENOBUFS;
+	*n = o + (size_t)w;
+	return 1;
+}
+
+/* "0.01000000" -> 1 at 2 decimals; "0" (a disabled filter) -> 0. */
+int feed_binance_ref_decimal(const struct feed_json_val *f, int64_t *m, uint8_t *dp)
+{
+	const char *dot;
+	size_t n, dec;
+
+	if (f->type != FEED_JSON_STRING && f->type != FEED_JSON_NUMBER)
+		return -EINVAL;
+	n = f->n;
+	dot = memchr(f->p, '.', n);
+	dec = dot ? n - (size_t)(dot - f->p) - 1 : 0;
+	while (dot && dec > 0 && f->p[n - 1] == '0') {
+		n--;
+		dec--;
+	}
+	if (dot && dec == 0)
+		n--; /* "1." after stripping: no point */
+	if (dec > MDBUS_DECIMALS_MAX || mdbus_decimal_parse(f->p, n, (unsigned)dec, m) < 0 ||
+	    *m < 0)
+		return -EINVAL;
+	*dp = (uint8_t)(*m ? dec : 0);
+	return 0;
+}
+
+/* One symbol object's filters into r. */
+static int binance_ref_filters(struct feed_venue_ctx *v, const struct feed_json_val *arr,
+			       struct feed_ref_instr *r)
+{
+	static const struct feed_json_key fk[3] = {
+		FEED_JSON_KEY("filterType"), FEED_JSON_KEY("tickSize"), FEED_JSON_KEY("stepSize")};
+	struct feed_json_val f[3], e;
+	struct feed_json_iter it;
+	int rc = 0, bad = 0;
+
+	if (arr->type != FEED_JSON_ARRAY || feed_json_iter_init(&it, arr->p, arr->n) < 0)
+		return feed_vrest_bad(v, "exchangeInfo filters");
+	while (!bad && (rc = feed_json_iter_next(&it, NULL, &e)) == 1) {
+		if (e.type != FEED_JSON_OBJECT || feed_json_scan(e.p, e.n, fk, 3, f) < 0)
+			return feed_vrest_bad(v, "exchangeInfo filter");
+		if (feed_json_str_eq(&f[0], "PRICE_FILTER", 12) && f[1].type != FEED_JSON_NONE)
+			bad = feed_binance_ref_decimal(&f[1], &r->tick, &r->tick_dp) < 0;
+		else if (feed_json_str_eq(&f[0], "LOT_SIZE", 8) && f[2].type != FEED_JSON_NONE)
+			bad = feed_binance_ref_decimal(&f[2], &r->lot, &r->lot_dp) < 0;
+	}
+	if (bad)
+		return feed_vrest_bad(v, "exchangeInfo tickSize/stepSize");
+	return rc < 0 ? feed_vrest_bad(v, "exchangeInfo filters") : 0;
+}
+
+int feed_binance_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			   struct feed_ref_instr *ref)
+{
+	static const struct feed_json_key top[1] = {FEED_JSON_KEY("symbols")};
+	static const struct feed_json_key sk[2] = {FEED_JSON_KEY("symbol"),
+						   FEED_JSON_KEY("filters")};
+	struct feed_json_val t, e, f[2];
+	struct feed_json_iter it;
+	uint32_t i;
+	int rc;
+
+	(void)k;
+	if (feed_json_scan((const char *)body, n, top, 1, &t) < 0 || t.type != FEED_JSON_ARRAY ||
+	    feed_json_iter_init(&it, t.p, t.n) < 0)
+		return feed_vrest_bad(v, "exchangeInfo JSON");
+	while ((rc = feed_json_iter_next(&it, NULL, &e)) == 1) {
+		if (e.type != FEED_JSON_OBJECT || feed_json_scan(e.p, e.n, sk, 2, f) < 0 ||
+		    f[0].type != FEED_JSON_STRING || f[0].escaped)
+			return feed_vrest_bad(v, "exchangeInfo symbol");
+		if (feed_venue_lookup(v, f[0].p, f[0].n, &i) < 0)
+			continue; /* not ours */
+		memset(&ref[i], 0, sizeof(ref[i]));
+		if (binance_ref_filters(v, &f[1], &ref[i]) < 0)
+			return -EBADMSG;
+		ref[i].found = 1;
+	}
+	return rc < 0 ? feed_vrest_bad(v, "exchangeInfo JSON") : 0;
 }

@@ -65,4 +65,16 @@ int feed_binance_rest_ticker(struct feed_venue_ctx *v, uint32_t sym, const uint8
 int feed_binance_rest_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body, size_t n,
 			     struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
 
+/* Reference data (exchangeInfo): request k of the session's symbols,
+ * FEED_BINANCE_REF_SYMS at a time, as path?symbols=<URL-encoded JSON
+ * array>; the answer's PRICE_FILTER tickSize and LOT_SIZE stepSize. */
+#define FEED_BINANCE_REF_SYMS 20u
+int feed_binance_ref_request(struct feed_venue_ctx *v, uint32_t k, const char *path, char *buf,
+			     size_t len, size_t *n);
+int feed_binance_ref_parse(struct feed_venue_ctx *v, uint32_t k, const uint8_t *body, size_t n,
+			   struct feed_ref_instr *ref);
+/* A decimal string ("0.01000000") as mantissa and decimals, trailing zeros
+ * stripped; "0" gives 0. Returns 0 or -EINVAL. */
+int feed_binance_ref_decimal(const struct feed_json_val *f, int64_t *m, uint8_t *dp);
+
 #endif /* FEED_VENUE_BINANCE_H */

@@ -327,7 +327,9 @@ class Chaos:
         ms = lambda s: f"{int(s * 1000)}ms"  # noqa: E731
         lines = [
             "[bus]", f"name = {bus}", "slots = 65536", "",
+            # refdata = no: the faults target the sessions' connections
             "[feed]", f"shutdown_timeout = {ms(SHUTDOWN)}", f"ca_file = {d}/ca.pem",
+            "refdata = no",
             "connect_rate = 100/s", "channels = trades", f"ping_interval = {ms(PING)}",
             f"pong_timeout = {ms(PONG)}", f"stale_timeout = {ms(STALE)}",
             f"handshake_timeout = {ms(HANDSHAKE)}",

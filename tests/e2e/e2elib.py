@@ -347,7 +347,12 @@ class Sim:
 
 def write_config(d, bus, port, ca, symbols="BTC-USDT, ETH-USDT", channels="trades, bbo",
                  session="sim", tls=True, feed_extra="", session_extra="", path="/ws",
-                 shutdown_timeout="2s"):
+                 shutdown_timeout="2s", refdata=False):
+    """A feedd config for one binance session at the simulator. refdata is
+    off unless asked for (the session's last line, so the lines above keep
+    their numbers): the scenarios count the simulator's connections and TLS
+    failures, and the start-up reference-data fetch would add one
+    (test_refdata.py covers that phase)."""
     scheme = "wss" if tls else "ws"
     text = f"""[bus]
 name = {bus}
@@ -363,6 +368,7 @@ url = {scheme}://localhost:{port}{path}
 symbols = {symbols}
 channels = {channels}
 {session_extra}
+{"" if refdata else "refdata = no"}
 """
     p = os.path.join(d, f"feedd-{secrets.token_hex(3)}.ini")
     with open(p, "w") as f:

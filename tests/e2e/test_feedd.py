@@ -1079,6 +1079,7 @@ def scenario_futures():
     config = os.path.join(d, "futures.ini")
     with open(config, "w") as f:
         f.write(f"[bus]\nname = {bus}\nslots = 4096\n\n[feed]\nshutdown_timeout = 2s\n"
+                f"refdata = no\n"  # the connection count below is the sessions'
                 f"ca_file = {os.path.join(d, 'ca.pem')}\n\n[session {SESSION}]\n"
                 f"venue = binance-futures\nurl = wss://localhost:{sim.port}\n"
                 f"symbols = BTC-USDT-PERP, ETH-USDT-PERP\n" + session_keys(""))

@@ -161,8 +161,9 @@ def sessions(venues):
 
 
 def write_config(d, bus, sim, sess):
+    # refdata = no: the checks count the simulator's connections per listener.
     text = f"[bus]\nname = {bus}\nslots = 65536\n\n[feed]\nshutdown_timeout = 2s\n" \
-           f"ca_file = {os.path.join(d, 'ca.pem')}\n"
+           f"refdata = no\nca_file = {os.path.join(d, 'ca.pem')}\n"
     for name, venue, syms, keys in sess:
         text += f"\n[session {name}]\nvenue = {FEED_VENUE.get(venue, venue)}\n" \
                 f"url = wss://127.0.0.1:{sim.port[venue]}\n" \

@@ -43,6 +43,8 @@ LAYERS = [
     ("tlsctx", ["tlsctx.h", "tlsctx.c"]),
     # REST client: the ring, the resolver, proto's TLS and HTTP.
     ("rest", ["rest.h", "rest.c"]),
+    # Start-up reference data: venues' ref ops through the REST client, the cache.
+    ("refdata", ["refdata.h", "refdata.c"]),
     ("sink", ["sink.h", "sink.c", "lat.h"]),
     ("session", ["session.h", "session_int.h", "session.c", "session_live.c", "session_init.c",
                  "session_book.c", "session_fb.c"]),

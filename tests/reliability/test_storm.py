@@ -61,6 +61,7 @@ def storm_config(d, bus, port, ca):
     """One [feed] block of session defaults, then N one-line sessions."""
     lines = [f"[bus]\nname = {bus}\nslots = 4096\n",
              "[feed]", "shutdown_timeout = 5s", f"ca_file = {ca}",
+             "refdata = no",  # the recorder counts the sessions' connections
              f"connect_rate = {int(RATE)}/s", "venue = binance",
              f"url = wss://localhost:{port}/ws", "channels = trades",
              f"reconnect_initial = {int(INITIAL * 1000)}ms", "reconnect_max = 20s",

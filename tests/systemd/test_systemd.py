@@ -72,7 +72,7 @@ def scenario_unit():
     path, text = unit_copy(d)
     for key in ("Type=notify", "WatchdogSec=", "Restart=on-failure", "User=mdbus",
                 "Group=mdbus", "NoNewPrivileges=yes", "ProtectSystem=strict",
-                "ReadWritePaths=/dev/shm", "RemoveIPC=no",
+                "ReadWritePaths=/dev/shm", "RemoveIPC=no", "CacheDirectory=mdbus",
                 "ExecStart=" + E.TOOLS.feedd + " -c "):
         check(re.search(r"(?m)^" + re.escape(key), text), f"the unit lacks {key}")
     check(re.search(r"(?m)^ExecStart=\S+ -c \S+/mdbus/%i\.conf$", text),

@@ -112,6 +112,7 @@ class Run:
     def write_config(self):
         lines = [f"[bus]\nname = {self.bus}\nslots = 65536\n", "[feed]",
                  "shutdown_timeout = 10s", f"ca_file = {self.a.certs}/ca.pem",
+                 "refdata = no",  # time to live measures the sessions alone
                  f"connect_rate = {self.a.connect_rate}/s", "venue = binance", "channels = trades",
                  "handshake_timeout = 60s", "stale_timeout = 60s", ""]
         scheme = "ws" if self.a.plain else "wss"

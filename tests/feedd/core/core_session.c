@@ -346,7 +346,9 @@ int main(void)
 	CHECK(getsockname(pe.lfd, (struct sockaddr *)&a, &alen) == 0);
 	snprintf(bus, sizeof(bus), "core-session-%d", (int)getpid());
 	snprintf(cfgtext, sizeof(cfgtext),
-		 "[bus]\nname = %s\nslots = 1024\n[feed]\nshutdown_timeout = 2s\n"
+		 /* refdata = no: the scripted peer takes exactly the session's
+		  * two connections */
+		 "[bus]\nname = %s\nslots = 1024\n[feed]\nshutdown_timeout = 2s\nrefdata = no\n"
 		 "[session t]\nvenue = binance\nurl = ws://127.0.0.1:%u/ws\n"
 		 "symbols = BTC-USDT\nchannels = trades\nreconnect_initial = 50ms\n"
 		 "reconnect_jitter = 0\nping_interval = 20s\n",

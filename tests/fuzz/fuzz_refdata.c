@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_refdata.c: every venue adapter with reference data (ops->ref.parse:
+ * Binance's exchangeInfo, and whichever adapters add theirs) under
+ * arbitrary answer bodies. The input's first line names the adapter
+ * ("binance"); a first line naming none picks one by its first byte. The
+ * rest is the body, in a buffer of exactly its size (a read past the end is
+ * a sanitizer report), as the REST client hands it over. Properties: the
+ * answer is 0 or -EBADMSG with a reason; every entry of the answer is
+ * either untouched (zero) or found, with decimals of at most 18 and no
+ * negative step or contract size; a request formats into its buffer or
+ * says -ENOBUFS, never past it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "config.h"
+#include "fuzz.h"
+#include "symbol.h"
+#include "venue.h"
+
+#define FZ_MAX_VENUES 32
+
+/* Candidates per adapter: the ones its native_symbol takes, one market. */
+static const char *const fz_candidates[] = {"BTC-USDT", "ETH-USDT", "BTC-USDT-PERP",
+					    "ETH-USDT-PERP"};
+
+struct fz_venue {
+	const struct feed_venue_ops *ops;
+	struct feed_venue_ctx v;
+	char syms[2][MDBUS_SYMBOL_MAX];
+	int ok;
+};
+
+static struct fz_venue fz_v[FZ_MAX_VENUES];
+static unsigned fz_nv;
+
+static void fz_cleanup(void)
+{
+	for (unsigned i = 0; i < fz_nv; i++)
+		feed_venue_ctx_free(&fz_v[i].v);
+}
+
+static void fz_venue_open(struct fz_venue *f)
+{
+	struct feed_session_config sc;
+	struct feed_symbol_info info, first;
+	char native[MDBUS_SYMBOL_MAX], err[256];
+	size_t n = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	snprintf(sc.name, sizeof(sc.name), "fuzz");
+	snprintf(sc.venue, sizeof(sc.venue), "%s", f->ops->name);
+	for (size_t i = 0; i < sizeof(fz_candidates) / sizeof(fz_candidates[0]) && n < 2; i++) {
+		if (feed_symbol_parse(fz_candidates[i], &info) < 0 ||
+		    !(f->ops->markets & (1u << info.market)) ||
+		    f->ops->native_symbol(fz_candidates[i], native, sizeof(native)) < 0 ||
+		    (n > 0 && info.market != first.market))
+			continue;
+		first = n == 0 ? info : first;
+		snprintf(f->syms[n++], MDBUS_SYMBOL_MAX, "%s", fz_candidates[i]);
+	}
+	sc.symbols = f->syms;
+	sc.nsymbols = n;
+	sc.channels = f->ops->channels & FEED_CH_TRADES ? FEED_CH_TRADES : f->ops->channels;
+	sc.price_decimals = -1;
+	sc.qty_decimals = -1;
+	sc.qty_unit = -1;
+	sc.contract_size = 1;
+	if (n == 0 || feed_venue_ctx_init(&f->v, f->ops, &sc, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fuzz_refdata: %s: no session (%s)\n", f->ops->name,
+			n ? err : "no candidate symbol");
+		return;
+	}
+	f->ok = 1;
+}
+
+/* libFuzzer's signature. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const struct feed_venue_ops *ops;
+
+	(void)argc, (void)argv;
+	for (unsigned k = 0; (ops = feed_venue_at(k)) != NULL; k++) {
+		if (!ops->ref.parse || fz_nv == FZ_MAX_VENUES)
+			continue;
+		FUZZ_CHECK(ops->ref.request != NULL && ops->ref.weight >= 1);
+		fz_v[fz_nv].ops = ops;
+		fz_venue_open(&fz_v[fz_nv]);
+		FUZZ_CHECK(fz_v[fz_nv].ok);
+		fz_nv++;
+	}
+	FUZZ_CHECK(fz_nv >= 1); /* binance at least */
+	atexit(fz_cleanup);
+	return 0;
+}
+
+/* The adapter the first line names, or one picked by its first byte. */
+static struct fz_venue *fz_pick(const uint8_t **p, size_t *n)
+{
+	const uint8_t *nl = memchr(*p, '\n', *n);
+	size_t len = nl ? (size_t)(nl - *p) : *n;
+
+	for (unsigned i = 0; nl && i < fz_nv; i++) {
+		if (strlen(fz_v[i].ops->name) == len && !memcmp(fz_v[i].ops->name, *p, len)) {
+			*n -= len + 1;
+			*p = nl + 1;
+			return &fz_v[i];
+		}
+	}
+	return &fz_v[*n && fz_nv ? **p % fz_nv : 0];
+}
+
+static void fz_check_ref(const struct feed_ref_instr *r)
+{
+	if (!r->found) {
+		FUZZ_CHECK(r->tick == 0 && r->lot == 0 && r->contract == 0);
+		return;
+	}
+	FUZZ_CHECK(r->found == 1 && r->tick >= 0 && r->lot >= 0 && r->contract >= 0);
+	FUZZ_CHECK(r->tick_dp <= MDBUS_DECIMALS_MAX && r->lot_dp <= MDBUS_DECIMALS_MAX &&
+		   r->contract_dp <= MDBUS_DECIMALS_MAX);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct feed_ref_instr ref[2];
+	struct fz_venue *f;
+	char path[64];
+	uint8_t *body;
+	size_t n = 0;
+	int rc;
+
+	if (!fz_nv)
+		LLVMFuzzerInitialize(NULL, NULL);
+	f = fz_pick(&data, &size);
+	body = malloc(size ? size : 1);
+	FUZZ_CHECK(body != NULL);
+	memcpy(body, data, size);
+	memset(ref, 0, sizeof(ref));
+	f->v.reason[0] = '\0';
+	rc = f->ops->ref.parse(&f->v, 0, body, size, ref);
+	FUZZ_CHECK(rc == 0 || rc == -EBADMSG);
+	if (rc < 0)
+		FUZZ_CHECK(f->v.reason[0] != '\0');
+	for (uint32_t i = 0; rc == 0 && i < f->v.nsyms; i++)
+		fz_check_ref(&ref[i]);
+	/* a short buffer: -ENOBUFS or a request that fits, never an overrun */
+	rc = f->ops->ref.request(&f->v, 0, path, size % sizeof(path) + 1, &n);
+	FUZZ_CHECK(rc == 1 || rc == -ENOBUFS);
+	if (rc == 1)
+		FUZZ_CHECK(n < size % sizeof(path) + 1 && path[n] == '\0');
+	free(body);
+	return 0;
+}
