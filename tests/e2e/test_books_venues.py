@@ -293,6 +293,14 @@ def scenario_venues():
     for v in VENUES:
         for s in v.syms:
             feedd.wait(live_re(v, s), 45)
+    # start-up reference data (refdata on, the default) from the simulator's
+    # copy of each venue's instruments endpoint: every symbol listed, no warning
+    for v in VENUES:
+        _, m = feedd.wait(rf"{sess_re(v)}.*event=refdata source=(\S+) symbols=(\d+) "
+                          rf"warnings=(\d+)", 5)
+        check(m.group(1) == "rest" and int(m.group(2)) == len(v.syms) and m.group(3) == "0",
+              f"{v.venue}: refdata source={m.group(1)} symbols={m.group(2)} "
+              f"warnings={m.group(3)}, want rest, {len(v.syms)}, 0")
     before = compare_all(sim, bus, "start")
     check(not feedd.proc.find(r"event=book_resync", 0), "a book resynced before any fault")
     hit = fault_round(sim, feedd, bus, "drop_delta", "gap", lambda v: v.syms[0])
