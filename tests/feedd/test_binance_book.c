@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "alloc_wrap.h"
 #include "config.h"
 #include "binance.h"
 #include "helpers.h"
@@ -16,33 +17,7 @@
 
 /* Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc (as
  * test_nomalloc.c): parsing a depth message or a snapshot allocates
- * nothing (allocs does not move across the calls). */
-static unsigned long allocs;
-
-/* ld --wrap=malloc fixes these names; they cannot be renamed. */
-/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-	allocs++;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs++;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs++;
-	return __real_realloc(p, n);
-}
-/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
+ * nothing (test_allocs does not move across the calls). */
 
 static struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
 static struct feed_venue_out out;
@@ -82,11 +57,11 @@ static void msg(struct feed_venue_ctx *v, const char *m)
 		m = slow_buf;
 	}
 	{
-		unsigned long a = allocs;
+		unsigned long a = test_allocs;
 
 		CHECK_EQ_INT(feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, 5, &out),
 			     0);
-		CHECK(allocs == a); /* no malloc per message */
+		CHECK(test_allocs == a); /* no malloc per message */
 	}
 }
 
@@ -225,11 +200,11 @@ static void test_rest(struct feed_venue_ctx *v, const char *path, const char *bo
 	CHECK_EQ_INT(v->ops->book.rest_snapshot(v, 0, buf, 10, &n), -ENOBUFS);
 	memset(&ev, 0xff, sizeof(ev));
 	{
-		unsigned long a = allocs;
+		unsigned long a = test_allocs;
 
 		CHECK_EQ_INT(
 			v->ops->book.rest_parse(v, 0, (const uint8_t *)body, strlen(body), &ev), 0);
-		CHECK(allocs == a);
+		CHECK(test_allocs == a);
 	}
 	CHECK_EQ_INT(ev.kind, FEED_BOOK_SNAPSHOT);
 	CHECK_EQ_INT(ev.sym, 0);
@@ -432,12 +407,12 @@ static void test_spot(void)
 	char err[256];
 
 	{
-		unsigned long a0 = allocs; /* the wrap is active: init allocates */
+		unsigned long a0 = test_allocs; /* the wrap is active: init allocates */
 
 		CHECK_EQ_INT(
 			feed_venue_ctx_init(&v, feed_venue_find("binance"), &sc, err, sizeof(err)),
 			0);
-		CHECK(allocs > a0);
+		CHECK(test_allocs > a0);
 	}
 	CHECK(v.lv != NULL && v.lv_cap >= 2 * FEED_BOOK_EV_LEVELS);
 	CHECK_EQ_INT(v.ops->book.sync, FEED_SYNC_REST_UU);

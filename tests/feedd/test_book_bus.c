@@ -16,39 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc_wrap.h"
 #include "book.h"
 #include "helpers.h"
 #include "internal.h" /* libmdbus: mdbus__book_rewrite */
 #include "sync.h"
 
 /* Linked with --wrap=malloc,calloc,realloc: a delta, from the engine to
- * the record and the ring, allocates nothing (allocs does not move). */
-static unsigned long allocs;
-
-/* ld --wrap=malloc fixes these names; they cannot be renamed. */
-/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-	allocs++;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs++;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs++;
-	return __real_realloc(p, n);
-}
-/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
+ * the record and the ring, allocates nothing (test_allocs does not move). */
 
 #define TB_DEPTH  5u
 #define TB_LEVELS 30u
@@ -224,9 +199,9 @@ static void tb_delta(int ask, int64_t px, int64_t qty, uint64_t id, int line)
 		ev.bids = &l;
 		ev.nbids = 1;
 	}
-	a = allocs;
+	a = test_allocs;
 	CHECK_EQ_INT(feed_book_sync_event(&T.s, &ev), 0);
-	CHECK_EQ_INT(allocs, a); /* no malloc on a delta's path */
+	CHECK_EQ_INT(test_allocs, a); /* no malloc on a delta's path */
 	CHECK_EQ_INT(T.pubs, pubs + 1);
 	tb_region_is_engine(line);
 	if (tb_drain(&t) != 1) {
@@ -250,8 +225,8 @@ static void tb_run(void)
 		exit(1);
 	}
 	bids = &T.s.inst[0].book.bids;
-	CHECK(allocs > 0); /* the wrap is active: the set-up allocates */
-	tb_drain(&t);	   /* the snapshot's ticks */
+	CHECK(test_allocs > 0); /* the wrap is active: the set-up allocates */
+	tb_drain(&t);		/* the snapshot's ticks */
 	tb_region_is_engine(__LINE__);
 	tb_delta(0, 1000, 55, 102, __LINE__); /* level 0's quantity */
 	CHECK_EQ_INT(feed_book_level(bids, 0)->qty, 55);

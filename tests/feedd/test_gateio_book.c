@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "alloc_wrap.h"
 #include "config.h"
 #include "helpers.h"
 #include "venue.h"
@@ -18,33 +19,7 @@
 
 /* Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc (as
  * test_nomalloc.c): parsing a depth message or a snapshot allocates
- * nothing (allocs does not move across the calls). */
-static unsigned long allocs;
-
-/* ld --wrap=malloc fixes these names; they cannot be renamed. */
-/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-	allocs++;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs++;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs++;
-	return __real_realloc(p, n);
-}
-/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
+ * nothing (test_allocs does not move across the calls). */
 
 static struct mdbus_tick ticks[FEED_VENUE_TICKS_MIN];
 static struct feed_venue_out out;
@@ -80,11 +55,11 @@ static void msg(struct feed_venue_ctx *v, const char *m)
 	out.ticks = ticks;
 	out.cap = FEED_VENUE_TICKS_MIN;
 	{
-		unsigned long a = allocs;
+		unsigned long a = test_allocs;
 
 		CHECK_EQ_INT(feed_venue_on_message(v, (const uint8_t *)m, strlen(m), 0, 9, &out),
 			     0);
-		CHECK(allocs == a); /* no malloc per message */
+		CHECK(test_allocs == a); /* no malloc per message */
 	}
 }
 
@@ -196,11 +171,11 @@ static void test_rest(struct feed_venue_ctx *v)
 	CHECK_EQ_INT(n, strlen(buf));
 	CHECK_EQ_INT(v->ops->book.rest_snapshot(v, 1, buf, 16, &n), -ENOBUFS);
 	{
-		unsigned long a = allocs;
+		unsigned long a = test_allocs;
 
 		CHECK_EQ_INT(
 			v->ops->book.rest_parse(v, 0, (const uint8_t *)body, strlen(body), &ev), 0);
-		CHECK(allocs == a);
+		CHECK(test_allocs == a);
 	}
 	CHECK_EQ_INT(ev.kind, FEED_BOOK_SNAPSHOT);
 	CHECK_EQ_INT(ev.last_id, 123456);
@@ -228,10 +203,10 @@ int main(void)
 	char err[256];
 
 	{
-		unsigned long a0 = allocs; /* the wrap is active: init allocates */
+		unsigned long a0 = test_allocs; /* the wrap is active: init allocates */
 
 		CHECK_EQ_INT(ctx_open(&v, spot, 2, 20, err, sizeof(err)), 0);
-		CHECK(allocs > a0);
+		CHECK(test_allocs > a0);
 	}
 	v.clock = fixed_clock;
 	feed_venue_ctx_reset(&v);

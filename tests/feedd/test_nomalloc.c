@@ -16,37 +16,11 @@
 #define ZLIB_CONST
 #include <zlib.h>
 
+#include "alloc_wrap.h"
 #include "config.h"
 #include "helpers.h"
 #include "mexc.pb-c.h"
 #include "venue.h"
-
-static unsigned long allocs;
-
-/* ld --wrap=malloc fixes these names; they cannot be renamed. */
-/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c) */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-	allocs++;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs++;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs++;
-	return __real_realloc(p, n);
-}
-/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c) */
 
 static const char *const msgs[] = {
 	"{\"result\":null,\"id\":1}",
@@ -118,7 +92,7 @@ static void test_bybit(const struct feed_session_config *sc)
 	o += (size_t)snprintf(batch + o, sizeof(batch) - o, "]}");
 	ops.limits.streams_per_req = 2; /* ids 1 and 2: an ack and a rejection */
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, sc, err, sizeof(err)), 0);
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 1000; round++) {
 		feed_venue_ctx_reset(&v);
 		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
@@ -138,7 +112,7 @@ static void test_bybit(const struct feed_session_config *sc)
 				feed_test_failures++;
 		} while (out.more);
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK(classes & (1ul << FEED_MSG_DATA));
 	CHECK(classes & (1ul << FEED_MSG_ACK));
 	CHECK(classes & (1ul << FEED_MSG_REJECT));
@@ -179,13 +153,13 @@ static void test_gzip(const struct feed_session_config *sc)
 	ops.scratch_size = 4096;
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, sc, err, sizeof(err)), 0);
 	feed_venue_ctx_reset(&v);
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 1000; round++) {
 		CHECK_EQ_INT(feed_venue_on_message(&v, z, n, 1, round, &out), 0);
 		if (out.cls != FEED_MSG_DATA)
 			feed_test_failures++;
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK_EQ_INT(v.st.ticks, 1000);
 	feed_venue_ctx_free(&v);
 }
@@ -250,7 +224,7 @@ static void test_gateio(void)
 				      "\"price\":\"96.4\",\"contract\":\"BTC_USDT\"}",
 				      i ? "," : "", i + 1, i);
 	o += (size_t)snprintf(buf + o, sizeof(buf) - o, "]}");
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 1000; round++) {
 		char sub[1024];
 		feed_venue_ctx_reset(&v);
@@ -267,7 +241,7 @@ static void test_gateio(void)
 				0);
 		while (out.more);
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK_EQ_INT(v.st.ticks, 2000);
 	CHECK_EQ_INT(f.st.ticks, 40000);
 	CHECK_EQ_INT(v.st.cls[FEED_MSG_ACK] > 0 && v.st.cls[FEED_MSG_REJECT] > 0, 1);
@@ -327,7 +301,7 @@ static void test_coinbase(void)
 	if (!ops)
 		return;
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 1000; round++) {
 		feed_venue_ctx_reset(&v);
 		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
@@ -341,7 +315,7 @@ static void test_coinbase(void)
 				classes |= 1ul << out.cls;
 		}
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK(classes & (1ul << FEED_MSG_DATA));
 	CHECK(classes & (1ul << FEED_MSG_ACK));
 	CHECK(classes & (1ul << FEED_MSG_HEARTBEAT));
@@ -405,7 +379,7 @@ static void test_kraken(void)
 			k ? "," : "", k, k + 1);
 	snprintf(batch + o, sizeof(batch) - o, "]}");
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("kraken"), &sc, err, sizeof(err)), 0);
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 1000; round++) {
 		feed_venue_ctx_reset(&v);
 		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
@@ -425,7 +399,7 @@ static void test_kraken(void)
 			} while (out.more);
 		}
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK(classes & (1ul << FEED_MSG_DATA));
 	CHECK(classes & (1ul << FEED_MSG_ACK));
 	CHECK(classes & (1ul << FEED_MSG_REJECT));
@@ -457,16 +431,16 @@ static void test_binance(struct feed_session_config *scp)
 	 * script below has both an ack (1) and a rejection (2). */
 	ops.limits.streams_per_req = 2;
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, &sc, err, sizeof(err)), 0);
-	CHECK(allocs > 0);
+	CHECK(test_allocs > 0);
 
 	/* Control: the wrap is active in this binary (through a volatile
 	 * pointer so that the compiler cannot elide the pair). */
-	before = allocs;
+	before = test_allocs;
 	p = mallocp(16);
-	CHECK_EQ_INT(allocs, before + 1);
+	CHECK_EQ_INT(test_allocs, before + 1);
 	free(p);
 
-	before = allocs;
+	before = test_allocs;
 	for (round = 0; round < 1000; round++) {
 		/* A reconnection, its subscriptions, then every message kind. */
 		feed_venue_ctx_reset(&v);
@@ -484,7 +458,7 @@ static void test_binance(struct feed_session_config *scp)
 		/* Later rounds send new ids: their ack/reject messages become
 		 * UNKNOWN ("unknown request id"), also without allocating. */
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	/* Every interesting class was exercised. */
 	CHECK(classes & (1ul << FEED_MSG_DATA));
 	CHECK(classes & (1ul << FEED_MSG_ACK));
@@ -494,7 +468,7 @@ static void test_binance(struct feed_session_config *scp)
 	CHECK_EQ_INT(v.st.ticks, 3000);
 	feed_venue_ctx_free(&v);
 	printf("allocations in %d x %zu messages: %lu\n", 1000, sizeof(msgs) / sizeof(msgs[0]),
-	       allocs - before);
+	       test_allocs - before);
 }
 
 /* gzip (windowBits 31) of the text m into z; its length. */
@@ -574,7 +548,7 @@ static void test_bingx(void)
 	sc.price_decimals = sc.qty_decimals = -1;
 	sc.qty_unit = -1;
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("bingx"), &sc, err, sizeof(err)), 0);
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 1000; round++) {
 		feed_venue_ctx_reset(&v);
 		while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
@@ -588,7 +562,7 @@ static void test_bingx(void)
 			} while (out.more);
 		}
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK(classes & (1ul << FEED_MSG_DATA));
 	CHECK(classes & (1ul << FEED_MSG_ACK));
 	CHECK(classes & (1ul << FEED_MSG_REJECT));
@@ -692,11 +666,11 @@ static void test_mexc(void)
 
 	nf = mx_frames(z, zn, binary);
 	CHECK_EQ_INT(nf, MX_FRAMES);
-	before = allocs;
+	before = test_allocs;
 	m = protobuf_c_message_unpack(&mexc__push_data_v3_api_wrapper__descriptor, NULL, zn[nf - 1],
 				      z[nf - 1]);
 	CHECK(m != NULL);
-	CHECK(allocs > before + 40);
+	CHECK(test_allocs > before + 40);
 	protobuf_c_message_free_unpacked(m, NULL);
 	memset(&sc, 0, sizeof(sc));
 	sc.symbols = syms;
@@ -705,7 +679,7 @@ static void test_mexc(void)
 	sc.price_decimals = sc.qty_decimals = -1;
 	sc.qty_unit = -1;
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find("mexc"), &sc, err, sizeof(err)), 0);
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 1000; round++) {
 		feed_venue_ctx_reset(&v);
 		while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
@@ -721,7 +695,7 @@ static void test_mexc(void)
 		}
 		CHECK_EQ_INT(feed_venue_ping(&v, buf, sizeof(buf), &n, round), 0);
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK(classes & (1ul << FEED_MSG_DATA));
 	CHECK(classes & (1ul << FEED_MSG_ACK));
 	CHECK(classes & (1ul << FEED_MSG_REJECT));
@@ -787,7 +761,7 @@ static void test_okx(const struct feed_session_config *spot)
 	sc.qty_unit = -1;
 	ops.limits.streams_per_req = 2; /* ids 1 and 2: an ack and a reject */
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, &ops, &sc, err, sizeof(err)), 0);
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 1000; round++) {
 		feed_venue_ctx_reset(&v);
 		while ((rc = feed_venue_subscribe_next(&v, buf, sizeof(buf), &n)) == 1)
@@ -807,7 +781,7 @@ static void test_okx(const struct feed_session_config *spot)
 				feed_test_failures++;
 		} while (out.more);
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK(classes & (1ul << FEED_MSG_DATA));
 	CHECK(classes & (1ul << FEED_MSG_ACK));
 	CHECK(classes & (1ul << FEED_MSG_REJECT));
@@ -858,7 +832,7 @@ static void test_binance_futures(void)
 			0);
 	if (!v[0].ops || !v[1].ops)
 		return;
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 1000; round++) {
 		for (int k = 0; k < 2; k++) {
 			feed_venue_ctx_reset(&v[k]);
@@ -874,7 +848,7 @@ static void test_binance_futures(void)
 			}
 		}
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK(classes & (1ul << FEED_MSG_DATA));
 	CHECK(classes & (1ul << FEED_MSG_ACK));
 	CHECK(classes & (1ul << FEED_MSG_REJECT));
@@ -928,7 +902,7 @@ static void depth_run(const char *venue, const char (*syms)[MDBUS_SYMBOL_MAX],
 	sc.channels = FEED_CH_L2;
 	sc.price_decimals = sc.qty_decimals = -1;
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, feed_venue_find(venue), &sc, err, sizeof(err)), 0);
-	before = allocs;
+	before = test_allocs;
 	for (int round = 0; round < 200; round++) {
 		feed_venue_ctx_reset(&v);
 		while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
@@ -946,7 +920,7 @@ static void depth_run(const char *venue, const char (*syms)[MDBUS_SYMBOL_MAX],
 			} while (out.more);
 		}
 	}
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	CHECK(books >= 200);
 	feed_venue_ctx_free(&v);
 }
@@ -989,12 +963,12 @@ static void test_depth(void)
 	sc.channels = FEED_CH_L2;
 	sc.price_decimals = sc.qty_decimals = -1;
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, mx, &sc, err, sizeof(err)), 0);
-	before = allocs;
+	before = test_allocs;
 	for (int k = 0; k < 200; k++)
 		CHECK_EQ_INT(
 			mx->book.rest_parse(&v, 0, (const uint8_t *)body, sizeof(body) - 1, &ev),
 			0);
-	CHECK_EQ_INT(allocs - before, 0);
+	CHECK_EQ_INT(test_allocs - before, 0);
 	feed_venue_ctx_free(&v);
 }
 
@@ -1069,7 +1043,7 @@ static void test_depth_b(void)
 		sc.book_depth = 20;
 		sc.price_decimals = sc.qty_decimals = -1;
 		CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
-		before = allocs;
+		before = test_allocs;
 		for (int round = 0; round < 1000; round++) {
 			feed_venue_ctx_reset(&v);
 			while (feed_venue_subscribe_next(&v, buf, sizeof(buf), &n) == 1)
@@ -1099,7 +1073,7 @@ static void test_depth_b(void)
 					     0);
 			}
 		}
-		CHECK_EQ_INT(allocs - before, 0);
+		CHECK_EQ_INT(test_allocs - before, 0);
 		feed_venue_ctx_free(&v);
 	}
 	CHECK_EQ_INT(books, 3 * 2000);
