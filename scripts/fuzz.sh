@@ -19,7 +19,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-TARGETS="upgrade ws binance bingx mexc protobuf venues jsonscan decimal units config reader http rest_parse"
+TARGETS="upgrade ws binance bingx mexc protobuf venues jsonscan decimal units config reader http rest_parse refdata"
 BUILD=${FUZZ_BUILD:-build-fuzz}
 JOBS=${FUZZ_JOBS:-2}
 INPUT_TIMEOUT=${FUZZ_INPUT_TIMEOUT:-25}

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "fuzz_session.h"
 #include "symbol.h"
 #include "venue.h"
 
@@ -28,7 +29,6 @@ static const char *const fz_candidates[] = {"BTC-USDT", "ETH-USDT", "BTC-USDT-PE
 struct fz_venue {
 	const struct feed_venue_ops *ops;
 	struct feed_venue_ctx v;
-	char syms[2][MDBUS_SYMBOL_MAX];
 	int ok;
 };
 
@@ -43,36 +43,11 @@ static void fz_cleanup(void)
 
 static void fz_venue_open(struct fz_venue *f)
 {
-	struct feed_session_config sc;
-	struct feed_symbol_info info, first;
-	char native[MDBUS_SYMBOL_MAX], err[256];
-	size_t n = 0;
-
-	memset(&sc, 0, sizeof(sc));
-	snprintf(sc.name, sizeof(sc.name), "fuzz");
-	snprintf(sc.venue, sizeof(sc.venue), "%s", f->ops->name);
-	for (size_t i = 0; i < sizeof(fz_candidates) / sizeof(fz_candidates[0]) && n < 2; i++) {
-		if (feed_symbol_parse(fz_candidates[i], &info) < 0 ||
-		    !(f->ops->markets & (1u << info.market)) ||
-		    f->ops->native_symbol(fz_candidates[i], native, sizeof(native)) < 0 ||
-		    (n > 0 && info.market != first.market))
-			continue;
-		first = n == 0 ? info : first;
-		snprintf(f->syms[n++], MDBUS_SYMBOL_MAX, "%s", fz_candidates[i]);
-	}
-	sc.symbols = f->syms;
-	sc.nsymbols = n;
-	sc.channels = f->ops->channels & FEED_CH_TRADES ? FEED_CH_TRADES : f->ops->channels;
-	sc.price_decimals = -1;
-	sc.qty_decimals = -1;
-	sc.qty_unit = -1;
-	sc.contract_size = 1;
-	if (n == 0 || feed_venue_ctx_init(&f->v, f->ops, &sc, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz_refdata: %s: no session (%s)\n", f->ops->name,
-			n ? err : "no candidate symbol");
-		return;
-	}
-	f->ok = 1;
+	f->ok = fuzz_session_open(&f->v, f->ops, fz_candidates,
+				  sizeof(fz_candidates) / sizeof(fz_candidates[0]), 2,
+				  f->ops->channels & FEED_CH_TRADES ? FEED_CH_TRADES
+								    : f->ops->channels,
+				  0, "fuzz_refdata") == 0;
 }
 
 /* libFuzzer's signature. */

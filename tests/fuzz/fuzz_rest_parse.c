@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "fuzz_session.h"
 #include "symbol.h"
 #include "sync.h"
 #include "venue.h"
@@ -34,7 +35,6 @@ struct fz_venue {
 	const struct feed_venue_ops *ops;
 	struct feed_venue_ctx v;
 	struct feed_book_sync_ctx s;
-	char syms[2][MDBUS_SYMBOL_MAX];
 	int ok;
 };
 
@@ -63,35 +63,11 @@ static void fz_venue_open(struct fz_venue *f)
 {
 	static const struct feed_book_cb cb = {.ticks = fz_ticks_cb};
 	struct feed_book_sync_params p = {.book_depth = 50};
-	struct feed_session_config sc;
-	struct feed_symbol_info info, first;
-	char native[MDBUS_SYMBOL_MAX], err[256];
-	size_t n = 0;
 
-	memset(&sc, 0, sizeof(sc));
-	snprintf(sc.name, sizeof(sc.name), "fuzz");
-	snprintf(sc.venue, sizeof(sc.venue), "%s", f->ops->name);
-	for (size_t i = 0; i < sizeof(fz_candidates) / sizeof(fz_candidates[0]) && n < 2; i++) {
-		if (feed_symbol_parse(fz_candidates[i], &info) < 0 ||
-		    f->ops->native_symbol(fz_candidates[i], native, sizeof(native)) < 0)
-			continue;
-		if (n > 0 && info.market != first.market)
-			continue;
-		first = n == 0 ? info : first;
-		snprintf(f->syms[n++], MDBUS_SYMBOL_MAX, "%s", fz_candidates[i]);
-	}
-	sc.symbols = f->syms;
-	sc.nsymbols = n;
-	sc.channels = FEED_CH_L2;
-	sc.price_decimals = -1;
-	sc.qty_decimals = -1;
-	sc.contract_size = 1;
-	sc.book_depth = p.book_depth;
-	if (n == 0 || feed_venue_ctx_init(&f->v, f->ops, &sc, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz_rest_parse: %s: no session (%s)\n", f->ops->name,
-			n ? err : "no candidate symbol");
+	if (fuzz_session_open(&f->v, f->ops, fz_candidates,
+			      sizeof(fz_candidates) / sizeof(fz_candidates[0]), 2, FEED_CH_L2,
+			      p.book_depth, "fuzz_rest_parse") < 0)
 		return;
-	}
 	if (feed_book_sync_init(&f->s, &f->ops->book, &f->v, f->v.nsyms, &p, &cb, fz_ticks,
 				FZ_TICKS) < 0) {
 		fprintf(stderr, "fuzz_rest_parse: %s: no sync engine\n", f->ops->name);

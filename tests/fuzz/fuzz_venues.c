@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "fuzz_session.h"
 #include "symbol.h"
 #include "venue.h"
 
@@ -36,7 +37,6 @@ static const char *const fz_candidates[] = {"BTC-USDT", "ETH-USDT",	 "BTC-USD",	
 struct fz_venue {
 	const struct feed_venue_ops *ops;
 	struct feed_venue_ctx v;
-	char syms[3][MDBUS_SYMBOL_MAX];
 	int ok;
 };
 
@@ -52,34 +52,16 @@ static void fz_cleanup(void)
 /* A session of up to 3 symbols of one market the adapter takes. */
 static void fz_venue_open(struct fz_venue *f)
 {
-	struct feed_session_config sc;
-	struct feed_symbol_info info, first;
-	char native[MDBUS_SYMBOL_MAX], err[256];
-	size_t n = 0;
+	const size_t nc = sizeof(fz_candidates) / sizeof(fz_candidates[0]);
+	unsigned ch = f->ops->channels & (FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2);
 
-	memset(&sc, 0, sizeof(sc));
-	snprintf(sc.name, sizeof(sc.name), "fuzz");
-	snprintf(sc.venue, sizeof(sc.venue), "%s", f->ops->name);
-	for (size_t i = 0; i < sizeof(fz_candidates) / sizeof(fz_candidates[0]) && n < 3; i++) {
-		if (feed_symbol_parse(fz_candidates[i], &info) < 0 ||
-		    f->ops->native_symbol(fz_candidates[i], native, sizeof(native)) < 0)
-			continue;
-		if (n > 0 && info.market != first.market)
-			continue; /* one endpoint per session */
-		first = n == 0 ? info : first;
-		snprintf(f->syms[n++], MDBUS_SYMBOL_MAX, "%s", fz_candidates[i]);
-	}
-	sc.symbols = f->syms;
-	sc.nsymbols = n;
-	sc.channels = f->ops->channels & (FEED_CH_TRADES | FEED_CH_BBO | FEED_CH_L2);
-	sc.price_decimals = -1;
-	sc.qty_decimals = -1;
-	sc.contract_size = 1;
-	if (n == 0 || feed_venue_ctx_init(&f->v, f->ops, &sc, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz_venues: %s: no session (%s)\n", f->ops->name,
-			n ? err : "no candidate symbol");
+	/* Coinbase's l2 lives on another feed and wants a session of its own:
+	 * then the session takes the other channels (fuzz_rest_parse and the
+	 * unit tests drive its l2). */
+	if (fuzz_session_open(&f->v, f->ops, fz_candidates, nc, 3, ch, 0, "fuzz_venues") < 0 &&
+	    (!(ch & FEED_CH_L2) || fuzz_session_open(&f->v, f->ops, fz_candidates, nc, 3,
+						     ch & ~FEED_CH_L2, 0, "fuzz_venues") < 0))
 		return;
-	}
 	for (uint32_t i = 0; i < f->v.nsyms; i++)
 		f->v.syms[i].instrument = FZ_INSTR_BASE + i;
 	f->ok = 1;
