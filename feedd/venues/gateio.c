@@ -119,7 +119,12 @@ static int gateio_futures(const struct feed_venue_ctx *v)
 }
 
 /* spot.order_book_update takes one pair and its interval per request:
- * "20ms" (20 levels) when book_depth <= 20, else "100ms" (100 levels). */
+ * always "100ms" (100 levels), whatever book_depth. The docs call the
+ * "20ms" stream "20 levels" without saying whether its updates cover only
+ * a top-20 window (then a level deleted below it is never sent, and a
+ * book kept from the 100-level REST snapshot goes stale under the top 20)
+ * or every level: the 100-level stream with the 100-level snapshot is
+ * exact for any book_depth up to 100 under either reading. */
 static int gateio_subscribe_l2(struct feed_venue_ctx *v, uint32_t sym, uint64_t req_id, uint32_t n,
 			       char *buf, size_t len, size_t *out_len)
 {
@@ -131,7 +136,7 @@ static int gateio_subscribe_l2(struct feed_venue_ctx *v, uint32_t sym, uint64_t 
 		     "{\"time\":%lld,\"id\":%llu,\"channel\":\"spot.order_book_update\","
 		     "\"event\":\"subscribe\",\"payload\":[\"%s\",\"%s\"]}",
 		     (long long)(v->wall_ns / 1000000000), (unsigned long long)req_id,
-		     v->syms[sym].native, v->book_depth <= 20 ? "20ms" : "100ms");
+		     v->syms[sym].native, "100ms");
 	if (k < 0 || (size_t)k >= len)
 		return -ENOBUFS;
 	*out_len = (size_t)k;

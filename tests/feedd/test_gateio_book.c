@@ -210,11 +210,11 @@ int main(void)
 	}
 	v.clock = fixed_clock;
 	feed_venue_ctx_reset(&v);
-	/* one pair a request; book_depth 20: the 20ms (20-level) stream */
+	/* one pair a request; book_depth 20 too: the 100ms (100-level) stream */
 	next_sub(&v, "{\"time\":1700000000,\"id\":1,\"channel\":\"spot.order_book_update\","
-		     "\"event\":\"subscribe\",\"payload\":[\"BTC_USDT\",\"20ms\"]}");
+		     "\"event\":\"subscribe\",\"payload\":[\"BTC_USDT\",\"100ms\"]}");
 	next_sub(&v, "{\"time\":1700000000,\"id\":2,\"channel\":\"spot.order_book_update\","
-		     "\"event\":\"subscribe\",\"payload\":[\"ETH_USDT\",\"20ms\"]}");
+		     "\"event\":\"subscribe\",\"payload\":[\"ETH_USDT\",\"100ms\"]}");
 	msg(&v, "{\"time\":1700000001,\"time_ms\":1700000001000,\"id\":1,"
 		"\"channel\":\"spot.order_book_update\",\"event\":\"subscribe\",\"error\":null,"
 		"\"result\":{\"status\":\"success\"}}");
