@@ -19,8 +19,19 @@
  *     MDBUS_FLAG_GAP when trades may be missing: on the first poll, and when
  *     the poll's oldest trade is newer than the last one published (no
  *     overlap). The first BBO of each symbol after polling starts carries GAP;
+ *   - polling starts from the last trade the bus has of each symbol (the
+ *     session seeds it, feed_fb_seed): a poll publishes only trades after
+ *     it, and GAP only when its oldest trade is newer than that one. Its
+ *     id is compared where the venue's REST ids are the live stream's
+ *     (rest.same_ids), else its time: every REST trade at or before that
+ *     time counts as published;
  *   - the WebSocket LIVE again -> IDLE: queued polls are dropped, answers
- *     still in flight are ignored.
+ *     still in flight are ignored. Until a live trade of a symbol is newer
+ *     than the last trade REST published of it, live trades at or before
+ *     that one are dropped as duplicates (feed_fb_live, counted live_dup):
+ *     a REST answer published while the new connection was still
+ *     subscribing may reach past the first live trades. Per symbol, ids
+ *     never go backwards and no trade is published twice.
  *
  * What the session must call, and when (one struct feed_fb per session):
  *
@@ -36,6 +47,9 @@
  *              returns its instruments to their WebSocket statuses (health
  *              word, book status back from MDBUS_BOOK_REST: the book engine
  *              resyncs as after any reconnect).
+ *   live trades (LIVE, and the ticks held while subscribing, before they
+ *              are published): n = feed_fb_live(fb, ticks, n) (no-op,
+ *              one load, unless a REST period just ended).
  *   timer:     while feed_fb_state(fb) != FEED_FB_IDLE, call
  *              feed_fb_run(fb, now, &wake) at `wake` (CLOCK_MONOTONIC ns) and
  *              after feed_fb_ws; FEED_FB_EV_START means polling just began:
@@ -95,7 +109,11 @@ struct feed_fb_sym {
 	int64_t last_ts;	     /* newest trade time published */
 	uint64_t seen[FEED_FB_SEEN]; /* hashed ids published at last_ts */
 	uint8_t nseen;
-	uint8_t have_last; /* a trade was published since polling began */
+	uint8_t have_last; /* last_ts (and last_id if id_ok) name a published trade */
+	uint8_t id_ok;	   /* last_id is an id of the venue's REST answers */
+	uint8_t ts_only;   /* every trade at last_ts counts as published (a seed whose
+			    * id the REST answers cannot match) */
+	uint8_t guard;	   /* REST published a trade; no live trade is newer yet */
 	uint8_t bbo_sent;  /* a BBO was published since polling began */
 	uint8_t inflight;  /* bit per kind: queued or in flight */
 };
@@ -107,6 +125,7 @@ struct feed_fb_stats {
 	uint64_t ticks, dup;	   /* ticks made; trades dropped as already published */
 	uint64_t gaps;		   /* trades flagged GAP */
 	uint64_t ignored;	   /* answers arriving while not POLLING */
+	uint64_t live_dup;	   /* live trades dropped: REST had published them */
 };
 
 struct feed_fb {
@@ -122,6 +141,7 @@ struct feed_fb {
 	int64_t down_since;
 	uint32_t cursor; /* round robin over symbol x kind */
 	uint8_t state;	 /* enum feed_fb_state */
+	uint32_t guards; /* symbols with guard set */
 	struct feed_fb_sym *syms;
 	struct feed_rest_trade *tr; /* FEED_REST_TRADES_MAX scratch */
 	struct feed_fb_stats st;
@@ -155,6 +175,23 @@ int feed_fb_path(const struct feed_fb *fb, uint32_t key, char *buf, size_t len, 
  * fb->v->reason). Answers while not POLLING give 0. */
 int feed_fb_answer(struct feed_fb *fb, uint32_t key, int status, const uint8_t *body, size_t n,
 		   int64_t recv_ns, struct mdbus_tick *t, uint32_t cap);
+
+/* Symbol i's last trade on the bus when polling begins (call it after
+ * FEED_FB_EV_START, before the first answer): trade id, exchange time (ns,
+ * 0 = none) and the tick's flags (MDBUS_FLAG_TID_HASH, MDBUS_FLAG_REST).
+ * Polls then publish only newer trades, with GAP only when they do not
+ * reach back to it. Returns 0, -EINVAL (not polling, i out of range). */
+int feed_fb_seed(struct feed_fb *fb, uint32_t i, uint64_t id, int64_t ts, uint8_t flags);
+
+/* Drops from t[0..n) (in place, order kept) the live trades REST published
+ * already (see above); returns the ticks left. */
+uint32_t feed_fb_live_filter(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n);
+
+/* The hot path's call: nothing to do unless a REST period left guards. */
+static inline uint32_t feed_fb_live(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n)
+{
+	return fb->guards ? feed_fb_live_filter(fb, t, n) : n;
+}
 
 static inline int feed_fb_state(const struct feed_fb *fb)
 {

@@ -376,8 +376,10 @@ int sim_binance_rest_depth(struct sim_venue *v, const char *path_query, int futu
 			   size_t len, int *status);
 /* The REST fallback answers under base ("/api/v3/", "/fapi/v1/"):
  * ticker/bookTicker?symbol= (futures: with lastUpdateId and time) and
- * trades?symbol=&limit= (the last trades, oldest first, at most 64); a bad
- * query is a 400 with Binance's error body; -ENOENT for another path. */
+ * trades?symbol=&limit= (the last trades, oldest first, at most 64;
+ * futures: the individual trade ids) and, futures only,
+ * aggTrades?symbol=&limit= (the stream's aggregate ids); a bad query is a
+ * 400 with Binance's error body; -ENOENT for another path. */
 int sim_binance_rest_fallback(struct sim_venue *v, const char *path_query, const char *base,
 			      int futures, char *out, size_t len, int *status);
 
