@@ -447,8 +447,10 @@ static int fb_live_dup(struct feed_fb *fb, struct feed_fb_sym *s, const struct m
 	} else if (t->exch_ts != 0 && t->exch_ts < s->last_ts) {
 		return 1;
 	} else if (t->exch_ts != 0 && t->exch_ts == s->last_ts) {
-		if (!same || !hashed)
+		if (!same || !hashed) {
+			s->live_gap = 1; /* the same time, no id to tell: maybe another trade */
 			return 1;
+		}
 		for (j = 0; j < s->nseen; j++)
 			if (s->seen[j] == t->u.trade.trade_id)
 				return 1;
@@ -468,9 +470,18 @@ uint32_t feed_fb_live_filter(struct feed_fb *fb, struct mdbus_tick *t, uint32_t 
 				     ? fb_key_sym(fb, FEED_FB_KEY(t[j].instrument, 0))
 				     : UINT32_MAX;
 
-		if (i < fb->v->nsyms && fb->syms[i].guard && fb_live_dup(fb, &fb->syms[i], &t[j])) {
-			fb->st.live_dup++;
-			continue;
+		if (i < fb->v->nsyms && fb->syms[i].guard) {
+			struct feed_fb_sym *s = &fb->syms[i];
+
+			if (fb_live_dup(fb, s, &t[j])) {
+				fb->st.live_dup++;
+				continue;
+			}
+			if (!s->guard && s->live_gap) {
+				t[j].flags |= MDBUS_FLAG_GAP;
+				s->live_gap = 0;
+				fb->st.gaps++;
+			}
 		}
 		if (out != j)
 			t[out] = t[j];

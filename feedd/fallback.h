@@ -28,7 +28,9 @@
  *   - the WebSocket LIVE again -> IDLE: queued polls are dropped, answers
  *     still in flight are ignored. Until a live trade of a symbol is newer
  *     than the last trade REST published of it, live trades at or before
- *     that one are dropped as duplicates (feed_fb_live, counted live_dup):
+ *     that one are dropped as duplicates (feed_fb_live, counted live_dup;
+ *     one dropped by time alone at the same time as that one may have
+ *     been another trade: the first live trade passed then carries GAP):
  *     a REST answer published while the new connection was still
  *     subscribing may reach past the first live trades. Per symbol, ids
  *     never go backwards and no trade is published twice.
@@ -114,6 +116,8 @@ struct feed_fb_sym {
 	uint8_t ts_only;   /* every trade at last_ts counts as published (a seed whose
 			    * id the REST answers cannot match) */
 	uint8_t guard;	   /* REST published a trade; no live trade is newer yet */
+	uint8_t live_gap;  /* a live trade was dropped by time alone (it may not
+			    * have been REST's): the next one passed carries GAP */
 	uint8_t bbo_sent;  /* a BBO was published since polling began */
 	uint8_t inflight;  /* bit per kind: queued or in flight */
 };

@@ -14,7 +14,8 @@ ticker and trades: REST-flagged BBO and trade ticks for every instrument
 "rest" (mdbus-top --json), no trade id twice. The simulator's REST trades
 are its own walk's next ones, so on a venue with integer trade ids no id is
 on the tape twice (live, polled, live again) and the polled ones follow the
-live ones before the outage in order. Every session's polls overlapped and
+live ones before the outage in order, and the whole tape (live, polled,
+live again) is in strict per-symbol id order. Every session's polls overlapped and
 were de-duplicated (rest_fallback_stop dup > 0). The REST call rate stays
 under the sessions' caps (the [feed] snapshot_rate queue is opened wide).
 With the fault lifted (`normal`) every session goes LIVE again, the REST
@@ -171,6 +172,10 @@ def check_rest_ticks(ticks):
                   f"{fv} {s}: a trade id published twice: {tape}")
             check(all(a < b for a, b in zip(rest_ids, rest_ids[1:])),
                   f"{fv} {s}: REST trade ids out of order: {rest_ids}")
+            # live trades REST published already are dropped when the
+            # WebSocket is back (feedd.conf(5)): the whole tape in id order
+            bad = [(a, b) for (a, _), (b, _) in zip(tape, tape[1:]) if a >= b]
+            check(not bad, f"{fv} {s}: trade ids go back on the tape: {bad[:5]}")
             check(rest_ids[0] > max(before),
                   f"{fv} {s}: REST trade {rest_ids[0]} not after the live {max(before)}")
             log(f"{fv} {s}: {len(ids)} REST trades after {len(before)} live ones, "

@@ -526,6 +526,7 @@ static void test_live_order(void)
 	n = feed_fb_live(&fb, t, 4);
 	CHECK_EQ_INT(n, 2);
 	CHECK_EQ_INT(t[0].u.trade.trade_id, 6);
+	CHECK_EQ_INT(t[0].flags & MDBUS_FLAG_GAP, 0); /* by id: nothing lost */
 	CHECK_EQ_INT(t[1].instrument, 200);
 	CHECK_EQ_INT(fb.st.live_dup, 2);
 	CHECK_EQ_INT(fb.guards, 0); /* 6 passed: no more checks */
@@ -574,7 +575,10 @@ static void test_live_ts(void)
 	t[3] = live_trade(100, 14, 20 * MS, MDBUS_FLAG_TID_HASH);
 	CHECK_EQ_INT(feed_fb_live(&fb, t, 4), 2);
 	CHECK_EQ_INT(t[0].u.trade.trade_id, 13);
+	/* 12 was dropped by time alone (20 ms, as u-3): maybe another trade */
+	CHECK_EQ_INT(t[0].flags, MDBUS_FLAG_TID_HASH | MDBUS_FLAG_GAP);
 	CHECK_EQ_INT(t[1].u.trade.trade_id, 14); /* after 13 passed: not checked */
+	CHECK_EQ_INT(t[1].flags, MDBUS_FLAG_TID_HASH);
 	stop(&v, &q, &fb);
 }
 
