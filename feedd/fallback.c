@@ -465,8 +465,10 @@ uint32_t feed_fb_live_filter(struct feed_fb *fb, struct mdbus_tick *t, uint32_t 
 {
 	uint32_t j, out = 0;
 
+	if (!fb->v || !fb->syms)
+		return n;
 	for (j = 0; j < n; j++) {
-		uint32_t i = fb->v && t[j].kind == MDBUS_KIND_TRADE
+		uint32_t i = t[j].kind == MDBUS_KIND_TRADE
 				     ? fb_key_sym(fb, FEED_FB_KEY(t[j].instrument, 0))
 				     : UINT32_MAX;
 

@@ -448,8 +448,8 @@ static int binance_rest_book_ticker(struct sim_venue *v, int sym, int futures, c
  * its f/l; USD-M's /fapi/v1/trades (indiv): the individual trade ids, the
  * aggregate's last (l), another id space than the stream's, as on the venue. */
 /* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
-static int binance_rest_trade_list(struct sim_venue *v, int sym, int limit, int agg, int indiv,
-				   char *out, size_t len)
+static int binance_rest_trade_list(struct sim_venue *v, char *out, size_t len, int sym, int limit,
+				   int agg, int indiv)
 {
 	struct sim_out o = {out, len, 0, 0};
 	struct sim_trade t[64];
@@ -513,5 +513,5 @@ int sim_binance_rest_fallback(struct sim_venue *v, const char *path_query, const
 	if (limit < 0)
 		return binance_rest_error(-1100, "Illegal characters found in parameter 'limit'.",
 					  out, len, status);
-	return binance_rest_trade_list(v, sym, limit, agg, futures && !agg, out, len);
+	return binance_rest_trade_list(v, out, len, sym, limit, agg, futures && !agg);
 }
