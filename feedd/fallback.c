@@ -98,6 +98,7 @@ int feed_fb_ws(struct feed_fb *fb, int live, int64_t now)
 	if (was != FEED_FB_POLLING)
 		return FEED_FB_EV_NONE;
 	fb_cancel(fb);
+	fb->guard_end = now + (int64_t)FEED_FB_GUARD_MS * FB_NS_PER_MS;
 	fb->st.stopped++;
 	return FEED_FB_EV_STOP;
 }
@@ -114,6 +115,7 @@ static void fb_start(struct feed_fb *fb, int64_t now)
 	}
 	fb->state = FEED_FB_POLLING;
 	fb->guards = 0;
+	fb->guard_end = INT64_MAX;
 	fb->next_push = now;
 	fb->cursor = 0;
 	fb->st.started++;
@@ -461,12 +463,18 @@ static int fb_live_dup(struct feed_fb *fb, struct feed_fb_sym *s, const struct m
 	return 0;
 }
 
-uint32_t feed_fb_live_filter(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n)
+uint32_t feed_fb_live_filter(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n, int64_t now)
 {
 	uint32_t j, out = 0;
 
 	if (!fb->v || !fb->syms)
 		return n;
+	if (now >= fb->guard_end) {
+		for (j = 0; j < fb->v->nsyms; j++)
+			fb->syms[j].guard = fb->syms[j].live_gap = 0;
+		fb->guards = 0;
+		return n;
+	}
 	for (j = 0; j < n; j++) {
 		uint32_t i = t[j].kind == MDBUS_KIND_TRADE
 				     ? fb_key_sym(fb, FEED_FB_KEY(t[j].instrument, 0))

@@ -88,6 +88,7 @@
 #define FEED_FB_PUSH_MAX  8u	/* requests one feed_fb_run queues at most */
 #define FEED_FB_SEEN	  16u	/* hashed trade ids remembered at the last trade time */
 #define FEED_FB_PATH_MAX  512u	/* a request path and query fit this */
+#define FEED_FB_GUARD_MS  30000 /* live trades are checked against REST's this long after LIVE */
 #define FEED_FB_TICKS_MAX FEED_REST_TRADES_MAX /* ticks one answer may make */
 #define FEED_FB_KEY_BIT	  0x80000000u /* restq keys of fallback polls (book snapshots: below) */
 /* A poll's restq key: the bus instrument id (unique across sessions) and the kind. */
@@ -143,9 +144,10 @@ struct feed_fb {
 	int64_t spacing_ns; /* 1 s / FEED_FB_PER_SEC */
 	int64_t next_push;  /* earliest next request of the session */
 	int64_t down_since;
-	uint32_t cursor; /* round robin over symbol x kind */
-	uint8_t state;	 /* enum feed_fb_state */
-	uint32_t guards; /* symbols with guard set */
+	uint32_t cursor;   /* round robin over symbol x kind */
+	uint8_t state;	   /* enum feed_fb_state */
+	uint32_t guards;   /* symbols with guard set */
+	int64_t guard_end; /* the guards end then (INT64_MAX while polling) */
 	struct feed_fb_sym *syms;
 	struct feed_rest_trade *tr; /* FEED_REST_TRADES_MAX scratch */
 	struct feed_fb_stats st;
@@ -188,13 +190,15 @@ int feed_fb_answer(struct feed_fb *fb, uint32_t key, int status, const uint8_t *
 int feed_fb_seed(struct feed_fb *fb, uint32_t i, uint64_t id, int64_t ts, uint8_t flags);
 
 /* Drops from t[0..n) (in place, order kept) the live trades REST published
- * already (see above); returns the ticks left. */
-uint32_t feed_fb_live_filter(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n);
+ * already (see above); returns the ticks left. now (CLOCK_MONOTONIC ns) past
+ * guard_end: none dropped, the guards end. */
+uint32_t feed_fb_live_filter(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n, int64_t now);
 
 /* The hot path's call: nothing to do unless a REST period left guards. */
-static inline uint32_t feed_fb_live(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n)
+static inline uint32_t feed_fb_live(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n,
+				    int64_t now)
 {
-	return fb->guards ? feed_fb_live_filter(fb, t, n) : n;
+	return fb->guards ? feed_fb_live_filter(fb, t, n, now) : n;
 }
 
 static inline int feed_fb_state(const struct feed_fb *fb)

@@ -514,7 +514,7 @@ static void test_live_order(void)
 	char body[4096];
 
 	start(&v, &q, &fb, "binance", "%c%cC-USDT");
-	CHECK_EQ_INT(feed_fb_live(&fb, t, 0), 0);
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 0, 2 * S), 0);
 	trades_body(body, sizeof(body), a, 5);
 	CHECK_EQ_INT(answer(&fb, k, body), 5);
 	CHECK_EQ_INT(fb.guards, 1);
@@ -523,7 +523,7 @@ static void test_live_order(void)
 	t[1] = live_trade(100, 5, 1, 0);
 	t[2] = live_trade(100, 6, 1, 0);
 	t[3] = live_trade(200, 1, 1, 0); /* not ours: kept */
-	n = feed_fb_live(&fb, t, 4);
+	n = feed_fb_live(&fb, t, 4, 2 * S);
 	CHECK_EQ_INT(n, 2);
 	CHECK_EQ_INT(t[0].u.trade.trade_id, 6);
 	CHECK_EQ_INT(t[0].flags & MDBUS_FLAG_GAP, 0); /* by id: nothing lost */
@@ -531,7 +531,7 @@ static void test_live_order(void)
 	CHECK_EQ_INT(fb.st.live_dup, 2);
 	CHECK_EQ_INT(fb.guards, 0); /* 6 passed: no more checks */
 	t[0] = live_trade(100, 5, 1, 0);
-	CHECK_EQ_INT(feed_fb_live(&fb, t, 1), 1);
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 1, 2 * S), 1);
 	stop(&v, &q, &fb);
 
 	/* after STOP: a BBO passes, live 3..7 -> 6, 7 */
@@ -543,14 +543,23 @@ static void test_live_order(void)
 	t[0].kind = MDBUS_KIND_BBO;
 	for (n = 0; n < 5; n++)
 		t[1 + n] = live_trade(100, 3 + n, 1, 0);
-	n = feed_fb_live(&fb, t, 6);
+	n = feed_fb_live(&fb, t, 6, 2 * S);
 	CHECK_EQ_INT(n, 3);
 	CHECK_EQ_INT(t[0].kind, MDBUS_KIND_BBO);
 	CHECK_EQ_INT(t[1].u.trade.trade_id, 6);
 	CHECK_EQ_INT(t[2].u.trade.trade_id, 7);
 	CHECK_EQ_INT(fb.st.live_dup, 3);
-	/* a new outage clears what the last one left */
-	feed_fb_ws(&fb, 0, 3 * S);
+	stop(&v, &q, &fb);
+
+	/* a symbol without live trades: the check ends FEED_FB_GUARD_MS after LIVE */
+	start(&v, &q, &fb, "binance", "%c%cC-USDT");
+	CHECK_EQ_INT(answer(&fb, k, body), 5);
+	CHECK_EQ_INT(feed_fb_ws(&fb, 1, 2 * S), FEED_FB_EV_STOP);
+	t[0] = live_trade(100, 4, 1, 0);
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 1, 2 * S + FEED_FB_GUARD_MS * MS - 1), 0);
+	CHECK_EQ_INT(fb.guards, 1);
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 1, 2 * S + FEED_FB_GUARD_MS * MS), 1);
+	CHECK_EQ_INT(fb.guards, 0);
 	stop(&v, &q, &fb);
 }
 
@@ -573,7 +582,7 @@ static void test_live_ts(void)
 	t[1] = live_trade(100, 12, 20 * MS, MDBUS_FLAG_TID_HASH);
 	t[2] = live_trade(100, 13, 21 * MS, MDBUS_FLAG_TID_HASH);
 	t[3] = live_trade(100, 14, 20 * MS, MDBUS_FLAG_TID_HASH);
-	CHECK_EQ_INT(feed_fb_live(&fb, t, 4), 2);
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 4, 2 * S), 2);
 	CHECK_EQ_INT(t[0].u.trade.trade_id, 13);
 	/* 12 was dropped by time alone (20 ms, as u-3): maybe another trade */
 	CHECK_EQ_INT(t[0].flags, MDBUS_FLAG_TID_HASH | MDBUS_FLAG_GAP);
