@@ -403,7 +403,7 @@ static int fb_trades(struct feed_fb *fb, uint32_t i, const uint8_t *body, size_t
 		out++;
 	}
 	if (out && !s->guard) {
-		s->guard = 1; /* live trades up to these are duplicates (feed_fb_live) */
+		s->guard = 1; /* live trades up to these are REST's again (feed_fb_live) */
 		fb->guards++;
 	}
 	return (int)out;

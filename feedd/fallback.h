@@ -28,7 +28,7 @@
  *   - the WebSocket LIVE again -> IDLE: queued polls are dropped, answers
  *     still in flight are ignored. Until a live trade of a symbol is newer
  *     than the last trade REST published of it, live trades at or before
- *     that one are dropped as duplicates (feed_fb_live, counted live_dup;
+ *     that one are dropped as published already (feed_fb_live, live_dup;
  *     one dropped by time alone at the same time as that one may have
  *     been another trade: the first live trade passed then carries GAP):
  *     a REST answer published while the new connection was still
