@@ -98,6 +98,7 @@ int feed_fb_ws(struct feed_fb *fb, int live, int64_t now)
 	if (was != FEED_FB_POLLING)
 		return FEED_FB_EV_NONE;
 	fb_cancel(fb);
+	fb->guard_end = now + (int64_t)FEED_FB_GUARD_MS * FB_NS_PER_MS;
 	fb->st.stopped++;
 	return FEED_FB_EV_STOP;
 }
@@ -113,6 +114,8 @@ static void fb_start(struct feed_fb *fb, int64_t now)
 		s->next_at[0] = s->next_at[1] = now;
 	}
 	fb->state = FEED_FB_POLLING;
+	fb->guards = 0;
+	fb->guard_end = INT64_MAX;
 	fb->next_push = now;
 	fb->cursor = 0;
 	fb->st.started++;
@@ -281,17 +284,20 @@ static int fb_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* 1 if trade x was published already. */
+/* 1 if trade x was published already: by id where last_id is one of the
+ * REST answers' ids, else by time (and, at last_ts, by hashed id). */
 static int fb_seen(const struct feed_fb_sym *s, const struct feed_rest_trade *x)
 {
 	uint32_t j;
 
 	if (!s->have_last)
 		return 0;
-	if (!(x->flags & MDBUS_FLAG_TID_HASH))
+	if (!(x->flags & MDBUS_FLAG_TID_HASH) && s->id_ok)
 		return x->id <= s->last_id;
 	if (x->ts != s->last_ts)
 		return x->ts < s->last_ts;
+	if (s->ts_only)
+		return 1;
 	for (j = 0; j < s->nseen; j++)
 		if (s->seen[j] == x->id)
 			return 1;
@@ -301,12 +307,16 @@ static int fb_seen(const struct feed_fb_sym *s, const struct feed_rest_trade *x)
 /* Remembers trade x as the newest published. */
 static void fb_mark(struct feed_fb_sym *s, const struct feed_rest_trade *x)
 {
-	if (!s->have_last || x->ts != s->last_ts)
+	if (!s->have_last || x->ts != s->last_ts) {
 		s->nseen = 0;
+		s->ts_only = 0;
+	}
 	if (s->nseen < FEED_FB_SEEN)
 		s->seen[s->nseen++] = x->id;
-	if (!(x->flags & MDBUS_FLAG_TID_HASH) && x->id > s->last_id)
+	if (!(x->flags & MDBUS_FLAG_TID_HASH) && (!s->id_ok || x->id > s->last_id)) {
 		s->last_id = x->id;
+		s->id_ok = 1;
+	}
 	if (x->ts > s->last_ts || !s->have_last)
 		s->last_ts = x->ts;
 	s->have_last = 1;
@@ -318,9 +328,35 @@ static int fb_overlaps(const struct feed_fb_sym *s, const struct feed_rest_trade
 {
 	if (!s->have_last)
 		return 0;
-	if (!(x->flags & MDBUS_FLAG_TID_HASH))
+	if (!(x->flags & MDBUS_FLAG_TID_HASH) && s->id_ok)
 		return x->id <= s->last_id;
 	return x->ts <= s->last_ts;
+}
+
+int feed_fb_seed(struct feed_fb *fb, uint32_t i, uint64_t id, int64_t ts, uint8_t flags)
+{
+	struct feed_fb_sym *s;
+	int ids;
+
+	if (fb->after_ns == 0 || fb->state != FEED_FB_POLLING || i >= fb->v->nsyms)
+		return -EINVAL;
+	s = &fb->syms[i];
+	/* A trade REST published is in the REST answers' id space anyway. */
+	ids = fb->v->ops->rest.same_ids || (flags & MDBUS_FLAG_REST);
+	if (ids && !(flags & MDBUS_FLAG_TID_HASH) && id != 0) {
+		s->last_id = id;
+		s->id_ok = 1;
+	} else if (ts == 0) {
+		return 0; /* neither an id nor a time to start from */
+	}
+	s->last_ts = ts;
+	s->have_last = 1;
+	s->nseen = 0;
+	if (ids && (flags & MDBUS_FLAG_TID_HASH))
+		s->seen[s->nseen++] = id;
+	else if (!s->id_ok)
+		s->ts_only = 1;
+	return 0;
 }
 
 static int fb_trades(struct feed_fb *fb, uint32_t i, const uint8_t *body, size_t n, int64_t recv_ns,
@@ -366,6 +402,10 @@ static int fb_trades(struct feed_fb *fb, uint32_t i, const uint8_t *body, size_t
 		t[out].u.trade.trade_id = x->id;
 		out++;
 	}
+	if (out && !s->guard) {
+		s->guard = 1; /* live trades up to these are REST's again (feed_fb_live) */
+		fb->guards++;
+	}
 	return (int)out;
 }
 
@@ -392,4 +432,70 @@ int feed_fb_answer(struct feed_fb *fb, uint32_t key, int status, const uint8_t *
 	if (rc < 0)
 		fb->st.bad++;
 	return rc;
+}
+
+/* 1 if live trade t (guarded symbol s) is one REST published: by id where
+ * the ids are one space, else by time (a live trade at the last REST
+ * trade's time counts as that one unless its hash says otherwise). Clears
+ * the guard at the first live trade newer than the last REST one. */
+static int fb_live_dup(struct feed_fb *fb, struct feed_fb_sym *s, const struct mdbus_tick *t)
+{
+	int same = fb->v->ops->rest.same_ids, hashed = (t->flags & MDBUS_FLAG_TID_HASH) != 0;
+	uint32_t j;
+
+	if (same && !hashed && s->id_ok) {
+		if (t->u.trade.trade_id <= s->last_id)
+			return 1;
+	} else if (t->exch_ts != 0 && t->exch_ts < s->last_ts) {
+		return 1;
+	} else if (t->exch_ts != 0 && t->exch_ts == s->last_ts) {
+		if (!same || !hashed) {
+			s->live_gap = 1; /* the same time, no id to tell: maybe another trade */
+			return 1;
+		}
+		for (j = 0; j < s->nseen; j++)
+			if (s->seen[j] == t->u.trade.trade_id)
+				return 1;
+		return 0; /* a new trade of that ms; more of them may be REST's */
+	}
+	s->guard = 0;
+	fb->guards--;
+	return 0;
+}
+
+uint32_t feed_fb_live_filter(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n, int64_t now)
+{
+	uint32_t j, out = 0;
+
+	if (!fb->v || !fb->syms)
+		return n;
+	if (now >= fb->guard_end) {
+		for (j = 0; j < fb->v->nsyms; j++)
+			fb->syms[j].guard = fb->syms[j].live_gap = 0;
+		fb->guards = 0;
+		return n;
+	}
+	for (j = 0; j < n; j++) {
+		uint32_t i = t[j].kind == MDBUS_KIND_TRADE
+				     ? fb_key_sym(fb, FEED_FB_KEY(t[j].instrument, 0))
+				     : UINT32_MAX;
+
+		if (i < fb->v->nsyms && fb->syms[i].guard) {
+			struct feed_fb_sym *s = &fb->syms[i];
+
+			if (fb_live_dup(fb, s, &t[j])) {
+				fb->st.live_dup++;
+				continue;
+			}
+			if (!s->guard && s->live_gap) {
+				t[j].flags |= MDBUS_FLAG_GAP;
+				s->live_gap = 0;
+				fb->st.gaps++;
+			}
+		}
+		if (out != j)
+			t[out] = t[j];
+		out++;
+	}
+	return out;
 }

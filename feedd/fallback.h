@@ -19,8 +19,21 @@
  *     MDBUS_FLAG_GAP when trades may be missing: on the first poll, and when
  *     the poll's oldest trade is newer than the last one published (no
  *     overlap). The first BBO of each symbol after polling starts carries GAP;
+ *   - polling starts from the last trade the bus has of each symbol (the
+ *     session seeds it, feed_fb_seed): a poll publishes only trades after
+ *     it, and GAP only when its oldest trade is newer than that one. Its
+ *     id is compared where the venue's REST ids are the live stream's
+ *     (rest.same_ids), else its time: every REST trade at or before that
+ *     time counts as published;
  *   - the WebSocket LIVE again -> IDLE: queued polls are dropped, answers
- *     still in flight are ignored.
+ *     still in flight are ignored. Until a live trade of a symbol is newer
+ *     than the last trade REST published of it, live trades at or before
+ *     that one are dropped as published already (feed_fb_live, live_dup;
+ *     one dropped by time alone at the same time as that one may have
+ *     been another trade: the first live trade passed then carries GAP):
+ *     a REST answer published while the new connection was still
+ *     subscribing may reach past the first live trades. Per symbol, ids
+ *     never go backwards and no trade is published twice.
  *
  * What the session must call, and when (one struct feed_fb per session):
  *
@@ -36,6 +49,9 @@
  *              returns its instruments to their WebSocket statuses (health
  *              word, book status back from MDBUS_BOOK_REST: the book engine
  *              resyncs as after any reconnect).
+ *   live trades (LIVE, and the ticks held while subscribing, before they
+ *              are published): n = feed_fb_live(fb, ticks, n) (no-op,
+ *              one load, unless a REST period just ended).
  *   timer:     while feed_fb_state(fb) != FEED_FB_IDLE, call
  *              feed_fb_run(fb, now, &wake) at `wake` (CLOCK_MONOTONIC ns) and
  *              after feed_fb_ws; FEED_FB_EV_START means polling just began:
@@ -72,6 +88,7 @@
 #define FEED_FB_PUSH_MAX  8u	/* requests one feed_fb_run queues at most */
 #define FEED_FB_SEEN	  16u	/* hashed trade ids remembered at the last trade time */
 #define FEED_FB_PATH_MAX  512u	/* a request path and query fit this */
+#define FEED_FB_GUARD_MS  30000 /* live trades are checked against REST's this long after LIVE */
 #define FEED_FB_TICKS_MAX FEED_REST_TRADES_MAX /* ticks one answer may make */
 #define FEED_FB_KEY_BIT	  0x80000000u /* restq keys of fallback polls (book snapshots: below) */
 /* A poll's restq key: the bus instrument id (unique across sessions) and the kind. */
@@ -95,7 +112,13 @@ struct feed_fb_sym {
 	int64_t last_ts;	     /* newest trade time published */
 	uint64_t seen[FEED_FB_SEEN]; /* hashed ids published at last_ts */
 	uint8_t nseen;
-	uint8_t have_last; /* a trade was published since polling began */
+	uint8_t have_last; /* last_ts (and last_id if id_ok) name a published trade */
+	uint8_t id_ok;	   /* last_id is an id of the venue's REST answers */
+	uint8_t ts_only;   /* every trade at last_ts counts as published (a seed whose
+			    * id the REST answers cannot match) */
+	uint8_t guard;	   /* REST published a trade; no live trade is newer yet */
+	uint8_t live_gap;  /* a live trade was dropped by time alone (it may not
+			    * have been REST's): the next one passed carries GAP */
 	uint8_t bbo_sent;  /* a BBO was published since polling began */
 	uint8_t inflight;  /* bit per kind: queued or in flight */
 };
@@ -107,6 +130,7 @@ struct feed_fb_stats {
 	uint64_t ticks, dup;	   /* ticks made; trades dropped as already published */
 	uint64_t gaps;		   /* trades flagged GAP */
 	uint64_t ignored;	   /* answers arriving while not POLLING */
+	uint64_t live_dup;	   /* live trades dropped: REST had published them */
 };
 
 struct feed_fb {
@@ -120,8 +144,10 @@ struct feed_fb {
 	int64_t spacing_ns; /* 1 s / FEED_FB_PER_SEC */
 	int64_t next_push;  /* earliest next request of the session */
 	int64_t down_since;
-	uint32_t cursor; /* round robin over symbol x kind */
-	uint8_t state;	 /* enum feed_fb_state */
+	uint32_t cursor;   /* round robin over symbol x kind */
+	uint8_t state;	   /* enum feed_fb_state */
+	uint32_t guards;   /* symbols with guard set */
+	int64_t guard_end; /* the guards end then (INT64_MAX while polling) */
 	struct feed_fb_sym *syms;
 	struct feed_rest_trade *tr; /* FEED_REST_TRADES_MAX scratch */
 	struct feed_fb_stats st;
@@ -155,6 +181,25 @@ int feed_fb_path(const struct feed_fb *fb, uint32_t key, char *buf, size_t len, 
  * fb->v->reason). Answers while not POLLING give 0. */
 int feed_fb_answer(struct feed_fb *fb, uint32_t key, int status, const uint8_t *body, size_t n,
 		   int64_t recv_ns, struct mdbus_tick *t, uint32_t cap);
+
+/* Symbol i's last trade on the bus when polling begins (call it after
+ * FEED_FB_EV_START, before the first answer): trade id, exchange time (ns,
+ * 0 = none) and the tick's flags (MDBUS_FLAG_TID_HASH, MDBUS_FLAG_REST).
+ * Polls then publish only newer trades, with GAP only when they do not
+ * reach back to it. Returns 0, -EINVAL (not polling, i out of range). */
+int feed_fb_seed(struct feed_fb *fb, uint32_t i, uint64_t id, int64_t ts, uint8_t flags);
+
+/* Drops from t[0..n) (in place, order kept) the live trades REST published
+ * already (see above); returns the ticks left. now (CLOCK_MONOTONIC ns) past
+ * guard_end: none dropped, the guards end. */
+uint32_t feed_fb_live_filter(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n, int64_t now);
+
+/* The hot path's call: nothing to do unless a REST period left guards. */
+static inline uint32_t feed_fb_live(struct feed_fb *fb, struct mdbus_tick *t, uint32_t n,
+				    int64_t now)
+{
+	return fb->guards ? feed_fb_live_filter(fb, t, n, now) : n;
+}
 
 static inline int feed_fb_state(const struct feed_fb *fb)
 {

@@ -116,7 +116,8 @@ void feed_sfb_live(struct feed_sconn *c, int64_t now)
 			continue;
 		feed_log(FEED_LOG_INFO, FEED_SESS_KV(o), LOG_EV("rest_fallback_stop"),
 			 LOG_U("ticks", o->fb.st.ticks), LOG_U("answers", o->fb.st.answers),
-			 LOG_U("bad", o->fb.st.bad), LOG_U("dup", o->fb.st.dup));
+			 LOG_U("bad", o->fb.st.bad), LOG_U("dup", o->fb.st.dup),
+			 LOG_U("live_dup", o->fb.st.live_dup));
 		sfb_restore(o);
 	}
 }
@@ -134,8 +135,23 @@ static void sfb_words(struct feed_sconn *c)
 	}
 }
 
+/* Polling starts after each symbol's last trade on the bus (its ids or
+ * time, fallback.h): the first poll's recent trades include the ones the
+ * WebSocket published before it went down. */
+static void sfb_seed(struct feed_sconn *c)
+{
+	for (uint32_t i = 0; i < c->venue.nsyms; i++) {
+		const struct feed_sink_trade *lt =
+			feed_sink_last_trade(c->host.sink, c->venue.syms[i].instrument);
+
+		if (lt)
+			(void)feed_fb_seed(&c->fb, i, lt->id, lt->ts, lt->flags);
+	}
+}
+
 static void sfb_started(struct feed_sconn *c)
 {
+	sfb_seed(c);
 	sfb_words(c);
 	feed_log(FEED_LOG_WARN, FEED_SESS_KV(c), LOG_EV("rest_fallback_start"),
 		 LOG_U("symbols", c->venue.nsyms),

@@ -32,7 +32,9 @@ static void sess_go_live(struct feed_sconn *s, int64_t now)
 		 LOG_U("symbols_rejected", feed_venue_syms_dead(&s->venue)));
 	s->up = 1;
 	feed_sess__status(s, MDBUS_STATUS_UP, FEED_ERR_NONE, now);
-	/* What arrived between the acks and now, after the status it belongs to. */
+	/* What arrived between the acks and now, after the status it belongs to
+	 * (less the trades a REST poll published meanwhile, fallback.h). */
+	s->nheld = feed_fb_live(&s->fb, s->held, s->nheld, now);
 	if (s->nheld > 0 && feed_sink_publish(s->host.sink, s->held, s->nheld, now) == 0)
 		s->st.ticks += s->nheld;
 	s->nheld = 0;
@@ -258,8 +260,10 @@ static void sess_on_data(struct feed_sconn *s, struct feed_venue_out *out, int64
 	if (out->n == 0)
 		return;
 	if (s->fsm.state == FEED_ST_LIVE) {
+		/* after a REST period: trades REST published already go */
+		out->n = feed_fb_live(&s->fb, out->ticks, out->n, now);
 		feed_lat_ticks(&s->sess->lat, out->ticks, out->n);
-		if (feed_sink_publish(s->host.sink, out->ticks, out->n, now) == 0)
+		if (out->n > 0 && feed_sink_publish(s->host.sink, out->ticks, out->n, now) == 0)
 			s->st.ticks += out->n;
 	} else if (s->fsm.state == FEED_ST_SUBSCRIBING) {
 		sess_hold(s, out);

@@ -14,7 +14,12 @@ int feed_sink_init(struct feed_sink *k, mdbus_writer *w, uint32_t max_instr)
 	k->w = w;
 	k->max_instr = max_instr;
 	k->istats = calloc(max_instr ? max_instr : 1, sizeof(*k->istats));
-	return k->istats ? 0 : -ENOMEM;
+	k->last = calloc(max_instr ? max_instr : 1, sizeof(*k->last));
+	if (!k->istats || !k->last) {
+		feed_sink_free(k);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void feed_sink_set_health(struct feed_sink *k, void *health)
@@ -25,7 +30,9 @@ void feed_sink_set_health(struct feed_sink *k, void *health)
 void feed_sink_free(struct feed_sink *k)
 {
 	free(k->istats);
+	free(k->last);
 	k->istats = NULL;
+	k->last = NULL;
 	k->ninstr = 0;
 }
 
@@ -71,9 +78,14 @@ int feed_sink_publish(struct feed_sink *k, const struct mdbus_tick *t, uint32_t 
 	if (rc < 0)
 		return rc;
 	k->published = 1;
-	for (uint32_t i = 0; i < n; i++)
-		if (t[i].instrument < k->ninstr)
-			sink_count(&k->istats[t[i].instrument], &t[i], mono_ns);
+	for (uint32_t i = 0; i < n; i++) {
+		if (t[i].instrument >= k->ninstr)
+			continue;
+		sink_count(&k->istats[t[i].instrument], &t[i], mono_ns);
+		if (t[i].kind == MDBUS_KIND_TRADE)
+			k->last[t[i].instrument] = (struct feed_sink_trade){
+				t[i].u.trade.trade_id, t[i].exch_ts, t[i].flags, 1};
+	}
 	return 0;
 }
 
@@ -170,4 +182,9 @@ void feed_sink_wake(struct feed_sink *k)
 		mdbus_writer_wake(k->w);
 		k->published = 0;
 	}
+}
+
+const struct feed_sink_trade *feed_sink_last_trade(const struct feed_sink *k, uint32_t id)
+{
+	return id < k->ninstr && k->last && k->last[id].set ? &k->last[id] : NULL;
 }

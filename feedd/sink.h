@@ -19,6 +19,15 @@
 #include "errclass.h"
 #include "mdbus.h"
 
+/* The newest trade published of an instrument (live or REST): where the
+ * REST fallback starts from (fallback.h, feed_fb_seed). */
+struct feed_sink_trade {
+	uint64_t id;   /* trade_id */
+	int64_t ts;    /* exch_ts (0: none) */
+	uint8_t flags; /* the tick's flags (MDBUS_FLAG_TID_HASH, MDBUS_FLAG_REST) */
+	uint8_t set;   /* 1 once a trade was published */
+};
+
 struct feed_sink {
 	mdbus_writer *w;
 	void *health; /* health region, NULL if unavailable */
@@ -26,10 +35,11 @@ struct feed_sink {
 	 * health record's own layout: plain fields updated on the hot path,
 	 * copied whole into the region by the watchdog. */
 	struct mdbus_health_instr *istats;
-	uint32_t ninstr;    /* instruments registered (ids < ninstr) */
-	uint32_t max_instr; /* capacity: ids >= max_instr are published, not counted */
-	int published;	    /* ticks published since the last wake */
-	uint64_t iter;	    /* loop iterations ended (feed_sink_loop_end) */
+	struct feed_sink_trade *last; /* per instrument (ids < max_instr): one store per trade */
+	uint32_t ninstr;	      /* instruments registered (ids < ninstr) */
+	uint32_t max_instr;	      /* capacity: ids >= max_instr are published, not counted */
+	int published;		      /* ticks published since the last wake */
+	uint64_t iter;		      /* loop iterations ended (feed_sink_loop_end) */
 	struct mdbus_health_hist loop_ns; /* their times, copied by the watchdog */
 };
 
@@ -73,6 +83,9 @@ void feed_sink_instr_set_health(struct feed_sink *k, uint32_t id, uint32_t word)
 
 /* Instrument id's health status word (enum mdbus_health_instr_status). */
 uint32_t feed_sink_instr_health(const struct feed_sink *k, uint32_t id);
+
+/* Instrument id's newest trade published, NULL if none (or id >= ninstr). */
+const struct feed_sink_trade *feed_sink_last_trade(const struct feed_sink *k, uint32_t id);
 
 /* Instrument id's counters, NULL if id >= ninstr. */
 const struct mdbus_health_instr *feed_sink_instr(const struct feed_sink *k, uint32_t id);

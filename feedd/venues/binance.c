@@ -836,6 +836,9 @@ const struct feed_venue_ops feed_venue_binance = {
 		{
 			.ticker_weight = 2,  /* bookTicker, one symbol */
 			.trades_weight = 25, /* GET /api/v3/trades */
+			/* the live stream is <symbol>@trade ("t"): the same
+			 * trade ids as /api/v3/trades ("id") */
+			.same_ids = 1,
 			.ticker_path = binance_rest_ticker_path,
 			.trades_path = binance_rest_trades_path,
 			.ticker_parse = feed_binance_rest_ticker,

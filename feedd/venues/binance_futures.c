@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "binance.h"
+#include "jsonscan.h"
 #include "symbol.h"
 #include "venue.h"
 #include "vref.h"
@@ -89,6 +90,8 @@ static int bnf_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, ch
 				size_t *n);
 static int bnf_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
 				size_t *n);
+static int bnf_rest_agg_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body,
+			       size_t n, struct feed_rest_trade *t, uint32_t cap, uint32_t *nt);
 
 /* ---- reference data (ops->ref) ------------------------------------------------ */
 
@@ -162,12 +165,13 @@ const struct feed_venue_ops feed_venue_binance_futures = {
 		},
 	.rest =
 		{
-			.ticker_weight = 2, /* bookTicker, one symbol */
-			.trades_weight = 5, /* GET /fapi/v1/trades */
+			.ticker_weight = 2,  /* bookTicker, one symbol */
+			.trades_weight = 20, /* GET /fapi/v1/aggTrades */
+			.same_ids = 1,	     /* aggregate ids, as @aggTrade's "a" */
 			.ticker_path = bnf_rest_ticker_path,
 			.trades_path = bnf_rest_trades_path,
 			.ticker_parse = feed_binance_rest_ticker,
-			.trades_parse = feed_binance_rest_trades,
+			.trades_parse = bnf_rest_agg_trades,
 		},
 	.ref = {.request = bnf_ref_request, .parse = bnf_ref_parse, .weight = 1},
 	.native_symbol = bnf_native_symbol,
@@ -176,6 +180,17 @@ const struct feed_venue_ops feed_venue_binance_futures = {
 };
 
 /* ---- REST fallback (ops->rest) ------------------------------------------------- */
+
+/* Trades: GET /fapi/v1/aggTrades?symbol=BTCUSDT&limit=500 (weight 20;
+ * default 500, at most 1000; the most recent aggregate trades when neither
+ * fromId nor a time is sent; market trades only, as the stream), answer
+ * [{"a":..,"p":"..","q":"..","f":..,"l":..,"T":ms,"m":bool}]: the same
+ * aggregate ids as the live <symbol>@aggTrade ("a"), so the fallback
+ * starts after the last live trade by id (rest.same_ids). Not
+ * /fapi/v1/trades: its ids are the individual trades' (f..l), another id
+ * space. Checked 2026-12-07 against
+ * https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Compressed-Aggregate-Trades-List
+ * and .../websocket-market-streams/Aggregate-Trade-Streams. */
 
 static int bnf_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
 				size_t *n)
@@ -186,5 +201,44 @@ static int bnf_rest_ticker_path(const struct feed_venue_ctx *v, uint32_t sym, ch
 static int bnf_rest_trades_path(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,
 				size_t *n)
 {
-	return feed_binance_rest_trades_path(v, sym, "/fapi/v1/trades", buf, len, n);
+	return feed_binance_rest_trades_path(v, sym, "/fapi/v1/aggTrades", buf, len, n);
+}
+
+/* One aggregate trade: {"a":26129,"p":"0.01633102","q":"4.70443515",
+ * "f":27781,"l":27781,"T":1498793709153,"m":true}: a = aggregate id (the
+ * live @aggTrade's "a"), T = time in ms, m = the buyer was the maker => the
+ * aggressor sold. f/l (the individual trade ids) are not used. */
+static int bnf_rest_agg_trade(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			      struct feed_rest_trade *t)
+{
+	static const struct feed_json_key k[5] = {FEED_JSON_KEY("a"), FEED_JSON_KEY("p"),
+						  FEED_JSON_KEY("q"), FEED_JSON_KEY("T"),
+						  FEED_JSON_KEY("m")};
+	struct feed_json_val f[5];
+	int maker;
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
+		return feed_vrest_bad(v, "aggTrade");
+	if (f[0].type != FEED_JSON_NUMBER || feed_json_u64(&f[0], &t->id) < 0)
+		return feed_vrest_bad(v, "aggTrade a");
+	if (feed_vrest_px(v, sym, &f[1], "aggTrade p", 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], "aggTrade q", 0, &t->qty) < 0 ||
+	    feed_vrest_ms(v, &f[3], "aggTrade T", &t->ts) < 0)
+		return -EBADMSG;
+	if (feed_json_bool(&f[4], &maker) < 0)
+		return feed_vrest_bad(v, "aggTrade m");
+	t->flags = maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY;
+	return 0;
+}
+
+/* [{aggregate trade},...], oldest first. */
+static int bnf_rest_agg_trades(struct feed_venue_ctx *v, uint32_t sym, const uint8_t *body,
+			       size_t n, struct feed_rest_trade *t, uint32_t cap, uint32_t *nt)
+{
+	struct feed_json_val arr = {.p = (const char *)body, .n = n, .type = FEED_JSON_ARRAY};
+	size_t pos = 0;
+
+	if (feed_json_value((const char *)body, n, &pos, &arr) < 0 || arr.type != FEED_JSON_ARRAY)
+		return feed_vrest_bad(v, "aggTrades JSON");
+	return feed_vrest_each(v, sym, &arr, bnf_rest_agg_trade, t, cap, nt);
 }

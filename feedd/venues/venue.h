@@ -319,6 +319,10 @@ struct feed_rest_trade {
 struct feed_venue_rest_ops {
 	uint32_t ticker_weight; /* request weight of one ticker poll (rate limiter) */
 	uint32_t trades_weight; /* ... of one recent-trades poll */
+	/* 1: the recent trades' ids are the live stream's (one id space per
+	 * instrument), so the fallback starts after the last live trade by
+	 * id; 0: by its time. */
+	uint8_t same_ids;
 	/* Path and query for symbol sym ("/api/v3/ticker/bookTicker?symbol=
 	 * BTCUSDT") into buf. Returns 0 with *n, -ENOBUFS or -EINVAL. */
 	int (*ticker_path)(const struct feed_venue_ctx *v, uint32_t sym, char *buf, size_t len,

@@ -6,7 +6,9 @@
  * LIVE again; requests go through the queue (paths, keys); ticks carry
  * MDBUS_FLAG_REST; trades are published once, oldest first, with GAP on
  * the first poll and when a poll does not overlap the last; hashed ids
- * (Bybit UUIDs) by time; the per-session rate and the venue budget cap.
+ * (Bybit UUIDs) by time; the per-session rate and the venue budget cap;
+ * polling seeded with the last live trade (by id, or by time where the ids
+ * are not the live stream's); live trades REST published dropped after.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -384,6 +386,211 @@ static void test_caps(void)
 	feed_venue_ctx_free(&v);
 }
 
+/* Polling starts at one symbol of venue (binance or bybit), trades polls
+ * answered at once (key into *k). */
+static void start(struct feed_venue_ctx *v, struct feed_restq *q, struct feed_fb *fb,
+		  const char *venue, const char *fmt)
+{
+	int64_t wake;
+
+	ctx(v, venue, fmt, 1);
+	CHECK_EQ_INT(feed_restq_init(q, 64, 1000, 64), 0);
+	feed_restq_venue_add(q, venue, 6000);
+	CHECK_EQ_INT(feed_fb_init(fb, v, q, 0, 7, 1, 0), 0);
+	feed_fb_ws(fb, 0, 0);
+	CHECK_EQ_INT(feed_fb_run(fb, S, &wake), FEED_FB_EV_START);
+}
+
+static void stop(struct feed_venue_ctx *v, struct feed_restq *q, struct feed_fb *fb)
+{
+	feed_fb_free(fb);
+	feed_restq_free(q);
+	feed_venue_ctx_free(v);
+}
+
+/* Seeded with the last live trade (Binance spot: @trade ids are
+ * /api/v3/trades' ids): the first poll publishes only what follows it, and
+ * GAP only when it does not reach back to it. */
+static void test_seed(void)
+{
+	static const uint64_t a[] = {1, 2, 3, 4, 5}, b[] = {6, 7}, c[] = {9};
+	uint32_t k = FEED_FB_KEY(100, FEED_FB_TRADES);
+	struct feed_venue_ctx v;
+	struct feed_restq q;
+	struct feed_fb fb;
+	char body[4096];
+
+	start(&v, &q, &fb, "binance", "%c%cC-USDT");
+	CHECK_EQ_INT(feed_fb_seed(&fb, 1, 3, 0, 0), -EINVAL); /* no symbol 1 */
+	CHECK_EQ_INT(feed_fb_seed(&fb, 0, 3, (1700000000000LL + 3) * MS, MDBUS_FLAG_BUY), 0);
+	trades_body(body, sizeof(body), a, 5);
+	CHECK_EQ_INT(answer(&fb, k, body), 2);
+	CHECK_EQ_INT(ticks[0].u.trade.trade_id, 4);
+	CHECK_EQ_INT(ticks[1].u.trade.trade_id, 5);
+	CHECK_EQ_INT(ticks[0].flags & MDBUS_FLAG_GAP, 0); /* reaches back to 3 */
+	CHECK_EQ_INT(fb.st.dup, 3);
+	stop(&v, &q, &fb);
+
+	/* the first poll starts after the seed: 4 may be missing */
+	start(&v, &q, &fb, "binance", "%c%cC-USDT");
+	CHECK_EQ_INT(feed_fb_seed(&fb, 0, 3, (1700000000000LL + 3) * MS, 0), 0);
+	trades_body(body, sizeof(body), b, 2);
+	CHECK_EQ_INT(answer(&fb, k, body), 2);
+	CHECK(ticks[0].flags & MDBUS_FLAG_GAP);
+	trades_body(body, sizeof(body), c, 1);
+	CHECK_EQ_INT(answer(&fb, k, body), 1);
+	CHECK(ticks[0].flags & MDBUS_FLAG_GAP); /* 8 missing */
+	stop(&v, &q, &fb);
+
+	/* no live trade known: as before, the first poll is GAP */
+	start(&v, &q, &fb, "binance", "%c%cC-USDT");
+	trades_body(body, sizeof(body), a, 5);
+	CHECK_EQ_INT(answer(&fb, k, body), 5);
+	CHECK(ticks[0].flags & MDBUS_FLAG_GAP);
+	stop(&v, &q, &fb);
+}
+
+/* Bybit's REST ids are not taken for the live stream's (rest.same_ids 0):
+ * the seed counts by time, every REST trade at or before it is published. */
+static void test_seed_ts(void)
+{
+	static const char b1[] = "{\"retCode\":0,\"result\":{\"list\":["
+				 "{\"execId\":\"u-9\",\"price\":\"1\",\"size\":\"1\",\"side\":"
+				 "\"Buy\",\"time\":\"30\"},"
+				 "{\"execId\":\"u-3\",\"price\":\"1\",\"size\":\"1\",\"side\":"
+				 "\"Buy\",\"time\":\"20\"},"
+				 "{\"execId\":\"u-2\",\"price\":\"1\",\"size\":\"1\",\"side\":"
+				 "\"Buy\",\"time\":\"20\"},"
+				 "{\"execId\":\"u-1\",\"price\":\"1\",\"size\":\"1\",\"side\":"
+				 "\"Buy\",\"time\":\"10\"}"
+				 "]}}";
+	uint32_t k = FEED_FB_KEY(100, FEED_FB_TRADES);
+	struct feed_venue_ctx v;
+	struct feed_restq q;
+	struct feed_fb fb;
+
+	start(&v, &q, &fb, "bybit", "%c%cC-USDT-PERP");
+	CHECK_EQ_INT(v.ops->rest.same_ids, 0);
+	/* the live trade: id 77 (no match in the REST list), at 20 ms */
+	CHECK_EQ_INT(feed_fb_seed(&fb, 0, 77, 20 * MS, MDBUS_FLAG_TID_HASH), 0);
+	CHECK_EQ_INT(answer(&fb, k, b1), 1);
+	CHECK_EQ_INT(ticks[0].exch_ts, 30 * MS);
+	CHECK_EQ_INT(ticks[0].flags & MDBUS_FLAG_GAP, 0);
+	CHECK_EQ_INT(fb.st.dup, 3);
+	CHECK_EQ_INT(answer(&fb, k, b1), 0);
+	stop(&v, &q, &fb);
+	/* no time and no comparable id: nothing to start from */
+	start(&v, &q, &fb, "bybit", "%c%cC-USDT-PERP");
+	CHECK_EQ_INT(feed_fb_seed(&fb, 0, 77, 0, 0), 0);
+	CHECK_EQ_INT(answer(&fb, k, b1), 4);
+	CHECK(ticks[0].flags & MDBUS_FLAG_GAP);
+	stop(&v, &q, &fb);
+}
+
+static struct mdbus_tick live_trade(uint32_t instr, uint64_t id, int64_t ts, uint8_t flags)
+{
+	struct mdbus_tick t;
+
+	memset(&t, 0, sizeof(t));
+	t.instrument = instr;
+	t.kind = MDBUS_KIND_TRADE;
+	t.flags = flags;
+	t.exch_ts = ts;
+	t.u.trade.trade_id = id;
+	return t;
+}
+
+/* REST published 1..5 while the new connection was subscribing: its held
+ * trades and the first live ones up to 5 are dropped, the first newer one
+ * ends it; per symbol the ids never go back. */
+static void test_live_order(void)
+{
+	static const uint64_t a[] = {1, 2, 3, 4, 5};
+	uint32_t k = FEED_FB_KEY(100, FEED_FB_TRADES), n;
+	struct mdbus_tick t[8];
+	struct feed_venue_ctx v;
+	struct feed_restq q;
+	struct feed_fb fb;
+	char body[4096];
+
+	start(&v, &q, &fb, "binance", "%c%cC-USDT");
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 0, 2 * S), 0);
+	trades_body(body, sizeof(body), a, 5);
+	CHECK_EQ_INT(answer(&fb, k, body), 5);
+	CHECK_EQ_INT(fb.guards, 1);
+	/* held while subscribing (fb still polling): 4, 5 go, 6 stays */
+	t[0] = live_trade(100, 4, 1, 0);
+	t[1] = live_trade(100, 5, 1, 0);
+	t[2] = live_trade(100, 6, 1, 0);
+	t[3] = live_trade(200, 1, 1, 0); /* not ours: kept */
+	n = feed_fb_live(&fb, t, 4, 2 * S);
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_INT(t[0].u.trade.trade_id, 6);
+	CHECK_EQ_INT(t[0].flags & MDBUS_FLAG_GAP, 0); /* by id: nothing lost */
+	CHECK_EQ_INT(t[1].instrument, 200);
+	CHECK_EQ_INT(fb.st.live_dup, 2);
+	CHECK_EQ_INT(fb.guards, 0); /* 6 passed: no more checks */
+	t[0] = live_trade(100, 5, 1, 0);
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 1, 2 * S), 1);
+	stop(&v, &q, &fb);
+
+	/* after STOP: a BBO passes, live 3..7 -> 6, 7 */
+	start(&v, &q, &fb, "binance", "%c%cC-USDT");
+	CHECK_EQ_INT(answer(&fb, k, body), 5);
+	CHECK_EQ_INT(feed_fb_ws(&fb, 1, 2 * S), FEED_FB_EV_STOP);
+	memset(&t[0], 0, sizeof(t[0]));
+	t[0].instrument = 100;
+	t[0].kind = MDBUS_KIND_BBO;
+	for (n = 0; n < 5; n++)
+		t[1 + n] = live_trade(100, 3 + n, 1, 0);
+	n = feed_fb_live(&fb, t, 6, 2 * S);
+	CHECK_EQ_INT(n, 3);
+	CHECK_EQ_INT(t[0].kind, MDBUS_KIND_BBO);
+	CHECK_EQ_INT(t[1].u.trade.trade_id, 6);
+	CHECK_EQ_INT(t[2].u.trade.trade_id, 7);
+	CHECK_EQ_INT(fb.st.live_dup, 3);
+	stop(&v, &q, &fb);
+
+	/* a symbol without live trades: the check ends FEED_FB_GUARD_MS after LIVE */
+	start(&v, &q, &fb, "binance", "%c%cC-USDT");
+	CHECK_EQ_INT(answer(&fb, k, body), 5);
+	CHECK_EQ_INT(feed_fb_ws(&fb, 1, 2 * S), FEED_FB_EV_STOP);
+	t[0] = live_trade(100, 4, 1, 0);
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 1, 2 * S + FEED_FB_GUARD_MS * MS - 1), 0);
+	CHECK_EQ_INT(fb.guards, 1);
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 1, 2 * S + FEED_FB_GUARD_MS * MS), 1);
+	CHECK_EQ_INT(fb.guards, 0);
+	stop(&v, &q, &fb);
+}
+
+/* Ids not comparable (Bybit): live trades at or before the last REST
+ * trade's time are REST's. */
+static void test_live_ts(void)
+{
+	static const char b[] = "{\"retCode\":0,\"result\":{\"list\":["
+				"{\"execId\":\"u-3\",\"price\":\"1\",\"size\":\"1\",\"side\":"
+				"\"Buy\",\"time\":\"20\"}]}}";
+	uint32_t k = FEED_FB_KEY(100, FEED_FB_TRADES);
+	struct mdbus_tick t[4];
+	struct feed_venue_ctx v;
+	struct feed_restq q;
+	struct feed_fb fb;
+
+	start(&v, &q, &fb, "bybit", "%c%cC-USDT-PERP");
+	CHECK_EQ_INT(answer(&fb, k, b), 1);
+	t[0] = live_trade(100, 11, 10 * MS, MDBUS_FLAG_TID_HASH);
+	t[1] = live_trade(100, 12, 20 * MS, MDBUS_FLAG_TID_HASH);
+	t[2] = live_trade(100, 13, 21 * MS, MDBUS_FLAG_TID_HASH);
+	t[3] = live_trade(100, 14, 20 * MS, MDBUS_FLAG_TID_HASH);
+	CHECK_EQ_INT(feed_fb_live(&fb, t, 4, 2 * S), 2);
+	CHECK_EQ_INT(t[0].u.trade.trade_id, 13);
+	/* 12 was dropped by time alone (20 ms, as u-3): maybe another trade */
+	CHECK_EQ_INT(t[0].flags, MDBUS_FLAG_TID_HASH | MDBUS_FLAG_GAP);
+	CHECK_EQ_INT(t[1].u.trade.trade_id, 14); /* after 13 passed: not checked */
+	CHECK_EQ_INT(t[1].flags, MDBUS_FLAG_TID_HASH);
+	stop(&v, &q, &fb);
+}
+
 int main(void)
 {
 	test_off();
@@ -391,5 +598,9 @@ int main(void)
 	test_cap();
 	test_hashed();
 	test_caps();
+	test_seed();
+	test_seed_ts();
+	test_live_order();
+	test_live_ts();
 	return feed_test_done("test_fallback");
 }

@@ -127,6 +127,7 @@ static void test_binance(void)
 	ctx(&v, "binance", "LTC-BTC");
 	paths(&v, "/api/v3/ticker/bookTicker?symbol=LTCBTC",
 	      "/api/v3/trades?symbol=LTCBTC&limit=500");
+	CHECK_EQ_INT(v.ops->rest.same_ids, 1); /* live @trade: the same ids */
 	bbo(&v,
 	    "{\"symbol\":\"LTCBTC\",\"bidPrice\":\"4.00000000\",\"bidQty\":\"431.00000000\","
 	    "\"askPrice\":\"4.00000200\",\"askQty\":\"9.00000000\"}",
@@ -149,24 +150,35 @@ static void test_binance(void)
 	feed_venue_ctx_free(&v);
 }
 
-/* USD-M futures: /fapi/v1/ticker/bookTicker carries "time". */
+/* USD-M futures: /fapi/v1/ticker/bookTicker carries "time"; trades are
+ * /fapi/v1/aggTrades (the docs' example), the live @aggTrade's id space. */
 static void test_binance_futures(void)
 {
 	struct feed_venue_ctx v;
 
 	ctx(&v, "binance-futures", "BTC-USDT-PERP");
 	paths(&v, "/fapi/v1/ticker/bookTicker?symbol=BTCUSDT",
-	      "/fapi/v1/trades?symbol=BTCUSDT&limit=500");
+	      "/fapi/v1/aggTrades?symbol=BTCUSDT&limit=500");
+	CHECK_EQ_INT(v.ops->rest.trades_weight, 20);
+	CHECK_EQ_INT(v.ops->rest.same_ids, 1);
 	bbo(&v,
 	    "{\"lastUpdateId\":1027024,\"symbol\":\"BTCUSDT\",\"bidPrice\":\"4.00000000\","
 	    "\"bidQty\":\"431.00000000\",\"askPrice\":\"4.00000200\",\"askQty\":\"9.00000000\","
 	    "\"time\":1589437530011}",
 	    4 * E8, 431 * E8, 400000200, 9 * E8, 1589437530011LL * 1000000);
-	CHECK_EQ_INT(trades(&v, "[{\"id\":28457,\"price\":\"4.00000100\",\"qty\":\"12.00000000\","
-				"\"quoteQty\":\"48.00\",\"time\":1499865549590,"
-				"\"isBuyerMaker\":true}]"),
-		     1);
-	trade(0, 28457, 400000100, 12 * E8, 1499865549590LL * 1000000, MDBUS_FLAG_SELL);
+	CHECK_EQ_INT(trades(&v, "[{\"a\":26129,\"p\":\"0.01633102\",\"q\":\"4.70443515\","
+				"\"f\":27781,\"l\":27781,\"T\":1498793709153,\"m\":true},"
+				"{\"a\":26130,\"p\":\"0.01633103\",\"q\":\"1\","
+				"\"f\":27782,\"l\":27785,\"T\":1498793709154,\"m\":false}]"),
+		     2);
+	trade(0, 26129, 1633102, 470443515, 1498793709153LL * 1000000, MDBUS_FLAG_SELL);
+	trade(1, 26130, 1633103, E8, 1498793709154LL * 1000000, MDBUS_FLAG_BUY);
+	CHECK_EQ_INT(trades(&v, "[]"), 0);
+	/* /fapi/v1/trades' shape (another id space) is refused */
+	bad(&v, "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}",
+	    "[{\"id\":28457,\"price\":\"4.00000100\",\"qty\":\"12.00000000\","
+	    "\"quoteQty\":\"48.00\",\"time\":1499865549590,\"isBuyerMaker\":true}]");
+	bad(&v, "{}", "[{\"a\":\"x\",\"p\":\"1\",\"q\":\"1\",\"T\":1,\"m\":true}]");
 	feed_venue_ctx_free(&v);
 }
 

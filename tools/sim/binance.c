@@ -443,8 +443,13 @@ static int binance_rest_book_ticker(struct sim_venue *v, int sym, int futures, c
 	return sim_out_end(&o);
 }
 
+/* Spot's /api/v3/trades: the stream's trade ids (@trade "t"). USD-M's
+ * /fapi/v1/aggTrades (agg): the stream's aggregate ids (@aggTrade "a") with
+ * its f/l; USD-M's /fapi/v1/trades (indiv): the individual trade ids, the
+ * aggregate's last (l), another id space than the stream's, as on the venue. */
 /* NOLINTNEXTLINE(readability-non-const-parameter): written through a struct sim_out */
-static int binance_rest_trade_list(struct sim_venue *v, int sym, int limit, char *out, size_t len)
+static int binance_rest_trade_list(struct sim_venue *v, char *out, size_t len, int sym, int limit,
+				   int agg, int indiv)
 {
 	struct sim_out o = {out, len, 0, 0};
 	struct sim_trade t[64];
@@ -459,12 +464,21 @@ static int binance_rest_trade_list(struct sim_venue *v, int sym, int limit, char
 
 		sim_dec(t[k].px, 8, px, sizeof(px));
 		sim_dec(t[k].qty, 8, qty, sizeof(qty));
-		sim_out_printf(&o,
-			       "%s{\"id\":%" PRIu64 ",\"price\":\"%s\",\"qty\":\"%s\","
-			       "\"quoteQty\":\"0\",\"time\":%" PRId64 ",\"isBuyerMaker\":%s,"
-			       "\"isBestMatch\":true}",
-			       k ? "," : "", t[k].id, px, qty, ms[k],
-			       t[k].buyer_maker ? "true" : "false");
+		if (agg)
+			sim_out_printf(&o,
+				       "%s{\"a\":%" PRIu64
+				       ",\"p\":\"%s\",\"q\":\"%s\",\"f\":%" PRIu64 ",\"l\":%" PRIu64
+				       ",\"T\":%" PRId64 ",\"m\":%s}",
+				       k ? "," : "", t[k].id, px, qty, t[k].id * 2, t[k].id * 2 + 1,
+				       ms[k], t[k].buyer_maker ? "true" : "false");
+		else
+			sim_out_printf(&o,
+				       "%s{\"id\":%" PRIu64 ",\"price\":\"%s\",\"qty\":\"%s\","
+				       "\"quoteQty\":\"0\",\"time\":%" PRId64
+				       ",\"isBuyerMaker\":%s,"
+				       "\"isBestMatch\":true}",
+				       k ? "," : "", indiv ? t[k].id * 2 + 1 : t[k].id, px, qty,
+				       ms[k], t[k].buyer_maker ? "true" : "false");
 	}
 	sim_out_printf(&o, "]");
 	return sim_out_end(&o);
@@ -476,12 +490,13 @@ int sim_binance_rest_fallback(struct sim_venue *v, const char *path_query, const
 	size_t bl = strlen(base);
 	const char *what = path_query + bl;
 	char name[SIM_NATIVE_MAX];
-	int ticker, sym, limit;
+	int ticker, agg, sym, limit;
 
 	if (strncmp(path_query, base, bl) != 0)
 		return -ENOENT;
 	ticker = strncmp(what, "ticker/bookTicker?", 18) == 0;
-	if (!ticker && strncmp(what, "trades?", 7) != 0)
+	agg = futures && strncmp(what, "aggTrades?", 10) == 0;
+	if (!ticker && !agg && strncmp(what, "trades?", 7) != 0)
 		return -ENOENT;
 	if (sim_query_param(path_query, "symbol", name, sizeof(name)) <= 0)
 		return binance_rest_error(-1102,
@@ -498,5 +513,5 @@ int sim_binance_rest_fallback(struct sim_venue *v, const char *path_query, const
 	if (limit < 0)
 		return binance_rest_error(-1100, "Illegal characters found in parameter 'limit'.",
 					  out, len, status);
-	return binance_rest_trade_list(v, sym, limit, out, len);
+	return binance_rest_trade_list(v, out, len, sym, limit, agg, futures && !agg);
 }

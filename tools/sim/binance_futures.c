@@ -10,6 +10,10 @@
  *             "f":first,"l":last,"T":ms,"m":true}
  *   bbo      {"e":"bookTicker","u":id,"E":ms,"T":ms,"s":"BTCUSDT","b":"..",
  *             "B":"..","a":"..","A":".."}
+ *   REST     GET /fapi/v1/aggTrades?symbol=&limit= (REST fallback): the
+ *            stream's aggregate trades [{"a":id,"p":"..","q":"..","f":first,
+ *            "l":last,"T":ms,"m":bool}]; GET /fapi/v1/trades: the individual
+ *            trades, ids "l" (another id space than "a")
  *   routes   /market/ws|stream... carries @aggTrade, /public/ws|stream...
  *            carries @bookTicker; the retired unrouted /ws|/stream carries
  *            /public's streams only. A stream subscribed on a path that does

@@ -125,9 +125,11 @@ void sim_dialect_uuid(uint64_t h, uint64_t g, char version, char variant, char *
 
 #define SIM_REST_HIST 64 /* trades kept per symbol for the REST trade lists */
 
-/* The last SIM_REST_HIST trades each symbol's REST calls made, so that
- * successive polls overlap with the same ids, prices and times. One per
- * venue (listener), made on its first REST trade list. */
+/* The last SIM_REST_HIST trades of each symbol, the stream's (sim_rest_note)
+ * and the ones REST calls made, so that a list reaches back over the trades
+ * the stream published, as a venue's does, and successive polls overlap
+ * with the same ids, prices and times. One per venue (listener), made on
+ * first use. */
 struct sim_rest_hist {
 	uint32_t n[SIM_MAX_SYMBOLS], head[SIM_MAX_SYMBOLS];
 	struct sim_trade t[SIM_MAX_SYMBOLS][SIM_REST_HIST];
@@ -140,42 +142,65 @@ void sim_rest_free(struct sim_venue *v)
 	v->rest_hist = NULL;
 }
 
+/* Symbol i's history, empty again when the walk went back (seeded again). */
+static struct sim_rest_hist *rest_hist(struct sim_venue *v, uint32_t i)
+{
+	struct sim_rest_hist *h;
+
+	if (i >= SIM_MAX_SYMBOLS)
+		return NULL;
+	if (!v->rest_hist && !(v->rest_hist = calloc(1, sizeof(*v->rest_hist))))
+		return NULL;
+	h = v->rest_hist;
+	if (h->n[i] &&
+	    h->t[i][(h->head[i] + SIM_REST_HIST - 1) % SIM_REST_HIST].id > v->sym[i].trade_id)
+		h->n[i] = h->head[i] = 0;
+	return h;
+}
+
+static void rest_push(struct sim_rest_hist *h, uint32_t i, const struct sim_trade *t, int64_t ms)
+{
+	h->t[i][h->head[i]] = *t;
+	h->ms[i][h->head[i]] = ms;
+	h->head[i] = (h->head[i] + 1) % SIM_REST_HIST;
+	if (h->n[i] < SIM_REST_HIST)
+		h->n[i]++;
+}
+
+void sim_rest_note(struct sim_venue *v, uint32_t i, int64_t ms)
+{
+	struct sim_trade t = {.px = v->last.px,
+			      .qty = v->last.qty,
+			      .buyer_maker = v->last.buyer_maker,
+			      .id = i < SIM_MAX_SYMBOLS ? v->sym[i].trade_id : 0};
+	struct sim_rest_hist *h = rest_hist(v, i);
+
+	if (h)
+		rest_push(h, i, &t, ms);
+}
+
 uint32_t sim_rest_recent(struct sim_venue *v, uint32_t i, uint32_t n, int64_t now_ms,
 			 struct sim_trade *t, int64_t *ms)
 {
-	struct sim_rest_hist *h;
-	uint32_t k, m, *hn, *head;
+	struct sim_rest_hist *h = rest_hist(v, i);
+	uint32_t k, m;
 
-	if (i >= SIM_MAX_SYMBOLS)
+	if (!h)
 		return 0;
-	if (!v->rest_hist && !(v->rest_hist = calloc(1, sizeof(*v->rest_hist))))
-		return 0;
-	h = v->rest_hist;
-	hn = &h->n[i];
-	head = &h->head[i];
-	/* The walk moved on without us (the stream published trades since the
-	 * last call) or went back (seeded again): the list starts over, so it
-	 * never reaches back over trades the stream published. A venue's list
-	 * would hold those too; feedd's fallback does not know the live trades
-	 * (it would publish them again), and a sim that listed them would test
-	 * that, not the polling. */
-	if (*hn && h->t[i][(*head + SIM_REST_HIST - 1) % SIM_REST_HIST].id != v->sym[i].trade_id)
-		*hn = *head = 0;
 	/* the market moved on by two trades since the last call: the walk's
 	 * next trades, so their ids follow the ones the stream published */
 	for (k = 0; k < 2; k++) {
-		int64_t last = *hn ? h->ms[i][(*head + SIM_REST_HIST - 1) % SIM_REST_HIST] : 0;
+		int64_t last =
+			h->n[i] ? h->ms[i][(h->head[i] + SIM_REST_HIST - 1) % SIM_REST_HIST] : 0;
+		struct sim_trade x;
 
-		sim_venue_next_trade(v, i, 0, &h->t[i][*head]);
+		sim_venue_next_trade(v, i, 0, &x);
 		/* times grow with the ids, two calls in one millisecond too */
-		h->ms[i][*head] = now_ms - 1 + k > last ? now_ms - 1 + k : last + 1;
-		*head = (*head + 1) % SIM_REST_HIST;
-		if (*hn < SIM_REST_HIST)
-			(*hn)++;
+		rest_push(h, i, &x, now_ms - 1 + k > last ? now_ms - 1 + k : last + 1);
 	}
-	m = n < *hn ? n : *hn;
+	m = n < h->n[i] ? n : h->n[i];
 	for (k = 0; k < m; k++) {
-		uint32_t at = (*head + SIM_REST_HIST - m + k) % SIM_REST_HIST;
+		uint32_t at = (h->head[i] + SIM_REST_HIST - m + k) % SIM_REST_HIST;
 
 		t[k] = h->t[i][at];
 		ms[k] = h->ms[i][at];

@@ -99,6 +99,9 @@ int sim_server_step(struct sim_server *s, struct sim_listener *l, uint32_t i, ui
 			: l->d->bbo(&l->venue, i, now_ms, s->scratch, sizeof(s->scratch));
 
 	s->stats.trades_stamped += id != 0 && n > 0;
+	/* a venue's REST trade list holds the trades its stream published */
+	if (kind == SIM_STREAM_TRADE && id == 0 && n > 0 && l->d->rest)
+		sim_rest_note(&l->venue, i, now_ms);
 
 	l->venue.last.ms = now_ms;
 	return n;

@@ -376,8 +376,10 @@ int sim_binance_rest_depth(struct sim_venue *v, const char *path_query, int futu
 			   size_t len, int *status);
 /* The REST fallback answers under base ("/api/v3/", "/fapi/v1/"):
  * ticker/bookTicker?symbol= (futures: with lastUpdateId and time) and
- * trades?symbol=&limit= (the last trades, oldest first, at most 64); a bad
- * query is a 400 with Binance's error body; -ENOENT for another path. */
+ * trades?symbol=&limit= (the last trades, oldest first, at most 64;
+ * futures: the individual trade ids) and, futures only,
+ * aggTrades?symbol=&limit= (the stream's aggregate ids); a bad query is a
+ * 400 with Binance's error body; -ENOENT for another path. */
 int sim_binance_rest_fallback(struct sim_venue *v, const char *path_query, const char *base,
 			      int futures, char *out, size_t len, int *status);
 
@@ -607,11 +609,14 @@ void sim_server_relisten(struct sim_server *s, int64_t now);
 /* REST fallback answers (dialect.c): symbol i's last n trades (at most 64)
  * into t and their times (ms) into ms, oldest first, after the walk moved
  * on by two trades (the walk's next ids, after those the stream published,
- * at times that grow with them; successive polls overlap; a list never
- * reaches back over trades the stream published). Returns the count (0 on
- * -ENOMEM). */
+ * at times that grow with them; successive polls overlap; a list reaches
+ * back over the trades the stream published, as a venue's does). Returns
+ * the count (0 on -ENOMEM). */
 uint32_t sim_rest_recent(struct sim_venue *v, uint32_t i, uint32_t n, int64_t now_ms,
 			 struct sim_trade *t, int64_t *ms);
+/* The stream published symbol i's trade v->last (its walk id) at ms: kept
+ * for the REST trade lists. */
+void sim_rest_note(struct sim_venue *v, uint32_t i, int64_t ms);
 /* Frees v's REST trade lists (the server calls it at exit; NULL-safe). */
 void sim_rest_free(struct sim_venue *v);
 /* The symbol named by query key ("symbol", "instId") of path_query
