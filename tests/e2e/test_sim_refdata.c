@@ -138,6 +138,12 @@ static void fixed(void)
 	CHECK(sim_refdata_body("okx", &sv, "/fapi/v1/exchangeInfo", body, sizeof(body), &status) ==
 		      -ENOENT,
 	      "another venue's path");
+	/* a symbol in the path is one segment: the depth and fallback paths
+	 * under it are not reference data */
+	CHECK(sim_refdata_path("coinbase", "/products/BTC-USDT") &&
+		      !sim_refdata_path("coinbase", "/products/BTC-USDT/book?level=2") &&
+		      !sim_refdata_path("coinbase", "/products/BTC-USDT/trades?limit=100"),
+	      "coinbase /products/ID/book or /trades taken as reference data");
 }
 
 /* Binance spot, as the binance adapter asks (symbols as a URL-encoded JSON

@@ -301,7 +301,10 @@ static const struct ref_route *ref_route_of(const char *venue, const char *targe
 
 		if (strcmp(r->venue, venue) != 0 || strncmp(target, r->path, n) != 0)
 			continue;
-		if (target[n] == '\0' || target[n] == '?' || (r->one && target[n] == '/')) {
+		/* a symbol in the path is one segment: /products/BTC-USD, not
+		 * /products/BTC-USD/book (the depth and fallback routes) */
+		if (target[n] == '\0' || target[n] == '?' ||
+		    (r->one && target[n] == '/' && !strchr(target + n + 1, '/'))) {
 			*pl = n;
 			return r;
 		}
