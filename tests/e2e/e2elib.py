@@ -414,6 +414,37 @@ def parse_logfmt(line):
     return out
 
 
+class Tail:
+    """mdbus-tail --json (plus extra, e.g. ("--kind", "l2")) in the
+    background until stop(): the ticks of one phase, however long the phase
+    takes on a loaded machine. Killed by cleanup() if a check fails first."""
+
+    def __init__(self, bus, extra=(), timeout_s=120):
+        argv = [TOOLS.tail, "--bus", bus, "--json", *extra, "--timeout", str(timeout_s)]
+        log(f"run {' '.join(argv)}")
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.lines = []
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+        _children.append(self)
+
+    def _read(self):
+        for raw in iter(self.p.stdout.readline, b""):
+            self.lines.append(raw.decode(errors="replace").strip())
+
+    def stop(self):
+        """SIGINT; the ticks as parsed JSON objects."""
+        self.p.send_signal(signal.SIGINT)
+        check(self.p.wait(15) == 0, "mdbus-tail did not exit 0 on SIGINT")
+        self.t.join()
+        return [json.loads(line) for line in self.lines if line.startswith("{")]
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait(5)
+
+
 def tail_json(bus, timeout_s, count=None, extra=()):
     """Runs mdbus-tail --json on bus; returns the decoded JSON lines."""
     argv = [TOOLS.tail, "--bus", bus, "--json", "--timeout", str(timeout_s)]

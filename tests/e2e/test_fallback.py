@@ -28,10 +28,8 @@ Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL, MDBUS_TOP.
 """
 import json
 import os
-import signal
 import subprocess
 import sys
-import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -66,28 +64,6 @@ def session(dialect):
 def instruments():
     """Every (feedd venue, symbol) of the run."""
     return [(fv, s) for fv, syms in VENUES.values() for s in syms]
-
-
-class Tail:
-    """mdbus-tail --json in the background until stop()."""
-
-    def __init__(self, bus):
-        argv = [E.TOOLS.tail, "--bus", bus, "--json", "--timeout", "120"]
-        log(f"run {' '.join(argv)}")
-        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.lines = []
-        self.t = threading.Thread(target=self._read)
-        self.t.start()
-
-    def _read(self):
-        for raw in iter(self.p.stdout.readline, b""):
-            self.lines.append(raw.decode(errors="replace").strip())
-
-    def stop(self):
-        self.p.send_signal(signal.SIGINT)
-        check(self.p.wait(15) == 0, "mdbus-tail did not exit 0 on SIGINT")
-        self.t.join()
-        return [json.loads(l) for l in self.lines if l.startswith("{")]
 
 
 def health(bus):
@@ -218,7 +194,7 @@ def scenario_fallback():
     for dialect in VENUES:
         feedd.wait(rf"session={session(dialect)}(/\d+)? .*state=LIVE event=state", 30)
     wait_health(bus, "live", 15)
-    tail = Tail(bus)
+    tail = E.Tail(bus)
     time.sleep(1.5)
     start = feedd.proc.count()
     check(sim.ctl("refuse", 503).startswith("ok"), "sim refuse 503")
@@ -250,7 +226,7 @@ def scenario_fallback():
     ticks = tail.stop()
     check_rest_ticks(ticks)
     # After the WebSockets are back: live ticks, no REST ones.
-    tail = Tail(bus)
+    tail = E.Tail(bus)
     time.sleep(2.0)
     after = tail.stop()
     for fv, s in instruments():
