@@ -215,19 +215,12 @@ static int bnf_rest_agg_trade(struct feed_venue_ctx *v, uint32_t sym, const stru
 						  FEED_JSON_KEY("q"), FEED_JSON_KEY("T"),
 						  FEED_JSON_KEY("m")};
 	struct feed_json_val f[5];
-	int maker;
 
-	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
-		return feed_vrest_bad(v, "aggTrade");
-	if (f[0].type != FEED_JSON_NUMBER || feed_json_u64(&f[0], &t->id) < 0)
-		return feed_vrest_bad(v, "aggTrade a");
-	if (feed_vrest_px(v, sym, &f[1], "aggTrade p", 0, &t->px) < 0 ||
-	    feed_vrest_qty(v, sym, &f[2], "aggTrade q", 0, &t->qty) < 0 ||
-	    feed_vrest_ms(v, &f[3], "aggTrade T", &t->ts) < 0)
+	t->flags = 0;
+	if (feed_vrest_trade_maker(v, sym, e, k, f, t) < 0)
 		return -EBADMSG;
-	if (feed_json_bool(&f[4], &maker) < 0)
-		return feed_vrest_bad(v, "aggTrade m");
-	t->flags = maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY;
+	if (f[0].type != FEED_JSON_NUMBER || feed_json_u64(&f[0], &t->id) < 0)
+		return feed_vrest_bad(v, "trade a");
 	return 0;
 }
 

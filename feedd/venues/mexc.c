@@ -889,19 +889,10 @@ static int mexc_rest_trade(struct feed_venue_ctx *v, uint32_t sym, const struct 
 						  FEED_JSON_KEY("qty"), FEED_JSON_KEY("time"),
 						  FEED_JSON_KEY("isBuyerMaker")};
 	struct feed_json_val f[5];
-	int maker;
 
-	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, k, 5, f) < 0)
-		return feed_vrest_bad(v, "trade");
-	if (feed_vrest_px(v, sym, &f[1], "trade price", 0, &t->px) < 0 ||
-	    feed_vrest_qty(v, sym, &f[2], "trade qty", 0, &t->qty) < 0 ||
-	    feed_vrest_ms(v, &f[3], "trade time", &t->ts) < 0)
+	t->flags = 0;
+	if (feed_vrest_trade_maker(v, sym, e, k, f, t) < 0 || mexc_rest_trade_id(v, f, t) < 0)
 		return -EBADMSG;
-	if (feed_json_bool(&f[4], &maker) < 0)
-		return feed_vrest_bad(v, "isBuyerMaker");
-	if (mexc_rest_trade_id(v, f, t) < 0)
-		return -EBADMSG;
-	t->flags |= maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY;
 	return 0;
 }
 

@@ -165,3 +165,25 @@ int feed_vrest_trade5(struct feed_venue_ctx *v, uint32_t sym, const struct feed_
 		return -EBADMSG;
 	return 0;
 }
+
+int feed_vrest_trade_maker(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			   const struct feed_json_key keys[5], struct feed_json_val f[5],
+			   struct feed_rest_trade *t)
+{
+	char what[4][40];
+	int maker;
+
+	if (e->type != FEED_JSON_OBJECT || feed_json_scan(e->p, e->n, keys, 5, f) < 0)
+		return feed_vrest_bad(v, "trade");
+	for (int i = 0; i < 4; i++)
+		snprintf(what[i], sizeof(what[i]), "trade %.*s", (int)keys[i + 1].len,
+			 keys[i + 1].name);
+	if (feed_vrest_px(v, sym, &f[1], what[0], 0, &t->px) < 0 ||
+	    feed_vrest_qty(v, sym, &f[2], what[1], 0, &t->qty) < 0 ||
+	    feed_vrest_ms(v, &f[3], what[2], &t->ts) < 0)
+		return -EBADMSG;
+	if (feed_json_bool(&f[4], &maker) < 0)
+		return feed_vrest_bad(v, what[3]);
+	t->flags |= maker ? MDBUS_FLAG_SELL : MDBUS_FLAG_BUY;
+	return 0;
+}

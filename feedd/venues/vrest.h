@@ -36,6 +36,15 @@ int feed_vrest_side(struct feed_venue_ctx *v, const struct feed_json_val *f, uin
 int feed_vrest_trade5(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
 		      const struct feed_json_key keys[5], struct feed_rest_trade *t);
 
+/* The Binance form of a trade object (Binance spot and USD-M, MEXC): keys,
+ * in this order, id, price, size, time in ms and "the buyer was the maker"
+ * (true: the aggressor sold). Fills px, qty, ts and the side into t and the
+ * five values into f (the id is the caller's: f[0]); the errors name the
+ * key ("trade price"). */
+int feed_vrest_trade_maker(struct feed_venue_ctx *v, uint32_t sym, const struct feed_json_val *e,
+			   const struct feed_json_key keys[5], struct feed_json_val f[5],
+			   struct feed_rest_trade *t);
+
 /* Milliseconds since the epoch (number or string) as ns. */
 int feed_vrest_ms(struct feed_venue_ctx *v, const struct feed_json_val *f, const char *what,
 		  int64_t *ns);
