@@ -35,8 +35,10 @@
  *   its seqId chains with the stream's); a push with "action":
  *   "snapshot" (still sent while the delisting rolls out) becomes a SNAPSHOT
  *   event that the sync engine ignores and counts. The checksum field is
- *   always 0 and "must no longer be used": it is read as an integer and
- *   never checked. Sizes are as sent (contracts for swaps, not converted by
+ *   always 0 and "must no longer be used": 0 is no checksum. A non-zero one
+ *   (a feed that still computes it, CRC32 of the top 25 levels interleaved
+ *   "bidPx:bidSz:askPx:askSz" as printed, per the docs before 2026-06-23)
+ *   is checked, and a mismatch resyncs that book. Sizes are as sent (contracts for swaps, not converted by
  *   qty_unit), on the stream and in the REST snapshot alike.
  *
  * Channels: `trades` (trades) and `bbo-tbt` (bbo), requested as
@@ -100,6 +102,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "jsonscan.h"
 #include "symbol.h"
@@ -111,6 +114,8 @@
 #define OKX_CH_SHIFT	   48	  /* cur.aux: data offset | channel << 48 */
 #define OKX_NOTICE_UPGRADE 64008u /* "the connection will soon be closed" */
 #define OKX_BOOKS_MAX	   400u	  /* levels per side of books; the REST sz maximum */
+#define OKX_CK_LEVELS	   25u	  /* levels per side under the books checksum */
+#define OKX_DP_MAX	   18u	  /* decimals a books price or size may print */
 /* GET /api/v5/market/books: "40 requests per 2 seconds" (IP). One request is
  * weight 1: the venue's budget is 40 per 2 s (1,200 per minute). */
 #define OKX_REST_WEIGHT 1u
@@ -586,9 +591,18 @@ static const struct feed_json_key okx_book_keys[L__COUNT] = {
 	[L_PREV] = FEED_JSON_KEY("prevSeqId"), [L_SEQ] = FEED_JSON_KEY("seqId"),
 };
 
+/* Decimals printed in a price or size text ("8476.98" -> 2). */
+static size_t okx_dp(const struct feed_json_val *f)
+{
+	const char *d = memchr(f->p, '.', f->n);
+
+	return d ? (size_t)(f->p + f->n - d - 1) : 0;
+}
+
 /* One side, [["px","sz","0","orders"],...], into v->lv[off..] (*cnt
- * levels). Sizes are as sent (contracts for swaps). Returns 0 or -errno
- * (ERROR set; more levels than v->lv_cap is one). */
+ * levels). Sizes are as sent (contracts for swaps), with the decimals as
+ * printed (a non-zero checksum is over the venue's text). Returns 0 or
+ * -errno (ERROR set; more levels than v->lv_cap is one). */
 static int okx_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
 		       const struct feed_json_val *side, const struct okx_side *w, uint32_t off,
 		       uint32_t *cnt)
@@ -622,8 +636,13 @@ static int okx_l2_side(struct feed_venue_ctx *v, struct feed_venue_out *out, uin
 					 w->price);
 			return -EINVAL;
 		}
-		l->px_dp = 0;
-		l->qty_dp = 0;
+		if (okx_dp(&p) > OKX_DP_MAX || okx_dp(&q) > OKX_DP_MAX) {
+			feed_venue_error(v, out, i, "%s books: more than %u decimals", sym->native,
+					 OKX_DP_MAX);
+			return -EINVAL;
+		}
+		l->px_dp = (uint8_t)okx_dp(&p);
+		l->qty_dp = (uint8_t)okx_dp(&q);
 		(*cnt)++;
 	}
 	if (rc == 0)
@@ -635,7 +654,9 @@ bad:
 
 /* seqId, prevSeqId (-1 in a snapshot) and checksum of a books item: bare
  * integers. The checksum is 0 since its deprecation and "must no longer
- * be used": an integer is required where it is present, never checked. */
+ * be used": 0 is no checksum. A non-zero one (a feed that still computes
+ * it, as the docs before 2026-06-23 describe) is checked all the same: a
+ * mismatch resyncs the book, a feed sending 0 costs nothing. */
 static int okx_l2_ids(struct feed_venue_ctx *v, struct feed_venue_out *out, uint32_t i,
 		      const struct feed_json_val *b, struct feed_book_ev *ev)
 {
@@ -655,8 +676,8 @@ static int okx_l2_ids(struct feed_venue_ctx *v, struct feed_venue_out *out, uint
 	ev->first_id = ev->last_id = seq;
 	ev->has_prev = prev >= 0;
 	ev->prev_id = prev >= 0 ? (uint64_t)prev : 0;
-	ev->has_ck = 0;
-	ev->checksum = 0;
+	ev->has_ck = ck != 0;
+	ev->checksum = (uint32_t)(int32_t)ck;
 	return 0;
 }
 
@@ -770,6 +791,66 @@ static int okx_rest_seq(const struct feed_json_val *f, uint64_t *seq)
 		*seq = *seq * 10 + (uint64_t)(f->p[k] - '0');
 	}
 	return 0;
+}
+
+/* m (at dec decimals) printed with dp decimals (at most OKX_DP_MAX), as the
+ * venue printed it: digits past dec are zeros. Returns the length. */
+static size_t okx_ck_text(char *buf, int64_t m, unsigned dec, unsigned dp)
+{
+	char frac[24];
+	int64_t p10 = 1, f;
+	size_t o;
+	int k;
+
+	for (unsigned j = 0; j < dec && j < sizeof(frac); j++)
+		p10 *= 10;
+	k = snprintf(buf, 24, "%lld", (long long)(m / p10));
+	o = k > 0 ? (size_t)k : 0;
+	if (dp == 0)
+		return o;
+	buf[o++] = '.';
+	f = m % p10;
+	for (unsigned j = dec < sizeof(frac) ? dec : sizeof(frac); j-- > 0;) {
+		frac[j] = (char)('0' + f % 10);
+		f /= 10;
+	}
+	for (unsigned j = 0; j < dp; j++) {
+		if (j < dec && j < sizeof(frac))
+			buf[o++] = frac[j];
+		else
+			buf[o++] = '0';
+	}
+	return o;
+}
+
+/* OKX's CRC32: the top 25 levels interleaved "bidPx:bidSz:askPx:askSz:..."
+ * (the longer side's rest appended alone), each value as printed; the
+ * venue sends it as a signed 32-bit integer (its bits as u32 here). */
+static uint32_t okx_checksum(const struct feed_venue_ctx *v, uint32_t sym,
+			     const struct feed_book_lvl *bids, uint32_t nb,
+			     const struct feed_book_lvl *asks, uint32_t na)
+{
+	const struct feed_venue_sym *s = &v->syms[sym];
+	char buf[OKX_CK_LEVELS * 2 * 2 * 48];
+	size_t o = 0;
+
+	nb = nb < OKX_CK_LEVELS ? nb : OKX_CK_LEVELS;
+	na = na < OKX_CK_LEVELS ? na : OKX_CK_LEVELS;
+	for (uint32_t k = 0; k < nb || k < na; k++) {
+		const struct feed_book_lvl *side[2] = {k < nb ? &bids[k] : NULL,
+						       k < na ? &asks[k] : NULL};
+
+		for (unsigned j = 0; j < 2; j++) {
+			if (!side[j])
+				continue;
+			if (o)
+				buf[o++] = ':';
+			o += okx_ck_text(buf + o, side[j]->px, s->price_decimals, side[j]->px_dp);
+			buf[o++] = ':';
+			o += okx_ck_text(buf + o, side[j]->qty, s->qty_decimals, side[j]->qty_dp);
+		}
+	}
+	return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)o);
 }
 
 /* {"code":"0","msg":"","data":[{"asks":[["px","sz","0","orders"],..],
@@ -1150,9 +1231,11 @@ const struct feed_venue_ops feed_venue_okx = {
 			 * prevSeqId; seqId < prevSeqId is the venue's reset */
 			.sync = FEED_SYNC_REST_PREV,
 			.max_levels = OKX_BOOKS_MAX,
+			.ck_levels = OKX_CK_LEVELS,
 			.rest_weight = OKX_REST_WEIGHT,
 			.rest_snapshot = okx_rest_snapshot,
 			.rest_parse = okx_rest_parse,
+			.checksum = okx_checksum,
 		},
 };
 

@@ -10,6 +10,9 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
 
 #include "config.h"
 #include "helpers.h"
@@ -662,7 +665,8 @@ static const char *okx_many_levels(unsigned n)
 
 /* The documented shapes: a snapshot push (still parsed: the sync engine
  * ignores it), updates chained by prevSeqId, the reset (seqId <
- * prevSeqId), the checksum (0 now, never checked), the REST snapshot
+ * prevSeqId), the checksum (0 now: none; a non-zero one is checked, the
+ * docs' two CRC32 examples through ops->book.checksum), the REST snapshot
  * request and answer (GET /api/v5/market/books). */
 /* Long: one scenario of checks in order on one context. */
 static void test_l2(void)
@@ -686,15 +690,15 @@ static void test_l2(void)
 	CHECK_EQ_INT(out.cls, FEED_MSG_ACK);
 	CHECK_EQ_INT(feed_venue_streams_acked(&v), 1);
 	CHECK_EQ_INT(ops->book.sync, FEED_SYNC_REST_PREV);
-	CHECK_EQ_INT(ops->book.ck_levels, 0);
-	CHECK(ops->book.checksum == NULL && !ops->book.resubscribe);
+	CHECK_EQ_INT(ops->book.ck_levels, 25);
+	CHECK(ops->book.checksum != NULL && !ops->book.resubscribe);
 	CHECK(ops->book.resubscribe_msgs == NULL);
 	CHECK_EQ_INT(ops->book.max_levels, 400);
 	CHECK_EQ_INT(ops->book.rest_weight, 1);
 	CHECK(ops->book.rest_snapshot != NULL && ops->book.rest_parse != NULL);
 
-	/* A snapshot push (the delisting's transition): parsed as SNAPSHOT, and
-	 * a non-zero checksum is not used. */
+	/* A snapshot push (the delisting's transition): parsed as SNAPSHOT;
+	 * the docs' first checksum example. */
 	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
 		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"10\",\"3\"],[\"3368\","
 		     "\"8\",\"3\",\"4\"]],\"bids\":[[\"3366.1\",\"7\",\"0\",\"3\"],[\"3366\",\"6\","
@@ -713,10 +717,38 @@ static void test_l2(void)
 	CHECK_EQ_INT(ev->has_prev, 0);
 	CHECK_EQ_INT(ev->last_id, 123456);
 	CHECK_EQ_INT(ev->first_id, 123456);
-	CHECK_EQ_INT(ev->has_ck, 0);
+	CHECK_EQ_INT(ev->bids[0].px_dp, 1);
+	CHECK_EQ_INT(ev->bids[1].px_dp, 0);
+	CHECK_EQ_INT(ev->has_ck, 1);
+	CHECK_EQ_INT(ev->checksum, (uint32_t)-1881014294);
 	CHECK_EQ_INT(ev->exch_ts, 1597026383085000000LL);
 	CHECK_EQ_INT(ev->recv_ts, RECV_TS);
-	/* An update: prevSeqId names the previous seqId; "0" removes; checksum 0. */
+	/* "3366.1:7:3366.8:9:3366:6:3368:8" */
+	CHECK_EQ_INT(ops->book.checksum(&v, 0, ev->bids, ev->nbids, ev->asks, ev->nasks),
+		     (uint32_t)-1881014294);
+	/* The second: fewer bids than asks, "3366.1:7:3366.8:9:3368:8:3372:8". */
+	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
+		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"10\",\"3\"],[\"3368\","
+		     "\"8\",\"3\",\"4\"],[\"3372\",\"8\",\"3\",\"4\"]],\"bids\":[[\"3366.1\",\"7\","
+		     "\"0\",\"3\"]],\"ts\":\"1597026383085\",\"checksum\":831078360,"
+		     "\"prevSeqId\":-1,\"seqId\":123456}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(
+		ops->book.checksum(&v, 0, v.book.bids, v.book.nbids, v.book.asks, v.book.nasks),
+		831078360u);
+	CHECK_EQ_INT(v.book.checksum, 831078360u);
+	/* More decimals printed than the scale keeps: rebuilt as printed. */
+	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":"
+		     "\"snapshot\",\"data\":[{\"asks\":[[\"3366.8\",\"9\",\"0\",\"1\"]],\"bids\":"
+		     "[[\"3366.100000000000\",\"7.0\",\"0\",\"1\"]],\"ts\":\"1597026383085\","
+		     "\"checksum\":-1233765113,\"prevSeqId\":-1,\"seqId\":5}]}");
+	CHECK_EQ_INT(out.cls, FEED_MSG_BOOK);
+	CHECK_EQ_INT(v.book.bids[0].px_dp, 12);
+	CHECK_EQ_INT(v.book.checksum, (uint32_t)-1233765113); /* "3366.100000000000:7.0:3366.8:9" */
+	CHECK_EQ_INT(
+		ops->book.checksum(&v, 0, v.book.bids, v.book.nbids, v.book.asks, v.book.nasks),
+		v.book.checksum);
+	/* An update: prevSeqId names the previous seqId; "0" removes; checksum 0 = none. */
 	feed_msg(&v, "{\"arg\":{\"channel\":\"books\",\"instId\":\"ETH-USDT\"},\"action\":"
 		     "\"update\",\"data\":[{\"asks\":[[\"3368\",\"0\",\"0\",\"0\"]],\"bids\":[],"
 		     "\"ts\":\"1597026383086\",\"checksum\":0,\"prevSeqId\":123456,"
@@ -920,6 +952,46 @@ static void okx_book_msg(struct feed_venue_ctx *v, struct feed_book_sync_ctx *s,
 /* The documented procedure end to end: the snapshot push ignored, updates
  * buffered, the REST snapshot (seqId 11) drops seqId <= 11, the first kept
  * has prevSeqId <= 11 < seqId, then the chain; a reset resyncs. */
+/* After the reset: a new REST snapshot (seqId 3), then an update with a
+ * non-zero checksum that matches (verdict OK, CRC32 computed here from
+ * the docs' rule: top levels interleaved bid:ask as printed) and one that
+ * does not (that book resyncs, reason checksum). */
+static void okx_ck_scenario(struct feed_venue_ctx *v, struct feed_book_sync_ctx *s)
+{
+	static const char rest2[] =
+		"{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"asks\":[[\"101\",\"1\",\"0\",\"1\"]],"
+		"\"bids\":[[\"99\",\"2\",\"0\",\"1\"]],\"ts\":\"1597026383085\",\"seqId\":3}]}";
+	static const char text[] = "99:2:101:1:98:1";
+	const struct feed_venue_ops *ops = v->ops;
+	struct mdbus_book_update u;
+	struct feed_book_ev ev;
+	char m[512];
+	int32_t ck = (int32_t)crc32(0L, (const Bytef *)text, (uInt)strlen(text));
+
+	CHECK_EQ_INT(ops->book.rest_parse(v, 0, (const uint8_t *)rest2, strlen(rest2), &ev), 0);
+	CHECK_EQ_INT(feed_book_sync_rest(s, &ev), 0);
+	snprintf(m, sizeof(m),
+		 "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		 "\"data\":[{\"asks\":[],\"bids\":[[\"98\",\"1\",\"0\",\"1\"]],\"ts\":\"1\","
+		 "\"checksum\":%d,\"prevSeqId\":3,\"seqId\":4}]}",
+		 (int)ck);
+	okx_book_msg(v, s, m);
+	CHECK_EQ_INT(feed_book_sync_view(s, 0, &u), 0);
+	CHECK_EQ_INT(u.status, MDBUS_BOOK_LIVE);
+	CHECK_EQ_INT(u.update_id, 4);
+	CHECK_EQ_INT(u.checksum, MDBUS_BOOK_CK_OK);
+	snprintf(m, sizeof(m),
+		 "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"update\","
+		 "\"data\":[{\"asks\":[],\"bids\":[[\"97\",\"1\",\"0\",\"1\"]],\"ts\":\"1\","
+		 "\"checksum\":%d,\"prevSeqId\":4,\"seqId\":5}]}",
+		 (int)ck);
+	okx_book_msg(v, s, m);
+	CHECK_EQ_INT(s->inst[0].last_reason, FEED_BOOK_RS_CHECKSUM);
+	CHECK_EQ_INT(okx_need, 3);
+	CHECK_EQ_INT(feed_book_sync_view(s, 0, &u), 0);
+	CHECK_EQ_INT(u.status, MDBUS_BOOK_RESYNCING);
+}
+
 /* Long: one scenario in order. */
 static void test_l2_sync(void)
 {
@@ -968,6 +1040,7 @@ static void test_l2_sync(void)
 	CHECK_EQ_INT(okx_need, 2);
 	CHECK_EQ_INT(feed_book_sync_view(&s, 0, &u), 0);
 	CHECK_EQ_INT(u.status, MDBUS_BOOK_RESYNCING);
+	okx_ck_scenario(&v, &s);
 	feed_book_sync_free(&s);
 	feed_venue_ctx_free(&v);
 }
