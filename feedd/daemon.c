@@ -280,8 +280,11 @@ static int daemon_add_session(struct feed_daemon *d, unsigned i,
 		rc = feed_session_init(&d->sess[i], &host, i, d->slot_next, sc, err, sizeof(err));
 	}
 	/* Before its instruments are written: the scales of the reference data. */
-	for (unsigned k = 0; rc == 0 && k < d->sess[i].nconns; k++)
+	for (unsigned k = 0; rc == 0 && k < d->sess[i].nconns; k++) {
 		feed_refdata_apply(feed_refdata_find(&d->ref, sc), &d->sess[i].conns[k].venue);
+		ev = "refdata_contract";
+		rc = feed_venue_contracts_ok(&d->sess[i].conns[k].venue, err, sizeof(err));
+	}
 	if (rc == 0 && d->slot_next + d->sess[i].nconns > d->slot_cap)
 		rc = -E2BIG;
 	if (rc < 0) {

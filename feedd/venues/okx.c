@@ -38,8 +38,8 @@
  *   always 0 and "must no longer be used": 0 is no checksum. A non-zero one
  *   (a feed that still computes it, CRC32 of the top 25 levels interleaved
  *   "bidPx:bidSz:askPx:askSz" as printed, per the docs before 2026-06-23)
- *   is checked, and a mismatch resyncs that book. Sizes are as sent (contracts for swaps, not converted by
- *   qty_unit), on the stream and in the REST snapshot alike.
+ *   is checked, and a mismatch resyncs that book. Sizes are as sent (contracts for swaps, not
+ * converted by qty_unit), on the stream and in the REST snapshot alike.
  *
  * Channels: `trades` (trades) and `bbo-tbt` (bbo), requested as
  *   {"id":"7","op":"subscribe","args":[{"channel":"trades","instId":"BTC-USDT"},...]}
@@ -72,10 +72,11 @@
  * symbol and channel); it may reset after maintenance.
  *
  * Sizes: spot in base currency; swaps in contracts. The contract value
- * (`ctVal`) comes only from REST (GET /api/v5/public/instruments), so the
- * session config must give it as contract_size; qty_unit defaults to
- * contracts, and qty_unit = base converts each size exactly (sz x
- * contract_size, refused if not exact at the scale).
+ * (`ctVal`) comes only from REST (GET /api/v5/public/instruments): the
+ * start-up reference data (ops->ref) gives each swap its own, or the
+ * session config's contract_size (required with refdata = no); qty_unit
+ * defaults to contracts, and qty_unit = base converts each size exactly
+ * (sz x contract_size, refused if not exact at the scale).
  *
  * Keepalive: the server drops a connection silent for 30 s; we send the
  * text "ping" (ops->ping; feedd's ping_interval defaults to 20 s) and the
@@ -202,7 +203,7 @@ static int okx_init(struct feed_venue_ctx *v)
 		const struct feed_venue_sym *s = &v->syms[i];
 
 		if (s->market != MDBUS_MARKET_SPOT && s->qty_unit == MDBUS_QTY_BASE &&
-		    s->contract_size <= 0) {
+		    s->contract_size <= 0 && !v->contract_later) {
 			snprintf(v->reason, sizeof(v->reason),
 				 "symbol '%s': okx sizes swaps in contracts; qty_unit = base "
 				 "needs contract_size",

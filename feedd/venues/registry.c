@@ -232,8 +232,29 @@ static int venue_ctx_market(struct feed_venue_ctx *v, const struct feed_session_
 	s->qty_unit = (uint8_t)(sc->qty_unit >= 0 ? sc->qty_unit : ops->qty_unit);
 	s->contract_size = sc->contract_size;
 	s->contract_decimals = (uint8_t)sc->contract_decimals;
+	if (s->contract_size <= 0 && sc->refdata && ops->ref.request) {
+		v->contract_later = 1; /* the venue's, checked after the reference data */
+		return 0;
+	}
 	if (s->qty_unit == MDBUS_QTY_CONTRACTS && s->contract_size <= 0) {
 		venue_err(err, errlen, "symbol '%s': quantities in contracts need contract_size",
+			  s->norm);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int feed_venue_contracts_ok(const struct feed_venue_ctx *v, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < v->nsyms; i++) {
+		const struct feed_venue_sym *s = &v->syms[i];
+
+		if (s->market == MDBUS_MARKET_SPOT || s->contract_size > 0 ||
+		    (s->qty_unit != MDBUS_QTY_CONTRACTS && s->qty_unit == v->ops->qty_unit))
+			continue;
+		venue_err(err, errlen,
+			  "symbol '%s': its quantities need the contract size, which neither "
+			  "contract_size nor the venue's reference data gave",
 			  s->norm);
 		return -EINVAL;
 	}

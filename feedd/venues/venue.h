@@ -381,6 +381,10 @@ struct feed_venue_ctx {
 	size_t cur_n;
 	uint8_t cur_binary; /* ... and its binary flag after decoding */
 	uint8_t open_sent;  /* ops->open_msg went on this connection */
+	/* 1: a contract symbol without contract_size is let through init, its
+	 * size to come from the start-up reference data (refdata on, the venue
+	 * has ops->ref); feed_venue_contracts_ok checks it afterwards. */
+	uint8_t contract_later;
 	struct feed_venue_stats st;
 	char reason[FEED_VENUE_REASON_MAX];
 	char reply[FEED_VENUE_REPLY_MAX];
@@ -523,6 +527,11 @@ static inline uint8_t feed_venue_default_decimals(const struct feed_venue_ops *o
 
 	return d ? d : FEED_VENUE_DECIMALS;
 }
+
+/* After the reference data: every contract symbol of v whose quantities
+ * need the contract size (qty_unit contracts, or converted from the
+ * venue's unit) has one. Returns 0, or -EINVAL with the symbol in err. */
+int feed_venue_contracts_ok(const struct feed_venue_ctx *v, char *err, size_t errlen);
 
 /* ---- registry ------------------------------------------------------------ */
 

@@ -20,7 +20,7 @@ GET /api/v3/exchangeInfo?symbols=[...] in the documented form (tickSize
   5. SIGTERM while the phase waits (refdata_timeout 60s): feedd exits 0
      at once.
 
-usage: test_refdata.py refdata|valgrind (the same steps under memcheck)
+usage: test_refdata.py refdata|valgrind (the same steps under memcheck)|contract
 Paths come from MDBUS_SIM, MDBUS_FEEDD, MDBUS_TAIL.
 """
 import http.server
@@ -234,7 +234,47 @@ def scenario_valgrind():
     return scenario_refdata()
 
 
-SCENARIOS = {"refdata": scenario_refdata, "valgrind": scenario_valgrind}
+def scenario_contract():
+    """An OKX swap without contract_size: the venue's ctVal (the simulator's
+    instruments answer, 0.01) becomes the instrument's contract size; with
+    refdata = no the same session is refused at start, naming the symbol."""
+    check(E.TOOLS.have_tail(), f"mdbus-tail not found: {E.TOOLS.tail}")
+    d = E.tmpdir("refdata-ct")
+    E.make_certs(d)
+    sim = E.Sim(d, extra=["--venue", "okx", "--rate", "20"])
+    bus = E.bus_name("refdata-ct")
+
+    def config(extra):
+        p = os.path.join(d, f"feedd-{len(extra)}.ini")
+        with open(p, "w") as fh:
+            fh.write(f"[bus]\nname = {bus}\nslots = 4096\n\n[feed]\nshutdown_timeout = 2s\n"
+                     f"ca_file = {os.path.join(d, 'ca.pem')}\n"
+                     f"cache_dir = {os.path.join(d, 'cache')}\n\n"
+                     f"[session ok]\nvenue = okx\nurl = wss://localhost:{sim.port}/ws/v5/public\n"
+                     f"symbols = BTC-USDT-PERP\nchannels = trades\n{extra}")
+        return p
+
+    f = E.Feedd(config(""))
+    _, m = f.wait(r"session=ok venue=okx state=DISCONNECTED event=refdata source=(\S+) "
+                  r"symbols=1 warnings=(\d+)", 30)
+    check(m.group(1) == "rest" and m.group(2) == "0",
+          f"refdata source={m.group(1)} warnings={m.group(2)}, want rest, 0")
+    f.wait(f.state_re("LIVE"), 30)
+    ticks, _ = E.tail_json(bus, 20, count=5)
+    got = {(t.get("contract_size"), t.get("qty_unit")) for t in ticks
+           if t.get("symbol") == "BTC-USDT-PERP"}
+    check(got == {("0.01", "contracts")}, f"contract size and unit on the ticks: {got}")
+    stop(f)
+
+    f = E.Feedd(config("refdata = no\n"))
+    _, m = f.wait(r"(feedd-\d+\.ini:\d+): symbol 'BTC-USDT-PERP': quantities in contracts need "
+                  r"contract_size", 30)
+    rc = f.proc.wait(15)
+    check(rc != 0, f"feedd started without the contract size: exit {rc} ({m.group(1)})")
+
+
+SCENARIOS = {"refdata": scenario_refdata, "valgrind": scenario_valgrind,
+             "contract": scenario_contract}
 
 if __name__ == "__main__":
     sys.exit(E.main(SCENARIOS, sys.argv))

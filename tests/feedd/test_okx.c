@@ -440,6 +440,27 @@ static void test_names(void)
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
 	CHECK_STR(err, "symbol 'BTC-USDT-PERP': okx sizes swaps in contracts; qty_unit = base "
 		       "needs contract_size");
+	/* With refdata on, the size may come from the venue: init lets it
+	 * through, feed_venue_contracts_ok judges after the reference data. */
+	for (int unit = MDBUS_QTY_BASE; unit <= MDBUS_QTY_CONTRACTS; unit++) {
+		sc = session(syms, 2);
+		sc.contract_size = 0;
+		sc.qty_unit = unit;
+		sc.refdata = 1;
+		CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+		CHECK_EQ_INT(v.contract_later, 1);
+		CHECK_EQ_INT(feed_venue_contracts_ok(&v, err, sizeof(err)), -EINVAL);
+		CHECK_STR(err,
+			  "symbol 'BTC-USDT-PERP': its quantities need the contract size, which "
+			  "neither contract_size nor the venue's reference data gave");
+		for (uint32_t i = 0; i < v.nsyms; i++) /* as feed_refdata_apply sets it */
+			if (v.syms[i].market == MDBUS_MARKET_PERP) {
+				v.syms[i].contract_size = 1;
+				v.syms[i].contract_decimals = 2;
+			}
+		CHECK_EQ_INT(feed_venue_contracts_ok(&v, err, sizeof(err)), 0);
+		feed_venue_ctx_free(&v);
+	}
 	sc = session(syms, 2);
 	sc.channels = FEED_CH_L2; /* the books channel */
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
@@ -515,7 +536,15 @@ static void test_check(void)
 	CHECK_STR(c.sessions[0].url.path, "/ws/v5/public");
 	CHECK_EQ_INT(c.sessions[0].url.port, 8443);
 	feed_config_free(&c);
+	/* no contract_size: the start-up reference data (ctVal) gives it */
 	CHECK_EQ_INT(feed_config_load_string("[session o]\nvenue = okx\nsymbols = BTC-USDT-PERP\n",
+					     "t.ini", &c, err, sizeof(err)),
+		     0);
+	CHECK_EQ_INT(feed_venue_check(&c, err, sizeof(err)), 0);
+	feed_config_free(&c);
+	/* ... unless refdata is off */
+	CHECK_EQ_INT(feed_config_load_string("[session o]\nvenue = okx\nsymbols = BTC-USDT-PERP\n"
+					     "refdata = no\n",
 					     "t.ini", &c, err, sizeof(err)),
 		     0);
 	CHECK_EQ_INT(feed_venue_check(&c, err, sizeof(err)), -EINVAL);
