@@ -355,7 +355,7 @@ static void test_cache(void)
 	struct feed_ref_instr ref[3] = {{1, 1, 0, 2, 5, 0, 1}, {5, 1, 0, 2, 4, 0, 1}, {0}}, back[3];
 	struct feed_config c;
 	struct feed_venue_ctx v, other;
-	char dir[300], file[400], good[4096], cut[4096], why[256];
+	char dir[300], file[400], good[4096], cut[4096 + 16], why[256];
 	struct stat st;
 
 	memset(&c, 0, sizeof(c));
