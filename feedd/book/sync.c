@@ -367,8 +367,12 @@ static void feed_book_buffer(struct feed_book_sync_ctx *s, uint32_t sym,
 
 	feed_book_bufev_of(e, ev);
 	e->lv_off = in->blv_n;
-	memcpy(in->blv + in->blv_n, ev->bids, (size_t)ev->nbids * sizeof(*ev->bids));
-	memcpy(in->blv + in->blv_n + ev->nbids, ev->asks, (size_t)ev->nasks * sizeof(*ev->asks));
+	/* an empty side may come as NULL: memcpy takes no NULL, even for 0 bytes */
+	if (ev->nbids)
+		memcpy(in->blv + in->blv_n, ev->bids, (size_t)ev->nbids * sizeof(*ev->bids));
+	if (ev->nasks)
+		memcpy(in->blv + in->blv_n + ev->nbids, ev->asks,
+		       (size_t)ev->nasks * sizeof(*ev->asks));
 	in->blv_n += nl;
 	if (!in->snap_pending)
 		feed_book_ask_snapshot(s, sym);

@@ -6,6 +6,7 @@
  * "FILE:LINE: reason".
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <sched.h>
 #include <unistd.h>
@@ -713,7 +714,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: test_config FULL.ini\n");
 		return 1;
 	}
-	if (!realpath(argv[0], ca_path))
+	char real[PATH_MAX]; /* realpath writes up to PATH_MAX bytes */
+
+	if (realpath(argv[0], real) && strlen(real) < sizeof(ca_path))
+		snprintf(ca_path, sizeof(ca_path), "%s", real);
+	else
 		snprintf(ca_path, sizeof(ca_path), "%s", argv[1]);
 	test_full_file(argv[1]);
 	test_defaults();

@@ -393,6 +393,37 @@ static void test_split(void)
 	feed_venue_ctx_free(&v);
 }
 
+/* With refdata on, a swap's contract size may come from the venue: init
+ * lets it through, feed_venue_contracts_ok judges after the reference
+ * data (feed_refdata_apply sets the size it gives). */
+static void test_contract_later(char (*syms)[MDBUS_SYMBOL_MAX])
+{
+	const struct feed_venue_ops *ops = feed_venue_find("okx");
+	struct feed_session_config sc;
+	struct feed_venue_ctx v;
+	char err[256];
+
+	for (int unit = MDBUS_QTY_BASE; unit <= MDBUS_QTY_CONTRACTS; unit++) {
+		sc = session(syms, 2);
+		sc.contract_size = 0;
+		sc.qty_unit = unit;
+		sc.refdata = 1;
+		CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
+		CHECK_EQ_INT(v.contract_later, 1);
+		CHECK_EQ_INT(feed_venue_contracts_ok(&v, err, sizeof(err)), -EINVAL);
+		CHECK_STR(err,
+			  "symbol 'BTC-USDT-PERP': its quantities need the contract size, which "
+			  "neither contract_size nor the venue's reference data gave");
+		for (uint32_t i = 0; i < v.nsyms; i++) /* as feed_refdata_apply sets it */
+			if (v.syms[i].market == MDBUS_MARKET_PERP) {
+				v.syms[i].contract_size = 1;
+				v.syms[i].contract_decimals = 2;
+			}
+		CHECK_EQ_INT(feed_venue_contracts_ok(&v, err, sizeof(err)), 0);
+		feed_venue_ctx_free(&v);
+	}
+}
+
 /* Native names, markets, set-up errors, instrument records, keepalive. */
 static void test_names(void)
 {
@@ -440,27 +471,7 @@ static void test_names(void)
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), -EINVAL);
 	CHECK_STR(err, "symbol 'BTC-USDT-PERP': okx sizes swaps in contracts; qty_unit = base "
 		       "needs contract_size");
-	/* With refdata on, the size may come from the venue: init lets it
-	 * through, feed_venue_contracts_ok judges after the reference data. */
-	for (int unit = MDBUS_QTY_BASE; unit <= MDBUS_QTY_CONTRACTS; unit++) {
-		sc = session(syms, 2);
-		sc.contract_size = 0;
-		sc.qty_unit = unit;
-		sc.refdata = 1;
-		CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
-		CHECK_EQ_INT(v.contract_later, 1);
-		CHECK_EQ_INT(feed_venue_contracts_ok(&v, err, sizeof(err)), -EINVAL);
-		CHECK_STR(err,
-			  "symbol 'BTC-USDT-PERP': its quantities need the contract size, which "
-			  "neither contract_size nor the venue's reference data gave");
-		for (uint32_t i = 0; i < v.nsyms; i++) /* as feed_refdata_apply sets it */
-			if (v.syms[i].market == MDBUS_MARKET_PERP) {
-				v.syms[i].contract_size = 1;
-				v.syms[i].contract_decimals = 2;
-			}
-		CHECK_EQ_INT(feed_venue_contracts_ok(&v, err, sizeof(err)), 0);
-		feed_venue_ctx_free(&v);
-	}
+	test_contract_later(syms);
 	sc = session(syms, 2);
 	sc.channels = FEED_CH_L2; /* the books channel */
 	CHECK_EQ_INT(feed_venue_ctx_init(&v, ops, &sc, err, sizeof(err)), 0);
