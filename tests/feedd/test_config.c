@@ -717,7 +717,7 @@ int main(int argc, char **argv)
 	char real[PATH_MAX]; /* realpath writes up to PATH_MAX bytes */
 
 	if (realpath(argv[0], real) && strlen(real) < sizeof(ca_path))
-		snprintf(ca_path, sizeof(ca_path), "%s", real);
+		memcpy(ca_path, real, strlen(real) + 1);
 	else
 		snprintf(ca_path, sizeof(ca_path), "%s", argv[1]);
 	test_full_file(argv[1]);
