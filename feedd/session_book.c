@@ -435,11 +435,22 @@ static void sbook_rest_cb(void *ud, int err, const struct feed_http_resp *resp)
 	sbook_rest_answer(c, r->sym, status, resp, retry > 0);
 }
 
+int feed_sbook_get(struct feed_sconn *c, uint32_t qid, uint32_t sym, const char *path,
+		   feed_rest_cb cb, int64_t now)
+{
+	struct feed_sbook_req *r = &c->host.rreq[qid];
+
+	r->q = c->host.restq;
+	r->c = c;
+	r->sym = sym;
+	r->qid = qid;
+	return feed_rest_get(c->host.rest, path, cb, r, now);
+}
+
 int feed_session_book_fetch(struct feed_session *s, unsigned k, uint32_t qid, uint32_t key,
 			    int64_t now)
 {
 	char path[FEED_REST_PATH_MAX];
-	struct feed_sbook_req *r;
 	struct feed_sconn *c;
 	size_t n = 0;
 	uint32_t sym = 0;
@@ -460,12 +471,7 @@ int feed_session_book_fetch(struct feed_session *s, unsigned k, uint32_t qid, ui
 	if (rc < 0)
 		return rc;
 	path[n] = '\0';
-	r = &s->host.rreq[qid];
-	r->q = s->host.restq;
-	r->c = c;
-	r->sym = sym;
-	r->qid = qid;
-	rc = feed_rest_get(s->host.rest, path, sbook_rest_cb, r, now);
+	rc = feed_sbook_get(c, qid, sym, path, sbook_rest_cb, now);
 	if (rc == 0) {
 		c->book->rest_requests++;
 		feed_log(FEED_LOG_DEBUG, FEED_SESS_KV(c), LOG_EV("book_rest_get"),

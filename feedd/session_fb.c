@@ -227,7 +227,6 @@ static void sfb_rest_cb(void *ud, int err, const struct feed_http_resp *resp)
 int feed_sfb_fetch(struct feed_sconn *c, uint32_t qid, uint32_t key, int64_t now)
 {
 	char path[FEED_FB_PATH_MAX];
-	struct feed_sbook_req *r;
 	size_t n = 0;
 	int rc;
 
@@ -237,12 +236,7 @@ int feed_sfb_fetch(struct feed_sconn *c, uint32_t qid, uint32_t key, int64_t now
 	if (rc < 0)
 		return rc;
 	path[n] = '\0';
-	r = &c->host.rreq[qid];
-	r->q = c->host.restq;
-	r->c = c;
-	r->sym = key;
-	r->qid = qid;
-	rc = feed_rest_get(c->host.rest, path, sfb_rest_cb, r, now);
+	rc = feed_sbook_get(c, qid, key, path, sfb_rest_cb, now);
 	if (rc == 0)
 		feed_log(FEED_LOG_DEBUG, FEED_SESS_KV(c), LOG_EV("rest_fallback_get"),
 			 LOG_S("path", path));

@@ -123,6 +123,11 @@ int64_t feed_sfb_deadline(const struct feed_sconn *c);
 void feed_sfb_on_timer(struct feed_sconn *c, int64_t now);
 /* restq item qid (key FEED_FB_IS_KEY) leaves on the session's REST client. */
 int feed_sfb_fetch(struct feed_sconn *c, uint32_t qid, uint32_t key, int64_t now);
+/* Issues GET path for connection c as the REST queue's request qid (its
+ * slot in host.rreq names c, sym and qid for cb). feed_rest_get's return.
+ * (session_book.c; the snapshots and the fallback's polls share it) */
+int feed_sbook_get(struct feed_sconn *c, uint32_t qid, uint32_t sym, const char *path,
+		   feed_rest_cb cb, int64_t now);
 
 /* The conn callbacks (session_live.c). */
 extern const struct feed_conn_cb feed_sess__conn_cb;
